@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Runs the test tiers with node's built-in test runner.
+//   node scripts/test.mjs            -> unit, sim, and netns when running as root
+//   node scripts/test.mjs unit sim   -> only the named tiers
+// Tests are compiled by tsc into dist/test/<tier>/**/*.test.js.
+// The netns tier needs root (network namespaces, raw sockets); without root it is
+// reported as not run, loudly, rather than silently passing.
+import { readdirSync, statSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const all = ['unit', 'sim', 'netns'];
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+let tiers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const extra = process.argv.slice(2).filter((a) => a.startsWith('-'));
+if (tiers.length === 0) tiers = isRoot ? all : ['unit', 'sim'];
+if (!isRoot && tiers.includes('netns')) {
+  console.error('netns tier needs root: not run');
+  tiers = tiers.filter((t) => t !== 'netns');
+}
+if (!isRoot && process.argv.length <= 2) console.error('# not root: the netns tier was not run');
+
+function collect(dir, out) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) collect(p, out);
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const files = tiers.flatMap((t) => collect(join(root, 'dist', 'test', t), []));
+if (files.length === 0) {
+  console.error(`no test files found for tiers: ${tiers.join(', ')} (did tsc run?)`);
+  process.exit(1);
+}
+// netns tests share host-wide resources (namespaces are unique, but CPU timing matters):
+// run them one file at a time; unit and sim files run in parallel.
+const netns = files.filter((f) => f.includes(`${join('dist', 'test', 'netns')}`));
+const rest = files.filter((f) => !netns.includes(f));
+let status = 0;
+const env = { ...process.env, KTS_ROOT: root };
+const totals = { pass: 0, fail: 0, skipped: 0 };
+const tmp = mkdtempSync(join(tmpdir(), 'kts-test-'));
+function run(label, args, list) {
+  if (!list.length) return;
+  const tap = join(tmp, `${label}.tap`);
+  const r = spawnSync(process.execPath, ['--test', ...args,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...extra, ...list], { stdio: 'inherit', env });
+  status ||= r.status ?? 1;
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  for (const k of Object.keys(totals)) {
+    const m = text.match(new RegExp(`^# ${k} (\\d+)$`, 'm'));
+    if (m) totals[k] += Number(m[1]);
+  }
+}
+run('parallel', [], rest);
+run('netns', ['--test-concurrency=1'], netns);
+rmSync(tmp, { recursive: true, force: true });
+if (status !== 0 && totals.fail === 0) totals.fail = 1; // a crashed runner still counts as a failure
+console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
+process.exit(status);
