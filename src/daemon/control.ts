@@ -1,0 +1,157 @@
+/**
+ * The control socket (keepalived-ts addition): operators see state without signals or temp files.
+ *
+ * A unix stream socket (default `/run/keepalived-ts.sock`, mode 0600). Protocol: the client sends one command
+ * line; the server answers with one JSON line and closes. Commands:
+ *   `status`       → `{"ok":true,"status":{process…,instances…}}`
+ *   `json`         → `{"ok":true,"text":"<keepalived.json body>"}`  (also: `stats`, `data`)
+ *   `stats-clear`  → the stats text, then counters zeroed (keepalived's STATS_CLEAR)
+ *   `reload`       → `{"ok":true}` once the reload finished, or `{"ok":false,"error":…}`
+ *   `ping`         → `{"ok":true}`
+ * Unknown commands get `{"ok":false,"error":"unknown command …"}`.
+ */
+import { chmodSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { stateName } from './dump.js';
+import type { ProcessInfo, RuntimeSnapshot } from './snapshot.js';
+
+/** Default control socket path. */
+export const DEFAULT_CONTROL_SOCKET = '/run/keepalived-ts.sock';
+
+/** One reply on the control socket. */
+export type ControlReply =
+  | { readonly ok: true; readonly text?: string; readonly status?: StatusReport }
+  | { readonly ok: false; readonly error: string };
+
+/** The `status` command's answer. */
+export interface StatusReport {
+  readonly process: ProcessInfo;
+  readonly snapshot: RuntimeSnapshot;
+}
+
+/** Answers commands; implemented by the Daemon. */
+export type ControlHandler = (command: string) => Promise<ControlReply>;
+
+/** Longest command line accepted. */
+const MAX_LINE = 256;
+
+/** A listening control socket. */
+export class ControlServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(readonly path: string, private readonly handler: ControlHandler) {}
+
+  /** Starts listening; replaces a stale socket file. Resolves to an Error (never rejects) on failure. */
+  async listen(): Promise<Error | undefined> {
+    if (await isLive(this.path)) return new Error(`control socket ${this.path} is in use by another process`);
+    try { unlinkSync(this.path); } catch { /* none */ }
+    const server = createServer((s) => this.serve(s));
+    this.server = server;
+    return new Promise((resolve) => {
+      server.once('error', (e) => resolve(e));
+      server.listen(this.path, () => {
+        try { chmodSync(this.path, 0o600); } catch { /* best effort */ }
+        server.on('error', () => {});
+        resolve(undefined);
+      });
+    });
+  }
+
+  /** Serves one connection: read a line, answer, close. */
+  private serve(sock: Socket): void {
+    this.sockets.add(sock);
+    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    sock.setTimeout(5000, () => sock.destroy());
+    let buf = '';
+    const onData = (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      const nl = buf.indexOf('\n');
+      if (nl < 0 && buf.length <= MAX_LINE) return;
+      sock.off('data', onData);
+      const cmd = (nl < 0 ? buf.slice(0, MAX_LINE) : buf.slice(0, nl)).trim();
+      this.handler(cmd)
+        .catch((e: unknown): ControlReply => ({ ok: false, error: String((e as Error)?.message ?? e) }))
+        .then((reply) => sock.end(`${JSON.stringify(reply)}\n`));
+    };
+    sock.on('data', onData);
+  }
+
+  /** Stops listening, drops connections and removes the socket file. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    try { unlinkSync(this.path); } catch { /* gone */ }
+  }
+}
+
+/** True when something accepts connections on `path`. */
+function isLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Sends one command to a daemon's control socket and returns its reply (errors as `{ok:false}`).
+ * @param timeoutMs how long to wait for the answer (a reload can take a while)
+ */
+export function controlRequest(path: string, command: string, timeoutMs = 10_000): Promise<ControlReply> {
+  return new Promise((resolve) => {
+    let buf = '';
+    let done = false;
+    const finish = (r: ControlReply) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      s.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ ok: false, error: `no answer from ${path} within ${timeoutMs} ms` }), timeoutMs);
+    const s = connect(path, () => s.write(`${command}\n`));
+    s.on('data', (c) => { buf += c.toString('utf8'); });
+    s.on('end', () => {
+      try {
+        finish(JSON.parse(buf) as ControlReply);
+      } catch {
+        finish({ ok: false, error: `malformed answer from ${path}` });
+      }
+    });
+    s.on('error', (e) => finish({ ok: false, error: `cannot reach ${path}: ${e.message}` }));
+  });
+}
+
+/** Pads a table: each row's cells left-aligned to the widest cell of the column. */
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** The human view of `status`: a header and one row per instance. */
+export function renderStatusTable(report: StatusReport, nowMs: number): string {
+  const p = report.process;
+  const up = Math.max(0, Math.round((nowMs - p.startedMs) / 1000));
+  const head = [
+    `${p.version}, pid ${p.pid}, up ${up}s, config ${p.configFile}, reloads ${p.reloads}`,
+    `event loop lag: last ${p.loopLagLastMs.toFixed(1)} ms, max ${p.loopLagMaxMs.toFixed(1)} ms`,
+  ];
+  const inst = report.snapshot.instances;
+  if (!inst.length) return `${head.join('\n')}\nno VRRP instances\n`;
+  const rows = [['INSTANCE', 'STATE', 'VRID', 'PRIO', 'IFACE', 'VIPS', 'SINCE', 'RX', 'TX']];
+  for (const i of inst) {
+    const since = i.lastTransitionMs ? `${Math.max(0, Math.round((nowMs - i.lastTransitionMs) / 1000))}s` : '-';
+    rows.push([
+      i.name, stateName(i.state), String(i.vrid),
+      i.effectivePriority === i.basePriority ? String(i.basePriority) : `${i.effectivePriority}/${i.basePriority}`,
+      i.ifname ?? '-', i.vips.map((v) => v.split(' ')[0]).join(',') || '-', since,
+      String(i.stats.advert_rcvd), String(i.stats.advert_sent),
+    ]);
+  }
+  return `${head.join('\n')}\n${table(rows)}\n`;
+}

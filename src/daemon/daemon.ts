@@ -1,0 +1,402 @@
+/**
+ * The Daemon: keepalived's process shell around a VRRP runtime — configuration loading, pid files, signals,
+ * dumps, sd_notify, the control socket and the lifecycle log lines operators grep
+ * (`Starting Keepalived v…`, `Command line: …`, `Opening file '…'.`, `Configuration file …`, `Startup complete`,
+ * `Reloading ...`, `Reload complete`, `Stopping`, `Stopped Keepalived v…`).
+ *
+ * No globals: everything (clock, logs, signals, paths, runtime factory, config port) is injected, so two
+ * daemons can run in one test process. `run()` resolves with the exit status once the daemon has stopped
+ * (after TERM/INT, or at once when startup fails); the caller exits the process.
+ */
+import { existsSync } from 'node:fs';
+import type { Clock } from '../core/clock.js';
+import { ExitCode } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { ConfigPort, LoadedConfig } from './config-port.js';
+import { ControlServer, type ControlReply } from './control.js';
+import { renderData, renderJson, renderStats } from './dump.js';
+import { DUMP_FILES, writeDumpFile } from './dumpfile.js';
+import type { LogHub } from './logging.js';
+import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
+import type { RuntimeFactory, VrrpRuntime } from './runtime.js';
+import type { SdNotifier } from './sdnotify.js';
+import type { SignalSource, TrappedSignal } from './signals.js';
+import type { ProcessInfo, RuntimeSnapshot } from './snapshot.js';
+
+/** Settings of one daemon (already resolved from the command line). */
+export interface DaemonSettings {
+  /** Configuration file (absolute or relative to the daemon's cwd). */
+  readonly configFile: string;
+  readonly configId: string;
+  readonly allConfig: boolean;
+  /** Pid files to check and write with our pid (main, vrrp). */
+  readonly pidFiles: readonly string[];
+  /** Directory for keepalived.data/.stats/.json. */
+  readonly tmpDir: string;
+  /** Control socket path; undefined = none. */
+  readonly controlSocket?: string;
+  /** The words logged as `Command line:` (program name first). */
+  readonly commandLine: readonly string[];
+  /** `Keepalived v2.2.7 (01/16,2022), keepalived-ts v…`. */
+  readonly version: string;
+  /** `Running on …` text. */
+  readonly platform: string;
+  readonly logDetail: number;
+  readonly releaseVips: boolean;
+  readonly dontReleaseVrrp: boolean;
+  readonly addressMonitoring: boolean;
+  /** `-d`: log the loaded configuration. */
+  readonly dumpConf: boolean;
+}
+
+/** Everything a daemon uses from the outside world. */
+export interface DaemonDeps {
+  readonly settings: DaemonSettings;
+  readonly clock: Clock;
+  readonly logs: LogHub;
+  readonly signals: SignalSource;
+  readonly config: ConfigPort;
+  readonly runtimeFactory: RuntimeFactory;
+  readonly sdNotify: SdNotifier;
+  readonly pid: number;
+  readonly probe?: ProcessProbe;
+  /** Called once startup completed (daemonize readiness). */
+  readonly onReady?: () => void;
+  /** CPU usage for the `-D` stop line; default process.resourceUsage. */
+  readonly cpuUsage?: () => { userUs: number; systemUs: number };
+  /** Event-loop lag sampling period in ms (0 = off). Default 250. */
+  readonly lagSampleMs?: number;
+}
+
+/** keepalived's `log_options`: `Command line: …` wrapped at 100 columns on spaces. */
+export function commandLineLines(words: readonly string[]): string[] {
+  const text = words.map((w) => `'${w}'`).join(' ');
+  const label = 'Command line';
+  const max = 100 - label.length;
+  const lines: string[] = [];
+  let p = 0;
+  while (p < text.length) {
+    while (text[p] === ' ') p++;
+    if (p >= text.length) break;
+    let end = text.length;
+    if (text.length - p > max) {
+      end = p + max;
+      if (text[end] !== ' ') {
+        let e = end;
+        while (e > p && text[--e] !== ' ');
+        end = e > p ? e : p + max;
+      }
+    }
+    const chunk = text.slice(p, end);
+    lines.push(lines.length === 0 ? `${label}: ${chunk}` : `${' '.repeat(label.length + 2)}${chunk}`);
+    p = end;
+  }
+  return lines;
+}
+
+/** The daemon. */
+export class Daemon {
+  private readonly log: Logger;
+  private runtime: VrrpRuntime | undefined;
+  private readonly handlers = new Map<TrappedSignal, () => void>();
+  private control: ControlServer | undefined;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private reloading: Promise<boolean> | undefined;
+  private reloadQueued = false;
+  private reloads = 0;
+  private startedMs = 0;
+  private lagTimer: ReturnType<typeof setInterval> | undefined;
+  private lagLast = 0;
+  private lagMax = 0;
+  private resolveExit!: (code: number) => void;
+  /** Resolves with the exit status when the daemon has stopped. */
+  readonly exited: Promise<number>;
+
+  constructor(private readonly deps: DaemonDeps) {
+    this.log = deps.logs.logger('Keepalived');
+    this.exited = new Promise((r) => { this.resolveExit = r; });
+  }
+
+  private info(text: string, detail = false): void {
+    this.log.log(detail ? { level: 'info', text, detail } : { level: 'info', text });
+  }
+
+  /* Startup ------------------------------------------------------------------------------------------------ */
+
+  /** Starts the daemon; resolves with the exit status once it has stopped. */
+  async run(): Promise<number> {
+    const code = await this.start();
+    if (code !== undefined) this.finish(code, code !== ExitCode.OK);
+    return this.exited;
+  }
+
+  /** Startup sequence; returns an exit status when the daemon must not run. */
+  private async start(): Promise<number | undefined> {
+    const s = this.deps.settings;
+    this.startedMs = this.deps.clock.wallNow();
+    this.info(`Starting ${s.version}`);
+    this.info(`Running on ${s.platform}`);
+    for (const line of commandLineLines(s.commandLine)) this.info(line);
+    if (!existsSync(s.configFile)) {
+      this.log.log({ level: 'err', text: `Unable to find configuration file ${s.configFile}` });
+      return ExitCode.NO_CONFIG;
+    }
+    const loaded = await this.loadConfig();
+    if (!loaded) return ExitCode.CONFIG;
+    for (const f of s.pidFiles) {
+      if (pidfileOwnedByLiveProcess(f, this.deps.pid, this.log, this.deps.probe ?? probeProcess)) {
+        this.info('daemon is already running');
+        return ExitCode.OK;
+      }
+    }
+    for (const f of s.pidFiles) {
+      if (!writePidfile(f, this.deps.pid, this.log)) {
+        this.removePidfiles();
+        return ExitCode.FATAL;
+      }
+    }
+    this.state = 'running';
+    this.installSignals();
+    await this.openControl();
+    this.runtime = this.deps.runtimeFactory({
+      log: this.deps.logs.logger('Keepalived_vrrp'), logDetail: s.logDetail, releaseVips: s.releaseVips,
+      dontReleaseVrrp: s.dontReleaseVrrp, addressMonitoring: s.addressMonitoring,
+    });
+    await this.runtime.start(loaded.config);
+    this.startLagMonitor();
+    this.info('Startup complete');
+    this.deps.sdNotify.ready();
+    this.deps.onReady?.();
+    return undefined;
+  }
+
+  /** Loads the configuration, logging diagnostics; undefined when it has errors. */
+  private async loadConfig(): Promise<LoadedConfig | undefined> {
+    const s = this.deps.settings;
+    this.info(`Opening file '${s.configFile}'.`);
+    this.info(`Configuration file ${s.configFile}`);
+    let loaded: LoadedConfig;
+    try {
+      loaded = await this.deps.config.load(s.configFile, { configId: s.configId, allConfig: s.allConfig });
+    } catch (e) {
+      this.log.log({ level: 'err', text: `Configuration file ${s.configFile}: ${(e as Error).message}` });
+      return undefined;
+    }
+    for (const w of loaded.warnings) this.log.log({ level: 'warning', text: w });
+    for (const e of loaded.errors) this.log.log({ level: 'err', text: e });
+    if (loaded.errors.length || loaded.config === undefined) return undefined;
+    if (s.dumpConf) {
+      for (const line of this.deps.config.dump(loaded.config).split('\n')) this.info(line);
+    }
+    return loaded;
+  }
+
+  private async openControl(): Promise<void> {
+    const path = this.deps.settings.controlSocket;
+    if (!path) return;
+    const server = new ControlServer(path, (cmd) => this.command(cmd));
+    const err = await server.listen();
+    if (err) this.log.log({ level: 'warning', text: `Control socket ${path} not available: ${err.message}` });
+    else this.control = server;
+  }
+
+  private startLagMonitor(): void {
+    const period = this.deps.lagSampleMs ?? 250;
+    if (period <= 0) return;
+    let expected = this.deps.clock.now() + period;
+    this.lagTimer = setInterval(() => {
+      const now = this.deps.clock.now();
+      this.lagLast = Math.max(0, now - expected);
+      this.lagMax = Math.max(this.lagMax, this.lagLast);
+      expected = now + period;
+    }, period);
+    this.lagTimer.unref();
+  }
+
+  /* Signals ------------------------------------------------------------------------------------------------ */
+
+  private installSignals(): void {
+    const table: Record<TrappedSignal, () => void> = {
+      SIGHUP: () => void this.reload(),
+      SIGTERM: () => void this.stop(),
+      SIGINT: () => void this.stop(),
+      SIGUSR1: () => { this.info(`Printing VRRP data for process(${this.deps.pid}) on signal`); this.writeDump('data'); },
+      SIGUSR2: () => { this.info(`Printing VRRP stats for process(${this.deps.pid}) on signal`); this.writeDump('stats'); },
+      SIGURG: () => { this.info(`Printing VRRP as json for process(${this.deps.pid}) on signal`); this.writeDump('json'); },
+    };
+    for (const [sig, h] of Object.entries(table) as [TrappedSignal, () => void][]) {
+      this.handlers.set(sig, h);
+      this.deps.signals.on(sig, h);
+    }
+  }
+
+  private removeSignals(): void {
+    for (const [sig, h] of this.handlers) this.deps.signals.off(sig, h);
+    this.handlers.clear();
+  }
+
+  /* Dumps -------------------------------------------------------------------------------------------------- */
+
+  /** The runtime's snapshot plus the daemon's own timing figures. */
+  snapshot(): RuntimeSnapshot {
+    const snap = this.runtime?.snapshot() ?? { instances: [], syncGroups: [] };
+    return snap;
+  }
+
+  /** Process facts for `status`. */
+  processInfo(): ProcessInfo {
+    return {
+      pid: this.deps.pid, version: this.deps.settings.version, configFile: this.deps.settings.configFile,
+      startedMs: this.startedMs, reloads: this.reloads, loopLagMaxMs: this.lagMax, loopLagLastMs: this.lagLast,
+    };
+  }
+
+  /** Renders one dump kind. `undefined` for json without instances (keepalived writes nothing then). */
+  renderDump(kind: 'data' | 'stats' | 'json'): string | undefined {
+    const snap = this.snapshot();
+    return kind === 'data' ? renderData(snap) : kind === 'stats' ? renderStats(snap) : renderJson(snap);
+  }
+
+  /** Writes `$TMPDIR/keepalived.<kind>` (0600). Returns the path, or undefined when nothing was written. */
+  writeDump(kind: 'data' | 'stats' | 'json'): string | undefined {
+    let body: string | undefined;
+    try {
+      body = this.renderDump(kind);
+    } catch (e) {
+      this.log.log({ level: 'err', text: `Cannot render ${kind} dump: ${(e as Error).message}` });
+      return undefined;
+    }
+    if (body === undefined) return undefined;
+    const res = writeDumpFile(this.deps.settings.tmpDir, DUMP_FILES[kind], body);
+    if (res instanceof Error) {
+      this.info(`Can't open ${this.deps.settings.tmpDir}/${DUMP_FILES[kind]} (${res.message})`);
+      return undefined;
+    }
+    return res;
+  }
+
+  /* Control socket ----------------------------------------------------------------------------------------- */
+
+  /** Answers one control-socket command. */
+  async command(cmd: string): Promise<ControlReply> {
+    switch (cmd) {
+      case 'ping':
+        return { ok: true };
+      case 'status':
+        return { ok: true, status: { process: this.processInfo(), snapshot: this.snapshot() } };
+      case 'json':
+        return { ok: true, text: this.renderDump('json') ?? '[]\n' };
+      case 'stats':
+      case 'data':
+        return { ok: true, text: this.renderDump(cmd) ?? '' };
+      case 'stats-clear': {
+        const text = this.renderDump('stats') ?? '';
+        this.runtime?.clearStats();
+        return { ok: true, text };
+      }
+      case 'reload': {
+        const ok = await this.reload();
+        return ok ? { ok: true } : { ok: false, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };
+      }
+      default:
+        return { ok: false, error: `unknown command '${cmd}' (try status, json, stats, data, stats-clear, reload, ping)` };
+    }
+  }
+
+  /* Reload ------------------------------------------------------------------------------------------------- */
+
+  /**
+   * SIGHUP: re-reads the configuration and hands it to the runtime. An invalid file keeps the running
+   * configuration (errors logged). A reload during a reload is queued (keepalived: "request queued").
+   * @returns true when the new configuration was applied
+   */
+  async reload(): Promise<boolean> {
+    if (this.state !== 'running') return false;
+    if (this.reloading) {
+      this.info('Reload already in progress, request queued', true);
+      this.reloadQueued = true;
+      return this.reloading;
+    }
+    this.reloading = this.doReload();
+    const ok = await this.reloading;
+    this.reloading = undefined;
+    if (this.reloadQueued && this.state === 'running') {
+      this.reloadQueued = false;
+      return this.reload();
+    }
+    return ok;
+  }
+
+  private async doReload(): Promise<boolean> {
+    this.info('Reloading ...');
+    this.deps.sdNotify.reloading();
+    const loaded = await this.loadConfig();
+    let ok = false;
+    if (!loaded) {
+      this.log.log({ level: 'err', text: 'Reload failed: configuration has errors - keeping the running configuration' });
+    } else if (this.runtime && this.state === 'running') {
+      this.info('Reloading', true);
+      await this.runtime.reload(loaded.config);
+      this.reloads++;
+      ok = true;
+      this.info('Reload complete');
+    }
+    this.deps.sdNotify.ready();
+    return ok;
+  }
+
+  /* Stop --------------------------------------------------------------------------------------------------- */
+
+  /** TERM/INT: graceful stop. Resolves with the exit status (0). Idempotent. */
+  async stop(): Promise<number> {
+    if (this.state === 'running') {
+      this.state = 'stopping';
+      this.info('Stopping');
+      this.deps.sdNotify.stopping();
+      if (this.reloading) await this.reloading;
+      try {
+        await this.runtime?.stop();
+      } catch (e) {
+        this.log.log({ level: 'err', text: `Error while stopping: ${(e as Error).message}` });
+      }
+      this.finish(ExitCode.OK, false);
+    } else if (this.state === 'new') {
+      this.finish(ExitCode.OK, false);
+    }
+    return this.exited;
+  }
+
+  /** Releases everything and resolves `exited`. */
+  private finish(code: number, failed: boolean): void {
+    if (this.state === 'stopped') return;
+    const wasRunning = this.state !== 'new';
+    this.state = 'stopped';
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.removeSignals();
+    const closing = this.control?.close() ?? Promise.resolve();
+    this.control = undefined;
+    if (wasRunning) this.removePidfiles();
+    if (failed && code !== ExitCode.OK) this.deps.sdNotify.error(code);
+    if (this.deps.settings.logDetail) {
+      const u = this.deps.cpuUsage?.() ?? cpuUsage();
+      this.info(`CPU usage (self/children) user: ${usec(u.userUs)}/0.000000 system: ${usec(u.systemUs)}/0.000000`);
+    }
+    this.info(`Stopped ${this.deps.settings.version}`);
+    void closing.then(() => this.resolveExit(code));
+  }
+
+  private removePidfiles(): void {
+    for (const f of this.deps.settings.pidFiles) removeOwnPidfile(f, this.deps.pid);
+  }
+}
+
+/** `sec.usec` as keepalived prints rusage times. */
+function usec(us: number): string {
+  return `${Math.floor(us / 1e6)}.${String(Math.floor(us % 1e6)).padStart(6, '0')}`;
+}
+
+/** This process's CPU times. */
+function cpuUsage(): { userUs: number; systemUs: number } {
+  const r = process.resourceUsage();
+  return { userUs: r.userCPUTime, systemUs: r.systemCPUTime };
+}

@@ -1,0 +1,151 @@
+/**
+ * The runtime snapshot: a plain, readonly picture of the running daemon that every dump renders from
+ * (keepalived.data, keepalived.stats, keepalived.json, the control socket's status table).
+ * The VRRP runtime produces it (`VrrpRuntime.snapshot()`); the renderers never see runtime objects.
+ */
+import type { VrrpStateValue } from '../vrrp/types.js';
+
+/** Per-instance counters, named exactly as keepalived's `vrrp_stats` (and its JSON). */
+export interface InstanceStats {
+  readonly advert_rcvd: number;
+  readonly advert_sent: number;
+  readonly become_master: number;
+  readonly release_master: number;
+  readonly packet_len_err: number;
+  readonly advert_interval_err: number;
+  readonly ip_ttl_err: number;
+  readonly invalid_type_rcvd: number;
+  readonly addr_list_err: number;
+  readonly invalid_authtype: number;
+  readonly authtype_mismatch: number;
+  readonly auth_failure: number;
+  readonly pri_zero_rcvd: number;
+  readonly pri_zero_sent: number;
+}
+
+/** All-zero counters. */
+export function zeroStats(): InstanceStats {
+  return {
+    advert_rcvd: 0, advert_sent: 0, become_master: 0, release_master: 0, packet_len_err: 0,
+    advert_interval_err: 0, ip_ttl_err: 0, invalid_type_rcvd: 0, addr_list_err: 0, invalid_authtype: 0,
+    authtype_mismatch: 0, auth_failure: 0, pri_zero_rcvd: 0, pri_zero_sent: 0,
+  };
+}
+
+/** Notify scripts of an instance, each as keepalived's `cmd_str` renders it: `'/path' 'arg' …`. */
+export interface InstanceScripts {
+  readonly backup?: string;
+  readonly master?: string;
+  readonly fault?: string;
+  readonly stop?: string;
+  readonly deleted?: string;
+  /** The generic `notify` script. */
+  readonly generic?: string;
+  readonly masterRxLowerPri?: string;
+}
+
+/**
+ * Timing integrity figures (keepalived-ts addition, issue 5): how late adverts went out and how late the
+ * event loop ran, in milliseconds. Shown in keepalived.data, the JSON dump (as an extra `timing` key next to
+ * `data` and `stats`) and the control socket; never in keepalived.stats (its format is fixed).
+ */
+export interface TimingStats {
+  /** Advert send lateness vs schedule: last, max and mean (ms). */
+  readonly advertJitterLastMs: number;
+  readonly advertJitterMaxMs: number;
+  readonly advertJitterMeanMs: number;
+  /** Event-loop lag: max over the daemon's life and the latest sample (ms). */
+  readonly loopLagMaxMs: number;
+  readonly loopLagLastMs: number;
+}
+
+/** One VRRP instance as the dumps see it. Times are wall-clock epoch ms; intervals are seconds (floats). */
+export interface InstanceSnapshot {
+  readonly name: string;
+  readonly vrid: number;
+  readonly version: 2 | 3;
+  readonly family: 4 | 6;
+  readonly state: VrrpStateValue;
+  readonly wantState: VrrpStateValue;
+  /** Interface name (absent when the instance has none, e.g. unicast without interface). */
+  readonly ifname?: string;
+  /** VMAC interface name, "" when none. */
+  readonly vmacIfname: string;
+  readonly basePriority: number;
+  readonly effectivePriority: number;
+  /** Priority of the last master seen (0 when none). */
+  readonly masterPriority: number;
+  /** Wall-clock time of the last transition, epoch ms (0 = never). */
+  readonly lastTransitionMs: number;
+  readonly advertIntervalSec: number;
+  readonly masterAdvertIntervalSec: number;
+  readonly garpDelaySec: number;
+  readonly garpRefreshSec: number;
+  readonly garpRep: number;
+  readonly garpRefreshRep: number;
+  readonly garpLowerPrioDelaySec: number;
+  readonly garpLowerPrioRep: number;
+  readonly lowerPrioNoAdvert: boolean;
+  readonly higherPrioSendAdvert: boolean;
+  readonly dontTrackPrimary: boolean;
+  readonly skipCheckAdvAddr: boolean;
+  readonly strictMode: boolean;
+  readonly vipSet: boolean;
+  readonly promoteSecondaries: boolean;
+  readonly accept: boolean;
+  readonly nopreempt: boolean;
+  readonly preemptDelaySec: number;
+  readonly smtpAlert: boolean;
+  readonly notifyDeleted: boolean;
+  readonly scripts: InstanceScripts;
+  /** `uid:gid` the notify scripts run as (keepalived.data shows it), e.g. `0:0`. */
+  readonly scriptUidGid?: string;
+  /** VIPs formatted as keepalived's `format_ipaddress` (`192.0.2.100/24 dev eth0 scope global label eth0:1 set`). */
+  readonly vips: readonly string[];
+  readonly evips: readonly string[];
+  readonly vroutes: readonly string[];
+  readonly vrules: readonly string[];
+  readonly trackInterfaces: readonly string[];
+  /** Tracked scripts as command strings (`'/usr/bin/true'`), as keepalived's JSON. */
+  readonly trackScripts: readonly string[];
+  /** Tracked scripts by name with their weights (keepalived.data shows `chk_x weight -20`). */
+  readonly trackScriptWeights?: readonly { readonly name: string; readonly weight: number }[];
+  /** 0 none, 1 PASS, 2 AH. */
+  readonly authType: 0 | 1 | 2;
+  /** The plain PASS password (keepalived's JSON shows it). */
+  readonly authData?: string;
+  /** Source address in use, multicast group or unicast peers (for keepalived.data). */
+  readonly srcIp?: string;
+  readonly mcastAddress?: string;
+  readonly unicastPeers?: readonly string[];
+  readonly stats: InstanceStats;
+  readonly timing?: TimingStats;
+}
+
+/** A sync group in the dumps. */
+export interface SyncGroupSnapshot {
+  readonly name: string;
+  readonly state: VrrpStateValue;
+  readonly members: readonly string[];
+}
+
+/** The whole daemon. */
+export interface RuntimeSnapshot {
+  readonly routerId?: string;
+  readonly instances: readonly InstanceSnapshot[];
+  readonly syncGroups: readonly SyncGroupSnapshot[];
+  readonly timing?: TimingStats;
+}
+
+/** Process facts the control socket adds to a snapshot. */
+export interface ProcessInfo {
+  readonly pid: number;
+  readonly version: string;
+  readonly configFile: string;
+  /** Wall-clock start, epoch ms. */
+  readonly startedMs: number;
+  readonly reloads: number;
+  /** Event-loop lag figures measured by the daemon (ms). */
+  readonly loopLagMaxMs: number;
+  readonly loopLagLastMs: number;
+}

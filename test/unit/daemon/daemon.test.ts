@@ -1,0 +1,216 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../../src/core/clock.js';
+import { configPortFrom, type LoadedConfig } from '../../../src/daemon/config-port.js';
+import { controlRequest, renderStatusTable } from '../../../src/daemon/control.js';
+import { Daemon, commandLineLines, type DaemonSettings } from '../../../src/daemon/daemon.js';
+import { MemorySender } from '../../../src/daemon/datagram.js';
+import { LogHub, type LogSink } from '../../../src/daemon/logging.js';
+import { NullRuntime, type VrrpRuntime } from '../../../src/daemon/runtime.js';
+import { SdNotifier } from '../../../src/daemon/sdnotify.js';
+import { FakeSignals } from '../../../src/daemon/signals.js';
+import type { RuntimeSnapshot } from '../../../src/daemon/snapshot.js';
+import { captured } from './capture.js';
+
+/** A runtime that serves the captured keepalived state and records calls. */
+class CapturedRuntime extends NullRuntime implements VrrpRuntime {
+  cleared = false;
+  override snapshot(): RuntimeSnapshot {
+    return this.cleared
+      ? { ...captured, instances: captured.instances.map((i) => ({ ...i, stats: { ...i.stats, advert_sent: 0, become_master: 0 } })) }
+      : captured;
+  }
+  override clearStats(): void {
+    super.clearStats();
+    this.cleared = true;
+  }
+}
+
+interface Harness {
+  dir: string;
+  daemon: Daemon;
+  signals: FakeSignals;
+  lines: string[];
+  notify: MemorySender;
+  runtime: () => CapturedRuntime;
+  configs: Map<string, LoadedConfig>;
+  settings: DaemonSettings;
+}
+
+function harness(dir: string, name: string, over: Partial<DaemonSettings> = {}, pid = 1000): Harness {
+  const configFile = join(dir, `${name}.conf`);
+  writeFileSync(configFile, 'global_defs {}\n');
+  const configs = new Map<string, LoadedConfig>([[configFile, { config: { instances: [{ name: 'VI_1' }] }, errors: [], warnings: [] }]]);
+  const lines: string[] = [];
+  const sink: LogSink = { write: (r, ident) => { lines.push(`${ident}: ${r.text}`); } };
+  const clock = new ManualClock(0, Date.UTC(2026, 10, 22, 8, 0, 0));
+  const notify = new MemorySender();
+  const signals = new FakeSignals();
+  let rt: CapturedRuntime | undefined;
+  const settings: DaemonSettings = {
+    configFile, configId: 'node1', allConfig: false,
+    pidFiles: [join(dir, `${name}.pid`), join(dir, `${name}_vrrp.pid`)], tmpDir: dir,
+    controlSocket: join(dir, `${name}.sock`), commandLine: ['keepalived-ts', '-n', '-f', configFile],
+    version: 'Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0', platform: 'Linux test', logDetail: 0,
+    releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false, dumpConf: false, ...over,
+  };
+  const daemon = new Daemon({
+    settings, clock, logs: new LogHub(clock, [sink], true), signals,
+    config: configPortFrom((f) => configs.get(f) ?? { config: undefined, errors: [`${f}:1:1: error: unreadable`], warnings: [] }),
+    runtimeFactory: (ctx) => (rt = new CapturedRuntime(ctx)),
+    sdNotify: new SdNotifier(notify, '/run/notify.sock', pid), pid, lagSampleMs: 0,
+  });
+  return { dir, daemon, signals, lines, notify, runtime: () => rt!, configs, settings };
+}
+
+async function untilLogged(h: Harness, text: string): Promise<void> {
+  for (let i = 0; i < 200 && !h.lines.some((l) => l.endsWith(text)); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(h.lines.some((l) => l.endsWith(text)), `never logged: ${text}\n${h.lines.join('\n')}`);
+}
+
+function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kts-daemon-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('Command line is wrapped at 100 columns like keepalived', () => {
+  const words = ['keepalived', '-P', '-n', '-l', '-D', '-f', '/tmp/kts-ref/vi.conf', '-p', '/tmp/kts-ref/k.pid', '-r', '/tmp/kts-ref/v.pid', '-c', '/tmp/kts-ref/c.pid'];
+  assert.deepEqual(commandLineLines(words), [
+    "Command line: 'keepalived' '-P' '-n' '-l' '-D' '-f' '/tmp/kts-ref/vi.conf' '-p' '/tmp/kts-ref/k.pid'",
+    "              '-r' '/tmp/kts-ref/v.pid' '-c' '/tmp/kts-ref/c.pid'",
+  ]);
+  assert.deepEqual(commandLineLines(['keepalived-ts']), ["Command line: 'keepalived-ts'"]);
+});
+
+test('two daemons in one process: lifecycle, pid files, signals, dumps, sd_notify', withDir(async (dir) => {
+  const a = harness(dir, 'a', {}, 1001);
+  const b = harness(dir, 'b', {}, 1002);
+  const runA = a.daemon.run();
+  const runB = b.daemon.run();
+  await untilLogged(a, 'Startup complete');
+  await untilLogged(b, 'Startup complete');
+  assert.equal(readFileSync(join(dir, 'a.pid'), 'utf8'), '1001\n');
+  assert.equal(readFileSync(join(dir, 'b_vrrp.pid'), 'utf8'), '1002\n');
+  assert.deepEqual(a.lines.slice(0, 6), [
+    'Keepalived: Starting Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0',
+    'Keepalived: Running on Linux test',
+    `Keepalived: Command line: 'keepalived-ts' '-n' '-f' '${a.settings.configFile}'`,
+    `Keepalived: Opening file '${a.settings.configFile}'.`,
+    `Keepalived: Configuration file ${a.settings.configFile}`,
+    'Keepalived: Startup complete',
+  ]);
+  assert.deepEqual(a.notify.sent, [{ path: '/run/notify.sock', text: 'READY=1\nMAINPID=1001' }]);
+
+  assert.equal(a.signals.raise('SIGUSR2'), 1);
+  assert.equal(readFileSync(join(dir, 'keepalived.stats'), 'utf8').split('\n')[0], 'VRRP Instance: VI_1');
+  assert.equal(statSync(join(dir, 'keepalived.stats')).mode & 0o777, 0o600);
+  a.signals.raise('SIGUSR1');
+  assert.match(readFileSync(join(dir, 'keepalived.data'), 'utf8'), /^------< Global definitions >------\n Router ID = ref1\n/);
+  a.signals.raise('SIGURG');
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'keepalived.json'), 'utf8')).map((x: { data: { iname: string } }) => x.data.iname), ['VI_1', 'VI_6']);
+  assert.ok(a.lines.includes('Keepalived: Printing VRRP stats for process(1001) on signal'));
+  assert.ok(a.lines.includes('Keepalived: Printing VRRP as json for process(1001) on signal'));
+
+  b.signals.raise('SIGTERM');
+  assert.equal(await runB, 0);
+  assert.equal(existsSync(join(dir, 'b.pid')), false);
+  assert.equal(existsSync(join(dir, 'b_vrrp.pid')), false);
+  assert.equal(existsSync(b.settings.controlSocket!), false);
+  assert.deepEqual(b.lines.slice(-2), ['Keepalived: Stopping', 'Keepalived: Stopped Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0']);
+  assert.deepEqual(b.runtime().calls, ['start', 'stop']);
+  assert.ok(b.notify.sent.some((m) => m.text === 'STOPPING=1'));
+  // a is untouched by b's stop
+  assert.ok(existsSync(join(dir, 'a.pid')));
+  assert.equal(b.signals.raise('SIGTERM'), 0, 'handlers removed after stop');
+
+  a.signals.raise('SIGINT');
+  assert.equal(await runA, 0);
+  assert.equal(existsSync(join(dir, 'a.pid')), false);
+}));
+
+test('SIGHUP reloads; an invalid new configuration keeps the old one running', withDir(async (dir) => {
+  const h = harness(dir, 'r');
+  const run = h.daemon.run();
+  await untilLogged(h, 'Startup complete');
+  h.signals.raise('SIGHUP');
+  await untilLogged(h, 'Reload complete');
+  assert.deepEqual(h.runtime().calls, ['start', 'reload']);
+  assert.deepEqual(h.notify.sent.map((m) => m.text.split('\n')[0]), ['READY=1', 'RELOADING=1', 'READY=1']);
+
+  h.configs.set(h.settings.configFile, { config: undefined, errors: [`${h.settings.configFile}:3:7: error: unknown keyword 'bogus'`], warnings: [] });
+  assert.equal(await h.daemon.reload(), false);
+  assert.ok(h.lines.includes(`Keepalived: ${h.settings.configFile}:3:7: error: unknown keyword 'bogus'`));
+  assert.ok(h.lines.includes('Keepalived: Reload failed: configuration has errors - keeping the running configuration'));
+  assert.deepEqual(h.runtime().calls, ['start', 'reload'], 'runtime not touched by a failed reload');
+
+  h.configs.set(h.settings.configFile, { config: {}, errors: [], warnings: [] });
+  const r1 = h.daemon.reload();
+  const r2 = h.daemon.reload();
+  assert.equal(await r1, true);
+  assert.equal(await r2, true);
+  assert.ok(h.lines.includes('Keepalived: Reload already in progress, request queued'));
+  assert.deepEqual(h.runtime().calls, ['start', 'reload', 'reload', 'reload']);
+  await h.daemon.stop();
+  assert.equal(await run, 0);
+}));
+
+test('control socket: status, json, stats, stats-clear, reload, unknown', withDir(async (dir) => {
+  const h = harness(dir, 'c');
+  const run = h.daemon.run();
+  await untilLogged(h, 'Startup complete');
+  const sock = h.settings.controlSocket!;
+  assert.equal(statSync(sock).mode & 0o777, 0o600);
+  const status = await controlRequest(sock, 'status');
+  assert.ok(status.ok && status.status);
+  assert.equal(status.status.process.pid, 1000);
+  assert.deepEqual(status.status.snapshot.instances.map((i) => i.name), ['VI_1', 'VI_6']);
+  const table = renderStatusTable(status.status, Date.UTC(2026, 10, 22, 10, 40, 44));
+  assert.match(table, /^INSTANCE\s+STATE\s+VRID\s+PRIO\s+IFACE\s+VIPS\s+SINCE\s+RX\s+TX$/m);
+  assert.match(table, /^VI_1\s+MASTER\s+51\s+150\s+kd0\s+192\.0\.2\.100\/24,192\.0\.2\.101\s+10s\s+0\s+2$/m);
+  const json = await controlRequest(sock, 'json');
+  assert.ok(json.ok && json.text);
+  assert.equal(JSON.parse(json.text).length, 2);
+  const cleared = await controlRequest(sock, 'stats-clear');
+  assert.ok(cleared.ok && cleared.text?.includes('    Sent: 2\n'));
+  const after = await controlRequest(sock, 'stats');
+  assert.ok(after.ok && !after.text?.includes('    Sent: 2\n') && after.text?.includes('    Sent: 0\n'));
+  assert.deepEqual(await controlRequest(sock, 'reload'), { ok: true });
+  const bad = await controlRequest(sock, 'frobnicate');
+  assert.equal(bad.ok, false);
+  h.signals.raise('SIGTERM');
+  assert.equal(await run, 0);
+  const gone = await controlRequest(sock, 'status', 1000);
+  assert.equal(gone.ok, false);
+}));
+
+test('a live process owning the pid file: "daemon is already running", nothing touched', withDir(async (dir) => {
+  const h = harness(dir, 'p');
+  writeFileSync(join(dir, 'p.pid'), `${process.pid}\n`);
+  assert.equal(await h.daemon.run(), 0);
+  assert.ok(h.lines.includes('Keepalived: daemon is already running'));
+  assert.equal(readFileSync(join(dir, 'p.pid'), 'utf8'), `${process.pid}\n`);
+  assert.equal(existsSync(join(dir, 'p_vrrp.pid')), false);
+  assert.equal(h.runtime, h.runtime);
+}));
+
+test('missing configuration file exits 6; configuration errors exit 2 with file:line:col lines', withDir(async (dir) => {
+  const m = harness(dir, 'm', { configFile: join(dir, 'nonexistent.conf') });
+  assert.equal(await m.daemon.run(), 6);
+  assert.ok(m.lines.some((l) => l.includes('nonexistent.conf')));
+  const e = harness(dir, 'e');
+  e.configs.set(e.settings.configFile, { config: undefined, errors: [`${e.settings.configFile}:2:3: error: bad`], warnings: [`${e.settings.configFile}:1:1: warning: w`] });
+  assert.equal(await e.daemon.run(), 2);
+  assert.ok(e.lines.includes(`Keepalived: ${e.settings.configFile}:2:3: error: bad`));
+  assert.ok(e.lines.includes(`Keepalived: ${e.settings.configFile}:1:1: warning: w`));
+  assert.equal(existsSync(join(dir, 'e.pid')), false);
+  assert.deepEqual(e.notify.sent, [{ path: '/run/notify.sock', text: 'ERRNO=2' }]);
+}));
