@@ -4,7 +4,7 @@
  * `--version`, `--help`, `--signum`, `--status` (control-socket client), `-t` (config test), `--dump-config`,
  * or the daemon itself (src/daemon), detached unless `-n`.
  */
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { hostname, release, version as osVersion } from 'node:os';
 import { basename } from 'node:path';
 import { ConfigTestExit, ExitCode } from '../core/errors.js';
@@ -15,8 +15,9 @@ import { usageText, versionString, versionText } from './usage.js';
 import { loadConfigPort, type ConfigPort } from '../daemon/config-port.js';
 import { DEFAULT_CONTROL_SOCKET } from '../daemon/control.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
-import { READINESS_FD, ReadinessReporter, spawnDetached } from '../daemon/daemonize.js';
-import { unavailableSender, type DatagramSender } from '../daemon/datagram.js';
+import { READINESS_ENV, ReadinessReporter, readinessFdFrom, spawnDetached } from '../daemon/daemonize.js';
+import type { DatagramSender } from '../daemon/datagram.js';
+import { sysioDatagramSender } from '../daemon/unix-dgram.js';
 import { FileSink, LogHub, SyslogSink, consoleSink, logFileName, tmpDirFrom, type LogSink } from '../daemon/logging.js';
 import { DEFAULT_PIDFILES } from '../daemon/pidfile.js';
 import { NullRuntime, type RuntimeFactory } from '../daemon/runtime.js';
@@ -68,6 +69,11 @@ async function configPort(): Promise<ConfigPort | Error> {
   return loadConfigPort();
 }
 
+/** Whether a network interface exists in this namespace (for keepalived's "doesn't exist" diagnostics). */
+function interfaceExists(name: string): boolean {
+  return name.length > 0 && !name.includes('/') && name !== '.' && name !== '..' && existsSync(`/sys/class/net/${name}`);
+}
+
 /** Default `-i`: the host name without its domain. */
 function defaultConfigId(): string {
   return hostname().split('.')[0] ?? '';
@@ -94,7 +100,7 @@ async function runConfigTest(o: CliOptions): Promise<number> {
       out.write(`${port.message}\n`);
       return ConfigTestExit.FATAL;
     }
-    return await port.configTest(o.useFile ?? DEFAULT_CONFIG_FILE, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig }, out);
+    return await port.configTest(o.useFile ?? DEFAULT_CONFIG_FILE, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig, interfaceExists }, out);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -108,7 +114,7 @@ async function runDumpConfig(o: CliOptions): Promise<number> {
     return ExitCode.FATAL;
   }
   const file = o.useFile ?? DEFAULT_CONFIG_FILE;
-  const r = await port.load(file, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig });
+  const r = await port.load(file, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig, interfaceExists });
   for (const l of [...r.errors, ...r.warnings]) process.stderr.write(`${l}\n`);
   if (r.config === undefined || r.errors.length) return ExitCode.CONFIG;
   process.stdout.write(`${port.dump(r.config)}\n`);
@@ -124,10 +130,6 @@ function rawConfigPort(reason: string): ConfigPort {
   };
 }
 
-/** The unix-datagram sender for syslog and sd_notify (the sysio addon's, once it offers AF_UNIX). */
-function datagramSender(): DatagramSender {
-  return unavailableSender();
-}
 
 /** Log sinks as keepalived chooses them: console only with `-l -n`, syslog unless `-G`, a file with `-g`. */
 function buildSinks(o: CliOptions, tmpDir: string, sender: DatagramSender): LogSink[] {
@@ -148,22 +150,41 @@ function buildSinks(o: CliOptions, tmpDir: string, sender: DatagramSender): LogS
   return sinks;
 }
 
+/** Warnings for options keepalived-ts accepts for compatibility but does not act on yet, and for sd_notify. */
+function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
+  const out: string[] = [];
+  const ignored: [boolean, string][] = [
+    [o.namespace !== undefined, '-s/--namespace'], [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
+    [o.coreDump, '-m/--core-dump'], [o.checkOnly, '-C/--check (no health checkers yet)'],
+    [o.bfdPidFile !== undefined, '-b/--bfd_pid'], [o.checkersPidFile !== undefined, '-c/--checkers_pid'],
+  ];
+  for (const [on, name] of ignored) {
+    if (on) out.push(`keepalived-ts: option ${name} is not supported yet - ignored`);
+  }
+  if (process.env['NOTIFY_SOCKET'] && !sender.available) {
+    out.push('NOTIFY_SOCKET is set but unix datagram sockets are unavailable in this build: the service manager will not receive READY=1');
+  }
+  return out;
+}
+
 /** The VRRP runtime factory. The lead replaces NullRuntime with the real runtime (issue 5). */
 const runtimeFactory: RuntimeFactory = (ctx) => new NullRuntime(ctx);
 
 /** Runs the daemon in this process (foreground with `-n`, or as the detached child). */
 async function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number> {
   const tmpDir = tmpDirFrom(process.env);
-  const sender = datagramSender();
+  const sender = await sysioDatagramSender();
   const clock = systemClock();
   const logs = new LogHub(clock, buildSinks(o, tmpDir, sender), o.logDetail > 0);
-  const readiness = new ReadinessReporter(o.daemonChild ? READINESS_FD : undefined);
+  const readiness = new ReadinessReporter(o.daemonChild ? readinessFdFrom(process.env) : undefined);
+  delete process.env[READINESS_ENV];
   let port = await configPort();
   if (port instanceof Error) port = rawConfigPort(port.message);
   const settings: DaemonSettings = {
     configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
     configId: o.configId ?? defaultConfigId(),
     allConfig: o.allConfig,
+    interfaceExists,
     pidFiles: [o.pidFile ?? DEFAULT_PIDFILES.main, o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp],
     tmpDir,
     ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? DEFAULT_CONTROL_SOCKET }),
@@ -175,6 +196,7 @@ async function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number
     dontReleaseVrrp: o.dontReleaseVrrp,
     addressMonitoring: o.addressMonitoring,
     dumpConf: o.dumpConf,
+    notices: startupNotices(o, sender),
   };
   const daemon = new Daemon({
     settings, clock, logs, signals: processSignals(), config: port, runtimeFactory,
@@ -194,7 +216,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const w of parsed.warnings) process.stderr.write(`${w}\n`);
   for (const e of parsed.errors) process.stderr.write(`${e}\n`);
   if (parsed.immediate) return runImmediate(parsed.immediate);
-  if (parsed.unexpected.length) process.stderr.write(`Unexpected argument(s): ${parsed.unexpected.join(' ')} \n`);
+  if (parsed.unexpected.length) process.stdout.write(`Unexpected argument(s): ${parsed.unexpected.join(' ')} \n`);
   if (parsed.errors.length) return 1;
   const o = parsed.options;
   if (o.umask !== undefined) process.umask(o.umask);

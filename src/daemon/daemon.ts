@@ -29,6 +29,8 @@ export interface DaemonSettings {
   readonly configFile: string;
   readonly configId: string;
   readonly allConfig: boolean;
+  /** Interface lookup passed to the configuration loader. */
+  readonly interfaceExists?: (name: string) => boolean;
   /** Pid files to check and write with our pid (main, vrrp). */
   readonly pidFiles: readonly string[];
   /** Directory for keepalived.data/.stats/.json. */
@@ -47,6 +49,8 @@ export interface DaemonSettings {
   readonly addressMonitoring: boolean;
   /** `-d`: log the loaded configuration. */
   readonly dumpConf: boolean;
+  /** Warnings logged right after `Command line:` (e.g. options accepted but not acted on). */
+  readonly notices?: readonly string[];
 }
 
 /** Everything a daemon uses from the outside world. */
@@ -97,6 +101,7 @@ export function commandLineLines(words: readonly string[]): string[] {
 /** The daemon. */
 export class Daemon {
   private readonly log: Logger;
+  private readonly vrrpLog: Logger;
   private runtime: VrrpRuntime | undefined;
   private readonly handlers = new Map<TrappedSignal, () => void>();
   private control: ControlServer | undefined;
@@ -104,8 +109,12 @@ export class Daemon {
   private reloading: Promise<boolean> | undefined;
   private reloadQueued = false;
   private reloads = 0;
+  /** keepalived logs no `Stopped …` line when it refused to start because another daemon runs. */
+  private reportStopped = true;
   private startedMs = 0;
   private lagTimer: ReturnType<typeof setInterval> | undefined;
+  /** Keeps the event loop alive while running (signal handlers alone do not). */
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
   private lagLast = 0;
   private lagMax = 0;
   private resolveExit!: (code: number) => void;
@@ -114,11 +123,17 @@ export class Daemon {
 
   constructor(private readonly deps: DaemonDeps) {
     this.log = deps.logs.logger('Keepalived');
+    this.vrrpLog = deps.logs.logger('Keepalived_vrrp');
     this.exited = new Promise((r) => { this.resolveExit = r; });
   }
 
   private info(text: string, detail = false): void {
     this.log.log(detail ? { level: 'info', text, detail } : { level: 'info', text });
+  }
+
+  /** Lines keepalived's VRRP child writes (ident `Keepalived_vrrp`). */
+  private vrrpInfo(text: string): void {
+    this.vrrpLog.log({ level: 'info', text });
   }
 
   /* Startup ------------------------------------------------------------------------------------------------ */
@@ -137,15 +152,18 @@ export class Daemon {
     this.info(`Starting ${s.version}`);
     this.info(`Running on ${s.platform}`);
     for (const line of commandLineLines(s.commandLine)) this.info(line);
+    for (const n of s.notices ?? []) this.log.log({ level: 'warning', text: n });
     if (!existsSync(s.configFile)) {
       this.log.log({ level: 'err', text: `Unable to find configuration file ${s.configFile}` });
       return ExitCode.NO_CONFIG;
     }
     const loaded = await this.loadConfig();
+    if (this.state !== 'new') return undefined; // stopped while loading
     if (!loaded) return ExitCode.CONFIG;
     for (const f of s.pidFiles) {
       if (pidfileOwnedByLiveProcess(f, this.deps.pid, this.log, this.deps.probe ?? probeProcess)) {
         this.info('daemon is already running');
+        this.reportStopped = false;
         return ExitCode.OK;
       }
     }
@@ -156,14 +174,24 @@ export class Daemon {
       }
     }
     this.state = 'running';
+    this.keepAlive = setInterval(() => {}, 3_600_000);
     this.installSignals();
     await this.openControl();
+    if (this.state !== 'running') return undefined; // TERM during startup
     this.runtime = this.deps.runtimeFactory({
-      log: this.deps.logs.logger('Keepalived_vrrp'), logDetail: s.logDetail, releaseVips: s.releaseVips,
+      log: this.vrrpLog, logDetail: s.logDetail, releaseVips: s.releaseVips,
       dontReleaseVrrp: s.dontReleaseVrrp, addressMonitoring: s.addressMonitoring,
     });
-    await this.runtime.start(loaded.config);
+    try {
+      await this.runtime.start(loaded.config);
+    } catch (e) {
+      this.log.log({ level: 'err', text: `Startup failed: ${(e as Error)?.message ?? String(e)}` });
+      await this.runtime.stop().catch(() => {});
+      return ExitCode.FATAL;
+    }
+    if (this.state !== 'running') return undefined; // TERM during runtime startup: stop() owns the exit
     this.startLagMonitor();
+    if (this.runtime.snapshot().instances.length === 0) this.info('Warning - keepalived has no configuration to run');
     this.info('Startup complete');
     this.deps.sdNotify.ready();
     this.deps.onReady?.();
@@ -177,7 +205,9 @@ export class Daemon {
     this.info(`Configuration file ${s.configFile}`);
     let loaded: LoadedConfig;
     try {
-      loaded = await this.deps.config.load(s.configFile, { configId: s.configId, allConfig: s.allConfig });
+      loaded = await this.deps.config.load(s.configFile, {
+        configId: s.configId, allConfig: s.allConfig, ...(s.interfaceExists ? { interfaceExists: s.interfaceExists } : {}),
+      });
     } catch (e) {
       this.log.log({ level: 'err', text: `Configuration file ${s.configFile}: ${(e as Error).message}` });
       return undefined;
@@ -216,18 +246,35 @@ export class Daemon {
   /* Signals ------------------------------------------------------------------------------------------------ */
 
   private installSignals(): void {
+    const guard = (what: string, p: Promise<unknown>) => p.catch((e: unknown) => {
+      this.log.log({ level: 'err', text: `${what} failed: ${(e as Error)?.message ?? String(e)}` });
+    });
     const table: Record<TrappedSignal, () => void> = {
-      SIGHUP: () => void this.reload(),
-      SIGTERM: () => void this.stop(),
-      SIGINT: () => void this.stop(),
-      SIGUSR1: () => { this.info(`Printing VRRP data for process(${this.deps.pid}) on signal`); this.writeDump('data'); },
-      SIGUSR2: () => { this.info(`Printing VRRP stats for process(${this.deps.pid}) on signal`); this.writeDump('stats'); },
-      SIGURG: () => { this.info(`Printing VRRP as json for process(${this.deps.pid}) on signal`); this.writeDump('json'); },
+      SIGHUP: () => void guard('Reload', this.reload()),
+      SIGTERM: () => void guard('Stop', this.stop()),
+      SIGINT: () => void guard('Stop', this.stop()),
+      SIGUSR1: () => { this.vrrpInfo(`Printing VRRP data for process(${this.deps.pid}) on signal`); this.writeDump('data'); },
+      SIGUSR2: () => { this.vrrpInfo(`Printing VRRP stats for process(${this.deps.pid}) on signal`); this.writeDump('stats'); },
+      SIGURG: () => this.jsonSignal(),
+      SIGJSON: () => this.jsonSignal(),
+      SIGSTATS_CLEAR: () => {
+        this.vrrpInfo(`Printing and clearing VRRP stats for process(${this.deps.pid}) on signal`);
+        this.writeDump('stats');
+        this.runtime?.clearStats();
+      },
     };
+    if (this.deps.signals.rtSignalsTrapped === false) {
+      this.log.log({ level: 'warning', text: 'This Node.js cannot trap real-time signals: JSON (36) and STATS_CLEAR (63) would stop the daemon; use SIGURG or the control socket' });
+    }
     for (const [sig, h] of Object.entries(table) as [TrappedSignal, () => void][]) {
       this.handlers.set(sig, h);
       this.deps.signals.on(sig, h);
     }
+  }
+
+  private jsonSignal(): void {
+    this.vrrpInfo(`Printing VRRP as json for process(${this.deps.pid}) on signal`);
+    this.writeDump('json');
   }
 
   private removeSignals(): void {
@@ -237,10 +284,10 @@ export class Daemon {
 
   /* Dumps -------------------------------------------------------------------------------------------------- */
 
-  /** The runtime's snapshot plus the daemon's own timing figures. */
+  /** The runtime's snapshot; the daemon's event-loop lag fills in process-wide timing when the runtime has none. */
   snapshot(): RuntimeSnapshot {
     const snap = this.runtime?.snapshot() ?? { instances: [], syncGroups: [] };
-    return snap;
+    return snap.timing ? snap : { ...snap, timing: { loopLagLastMs: this.lagLast, loopLagMaxMs: this.lagMax } };
   }
 
   /** Process facts for `status`. */
@@ -335,11 +382,15 @@ export class Daemon {
     if (!loaded) {
       this.log.log({ level: 'err', text: 'Reload failed: configuration has errors - keeping the running configuration' });
     } else if (this.runtime && this.state === 'running') {
-      this.info('Reloading', true);
-      await this.runtime.reload(loaded.config);
-      this.reloads++;
-      ok = true;
-      this.info('Reload complete');
+      this.vrrpInfo('Reloading');
+      try {
+        await this.runtime.reload(loaded.config);
+        this.reloads++;
+        ok = true;
+        this.info('Reload complete');
+      } catch (e) {
+        this.log.log({ level: 'err', text: `Reload failed: ${(e as Error)?.message ?? String(e)}` });
+      }
     }
     this.deps.sdNotify.ready();
     return ok;
@@ -372,16 +423,17 @@ export class Daemon {
     const wasRunning = this.state !== 'new';
     this.state = 'stopped';
     if (this.lagTimer) clearInterval(this.lagTimer);
+    if (this.keepAlive) clearInterval(this.keepAlive);
     this.removeSignals();
     const closing = this.control?.close() ?? Promise.resolve();
     this.control = undefined;
     if (wasRunning) this.removePidfiles();
     if (failed && code !== ExitCode.OK) this.deps.sdNotify.error(code);
-    if (this.deps.settings.logDetail) {
+    if (this.deps.settings.logDetail && this.reportStopped) {
       const u = this.deps.cpuUsage?.() ?? cpuUsage();
       this.info(`CPU usage (self/children) user: ${usec(u.userUs)}/0.000000 system: ${usec(u.systemUs)}/0.000000`);
     }
-    this.info(`Stopped ${this.deps.settings.version}`);
+    if (this.reportStopped) this.info(`Stopped ${this.deps.settings.version}`);
     void closing.then(() => this.resolveExit(code));
   }
 

@@ -15,6 +15,15 @@ import { DAEMON_CHILD_FLAG } from '../cli/args.js';
 /** The readiness pipe's fd in the child. */
 export const READINESS_FD = 3;
 
+/** Environment variable naming the readiness fd; the child only writes to it when this is set. */
+export const READINESS_ENV = 'KEEPALIVED_TS_READINESS_FD';
+
+/** The readiness fd a detached child was given, from its environment (undefined when not spawned by us). */
+export function readinessFdFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env[READINESS_ENV];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
 /**
  * Spawns the detached daemon and waits for its readiness line.
  * @param script the CLI script to run (process.argv[1])
@@ -26,7 +35,7 @@ export function spawnDetached(script: string, args: readonly string[], env: Node
     const child = spawn(process.execPath, [...process.execArgv, script, ...args, DAEMON_CHILD_FLAG], {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-      env,
+      env: { ...env, [READINESS_ENV]: String(READINESS_FD) },
     });
     const pipe = child.stdio[READINESS_FD] as Readable;
     let buf = '';

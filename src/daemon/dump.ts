@@ -138,11 +138,11 @@ const STATS_ORDER: readonly (keyof InstanceStats)[] = [
 
 /** The `timing` object (keepalived-ts addition), numbers in ms with microsecond precision. */
 function jsonTiming(t: TimingStats): string {
-  const ms = (n: number) => String(Math.round(n * 1000) / 1000);
+  const ms = (name: string, n: number | undefined): Field[] => (n === undefined ? [] : [[name, String(Math.round(n * 1000) / 1000)]]);
   return obj([
-    ['advert_jitter_last_ms', ms(t.advertJitterLastMs)], ['advert_jitter_max_ms', ms(t.advertJitterMaxMs)],
-    ['advert_jitter_mean_ms', ms(t.advertJitterMeanMs)], ['loop_lag_max_ms', ms(t.loopLagMaxMs)],
-    ['loop_lag_last_ms', ms(t.loopLagLastMs)],
+    ...ms('advert_jitter_last_ms', t.advertJitterLastMs), ...ms('advert_jitter_max_ms', t.advertJitterMaxMs),
+    ...ms('advert_jitter_mean_ms', t.advertJitterMeanMs), ...ms('loop_lag_max_ms', t.loopLagMaxMs),
+    ...ms('loop_lag_last_ms', t.loopLagLastMs),
   ]);
 }
 
@@ -233,11 +233,13 @@ function dataInstance(i: InstanceSnapshot): string[] {
 
 /** Timing lines (keepalived-ts addition). */
 function dataTiming(t: TimingStats, indent: string): string[] {
-  const ms = (n: number) => `${(Math.round(n * 1000) / 1000).toFixed(3)} ms`;
-  return [
-    `${indent}Advert send jitter = last ${ms(t.advertJitterLastMs)}, max ${ms(t.advertJitterMaxMs)}, mean ${ms(t.advertJitterMeanMs)}`,
-    `${indent}Event loop lag = last ${ms(t.loopLagLastMs)}, max ${ms(t.loopLagMaxMs)}`,
-  ];
+  const ms = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(3)} ms`);
+  const out: string[] = [];
+  if (t.advertJitterLastMs !== undefined) {
+    out.push(`${indent}Advert send jitter = last ${ms(t.advertJitterLastMs)}, max ${ms(t.advertJitterMaxMs)}, mean ${ms(t.advertJitterMeanMs)}`);
+  }
+  out.push(`${indent}Event loop lag = last ${ms(t.loopLagLastMs)}, max ${ms(t.loopLagMaxMs)}`);
+  return out;
 }
 
 /** The body of `keepalived.data` (VRRP process part). */

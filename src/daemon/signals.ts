@@ -6,11 +6,13 @@
  * STATS_CLEAR 63 (SIGRTMAX-1), JSON 36 (SIGRTMIN+2).
  *
  * Node.js limitation: `process.on()` only accepts the named signals of `os.constants.signals`; real-time signals
- * (34..64) cannot be trapped, and their default action terminates the process. So `kill -36` (JSON) and
- * `kill -63` (STATS_CLEAR) would kill a keepalived-ts daemon. keepalived-ts offers both through its control
- * socket (`keepalived-ts --status=json`, `--status=stats-clear`) and traps SIGURG (default action: ignore, so a
- * stray one is harmless to any process) as a JSON-dump signal. Trapping the RT signals needs signalfd/sigaction
- * from the native addon (packages/sysio); see the report.
+ * (34..64) cannot be trapped that way, and their default action terminates the process — `kill -36` (JSON) or
+ * `kill -63` (STATS_CLEAR) would kill the daemon. What we do about it:
+ * - `processSignals()` traps SIGRTMIN+2 and SIGRTMAX-1 through libuv's signal handle, reached via Node's
+ *   `process.binding('signal_wrap')` (deprecated internal API, present in Node 20-24; feature-detected, its
+ *   deprecation warning silenced). If that ever disappears, `rtSignalsTrapped` is false and the daemon logs it.
+ * - Both dumps are also on the control socket (`--status=json`, `--status=stats-clear`), and SIGURG (default
+ *   action: ignore, so harmless to send to anything) writes the JSON dump too.
  */
 
 /** A SIGFUNC name accepted by `--signum`. */
@@ -38,11 +40,13 @@ export function signumOf(sigfunc: string): number | undefined {
     : undefined;
 }
 
-/** The signals the daemon traps. */
-export type TrappedSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT' | 'SIGUSR1' | 'SIGUSR2' | 'SIGURG';
+/** The signals the daemon traps. SIGJSON = SIGRTMIN+2 (36), SIGSTATS_CLEAR = SIGRTMAX-1 (63). */
+export type TrappedSignal =
+  | 'SIGHUP' | 'SIGTERM' | 'SIGINT' | 'SIGUSR1' | 'SIGUSR2' | 'SIGURG' | 'SIGJSON' | 'SIGSTATS_CLEAR';
 
 /** Every signal the daemon traps, in handler order. */
-export const TRAPPED_SIGNALS: readonly TrappedSignal[] = ['SIGHUP', 'SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGURG'];
+export const TRAPPED_SIGNALS: readonly TrappedSignal[] =
+  ['SIGHUP', 'SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGURG', 'SIGJSON', 'SIGSTATS_CLEAR'];
 
 /** Where signals come from: the process in production, a fake in tests (two daemons in one process). */
 export interface SignalSource {
@@ -50,13 +54,72 @@ export interface SignalSource {
   on(signal: TrappedSignal, handler: () => void): void;
   /** Stops delivering `signal` to `handler`. */
   off(signal: TrappedSignal, handler: () => void): void;
+  /** False when real-time signals (SIGJSON, SIGSTATS_CLEAR) cannot be trapped on this Node.js. */
+  readonly rtSignalsTrapped?: boolean;
 }
 
-/** The real process's signals. */
+/** libuv's signal handle as `process.binding('signal_wrap')` exposes it. */
+interface SignalWrap {
+  onsignal: (signum: number) => void;
+  start(signum: number): number;
+  close(): void;
+  unref?(): void;
+}
+
+/** Starts a libuv signal watcher for a real-time signal; undefined when Node.js does not allow it. */
+function watchRtSignal(signum: number, handler: () => void): (() => void) | undefined {
+  const proc = process as unknown as { binding?: (name: string) => { Signal?: new () => SignalWrap }; noDeprecation?: boolean };
+  const saved = proc.noDeprecation;
+  try {
+    proc.noDeprecation = true;
+    const Signal = proc.binding?.('signal_wrap').Signal;
+    if (!Signal) return undefined;
+    const w = new Signal();
+    w.onsignal = () => handler();
+    if (w.start(signum) !== 0) {
+      w.close();
+      return undefined;
+    }
+    w.unref?.();
+    return () => w.close();
+  } catch {
+    return undefined;
+  } finally {
+    proc.noDeprecation = saved;
+  }
+}
+
+/** Whether this Node.js lets us trap real-time signals (probe: start and stop a watcher). */
+function canTrapRtSignals(): boolean {
+  const stop = watchRtSignal(SIGFUNC_NUMBERS.JSON, () => {});
+  stop?.();
+  return stop !== undefined;
+}
+
+/** The real process's signals (named ones with process.on, SIGJSON/SIGSTATS_CLEAR with a libuv handle). */
 export function processSignals(): SignalSource {
+  const rt = new Map<() => void, () => void>();
+  const rtNumber = (s: TrappedSignal) =>
+    s === 'SIGJSON' ? SIGFUNC_NUMBERS.JSON : s === 'SIGSTATS_CLEAR' ? SIGFUNC_NUMBERS.STATS_CLEAR : undefined;
   return {
-    on: (signal, handler) => { process.on(signal, handler); },
-    off: (signal, handler) => { process.off(signal, handler); },
+    rtSignalsTrapped: canTrapRtSignals(),
+    on: (signal, handler) => {
+      const n = rtNumber(signal);
+      if (n === undefined) {
+        process.on(signal as NodeJS.Signals, handler);
+        return;
+      }
+      const stop = watchRtSignal(n, handler);
+      if (stop) rt.set(handler, stop);
+    },
+    off: (signal, handler) => {
+      if (rtNumber(signal) === undefined) {
+        process.off(signal as NodeJS.Signals, handler);
+        return;
+      }
+      rt.get(handler)?.();
+      rt.delete(handler);
+    },
   };
 }
 

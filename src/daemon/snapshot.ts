@@ -50,10 +50,10 @@ export interface InstanceScripts {
  * `data` and `stats`) and the control socket; never in keepalived.stats (its format is fixed).
  */
 export interface TimingStats {
-  /** Advert send lateness vs schedule: last, max and mean (ms). */
-  readonly advertJitterLastMs: number;
-  readonly advertJitterMaxMs: number;
-  readonly advertJitterMeanMs: number;
+  /** Advert send lateness vs schedule: last, max and mean (ms); absent when nothing was sent yet. */
+  readonly advertJitterLastMs?: number;
+  readonly advertJitterMaxMs?: number;
+  readonly advertJitterMeanMs?: number;
   /** Event-loop lag: max over the daemon's life and the latest sample (ms). */
   readonly loopLagMaxMs: number;
   readonly loopLagLastMs: number;

@@ -9,7 +9,7 @@ import { controlRequest, renderStatusTable } from '../../../src/daemon/control.j
 import { Daemon, commandLineLines, type DaemonSettings } from '../../../src/daemon/daemon.js';
 import { MemorySender } from '../../../src/daemon/datagram.js';
 import { LogHub, type LogSink } from '../../../src/daemon/logging.js';
-import { NullRuntime, type VrrpRuntime } from '../../../src/daemon/runtime.js';
+import { NullRuntime, type RuntimeContext, type VrrpRuntime } from '../../../src/daemon/runtime.js';
 import { SdNotifier } from '../../../src/daemon/sdnotify.js';
 import { FakeSignals } from '../../../src/daemon/signals.js';
 import type { RuntimeSnapshot } from '../../../src/daemon/snapshot.js';
@@ -40,7 +40,13 @@ interface Harness {
   settings: DaemonSettings;
 }
 
-function harness(dir: string, name: string, over: Partial<DaemonSettings> = {}, pid = 1000): Harness {
+/** Daemons created by the running test, stopped whatever happens. */
+const live: Daemon[] = [];
+
+function harness(
+  dir: string, name: string, over: Partial<DaemonSettings> = {}, pid = 1000,
+  factory?: (ctx: RuntimeContext) => CapturedRuntime,
+): Harness {
   const configFile = join(dir, `${name}.conf`);
   writeFileSync(configFile, 'global_defs {}\n');
   const configs = new Map<string, LoadedConfig>([[configFile, { config: { instances: [{ name: 'VI_1' }] }, errors: [], warnings: [] }]]);
@@ -60,9 +66,10 @@ function harness(dir: string, name: string, over: Partial<DaemonSettings> = {}, 
   const daemon = new Daemon({
     settings, clock, logs: new LogHub(clock, [sink], true), signals,
     config: configPortFrom((f) => configs.get(f) ?? { config: undefined, errors: [`${f}:1:1: error: unreadable`], warnings: [] }),
-    runtimeFactory: (ctx) => (rt = new CapturedRuntime(ctx)),
+    runtimeFactory: (ctx) => (rt = factory ? factory(ctx) : new CapturedRuntime(ctx)),
     sdNotify: new SdNotifier(notify, '/run/notify.sock', pid), pid, lagSampleMs: 0,
   });
+  live.push(daemon);
   return { dir, daemon, signals, lines, notify, runtime: () => rt!, configs, settings };
 }
 
@@ -77,6 +84,7 @@ function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
     try {
       await fn(dir);
     } finally {
+      await Promise.all(live.splice(0).map((d) => d.stop()));
       rmSync(dir, { recursive: true, force: true });
     }
   };
@@ -117,15 +125,23 @@ test('two daemons in one process: lifecycle, pid files, signals, dumps, sd_notif
   assert.match(readFileSync(join(dir, 'keepalived.data'), 'utf8'), /^------< Global definitions >------\n Router ID = ref1\n/);
   a.signals.raise('SIGURG');
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'keepalived.json'), 'utf8')).map((x: { data: { iname: string } }) => x.data.iname), ['VI_1', 'VI_6']);
-  assert.ok(a.lines.includes('Keepalived: Printing VRRP stats for process(1001) on signal'));
-  assert.ok(a.lines.includes('Keepalived: Printing VRRP as json for process(1001) on signal'));
+  assert.ok(a.lines.includes('Keepalived_vrrp: Printing VRRP stats for process(1001) on signal'));
+  assert.ok(a.lines.includes('Keepalived_vrrp: Printing VRRP as json for process(1001) on signal'));
+  a.signals.raise('SIGSTATS_CLEAR');
+  assert.match(readFileSync(join(dir, 'keepalived.stats'), 'utf8'), /^ {4}Sent: 2$/m, 'stats written before clearing');
+  assert.deepEqual(a.runtime().calls.at(-1), 'clearStats');
+  assert.ok(a.lines.includes('Keepalived_vrrp: Printing and clearing VRRP stats for process(1001) on signal'));
+  a.signals.raise('SIGUSR2');
+  assert.doesNotMatch(readFileSync(join(dir, 'keepalived.stats'), 'utf8'), /^ {4}Sent: 2$/m);
+  a.signals.raise('SIGJSON');
+  assert.equal(a.lines.filter((l) => l.includes('Printing VRRP as json')).length, 2);
 
   b.signals.raise('SIGTERM');
   assert.equal(await runB, 0);
   assert.equal(existsSync(join(dir, 'b.pid')), false);
   assert.equal(existsSync(join(dir, 'b_vrrp.pid')), false);
   assert.equal(existsSync(b.settings.controlSocket!), false);
-  assert.deepEqual(b.lines.slice(-2), ['Keepalived: Stopping', 'Keepalived: Stopped Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0']);
+  assert.deepEqual(b.lines.slice(-3), ['Keepalived: Stopping', 'Keepalived_vrrp: VRRP runtime stopped', 'Keepalived: Stopped Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0']);
   assert.deepEqual(b.runtime().calls, ['start', 'stop']);
   assert.ok(b.notify.sent.some((m) => m.text === 'STOPPING=1'));
   // a is untouched by b's stop
@@ -197,9 +213,10 @@ test('a live process owning the pid file: "daemon is already running", nothing t
   writeFileSync(join(dir, 'p.pid'), `${process.pid}\n`);
   assert.equal(await h.daemon.run(), 0);
   assert.ok(h.lines.includes('Keepalived: daemon is already running'));
+  assert.equal(h.lines.some((l) => l.includes('Stopped Keepalived')), false, 'no Stopped line, as keepalived');
   assert.equal(readFileSync(join(dir, 'p.pid'), 'utf8'), `${process.pid}\n`);
   assert.equal(existsSync(join(dir, 'p_vrrp.pid')), false);
-  assert.equal(h.runtime, h.runtime);
+  assert.equal(h.runtime(), undefined, "no runtime was started");
 }));
 
 test('missing configuration file exits 6; configuration errors exit 2 with file:line:col lines', withDir(async (dir) => {
@@ -213,4 +230,46 @@ test('missing configuration file exits 6; configuration errors exit 2 with file:
   assert.ok(e.lines.includes(`Keepalived: ${e.settings.configFile}:1:1: warning: w`));
   assert.equal(existsSync(join(dir, 'e.pid')), false);
   assert.deepEqual(e.notify.sent, [{ path: '/run/notify.sock', text: 'ERRNO=2' }]);
+}));
+
+test('control socket: stale socket file replaced, a live one refused, oversized lines cut off', withDir(async (dir) => {
+  const { ControlServer } = await import('../../../src/daemon/control.js');
+  const { connect } = await import('node:net');
+  const path = join(dir, 'ctl.sock');
+  writeFileSync(path, 'stale');
+  const srv = new ControlServer(path, async (cmd) => ({ ok: true, text: `echo ${cmd}` }));
+  assert.equal(await srv.listen(), undefined);
+  assert.deepEqual(await controlRequest(path, 'hello'), { ok: true, text: 'echo hello' });
+  const second = new ControlServer(path, async () => ({ ok: true }));
+  const err = await second.listen();
+  assert.match(String(err?.message), /in use by another process/);
+  const long = await new Promise<string>((resolve) => {
+    const s = connect(path, () => s.write('x'.repeat(10_000)));
+    let buf = '';
+    s.on('data', (c) => { buf += c.toString(); });
+    s.on('close', () => resolve(buf));
+    s.on('error', () => resolve(buf));
+  });
+  assert.equal(JSON.parse(long).text, `echo ${'x'.repeat(256)}`);
+  await srv.close();
+  assert.equal(existsSync(path), false);
+}));
+
+test('TERM while the runtime is starting: stop wins, no "Startup complete", exit 0', withDir(async (dir) => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const h = harness(dir, 's', {}, 1000, (ctx) => {
+    const rt = new CapturedRuntime(ctx);
+    rt.start = async () => { rt.calls.push('start'); await gate; };
+    return rt;
+  });
+  const run = h.daemon.run();
+  await untilLogged(h, `Configuration file ${h.settings.configFile}`);
+  for (let i = 0; i < 100 && h.signals.raise('SIGTERM') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  release();
+  assert.equal(await run, 0);
+  assert.equal(h.lines.some((l) => l.endsWith('Startup complete')), false);
+  assert.ok(h.lines.some((l) => l.endsWith('Stopping')));
+  assert.equal(existsSync(join(dir, 's.pid')), false);
+  assert.deepEqual(h.runtime().calls, ['start', 'stop']);
 }));

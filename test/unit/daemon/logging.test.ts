@@ -33,6 +33,14 @@ test('syslog datagram as glibc writes it: <PRI>Mmm dd hh:mm:ss ident[pid]: text'
   assert.equal(formatSyslogMessage(1, { level: 'debug', text: 'y' }, 'K', 1, T2), '<15>Nov  2 08:03:06 K[1]: y');
 });
 
+test('syslog datagrams match what glibc syslog(3) sent to a /dev/log socket (captured with Python\'s syslog module)', () => {
+  // captured: TZ=UTC, unshare -m, tmpfs on /dev, AF_UNIX SOCK_DGRAM bound at /dev/log, openlog(ident, LOG_PID, facility)
+  const at = 1795345763436;
+  assert.equal(formatSyslogMessage(19, { level: 'info', text: '(VI_1) Entering MASTER STATE' }, 'Keepalived_vrrp', 17928, at),
+    '<158>Nov 22 11:09:23 Keepalived_vrrp[17928]: (VI_1) Entering MASTER STATE');
+  assert.equal(formatSyslogMessage(3, { level: 'err', text: 'x' }, 'Keepalived', 17928, at), '<27>Nov 22 11:09:23 Keepalived[17928]: x');
+});
+
 test('console sink writes keepalived console lines; -D gates detail records', () => {
   const clock = new ManualClock(0, T);
   const lines: string[] = [];

@@ -1,0 +1,64 @@
+/**
+ * From a configured command string to a runnable ScriptSpec, as keepalived does at config time
+ * (`lib/notify.c notify_script_init` + `check_script_secure`): split with quoting/escapes, resolve the
+ * user (per-script `user U [G]`, else the default script user), PATH-search and realpath the program,
+ * check path security. Returns undefined (logged) when the script must not be run.
+ */
+import type { Logger } from '../core/log.js';
+import type { ScriptSpec } from './script-runner.js';
+import { checkScriptSecure, securityViolationText, type ScriptUserResolver } from './security.js';
+import { splitCommand } from './split.js';
+
+/** What prepareScript needs. */
+export interface ScriptContext {
+  readonly resolver: ScriptUserResolver;
+  /** `enable_script_security`. */
+  readonly scriptSecurity: boolean;
+  readonly logger: Logger;
+  /** PATH for bare program names (default: ours). */
+  readonly pathEnv?: string;
+}
+
+/** A usable script plus whether its path was found insecure (for the SECURITY VIOLATION summary). */
+export interface PreparedScript {
+  readonly spec: ScriptSpec;
+  readonly insecure: boolean;
+}
+
+/**
+ * Prepares one script. `type` names it in messages (`notify`, `track`, `fifo`…), `user`/`group` are the
+ * script's own `user` option if given.
+ */
+export function prepareScript(cmd: string, type: string, ctx: ScriptContext, user?: string, group?: string): PreparedScript | undefined {
+  const split = splitCommand(cmd);
+  if (!split.ok) {
+    ctx.logger.log({ level: 'info', text: split.error });
+    ctx.logger.log({ level: 'info', text: `Unable to parse script '${cmd}' - ignoring` });
+    return undefined;
+  }
+  const argv = split.argv;
+  let ids;
+  if (user !== undefined) {
+    ids = ctx.resolver.resolve(user, group);
+    if (!ids) {
+      ctx.logger.log({ level: 'info', text: `Invalid user/group for ${type} script ${argv[0]} - ignoring` });
+      return undefined;
+    }
+  } else {
+    ids = ctx.resolver.defaultUser(ctx.scriptSecurity);
+    if (!ids) {
+      ctx.logger.log({ level: 'info', text: `Failed to set default user for ${type} script ${argv[0]} - ignoring` });
+      return undefined;
+    }
+  }
+  const check = checkScriptSecure(argv[0]!, ids, ctx.scriptSecurity, ctx.logger, ctx.pathEnv);
+  if (check.inhibit || !check.path) return undefined;
+  return { spec: { argv: [check.path, ...argv.slice(1)], uid: ids.uid, gid: ids.gid }, insecure: check.insecure };
+}
+
+/** The SECURITY VIOLATION config error to report after preparing `scripts`, if any (none with script security). */
+export function securityViolation(scripts: readonly (PreparedScript | undefined)[], scriptSecurity: boolean): string | undefined {
+  const present = scripts.filter((s): s is PreparedScript => s !== undefined);
+  if (scriptSecurity || present.length === 0) return undefined;
+  return securityViolationText(present.some((s) => s.insecure));
+}

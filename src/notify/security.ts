@@ -1,0 +1,209 @@
+/**
+ * Script security and script users (keepalived `lib/notify.c`: check_script_secure, check_security,
+ * set_uid_gid, get_default_script_user; `vrrp.c` SECURITY VIOLATION report).
+ *
+ * - Users: `script_user USER [GROUP]` or a per-script `user U [G]`; the default user is `keepalived_script`
+ *   if it exists, else the daemon's own user (root).
+ * - `enable_script_security`: a script that runs as root (or is setuid/setgid root) is refused if any path
+ *   component — `/`, each directory, the file — is not owned by root, or is group-writable by a non-root group,
+ *   or world-writable (directories with the sticky bit are exempt from the write checks).
+ */
+import { accessSync, constants, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Logger } from '../core/log.js';
+
+/** uid/gid pair a script runs as. */
+export interface ScriptIds {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Where to read user and group databases (tests point these at fixtures). */
+export interface IdDatabases {
+  readonly passwd?: string;
+  readonly group?: string;
+}
+
+/** Looks `name` up in a passwd(5)-format text; returns uid and primary gid. Numeric names are accepted. */
+export function lookupUser(name: string, passwdText: string): ScriptIds | undefined {
+  for (const line of passwdText.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
+  }
+  return undefined;
+}
+
+/** Looks a group name up in a group(5)-format text. */
+export function lookupGroup(name: string, groupText: string): number | undefined {
+  for (const line of groupText.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f.length >= 3) return Number(f[2]);
+  }
+  return undefined;
+}
+
+/** Resolves script users and the default script user, logging as keepalived does. */
+export class ScriptUserResolver {
+  private defaultIds: ScriptIds | undefined | null = null;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly own: ScriptIds = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    private readonly db: IdDatabases = {},
+  ) {}
+
+  private read(path: string): string {
+    try { return readFileSync(path, 'utf8'); } catch { return ''; }
+  }
+
+  /** `user U [G]` → ids, or undefined (with `Script user 'x' does not exist` etc.). */
+  resolve(user: string, group?: string): ScriptIds | undefined {
+    const u = lookupUser(user, this.read(this.db.passwd ?? '/etc/passwd'));
+    if (!u) {
+      this.logger.log({ level: 'info', text: `Script user '${user}' does not exist` });
+      return undefined;
+    }
+    if (group === undefined) return u;
+    const gid = lookupGroup(group, this.read(this.db.group ?? '/etc/group'));
+    if (gid === undefined) {
+      this.logger.log({ level: 'info', text: `Script group '${group}' does not exist` });
+      return undefined;
+    }
+    return { uid: u.uid, gid };
+  }
+
+  /** Sets `script_user USER [GROUP]` as the default; returns false if it could not be resolved. */
+  setDefault(user: string, group?: string): boolean {
+    const ids = this.resolve(user, group);
+    this.defaultIds = ids;
+    return ids !== undefined;
+  }
+
+  /**
+   * The default script user: the `script_user`, else `keepalived_script` if it exists, else our own ids.
+   * With script security, a missing keepalived_script is an error (`Unable to set default user … for script`).
+   */
+  defaultUser(scriptSecurity: boolean): ScriptIds | undefined {
+    if (this.defaultIds !== null) return this.defaultIds;
+    const ks = this.resolve('keepalived_script');
+    if (!ks && scriptSecurity) {
+      this.logger.log({ level: 'err', text: 'Unable to set default user keepalived_script for script' });
+      this.defaultIds = undefined;
+      return undefined;
+    }
+    this.defaultIds = ks ?? this.own;
+    return this.defaultIds;
+  }
+}
+
+/** Result flags of a script check (keepalived SC_*). */
+export interface ScriptCheck {
+  /** The program path after PATH search / realpath, if found. */
+  readonly path?: string;
+  readonly notFound: boolean;
+  /** Insecure path (logged). */
+  readonly insecure: boolean;
+  /** Must not run (insecure with script security, not executable, not found). */
+  readonly inhibit: boolean;
+}
+
+/** Why one path component is unsafe, or undefined if it is fine. */
+export function unsafeReason(st: Pick<Stats, 'uid' | 'gid' | 'mode'>, isDir: boolean): string | undefined {
+  if (st.uid !== 0) return `is owned by uid ${st.uid}`;
+  const sticky = (st.mode & 0o1000) !== 0;
+  if (isDir && sticky) return undefined;
+  if (st.gid !== 0 && (st.mode & 0o020)) return `is writable by group ${st.gid}`;
+  if (st.mode & 0o002) return 'is world-writable';
+  return undefined;
+}
+
+/** The prefixes keepalived checks for `/a/b/c`: `/`, `/a`, `/a/b`, `/a/b/c`. */
+export function pathComponents(path: string): string[] {
+  const parts = path.split('/').filter((p) => p !== '');
+  const out = ['/'];
+  for (let i = 1; i <= parts.length; i++) out.push('/' + parts.slice(0, i).join('/'));
+  return out;
+}
+
+/** Walks `path`'s components; logs the first unsafe one. Returns 'ok' | 'insecure' | 'notfound' | 'badtype'. */
+function checkPath(path: string, enabled: boolean, logger: Logger): 'ok' | 'insecure' | 'notfound' | 'badtype' {
+  const comps = pathComponents(path);
+  for (let i = 0; i < comps.length; i++) {
+    const last = i === comps.length - 1;
+    let st: Stats;
+    try {
+      st = lstatSync(comps[i]!);
+    } catch {
+      logger.log({ level: 'info', text: `check_script_secure could not find script '${path}' - disabling` });
+      return 'notfound';
+    }
+    if ((!last && !st.isDirectory()) || (last && !st.isFile() && !st.isSymbolicLink())) {
+      logger.log({ level: 'info', text: `Wrong file type found in script path '${path}'.` });
+      return 'badtype';
+    }
+    const why = unsafeReason(st, st.isDirectory());
+    if (why) {
+      logger.log({ level: 'info', text: `Unsafe permissions found for script '${path}'${enabled ? ' - disabling' : ''}.` });
+      logger.log({ level: 'info', text: `Script '${path}': path component '${comps[i]}' ${why}` });
+      return 'insecure';
+    }
+  }
+  return 'ok';
+}
+
+/** PATH search for a bare program name, as keepalived's find_path (with its warning). */
+export function findInPath(name: string, pathEnv: string, logger: Logger): string | undefined {
+  for (const dir of pathEnv.split(delimiter)) {
+    const p = join(dir || '.', name);
+    try {
+      accessSync(p, constants.X_OK);
+      if (!statSync(p).isFile()) continue;
+      logger.log({ level: 'info', text: `WARNING - script \`${name}\` resolved by path search to \`${p}\`. Please specify full path.` });
+      return p;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/**
+ * keepalived's check_script_secure for one script run as `ids`. Only scripts that run as root (uid or gid 0)
+ * need path protection; `scriptSecurity` (enable_script_security) turns an insecure path into a refusal.
+ */
+export function checkScriptSecure(argv0: string, ids: ScriptIds, scriptSecurity: boolean, logger: Logger,
+  pathEnv = process.env['PATH'] ?? '/usr/bin:/bin'): ScriptCheck {
+  let prog = argv0;
+  if (!prog.includes('/')) {
+    const found = findInPath(prog, pathEnv, logger);
+    if (!found) {
+      logger.log({ level: 'info', text: `Cannot find script ${prog} in path - disabling` });
+      return { notFound: true, insecure: false, inhibit: true };
+    }
+    prog = found;
+  }
+  let real: string;
+  try {
+    real = realpathSync(prog);
+  } catch (e) {
+    logger.log({ level: 'info', text: `Script ${prog} cannot be accessed - ${(e as Error).message}` });
+    return { notFound: true, insecure: false, inhibit: true };
+  }
+  const st = statSync(real);
+  const execBits = st.uid === ids.uid ? 0o100 : st.gid === ids.gid ? 0o010 : 0o001;
+  if (!(st.mode & execBits) && !(ids.uid === 0 && st.mode & 0o111)) {
+    logger.log({ level: 'info', text: `WARNING - script '${prog}' is not executable for uid:gid ${ids.uid}:${ids.gid} - disabling.` });
+    return { path: prog, notFound: false, insecure: false, inhibit: true };
+  }
+  const setuidRoot = (st.uid === 0 && (st.mode & 0o4100) === 0o4100) || (st.gid === 0 && (st.mode & 0o2010) === 0o2010);
+  if (!(ids.uid === 0 || ids.gid === 0 || setuidRoot)) return { path: prog, notFound: false, insecure: false, inhibit: false };
+  let r = checkPath(prog, scriptSecurity, logger);
+  if (r === 'ok' && real !== prog) r = checkPath(real, scriptSecurity, logger);
+  if (r === 'notfound') return { path: prog, notFound: true, insecure: false, inhibit: true };
+  if (r === 'badtype') return { path: prog, notFound: false, insecure: false, inhibit: true };
+  const insecure = r === 'insecure';
+  return { path: prog, notFound: false, insecure, inhibit: insecure && scriptSecurity };
+}
+
+/** The config error keepalived reports when scripts exist but enable_script_security is off. */
+export function securityViolationText(anyInsecure: boolean, what = 'scripts'): string {
+  return `SECURITY VIOLATION - ${what} are being executed but script_security not enabled.${anyInsecure ? ' There are insecure scripts.' : ''}`;
+}

@@ -1,0 +1,84 @@
+/**
+ * Reading processes from /proc, and a polling driver for process trackers.
+ *
+ * keepalived uses the netlink proc connector (fork/exec/exit events). This driver polls /proc instead, at a
+ * modest rate (default every 500 ms): simpler, no CAP_NET_ADMIN connector socket, and the cost is one directory
+ * scan per period for all tracked processes together. Detection latency is at most one period (plus the
+ * configured fork/terminate delays).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import type { TrackerResult } from '../vrrp/types.js';
+import { matchesProcess, QuorumTracker, type ProcInfo, type TrackProcessOptions } from './process-tracker.js';
+
+/** Parses one /proc/PID/stat line into comm and zombie flag. */
+export function parseStat(stat: string): { comm: string; zombie: boolean } | undefined {
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  return { comm: stat.slice(open + 1, close), zombie: stat[close + 2] === 'Z' };
+}
+
+/** Lists the processes in `procRoot` (default /proc); unreadable entries (raced exits) are skipped. */
+export function scanProcesses(procRoot = '/proc'): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const ent of readdirSync(procRoot)) {
+    if (!/^\d+$/.test(ent)) continue;
+    try {
+      const st = parseStat(readFileSync(`${procRoot}/${ent}/stat`, 'latin1'));
+      if (!st) continue;
+      const raw = readFileSync(`${procRoot}/${ent}/cmdline`, 'latin1');
+      const argv = raw.length === 0 ? [] : raw.replace(/\0$/, '').split('\0');
+      out.push({ pid: Number(ent), comm: st.comm, argv, zombie: st.zombie });
+    } catch { /* process exited meanwhile */ }
+  }
+  return out;
+}
+
+/** Options of ProcessTrackerDriver. */
+export interface ProcessTrackerDriverOptions {
+  readonly trackers: readonly TrackProcessOptions[];
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly onUpdate: (r: TrackerResult) => void;
+  /** Scan period, ms (default 500). */
+  readonly pollMs?: number;
+  /** For tests: an alternative process lister. */
+  readonly scan?: () => ProcInfo[];
+}
+
+/** Polls /proc for all vrrp_track_process blocks together. */
+export class ProcessTrackerDriver {
+  /** The pure trackers, one per configured block, in configuration order. */
+  readonly trackers: readonly QuorumTracker[];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: ProcessTrackerDriverOptions) {
+    this.trackers = o.trackers.map((t) => new QuorumTracker(t));
+  }
+
+  /** Scans at once (reporting initial state), then periodically. */
+  start(): void {
+    this.scanOnce();
+    this.timer = setInterval(() => this.scanOnce(), this.o.pollMs ?? 500);
+  }
+
+  /** Stops polling. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One scan: counts matches per tracker and feeds the pure trackers. */
+  scanOnce(): void {
+    const procs = (this.o.scan ?? scanProcesses)();
+    const now = this.o.clock.now();
+    for (const t of this.trackers) {
+      const n = procs.reduce((acc, p) => acc + (matchesProcess(t.opts, p) ? 1 : 0), 0);
+      const step = t.setCount(now, n);
+      for (const l of step.logs) this.o.logger.log(l);
+      if (step.update) this.o.onUpdate(step.update);
+    }
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * Deterministic simulation of VRRP instances on one L2 segment (quinn-style harness):
+ * a virtual clock that jumps to the next deadline (FSM timers, packets in flight, scripted events),
+ * seeded latency / loss / duplication, and partitions. Records a timeline for assertions.
+ */
+import { seededRng, type Rng } from '../../src/core/rng.js';
+import type { GarpReason, VrrpAction } from '../../src/vrrp/actions.js';
+import { VrrpFsm, type VrrpEvent } from '../../src/vrrp/fsm.js';
+import { instanceParams, type VrrpInstanceParamsInput } from '../../src/vrrp/instance-params.js';
+import { SyncGroup } from '../../src/vrrp/sync-group.js';
+import { VrrpState, type VrrpAdvert, type VrrpStateValue } from '../../src/vrrp/types.js';
+import { MinHeap } from './heap.js';
+
+/** Link characteristics of the simulated segment. */
+export interface LinkModel {
+  /** One-way latency in ms. */
+  readonly latencyMs: number;
+  /** Extra uniformly random latency in [0, jitterMs). */
+  readonly jitterMs: number;
+  /** Probability a packet is lost. */
+  readonly loss: number;
+  /** Probability a packet is delivered twice. */
+  readonly duplicate: number;
+}
+
+/** Something that happened, at virtual time `t` (ms). */
+export type TimelineEntry =
+  | { readonly t: number; readonly kind: 'state'; readonly node: string; readonly instance: string; readonly from: VrrpStateValue; readonly to: VrrpStateValue }
+  | { readonly t: number; readonly kind: 'garp'; readonly node: string; readonly instance: string; readonly addresses: readonly string[]; readonly count: number; readonly reason: GarpReason }
+  | { readonly t: number; readonly kind: 'vips'; readonly node: string; readonly instance: string; readonly op: 'add' | 'remove'; readonly vips: readonly string[] }
+  | { readonly t: number; readonly kind: 'log'; readonly node: string; readonly text: string }
+  | { readonly t: number; readonly kind: 'groupNotify'; readonly node: string; readonly group: string; readonly state: VrrpStateValue };
+
+/** One simulated host: its instances (optionally in sync groups) and its link state. */
+export interface SimNode {
+  readonly name: string;
+  fsms: VrrpFsm[];
+  groups: SyncGroup[];
+  /** Instances by name and by VRID (rebuilt on restart). */
+  byName: Map<string, VrrpFsm>;
+  byVrid: Map<number, VrrpFsm[]>;
+  /** The instance inputs and group layout, for restarts. */
+  readonly spec: { readonly instances: VrrpInstanceParamsInput[]; readonly groups: Record<string, string[]> };
+  /** false after crash() or stop(): receives and sends nothing. */
+  alive: boolean;
+  /** Partition label; packets only flow between nodes with equal labels. */
+  segment: number;
+}
+
+interface InFlight { readonly at: number; readonly seq: number; readonly to: SimNode; readonly advert: VrrpAdvert; readonly source: string; readonly from: SimNode }
+interface Wake { readonly at: number; readonly seq: number; readonly fsm: VrrpFsm; readonly node: SimNode }
+interface Scripted { readonly at: number; readonly seq: number; readonly run: () => void }
+
+/** The simulated segment, clock and agenda. */
+export class SimNetwork {
+  /** Current virtual time (ms). */
+  now = 0;
+  /** Everything that happened, in order. */
+  readonly timeline: TimelineEntry[] = [];
+  /** Number of events processed (deliveries, timer expiries, scripted events). */
+  events = 0;
+  /** When false, only state and GARP entries are recorded (for benchmarks). */
+  recordAll = true;
+  readonly nodes: SimNode[] = [];
+  private readonly rng: Rng;
+  private seq = 0;
+  private readonly inflight = new MinHeap<InFlight>();
+  private readonly wakes = new MinHeap<Wake>();
+  private readonly scripted = new MinHeap<Scripted>();
+  private readonly byVrid = new Map<number, SimNode[]>();
+  private readonly holders = new Map<string, Set<string>>();
+
+  /** @param link segment model @param seed PRNG seed for latency/loss/duplication */
+  constructor(readonly link: LinkModel = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0 }, seed = 1) {
+    this.rng = seededRng(seed);
+  }
+
+  /** Adds a node with the given instances; `groups` lists sync groups by member names. */
+  addNode(name: string, instances: VrrpInstanceParamsInput[], groups: Record<string, string[]> = {}): SimNode {
+    const node: SimNode = { name, fsms: [], groups: [], byName: new Map(), byVrid: new Map(), spec: { instances, groups }, alive: true, segment: 0 };
+    this.build(node);
+    this.nodes.push(node);
+    for (const p of instances) {
+      const list = this.byVrid.get(p.vrid) ?? [];
+      if (!list.includes(node)) list.push(node);
+      this.byVrid.set(p.vrid, list);
+    }
+    return node;
+  }
+
+  /** Fresh state machines for `node` (a process (re)start). */
+  private build(node: SimNode): void {
+    node.fsms = node.spec.instances.map((p) => new VrrpFsm(instanceParams(p)));
+    node.byName = new Map(node.fsms.map((f) => [f.name, f]));
+    node.byVrid = new Map();
+    for (const f of node.fsms) node.byVrid.set(f.params.vrid, [...(node.byVrid.get(f.params.vrid) ?? []), f]);
+    node.groups = Object.entries(node.spec.groups).map(([g, names]) => new SyncGroup(g, node.fsms.filter((f) => names.includes(f.name))));
+  }
+
+  /** The node called `name`. */
+  node(name: string): SimNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (n === undefined) throw new RangeError(`no node ${name}`);
+    return n;
+  }
+
+  /** Runs `fn` at virtual time `at`. */
+  at(at: number, fn: () => void): void {
+    this.scripted.push({ at, seq: this.seq++, run: fn });
+  }
+
+  /** Starts `name` at virtual time `at` (a restart gets fresh state machines). */
+  startAt(at: number, name: string): void { this.at(at, () => this.start(name)); }
+
+  /** Starts every instance of `name` (or of all nodes) now. */
+  start(name?: string): void {
+    for (const n of name === undefined ? this.nodes : [this.node(name)]) {
+      if (n.fsms.some((f) => f.state !== VrrpState.INIT)) this.build(n);
+      n.alive = true;
+      for (const f of n.fsms) this.dispatch(n, f, { type: 'startup' });
+    }
+  }
+
+  /** Graceful stop (SIGTERM): instances send priority 0 and release VIPs. */
+  stop(name: string): void {
+    const n = this.node(name);
+    for (const f of n.fsms) this.dispatch(n, f, { type: 'shutdown' });
+    n.alive = false;
+  }
+
+  /** Hard failure: the node disappears without a word; its VIPs vanish with it. */
+  crash(name: string): void {
+    const n = this.node(name);
+    n.alive = false;
+    for (const set of this.holders.values()) set.delete(n.name);
+  }
+
+  /** Splits the segment: each list of node names becomes its own partition. */
+  partition(...parts: string[][]): void {
+    parts.forEach((names, i) => { for (const nm of names) this.node(nm).segment = i + 1; });
+  }
+
+  /** Heals every partition. */
+  heal(): void {
+    for (const n of this.nodes) n.segment = 0;
+  }
+
+  /** Sends an event to one instance on one node. */
+  inject(nodeName: string, instance: string, event: VrrpEvent): void {
+    const n = this.node(nodeName);
+    const f = n.byName.get(instance);
+    if (f === undefined) throw new RangeError(`no instance ${instance} on ${nodeName}`);
+    this.dispatch(n, f, event);
+  }
+
+  /** Advances virtual time, processing everything due, until `until` (inclusive). */
+  runUntil(until: number): void {
+    for (;;) {
+      const next = this.nextDeadline();
+      if (next === undefined || next > until) break;
+      this.now = next;
+      this.processDue();
+    }
+    this.now = until;
+  }
+
+  /** Runs for `ms` more milliseconds. */
+  runFor(ms: number): void { this.runUntil(this.now + ms); }
+
+  /** Nodes whose instance `instance` is MASTER right now. */
+  masters(instance: string): string[] {
+    return this.nodes.filter((n) => n.alive && n.fsms.some((f) => f.name === instance && f.state === VrrpState.MASTER)).map((n) => n.name);
+  }
+
+  /** State of `instance` on `node`. */
+  stateOf(node: string, instance: string): VrrpStateValue {
+    const f = this.node(node).fsms.find((x) => x.name === instance);
+    if (f === undefined) throw new RangeError(`no instance ${instance} on ${node}`);
+    return f.state;
+  }
+
+  /** Nodes currently holding `vip`. */
+  holdersOf(vip: string): string[] { return [...(this.holders.get(vip) ?? [])].sort(); }
+
+  /** Timeline state entries, optionally filtered. */
+  transitions(filter: { node?: string; instance?: string; to?: VrrpStateValue } = {}): Extract<TimelineEntry, { kind: 'state' }>[] {
+    return this.timeline.filter((e): e is Extract<TimelineEntry, { kind: 'state' }> => e.kind === 'state' &&
+      (filter.node === undefined || e.node === filter.node) && (filter.instance === undefined || e.instance === filter.instance) &&
+      (filter.to === undefined || e.to === filter.to));
+  }
+
+  /** Log texts recorded for `node` (with times). */
+  logs(node: string): { t: number; text: string }[] {
+    return this.timeline.filter((e): e is Extract<TimelineEntry, { kind: 'log' }> => e.kind === 'log' && e.node === node)
+      .map((e) => ({ t: e.t, text: e.text }));
+  }
+
+  private nextDeadline(): number | undefined {
+    let min: number | undefined;
+    for (const h of [this.inflight.peek(), this.wakes.peek(), this.scripted.peek()]) {
+      if (h !== undefined && (min === undefined || h.at < min)) min = h.at;
+    }
+    return min;
+  }
+
+  private processDue(): void {
+    const now = this.now;
+    for (let s = this.scripted.peek(); s !== undefined && s.at <= now; s = this.scripted.peek()) {
+      this.scripted.pop();
+      this.events++;
+      s.run();
+    }
+    for (let p = this.inflight.peek(); p !== undefined && p.at <= now; p = this.inflight.peek()) {
+      this.inflight.pop();
+      if (!p.to.alive) continue;
+      if (p.to.segment !== p.from.segment) continue;
+      this.events++;
+      for (const f of p.to.byVrid.get(p.advert.vrid) ?? []) {
+        if (f.params.family === p.advert.family) {
+          this.dispatch(p.to, f, { type: 'advert', advert: p.advert, source: p.source });
+        }
+      }
+    }
+    for (let w = this.wakes.peek(); w !== undefined && w.at <= now; w = this.wakes.peek()) {
+      this.wakes.pop();
+      if (!w.node.alive || w.fsm.pollTimeout() !== w.at || w.node.byName.get(w.fsm.name) !== w.fsm) continue;
+      this.events++;
+      this.dispatch(w.node, w.fsm, { type: 'timeout' });
+    }
+  }
+
+  private dispatch(node: SimNode, fsm: VrrpFsm, event: VrrpEvent): void {
+    const group = node.groups.length === 0 ? undefined : node.groups.find((g) => g.members.includes(fsm));
+    const actions = group !== undefined ? group.handle(fsm.name, event, this.now) : fsm.handle(event, this.now);
+    this.apply(node, actions);
+    for (const f of group !== undefined ? group.members : [fsm]) {
+      const d = f.pollTimeout();
+      if (d !== undefined) this.wakes.push({ at: Math.max(d, this.now), seq: this.seq++, fsm: f, node });
+    }
+  }
+
+  private apply(node: SimNode, actions: readonly VrrpAction[]): void {
+    const t = this.now;
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'sendAdvert': this.transmit(node, a.instance, a.priority, a.advertIntervalMs, a.unicastPeers); break;
+        case 'stateChanged':
+          this.timeline.push({ t, kind: 'state', node: node.name, instance: a.transition.instance, from: a.transition.from, to: a.transition.to });
+          break;
+        case 'sendGarp':
+          this.timeline.push({ t, kind: 'garp', node: node.name, instance: a.instance, addresses: a.addresses, count: a.count, reason: a.reason });
+          break;
+        case 'addVips': case 'removeVips':
+          for (const v of [...a.vips, ...a.excludedVips]) {
+            const set = this.holders.get(v) ?? new Set<string>();
+            if (a.kind === 'addVips') set.add(node.name); else set.delete(node.name);
+            this.holders.set(v, set);
+          }
+          if (this.recordAll) this.timeline.push({ t, kind: 'vips', node: node.name, instance: a.instance, op: a.kind === 'addVips' ? 'add' : 'remove', vips: a.vips });
+          break;
+        case 'log': if (this.recordAll) this.timeline.push({ t, kind: 'log', node: node.name, text: a.record.text }); break;
+        case 'groupNotify': this.timeline.push({ t, kind: 'groupNotify', node: node.name, group: a.group, state: a.state }); break;
+        default: break;
+      }
+    }
+  }
+
+  private transmit(from: SimNode, instance: string, priority: number, intervalMs: number, peers: readonly string[]): void {
+    if (!from.alive) return;
+    const fsm = from.byName.get(instance);
+    if (fsm === undefined) return;
+    const p = fsm.params;
+    const advert: VrrpAdvert = {
+      version: p.version, type: 1, vrid: p.vrid, priority, family: p.family, addresses: p.vips,
+      advertIntervalCs: Math.round(intervalMs / 10), authType: 0, checksum: 0,
+    };
+    for (const node of this.byVrid.get(p.vrid) ?? []) {
+      if (node === from) continue;
+      if (peers.length > 0 && !(node.byVrid.get(p.vrid) ?? []).some((f) => peers.includes(f.params.primaryAddress))) continue;
+      if (this.link.loss > 0 && this.rng.next() < this.link.loss) continue;
+      const copies = this.link.duplicate > 0 && this.rng.next() < this.link.duplicate ? 2 : 1;
+      for (let i = 0; i < copies; i++) {
+        const at = this.now + this.link.latencyMs + (this.link.jitterMs > 0 ? this.rng.next() * this.link.jitterMs : 0);
+        this.inflight.push({ at, seq: this.seq++, to: node, from, advert, source: p.primaryAddress });
+      }
+    }
+  }
+}
