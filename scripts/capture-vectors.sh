@@ -159,6 +159,22 @@ vrrp_instance V3UNI {
     192.0.2.130/24
   }
 }
+vrrp_instance V3UNIOLD {
+  version 3
+  state MASTER
+  interface vethA
+  virtual_router_id 58
+  priority 140
+  advert_int 1
+  old_unicast_checksum
+  unicast_src_ip 192.0.2.1
+  unicast_peer {
+    192.0.2.2
+  }
+  virtual_ipaddress {
+    192.0.2.140/24
+  }
+}
 EOF
 
 mkdir -p "$WORK/tmp"
@@ -168,7 +184,7 @@ pause 1
 ip netns exec "$NSA" env TMPDIR="$WORK/tmp" /usr/sbin/keepalived -P -n -l -D -f "$WORK/keepalived.conf" \
   -p "$WORK/ka.pid" -r "$WORK/ka-vrrp.pid" -c "$WORK/ka-check.pid" >"$WORK/keepalived.log" 2>&1 &
 KA_PID=$!
-# Master_Down_Interval for priority 90, advert_int 2 is 6.6 s; wait for every instance to be MASTER and advertise.
+# Master_Down_Interval for priority 100, advert_int 2 is 6.6 s; wait for every instance to be MASTER and advertise.
 pause 9
 kill -TERM "$KA_PID"
 for _ in $(seq 1 50); do kill -0 "$KA_PID" 2>/dev/null || break; sleep 0.1; done
@@ -207,7 +223,8 @@ const cases = {
   54: { name: 'v3-ipv6', version: 3, family: 6, priority: 110, addresses: ['2001:db8::100', '2001:db8::101'], advertIntervalCs: 100, authType: 0, dst: 'ff02::12' },
   55: { name: 'v3-multi-vip', version: 3, family: 4, priority: 200, addresses: ['192.0.2.110', '192.0.2.111', '192.0.2.112', '192.0.2.113', '192.0.2.114'], advertIntervalCs: 80, authType: 0, dst: '224.0.0.18' },
   56: { name: 'v2-multi-vip-pass', version: 2, family: 4, priority: 90, addresses: ['192.0.2.120', '192.0.2.121', '192.0.2.122'], advertIntervalCs: 100, authType: 1, password: 'pw', dst: '224.0.0.18' },
-  57: { name: 'v3-unicast', version: 3, family: 4, priority: 130, addresses: ['192.0.2.130'], advertIntervalCs: 100, authType: 0, dst: '192.0.2.2' },
+  57: { name: 'v3-unicast', version: 3, family: 4, priority: 130, addresses: ['192.0.2.130'], advertIntervalCs: 100, authType: 0, dst: '192.0.2.2', checksum4: 'rfc' },
+  58: { name: 'v3-unicast-old-checksum', version: 3, family: 4, priority: 140, addresses: ['192.0.2.140'], advertIntervalCs: 100, authType: 0, dst: '192.0.2.2', checksum4: 'mcast-group' },
 };
 const seen = new Set();
 let garp = false, una = false;
@@ -259,6 +276,7 @@ for (const f of frames) {
   const json = {
     description: `keepalived 2.2.7 advert, VRID ${v[1]}${zero ? ' (priority 0 on SIGTERM)' : ''}; hex = whole IP packet`,
     vrrpOffset: vrrpOff,
+    ...(c.checksum4 ? { checksum4: c.checksum4 } : {}),
     ip: { source: src, destination: c.dst, ttl, ...extra },
     advert: {
       version: c.version, type: 1, vrid: v[1], priority: zero ? 0 : c.priority, family: c.family,

@@ -48,7 +48,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'kts-test-'));
 function run(label, args, list) {
   if (!list.length) return;
   const tap = join(tmp, `${label}.tap`);
-  const r = spawnSync(process.execPath, ['--test', ...args,
+  const r = spawnSync(process.execPath, ['--test', '--test-timeout=300000', ...args,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...extra, ...list], { stdio: 'inherit', env });
   status ||= r.status ?? 1;

@@ -227,6 +227,7 @@ export class Daemon {
     const server = new ControlServer(path, (cmd) => this.command(cmd));
     const err = await server.listen();
     if (err) this.log.log({ level: 'warning', text: `Control socket ${path} not available: ${err.message}` });
+    else if (this.state !== 'running') await server.close(); // stopped while we were opening it
     else this.control = server;
   }
 

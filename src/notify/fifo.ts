@@ -11,6 +11,9 @@ import { chownSync, closeSync, constants, lstatSync, openSync, write } from 'nod
 import type { Logger } from '../core/log.js';
 import type { ScriptSpec } from './script-runner.js';
 
+/** Writes up to this size to a pipe are atomic (POSIX PIPE_BUF on Linux). */
+const PIPE_BUF = 4096;
+
 /** Formats a VRRP instance line: `INSTANCE "VI_1" MASTER 100`. */
 export function instanceFifoLine(name: string, state: string, priority: number): string {
   return `INSTANCE "${name}" ${state} ${priority}\n`;
@@ -145,11 +148,22 @@ export class FifoWriter {
     this.pump();
   }
 
-  /** Writes the head of the queue; on EAGAIN retries later; on partial writes keeps the rest at the head. */
+  /**
+   * Writes as many queued lines as fit in PIPE_BUF (4096 bytes, so the write is atomic: all or EAGAIN) in one
+   * write; on EAGAIN retries later; a partial write (only possible for an over-long line) keeps the rest queued.
+   */
   private pump(): void {
     if (this.writing || this.retryTimer || this.queue.length === 0 || this.fd < 0) return;
+    let count = 1;
+    let bytes = Buffer.byteLength(this.queue[0]!);
+    while (count < this.queue.length) {
+      const next = Buffer.byteLength(this.queue[count]!);
+      if (bytes + next > PIPE_BUF) break;
+      bytes += next;
+      count++;
+    }
+    const buf = Buffer.from(this.queue.slice(0, count).join(''));
     this.writing = true;
-    const buf = Buffer.from(this.queue[0]!);
     write(this.fd, buf, 0, buf.length, null, (err, n) => {
       this.writing = false;
       if (err) {
@@ -158,15 +172,28 @@ export class FifoWriter {
           return;
         }
         if (!this.closed) this.opts.logger.log({ level: 'warning', text: `Write to notify fifo ${this.spec.path} failed: ${err.code}` });
-        this.queue.shift();
-      } else if (n < buf.length) {
-        this.queue[0] = buf.subarray(n).toString();
+        this.queue.splice(0, count);
       } else {
-        this.queue.shift();
-        if (this.queue.length === 0) this.overflowLogged = false;
+        this.consume(n);
       }
       this.pump();
     });
+  }
+
+  /** Drops `n` written bytes from the head of the queue (whole lines, plus a partial remainder). */
+  private consume(n: number): void {
+    let left = n;
+    while (left > 0 && this.queue.length > 0) {
+      const head = Buffer.from(this.queue[0]!);
+      if (head.length <= left) {
+        left -= head.length;
+        this.queue.shift();
+      } else {
+        this.queue[0] = head.subarray(left).toString();
+        left = 0;
+      }
+    }
+    if (this.queue.length === 0) this.overflowLogged = false;
   }
 
   /** Resolves when the queue is empty or `boundMs` passed (true = flushed). */

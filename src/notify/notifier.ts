@@ -94,6 +94,16 @@ export class Notifier {
     this.groups.set(cfg.name, { cfg, st: prev?.st ?? { notifiesSent: false } });
   }
 
+  /** Forgets an instance (after its DELETED notify on reload). Queued scripts still run. */
+  removeInstance(name: string): void {
+    this.instances.delete(name);
+  }
+
+  /** Forgets a sync group. */
+  removeGroup(name: string): void {
+    this.groups.delete(name);
+  }
+
   /**
    * An instance entered `state` with effective `priority`. `groupState` is its sync group's current state, if
    * any: member notifies are suppressed when the group already reports that state. Resolves when this
@@ -141,9 +151,24 @@ export class Notifier {
     this.writeFifos(instanceFifoLine(name, `${state}_PRIORITY`, priority));
   }
 
-  /** Waits up to `boundMs` for queued scripts (STOP notifies at shutdown); true if all finished. */
-  shutdown(boundMs = 1000): Promise<boolean> {
-    return this.opts.runner.drain(boundMs);
+  /**
+   * Shutdown: waits up to `boundMs` in total for queued scripts (the STOP notifies), FIFO lines and mail.
+   * Resolves true if everything finished within the bound. Never rejects.
+   */
+  async shutdown(boundMs = 1000): Promise<boolean> {
+    const started = performance.now();
+    const left = (): number => Math.max(0, boundMs - (performance.now() - started));
+    const scripts = await this.opts.runner.drain(boundMs);
+    let fifos = true;
+    for (const f of this.opts.fifos ?? []) fifos = (await f.flush(left())) && fifos;
+    let mail = true;
+    if (this.opts.smtp) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), left()); });
+      mail = await Promise.race([this.opts.smtp.idle().then(() => true), bound]);
+      clearTimeout(timer);
+    }
+    return scripts && fifos && mail;
   }
 
   private runScripts(owner: string, s: NotifyScripts, state: NotifyState, generic: string[], who: string): Promise<void> {

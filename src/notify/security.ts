@@ -107,11 +107,10 @@ export interface ScriptCheck {
   readonly inhibit: boolean;
 }
 
-/** Why one path component is unsafe, or undefined if it is fine. */
-export function unsafeReason(st: Pick<Stats, 'uid' | 'gid' | 'mode'>, isDir: boolean): string | undefined {
+/** Why one path component is unsafe, or undefined if it is fine. Symlinks are only checked for their owner. */
+export function unsafeReason(st: Pick<Stats, 'uid' | 'gid' | 'mode'>, kind: 'dir' | 'file' | 'link'): string | undefined {
   if (st.uid !== 0) return `is owned by uid ${st.uid}`;
-  const sticky = (st.mode & 0o1000) !== 0;
-  if (isDir && sticky) return undefined;
+  if (kind === 'link' || (kind === 'dir' && (st.mode & 0o1000) !== 0)) return undefined;
   if (st.gid !== 0 && (st.mode & 0o020)) return `is writable by group ${st.gid}`;
   if (st.mode & 0o002) return 'is world-writable';
   return undefined;
@@ -141,7 +140,7 @@ function checkPath(path: string, enabled: boolean, logger: Logger): 'ok' | 'inse
       logger.log({ level: 'info', text: `Wrong file type found in script path '${path}'.` });
       return 'badtype';
     }
-    const why = unsafeReason(st, st.isDirectory());
+    const why = unsafeReason(st, st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'file');
     if (why) {
       logger.log({ level: 'info', text: `Unsafe permissions found for script '${path}'${enabled ? ' - disabling' : ''}.` });
       logger.log({ level: 'info', text: `Script '${path}': path component '${comps[i]}' ${why}` });

@@ -5,6 +5,7 @@
  * asynchronous and serialised through a bounded queue: VRRP never waits for mail, a dead or failing server is
  * logged with keepalived's texts, retried a bounded number of times, and never grows memory without bound.
  */
+import { hostname, userInfo } from 'node:os';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../core/log.js';
 
@@ -79,6 +80,13 @@ export function realServerAlert(rs: string, vs: string, up: boolean, body: strin
 /** A virtual server quorum alert: `Virtualserver <vs> - UP`, body e.g. `=> Gained quorum 2+0=2 <= 3 <=`. */
 export function virtualServerAlert(vs: string, up: boolean, body: string): Alert {
   return { subject: `Virtualserver ${vs} - ${up ? 'UP' : 'DOWN'}`, body };
+}
+
+/** keepalived's default `notification_email_from`: `<running user>@<hostname>`. */
+export function defaultSmtpFrom(): string {
+  let user = 'root';
+  try { user = userInfo().username; } catch { /* no passwd entry */ }
+  return `${user}@${hostname()}`;
 }
 
 /** `[ip]:port`, as keepalived prints the server in its messages. */

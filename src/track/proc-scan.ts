@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { TrackerResult } from '../vrrp/types.js';
-import { matchesProcess, QuorumTracker, type ProcInfo, type TrackProcessOptions } from './process-tracker.js';
+import { matchesProcess, QuorumTracker, usesFullCommand, type ProcInfo, type TrackProcessOptions } from './process-tracker.js';
 
 /** Parses one /proc/PID/stat line into comm and zombie flag. */
 export function parseStat(stat: string): { comm: string; zombie: boolean } | undefined {
@@ -20,14 +20,22 @@ export function parseStat(stat: string): { comm: string; zombie: boolean } | und
   return { comm: stat.slice(open + 1, close), zombie: stat[close + 2] === 'Z' };
 }
 
-/** Lists the processes in `procRoot` (default /proc); unreadable entries (raced exits) are skipped. */
-export function scanProcesses(procRoot = '/proc'): ProcInfo[] {
+/**
+ * Lists the processes in `procRoot` (default /proc); unreadable entries (raced exits) are skipped.
+ * With `onlyComms`, /proc/PID/cmdline is read only for processes whose comm is in the set (argv is [] for the
+ * others), which keeps a scan cheap when no tracker needs full command lines.
+ */
+export function scanProcesses(procRoot = '/proc', onlyComms?: ReadonlySet<string>): ProcInfo[] {
   const out: ProcInfo[] = [];
   for (const ent of readdirSync(procRoot)) {
     if (!/^\d+$/.test(ent)) continue;
     try {
       const st = parseStat(readFileSync(`${procRoot}/${ent}/stat`, 'latin1'));
       if (!st) continue;
+      if (onlyComms && !onlyComms.has(st.comm)) {
+        out.push({ pid: Number(ent), comm: st.comm, argv: [], zombie: st.zombie });
+        continue;
+      }
       const raw = readFileSync(`${procRoot}/${ent}/cmdline`, 'latin1');
       const argv = raw.length === 0 ? [] : raw.replace(/\0$/, '').split('\0');
       out.push({ pid: Number(ent), comm: st.comm, argv, zombie: st.zombie });
@@ -53,9 +61,12 @@ export class ProcessTrackerDriver {
   /** The pure trackers, one per configured block, in configuration order. */
   readonly trackers: readonly QuorumTracker[];
   private timer: NodeJS.Timeout | undefined;
+  /** comm names to read cmdlines for; undefined when some tracker matches on full command lines. */
+  private readonly comms: ReadonlySet<string> | undefined;
 
   constructor(private readonly o: ProcessTrackerDriverOptions) {
     this.trackers = o.trackers.map((t) => new QuorumTracker(t));
+    this.comms = o.trackers.some(usesFullCommand) ? undefined : new Set(o.trackers.map((t) => t.process));
   }
 
   /** Scans at once (reporting initial state), then periodically. */
@@ -72,7 +83,7 @@ export class ProcessTrackerDriver {
 
   /** One scan: counts matches per tracker and feeds the pure trackers. */
   scanOnce(): void {
-    const procs = (this.o.scan ?? scanProcesses)();
+    const procs = this.o.scan ? this.o.scan() : scanProcesses('/proc', this.comms);
     const now = this.o.clock.now();
     for (const t of this.trackers) {
       const n = procs.reduce((acc, p) => acc + (matchesProcess(t.opts, p) ? 1 : 0), 0);

@@ -3,7 +3,8 @@
  * count is within [quorum, quorum_max] (keepalived `core/track_process.c`, `vrrp/vrrp_track.c`).
  *
  * Matching (as keepalived): the name is compared exactly with /proc/PID/comm, or with argv[0] of
- * /proc/PID/cmdline when `full_command`; zombies are ignored. Parameters, when given, are compared as the
+ * /proc/PID/cmdline when `full_command` — which keepalived also implies when parameters or `param_match`
+ * are configured (see `usesFullCommand`); zombies are ignored. Parameters, when given, are compared as the
  * NUL-joined argv[1..]: `exact` (default) = equal, `partial` = configured args are the leading args,
  * `initial` = like partial but the last configured arg may be a prefix of the actual one.
  *
@@ -44,10 +45,15 @@ export interface ProcInfo {
   readonly zombie?: boolean;
 }
 
+/** True when matching uses argv[0] of the command line: `full_command`, or parameters / `param_match` given. */
+export function usesFullCommand(o: TrackProcessOptions): boolean {
+  return !!o.fullCommand || (o.params !== undefined && o.params.length > 0) || (o.paramMatch !== undefined && o.paramMatch !== 'none');
+}
+
 /** True if `p` matches the tracked process spec. */
 export function matchesProcess(o: TrackProcessOptions, p: ProcInfo): boolean {
   if (p.zombie) return false;
-  const name = o.fullCommand ? p.argv[0] : p.comm;
+  const name = usesFullCommand(o) ? p.argv[0] : p.comm;
   if (name !== o.process) return false;
   const mode: ParamMatch = o.paramMatch ?? (o.params && o.params.length > 0 ? 'exact' : 'none');
   if (mode === 'none') return true;

@@ -23,26 +23,27 @@ export function internetChecksum(data: Uint8Array, initial = 0): number {
   return ~onesComplementSum(data, initial) & 0xffff;
 }
 
+/** Sum of the big-endian 16-bit words of `b[off..off+len)` (len even), unfolded. */
+function wordSum(b: Uint8Array, off: number, len: number): number {
+  let sum = 0;
+  for (let i = off; i < off + len; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  return sum;
+}
+
+/** Folds an unfolded one's-complement sum to 16 bits. */
+function fold(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return sum;
+}
+
 /** Partial sum of the IPv4 pseudo-header: source, destination, zero, protocol, upper-layer length (RFC 768). */
 export function ipv4PseudoHeaderSum(src: Uint8Array, dst: Uint8Array, protocol: number, length: number): number {
-  const ph = new Uint8Array(12);
-  ph.set(src.subarray(0, 4), 0);
-  ph.set(dst.subarray(0, 4), 4);
-  ph[9] = protocol;
-  ph[10] = (length >>> 8) & 0xff;
-  ph[11] = length & 0xff;
-  return onesComplementSum(ph);
+  return fold(wordSum(src, 0, 4) + wordSum(dst, 0, 4) + (protocol & 0xff) + (length & 0xffff));
 }
 
 /** Partial sum of the IPv6 pseudo-header: source, destination, 32-bit length, 3 zero bytes, next header (RFC 8200 8.1). */
 export function ipv6PseudoHeaderSum(src: Uint8Array, dst: Uint8Array, nextHeader: number, length: number): number {
-  const ph = new Uint8Array(40);
-  ph.set(src.subarray(0, 16), 0);
-  ph.set(dst.subarray(0, 16), 16);
-  ph[34] = (length >>> 8) & 0xff;
-  ph[35] = length & 0xff;
-  ph[39] = nextHeader;
-  return onesComplementSum(ph);
+  return fold(wordSum(src, 0, 16) + wordSum(dst, 0, 16) + (length >>> 16) + (length & 0xffff) + (nextHeader & 0xff));
 }
 
 /**

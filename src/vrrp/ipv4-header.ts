@@ -6,7 +6,6 @@
  * chooses the ID, observed 1, 2, ...). This module also parses the header found in front of received IPv4 adverts.
  */
 import { IPPROTO_VRRP } from './types.js';
-import { internetChecksum } from './checksum.js';
 import { ByteReader, formatIpv4, parseIpv4 } from './wire.js';
 
 /** IP protocol number of the IPsec Authentication Header (RFC 4302); keepalived's auth_type AH uses it. */
@@ -56,22 +55,41 @@ export interface Ipv4HeaderInit {
 
 /** Builds a 20-byte IPv4 header the way keepalived's vrrp_build_ip4 does. Throws RangeError on a bad address. */
 export function encodeIpv4Header(init: Ipv4HeaderInit): Buffer {
+  return writeIpv4Header(Buffer.alloc(IPV4_HEADER_LENGTH), init);
+}
+
+/** Writes the header of encodeIpv4Header() into the first 20 bytes of `b` and returns `b`. */
+export function writeIpv4Header(b: Buffer, init: Ipv4HeaderInit): Buffer {
   const src = parseIpv4(init.source);
   const dst = parseIpv4(init.destination);
   if (!src || !dst) throw new RangeError(`invalid IPv4 address: ${!src ? init.source : init.destination}`);
   const total = IPV4_HEADER_LENGTH + init.payloadLength;
   if (total > 0xffff) throw new RangeError(`IPv4 packet too long: ${total}`);
-  const b = Buffer.alloc(IPV4_HEADER_LENGTH);
+  const id = (init.id ?? 0) & 0xffff;
   b[0] = 0x45;
   b[1] = init.tos ?? VRRP_IPV4_TOS;
-  b.writeUInt16BE(total, 2);
-  b.writeUInt16BE((init.id ?? 0) & 0xffff, 4);
-  b.writeUInt16BE(0, 6);
+  b[2] = total >>> 8;
+  b[3] = total & 0xff;
+  b[4] = id >>> 8;
+  b[5] = id & 0xff;
+  b[6] = 0;
+  b[7] = 0;
   b[8] = init.ttl ?? VRRP_TTL;
   b[9] = init.protocol ?? IPPROTO_VRRP;
-  b.set(src, 12);
-  b.set(dst, 16);
-  if (init.computeChecksum ?? true) b.writeUInt16BE(internetChecksum(b), 10);
+  b[10] = 0;
+  b[11] = 0;
+  for (let i = 0; i < 4; i++) {
+    b[12 + i] = src[i]!;
+    b[16 + i] = dst[i]!;
+  }
+  if (init.computeChecksum ?? true) {
+    let sum = 0;
+    for (let i = 0; i < IPV4_HEADER_LENGTH; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const c = ~sum & 0xffff;
+    b[10] = c >>> 8;
+    b[11] = c & 0xff;
+  }
   return b;
 }
 

@@ -18,9 +18,9 @@
  */
 import { IPPROTO_VRRP, VRRP_TYPE_ADVERTISEMENT, type Family, type VrrpAdvert } from './types.js';
 import { internetChecksum, ipv4PseudoHeaderSum, ipv6PseudoHeaderSum } from './checksum.js';
-import { decodeIpv4Header, encodeIpv4Header, IPPROTO_AH, type Ipv4Header, type Ipv4HeaderInit } from './ipv4-header.js';
+import { decodeIpv4Header, writeIpv4Header, IPPROTO_AH, IPV4_HEADER_LENGTH, type Ipv4Header, type Ipv4HeaderInit } from './ipv4-header.js';
 import type { StatName } from './stats.js';
-import { ByteReader, formatIpv4, formatIpv6, parseAddress, parseIpv4 } from './wire.js';
+import { ByteReader, bytesEqual, formatIpv4, formatIpv6, parseAddress, parseIpv4 } from './wire.js';
 
 /** Fixed VRRP header length (version/type … checksum). */
 export const VRRP_HEADER_LENGTH = 8;
@@ -157,6 +157,7 @@ function checkRange(name: string, v: number, max: number): void {
 function intervalField(advert: AdvertInit): number {
   const cs = advert.advertIntervalCs;
   if (advert.version === 2) {
+    checkRange('v2 auth type', advert.authType, 255);
     if (!Number.isInteger(cs) || cs % 100 !== 0 || cs / 100 > 255 || cs < 0) {
       throw new RangeError(`VRRPv2 advert interval must be whole seconds 0..255: ${cs} cs`);
     }
@@ -212,8 +213,12 @@ function ipv6PseudoSum(source: string, destination: string, length: number): num
  * addresses are missing/invalid. IPv6 without `ipv6Checksum` yields 0 (left for the kernel).
  */
 export function computeChecksum(message: Uint8Array, version: number, family: Family, ctx: EncodeContext): number | undefined {
-  const m = Buffer.from(message);
-  m.writeUInt16BE(0, 6);
+  let m = message;
+  if (m[6] !== 0 || m[7] !== 0) { // sum as if the checksum field were zero
+    m = Uint8Array.from(message);
+    m[6] = 0;
+    m[7] = 0;
+  }
   if (version === 2 && family === 4) return internetChecksum(m);
   const destination = ctx.destination ?? (family === 4 ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6);
   if (family === 6) {
@@ -248,8 +253,16 @@ export function encodeIpv4Packet(
   ip: Omit<Ipv4HeaderInit, 'payloadLength'>,
   ctx: Omit<EncodeContext, 'source' | 'destination'> = {},
 ): Buffer {
-  const msg = encode(advert, { ...ctx, source: ip.source, destination: ip.destination });
-  return Buffer.concat([encodeIpv4Header({ ...ip, payloadLength: msg.length }), msg]);
+  const msg = encode(advert, {
+    source: ip.source, destination: ip.destination, checksum4: ctx.checksum4, mcastGroup4: ctx.mcastGroup4,
+  });
+  const out = Buffer.alloc(IPV4_HEADER_LENGTH + msg.length);
+  writeIpv4Header(out, {
+    source: ip.source, destination: ip.destination, payloadLength: msg.length,
+    id: ip.id, ttl: ip.ttl, tos: ip.tos, protocol: ip.protocol, computeChecksum: ip.computeChecksum,
+  });
+  out.set(msg, IPV4_HEADER_LENGTH);
+  return out;
 }
 
 const fail = (f: Omit<DecodeFailure, 'ok'>): DecodeFailure => ({ ok: false, ...f });
@@ -270,28 +283,30 @@ function frame(buf: Uint8Array, ctx: DecodeContext): Framing | DecodeFailure {
   return { ip: h.header, start: h.header.headerLength };
 }
 
+const CHECKSUM_OK = { ok: true } as const;
+const CHECKSUM_BAD = { ok: false } as const;
+
 function verifyChecksum(
-  msg: Uint8Array, version: number, ctx: DecodeContext, ip: Ipv4Header | undefined,
+  msg: Uint8Array, version: number, ctx: DecodeContext, ipBytes: Uint8Array | undefined,
 ): { ok: boolean; mode?: V3Ipv4ChecksumMode } {
   if (ctx.family === 6) {
-    if (!ctx.verifyIpv6Checksum) return { ok: true };
-    if (ctx.source === undefined || ctx.destination === undefined) return { ok: false };
+    if (!ctx.verifyIpv6Checksum) return CHECKSUM_OK;
+    if (ctx.source === undefined || ctx.destination === undefined) return CHECKSUM_BAD;
     const ph = ipv6PseudoSum(ctx.source, ctx.destination, msg.length);
-    return { ok: ph !== undefined && internetChecksum(msg, ph) === 0 };
+    return ph !== undefined && internetChecksum(msg, ph) === 0 ? CHECKSUM_OK : CHECKSUM_BAD;
   }
-  if (version === 2) return { ok: internetChecksum(msg) === 0 };
-  const source = ip?.source ?? ctx.source;
-  const destination = ip?.destination ?? ctx.destination;
-  if (source === undefined || destination === undefined) return { ok: false };
-  const group = ctx.mcastGroup4 ?? VRRP_MCAST_GROUP4;
+  if (version === 2) return internetChecksum(msg) === 0 ? CHECKSUM_OK : CHECKSUM_BAD;
+  // With the IP header at hand, take the addresses' bytes straight from it (no text round trip).
+  const src = ipBytes ? ipBytes.subarray(12, 16) : ctx.source !== undefined ? parseIpv4(ctx.source) : undefined;
+  const dst = ipBytes ? ipBytes.subarray(16, 20) : ctx.destination !== undefined ? parseIpv4(ctx.destination) : undefined;
+  if (!src || !dst) return { ok: false };
   const policy = ctx.checksum4 ?? 'auto';
-  const tryMode = (mode: V3Ipv4ChecksumMode): boolean => {
-    const ph = v3Ipv4PseudoSum(source, destination, mode, group, msg.length);
-    return ph !== undefined && internetChecksum(msg, ph) === 0;
-  };
-  if (policy !== 'mcast-group' && tryMode('rfc')) return { ok: true, mode: 'rfc' };
-  if (policy === 'mcast-group' || (policy === 'auto' && destination !== group)) {
-    if (tryMode('mcast-group')) return { ok: true, mode: 'mcast-group' };
+  const sumWith = (d: Uint8Array): boolean => internetChecksum(msg, ipv4PseudoHeaderSum(src, d, IPPROTO_VRRP, msg.length)) === 0;
+  if (policy !== 'mcast-group' && sumWith(dst)) return { ok: true, mode: 'rfc' };
+  const group = parseIpv4(ctx.mcastGroup4 ?? VRRP_MCAST_GROUP4);
+  if (!group) return { ok: false };
+  if (policy === 'mcast-group' || (policy === 'auto' && !bytesEqual(dst, group))) {
+    if (sumWith(group)) return { ok: true, mode: 'mcast-group' };
   }
   return { ok: false };
 }
@@ -301,8 +316,8 @@ function readAdvert(
 ): VrrpAdvert {
   const addresses: string[] = [];
   const fmt = family === 4 ? formatIpv4 : formatIpv6;
-  for (let i = 0; i < count; i++) addresses.push(fmt(r.bytes(addrLen(family))!));
-  const authData = hasAuthField(version, family) ? Uint8Array.from(r.bytes(VRRP_AUTH_LENGTH)!) : undefined;
+  for (let i = 0; i < count; i++) addresses.push(fmt(r.data, r.skip(addrLen(family))!));
+  const authData = hasAuthField(version, family) ? r.data.slice(r.offset, r.offset + VRRP_AUTH_LENGTH) : undefined;
   return {
     version,
     type,
@@ -338,17 +353,15 @@ export function decode(buf: Uint8Array, ctx: DecodeContext): DecodeResult {
   }
   const version = vt >> 4;
   const type = vt & 0x0f;
-  const base = { vrid, version, ...(ip ? { ip } : {}) };
   const expected = start + messageLength(version, ctx.family, count);
-  if (buf.length !== expected) return fail({ reason: 'length', counter: 'packet_len_err', received: buf.length, expected, ...base });
-  if (version !== 2 && version !== 3) return fail({ reason: 'version', counter: null, ...base });
+  if (buf.length !== expected) return fail({ reason: 'length', counter: 'packet_len_err', received: buf.length, expected, vrid, version, ip });
+  if (version !== 2 && version !== 3) return fail({ reason: 'version', counter: null, vrid, version, ip });
   const advert = readAdvert(r, version, type, vrid, priority, count, word, checksum, ctx.family);
-  const parsed = { ...base, advert };
-  if (type !== VRRP_TYPE_ADVERTISEMENT) return fail({ reason: 'type', counter: 'invalid_type_rcvd', type, ...parsed });
+  if (type !== VRRP_TYPE_ADVERTISEMENT) return fail({ reason: 'type', counter: 'invalid_type_rcvd', type, vrid, version, ip, advert });
   if (ip && ip.totalLength !== buf.length) {
-    return fail({ reason: 'ip-total-length', counter: 'packet_len_err', received: ip.totalLength, expected: buf.length, ...parsed });
+    return fail({ reason: 'ip-total-length', counter: 'packet_len_err', received: ip.totalLength, expected: buf.length, vrid, version, ip, advert });
   }
-  const sum = verifyChecksum(buf.subarray(start), version, ctx, ip);
-  if (!sum.ok) return fail({ reason: 'checksum', counter: null, ...parsed });
-  return { ok: true, advert, ...(ip ? { ip } : {}), ...(sum.mode ? { checksumMode: sum.mode } : {}) };
+  const sum = verifyChecksum(buf.subarray(start), version, ctx, ip ? buf.subarray(0, start) : undefined);
+  if (!sum.ok) return fail({ reason: 'checksum', counter: null, vrid, version, ip, advert });
+  return { ok: true, advert, ip, checksumMode: sum.mode };
 }

@@ -294,8 +294,12 @@ export function checkReceived(buf: Uint8Array, meta: RxMeta, exp: RxExpectations
     return { ...drop('destination-mode', null, `(${exp.instanceName}) discarding ${got}icast packet on ${mode}icast instance`), detailOnly: true };
   }
   const useMeta = exp.family === 6 || ctx.withIpHeader === false;
-  const r = decode(buf, { ...ctx, family: exp.family, ...(useMeta ? { source: meta.source, destination: meta.destination } : {}) });
-  const m: RxMeta = r.ip ? { ...meta, ttl: r.ip.ttl, destination: r.ip.destination } : meta;
+  const r = decode(buf, {
+    family: exp.family, withIpHeader: ctx.withIpHeader, checksum4: ctx.checksum4, mcastGroup4: ctx.mcastGroup4,
+    verifyIpv6Checksum: ctx.verifyIpv6Checksum,
+    source: useMeta ? meta.source : ctx.source, destination: useMeta ? meta.destination : ctx.destination,
+  });
+  const m: RxMeta = r.ip ? { source: meta.source, destination: r.ip.destination, ttl: r.ip.ttl, ifindex: meta.ifindex } : meta;
   if (!r.ok) {
     const stage = CODEC_STAGE[r.reason];
     // Instance checks keepalived makes before the failing codec check (only TTL precedes 'version').

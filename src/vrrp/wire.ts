@@ -33,6 +33,14 @@ export class ByteReader {
     return v;
   }
 
+  /** Advances over the next `n` bytes and returns their start offset, or undefined when fewer remain. */
+  skip(n: number): number | undefined {
+    if (n < 0 || this.remaining < n) return undefined;
+    const at = this.offset;
+    this.offset += n;
+    return at;
+  }
+
   /** A view of the next `n` bytes (no copy). */
   bytes(n: number): Uint8Array | undefined {
     if (n < 0 || this.remaining < n) return undefined;
@@ -70,17 +78,25 @@ export function formatIpv6(b: Uint8Array, off = 0): string {
   return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
 }
 
-/** Parses dotted-quad IPv4 text into 4 bytes, or undefined when malformed. */
+/** Parses dotted-quad IPv4 text (four decimal parts of 1-3 digits, each ≤ 255) into 4 bytes, or undefined when malformed. */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    out[i] = Number(p);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // virtual trailing '.'
+    if (c === 46) {
+      if (digits === 0 || value > 255 || part > 3) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else return undefined;
   }
-  return out;
+  return part === 4 ? out : undefined;
 }
 
 /** Parses IPv6 text (with `::`, optional trailing dotted quad, optional `%zone` ignored) into 16 bytes, or undefined. */

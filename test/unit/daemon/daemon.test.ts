@@ -232,6 +232,23 @@ test('missing configuration file exits 6; configuration errors exit 2 with file:
   assert.deepEqual(e.notify.sent, [{ path: '/run/notify.sock', text: 'ERRNO=2' }]);
 }));
 
+test('TERM while the control socket is opening: the socket is closed again, exit 0', withDir(async (dir) => {
+  const h = harness(dir, 'o');
+  // deliver TERM at the first await after the handlers are installed: inside the control socket's opening
+  const on = h.signals.on.bind(h.signals);
+  h.signals.on = (sig, handler) => {
+    on(sig, handler);
+    if (sig === 'SIGTERM') queueMicrotask(() => h.signals.raise('SIGTERM'));
+  };
+  const run = h.daemon.run();
+  assert.equal(await run, 0);
+  assert.ok(h.lines.some((l) => l.endsWith('Stopping')));
+  assert.equal(h.lines.some((l) => l.endsWith('Startup complete')), false);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(existsSync(h.settings.controlSocket!), false);
+  assert.equal((await controlRequest(h.settings.controlSocket!, 'ping', 500)).ok, false);
+}));
+
 test('control socket: stale socket file replaced, a live one refused, oversized lines cut off', withDir(async (dir) => {
   const { ControlServer } = await import('../../../src/daemon/control.js');
   const { connect } = await import('node:net');
@@ -264,8 +281,9 @@ test('TERM while the runtime is starting: stop wins, no "Startup complete", exit
     return rt;
   });
   const run = h.daemon.run();
-  await untilLogged(h, `Configuration file ${h.settings.configFile}`);
-  for (let i = 0; i < 100 && h.signals.raise('SIGTERM') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 400 && !h.runtime(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(h.runtime(), 'runtime created');
+  assert.equal(h.signals.raise('SIGTERM'), 1);
   release();
   assert.equal(await run, 0);
   assert.equal(h.lines.some((l) => l.endsWith('Startup complete')), false);

@@ -93,8 +93,12 @@ test('mail is sent only when the state differs from the last mailed one; rx_lowe
   await n.instanceTransition('VI_1', 'MASTER', 100);
   await n.masterRxLowerPri('VI_1', 100);
   n.priorityChange('VI_1', 'MASTER', 90);
+  n.priorityChange('VI_1', 'FAULT', 90); // only MASTER/BACKUP priority lines exist
   assert.equal(f.mails.length, 1);
   assert.deepEqual(f.lines.slice(2), ['INSTANCE "VI_1" MASTER_RX_LOWER_PRI 100\n', 'INSTANCE "VI_1" MASTER_PRIORITY 90\n']);
+  n.removeInstance('VI_1');
+  await n.instanceTransition('VI_1', 'BACKUP', 100);
+  assert.equal(f.lines.length, 4, 'a removed instance sends nothing');
 });
 
 test('seed example notify.sh (notify-node*.conf) works with a stub mail on PATH', async () => {
@@ -160,5 +164,23 @@ test('per-instance ordering through the notifier: a slow MASTER script delays th
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     assert.ok(lines.indexOf('end master') < lines.indexOf('start backup'), lines.join('|'));
     assert.ok(lines.indexOf('start other') < lines.indexOf('end master'), 'other instances are not held up');
+  } finally { cleanup(); }
+});
+
+test('shutdown awaits STOP notifies up to a bound', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const out = join(dir, 'stop');
+    const quick = writeScript(dir, 'quick.sh', `sleep 0.1; echo done > ${out}`);
+    const hang = writeScript(dir, 'hang.sh', 'sleep 1.5');
+    const n = new Notifier({ runner: new ScriptRunner({ logger: new MemoryLogger() }), logger: new MemoryLogger() });
+    n.setInstance({ name: 'VI_1', notifyDeleted: false, smtpAlert: false, scripts: { stop: spec(quick) } });
+    n.setInstance({ name: 'VI_2', notifyDeleted: false, smtpAlert: false, scripts: { stop: spec(hang) } });
+    void n.instanceTransition('VI_1', 'STOP', 100);
+    assert.equal(await n.shutdown(2000), true);
+    assert.equal(readFileSync(out, 'utf8'), 'done\n', 'the STOP script finished before shutdown resolved');
+    const p = n.instanceTransition('VI_2', 'STOP', 100);
+    assert.equal(await n.shutdown(200), false, 'a hung STOP script does not hold shutdown beyond the bound');
+    await p;
   } finally { cleanup(); }
 });

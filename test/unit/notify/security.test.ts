@@ -16,13 +16,16 @@ test('path components are checked from / down to the file', () => {
 });
 
 test('unsafeReason follows keepalived: owner, group write (non-root group), world write, sticky dirs exempt', () => {
-  assert.equal(unsafeReason({ uid: 0, gid: 0, mode: 0o40755 }, true), undefined);
-  assert.match(unsafeReason({ uid: 1000, gid: 0, mode: 0o40755 }, true)!, /owned by uid 1000/);
-  assert.equal(unsafeReason({ uid: 0, gid: 0, mode: 0o40775 }, true), undefined, 'root group may write');
-  assert.match(unsafeReason({ uid: 0, gid: 50, mode: 0o40775 }, true)!, /writable by group 50/);
-  assert.match(unsafeReason({ uid: 0, gid: 0, mode: 0o40777 }, true)!, /world-writable/);
-  assert.equal(unsafeReason({ uid: 0, gid: 0, mode: 0o41777 }, true), undefined, '/tmp-like sticky dirs are fine');
-  assert.match(unsafeReason({ uid: 0, gid: 0, mode: 0o100757 }, false)!, /world-writable/);
+  assert.equal(unsafeReason({ uid: 0, gid: 0, mode: 0o40755 }, 'dir'), undefined);
+  assert.match(unsafeReason({ uid: 1000, gid: 0, mode: 0o40755 }, 'dir')!, /owned by uid 1000/);
+  assert.equal(unsafeReason({ uid: 0, gid: 0, mode: 0o40775 }, 'dir'), undefined, 'root group may write');
+  assert.match(unsafeReason({ uid: 0, gid: 50, mode: 0o40775 }, 'dir')!, /writable by group 50/);
+  assert.match(unsafeReason({ uid: 0, gid: 0, mode: 0o40777 }, 'dir')!, /world-writable/);
+  assert.equal(unsafeReason({ uid: 0, gid: 0, mode: 0o41777 }, 'dir'), undefined, '/tmp-like sticky dirs are fine');
+  assert.match(unsafeReason({ uid: 0, gid: 0, mode: 0o100757 }, 'file')!, /world-writable/);
+  assert.match(unsafeReason({ uid: 0, gid: 0, mode: 0o101757 }, 'file')!, /world-writable/, 'sticky does not exempt files');
+  assert.equal(unsafeReason({ uid: 0, gid: 0, mode: 0o120777 }, 'link'), undefined, 'symlink modes are meaningless');
+  assert.match(unsafeReason({ uid: 5, gid: 0, mode: 0o120777 }, 'link')!, /owned by uid 5/);
 });
 
 test('without root, our own temp files are owned by a non-root uid and therefore insecure', () => {
@@ -92,6 +95,11 @@ test('script security with temp dirs of various permissions (root: chown/chmod)'
     symlinkSync(s1, link);
     log = new MemoryLogger();
     assert.equal(checkScriptSecure(link, ROOT, true, log).inhibit, true);
+    assert.equal(log.texts()[1], `Script '${s1}': path component '${open}' is world-writable`);
+    const goodLink = join(dir, 'good-link.sh');
+    symlinkSync(ok, goodLink);
+    log = new MemoryLogger();
+    assert.equal(checkScriptSecure(goodLink, ROOT, true, log).inhibit, false, log.texts().join('\n'));
 
     // Scripts not run as root need no path protection.
     assert.equal(checkScriptSecure(s1, { uid: 65534, gid: 65534 }, true, new MemoryLogger()).inhibit, false);

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MemoryLogger } from '../../../src/core/log.js';
-import { groupAlert, instanceAlert, realServerAlert, SmtpAlerter, virtualServerAlert } from '../../../src/notify/smtp.js';
+import { defaultSmtpFrom, groupAlert, instanceAlert, realServerAlert, SmtpAlerter, virtualServerAlert } from '../../../src/notify/smtp.js';
 import { waitFor } from '../../fixtures/notify/helpers.js';
 
 interface Received { heloName: string; from: string; to: string[]; data: string }
@@ -58,6 +58,7 @@ test('subject and body texts are keepalived\'s', () => {
   assert.equal(groupAlert('SG1', 'DELETED'), undefined);
   assert.equal(realServerAlert('[192.0.2.2]:tcp:80', '[192.0.2.10]:tcp:80', false, '=> TCP CHECK failed on service <=').subject,
     'Realserver [192.0.2.2]:tcp:80 of virtual server [192.0.2.10]:tcp:80 - DOWN');
+  assert.match(defaultSmtpFrom(), /^[^@\s]+@[^@\s]+$/);
   assert.equal(virtualServerAlert('[192.0.2.10]:tcp:80', true, '=> Gained quorum 2+0=2 <= 3 <=').subject, 'Virtualserver [192.0.2.10]:tcp:80 - UP');
 });
 

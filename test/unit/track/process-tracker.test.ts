@@ -20,6 +20,8 @@ test('matching by comm / full command and parameters (exact, partial, initial)',
   assert.ok(matchesProcess(exact, P(['sleep', '100', 'x'])));
   assert.ok(!matchesProcess(exact, P(['sleep', '100', 'x', 'y'])));
   assert.ok(!matchesProcess(exact, P(['sleep', '100'])));
+  assert.ok(!matchesProcess(exact, P(['/usr/bin/sleep', '100', 'x'])), 'parameters imply full_command: argv[0] must equal');
+  assert.ok(matchesProcess({ ...exact, process: '/usr/bin/sleep' }, P(['/usr/bin/sleep', '100', 'x'])));
   const partial = { ...base, params: ['100'], paramMatch: 'partial' as const };
   assert.ok(matchesProcess(partial, P(['sleep', '100', 'more'])));
   assert.ok(!matchesProcess(partial, P(['sleep', '1000'])));
@@ -74,5 +76,35 @@ test('tracking real processes the test spawns (sleep with a unique argument)', a
   } finally {
     d.stop();
     for (const k of kids) if (k.exitCode === null && k.signalCode === null) k.kill('SIGKILL');
+  }
+});
+
+test('tracking by comm (no parameters) with a uniquely named binary; quorum_max', async () => {
+  const { copyFileSync, chmodSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'kts-proc-'));
+  const comm = `kts${process.pid % 1000000}s`;
+  const bin = join(dir, comm);
+  copyFileSync('/bin/sleep', bin);
+  chmodSync(bin, 0o755);
+  const updates: TrackerResult[] = [];
+  const d = new ProcessTrackerDriver({
+    clock: systemClock(), logger: new MemoryLogger(), onUpdate: (u) => updates.push(u), pollMs: 50,
+    trackers: [{ name: 'uniq', process: comm, quorum: 1, quorumMax: 1 }],
+  });
+  const kids: ChildProcess[] = [];
+  try {
+    d.start();
+    assert.equal(updates.at(-1)?.ok, false);
+    kids.push(spawn(bin, ['60'], { stdio: 'ignore' }));
+    assert.ok(await waitFor(() => updates.at(-1)?.ok === true));
+    kids.push(spawn(bin, ['60'], { stdio: 'ignore' }));
+    assert.ok(await waitFor(() => updates.at(-1)?.ok === false), 'two processes exceed quorum_max 1');
+    assert.equal(updates.at(-1)!.value, 2);
+  } finally {
+    d.stop();
+    for (const k of kids) if (k.exitCode === null && k.signalCode === null) k.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -32,7 +32,7 @@ function decodeVector(v: AdvertVector) {
 
 test('the capture produced every expected case', () => {
   const names = vectors.map((v) => v.name);
-  for (const c of ['v2-pass', 'v2-noauth', 'v3-ipv4', 'v3-ipv6', 'v3-multi-vip', 'v2-multi-vip-pass', 'v3-unicast']) {
+  for (const c of ['v2-pass', 'v2-noauth', 'v3-ipv4', 'v3-ipv6', 'v3-multi-vip', 'v2-multi-vip-pass', 'v3-unicast', 'v3-unicast-old-checksum']) {
     assert.ok(names.includes(c), c);
     assert.ok(names.includes(`${c}-prio0`), `${c}-prio0`);
   }
@@ -55,7 +55,7 @@ for (const v of vectors) {
       assert.equal(r.ip.protocol, 112);
       assert.equal(r.ip.flagsFragment, 0);
       assert.equal(r.ip.id, v.json.ip.ipId);
-      if (v.json.advert.version === 3) assert.equal(r.checksumMode, 'rfc');
+      if (v.json.advert.version === 3) assert.equal(r.checksumMode, v.json.checksum4 ?? 'rfc');
     }
   });
 
@@ -63,7 +63,7 @@ for (const v of vectors) {
     const r = decodeVector(v);
     assert.ok(r.ok);
     const message = v.packet.subarray(v.json.vrrpOffset);
-    const ctx = { source: v.json.ip.source, destination: v.json.ip.destination, ipv6Checksum: true };
+    const ctx = { source: v.json.ip.source, destination: v.json.ip.destination, ipv6Checksum: true, checksum4: v.json.checksum4 ?? 'rfc' };
     assert.equal(encode(r.advert, ctx).toString('hex'), message.toString('hex'));
     assert.equal(encode(fromJson(v), ctx).toString('hex'), message.toString('hex'));
     assert.equal(encodingLength(r.advert), message.length);
@@ -73,14 +73,22 @@ for (const v of vectors) {
     test(`golden ${v.name}: IPv4 header built keepalived's way equals the capture (IP ID from the capture)`, () => {
       const built = encodeIpv4Packet(fromJson(v), {
         source: v.json.ip.source, destination: v.json.ip.destination, id: v.json.ip.ipId ?? 0, ttl: v.json.ip.ttl,
-      });
+      }, { checksum4: v.json.checksum4 ?? 'rfc' });
       assert.equal(built.toString('hex'), v.packet.toString('hex'));
       assert.equal(internetChecksum(v.packet.subarray(0, 20)), 0, 'captured IP header checksum is valid');
     });
   }
 }
 
-test('golden v2 and v3 checksums are verified independently of the decoder', () => {
+test('legacy unicast checksum vector: only the multicast-group pseudo-header matches', () => {
+  const v = vectors.find((x) => x.name === 'v3-unicast-old-checksum')!;
+  assert.equal(decode(v.packet, { family: 4, checksum4: 'rfc' }).ok, false);
+  assert.equal(decode(v.packet, { family: 4, checksum4: 'mcast-group' }).ok, true);
+  const plain = vectors.find((x) => x.name === 'v3-unicast')!;
+  assert.equal(decode(plain.packet, { family: 4, checksum4: 'mcast-group' }).ok, false);
+});
+
+test('golden v2 checksums are verified independently of the decoder', () => {
   for (const v of vectors.filter((x) => x.json.advert.version === 2)) {
     assert.equal(internetChecksum(v.packet.subarray(v.json.vrrpOffset)), 0, v.name);
   }

@@ -15,6 +15,8 @@ export const VECTOR_DIR = process.env['KTS_ROOT']
 export interface AdvertVectorJson {
   readonly description: string;
   readonly vrrpOffset: number;
+  /** v3 unicast: which pseudo-header the sender used ('mcast-group' = keepalived old_unicast_checksum). */
+  readonly checksum4?: 'rfc' | 'mcast-group';
   readonly ip: { source: string; destination: string; ttl: number; tos?: number; ipId?: number; ipChecksum?: number };
   readonly advert: {
     version: 2 | 3; type: number; vrid: number; priority: number; family: 4 | 6; addresses: string[];

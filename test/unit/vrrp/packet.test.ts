@@ -120,7 +120,7 @@ test('encode rejects out-of-range fields with RangeError', () => {
   const bad: Partial<AdvertInit>[] = [
     { vrid: 256 }, { vrid: -1 }, { priority: 256 }, { priority: 1.5 }, { advertIntervalCs: 150 }, { advertIntervalCs: 25600 },
     { addresses: ['192.0.2.256'] }, { addresses: ['2001:db8::1'] }, { addresses: Array(256).fill('192.0.2.1') },
-    { authType: 1, authData: new Uint8Array(9) }, { version: 4 as VrrpVersion }, { type: 16 },
+    { authType: 1, authData: new Uint8Array(9) }, { authType: 256 }, { version: 4 as VrrpVersion }, { type: 16 },
   ];
   for (const b of bad) assert.throws(() => encode({ ...ok, ...b } as AdvertInit), RangeError, JSON.stringify(b));
   assert.throws(() => encode({ ...ok, version: 3, advertIntervalCs: 4096 }, { source: SRC4 }), RangeError);
@@ -278,4 +278,27 @@ test('fuzz: random and mutated buffers never make decode or checkReceived throw'
 test('internet checksum: odd length pads with zero; known value', () => {
   assert.equal(internetChecksum(Uint8Array.from([0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7])), 0xb861);
   assert.equal(internetChecksum(Uint8Array.from([0x01])), 0xfeff);
+});
+
+test('IPv4 header with options (IHL 6): the VRRP message starts after them', () => {
+  const a: AdvertInit = { version: 3, vrid: 8, priority: 8, family: 4, addresses: ['192.0.2.8'], advertIntervalCs: 100, authType: 0 };
+  const p = encodeIpv4Packet(a, { source: SRC4, destination: '224.0.0.18' });
+  const withOpt = Buffer.concat([p.subarray(0, 20), Buffer.from([1, 1, 1, 0]), p.subarray(20)]);
+  withOpt[0] = 0x46;
+  withOpt.writeUInt16BE(withOpt.length, 2);
+  const r = decode(withOpt, { family: 4 });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.ip?.headerLength, 24);
+  assert.deepEqual(r.advert.addresses, ['192.0.2.8']);
+  const bad = Buffer.from(p);
+  bad[0] = 0x44; // IHL 4 < 5
+  assert.ok(!decode(bad, { family: 4 }).ok);
+  const v6 = Buffer.from(p);
+  v6[0] = 0x65;
+  const r6 = decode(v6, { family: 4 });
+  assert.ok(!r6.ok && r6.reason === 'not-vrrp');
+  const udp = Buffer.from(p);
+  udp[9] = 17;
+  const ru = decode(udp, { family: 4 });
+  assert.ok(!ru.ok && ru.reason === 'not-vrrp');
 });

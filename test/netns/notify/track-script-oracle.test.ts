@@ -1,0 +1,115 @@
+/**
+ * Differential test: keepalived 2.2.7 and our ScriptTrackerDriver track the same vrrp_script (same flag file,
+ * rise 2 / fall 2, timeout 1 s) through success → failure → success → hang (timeouts) → success; the
+ * sequences of `Script …` / `VRRP_Script(…)` log lines must be identical.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../../src/core/clock.js';
+import { MemoryLogger } from '../../../src/core/log.js';
+import { ScriptTrackerDriver } from '../../../src/track/script-driver.js';
+import { tempDir, waitFor, writeScript } from '../../fixtures/notify/helpers.js';
+
+const NS = `kts${process.pid}t`;
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: 'ignore' });
+}
+
+function cleanupNs(): void {
+  try { ip('netns', 'del', NS); } catch { /* not there */ }
+}
+
+function stop(p: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((r) => {
+    if (p.exitCode !== null || p.signalCode !== null) return r();
+    p.once('exit', () => r());
+    p.kill(sig);
+  });
+}
+
+test('track script log texts and rise/fall match keepalived', { timeout: 90000 }, async () => {
+  const { dir, cleanup } = tempDir();
+  chmodSync(dir, 0o755);
+  const onSig = (): void => { cleanupNs(); cleanup(); process.exit(130); };
+  process.once('SIGINT', onSig);
+  let ka: ChildProcess | undefined;
+  const ours = new MemoryLogger();
+  let driver: ScriptTrackerDriver | undefined;
+  try {
+    ip('netns', 'add', NS);
+    ip('-n', NS, 'link', 'set', 'lo', 'up');
+    ip('-n', NS, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    ip('-n', NS, 'addr', 'add', '198.51.100.1/24', 'dev', 'v0');
+    ip('-n', NS, 'link', 'set', 'v0', 'up');
+    ip('-n', NS, 'link', 'set', 'v1', 'up');
+    const flag = join(dir, 'flag');
+    writeFileSync(flag, '0');
+    const chk = writeScript(dir, 'chk.sh', `v=$(cat ${flag}); [ "$v" = hang ] && exec sleep 10; exit $v`);
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, `global_defs {
+  router_id ktstrack
+  script_user root
+  enable_script_security
+}
+vrrp_script chk {
+  script "${chk}"
+  interval 1
+  timeout 1
+  rise 2
+  fall 2
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface v0
+  virtual_router_id 52
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    198.51.100.100/24
+  }
+  track_script {
+    chk
+  }
+}
+`);
+    const kaLines: string[] = [];
+    ka = spawn('ip', ['netns', 'exec', NS, '/usr/sbin/keepalived', '-P', '-n', '-l', '-f', conf,
+      '-p', join(dir, 'ka.pid'), '-r', join(dir, 'vrrp.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (d: Buffer): void => {
+      for (const l of d.toString().split('\n')) {
+        const m = /(Script `chk`.*|VRRP_Script\(chk\).*)$/.exec(l);
+        if (m) kaLines.push(m[1]!.trim());
+      }
+    };
+    ka.stdout!.on('data', collect);
+    ka.stderr!.on('data', collect);
+    driver = new ScriptTrackerDriver({
+      script: { argv: [chk] }, clock: systemClock(), logger: ours, onUpdate: () => {},
+      track: { name: 'chk', intervalMs: 1000, timeoutMs: 1000, rise: 2, fall: 2, initFail: false },
+    });
+    driver.start();
+    const both = (text: string, n: number): Promise<boolean> => waitFor(() =>
+      kaLines.filter((l) => l === text).length >= n && ours.texts().filter((l) => l === text).length >= n, 15000);
+    assert.ok(await both('VRRP_Script(chk) succeeded', 1), `ka: ${kaLines.join(' | ')}`);
+    writeFileSync(flag, '1');
+    assert.ok(await both('VRRP_Script(chk) failed (exited with status 1)', 1), `ka: ${kaLines.join(' | ')}`);
+    writeFileSync(flag, '0');
+    assert.ok(await both('VRRP_Script(chk) succeeded', 2), `ka: ${kaLines.join(' | ')}`);
+    writeFileSync(flag, 'hang');
+    assert.ok(await both('VRRP_Script(chk) timed_out', 1), `ka: ${kaLines.join(' | ')} ours: ${ours.texts().join(' | ')}`);
+    writeFileSync(flag, '0');
+    assert.ok(await both('VRRP_Script(chk) succeeded', 3), `ka: ${kaLines.join(' | ')}`);
+    assert.deepEqual(ours.texts(), kaLines);
+    if (process.env["KTS_VERBOSE"]) console.log(kaLines.join("\n"));
+  } finally {
+    driver?.stop();
+    if (ka) await stop(ka, 'SIGKILL');
+    cleanupNs();
+    process.removeListener('SIGINT', onSig);
+    cleanup();
+  }
+});
