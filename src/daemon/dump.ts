@@ -11,6 +11,7 @@
  */
 import { VrrpState, type VrrpStateValue } from '../vrrp/types.js';
 import type { InstanceSnapshot, InstanceStats, RuntimeSnapshot, TimingStats } from './snapshot.js';
+import { renderStatsBlock } from '../vrrp/stats.js';
 
 /** keepalived's state names (`vrrp_data.c`), also used by the status table. */
 export function stateName(state: VrrpStateValue): string {
@@ -26,34 +27,9 @@ export function stateName(state: VrrpStateValue): string {
 
 /* keepalived.stats ------------------------------------------------------------------------------------------ */
 
-/** The body of `keepalived.stats`. */
+/** The body of `keepalived.stats`: one block per instance, in configuration order (src/vrrp/stats.ts renders a block). */
 export function renderStats(snap: RuntimeSnapshot): string {
-  const out: string[] = [];
-  for (const i of snap.instances) {
-    const s = i.stats;
-    out.push(
-      `VRRP Instance: ${i.name}`,
-      '  Advertisements:',
-      `    Received: ${s.advert_rcvd}`,
-      `    Sent: ${s.advert_sent}`,
-      `  Became master: ${s.become_master}`,
-      `  Released master: ${s.release_master}`,
-      '  Packet Errors:',
-      `    Length: ${s.packet_len_err}`,
-      `    TTL: ${s.ip_ttl_err}`,
-      `    Invalid Type: ${s.invalid_type_rcvd}`,
-      `    Advertisement Interval: ${s.advert_interval_err}`,
-      `    Address List: ${s.addr_list_err}`,
-      '  Authentication Errors:',
-      `    Invalid Type: ${s.invalid_authtype}`,
-      `    Type Mismatch: ${s.authtype_mismatch}`,
-      `    Failure: ${s.auth_failure}`,
-      '  Priority Zero:',
-      `    Received: ${s.pri_zero_rcvd}`,
-      `    Sent: ${s.pri_zero_sent}`,
-    );
-  }
-  return out.length ? `${out.join('\n')}\n` : '';
+  return snap.instances.map((i) => renderStatsBlock(i.name, i.stats)).join('');
 }
 
 /* keepalived.json ------------------------------------------------------------------------------------------- */
