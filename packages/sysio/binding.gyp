@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "sysio",
+      "sources": ["src/sysio.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2", "-Wno-unused-parameter"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
+    }
+  ]
+}

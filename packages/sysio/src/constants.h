@@ -1,0 +1,47 @@
+/* Constants exported to JavaScript as `constants`. Values come from the C library headers at build time. */
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+
+#ifndef IP_MULTICAST_ALL
+#define IP_MULTICAST_ALL 49
+#endif
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+#ifndef SO_RCVBUFFORCE
+#define SO_RCVBUFFORCE 33
+#endif
+
+struct sysio_constant { const char *name; long value; };
+#define C(x) {#x, (long)(x)}
+static const struct sysio_constant sysio_constants[] = {
+  C(AF_UNSPEC), C(AF_UNIX), C(AF_INET), C(AF_INET6), C(AF_PACKET), C(AF_NETLINK),
+  C(SOCK_STREAM), C(SOCK_DGRAM), C(SOCK_RAW),
+  C(SOL_SOCKET), C(SOL_IP), C(SOL_IPV6), C(SOL_PACKET), C(SOL_NETLINK),
+  C(IPPROTO_IP), C(IPPROTO_IPV6), C(IPPROTO_ICMP), C(IPPROTO_ICMPV6), C(IPPROTO_TCP), C(IPPROTO_UDP), C(IPPROTO_RAW),
+  C(SO_ERROR), C(SO_RCVBUF), C(SO_SNDBUF), C(SO_RCVBUFFORCE), C(SO_BINDTODEVICE), C(SO_REUSEADDR), C(SO_PRIORITY),
+  C(SO_MARK), C(SO_BROADCAST),
+  C(IP_TTL), C(IP_TOS), C(IP_HDRINCL), C(IP_PKTINFO), C(IP_RECVTTL), C(IP_MULTICAST_IF), C(IP_MULTICAST_TTL),
+  C(IP_MULTICAST_LOOP), C(IP_ADD_MEMBERSHIP), C(IP_DROP_MEMBERSHIP), C(IP_MULTICAST_ALL),
+  C(IPV6_CHECKSUM), C(IPV6_UNICAST_HOPS), C(IPV6_MULTICAST_HOPS), C(IPV6_MULTICAST_IF), C(IPV6_MULTICAST_LOOP),
+  C(IPV6_ADD_MEMBERSHIP), C(IPV6_DROP_MEMBERSHIP), C(IPV6_RECVHOPLIMIT), C(IPV6_HOPLIMIT), C(IPV6_RECVPKTINFO),
+  C(IPV6_PKTINFO), C(IPV6_V6ONLY),
+  C(ETH_P_ALL), C(ETH_P_IP), C(ETH_P_ARP), C(ETH_P_IPV6),
+  C(PACKET_ADD_MEMBERSHIP), C(PACKET_MR_MULTICAST),
+  C(NETLINK_ROUTE), C(NETLINK_GENERIC), C(NETLINK_ADD_MEMBERSHIP), C(NETLINK_DROP_MEMBERSHIP), C(NETLINK_EXT_ACK),
+  C(NETLINK_CAP_ACK), C(NETLINK_GET_STRICT_CHK),
+  C(MSG_DONTWAIT), C(MSG_DONTROUTE), C(MSG_TRUNC), C(MSG_CTRUNC), C(MSG_PEEK),
+  C(CLONE_NEWNET),
+};
+#undef C
