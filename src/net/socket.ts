@@ -1,0 +1,155 @@
+/**
+ * A non-blocking socket driven by the addon's readiness watcher.
+ *
+ * On every readiness event it drains recvmsg() until EAGAIN. A libuv error status (POLLERR: ENETDOWN on a
+ * packet socket after a link flap, ENOBUFS on an overflowing netlink socket) stops the poll inside libuv; the
+ * socket reads SO_ERROR (which clears it), reports it through `onError`, and re-arms — without that the socket
+ * would go silently deaf. Nothing thrown by a handler escapes from the watcher callback: it goes to `onError`.
+ */
+import { constants as osConstants } from 'node:os';
+import type { Msg, Watch } from '@keepalived-ts/sysio';
+import { isSysError, K, sysio, UV_READABLE } from './sysio.js';
+
+/** A socket-level problem, as a value: the errno name, the call, and a readable message. */
+export interface SocketProblem {
+  readonly code: string;
+  readonly syscall: string;
+  readonly message: string;
+}
+
+/** What a Socket is created with. */
+export interface SocketOptions {
+  /** Largest datagram to read (bytes). */
+  readonly maxLength?: number;
+  /** Control-message buffer size (bytes); 0 for none. */
+  readonly controlLength?: number;
+  /** Called for each received message. */
+  readonly onMessage: (msg: Msg) => void;
+  /** Called for each socket error (after which the socket keeps working). */
+  readonly onError?: (p: SocketProblem) => void;
+}
+
+/** Turns anything thrown into a SocketProblem. */
+export function toProblem(e: unknown, syscall = 'unknown'): SocketProblem {
+  if (isSysError(e)) return { code: e.code, syscall: e.syscall, message: e.message };
+  return { code: 'EUNKNOWN', syscall, message: e instanceof Error ? e.message : String(e) };
+}
+
+/** An open socket with a watcher; create with `Socket.open()`. */
+export class Socket {
+  private watcher: Watch | undefined;
+  private closed = false;
+  private readonly maxLength: number;
+  private readonly controlLength: number;
+
+  private constructor(readonly fd: number, private readonly opts: SocketOptions) {
+    this.maxLength = opts.maxLength ?? 65536;
+    this.controlLength = opts.controlLength ?? 256;
+  }
+
+  /**
+   * Opens socket(family, type, protocol), lets `setup(fd)` set options and bind (the fd is closed if it throws),
+   * then starts watching it for readability.
+   */
+  static open(family: number, type: number, protocol: number, opts: SocketOptions, setup?: (fd: number) => void): Socket {
+    const fd = sysio.socket(family, type, protocol);
+    try {
+      setup?.(fd);
+    } catch (e) {
+      sysio.close(fd);
+      throw e;
+    }
+    const s = new Socket(fd, opts);
+    s.watcher = sysio.watch(fd, UV_READABLE, (status) => s.onReady(status));
+    return s;
+  }
+
+  /** Sends `data` to `sockaddr`; returns false when the kernel queue is full (EAGAIN). Throws a SysError. */
+  send(data: Uint8Array, sockaddr?: Uint8Array, flags = 0): boolean {
+    if (this.closed) throw new Error('socket is closed');
+    return sysio.sendto(this.fd, data, sockaddr, flags) >= 0;
+  }
+
+  /** Like send(), but failures come back as a value instead of an exception. */
+  trySend(data: Uint8Array, sockaddr?: Uint8Array, flags = 0): SocketProblem | undefined {
+    try {
+      return this.send(data, sockaddr, flags) ? undefined : { code: 'EAGAIN', syscall: 'sendto', message: 'send queue full' };
+    } catch (e) {
+      return toProblem(e, 'sendto');
+    }
+  }
+
+  /** Lets the process exit while this socket is open (or not). */
+  ref(on: boolean): void {
+    if (this.watcher && !this.closed) sysio.watchRef(this.watcher, on);
+  }
+
+  /** Stops the watcher, then closes the fd. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.watcher) sysio.unwatch(this.watcher);
+    sysio.close(this.fd);
+  }
+
+  /** True once close() ran. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private onReady(status: number): void {
+    if (this.closed) return;
+    if (status < 0) {
+      this.report(this.pendingError() ?? { code: `UV_${-status}`, syscall: 'poll', message: `poll error ${status}` });
+      if (this.closed) return;
+      try {
+        if (this.watcher) sysio.watchUpdate(this.watcher, UV_READABLE);
+      } catch (e) {
+        this.report(toProblem(e, 'watchUpdate'));
+      }
+    }
+    this.drain();
+  }
+
+  /** Reads until EAGAIN (bounded, so that one busy socket cannot starve the event loop). */
+  private drain(): void {
+    for (let i = 0; i < 1024 && !this.closed; i++) {
+      let msg: Msg | undefined;
+      try {
+        msg = sysio.recvmsg(this.fd, this.maxLength, this.controlLength);
+      } catch (e) {
+        this.report(toProblem(e, 'recvmsg'));
+        continue; // the error was consumed (e.g. ENOBUFS, ENETDOWN); keep reading what is queued
+      }
+      if (!msg) return;
+      try {
+        this.opts.onMessage(msg);
+      } catch (e) {
+        this.report(toProblem(e, 'onMessage'));
+      }
+    }
+  }
+
+  private pendingError(): SocketProblem | undefined {
+    try {
+      const err = sysio.getsockopt(this.fd, K.SOL_SOCKET as number, K.SO_ERROR as number) as number;
+      return err ? { code: errnoName(err), syscall: 'SO_ERROR', message: `socket error ${errnoName(err)}` } : undefined;
+    } catch (e) {
+      return toProblem(e, 'getsockopt');
+    }
+  }
+
+  private report(p: SocketProblem): void {
+    try {
+      this.opts.onError?.(p);
+    } catch {
+      // an error handler that throws must not take the process down from inside a watcher callback
+    }
+  }
+}
+
+/** The errno name for a number (ENETDOWN for 100 …), from node's own table. */
+export function errnoName(errno: number): string {
+  for (const [name, value] of Object.entries(osConstants.errno)) if (value === errno) return name;
+  return `errno ${errno}`;
+}

@@ -1,0 +1,117 @@
+/**
+ * Raw IP sockets for VRRP (IP protocol 112), set up as keepalived and RFC 5798 need them:
+ * TTL / hop limit 255 on multicast sends, the group joined on the instance interface only, no multicast
+ * loopback, ingress interface and TTL delivered as control messages. IPv4 receive includes the IP header;
+ * IPv6 does not (the kernel computes and verifies the VRRPv3 checksum: IPV6_CHECKSUM offset 6).
+ */
+import type { Msg } from '@keepalived-ts/sysio';
+import { decodeCmsgs } from './cmsg.js';
+import { ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 } from './sockaddr.js';
+import { Socket, type SocketProblem } from './socket.js';
+import { K, sysio } from './sysio.js';
+import { IPPROTO_VRRP, type Family } from '../vrrp/types.js';
+
+/** A received VRRP packet with what the kernel told about it. */
+export interface VrrpDatagram {
+  /** IPv4: the whole IP packet (header first). IPv6: the VRRP message only. */
+  readonly data: Buffer;
+  readonly source: string;
+  readonly destination: string;
+  /** IPv4 TTL (from the IP header) or IPv6 hop limit (from IPV6_HOPLIMIT). */
+  readonly ttl: number;
+  readonly ifindex: number;
+}
+
+/** How to open a VRRP socket. */
+export interface VrrpSocketOptions {
+  readonly family: Family;
+  /** The interface the instance runs on. */
+  readonly ifname: string;
+  /** Multicast group to join (224.0.0.18 / ff02::12 unless configured otherwise); omit for unicast-only. */
+  readonly group?: string;
+  /** Multicast TTL / hop limit for sends (255). */
+  readonly ttl?: number;
+  readonly onPacket: (p: VrrpDatagram) => void;
+  readonly onError?: (p: SocketProblem) => void;
+}
+
+/** An open VRRP socket bound to one interface. */
+export class VrrpSocket {
+  /** The interface index the socket is bound to. */
+  readonly ifindex: number;
+
+  private constructor(private readonly sock: Socket, readonly family: Family, ifindex: number) {
+    this.ifindex = ifindex;
+  }
+
+  /** Opens and configures the socket (throws a SysError with errno name and call on failure). */
+  static open(o: VrrpSocketOptions): VrrpSocket {
+    const ifindex = sysio.ifNameToIndex(o.ifname);
+    const family = o.family === 4 ? K.AF_INET : K.AF_INET6;
+    const onMessage = (m: Msg) => {
+      const d = o.family === 4 ? fromIpv4(m) : fromIpv6(m);
+      if (d) o.onPacket(d);
+    };
+    const sock = Socket.open(family as number, K.SOCK_RAW as number, IPPROTO_VRRP, { onMessage, onError: o.onError, controlLength: 256 },
+      (fd) => (o.family === 4 ? setup4(fd, o, ifindex) : setup6(fd, o, ifindex)));
+    return new VrrpSocket(sock, o.family, ifindex);
+  }
+
+  /** Sends a VRRP message (IPv4: without IP header; the kernel adds it) to `destination`. */
+  send(message: Uint8Array, destination: string): SocketProblem | undefined {
+    const sa = this.family === 4 ? sockaddrIn(destination) : sockaddrIn6(destination, 0, this.ifindex);
+    return this.sock.trySend(message, sa);
+  }
+
+  /** Closes the socket. */
+  close(): void {
+    this.sock.close();
+  }
+}
+
+function setup4(fd: number, o: VrrpSocketOptions, ifindex: number): void {
+  const ttl = o.ttl ?? 255;
+  sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_BINDTODEVICE as number, Buffer.from(`${o.ifname}\0`));
+  sysio.setsockopt(fd, K.SOL_IP as number, K.IP_TTL as number, ttl);
+  sysio.setsockopt(fd, K.SOL_IP as number, K.IP_MULTICAST_TTL as number, ttl);
+  sysio.setsockopt(fd, K.SOL_IP as number, K.IP_MULTICAST_LOOP as number, 0);
+  sysio.setsockopt(fd, K.SOL_IP as number, K.IP_MULTICAST_ALL as number, 0);
+  sysio.setsockopt(fd, K.SOL_IP as number, K.IP_PKTINFO as number, 1);
+  sysio.setsockopt(fd, K.SOL_IP as number, K.IP_RECVTTL as number, 1);
+  sysio.setsockopt(fd, K.SOL_IP as number, K.IP_MULTICAST_IF as number, ipMreqn('0.0.0.0', ifindex));
+  if (o.group) sysio.setsockopt(fd, K.SOL_IP as number, K.IP_ADD_MEMBERSHIP as number, ipMreqn(o.group, ifindex));
+}
+
+function setup6(fd: number, o: VrrpSocketOptions, ifindex: number): void {
+  const hops = o.ttl ?? 255;
+  sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_BINDTODEVICE as number, Buffer.from(`${o.ifname}\0`));
+  sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_CHECKSUM as number, 6);
+  sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_MULTICAST_HOPS as number, hops);
+  sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_UNICAST_HOPS as number, hops);
+  sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_MULTICAST_LOOP as number, 0);
+  sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_MULTICAST_IF as number, ifindex);
+  sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_RECVHOPLIMIT as number, 1);
+  sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_RECVPKTINFO as number, 1);
+  if (o.group) sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_ADD_MEMBERSHIP as number, ipv6Mreq(o.group, ifindex));
+}
+
+function fromIpv4(m: Msg): VrrpDatagram | undefined {
+  const d = m.data;
+  if (d.length < 20) return undefined;
+  const info = decodeCmsgs(m.cmsgs);
+  const src = parseSockaddr(m.addr);
+  return {
+    data: d,
+    source: src.family === 'inet' ? src.address : `${d[12]}.${d[13]}.${d[14]}.${d[15]}`,
+    destination: info.destination ?? `${d[16]}.${d[17]}.${d[18]}.${d[19]}`,
+    ttl: d[8] as number,
+    ifindex: info.ifindex ?? 0,
+  };
+}
+
+function fromIpv6(m: Msg): VrrpDatagram | undefined {
+  const info = decodeCmsgs(m.cmsgs);
+  const src = parseSockaddr(m.addr);
+  if (src.family !== 'inet6') return undefined;
+  return { data: m.data, source: src.address, destination: info.destination ?? '', ttl: info.hopLimit ?? -1, ifindex: info.ifindex ?? 0 };
+}

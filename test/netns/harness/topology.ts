@@ -1,0 +1,196 @@
+/**
+ * Network-namespace topologies for tests (root only).
+ *
+ *   const topo = Topology.create({ hosts: ['a', 'b'] });   // kts<pid><n>a, kts<pid><n>b, joined by a bridge
+ *   topo.exec('a', ['ip', 'addr']);                          // run a command inside host a
+ *   const child = topo.spawn('b', 'keepalived', [...]);      // a process inside host b (killed by PID on destroy)
+ *   topo.inside('a', () => openSocket());                    // create sockets inside host a from this process
+ *   topo.linkDown('a'); topo.linkUp('a');                    // cut / restore a host's link at the bridge side
+ *   topo.destroy();                                          // also runs on exit, SIGINT and SIGTERM
+ *
+ * Every host gets eth0 with 192.0.2.<10+i>/24 and 2001:db8::<10+i>/64 (no DAD), in order of `hosts`.
+ * The bridge lives in its own namespace, so nothing is ever created in the host's namespace.
+ * Names are unique per process and topology: kts<pid><n><host> (a netns name is at most 15 characters useful).
+ */
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { sysio, K } from '../../../src/net/sysio.js';
+
+/** A host in a topology. */
+export interface HostInfo {
+  readonly name: string;
+  /** The netns name. */
+  readonly netns: string;
+  readonly ipv4: string;
+  readonly ipv6: string;
+  readonly ifname: string;
+  /** The MAC address of eth0 (02:00:00:00:00:<i+10 in hex>). */
+  readonly mac: string;
+}
+
+/** What to build. */
+export interface TopologyOptions {
+  readonly hosts: readonly string[];
+}
+
+const live = new Set<Topology>();
+let hooked = false;
+let counter = 0;
+
+function cleanupAll(): void {
+  for (const t of [...live]) t.destroy();
+}
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', cleanupAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      cleanupAll();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
+/** Runs `ip` and returns stdout; throws with stderr on failure. */
+export function ip(args: readonly string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A set of namespaces joined by a bridge. */
+export class Topology {
+  /** Hosts by name. */
+  readonly hosts = new Map<string, HostInfo>();
+  private readonly switchNs: string;
+  private readonly children = new Set<ChildProcess>();
+  private destroyed = false;
+
+  private constructor(private readonly prefix: string) {
+    this.switchNs = `${prefix}sw`;
+  }
+
+  /** Builds the topology (synchronously). Throws if not root. */
+  static create(opts: TopologyOptions): Topology {
+    hookExit();
+    const t = new Topology(`kts${process.pid}${counter++}`);
+    live.add(t);
+    try {
+      t.build(opts);
+    } catch (e) {
+      t.destroy();
+      throw e;
+    }
+    return t;
+  }
+
+  private build(opts: TopologyOptions): void {
+    ip(['netns', 'add', this.switchNs]);
+    ip(['-n', this.switchNs, 'link', 'add', 'br0', 'type', 'bridge']);
+    ip(['-n', this.switchNs, 'link', 'set', 'br0', 'up']);
+    opts.hosts.forEach((name, i) => {
+      const netns = `${this.prefix}${name}`;
+      const n = 10 + i;
+      const mac = `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`;
+      const host: HostInfo = { name, netns, ipv4: `192.0.2.${n}`, ipv6: `2001:db8::${n.toString(16)}`, ifname: 'eth0', mac };
+      ip(['netns', 'add', netns]);
+      this.sysctl(netns, 'net.ipv6.conf.all.accept_dad', '0');
+      this.sysctl(netns, 'net.ipv6.conf.default.accept_dad', '0');
+      ip(['-n', this.switchNs, 'link', 'add', `p${name}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+      ip(['-n', this.switchNs, 'link', 'set', `p${name}`, 'master', 'br0', 'up']);
+      ip(['-n', netns, 'link', 'set', 'lo', 'up']);
+      ip(['-n', netns, 'link', 'set', 'eth0', 'address', mac]);
+      ip(['-n', netns, 'addr', 'add', `${host.ipv4}/24`, 'dev', 'eth0']);
+      ip(['-n', netns, 'addr', 'add', `${host.ipv6}/64`, 'dev', 'eth0', 'nodad']);
+      ip(['-n', netns, 'link', 'set', 'eth0', 'up']);
+      this.hosts.set(name, host);
+    });
+  }
+
+  private sysctl(netns: string, key: string, value: string): void {
+    execFileSync('ip', ['netns', 'exec', netns, 'sysctl', '-qw', `${key}=${value}`], { stdio: 'ignore' });
+  }
+
+  /** The host called `name` (throws if unknown). */
+  host(name: string): HostInfo {
+    const h = this.hosts.get(name);
+    if (!h) throw new Error(`no host ${name}`);
+    return h;
+  }
+
+  /** Runs a command inside a host and returns its stdout. */
+  exec(name: string, argv: readonly string[]): string {
+    return execFileSync('ip', ['netns', 'exec', this.host(name).netns, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Starts a process inside a host; it is killed (by PID) when the topology is destroyed. */
+  spawn(name: string, cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.host(name).netns, cmd, ...args], { stdio: 'pipe', ...opts });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  /** Runs `fn` with the JS thread inside the host's namespace (sockets created there stay there). */
+  inside<T>(name: string, fn: () => T): T {
+    const self = sysio.openReadOnly('/proc/thread-self/ns/net');
+    const target = sysio.openReadOnly(`/run/netns/${this.host(name).netns}`);
+    try {
+      sysio.setns(target, K.CLONE_NEWNET as number);
+      return fn();
+    } finally {
+      sysio.setns(self, K.CLONE_NEWNET as number);
+      sysio.close(self);
+      sysio.close(target);
+    }
+  }
+
+  /** Takes a host's link down at the bridge side (the host sees carrier loss). */
+  linkDown(name: string): void {
+    ip(['-n', this.switchNs, 'link', 'set', `p${this.host(name).name}`, 'down']);
+  }
+
+  /** Brings a host's link back up at the bridge side. */
+  linkUp(name: string): void {
+    ip(['-n', this.switchNs, 'link', 'set', `p${this.host(name).name}`, 'up']);
+  }
+
+  /** Kills every child still running and deletes every namespace. Idempotent; never throws. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    live.delete(this);
+    for (const c of this.children) {
+      try { if (c.pid) process.kill(c.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    for (const h of this.hosts.values()) this.killNamespacePids(h.netns);
+    for (const ns of [...[...this.hosts.values()].map((h) => h.netns), this.switchNs]) {
+      try { ip(['netns', 'del', ns]); } catch { /* not there */ }
+    }
+  }
+
+  /** Kills processes still inside one of our namespaces (started through us), by PID. */
+  private killNamespacePids(netns: string): void {
+    try {
+      const pids = ip(['netns', 'pids', netns]).split(/\s+/).filter(Boolean).map(Number);
+      for (const pid of pids) if (pid !== process.pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    } catch { /* namespace already gone */ }
+  }
+}
+
+/** Starts tcpdump in a host; `stop()` ends it and returns the decoded lines (-n -e -l, with timestamps). */
+export function capture(topo: Topology, name: string, filter: string): { stop: () => Promise<string[]>; ready: Promise<void> } {
+  const child = topo.spawn(name, 'tcpdump', ['-i', 'eth0', '-n', '-e', '-l', '-tt', filter]);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  const ready = new Promise<void>((resolve) => {
+    child.stderr?.on('data', (d: Buffer) => { if (d.toString().includes('listening on')) resolve(); });
+    setTimeout(resolve, 3000).unref();
+  });
+  return {
+    ready,
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve(out.split('\n').filter(Boolean)));
+      child.kill('SIGINT');
+    }),
+  };
+}
