@@ -1,0 +1,196 @@
+/**
+ * rtnetlink message bodies (linux/rtnetlink.h, if_addr.h, if_link.h, fib_rules.h):
+ *   ifinfomsg 16 bytes · ifaddrmsg 8 bytes · rtmsg 12 bytes · fib_rule_hdr 12 bytes, then attributes.
+ */
+import { ipv4Bytes, ipv4Text, ipv6Bytes, ipv6Text } from '../sockaddr.js';
+import { K } from '../sysio.js';
+import { attr, decodeAttrs, encodeAttrs, type AttrInput } from './codec.js';
+
+/** rtnetlink message types. */
+export const RTM = {
+  NEWLINK: 16, DELLINK: 17, GETLINK: 18, SETLINK: 19,
+  NEWADDR: 20, DELADDR: 21, GETADDR: 22,
+  NEWROUTE: 24, DELROUTE: 25, GETROUTE: 26,
+  NEWRULE: 32, DELRULE: 33, GETRULE: 34,
+} as const;
+/** Link attributes. */
+export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, OPERSTATE: 16, LINKINFO: 18 } as const;
+/** Address attributes. */
+export const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, ANYCAST: 5, CACHEINFO: 6, FLAGS: 8 } as const;
+/** Address flags. */
+export const IFA_F = { SECONDARY: 0x01, NODAD: 0x02, DADFAILED: 0x08, TENTATIVE: 0x40, PERMANENT: 0x80, NOPREFIXROUTE: 0x200 } as const;
+/** Route attributes. */
+export const RTA = { DST: 1, SRC: 2, IIF: 3, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15 } as const;
+/** Rule attributes. */
+export const FRA = { DST: 1, SRC: 2, IIFNAME: 3, GOTO: 4, PRIORITY: 6, FWMARK: 10, FLOW: 11, TABLE: 15, FWMASK: 16, OIFNAME: 17 } as const;
+/** Address scopes (rtnetlink.h rt_scope_t). */
+export const SCOPE = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 } as const;
+/** Route types. */
+export const RTN = { unicast: 1, local: 2, blackhole: 6, unreachable: 7, prohibit: 8, throw: 9 } as const;
+/** keepalived's route protocol (RTPROT_KEEPALIVED). */
+export const RTPROT_KEEPALIVED = 18;
+/** Interface flags. */
+export const IFF = { UP: 0x1, BROADCAST: 0x2, LOOPBACK: 0x8, RUNNING: 0x40, NOARP: 0x80, MULTICAST: 0x1000, LOWER_UP: 1 << 16 } as const;
+
+/** A link as the kernel reports it. */
+export interface LinkInfo {
+  readonly index: number;
+  readonly name: string;
+  readonly flags: number;
+  /** Administratively up (IFF_UP) and carrier present (IFF_LOWER_UP / IFF_RUNNING). */
+  readonly up: boolean;
+  readonly mac?: string;
+  readonly mtu?: number;
+  readonly operstate?: number;
+}
+
+/** An address as the kernel reports it. */
+export interface AddressInfo {
+  readonly family: 4 | 6;
+  readonly ifindex: number;
+  readonly address: string;
+  readonly prefixLength: number;
+  readonly scope: number;
+  readonly flags: number;
+  readonly label?: string;
+  readonly broadcast?: string;
+}
+
+/** An address to add or delete (keepalived's VIP syntax maps onto this). */
+export interface AddressSpec {
+  readonly family: 4 | 6;
+  readonly ifindex: number;
+  readonly address: string;
+  readonly prefixLength: number;
+  readonly broadcast?: string;
+  readonly peer?: string;
+  readonly scope?: number;
+  /** IPv4 label (≤ 15 characters), e.g. eth0:1. */
+  readonly label?: string;
+  readonly nodad?: boolean;
+  readonly noprefixroute?: boolean;
+  /** Preferred lifetime in seconds (0 = deprecated, as keepalived does for IPv6 /128 VIPs); omit for forever. */
+  readonly preferredLifetime?: number;
+}
+
+/** A route to add or delete. */
+export interface RouteSpec {
+  readonly family: 4 | 6;
+  readonly destination: string;
+  readonly prefixLength: number;
+  readonly gateway?: string;
+  readonly ifindex?: number;
+  readonly source?: string;
+  readonly table?: number;
+  readonly metric?: number;
+  readonly scope?: number;
+  readonly protocol?: number;
+  readonly type?: number;
+}
+
+/** A policy rule to add or delete. */
+export interface RuleSpec {
+  readonly family: 4 | 6;
+  readonly from?: { address: string; prefixLength: number };
+  readonly to?: { address: string; prefixLength: number };
+  readonly table?: number;
+  readonly priority?: number;
+  readonly fwmark?: number;
+  readonly fwmask?: number;
+}
+
+const afOf = (f: 4 | 6) => (f === 4 ? K.AF_INET : K.AF_INET6) as number;
+const bytesOf = (f: 4 | 6, a: string) => (f === 4 ? ipv4Bytes(a) : ipv6Bytes(a));
+const textOf = (b: Buffer) => (b.length === 4 ? ipv4Text(b) : ipv6Text(b));
+
+/** Decodes RTM_NEWLINK/DELLINK. */
+export function decodeLink(p: Buffer): LinkInfo {
+  const flags = p.readUInt32LE(8);
+  const a = decodeAttrs(p.subarray(16));
+  const name = a.get(IFLA.IFNAME)?.toString('utf8').replace(/\0+$/, '') ?? '';
+  const mac = a.get(IFLA.ADDRESS);
+  const info: LinkInfo = {
+    index: p.readInt32LE(4), name, flags, up: (flags & IFF.UP) !== 0 && (flags & (IFF.LOWER_UP | IFF.RUNNING)) !== 0,
+    ...(mac && mac.length === 6 ? { mac: Array.from(mac, (x) => x.toString(16).padStart(2, '0')).join(':') } : {}),
+    ...(a.get(IFLA.MTU) ? { mtu: (a.get(IFLA.MTU) as Buffer).readUInt32LE(0) } : {}),
+    ...(a.get(IFLA.OPERSTATE) ? { operstate: (a.get(IFLA.OPERSTATE) as Buffer).readUInt8(0) } : {}),
+  };
+  return info;
+}
+
+/** Decodes RTM_NEWADDR/DELADDR. */
+export function decodeAddress(p: Buffer): AddressInfo {
+  const family = p.readUInt8(0) === K.AF_INET ? 4 : 6;
+  const a = decodeAttrs(p.subarray(8));
+  const addr = (family === 4 ? a.get(IFA.LOCAL) ?? a.get(IFA.ADDRESS) : a.get(IFA.ADDRESS) ?? a.get(IFA.LOCAL)) ?? Buffer.alloc(family === 4 ? 4 : 16);
+  const flagsAttr = a.get(IFA.FLAGS);
+  const label = a.get(IFA.LABEL)?.toString('utf8').replace(/\0+$/, '');
+  const brd = a.get(IFA.BROADCAST);
+  return {
+    family, ifindex: p.readUInt32LE(4), address: textOf(addr), prefixLength: p.readUInt8(1), scope: p.readUInt8(3),
+    flags: flagsAttr ? flagsAttr.readUInt32LE(0) : p.readUInt8(2),
+    ...(label ? { label } : {}), ...(brd ? { broadcast: textOf(brd) } : {}),
+  };
+}
+
+/** Encodes the body of RTM_NEWADDR/DELADDR. */
+export function encodeAddressRequest(s: AddressSpec): Buffer {
+  const h = Buffer.alloc(8);
+  h.writeUInt8(afOf(s.family), 0);
+  h.writeUInt8(s.prefixLength, 1);
+  const flags = (s.nodad ? IFA_F.NODAD : 0) | (s.noprefixroute ? IFA_F.NOPREFIXROUTE : 0);
+  h.writeUInt8(flags & 0xff, 2);
+  h.writeUInt8(s.scope ?? 0, 3);
+  h.writeUInt32LE(s.ifindex, 4);
+  const local = bytesOf(s.family, s.address);
+  const attrs: AttrInput[] = [
+    { type: IFA.LOCAL, value: local },
+    { type: IFA.ADDRESS, value: s.peer ? bytesOf(s.family, s.peer) : local },
+    { type: IFA.FLAGS, value: attr.u32(flags) },
+  ];
+  if (s.broadcast && s.family === 4) attrs.push({ type: IFA.BROADCAST, value: ipv4Bytes(s.broadcast) });
+  if (s.label && s.family === 4) attrs.push({ type: IFA.LABEL, value: attr.str(s.label) });
+  if (s.preferredLifetime !== undefined) {
+    const ci = Buffer.alloc(16);
+    ci.writeUInt32LE(s.preferredLifetime >>> 0, 0);
+    ci.writeUInt32LE(0xffffffff, 4);
+    attrs.push({ type: IFA.CACHEINFO, value: ci });
+  }
+  return Buffer.concat([h, encodeAttrs(attrs)]);
+}
+
+/** Encodes the body of RTM_NEWROUTE/DELROUTE. */
+export function encodeRouteRequest(s: RouteSpec): Buffer {
+  const h = Buffer.alloc(12);
+  const table = s.table ?? 254;
+  h.writeUInt8(afOf(s.family), 0);
+  h.writeUInt8(s.prefixLength, 1);
+  h.writeUInt8(table < 256 ? table : 252, 4); // RT_TABLE_COMPAT when the id needs RTA_TABLE
+  h.writeUInt8(s.protocol ?? RTPROT_KEEPALIVED, 5);
+  h.writeUInt8(s.scope ?? (s.gateway ? SCOPE.global : SCOPE.link), 6);
+  h.writeUInt8(s.type ?? RTN.unicast, 7);
+  const attrs: AttrInput[] = [{ type: RTA.DST, value: bytesOf(s.family, s.destination) }, { type: RTA.TABLE, value: attr.u32(table) }];
+  if (s.gateway) attrs.push({ type: RTA.GATEWAY, value: bytesOf(s.family, s.gateway) });
+  if (s.ifindex !== undefined) attrs.push({ type: RTA.OIF, value: attr.u32(s.ifindex) });
+  if (s.source) attrs.push({ type: RTA.PREFSRC, value: bytesOf(s.family, s.source) });
+  if (s.metric !== undefined) attrs.push({ type: RTA.PRIORITY, value: attr.u32(s.metric) });
+  return Buffer.concat([h, encodeAttrs(attrs)]);
+}
+
+/** Encodes the body of RTM_NEWRULE/DELRULE (action: to table). */
+export function encodeRuleRequest(s: RuleSpec): Buffer {
+  const h = Buffer.alloc(12);
+  const table = s.table ?? 254;
+  h.writeUInt8(afOf(s.family), 0);
+  h.writeUInt8(s.to?.prefixLength ?? 0, 1);
+  h.writeUInt8(s.from?.prefixLength ?? 0, 2);
+  h.writeUInt8(table < 256 ? table : 252, 4);
+  h.writeUInt8(1, 7); // FR_ACT_TO_TBL
+  const attrs: AttrInput[] = [{ type: FRA.TABLE, value: attr.u32(table) }];
+  if (s.from) attrs.push({ type: FRA.SRC, value: bytesOf(s.family, s.from.address) });
+  if (s.to) attrs.push({ type: FRA.DST, value: bytesOf(s.family, s.to.address) });
+  if (s.priority !== undefined) attrs.push({ type: FRA.PRIORITY, value: attr.u32(s.priority) });
+  if (s.fwmark !== undefined) attrs.push({ type: FRA.FWMARK, value: attr.u32(s.fwmark) });
+  if (s.fwmask !== undefined) attrs.push({ type: FRA.FWMASK, value: attr.u32(s.fwmask) });
+  return Buffer.concat([h, encodeAttrs(attrs)]);
+}
