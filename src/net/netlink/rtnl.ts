@@ -63,15 +63,19 @@ export class Rtnl {
     this.cmd.ref(false);
   }
 
-  /** Subscribes to link and address events (IPv4 and IPv6) on a separate socket. */
-  subscribe(onEvent: (e: RtnlEvent) => void, groups: readonly number[] = [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR]): void {
+  /**
+   * Subscribes to link and address events (IPv4 and IPv6) on a separate socket.
+   * @param receiveBuffer SO_RCVBUF for the event socket (default 1 MiB; small values make overflow likely)
+   */
+  subscribe(onEvent: (e: RtnlEvent) => void, groups: readonly number[] = [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR],
+    receiveBuffer = 1 << 20): void {
     if (this.events) throw new Error('already subscribed');
     this.events = Socket.open(K.AF_NETLINK as number, K.SOCK_RAW as number, K.NETLINK_ROUTE as number, {
       maxLength: 1 << 18, controlLength: 0,
       onMessage: (m) => { for (const msg of decodeMessages(m.data)) { const e = toEvent(msg); if (e) onEvent(e); } },
       onError: (p) => { if (p.code === 'ENOBUFS') onEvent({ kind: 'resync' }); else this.onProblem(p); },
     }, (fd) => {
-      sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_RCVBUF as number, 1 << 20);
+      sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_RCVBUF as number, receiveBuffer);
       sysio.bind(fd, sockaddrNl(0, 0));
       for (const g of groups) sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_ADD_MEMBERSHIP as number, g);
     });
