@@ -79,3 +79,15 @@ test('rules are added and removed', async () => {
   await rtnl.deleteRule({ family: 4, from: { address: '192.0.2.100', prefixLength: 32 }, table: 100, priority: 1000 });
   assert.doesNotMatch(topo.exec('a', ['ip', 'rule', 'show']), /lookup 100/);
 });
+
+test('a link is set administratively down and up over netlink', async () => {
+  await rtnl.setLinkUp(ifindex, false);
+  try {
+    assert.match(topo.exec('a', ['ip', 'link', 'show', 'eth0']), /state DOWN/);
+    assert.equal((await rtnl.listLinks()).find((l) => l.index === ifindex)?.up, false);
+  } finally {
+    await rtnl.setLinkUp(ifindex, true);
+  }
+  assert.doesNotMatch(topo.exec('a', ['ip', 'link', 'show', 'eth0']), /<[^>]*BROADCAST,MULTICAST>/);
+  assert.match(topo.exec('a', ['ip', 'link', 'show', 'eth0']), /<[^>]*\bUP\b/);
+});
