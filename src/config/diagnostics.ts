@@ -1,0 +1,44 @@
+/**
+ * Diagnostics with exact positions. Printed as `file:line:col: error|warning: message`
+ * (keepalived itself only ever gives `(file: Line N)`).
+ */
+
+/** A place in a configuration file (1-based line and column; columns count UTF-16 code units). */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** One problem found in a configuration. */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  readonly pos: SourcePos;
+}
+
+/** `file:line:col: severity: message`. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.pos.file}:${d.pos.line}:${d.pos.col}: ${d.severity}: ${d.message}`;
+}
+
+/** Collects diagnostics; passed explicitly through the lexer and parser (no globals). */
+export class DiagnosticSink {
+  /** Everything reported so far, in order. */
+  readonly items: Diagnostic[] = [];
+
+  /** Reports an error at `pos`. */
+  error(pos: SourcePos, message: string): void {
+    this.items.push({ severity: 'error', message, pos });
+  }
+
+  /** Reports a warning at `pos`. */
+  warning(pos: SourcePos, message: string): void {
+    this.items.push({ severity: 'warning', message, pos });
+  }
+
+  /** True when at least one error was reported. */
+  get hasErrors(): boolean {
+    return this.items.some((d) => d.severity === 'error');
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The block tree: statements (a keyword and its arguments, up to the end of the line or a brace) and blocks
+ * (`keyword args { … }`). A `{` alone on the next line opens the block of the statement before it, as keepalived
+ * accepts. Unbalanced braces are reported with the position of the offending (or unclosed) brace.
+ */
+import type { DiagnosticSink, SourcePos } from './diagnostics.js';
+import { isBrace, type Token } from './lexer.js';
+import type { Item } from './preprocess.js';
+
+/** One statement, with its block when it has one. */
+export interface ConfNode {
+  readonly keyword: Token;
+  readonly args: readonly Token[];
+  /** Child statements when the statement opened a `{ … }` block. */
+  readonly children?: readonly ConfNode[];
+  /** Where the block's `{` stood, when there is a block. */
+  readonly blockPos?: SourcePos;
+}
+
+interface MutableNode {
+  keyword: Token;
+  args: Token[];
+  children?: MutableNode[];
+  blockPos?: SourcePos;
+}
+
+/** Builds the tree. Never throws; problems go to `diags`. */
+export function buildTree(items: readonly Item[], diags: DiagnosticSink): ConfNode[] {
+  const root: MutableNode[] = [];
+  const stack: { nodes: MutableNode[]; open?: MutableNode }[] = [{ nodes: root }];
+  let stmt: Token[] = [];
+  let lastClosed: MutableNode | undefined; // the statement just ended by a line break (may take a `{` next)
+
+  const flush = (): MutableNode | undefined => {
+    if (stmt.length === 0) return undefined;
+    const node: MutableNode = { keyword: stmt[0] as Token, args: stmt.slice(1) };
+    (stack[stack.length - 1] as { nodes: MutableNode[] }).nodes.push(node);
+    stmt = [];
+    return node;
+  };
+
+  for (const it of items) {
+    if ('eol' in it) {
+      const n = flush();
+      if (n) lastClosed = n;
+      continue;
+    }
+    if (isBrace(it, '{')) {
+      const owner = flush() ?? (lastClosed && !lastClosed.children ? lastClosed : undefined);
+      lastClosed = undefined;
+      if (!owner) {
+        diags.error(it.pos, "Missing keyword before '{'");
+        const orphan: MutableNode = { keyword: it, args: [], children: [], blockPos: it.pos };
+        stack.push({ nodes: orphan.children as MutableNode[], open: orphan });
+        continue;
+      }
+      owner.children = [];
+      owner.blockPos = it.pos;
+      stack.push({ nodes: owner.children, open: owner });
+      continue;
+    }
+    if (isBrace(it, '}')) {
+      flush();
+      lastClosed = undefined;
+      if (stack.length === 1) {
+        diags.error(it.pos, "Extra '}' found");
+        continue;
+      }
+      stack.pop();
+      continue;
+    }
+    stmt.push(it);
+  }
+  flush();
+  for (let i = stack.length - 1; i > 0; i--) {
+    const open = stack[i]?.open;
+    if (open) diags.error(open.blockPos ?? open.keyword.pos, `Missing '}' for the block '${open.keyword.text}' opened here`);
+  }
+  return root;
+}
