@@ -78,3 +78,25 @@ export function buildTree(items: readonly Item[], diags: DiagnosticSink): ConfNo
   }
   return root;
 }
+
+/**
+ * Splits statements that ran together on one line (`state MASTER interface eth0 priority 150`), which is how a
+ * block written on one line arrives. `arity` gives how many arguments a keyword of this block takes (keywords with
+ * a variable count are left out and never split after); a statement is cut where, after its keyword's arguments,
+ * another keyword of the block follows. A block attached to the run belongs to its last statement.
+ */
+export function splitRunTogether(nodes: readonly ConfNode[], arity: ReadonlyMap<string, number>): ConfNode[] {
+  const out: ConfNode[] = [];
+  for (const n of nodes) {
+    let cur: ConfNode = n;
+    for (;;) {
+      const k = arity.get(cur.keyword.text);
+      const next = k === undefined ? undefined : cur.args[k];
+      if (k === undefined || !next || next.quoted || !arity.has(next.text)) break;
+      out.push({ keyword: cur.keyword, args: cur.args.slice(0, k) });
+      cur = { ...cur, keyword: next, args: cur.args.slice(k + 1) };
+    }
+    out.push(cur);
+  }
+  return out;
+}

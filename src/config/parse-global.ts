@@ -1,0 +1,83 @@
+/**
+ * `global_defs` → GlobalDefs with keepalived 2.2.7's defaults (core/global_data.c) for the keys the VRRP side uses.
+ * Keys keepalived knows but keepalived-ts does not act on yet are warned about, never dropped silently.
+ */
+import type { DiagnosticSink } from './diagnostics.js';
+import type { GlobalDefs } from './model.js';
+import { splitRunTogether, type ConfNode } from './tree.js';
+import { readBool, readInt, readIp, readSeconds } from './values.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** keepalived's global defaults. */
+export function defaultGlobalDefs(): GlobalDefs {
+  return {
+    notificationEmail: [], smtpConnectTimeoutMs: 30_000, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12',
+    vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpGarpMasterDelayMs: 5000,
+    vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpVersion: 2, enableScriptSecurity: false,
+  };
+}
+
+/** Keys accepted (as keepalived does) but not acted on yet. */
+const GLOBAL_NOT_YET = new Set(['vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_repeat', 'vrrp_min_garp', 'vrrp_garp_extra_if',
+  'vrrp_lower_prio_no_advert', 'vrrp_higher_prio_send_advert', 'vrrp_check_unicast_src', 'vrrp_ipsets', 'nftables', 'nftables_priority',
+  'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'vrrp_notify_priority_changes', 'notify_fifo_script', 'vrrp_notify_fifo_script',
+  'lvs_notify_fifo', 'lvs_notify_fifo_script', 'fifo_write_vrrp_states_on_reload', 'startup_script', 'shutdown_script', 'lvs_sync_daemon',
+  'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'dynamic_interfaces', 'vrrp_startup_delay', 'log_unknown_vrids', 'vmac_prefix',
+  'rs_init_notifies', 'no_checker_emails', 'umask', 'random_seed', 'no_email_faults', 'checker_log_all_failures', 'default_interface',
+  'smtp_alert_vrrp', 'smtp_alert_checker', 'vrrp_down_timer_adverts', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker',
+  'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'enable_dbus', 'dbus_service_name',
+  'max_auto_priority', 'min_auto_priority_delay', 'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap', 'checker_no_swap',
+  'vrrp_rt_priority', 'checker_rt_priority', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier', 'process_names', 'vrrp_process_name',
+  'checker_process_name', 'lvs_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'reload_check_config', 'reload_time_file',
+  'include_check', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'vrrp_netlink_cmd_rcv_bufs',
+  'vrrp_netlink_monitor_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs', 'process_monitor_rcv_bufs',
+  'vrrp_cpu_affinity', 'checker_cpu_affinity', 'disable_local_igmp', 'vrrp_rlimit_rttime', 'checker_rlimit_rttime']);
+
+/** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
+const GLOBAL_ARITY = new Map<string, number>([
+  ['router_id', 1], ['notification_email', 0], ['notification_email_from', 1], ['smtp_helo_name', 1], ['smtp_connect_timeout', 1],
+  ['vrrp_mcast_group4', 1], ['vrrp_mcast_group6', 1], ['vrrp_strict', 0], ['vrrp_garp_interval', 1], ['vrrp_gna_interval', 1],
+  ['vrrp_garp_master_delay', 1], ['vrrp_garp_master_repeat', 1], ['vrrp_garp_master_refresh', 1], ['vrrp_version', 1],
+  ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1],
+]);
+
+/** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
+export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticSink): GlobalDefs {
+  const g: Mutable<GlobalDefs> = { ...base, pos: node.keyword.pos };
+  for (const c of splitRunTogether(node.children ?? [], GLOBAL_ARITY)) {
+    const a0 = c.args[0];
+    switch (c.keyword.text) {
+      case 'router_id': if (a0) g.routerId = a0.text; break;
+      case 'notification_email': g.notificationEmail = [...g.notificationEmail, ...(c.children ?? []).map((x) => x.keyword.text)]; break;
+      case 'notification_email_from': if (a0) g.notificationEmailFrom = a0.text; break;
+      case 'smtp_server':
+        if (a0) g.smtpServer = { host: a0.text, port: c.args[1] ? readInt(c, c.args[1], 1, 65535, d) ?? 25 : 25 };
+        break;
+      case 'smtp_helo_name': if (a0) g.smtpHeloName = a0.text; break;
+      case 'smtp_connect_timeout': g.smtpConnectTimeoutMs = Math.max(1, readInt(c, a0, 0, 4294, d) ?? 30) * 1000; break;
+      case 'smtp_alert': { const b = readBool(c, a0, d); if (b !== undefined) g.smtpAlert = b; break; }
+      case 'vrrp_mcast_group4': g.vrrpMcastGroup4 = readIp(c, a0, d, 4) ?? g.vrrpMcastGroup4; break;
+      case 'vrrp_mcast_group6': g.vrrpMcastGroup6 = readIp(c, a0, d, 6) ?? g.vrrpMcastGroup6; break;
+      case 'vrrp_strict': g.vrrpStrict = true; break;
+      case 'vrrp_skip_check_adv_addr': g.vrrpSkipCheckAdvAddr = readBool(c, a0, d) ?? true; break;
+      case 'vrrp_iptables': g.vrrpIptables = c.args.map((t) => t.text); break;
+      // keepalived 1.x accepted 0 ("no delay"); 2.x is stricter without reason: accept it
+      case 'vrrp_garp_interval': g.vrrpGarpIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0; break;
+      case 'vrrp_gna_interval': g.vrrpGnaIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0; break;
+      case 'vrrp_garp_master_delay': g.vrrpGarpMasterDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000; break;
+      case 'vrrp_garp_master_repeat': g.vrrpGarpMasterRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
+      case 'vrrp_garp_master_refresh': g.vrrpGarpMasterRefreshMs = (readInt(c, a0, 0, 86400, d) ?? 0) * 1000; break;
+      case 'vrrp_garp_master_refresh_repeat': g.vrrpGarpMasterRefreshRepeat = readInt(c, a0, 0, 65535, d) ?? 1; break;
+      case 'vrrp_version': { const v = readInt(c, a0, 2, 3, d); if (v) g.vrrpVersion = v as 2 | 3; break; }
+      case 'script_user': if (a0) g.scriptUser = { user: a0.text, ...(c.args[1] ? { group: c.args[1].text } : {}) }; break;
+      case 'enable_script_security': g.enableScriptSecurity = true; break;
+      case 'notify_fifo': if (a0) g.notifyFifo = a0.text; break;
+      case 'vrrp_notify_fifo': if (a0) g.vrrpNotifyFifo = a0.text; break;
+      default:
+        if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
+        else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+    }
+  }
+  return g;
+}

@@ -1,0 +1,280 @@
+/**
+ * `vrrp_instance`, `vrrp_sync_group` and `vrrp_script` blocks → typed model, with keepalived 2.2.7's defaults,
+ * ranges and post-parse fix-ups (vrrp_parser.c, vrrp.c vrrp_complete_instance) and its message texts.
+ */
+import { isIP } from 'node:net';
+import type { DiagnosticSink } from './diagnostics.js';
+import type { GlobalDefs, ScriptCommand, TrackRef, VirtualAddress, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig } from './model.js';
+import { splitRunTogether, type ConfNode } from './tree.js';
+import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
+const INSTANCE_NOT_YET = new Set(['virtual_routes', 'virtual_rules', 'track_bfd', 'use_vmac', 'vmac_xmit_base', 'use_ipvlan',
+  'native_ipv6', 'vrf', 'promote_secondaries', 'kernel_rx_buf_size', 'linkbeat_use_polling', 'debug', 'lvs_sync_daemon_interface',
+  'notify_priority_changes', 'garp_extra_if', 'vmac_garp_intvl', 'unicast_fault_no_peer', 'check_unicast_src', 'unicast_ttl',
+  'old_unicast_checksum', 'mcast_dst_ip', 'track_src_ip', 'notify_deleted']);
+
+/** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
+const INSTANCE_ARITY = new Map<string, number>([
+  ['state', 1], ['interface', 1], ['virtual_router_id', 1], ['priority', 1], ['advert_int', 1], ['version', 1],
+  ['authentication', 0], ['virtual_ipaddress', 0], ['virtual_ipaddress_excluded', 0], ['nopreempt', 0], ['preempt', 0],
+  ['preempt_delay', 1], ['unicast_src_ip', 1], ['mcast_src_ip', 1], ['unicast_peer', 0], ['track_interface', 0],
+  ['track_script', 0], ['track_file', 0], ['track_process', 0], ['dont_track_primary', 0], ['accept', 0], ['no_accept', 0],
+  ['garp_master_delay', 1], ['garp_master_repeat', 1], ['garp_master_refresh', 1], ['garp_master_refresh_repeat', 1],
+  ['garp_lower_prio_delay', 1], ['garp_lower_prio_repeat', 1], ['down_timer_adverts', 1],
+]);
+const AUTH_ARITY = new Map<string, number>([['auth_type', 1], ['auth_pass', 1]]);
+
+/** The first word and the rest of a `notify_*`/`script` line, with optional user and group. */
+export function readScript(node: ConfNode, d: DiagnosticSink): ScriptCommand | undefined {
+  const [cmd, user, group] = node.args;
+  if (!cmd) { d.error(missingArgPos(node), `${node.keyword.text}: missing script`); return undefined; }
+  return { command: cmd.text, pos: cmd.pos, ...(user ? { user: user.text } : {}), ...(group ? { group: group.text } : {}) };
+}
+
+/** One `virtual_ipaddress` line. */
+export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAddress | undefined {
+  const [addr, prefix] = node.keyword.text.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0) { d.error(node.keyword.pos, `Invalid address '${node.keyword.text}'`); return undefined; }
+  const max = family === 4 ? 32 : 128;
+  let prefixLength = max;
+  if (prefix !== undefined) {
+    if (!/^\d+$/.test(prefix) || Number(prefix) > max) { d.error(node.keyword.pos, `Invalid prefix length '${prefix}' in '${node.keyword.text}'`); return undefined; }
+    prefixLength = Number(prefix);
+  }
+  const out: Mutable<VirtualAddress> = { address: addr as string, family: family as 4 | 6, prefixLength, noDad: false, pos: node.keyword.pos };
+  const a = node.args;
+  for (let i = 0; i < a.length; i++) {
+    const w = a[i]?.text;
+    const next = a[i + 1];
+    switch (w) {
+      case 'brd': case 'broadcast': if (next) { out.broadcast = next.text; i++; } break;
+      case 'dev': if (next) { out.dev = next.text; i++; } break;
+      case 'scope': if (next) { out.scope = next.text; i++; } break;
+      case 'label':
+        if (next) {
+          if (next.text.length > 15) d.error(next.pos, `label '${next.text}' is longer than 15 characters`);
+          else out.label = next.text;
+          i++;
+        }
+        break;
+      case 'peer': if (next) { out.peer = next.text; i++; } break;
+      case '-nodad': out.noDad = true; break;
+      case 'preferred_lft': i++; break;
+      case 'home': case 'mngtmpaddr': case 'noprefixroute': case 'autojoin': case 'no_track': case 'use_vmac': break;
+      default: d.warning(a[i]!.pos, `Unknown virtual_ipaddress option '${w}' - ignored`);
+    }
+  }
+  return out;
+}
+
+function readTracks(node: ConfNode, d: DiagnosticSink, range: number): TrackRef[] {
+  const out: TrackRef[] = [];
+  for (const c of node.children ?? []) {
+    let weight: number | undefined;
+    let reverse = false;
+    for (let i = 0; i < c.args.length; i++) {
+      const w = c.args[i]?.text;
+      if (w === 'weight') { weight = readInt(c, c.args[i + 1], -range, range, d); i++; }
+      else if (w === 'reverse') reverse = true;
+      else if (w === 'noreverse' || w === 'no_reverse') reverse = false;
+      else d.warning(c.args[i]!.pos, `${node.keyword.text}: unknown option '${w}'`);
+    }
+    out.push({ name: c.keyword.text, reverse, pos: c.keyword.pos, ...(weight !== undefined ? { weight } : {}) });
+  }
+  return out;
+}
+
+/** Parses one vrrp_instance block and applies keepalived's fix-ups. */
+export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink): VrrpInstanceConfig | undefined {
+  const name = node.args[0]?.text;
+  if (!name) { d.error(missingArgPos(node), 'vrrp_instance without a name'); return undefined; }
+  let state: 'MASTER' | 'BACKUP' | undefined;
+  let priority: number | undefined;
+  let vrid: number | undefined;
+  let advertMs = 1000;
+  let version: 2 | 3 | undefined;
+  let auth: { type: 'PASS' | 'AH'; password: string } | undefined;
+  const notify: Mutable<VrrpInstanceConfig['notify']> = {};
+  const r: Partial<Mutable<VrrpInstanceConfig>> = {
+    virtualIpaddress: [], virtualIpaddressExcluded: [], unicastPeers: [], trackInterface: [], trackScript: [],
+    trackFile: [], trackProcess: [],
+  };
+  for (const c of splitRunTogether(node.children ?? [], INSTANCE_ARITY)) {
+    const k = c.keyword.text;
+    const a0 = c.args[0];
+    switch (k) {
+      case 'state':
+        if (a0?.text === 'MASTER' || a0?.text === 'BACKUP') state = a0.text;
+        else { d.error(a0?.pos ?? missingArgPos(c), `(${name}) unknown state '${a0?.text ?? ''}', defaulting to BACKUP`); state = 'BACKUP'; }
+        break;
+      case 'interface': if (a0) r.interface = a0.text; else d.error(missingArgPos(c), 'interface: missing name'); break;
+      case 'virtual_router_id': vrid = readInt(c, a0, 1, 255, d) ?? vrid; break;
+      case 'priority': priority = readInt(c, a0, 1, 255, d) ?? priority; break;
+      case 'advert_int': advertMs = readSeconds(c, a0, 0.01, 255, d) ?? advertMs; break;
+      case 'version': { const v = readInt(c, a0, 2, 3, d); if (v) version = v as 2 | 3; break; }
+      case 'authentication': {
+        let type: 'PASS' | 'AH' | undefined;
+        let password = '';
+        for (const x of splitRunTogether(c.children ?? [], AUTH_ARITY)) {
+          if (x.keyword.text === 'auth_type') {
+            if (x.args[0]?.text === 'PASS' || x.args[0]?.text === 'AH') type = x.args[0].text;
+            else d.error(x.args[0]?.pos ?? missingArgPos(x), `(${name}) unknown authentication type '${x.args[0]?.text ?? ''}'`);
+          } else if (x.keyword.text === 'auth_pass') {
+            password = x.args[0]?.text ?? '';
+            if (password.length > 8) {
+              d.warning(x.args[0]!.pos, 'Truncating auth_pass to 8 characters');
+              password = password.slice(0, 8);
+            }
+          } else d.warning(x.keyword.pos, `Unknown keyword '${x.keyword.text}'`);
+        }
+        if (type) auth = { type, password };
+        break;
+      }
+      case 'virtual_ipaddress': case 'virtual_ipaddress_excluded': {
+        const list = (c.children ?? []).map((x) => readVirtualAddress(x, d)).filter((v): v is VirtualAddress => !!v);
+        if (k === 'virtual_ipaddress') r.virtualIpaddress = [...(r.virtualIpaddress ?? []), ...list];
+        else r.virtualIpaddressExcluded = [...(r.virtualIpaddressExcluded ?? []), ...list];
+        break;
+      }
+      case 'nopreempt': r.nopreempt = true; break;
+      case 'preempt': r.nopreempt = false; break;
+      case 'preempt_delay': r.preemptDelayMs = readSeconds(c, a0, 0, 1000, d) ?? 0; break;
+      case 'unicast_src_ip': r.unicastSrcIp = readIp(c, a0, d); break;
+      case 'mcast_src_ip': r.mcastSrcIp = readIp(c, a0, d); break;
+      case 'unicast_peer':
+        r.unicastPeers = (c.children ?? []).flatMap((x) => {
+          const ip = isIP(x.keyword.text) ? x.keyword.text : undefined;
+          if (!ip) { d.error(x.keyword.pos, `unicast_peer: invalid address '${x.keyword.text}'`); return []; }
+          const p: { address: string; minTtl?: number; maxTtl?: number } = { address: ip };
+          for (let i = 0; i < x.args.length; i += 2) {
+            const v = readInt(x, x.args[i + 1], 0, 255, d);
+            if (x.args[i]?.text === 'min_ttl' && v !== undefined) p.minTtl = v;
+            else if (x.args[i]?.text === 'max_ttl' && v !== undefined) p.maxTtl = v;
+          }
+          return [p];
+        });
+        break;
+      case 'track_interface': r.trackInterface = readTracks(c, d, 253); break;
+      case 'track_script': r.trackScript = readTracks(c, d, 253); break;
+      case 'track_file': r.trackFile = readTracks(c, d, 254); break;
+      case 'track_process': r.trackProcess = readTracks(c, d, 254); break;
+      case 'dont_track_primary': r.dontTrackPrimary = true; break;
+      case 'strict_mode': r.strictMode = readBool(c, a0, d) ?? true; break;
+      case 'skip_check_adv_addr': r.skipCheckAdvAddr = readBool(c, a0, d) ?? true; break;
+      case 'accept': r.accept = true; break;
+      case 'no_accept': r.accept = false; break;
+      case 'garp_master_delay': r.garpMasterDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000; break;
+      case 'garp_master_repeat': r.garpMasterRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
+      case 'garp_master_refresh': r.garpMasterRefreshMs = (readInt(c, a0, 0, 86400, d) ?? 0) * 1000; break;
+      case 'garp_master_refresh_repeat': r.garpMasterRefreshRepeat = readInt(c, a0, 0, 65535, d) ?? 1; break;
+      case 'garp_lower_prio_delay': r.garpLowerPrioDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000; break;
+      case 'garp_lower_prio_repeat': r.garpLowerPrioRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
+      case 'down_timer_adverts': r.downTimerAdverts = readInt(c, a0, 1, 100, d) ?? 3; break;
+      case 'lower_prio_no_advert': r.lowerPrioNoAdvert = readBool(c, a0, d) ?? true; break;
+      case 'higher_prio_send_advert': r.higherPrioSendAdvert = readBool(c, a0, d) ?? true; break;
+      case 'smtp_alert': r.smtpAlert = readBool(c, a0, d) ?? true; break;
+      case 'notify_master': case 'notify_backup': case 'notify_fault': case 'notify_stop': case 'notify_master_rx_lower_pri': case 'notify': {
+        const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop',
+          notify_master_rx_lower_pri: 'masterRxLowerPri', notify: 'generic' } as const)[k];
+        if (notify[key]) { d.warning(c.keyword.pos, `${k} script already specified - ignoring`); break; }
+        const s = readScript(c, d);
+        if (s) notify[key] = s;
+        break;
+      }
+      default:
+        if (INSTANCE_NOT_YET.has(k)) d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
+        else d.warning(c.keyword.pos, `Unknown keyword '${k}'`);
+    }
+  }
+  if (vrid === undefined) { d.error(node.keyword.pos, `(${name}) the virtual router id must be set`); return undefined; }
+  const family: 4 | 6 = r.virtualIpaddress?.[0]?.family ?? 4;
+  const ver: 2 | 3 = family === 6 ? 3 : version ?? g.vrrpVersion;
+  if (priority === undefined) priority = state === 'MASTER' ? 255 : 100;
+  if (state === undefined) state = priority === 255 ? 'MASTER' : 'BACKUP';
+  advertMs = ver === 2 ? Math.min(255_000, Math.max(1000, Math.round(advertMs / 1000) * 1000)) : Math.min(40_950, Math.max(10, Math.round(advertMs / 10) * 10));
+  const strict = r.strictMode ?? g.vrrpStrict;
+  if (auth && (ver === 3 || family === 6)) { d.warning(node.keyword.pos, `(${name}) VRRP version 3 does not support authentication. Ignoring.`); auth = undefined; }
+  if (auth && strict) { d.warning(node.keyword.pos, `(${name}) authentication is not supported in strict mode. Ignoring.`); auth = undefined; }
+  for (const v of r.virtualIpaddress ?? []) {
+    if (v.family !== family) d.error(v.pos, `(${name}) address family of VIP ${v.address} does not match the instance - move it to virtual_ipaddress_excluded`);
+  }
+  let nopreempt = r.nopreempt ?? false;
+  if (nopreempt && (state === 'MASTER' || priority === 255)) {
+    d.warning(node.keyword.pos, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    nopreempt = false;
+  }
+  return {
+    name, pos: node.keyword.pos, state, priority, virtualRouterId: vrid, advertIntervalMs: advertMs, version: ver, family,
+    ...(r.interface !== undefined ? { interface: r.interface } : {}),
+    ...(auth ? { authentication: auth } : {}),
+    virtualIpaddress: r.virtualIpaddress ?? [], virtualIpaddressExcluded: r.virtualIpaddressExcluded ?? [],
+    nopreempt, preemptDelayMs: strict || nopreempt || state === 'MASTER' ? 0 : r.preemptDelayMs ?? 0,
+    ...(r.unicastSrcIp ? { unicastSrcIp: r.unicastSrcIp } : {}), ...(r.mcastSrcIp ? { mcastSrcIp: r.mcastSrcIp } : {}),
+    unicastPeers: r.unicastPeers ?? [], trackInterface: r.trackInterface ?? [], trackScript: r.trackScript ?? [],
+    trackFile: r.trackFile ?? [], trackProcess: r.trackProcess ?? [], dontTrackPrimary: r.dontTrackPrimary ?? false,
+    strictMode: strict, skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    accept: r.accept ?? !(strict && priority < 255),
+    garpMasterDelayMs: r.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs, garpMasterRepeat: r.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+    garpMasterRefreshMs: r.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
+    garpMasterRefreshRepeat: r.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+    garpLowerPrioDelayMs: strict ? 0 : r.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs,
+    garpLowerPrioRepeat: strict ? 0 : r.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
+    downTimerAdverts: strict ? 3 : r.downTimerAdverts ?? 3,
+    lowerPrioNoAdvert: strict ? true : r.lowerPrioNoAdvert ?? false,
+    higherPrioSendAdvert: strict ? false : r.higherPrioSendAdvert ?? false,
+    notify, ...(r.smtpAlert !== undefined ? { smtpAlert: r.smtpAlert } : {}),
+  };
+}
+
+/** Parses a vrrp_sync_group block. */
+export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroupConfig | undefined {
+  const name = node.args[0]?.text;
+  if (!name) { d.error(missingArgPos(node), 'vrrp_sync_group without a name'); return undefined; }
+  let group: string[] = [];
+  const notify: Mutable<VrrpInstanceConfig['notify']> = {};
+  let smtpAlert: boolean | undefined;
+  for (const c of node.children ?? []) {
+    const k = c.keyword.text;
+    if (k === 'group') group = (c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]);
+    else if (k === 'notify_master' || k === 'notify_backup' || k === 'notify_fault' || k === 'notify_stop' || k === 'notify') {
+      const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop', notify: 'generic' } as const)[k];
+      const s = readScript(c, d);
+      if (s) notify[key] = s;
+    } else if (k === 'smtp_alert') smtpAlert = readBool(c, c.args[0], d);
+    else if (['track_interface', 'track_script', 'track_file', 'track_process', 'track_bfd', 'global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes'].includes(k)) {
+      d.warning(c.keyword.pos, `(${name}) '${k}' in a sync group is not supported yet - ignored`);
+    } else d.warning(c.keyword.pos, `Unknown keyword '${k}'`);
+  }
+  if (group.length === 1) d.warning(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
+  return { name, pos: node.keyword.pos, group, notify, ...(smtpAlert !== undefined ? { smtpAlert } : {}) };
+}
+
+/** Parses a vrrp_script block. */
+export function parseScript(node: ConfNode, d: DiagnosticSink): VrrpScriptConfig | undefined {
+  const name = node.args[0]?.text;
+  if (!name) { d.error(missingArgPos(node), 'vrrp_script without a name'); return undefined; }
+  let script: ScriptCommand | undefined;
+  let intervalMs = 1000, timeoutMs = 0, weight = 0, rise = 1, fall = 1, reverse = false, initFail = false;
+  for (const c of node.children ?? []) {
+    switch (c.keyword.text) {
+      case 'script': script = readScript(c, d); break;
+      case 'interval': intervalMs = (readInt(c, c.args[0], 1, 2147483, d) ?? 1) * 1000; break;
+      case 'timeout': timeoutMs = (readInt(c, c.args[0], 0, 2147483, d) ?? 0) * 1000; break;
+      case 'weight':
+        weight = readInt(c, c.args[0], -253, 253, d) ?? 0;
+        reverse = c.args[1]?.text === 'reverse';
+        break;
+      case 'rise': rise = readInt(c, c.args[0], 1, 2147483647, d) ?? 1; break;
+      case 'fall': fall = readInt(c, c.args[0], 1, 2147483647, d) ?? 1; break;
+      case 'init_fail': initFail = true; break;
+      case 'user': break;
+      default: d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+    }
+  }
+  if (!script) { d.error(node.keyword.pos, `(${name}) vrrp_script has no script`); return undefined; }
+  return { name, pos: node.keyword.pos, script, intervalMs, timeoutMs: timeoutMs || intervalMs, weight, reverse, rise, fall, initFail };
+}

@@ -1,0 +1,53 @@
+/**
+ * Value readers for keyword arguments: each checks and converts one token and reports a positioned diagnostic
+ * (keepalived's wording where it has one) instead of throwing. `undefined` means "invalid, keep the default".
+ */
+import { isIP } from 'node:net';
+import type { DiagnosticSink, SourcePos } from './diagnostics.js';
+import type { Token } from './lexer.js';
+import type { ConfNode } from './tree.js';
+
+/** The argument tokens' position for a diagnostic about a missing argument. */
+export function missingArgPos(node: ConfNode): SourcePos {
+  const k = node.keyword;
+  return { ...k.pos, col: k.pos.col + k.text.length };
+}
+
+/** An integer in [min, max]. */
+export function readInt(node: ConfNode, t: Token | undefined, min: number, max: number, d: DiagnosticSink): number | undefined {
+  if (!t) { d.error(missingArgPos(node), `${node.keyword.text}: missing value`); return undefined; }
+  if (!/^[-+]?\d+$/.test(t.text)) { d.error(t.pos, `${node.keyword.text}: '${t.text}' is not a number`); return undefined; }
+  const n = Number(t.text);
+  if (n < min || n > max) { d.error(t.pos, `${node.keyword.text}: ${n} is out of range [${min}-${max}]`); return undefined; }
+  return n;
+}
+
+/** A decimal number of seconds (keepalived's TIMER), returned in ms, in [minS, maxS]. */
+export function readSeconds(node: ConfNode, t: Token | undefined, minS: number, maxS: number, d: DiagnosticSink): number | undefined {
+  if (!t) { d.error(missingArgPos(node), `${node.keyword.text}: missing value`); return undefined; }
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t.text)) { d.error(t.pos, `${node.keyword.text}: '${t.text}' is not a number of seconds`); return undefined; }
+  const s = Number(t.text);
+  if (s < minS || s > maxS) { d.error(t.pos, `${node.keyword.text}: ${t.text} is out of range [${minS}-${maxS}]`); return undefined; }
+  return Math.round(s * 1_000_000) / 1000;
+}
+
+/** keepalived's <BOOL>: on/off/true/false/yes/no; no argument means true. */
+export function readBool(node: ConfNode, t: Token | undefined, d: DiagnosticSink): boolean | undefined {
+  if (!t) return true;
+  const v = t.text.toLowerCase();
+  if (['on', 'true', 'yes'].includes(v)) return true;
+  if (['off', 'false', 'no'].includes(v)) return false;
+  d.error(t.pos, `${node.keyword.text}: invalid boolean '${t.text}'`);
+  return undefined;
+}
+
+/** An IP address of either family (or of `family`). */
+export function readIp(node: ConfNode, t: Token | undefined, d: DiagnosticSink, family?: 4 | 6): string | undefined {
+  if (!t) { d.error(missingArgPos(node), `${node.keyword.text}: missing address`); return undefined; }
+  const f = isIP(t.text);
+  if (f === 0 || (family && f !== family)) {
+    d.error(t.pos, `${node.keyword.text}: invalid ${family ? `IPv${family} ` : ''}address '${t.text}'`);
+    return undefined;
+  }
+  return t.text;
+}

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatDiagnostic, loadConfig } from '../../../src/config/index.js';
+import { parseConfigTree } from '../../../src/config/index.js';
+
+const dir = '/work/shared/examples/seed-configs/';
+const load = (f: string) => loadConfig(dir + f);
+const errors = (r: ReturnType<typeof loadConfig>) => r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+
+test('basics-node102-master.conf: strict mode, PASS auth truncated with a warning, VIP with dev and label', () => {
+  const r = load('basics-node102-master.conf');
+  assert.deepEqual(errors(r), []);
+  const g = r.config.globalDefs;
+  assert.equal(g.routerId, 'node102.yinzhengjie.org.cn');
+  assert.deepEqual(g.notificationEmail, ['jason@yinzhengjie.org.cn']);
+  assert.deepEqual(g.smtpServer, { host: '127.0.0.1', port: 25 });
+  assert.equal(g.vrrpStrict, true);
+  assert.equal(g.vrrpSkipCheckAdvAddr, true);
+  assert.equal(g.vrrpGarpIntervalMs, 0);
+  const [vi] = r.config.vrrpInstances;
+  assert.ok(vi);
+  assert.equal(vi.name, 'VIP01');
+  assert.equal(vi.state, 'MASTER');
+  assert.equal(vi.interface, 'eth1');
+  assert.equal(vi.virtualRouterId, 27);
+  assert.equal(vi.priority, 150);
+  assert.equal(vi.advertIntervalMs, 3000);
+  // vrrp_strict removes authentication (keepalived: not in strict mode)
+  assert.equal(vi.authentication, undefined);
+  assert.deepEqual(vi.virtualIpaddress.map((v) => [v.address, v.prefixLength, v.dev, v.label]), [['172.30.1.200', 32, 'eth1', 'eth1:0']]);
+  assert.ok(r.diagnostics.some((d) => d.message === 'Truncating auth_pass to 8 characters'));
+});
+
+test('dual-master-node1.conf: two instances with opposite roles, PASS auth, custom multicast group', () => {
+  const r = load('dual-master-node1.conf');
+  assert.deepEqual(errors(r), []);
+  assert.equal(r.config.globalDefs.vrrpMcastGroup4, '224.1.100.88');
+  assert.deepEqual(r.config.vrrpInstances.map((i) => [i.name, i.state, i.virtualRouterId, i.priority, i.authentication?.password, i.virtualIpaddress[0]?.address]),
+    [['VI_1', 'MASTER', 50, 100, 'IDDf1j+y', '192.168.1.118'], ['VI_2', 'BACKUP', 51, 98, '9xEKWUjH', '192.168.1.119']]);
+});
+
+test('notify-node1.conf: notify scripts kept as written', () => {
+  const r = load('notify-node1.conf');
+  assert.deepEqual(errors(r), []);
+  const n = r.config.vrrpInstances[0]?.notify;
+  assert.equal(n?.master?.command, '/etc/keepalived/notify.sh master');
+  assert.equal(n?.backup?.command, '/etc/keepalived/notify.sh backup');
+  assert.equal(n?.fault?.command, '/etc/keepalived/notify.sh fault');
+});
+
+test('minimal-lb01-master.conf (one-line blocks) and lvs-tun (virtual_server kept, reported as not supported yet)', () => {
+  const m = load('minimal-lb01-master.conf');
+  assert.deepEqual(errors(m), []);
+  const vi = m.config.vrrpInstances[0];
+  assert.deepEqual([vi?.virtualRouterId, vi?.priority, vi?.authentication?.password, vi?.virtualIpaddress[0]?.label], [51, 150, '1111', 'eth0:1']);
+  const l = load('lvs-tun-dr01-master.conf');
+  assert.deepEqual(errors(l), []);
+  assert.equal(l.config.unparsed[0]?.keyword.text, 'virtual_server');
+  assert.ok(l.diagnostics.some((d) => d.message === "'virtual_server' is not supported yet - ignored"));
+});
+
+test('keepalived defaults and fix-ups: priority/state derivation, v2/v3 advert rounding, v3 drops auth, nopreempt vs MASTER', () => {
+  const text = `vrrp_instance A {\n interface eth0\n virtual_router_id 1\n state MASTER\n advert_int 1.4\n nopreempt\n}\n` +
+    `vrrp_instance B {\n interface eth0\n virtual_router_id 2\n priority 255\n version 3\n advert_int 0.123\n authentication {\n auth_type PASS\n auth_pass x\n }\n}\n` +
+    `vrrp_instance C {\n interface eth0\n virtual_router_id 3\n virtual_ipaddress {\n 2001:db8::1/64\n }\n}\n`;
+  const { tree, diagnostics } = parseConfigTree(text, 'k.conf');
+  assert.deepEqual(diagnostics, []);
+  void tree;
+  const fs = { readFile: (p: string) => (p === 'k.conf' ? text : undefined), listDir: () => [] };
+  const r = loadConfig('k.conf', { fs });
+  const [a, b, c] = r.config.vrrpInstances;
+  assert.deepEqual([a?.priority, a?.state, a?.advertIntervalMs, a?.nopreempt], [255, 'MASTER', 1000, false]);
+  assert.deepEqual([b?.state, b?.advertIntervalMs, b?.authentication], ['MASTER', 120, undefined]);
+  assert.deepEqual([c?.family, c?.version, c?.priority, c?.state], [6, 3, 100, 'BACKUP']);
+  const msgs = r.diagnostics.map(formatDiagnostic);
+  assert.ok(msgs.includes('k.conf:1:1: warning: (A) Warning - nopreempt will not work with initial state MASTER - clearing'), msgs.join('\n'));
+  assert.ok(msgs.includes('k.conf:8:1: warning: (B) VRRP version 3 does not support authentication. Ignoring.'), msgs.join('\n'));
+});
+
+test('negative cases: unknown keyword, out of range, bad IP, missing VRID, duplicate VRID — each positioned', () => {
+  const text = 'global_defs {\n bogus_key 1\n vrrp_mcast_group4 300.1.1.1\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 256\n}\n' +
+    'vrrp_instance B {\n interface eth0\n virtual_router_id 9\n priority 0\n}\nvrrp_instance C {\n interface eth0\n virtual_router_id 9\n}\n';
+  const fs = { readFile: (p: string) => (p === 'n.conf' ? text : undefined), listDir: () => [] };
+  const msgs = loadConfig('n.conf', { fs }).diagnostics.map(formatDiagnostic);
+  assert.deepEqual(msgs, [
+    "n.conf:2:2: warning: Unknown keyword 'bogus_key'",
+    "n.conf:3:20: error: vrrp_mcast_group4: invalid IPv4 address '300.1.1.1'",
+    'n.conf:7:20: error: virtual_router_id: 256 is out of range [1-255]',
+    'n.conf:5:1: error: (A) the virtual router id must be set',
+    'n.conf:12:11: error: priority: 0 is out of range [1-255]',
+    'n.conf:14:1: error: (C) VRID 9 is already used by B on eth0',
+  ]);
+});
