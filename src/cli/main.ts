@@ -20,9 +20,10 @@ import type { DatagramSender } from '../daemon/datagram.js';
 import { sysioDatagramSender } from '../daemon/unix-dgram.js';
 import { FileSink, LogHub, SyslogSink, consoleSink, logFileName, tmpDirFrom, type LogSink } from '../daemon/logging.js';
 import { DEFAULT_PIDFILES } from '../daemon/pidfile.js';
-import { NullRuntime, type RuntimeFactory } from '../daemon/runtime.js';
+import type { RuntimeFactory } from '../daemon/runtime.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
 import { processSignals, signumOf } from '../daemon/signals.js';
+import { LinuxVrrpRuntime } from '../runtime/linux-runtime.js';
 
 /** Default configuration file. */
 const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
@@ -167,8 +168,8 @@ function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
   return out;
 }
 
-/** The VRRP runtime factory. The lead replaces NullRuntime with the real runtime (issue 5). */
-const runtimeFactory: RuntimeFactory = (ctx) => new NullRuntime(ctx);
+/** The VRRP runtime factory: the Linux runtime (src/runtime). */
+const runtimeFactory: RuntimeFactory = (ctx) => new LinuxVrrpRuntime(ctx);
 
 /** Runs the daemon in this process (foreground with `-n`, or as the detached child). */
 async function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number> {

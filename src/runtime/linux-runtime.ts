@@ -1,0 +1,325 @@
+/**
+ * The VRRP runtime on Linux: wires the pure state machines (src/vrrp/fsm.ts) to raw VRRP sockets, rtnetlink
+ * (VIPs) and AF_PACKET (gratuitous ARP / unsolicited NA). One socket per (family, interface) is shared by the
+ * instances on it; received packets are dispatched by VRID, validated (src/vrrp/validate.ts) and handed to the
+ * instance. One real timer is armed for the earliest deadline of all instances (timers are data in the FSMs).
+ *
+ * First cut (issue 5): multicast and unicast adverts, VIP add/remove, GARP/NA bursts, stale VIP removal at start,
+ * graceful stop with priority 0, snapshots. Not yet: trackers, notify scripts, sync groups, link events, reload
+ * diffing beyond restart-free parameter updates, VMAC, routes/rules.
+ */
+import type { Logger } from '../core/log.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { KeepalivedConfig, VrrpInstanceConfig } from '../config/model.js';
+import type { RuntimeContext, VrrpRuntime } from '../daemon/runtime.js';
+import type { InstanceSnapshot, RuntimeSnapshot } from '../daemon/snapshot.js';
+import { FrameSender, macBytes } from '../net/arp.js';
+import { Rtnl, RtnlError } from '../net/netlink/rtnl.js';
+import type { AddressInfo, LinkInfo } from '../net/netlink/route-messages.js';
+import { VrrpSocket, type VrrpDatagram } from '../net/vrrp-socket.js';
+import type { VrrpAction } from '../vrrp/actions.js';
+import { VrrpFsm } from '../vrrp/fsm.js';
+import { instanceParams } from '../vrrp/instance-params.js';
+import { encode } from '../vrrp/packet.js';
+import { createStats, type VrrpStats } from '../vrrp/stats.js';
+import { checkReceived, countVerdict, type RxExpectations } from '../vrrp/validate.js';
+import { AuthType } from '../vrrp/types.js';
+
+/** One running instance. */
+interface Running {
+  readonly cfg: VrrpInstanceConfig;
+  readonly fsm: VrrpFsm;
+  readonly stats: VrrpStats;
+  readonly link: LinkInfo;
+  readonly socket: VrrpSocket;
+  readonly source: string;
+  readonly group: string;
+  vipSet: boolean;
+  lastTransitionMs: number;
+}
+
+/** Rate limit for repeated receive-drop messages: one line per instance and reason per this many ms. */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+/** The Linux VRRP runtime. */
+export class LinuxVrrpRuntime implements VrrpRuntime {
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private rtnl: Rtnl | undefined;
+  private frames: FrameSender | undefined;
+  private readonly sockets = new Map<string, VrrpSocket>();
+  private readonly instances: Running[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly dropLogged = new Map<string, number>();
+  private pendingNetlink: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly ctx: RuntimeContext, clock: Clock = systemClock()) {
+    this.log = ctx.log;
+    this.clock = clock;
+  }
+
+  /** Opens sockets, removes stale VIPs and starts every instance. */
+  async start(config: unknown): Promise<void> {
+    const cfg = config as KeepalivedConfig;
+    if (!cfg || !Array.isArray(cfg.vrrpInstances)) return;
+    this.rtnl = new Rtnl((p) => this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
+    this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
+    const links = await this.rtnl.listLinks();
+    const addrs = await this.rtnl.listAddresses();
+    for (const ic of cfg.vrrpInstances) {
+      try {
+        await this.startInstance(cfg, ic, links, addrs);
+      } catch (e) {
+        this.log.log({ level: 'err', text: `(${ic.name}) cannot start: ${e instanceof Error ? e.message : String(e)}` });
+      }
+    }
+    this.arm();
+  }
+
+  private async startInstance(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, links: LinkInfo[], addrs: AddressInfo[]): Promise<void> {
+    const link = links.find((l) => l.name === ic.interface);
+    if (!link) throw new Error(`WARNING - interface ${ic.interface ?? '(none)'} for vrrp_instance ${ic.name} doesn't exist`);
+    const own = addrs.filter((a) => a.ifindex === link.index && a.family === ic.family);
+    const source = ic.unicastSrcIp ?? ic.mcastSrcIp ??
+      (ic.family === 4 ? own.find((a) => !ic.virtualIpaddress.some((v) => v.address === a.address))?.address
+        : own.find((a) => a.address.startsWith('fe80:'))?.address);
+    if (!source) throw new Error(`no IPv${ic.family} address on ${link.name}`);
+    const group = ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6;
+    const stats = createStats();
+    const fsm = new VrrpFsm(instanceParams({
+      name: ic.name, vrid: ic.virtualRouterId, family: ic.family, version: ic.version, priority: ic.priority,
+      advertIntervalMs: ic.advertIntervalMs, initialState: ic.state, nopreempt: ic.nopreempt, preemptDelayMs: ic.preemptDelayMs,
+      primaryAddress: source, vips: ic.virtualIpaddress.map((v) => v.address), excludedVips: ic.virtualIpaddressExcluded.map((v) => v.address),
+      strict: ic.strictMode, lowerPrioNoAdvert: ic.lowerPrioNoAdvert, higherPrioSendAdvert: ic.higherPrioSendAdvert,
+      downTimerAdverts: ic.downTimerAdverts, dontTrackPrimary: ic.dontTrackPrimary, unicastPeers: ic.unicastPeers.map((p) => p.address),
+      garp: {
+        masterDelayMs: ic.garpMasterDelayMs, masterRepeat: ic.garpMasterRepeat, masterRefreshMs: ic.garpMasterRefreshMs,
+        masterRefreshRepeat: ic.garpMasterRefreshRepeat, lowerPrioDelayMs: ic.garpLowerPrioDelayMs, lowerPrioRepeat: ic.garpLowerPrioRepeat,
+      },
+    }), stats);
+    const key = `${ic.family}/${link.name}`;
+    let socket = this.sockets.get(key);
+    if (!socket) {
+      socket = VrrpSocket.open({
+        family: ic.family, ifname: link.name, group: ic.unicastPeers.length ? undefined : group,
+        onPacket: (p) => this.onPacket(key, p),
+        onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${link.name}: ${p.syscall} ${p.code}` }),
+      });
+      this.sockets.set(key, socket);
+    }
+    const run: Running = { cfg: ic, fsm, stats, link, socket, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow() };
+    this.instances.push(run);
+    // keepalived removes VIPs left behind by an earlier run before starting (unless it goes straight to MASTER)
+    const stale = ic.virtualIpaddress.filter((v) => own.some((a) => a.address === v.address));
+    if (stale.length && !(ic.state === 'MASTER' && ic.priority === 255)) {
+      this.log.log({ level: 'info', text: `(${ic.name}) removing VIPs.`, detail: true });
+      for (const v of stale) await this.deleteVip(run, v.address);
+    }
+    this.execute(run, fsm.handle({ type: 'startup' }, this.clock.now()));
+  }
+
+  private onPacket(socketKey: string, p: VrrpDatagram): void {
+    if (this.stopped) return;
+    const off = p.data.length > 0 && (p.data[0] as number) >> 4 === 4 ? ((p.data[0] as number) & 0x0f) * 4 : 0;
+    const vrid = p.data[off + 1];
+    const run = this.instances.find((r) => `${r.cfg.family}/${r.link.name}` === socketKey && r.cfg.virtualRouterId === vrid);
+    if (!run || p.source === run.source) return;
+    const meta = { source: p.source, destination: p.destination, ttl: p.ttl, ifindex: p.ifindex };
+    const verdict = checkReceived(p.data, meta, this.expectations(run), { source: p.source, destination: p.destination, ...(run.cfg.family === 4 ? { mcastGroup4: run.group } : {}) });
+    countVerdict(run.stats, verdict);
+    const now = this.clock.now();
+    if (!verdict.ok) {
+      const k = `${run.cfg.name}/${verdict.reason}`;
+      const last = this.dropLogged.get(k);
+      if (last === undefined || now - last >= DROP_LOG_INTERVAL_MS) {
+        this.dropLogged.set(k, now);
+        this.log.log({ level: 'info', text: verdict.logText, detail: verdict.detailOnly ?? false });
+      }
+      return;
+    }
+    for (const t of verdict.logTexts) this.log.log({ level: 'info', text: t });
+    this.execute(run, run.fsm.handle({ type: 'advert', advert: verdict.advert, source: p.source }, now));
+    this.arm();
+  }
+
+  private expectations(run: Running): RxExpectations {
+    const c = run.cfg;
+    return {
+      instanceName: c.name, vrid: c.virtualRouterId, version: c.version, family: c.family,
+      authType: c.authentication?.type === 'PASS' ? AuthType.PASS : c.authentication?.type === 'AH' ? AuthType.AH : AuthType.NONE,
+      ...(c.authentication ? { authData: passBytes(c.authentication.password) } : {}),
+      advertIntervalCs: Math.round(c.advertIntervalMs / 10), vips: c.virtualIpaddress.map((v) => v.address),
+      unicast: c.unicastPeers.length > 0, unicastPeers: c.unicastPeers, skipCheckAdvAddr: c.skipCheckAdvAddr,
+    };
+  }
+
+  /** Carries out what the state machine asked for. */
+  private execute(run: Running, actions: readonly VrrpAction[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'sendAdvert': this.sendAdvert(run, a.priority); break;
+        case 'addVips':
+          this.log.log({ level: 'info', text: `(${run.cfg.name}) setting VIPs.`, detail: true });
+          run.vipSet = true;
+          for (const v of a.vips) this.addVip(run, v);
+          for (const v of a.excludedVips) this.addVip(run, v);
+          break;
+        case 'removeVips':
+          this.log.log({ level: 'info', text: `(${run.cfg.name}) removing VIPs.`, detail: true });
+          run.vipSet = false;
+          for (const v of [...a.vips, ...a.excludedVips]) void this.deleteVip(run, v);
+          break;
+        case 'sendGarp': this.sendGarp(run, a.addresses, a.count); break;
+        case 'log': this.log.log(a.record); break;
+        case 'stateChanged': run.lastTransitionMs = this.clock.wallNow(); break;
+        default: break; // notify, groupNotify, priorityChanged: wired with src/notify next
+      }
+    }
+  }
+
+  private sendAdvert(run: Running, priority: number): void {
+    const c = run.cfg;
+    const targets = c.unicastPeers.length ? c.unicastPeers.map((p) => p.address) : [run.group];
+    for (const dst of targets) {
+      const msg = encode({
+        version: c.version, vrid: c.virtualRouterId, priority, family: c.family, addresses: c.virtualIpaddress.map((v) => v.address),
+        advertIntervalCs: Math.round(c.advertIntervalMs / 10),
+        authType: c.version === 2 && c.authentication?.type === 'PASS' ? AuthType.PASS : AuthType.NONE,
+        ...(c.version === 2 && c.family === 4 ? { authData: passBytes(c.authentication?.type === 'PASS' ? c.authentication.password : '') } : {}),
+      }, { source: run.source, destination: dst });
+      const problem = run.socket.send(msg, dst);
+      if (problem) this.log.log({ level: 'err', text: `(${c.name}) Cant send advert to ${dst} (${problem.code})` });
+    }
+  }
+
+  private vipSpec(run: Running, address: string) {
+    const v = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].find((x) => x.address === address);
+    return {
+      family: (v?.family ?? run.cfg.family) as 4 | 6, ifindex: run.link.index, address, prefixLength: v?.prefixLength ?? (run.cfg.family === 4 ? 32 : 128),
+      ...(v?.broadcast ? { broadcast: v.broadcast } : {}), ...(v?.label ? { label: v.label } : {}), nodad: (v?.family ?? run.cfg.family) === 6,
+      ...((v?.family ?? run.cfg.family) === 6 && (v?.prefixLength ?? 128) === 128 ? { preferredLifetime: 0 } : {}),
+    };
+  }
+
+  private addVip(run: Running, address: string): void {
+    const rtnl = this.rtnl;
+    if (!rtnl) return;
+    this.pendingNetlink = this.pendingNetlink.then(() => rtnl.addAddress(this.vipSpec(run, address)).catch((e: unknown) => {
+      if (!(e instanceof RtnlError && e.code === 'EEXIST')) this.log.log({ level: 'err', text: `(${run.cfg.name}) cannot add VIP ${address}: ${String(e)}` });
+    }));
+  }
+
+  private deleteVip(run: Running, address: string): Promise<unknown> {
+    const rtnl = this.rtnl;
+    if (!rtnl) return Promise.resolve();
+    this.pendingNetlink = this.pendingNetlink.then(() => rtnl.deleteAddress(this.vipSpec(run, address)).catch((e: unknown) => {
+      if (!(e instanceof RtnlError && e.code === 'EADDRNOTAVAIL')) this.log.log({ level: 'err', text: `(${run.cfg.name}) cannot remove VIP ${address}: ${String(e)}` });
+    }));
+    return this.pendingNetlink;
+  }
+
+  private sendGarp(run: Running, addresses: readonly string[], count: number): void {
+    const frames = this.frames;
+    const mac = run.link.mac;
+    if (!frames || !mac) return;
+    const ifname = run.link.name;
+    for (const ip of addresses) {
+      const v6 = ip.includes(':');
+      this.log.log({ level: 'info', text: v6 ? `(${run.cfg.name}) Sending/queueing Unsolicited Neighbour Adverts on ${ifname} for ${ip}`
+        : `(${run.cfg.name}) Sending/queueing gratuitous ARPs on ${ifname} for ${ip}`, detail: true });
+    }
+    // after the VIPs are in place (the netlink queue), send the burst, interleaved per VIP as keepalived does
+    void this.pendingNetlink.then(() => {
+      for (let i = 0; i < count; i++) {
+        for (const ip of addresses) {
+          const v6 = ip.includes(':');
+          const p = v6 ? frames.sendUnsolicitedNa(run.link.index, macBytes(mac), ip) : frames.sendGratuitousArp(run.link.index, macBytes(mac), ip);
+          this.log.log({ level: 'info', text: v6 ? `Sending unsolicited Neighbour Advert on ${ifname} for ${ip}` : `Sending gratuitous ARP on ${ifname} for ${ip}`, detail: true });
+          if (p) this.log.log({ level: 'err', text: `GARP on ${ifname} for ${ip}: ${p.code}` });
+        }
+      }
+    });
+  }
+
+  /** Arms one timer for the earliest deadline across all instances. */
+  private arm(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    let next: number | undefined;
+    for (const r of this.instances) {
+      const t = r.fsm.pollTimeout();
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    if (next === undefined) return;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - this.clock.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    const now = this.clock.now();
+    for (const r of this.instances) {
+      const t = r.fsm.pollTimeout();
+      if (t !== undefined && t <= now) this.execute(r, r.fsm.handleTimeout(now));
+    }
+    this.arm();
+  }
+
+  /** Restart-free reload is not implemented yet: parameters of unchanged instances are kept as they are. */
+  async reload(config: unknown): Promise<void> {
+    const cfg = config as KeepalivedConfig;
+    const names = new Set(this.instances.map((r) => r.cfg.name));
+    for (const ic of cfg?.vrrpInstances ?? []) {
+      if (!names.has(ic.name)) this.log.log({ level: 'warning', text: `(${ic.name}) new instance on reload is not supported yet - restart to add it` });
+    }
+  }
+
+  /** Graceful stop: masters send priority 0 and release their VIPs; sockets close. */
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    const now = this.clock.now();
+    for (const r of this.instances) this.execute(r, r.fsm.handle({ type: 'shutdown' }, now));
+    this.stopped = true;
+    await this.pendingNetlink;
+    for (const s of this.sockets.values()) s.close();
+    this.frames?.close();
+    this.rtnl?.close();
+  }
+
+  /** A plain picture for dumps and the control socket. */
+  snapshot(): RuntimeSnapshot {
+    return { instances: this.instances.map((r) => this.instanceSnapshot(r)), syncGroups: [] };
+  }
+
+  /** Zeroes every instance's counters. */
+  clearStats(): void {
+    for (const r of this.instances) for (const k of Object.keys(r.stats) as (keyof VrrpStats)[]) r.stats[k] = 0;
+  }
+
+  private instanceSnapshot(r: Running): InstanceSnapshot {
+    const c = r.cfg;
+    return {
+      name: c.name, vrid: c.virtualRouterId, version: c.version, family: c.family, state: r.fsm.state, wantState: r.fsm.state,
+      ifname: r.link.name, vmacIfname: '', basePriority: c.priority, effectivePriority: r.fsm.priority, masterPriority: 0,
+      lastTransitionMs: r.lastTransitionMs, advertIntervalSec: c.advertIntervalMs / 1000, masterAdvertIntervalSec: r.fsm.masterAdverInterval / 1000,
+      garpDelaySec: c.garpMasterDelayMs / 1000, garpRefreshSec: c.garpMasterRefreshMs / 1000, garpRep: c.garpMasterRepeat,
+      garpRefreshRep: c.garpMasterRefreshRepeat, garpLowerPrioDelaySec: c.garpLowerPrioDelayMs / 1000, garpLowerPrioRep: c.garpLowerPrioRepeat,
+      lowerPrioNoAdvert: c.lowerPrioNoAdvert, higherPrioSendAdvert: c.higherPrioSendAdvert, dontTrackPrimary: c.dontTrackPrimary,
+      skipCheckAdvAddr: c.skipCheckAdvAddr, strictMode: c.strictMode, vipSet: r.vipSet, promoteSecondaries: false, accept: c.accept,
+      nopreempt: c.nopreempt, preemptDelaySec: c.preemptDelayMs / 1000, smtpAlert: c.smtpAlert ?? false, notifyDeleted: false, scripts: {},
+      vips: c.virtualIpaddress.map((v) => `${v.address}${v.dev ? ` dev ${v.dev}` : ''}${v.label ? ` label ${v.label}` : ''}`),
+      evips: c.virtualIpaddressExcluded.map((v) => v.address), vroutes: [], vrules: [],
+      trackInterfaces: c.trackInterface.map((t) => t.name), trackScripts: c.trackScript.map((t) => t.name),
+      authType: c.authentication?.type === 'PASS' ? 1 : c.authentication?.type === 'AH' ? 2 : 0,
+      ...(c.authentication ? { authData: c.authentication.password } : {}),
+      srcIp: r.source, mcastAddress: r.group, stats: { ...r.stats },
+    };
+  }
+}
+
+/** The PASS password as keepalived sends it: 8 bytes, NUL padded. */
+function passBytes(password: string): Uint8Array {
+  const b = Buffer.alloc(8);
+  Buffer.from(password, 'utf8').copy(b, 0, 0, 8);
+  return b;
+}

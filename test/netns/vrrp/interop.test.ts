@@ -1,0 +1,109 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import { Topology } from '../harness/topology.js';
+
+const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
+const topo = Topology.create({ hosts: ['a', 'b'] });
+const dir = mkdtempSync(join(tmpdir(), 'kts-interop-'));
+after(() => topo.destroy());
+
+function conf(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
+  const auth = version === 2 ? '  authentication {\n    auth_type PASS\n    auth_pass secret12\n  }\n' : '';
+  const p = join(dir, name);
+  writeFileSync(p, `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n` +
+    `  priority ${prio}\n  advert_int 1\n  version ${version}\n${auth}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`);
+  return p;
+}
+
+/** Starts real keepalived 2.2.7 in a host, with private pid files and TMPDIR. */
+function keepalived(host: string, file: string): { child: ChildProcess; log: () => string } {
+  let out = '';
+  const child = topo.spawn(host, '/usr/sbin/keepalived', ['-P', '-n', '-l', '-D', '-f', file, '-p', join(dir, `${host}.pid`),
+    '-r', join(dir, `${host}-vrrp.pid`), '-c', join(dir, `${host}-chk.pid`)], { env: { ...process.env, TMPDIR: dir } });
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  return { child, log: () => out };
+}
+
+/** Starts our daemon (the CLI) in a host. */
+function ours(host: string, file: string): { child: ChildProcess; log: () => string } {
+  let out = '';
+  const child = topo.spawn(host, process.execPath, [CLI, '-n', '-l', '-D', '-f', file, '-p', join(dir, `ours-${host}.pid`),
+    '-r', join(dir, `ours-${host}-vrrp.pid`), `--control-socket=${join(dir, `ours-${host}.sock`)}`], { env: { ...process.env, TMPDIR: dir } });
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  return { child, log: () => out };
+}
+
+const hasVip = (host: string, vip: string) => topo.exec(host, ['ip', 'addr', 'show', 'dev', 'eth0']).includes(` ${vip}/`);
+
+async function waitFor(pred: () => boolean, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (pred()) return Date.now() - t0;
+    await sleep(20);
+  }
+  return -1;
+}
+
+async function stop(c: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill(sig); });
+}
+
+for (const version of [2, 3] as const) {
+  test(`VRRPv${version} IPv4: ours (200) wins against keepalived (100); graceful stop hands the VIP over within skew time + 100 ms`, async () => {
+    const vip = version === 2 ? '192.0.2.100' : '192.0.2.101';
+    const k = keepalived('a', conf(`ka${version}.conf`, 100, 'BACKUP', version, vip));
+    const o = ours('b', conf(`ours${version}.conf`, 200, 'MASTER', version, vip));
+    try {
+      const tOurs = await waitFor(() => hasVip('b', vip), 8000);
+      assert.ok(tOurs >= 0, `our daemon holds the VIP\n--- ours:\n${o.log()}\n--- keepalived:\n${k.log()}`);
+      await sleep(1500);
+      assert.ok(!hasVip('a', vip), `keepalived stays BACKUP without the VIP\n${k.log()}`);
+      assert.match(k.log(), /\(VI_1\) Entering BACKUP STATE/);
+      assert.doesNotMatch(k.log(), /Entering MASTER STATE/, 'keepalived never became master');
+      // graceful stop: priority 0 ⇒ keepalived takes over after Skew_Time ((256-100)/256 s for v2; × interval for v3)
+      const skewMs = ((256 - 100) / 256) * 1000;
+      const stopAt = Date.now();
+      await stop(o.child);
+      const took = await waitFor(() => hasVip('a', vip), 5000);
+      assert.ok(took >= 0, `keepalived took over\n${k.log()}`);
+      const elapsed = Date.now() - stopAt;
+      assert.ok(elapsed <= skewMs + 100 + 300, `takeover in ${elapsed} ms (skew ${skewMs.toFixed(0)} ms; includes process exit and polling)`);
+      assert.ok(!hasVip('b', vip), 'our daemon released the VIP on stop');
+      assert.match(o.log(), /\(VI_1\) Entering MASTER STATE/);
+    } finally {
+      await stop(o.child, 'SIGKILL');
+      await stop(k.child);
+    }
+  });
+}
+
+test('keepalived (200) wins against ours (100), and ours takes over after SIGKILL within Master_Down_Interval + 150 ms', async () => {
+  const vip = '192.0.2.102';
+  const k = keepalived('a', conf('ka-hi.conf', 200, 'MASTER', 2, vip));
+  const o = ours('b', conf('ours-lo.conf', 100, 'BACKUP', 2, vip));
+  try {
+    assert.ok(await waitFor(() => hasVip('a', vip), 8000) >= 0, `keepalived holds the VIP\n${k.log()}`);
+    await sleep(1500);
+    assert.ok(!hasVip('b', vip), `ours stays BACKUP\n${o.log()}`);
+    assert.match(o.log(), /\(VI_1\) Entering BACKUP STATE \(init\)/);
+    const killedAt = Date.now();
+    await stop(k.child, 'SIGKILL');
+    const mdi = 3 * 1000 + ((256 - 100) / 256) * 1000;
+    assert.ok(await waitFor(() => hasVip('b', vip), 8000) >= 0, `ours took over\n${o.log()}`);
+    const elapsed = Date.now() - killedAt;
+    assert.ok(elapsed <= mdi + 150 + 100, `takeover in ${elapsed} ms (Master_Down_Interval ${mdi.toFixed(0)} ms)`);
+    assert.match(o.log(), /\(VI_1\) Entering MASTER STATE/);
+  } finally {
+    await stop(o.child);
+    await stop(k.child, 'SIGKILL');
+    void readFileSync;
+  }
+});
