@@ -107,3 +107,22 @@ test('keepalived (200) wins against ours (100), and ours takes over after SIGKIL
     void readFileSync;
   }
 });
+
+test('VRRPv3 IPv6: ours (200) wins against keepalived (100) with the VIP added without DAD; keepalived takes over on stop', async () => {
+  const vip = '2001:db8::100';
+  const k = keepalived('a', conf('ka6.conf', 100, 'BACKUP', 3, vip));
+  const o = ours('b', conf('ours6.conf', 200, 'MASTER', 3, vip));
+  const has6 = (host: string) => topo.exec(host, ['ip', '-6', 'addr', 'show', 'dev', 'eth0']).includes(` ${vip}/`);
+  try {
+    assert.ok(await waitFor(() => has6('b'), 8000) >= 0, `our daemon holds the IPv6 VIP\n--- ours:\n${o.log()}\n--- keepalived:\n${k.log()}`);
+    await sleep(1500);
+    assert.ok(!has6('a'), `keepalived stays BACKUP\n${k.log()}`);
+    assert.doesNotMatch(k.log(), /Entering MASTER STATE/);
+    assert.doesNotMatch(topo.exec('b', ['ip', '-6', 'addr', 'show', 'dev', 'eth0']), /tentative/);
+    await stop(o.child);
+    assert.ok(await waitFor(() => has6('a'), 5000) >= 0, `keepalived took over\n${k.log()}`);
+  } finally {
+    await stop(o.child, 'SIGKILL');
+    await stop(k.child);
+  }
+});
