@@ -23,7 +23,12 @@ import { instanceParams } from '../vrrp/instance-params.js';
 import { encode } from '../vrrp/packet.js';
 import { createStats, type VrrpStats } from '../vrrp/stats.js';
 import { checkReceived, countVerdict, type RxExpectations } from '../vrrp/validate.js';
-import { AuthType } from '../vrrp/types.js';
+import { AuthType, VrrpState } from '../vrrp/types.js';
+import { Notifier, type NotifyScripts, type NotifyState } from '../notify/notifier.js';
+import { ScriptRunner } from '../notify/script-runner.js';
+import { ScriptUserResolver } from '../notify/security.js';
+import { prepareScript, type ScriptContext } from '../notify/prepare.js';
+import { FifoWriter } from '../notify/fifo.js';
 
 /** One running instance. */
 interface Running {
@@ -53,6 +58,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private readonly dropLogged = new Map<string, number>();
   private pendingNetlink: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private notifier: Notifier | undefined;
+  private fifos: FifoWriter[] = [];
 
   constructor(private readonly ctx: RuntimeContext, clock: Clock = systemClock()) {
     this.log = ctx.log;
@@ -65,6 +72,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (!cfg || !Array.isArray(cfg.vrrpInstances)) return;
     this.rtnl = new Rtnl((p) => this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
+    this.startNotifier(cfg);
     const links = await this.rtnl.listLinks();
     const addrs = await this.rtnl.listAddresses();
     for (const ic of cfg.vrrpInstances) {
@@ -110,6 +118,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     const run: Running = { cfg: ic, fsm, stats, link, socket, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow() };
     this.instances.push(run);
+    this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic), notifyDeleted: false, smtpAlert: false });
     // keepalived removes VIPs left behind by an earlier run before starting (unless it goes straight to MASTER)
     const stale = ic.virtualIpaddress.filter((v) => own.some((a) => a.address === v.address));
     if (stale.length && !(ic.state === 'MASTER' && ic.priority === 255)) {
@@ -154,6 +163,29 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     };
   }
 
+  /** Notify scripts and FIFOs (SMTP alerts: next). */
+  private startNotifier(cfg: KeepalivedConfig): void {
+    const runner = new ScriptRunner({ logger: this.log });
+    for (const path of [cfg.globalDefs.notifyFifo, cfg.globalDefs.vrrpNotifyFifo]) {
+      if (!path) continue;
+      const f = new FifoWriter({ path }, { logger: this.log });
+      if (f.open()) this.fifos.push(f);
+    }
+    this.notifier = new Notifier({ runner, logger: this.log, fifos: this.fifos });
+  }
+
+  /** Splits and checks an instance's notify scripts (keepalived's quoting, script user, script security). */
+  private prepareNotify(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): NotifyScripts {
+    const ctx: ScriptContext = { resolver: new ScriptUserResolver(this.log), scriptSecurity: cfg.globalDefs.enableScriptSecurity, logger: this.log };
+    const out: Record<string, unknown> = {};
+    for (const [key, cmd] of Object.entries(ic.notify)) {
+      if (!cmd) continue;
+      const p = prepareScript(cmd.command, 'notify', ctx, cmd.user, cmd.group);
+      if (p) out[key] = p.spec;
+    }
+    return out as NotifyScripts;
+  }
+
   /** Carries out what the state machine asked for. */
   private execute(run: Running, actions: readonly VrrpAction[]): void {
     for (const a of actions) {
@@ -173,6 +205,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         case 'sendGarp': this.sendGarp(run, a.addresses, a.count); break;
         case 'log': this.log.log(a.record); break;
         case 'stateChanged': run.lastTransitionMs = this.clock.wallNow(); break;
+        case 'notify': {
+          const state = NOTIFY_STATE[a.state];
+          if (state) void this.notifier?.instanceTransition(run.cfg.name, state, a.priority);
+          break;
+        }
         default: break; // notify, groupNotify, priorityChanged: wired with src/notify next
       }
     }
@@ -281,6 +318,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const r of this.instances) this.execute(r, r.fsm.handle({ type: 'shutdown' }, now));
     this.stopped = true;
     await this.pendingNetlink;
+    await this.notifier?.shutdown(1000);
+    for (const f of this.fifos) f.close();
     for (const s of this.sockets.values()) s.close();
     this.frames?.close();
     this.rtnl?.close();
@@ -316,6 +355,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     };
   }
 }
+
+/** Notification state names by VRRP state (INIT has none). */
+const NOTIFY_STATE: Partial<Record<number, NotifyState>> = {
+  [VrrpState.MASTER]: 'MASTER', [VrrpState.BACKUP]: 'BACKUP', [VrrpState.FAULT]: 'FAULT', [VrrpState.STOP]: 'STOP', [VrrpState.DELETED]: 'DELETED',
+};
 
 /** The PASS password as keepalived sends it: 8 bytes, NUL padded. */
 function passBytes(password: string): Uint8Array {

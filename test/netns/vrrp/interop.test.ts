@@ -126,3 +126,30 @@ test('VRRPv3 IPv6: ours (200) wins against keepalived (100) with the VIP added w
     await stop(k.child);
   }
 });
+
+test('notify scripts and notify_fifo run on every transition of the daemon, in order, with keepalived arguments', async () => {
+  const rec = join(dir, 'notify.log');
+  const script = join(dir, 'notify.sh');
+  writeFileSync(script, `#!/bin/sh\necho "$*" >> ${rec}\n`, { mode: 0o755 });
+  const fifo = join(dir, 'notify.fifo');
+  topo.exec('a', ['mkfifo', fifo]);
+  const reader = topo.spawn('a', 'cat', [fifo]);
+  let fifoText = '';
+  reader.stdout?.on('data', (d: Buffer) => { fifoText += d.toString(); });
+  const file = join(dir, 'ours-notify.conf');
+  writeFileSync(file, `global_defs {\n  notify_fifo ${fifo}\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 60\n  priority 100\n  advert_int 1\n` +
+    `  virtual_ipaddress {\n    192.0.2.160\n  }\n  notify_master "${script} MASTER_SCRIPT x"\n  notify_backup ${script}\n  notify ${script}\n}\n`);
+  const o = ours('a', file);
+  try {
+    assert.ok(await waitFor(() => hasVip('a', '192.0.2.160'), 8000) >= 0, o.log());
+    await sleep(300);
+    await stop(o.child);
+    await waitFor(() => fifoText.includes('STOP'), 2000);
+    const lines = readFileSync(rec, 'utf8').replace(/\n$/, '').split('\n');
+    assert.deepEqual(lines, ['', 'INSTANCE VI_1 BACKUP 100', 'MASTER_SCRIPT x', 'INSTANCE VI_1 MASTER 100', 'INSTANCE VI_1 STOP 100']);
+    assert.deepEqual(fifoText.trim().split('\n'), ['INSTANCE "VI_1" BACKUP 100', 'INSTANCE "VI_1" MASTER 100', 'INSTANCE "VI_1" STOP 100']);
+  } finally {
+    await stop(o.child, 'SIGKILL');
+    reader.kill();
+  }
+});
