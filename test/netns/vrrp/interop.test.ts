@@ -20,14 +20,24 @@ function conf(name: string, prio: number, state: string, version: 2 | 3, vip: st
   return p;
 }
 
-/** Starts real keepalived 2.2.7 in a host, with private pid files and TMPDIR. */
-function keepalived(host: string, file: string): { child: ChildProcess; log: () => string } {
+let runs = 0;
+
+/** Starts real keepalived 2.2.7 in a host, with private pid files (unique per start) and TMPDIR. */
+function keepalived(host: string, file: string): { child: ChildProcess; log: () => string; vrrpPidFile: string } {
   let out = '';
-  const child = topo.spawn(host, '/usr/sbin/keepalived', ['-P', '-n', '-l', '-D', '-f', file, '-p', join(dir, `${host}.pid`),
-    '-r', join(dir, `${host}-vrrp.pid`), '-c', join(dir, `${host}-chk.pid`)], { env: { ...process.env, TMPDIR: dir } });
+  const tag = `${host}-${runs++}`;
+  const vrrpPidFile = join(dir, `${tag}-vrrp.pid`);
+  const child = topo.spawn(host, '/usr/sbin/keepalived', ['-P', '-n', '-l', '-D', '-f', file, '-p', join(dir, `${tag}.pid`),
+    '-r', vrrpPidFile, '-c', join(dir, `${tag}-chk.pid`)], { env: { ...process.env, TMPDIR: dir } });
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-  return { child, log: () => out };
+  return { child, log: () => out, vrrpPidFile };
+}
+
+/** Hard loss of keepalived: SIGKILL its VRRP child (from its pid file) and its parent, as a crash would. */
+async function crashKeepalived(k: { child: ChildProcess; vrrpPidFile: string }): Promise<void> {
+  try { process.kill(Number(readFileSync(k.vrrpPidFile, 'utf8').trim()), 'SIGKILL'); } catch { /* already gone */ }
+  await stop(k.child, 'SIGKILL');
 }
 
 /** Starts our daemon (the CLI) in a host. */
@@ -77,10 +87,11 @@ for (const version of [2, 3] as const) {
       const elapsed = Date.now() - stopAt;
       assert.ok(elapsed <= skewMs + 100 + 300, `takeover in ${elapsed} ms (skew ${skewMs.toFixed(0)} ms; includes process exit and polling)`);
       assert.ok(!hasVip('b', vip), 'our daemon released the VIP on stop');
-      assert.match(o.log(), /\(VI_1\) Entering MASTER STATE/);
+      assert.ok(await waitFor(() => /\(VI_1\) Entering MASTER STATE/.test(o.log()), 2000) >= 0, o.log());
     } finally {
       await stop(o.child, 'SIGKILL');
       await stop(k.child);
+      await crashKeepalived(k);
     }
   });
 }
@@ -95,16 +106,16 @@ test('keepalived (200) wins against ours (100), and ours takes over after SIGKIL
     assert.ok(!hasVip('b', vip), `ours stays BACKUP\n${o.log()}`);
     assert.match(o.log(), /\(VI_1\) Entering BACKUP STATE \(init\)/);
     const killedAt = Date.now();
-    await stop(k.child, 'SIGKILL');
+    await crashKeepalived(k);
     const mdi = 3 * 1000 + ((256 - 100) / 256) * 1000;
     assert.ok(await waitFor(() => hasVip('b', vip), 8000) >= 0, `ours took over\n${o.log()}`);
     const elapsed = Date.now() - killedAt;
     assert.ok(elapsed <= mdi + 150 + 100, `takeover in ${elapsed} ms (Master_Down_Interval ${mdi.toFixed(0)} ms)`);
-    assert.match(o.log(), /\(VI_1\) Entering MASTER STATE/);
+    assert.ok(await waitFor(() => /\(VI_1\) Entering MASTER STATE/.test(o.log()), 2000) >= 0, o.log());
+    assert.doesNotMatch(o.log(), /priority 0 advertisement/, 'a crash sends no priority-0 advert');
   } finally {
     await stop(o.child);
-    await stop(k.child, 'SIGKILL');
-    void readFileSync;
+    await crashKeepalived(k);
   }
 });
 
@@ -124,6 +135,7 @@ test('VRRPv3 IPv6: ours (200) wins against keepalived (100) with the VIP added w
   } finally {
     await stop(o.child, 'SIGKILL');
     await stop(k.child);
+    await crashKeepalived(k);
   }
 });
 
