@@ -29,6 +29,9 @@ import { ScriptRunner } from '../notify/script-runner.js';
 import { ScriptUserResolver } from '../notify/security.js';
 import { prepareScript, type ScriptContext } from '../notify/prepare.js';
 import { FifoWriter } from '../notify/fifo.js';
+import { ScriptTrackerDriver } from '../track/script-driver.js';
+import type { TrackerResult } from '../vrrp/types.js';
+import type { TrackerConfig } from '../vrrp/instance-params.js';
 
 /** One running instance. */
 interface Running {
@@ -60,6 +63,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private stopped = false;
   private notifier: Notifier | undefined;
   private fifos: FifoWriter[] = [];
+  private readonly trackers: ScriptTrackerDriver[] = [];
 
   constructor(private readonly ctx: RuntimeContext, clock: Clock = systemClock()) {
     this.log = ctx.log;
@@ -82,6 +86,32 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         this.log.log({ level: 'err', text: `(${ic.name}) cannot start: ${e instanceof Error ? e.message : String(e)}` });
       }
     }
+    this.startTrackers(cfg);
+    this.arm();
+  }
+
+  /** Runs every vrrp_script some instance tracks and feeds its results to those instances. */
+  private startTrackers(cfg: KeepalivedConfig): void {
+    const ctx: ScriptContext = { resolver: new ScriptUserResolver(this.log), scriptSecurity: cfg.globalDefs.enableScriptSecurity, logger: this.log };
+    for (const sc of cfg.vrrpScripts) {
+      const users = this.instances.filter((r) => r.cfg.trackScript.some((t) => t.name === sc.name));
+      if (!users.length) continue;
+      const prepared = prepareScript(sc.script.command, 'track', ctx, sc.script.user, sc.script.group);
+      if (!prepared) continue;
+      const driver = new ScriptTrackerDriver({
+        script: prepared.spec, clock: this.clock, logger: this.log,
+        track: { name: sc.name, intervalMs: sc.intervalMs, timeoutMs: sc.timeoutMs, rise: sc.rise, fall: sc.fall, initFail: sc.initFail },
+        onUpdate: (result) => this.onTracker(users, result),
+      });
+      this.trackers.push(driver);
+      driver.start();
+    }
+  }
+
+  private onTracker(users: readonly Running[], result: TrackerResult): void {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    for (const r of users) this.execute(r, r.fsm.handle({ type: 'tracker', result }, now));
     this.arm();
   }
 
@@ -101,6 +131,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       primaryAddress: source, vips: ic.virtualIpaddress.map((v) => v.address), excludedVips: ic.virtualIpaddressExcluded.map((v) => v.address),
       strict: ic.strictMode, lowerPrioNoAdvert: ic.lowerPrioNoAdvert, higherPrioSendAdvert: ic.higherPrioSendAdvert,
       downTimerAdverts: ic.downTimerAdverts, dontTrackPrimary: ic.dontTrackPrimary, unicastPeers: ic.unicastPeers.map((p) => p.address),
+      trackers: trackerConfigs(cfg, ic),
       garp: {
         masterDelayMs: ic.garpMasterDelayMs, masterRepeat: ic.garpMasterRepeat, masterRefreshMs: ic.garpMasterRefreshMs,
         masterRefreshRepeat: ic.garpMasterRefreshRepeat, lowerPrioDelayMs: ic.garpLowerPrioDelayMs, lowerPrioRepeat: ic.garpLowerPrioRepeat,
@@ -314,6 +345,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Graceful stop: masters send priority 0 and release their VIPs; sockets close. */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    for (const t of this.trackers) t.stop();
     const now = this.clock.now();
     for (const r of this.instances) this.execute(r, r.fsm.handle({ type: 'shutdown' }, now));
     this.stopped = true;
@@ -354,6 +386,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       srcIp: r.source, mcastAddress: r.group, stats: { ...r.stats },
     };
   }
+}
+
+/** An instance's tracked scripts with their effective weights (the instance's override, else the script's). */
+function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): TrackerConfig[] {
+  return ic.trackScript.flatMap((t) => {
+    const sc = cfg.vrrpScripts.find((s) => s.name === t.name);
+    if (!sc) return [];
+    return [{ kind: 'script' as const, name: t.name, weight: t.weight ?? sc.weight, reverse: t.weight !== undefined ? t.reverse : sc.reverse }];
+  });
 }
 
 /** Notification state names by VRRP state (INIT has none). */

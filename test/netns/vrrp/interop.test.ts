@@ -12,11 +12,17 @@ const topo = Topology.create({ hosts: ['a', 'b'] });
 const dir = mkdtempSync(join(tmpdir(), 'kts-interop-'));
 after(() => topo.destroy());
 
-function conf(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
+/** The text of a one-instance configuration. */
+function confText(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
   const auth = version === 2 ? '  authentication {\n    auth_type PASS\n    auth_pass secret12\n  }\n' : '';
+  return `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n` +
+    `  priority ${prio}\n  advert_int 1\n  version ${version}\n${auth}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`;
+}
+
+/** Writes a one-instance configuration file and returns its path. */
+function conf(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
   const p = join(dir, name);
-  writeFileSync(p, `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n` +
-    `  priority ${prio}\n  advert_int 1\n  version ${version}\n${auth}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`);
+  writeFileSync(p, confText(name, prio, state, version, vip, extra));
   return p;
 }
 
@@ -163,5 +169,35 @@ test('notify scripts and notify_fifo run on every transition of the daemon, in o
   } finally {
     await stop(o.child, 'SIGKILL');
     reader.kill();
+  }
+});
+
+test('a failing tracked script (weight -60, fall 2) moves mastership to keepalived within interval × fall + Master_Down_Interval', async () => {
+  const vip = '192.0.2.170';
+  const flag = join(dir, 'chk-fail');
+  const chk = join(dir, 'chk.sh');
+  writeFileSync(chk, `#!/bin/sh\ntest ! -e ${flag}\n`, { mode: 0o755 });
+  const k = keepalived('a', conf('ka-track.conf', 100, 'BACKUP', 2, vip));
+  const file = join(dir, 'ours-track.conf');
+  writeFileSync(file, `vrrp_script chk {\n  script "${chk}"\n  interval 1\n  fall 2\n  rise 1\n  weight -60\n}\n` +
+    confText('ours-track', 150, 'MASTER', 2, vip, '  track_script {\n    chk\n  }\n'));
+  const o = ours('b', file);
+  try {
+    assert.ok(await waitFor(() => hasVip('b', vip), 8000) >= 0, `ours master first\n${o.log()}`);
+    await sleep(1500);
+    const failAt = Date.now();
+    writeFileSync(flag, '');
+    const took = await waitFor(() => hasVip('a', vip), 12000);
+    assert.ok(took >= 0, `keepalived took over\n--- ours:\n${o.log()}\n--- keepalived:\n${k.log()}`);
+    const bound = 1000 * 2 + 3000 + ((256 - 100) / 256) * 1000;
+    const elapsed = Date.now() - failAt;
+    assert.ok(elapsed <= bound + 1000 + 200, `moved in ${elapsed} ms (bound ${bound.toFixed(0)} ms + one interval of script phase + 200 ms)`);
+    assert.ok(await waitFor(() => /Changing effective priority from 150 to 90/.test(o.log()), 2000) >= 0, o.log());
+    assert.ok(await waitFor(() => /\(VI_1\) Entering BACKUP STATE/.test(o.log()), 2000) >= 0, o.log());
+    assert.ok(await waitFor(() => !hasVip('b', vip), 2000) >= 0, 'ours released the VIP');
+  } finally {
+    await stop(o.child, 'SIGKILL');
+    await stop(k.child);
+    await crashKeepalived(k);
   }
 });
