@@ -29,6 +29,8 @@ import { ScriptRunner } from '../notify/script-runner.js';
 import { ScriptUserResolver } from '../notify/security.js';
 import { prepareScript, type ScriptContext } from '../notify/prepare.js';
 import { FifoWriter } from '../notify/fifo.js';
+import { defaultSmtpFrom, SmtpAlerter } from '../notify/smtp.js';
+import { hostname } from 'node:os';
 import { ScriptTrackerDriver } from '../track/script-driver.js';
 import type { TrackerResult } from '../vrrp/types.js';
 import type { TrackerConfig } from '../vrrp/instance-params.js';
@@ -149,7 +151,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     const run: Running = { cfg: ic, fsm, stats, link, socket, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow() };
     this.instances.push(run);
-    this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic), notifyDeleted: false, smtpAlert: false });
+    this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic), notifyDeleted: false,
+      smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
     // keepalived removes VIPs left behind by an earlier run before starting (unless it goes straight to MASTER)
     const stale = ic.virtualIpaddress.filter((v) => own.some((a) => a.address === v.address));
     if (stale.length && !(ic.state === 'MASTER' && ic.priority === 255)) {
@@ -194,7 +197,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     };
   }
 
-  /** Notify scripts and FIFOs (SMTP alerts: next). */
+  /** Notify scripts, FIFOs and SMTP alerts (sent only when notification_email and smtp_server are set). */
   private startNotifier(cfg: KeepalivedConfig): void {
     const runner = new ScriptRunner({ logger: this.log });
     for (const path of [cfg.globalDefs.notifyFifo, cfg.globalDefs.vrrpNotifyFifo]) {
@@ -202,7 +205,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       const f = new FifoWriter({ path }, { logger: this.log });
       if (f.open()) this.fifos.push(f);
     }
-    this.notifier = new Notifier({ runner, logger: this.log, fifos: this.fifos });
+    const g = cfg.globalDefs;
+    const smtp = g.smtpServer && g.notificationEmail.length ? new SmtpAlerter({
+      routerId: g.routerId ?? hostname(), to: g.notificationEmail, from: g.notificationEmailFrom ?? defaultSmtpFrom(),
+      server: g.smtpServer.host, port: g.smtpServer.port, ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
+      connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
+    }, this.log) : undefined;
+    this.notifier = new Notifier({ runner, logger: this.log, fifos: this.fifos, ...(smtp ? { smtp } : {}) });
   }
 
   /** Splits and checks an instance's notify scripts (keepalived's quoting, script user, script security). */

@@ -201,3 +201,34 @@ test('a failing tracked script (weight -60, fall 2) moves mastership to keepaliv
     await crashKeepalived(k);
   }
 });
+
+test('SMTP alerts from the daemon: the MASTER transition mail arrives with keepalived\'s subject and body', async () => {
+  const sinkPath = new URL('../../fixtures/notify/smtp-sink.js', import.meta.url).pathname;
+  const sink = topo.spawn('a', process.execPath, [sinkPath]);
+  let sinkOut = '';
+  sink.stdout?.on('data', (d: Buffer) => { sinkOut += d.toString(); });
+  try {
+    assert.ok(await waitFor(() => /"port":\d+/.test(sinkOut), 5000) >= 0, 'sink started');
+    const port = Number(/"port":(\d+)/.exec(sinkOut)?.[1]);
+    const file = join(dir, 'ours-smtp.conf');
+    writeFileSync(file, `global_defs {\n  router_id nodeA\n  notification_email {\n    ops@example.com\n  }\n  notification_email_from ka@example.com\n` +
+      `  smtp_server 127.0.0.1 ${port}\n  smtp_connect_timeout 5\n}\n` +
+      confText('x', 100, 'BACKUP', 2, '192.0.2.180', '  smtp_alert\n').replace(/^global_defs \{\n  router_id x\n\}\n/, ''));
+    const o = ours('a', file);
+    try {
+      assert.ok(await waitFor(() => sinkOut.includes('Entering MASTER state'), 10000) >= 0, `mail for MASTER\n${sinkOut}\n${o.log()}`);
+      const mails = sinkOut.trim().split('\n').slice(1).map((l) => JSON.parse(l) as { from: string; to: string[]; data: string });
+      const master = mails.find((m) => m.data.includes('Entering MASTER state'));
+      assert.ok(master);
+      assert.equal(master.from, 'ka@example.com');
+      assert.deepEqual(master.to, ['ops@example.com']);
+      assert.match(master.data, /^Subject: \[nodeA\] VRRP Instance VI_1 - Entering MASTER state\r?$/m);
+      assert.match(master.data, /=> VRRP Instance is now owning VRRP VIPs <=/);
+      assert.match(master.data, /^X-Mailer: Keepalived\r?$/m);
+    } finally {
+      await stop(o.child);
+    }
+  } finally {
+    sink.kill('SIGTERM');
+  }
+});
