@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/core/clock.js';
 import { MemoryLogger } from '../../../src/core/log.js';
@@ -47,7 +47,9 @@ test('track script log texts and rise/fall match keepalived', { timeout: 90000 }
     ip('-n', NS, 'link', 'set', 'v0', 'up');
     ip('-n', NS, 'link', 'set', 'v1', 'up');
     const flag = join(dir, 'flag');
-    writeFileSync(flag, '0');
+    // write the flag atomically: a script reading it between truncate and write would see '' and exit 1
+    const setFlag = (v: string): void => { writeFileSync(`${flag}.tmp`, v); renameSync(`${flag}.tmp`, flag); };
+    setFlag('0');
     const chk = writeScript(dir, 'chk.sh', `v=$(cat ${flag}); [ "$v" = hang ] && exec sleep 10; exit $v`);
     const conf = join(dir, 'keepalived.conf');
     writeFileSync(conf, `global_defs {
@@ -95,13 +97,13 @@ vrrp_instance VI_1 {
     const both = (text: string, n: number): Promise<boolean> => waitFor(() =>
       kaLines.filter((l) => l === text).length >= n && ours.texts().filter((l) => l === text).length >= n, 15000);
     assert.ok(await both('VRRP_Script(chk) succeeded', 1), `ka: ${kaLines.join(' | ')}`);
-    writeFileSync(flag, '1');
+    setFlag('1');
     assert.ok(await both('VRRP_Script(chk) failed (exited with status 1)', 1), `ka: ${kaLines.join(' | ')}`);
-    writeFileSync(flag, '0');
+    setFlag('0');
     assert.ok(await both('VRRP_Script(chk) succeeded', 2), `ka: ${kaLines.join(' | ')}`);
-    writeFileSync(flag, 'hang');
+    setFlag('hang');
     assert.ok(await both('VRRP_Script(chk) timed_out', 1), `ka: ${kaLines.join(' | ')} ours: ${ours.texts().join(' | ')}`);
-    writeFileSync(flag, '0');
+    setFlag('0');
     assert.ok(await both('VRRP_Script(chk) succeeded', 3), `ka: ${kaLines.join(' | ')}`);
     assert.deepEqual(ours.texts(), kaLines);
     if (process.env["KTS_VERBOSE"]) console.log(kaLines.join("\n"));
