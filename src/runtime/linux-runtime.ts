@@ -5,8 +5,8 @@
  * instance. One real timer is armed for the earliest deadline of all instances (timers are data in the FSMs).
  *
  * First cut (issue 5): multicast and unicast adverts, VIP add/remove, GARP/NA bursts, stale VIP removal at start,
- * graceful stop with priority 0, snapshots. Not yet: trackers, notify scripts, sync groups, link events, reload
- * diffing beyond restart-free parameter updates, VMAC, routes/rules.
+ * graceful stop with priority 0, notify scripts/FIFO/SMTP, vrrp_script trackers, link down ⇒ FAULT, snapshots.
+ * Not yet: track_file/process and track_interface, sync groups, reload diffing, VMAC, routes/rules.
  */
 import type { Logger } from '../core/log.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -14,7 +14,7 @@ import type { KeepalivedConfig, VrrpInstanceConfig } from '../config/model.js';
 import type { RuntimeContext, VrrpRuntime } from '../daemon/runtime.js';
 import type { InstanceSnapshot, RuntimeSnapshot } from '../daemon/snapshot.js';
 import { FrameSender, macBytes } from '../net/arp.js';
-import { Rtnl, RtnlError } from '../net/netlink/rtnl.js';
+import { Rtnl, RtnlError, type RtnlEvent } from '../net/netlink/rtnl.js';
 import type { AddressInfo, LinkInfo } from '../net/netlink/route-messages.js';
 import { VrrpSocket, type VrrpDatagram } from '../net/vrrp-socket.js';
 import type { VrrpAction } from '../vrrp/actions.js';
@@ -66,6 +66,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private notifier: Notifier | undefined;
   private fifos: FifoWriter[] = [];
   private readonly trackers: ScriptTrackerDriver[] = [];
+  /** Last known carrier state per ifindex (from netlink). */
+  private readonly linkUp = new Map<number, boolean>();
 
   constructor(private readonly ctx: RuntimeContext, clock: Clock = systemClock()) {
     this.log = ctx.log;
@@ -79,6 +81,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.rtnl = new Rtnl((p) => this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
     this.startNotifier(cfg);
+    this.rtnl.subscribe((e) => this.onNetlinkEvent(e));
     const links = await this.rtnl.listLinks();
     const addrs = await this.rtnl.listAddresses();
     for (const ic of cfg.vrrpInstances) {
@@ -117,6 +120,28 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.arm();
   }
 
+  /** Link state from netlink: an instance's own interface going down means FAULT, coming back means recovery. */
+  private onNetlinkEvent(e: RtnlEvent): void {
+    if (this.stopped) return;
+    if (e.kind === 'resync') {
+      void this.rtnl?.listLinks().then((links) => { for (const l of links) this.onLink(l); }).catch(() => {});
+      return;
+    }
+    if (e.kind === 'link' && !e.deleted) this.onLink(e.link);
+  }
+
+  private onLink(link: LinkInfo): void {
+    const users = this.instances.filter((r) => r.link.index === link.index);
+    if (!users.length) return;
+    const was = this.linkUp.get(link.index) ?? true;
+    if (was === link.up) return;
+    this.linkUp.set(link.index, link.up);
+    this.log.log({ level: 'info', text: `Netlink reports ${link.name} ${link.up ? 'up' : 'down'}` });
+    const now = this.clock.now();
+    for (const r of users) this.execute(r, r.fsm.handle({ type: 'interface', up: link.up }, now));
+    this.arm();
+  }
+
   private async startInstance(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, links: LinkInfo[], addrs: AddressInfo[]): Promise<void> {
     const link = links.find((l) => l.name === ic.interface);
     if (!link) throw new Error(`WARNING - interface ${ic.interface ?? '(none)'} for vrrp_instance ${ic.name} doesn't exist`);
@@ -150,6 +175,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       this.sockets.set(key, socket);
     }
     const run: Running = { cfg: ic, fsm, stats, link, socket, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow() };
+    this.linkUp.set(link.index, link.up);
     this.instances.push(run);
     this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic), notifyDeleted: false,
       smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });

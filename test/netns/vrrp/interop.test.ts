@@ -232,3 +232,22 @@ test('SMTP alerts from the daemon: the MASTER transition mail arrives with keepa
     sink.kill('SIGTERM');
   }
 });
+
+test('link down ⇒ FAULT (VIP removed), link up ⇒ back to MASTER, as keepalived', async () => {
+  const vip = '192.0.2.190';
+  const o = ours('a', conf('ours-link.conf', 150, 'BACKUP', 2, vip));
+  try {
+    assert.ok(await waitFor(() => hasVip('a', vip), 8000) >= 0, o.log());
+    topo.linkDown('a');
+    try {
+      assert.ok(await waitFor(() => /Netlink reports eth0 down/.test(o.log()) && /\(VI_1\) Entering FAULT STATE/.test(o.log()), 3000) >= 0, o.log());
+      assert.ok(await waitFor(() => !hasVip('a', vip), 2000) >= 0, 'VIP removed in FAULT');
+    } finally {
+      topo.linkUp('a');
+    }
+    assert.ok(await waitFor(() => /Netlink reports eth0 up/.test(o.log()), 3000) >= 0, o.log());
+    assert.ok(await waitFor(() => hasVip('a', vip), 8000) >= 0, `MASTER again after recovery\n${o.log()}`);
+  } finally {
+    await stop(o.child);
+  }
+});
