@@ -77,7 +77,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Opens sockets, removes stale VIPs and starts every instance. */
   async start(config: unknown): Promise<void> {
     const cfg = config as KeepalivedConfig;
-    if (!cfg || !Array.isArray(cfg.vrrpInstances)) return;
+    if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
     this.rtnl = new Rtnl((p) => this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
     this.startNotifier(cfg);
