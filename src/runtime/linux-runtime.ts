@@ -6,7 +6,7 @@
  *
  * First cut (issue 5): multicast and unicast adverts, VIP add/remove, GARP/NA bursts, stale VIP removal at start,
  * graceful stop with priority 0, notify scripts/FIFO/SMTP, vrrp_script trackers, link down ⇒ FAULT, snapshots.
- * Not yet: track_file/process and track_interface, sync groups, reload diffing, VMAC, routes/rules.
+ * Not yet: track_file/process, sync groups, reload diffing, VMAC, routes/rules.
  */
 import type { Logger } from '../core/log.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -132,13 +132,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   private onLink(link: LinkInfo): void {
     const users = this.instances.filter((r) => r.link.index === link.index);
-    if (!users.length) return;
+    const trackers = this.instances.filter((r) => r.link.index !== link.index && r.cfg.trackInterface.some((t) => t.name === link.name));
+    if (!users.length && !trackers.length) return;
     const was = this.linkUp.get(link.index) ?? true;
     if (was === link.up) return;
     this.linkUp.set(link.index, link.up);
     this.log.log({ level: 'info', text: `Netlink reports ${link.name} ${link.up ? 'up' : 'down'}` });
     const now = this.clock.now();
     for (const r of users) this.execute(r, r.fsm.handle({ type: 'interface', up: link.up }, now));
+    for (const r of trackers) this.execute(r, r.fsm.handle({ type: 'tracker', result: { kind: 'interface', name: link.name, ok: link.up } }, now));
     this.arm();
   }
 
@@ -176,6 +178,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     const run: Running = { cfg: ic, fsm, stats, link, socket, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow() };
     this.linkUp.set(link.index, link.up);
+    for (const t of ic.trackInterface) {
+      const tl = links.find((l) => l.name === t.name);
+      if (tl && tl.index !== link.index) {
+        this.linkUp.set(tl.index, tl.up);
+        if (!tl.up) this.execute(run, fsm.handle({ type: 'tracker', result: { kind: 'interface', name: tl.name, ok: false } }, this.clock.now()));
+      }
+    }
     this.instances.push(run);
     this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic), notifyDeleted: false,
       smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
@@ -425,11 +434,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
 /** An instance's tracked scripts with their effective weights (the instance's override, else the script's). */
 function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): TrackerConfig[] {
-  return ic.trackScript.flatMap((t) => {
+  const ifaces = ic.trackInterface.filter((t) => t.name !== ic.interface) // keepalived ignores its own interface here
+    .map((t) => ({ kind: 'interface' as const, name: t.name, weight: t.weight ?? 0, reverse: t.reverse }));
+  return [...ifaces, ...ic.trackScript.flatMap((t) => {
     const sc = cfg.vrrpScripts.find((s) => s.name === t.name);
     if (!sc) return [];
     return [{ kind: 'script' as const, name: t.name, weight: t.weight ?? sc.weight, reverse: t.weight !== undefined ? t.reverse : sc.reverse }];
-  });
+  })];
 }
 
 /** Notification state names by VRRP state (INIT has none). */

@@ -251,3 +251,22 @@ test('link down ⇒ FAULT (VIP removed), link up ⇒ back to MASTER, as keepaliv
     await stop(o.child);
   }
 });
+
+test('track_interface without weight: the tracked interface going down puts the instance in FAULT; up recovers', async () => {
+  const vip = '192.0.2.191';
+  topo.exec('a', ['ip', 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']); // this kernel has no dummy driver
+  topo.exec('a', ['ip', 'link', 'set', 'trk1', 'up']);
+  topo.exec('a', ['ip', 'link', 'set', 'trk0', 'up']);
+  const o = ours('a', conf('ours-trackif.conf', 150, 'BACKUP', 2, vip, '  track_interface {\n    trk0\n  }\n'));
+  try {
+    assert.ok(await waitFor(() => hasVip('a', vip), 8000) >= 0, o.log());
+    topo.exec('a', ['ip', 'link', 'set', 'trk0', 'down']);
+    assert.ok(await waitFor(() => /\(VI_1\) Entering FAULT STATE/.test(o.log()), 3000) >= 0, o.log());
+    assert.ok(await waitFor(() => !hasVip('a', vip), 2000) >= 0, 'VIP removed in FAULT');
+    topo.exec('a', ['ip', 'link', 'set', 'trk0', 'up']);
+    assert.ok(await waitFor(() => hasVip('a', vip), 8000) >= 0, `recovered\n${o.log()}`);
+  } finally {
+    await stop(o.child);
+    topo.exec('a', ['ip', 'link', 'del', 'trk0']);
+  }
+});
