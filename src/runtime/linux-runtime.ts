@@ -21,7 +21,7 @@ import type { VrrpAction } from '../vrrp/actions.js';
 import { VrrpFsm } from '../vrrp/fsm.js';
 import { instanceParams } from '../vrrp/instance-params.js';
 import { encode } from '../vrrp/packet.js';
-import { createStats, type VrrpStats } from '../vrrp/stats.js';
+import { clearStats, createStats, type VrrpStats } from '../vrrp/stats.js';
 import { checkReceived, countVerdict, type RxExpectations } from '../vrrp/validate.js';
 import { AuthType, VrrpState } from '../vrrp/types.js';
 import { Notifier, type NotifyScripts, type NotifyState } from '../notify/notifier.js';
@@ -66,6 +66,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private notifier: Notifier | undefined;
   private fifos: FifoWriter[] = [];
   private readonly trackers: ScriptTrackerDriver[] = [];
+  private scripts: ScriptContext | undefined;
+  private scriptsFor: KeepalivedConfig | undefined;
   /** Last known carrier state per ifindex (from netlink). */
   private readonly linkUp = new Map<number, boolean>();
 
@@ -95,9 +97,18 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.arm();
   }
 
+  /** One script context (user resolver, security setting) per configuration, shared by notify and track scripts. */
+  private scriptContext(cfg: KeepalivedConfig): ScriptContext {
+    if (!this.scripts || this.scriptsFor !== cfg) {
+      this.scripts = { resolver: new ScriptUserResolver(this.log), scriptSecurity: cfg.globalDefs.enableScriptSecurity, logger: this.log };
+      this.scriptsFor = cfg;
+    }
+    return this.scripts;
+  }
+
   /** Runs every vrrp_script some instance tracks and feeds its results to those instances. */
   private startTrackers(cfg: KeepalivedConfig): void {
-    const ctx: ScriptContext = { resolver: new ScriptUserResolver(this.log), scriptSecurity: cfg.globalDefs.enableScriptSecurity, logger: this.log };
+    const ctx = this.scriptContext(cfg);
     for (const sc of cfg.vrrpScripts) {
       const users = this.instances.filter((r) => r.cfg.trackScript.some((t) => t.name === sc.name));
       if (!users.length) continue;
@@ -251,7 +262,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** Splits and checks an instance's notify scripts (keepalived's quoting, script user, script security). */
   private prepareNotify(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): NotifyScripts {
-    const ctx: ScriptContext = { resolver: new ScriptUserResolver(this.log), scriptSecurity: cfg.globalDefs.enableScriptSecurity, logger: this.log };
+    const ctx = this.scriptContext(cfg);
     const out: Record<string, unknown> = {};
     for (const [key, cmd] of Object.entries(ic.notify)) {
       if (!cmd) continue;
@@ -408,7 +419,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** Zeroes every instance's counters. */
   clearStats(): void {
-    for (const r of this.instances) for (const k of Object.keys(r.stats) as (keyof VrrpStats)[]) r.stats[k] = 0;
+    for (const r of this.instances) clearStats(r.stats);
   }
 
   private instanceSnapshot(r: Running): InstanceSnapshot {
