@@ -1,18 +1,22 @@
 /**
- * keepalived.conf front end (work in progress): file → preprocessed tokens → block tree, with positioned diagnostics.
- * The typed model and keyword tables are the next step (issue 3).
+ * keepalived.conf front end: file → preprocessed tokens → block tree → typed model, with positioned diagnostics.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { preprocess, type ConfigFs } from './preprocess.js';
 import { buildTree, type ConfNode } from './tree.js';
-import type { KeepalivedConfig, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig } from './model.js';
+import type { BfdInstanceConfig, KeepalivedConfig, RouteConfig, RuleConfig, TrackFileConfig, TrackGroupConfig, TrackProcessConfig,
+  VirtualAddress, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig } from './model.js';
 import { defaultGlobalDefs, parseGlobalDefs } from './parse-global.js';
 import { parseInstance, parseScript, parseSyncGroup } from './parse-vrrp.js';
+import { readRoutes, readRules, readStaticAddresses } from './parse-static.js';
+import { parseBfdInstance, parseTrackFile, parseTrackGroup, parseTrackProcess } from './parse-track.js';
+import { checkReferences } from './references.js';
+import { checkHost, realHost, runConfigTest as runTest, type HostView } from './config-test.js';
 
 export { formatDiagnostic, type Diagnostic };
-export type { ConfNode, KeepalivedConfig };
+export type { ConfNode, KeepalivedConfig, HostView };
 
 /** The real file system. */
 export const nodeFs: ConfigFs = {
@@ -55,8 +59,7 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['virtual_server', 'virtual_server_group', 'real_server', 'bfd_instance', 'vrrp_track_file', 'track_file',
-  'vrrp_track_process', 'static_ipaddress', 'static_routes', 'static_rules', 'SSL', 'garp_group', 'track_group', 'linkbeat_interfaces',
+const TOP_NOT_YET = new Set(['virtual_server', 'virtual_server_group', 'real_server', 'SSL', 'garp_group', 'linkbeat_interfaces',
   'interface_up_down_delays', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'instance', 'use_pid_dir',
   'child_wait_time', 'linkbeat_use_polling']);
 
@@ -64,33 +67,68 @@ const TOP_NOT_YET = new Set(['virtual_server', 'virtual_server_group', 'real_ser
 export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
   let globalDefs = defaultGlobalDefs();
   for (const n of tree) if (n.keyword.text === 'global_defs') globalDefs = parseGlobalDefs(n, globalDefs, diags);
-  const vrrpInstances: VrrpInstanceConfig[] = [];
-  const vrrpSyncGroups: VrrpSyncGroupConfig[] = [];
-  const vrrpScripts: VrrpScriptConfig[] = [];
-  const unparsed: ConfNode[] = [];
+  const m = {
+    vrrpInstances: [] as VrrpInstanceConfig[], vrrpSyncGroups: [] as VrrpSyncGroupConfig[], vrrpScripts: [] as VrrpScriptConfig[],
+    trackFiles: [] as TrackFileConfig[], trackProcesses: [] as TrackProcessConfig[], bfdInstances: [] as BfdInstanceConfig[],
+    trackGroups: [] as TrackGroupConfig[], staticIpaddress: [] as VirtualAddress[], staticRoutes: [] as RouteConfig[],
+    staticRules: [] as RuleConfig[], unparsed: [] as ConfNode[],
+  };
+  const add = <T>(list: T[], v: T | undefined): void => { if (v) list.push(v); };
   for (const n of tree) {
     const k = n.keyword.text;
-    if (k === 'global_defs') continue;
-    if (k === 'vrrp_instance') { const i = parseInstance(n, globalDefs, diags); if (i) vrrpInstances.push(i); }
-    else if (k === 'vrrp_sync_group') { const s = parseSyncGroup(n, diags); if (s) vrrpSyncGroups.push(s); }
-    else if (k === 'vrrp_script') { const s = parseScript(n, diags); if (s) vrrpScripts.push(s); }
-    else if (TOP_NOT_YET.has(k)) { diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`); unparsed.push(n); }
-    else { diags.warning(n.keyword.pos, `Unknown keyword '${k}'`); unparsed.push(n); }
+    switch (k) {
+      case 'global_defs': break;
+      case 'vrrp_instance': add(m.vrrpInstances, parseInstance(n, globalDefs, diags)); break;
+      case 'vrrp_sync_group': add(m.vrrpSyncGroups, parseSyncGroup(n, diags)); break;
+      case 'vrrp_script': add(m.vrrpScripts, parseScript(n, diags)); break;
+      case 'track_file': case 'vrrp_track_file': add(m.trackFiles, parseTrackFile(n, diags)); break;
+      case 'vrrp_track_process': add(m.trackProcesses, parseTrackProcess(n, diags)); break;
+      case 'track_group': add(m.trackGroups, parseTrackGroup(n, diags)); break;
+      case 'bfd_instance':
+        diags.warning(n.keyword.pos, "'bfd_instance' is not supported yet - parsed, no BFD session is run");
+        add(m.bfdInstances, parseBfdInstance(n, diags));
+        break;
+      case 'static_ipaddress': m.staticIpaddress.push(...readStaticAddresses(n, diags)); break;
+      case 'static_routes': m.staticRoutes.push(...readRoutes(n, diags)); break;
+      case 'static_rules': m.staticRules.push(...readRules(n, diags)); break;
+      default:
+        if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
+        else diags.warning(n.keyword.pos, `Unknown keyword '${k}'`);
+        m.unparsed.push(n);
+    }
   }
-  const vrids = new Map<string, VrrpInstanceConfig>();
-  for (const i of vrrpInstances) {
-    const key = `${i.interface ?? ''}/${i.family}/${i.virtualRouterId}`;
-    const other = vrids.get(key);
-    if (other) diags.error(i.pos, `(${i.name}) VRID ${i.virtualRouterId} is already used by ${other.name} on ${i.interface ?? 'the same interface'}`);
-    vrids.set(key, i);
-  }
-  return { globalDefs, vrrpInstances, vrrpSyncGroups, vrrpScripts, unparsed };
+  const config: KeepalivedConfig = { globalDefs, ...m };
+  checkReferences(config, diags);
+  return config;
+}
+
+/** Options of `loadConfig`. */
+export interface LoadOptions {
+  /** `-i`: selects `@id` lines (default: the host name up to the first dot). */
+  readonly configId?: string;
+  readonly fs?: ConfigFs;
+  /** Check interfaces and scripts against this host (keepalived does at start-up). */
+  readonly host?: HostView;
+  /** The daemon's port passes this: when given, host checks run against the real host. */
+  readonly interfaceExists?: (name: string) => boolean;
 }
 
 /** Reads a configuration file into the typed model. Never throws. */
-export function loadConfig(path: string, opts: { configId?: string; fs?: ConfigFs } = {}): LoadResult {
+export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   const diags = new DiagnosticSink();
   const items = preprocess(path, { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId() }, diags);
   const config = buildModel(buildTree(items, diags), diags);
+  const host = opts.host ?? (opts.interfaceExists ? realHost : undefined);
+  if (host) checkHost(config, host, diags);
   return { config, diagnostics: diags.items };
+}
+
+/** `-t` as the daemon's config port calls it: diagnostics to `stderr`, keepalived's exit status returned. */
+export function runConfigTest(o: { file: string; configId: string; stderr: { write(s: string): unknown }; host?: HostView }): number {
+  return runTest({ ...o, load: (file, configId) => loadConfig(file, { configId }) });
+}
+
+/** `--dump-config`: the normalised model (positions included) as JSON text. */
+export function dumpConfig(config: KeepalivedConfig): string {
+  return JSON.stringify(config, null, 2);
 }

@@ -2,11 +2,13 @@
  * The typed, readonly configuration model (separate from runtime objects). Every node carries the position of the
  * keyword that declared it, so reload diffs and runtime warnings can cite the file.
  *
- * Covered so far: global_defs (VRRP-related keys), vrrp_instance, vrrp_sync_group, vrrp_script. The rest of
- * keepalived's blocks are kept as raw trees (`unparsed`) and reported as "not supported yet".
+ * Blocks keepalived knows that are not modelled are kept as raw trees (`unparsed`) and reported as "not supported yet".
  */
 import type { SourcePos } from './diagnostics.js';
 import type { ConfNode } from './tree.js';
+
+/** The writable form of a model type, for parsers that build it up field by field. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A command line for a script (notify, track script), as written and as keepalived splits it. */
 export interface ScriptCommand {
@@ -60,6 +62,96 @@ export interface VirtualAddress {
   readonly pos: SourcePos;
 }
 
+/** A route (`static_routes`, `virtual_routes`) in `ip route` syntax. */
+export interface RouteConfig {
+  readonly family: 4 | 6;
+  readonly destination: string;
+  readonly prefixLength: number;
+  /** `blackhole`, `unreachable`, … when given before the destination. */
+  readonly type?: string;
+  readonly gateway?: string;
+  readonly dev?: string;
+  readonly source?: string;
+  /** Routing table id (main = 254, keepalived's default). */
+  readonly table: number;
+  readonly metric?: number;
+  readonly scope?: number;
+  readonly protocol?: number;
+  readonly onlink?: boolean;
+  readonly noTrack: boolean;
+  readonly trackGroup?: string;
+  /** Attributes parsed but not acted on yet (warned). */
+  readonly options: Readonly<Record<string, string>>;
+  readonly pos: SourcePos;
+}
+
+/** A policy rule (`static_rules`, `virtual_rules`) in `ip rule` syntax. */
+export interface RuleConfig {
+  readonly family: 4 | 6;
+  readonly invert: boolean;
+  readonly from?: { readonly address: string; readonly prefixLength: number };
+  readonly to?: { readonly address: string; readonly prefixLength: number };
+  readonly table?: number;
+  readonly priority?: number;
+  readonly fwmark?: number;
+  readonly fwmask?: number;
+  readonly iif?: string;
+  readonly oif?: string;
+  readonly noTrack: boolean;
+  readonly trackGroup?: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly pos: SourcePos;
+}
+
+/** `track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] }` (alias `vrrp_track_file`). */
+export interface TrackFileConfig {
+  readonly name: string;
+  readonly pos: SourcePos;
+  readonly path: string;
+  readonly weight: number;
+  readonly reverse: boolean;
+  readonly init?: { readonly value: number; readonly overwrite: boolean };
+}
+
+/** `vrrp_track_process NAME { … }`. Delays in ms. */
+export interface TrackProcessConfig {
+  readonly name: string;
+  readonly pos: SourcePos;
+  readonly process: string;
+  readonly params?: readonly string[];
+  readonly paramMatch: 'none' | 'exact' | 'partial' | 'initial';
+  readonly fullCommand: boolean;
+  readonly weight: number;
+  readonly reverse: boolean;
+  readonly quorum: number;
+  readonly quorumMax?: number;
+  readonly forkDelayMs: number;
+  readonly terminateDelayMs: number;
+}
+
+/** `bfd_instance NAME { … }` (parsed; BFD itself is not implemented yet). Times in ms. */
+export interface BfdInstanceConfig {
+  readonly name: string;
+  readonly pos: SourcePos;
+  readonly neighbor?: string;
+  readonly source?: string;
+  readonly minRxMs: number;
+  readonly minTxMs: number;
+  readonly idleTxMs: number;
+  readonly multiplier: number;
+  readonly passive: boolean;
+  readonly ttl?: number;
+  readonly maxHops?: number;
+  readonly weight: number;
+}
+
+/** `track_group NAME { group { IF … } }`: interfaces a static address/route/rule follows. */
+export interface TrackGroupConfig {
+  readonly name: string;
+  readonly pos: SourcePos;
+  readonly interfaces: readonly string[];
+}
+
 /** A `track_*` entry of an instance or sync group. */
 export interface TrackRef {
   readonly name: string;
@@ -74,6 +166,8 @@ export interface VrrpInstanceConfig {
   readonly pos: SourcePos;
   readonly state: 'MASTER' | 'BACKUP';
   readonly interface?: string;
+  /** Where the interface name was written (for host checks). */
+  readonly interfacePos?: SourcePos;
   readonly virtualRouterId: number;
   readonly priority: number;
   /** advert_int in ms, already rounded per version (v2 whole seconds, v3 10 ms). */
@@ -92,6 +186,9 @@ export interface VrrpInstanceConfig {
   readonly trackScript: readonly TrackRef[];
   readonly trackFile: readonly TrackRef[];
   readonly trackProcess: readonly TrackRef[];
+  readonly trackBfd: readonly TrackRef[];
+  readonly virtualRoutes: readonly RouteConfig[];
+  readonly virtualRules: readonly RuleConfig[];
   readonly dontTrackPrimary: boolean;
   readonly strictMode: boolean;
   readonly skipCheckAdvAddr: boolean;
@@ -112,6 +209,10 @@ export interface VrrpInstanceConfig {
     readonly masterRxLowerPri?: ScriptCommand;
   };
   readonly smtpAlert?: boolean;
+  readonly unicastFaultNoPeer: boolean;
+  /** `mcast_dst_ip`: a multicast destination other than the global group. */
+  readonly mcastDstIp?: string;
+  readonly notifyPriorityChanges: boolean;
 }
 
 /** `vrrp_sync_group NAME { group { … } … }`. */
@@ -121,6 +222,14 @@ export interface VrrpSyncGroupConfig {
   readonly group: readonly string[];
   readonly notify: VrrpInstanceConfig['notify'];
   readonly smtpAlert?: boolean;
+  readonly trackInterface: readonly TrackRef[];
+  readonly trackScript: readonly TrackRef[];
+  readonly trackFile: readonly TrackRef[];
+  readonly trackProcess: readonly TrackRef[];
+  /** `global_tracking`: instances use the group's trackers, each with its own weights. */
+  readonly globalTracking: boolean;
+  /** `sync_group_tracking_weight`: the group's tracker weights apply to every member. */
+  readonly trackingWeight: boolean;
 }
 
 /** `vrrp_script NAME { … }`. Times in ms. */
@@ -143,6 +252,13 @@ export interface KeepalivedConfig {
   readonly vrrpInstances: readonly VrrpInstanceConfig[];
   readonly vrrpSyncGroups: readonly VrrpSyncGroupConfig[];
   readonly vrrpScripts: readonly VrrpScriptConfig[];
+  readonly trackFiles: readonly TrackFileConfig[];
+  readonly trackProcesses: readonly TrackProcessConfig[];
+  readonly bfdInstances: readonly BfdInstanceConfig[];
+  readonly trackGroups: readonly TrackGroupConfig[];
+  readonly staticIpaddress: readonly VirtualAddress[];
+  readonly staticRoutes: readonly RouteConfig[];
+  readonly staticRules: readonly RuleConfig[];
   /** Top-level blocks the typed model does not cover yet, kept verbatim. */
   readonly unparsed: readonly ConfNode[];
 }

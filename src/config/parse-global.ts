@@ -3,11 +3,9 @@
  * Keys keepalived knows but keepalived-ts does not act on yet are warned about, never dropped silently.
  */
 import type { DiagnosticSink } from './diagnostics.js';
-import type { GlobalDefs } from './model.js';
+import type { GlobalDefs, Mutable } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { readBool, readInt, readIp, readSeconds } from './values.js';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** keepalived's global defaults. */
 export function defaultGlobalDefs(): GlobalDefs {

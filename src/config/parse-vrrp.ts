@@ -4,17 +4,16 @@
  */
 import { isIP } from 'node:net';
 import type { DiagnosticSink } from './diagnostics.js';
-import type { GlobalDefs, ScriptCommand, TrackRef, VirtualAddress, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig } from './model.js';
+import type { GlobalDefs, Mutable, ScriptCommand, TrackRef, VirtualAddress, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+import { readRoutes, readRules } from './parse-static.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set(['virtual_routes', 'virtual_rules', 'track_bfd', 'use_vmac', 'vmac_xmit_base', 'use_ipvlan',
+const INSTANCE_NOT_YET = new Set(['use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan',
   'native_ipv6', 'vrf', 'promote_secondaries', 'kernel_rx_buf_size', 'linkbeat_use_polling', 'debug', 'lvs_sync_daemon_interface',
   'notify_priority_changes', 'garp_extra_if', 'vmac_garp_intvl', 'unicast_fault_no_peer', 'check_unicast_src', 'unicast_ttl',
-  'old_unicast_checksum', 'mcast_dst_ip', 'track_src_ip', 'notify_deleted']);
+  'old_unicast_checksum', 'track_src_ip']);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
@@ -101,7 +100,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   const notify: Mutable<VrrpInstanceConfig['notify']> = {};
   const r: Partial<Mutable<VrrpInstanceConfig>> = {
     virtualIpaddress: [], virtualIpaddressExcluded: [], unicastPeers: [], trackInterface: [], trackScript: [],
-    trackFile: [], trackProcess: [],
+    trackFile: [], trackProcess: [], trackBfd: [], virtualRoutes: [], virtualRules: [],
   };
   for (const c of splitRunTogether(node.children ?? [], INSTANCE_ARITY)) {
     const k = c.keyword.text;
@@ -111,7 +110,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         if (a0?.text === 'MASTER' || a0?.text === 'BACKUP') state = a0.text;
         else { d.error(a0?.pos ?? missingArgPos(c), `(${name}) unknown state '${a0?.text ?? ''}', defaulting to BACKUP`); state = 'BACKUP'; }
         break;
-      case 'interface': if (a0) r.interface = a0.text; else d.error(missingArgPos(c), 'interface: missing name'); break;
+      case 'interface': if (a0) { r.interface = a0.text; r.interfacePos = a0.pos; } else d.error(missingArgPos(c), 'interface: missing name'); break;
       case 'virtual_router_id': vrid = readInt(c, a0, 1, 255, d) ?? vrid; break;
       case 'priority': priority = readInt(c, a0, 1, 255, d) ?? priority; break;
       case 'advert_int': advertMs = readSeconds(c, a0, 0.01, 255, d) ?? advertMs; break;
@@ -162,6 +161,12 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'track_script': r.trackScript = readTracks(c, d, 253); break;
       case 'track_file': r.trackFile = readTracks(c, d, 254); break;
       case 'track_process': r.trackProcess = readTracks(c, d, 254); break;
+      case 'track_bfd': r.trackBfd = readTracks(c, d, 254); break;
+      case 'virtual_routes': r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d)]; break;
+      case 'virtual_rules': r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d)]; break;
+      case 'unicast_fault_no_peer': r.unicastFaultNoPeer = true; break;
+      case 'mcast_dst_ip': r.mcastDstIp = readIp(c, a0, d); break;
+      case 'notify_priority_changes': r.notifyPriorityChanges = readBool(c, a0, d) ?? true; break;
       case 'dont_track_primary': r.dontTrackPrimary = true; break;
       case 'strict_mode': r.strictMode = readBool(c, a0, d) ?? true; break;
       case 'skip_check_adv_addr': r.skipCheckAdvAddr = readBool(c, a0, d) ?? true; break;
@@ -177,9 +182,10 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'lower_prio_no_advert': r.lowerPrioNoAdvert = readBool(c, a0, d) ?? true; break;
       case 'higher_prio_send_advert': r.higherPrioSendAdvert = readBool(c, a0, d) ?? true; break;
       case 'smtp_alert': r.smtpAlert = readBool(c, a0, d) ?? true; break;
-      case 'notify_master': case 'notify_backup': case 'notify_fault': case 'notify_stop': case 'notify_master_rx_lower_pri': case 'notify': {
+      case 'notify_master': case 'notify_backup': case 'notify_fault': case 'notify_stop': case 'notify_deleted':
+      case 'notify_master_rx_lower_pri': case 'notify': {
         const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop',
-          notify_master_rx_lower_pri: 'masterRxLowerPri', notify: 'generic' } as const)[k];
+          notify_deleted: 'deleted', notify_master_rx_lower_pri: 'masterRxLowerPri', notify: 'generic' } as const)[k];
         if (notify[key]) { d.warning(c.keyword.pos, `${k} script already specified - ignoring`); break; }
         const s = readScript(c, d);
         if (s) notify[key] = s;
@@ -209,13 +215,14 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   }
   return {
     name, pos: node.keyword.pos, state, priority, virtualRouterId: vrid, advertIntervalMs: advertMs, version: ver, family,
-    ...(r.interface !== undefined ? { interface: r.interface } : {}),
+    ...(r.interface !== undefined ? { interface: r.interface, ...(r.interfacePos ? { interfacePos: r.interfacePos } : {}) } : {}),
     ...(auth ? { authentication: auth } : {}),
     virtualIpaddress: r.virtualIpaddress ?? [], virtualIpaddressExcluded: r.virtualIpaddressExcluded ?? [],
     nopreempt, preemptDelayMs: strict || nopreempt || state === 'MASTER' ? 0 : r.preemptDelayMs ?? 0,
     ...(r.unicastSrcIp ? { unicastSrcIp: r.unicastSrcIp } : {}), ...(r.mcastSrcIp ? { mcastSrcIp: r.mcastSrcIp } : {}),
     unicastPeers: r.unicastPeers ?? [], trackInterface: r.trackInterface ?? [], trackScript: r.trackScript ?? [],
-    trackFile: r.trackFile ?? [], trackProcess: r.trackProcess ?? [], dontTrackPrimary: r.dontTrackPrimary ?? false,
+    trackFile: r.trackFile ?? [], trackProcess: r.trackProcess ?? [], trackBfd: r.trackBfd ?? [],
+    virtualRoutes: r.virtualRoutes ?? [], virtualRules: r.virtualRules ?? [], dontTrackPrimary: r.dontTrackPrimary ?? false,
     strictMode: strict, skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     accept: r.accept ?? !(strict && priority < 255),
     garpMasterDelayMs: r.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs, garpMasterRepeat: r.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
@@ -227,6 +234,8 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     lowerPrioNoAdvert: strict ? true : r.lowerPrioNoAdvert ?? false,
     higherPrioSendAdvert: strict ? false : r.higherPrioSendAdvert ?? false,
     notify, ...(r.smtpAlert !== undefined ? { smtpAlert: r.smtpAlert } : {}),
+    unicastFaultNoPeer: r.unicastFaultNoPeer ?? false, ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
+    notifyPriorityChanges: r.notifyPriorityChanges ?? false,
   };
 }
 
@@ -236,21 +245,37 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
   if (!name) { d.error(missingArgPos(node), 'vrrp_sync_group without a name'); return undefined; }
   let group: string[] = [];
   const notify: Mutable<VrrpInstanceConfig['notify']> = {};
+  const tracks = { trackInterface: [] as TrackRef[], trackScript: [] as TrackRef[], trackFile: [] as TrackRef[], trackProcess: [] as TrackRef[] };
   let smtpAlert: boolean | undefined;
+  let globalTracking = false, trackingWeight = false;
   for (const c of node.children ?? []) {
     const k = c.keyword.text;
-    if (k === 'group') group = (c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]);
-    else if (k === 'notify_master' || k === 'notify_backup' || k === 'notify_fault' || k === 'notify_stop' || k === 'notify') {
-      const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop', notify: 'generic' } as const)[k];
-      const s = readScript(c, d);
-      if (s) notify[key] = s;
-    } else if (k === 'smtp_alert') smtpAlert = readBool(c, c.args[0], d);
-    else if (['track_interface', 'track_script', 'track_file', 'track_process', 'track_bfd', 'global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes'].includes(k)) {
-      d.warning(c.keyword.pos, `(${name}) '${k}' in a sync group is not supported yet - ignored`);
-    } else d.warning(c.keyword.pos, `Unknown keyword '${k}'`);
+    switch (k) {
+      case 'group': group = (c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]); break;
+      case 'notify_master': case 'notify_backup': case 'notify_fault': case 'notify_stop': case 'notify': {
+        const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop', notify: 'generic' } as const)[k];
+        const s = readScript(c, d);
+        if (s) notify[key] = s;
+        break;
+      }
+      case 'smtp_alert': smtpAlert = readBool(c, c.args[0], d); break;
+      case 'track_interface': tracks.trackInterface = readTracks(c, d, 253); break;
+      case 'track_script': tracks.trackScript = readTracks(c, d, 253); break;
+      case 'track_file': tracks.trackFile = readTracks(c, d, 254); break;
+      case 'track_process': tracks.trackProcess = readTracks(c, d, 254); break;
+      case 'global_tracking':
+        d.warning(c.keyword.pos, `(${name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`);
+        globalTracking = true;
+        break;
+      case 'sync_group_tracking_weight': trackingWeight = true; break;
+      case 'track_bfd': case 'notify_priority_changes':
+        d.warning(c.keyword.pos, `(${name}) '${k}' in a sync group is not supported yet - ignored`);
+        break;
+      default: d.warning(c.keyword.pos, `Unknown keyword '${k}'`);
+    }
   }
   if (group.length === 1) d.warning(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
-  return { name, pos: node.keyword.pos, group, notify, ...(smtpAlert !== undefined ? { smtpAlert } : {}) };
+  return { name, pos: node.keyword.pos, group, notify, ...(smtpAlert !== undefined ? { smtpAlert } : {}), ...tracks, globalTracking, trackingWeight };
 }
 
 /** Parses a vrrp_script block. */
@@ -259,6 +284,7 @@ export function parseScript(node: ConfNode, d: DiagnosticSink): VrrpScriptConfig
   if (!name) { d.error(missingArgPos(node), 'vrrp_script without a name'); return undefined; }
   let script: ScriptCommand | undefined;
   let intervalMs = 1000, timeoutMs = 0, weight = 0, rise = 1, fall = 1, reverse = false, initFail = false;
+  let runAs: { user: string; group?: string } | undefined;
   for (const c of node.children ?? []) {
     switch (c.keyword.text) {
       case 'script': script = readScript(c, d); break;
@@ -271,10 +297,14 @@ export function parseScript(node: ConfNode, d: DiagnosticSink): VrrpScriptConfig
       case 'rise': rise = readInt(c, c.args[0], 1, 2147483647, d) ?? 1; break;
       case 'fall': fall = readInt(c, c.args[0], 1, 2147483647, d) ?? 1; break;
       case 'init_fail': initFail = true; break;
-      case 'user': break;
+      case 'user':
+        if (c.args[0]) runAs = { user: c.args[0].text, ...(c.args[1] ? { group: c.args[1].text } : {}) };
+        else d.error(missingArgPos(c), 'user: missing user name');
+        break;
       default: d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   if (!script) { d.error(node.keyword.pos, `(${name}) vrrp_script has no script`); return undefined; }
+  if (runAs) script = { ...script, ...runAs };
   return { name, pos: node.keyword.pos, script, intervalMs, timeoutMs: timeoutMs || intervalMs, weight, reverse, rise, fall, initFail };
 }
