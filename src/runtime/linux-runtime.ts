@@ -4,9 +4,9 @@
  * instances on it; received packets are dispatched by VRID, validated (src/vrrp/validate.ts) and handed to the
  * instance. One real timer is armed for the earliest deadline of all instances (timers are data in the FSMs).
  *
- * First cut (issue 5): multicast and unicast adverts, VIP add/remove, GARP/NA bursts, stale VIP removal at start,
- * graceful stop with priority 0, notify scripts/FIFO/SMTP, vrrp_script trackers, link down ⇒ FAULT, snapshots.
- * Not yet: track_file/process, sync groups, reload diffing, VMAC, routes/rules.
+ * Multicast and unicast adverts, VIP add/remove, GARP/NA bursts, stale VIP removal at start, graceful stop with
+ * priority 0, notify scripts/FIFO/SMTP, trackers (script, file, process, interface), sync groups, link down ⇒
+ * FAULT, reload by diffing (src/runtime/reload-plan.ts), snapshots. Not yet: VMAC, virtual routes/rules.
  */
 import type { Logger } from '../core/log.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -18,32 +18,35 @@ import { Rtnl, RtnlError, type RtnlEvent } from '../net/netlink/rtnl.js';
 import type { AddressInfo, LinkInfo } from '../net/netlink/route-messages.js';
 import { VrrpSocket, type VrrpDatagram } from '../net/vrrp-socket.js';
 import type { VrrpAction } from '../vrrp/actions.js';
-import { VrrpFsm } from '../vrrp/fsm.js';
-import { instanceParams } from '../vrrp/instance-params.js';
+import { VrrpFsm, type VrrpEvent } from '../vrrp/fsm.js';
+import { SyncGroup } from '../vrrp/sync-group.js';
 import { encode } from '../vrrp/packet.js';
 import { clearStats, createStats, type VrrpStats } from '../vrrp/stats.js';
 import { checkReceived, countVerdict, type RxExpectations } from '../vrrp/validate.js';
-import { AuthType, VrrpState } from '../vrrp/types.js';
-import { Notifier, type NotifyScripts, type NotifyState } from '../notify/notifier.js';
+import { AuthType, type TrackerResult } from '../vrrp/types.js';
+import { Notifier, type NotifyScripts } from '../notify/notifier.js';
 import { ScriptRunner } from '../notify/script-runner.js';
 import { ScriptUserResolver } from '../notify/security.js';
 import { prepareScript, type ScriptContext } from '../notify/prepare.js';
+import { fsmParams, NOTIFY_STATE, passBytes } from './params.js';
+import { planReload } from './reload-plan.js';
+import { TrackerSet } from './trackers.js';
 import { FifoWriter } from '../notify/fifo.js';
 import { defaultSmtpFrom, SmtpAlerter } from '../notify/smtp.js';
 import { hostname } from 'node:os';
-import { ScriptTrackerDriver } from '../track/script-driver.js';
-import type { TrackerResult } from '../vrrp/types.js';
-import type { TrackerConfig } from '../vrrp/instance-params.js';
 
 /** One running instance. */
 interface Running {
-  readonly cfg: VrrpInstanceConfig;
+  cfg: VrrpInstanceConfig;
   readonly fsm: VrrpFsm;
   readonly stats: VrrpStats;
   readonly link: LinkInfo;
   readonly socket: VrrpSocket;
+  readonly socketKey: string;
   readonly source: string;
   readonly group: string;
+  /** `kind:name` of every tracker the instance follows (routing of tracker results). */
+  trackers: Set<string>;
   vipSet: boolean;
   lastTransitionMs: number;
 }
@@ -58,16 +61,18 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private rtnl: Rtnl | undefined;
   private frames: FrameSender | undefined;
   private readonly sockets = new Map<string, VrrpSocket>();
-  private readonly instances: Running[] = [];
+  private readonly instances = new Map<string, Running>();
+  private readonly groups = new Map<string, { sg: SyncGroup; members: string }>();
   private timer: NodeJS.Timeout | undefined;
   private readonly dropLogged = new Map<string, number>();
   private pendingNetlink: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private notifier: Notifier | undefined;
   private fifos: FifoWriter[] = [];
-  private readonly trackers: ScriptTrackerDriver[] = [];
+  private trackers: TrackerSet | undefined;
   private scripts: ScriptContext | undefined;
   private scriptsFor: KeepalivedConfig | undefined;
+  private config: KeepalivedConfig | undefined;
   /** Last known carrier state per ifindex (from netlink). */
   private readonly linkUp = new Map<number, boolean>();
 
@@ -79,22 +84,70 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Opens sockets, removes stale VIPs and starts every instance. */
   async start(config: unknown): Promise<void> {
     const cfg = config as KeepalivedConfig;
+    this.config = cfg;
     if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
     this.rtnl = new Rtnl((p) => this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
     this.startNotifier(cfg);
+    this.trackers = new TrackerSet(this.clock, this.log, (r) => this.onTracker(r));
     this.rtnl.subscribe((e) => this.onNetlinkEvent(e));
-    const links = await this.rtnl.listLinks();
-    const addrs = await this.rtnl.listAddresses();
-    for (const ic of cfg.vrrpInstances) {
+    await this.startInstances(cfg, cfg.vrrpInstances);
+    this.trackers.sync(cfg, this.scriptContext(cfg));
+    this.arm();
+  }
+
+  /** Creates instances, builds their sync groups, then starts them (stale VIPs removed first). */
+  private async startInstances(cfg: KeepalivedConfig, list: readonly VrrpInstanceConfig[]): Promise<void> {
+    const links = await this.rtnl!.listLinks();
+    const addrs = await this.rtnl!.listAddresses();
+    const created: { run: Running; stale: string[] }[] = [];
+    for (const ic of list) {
       try {
-        await this.startInstance(cfg, ic, links, addrs);
+        created.push(this.createInstance(cfg, ic, links, addrs));
       } catch (e) {
         this.log.log({ level: 'err', text: `(${ic.name}) cannot start: ${e instanceof Error ? e.message : String(e)}` });
       }
     }
-    this.startTrackers(cfg);
-    this.arm();
+    this.syncGroups(cfg);
+    for (const { run, stale } of created) {
+      if (stale.length) {
+        this.log.log({ level: 'info', text: `(${run.cfg.name}) removing VIPs.`, detail: true });
+        for (const v of stale) await this.deleteVip(run, v);
+      }
+      this.feed(run, { type: 'startup' });
+      for (const r of this.trackers?.results() ?? []) if (run.trackers.has(`${r.kind}:${r.name}`)) this.feed(run, { type: 'tracker', result: r });
+    }
+  }
+
+  /** (Re)builds sync groups over the running instances; a group with the same members is kept as it is. */
+  private syncGroups(cfg: KeepalivedConfig): void {
+    const want = new Map(cfg.vrrpSyncGroups.map((g) => [g.name, g]));
+    for (const [name, g] of this.groups) {
+      const w = want.get(name);
+      if (!w || w.group.join(' ') !== g.members) { this.groups.delete(name); this.notifier?.removeGroup(name); }
+    }
+    const taken = new Set<string>();
+    for (const g of cfg.vrrpSyncGroups) {
+      const members = g.group.filter((m) => this.instances.has(m) && !taken.has(m));
+      for (const m of members) taken.add(m);
+      this.notifier?.setGroup({ name: g.name, scripts: this.prepareNotify(cfg, g.notify), smtpAlert: g.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
+      if (this.groups.has(g.name) || members.length === 0) continue;
+      const fsms = members.map((m) => this.instances.get(m)!.fsm);
+      this.groups.set(g.name, { sg: new SyncGroup(g.name, fsms), members: g.group.join(' ') });
+    }
+  }
+
+  /** The sync group of a running instance. */
+  private groupFor(name: string): SyncGroup | undefined {
+    for (const g of this.groups.values()) if (g.sg.members.some((m) => m.name === name)) return g.sg;
+    return undefined;
+  }
+
+  /** Hands an event to an instance (through its sync group, if any) and carries out the actions. */
+  private feed(run: Running, event: VrrpEvent): void {
+    const now = this.clock.now();
+    const g = this.groupFor(run.cfg.name);
+    this.execute(g ? g.handle(run.cfg.name, event, now) : run.fsm.handle(event, now));
   }
 
   /** One script context (user resolver, security setting) per configuration, shared by notify and track scripts. */
@@ -106,28 +159,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return this.scripts;
   }
 
-  /** Runs every vrrp_script some instance tracks and feeds its results to those instances. */
-  private startTrackers(cfg: KeepalivedConfig): void {
-    const ctx = this.scriptContext(cfg);
-    for (const sc of cfg.vrrpScripts) {
-      const users = this.instances.filter((r) => r.cfg.trackScript.some((t) => t.name === sc.name));
-      if (!users.length) continue;
-      const prepared = prepareScript(sc.script.command, 'track', ctx, sc.script.user, sc.script.group);
-      if (!prepared) continue;
-      const driver = new ScriptTrackerDriver({
-        script: prepared.spec, clock: this.clock, logger: this.log,
-        track: { name: sc.name, intervalMs: sc.intervalMs, timeoutMs: sc.timeoutMs, rise: sc.rise, fall: sc.fall, initFail: sc.initFail },
-        onUpdate: (result) => this.onTracker(users, result),
-      });
-      this.trackers.push(driver);
-      driver.start();
-    }
-  }
-
-  private onTracker(users: readonly Running[], result: TrackerResult): void {
+  /** A tracker result goes to every instance following that tracker. */
+  private onTracker(result: TrackerResult): void {
     if (this.stopped) return;
-    const now = this.clock.now();
-    for (const r of users) this.execute(r, r.fsm.handle({ type: 'tracker', result }, now));
+    const id = `${result.kind}:${result.name}`;
+    for (const r of this.instances.values()) if (r.trackers.has(id)) this.feed(r, { type: 'tracker', result });
     this.arm();
   }
 
@@ -142,20 +178,21 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   private onLink(link: LinkInfo): void {
-    const users = this.instances.filter((r) => r.link.index === link.index);
-    const trackers = this.instances.filter((r) => r.link.index !== link.index && r.cfg.trackInterface.some((t) => t.name === link.name));
+    const all = [...this.instances.values()];
+    const users = all.filter((r) => r.link.index === link.index);
+    const trackers = all.filter((r) => r.link.index !== link.index && r.trackers.has(`interface:${link.name}`));
     if (!users.length && !trackers.length) return;
     const was = this.linkUp.get(link.index) ?? true;
     if (was === link.up) return;
     this.linkUp.set(link.index, link.up);
     this.log.log({ level: 'info', text: `Netlink reports ${link.name} ${link.up ? 'up' : 'down'}` });
-    const now = this.clock.now();
-    for (const r of users) this.execute(r, r.fsm.handle({ type: 'interface', up: link.up }, now));
-    for (const r of trackers) this.execute(r, r.fsm.handle({ type: 'tracker', result: { kind: 'interface', name: link.name, ok: link.up } }, now));
+    for (const r of users) this.feed(r, { type: 'interface', up: link.up });
+    for (const r of trackers) this.feed(r, { type: 'tracker', result: { kind: 'interface', name: link.name, ok: link.up } });
     this.arm();
   }
 
-  private async startInstance(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, links: LinkInfo[], addrs: AddressInfo[]): Promise<void> {
+  /** Builds an instance (socket shared per family and interface); it is started by the caller. */
+  private createInstance(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, links: LinkInfo[], addrs: AddressInfo[]): { run: Running; stale: string[] } {
     const link = links.find((l) => l.name === ic.interface);
     if (!link) throw new Error(`WARNING - interface ${ic.interface ?? '(none)'} for vrrp_instance ${ic.name} doesn't exist`);
     const own = addrs.filter((a) => a.ifindex === link.index && a.family === ic.family);
@@ -163,20 +200,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       (ic.family === 4 ? own.find((a) => !ic.virtualIpaddress.some((v) => v.address === a.address))?.address
         : own.find((a) => a.address.startsWith('fe80:'))?.address);
     if (!source) throw new Error(`no IPv${ic.family} address on ${link.name}`);
-    const group = ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6;
+    const group = ic.mcastDstIp ?? (ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6);
     const stats = createStats();
-    const fsm = new VrrpFsm(instanceParams({
-      name: ic.name, vrid: ic.virtualRouterId, family: ic.family, version: ic.version, priority: ic.priority,
-      advertIntervalMs: ic.advertIntervalMs, initialState: ic.state, nopreempt: ic.nopreempt, preemptDelayMs: ic.preemptDelayMs,
-      primaryAddress: source, vips: ic.virtualIpaddress.map((v) => v.address), excludedVips: ic.virtualIpaddressExcluded.map((v) => v.address),
-      strict: ic.strictMode, lowerPrioNoAdvert: ic.lowerPrioNoAdvert, higherPrioSendAdvert: ic.higherPrioSendAdvert,
-      downTimerAdverts: ic.downTimerAdverts, dontTrackPrimary: ic.dontTrackPrimary, unicastPeers: ic.unicastPeers.map((p) => p.address),
-      trackers: trackerConfigs(cfg, ic),
-      garp: {
-        masterDelayMs: ic.garpMasterDelayMs, masterRepeat: ic.garpMasterRepeat, masterRefreshMs: ic.garpMasterRefreshMs,
-        masterRefreshRepeat: ic.garpMasterRefreshRepeat, lowerPrioDelayMs: ic.garpLowerPrioDelayMs, lowerPrioRepeat: ic.garpLowerPrioRepeat,
-      },
-    }), stats);
+    const params = fsmParams(cfg, ic, source);
+    const fsm = new VrrpFsm(params, stats);
     const key = `${ic.family}/${link.name}`;
     let socket = this.sockets.get(key);
     if (!socket) {
@@ -187,32 +214,33 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       });
       this.sockets.set(key, socket);
     }
-    const run: Running = { cfg: ic, fsm, stats, link, socket, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow() };
+    const run: Running = {
+      cfg: ic, fsm, stats, link, socket, socketKey: key, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow(),
+      trackers: new Set(params.trackers.map((t) => `${t.kind}:${t.name}`)),
+    };
     this.linkUp.set(link.index, link.up);
+    this.instances.set(ic.name, run);
+    this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic.notify), notifyDeleted: !!ic.notify.deleted,
+      smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
     for (const t of ic.trackInterface) {
       const tl = links.find((l) => l.name === t.name);
       if (tl && tl.index !== link.index) {
         this.linkUp.set(tl.index, tl.up);
-        if (!tl.up) this.execute(run, fsm.handle({ type: 'tracker', result: { kind: 'interface', name: tl.name, ok: false } }, this.clock.now()));
+        if (!tl.up) this.execute(fsm.handle({ type: 'tracker', result: { kind: 'interface', name: tl.name, ok: false } }, this.clock.now()));
       }
     }
-    this.instances.push(run);
-    this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic), notifyDeleted: false,
-      smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
     // keepalived removes VIPs left behind by an earlier run before starting (unless it goes straight to MASTER)
-    const stale = ic.virtualIpaddress.filter((v) => own.some((a) => a.address === v.address));
-    if (stale.length && !(ic.state === 'MASTER' && ic.priority === 255)) {
-      this.log.log({ level: 'info', text: `(${ic.name}) removing VIPs.`, detail: true });
-      for (const v of stale) await this.deleteVip(run, v.address);
-    }
-    this.execute(run, fsm.handle({ type: 'startup' }, this.clock.now()));
+    const stale = ic.state === 'MASTER' && ic.priority === 255 ? []
+      : ic.virtualIpaddress.filter((v) => own.some((a) => a.address === v.address)).map((v) => v.address);
+    return { run, stale };
   }
 
   private onPacket(socketKey: string, p: VrrpDatagram): void {
     if (this.stopped) return;
     const off = p.data.length > 0 && (p.data[0] as number) >> 4 === 4 ? ((p.data[0] as number) & 0x0f) * 4 : 0;
     const vrid = p.data[off + 1];
-    const run = this.instances.find((r) => `${r.cfg.family}/${r.link.name}` === socketKey && r.cfg.virtualRouterId === vrid);
+    let run: Running | undefined;
+    for (const r of this.instances.values()) if (r.socketKey === socketKey && r.cfg.virtualRouterId === vrid) { run = r; break; }
     if (!run || p.source === run.source) return;
     const meta = { source: p.source, destination: p.destination, ttl: p.ttl, ifindex: p.ifindex };
     const verdict = checkReceived(p.data, meta, this.expectations(run), { source: p.source, destination: p.destination, ...(run.cfg.family === 4 ? { mcastGroup4: run.group } : {}) });
@@ -228,7 +256,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       return;
     }
     for (const t of verdict.logTexts) this.log.log({ level: 'info', text: t });
-    this.execute(run, run.fsm.handle({ type: 'advert', advert: verdict.advert, source: p.source }, now));
+    this.feed(run, { type: 'advert', advert: verdict.advert, source: p.source });
     this.arm();
   }
 
@@ -261,10 +289,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   /** Splits and checks an instance's notify scripts (keepalived's quoting, script user, script security). */
-  private prepareNotify(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): NotifyScripts {
+  private prepareNotify(cfg: KeepalivedConfig, notify: VrrpInstanceConfig['notify']): NotifyScripts {
     const ctx = this.scriptContext(cfg);
     const out: Record<string, unknown> = {};
-    for (const [key, cmd] of Object.entries(ic.notify)) {
+    for (const [key, cmd] of Object.entries(notify)) {
       if (!cmd) continue;
       const p = prepareScript(cmd.command, 'notify', ctx, cmd.user, cmd.group);
       if (p) out[key] = p.spec;
@@ -272,9 +300,17 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return out as NotifyScripts;
   }
 
-  /** Carries out what the state machine asked for. */
-  private execute(run: Running, actions: readonly VrrpAction[]): void {
+  /** Carries out what the state machines asked for; every action names its instance (or group). */
+  private execute(actions: readonly VrrpAction[]): void {
     for (const a of actions) {
+      if (a.kind === 'groupNotify') {
+        const state = NOTIFY_STATE[a.state];
+        if (state) void this.notifier?.groupTransition(a.group, state);
+        continue;
+      }
+      if (a.kind === 'log') { this.log.log(a.record); continue; }
+      const run = this.instances.get(a.kind === 'stateChanged' ? a.transition.instance : a.instance);
+      if (!run) continue;
       switch (a.kind) {
         case 'sendAdvert': this.sendAdvert(run, a.priority); break;
         case 'addVips':
@@ -289,14 +325,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           for (const v of [...a.vips, ...a.excludedVips]) void this.deleteVip(run, v);
           break;
         case 'sendGarp': this.sendGarp(run, a.addresses, a.count); break;
-        case 'log': this.log.log(a.record); break;
         case 'stateChanged': run.lastTransitionMs = this.clock.wallNow(); break;
         case 'notify': {
           const state = NOTIFY_STATE[a.state];
-          if (state) void this.notifier?.instanceTransition(run.cfg.name, state, a.priority);
+          const g = this.groupFor(run.cfg.name);
+          if (state) void this.notifier?.instanceTransition(run.cfg.name, state, a.priority, g ? NOTIFY_STATE[g.state] : undefined);
           break;
         }
-        default: break; // notify, groupNotify, priorityChanged: wired with src/notify next
+        case 'notifyMasterRxLowerPri': void this.notifier?.masterRxLowerPri(run.cfg.name, run.fsm.priority); break;
+        default: break; // priorityChanged: only logged by the FSM
       }
     }
   }
@@ -370,7 +407,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     let next: number | undefined;
-    for (const r of this.instances) {
+    for (const r of this.instances.values()) {
       const t = r.fsm.pollTimeout();
       if (t !== undefined && (next === undefined || t < next)) next = t;
     }
@@ -381,28 +418,66 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private onTimer(): void {
     this.timer = undefined;
     const now = this.clock.now();
-    for (const r of this.instances) {
+    for (const r of this.instances.values()) {
       const t = r.fsm.pollTimeout();
-      if (t !== undefined && t <= now) this.execute(r, r.fsm.handleTimeout(now));
+      if (t !== undefined && t <= now) this.feed(r, { type: 'timeout' });
     }
     this.arm();
   }
 
-  /** Restart-free reload is not implemented yet: parameters of unchanged instances are kept as they are. */
+  /**
+   * SIGHUP with a valid new configuration: unchanged instances keep their state and VIPs (no transition, no
+   * netlink traffic); changed ones are updated in place; removed ones stop (priority 0 when MASTER, VIPs
+   * released, DELETED notified with notify_deleted, else FAULT as keepalived); new ones start.
+   */
   async reload(config: unknown): Promise<void> {
     const cfg = config as KeepalivedConfig;
-    const names = new Set(this.instances.map((r) => r.cfg.name));
-    for (const ic of cfg?.vrrpInstances ?? []) {
-      if (!names.has(ic.name)) this.log.log({ level: 'warning', text: `(${ic.name}) new instance on reload is not supported yet - restart to add it` });
+    const old = this.config;
+    if (!old || !this.rtnl) { await this.start(cfg); return; }
+    const plan = planReload(old, cfg);
+    this.config = cfg;
+    const now = this.clock.now();
+    for (const name of plan.remove) {
+      const run = this.instances.get(name);
+      if (!run) continue;
+      this.log.log({ level: 'info', text: `(${name}) removing instance (no longer in the configuration)` });
+      this.execute(run.fsm.handle({ type: 'shutdown' }, now));
+      void this.notifier?.instanceTransition(name, 'DELETED', run.fsm.priority);
+      this.instances.delete(name);
+      this.notifier?.removeInstance(name);
+    }
+    for (const ic of plan.update) {
+      const run = this.instances.get(ic.name);
+      if (!run) continue;
+      const params = fsmParams(cfg, ic, run.source);
+      run.cfg = ic;
+      run.trackers = new Set(params.trackers.map((t) => `${t.kind}:${t.name}`));
+      this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic.notify), notifyDeleted: !!ic.notify.deleted,
+        smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
+      this.feed(run, { type: 'update', params });
+    }
+    await this.pendingNetlink;
+    this.closeUnusedSockets();
+    if (plan.add.length) await this.startInstances(cfg, plan.add);
+    this.syncGroups(cfg);
+    this.trackers?.sync(cfg, this.scriptContext(cfg));
+    this.log.log({ level: 'info', text: `Reload: ${plan.keep.length} unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`, detail: true });
+    this.arm();
+  }
+
+  private closeUnusedSockets(): void {
+    for (const [key, sock] of this.sockets) {
+      if ([...this.instances.values()].some((r) => r.socketKey === key)) continue;
+      sock.close();
+      this.sockets.delete(key);
     }
   }
 
   /** Graceful stop: masters send priority 0 and release their VIPs; sockets close. */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    for (const t of this.trackers) t.stop();
-    const now = this.clock.now();
-    for (const r of this.instances) this.execute(r, r.fsm.handle({ type: 'shutdown' }, now));
+    this.trackers?.stop();
+    for (const r of this.instances.values()) this.feed(r, { type: 'shutdown' });
     this.stopped = true;
     await this.pendingNetlink;
     await this.notifier?.shutdown(1000);
@@ -414,12 +489,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** A plain picture for dumps and the control socket. */
   snapshot(): RuntimeSnapshot {
-    return { instances: this.instances.map((r) => this.instanceSnapshot(r)), syncGroups: [] };
+    return {
+      instances: [...this.instances.values()].map((r) => this.instanceSnapshot(r)),
+      syncGroups: [...this.groups.values()].map(({ sg }) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
+    };
   }
 
   /** Zeroes every instance's counters. */
   clearStats(): void {
-    for (const r of this.instances) clearStats(r.stats);
+    for (const r of this.instances.values()) clearStats(r.stats);
   }
 
   private instanceSnapshot(r: Running): InstanceSnapshot {
@@ -441,27 +519,4 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       srcIp: r.source, mcastAddress: r.group, stats: { ...r.stats },
     };
   }
-}
-
-/** An instance's tracked scripts with their effective weights (the instance's override, else the script's). */
-function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): TrackerConfig[] {
-  const ifaces = ic.trackInterface.filter((t) => t.name !== ic.interface) // keepalived ignores its own interface here
-    .map((t) => ({ kind: 'interface' as const, name: t.name, weight: t.weight ?? 0, reverse: t.reverse }));
-  return [...ifaces, ...ic.trackScript.flatMap((t) => {
-    const sc = cfg.vrrpScripts.find((s) => s.name === t.name);
-    if (!sc) return [];
-    return [{ kind: 'script' as const, name: t.name, weight: t.weight ?? sc.weight, reverse: t.weight !== undefined ? t.reverse : sc.reverse }];
-  })];
-}
-
-/** Notification state names by VRRP state (INIT has none). */
-const NOTIFY_STATE: Partial<Record<number, NotifyState>> = {
-  [VrrpState.MASTER]: 'MASTER', [VrrpState.BACKUP]: 'BACKUP', [VrrpState.FAULT]: 'FAULT', [VrrpState.STOP]: 'STOP', [VrrpState.DELETED]: 'DELETED',
-};
-
-/** The PASS password as keepalived sends it: 8 bytes, NUL padded. */
-function passBytes(password: string): Uint8Array {
-  const b = Buffer.alloc(8);
-  Buffer.from(password, 'utf8').copy(b, 0, 0, 8);
-  return b;
 }

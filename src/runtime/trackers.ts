@@ -1,0 +1,106 @@
+/**
+ * The daemon's trackers — `vrrp_script`, `track_file`, `vrrp_track_process` — run once each however many
+ * instances follow them; results are handed to one callback that routes them to the instances tracking them.
+ * On reload, a tracker whose declaration is unchanged keeps running (and its current result), so an unchanged
+ * configuration causes no priority change.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { prepareScript, type ScriptContext } from '../notify/prepare.js';
+import { FileTracker } from '../track/file-tracker.js';
+import { ProcessTrackerDriver } from '../track/proc-scan.js';
+import { ScriptTrackerDriver } from '../track/script-driver.js';
+import type { TrackerResult } from '../vrrp/types.js';
+import { canonical } from './reload-plan.js';
+
+interface Stoppable { stop(): void }
+
+/** Tracker declarations some instance or sync group refers to. */
+function used(cfg: KeepalivedConfig, kind: 'trackScript' | 'trackFile' | 'trackProcess'): Set<string> {
+  const s = new Set<string>();
+  for (const o of [...cfg.vrrpInstances, ...cfg.vrrpSyncGroups]) for (const t of o[kind]) s.add(t.name);
+  return s;
+}
+
+/** The running trackers of one daemon. */
+export class TrackerSet {
+  private readonly running = new Map<string, { key: string; driver: Stoppable; last?: TrackerResult }>();
+
+  constructor(private readonly clock: Clock, private readonly log: Logger, private readonly onResult: (r: TrackerResult) => void) {}
+
+  /** Starts what `cfg` needs, keeps what is unchanged, stops the rest. */
+  sync(cfg: KeepalivedConfig, scripts: ScriptContext): void {
+    const want = new Map<string, { key: string; start: (report: (r: TrackerResult) => void) => Stoppable | undefined }>();
+    const scriptsUsed = used(cfg, 'trackScript');
+    for (const sc of cfg.vrrpScripts) {
+      if (!scriptsUsed.has(sc.name)) continue;
+      want.set(`script:${sc.name}`, {
+        key: canonical(sc),
+        start: (report) => {
+          const prepared = prepareScript(sc.script.command, 'track', scripts, sc.script.user, sc.script.group);
+          if (!prepared) return undefined;
+          const d = new ScriptTrackerDriver({
+            script: prepared.spec, clock: this.clock, logger: this.log, onUpdate: report,
+            track: { name: sc.name, intervalMs: sc.intervalMs, timeoutMs: sc.timeoutMs, rise: sc.rise, fall: sc.fall, initFail: sc.initFail },
+          });
+          d.start();
+          return d;
+        },
+      });
+    }
+    const filesUsed = used(cfg, 'trackFile');
+    for (const tf of cfg.trackFiles) {
+      if (!filesUsed.has(tf.name)) continue;
+      want.set(`file:${tf.name}`, {
+        key: canonical(tf),
+        start: (report) => {
+          const f = new FileTracker({ name: tf.name, path: tf.path, ...(tf.init ? { initFile: tf.init } : {}) }, this.log, report);
+          f.start();
+          return f;
+        },
+      });
+    }
+    const procsUsed = used(cfg, 'trackProcess');
+    for (const tp of cfg.trackProcesses) {
+      if (!procsUsed.has(tp.name)) continue;
+      want.set(`process:${tp.name}`, {
+        key: canonical(tp),
+        start: (report) => {
+          const d = new ProcessTrackerDriver({
+            clock: this.clock, logger: this.log, onUpdate: report,
+            trackers: [{
+              name: tp.name, process: tp.process, ...(tp.params ? { params: tp.params } : {}), paramMatch: tp.paramMatch,
+              fullCommand: tp.fullCommand, quorum: tp.quorum, ...(tp.quorumMax !== undefined ? { quorumMax: tp.quorumMax } : {}),
+              forkDelayMs: tp.forkDelayMs, terminateDelayMs: tp.terminateDelayMs,
+            }],
+          });
+          d.start();
+          return d;
+        },
+      });
+    }
+    for (const [id, r] of this.running) {
+      if (want.get(id)?.key !== r.key) { r.driver.stop(); this.running.delete(id); }
+    }
+    for (const [id, w] of want) {
+      if (this.running.has(id)) continue;
+      const entry: { key: string; driver: Stoppable; last?: TrackerResult } = { key: w.key, driver: { stop() {} } };
+      this.running.set(id, entry);
+      const driver = w.start((r) => { entry.last = r; this.onResult(r); });
+      if (driver) entry.driver = driver;
+      else this.running.delete(id);
+    }
+  }
+
+  /** The last result of every running tracker (re-applied to instances created or updated by a reload). */
+  results(): TrackerResult[] {
+    return [...this.running.values()].flatMap((r) => (r.last ? [r.last] : []));
+  }
+
+  /** Stops everything. */
+  stop(): void {
+    for (const r of this.running.values()) r.driver.stop();
+    this.running.clear();
+  }
+}
