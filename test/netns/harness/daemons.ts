@@ -1,0 +1,135 @@
+/**
+ * VRRP daemons inside a Topology (root only): Debian's keepalived 2.2.7 and ours (the CLI), each start with its
+ * own pid files, TMPDIR and control socket in one directory, its output captured; plus the polling helpers the
+ * netns tests and the lab share.
+ *
+ *   const d = Daemons.inTempDir(topo, 'kts-interop-');
+ *   const k = d.keepalived('a', d.conf('ka.conf', 100, 'BACKUP', 2, '192.0.2.100'));
+ *   const o = d.ours('b', d.write('ours.conf', text));
+ *   await waitFor(() => d.hasVip('b', '192.0.2.100'), 8000);
+ *   await stop(o.child);                  // SIGTERM, resolves on exit
+ *   await d.crashKeepalived(k);           // SIGKILL to the VRRP child and the parent
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import type { Topology } from './topology.js';
+
+/** Our CLI, compiled (this file runs from dist/test/netns/harness). */
+const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
+
+/** A daemon started in a host. */
+export interface RunningDaemon {
+  readonly host: string;
+  readonly child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr together). */
+  log(): string;
+}
+
+/** keepalived: also where its VRRP child writes its pid (a crash must kill that child too). */
+export interface RunningKeepalived extends RunningDaemon {
+  readonly vrrpPidFile: string;
+}
+
+/** Ours: also its control socket (`keepalived-ts --status`, or controlRequest()). */
+export interface RunningOurs extends RunningDaemon {
+  readonly controlSocket: string;
+}
+
+/**
+ * The text of a one-instance configuration on eth0, VRID 51, advert_int 1 (PASS auth `secret12` for VRRPv2);
+ * `extra` is appended inside the vrrp_instance block.
+ */
+export function confText(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
+  const auth = version === 2 ? '  authentication {\n    auth_type PASS\n    auth_pass secret12\n  }\n' : '';
+  return `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n` +
+    `  priority ${prio}\n  advert_int 1\n  version ${version}\n${auth}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`;
+}
+
+/** Polls `pred` every 20 ms; resolves to the ms it took to become true, or -1 after `ms`. */
+export async function waitFor(pred: () => boolean, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (pred()) return Date.now() - t0;
+    await sleep(20);
+  }
+  return -1;
+}
+
+/** Sends `sig` to a child (SIGTERM by default) and resolves when it has exited; at once if it already had. */
+export async function stop(c: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill(sig); });
+}
+
+/** Starts and stops daemons in the hosts of one topology, with their files in one directory. */
+export class Daemons {
+  private runs = 0;
+
+  /**
+   * @param topo where the daemons run (they are killed by PID when it is destroyed)
+   * @param dir configuration, pid files, sockets and TMPDIR go here
+   */
+  constructor(readonly topo: Topology, readonly dir: string) {}
+
+  /** A Daemons with a fresh temp directory named `prefix…` (remove it with removeDir()). */
+  static inTempDir(topo: Topology, prefix: string): Daemons {
+    return new Daemons(topo, mkdtempSync(join(tmpdir(), prefix)));
+  }
+
+  /** Writes `text` to `name` in the directory and returns its path. */
+  write(name: string, text: string): string {
+    const p = join(this.dir, name);
+    writeFileSync(p, text);
+    return p;
+  }
+
+  /** Writes confText(...) to `name` and returns its path. */
+  conf(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
+    return this.write(name, confText(name, prio, state, version, vip, extra));
+  }
+
+  /** Starts keepalived 2.2.7 (`-P -n -l -D`) in a host, with pid files unique to this start. */
+  keepalived(host: string, file: string): RunningKeepalived {
+    const tag = `${host}-${this.runs++}`;
+    const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
+    const child = this.topo.spawn(host, '/usr/sbin/keepalived', ['-P', '-n', '-l', '-D', '-f', file, '-p', join(this.dir, `${tag}.pid`),
+      '-r', vrrpPidFile, '-c', join(this.dir, `${tag}-chk.pid`)], { env: { ...process.env, TMPDIR: this.dir } });
+    return { host, child, log: capture(child), vrrpPidFile };
+  }
+
+  /** Starts our daemon (`-n -l -D`) in a host, with pid files and a control socket unique to this start. */
+  ours(host: string, file: string): RunningOurs {
+    const tag = `ours-${host}-${this.runs++}`;
+    const controlSocket = join(this.dir, `${tag}.sock`);
+    const child = this.topo.spawn(host, process.execPath, [CLI, '-n', '-l', '-D', '-f', file, '-p', join(this.dir, `${tag}.pid`),
+      '-r', join(this.dir, `${tag}-vrrp.pid`), `--control-socket=${controlSocket}`], { env: { ...process.env, TMPDIR: this.dir } });
+    return { host, child, log: capture(child), controlSocket };
+  }
+
+  /** Hard loss of keepalived: SIGKILL its VRRP child (from its pid file) and its parent, as a crash would. */
+  async crashKeepalived(k: RunningKeepalived): Promise<void> {
+    try { process.kill(Number(readFileSync(k.vrrpPidFile, 'utf8').trim()), 'SIGKILL'); } catch { /* already gone */ }
+    await stop(k.child, 'SIGKILL');
+  }
+
+  /** True when `vip` (IPv4 or IPv6, without prefix) is configured on the host's eth0. */
+  hasVip(host: string, vip: string): boolean {
+    return this.topo.exec(host, ['ip', 'addr', 'show', 'dev', 'eth0']).includes(` ${vip}/`);
+  }
+
+  /** Removes the directory and everything in it. */
+  removeDir(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Collects a child's stdout and stderr; returns the reader. */
+function capture(child: ChildProcess): () => string {
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  return () => out;
+}
