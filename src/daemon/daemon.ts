@@ -285,10 +285,10 @@ export class Daemon {
 
   /* Dumps -------------------------------------------------------------------------------------------------- */
 
-  /** The runtime's snapshot; the daemon's event-loop lag fills in process-wide timing when the runtime has none. */
+  /** The runtime's snapshot; the daemon adds the event-loop lag it measures to the process-wide timing. */
   snapshot(): RuntimeSnapshot {
     const snap = this.runtime?.snapshot() ?? { instances: [], syncGroups: [] };
-    return snap.timing ? snap : { ...snap, timing: { loopLagLastMs: this.lagLast, loopLagMaxMs: this.lagMax } };
+    return { ...snap, timing: { ...snap.timing, loopLagLastMs: this.lagLast, loopLagMaxMs: this.lagMax } };
   }
 
   /** Process facts for `status`. */

@@ -111,8 +111,11 @@ export class Socket {
     this.drain();
   }
 
-  /** Reads until EAGAIN (bounded, so that one busy socket cannot starve the event loop). */
-  private drain(): void {
+  /**
+   * Reads until EAGAIN (bounded, so that one busy socket cannot starve the event loop). Also called by timer
+   * code after an event-loop stall, so that packets already queued are seen before a timeout is acted on.
+   */
+  drain(): void {
     for (let i = 0; i < 1024 && !this.closed; i++) {
       let msg: Msg | undefined;
       try {

@@ -63,6 +63,11 @@ export class VrrpSocket {
     return this.sock.trySend(message, sa);
   }
 
+  /** Handles every datagram already queued, now (see Socket.drain). */
+  drain(): void {
+    this.sock.drain();
+  }
+
   /** Closes the socket. */
   close(): void {
     this.sock.close();

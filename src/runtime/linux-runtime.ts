@@ -47,8 +47,21 @@ interface Running {
   readonly group: string;
   /** `kind:name` of every tracker the instance follows (routing of tracker results). */
   trackers: Set<string>;
+
   vipSet: boolean;
   lastTransitionMs: number;
+}
+
+/** Running lateness figures in ms. */
+interface Jitter { n: number; sum: number; last: number; max: number }
+
+const newJitter = (): Jitter => ({ n: 0, sum: 0, last: 0, max: 0 });
+
+function addJitter(j: Jitter, ms: number): void {
+  j.n++;
+  j.sum += ms;
+  j.last = ms;
+  if (ms > j.max) j.max = ms;
 }
 
 /** Rate limit for repeated receive-drop messages: one line per instance and reason per this many ms. */
@@ -75,6 +88,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private config: KeepalivedConfig | undefined;
   /** Last known carrier state per ifindex (from netlink). */
   private readonly linkUp = new Map<number, boolean>();
+  /** Advert lateness over all instances. */
+  private readonly jitter = newJitter();
 
   constructor(private readonly ctx: RuntimeContext, clock: Clock = systemClock()) {
     this.log = ctx.log;
@@ -110,10 +125,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     this.syncGroups(cfg);
     for (const { run, stale } of created) {
-      if (stale.length) {
-        this.log.log({ level: 'info', text: `(${run.cfg.name}) removing VIPs.`, detail: true });
-        for (const v of stale) await this.deleteVip(run, v);
-      }
+      for (const v of stale) await this.deleteVip(run, v); // the FSM logs "removing VIPs." at start-up
       this.feed(run, { type: 'startup' });
       for (const r of this.trackers?.results() ?? []) if (run.trackers.has(`${r.kind}:${r.name}`)) this.feed(run, { type: 'tracker', result: r });
     }
@@ -314,13 +326,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       switch (a.kind) {
         case 'sendAdvert': this.sendAdvert(run, a.priority); break;
         case 'addVips':
-          this.log.log({ level: 'info', text: `(${run.cfg.name}) setting VIPs.`, detail: true });
-          run.vipSet = true;
+          run.vipSet = true; // the FSM logged "setting VIPs."
           for (const v of a.vips) this.addVip(run, v);
           for (const v of a.excludedVips) this.addVip(run, v);
           break;
         case 'removeVips':
-          this.log.log({ level: 'info', text: `(${run.cfg.name}) removing VIPs.`, detail: true });
           run.vipSet = false;
           for (const v of [...a.vips, ...a.excludedVips]) void this.deleteVip(run, v);
           break;
@@ -415,12 +425,22 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - this.clock.now()));
   }
 
+  /**
+   * Deadlines are due. Before acting on them, every VRRP socket is drained: after an event-loop stall (GC, a
+   * burst of work) libuv runs timers before polling, so an advert already queued in the kernel would otherwise
+   * be read only after a false master-down timeout.
+   */
   private onTimer(): void {
     this.timer = undefined;
+    for (const s of this.sockets.values()) s.drain();
     const now = this.clock.now();
     for (const r of this.instances.values()) {
       const t = r.fsm.pollTimeout();
-      if (t !== undefined && t <= now) this.feed(r, { type: 'timeout' });
+      if (t === undefined || t > now) continue;
+      const g = this.groupFor(r.cfg.name);
+      const actions = g ? g.handle(r.cfg.name, { type: 'timeout' }, now) : r.fsm.handle({ type: 'timeout' }, now);
+      if (actions.some((a) => a.kind === 'sendAdvert' && a.instance === r.cfg.name)) addJitter(this.jitter, now - t);
+      this.execute(actions);
     }
     this.arm();
   }
@@ -492,6 +512,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return {
       instances: [...this.instances.values()].map((r) => this.instanceSnapshot(r)),
       syncGroups: [...this.groups.values()].map(({ sg }) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
+      timing: { ...jitterFields(this.jitter), loopLagMaxMs: 0, loopLagLastMs: 0 },
     };
   }
 
@@ -519,4 +540,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       srcIp: r.source, mcastAddress: r.group, stats: { ...r.stats },
     };
   }
+}
+
+/** The jitter figures of a snapshot (absent until an advert was sent on a timer). */
+function jitterFields(j: Jitter): { advertJitterLastMs?: number; advertJitterMaxMs?: number; advertJitterMeanMs?: number } {
+  return j.n === 0 ? {} : { advertJitterLastMs: j.last, advertJitterMaxMs: j.max, advertJitterMeanMs: j.sum / j.n };
 }
