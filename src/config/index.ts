@@ -13,6 +13,7 @@ import { parseInstance, parseScript, parseSyncGroup } from './parse-vrrp.js';
 import { readRoutes, readRules, readStaticAddresses } from './parse-static.js';
 import { parseBfdInstance, parseTrackFile, parseTrackGroup, parseTrackProcess } from './parse-track.js';
 import { checkReferences } from './references.js';
+import { parseLvs } from './parse-lvs.js';
 import { checkHost, realHost, runConfigTest as runTest, type HostView } from './config-test.js';
 
 export { formatDiagnostic, type Diagnostic };
@@ -59,7 +60,7 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['virtual_server', 'virtual_server_group', 'real_server', 'SSL', 'garp_group', 'linkbeat_interfaces',
+const TOP_NOT_YET = new Set(['real_server', 'SSL', 'garp_group', 'linkbeat_interfaces',
   'interface_up_down_delays', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'instance', 'use_pid_dir',
   'child_wait_time', 'linkbeat_use_polling']);
 
@@ -91,13 +92,16 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
       case 'static_ipaddress': m.staticIpaddress.push(...readStaticAddresses(n, diags)); break;
       case 'static_routes': m.staticRoutes.push(...readRoutes(n, diags)); break;
       case 'static_rules': m.staticRules.push(...readRules(n, diags)); break;
+      case 'virtual_server': case 'virtual_server_group': break; // parseLvs below
       default:
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.warning(n.keyword.pos, `Unknown keyword '${k}'`);
         m.unparsed.push(n);
     }
   }
-  const config: KeepalivedConfig = { globalDefs, ...m };
+  const names = (l: readonly { name: string }[]): Set<string> => new Set(l.map((x) => x.name));
+  const lvs = parseLvs(tree, globalDefs, { trackFiles: names(m.trackFiles), bfdInstances: names(m.bfdInstances) }, diags);
+  const config: KeepalivedConfig = { globalDefs, ...m, ...lvs };
   checkReferences(config, diags);
   return config;
 }

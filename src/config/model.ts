@@ -6,6 +6,7 @@
  */
 import type { SourcePos } from './diagnostics.js';
 import type { ConfNode } from './tree.js';
+import type { VirtualServerConfig, VirtualServerGroupConfig } from './model-lvs.js';
 
 /** The writable form of a model type, for parsers that build it up field by field. */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -259,6 +260,10 @@ export interface KeepalivedConfig {
   readonly staticIpaddress: readonly VirtualAddress[];
   readonly staticRoutes: readonly RouteConfig[];
   readonly staticRules: readonly RuleConfig[];
+  /** `virtual_server` blocks (load balancer), validated, with every default resolved. */
+  readonly virtualServers: readonly VirtualServerConfig[];
+  /** `virtual_server_group` blocks. */
+  readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
   /** Top-level blocks the typed model does not cover yet, kept verbatim. */
   readonly unparsed: readonly ConfNode[];
 }

@@ -48,15 +48,15 @@ test('notify-node1.conf: notify scripts kept as written', () => {
   assert.equal(n?.fault?.command, '/etc/keepalived/notify.sh fault');
 });
 
-test('minimal-lb01-master.conf (one-line blocks) and lvs-tun (virtual_server kept, reported as not supported yet)', () => {
+test('minimal-lb01-master.conf (one-line blocks) and lvs-tun (virtual_server modelled, see lvs.test.ts)', () => {
   const m = load('minimal-lb01-master.conf');
   assert.deepEqual(errors(m), []);
   const vi = m.config.vrrpInstances[0];
   assert.deepEqual([vi?.virtualRouterId, vi?.priority, vi?.authentication?.password, vi?.virtualIpaddress[0]?.label], [51, 150, '1111', 'eth0:1']);
   const l = load('lvs-tun-dr01-master.conf');
   assert.deepEqual(errors(l), []);
-  assert.equal(l.config.unparsed[0]?.keyword.text, 'virtual_server');
-  assert.ok(l.diagnostics.some((d) => d.message === "'virtual_server' is not supported yet - ignored"));
+  assert.deepEqual(l.config.unparsed, []);
+  assert.equal(l.config.virtualServers.length, 1);
 });
 
 test('keepalived defaults and fix-ups: priority/state derivation, v2/v3 advert rounding, v3 drops auth, nopreempt vs MASTER', () => {
