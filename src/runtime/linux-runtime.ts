@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../core/log.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { KeepalivedConfig, VrrpInstanceConfig } from '../config/model.js';
+import type { KeepalivedConfig, RouteConfig, RuleConfig, VirtualAddress, VrrpInstanceConfig } from '../config/model.js';
 import type { RuntimeContext, VrrpRuntime } from '../daemon/runtime.js';
 import type { InstanceSnapshot, RuntimeSnapshot } from '../daemon/snapshot.js';
 import { FrameSender, macBytes } from '../net/arp.js';
@@ -29,7 +29,8 @@ import { ScriptRunner } from '../notify/script-runner.js';
 import { ScriptUserResolver } from '../notify/security.js';
 import { prepareScript, type ScriptContext } from '../notify/prepare.js';
 import { fsmParams, NOTIFY_STATE, passBytes } from './params.js';
-import { planReload } from './reload-plan.js';
+import { canonical, planReload } from './reload-plan.js';
+import { addressSpec, routeSpec, ruleSpec } from './routes.js';
 import { TrackerSet } from './trackers.js';
 import { FifoWriter } from '../notify/fifo.js';
 import { defaultSmtpFrom, SmtpAlerter } from '../notify/smtp.js';
@@ -88,6 +89,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private config: KeepalivedConfig | undefined;
   /** Last known carrier state per ifindex (from netlink). */
   private readonly linkUp = new Map<number, boolean>();
+  /** Interfaces by name (from dumps and link events). */
+  private readonly links = new Map<string, LinkInfo>();
   /** Advert lateness over all instances. */
   private readonly jitter = newJitter();
 
@@ -106,6 +109,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.startNotifier(cfg);
     this.trackers = new TrackerSet(this.clock, this.log, (r) => this.onTracker(r));
     this.rtnl.subscribe((e) => this.onNetlinkEvent(e));
+    for (const l of await this.rtnl.listLinks()) this.links.set(l.name, l);
+    this.staticEntries(cfg, true);
     await this.startInstances(cfg, cfg.vrrpInstances);
     this.trackers.sync(cfg, this.scriptContext(cfg));
     this.arm();
@@ -114,6 +119,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Creates instances, builds their sync groups, then starts them (stale VIPs removed first). */
   private async startInstances(cfg: KeepalivedConfig, list: readonly VrrpInstanceConfig[]): Promise<void> {
     const links = await this.rtnl!.listLinks();
+    for (const l of links) this.links.set(l.name, l);
     const addrs = await this.rtnl!.listAddresses();
     const created: { run: Running; stale: string[] }[] = [];
     for (const ic of list) {
@@ -183,10 +189,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private onNetlinkEvent(e: RtnlEvent): void {
     if (this.stopped) return;
     if (e.kind === 'resync') {
-      void this.rtnl?.listLinks().then((links) => { for (const l of links) this.onLink(l); }).catch(() => {});
+      void this.rtnl?.listLinks().then((links) => { for (const l of links) { this.links.set(l.name, l); this.onLink(l); } }).catch(() => {});
       return;
     }
-    if (e.kind === 'link' && !e.deleted) this.onLink(e.link);
+    if (e.kind === 'link' && e.deleted) this.links.delete(e.link.name);
+    if (e.kind === 'link' && !e.deleted) { this.links.set(e.link.name, e.link); this.onLink(e.link); }
   }
 
   private onLink(link: LinkInfo): void {
@@ -329,9 +336,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           run.vipSet = true; // the FSM logged "setting VIPs."
           for (const v of a.vips) this.addVip(run, v);
           for (const v of a.excludedVips) this.addVip(run, v);
+          this.virtualRoutes(run, true);
           break;
         case 'removeVips':
           run.vipSet = false;
+          this.virtualRoutes(run, false);
           for (const v of [...a.vips, ...a.excludedVips]) void this.deleteVip(run, v);
           break;
         case 'sendGarp': this.sendGarp(run, a.addresses, a.count); break;
@@ -363,50 +372,92 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
   }
 
-  private vipSpec(run: Running, address: string) {
-    const v = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].find((x) => x.address === address);
-    return {
-      family: (v?.family ?? run.cfg.family) as 4 | 6, ifindex: run.link.index, address, prefixLength: v?.prefixLength ?? (run.cfg.family === 4 ? 32 : 128),
-      ...(v?.broadcast ? { broadcast: v.broadcast } : {}), ...(v?.label ? { label: v.label } : {}), nodad: (v?.family ?? run.cfg.family) === 6,
-      ...((v?.family ?? run.cfg.family) === 6 && (v?.prefixLength ?? 128) === 128 ? { preferredLifetime: 0 } : {}),
-    };
+  /** The interface a VIP lives on: its `dev`, else the instance's. */
+  private vipLink(run: Running, address: string): { cfg: VirtualAddress; link: LinkInfo } {
+    const cfg = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].find((x) => x.address === address)
+      ?? { address, family: run.cfg.family, prefixLength: run.cfg.family === 4 ? 32 : 128, noDad: false, pos: run.cfg.pos };
+    return { cfg, link: (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? run.link };
   }
 
-  private addVip(run: Running, address: string): void {
-    const rtnl = this.rtnl;
-    if (!rtnl) return;
-    this.pendingNetlink = this.pendingNetlink.then(() => rtnl.addAddress(this.vipSpec(run, address)).catch((e: unknown) => {
-      if (!(e instanceof RtnlError && e.code === 'EEXIST')) this.log.log({ level: 'err', text: `(${run.cfg.name}) cannot add VIP ${address}: ${String(e)}` });
-    }));
-  }
-
-  private deleteVip(run: Running, address: string): Promise<unknown> {
+  /**
+   * Queues one netlink change behind the others (VIPs, routes, rules are applied in order; GARPs wait for them).
+   * `benign` error codes (EEXIST on add, ESRCH/EADDRNOTAVAIL on delete) are not reported.
+   */
+  private netlink(what: string, op: (rtnl: Rtnl) => Promise<void>, benign: readonly string[]): Promise<unknown> {
     const rtnl = this.rtnl;
     if (!rtnl) return Promise.resolve();
-    this.pendingNetlink = this.pendingNetlink.then(() => rtnl.deleteAddress(this.vipSpec(run, address)).catch((e: unknown) => {
-      if (!(e instanceof RtnlError && e.code === 'EADDRNOTAVAIL')) this.log.log({ level: 'err', text: `(${run.cfg.name}) cannot remove VIP ${address}: ${String(e)}` });
+    this.pendingNetlink = this.pendingNetlink.then(() => op(rtnl).catch((e: unknown) => {
+      if (!(e instanceof RtnlError && benign.includes(e.code))) this.log.log({ level: 'err', text: `${what}: ${String(e)}` });
     }));
     return this.pendingNetlink;
   }
 
+  private addVip(run: Running, address: string): void {
+    const { cfg, link } = this.vipLink(run, address);
+    void this.netlink(`(${run.cfg.name}) cannot add VIP ${address}`, (r) => r.addAddress(addressSpec(cfg, link.index)), ['EEXIST']);
+  }
+
+  private deleteVip(run: Running, address: string): Promise<unknown> {
+    const { cfg, link } = this.vipLink(run, address);
+    return this.netlink(`(${run.cfg.name}) cannot remove VIP ${address}`, (r) => r.deleteAddress(addressSpec(cfg, link.index)), ['EADDRNOTAVAIL']);
+  }
+
+  /** virtual_routes / virtual_rules follow the VIPs (added on MASTER, removed when leaving it). */
+  private virtualRoutes(run: Running, add: boolean): void {
+    this.routes(run.cfg.virtualRoutes, run.cfg.virtualRules, add, `(${run.cfg.name})`);
+  }
+
+  /** Adds or deletes routes and rules (rules after routes on add, before them on delete). */
+  private routes(routes: readonly RouteConfig[], rules: readonly RuleConfig[], add: boolean, who: string): void {
+    const ifindexOf = (n: string) => this.links.get(n)?.index;
+    const doRoutes = () => {
+      for (const rc of routes) {
+        const spec = routeSpec(rc, ifindexOf);
+        if (!spec) { this.log.log({ level: 'err', text: `${who} route ${rc.destination}/${rc.prefixLength}: interface ${rc.dev ?? ''} doesn't exist` }); continue; }
+        void this.netlink(`${who} cannot ${add ? 'add' : 'remove'} route ${rc.destination}/${rc.prefixLength}`,
+          (r) => (add ? r.addRoute(spec) : r.deleteRoute(spec)), add ? ['EEXIST'] : ['ESRCH', 'ENOENT']);
+      }
+    };
+    const doRules = () => {
+      for (const rc of rules) {
+        const spec = ruleSpec(rc);
+        void this.netlink(`${who} cannot ${add ? 'add' : 'remove'} rule`, (r) => (add ? r.addRule(spec) : r.deleteRule(spec)), add ? ['EEXIST'] : ['ENOENT', 'ESRCH']);
+      }
+    };
+    if (add) { doRoutes(); doRules(); } else { doRules(); doRoutes(); }
+  }
+
+  /** static_ipaddress / static_routes / static_rules: set at start, cleared at stop (as keepalived). */
+  private staticEntries(cfg: KeepalivedConfig, add: boolean): void {
+    if (!add) this.routes(cfg.staticRoutes, cfg.staticRules, false, 'static');
+    for (const v of cfg.staticIpaddress) {
+      const link = v.dev !== undefined ? this.links.get(v.dev) : undefined;
+      if (!link) { this.log.log({ level: 'err', text: `static_ipaddress ${v.address}: interface ${v.dev ?? ''} doesn't exist` }); continue; }
+      const spec = addressSpec(v, link.index);
+      void this.netlink(`cannot ${add ? 'add' : 'remove'} static address ${v.address}`,
+        (r) => (add ? r.addAddress(spec) : r.deleteAddress(spec)), add ? ['EEXIST'] : ['EADDRNOTAVAIL']);
+    }
+    if (add) this.routes(cfg.staticRoutes, cfg.staticRules, true, 'static');
+  }
+
+  /** GARP / unsolicited NA bursts for `addresses`, each on its VIP's interface, after the netlink queue. */
   private sendGarp(run: Running, addresses: readonly string[], count: number): void {
     const frames = this.frames;
-    const mac = run.link.mac;
-    if (!frames || !mac) return;
-    const ifname = run.link.name;
-    for (const ip of addresses) {
-      const v6 = ip.includes(':');
-      this.log.log({ level: 'info', text: v6 ? `(${run.cfg.name}) Sending/queueing Unsolicited Neighbour Adverts on ${ifname} for ${ip}`
-        : `(${run.cfg.name}) Sending/queueing gratuitous ARPs on ${ifname} for ${ip}`, detail: true });
+    if (!frames) return;
+    const targets = addresses.map((ip) => ({ ip, v6: ip.includes(':'), link: this.vipLink(run, ip).link }));
+    for (const t of targets) {
+      this.log.log({ level: 'info', text: t.v6 ? `(${run.cfg.name}) Sending/queueing Unsolicited Neighbour Adverts on ${t.link.name} for ${t.ip}`
+        : `(${run.cfg.name}) Sending/queueing gratuitous ARPs on ${t.link.name} for ${t.ip}`, detail: true });
     }
     // after the VIPs are in place (the netlink queue), send the burst, interleaved per VIP as keepalived does
     void this.pendingNetlink.then(() => {
       for (let i = 0; i < count; i++) {
-        for (const ip of addresses) {
-          const v6 = ip.includes(':');
-          const p = v6 ? frames.sendUnsolicitedNa(run.link.index, macBytes(mac), ip) : frames.sendGratuitousArp(run.link.index, macBytes(mac), ip);
-          this.log.log({ level: 'info', text: v6 ? `Sending unsolicited Neighbour Advert on ${ifname} for ${ip}` : `Sending gratuitous ARP on ${ifname} for ${ip}`, detail: true });
-          if (p) this.log.log({ level: 'err', text: `GARP on ${ifname} for ${ip}: ${p.code}` });
+        for (const t of targets) {
+          if (!t.link.mac) continue;
+          const mac = macBytes(t.link.mac);
+          const p = t.v6 ? frames.sendUnsolicitedNa(t.link.index, mac, t.ip) : frames.sendGratuitousArp(t.link.index, mac, t.ip);
+          this.log.log({ level: 'info', text: t.v6 ? `Sending unsolicited Neighbour Advert on ${t.link.name} for ${t.ip}` : `Sending gratuitous ARP on ${t.link.name} for ${t.ip}`, detail: true });
+          if (p) this.log.log({ level: 'err', text: `GARP on ${t.link.name} for ${t.ip}: ${p.code}` });
         }
       }
     });
@@ -456,6 +507,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (!old || !this.rtnl) { await this.start(cfg); return; }
     const plan = planReload(old, cfg);
     this.config = cfg;
+    if (canonical([old.staticIpaddress, old.staticRoutes, old.staticRules]) !== canonical([cfg.staticIpaddress, cfg.staticRoutes, cfg.staticRules])) {
+      this.staticEntries(staticOnly(old, cfg), false);
+      this.staticEntries(staticOnly(cfg, old), true);
+    }
     const now = this.clock.now();
     for (const name of plan.remove) {
       const run = this.instances.get(name);
@@ -498,6 +553,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (this.timer) clearTimeout(this.timer);
     this.trackers?.stop();
     for (const r of this.instances.values()) this.feed(r, { type: 'shutdown' });
+    if (this.config) this.staticEntries(this.config, false);
     this.stopped = true;
     await this.pendingNetlink;
     await this.notifier?.shutdown(1000);
@@ -545,4 +601,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 /** The jitter figures of a snapshot (absent until an advert was sent on a timer). */
 function jitterFields(j: Jitter): { advertJitterLastMs?: number; advertJitterMaxMs?: number; advertJitterMeanMs?: number } {
   return j.n === 0 ? {} : { advertJitterLastMs: j.last, advertJitterMaxMs: j.max, advertJitterMeanMs: j.sum / j.n };
+}
+
+/** The static entries of `a` that `b` does not have (by value, ignoring positions), as a config to apply. */
+function staticOnly(a: KeepalivedConfig, b: KeepalivedConfig): KeepalivedConfig {
+  const minus = <T>(x: readonly T[], y: readonly T[]) => { const ys = new Set(y.map(canonical)); return x.filter((e) => !ys.has(canonical(e))); };
+  return { ...a, staticIpaddress: minus(a.staticIpaddress, b.staticIpaddress), staticRoutes: minus(a.staticRoutes, b.staticRoutes),
+    staticRules: minus(a.staticRules, b.staticRules) };
 }
