@@ -31,6 +31,8 @@ export interface VrrpSocketOptions {
   readonly group?: string;
   /** Multicast TTL / hop limit for sends (255). */
   readonly ttl?: number;
+  /** Local address to bind (unicast_src_ip): sends leave from it and only packets to it are received. */
+  readonly bindAddress?: string;
   readonly onPacket: (p: VrrpDatagram) => void;
   readonly onError?: (p: SocketProblem) => void;
 }
@@ -85,6 +87,7 @@ function setup4(fd: number, o: VrrpSocketOptions, ifindex: number): void {
   sysio.setsockopt(fd, K.SOL_IP as number, K.IP_RECVTTL as number, 1);
   sysio.setsockopt(fd, K.SOL_IP as number, K.IP_MULTICAST_IF as number, ipMreqn('0.0.0.0', ifindex));
   if (o.group) sysio.setsockopt(fd, K.SOL_IP as number, K.IP_ADD_MEMBERSHIP as number, ipMreqn(o.group, ifindex));
+  if (o.bindAddress) sysio.bind(fd, sockaddrIn(o.bindAddress));
 }
 
 function setup6(fd: number, o: VrrpSocketOptions, ifindex: number): void {
@@ -98,6 +101,7 @@ function setup6(fd: number, o: VrrpSocketOptions, ifindex: number): void {
   sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_RECVHOPLIMIT as number, 1);
   sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_RECVPKTINFO as number, 1);
   if (o.group) sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_ADD_MEMBERSHIP as number, ipv6Mreq(o.group, ifindex));
+  if (o.bindAddress) sysio.bind(fd, sockaddrIn6(o.bindAddress, 0, o.bindAddress.startsWith('fe80:') ? ifindex : 0));
 }
 
 function fromIpv4(m: Msg): VrrpDatagram | undefined {

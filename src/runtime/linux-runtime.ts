@@ -223,11 +223,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const stats = createStats();
     const params = fsmParams(cfg, ic, source);
     const fsm = new VrrpFsm(params, stats);
-    const key = `${ic.family}/${link.name}`;
+    // multicast instances share one socket per (family, interface); unicast ones one per source address
+    const unicast = ic.unicastPeers.length > 0;
+    const key = `${ic.family}/${link.name}${unicast ? `/${source}` : ''}`;
     let socket = this.sockets.get(key);
     if (!socket) {
       socket = VrrpSocket.open({
-        family: ic.family, ifname: link.name, group: ic.unicastPeers.length ? undefined : group,
+        family: ic.family, ifname: link.name, ...(unicast ? { bindAddress: source } : { group }),
         onPacket: (p) => this.onPacket(key, p),
         onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${link.name}: ${p.syscall} ${p.code}` }),
       });
