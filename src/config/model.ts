@@ -46,6 +46,13 @@ export interface GlobalDefs {
   readonly enableScriptSecurity: boolean;
   readonly notifyFifo?: string;
   readonly vrrpNotifyFifo?: string;
+  readonly lvsNotifyFifo?: string;
+  /** `notify_fifo_script` / `vrrp_notify_fifo_script` / `lvs_notify_fifo_script`: readers started with the FIFO path. */
+  readonly notifyFifoScript?: ScriptCommand;
+  readonly vrrpNotifyFifoScript?: ScriptCommand;
+  readonly lvsNotifyFifoScript?: ScriptCommand;
+  /** `vrrp_notify_priority_changes`: MASTER_PRIORITY / BACKUP_PRIORITY FIFO lines. */
+  readonly vrrpNotifyPriorityChanges: boolean;
   readonly pos?: SourcePos;
 }
 

@@ -6,6 +6,7 @@ import type { DiagnosticSink } from './diagnostics.js';
 import type { GlobalDefs, Mutable } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { readBool, readInt, readIp, readSeconds } from './values.js';
+import { readScript } from './script-command.js';
 
 /** keepalived's global defaults. */
 export function defaultGlobalDefs(): GlobalDefs {
@@ -13,14 +14,15 @@ export function defaultGlobalDefs(): GlobalDefs {
     notificationEmail: [], smtpConnectTimeoutMs: 30_000, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12',
     vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpGarpMasterDelayMs: 5000,
     vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpVersion: 2, enableScriptSecurity: false,
+    vrrpNotifyPriorityChanges: false,
   };
 }
 
 /** Keys accepted (as keepalived does) but not acted on yet. */
 const GLOBAL_NOT_YET = new Set(['vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_repeat', 'vrrp_min_garp', 'vrrp_garp_extra_if',
   'vrrp_lower_prio_no_advert', 'vrrp_higher_prio_send_advert', 'vrrp_check_unicast_src', 'vrrp_ipsets', 'nftables', 'nftables_priority',
-  'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'vrrp_notify_priority_changes', 'notify_fifo_script', 'vrrp_notify_fifo_script',
-  'lvs_notify_fifo', 'lvs_notify_fifo_script', 'fifo_write_vrrp_states_on_reload', 'startup_script', 'shutdown_script', 'lvs_sync_daemon',
+  'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 
+  'fifo_write_vrrp_states_on_reload', 'startup_script', 'shutdown_script', 'lvs_sync_daemon',
   'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'dynamic_interfaces', 'vrrp_startup_delay', 'log_unknown_vrids', 'vmac_prefix',
   'rs_init_notifies', 'no_checker_emails', 'umask', 'random_seed', 'no_email_faults', 'checker_log_all_failures', 'default_interface',
   'smtp_alert_vrrp', 'smtp_alert_checker', 'vrrp_down_timer_adverts', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker',
@@ -72,6 +74,11 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'enable_script_security': g.enableScriptSecurity = true; break;
       case 'notify_fifo': if (a0) g.notifyFifo = a0.text; break;
       case 'vrrp_notify_fifo': if (a0) g.vrrpNotifyFifo = a0.text; break;
+      case 'lvs_notify_fifo': if (a0) g.lvsNotifyFifo = a0.text; break;
+      case 'notify_fifo_script': g.notifyFifoScript = readScript(c, d) ?? g.notifyFifoScript; break;
+      case 'vrrp_notify_fifo_script': g.vrrpNotifyFifoScript = readScript(c, d) ?? g.vrrpNotifyFifoScript; break;
+      case 'lvs_notify_fifo_script': g.lvsNotifyFifoScript = readScript(c, d) ?? g.lvsNotifyFifoScript; break;
+      case 'vrrp_notify_priority_changes': g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true; break;
       default:
         if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
         else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);

@@ -8,6 +8,9 @@ import type { GlobalDefs, Mutable, ScriptCommand, TrackRef, VirtualAddress, Vrrp
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
 import { readRoutes, readRules } from './parse-static.js';
+import { readScript } from './script-command.js';
+
+export { readScript };
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
 const INSTANCE_NOT_YET = new Set(['use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan',
@@ -25,13 +28,6 @@ const INSTANCE_ARITY = new Map<string, number>([
   ['garp_lower_prio_delay', 1], ['garp_lower_prio_repeat', 1], ['down_timer_adverts', 1],
 ]);
 const AUTH_ARITY = new Map<string, number>([['auth_type', 1], ['auth_pass', 1]]);
-
-/** The first word and the rest of a `notify_*`/`script` line, with optional user and group. */
-export function readScript(node: ConfNode, d: DiagnosticSink): ScriptCommand | undefined {
-  const [cmd, user, group] = node.args;
-  if (!cmd) { d.error(missingArgPos(node), `${node.keyword.text}: missing script`); return undefined; }
-  return { command: cmd.text, pos: cmd.pos, ...(user ? { user: user.text } : {}), ...(group ? { group: group.text } : {}) };
-}
 
 /** One `virtual_ipaddress` line. */
 export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAddress | undefined {

@@ -295,18 +295,21 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Notify scripts, FIFOs and SMTP alerts (sent only when notification_email and smtp_server are set). */
   private startNotifier(cfg: KeepalivedConfig): void {
     const runner = new ScriptRunner({ logger: this.log });
-    for (const path of [cfg.globalDefs.notifyFifo, cfg.globalDefs.vrrpNotifyFifo]) {
+    const g = cfg.globalDefs;
+    const ctx = this.scriptContext(cfg);
+    for (const [path, script, kind] of [[g.notifyFifo, g.notifyFifoScript, ''], [g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, 'vrrp ']] as const) {
       if (!path) continue;
-      const f = new FifoWriter({ path }, { logger: this.log });
+      const reader = script ? prepareScript(script.command, 'notify_fifo', ctx, script.user, script.group)?.spec : undefined;
+      const f = new FifoWriter({ path, kind, ...(reader ? { script: reader } : {}) }, { logger: this.log });
       if (f.open()) this.fifos.push(f);
     }
-    const g = cfg.globalDefs;
     const smtp = g.smtpServer && g.notificationEmail.length ? new SmtpAlerter({
       routerId: g.routerId ?? hostname(), to: g.notificationEmail, from: g.notificationEmailFrom ?? defaultSmtpFrom(),
       server: g.smtpServer.host, port: g.smtpServer.port, ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
       connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
     }, this.log) : undefined;
-    this.notifier = new Notifier({ runner, logger: this.log, fifos: this.fifos, ...(smtp ? { smtp } : {}) });
+    // priority-change lines are gated per instance in execute() (global vrrp_notify_priority_changes or the instance's)
+    this.notifier = new Notifier({ runner, logger: this.log, fifos: this.fifos, notifyPriorityChanges: true, ...(smtp ? { smtp } : {}) });
   }
 
   /** Splits and checks an instance's notify scripts (keepalived's quoting, script user, script security). */
@@ -354,7 +357,12 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           break;
         }
         case 'notifyMasterRxLowerPri': void this.notifier?.masterRxLowerPri(run.cfg.name, run.fsm.priority); break;
-        default: break; // priorityChanged: only logged by the FSM
+        case 'priorityChanged': {
+          const state = NOTIFY_STATE[run.fsm.state];
+          if (state && (this.config?.globalDefs.vrrpNotifyPriorityChanges || run.cfg.notifyPriorityChanges)) this.notifier?.priorityChange(run.cfg.name, state, a.to);
+          break;
+        }
+        default: break;
       }
     }
   }
