@@ -22,6 +22,10 @@ export interface SourceLine {
   readonly line: number;
   /** Column of text[0] in the original line (1 unless the line was cut by a preprocessor). */
   readonly col: number;
+  /** Column of each text[i], when substitutions moved text around (a substituted character has its `$`'s). */
+  readonly cols?: readonly number[];
+  /** Every token is at `col` (the whole line came from a definition). */
+  readonly pinned?: boolean;
 }
 
 /** True for the brace tokens. */
@@ -33,7 +37,9 @@ export function isBrace(t: Token, which?: '{' | '}'): boolean {
 export function tokenizeLine(src: SourceLine, diags: DiagnosticSink): Token[] {
   const out: Token[] = [];
   const s = src.text;
-  const at = (i: number): SourcePos => ({ file: src.file, line: src.line, col: src.col + i });
+  const cols = src.cols;
+  const at = (i: number): SourcePos => ({ file: src.file, line: src.line,
+    col: src.pinned ? src.col : cols ? cols[Math.min(i, cols.length - 1)] ?? src.col : src.col + i });
   let i = 0;
   while (i < s.length) {
     const c = s[i] as string;

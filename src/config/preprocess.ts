@@ -1,14 +1,18 @@
 /**
- * keepalived.conf preprocessing: `include` (with globs, relative to the including file), `@id` / `@^id` conditional
- * lines, `$NAME=value` definitions (also multi-line with a trailing `\`) and `$NAME` / `${NAME}` substitution.
+ * keepalived.conf preprocessing, line by line in keepalived's order (lib/parser.c `read_line`): an `@id` / `@^id`
+ * prefix is checked, then a `$NAME=value` definition (multi-line with a trailing `\`) is stored, then a `~SEQ` /
+ * `~LST` line is repeated (see sequence.ts), then definitions are substituted (see definitions.ts) — a line that
+ * then starts anew (`@`, `$`, `~SEQ`, `~LST`) goes round again — and finally an `include` (with globs, relative to
+ * the including file) is followed or the line is tokenized.
  * Output: a stream of tokens and line breaks, every token carrying the file:line:col it came from (a token produced
- * by a substitution points at the `$` that produced it).
- *
- * Not yet: `~SEQ`/`~LST` line repetition (reported as a warning), `${_RANDOM}`.
+ * by a substitution points at the `$` that produced it; a repeated one at its place after the `~SEQ(…)`).
  */
 import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
+import { systemRng, type Rng } from '../core/rng.js';
+import { builtinDefinitions, colAt, decomment, expandLine, matchDefinition, sliceMapped, type Definition, type MappedText } from './definitions.js';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import { tokenizeLine, type Token } from './lexer.js';
+import { isRepeatLine, parseRepeat, repeatCount, repeatValues, type LstSpec, type SeqSpec } from './sequence.js';
 
 /** A token, or the end of a logical line (statements end there). */
 export type Item = Token | { readonly eol: true };
@@ -26,15 +30,33 @@ export interface PreprocessOptions {
   readonly fs: ConfigFs;
   /** `-i/--config-id` (default: the host name up to the first dot). */
   readonly configId?: string;
+  /** The source of `${_RANDOM}` (default: the platform's). */
+  readonly rng?: Rng;
+  /** How many lines definitions and `~SEQ`/`~LST` may produce in one load (default MAX_GENERATED_LINES). */
+  readonly maxGeneratedLines?: number;
+  /** How many characters those lines may hold in all (default MAX_GENERATED_CHARS). */
+  readonly maxGeneratedChars?: number;
 }
+
+/**
+ * The default bound on lines produced by definitions and `~SEQ`/`~LST` in one load (each repetition and each line
+ * of a multi-line definition counts), so that `~SEQ(i, 1000000000)` or definitions nested ten deep end in an error
+ * rather than exhaust memory. keepalived has none; the largest example in its man page
+ * (`~SEQ(IF,0,7) ~SEQ(NUM,0,31) ~SEQ(ID,1,254) $VI4`) makes about 1.1 million lines, inside this.
+ */
+export const MAX_GENERATED_LINES = 2_000_000;
+
+/** The default bound on the text of those lines: 64 MiB (the man page's example makes about 30 MiB). */
+export const MAX_GENERATED_CHARS = 64 * 1024 * 1024;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_DEPTH = 32;
 
 /** Preprocesses `path` and everything it includes. Never throws. */
 export function preprocess(path: string, opts: PreprocessOptions, diags: DiagnosticSink): Item[] {
-  const state: State = { opts, diags, defs: new Map(), stack: [], out: [] };
-  state.defs.set('_INSTANCE', opts.configId ?? '');
+  const stack: string[] = [];
+  const defs = builtinDefinitions({ configId: opts.configId ?? '', rng: opts.rng ?? systemRng(), pwd: () => dirname(stack[stack.length - 1] ?? '') });
+  const state: State = { opts, diags: once(diags), defs, stack, out: [], generated: 0, generatedChars: 0, overBudget: false };
   const text = opts.fs.readFile(path);
   if (text === undefined) {
     diags.error({ file: path, line: 0, col: 0 }, `Configuration file '${path}' could not be read`);
@@ -46,98 +68,164 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: Diagnos
 
 interface State {
   readonly opts: PreprocessOptions;
+  /** Reports each diagnostic once (a repeated line would repeat its problems). */
   readonly diags: DiagnosticSink;
-  readonly defs: Map<string, string>;
+  readonly defs: Map<string, Definition>;
+  /** Absolute paths of the files being read, innermost last. */
   readonly stack: string[];
   readonly out: Item[];
+  /** Lines, and their characters, produced by definitions and ~SEQ/~LST so far (past a bound, no more are). */
+  generated: number;
+  generatedChars: number;
+  overBudget: boolean;
 }
+
+/** The file and line a logical line came from (a made line: the line that made it). */
+interface Where {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** The physical lines of the file being read (a multi-line definition reads on). */
+interface Reader {
+  readonly lines: readonly string[];
+  n: number;
+}
+
+/** `diags`, passing on a diagnostic only the first time its severity, position and message are seen. */
+function once(diags: DiagnosticSink): DiagnosticSink {
+  const seen = new Set<string>();
+  const report = (severity: 'error' | 'warning', pos: SourcePos, message: string): void => {
+    const key = `${severity}\0${pos.file}\0${pos.line}\0${pos.col}\0${message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    diags[severity](pos, message);
+  };
+  return { items: diags.items, get hasErrors() { return diags.hasErrors; },
+    error: (pos, message) => report('error', pos, message), warning: (pos, message) => report('warning', pos, message) };
+}
+
+const at = (w: Where, m: MappedText, i: number): SourcePos => ({ file: w.file, line: w.line, col: colAt(m, i) });
 
 function processFile(st: State, absPath: string, shownPath: string, text: string): void {
   st.stack.push(absPath);
-  st.defs.set('_PWD', dirname(absPath));
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    let raw = (lines[n] as string).replace(/\r$/, '');
-    const lead = raw.length - raw.trimStart().length;
-    raw = raw.trim();
-    if (raw === '') continue;
-    const pos: SourcePos = { file: shownPath, line: n + 1, col: lead + 1 };
-    // include is recognised before @ and $ processing, as keepalived does
-    const inc = /^include\s+(.+)$/.exec(raw);
-    if (inc) { include(st, absPath, shownPath, (inc[1] as string).replace(/\s+[#!].*$/, '').trim(), pos); continue; }
-    let body = raw;
-    let col = pos.col;
-    if (body.startsWith('@')) {
-      const m = /^@(\^?)(\S+)\s*(.*)$/.exec(body);
-      if (!m) continue;
-      const wanted = m[2] as string;
-      const matches = st.opts.configId !== undefined && st.opts.configId === wanted;
-      if ((m[1] === '^') === matches) continue;
-      col += body.length - (m[3] as string).length;
-      body = m[3] as string;
-      if (body === '') continue;
-    }
-    if (body.startsWith('$')) {
-      const def = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(body);
-      if (def) {
-        let value = (def[2] as string).trim();
-        while (value.endsWith('\\') && n + 1 < lines.length) {
-          value = `${value.slice(0, -1).trimEnd()}\n${(lines[++n] as string).trim()}`;
-        }
-        if (value.endsWith('\\')) value = value.slice(0, -1).trimEnd();
-        st.defs.set(def[1] as string, value);
-        continue;
-      }
-    }
-    if (/^~(SEQ|SEQx|LST)\(/.test(body)) {
-      st.diags.warning({ ...pos, col }, `${body.slice(0, body.indexOf('('))} is not supported yet - line ignored`);
-      continue;
-    }
-    emitLine(st, body, { ...pos, col }, 0);
+  const reader: Reader = { lines: text.split('\n'), n: 0 };
+  for (; reader.n < reader.lines.length; reader.n++) {
+    const raw = (reader.lines[reader.n] as string).replace(/\r$/, '');
+    const body = raw.trim();
+    if (body === '') continue;
+    processLine(st, { text: body, col0: raw.length - raw.trimStart().length + 1 }, { file: shownPath, line: reader.n + 1 }, 0, reader);
   }
   st.stack.pop();
-  if (st.stack.length) st.defs.set('_PWD', dirname(st.stack[st.stack.length - 1] as string));
 }
 
-/** Tokenizes one logical line, substituting definitions token by token. */
-function emitLine(st: State, text: string, pos: SourcePos, depth: number): void {
-  const tokens = tokenizeLine({ text, file: pos.file, line: pos.line, col: pos.col }, st.diags);
-  for (const t of tokens) {
-    if (!t.text.includes('$') || depth > MAX_DEPTH) { st.out.push(t); continue; }
-    const expanded = substitute(st, t.text, depth);
-    if (expanded === t.text || t.quoted) { st.out.push({ ...t, text: expanded }); continue; }
-    // an expansion may hold several words, braces, or several lines (a multi-line definition)
-    const parts = expanded.split('\n');
-    parts.forEach((part, i) => {
-      if (i > 0) st.out.push({ eol: true });
-      for (const sub of tokenizeLine({ text: part, file: t.pos.file, line: t.pos.line, col: t.pos.col }, st.diags)) {
-        st.out.push({ ...sub, pos: t.pos });
-      }
-    });
+/** One logical line, read from a file (`reader` set) or made by a definition or a repetition. */
+function processLine(st: State, line: MappedText, where: Where, depth: number, reader?: Reader): void {
+  if (depth > MAX_DEPTH) {
+    st.diags.error(at(where, line, 0), `definitions, ~SEQ and ~LST nested more than ${MAX_DEPTH} deep - line dropped`);
+    return;
   }
+  if (depth > 0 && !withinBudget(st, line, where)) return;
+  const lead = line.text.length - line.text.trimStart().length;
+  if (lead > 0 || line.text.endsWith(' ') || line.text.endsWith('\t')) line = sliceMapped(line, lead, lead + line.text.trim().length);
+  if (line.text === '') return;
+  if (line.text.startsWith('@')) {
+    const kept = conditional(st, line);
+    if (!kept) return;
+    line = kept;
+  }
+  const def = matchDefinition(line.text);
+  if (def) { define(st, def.name, def.value, reader); return; }
+  if (isRepeatLine(line.text)) { repeat(st, line, where, depth); return; }
+  const x = expandLine(st.defs, line, (message, col) => st.diags.warning({ ...where, col }, message));
+  if (x.error) { st.diags.error({ ...where, col: x.error.col }, x.error.message); return; }
+  if (x.changed && /^(@|\$|~SEQ|~LST)/.test(x.line.text.trimStart())) processLine(st, x.line, where, depth + 1);
+  else emit(st, x.line, where);
+  for (const next of x.more) processLine(st, next, where, depth + 1);
+}
+
+/** Counts a made line; false (and one error, the first time) once either bound is passed. */
+function withinBudget(st: State, line: MappedText, where: Where): boolean {
+  if (st.overBudget) return false;
+  const lines = st.opts.maxGeneratedLines ?? MAX_GENERATED_LINES;
+  const chars = st.opts.maxGeneratedChars ?? MAX_GENERATED_CHARS;
+  st.generatedChars += line.text.length + 1;
+  if (++st.generated <= lines && st.generatedChars <= chars) return true;
+  st.overBudget = true;
+  st.diags.error(at(where, line, 0), `definitions, ~SEQ and ~LST would produce more than ${lines} lines or ${chars} characters - the rest are dropped`);
+  return false;
+}
+
+/** An `@id` / `@^id` line: the rest of it when it applies to this config id, else undefined (keepalived's rule). */
+function conditional(st: State, line: MappedText): MappedText | undefined {
+  const t = line.text;
+  const reverse = t[1] === '^';
+  const from = reverse ? 2 : 1;
+  const blank = t.slice(from).search(/[ \t]/);
+  if (blank < 0) return undefined;
+  const matches = st.opts.configId !== undefined && t.slice(from, from + blank) === st.opts.configId;
+  if (matches === reverse) return undefined;
+  return sliceMapped(line, t.length - t.slice(from + blank).trimStart().length);
+}
+
+/** Stores `$NAME=value`; a value ending in `\` goes on over the next lines (an empty line ends it, as in keepalived). */
+function define(st: State, name: string, value: string, reader: Reader | undefined): void {
+  const first = decomment(value);
+  const parts = first.text === '' ? [] : [first.text];
+  for (let more = first.continued && reader !== undefined; more && reader && reader.n + 1 < reader.lines.length;) {
+    const raw = (reader.lines[++reader.n] as string).replace(/\r$/, '');
+    if (raw === '') break;
+    const l = decomment(raw.trim());
+    if (l.text !== '') parts.push(l.text);
+    more = l.continued || l.text === '';
+  }
+  st.defs.set(name, { value: parts.join('\n') });
+}
+
+/** A `~SEQ`/`~LST` line: the rest of it once per value, with the variable(s) defined. */
+function repeat(st: State, line: MappedText, where: Where, depth: number): void {
+  const parsed = parseRepeat(line.text, (params) => {
+    const x = expandLine(st.defs, { text: params, col0: 0 }, () => undefined);
+    return { text: x.line.text, multiline: x.more.length > 0 };
+  });
+  if ('error' in parsed) { st.diags.error(at(where, line, parsed.at), parsed.error); return; }
+  const spec: SeqSpec | LstSpec = parsed.spec;
+  for (const v of spec.variables) {
+    if (!NAME.test(v)) st.diags.warning(at(where, line, 0), `~${spec.kind} variable '${v}' is not a valid name - $${v} can never be replaced`);
+  }
+  const rest = sliceMapped(line, spec.restAt);
+  for (let i = 0, n = repeatCount(spec); i < n && !st.overBudget; i++) {
+    const values = repeatValues(spec, i);
+    spec.variables.forEach((v, k) => st.defs.set(v, { value: values[k] ?? '' }));
+    processLine(st, rest, where, depth + 1);
+  }
+}
+
+/** The end of a line's journey: an include is followed, anything else becomes tokens and a line break. */
+function emit(st: State, line: MappedText, where: Where): void {
+  const inc = /^include([rmwba]?)[ \t]+/.exec(line.text);
+  if (inc) {
+    const spec = decomment(line.text.slice(inc[0].length)).text.trim();
+    include(st, where.file, spec, at(where, line, 0), inc[1] === '' ? 'warning' : 'error');
+    return;
+  }
+  const cols = line.pinned ? { pinned: true } : line.cols ? { cols: line.cols } : {};
+  const tokens = tokenizeLine({ text: line.text, file: where.file, line: where.line, col: line.col0, ...cols }, st.diags);
+  for (const t of tokens) st.out.push(t);
   st.out.push({ eol: true });
 }
 
-/** Replaces `${NAME}` anywhere and `$NAME` at a word end; undefined names stay as written. */
-function substitute(st: State, s: string, depth: number): string {
-  let out = s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)$/g, (whole, a?: string, b?: string) => {
-    const name = (a ?? b) as string;
-    if (name === '_HASH') return '#';
-    if (name === '_BANG') return '!';
-    const v = st.defs.get(name);
-    return v === undefined ? whole : v;
-  });
-  if (out !== s && out.includes('$') && depth < MAX_DEPTH) out = substitute(st, out, depth + 1);
-  return out;
-}
-
-function include(st: State, fromAbs: string, fromShown: string, pattern: string, pos: SourcePos): void {
+/**
+ * `include PATTERN` (and keepalived's `includer`/`includem`/`includew`/`includeb`/`includea`, for which a pattern
+ * that matches nothing is an error rather than a warning).
+ */
+function include(st: State, fromShown: string, pattern: string, pos: SourcePos, noMatch: 'warning' | 'error'): void {
   const spec = pattern.replace(/^"(.*)"$/, '$1');
-  const base = dirname(fromAbs);
+  const base = dirname(st.stack[st.stack.length - 1] as string);
   const abs = isAbsolute(spec) ? spec : join(base, spec);
   const files = expandGlob(st.opts.fs, abs);
   if (files.length === 0) {
-    st.diags.warning(pos, `include '${spec}': no such file`);
+    st.diags[noMatch](pos, `include '${spec}': no such file`);
     return;
   }
   for (const f of files) {
@@ -190,9 +278,4 @@ function globRegex(part: string): RegExp {
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
-}
-
-/** True if `s` is a valid definition name. */
-export function isDefinitionName(s: string): boolean {
-  return NAME.test(s);
 }

@@ -1,0 +1,164 @@
+/**
+ * Fuzzer for the configuration front end: random token soup and mutated real configurations (byte flips,
+ * deletions, duplications, brace insertions, line splices) of the seed configs in shared/examples/seed-configs and
+ * Debian's keepalived samples, each loaded through loadConfig from an in-memory file system.
+ *
+ *   node dist/scripts/fuzz-config.js [iterations=20000] [seed=1]
+ *
+ * Each parse runs in a worker thread: an exception is a crash, a parse that takes over 2 s is a hang (a worker that
+ * does not answer within 2 s is terminated), and a diagnostic without a finite line and column is a bad position.
+ * Every finding's input is written to FUZZ_OUT (default: $TMPDIR/keepalived-ts-fuzz), named by seed and iteration.
+ * Exits 1 when there is a finding.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { gunzipSync } from 'node:zlib';
+import { loadConfig } from '../src/config/index.js';
+import type { ConfigFs } from '../src/config/preprocess.js';
+import { seededRng, type Rng } from '../src/core/rng.js';
+
+const HANG_MS = 2000;
+const MAIN = '/fuzz/keepalived.conf';
+
+/** What the worker is asked to load: the main file and the files it may include. */
+interface Job { readonly files: Record<string, string> }
+/** What the worker answers. */
+interface Answer { readonly ms: number; readonly crash?: string; readonly badPosition?: string; readonly errors: number }
+
+function memFs(files: Record<string, string>): ConfigFs {
+  return {
+    readFile: (p) => files[p],
+    listDir: (d) => Object.keys(files).filter((f) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/')).map((f) => f.slice(d.length + 1)),
+  };
+}
+
+/** Worker side: load, time, and check every diagnostic's position. */
+function serve(): void {
+  parentPort?.on('message', (job: Job) => {
+    const t0 = performance.now();
+    try {
+      const r = loadConfig(MAIN, { configId: 'fuzz', fs: memFs(job.files) });
+      const ms = performance.now() - t0;
+      const bad = r.diagnostics.find((d) => !Number.isFinite(d.pos.line) || !Number.isFinite(d.pos.col) || typeof d.pos.file !== 'string');
+      const answer: Answer = { ms, errors: r.diagnostics.filter((d) => d.severity === 'error').length,
+        ...(bad ? { badPosition: JSON.stringify(bad) } : {}) };
+      parentPort?.postMessage(answer);
+    } catch (e) {
+      parentPort?.postMessage({ ms: performance.now() - t0, errors: 0, crash: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies Answer);
+    }
+  });
+}
+
+/** The seed configurations and Debian's samples (missing directories are skipped). */
+function corpus(): string[] {
+  const seedDirs = [new URL('../../../shared/examples/seed-configs/', import.meta.url).pathname, '/work/shared/examples/seed-configs/'];
+  const out: string[] = [];
+  const seedDir = seedDirs.find((d) => existsSync(d));
+  if (seedDir) for (const f of readdirSync(seedDir).filter((n) => n.endsWith('.conf')).sort()) out.push(readFileSync(join(seedDir, f), 'utf8'));
+  const samples = '/usr/share/doc/keepalived/samples';
+  if (existsSync(samples)) {
+    for (const f of readdirSync(samples).filter((n) => n.startsWith('keepalived.conf')).sort()) {
+      const raw = readFileSync(join(samples, f));
+      out.push((f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'));
+    }
+  }
+  return out;
+}
+
+const SPECIALS = ['{', '}', '{', '}', '"', '#', '!', '\n', '\n', '\n', ' \\\n', '$X', '${X}', '$X=', '$M= \\\n', '${_RANDOM}', '${_RANDOM 1 9}',
+  '${_PWD}', '${_HASH}', '~SEQ(i, 1, 3)', '~SEQx(i, 0x10, 0x12)', '~LST(i, a, b)', '~LST({a,b},{1,2},3)', '~SEQ(', '$i', '@fuzz ', '@^fuzz ',
+  'include inc.conf', 'include *.conf', 'include keepalived.conf', '0', '1', '255', '256', '-1', '4294967296', '0x1f', '1e3', '192.0.2.1',
+  '192.0.2.1/24', '2001:db8::1/64', '198.51.100.7', 'dev', 'eth0', 'label', 'é', '\t', '\\#'];
+
+const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)] as T;
+const int = (rng: Rng, n: number): number => Math.floor(rng.next() * n);
+
+/** Random words and specials, with line breaks. */
+function soup(rng: Rng, words: readonly string[]): string {
+  const n = 1 + int(rng, 200);
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const w = rng.next() < 0.5 ? pick(rng, SPECIALS) : pick(rng, words);
+    s += w + (w.endsWith('\n') ? '' : rng.next() < 0.15 ? '\n' : ' ');
+  }
+  return s;
+}
+
+/** One to eight mutations of a real configuration. */
+function mutate(rng: Rng, text: string, others: readonly string[]): string {
+  let s = text;
+  for (let k = 1 + int(rng, 8); k > 0; k--) {
+    const at = int(rng, s.length + 1);
+    const len = 1 + int(rng, 40);
+    switch (int(rng, 7)) {
+      case 0: s = s.slice(0, at) + String.fromCharCode(int(rng, 256)) + s.slice(at + 1); break; // byte flip
+      case 1: s = s.slice(0, at) + s.slice(at + len); break; // deletion
+      case 2: { const from = int(rng, s.length + 1); s = s.slice(0, at) + s.slice(from, from + len * 4) + s.slice(at); break; } // duplication
+      case 3: s = s.slice(0, at) + pick(rng, ['{', '}', '{ ', ' }', '{\n', '\n}\n']) + s.slice(at); break; // brace insertion
+      case 4: s = s.slice(0, at) + pick(rng, SPECIALS) + s.slice(at); break; // special token
+      case 5: { const lines = s.split('\n'); const i = int(rng, lines.length); lines.splice(i, 0, ...lines.slice(i, i + 1 + int(rng, 10))); s = lines.join('\n'); break; }
+      default: { const o = pick(rng, others); const from = int(rng, o.length + 1); s = s.slice(0, at) + o.slice(from, from + len * 8) + s.slice(at); } // splice
+    }
+  }
+  return s;
+}
+
+/** Sends one job; resolves with the answer, or 'hang' after HANG_MS (the worker is then replaced). */
+function runJob(state: { worker: Worker }, job: Job): Promise<Answer | 'hang'> {
+  return new Promise((resolve) => {
+    const w = state.worker;
+    const timer = setTimeout(() => {
+      w.removeAllListeners('message');
+      void w.terminate();
+      state.worker = new Worker(new URL(import.meta.url));
+      resolve('hang');
+    }, HANG_MS);
+    w.once('message', (a: Answer) => { clearTimeout(timer); resolve(a); });
+    w.postMessage(job);
+  });
+}
+
+async function main(): Promise<void> {
+  const iterations = Number(process.argv[2] ?? 20_000);
+  const seed = Number(process.argv[3] ?? 1);
+  const outDir = process.env.FUZZ_OUT ?? join(tmpdir(), 'keepalived-ts-fuzz');
+  const texts = corpus();
+  if (texts.length === 0) { console.error('no corpus: neither shared/examples/seed-configs nor the Debian samples were found'); process.exit(2); }
+  const words = [...new Set(texts.join('\n').split(/\s+/).filter((w) => w !== ''))];
+  const rng = seededRng(seed);
+  const state = { worker: new Worker(new URL(import.meta.url)) };
+  const findings: string[] = [];
+  const times: number[] = [];
+  let withErrors = 0;
+  const record = (kind: string, i: number, job: Job, detail: string): void => {
+    mkdirSync(outDir, { recursive: true });
+    const base = join(outDir, `${kind}-s${seed}-i${i}`);
+    writeFileSync(`${base}.conf`, job.files[MAIN] as string);
+    writeFileSync(`${base}.txt`, `${detail}\n\nother files:\n${JSON.stringify(job.files, null, 1)}\n`);
+    findings.push(`${kind} at iteration ${i}: ${base}.conf`);
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    const main = rng.next() < 0.3 ? soup(rng, words) : mutate(rng, pick(rng, texts), texts);
+    const job: Job = { files: { [MAIN]: main, '/fuzz/inc.conf': rng.next() < 0.5 ? mutate(rng, pick(rng, texts), texts) : soup(rng, words), '/fuzz/b.conf': 'vrrp_script s {\n script /bin/true\n}\n' } };
+    const a = await runJob(state, job);
+    if (a === 'hang') { record('hang', i, job, `no answer within ${HANG_MS} ms`); continue; }
+    times.push(a.ms);
+    if (a.errors > 0) withErrors++;
+    if (a.crash) record('crash', i, job, a.crash);
+    else if (a.ms > HANG_MS) record('hang', i, job, `parse took ${a.ms.toFixed(0)} ms`);
+    else if (a.badPosition) record('bad-position', i, job, a.badPosition);
+  }
+  await state.worker.terminate();
+  const sorted = [...times].sort((x, y) => x - y);
+  const q = (p: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(2);
+  console.log(`fuzz-config: ${iterations} iterations, seed ${seed}, corpus of ${texts.length} configurations, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`parse ms: median ${q(0.5)}, p99 ${q(0.99)}, max ${q(1)}; inputs with at least one error: ${withErrors}`);
+  console.log(findings.length === 0 ? 'findings: none (no crash, no hang, no bad position)' : `findings (${findings.length}):\n  ${findings.join('\n  ')}`);
+  process.exitCode = findings.length === 0 ? 0 : 1;
+}
+
+if (isMainThread) void main();
+else serve();
