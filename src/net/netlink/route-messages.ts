@@ -14,7 +14,7 @@ export const RTM = {
   NEWRULE: 32, DELRULE: 33, GETRULE: 34,
 } as const;
 /** Link attributes. */
-export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, OPERSTATE: 16, LINKINFO: 18 } as const;
+export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, OPERSTATE: 16, LINKINFO: 18, EXT_MASK: 29 } as const;
 /** Address attributes. */
 export const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, ANYCAST: 5, CACHEINFO: 6, FLAGS: 8 } as const;
 /** Address flags. */

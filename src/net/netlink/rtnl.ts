@@ -11,6 +11,7 @@ import { errnoName, Socket, type SocketProblem } from '../socket.js';
 import { parseSockaddr, sockaddrNl } from '../sockaddr.js';
 import { K, sysio } from '../sysio.js';
 import { attr, decodeAttrs, decodeError, decodeMessages, encodeAttrs, encodeMessage, NLM_F, NLMSG, type AttrInput, type NlMessage } from './codec.js';
+import { decodeLinkDetails, encodeGetLinkRequest, encodeLinkIndexRequest, encodeMacvlanRequest, type LinkDetails, type MacvlanSpec } from './link-messages.js';
 import { decodeAddress, decodeLink, encodeAddressRequest, encodeRouteRequest, encodeRuleRequest, RTM, type AddressSpec, type LinkInfo, type AddressInfo, type RouteSpec, type RuleSpec } from './route-messages.js';
 
 /** A failed netlink request: errno name, errno, the kernel's extended-ack text when given. */
@@ -148,6 +149,29 @@ export class Rtnl {
     m.writeUInt32LE(up ? 1 : 0, 8); // ifi_flags IFF_UP
     m.writeUInt32LE(1, 12); // ifi_change: IFF_UP
     await this.request(RTM.NEWLINK, 0, m, `set link ${ifindex} ${up ? 'up' : 'down'}`);
+  }
+
+  /**
+   * Creates a macvlan (RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL), as keepalived's netlink_link_add_vmac does for
+   * `use_vmac`; it is created down. Rejects with EEXIST when the name is taken, ENODEV when the parent is missing.
+   * Resolves with the new link, read back by name.
+   */
+  async createMacvlan(spec: MacvlanSpec): Promise<LinkDetails> {
+    await this.request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, encodeMacvlanRequest(spec), `create macvlan ${spec.name}`);
+    return this.getLink(spec.name);
+  }
+
+  /** One link by name or ifindex, with its kind and parent (rejects with ENODEV if there is none). */
+  async getLink(ref: string | number): Promise<LinkDetails> {
+    const msgs = await this.request(RTM.GETLINK, 0, encodeGetLinkRequest(ref), `get link ${ref}`);
+    const m = msgs.find((x) => x.type === RTM.NEWLINK);
+    if (!m) throw new RtnlError('ENODEV', 19, 'no link in the reply', `get link ${ref}`);
+    return decodeLinkDetails(m.payload);
+  }
+
+  /** Deletes a link (RTM_DELLINK), e.g. a VMAC on exit. Rejects with ENODEV if it is gone. */
+  async deleteLink(index: number): Promise<void> {
+    await this.request(RTM.DELLINK, 0, encodeLinkIndexRequest(index), `delete link ${index}`);
   }
 
   /** Closes both sockets; pending requests are rejected. */
