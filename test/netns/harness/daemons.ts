@@ -64,6 +64,12 @@ export async function stop(c: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Pr
   await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill(sig); });
 }
 
+/** Waits until `d` logged `(NAME) Entering BACKUP STATE (init)` for each instance name: the ms it took, or -1. */
+export function enteredBackupInit(d: RunningDaemon, names: readonly string[] = ['VI_1'], ms = 8000): Promise<number> {
+  const lines = names.map((n) => new RegExp(`\\(${n}\\) Entering BACKUP STATE \\(init\\)`));
+  return waitFor(() => lines.every((re) => re.test(d.log())), ms);
+}
+
 /** Starts and stops daemons in the hosts of one topology, with their files in one directory. */
 export class Daemons {
   private runs = 0;

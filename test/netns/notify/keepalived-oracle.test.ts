@@ -14,24 +14,8 @@ import { Notifier } from '../../../src/notify/notifier.js';
 import { ScriptRunner } from '../../../src/notify/script-runner.js';
 import { splitCommand } from '../../../src/notify/split.js';
 import { tempDir, waitFor, writeScript } from '../../fixtures/notify/helpers.js';
-
-const NS = `kts${process.pid}n`;
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: 'ignore' });
-}
-
-function cleanupNs(): void {
-  try { ip('netns', 'del', NS); } catch { /* not there */ }
-}
-
-function stop(p: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  return new Promise((r) => {
-    if (p.exitCode !== null || p.signalCode !== null) return r();
-    p.once('exit', () => r());
-    p.kill(sig);
-  });
-}
+import { Daemons, stop } from '../harness/daemons.js';
+import { Topology } from '../harness/topology.js';
 
 function configure(dir: string, rec: string, fifo: string): string {
   const conf = join(dir, 'keepalived.conf');
@@ -43,7 +27,7 @@ function configure(dir: string, rec: string, fifo: string): string {
 }
 vrrp_instance VI_1 {
   state BACKUP
-  interface v0
+  interface eth0
   virtual_router_id 51
   priority 100
   advert_int 1
@@ -62,18 +46,10 @@ vrrp_instance VI_1 {
 test('keepalived and our Notifier agree on script argv and FIFO lines', { timeout: 60000 }, async () => {
   const { dir, cleanup } = tempDir();
   chmodSync(dir, 0o755);
-  const onSig = (): void => { cleanupNs(); cleanup(); process.exit(130); };
-  process.once('SIGINT', onSig);
+  const topo = Topology.create({ hosts: ['n'] });
   let ka: ChildProcess | undefined;
   let reader: ChildProcess | undefined;
   try {
-    ip('netns', 'add', NS);
-    ip('-n', NS, 'link', 'set', 'lo', 'up');
-    ip('-n', NS, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    ip('-n', NS, 'addr', 'add', '192.0.2.1/24', 'dev', 'v0');
-    ip('-n', NS, 'link', 'set', 'v0', 'up');
-    ip('-n', NS, 'link', 'set', 'v1', 'up');
-
     const kaLog = join(dir, 'ka.args');
     const kaRec = writeScript(dir, 'rec-ka.sh', `IFS='|'; echo "$*" >> ${kaLog}`);
     const kaFifo = join(dir, 'ka.fifo');
@@ -81,8 +57,7 @@ test('keepalived and our Notifier agree on script argv and FIFO lines', { timeou
     const kaOut = join(dir, 'ka.out');
     reader = spawn('/bin/sh', ['-c', 'exec cat "$0" > "$1"', kaFifo, kaOut], { stdio: 'ignore' });
     const conf = configure(dir, kaRec, kaFifo);
-    ka = spawn('ip', ['netns', 'exec', NS, '/usr/sbin/keepalived', '-P', '-n', '-l', '-f', conf,
-      '-p', join(dir, 'ka.pid'), '-r', join(dir, 'vrrp.pid')], { stdio: 'ignore' });
+    ka = new Daemons(topo, dir).keepalived('n', conf).child;
     const kaLines = (): string[] => (existsSync(kaOut) ? readFileSync(kaOut, 'utf8').split('\n').slice(0, -1) : []);
     assert.ok(await waitFor(() => kaLines().some((l) => l.includes('MASTER')), 20000), `keepalived FIFO: ${kaLines().join('|')}`);
     await stop(ka);
@@ -125,8 +100,7 @@ test('keepalived and our Notifier agree on script argv and FIFO lines', { timeou
   } finally {
     if (ka) await stop(ka, 'SIGKILL');
     if (reader) await stop(reader);
-    cleanupNs();
-    process.removeListener('SIGINT', onSig);
+    topo.destroy();
     cleanup();
   }
 });

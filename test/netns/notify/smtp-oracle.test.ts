@@ -5,33 +5,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { instanceAlert } from '../../../src/notify/smtp.js';
 import { tempDir, waitFor } from '../../fixtures/notify/helpers.js';
+import { Daemons, stop } from '../harness/daemons.js';
+import { Topology } from '../harness/topology.js';
 
-const NS = `kts${process.pid}m`;
 const SINK = fileURLToPath(new URL('../../fixtures/notify/smtp-sink.js', import.meta.url));
 
 interface Received { heloName: string; from: string; to: string[]; data: string }
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: 'ignore' });
-}
-
-function cleanupNs(): void {
-  try { ip('netns', 'del', NS); } catch { /* not there */ }
-}
-
-function stop(p: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  return new Promise((r) => {
-    if (p.exitCode !== null || p.signalCode !== null) return r();
-    p.once('exit', () => r());
-    p.kill(sig);
-  });
-}
 
 /** The headers we compare, and the body, from a raw message. */
 function digest(m: Received): Record<string, string> {
@@ -48,18 +33,11 @@ function digest(m: Received): Record<string, string> {
 test('keepalived and our SmtpAlerter send the same alert mails', { timeout: 60000 }, async () => {
   const { dir, cleanup } = tempDir();
   chmodSync(dir, 0o755);
-  const onSig = (): void => { cleanupNs(); cleanup(); process.exit(130); };
-  process.once('SIGINT', onSig);
+  const topo = Topology.create({ hosts: ['m'] });
   let ka: ChildProcess | undefined;
   let sink: ChildProcess | undefined;
   try {
-    ip('netns', 'add', NS);
-    ip('-n', NS, 'link', 'set', 'lo', 'up');
-    ip('-n', NS, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    ip('-n', NS, 'addr', 'add', '203.0.113.1/24', 'dev', 'v0');
-    ip('-n', NS, 'link', 'set', 'v0', 'up');
-    ip('-n', NS, 'link', 'set', 'v1', 'up');
-    sink = spawn('ip', ['netns', 'exec', NS, process.execPath, SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
+    sink = topo.spawn('m', process.execPath, [SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
     const got: Received[] = [];
     let buf = '';
     let port = 0;
@@ -88,7 +66,7 @@ test('keepalived and our SmtpAlerter send the same alert mails', { timeout: 6000
 }
 vrrp_instance VI_1 {
   state BACKUP
-  interface v0
+  interface eth0
   virtual_router_id 53
   priority 100
   advert_int 1
@@ -98,8 +76,7 @@ vrrp_instance VI_1 {
   smtp_alert
 }
 `);
-    ka = spawn('ip', ['netns', 'exec', NS, '/usr/sbin/keepalived', '-P', '-n', '-l', '-f', conf,
-      '-p', join(dir, 'ka.pid'), '-r', join(dir, 'vrrp.pid')], { stdio: 'ignore' });
+    ka = new Daemons(topo, dir).keepalived('m', conf).child;
     assert.ok(await waitFor(() => got.length >= 2, 20000), `keepalived mails: ${got.length}`);
     await stop(ka, 'SIGKILL');
     const kaMails = got.splice(0, 2).map(digest);
@@ -109,7 +86,7 @@ vrrp_instance VI_1 {
       const a = new SmtpAlerter({ routerId: 'ktsmail', to: ['admin@example.com', 'ops@example.com'], from: 'ka@example.com',
         server: '127.0.0.1', port: ${port}, heloName: 'ktshelo', connectTimeoutSec: 5 }, { log: (r) => console.error(r.text) });
       a.send(instanceAlert('VI_1', 'BACKUP')); a.send(instanceAlert('VI_1', 'MASTER')); await a.idle();`;
-    execFileSync('ip', ['netns', 'exec', NS, process.execPath, '--input-type=module', '-e', child], { stdio: 'inherit' });
+    topo.exec('m', [process.execPath, '--input-type=module', '-e', child]);
     assert.ok(await waitFor(() => got.length >= 2, 10000));
     const ourMails = got.splice(0, 2).map(digest);
     assert.deepEqual(ourMails, kaMails);
@@ -118,8 +95,7 @@ vrrp_instance VI_1 {
   } finally {
     if (ka) await stop(ka, 'SIGKILL');
     if (sink) await stop(sink);
-    cleanupNs();
-    process.removeListener('SIGINT', onSig);
+    topo.destroy();
     cleanup();
   }
 });

@@ -5,47 +5,24 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/core/clock.js';
 import { MemoryLogger } from '../../../src/core/log.js';
 import { ScriptTrackerDriver } from '../../../src/track/script-driver.js';
 import { tempDir, waitFor, writeScript } from '../../fixtures/notify/helpers.js';
-
-const NS = `kts${process.pid}t`;
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: 'ignore' });
-}
-
-function cleanupNs(): void {
-  try { ip('netns', 'del', NS); } catch { /* not there */ }
-}
-
-function stop(p: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  return new Promise((r) => {
-    if (p.exitCode !== null || p.signalCode !== null) return r();
-    p.once('exit', () => r());
-    p.kill(sig);
-  });
-}
+import { Daemons, stop } from '../harness/daemons.js';
+import { Topology } from '../harness/topology.js';
 
 test('track script log texts and rise/fall match keepalived', { timeout: 90000 }, async () => {
   const { dir, cleanup } = tempDir();
   chmodSync(dir, 0o755);
-  const onSig = (): void => { cleanupNs(); cleanup(); process.exit(130); };
-  process.once('SIGINT', onSig);
+  const topo = Topology.create({ hosts: ['t'] });
   let ka: ChildProcess | undefined;
   const ours = new MemoryLogger();
   let driver: ScriptTrackerDriver | undefined;
   try {
-    ip('netns', 'add', NS);
-    ip('-n', NS, 'link', 'set', 'lo', 'up');
-    ip('-n', NS, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    ip('-n', NS, 'addr', 'add', '198.51.100.1/24', 'dev', 'v0');
-    ip('-n', NS, 'link', 'set', 'v0', 'up');
-    ip('-n', NS, 'link', 'set', 'v1', 'up');
     const flag = join(dir, 'flag');
     // write the flag atomically: a script reading it between truncate and write would see '' and exit 1
     const setFlag = (v: string): void => { writeFileSync(`${flag}.tmp`, v); renameSync(`${flag}.tmp`, flag); };
@@ -66,7 +43,7 @@ vrrp_script chk {
 }
 vrrp_instance VI_1 {
   state BACKUP
-  interface v0
+  interface eth0
   virtual_router_id 52
   priority 100
   advert_int 1
@@ -79,8 +56,7 @@ vrrp_instance VI_1 {
 }
 `);
     const kaLines: string[] = [];
-    ka = spawn('ip', ['netns', 'exec', NS, '/usr/sbin/keepalived', '-P', '-n', '-l', '-f', conf,
-      '-p', join(dir, 'ka.pid'), '-r', join(dir, 'vrrp.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    ka = new Daemons(topo, dir).keepalived('t', conf).child;
     const collect = (d: Buffer): void => {
       for (const l of d.toString().split('\n')) {
         const m = /(Script `chk`.*|VRRP_Script\(chk\).*)$/.exec(l);
@@ -110,8 +86,7 @@ vrrp_instance VI_1 {
   } finally {
     driver?.stop();
     if (ka) await stop(ka, 'SIGKILL');
-    cleanupNs();
-    process.removeListener('SIGINT', onSig);
+    topo.destroy();
     cleanup();
   }
 });

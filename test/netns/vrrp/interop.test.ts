@@ -1,82 +1,29 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChildProcess } from 'node:child_process';
 import { Topology } from '../harness/topology.js';
+import { Daemons, confText, enteredBackupInit, stop, waitFor } from '../harness/daemons.js';
 
-const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
 const topo = Topology.create({ hosts: ['a', 'b'] });
-const dir = mkdtempSync(join(tmpdir(), 'kts-interop-'));
-after(() => topo.destroy());
+const daemons = Daemons.inTempDir(topo, 'kts-interop-');
+const { dir } = daemons;
+after(() => { topo.destroy(); daemons.removeDir(); });
 
-/** The text of a one-instance configuration. */
-function confText(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
-  const auth = version === 2 ? '  authentication {\n    auth_type PASS\n    auth_pass secret12\n  }\n' : '';
-  return `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n` +
-    `  priority ${prio}\n  advert_int 1\n  version ${version}\n${auth}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`;
-}
-
-/** Writes a one-instance configuration file and returns its path. */
-function conf(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
-  const p = join(dir, name);
-  writeFileSync(p, confText(name, prio, state, version, vip, extra));
-  return p;
-}
-
-let runs = 0;
-
-/** Starts real keepalived 2.2.7 in a host, with private pid files (unique per start) and TMPDIR. */
-function keepalived(host: string, file: string): { child: ChildProcess; log: () => string; vrrpPidFile: string } {
-  let out = '';
-  const tag = `${host}-${runs++}`;
-  const vrrpPidFile = join(dir, `${tag}-vrrp.pid`);
-  const child = topo.spawn(host, '/usr/sbin/keepalived', ['-P', '-n', '-l', '-D', '-f', file, '-p', join(dir, `${tag}.pid`),
-    '-r', vrrpPidFile, '-c', join(dir, `${tag}-chk.pid`)], { env: { ...process.env, TMPDIR: dir } });
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-  return { child, log: () => out, vrrpPidFile };
-}
-
-/** Hard loss of keepalived: SIGKILL its VRRP child (from its pid file) and its parent, as a crash would. */
-async function crashKeepalived(k: { child: ChildProcess; vrrpPidFile: string }): Promise<void> {
-  try { process.kill(Number(readFileSync(k.vrrpPidFile, 'utf8').trim()), 'SIGKILL'); } catch { /* already gone */ }
-  await stop(k.child, 'SIGKILL');
-}
-
-/** Starts our daemon (the CLI) in a host. */
-function ours(host: string, file: string): { child: ChildProcess; log: () => string } {
-  let out = '';
-  const child = topo.spawn(host, process.execPath, [CLI, '-n', '-l', '-D', '-f', file, '-p', join(dir, `ours-${host}.pid`),
-    '-r', join(dir, `ours-${host}-vrrp.pid`), `--control-socket=${join(dir, `ours-${host}.sock`)}`], { env: { ...process.env, TMPDIR: dir } });
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-  return { child, log: () => out };
-}
-
-const hasVip = (host: string, vip: string) => topo.exec(host, ['ip', 'addr', 'show', 'dev', 'eth0']).includes(` ${vip}/`);
-
-async function waitFor(pred: () => boolean, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (pred()) return Date.now() - t0;
-    await sleep(20);
-  }
-  return -1;
-}
-
-async function stop(c: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return;
-  await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill(sig); });
-}
+const conf = daemons.conf.bind(daemons);
+const keepalived = daemons.keepalived.bind(daemons);
+const crashKeepalived = daemons.crashKeepalived.bind(daemons);
+const ours = daemons.ours.bind(daemons);
+const hasVip = daemons.hasVip.bind(daemons);
 
 for (const version of [2, 3] as const) {
   test(`VRRPv${version} IPv4: ours (200) wins against keepalived (100); graceful stop hands the VIP over within skew time + 100 ms`, async () => {
     const vip = version === 2 ? '192.0.2.100' : '192.0.2.101';
-    const k = keepalived('a', conf(`ka${version}.conf`, 100, 'BACKUP', version, vip));
+    // ours first: its Master_Down_Interval (3.22 s) must run out before keepalived's (3.61 s), whatever Node's start-up takes
     const o = ours('b', conf(`ours${version}.conf`, 200, 'MASTER', version, vip));
+    await enteredBackupInit(o);
+    const k = keepalived('a', conf(`ka${version}.conf`, 100, 'BACKUP', version, vip));
     try {
       const tOurs = await waitFor(() => hasVip('b', vip), 8000);
       assert.ok(tOurs >= 0, `our daemon holds the VIP\n--- ours:\n${o.log()}\n--- keepalived:\n${k.log()}`);
@@ -127,8 +74,9 @@ test('keepalived (200) wins against ours (100), and ours takes over after SIGKIL
 
 test('VRRPv3 IPv6: ours (200) wins against keepalived (100) with the VIP added without DAD; keepalived takes over on stop', async () => {
   const vip = '2001:db8::100';
-  const k = keepalived('a', conf('ka6.conf', 100, 'BACKUP', 3, vip));
   const o = ours('b', conf('ours6.conf', 200, 'MASTER', 3, vip));
+  await enteredBackupInit(o);
+  const k = keepalived('a', conf('ka6.conf', 100, 'BACKUP', 3, vip));
   const has6 = (host: string) => topo.exec(host, ['ip', '-6', 'addr', 'show', 'dev', 'eth0']).includes(` ${vip}/`);
   try {
     assert.ok(await waitFor(() => has6('b'), 8000) >= 0, `our daemon holds the IPv6 VIP\n--- ours:\n${o.log()}\n--- keepalived:\n${k.log()}`);
