@@ -13,7 +13,7 @@ import { readScript } from './script-command.js';
 export { readScript };
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set(['use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan',
+const INSTANCE_NOT_YET = new Set(['use_vmac_addr', 'use_ipvlan',
   'native_ipv6', 'vrf', 'promote_secondaries', 'kernel_rx_buf_size', 'linkbeat_use_polling', 'debug', 'lvs_sync_daemon_interface',
   'notify_priority_changes', 'garp_extra_if', 'vmac_garp_intvl', 'unicast_fault_no_peer', 'check_unicast_src', 'unicast_ttl',
   'old_unicast_checksum', 'track_src_ip']);
@@ -161,6 +161,13 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'virtual_routes': r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d)]; break;
       case 'virtual_rules': r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d)]; break;
       case 'unicast_fault_no_peer': r.unicastFaultNoPeer = true; break;
+      case 'use_vmac':
+        if (a0 && a0.text.length > 15) d.error(a0.pos, `VMAC interface name '${a0.text}' too long - ignoring`);
+        r.useVmac = { ...r.useVmac, ...(a0 && a0.text.length <= 15 ? { name: a0.text } : {}) };
+        break;
+      case 'vmac_xmit_base':
+        d.warning(c.keyword.pos, `(${name}) 'vmac_xmit_base' is not supported yet - adverts are sent from the VMAC`);
+        break;
       case 'mcast_dst_ip': r.mcastDstIp = readIp(c, a0, d); break;
       case 'notify_priority_changes': r.notifyPriorityChanges = readBool(c, a0, d) ?? true; break;
       case 'dont_track_primary': r.dontTrackPrimary = true; break;
@@ -200,7 +207,11 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   advertMs = ver === 2 ? Math.min(255_000, Math.max(1000, Math.round(advertMs / 1000) * 1000)) : Math.min(40_950, Math.max(10, Math.round(advertMs / 10) * 10));
   const strict = r.strictMode ?? g.vrrpStrict;
   if (auth && (ver === 3 || family === 6)) { d.warning(node.keyword.pos, `(${name}) VRRP version 3 does not support authentication. Ignoring.`); auth = undefined; }
-  if (auth && strict) { d.warning(node.keyword.pos, `(${name}) authentication is not supported in strict mode. Ignoring.`); auth = undefined; }
+  if (auth && strict) { d.warning(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`); auth = undefined; }
+  if (strict && (state === 'MASTER') !== (priority === 255)) {
+    d.warning(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
+    state = priority === 255 ? 'MASTER' : 'BACKUP';
+  }
   for (const v of r.virtualIpaddress ?? []) {
     if (v.family !== family) d.error(v.pos, `(${name}) address family of VIP ${v.address} does not match the instance - move it to virtual_ipaddress_excluded`);
   }
@@ -231,7 +242,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     higherPrioSendAdvert: strict ? false : r.higherPrioSendAdvert ?? false,
     notify, ...(r.smtpAlert !== undefined ? { smtpAlert: r.smtpAlert } : {}),
     unicastFaultNoPeer: r.unicastFaultNoPeer ?? false, ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
-    notifyPriorityChanges: r.notifyPriorityChanges ?? false,
+    notifyPriorityChanges: r.notifyPriorityChanges ?? false, ...(r.useVmac ? { useVmac: r.useVmac } : {}),
   };
 }
 

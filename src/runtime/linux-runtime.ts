@@ -32,6 +32,7 @@ import { fsmParams, NOTIFY_STATE, passBytes } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
 import { addressSpec, routeSpec, ruleSpec } from './routes.js';
 import { TrackerSet } from './trackers.js';
+import { VmacManager, type VmacFor } from './vmac.js';
 import { FifoWriter } from '../notify/fifo.js';
 import { defaultSmtpFrom, SmtpAlerter } from '../notify/smtp.js';
 import { hostname } from 'node:os';
@@ -42,6 +43,8 @@ interface Running {
   readonly fsm: VrrpFsm;
   readonly stats: VrrpStats;
   readonly link: LinkInfo;
+  /** The interface whose carrier the instance follows (the VMAC's parent, else `link`). */
+  readonly stateIndex: number;
   readonly socket: VrrpSocket;
   readonly socketKey: string;
   readonly source: string;
@@ -93,6 +96,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private readonly links = new Map<string, LinkInfo>();
   /** Advert lateness over all instances. */
   private readonly jitter = newJitter();
+  private vmacManager: VmacManager | undefined;
 
   constructor(private readonly ctx: RuntimeContext, clock: Clock = systemClock()) {
     this.log = ctx.log;
@@ -116,6 +120,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.arm();
   }
 
+  private vmacs(): VmacManager {
+    this.vmacManager ??= new VmacManager(this.rtnl!, this.log);
+    return this.vmacManager;
+  }
+
   /** Creates instances, builds their sync groups, then starts them (stale VIPs removed first). */
   private async startInstances(cfg: KeepalivedConfig, list: readonly VrrpInstanceConfig[]): Promise<void> {
     const links = await this.rtnl!.listLinks();
@@ -124,7 +133,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const created: { run: Running; stale: string[] }[] = [];
     for (const ic of list) {
       try {
-        created.push(this.createInstance(cfg, ic, links, addrs));
+        const parent = links.find((l) => l.name === ic.interface);
+        const vmac = ic.useVmac && parent ? await this.vmacs().ensure(ic.name, ic.family, ic.virtualRouterId, parent, ic.useVmac.name,
+          (n) => this.links.has(n)) : undefined;
+        if (vmac) this.links.set(vmac.link.name, vmac.link);
+        created.push(this.createInstance(cfg, ic, links, addrs, vmac));
       } catch (e) {
         this.log.log({ level: 'err', text: `(${ic.name}) cannot start: ${e instanceof Error ? e.message : String(e)}` });
       }
@@ -198,8 +211,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   private onLink(link: LinkInfo): void {
     const all = [...this.instances.values()];
-    const users = all.filter((r) => r.link.index === link.index);
-    const trackers = all.filter((r) => r.link.index !== link.index && r.trackers.has(`interface:${link.name}`));
+    const users = all.filter((r) => r.stateIndex === link.index);
+    const trackers = all.filter((r) => r.stateIndex !== link.index && r.trackers.has(`interface:${link.name}`));
     if (!users.length && !trackers.length) return;
     const was = this.linkUp.get(link.index) ?? true;
     if (was === link.up) return;
@@ -211,14 +224,16 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   /** Builds an instance (socket shared per family and interface); it is started by the caller. */
-  private createInstance(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, links: LinkInfo[], addrs: AddressInfo[]): { run: Running; stale: string[] } {
-    const link = links.find((l) => l.name === ic.interface);
-    if (!link) throw new Error(`WARNING - interface ${ic.interface ?? '(none)'} for vrrp_instance ${ic.name} doesn't exist`);
-    const own = addrs.filter((a) => a.ifindex === link.index && a.family === ic.family);
-    const source = ic.unicastSrcIp ?? ic.mcastSrcIp ??
+  private createInstance(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, links: LinkInfo[], addrs: AddressInfo[], vmac?: VmacFor): { run: Running; stale: string[] } {
+    const parent = links.find((l) => l.name === ic.interface);
+    if (!parent) throw new Error(`WARNING - interface ${ic.interface ?? '(none)'} for vrrp_instance ${ic.name} doesn't exist`);
+    // with use_vmac the socket, VIPs and GARPs use the VMAC; the source address (IPv4) and link state stay the parent's
+    const link = vmac?.link ?? parent;
+    const own = addrs.filter((a) => a.ifindex === parent.index && a.family === ic.family);
+    const source = ic.unicastSrcIp ?? ic.mcastSrcIp ?? vmac?.source ??
       (ic.family === 4 ? own.find((a) => !ic.virtualIpaddress.some((v) => v.address === a.address))?.address
         : own.find((a) => a.address.startsWith('fe80:'))?.address);
-    if (!source) throw new Error(`no IPv${ic.family} address on ${link.name}`);
+    if (!source) throw new Error(`no IPv${ic.family} address on ${parent.name}`);
     const group = ic.mcastDstIp ?? (ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6);
     const stats = createStats();
     const params = fsmParams(cfg, ic, source);
@@ -236,16 +251,16 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       this.sockets.set(key, socket);
     }
     const run: Running = {
-      cfg: ic, fsm, stats, link, socket, socketKey: key, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow(),
+      cfg: ic, fsm, stats, link, stateIndex: parent.index, socket, socketKey: key, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow(),
       trackers: new Set(params.trackers.map((t) => `${t.kind}:${t.name}`)),
     };
-    this.linkUp.set(link.index, link.up);
+    this.linkUp.set(parent.index, parent.up);
     this.instances.set(ic.name, run);
     this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic.notify), notifyDeleted: !!ic.notify.deleted,
       smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
     for (const t of ic.trackInterface) {
       const tl = links.find((l) => l.name === t.name);
-      if (tl && tl.index !== link.index) {
+      if (tl && tl.index !== parent.index) {
         this.linkUp.set(tl.index, tl.up);
         if (!tl.up) this.execute(fsm.handle({ type: 'tracker', result: { kind: 'interface', name: tl.name, ok: false } }, this.clock.now()));
       }
@@ -531,6 +546,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       this.instances.delete(name);
       this.notifier?.removeInstance(name);
     }
+    if (plan.remove.length && this.vmacManager) {
+      await this.pendingNetlink;
+      this.closeUnusedSockets();
+      for (const name of plan.remove) await this.vmacManager.release(name);
+    }
     for (const ic of plan.update) {
       const run = this.instances.get(ic.name);
       if (!run) continue;
@@ -566,9 +586,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (this.config) this.staticEntries(this.config, false);
     this.stopped = true;
     await this.pendingNetlink;
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
+    await this.vmacManager?.releaseAll();
     await this.notifier?.shutdown(1000);
     for (const f of this.fifos) f.close();
-    for (const s of this.sockets.values()) s.close();
     this.frames?.close();
     this.rtnl?.close();
   }

@@ -28,7 +28,7 @@ export function canonical(v: unknown): string {
 
 function identity(cfg: KeepalivedConfig, i: VrrpInstanceConfig): string {
   const group = i.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6;
-  return canonical([i.interface, i.family, i.virtualRouterId, i.version, i.unicastPeers.length > 0, i.mcastDstIp ?? group, i.unicastSrcIp, i.mcastSrcIp]);
+  return canonical([i.interface, i.family, i.virtualRouterId, i.version, i.unicastPeers.length > 0, i.mcastDstIp ?? group, i.unicastSrcIp, i.mcastSrcIp, i.useVmac ?? null]);
 }
 
 function inputs(cfg: KeepalivedConfig, i: VrrpInstanceConfig): string {

@@ -20,7 +20,9 @@ test('basics-node102-master.conf: strict mode, PASS auth truncated with a warnin
   const [vi] = r.config.vrrpInstances;
   assert.ok(vi);
   assert.equal(vi.name, 'VIP01');
-  assert.equal(vi.state, 'MASTER');
+  // strict mode: `state MASTER` without being the address owner (priority 255) is reset to BACKUP, as keepalived
+  assert.equal(vi.state, 'BACKUP');
+  assert.ok(r.diagnostics.some((x) => x.severity === 'warning' && x.message === '(VIP01) State MASTER must match being address owner'));
   assert.equal(vi.interface, 'eth1');
   assert.equal(vi.virtualRouterId, 27);
   assert.equal(vi.priority, 150);

@@ -1,0 +1,97 @@
+/**
+ * `use_vmac`: one macvlan per instance (MAC 00:00:5e:00:01:VRID, mode private) created over rtnetlink at start,
+ * with keepalived's sysctls, and deleted at stop (keepalived 2.2.7 vrrp_vmac.c). The instance's socket, VIPs and
+ * GARPs use the VMAC; IPv4 adverts keep the parent's primary address as source, IPv6 ones a link-local address
+ * derived from the parent's MAC.
+ */
+import type { Logger } from '../core/log.js';
+import type { LinkInfo } from '../net/netlink/route-messages.js';
+import { RtnlError, type Rtnl } from '../net/netlink/rtnl.js';
+import {
+  clearAllRpFilter, configureParentSysctls, configureVmacSysctls, restoreAllRpFilter, restoreParentSysctls, vmacAddress, vmacLinkLocal, vmacName,
+  type SavedParentSysctls, type SavedRpFilter, type SysctlProblem,
+} from '../net/vmac.js';
+
+/** What an instance needs to know about its VMAC. */
+export interface VmacFor {
+  readonly link: LinkInfo;
+  /** IPv6: the link-local source address put on the VMAC. */
+  readonly source?: string;
+}
+
+/** The VMACs of one daemon. */
+export class VmacManager {
+  private readonly owned = new Map<string, { index: number; parent: string }>();
+  private readonly parents = new Map<string, { count: number; saved: SavedParentSysctls }>();
+  private rpFilter: SavedRpFilter | undefined;
+
+  constructor(private readonly rtnl: Rtnl, private readonly log: Logger) {}
+
+  /** Creates (or re-uses, if one of ours is left over) the VMAC of an instance and brings it up. */
+  async ensure(instance: string, family: 4 | 6, vrid: number, parent: LinkInfo, configuredName: string | undefined,
+    inUse: (name: string) => boolean): Promise<VmacFor> {
+    const mac = vmacAddress(family, vrid);
+    // a left-over macvlan of ours (same parent and MAC, e.g. after a crash) is re-used, as keepalived does
+    const ours = (l: { kind?: string; parentIndex?: number; mac?: string }) => l.kind === 'macvlan' && l.parentIndex === parent.index && l.mac?.toLowerCase() === mac;
+    const name = vmacName(vrid, configuredName, { family, inUse });
+    const existing = await this.rtnl.getLink(name).catch(() => undefined);
+    if (existing && !ours(existing)) {
+      if (existing.kind !== 'macvlan') throw new Error(`interface ${name} exists and is not a macvlan - cannot use it as VMAC`);
+      await this.rtnl.deleteLink(existing.index);
+    }
+    const link = existing && ours(existing) ? existing : await this.rtnl.createMacvlan({ name, parentIndex: parent.index, mac, mode: 'private' });
+    this.owned.set(instance, { index: link.index, parent: parent.name });
+    this.report(this.configure(name, family, parent.name));
+    await this.rtnl.setLinkUp(link.index, true);
+    this.log.log({ level: 'info', text: `(${instance}) vmac ${name} created on ${parent.name} with MAC ${mac}` });
+    if (family === 4 || !parent.mac) return { link: { ...link, up: true } };
+    const source = vmacLinkLocal(parent.mac);
+    await this.rtnl.addAddress({ family: 6, ifindex: link.index, address: source, prefixLength: 64, nodad: true })
+      .catch((e: unknown) => { if (!(e instanceof RtnlError && e.code === 'EEXIST')) throw e; });
+    return { link: { ...link, up: true }, source };
+  }
+
+  /** Deletes an instance's VMAC (reload removal, stop). */
+  async release(instance: string): Promise<void> {
+    const v = this.owned.get(instance);
+    if (!v) return;
+    this.owned.delete(instance);
+    await this.rtnl.deleteLink(v.index).catch((e: unknown) => this.log.log({ level: 'err', text: `(${instance}) cannot delete VMAC: ${String(e)}` }));
+    const p = this.parents.get(v.parent);
+    if (p && --p.count === 0) {
+      this.parents.delete(v.parent);
+      this.report(restoreParentSysctls(v.parent, p.saved));
+    }
+  }
+
+  /** Deletes every VMAC and restores the sysctls changed for them. */
+  async releaseAll(): Promise<void> {
+    for (const name of [...this.owned.keys()]) await this.release(name);
+    if (this.rpFilter) this.report(restoreAllRpFilter(this.rpFilter));
+    this.rpFilter = undefined;
+  }
+
+  private configure(name: string, family: 4 | 6, parent: string): SysctlProblem[] {
+    const problems: SysctlProblem[] = [];
+    if (family === 4) {
+      if (!this.rpFilter) {
+        const r = clearAllRpFilter();
+        this.rpFilter = r.saved;
+        problems.push(...r.problems);
+      }
+      const p = this.parents.get(parent);
+      if (p) p.count++;
+      else {
+        const r = configureParentSysctls(parent);
+        this.parents.set(parent, { count: 1, saved: r.saved });
+        problems.push(...r.problems);
+      }
+    }
+    problems.push(...configureVmacSysctls(name, family));
+    return problems;
+  }
+
+  private report(problems: readonly SysctlProblem[]): void {
+    for (const p of problems) this.log.log({ level: 'warning', text: `VMAC sysctl ${p.path}: ${p.code} ${p.message}` });
+  }
+}
