@@ -13,6 +13,7 @@ import { parseInstance, parseScript, parseSyncGroup } from './parse-vrrp.js';
 import { readRoutes, readRules, readStaticAddresses } from './parse-static.js';
 import { parseBfdInstance, parseTrackFile, parseTrackGroup, parseTrackProcess } from './parse-track.js';
 import { checkReferences } from './references.js';
+import type { Rng } from '../core/rng.js';
 import { parseLvs } from './parse-lvs.js';
 import { checkHost, realHost, runConfigTest as runTest, type HostView } from './config-test.js';
 
@@ -35,15 +36,15 @@ export function defaultConfigId(): string {
 }
 
 /** Reads and parses a configuration file into its block tree. Never throws. */
-export function loadConfigTree(path: string, opts: { configId?: string; fs?: ConfigFs } = {}): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
+export function loadConfigTree(path: string, opts: { configId?: string; fs?: ConfigFs; rng?: Rng } = {}): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
   const diags = new DiagnosticSink();
-  const items = preprocess(path, { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId() }, diags);
+  const items = preprocess(path, { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) }, diags);
   const tree = buildTree(items, diags);
   return { tree, diagnostics: diags.items };
 }
 
 /** Parses configuration text (as if read from `fileName`); includes resolve through `fs` (default: none). */
-export function parseConfigTree(text: string, fileName = 'keepalived.conf', opts: { configId?: string; fs?: ConfigFs } = {}): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
+export function parseConfigTree(text: string, fileName = 'keepalived.conf', opts: { configId?: string; fs?: ConfigFs; rng?: Rng } = {}): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
   const inner = opts.fs ?? { readFile: () => undefined, listDir: () => [] };
   const fs: ConfigFs = { readFile: (p) => (p === fileName || p === resolvePath(fileName) ? text : inner.readFile(p)), listDir: inner.listDir };
   return loadConfigTree(fileName, { ...opts, fs });
@@ -111,6 +112,8 @@ export interface LoadOptions {
   /** `-i`: selects `@id` lines (default: the host name up to the first dot). */
   readonly configId?: string;
   readonly fs?: ConfigFs;
+  /** Randomness for `${_RANDOM}` (default: the system's); tests pass a seeded one. */
+  readonly rng?: Rng;
   /** Check interfaces and scripts against this host (keepalived does at start-up). */
   readonly host?: HostView;
   /** The daemon's port passes this: when given, host checks run against the real host. */
@@ -120,7 +123,7 @@ export interface LoadOptions {
 /** Reads a configuration file into the typed model. Never throws. */
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   const diags = new DiagnosticSink();
-  const items = preprocess(path, { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId() }, diags);
+  const items = preprocess(path, { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) }, diags);
   const config = buildModel(buildTree(items, diags), diags);
   const host = opts.host ?? (opts.interfaceExists ? realHost : undefined);
   if (host) checkHost(config, host, diags);
