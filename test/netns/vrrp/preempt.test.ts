@@ -43,3 +43,28 @@ for (const [first, second] of [['keepalived', 'ours'], ['ours', 'keepalived']] a
     }
   });
 }
+
+for (const [master, backup] of [['keepalived', 'ours'], ['ours', 'keepalived']] as const) {
+  test(`hard loss: the ${master} master's link cut at the bridge ⇒ ${backup} owns the VIP within Master_Down_Interval + 150 ms`, async () => {
+    const vip = '192.0.2.173';
+    const x = start(master, 'a', d.conf(`p3-${master}.conf`, 200, 'BACKUP', 3, vip));
+    let y: RunningDaemon | undefined;
+    try {
+      assert.ok(await waitFor(() => d.hasVip('a', vip), 8000) >= 0, x.log());
+      y = start(backup, 'b', d.conf(`p3-${backup}.conf`, 100, 'BACKUP', 3, vip));
+      await sleep(4500);
+      assert.ok(!d.hasVip('b', vip), `${backup} is BACKUP\n${y.log()}`);
+      const mdi = 3 * 1000 + ((256 - 100) / 256) * 1000;
+      const t0 = Date.now();
+      topo.linkDown('a');
+      const took = await waitFor(() => d.hasVip('b', vip), 6000);
+      assert.ok(took >= 0, `${backup} took over\n${y.log()}`);
+      assert.ok(took <= mdi + 150, `takeover in ${took} ms, bound ${Math.round(mdi + 150)} ms`);
+      assert.ok(took >= mdi - 1000 - 50, `not before Master_Down_Interval less one advert interval (${took} ms)`);
+    } finally {
+      topo.linkUp('a');
+      if (y) await stop(y.child);
+      await stop(x.child);
+    }
+  });
+}
