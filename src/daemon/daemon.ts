@@ -23,6 +23,9 @@ import type { SdNotifier } from './sdnotify.js';
 import type { SignalSource, TrappedSignal } from './signals.js';
 import type { ProcessInfo, RuntimeSnapshot } from './snapshot.js';
 
+/** Diagnostics after which keepalived does not start either (file unreadable, a vrrp_instance interface missing). */
+const FATAL_AT_START = ['could not be read', 'Non-existent interface specified in configuration'];
+
 /** Settings of one daemon (already resolved from the command line). */
 export interface DaemonSettings {
   /** Configuration file (absolute or relative to the daemon's cwd). */
@@ -157,7 +160,7 @@ export class Daemon {
       this.log.log({ level: 'err', text: `Unable to find configuration file ${s.configFile}` });
       return ExitCode.NO_CONFIG;
     }
-    const loaded = await this.loadConfig();
+    const loaded = await this.loadConfig('start');
     if (this.state !== 'new') return undefined; // stopped while loading
     if (!loaded) return ExitCode.CONFIG;
     for (const f of s.pidFiles) {
@@ -198,8 +201,12 @@ export class Daemon {
     return undefined;
   }
 
-  /** Loads the configuration, logging diagnostics; undefined when it has errors. */
-  private async loadConfig(): Promise<LoadedConfig | undefined> {
+  /**
+   * Loads the configuration, logging diagnostics. On reload any error rejects the file (the running configuration
+   * stays). At start-up, as keepalived, errors are logged and the daemon runs with what could be read, unless
+   * keepalived would not start either: the file cannot be read, or a vrrp_instance's interface does not exist.
+   */
+  private async loadConfig(phase: 'start' | 'reload' = 'reload'): Promise<LoadedConfig | undefined> {
     const s = this.deps.settings;
     this.info(`Opening file '${s.configFile}'.`);
     this.info(`Configuration file ${s.configFile}`);
@@ -214,7 +221,12 @@ export class Daemon {
     }
     for (const w of loaded.warnings) this.log.log({ level: 'warning', text: w });
     for (const e of loaded.errors) this.log.log({ level: 'err', text: e });
-    if (loaded.errors.length || loaded.config === undefined) return undefined;
+    if (loaded.config === undefined) return undefined;
+    if (loaded.errors.length) {
+      const fatal = loaded.errors.some((e) => FATAL_AT_START.some((f) => e.includes(f)));
+      if (phase === 'reload' || fatal) return undefined;
+      this.log.log({ level: 'warning', text: 'Configuration has errors - starting with the parts that could be read, as keepalived does (see above)' });
+    }
     if (s.dumpConf) {
       for (const line of this.deps.config.dump(loaded.config).split('\n')) this.info(line);
     }

@@ -232,6 +232,23 @@ test('missing configuration file exits 6; configuration errors exit 2 with file:
   assert.deepEqual(e.notify.sent, [{ path: '/run/notify.sock', text: 'ERRNO=2' }]);
 }));
 
+test('start-up with configuration errors: runs with what was read (as keepalived) unless an instance interface is missing', withDir(async (dir) => {
+  const ok = harness(dir, 'ok');
+  ok.configs.set(ok.settings.configFile, { config: { instances: [] }, errors: [`${ok.settings.configFile}:4:12: error: priority: 300 is out of range [1-255]`], warnings: [] });
+  const run = ok.daemon.run();
+  await untilLogged(ok, 'Startup complete');
+  assert.ok(ok.lines.includes(`Keepalived: ${ok.settings.configFile}:4:12: error: priority: 300 is out of range [1-255]`));
+  assert.ok(ok.lines.some((l) => l.includes('Configuration has errors - starting with the parts that could be read')));
+  // the same errors on reload reject the new file
+  assert.equal(await ok.daemon.reload(), false);
+  await ok.daemon.stop();
+  assert.equal(await run, 0);
+  const bad = harness(dir, 'bad');
+  bad.configs.set(bad.settings.configFile, { config: { instances: [] }, errors: [`${bad.settings.configFile}:2:13: error: Non-existent interface specified in configuration`], warnings: [] });
+  assert.equal(await bad.daemon.run(), 2);
+  assert.equal(existsSync(join(dir, 'bad.pid')), false);
+}));
+
 test('TERM while the control socket is opening: the socket is closed again, exit 0', withDir(async (dir) => {
   const h = harness(dir, 'o');
   // deliver TERM at the first await after the handlers are installed: inside the control socket's opening
