@@ -53,6 +53,28 @@ export interface GlobalDefs {
   readonly lvsNotifyFifoScript?: ScriptCommand;
   /** `vrrp_notify_priority_changes`: MASTER_PRIORITY / BACKUP_PRIORITY FIFO lines. */
   readonly vrrpNotifyPriorityChanges: boolean;
+  /** Instance defaults: `vrrp_lower_prio_no_advert`, `vrrp_higher_prio_send_advert`, `vrrp_check_unicast_src`. */
+  readonly vrrpLowerPrioNoAdvert?: boolean;
+  readonly vrrpHigherPrioSendAdvert?: boolean;
+  readonly vrrpCheckUnicastSrc: boolean;
+  /** `smtp_alert_vrrp`: the VRRP side's smtp_alert default (before `smtp_alert`). */
+  readonly smtpAlertVrrp?: boolean;
+  /** `no_email_faults`: no mail for FAULT transitions. */
+  readonly noEmailFaults: boolean;
+  /** `vrrp_startup_delay`: wait this long (ms) before starting the instances. */
+  readonly vrrpStartupDelayMs: number;
+  /** `vrrp_rt_priority` (1-99): run the VRRP process SCHED_RR at this priority (src/daemon/priorities.ts). */
+  readonly vrrpRtPriority?: number;
+  /** `vrrp_rlimit_rttime` (µs, ≥ 2): CPU time allowed between blocking calls while real-time; unset = our default. */
+  readonly vrrpRlimitRttimeUs?: number;
+  /** `vrrp_priority` (-20..19): the VRRP process's nice value (ignored when real-time). */
+  readonly vrrpProcessPriority?: number;
+  /** `vrrp_no_swap`: lock the process in memory — warned and not applied (V8 aborts on locked memory). */
+  readonly vrrpNoSwap?: boolean;
+  /** `max_auto_priority` (-1..99, bare = 99): raise to real-time when timers run late; 0 (default) or -1 = never. */
+  readonly maxAutoPriority?: number;
+  /** `min_auto_priority_delay` (µs, 1..10000000; keepalived's default 1000000): lateness that counts. */
+  readonly minAutoPriorityDelayUs?: number;
   readonly pos?: SourcePos;
 }
 
@@ -221,6 +243,14 @@ export interface VrrpInstanceConfig {
   /** `mcast_dst_ip`: a multicast destination other than the global group. */
   readonly mcastDstIp?: string;
   readonly notifyPriorityChanges: boolean;
+  /** `check_unicast_src`: drop unicast adverts whose source is not a configured peer. */
+  readonly checkUnicastSrc: boolean;
+  /** `unicast_ttl`: TTL of unicast adverts (default 255). */
+  readonly unicastTtl?: number;
+  /** `old_unicast_checksum`: VRRPv3 unicast checksum over the multicast group (keepalived < 1.3.6). */
+  readonly oldUnicastChecksum: boolean;
+  /** `promote_secondaries`: set the interface's promote_secondaries sysctl. */
+  readonly promoteSecondaries: boolean;
 }
 
 /** `vrrp_sync_group NAME { group { … } … }`. */

@@ -5,7 +5,7 @@
 import type { DiagnosticSink } from './diagnostics.js';
 import type { GlobalDefs, Mutable } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
-import { readBool, readInt, readIp, readSeconds } from './values.js';
+import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
 import { readScript } from './script-command.js';
 
 /** keepalived's global defaults. */
@@ -14,32 +14,33 @@ export function defaultGlobalDefs(): GlobalDefs {
     notificationEmail: [], smtpConnectTimeoutMs: 30_000, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12',
     vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpGarpMasterDelayMs: 5000,
     vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpVersion: 2, enableScriptSecurity: false,
-    vrrpNotifyPriorityChanges: false,
+    vrrpNotifyPriorityChanges: false, vrrpCheckUnicastSrc: false, noEmailFaults: false, vrrpStartupDelayMs: 0,
   };
 }
 
 /** Keys accepted (as keepalived does) but not acted on yet. */
-const GLOBAL_NOT_YET = new Set(['vrrp_garp_lower_prio_delay', 'vrrp_garp_lower_prio_repeat', 'vrrp_min_garp', 'vrrp_garp_extra_if',
-  'vrrp_lower_prio_no_advert', 'vrrp_higher_prio_send_advert', 'vrrp_check_unicast_src', 'vrrp_ipsets', 'nftables', 'nftables_priority',
-  'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 
+const GLOBAL_NOT_YET = new Set(['vrrp_garp_extra_if',
+  'vrrp_ipsets', 'nftables', 'nftables_priority',
+  'nftables_counters', 'nftables_ifindex', 'nftables_ipvs',
   'fifo_write_vrrp_states_on_reload', 'startup_script', 'shutdown_script', 'lvs_sync_daemon',
-  'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'dynamic_interfaces', 'vrrp_startup_delay', 'log_unknown_vrids', 'vmac_prefix',
-  'rs_init_notifies', 'no_checker_emails', 'umask', 'random_seed', 'no_email_faults', 'checker_log_all_failures', 'default_interface',
-  'smtp_alert_vrrp', 'smtp_alert_checker', 'vrrp_down_timer_adverts', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker',
+  'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'dynamic_interfaces', 'log_unknown_vrids', 'vmac_prefix',
+  'rs_init_notifies', 'no_checker_emails', 'umask', 'random_seed', 'checker_log_all_failures', 'default_interface',
+  'smtp_alert_checker', 'vrrp_down_timer_adverts', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker',
   'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'enable_dbus', 'dbus_service_name',
-  'max_auto_priority', 'min_auto_priority_delay', 'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap', 'checker_no_swap',
-  'vrrp_rt_priority', 'checker_rt_priority', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier', 'process_names', 'vrrp_process_name',
+  'checker_priority', 'bfd_priority', 'checker_no_swap', 'checker_rt_priority', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier',
+  'process_names', 'vrrp_process_name',
   'checker_process_name', 'lvs_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'reload_check_config', 'reload_time_file',
   'include_check', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'vrrp_netlink_cmd_rcv_bufs',
   'vrrp_netlink_monitor_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs', 'process_monitor_rcv_bufs',
-  'vrrp_cpu_affinity', 'checker_cpu_affinity', 'disable_local_igmp', 'vrrp_rlimit_rttime', 'checker_rlimit_rttime']);
+  'vrrp_cpu_affinity', 'checker_cpu_affinity', 'disable_local_igmp', 'checker_rlimit_rttime']);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
 const GLOBAL_ARITY = new Map<string, number>([
   ['router_id', 1], ['notification_email', 0], ['notification_email_from', 1], ['smtp_helo_name', 1], ['smtp_connect_timeout', 1],
   ['vrrp_mcast_group4', 1], ['vrrp_mcast_group6', 1], ['vrrp_strict', 0], ['vrrp_garp_interval', 1], ['vrrp_gna_interval', 1],
   ['vrrp_garp_master_delay', 1], ['vrrp_garp_master_repeat', 1], ['vrrp_garp_master_refresh', 1], ['vrrp_version', 1],
-  ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1],
+  ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1], ['vrrp_rt_priority', 1], ['vrrp_rlimit_rttime', 1],
+  ['vrrp_rlimit_rtime', 1], ['vrrp_priority', 1], ['vrrp_no_swap', 0], ['min_auto_priority_delay', 1],
 ]);
 
 /** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
@@ -78,11 +79,79 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'notify_fifo_script': g.notifyFifoScript = readScript(c, d) ?? g.notifyFifoScript; break;
       case 'vrrp_notify_fifo_script': g.vrrpNotifyFifoScript = readScript(c, d) ?? g.vrrpNotifyFifoScript; break;
       case 'lvs_notify_fifo_script': g.lvsNotifyFifoScript = readScript(c, d) ?? g.lvsNotifyFifoScript; break;
+      case 'vrrp_garp_lower_prio_delay': g.vrrpGarpLowerPrioDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000; break;
+      case 'vrrp_garp_lower_prio_repeat': g.vrrpGarpLowerPrioRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
+      case 'vrrp_min_garp':
+        if (readBool(c, a0, d) === true) {
+          // keepalived: one GARP, no delayed burst, no refresh — without overwriting values already set
+          if (g.vrrpGarpMasterRepeat === 5) g.vrrpGarpMasterRepeat = 1;
+          if (g.vrrpGarpMasterRefreshMs === 0) g.vrrpGarpMasterRefreshMs = 0;
+          if (g.vrrpGarpMasterRefreshRepeat === 1) g.vrrpGarpMasterRefreshRepeat = 0;
+          if (g.vrrpGarpMasterDelayMs === 5000) g.vrrpGarpMasterDelayMs = 0;
+        }
+        break;
+      case 'vrrp_lower_prio_no_advert': g.vrrpLowerPrioNoAdvert = readBool(c, a0, d) ?? true; break;
+      case 'vrrp_higher_prio_send_advert': g.vrrpHigherPrioSendAdvert = readBool(c, a0, d) ?? true; break;
+      case 'vrrp_check_unicast_src': g.vrrpCheckUnicastSrc = true; break;
+      case 'smtp_alert_vrrp': { const b = readBool(c, a0, d); if (b !== undefined) g.smtpAlertVrrp = b; break; }
+      case 'no_email_faults': g.noEmailFaults = true; break;
+      case 'vrrp_startup_delay': g.vrrpStartupDelayMs = readSeconds(c, a0, 0, 3600, d) ?? 0; break;
       case 'vrrp_notify_priority_changes': g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true; break;
       default:
+        if (parseProcessKeyword(c, g, d)) break;
         if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
         else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   return g;
+}
+
+/**
+ * The VRRP process's scheduling keywords, with keepalived's ranges and texts (core/global_parser.c: vrrp_rt_priority
+ * 1-99 clamped, vrrp_rlimit_rttime ≥ 2 µs, vrrp_priority -20..19, max_auto_priority -1..99 or bare = 99,
+ * min_auto_priority_delay 1..10000000 µs). Applied by src/daemon/priorities.ts.
+ * @returns false when `c` is not one of them
+ */
+function parseProcessKeyword(c: ConfNode, g: Mutable<GlobalDefs>, d: DiagnosticSink): boolean {
+  const k = c.keyword.text;
+  const t = c.args[0];
+  const n = t && /^[-+]?\d+$/.test(t.text) ? Number(t.text) : undefined;
+  const at = t?.pos ?? missingArgPos(c);
+  switch (k) {
+    case 'vrrp_rt_priority':
+      if (!t) d.error(at, 'No vrrp process real-time priority specified');
+      else if (n === undefined) d.error(at, `vrrp process real-time priority '${t.text}' invalid`);
+      else if (n < 1) d.error(at, `vrrp process real-time priority ${n} less than minimum 1 - setting to minimum`);
+      else if (n > 99) d.error(at, `vrrp process real-time priority ${n} greater than maximum 99 - setting to maximum`);
+      if (n !== undefined) g.vrrpRtPriority = Math.min(99, Math.max(1, n));
+      return true;
+    case 'vrrp_rlimit_rtime':
+    case 'vrrp_rlimit_rttime':
+      if (k === 'vrrp_rlimit_rtime') d.warning(c.keyword.pos, "Keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime'");
+      if (n === undefined || n < 1 || n > 0xffffffff) d.error(at, `Invalid vrrp real-time limit - ${t?.text ?? ''}`);
+      else g.vrrpRlimitRttimeUs = Math.max(2, n); // halved elsewhere in keepalived, so at least 2
+      return true;
+    case 'vrrp_priority':
+      if (!t) d.error(at, 'No vrrp process priority specified');
+      else if (n === undefined || n < -20 || n > 19) d.error(at, 'Invalid vrrp process priority specified');
+      g.vrrpProcessPriority = n !== undefined && n >= -20 && n <= 19 ? n : 0;
+      return true;
+    case 'vrrp_no_swap':
+      g.vrrpNoSwap = true;
+      d.warning(c.keyword.pos, "'vrrp_no_swap' is not supported - Node.js aborts when its memory is locked (V8 frees pages with " +
+        'madvise(MADV_DONTNEED), which Linux refuses on locked memory) - ignored');
+      return true;
+    case 'max_auto_priority':
+      if (!t) g.maxAutoPriority = 99;
+      else if (n === undefined || n < -1 || n > 99) d.error(at, `max_auto_priority '${t.text}' must be in [0, 99] (or -1 to disable) - ignoring`);
+      else g.maxAutoPriority = n;
+      return true;
+    case 'min_auto_priority_delay':
+      if (!t) d.error(at, 'min_auto_priority_delay requires delay time');
+      else if (n === undefined || n < 1 || n > 10_000_000) d.error(at, `min_auto_priority_delay '${t.text}' must be in [1, 10000000] - ignoring`);
+      else g.minAutoPriorityDelayUs = n;
+      return true;
+    default:
+      return false;
+  }
 }

@@ -14,9 +14,8 @@ export { readScript };
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
 const INSTANCE_NOT_YET = new Set(['use_vmac_addr', 'use_ipvlan',
-  'native_ipv6', 'vrf', 'promote_secondaries', 'kernel_rx_buf_size', 'linkbeat_use_polling', 'debug', 'lvs_sync_daemon_interface',
-  'notify_priority_changes', 'garp_extra_if', 'vmac_garp_intvl', 'unicast_fault_no_peer', 'check_unicast_src', 'unicast_ttl',
-  'old_unicast_checksum', 'track_src_ip']);
+  'native_ipv6', 'vrf', 'kernel_rx_buf_size', 'linkbeat_use_polling', 'debug', 'lvs_sync_daemon_interface',
+  'garp_extra_if', 'vmac_garp_intvl', 'track_src_ip']);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
@@ -160,7 +159,18 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'track_bfd': r.trackBfd = readTracks(c, d, 254); break;
       case 'virtual_routes': r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d)]; break;
       case 'virtual_rules': r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d)]; break;
-      case 'unicast_fault_no_peer': r.unicastFaultNoPeer = true; break;
+      case 'unicast_fault_no_peer':
+        d.warning(c.keyword.pos, `(${name}) 'unicast_fault_no_peer' is not supported yet - ignored`);
+        r.unicastFaultNoPeer = true;
+        break;
+      case 'check_unicast_src': r.checkUnicastSrc = true; break;
+      case 'unicast_ttl': {
+        const t = readInt(c, a0, 0, 255, d);
+        if (t !== undefined) r.unicastTtl = t;
+        break;
+      }
+      case 'old_unicast_checksum': r.oldUnicastChecksum = true; break;
+      case 'promote_secondaries': r.promoteSecondaries = true; break;
       case 'use_vmac':
         if (a0 && a0.text.length > 15) d.error(a0.pos, `VMAC interface name '${a0.text}' too long - ignoring`);
         r.useVmac = { ...r.useVmac, ...(a0 && a0.text.length <= 15 ? { name: a0.text } : {}) };
@@ -238,9 +248,12 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     garpLowerPrioDelayMs: strict ? 0 : r.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs,
     garpLowerPrioRepeat: strict ? 0 : r.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
     downTimerAdverts: strict ? 3 : r.downTimerAdverts ?? 3,
-    lowerPrioNoAdvert: strict ? true : r.lowerPrioNoAdvert ?? false,
-    higherPrioSendAdvert: strict ? false : r.higherPrioSendAdvert ?? false,
+    lowerPrioNoAdvert: strict ? true : r.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
+    higherPrioSendAdvert: strict ? false : r.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
     notify, ...(r.smtpAlert !== undefined ? { smtpAlert: r.smtpAlert } : {}),
+    checkUnicastSrc: r.checkUnicastSrc ?? g.vrrpCheckUnicastSrc, oldUnicastChecksum: r.oldUnicastChecksum ?? false,
+    promoteSecondaries: r.promoteSecondaries ?? false,
+    ...(r.unicastTtl !== undefined && (r.unicastPeers ?? []).length ? { unicastTtl: r.unicastTtl } : {}),
     unicastFaultNoPeer: r.unicastFaultNoPeer ?? false, ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
     notifyPriorityChanges: r.notifyPriorityChanges ?? false, ...(r.useVmac ? { useVmac: r.useVmac } : {}),
   };

@@ -36,6 +36,7 @@ import { VmacManager, type VmacFor } from './vmac.js';
 import { FifoWriter } from '../notify/fifo.js';
 import { defaultSmtpFrom, SmtpAlerter } from '../notify/smtp.js';
 import { hostname } from 'node:os';
+import { writeFileSync } from 'node:fs';
 
 /** One running instance. */
 interface Running {
@@ -115,6 +116,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.rtnl.subscribe((e) => this.onNetlinkEvent(e));
     for (const l of await this.rtnl.listLinks()) this.links.set(l.name, l);
     this.staticEntries(cfg, true);
+    if (cfg.globalDefs.vrrpStartupDelayMs > 0) {
+      this.log.log({ level: 'info', text: `Delaying startup for ${cfg.globalDefs.vrrpStartupDelayMs / 1000} seconds` });
+      await new Promise((r) => setTimeout(r, cfg.globalDefs.vrrpStartupDelayMs));
+      if (this.stopped) return;
+    }
     await this.startInstances(cfg, cfg.vrrpInstances);
     this.trackers.sync(cfg, this.scriptContext(cfg));
     this.arm();
@@ -161,7 +167,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const g of cfg.vrrpSyncGroups) {
       const members = g.group.filter((m) => this.instances.has(m) && !taken.has(m));
       for (const m of members) taken.add(m);
-      this.notifier?.setGroup({ name: g.name, scripts: this.prepareNotify(cfg, g.notify), smtpAlert: g.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
+      this.notifier?.setGroup({ name: g.name, scripts: this.prepareNotify(cfg, g.notify), smtpAlert: g.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
       if (this.groups.has(g.name) || members.length === 0) continue;
       const fsms = members.map((m) => this.instances.get(m)!.fsm);
       this.groups.set(g.name, { sg: new SyncGroup(g.name, fsms), members: g.group.join(' ') });
@@ -244,7 +250,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     let socket = this.sockets.get(key);
     if (!socket) {
       socket = VrrpSocket.open({
-        family: ic.family, ifname: link.name, ...(unicast ? { bindAddress: source } : { group }),
+        family: ic.family, ifname: link.name, ...(unicast ? { bindAddress: source, ...(ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}) } : { group }),
         onPacket: (p) => this.onPacket(key, p),
         onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${link.name}: ${p.syscall} ${p.code}` }),
       });
@@ -256,8 +262,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     };
     this.linkUp.set(parent.index, parent.up);
     this.instances.set(ic.name, run);
+    if (ic.promoteSecondaries && ic.family === 4) {
+      try { writeFileSync(`/proc/sys/net/ipv4/conf/${link.name}/promote_secondaries`, '1'); } catch (e) {
+        this.log.log({ level: 'warning', text: `(${ic.name}) cannot set promote_secondaries on ${link.name}: ${(e as Error).message}` });
+      }
+    }
     this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic.notify), notifyDeleted: !!ic.notify.deleted,
-      smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
+      smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
     for (const t of ic.trackInterface) {
       const tl = links.find((l) => l.name === t.name);
       if (tl && tl.index !== parent.index) {
@@ -279,7 +290,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const r of this.instances.values()) if (r.socketKey === socketKey && r.cfg.virtualRouterId === vrid) { run = r; break; }
     if (!run || p.source === run.source) return;
     const meta = { source: p.source, destination: p.destination, ttl: p.ttl, ifindex: p.ifindex };
-    const verdict = checkReceived(p.data, meta, this.expectations(run), { source: p.source, destination: p.destination, ...(run.cfg.family === 4 ? { mcastGroup4: run.group } : {}) });
+    const verdict = checkReceived(p.data, meta, this.expectations(run), {
+      source: p.source, destination: p.destination,
+      ...(run.cfg.family === 4 ? { mcastGroup4: run.group, ...(run.cfg.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
+    });
     countVerdict(run.stats, verdict);
     const now = this.clock.now();
     if (!verdict.ok) {
@@ -303,7 +317,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       authType: c.authentication?.type === 'PASS' ? AuthType.PASS : c.authentication?.type === 'AH' ? AuthType.AH : AuthType.NONE,
       ...(c.authentication ? { authData: passBytes(c.authentication.password) } : {}),
       advertIntervalCs: Math.round(c.advertIntervalMs / 10), vips: c.virtualIpaddress.map((v) => v.address),
-      unicast: c.unicastPeers.length > 0, unicastPeers: c.unicastPeers, skipCheckAdvAddr: c.skipCheckAdvAddr,
+      unicast: c.unicastPeers.length > 0, unicastPeers: c.unicastPeers, skipCheckAdvAddr: c.skipCheckAdvAddr, checkUnicastSrc: c.checkUnicastSrc,
     };
   }
 
@@ -324,7 +338,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
     }, this.log) : undefined;
     // priority-change lines are gated per instance in execute() (global vrrp_notify_priority_changes or the instance's)
-    this.notifier = new Notifier({ runner, logger: this.log, fifos: this.fifos, notifyPriorityChanges: true, ...(smtp ? { smtp } : {}) });
+    this.notifier = new Notifier({
+      runner, logger: this.log, fifos: this.fifos, notifyPriorityChanges: true, noEmailFaults: g.noEmailFaults, ...(smtp ? { smtp } : {}),
+    });
   }
 
   /** Splits and checks an instance's notify scripts (keepalived's quoting, script user, script security). */
@@ -391,7 +407,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         advertIntervalCs: Math.round(c.advertIntervalMs / 10),
         authType: c.version === 2 && c.authentication?.type === 'PASS' ? AuthType.PASS : AuthType.NONE,
         ...(c.version === 2 && c.family === 4 ? { authData: passBytes(c.authentication?.type === 'PASS' ? c.authentication.password : '') } : {}),
-      }, { source: run.source, destination: dst });
+      }, { source: run.source, destination: dst, ...(c.family === 4 ? { mcastGroup4: run.group, ...(c.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}) });
       const problem = run.socket.send(msg, dst);
       if (problem) this.log.log({ level: 'err', text: `(${c.name}) Cant send advert to ${dst} (${problem.code})` });
     }
@@ -558,7 +574,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       run.cfg = ic;
       run.trackers = new Set(params.trackers.map((t) => `${t.kind}:${t.name}`));
       this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic.notify), notifyDeleted: !!ic.notify.deleted,
-        smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlert ?? false });
+        smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
       this.feed(run, { type: 'update', params });
     }
     await this.pendingNetlink;

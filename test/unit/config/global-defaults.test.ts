@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildModel, parseConfigTree } from '../../../src/config/index.js';
+import { DiagnosticSink } from '../../../src/config/diagnostics.js';
+
+const model = (text: string) => {
+  const d = new DiagnosticSink();
+  const { tree, diagnostics } = parseConfigTree(text, 'k.conf');
+  d.items.push(...diagnostics);
+  return { config: buildModel(tree, d), diags: d.items };
+};
+const inst = (body = '') => `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  unicast_peer {\n    192.0.2.2\n  }\n${body}}\n`;
+
+test('global_defs instance defaults: lower/higher prio advert, check_unicast_src, smtp_alert_vrrp, no_email_faults, startup delay, lower-prio GARP', () => {
+  const { config, diags } = model(`global_defs {
+  vrrp_lower_prio_no_advert
+  vrrp_higher_prio_send_advert true
+  vrrp_check_unicast_src
+  smtp_alert_vrrp off
+  no_email_faults
+  vrrp_startup_delay 2.5
+  vrrp_garp_lower_prio_delay 7
+  vrrp_garp_lower_prio_repeat 2
+}
+${inst()}`);
+  assert.deepEqual(diags.filter((x) => x.severity === 'error'), []);
+  const g = config.globalDefs;
+  assert.deepEqual([g.smtpAlertVrrp, g.noEmailFaults, g.vrrpStartupDelayMs], [false, true, 2500]);
+  const [i] = config.vrrpInstances;
+  assert.deepEqual([i?.lowerPrioNoAdvert, i?.higherPrioSendAdvert, i?.checkUnicastSrc, i?.garpLowerPrioDelayMs, i?.garpLowerPrioRepeat],
+    [true, true, true, 7000, 2]);
+  // the instance's own keywords win
+  const own = model(`global_defs {\n  vrrp_lower_prio_no_advert\n}\n${inst('  lower_prio_no_advert false\n')}`).config.vrrpInstances[0];
+  assert.equal(own?.lowerPrioNoAdvert, false);
+});
+
+test('vrrp_min_garp: one GARP, no delayed burst, no refresh — unless set explicitly', () => {
+  const a = model(`global_defs {\n  vrrp_min_garp\n}\n${inst()}`).config.vrrpInstances[0];
+  assert.deepEqual([a?.garpMasterRepeat, a?.garpMasterDelayMs, a?.garpMasterRefreshRepeat], [1, 0, 0]);
+  const b = model(`global_defs {\n  vrrp_garp_master_repeat 3\n  vrrp_min_garp\n}\n${inst()}`).config.vrrpInstances[0];
+  assert.equal(b?.garpMasterRepeat, 3);
+});
+
+test('unicast_ttl (unicast only), old_unicast_checksum, promote_secondaries, check_unicast_src on the instance', () => {
+  const { config, diags } = model(inst('  unicast_ttl 10\n  old_unicast_checksum\n  promote_secondaries\n  check_unicast_src\n') +
+    'vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 2\n  unicast_ttl 300\n}\n');
+  const [i, j] = config.vrrpInstances;
+  assert.deepEqual([i?.unicastTtl, i?.oldUnicastChecksum, i?.promoteSecondaries, i?.checkUnicastSrc], [10, true, true, true]);
+  assert.equal(j?.unicastTtl, undefined);
+  assert.ok(diags.some((x) => x.severity === 'error' && x.pos.line === 15 && x.message.includes('300 is out of range')), JSON.stringify(diags));
+});
