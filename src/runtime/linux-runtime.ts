@@ -33,6 +33,7 @@ import { canonical, planReload } from './reload-plan.js';
 import { addressSpec, routeSpec, ruleSpec } from './routes.js';
 import { TrackerSet } from './trackers.js';
 import { VmacManager, type VmacFor } from './vmac.js';
+import { GarpPacer } from './garp-pacer.js';
 import { FifoWriter } from '../notify/fifo.js';
 import { defaultSmtpFrom, SmtpAlerter } from '../notify/smtp.js';
 import { hostname } from 'node:os';
@@ -124,6 +125,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     await this.startInstances(cfg, cfg.vrrpInstances);
     this.trackers.sync(cfg, this.scriptContext(cfg));
     this.arm();
+  }
+
+  private garpPacer: GarpPacer | undefined;
+
+  /** GARP/NA pacing per interface (vrrp_garp_interval / vrrp_gna_interval). */
+  private pacer(): GarpPacer {
+    const g = this.config?.globalDefs;
+    this.garpPacer ??= new GarpPacer(g?.vrrpGarpIntervalMs ?? 0, g?.vrrpGnaIntervalMs ?? 0, () => this.clock.now());
+    return this.garpPacer;
   }
 
   private vmacs(): VmacManager {
@@ -496,9 +506,12 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         for (const t of targets) {
           if (!t.link.mac) continue;
           const mac = macBytes(t.link.mac);
-          const p = t.v6 ? frames.sendUnsolicitedNa(t.link.index, mac, t.ip) : frames.sendGratuitousArp(t.link.index, mac, t.ip);
-          this.log.log({ level: 'info', text: t.v6 ? `Sending unsolicited Neighbour Advert on ${t.link.name} for ${t.ip}` : `Sending gratuitous ARP on ${t.link.name} for ${t.ip}`, detail: true });
-          if (p) this.log.log({ level: 'err', text: `GARP on ${t.link.name} for ${t.ip}: ${p.code}` });
+          this.pacer().send(t.link.index, t.v6, () => {
+            if (!this.frames) return; // stopped meanwhile
+            const p = t.v6 ? frames.sendUnsolicitedNa(t.link.index, mac, t.ip) : frames.sendGratuitousArp(t.link.index, mac, t.ip);
+            this.log.log({ level: 'info', text: t.v6 ? `Sending unsolicited Neighbour Advert on ${t.link.name} for ${t.ip}` : `Sending gratuitous ARP on ${t.link.name} for ${t.ip}`, detail: true });
+            if (p) this.log.log({ level: 'err', text: `GARP on ${t.link.name} for ${t.ip}: ${p.code}` });
+          });
         }
       }
     });
@@ -607,7 +620,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     await this.vmacManager?.releaseAll();
     await this.notifier?.shutdown(1000);
     for (const f of this.fifos) f.close();
+    this.garpPacer?.clear();
     this.frames?.close();
+    this.frames = undefined;
     this.rtnl?.close();
   }
 

@@ -1,0 +1,34 @@
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { GarpPacer } from '../../../src/runtime/garp-pacer.js';
+
+test('vrrp_garp_interval: frames on one interface are spaced by the interval; other interfaces and NA have their own pace', () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    let now = 1000;
+    const sent: string[] = [];
+    const pacer = new GarpPacer(200, 0, () => now);
+    const tick = (ms: number) => { now += ms; mock.timers.tick(ms); };
+    for (let i = 0; i < 3; i++) pacer.send(2, false, () => sent.push(`eth0@${now}`));
+    pacer.send(3, false, () => sent.push(`eth1@${now}`));
+    pacer.send(2, true, () => sent.push(`na@${now}`)); // gna_interval 0: at once
+    assert.deepEqual(sent, ['eth0@1000', 'eth1@1000', 'na@1000']);
+    tick(199);
+    assert.equal(sent.length, 3);
+    tick(1);
+    assert.deepEqual(sent.slice(3), ['eth0@1200']);
+    tick(200);
+    assert.deepEqual(sent.slice(4), ['eth0@1400']);
+    tick(1000);
+    assert.equal(sent.length, 5);
+    // after a quiet period the next frame goes at once
+    pacer.send(2, false, () => sent.push(`eth0@${now}`));
+    assert.equal(sent[5], 'eth0@2400');
+    pacer.send(2, false, () => sent.push(`eth0@${now}`));
+    pacer.clear();
+    tick(1000);
+    assert.equal(sent.length, 6, 'clear() drops queued frames');
+  } finally {
+    mock.timers.reset();
+  }
+});
