@@ -61,6 +61,11 @@ export interface GlobalDefs {
   readonly smtpAlertVrrp?: boolean;
   /** `no_email_faults`: no mail for FAULT transitions. */
   readonly noEmailFaults: boolean;
+  /** `startup_script` / `shutdown_script` with their timeouts (ms, default 10 s). */
+  readonly startupScript?: ScriptCommand;
+  readonly startupScriptTimeoutMs: number;
+  readonly shutdownScript?: ScriptCommand;
+  readonly shutdownScriptTimeoutMs: number;
   /** `vrrp_startup_delay`: wait this long (ms) before starting the instances. */
   readonly vrrpStartupDelayMs: number;
   /** `vrrp_rt_priority` (1-99): run the VRRP process SCHED_RR at this priority (src/daemon/priorities.ts). */

@@ -25,7 +25,7 @@ import { clearStats, createStats, type VrrpStats } from '../vrrp/stats.js';
 import { checkReceived, countVerdict, type RxExpectations } from '../vrrp/validate.js';
 import { AuthType, type TrackerResult } from '../vrrp/types.js';
 import { Notifier, type NotifyScripts } from '../notify/notifier.js';
-import { ScriptRunner } from '../notify/script-runner.js';
+import { describeOutcome, runScript, ScriptRunner } from '../notify/script-runner.js';
 import { ScriptUserResolver } from '../notify/security.js';
 import { prepareScript, type ScriptContext } from '../notify/prepare.js';
 import { fsmParams, NOTIFY_STATE, passBytes } from './params.js';
@@ -86,6 +86,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private readonly dropLogged = new Map<string, number>();
   private pendingNetlink: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private stopping = false;
   private notifier: Notifier | undefined;
   private fifos: FifoWriter[] = [];
   private trackers: TrackerSet | undefined;
@@ -109,6 +110,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   async start(config: unknown): Promise<void> {
     const cfg = config as KeepalivedConfig;
     this.config = cfg;
+    if (cfg?.globalDefs?.startupScript) await this.lifecycleScript(cfg, 'startup');
     if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
     this.rtnl = new Rtnl((p) => this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
@@ -386,6 +388,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           break;
         case 'removeVips':
           run.vipSet = false;
+          if (this.stopping && this.ctx.dontReleaseVrrp) break; // -V: VIPs and routes stay after we exit
           this.virtualRoutes(run, false);
           for (const v of [...a.vips, ...a.excludedVips]) void this.deleteVip(run, v);
           break;
@@ -611,8 +614,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.trackers?.stop();
+    this.stopping = true;
     for (const r of this.instances.values()) this.feed(r, { type: 'shutdown' });
-    if (this.config) this.staticEntries(this.config, false);
+    if (this.config && !this.ctx.dontReleaseVrrp) this.staticEntries(this.config, false);
     this.stopped = true;
     await this.pendingNetlink;
     for (const s of this.sockets.values()) s.close();
@@ -624,6 +628,23 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.frames?.close();
     this.frames = undefined;
     this.rtnl?.close();
+    if (this.config?.globalDefs?.shutdownScript) await this.lifecycleScript(this.config, 'shutdown');
+  }
+
+  /** `startup_script` before anything starts, `shutdown_script` after everything stopped (keepalived's texts). */
+  private async lifecycleScript(cfg: KeepalivedConfig, which: 'startup' | 'shutdown'): Promise<void> {
+    const g = cfg.globalDefs;
+    const cmd = which === 'startup' ? g.startupScript : g.shutdownScript;
+    if (!cmd) return;
+    const prepared = prepareScript(cmd.command, `${which}_script`, this.scriptContext(cfg), cmd.user, cmd.group);
+    if (!prepared) return;
+    const name = prepared.spec.argv[0] ?? cmd.command;
+    this.log.log({ level: 'info', text: `Running ${which} script ${name}` });
+    const out = await runScript(prepared.spec, { timeoutMs: which === 'startup' ? g.startupScriptTimeoutMs : g.shutdownScriptTimeoutMs });
+    if (out.kind === 'exited' && out.status !== 0) this.log.log({ level: 'info', text: `${which} script script failed, status ${out.status}` });
+    else if (out.kind === 'exited') this.log.log({ level: 'info', text: `${which} script script succeeded`, detail: true });
+    else if (out.kind === 'spawnFailed') this.log.log({ level: 'info', text: `Call of ${which} script ${name} failed` });
+    else this.log.log({ level: 'info', text: `${which} script ${describeOutcome(out)}` });
   }
 
   /** A plain picture for dumps and the control socket. */
