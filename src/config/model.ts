@@ -66,6 +66,8 @@ export interface GlobalDefs {
   readonly startupScriptTimeoutMs: number;
   readonly shutdownScript?: ScriptCommand;
   readonly shutdownScriptTimeoutMs: number;
+  /** `fifo_write_vrrp_states_on_reload`: after a reload, every instance's and group's state goes to the FIFOs. */
+  readonly fifoWriteVrrpStatesOnReload: boolean;
   /** `vrrp_startup_delay`: wait this long (ms) before starting the instances. */
   readonly vrrpStartupDelayMs: number;
   /** `vrrp_rt_priority` (1-99): run the VRRP process SCHED_RR at this priority (src/daemon/priorities.ts). */

@@ -15,7 +15,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpGarpMasterDelayMs: 5000,
     vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpVersion: 2, enableScriptSecurity: false,
     vrrpNotifyPriorityChanges: false, vrrpCheckUnicastSrc: false, noEmailFaults: false, vrrpStartupDelayMs: 0,
-    startupScriptTimeoutMs: 10_000, shutdownScriptTimeoutMs: 10_000,
+    startupScriptTimeoutMs: 10_000, shutdownScriptTimeoutMs: 10_000, fifoWriteVrrpStatesOnReload: false,
   };
 }
 
@@ -23,7 +23,7 @@ export function defaultGlobalDefs(): GlobalDefs {
 const GLOBAL_NOT_YET = new Set(['vrrp_garp_extra_if',
   'vrrp_ipsets', 'nftables', 'nftables_priority',
   'nftables_counters', 'nftables_ifindex', 'nftables_ipvs',
-  'fifo_write_vrrp_states_on_reload', 'lvs_sync_daemon',
+  'lvs_sync_daemon',
   'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'dynamic_interfaces', 'log_unknown_vrids', 'vmac_prefix',
   'rs_init_notifies', 'no_checker_emails', 'umask', 'random_seed', 'checker_log_all_failures', 'default_interface',
   'smtp_alert_checker', 'vrrp_down_timer_adverts', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker',
@@ -100,6 +100,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'shutdown_script': g.shutdownScript = readScript(c, d) ?? g.shutdownScript; break;
       case 'startup_script_timeout': g.startupScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000; break;
       case 'shutdown_script_timeout': g.shutdownScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000; break;
+      case 'fifo_write_vrrp_states_on_reload': g.fifoWriteVrrpStatesOnReload = true; break;
       case 'vrrp_startup_delay': g.vrrpStartupDelayMs = readSeconds(c, a0, 0, 3600, d) ?? 0; break;
       case 'vrrp_notify_priority_changes': g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true; break;
       default:

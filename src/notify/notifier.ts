@@ -182,6 +182,11 @@ export class Notifier {
     });
   }
 
+  /** `fifo_write_vrrp_states_on_reload`: the current state of an instance or group as FIFO lines only. */
+  fifoState(kind: 'instance' | 'group', name: string, state: NotifyState, priority = 0): void {
+    this.writeFifos(kind === 'instance' ? instanceFifoLine(name, state, priority) : groupFifoLine(name, state));
+  }
+
   private writeFifos(line: string): void {
     for (const f of this.opts.fifos ?? []) f.writeLine(line);
   }

@@ -598,6 +598,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (plan.add.length) await this.startInstances(cfg, plan.add);
     this.syncGroups(cfg);
     this.trackers?.sync(cfg, this.scriptContext(cfg));
+    if (cfg.globalDefs.fifoWriteVrrpStatesOnReload) {
+      for (const { sg } of this.groups.values()) { const st = NOTIFY_STATE[sg.state]; if (st) this.notifier?.fifoState('group', sg.name, st); }
+      for (const r of this.instances.values()) { const st = NOTIFY_STATE[r.fsm.state]; if (st) this.notifier?.fifoState('instance', r.cfg.name, st, r.fsm.priority); }
+    }
     this.log.log({ level: 'info', text: `Reload: ${plan.keep.length} unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`, detail: true });
     this.arm();
   }

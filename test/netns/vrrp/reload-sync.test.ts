@@ -132,14 +132,14 @@ test('vrrp_track_process: the instance is MASTER only while the tracked process 
   }
 });
 
-test('notify_fifo_script reads the FIFO; vrrp_notify_priority_changes reports track_file weight changes', async () => {
+test('notify_fifo_script reads the FIFO; vrrp_notify_priority_changes reports track_file weight changes; fifo_write_vrrp_states_on_reload', async () => {
   const fifo = join(d.dir, 'prio.fifo');
   const out = join(d.dir, 'prio-reader.out');
   const flag = join(d.dir, 'prio-flag');
   writeFileSync(flag, '0\n');
   const reader = d.write('reader.sh', `#!/bin/sh\nwhile read line; do echo "$line" >> ${out}; done < "$1"\n`);
   (await import('node:fs')).chmodSync(reader, 0o755);
-  const conf = `global_defs {\n  notify_fifo ${fifo}\n  notify_fifo_script ${reader}\n  vrrp_notify_priority_changes\n}\n` +
+  const conf = `global_defs {\n  notify_fifo ${fifo}\n  notify_fifo_script ${reader}\n  vrrp_notify_priority_changes\n  fifo_write_vrrp_states_on_reload\n}\n` +
     `track_file pf {\n  file ${flag}\n  weight -10\n}\n` + inst('VI_1', 91, 200, '192.0.2.191', '  track_file {\n    pf\n  }\n');
   const a = d.ours('a', d.write('prio-a.conf', conf));
   const text = () => (existsSync(out) ? readFileSync(out, 'utf8') : '');
@@ -147,6 +147,9 @@ test('notify_fifo_script reads the FIFO; vrrp_notify_priority_changes reports tr
     assert.ok(await waitFor(() => text().includes('INSTANCE "VI_1" MASTER 200'), 8000) >= 0, `${text()}\n${a.log()}`);
     writeFileSync(flag, '5\n');
     assert.ok(await waitFor(() => text().includes('INSTANCE "VI_1" MASTER_PRIORITY 150'), 3000) >= 0, `${text()}\n${a.log()}`);
+    assert.ok(!text().includes('INSTANCE "VI_1" MASTER 150'));
+    await hup(a);
+    assert.ok(await waitFor(() => text().includes('INSTANCE "VI_1" MASTER 150'), 3000) >= 0, `state written on reload\n${text()}`);
   } finally {
     await stop(a.child);
   }
