@@ -6,8 +6,9 @@
  * saturate every core. Counts spurious transitions ("Entering" lines after the election, in either log) and VIP
  * events (`ip monitor address`), samples both daemons' control sockets every KTS_BENCH_SAMPLE_SECONDS (default 5),
  * and the MASTER's run-queue wait (/proc/PID/schedstat), and prints a table per phase with the log lines around any
- * spurious transition. KTS_BENCH_RT=N puts both daemons under SCHED_RR priority N (`chrt -a -r -p`), what
- * keepalived's `vrrp_rt_priority` does. Nothing is asserted. Run: npm run bench -- timing
+ * spurious transition. KTS_BENCH_CONFIG_RT=N writes `vrrp_rt_priority N` into both configurations' global_defs (the
+ * daemons set SCHED_RR themselves, src/daemon/priorities.ts); KTS_BENCH_RT=N instead puts both daemons under SCHED_RR
+ * priority N from outside (`chrt -a -r -p`). Nothing is asserted. Run: npm run bench -- timing
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const IDLE_S = envNum('KTS_BENCH_IDLE_SECONDS', 30);
 const SAMPLE_S = envNum('KTS_BENCH_SAMPLE_SECONDS', 5);
 const WORKERS = envNum('KTS_BENCH_LOAD_WORKERS', availableParallelism());
 const RT = envNum('KTS_BENCH_RT', 0);
+const CONFIG_RT = envNum('KTS_BENCH_CONFIG_RT', 0);
 
 /** One reading of a daemon's control socket (cumulative figures since its start). */
 interface Sample {
@@ -137,7 +139,9 @@ function monitor(host: string): () => string {
 
 async function main(): Promise<void> {
   const extra = '  advert_int 0.05\n';
-  const conf = (name: string, prio: number, state: string) => d.write(name, confText(name, prio, state, 3, VIP).replace('  advert_int 1\n', extra));
+  const rtLine = CONFIG_RT ? `  vrrp_rt_priority ${CONFIG_RT}\n` : '';
+  const conf = (name: string, prio: number, state: string) => d.write(name, confText(name, prio, state, 3, VIP).replace('  advert_int 1\n', extra)
+    .replace('global_defs {\n', `global_defs {\n${rtLine}`));
   const monA = monitor('a');
   const monB = monitor('b');
   const realtime = (r: RunningOurs) => { if (RT) execFileSync('chrt', ['-a', '-r', '-p', String(RT), String(r.child.pid)]); };
@@ -190,7 +194,8 @@ async function main(): Promise<void> {
   stopLoad();
   await Promise.all([stop(B.child), stop(A.child)]);
 
-  console.log(`VRRPv3, advert_int 0.05 s (20 adverts/s expected), A MASTER 200 vs B BACKUP 100, ${RT ? `SCHED_RR ${RT}` : 'SCHED_OTHER'}; times in ms`);
+  const sched = CONFIG_RT ? `vrrp_rt_priority ${CONFIG_RT}` : RT ? `SCHED_RR ${RT} (chrt)` : 'SCHED_OTHER';
+  console.log(`VRRPv3, advert_int 0.05 s (20 adverts/s expected), A MASTER 200 vs B BACKUP 100, ${sched}; times in ms`);
   console.log('| phase | s | adverts sent (A) | /s | adverts rcvd (B) | transitions | VIP events | jitter mean | jitter max | max sampled jitter_last | loop lag max A | loop lag max B | A rq wait ms/s | A rq wait/slice |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {

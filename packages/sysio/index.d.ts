@@ -7,7 +7,7 @@ export interface SysError extends Error {
   readonly errno: number;
   readonly syscall: string;
 }
-/** AF_*, SOCK_*, SOL_*, IP_*, IPV6_*, ETH_P_*, NETLINK_*, MSG_*, … from the C headers. */
+/** AF_*, SOCK_*, SOL_*, IP_*, IPV6_*, ETH_P_*, NETLINK_*, MSG_*, SCHED_*, RLIMIT_*, MCL_*, … from the C headers. */
 export declare const constants: Readonly<Record<string, number>>;
 /** socket(2). */
 export declare function socket(family: number, type: number, protocol: number): number;
@@ -50,3 +50,23 @@ export declare function ifIndexToName(index: number): string;
 export declare function setns(fd: number, nstype: number): void;
 /** open(path, O_RDONLY|O_CLOEXEC): for namespace files such as /proc/self/ns/net or /run/netns/NAME. */
 export declare function openReadOnly(path: string): number;
+/**
+ * sched_setscheduler(2) on one thread (`tid` 0 = the calling thread): `policy` is SCHED_OTHER, SCHED_RR, …;
+ * `resetOnFork` adds SCHED_RESET_ON_FORK, so children (and threads created later) do not inherit a real-time policy.
+ */
+export declare function schedSetScheduler(tid: number, policy: number, priority: number, resetOnFork?: boolean): void;
+/** sched_getscheduler(2): the policy, with the SCHED_RESET_ON_FORK bit when set. */
+export declare function schedGetScheduler(tid: number): number;
+/** A resource limit; `Infinity` is RLIM_INFINITY. */
+export interface Rlimit { soft: number; hard: number }
+/** getrlimit(2) for RLIMIT_* `resource`. */
+export declare function getRlimit(resource: number): Rlimit;
+/** setrlimit(2); `Infinity` sets RLIM_INFINITY. */
+export declare function setRlimit(resource: number, soft: number, hard: number): void;
+/**
+ * mlockall(2) with MCL_* flags. Caution: V8 later frees heap pages with madvise(MADV_DONTNEED), which Linux refuses
+ * on locked memory, and then aborts the process (measured on Node 20, with and without MCL_FUTURE/MCL_ONFAULT).
+ */
+export declare function mlockall(flags: number): void;
+/** munlockall(2). */
+export declare function munlockall(): void;

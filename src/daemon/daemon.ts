@@ -18,6 +18,7 @@ import { renderData, renderJson, renderStats } from './dump.js';
 import { DUMP_FILES, writeDumpFile } from './dumpfile.js';
 import type { LogHub } from './logging.js';
 import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
+import { ProcessPriorities, linuxPriorityPort, maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
 import type { RuntimeFactory, VrrpRuntime } from './runtime.js';
 import type { SdNotifier } from './sdnotify.js';
 import type { SignalSource, TrappedSignal } from './signals.js';
@@ -73,6 +74,8 @@ export interface DaemonDeps {
   readonly cpuUsage?: () => { userUs: number; systemUs: number };
   /** Event-loop lag sampling period in ms (0 = off). Default 250. */
   readonly lagSampleMs?: number;
+  /** Process scheduling (global_defs `vrrp_rt_priority`, …); default: this process, through linuxPriorityPort(). */
+  readonly priorities?: ProcessPriorities;
 }
 
 /** keepalived's `log_options`: `Command line: …` wrapped at 100 columns on spaces. */
@@ -105,6 +108,8 @@ export function commandLineLines(words: readonly string[]): string[] {
 export class Daemon {
   private readonly log: Logger;
   private readonly vrrpLog: Logger;
+  /** Scheduling of this process; the runtime's timer reports lateness to `priorities.noteTimerLateness(ms)`. */
+  readonly priorities: ProcessPriorities;
   private runtime: VrrpRuntime | undefined;
   private readonly handlers = new Map<TrappedSignal, () => void>();
   private control: ControlServer | undefined;
@@ -127,6 +132,7 @@ export class Daemon {
   constructor(private readonly deps: DaemonDeps) {
     this.log = deps.logs.logger('Keepalived');
     this.vrrpLog = deps.logs.logger('Keepalived_vrrp');
+    this.priorities = deps.priorities ?? new ProcessPriorities(linuxPriorityPort(), this.vrrpLog, deps.pid);
     this.exited = new Promise((r) => { this.resolveExit = r; });
   }
 
@@ -181,9 +187,11 @@ export class Daemon {
     this.installSignals();
     await this.openControl();
     if (this.state !== 'running') return undefined; // TERM during startup
+    this.applyPriorities(loaded.config, true);
     this.runtime = this.deps.runtimeFactory({
       log: this.vrrpLog, logDetail: s.logDetail, releaseVips: s.releaseVips,
       dontReleaseVrrp: s.dontReleaseVrrp, addressMonitoring: s.addressMonitoring,
+      noteTimerLateness: (ms) => this.priorities.noteTimerLateness(ms),
     });
     try {
       await this.runtime.start(loaded.config);
@@ -231,6 +239,15 @@ export class Daemon {
       for (const line of this.deps.config.dump(loaded.config).split('\n')) this.info(line);
     }
     return loaded;
+  }
+
+  /** global_defs' process scheduling (`vrrp_rt_priority`, …): before the runtime starts, and after each reload. */
+  private applyPriorities(config: unknown, starting: boolean): void {
+    const p = prioritySettingsFrom(config);
+    if (!p) return;
+    const notice = starting ? maxAutoPriorityNotice(p) : undefined;
+    if (notice) this.info(notice);
+    this.priorities.apply(p);
   }
 
   private async openControl(): Promise<void> {
@@ -398,6 +415,7 @@ export class Daemon {
       this.vrrpInfo('Reloading');
       try {
         await this.runtime.reload(loaded.config);
+        this.applyPriorities(loaded.config, false);
         this.reloads++;
         ok = true;
         this.info('Reload complete');

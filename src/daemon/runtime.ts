@@ -21,6 +21,8 @@ export interface RuntimeContext {
   readonly dontReleaseVrrp: boolean;
   /** `-a/--address-monitoring`. */
   readonly addressMonitoring: boolean;
+  /** Called with how late (ms) the runtime's timer ran; drives max_auto_priority (src/daemon/priorities.ts). */
+  readonly noteTimerLateness?: (lateMs: number) => void;
 }
 
 /** The VRRP runtime as the daemon drives it. All methods must not throw; failures are logged by the runtime. */

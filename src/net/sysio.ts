@@ -1,6 +1,7 @@
 /**
- * Typed access to the project's Node-API addon (packages/sysio): generic socket syscalls and a readiness
- * watcher. Everything protocol-specific lives in TypeScript above this file.
+ * Typed access to the project's Node-API addon (packages/sysio): generic socket syscalls, a readiness watcher,
+ * and the scheduling/limit/memory-lock calls of src/daemon/priorities.ts. Everything protocol-specific lives in
+ * TypeScript above this file.
  */
 import { createRequire } from 'node:module';
 import type * as SysioModule from '@keepalived-ts/sysio';

@@ -4,17 +4,18 @@
  * instances on it; received packets are dispatched by VRID, validated (src/vrrp/validate.ts) and handed to the
  * instance. One real timer is armed for the earliest deadline of all instances (timers are data in the FSMs).
  *
- * Multicast and unicast adverts, VIP add/remove, GARP/NA bursts, stale VIP removal at start, graceful stop with
- * priority 0, notify scripts/FIFO/SMTP, trackers (script, file, process, interface), sync groups, link down ⇒
- * FAULT, reload by diffing (src/runtime/reload-plan.ts), snapshots. Not yet: VMAC, virtual routes/rules.
+ * Around it: KernelWriter (VIPs, routes, rules, static entries over one netlink queue), TrackerSet (script, file,
+ * process trackers), VmacManager (use_vmac), GarpPacer (vrrp_garp_interval), the notifier (notify-wiring.ts),
+ * sync groups (src/vrrp/sync-group.ts), and reload by diffing (reload-plan.ts). Link state from netlink events puts
+ * instances into FAULT and back; snapshots feed the dumps and the control socket.
  */
 import type { Logger } from '../core/log.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { KeepalivedConfig, RouteConfig, RuleConfig, VirtualAddress, VrrpInstanceConfig } from '../config/model.js';
+import type { KeepalivedConfig, VirtualAddress, VrrpInstanceConfig } from '../config/model.js';
 import type { RuntimeContext, VrrpRuntime } from '../daemon/runtime.js';
-import type { InstanceSnapshot, RuntimeSnapshot } from '../daemon/snapshot.js';
+import type { RuntimeSnapshot } from '../daemon/snapshot.js';
 import { FrameSender, macBytes } from '../net/arp.js';
-import { Rtnl, RtnlError, type RtnlEvent } from '../net/netlink/rtnl.js';
+import { Rtnl, type RtnlEvent } from '../net/netlink/rtnl.js';
 import type { AddressInfo, LinkInfo } from '../net/netlink/route-messages.js';
 import { VrrpSocket, type VrrpDatagram } from '../net/vrrp-socket.js';
 import type { VrrpAction } from '../vrrp/actions.js';
@@ -24,51 +25,19 @@ import { encode } from '../vrrp/packet.js';
 import { clearStats, createStats, type VrrpStats } from '../vrrp/stats.js';
 import { checkReceived, countVerdict, type RxExpectations } from '../vrrp/validate.js';
 import { AuthType, type TrackerResult } from '../vrrp/types.js';
-import { Notifier, type NotifyScripts } from '../notify/notifier.js';
-import { describeOutcome, runScript, ScriptRunner } from '../notify/script-runner.js';
+import type { Notifier } from '../notify/notifier.js';
 import { ScriptUserResolver } from '../notify/security.js';
-import { prepareScript, type ScriptContext } from '../notify/prepare.js';
+import type { ScriptContext } from '../notify/prepare.js';
+import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
+import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
 import { fsmParams, NOTIFY_STATE, passBytes } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
-import { addressSpec, routeSpec, ruleSpec } from './routes.js';
+import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
 import { VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
-import { FifoWriter } from '../notify/fifo.js';
-import { defaultSmtpFrom, SmtpAlerter } from '../notify/smtp.js';
-import { hostname } from 'node:os';
+import type { FifoWriter } from '../notify/fifo.js';
 import { writeFileSync } from 'node:fs';
-
-/** One running instance. */
-interface Running {
-  cfg: VrrpInstanceConfig;
-  readonly fsm: VrrpFsm;
-  readonly stats: VrrpStats;
-  readonly link: LinkInfo;
-  /** The interface whose carrier the instance follows (the VMAC's parent, else `link`). */
-  readonly stateIndex: number;
-  readonly socket: VrrpSocket;
-  readonly socketKey: string;
-  readonly source: string;
-  readonly group: string;
-  /** `kind:name` of every tracker the instance follows (routing of tracker results). */
-  trackers: Set<string>;
-
-  vipSet: boolean;
-  lastTransitionMs: number;
-}
-
-/** Running lateness figures in ms. */
-interface Jitter { n: number; sum: number; last: number; max: number }
-
-const newJitter = (): Jitter => ({ n: 0, sum: 0, last: 0, max: 0 });
-
-function addJitter(j: Jitter, ms: number): void {
-  j.n++;
-  j.sum += ms;
-  j.last = ms;
-  if (ms > j.max) j.max = ms;
-}
 
 /** Rate limit for repeated receive-drop messages: one line per instance and reason per this many ms. */
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -84,7 +53,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private readonly groups = new Map<string, { sg: SyncGroup; members: string }>();
   private timer: NodeJS.Timeout | undefined;
   private readonly dropLogged = new Map<string, number>();
-  private pendingNetlink: Promise<unknown> = Promise.resolve();
+  private kernel: KernelWriter | undefined;
   private stopped = false;
   private stopping = false;
   private notifier: Notifier | undefined;
@@ -110,15 +79,16 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   async start(config: unknown): Promise<void> {
     const cfg = config as KeepalivedConfig;
     this.config = cfg;
-    if (cfg?.globalDefs?.startupScript) await this.lifecycleScript(cfg, 'startup');
+    if (cfg?.globalDefs?.startupScript) await runLifecycleScript(cfg, 'startup', this.scriptContext(cfg), this.log);
     if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
     this.rtnl = new Rtnl((p) => this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
-    this.startNotifier(cfg);
+    ({ notifier: this.notifier, fifos: this.fifos } = createNotifier(cfg, this.scriptContext(cfg), this.log));
     this.trackers = new TrackerSet(this.clock, this.log, (r) => this.onTracker(r));
     this.rtnl.subscribe((e) => this.onNetlinkEvent(e));
     for (const l of await this.rtnl.listLinks()) this.links.set(l.name, l);
-    this.staticEntries(cfg, true);
+    this.kernel = new KernelWriter(this.rtnl, this.log, this.links);
+    this.kernel.staticEntries(cfg, true);
     if (cfg.globalDefs.vrrpStartupDelayMs > 0) {
       this.log.log({ level: 'info', text: `Delaying startup for ${cfg.globalDefs.vrrpStartupDelayMs / 1000} seconds` });
       await new Promise((r) => setTimeout(r, cfg.globalDefs.vrrpStartupDelayMs));
@@ -130,6 +100,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   private garpPacer: GarpPacer | undefined;
+
+  /** Resolves when every queued netlink change is done. */
+  private netlinkIdle(): Promise<unknown> {
+    return this.kernel?.idle ?? Promise.resolve();
+  }
 
   /** GARP/NA pacing per interface (vrrp_garp_interval / vrrp_gna_interval). */
   private pacer(): GarpPacer {
@@ -179,7 +154,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const g of cfg.vrrpSyncGroups) {
       const members = g.group.filter((m) => this.instances.has(m) && !taken.has(m));
       for (const m of members) taken.add(m);
-      this.notifier?.setGroup({ name: g.name, scripts: this.prepareNotify(cfg, g.notify), smtpAlert: g.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
+      this.notifier?.setGroup({ name: g.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), g.notify), smtpAlert: g.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
       if (this.groups.has(g.name) || members.length === 0) continue;
       const fsms = members.map((m) => this.instances.get(m)!.fsm);
       this.groups.set(g.name, { sg: new SyncGroup(g.name, fsms), members: g.group.join(' ') });
@@ -269,7 +244,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       this.sockets.set(key, socket);
     }
     const run: Running = {
-      cfg: ic, fsm, stats, link, stateIndex: parent.index, socket, socketKey: key, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow(),
+      cfg: ic, fsm, stats, link, stateIndex: parent.index, ifname: parent.name, socket, socketKey: key, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow(),
       trackers: new Set(params.trackers.map((t) => `${t.kind}:${t.name}`)),
     };
     this.linkUp.set(parent.index, parent.up);
@@ -279,7 +254,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         this.log.log({ level: 'warning', text: `(${ic.name}) cannot set promote_secondaries on ${link.name}: ${(e as Error).message}` });
       }
     }
-    this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic.notify), notifyDeleted: !!ic.notify.deleted,
+    this.notifier?.setInstance({ name: ic.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), ic.notify), notifyDeleted: !!ic.notify.deleted,
       smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
     for (const t of ic.trackInterface) {
       const tl = links.find((l) => l.name === t.name);
@@ -331,40 +306,6 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       advertIntervalCs: Math.round(c.advertIntervalMs / 10), vips: c.virtualIpaddress.map((v) => v.address),
       unicast: c.unicastPeers.length > 0, unicastPeers: c.unicastPeers, skipCheckAdvAddr: c.skipCheckAdvAddr, checkUnicastSrc: c.checkUnicastSrc,
     };
-  }
-
-  /** Notify scripts, FIFOs and SMTP alerts (sent only when notification_email and smtp_server are set). */
-  private startNotifier(cfg: KeepalivedConfig): void {
-    const runner = new ScriptRunner({ logger: this.log });
-    const g = cfg.globalDefs;
-    const ctx = this.scriptContext(cfg);
-    for (const [path, script, kind] of [[g.notifyFifo, g.notifyFifoScript, ''], [g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, 'vrrp ']] as const) {
-      if (!path) continue;
-      const reader = script ? prepareScript(script.command, 'notify_fifo', ctx, script.user, script.group)?.spec : undefined;
-      const f = new FifoWriter({ path, kind, ...(reader ? { script: reader } : {}) }, { logger: this.log });
-      if (f.open()) this.fifos.push(f);
-    }
-    const smtp = g.smtpServer && g.notificationEmail.length ? new SmtpAlerter({
-      routerId: g.routerId ?? hostname(), to: g.notificationEmail, from: g.notificationEmailFrom ?? defaultSmtpFrom(),
-      server: g.smtpServer.host, port: g.smtpServer.port, ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
-      connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
-    }, this.log) : undefined;
-    // priority-change lines are gated per instance in execute() (global vrrp_notify_priority_changes or the instance's)
-    this.notifier = new Notifier({
-      runner, logger: this.log, fifos: this.fifos, notifyPriorityChanges: true, noEmailFaults: g.noEmailFaults, ...(smtp ? { smtp } : {}),
-    });
-  }
-
-  /** Splits and checks an instance's notify scripts (keepalived's quoting, script user, script security). */
-  private prepareNotify(cfg: KeepalivedConfig, notify: VrrpInstanceConfig['notify']): NotifyScripts {
-    const ctx = this.scriptContext(cfg);
-    const out: Record<string, unknown> = {};
-    for (const [key, cmd] of Object.entries(notify)) {
-      if (!cmd) continue;
-      const p = prepareScript(cmd.command, 'notify', ctx, cmd.user, cmd.group);
-      if (p) out[key] = p.spec;
-    }
-    return out as NotifyScripts;
   }
 
   /** Carries out what the state machines asked for; every action names its instance (or group). */
@@ -433,65 +374,19 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return { cfg, link: (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? run.link };
   }
 
-  /**
-   * Queues one netlink change behind the others (VIPs, routes, rules are applied in order; GARPs wait for them).
-   * `benign` error codes (EEXIST on add, ESRCH/EADDRNOTAVAIL on delete) are not reported.
-   */
-  private netlink(what: string, op: (rtnl: Rtnl) => Promise<void>, benign: readonly string[]): Promise<unknown> {
-    const rtnl = this.rtnl;
-    if (!rtnl) return Promise.resolve();
-    this.pendingNetlink = this.pendingNetlink.then(() => op(rtnl).catch((e: unknown) => {
-      if (!(e instanceof RtnlError && benign.includes(e.code))) this.log.log({ level: 'err', text: `${what}: ${String(e)}` });
-    }));
-    return this.pendingNetlink;
-  }
-
   private addVip(run: Running, address: string): void {
     const { cfg, link } = this.vipLink(run, address);
-    void this.netlink(`(${run.cfg.name}) cannot add VIP ${address}`, (r) => r.addAddress(addressSpec(cfg, link.index)), ['EEXIST']);
+    void this.kernel?.address(cfg, link.index, true, `(${run.cfg.name})`);
   }
 
   private deleteVip(run: Running, address: string): Promise<unknown> {
     const { cfg, link } = this.vipLink(run, address);
-    return this.netlink(`(${run.cfg.name}) cannot remove VIP ${address}`, (r) => r.deleteAddress(addressSpec(cfg, link.index)), ['EADDRNOTAVAIL']);
+    return this.kernel?.address(cfg, link.index, false, `(${run.cfg.name})`) ?? Promise.resolve();
   }
 
   /** virtual_routes / virtual_rules follow the VIPs (added on MASTER, removed when leaving it). */
   private virtualRoutes(run: Running, add: boolean): void {
-    this.routes(run.cfg.virtualRoutes, run.cfg.virtualRules, add, `(${run.cfg.name})`);
-  }
-
-  /** Adds or deletes routes and rules (rules after routes on add, before them on delete). */
-  private routes(routes: readonly RouteConfig[], rules: readonly RuleConfig[], add: boolean, who: string): void {
-    const ifindexOf = (n: string) => this.links.get(n)?.index;
-    const doRoutes = () => {
-      for (const rc of routes) {
-        const spec = routeSpec(rc, ifindexOf);
-        if (!spec) { this.log.log({ level: 'err', text: `${who} route ${rc.destination}/${rc.prefixLength}: interface ${rc.dev ?? ''} doesn't exist` }); continue; }
-        void this.netlink(`${who} cannot ${add ? 'add' : 'remove'} route ${rc.destination}/${rc.prefixLength}`,
-          (r) => (add ? r.addRoute(spec) : r.deleteRoute(spec)), add ? ['EEXIST'] : ['ESRCH', 'ENOENT']);
-      }
-    };
-    const doRules = () => {
-      for (const rc of rules) {
-        const spec = ruleSpec(rc);
-        void this.netlink(`${who} cannot ${add ? 'add' : 'remove'} rule`, (r) => (add ? r.addRule(spec) : r.deleteRule(spec)), add ? ['EEXIST'] : ['ENOENT', 'ESRCH']);
-      }
-    };
-    if (add) { doRoutes(); doRules(); } else { doRules(); doRoutes(); }
-  }
-
-  /** static_ipaddress / static_routes / static_rules: set at start, cleared at stop (as keepalived). */
-  private staticEntries(cfg: KeepalivedConfig, add: boolean): void {
-    if (!add) this.routes(cfg.staticRoutes, cfg.staticRules, false, 'static');
-    for (const v of cfg.staticIpaddress) {
-      const link = v.dev !== undefined ? this.links.get(v.dev) : undefined;
-      if (!link) { this.log.log({ level: 'err', text: `static_ipaddress ${v.address}: interface ${v.dev ?? ''} doesn't exist` }); continue; }
-      const spec = addressSpec(v, link.index);
-      void this.netlink(`cannot ${add ? 'add' : 'remove'} static address ${v.address}`,
-        (r) => (add ? r.addAddress(spec) : r.deleteAddress(spec)), add ? ['EEXIST'] : ['EADDRNOTAVAIL']);
-    }
-    if (add) this.routes(cfg.staticRoutes, cfg.staticRules, true, 'static');
+    this.kernel?.routes(run.cfg.virtualRoutes, run.cfg.virtualRules, add, `(${run.cfg.name})`);
   }
 
   /** GARP / unsolicited NA bursts for `addresses`, each on its VIP's interface, after the netlink queue. */
@@ -504,7 +399,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         : `(${run.cfg.name}) Sending/queueing gratuitous ARPs on ${t.link.name} for ${t.ip}`, detail: true });
     }
     // after the VIPs are in place (the netlink queue), send the burst, interleaved per VIP as keepalived does
-    void this.pendingNetlink.then(() => {
+    void this.netlinkIdle().then(() => {
       for (let i = 0; i < count; i++) {
         for (const t of targets) {
           if (!t.link.mac) continue;
@@ -542,14 +437,17 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.timer = undefined;
     for (const s of this.sockets.values()) s.drain();
     const now = this.clock.now();
+    let earliest = Infinity;
     for (const r of this.instances.values()) {
       const t = r.fsm.pollTimeout();
       if (t === undefined || t > now) continue;
+      earliest = Math.min(earliest, t);
       const g = this.groupFor(r.cfg.name);
       const actions = g ? g.handle(r.cfg.name, { type: 'timeout' }, now) : r.fsm.handle({ type: 'timeout' }, now);
       if (actions.some((a) => a.kind === 'sendAdvert' && a.instance === r.cfg.name)) addJitter(this.jitter, now - t);
       this.execute(actions);
     }
+    if (earliest !== Infinity) this.ctx.noteTimerLateness?.(now - earliest);
     this.arm();
   }
 
@@ -565,8 +463,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const plan = planReload(old, cfg);
     this.config = cfg;
     if (canonical([old.staticIpaddress, old.staticRoutes, old.staticRules]) !== canonical([cfg.staticIpaddress, cfg.staticRoutes, cfg.staticRules])) {
-      this.staticEntries(staticOnly(old, cfg), false);
-      this.staticEntries(staticOnly(cfg, old), true);
+      this.kernel?.staticEntries(staticOnly(old, cfg), false);
+      this.kernel?.staticEntries(staticOnly(cfg, old), true);
     }
     const now = this.clock.now();
     for (const name of plan.remove) {
@@ -579,7 +477,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       this.notifier?.removeInstance(name);
     }
     if (plan.remove.length && this.vmacManager) {
-      await this.pendingNetlink;
+      await this.netlinkIdle();
       this.closeUnusedSockets();
       for (const name of plan.remove) await this.vmacManager.release(name);
     }
@@ -589,11 +487,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       const params = fsmParams(cfg, ic, run.source);
       run.cfg = ic;
       run.trackers = new Set(params.trackers.map((t) => `${t.kind}:${t.name}`));
-      this.notifier?.setInstance({ name: ic.name, scripts: this.prepareNotify(cfg, ic.notify), notifyDeleted: !!ic.notify.deleted,
+      this.notifier?.setInstance({ name: ic.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), ic.notify), notifyDeleted: !!ic.notify.deleted,
         smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
       this.feed(run, { type: 'update', params });
     }
-    await this.pendingNetlink;
+    await this.netlinkIdle();
     this.closeUnusedSockets();
     if (plan.add.length) await this.startInstances(cfg, plan.add);
     this.syncGroups(cfg);
@@ -620,9 +518,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.trackers?.stop();
     this.stopping = true;
     for (const r of this.instances.values()) this.feed(r, { type: 'shutdown' });
-    if (this.config && !this.ctx.dontReleaseVrrp) this.staticEntries(this.config, false);
+    if (this.config && !this.ctx.dontReleaseVrrp) this.kernel?.staticEntries(this.config, false);
     this.stopped = true;
-    await this.pendingNetlink;
+    await this.netlinkIdle();
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
     await this.vmacManager?.releaseAll();
@@ -632,29 +530,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.frames?.close();
     this.frames = undefined;
     this.rtnl?.close();
-    if (this.config?.globalDefs?.shutdownScript) await this.lifecycleScript(this.config, 'shutdown');
-  }
-
-  /** `startup_script` before anything starts, `shutdown_script` after everything stopped (keepalived's texts). */
-  private async lifecycleScript(cfg: KeepalivedConfig, which: 'startup' | 'shutdown'): Promise<void> {
-    const g = cfg.globalDefs;
-    const cmd = which === 'startup' ? g.startupScript : g.shutdownScript;
-    if (!cmd) return;
-    const prepared = prepareScript(cmd.command, `${which}_script`, this.scriptContext(cfg), cmd.user, cmd.group);
-    if (!prepared) return;
-    const name = prepared.spec.argv[0] ?? cmd.command;
-    this.log.log({ level: 'info', text: `Running ${which} script ${name}` });
-    const out = await runScript(prepared.spec, { timeoutMs: which === 'startup' ? g.startupScriptTimeoutMs : g.shutdownScriptTimeoutMs });
-    if (out.kind === 'exited' && out.status !== 0) this.log.log({ level: 'info', text: `${which} script script failed, status ${out.status}` });
-    else if (out.kind === 'exited') this.log.log({ level: 'info', text: `${which} script script succeeded`, detail: true });
-    else if (out.kind === 'spawnFailed') this.log.log({ level: 'info', text: `Call of ${which} script ${name} failed` });
-    else this.log.log({ level: 'info', text: `${which} script ${describeOutcome(out)}` });
+    if (this.config?.globalDefs?.shutdownScript) await runLifecycleScript(this.config, 'shutdown', this.scriptContext(this.config), this.log);
   }
 
   /** A plain picture for dumps and the control socket. */
   snapshot(): RuntimeSnapshot {
     return {
-      instances: [...this.instances.values()].map((r) => this.instanceSnapshot(r)),
+      instances: [...this.instances.values()].map((r) => instanceSnapshot(r)),
       syncGroups: [...this.groups.values()].map(({ sg }) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
       timing: { ...jitterFields(this.jitter), loopLagMaxMs: 0, loopLagLastMs: 0 },
     };
@@ -665,30 +547,6 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const r of this.instances.values()) clearStats(r.stats);
   }
 
-  private instanceSnapshot(r: Running): InstanceSnapshot {
-    const c = r.cfg;
-    return {
-      name: c.name, vrid: c.virtualRouterId, version: c.version, family: c.family, state: r.fsm.state, wantState: r.fsm.state,
-      ifname: r.link.name, vmacIfname: '', basePriority: c.priority, effectivePriority: r.fsm.priority, masterPriority: 0,
-      lastTransitionMs: r.lastTransitionMs, advertIntervalSec: c.advertIntervalMs / 1000, masterAdvertIntervalSec: r.fsm.masterAdverInterval / 1000,
-      garpDelaySec: c.garpMasterDelayMs / 1000, garpRefreshSec: c.garpMasterRefreshMs / 1000, garpRep: c.garpMasterRepeat,
-      garpRefreshRep: c.garpMasterRefreshRepeat, garpLowerPrioDelaySec: c.garpLowerPrioDelayMs / 1000, garpLowerPrioRep: c.garpLowerPrioRepeat,
-      lowerPrioNoAdvert: c.lowerPrioNoAdvert, higherPrioSendAdvert: c.higherPrioSendAdvert, dontTrackPrimary: c.dontTrackPrimary,
-      skipCheckAdvAddr: c.skipCheckAdvAddr, strictMode: c.strictMode, vipSet: r.vipSet, promoteSecondaries: false, accept: c.accept,
-      nopreempt: c.nopreempt, preemptDelaySec: c.preemptDelayMs / 1000, smtpAlert: c.smtpAlert ?? false, notifyDeleted: false, scripts: {},
-      vips: c.virtualIpaddress.map((v) => `${v.address}${v.dev ? ` dev ${v.dev}` : ''}${v.label ? ` label ${v.label}` : ''}`),
-      evips: c.virtualIpaddressExcluded.map((v) => v.address), vroutes: [], vrules: [],
-      trackInterfaces: c.trackInterface.map((t) => t.name), trackScripts: c.trackScript.map((t) => t.name),
-      authType: c.authentication?.type === 'PASS' ? 1 : c.authentication?.type === 'AH' ? 2 : 0,
-      ...(c.authentication ? { authData: c.authentication.password } : {}),
-      srcIp: r.source, mcastAddress: r.group, stats: { ...r.stats },
-    };
-  }
-}
-
-/** The jitter figures of a snapshot (absent until an advert was sent on a timer). */
-function jitterFields(j: Jitter): { advertJitterLastMs?: number; advertJitterMaxMs?: number; advertJitterMeanMs?: number } {
-  return j.n === 0 ? {} : { advertJitterLastMs: j.last, advertJitterMaxMs: j.max, advertJitterMeanMs: j.sum / j.n };
 }
 
 /** The static entries of `a` that `b` does not have (by value, ignoring positions), as a config to apply. */

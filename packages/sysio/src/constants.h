@@ -6,6 +6,9 @@
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 
 #ifndef IP_MULTICAST_ALL
 #define IP_MULTICAST_ALL 49
@@ -18,6 +21,12 @@
 #endif
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
+#endif
+#ifndef RLIMIT_RTTIME
+#define RLIMIT_RTTIME 15
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
 #endif
 #ifndef SO_RCVBUFFORCE
 #define SO_RCVBUFFORCE 33
@@ -43,5 +52,8 @@ static const struct sysio_constant sysio_constants[] = {
   C(NETLINK_CAP_ACK), C(NETLINK_GET_STRICT_CHK),
   C(MSG_DONTWAIT), C(MSG_DONTROUTE), C(MSG_TRUNC), C(MSG_CTRUNC), C(MSG_PEEK),
   C(CLONE_NEWNET),
+  C(SCHED_OTHER), C(SCHED_FIFO), C(SCHED_RR), C(SCHED_RESET_ON_FORK),
+  C(RLIMIT_RTTIME), C(RLIMIT_RTPRIO), C(RLIMIT_MEMLOCK), C(RLIMIT_NOFILE), C(RLIMIT_CORE),
+  C(MCL_CURRENT), C(MCL_FUTURE), C(MCL_ONFAULT),
 };
 #undef C

@@ -8,13 +8,19 @@
  * The watcher wraps libuv's uv_poll. libuv turns POLLERR into a negative status and stops the handle, which
  * leaves a socket silently deaf (after a link flap on AF_PACKET, or ENOBUFS on netlink). The callback therefore
  * receives the status, and JavaScript re-arms with watchUpdate() after reading SO_ERROR.
+ *
+ * Besides sockets: the process-scheduling calls keepalived's vrrp_rt_priority / vrrp_rlimit_rttime / vrrp_no_swap
+ * need (sched_setscheduler, getrlimit/setrlimit, mlockall/munlockall), as plain wrappers.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -383,6 +389,97 @@ static napi_value js_open_ro(napi_env env, napi_callback_info info) {
   return make_int(env, fd);
 }
 
+/* Scheduling, limits, memory locking ------------------------------------------------------------------- */
+
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000
+#endif
+
+/* The single int argument of a call. */
+static int one_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
+  napi_value argv[1];
+  size_t argc;
+  return get_args(env, info, 1, argv, &argc) && argc >= 1 && arg_int(env, argv[0], out);
+}
+
+/* schedSetScheduler(tid, policy, priority, resetOnFork): sched_setscheduler(2) on one thread (0 = the caller). */
+static napi_value js_sched_setscheduler(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  size_t argc;
+  int32_t tid, policy, prio;
+  bool reset = false;
+  if (!get_args(env, info, 4, argv, &argc) || argc < 3 || !arg_int(env, argv[0], &tid) || !arg_int(env, argv[1], &policy) ||
+      !arg_int(env, argv[2], &prio) || (argc >= 4 && napi_get_value_bool(env, argv[3], &reset) != napi_ok))
+    return throw_type(env, "schedSetScheduler(tid, policy, priority[, resetOnFork])");
+  struct sched_param sp = {.sched_priority = prio};
+  if (sched_setscheduler(tid, policy | (reset ? SCHED_RESET_ON_FORK : 0), &sp) < 0)
+    return throw_errno(env, "sched_setscheduler", errno);
+  return NULL;
+}
+
+/* schedGetScheduler(tid) -> policy, with the SCHED_RESET_ON_FORK bit when it is set. */
+static napi_value js_sched_getscheduler(napi_env env, napi_callback_info info) {
+  int32_t tid;
+  if (!one_int_arg(env, info, &tid)) return throw_type(env, "schedGetScheduler(tid)");
+  int policy = sched_getscheduler(tid);
+  if (policy < 0) return throw_errno(env, "sched_getscheduler", errno);
+  return make_int(env, policy);
+}
+
+/* An rlimit value as a JS number: RLIM_INFINITY is Infinity. */
+static napi_value make_rlim(napi_env env, rlim_t r) {
+  napi_value v;
+  napi_create_double(env, r == RLIM_INFINITY ? INFINITY : (double)r, &v);
+  return v;
+}
+
+static int arg_rlim(napi_env env, napi_value v, rlim_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || isnan(d) || d < 0) return 0;
+  *out = d >= 18446744073709551615.0 ? RLIM_INFINITY : (rlim_t)d;
+  return 1;
+}
+
+/* getRlimit(resource) -> { soft, hard } */
+static napi_value js_getrlimit(napi_env env, napi_callback_info info) {
+  napi_value out;
+  int32_t res;
+  if (!one_int_arg(env, info, &res)) return throw_type(env, "getRlimit(resource)");
+  struct rlimit rl;
+  if (getrlimit(res, &rl) < 0) return throw_errno(env, "getrlimit", errno);
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "soft", make_rlim(env, rl.rlim_cur));
+  napi_set_named_property(env, out, "hard", make_rlim(env, rl.rlim_max));
+  return out;
+}
+
+/* setRlimit(resource, soft, hard): Infinity means RLIM_INFINITY. */
+static napi_value js_setrlimit(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  size_t argc;
+  int32_t res;
+  struct rlimit rl;
+  if (!get_args(env, info, 3, argv, &argc) || argc < 3 || !arg_int(env, argv[0], &res) || !arg_rlim(env, argv[1], &rl.rlim_cur) ||
+      !arg_rlim(env, argv[2], &rl.rlim_max))
+    return throw_type(env, "setRlimit(resource, soft, hard): non-negative numbers expected");
+  if (setrlimit(res, &rl) < 0) return throw_errno(env, "setrlimit", errno);
+  return NULL;
+}
+
+/* mlockall(flags) */
+static napi_value js_mlockall(napi_env env, napi_callback_info info) {
+  int32_t flags;
+  if (!one_int_arg(env, info, &flags)) return throw_type(env, "mlockall(flags)");
+  if (mlockall(flags) < 0) return throw_errno(env, "mlockall", errno);
+  return NULL;
+}
+
+/* munlockall() */
+static napi_value js_munlockall(napi_env env, napi_callback_info info) {
+  if (munlockall() < 0) return throw_errno(env, "munlockall", errno);
+  return NULL;
+}
+
 /* Readiness watcher ------------------------------------------------------------------------------------ */
 
 typedef struct {
@@ -557,6 +654,12 @@ static napi_value init(napi_env env, napi_value exports) {
     {"watchUpdate", NULL, js_watch_update, NULL, NULL, NULL, napi_enumerable, NULL},
     {"watchRef", NULL, js_watch_ref, NULL, NULL, NULL, napi_enumerable, NULL},
     {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"schedSetScheduler", NULL, js_sched_setscheduler, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"schedGetScheduler", NULL, js_sched_getscheduler, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"getRlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setRlimit", NULL, js_setrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"mlockall", NULL, js_mlockall, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"munlockall", NULL, js_munlockall, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_set_named_property(env, exports, "constants", make_constants(env));

@@ -1,0 +1,270 @@
+/**
+ * The VRRP process's scheduling: keepalived's `vrrp_rt_priority`, `vrrp_rlimit_rttime`, `vrrp_priority`,
+ * `max_auto_priority` and `min_auto_priority_delay` (keepalived lib/process.c
+ * set_process_priorities / increment_process_priority, lib/scheduler.c "A thread timer expired").
+ *
+ * Why it matters: on a CPU-starved host a MASTER's adverts go out late because the process waits for a CPU, and
+ * the BACKUP takes over although nothing failed (bench/vrrp-timing.ts). SCHED_RR puts the daemon ahead of every
+ * normal process.
+ *
+ * Where a Node process differs from keepalived's single-threaded C child:
+ * - Scheduling policy and nice value are per thread on Linux, and Node has threads (V8 platform workers, the libuv
+ *   pool), so both are set on every thread in /proc/self/task, at start, on reload and on each automatic raise.
+ *   SCHED_RESET_ON_FORK keeps notify scripts — and threads created later — at normal priority.
+ * - RLIMIT_RTTIME: keepalived's default (10 ms between blocking calls) would kill Node on a garbage collection or a
+ *   reload of a large configuration (~75 ms for 50k lines). Our default soft limit is 1 s: far above any pause the
+ *   daemon makes when healthy, while a real-time thread spinning for a second is a bug worth a log line. The soft
+ *   limit (the configured value, else the default) only raises SIGXCPU, which is logged with keepalived's text; the
+ *   hard limit, at which the kernel kills the process, is twice that (keepalived's soft:hard ratio is 1:2 too).
+ * - `vrrp_no_swap` is not applied (the parser warns): V8 releases memory with madvise(MADV_DONTNEED), which Linux
+ *   refuses on locked pages (EINVAL), and V8 aborts the process ("Check failed: 0 == ret") — measured with
+ *   mlockall(MCL_CURRENT), with MCL_FUTURE and with MCL_ONFAULT alike.
+ * - The nice value and RLIMIT_RTTIME are still inherited by notify scripts (Node cannot run code between fork and
+ *   exec, where keepalived resets them); SCHED_RESET_ON_FORK also resets a negative nice to 0 in children while
+ *   real-time.
+ *
+ * Problems are logged, never fatal: the daemon runs with whatever it could get.
+ */
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import type { GlobalDefs } from '../config/model.js';
+import type { Logger } from '../core/log.js';
+import { K, sysio, type SysError } from '../net/sysio.js';
+
+/** keepalived's default `min_auto_priority_delay` (µs). */
+export const DEFAULT_MIN_AUTO_PRIORITY_DELAY_US = 1_000_000;
+/** Our default RLIMIT_RTTIME soft limit (µs) while real-time; keepalived's 10000 is too short for Node (see above). */
+export const DEFAULT_RLIMIT_RTTIME_US = 1_000_000;
+/** sched_get_priority_min(SCHED_RR) on Linux: where an automatic raise starts. */
+const RR_MIN_PRIORITY = 1;
+
+/** What global_defs asks of the VRRP process. */
+export interface PrioritySettings {
+  /** `vrrp_rt_priority`: SCHED_RR priority; 0 = normal scheduling. */
+  readonly rtPriority: number;
+  /** RLIMIT_RTTIME soft limit (µs) while real-time (`vrrp_rlimit_rttime`, else DEFAULT_RLIMIT_RTTIME_US). */
+  readonly rlimitRttimeUs: number;
+  /** `vrrp_priority`: nice value; 0 = leave as started. Ignored while real-time, as in keepalived. */
+  readonly processPriority: number;
+  /** `max_auto_priority`: the highest priority an automatic raise may reach; ≤ 0 = no raise. */
+  readonly maxAutoPriority: number;
+  /** `min_auto_priority_delay` (µs): timer lateness beyond which keepalived logs and raises. */
+  readonly minAutoPriorityDelayUs: number;
+}
+
+/** Settings that change nothing (a configuration without these keywords). */
+export const NO_PRIORITIES: PrioritySettings = {
+  rtPriority: 0, rlimitRttimeUs: DEFAULT_RLIMIT_RTTIME_US, processPriority: 0, maxAutoPriority: 0,
+  minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
+};
+
+/** The settings in a loaded configuration model (opaque to the daemon); undefined when it has no `globalDefs`. */
+export function prioritySettingsFrom(config: unknown): PrioritySettings | undefined {
+  const g = (config as { globalDefs?: Partial<GlobalDefs> } | undefined)?.globalDefs;
+  if (!g || typeof g !== 'object') return undefined;
+  return {
+    rtPriority: g.vrrpRtPriority ?? 0, rlimitRttimeUs: g.vrrpRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
+    processPriority: g.vrrpProcessPriority ?? 0, maxAutoPriority: g.maxAutoPriority ?? 0,
+    minAutoPriorityDelayUs: g.minAutoPriorityDelayUs ?? DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
+  };
+}
+
+/** keepalived's start-up NOTICE (core/main.c) when `max_auto_priority` is left at 0; -1 silences it. */
+export function maxAutoPriorityNotice(s: PrioritySettings): string | undefined {
+  return s.maxAutoPriority === 0 ? 'NOTICE: setting config option max_auto_priority should result in better keepalived performance' : undefined;
+}
+
+/** A resource limit; Infinity = unlimited. */
+export interface Limit {
+  readonly soft: number;
+  readonly hard: number;
+}
+
+/** The operating system as ProcessPriorities uses it. Methods throw (a SysError or Node's error) on failure. */
+export interface PriorityPort {
+  /** Thread ids of this process. */
+  threads(): number[];
+  /** SCHED_RR at `priority` with SCHED_RESET_ON_FORK; priority 0 = back to SCHED_OTHER. */
+  setRealtime(tid: number, priority: number): void;
+  getRttimeLimit(): Limit;
+  setRttimeLimit(limit: Limit): void;
+  getNice(tid: number): number;
+  setNice(tid: number, nice: number): void;
+  /** Calls `handler` on each SIGXCPU (RLIMIT_RTTIME soft limit reached); returns the function that removes it. */
+  onCpuLimit(handler: () => void): () => void;
+}
+
+/** The current state, for dumps. */
+export interface PriorityStatus {
+  /** SCHED_RR priority in force; 0 = normal scheduling. */
+  readonly rtPriority: number;
+  /** RLIMIT_RTTIME soft limit we set (µs); 0 = untouched. */
+  readonly rlimitRttimeUs: number;
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Applies PrioritySettings to this process and keeps what is needed to undo them. One per daemon. */
+export class ProcessPriorities {
+  private settings: PrioritySettings = NO_PRIORITIES;
+  private rtPriority = 0;
+  private rttimeUs = 0;
+  private origRttime: Limit | undefined;
+  private removeCpuHandler: (() => void) | undefined;
+  /** Nice value of each thread before we changed it. */
+  private readonly origNice = new Map<number, number>();
+  private nice: number | undefined;
+
+  /**
+   * @param port the operating system (linuxPriorityPort(), or a fake)
+   * @param log the VRRP process's logger (`Keepalived_vrrp`)
+   * @param mainTid the thread that runs the event loop (the pid): its failure is the one that counts
+   */
+  constructor(private readonly port: PriorityPort, private readonly log: Logger, private readonly mainTid: number) {}
+
+  /** What is in force. */
+  status(): PriorityStatus {
+    return { rtPriority: this.rtPriority, rlimitRttimeUs: this.rttimeUs };
+  }
+
+  /**
+   * Applies `s` (at start, and after each reload): only what changed is touched, except that a real-time policy is
+   * set again on every thread, so threads created since are covered. An automatic raise survives a reload that
+   * leaves `vrrp_rt_priority` unchanged.
+   */
+  apply(s: PrioritySettings): void {
+    const was = this.settings;
+    this.settings = s;
+    if (s.rtPriority !== was.rtPriority) {
+      if (s.rtPriority) this.raise(s.rtPriority);
+      else if (this.rtPriority) this.dropRealtime();
+    } else if (this.rtPriority) {
+      this.raise(this.rtPriority);
+    }
+    this.applyNice(this.rtPriority ? 0 : s.processPriority);
+  }
+
+  /**
+   * The runtime's timer fired `lateMs` after it was due. Past `min_auto_priority_delay`, logs keepalived's line and,
+   * with `max_auto_priority`, raises the real-time priority by one (from 1 when not real-time yet), up to that maximum.
+   */
+  noteTimerLateness(lateMs: number): void {
+    const us = Math.round(lateMs * 1000);
+    if (!(us > this.settings.minAutoPriorityDelayUs)) return;
+    this.log.log({ level: 'info', text: `A thread timer expired ${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} seconds ago` });
+    const max = this.settings.maxAutoPriority;
+    if (max <= 0 || this.rtPriority >= max) return;
+    const next = this.rtPriority ? this.rtPriority + 1 : RR_MIN_PRIORITY;
+    if (this.raise(next)) this.log.log({ level: 'info', text: `Set realtime priority ${next}` });
+  }
+
+  /** SCHED_RR `priority` on every thread, then RLIMIT_RTTIME unless already as configured. True when the main thread got it. */
+  private raise(priority: number): boolean {
+    const failed = this.eachThread((tid) => this.port.setRealtime(tid, priority));
+    if (failed.main || failed.other) {
+      const e = failed.main ?? failed.other;
+      const which = failed.main ? '' : ` (${failed.count} thread(s) besides the main one)`;
+      this.log.log({ level: 'warning', text: `child process: cannot raise priority${which} - ${message(e)}` });
+    }
+    if (failed.main) return false;
+    this.rtPriority = priority;
+    this.log.log({ level: 'info', text: `SCHED_RR priority ${priority} (reset on fork) on ${failed.done} thread(s)`, detail: true });
+    if (this.rttimeUs !== this.settings.rlimitRttimeUs) this.setRttime(this.settings.rlimitRttimeUs);
+    return true;
+  }
+
+  private dropRealtime(): void {
+    const failed = this.eachThread((tid) => this.port.setRealtime(tid, 0));
+    if (failed.main || failed.other) {
+      this.log.log({ level: 'warning', text: `child process: cannot reset realtime scheduling - ${message(failed.main ?? failed.other)}` });
+    }
+    if (failed.main) return;
+    this.rtPriority = 0;
+    this.removeCpuHandler?.();
+    this.removeCpuHandler = undefined;
+    if (!this.rttimeUs || !this.origRttime) return;
+    try {
+      this.port.setRttimeLimit(this.origRttime);
+      this.rttimeUs = 0;
+    } catch (e) {
+      this.log.log({ level: 'warning', text: `child process cannot reset realtime rlimit - ${message(e)}` });
+    }
+  }
+
+  /** RLIMIT_RTTIME: soft `us` (SIGXCPU, logged), hard twice that (SIGKILL). */
+  private setRttime(us: number): void {
+    this.removeCpuHandler ??= this.port.onCpuLimit(() => this.log.log({
+      level: 'info', text: 'VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased',
+    }));
+    try {
+      this.origRttime ??= this.port.getRttimeLimit();
+      this.port.setRttimeLimit({ soft: us, hard: us * 2 });
+      this.rttimeUs = us;
+    } catch (e) {
+      this.log.log({ level: 'warning', text: `child process cannot set realtime rlimit - ${message(e)}` });
+    }
+  }
+
+  /** Sets `nice` on every thread (0 = restore what each had). */
+  private applyNice(nice: number): void {
+    if ((nice || undefined) === this.nice) return;
+    if (nice) {
+      const failed = this.eachThread((tid) => {
+        if (!this.origNice.has(tid)) this.origNice.set(tid, this.port.getNice(tid));
+        this.port.setNice(tid, nice);
+      });
+      if (failed.main || failed.other) {
+        this.log.log({ level: 'info', text: `Unable to set process priority to ${nice} - ${message(failed.main ?? failed.other)}` });
+      }
+      if (!failed.main) this.nice = nice;
+      return;
+    }
+    let err: unknown;
+    for (const [tid, n] of this.origNice) {
+      try { this.port.setNice(tid, n); } catch (e) { if ((e as SysError).code !== 'ESRCH') err ??= e; }
+    }
+    this.origNice.clear();
+    this.nice = undefined;
+    if (err) this.log.log({ level: 'info', text: `Unable to reset process priority - ${message(err)}` });
+  }
+
+  /** Runs `fn` on every thread; a thread that has gone (ESRCH) is skipped. */
+  private eachThread(fn: (tid: number) => void): { main?: unknown; other?: unknown; count: number; done: number } {
+    const out: { main?: unknown; other?: unknown; count: number; done: number } = { count: 0, done: 0 };
+    let tids: number[];
+    try {
+      tids = this.port.threads();
+    } catch {
+      tids = [];
+    }
+    if (!tids.includes(this.mainTid)) tids.unshift(this.mainTid);
+    for (const tid of tids) {
+      try {
+        fn(tid);
+        out.done++;
+      } catch (e) {
+        if ((e as SysError).code === 'ESRCH' && tid !== this.mainTid) continue;
+        if (tid === this.mainTid) out.main = e;
+        else { out.other ??= e; out.count++; }
+      }
+    }
+    return out;
+  }
+}
+
+/** The real operating system: sysio for the scheduling policy and RLIMIT_RTTIME, node:os for nice values. */
+export function linuxPriorityPort(): PriorityPort {
+  const k = (name: string): number => K[name] as number;
+  return {
+    threads: () => readdirSync('/proc/self/task').map(Number).filter((n) => Number.isInteger(n) && n > 0),
+    setRealtime: (tid, priority) => sysio.schedSetScheduler(tid, k(priority ? 'SCHED_RR' : 'SCHED_OTHER'), priority, priority > 0),
+    getRttimeLimit: () => sysio.getRlimit(k('RLIMIT_RTTIME')),
+    setRttimeLimit: (l) => sysio.setRlimit(k('RLIMIT_RTTIME'), l.soft, l.hard),
+    getNice: (tid) => getPriority(tid),
+    setNice: (tid, nice) => setPriority(tid, nice),
+    onCpuLimit: (handler) => {
+      process.on('SIGXCPU', handler);
+      return () => { process.off('SIGXCPU', handler); };
+    },
+  };
+}

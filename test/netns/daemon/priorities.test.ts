@@ -1,0 +1,97 @@
+/**
+ * global_defs `vrrp_rt_priority` on the real kernel: every thread of our daemon runs SCHED_RR at the configured
+ * priority with SCHED_RESET_ON_FORK, RLIMIT_RTTIME is set, a notify script it starts runs SCHED_OTHER, and a reload
+ * (SIGHUP) changes or removes all of it.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Topology } from '../harness/topology.js';
+import { Daemons, confText, stop, waitFor } from '../harness/daemons.js';
+import { K, sysio } from '../../../src/net/sysio.js';
+
+const topo = Topology.create({ hosts: ['a'] });
+const d = Daemons.inTempDir(topo, 'kts-priorities-');
+after(() => { topo.destroy(); d.removeDir(); });
+
+/** Fields 40 (rt_priority) and 41 (policy) of /proc/PID[/task/TID]/stat (proc(5)); comm may hold spaces. */
+function schedOf(statPath: string): { rtPriority: number; policy: number } {
+  const text = readFileSync(statPath, 'utf8');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' '); // f[0] is field 3
+  return { rtPriority: Number(f[40 - 3]), policy: Number(f[41 - 3]) };
+}
+
+/** `Max realtime timeout` soft and hard from /proc/PID/limits. */
+function rttimeLimits(pid: number): string[] {
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max realtime timeout'));
+  return line?.trim().split(/\s+/).slice(3, 5) ?? [];
+}
+
+/** Whether this process (root, running the daemons) has CAP_SYS_RESOURCE (bit 24 of CapEff). */
+function hasCapSysResource(): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+  return ((BigInt(`0x${hex}`) >> 24n) & 1n) === 1n;
+}
+
+test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_RTTIME 1 s / 2 s, notify script SCHED_OTHER; reloads', async () => {
+  const out = join(d.dir, 'script-sched');
+  const script = join(d.dir, 'notify.sh');
+  // the script records its own scheduling (stat fields 40/41 of its own process) and nice value
+  writeFileSync(script, `#!/bin/sh\ncat /proc/$$/stat > ${out}.tmp && mv ${out}.tmp ${out}\n`, { mode: 0o755 });
+  const file = d.write('rt.conf', confText('rt', 100, 'MASTER', 3, '192.0.2.181', `  notify_master ${script}\n`)
+    .replace('global_defs {\n', 'global_defs {\n  vrrp_rt_priority 10\n'));
+  const o = d.ours('a', file);
+  try {
+    assert.ok(await waitFor(() => existsSync(out), 8000) >= 0, `notify_master ran\n${o.log()}`);
+    const pid = o.child.pid!;
+    const tids = readdirSync(`/proc/${pid}/task`);
+    assert.ok(tids.length > 1, `Node runs several threads (${tids.length})`);
+    for (const tid of tids) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 10, policy: K.SCHED_RR }, `thread ${tid}`);
+    }
+    // sched_getscheduler(2) on the main thread: SCHED_RR with the reset-on-fork bit
+    assert.equal(sysio.schedGetScheduler(pid), (K.SCHED_RR as number) | (K.SCHED_RESET_ON_FORK as number));
+    assert.deepEqual(rttimeLimits(pid), ['1000000', '2000000']);
+    assert.deepEqual(schedOf(out), { rtPriority: 0, policy: K.SCHED_OTHER }, 'the notify script is not real-time');
+    assert.match(o.log(), /NOTICE: setting config option max_auto_priority should result in better keepalived performance/);
+    assert.doesNotMatch(o.log(), /cannot raise priority|cannot set realtime rlimit/);
+
+    // reload (SIGHUP) with another priority, then without vrrp_rt_priority: applied to every thread each time
+    const reload = async (text: string, n: number) => {
+      writeFileSync(file, text);
+      o.child.kill('SIGHUP');
+      assert.ok(await waitFor(() => (o.log().match(/Reload complete/g) ?? []).length === n, 8000) >= 0, o.log());
+    };
+    await reload(readFileSync(file, 'utf8').replace('vrrp_rt_priority 10', 'vrrp_rt_priority 20\n  vrrp_rlimit_rttime 300000'), 1);
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 20, policy: K.SCHED_RR }, `thread ${tid} after reload`);
+    }
+    assert.deepEqual(rttimeLimits(pid), ['300000', '600000']);
+    await reload(readFileSync(file, 'utf8').replace(/ {2}vrrp_rt_priority 20\n {2}vrrp_rlimit_rttime 300000\n/, ''), 2);
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid} after removal`);
+    }
+    if (hasCapSysResource()) assert.deepEqual(rttimeLimits(pid), ['unlimited', 'unlimited'], o.log());
+    else { // raising a hard limit back needs CAP_SYS_RESOURCE (some containers drop it): logged, limit kept
+      assert.match(o.log(), /child process cannot reset realtime rlimit - setrlimit EPERM/);
+      assert.deepEqual(rttimeLimits(pid), ['300000', '600000']);
+    }
+  } finally {
+    await stop(o.child);
+  }
+});
+
+test('without vrrp_rt_priority the daemon stays SCHED_OTHER with RLIMIT_RTTIME untouched', async () => {
+  const o = d.ours('a', d.write('plain.conf', confText('plain', 100, 'BACKUP', 3, '192.0.2.182')));
+  try {
+    assert.ok(await waitFor(() => /Entering BACKUP STATE/.test(o.log()), 8000) >= 0, o.log());
+    const pid = o.child.pid!;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid}`);
+    }
+    assert.deepEqual(rttimeLimits(pid), ['unlimited', 'unlimited']);
+  } finally {
+    await stop(o.child);
+  }
+});

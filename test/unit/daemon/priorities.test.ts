@@ -1,0 +1,221 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatDiagnostic, loadConfig } from '../../../src/config/index.js';
+import { MemoryLogger } from '../../../src/core/log.js';
+import {
+  DEFAULT_RLIMIT_RTTIME_US, NO_PRIORITIES, ProcessPriorities, maxAutoPriorityNotice, prioritySettingsFrom,
+  type Limit, type PriorityPort, type PrioritySettings,
+} from '../../../src/daemon/priorities.js';
+
+/** An error shaped like the addon's SysError. */
+function sysError(code: string, syscall: string): Error {
+  return Object.assign(new Error(`${syscall} ${code} (test)`), { code, errno: 1, syscall });
+}
+
+/** A process with threads 100 (main), 101, 102: records every call; `fail` makes a call throw. */
+class FakeOs implements PriorityPort {
+  tids = [100, 101, 102];
+  readonly rt = new Map<number, number>();
+  readonly nice = new Map<number, number>([[100, 0], [101, 0], [102, 3]]);
+  rttime: Limit = { soft: Infinity, hard: Infinity };
+  handlers: (() => void)[] = [];
+  readonly calls: string[] = [];
+  fail: Partial<Record<'setRealtime' | 'setRttimeLimit' | 'setNice', (tid?: number) => Error | undefined>> = {};
+
+  private check(name: keyof FakeOs['fail'], tid?: number): void {
+    const e = this.fail[name]?.(tid);
+    if (e) throw e;
+  }
+  threads(): number[] { return [...this.tids]; }
+  setRealtime(tid: number, priority: number): void {
+    this.calls.push(`rt ${tid} ${priority}`);
+    this.check('setRealtime', tid);
+    this.rt.set(tid, priority);
+  }
+  getRttimeLimit(): Limit { return this.rttime; }
+  setRttimeLimit(l: Limit): void {
+    this.calls.push(`rttime ${l.soft}/${l.hard}`);
+    this.check('setRttimeLimit');
+    this.rttime = l;
+  }
+  getNice(tid: number): number { return this.nice.get(tid) ?? 0; }
+  setNice(tid: number, n: number): void {
+    this.calls.push(`nice ${tid} ${n}`);
+    this.check('setNice', tid);
+    this.nice.set(tid, n);
+  }
+  onCpuLimit(h: () => void): () => void {
+    this.handlers.push(h);
+    return () => { this.handlers = this.handlers.filter((x) => x !== h); };
+  }
+}
+
+function setup(): { os: FakeOs; log: MemoryLogger; p: ProcessPriorities } {
+  const os = new FakeOs();
+  const log = new MemoryLogger();
+  return { os, log, p: new ProcessPriorities(os, log, 100) };
+}
+
+const settings = (over: Partial<PrioritySettings>): PrioritySettings => ({ ...NO_PRIORITIES, ...over });
+/** Log texts without the -D detail lines. */
+const texts = (log: MemoryLogger): string[] => log.records.filter((r) => !r.detail).map((r) => r.text);
+
+test('nothing configured: no system call, no log', () => {
+  const { os, log, p } = setup();
+  p.apply(NO_PRIORITIES);
+  assert.deepEqual(os.calls, []);
+  assert.deepEqual(log.records, []);
+});
+
+test('vrrp_rt_priority: SCHED_RR on every thread, RLIMIT_RTTIME default 1 s soft / 2 s hard, nice left alone', () => {
+  const { os, log, p } = setup();
+  p.apply(settings({ rtPriority: 10, processPriority: -5 }));
+  assert.deepEqual([...os.rt], [[100, 10], [101, 10], [102, 10]]);
+  assert.deepEqual(os.rttime, { soft: DEFAULT_RLIMIT_RTTIME_US, hard: 2 * DEFAULT_RLIMIT_RTTIME_US });
+  assert.equal(DEFAULT_RLIMIT_RTTIME_US, 1_000_000);
+  assert.ok(!os.calls.some((c) => c.startsWith('nice')), 'vrrp_priority is ignored while real-time, as in keepalived');
+  assert.deepEqual(p.status(), { rtPriority: 10, rlimitRttimeUs: 1_000_000 });
+  assert.deepEqual(texts(log), []);
+  // SIGXCPU (soft limit reached) is logged with keepalived's text
+  assert.equal(os.handlers.length, 1);
+  os.handlers[0]!();
+  assert.deepEqual(texts(log), ['VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased']);
+});
+
+test('vrrp_rlimit_rttime sets the soft limit, the hard limit is twice it; changing it on reload sets it again', () => {
+  const { os, p } = setup();
+  p.apply(settings({ rtPriority: 5, rlimitRttimeUs: 50_000 }));
+  assert.deepEqual(os.rttime, { soft: 50_000, hard: 100_000 });
+  p.apply(settings({ rtPriority: 5, rlimitRttimeUs: 80_000 }));
+  assert.deepEqual(os.rttime, { soft: 80_000, hard: 160_000 });
+  assert.equal(os.calls.filter((c) => c.startsWith('rttime')).length, 2);
+});
+
+test('a reload re-applies the policy to threads created since; removing vrrp_rt_priority restores SCHED_OTHER and the limit', () => {
+  const { os, p } = setup();
+  p.apply(settings({ rtPriority: 10 }));
+  os.tids.push(103);
+  p.apply(settings({ rtPriority: 10 }));
+  assert.equal(os.rt.get(103), 10);
+  p.apply(NO_PRIORITIES);
+  assert.deepEqual([...os.rt.values()], [0, 0, 0, 0]);
+  assert.deepEqual(os.rttime, { soft: Infinity, hard: Infinity });
+  assert.equal(os.handlers.length, 0);
+  assert.equal(p.status().rtPriority, 0);
+});
+
+test('failures are logged with keepalived\'s texts and are never fatal; a vanished thread is skipped', () => {
+  const { os, log, p } = setup();
+  os.fail.setRealtime = (tid) => (tid === 101 ? sysError('ESRCH', 'sched_setscheduler') : tid === 100 ? sysError('EPERM', 'sched_setscheduler') : undefined);
+  p.apply(settings({ rtPriority: 10 }));
+  assert.deepEqual(texts(log), ['child process: cannot raise priority - sched_setscheduler EPERM (test)']);
+  assert.ok(!os.calls.some((c) => c.startsWith('rttime')), 'no RLIMIT_RTTIME without real-time');
+  assert.deepEqual(p.status(), { rtPriority: 0, rlimitRttimeUs: 0 });
+});
+
+test('a failure on another thread than the main one is reported, the main thread keeps real-time', () => {
+  const { os, log, p } = setup();
+  os.fail.setRealtime = (tid) => (tid === 102 ? sysError('EPERM', 'sched_setscheduler') : undefined);
+  os.fail.setRttimeLimit = () => sysError('EPERM', 'setrlimit');
+  p.apply(settings({ rtPriority: 10 }));
+  assert.deepEqual(texts(log), [
+    'child process: cannot raise priority (1 thread(s) besides the main one) - sched_setscheduler EPERM (test)',
+    'child process cannot set realtime rlimit - setrlimit EPERM (test)',
+  ]);
+  assert.equal(p.status().rtPriority, 10);
+});
+
+test('vrrp_priority: nice on every thread, restored per thread when removed', () => {
+  const { os, log, p } = setup();
+  p.apply(settings({ processPriority: -5 }));
+  assert.deepEqual([...os.nice.values()], [-5, -5, -5]);
+  p.apply(settings({ processPriority: -5 }));
+  assert.equal(os.calls.filter((c) => c.startsWith('nice')).length, 3, 'unchanged: not set again');
+  p.apply(NO_PRIORITIES);
+  assert.deepEqual([...os.nice], [[100, 0], [101, 0], [102, 3]]);
+  assert.deepEqual(texts(log), []);
+  os.fail.setNice = () => sysError('EACCES', 'uv_os_setpriority');
+  p.apply(settings({ processPriority: -7 }));
+  assert.deepEqual(texts(log), ['Unable to set process priority to -7 - uv_os_setpriority EACCES (test)']);
+});
+
+test('noteTimerLateness: keepalived\'s line past min_auto_priority_delay; raises by one up to max_auto_priority', () => {
+  const { os, log, p } = setup();
+  p.apply(settings({ maxAutoPriority: 2, minAutoPriorityDelayUs: 200_000 }));
+  p.noteTimerLateness(200); // not past the delay
+  assert.deepEqual(texts(log), []);
+  p.noteTimerLateness(1500.25);
+  assert.deepEqual(texts(log), ['A thread timer expired 1.500250 seconds ago', 'Set realtime priority 1']);
+  assert.deepEqual([...os.rt.values()], [1, 1, 1]);
+  assert.deepEqual(os.rttime, { soft: 1_000_000, hard: 2_000_000 }, 'RLIMIT_RTTIME set with the first raise');
+  p.noteTimerLateness(250);
+  p.noteTimerLateness(300);
+  assert.deepEqual(texts(log).slice(2), [
+    'A thread timer expired 0.250000 seconds ago', 'Set realtime priority 2', 'A thread timer expired 0.300000 seconds ago',
+  ]);
+  assert.equal(p.status().rtPriority, 2);
+  p.apply(settings({ maxAutoPriority: 2, minAutoPriorityDelayUs: 200_000 }));
+  assert.equal(p.status().rtPriority, 2, 'an unchanged reload keeps the automatic raise');
+});
+
+test('noteTimerLateness without max_auto_priority only logs; above vrrp_rt_priority it does not lower it', () => {
+  const a = setup();
+  a.p.apply(NO_PRIORITIES);
+  a.p.noteTimerLateness(999);
+  a.p.noteTimerLateness(1000.5);
+  assert.deepEqual(texts(a.log), ['A thread timer expired 1.000500 seconds ago']);
+  assert.deepEqual(a.os.calls, []);
+  const b = setup();
+  b.p.apply(settings({ rtPriority: 10, maxAutoPriority: 5 }));
+  b.p.noteTimerLateness(2000);
+  assert.equal(b.p.status().rtPriority, 10);
+  assert.deepEqual(texts(b.log), ['A thread timer expired 2.000000 seconds ago']);
+});
+
+/** Loads a configuration text with the given global_defs body. */
+function load(body: string) {
+  const text = `global_defs {\n${body}}\n`;
+  return loadConfig('p.conf', { fs: { readFile: (f: string) => (f === 'p.conf' ? text : undefined), listDir: () => [] } });
+}
+
+test('global_defs keywords → settings, with keepalived\'s defaults', () => {
+  const r = load(' vrrp_rt_priority 10\n vrrp_rlimit_rttime 200000\n vrrp_priority -5\n vrrp_no_swap\n max_auto_priority\n min_auto_priority_delay 500000\n');
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+    "p.conf:5:2: warning: 'vrrp_no_swap' is not supported - Node.js aborts when its memory is locked (V8 frees pages with " +
+      'madvise(MADV_DONTNEED), which Linux refuses on locked memory) - ignored',
+  ]);
+  assert.equal(r.config.globalDefs.vrrpNoSwap, true);
+  assert.deepEqual(prioritySettingsFrom(r.config), {
+    rtPriority: 10, rlimitRttimeUs: 200_000, processPriority: -5, maxAutoPriority: 99, minAutoPriorityDelayUs: 500_000,
+  });
+  const d = load(' router_id x\n');
+  assert.deepEqual(prioritySettingsFrom(d.config), NO_PRIORITIES);
+  assert.equal(maxAutoPriorityNotice(NO_PRIORITIES), 'NOTICE: setting config option max_auto_priority should result in better keepalived performance');
+  assert.equal(maxAutoPriorityNotice(settings({ maxAutoPriority: -1 })), undefined);
+  assert.equal(prioritySettingsFrom({ instances: [] }), undefined, 'an opaque model without globalDefs');
+});
+
+test('global_defs keywords: keepalived\'s ranges and texts', () => {
+  const r = load(' vrrp_rt_priority 150\n vrrp_rlimit_rtime 1\n vrrp_priority 20\n max_auto_priority 100\n min_auto_priority_delay 0\n' +
+    ' vrrp_rt_priority x\n vrrp_rt_priority\n min_auto_priority_delay\n checker_rt_priority 5\n');
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+    'p.conf:2:19: error: vrrp process real-time priority 150 greater than maximum 99 - setting to maximum',
+    "p.conf:3:2: warning: Keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime'",
+    'p.conf:4:16: error: Invalid vrrp process priority specified',
+    "p.conf:5:20: error: max_auto_priority '100' must be in [0, 99] (or -1 to disable) - ignoring",
+    "p.conf:6:26: error: min_auto_priority_delay '0' must be in [1, 10000000] - ignoring",
+    "p.conf:7:19: error: vrrp process real-time priority 'x' invalid",
+    'p.conf:8:18: error: No vrrp process real-time priority specified',
+    'p.conf:9:25: error: min_auto_priority_delay requires delay time',
+    "p.conf:10:2: warning: 'checker_rt_priority' is not supported yet - ignored",
+  ]);
+  const g = r.config.globalDefs;
+  assert.equal(g.vrrpRtPriority, 99);
+  assert.equal(g.vrrpRlimitRttimeUs, 2, 'keepalived raises 1 to 2');
+  assert.equal(g.vrrpProcessPriority, 0);
+  assert.equal(g.maxAutoPriority, undefined);
+  const low = load(' vrrp_rt_priority 0\n max_auto_priority -1\n');
+  assert.deepEqual(low.diagnostics.map(formatDiagnostic), ['p.conf:2:19: error: vrrp process real-time priority 0 less than minimum 1 - setting to minimum']);
+  assert.equal(low.config.globalDefs.vrrpRtPriority, 1);
+  assert.equal(low.config.globalDefs.maxAutoPriority, -1);
+});
