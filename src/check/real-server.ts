@@ -1,0 +1,143 @@
+/**
+ * One real server at run time (keepalived's `real_server_t` runtime fields: `alive`, `set`, `num_failed_checkers`,
+ * `effective_weight`) with its checkers, and keepalived's `ipvs_cmd()` for destinations: the translation that
+ * turns the removal of an `inhibit_on_failure` server into weight 0 and its re-adding into a weight change.
+ * A real server is alive when none of its checkers is down.
+ */
+import type { Rng } from '../core/rng.js';
+import type { RealServerConfig, SorryServerConfig, VirtualServerConfig } from '../config/model-lvs.js';
+import type { CheckAction, DestRef } from './actions.js';
+import { CheckerFsm } from './checker-fsm.js';
+import { FileChecker, type TrackedFileInfo } from './checker-file.js';
+import { fmtRs, realWeight, rsFifoText } from './format.js';
+
+/** An IPVS destination of a virtual server: a real server or the sorry server. */
+export interface Dest {
+  readonly ref: DestRef;
+  /** FMT_RS. */
+  readonly name: string;
+  readonly server: RealServerConfig | SorryServerConfig;
+  /** inhibit_on_failure (sorry_server_inhibit for the sorry server). */
+  readonly inhibit: boolean;
+  /** In service (ISALIVE). */
+  alive: boolean;
+  /** In the IPVS table (`rs->set`). */
+  set: boolean;
+  numFailedCheckers: number;
+  effectiveWeight: number;
+}
+
+/** Where the core's actions go, and the virtual server's name for them. */
+export interface ActionSink {
+  readonly vsName: string;
+  readonly out: CheckAction[];
+}
+
+/** Construction options of RealServer. */
+export interface RealServerOptions {
+  readonly index: number;
+  readonly vs: VirtualServerConfig;
+  readonly vsName: string;
+  readonly trackFiles?: ReadonlyMap<string, TrackedFileInfo>;
+  readonly logAllFailures?: boolean;
+}
+
+/** A real server, its checkers and its IPVS bookkeeping. */
+export class RealServer implements Dest {
+  /** Index in the virtual server's `realServers`. */
+  readonly ref: number;
+  /** FMT_RS. */
+  readonly name: string;
+  /** inhibit_on_failure. */
+  readonly inhibit: boolean;
+  /** ISALIVE(rs): in service. */
+  alive = false;
+  /** In the IPVS table. */
+  set = false;
+  /** How many of its checkers are down. */
+  numFailedCheckers = 0;
+  /** The configured weight plus the checkers' parts (misc_dynamic, FILE_CHECK); IPVS gets it clamped. */
+  effectiveWeight: number;
+  /** The launched checkers and FILE_CHECKs, by their index in `config.checkers` (BFD_CHECK is not run). */
+  readonly checkers = new Map<number, CheckerFsm | FileChecker>();
+
+  /** @param server the resolved real_server @param opts its place and the virtual server's names */
+  constructor(readonly server: RealServerConfig, opts: RealServerOptions) {
+    this.ref = opts.index;
+    this.name = fmtRs(server, opts.vs);
+    this.inhibit = server.inhibitOnFailure;
+    server.checkers.forEach((c, i) => {
+      const id = { rs: opts.index, checker: i };
+      if (c.type === 'FILE_CHECK') {
+        const file = opts.trackFiles?.get(c.trackFile) ?? { weight: 1, reverse: false, status: 0 };
+        this.checkers.set(i, new FileChecker(c, id, file, { rs: this.name, vs: opts.vsName }));
+      } else if (c.type !== 'BFD_CHECK') {
+        this.checkers.set(i, new CheckerFsm(c, id, {
+          rsName: this.name, vsName: opts.vsName, iweight: server.weight,
+          ...(opts.logAllFailures !== undefined ? { logAllFailures: opts.logAllFailures } : {}),
+        }));
+      }
+    });
+    // set_effective_weights, and the alpha / failed track_file checkers counted as failed (validate_check_config)
+    this.effectiveWeight = server.weight;
+    for (const c of this.checkers.values()) {
+      const st = c instanceof CheckerFsm ? c.state : c;
+      this.effectiveWeight += st.curWeight;
+      if (!st.isUp) this.numFailedCheckers++;
+    }
+  }
+
+  /** The launched checkers. */
+  launched(): CheckerFsm[] {
+    return [...this.checkers.values()].filter((c): c is CheckerFsm => c instanceof CheckerFsm);
+  }
+
+  /** Arms every launched checker's first run. */
+  startCheckers(now: number, rng: Rng, enabled: boolean): CheckAction[] {
+    return this.launched().flatMap((c) => c.start(now, rng, enabled));
+  }
+
+  /** `checker->is_up` of the checker at `index` (BFD_CHECK, never run here, counts as up). */
+  checkerUp(index: number): boolean {
+    const c = this.checkers.get(index);
+    if (c === undefined) return true;
+    return c instanceof CheckerFsm ? c.state.isUp : c.isUp;
+  }
+}
+
+/**
+ * keepalived's `ipvs_cmd()` for a destination. `force` is clear_service_rs' removal, which ignores inhibit.
+ * add: a new destination (weight 0 if inhibited and failing), or a weight change for an inhibited one already set.
+ * del: weight 0 for an inhibited destination, else the removal.
+ */
+export function ipvsDest(cmd: 'add' | 'del' | 'edit', d: Dest, sink: ActionSink, force = false): void {
+  const base = { vs: sink.vsName, dest: d.ref, name: d.name, server: d.server };
+  if (cmd === 'edit') {
+    sink.out.push({ kind: 'setWeight', ...base, weight: realWeight(d.effectiveWeight) });
+  } else if (cmd === 'del') {
+    if (d.inhibit && !force) {
+      sink.out.push({ kind: 'setWeight', ...base, weight: 0 });
+    } else {
+      d.set = false;
+      sink.out.push({ kind: 'removeRealServer', ...base });
+    }
+  } else if (d.inhibit && d.set) {
+    sink.out.push({ kind: 'setWeight', ...base, weight: realWeight(d.effectiveWeight) });
+  } else {
+    const zero = !d.set && d.inhibit && d.numFailedCheckers > 0;
+    d.set = true;
+    sink.out.push({ kind: 'addRealServer', ...base, weight: zero ? 0 : realWeight(d.effectiveWeight) });
+  }
+}
+
+/** do_rs_notifies: the real server's notify_up/notify_down script and its FIFO line. */
+export function doRsNotifies(rs: RealServer, sink: ActionSink, stopping: boolean): void {
+  const script = rs.alive ? rs.server.notifyUp : rs.server.notifyDown;
+  if (script) {
+    sink.out.push({
+      kind: 'notifyScript', vs: sink.vsName, owner: `rs:${rs.name}:${sink.vsName}`, rs: rs.name,
+      which: rs.alive ? 'notify_up' : 'notify_down', script, stopping,
+    });
+  }
+  sink.out.push({ kind: 'fifoLine', vs: sink.vsName, line: rsFifoText(rs.name, sink.vsName, rs.alive) });
+}
