@@ -90,6 +90,22 @@ static int arg_int(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
+/* The first n arguments of a call, all int32 numbers (n <= 4). */
+static int int_args(napi_env env, napi_callback_info info, size_t n, int32_t *out) {
+  napi_value argv[4];
+  size_t argc;
+  if (n > 4 || !get_args(env, info, n, argv, &argc) || argc < n) return 0;
+  for (size_t i = 0; i < n; i++) if (!arg_int(env, argv[i], &out[i])) return 0;
+  return 1;
+}
+
+/* The first argument of a call as a NUL-terminated UTF-8 string that fits in `size` bytes. */
+static int string_arg(napi_env env, napi_callback_info info, char *buf, size_t size) {
+  napi_value argv[1];
+  size_t argc, l;
+  return get_args(env, info, 1, argv, &argc) && argc >= 1 && napi_get_value_string_utf8(env, argv[0], buf, size, &l) == napi_ok;
+}
+
 /* Accepts Buffer, Uint8Array or any TypedArray/DataView view of bytes. */
 static int arg_bytes(napi_env env, napi_value v, void **data, size_t *len) {
   bool is;
@@ -129,13 +145,9 @@ static napi_value make_buffer(napi_env env, const void *src, size_t len) {
 
 /* socket(family, type, protocol) -> fd; always non-blocking and close-on-exec. */
 static napi_value js_socket(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  size_t argc;
-  int32_t family, type, proto;
-  if (!get_args(env, info, 3, argv, &argc) || argc < 3 || !arg_int(env, argv[0], &family) ||
-      !arg_int(env, argv[1], &type) || !arg_int(env, argv[2], &proto))
-    return throw_type(env, "socket(family, type, protocol): numbers expected");
-  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+  int32_t a[3];
+  if (!int_args(env, info, 3, a)) return throw_type(env, "socket(family, type, protocol): numbers expected");
+  int fd = socket(a[0], a[1] | SOCK_NONBLOCK | SOCK_CLOEXEC, a[2]);
   if (fd < 0) return throw_errno(env, "socket", errno);
   return make_int(env, fd);
 }
@@ -329,23 +341,16 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
 
 /* close(fd) */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  size_t argc;
   int32_t fd;
-  if (!get_args(env, info, 1, argv, &argc) || argc < 1 || !arg_int(env, argv[0], &fd)) return throw_type(env, "close(fd)");
+  if (!int_args(env, info, 1, &fd)) return throw_type(env, "close(fd)");
   if (close(fd) < 0 && errno != EINTR) return throw_errno(env, "close", errno);
   return NULL;
 }
 
 /* ifNameToIndex(name) -> index (throws ENODEV when missing) */
 static napi_value js_if_nametoindex(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  size_t argc;
   char name[IF_NAMESIZE + 1];
-  size_t l;
-  if (!get_args(env, info, 1, argv, &argc) || argc < 1 ||
-      napi_get_value_string_utf8(env, argv[0], name, sizeof name, &l) != napi_ok)
-    return throw_type(env, "ifNameToIndex(name)");
+  if (!string_arg(env, info, name, sizeof name)) return throw_type(env, "ifNameToIndex(name)");
   unsigned idx = if_nametoindex(name);
   if (idx == 0) return throw_errno(env, "if_nametoindex", errno ? errno : ENODEV);
   return make_int(env, idx);
@@ -353,10 +358,8 @@ static napi_value js_if_nametoindex(napi_env env, napi_callback_info info) {
 
 /* ifIndexToName(index) -> name */
 static napi_value js_if_indextoname(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  size_t argc;
   int32_t idx;
-  if (!get_args(env, info, 1, argv, &argc) || argc < 1 || !arg_int(env, argv[0], &idx)) return throw_type(env, "ifIndexToName(index)");
+  if (!int_args(env, info, 1, &idx)) return throw_type(env, "ifIndexToName(index)");
   char name[IF_NAMESIZE];
   if (!if_indextoname((unsigned)idx, name)) return throw_errno(env, "if_indextoname", errno);
   napi_value v;
@@ -366,24 +369,16 @@ static napi_value js_if_indextoname(napi_env env, napi_callback_info info) {
 
 /* setns(fd, nstype): moves the calling (JS) thread only; sockets keep the namespace they were created in. */
 static napi_value js_setns(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  size_t argc;
-  int32_t fd, nstype;
-  if (!get_args(env, info, 2, argv, &argc) || argc < 2 || !arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &nstype))
-    return throw_type(env, "setns(fd, nstype)");
-  if (setns(fd, nstype) < 0) return throw_errno(env, "setns", errno);
+  int32_t a[2];
+  if (!int_args(env, info, 2, a)) return throw_type(env, "setns(fd, nstype)");
+  if (setns(a[0], a[1]) < 0) return throw_errno(env, "setns", errno);
   return NULL;
 }
 
 /* openPath(path) -> fd (O_RDONLY|O_CLOEXEC), for namespace files like /proc/self/ns/net */
 static napi_value js_open_ro(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  size_t argc;
   char path[4096];
-  size_t l;
-  if (!get_args(env, info, 1, argv, &argc) || argc < 1 ||
-      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &l) != napi_ok)
-    return throw_type(env, "openReadOnly(path)");
+  if (!string_arg(env, info, path, sizeof path)) return throw_type(env, "openReadOnly(path)");
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, "open", errno);
   return make_int(env, fd);
@@ -394,13 +389,6 @@ static napi_value js_open_ro(napi_env env, napi_callback_info info) {
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
 #endif
-
-/* The single int argument of a call. */
-static int one_int_arg(napi_env env, napi_callback_info info, int32_t *out) {
-  napi_value argv[1];
-  size_t argc;
-  return get_args(env, info, 1, argv, &argc) && argc >= 1 && arg_int(env, argv[0], out);
-}
 
 /* schedSetScheduler(tid, policy, priority, resetOnFork): sched_setscheduler(2) on one thread (0 = the caller). */
 static napi_value js_sched_setscheduler(napi_env env, napi_callback_info info) {
@@ -420,7 +408,7 @@ static napi_value js_sched_setscheduler(napi_env env, napi_callback_info info) {
 /* schedGetScheduler(tid) -> policy, with the SCHED_RESET_ON_FORK bit when it is set. */
 static napi_value js_sched_getscheduler(napi_env env, napi_callback_info info) {
   int32_t tid;
-  if (!one_int_arg(env, info, &tid)) return throw_type(env, "schedGetScheduler(tid)");
+  if (!int_args(env, info, 1, &tid)) return throw_type(env, "schedGetScheduler(tid)");
   int policy = sched_getscheduler(tid);
   if (policy < 0) return throw_errno(env, "sched_getscheduler", errno);
   return make_int(env, policy);
@@ -444,7 +432,7 @@ static int arg_rlim(napi_env env, napi_value v, rlim_t *out) {
 static napi_value js_getrlimit(napi_env env, napi_callback_info info) {
   napi_value out;
   int32_t res;
-  if (!one_int_arg(env, info, &res)) return throw_type(env, "getRlimit(resource)");
+  if (!int_args(env, info, 1, &res)) return throw_type(env, "getRlimit(resource)");
   struct rlimit rl;
   if (getrlimit(res, &rl) < 0) return throw_errno(env, "getrlimit", errno);
   napi_create_object(env, &out);
@@ -469,7 +457,7 @@ static napi_value js_setrlimit(napi_env env, napi_callback_info info) {
 /* mlockall(flags) */
 static napi_value js_mlockall(napi_env env, napi_callback_info info) {
   int32_t flags;
-  if (!one_int_arg(env, info, &flags)) return throw_type(env, "mlockall(flags)");
+  if (!int_args(env, info, 1, &flags)) return throw_type(env, "mlockall(flags)");
   if (mlockall(flags) < 0) return throw_errno(env, "mlockall", errno);
   return NULL;
 }
