@@ -33,6 +33,17 @@ export interface GlobalDefs {
   readonly vrrpStrict: boolean;
   readonly vrrpSkipCheckAdvAddr: boolean;
   readonly vrrpIptables?: readonly string[];
+  /**
+   * `nftables [NAME]` (default name "keepalived"; `vrrp_iptables` means the same in keepalived built without
+   * iptables, as Debian's is): the table family `ip`/`ip6` keeps the VIP drop rules in (src/runtime/nft-vips.ts).
+   */
+  readonly nftables?: string;
+  /** `nftables_priority` (int32, default -1): the priority of the base chains. */
+  readonly nftablesPriority: number;
+  /** `nftables_counters`: a counter on every rule. */
+  readonly nftablesCounters: boolean;
+  /** `nftables_ifindex`: link-local VIPs are always matched by interface index, never by name. */
+  readonly nftablesIfindex: boolean;
   readonly vrrpGarpIntervalMs: number;
   readonly vrrpGnaIntervalMs: number;
   readonly vrrpGarpMasterDelayMs: number;

@@ -16,13 +16,13 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpVersion: 2, enableScriptSecurity: false,
     vrrpNotifyPriorityChanges: false, vrrpCheckUnicastSrc: false, noEmailFaults: false, vrrpStartupDelayMs: 0,
     startupScriptTimeoutMs: 10_000, shutdownScriptTimeoutMs: 10_000, fifoWriteVrrpStatesOnReload: false,
+    nftablesPriority: -1, nftablesCounters: false, nftablesIfindex: false,
   };
 }
 
 /** Keys accepted (as keepalived does) but not acted on yet. */
 const GLOBAL_NOT_YET = new Set(['vrrp_garp_extra_if',
-  'vrrp_ipsets', 'nftables', 'nftables_priority',
-  'nftables_counters', 'nftables_ifindex', 'nftables_ipvs',
+  'vrrp_ipsets', 'nftables_ipvs',
   'lvs_sync_daemon',
   'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'dynamic_interfaces', 'log_unknown_vrids', 'vmac_prefix',
   'rs_init_notifies', 'no_checker_emails', 'umask', 'random_seed', 'checker_log_all_failures', 'default_interface',
@@ -42,6 +42,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['vrrp_garp_master_delay', 1], ['vrrp_garp_master_repeat', 1], ['vrrp_garp_master_refresh', 1], ['vrrp_version', 1],
   ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1], ['vrrp_rt_priority', 1], ['vrrp_rlimit_rttime', 1],
   ['vrrp_rlimit_rtime', 1], ['vrrp_priority', 1], ['vrrp_no_swap', 0], ['min_auto_priority_delay', 1],
+  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0],
 ]);
 
 /** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
@@ -63,7 +64,21 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'vrrp_mcast_group6': g.vrrpMcastGroup6 = readIp(c, a0, d, 6) ?? g.vrrpMcastGroup6; break;
       case 'vrrp_strict': g.vrrpStrict = true; break;
       case 'vrrp_skip_check_adv_addr': g.vrrpSkipCheckAdvAddr = readBool(c, a0, d) ?? true; break;
-      case 'vrrp_iptables': g.vrrpIptables = c.args.map((t) => t.text); break;
+      case 'vrrp_iptables':
+        g.vrrpIptables = c.args.map((t) => t.text);
+        d.warning(c.keyword.pos, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option");
+        g.nftables = 'keepalived';
+        g.nftablesPriority = -1;
+        break;
+      case 'nftables':
+        // keepalived: NFT_TABLE_MAXNAMELEN is 256 with the NUL; naming the table resets the priority
+        if (g.nftables !== undefined) d.warning(c.keyword.pos, 'nftables already specified - ignoring');
+        else if (a0 && a0.text.length >= 256) d.warning(a0.pos, 'nftables table name too long - ignoring');
+        else { g.nftables = a0?.text ?? 'keepalived'; g.nftablesPriority = -1; }
+        break;
+      case 'nftables_priority': g.nftablesPriority = readInt(c, a0, -0x80000000, 0x7fffffff, d) ?? g.nftablesPriority; break;
+      case 'nftables_counters': g.nftablesCounters = true; break;
+      case 'nftables_ifindex': g.nftablesIfindex = true; break;
       // keepalived 1.x accepted 0 ("no delay"); 2.x is stricter without reason: accept it
       case 'vrrp_garp_interval': g.vrrpGarpIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0; break;
       case 'vrrp_gna_interval': g.vrrpGnaIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0; break;

@@ -36,6 +36,7 @@ import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
 import { VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
+import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
 import type { FifoWriter } from '../notify/fifo.js';
 import { writeFileSync } from 'node:fs';
 
@@ -69,6 +70,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Advert lateness over all instances. */
   private readonly jitter = newJitter();
   private vmacManager: VmacManager | undefined;
+  /** VIP drop rules for instances without accept mode (keepalived's nftables tables), when configured or implied. */
+  private nft: NftVips | undefined;
 
   constructor(private readonly ctx: RuntimeContext, clock: Clock = systemClock()) {
     this.log = ctx.log;
@@ -89,6 +92,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const l of await this.rtnl.listLinks()) this.links.set(l.name, l);
     this.kernel = new KernelWriter(this.rtnl, this.log, this.links);
     this.kernel.staticEntries(cfg, true);
+    await this.syncFirewall(cfg);
     if (cfg.globalDefs.vrrpStartupDelayMs > 0) {
       this.log.log({ level: 'info', text: `Delaying startup for ${cfg.globalDefs.vrrpStartupDelayMs / 1000} seconds` });
       await new Promise((r) => setTimeout(r, cfg.globalDefs.vrrpStartupDelayMs));
@@ -100,6 +104,29 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   private garpPacer: GarpPacer | undefined;
+
+  /** Opens, re-targets or closes the nftables VIP filter for `cfg` (keepalived: explicit `nftables`, or implied). */
+  private async syncFirewall(cfg: KeepalivedConfig): Promise<void> {
+    const s = nftSettingsFor(cfg);
+    if (!s) { await this.nft?.close(); this.nft = undefined; return; }
+    if (!this.nft && s.implied) this.log.log({ level: 'info', text: NFT_IMPLIED_TEXT });
+    this.nft ??= new NftVips(this.log);
+    await this.nft.open(s.settings);
+  }
+
+  /** An instance's VIPs in the drop sets (`blocked`) or out of them; through the netlink queue, so it is ordered with the VIPs. */
+  private firewall(run: Running, blocked: boolean): void {
+    const nft = this.nft;
+    if (!nft) return;
+    const vips = nftVipsOf(run.cfg, run.link.name, (n) => this.links.get(n)?.index);
+    const on = blocked && blocksVips(run.cfg);
+    if (blocked && on) this.log.log({ level: 'info', text: `(${run.cfg.name}) setting firewall drop rule`, detail: true });
+    if (!blocked && blocksVips(run.cfg)) this.log.log({ level: 'info', text: `(${run.cfg.name}) removing firewall drop rule`, detail: true });
+    void this.kernel?.queue('nftables', async () => {
+      nft.instanceState(run.cfg.name, vips, on);
+      if (on) await nft.settled(); // the VIPs must not accept traffic for a moment before the rule is in
+    }, []);
+  }
 
   /** Resolves when every queued netlink change is done. */
   private netlinkIdle(): Promise<unknown> {
@@ -129,7 +156,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         const parent = links.find((l) => l.name === ic.interface);
         const vmac = ic.useVmac && parent ? await this.vmacs().ensure(ic.name, ic.family, ic.virtualRouterId, parent, ic.useVmac.name,
           (n) => this.links.has(n)) : undefined;
-        if (vmac) this.links.set(vmac.link.name, vmac.link);
+        if (vmac) {
+          this.links.set(vmac.link.name, vmac.link);
+          this.nft?.vmacState(ic.name, { ifindex: vmac.link.index, baseIfindex: parent!.index, families: nftVmacFamilies(ic) });
+        }
         created.push(this.createInstance(cfg, ic, links, addrs, vmac));
       } catch (e) {
         this.log.log({ level: 'err', text: `(${ic.name}) cannot start: ${e instanceof Error ? e.message : String(e)}` });
@@ -323,6 +353,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         case 'sendAdvert': this.sendAdvert(run, a.priority); break;
         case 'addVips':
           run.vipSet = true; // the FSM logged "setting VIPs."
+          this.firewall(run, true);
           for (const v of a.vips) this.addVip(run, v);
           for (const v of a.excludedVips) this.addVip(run, v);
           this.virtualRoutes(run, true);
@@ -332,6 +363,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           if (this.stopping && this.ctx.dontReleaseVrrp) break; // -V: VIPs and routes stay after we exit
           this.virtualRoutes(run, false);
           for (const v of [...a.vips, ...a.excludedVips]) void this.deleteVip(run, v);
+          this.firewall(run, false);
           break;
         case 'sendGarp': this.sendGarp(run, a.addresses, a.count); break;
         case 'stateChanged': run.lastTransitionMs = this.clock.wallNow(); break;
@@ -462,6 +494,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (!old || !this.rtnl) { await this.start(cfg); return; }
     const plan = planReload(old, cfg);
     this.config = cfg;
+    await this.syncFirewall(cfg);
     if (canonical([old.staticIpaddress, old.staticRoutes, old.staticRules]) !== canonical([cfg.staticIpaddress, cfg.staticRoutes, cfg.staticRules])) {
       this.kernel?.staticEntries(staticOnly(old, cfg), false);
       this.kernel?.staticEntries(staticOnly(cfg, old), true);
@@ -479,7 +512,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (plan.remove.length && this.vmacManager) {
       await this.netlinkIdle();
       this.closeUnusedSockets();
-      for (const name of plan.remove) await this.vmacManager.release(name);
+      for (const name of plan.remove) { await this.vmacManager.release(name); this.nft?.vmacState(name, undefined); }
     }
     for (const ic of plan.update) {
       const run = this.instances.get(ic.name);
@@ -524,6 +557,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
     await this.vmacManager?.releaseAll();
+    await this.nft?.close(); // keepalived deletes its tables at exit, -V or not
     await this.notifier?.shutdown(1000);
     for (const f of this.fifos) f.close();
     this.garpPacer?.clear();

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology } from '../harness/topology.js';
-import { Daemons, stop, waitFor } from '../harness/daemons.js';
+import { Daemons, enteredBackupInit, stop, waitFor } from '../harness/daemons.js';
 import { arpingMac } from '../harness/client.js';
 
 const topo = Topology.create({ hosts: ['a', 'b', 'c'] });
@@ -13,6 +13,8 @@ const conf = (prio: number) => `vrrp_instance VI_1 {\n  state BACKUP\n  interfac
 
 test('use_vmac: a macvlan vrrp.51 with 00:00:5e:00:01:33 carries the VIP; the client resolves the VIP to the virtual MAC; it is removed on stop', async () => {
   const a = d.ours('a', d.write('vmac-a.conf', conf(200)));
+  // ours first (Node start-up plus VMAC creation take a moment; the start-up race is not what this test is about)
+  assert.ok(await enteredBackupInit(a) >= 0, a.log());
   const k = d.keepalived('b', d.write('vmac-b.conf', conf(100)));
   try {
     const link = () => topo.exec('a', ['ip', '-d', 'link', 'show']);
