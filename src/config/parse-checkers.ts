@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import type { Mutable, ScriptCommand } from './model.js';
 import type { CheckerConfig, CheckerConnection, CheckerTiming, DnsQueryType, HttpUrl } from './model-lvs.js';
-import { readScript } from './parse-vrrp.js';
+import { readScript } from './script-command.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { missingArgPos, readInt } from './values.js';
 

@@ -99,9 +99,8 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'vrrp_garp_lower_prio_repeat': g.vrrpGarpLowerPrioRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
       case 'vrrp_min_garp':
         if (readBool(c, a0, d) === true) {
-          // keepalived: one GARP, no delayed burst, no refresh — without overwriting values already set
+          // keepalived: one GARP, no delayed burst, no refresh repeat — without overwriting values already set (refresh is off by default)
           if (g.vrrpGarpMasterRepeat === 5) g.vrrpGarpMasterRepeat = 1;
-          if (g.vrrpGarpMasterRefreshMs === 0) g.vrrpGarpMasterRefreshMs = 0;
           if (g.vrrpGarpMasterRefreshRepeat === 1) g.vrrpGarpMasterRefreshRepeat = 0;
           if (g.vrrpGarpMasterDelayMs === 5000) g.vrrpGarpMasterDelayMs = 0;
         }

@@ -14,7 +14,7 @@ import type {
 } from './model-lvs.js';
 import { IPVS_SVC_FLAG } from './model-lvs.js';
 import { CHECKER_KEYWORDS, parseChecker, readFlag, readNum, readTimer, type CheckerFinish } from './parse-checkers.js';
-import { readScript } from './parse-vrrp.js';
+import { readScript } from './script-command.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import type { Token } from './lexer.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../vrrp/wire.js';

@@ -10,8 +10,6 @@ import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
 
-export { readScript };
-
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
 const INSTANCE_NOT_YET = new Set(['use_vmac_addr', 'use_ipvlan',
   'native_ipv6', 'vrf', 'kernel_rx_buf_size', 'linkbeat_use_polling', 'debug', 'lvs_sync_daemon_interface',

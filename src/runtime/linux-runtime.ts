@@ -30,7 +30,7 @@ import { ScriptUserResolver } from '../notify/security.js';
 import type { ScriptContext } from '../notify/prepare.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
-import { fsmParams, NOTIFY_STATE, passBytes } from './params.js';
+import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackerIds } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
@@ -89,7 +89,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     ({ notifier: this.notifier, fifos: this.fifos } = createNotifier(cfg, this.scriptContext(cfg), this.log));
     this.trackers = new TrackerSet(this.clock, this.log, (r) => this.onTracker(r));
     this.rtnl.subscribe((e) => this.onNetlinkEvent(e));
-    for (const l of await this.rtnl.listLinks()) this.links.set(l.name, l);
+    const links = await this.refreshLinks();
     this.kernel = new KernelWriter(this.rtnl, this.log, this.links);
     this.kernel.staticEntries(cfg, true);
     await this.syncFirewall(cfg);
@@ -98,7 +98,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       await new Promise((r) => setTimeout(r, cfg.globalDefs.vrrpStartupDelayMs));
       if (this.stopped) return;
     }
-    await this.startInstances(cfg, cfg.vrrpInstances);
+    await this.startInstances(cfg, cfg.vrrpInstances, links);
     this.trackers.sync(cfg, this.scriptContext(cfg));
     this.arm();
   }
@@ -145,10 +145,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return this.vmacManager;
   }
 
-  /** Creates instances, builds their sync groups, then starts them (stale VIPs removed first). */
-  private async startInstances(cfg: KeepalivedConfig, list: readonly VrrpInstanceConfig[]): Promise<void> {
+  /** Dumps the interfaces and refreshes the by-name map. */
+  private async refreshLinks(): Promise<LinkInfo[]> {
     const links = await this.rtnl!.listLinks();
     for (const l of links) this.links.set(l.name, l);
+    return links;
+  }
+
+  /** Creates instances, builds their sync groups, then starts them (stale VIPs removed first). */
+  private async startInstances(cfg: KeepalivedConfig, list: readonly VrrpInstanceConfig[], links: LinkInfo[]): Promise<void> {
     const addrs = await this.rtnl!.listAddresses();
     const created: { run: Running; stale: string[] }[] = [];
     for (const ic of list) {
@@ -184,7 +189,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const g of cfg.vrrpSyncGroups) {
       const members = g.group.filter((m) => this.instances.has(m) && !taken.has(m));
       for (const m of members) taken.add(m);
-      this.notifier?.setGroup({ name: g.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), g.notify), smtpAlert: g.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
+      this.notifier?.setGroup({ name: g.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), g.notify), smtpAlert: smtpAlertFor(cfg, g.smtpAlert) });
       if (this.groups.has(g.name) || members.length === 0) continue;
       const fsms = members.map((m) => this.instances.get(m)!.fsm);
       this.groups.set(g.name, { sg: new SyncGroup(g.name, fsms), members: g.group.join(' ') });
@@ -199,9 +204,19 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** Hands an event to an instance (through its sync group, if any) and carries out the actions. */
   private feed(run: Running, event: VrrpEvent): void {
-    const now = this.clock.now();
+    this.execute(this.step(run, event, this.clock.now()));
+  }
+
+  /** What an instance (through its sync group, if any) asks for in answer to `event`. */
+  private step(run: Running, event: VrrpEvent, now: number): VrrpAction[] {
     const g = this.groupFor(run.cfg.name);
-    this.execute(g ? g.handle(run.cfg.name, event, now) : run.fsm.handle(event, now));
+    return g ? g.handle(run.cfg.name, event, now) : run.fsm.handle(event, now);
+  }
+
+  /** Gives the notifier an instance's scripts and mail setting (start, reload). */
+  private registerNotify(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): void {
+    this.notifier?.setInstance({ name: ic.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), ic.notify), notifyDeleted: !!ic.notify.deleted,
+      smtpAlert: smtpAlertFor(cfg, ic.smtpAlert) });
   }
 
   /** One script context (user resolver, security setting) per configuration, shared by notify and track scripts. */
@@ -275,7 +290,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     const run: Running = {
       cfg: ic, fsm, stats, link, stateIndex: parent.index, ifname: parent.name, socket, socketKey: key, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow(),
-      trackers: new Set(params.trackers.map((t) => `${t.kind}:${t.name}`)),
+      trackers: trackerIds(params),
     };
     this.linkUp.set(parent.index, parent.up);
     this.instances.set(ic.name, run);
@@ -284,8 +299,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         this.log.log({ level: 'warning', text: `(${ic.name}) cannot set promote_secondaries on ${link.name}: ${(e as Error).message}` });
       }
     }
-    this.notifier?.setInstance({ name: ic.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), ic.notify), notifyDeleted: !!ic.notify.deleted,
-      smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
+    this.registerNotify(cfg, ic);
     for (const t of ic.trackInterface) {
       const tl = links.find((l) => l.name === t.name);
       if (tl && tl.index !== parent.index) {
@@ -474,8 +488,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       const t = r.fsm.pollTimeout();
       if (t === undefined || t > now) continue;
       earliest = Math.min(earliest, t);
-      const g = this.groupFor(r.cfg.name);
-      const actions = g ? g.handle(r.cfg.name, { type: 'timeout' }, now) : r.fsm.handle({ type: 'timeout' }, now);
+      const actions = this.step(r, { type: 'timeout' }, now);
       if (actions.some((a) => a.kind === 'sendAdvert' && a.instance === r.cfg.name)) addJitter(this.jitter, now - t);
       this.execute(actions);
     }
@@ -519,14 +532,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (!run) continue;
       const params = fsmParams(cfg, ic, run.source);
       run.cfg = ic;
-      run.trackers = new Set(params.trackers.map((t) => `${t.kind}:${t.name}`));
-      this.notifier?.setInstance({ name: ic.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), ic.notify), notifyDeleted: !!ic.notify.deleted,
-        smtpAlert: ic.smtpAlert ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false });
+      run.trackers = trackerIds(params);
+      this.registerNotify(cfg, ic);
       this.feed(run, { type: 'update', params });
     }
     await this.netlinkIdle();
     this.closeUnusedSockets();
-    if (plan.add.length) await this.startInstances(cfg, plan.add);
+    if (plan.add.length) await this.startInstances(cfg, plan.add, await this.refreshLinks());
     this.syncGroups(cfg);
     this.trackers?.sync(cfg, this.scriptContext(cfg));
     if (cfg.globalDefs.fifoWriteVrrpStatesOnReload) {

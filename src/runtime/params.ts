@@ -63,6 +63,16 @@ export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source:
   });
 }
 
+/** The `kind:name` keys of an instance's trackers (how tracker results are routed to instances). */
+export function trackerIds(params: VrrpInstanceParams): Set<string> {
+  return new Set(params.trackers.map((t) => `${t.kind}:${t.name}`));
+}
+
+/** An instance's or group's `smtp_alert`, else `smtp_alert_vrrp`, else the global `smtp_alert`. */
+export function smtpAlertFor(cfg: KeepalivedConfig, own: boolean | undefined): boolean {
+  return own ?? cfg.globalDefs.smtpAlertVrrp ?? cfg.globalDefs.smtpAlert ?? false;
+}
+
 /** Notification state names by VRRP state (INIT has none). */
 export const NOTIFY_STATE: Partial<Record<number, NotifyState>> = {
   [VrrpState.MASTER]: 'MASTER', [VrrpState.BACKUP]: 'BACKUP', [VrrpState.FAULT]: 'FAULT', [VrrpState.STOP]: 'STOP', [VrrpState.DELETED]: 'DELETED',
