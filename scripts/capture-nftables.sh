@@ -14,13 +14,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=capture-lib.sh
+. "$ROOT/scripts/capture-lib.sh"
 OUT=${1:-$ROOT/test/vectors/nftables}
 NSA="knc$$a"
 NSB="knc$$b"
 WORK=$(mktemp -d /tmp/kts-nft-capture.XXXXXX)
 KA_A=""
 KA_B=""
-PAUSE_PID=""
 
 # Stops the keepalived whose pid is in variable $1 (SIGTERM, then SIGKILL after 5 s) and clears the variable.
 stop_ka() {
@@ -43,21 +44,11 @@ cleanup() {
   ip netns del "$NSB" 2>/dev/null
   rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-# Sleeps run in the background and are waited for, so a signal interrupts them at once and the trap runs.
-pause() { sleep "$1" & PAUSE_PID=$!; wait "$PAUSE_PID"; PAUSE_PID=""; }
-
-[ "$(id -u)" = 0 ] || { echo "capture-nftables: needs root" >&2; exit 1; }
+trap_cleanup
+require_root capture-nftables
 mkdir -p "$OUT"
 
-ip netns add "$NSA"
-ip netns add "$NSB"
-for ns in "$NSA" "$NSB"; do
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-  ip -n "$ns" link set lo up
-done
+add_namespaces
 ip link add eth0 netns "$NSA" type veth peer name eth0 netns "$NSB"
 ip -n "$NSA" link set eth0 address 02:00:00:00:00:0a
 ip -n "$NSB" link set eth0 address 02:00:00:00:00:0b

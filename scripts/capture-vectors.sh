@@ -14,13 +14,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=capture-lib.sh
+. "$ROOT/scripts/capture-lib.sh"
 OUT=${1:-$ROOT/test/vectors}
 NSA="kvc$$a"
 NSB="kvc$$b"
 WORK=$(mktemp -d /tmp/kts-capture.XXXXXX)
 KA_PID=""
 TD_PID=""
-PAUSE_PID=""
 
 cleanup() {
   set +e
@@ -34,20 +35,10 @@ cleanup() {
   ip netns del "$NSB" 2>/dev/null
   rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-# Sleeps run in the background and are waited for, so a signal interrupts them at once and the trap runs.
-pause() { sleep "$1" & PAUSE_PID=$!; wait "$PAUSE_PID"; PAUSE_PID=""; }
+trap_cleanup
+require_root capture-vectors
 
-[ "$(id -u)" = 0 ] || { echo "capture-vectors: needs root" >&2; exit 1; }
-
-ip netns add "$NSA"
-ip netns add "$NSB"
-for ns in "$NSA" "$NSB"; do
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-  ip -n "$ns" link set lo up
-done
+add_namespaces
 ip link add vethA netns "$NSA" type veth peer name vethB netns "$NSB"
 ip -n "$NSA" link set vethA address 02:00:00:00:00:0a
 ip -n "$NSB" link set vethB address 02:00:00:00:00:0b
