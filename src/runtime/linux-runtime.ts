@@ -120,7 +120,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (!nft) return;
     const vips = nftVipsOf(run.cfg, run.link.name, (n) => this.links.get(n)?.index);
     const on = blocked && blocksVips(run.cfg);
-    if (blocked && on) this.log.log({ level: 'info', text: `(${run.cfg.name}) setting firewall drop rule`, detail: true });
+    if (on) this.log.log({ level: 'info', text: `(${run.cfg.name}) setting firewall drop rule`, detail: true });
     if (!blocked && blocksVips(run.cfg)) this.log.log({ level: 'info', text: `(${run.cfg.name}) removing firewall drop rule`, detail: true });
     void this.kernel?.queue('nftables', async () => {
       nft.instanceState(run.cfg.name, vips, on);
