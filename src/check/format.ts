@@ -5,7 +5,7 @@
  * Pure: IPv6 addresses are canonicalised with the codec helpers (inet_ntop's text), never with node:net.
  */
 import type { VirtualServerConfig } from '../config/model-lvs.js';
-import { formatIpv6, parseIpv6 } from '../vrrp/wire.js';
+import { formatIpv6, parseIpv6 } from '../core/inet/address.js';
 
 /** IPVS' largest weight (IPVS_WEIGHT_LIMIT, INT_MAX). */
 export const IPVS_WEIGHT_LIMIT = 2147483647;

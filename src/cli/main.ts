@@ -17,13 +17,13 @@ import { DEFAULT_CONTROL_SOCKET } from '../daemon/control.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom, spawnDetached } from '../daemon/daemonize.js';
 import type { DatagramSender } from '../daemon/datagram.js';
-import { sysioDatagramSender } from '../daemon/unix-dgram.js';
+import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { FileSink, LogHub, SyslogSink, consoleSink, logFileName, tmpDirFrom, type LogSink } from '../daemon/logging.js';
 import { DEFAULT_PIDFILES } from '../daemon/pidfile.js';
-import type { RuntimeFactory } from '../daemon/runtime.js';
+import type { RuntimeFactory } from '../runtime/port.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
 import { processSignals, signumOf } from '../daemon/signals.js';
-import { LinuxVrrpRuntime } from '../runtime/linux-runtime.js';
+import { LinuxVrrpRuntime } from '../runtime/vrrp/linux-runtime.js';
 
 /** Default configuration file. */
 const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';

@@ -17,7 +17,7 @@ import { CHECKER_KEYWORDS, parseChecker, readFlag, readNum, readTimer, type Chec
 import { readScript } from './script-command.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import type { Token } from './lexer.js';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../vrrp/wire.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../core/inet/address.js';
 
 const UINT_MAX = 4294967295;
 const IPVS_WEIGHT_LIMIT = 2147483647;

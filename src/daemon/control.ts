@@ -13,7 +13,7 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { stateName } from './dump.js';
-import type { ProcessInfo, RuntimeSnapshot } from './snapshot.js';
+import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** Default control socket path. */
 export const DEFAULT_CONTROL_SOCKET = '/run/keepalived-ts.sock';

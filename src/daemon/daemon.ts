@@ -19,10 +19,10 @@ import { DUMP_FILES, writeDumpFile } from './dumpfile.js';
 import type { LogHub } from './logging.js';
 import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
 import { ProcessPriorities, linuxPriorityPort, maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
-import type { RuntimeFactory, VrrpRuntime } from './runtime.js';
+import type { RuntimeFactory, VrrpRuntime } from '../runtime/port.js';
 import type { SdNotifier } from './sdnotify.js';
 import type { SignalSource, TrappedSignal } from './signals.js';
-import type { ProcessInfo, RuntimeSnapshot } from './snapshot.js';
+import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** Diagnostics after which keepalived does not start either (file unreadable, a vrrp_instance interface missing). */
 const FATAL_AT_START = ['could not be read', 'Non-existent interface specified in configuration'];

@@ -10,7 +10,7 @@
  * (invalid JSON); we write valid JSON (`\\`, `\u00XX`).
  */
 import { VrrpState, type VrrpStateValue } from '../vrrp/types.js';
-import type { InstanceSnapshot, InstanceStats, RuntimeSnapshot, TimingStats } from './snapshot.js';
+import type { InstanceSnapshot, InstanceStats, RuntimeSnapshot, TimingStats } from '../runtime/snapshot.js';
 import { renderStatsBlock } from '../vrrp/stats.js';
 
 /** keepalived's state names (`vrrp_data.c`), also used by the status table. */

@@ -6,7 +6,7 @@
  * MAC ff:ff:ff:ff:ff:ff (vrrp_arp.c). Its NA goes to ff02::1 (33:33:00:00:00:01) from the VIP, hop limit 255,
  * Override flag set (Router flag when the interface forwards), with a Target Link-Layer Address option.
  */
-import { internetChecksum, ipv6PseudoHeaderSum } from '../vrrp/checksum.js';
+import { internetChecksum, ipv6PseudoHeaderSum } from '../core/inet/checksum.js';
 import { ipv4Bytes, ipv6Bytes, sockaddrLl } from './sockaddr.js';
 import { Socket, type SocketProblem } from './socket.js';
 import { K } from './sysio.js';

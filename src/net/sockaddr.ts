@@ -2,7 +2,7 @@
  * sockaddr codecs (Linux, little-endian hosts): family in host order; ports, addresses and sll_protocol in
  * network order. Sizes: sockaddr_in 16, sockaddr_in6 28, sockaddr_ll 20, sockaddr_nl 12.
  */
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../vrrp/wire.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../core/inet/address.js';
 import { K } from './sysio.js';
 
 /** IPv4 text → 4 bytes. Throws on bad input. */

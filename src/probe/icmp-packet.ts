@@ -4,8 +4,8 @@
  * the echo reply to our request, an ICMP error about our request (destination unreachable, time exceeded), or
  * someone else's packet.
  */
-import { internetChecksum } from '../vrrp/checksum.js';
-import { formatIpv4, formatIpv6 } from '../vrrp/wire.js';
+import { internetChecksum } from '../core/inet/checksum.js';
+import { formatIpv4, formatIpv6 } from '../core/inet/address.js';
 
 /** keepalived's ICMP_BUFSIZE: payload bytes after the ICMP header. */
 export const ICMP_PAYLOAD_LENGTH = 128;

@@ -6,7 +6,8 @@
 import type { LogRecord } from '../core/log.js';
 import type { GarpReason, Transition, TransitionCause, VrrpAction } from './actions.js';
 import type { VrrpInstanceParams } from './instance-params.js';
-import { compareAddresses, effectivePriority, faultCauseText, PRIO_OWNER, trackerKey } from './priority.js';
+import { compareAddresses } from '../core/inet/address.js';
+import { effectivePriority, faultCauseText, PRIO_OWNER, trackerKey } from './priority.js';
 import { masterDownInterval, skewTime, TimerTable, type VrrpTimer } from './timers.js';
 import type { VrrpStats } from './stats.js';
 import { VrrpState, type TrackerResult, type VrrpAdvert, type VrrpStateValue } from './types.js';

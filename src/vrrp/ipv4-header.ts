@@ -6,7 +6,8 @@
  * chooses the ID, observed 1, 2, ...). This module also parses the header found in front of received IPv4 adverts.
  */
 import { IPPROTO_VRRP } from './types.js';
-import { ByteReader, formatIpv4, parseIpv4 } from './wire.js';
+import { ByteReader } from './wire.js';
+import { formatIpv4, parseIpv4 } from '../core/inet/address.js';
 
 /** IP protocol number of the IPsec Authentication Header (RFC 4302); keepalived's auth_type AH uses it. */
 export const IPPROTO_AH = 51;

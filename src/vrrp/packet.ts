@@ -17,10 +17,11 @@
  * unicast destination; IPv6 per RFC 8200 8.1 (normally computed and checked by the kernel, IPV6_CHECKSUM).
  */
 import { IPPROTO_VRRP, VRRP_TYPE_ADVERTISEMENT, type Family, type VrrpAdvert } from './types.js';
-import { internetChecksum, ipv4PseudoHeaderSum, ipv6PseudoHeaderSum } from './checksum.js';
+import { internetChecksum, ipv4PseudoHeaderSum, ipv6PseudoHeaderSum } from '../core/inet/checksum.js';
 import { decodeIpv4Header, writeIpv4Header, IPPROTO_AH, IPV4_HEADER_LENGTH, type Ipv4Header, type Ipv4HeaderInit } from './ipv4-header.js';
 import type { StatName } from './stats.js';
-import { ByteReader, bytesEqual, formatIpv4, formatIpv6, parseAddress, parseIpv4 } from './wire.js';
+import { ByteReader } from './wire.js';
+import { bytesEqual, formatIpv4, formatIpv6, parseAddress, parseIpv4 } from '../core/inet/address.js';
 
 /** Fixed VRRP header length (version/type … checksum). */
 export const VRRP_HEADER_LENGTH = 8;

@@ -69,27 +69,3 @@ export function faultCauseText(instance: string, t: TrackerConfig, value: number
     case 'bfd': return `(${instance}): entering FAULT state (BFD ${t.name} down)`;
   }
 }
-
-/** Numeric comparison of two IP addresses of the same family: <0, 0, >0 (tie-break by primary address). */
-export function compareAddresses(a: string, b: string): number {
-  const x = addressValue(a);
-  const y = addressValue(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function addressValue(addr: string): bigint {
-  if (addr.includes(':')) return ipv6Value(addr.split('%')[0] ?? addr);
-  let v = 0n;
-  for (const part of addr.split('.')) v = (v << 8n) | BigInt(Number(part) & 255);
-  return v;
-}
-
-function ipv6Value(addr: string): bigint {
-  const [head = '', tail] = addr.split('::');
-  const hs = head === '' ? [] : head.split(':');
-  const ts = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? hs : [...hs, ...Array<string>(8 - hs.length - ts.length).fill('0'), ...ts];
-  let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(parseInt(g, 16) || 0);
-  return v;
-}

@@ -12,7 +12,7 @@ import { AuthType, type RxMeta, type VrrpAdvert, type VrrpVersion, type Family }
 import { decode, type DecodeContext, type DecodeFailure, type DecodeErrorReason, type V3Ipv4ChecksumMode } from './packet.js';
 import { VRRP_TTL } from './ipv4-header.js';
 import type { StatName, VrrpStats } from './stats.js';
-import { bytesEqual, parseAddress } from './wire.js';
+import { bytesEqual, parseAddress } from '../core/inet/address.js';
 
 /** One unicast peer as the validator needs it (keepalived unicast_peer { ADDR min_ttl N max_ttl M }). */
 export interface UnicastPeerExpectation {

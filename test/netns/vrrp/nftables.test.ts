@@ -11,7 +11,7 @@ import { waitFor } from '../harness/daemons.js';
 import { loadConfig } from '../../../src/config/index.js';
 import type { VrrpInstanceConfig } from '../../../src/config/model.js';
 import { MemoryLogger } from '../../../src/core/log.js';
-import { NftVips, blocksVips, nftSettingsFor, nftVipsOf, nftVmacFamilies, spawnNft } from '../../../src/runtime/nft-vips.js';
+import { NftVips, blocksVips, nftSettingsFor, nftVipsOf, nftVmacFamilies, spawnNft } from '../../../src/runtime/vrrp/nft-vips.js';
 
 const VECTORS = new URL('../../../../test/vectors/nftables/', import.meta.url);
 const golden = (name: string) => readFileSync(new URL(name, VECTORS), 'utf8');

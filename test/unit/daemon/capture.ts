@@ -4,8 +4,8 @@
  * SIGUSR1, SIGUSR2 and signal 36), written as a RuntimeSnapshot. Rendering it must give back the files.
  */
 import { readFileSync } from 'node:fs';
-import type { RuntimeSnapshot } from '../../../src/daemon/snapshot.js';
-import { zeroStats } from '../../../src/daemon/snapshot.js';
+import type { RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
+import { zeroStats } from '../../../src/runtime/snapshot.js';
 
 /** Reads a fixture file from the source tree. */
 export function fixture(name: string): string {

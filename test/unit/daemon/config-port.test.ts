@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigPort } from '../../../src/daemon/config-port.js';
-import { NullRuntime } from '../../../src/daemon/runtime.js';
+import { NullRuntime } from '../../../src/runtime/port.js';
 import { MemorySender, unavailableSender } from '../../../src/daemon/datagram.js';
 import { SdNotifier } from '../../../src/daemon/sdnotify.js';
 

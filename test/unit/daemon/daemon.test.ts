@@ -9,10 +9,10 @@ import { controlRequest, renderStatusTable } from '../../../src/daemon/control.j
 import { Daemon, commandLineLines, type DaemonSettings } from '../../../src/daemon/daemon.js';
 import { MemorySender } from '../../../src/daemon/datagram.js';
 import { LogHub, type LogSink } from '../../../src/daemon/logging.js';
-import { NullRuntime, type RuntimeContext, type VrrpRuntime } from '../../../src/daemon/runtime.js';
+import { NullRuntime, type RuntimeContext, type VrrpRuntime } from '../../../src/runtime/port.js';
 import { SdNotifier } from '../../../src/daemon/sdnotify.js';
 import { FakeSignals } from '../../../src/daemon/signals.js';
-import type { RuntimeSnapshot } from '../../../src/daemon/snapshot.js';
+import type { RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
 import { captured } from './capture.js';
 
 /** A runtime that serves the captured keepalived state and records calls. */

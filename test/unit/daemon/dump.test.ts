@@ -2,7 +2,7 @@ process.env['TZ'] = 'UTC';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatG, jsonString, renderData, renderJson, renderStats, formatDataTime } from '../../../src/daemon/dump.js';
-import { zeroStats, type RuntimeSnapshot } from '../../../src/daemon/snapshot.js';
+import { zeroStats, type RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
 import { captured, fixture } from './capture.js';
 
 test('keepalived.stats is byte-identical to keepalived 2.2.7', () => {

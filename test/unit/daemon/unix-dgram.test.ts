@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { senderFromSysio, sockaddrUn, sysioDatagramSender, type SysioUnixApi } from '../../../src/daemon/unix-dgram.js';
+import { senderFromSysio, sockaddrUn, sysioDatagramSender, type SysioUnixApi } from '../../../src/net/unix-dgram.js';
 
 test('sockaddr_un for a path: family 1, path, NUL', () => {
   const a = Buffer.from(sockaddrUn('/dev/log')!);

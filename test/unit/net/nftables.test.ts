@@ -8,10 +8,10 @@ import { MemoryLogger } from '../../../src/core/log.js';
 import {
   NFT_EMPTY, elementId, familiesOf, isIpv6LinkLocal, isNftIdentifier, planBurst, renderDropTables, vipElement, vmacElements,
   type NftCommitted, type NftElement, type NftSettings,
-} from '../../../src/net/nftables.js';
+} from '../../../src/net/nft/vrrp-tables.js';
 import {
   NftVips, acceptMode, blocksVips, nftSettingsFor, nftVipsOf, nftVmacFamilies,
-} from '../../../src/runtime/nft-vips.js';
+} from '../../../src/runtime/vrrp/nft-vips.js';
 
 const VECTORS = new URL('../../../../test/vectors/nftables/', import.meta.url);
 const golden = (name: string) => readFileSync(new URL(name, VECTORS), 'utf8');

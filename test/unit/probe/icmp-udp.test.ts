@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyIcmp, echoRequest, keepalivedFiller } from '../../../src/probe/icmp-packet.js';
 import { udpReplyMismatch } from '../../../src/probe/udp.js';
-import { internetChecksum } from '../../../src/vrrp/checksum.js';
+import { internetChecksum } from '../../../src/core/inet/checksum.js';
 import { conn, udpCheck } from '../../fixtures/probe/checks.js';
 
 /** A minimal IPv4 header from src to dst carrying `proto`. */

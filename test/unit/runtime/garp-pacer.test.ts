@@ -1,6 +1,6 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { GarpPacer } from '../../../src/runtime/garp-pacer.js';
+import { GarpPacer } from '../../../src/runtime/vrrp/garp-pacer.js';
 
 test('vrrp_garp_interval: frames on one interface are spaced by the interval; other interfaces and NA have their own pace', () => {
   mock.timers.enable({ apis: ['setTimeout'] });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadConfig } from '../../../src/config/index.js';
 import { MemoryLogger } from '../../../src/core/log.js';
-import { LinuxVrrpRuntime } from '../../../src/runtime/linux-runtime.js';
+import { LinuxVrrpRuntime } from '../../../src/runtime/vrrp/linux-runtime.js';
 
 test('startup_script runs before start, shutdown_script after stop; a failing one is logged with its status', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kts-life-'));

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, parseConfigTree } from '../../../src/config/index.js';
 import { DiagnosticSink } from '../../../src/config/diagnostics.js';
-import { planReload } from '../../../src/runtime/reload-plan.js';
-import { trackerConfigs } from '../../../src/runtime/params.js';
+import { planReload } from '../../../src/runtime/vrrp/reload-plan.js';
+import { trackerConfigs } from '../../../src/runtime/vrrp/params.js';
 
 const model = (text: string) => buildModel(parseConfigTree(text, 'k.conf').tree, new DiagnosticSink());
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { decode, encode, encodeIpv4Packet, encodingLength, type AdvertInit } from '../../../src/vrrp/packet.js';
-import { internetChecksum } from '../../../src/vrrp/checksum.js';
+import { internetChecksum } from '../../../src/core/inet/checksum.js';
 import { advertVectors, readHex, VECTOR_DIR, type AdvertVector } from './packet-vectors.js';
 
 const vectors = advertVectors();

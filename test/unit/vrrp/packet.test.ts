@@ -11,8 +11,8 @@ import {
   decode, encode, encodeIpv4Packet, encodingLength, messageLength, computeChecksum,
   type AdvertInit, type DecodeContext,
 } from '../../../src/vrrp/packet.js';
-import { checksumAdjust16, internetChecksum } from '../../../src/vrrp/checksum.js';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../../src/vrrp/wire.js';
+import { checksumAdjust16, internetChecksum } from '../../../src/core/inet/checksum.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../../src/core/inet/address.js';
 import type { Family, VrrpAdvert, VrrpVersion } from '../../../src/vrrp/types.js';
 import { checkReceived } from '../../../src/vrrp/validate.js';
 import { advertVectors } from './packet-vectors.js';

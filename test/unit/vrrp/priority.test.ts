@@ -1,7 +1,8 @@
 /** Unit tests of effective-priority computation and address comparison. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareAddresses, effectivePriority, trackerKey } from '../../../src/vrrp/priority.js';
+import { compareAddresses } from '../../../src/core/inet/address.js';
+import { effectivePriority, trackerKey } from '../../../src/vrrp/priority.js';
 import type { TrackerConfig } from '../../../src/vrrp/instance-params.js';
 import type { TrackerResult } from '../../../src/vrrp/types.js';
 

@@ -4,13 +4,13 @@
  * GARPs use the VMAC; IPv4 adverts keep the parent's primary address as source, IPv6 ones a link-local address
  * derived from the parent's MAC.
  */
-import type { Logger } from '../core/log.js';
-import type { LinkInfo } from '../net/netlink/route-messages.js';
-import { RtnlError, type Rtnl } from '../net/netlink/rtnl.js';
+import type { Logger } from '../../core/log.js';
+import type { LinkInfo } from '../../net/netlink/route-messages.js';
+import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
 import {
   clearAllRpFilter, configureParentSysctls, configureVmacSysctls, restoreAllRpFilter, restoreParentSysctls, vmacAddress, vmacLinkLocal, vmacName,
   type SavedParentSysctls, type SavedRpFilter, type SysctlProblem,
-} from '../net/vmac.js';
+} from '../../net/vmac.js';
 
 /** What an instance needs to know about its VMAC. */
 export interface VmacFor {

@@ -15,7 +15,7 @@
  * Parts are created the first time something needs them, in keepalived's order, and live until the table goes.
  * Every rule gets a `counter` with `nftables_counters`. Golden captures: test/vectors/nftables.
  */
-import { formatIpv6, parseIpv6 } from '../vrrp/wire.js';
+import { formatIpv6, parseIpv6 } from '../../core/inet/address.js';
 
 /** global_defs `nftables [NAME]`, `nftables_priority`, `nftables_counters`, `nftables_ifindex`. */
 export interface NftSettings {

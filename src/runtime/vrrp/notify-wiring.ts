@@ -4,13 +4,13 @@
  * `startup_script` / `shutdown_script` with keepalived's log texts.
  */
 import { hostname } from 'node:os';
-import type { Logger } from '../core/log.js';
-import type { KeepalivedConfig, VrrpInstanceConfig } from '../config/model.js';
-import { FifoWriter } from '../notify/fifo.js';
-import { Notifier, type NotifyScripts } from '../notify/notifier.js';
-import { prepareScript, type ScriptContext } from '../notify/prepare.js';
-import { describeOutcome, runScript, ScriptRunner } from '../notify/script-runner.js';
-import { defaultSmtpFrom, SmtpAlerter } from '../notify/smtp.js';
+import type { Logger } from '../../core/log.js';
+import type { KeepalivedConfig, VrrpInstanceConfig } from '../../config/model.js';
+import { FifoWriter } from '../../notify/fifo.js';
+import { Notifier, type NotifyScripts } from '../../notify/notifier.js';
+import { prepareScript, type ScriptContext } from '../../notify/prepare.js';
+import { describeOutcome, runScript, ScriptRunner } from '../../notify/script-runner.js';
+import { defaultSmtpFrom, SmtpAlerter } from '../../notify/smtp.js';
 
 /** Notify scripts, FIFOs and SMTP alerts (mail only when notification_email and smtp_server are set). */
 export function createNotifier(cfg: KeepalivedConfig, ctx: ScriptContext, log: Logger): { notifier: Notifier; fifos: FifoWriter[] } {

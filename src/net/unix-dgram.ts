@@ -4,7 +4,7 @@
  * `close(fd)`, throwing errors with an errno `code`). Loaded dynamically: while the addon (or its AF_UNIX
  * support) is missing, `sysioDatagramSender()` returns the unavailable sender and callers fall back.
  */
-import { unavailableSender, type DatagramSender, type SendResult } from './datagram.js';
+import { unavailableSender, type DatagramSender, type SendResult } from '../daemon/datagram.js';
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;

@@ -3,10 +3,10 @@
  * applied strictly in order through one queue (GARPs wait for it), with keepalived's tolerance: an address or
  * route that is already there (or already gone) is not an error.
  */
-import type { Logger } from '../core/log.js';
-import type { KeepalivedConfig, RouteConfig, RuleConfig, VirtualAddress } from '../config/model.js';
-import type { LinkInfo } from '../net/netlink/route-messages.js';
-import { RtnlError, type Rtnl } from '../net/netlink/rtnl.js';
+import type { Logger } from '../../core/log.js';
+import type { KeepalivedConfig, RouteConfig, RuleConfig, VirtualAddress } from '../../config/model.js';
+import type { LinkInfo } from '../../net/netlink/route-messages.js';
+import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
 import { addressSpec, routeSpec, ruleSpec } from './routes.js';
 
 /** Serialised netlink writes of one runtime. */

@@ -2,12 +2,12 @@
  * One running VRRP instance as the Linux runtime holds it, and its picture for the dumps (keepalived.data/json,
  * control socket). Advert lateness figures live here too.
  */
-import type { VrrpInstanceConfig } from '../config/model.js';
-import type { InstanceSnapshot, TimingStats } from '../daemon/snapshot.js';
-import type { LinkInfo } from '../net/netlink/route-messages.js';
-import type { VrrpSocket } from '../net/vrrp-socket.js';
-import type { VrrpFsm } from '../vrrp/fsm.js';
-import type { VrrpStats } from '../vrrp/stats.js';
+import type { VrrpInstanceConfig } from '../../config/model.js';
+import type { InstanceSnapshot, TimingStats } from '../snapshot.js';
+import type { LinkInfo } from '../../net/netlink/route-messages.js';
+import type { VrrpSocket } from '../../net/vrrp-socket.js';
+import type { VrrpFsm } from '../../vrrp/fsm.js';
+import type { VrrpStats } from '../../vrrp/stats.js';
 
 /** One running instance. */
 export interface Running {

@@ -3,10 +3,10 @@
  * instance's FSM parameters, its trackers with effective weights (sync-group trackers included), and the PASS
  * bytes on the wire. Pure functions: the reload planner compares their outputs.
  */
-import type { KeepalivedConfig, TrackRef, VrrpInstanceConfig } from '../config/model.js';
-import { instanceParams, type TrackerConfig, type VrrpInstanceParams } from '../vrrp/instance-params.js';
-import { VrrpState } from '../vrrp/types.js';
-import type { NotifyState } from '../notify/notifier.js';
+import type { KeepalivedConfig, TrackRef, VrrpInstanceConfig } from '../../config/model.js';
+import { instanceParams, type TrackerConfig, type VrrpInstanceParams } from '../../vrrp/instance-params.js';
+import { VrrpState } from '../../vrrp/types.js';
+import type { NotifyState } from '../../notify/notifier.js';
 
 /** The sync group an instance belongs to, if any (the first that lists it, as keepalived). */
 export function groupOf(cfg: KeepalivedConfig, name: string) {

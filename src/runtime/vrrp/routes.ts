@@ -3,8 +3,8 @@
  * name through `ifindexOf`; an entry whose interface does not exist yields undefined (and is reported by the
  * caller), as keepalived skips it.
  */
-import type { RouteConfig, RuleConfig, VirtualAddress } from '../config/model.js';
-import { RTN, type AddressSpec, type RouteSpec, type RuleSpec } from '../net/netlink/route-messages.js';
+import type { RouteConfig, RuleConfig, VirtualAddress } from '../../config/model.js';
+import { RTN, type AddressSpec, type RouteSpec, type RuleSpec } from '../../net/netlink/route-messages.js';
 
 /** Looks an interface index up by name. */
 export type IfindexOf = (name: string) => number | undefined;

@@ -14,12 +14,12 @@
  *   await nft.close();
  */
 import { spawn } from 'node:child_process';
-import type { Logger } from '../core/log.js';
-import type { KeepalivedConfig, VrrpInstanceConfig } from '../config/model.js';
+import type { Logger } from '../../core/log.js';
+import type { KeepalivedConfig, VrrpInstanceConfig } from '../../config/model.js';
 import {
   NFT_EMPTY, familiesOf, isNftIdentifier, planBurst, renderDropTables, vipElement, vmacElements,
   type NftCommitted, type NftElement, type NftSettings, type NftVip, type NftVmac,
-} from '../net/nftables.js';
+} from '../../net/nft/vrrp-tables.js';
 
 /** Runs a whole nft script; resolves to nft's error text, or undefined on success. Must never reject. */
 export type NftRunner = (script: string) => Promise<string | undefined>;

@@ -9,25 +9,25 @@
  * sync groups (src/vrrp/sync-group.ts), and reload by diffing (reload-plan.ts). Link state from netlink events puts
  * instances into FAULT and back; snapshots feed the dumps and the control socket.
  */
-import type { Logger } from '../core/log.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import type { KeepalivedConfig, VirtualAddress, VrrpInstanceConfig } from '../config/model.js';
-import type { RuntimeContext, VrrpRuntime } from '../daemon/runtime.js';
-import type { RuntimeSnapshot } from '../daemon/snapshot.js';
-import { FrameSender, macBytes } from '../net/arp.js';
-import { Rtnl, type RtnlEvent } from '../net/netlink/rtnl.js';
-import type { AddressInfo, LinkInfo } from '../net/netlink/route-messages.js';
-import { VrrpSocket, type VrrpDatagram } from '../net/vrrp-socket.js';
-import type { VrrpAction } from '../vrrp/actions.js';
-import { VrrpFsm, type VrrpEvent } from '../vrrp/fsm.js';
-import { SyncGroup } from '../vrrp/sync-group.js';
-import { encode } from '../vrrp/packet.js';
-import { clearStats, createStats, type VrrpStats } from '../vrrp/stats.js';
-import { checkReceived, countVerdict, type RxExpectations } from '../vrrp/validate.js';
-import { AuthType, type TrackerResult } from '../vrrp/types.js';
-import type { Notifier } from '../notify/notifier.js';
-import { ScriptUserResolver } from '../notify/security.js';
-import type { ScriptContext } from '../notify/prepare.js';
+import type { Logger } from '../../core/log.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { KeepalivedConfig, VirtualAddress, VrrpInstanceConfig } from '../../config/model.js';
+import type { RuntimeContext, VrrpRuntime } from '../port.js';
+import type { RuntimeSnapshot } from '../snapshot.js';
+import { FrameSender, macBytes } from '../../net/arp.js';
+import { Rtnl, type RtnlEvent } from '../../net/netlink/rtnl.js';
+import type { AddressInfo, LinkInfo } from '../../net/netlink/route-messages.js';
+import { VrrpSocket, type VrrpDatagram } from '../../net/vrrp-socket.js';
+import type { VrrpAction } from '../../vrrp/actions.js';
+import { VrrpFsm, type VrrpEvent } from '../../vrrp/fsm.js';
+import { SyncGroup } from '../../vrrp/sync-group.js';
+import { encode } from '../../vrrp/packet.js';
+import { clearStats, createStats, type VrrpStats } from '../../vrrp/stats.js';
+import { checkReceived, countVerdict, type RxExpectations } from '../../vrrp/validate.js';
+import { AuthType, type TrackerResult } from '../../vrrp/types.js';
+import type { Notifier } from '../../notify/notifier.js';
+import { ScriptUserResolver } from '../../notify/security.js';
+import type { ScriptContext } from '../../notify/prepare.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
 import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackerIds } from './params.js';
@@ -37,7 +37,7 @@ import { TrackerSet } from './trackers.js';
 import { VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
-import type { FifoWriter } from '../notify/fifo.js';
+import type { FifoWriter } from '../../notify/fifo.js';
 import { writeFileSync } from 'node:fs';
 
 /** Rate limit for repeated receive-drop messages: one line per instance and reason per this many ms. */

@@ -6,7 +6,7 @@
  * Otherwise, when its effective FSM inputs (its own block, resolved tracker weights, sync group) are equal it is
  * kept as is — no transition, no VIP touched — and when they differ it is updated in place.
  */
-import type { KeepalivedConfig, VrrpInstanceConfig } from '../config/model.js';
+import type { KeepalivedConfig, VrrpInstanceConfig } from '../../config/model.js';
 import { groupOf, trackerConfigs } from './params.js';
 
 /** What a reload does to the running instances. */

@@ -4,14 +4,14 @@
  * On reload, a tracker whose declaration is unchanged keeps running (and its current result), so an unchanged
  * configuration causes no priority change.
  */
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
-import type { KeepalivedConfig } from '../config/model.js';
-import { prepareScript, type ScriptContext } from '../notify/prepare.js';
-import { FileTracker } from '../track/file-tracker.js';
-import { ProcessTrackerDriver } from '../track/proc-scan.js';
-import { ScriptTrackerDriver } from '../track/script-driver.js';
-import type { TrackerResult } from '../vrrp/types.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/log.js';
+import type { KeepalivedConfig } from '../../config/model.js';
+import { prepareScript, type ScriptContext } from '../../notify/prepare.js';
+import { FileTracker } from '../../track/file-tracker.js';
+import { ProcessTrackerDriver } from '../../track/proc-scan.js';
+import { ScriptTrackerDriver } from '../../track/script-driver.js';
+import type { TrackerResult } from '../../vrrp/types.js';
 import { canonical } from './reload-plan.js';
 
 interface Stoppable { stop(): void }
