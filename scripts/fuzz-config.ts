@@ -1,6 +1,6 @@
 /**
  * Fuzzer for the configuration front end: random token soup and mutated real configurations (byte flips,
- * deletions, duplications, brace insertions, line splices) of the seed configs in shared/examples/seed-configs and
+ * deletions, duplications, brace insertions, line splices) of the seed configs in test/fixtures/seed-configs and
  * Debian's keepalived samples, each loaded through loadConfig from an in-memory file system.
  *
  *   node dist/scripts/fuzz-config.js [iterations=20000] [seed=1]
@@ -53,7 +53,7 @@ function serve(): void {
 
 /** The seed configurations and Debian's samples (missing directories are skipped). */
 function corpus(): string[] {
-  const seedDirs = [new URL('../../../shared/examples/seed-configs/', import.meta.url).pathname, '/work/shared/examples/seed-configs/'];
+  const seedDirs = [new URL('../../test/fixtures/seed-configs/', import.meta.url).pathname];
   const out: string[] = [];
   const seedDir = seedDirs.find((d) => existsSync(d));
   if (seedDir) for (const f of readdirSync(seedDir).filter((n) => n.endsWith('.conf')).sort()) out.push(readFileSync(join(seedDir, f), 'utf8'));
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const seed = Number(process.argv[3] ?? 1);
   const outDir = process.env.FUZZ_OUT ?? join(tmpdir(), 'keepalived-ts-fuzz');
   const texts = corpus();
-  if (texts.length === 0) { console.error('no corpus: neither shared/examples/seed-configs nor the Debian samples were found'); process.exit(2); }
+  if (texts.length === 0) { console.error('no corpus: neither test/fixtures/seed-configs nor the Debian samples were found'); process.exit(2); }
   const words = [...new Set(texts.join('\n').split(/\s+/).filter((w) => w !== ''))];
   const rng = seededRng(seed);
   const state = { worker: new Worker(new URL(import.meta.url)) };

@@ -6,7 +6,7 @@ import { formatDiagnostic, loadConfig } from '../../../src/config/index.js';
 import { NOT_RUN } from '../../../src/config/parse-lvs.js';
 import type { CheckerConfig, RealServerConfig, VirtualServerConfig } from '../../../src/config/model-lvs.js';
 
-const seeds = '/work/shared/examples/seed-configs/';
+const seeds = new URL('../../../../test/fixtures/seed-configs/', import.meta.url).pathname;
 const samples = '/usr/share/doc/keepalived/samples/';
 
 /** Loads configuration text as file `lvs.conf`. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { formatDiagnostic, loadConfig } from '../../../src/config/index.js';
 import { parseConfigTree } from '../../../src/config/index.js';
 
-const dir = '/work/shared/examples/seed-configs/';
+const dir = new URL('../../../../test/fixtures/seed-configs/', import.meta.url).pathname;
 const load = (f: string) => loadConfig(dir + f);
 const errors = (r: ReturnType<typeof loadConfig>) => r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
 

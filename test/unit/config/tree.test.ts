@@ -5,10 +5,8 @@ import { formatDiagnostic, loadConfigTree, parseConfigTree, type ConfNode } from
 import type { ConfigFs } from '../../../src/config/preprocess.js';
 import { seededRng } from '../../../src/core/rng.js';
 
-const SEEDS = '/work/shared/examples/seed-configs/';
-const seedDir = new URL('../../../../../shared/examples/seed-configs/', import.meta.url).pathname;
-const seeds = (() => { try { return readdirSync(seedDir).filter((f) => f.endsWith('.conf')); } catch { return readdirSync(SEEDS).filter((f) => f.endsWith('.conf')); } })();
-const dir = (() => { try { readdirSync(seedDir); return seedDir; } catch { return SEEDS; } })();
+const dir = new URL('../../../../test/fixtures/seed-configs/', import.meta.url).pathname;
+const seeds = readdirSync(dir).filter((f) => f.endsWith('.conf'));
 
 /** A tiny in-memory file system. */
 function memFs(files: Record<string, string>): ConfigFs {

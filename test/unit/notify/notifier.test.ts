@@ -105,7 +105,7 @@ test('seed example notify.sh (notify-node*.conf) works with a stub mail on PATH'
   const { dir, cleanup } = tempDir();
   try {
     const script = join(dir, 'notify.sh');
-    copyFileSync('/work/shared/examples/seed-configs/notify.sh', script);
+    copyFileSync(new URL('../../../../test/fixtures/seed-configs/notify.sh', import.meta.url), script);
     chmodSync(script, 0o755);
     const bin = join(dir, 'bin');
     const mailLog = join(dir, 'mail.log');
