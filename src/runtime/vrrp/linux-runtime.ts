@@ -19,7 +19,7 @@ import { FrameSender, macBytes } from '../../net/arp.js';
 import { Rtnl, type RtnlEvent } from '../../net/netlink/rtnl.js';
 import type { AddressInfo, LinkInfo } from '../../net/netlink/route-messages.js';
 import { VrrpSocket, type VrrpDatagram } from '../../net/vrrp-socket.js';
-import { STATE_NAMES, type VrrpEvent } from '../../vrrp/fsm.js';
+import type { VrrpEvent } from '../../vrrp/fsm.js';
 import { VrrpRouter } from '../../vrrp/router.js';
 import type { RouterAction, RouterInstanceSpec } from '../../vrrp/router-types.js';
 import { AuthType, type TrackerResult } from '../../vrrp/types.js';
@@ -28,6 +28,7 @@ import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
 import { ScriptUserResolver } from '../../notify/security.js';
 import type { ScriptContext } from '../../notify/prepare.js';
+import { publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
 import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor } from './params.js';
@@ -299,18 +300,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (a.kind === 'log') { this.log.log(a.record); continue; }
       const run = this.instances.get(a.kind === 'stateChanged' ? a.transition.instance : a.instance);
       if (!run) continue;
+      publishAction(a, { vrid: run.cfg.virtualRouterId, family: run.cfg.family, ifname: run.ifname }, this.clock.wallNow());
       switch (a.kind) {
         case 'transmit': {
           const problem = run.socket.send(a.bytes, a.destination);
           if (problem) this.log.log({ level: 'err', text: `(${run.cfg.name}) Cant send advert to ${a.destination} (${problem.code})` });
           break;
         }
-        case 'advertReceived':
-          publish('keepalived-ts:vrrp:advert', { instance: a.instance, source: a.source, priority: a.priority, localState: STATE_NAMES[a.localState], at: this.clock.wallNow() });
-          break;
-        case 'dropped':
-          publish('keepalived-ts:vrrp:drop', { instance: a.instance, reason: a.reason, source: a.source, at: this.clock.wallNow() });
-          break;
         case 'instanceRemoved':
           void this.notifier?.instanceTransition(a.instance, 'DELETED', a.priority);
           this.instances.delete(a.instance);
@@ -331,15 +327,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           this.firewall(run, false);
           break;
         case 'sendGarp': this.sendGarp(run, a.addresses, a.count); break;
-        case 'stateChanged': {
-          const t = a.transition;
-          run.lastTransitionMs = this.clock.wallNow();
-          publish('keepalived-ts:vrrp:transition', {
-            instance: t.instance, vrid: run.cfg.virtualRouterId, family: run.cfg.family, interface: run.ifname, from: STATE_NAMES[t.from], to: STATE_NAMES[t.to],
-            reason: t.reason, priority: t.priority, at: run.lastTransitionMs,
-          });
-          break;
-        }
+        case 'stateChanged': run.lastTransitionMs = this.clock.wallNow(); break;
         case 'notify': {
           const state = NOTIFY_STATE[a.state];
           const g = this.router.groupOf(run.cfg.name);
@@ -348,7 +336,6 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         }
         case 'notifyMasterRxLowerPri': void this.notifier?.masterRxLowerPri(run.cfg.name, run.fsm.priority); break;
         case 'priorityChanged': {
-          publish('keepalived-ts:vrrp:priority', { instance: a.instance, from: a.from, to: a.to, at: this.clock.wallNow() });
           const state = NOTIFY_STATE[run.fsm.state];
           if (state && (this.config?.globalDefs.vrrpNotifyPriorityChanges || run.cfg.notifyPriorityChanges)) this.notifier?.priorityChange(run.cfg.name, state, a.to);
           break;
