@@ -263,7 +263,8 @@ export class VrrpFsm {
     const name = this.p.name;
     const cmp = compareAddresses(source, this.p.primaryAddress);
     const higher = adv.priority > this.effective || (adv.priority === this.effective && cmp > 0);
-    if (adv.priority === 0 || (this.p.higherPrioSendAdvert && higher)) {
+    // higher_prio_send_advert (keepalived), or our yield advert: the winner learns that it had a rival (split-brain heal)
+    if (adv.priority === 0 || ((this.p.higherPrioSendAdvert || this.p.yieldAdvert) && higher)) {
       this.sendAdvert(this.effective);
       if (adv.priority === 0) {
         this.log('info', `(${name}) Master received priority 0 message`, true);
