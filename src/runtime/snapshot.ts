@@ -129,12 +129,39 @@ export interface SyncGroupSnapshot {
   readonly members: readonly string[];
 }
 
+/** A real (or sorry) server of a virtual server, as the checker runtime sees it. */
+export interface RealServerSnapshot {
+  /** FMT_RS: `[192.0.2.10]:tcp:80`. */
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** The IPVS weight now (effective weight clamped). */
+  readonly weight: number;
+  /** In the pool (keepalived ISALIVE). */
+  readonly up: boolean;
+  /** The last probe's outcome, if any ran. */
+  readonly lastResult?: 'success' | 'failure' | 'timeout' | 'skipped';
+  /** Duration of the last probe (ms). */
+  readonly lastCheckLatencyMs?: number;
+}
+
+/** A virtual server in the dumps (checker runtime). */
+export interface VirtualServerSnapshot {
+  /** FMT_VS: `[192.0.2.1]:tcp:80`, `FWM 5`, `[group]:0`. */
+  readonly name: string;
+  readonly quorum: number;
+  readonly quorumUp: boolean;
+  readonly realServers: readonly RealServerSnapshot[];
+}
+
 /** The whole daemon. */
 export interface RuntimeSnapshot {
   readonly routerId?: string;
   readonly instances: readonly InstanceSnapshot[];
   readonly syncGroups: readonly SyncGroupSnapshot[];
   readonly timing?: TimingStats;
+  /** The checker runtime's virtual servers (absent from the VRRP runtime's snapshots). */
+  readonly virtualServers?: readonly VirtualServerSnapshot[];
 }
 
 /** Process facts the control socket adds to a snapshot. */
