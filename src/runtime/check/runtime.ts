@@ -156,6 +156,7 @@ export class CheckRuntime implements VrrpRuntime {
     const now = this.clock.now();
     this.vss = cfg.virtualServers.map((vs) => this.startVs(vs, cfg, now));
     this.arm();
+    await this.lb?.idle();
   }
 
   /** Applies a new configuration by diffing virtual servers (see the file comment). */
