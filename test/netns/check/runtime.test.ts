@@ -185,3 +185,33 @@ test('every checker type follows blackhole and stop, the table within keepalived
   const end = events.find((e) => e.table && !e.started);
   assert.deepEqual(end?.table, {}, 'stop removes every destination and the service');
 });
+
+/** Runs `keepalived-ts genhash ARGS` inside host a. */
+async function genhash(args: readonly string[]): Promise<{ out: string; err: string; code: number | null }> {
+  const main = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+  const child = topo.spawn('a', process.execPath, [main, 'genhash', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const [code] = await once(child, 'exit') as [number | null];
+  return { out, err, code };
+}
+
+test('genhash prints the MD5 of the body HTTP_GET compares (HTTP and HTTPS), and keepalived\'s failure text', { skip: !root && 'needs root' }, async () => {
+  const want = bodyDigest(Buffer.from('alive and well'));
+  assert.deepEqual(await genhash(['-s', B, '-p', '8080', '-u', '/ok']), { out: `${want}\n`, err: '', code: 0 });
+  const sni = await genhash(['-S', '-I', '-V', 'www.example.org', '-s', B, '-p', '8443', '-u', '/sni']);
+  assert.equal(sni.out, `${bodyDigest(Buffer.from('sni=www.example.org'))}\n`);
+  const verbose = await genhash(['--verbose', '--server', B, '--port=8080', '--url', '/ok']);
+  assert.match(verbose.out, /HTML hash final resulting/);
+  assert.match(verbose.out, new RegExp(`\\n${want}\\n\\nGlobal response time for \\[/ok\\] = \\d+ usecs\\n$`));
+  assert.deepEqual(await genhash(['-s', B, '-p', '9', '-u', '/ok']), { out: 'Connection failed\n', err: '', code: 0 });
+  const t0 = Date.now();
+  assert.deepEqual(await genhash(['-s', B, '-p', '8080', '-u', '/stall', '-t', '1']), { out: 'Timeout HTTP read\n', err: '', code: 0 });
+  const dt = Date.now() - t0;
+  assert.ok(dt >= 1000 && dt < 4000, `a 1 s read timeout took ${dt} ms`);
+  const bad = await genhash(['-s', B, '-u', '/ok']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /^Usage: .* genhash COMMAND \[OPTIONS\]/m);
+});
