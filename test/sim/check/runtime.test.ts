@@ -17,6 +17,9 @@ import { MemoryBackend } from '../../../src/lb/memory.js';
 import type { ProbeReport, ProbeSpec } from '../../../src/probe/index.js';
 import { createCheckRuntime, type AddressMonitor, type CheckRuntime, type TimerPort } from '../../../src/runtime/check/runtime.js';
 import { NO_IPVS_TEXT } from '../../../src/runtime/check/backend-choice.js';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../../fixtures/notify/helpers.js';
 
 const WALL0 = Date.UTC(2026, 0, 1);
 
@@ -39,6 +42,8 @@ class Rig {
   private pending: { fn: () => void; at: number } | undefined;
   /** Server address → predicate of virtual time: up? */
   up: (address: string, t: number) => boolean = () => true;
+  /** Overrides `up` when set: the whole report of a probe. */
+  reply: ((spec: ProbeSpec, t: number) => ProbeReport) | undefined;
 
   constructor(opts: { unavailable?: boolean; monitor?: AddressMonitor; backend?: MemoryBackend } = {}) {
     this.backend = opts.backend ?? new MemoryBackend(opts.unavailable ? { unavailable: true } : {});
@@ -48,7 +53,7 @@ class Rig {
     };
     this.rt = createCheckRuntime({ log: this.log, logDetail: 0, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false }, {
       clock: this.clock, rng: seededRng(7), timers, backendFactory: () => this.backend,
-      probe: (spec: ProbeSpec) => Promise.resolve<ProbeReport>(this.up('connection' in spec.check ? spec.check.connection.connectIp : '', this.clock.now())
+      probe: (spec: ProbeSpec) => Promise.resolve<ProbeReport>(this.reply ? this.reply(spec, this.clock.now()) : this.up('connection' in spec.check ? spec.check.connection.connectIp : '', this.clock.now())
         ? { kind: 'result', outcome: { ok: true } } : { kind: 'result', outcome: { ok: false } }),
       ...(opts.monitor ? { addressMonitor: async () => opts.monitor } : {}),
     });
@@ -226,4 +231,59 @@ test('ha_suspend: checkers wait for the virtual address and suspend when it goes
   assert.ok(rig.texts().includes(`Suspending healthchecker for service [192.0.2.11]:tcp:80 for VS ${VS}`));
   assert.equal(rig.rt.stats.probesStarted, n);
   await rig.rt.stop();
+});
+
+test('misc_dynamic weights reach the table as SET_DEST', async () => {
+  const rig = new Rig();
+  rig.reply = (_spec, t) => ({ kind: 'result', outcome: { ok: true, exitStatus: t < 5000 ? 0 : 9 } });
+  await rig.rt.start(model(`virtual_server 192.0.2.1 80 {\n delay_loop 2\n protocol TCP
+  real_server 192.0.2.11 80 {\n weight 3\n MISC_CHECK {\n misc_path /usr/bin/true\n misc_dynamic\n warmup 0\n }\n }\n}`));
+  await rig.runUntil(4000);
+  assert.deepEqual(rig.backend.table(), { [VS]: { '[192.0.2.11]:80': 3 } });
+  await rig.runUntil(8000);
+  assert.deepEqual(rig.backend.table(), { [VS]: { '[192.0.2.11]:80': 7 } });
+  assert.ok(rig.texts().includes(`Changing weight from 3 to 7 for active service [192.0.2.11]:tcp:80 of VS ${VS}`));
+  await rig.rt.stop();
+});
+
+async function until(ok: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+test('notify_down and quorum_down scripts run; RS/VS lines reach lvs_notify_fifo through its reader script', async () => {
+  const { dir, cleanup } = tempDir('kts-checkrt-notify-');
+  const rig = new Rig();
+  try {
+    const script = (n: string, body: string): string => {
+      const p = join(dir, n);
+      writeFileSync(p, `#!/bin/sh\n${body}\n`);
+      chmodSync(p, 0o755);
+      return p;
+    };
+    const down = script('down.sh', `echo "$@" >> ${join(dir, 'down.out')}`);
+    const qdown = script('qdown.sh', `echo quorum-down >> ${join(dir, 'q.out')}`);
+    const reader = script('reader.sh', `exec cat "$1" >> ${join(dir, 'fifo.out')}`);
+    rig.up = (a, t) => a !== '192.0.2.12' || t < 5000;
+    await rig.rt.start(model(`global_defs {\n lvs_notify_fifo ${join(dir, 'lvs.fifo')}\n lvs_notify_fifo_script ${reader}\n}
+virtual_server 192.0.2.1 80 {\n delay_loop 2\n protocol TCP\n quorum 2\n quorum_down ${qdown}
+ ${rs(11)}
+ ${rs(12, 1, `notify_down "${down} rs12"`)}
+}`));
+    await rig.runUntil(12_000);
+    assert.ok(await until(() => existsSync(join(dir, 'down.out')) && existsSync(join(dir, 'q.out'))
+      && existsSync(join(dir, 'fifo.out')) && readFileSync(join(dir, 'fifo.out'), 'utf8').includes('VS ')), 'scripts and FIFO lines');
+    assert.equal(readFileSync(join(dir, 'down.out'), 'utf8'), 'rs12\n');
+    assert.equal(readFileSync(join(dir, 'q.out'), 'utf8'), 'quorum-down\n');
+    assert.deepEqual(readFileSync(join(dir, 'fifo.out'), 'utf8').split('\n').filter(Boolean),
+      [`VS ${VS} UP`, `RS [192.0.2.12]:tcp:80 ${VS} DOWN`, `VS ${VS} DOWN`]);
+    assert.ok(rig.texts().includes(`Lost quorum 2-0=2 > 1 for VS ${VS}`));
+  } finally {
+    await rig.rt.stop();
+    cleanup();
+  }
 });
