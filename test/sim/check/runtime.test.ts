@@ -287,3 +287,25 @@ virtual_server 192.0.2.1 80 {\n delay_loop 2\n protocol TCP\n quorum 2\n quorum_
     cleanup();
   }
 });
+
+test('lvs_flush empties the table at start; a group virtual server programs every member with the same servers', async () => {
+  const backend = new MemoryBackend();
+  const foreign = { kind: 'address', family: 4, protocol: 'UDP', address: '198.51.100.9', port: 53 } as const;
+  await backend.addService({ key: foreign, scheduler: 'rr', flags: 0, timeoutSec: 0, netmaskBits: 32 });
+  const rig = new Rig({ backend });
+  rig.up = (a, t) => a !== '192.0.2.12' || t < 5000;
+  await rig.rt.start(model(`global_defs {\n lvs_flush\n}
+virtual_server_group G {\n 192.0.2.1-2 80\n fwmark 5\n}
+virtual_server group G {\n delay_loop 2\n lb_kind DR\n protocol TCP\n ${rs(11)}\n ${rs(12)}\n}`));
+  const both = { '[192.0.2.11]:80': 1, '[192.0.2.12]:80': 1 };
+  assert.deepEqual(rig.backend.table(), {
+    '[192.0.2.1]:tcp:80': both, '[192.0.2.2]:tcp:80': both, 'FWM 5': { '[192.0.2.11]:0': 1, '[192.0.2.12]:0': 1 },
+  });
+  await rig.runUntil(12_000);
+  assert.ok(rig.texts().includes('Removing service [192.0.2.12]:tcp:80 from VS [G]:0'));
+  assert.deepEqual(rig.backend.table(), {
+    '[192.0.2.1]:tcp:80': { '[192.0.2.11]:80': 1 }, '[192.0.2.2]:tcp:80': { '[192.0.2.11]:80': 1 }, 'FWM 5': { '[192.0.2.11]:0': 1 },
+  });
+  await rig.rt.stop();
+  assert.deepEqual(rig.backend.table(), {});
+});
