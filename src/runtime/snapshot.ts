@@ -129,29 +129,33 @@ export interface SyncGroupSnapshot {
   readonly members: readonly string[];
 }
 
-/** A real (or sorry) server of a virtual server, as the checker runtime sees it. */
+/** A real server of a virtual server, as the checker runtime sees it. */
 export interface RealServerSnapshot {
-  /** FMT_RS: `[192.0.2.10]:tcp:80`. */
-  readonly name: string;
   readonly address: string;
   readonly port: number;
-  /** The IPVS weight now (effective weight clamped). */
+  /** Current weight (misc_dynamic may change it). */
   readonly weight: number;
-  /** In the pool (keepalived ISALIVE). */
+  /** In the pool (every checker up, or inhibited with weight 0 counts as down). */
   readonly up: boolean;
+  /** The last check result in words (`TCP_CHECK success in 0.4 ms`), when checked yet. */
+  readonly lastCheck?: string;
+  /** FMT_RS: `[192.0.2.10]:tcp:80`. */
+  readonly name?: string;
   /** The last probe's outcome, if any ran. */
   readonly lastResult?: 'success' | 'failure' | 'timeout' | 'skipped';
   /** Duration of the last probe (ms). */
   readonly lastCheckLatencyMs?: number;
 }
 
-/** A virtual server in the dumps (checker runtime). */
+/** One virtual server (address+port, fwmark or group), as the checker runtime sees it. */
 export interface VirtualServerSnapshot {
-  /** FMT_VS: `[192.0.2.1]:tcp:80`, `FWM 5`, `[group]:0`. */
+  /** keepalived's VS name (`[192.0.2.100]:tcp:80`, `FWM 1`, `[group]:0`). */
   readonly name: string;
-  readonly quorum: number;
+  /** Quorum reached (keepalived's `quorum_state_up`). */
   readonly quorumUp: boolean;
   readonly realServers: readonly RealServerSnapshot[];
+  /** The configured quorum (sum of live weights needed). */
+  readonly quorum?: number;
 }
 
 /** The whole daemon. */
@@ -159,9 +163,9 @@ export interface RuntimeSnapshot {
   readonly routerId?: string;
   readonly instances: readonly InstanceSnapshot[];
   readonly syncGroups: readonly SyncGroupSnapshot[];
-  readonly timing?: TimingStats;
-  /** The checker runtime's virtual servers (absent from the VRRP runtime's snapshots). */
+  /** Load-balancer state (the checker runtime; absent from the VRRP runtime's snapshot). */
   readonly virtualServers?: readonly VirtualServerSnapshot[];
+  readonly timing?: TimingStats;
 }
 
 /** Process facts the control socket adds to a snapshot. */

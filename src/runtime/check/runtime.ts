@@ -82,6 +82,7 @@ const LATENESS_SAMPLES = 100_000;
 interface LastProbe {
   result: NonNullable<RealServerSnapshot['lastResult']>;
   latencyMs: number;
+  checker: string;
 }
 
 /** One running virtual server. */
@@ -225,7 +226,10 @@ export class CheckRuntime implements VrrpRuntime {
         const last = v.last.get(rs.ref);
         return {
           name: rs.name, address: rs.server.address, port: rs.server.port, weight: realWeight(rs.effectiveWeight), up: rs.alive,
-          ...(last ? { lastResult: last.result, lastCheckLatencyMs: Math.round(last.latencyMs * 1000) / 1000 } : {}),
+          ...(last ? {
+            lastResult: last.result, lastCheckLatencyMs: Math.round(last.latencyMs * 1000) / 1000,
+            lastCheck: `${last.checker} ${last.result} in ${last.latencyMs.toFixed(1)} ms`,
+          } : {}),
         };
       }),
     }));
@@ -401,7 +405,7 @@ export class CheckRuntime implements VrrpRuntime {
       const now = this.clock.now();
       const latencyMs = now - started;
       v.last.set(a.rs, {
-        latencyMs,
+        latencyMs, checker: a.check.type,
         result: report.kind === 'result' ? (report.outcome.ok ? 'success' : 'failure') : report.kind === 'timeout' ? 'timeout' : 'skipped',
       });
       this.apply(v, v.check.handle({ type: 'checker', rs: a.rs, checker: a.checker, event: probeEvent(a.probe, report) }, now), latencyMs);
