@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       ['measured', `${wallS.toFixed(1)} s after ${WARMUP} s warm-up`],
       ['checks/s sustained (goal ≈ servers / delay_loop)', `${(finished / wallS).toFixed(0)} (ideal ${servers})`],
       ['CPU (user+sys, % of one core)', `${(((cpu.user + cpu.system) / 1e6 / wallS) * 100).toFixed(1)} %`],
+      ['CPU per check (so one core sustains ≈)', `${((cpu.user + cpu.system) / Math.max(1, finished)).toFixed(0)} µs (${(1e6 / ((cpu.user + cpu.system) / Math.max(1, finished))).toFixed(0)} checks/s)`],
       ['RSS max', `${(rssMax / 2 ** 20).toFixed(0)} MiB`],
       ['check lateness p50 / p99 / max (goal p99 < 100 ms)', `${percentile(late, 50).toFixed(1)} / ${percentile(late, 99).toFixed(1)} / ${(late.at(-1) ?? NaN).toFixed(1)} ms (${late.length} samples)`],
       ['event-loop delay p99 / max', `${(lag.percentile(99) / 1e6).toFixed(1)} / ${(lag.max / 1e6).toFixed(1)} ms`],
