@@ -89,6 +89,8 @@ export class VrrpFsm {
   private why: string | undefined;
   private groupFault = false;
   private preemptTime: number | undefined;
+  /** When the instance last became MASTER (a lower-priority advert soon after is the old master yielding). */
+  private masterSince: number | undefined;
   private garpRefreshAt: number | undefined;
   private delayedGarp: { count: number; reason: GarpReason } | undefined;
   /** Competing masters (lower-priority advert sources) and when we last heard each (split-brain heal). */
@@ -311,7 +313,10 @@ export class VrrpFsm {
       this.garp(p.garp.lowerPrioRepeat, 'lower-prio');
       this.scheduleDelayedGarp(now, p.garp.lowerPrioDelayMs, p.garp.lowerPrioRepeat, 'lower-prio-delayed');
     }
-    this.out.push({ kind: 'notifyMasterRxLowerPri', instance: p.name });
+    // The old master's yield advert answering our first advert as the new master (a preemption: it arrives before
+    // our second advert) is no rival: keepalived with its defaults would not have seen it, so no notify for it.
+    const yielding = this.masterSince !== undefined && now - this.masterSince < p.advertIntervalMs;
+    if (!yielding) this.out.push({ kind: 'notifyMasterRxLowerPri', instance: p.name });
   }
 
   private onUpdate(params: VrrpInstanceParams, now: number): void {
@@ -384,6 +389,7 @@ export class VrrpFsm {
     this.wantMaster = false;
     this.preemptTime = undefined;
     this.rivals.clear();
+    this.masterSince = now;
     this.masterAdverIntervalMs = this.p.advertIntervalMs;
     this.changeState(VrrpState.MASTER, now, cause);
     this.sendAdvert(this.effective);

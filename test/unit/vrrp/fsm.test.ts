@@ -107,6 +107,15 @@ test('master: by default one advert with our priority goes out as we yield (the 
     'also with vrrp_strict: an RFC 5798 master accepts a lower-priority advert silently');
 });
 
+test('master: the old master\'s yield advert right after we took over re-announces the VIPs but notifies nothing', () => {
+  const f = fsm({ priority: 150 });
+  const t = toMaster(f);
+  const yielded = f.handle({ type: 'advert', advert: advert(100), source: '192.0.2.2' }, t + 1);
+  assert.deepEqual(kinds(yielded), ['sendAdvert', 'sendGarp']);
+  const rival = f.handle({ type: 'advert', advert: advert(100), source: '192.0.2.3' }, t + 60_000);
+  assert.deepEqual(kinds(rival), ['sendAdvert', 'sendGarp', 'notifyMasterRxLowerPri'], 'a rival master long after is notified');
+});
+
 test('master: equal priority — higher source address wins, lower source address loses', () => {
   const f = fsm({ priority: 100 });
   toMaster(f);
