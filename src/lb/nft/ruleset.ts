@@ -148,7 +148,7 @@ export function renderNatTable(o: NftLbOptions): string {
     `add map ${T} addr6a { type mark : ipv6_addr; }`,
     ...counters,
     `add chain ${T} prerouting { type nat hook prerouting priority dstnat; policy accept; }`,
-    `add chain ${T} output { type nat hook output priority dstnat; policy accept; }`,
+    `add chain ${T} output { type nat hook output priority -100; policy accept; }`,
     `add chain ${T} forward { type filter hook forward priority filter; policy accept; }`,
     `add chain ${T} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
     ...['prerouting', 'output'].flatMap((c) => [
@@ -222,7 +222,7 @@ export function renderServiceAdd(o: NftLbOptions, v: SvcView, modulus: number | 
     `add element ${T} ids { ${v.id} comment "${describeService(v.id, v.svc)}" }`,
     `add counter ${T} vs${v.id}_in`, `add counter ${T} vs${v.id}_conn`,
     ...(v.mode === 'NAT' ? [`add counter ${T} vs${v.id}_out`] : []),
-    `add map ${T} sched_${v.id} { type mark : mark;${v.shape.kind === 'numgen' ? ' flags interval;' : ''} }`,
+    `add map ${T} sched_${v.id} { typeof numgen inc mod 2 : meta mark;${v.shape.kind === 'numgen' ? ' flags interval;' : ''} }`,
     ...(persistent ? [`add map ${T} persist_${v.id} { type ${addrType(f)} : mark; flags dynamic,timeout; timeout ${v.svc.timeoutSec}s; }`] : []),
     `add chain ${T} ${chain}`,
   ];
