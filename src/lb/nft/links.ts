@@ -40,9 +40,17 @@ export function inPrefix(family: 4 | 6, address: string, prefix: string, bits: n
 /** A LinkSource over an rtnetlink client (create the client inside the director's namespace). */
 export function rtnlLinks(rtnl: Rtnl, opts: { readonly waitMs?: number; readonly ingress?: readonly string[] } = {}): LinkSource {
   const waitMs = opts.waitMs ?? 1000;
+  // one dump at a time on a netlink socket (a second one meets EBUSY)
+  let turn: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const p = turn.then(f, f);
+    turn = p.catch(() => undefined);
+    return p;
+  };
   return {
-    async resolve(family, address) {
-      const [links, addrs] = await Promise.all([rtnl.listLinks(), rtnl.listAddresses(family)]);
+    resolve: (family, address) => serial(async () => {
+      const links = await rtnl.listLinks();
+      const addrs = await rtnl.listAddresses(family);
       const on = addrs.filter((a) => a.scope === 0 && inPrefix(family, address, a.address, a.prefixLength))
         .sort((x, y) => y.prefixLength - x.prefixLength)[0];
       const link = on && links.find((l) => l.index === on.ifindex);
@@ -59,10 +67,10 @@ export function rtnlLinks(rtnl: Rtnl, opts: { readonly waitMs?: number; readonly
       }
       if (!n?.mac) return `no neighbour entry for real server ${address} on ${link.name} (it did not answer ${family === 4 ? 'ARP' : 'neighbour discovery'})`;
       return { ifindex: link.index, srcMac: link.mac, mac: n.mac };
-    },
-    async ingressDevices() {
+    }),
+    ingressDevices: () => serial(async () => {
       if (opts.ingress) return [...opts.ingress];
       return (await rtnl.listLinks()).filter((l) => (l.flags & IFF.UP) !== 0 && (l.flags & IFF.LOOPBACK) === 0).map((l) => l.name);
-    },
+    }),
   };
 }
