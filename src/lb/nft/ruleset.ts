@@ -10,7 +10,7 @@
  *     bytes per real server and per service in named counters, by the connection's mark and direction;
  *   - `netdev keepalived_ts_dr` (DR), created with the first DR service: an ingress chain on the client-facing
  *     devices sends packets for a DR service to `dr_<id>`, which keeps flows on one server in a timeout map
- *     (source . sport, no conntrack there), schedules new flows, and forwards the frame unchanged but for the
+ *     (sport . source, no conntrack there), schedules new flows, and forwards the frame unchanged but for the
  *     MAC addresses (the real server's, from the neighbour table) out of the real server's device.
  * Real servers and services are numbered (ids share one space); the set `ids` holds each with a comment
  * describing it, which is how a restarted daemon reads an earlier run's table back (see describe/parse below).
@@ -236,8 +236,9 @@ export function renderServiceAdd(o: NftLbOptions, v: SvcView, modulus: number | 
     else lines.push(rule(`meta l4proto { tcp, udp, sctp } ct mark @with_port dnat ${ipf(f)} to ct mark map @addr${f}`),
       rule(`ct mark != 0 dnat ${ipf(f)} to ct mark map @addr${f}a`));
   } else {
-    const flowKey = `${ipf(f)} saddr . th sport`;
-    lines.splice(lines.length - 1, 0, `add map ${T} flows_${v.id} { type ${addrType(f)} . inet_service : mark; flags dynamic,timeout; timeout ${o.drFlowTimeoutSec}s; }`);
+    // source port first: nft 1.0.6 aborts on `ip6 saddr . th sport : meta mark` in a dynset (register allocation)
+    const flowKey = `th sport . ${ipf(f)} saddr`;
+    lines.splice(lines.length - 1, 0, `add map ${T} flows_${v.id} { type inet_service . ${addrType(f)} : mark; flags dynamic,timeout; timeout ${o.drFlowTimeoutSec}s; }`);
     lines.push(rule('meta mark set 0'), rule(`meta mark set ${flowKey} map @flows_${v.id}`), rule('meta mark != 0 meta mark != @live meta mark set 0'));
     if (persistent) lines.push(rule(`meta mark 0 meta mark set ${src} map @persist_${v.id}`));
     lines.push(rule(schedRuleBody(v, modulus)), rule('meta mark 0 accept'),
