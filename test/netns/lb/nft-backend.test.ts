@@ -138,6 +138,53 @@ test('DR: frames to the VIP go to the real servers\' MACs unchanged above layer 
   }
 });
 
+test('DR over IPv6 with persistence: one client stays on one server; the netdev flow map holds its flows', async () => {
+  const lb = backend();
+  const k: LbServiceKey = { kind: 'address', family: 6, protocol: 'TCP', address: VIP6, port: 8080 };
+  try {
+    await program(lb, svc(k, 'rr', { timeoutSec: 60, flags: 1, netmaskBits: 64 }), [dest(RS.rs1.v6, 1, { method: 'DR' }), dest(RS.rs2.v6, 1, { method: 'DR' })]);
+    const r = await lab.requests(VIP6, 20, 'http', 8080);
+    assert.equal(r['failed'], 0);
+    assert.deepEqual(Object.values(r).sort((a, b) => a - b), [0, 20], JSON.stringify(r));
+    assert.match(nft('list map netdev keepalived_ts_dr persist_1'), /2001:db8:2:: expires \S+ : 0x8000000[23]/);
+    const listing = nft('list map netdev keepalived_ts_dr flows_1');
+    // nft 1.0.6 prints the address of these keys two bytes off (2001:db8:2::200:0); lookups and updates agree
+    assert.equal(listing.match(/\d+ \. 2001:db8:2::[0-9a-f:]* expires/g)?.length, 20, `one flow entry per connection: ${listing}`);
+  } finally {
+    await lb.close();
+  }
+});
+
+test('masquerade (one-armed): real servers without a route back to the client still answer', async () => {
+  const lb = backend({ masquerade: true });
+  for (const r of [lab.ns.rs1, lab.ns.rs2]) lab.sh(r, 'ip route del default');
+  try {
+    await program(lb, svc(tcp4(), 'rr'), [dest(RS.rs1.v4, 1), dest(RS.rs2.v4, 1)]);
+    assert.deepEqual(await lab.requests(VIP4, 10), { failed: 0, rs1: 5, rs2: 5 });
+  } finally {
+    for (const r of [lab.ns.rs1, lab.ns.rs2]) lab.sh(r, 'ip route add default via 192.0.2.1');
+    await lb.close();
+  }
+});
+
+test('fwmark service (NAT, port kept): traffic marked in a table of the test\'s own is balanced; SCTP services load', async () => {
+  const lb = backend();
+  const k: LbServiceKey = { kind: 'fwmark', family: 4, fwmark: 7 };
+  const ks: LbServiceKey = { kind: 'address', family: 4, protocol: 'SCTP', address: VIP4, port: 3868 };
+  nft(`-f - <<'EOF'
+table ip marker { chain pre { type filter hook prerouting priority mangle; ip daddr ${VIP4} tcp dport 8080 meta mark set 7; }; }
+EOF`);
+  try {
+    await program(lb, svc(k, 'wrr'), [dest(RS.rs1.v4, 1, { port: 0 }), dest(RS.rs2.v4, 3, { port: 0 })]);
+    assert.deepEqual(await Promise.all([lb.addService(svc(ks, 'rr')), lb.addDest(ks, dest(RS.rs1.v4, 1, { port: 3868 }))]), [undefined, undefined]);
+    assert.deepEqual(await lab.requests(VIP4, 20, 'http', 8080), { failed: 0, rs1: 5, rs2: 15 });
+    assert.match(nft('list map inet keepalived_ts_lb svc4'), /203\.0\.113\.10 \. sctp \. 3868 : goto vs_4/);
+  } finally {
+    nft('delete table ip marker');
+    await lb.close();
+  }
+});
+
 test('a checker result changes elements only: every chain, rule and map keeps its handle; other services untouched', async () => {
   const lb = backend();
   const k2: LbServiceKey = { ...tcp4(81) };
