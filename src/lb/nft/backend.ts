@@ -404,7 +404,8 @@ export class NftBackend implements LbBackend {
 
   /** Runs a script; learns the handles of new scheduling rules from nft's echo; LB_KERNEL on failure. */
   private async run(script: string, m: Model): Promise<LbError | undefined> {
-    const r = await this.exec(['-e', '-a', '-f', '-'], script);
+    // nft echoes (with handles) only when a scheduling rule is new: echo costs time on big tables
+    const r = await this.exec([...(/^add rule .* map @sched_\d+$/m.test(script) ? ['-e', '-a'] : []), '-f', '-'], script);
     if (r.code !== 0) return err('LB_KERNEL', `nft: ${r.stderr.split('\n').filter((l) => l.trim() && !/^\s*\^+\s*$/.test(l)).slice(0, 2).join(': ')}`);
     for (const line of r.stdout.split('\n')) {
       const h = / (?:vs|dr)_(\d+) .* map @sched_(\d+) # handle (\d+)$/.exec(line);
