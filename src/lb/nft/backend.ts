@@ -324,10 +324,10 @@ export class NftBackend implements LbBackend {
     if (d.lthreshold) return no('lthreshold (no live connection counts)');
     if (d.family !== svc.svc.key.family) return no(`a real server of the other address family ([${d.address}])`);
     if (d.method === 'DR' && svc.svc.key.kind === 'fwmark') return no('lvs_method DR with a fwmark service (the netdev ingress hook runs before any firewall mark is set)');
-    if (d.method === 'DR' && !this.opts.links) return err('LB_UNAVAILABLE', `${serviceKeyText(svc.svc.key)}: DR needs the host's links (no link source given)`);
     const mode = d.method === 'DR' ? 'DR' : 'NAT';
     if (svc.mode && svc.mode !== mode) return no(`lvs_method ${d.method} mixed with ${svc.mode} in one virtual server`);
     if (old && old.dest.method !== d.method) return no('changing lvs_method of a real server in place');
+    if (d.method === 'DR' && !this.opts.links) return err('LB_UNAVAILABLE', `${serviceKeyText(svc.svc.key)}: DR needs the host's links (no link source given)`);
     return undefined;
   }
 
