@@ -206,6 +206,24 @@ test('a checker result changes elements only: every chain, rule and map keeps it
   }
 });
 
+test('editService (a reload changing the scheduler and persistence) rebuilds that service in place; counters stay', async () => {
+  const lb = backend();
+  try {
+    await program(lb, svc(tcp4(), 'wrr', { timeoutSec: 30, flags: 1 }), [dest(RS.rs1.v4, 1), dest(RS.rs2.v4, 1)]);
+    const r1 = await lab.requests(VIP4, 10);
+    assert.deepEqual(Object.values(r1).sort((a, b) => a - b), [0, 10], JSON.stringify(r1));
+    assert.equal(await lb.editService(svc(tcp4(), 'rr')), undefined);
+    assert.deepEqual(await lab.requests(VIP4, 10), { failed: 0, rs1: 5, rs2: 5 });
+    assert.equal(await lb.editService(svc(tcp4(), 'sh')), undefined);
+    const r2 = await lab.requests(VIP4, 10);
+    assert.deepEqual(Object.values(r2).sort((a, b) => a - b), [0, 10], JSON.stringify(r2));
+    assert.equal((await listOf(lb))[0]!.counters.connections, 30);
+    assert.equal(nft('list table inet keepalived_ts_lb').includes('persist_1'), false);
+  } finally {
+    await lb.close();
+  }
+});
+
 test('crash recovery: a second backend reads the table back (no duplicate, counters kept); TUN and thresholds are refused by name', async () => {
   const a = backend();
   await program(a, svc(tcp4(), 'wlc'), [dest(RS.rs1.v4, 1), dest(RS.rs2.v4, 1)]);
