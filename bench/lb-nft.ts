@@ -2,7 +2,7 @@
  * Benchmark (root only): the nftables load balancer (src/lb/nft) in the lab of test/netns/lb (director, two real
  * HTTP servers, a client in another subnet).
  *   1. Requests/s and p50/p99 latency, one new TCP connection per request, KTS_BENCH_CONCURRENCY (default 8)
- *      at a time for KTS_BENCH_SECONDS (default 5) per row: direct to a real server (routed by the director, no
+ *      at a time for KTS_BENCH_SECONDS (default 5), KTS_BENCH_ROUNDS (default 5) interleaved rounds, medians: direct to a real server (routed by the director, no
  *      rules), through the VIP with NAT, through the VIP with DR; printed with ratios to direct.
  *   2. Rule-update time with 1,000 real servers: programming them (one transaction), one failing (wrr: delete,
  *      and weight 0; sh: delete), and coming back; median and max of KTS_BENCH_REPEAT (default 10) runs.
@@ -24,6 +24,9 @@ const envNum = (name: string, dflt: number): number => {
 const SECONDS = envNum('KTS_BENCH_SECONDS', 5);
 const CONCURRENCY = envNum('KTS_BENCH_CONCURRENCY', 8);
 const REPEAT = envNum('KTS_BENCH_REPEAT', 10);
+const ROUNDS = envNum('KTS_BENCH_ROUNDS', 5);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 if (process.getuid?.() !== 0) {
   console.log('lb-nft: needs root (network namespaces, nftables) - not run');
@@ -66,13 +69,18 @@ async function throughput(): Promise<void> {
   // one real server behind each VIP, so the ratios measure the data plane, not a second server's capacity
   await Promise.all([lb.addService(svc(80, 'rr')), lb.addDest(key(80), dest(RS.rs1.v4, 8080, 'NAT')),
     lb.addService(svc(8080, 'rr')), lb.addDest(key(8080), dest(RS.rs1.v4, 8080, 'DR'))]);
-  const rows: [string, Awaited<ReturnType<typeof load>>][] = [];
-  rows.push(['direct to rs1 (routed)', await load(RS.rs1.v4, 8080)]);
-  rows.push(['VIP, NAT to rs1', await load(VIP4, 80)]);
-  rows.push(['VIP, DR to rs1', await load(VIP4, 8080)]);
+  // rounds interleave the paths so that load from elsewhere on the host hits each alike; medians are printed
+  const paths: [string, string, number][] = [['direct to rs1 (routed)', RS.rs1.v4, 8080], ['VIP, NAT to rs1', VIP4, 80], ['VIP, DR to rs1', VIP4, 8080]];
+  const runs = paths.map(() => [] as Awaited<ReturnType<typeof load>>[]);
+  for (let r = 0; r < ROUNDS; r++) for (const [i, [, host, port]] of paths.entries()) runs[i]!.push(await load(host, port));
   await lb.close();
+  const med = (xs: number[]) => median(xs);
+  const rows = paths.map(([name], i): [string, Awaited<ReturnType<typeof load>>] => [name, {
+    rps: med(runs[i]!.map((x) => x.rps)), p50: med(runs[i]!.map((x) => x.p50)), p99: med(runs[i]!.map((x) => x.p99)),
+    failed: runs[i]!.reduce((a, x) => a + x.failed, 0),
+  }]);
   const base = rows[0]![1];
-  console.log(`\nThroughput: new connection per request, concurrency ${CONCURRENCY}, ${SECONDS} s per row`);
+  console.log(`\nThroughput: new connection per request, concurrency ${CONCURRENCY}, median of ${ROUNDS} interleaved rounds of ${SECONDS} s (failed: total)`);
   console.log('| path | req/s | p50 ms | p99 ms | failed | req/s ÷ direct | p50 ÷ direct | p99 ÷ direct |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [name, r] of rows) {
@@ -80,7 +88,6 @@ async function throughput(): Promise<void> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const timed = async (f: () => Promise<unknown>) => { const t = process.hrtime.bigint(); await f(); return Number(process.hrtime.bigint() - t) / 1e6; };
 
 async function updates(): Promise<void> {
