@@ -52,6 +52,8 @@ export interface NftBackendOptions extends Partial<NftLbOptions> {
   readonly links?: LinkSource;
   /** close() leaves the tables in place (keepalived's `--dont-release-ipvs`). */
   readonly leaveOnClose?: boolean;
+  /** Called at the end of close() (e.g. to close the rtnetlink client behind `links`). */
+  readonly onClose?: () => void;
 }
 
 interface Dest { id: number; sid: number; dest: LbDest; link?: DestLink }
@@ -133,11 +135,12 @@ export class NftBackend implements LbBackend {
   /** Removes both tables unless told to leave them. */
   async close(): Promise<void> {
     await this.settled();
-    if (!this.opened) return;
+    if (this.opened && !this.opts.leaveOnClose) {
+      await this.exec(['-f', '-'], dropTable('inet', this.o.table) + dropTable('netdev', this.o.drTable));
+      this.model = { services: [], nextId: 1, dr: false };
+    }
     this.opened = false;
-    if (this.opts.leaveOnClose) return;
-    await this.exec(['-f', '-'], dropTable('inet', this.o.table) + dropTable('netdev', this.o.drTable));
-    this.model = { services: [], nextId: 1, dr: false };
+    this.opts.onClose?.();
   }
 
   /** Removes every service (`lvs_flush`): both tables rewritten empty in one transaction. */
