@@ -20,7 +20,10 @@ const dirs = (...names) => names.map((n) => `**/${n}/**`);
 const except = (...names) => FOLDERS.filter((f) => !names.includes(f));
 
 /** Node's built-in modules, with and without the `node:` prefix. */
-const NODE_BUILTINS = { group: ['node:*', ...builtinModules.filter((m) => !m.startsWith('_'))], message: 'sans-IO core: no node:* imports (events and an injected clock in, actions out).' };
+const NODE_BUILTINS = {
+  group: ['node:*', ...builtinModules.filter((m) => !m.startsWith('_'))],
+  message: 'sans-IO core: no node:* imports (events and an injected clock in, actions out).',
+};
 
 /** Only src/net talks to the native addon (the thin OS layer); everyone else goes through src/net. */
 const SYSIO = { group: ['@keepalived-ts/sysio'], message: 'only src/net imports the native addon; use src/net/sysio.js.' };
@@ -53,13 +56,21 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's test()/describe() return promises the runner itself awaits.
-        { ignoreVoid: true, allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          ignoreVoid: true,
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-import-type-side-effects': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       'no-restricted-imports': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
@@ -134,7 +145,11 @@ export default tseslint.config(
       ],
       extra: [
         // The VRRP socket needs the protocol number (112) and the address-family type, nothing else from src/vrrp.
-        { group: ['**/vrrp/types.js'], allowImportNames: ['IPPROTO_VRRP', 'Family'], message: 'src/net takes only protocol constants from src/vrrp.' },
+        {
+          group: ['**/vrrp/types.js'],
+          allowImportNames: ['IPPROTO_VRRP', 'Family'],
+          message: 'src/net takes only protocol constants from src/vrrp.',
+        },
       ],
     }),
   },
