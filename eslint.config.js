@@ -4,8 +4,8 @@
  * order of src/ as import rules (one block per folder, below). Run by `npm run lint`, which `npm test` runs first.
  *
  * Layer order, bottom up (a folder imports only from folders below it):
- *   core → config → vrrp, check (sans-IO, no node:*) → net, lb, notify, track, probe → runtime → daemon, cli;
- *   observe sees only core/events and the runtime's snapshot/port types.
+ *   core → config → vrrp, check (sans-IO, no node:*) → net, lb, notify, track, probe → runtime → observe → daemon → cli;
+ *   observe sees only core/events and the runtime's snapshot/port types; the daemon hosts it, runtimes never see it.
  */
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
@@ -81,6 +81,8 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       // Regexes over keepalived config text match its two-space indentation literally; `/ {2}/` reads worse.
       'no-regex-spaces': 'off',
+      // Control characters in regexes are deliberate here (ANSI escapes in terminal output, binary protocols).
+      'no-control-regex': 'off',
     },
   },
   {
@@ -183,14 +185,14 @@ export default tseslint.config(
     rules: layer('src/runtime', { deny: dirs('daemon', 'cli', 'observe'), extra: [SYSIO] }),
   },
   {
-    // daemon: supervisor and process shell — never the CLI.
+    // daemon: supervisor and process shell; it hosts the observers (src/observe). Never the CLI.
     files: ['src/daemon/**/*.ts'],
-    rules: layer('src/daemon', { deny: dirs('cli', 'observe'), extra: [SYSIO] }),
+    rules: layer('src/daemon', { deny: dirs('cli'), extra: [SYSIO] }),
   },
   {
     // Exception: daemonize.ts imports the child flag from cli/args.ts (issue 10 lists it); the supervisor work
     // removes it. Delete this block then.
     files: ['src/daemon/daemonize.ts'],
-    rules: layer('src/daemon', { deny: [...dirs('cli', 'observe'), '!**/cli/args.js'], extra: [SYSIO] }),
+    rules: layer('src/daemon', { deny: [...dirs('cli'), '!**/cli/args.js'], extra: [SYSIO] }),
   },
 );
