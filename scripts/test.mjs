@@ -56,7 +56,8 @@ if (files.length === 0 && !ipvsInVm) {
 }
 // netns tests share host-wide resources (namespaces are unique, but CPU timing matters):
 // run them one file at a time; unit and sim files run in parallel.
-const netns = files.filter((f) => f.includes(`${join('dist', 'test', 'netns')}`));
+// ipvs files share the one kernel IPVS table of the guest: one file at a time as well.
+const netns = files.filter((f) => f.includes(`${join('dist', 'test', 'netns')}`) || f.includes(`${join('dist', 'test', 'ipvs')}`));
 const rest = files.filter((f) => !netns.includes(f));
 let status = 0;
 const env = { ...process.env, KTS_ROOT: root };
