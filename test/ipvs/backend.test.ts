@@ -215,3 +215,21 @@ test('flush removes every service', async () => {
   assert.equal(await b.flush(), undefined);
   await oracle([]);
 });
+
+test('500 services with 2 destinations each: the multi-datagram dumps read back all of them, and ipvsadm -Ln agrees', async () => {
+  const keys: LbServiceKey[] = [];
+  for (let i = 0; i < 500; i++) keys.push({ kind: 'address', family: 4, protocol: i % 2 ? 'UDP' : 'TCP', address: `198.51.100.${1 + (i % 250)}`, port: 1000 + i });
+  for (const k of keys) {
+    assert.equal(await b.addService(svc(k, { scheduler: 'rr' })), undefined);
+    if (k.kind !== 'address') continue;
+    assert.equal(await b.addDest(k, dest('203.0.113.10', k.port)), undefined);
+    assert.equal(await b.addDest(k, dest('203.0.113.11', k.port, { weight: 2 })), undefined);
+  }
+  const l = await listed();
+  assert.equal(l.length, 500);
+  assert.equal(l.filter((s) => s.dests.length === 2).length, 500);
+  const info = await b.info();
+  assert.ok(!('code' in info));
+  assert.equal(renderListing(l, info), ipvsadm('-Ln'));
+  assert.equal(ipvsadm('-S', '-n').split('\n').filter(Boolean).length, 1500);
+});

@@ -86,6 +86,7 @@ export class IpvsBackend implements LbBackend {
       const s = decodeService(m.attrs);
       if (!s) continue;
       const dr = await this.query(() => getDestsRequest(s.key), 'IPVS list destinations');
+      if (!Array.isArray(dr) && (dr as LbError).code === 'LB_NOT_FOUND') continue; // deleted since the service dump
       if (!Array.isArray(dr)) return dr as LbError;
       const dests = (dr as GenlMessage[]).map((x) => decodeDest(x.attrs, s.key.family)).filter((x) => x !== undefined);
       out.push({ ...s, dests });

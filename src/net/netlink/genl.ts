@@ -136,7 +136,10 @@ export class Genl {
 
   private constructor(onProblem: (p: SocketProblem) => void) {
     this.sock = Socket.open(K.AF_NETLINK as number, K.SOCK_RAW as number, K.NETLINK_GENERIC as number, {
-      maxLength: 1 << 18, controlLength: 0, onMessage: (m) => this.onData(m.data), onError: onProblem,
+      maxLength: 1 << 18, controlLength: 0, onMessage: (m) => this.onData(m.data),
+      // a receive error (ENOBUFS: replies were dropped) means pending requests may never see their ack or
+      // NLMSG_DONE: fail them now rather than leave them waiting forever
+      onError: (p) => { this.failPending(p); onProblem(p); },
     }, (fd) => {
       sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_EXT_ACK as number, 1);
       sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_CAP_ACK as number, 1);
@@ -196,6 +199,13 @@ export class Genl {
         resolve({ ok: false, error: { code: problem.code, errno: 0, kernelMessage: problem.message, operation } });
       }
     });
+  }
+
+  private failPending(p: SocketProblem): void {
+    for (const [seq, q] of [...this.pending]) {
+      this.finish(seq);
+      q.resolve({ ok: false, error: { code: p.code, errno: 0, kernelMessage: p.message, operation: q.operation } });
+    }
   }
 
   private finish(seq: number): void {
