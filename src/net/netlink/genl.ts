@@ -125,7 +125,11 @@ interface Pending {
   readonly resolve: (r: GenlResult) => void;
   readonly operation: string;
   readonly messages: GenlMessage[];
+  readonly timer: ReturnType<typeof setTimeout>;
 }
+
+/** How long a request may wait for its ack or NLMSG_DONE before it fails with ETIMEDOUT (a kernel always answers). */
+export const GENL_REQUEST_TIMEOUT_MS = 30_000;
 
 /** A generic netlink socket. Create inside the network namespace it should manage; close() when done. */
 export class Genl {
@@ -175,23 +179,33 @@ export class Genl {
    * Sends one command to a family and resolves with its replies. A dump (NLM_F_DUMP in `flags`) collects every
    * reply up to NLMSG_DONE; other requests carry NLM_F_ACK and resolve on the ack (with any replies before it).
    */
-  request(family: number, cmd: number, version: number, attrs: readonly AttrInput[], operation: string, flags = 0): Promise<GenlResult> {
-    return this.send(family, flags, encodeGenlPayload(cmd, version, attrs), operation);
+  request(family: number, cmd: number, version: number, attrs: readonly AttrInput[], operation: string, flags = 0,
+    timeoutMs = GENL_REQUEST_TIMEOUT_MS): Promise<GenlResult> {
+    return this.send(family, flags, encodeGenlPayload(cmd, version, attrs), operation, timeoutMs);
   }
 
   /** Closes the socket; pending requests resolve with ECANCELED. */
   close(): void {
-    for (const [, p] of this.pending) p.resolve({ ok: false, error: { code: 'ECANCELED', errno: 125, operation: p.operation } });
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ ok: false, error: { code: 'ECANCELED', errno: 125, operation: p.operation } });
+    }
     this.pending.clear();
     this.sock.close();
   }
 
-  private send(type: number, flags: number, payload: Buffer, operation: string): Promise<GenlResult> {
+  private send(type: number, flags: number, payload: Buffer, operation: string, timeoutMs = GENL_REQUEST_TIMEOUT_MS): Promise<GenlResult> {
     const seq = (this.seq = (this.seq + 1) >>> 0);
     const dump = (flags & NLM_F.DUMP) === NLM_F.DUMP;
     return new Promise((resolve) => {
       if (this.sock.isClosed) { resolve({ ok: false, error: { code: 'EBADF', errno: 9, operation } }); return; }
-      this.pending.set(seq, { resolve, operation, messages: [] });
+      const timer = setTimeout(() => {
+        if (!this.pending.has(seq)) return;
+        this.finish(seq);
+        resolve({ ok: false, error: { code: 'ETIMEDOUT', errno: 110, kernelMessage: `no answer within ${timeoutMs} ms`, operation } });
+      }, timeoutMs);
+      timer.unref();
+      this.pending.set(seq, { resolve, operation, messages: [], timer });
       if (this.pending.size === 1) this.sock.ref(true); // an outstanding request keeps the process alive
       const problem = this.sock.trySend(encodeMessage(type, flags | NLM_F.REQUEST | (dump ? 0 : NLM_F.ACK), seq, 0, payload), sockaddrNl(0, 0));
       if (problem) {
@@ -209,6 +223,8 @@ export class Genl {
   }
 
   private finish(seq: number): void {
+    const p = this.pending.get(seq);
+    if (p) clearTimeout(p.timer);
     this.pending.delete(seq);
     if (this.pending.size === 0 && !this.sock.isClosed) this.sock.ref(false);
   }
