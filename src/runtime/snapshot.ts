@@ -120,6 +120,12 @@ export interface InstanceSnapshot {
   readonly unicastPeers?: readonly string[];
   readonly stats: InstanceStats;
   readonly timing?: TimingStats;
+  /** Address of the current master (ours when MASTER, the last advert's source otherwise); absent when unknown. */
+  readonly masterAddress?: string;
+  /** Why the last transition happened (`master down timer`, `preempted by 192.0.2.2 prio 150`, …). */
+  readonly lastTransitionReason?: string;
+  /** An operator's temporary priority offset (control socket `priority`), when set. */
+  readonly priorityOffset?: number;
 }
 
 /** A sync group in the dumps. */
