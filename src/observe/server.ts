@@ -202,8 +202,7 @@ export class ObserveServer {
     for (const e of replay.events) write(e);
     const stop = this.events.listen(write);
     const done = () => { stop(); this.streams.delete(res); };
-    res.on('close', done);
-    req.on('close', done);
+    res.on('close', done); // (not req's 'close': it fires once the request body is read)
   }
 }
 
