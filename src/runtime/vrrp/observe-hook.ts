@@ -43,12 +43,14 @@ function stateText(s: number): string {
 }
 
 /** The operator's words for a transition cause, with what the runtime saw around it. */
-export function reasonText(cause: TransitionCause, m: Marks, to: number, group?: string): string {
+export function reasonText(cause: TransitionCause, m: Marks, to: number, group?: string, ourPriority = 0): string {
   switch (cause) {
     case 'init': return to === 3 ? `startup (${m.hint ?? 'fault'})` : 'startup';
     case 'owner': return 'address owner (priority 255)';
     case 'master-down':
-      return m.advertPriority === 0 && m.advertSource ? `master down timer (${m.advertSource} sent priority 0)` : 'master down timer';
+      if (m.advertPriority === 0 && m.advertSource) return `master down timer (${m.advertSource} sent priority 0)`;
+      if (m.advertSource && m.advertPriority !== undefined && m.advertPriority < ourPriority) return `master down timer (preempting ${m.advertSource} prio ${m.advertPriority})`;
+      return 'master down timer';
     case 'higher-priority':
       return m.advertSource ? `preempted by ${m.advertSource} prio ${m.advertPriority ?? '?'}` : 'higher priority advert';
     case 'fault': return m.hint ?? 'fault';
@@ -83,7 +85,7 @@ export function observeAction(run: Running, a: VrrpAction, wallMs: number, group
   if (a.kind === 'stateChanged') {
     const t = a.transition;
     const m = marksOf(run);
-    m.reason = reasonText(t.cause, m, t.to, group);
+    m.reason = reasonText(t.cause, m, t.to, group, t.priority);
     publish('keepalived-ts:vrrp:transition', {
       instance: run.cfg.name, vrid: run.cfg.virtualRouterId, family: run.cfg.family, interface: run.ifname,
       from: stateText(t.from), to: stateText(t.to), reason: m.reason, priority: t.priority, at: wallMs,
