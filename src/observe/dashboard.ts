@@ -54,6 +54,7 @@ function timeline(kind, d, id) {
   li.dataset.kind = kind; li.dataset.id = id;
   const t = new Date(d.at || Date.now()).toISOString().slice(11, 23);
   if (kind === "transition") { li.dataset.instance = d.instance; li.dataset.to = d.to; li.textContent = t + " " + d.instance + " " + d.from + " → " + d.to + " (" + d.reason + ")"; }
+  else if (kind === "garp") li.textContent = t + " " + d.instance + " GARP/NA ×" + d.count + " " + d.addresses.join(", ");
   else if (kind === "priority") li.textContent = t + " " + d.instance + " priority " + d.from + " → " + d.to;
   else if (kind === "check" || kind === "realserver") li.textContent = t + " " + d.vs + " " + d.rs + " " + (d.up ? "up" : "down") + (d.weight != null ? " weight " + d.weight : "") + (d.latencyMs != null ? " " + d.latencyMs.toFixed(1) + " ms" : "");
   else li.textContent = t + " " + kind + " " + JSON.stringify(d);
