@@ -40,6 +40,7 @@ import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilie
 import type { FifoWriter } from '../../notify/fifo.js';
 import { noteAdvert, noteHint, observeAction, observedFields, observeJitter, OFFSET_TRACKER, setOffset, trackerHint, withOffset } from './observe-hook.js';
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 /** Rate limit for repeated receive-drop messages: one line per instance and reason per this many ms. */
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -593,6 +594,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** A plain picture for dumps and the control socket. */
   snapshot(): RuntimeSnapshot {
     return {
+      ...(this.config ? { routerId: this.config.globalDefs.routerId ?? hostname() } : {}), // keepalived's default router_id is the host name
       instances: [...this.instances.values()].map((r) => ({ ...instanceSnapshot(r), ...observedFields(r) })),
       syncGroups: [...this.groups.values()].map(({ sg }) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
       timing: { ...jitterFields(this.jitter), loopLagMaxMs: 0, loopLagLastMs: 0 },
