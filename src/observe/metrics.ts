@@ -196,8 +196,13 @@ export class ObserveMetrics {
     };
     for (const [field, name, help] of MEHDY_COUNTERS) perInstance(name, help, (i) => i.stats[field], 'counter');
     perInstance('keepalived_gratuitous_arp_delay_total', 'Gratuitous ARP delay', (i) => i.garpDelaySec, 'counter');
-    // mehdy's script series: keepalived.data's "VRRP Script" section; our snapshot has no script results yet
-    new Gauge({ name: 'keepalived_script_status', help: 'Tracker Script Status', labelNames: ['name'], registers: reg });
+    // mehdy's script series (keepalived.data's "VRRP Script" section): status BAD=0 GOOD=1; the state (idle=0,
+    // running=1, …) is not known to the snapshot, so keepalived_script_state has no samples (as with keepalived
+    // versions the exporter finds without script state support)
+    new Gauge({ name: 'keepalived_script_status', help: 'Tracker Script Status', labelNames: ['name'], registers: reg, collect() {
+      this.reset();
+      for (const s of current()?.scripts ?? []) this.set({ name: s.name }, s.status === 'GOOD' ? 1 : 0);
+    } });
     new Gauge({ name: 'keepalived_script_state', help: 'Tracker Script State', labelNames: ['name'], registers: reg });
     for (const [suffix, field, words] of LVS_SERIES) {
       new Counter({ name: `keepalived_lvs_vip_${suffix}`, help: `VIP ${words}`, labelNames: ['addr', 'proto'], registers: reg, collect() {

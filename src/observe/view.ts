@@ -98,6 +98,8 @@ export interface StatusView {
   readonly instances: readonly InstanceView[];
   readonly syncGroups: readonly { readonly name: string; readonly state: string; readonly members: readonly string[] }[];
   readonly virtualServers: readonly VirtualServerView[];
+  /** `vrrp_script` results: GOOD or BAD. */
+  readonly scripts: readonly { readonly name: string; readonly status: 'GOOD' | 'BAD' }[];
   readonly timing?: RuntimeSnapshot['timing'];
   /** Wall-clock ms the view was taken. */
   readonly at: number;
@@ -105,24 +107,27 @@ export interface StatusView {
 
 /** Builds the view from a status report. */
 export function statusView(process: ProcessInfo, snap: RuntimeSnapshot, nowMs: number): StatusView {
+  const scripts = (snap.scripts ?? []).map((s) => ({ name: s.name, status: s.ok ? 'GOOD' as const : 'BAD' as const }));
+  const scriptStatus = new Map(scripts.map((s) => [s.name, s.status]));
   const groupOf = new Map<string, string>();
   for (const g of snap.syncGroups) for (const m of g.members) groupOf.set(m, g.name);
   return {
     process,
     ...(snap.routerId !== undefined ? { routerId: snap.routerId } : {}),
-    instances: snap.instances.map((i) => instanceView(i, groupOf.get(i.name))),
+    instances: snap.instances.map((i) => instanceView(i, groupOf.get(i.name), scriptStatus)),
     syncGroups: snap.syncGroups.map((g) => ({ name: g.name, state: stateText(g.state), members: g.members })),
     virtualServers: readVirtualServers((snap as unknown as Record<string, unknown>)['virtualServers']),
+    scripts,
     ...(snap.timing ? { timing: snap.timing } : {}),
     at: nowMs,
   };
 }
 
-function instanceView(i: InstanceSnapshot, group: string | undefined): InstanceView {
+function instanceView(i: InstanceSnapshot, group: string | undefined, scripts: ReadonlyMap<string, string>): InstanceView {
   const weights = new Map((i.trackScriptWeights ?? []).map((w) => [w.name, w.weight]));
   const tracked = [
     ...i.trackInterfaces.map((n) => `interface ${n}`),
-    ...i.trackScripts.map((n) => (weights.has(n) ? `script ${n} weight ${weights.get(n)}` : `script ${n}`)),
+    ...i.trackScripts.map((n) => `script ${n}${weights.has(n) ? ` weight ${weights.get(n)}` : ''}${scripts.has(n) ? ` ${scripts.get(n)}` : ''}`),
   ];
   return {
     name: i.name, state: stateText(i.state), stateValue: i.state, vrid: i.vrid, family: i.family, version: i.version,

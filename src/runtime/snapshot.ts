@@ -141,6 +141,8 @@ export interface RuntimeSnapshot {
   readonly instances: readonly InstanceSnapshot[];
   readonly syncGroups: readonly SyncGroupSnapshot[];
   readonly timing?: TimingStats;
+  /** `vrrp_script` results so far (keepalived.data's "VRRP Script" status: GOOD when ok, BAD when not). */
+  readonly scripts?: readonly { readonly name: string; readonly ok: boolean }[];
 }
 
 /** Process facts the control socket adds to a snapshot. */

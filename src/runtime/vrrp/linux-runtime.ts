@@ -597,6 +597,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       ...(this.config ? { routerId: this.config.globalDefs.routerId ?? hostname() } : {}), // keepalived's default router_id is the host name
       instances: [...this.instances.values()].map((r) => ({ ...instanceSnapshot(r), ...observedFields(r) })),
       syncGroups: [...this.groups.values()].map(({ sg }) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
+      scripts: (this.trackers?.results() ?? []).filter((r) => r.kind === 'script').map((r) => ({ name: r.name, ok: r.ok })), // observe hook
       timing: { ...jitterFields(this.jitter), loopLagMaxMs: 0, loopLagLastMs: 0 },
     };
   }

@@ -33,6 +33,7 @@ export function snapshot(): RuntimeSnapshot {
         lastTransitionReason: 'preempted by fe80::1 prio 200', priorityOffset: -10, effectivePriority: 90, vips: ['2001:db8::100'] }),
     ],
     syncGroups: [{ name: 'G1', state: 2, members: ['VI_1'] }],
+    scripts: [{ name: 'chk_nginx', ok: false }, { name: 'chk_other', ok: true }],
     timing: { loopLagMaxMs: 0, loopLagLastMs: 0, advertJitterLastMs: 0.2, advertJitterMaxMs: 3.1, advertJitterMeanMs: 0.4 },
     virtualServers: [{
       name: '192.0.2.100:80', address: '192.0.2.100', port: 80, protocol: 'TCP', quorumUp: true,
