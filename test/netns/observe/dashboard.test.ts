@@ -56,10 +56,15 @@ test('dashboard: a failover shows within 1 s of the VIP moving', { skip, timeout
       monitorText += c.toString();
       if (!vipAt && monitorText.includes(` ${VIP}/`) && !/Deleted[^\n]*192\.0\.2\.152\//.test(monitorText)) vipAt = Date.now();
     });
-    const shown = page.waitForSelector('tr[data-instance="VI_1"][data-state="MASTER"]', { timeout: 10_000 }).then(() => Date.now());
+    // the page notes (wall clock, same host) when the MASTER row appears: playwright's own polling is not measured
+    await page.evaluate(`window.__masterAt = 0; new MutationObserver(() => {
+      if (!window.__masterAt && document.querySelector('tr[data-instance="VI_1"][data-state="MASTER"]')) window.__masterAt = Date.now();
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });`);
     const cut = Date.now();
     topo.linkDown('a');
-    const pageAt = await shown;
+    await page.waitForSelector('tr[data-instance="VI_1"][data-state="MASTER"]', { timeout: 10_000 });
+    const pageAt = Number(await page.evaluate('window.__masterAt'));
+    assert.ok(pageAt >= cut, `the page noted MASTER at ${pageAt}, the cut was at ${cut}`);
     assert.ok(await waitFor(() => vipAt > 0, 5000) >= 0, `the VIP never appeared on b:\n${monitorText}`);
     assert.ok(d.hasVip('b', VIP));
     const lag = pageAt - vipAt;
