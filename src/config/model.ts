@@ -74,6 +74,13 @@ export interface GlobalDefs {
   readonly smtpAlertVrrp?: boolean;
   /** `no_email_faults`: no mail for FAULT transitions. */
   readonly noEmailFaults: boolean;
+  /** Checker side: `lvs_flush` (flush the IPVS table at start-up) and `lvs_flush_on_stop [VS]` (alias `lvs_flush_onstop`). */
+  readonly lvsFlush?: boolean;
+  readonly lvsFlushOnStop?: 'all' | 'vs';
+  /** Checker side: `checker_log_all_failures`, `rs_init_notifies`, `no_checker_emails`. */
+  readonly checkerLogAllFailures?: boolean;
+  readonly rsInitNotifies?: boolean;
+  readonly noCheckerEmails?: boolean;
   /** `startup_script` / `shutdown_script` with their timeouts (ms, default 10 s). */
   readonly startupScript?: ScriptCommand;
   readonly startupScriptTimeoutMs: number;
