@@ -151,11 +151,10 @@ const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : typ
 const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 const pick = (o: Loose, ...keys: string[]): unknown => { for (const k of keys) if (o[k] !== undefined) return o[k]; return undefined; };
 
-/** `ip:port` (IPv6 in brackets) from separate fields. */
+/** `ip:port` from separate fields, as gen2brain/keepalived_exporter labels them (no brackets, IPv6 too). */
 function hostPort(addr: string | undefined, port: number | undefined): string | undefined {
   if (addr === undefined) return undefined;
-  if (port === undefined) return addr;
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+  return port === undefined ? addr : `${addr}:${port}`;
 }
 
 function counters(x: unknown): LbCounters | undefined {
@@ -173,8 +172,10 @@ export function readVirtualServers(x: unknown): VirtualServerView[] {
   for (const v of x) {
     const o = obj(v);
     if (!o) continue;
-    const address = hostPort(str(pick(o, 'address', 'ip', 'vip')), num(pick(o, 'port')));
-    const name = str(pick(o, 'name', 'id')) ?? address ?? '?';
+    const name0 = str(pick(o, 'name', 'id'));
+    const fromName = name0 !== undefined ? /^\[(.+)\]:(tcp|udp|sctp):(\d+)$/i.exec(name0) : null; // keepalived's FMT_VS
+    const address = hostPort(str(pick(o, 'address', 'ip', 'vip')), num(pick(o, 'port'))) ?? (fromName ? `${fromName[1]}:${fromName[3]}` : undefined);
+    const name = name0 ?? address ?? '?';
     const rss = Array.isArray(pick(o, 'realServers', 'real_servers', 'rs')) ? (pick(o, 'realServers', 'real_servers', 'rs') as unknown[]) : [];
     const realServers: RealServerView[] = [];
     for (const r of rss) {
@@ -183,8 +184,8 @@ export function readVirtualServers(x: unknown): VirtualServerView[] {
       const a = hostPort(str(pick(ro, 'address', 'ip')), num(pick(ro, 'port'))) ?? str(pick(ro, 'name')) ?? '?';
       const weight = num(pick(ro, 'weight', 'effectiveWeight')) ?? 0;
       const cw = num(pick(ro, 'configuredWeight', 'baseWeight'));
-      const lr = str(pick(ro, 'lastResult', 'lastCheck', 'result'));
-      const lat = num(pick(ro, 'latencyMs', 'lastLatencyMs'));
+      const lr = str(pick(ro, 'lastCheck', 'lastResult', 'result'));
+      const lat = num(pick(ro, 'lastCheckLatencyMs', 'latencyMs'));
       const c = counters(pick(ro, 'counters', 'stats'));
       realServers.push({
         address: a, up: pick(ro, 'up', 'alive', 'healthy') === true, weight, ...(cw !== undefined ? { configuredWeight: cw } : {}),
@@ -195,7 +196,7 @@ export function readVirtualServers(x: unknown): VirtualServerView[] {
     const c = counters(pick(o, 'counters', 'stats'));
     const q = pick(o, 'quorumUp', 'quorum', 'up');
     out.push({
-      name, address: address ?? name, protocol: (str(pick(o, 'protocol', 'proto')) ?? 'TCP').toUpperCase(),
+      name, address: address ?? name, protocol: (str(pick(o, 'protocol', 'proto')) ?? fromName?.[2] ?? 'TCP').toUpperCase(),
       quorumUp: q === undefined ? true : q === true, realServers, ...(c ? { counters: c } : {}),
     });
   }

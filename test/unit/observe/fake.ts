@@ -22,7 +22,7 @@ export function instance(over: Partial<InstanceSnapshot> & { name: string }): In
 
 /** The picture: VI_1 MASTER (preempted back), VI_2 BACKUP behind 192.0.2.11, one virtual server with two real servers. */
 export function snapshot(): RuntimeSnapshot {
-  const snap: RuntimeSnapshot & { virtualServers: unknown[] } = {
+  const snap: RuntimeSnapshot = {
     routerId: 'node-a',
     instances: [
       instance({ name: 'VI_1', state: 2, basePriority: 150, effectivePriority: 130, masterPriority: 130, masterAddress: '192.0.2.10',
@@ -35,15 +35,17 @@ export function snapshot(): RuntimeSnapshot {
     syncGroups: [{ name: 'G1', state: 2, members: ['VI_1'] }],
     scripts: [{ name: 'chk_nginx', ok: false }, { name: 'chk_other', ok: true }],
     timing: { loopLagMaxMs: 0, loopLagLastMs: 0, advertJitterLastMs: 0.2, advertJitterMaxMs: 3.1, advertJitterMeanMs: 0.4 },
+    // the checker runtime's shape (src/runtime/check/runtime.ts), plus IPVS counters as the reader accepts them
     virtualServers: [{
-      name: '192.0.2.100:80', address: '192.0.2.100', port: 80, protocol: 'TCP', quorumUp: true,
+      name: '[192.0.2.100]:tcp:80', quorum: 1, quorumUp: true,
       counters: { inPackets: 10, outPackets: 9, inBytes: 1000, outBytes: 900, conns: 3 },
       realServers: [
-        { address: '198.51.100.1', port: 8080, up: true, weight: 1, configuredWeight: 1, lastResult: 'TCP connect success', latencyMs: 1.25,
-          counters: { inPackets: 6, outPackets: 5, inBytes: 600, outBytes: 500, conns: 2 } },
-        { address: '198.51.100.2', port: 8080, up: false, weight: 0, configuredWeight: 3, lastResult: 'HTTP status 503', latencyMs: 4.5, drained: false },
+        { name: '[198.51.100.1]:tcp:8080', address: '198.51.100.1', port: 8080, up: true, weight: 1, lastResult: 'success',
+          lastCheck: 'TCP_CHECK success in 1.3 ms', lastCheckLatencyMs: 1.25, counters: { inPackets: 6, outPackets: 5, inBytes: 600, outBytes: 500, conns: 2 } },
+        { name: '[198.51.100.2]:tcp:8080', address: '198.51.100.2', port: 8080, up: false, weight: 0, lastResult: 'failure',
+          lastCheck: 'HTTP_GET failure in 4.5 ms', lastCheckLatencyMs: 4.5 },
       ],
-    }],
+    }] as never,
   };
   return snap;
 }
