@@ -388,6 +388,7 @@ export class Daemon {
       return runAdmin(cmd, peer, {
         ...(rt?.setPriorityOffset ? { setPriorityOffset: (i: string, o: number) => rt.setPriorityOffset!(i, o) } : {}),
         ...(rt?.refreshGarp ? { refreshGarp: (i?: string) => rt.refreshGarp!(i) } : {}),
+        ...(rt?.drainRealServer ? { drainRealServer: (vs: string, rs: string, on: boolean) => rt.drainRealServer!(vs, rs, on) } : {}),
         reload: () => this.reload(),
       }, this.log, process.getuid?.() ?? 0);
     }

@@ -47,6 +47,8 @@ export interface VrrpRuntime {
   setPriorityOffset?(instance: string, offset: number): string | undefined;
   /** Admin action: sends a GARP/NA burst now for MASTER instances (all, or the one named); returns those refreshed. */
   refreshGarp?(instance?: string): string[];
+  /** Admin action (the checker runtime): drain a real server (weight 0) or undrain it; returns an error text or undefined. */
+  drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
 }
 
 /** Builds a runtime for a context: the lead's real implementation, or a trivial one in tests. */

@@ -151,6 +151,8 @@ export interface RealServerSnapshot {
   readonly lastResult?: 'success' | 'failure' | 'timeout' | 'skipped';
   /** Duration of the last probe (ms). */
   readonly lastCheckLatencyMs?: number;
+  /** Held at weight 0 by an operator (`keepalived-ts ctl drain`). */
+  readonly drained?: boolean;
 }
 
 /** One virtual server (address+port, fwmark or group), as the checker runtime sees it. */
