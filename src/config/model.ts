@@ -46,6 +46,11 @@ export interface GlobalDefs {
   readonly nftablesCounters: boolean;
   /** `nftables_ifindex`: link-local VIPs are always matched by interface index, never by name. */
   readonly nftablesIfindex: boolean;
+  /**
+   * `lvs_backend ipvs|nftables|auto` (keepalived-ts extension; absent = auto): the load-balancer data plane. auto
+   * takes IPVS when the kernel has it and nftables otherwise (src/lb/nft, tables `keepalived_ts_lb`/`_dr`).
+   */
+  readonly lvsBackend?: 'ipvs' | 'nftables' | 'auto';
   readonly vrrpGarpIntervalMs: number;
   readonly vrrpGnaIntervalMs: number;
   readonly vrrpGarpMasterDelayMs: number;

@@ -42,7 +42,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['vrrp_garp_master_delay', 1], ['vrrp_garp_master_repeat', 1], ['vrrp_garp_master_refresh', 1], ['vrrp_version', 1],
   ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1], ['vrrp_rt_priority', 1], ['vrrp_rlimit_rttime', 1],
   ['vrrp_rlimit_rtime', 1], ['vrrp_priority', 1], ['vrrp_no_swap', 0], ['min_auto_priority_delay', 1],
-  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0], ['http_endpoint', 1],
+  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0], ['http_endpoint', 1], ['lvs_backend', 1],
 ]);
 
 /** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
@@ -124,6 +124,10 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'shutdown_script_timeout': g.shutdownScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000; break;
       case 'fifo_write_vrrp_states_on_reload': g.fifoWriteVrrpStatesOnReload = true; break;
       case 'vrrp_startup_delay': g.vrrpStartupDelayMs = readSeconds(c, a0, 0, 3600, d) ?? 0; break;
+      case 'lvs_backend': // keepalived-ts extension: which load-balancer data plane (auto: IPVS when the kernel has it)
+        if (a0 && ['ipvs', 'nftables', 'auto'].includes(a0.text)) g.lvsBackend = a0.text as GlobalDefs['lvsBackend'];
+        else d.error(a0?.pos ?? missingArgPos(c), `lvs_backend '${a0?.text ?? ''}' is not ipvs, nftables or auto`);
+        break;
       case 'vrrp_notify_priority_changes': g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true; break;
       case 'http_endpoint': // keepalived-ts: the observability endpoint (src/observe), ADDRESS:PORT or a socket path
         if (!a0) d.error(missingArgPos(c), 'http_endpoint needs ADDRESS:PORT or a socket path');

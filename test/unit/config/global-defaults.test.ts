@@ -60,3 +60,15 @@ test('http_endpoint (keepalived-ts): ADDRESS:PORT, [IPV6]:PORT or a socket path;
   assert.match(bad.diags.find((x) => x.severity === 'error')?.message ?? '', /http_endpoint 'nonsense' invalid/);
   assert.ok(model(`global_defs {\n  http_endpoint\n}\n${inst()}`).diags.some((x) => x.severity === 'error' && /http_endpoint needs/.test(x.message)));
 });
+
+test('lvs_backend (keepalived-ts extension): ipvs, nftables or auto; absent means auto; anything else is an error', () => {
+  assert.equal(model(inst()).config.globalDefs.lvsBackend, undefined);
+  for (const v of ['ipvs', 'nftables', 'auto'] as const) {
+    const { config, diags } = model(`global_defs {\n  lvs_backend ${v}\n}\n${inst()}`);
+    assert.deepEqual(diags, []);
+    assert.equal(config.globalDefs.lvsBackend, v);
+  }
+  const bad = model(`global_defs {\n  lvs_backend xdp\n}\n${inst()}`);
+  assert.deepEqual(bad.diags.map((x) => [x.severity, x.message]), [['error', "lvs_backend 'xdp' is not ipvs, nftables or auto"]]);
+  assert.equal(bad.config.globalDefs.lvsBackend, undefined);
+});
