@@ -22,6 +22,8 @@ export interface ScriptCommand {
 /** `global_defs`. Times are in milliseconds. */
 export interface GlobalDefs {
   readonly routerId?: string;
+  /** keepalived-ts `http_endpoint ADDRESS:PORT|PATH`: the observability endpoint (src/observe); `--http` overrides it. */
+  readonly httpEndpoint?: string;
   readonly notificationEmail: readonly string[];
   readonly notificationEmailFrom?: string;
   readonly smtpServer?: { readonly host: string; readonly port: number };

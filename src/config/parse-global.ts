@@ -42,7 +42,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['vrrp_garp_master_delay', 1], ['vrrp_garp_master_repeat', 1], ['vrrp_garp_master_refresh', 1], ['vrrp_version', 1],
   ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1], ['vrrp_rt_priority', 1], ['vrrp_rlimit_rttime', 1],
   ['vrrp_rlimit_rtime', 1], ['vrrp_priority', 1], ['vrrp_no_swap', 0], ['min_auto_priority_delay', 1],
-  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0], ['lvs_backend', 1],
+  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0], ['http_endpoint', 1], ['lvs_backend', 1],
 ]);
 
 /** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
@@ -129,6 +129,11 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         else d.error(a0?.pos ?? missingArgPos(c), `lvs_backend '${a0?.text ?? ''}' is not ipvs, nftables or auto`);
         break;
       case 'vrrp_notify_priority_changes': g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true; break;
+      case 'http_endpoint': // keepalived-ts: the observability endpoint (src/observe), ADDRESS:PORT or a socket path
+        if (!a0) d.error(missingArgPos(c), 'http_endpoint needs ADDRESS:PORT or a socket path');
+        else if (!/^(\/|\.\/)/.test(a0.text) && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(a0.text)) d.error(a0.pos, `http_endpoint '${a0.text}' invalid (ADDRESS:PORT, [IPV6]:PORT, :PORT or a socket path)`);
+        else g.httpEndpoint = a0.text;
+        break;
       default:
         if (parseProcessKeyword(c, g, d)) break;
         if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);

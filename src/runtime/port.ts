@@ -40,6 +40,15 @@ export interface VrrpRuntime {
   snapshot(): RuntimeSnapshot;
   /** Zeroes every instance's counters (keepalived's STATS_CLEAR, after the stats file is written). */
   clearStats(): void;
+  /**
+   * Admin action: a temporary priority offset on an instance (0 clears it; kept across reloads, gone at restart).
+   * Returns an error text, or undefined on success.
+   */
+  setPriorityOffset?(instance: string, offset: number): string | undefined;
+  /** Admin action: sends a GARP/NA burst now for MASTER instances (all, or the one named); returns those refreshed. */
+  refreshGarp?(instance?: string): string[];
+  /** Admin action (the checker runtime): drain a real server (weight 0) or undrain it; returns an error text or undefined. */
+  drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
 }
 
 /** Builds a runtime for a context: the real one (src/runtime/vrrp), or a trivial one in tests. */
