@@ -76,9 +76,9 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
 }
 
 /** `-t` exit status from the diagnostics of a load plus host checks. */
-export function configTestStatus(diags: readonly { severity: string; message: string }[]): number {
+export function configTestStatus(diags: readonly { severity: string; message: string; failsTest?: true }[]): number {
   if (diags.some((x) => x.message.startsWith(SECURITY_VIOLATION))) return ConfigTestExit.SCRIPT_SECURITY;
-  return diags.some((x) => x.severity === 'error') ? ConfigTestExit.ERRORS : ConfigTestExit.OK;
+  return diags.some((x) => x.severity === 'error' || x.failsTest) ? ConfigTestExit.ERRORS : ConfigTestExit.OK;
 }
 
 /** Options of `runConfigTest`. */

@@ -15,6 +15,11 @@ export interface Diagnostic {
   readonly severity: 'error' | 'warning';
   readonly message: string;
   readonly pos: SourcePos;
+  /**
+   * A warning keepalived reports as a configuration error while keeping the item (its `report_config_error` for
+   * things it then accepts): the configuration runs as written, but `-t` exits 5 as keepalived's does.
+   */
+  readonly failsTest?: true;
 }
 
 /** `file:line:col: severity: message`. */
@@ -35,6 +40,11 @@ export class DiagnosticSink {
   /** Reports a warning at `pos`. */
   warning(pos: SourcePos, message: string): void {
     this.items.push({ severity: 'warning', message, pos });
+  }
+
+  /** Reports a warning that makes `-t` fail as keepalived's does (see `Diagnostic.failsTest`). */
+  keptError(pos: SourcePos, message: string): void {
+    this.items.push({ severity: 'warning', message, pos, failsTest: true });
   }
 
   /** True when at least one error was reported. */

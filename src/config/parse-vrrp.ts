@@ -155,8 +155,8 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'track_file': r.trackFile = readTracks(c, d, 254); break;
       case 'track_process': r.trackProcess = readTracks(c, d, 254); break;
       case 'track_bfd': r.trackBfd = readTracks(c, d, 254); break;
-      case 'virtual_routes': r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d)]; break;
-      case 'virtual_rules': r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d)]; break;
+      case 'virtual_routes': r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d, false)]; break;
+      case 'virtual_rules': r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false)]; break;
       case 'unicast_fault_no_peer':
         d.warning(c.keyword.pos, `(${name}) 'unicast_fault_no_peer' is not supported yet - ignored`);
         r.unicastFaultNoPeer = true;
