@@ -19,7 +19,7 @@ const CONFIG_IDS: Record<string, string[]> = { 'keepalived.conf.conditional_conf
 
 /** Errors keepalived 2.2.7 reports for the same lines (`keepalived -t -f SAMPLE`), as `line: message`. */
 const KNOWN_ERRORS: Record<string, string[]> = {
-  'keepalived.conf.vrrp.rules': ['11: Invalid rule to 192.168.100./24', '26: Invalid rule to 192.168.200./24'],
+  'keepalived.conf.vrrp.rules': ['11: Invalid rule to address 192.168.100./24', '26: Invalid rule to address 192.168.200./24'],
 };
 
 /** The real file system, except that a .gz sample reads as its decompressed text. */
