@@ -118,9 +118,9 @@ async function runDumpConfig(o: CliOptions): Promise<number> {
   // no host checks: the model is the file's, whatever interfaces this machine has (those are -t's and the daemon's business)
   const r = await port.load(file, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig });
   for (const l of [...r.errors, ...r.warnings]) process.stderr.write(`${l}\n`);
-  if (r.config === undefined) return ExitCode.CONFIG;
+  if (r.config === undefined || r.errors.length) return ExitCode.CONFIG;
   process.stdout.write(`${port.dump(r.config)}\n`);
-  return r.errors.length ? ExitCode.CONFIG : ExitCode.OK;
+  return ExitCode.OK;
 }
 
 /** A stand-in configuration port while src/config is unavailable: the file must exist; nothing is parsed. */
