@@ -36,6 +36,9 @@ export const realHost: HostView = {
   },
 };
 
+/** keepalived's KEEPALIVED_EXIT_CONFIG: `-t` stops at a missing word (null_strvec) with it. */
+export const MISSING_WORD_EXIT = 2;
+
 /** Prefix of the diagnostic that makes `-t` exit 6. */
 export const SECURITY_VIOLATION = 'SECURITY VIOLATION';
 
@@ -76,7 +79,8 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
 }
 
 /** `-t` exit status from the diagnostics of a load plus host checks. */
-export function configTestStatus(diags: readonly { severity: string; message: string; failsTest?: true }[]): number {
+export function configTestStatus(diags: readonly { severity: string; message: string; failsTest?: true; missingWord?: true }[]): number {
+  if (diags.some((x) => x.missingWord)) return MISSING_WORD_EXIT;
   if (diags.some((x) => x.message.startsWith(SECURITY_VIOLATION))) return ConfigTestExit.SCRIPT_SECURITY;
   return diags.some((x) => x.severity === 'error' || x.failsTest) ? ConfigTestExit.ERRORS : ConfigTestExit.OK;
 }

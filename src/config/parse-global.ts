@@ -120,7 +120,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       default:
         if (parseProcessKeyword(c, g, d)) break;
         if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
-        else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+        else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   return g;

@@ -34,7 +34,7 @@ class Words {
   missing(i: number): void {
     const first = this.w[0]?.text ?? '***MISSING ***';
     const prev = this.w[i - 1]?.text;
-    this.d.error(this.pos(i), prev !== undefined && i > 0
+    this.d.missingWord(this.pos(i), prev !== undefined && i > 0
       ? `*** Configuration line starting \`${first}\` is missing a parameter after keyword \`${prev}\` at word position ${i + 1}`
       : `*** Configuration line starting \`${first}\` is missing a parameter at word position ${i + 1}`);
   }

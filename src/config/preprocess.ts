@@ -95,7 +95,7 @@ interface Reader {
 /** `diags`, passing on a diagnostic only the first time its severity, position and message are seen. */
 function once(diags: DiagnosticSink): DiagnosticSink {
   const seen = new Set<string>();
-  const report = (severity: 'error' | 'warning' | 'keptError', pos: SourcePos, message: string): void => {
+  const report = (severity: 'error' | 'warning' | 'keptError' | 'missingWord', pos: SourcePos, message: string): void => {
     const key = `${severity}\0${pos.file}\0${pos.line}\0${pos.col}\0${message}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -103,7 +103,7 @@ function once(diags: DiagnosticSink): DiagnosticSink {
   };
   return { items: diags.items, get hasErrors() { return diags.hasErrors; },
     error: (pos, message) => report('error', pos, message), warning: (pos, message) => report('warning', pos, message),
-    keptError: (pos, message) => report('keptError', pos, message) };
+    keptError: (pos, message) => report('keptError', pos, message), missingWord: (pos, message) => report('missingWord', pos, message) };
 }
 
 const at = (w: Where, m: MappedText, i: number): SourcePos => ({ file: w.file, line: w.line, col: colAt(m, i) });
