@@ -19,10 +19,29 @@ for f in sorted(files):
                 if last: stack.append(last)
             elif kind == 'sublevel_end':
                 if stack: stack.pop()
+# Checker keywords are installed by functions that run inside real_server's sublevel: put them there.
+RS = 'virtual_server > real_server'
+def fix(f, n, p):
+    if not f.startswith('keepalived/check/check_') or f.endswith('check_parser.c'):
+        return p
+    if p == '' and (n.endswith('_CHECK')):
+        return RS
+    if p == '' and f.endswith('check_api.c'):
+        return RS + ' > TCP_CHECK'
+    if p == '' and f.endswith('check_http.c'):
+        return RS + ' > HTTP_GET'
+    if p == 'url':
+        return RS + ' > HTTP_GET > url'
+    if p.endswith('_CHECK') and ' > ' not in p:
+        return RS + ' > ' + p
+    return p
+out = [(f, n, fix(f, n, p)) for f, n, p in out]
+# installed through a variable (check_http.c install_http_check_keyword)
+out += [('keepalived/check/check_http.c', 'HTTP_GET', RS), ('keepalived/check/check_http.c', 'SSL_GET', RS)]
 seen = set()
 print('# keepalived 2.2.7 keywords: source file, keyword, enclosing block path (empty: top level).')
 print('# Extracted from install_keyword_root/install_keyword/install_sublevel calls in github.com/acassen/keepalived')
-print('# at tag v2.2.7 (python3 scripts/extract-keepalived-keywords.py in a keepalived checkout). Read by scripts/keywords.mjs.')
+print('# at tag v2.2.7 (python3 scripts/extract-keepalived-keywords.py in a keepalived checkout). Read by scripts/keywords.ts (npm run keywords) and test/unit/config/corpus.ts.')
 for f, n, p in out:
     k = (n, p)
     if k in seen: continue

@@ -53,6 +53,16 @@ const OPEN: Record<string, { open: string; body: string[] }> = {
   bfd_instance: { open: 'bfd_instance bfd1', body: ['neighbor_ip 192.0.2.99'] },
   virtual_server: { open: 'virtual_server 192.0.2.1 80', body: ['protocol TCP'] },
   'virtual_server > real_server': { open: 'real_server 192.0.2.2 80', body: [] },
+  'virtual_server > real_server > TCP_CHECK': { open: 'TCP_CHECK', body: [] },
+  'virtual_server > real_server > HTTP_GET': { open: 'HTTP_GET', body: ['url {', 'path /', '}'] },
+  'virtual_server > real_server > HTTP_GET > url': { open: 'url', body: ['path /'] },
+  'virtual_server > real_server > UDP_CHECK': { open: 'UDP_CHECK', body: [] },
+  'virtual_server > real_server > MISC_CHECK': { open: 'MISC_CHECK', body: ['misc_path /bin/true'] },
+  'virtual_server > real_server > SMTP_CHECK': { open: 'SMTP_CHECK', body: [] },
+  'virtual_server > real_server > DNS_CHECK': { open: 'DNS_CHECK', body: [] },
+  'virtual_server > real_server > FILE_CHECK': { open: 'FILE_CHECK', body: ['track_file tf'] },
+  'virtual_server > real_server > BFD_CHECK': { open: 'BFD_CHECK', body: ['name bfd1'] },
+  SSL: { open: 'SSL', body: [] },
 };
 
 /** Values tried for each keyword: none, a number, a word. */
@@ -64,8 +74,7 @@ export function wrap(path: string, line: string): string | undefined {
   const chain: string[] = [];
   for (let i = 0; i < parts.length; i++) {
     const key = parts.slice(0, i + 1).join(' > ');
-    const o = OPEN[key] ?? (i === parts.length - 1 && i > 0 ? undefined : undefined);
-    if (!o) return undefined;
+    if (!OPEN[key]) return undefined;
     chain.push(key);
   }
   const open = chain.map((k) => `${OPEN[k]!.open} {\n${OPEN[k]!.body.map((l) => `  ${l}`).join('\n')}`);
