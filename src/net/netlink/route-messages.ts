@@ -216,7 +216,7 @@ export function encodeRouteRequest(s: RouteSpec): Buffer {
   h.writeUInt8(s.tos ?? 0, 3);
   h.writeUInt8(table < 256 ? table : 252, 4); // RT_TABLE_COMPAT when the id needs RTA_TABLE
   h.writeUInt8(s.protocol ?? RTPROT_KEEPALIVED, 5);
-  h.writeUInt8(s.scope ?? (s.gateway ? SCOPE.global : SCOPE.link), 6);
+  h.writeUInt8(s.scope ?? (s.gateway || s.nexthops?.length ? SCOPE.global : SCOPE.link), 6);
   h.writeUInt8(s.type ?? RTN.unicast, 7);
   h.writeUInt32LE(s.onlink ? RTNH_F_ONLINK : 0, 8);
   const attrs: AttrInput[] = [{ type: RTA.DST, value: bytesOf(s.family, s.destination) }, { type: RTA.TABLE, value: attr.u32(table) }];
