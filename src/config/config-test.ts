@@ -71,6 +71,17 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
   for (const v of c.staticIpaddress) {
     if (v.dev && host.interfaceKind(v.dev) === 'missing') d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
   }
+  const routes = [...c.staticRoutes, ...c.vrrpInstances.flatMap((i) => i.virtualRoutes)];
+  for (const r of routes) {
+    for (const dev of [r.dev, ...(r.nexthops ?? []).map((n) => n.dev)]) {
+      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for VROUTE nexthop doesn't exist`);
+    }
+  }
+  for (const r of [...c.staticRules, ...c.vrrpInstances.flatMap((i) => i.virtualRules)]) {
+    for (const dev of [r.iif, r.oif]) {
+      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for rule doesn't exist`);
+    }
+  }
   if (missingIf) d.error(missingIf, 'Non-existent interface specified in configuration');
   if (!c.globalDefs.enableScriptSecurity) {
     const found = scripts(c).find((s) => host.scriptFound(s.command.trim().split(/\s+/)[0] ?? ''));

@@ -173,6 +173,7 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       const f = s === 'inet' ? 4 : 6;
       if (family !== undefined && family !== f) { d.error(w.pos(i), `${s} specified for IPv${f === 4 ? 6 : 4} route`); return undefined; }
       family = f;
+      i++; // keepalived 2.2.7 steps over the word after inet/inet6 as well (`inet6 default …` loses `default`)
     } else if (s === 'src') {
       const v = w.at(++i);
       const f = isIP(v);
@@ -423,12 +424,11 @@ const IP_PROTOCOLS: ReadonlyMap<string, number> = new Map([
   ['ipv6-icmp', 58], ['icmpv6', 58], ['ospf', 89], ['vrrp', 112], ['l2tp', 115], ['sctp', 132], ['udplite', 136],
 ]);
 
-/** `N` or `N-M` (sscanf "%hu-%hu"). */
+/** `N-M` (sscanf "%hu-%hu"). */
 function readPortRange(text: string): { start: number; end: number } | undefined {
-  const m = /^[ \t]*\+?(\d+)(?:-[ \t]*\+?(\d+))?/.exec(text);
-  if (!m) return undefined;
-  const start = Number(m[1]) & 0xffff;
-  return { start, end: m[2] !== undefined ? Number(m[2]) & 0xffff : start };
+  // keepalived 2.2.7 sets end = start for a single port but then refuses anything but two numbers: so do we
+  const m = /^[ \t]*\+?(\d+)-[ \t]*\+?(\d+)/.exec(text);
+  return m ? { start: Number(m[1]) & 0xffff, end: Number(m[2]) & 0xffff } : undefined;
 }
 
 /** A rule (keepalived's alloc_rule); undefined when keepalived drops it (the reason reported). */
@@ -465,6 +465,7 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       const f = s === 'inet' ? 4 : 6;
       if (family !== undefined && family !== f) { d.error(w.pos(i), `${s} specified for IPv${f === 4 ? 6 : 4} rule`); return undefined; }
       family = f;
+      i++; // as keepalived 2.2.7: the word after inet/inet6 is stepped over
     } else if (s === 'from' || s === 'to') {
       const p = prefix(w.at(++i), i, s);
       if (!p) return undefined;

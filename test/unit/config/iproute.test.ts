@@ -26,7 +26,7 @@ test('every route keyword of keepalived 2.2.7 alloc_route is read', () => {
     ['192.0.2.0/24 dev eth0 via 192.0.2.1', (r) => [r.gateway, r.family], ['192.0.2.1', 4]],
     ['192.0.2.0/24 dev eth0 via inet 192.0.2.1', (r) => r.gateway, '192.0.2.1'],
     ['default dev eth0 via inet6 2001:db8::1', (r) => [r.family, r.destination, r.prefixLength, r.gateway], [6, '::', 0, '2001:db8::1']],
-    ['inet6 default dev eth0', (r) => [r.family, r.destination], [6, '::']],
+    ['inet6 x default dev eth0', (r) => [r.family, r.destination], [6, '::']], // keepalived steps over the word after inet6
     ['to 192.0.2.0/24 dev eth0', (r) => r.destination, '192.0.2.0'],
     ['unreachable 192.0.2.0/24 dev eth0', (r) => r.type, 'unreachable'],
     ['192.0.2.0/24 dev eth0 src 192.0.2.9', (r) => r.source, '192.0.2.9'],
@@ -111,7 +111,8 @@ test('bad route values: keepalived\'s texts, the route dropped, -t fails', () =>
     ['192.0.2.0/24 via inet6 2001:db8::1 dev eth0', 'Cannot mix IPv4 and IPv6 addresses for route'],
     ['192.0.2.0/24 via nonsense dev eth0', 'invalid route via address nonsense'],
     ['192.0.2.0/24 src nonsense dev eth0', 'invalid route src address nonsense'],
-    ['inet6 192.0.2.0/24 dev eth0', 'Cannot mix IPv4 and IPv6 addresses for route (192.0.2.0/24)'],
+    ['inet6 x 192.0.2.0/24 dev eth0', 'Cannot mix IPv4 and IPv6 addresses for route (192.0.2.0/24)'],
+    ['inet6 default dev eth0', 'Route must have a destination'], // keepalived 2.2.7 steps over `default` after inet6
     ['192.0.2.0/24 dev eth0 bogus', 'unknown route keyword bogus'],
     ['dev eth0', 'Route must have a destination'],
     ['192.0.2.0/24 dev eth0 nexthop via 192.0.2.1 weight 0', 'Invalid weight 0 specified for route'],
@@ -160,7 +161,7 @@ test('every rule keyword of keepalived 2.2.7 alloc_rule is read; dev is iif', ()
   const cases: [string, (r: RuleConfig) => unknown, unknown][] = [
     ['from 192.0.2.0/24 table 100 priority 10', (r) => [r.from, r.table, r.action, r.priority], [{ address: '192.0.2.0', prefixLength: 24 }, 100, 'table', 10]],
     ['to 2001:db8::/32 lookup main priority 1', (r) => [r.family, r.to?.prefixLength, r.table], [6, 32, 254]],
-    ['inet6 from all lookup 5 priority 2', (r) => [r.family, r.from], [6, { address: '::', prefixLength: 0 }]],
+    ['inet6 x from all lookup 5 priority 2', (r) => [r.family, r.from], [6, { address: '::', prefixLength: 0 }]],
     ['not from 192.0.2.1 table 5 order 3', (r) => [r.invert, r.priority], [true, 3]],
     ['from 192.0.2.1 table 5 preference 0x10', (r) => r.priority, 16],
     ['tos 0x10 table 5 priority 4', (r) => r.tos, 16],
@@ -177,7 +178,7 @@ test('every rule keyword of keepalived 2.2.7 alloc_rule is read; dev is iif', ()
     ['l3mdev priority 4', (r) => [r.l3mdev, r.action], [true, 'table']],
     ['protocol 18 table 5 priority 4', (r) => r.protocol, 18],
     ['ipproto tcp table 5 priority 4', (r) => r.ipProto, 6],
-    ['sport 1000-2000 dport 53 table 5 priority 4', (r) => [r.sport, r.dport], [{ start: 1000, end: 2000 }, { start: 53, end: 53 }]],
+    ['sport 1000-2000 dport 53-53 table 5 priority 4', (r) => [r.sport, r.dport], [{ start: 1000, end: 2000 }, { start: 53, end: 53 }]],
     ['goto 100 priority 4', (r) => [r.action, r.gotoTarget], ['goto', 100]],
     ['type nop priority 4', (r) => r.action, 'nop'],
     ['blackhole priority 4', (r) => r.action, 'blackhole'],
@@ -204,7 +205,7 @@ test('bad rules: keepalived\'s texts', () => {
     ['l3mdev table 5 priority 1', 'Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule'],
     ['fwmark x table 5 priority 1', 'Invalid rule fwmark x specified'],
     ['throw priority 1', 'Invalid rule action throw'],
-    ['inet from 2001:db8::1 table 5', 'rule specification has mixed IPv4 and IPv6'],
+    ['inet x from 2001:db8::1 table 5', 'rule specification has mixed IPv4 and IPv6'],
     ['from 192.0.2.1', 'No action specified for rule - ignoring'],
     ['table 5 pref 1', 'Unknown rule option pref'], // ip(8) takes pref; keepalived 2.2.7 does not
   ];
