@@ -115,7 +115,8 @@ async function runDumpConfig(o: CliOptions): Promise<number> {
     return ExitCode.FATAL;
   }
   const file = o.useFile ?? DEFAULT_CONFIG_FILE;
-  const r = await port.load(file, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig, interfaceExists });
+  // no host checks: the model is the file's, whatever interfaces this machine has (those are -t's and the daemon's business)
+  const r = await port.load(file, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig });
   for (const l of [...r.errors, ...r.warnings]) process.stderr.write(`${l}\n`);
   if (r.config === undefined || r.errors.length) return ExitCode.CONFIG;
   process.stdout.write(`${port.dump(r.config)}\n`);

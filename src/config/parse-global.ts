@@ -33,7 +33,11 @@ const GLOBAL_NOT_YET = new Set(['vrrp_garp_extra_if',
   'checker_process_name', 'lvs_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'reload_check_config', 'reload_time_file',
   'include_check', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'vrrp_netlink_cmd_rcv_bufs',
   'vrrp_netlink_monitor_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs', 'process_monitor_rcv_bufs',
-  'vrrp_cpu_affinity', 'checker_cpu_affinity', 'disable_local_igmp', 'checker_rlimit_rttime']);
+  'vrrp_cpu_affinity', 'checker_cpu_affinity', 'disable_local_igmp', 'checker_rlimit_rttime', 'process_name', 'lvs_flush_onstop',
+  'vrrp_vmac_garp_intvl', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark', 'checker_rlimit_rtime', 'bfd_no_swap', 'bfd_rt_priority',
+  'bfd_cpu_affinity', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs_force',
+  'process_monitor_rcv_bufs_force', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs_force', 'vmac_addr_prefix',
+  'reload_repeat', 'reload_file']);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
 const GLOBAL_ARITY = new Map<string, number>([
@@ -137,7 +141,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       default:
         if (parseProcessKeyword(c, g, d)) break;
         if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
-        else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+        else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   return g;
