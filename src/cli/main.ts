@@ -10,10 +10,10 @@ import { basename } from 'node:path';
 import { ConfigTestExit, ExitCode } from '../core/errors.js';
 import { systemClock } from '../core/clock.js';
 import { parseArgs, type CliOptions, type ImmediateAction } from './args.js';
-import { runStatusClient } from './ctl.js';
+import { runCtlCommand, runStatusClient, runStatusCommand } from './ctl.js';
 import { usageText, versionString, versionText } from './usage.js';
 import { loadConfigPort, type ConfigPort } from '../daemon/config-port.js';
-import { DEFAULT_CONTROL_SOCKET } from '../daemon/control.js';
+import { controlSocketFor } from '../daemon/control.js';
 import { Daemon, type DaemonSettings } from '../daemon/daemon.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom, spawnDetached } from '../daemon/daemonize.js';
 import type { DatagramSender } from '../daemon/datagram.js';
@@ -115,7 +115,8 @@ async function runDumpConfig(o: CliOptions): Promise<number> {
     return ExitCode.FATAL;
   }
   const file = o.useFile ?? DEFAULT_CONFIG_FILE;
-  const r = await port.load(file, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig, interfaceExists });
+  // no host checks: the model is the file's, whatever interfaces this machine has (those are -t's and the daemon's business)
+  const r = await port.load(file, { configId: o.configId ?? defaultConfigId(), allConfig: o.allConfig });
   for (const l of [...r.errors, ...r.warnings]) process.stderr.write(`${l}\n`);
   if (r.config === undefined || r.errors.length) return ExitCode.CONFIG;
   process.stdout.write(`${port.dump(r.config)}\n`);
@@ -188,7 +189,8 @@ async function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number
     interfaceExists,
     pidFiles: [o.pidFile ?? DEFAULT_PIDFILES.main, o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp],
     tmpDir,
-    ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? DEFAULT_CONTROL_SOCKET }),
+    ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? controlSocketFor(o.pidFile) }),
+    ...(o.http !== undefined ? { httpEndpoint: o.http } : {}),
     commandLine: [programName(), ...argv],
     version: versionString(ourVersion()),
     platform: `Linux ${release()} ${osVersion()} (Node.js ${process.version})`,
@@ -213,6 +215,9 @@ async function runDaemon(o: CliOptions, argv: readonly string[]): Promise<number
 
 /** Entry point: returns the process exit status. */
 async function main(argv: readonly string[]): Promise<number> {
+  // keepalived-ts's client subcommands (keepalived itself takes no words): `status …`, `ctl …`
+  if (argv[0] === 'status') return runStatusCommand(argv.slice(1));
+  if (argv[0] === 'ctl') return runCtlCommand(argv.slice(1));
   const parsed = parseArgs(argv);
   for (const w of parsed.warnings) process.stderr.write(`${w}\n`);
   for (const e of parsed.errors) process.stderr.write(`${e}\n`);
@@ -221,7 +226,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (parsed.errors.length) return 1;
   const o = parsed.options;
   if (o.umask !== undefined) process.umask(o.umask);
-  if (o.status) return runStatusClient(o.controlSocket ?? DEFAULT_CONTROL_SOCKET, o.status);
+  if (o.status) return runStatusClient(o.controlSocket ?? controlSocketFor(o.pidFile), o.status);
   if (o.configTest) return runConfigTest(o);
   if (o.dumpConfig) return runDumpConfig(o);
   if (!o.dontFork && !o.daemonChild) return spawnDetached(process.argv[1]!, argv, process.env);

@@ -9,7 +9,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { ConfigTestExit } from '../core/errors.js';
-import { DiagnosticSink, formatDiagnostic, type SourcePos } from './diagnostics.js';
+import { DiagnosticSink, formatDiagnostic, type Diagnostic, type SourcePos } from './diagnostics.js';
 import type { KeepalivedConfig, ScriptCommand } from './model.js';
 
 /** The host facts the checks need (injected: tests pass fakes). */
@@ -35,6 +35,9 @@ export const realHost: HostView = {
     return candidates.some((p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } });
   },
 };
+
+/** keepalived's KEEPALIVED_EXIT_CONFIG: `-t` stops at a missing word (null_strvec) with it. */
+export const MISSING_WORD_EXIT = 2;
 
 /** Prefix of the diagnostic that makes `-t` exit 6. */
 export const SECURITY_VIOLATION = 'SECURITY VIOLATION';
@@ -68,6 +71,17 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
   for (const v of c.staticIpaddress) {
     if (v.dev && host.interfaceKind(v.dev) === 'missing') d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
   }
+  const routes = [...c.staticRoutes, ...c.vrrpInstances.flatMap((i) => i.virtualRoutes)];
+  for (const r of routes) {
+    for (const dev of [r.dev, ...(r.nexthops ?? []).map((n) => n.dev)]) {
+      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for VROUTE nexthop doesn't exist`);
+    }
+  }
+  for (const r of [...c.staticRules, ...c.vrrpInstances.flatMap((i) => i.virtualRules)]) {
+    for (const dev of [r.iif, r.oif]) {
+      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for rule doesn't exist`);
+    }
+  }
   if (missingIf) d.error(missingIf, 'Non-existent interface specified in configuration');
   if (!c.globalDefs.enableScriptSecurity) {
     const found = scripts(c).find((s) => host.scriptFound(s.command.trim().split(/\s+/)[0] ?? ''));
@@ -76,9 +90,10 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
 }
 
 /** `-t` exit status from the diagnostics of a load plus host checks. */
-export function configTestStatus(diags: readonly { severity: string; message: string }[]): number {
+export function configTestStatus(diags: readonly { severity: string; message: string; failsTest?: true; missingWord?: true }[]): number {
+  if (diags.some((x) => x.missingWord)) return MISSING_WORD_EXIT;
   if (diags.some((x) => x.message.startsWith(SECURITY_VIOLATION))) return ConfigTestExit.SCRIPT_SECURITY;
-  return diags.some((x) => x.severity === 'error') ? ConfigTestExit.ERRORS : ConfigTestExit.OK;
+  return diags.some((x) => x.severity === 'error' || x.failsTest) ? ConfigTestExit.ERRORS : ConfigTestExit.OK;
 }
 
 /** Options of `runConfigTest`. */
@@ -88,7 +103,7 @@ export interface ConfigTestOptions {
   readonly stderr: { write(s: string): unknown };
   readonly host?: HostView;
   /** The loader (index.ts's loadConfig), injected to keep this module free of a cycle. */
-  readonly load: (file: string, configId: string) => { config: KeepalivedConfig; diagnostics: readonly import('./diagnostics.js').Diagnostic[] };
+  readonly load: (file: string, configId: string) => { config: KeepalivedConfig; diagnostics: readonly Diagnostic[] };
 }
 
 /** `keepalived-ts -t`: prints every diagnostic as `file:line:col: severity: message` and returns the exit status. */

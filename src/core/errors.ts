@@ -1,5 +1,5 @@
 /**
- * Stable error codes and process exit codes.
+ * Process exit codes.
  *
  * Exit codes are keepalived's (`lib/scheduler.h enum exit_code`, and `main.c config_test_exit` for `-t`),
  * so init systems and scripts that check them keep working.
@@ -26,15 +26,3 @@ export const ConfigTestExit = {
   /** Scripts configured without enable_script_security. */
   SCRIPT_SECURITY: 6,
 } as const;
-
-/** A branded error with a stable `code` (KA_ERR_*), in the manner of undici's UND_ERR_*. */
-export class KaError extends Error {
-  /** Stable machine-readable code, e.g. `KA_ERR_CONFIG`. */
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KaError';
-    this.code = code;
-  }
-}

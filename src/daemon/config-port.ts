@@ -1,5 +1,5 @@
 /**
- * The daemon's view of the configuration layer (src/config, written in parallel — issue 3).
+ * The daemon's view of the configuration layer (src/config).
  *
  * Expected API of `src/config/index.ts`: `loadConfig(path, opts) -> {config, diagnostics}` (sync or async),
  * `formatDiagnostic(d) -> 'file:line:col: error|warning: message'`, `dumpConfig(config) -> string | object`,

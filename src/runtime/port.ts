@@ -1,5 +1,5 @@
 /**
- * The port between the process shell (src/daemon) and the VRRP runtime the lead wires in later.
+ * The port between the process shell (src/daemon) and a runtime (today the VRRP runtime, src/runtime/vrrp).
  *
  * The daemon owns the process (arguments, logging, pid files, signals, dumps, control socket); the runtime owns
  * the network (sockets, VIPs, the state machines). The daemon hands the runtime a loaded configuration model and
@@ -40,15 +40,24 @@ export interface VrrpRuntime {
   snapshot(): RuntimeSnapshot;
   /** Zeroes every instance's counters (keepalived's STATS_CLEAR, after the stats file is written). */
   clearStats(): void;
+  /**
+   * Admin action: a temporary priority offset on an instance (0 clears it; kept across reloads, gone at restart).
+   * Returns an error text, or undefined on success.
+   */
+  setPriorityOffset?(instance: string, offset: number): string | undefined;
+  /** Admin action: sends a GARP/NA burst now for MASTER instances (all, or the one named); returns those refreshed. */
+  refreshGarp?(instance?: string): string[];
+  /** Admin action (the checker runtime): drain a real server (weight 0) or undrain it; returns an error text or undefined. */
+  drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
 }
 
-/** Builds a runtime for a context: the lead's real implementation, or a trivial one in tests. */
+/** Builds a runtime for a context: the real one (src/runtime/vrrp), or a trivial one in tests. */
 export type RuntimeFactory = (ctx: RuntimeContext) => VrrpRuntime;
 
 /**
  * A runtime that runs nothing: it records what it was asked and reports instance names taken from the
  * configuration (any `vrrp_instances` / `instances` array of objects with a `name`), all in BACKUP with zero
- * counters. Used by tests and by the CLI until the VRRP runtime lands.
+ * counters. Used by the daemon's tests.
  */
 export class NullRuntime implements VrrpRuntime {
   /** Calls received, oldest first: 'start', 'reload', 'stop', 'clearStats'. */

@@ -39,7 +39,9 @@ import { VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
 import type { FifoWriter } from '../../notify/fifo.js';
+import { noteAdvert, noteTransition, observedFields, observeJitter, OFFSET_TRACKER, setOffset, withOffset } from './observe-hook.js';
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 /** The Linux VRRP runtime. */
 export class LinuxVrrpRuntime implements VrrpRuntime {
@@ -301,6 +303,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       const run = this.instances.get(a.kind === 'stateChanged' ? a.transition.instance : a.instance);
       if (!run) continue;
       publishAction(a, { vrid: run.cfg.virtualRouterId, family: run.cfg.family, ifname: run.ifname }, this.clock.wallNow());
+      if (a.kind === 'advertReceived') noteAdvert(run, a.source, a.priority); // status view: the master's address
+      if (a.kind === 'stateChanged') noteTransition(run, a.transition.reason);
       switch (a.kind) {
         case 'transmit': {
           const problem = run.socket.send(a.bytes, a.destination);
@@ -416,7 +420,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const actions = this.router.timeout(now);
     const timed = new Set<string>();
     for (const a of actions) {
-      if (a.kind === 'transmit' && a.lateMs !== undefined && !timed.has(a.instance)) { timed.add(a.instance); addJitter(this.jitter, a.lateMs); }
+      if (a.kind === 'transmit' && a.lateMs !== undefined && !timed.has(a.instance)) {
+        timed.add(a.instance);
+        addJitter(this.jitter, a.lateMs);
+        observeJitter(a.lateMs, this.clock.wallNow());
+      }
     }
     this.execute(actions);
     if (earliest !== undefined && earliest <= now) this.ctx.noteTimerLateness?.(now - earliest);
@@ -445,7 +453,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (!run) continue;
       run.cfg = ic;
       this.registerNotify(cfg, ic);
-      update.push(routerSpec(ic, fsmParams(cfg, ic, run.source), { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group }));
+      update.push(routerSpec(ic, withOffset(run, fsmParams(cfg, ic, run.source)), { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group }));
     }
     // removed instances stop (and leave this.instances on `instanceRemoved`), then changed ones get their parameters
     this.execute(this.router.applyReload({ remove: plan.remove, update }, this.clock.now()));
@@ -500,8 +508,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** A plain picture for dumps and the control socket. */
   snapshot(): RuntimeSnapshot {
     return {
-      instances: [...this.instances.values()].map((r) => instanceSnapshot(r)),
+      ...(this.config ? { routerId: this.config.globalDefs.routerId ?? hostname() } : {}), // keepalived's default router_id is the host name
+      instances: [...this.instances.values()].map((r) => ({ ...instanceSnapshot(r), ...observedFields(r) })),
       syncGroups: this.router.syncGroups().map((sg) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
+      scripts: (this.trackers?.results() ?? []).filter((r) => r.kind === 'script').map((r) => ({ name: r.name, ok: r.ok })),
       timing: { ...jitterFields(this.jitter), loopLagMaxMs: 0, loopLagLastMs: 0 },
     };
   }
@@ -509,6 +519,34 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Zeroes every instance's counters. */
   clearStats(): void {
     this.router.clearStats();
+  }
+
+  /** Admin: a temporary priority offset, carried as a weight-1 track_file the FSM already understands. */
+  setPriorityOffset(instance: string, offset: number): string | undefined {
+    const run = this.instances.get(instance);
+    if (!run || !this.config) return `no VRRP instance ${instance}`;
+    if (!Number.isInteger(offset) || offset < -253 || offset > 253) return `priority offset ${offset} out of range -253..253`;
+    setOffset(run, offset);
+    const params = withOffset(run, fsmParams(this.config, run.cfg, run.source));
+    const now = this.clock.now();
+    this.execute(this.router.applyReload({ remove: [], update: [routerSpec(run.cfg, params, { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group })] }, now)
+      .map((a) => (a.kind === 'stateChanged' ? { ...a, transition: { ...a.transition, reason: `priority offset ${offset}` } } : a)));
+    this.execute(this.router.event(run.cfg.name, { type: 'tracker', result: { kind: 'file', name: OFFSET_TRACKER, ok: true, value: offset } }, now));
+    this.arm();
+    return undefined;
+  }
+
+  /** Admin: a GARP/NA burst now (garp_master_repeat per VIP) for MASTER instances. */
+  refreshGarp(instance?: string): string[] {
+    const done: string[] = [];
+    for (const run of this.instances.values()) {
+      if ((instance !== undefined && run.cfg.name !== instance) || run.fsm.state !== 2) continue;
+      const addresses = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].map((v) => v.address);
+      const count = Math.max(1, run.cfg.garpMasterRepeat);
+      this.sendGarp(run, addresses, count); // published on keepalived-ts:vrrp:garp as it is sent
+      done.push(run.cfg.name);
+    }
+    return done;
   }
 
 }

@@ -106,12 +106,12 @@ export class Daemons {
     return { host, child, log: capture(child), vrrpPidFile };
   }
 
-  /** Starts our daemon (`-n -l -D`) in a host, with pid files and a control socket unique to this start. */
-  ours(host: string, file: string): RunningOurs {
+  /** Starts our daemon (`-n -l -D`) in a host, with pid files and a control socket unique to this start; `extra` args appended. */
+  ours(host: string, file: string, extra: readonly string[] = []): RunningOurs {
     const tag = `ours-${host}-${this.runs++}`;
     const controlSocket = join(this.dir, `${tag}.sock`);
     const child = this.topo.spawn(host, process.execPath, [CLI, '-n', '-l', '-D', '-f', file, '-p', join(this.dir, `${tag}.pid`),
-      '-r', join(this.dir, `${tag}-vrrp.pid`), `--control-socket=${controlSocket}`], { env: { ...process.env, TMPDIR: this.dir } });
+      '-r', join(this.dir, `${tag}-vrrp.pid`), `--control-socket=${controlSocket}`, ...extra], { env: { ...process.env, TMPDIR: this.dir } });
     return { host, child, log: capture(child), controlSocket };
   }
 

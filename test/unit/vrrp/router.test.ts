@@ -111,7 +111,8 @@ test('the agenda: pollTimeout is the earliest deadline of all instances; timeout
   const out = r.timeout(high + 2);
   const tx = out.filter((a) => a.kind === 'transmit');
   assert.equal(tx.length, 1);
-  assert.equal(tx[0]!.kind === 'transmit' && tx[0].lateMs, 2);
+  const first = tx[0]!;
+  assert.equal(first.kind === 'transmit' && first.lateMs, 2);
   assert.equal(r.instance('HIGH')!.fsm.state, VrrpState.MASTER);
   assert.equal(r.instance('LOW')!.fsm.state, VrrpState.BACKUP);
   assert.equal(r.pollTimeout(), Math.min(low, high + 2 + 1000));
