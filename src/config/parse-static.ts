@@ -15,8 +15,8 @@ import { findEntry, readRealms, RT_DSFIELD, RT_GROUPS, RT_PROTOS, RT_SCOPES, RT_
 export const RTPROT_KEEPALIVED = 18;
 
 /** A word missing at the end of a line: keepalived's null_strvec message; the line is dropped. */
-class MissingWord {
-  constructor(readonly index: number) {}
+class MissingWord extends Error {
+  constructor(readonly index: number) { super(`missing word ${index}`); }
 }
 
 /** The words of a route or rule line, read as keepalived's strvec (index 0 is the first word). */

@@ -19,7 +19,6 @@ function one(block: 'static_routes' | 'static_rules', line: string) {
 }
 const route = (line: string) => one('static_routes', line);
 const rule = (line: string) => one('static_rules', line);
-const pick = <T extends object>(o: T | undefined, ...keys: (keyof T)[]) => Object.fromEntries(keys.map((k) => [k, o?.[k]]));
 
 test('every route keyword of keepalived 2.2.7 alloc_route is read', () => {
   const cases: [string, (r: RouteConfig) => unknown, unknown][] = [
