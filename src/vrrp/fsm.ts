@@ -89,6 +89,8 @@ export class VrrpFsm {
   private why: string | undefined;
   private groupFault = false;
   private preemptTime: number | undefined;
+  /** The last advert heard in BACKUP (words the master-down reason: a preemption, a priority 0 hand-over). */
+  private lastHeard: { readonly source: string; readonly priority: number } | undefined;
   /** When the instance last became MASTER (a lower-priority advert soon after is the old master yielding). */
   private masterSince: number | undefined;
   private garpRefreshAt: number | undefined;
@@ -223,6 +225,9 @@ export class VrrpFsm {
       this.armDownTimer(now);
       return;
     }
+    const h = this.lastHeard;
+    if (h?.priority === 0) this.why = `master down timer (${h.source} sent priority 0)`;
+    else if (h !== undefined && h.priority < this.effective) this.why = `master down timer (preempting ${h.source} prio ${h.priority})`;
     this.becomeMaster(now, 'master-down');
   }
 
@@ -235,6 +240,7 @@ export class VrrpFsm {
 
   private backupRx(adv: VrrpAdvert, source: string, now: number): void {
     const name = this.p.name;
+    this.lastHeard = { source, priority: adv.priority };
     if (adv.priority === 0) {
       this.log('info', `(${name}) Backup received priority 0 advertisement`, true);
       this.armDownTimerAt(now + skewTime(this.p.version, this.effective, this.masterAdverIntervalMs));
@@ -390,6 +396,7 @@ export class VrrpFsm {
     this.preemptTime = undefined;
     this.rivals.clear();
     this.masterSince = now;
+    this.lastHeard = undefined;
     this.masterAdverIntervalMs = this.p.advertIntervalMs;
     this.changeState(VrrpState.MASTER, now, cause);
     this.sendAdvert(this.effective);
