@@ -3,7 +3,8 @@
  * `status` prints a table; `json`, `stats`, `data`, `stats-clear` print the dump text; `reload` waits for the
  * reload to finish. Exit status 0 on success, 1 when the daemon cannot be reached or refuses.
  */
-import { controlRequest, renderStatusTable } from '../daemon/control.js';
+import { controlRequest } from '../daemon/control.js';
+import { renderStatusTable } from '../daemon/status-table.js';
 
 /** Runs one control command against `socketPath` and prints the answer. */
 export async function runStatusClient(socketPath: string, command: string): Promise<number> {

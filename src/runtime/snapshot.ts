@@ -1,7 +1,8 @@
 /**
  * The runtime snapshot: a plain, readonly picture of the running daemon that every dump renders from
  * (keepalived.data, keepalived.stats, keepalived.json, the control socket's status table).
- * The VRRP runtime produces it (`VrrpRuntime.snapshot()`); the renderers never see runtime objects.
+ * Runtimes produce it (`Runtime.snapshot()`: the VRRP runtime fills `instances`, the checker runtime
+ * `virtualServers`); the renderers never see runtime objects.
  */
 import type { VrrpStateValue } from '../vrrp/types.js';
 
@@ -57,6 +58,8 @@ export interface TimingStats {
   /** Event-loop lag: max over the daemon's life and the latest sample (ms). */
   readonly loopLagMaxMs: number;
   readonly loopLagLastMs: number;
+  /** The supervised children (role and pid; pid 0 while one is being respawned). */
+  readonly children?: readonly { readonly role: string; readonly pid: number }[];
 }
 
 /** One VRRP instance as the dumps see it. Times are wall-clock epoch ms; intervals are seconds (floats). */
@@ -129,11 +132,34 @@ export interface SyncGroupSnapshot {
   readonly members: readonly string[];
 }
 
+/** One real server of a virtual server, as the checker runtime sees it. */
+export interface RealServerSnapshot {
+  readonly address: string;
+  readonly port: number;
+  /** Current weight (misc_dynamic may change it). */
+  readonly weight: number;
+  /** In the pool (every checker up, or inhibited with weight 0 counts as down). */
+  readonly up: boolean;
+  /** The last check result in words (`TCP connection to [192.0.2.10]:tcp:80 success.`), when checked yet. */
+  readonly lastCheck?: string;
+}
+
+/** One virtual server (address+port, fwmark or group), as the checker runtime sees it. */
+export interface VirtualServerSnapshot {
+  /** keepalived's VS name (`[192.0.2.100]:tcp:80`, `FWM 1`, `group name`). */
+  readonly name: string;
+  /** Quorum reached (keepalived's `quorum_state_up`). */
+  readonly quorumUp: boolean;
+  readonly realServers: readonly RealServerSnapshot[];
+}
+
 /** The whole daemon. */
 export interface RuntimeSnapshot {
   readonly routerId?: string;
   readonly instances: readonly InstanceSnapshot[];
   readonly syncGroups: readonly SyncGroupSnapshot[];
+  /** Load-balancer state (the checker runtime; absent from the VRRP runtime's snapshot). */
+  readonly virtualServers?: readonly VirtualServerSnapshot[];
   readonly timing?: TimingStats;
 }
 
@@ -148,4 +174,6 @@ export interface ProcessInfo {
   /** Event-loop lag figures measured by the daemon (ms). */
   readonly loopLagMaxMs: number;
   readonly loopLagLastMs: number;
+  /** The supervised children (role and pid; pid 0 while one is being respawned). */
+  readonly children?: readonly { readonly role: string; readonly pid: number }[];
 }
