@@ -353,7 +353,7 @@ export class Supervisor {
     slot.handle = undefined;
     slot.ready = false;
     // the VIPs go first: every millisecond both nodes hold them counts
-    const released = slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp && this.state !== 'stopped'
+    const released = slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp && this.state === 'running'
       ? this.release()
       : Promise.resolve();
     removeOwnPidfile(this.deps.settings.childPidFiles[slot.role], handle.pid);
