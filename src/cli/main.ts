@@ -10,7 +10,6 @@ import { ConfigTestExit, ExitCode } from '../core/errors.js';
 import { defaultConfigId } from '../config/index.js';
 import { parseArgs, type CliOptions, type ImmediateAction } from './args.js';
 import { DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, programName } from './common.js';
-import { runStatusClient } from './ctl.js';
 import { runSupervisor } from './parent.js';
 import { usageText, versionText } from './usage.js';
 import { DAEMON_CHILD_FLAG } from '../daemon/child-role.js';
@@ -89,7 +88,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const { runChild } = await import('./child.js');
     return runChild(o.childRole, o, argv.filter((a) => !a.startsWith('--ts-child')));
   }
-  if (o.status) return runStatusClient(o.controlSocket ?? DEFAULT_CONTROL_SOCKET, o.status);
+  if (o.status) {
+    const { runStatusClient } = await import('./ctl.js'); // the client renders dumps; the daemon's parent never does
+    return runStatusClient(o.controlSocket ?? DEFAULT_CONTROL_SOCKET, o.status);
+  }
   if (o.configTest) return runConfigTest(o);
   if (o.dumpConfig) return runDumpConfig(o);
   if (!o.dontFork && !o.daemonChild) return spawnDetached(process.argv[1]!, argv, process.env);

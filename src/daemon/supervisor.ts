@@ -23,7 +23,7 @@ import type { Logger } from '../core/log.js';
 import { CHILD_ROLES, PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
 import { ControlServer, type ControlReply } from './control.js';
-import { commandLineLines } from './daemon.js';
+import { commandLineLines } from './command-line.js';
 import type { LogHub } from './logging.js';
 import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
 import { maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
