@@ -72,6 +72,16 @@ function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
   return out;
 }
 
+/** An rtnetlink client, or undefined (logged) when netlink is not available. */
+function openRtnl(logs: LogHub): Rtnl | undefined {
+  try {
+    return new Rtnl();
+  } catch (e) {
+    logs.logger('Keepalived').log({ level: 'warning', text: `rtnetlink unavailable: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
 /** Runs the supervisor until it stops; returns the exit status. */
 export async function runSupervisor(o: CliOptions, userArgs: readonly string[]): Promise<number> {
   const tmpDir = tmpDirFrom(process.env);
@@ -80,6 +90,8 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
   const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, undefined), o.logDetail > 0);
   const readiness = new ReadinessReporter(o.daemonChild ? readinessFdFrom(process.env) : undefined);
   delete process.env[READINESS_ENV];
+  // opened now, so that releasing a dead VRRP child's VIPs starts with a request, not with socket set-up
+  const rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
   const supervisor = new Supervisor({
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE, configId: o.configId ?? defaultConfigId(), interfaceExists,
@@ -91,11 +103,12 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
       dontRespawn: o.dontRespawn, dontReleaseVrrp: o.dontReleaseVrrp,
     },
     clock, logs, signals: processSignals(), config: configPort(), spawn: childSpawner(userArgs),
-    release: rtnlReleaser(() => new Rtnl(), logs.logger('Keepalived')),
+    release: rtnlReleaser(() => rtnl, logs.logger('Keepalived')),
     sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid), pid: process.pid,
     onReady: () => readiness.ready(),
   });
   const code = await supervisor.run();
+  rtnl?.close();
   readiness.failed(code);
   logs.close();
   sender.close();

@@ -62,11 +62,13 @@ export interface ChildEvents {
 /** Starts a child process for a role; an Error when it cannot be started. */
 export type SpawnChild = (role: ChildRole, events: ChildEvents) => ChildHandle | Error;
 
-/**
- * Removes what a dead VRRP child configured (VIPs, eVIPs, virtual routes and rules of the instances of every
- * configuration given); resolves with how many objects were removed. Never rejects.
- */
-export type VrrpReleaser = (configs: readonly KeepalivedConfig[]) => Promise<number>;
+/** Removes what a dead VRRP child configured (VIPs, eVIPs, virtual routes and rules of its instances). */
+export interface VrrpReleaser {
+  /** Plans the removal for these configurations ahead of time (interfaces read now). Never rejects. */
+  prepare(configs: readonly KeepalivedConfig[]): Promise<void>;
+  /** Removes; resolves with how many objects were removed. Never rejects. */
+  release(configs: readonly KeepalivedConfig[]): Promise<number>;
+}
 
 /** Timers, injectable so tests control respawn delays and the stop timeout. */
 export interface Timers {
@@ -326,6 +328,7 @@ export class Supervisor {
   private onMessage(slot: Slot, m: ChildMessage): void {
     if (m.kind === 'ready') {
       slot.ready = true;
+      if (slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp) void this.deps.release.prepare(this.releaseSet);
       this.checkReady();
       return;
     }
@@ -431,7 +434,7 @@ export class Supervisor {
   /** Removes what the dead VRRP child configured, timing it (`-D` shows it). */
   private release(): Promise<unknown> {
     const t0 = this.deps.clock.now();
-    return this.deps.release(this.releaseSet).then((n) => {
+    return this.deps.release.release(this.releaseSet).then((n) => {
       const ms = this.deps.clock.now() - t0;
       this.log.log({ level: 'info', detail: true, text: `Released ${n} VRRP address(es), route(s) and rule(s) of the dead VRRP child in ${ms.toFixed(1)} ms` });
     });
@@ -564,6 +567,7 @@ export class Supervisor {
     const running = [...this.slots.values()].filter((s) => s.handle).map((s) => s.role);
     const results = await Promise.all(running.map(async (r) => [r, await this.ask(r, 'reload')] as const));
     if (results.some(([r, rep]) => r === 'vrrp' && rep.ok)) this.releaseSet = [cfg];
+    if (!this.deps.settings.dontReleaseVrrp) void this.deps.release.prepare(this.releaseSet);
     for (const r of wantedRoles(cfg, this.deps.settings)) {
       const slot = this.slots.get(r);
       if (!slot) this.startChild(r);

@@ -83,6 +83,7 @@ interface Harness {
   lines: string[];
   children: FakeChild[];
   released: KeepalivedConfig[][];
+  prepared: KeepalivedConfig[][];
   signals: FakeSignals;
   timers: FakeTimers;
   clock: ManualClock;
@@ -104,6 +105,7 @@ function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial
   const notify = new MemorySender();
   const children: FakeChild[] = [];
   const released: KeepalivedConfig[][] = [];
+  const prepared: KeepalivedConfig[][] = [];
   let nextPid = 101;
   const settings: SupervisorSettings = {
     configFile, configId: 'n1', pidFile: join(dir, `${name}.pid`),
@@ -121,21 +123,33 @@ function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial
       if (autoReady) queueMicrotask(() => c.ready());
       return c;
     },
-    release: async (configs) => { released.push([...configs]); lines.push('(release)'); return 1; },
+    release: {
+      prepare: async (configs) => { prepared.push([...configs]); },
+      release: async (configs) => { released.push([...configs]); lines.push('(release)'); return 1; },
+    },
     sdNotify: new SdNotifier(notify, '/run/notify', 1000), pid: 1000, probe: () => false,
     onReady: () => { h.ready++; },
   });
+  running.push(sup);
   Object.assign(h, {
-    sup, lines, children, released, signals, timers, clock, notify, settings, ready: 0, run: sup.run(),
+    sup, lines, children, released, prepared, signals, timers, clock, notify, settings, ready: 0, run: sup.run(),
     live: (role: ChildRole) => children.filter((c) => c.role === role && c.alive).at(-1)!,
   });
   return h;
 }
 
+/** Supervisors of the running test, stopped whatever happens. */
+const running: Supervisor[] = [];
+
 function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kts-sup-'));
-    try { await fn(dir); } finally { rmSync(dir, { recursive: true, force: true }); }
+    try {
+      await fn(dir);
+    } finally {
+      await Promise.all(running.splice(0).map((sup) => sup.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 }
 
@@ -196,6 +210,7 @@ test('SIGKILL of the VRRP child: VIPs released first, keepalived\'s lines, respa
   h.timers.advance(5000);
   first.die(null, 'SIGKILL');
   await flush();
+  assert.deepEqual(h.prepared, [[cfg], [cfg]], 'the removal was planned once the first child was up, and again for the respawned one');
   assert.deepEqual(h.released, [[cfg]]);
   const from = h.lines.indexOf('(release)');
   assert.deepEqual(h.lines.slice(from), [
