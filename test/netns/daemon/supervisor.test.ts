@@ -72,24 +72,25 @@ test('SIGKILL of the VRRP child on the master: VIP gone within ms, child respawn
     assert.ok(d.hasVip('a', vip), 'the VIP is there right before the kill');
     const killedAt = Date.now();
     process.kill(vrrp, 'SIGKILL');
-    let polled = -1;
-    for (let i = 0; i < 2000 && polled < 0; i++) if (!d.hasVip('a', vip)) polled = Date.now() - killedAt; // ~3 ms per look
+    // the kernel's own stamp (ip monitor) times it; the test itself stays idle meanwhile, not to compete for the CPU
     assert.ok(await waitFor(() => mon.deletedAt(vip) !== undefined, 2000) >= 0, 'ip monitor saw the deletion');
+    assert.equal(d.hasVip('a', vip), false);
     mon.stop();
     const kernelMs = mon.deletedAt(vip)! - killedAt;
-    t.diagnostic(`VIP removed from the dead master ${kernelMs.toFixed(1)} ms after SIGKILL (ip monitor stamp; first poll that saw it gone: ${polled} ms); keepalived 2.2.7: 0.3 ms median`);
+    t.diagnostic(/Released \d+ VRRP address.*/.exec(a.log())?.[0] ?? 'no release line');
+    t.diagnostic(`VIP removed from the dead master ${kernelMs.toFixed(1)} ms after SIGKILL (ip monitor stamp); keepalived 2.2.7: 0.3 ms median`);
     // lower bound: not before the kill (the stamp has µs, the kill time ms resolution); upper: goal is ms, 100 ms allows a loaded CI box
     assert.ok(kernelMs >= -1, `removed ${kernelMs} ms before the kill?`);
     assert.ok(kernelMs <= 100, `VIP removed ${kernelMs.toFixed(1)} ms after SIGKILL (bound 100 ms)`);
-    assert.ok(polled >= 0 && polled <= 150, `first poll without the VIP ${polled} ms after the kill`);
 
     // respawned: a new pid in -r, child of the same parent; keepalived's lines
     assert.ok(await waitFor(() => (pidIn(a.vrrpPidFile) ?? vrrp) !== vrrp, 5000) >= 0, a.log());
     const respawned = pidIn(a.vrrpPidFile)!;
     assert.equal(ppidOf(respawned), parent);
-    assert.match(a.log(), new RegExp(`pid ${vrrp} exited due to signal 9 \\(Killed\\) - has rlimit_rttime been exceeded\\?\\n`));
-    assert.match(a.log(), new RegExp(`VRRP child process\\(${vrrp}\\) died: Respawning\\n`));
-    assert.match(a.log(), new RegExp(`Starting VRRP child process, pid=${respawned}\\n`));
+    const logged = (re: RegExp) => waitFor(() => re.test(a.log()), 3000);
+    assert.ok(await logged(new RegExp(`pid ${vrrp} exited due to signal 9 \\(Killed\\) - has rlimit_rttime been exceeded\\?\\n`)) >= 0, a.log());
+    assert.ok(await logged(new RegExp(`VRRP child process\\(${vrrp}\\) died: Respawning\\n`)) >= 0, a.log());
+    assert.ok(await logged(new RegExp(`Starting VRRP child process, pid=${respawned}\\n`)) >= 0, a.log());
 
     // the backup hears nothing and takes over after its Master_Down_Interval (3 × 1 s + skew (256-100)/256 s)
     const mdiB = 3000 + ((256 - 100) / 256) * 1000;
@@ -97,7 +98,8 @@ test('SIGKILL of the VRRP child on the master: VIP gone within ms, child respawn
     const tookMs = Date.now() - killedAt;
     assert.ok(took >= 0, `b took over\n${b.log()}`);
     t.diagnostic(`backup took over ${tookMs} ms after the kill (Master_Down_Interval ${mdiB.toFixed(0)} ms)`);
-    assert.ok(tookMs >= mdiB - 300 && tookMs <= mdiB + 1000, `takeover ${tookMs} ms after the kill, want Master_Down_Interval ${mdiB.toFixed(0)} ms (-300/+1000)`);
+    // its Master_Down_Timer last restarted with the last advert, at most one advert_int (1 s) before the kill
+    assert.ok(tookMs >= mdiB - 1000 - 50 && tookMs <= mdiB + 1000, `takeover ${tookMs} ms after the kill, want [Master_Down_Interval - advert_int, Master_Down_Interval] = [${(mdiB - 1000).toFixed(0)}, ${mdiB.toFixed(0)}] ms (-50/+1000)`);
     // the respawned child (priority 200) preempts it back: the pair converges with the VIP on a only
     assert.ok(await waitFor(() => d.hasVip('a', vip) && !d.hasVip('b', vip), 10_000) >= 0, `converged back\n--- a:\n${a.log()}\n--- b:\n${b.log()}`);
 
@@ -124,6 +126,7 @@ test('-R: a killed VRRP child is not respawned; the parent releases the VIP and 
     const exited = new Promise<number | null>((resolve) => a.child.once('exit', (code) => resolve(code)));
     process.kill(vrrp, 'SIGKILL');
     assert.equal(await exited, 0);
+    await new Promise((r) => setTimeout(r, 100)); // the last lines through the pipe
     assert.match(a.log(), new RegExp(`VRRP child process\\(${vrrp}\\) died: Exiting\\n`));
     assert.doesNotMatch(a.log(), /Respawning/);
     assert.equal((a.log().match(/Starting VRRP child process/g) ?? []).length, 1, 'started once');
