@@ -98,7 +98,12 @@ async function main(argv: readonly string[]): Promise<number> {
   return runSupervisor(o, argv.filter((a) => a !== DAEMON_CHILD_FLAG));
 }
 
-main(process.argv.slice(2)).then(
+const cliArgs = process.argv.slice(2);
+(cliArgs[0] === 'genhash'
+  ? import('./genhash.js').then((g) => g.genhashMain(cliArgs.slice(1), programName(), {
+    out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t),
+  }))
+  : main(cliArgs)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`keepalived-ts: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -44,6 +44,11 @@ export interface GlobalDefs {
   readonly nftablesCounters: boolean;
   /** `nftables_ifindex`: link-local VIPs are always matched by interface index, never by name. */
   readonly nftablesIfindex: boolean;
+  /**
+   * `lvs_backend ipvs|nftables|auto` (keepalived-ts extension; absent = auto): the load-balancer data plane. auto
+   * takes IPVS when the kernel has it and nftables otherwise (src/lb/nft, tables `keepalived_ts_lb`/`_dr`).
+   */
+  readonly lvsBackend?: 'ipvs' | 'nftables' | 'auto';
   readonly vrrpGarpIntervalMs: number;
   readonly vrrpGnaIntervalMs: number;
   readonly vrrpGarpMasterDelayMs: number;
@@ -72,6 +77,13 @@ export interface GlobalDefs {
   readonly smtpAlertVrrp?: boolean;
   /** `no_email_faults`: no mail for FAULT transitions. */
   readonly noEmailFaults: boolean;
+  /** Checker side: `lvs_flush` (flush the IPVS table at start-up) and `lvs_flush_on_stop [VS]` (alias `lvs_flush_onstop`). */
+  readonly lvsFlush?: boolean;
+  readonly lvsFlushOnStop?: 'all' | 'vs';
+  /** Checker side: `checker_log_all_failures`, `rs_init_notifies`, `no_checker_emails`. */
+  readonly checkerLogAllFailures?: boolean;
+  readonly rsInitNotifies?: boolean;
+  readonly noCheckerEmails?: boolean;
   /** `startup_script` / `shutdown_script` with their timeouts (ms, default 10 s). */
   readonly startupScript?: ScriptCommand;
   readonly startupScriptTimeoutMs: number;

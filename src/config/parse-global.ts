@@ -24,8 +24,8 @@ export function defaultGlobalDefs(): GlobalDefs {
 const GLOBAL_NOT_YET = new Set(['vrrp_garp_extra_if',
   'vrrp_ipsets', 'nftables_ipvs',
   'lvs_sync_daemon',
-  'lvs_timeouts', 'lvs_flush', 'lvs_flush_on_stop', 'dynamic_interfaces', 'log_unknown_vrids', 'vmac_prefix',
-  'rs_init_notifies', 'no_checker_emails', 'umask', 'random_seed', 'checker_log_all_failures', 'default_interface',
+  'lvs_timeouts', 'dynamic_interfaces', 'log_unknown_vrids', 'vmac_prefix',
+  'umask', 'random_seed', 'default_interface',
   'smtp_alert_checker', 'vrrp_down_timer_adverts', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker',
   'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'enable_dbus', 'dbus_service_name',
   'checker_priority', 'bfd_priority', 'checker_no_swap', 'checker_rt_priority', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier',
@@ -42,7 +42,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['vrrp_garp_master_delay', 1], ['vrrp_garp_master_repeat', 1], ['vrrp_garp_master_refresh', 1], ['vrrp_version', 1],
   ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1], ['vrrp_rt_priority', 1], ['vrrp_rlimit_rttime', 1],
   ['vrrp_rlimit_rtime', 1], ['vrrp_priority', 1], ['vrrp_no_swap', 0], ['min_auto_priority_delay', 1],
-  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0],
+  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0], ['lvs_backend', 1],
 ]);
 
 /** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
@@ -110,12 +110,24 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'vrrp_check_unicast_src': g.vrrpCheckUnicastSrc = true; break;
       case 'smtp_alert_vrrp': { const b = readBool(c, a0, d); if (b !== undefined) g.smtpAlertVrrp = b; break; }
       case 'no_email_faults': g.noEmailFaults = true; break;
+      case 'lvs_flush': g.lvsFlush = true; break;
+      case 'lvs_flush_on_stop': case 'lvs_flush_onstop':
+        if (a0 && a0.text !== 'VS') d.error(a0.pos, `Unknown lvs_flush_on_stop type ${a0.text}`);
+        else g.lvsFlushOnStop = a0 ? 'vs' : 'all';
+        break;
+      case 'checker_log_all_failures': g.checkerLogAllFailures = readBool(c, a0, d) ?? g.checkerLogAllFailures; break;
+      case 'rs_init_notifies': g.rsInitNotifies = true; break;
+      case 'no_checker_emails': g.noCheckerEmails = true; break;
       case 'startup_script': g.startupScript = readScript(c, d) ?? g.startupScript; break;
       case 'shutdown_script': g.shutdownScript = readScript(c, d) ?? g.shutdownScript; break;
       case 'startup_script_timeout': g.startupScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000; break;
       case 'shutdown_script_timeout': g.shutdownScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000; break;
       case 'fifo_write_vrrp_states_on_reload': g.fifoWriteVrrpStatesOnReload = true; break;
       case 'vrrp_startup_delay': g.vrrpStartupDelayMs = readSeconds(c, a0, 0, 3600, d) ?? 0; break;
+      case 'lvs_backend': // keepalived-ts extension: which load-balancer data plane (auto: IPVS when the kernel has it)
+        if (a0 && ['ipvs', 'nftables', 'auto'].includes(a0.text)) g.lvsBackend = a0.text as GlobalDefs['lvsBackend'];
+        else d.error(a0?.pos ?? missingArgPos(c), `lvs_backend '${a0?.text ?? ''}' is not ipvs, nftables or auto`);
+        break;
       case 'vrrp_notify_priority_changes': g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true; break;
       default:
         if (parseProcessKeyword(c, g, d)) break;

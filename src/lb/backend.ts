@@ -111,6 +111,15 @@ export interface LbGlobals {
   };
 }
 
+/**
+ * Something the runtime should log once (LOG_INFO): an option a backend runs as its nearest equivalent, e.g.
+ * the nftables backend scheduling `wlc` as `wrr`. Not an error: the service works, differently.
+ */
+export interface LbNotice {
+  readonly service?: LbServiceKey;
+  readonly text: string;
+}
+
 /** A load-balancer data plane. */
 export interface LbBackend {
   /** `ipvs` or `nftables`. */
@@ -132,6 +141,8 @@ export interface LbBackend {
   /** Removes every service (`lvs_flush`). */
   flush(): Promise<LbError | undefined>;
   close(): Promise<void>;
+  /** Notices raised since the last call (optional: a backend that honours everything has none). */
+  takeNotices?(): readonly LbNotice[];
 }
 
 /** Text of a service key in keepalived's FMT_VS style: `[192.0.2.1]:tcp:80`, `FWM 5`. */

@@ -132,7 +132,7 @@ export interface SyncGroupSnapshot {
   readonly members: readonly string[];
 }
 
-/** One real server of a virtual server, as the checker runtime sees it. */
+/** A real server of a virtual server, as the checker runtime sees it. */
 export interface RealServerSnapshot {
   readonly address: string;
   readonly port: number;
@@ -140,17 +140,25 @@ export interface RealServerSnapshot {
   readonly weight: number;
   /** In the pool (every checker up, or inhibited with weight 0 counts as down). */
   readonly up: boolean;
-  /** The last check result in words (`TCP connection to [192.0.2.10]:tcp:80 success.`), when checked yet. */
+  /** The last check result in words (`TCP_CHECK success in 0.4 ms`), when checked yet. */
   readonly lastCheck?: string;
+  /** FMT_RS: `[192.0.2.10]:tcp:80`. */
+  readonly name?: string;
+  /** The last probe's outcome, if any ran. */
+  readonly lastResult?: 'success' | 'failure' | 'timeout' | 'skipped';
+  /** Duration of the last probe (ms). */
+  readonly lastCheckLatencyMs?: number;
 }
 
 /** One virtual server (address+port, fwmark or group), as the checker runtime sees it. */
 export interface VirtualServerSnapshot {
-  /** keepalived's VS name (`[192.0.2.100]:tcp:80`, `FWM 1`, `group name`). */
+  /** keepalived's VS name (`[192.0.2.100]:tcp:80`, `FWM 1`, `[group]:0`). */
   readonly name: string;
   /** Quorum reached (keepalived's `quorum_state_up`). */
   readonly quorumUp: boolean;
   readonly realServers: readonly RealServerSnapshot[];
+  /** The configured quorum (sum of live weights needed). */
+  readonly quorum?: number;
 }
 
 /** The whole daemon. */

@@ -49,3 +49,15 @@ test('unicast_ttl (unicast only), old_unicast_checksum, promote_secondaries, che
   assert.equal(j?.unicastTtl, undefined);
   assert.ok(diags.some((x) => x.severity === 'error' && x.pos.line === 15 && x.message.includes('300 is out of range')), JSON.stringify(diags));
 });
+
+test('lvs_backend (keepalived-ts extension): ipvs, nftables or auto; absent means auto; anything else is an error', () => {
+  assert.equal(model(inst()).config.globalDefs.lvsBackend, undefined);
+  for (const v of ['ipvs', 'nftables', 'auto'] as const) {
+    const { config, diags } = model(`global_defs {\n  lvs_backend ${v}\n}\n${inst()}`);
+    assert.deepEqual(diags, []);
+    assert.equal(config.globalDefs.lvsBackend, v);
+  }
+  const bad = model(`global_defs {\n  lvs_backend xdp\n}\n${inst()}`);
+  assert.deepEqual(bad.diags.map((x) => [x.severity, x.message]), [['error', "lvs_backend 'xdp' is not ipvs, nftables or auto"]]);
+  assert.equal(bad.config.globalDefs.lvsBackend, undefined);
+});

@@ -1,0 +1,86 @@
+/**
+ * The checker side's notifications (keepalived check/ipwrapper.c `do_rs_notifies`, `do_vs_notifies`): notify_up /
+ * notify_down / quorum_up / quorum_down scripts (split, script user resolved and checked for security once, as
+ * keepalived does at configuration time), `RS …`/`VS …` lines to `notify_fifo` and `lvs_notify_fifo` (with their
+ * reader scripts), and mails (`smtp_alert`).
+ */
+import { hostname } from 'node:os';
+import type { Logger } from '../../core/log.js';
+import type { KeepalivedConfig, ScriptCommand } from '../../config/model.js';
+import { FifoWriter } from '../../notify/fifo.js';
+import { prepareScript, type ScriptContext } from '../../notify/prepare.js';
+import { ScriptRunner, type ScriptSpec } from '../../notify/script-runner.js';
+import { defaultSmtpFrom, realServerAlert, SmtpAlerter, virtualServerAlert } from '../../notify/smtp.js';
+
+/** keepalived runs shutdown notifies with a 1 s bound (system_call_script at exit). */
+const STOPPING_SCRIPT_TIMEOUT_MS = 1000;
+/** Bound of a notify script while running (keepalived has none; we do, as for VRRP notifies). */
+const SCRIPT_TIMEOUT_MS = 60_000;
+
+/** What the checker runtime sends notifications with. */
+export class CheckNotify {
+  private readonly fifos: FifoWriter[] = [];
+  private readonly smtp: SmtpAlerter | undefined;
+  private readonly runner: ScriptRunner;
+  private readonly prepared = new Map<string, ScriptSpec | null>();
+  /** Scripts, FIFO lines and mails sent. */
+  readonly counts = { scripts: 0, fifoLines: 0, mails: 0 };
+
+  constructor(cfg: KeepalivedConfig, private readonly scripts: ScriptContext, private readonly log: Logger) {
+    const g = cfg.globalDefs;
+    this.runner = new ScriptRunner({ logger: log });
+    for (const [path, script, kind] of [[g.notifyFifo, g.notifyFifoScript, ''], [g.lvsNotifyFifo, g.lvsNotifyFifoScript, 'lvs ']] as const) {
+      if (!path) continue;
+      const reader = script ? prepareScript(script.command, 'notify_fifo', scripts, script.user, script.group)?.spec : undefined;
+      const f = new FifoWriter({ path, kind, ...(reader ? { script: reader } : {}) }, { logger: log });
+      if (f.open()) this.fifos.push(f);
+    }
+    this.smtp = g.smtpServer && g.notificationEmail.length ? new SmtpAlerter({
+      routerId: g.routerId ?? hostname(), to: g.notificationEmail, from: g.notificationEmailFrom ?? defaultSmtpFrom(),
+      server: g.smtpServer.host, port: g.smtpServer.port, ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
+      connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
+    }, log) : undefined;
+  }
+
+  /** A script prepared once per command (undefined when refused: logged at preparation). */
+  prepare(cmd: ScriptCommand, type: string): ScriptSpec | undefined {
+    const key = `${type}\0${cmd.command}\0${cmd.user ?? ''}\0${cmd.group ?? ''}`;
+    let spec = this.prepared.get(key);
+    if (spec === undefined) {
+      spec = prepareScript(cmd.command, type, this.scripts, cmd.user, cmd.group)?.spec ?? null;
+      this.prepared.set(key, spec);
+    }
+    return spec ?? undefined;
+  }
+
+  /** Queues a notify script behind `owner`'s earlier ones. */
+  script(owner: string, which: string, cmd: ScriptCommand, label: string, stopping: boolean): void {
+    const spec = this.prepare(cmd, 'notify');
+    if (!spec) return;
+    this.counts.scripts++;
+    void this.runner.run(owner, spec, `${label} ${which} script`, { timeoutMs: stopping ? STOPPING_SCRIPT_TIMEOUT_MS : SCRIPT_TIMEOUT_MS });
+  }
+
+  /** One line to every LVS FIFO. */
+  fifoLine(line: string): void {
+    for (const f of this.fifos) {
+      f.writeLine(line);
+      this.counts.fifoLines++;
+    }
+  }
+
+  /** A real-server or virtual-server mail. */
+  mail(vs: string, rs: string | undefined, up: boolean, body: string): void {
+    if (!this.smtp) return;
+    this.counts.mails++;
+    this.smtp.send(rs !== undefined ? realServerAlert(rs, vs, up, body) : virtualServerAlert(vs, up, body));
+  }
+
+  /** Waits (bounded) for scripts and mail, then closes the FIFOs. */
+  async close(boundMs = 2000): Promise<void> {
+    await this.runner.drain(boundMs);
+    if (this.smtp) await Promise.race([this.smtp.idle(), new Promise((r) => setTimeout(r, boundMs))]);
+    for (const f of this.fifos) f.close();
+    this.fifos.length = 0;
+  }
+}

@@ -1,0 +1,566 @@
+/**
+ * The checker runtime (keepalived's `Keepalived_healthcheckers` process): wires the pure health-checking core
+ * (src/check, one VirtualServerCheck per `virtual_server`) to the probe drivers (src/probe), the load-balancer
+ * data plane (an LbBackend: IPVS over generic netlink, or none), notify scripts, FIFOs and mail.
+ *
+ * Timers are data in the core: one real timer is armed for the earliest deadline of all virtual servers (each
+ * virtual server's earliest deadline is cached and only lowered by a probe result, so a result costs O(1) here).
+ * A probe runs with an AbortSignal that a stop or reload pulls. IPVS commands go through LbWriter (serialised
+ * per service, keepalived's error texts, only what we created is removed). Without a data plane the checks keep
+ * running and the table is not programmed (backend-choice.ts says why and what to do).
+ *
+ * Reload diffs virtual servers by their service (migrate.ts): an unchanged one is not touched at all; a changed
+ * one takes over the old one's state — servers still in the table stay, changed weights are edited in place,
+ * removed servers and services are deleted, new ones added.
+ */
+import type { Logger } from '../../core/log.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { systemRng, type Rng } from '../../core/rng.js';
+import { publish } from '../../core/events.js';
+import type { KeepalivedConfig } from '../../config/model.js';
+import type { RealServerConfig, SorryServerConfig, VirtualServerConfig } from '../../config/model-lvs.js';
+import type { CheckAction } from '../../check/actions.js';
+import { CheckerFsm } from '../../check/checker-fsm.js';
+import type { TrackedFileInfo } from '../../check/checker-file.js';
+import { realWeight } from '../../check/format.js';
+import { VirtualServerCheck, type CheckGlobals } from '../../check/virtual-server.js';
+import type { LbBackend } from '../../lb/backend.js';
+import { serviceKeyText } from '../../lb/backend.js';
+import { canonicalAddress, destOf, sameDestSettings, sameServiceSettings, servicesOf, type ServiceTarget } from '../../lb/services.js';
+import { probeEvent, runProbe, type ProbeReport, type ProbeSpec } from '../../probe/index.js';
+import { ScriptUserResolver } from '../../notify/security.js';
+import type { ScriptContext } from '../../notify/prepare.js';
+import { FileTracker } from '../../track/file-tracker.js';
+import type { RuntimeContext, VrrpRuntime } from '../port.js';
+import type { RealServerSnapshot, RuntimeSnapshot, VirtualServerSnapshot } from '../snapshot.js';
+import { defaultBackendFactory, openBackend, type BackendFactory } from './backend-choice.js';
+import { LbWriter } from './lb-writer.js';
+import { configText, migrateState, vsIdentity } from './migrate.js';
+import { CheckNotify } from './notify.js';
+
+/** Runs one probe; the default is src/probe's runProbe. */
+export type ProbeFn = (spec: ProbeSpec, signal: AbortSignal) => Promise<ProbeReport>;
+
+/** Where ha_suspend learns which addresses the host has (default: rtnetlink). */
+export interface AddressMonitor {
+  /** The addresses configured now. */
+  list(): Promise<readonly string[]>;
+  /** Reports each address added (true) or removed (false). */
+  watch(fn: (address: string, present: boolean) => void): void;
+  close(): void;
+}
+
+/** The one real timer (injectable for deterministic tests). */
+export interface TimerPort {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** Options of the checker runtime (everything has a production default). */
+export interface CheckRuntimeOptions {
+  readonly clock?: Clock;
+  readonly rng?: Rng;
+  /** The data plane; default: IPVS when this build and kernel have it. */
+  readonly backendFactory?: BackendFactory;
+  readonly probe?: ProbeFn;
+  readonly addressMonitor?: () => Promise<AddressMonitor | undefined>;
+  readonly timers?: TimerPort;
+}
+
+/** Counters the bench and tests read. */
+export interface CheckRuntimeStats {
+  probesStarted: number;
+  probesFinished: number;
+  /** How late due checkers were run (ms), the latest LATENESS_SAMPLES of them. */
+  readonly lateness: number[];
+}
+
+/** How many lateness samples are kept. */
+const LATENESS_SAMPLES = 100_000;
+
+/** The last probe of a real server. */
+interface LastProbe {
+  result: NonNullable<RealServerSnapshot['lastResult']>;
+  latencyMs: number;
+  checker: string;
+}
+
+/** One running virtual server. */
+interface RunningVs {
+  readonly id: string;
+  readonly config: VirtualServerConfig;
+  readonly check: VirtualServerCheck;
+  readonly targets: readonly ServiceTarget[];
+  /** Targets whose service is in the kernel (added by us or found there). */
+  readonly installed: Set<string>;
+  /** The earliest checker deadline (cached). */
+  deadline: number | undefined;
+  readonly probes: Map<string, AbortController>;
+  readonly last: Map<number, LastProbe>;
+  quorumUp: boolean;
+  stopped: boolean;
+  /** While set, IPVS actions are not carried out (lvs_flush_on_stop does it in one go). */
+  muteIpvs: boolean;
+}
+
+const targetKey = (t: ServiceTarget): string => serviceKeyText(t.service.key) + t.service.key.family;
+
+/** The checker runtime. Implements the runtime port the daemon drives (start/reload/stop/snapshot/clearStats). */
+export class CheckRuntime implements VrrpRuntime {
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly rng: Rng;
+  private readonly timers: TimerPort;
+  private readonly probeFn: ProbeFn;
+  private config: KeepalivedConfig | undefined;
+  private vss: RunningVs[] = [];
+  private lb: LbWriter | undefined;
+  private backend: LbBackend | undefined;
+  private notify: CheckNotify | undefined;
+  private scripts: ScriptContext | undefined;
+  private readonly trackers = new Map<string, FileTracker>();
+  private readonly trackValues = new Map<string, number>();
+  private addresses: Set<string> | undefined;
+  private monitor: AddressMonitor | undefined;
+  private timer: unknown;
+  private timerAt: number | undefined;
+  private stopping = false;
+  private latenessNext = 0;
+  /** Probe and timing counters. */
+  readonly stats: CheckRuntimeStats = { probesStarted: 0, probesFinished: 0, lateness: [] };
+
+  constructor(private readonly ctx: RuntimeContext, private readonly opts: CheckRuntimeOptions = {}) {
+    this.log = ctx.log;
+    this.clock = opts.clock ?? systemClock();
+    this.rng = opts.rng ?? systemRng();
+    this.timers = opts.timers ?? { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.probeFn = opts.probe ?? ((spec, signal) => runProbe(spec, {
+      miscScript: (check) => this.notify?.prepare(check.script, 'MISC_CHECK'),
+    }, signal));
+  }
+
+  /** The data plane in use (undefined: checks run without programming). */
+  get lbBackend(): LbBackend | undefined { return this.backend; }
+
+  /** Opens the data plane, starts trackers and every virtual server's checkers. */
+  async start(config: unknown): Promise<void> {
+    const cfg = config as KeepalivedConfig;
+    this.config = cfg;
+    if (!cfg?.virtualServers?.length) return;
+    this.notify = new CheckNotify(cfg, this.scriptContext(cfg), this.log);
+    this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log);
+    if (this.stopping) return;
+    this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
+    if (this.lb && cfg.globalDefs.lvsFlush) await this.lb.flush();
+    this.syncTrackers(cfg);
+    await this.syncAddresses(cfg);
+    const now = this.clock.now();
+    this.vss = cfg.virtualServers.map((vs) => this.startVs(vs, cfg, now));
+    this.arm();
+    await this.lb?.idle();
+  }
+
+  /** Applies a new configuration by diffing virtual servers (see the file comment). */
+  async reload(config: unknown): Promise<void> {
+    const cfg = config as KeepalivedConfig;
+    const prevCfg = this.config;
+    this.config = cfg;
+    if (this.stopping) return;
+    if (!this.notify || configText(notifyGlobals(prevCfg)) !== configText(notifyGlobals(cfg))) {
+      await this.notify?.close(0);
+      this.scripts = undefined;
+      this.notify = new CheckNotify(cfg, this.scriptContext(cfg), this.log);
+    }
+    if (!this.backend && cfg.virtualServers.length) {
+      this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log);
+      this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
+    }
+    this.syncTrackers(cfg);
+    await this.syncAddresses(cfg);
+    const now = this.clock.now();
+    const old = new Map(this.vss.map((v) => [v.id, v]));
+    const next: RunningVs[] = [];
+    for (const vs of cfg.virtualServers) {
+      const id = vsIdentity(vs);
+      const prev = old.get(id);
+      old.delete(id);
+      if (!prev) next.push(this.startVs(vs, cfg, now));
+      else if (configText(prev.config) === configText(vs) && configText(prev.targets) === configText(servicesOf(vs, cfg.virtualServerGroups))) next.push(prev);
+      else next.push(this.replaceVs(prev, vs, cfg, now));
+    }
+    for (const gone of old.values()) this.stopVs(gone, now);
+    this.vss = next;
+    this.arm();
+    await this.lb?.idle();
+  }
+
+  /** Stops every checker, removes what we programmed (or flushes, with lvs_flush_on_stop), closes everything. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
+    const flush = this.config?.globalDefs.lvsFlushOnStop;
+    const now = this.clock.now();
+    for (const v of this.vss) {
+      v.muteIpvs = flush !== undefined;
+      this.stopVs(v, now);
+    }
+    if (this.lb) {
+      if (flush === 'all') await this.lb.flush();
+      else if (flush === 'vs') for (const v of this.vss) for (const t of v.targets) void this.lb.delService(t.service.key);
+      await this.lb.idle();
+    }
+    await this.backend?.close();
+    for (const t of this.trackers.values()) t.stop();
+    this.trackers.clear();
+    this.monitor?.close();
+    await this.notify?.close();
+  }
+
+  /** The virtual servers, their quorum and real servers. */
+  snapshot(): RuntimeSnapshot {
+    const virtualServers = this.vss.map((v): VirtualServerSnapshot => ({
+      name: v.check.vsName, quorum: v.config.quorum, quorumUp: v.check.quorumStateUp,
+      realServers: v.check.realServers.map((rs): RealServerSnapshot => {
+        const last = v.last.get(rs.ref);
+        return {
+          name: rs.name, address: rs.server.address, port: rs.server.port, weight: realWeight(rs.effectiveWeight), up: rs.alive,
+          ...(last ? {
+            lastResult: last.result, lastCheckLatencyMs: Math.round(last.latencyMs * 1000) / 1000,
+            lastCheck: `${last.checker} ${last.result} in ${last.latencyMs.toFixed(1)} ms`,
+          } : {}),
+        };
+      }),
+    }));
+    return { instances: [], syncGroups: [], virtualServers };
+  }
+
+  /** Zeroes the probe counters and lateness samples. */
+  clearStats(): void {
+    this.stats.probesStarted = 0;
+    this.stats.probesFinished = 0;
+    this.stats.lateness.length = 0;
+    this.latenessNext = 0;
+  }
+
+  /** Resolves when every IPVS command sent so far has been answered. */
+  async idle(): Promise<void> {
+    await this.lb?.idle();
+  }
+
+  // ---- virtual servers -------------------------------------------------------------------------------------
+
+  private globals(cfg: KeepalivedConfig): CheckGlobals {
+    const g = cfg.globalDefs;
+    return {
+      ...(g.checkerLogAllFailures !== undefined ? { checkerLogAllFailures: g.checkerLogAllFailures } : {}),
+      ...(g.noCheckerEmails ? { noCheckerEmails: true } : {}),
+      ...(g.rsInitNotifies ? { rsInitNotifies: true } : {}),
+    };
+  }
+
+  private newCheck(vs: VirtualServerConfig, cfg: KeepalivedConfig): VirtualServerCheck {
+    const trackFiles = new Map<string, TrackedFileInfo>();
+    for (const tf of cfg.trackFiles) trackFiles.set(tf.name, { weight: tf.weight, reverse: tf.reverse, status: this.trackValues.get(tf.name) ?? 0 });
+    return new VirtualServerCheck(vs, {
+      rng: this.rng, globals: this.globals(cfg), trackFiles, addressPresent: this.addressPresent(vs),
+    });
+  }
+
+  private running(vs: VirtualServerConfig, check: VirtualServerCheck, targets: readonly ServiceTarget[], installed: Set<string>): RunningVs {
+    return {
+      id: vsIdentity(vs), config: vs, check, targets, installed, deadline: undefined, probes: new Map(), last: new Map(),
+      quorumUp: check.quorumStateUp, stopped: false, muteIpvs: false,
+    };
+  }
+
+  /** A new virtual server: its service, servers and checkers. */
+  private startVs(vs: VirtualServerConfig, cfg: KeepalivedConfig, now: number): RunningVs {
+    const check = this.newCheck(vs, cfg);
+    const v = this.running(vs, check, servicesOf(vs, cfg.virtualServerGroups), new Set());
+    this.apply(v, check.start(now));
+    v.deadline = check.pollTimeout();
+    return v;
+  }
+
+  /** A changed virtual server: a new core that takes over the old one's state; only differences reach the kernel. */
+  private replaceVs(prev: RunningVs, vs: VirtualServerConfig, cfg: KeepalivedConfig, now: number): RunningVs {
+    this.abortProbes(prev);
+    prev.stopped = true;
+    const check = this.newCheck(vs, cfg);
+    const oldWeights = migrateState(prev.check, check);
+    const targets = servicesOf(vs, cfg.virtualServerGroups);
+    const v = this.running(vs, check, targets, new Set(prev.installed));
+    const lb = this.lb;
+    const prevTargets = new Map(prev.targets.map((t) => [targetKey(t), t]));
+    const kept = targets.filter((t) => v.installed.has(targetKey(t)));
+    if (lb) {
+      for (const [k, t] of prevTargets) {
+        if (targets.some((n) => targetKey(n) === k)) continue;
+        void lb.delService(t.service.key);
+        v.installed.delete(k);
+      }
+      for (const t of kept) {
+        const pt = prevTargets.get(targetKey(t));
+        if (pt && !sameServiceSettings(pt.service, t.service)) void lb.editService(t.service);
+      }
+      const ids = new Set(check.realServers.map((rs) => configText([rs.server.family, rs.server.address, rs.server.port])));
+      const dropped = prev.check.realServers.filter((rs) => rs.set && !ids.has(configText([rs.server.family, rs.server.address, rs.server.port])))
+        .map((rs): RealServerConfig | SorryServerConfig => rs.server);
+      if (prev.check.sorry?.set && !check.sorry?.set) dropped.push(prev.check.sorry.server);
+      for (const server of dropped) {
+        for (const t of kept) if (prevTargets.has(targetKey(t))) void lb.delDest(t.service.key, destOf(server, t, 0));
+      }
+    }
+    const newTargets = targets.filter((t) => !v.installed.has(targetKey(t)));
+    this.apply(v, check.start(now)); // adds new targets' services and the servers not in the table yet
+    if (lb) {
+      for (const rs of check.realServers) {
+        const oldWeight = oldWeights.get(rs.ref);
+        if (oldWeight === undefined || !rs.set) continue;
+        const weight = rs.alive || !rs.inhibit ? realWeight(rs.effectiveWeight) : 0;
+        const prevRs = prev.check.realServers.find((p) => p.server.address === rs.server.address && p.server.port === rs.server.port);
+        for (const t of kept) {
+          const changedSettings = prevRs && !sameDestSettings(destOf(prevRs.server, t, weight), destOf(rs.server, t, weight));
+          if (weight !== oldWeight || changedSettings) void lb.editDest(t.service.key, destOf(rs.server, t, weight));
+        }
+        for (const t of newTargets) void lb.addDest(t.service.key, destOf(rs.server, t, weight));
+      }
+    }
+    v.deadline = check.pollTimeout();
+    return v;
+  }
+
+  /** A virtual server going away: its shutdown (servers and service removed, omega notifies). */
+  private stopVs(v: RunningVs, now: number): void {
+    this.abortProbes(v);
+    this.apply(v, v.check.handle({ type: 'shutdown' }, now));
+    v.stopped = true;
+    v.deadline = undefined;
+  }
+
+  private abortProbes(v: RunningVs): void {
+    for (const ac of v.probes.values()) ac.abort();
+    v.probes.clear();
+  }
+
+  // ---- the timer and probes ------------------------------------------------------------------------------
+
+  /** Arms the one timer for the earliest deadline. */
+  private arm(): void {
+    if (this.stopping) return;
+    let min: number | undefined;
+    for (const v of this.vss) if (v.deadline !== undefined && (min === undefined || v.deadline < min)) min = v.deadline;
+    if (min === this.timerAt && this.timer !== undefined) return;
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
+    this.timerAt = min;
+    if (min === undefined) return;
+    this.timer = this.timers.set(() => this.fire(), Math.max(0, min - this.clock.now()));
+  }
+
+  /** The timer: every virtual server with a due checker runs it. */
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    const now = this.clock.now();
+    let maxLate = 0;
+    for (const v of this.vss) {
+      if (v.stopped || v.deadline === undefined || v.deadline > now) continue;
+      for (const rs of v.check.realServers) {
+        for (const c of rs.checkers.values()) {
+          const d = c instanceof CheckerFsm ? c.pollTimeout() : undefined;
+          if (d === undefined || d > now) continue;
+          this.sampleLateness(now - d);
+          if (now - d > maxLate) maxLate = now - d;
+        }
+      }
+      this.apply(v, v.check.handle({ type: 'timer' }, now));
+      v.deadline = v.check.pollTimeout();
+    }
+    this.ctx.noteTimerLateness?.(maxLate);
+    this.arm();
+  }
+
+  private sampleLateness(ms: number): void {
+    const l = this.stats.lateness;
+    if (l.length < LATENESS_SAMPLES) l.push(ms);
+    else l[this.latenessNext] = ms;
+    this.latenessNext = (this.latenessNext + 1) % LATENESS_SAMPLES;
+  }
+
+  /** Starts the probe a `runProbe` action asks for; its report goes back to the core. */
+  private launch(v: RunningVs, a: Extract<CheckAction, { kind: 'runProbe' }>): void {
+    const key = `${a.rs}:${a.checker}`;
+    v.probes.get(key)?.abort();
+    const ac = new AbortController();
+    v.probes.set(key, ac);
+    const started = this.clock.now();
+    this.stats.probesStarted++;
+    const done = (report: ProbeReport): void => {
+      if (ac.signal.aborted || v.stopped) return;
+      v.probes.delete(key);
+      this.stats.probesFinished++;
+      const now = this.clock.now();
+      const latencyMs = now - started;
+      v.last.set(a.rs, {
+        latencyMs, checker: a.check.type,
+        result: report.kind === 'result' ? (report.outcome.ok ? 'success' : 'failure') : report.kind === 'timeout' ? 'timeout' : 'skipped',
+      });
+      this.apply(v, v.check.handle({ type: 'checker', rs: a.rs, checker: a.checker, event: probeEvent(a.probe, report) }, now), latencyMs);
+      const c = v.check.realServers[a.rs]?.checkers.get(a.checker);
+      const d = c instanceof CheckerFsm ? c.pollTimeout() : undefined;
+      if (d !== undefined && (v.deadline === undefined || d < v.deadline)) {
+        v.deadline = d;
+        this.arm();
+      }
+    };
+    let p: Promise<ProbeReport>;
+    try {
+      p = this.probeFn(a, ac.signal);
+    } catch (e) {
+      p = Promise.resolve({ kind: 'skipped', detail: `probe failed to start: ${(e as Error)?.message ?? String(e)}` });
+    }
+    p.then(done, (e: unknown) => done({ kind: 'skipped', detail: `probe failed: ${(e as Error)?.message ?? String(e)}` }));
+  }
+
+  // ---- actions ---------------------------------------------------------------------------------------------
+
+  /** Carries out the core's actions for `v`. */
+  private apply(v: RunningVs, actions: readonly CheckAction[], latencyMs?: number): void {
+    const at = this.clock.wallNow();
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'runProbe': if (!v.stopped) this.launch(v, a); break;
+        case 'log': this.log.log(a.record); break;
+        case 'checkerUp': case 'checkerDown':
+          publish('keepalived-ts:check:verdict', {
+            vs: a.vs, rs: v.check.realServers[a.rs]?.name ?? '', checker: a.checkerType, up: a.kind === 'checkerUp',
+            ...(latencyMs !== undefined ? { latencyMs } : {}), at,
+          });
+          break;
+        case 'checkerWeight': break;
+        case 'addVirtualServer':
+          for (const t of v.targets) {
+            if (v.installed.has(targetKey(t))) continue;
+            v.installed.add(targetKey(t));
+            if (this.lb && !v.muteIpvs) void this.lb.addService(t.service);
+          }
+          break;
+        case 'removeVirtualServer':
+          for (const t of v.targets) {
+            v.installed.delete(targetKey(t));
+            if (this.lb && !v.muteIpvs) void this.lb.delService(t.service.key);
+          }
+          break;
+        case 'addRealServer': case 'setWeight': case 'removeRealServer': {
+          const weight = a.kind === 'removeRealServer' ? 0 : a.weight;
+          if (this.lb && !v.muteIpvs) {
+            for (const t of v.targets) {
+              const d = destOf(a.server, t, weight);
+              if (a.kind === 'addRealServer') void this.lb.addDest(t.service.key, d);
+              else if (a.kind === 'setWeight') void this.lb.editDest(t.service.key, d);
+              else void this.lb.delDest(t.service.key, d);
+            }
+          }
+          publish('keepalived-ts:check:realserver', { vs: a.vs, rs: a.name, up: a.kind !== 'removeRealServer' && weight > 0, weight, at });
+          break;
+        }
+        case 'notifyScript': this.notify?.script(a.owner, a.which, a.script, a.rs ? `RS ${a.rs}` : `VS ${a.vs}`, a.stopping); break;
+        case 'fifoLine': this.notify?.fifoLine(a.line); break;
+        case 'smtpAlert': this.notify?.mail(a.vs, a.rs, a.up, a.body); break;
+      }
+    }
+    if (v.check.quorumStateUp !== v.quorumUp) {
+      v.quorumUp = v.check.quorumStateUp;
+      publish('keepalived-ts:check:quorum', { vs: v.check.vsName, up: v.quorumUp, at });
+    }
+  }
+
+  // ---- trackers, addresses, scripts ------------------------------------------------------------------------
+
+  /** Starts a FileTracker for each track_file a FILE_CHECK names (values go to every virtual server). */
+  private syncTrackers(cfg: KeepalivedConfig): void {
+    const used = new Set<string>();
+    for (const vs of cfg.virtualServers) for (const rs of vs.realServers) for (const c of rs.checkers) if (c.type === 'FILE_CHECK') used.add(c.trackFile);
+    for (const name of used) {
+      if (this.trackers.has(name)) continue;
+      const tf = cfg.trackFiles.find((t) => t.name === name);
+      if (!tf) continue;
+      let initial = true;
+      const tracker = new FileTracker({ name, path: tf.path, ...(tf.init ? { initFile: tf.init } : {}) }, this.log, (r) => {
+        const value = r.kind === 'file' ? r.value ?? 0 : 0;
+        this.trackValues.set(name, value);
+        if (initial) return;
+        const now = this.clock.now();
+        for (const v of this.vss) if (!v.stopped) this.apply(v, v.check.handle({ type: 'trackFile', file: name, status: value }, now));
+      });
+      this.trackers.set(name, tracker);
+      tracker.start();
+      initial = false;
+    }
+  }
+
+  /** ha_suspend: learns the host's addresses once, then follows address events. */
+  private async syncAddresses(cfg: KeepalivedConfig): Promise<void> {
+    if (this.addresses || !cfg.virtualServers.some((vs) => vs.haSuspend)) return;
+    this.monitor = await (this.opts.addressMonitor ?? (() => rtnlMonitor(this.log)))();
+    if (!this.monitor) return;
+    this.addresses = new Set((await this.monitor.list()).map((a) => canonicalAddress(a.includes(':') ? 6 : 4, a)));
+    this.monitor.watch((address, present) => this.onAddress(address, present));
+  }
+
+  private addressPresent(vs: VirtualServerConfig): boolean {
+    if (vs.service.kind !== 'address') return true;
+    return this.addresses?.has(canonicalAddress(vs.family, vs.service.address)) ?? true;
+  }
+
+  /** An address came or went: ha_suspend virtual servers on it resume or suspend their checkers. */
+  private onAddress(address: string, present: boolean): void {
+    const a = canonicalAddress(address.includes(':') ? 6 : 4, address);
+    if (this.addresses?.has(a) === present) return;
+    if (present) this.addresses?.add(a);
+    else this.addresses?.delete(a);
+    this.log.log({ level: 'info', text: `Netlink reflector reports IP ${a} ${present ? 'added' : 'removed'}` });
+    const now = this.clock.now();
+    for (const v of this.vss) {
+      if (v.stopped || !v.config.haSuspend || v.config.service.kind !== 'address') continue;
+      if (canonicalAddress(v.config.family, v.config.service.address) !== a) continue;
+      this.apply(v, v.check.handle({ type: 'address', present }, now));
+    }
+  }
+
+  private scriptContext(cfg: KeepalivedConfig): ScriptContext {
+    if (!this.scripts) {
+      const resolver = new ScriptUserResolver(this.log);
+      const su = cfg.globalDefs.scriptUser;
+      if (su) resolver.setDefault(su.user, su.group);
+      this.scripts = { resolver, scriptSecurity: cfg.globalDefs.enableScriptSecurity, logger: this.log };
+    }
+    return this.scripts;
+  }
+}
+
+/** The global settings the notification wiring depends on. */
+function notifyGlobals(cfg: KeepalivedConfig | undefined): unknown {
+  const g = cfg?.globalDefs;
+  return g && [g.notifyFifo, g.notifyFifoScript, g.lvsNotifyFifo, g.lvsNotifyFifoScript, g.smtpServer, g.notificationEmail,
+    g.notificationEmailFrom, g.routerId, g.scriptUser, g.enableScriptSecurity];
+}
+
+/** ha_suspend's default address source: an rtnetlink dump and address events. */
+async function rtnlMonitor(log: Logger): Promise<AddressMonitor | undefined> {
+  const { Rtnl } = await import('../../net/netlink/rtnl.js');
+  const rtnl = new Rtnl((p) => log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
+  return {
+    list: async () => (await rtnl.listAddresses()).map((a) => a.address),
+    watch: (fn) => rtnl.subscribe((e) => { if (e.kind === 'address') fn(e.address.address, !e.deleted); }),
+    close: () => rtnl.close(),
+  };
+}
+
+/** Builds the checker runtime for the daemon's 'check' role. */
+export function createCheckRuntime(ctx: RuntimeContext, opts: CheckRuntimeOptions = {}): CheckRuntime {
+  return new CheckRuntime(ctx, opts);
+}
