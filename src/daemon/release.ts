@@ -34,7 +34,7 @@ interface Removal {
 
 /**
  * The deletes for `configs` with the interfaces known now: each VIP on every interface it may live on (its `dev`,
- * the instance's interface, its VMAC), then the virtual rules and routes. A VIP that is not there fails with
+ * else the instance's interface and its VMAC), then the virtual rules and routes. A VIP that is not there fails with
  * EADDRNOTAVAIL, which is not an error here.
  */
 export function plannedRemovals(configs: readonly KeepalivedConfig[], links: readonly LinkInfo[]): Removal[] {
@@ -48,8 +48,9 @@ export function plannedRemovals(configs: readonly KeepalivedConfig[], links: rea
       const own = instanceLinks(ic, byName);
       for (const v of [...ic.virtualIpaddress, ...ic.virtualIpaddressExcluded]) {
         if (isStatic(v)) continue;
+        // a VIP with `dev` lives there only (as the runtime places it); else on the instance's interface or VMAC
         const dev = v.dev !== undefined ? byName.get(v.dev)?.index : undefined;
-        for (const ifindex of new Set([...(dev !== undefined ? [dev] : []), ...own])) {
+        for (const ifindex of v.dev !== undefined ? (dev !== undefined ? [dev] : []) : [...own]) {
           const key = `${ifindex} ${v.address}/${v.prefixLength}`;
           if (seen.has(key)) continue;
           seen.add(key);
