@@ -9,7 +9,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { ConfigTestExit } from '../core/errors.js';
-import { DiagnosticSink, formatDiagnostic, type SourcePos } from './diagnostics.js';
+import { DiagnosticSink, formatDiagnostic, type Diagnostic, type SourcePos } from './diagnostics.js';
 import type { KeepalivedConfig, ScriptCommand } from './model.js';
 
 /** The host facts the checks need (injected: tests pass fakes). */
@@ -88,7 +88,7 @@ export interface ConfigTestOptions {
   readonly stderr: { write(s: string): unknown };
   readonly host?: HostView;
   /** The loader (index.ts's loadConfig), injected to keep this module free of a cycle. */
-  readonly load: (file: string, configId: string) => { config: KeepalivedConfig; diagnostics: readonly import('./diagnostics.js').Diagnostic[] };
+  readonly load: (file: string, configId: string) => { config: KeepalivedConfig; diagnostics: readonly Diagnostic[] };
 }
 
 /** `keepalived-ts -t`: prints every diagnostic as `file:line:col: severity: message` and returns the exit status. */

@@ -1,5 +1,5 @@
 /**
- * Stable error codes and process exit codes.
+ * Process exit codes.
  *
  * Exit codes are keepalived's (`lib/scheduler.h enum exit_code`, and `main.c config_test_exit` for `-t`),
  * so init systems and scripts that check them keep working.

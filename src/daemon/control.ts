@@ -71,7 +71,7 @@ export class ControlServer {
       if (nl < 0 && buf.length <= MAX_LINE) return;
       sock.off('data', onData);
       const cmd = (nl < 0 ? buf.slice(0, MAX_LINE) : buf.slice(0, nl)).trim();
-      this.handler(cmd)
+      void this.handler(cmd)
         .catch((e: unknown): ControlReply => ({
           ok: false, error: String((e as Error)?.message ?? e), code: e instanceof KtsError ? e.code : ErrorCodes.INTERNAL,
         }))

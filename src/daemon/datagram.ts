@@ -2,8 +2,9 @@
  * The "datagram sender" port: send one datagram to an AF_UNIX SOCK_DGRAM socket by path.
  *
  * syslog (`/dev/log`) and systemd's `NOTIFY_SOCKET` are unix datagram sockets, which Node.js cannot open
- * (node:dgram is UDP only). The native addon (packages/sysio) provides socket(AF_UNIX, SOCK_DGRAM) + sendto;
- * until it does, `unavailableSender()` reports that it cannot send and the callers fall back.
+ * (node:dgram is UDP only). The native addon (packages/sysio) provides socket(AF_UNIX, SOCK_DGRAM) + sendto
+ * (src/net/unix-dgram.ts); when it cannot be loaded, `unavailableSender()` reports that it cannot send and the
+ * callers fall back.
  */
 
 /** Result of one send: ok, or an errno-style reason. Never thrown. */
@@ -22,7 +23,7 @@ export interface DatagramSender {
   close(): void;
 }
 
-/** A sender that cannot send: used until the native addon offers AF_UNIX datagrams. */
+/** A sender that cannot send: the fallback when the native addon cannot be loaded. */
 export function unavailableSender(): DatagramSender {
   return {
     available: false,

@@ -197,7 +197,6 @@ export class Supervisor {
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   /** Configurations whose VRRP objects a dead child may have left: the running one, and the previous one until the child confirmed a reload. */
   private releaseSet: KeepalivedConfig[] = [];
-  private config: KeepalivedConfig | undefined;
   private reloading: Promise<boolean> | undefined;
   private reloadQueued = false;
   private reloads = 0;
@@ -247,7 +246,6 @@ export class Supervisor {
     }
     const cfg = await this.loadConfig('start');
     if (!cfg) return ExitCode.CONFIG;
-    this.config = cfg;
     this.releaseSet = [cfg];
     const notice = maxAutoPriorityNotice(prioritySettingsFrom(cfg));
     if (notice) this.info(notice);
@@ -562,7 +560,6 @@ export class Supervisor {
     const cfg = await this.loadConfig('reload');
     if (!cfg || this.state !== 'running') return false;
     this.deps.sdNotify.reloading();
-    this.config = cfg;
     this.releaseSet = [cfg, ...this.releaseSet.slice(0, 1)];
     const running = [...this.slots.values()].filter((s) => s.handle).map((s) => s.role);
     const results = await Promise.all(running.map(async (r) => [r, await this.ask(r, 'reload')] as const));

@@ -1,8 +1,8 @@
 /**
- * The real DatagramSender: socket(AF_UNIX, SOCK_DGRAM) + sendto through the sysio addon (packages/sysio,
- * API proposed in shared/design/sysio.md: `socket(family, type, protocol)`, `sendto(fd, data, sockaddr)`,
- * `close(fd)`, throwing errors with an errno `code`). Loaded dynamically: while the addon (or its AF_UNIX
- * support) is missing, `sysioDatagramSender()` returns the unavailable sender and callers fall back.
+ * The real DatagramSender: socket(AF_UNIX, SOCK_DGRAM) + sendto through the sysio addon (packages/sysio:
+ * `socket(family, type, protocol)`, `sendto(fd, data, sockaddr)`, `close(fd)`, throwing errors with an errno
+ * `code`). Loaded dynamically: when the addon cannot be loaded, `sysioDatagramSender()` returns the unavailable
+ * sender and callers fall back.
  */
 import { unavailableSender, type DatagramSender, type SendResult } from '../daemon/datagram.js';
 
@@ -64,7 +64,7 @@ export function senderFromSysio(api: SysioUnixApi): DatagramSender {
   };
 }
 
-/** Loads the sysio addon and builds a sender; the unavailable sender when the addon cannot do it yet. */
+/** Loads the sysio addon and builds a sender; the unavailable sender when the addon cannot be loaded. */
 export async function sysioDatagramSender(specifier = '@keepalived-ts/sysio'): Promise<DatagramSender> {
   try {
     const mod = (await import(specifier)) as Partial<SysioUnixApi> & { default?: Partial<SysioUnixApi> };

@@ -26,7 +26,7 @@ export class CheckNotify {
   /** Scripts, FIFO lines and mails sent. */
   readonly counts = { scripts: 0, fifoLines: 0, mails: 0 };
 
-  constructor(cfg: KeepalivedConfig, private readonly scripts: ScriptContext, private readonly log: Logger) {
+  constructor(cfg: KeepalivedConfig, private readonly scripts: ScriptContext, log: Logger) {
     const g = cfg.globalDefs;
     this.runner = new ScriptRunner({ logger: log });
     for (const [path, script, kind] of [[g.notifyFifo, g.notifyFifoScript, ''], [g.lvsNotifyFifo, g.lvsNotifyFifoScript, 'lvs ']] as const) {

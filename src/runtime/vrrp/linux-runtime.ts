@@ -22,7 +22,7 @@ import type { VrrpAction } from '../../vrrp/actions.js';
 import { VrrpFsm, type VrrpEvent } from '../../vrrp/fsm.js';
 import { SyncGroup } from '../../vrrp/sync-group.js';
 import { encode } from '../../vrrp/packet.js';
-import { clearStats, createStats, type VrrpStats } from '../../vrrp/stats.js';
+import { clearStats, createStats } from '../../vrrp/stats.js';
 import { checkReceived, countVerdict, type RxExpectations } from '../../vrrp/validate.js';
 import { AuthType, type TrackerResult } from '../../vrrp/types.js';
 import type { Notifier } from '../../notify/notifier.js';

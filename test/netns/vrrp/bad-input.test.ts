@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology } from '../harness/topology.js';
-import { Daemons, confText, stop, waitFor } from '../harness/daemons.js';
+import { Daemons, stop, waitFor } from '../harness/daemons.js';
 import { VrrpSocket } from '../../../src/net/vrrp-socket.js';
 import { encode } from '../../../src/vrrp/packet.js';
 import { controlRequest } from '../../../src/daemon/control.js';

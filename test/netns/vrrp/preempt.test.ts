@@ -55,7 +55,6 @@ for (const [master, backup] of [['keepalived', 'ours'], ['ours', 'keepalived']] 
       await sleep(4500);
       assert.ok(!d.hasVip('b', vip), `${backup} is BACKUP\n${y.log()}`);
       const mdi = 3 * 1000 + ((256 - 100) / 256) * 1000;
-      const t0 = Date.now();
       topo.linkDown('a');
       const took = await waitFor(() => d.hasVip('b', vip), 6000);
       assert.ok(took >= 0, `${backup} took over\n${y.log()}`);

@@ -232,7 +232,7 @@ test('every single-bit flip inside a VRRP message is rejected; flips anywhere ne
     const full = v.packet;
     for (let bit = 0; bit < full.length * 8; bit++) {
       const m = Buffer.from(full);
-      m[bit >> 3] ^= 0x80 >> (bit & 7);
+      m[bit >> 3]! ^= 0x80 >> (bit & 7);
       const r = fam === 4
         ? decode(m, ctxFor(4))
         : bit < 320 ? { ok: false as const } : decode(m.subarray(40), { family: 6, source: v.json.ip.source, destination: v.json.ip.destination, verifyIpv6Checksum: true });

@@ -145,10 +145,10 @@ test('IPv4 total length must match the received length (packet_len_err)', () => 
 
 test('checksum (uncounted, as keepalived): v2 and v3', () => {
   const p = pkt({});
-  p[27] ^= 1;
+  p[27]! ^= 1;
   assertDrop(checkReceived(p, meta4, v2exp), 'checksum', null, '(VI_1) Invalid VRRPv2 checksum', []);
   const q = pkt(v3advert);
-  q[27] ^= 1;
+  q[27]! ^= 1;
   assertDrop(checkReceived(q, meta4, v3exp), 'checksum', null, '(VI_1) Invalid VRRPv3 checksum');
 });
 
@@ -201,7 +201,7 @@ test("keepalived's legacy unicast checksum is accepted under auto with a note an
 });
 
 test("several faults: the first check in keepalived's order wins", () => {
-  const badSum = (p: Buffer) => { p[27] ^= 1; return p; };
+  const badSum = (p: Buffer) => { p[27]! ^= 1; return p; };
   // TTL precedes version, auth, type, checksum
   assertDrop(checkReceived(badSum(pkt({ type: 3 }, { ttl: 2 })), meta4, v2exp), 'ttl', 'ip_ttl_err', '(VI_1) invalid TTL/HL. Received 2 and expect 255');
   const v4 = pkt(v3advert, { ttl: 2 });
