@@ -108,6 +108,8 @@ export interface CliOptions {
   readonly dumpConfig: boolean;
   /** keepalived-ts: `--control-socket=PATH` (default /run/keepalived-ts.sock; `none` disables it). */
   readonly controlSocket?: string;
+  /** keepalived-ts: `--http=ADDRESS:PORT|PATH`: the observability endpoint (overrides global_defs `http_endpoint`). */
+  readonly http?: string;
   /** keepalived-ts: `--status[=CMD]`: act as a client of a running daemon's control socket. */
   readonly status?: string;
   /** Internal: set on the detached re-spawned daemon process (Node cannot fork). */
@@ -171,7 +173,7 @@ export function parseUmask(text: string): number | undefined {
 const set = <K extends keyof MutableOptions>(key: K, value: MutableOptions[K]) =>
   (o: MutableOptions) => { o[key] = value; };
 const setArg = (key: 'useFile' | 'pidFile' | 'vrrpPidFile' | 'checkersPidFile' | 'bfdPidFile' | 'namespace' |
-  'configId' | 'snmpAgentSocket' | 'controlSocket') =>
+  'configId' | 'snmpAgentSocket' | 'controlSocket' | 'http') =>
   (o: MutableOptions, v: string | undefined) => { o[key] = v; };
 
 /** keepalived 2.2.7's option table (Debian build: VRRP, LVS, BFD, SNMP), plus keepalived-ts's own options. */
@@ -241,6 +243,7 @@ const OPTIONS: readonly OptionSpec[] = [
   // keepalived-ts additions.
   { long: 'dump-config', arg: 'none', apply: set('dumpConfig', true) },
   { long: 'control-socket', arg: 'required', apply: setArg('controlSocket') },
+  { long: 'http', arg: 'required', apply: setArg('http') },
   { long: 'status', arg: 'optional', apply: (o, v) => { o.status = v || 'status'; } },
   { long: DAEMON_CHILD_FLAG.slice(2), arg: 'none', apply: set('daemonChild', true) },
   {

@@ -36,7 +36,7 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
       interfaceExists, pidFiles: [], tmpDir, commandLine: [programName(), ...argv],
       version: versionString(ourVersion()), platform: platformText(), logDetail: o.logDetail,
       releaseVips: o.releaseVips, dontReleaseVrrp: o.dontReleaseVrrp, addressMonitoring: o.addressMonitoring,
-      dumpConf: o.dumpConf, role,
+      dumpConf: o.dumpConf, role, ...(role === 'vrrp' && o.http !== undefined ? { httpEndpoint: o.http } : {}),
     },
     clock, logs, signals: processSignals(), config: configPort(), runtimeFactory: RUNTIMES[role],
     sdNotify: new SdNotifier(sender, undefined, process.pid), pid: process.pid,
@@ -44,7 +44,8 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
   });
   process.on('message', (m: ParentMessage) => {
     if (m?.kind !== 'command') return;
-    void daemon.command(m.command).then((reply) => tell({ kind: 'reply', id: m.id, reply }));
+    // without `peer` the command is the supervisor's own (trusted); with it, a control-socket caller's
+    void daemon.command(m.command, m.peer === undefined ? undefined : m.peer).then((reply) => tell({ kind: 'reply', id: m.id, reply }));
   });
   process.on('disconnect', () => void daemon.stop());
   const code = await daemon.run();

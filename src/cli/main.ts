@@ -14,7 +14,7 @@ import { runSupervisor } from './parent.js';
 import { usageText, versionText } from './usage.js';
 import { DAEMON_CHILD_FLAG } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
-import { DEFAULT_CONTROL_SOCKET } from '../daemon/control.js';
+import { controlSocketFor } from '../daemon/control.js';
 import { spawnDetached } from '../daemon/daemonize.js';
 import { signumOf } from '../daemon/signals.js';
 
@@ -67,7 +67,7 @@ async function runConfigTest(o: CliOptions): Promise<number> {
 /** `--dump-config`: the normalised model as JSON on stdout; diagnostics on stderr. */
 async function runDumpConfig(o: CliOptions): Promise<number> {
   const port = configPort();
-  const r = await port.load(o.useFile ?? DEFAULT_CONFIG_FILE, { configId: o.configId ?? defaultConfigId(), interfaceExists });
+  const r = await port.load(o.useFile ?? DEFAULT_CONFIG_FILE, { configId: o.configId ?? defaultConfigId() }); // no host checks: the model of any host's file
   for (const l of [...r.errors, ...r.warnings]) process.stderr.write(`${l}\n`);
   if (r.config === undefined || r.errors.length) return ExitCode.CONFIG;
   process.stdout.write(`${port.dump(r.config)}\n`);
@@ -76,6 +76,9 @@ async function runDumpConfig(o: CliOptions): Promise<number> {
 
 /** Entry point: returns the process exit status. */
 async function main(argv: readonly string[]): Promise<number> {
+  // keepalived-ts's client subcommands (keepalived itself takes no words): `status …`, `ctl …`
+  if (argv[0] === 'status') return (await import('./ctl.js')).runStatusCommand(argv.slice(1));
+  if (argv[0] === 'ctl') return (await import('./ctl.js')).runCtlCommand(argv.slice(1));
   const parsed = parseArgs(argv);
   for (const w of parsed.warnings) process.stderr.write(`${w}\n`);
   for (const e of parsed.errors) process.stderr.write(`${e}\n`);
@@ -90,7 +93,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (o.status) {
     const { runStatusClient } = await import('./ctl.js'); // the client renders dumps; the daemon's parent never does
-    return runStatusClient(o.controlSocket ?? DEFAULT_CONTROL_SOCKET, o.status);
+    return runStatusClient(o.controlSocket ?? controlSocketFor(o.pidFile), o.status);
   }
   if (o.configTest) return runConfigTest(o);
   if (o.dumpConfig) return runDumpConfig(o);

@@ -10,7 +10,7 @@ import type { CliOptions } from './args.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
 import { childFlag } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
-import { DEFAULT_CONTROL_SOCKET } from '../daemon/control.js';
+import { controlSocketFor } from '../daemon/control.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom } from '../daemon/daemonize.js';
 import type { DatagramSender } from '../daemon/datagram.js';
 import { LogHub, tmpDirFrom } from '../daemon/logging.js';
@@ -97,7 +97,7 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE, configId: o.configId ?? defaultConfigId(), interfaceExists,
       pidFile: o.pidFile ?? DEFAULT_PIDFILES.main,
       childPidFiles: { vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp, check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers },
-      ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? DEFAULT_CONTROL_SOCKET }),
+      ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? controlSocketFor(o.pidFile) }),
       commandLine: [programName(), ...userArgs], version: versionString(ourVersion()), platform: platformText(),
       notices: startupNotices(o, sender), vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, all: o.all,
       dontRespawn: o.dontRespawn, dontReleaseVrrp: o.dontReleaseVrrp,

@@ -73,8 +73,18 @@ export function usageText(prog: string): string {
 
 keepalived-ts options:
       --dump-config            Print the normalised configuration model as JSON and exit
-      --control-socket=PATH    Control socket of the daemon (default /run/keepalived-ts.sock, 'none' = off)
+      --control-socket=PATH    Control socket of the daemon (default: next to the pid file, named after it:
+                                /run/keepalived.pid -> /run/keepalived-ts.sock; 'none' = off)
+      --http=ADDRESS:PORT      HTTP endpoint: /metrics, /status, /events, / (dashboard); also [IPV6]:PORT,
+                                :PORT or a socket path; overrides global_defs http_endpoint; off by default
       --status[=CMD]           Ask a running daemon over its control socket and print the answer;
                                 CMD is status (default), json, stats, data, stats-clear or reload
+
+keepalived-ts client commands (pick the daemon with -p PIDFILE or --control-socket=PATH):
+  status [--json] [--watch[=SECONDS]] [--color=auto|always|never]
+                               Instances (state, priority, master, since when and why, VIPs, tracking)
+                                and virtual/real servers
+  ctl ACTION                   Admin actions, root only: priority INSTANCE OFFSET, garp [INSTANCE],
+                                drain VS RS, undrain VS RS, reload
 `;
 }

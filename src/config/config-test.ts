@@ -36,6 +36,9 @@ export const realHost: HostView = {
   },
 };
 
+/** keepalived's KEEPALIVED_EXIT_CONFIG: `-t` stops at a missing word (null_strvec) with it. */
+export const MISSING_WORD_EXIT = 2;
+
 /** Prefix of the diagnostic that makes `-t` exit 6. */
 export const SECURITY_VIOLATION = 'SECURITY VIOLATION';
 
@@ -68,6 +71,17 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
   for (const v of c.staticIpaddress) {
     if (v.dev && host.interfaceKind(v.dev) === 'missing') d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
   }
+  const routes = [...c.staticRoutes, ...c.vrrpInstances.flatMap((i) => i.virtualRoutes)];
+  for (const r of routes) {
+    for (const dev of [r.dev, ...(r.nexthops ?? []).map((n) => n.dev)]) {
+      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for VROUTE nexthop doesn't exist`);
+    }
+  }
+  for (const r of [...c.staticRules, ...c.vrrpInstances.flatMap((i) => i.virtualRules)]) {
+    for (const dev of [r.iif, r.oif]) {
+      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for rule doesn't exist`);
+    }
+  }
   if (missingIf) d.error(missingIf, 'Non-existent interface specified in configuration');
   if (!c.globalDefs.enableScriptSecurity) {
     const found = scripts(c).find((s) => host.scriptFound(s.command.trim().split(/\s+/)[0] ?? ''));
@@ -76,9 +90,10 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
 }
 
 /** `-t` exit status from the diagnostics of a load plus host checks. */
-export function configTestStatus(diags: readonly { severity: string; message: string }[]): number {
+export function configTestStatus(diags: readonly { severity: string; message: string; failsTest?: true; missingWord?: true }[]): number {
+  if (diags.some((x) => x.missingWord)) return MISSING_WORD_EXIT;
   if (diags.some((x) => x.message.startsWith(SECURITY_VIOLATION))) return ConfigTestExit.SCRIPT_SECURITY;
-  return diags.some((x) => x.severity === 'error') ? ConfigTestExit.ERRORS : ConfigTestExit.OK;
+  return diags.some((x) => x.severity === 'error' || x.failsTest) ? ConfigTestExit.ERRORS : ConfigTestExit.OK;
 }
 
 /** Options of `runConfigTest`. */

@@ -192,20 +192,25 @@ export function matchDefinition(line: string): { name: string; value: string } |
   return m ? { name: m[1] as string, value: line.slice(m[0].length) } : undefined;
 }
 
+/** Where a comment (`#` or `!` outside double quotes, not after `\\`) starts in `line`; its length when there is none. */
+export function commentStart(line: string): number {
+  let quote = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') quote = !quote;
+    else if (c === '\\') i++;
+    else if (!quote && (c === '#' || c === '!')) return i;
+  }
+  return line.length;
+}
+
 /**
  * Removes a comment (`#` or `!` outside double quotes, not after `\`) and trailing blanks, as keepalived's
  * `decomment` does before it looks at a line. `continued` is true when the line ends with `\` (a multi-line
  * definition goes on), which keepalived honours even when the `\` stands inside the comment.
  */
 export function decomment(line: string): { text: string; continued: boolean } {
-  let quote = false;
-  let cut = line.length;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === '"') quote = !quote;
-    else if (c === '\\') i++;
-    else if (!quote && (c === '#' || c === '!')) { cut = i; break; }
-  }
+  const cut = commentStart(line);
   let text = line.slice(0, cut).trimEnd();
   const continued = text.endsWith('\\') || line.trimEnd().endsWith('\\');
   if (text.endsWith('\\')) text = text.slice(0, -1).trimEnd();

@@ -15,6 +15,16 @@ export interface Diagnostic {
   readonly severity: 'error' | 'warning';
   readonly message: string;
   readonly pos: SourcePos;
+  /**
+   * A warning keepalived reports as a configuration error while keeping the item (its `report_config_error` for
+   * things it then accepts): the configuration runs as written, but `-t` exits 5 as keepalived's does.
+   */
+  readonly failsTest?: true;
+  /**
+   * A word missing where keepalived reads one without checking (its null_strvec): keepalived stops reading there and
+   * `-t` exits 2 (KEEPALIVED_EXIT_CONFIG). We report it as an error and go on; `-t` exits 2 as keepalived's.
+   */
+  readonly missingWord?: true;
 }
 
 /** `file:line:col: severity: message`. */
@@ -35,6 +45,16 @@ export class DiagnosticSink {
   /** Reports a warning at `pos`. */
   warning(pos: SourcePos, message: string): void {
     this.items.push({ severity: 'warning', message, pos });
+  }
+
+  /** Reports a warning that makes `-t` fail as keepalived's does (see `Diagnostic.failsTest`). */
+  keptError(pos: SourcePos, message: string): void {
+    this.items.push({ severity: 'warning', message, pos, failsTest: true });
+  }
+
+  /** Reports a missing word as keepalived's null_strvec does (an error; `-t` exits 2). */
+  missingWord(pos: SourcePos, message: string): void {
+    this.items.push({ severity: 'error', message, pos, missingWord: true });
   }
 
   /** True when at least one error was reported. */

@@ -96,7 +96,7 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
       case 'virtual_server': case 'virtual_server_group': break; // parseLvs below
       default:
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
-        else diags.warning(n.keyword.pos, `Unknown keyword '${k}'`);
+        else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
         m.unparsed.push(n);
     }
   }

@@ -22,6 +22,8 @@ export interface ScriptCommand {
 /** `global_defs`. Times are in milliseconds. */
 export interface GlobalDefs {
   readonly routerId?: string;
+  /** keepalived-ts `http_endpoint ADDRESS:PORT|PATH`: the observability endpoint (src/observe); `--http` overrides it. */
+  readonly httpEndpoint?: string;
   readonly notificationEmail: readonly string[];
   readonly notificationEmailFrom?: string;
   readonly smtpServer?: { readonly host: string; readonly port: number };
@@ -122,6 +124,48 @@ export interface VirtualAddress {
   readonly pos: SourcePos;
 }
 
+/** A prefix (`from`/`to` of a rule, `from` of a route). */
+export interface Prefix {
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
+/**
+ * Route metrics (RTA_METRICS), in the kernel's units, as keepalived sends them: `rtt` in 1/8 ms, `rttvar` in 1/4 ms,
+ * `rtoMin` in ms; the others as written. `lock` is the RTAX_LOCK bitmask (bit n set: metric RTAX id n is locked).
+ */
+export interface RouteMetrics {
+  readonly mtu?: number;
+  readonly window?: number;
+  readonly rtt?: number;
+  readonly rttvar?: number;
+  readonly ssthresh?: number;
+  readonly cwnd?: number;
+  readonly advmss?: number;
+  readonly reordering?: number;
+  readonly hoplimit?: number;
+  readonly initcwnd?: number;
+  /** RTAX_FEATURE_* bits (`features ecn` = 1). */
+  readonly features?: number;
+  readonly rtoMin?: number;
+  readonly initrwnd?: number;
+  readonly quickack?: number;
+  /** Congestion control algorithm name (RTAX_CC_ALGO). */
+  readonly congctl?: string;
+  readonly fastopenNoCookie?: number;
+  readonly lock?: number;
+}
+
+/** One `nexthop` of a multipath route. */
+export interface NexthopConfig {
+  readonly gateway?: string;
+  readonly dev?: string;
+  /** ip(8)'s weight, 1-256 (the kernel stores weight - 1). */
+  readonly weight?: number;
+  readonly onlink?: boolean;
+  readonly realms?: number;
+}
+
 /** A route (`static_routes`, `virtual_routes`) in `ip route` syntax. */
 export interface RouteConfig {
   readonly family: 4 | 6;
@@ -131,35 +175,76 @@ export interface RouteConfig {
   readonly type?: string;
   readonly gateway?: string;
   readonly dev?: string;
+  /** `src` (RTA_PREFSRC). */
   readonly source?: string;
+  /** `from` (RTA_SRC, IPv6 only). */
+  readonly from?: Prefix;
   /** Routing table id (main = 254, keepalived's default). */
   readonly table: number;
   readonly metric?: number;
   readonly scope?: number;
   readonly protocol?: number;
+  /** `tos`/`dsfield` (rtm_tos). */
+  readonly tos?: number;
+  /** `realms` (RTA_FLOW): from-realm << 16 | to-realm. */
+  readonly realms?: number;
+  /** `expires` seconds (RTA_EXPIRES, IPv6). */
+  readonly expires?: number;
+  /** `pref` (RTA_PREF, IPv6 router preference: low 3, medium 0, high 1). */
+  readonly pref?: number;
+  /** `ttl-propagate enabled|disabled` (RTA_TTL_PROPAGATE). */
+  readonly ttlPropagate?: boolean;
+  readonly metrics?: RouteMetrics;
+  /** `add` (NLM_F_EXCL), `append` (NLM_F_APPEND); default `prepend` (keepalived's traditional behaviour). */
+  readonly mode?: 'add' | 'append';
+  /** Multipath next hops (`nexthop via … dev … weight …`, or the deprecated `or`). */
+  readonly nexthops?: readonly NexthopConfig[];
   readonly onlink?: boolean;
   readonly noTrack: boolean;
   readonly trackGroup?: string;
-  /** Attributes parsed but not acted on yet (warned). */
+  /** Attributes parsed but not acted on (`encap`, warned). */
   readonly options: Readonly<Record<string, string>>;
   readonly pos: SourcePos;
 }
+
+/** A rule's action (fib_rule_hdr action): to a table, goto, nop, or a terminal one. */
+export type RuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
 
 /** A policy rule (`static_rules`, `virtual_rules`) in `ip rule` syntax. */
 export interface RuleConfig {
   readonly family: 4 | 6;
   readonly invert: boolean;
-  readonly from?: { readonly address: string; readonly prefixLength: number };
-  readonly to?: { readonly address: string; readonly prefixLength: number };
+  readonly from?: Prefix;
+  readonly to?: Prefix;
+  readonly action: RuleAction;
   readonly table?: number;
+  /** `goto` target preference. */
+  readonly gotoTarget?: number;
+  /** `l3mdev` (table from the l3mdev of the device). */
+  readonly l3mdev?: boolean;
+  /** Preference; keepalived picks one (counting down from 32765) when none is given, and so do we. */
   readonly priority?: number;
   readonly fwmark?: number;
   readonly fwmask?: number;
+  readonly tos?: number;
+  readonly realms?: number;
+  /** `suppress_prefixlength` / `sup_pl`. */
+  readonly suppressPrefixLength?: number;
+  /** `suppress_ifgroup` / `sup_group`. */
+  readonly suppressIfgroup?: number;
+  /** `iif` or its alias `dev`. */
   readonly iif?: string;
   readonly oif?: string;
+  /** `tunnel-id`, a u64 in decimal (JSON has no 64-bit integers). */
+  readonly tunnelId?: string;
+  readonly uidRange?: { readonly start: number; readonly end: number };
+  /** FRA_PROTOCOL (RTPROT_KEEPALIVED unless `no_track`). */
+  readonly protocol?: number;
+  readonly ipProto?: number;
+  readonly sport?: { readonly start: number; readonly end: number };
+  readonly dport?: { readonly start: number; readonly end: number };
   readonly noTrack: boolean;
   readonly trackGroup?: string;
-  readonly options: Readonly<Record<string, string>>;
   readonly pos: SourcePos;
 }
 

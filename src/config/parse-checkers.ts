@@ -206,7 +206,7 @@ function connection(conn: ConnDraft, def: CheckerDefaults, pos: SourcePos, d: Di
 
 function unknown(c: ConfNode, block: string, d: DiagnosticSink): void {
   if (CHECKER_KEYWORDS.has(c.keyword.text)) d.error(c.keyword.pos, `'${c.keyword.text}' inside ${block} - checkers belong directly in a real_server block`);
-  else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+  else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
 }
 
 const children = (n: ConfNode): ConfNode[] => splitRunTogether(n.children ?? [], CHECKER_ARITY);
@@ -225,7 +225,7 @@ export function parseChecker(node: ConfNode, ctx: CheckerContext, d: DiagnosticS
     case 'FILE_CHECK': return parseFile(node, ctx, d);
     case 'BFD_CHECK': return parseBfd(node, ctx, d);
   }
-  d.warning(pos, `Unknown keyword '${type}'`);
+  d.keptError(pos, `Unknown keyword '${type}'`);
   return undefined;
 }
 
@@ -311,7 +311,7 @@ function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefin
         break;
       }
       case 'regex_stack': regexStack = true; d.warning(c.keyword.pos, "'regex_stack' is not supported yet - ignored"); break;
-      default: d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+      default: d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   if (path === undefined) { d.error(node.keyword.pos, 'HTTP/SSL_GET checker url has no path - ignoring'); return undefined; }
@@ -542,7 +542,7 @@ function parseFile(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Chec
       if (opt && opt.text !== 'reverse' && opt.text !== 'noreverse') { d.error(opt.pos, `unknown track file weight option ${opt.text} - ignoring`); continue; }
       weight = w;
       reverse = opt?.text === 'reverse';
-    } else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+    } else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
   }
   if (trackFile === undefined) { d.error(node.keyword.pos, 'FILE_CHECK has no track_file specified - ignoring'); return undefined; }
   const tf = trackFile;
@@ -562,7 +562,7 @@ function parseBfd(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
       if (problem) { d.error(a0?.pos ?? missingArgPos(c), `(${ctx.rsText}) BFD_CHECK - ${problem}`); return undefined; }
       name = a0!.text;
     } else if (c.keyword.text === 'alpha') alpha = readFlag(c, d) ?? alpha;
-    else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+    else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
   }
   if (name === undefined) { d.error(node.keyword.pos, `(${ctx.rsText}) No name has been specified for BFD_CHECKER - skipping`); return undefined; }
   const n = name;

@@ -33,7 +33,11 @@ const GLOBAL_NOT_YET = new Set(['vrrp_garp_extra_if',
   'checker_process_name', 'lvs_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'reload_check_config', 'reload_time_file',
   'include_check', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'vrrp_netlink_cmd_rcv_bufs',
   'vrrp_netlink_monitor_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs', 'process_monitor_rcv_bufs',
-  'vrrp_cpu_affinity', 'checker_cpu_affinity', 'disable_local_igmp', 'checker_rlimit_rttime']);
+  'vrrp_cpu_affinity', 'checker_cpu_affinity', 'disable_local_igmp', 'checker_rlimit_rttime', 'process_name', 'lvs_flush_onstop',
+  'vrrp_vmac_garp_intvl', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark', 'checker_rlimit_rtime', 'bfd_no_swap', 'bfd_rt_priority',
+  'bfd_cpu_affinity', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs_force',
+  'process_monitor_rcv_bufs_force', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs_force', 'vmac_addr_prefix',
+  'reload_repeat', 'reload_file']);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
 const GLOBAL_ARITY = new Map<string, number>([
@@ -42,7 +46,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['vrrp_garp_master_delay', 1], ['vrrp_garp_master_repeat', 1], ['vrrp_garp_master_refresh', 1], ['vrrp_version', 1],
   ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1], ['vrrp_rt_priority', 1], ['vrrp_rlimit_rttime', 1],
   ['vrrp_rlimit_rtime', 1], ['vrrp_priority', 1], ['vrrp_no_swap', 0], ['min_auto_priority_delay', 1],
-  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0], ['lvs_backend', 1],
+  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0], ['http_endpoint', 1], ['lvs_backend', 1],
 ]);
 
 /** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
@@ -129,10 +133,15 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         else d.error(a0?.pos ?? missingArgPos(c), `lvs_backend '${a0?.text ?? ''}' is not ipvs, nftables or auto`);
         break;
       case 'vrrp_notify_priority_changes': g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true; break;
+      case 'http_endpoint': // keepalived-ts: the observability endpoint (src/observe), ADDRESS:PORT or a socket path
+        if (!a0) d.error(missingArgPos(c), 'http_endpoint needs ADDRESS:PORT or a socket path');
+        else if (!/^(\/|\.\/)/.test(a0.text) && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(a0.text)) d.error(a0.pos, `http_endpoint '${a0.text}' invalid (ADDRESS:PORT, [IPV6]:PORT, :PORT or a socket path)`);
+        else g.httpEndpoint = a0.text;
+        break;
       default:
         if (parseProcessKeyword(c, g, d)) break;
         if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
-        else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+        else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   return g;

@@ -282,7 +282,7 @@ function parseRealServer(node: ConfNode, vs: VirtualDraft, refs: LvsReferences, 
       case 'snmp_name': if (c.args.length === 1) rs.snmpName = a0!.text; else d.error(c.keyword.pos, 'real server snmp_name missing or extra parameters'); break;
       default:
         if (CHECKER_KEYWORDS.has(k)) { const f = parseChecker(c, checkerCtx, d); if (f) rs.checkers.push(f); }
-        else d.warning(c.keyword.pos, `Unknown keyword '${k}'`);
+        else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
   }
   // rs_end_handler: tunnelled servers may be of the other family (IPVS_DEST_ATTR_ADDR_FAMILY)
@@ -393,7 +393,7 @@ function vsKeyword(c: ConfNode, vs: VirtualDraft, d: DiagnosticSink): void {
       break;
     default:
       if (CHECKER_KEYWORDS.has(k)) d.error(c.keyword.pos, `'${k}' is only valid inside a real_server block - ignored`);
-      else d.warning(c.keyword.pos, `Unknown keyword '${k}'`);
+      else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
   }
 }
 

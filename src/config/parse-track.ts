@@ -44,7 +44,7 @@ export function parseTrackFile(node: ConfNode, d: DiagnosticSink): TrackFileConf
         r.init = { value, overwrite };
         break;
       }
-      default: d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+      default: d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   if (!r.path) { d.error(node.keyword.pos, `No file set for track_file ${name} - ignoring`); return undefined; }
@@ -104,7 +104,7 @@ export function parseTrackProcess(node: ConfNode, d: DiagnosticSink): TrackProce
         break;
       }
       case 'full_command': r.fullCommand = true; break;
-      default: d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+      default: d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   if (r.process === undefined) { d.error(node.keyword.pos, `track process '${name}' process name not specified`); return undefined; }
@@ -122,7 +122,7 @@ export function parseTrackGroup(node: ConfNode, d: DiagnosticSink): TrackGroupCo
   const interfaces: string[] = [];
   for (const c of node.children ?? []) {
     if (c.keyword.text === 'group') interfaces.push(...(c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]));
-    else d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+    else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
   }
   return { name, pos: node.keyword.pos, interfaces };
 }
@@ -147,7 +147,7 @@ export function parseBfdInstance(node: ConfNode, d: DiagnosticSink): BfdInstance
       case 'max_hops': r.maxHops = readInt(c, a0, 0, 255, d); break;
       case 'weight': r.weight = readInt(c, a0, -253, 253, d) ?? 0; break;
       case 'vrrp': case 'checker': break;
-      default: d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+      default: d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   if (!r.neighbor) { d.error(node.keyword.pos, `No neighbor_ip specified for bfd_instance ${name} - ignoring`); return undefined; }

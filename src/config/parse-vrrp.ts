@@ -121,7 +121,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
               d.warning(x.args[0]!.pos, 'Truncating auth_pass to 8 characters');
               password = password.slice(0, 8);
             }
-          } else d.warning(x.keyword.pos, `Unknown keyword '${x.keyword.text}'`);
+          } else d.keptError(x.keyword.pos, `Unknown keyword '${x.keyword.text}'`);
         }
         if (type) auth = { type, password };
         break;
@@ -155,8 +155,8 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'track_file': r.trackFile = readTracks(c, d, 254); break;
       case 'track_process': r.trackProcess = readTracks(c, d, 254); break;
       case 'track_bfd': r.trackBfd = readTracks(c, d, 254); break;
-      case 'virtual_routes': r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d)]; break;
-      case 'virtual_rules': r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d)]; break;
+      case 'virtual_routes': r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d, false)]; break;
+      case 'virtual_rules': r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false)]; break;
       case 'unicast_fault_no_peer':
         d.warning(c.keyword.pos, `(${name}) 'unicast_fault_no_peer' is not supported yet - ignored`);
         r.unicastFaultNoPeer = true;
@@ -204,7 +204,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       }
       default:
         if (INSTANCE_NOT_YET.has(k)) d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
-        else d.warning(c.keyword.pos, `Unknown keyword '${k}'`);
+        else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
   }
   if (vrid === undefined) { d.error(node.keyword.pos, `(${name}) the virtual router id must be set`); return undefined; }
@@ -289,7 +289,7 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
       case 'track_bfd': case 'notify_priority_changes':
         d.warning(c.keyword.pos, `(${name}) '${k}' in a sync group is not supported yet - ignored`);
         break;
-      default: d.warning(c.keyword.pos, `Unknown keyword '${k}'`);
+      default: d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
   }
   if (group.length === 1) d.warning(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
@@ -319,7 +319,7 @@ export function parseScript(node: ConfNode, d: DiagnosticSink): VrrpScriptConfig
         if (c.args[0]) runAs = { user: c.args[0].text, ...(c.args[1] ? { group: c.args[1].text } : {}) };
         else d.error(missingArgPos(c), 'user: missing user name');
         break;
-      default: d.warning(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+      default: d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   if (!script) { d.error(node.keyword.pos, `(${name}) vrrp_script has no script`); return undefined; }

@@ -9,7 +9,7 @@
  */
 import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
 import { systemRng, type Rng } from '../core/rng.js';
-import { builtinDefinitions, colAt, decomment, expandLine, matchDefinition, sliceMapped, type Definition, type MappedText } from './definitions.js';
+import { builtinDefinitions, colAt, commentStart, decomment, expandLine, matchDefinition, sliceMapped, type Definition, type MappedText } from './definitions.js';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import { tokenizeLine, type Token } from './lexer.js';
 import { isRepeatLine, parseRepeat, repeatCount, repeatValues, type LstSpec, type SeqSpec } from './sequence.js';
@@ -95,14 +95,15 @@ interface Reader {
 /** `diags`, passing on a diagnostic only the first time its severity, position and message are seen. */
 function once(diags: DiagnosticSink): DiagnosticSink {
   const seen = new Set<string>();
-  const report = (severity: 'error' | 'warning', pos: SourcePos, message: string): void => {
+  const report = (severity: 'error' | 'warning' | 'keptError' | 'missingWord', pos: SourcePos, message: string): void => {
     const key = `${severity}\0${pos.file}\0${pos.line}\0${pos.col}\0${message}`;
     if (seen.has(key)) return;
     seen.add(key);
     diags[severity](pos, message);
   };
   return { items: diags.items, get hasErrors() { return diags.hasErrors; },
-    error: (pos, message) => report('error', pos, message), warning: (pos, message) => report('warning', pos, message) };
+    error: (pos, message) => report('error', pos, message), warning: (pos, message) => report('warning', pos, message),
+    keptError: (pos, message) => report('keptError', pos, message), missingWord: (pos, message) => report('missingWord', pos, message) };
 }
 
 const at = (w: Where, m: MappedText, i: number): SourcePos => ({ file: w.file, line: w.line, col: colAt(m, i) });
@@ -137,6 +138,12 @@ function processLine(st: State, line: MappedText, where: Where, depth: number, r
   const def = matchDefinition(line.text);
   if (def) { define(st, def.name, def.value, reader); return; }
   if (isRepeatLine(line.text)) { repeat(st, line, where, depth); return; }
+  // keepalived strips the comment before substituting: a $NAME in a comment never expands
+  const cut = commentStart(line.text);
+  if (cut < line.text.length) {
+    line = sliceMapped(line, 0, line.text.slice(0, cut).trimEnd().length);
+    if (line.text === '') return;
+  }
   const x = expandLine(st.defs, line, (message, col) => st.diags.warning({ ...where, col }, message));
   if (x.error) { st.diags.error({ ...where, col: x.error.col }, x.error.message); return; }
   if (x.changed && /^(@|\$|~SEQ|~LST)/.test(x.line.text.trimStart())) processLine(st, x.line, where, depth + 1);

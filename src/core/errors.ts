@@ -57,6 +57,8 @@ export const ErrorCodes = {
   CHILD_SPAWN_FAILED: 'KTS_CHILD_SPAWN_FAILED',
   /** A runtime failed to start. */
   RUNTIME_START_FAILED: 'KTS_RUNTIME_START_FAILED',
+  /** The control-socket caller may not do this. */
+  PERMISSION_DENIED: 'KTS_PERMISSION_DENIED',
   /** An unexpected internal failure. */
   INTERNAL: 'KTS_INTERNAL',
 } as const;

@@ -10,6 +10,7 @@
  * - `keepalived-ts:vrrp:advert`       an advert was received and accepted (per packet: subscribe with care)
  * - `keepalived-ts:vrrp:drop`         a received packet was refused (reason as keepalived counts it)
  * - `keepalived-ts:vrrp:garp`         gratuitous ARPs / unsolicited NAs were sent for an instance
+ * - `keepalived-ts:vrrp:jitter`       how late an advert went out on the timer (advert send jitter)
  * - `keepalived-ts:check:verdict`     a checker's result changed a real server's checker state
  * - `keepalived-ts:check:realserver`  a real server went in or out of its pool, or changed weight
  * - `keepalived-ts:check:quorum`      a virtual server gained or lost quorum
@@ -67,6 +68,12 @@ export interface VrrpGarpEvent {
   readonly at: number;
 }
 
+/** How late an advert was sent (ms after its deadline). */
+export interface VrrpJitterEvent {
+  readonly lateMs: number;
+  readonly at: number;
+}
+
 /** A checker verdict. */
 export interface CheckVerdictEvent {
   readonly vs: string;
@@ -118,6 +125,7 @@ export interface EventMap {
   'keepalived-ts:vrrp:advert': VrrpAdvertEvent;
   'keepalived-ts:vrrp:drop': VrrpDropEvent;
   'keepalived-ts:vrrp:garp': VrrpGarpEvent;
+  'keepalived-ts:vrrp:jitter': VrrpJitterEvent;
   'keepalived-ts:check:verdict': CheckVerdictEvent;
   'keepalived-ts:check:realserver': CheckRealServerEvent;
   'keepalived-ts:check:quorum': CheckQuorumEvent;

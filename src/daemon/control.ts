@@ -8,20 +8,34 @@
  *   `stats-clear`  → the stats text, then counters zeroed (keepalived's STATS_CLEAR)
  *   `reload`       → `{"ok":true}` once the reload finished, or `{"ok":false,"error":…}`
  *   `ping`         → `{"ok":true}`
+ *   admin actions (root only, logged; src/observe/admin.ts): `priority INSTANCE OFFSET`, `garp [INSTANCE]`,
+ *                  `drain VS RS`, `undrain VS RS` → `{"ok":true,"text":…}` or `{"ok":false,"error":…}`
  * Unknown commands get `{"ok":false,"error":"unknown command …"}`.
+ * The default path follows the pid file (controlSocketFor), so two daemons on one host do not collide.
  */
 import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { basename, dirname, join } from 'node:path';
+import { peerCredentials, type PeerCred } from '../observe/admin.js';
 import { ErrorCodes, KtsError, type ErrorCode } from '../core/errors.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** Default control socket path. */
 export const DEFAULT_CONTROL_SOCKET = '/run/keepalived-ts.sock';
 
+/**
+ * The control socket of the daemon whose main pid file is `pidFile`: next to it, named after it
+ * (`/run/keepalived.pid` → `/run/keepalived-ts.sock`, the default; `/run/lab/a.pid` → `/run/lab/a-ts.sock`).
+ */
+export function controlSocketFor(pidFile: string | undefined): string {
+  if (!pidFile) return DEFAULT_CONTROL_SOCKET;
+  return join(dirname(pidFile), `${basename(pidFile).replace(/\.pid$/, '')}-ts.sock`);
+}
+
 /** One reply on the control socket. */
 export type ControlReply =
   | { readonly ok: true; readonly text?: string; readonly status?: StatusReport }
-  | { readonly ok: false; readonly error: string; readonly code: ErrorCode };
+  | { readonly ok: false; readonly error: string; readonly code?: ErrorCode };
 
 /** The `status` command's answer. */
 export interface StatusReport {
@@ -29,8 +43,10 @@ export interface StatusReport {
   readonly snapshot: RuntimeSnapshot;
 }
 
-/** Answers commands; implemented by the Daemon. */
-export type ControlHandler = (command: string) => Promise<ControlReply>;
+/**
+ * Answers commands; implemented by the Daemon. `peer` is the caller's credentials (null when they cannot be read).
+ */
+export type ControlHandler = (command: string, peer: PeerCred | null) => Promise<ControlReply>;
 
 /** Longest command line accepted. */
 const MAX_LINE = 256;
@@ -71,7 +87,7 @@ export class ControlServer {
       if (nl < 0 && buf.length <= MAX_LINE) return;
       sock.off('data', onData);
       const cmd = (nl < 0 ? buf.slice(0, MAX_LINE) : buf.slice(0, nl)).trim();
-      void this.handler(cmd)
+      void this.handler(cmd, peerCredentials(sock))
         .catch((e: unknown): ControlReply => ({
           ok: false, error: String((e as Error)?.message ?? e), code: e instanceof KtsError ? e.code : ErrorCodes.INTERNAL,
         }))

@@ -31,6 +31,9 @@ import type { Runtime, RuntimeFactory } from '../runtime/port.js';
 import type { SdNotifier } from './sdnotify.js';
 import type { SignalSource, TrappedSignal } from './signals.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
+import { adminVerb, runAdmin, type PeerCred } from '../observe/admin.js';
+import { ObserveServer, parseListen } from '../observe/server.js';
+import { statusView } from '../observe/view.js';
 
 /** Diagnostics after which keepalived does not start either (file unreadable, a vrrp_instance interface missing). */
 const FATAL_AT_START = ['could not be read', 'Non-existent interface specified in configuration'];
@@ -69,6 +72,8 @@ export interface DaemonSettings {
   readonly notices?: readonly string[];
   /** Set when this daemon is a supervised child: its role (log identity, no banner, `Stopped`). */
   readonly role?: ChildRole;
+  /** `--http=ADDRESS:PORT|PATH`: the observability endpoint (overrides global_defs `http_endpoint`). */
+  readonly httpEndpoint?: string;
 }
 
 /** Everything a daemon uses from the outside world. */
@@ -101,6 +106,7 @@ export class Daemon {
   private runtime: Runtime | undefined;
   private readonly handlers = new Map<TrappedSignal, () => void>();
   private control: ControlServer | undefined;
+  private observe: ObserveServer | undefined;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private reloading: Promise<boolean> | undefined;
   private reloadQueued = false;
@@ -178,6 +184,8 @@ export class Daemon {
     this.installSignals();
     await this.openControl();
     if (this.state !== 'running') return undefined; // TERM during startup
+    await this.openObserve(loaded.config);
+    if (this.state !== 'running') return undefined;
     this.applyPriorities(loaded.config, true);
     this.runtime = this.deps.runtimeFactory({
       log: this.vrrpLog, logDetail: s.logDetail, releaseVips: s.releaseVips,
@@ -247,11 +255,27 @@ export class Daemon {
   private async openControl(): Promise<void> {
     const path = this.deps.settings.controlSocket;
     if (!path) return;
-    const server = new ControlServer(path, (cmd) => this.command(cmd));
+    const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer));
     const err = await server.listen();
     if (err) this.log.log({ level: 'warning', text: `Control socket ${path} not available: ${err.message}` });
     else if (this.state !== 'running') await server.close(); // stopped while we were opening it
     else this.control = server;
+  }
+
+  /** The HTTP endpoint (src/observe), when configured; a failure is logged and the daemon runs on without it. */
+  private async openObserve(config: unknown): Promise<void> {
+    const text = this.deps.settings.httpEndpoint ?? (config as { globalDefs?: { httpEndpoint?: string } } | undefined)?.globalDefs?.httpEndpoint;
+    if (!text) return;
+    const listen = parseListen(text);
+    if (listen instanceof Error) { this.log.log({ level: 'err', text: `${listen.message} - HTTP endpoint not started` }); return; }
+    const server = new ObserveServer({
+      listen, log: this.log,
+      sources: { view: () => statusView(this.processInfo(), this.snapshot(), this.deps.clock.wallNow()), keepalivedJson: () => this.renderDump('json') },
+    });
+    const err = await server.start();
+    if (err) this.log.log({ level: 'err', text: `${err.message} - HTTP endpoint not started, the daemon carries on without it` });
+    else if (this.state !== 'running') await server.close();
+    else this.observe = server;
   }
 
   private startLagMonitor(): void {
@@ -348,8 +372,20 @@ export class Daemon {
 
   /* Control socket ----------------------------------------------------------------------------------------- */
 
-  /** Answers one control-socket command. */
-  async command(cmd: string): Promise<ControlReply> {
+  /**
+   * Answers one control-socket command.
+   * @param peer the caller (undefined: in-process, trusted; null: credentials unknown)
+   */
+  async command(cmd: string, peer?: PeerCred | null): Promise<ControlReply> {
+    if (adminVerb(cmd)) {
+      const rt = this.runtime;
+      return runAdmin(cmd, peer, {
+        ...(rt?.setPriorityOffset ? { setPriorityOffset: (i: string, o: number) => rt.setPriorityOffset!(i, o) } : {}),
+        ...(rt?.refreshGarp ? { refreshGarp: (i?: string) => rt.refreshGarp!(i) } : {}),
+        ...(rt?.drainRealServer ? { drainRealServer: (vs: string, rs: string, on: boolean) => rt.drainRealServer!(vs, rs, on) } : {}),
+        reload: () => this.reload(),
+      }, this.log, process.getuid?.() ?? 0);
+    }
     switch (cmd) {
       case 'ping':
         return { ok: true };
@@ -450,8 +486,9 @@ export class Daemon {
     if (this.lagTimer) clearInterval(this.lagTimer);
     if (this.keepAlive) clearInterval(this.keepAlive);
     this.removeSignals();
-    const closing = this.control?.close() ?? Promise.resolve();
+    const closing = Promise.all([this.control?.close(), this.observe?.close()]);
     this.control = undefined;
+    this.observe = undefined;
     if (wasRunning) this.removePidfiles();
     if (failed && code !== ExitCode.OK) this.deps.sdNotify.error(code);
     if (this.deps.settings.logDetail && this.reportStopped) {

@@ -29,6 +29,7 @@ import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile
 import { maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
 import type { SdNotifier } from './sdnotify.js';
 import { SIGFUNC_NUMBERS, type SignalSource, type TrappedSignal } from './signals.js';
+import type { PeerCred } from '../observe/admin.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** Parent → child over the IPC channel: one control command (`status`, `json`, `reload`, …). */
@@ -36,6 +37,8 @@ export interface ParentMessage {
   readonly kind: 'command';
   readonly id: number;
   readonly command: string;
+  /** The control-socket caller's credentials (admin commands check them); null when unknown. */
+  readonly peer?: PeerCred | null;
 }
 
 /** Child → parent: startup complete, or the answer to a command. */
@@ -291,7 +294,7 @@ export class Supervisor {
   private async openControl(): Promise<void> {
     const path = this.deps.settings.controlSocket;
     if (!path) return;
-    const server = new ControlServer(path, (cmd) => this.command(cmd));
+    const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer));
     const err = await server.listen();
     if (err) this.info(`Control socket ${path} not available: ${err.message}`, 'warning');
     else if (this.state !== 'running') await server.close();
@@ -475,7 +478,7 @@ export class Supervisor {
   /* Commands to children ----------------------------------------------------------------------------------- */
 
   /** Sends a control command to a role's child and waits for its reply. */
-  ask(role: ChildRole, command: string, timeoutMs = command === 'reload' ? 60_000 : 10_000): Promise<ControlReply> {
+  ask(role: ChildRole, command: string, timeoutMs = command === 'reload' ? 60_000 : 10_000, peer?: PeerCred | null): Promise<ControlReply> {
     const h = this.slots.get(role)?.handle;
     if (!h) return Promise.resolve(unavailable(role));
     const id = this.nextId++;
@@ -485,7 +488,7 @@ export class Supervisor {
         resolve({ ok: false, code: ErrorCodes.CONTROL_TIMEOUT, error: `${ROLE_INFO[role].name} child process did not answer '${command}' within ${timeoutMs} ms` });
       }, timeoutMs);
       this.pending.set(id, { resolve, role, timer });
-      if (!h.send({ kind: 'command', id, command })) {
+      if (!h.send({ kind: 'command', id, command, ...(peer !== undefined ? { peer } : {}) })) {
         this.pending.delete(id);
         this.timers.clearTimeout(timer);
         resolve(unavailable(role));
@@ -493,8 +496,11 @@ export class Supervisor {
     });
   }
 
-  /** Answers one control-socket command, asking the children where they hold the answer. */
-  async command(cmd: string): Promise<ControlReply> {
+  /**
+   * Answers one control-socket command, asking the children where they hold the answer; anything else (the
+   * observability and admin commands) goes to the VRRP child with the caller's credentials.
+   */
+  async command(cmd: string, peer?: PeerCred | null): Promise<ControlReply> {
     switch (cmd) {
       case 'ping':
         return { ok: true };
@@ -503,11 +509,14 @@ export class Supervisor {
       case 'json': case 'stats': case 'data': case 'stats-clear':
         return this.ask('vrrp', cmd);
       case 'reload':
+        if (peer !== undefined && !(peer && (peer.uid === 0 || peer.uid === process.getuid?.()))) {
+          return { ok: false, code: ErrorCodes.PERMISSION_DENIED, error: 'reload: permission denied (root or the daemon\'s user only)' };
+        }
         return (await this.reload())
           ? { ok: true }
           : { ok: false, code: ErrorCodes.RELOAD_FAILED, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };
       default:
-        return { ok: false, code: ErrorCodes.UNKNOWN_COMMAND, error: `unknown command '${cmd}' (try status, json, stats, data, stats-clear, reload, ping)` };
+        return this.ask('vrrp', cmd, 10_000, peer ?? null);
     }
   }
 

@@ -42,6 +42,15 @@ export interface Runtime {
   snapshot(): RuntimeSnapshot;
   /** Zeroes the counters (keepalived's STATS_CLEAR, after the stats file is written). */
   clearStats(): void;
+  /**
+   * Admin action: a temporary priority offset on an instance (0 clears it; kept across reloads, gone at restart).
+   * Returns an error text, or undefined on success.
+   */
+  setPriorityOffset?(instance: string, offset: number): string | undefined;
+  /** Admin action: sends a GARP/NA burst now for MASTER instances (all, or the one named); returns those refreshed. */
+  refreshGarp?(instance?: string): string[];
+  /** Admin action (the checker runtime): drain a real server (weight 0) or undrain it; returns an error text or undefined. */
+  drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
 }
 
 /** The VRRP runtime is a Runtime. */

@@ -123,6 +123,12 @@ export interface InstanceSnapshot {
   readonly unicastPeers?: readonly string[];
   readonly stats: InstanceStats;
   readonly timing?: TimingStats;
+  /** Address of the current master (ours when MASTER, the last advert's source otherwise); absent when unknown. */
+  readonly masterAddress?: string;
+  /** Why the last transition happened (`master down timer`, `preempted by 192.0.2.2 prio 150`, …). */
+  readonly lastTransitionReason?: string;
+  /** An operator's temporary priority offset (control socket `priority`), when set. */
+  readonly priorityOffset?: number;
 }
 
 /** A sync group in the dumps. */
@@ -148,6 +154,8 @@ export interface RealServerSnapshot {
   readonly lastResult?: 'success' | 'failure' | 'timeout' | 'skipped';
   /** Duration of the last probe (ms). */
   readonly lastCheckLatencyMs?: number;
+  /** Held at weight 0 by an operator (`keepalived-ts ctl drain`). */
+  readonly drained?: boolean;
 }
 
 /** One virtual server (address+port, fwmark or group), as the checker runtime sees it. */
@@ -169,6 +177,8 @@ export interface RuntimeSnapshot {
   /** Load-balancer state (the checker runtime; absent from the VRRP runtime's snapshot). */
   readonly virtualServers?: readonly VirtualServerSnapshot[];
   readonly timing?: TimingStats;
+  /** `vrrp_script` results so far (keepalived.data's "VRRP Script" status: GOOD when ok, BAD when not). */
+  readonly scripts?: readonly { readonly name: string; readonly ok: boolean }[];
 }
 
 /** Process facts the control socket adds to a snapshot. */

@@ -20,9 +20,23 @@ export const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, ANYCAST: 5, C
 /** Address flags. */
 export const IFA_F = { SECONDARY: 0x01, NODAD: 0x02, DADFAILED: 0x08, TENTATIVE: 0x40, PERMANENT: 0x80, NOPREFIXROUTE: 0x200 } as const;
 /** Route attributes. */
-export const RTA = { DST: 1, SRC: 2, IIF: 3, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15 } as const;
+export const RTA = { DST: 1, SRC: 2, IIF: 3, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, METRICS: 8, MULTIPATH: 9, FLOW: 11, TABLE: 15,
+  PREF: 20, EXPIRES: 23, TTL_PROPAGATE: 26 } as const;
+/** Route metrics nested in RTA_METRICS (RTAX_*). */
+export const RTAX = {
+  LOCK: 1, MTU: 2, WINDOW: 3, RTT: 4, RTTVAR: 5, SSTHRESH: 6, CWND: 7, ADVMSS: 8, REORDERING: 9, HOPLIMIT: 10, INITCWND: 11,
+  FEATURES: 12, RTO_MIN: 13, INITRWND: 14, QUICKACK: 15, CC_ALGO: 16, FASTOPEN_NO_COOKIE: 17,
+} as const;
+/** rtm_flags / rtnh_flags. */
+export const RTNH_F_ONLINK = 4;
 /** Rule attributes. */
-export const FRA = { DST: 1, SRC: 2, IIFNAME: 3, GOTO: 4, PRIORITY: 6, FWMARK: 10, FLOW: 11, TABLE: 15, FWMASK: 16, OIFNAME: 17 } as const;
+export const FRA = { DST: 1, SRC: 2, IIFNAME: 3, GOTO: 4, PRIORITY: 6, FWMARK: 10, FLOW: 11, TUN_ID: 12, SUPPRESS_IFGROUP: 13,
+  SUPPRESS_PREFIXLEN: 14, TABLE: 15, FWMASK: 16, OIFNAME: 17, L3MDEV: 19, UID_RANGE: 20, PROTOCOL: 21, IP_PROTO: 22,
+  SPORT_RANGE: 23, DPORT_RANGE: 24 } as const;
+/** fib_rule_hdr actions. */
+export const FR_ACT = { table: 1, goto: 2, nop: 3, blackhole: 6, unreachable: 7, prohibit: 8 } as const;
+/** fib_rule_hdr flags: `not`. */
+export const FIB_RULE_INVERT = 2;
 /** Address scopes (rtnetlink.h rt_scope_t). */
 export const SCOPE = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 } as const;
 /** Route types. */
@@ -86,6 +100,21 @@ export interface RouteSpec {
   readonly scope?: number;
   readonly protocol?: number;
   readonly type?: number;
+  /** RTA_SRC (`from`, IPv6 source routing). */
+  readonly from?: { address: string; prefixLength: number };
+  readonly tos?: number;
+  readonly onlink?: boolean;
+  /** RTA_FLOW. */
+  readonly realms?: number;
+  readonly expires?: number;
+  readonly pref?: number;
+  readonly ttlPropagate?: boolean;
+  /** RTA_METRICS: numeric RTAX values by id (in keepalived's order of emission), the congestion algorithm, the lock mask. */
+  readonly metrics?: { readonly values: readonly (readonly [number, number])[]; readonly congctl?: string; readonly lock?: number };
+  /** RTA_MULTIPATH next hops (weight as ip(8) writes it, 1-256). */
+  readonly nexthops?: readonly { gateway?: string; ifindex?: number; weight?: number; onlink?: boolean; realms?: number }[];
+  /** NLM flags on add: `add` = EXCL, `append` = APPEND, default (keepalived's prepend) neither. */
+  readonly mode?: 'add' | 'append';
 }
 
 /** A policy rule to add or delete. */
@@ -97,6 +126,24 @@ export interface RuleSpec {
   readonly priority?: number;
   readonly fwmark?: number;
   readonly fwmask?: number;
+  /** Action (default: to table). */
+  readonly action?: keyof typeof FR_ACT;
+  readonly invert?: boolean;
+  readonly gotoTarget?: number;
+  readonly tos?: number;
+  readonly realms?: number;
+  readonly suppressPrefixLength?: number;
+  readonly suppressIfgroup?: number;
+  readonly iifName?: string;
+  readonly oifName?: string;
+  /** u64 tunnel id in decimal. */
+  readonly tunnelId?: string;
+  readonly uidRange?: { start: number; end: number };
+  readonly l3mdev?: boolean;
+  readonly protocol?: number;
+  readonly ipProto?: number;
+  readonly sport?: { start: number; end: number };
+  readonly dport?: { start: number; end: number };
 }
 
 const afOf = (f: 4 | 6) => (f === 4 ? K.AF_INET : K.AF_INET6) as number;
@@ -165,32 +212,93 @@ export function encodeRouteRequest(s: RouteSpec): Buffer {
   const table = s.table ?? 254;
   h.writeUInt8(afOf(s.family), 0);
   h.writeUInt8(s.prefixLength, 1);
+  h.writeUInt8(s.from?.prefixLength ?? 0, 2);
+  h.writeUInt8(s.tos ?? 0, 3);
   h.writeUInt8(table < 256 ? table : 252, 4); // RT_TABLE_COMPAT when the id needs RTA_TABLE
   h.writeUInt8(s.protocol ?? RTPROT_KEEPALIVED, 5);
-  h.writeUInt8(s.scope ?? (s.gateway ? SCOPE.global : SCOPE.link), 6);
+  h.writeUInt8(s.scope ?? (s.gateway || s.nexthops?.length ? SCOPE.global : SCOPE.link), 6);
   h.writeUInt8(s.type ?? RTN.unicast, 7);
+  h.writeUInt32LE(s.onlink ? RTNH_F_ONLINK : 0, 8);
   const attrs: AttrInput[] = [{ type: RTA.DST, value: bytesOf(s.family, s.destination) }, { type: RTA.TABLE, value: attr.u32(table) }];
+  if (s.from) attrs.push({ type: RTA.SRC, value: bytesOf(s.family, s.from.address) });
   if (s.gateway) attrs.push({ type: RTA.GATEWAY, value: bytesOf(s.family, s.gateway) });
   if (s.ifindex !== undefined) attrs.push({ type: RTA.OIF, value: attr.u32(s.ifindex) });
   if (s.source) attrs.push({ type: RTA.PREFSRC, value: bytesOf(s.family, s.source) });
   if (s.metric !== undefined) attrs.push({ type: RTA.PRIORITY, value: attr.u32(s.metric) });
+  if (s.realms) attrs.push({ type: RTA.FLOW, value: attr.u32(s.realms) });
+  if (s.expires !== undefined) attrs.push({ type: RTA.EXPIRES, value: attr.u32(s.expires) });
+  const metrics = s.metrics ? encodeMetrics(s.metrics) : undefined;
+  if (s.pref !== undefined) attrs.push({ type: RTA.PREF, value: attr.u8(s.pref) });
+  if (s.ttlPropagate !== undefined) attrs.push({ type: RTA.TTL_PROPAGATE, value: attr.u8(s.ttlPropagate ? 1 : 0) });
+  // keepalived (and ip(8)) send RTA_METRICS without NLA_F_NESTED, so it goes as raw bytes
+  if (metrics && metrics.length) attrs.push({ type: RTA.METRICS, value: metrics });
+  if (s.nexthops?.length) attrs.push({ type: RTA.MULTIPATH, value: encodeMultipath(s.family, s.nexthops) });
   return Buffer.concat([h, encodeAttrs(attrs)]);
 }
 
-/** Encodes the body of RTM_NEWRULE/DELRULE (action: to table). */
+/** The payload of RTA_METRICS: the congestion algorithm (no NUL, as keepalived), the values, then RTAX_LOCK. */
+export function encodeMetrics(m: NonNullable<RouteSpec['metrics']>): Buffer {
+  const inner: AttrInput[] = [];
+  if (m.congctl !== undefined) inner.push({ type: RTAX.CC_ALGO, value: Buffer.from(m.congctl) });
+  for (const [id, v] of m.values) inner.push({ type: id, value: attr.u32(v) });
+  if (inner.length && m.lock) inner.push({ type: RTAX.LOCK, value: attr.u32(m.lock) });
+  return encodeAttrs(inner);
+}
+
+/** RTA_MULTIPATH: rtnexthop {len u16, flags u8, hops u8, ifindex s32} each followed by its RTA_GATEWAY/RTA_FLOW. */
+function encodeMultipath(family: 4 | 6, hops: NonNullable<RouteSpec['nexthops']>): Buffer {
+  const parts: Buffer[] = [];
+  for (const nh of hops) {
+    const inner: AttrInput[] = [];
+    if (nh.gateway) inner.push({ type: RTA.GATEWAY, value: bytesOf(family, nh.gateway) });
+    if (nh.realms) inner.push({ type: RTA.FLOW, value: attr.u32(nh.realms) });
+    const a = encodeAttrs(inner);
+    const rtnh = Buffer.alloc(8);
+    rtnh.writeUInt16LE(8 + a.length, 0);
+    rtnh.writeUInt8(nh.onlink ? RTNH_F_ONLINK : 0, 2);
+    rtnh.writeUInt8(((nh.weight ?? 1) - 1) & 0xff, 3);
+    rtnh.writeInt32LE(nh.ifindex ?? 0, 4);
+    parts.push(rtnh, a);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Encodes the body of RTM_NEWRULE/DELRULE. */
 export function encodeRuleRequest(s: RuleSpec): Buffer {
   const h = Buffer.alloc(12);
-  const table = s.table ?? 254;
+  const action = s.action ?? 'table';
+  const table = action === 'table' && !s.l3mdev ? s.table ?? 254 : 0;
   h.writeUInt8(afOf(s.family), 0);
   h.writeUInt8(s.to?.prefixLength ?? 0, 1);
   h.writeUInt8(s.from?.prefixLength ?? 0, 2);
-  h.writeUInt8(table < 256 ? table : 252, 4);
-  h.writeUInt8(1, 7); // FR_ACT_TO_TBL
-  const attrs: AttrInput[] = [{ type: FRA.TABLE, value: attr.u32(table) }];
+  h.writeUInt8(s.tos ?? 0, 3);
+  h.writeUInt8(table < 256 ? table : 0, 4);
+  h.writeUInt8(FR_ACT[action], 7);
+  h.writeUInt32LE(s.invert ? FIB_RULE_INVERT : 0, 8);
+  const attrs: AttrInput[] = [];
+  if (table) attrs.push({ type: FRA.TABLE, value: attr.u32(table) });
   if (s.from) attrs.push({ type: FRA.SRC, value: bytesOf(s.family, s.from.address) });
   if (s.to) attrs.push({ type: FRA.DST, value: bytesOf(s.family, s.to.address) });
   if (s.priority !== undefined) attrs.push({ type: FRA.PRIORITY, value: attr.u32(s.priority) });
   if (s.fwmark !== undefined) attrs.push({ type: FRA.FWMARK, value: attr.u32(s.fwmark) });
   if (s.fwmask !== undefined) attrs.push({ type: FRA.FWMASK, value: attr.u32(s.fwmask) });
+  if (s.realms) attrs.push({ type: FRA.FLOW, value: attr.u32(s.realms) });
+  if (s.suppressPrefixLength !== undefined) attrs.push({ type: FRA.SUPPRESS_PREFIXLEN, value: attr.u32(s.suppressPrefixLength) });
+  if (s.suppressIfgroup !== undefined) attrs.push({ type: FRA.SUPPRESS_IFGROUP, value: attr.u32(s.suppressIfgroup) });
+  if (s.iifName) attrs.push({ type: FRA.IIFNAME, value: attr.str(s.iifName) });
+  if (s.oifName) attrs.push({ type: FRA.OIFNAME, value: attr.str(s.oifName) });
+  if (s.tunnelId !== undefined && s.tunnelId !== '0') {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(s.tunnelId));
+    attrs.push({ type: FRA.TUN_ID, value: b });
+  }
+  if (s.uidRange) { const b = Buffer.alloc(8); b.writeUInt32LE(s.uidRange.start >>> 0, 0); b.writeUInt32LE(s.uidRange.end >>> 0, 4); attrs.push({ type: FRA.UID_RANGE, value: b }); }
+  if (s.l3mdev) attrs.push({ type: FRA.L3MDEV, value: attr.u8(1) });
+  if (s.protocol !== undefined) attrs.push({ type: FRA.PROTOCOL, value: attr.u8(s.protocol) });
+  if (s.ipProto !== undefined) attrs.push({ type: FRA.IP_PROTO, value: attr.u8(s.ipProto) });
+  for (const [type, r] of [[FRA.SPORT_RANGE, s.sport], [FRA.DPORT_RANGE, s.dport]] as const) {
+    if (r) { const b = Buffer.alloc(4); b.writeUInt16LE(r.start, 0); b.writeUInt16LE(r.end, 2); attrs.push({ type, value: b }); }
+  }
+  if (action === 'goto') attrs.push({ type: FRA.GOTO, value: attr.u32(s.gotoTarget ?? 0) });
   return Buffer.concat([h, encodeAttrs(attrs)]);
 }

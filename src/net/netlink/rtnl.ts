@@ -124,7 +124,8 @@ export class Rtnl {
 
   /** Adds a route. */
   async addRoute(spec: RouteSpec): Promise<void> {
-    await this.request(RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL, encodeRouteRequest(spec), `add route ${spec.destination}/${spec.prefixLength}`);
+    const mode = spec.mode === 'add' ? NLM_F.EXCL : spec.mode === 'append' ? NLM_F.APPEND : 0; // keepalived's default: prepend
+    await this.request(RTM.NEWROUTE, NLM_F.CREATE | mode, encodeRouteRequest(spec), `add route ${spec.destination}/${spec.prefixLength}`);
   }
 
   /** Deletes a route. */

@@ -126,6 +126,8 @@ export class CheckRuntime implements VrrpRuntime {
   private timerAt: number | undefined;
   private stopping = false;
   private latenessNext = 0;
+  /** Real servers an operator drains (`vsName|rsName`): held at weight 0 until undrained (observe/admin.ts). */
+  private readonly drained = new Set<string>();
   /** Probe and timing counters. */
   readonly stats: CheckRuntimeStats = { probesStarted: 0, probesFinished: 0, lateness: [] };
 
@@ -225,7 +227,8 @@ export class CheckRuntime implements VrrpRuntime {
       realServers: v.check.realServers.map((rs): RealServerSnapshot => {
         const last = v.last.get(rs.ref);
         return {
-          name: rs.name, address: rs.server.address, port: rs.server.port, weight: realWeight(rs.effectiveWeight), up: rs.alive,
+          name: rs.name, address: rs.server.address, port: rs.server.port, up: rs.alive,
+          ...(this.drained.has(`${v.check.vsName}|${rs.name}`) ? { weight: 0, drained: true } : { weight: realWeight(rs.effectiveWeight) }),
           ...(last ? {
             lastResult: last.result, lastCheckLatencyMs: Math.round(last.latencyMs * 1000) / 1000,
             lastCheck: `${last.checker} ${last.result} in ${last.latencyMs.toFixed(1)} ms`,
@@ -234,6 +237,27 @@ export class CheckRuntime implements VrrpRuntime {
       }),
     }));
     return { instances: [], syncGroups: [], virtualServers };
+  }
+
+  /**
+   * Admin (observe/admin.ts): drain a real server — weight 0, so IPVS sends it no new connections while its
+   * established ones finish — or give it its weight back. `rs` is keepalived's name (`[192.0.2.10]:tcp:80`) or
+   * `address:port`. Checks keep running; a drained server that goes down and up again stays at weight 0.
+   * Returns an error text, or undefined.
+   */
+  drainRealServer(vs: string, rs: string, drain: boolean): string | undefined {
+    const v = this.vss.find((x) => x.check.vsName === vs || x.targets.some((t) => serviceKeyText(t.service.key) === vs));
+    if (!v) return `no virtual server ${vs}`;
+    const r = v.check.realServers.find((x) => x.name === rs || `${x.server.address}:${x.server.port}` === rs);
+    if (!r) return `no real server ${rs} in ${v.check.vsName}`;
+    const key = `${v.check.vsName}|${r.name}`;
+    if (drain === this.drained.has(key)) return `${r.name} is ${drain ? 'already draining' : 'not draining'}`;
+    if (drain) this.drained.add(key); else this.drained.delete(key);
+    const weight = drain ? 0 : realWeight(r.effectiveWeight);
+    if (r.alive && this.lb && !v.muteIpvs) for (const t of v.targets) void this.lb.editDest(t.service.key, destOf(r.server, t, weight));
+    this.log.log({ level: 'info', text: `${drain ? 'Draining' : 'Undraining'} service ${r.name} of VS ${v.check.vsName} (weight ${weight})` });
+    publish('keepalived-ts:check:realserver', { vs: v.check.vsName, rs: r.name, up: r.alive && weight > 0, weight, at: this.clock.wallNow() });
+    return undefined;
   }
 
   /** Zeroes the probe counters and lateness samples. */
@@ -455,7 +479,7 @@ export class CheckRuntime implements VrrpRuntime {
           }
           break;
         case 'addRealServer': case 'setWeight': case 'removeRealServer': {
-          const weight = a.kind === 'removeRealServer' ? 0 : a.weight;
+          const weight = a.kind === 'removeRealServer' || this.drained.has(`${a.vs}|${a.name}`) ? 0 : a.weight;
           if (this.lb && !v.muteIpvs) {
             for (const t of v.targets) {
               const d = destOf(a.server, t, weight);

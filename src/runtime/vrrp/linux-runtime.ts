@@ -38,7 +38,9 @@ import { VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
 import type { FifoWriter } from '../../notify/fifo.js';
+import { noteAdvert, noteHint, observeAction, observedFields, observeJitter, OFFSET_TRACKER, setOffset, trackerHint, withOffset } from './observe-hook.js';
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 /** Rate limit for repeated receive-drop messages: one line per instance and reason per this many ms. */
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -232,7 +234,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private onTracker(result: TrackerResult): void {
     if (this.stopped) return;
     const id = `${result.kind}:${result.name}`;
-    for (const r of this.instances.values()) if (r.trackers.has(id)) this.feed(r, { type: 'tracker', result });
+    for (const r of this.instances.values()) {
+      if (!r.trackers.has(id)) continue;
+      if (this.config) noteHint(r, trackerHint(fsmParams(this.config, r.cfg, r.source), result.kind, result.name, result.ok)); // observe hook
+      this.feed(r, { type: 'tracker', result });
+    }
     this.arm();
   }
 
@@ -256,6 +262,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (was === link.up) return;
     this.linkUp.set(link.index, link.up);
     this.log.log({ level: 'info', text: `Netlink reports ${link.name} ${link.up ? 'up' : 'down'}` });
+    for (const r of [...users, ...trackers]) noteHint(r, `link ${link.name} ${link.up ? 'up' : 'down'}`); // observe hook
     for (const r of users) this.feed(r, { type: 'interface', up: link.up });
     for (const r of trackers) this.feed(r, { type: 'tracker', result: { kind: 'interface', name: link.name, ok: link.up } });
     this.arm();
@@ -337,6 +344,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       return;
     }
     for (const t of verdict.logTexts) this.log.log({ level: 'info', text: t });
+    noteAdvert(run, p.source, verdict.advert.priority, this.clock.wallNow()); // observe hook
     this.feed(run, { type: 'advert', advert: verdict.advert, source: p.source });
     this.arm();
   }
@@ -363,6 +371,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (a.kind === 'log') { this.log.log(a.record); continue; }
       const run = this.instances.get(a.kind === 'stateChanged' ? a.transition.instance : a.instance);
       if (!run) continue;
+      observeAction(run, a, this.clock.wallNow(), this.groupFor(run.cfg.name)?.name); // observe hook
       switch (a.kind) {
         case 'sendAdvert': this.sendAdvert(run, a.priority); break;
         case 'addVips':
@@ -489,7 +498,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (t === undefined || t > now) continue;
       earliest = Math.min(earliest, t);
       const actions = this.step(r, { type: 'timeout' }, now);
-      if (actions.some((a) => a.kind === 'sendAdvert' && a.instance === r.cfg.name)) addJitter(this.jitter, now - t);
+      if (actions.some((a) => a.kind === 'sendAdvert' && a.instance === r.cfg.name)) {
+        addJitter(this.jitter, now - t);
+        observeJitter(now - t, this.clock.wallNow()); // observe hook
+      }
       this.execute(actions);
     }
     if (earliest !== Infinity) this.ctx.noteTimerLateness?.(now - earliest);
@@ -530,7 +542,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const ic of plan.update) {
       const run = this.instances.get(ic.name);
       if (!run) continue;
-      const params = fsmParams(cfg, ic, run.source);
+      const params = withOffset(run, fsmParams(cfg, ic, run.source)); // observe hook: keeps an admin priority offset
       run.cfg = ic;
       run.trackers = trackerIds(params);
       this.registerNotify(cfg, ic);
@@ -582,8 +594,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** A plain picture for dumps and the control socket. */
   snapshot(): RuntimeSnapshot {
     return {
-      instances: [...this.instances.values()].map((r) => instanceSnapshot(r)),
+      ...(this.config ? { routerId: this.config.globalDefs.routerId ?? hostname() } : {}), // keepalived's default router_id is the host name
+      instances: [...this.instances.values()].map((r) => ({ ...instanceSnapshot(r), ...observedFields(r) })),
       syncGroups: [...this.groups.values()].map(({ sg }) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
+      scripts: (this.trackers?.results() ?? []).filter((r) => r.kind === 'script').map((r) => ({ name: r.name, ok: r.ok })), // observe hook
       timing: { ...jitterFields(this.jitter), loopLagMaxMs: 0, loopLagLastMs: 0 },
     };
   }
@@ -591,6 +605,34 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Zeroes every instance's counters. */
   clearStats(): void {
     for (const r of this.instances.values()) clearStats(r.stats);
+  }
+
+  /** Admin: a temporary priority offset, carried as a weight-1 track_file the FSM already understands. */
+  setPriorityOffset(instance: string, offset: number): string | undefined {
+    const run = this.instances.get(instance);
+    if (!run || !this.config) return `no VRRP instance ${instance}`;
+    if (!Number.isInteger(offset) || offset < -253 || offset > 253) return `priority offset ${offset} out of range -253..253`;
+    setOffset(run, offset);
+    const params = withOffset(run, fsmParams(this.config, run.cfg, run.source));
+    const now = this.clock.now();
+    this.execute(this.step(run, { type: 'update', params }, now));
+    this.execute(this.step(run, { type: 'tracker', result: { kind: 'file', name: OFFSET_TRACKER, ok: true, value: offset } }, now));
+    this.arm();
+    return undefined;
+  }
+
+  /** Admin: a GARP/NA burst now (garp_master_repeat per VIP) for MASTER instances. */
+  refreshGarp(instance?: string): string[] {
+    const done: string[] = [];
+    for (const run of this.instances.values()) {
+      if ((instance !== undefined && run.cfg.name !== instance) || run.fsm.state !== 2) continue;
+      const addresses = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].map((v) => v.address);
+      const count = Math.max(1, run.cfg.garpMasterRepeat);
+      this.sendGarp(run, addresses, count);
+      observeAction(run, { kind: 'sendGarp', instance: run.cfg.name, addresses, count, reason: 'refresh' }, this.clock.wallNow());
+      done.push(run.cfg.name);
+    }
+    return done;
   }
 
 }

@@ -124,6 +124,22 @@ test('--dump-config on a missing file fails with a message', () => {
   assert.equal(r.stdout, '');
 });
 
+test('--dump-config prints the model on a host without the configuration\'s interfaces', () => {
+  const s = setup();
+  try {
+    const conf = join(s.dir, 'noif.conf');
+    writeFileSync(conf, 'vrrp_instance VI_1 {\n  interface kats-noif0\n  virtual_router_id 9\n  virtual_ipaddress {\n    192.0.2.9/24\n  }\n}\n');
+    const r = cli(['--dump-config', '-f', conf]);
+    assert.equal(r.status, 0, r.stderr);
+    const m = JSON.parse(r.stdout) as { vrrpInstances: { interface: string; virtualRouterId: number }[] };
+    assert.deepEqual(m.vrrpInstances.map((i) => [i.interface, i.virtualRouterId]), [['kats-noif0', 9]]);
+    // -t still checks the host
+    assert.equal(cli(['-t', '-f', conf]).status, 5);
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('foreground daemon: pid files, USR1/USR2, HUP, control socket, TERM', async () => {
   const s = setup();
   try {

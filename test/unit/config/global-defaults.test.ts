@@ -50,6 +50,17 @@ test('unicast_ttl (unicast only), old_unicast_checksum, promote_secondaries, che
   assert.ok(diags.some((x) => x.severity === 'error' && x.pos.line === 15 && x.message.includes('300 is out of range')), JSON.stringify(diags));
 });
 
+test('http_endpoint (keepalived-ts): ADDRESS:PORT, [IPV6]:PORT or a socket path; anything else is an error', () => {
+  assert.equal(model(`global_defs {\n  http_endpoint 192.0.2.1:9650\n}\n${inst()}`).config.globalDefs.httpEndpoint, '192.0.2.1:9650');
+  assert.equal(model(`global_defs {\n  http_endpoint [2001:db8::1]:9650\n}\n${inst()}`).config.globalDefs.httpEndpoint, '[2001:db8::1]:9650');
+  assert.equal(model(`global_defs {\n  http_endpoint /run/kts-http.sock\n}\n${inst()}`).config.globalDefs.httpEndpoint, '/run/kts-http.sock');
+  assert.equal(model(`global_defs {\n}\n${inst()}`).config.globalDefs.httpEndpoint, undefined);
+  const bad = model(`global_defs {\n  http_endpoint nonsense\n}\n${inst()}`);
+  assert.equal(bad.config.globalDefs.httpEndpoint, undefined);
+  assert.match(bad.diags.find((x) => x.severity === 'error')?.message ?? '', /http_endpoint 'nonsense' invalid/);
+  assert.ok(model(`global_defs {\n  http_endpoint\n}\n${inst()}`).diags.some((x) => x.severity === 'error' && /http_endpoint needs/.test(x.message)));
+});
+
 test('lvs_backend (keepalived-ts extension): ipvs, nftables or auto; absent means auto; anything else is an error', () => {
   assert.equal(model(inst()).config.globalDefs.lvsBackend, undefined);
   for (const v of ['ipvs', 'nftables', 'auto'] as const) {

@@ -10,6 +10,7 @@ import { preprocess, type ConfigFs, type Item, type PreprocessOptions } from '..
 import type { Token } from '../../../src/config/lexer.js';
 import { strtol } from '../../../src/config/sequence.js';
 import { randomInt, seededRng } from '../../../src/core/rng.js';
+import { parseConfigTree } from '../../../src/config/index.js';
 
 function memFs(files: Record<string, string>): ConfigFs {
   return {
@@ -243,4 +244,25 @@ test('random ~SEQ/~LST soup never throws and stays small', () => {
     const r = run(s, { maxGeneratedLines: 10_000 });
     assert.ok(r.lines.length <= 10_001 + s.split('\n').length, s);
   }
+});
+
+test('a multi-line $NAME inside a comment does not expand (keepalived strips the comment first)', () => {
+  const text = `$HEALTHCHECK=TCP_CHECK { \\
+    connect_timeout 3 \\
+}
+vrrp_instance VI_1 {
+#    $HEALTHCHECK
+     ! $HEALTHCHECK
+  virtual_router_id 5 # $HEALTHCHECK
+  priority 50 ! \${HEALTHCHECK}
+}
+`;
+  const { tree, diagnostics } = parseConfigTree(text, 'k.conf');
+  assert.deepEqual(diagnostics.map(formatDiagnostic), []);
+  const vi = tree.find((n) => n.keyword.text === 'vrrp_instance');
+  assert.deepEqual(vi?.children?.map((c) => [c.keyword.text, ...c.args.map((a) => a.text)]), [['virtual_router_id', '5'], ['priority', '50']]);
+  // outside a comment it still expands
+  const used = parseConfigTree(`${text.split('vrrp_instance')[0]}real_server 192.0.2.1 80 {\n  $HEALTHCHECK\n}\n`, 'k.conf');
+  assert.deepEqual(used.diagnostics.map(formatDiagnostic), []);
+  assert.deepEqual(used.tree[0]?.children?.map((c) => c.keyword.text), ['TCP_CHECK']);
 });

@@ -21,7 +21,7 @@ test('static_ipaddress, static_routes and static_rules in ip(8) syntax', () => {
 static_routes {
   198.51.100.0/24 via 192.0.2.1 dev eth0 metric 20 table 100
   blackhole 203.0.113.0/24
-  default via 192.0.2.254 dev eth0 src 192.0.2.50 proto static scope global
+  default via 192.0.2.254 dev eth0 src 192.0.2.50 protocol static scope global no_track
   2001:db8:1::/48 via 2001:db8::1 dev eth0
 }
 static_rules {
@@ -43,8 +43,10 @@ static_rules {
   assert.deepEqual([u2?.to, u2?.table], [{ address: '198.51.100.7', prefixLength: 32 }, 254]);
   assert.deepEqual([u3?.fwmark, u3?.fwmask, u3?.table], [16, 255, 200]);
   assert.equal(u4?.family, 6);
-  // the blackhole route has no interface: keepalived's warning, at the route's line
-  assert.ok(text.includes('7:3: warning: Warning - cannot track route blackhole with no interface specified, not tracking'), text.join('\n'));
+  // the blackhole route has no interface: keepalived's warning, at the route's line (it fails -t, as keepalived's does)
+  assert.ok(text.includes('7:3: warning: Warning - cannot track route 203.0.113.0/24 with no interface specified, not tracking'), text.join('\n'));
+  // rules without a preference get keepalived's, counting down per family
+  assert.deepEqual(config.staticRules.map((r) => r.priority), [1000, 16384, 16383, 16384]);
 });
 
 test('bad routes and rules are positioned errors, never throws', () => {
@@ -59,16 +61,17 @@ static_rules {
   bogus 1 table 5
 }
 `);
-  assert.equal(config.staticRoutes.length, 0);
+  // keepalived keeps 192.0.2.0/33 as a /32 (with a complaint) and drops the rest
+  assert.deepEqual(config.staticRoutes.map((r) => `${r.destination}/${r.prefixLength}`), ['192.0.2.0/32']);
   assert.equal(config.staticRules.length, 0);
   assert.deepEqual(text.filter((l) => l.includes('error')), [
     '2:20: error: Cannot mix IPv4 and IPv6 addresses for route',
-    '3:3: error: unknown route keyword 192.0.2.0/33',
     '4:25: error: Routing table nosuch not found for route',
-    '8:8: error: Invalid rule from nonsense',
+    '7:3: error: No action specified for rule - ignoring',
+    '8:8: error: Invalid rule from address nonsense',
     '9:3: error: Unknown rule option bogus',
   ]);
-  assert.ok(text.includes('7:3: warning: No action specified for rule - ignoring'));
+  assert.ok(text.includes('3:3: warning: Invalid address prefix len 33 for address 192.0.2.0/33 - using 32'), text.join('\n'));
 });
 
 test('vrrp_instance virtual_routes / virtual_rules, notify_deleted, track_bfd; vrrp_script user', () => {
