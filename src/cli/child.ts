@@ -27,6 +27,7 @@ function tell(m: ChildMessage): void {
 /** Runs the child until it is stopped; returns its exit status. */
 export async function runChild(role: ChildRole, o: CliOptions, argv: readonly string[]): Promise<number> {
   const tmpDir = tmpDirFrom(process.env);
+  const runtimeFactory = await RUNTIMES[role]();
   const sender = await sysioDatagramSender();
   const clock = systemClock();
   const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, ROLE_INFO[role].logSuffix), o.logDetail > 0);
@@ -38,7 +39,7 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
       releaseVips: o.releaseVips, dontReleaseVrrp: o.dontReleaseVrrp, addressMonitoring: o.addressMonitoring,
       dumpConf: o.dumpConf, role, ...(role === 'vrrp' && o.http !== undefined ? { httpEndpoint: o.http } : {}),
     },
-    clock, logs, signals: processSignals(), config: configPort(), runtimeFactory: RUNTIMES[role],
+    clock, logs, signals: processSignals(), config: configPort(), runtimeFactory,
     sdNotify: new SdNotifier(sender, undefined, process.pid), pid: process.pid,
     onReady: () => tell({ kind: 'ready' }),
   });

@@ -7,16 +7,15 @@
  */
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { ConfigTestExit, ExitCode } from '../core/errors.js';
-import { defaultConfigId } from '../config/index.js';
 import { parseArgs, type CliOptions, type ImmediateAction } from './args.js';
 import { DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, programName } from './common.js';
-import { runSupervisor } from './parent.js';
 import { usageText, versionText } from './usage.js';
 import { DAEMON_CHILD_FLAG } from '../daemon/child-role.js';
-import { configPort } from '../daemon/config-port.js';
-import { controlSocketFor } from '../daemon/control.js';
-import { spawnDetached } from '../daemon/daemonize.js';
 import { signumOf } from '../daemon/signals.js';
+
+// Each path below imports what it needs when it runs (`import()`): `-t`, `--dump-config`, `-v` and `-h` answer
+// without loading the supervisor, and `-v`/`-h` without the configuration parser (issue 17: start-up time is
+// mostly module loading).
 
 /** `-v`, `-h`, `--signum`: print and return the exit status. */
 function runImmediate(a: ImmediateAction): number {
@@ -55,6 +54,7 @@ async function runConfigTest(o: CliOptions): Promise<number> {
     out = { write: (s: string) => writeSync(f, s) };
   }
   try {
+    const [{ configPort }, { defaultConfigId }] = await Promise.all([import('../daemon/config-port.js'), import('../config/index.js')]);
     return await configPort().configTest(o.useFile ?? DEFAULT_CONFIG_FILE, { configId: o.configId ?? defaultConfigId(), interfaceExists }, out);
   } catch (e) {
     out.write(`${(e as Error).message}\n`);
@@ -66,6 +66,7 @@ async function runConfigTest(o: CliOptions): Promise<number> {
 
 /** `--dump-config`: the normalised model as JSON on stdout; diagnostics on stderr. */
 async function runDumpConfig(o: CliOptions): Promise<number> {
+  const [{ configPort }, { defaultConfigId }] = await Promise.all([import('../daemon/config-port.js'), import('../config/index.js')]);
   const port = configPort();
   const r = await port.load(o.useFile ?? DEFAULT_CONFIG_FILE, { configId: o.configId ?? defaultConfigId() }); // no host checks: the model of any host's file
   for (const l of [...r.errors, ...r.warnings]) process.stderr.write(`${l}\n`);
@@ -92,13 +93,13 @@ async function main(argv: readonly string[]): Promise<number> {
     return runChild(o.childRole, o, argv.filter((a) => !a.startsWith('--ts-child')));
   }
   if (o.status) {
-    const { runStatusClient } = await import('./ctl.js'); // the client renders dumps; the daemon's parent never does
+    const [{ runStatusClient }, { controlSocketFor }] = await Promise.all([import('./ctl.js'), import('../daemon/control.js')]); // the client renders dumps; the daemon's parent never does
     return runStatusClient(o.controlSocket ?? controlSocketFor(o.pidFile), o.status);
   }
   if (o.configTest) return runConfigTest(o);
   if (o.dumpConfig) return runDumpConfig(o);
-  if (!o.dontFork && !o.daemonChild) return spawnDetached(process.argv[1]!, argv, process.env);
-  return runSupervisor(o, argv.filter((a) => a !== DAEMON_CHILD_FLAG));
+  if (!o.dontFork && !o.daemonChild) return (await import('../daemon/daemonize.js')).spawnDetached(process.argv[1]!, argv, process.env);
+  return (await import('./parent.js')).runSupervisor(o, argv.filter((a) => a !== DAEMON_CHILD_FLAG));
 }
 
 const cliArgs = process.argv.slice(2);

@@ -32,12 +32,17 @@ function closure(entry: string): Set<string> {
 }
 
 test('the supervising parent stays small: no VRRP, checker or probe code is loaded in it', () => {
-  const loaded = closure(join(ROOT, 'src/cli/main.ts'));
+  // main.ts imports the supervisor (parent.ts) dynamically, on the daemon path only
+  const loaded = new Set([...closure(join(ROOT, 'src/cli/main.ts')), ...closure(join(ROOT, 'src/cli/parent.ts'))]);
   assert.ok(loaded.has('src/daemon/supervisor.ts') && loaded.has('src/daemon/release.ts') && loaded.has('src/config/index.ts'), [...loaded].join('\n'));
   // src/runtime/vrrp/routes.ts is the pure config → rtnetlink spec mapping the cleanup shares with the runtime
   const forbidden = [...loaded].filter((f) => /^src\/(vrrp|check|probe|track|notify|runtime)\//.test(f) && f !== 'src/runtime/vrrp/routes.ts');
   assert.deepEqual(forbidden, []);
   assert.equal(loaded.has('src/cli/child.ts'), false, 'the child entry is imported dynamically, by children only');
   const child = closure(join(ROOT, 'src/cli/child.ts'));
-  assert.ok(child.has('src/runtime/vrrp/linux-runtime.ts'), 'the check itself sees runtime code where it is loaded');
+  // each role's runtime is imported dynamically by src/cli/roles.ts: a child loads only its own role's runtime
+  assert.equal(child.has('src/runtime/vrrp/linux-runtime.ts') || child.has('src/runtime/check/runtime.ts'), false, [...child].join('\n'));
+  const vrrpChild = new Set([...child, ...closure(join(ROOT, 'src/runtime/vrrp/linux-runtime.ts'))]);
+  assert.ok(vrrpChild.has('src/vrrp/fsm.ts'), 'the check itself sees runtime code where it is loaded');
+  assert.deepEqual([...vrrpChild].filter((f) => /^src\/(check|lb|runtime\/check)\//.test(f)), [], 'the VRRP child loads no checker or LB code');
 });
