@@ -13,6 +13,7 @@
  * one takes over the old one's state — servers still in the table stay, changed weights are edited in place,
  * removed servers and services are deleted, new ones added.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../core/log.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { systemRng, type Rng } from '../../core/rng.js';
@@ -65,6 +66,11 @@ export interface CheckRuntimeOptions {
   readonly probe?: ProbeFn;
   readonly addressMonitor?: () => Promise<AddressMonitor | undefined>;
   readonly timers?: TimerPort;
+  /**
+   * Timer slack: the timer fires at most once per this many ms, so checkers due close together run in one wake-up
+   * (their lateness, up to this much, is counted). Default 10 ms with real timers, 0 with injected ones.
+   */
+  readonly timerSlackMs?: number;
 }
 
 /** Counters the bench and tests read. */
@@ -95,7 +101,14 @@ interface RunningVs {
   readonly installed: Set<string>;
   /** The earliest checker deadline (cached). */
   deadline: number | undefined;
-  readonly probes: Map<string, AbortController>;
+  /** The running probe of each checker (`rs:checker` → launch number); a report from any other is stale. */
+  readonly probes: Map<string, number>;
+  /**
+   * Aborts every probe of this virtual server (stop, reload). One controller per virtual server, not per probe:
+   * an AbortController and its listener cost more CPU than a TCP_CHECK's own connect. A probe superseded by a
+   * relaunch of its checker is not aborted early; it ends at its own timeout and its report is ignored.
+   */
+  readonly abort: AbortController;
   readonly last: Map<number, LastProbe>;
   quorumUp: boolean;
   stopped: boolean;
@@ -104,6 +117,13 @@ interface RunningVs {
 }
 
 const targetKey = (t: ServiceTarget): string => serviceKeyText(t.service.key) + t.service.key.family;
+
+/** A virtual server's probe abort: every running probe of it listens, so no listener-count warning. */
+function probeAbort(): AbortController {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  return ac;
+}
 
 /** The checker runtime. Implements the runtime port the daemon drives (start/reload/stop/snapshot/clearStats). */
 export class CheckRuntime implements VrrpRuntime {
@@ -124,8 +144,12 @@ export class CheckRuntime implements VrrpRuntime {
   private monitor: AddressMonitor | undefined;
   private timer: unknown;
   private timerAt: number | undefined;
+  private readonly slackMs: number;
+  private lastFire = -Infinity;
   private stopping = false;
   private latenessNext = 0;
+  /** Probes launched so far (tells a checker's current probe from a superseded one). */
+  private launches = 0;
   /** Real servers an operator drains (`vsName|rsName`): held at weight 0 until undrained (observe/admin.ts). */
   private readonly drained = new Set<string>();
   /** Probe and timing counters. */
@@ -136,6 +160,7 @@ export class CheckRuntime implements VrrpRuntime {
     this.clock = opts.clock ?? systemClock();
     this.rng = opts.rng ?? systemRng();
     this.timers = opts.timers ?? { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.slackMs = opts.timerSlackMs ?? (opts.timers ? 0 : 10);
     this.probeFn = opts.probe ?? ((spec, signal) => runProbe(spec, {
       miscScript: (check) => this.notify?.prepare(check.script, 'MISC_CHECK'),
     }, signal));
@@ -294,7 +319,7 @@ export class CheckRuntime implements VrrpRuntime {
 
   private running(vs: VirtualServerConfig, check: VirtualServerCheck, targets: readonly ServiceTarget[], installed: Set<string>): RunningVs {
     return {
-      id: vsIdentity(vs), config: vs, check, targets, installed, deadline: undefined, probes: new Map(), last: new Map(),
+      id: vsIdentity(vs), config: vs, check, targets, installed, deadline: undefined, probes: new Map(), abort: probeAbort(), last: new Map(),
       quorumUp: check.quorumStateUp, stopped: false, muteIpvs: false,
     };
   }
@@ -365,7 +390,7 @@ export class CheckRuntime implements VrrpRuntime {
   }
 
   private abortProbes(v: RunningVs): void {
-    for (const ac of v.probes.values()) ac.abort();
+    v.abort.abort();
     v.probes.clear();
   }
 
@@ -381,7 +406,8 @@ export class CheckRuntime implements VrrpRuntime {
     this.timer = undefined;
     this.timerAt = min;
     if (min === undefined) return;
-    this.timer = this.timers.set(() => this.fire(), Math.max(0, min - this.clock.now()));
+    const now = this.clock.now();
+    this.timer = this.timers.set(() => this.fire(), Math.max(0, min - now, this.lastFire + this.slackMs - now));
   }
 
   /** The timer: every virtual server with a due checker runs it. */
@@ -389,6 +415,7 @@ export class CheckRuntime implements VrrpRuntime {
     this.timer = undefined;
     this.timerAt = undefined;
     const now = this.clock.now();
+    this.lastFire = now;
     let maxLate = 0;
     for (const v of this.vss) {
       if (v.stopped || v.deadline === undefined || v.deadline > now) continue;
@@ -417,13 +444,13 @@ export class CheckRuntime implements VrrpRuntime {
   /** Starts the probe a `runProbe` action asks for; its report goes back to the core. */
   private launch(v: RunningVs, a: Extract<CheckAction, { kind: 'runProbe' }>): void {
     const key = `${a.rs}:${a.checker}`;
-    v.probes.get(key)?.abort();
-    const ac = new AbortController();
-    v.probes.set(key, ac);
+    const launchNo = ++this.launches;
+    v.probes.set(key, launchNo);
+    const signal = v.abort.signal;
     const started = this.clock.now();
     this.stats.probesStarted++;
     const done = (report: ProbeReport): void => {
-      if (ac.signal.aborted || v.stopped) return;
+      if (signal.aborted || v.stopped || v.probes.get(key) !== launchNo) return;
       v.probes.delete(key);
       this.stats.probesFinished++;
       const now = this.clock.now();
@@ -442,7 +469,7 @@ export class CheckRuntime implements VrrpRuntime {
     };
     let p: Promise<ProbeReport>;
     try {
-      p = this.probeFn(a, ac.signal);
+      p = this.probeFn(a, signal);
     } catch (e) {
       p = Promise.resolve({ kind: 'skipped', detail: `probe failed to start: ${(e as Error)?.message ?? String(e)}` });
     }
