@@ -81,6 +81,13 @@ export interface CheckRuntimeStats {
   readonly lateness: number[];
 }
 
+/**
+ * The most one timer run spends launching probes (ms) before it yields to the event loop. Without it, checkers
+ * that came due together run in one long tick, their results come back together and schedule them together
+ * again: at 10,000 servers nearly all of them ended up in one tick stalling the loop for seconds.
+ */
+const FIRE_BUDGET_MS = 20;
+
 /** How many lateness samples are kept. */
 const LATENESS_SAMPLES = 100_000;
 
@@ -146,6 +153,8 @@ export class CheckRuntime implements VrrpRuntime {
   private timerAt: number | undefined;
   private readonly slackMs: number;
   private lastFire = -Infinity;
+  /** Where the next timer run starts in vss (a run cut short by FIRE_BUDGET_MS resumes there). */
+  private fireFrom = 0;
   private stopping = false;
   private latenessNext = 0;
   /** Probes launched so far (tells a checker's current probe from a superseded one). */
@@ -417,8 +426,16 @@ export class CheckRuntime implements VrrpRuntime {
     const now = this.clock.now();
     this.lastFire = now;
     let maxLate = 0;
-    for (const v of this.vss) {
+    const n = this.vss.length;
+    for (let k = 0; k < n; k++) {
+      const v = this.vss[(this.fireFrom + k) % n]!;
       if (v.stopped || v.deadline === undefined || v.deadline > now) continue;
+      if (this.clock.now() - now >= FIRE_BUDGET_MS) {
+        // Out of budget: probe results waiting in the event loop go first; the rest runs right after.
+        this.fireFrom = (this.fireFrom + k) % n;
+        this.lastFire = -Infinity;
+        break;
+      }
       for (const rs of v.check.realServers) {
         for (const c of rs.checkers.values()) {
           const d = c instanceof CheckerFsm ? c.pollTimeout() : undefined;
