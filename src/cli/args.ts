@@ -12,6 +12,8 @@
  * Parsing is pure: it returns options and messages; the caller prints and exits.
  */
 
+import { CHILD_FLAG, DAEMON_CHILD_FLAG, childRoleOf, type ChildRole } from '../daemon/child-role.js';
+
 /** How an option takes its argument (getopt's has_arg). */
 type HasArg = 'none' | 'required' | 'optional';
 
@@ -112,6 +114,8 @@ export interface CliOptions {
   readonly status?: string;
   /** Internal: set on the detached re-spawned daemon process (Node cannot fork). */
   readonly daemonChild: boolean;
+  /** Internal: the child role a supervised child process runs (`--ts-child=vrrp|check`). */
+  readonly childRole?: ChildRole;
 }
 
 type MutableOptions = { -readonly [K in keyof CliOptions]: CliOptions[K] };
@@ -146,8 +150,6 @@ export function defaultOptions(): CliOptions {
   };
 }
 
-/** The internal flag the daemonizing parent adds for its detached child. */
-export const DAEMON_CHILD_FLAG = '--ts-daemon-child';
 
 /** `-S` values: 0-7 and local0-7 are LOG_LOCAL0..7; `user`, `daemon` by name. Undefined when invalid. */
 export function parseFacility(text: string): number | undefined {
@@ -244,13 +246,24 @@ const OPTIONS: readonly OptionSpec[] = [
   { long: 'http', arg: 'required', apply: setArg('http') },
   { long: 'status', arg: 'optional', apply: (o, v) => { o.status = v || 'status'; } },
   { long: DAEMON_CHILD_FLAG.slice(2), arg: 'none', apply: set('daemonChild', true) },
+  {
+    long: CHILD_FLAG.slice(2), arg: 'required',
+    apply: (o, v, m) => {
+      const role = childRoleOf(`${CHILD_FLAG}=${v ?? ''}`);
+      if (role) o.childRole = role;
+      else m.errors.push(`Unknown option ${CHILD_FLAG}=${v ?? ''}`);
+    },
+  },
 ];
+
+/** Internal options: never reached by abbreviation. */
+const INTERNAL = new Set([DAEMON_CHILD_FLAG.slice(2), CHILD_FLAG.slice(2)]);
 
 /** Finds a long option by exact name or unique prefix (getopt_long). `ambiguous` when several prefixes match. */
 function findLong(name: string): OptionSpec | 'ambiguous' | undefined {
   const exact = OPTIONS.find((o) => o.long === name);
   if (exact) return exact;
-  const prefixed = OPTIONS.filter((o) => o.long.startsWith(name) && o.long !== DAEMON_CHILD_FLAG.slice(2));
+  const prefixed = OPTIONS.filter((o) => o.long.startsWith(name) && !INTERNAL.has(o.long));
   if (prefixed.length === 1) return prefixed[0];
   return prefixed.length > 1 ? 'ambiguous' : undefined;
 }

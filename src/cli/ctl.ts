@@ -11,7 +11,8 @@
  * The daemon is picked by its pid file (`-p`, as given to the daemon; the socket lies next to it) or directly by
  * `--control-socket`. Exit status 0 on success, 1 when the daemon cannot be reached or refuses, 2 on usage errors.
  */
-import { controlRequest, controlSocketFor, renderStatusTable, type ControlReply } from '../daemon/control.js';
+import { controlRequest, controlSocketFor, type ControlReply } from '../daemon/control.js';
+import { renderStatusTable } from '../daemon/status-table.js';
 import { renderStatus } from '../observe/render.js';
 import { statusView } from '../observe/view.js';
 

@@ -17,7 +17,7 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { peerCredentials, type PeerCred } from '../observe/admin.js';
-import { stateName } from './dump.js';
+import { ErrorCodes, KtsError, type ErrorCode } from '../core/errors.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** Default control socket path. */
@@ -35,7 +35,7 @@ export function controlSocketFor(pidFile: string | undefined): string {
 /** One reply on the control socket. */
 export type ControlReply =
   | { readonly ok: true; readonly text?: string; readonly status?: StatusReport }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: string; readonly code?: ErrorCode };
 
 /** The `status` command's answer. */
 export interface StatusReport {
@@ -60,7 +60,7 @@ export class ControlServer {
 
   /** Starts listening; replaces a stale socket file. Resolves to an Error (never rejects) on failure. */
   async listen(): Promise<Error | undefined> {
-    if (await isLive(this.path)) return new Error(`control socket ${this.path} is in use by another process`);
+    if (await isLive(this.path)) return new KtsError(ErrorCodes.ALREADY_RUNNING, `control socket ${this.path} is in use by another process`);
     try { unlinkSync(this.path); } catch { /* none */ }
     const server = createServer((s) => this.serve(s));
     this.server = server;
@@ -88,7 +88,9 @@ export class ControlServer {
       sock.off('data', onData);
       const cmd = (nl < 0 ? buf.slice(0, MAX_LINE) : buf.slice(0, nl)).trim();
       void this.handler(cmd, peerCredentials(sock))
-        .catch((e: unknown): ControlReply => ({ ok: false, error: String((e as Error)?.message ?? e) }))
+        .catch((e: unknown): ControlReply => ({
+          ok: false, error: String((e as Error)?.message ?? e), code: e instanceof KtsError ? e.code : ErrorCodes.INTERNAL,
+        }))
         .then((reply) => sock.end(`${JSON.stringify(reply)}\n`));
     };
     sock.on('data', onData);
@@ -129,45 +131,16 @@ export function controlRequest(path: string, command: string, timeoutMs = 10_000
       s.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ ok: false, error: `no answer from ${path} within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(() => finish({ ok: false, code: ErrorCodes.CONTROL_TIMEOUT, error: `no answer from ${path} within ${timeoutMs} ms` }), timeoutMs);
     const s = connect(path, () => s.write(`${command}\n`));
     s.on('data', (c) => { buf += c.toString('utf8'); });
     s.on('end', () => {
       try {
         finish(JSON.parse(buf) as ControlReply);
       } catch {
-        finish({ ok: false, error: `malformed answer from ${path}` });
+        finish({ ok: false, code: ErrorCodes.CONTROL_BAD_REPLY, error: `malformed answer from ${path}` });
       }
     });
-    s.on('error', (e) => finish({ ok: false, error: `cannot reach ${path}: ${e.message}` }));
+    s.on('error', (e) => finish({ ok: false, code: ErrorCodes.CONTROL_UNREACHABLE, error: `cannot reach ${path}: ${e.message}` }));
   });
-}
-
-/** Pads a table: each row's cells left-aligned to the widest cell of the column. */
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
-}
-
-/** The human view of `status`: a header and one row per instance. */
-export function renderStatusTable(report: StatusReport, nowMs: number): string {
-  const p = report.process;
-  const up = Math.max(0, Math.round((nowMs - p.startedMs) / 1000));
-  const head = [
-    `${p.version}, pid ${p.pid}, up ${up}s, config ${p.configFile}, reloads ${p.reloads}`,
-    `event loop lag: last ${p.loopLagLastMs.toFixed(1)} ms, max ${p.loopLagMaxMs.toFixed(1)} ms`,
-  ];
-  const inst = report.snapshot.instances;
-  if (!inst.length) return `${head.join('\n')}\nno VRRP instances\n`;
-  const rows = [['INSTANCE', 'STATE', 'VRID', 'PRIO', 'IFACE', 'VIPS', 'SINCE', 'RX', 'TX']];
-  for (const i of inst) {
-    const since = i.lastTransitionMs ? `${Math.max(0, Math.round((nowMs - i.lastTransitionMs) / 1000))}s` : '-';
-    rows.push([
-      i.name, stateName(i.state), String(i.vrid),
-      i.effectivePriority === i.basePriority ? String(i.basePriority) : `${i.effectivePriority}/${i.basePriority}`,
-      i.ifname ?? '-', i.vips.map((v) => v.split(' ')[0]).join(',') || '-', since,
-      String(i.stats.advert_rcvd), String(i.stats.advert_sent),
-    ]);
-  }
-  return `${head.join('\n')}\n${table(rows)}\n`;
 }

@@ -1,8 +1,13 @@
 /**
- * The Daemon: keepalived's process shell around a VRRP runtime — configuration loading, pid files, signals,
+ * The Daemon: keepalived's process shell around one runtime — configuration loading, pid files, signals,
  * dumps, sd_notify, the control socket and the lifecycle log lines operators grep
  * (`Starting Keepalived v…`, `Command line: …`, `Opening file '…'.`, `Configuration file …`, `Startup complete`,
  * `Reloading ...`, `Reload complete`, `Stopping`, `Stopped Keepalived v…`).
+ *
+ * In production it runs as a supervised child (`settings.role`): the supervisor (supervisor.ts) owns the pid
+ * files, the control socket and sd_notify, and the child logs under its role's identity (`Keepalived_vrrp`), without
+ * the start banner, ending with keepalived's child line `Stopped`. Without a role it is a whole daemon in one
+ * process (tests run two of them side by side).
  *
  * No globals: everything (clock, logs, signals, paths, runtime factory, config port) is injected, so two
  * daemons can run in one test process. `run()` resolves with the exit status once the daemon has stopped
@@ -10,16 +15,19 @@
  */
 import { existsSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
-import { ExitCode } from '../core/errors.js';
+import { ErrorCodes, ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
+import { commandLineLines } from './command-line.js';
 import { ControlServer, type ControlReply } from './control.js';
 import { renderData, renderJson, renderStats } from './dump.js';
 import { DUMP_FILES, writeDumpFile } from './dumpfile.js';
 import type { LogHub } from './logging.js';
 import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
 import { ProcessPriorities, linuxPriorityPort, maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
-import type { RuntimeFactory, VrrpRuntime } from '../runtime/port.js';
+import type { Runtime, RuntimeFactory } from '../runtime/port.js';
 import type { SdNotifier } from './sdnotify.js';
 import type { SignalSource, TrappedSignal } from './signals.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
@@ -30,12 +38,16 @@ import { statusView } from '../observe/view.js';
 /** Diagnostics after which keepalived does not start either (file unreadable, a vrrp_instance interface missing). */
 const FATAL_AT_START = ['could not be read', 'Non-existent interface specified in configuration'];
 
+export { commandLineLines };
+
+/** A loaded configuration the daemon can run. */
+type UsableConfig = LoadedConfig & { readonly config: KeepalivedConfig };
+
 /** Settings of one daemon (already resolved from the command line). */
 export interface DaemonSettings {
   /** Configuration file (absolute or relative to the daemon's cwd). */
   readonly configFile: string;
   readonly configId: string;
-  readonly allConfig: boolean;
   /** Interface lookup passed to the configuration loader. */
   readonly interfaceExists?: (name: string) => boolean;
   /** Pid files to check and write with our pid (main, vrrp). */
@@ -58,6 +70,8 @@ export interface DaemonSettings {
   readonly dumpConf: boolean;
   /** Warnings logged right after `Command line:` (e.g. options accepted but not acted on). */
   readonly notices?: readonly string[];
+  /** Set when this daemon is a supervised child: its role (log identity, no banner, `Stopped`). */
+  readonly role?: ChildRole;
   /** `--http=ADDRESS:PORT|PATH`: the observability endpoint (overrides global_defs `http_endpoint`). */
   readonly httpEndpoint?: string;
 }
@@ -83,39 +97,13 @@ export interface DaemonDeps {
   readonly priorities?: ProcessPriorities;
 }
 
-/** keepalived's `log_options`: `Command line: …` wrapped at 100 columns on spaces. */
-export function commandLineLines(words: readonly string[]): string[] {
-  const text = words.map((w) => `'${w}'`).join(' ');
-  const label = 'Command line';
-  const max = 100 - label.length;
-  const lines: string[] = [];
-  let p = 0;
-  while (p < text.length) {
-    while (text[p] === ' ') p++;
-    if (p >= text.length) break;
-    let end = text.length;
-    if (text.length - p > max) {
-      end = p + max;
-      if (text[end] !== ' ') {
-        let e = end;
-        while (e > p && text[--e] !== ' ');
-        end = e > p ? e : p + max;
-      }
-    }
-    const chunk = text.slice(p, end);
-    lines.push(lines.length === 0 ? `${label}: ${chunk}` : `${' '.repeat(label.length + 2)}${chunk}`);
-    p = end;
-  }
-  return lines;
-}
-
 /** The daemon. */
 export class Daemon {
   private readonly log: Logger;
   private readonly vrrpLog: Logger;
   /** Scheduling of this process; the runtime's timer reports lateness to `priorities.noteTimerLateness(ms)`. */
   readonly priorities: ProcessPriorities;
-  private runtime: VrrpRuntime | undefined;
+  private runtime: Runtime | undefined;
   private readonly handlers = new Map<TrappedSignal, () => void>();
   private control: ControlServer | undefined;
   private observe: ObserveServer | undefined;
@@ -136,8 +124,9 @@ export class Daemon {
   readonly exited: Promise<number>;
 
   constructor(private readonly deps: DaemonDeps) {
-    this.log = deps.logs.logger('Keepalived');
-    this.vrrpLog = deps.logs.logger('Keepalived_vrrp');
+    const role = deps.settings.role;
+    this.log = deps.logs.logger(role ? ROLE_INFO[role].ident : PARENT_IDENT);
+    this.vrrpLog = deps.logs.logger(ROLE_INFO[role ?? 'vrrp'].ident);
     this.priorities = deps.priorities ?? new ProcessPriorities(linuxPriorityPort(), this.vrrpLog, deps.pid);
     this.exited = new Promise((r) => { this.resolveExit = r; });
   }
@@ -164,9 +153,11 @@ export class Daemon {
   private async start(): Promise<number | undefined> {
     const s = this.deps.settings;
     this.startedMs = this.deps.clock.wallNow();
-    this.info(`Starting ${s.version}`);
-    this.info(`Running on ${s.platform}`);
-    for (const line of commandLineLines(s.commandLine)) this.info(line);
+    if (!s.role) {
+      this.info(`Starting ${s.version}`);
+      this.info(`Running on ${s.platform}`);
+      for (const line of commandLineLines(s.commandLine)) this.info(line);
+    }
     for (const n of s.notices ?? []) this.log.log({ level: 'warning', text: n });
     if (!existsSync(s.configFile)) {
       this.log.log({ level: 'err', text: `Unable to find configuration file ${s.configFile}` });
@@ -210,7 +201,8 @@ export class Daemon {
     }
     if (this.state !== 'running') return undefined; // TERM during runtime startup: stop() owns the exit
     this.startLagMonitor();
-    if (this.runtime.snapshot().instances.length === 0) this.info('Warning - keepalived has no configuration to run');
+    const snap = this.runtime.snapshot();
+    if (snap.instances.length === 0 && !snap.virtualServers?.length) this.info('Warning - keepalived has no configuration to run');
     this.info('Startup complete');
     this.deps.sdNotify.ready();
     this.deps.onReady?.();
@@ -222,14 +214,14 @@ export class Daemon {
    * stays). At start-up, as keepalived, errors are logged and the daemon runs with what could be read, unless
    * keepalived would not start either: the file cannot be read, or a vrrp_instance's interface does not exist.
    */
-  private async loadConfig(phase: 'start' | 'reload' = 'reload'): Promise<LoadedConfig | undefined> {
+  private async loadConfig(phase: 'start' | 'reload' = 'reload'): Promise<UsableConfig | undefined> {
     const s = this.deps.settings;
     this.info(`Opening file '${s.configFile}'.`);
     this.info(`Configuration file ${s.configFile}`);
     let loaded: LoadedConfig;
     try {
       loaded = await this.deps.config.load(s.configFile, {
-        configId: s.configId, allConfig: s.allConfig, ...(s.interfaceExists ? { interfaceExists: s.interfaceExists } : {}),
+        configId: s.configId, ...(s.interfaceExists ? { interfaceExists: s.interfaceExists } : {}),
       });
     } catch (e) {
       this.log.log({ level: 'err', text: `Configuration file ${s.configFile}: ${(e as Error).message}` });
@@ -237,23 +229,25 @@ export class Daemon {
     }
     for (const w of loaded.warnings) this.log.log({ level: 'warning', text: w });
     for (const e of loaded.errors) this.log.log({ level: 'err', text: e });
-    if (loaded.config === undefined) return undefined;
+    const config = loaded.config;
+    if (config === undefined) return undefined;
     if (loaded.errors.length) {
       const fatal = loaded.errors.some((e) => FATAL_AT_START.some((f) => e.includes(f)));
       if (phase === 'reload' || fatal) return undefined;
       this.log.log({ level: 'warning', text: 'Configuration has errors - starting with the parts that could be read, as keepalived does (see above)' });
     }
     if (s.dumpConf) {
-      for (const line of this.deps.config.dump(loaded.config).split('\n')) this.info(line);
+      for (const line of this.deps.config.dump(config).split('\n')) this.info(line);
     }
-    return loaded;
+    return { ...loaded, config };
   }
 
   /** global_defs' process scheduling (`vrrp_rt_priority`, …): before the runtime starts, and after each reload. */
-  private applyPriorities(config: unknown, starting: boolean): void {
+  private applyPriorities(config: KeepalivedConfig, starting: boolean): void {
+    if (this.deps.settings.role === 'check') return; // vrrp_* scheduling is the VRRP process's
     const p = prioritySettingsFrom(config);
-    if (!p) return;
-    const notice = starting ? maxAutoPriorityNotice(p) : undefined;
+    // keepalived's parent logs the NOTICE (core/main.c); a supervised child leaves it to the supervisor
+    const notice = starting && !this.deps.settings.role ? maxAutoPriorityNotice(p) : undefined;
     if (notice) this.info(notice);
     this.priorities.apply(p);
   }
@@ -409,10 +403,10 @@ export class Daemon {
       }
       case 'reload': {
         const ok = await this.reload();
-        return ok ? { ok: true } : { ok: false, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };
+        return ok ? { ok: true } : { ok: false, code: ErrorCodes.RELOAD_FAILED, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };
       }
       default:
-        return { ok: false, error: `unknown command '${cmd}' (try status, json, stats, data, stats-clear, reload, ping)` };
+        return { ok: false, code: ErrorCodes.UNKNOWN_COMMAND, error: `unknown command '${cmd}' (try status, json, stats, data, stats-clear, reload, ping)` };
     }
   }
 
@@ -441,7 +435,7 @@ export class Daemon {
   }
 
   private async doReload(): Promise<boolean> {
-    this.info('Reloading ...');
+    if (!this.deps.settings.role) this.info('Reloading ...'); // a child's parent logs it
     this.deps.sdNotify.reloading();
     const loaded = await this.loadConfig();
     let ok = false;
@@ -501,7 +495,7 @@ export class Daemon {
       const u = this.deps.cpuUsage?.() ?? cpuUsage();
       this.info(`CPU usage (self/children) user: ${usec(u.userUs)}/0.000000 system: ${usec(u.systemUs)}/0.000000`);
     }
-    if (this.reportStopped) this.info(`Stopped ${this.deps.settings.version}`);
+    if (this.reportStopped) this.info(this.deps.settings.role ? 'Stopped' : `Stopped ${this.deps.settings.version}`);
     void closing.then(() => this.resolveExit(code));
   }
 

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { DAEMON_CHILD_FLAG } from '../cli/args.js';
+import { DAEMON_CHILD_FLAG } from './child-role.js';
 
 /** The readiness pipe's fd in the child. */
 export const READINESS_FD = 3;

@@ -27,7 +27,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import type { GlobalDefs } from '../config/model.js';
+import type { GlobalDefs, KeepalivedConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { K, sysio, type SysError } from '../net/sysio.js';
 
@@ -58,10 +58,9 @@ export const NO_PRIORITIES: PrioritySettings = {
   minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
 };
 
-/** The settings in a loaded configuration model (opaque to the daemon); undefined when it has no `globalDefs`. */
-export function prioritySettingsFrom(config: unknown): PrioritySettings | undefined {
-  const g = (config as { globalDefs?: Partial<GlobalDefs> } | undefined)?.globalDefs;
-  if (!g || typeof g !== 'object') return undefined;
+/** The settings in a loaded configuration model. */
+export function prioritySettingsFrom(config: KeepalivedConfig): PrioritySettings {
+  const g: GlobalDefs = config.globalDefs;
   return {
     rtPriority: g.vrrpRtPriority ?? 0, rlimitRttimeUs: g.vrrpRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
     processPriority: g.vrrpProcessPriority ?? 0, maxAutoPriority: g.maxAutoPriority ?? 0,

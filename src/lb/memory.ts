@@ -21,6 +21,8 @@ export interface MemoryOp {
 export interface MemoryBackendOptions {
   /** open() fails with LB_UNAVAILABLE (a kernel without the data plane). */
   readonly unavailable?: boolean;
+  /** The name it reports (default `ipvs`): a test may stand it in for either data plane. */
+  readonly name?: 'ipvs' | 'nftables';
   /** Simulated latency of each call, ms (default 0: resolves on the next microtask). */
   readonly latencyMs?: number;
 }
@@ -37,7 +39,7 @@ export type TableView = Record<string, Record<string, number>>;
 
 /** An IPVS-like table held in memory. */
 export class MemoryBackend implements LbBackend {
-  readonly name = 'ipvs' as const;
+  readonly name: 'ipvs' | 'nftables';
   /** Every call, oldest first. */
   readonly ops: MemoryOp[] = [];
   /** The last global settings applied. */
@@ -45,7 +47,9 @@ export class MemoryBackend implements LbBackend {
   private readonly services = new Map<string, Entry>();
   private opened = false;
 
-  constructor(private readonly opts: MemoryBackendOptions = {}) {}
+  constructor(private readonly opts: MemoryBackendOptions = {}) {
+    this.name = opts.name ?? 'ipvs';
+  }
 
   async open(): Promise<LbError | undefined> {
     if (this.opts.unavailable) return { code: 'LB_UNAVAILABLE', message: 'Generic netlink family "IPVS" not found' };

@@ -1,17 +1,19 @@
 /**
- * The port between the process shell (src/daemon) and a runtime (today the VRRP runtime, src/runtime/vrrp).
+ * The port between the process shell (src/daemon) and a runtime: the VRRP runtime (src/runtime/vrrp), the
+ * checker/load-balancer runtime (src/runtime/check), later BFD — each in its own child process.
  *
- * The daemon owns the process (arguments, logging, pid files, signals, dumps, control socket); the runtime owns
- * the network (sockets, VIPs, the state machines). The daemon hands the runtime a loaded configuration model and
- * asks it for plain snapshots; it never sees runtime objects.
+ * The daemon owns the process (arguments, logging, signals, dumps, the link to the supervising parent); the
+ * runtime owns the network (sockets, VIPs, IPVS, the state machines). The daemon hands the runtime a loaded
+ * configuration model and asks it for plain snapshots; it never sees runtime objects.
  */
+import type { KeepalivedConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import type { RuntimeSnapshot } from './snapshot.js';
 import { zeroStats } from './snapshot.js';
 
-/** What a runtime is started with. `config` is the model from src/config's `loadConfig` (opaque here). */
+/** What a runtime is built with. */
 export interface RuntimeContext {
-  /** Logger with the `Keepalived_vrrp` identity. */
+  /** Logger with the child's identity (`Keepalived_vrrp`, `Keepalived_healthcheckers`). */
   readonly log: Logger;
   /** `-D` count. */
   readonly logDetail: number;
@@ -25,20 +27,20 @@ export interface RuntimeContext {
   readonly noteTimerLateness?: (lateMs: number) => void;
 }
 
-/** The VRRP runtime as the daemon drives it. All methods must not throw; failures are logged by the runtime. */
-export interface VrrpRuntime {
+/** A runtime as the daemon drives it. Methods must not throw for operational failures; those are logged. */
+export interface Runtime {
   /** Brings the configuration up (sockets, initial states). Resolves once startup is complete. */
-  start(config: unknown): Promise<void>;
+  start(config: KeepalivedConfig): Promise<void>;
   /**
-   * Applies a new, already validated configuration: unchanged instances keep their state and VIPs.
+   * Applies a new, already validated configuration: unchanged parts keep their state and kernel objects.
    * Resolves when the reload is complete.
    */
-  reload(config: unknown): Promise<void>;
-  /** Graceful stop: priority-0 adverts, VIPs removed (unless `-V`), stop notifies. */
+  reload(config: KeepalivedConfig): Promise<void>;
+  /** Graceful stop (VRRP: priority-0 adverts, VIPs removed unless `-V`, stop notifies). */
   stop(): Promise<void>;
   /** A plain picture of the current state, for dumps and the control socket. */
   snapshot(): RuntimeSnapshot;
-  /** Zeroes every instance's counters (keepalived's STATS_CLEAR, after the stats file is written). */
+  /** Zeroes the counters (keepalived's STATS_CLEAR, after the stats file is written). */
   clearStats(): void;
   /**
    * Admin action: a temporary priority offset on an instance (0 clears it; kept across reloads, gone at restart).
@@ -51,27 +53,29 @@ export interface VrrpRuntime {
   drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
 }
 
-/** Builds a runtime for a context: the real one (src/runtime/vrrp), or a trivial one in tests. */
-export type RuntimeFactory = (ctx: RuntimeContext) => VrrpRuntime;
+/** The VRRP runtime is a Runtime. */
+export type VrrpRuntime = Runtime;
+
+/** Builds a runtime for a context. */
+export type RuntimeFactory = (ctx: RuntimeContext) => Runtime;
 
 /**
- * A runtime that runs nothing: it records what it was asked and reports instance names taken from the
- * configuration (any `vrrp_instances` / `instances` array of objects with a `name`), all in BACKUP with zero
- * counters. Used by the daemon's tests.
+ * A runtime that runs nothing: it records what it was asked and reports the configuration's VRRP instances,
+ * all in BACKUP with zero counters. For tests of the process shell.
  */
-export class NullRuntime implements VrrpRuntime {
+export class NullRuntime implements Runtime {
   /** Calls received, oldest first: 'start', 'reload', 'stop', 'clearStats'. */
   readonly calls: string[] = [];
-  private config: unknown;
+  private config: KeepalivedConfig | undefined;
 
   constructor(private readonly ctx?: RuntimeContext) {}
 
-  async start(config: unknown): Promise<void> {
+  async start(config: KeepalivedConfig): Promise<void> {
     this.calls.push('start');
     this.config = config;
   }
 
-  async reload(config: unknown): Promise<void> {
+  async reload(config: KeepalivedConfig): Promise<void> {
     this.calls.push('reload');
     this.config = config;
   }
@@ -86,19 +90,8 @@ export class NullRuntime implements VrrpRuntime {
   }
 
   snapshot(): RuntimeSnapshot {
-    return { instances: instanceNames(this.config).map(placeholderInstance), syncGroups: [] };
+    return { instances: (this.config?.vrrpInstances ?? []).map((i, n) => placeholderInstance(i.name, n)), syncGroups: [] };
   }
-}
-
-/** Instance names found in an opaque config model. */
-function instanceNames(config: unknown): string[] {
-  if (!config || typeof config !== 'object') return [];
-  const c = config as Record<string, unknown>;
-  const list = c['vrrpInstances'] ?? c['vrrp_instances'] ?? c['instances'];
-  const arr = Array.isArray(list) ? list : list && typeof list === 'object' ? Object.values(list) : [];
-  return arr
-    .map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)['name'] : undefined))
-    .filter((n): n is string => typeof n === 'string');
 }
 
 /** A BACKUP instance with defaults, for the NullRuntime. */

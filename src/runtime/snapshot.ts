@@ -1,7 +1,8 @@
 /**
  * The runtime snapshot: a plain, readonly picture of the running daemon that every dump renders from
  * (keepalived.data, keepalived.stats, keepalived.json, the control socket's status table).
- * The VRRP runtime produces it (`VrrpRuntime.snapshot()`); the renderers never see runtime objects.
+ * Runtimes produce it (`Runtime.snapshot()`: the VRRP runtime fills `instances`, the checker runtime
+ * `virtualServers`); the renderers never see runtime objects.
  */
 import type { VrrpStateValue } from '../vrrp/types.js';
 
@@ -57,6 +58,8 @@ export interface TimingStats {
   /** Event-loop lag: max over the daemon's life and the latest sample (ms). */
   readonly loopLagMaxMs: number;
   readonly loopLagLastMs: number;
+  /** The supervised children (role and pid; pid 0 while one is being respawned). */
+  readonly children?: readonly { readonly role: string; readonly pid: number }[];
 }
 
 /** One VRRP instance as the dumps see it. Times are wall-clock epoch ms; intervals are seconds (floats). */
@@ -189,4 +192,6 @@ export interface ProcessInfo {
   /** Event-loop lag figures measured by the daemon (ms). */
   readonly loopLagMaxMs: number;
   readonly loopLagLastMs: number;
+  /** The supervised children (role and pid; pid 0 while one is being respawned). */
+  readonly children?: readonly { readonly role: string; readonly pid: number }[];
 }

@@ -160,7 +160,14 @@ export class LbWriter {
 
   private report(cmd: Cmd, e: LbError | undefined, key: LbServiceKey, d?: Pick<LbDest, 'address' | 'port'>): void {
     this.stats.commands++;
+    for (const n of this.backend.takeNotices?.() ?? []) this.log.log({ level: 'notice', text: `Load balancer: ${n.text}` });
     if (!e) return;
+    if (e.code === 'LB_UNSUPPORTED') {
+      // an option the data plane cannot honour: a clear error naming the virtual server, never a silent skip
+      this.stats.errors++;
+      this.log.log({ level: 'err', text: `Virtual server ${formatSrule(key)} cannot be served by the ${this.backend.name} data plane: ${e.message}` });
+      return;
+    }
     this.logError(cmd, e, ` (${formatSrule(key)}${d ? formatDrule(d) : ''})`);
   }
 

@@ -184,7 +184,7 @@ export class CheckRuntime implements VrrpRuntime {
     this.config = cfg;
     if (!cfg?.virtualServers?.length) return;
     this.notify = new CheckNotify(cfg, this.scriptContext(cfg), this.log);
-    this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log);
+    this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log, cfg.globalDefs.lvsBackend ?? 'auto');
     if (this.stopping) return;
     this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     if (this.lb && cfg.globalDefs.lvsFlush) await this.lb.flush();
@@ -208,7 +208,7 @@ export class CheckRuntime implements VrrpRuntime {
       this.notify = new CheckNotify(cfg, this.scriptContext(cfg), this.log);
     }
     if (!this.backend && cfg.virtualServers.length) {
-      this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log);
+      this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log, cfg.globalDefs.lvsBackend ?? 'auto');
       this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     }
     this.syncTrackers(cfg);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topology } from '../harness/topology.js';
-import { Daemons, confText, stop, waitFor } from '../harness/daemons.js';
+import { Daemons, confText, pidIn, stop, waitFor } from '../harness/daemons.js';
 import { K, sysio } from '../../../src/net/sysio.js';
 
 const topo = Topology.create({ hosts: ['a'] });
@@ -44,7 +44,7 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_R
   const o = d.ours('a', file);
   try {
     assert.ok(await waitFor(() => existsSync(out), 8000) >= 0, `notify_master ran\n${o.log()}`);
-    const pid = o.child.pid!;
+    const pid = pidIn(o.vrrpPidFile)!; // the VRRP child runs VRRP and takes vrrp_rt_priority, as keepalived's
     const tids = readdirSync(`/proc/${pid}/task`);
     assert.ok(tids.length > 1, `Node runs several threads (${tids.length})`);
     for (const tid of tids) {
@@ -86,7 +86,7 @@ test('without vrrp_rt_priority the daemon stays SCHED_OTHER with RLIMIT_RTTIME u
   const o = d.ours('a', d.write('plain.conf', confText('plain', 100, 'BACKUP', 3, '192.0.2.182')));
   try {
     assert.ok(await waitFor(() => /Entering BACKUP STATE/.test(o.log()), 8000) >= 0, o.log());
-    const pid = o.child.pid!;
+    const pid = pidIn(o.vrrpPidFile)!; // the VRRP child runs VRRP and takes vrrp_rt_priority, as keepalived's
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid}`);
     }

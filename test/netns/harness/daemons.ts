@@ -33,9 +33,23 @@ export interface RunningKeepalived extends RunningDaemon {
   readonly vrrpPidFile: string;
 }
 
-/** Ours: also its control socket (`keepalived-ts --status`, or controlRequest()). */
+/** Ours: also its control socket (`keepalived-ts --status`, or controlRequest()) and pid files. */
 export interface RunningOurs extends RunningDaemon {
   readonly controlSocket: string;
+  /** `-p`: the supervising parent's pid (`child.pid`). */
+  readonly pidFile: string;
+  /** `-r`: the VRRP child's pid. */
+  readonly vrrpPidFile: string;
+}
+
+/** The pid in a pid file, or undefined when it is missing or empty. */
+export function pidIn(file: string): number | undefined {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -106,13 +120,15 @@ export class Daemons {
     return { host, child, log: capture(child), vrrpPidFile };
   }
 
-  /** Starts our daemon (`-n -l -D`) in a host, with pid files and a control socket unique to this start; `extra` args appended. */
+  /** Starts our daemon (`-n -l -D`, plus `extra`) in a host, with pid files and a control socket unique to this start. */
   ours(host: string, file: string, extra: readonly string[] = []): RunningOurs {
     const tag = `ours-${host}-${this.runs++}`;
     const controlSocket = join(this.dir, `${tag}.sock`);
-    const child = this.topo.spawn(host, process.execPath, [CLI, '-n', '-l', '-D', '-f', file, '-p', join(this.dir, `${tag}.pid`),
-      '-r', join(this.dir, `${tag}-vrrp.pid`), `--control-socket=${controlSocket}`, ...extra], { env: { ...process.env, TMPDIR: this.dir } });
-    return { host, child, log: capture(child), controlSocket };
+    const pidFile = join(this.dir, `${tag}.pid`);
+    const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
+    const child = this.topo.spawn(host, process.execPath, [CLI, '-n', '-l', '-D', ...extra, '-f', file, '-p', pidFile,
+      '-r', vrrpPidFile, '-c', join(this.dir, `${tag}-chk.pid`), `--control-socket=${controlSocket}`], { env: { ...process.env, TMPDIR: this.dir } });
+    return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile };
   }
 
   /** Hard loss of keepalived: SIGKILL its VRRP child (from its pid file) and its parent, as a crash would. */

@@ -14,9 +14,10 @@ import { MemoryLogger } from '../../../src/core/log.js';
 import { seededRng } from '../../../src/core/rng.js';
 import { subscribe } from '../../../src/core/events.js';
 import { MemoryBackend } from '../../../src/lb/memory.js';
+import type { LbDest, LbError, LbNotice, LbService, LbServiceKey } from '../../../src/lb/backend.js';
 import type { ProbeReport, ProbeSpec } from '../../../src/probe/index.js';
 import { createCheckRuntime, type AddressMonitor, type CheckRuntime, type TimerPort } from '../../../src/runtime/check/runtime.js';
-import { NO_IPVS_TEXT } from '../../../src/runtime/check/backend-choice.js';
+import { NO_DATA_PLANE_TEXT, NO_IPVS_TEXT } from '../../../src/runtime/check/backend-choice.js';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../fixtures/notify/helpers.js';
@@ -45,14 +46,14 @@ class Rig {
   /** Overrides `up` when set: the whole report of a probe. */
   reply: ((spec: ProbeSpec, t: number) => ProbeReport) | undefined;
 
-  constructor(opts: { unavailable?: boolean; monitor?: AddressMonitor; backend?: MemoryBackend } = {}) {
+  constructor(opts: { unavailable?: boolean; monitor?: AddressMonitor; backend?: MemoryBackend; nft?: MemoryBackend } = {}) {
     this.backend = opts.backend ?? new MemoryBackend(opts.unavailable ? { unavailable: true } : {});
     const timers: TimerPort = {
       set: (fn, ms) => (this.pending = { fn, at: this.clock.now() + ms }),
       clear: (h) => { if (this.pending === h) this.pending = undefined; },
     };
     this.rt = createCheckRuntime({ log: this.log, logDetail: 0, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false }, {
-      clock: this.clock, rng: seededRng(7), timers, backendFactory: () => this.backend,
+      clock: this.clock, rng: seededRng(7), timers, backendFactory: (kind) => (kind === 'nftables' ? opts.nft ?? this.backend : this.backend),
       probe: (spec: ProbeSpec) => Promise.resolve<ProbeReport>(this.reply ? this.reply(spec, this.clock.now()) : this.up('connection' in spec.check ? spec.check.connection.connectIp : '', this.clock.now())
         ? { kind: 'result', outcome: { ok: true } } : { kind: 'result', outcome: { ok: false } }),
       ...(opts.monitor ? { addressMonitor: async () => opts.monitor } : {}),
@@ -199,7 +200,7 @@ test('lvs_flush_on_stop flushes once instead of deleting each server', async () 
 test('without IPVS the checker half says what is missing and keeps checking', async () => {
   const rig = new Rig({ unavailable: true });
   rig.up = (a, t) => a !== '192.0.2.12' || t < 5000;
-  await rig.rt.start(model(conf(rs(11) + rs(12))));
+  await rig.rt.start(model(conf(rs(11) + rs(12), 'lvs_backend ipvs')));
   await rig.runUntil(20_000);
   const t = rig.texts();
   assert.ok(t.includes(NO_IPVS_TEXT));
@@ -308,4 +309,59 @@ virtual_server group G {\n delay_loop 2\n lb_kind DR\n protocol TCP\n ${rs(11)}\
   });
   await rig.rt.stop();
   assert.deepEqual(rig.backend.table(), {});
+});
+
+test('lvs_backend auto takes nftables when the kernel has no IPVS, and says so', async () => {
+  const nft = new MemoryBackend({ name: 'nftables' });
+  const rig = new Rig({ unavailable: true, nft });
+  await rig.rt.start(model(conf(rs(11) + rs(12))));
+  await rig.runUntil(3000);
+  const t = rig.texts();
+  assert.ok(t.some((l) => l.startsWith("IPVS: Can't initialize ipvs")));
+  assert.ok(t.some((l) => l.startsWith('Load balancer: nftables') && l.includes('chosen by lvs_backend auto because the kernel has no IPVS')), t.join('\n'));
+  assert.equal(rig.rt.lbBackend, nft);
+  assert.equal(Object.keys(nft.table()).length, 1);
+  assert.ok(!t.includes(NO_IPVS_TEXT));
+});
+
+test('lvs_backend auto with neither IPVS nor nftables keeps checking and says what to do', async () => {
+  const rig = new Rig({ unavailable: true });
+  await rig.rt.start(model(conf(rs(11))));
+  await rig.runUntil(3000);
+  assert.ok(rig.texts().includes(NO_DATA_PLANE_TEXT));
+  assert.equal(rig.rt.lbBackend, undefined);
+  assert.ok(rig.rt.stats.probesFinished >= 1);
+});
+
+test('lvs_backend nftables never tries IPVS', async () => {
+  const nft = new MemoryBackend({ name: 'nftables' });
+  const rig = new Rig({ nft });
+  await rig.rt.start(model(conf(rs(11), 'lvs_backend nftables')));
+  await rig.runUntil(3000);
+  assert.equal(rig.rt.lbBackend, nft);
+  assert.deepEqual(rig.backend.ops, []);
+  assert.ok(!rig.texts().some((l) => l.startsWith('IPVS:')));
+});
+
+test('a data plane that cannot honour an option: an error naming the virtual server; its notices are logged', async () => {
+  class Picky extends MemoryBackend {
+    private notes: LbNotice[] = [];
+    override async addService(s: LbService): Promise<LbError | undefined> {
+      this.notes.push({ service: s.key, text: `scheduler ${s.scheduler}: scheduling as wrr instead` });
+      return super.addService(s);
+    }
+    override async addDest(key: LbServiceKey, d: LbDest): Promise<LbError | undefined> {
+      if (d.method === 'TUN') return { code: 'LB_UNSUPPORTED', message: 'lb_kind TUN is not supported by nftables' };
+      return super.addDest(key, d);
+    }
+    takeNotices(): readonly LbNotice[] { const n = this.notes; this.notes = []; return n; }
+  }
+  const nft = new Picky({ name: 'nftables' });
+  const rig = new Rig({ nft });
+  await rig.rt.start(model(conf(rs(11) + rs(12, 1, 'lvs_method TUN'), 'lvs_backend nftables')));
+  await rig.runUntil(3000);
+  const t = rig.texts();
+  assert.ok(t.includes('Load balancer: scheduler wrr: scheduling as wrr instead'), t.join('\n'));
+  assert.ok(t.includes('Virtual server 192.0.2.1:tcp:80 cannot be served by the nftables data plane: lb_kind TUN is not supported by nftables'), t.join('\n'));
+  assert.deepEqual(Object.values(nft.table()).map((d) => Object.keys(d).length), [1]);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs, parseFacility, parseUmask, defaultOptions, DAEMON_CHILD_FLAG } from '../../../src/cli/args.js';
+import { parseArgs, parseFacility, parseUmask, defaultOptions } from '../../../src/cli/args.js';
+import { DAEMON_CHILD_FLAG } from '../../../src/daemon/child-role.js';
 
 test('no arguments gives keepalived defaults', () => {
   const r = parseArgs([]);
@@ -170,7 +171,12 @@ test('keepalived-ts options: --status, and the internal daemon-child flag', () =
   assert.equal(parseArgs(['--status']).options.status, 'status');
   assert.equal(parseArgs(['--status=json']).options.status, 'json');
   assert.equal(parseArgs([DAEMON_CHILD_FLAG]).options.daemonChild, true);
-  // the internal flag is never reached by abbreviation
+  assert.equal(parseArgs(['--ts-child=vrrp']).options.childRole, 'vrrp');
+  assert.equal(parseArgs(['--ts-child', 'check']).options.childRole, 'check');
+  assert.deepEqual(parseArgs(['--ts-child=bfd']).errors, ['Unknown option --ts-child=bfd']);
+  // the internal flags are never reached by abbreviation
   assert.deepEqual(parseArgs(['--ts-d']).errors, ['Unknown option --ts-d']);
+  assert.deepEqual(parseArgs(['--ts-c=vrrp']).errors, ['Unknown option --ts-c=vrrp']);
+  assert.deepEqual(parseArgs(['--ts']).errors, ['Unknown option --ts']);
   assert.deepEqual(parseArgs(['-T']).errors, ['genhash mode is not supported by keepalived-ts']);
 });

@@ -42,6 +42,12 @@ function setup() {
   return { dir, conf, pids, args, cleanup, env: { TMPDIR: dir, NOTIFY_SOCKET: '' } };
 }
 
+/** The parent pid of a process (field 4 of /proc/PID/stat). */
+function ppidOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((r) => {
     if (child.exitCode !== null) r(child.exitCode);
@@ -143,7 +149,11 @@ test('foreground daemon: pid files, USR1/USR2, HUP, control socket, TERM', async
     child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
     await until(() => err.includes('Startup complete'), 'Startup complete');
     assert.equal(readFileSync(join(s.dir, 'a.pid'), 'utf8'), `${child.pid}\n`);
-    assert.equal(readFileSync(join(s.dir, 'a_vrrp.pid'), 'utf8'), `${child.pid}\n`);
+    // the -r file names the VRRP child, a child of the parent whose pid is in -p
+    const vrrpPid = Number(readFileSync(join(s.dir, 'a_vrrp.pid'), 'utf8'));
+    assert.notEqual(vrrpPid, child.pid);
+    assert.equal(ppidOf(vrrpPid), child.pid);
+    assert.match(err, new RegExp(`: Starting VRRP child process, pid=${vrrpPid}\\n`));
     assert.match(err, /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: Starting Keepalived v2\.2\.7 \(01\/16,2022\), keepalived-ts v/m);
     assert.match(err, /: Command line: 'keepalived-ts' '-n' '-l' '-f'/);
     assert.match(err, new RegExp(`: Opening file '${s.conf}'\\.\\n`));
@@ -157,7 +167,7 @@ test('foreground daemon: pid files, USR1/USR2, HUP, control socket, TERM', async
 
     // keepalived's real-time signals: JSON (SIGRTMIN+2 = 36) and STATS_CLEAR (SIGRTMAX-1 = 63) must not kill us
     process.kill(child.pid!, 36);
-    await until(() => err.includes(`Printing VRRP as json for process(${child.pid}) on signal`), 'JSON signal handled');
+    await until(() => err.includes(`Printing VRRP as json for process(${vrrpPid}) on signal`), 'JSON signal relayed to the VRRP child');
     rmSync(join(s.dir, 'keepalived.stats'));
     process.kill(child.pid!, 63);
     await until(() => existsSync(join(s.dir, 'keepalived.stats')), 'keepalived.stats after STATS_CLEAR');
@@ -172,6 +182,7 @@ test('foreground daemon: pid files, USR1/USR2, HUP, control socket, TERM', async
     const st = cli(['--status', `--control-socket=${join(s.dir, 'a.sock')}`]);
     assert.equal(st.status, 0, st.stderr);
     assert.match(st.stdout, new RegExp(`pid ${child.pid}, up \\d+s, config ${s.conf}, reloads 1`));
+    assert.match(st.stdout, new RegExp(`^children: vrrp ${vrrpPid}$`, 'm'));
 
     // a second daemon with the same pid files refuses to start
     const second = cli(['-n', '-l', ...s.args('a')], s.env);
@@ -186,6 +197,7 @@ test('foreground daemon: pid files, USR1/USR2, HUP, control socket, TERM', async
     assert.equal(existsSync(join(s.dir, 'a.pid')), false);
     assert.equal(existsSync(join(s.dir, 'a_vrrp.pid')), false);
     assert.equal(existsSync(join(s.dir, 'a.sock')), false);
+    assert.equal(existsSync(`/proc/${vrrpPid}`), false, 'the VRRP child was stopped and reaped with its parent');
   } finally {
     s.cleanup();
   }

@@ -1,39 +1,45 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfigPort } from '../../../src/daemon/config-port.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configPort } from '../../../src/daemon/config-port.js';
 import { NullRuntime } from '../../../src/runtime/port.js';
 import { MemorySender, unavailableSender } from '../../../src/daemon/datagram.js';
 import { SdNotifier } from '../../../src/daemon/sdnotify.js';
+import { instances, model } from './model.js';
 
-const FAKE = new URL('./fake-config.js', import.meta.url).href;
-
-test('the config port adapts src/config\'s expected API: errors and warnings split, dump as JSON', async () => {
-  const port = await loadConfigPort(FAKE);
-  assert.ok(!(port instanceof Error));
-  const ok = await port.load('/etc/good.conf', { configId: 'n1' });
-  assert.deepEqual(ok.errors, []);
-  assert.deepEqual(ok.warnings, ['/etc/good.conf:1:2: warning: config id n1']);
-  assert.deepEqual(JSON.parse(port.dump(ok.config)), { dumped: { vrrpInstances: [{ name: 'VI_9' }] } });
-  const bad = await port.load('/etc/bad.conf', { configId: 'n1' });
-  assert.deepEqual(bad.errors, ['/etc/bad.conf:3:4: error: unknown keyword']);
-  const out: string[] = [];
-  assert.equal(await port.configTest('/etc/bad.conf', { configId: 'x' }, { write: (s: string) => out.push(s) }), 4, 'missing file');
-  assert.match(out[0]!, /does not exist/);
-});
-
-test('a missing or incomplete src/config is an Error value, not an exception', async () => {
-  const missing = await loadConfigPort(new URL('./no-such-module.js', import.meta.url).href);
-  assert.ok(missing instanceof Error);
-  const incomplete = await loadConfigPort('node:os');
-  assert.ok(incomplete instanceof Error);
-  assert.match(incomplete.message, /loadConfig/);
+test('the config port reads src/config: errors and warnings split by severity, dump as JSON', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kts-port-'));
+  try {
+    const good = join(dir, 'good.conf');
+    writeFileSync(good, 'vrrp_instance VI_9 {\n  interface eth0\n  virtual_router_id 9\n  priority 100\n  bogus_keyword 1\n}\n');
+    const port = configPort();
+    const ok = await port.load(good, { configId: 'n1' });
+    assert.deepEqual(ok.errors, []);
+    assert.deepEqual(ok.warnings, [`${good}:5:3: warning: Unknown keyword 'bogus_keyword'`]);
+    assert.deepEqual(ok.config?.vrrpInstances.map((i) => i.name), ['VI_9']);
+    assert.deepEqual(JSON.parse(port.dump(ok.config!)).vrrpInstances.map((i: { name: string }) => i.name), ['VI_9']);
+    const bad = join(dir, 'bad.conf');
+    writeFileSync(bad, 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 300\n}\n');
+    const r = await port.load(bad, { configId: 'n1' });
+    assert.equal(r.errors.length, 1);
+    assert.match(r.errors[0]!, new RegExp(`^${bad}:4:\\d+: error: `));
+    const missing = await port.load(join(dir, 'none.conf'), { configId: 'n1' });
+    assert.deepEqual(missing.errors, [`${join(dir, 'none.conf')}:0:0: error: Configuration file '${join(dir, 'none.conf')}' could not be read`]);
+    const out: string[] = [];
+    assert.equal(await port.configTest(join(dir, 'none.conf'), { configId: 'x' }, { write: (s: string) => out.push(s) }), 4, 'missing file');
+    assert.match(out[0]!, /does not exist/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('NullRuntime reports instance names from a model, in BACKUP, and records calls', async () => {
   const rt = new NullRuntime();
-  await rt.start({ vrrpInstances: [{ name: 'VI_9' }, { name: 'VI_10' }] });
+  await rt.start(instances('VI_9', 'VI_10'));
   assert.deepEqual(rt.snapshot().instances.map((i) => [i.name, i.state]), [['VI_9', 1], ['VI_10', 1]]);
-  await rt.reload({});
+  await rt.reload(model());
   assert.deepEqual(rt.snapshot().instances, []);
   rt.clearStats();
   await rt.stop();

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/core/clock.js';
 import { configPortFrom, type LoadedConfig } from '../../../src/daemon/config-port.js';
-import { controlRequest, renderStatusTable } from '../../../src/daemon/control.js';
+import { controlRequest } from '../../../src/daemon/control.js';
+import { renderStatusTable } from '../../../src/daemon/status-table.js';
 import { Daemon, commandLineLines, type DaemonSettings } from '../../../src/daemon/daemon.js';
 import { MemorySender } from '../../../src/daemon/datagram.js';
 import { LogHub, type LogSink } from '../../../src/daemon/logging.js';
@@ -14,6 +15,7 @@ import { SdNotifier } from '../../../src/daemon/sdnotify.js';
 import { FakeSignals } from '../../../src/daemon/signals.js';
 import type { RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
 import { captured } from './capture.js';
+import { instances, model } from './model.js';
 
 /** A runtime that serves the captured keepalived state and records calls. */
 class CapturedRuntime extends NullRuntime implements VrrpRuntime {
@@ -49,7 +51,7 @@ function harness(
 ): Harness {
   const configFile = join(dir, `${name}.conf`);
   writeFileSync(configFile, 'global_defs {}\n');
-  const configs = new Map<string, LoadedConfig>([[configFile, { config: { instances: [{ name: 'VI_1' }] }, errors: [], warnings: [] }]]);
+  const configs = new Map<string, LoadedConfig>([[configFile, { config: instances('VI_1'), errors: [], warnings: [] }]]);
   const lines: string[] = [];
   const sink: LogSink = { write: (r, ident) => { lines.push(`${ident}: ${r.text}`); } };
   const clock = new ManualClock(0, Date.UTC(2026, 10, 22, 8, 0, 0));
@@ -57,7 +59,7 @@ function harness(
   const signals = new FakeSignals();
   let rt: CapturedRuntime | undefined;
   const settings: DaemonSettings = {
-    configFile, configId: 'node1', allConfig: false,
+    configFile, configId: 'node1',
     pidFiles: [join(dir, `${name}.pid`), join(dir, `${name}_vrrp.pid`)], tmpDir: dir,
     controlSocket: join(dir, `${name}.sock`), commandLine: ['keepalived-ts', '-n', '-f', configFile],
     version: 'Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0', platform: 'Linux test', logDetail: 0,
@@ -108,12 +110,13 @@ test('two daemons in one process: lifecycle, pid files, signals, dumps, sd_notif
   await untilLogged(b, 'Startup complete');
   assert.equal(readFileSync(join(dir, 'a.pid'), 'utf8'), '1001\n');
   assert.equal(readFileSync(join(dir, 'b_vrrp.pid'), 'utf8'), '1002\n');
-  assert.deepEqual(a.lines.slice(0, 6), [
+  assert.deepEqual(a.lines.slice(0, 7), [
     'Keepalived: Starting Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0',
     'Keepalived: Running on Linux test',
     `Keepalived: Command line: 'keepalived-ts' '-n' '-f' '${a.settings.configFile}'`,
     `Keepalived: Opening file '${a.settings.configFile}'.`,
     `Keepalived: Configuration file ${a.settings.configFile}`,
+    'Keepalived: NOTICE: setting config option max_auto_priority should result in better keepalived performance',
     'Keepalived: Startup complete',
   ]);
   assert.deepEqual(a.notify.sent, [{ path: '/run/notify.sock', text: 'READY=1\nMAINPID=1001' }]);
@@ -168,7 +171,7 @@ test('SIGHUP reloads; an invalid new configuration keeps the old one running', w
   assert.ok(h.lines.includes('Keepalived: Reload failed: configuration has errors - keeping the running configuration'));
   assert.deepEqual(h.runtime().calls, ['start', 'reload'], 'runtime not touched by a failed reload');
 
-  h.configs.set(h.settings.configFile, { config: {}, errors: [], warnings: [] });
+  h.configs.set(h.settings.configFile, { config: model(), errors: [], warnings: [] });
   const r1 = h.daemon.reload();
   const r2 = h.daemon.reload();
   assert.equal(await r1, true);
@@ -234,7 +237,7 @@ test('missing configuration file exits 6; configuration errors exit 2 with file:
 
 test('start-up with configuration errors: runs with what was read (as keepalived) unless an instance interface is missing', withDir(async (dir) => {
   const ok = harness(dir, 'ok');
-  ok.configs.set(ok.settings.configFile, { config: { instances: [] }, errors: [`${ok.settings.configFile}:4:12: error: priority: 300 is out of range [1-255]`], warnings: [] });
+  ok.configs.set(ok.settings.configFile, { config: model(), errors: [`${ok.settings.configFile}:4:12: error: priority: 300 is out of range [1-255]`], warnings: [] });
   const run = ok.daemon.run();
   await untilLogged(ok, 'Startup complete');
   assert.ok(ok.lines.includes(`Keepalived: ${ok.settings.configFile}:4:12: error: priority: 300 is out of range [1-255]`));
@@ -244,7 +247,7 @@ test('start-up with configuration errors: runs with what was read (as keepalived
   await ok.daemon.stop();
   assert.equal(await run, 0);
   const bad = harness(dir, 'bad');
-  bad.configs.set(bad.settings.configFile, { config: { instances: [] }, errors: [`${bad.settings.configFile}:2:13: error: Non-existent interface specified in configuration`], warnings: [] });
+  bad.configs.set(bad.settings.configFile, { config: model(), errors: [`${bad.settings.configFile}:2:13: error: Non-existent interface specified in configuration`], warnings: [] });
   assert.equal(await bad.daemon.run(), 2);
   assert.equal(existsSync(join(dir, 'bad.pid')), false);
 }));

@@ -192,7 +192,6 @@ test('global_defs keywords → settings, with keepalived\'s defaults', () => {
   assert.deepEqual(prioritySettingsFrom(d.config), NO_PRIORITIES);
   assert.equal(maxAutoPriorityNotice(NO_PRIORITIES), 'NOTICE: setting config option max_auto_priority should result in better keepalived performance');
   assert.equal(maxAutoPriorityNotice(settings({ maxAutoPriority: -1 })), undefined);
-  assert.equal(prioritySettingsFrom({ instances: [] }), undefined, 'an opaque model without globalDefs');
 });
 
 test('global_defs keywords: keepalived\'s ranges and texts', () => {

@@ -1,0 +1,55 @@
+/**
+ * A supervised child (`--ts-child=ROLE`): one Daemon running the role's runtime, logging under the role's
+ * identity, talking to the supervisor over the IPC channel (startup complete, answers to control commands).
+ * When the channel closes the parent is gone, and the child stops as keepalived's do on PR_SET_PDEATHSIG.
+ */
+import { systemClock } from '../core/clock.js';
+import type { CliOptions } from './args.js';
+import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
+import { ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
+import { configPort } from '../daemon/config-port.js';
+import { Daemon } from '../daemon/daemon.js';
+import { LogHub } from '../daemon/logging.js';
+import { SdNotifier } from '../daemon/sdnotify.js';
+import { processSignals } from '../daemon/signals.js';
+import type { ChildMessage, ParentMessage } from '../daemon/supervisor.js';
+import { tmpDirFrom } from '../daemon/logging.js';
+import { sysioDatagramSender } from '../net/unix-dgram.js';
+import { defaultConfigId } from '../config/index.js';
+import { versionString } from './usage.js';
+import { RUNTIMES } from './roles.js';
+
+/** Sends one message to the supervisor, if the channel is open. */
+function tell(m: ChildMessage): void {
+  if (process.connected) process.send?.(m);
+}
+
+/** Runs the child until it is stopped; returns its exit status. */
+export async function runChild(role: ChildRole, o: CliOptions, argv: readonly string[]): Promise<number> {
+  const tmpDir = tmpDirFrom(process.env);
+  const sender = await sysioDatagramSender();
+  const clock = systemClock();
+  const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, ROLE_INFO[role].logSuffix), o.logDetail > 0);
+  const daemon = new Daemon({
+    settings: {
+      configFile: o.useFile ?? DEFAULT_CONFIG_FILE, configId: o.configId ?? defaultConfigId(),
+      interfaceExists, pidFiles: [], tmpDir, commandLine: [programName(), ...argv],
+      version: versionString(ourVersion()), platform: platformText(), logDetail: o.logDetail,
+      releaseVips: o.releaseVips, dontReleaseVrrp: o.dontReleaseVrrp, addressMonitoring: o.addressMonitoring,
+      dumpConf: o.dumpConf, role, ...(role === 'vrrp' && o.http !== undefined ? { httpEndpoint: o.http } : {}),
+    },
+    clock, logs, signals: processSignals(), config: configPort(), runtimeFactory: RUNTIMES[role],
+    sdNotify: new SdNotifier(sender, undefined, process.pid), pid: process.pid,
+    onReady: () => tell({ kind: 'ready' }),
+  });
+  process.on('message', (m: ParentMessage) => {
+    if (m?.kind !== 'command') return;
+    // without `peer` the command is the supervisor's own (trusted); with it, a control-socket caller's
+    void daemon.command(m.command, m.peer === undefined ? undefined : m.peer).then((reply) => tell({ kind: 'reply', id: m.id, reply }));
+  });
+  process.on('disconnect', () => void daemon.stop());
+  const code = await daemon.run();
+  logs.close();
+  sender.close();
+  return code;
+}

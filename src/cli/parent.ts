@@ -1,0 +1,116 @@
+/**
+ * The supervising parent (foreground with `-n`, or the detached copy): the Supervisor with real processes,
+ * signals, rtnetlink cleanup and sd_notify. Children are this program re-executed with `--ts-child=ROLE` and an
+ * IPC channel; they share our stdout/stderr, and do not inherit NOTIFY_SOCKET (only the parent notifies).
+ */
+import { spawn } from 'node:child_process';
+import { systemClock } from '../core/clock.js';
+import { defaultConfigId } from '../config/index.js';
+import type { CliOptions } from './args.js';
+import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
+import { childFlag } from '../daemon/child-role.js';
+import { configPort } from '../daemon/config-port.js';
+import { controlSocketFor } from '../daemon/control.js';
+import { READINESS_ENV, ReadinessReporter, readinessFdFrom } from '../daemon/daemonize.js';
+import type { DatagramSender } from '../daemon/datagram.js';
+import { LogHub, tmpDirFrom } from '../daemon/logging.js';
+import { DEFAULT_PIDFILES } from '../daemon/pidfile.js';
+import { rtnlReleaser } from '../daemon/release.js';
+import { SdNotifier } from '../daemon/sdnotify.js';
+import { processSignals } from '../daemon/signals.js';
+import { spawnError, Supervisor, type ChildMessage, type SpawnChild } from '../daemon/supervisor.js';
+import { Rtnl } from '../net/netlink/rtnl.js';
+import { sysioDatagramSender } from '../net/unix-dgram.js';
+import { versionString } from './usage.js';
+
+/** Children are spawned with the parent's arguments plus the role flag. */
+function childSpawner(userArgs: readonly string[]): SpawnChild {
+  const env = { ...process.env };
+  delete env['NOTIFY_SOCKET'];
+  delete env[READINESS_ENV];
+  return (role, events) => {
+    try {
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...userArgs, childFlag(role)], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env,
+      });
+      child.on('error', () => {}); // a failed spawn has no pid and reports here; a live child's errors are its exit
+      if (child.pid === undefined) return spawnError(role, new Error(`cannot execute ${process.execPath}`));
+      child.on('message', (m: ChildMessage) => events.message(m));
+      child.on('exit', (code, signal) => events.exit(code, signal));
+      const pid = child.pid;
+      return {
+        pid,
+        // ChildProcess.kill only knows named signals; process.kill takes the real-time numbers too
+        kill: (sig) => {
+          if (child.exitCode !== null || child.signalCode !== null) return false;
+          try { return process.kill(pid, sig); } catch { return false; }
+        },
+        send: (m) => {
+          if (!child.connected) return false;
+          try { return child.send(m); } catch { return false; }
+        },
+      };
+    } catch (e) {
+      return spawnError(role, e);
+    }
+  };
+}
+
+/** Warnings for options accepted for compatibility but not acted on yet, and for sd_notify. */
+function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
+  const out: string[] = [];
+  const ignored: [boolean, string][] = [
+    [o.namespace !== undefined, '-s/--namespace'], [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
+    [o.coreDump, '-m/--core-dump'], [o.bfdPidFile !== undefined, '-b/--bfd_pid'],
+  ];
+  for (const [on, name] of ignored) {
+    if (on) out.push(`keepalived-ts: option ${name} is not supported yet - ignored`);
+  }
+  if (process.env['NOTIFY_SOCKET'] && !sender.available) {
+    out.push('NOTIFY_SOCKET is set but unix datagram sockets are unavailable in this build: the service manager will not receive READY=1');
+  }
+  return out;
+}
+
+/** An rtnetlink client, or undefined (logged) when netlink is not available. */
+function openRtnl(logs: LogHub): Rtnl | undefined {
+  try {
+    return new Rtnl();
+  } catch (e) {
+    logs.logger('Keepalived').log({ level: 'warning', text: `rtnetlink unavailable: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Runs the supervisor until it stops; returns the exit status. */
+export async function runSupervisor(o: CliOptions, userArgs: readonly string[]): Promise<number> {
+  const tmpDir = tmpDirFrom(process.env);
+  const sender = await sysioDatagramSender();
+  const clock = systemClock();
+  const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, undefined), o.logDetail > 0);
+  const readiness = new ReadinessReporter(o.daemonChild ? readinessFdFrom(process.env) : undefined);
+  delete process.env[READINESS_ENV];
+  // opened now, so that releasing a dead VRRP child's VIPs starts with a request, not with socket set-up
+  const rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
+  const supervisor = new Supervisor({
+    settings: {
+      configFile: o.useFile ?? DEFAULT_CONFIG_FILE, configId: o.configId ?? defaultConfigId(), interfaceExists,
+      pidFile: o.pidFile ?? DEFAULT_PIDFILES.main,
+      childPidFiles: { vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp, check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers },
+      ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? controlSocketFor(o.pidFile) }),
+      commandLine: [programName(), ...userArgs], version: versionString(ourVersion()), platform: platformText(),
+      notices: startupNotices(o, sender), vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, all: o.all,
+      dontRespawn: o.dontRespawn, dontReleaseVrrp: o.dontReleaseVrrp,
+    },
+    clock, logs, signals: processSignals(), config: configPort(), spawn: childSpawner(userArgs),
+    release: rtnlReleaser(() => rtnl, logs.logger('Keepalived')),
+    sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid), pid: process.pid,
+    onReady: () => readiness.ready(),
+  });
+  const code = await supervisor.run();
+  rtnl?.close();
+  readiness.failed(code);
+  logs.close();
+  sender.close();
+  return code;
+}

@@ -1,0 +1,49 @@
+/**
+ * The children the supervisor runs, as keepalived's parent forks them: their names in log lines, their syslog
+ * identities, their `-g` log-file suffixes, and the one internal flag that tells a re-executed keepalived-ts
+ * which child it is (`--ts-child=vrrp`), plus the daemonizing flag. Which runtime each role runs is src/runtime/factories.ts's business,
+ * loaded only in the child, so the parent never loads runtime code.
+ */
+
+/** A child process role. */
+export type ChildRole = 'vrrp' | 'check';
+
+/** Every role, in start order (keepalived forks the checker child first). */
+export const CHILD_ROLES: readonly ChildRole[] = ['check', 'vrrp'];
+
+/** The internal flag the daemonizing foreground process adds for its detached copy (the supervisor). */
+export const DAEMON_CHILD_FLAG = '--ts-daemon-child';
+
+/** The internal flag (with `=role`) the supervisor adds to a child's command line. */
+export const CHILD_FLAG = '--ts-child';
+
+/** Facts about one role. */
+export interface RoleInfo {
+  /** syslog identity (keepalived's PROG_VRRP, PROG_CHECK). */
+  readonly ident: string;
+  /** The name in `Starting … child process`, `… child process(N) died: Respawning`, `Restart of … process`. */
+  readonly name: string;
+  /** Inserted into the `-g` log file name (`keepalived_vrrp.log`). */
+  readonly logSuffix: string;
+}
+
+/** keepalived 2.2.7's names per role. */
+export const ROLE_INFO: Readonly<Record<ChildRole, RoleInfo>> = {
+  vrrp: { ident: 'Keepalived_vrrp', name: 'VRRP', logSuffix: 'vrrp' },
+  check: { ident: 'Keepalived_healthcheckers', name: 'Healthcheck', logSuffix: 'healthcheckers' },
+};
+
+/** The parent's syslog identity. */
+export const PARENT_IDENT = 'Keepalived';
+
+/** `--ts-child=ROLE` → the role; undefined for any other word or an unknown role. */
+export function childRoleOf(word: string): ChildRole | undefined {
+  if (!word.startsWith(`${CHILD_FLAG}=`)) return undefined;
+  const role = word.slice(CHILD_FLAG.length + 1);
+  return role === 'vrrp' || role === 'check' ? role : undefined;
+}
+
+/** The flag word for a role. */
+export function childFlag(role: ChildRole): string {
+  return `${CHILD_FLAG}=${role}`;
+}
