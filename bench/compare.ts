@@ -106,14 +106,14 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
   await stop(master.child);
 
   const m200 = start(d, impl, 'b', d.write('m200.conf', vrrpConf(200, 'MASTER', 150)));
-  await until(() => d.hasVip('b', '203.0.113.200'), 15_000, '203.0.113.200 on b');
+  await until(() => d.hasVip('b', '203.0.113.200'), 40_000, '203.0.113.200 on b');
   await sleep(2000);
   record('RSS, 200 instances, master (MB)', impl, usage(m200.child.pid!).rssMb);
   await stop(m200.child);
 
   // a backup with 50 instances receiving 50 adverts/s from a keepalived master
   const feeder = d.keepalived('a', d.write('m50.conf', vrrpConf(50, 'MASTER', 200)));
-  await until(() => d.hasVip('a', '203.0.113.50'), 15_000, '203.0.113.50 on a');
+  await until(() => d.hasVip('a', '203.0.113.50'), 40_000, '203.0.113.50 on a');
   const backup = start(d, impl, 'b', d.write('b50.conf', vrrpConf(50, 'BACKUP', 100)));
   await sleep(4000);
   const u0 = usage(backup.child.pid!);
