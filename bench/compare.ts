@@ -99,7 +99,7 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
   await until(() => d.hasVip('a', '203.0.113.1'), 8000, '203.0.113.1 on a');
   const t0 = Date.now();
   const b = start(d, impl, 'b', d.write('p150.conf', vrrpConf(1, 'BACKUP', 150)));
-  await until(() => d.hasVip('b', '203.0.113.1'), 10_000, '203.0.113.1 on b');
+  await until(() => d.hasVip('b', '203.0.113.1'), 30_000, '203.0.113.1 on b');
   record('start → VIP held, prio 150 preempting (ms)', impl, Date.now() - t0);
   record('RSS, 1 instance, master (MB)', impl, usage(b.child.pid!).rssMb);
   await stop(b.child);
@@ -129,11 +129,17 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-compare-');
 try {
-  for (let r = 0; r < REPS; r++) {
-    for (const impl of (r % 2 ? ['ts', 'keepalived'] : ['keepalived', 'ts']) as Impl[]) await oneRep(topo, d, impl);
-    process.stderr.write(`rep ${r + 1}/${REPS} done\n`);
+  let reps = 0;
+  try {
+    for (; reps < REPS; reps++) {
+      for (const impl of (reps % 2 ? ['ts', 'keepalived'] : ['keepalived', 'ts']) as Impl[]) await oneRep(topo, d, impl);
+      process.stderr.write(`rep ${reps + 1}/${REPS} done\n`);
+    }
+  } catch (e) {
+    process.exitCode = 1;
+    console.log(`stopped in repetition ${reps + 1}: ${(e as Error).message}; the table has what was measured`);
   }
-  console.log(`keepalived 2.2.7 vs keepalived-ts (Node ${process.version}), medians of ${REPS}, alternating\n`);
+  console.log(`keepalived 2.2.7 vs keepalived-ts (Node ${process.version}), medians of up to ${REPS}, alternating\n`);
   console.log('| measure | keepalived 2.2.7 | keepalived-ts | ratio |');
   console.log('|---|---|---|---|');
   for (const [name, v] of results) {
