@@ -234,7 +234,10 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
   }
   net.start();
   net.runUntil(horizon);
-  if (process.env.SOAK_DEBUG === '1') for (const n of names) for (const l of net.logs(n).slice(0, 40)) console.log(n, l.t, l.text);
+  if (process.env.SOAK_DEBUG === '1') {
+    const [from, to] = (process.env.SOAK_DEBUG_WINDOW ?? '0-10').split('-').map((x) => Number(x) * 1000);
+    for (const n of names) for (const l of net.logs(n)) if (l.t >= from! && l.t <= to!) console.log(n, (l.t / 1000).toFixed(3), l.text);
+  }
   return { seed, nodes: count, disturbances, violations, log, counts };
 }
 
