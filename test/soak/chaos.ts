@@ -232,7 +232,7 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
         net.at(start, () => {
           say(`SIGHUP ${targets.join(',')}: ${vips ? 'VIP lists' : 'priorities'} of [${VRIDS.filter((_, k) => changed.has(k)).map((v) => v.name).join(',')}] changed`);
           frozenByReload = { nodes: new Set(targets), instances: unchanged, until: start + settle };
-          for (const k of changed) {
+          for (const k of [...changed].sort((x, y) => x - y)) {
             if (vips) extraVip[k] = !extraVip[k];
             else { const cfg = configs[names.indexOf(who)]!; cfg.priorities[k] = k === 1 ? cfg.priorities[0]! : newPrio[k]!; }
           }
