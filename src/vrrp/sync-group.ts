@@ -54,7 +54,9 @@ export class SyncGroup {
     if (origin.wantMaster && this.members.every((m) => m.state === VrrpState.MASTER || m.wantMaster)) {
       out.push(this.log(`VRRP_Group(${this.name}) Syncing instances to MASTER state`));
       for (const m of this.members) out.push(...m.forceMaster(now));
-    } else if (moved) {
+    } else if (moved || this.members.some((m) => m.state === VrrpState.FAULT && !m.ownFault)) {
+      // Also when nothing moved: the last member with a fault of its own may have lost it while staying in FAULT
+      // (the group's fault), e.g. two members on one link that comes back; the group fault must then be lifted.
       this.propagate(origin, now, out);
     }
     this.reportGroupState(out);

@@ -41,13 +41,20 @@ export interface SimNode {
   router: VrrpRouter;
   /** The addresses the node owns (its instances' primary addresses): unicast adverts to them reach it. */
   readonly addresses: ReadonlySet<string>;
-  /** The instance inputs and group layout, for restarts. */
-  readonly spec: { readonly instances: VrrpInstanceParamsInput[]; readonly groups: Record<string, string[]> };
+  /** The instance inputs and group layout, for restarts (replaced by reload()). */
+  spec: { readonly instances: VrrpInstanceParamsInput[]; readonly groups: Record<string, string[]> };
   /** false after crash() or stop(): receives and sends nothing. */
   alive: boolean;
   /** Partition label; packets only flow between nodes with equal labels. */
   segment: number;
+  /** true between freeze() and thaw() (SIGSTOP): no timers run, packets to it wait in its socket buffer. */
+  frozen: boolean;
+  /** true while setLink(name, false) holds its carrier down: it neither sends nor receives. */
+  linkDown?: boolean;
 }
+
+/** What a link shaper decides for one packet from `from` to `to`: drop it, or add `delayMs` to its latency. */
+export interface ShapeVerdict { readonly drop: boolean; readonly delayMs: number }
 
 interface InFlight {
   readonly at: number; readonly seq: number; readonly to: SimNode; readonly from: SimNode;
@@ -69,6 +76,10 @@ export class SimNetwork {
   events = 0;
   /** When false, only state and GARP entries are recorded (for benchmarks). */
   recordAll = true;
+  /** Per-packet fault injection (one-way loss, extra loss and delay), asked for every copy put on the segment. */
+  shaper: ((from: SimNode, to: SimNode) => ShapeVerdict) | undefined;
+  /** Called after every processed instant (for invariant checkers that watch the cluster continuously). */
+  afterStep: (() => void) | undefined;
   readonly nodes: SimNode[] = [];
   private readonly rng: Rng;
   private seq = 0;
@@ -77,6 +88,8 @@ export class SimNetwork {
   private readonly scripted = new MinHeap<Scripted>();
   private readonly byVrid = new Map<number, SimNode[]>();
   private readonly holders = new Map<string, Set<string>>();
+  /** Packets that reached a frozen node (its socket buffer). */
+  private held: InFlight[] = [];
 
   /** @param link segment model @param seed PRNG seed for latency/loss/duplication */
   constructor(readonly link: LinkModel = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0 }, seed = 1) {
@@ -87,6 +100,7 @@ export class SimNetwork {
   addNode(name: string, instances: VrrpInstanceParamsInput[], groups: Record<string, string[]> = {}): SimNode {
     const node: SimNode = {
       name, router: new VrrpRouter(), addresses: new Set(instances.map((p) => p.primaryAddress)), spec: { instances, groups }, alive: true, segment: 0,
+      frozen: false,
     };
     this.build(node);
     this.nodes.push(node);
@@ -150,7 +164,47 @@ export class SimNetwork {
   crash(name: string): void {
     const n = this.node(name);
     n.alive = false;
+    n.frozen = false;
+    this.held = this.held.filter((h) => h.to !== n);
     for (const set of this.holders.values()) set.delete(n.name);
+  }
+
+  /** SIGSTOP: the node's timers stop and packets to it queue until thaw(). */
+  freeze(name: string): void { this.node(name).frozen = true; }
+
+  /** SIGCONT: queued packets are read (in arrival order) and late timers run, as a resumed process would. */
+  thaw(name: string): void {
+    const n = this.node(name);
+    if (!n.frozen) return;
+    n.frozen = false;
+    for (const p of this.held.filter((h) => h.to === n)) this.inflight.push({ ...p, at: this.now, seq: this.seq++ });
+    this.held = this.held.filter((h) => h.to !== n);
+    this.wake(n);
+  }
+
+  /** Carrier change of the node's (only) interface, as netlink would report it; packets stop while it is down. */
+  setLink(name: string, up: boolean): void {
+    const n = this.node(name);
+    n.linkDown = !up;
+    this.apply(n, n.router.link(1, 'eth0', up, this.now));
+    this.wake(n);
+  }
+
+  /**
+   * SIGHUP with a new configuration of the same instances (same names and VRIDs): the router's pure reload (state
+   * kept, VIP lists diffed), then the sync groups are rebuilt. A later restart uses the new configuration.
+   */
+  reload(name: string, instances: VrrpInstanceParamsInput[], groups: Record<string, string[]> = {}): void {
+    const n = this.node(name);
+    n.spec = { instances, groups };
+    if (!n.alive) return;
+    const update = instances.map((input) => {
+      const params = instanceParams(input);
+      return { params, socketKey: socketKey(params.family), ifindex: 1, source: params.primaryAddress, group: params.family === 4 ? '224.0.0.18' : 'ff02::12' };
+    });
+    this.apply(n, n.router.applyReload({ remove: [], update }, this.now));
+    n.router.setSyncGroups(Object.entries(groups).map(([g, members]) => ({ name: g, members })));
+    this.wake(n);
   }
 
   /** Splits the segment: each list of node names becomes its own partition. */
@@ -177,6 +231,7 @@ export class SimNetwork {
       if (next === undefined || next > until) break;
       this.now = next;
       this.processDue();
+      this.afterStep?.();
     }
     this.now = until;
   }
@@ -230,7 +285,8 @@ export class SimNetwork {
     for (let p = this.inflight.peek(); p !== undefined && p.at <= now; p = this.inflight.peek()) {
       this.inflight.pop();
       if (!p.to.alive) continue;
-      if (p.to.segment !== p.from.segment) continue;
+      if (p.to.segment !== p.from.segment || p.to.linkDown === true) continue;
+      if (p.to.frozen) { this.held.push(p); continue; }
       this.events++;
       const meta = { source: p.source, destination: p.destination, ttl: VRRP_TTL, ifindex: 1 };
       this.apply(p.to, p.to.router.receive(p.socketKey, p.bytes, meta, now));
@@ -238,7 +294,9 @@ export class SimNetwork {
     }
     for (let w = this.wakes.peek(); w !== undefined && w.at <= now; w = this.wakes.peek()) {
       this.wakes.pop();
-      if (!w.node.alive || w.node.router !== w.router || w.router.pollTimeout() !== w.at) continue;
+      // Stale wakes are skipped; a deadline already past (a thawed node's late timers) is due now.
+      const due = w.router.pollTimeout();
+      if (!w.node.alive || w.node.frozen || w.node.router !== w.router || due === undefined || due > now) continue;
       this.events++;
       this.apply(w.node, w.router.timeout(now));
       this.wake(w.node);
@@ -284,7 +342,7 @@ export class SimNetwork {
 
   /** Puts our encoded advert on the segment: to every node with that VRID, or to the owner of a unicast destination. */
   private transmit(from: SimNode, instance: string, key: string, destination: string, message: Uint8Array): void {
-    if (!from.alive) return;
+    if (!from.alive || from.linkDown === true) return;
     const spec = from.router.instance(instance)?.spec;
     if (spec === undefined) return;
     const p = spec.params;
@@ -294,9 +352,11 @@ export class SimNetwork {
       if (node === from) continue;
       if (unicast && !node.addresses.has(destination)) continue;
       if (this.link.loss > 0 && this.rng.next() < this.link.loss) continue;
+      const shape = this.shaper?.(from, node);
+      if (shape?.drop === true) continue;
       const copies = this.link.duplicate > 0 && this.rng.next() < this.link.duplicate ? 2 : 1;
       for (let i = 0; i < copies; i++) {
-        const at = this.now + this.link.latencyMs + (this.link.jitterMs > 0 ? this.rng.next() * this.link.jitterMs : 0);
+        const at = this.now + this.link.latencyMs + (this.link.jitterMs > 0 ? this.rng.next() * this.link.jitterMs : 0) + (shape?.delayMs ?? 0);
         this.inflight.push({ at, seq: this.seq++, to: node, from, socketKey: key, bytes, source: spec.source, destination });
       }
     }
