@@ -5,6 +5,8 @@
  * - `keepalived-ts status [--json] [--watch[=SECONDS]] [--color=auto|always|never] [-p PIDFILE | --control-socket=PATH]`:
  *   the status view (src/observe/view.ts) for people (colour on a TTY) or machines; `--watch` redraws it live
  *   (with `--json`, one JSON document per line).
+ * - `keepalived-ts status --lvs [--stats|--rate] [--json]`: the checker child's data plane (IPVS or nftables) as
+ *   `ipvsadm -Ln` (`-Ln --stats`, `-Ln --rate`) prints it, or its LvsReport as JSON (src/lb/report.ts).
  * - `keepalived-ts ctl [-p PIDFILE | --control-socket=PATH] ACTION …`: admin actions (root only, logged by the
  *   daemon): `priority INSTANCE OFFSET`, `garp [INSTANCE]`, `drain VS RS`, `undrain VS RS`, `reload`; and
  *   `ctl status|json|stats|data|ping` as plain requests.
@@ -12,6 +14,8 @@
  * `--control-socket`. Exit status 0 on success, 1 when the daemon cannot be reached or refuses, 2 on usage errors.
  */
 import { controlRequest, controlSocketFor, type ControlReply } from '../daemon/control.js';
+import type { ListingFormat } from '../lb/listing.js';
+import { renderLvsReport } from '../lb/report.js';
 import { renderStatusTable } from '../daemon/status-table.js';
 import { renderStatus } from '../observe/render.js';
 import { statusView } from '../observe/view.js';
@@ -38,6 +42,8 @@ export interface ClientOptions {
   readonly colour: 'auto' | 'always' | 'never';
   /** Words after the options (the ctl action). */
   readonly rest: readonly string[];
+  /** `--lvs` (with `--stats` / `--rate`): the load balancer's table instead of the status view. */
+  readonly lvs?: ListingFormat;
 }
 
 /**
@@ -50,6 +56,8 @@ export function parseClientArgs(argv: readonly string[]): ClientOptions | Error 
   let json = false;
   let watchSec: number | undefined;
   let colour: ClientOptions['colour'] = 'auto';
+  let lvs = false;
+  let listing: ListingFormat = 'default';
   let i = 0;
   const value = (w: string, name: string): string | Error => {
     const eq = w.indexOf('=');
@@ -62,6 +70,8 @@ export function parseClientArgs(argv: readonly string[]): ClientOptions | Error 
     if (w === '--') { i++; break; }
     if (!w.startsWith('-') || /^-\d/.test(w)) break;
     if (w === '--json') json = true;
+    else if (w === '--lvs') lvs = true;
+    else if (w === '--stats' || w === '--rate') listing = w === '--stats' ? 'stats' : 'rate';
     else if (w === '--watch' || w.startsWith('--watch=')) {
       watchSec = w.includes('=') ? Number(w.slice(8)) : 1;
       if (!(watchSec >= 0.1 && watchSec <= 3600)) return new Error(`invalid --watch period '${w.slice(8)}' (0.1..3600 seconds)`);
@@ -81,10 +91,15 @@ export function parseClientArgs(argv: readonly string[]): ClientOptions | Error 
       socket = v;
     } else return new Error(`unknown option ${w}`);
   }
-  return { socket: socket ?? controlSocketFor(pid), json, ...(watchSec !== undefined ? { watchSec } : {}), colour, rest: argv.slice(i) };
+  if (listing !== 'default' && !lvs) return new Error('--stats and --rate go with --lvs');
+  return {
+    socket: socket ?? controlSocketFor(pid), json, ...(watchSec !== undefined ? { watchSec } : {}), colour, rest: argv.slice(i),
+    ...(lvs ? { lvs: listing } : {}),
+  };
 }
 
-const STATUS_USAGE = 'usage: keepalived-ts status [--json] [--watch[=SECONDS]] [--color=auto|always|never] [-p PIDFILE | --control-socket=PATH]\n';
+const STATUS_USAGE = 'usage: keepalived-ts status [--json] [--watch[=SECONDS]] [--color=auto|always|never] [-p PIDFILE | --control-socket=PATH]\n'
+  + '       keepalived-ts status --lvs [--stats|--rate] [--json] [-p PIDFILE | --control-socket=PATH]\n';
 const CTL_USAGE = `usage: keepalived-ts ctl [-p PIDFILE | --control-socket=PATH] ACTION
 actions (root only, logged by the daemon):
   priority INSTANCE OFFSET   temporary priority offset (-253..253; 0 clears)
@@ -98,6 +113,10 @@ requests: status, json, stats, data, ping
 /** One rendering of the status for `o`. */
 function renderReply(reply: ControlReply, o: ClientOptions, tty: boolean): string | Error {
   if (!reply.ok) return new Error(reply.error);
+  if (o.lvs) {
+    if (!reply.lvs) return new Error('the daemon sent no load-balancer table');
+    return o.json ? `${JSON.stringify(reply.lvs, null, o.watchSec !== undefined ? undefined : 2)}\n` : renderLvsReport(reply.lvs, o.lvs);
+  }
   if (!reply.status) return new Error('the daemon sent no status');
   const view = statusView(reply.status.process, reply.status.snapshot, Date.now());
   if (o.json) return `${JSON.stringify(view, null, o.watchSec !== undefined ? undefined : 2)}\n`;
@@ -113,7 +132,7 @@ export async function runStatusCommand(argv: readonly string[]): Promise<number>
   }
   const tty = process.stdout.isTTY === true;
   const once = async (): Promise<number> => {
-    const out = renderReply(await controlRequest(o.socket, 'status'), o, tty);
+    const out = renderReply(await controlRequest(o.socket, o.lvs ? (o.lvs === 'rate' ? 'lvs-rate' : 'lvs') : 'status'), o, tty);
     if (out instanceof Error) { process.stderr.write(`keepalived-ts: ${out.message}\n`); return 1; }
     process.stdout.write(o.watchSec !== undefined && tty && !o.json ? `\x1b[H\x1b[2J${out}` : out);
     return 0;

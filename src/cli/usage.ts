@@ -84,6 +84,8 @@ keepalived-ts client commands (pick the daemon with -p PIDFILE or --control-sock
   status [--json] [--watch[=SECONDS]] [--color=auto|always|never]
                                Instances (state, priority, master, since when and why, VIPs, tracking)
                                 and virtual/real servers
+  status --lvs [--stats|--rate] [--json]
+                               The load balancer's table in the shape of ipvsadm -Ln (IPVS or nftables)
   ctl ACTION                   Admin actions, root only: priority INSTANCE OFFSET, garp [INSTANCE],
                                 drain VS RS, undrain VS RS, reload
 `;

@@ -633,9 +633,6 @@ function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServe
   };
 }
 
-/** Said once per virtual_server: the model is complete, the runtime does not act on it yet. */
-export const NOT_RUN = "'virtual_server' is not supported yet - parsed, no IPVS service or health checker is run";
-
 /**
  * Parses every top-level `virtual_server_group` and `virtual_server` block of `tree`, then links and validates them
  * as keepalived does once the whole file is read. Never throws.
@@ -646,7 +643,6 @@ export function parseLvs(tree: readonly ConfNode[], g: GlobalDefs, refs: LvsRefe
   for (const n of tree) {
     if (n.keyword.text === 'virtual_server_group') { const vsg = parseVirtualServerGroup(n, d); if (vsg) groups.push(vsg); }
     else if (n.keyword.text === 'virtual_server') {
-      d.warning(n.keyword.pos, NOT_RUN);
       const vs = parseVirtualServer(n, refs, d);
       if (vs) drafts.push(vs);
     }

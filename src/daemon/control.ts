@@ -8,6 +8,7 @@
  *   `stats-clear`  → the stats text, then counters zeroed (keepalived's STATS_CLEAR)
  *   `reload`       → `{"ok":true}` once the reload finished, or `{"ok":false,"error":…}`
  *   `ping`         → `{"ok":true}`
+ *   `lvs`, `lvs-rate` → `{"ok":true,"lvs":{backend,services…}}`: the checker child's data plane (`status --lvs`)
  *   admin actions (root only, logged; src/observe/admin.ts): `priority INSTANCE OFFSET`, `garp [INSTANCE]`,
  *                  `drain VS RS`, `undrain VS RS` → `{"ok":true,"text":…}` or `{"ok":false,"error":…}`
  * Unknown commands get `{"ok":false,"error":"unknown command …"}`.
@@ -18,6 +19,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { peerCredentials, type PeerCred } from '../observe/admin.js';
 import { ErrorCodes, KtsError, type ErrorCode } from '../core/errors.js';
+import type { LvsReport } from '../lb/report.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** Default control socket path. */
@@ -34,7 +36,7 @@ export function controlSocketFor(pidFile: string | undefined): string {
 
 /** One reply on the control socket. */
 export type ControlReply =
-  | { readonly ok: true; readonly text?: string; readonly status?: StatusReport }
+  | { readonly ok: true; readonly text?: string; readonly status?: StatusReport; readonly lvs?: LvsReport }
   | { readonly ok: false; readonly error: string; readonly code?: ErrorCode };
 
 /** The `status` command's answer. */

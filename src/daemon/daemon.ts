@@ -401,6 +401,12 @@ export class Daemon {
         this.runtime?.clearStats();
         return { ok: true, text };
       }
+      case 'lvs':
+      case 'lvs-rate': {
+        const r = await this.runtime?.lvs?.(cmd === 'lvs-rate');
+        if (r === undefined) return { ok: false, code: ErrorCodes.UNKNOWN_COMMAND, error: 'no load balancer in this process (the checker child answers lvs)' };
+        return typeof r === 'string' ? { ok: false, code: ErrorCodes.INTERNAL, error: r } : { ok: true, lvs: r };
+      }
       case 'reload': {
         const ok = await this.reload();
         return ok ? { ok: true } : { ok: false, code: ErrorCodes.RELOAD_FAILED, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };

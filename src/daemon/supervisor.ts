@@ -497,8 +497,9 @@ export class Supervisor {
   }
 
   /**
-   * Answers one control-socket command, asking the children where they hold the answer; anything else (the
-   * observability and admin commands) goes to the VRRP child with the caller's credentials.
+   * Answers one control-socket command, asking the children where they hold the answer: `lvs` and the
+   * drain/undrain admin commands go to the checker child; anything else (the observability and admin commands)
+   * goes to the VRRP child with the caller's credentials.
    */
   async command(cmd: string, peer?: PeerCred | null): Promise<ControlReply> {
     switch (cmd) {
@@ -508,6 +509,8 @@ export class Supervisor {
         return { ok: true, status: { process: this.processInfo(), snapshot: await this.snapshot() } };
       case 'json': case 'stats': case 'data': case 'stats-clear':
         return this.ask('vrrp', cmd);
+      case 'lvs': case 'lvs-rate':
+        return this.ask('check', cmd);
       case 'reload':
         if (peer !== undefined && !(peer && (peer.uid === 0 || peer.uid === process.getuid?.()))) {
           return { ok: false, code: ErrorCodes.PERMISSION_DENIED, error: 'reload: permission denied (root or the daemon\'s user only)' };
@@ -516,7 +519,8 @@ export class Supervisor {
           ? { ok: true }
           : { ok: false, code: ErrorCodes.RELOAD_FAILED, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };
       default:
-        return this.ask('vrrp', cmd, 10_000, peer ?? null);
+        // drain/undrain act on real servers: the checker child holds them
+        return this.ask(/^\s*(un)?drain\b/.test(cmd) ? 'check' : 'vrrp', cmd, 10_000, peer ?? null);
     }
   }
 

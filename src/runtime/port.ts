@@ -8,6 +8,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
+import type { LvsReport } from '../lb/report.js';
 import type { RuntimeSnapshot } from './snapshot.js';
 import { zeroStats } from './snapshot.js';
 
@@ -51,6 +52,8 @@ export interface Runtime {
   refreshGarp?(instance?: string): string[];
   /** Admin action (the checker runtime): drain a real server (weight 0) or undrain it; returns an error text or undefined. */
   drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
+  /** The checker runtime: its data plane's table for `status --lvs` (with rates: `--rate`); an error text on failure. */
+  lvs?(rates: boolean): Promise<LvsReport | string>;
 }
 
 /** The VRRP runtime is a Runtime. */

@@ -99,7 +99,8 @@ export class LbWriter {
   addService(s: LbService): Promise<void> {
     return this.queue(s.key, async () => {
       const e = await this.backend.addService(s);
-      if (!e) this.created.add(serviceKeyText(s.key) + s.key.family);
+      // nftables: the table is ours alone, so a service found there (an earlier run's, read back) is ours too
+      if (!e || (this.backend.name === 'nftables' && e.code === 'LB_EXISTS')) this.created.add(serviceKeyText(s.key) + s.key.family);
       this.report('addService', e, s.key);
     });
   }

@@ -36,6 +36,8 @@ import type { RuntimeContext, VrrpRuntime } from '../port.js';
 import type { RealServerSnapshot, RuntimeSnapshot, VirtualServerSnapshot } from '../snapshot.js';
 import { defaultBackendFactory, openBackend, type BackendFactory } from './backend-choice.js';
 import { LbWriter } from './lb-writer.js';
+import { readLvs } from './lvs-listing.js';
+import type { LvsReport } from '../../lb/report.js';
 import { configText, migrateState, vsIdentity } from './migrate.js';
 import { CheckNotify } from './notify.js';
 
@@ -292,6 +294,12 @@ export class CheckRuntime implements VrrpRuntime {
     this.log.log({ level: 'info', text: `${drain ? 'Draining' : 'Undraining'} service ${r.name} of VS ${v.check.vsName} (weight ${weight})` });
     publish('keepalived-ts:check:realserver', { vs: v.check.vsName, rs: r.name, up: r.alive && weight > 0, weight, at: this.clock.wallNow() });
     return undefined;
+  }
+
+  /** `status --lvs`: what the data plane holds now, once every queued command is applied. */
+  async lvs(rates: boolean): Promise<LvsReport | string> {
+    await this.lb?.idle();
+    return readLvs(this.backend, { rates });
   }
 
   /** Zeroes the probe counters and lateness samples. */

@@ -331,6 +331,14 @@ test('control socket on the parent: status merges the children, dumps come from 
   // anything else (observability and admin commands) is the VRRP child's to answer, with the caller's credentials
   assert.deepEqual(await controlRequest(sock, 'frobnicate'), { ok: true, text: 'vrrp:frobnicate' });
   assert.equal(typeof vrrp.sent.at(-1)?.peer?.uid, 'number');
+  // the load balancer's table and drain/undrain are the checker child's
+  const lvs = { backend: 'nftables' as const, tables: ['inet keepalived_ts_lb'], services: [] };
+  check.answer = (c) => (c.startsWith('lvs') ? { ok: true, lvs } : { ok: true, text: `check:${c}` });
+  assert.deepEqual(await controlRequest(sock, 'lvs'), { ok: true, lvs });
+  assert.deepEqual(await controlRequest(sock, 'lvs-rate'), { ok: true, lvs });
+  assert.deepEqual(await controlRequest(sock, 'drain [192.0.2.100]:tcp:80 192.0.2.10:80'), { ok: true, text: 'check:drain [192.0.2.100]:tcp:80 192.0.2.10:80' });
+  assert.equal(typeof check.sent.at(-1)?.peer?.uid, 'number', 'with the caller\'s credentials');
+  assert.deepEqual(vrrp.sent.map((m) => m.command).filter((c) => /lvs|drain/.test(c)), []);
   h.signals.raise('SIGTERM');
   assert.equal(await h.run, 0);
   assert.equal(existsSync(sock), false);
