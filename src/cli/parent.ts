@@ -23,6 +23,15 @@ import { Rtnl } from '../net/netlink/rtnl.js';
 import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { versionString } from './usage.js';
 
+/**
+ * V8 flags for the VRRP child (issue 14): V8's memory reducer runs an incremental mark-compact when the process looks
+ * idle — and a VRRP process always does. On a CPU-starved host that stop-the-world pause stretched to 0.5-1.2 s
+ * (`--trace-gc`, 32 busy workers on 2 cores), long enough to miss adverts at advert_int 0.05. Without it the child
+ * made no GC at all in 40 s under the same load; the cost is that an idle child does not hand back heap (~10 MB).
+ * A flag the operator gave node itself comes later and wins.
+ */
+const VRRP_CHILD_V8_FLAGS = ['--no-memory-reducer'];
+
 /** Children are spawned with the parent's arguments plus the role flag. */
 function childSpawner(userArgs: readonly string[]): SpawnChild {
   const env = { ...process.env };
@@ -30,7 +39,7 @@ function childSpawner(userArgs: readonly string[]): SpawnChild {
   delete env[READINESS_ENV];
   return (role, events) => {
     try {
-      const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...userArgs, childFlag(role)], {
+      const child = spawn(process.execPath, [...(role === 'vrrp' ? VRRP_CHILD_V8_FLAGS : []), ...process.execArgv, process.argv[1]!, ...userArgs, childFlag(role)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env,
       });
       child.on('error', () => {}); // a failed spawn has no pid and reports here; a live child's errors are its exit
