@@ -2,7 +2,8 @@
  * Benchmark (root only): VRRP timing integrity under CPU starvation (issues 5 and 14), keepalived 2.2.7 and ours side
  * by side in one run. Two hosts in network namespaces run one VRRPv3 instance (A: MASTER, priority 200; B: BACKUP,
  * priority 100). Busy-loop node workers (KTS_BENCH_LOAD_WORKERS, default 16 per CPU: 32 on 2 cores, the issue's
- * load) saturate every core for the whole run; the pairs take turns under that same load, one phase each, for each
+ * load) saturate every core during each measured phase (they are stopped while a pair starts and elects, which
+ * under that load takes a Node daemon longer than any timeout); the pairs take turns, one phase each, for each
  * advert interval (0.05 s and 0.01 s), KTS_BENCH_ROUNDS times (default 1) with the order reversed every round:
  * - `keepalived 2.2.7`: /usr/sbin/keepalived, default scheduling;
  * - `keepalived-ts (default)`: ours, no scheduling keyword (its VRRP child takes SCHED_RR 1 by default);
@@ -136,8 +137,10 @@ async function phase(v: Variant, interval: number): Promise<Row> {
   const offA = A.log().length, offB = B.log().length, offCap = cap.adverts.length;
   const aPid = pidIn(A.vrrpPidFile);
   const s0 = schedstat(aPid);
+  load('SIGCONT');
   const t0 = performance.now();
   await sleep(SECONDS * 1000);
+  load('SIGSTOP');
   const s1 = schedstat(aPid);
   const secs = (performance.now() - t0) / 1000;
   const ads = cap.adverts.slice(offCap);
@@ -158,8 +161,15 @@ async function phase(v: Variant, interval: number): Promise<Row> {
   };
 }
 
+/** Pauses (SIGSTOP) or resumes (SIGCONT) the load workers: they run during each measured phase only, not while a pair starts. */
+function load(sig: 'SIGSTOP' | 'SIGCONT'): void {
+  for (const w of workers) if (w.pid) process.kill(w.pid, sig);
+}
+
 async function main(): Promise<void> {
   for (let i = 0; i < WORKERS; i++) workers.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  await sleep(500);
+  load('SIGSTOP');
   const rows: Row[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     for (const interval of INTERVALS) {
@@ -171,8 +181,8 @@ async function main(): Promise<void> {
     }
   }
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
-  console.log(`VRRPv3, A MASTER 200 / B BACKUP 100, ${WORKERS} busy workers on ${availableParallelism()} CPUs throughout; ` +
-    `phases of ${SECONDS} s alternating; jitter from tcpdump timestamps on B (ms); A's VRRP process: CPU and run-queue wait (ms per s)`);
+  console.log(`VRRPv3, A MASTER 200 / B BACKUP 100, ${WORKERS} busy workers on ${availableParallelism()} CPUs ` +
+    `(during the measured phases); phases of ${SECONDS} s alternating; jitter from tcpdump timestamps on B (ms); A's VRRP process: CPU and run-queue wait (ms per s)`);
   console.log('| pair | advert_int | s | adverts (A) | spurious transitions | per minute | adverts from B | jitter mean | jitter p99 | late max | gaps > 3×int | A cpu ms/s | A rq wait ms/s |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of rows) {
