@@ -15,6 +15,7 @@ import { keepalivedKeywords, wrap } from '../test/unit/config/corpus.js';
 /** Supported, but not exactly as keepalived: how (keyed by `path > keyword`, or the keyword alone). */
 const NOTES: Readonly<Record<string, string>> = {
   'global_defs > vrrp_iptables': 'nftables is used instead (as keepalived built without iptables does)',
+  'global_defs > vrrp_rt_priority': 'unset (and no vrrp_priority): the VRRP process runs SCHED_RR 1 by default; 0 turns that off (an error in keepalived)',
   'global_defs > vrrp_no_swap': 'refused: Node.js aborts when its memory is locked (V8 frees pages with madvise(MADV_DONTNEED))',
   'global_defs > vrrp_garp_interval': '0 is accepted (keepalived 2.x refuses it)',
   'global_defs > vrrp_gna_interval': '0 is accepted (keepalived 2.x refuses it)',

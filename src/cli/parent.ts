@@ -30,6 +30,15 @@ import { versionString } from './usage.js';
  */
 export const CHILD_V8_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
+/**
+ * V8 flags for the VRRP child (issue 14): V8's memory reducer runs an incremental mark-compact when the process looks
+ * idle — and a VRRP process always does. On a CPU-starved host that stop-the-world pause stretched to 0.5-1.2 s
+ * (`--trace-gc`, 32 busy workers on 2 cores), long enough to miss adverts at advert_int 0.05. Without it the child
+ * made no GC at all in 40 s under the same load; the cost is that an idle child does not hand back heap (~10 MB).
+ * A flag the operator gave node itself comes later and wins.
+ */
+const VRRP_CHILD_V8_FLAGS = ['--no-memory-reducer'];
+
 /** Children are spawned with the parent's arguments plus the role flag. */
 function childSpawner(userArgs: readonly string[]): SpawnChild {
   const env = { ...process.env };
@@ -37,7 +46,7 @@ function childSpawner(userArgs: readonly string[]): SpawnChild {
   delete env[READINESS_ENV];
   return (role, events) => {
     try {
-      const child = spawn(process.execPath, [...CHILD_V8_FLAGS, ...process.execArgv, process.argv[1]!, ...userArgs, childFlag(role)], {
+      const child = spawn(process.execPath, [...CHILD_V8_FLAGS, ...(role === 'vrrp' ? VRRP_CHILD_V8_FLAGS : []), ...process.execArgv, process.argv[1]!, ...userArgs, childFlag(role)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env,
       });
       child.on('error', () => {}); // a failed spawn has no pid and reports here; a live child's errors are its exit

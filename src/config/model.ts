@@ -95,7 +95,10 @@ export interface GlobalDefs {
   readonly fifoWriteVrrpStatesOnReload: boolean;
   /** `vrrp_startup_delay`: wait this long (ms) before starting the instances. */
   readonly vrrpStartupDelayMs: number;
-  /** `vrrp_rt_priority` (1-99): run the VRRP process SCHED_RR at this priority (src/daemon/priorities.ts). */
+  /**
+   * `vrrp_rt_priority` (1-99): run the VRRP process SCHED_RR at this priority; 0 = normal scheduling, unset = our
+   * default (src/daemon/priorities.ts).
+   */
   readonly vrrpRtPriority?: number;
   /** `vrrp_rlimit_rttime` (µs, ≥ 2): CPU time allowed between blocking calls while real-time; unset = our default. */
   readonly vrrpRlimitRttimeUs?: number;

@@ -162,9 +162,10 @@ function parseProcessKeyword(c: ConfNode, g: Mutable<GlobalDefs>, d: DiagnosticS
     case 'vrrp_rt_priority':
       if (!t) d.error(at, 'No vrrp process real-time priority specified');
       else if (n === undefined) d.error(at, `vrrp process real-time priority '${t.text}' invalid`);
-      else if (n < 1) d.error(at, `vrrp process real-time priority ${n} less than minimum 1 - setting to minimum`);
+      else if (n < 0) d.error(at, `vrrp process real-time priority ${n} less than minimum 1 - setting to minimum`);
       else if (n > 99) d.error(at, `vrrp process real-time priority ${n} greater than maximum 99 - setting to maximum`);
-      if (n !== undefined) g.vrrpRtPriority = Math.min(99, Math.max(1, n));
+      // 0 (an error in keepalived, which sets 1) turns off our default real-time policy (src/daemon/priorities.ts)
+      if (n !== undefined) g.vrrpRtPriority = n === 0 ? 0 : Math.min(99, Math.max(1, n));
       return true;
     case 'vrrp_rlimit_rtime':
     case 'vrrp_rlimit_rttime':

@@ -245,7 +245,7 @@ export class Daemon {
   /** global_defs' process scheduling (`vrrp_rt_priority`, …): before the runtime starts, and after each reload. */
   private applyPriorities(config: KeepalivedConfig, starting: boolean): void {
     if (this.deps.settings.role === 'check') return; // vrrp_* scheduling is the VRRP process's
-    const p = prioritySettingsFrom(config);
+    const p = prioritySettingsFrom(config, this.deps.settings.role === 'vrrp'); // default real-time: the VRRP child only
     // keepalived's parent logs the NOTICE (core/main.c); a supervised child leaves it to the supervisor
     const notice = starting && !this.deps.settings.role ? maxAutoPriorityNotice(p) : undefined;
     if (notice) this.info(notice);

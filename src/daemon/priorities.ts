@@ -35,6 +35,12 @@ import { K, sysio, type SysError } from '../net/sysio.js';
 export const DEFAULT_MIN_AUTO_PRIORITY_DELAY_US = 1_000_000;
 /** Our default RLIMIT_RTTIME soft limit (µs) while real-time; keepalived's 10000 is too short for Node (see above). */
 export const DEFAULT_RLIMIT_RTTIME_US = 1_000_000;
+/**
+ * SCHED_RR priority of a supervised VRRP child whose configuration sets neither `vrrp_rt_priority` nor
+ * `vrrp_priority` (issue 14): the lowest real-time priority, enough to run ahead of every normal process. keepalived
+ * 2.2.7 has no such default; `vrrp_rt_priority 0` (an error in keepalived) turns it off.
+ */
+export const DEFAULT_VRRP_RT_PRIORITY = 1;
 /** sched_get_priority_min(SCHED_RR) on Linux: where an automatic raise starts. */
 const RR_MIN_PRIORITY = 1;
 
@@ -42,6 +48,8 @@ const RR_MIN_PRIORITY = 1;
 export interface PrioritySettings {
   /** `vrrp_rt_priority`: SCHED_RR priority; 0 = normal scheduling. */
   readonly rtPriority: number;
+  /** True when rtPriority is our default, not configured: a failure to get it is logged at info level, once. */
+  readonly rtDefault?: boolean;
   /** RLIMIT_RTTIME soft limit (µs) while real-time (`vrrp_rlimit_rttime`, else DEFAULT_RLIMIT_RTTIME_US). */
   readonly rlimitRttimeUs: number;
   /** `vrrp_priority`: nice value; 0 = leave as started. Ignored while real-time, as in keepalived. */
@@ -58,11 +66,15 @@ export const NO_PRIORITIES: PrioritySettings = {
   minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
 };
 
-/** The settings in a loaded configuration model. */
-export function prioritySettingsFrom(config: KeepalivedConfig): PrioritySettings {
+/**
+ * The settings in a loaded configuration model. With `defaultRt` (the supervised VRRP child), a configuration that
+ * sets neither `vrrp_rt_priority` nor `vrrp_priority` gets DEFAULT_VRRP_RT_PRIORITY; `vrrp_rt_priority 0` is off.
+ */
+export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false): PrioritySettings {
   const g: GlobalDefs = config.globalDefs;
+  const rtDefault = defaultRt && g.vrrpRtPriority === undefined && g.vrrpProcessPriority === undefined;
   return {
-    rtPriority: g.vrrpRtPriority ?? 0, rlimitRttimeUs: g.vrrpRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
+    rtPriority: rtDefault ? DEFAULT_VRRP_RT_PRIORITY : g.vrrpRtPriority ?? 0, ...(rtDefault ? { rtDefault } : {}), rlimitRttimeUs: g.vrrpRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
     processPriority: g.vrrpProcessPriority ?? 0, maxAutoPriority: g.maxAutoPriority ?? 0,
     minAutoPriorityDelayUs: g.minAutoPriorityDelayUs ?? DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
   };
@@ -110,6 +122,8 @@ export class ProcessPriorities {
   private rttimeUs = 0;
   private origRttime: Limit | undefined;
   private removeCpuHandler: (() => void) | undefined;
+  /** The default real-time priority could not be had once already (logged then, not again). */
+  private defaultRtRefused = false;
   /** Nice value of each thread before we changed it. */
   private readonly origNice = new Map<number, number>();
   private nice: number | undefined;
@@ -135,7 +149,8 @@ export class ProcessPriorities {
     const was = this.settings;
     this.settings = s;
     if (s.rtPriority !== was.rtPriority) {
-      if (s.rtPriority) this.raise(s.rtPriority);
+      if (s.rtDefault && this.defaultRtRefused) { /* refused before (no CAP_SYS_NICE): stay as we are */ }
+      else if (s.rtPriority) this.raise(s.rtPriority);
       else if (this.rtPriority) this.dropRealtime();
     } else if (this.rtPriority) {
       this.raise(this.rtPriority);
@@ -163,7 +178,10 @@ export class ProcessPriorities {
     if (failed.main || failed.other) {
       const e = failed.main ?? failed.other;
       const which = failed.main ? '' : ` (${failed.count} thread(s) besides the main one)`;
-      this.log.log({ level: 'warning', text: `child process: cannot raise priority${which} - ${message(e)}` });
+      // the default is best effort: one info line (e.g. without CAP_SYS_NICE), not a warning on every reload
+      const dflt = this.settings.rtDefault === true && priority === this.settings.rtPriority;
+      if (dflt) this.defaultRtRefused = true;
+      this.log.log({ level: dflt ? 'info' : 'warning', text: `child process: cannot raise priority${which} - ${message(e)}${dflt ? ' (default vrrp_rt_priority)' : ''}` });
     }
     if (failed.main) return false;
     this.rtPriority = priority;

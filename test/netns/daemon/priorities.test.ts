@@ -1,7 +1,7 @@
 /**
  * global_defs `vrrp_rt_priority` on the real kernel: every thread of our daemon runs SCHED_RR at the configured
  * priority with SCHED_RESET_ON_FORK, RLIMIT_RTTIME is set, a notify script it starts runs SCHED_OTHER, and a reload
- * (SIGHUP) changes or removes all of it.
+ * (SIGHUP) changes or removes all of it. Without the keyword the VRRP child takes our default (SCHED_RR 1); 0 is off.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,7 +68,8 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_R
       assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 20, policy: K.SCHED_RR }, `thread ${tid} after reload`);
     }
     assert.deepEqual(rttimeLimits(pid), ['300000', '600000']);
-    await reload(readFileSync(file, 'utf8').replace(/ {2}vrrp_rt_priority 20\n {2}vrrp_rlimit_rttime 300000\n/, ''), 2);
+    // `vrrp_rt_priority 0` turns real-time off (without the keyword the VRRP child would take the default, SCHED_RR 1)
+    await reload(readFileSync(file, 'utf8').replace(/ {2}vrrp_rt_priority 20\n {2}vrrp_rlimit_rttime 300000\n/, '  vrrp_rt_priority 0\n'), 2);
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid} after removal`);
     }
@@ -82,16 +83,31 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_R
   }
 });
 
-test('without vrrp_rt_priority the daemon stays SCHED_OTHER with RLIMIT_RTTIME untouched', async () => {
+test('without scheduling keywords the VRRP child (only) runs SCHED_RR 1 with RLIMIT_RTTIME 1 s / 2 s; vrrp_rt_priority 0 keeps it SCHED_OTHER', async () => {
   const o = d.ours('a', d.write('plain.conf', confText('plain', 100, 'BACKUP', 3, '192.0.2.182')));
   try {
     assert.ok(await waitFor(() => /Entering BACKUP STATE/.test(o.log()), 8000) >= 0, o.log());
-    const pid = pidIn(o.vrrpPidFile)!; // the VRRP child runs VRRP and takes vrrp_rt_priority, as keepalived's
+    const pid = pidIn(o.vrrpPidFile)!;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 1, policy: K.SCHED_RR }, `thread ${tid}`);
+    }
+    assert.equal(sysio.schedGetScheduler(pid), (K.SCHED_RR as number) | (K.SCHED_RESET_ON_FORK as number));
+    assert.deepEqual(rttimeLimits(pid), ['1000000', '2000000']);
+    // the supervisor and the checker child keep normal scheduling
+    assert.deepEqual(schedOf(`/proc/${o.child.pid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, 'supervisor');
+    assert.doesNotMatch(o.log(), /cannot raise priority/);
+  } finally {
+    await stop(o.child);
+  }
+  const off = d.ours('a', d.write('off.conf', confText('off', 100, 'BACKUP', 3, '192.0.2.182').replace('global_defs {\n', 'global_defs {\n  vrrp_rt_priority 0\n')));
+  try {
+    assert.ok(await waitFor(() => /Entering BACKUP STATE/.test(off.log()), 8000) >= 0, off.log());
+    const pid = pidIn(off.vrrpPidFile)!;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid}`);
     }
     assert.deepEqual(rttimeLimits(pid), ['unlimited', 'unlimited']);
   } finally {
-    await stop(o.child);
+    await stop(off.child);
   }
 });

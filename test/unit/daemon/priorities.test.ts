@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { formatDiagnostic, loadConfig } from '../../../src/config/index.js';
 import { MemoryLogger } from '../../../src/core/log.js';
 import {
-  DEFAULT_RLIMIT_RTTIME_US, NO_PRIORITIES, ProcessPriorities, maxAutoPriorityNotice, prioritySettingsFrom,
+  DEFAULT_RLIMIT_RTTIME_US, DEFAULT_VRRP_RT_PRIORITY, NO_PRIORITIES, ProcessPriorities, maxAutoPriorityNotice, prioritySettingsFrom,
   type Limit, type PriorityPort, type PrioritySettings,
 } from '../../../src/daemon/priorities.js';
 
@@ -113,6 +113,22 @@ test('failures are logged with keepalived\'s texts and are never fatal; a vanish
   assert.deepEqual(p.status(), { rtPriority: 0, rlimitRttimeUs: 0 });
 });
 
+test('the default real-time priority is best effort: refused (no CAP_SYS_NICE), one info line, no retry on reload', () => {
+  const { os, p } = setup();
+  const dflt = settings({ rtPriority: DEFAULT_VRRP_RT_PRIORITY, rtDefault: true });
+  p.apply(dflt);
+  assert.equal(os.rt.get(100), 1, 'granted: SCHED_RR 1');
+  assert.deepEqual(os.rttime, { soft: DEFAULT_RLIMIT_RTTIME_US, hard: 2 * DEFAULT_RLIMIT_RTTIME_US }, 'with its RLIMIT_RTTIME guard');
+  const q = setup();
+  q.os.fail.setRealtime = (tid) => (tid === 100 ? sysError('EPERM', 'sched_setscheduler') : undefined);
+  q.p.apply(dflt);
+  q.p.apply(dflt);
+  assert.deepEqual(q.log.records.filter((r) => !r.detail).map((r) => [r.level, r.text]), [
+    ['info', 'child process: cannot raise priority - sched_setscheduler EPERM (test) (default vrrp_rt_priority)'],
+  ]);
+  assert.deepEqual(q.p.status(), { rtPriority: 0, rlimitRttimeUs: 0 });
+});
+
 test('a failure on another thread than the main one is reported, the main thread keeps real-time', () => {
   const { os, log, p } = setup();
   os.fail.setRealtime = (tid) => (tid === 102 ? sysError('EPERM', 'sched_setscheduler') : undefined);
@@ -190,6 +206,12 @@ test('global_defs keywords → settings, with keepalived\'s defaults', () => {
   });
   const d = load(' router_id x\n');
   assert.deepEqual(prioritySettingsFrom(d.config), NO_PRIORITIES);
+  // the supervised VRRP child: real-time by default, unless either scheduling keyword is configured
+  assert.deepEqual(prioritySettingsFrom(d.config, true), settings({ rtPriority: DEFAULT_VRRP_RT_PRIORITY, rtDefault: true }));
+  assert.equal(DEFAULT_VRRP_RT_PRIORITY, 1);
+  assert.equal(prioritySettingsFrom(load(' vrrp_rt_priority 0\n').config, true).rtPriority, 0);
+  assert.deepEqual(prioritySettingsFrom(load(' vrrp_priority -5\n').config, true), settings({ processPriority: -5 }));
+  assert.equal(prioritySettingsFrom(r.config, true).rtPriority, 10, 'a configured vrrp_rt_priority is kept as keepalived has it');
   assert.equal(maxAutoPriorityNotice(NO_PRIORITIES), 'NOTICE: setting config option max_auto_priority should result in better keepalived performance');
   assert.equal(maxAutoPriorityNotice(settings({ maxAutoPriority: -1 })), undefined);
 });
@@ -213,8 +235,11 @@ test('global_defs keywords: keepalived\'s ranges and texts', () => {
   assert.equal(g.vrrpRlimitRttimeUs, 2, 'keepalived raises 1 to 2');
   assert.equal(g.vrrpProcessPriority, 0);
   assert.equal(g.maxAutoPriority, undefined);
-  const low = load(' vrrp_rt_priority 0\n max_auto_priority -1\n');
-  assert.deepEqual(low.diagnostics.map(formatDiagnostic), ['p.conf:2:19: error: vrrp process real-time priority 0 less than minimum 1 - setting to minimum']);
+  const low = load(' vrrp_rt_priority -3\n max_auto_priority -1\n');
+  assert.deepEqual(low.diagnostics.map(formatDiagnostic), ['p.conf:2:19: error: vrrp process real-time priority -3 less than minimum 1 - setting to minimum']);
   assert.equal(low.config.globalDefs.vrrpRtPriority, 1);
   assert.equal(low.config.globalDefs.maxAutoPriority, -1);
+  const off = load(' vrrp_rt_priority 0\n');
+  assert.deepEqual(off.diagnostics.map(formatDiagnostic), [], '0 is our documented off switch, not an error');
+  assert.equal(off.config.globalDefs.vrrpRtPriority, 0);
 });
