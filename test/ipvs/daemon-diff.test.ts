@@ -13,13 +13,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inGuest, poll, sh } from './harness.js';
-import { Daemon, ipvsState, Listeners, type Impl } from './lvs-daemons.js';
+import { Daemon, ipvsState, Listeners, seedLvsConfig, type Impl } from './lvs-daemons.js';
 import { rewriteSeedConfig } from '../netns/harness/seed-rewrite.js';
 
-const root = process.env['KTS_ROOT'] ?? new URL('../../../', import.meta.url).pathname;
 /** delay_loop 1 + connect_timeout 1 + retry 1 × delay_before_retry 1 = 3 s, and the guest's timer tails. */
 const STABLE_MS = 3500;
 /** How long ours may take to reach keepalived's state (a daemon start is several node starts in the guest). */
@@ -119,11 +118,7 @@ ${rs('2001:db8::10', 443, 1)}${rs('2001:db8::11', 443, reloaded ? 4 : 1)}}
 
 /** The seed LVS-TUN director with interfaces/addresses rewritten and checker timings made small. */
 function seed(reloaded: boolean): string {
-  const raw = readFileSync(join(root, 'test', 'fixtures', 'seed-configs', 'lvs-tun-dr01-master.conf'), 'utf8');
-  let t = rewriteSeedConfig(raw, { ifname: 'eth0' }).text
-    .replace(/delay_loop 6/g, 'delay_loop 1')
-    .replace(/connect_timeout 3/g, 'connect_timeout 1\n            retry 1')
-    .replace(/delay_before_retry 3/g, 'delay_before_retry 1');
+  let t = seedLvsConfig('lvs-tun-dr01-master.conf', (x) => rewriteSeedConfig(x, { ifname: 'eth0' }).text);
   if (reloaded) {
     // reweight .92, remove .93, add .94
     t = t.replace(/(real_server 192\.0\.2\.92 80 \{\s*weight) 1/, '$1 3').replace('real_server 192.0.2.93 80', 'real_server 192.0.2.94 80');

@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poll } from './harness.js';
 
@@ -194,4 +195,17 @@ export class Client {
     process.kill(c.pid, 'SIGTERM');
     await exited;
   }
+}
+
+/**
+ * A seed LVS configuration (test/fixtures/seed-configs) for the guest: interfaces → eth0, addresses into
+ * 192.0.2.0/24 (last octet kept: VIP .166, real servers .92 and .93), checker timings made small (delay_loop 1,
+ * connect_timeout 1, retry 1, delay_before_retry 1) so each phase settles in seconds.
+ */
+export function seedLvsConfig(file: string, rewrite: (text: string) => string): string {
+  const raw = readFileSync(join(root, 'test', 'fixtures', 'seed-configs', file), 'utf8');
+  return rewrite(raw)
+    .replace(/delay_loop 6/g, 'delay_loop 1')
+    .replace(/connect_timeout 3/g, 'connect_timeout 1\n            retry 1')
+    .replace(/delay_before_retry 3/g, 'delay_before_retry 1');
 }
