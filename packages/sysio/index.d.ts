@@ -17,6 +17,11 @@ export declare function setsockopt(fd: number, level: number, name: number, valu
 export declare function getsockopt(fd: number, level: number, name: number, len?: number): number | Buffer;
 /** bind(2) with a raw sockaddr. */
 export declare function bind(fd: number, sockaddr: Uint8Array): void;
+/**
+ * connect(2) with a raw sockaddr: 0, or the errno as a number (EINPROGRESS while a non-blocking stream socket
+ * connects; then wait for writability and read SO_ERROR). Never throws for a failing connect.
+ */
+export declare function connect(fd: number, sockaddr: Uint8Array): number;
 /** getsockname(2): the raw sockaddr. */
 export declare function getsockname(fd: number): Buffer;
 /** sendto(2): bytes sent, or -1 when the socket would block (EAGAIN). MSG_NOSIGNAL is always added. */

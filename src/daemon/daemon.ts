@@ -13,6 +13,7 @@
  * daemons can run in one test process. `run()` resolves with the exit status once the daemon has stopped
  * (after TERM/INT, or at once when startup fails); the caller exits the process.
  */
+import { ReloadQueue } from './reload-queue.js';
 import { existsSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import { ErrorCodes, ExitCode } from '../core/errors.js';
@@ -108,8 +109,7 @@ export class Daemon {
   private control: ControlServer | undefined;
   private observe: ObserveServer | undefined;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
-  private reloading: Promise<boolean> | undefined;
-  private reloadQueued = false;
+  private readonly reloadQueue = new ReloadQueue(() => this.doReload(), () => this.state === 'running');
   private reloads = 0;
   /** keepalived logs no `Stopped …` line when it refused to start because another daemon runs. */
   private reportStopped = true;
@@ -419,19 +419,7 @@ export class Daemon {
    */
   async reload(): Promise<boolean> {
     if (this.state !== 'running') return false;
-    if (this.reloading) {
-      this.info('Reload already in progress, request queued', true);
-      this.reloadQueued = true;
-      return this.reloading;
-    }
-    this.reloading = this.doReload();
-    const ok = await this.reloading;
-    this.reloading = undefined;
-    if (this.reloadQueued && this.state === 'running') {
-      this.reloadQueued = false;
-      return this.reload();
-    }
-    return ok;
+    return this.reloadQueue.request(() => this.info('Reload already in progress, request queued', true));
   }
 
   private async doReload(): Promise<boolean> {
@@ -465,7 +453,7 @@ export class Daemon {
       this.state = 'stopping';
       this.info('Stopping');
       this.deps.sdNotify.stopping();
-      if (this.reloading) await this.reloading;
+      if (this.reloadQueue.current) await this.reloadQueue.current;
       try {
         await this.runtime?.stop();
       } catch (e) {

@@ -15,6 +15,7 @@
  * Everything it touches is injected (spawning, clock, timers, signals, netlink cleanup), so tests drive it in one
  * process. It holds no runtime code: a child is this same program re-executed with `--ts-child=ROLE`.
  */
+import { ReloadQueue } from './reload-queue.js';
 import { existsSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import type { KeepalivedConfig } from '../config/model.js';
@@ -200,8 +201,7 @@ export class Supervisor {
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   /** Configurations whose VRRP objects a dead child may have left: the running one, and the previous one until the child confirmed a reload. */
   private releaseSet: KeepalivedConfig[] = [];
-  private reloading: Promise<boolean> | undefined;
-  private reloadQueued = false;
+  private readonly reloadQueue = new ReloadQueue(() => this.doReload(), () => this.state === 'running');
   private reloads = 0;
   private startedMs = 0;
   private readyReported = false;
@@ -550,18 +550,7 @@ export class Supervisor {
    */
   async reload(): Promise<boolean> {
     if (this.state !== 'running') return false;
-    if (this.reloading) {
-      this.reloadQueued = true;
-      return this.reloading;
-    }
-    this.reloading = this.doReload();
-    const ok = await this.reloading;
-    this.reloading = undefined;
-    if (this.reloadQueued && this.state === 'running') {
-      this.reloadQueued = false;
-      return this.reload();
-    }
-    return ok;
+    return this.reloadQueue.request();
   }
 
   private async doReload(): Promise<boolean> {
@@ -593,7 +582,7 @@ export class Supervisor {
       this.state = 'stopping';
       this.info('Stopping');
       this.deps.sdNotify.stopping();
-      if (this.reloading) await this.reloading.catch(() => false);
+      if (this.reloadQueue.current) await this.reloadQueue.current.catch(() => false);
       await this.stopChildren();
       this.finish(this.exitCode);
     }

@@ -11,7 +11,7 @@ export type GarpReason =
 
 /** Why a state transition happened. */
 export type TransitionCause =
-  | 'init' | 'master-down' | 'higher-priority' | 'fault' | 'fault-recovered' | 'sync-group' | 'shutdown' | 'owner';
+  | 'init' | 'master-down' | 'higher-priority' | 'fault' | 'fault-recovered' | 'sync-group' | 'shutdown' | 'owner' | 'reload';
 
 /** One state transition, emitted exactly once by changeState() (for logs, notify, metrics). */
 export interface Transition {
@@ -20,6 +20,8 @@ export interface Transition {
   readonly to: VrrpStateValue;
   readonly at: number;
   readonly cause: TransitionCause;
+  /** Why, in words an operator reads: `master down timer`, `preempted by 192.0.2.2 prio 150`, `link eth0 down`, … */
+  readonly reason: string;
   /** Effective priority at the time of the transition (what `notify` reports). */
   readonly priority: number;
   /** Running totals, as keepalived's become_master / release_master statistics. */

@@ -5,7 +5,7 @@
  */
 import type { LogRecord } from '../core/log.js';
 import type { GarpReason, Transition, TransitionCause, VrrpAction } from './actions.js';
-import type { VrrpInstanceParams } from './instance-params.js';
+import type { TrackerConfig, VrrpInstanceParams } from './instance-params.js';
 import { compareAddresses } from '../core/inet/address.js';
 import { effectivePriority, faultCauseText, PRIO_OWNER, trackerKey } from './priority.js';
 import { masterDownInterval, skewTime, TimerTable, type VrrpTimer } from './timers.js';
@@ -20,8 +20,8 @@ export type VrrpEvent =
   | { readonly type: 'timeout' }
   | { readonly type: 'shutdown' }
   | { readonly type: 'tracker'; readonly result: TrackerResult }
-  /** Own interface link state (ignored with dont_track_primary). */
-  | { readonly type: 'interface'; readonly up: boolean }
+  /** Own interface link state (ignored with dont_track_primary); `name` words the transition reason. */
+  | { readonly type: 'interface'; readonly up: boolean; readonly name?: string }
   /** Reload: new parameters for the same instance; state is kept, VIP lists are diffed. */
   | { readonly type: 'update'; readonly params: VrrpInstanceParams };
 
@@ -29,6 +29,23 @@ export type VrrpEvent =
 export const STATE_NAMES: Readonly<Record<VrrpStateValue, string>> = {
   0: 'INIT', 1: 'BACKUP', 2: 'MASTER', 3: 'FAULT', 97: 'DELETED', 98: 'STOP',
 };
+
+/** The reason text of a transition when nothing more specific is known (see Transition.reason). */
+const CAUSE_TEXT: Readonly<Record<TransitionCause, string>> = {
+  'init': 'startup', 'master-down': 'master down timer', 'higher-priority': 'higher priority advert', 'fault': 'fault',
+  'fault-recovered': 'fault cleared', 'sync-group': 'sync group', 'shutdown': 'shutdown', 'owner': 'startup (address owner)', 'reload': 'reload',
+};
+
+/** A FAULT reason in an operator's words: `tracked script chk failed`, `link eth1 down`, … */
+function faultWhy(t: TrackerConfig, value: number | undefined): string {
+  switch (t.kind) {
+    case 'script': return `tracked script ${t.name} failed`;
+    case 'interface': return `link ${t.name} down`;
+    case 'file': return `tracked file ${t.name} status ${value ?? 0}`;
+    case 'process': return `tracked process ${t.name} quorum lost`;
+    case 'bfd': return `BFD ${t.name} down`;
+  }
+}
 
 /** Thrown for an input the current state cannot take (h11's LocalProtocolError). */
 export class VrrpProtocolError extends Error {
@@ -67,8 +84,15 @@ export class VrrpFsm {
   private readonly timers = new TimerTable<VrrpTimer>();
   private readonly results = new Map<string, TrackerResult>();
   private ifUp = true;
+  private ifName: string | undefined;
+  /** The reason text of the next transition, when more specific than its cause (see changeState). */
+  private why: string | undefined;
   private groupFault = false;
   private preemptTime: number | undefined;
+  /** The last advert heard in BACKUP (words the master-down reason: a preemption, a priority 0 hand-over). */
+  private lastHeard: { readonly source: string; readonly priority: number } | undefined;
+  /** When the instance last became MASTER (a lower-priority advert soon after is the old master yielding). */
+  private masterSince: number | undefined;
   private garpRefreshAt: number | undefined;
   private delayedGarp: { count: number; reason: GarpReason } | undefined;
   /** Competing masters (lower-priority advert sources) and when we last heard each (split-brain heal). */
@@ -113,7 +137,7 @@ export class VrrpFsm {
       case 'timeout': this.onTimeout(now); break;
       case 'shutdown': this.onShutdown(now); break;
       case 'tracker': this.results.set(trackerKey(event.result), event.result); this.reevaluate(now); break;
-      case 'interface': this.ifUp = event.up; this.reevaluate(now); break;
+      case 'interface': this.ifUp = event.up; this.ifName = event.name ?? this.ifName; this.reevaluate(now); break;
       case 'update': this.onUpdate(event.params, now); break;
     }
     return this.out;
@@ -149,7 +173,9 @@ export class VrrpFsm {
   private onStartup(now: number): void {
     if (this.state !== VrrpState.INIT) throw new VrrpProtocolError(this.state, 'startup');
     this.recomputePriority(false);
-    if (this.faultReason() !== undefined) {
+    const fault = this.faultReason();
+    if (fault !== undefined) {
+      this.why = `startup: ${fault.why}`;
       this.changeState(VrrpState.FAULT, now, 'init', true);
       return;
     }
@@ -177,14 +203,14 @@ export class VrrpFsm {
   private onTimeout(now: number): void {
     for (const t of this.timers.takeExpired(now)) {
       if (t === 'garpDelayed') this.fireDelayedGarp();
-      else if (this.state === VrrpState.MASTER) this.masterAdvertTick(now);
-      else if (this.state === VrrpState.BACKUP) this.masterDown(now);
+      else if (t === 'Adver_Timer' && this.state === VrrpState.MASTER) this.masterAdvertTick(now);
+      else if (t === 'Master_Down_Timer' && this.state === VrrpState.BACKUP) this.masterDown(now);
     }
   }
 
   private masterAdvertTick(now: number): void {
     this.sendAdvert(this.effective);
-    this.timers.set('adver', now + this.p.advertIntervalMs);
+    this.armAdverTimer(now + this.p.advertIntervalMs);
     const g = this.p.garp;
     if (g.masterRefreshMs > 0 && this.garpRefreshAt !== undefined && now > this.garpRefreshAt) {
       this.garp(g.masterRefreshRepeat, 'refresh');
@@ -199,6 +225,9 @@ export class VrrpFsm {
       this.armDownTimer(now);
       return;
     }
+    const h = this.lastHeard;
+    if (h?.priority === 0) this.why = `master down timer (${h.source} sent priority 0)`;
+    else if (h !== undefined && h.priority < this.effective) this.why = `master down timer (preempting ${h.source} prio ${h.priority})`;
     this.becomeMaster(now, 'master-down');
   }
 
@@ -211,9 +240,10 @@ export class VrrpFsm {
 
   private backupRx(adv: VrrpAdvert, source: string, now: number): void {
     const name = this.p.name;
+    this.lastHeard = { source, priority: adv.priority };
     if (adv.priority === 0) {
       this.log('info', `(${name}) Backup received priority 0 advertisement`, true);
-      this.timers.set('adver', now + skewTime(this.p.version, this.effective, this.masterAdverIntervalMs));
+      this.armDownTimerAt(now + skewTime(this.p.version, this.effective, this.masterAdverIntervalMs));
       return;
     }
     const delaying = this.p.preemptDelayMs > 0 && (this.preemptTime === undefined || this.preemptTime > now);
@@ -241,7 +271,8 @@ export class VrrpFsm {
     const name = this.p.name;
     const cmp = compareAddresses(source, this.p.primaryAddress);
     const higher = adv.priority > this.effective || (adv.priority === this.effective && cmp > 0);
-    if (adv.priority === 0 || (this.p.higherPrioSendAdvert && higher)) {
+    // higher_prio_send_advert (keepalived), or our yield advert: the winner learns that it had a rival (split-brain heal)
+    if (adv.priority === 0 || ((this.p.higherPrioSendAdvert || this.p.yieldAdvert) && higher)) {
       this.sendAdvert(this.effective);
       if (adv.priority === 0) {
         this.log('info', `(${name}) Master received priority 0 message`, true);
@@ -262,6 +293,8 @@ export class VrrpFsm {
       return;
     }
     if (cmp === 0 && adv.priority === this.effective) return;
+    this.why = adv.priority === this.effective ? `higher priority advert from ${source} (same priority ${adv.priority}, higher address)`
+      : `preempted by ${source} prio ${adv.priority}`;
     this.log('info', adv.priority === this.effective
       ? `(${name}) Master received advert from ${source} with same priority ${adv.priority} but higher IP address than ours`
       : `(${name}) Master received advert from ${source} with higher priority ${adv.priority}, ours ${this.effective}`);
@@ -286,7 +319,10 @@ export class VrrpFsm {
       this.garp(p.garp.lowerPrioRepeat, 'lower-prio');
       this.scheduleDelayedGarp(now, p.garp.lowerPrioDelayMs, p.garp.lowerPrioRepeat, 'lower-prio-delayed');
     }
-    this.out.push({ kind: 'notifyMasterRxLowerPri', instance: p.name });
+    // The old master's yield advert answering our first advert as the new master (a preemption: it arrives before
+    // our second advert) is no rival: keepalived with its defaults would not have seen it, so no notify for it.
+    const yielding = this.masterSince !== undefined && now - this.masterSince < p.advertIntervalMs;
+    if (!yielding) this.out.push({ kind: 'notifyMasterRxLowerPri', instance: p.name });
   }
 
   private onUpdate(params: VrrpInstanceParams, now: number): void {
@@ -305,22 +341,24 @@ export class VrrpFsm {
       }
     }
     if (this.state !== VrrpState.MASTER || params.advertIntervalMs === old.advertIntervalMs) {
-      this.reevaluate(now);
+      this.reevaluate(now, 'reload');
       return;
     }
     this.masterAdverIntervalMs = params.advertIntervalMs;
-    this.timers.set('adver', now + params.advertIntervalMs);
-    this.reevaluate(now);
+    this.armAdverTimer(now + params.advertIntervalMs);
+    this.reevaluate(now, 'reload');
   }
 
   // ---- priority and fault -----------------------------------------------------------------------
 
   /** Why the instance must be in FAULT (with keepalived's cause line, if it has one), or undefined. */
-  private faultReason(includeGroup = true): { readonly text?: string } | undefined {
-    if (includeGroup && this.groupFault) return {};
-    if (!this.ifUp && !this.p.dontTrackPrimary) return {};
+  private faultReason(includeGroup = true): { readonly text?: string; readonly why: string } | undefined {
+    if (includeGroup && this.groupFault) return { why: 'sync group fault' };
+    if (!this.ifUp && !this.p.dontTrackPrimary) return { why: `link ${this.ifName ?? 'interface'} down` };
     const view = effectivePriority(this.base, this.p.trackers, this.results);
-    if (view.faultBy !== undefined) return { text: faultCauseText(this.p.name, view.faultBy, view.faultValue) };
+    if (view.faultBy !== undefined) {
+      return { text: faultCauseText(this.p.name, view.faultBy, view.faultValue), why: faultWhy(view.faultBy, view.faultValue) };
+    }
     return undefined;
   }
 
@@ -343,6 +381,7 @@ export class VrrpFsm {
     const reason = this.faultReason();
     if (reason !== undefined && this.state !== VrrpState.FAULT) {
       if (reason.text !== undefined) this.log('info', reason.text);
+      this.why = cause === 'fault' ? reason.why : undefined;
       this.enterFault(now, cause);
     } else if (reason === undefined && this.state === VrrpState.FAULT) {
       this.leaveFault(now);
@@ -356,6 +395,8 @@ export class VrrpFsm {
     this.wantMaster = false;
     this.preemptTime = undefined;
     this.rivals.clear();
+    this.masterSince = now;
+    this.lastHeard = undefined;
     this.masterAdverIntervalMs = this.p.advertIntervalMs;
     this.changeState(VrrpState.MASTER, now, cause);
     this.sendAdvert(this.effective);
@@ -364,7 +405,7 @@ export class VrrpFsm {
     if (g.masterRepeat > 0) this.garp(g.masterRepeat, 'master');
     this.scheduleDelayedGarp(now, g.masterDelayMs, g.masterRepeat, 'master-delayed');
     this.garpRefreshAt = g.masterRefreshMs > 0 ? now + g.masterRefreshMs : undefined;
-    this.timers.set('adver', now + this.p.advertIntervalMs);
+    this.armAdverTimer(now + this.p.advertIntervalMs);
     this.notify();
   }
 
@@ -423,8 +464,10 @@ export class VrrpFsm {
     if (to !== VrrpState.STOP) {
       this.log('info', `(${this.p.name}) Entering ${STATE_NAMES[to]} STATE${init ? ' (init)' : ''}`);
     }
+    const reason = this.why ?? CAUSE_TEXT[cause];
+    this.why = undefined;
     const transition: Transition = {
-      instance: this.p.name, from, to, at: now, cause, priority: this.effective,
+      instance: this.p.name, from, to, at: now, cause, reason, priority: this.effective,
       becomeMaster: this.counters.becomeMaster, releaseMaster: this.counters.releaseMaster,
     };
     this.out.push({ kind: 'stateChanged', transition });
@@ -435,7 +478,19 @@ export class VrrpFsm {
 
   private armDownTimer(now: number): void {
     const mdi = masterDownInterval(this.p.version, this.effective, this.masterAdverIntervalMs, this.p.downTimerAdverts);
-    this.timers.set('adver', now + mdi);
+    this.armDownTimerAt(now + mdi);
+  }
+
+  /** BACKUP: (re)arms Master_Down_Timer; an instance runs either it or Adver_Timer, never both. */
+  private armDownTimerAt(deadline: number): void {
+    this.timers.clear('Adver_Timer');
+    this.timers.set('Master_Down_Timer', deadline);
+  }
+
+  /** MASTER: (re)arms Adver_Timer. */
+  private armAdverTimer(deadline: number): void {
+    this.timers.clear('Master_Down_Timer');
+    this.timers.set('Adver_Timer', deadline);
   }
 
   private adoptInterval(ms: number): void {

@@ -76,6 +76,13 @@ export interface VrrpInstanceParams {
    * with a full master GARP burst (+ delayed burst), even if garp_lower_prio_repeat is 0. Default true.
    */
   readonly garpOnSplitBrainHeal: boolean;
+  /**
+   * Improvement over keepalived: a MASTER that yields to a higher-priority advert first sends one advert with its own
+   * priority, as keepalived's `higher_prio_send_advert` does. The winner then hears that there was a second master
+   * and re-announces its VIPs (garpOnSplitBrainHeal, or garp_lower_prio_repeat) right after the loser stepped down,
+   * whichever advert crossed first when a partition healed. Default true.
+   */
+  readonly yieldAdvert: boolean;
 }
 
 /** keepalived's defaults for the garp_* keywords. */
@@ -113,6 +120,7 @@ export function instanceParams(input: VrrpInstanceParamsInput): VrrpInstancePara
     unicastPeers: [],
     dontTrackPrimary: false,
     garpOnSplitBrainHeal: true,
+    yieldAdvert: true,
     ...input,
     priority,
     initialState,

@@ -5,8 +5,10 @@
 
 /** The timers one VRRP instance can have armed. */
 export type VrrpTimer =
-  /** BACKUP: Master_Down_Interval expiry. MASTER: next advertisement. */
-  | 'adver'
+  /** MASTER: the next advertisement is due (RFC 5798 Adver_Timer, every Advertisement_Interval). */
+  | 'Adver_Timer'
+  /** BACKUP: the master is declared down (RFC 5798 Master_Down_Timer, Master_Down_Interval after the last advert). */
+  | 'Master_Down_Timer'
   /** MASTER: the delayed second GARP burst (garp_master_delay / garp_lower_prio_delay). */
   | 'garpDelayed';
 

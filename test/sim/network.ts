@@ -1,14 +1,17 @@
 /**
- * Deterministic simulation of VRRP instances on one L2 segment (quinn-style harness):
- * a virtual clock that jumps to the next deadline (FSM timers, packets in flight, scripted events),
- * seeded latency / loss / duplication, and partitions. Records a timeline for assertions.
+ * Deterministic simulation of VRRP routers on one L2 segment (quinn-style harness): one VrrpRouter per simulated
+ * node, encoded packets between them (IPv4 with the IP header the kernel would add), a virtual clock that jumps to
+ * the next deadline (router deadlines, packets in flight, scripted events), seeded latency / loss / duplication, and
+ * partitions. Records a timeline for assertions.
  */
 import { seededRng, type Rng } from '../../src/core/rng.js';
-import type { GarpReason, VrrpAction } from '../../src/vrrp/actions.js';
-import { VrrpFsm, type VrrpEvent } from '../../src/vrrp/fsm.js';
+import type { GarpReason } from '../../src/vrrp/actions.js';
+import type { VrrpEvent } from '../../src/vrrp/fsm.js';
 import { instanceParams, type VrrpInstanceParamsInput } from '../../src/vrrp/instance-params.js';
-import { SyncGroup } from '../../src/vrrp/sync-group.js';
-import { VrrpState, type VrrpAdvert, type VrrpStateValue } from '../../src/vrrp/types.js';
+import { IPV4_HEADER_LENGTH, VRRP_TTL, writeIpv4Header } from '../../src/vrrp/ipv4-header.js';
+import { VrrpRouter } from '../../src/vrrp/router.js';
+import type { RouterAction } from '../../src/vrrp/router-types.js';
+import { IPPROTO_VRRP, VrrpState, type VrrpStateValue } from '../../src/vrrp/types.js';
 import { MinHeap } from './heap.js';
 
 /** Link characteristics of the simulated segment. */
@@ -31,14 +34,13 @@ export type TimelineEntry =
   | { readonly t: number; readonly kind: 'log'; readonly node: string; readonly text: string }
   | { readonly t: number; readonly kind: 'groupNotify'; readonly node: string; readonly group: string; readonly state: VrrpStateValue };
 
-/** One simulated host: its instances (optionally in sync groups) and its link state. */
+/** One simulated host: its router (instances, optionally in sync groups) and its link state. */
 export interface SimNode {
   readonly name: string;
-  fsms: VrrpFsm[];
-  groups: SyncGroup[];
-  /** Instances by name and by VRID (rebuilt on restart). */
-  byName: Map<string, VrrpFsm>;
-  byVrid: Map<number, VrrpFsm[]>;
+  /** The node's VRRP router (a fresh one on restart). */
+  router: VrrpRouter;
+  /** The addresses the node owns (its instances' primary addresses): unicast adverts to them reach it. */
+  readonly addresses: ReadonlySet<string>;
   /** The instance inputs and group layout, for restarts. */
   readonly spec: { readonly instances: VrrpInstanceParamsInput[]; readonly groups: Record<string, string[]> };
   /** false after crash() or stop(): receives and sends nothing. */
@@ -47,8 +49,14 @@ export interface SimNode {
   segment: number;
 }
 
-interface InFlight { readonly at: number; readonly seq: number; readonly to: SimNode; readonly advert: VrrpAdvert; readonly source: string; readonly from: SimNode }
-interface Wake { readonly at: number; readonly seq: number; readonly fsm: VrrpFsm; readonly node: SimNode }
+interface InFlight {
+  readonly at: number; readonly seq: number; readonly to: SimNode; readonly from: SimNode;
+  readonly socketKey: string; readonly bytes: Uint8Array; readonly source: string; readonly destination: string;
+}
+interface Wake { readonly at: number; readonly seq: number; readonly router: VrrpRouter; readonly node: SimNode }
+
+/** The simulated socket of a family: every instance of a node shares it (dispatch is by VRID). */
+const socketKey = (family: 4 | 6): string => `sim/${family}`;
 interface Scripted { readonly at: number; readonly seq: number; readonly run: () => void }
 
 /** The simulated segment, clock and agenda. */
@@ -77,7 +85,9 @@ export class SimNetwork {
 
   /** Adds a node with the given instances; `groups` lists sync groups by member names. */
   addNode(name: string, instances: VrrpInstanceParamsInput[], groups: Record<string, string[]> = {}): SimNode {
-    const node: SimNode = { name, fsms: [], groups: [], byName: new Map(), byVrid: new Map(), spec: { instances, groups }, alive: true, segment: 0 };
+    const node: SimNode = {
+      name, router: new VrrpRouter(), addresses: new Set(instances.map((p) => p.primaryAddress)), spec: { instances, groups }, alive: true, segment: 0,
+    };
     this.build(node);
     this.nodes.push(node);
     for (const p of instances) {
@@ -88,13 +98,20 @@ export class SimNetwork {
     return node;
   }
 
-  /** Fresh state machines for `node` (a process (re)start). */
+  /** A fresh router for `node` (a process (re)start). */
   private build(node: SimNode): void {
-    node.fsms = node.spec.instances.map((p) => new VrrpFsm(instanceParams(p)));
-    node.byName = new Map(node.fsms.map((f) => [f.name, f]));
-    node.byVrid = new Map();
-    for (const f of node.fsms) node.byVrid.set(f.params.vrid, [...(node.byVrid.get(f.params.vrid) ?? []), f]);
-    node.groups = Object.entries(node.spec.groups).map(([g, names]) => new SyncGroup(g, node.fsms.filter((f) => names.includes(f.name))));
+    node.router = new VrrpRouter();
+    for (const input of node.spec.instances) {
+      const params = instanceParams(input);
+      node.router.addInstance({ params, socketKey: socketKey(params.family), ifindex: 1, source: params.primaryAddress,
+        group: params.family === 4 ? '224.0.0.18' : 'ff02::12' });
+    }
+    node.router.setSyncGroups(Object.entries(node.spec.groups).map(([name, members]) => ({ name, members })));
+  }
+
+  /** The state machines of `node`'s instances. */
+  private fsms(node: SimNode) {
+    return [...node.router.instances()].map((i) => i.fsm);
   }
 
   /** The node called `name`. */
@@ -115,16 +132,17 @@ export class SimNetwork {
   /** Starts every instance of `name` (or of all nodes) now. */
   start(name?: string): void {
     for (const n of name === undefined ? this.nodes : [this.node(name)]) {
-      if (n.fsms.some((f) => f.state !== VrrpState.INIT)) this.build(n);
+      if (this.fsms(n).some((f) => f.state !== VrrpState.INIT)) this.build(n);
       n.alive = true;
-      for (const f of n.fsms) this.dispatch(n, f, { type: 'startup' });
+      for (const f of this.fsms(n)) this.dispatch(n, f.name, { type: 'startup' });
     }
   }
 
   /** Graceful stop (SIGTERM): instances send priority 0 and release VIPs. */
   stop(name: string): void {
     const n = this.node(name);
-    for (const f of n.fsms) this.dispatch(n, f, { type: 'shutdown' });
+    this.apply(n, n.router.shutdown(this.now));
+    this.wake(n);
     n.alive = false;
   }
 
@@ -148,9 +166,8 @@ export class SimNetwork {
   /** Sends an event to one instance on one node. */
   inject(nodeName: string, instance: string, event: VrrpEvent): void {
     const n = this.node(nodeName);
-    const f = n.byName.get(instance);
-    if (f === undefined) throw new RangeError(`no instance ${instance} on ${nodeName}`);
-    this.dispatch(n, f, event);
+    if (n.router.instance(instance) === undefined) throw new RangeError(`no instance ${instance} on ${nodeName}`);
+    this.dispatch(n, instance, event);
   }
 
   /** Advances virtual time, processing everything due, until `until` (inclusive). */
@@ -169,12 +186,12 @@ export class SimNetwork {
 
   /** Nodes whose instance `instance` is MASTER right now. */
   masters(instance: string): string[] {
-    return this.nodes.filter((n) => n.alive && n.fsms.some((f) => f.name === instance && f.state === VrrpState.MASTER)).map((n) => n.name);
+    return this.nodes.filter((n) => n.alive && n.router.instance(instance)?.fsm.state === VrrpState.MASTER).map((n) => n.name);
   }
 
   /** State of `instance` on `node`. */
   stateOf(node: string, instance: string): VrrpStateValue {
-    const f = this.node(node).fsms.find((x) => x.name === instance);
+    const f = this.node(node).router.instance(instance)?.fsm;
     if (f === undefined) throw new RangeError(`no instance ${instance} on ${node}`);
     return f.state;
   }
@@ -215,35 +232,35 @@ export class SimNetwork {
       if (!p.to.alive) continue;
       if (p.to.segment !== p.from.segment) continue;
       this.events++;
-      for (const f of p.to.byVrid.get(p.advert.vrid) ?? []) {
-        if (f.params.family === p.advert.family) {
-          this.dispatch(p.to, f, { type: 'advert', advert: p.advert, source: p.source });
-        }
-      }
+      const meta = { source: p.source, destination: p.destination, ttl: VRRP_TTL, ifindex: 1 };
+      this.apply(p.to, p.to.router.receive(p.socketKey, p.bytes, meta, now));
+      this.wake(p.to);
     }
     for (let w = this.wakes.peek(); w !== undefined && w.at <= now; w = this.wakes.peek()) {
       this.wakes.pop();
-      if (!w.node.alive || w.fsm.pollTimeout() !== w.at || w.node.byName.get(w.fsm.name) !== w.fsm) continue;
+      if (!w.node.alive || w.node.router !== w.router || w.router.pollTimeout() !== w.at) continue;
       this.events++;
-      this.dispatch(w.node, w.fsm, { type: 'timeout' });
+      this.apply(w.node, w.router.timeout(now));
+      this.wake(w.node);
     }
   }
 
-  private dispatch(node: SimNode, fsm: VrrpFsm, event: VrrpEvent): void {
-    const group = node.groups.length === 0 ? undefined : node.groups.find((g) => g.members.includes(fsm));
-    const actions = group !== undefined ? group.handle(fsm.name, event, this.now) : fsm.handle(event, this.now);
-    this.apply(node, actions);
-    for (const f of group !== undefined ? group.members : [fsm]) {
-      const d = f.pollTimeout();
-      if (d !== undefined) this.wakes.push({ at: Math.max(d, this.now), seq: this.seq++, fsm: f, node });
-    }
+  private dispatch(node: SimNode, instance: string, event: VrrpEvent): void {
+    this.apply(node, node.router.event(instance, event, this.now));
+    this.wake(node);
   }
 
-  private apply(node: SimNode, actions: readonly VrrpAction[]): void {
+  /** Puts the node's next deadline on the agenda. */
+  private wake(node: SimNode): void {
+    const d = node.router.pollTimeout();
+    if (d !== undefined) this.wakes.push({ at: Math.max(d, this.now), seq: this.seq++, router: node.router, node });
+  }
+
+  private apply(node: SimNode, actions: readonly RouterAction[]): void {
     const t = this.now;
     for (const a of actions) {
       switch (a.kind) {
-        case 'sendAdvert': this.transmit(node, a.instance, a.priority, a.advertIntervalMs, a.unicastPeers); break;
+        case 'transmit': this.transmit(node, a.instance, a.socketKey, a.destination, a.bytes); break;
         case 'stateChanged':
           this.timeline.push({ t, kind: 'state', node: node.name, instance: a.transition.instance, from: a.transition.from, to: a.transition.to });
           break;
@@ -265,24 +282,31 @@ export class SimNetwork {
     }
   }
 
-  private transmit(from: SimNode, instance: string, priority: number, intervalMs: number, peers: readonly string[]): void {
+  /** Puts our encoded advert on the segment: to every node with that VRID, or to the owner of a unicast destination. */
+  private transmit(from: SimNode, instance: string, key: string, destination: string, message: Uint8Array): void {
     if (!from.alive) return;
-    const fsm = from.byName.get(instance);
-    if (fsm === undefined) return;
-    const p = fsm.params;
-    const advert: VrrpAdvert = {
-      version: p.version, type: 1, vrid: p.vrid, priority, family: p.family, addresses: p.vips,
-      advertIntervalCs: Math.round(intervalMs / 10), authType: 0, checksum: 0,
-    };
+    const spec = from.router.instance(instance)?.spec;
+    if (spec === undefined) return;
+    const p = spec.params;
+    const unicast = p.unicastPeers.length > 0;
+    const bytes = p.family === 4 ? withIpv4Header(message, spec.source, destination) : message;
     for (const node of this.byVrid.get(p.vrid) ?? []) {
       if (node === from) continue;
-      if (peers.length > 0 && !(node.byVrid.get(p.vrid) ?? []).some((f) => peers.includes(f.params.primaryAddress))) continue;
+      if (unicast && !node.addresses.has(destination)) continue;
       if (this.link.loss > 0 && this.rng.next() < this.link.loss) continue;
       const copies = this.link.duplicate > 0 && this.rng.next() < this.link.duplicate ? 2 : 1;
       for (let i = 0; i < copies; i++) {
         const at = this.now + this.link.latencyMs + (this.link.jitterMs > 0 ? this.rng.next() * this.link.jitterMs : 0);
-        this.inflight.push({ at, seq: this.seq++, to: node, from, advert, source: p.primaryAddress });
+        this.inflight.push({ at, seq: this.seq++, to: node, from, socketKey: key, bytes, source: spec.source, destination });
       }
     }
   }
+}
+
+/** The IPv4 packet the kernel makes of a VRRP message (TTL 255, protocol 112), as a raw socket receives it. */
+function withIpv4Header(message: Uint8Array, source: string, destination: string): Uint8Array {
+  const out = Buffer.alloc(IPV4_HEADER_LENGTH + message.length);
+  writeIpv4Header(out, { source, destination, payloadLength: message.length, ttl: VRRP_TTL, protocol: IPPROTO_VRRP });
+  out.set(message, IPV4_HEADER_LENGTH);
+  return out;
 }

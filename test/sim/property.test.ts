@@ -15,13 +15,16 @@ const MAX_LATENCY = 5;
 function build(rng: Rng, seed: number, loss = 0): { net: SimNetwork; names: string[] } {
   const net = new SimNetwork({ latencyMs: 1, jitterMs: MAX_LATENCY - 1, loss, duplicate: 0.1 }, seed);
   const n = randomInt(rng, 2, 4);
+  // One VRRP version per segment: the routers exchange encoded packets and, as keepalived, drop a peer's advert
+  // of the other version ("wrong version"), so a mixed segment is a misconfiguration with a master on each side.
+  const version = rng.next() < 0.5 ? 2 : 3;
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
     const name = `N${i}`;
     names.push(name);
     net.addNode(name, [{
       name: 'VI_1', vrid: 7, primaryAddress: `192.0.2.${i + 1}`, priority: randomInt(rng, 1, 4) * 50,
-      version: rng.next() < 0.5 ? 2 : 3, advertIntervalMs: ADVERT_MS, vips: ['192.0.2.200'],
+      version, advertIntervalMs: ADVERT_MS, vips: ['192.0.2.200'],
       nopreempt: rng.next() < 0.2, preemptDelayMs: rng.next() < 0.2 ? 2000 : 0,
       trackers: [{ kind: 'script', name: 'chk', weight: -60, reverse: false }],
     }]);

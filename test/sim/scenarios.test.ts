@@ -225,8 +225,9 @@ test('unicast peers: adverts only reach the listed peers', () => {
 test('Appendix A transcript: tracker failure and recovery move mastership back and forth with keepalived\'s texts', () => {
   const track = { trackers: [{ kind: 'script' as const, name: 'chk_file', weight: -60, reverse: false }] };
   const net = new SimNetwork();
-  net.addNode('A', [vi('192.0.2.1', 150, { initialState: 'MASTER', ...track })]);
-  net.addNode('B', [vi('192.0.2.2', 100)]);
+  // keepalived's transcript: its masters yield without an advert (higher_prio_send_advert off)
+  net.addNode('A', [vi('192.0.2.1', 150, { initialState: 'MASTER', yieldAdvert: false, ...track })]);
+  net.addNode('B', [vi('192.0.2.2', 100, { yieldAdvert: false })]);
   net.start('A');
   net.startAt(10_000, 'B');
   net.at(19_000, () => net.inject('A', 'VI_1', { type: 'tracker', result: { kind: 'script', name: 'chk_file', ok: false } }));

@@ -230,6 +230,23 @@ static napi_value js_bind(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* connect(fd, sockaddr bytes) -> 0, or the errno as a value (EINPROGRESS on a non-blocking stream socket). Never
+ * throws for a failing connect: a checker handles every outcome itself. */
+static napi_value js_connect(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc;
+  int32_t fd;
+  void *sa;
+  size_t len;
+  if (!get_args(env, info, 2, argv, &argc) || argc < 2 || !arg_int(env, argv[0], &fd) || !arg_bytes(env, argv[1], &sa, &len))
+    return throw_type(env, "connect(fd, sockaddr)");
+  int rc;
+  do {
+    rc = connect(fd, (struct sockaddr *)sa, (socklen_t)len);
+  } while (rc < 0 && errno == EINTR);
+  return make_int(env, rc < 0 ? errno : 0);
+}
+
 /* getsockname(fd) -> sockaddr bytes */
 static napi_value js_getsockname(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -630,6 +647,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"setsockopt", NULL, js_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getsockopt", NULL, js_getsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
     {"bind", NULL, js_bind, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"connect", NULL, js_connect, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getsockname", NULL, js_getsockname, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sendto", NULL, js_sendto, NULL, NULL, NULL, napi_enumerable, NULL},
     {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_enumerable, NULL},

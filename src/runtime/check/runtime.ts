@@ -13,6 +13,7 @@
  * one takes over the old one's state — servers still in the table stay, changed weights are edited in place,
  * removed servers and services are deleted, new ones added.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../core/log.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { systemRng, type Rng } from '../../core/rng.js';
@@ -65,6 +66,11 @@ export interface CheckRuntimeOptions {
   readonly probe?: ProbeFn;
   readonly addressMonitor?: () => Promise<AddressMonitor | undefined>;
   readonly timers?: TimerPort;
+  /**
+   * Timer slack: the timer fires at most once per this many ms, so checkers due close together run in one wake-up
+   * (their lateness, up to this much, is counted). Default 10 ms with real timers, 0 with injected ones.
+   */
+  readonly timerSlackMs?: number;
 }
 
 /** Counters the bench and tests read. */
@@ -74,6 +80,13 @@ export interface CheckRuntimeStats {
   /** How late due checkers were run (ms), the latest LATENESS_SAMPLES of them. */
   readonly lateness: number[];
 }
+
+/**
+ * The most one timer run spends launching probes (ms) before it yields to the event loop. Without it, checkers
+ * that came due together run in one long tick, their results come back together and schedule them together
+ * again: at 10,000 servers nearly all of them ended up in one tick stalling the loop for seconds.
+ */
+const FIRE_BUDGET_MS = 20;
 
 /** How many lateness samples are kept. */
 const LATENESS_SAMPLES = 100_000;
@@ -95,7 +108,14 @@ interface RunningVs {
   readonly installed: Set<string>;
   /** The earliest checker deadline (cached). */
   deadline: number | undefined;
-  readonly probes: Map<string, AbortController>;
+  /** The running probe of each checker (`rs:checker` → launch number); a report from any other is stale. */
+  readonly probes: Map<string, number>;
+  /**
+   * Aborts every probe of this virtual server (stop, reload). One controller per virtual server, not per probe:
+   * an AbortController and its listener cost more CPU than a TCP_CHECK's own connect. A probe superseded by a
+   * relaunch of its checker is not aborted early; it ends at its own timeout and its report is ignored.
+   */
+  readonly abort: AbortController;
   readonly last: Map<number, LastProbe>;
   quorumUp: boolean;
   stopped: boolean;
@@ -104,6 +124,13 @@ interface RunningVs {
 }
 
 const targetKey = (t: ServiceTarget): string => serviceKeyText(t.service.key) + t.service.key.family;
+
+/** A virtual server's probe abort: every running probe of it listens, so no listener-count warning. */
+function probeAbort(): AbortController {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  return ac;
+}
 
 /** The checker runtime. Implements the runtime port the daemon drives (start/reload/stop/snapshot/clearStats). */
 export class CheckRuntime implements VrrpRuntime {
@@ -124,8 +151,14 @@ export class CheckRuntime implements VrrpRuntime {
   private monitor: AddressMonitor | undefined;
   private timer: unknown;
   private timerAt: number | undefined;
+  private readonly slackMs: number;
+  private lastFire = -Infinity;
+  /** Where the next timer run starts in vss (a run cut short by FIRE_BUDGET_MS resumes there). */
+  private fireFrom = 0;
   private stopping = false;
   private latenessNext = 0;
+  /** Probes launched so far (tells a checker's current probe from a superseded one). */
+  private launches = 0;
   /** Real servers an operator drains (`vsName|rsName`): held at weight 0 until undrained (observe/admin.ts). */
   private readonly drained = new Set<string>();
   /** Probe and timing counters. */
@@ -136,6 +169,7 @@ export class CheckRuntime implements VrrpRuntime {
     this.clock = opts.clock ?? systemClock();
     this.rng = opts.rng ?? systemRng();
     this.timers = opts.timers ?? { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.slackMs = opts.timerSlackMs ?? (opts.timers ? 0 : 10);
     this.probeFn = opts.probe ?? ((spec, signal) => runProbe(spec, {
       miscScript: (check) => this.notify?.prepare(check.script, 'MISC_CHECK'),
     }, signal));
@@ -304,7 +338,7 @@ export class CheckRuntime implements VrrpRuntime {
 
   private running(vs: VirtualServerConfig, check: VirtualServerCheck, targets: readonly ServiceTarget[], installed: Set<string>): RunningVs {
     return {
-      id: vsIdentity(vs), config: vs, check, targets, installed, deadline: undefined, probes: new Map(), last: new Map(),
+      id: vsIdentity(vs), config: vs, check, targets, installed, deadline: undefined, probes: new Map(), abort: probeAbort(), last: new Map(),
       quorumUp: check.quorumStateUp, stopped: false, muteIpvs: false,
     };
   }
@@ -375,7 +409,7 @@ export class CheckRuntime implements VrrpRuntime {
   }
 
   private abortProbes(v: RunningVs): void {
-    for (const ac of v.probes.values()) ac.abort();
+    v.abort.abort();
     v.probes.clear();
   }
 
@@ -391,7 +425,8 @@ export class CheckRuntime implements VrrpRuntime {
     this.timer = undefined;
     this.timerAt = min;
     if (min === undefined) return;
-    this.timer = this.timers.set(() => this.fire(), Math.max(0, min - this.clock.now()));
+    const now = this.clock.now();
+    this.timer = this.timers.set(() => this.fire(), Math.max(0, min - now, this.lastFire + this.slackMs - now));
   }
 
   /** The timer: every virtual server with a due checker runs it. */
@@ -399,9 +434,18 @@ export class CheckRuntime implements VrrpRuntime {
     this.timer = undefined;
     this.timerAt = undefined;
     const now = this.clock.now();
+    this.lastFire = now;
     let maxLate = 0;
-    for (const v of this.vss) {
+    const n = this.vss.length;
+    for (let k = 0; k < n; k++) {
+      const v = this.vss[(this.fireFrom + k) % n]!;
       if (v.stopped || v.deadline === undefined || v.deadline > now) continue;
+      if (this.clock.now() - now >= FIRE_BUDGET_MS) {
+        // Out of budget: probe results waiting in the event loop go first; the rest runs right after.
+        this.fireFrom = (this.fireFrom + k) % n;
+        this.lastFire = -Infinity;
+        break;
+      }
       for (const rs of v.check.realServers) {
         for (const c of rs.checkers.values()) {
           const d = c instanceof CheckerFsm ? c.pollTimeout() : undefined;
@@ -427,13 +471,13 @@ export class CheckRuntime implements VrrpRuntime {
   /** Starts the probe a `runProbe` action asks for; its report goes back to the core. */
   private launch(v: RunningVs, a: Extract<CheckAction, { kind: 'runProbe' }>): void {
     const key = `${a.rs}:${a.checker}`;
-    v.probes.get(key)?.abort();
-    const ac = new AbortController();
-    v.probes.set(key, ac);
+    const launchNo = ++this.launches;
+    v.probes.set(key, launchNo);
+    const signal = v.abort.signal;
     const started = this.clock.now();
     this.stats.probesStarted++;
     const done = (report: ProbeReport): void => {
-      if (ac.signal.aborted || v.stopped) return;
+      if (signal.aborted || v.stopped || v.probes.get(key) !== launchNo) return;
       v.probes.delete(key);
       this.stats.probesFinished++;
       const now = this.clock.now();
@@ -452,7 +496,7 @@ export class CheckRuntime implements VrrpRuntime {
     };
     let p: Promise<ProbeReport>;
     try {
-      p = this.probeFn(a, ac.signal);
+      p = this.probeFn(a, signal);
     } catch (e) {
       p = Promise.resolve({ kind: 'skipped', detail: `probe failed to start: ${(e as Error)?.message ?? String(e)}` });
     }

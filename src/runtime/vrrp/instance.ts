@@ -9,7 +9,7 @@ import type { VrrpSocket } from '../../net/vrrp-socket.js';
 import type { VrrpFsm } from '../../vrrp/fsm.js';
 import type { VrrpStats } from '../../vrrp/stats.js';
 
-/** One running instance. */
+/** One running instance: its state machine and counters live in the router (src/vrrp/router.ts); these are references. */
 export interface Running {
   cfg: VrrpInstanceConfig;
   readonly fsm: VrrpFsm;
@@ -23,8 +23,6 @@ export interface Running {
   readonly socketKey: string;
   readonly source: string;
   readonly group: string;
-  /** `kind:name` of every tracker the instance follows (routing of tracker results). */
-  trackers: Set<string>;
   vipSet: boolean;
   lastTransitionMs: number;
 }

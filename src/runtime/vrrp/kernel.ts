@@ -8,6 +8,7 @@ import type { KeepalivedConfig, RouteConfig, RuleConfig, VirtualAddress } from '
 import type { LinkInfo } from '../../net/netlink/route-messages.js';
 import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
 import { addressSpec, routeSpec, ruleSpec } from './routes.js';
+import { publish } from '../../core/events.js';
 
 /** Serialised netlink writes of one runtime. */
 export class KernelWriter {
@@ -28,7 +29,9 @@ export class KernelWriter {
   queue(what: string, op: (rtnl: Rtnl) => Promise<void>, benign: readonly string[]): Promise<unknown> {
     const rtnl = this.rtnl;
     this.pending = this.pending.then(() => op(rtnl).catch((e: unknown) => {
-      if (!(e instanceof RtnlError && benign.includes(e.code))) this.log.log({ level: 'err', text: `${what}: ${String(e)}` });
+      if (e instanceof RtnlError && benign.includes(e.code)) return;
+      this.log.log({ level: 'err', text: `${what}: ${String(e)}` });
+      publish('keepalived-ts:netlink:error', { what, code: e instanceof RtnlError ? e.code : 'ERROR', message: String(e), at: Date.now() });
     }));
     return this.pending;
   }

@@ -1,13 +1,14 @@
 /**
- * The VRRP runtime on Linux: wires the pure state machines (src/vrrp/fsm.ts) to raw VRRP sockets, rtnetlink
- * (VIPs) and AF_PACKET (gratuitous ARP / unsolicited NA). One socket per (family, interface) is shared by the
- * instances on it; received packets are dispatched by VRID, validated (src/vrrp/validate.ts) and handed to the
- * instance. One real timer is armed for the earliest deadline of all instances (timers are data in the FSMs).
+ * The VRRP runtime on Linux: the IO around the pure router (src/vrrp/router.ts), which holds the instances' state
+ * machines, dispatches and checks received packets, routes tracker and link news, applies sync groups and reloads,
+ * and encodes our adverts. Here: raw VRRP sockets (one per (family, interface) shared by the multicast instances on
+ * it), rtnetlink (VIPs, link state), AF_PACKET (gratuitous ARP / unsolicited NA), and one real timer armed for the
+ * router's earliest deadline.
  *
  * Around it: KernelWriter (VIPs, routes, rules, static entries over one netlink queue), TrackerSet (script, file,
- * process trackers), VmacManager (use_vmac), GarpPacer (vrrp_garp_interval), the notifier (notify-wiring.ts),
- * sync groups (src/vrrp/sync-group.ts), and reload by diffing (reload-plan.ts). Link state from netlink events puts
- * instances into FAULT and back; snapshots feed the dumps and the control socket.
+ * process trackers), VmacManager (use_vmac), GarpPacer (vrrp_garp_interval), the notifier (notify-wiring.ts) and
+ * reload planning (reload-plan.ts). What happens is published for observers on the channels of src/core/events.ts;
+ * snapshots feed the dumps and the control socket.
  */
 import type { Logger } from '../../core/log.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -18,19 +19,19 @@ import { FrameSender, macBytes } from '../../net/arp.js';
 import { Rtnl, type RtnlEvent } from '../../net/netlink/rtnl.js';
 import type { AddressInfo, LinkInfo } from '../../net/netlink/route-messages.js';
 import { VrrpSocket, type VrrpDatagram } from '../../net/vrrp-socket.js';
-import type { VrrpAction } from '../../vrrp/actions.js';
-import { VrrpFsm, type VrrpEvent } from '../../vrrp/fsm.js';
-import { SyncGroup } from '../../vrrp/sync-group.js';
-import { encode } from '../../vrrp/packet.js';
-import { clearStats, createStats } from '../../vrrp/stats.js';
-import { checkReceived, countVerdict, type RxExpectations } from '../../vrrp/validate.js';
+import type { VrrpEvent } from '../../vrrp/fsm.js';
+import { VrrpRouter } from '../../vrrp/router.js';
+import type { RouterAction, RouterInstanceSpec } from '../../vrrp/router-types.js';
 import { AuthType, type TrackerResult } from '../../vrrp/types.js';
+import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
+import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
 import { ScriptUserResolver } from '../../notify/security.js';
 import type { ScriptContext } from '../../notify/prepare.js';
+import { publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
-import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackerIds } from './params.js';
+import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
@@ -38,12 +39,9 @@ import { VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
 import type { FifoWriter } from '../../notify/fifo.js';
-import { noteAdvert, noteHint, observeAction, observedFields, observeJitter, OFFSET_TRACKER, setOffset, trackerHint, withOffset } from './observe-hook.js';
+import { noteAdvert, noteTransition, observedFields, observeJitter, OFFSET_TRACKER, setOffset, withOffset } from './observe-hook.js';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-
-/** Rate limit for repeated receive-drop messages: one line per instance and reason per this many ms. */
-const DROP_LOG_INTERVAL_MS = 10_000;
 
 /** The Linux VRRP runtime. */
 export class LinuxVrrpRuntime implements VrrpRuntime {
@@ -53,9 +51,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private frames: FrameSender | undefined;
   private readonly sockets = new Map<string, VrrpSocket>();
   private readonly instances = new Map<string, Running>();
-  private readonly groups = new Map<string, { sg: SyncGroup; members: string }>();
+  /** The instances' state machines, receive checks, sync groups and deadlines (pure). */
+  private readonly router = new VrrpRouter();
   private timer: NodeJS.Timeout | undefined;
-  private readonly dropLogged = new Map<string, number>();
   private kernel: KernelWriter | undefined;
   private stopped = false;
   private stopping = false;
@@ -65,8 +63,6 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private scripts: ScriptContext | undefined;
   private scriptsFor: KeepalivedConfig | undefined;
   private config: KeepalivedConfig | undefined;
-  /** Last known carrier state per ifindex (from netlink). */
-  private readonly linkUp = new Map<number, boolean>();
   /** Interfaces by name (from dumps and link events). */
   private readonly links = new Map<string, LinkInfo>();
   /** Advert lateness over all instances. */
@@ -86,7 +82,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.config = cfg;
     if (cfg?.globalDefs?.startupScript) await runLifecycleScript(cfg, 'startup', this.scriptContext(cfg), this.log);
     if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
-    this.rtnl = new Rtnl((p) => this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
+    this.rtnl = new Rtnl((p) => {
+      this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` });
+      publish('keepalived-ts:netlink:error', { what: p.syscall, code: p.code, message: `Netlink: ${p.syscall} ${p.code}`, at: this.clock.wallNow() });
+    });
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
     ({ notifier: this.notifier, fifos: this.fifos } = createNotifier(cfg, this.scriptContext(cfg), this.log));
     this.trackers = new TrackerSet(this.clock, this.log, (r) => this.onTracker(r));
@@ -176,43 +175,22 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const { run, stale } of created) {
       for (const v of stale) await this.deleteVip(run, v); // the FSM logs "removing VIPs." at start-up
       this.feed(run, { type: 'startup' });
-      for (const r of this.trackers?.results() ?? []) if (run.trackers.has(`${r.kind}:${r.name}`)) this.feed(run, { type: 'tracker', result: r });
+      const following = new Set(run.fsm.params.trackers.map((t) => `${t.kind}:${t.name}`));
+      for (const r of this.trackers?.results() ?? []) if (following.has(`${r.kind}:${r.name}`)) this.feed(run, { type: 'tracker', result: r });
     }
   }
 
-  /** (Re)builds sync groups over the running instances; a group with the same members is kept as it is. */
+  /** (Re)builds sync groups over the running instances (the router keeps a group whose members are unchanged). */
   private syncGroups(cfg: KeepalivedConfig): void {
-    const want = new Map(cfg.vrrpSyncGroups.map((g) => [g.name, g]));
-    for (const [name, g] of this.groups) {
-      const w = want.get(name);
-      if (!w || w.group.join(' ') !== g.members) { this.groups.delete(name); this.notifier?.removeGroup(name); }
-    }
-    const taken = new Set<string>();
+    for (const name of this.router.setSyncGroups(cfg.vrrpSyncGroups.map((g) => ({ name: g.name, members: g.group })))) this.notifier?.removeGroup(name);
     for (const g of cfg.vrrpSyncGroups) {
-      const members = g.group.filter((m) => this.instances.has(m) && !taken.has(m));
-      for (const m of members) taken.add(m);
       this.notifier?.setGroup({ name: g.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), g.notify), smtpAlert: smtpAlertFor(cfg, g.smtpAlert) });
-      if (this.groups.has(g.name) || members.length === 0) continue;
-      const fsms = members.map((m) => this.instances.get(m)!.fsm);
-      this.groups.set(g.name, { sg: new SyncGroup(g.name, fsms), members: g.group.join(' ') });
     }
-  }
-
-  /** The sync group of a running instance. */
-  private groupFor(name: string): SyncGroup | undefined {
-    for (const g of this.groups.values()) if (g.sg.members.some((m) => m.name === name)) return g.sg;
-    return undefined;
   }
 
   /** Hands an event to an instance (through its sync group, if any) and carries out the actions. */
   private feed(run: Running, event: VrrpEvent): void {
-    this.execute(this.step(run, event, this.clock.now()));
-  }
-
-  /** What an instance (through its sync group, if any) asks for in answer to `event`. */
-  private step(run: Running, event: VrrpEvent, now: number): VrrpAction[] {
-    const g = this.groupFor(run.cfg.name);
-    return g ? g.handle(run.cfg.name, event, now) : run.fsm.handle(event, now);
+    this.execute(this.router.event(run.cfg.name, event, this.clock.now()));
   }
 
   /** Gives the notifier an instance's scripts and mail setting (start, reload). */
@@ -233,12 +211,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** A tracker result goes to every instance following that tracker. */
   private onTracker(result: TrackerResult): void {
     if (this.stopped) return;
-    const id = `${result.kind}:${result.name}`;
-    for (const r of this.instances.values()) {
-      if (!r.trackers.has(id)) continue;
-      if (this.config) noteHint(r, trackerHint(fsmParams(this.config, r.cfg, r.source), result.kind, result.name, result.ok)); // observe hook
-      this.feed(r, { type: 'tracker', result });
-    }
+    this.execute(this.router.tracker(result, this.clock.now()));
     this.arm();
   }
 
@@ -254,17 +227,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   private onLink(link: LinkInfo): void {
-    const all = [...this.instances.values()];
-    const users = all.filter((r) => r.stateIndex === link.index);
-    const trackers = all.filter((r) => r.stateIndex !== link.index && r.trackers.has(`interface:${link.name}`));
-    if (!users.length && !trackers.length) return;
-    const was = this.linkUp.get(link.index) ?? true;
-    if (was === link.up) return;
-    this.linkUp.set(link.index, link.up);
-    this.log.log({ level: 'info', text: `Netlink reports ${link.name} ${link.up ? 'up' : 'down'}` });
-    for (const r of [...users, ...trackers]) noteHint(r, `link ${link.name} ${link.up ? 'up' : 'down'}`); // observe hook
-    for (const r of users) this.feed(r, { type: 'interface', up: link.up });
-    for (const r of trackers) this.feed(r, { type: 'tracker', result: { kind: 'interface', name: link.name, ok: link.up } });
+    const actions = this.router.link(link.index, link.name, link.up, this.clock.now());
+    if (!actions.length) return;
+    this.execute(actions);
     this.arm();
   }
 
@@ -280,12 +245,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         : own.find((a) => a.address.startsWith('fe80:'))?.address);
     if (!source) throw new Error(`no IPv${ic.family} address on ${parent.name}`);
     const group = ic.mcastDstIp ?? (ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6);
-    const stats = createStats();
-    const params = fsmParams(cfg, ic, source);
-    const fsm = new VrrpFsm(params, stats);
     // multicast instances share one socket per (family, interface); unicast ones one per source address
     const unicast = ic.unicastPeers.length > 0;
     const key = `${ic.family}/${link.name}${unicast ? `/${source}` : ''}`;
+    const { fsm, stats } = this.router.addInstance(routerSpec(ic, fsmParams(cfg, ic, source), { socketKey: key, ifindex: parent.index, source, group }));
     let socket = this.sockets.get(key);
     if (!socket) {
       socket = VrrpSocket.open({
@@ -297,9 +260,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     const run: Running = {
       cfg: ic, fsm, stats, link, stateIndex: parent.index, ifname: parent.name, socket, socketKey: key, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow(),
-      trackers: trackerIds(params),
     };
-    this.linkUp.set(parent.index, parent.up);
+    this.router.noteLink(parent.index, parent.up);
     this.instances.set(ic.name, run);
     if (ic.promoteSecondaries && ic.family === 4) {
       try { writeFileSync(`/proc/sys/net/ipv4/conf/${link.name}/promote_secondaries`, '1'); } catch (e) {
@@ -310,8 +272,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const t of ic.trackInterface) {
       const tl = links.find((l) => l.name === t.name);
       if (tl && tl.index !== parent.index) {
-        this.linkUp.set(tl.index, tl.up);
-        if (!tl.up) this.execute(fsm.handle({ type: 'tracker', result: { kind: 'interface', name: tl.name, ok: false } }, this.clock.now()));
+        this.router.noteLink(tl.index, tl.up);
+        if (!tl.up) this.execute(this.router.event(ic.name, { type: 'tracker', result: { kind: 'interface', name: tl.name, ok: false } }, this.clock.now()));
       }
     }
     // keepalived removes VIPs left behind by an earlier run before starting (unless it goes straight to MASTER)
@@ -322,46 +284,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   private onPacket(socketKey: string, p: VrrpDatagram): void {
     if (this.stopped) return;
-    const off = p.data.length > 0 && (p.data[0] as number) >> 4 === 4 ? ((p.data[0] as number) & 0x0f) * 4 : 0;
-    const vrid = p.data[off + 1];
-    let run: Running | undefined;
-    for (const r of this.instances.values()) if (r.socketKey === socketKey && r.cfg.virtualRouterId === vrid) { run = r; break; }
-    if (!run || p.source === run.source) return;
     const meta = { source: p.source, destination: p.destination, ttl: p.ttl, ifindex: p.ifindex };
-    const verdict = checkReceived(p.data, meta, this.expectations(run), {
-      source: p.source, destination: p.destination,
-      ...(run.cfg.family === 4 ? { mcastGroup4: run.group, ...(run.cfg.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
-    });
-    countVerdict(run.stats, verdict);
-    const now = this.clock.now();
-    if (!verdict.ok) {
-      const k = `${run.cfg.name}/${verdict.reason}`;
-      const last = this.dropLogged.get(k);
-      if (last === undefined || now - last >= DROP_LOG_INTERVAL_MS) {
-        this.dropLogged.set(k, now);
-        this.log.log({ level: 'info', text: verdict.logText, detail: verdict.detailOnly ?? false });
-      }
-      return;
-    }
-    for (const t of verdict.logTexts) this.log.log({ level: 'info', text: t });
-    noteAdvert(run, p.source, verdict.advert.priority, this.clock.wallNow()); // observe hook
-    this.feed(run, { type: 'advert', advert: verdict.advert, source: p.source });
+    const actions = this.router.receive(socketKey, p.data, meta, this.clock.now());
+    if (!actions.length) return;
+    this.execute(actions);
     this.arm();
   }
 
-  private expectations(run: Running): RxExpectations {
-    const c = run.cfg;
-    return {
-      instanceName: c.name, vrid: c.virtualRouterId, version: c.version, family: c.family,
-      authType: c.authentication?.type === 'PASS' ? AuthType.PASS : c.authentication?.type === 'AH' ? AuthType.AH : AuthType.NONE,
-      ...(c.authentication ? { authData: passBytes(c.authentication.password) } : {}),
-      advertIntervalCs: Math.round(c.advertIntervalMs / 10), vips: c.virtualIpaddress.map((v) => v.address),
-      unicast: c.unicastPeers.length > 0, unicastPeers: c.unicastPeers, skipCheckAdvAddr: c.skipCheckAdvAddr, checkUnicastSrc: c.checkUnicastSrc,
-    };
-  }
-
-  /** Carries out what the state machines asked for; every action names its instance (or group). */
-  private execute(actions: readonly VrrpAction[]): void {
+  /** Carries out what the router asked for; every action names its instance (or group). */
+  private execute(actions: readonly RouterAction[]): void {
     for (const a of actions) {
       if (a.kind === 'groupNotify') {
         const state = NOTIFY_STATE[a.state];
@@ -371,9 +302,20 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (a.kind === 'log') { this.log.log(a.record); continue; }
       const run = this.instances.get(a.kind === 'stateChanged' ? a.transition.instance : a.instance);
       if (!run) continue;
-      observeAction(run, a, this.clock.wallNow(), this.groupFor(run.cfg.name)?.name); // observe hook
+      publishAction(a, { vrid: run.cfg.virtualRouterId, family: run.cfg.family, ifname: run.ifname }, this.clock.wallNow());
+      if (a.kind === 'advertReceived') noteAdvert(run, a.source, a.priority); // status view: the master's address
+      if (a.kind === 'stateChanged') noteTransition(run, a.transition.reason);
       switch (a.kind) {
-        case 'sendAdvert': this.sendAdvert(run, a.priority); break;
+        case 'transmit': {
+          const problem = run.socket.send(a.bytes, a.destination);
+          if (problem) this.log.log({ level: 'err', text: `(${run.cfg.name}) Cant send advert to ${a.destination} (${problem.code})` });
+          break;
+        }
+        case 'instanceRemoved':
+          void this.notifier?.instanceTransition(a.instance, 'DELETED', a.priority);
+          this.instances.delete(a.instance);
+          this.notifier?.removeInstance(a.instance);
+          break;
         case 'addVips':
           run.vipSet = true; // the FSM logged "setting VIPs."
           this.firewall(run, true);
@@ -392,7 +334,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         case 'stateChanged': run.lastTransitionMs = this.clock.wallNow(); break;
         case 'notify': {
           const state = NOTIFY_STATE[a.state];
-          const g = this.groupFor(run.cfg.name);
+          const g = this.router.groupOf(run.cfg.name);
           if (state) void this.notifier?.instanceTransition(run.cfg.name, state, a.priority, g ? NOTIFY_STATE[g.state] : undefined);
           break;
         }
@@ -404,21 +346,6 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         }
         default: break;
       }
-    }
-  }
-
-  private sendAdvert(run: Running, priority: number): void {
-    const c = run.cfg;
-    const targets = c.unicastPeers.length ? c.unicastPeers.map((p) => p.address) : [run.group];
-    for (const dst of targets) {
-      const msg = encode({
-        version: c.version, vrid: c.virtualRouterId, priority, family: c.family, addresses: c.virtualIpaddress.map((v) => v.address),
-        advertIntervalCs: Math.round(c.advertIntervalMs / 10),
-        authType: c.version === 2 && c.authentication?.type === 'PASS' ? AuthType.PASS : AuthType.NONE,
-        ...(c.version === 2 && c.family === 4 ? { authData: passBytes(c.authentication?.type === 'PASS' ? c.authentication.password : '') } : {}),
-      }, { source: run.source, destination: dst, ...(c.family === 4 ? { mcastGroup4: run.group, ...(c.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}) });
-      const problem = run.socket.send(msg, dst);
-      if (problem) this.log.log({ level: 'err', text: `(${c.name}) Cant send advert to ${dst} (${problem.code})` });
     }
   }
 
@@ -455,6 +382,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     // after the VIPs are in place (the netlink queue), send the burst, interleaved per VIP as keepalived does
     void this.netlinkIdle().then(() => {
+      if (this.frames) publish('keepalived-ts:vrrp:garp', { instance: run.cfg.name, addresses, count, at: this.clock.wallNow() });
       for (let i = 0; i < count; i++) {
         for (const t of targets) {
           if (!t.link.mac) continue;
@@ -474,11 +402,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private arm(): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    let next: number | undefined;
-    for (const r of this.instances.values()) {
-      const t = r.fsm.pollTimeout();
-      if (t !== undefined && (next === undefined || t < next)) next = t;
-    }
+    const next = this.router.pollTimeout();
     if (next === undefined) return;
     this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - this.clock.now()));
   }
@@ -492,19 +416,18 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.timer = undefined;
     for (const s of this.sockets.values()) s.drain();
     const now = this.clock.now();
-    let earliest = Infinity;
-    for (const r of this.instances.values()) {
-      const t = r.fsm.pollTimeout();
-      if (t === undefined || t > now) continue;
-      earliest = Math.min(earliest, t);
-      const actions = this.step(r, { type: 'timeout' }, now);
-      if (actions.some((a) => a.kind === 'sendAdvert' && a.instance === r.cfg.name)) {
-        addJitter(this.jitter, now - t);
-        observeJitter(now - t, this.clock.wallNow()); // observe hook
+    const earliest = this.router.pollTimeout();
+    const actions = this.router.timeout(now);
+    const timed = new Set<string>();
+    for (const a of actions) {
+      if (a.kind === 'transmit' && a.lateMs !== undefined && !timed.has(a.instance)) {
+        timed.add(a.instance);
+        addJitter(this.jitter, a.lateMs);
+        observeJitter(a.lateMs, this.clock.wallNow());
       }
-      this.execute(actions);
     }
-    if (earliest !== Infinity) this.ctx.noteTimerLateness?.(now - earliest);
+    this.execute(actions);
+    if (earliest !== undefined && earliest <= now) this.ctx.noteTimerLateness?.(now - earliest);
     this.arm();
   }
 
@@ -524,29 +447,20 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       this.kernel?.staticEntries(staticOnly(old, cfg), false);
       this.kernel?.staticEntries(staticOnly(cfg, old), true);
     }
-    const now = this.clock.now();
-    for (const name of plan.remove) {
-      const run = this.instances.get(name);
+    const update: RouterInstanceSpec[] = [];
+    for (const ic of plan.update) {
+      const run = this.instances.get(ic.name);
       if (!run) continue;
-      this.log.log({ level: 'info', text: `(${name}) removing instance (no longer in the configuration)` });
-      this.execute(run.fsm.handle({ type: 'shutdown' }, now));
-      void this.notifier?.instanceTransition(name, 'DELETED', run.fsm.priority);
-      this.instances.delete(name);
-      this.notifier?.removeInstance(name);
+      run.cfg = ic;
+      this.registerNotify(cfg, ic);
+      update.push(routerSpec(ic, withOffset(run, fsmParams(cfg, ic, run.source)), { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group }));
     }
+    // removed instances stop (and leave this.instances on `instanceRemoved`), then changed ones get their parameters
+    this.execute(this.router.applyReload({ remove: plan.remove, update }, this.clock.now()));
     if (plan.remove.length && this.vmacManager) {
       await this.netlinkIdle();
       this.closeUnusedSockets();
       for (const name of plan.remove) { await this.vmacManager.release(name); this.nft?.vmacState(name, undefined); }
-    }
-    for (const ic of plan.update) {
-      const run = this.instances.get(ic.name);
-      if (!run) continue;
-      const params = withOffset(run, fsmParams(cfg, ic, run.source)); // observe hook: keeps an admin priority offset
-      run.cfg = ic;
-      run.trackers = trackerIds(params);
-      this.registerNotify(cfg, ic);
-      this.feed(run, { type: 'update', params });
     }
     await this.netlinkIdle();
     this.closeUnusedSockets();
@@ -554,7 +468,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.syncGroups(cfg);
     this.trackers?.sync(cfg, this.scriptContext(cfg));
     if (cfg.globalDefs.fifoWriteVrrpStatesOnReload) {
-      for (const { sg } of this.groups.values()) { const st = NOTIFY_STATE[sg.state]; if (st) this.notifier?.fifoState('group', sg.name, st); }
+      for (const sg of this.router.syncGroups()) { const st = NOTIFY_STATE[sg.state]; if (st) this.notifier?.fifoState('group', sg.name, st); }
       for (const r of this.instances.values()) { const st = NOTIFY_STATE[r.fsm.state]; if (st) this.notifier?.fifoState('instance', r.cfg.name, st, r.fsm.priority); }
     }
     this.log.log({ level: 'info', text: `Reload: ${plan.keep.length} unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`, detail: true });
@@ -574,7 +488,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (this.timer) clearTimeout(this.timer);
     this.trackers?.stop();
     this.stopping = true;
-    for (const r of this.instances.values()) this.feed(r, { type: 'shutdown' });
+    this.execute(this.router.shutdown(this.clock.now()));
     if (this.config && !this.ctx.dontReleaseVrrp) this.kernel?.staticEntries(this.config, false);
     this.stopped = true;
     await this.netlinkIdle();
@@ -596,15 +510,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return {
       ...(this.config ? { routerId: this.config.globalDefs.routerId ?? hostname() } : {}), // keepalived's default router_id is the host name
       instances: [...this.instances.values()].map((r) => ({ ...instanceSnapshot(r), ...observedFields(r) })),
-      syncGroups: [...this.groups.values()].map(({ sg }) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
-      scripts: (this.trackers?.results() ?? []).filter((r) => r.kind === 'script').map((r) => ({ name: r.name, ok: r.ok })), // observe hook
+      syncGroups: this.router.syncGroups().map((sg) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
+      scripts: (this.trackers?.results() ?? []).filter((r) => r.kind === 'script').map((r) => ({ name: r.name, ok: r.ok })),
       timing: { ...jitterFields(this.jitter), loopLagMaxMs: 0, loopLagLastMs: 0 },
     };
   }
 
   /** Zeroes every instance's counters. */
   clearStats(): void {
-    for (const r of this.instances.values()) clearStats(r.stats);
+    this.router.clearStats();
   }
 
   /** Admin: a temporary priority offset, carried as a weight-1 track_file the FSM already understands. */
@@ -615,8 +529,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     setOffset(run, offset);
     const params = withOffset(run, fsmParams(this.config, run.cfg, run.source));
     const now = this.clock.now();
-    this.execute(this.step(run, { type: 'update', params }, now));
-    this.execute(this.step(run, { type: 'tracker', result: { kind: 'file', name: OFFSET_TRACKER, ok: true, value: offset } }, now));
+    this.execute(this.router.applyReload({ remove: [], update: [routerSpec(run.cfg, params, { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group })] }, now)
+      .map((a) => (a.kind === 'stateChanged' ? { ...a, transition: { ...a.transition, reason: `priority offset ${offset}` } } : a)));
+    this.execute(this.router.event(run.cfg.name, { type: 'tracker', result: { kind: 'file', name: OFFSET_TRACKER, ok: true, value: offset } }, now));
     this.arm();
     return undefined;
   }
@@ -628,8 +543,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if ((instance !== undefined && run.cfg.name !== instance) || run.fsm.state !== 2) continue;
       const addresses = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].map((v) => v.address);
       const count = Math.max(1, run.cfg.garpMasterRepeat);
-      this.sendGarp(run, addresses, count);
-      observeAction(run, { kind: 'sendGarp', instance: run.cfg.name, addresses, count, reason: 'refresh' }, this.clock.wallNow());
+      this.sendGarp(run, addresses, count); // published on keepalived-ts:vrrp:garp as it is sent
       done.push(run.cfg.name);
     }
     return done;
@@ -642,4 +556,15 @@ function staticOnly(a: KeepalivedConfig, b: KeepalivedConfig): KeepalivedConfig 
   const minus = <T>(x: readonly T[], y: readonly T[]) => { const ys = new Set(y.map(canonical)); return x.filter((e) => !ys.has(canonical(e))); };
   return { ...a, staticIpaddress: minus(a.staticIpaddress, b.staticIpaddress), staticRoutes: minus(a.staticRoutes, b.staticRoutes),
     staticRules: minus(a.staticRules, b.staticRules) };
+}
+
+/** The router's view of an instance: its FSM parameters plus socket, addresses, auth and receive-check settings. */
+function routerSpec(ic: VrrpInstanceConfig, params: VrrpInstanceParams,
+  at: Pick<RouterInstanceSpec, 'socketKey' | 'ifindex' | 'source' | 'group'>): RouterInstanceSpec {
+  const auth = ic.authentication;
+  return {
+    ...at, params,
+    ...(auth ? { auth: { type: auth.type === 'PASS' ? AuthType.PASS : auth.type === 'AH' ? AuthType.AH : AuthType.NONE, data: passBytes(auth.password) } } : {}),
+    unicastPeers: ic.unicastPeers, skipCheckAdvAddr: ic.skipCheckAdvAddr, checkUnicastSrc: ic.checkUnicastSrc, oldUnicastChecksum: ic.oldUnicastChecksum,
+  };
 }

@@ -4,6 +4,7 @@
  * answer is a failure at once; a slow one a timeout after connect_timeout. The in-memory IPVS table must follow
  * within keepalived's bounds, with keepalived's texts (checker_log_all_failures shows each reason).
  */
+import { spawnRunner, type RunnerEvent } from '../../fixtures/check/runner-events.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -17,14 +18,13 @@ import { tempDir } from '../../fixtures/notify/helpers.js';
 import { Topology } from '../harness/topology.js';
 
 const SERVERS = fileURLToPath(new URL('../../fixtures/check/mutable-servers.js', import.meta.url));
-const RUNNER = fileURLToPath(new URL('../../fixtures/check/run-runtime.js', import.meta.url));
 const root = process.getuid?.() === 0;
 const B = '192.0.2.11';
 const VS = '[192.0.2.100]:tcp:80';
 const LOOP = 2, CT = 1, RETRY = 1, DBR = 1, SLACK = 0.75;
 const PORTS = [8090, 7010, 2530];
 
-interface Ev { t: number; log?: string; rs?: string; up?: boolean; started?: boolean; table?: Record<string, Record<string, number>> }
+type Ev = RunnerEvent;
 
 let topo: Topology;
 let runner: ChildProcess;
@@ -62,13 +62,7 @@ virtual_server 192.0.2.100 80 {
   const servers = topo.spawn('b', process.execPath, [SERVERS, B, join(dir, 'mode')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = await once(servers.stdout!, 'data') as [Buffer];
   assert.equal(line.toString().trim(), 'ready');
-  runner = topo.spawn('a', process.execPath, [RUNNER, conf], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  runner.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) { events.push(JSON.parse(buf.slice(0, i)) as Ev); buf = buf.slice(i + 1); }
-  });
+  runner = spawnRunner(topo, 'a', conf, events);
 });
 
 after(() => {

@@ -5,6 +5,7 @@
  * by files. The servers fail by blackhole (nft drop on b), then by stop (the server process killed), and come
  * back; the in-memory IPVS table must follow within keepalived's bounds, with keepalived's log texts.
  */
+import { spawnRunner, type RunnerEvent } from '../../fixtures/check/runner-events.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -18,14 +19,13 @@ import { tempDir } from '../../fixtures/notify/helpers.js';
 import { Topology } from '../harness/topology.js';
 
 const SERVERS = fileURLToPath(new URL('../../fixtures/probe/servers.js', import.meta.url));
-const RUNNER = fileURLToPath(new URL('../../fixtures/check/run-runtime.js', import.meta.url));
 const root = process.getuid?.() === 0;
 const B = '192.0.2.11';
 const VS = '[192.0.2.100]:tcp:80';
 /** delay_loop, connect_timeout, retry, delay_before_retry (s) of every checker; the slack for a loaded machine. */
 const LOOP = 2, CT = 1, RETRY = 1, DBR = 1, SLACK = 0.75;
 
-interface Ev { t: number; log?: string; rs?: string; up?: boolean; started?: boolean; table?: Record<string, Record<string, number>> }
+type Ev = RunnerEvent;
 
 let topo: Topology;
 let servers: ChildProcess | undefined;
@@ -77,13 +77,7 @@ before(async () => {
   writeFileSync(conf, config());
   topo = Topology.create({ hosts: ['a', 'b'] });
   await startServers();
-  runner = topo.spawn('a', process.execPath, [RUNNER, conf], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  runner.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) { events.push(JSON.parse(buf.slice(0, i)) as Ev); buf = buf.slice(i + 1); }
-  });
+  runner = spawnRunner(topo, 'a', conf, events);
 });
 
 after(() => {

@@ -154,6 +154,22 @@ export class Topology {
     ip(['-n', this.switchNs, 'link', 'set', `p${this.host(name).name}`, 'up']);
   }
 
+  /**
+   * Splits the segment at the bridge (carriers stay up): frames between a host of `left` and a host of `right` are
+   * dropped by an nftables bridge rule in the switch namespace, in both directions. `heal()` removes the rule.
+   */
+  partition(left: readonly string[], right: readonly string[]): void {
+    const port = (n: string) => `"p${this.host(n).name}"`;
+    const rules = left.flatMap((l) => right.flatMap((r) => [`iifname ${port(l)} oifname ${port(r)} drop`, `iifname ${port(r)} oifname ${port(l)} drop`]));
+    const text = `table bridge kts_partition {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n${rules.map((x) => `    ${x}\n`).join('')}  }\n}\n`;
+    execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', '-f', '-'], { input: text, stdio: ['pipe', 'ignore', 'pipe'] });
+  }
+
+  /** Removes the partition rule (see partition()). */
+  heal(): void {
+    execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', 'delete', 'table', 'bridge', 'kts_partition'], { stdio: 'ignore' });
+  }
+
   /** Kills every child still running and deletes every namespace. Idempotent; never throws. */
   destroy(): void {
     if (this.destroyed) return;

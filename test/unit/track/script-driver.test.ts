@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../../src/core/clock.js';
 import { MemoryLogger } from '../../../src/core/log.js';
@@ -11,7 +11,9 @@ import { tempDir, waitFor, writeScript } from '../../fixtures/notify/helpers.js'
 test('the driver runs a real script periodically and reports rise/fall changes', async () => {
   const { dir, cleanup } = tempDir();
   const flag = join(dir, 'status');
-  writeFileSync(flag, '0');
+  // the script may read the flag at any moment: write it atomically (a truncated read is `exit` = status 0)
+  const setFlag = (v: string): void => { writeFileSync(`${flag}.new`, v); renameSync(`${flag}.new`, flag); };
+  setFlag('0');
   const chk = writeScript(dir, 'chk.sh', `exit $(cat ${flag})`);
   const logger = new MemoryLogger();
   const updates: TrackerResult[] = [];
@@ -21,15 +23,15 @@ test('the driver runs a real script periodically and reports rise/fall changes',
   });
   try {
     d.start();
-    assert.ok(await waitFor(() => updates.length === 1));
+    assert.ok(await waitFor(() => updates.length === 1, 15_000));
     assert.deepEqual(updates[0], { kind: 'script', name: 'chk', ok: true });
-    writeFileSync(flag, '1');
-    assert.ok(await waitFor(() => updates.length === 2));
+    setFlag('1');
+    assert.ok(await waitFor(() => updates.length === 2, 15_000));
     assert.equal(updates[1]!.ok, false);
     assert.ok(logger.texts().includes('Script `chk` now returning 1'));
     assert.ok(logger.texts().includes('VRRP_Script(chk) failed (exited with status 1)'));
-    writeFileSync(flag, '0');
-    assert.ok(await waitFor(() => updates.length === 3));
+    setFlag('0');
+    assert.ok(await waitFor(() => updates.length === 3, 15_000));
     assert.equal(updates[2]!.ok, true);
   } finally { d.stop(); cleanup(); }
 });

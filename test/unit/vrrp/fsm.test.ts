@@ -77,7 +77,7 @@ test('backup v3: adopts the master\'s advertised interval for Master_Down_Interv
 });
 
 test('master: higher priority ⇒ BACKUP, VIPs removed, no priority 0 sent', () => {
-  const f = fsm({ priority: 100 });
+  const f = fsm({ priority: 100, yieldAdvert: false }); // keepalived's default: no advert when yielding
   toMaster(f);
   const out = f.handle({ type: 'advert', advert: advert(150), source: '192.0.2.2' }, 5000);
   assert.equal(f.state, VrrpState.BACKUP);
@@ -91,6 +91,29 @@ test('master: higher_prio_send_advert sends one advert before stepping down', ()
   toMaster(f);
   const out = f.handle({ type: 'advert', advert: advert(150), source: '192.0.2.2' }, 5000);
   assert.deepEqual(kinds(out), ['sendAdvert', 'stateChanged', 'removeVips', 'notify']);
+});
+
+test('master: by default one advert with our priority goes out as we yield (the winner learns of the split)', () => {
+  const f = fsm({ priority: 100 });
+  toMaster(f);
+  const out = f.handle({ type: 'advert', advert: advert(150), source: '192.0.2.2' }, 5000);
+  assert.deepEqual(kinds(out), ['sendAdvert', 'stateChanged', 'removeVips', 'notify']);
+  const tx = out[0];
+  assert.ok(tx?.kind === 'sendAdvert' && tx.priority === 100);
+  assert.equal(f.state, VrrpState.BACKUP);
+  const strict = fsm({ priority: 100, strict: true });
+  toMaster(strict);
+  assert.deepEqual(kinds(strict.handle({ type: 'advert', advert: advert(150), source: '192.0.2.2' }, 5000)), ['sendAdvert', 'stateChanged', 'removeVips', 'notify'],
+    'also with vrrp_strict: an RFC 5798 master accepts a lower-priority advert silently');
+});
+
+test('master: the old master\'s yield advert right after we took over re-announces the VIPs but notifies nothing', () => {
+  const f = fsm({ priority: 150 });
+  const t = toMaster(f);
+  const yielded = f.handle({ type: 'advert', advert: advert(100), source: '192.0.2.2' }, t + 1);
+  assert.deepEqual(kinds(yielded), ['sendAdvert', 'sendGarp']);
+  const rival = f.handle({ type: 'advert', advert: advert(100), source: '192.0.2.3' }, t + 60_000);
+  assert.deepEqual(kinds(rival), ['sendAdvert', 'sendGarp', 'notifyMasterRxLowerPri'], 'a rival master long after is notified');
 });
 
 test('master: equal priority — higher source address wins, lower source address loses', () => {

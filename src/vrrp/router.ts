@@ -1,0 +1,340 @@
+/**
+ * The VRRP router: every instance of one daemon behind one sans-IO object, the way quinn-proto's `Endpoint` routes
+ * datagrams to its connections. Bytes, link and tracker news and `now` (monotonic ms) go in; actions and the next
+ * deadline come out. No sockets, no timers, no clock, no `node:*`: the Linux runtime and the simulator drive it
+ * alike, and everything here is tested without root.
+ *
+ * What it does above the per-instance state machines (fsm.ts):
+ * - dispatch: a received packet goes to the instance with that (socket, VRID); our own echo is ignored;
+ * - receive checks in keepalived's order (validate.ts), keepalived's counters, and the drop line rate limited to
+ *   one per instance and reason per DROP_LOG_INTERVAL_MS (returned as a `log` action);
+ * - sync groups: events of a member go through its group's rules (sync-group.ts);
+ * - trackers and links: a result goes to every instance that follows it, a carrier change to the instances on it;
+ * - the next deadline over all instances (pollTimeout) and their expiry (timeout);
+ * - the pure part of a reload: removed instances stop, changed ones get their new parameters.
+ *
+ * Adverts are encoded here, and leave as `transmit` actions carrying the bytes: the encoding depends only on the
+ * instance (addresses, auth, checksum variant), so keeping it next to the decoding makes the simulator carry the
+ * very bytes the runtime sends, and the driver is left with `socket.send(bytes, destination)`.
+ */
+import type { VrrpAction } from './actions.js';
+import { DeadlineQueue } from './deadlines.js';
+import { VrrpFsm, type VrrpEvent } from './fsm.js';
+import { encode } from './packet.js';
+import type { RouterAction, RouterInstanceSpec, RouterReload, RouterSyncGroup } from './router-types.js';
+import { clearStats, createStats, type VrrpStats } from './stats.js';
+import { SyncGroup } from './sync-group.js';
+import { AuthType, type RxMeta, type TrackerResult } from './types.js';
+import { checkReceived, countVerdict, type RxExpectations } from './validate.js';
+
+/** Rate limit for repeated receive-drop lines: one line per instance and reason per this many ms (as before). */
+export const DROP_LOG_INTERVAL_MS = 10_000;
+
+/** Options of a router. */
+export interface VrrpRouterOptions {
+  /** Minimum gap between two drop lines of one instance and reason; default DROP_LOG_INTERVAL_MS. */
+  readonly dropLogIntervalMs?: number;
+}
+
+/** One instance as the router holds it. */
+export interface RouterInstance {
+  readonly fsm: VrrpFsm;
+  /** keepalived's counters for the instance (the state machine and the receive checks both count). */
+  readonly stats: VrrpStats;
+  spec: RouterInstanceSpec;
+  expect: RxExpectations;
+  /** `kind:name` of every tracker the instance follows. */
+  trackers: Set<string>;
+  /** The sync group the instance is in, if any. */
+  group: SyncGroup | undefined;
+}
+
+/** The router of one daemon's VRRP instances. */
+export class VrrpRouter {
+  private readonly all = new Map<string, RouterInstance>();
+  /** `socketKey/VRID` → instance name. */
+  private readonly byWire = new Map<string, string>();
+  private readonly groupsByName = new Map<string, { sg: SyncGroup; members: string }>();
+  private readonly linkUp = new Map<number, boolean>();
+  private readonly dropLogged = new Map<string, number>();
+  private readonly dropLogIntervalMs: number;
+  private readonly agenda = new DeadlineQueue<string>();
+
+  /** @param options see VrrpRouterOptions */
+  constructor(options: VrrpRouterOptions = {}) {
+    this.dropLogIntervalMs = options.dropLogIntervalMs ?? DROP_LOG_INTERVAL_MS;
+  }
+
+  // ---- instances and groups -------------------------------------------------------------------
+
+  /** Adds an instance (in INIT; start it with `event(name, {type: 'startup'})`). Throws on a taken name or (socket, VRID). */
+  addInstance(spec: RouterInstanceSpec): RouterInstance {
+    const name = spec.params.name;
+    const wire = wireKey(spec.socketKey, spec.params.vrid);
+    if (this.all.has(name)) throw new RangeError(`instance ${name} exists`);
+    if (this.byWire.has(wire)) throw new RangeError(`VRID ${spec.params.vrid} on ${spec.socketKey} is taken by ${this.byWire.get(wire)}`);
+    const stats = createStats();
+    const inst: RouterInstance = { fsm: new VrrpFsm(spec.params, stats), stats, spec, expect: expectations(spec), trackers: trackerIds(spec), group: undefined };
+    this.all.set(name, inst);
+    this.byWire.set(wire, name);
+    return inst;
+  }
+
+  /** Forgets an instance without a word (no shutdown actions; see applyReload for the graceful way). */
+  removeInstance(name: string): boolean {
+    const inst = this.all.get(name);
+    if (!inst) return false;
+    this.all.delete(name);
+    this.agenda.set(name, undefined);
+    this.byWire.delete(wireKey(inst.spec.socketKey, inst.spec.params.vrid));
+    for (const k of this.dropLogged.keys()) if (k.startsWith(`${name}/`)) this.dropLogged.delete(k);
+    return true;
+  }
+
+  /** The instance called `name`. */
+  instance(name: string): RouterInstance | undefined { return this.all.get(name); }
+
+  /** Every instance, in the order they were added. */
+  instances(): IterableIterator<RouterInstance> { return this.all.values(); }
+
+  /** The sync groups in force. */
+  syncGroups(): SyncGroup[] { return [...this.groupsByName.values()].map((g) => g.sg); }
+
+  /** The sync group `name` belongs to, if any. */
+  groupOf(name: string): SyncGroup | undefined {
+    return this.all.get(name)?.group;
+  }
+
+  /**
+   * (Re)builds the sync groups over the present instances: a group with the same members (and the same state
+   * machines) is kept as it is; a member is taken by the first group that lists it, as keepalived does.
+   * Returns the names of the groups that were dissolved.
+   */
+  setSyncGroups(groups: readonly RouterSyncGroup[]): string[] {
+    const want = new Map(groups.map((g) => [g.name, g]));
+    const removed: string[] = [];
+    for (const [name, g] of this.groupsByName) {
+      const w = want.get(name);
+      const stale = g.sg.members.some((m) => this.all.get(m.name)?.fsm !== m);
+      if (w && w.members.join(' ') === g.members && !stale) continue;
+      this.groupsByName.delete(name);
+      for (const m of g.sg.members) m.syncGate = undefined;
+      removed.push(name);
+    }
+    const taken = new Set<string>();
+    for (const g of groups) {
+      const members = g.members.filter((m) => this.all.has(m) && !taken.has(m));
+      for (const m of members) taken.add(m);
+      if (this.groupsByName.has(g.name) || members.length === 0) continue;
+      this.groupsByName.set(g.name, { sg: new SyncGroup(g.name, members.map((m) => this.all.get(m)!.fsm)), members: g.members.join(' ') });
+    }
+    for (const inst of this.all.values()) inst.group = undefined;
+    for (const { sg } of this.groupsByName.values()) for (const m of sg.members) { const inst = this.all.get(m.name); if (inst) inst.group = sg; }
+    return removed;
+  }
+
+  // ---- inputs ---------------------------------------------------------------------------------
+
+  /** Hands `event` to one instance (through its sync group, if any). Unknown names give nothing. */
+  event(name: string, event: VrrpEvent, now: number): RouterAction[] {
+    const inst = this.all.get(name);
+    return inst ? this.step(inst, event, now) : [];
+  }
+
+  /**
+   * A packet received on `socketKey`: IPv4 with its IP header, IPv6 the bare VRRP message; `meta` as the kernel
+   * told it. Dispatched by VRID; our own source is ignored; the checks run in keepalived's order.
+   */
+  receive(socketKey: string, bytes: Uint8Array, meta: RxMeta, now: number): RouterAction[] {
+    const first = bytes[0];
+    const off = first !== undefined && first >> 4 === 4 ? (first & 0x0f) * 4 : 0;
+    const vrid = bytes[off + 1];
+    const name = vrid === undefined ? undefined : this.byWire.get(wireKey(socketKey, vrid));
+    const inst = name === undefined ? undefined : this.all.get(name);
+    if (!inst || meta.source === inst.spec.source) return [];
+    const s = inst.spec;
+    const verdict = checkReceived(bytes, meta, inst.expect, {
+      source: meta.source, destination: meta.destination,
+      ...(s.params.family === 4 ? { mcastGroup4: s.group, ...(s.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
+    });
+    countVerdict(inst.stats, verdict);
+    const n = s.params.name;
+    if (!verdict.ok) {
+      const out: RouterAction[] = [{ kind: 'dropped', instance: n, reason: verdict.reason, source: meta.source }];
+      const k = `${n}/${verdict.reason}`;
+      const last = this.dropLogged.get(k);
+      if (last === undefined || now - last >= this.dropLogIntervalMs) {
+        this.dropLogged.set(k, now);
+        out.push({ kind: 'log', instance: n, record: { level: 'info', text: verdict.logText, detail: verdict.detailOnly ?? false } });
+      }
+      return out;
+    }
+    const out: RouterAction[] = verdict.logTexts.map((text) => ({ kind: 'log', instance: n, record: { level: 'info', text } }));
+    out.push({ kind: 'advertReceived', instance: n, source: meta.source, priority: verdict.advert.priority, localState: inst.fsm.state });
+    out.push(...this.step(inst, { type: 'advert', advert: verdict.advert, source: meta.source }, now));
+    return out;
+  }
+
+  /** Runs every instance whose deadline is due at `now` (adverts, master-down, delayed GARPs). */
+  timeout(now: number): RouterAction[] {
+    const out: RouterAction[] = [];
+    const done = new Set<string>();
+    for (let next = this.agenda.peek(); next !== undefined && next.at <= now && !done.has(next.key); next = this.agenda.peek()) {
+      done.add(next.key); // each instance once per call: a deadline that stays due waits for the next call
+      const inst = this.all.get(next.key);
+      if (!inst) { this.agenda.set(next.key, undefined); continue; }
+      out.push(...this.step(inst, { type: 'timeout' }, now, { instance: next.key, lateMs: now - next.at }));
+    }
+    return out;
+  }
+
+  /** The earliest deadline over all instances (monotonic ms), or undefined when none is armed. */
+  pollTimeout(): number | undefined {
+    return this.agenda.peek()?.at;
+  }
+
+  /** A tracker's result goes to every instance that follows it. */
+  tracker(result: TrackerResult, now: number): RouterAction[] {
+    const id = `${result.kind}:${result.name}`;
+    const out: RouterAction[] = [];
+    for (const inst of this.all.values()) if (inst.trackers.has(id)) out.push(...this.step(inst, { type: 'tracker', result }, now));
+    return out;
+  }
+
+  /** Records a link's carrier as known (start-up dumps) without telling any instance. */
+  noteLink(ifindex: number, up: boolean): void { this.linkUp.set(ifindex, up); }
+
+  /**
+   * Carrier news for interface `ifindex` (`name`): instances on it go to FAULT or recover, instances tracking it
+   * as `track_interface` get an interface tracker result. Repeated news of the same state is ignored.
+   */
+  link(ifindex: number, name: string, up: boolean, now: number): RouterAction[] {
+    const users: RouterInstance[] = [];
+    const trackers: RouterInstance[] = [];
+    for (const inst of this.all.values()) {
+      if (inst.spec.ifindex === ifindex) users.push(inst);
+      else if (inst.trackers.has(`interface:${name}`)) trackers.push(inst);
+    }
+    if (!users.length && !trackers.length) return [];
+    if ((this.linkUp.get(ifindex) ?? true) === up) return [];
+    this.linkUp.set(ifindex, up);
+    const first = users[0] ?? trackers[0]!;
+    const out: RouterAction[] = [{ kind: 'log', instance: first.spec.params.name, record: { level: 'info', text: `Netlink reports ${name} ${up ? 'up' : 'down'}` } }];
+    for (const inst of users) out.push(...this.step(inst, { type: 'interface', up, name }, now));
+    for (const inst of trackers) out.push(...this.step(inst, { type: 'tracker', result: { kind: 'interface', name, ok: up } }, now));
+    return out;
+  }
+
+  /**
+   * The pure part of a reload: removed instances log keepalived's line, stop (priority 0 and VIPs released when
+   * MASTER) and are forgotten (`instanceRemoved` follows their actions); updated ones get their new parameters.
+   * Transitions caused here carry the reason `reload`. Call setSyncGroups afterwards.
+   */
+  applyReload(plan: RouterReload, now: number): RouterAction[] {
+    const out: RouterAction[] = [];
+    for (const name of plan.remove) {
+      const inst = this.all.get(name);
+      if (!inst) continue;
+      out.push({ kind: 'log', instance: name, record: { level: 'info', text: `(${name}) removing instance (no longer in the configuration)` } });
+      out.push(...this.translate(inst.fsm.handle({ type: 'shutdown' }, now)).map(asReload));
+      this.refresh(inst);
+      out.push({ kind: 'instanceRemoved', instance: name, priority: inst.fsm.priority });
+      this.removeInstance(name);
+    }
+    for (const spec of plan.update) {
+      const inst = this.all.get(spec.params.name);
+      if (!inst) continue;
+      inst.spec = spec;
+      inst.expect = expectations(spec);
+      inst.trackers = trackerIds(spec);
+      out.push(...this.step(inst, { type: 'update', params: spec.params }, now).map(asReload));
+    }
+    return out;
+  }
+
+  /** Graceful stop of every instance: masters send priority 0 and release their VIPs. */
+  shutdown(now: number): RouterAction[] {
+    const out: RouterAction[] = [];
+    for (const inst of this.all.values()) out.push(...this.step(inst, { type: 'shutdown' }, now));
+    return out;
+  }
+
+  /** Zeroes every instance's counters. */
+  clearStats(): void {
+    for (const inst of this.all.values()) clearStats(inst.stats);
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private step(inst: RouterInstance, event: VrrpEvent, now: number, late?: { instance: string; lateMs: number }): RouterAction[] {
+    const name = inst.spec.params.name;
+    const g = inst.group;
+    const actions = g ? g.handle(name, event, now) : inst.fsm.handle(event, now);
+    if (g) for (const m of g.members) { const i = this.all.get(m.name); if (i) this.refresh(i); }
+    else this.refresh(inst);
+    return this.translate(actions, late);
+  }
+
+  /** Puts an instance's next deadline on the agenda. */
+  private refresh(inst: RouterInstance): void {
+    this.agenda.set(inst.spec.params.name, inst.fsm.pollTimeout());
+  }
+
+  /** The state machine's actions with each `sendAdvert` encoded into one `transmit` per destination. */
+  private translate(actions: readonly VrrpAction[], late?: { instance: string; lateMs: number }): RouterAction[] {
+    const out: RouterAction[] = [];
+    for (const a of actions) {
+      if (a.kind !== 'sendAdvert') { out.push(a); continue; }
+      const inst = this.all.get(a.instance);
+      if (!inst) continue;
+      const lateMs = late?.instance === a.instance ? late.lateMs : undefined;
+      for (const t of encodeAdvert(inst.spec, a.priority, a.advertIntervalMs)) {
+        out.push({ kind: 'transmit', instance: a.instance, socketKey: inst.spec.socketKey, destination: t.destination, bytes: t.bytes, priority: a.priority,
+          ...(lateMs !== undefined ? { lateMs } : {}) });
+      }
+    }
+    return out;
+  }
+}
+
+function wireKey(socketKey: string, vrid: number): string {
+  return `${socketKey}/${vrid}`;
+}
+
+function trackerIds(spec: RouterInstanceSpec): Set<string> {
+  return new Set(spec.params.trackers.map((t) => `${t.kind}:${t.name}`));
+}
+
+/** A transition caused by a reload says so. */
+function asReload(a: RouterAction): RouterAction {
+  return a.kind === 'stateChanged' ? { kind: 'stateChanged', transition: { ...a.transition, reason: 'reload' } } : a;
+}
+
+/** What the instance expects of received adverts (validate.ts), from its parameters and wire settings. */
+export function expectations(spec: RouterInstanceSpec): RxExpectations {
+  const p = spec.params;
+  return {
+    instanceName: p.name, vrid: p.vrid, version: p.version, family: p.family, authType: spec.auth?.type ?? AuthType.NONE,
+    ...(spec.auth?.data ? { authData: spec.auth.data } : {}),
+    advertIntervalCs: Math.round(p.advertIntervalMs / 10), vips: p.vips, unicast: p.unicastPeers.length > 0,
+    unicastPeers: spec.unicastPeers ?? p.unicastPeers.map((address) => ({ address })),
+    skipCheckAdvAddr: spec.skipCheckAdvAddr ?? false, checkUnicastSrc: spec.checkUnicastSrc ?? false,
+  };
+}
+
+/** Our advert with `priority`, encoded once per destination (each unicast peer, else the group) as keepalived sends it. */
+export function encodeAdvert(spec: RouterInstanceSpec, priority: number, advertIntervalMs: number): { destination: string; bytes: Uint8Array }[] {
+  const p = spec.params;
+  const pass = p.version === 2 && spec.auth?.type === AuthType.PASS;
+  const targets = p.unicastPeers.length ? p.unicastPeers : [spec.group];
+  return targets.map((destination) => ({
+    destination,
+    bytes: encode({
+      version: p.version, vrid: p.vrid, priority, family: p.family, addresses: p.vips, advertIntervalCs: Math.round(advertIntervalMs / 10),
+      authType: pass ? AuthType.PASS : AuthType.NONE, ...(pass && p.family === 4 && spec.auth?.data ? { authData: spec.auth.data } : {}),
+    }, {
+      source: spec.source, destination,
+      ...(p.family === 4 ? { mcastGroup4: spec.group, ...(spec.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
+    }),
+  }));
+}
