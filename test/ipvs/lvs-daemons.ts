@@ -205,7 +205,7 @@ export class Client {
 export function seedLvsConfig(file: string, rewrite: (text: string) => string): string {
   const raw = readFileSync(join(root, 'test', 'fixtures', 'seed-configs', file), 'utf8');
   return rewrite(raw)
-    .replace(/delay_loop 6/g, 'delay_loop 1')
-    .replace(/connect_timeout 3/g, 'connect_timeout 1\n            retry 1')
-    .replace(/delay_before_retry 3/g, 'delay_before_retry 1');
+    .replace(/^(\s*)delay_loop 6$/gm, '$1delay_loop 1')
+    .replace(/^(\s*)connect_timeout 3$/gm, '$1connect_timeout 1\n$1retry 1')
+    .replace(/^(\s*)delay_before_retry 3$/gm, '$1delay_before_retry 1');
 }
