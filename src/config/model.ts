@@ -82,6 +82,8 @@ export interface GlobalDefs {
   /** Checker side: `lvs_flush` (flush the IPVS table at start-up) and `lvs_flush_on_stop [VS]` (alias `lvs_flush_onstop`). */
   readonly lvsFlush?: boolean;
   readonly lvsFlushOnStop?: 'all' | 'vs';
+  /** Checker side: `lvs_timeouts [tcp N] [tcpfin N] [udp N]` (seconds) — the IPVS connection timeouts set at start and reload. */
+  readonly lvsTimeouts?: { readonly tcpSec?: number; readonly tcpFinSec?: number; readonly udpSec?: number };
   /** Checker side: `checker_log_all_failures`, `rs_init_notifies`, `no_checker_emails`. */
   readonly checkerLogAllFailures?: boolean;
   readonly rsInitNotifies?: boolean;

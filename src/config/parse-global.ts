@@ -24,7 +24,7 @@ export function defaultGlobalDefs(): GlobalDefs {
 const GLOBAL_NOT_YET = new Set(['vrrp_garp_extra_if',
   'vrrp_ipsets', 'nftables_ipvs',
   'lvs_sync_daemon',
-  'lvs_timeouts', 'dynamic_interfaces', 'log_unknown_vrids', 'vmac_prefix',
+  'dynamic_interfaces', 'log_unknown_vrids', 'vmac_prefix',
   'umask', 'random_seed', 'default_interface',
   'smtp_alert_checker', 'vrrp_down_timer_adverts', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker',
   'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'enable_dbus', 'dbus_service_name',
@@ -119,6 +119,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         if (a0 && a0.text !== 'VS') d.error(a0.pos, `Unknown lvs_flush_on_stop type ${a0.text}`);
         else g.lvsFlushOnStop = a0 ? 'vs' : 'all';
         break;
+      case 'lvs_timeouts': readLvsTimeouts(c, d, g); break;
       case 'checker_log_all_failures': g.checkerLogAllFailures = readBool(c, a0, d) ?? g.checkerLogAllFailures; break;
       case 'rs_init_notifies': g.rsInitNotifies = true; break;
       case 'no_checker_emails': g.noCheckerEmails = true; break;
@@ -196,4 +197,26 @@ function parseProcessKeyword(c: ConfNode, g: Mutable<GlobalDefs>, d: DiagnosticS
     default:
       return false;
   }
+}
+
+/** keepalived's LVS_MAX_TIMEOUT: 31 days in seconds. */
+const LVS_MAX_TIMEOUT = 86400 * 31;
+const LVS_TIMEOUT_KEYS = { tcp: 'tcpSec', tcpfin: 'tcpFinSec', udp: 'udpSec' } as const;
+
+/** `lvs_timeouts [tcp N] [tcpfin N] [udp N]` with keepalived's messages (global_parser.c lvs_timeouts). */
+function readLvsTimeouts(c: ConfNode, d: DiagnosticSink, g: Mutable<GlobalDefs>): void {
+  if (c.args.length < 2) { d.error(c.keyword.pos, 'lvs_timeouts requires at least one option'); return; }
+  const t: { tcpSec?: number; tcpFinSec?: number; udpSec?: number } = { ...g.lvsTimeouts };
+  for (let i = 0; i < c.args.length; i++) {
+    const k = c.args[i]!;
+    const field = (LVS_TIMEOUT_KEYS as Record<string, 'tcpSec' | 'tcpFinSec' | 'udpSec'>)[k.text];
+    if (!field) { d.error(k.pos, `Unknown option ${k.text} specified for lvs_timeouts`); continue; }
+    const v = c.args[i + 1];
+    if (!v) { d.error(k.pos, `No value specified for lvs_timout ${k.text} - ignoring`); continue; }
+    i++;
+    const n = /^\d+$/.test(v.text) ? Number(v.text) : NaN;
+    if (!(n <= LVS_MAX_TIMEOUT)) d.error(v.pos, `Invalid lvs_timeout ${k.text} (${v.text}) - ignoring`);
+    else t[field] = n;
+  }
+  g.lvsTimeouts = t;
 }

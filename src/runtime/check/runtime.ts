@@ -190,6 +190,7 @@ export class CheckRuntime implements VrrpRuntime {
     if (this.stopping) return;
     this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     if (this.lb && cfg.globalDefs.lvsFlush) await this.lb.flush();
+    await this.applyTimeouts(cfg, undefined);
     this.syncTrackers(cfg);
     await this.syncAddresses(cfg);
     const now = this.clock.now();
@@ -213,6 +214,7 @@ export class CheckRuntime implements VrrpRuntime {
       this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log, cfg.globalDefs.lvsBackend ?? 'auto');
       this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     }
+    await this.applyTimeouts(cfg, prevCfg);
     this.syncTrackers(cfg);
     await this.syncAddresses(cfg);
     const now = this.clock.now();
@@ -230,6 +232,14 @@ export class CheckRuntime implements VrrpRuntime {
     this.vss = next;
     this.arm();
     await this.lb?.idle();
+  }
+
+  /** `lvs_timeouts`: set at start, and at a reload that changed them (keepalived: ipvs_set_timeouts when any is set). */
+  private async applyTimeouts(cfg: KeepalivedConfig, prev: KeepalivedConfig | undefined): Promise<void> {
+    const t = cfg.globalDefs.lvsTimeouts;
+    if (!this.backend || !t || configText(t) === configText(prev?.globalDefs.lvsTimeouts)) return;
+    const e = await this.backend.setGlobals({ timeouts: t });
+    if (e) this.log.log({ level: 'err', text: `IPVS: failed to set the connection timeouts: ${e.message}` });
   }
 
   /** Stops every checker, removes what we programmed (or flushes, with lvs_flush_on_stop), closes everything. */
