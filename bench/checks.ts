@@ -58,7 +58,9 @@ function percentile(sorted: readonly number[], p: number): number {
 async function main(): Promise<void> {
   const child = spawn(process.execPath, ['-e', LISTENERS], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve();
+    });
     child.once('exit', (c) => reject(new Error(`listeners exited ${c}`)));
   });
   try {
@@ -69,9 +71,12 @@ async function main(): Promise<void> {
     const parseMs = performance.now() - t0;
     const log = new MemoryLogger();
     const backend = new MemoryBackend();
-    const rt = createCheckRuntime({ log, logDetail: 0, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false }, {
-      backendFactory: () => backend,
-    });
+    const rt = createCheckRuntime(
+      { log, logDetail: 0, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false },
+      {
+        backendFactory: () => backend,
+      },
+    );
     const t1 = performance.now();
     await rt.start(model);
     const startMs = performance.now() - t1;
@@ -103,9 +108,15 @@ async function main(): Promise<void> {
       ['measured', `${wallS.toFixed(1)} s after ${WARMUP} s warm-up`],
       ['checks/s sustained (goal ≈ servers / delay_loop)', `${(finished / wallS).toFixed(0)} (ideal ${servers})`],
       ['CPU (user+sys, % of one core)', `${(((cpu.user + cpu.system) / 1e6 / wallS) * 100).toFixed(1)} %`],
-      ['CPU per check (so one core sustains ≈)', `${((cpu.user + cpu.system) / Math.max(1, finished)).toFixed(0)} µs (${(1e6 / ((cpu.user + cpu.system) / Math.max(1, finished))).toFixed(0)} checks/s)`],
+      [
+        'CPU per check (so one core sustains ≈)',
+        `${((cpu.user + cpu.system) / Math.max(1, finished)).toFixed(0)} µs (${(1e6 / ((cpu.user + cpu.system) / Math.max(1, finished))).toFixed(0)} checks/s)`,
+      ],
       ['RSS max', `${(rssMax / 2 ** 20).toFixed(0)} MiB`],
-      ['check lateness p50 / p99 / max (goal p99 < 100 ms)', `${percentile(late, 50).toFixed(1)} / ${percentile(late, 99).toFixed(1)} / ${(late.at(-1) ?? NaN).toFixed(1)} ms (${late.length} samples)`],
+      [
+        'check lateness p50 / p99 / max (goal p99 < 100 ms)',
+        `${percentile(late, 50).toFixed(1)} / ${percentile(late, 99).toFixed(1)} / ${(late.at(-1) ?? NaN).toFixed(1)} ms (${late.length} samples)`,
+      ],
       ['event-loop delay p99 / max', `${(lag.percentile(99) / 1e6).toFixed(1)} / ${(lag.max / 1e6).toFixed(1)} ms`],
       ['servers up at end / in the table', `${upNow} / ${inTable}`],
       ['failure log lines', `${failures}`],

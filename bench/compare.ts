@@ -22,19 +22,51 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Impl = 'keepalived' | 'ts';
 
 function instance(i: number, state: string, prio: number): string[] {
-  return [`vrrp_instance VI_${i} {`, `    state ${state}`, '    interface eth0', `    virtual_router_id ${(i % 255) + 1}`, `    priority ${prio}`,
-    '    advert_int 1', '    virtual_ipaddress {', `        203.0.113.${(i % 250) + 1}/32`, '    }', '}'];
+  return [
+    `vrrp_instance VI_${i} {`,
+    `    state ${state}`,
+    '    interface eth0',
+    `    virtual_router_id ${(i % 255) + 1}`,
+    `    priority ${prio}`,
+    '    advert_int 1',
+    '    virtual_ipaddress {',
+    `        203.0.113.${(i % 250) + 1}/32`,
+    '    }',
+    '}',
+  ];
 }
 
 function vrrpConf(n: number, state: string, prio: number): string {
-  return [...['global_defs {', '    router_id bench', '}'], ...Array.from({ length: n }, (_, i) => instance(i, state, prio)).flat()].join('\n') + '\n';
+  return (
+    [...['global_defs {', '    router_id bench', '}'], ...Array.from({ length: n }, (_, i) => instance(i, state, prio)).flat()].join('\n') + '\n'
+  );
 }
 
 function bigConf(): string {
-  const vs = (v: number) => [`virtual_server 198.51.100.${v + 1} 80 {`, '    delay_loop 6', '    lb_algo rr', '    lb_kind NAT', '    protocol TCP',
-    ...Array.from({ length: 40 }, (_, r) => [`    real_server 192.0.2.${(v * 40 + r) % 200 + 50} ${8000 + r} {`, '        weight 1', '        TCP_CHECK {',
-      '            connect_port 80', '            connect_timeout 3', '        }', '    }']).flat(), '}'];
-  return vrrpConf(200, 'BACKUP', 100) + Array.from({ length: 50 }, (_, v) => vs(v)).flat().join('\n') + '\n';
+  const vs = (v: number) => [
+    `virtual_server 198.51.100.${v + 1} 80 {`,
+    '    delay_loop 6',
+    '    lb_algo rr',
+    '    lb_kind NAT',
+    '    protocol TCP',
+    ...Array.from({ length: 40 }, (_, r) => [
+      `    real_server 192.0.2.${((v * 40 + r) % 200) + 50} ${8000 + r} {`,
+      '        weight 1',
+      '        TCP_CHECK {',
+      '            connect_port 80',
+      '            connect_timeout 3',
+      '        }',
+      '    }',
+    ]).flat(),
+    '}',
+  ];
+  return (
+    vrrpConf(200, 'BACKUP', 100) +
+    Array.from({ length: 50 }, (_, v) => vs(v))
+      .flat()
+      .join('\n') +
+    '\n'
+  );
 }
 
 /** The pids of a process and all its descendants. */
@@ -42,7 +74,9 @@ function tree(pid: number): number[] {
   let kids: number[] = [];
   try {
     kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch { return []; }
+  } catch {
+    return [];
+  }
   return [pid, ...kids.flatMap(tree)];
 }
 
@@ -56,7 +90,9 @@ function usage(pid: number): { rssMb: number; ticks: number } {
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(f[11]) + Number(f[12]);
       rss += Number(f[21]) * PAGE_KB;
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return { rssMb: rss / 1024, ticks };
 }
@@ -120,7 +156,7 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
   const w0 = Date.now();
   await sleep(10_000);
   const u1 = usage(backup.child.pid!);
-  record('CPU, backup, 50 instances, 50 adverts/s (%)', impl, ((u1.ticks - u0.ticks) / CLK_TCK) / ((Date.now() - w0) / 1000) * 100);
+  record('CPU, backup, 50 instances, 50 adverts/s (%)', impl, ((u1.ticks - u0.ticks) / CLK_TCK / ((Date.now() - w0) / 1000)) * 100);
   record('RSS, backup, 50 instances (MB)', impl, u1.rssMb);
   await stop(backup.child);
   await stop(feeder.child);

@@ -6,12 +6,24 @@
 import { SimNetwork } from '../test/sim/network.js';
 import type { VrrpInstanceParamsInput } from '../src/vrrp/instance-params.js';
 
-interface Row { readonly scenario: string; readonly instances: number; readonly virtualS: number; readonly events: number; readonly transitions: number; readonly wallMs: number }
+interface Row {
+  readonly scenario: string;
+  readonly instances: number;
+  readonly virtualS: number;
+  readonly events: number;
+  readonly transitions: number;
+  readonly wallMs: number;
+}
 
 function instances(addr: string, prio: number, count: number, version: 2 | 3): VrrpInstanceParamsInput[] {
   return Array.from({ length: count }, (_, i) => ({
-    name: `VI_${i + 1}`, vrid: i + 1, primaryAddress: addr, priority: prio, version,
-    advertIntervalMs: 1000, vips: [`198.51.100.${(i % 250) + 1}`],
+    name: `VI_${i + 1}`,
+    vrid: i + 1,
+    primaryAddress: addr,
+    priority: prio,
+    version,
+    advertIntervalMs: 1000,
+    vips: [`198.51.100.${(i % 250) + 1}`],
     trackers: [{ kind: 'script' as const, name: 'chk', weight: -60, reverse: false }],
   }));
 }
@@ -39,5 +51,7 @@ console.log('| scenario | instances | virtual s | events | transitions | wall s 
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const evps = Math.round(r.events / (r.wallMs / 1000));
-  console.log(`| ${r.scenario} | ${r.instances} | ${r.virtualS} | ${r.events} | ${r.transitions} | ${(r.wallMs / 1000).toFixed(2)} | ${evps} | ${Math.round(r.virtualS / (r.wallMs / 1000))}× |`);
+  console.log(
+    `| ${r.scenario} | ${r.instances} | ${r.virtualS} | ${r.events} | ${r.transitions} | ${(r.wallMs / 1000).toFixed(2)} | ${evps} | ${Math.round(r.virtualS / (r.wallMs / 1000))}× |`,
+  );
 }

@@ -34,7 +34,10 @@ const SECONDS = envNum('KTS_BENCH_SECONDS', 600);
 const SETTLE_S = envNum('KTS_BENCH_SETTLE_SECONDS', 3);
 const ROUNDS = envNum('KTS_BENCH_ROUNDS', 1);
 const WORKERS = envNum('KTS_BENCH_LOAD_WORKERS', 16 * availableParallelism());
-const INTERVALS = (process.env['KTS_BENCH_INTERVALS'] ?? '0.05,0.01').split(',').map(Number).filter((x) => x > 0);
+const INTERVALS = (process.env['KTS_BENCH_INTERVALS'] ?? '0.05,0.01')
+  .split(',')
+  .map(Number)
+  .filter((x) => x > 0);
 
 /** One implementation/configuration under test. */
 interface Variant {
@@ -64,14 +67,23 @@ let cleaned = false;
 function cleanup(): void {
   if (cleaned) return;
   cleaned = true;
-  for (const w of workers.splice(0)) if (w.pid && w.exitCode === null && w.signalCode === null) {
-    try { process.kill(w.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
+  for (const w of workers.splice(0))
+    if (w.pid && w.exitCode === null && w.signalCode === null) {
+      try {
+        process.kill(w.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
   topo.destroy();
   d.removeDir();
 }
 process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { cleanup(); process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); });
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    cleanup();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+  });
 
 /** run-queue wait and CPU time (ns) of every thread of a process, from /proc/PID/task/x/schedstat. */
 function schedstat(pid: number | undefined): { cpuNs: number; waitNs: number } {
@@ -83,12 +95,18 @@ function schedstat(pid: number | undefined): { cpuNs: number; waitNs: number } {
       out.cpuNs += cpu ?? 0;
       out.waitNs += wait ?? 0;
     }
-  } catch { /* gone */ }
+  } catch {
+    /* gone */
+  }
   return out;
 }
 
 /** An advert seen on the wire: capture time (s), sender, VRRP priority. */
-interface Advert { readonly t: number; readonly src: string; readonly prio: number }
+interface Advert {
+  readonly t: number;
+  readonly src: string;
+  readonly prio: number;
+}
 
 /** tcpdump on B's eth0 for VRRP; returns the adverts parsed so far. */
 function capture(): { adverts: Advert[]; proc: ChildProcess } {
@@ -122,19 +140,27 @@ interface Row {
   readonly waitMsPerS: number;
 }
 
-const quantile = (xs: number[], q: number): number => xs.length ? xs.slice().sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))]! : NaN;
+const quantile = (xs: number[], q: number): number =>
+  xs.length ? xs.slice().sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))]! : NaN;
 
 async function phase(v: Variant, interval: number): Promise<Row> {
-  const conf = (name: string, prio: number, state: string) => d.write(`${v.key}-${name}.conf`,
-    confText(name, prio, state, 3, VIP).replace('  advert_int 1\n', `  advert_int ${interval}\n`).replace('global_defs {\n', `global_defs {\n${v.globals}`));
+  const conf = (name: string, prio: number, state: string) =>
+    d.write(
+      `${v.key}-${name}.conf`,
+      confText(name, prio, state, 3, VIP)
+        .replace('  advert_int 1\n', `  advert_int ${interval}\n`)
+        .replace('global_defs {\n', `global_defs {\n${v.globals}`),
+    );
   const cap = capture();
   const A = v.start('a', conf('a', 200, 'MASTER'));
-  if (await waitFor(() => /Entering MASTER STATE/.test(A.log()), 15000) < 0) throw new Error(`${v.label}: A never became MASTER:\n${A.log()}`);
+  if ((await waitFor(() => /Entering MASTER STATE/.test(A.log()), 15000)) < 0) throw new Error(`${v.label}: A never became MASTER:\n${A.log()}`);
   const B = v.start('b', conf('b', 100, 'BACKUP'));
-  if (await waitFor(() => /Entering BACKUP STATE/.test(B.log()), 15000) < 0) throw new Error(`${v.label}: B never started:\n${B.log()}`);
+  if ((await waitFor(() => /Entering BACKUP STATE/.test(B.log()), 15000)) < 0) throw new Error(`${v.label}: B never started:\n${B.log()}`);
   await sleep(SETTLE_S * 1000);
   const aIp = topo.host('a').ipv4;
-  const offA = A.log().length, offB = B.log().length, offCap = cap.adverts.length;
+  const offA = A.log().length,
+    offB = B.log().length,
+    offCap = cap.adverts.length;
   const aPid = pidIn(A.vrrpPidFile);
   const s0 = schedstat(aPid);
   load('SIGCONT');
@@ -144,7 +170,17 @@ async function phase(v: Variant, interval: number): Promise<Row> {
   const s1 = schedstat(aPid);
   const secs = (performance.now() - t0) / 1000;
   const ads = cap.adverts.slice(offCap);
-  const transitions = (A.log().slice(offA).match(/Entering /g) ?? []).length + (B.log().slice(offB).match(/Entering /g) ?? []).length;
+  const transitions =
+    (
+      A.log()
+        .slice(offA)
+        .match(/Entering /g) ?? []
+    ).length +
+    (
+      B.log()
+        .slice(offB)
+        .match(/Entering /g) ?? []
+    ).length;
   await Promise.all([stop(B.child), stop(A.child)]);
   await sleep(300);
   cap.proc.kill('SIGTERM');
@@ -153,11 +189,18 @@ async function phase(v: Variant, interval: number): Promise<Row> {
   for (let i = 1; i < fromA.length; i++) late.push((fromA[i]! - fromA[i - 1]!) * 1000 - interval * 1000);
   const abs = late.map(Math.abs);
   return {
-    variant: v.label, interval, seconds: Math.round(secs), adverts: fromA.length, transitions,
+    variant: v.label,
+    interval,
+    seconds: Math.round(secs),
+    adverts: fromA.length,
+    transitions,
     backupAdverts: ads.filter((a) => a.src !== aIp).length,
-    jitterMeanMs: abs.reduce((s, x) => s + x, 0) / Math.max(1, abs.length), jitterP99Ms: quantile(abs, 0.99),
-    jitterMaxMs: Math.max(0, ...late), longGaps: late.filter((x) => x > 2 * interval * 1000).length,
-    cpuMsPerS: (s1.cpuNs - s0.cpuNs) / 1e6 / secs, waitMsPerS: (s1.waitNs - s0.waitNs) / 1e6 / secs,
+    jitterMeanMs: abs.reduce((s, x) => s + x, 0) / Math.max(1, abs.length),
+    jitterP99Ms: quantile(abs, 0.99),
+    jitterMaxMs: Math.max(0, ...late),
+    longGaps: late.filter((x) => x > 2 * interval * 1000).length,
+    cpuMsPerS: (s1.cpuNs - s0.cpuNs) / 1e6 / secs,
+    waitMsPerS: (s1.waitNs - s0.waitNs) / 1e6 / secs,
   };
 }
 
@@ -181,18 +224,27 @@ async function main(): Promise<void> {
     }
   }
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
-  console.log(`VRRPv3, A MASTER 200 / B BACKUP 100, ${WORKERS} busy workers on ${availableParallelism()} CPUs ` +
-    `(during the measured phases); phases of ${SECONDS} s alternating; jitter from tcpdump timestamps on B (ms); A's VRRP process: CPU and run-queue wait (ms per s)`);
-  console.log('| pair | advert_int | s | adverts (A) | spurious transitions | per minute | adverts from B | jitter mean | jitter p99 | late max | gaps > 3×int | A cpu ms/s | A rq wait ms/s |');
+  console.log(
+    `VRRPv3, A MASTER 200 / B BACKUP 100, ${WORKERS} busy workers on ${availableParallelism()} CPUs ` +
+      `(during the measured phases); phases of ${SECONDS} s alternating; jitter from tcpdump timestamps on B (ms); A's VRRP process: CPU and run-queue wait (ms per s)`,
+  );
+  console.log(
+    '| pair | advert_int | s | adverts (A) | spurious transitions | per minute | adverts from B | jitter mean | jitter p99 | late max | gaps > 3×int | A cpu ms/s | A rq wait ms/s |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of rows) {
-    console.log(`| ${x.variant} | ${x.interval} | ${x.seconds} | ${x.adverts} | ${x.transitions} | ${f(x.transitions * 60 / x.seconds)} | ${x.backupAdverts} | ` +
-      `${f(x.jitterMeanMs)} | ${f(x.jitterP99Ms)} | ${f(x.jitterMaxMs)} | ${x.longGaps} | ${f(x.cpuMsPerS)} | ${f(x.waitMsPerS)} |`);
+    console.log(
+      `| ${x.variant} | ${x.interval} | ${x.seconds} | ${x.adverts} | ${x.transitions} | ${f((x.transitions * 60) / x.seconds)} | ${x.backupAdverts} | ` +
+        `${f(x.jitterMeanMs)} | ${f(x.jitterP99Ms)} | ${f(x.jitterMaxMs)} | ${x.longGaps} | ${f(x.cpuMsPerS)} | ${f(x.waitMsPerS)} |`,
+    );
   }
 }
 
-main().then(() => cleanup(), (e: unknown) => {
-  console.error(e instanceof Error ? e.message : String(e));
-  cleanup();
-  process.exitCode = 1;
-});
+main().then(
+  () => cleanup(),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    cleanup();
+    process.exitCode = 1;
+  },
+);

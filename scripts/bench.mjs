@@ -9,7 +9,11 @@ import { spawnSync } from 'node:child_process';
 
 const dir = new URL('../dist/bench/', import.meta.url).pathname;
 const filters = process.argv.slice(2);
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.js')).sort() : [];
+const files = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .sort()
+  : [];
 const chosen = files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (chosen.length === 0) {
   console.error(`no benchmark matches ${filters.join(' ') || '(any)'}; have: ${files.join(', ')}`);

@@ -23,14 +23,24 @@ const HANG_MS = 2000;
 const MAIN = '/fuzz/keepalived.conf';
 
 /** What the worker is asked to load: the main file and the files it may include. */
-interface Job { readonly files: Record<string, string> }
+interface Job {
+  readonly files: Record<string, string>;
+}
 /** What the worker answers. */
-interface Answer { readonly ms: number; readonly crash?: string; readonly badPosition?: string; readonly errors: number }
+interface Answer {
+  readonly ms: number;
+  readonly crash?: string;
+  readonly badPosition?: string;
+  readonly errors: number;
+}
 
 function memFs(files: Record<string, string>): ConfigFs {
   return {
     readFile: (p) => files[p],
-    listDir: (d) => Object.keys(files).filter((f) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/')).map((f) => f.slice(d.length + 1)),
+    listDir: (d) =>
+      Object.keys(files)
+        .filter((f) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/'))
+        .map((f) => f.slice(d.length + 1)),
   };
 }
 
@@ -42,11 +52,18 @@ function serve(): void {
       const r = loadConfig(MAIN, { configId: 'fuzz', fs: memFs(job.files) });
       const ms = performance.now() - t0;
       const bad = r.diagnostics.find((d) => !Number.isFinite(d.pos.line) || !Number.isFinite(d.pos.col) || typeof d.pos.file !== 'string');
-      const answer: Answer = { ms, errors: r.diagnostics.filter((d) => d.severity === 'error').length,
-        ...(bad ? { badPosition: JSON.stringify(bad) } : {}) };
+      const answer: Answer = {
+        ms,
+        errors: r.diagnostics.filter((d) => d.severity === 'error').length,
+        ...(bad ? { badPosition: JSON.stringify(bad) } : {}),
+      };
       parentPort?.postMessage(answer);
     } catch (e) {
-      parentPort?.postMessage({ ms: performance.now() - t0, errors: 0, crash: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies Answer);
+      parentPort?.postMessage({
+        ms: performance.now() - t0,
+        errors: 0,
+        crash: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      } satisfies Answer);
     }
   });
 }
@@ -56,10 +73,16 @@ function corpus(): string[] {
   const seedDirs = [new URL('../../test/fixtures/seed-configs/', import.meta.url).pathname];
   const out: string[] = [];
   const seedDir = seedDirs.find((d) => existsSync(d));
-  if (seedDir) for (const f of readdirSync(seedDir).filter((n) => n.endsWith('.conf')).sort()) out.push(readFileSync(join(seedDir, f), 'utf8'));
+  if (seedDir)
+    for (const f of readdirSync(seedDir)
+      .filter((n) => n.endsWith('.conf'))
+      .sort())
+      out.push(readFileSync(join(seedDir, f), 'utf8'));
   const samples = '/usr/share/doc/keepalived/samples';
   if (existsSync(samples)) {
-    for (const f of readdirSync(samples).filter((n) => n.startsWith('keepalived.conf')).sort()) {
+    for (const f of readdirSync(samples)
+      .filter((n) => n.startsWith('keepalived.conf'))
+      .sort()) {
       const raw = readFileSync(join(samples, f));
       out.push((f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'));
     }
@@ -67,10 +90,56 @@ function corpus(): string[] {
   return out;
 }
 
-const SPECIALS = ['{', '}', '{', '}', '"', '#', '!', '\n', '\n', '\n', ' \\\n', '$X', '${X}', '$X=', '$M= \\\n', '${_RANDOM}', '${_RANDOM 1 9}',
-  '${_PWD}', '${_HASH}', '~SEQ(i, 1, 3)', '~SEQx(i, 0x10, 0x12)', '~LST(i, a, b)', '~LST({a,b},{1,2},3)', '~SEQ(', '$i', '@fuzz ', '@^fuzz ',
-  'include inc.conf', 'include *.conf', 'include keepalived.conf', '0', '1', '255', '256', '-1', '4294967296', '0x1f', '1e3', '192.0.2.1',
-  '192.0.2.1/24', '2001:db8::1/64', '198.51.100.7', 'dev', 'eth0', 'label', 'é', '\t', '\\#'];
+const SPECIALS = [
+  '{',
+  '}',
+  '{',
+  '}',
+  '"',
+  '#',
+  '!',
+  '\n',
+  '\n',
+  '\n',
+  ' \\\n',
+  '$X',
+  '${X}',
+  '$X=',
+  '$M= \\\n',
+  '${_RANDOM}',
+  '${_RANDOM 1 9}',
+  '${_PWD}',
+  '${_HASH}',
+  '~SEQ(i, 1, 3)',
+  '~SEQx(i, 0x10, 0x12)',
+  '~LST(i, a, b)',
+  '~LST({a,b},{1,2},3)',
+  '~SEQ(',
+  '$i',
+  '@fuzz ',
+  '@^fuzz ',
+  'include inc.conf',
+  'include *.conf',
+  'include keepalived.conf',
+  '0',
+  '1',
+  '255',
+  '256',
+  '-1',
+  '4294967296',
+  '0x1f',
+  '1e3',
+  '192.0.2.1',
+  '192.0.2.1/24',
+  '2001:db8::1/64',
+  '198.51.100.7',
+  'dev',
+  'eth0',
+  'label',
+  'é',
+  '\t',
+  '\\#',
+];
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)] as T;
 const int = (rng: Rng, n: number): number => Math.floor(rng.next() * n);
@@ -93,13 +162,35 @@ function mutate(rng: Rng, text: string, others: readonly string[]): string {
     const at = int(rng, s.length + 1);
     const len = 1 + int(rng, 40);
     switch (int(rng, 7)) {
-      case 0: s = s.slice(0, at) + String.fromCharCode(int(rng, 256)) + s.slice(at + 1); break; // byte flip
-      case 1: s = s.slice(0, at) + s.slice(at + len); break; // deletion
-      case 2: { const from = int(rng, s.length + 1); s = s.slice(0, at) + s.slice(from, from + len * 4) + s.slice(at); break; } // duplication
-      case 3: s = s.slice(0, at) + pick(rng, ['{', '}', '{ ', ' }', '{\n', '\n}\n']) + s.slice(at); break; // brace insertion
-      case 4: s = s.slice(0, at) + pick(rng, SPECIALS) + s.slice(at); break; // special token
-      case 5: { const lines = s.split('\n'); const i = int(rng, lines.length); lines.splice(i, 0, ...lines.slice(i, i + 1 + int(rng, 10))); s = lines.join('\n'); break; }
-      default: { const o = pick(rng, others); const from = int(rng, o.length + 1); s = s.slice(0, at) + o.slice(from, from + len * 8) + s.slice(at); } // splice
+      case 0:
+        s = s.slice(0, at) + String.fromCharCode(int(rng, 256)) + s.slice(at + 1);
+        break; // byte flip
+      case 1:
+        s = s.slice(0, at) + s.slice(at + len);
+        break; // deletion
+      case 2: {
+        const from = int(rng, s.length + 1);
+        s = s.slice(0, at) + s.slice(from, from + len * 4) + s.slice(at);
+        break;
+      } // duplication
+      case 3:
+        s = s.slice(0, at) + pick(rng, ['{', '}', '{ ', ' }', '{\n', '\n}\n']) + s.slice(at);
+        break; // brace insertion
+      case 4:
+        s = s.slice(0, at) + pick(rng, SPECIALS) + s.slice(at);
+        break; // special token
+      case 5: {
+        const lines = s.split('\n');
+        const i = int(rng, lines.length);
+        lines.splice(i, 0, ...lines.slice(i, i + 1 + int(rng, 10)));
+        s = lines.join('\n');
+        break;
+      }
+      default: {
+        const o = pick(rng, others);
+        const from = int(rng, o.length + 1);
+        s = s.slice(0, at) + o.slice(from, from + len * 8) + s.slice(at);
+      } // splice
     }
   }
   return s;
@@ -115,7 +206,10 @@ function runJob(state: { worker: Worker }, job: Job): Promise<Answer | 'hang'> {
       state.worker = new Worker(new URL(import.meta.url));
       resolve('hang');
     }, HANG_MS);
-    w.once('message', (a: Answer) => { clearTimeout(timer); resolve(a); });
+    w.once('message', (a: Answer) => {
+      clearTimeout(timer);
+      resolve(a);
+    });
     w.postMessage(job);
   });
 }
@@ -125,8 +219,18 @@ async function main(): Promise<void> {
   const seed = Number(process.argv[3] ?? 1);
   const outDir = process.env.FUZZ_OUT ?? join(tmpdir(), 'keepalived-ts-fuzz');
   const texts = corpus();
-  if (texts.length === 0) { console.error('no corpus: neither test/fixtures/seed-configs nor the Debian samples were found'); process.exit(2); }
-  const words = [...new Set(texts.join('\n').split(/\s+/).filter((w) => w !== ''))];
+  if (texts.length === 0) {
+    console.error('no corpus: neither test/fixtures/seed-configs nor the Debian samples were found');
+    process.exit(2);
+  }
+  const words = [
+    ...new Set(
+      texts
+        .join('\n')
+        .split(/\s+/)
+        .filter((w) => w !== ''),
+    ),
+  ];
   const rng = seededRng(seed);
   const state = { worker: new Worker(new URL(import.meta.url)) };
   const findings: string[] = [];
@@ -142,9 +246,18 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < iterations; i++) {
     const main = rng.next() < 0.3 ? soup(rng, words) : mutate(rng, pick(rng, texts), texts);
-    const job: Job = { files: { [MAIN]: main, '/fuzz/inc.conf': rng.next() < 0.5 ? mutate(rng, pick(rng, texts), texts) : soup(rng, words), '/fuzz/b.conf': 'vrrp_script s {\n script /bin/true\n}\n' } };
+    const job: Job = {
+      files: {
+        [MAIN]: main,
+        '/fuzz/inc.conf': rng.next() < 0.5 ? mutate(rng, pick(rng, texts), texts) : soup(rng, words),
+        '/fuzz/b.conf': 'vrrp_script s {\n script /bin/true\n}\n',
+      },
+    };
     const a = await runJob(state, job);
-    if (a === 'hang') { record('hang', i, job, `no answer within ${HANG_MS} ms`); continue; }
+    if (a === 'hang') {
+      record('hang', i, job, `no answer within ${HANG_MS} ms`);
+      continue;
+    }
     times.push(a.ms);
     if (a.errors > 0) withErrors++;
     if (a.crash) record('crash', i, job, a.crash);
@@ -154,9 +267,13 @@ async function main(): Promise<void> {
   await state.worker.terminate();
   const sorted = [...times].sort((x, y) => x - y);
   const q = (p: number): string => (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(2);
-  console.log(`fuzz-config: ${iterations} iterations, seed ${seed}, corpus of ${texts.length} configurations, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `fuzz-config: ${iterations} iterations, seed ${seed}, corpus of ${texts.length} configurations, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   console.log(`parse ms: median ${q(0.5)}, p99 ${q(0.99)}, max ${q(1)}; inputs with at least one error: ${withErrors}`);
-  console.log(findings.length === 0 ? 'findings: none (no crash, no hang, no bad position)' : `findings (${findings.length}):\n  ${findings.join('\n  ')}`);
+  console.log(
+    findings.length === 0 ? 'findings: none (no crash, no hang, no bad position)' : `findings (${findings.length}):\n  ${findings.join('\n  ')}`,
+  );
   process.exitCode = findings.length === 0 ? 0 : 1;
 }
 

@@ -46,7 +46,10 @@ class Lab {
   private readonly files: string[];
   private readonly t0 = Date.now();
 
-  constructor(readonly topo: Topology, readonly daemons: Daemons) {
+  constructor(
+    readonly topo: Topology,
+    readonly daemons: Daemons,
+  ) {
     const avoid = [...topo.hosts.values()].map((h) => h.ipv4);
     this.files = ['vip-node1.conf', 'vip-node2.conf'].map((f) => {
       const r = rewriteSeedConfig(readFileSync(new URL(f, SEEDS), 'utf8'), { ifname: 'eth0', avoid });
@@ -67,15 +70,19 @@ class Lab {
     return step.ok;
   }
 
-  mac(i: number): string { return this.topo.host(HOSTS[i]!).mac; }
-  hasVip(i: number): boolean { return this.daemons.hasVip(HOSTS[i]!, VIP); }
+  mac(i: number): string {
+    return this.topo.host(HOSTS[i]!).mac;
+  }
+  hasVip(i: number): boolean {
+    return this.daemons.hasVip(HOSTS[i]!, VIP);
+  }
 
   /** Starts our daemon on node i; resolves with the time it logged `Entering BACKUP STATE (init)`. */
   async start(i: number): Promise<number> {
     const d = this.daemons.ours(HOSTS[i]!, this.files[i]!);
     this.nodes[i] = d;
     this.say(`${NAMES[i]}: starting keepalived-ts (pid ${d.child.pid}) with ${this.files[i]}`);
-    if (await enteredBackupInit(d) < 0) throw new Error(`${NAMES[i]} did not start:\n${d.log()}`);
+    if ((await enteredBackupInit(d)) < 0) throw new Error(`${NAMES[i]} did not start:\n${d.log()}`);
     this.say(`${NAMES[i]}: VI_1 entered BACKUP (init)`);
     return Date.now();
   }
@@ -90,10 +97,15 @@ class Lab {
   /** Narrates each running daemon's own view (its control socket). */
   async roles(): Promise<void> {
     for (const [i, d] of this.nodes.entries()) {
-      if (!d) { this.say(`${NAMES[i]}: not running`); continue; }
+      if (!d) {
+        this.say(`${NAMES[i]}: not running`);
+        continue;
+      }
       const r = await controlRequest(d.controlSocket, 'status', 3000);
       const inst = r.ok ? r.status?.snapshot.instances[0] : undefined;
-      this.say(`${NAMES[i]}: ${inst ? `VI_1 ${stateName(inst.state)}, priority ${inst.effectivePriority}, VIP ${this.hasVip(i) ? 'present' : 'absent'}` : `no status (${r.ok ? 'empty' : r.error})`}`);
+      this.say(
+        `${NAMES[i]}: ${inst ? `VI_1 ${stateName(inst.state)}, priority ${inst.effectivePriority}, VIP ${this.hasVip(i) ? 'present' : 'absent'}` : `no status (${r.ok ? 'empty' : r.error})`}`,
+      );
     }
   }
 
@@ -101,7 +113,12 @@ class Lab {
   async clientFollows(i: number, vipAt: number, arping = true): Promise<void> {
     const ms = await waitFor(() => neighbourMac(this.topo, 'c', VIP) === this.mac(i), GARP_WAIT_MS);
     const waited = ms < 0 ? -1 : Date.now() - vipAt;
-    this.record({ what: `client's ARP entry for ${VIP} follows to ${NAMES[i]} ${this.mac(i)} by GARP`, ...(ms < 0 ? {} : { ms: waited }), bound: `≤ ${GARP_WAIT_MS}`, ok: ms >= 0 });
+    this.record({
+      what: `client's ARP entry for ${VIP} follows to ${NAMES[i]} ${this.mac(i)} by GARP`,
+      ...(ms < 0 ? {} : { ms: waited }),
+      bound: `≤ ${GARP_WAIT_MS}`,
+      ok: ms >= 0,
+    });
     if (!arping) return;
     const who = arpingMac(this.topo, 'c', VIP);
     this.record({ what: `client arping ${VIP}: answered by ${who ?? 'nobody'}`, bound: `${this.mac(i)} (${NAMES[i]})`, ok: who === this.mac(i) });
@@ -113,15 +130,27 @@ async function election(lab: Lab): Promise<void> {
   const init1 = await lab.start(0);
   const mdi1 = masterDownIntervalMs(2, PRIO[0], ADVERT_MS);
   const up = await waitFor(() => lab.hasVip(0), mdi1 + 3000);
-  lab.record({ what: 'node1 becomes MASTER (alone; a non-owner waits Master_Down_Interval)', ...(up < 0 ? {} : { ms: Date.now() - init1 }),
-    bound: `≈ ${mdi1.toFixed(0)} (≤ +${MARGIN_MS})`, ok: up >= 0 && Date.now() - init1 <= mdi1 + MARGIN_MS });
+  lab.record({
+    what: 'node1 becomes MASTER (alone; a non-owner waits Master_Down_Interval)',
+    ...(up < 0 ? {} : { ms: Date.now() - init1 }),
+    bound: `≈ ${mdi1.toFixed(0)} (≤ +${MARGIN_MS})`,
+    ok: up >= 0 && Date.now() - init1 <= mdi1 + MARGIN_MS,
+  });
   const init2 = await lab.start(1);
   await sleep(Math.max(0, init2 + masterDownIntervalMs(2, PRIO[1], ADVERT_MS) + 500 - Date.now()));
-  lab.record({ what: 'node2 stays BACKUP past its Master_Down_Interval, VIP only on node1', bound: 'VIP on node1 only', ok: lab.hasVip(0) && !lab.hasVip(1) });
+  lab.record({
+    what: 'node2 stays BACKUP past its Master_Down_Interval, VIP only on node1',
+    bound: 'VIP on node1 only',
+    ok: lab.hasVip(0) && !lab.hasVip(1),
+  });
   await lab.roles();
   touch(lab.topo, 'c', VIP);
   const ms = await waitFor(() => neighbourMac(lab.topo, 'c', VIP) === lab.mac(0), 2000);
-  lab.record({ what: `client resolves ${VIP} to node1 ${lab.mac(0)}`, bound: 'node1 MAC', ok: ms >= 0 && arpingMac(lab.topo, 'c', VIP) === lab.mac(0) });
+  lab.record({
+    what: `client resolves ${VIP} to node1 ${lab.mac(0)}`,
+    bound: 'node1 MAC',
+    ok: ms >= 0 && arpingMac(lab.topo, 'c', VIP) === lab.mac(0),
+  });
 }
 
 /** SIGTERM to the master: priority 0 advert ⇒ node2 takes over after its Skew_Time. */
@@ -132,7 +161,12 @@ async function gracefulStop(lab: Lab): Promise<void> {
   const exited = lab.halt(0, 'SIGTERM');
   const ms = await waitFor(() => lab.hasVip(1), 5000);
   const took = Date.now() - t;
-  lab.record({ what: 'VIP moves to node2 after SIGTERM', ...(ms < 0 ? {} : { ms: took }), bound: `Skew_Time ${skew.toFixed(0)} + 100 (≤ +${MARGIN_MS})`, ok: ms >= 0 && took <= skew + 100 + MARGIN_MS });
+  lab.record({
+    what: 'VIP moves to node2 after SIGTERM',
+    ...(ms < 0 ? {} : { ms: took }),
+    bound: `Skew_Time ${skew.toFixed(0)} + 100 (≤ +${MARGIN_MS})`,
+    ok: ms >= 0 && took <= skew + 100 + MARGIN_MS,
+  });
   await exited;
   await lab.clientFollows(1, t + took);
   await lab.roles();
@@ -145,7 +179,12 @@ async function preemption(lab: Lab, what: string, stale = false): Promise<void> 
   if (stale) lab.record({ what: 'node1 removed the stale VIP at start-up', bound: 'VIP absent on node1 in BACKUP(init)', ok: !lab.hasVip(0) });
   const ms = await waitFor(() => lab.hasVip(0) && !lab.hasVip(1), mdi + 3000);
   const took = Date.now() - init;
-  lab.record({ what, ...(ms < 0 ? {} : { ms: took }), bound: `Master_Down_Interval ${mdi.toFixed(0)} + 100 (≤ +${MARGIN_MS})`, ok: ms >= 0 && took <= mdi + 100 + MARGIN_MS });
+  lab.record({
+    what,
+    ...(ms < 0 ? {} : { ms: took }),
+    bound: `Master_Down_Interval ${mdi.toFixed(0)} + 100 (≤ +${MARGIN_MS})`,
+    ok: ms >= 0 && took <= mdi + 100 + MARGIN_MS,
+  });
   await lab.clientFollows(0, Date.now());
   await lab.roles();
 }
@@ -153,14 +192,17 @@ async function preemption(lab: Lab, what: string, stale = false): Promise<void> 
 /** SIGKILL to the master: no priority 0; node2 waits Master_Down_Interval after the last advert it heard. */
 async function crash(lab: Lab): Promise<void> {
   const mdi = masterDownIntervalMs(2, PRIO[1], ADVERT_MS);
-  lab.say('node1: SIGKILL (a crash: no priority-0 advert, the VIP stays configured in node1\'s kernel)');
+  lab.say("node1: SIGKILL (a crash: no priority-0 advert, the VIP stays configured in node1's kernel)");
   const t = Date.now();
   await lab.halt(0, 'SIGKILL');
   const ms = await waitFor(() => lab.hasVip(1), mdi + 3000);
   const took = Date.now() - t;
-  lab.record({ what: 'node2 takes over after SIGKILL', ...(ms < 0 ? {} : { ms: took }),
+  lab.record({
+    what: 'node2 takes over after SIGKILL',
+    ...(ms < 0 ? {} : { ms: took }),
     bound: `Master_Down_Interval ${mdi.toFixed(0)} − up to one advert_int (${ADVERT_MS}) (≤ +${MARGIN_MS})`,
-    ok: ms >= 0 && took >= mdi - ADVERT_MS - 50 && took <= mdi + MARGIN_MS });
+    ok: ms >= 0 && took >= mdi - ADVERT_MS - 50 && took <= mdi + MARGIN_MS,
+  });
   lab.say(`node1's kernel still has ${VIP}: ${lab.hasVip(0) ? 'yes (nobody removed it)' : 'no'}; the client follows node2's GARP`);
   await lab.clientFollows(1, t + took, false);
   await lab.roles();
@@ -168,9 +210,21 @@ async function crash(lab: Lab): Promise<void> {
 
 /** Prints the summary table. */
 function summary(steps: readonly Step[]): void {
-  const rows = [['step', 'measured', 'expected', 'result'], ...steps.map((s) => [s.what, s.ms === undefined ? '-' : `${s.ms} ms`, s.bound, s.ok ? 'ok' : 'FAILED'])];
+  const rows = [
+    ['step', 'measured', 'expected', 'result'],
+    ...steps.map((s) => [s.what, s.ms === undefined ? '-' : `${s.ms} ms`, s.bound, s.ok ? 'ok' : 'FAILED']),
+  ];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  console.log(`\n${rows.map((r) => r.map((cell, c) => cell.padEnd(w[c]!)).join('  ').trimEnd()).join('\n')}`);
+  console.log(
+    `\n${rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(w[c]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n')}`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -178,12 +232,23 @@ async function main(): Promise<number> {
     console.error('npm run lab needs root (network namespaces)');
     return 2;
   }
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { console.log(`\n${sig}: cleaning up`); process.exit(130); });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      console.log(`\n${sig}: cleaning up`);
+      process.exit(130);
+    });
   const topo = Topology.create({ hosts: ['a', 'b', 'c'] });
   const daemons = Daemons.inTempDir(topo, 'kts-lab-');
-  process.on('exit', () => { topo.destroy(); daemons.removeDir(); });
+  process.on('exit', () => {
+    topo.destroy();
+    daemons.removeDir();
+  });
   const lab = new Lab(topo, daemons);
-  for (const [h, label] of [['a', 'node1'], ['b', 'node2'], ['c', 'client']] as const) {
+  for (const [h, label] of [
+    ['a', 'node1'],
+    ['b', 'node2'],
+    ['c', 'client'],
+  ] as const) {
     const i = topo.host(h);
     lab.say(`${label.padEnd(6)} netns ${i.netns}, eth0 ${i.ipv4}/24, MAC ${i.mac}`);
   }

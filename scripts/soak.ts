@@ -10,8 +10,12 @@ import { DISTURBANCES, runChaos } from '../test/soak/chaos.js';
 const { values } = parseArgs({
   options: {
     sim: { type: 'boolean', default: false },
-    seeds: { type: 'string' }, seed: { type: 'string' }, from: { type: 'string' },
-    minutes: { type: 'string' }, nodes: { type: 'string' }, verbose: { type: 'boolean', default: false },
+    seeds: { type: 'string' },
+    seed: { type: 'string' },
+    from: { type: 'string' },
+    minutes: { type: 'string' },
+    nodes: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
   },
 });
 
@@ -33,11 +37,15 @@ for (let seed = first; seed < first + n; seed++) {
   violations += r.violations.length;
   for (const d of DISTURBANCES) kinds[d]! += r.counts[d];
   if (r.violations.length > 0 || values.verbose) {
-    console.log(`seed ${seed} (${r.nodes} nodes): ${r.violations.length} violations${r.violations.length ? ` — replay: npm run soak -- --sim --seed ${seed} --minutes ${horizonMs / 60_000}${nodes ? ` --nodes ${nodes}` : ''} --verbose` : ''}`);
+    console.log(
+      `seed ${seed} (${r.nodes} nodes): ${r.violations.length} violations${r.violations.length ? ` — replay: npm run soak -- --sim --seed ${seed} --minutes ${horizonMs / 60_000}${nodes ? ` --nodes ${nodes}` : ''} --verbose` : ''}`,
+    );
     for (const v of r.violations) console.log(`  ${v}`);
     for (const line of r.log) console.log(`    ${line}`);
   }
 }
-console.log(`# ${n} seeds × ${horizonMs / 60_000} virtual min in ${((Date.now() - started) / 1000).toFixed(1)} s; ${DISTURBANCES.map((d) => `${d} ${kinds[d]}`).join(', ')}`);
+console.log(
+  `# ${n} seeds × ${horizonMs / 60_000} virtual min in ${((Date.now() - started) / 1000).toFixed(1)} s; ${DISTURBANCES.map((d) => `${d} ${kinds[d]}`).join(', ')}`,
+);
 console.log(`soak: ${disturbances} disturbances, ${violations} violations`);
 process.exit(violations > 0 ? 1 : 0);

@@ -66,9 +66,21 @@ const tmp = mkdtempSync(join(tmpdir(), 'kts-test-'));
 function run(label, args, list) {
   if (!list.length) return;
   const tap = join(tmp, `${label}.tap`);
-  const r = spawnSync(process.execPath, ['--test', '--test-timeout=300000', ...args,
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...extra, ...list], { stdio: 'inherit', env });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--test',
+      '--test-timeout=300000',
+      ...args,
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...extra,
+      ...list,
+    ],
+    { stdio: 'inherit', env },
+  );
   status ||= r.status ?? 1;
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   for (const k of Object.keys(totals)) {
@@ -82,8 +94,24 @@ if (ipvsInVm) {
   // one guest boot; the guest runs this script for the ipvs tier and leaves its TAP totals in a shared file
   const share = mkdtempSync(join(tmpdir(), 'kts-ipvs-'));
   const t0 = Date.now();
-  const r = spawnSync(join(root, 'scripts', 'ipvs-vm'), ['-s', '-t', '1200', '-w', share, '-e', `KTS_IPVS_TOTALS=${join(share, 'totals.json')}`,
-    '--', process.execPath, join(root, 'scripts', 'test.mjs'), 'ipvs', ...extra], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(
+    join(root, 'scripts', 'ipvs-vm'),
+    [
+      '-s',
+      '-t',
+      '1200',
+      '-w',
+      share,
+      '-e',
+      `KTS_IPVS_TOTALS=${join(share, 'totals.json')}`,
+      '--',
+      process.execPath,
+      join(root, 'scripts', 'test.mjs'),
+      'ipvs',
+      ...extra,
+    ],
+    { stdio: 'inherit', cwd: root },
+  );
   console.log(`# ipvs tier: guest exit ${r.status}, wall ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   status ||= r.status ?? 1;
   const tf = join(share, 'totals.json');

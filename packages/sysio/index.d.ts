@@ -27,9 +27,19 @@ export declare function getsockname(fd: number): Buffer;
 /** sendto(2): bytes sent, or -1 when the socket would block (EAGAIN). MSG_NOSIGNAL is always added. */
 export declare function sendto(fd: number, data: Uint8Array, sockaddr?: Uint8Array | null, flags?: number): number;
 /** One control message. */
-export interface Cmsg { level: number; type: number; data: Buffer }
+export interface Cmsg {
+  level: number;
+  type: number;
+  data: Buffer;
+}
 /** A received message. `length` is the real length (larger than data.length when truncated). */
-export interface Msg { data: Buffer; length: number; addr: Buffer; flags: number; cmsgs: Cmsg[] }
+export interface Msg {
+  data: Buffer;
+  length: number;
+  addr: Buffer;
+  flags: number;
+  cmsgs: Cmsg[];
+}
 /** recvmsg(2), non-blocking: undefined when nothing is queued (EAGAIN). */
 export declare function recvmsg(fd: number, maxLen: number, controlLen: number, flags?: number): Msg | undefined;
 /** close(2). Call unwatch() first. */
@@ -63,7 +73,10 @@ export declare function schedSetScheduler(tid: number, policy: number, priority:
 /** sched_getscheduler(2): the policy, with the SCHED_RESET_ON_FORK bit when set. */
 export declare function schedGetScheduler(tid: number): number;
 /** A resource limit; `Infinity` is RLIM_INFINITY. */
-export interface Rlimit { soft: number; hard: number }
+export interface Rlimit {
+  soft: number;
+  hard: number;
+}
 /** getrlimit(2) for RLIMIT_* `resource`. */
 export declare function getRlimit(resource: number): Rlimit;
 /** setrlimit(2); `Infinity` sets RLIM_INFINITY. */

@@ -6,9 +6,7 @@
  */
 import type { LogRecord } from '../core/log.js';
 import type { ScriptCommand } from '../config/model.js';
-import type {
-  BfdCheck, CheckerConfig, FileCheck, HttpUrl, RealServerConfig, SorryServerConfig, VirtualServerConfig,
-} from '../config/model-lvs.js';
+import type { BfdCheck, CheckerConfig, FileCheck, HttpUrl, RealServerConfig, SorryServerConfig, VirtualServerConfig } from '../config/model-lvs.js';
 
 /** A checker keepalived schedules itself (everything but FILE_CHECK and BFD_CHECK). */
 export type LaunchedCheck = Exclude<CheckerConfig, FileCheck | BfdCheck>;
@@ -49,13 +47,13 @@ export interface CheckerVerdict extends CheckerId {
 export type CheckAction =
   /** Run one probe now. The result goes back with the same `probe` number (stale numbers are ignored). */
   | (CheckerId & {
-    readonly kind: 'runProbe';
-    readonly vs: string;
-    readonly probe: number;
-    readonly check: LaunchedCheck;
-    /** HTTP_GET/SSL_GET: the url to fetch this time (keepalived checks one url per probe). */
-    readonly url?: HttpUrl;
-  })
+      readonly kind: 'runProbe';
+      readonly vs: string;
+      readonly probe: number;
+      readonly check: LaunchedCheck;
+      /** HTTP_GET/SSL_GET: the url to fetch this time (keepalived checks one url per probe). */
+      readonly url?: HttpUrl;
+    })
   | CheckerVerdict
   /** A checker changed its weight contribution (misc_dynamic, FILE_CHECK). `announce` = keepalived's update_svr_wgt. */
   | (CheckerId & { readonly kind: 'checkerWeight'; readonly vs: string; readonly delta: number; readonly announce: boolean })
@@ -64,29 +62,44 @@ export type CheckAction =
   | { readonly kind: 'addVirtualServer' | 'removeVirtualServer'; readonly vs: string; readonly service: VirtualServerConfig }
   /** IPVS_CMD_NEW_DEST with this weight. */
   | {
-    readonly kind: 'addRealServer'; readonly vs: string; readonly dest: DestRef; readonly name: string;
-    readonly server: RealServerConfig | SorryServerConfig; readonly weight: number;
-  }
+      readonly kind: 'addRealServer';
+      readonly vs: string;
+      readonly dest: DestRef;
+      readonly name: string;
+      readonly server: RealServerConfig | SorryServerConfig;
+      readonly weight: number;
+    }
   /** IPVS_CMD_DEL_DEST. */
   | {
-    readonly kind: 'removeRealServer'; readonly vs: string; readonly dest: DestRef; readonly name: string;
-    readonly server: RealServerConfig | SorryServerConfig;
-  }
+      readonly kind: 'removeRealServer';
+      readonly vs: string;
+      readonly dest: DestRef;
+      readonly name: string;
+      readonly server: RealServerConfig | SorryServerConfig;
+    }
   /** IPVS_CMD_SET_DEST: a new weight for a destination already in the table (0 = inhibited). */
   | {
-    readonly kind: 'setWeight'; readonly vs: string; readonly dest: DestRef; readonly name: string;
-    readonly server: RealServerConfig | SorryServerConfig; readonly weight: number;
-  }
+      readonly kind: 'setWeight';
+      readonly vs: string;
+      readonly dest: DestRef;
+      readonly name: string;
+      readonly server: RealServerConfig | SorryServerConfig;
+      readonly weight: number;
+    }
   /**
    * Run a notify script: a real server's `notify_up`/`notify_down` or the virtual server's `quorum_up`/`quorum_down`.
    * `owner` is the per-server queue key of notify/lvs-notifier.ts; `stopping` = keepalived's shutdown variant
    * (system_call_script with a 1 s timeout).
    */
   | {
-    readonly kind: 'notifyScript'; readonly vs: string; readonly owner: string; readonly rs?: string;
-    readonly which: 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down'; readonly script: ScriptCommand;
-    readonly stopping: boolean;
-  }
+      readonly kind: 'notifyScript';
+      readonly vs: string;
+      readonly owner: string;
+      readonly rs?: string;
+      readonly which: 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down';
+      readonly script: ScriptCommand;
+      readonly stopping: boolean;
+    }
   /** One line for `notify_fifo` and `lvs_notify_fifo` (newline included). */
   | { readonly kind: 'fifoLine'; readonly vs: string; readonly line: string }
   /** A mail: notify/smtp.ts `realServerAlert(rs, vs, up, body)` or `virtualServerAlert(vs, up, body)`. */

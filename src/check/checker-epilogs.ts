@@ -141,7 +141,7 @@ function miscRetryText(retry: number, retryIt: number): string {
 /** MISC_CHECK's script name in its log lines (the first word of the command, keepalived `script.args[0]`). */
 function scriptName(cfg: MiscCheck): string {
   const split = splitCommand(cfg.script.command);
-  return split.ok ? split.argv[0] ?? '' : cfg.script.command;
+  return split.ok ? (split.argv[0] ?? '') : cfg.script.command;
 }
 
 /** misc_check_child_thread: exit 0 (or 2…255 with misc_dynamic, setting the weight to status - 2) is success. */
@@ -171,7 +171,10 @@ const misc: Epilog = (c, r) => {
         c.adjustWeight((status ? status - 2 - c.iweight : 0) - s.curWeight, true);
         s.lastExitCode = status;
       }
-      if (!s.isUp || !s.hasRun) { type = 'succeeded'; success = true; }
+      if (!s.isUp || !s.hasRun) {
+        type = 'succeeded';
+        success = true;
+      }
       s.retryIt = 0;
     } else if (s.isUp || !s.hasRun) {
       reason = `exited with status ${status}`;

@@ -39,8 +39,12 @@ export class FileChecker {
    * set_track_file_weights + set_track_file_checkers_down (start-up, not reload): the initial weight part and state.
    * @param file the track_file's weight, reverse flag and value at start-up
    */
-  constructor(readonly config: FileCheck, readonly id: CheckerId, file: TrackedFileInfo,
-    private readonly names: { readonly rs: string; readonly vs: string }) {
+  constructor(
+    readonly config: FileCheck,
+    readonly id: CheckerId,
+    file: TrackedFileInfo,
+    private readonly names: { readonly rs: string; readonly vs: string },
+  ) {
     this.weight = config.weight ?? file.weight;
     this.mult = (config.weight !== undefined ? config.reverse : file.reverse) ? -1 : 1;
     this.last = file.status;
@@ -63,8 +67,13 @@ export class FileChecker {
     const out: CheckAction[] = [];
     if (prev === next) return out;
     const file = this.config.trackFile;
-    const weightAction = (delta: number, announce: boolean): CheckAction =>
-      ({ kind: 'checkerWeight', vs: this.names.vs, ...this.id, delta, announce });
+    const weightAction = (delta: number, announce: boolean): CheckAction => ({
+      kind: 'checkerWeight',
+      vs: this.names.vs,
+      ...this.id,
+      delta,
+      announce,
+    });
     if (next === IPVS_WEIGHT_FAULT) {
       out.push(this.logDetail(`(${this.names.rs}): tracked file ${file} now FAULT state`), this.verdict(false));
       out.push(weightAction(-this.curWeight, false));

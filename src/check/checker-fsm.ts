@@ -121,25 +121,41 @@ export class CheckerFsm implements EpilogHost {
   private out: CheckAction[] = [];
 
   /** @param config the resolved checker @param id where it sits in its virtual server @param opts names and globals */
-  constructor(readonly config: LaunchedCheck, readonly id: CheckerId, opts: CheckerOptions) {
+  constructor(
+    readonly config: LaunchedCheck,
+    readonly id: CheckerId,
+    opts: CheckerOptions,
+  ) {
     this.chk = opts.rsName;
     this.vsName = opts.vsName;
     this.iweight = opts.iweight;
     this.logAllGlobal = opts.logAllFailures ?? false;
     this.state = {
-      isUp: !config.alpha, hasRun: false, retryIt: config.retry, urlIt: 0, failedUrl: null,
-      lastExitCode: 0, lastRanMs: 0, curWeight: 0,
+      isUp: !config.alpha,
+      hasRun: false,
+      retryIt: config.retry,
+      urlIt: 0,
+      failedUrl: null,
+      lastExitCode: 0,
+      lastRanMs: 0,
+      curWeight: 0,
     };
   }
 
   /** True when failures are logged before the checker gives up. */
-  get logAll(): boolean { return this.logAllGlobal || this.config.logAllFailures; }
+  get logAll(): boolean {
+    return this.logAllGlobal || this.config.logAllFailures;
+  }
 
   /** The probe being waited for (0 = none). */
-  get pendingProbe(): number { return this.outstanding; }
+  get pendingProbe(): number {
+    return this.outstanding;
+  }
 
   /** When the next probe is due (monotonic ms), or undefined while a probe runs or after stop(). */
-  pollTimeout(): number | undefined { return this.deadline; }
+  pollTimeout(): number | undefined {
+    return this.deadline;
+  }
 
   /** register_checkers_thread: logs (de)activation and arms the first run at 1 s + random 0…warmup. */
   start(now: number, rng: Rng, enabled = true): CheckAction[] {
@@ -160,9 +176,15 @@ export class CheckerFsm implements EpilogHost {
   handle(event: CheckerEvent, now: number): CheckAction[] {
     this.out = [];
     switch (event.type) {
-      case 'timer': this.onTimer(now); break;
-      case 'probeResult': this.onEnd(event.probe, { ...event, timedOut: false }, now); break;
-      case 'timeout': this.onEnd(event.probe, { ok: false, timedOut: true, ...(event.detail ? { detail: event.detail } : {}) }, now); break;
+      case 'timer':
+        this.onTimer(now);
+        break;
+      case 'probeResult':
+        this.onEnd(event.probe, { ...event, timedOut: false }, now);
+        break;
+      case 'timeout':
+        this.onEnd(event.probe, { ok: false, timedOut: true, ...(event.detail ? { detail: event.detail } : {}) }, now);
+        break;
       case 'probeSkipped':
         if (event.probe !== this.outstanding || event.probe === 0) break;
         this.outstanding = 0;
@@ -190,10 +212,14 @@ export class CheckerFsm implements EpilogHost {
     if (this.config.type === 'SMTP_CHECK' && this.roundStart) this.state.retryIt = 0; // smtp_start_check_thread
     this.state.lastRanMs = now;
     this.outstanding = ++this.seq;
-    const url = this.config.type === 'HTTP_GET' || this.config.type === 'SSL_GET'
-      ? this.config.urls[this.state.urlIt ?? 0] : undefined;
+    const url = this.config.type === 'HTTP_GET' || this.config.type === 'SSL_GET' ? this.config.urls[this.state.urlIt ?? 0] : undefined;
     this.out.push({
-      kind: 'runProbe', vs: this.vsName, ...this.id, probe: this.outstanding, check: this.config, ...(url ? { url } : {}),
+      kind: 'runProbe',
+      vs: this.vsName,
+      ...this.id,
+      probe: this.outstanding,
+      check: this.config,
+      ...(url ? { url } : {}),
     });
   }
 
@@ -221,8 +247,14 @@ export class CheckerFsm implements EpilogHost {
     this.state.isUp = alive;
     this.state.hasRun = true;
     this.out.push({
-      kind: alive ? 'checkerUp' : 'checkerDown', vs: this.vsName, ...this.id, checkerType: this.config.type,
-      wasUp, hadRun, alpha: this.config.alpha, ...(mail ? { mail } : {}),
+      kind: alive ? 'checkerUp' : 'checkerDown',
+      vs: this.vsName,
+      ...this.id,
+      checkerType: this.config.type,
+      wasUp,
+      hadRun,
+      alpha: this.config.alpha,
+      ...(mail ? { mail } : {}),
     });
   }
 

@@ -54,9 +54,9 @@ function epilog(c: EpilogHost, method: Method): NextRun {
     s.retryIt = 0;
   } else if (method === 'retry' && s.retryIt > cfg.retry) {
     if (s.isUp || !s.hasRun) {
-      c.log(s.hasRun && cfg.retry
-        ? `HTTP_CHECK on service ${c.chk} failed after ${s.retryIt - 1} retries.`
-        : `HTTP_CHECK on service ${c.chk} failed.`);
+      c.log(
+        s.hasRun && cfg.retry ? `HTTP_CHECK on service ${c.chk} failed after ${s.retryIt - 1} retries.` : `HTTP_CHECK on service ${c.chk} failed.`,
+      );
       c.verdict(false, { body: '=> CHECK failed on service : HTTP request failed <=', onlyOnChange: true });
     }
     s.failedUrl = s.urlIt;

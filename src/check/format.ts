@@ -26,8 +26,7 @@ export function addressText(address: string, family: 4 | 6): string {
 }
 
 /** keepalived's FMT_RS: `[ip]:proto:port`, the protocol being the virtual server's (`none` when unset). */
-export function fmtRs(server: { readonly address: string; readonly family: 4 | 6; readonly port: number },
-  vs: VirtualServerConfig): string {
+export function fmtRs(server: { readonly address: string; readonly family: 4 | 6; readonly port: number }, vs: VirtualServerConfig): string {
   return `[${addressText(server.address, server.family)}]:${vs.protocol?.toLowerCase() ?? 'none'}:${server.port}`;
 }
 

@@ -76,15 +76,18 @@ export function doVsNotifies(vs: QuorumContext, init: boolean, threshold: number
   const script = up ? vs.config.quorumUp : vs.config.quorumDown;
   if (script) {
     vs.out.push({
-      kind: 'notifyScript', vs: vs.vsName, owner: `vs:${vs.vsName}`, which: up ? 'quorum_up' : 'quorum_down', script, stopping,
+      kind: 'notifyScript',
+      vs: vs.vsName,
+      owner: `vs:${vs.vsName}`,
+      which: up ? 'quorum_up' : 'quorum_down',
+      script,
+      stopping,
     });
   }
   vs.out.push({ kind: 'fifoLine', vs: vs.vsName, line: vsFifoText(vs.vsName, up) });
   if (vs.config.smtpAlert) {
-    const what = up ? (init ? 'Starting with quorum up' : 'Gained quorum') : (init ? 'Starting with quorum down' : 'Lost quorum');
-    const body = stopping
-      ? '=> Shutting down <='
-      : `=> ${what} ${vs.config.quorum}+${vs.config.hysteresis}=${threshold} <= ${weightSum} <=`;
+    const what = up ? (init ? 'Starting with quorum up' : 'Gained quorum') : init ? 'Starting with quorum down' : 'Lost quorum';
+    const body = stopping ? '=> Shutting down <=' : `=> ${what} ${vs.config.quorum}+${vs.config.hysteresis}=${threshold} <= ${weightSum} <=`;
     vs.out.push({ kind: 'smtpAlert', vs: vs.vsName, up, body });
   }
 }

@@ -62,7 +62,10 @@ export class RealServer implements Dest {
   readonly checkers = new Map<number, CheckerFsm | FileChecker>();
 
   /** @param server the resolved real_server @param opts its place and the virtual server's names */
-  constructor(readonly server: RealServerConfig, opts: RealServerOptions) {
+  constructor(
+    readonly server: RealServerConfig,
+    opts: RealServerOptions,
+  ) {
     this.ref = opts.index;
     this.name = fmtRs(server, opts.vs);
     this.inhibit = server.inhibitOnFailure;
@@ -72,10 +75,15 @@ export class RealServer implements Dest {
         const file = opts.trackFiles?.get(c.trackFile) ?? { weight: 1, reverse: false, status: 0 };
         this.checkers.set(i, new FileChecker(c, id, file, { rs: this.name, vs: opts.vsName }));
       } else if (c.type !== 'BFD_CHECK') {
-        this.checkers.set(i, new CheckerFsm(c, id, {
-          rsName: this.name, vsName: opts.vsName, iweight: server.weight,
-          ...(opts.logAllFailures !== undefined ? { logAllFailures: opts.logAllFailures } : {}),
-        }));
+        this.checkers.set(
+          i,
+          new CheckerFsm(c, id, {
+            rsName: this.name,
+            vsName: opts.vsName,
+            iweight: server.weight,
+            ...(opts.logAllFailures !== undefined ? { logAllFailures: opts.logAllFailures } : {}),
+          }),
+        );
       }
     });
     // set_effective_weights, and the alpha / failed track_file checkers counted as failed (validate_check_config)
@@ -135,8 +143,13 @@ export function doRsNotifies(rs: RealServer, sink: ActionSink, stopping: boolean
   const script = rs.alive ? rs.server.notifyUp : rs.server.notifyDown;
   if (script) {
     sink.out.push({
-      kind: 'notifyScript', vs: sink.vsName, owner: `rs:${rs.name}:${sink.vsName}`, rs: rs.name,
-      which: rs.alive ? 'notify_up' : 'notify_down', script, stopping,
+      kind: 'notifyScript',
+      vs: sink.vsName,
+      owner: `rs:${rs.name}:${sink.vsName}`,
+      rs: rs.name,
+      which: rs.alive ? 'notify_up' : 'notify_down',
+      script,
+      stopping,
     });
   }
   sink.out.push({ kind: 'fifoLine', vs: sink.vsName, line: rsFifoText(rs.name, sink.vsName, rs.alive) });

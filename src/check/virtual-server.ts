@@ -67,18 +67,32 @@ export class VirtualServerCheck implements QuorumContext {
   private readonly globals: CheckGlobals;
 
   /** @param config the resolved virtual_server @param opts randomness, globals and start-up facts */
-  constructor(readonly config: VirtualServerConfig, private readonly opts: VirtualServerOptions) {
+  constructor(
+    readonly config: VirtualServerConfig,
+    private readonly opts: VirtualServerOptions,
+  ) {
     this.globals = opts.globals ?? {};
     this.vsName = fmtVs(config, opts.groupMember);
-    this.realServers = config.realServers.map((rs, index) => new RealServer(rs, {
-      index, vs: config, vsName: this.vsName,
-      ...(opts.trackFiles ? { trackFiles: opts.trackFiles } : {}),
-      ...(this.globals.checkerLogAllFailures !== undefined ? { logAllFailures: this.globals.checkerLogAllFailures } : {}),
-    }));
+    this.realServers = config.realServers.map(
+      (rs, index) =>
+        new RealServer(rs, {
+          index,
+          vs: config,
+          vsName: this.vsName,
+          ...(opts.trackFiles ? { trackFiles: opts.trackFiles } : {}),
+          ...(this.globals.checkerLogAllFailures !== undefined ? { logAllFailures: this.globals.checkerLogAllFailures } : {}),
+        }),
+    );
     const s = config.sorryServer;
     this.sorry = s && {
-      ref: 'sorry', name: fmtRs(s, config), server: s, inhibit: s.inhibit, alive: false, set: false,
-      numFailedCheckers: 0, effectiveWeight: 1,
+      ref: 'sorry',
+      name: fmtRs(s, config),
+      server: s,
+      inhibit: s.inhibit,
+      alive: false,
+      set: false,
+      numFailedCheckers: 0,
+      effectiveWeight: 1,
     };
     this.quorumStateUp = 0 >= config.quorum + config.hysteresis; // set_quorum_states, before any server is up
   }
@@ -153,7 +167,9 @@ export class VirtualServerCheck implements QuorumContext {
       case 'address':
         for (const rs of this.realServers) for (const c of rs.launched()) this.apply(c.handle({ type: 'enable', enabled: event.present }, now));
         break;
-      case 'shutdown': this.shutdown(); break;
+      case 'shutdown':
+        this.shutdown();
+        break;
     }
     return this.out;
   }
@@ -184,8 +200,7 @@ export class VirtualServerCheck implements QuorumContext {
       else if (rs.numFailedCheckers) rs.numFailedCheckers--;
     }
     const mail = v.mail;
-    if (mail && rs.server.smtpAlert && (!mail.onlyOnChange || v.wasUp !== alive)
-      && (rsWasAlive !== rs.alive || !this.globals.noCheckerEmails)) {
+    if (mail && rs.server.smtpAlert && (!mail.onlyOnChange || v.wasUp !== alive) && (rsWasAlive !== rs.alive || !this.globals.noCheckerEmails)) {
       this.out.push({ kind: 'smtpAlert', vs: this.vsName, rs: rs.name, up: rs.alive, body: mail.body });
     }
   }
@@ -193,7 +208,7 @@ export class VirtualServerCheck implements QuorumContext {
   /** perform_svr_state: puts a real server in or out of the pool. */
   private performSvrState(alive: boolean, rs: RealServer): void {
     if (rs.alive === alive) return;
-    const verb = alive ? (rs.inhibit ? 'Enabl' : 'Add') : (rs.inhibit ? 'Disabl' : 'Remov');
+    const verb = alive ? (rs.inhibit ? 'Enabl' : 'Add') : rs.inhibit ? 'Disabl' : 'Remov';
     logInfo(this, `${verb}ing service ${rs.name} ${rs.inhibit ? 'of' : alive ? 'to' : 'from'} VS ${this.vsName}`);
     if (poolInUse(this)) ipvsDest(alive ? 'add' : 'del', rs, this);
     rs.alive = alive;

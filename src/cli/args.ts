@@ -121,10 +121,7 @@ export interface CliOptions {
 type MutableOptions = { -readonly [K in keyof CliOptions]: CliOptions[K] };
 
 /** Something that ends option processing at once, as keepalived's `-v`, `-h` and `--signum` do (they exit). */
-export type ImmediateAction =
-  | { readonly kind: 'version' }
-  | { readonly kind: 'help' }
-  | { readonly kind: 'signum'; readonly sigfunc: string };
+export type ImmediateAction = { readonly kind: 'version' } | { readonly kind: 'help' } | { readonly kind: 'signum'; readonly sigfunc: string };
 
 /** The outcome of parsing: options plus what to print. `errors` non-empty ⇒ exit 1 (keepalived's status). */
 export interface ParsedArgs {
@@ -142,14 +139,30 @@ export interface ParsedArgs {
 /** Default option values (keepalived's). */
 export function defaultOptions(): CliOptions {
   return {
-    vrrpOnly: false, checkOnly: false, noBfd: false, all: false, dontFork: false, logConsole: false,
-    logDetail: 0, logFacility: SyslogFacility.DAEMON, flushLogFile: false, noSyslog: false,
-    releaseVips: false, dontReleaseVrrp: false, dontReleaseIpvs: false, dontRespawn: false, dumpConf: false,
-    addressMonitoring: false, allConfig: false, snmp: false, coreDump: false, configTest: false,
-    dumpConfig: false, daemonChild: false,
+    vrrpOnly: false,
+    checkOnly: false,
+    noBfd: false,
+    all: false,
+    dontFork: false,
+    logConsole: false,
+    logDetail: 0,
+    logFacility: SyslogFacility.DAEMON,
+    flushLogFile: false,
+    noSyslog: false,
+    releaseVips: false,
+    dontReleaseVrrp: false,
+    dontReleaseIpvs: false,
+    dontRespawn: false,
+    dumpConf: false,
+    addressMonitoring: false,
+    allConfig: false,
+    snmp: false,
+    coreDump: false,
+    configTest: false,
+    dumpConfig: false,
+    daemonChild: false,
   };
 }
-
 
 /** `-S` values: 0-7 and local0-7 are LOG_LOCAL0..7; `user`, `daemon` by name. Undefined when invalid. */
 export function parseFacility(text: string): number | undefined {
@@ -170,11 +183,28 @@ export function parseUmask(text: string): number | undefined {
   return n >= 0 && (n & ~0o777) === 0 ? n : undefined;
 }
 
-const set = <K extends keyof MutableOptions>(key: K, value: MutableOptions[K]) =>
-  (o: MutableOptions) => { o[key] = value; };
-const setArg = (key: 'useFile' | 'pidFile' | 'vrrpPidFile' | 'checkersPidFile' | 'bfdPidFile' | 'namespace' |
-  'configId' | 'snmpAgentSocket' | 'controlSocket' | 'http') =>
-  (o: MutableOptions, v: string | undefined) => { o[key] = v; };
+const set =
+  <K extends keyof MutableOptions>(key: K, value: MutableOptions[K]) =>
+  (o: MutableOptions) => {
+    o[key] = value;
+  };
+const setArg =
+  (
+    key:
+      | 'useFile'
+      | 'pidFile'
+      | 'vrrpPidFile'
+      | 'checkersPidFile'
+      | 'bfdPidFile'
+      | 'namespace'
+      | 'configId'
+      | 'snmpAgentSocket'
+      | 'controlSocket'
+      | 'http',
+  ) =>
+  (o: MutableOptions, v: string | undefined) => {
+    o[key] = v;
+  };
 
 /** keepalived 2.2.7's option table (Debian build: VRRP, LVS, BFD, SNMP), plus keepalived-ts's own options. */
 const OPTIONS: readonly OptionSpec[] = [
@@ -184,21 +214,39 @@ const OPTIONS: readonly OptionSpec[] = [
   { short: 'B', long: 'no_bfd', arg: 'none', apply: set('noBfd', true) },
   { long: 'all', arg: 'none', apply: set('all', true) },
   { short: 'l', long: 'log-console', arg: 'none', apply: set('logConsole', true) },
-  { short: 'D', long: 'log-detail', arg: 'none', apply: (o) => { o.logDetail = Math.min(o.logDetail + 1, 2); } },
   {
-    short: 'S', long: 'log-facility', arg: 'required',
+    short: 'D',
+    long: 'log-detail',
+    arg: 'none',
+    apply: (o) => {
+      o.logDetail = Math.min(o.logDetail + 1, 2);
+    },
+  },
+  {
+    short: 'S',
+    long: 'log-facility',
+    arg: 'required',
     apply: (o, v, m) => {
       const f = parseFacility(v ?? '');
       if (f === undefined) m.warnings.push(`Invalid log facility '${v}'`);
       else o.logFacility = f;
     },
   },
-  { short: 'g', long: 'log-file', arg: 'optional', apply: (o, v) => { o.logFile = v || 'keepalived.log'; } },
+  {
+    short: 'g',
+    long: 'log-file',
+    arg: 'optional',
+    apply: (o, v) => {
+      o.logFile = v || 'keepalived.log';
+    },
+  },
   { short: 'e', long: 'all-config', arg: 'none', apply: set('allConfig', true) },
   { long: 'flush-log-file', arg: 'none', apply: set('flushLogFile', true) },
   { short: 'G', long: 'no-syslog', arg: 'none', apply: set('noSyslog', true) },
   {
-    short: 'u', long: 'umask', arg: 'required',
+    short: 'u',
+    long: 'umask',
+    arg: 'required',
     apply: (o, v, m) => {
       const u = parseUmask(v ?? '');
       if (u === undefined) m.warnings.push(`Invalid --umask option ${v}`);
@@ -214,8 +262,12 @@ const OPTIONS: readonly OptionSpec[] = [
   { short: 'p', long: 'pid', arg: 'required', apply: setArg('pidFile') },
   { short: 'r', long: 'vrrp_pid', arg: 'required', apply: setArg('vrrpPidFile') },
   {
-    short: 'T', long: 'genhash', arg: 'none',
-    apply: (_o, _v, m) => { m.errors.push('genhash mode is not supported by keepalived-ts'); },
+    short: 'T',
+    long: 'genhash',
+    arg: 'none',
+    apply: (_o, _v, m) => {
+      m.errors.push('genhash mode is not supported by keepalived-ts');
+    },
   },
   { short: 'c', long: 'checkers_pid', arg: 'required', apply: setArg('checkersPidFile') },
   { short: 'a', long: 'address-monitoring', arg: 'none', apply: set('addressMonitoring', true) },
@@ -224,16 +276,26 @@ const OPTIONS: readonly OptionSpec[] = [
   { short: 'A', long: 'snmp-agent-socket', arg: 'required', apply: setArg('snmpAgentSocket') },
   { short: 'm', long: 'core-dump', arg: 'none', apply: set('coreDump', true) },
   {
-    short: 'M', long: 'core-dump-pattern', arg: 'optional',
-    apply: (o, v) => { o.coreDump = true; o.coreDumpPattern = v || 'core'; },
+    short: 'M',
+    long: 'core-dump-pattern',
+    arg: 'optional',
+    apply: (o, v) => {
+      o.coreDump = true;
+      o.coreDumpPattern = v || 'core';
+    },
   },
   { short: 's', long: 'namespace', arg: 'required', apply: setArg('namespace') },
   { short: 'i', long: 'config-id', arg: 'required', apply: setArg('configId') },
   { long: 'signum', arg: 'required', apply: () => {} },
   {
-    short: 't', long: 'config-test', arg: 'optional',
+    short: 't',
+    long: 'config-test',
+    arg: 'optional',
     apply: (o, v) => {
-      o.configTest = true; o.dontFork = true; o.dontRespawn = true; o.noSyslog = true;
+      o.configTest = true;
+      o.dontFork = true;
+      o.dontRespawn = true;
+      o.noSyslog = true;
       if (v) o.configTestLogFile = v;
     },
   },
@@ -244,10 +306,17 @@ const OPTIONS: readonly OptionSpec[] = [
   { long: 'dump-config', arg: 'none', apply: set('dumpConfig', true) },
   { long: 'control-socket', arg: 'required', apply: setArg('controlSocket') },
   { long: 'http', arg: 'required', apply: setArg('http') },
-  { long: 'status', arg: 'optional', apply: (o, v) => { o.status = v || 'status'; } },
+  {
+    long: 'status',
+    arg: 'optional',
+    apply: (o, v) => {
+      o.status = v || 'status';
+    },
+  },
   { long: DAEMON_CHILD_FLAG.slice(2), arg: 'none', apply: set('daemonChild', true) },
   {
-    long: CHILD_FLAG.slice(2), arg: 'required',
+    long: CHILD_FLAG.slice(2),
+    arg: 'required',
     apply: (o, v, m) => {
       const role = childRoleOf(`${CHILD_FLAG}=${v ?? ''}`);
       if (role) o.childRole = role;

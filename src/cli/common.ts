@@ -47,10 +47,14 @@ export function buildSinks(o: CliOptions, tmpDir: string, sender: DatagramSender
   const console = o.logConsole && o.dontFork;
   if (console) sinks.push(consoleSink(process.stderr));
   if (!o.noSyslog) {
-    sinks.push(new SyslogSink({
-      sender, facility: o.logFacility, pid,
-      ...(console || !o.dontFork ? {} : { fallback: process.stderr }),
-    }));
+    sinks.push(
+      new SyslogSink({
+        sender,
+        facility: o.logFacility,
+        pid,
+        ...(console || !o.dontFork ? {} : { fallback: process.stderr }),
+      }),
+    );
   }
   if (o.logFile) {
     const file = new FileSink(logFileName(o.logFile, suffix, tmpDir));

@@ -67,7 +67,10 @@ export function parseClientArgs(argv: readonly string[]): ClientOptions | Error 
   };
   for (; i < argv.length; i++) {
     const w = argv[i]!;
-    if (w === '--') { i++; break; }
+    if (w === '--') {
+      i++;
+      break;
+    }
     if (!w.startsWith('-') || /^-\d/.test(w)) break;
     if (w === '--json') json = true;
     else if (w === '--lvs') lvs = true;
@@ -93,13 +96,18 @@ export function parseClientArgs(argv: readonly string[]): ClientOptions | Error 
   }
   if (listing !== 'default' && !lvs) return new Error('--stats and --rate go with --lvs');
   return {
-    socket: socket ?? controlSocketFor(pid), json, ...(watchSec !== undefined ? { watchSec } : {}), colour, rest: argv.slice(i),
+    socket: socket ?? controlSocketFor(pid),
+    json,
+    ...(watchSec !== undefined ? { watchSec } : {}),
+    colour,
+    rest: argv.slice(i),
     ...(lvs ? { lvs: listing } : {}),
   };
 }
 
-const STATUS_USAGE = 'usage: keepalived-ts status [--json] [--watch[=SECONDS]] [--color=auto|always|never] [-p PIDFILE | --control-socket=PATH]\n'
-  + '       keepalived-ts status --lvs [--stats|--rate] [--json] [-p PIDFILE | --control-socket=PATH]\n';
+const STATUS_USAGE =
+  'usage: keepalived-ts status [--json] [--watch[=SECONDS]] [--color=auto|always|never] [-p PIDFILE | --control-socket=PATH]\n' +
+  '       keepalived-ts status --lvs [--stats|--rate] [--json] [-p PIDFILE | --control-socket=PATH]\n';
 const CTL_USAGE = `usage: keepalived-ts ctl [-p PIDFILE | --control-socket=PATH] ACTION
 actions (root only, logged by the daemon):
   priority INSTANCE OFFSET   temporary priority offset (-253..253; 0 clears)
@@ -133,7 +141,10 @@ export async function runStatusCommand(argv: readonly string[]): Promise<number>
   const tty = process.stdout.isTTY === true;
   const once = async (): Promise<number> => {
     const out = renderReply(await controlRequest(o.socket, o.lvs ? (o.lvs === 'rate' ? 'lvs-rate' : 'lvs') : 'status'), o, tty);
-    if (out instanceof Error) { process.stderr.write(`keepalived-ts: ${out.message}\n`); return 1; }
+    if (out instanceof Error) {
+      process.stderr.write(`keepalived-ts: ${out.message}\n`);
+      return 1;
+    }
     process.stdout.write(o.watchSec !== undefined && tty && !o.json ? `\x1b[H\x1b[2J${out}` : out);
     return 0;
   };
@@ -141,7 +152,13 @@ export async function runStatusCommand(argv: readonly string[]): Promise<number>
   return new Promise<number>((resolve) => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (code: number) => { if (stopped) return; stopped = true; if (timer) clearTimeout(timer); process.off('SIGINT', onInt); resolve(code); };
+    const finish = (code: number) => {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', onInt);
+      resolve(code);
+    };
     const onInt = () => finish(0);
     process.on('SIGINT', onInt);
     const loop = async () => {

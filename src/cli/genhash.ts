@@ -36,27 +36,38 @@ export interface GenhashIo {
 }
 
 const LONG: Readonly<Record<string, string>> = {
-  help: 'h', verbose: 'v', 'use-ssl': 'S', 'use-sni': 'I', server: 's', 'use-virtualhost': 'V', port: 'p', url: 'u',
-  fwmark: 'm', protocol: 'P', timeout: 't',
+  help: 'h',
+  verbose: 'v',
+  'use-ssl': 'S',
+  'use-sni': 'I',
+  server: 's',
+  'use-virtualhost': 'V',
+  port: 'p',
+  url: 'u',
+  fwmark: 'm',
+  protocol: 'P',
+  timeout: 't',
 };
 const WITH_ARG = new Set(['s', 'V', 'p', 'u', 'm', 'P', 't']);
 
 /** genhash_usage(). */
 export function genhashUsage(prog: string): string {
-  return `Usage: ${prog} genhash COMMAND [OPTIONS]\nCommands:\n   -s server-address -p port -u url\n   -S -s server-address -p port -u url\n   -h\n\n`
-    + 'Options:\nEither long or short options are allowed.\n'
-    + '   --use-ssl         -S       Use SSL connection to remote server.\n'
-    + '   --use-sni         -I       Use SNI during SSL handshake (uses virtualhost setting; see -V).\n'
-    + '   --server          -s       Use the specified remote server address.\n'
-    + '   --port            -p       Use the specified remote server port.\n'
-    + '   --url             -u       Use the specified remote server url.\n'
-    + '   --use-virtualhost -V       Use the specified virtualhost in GET query.\n'
-    + '   --verbose         -v       Use verbose mode output.\n'
-    + '   --help            -h       Display this short inlined help screen.\n'
-    + '   --fwmark          -m       Use the specified FW mark.\n'
-    + "   --protocol        -P       Use the specified HTTP protocol - '1.0', 1.0c', '1.1'.\n"
-    + "                                1.0c means 1.0 with 'Connection: close'\n"
-    + '   --timeout         -t       Timeout in seconds\n';
+  return (
+    `Usage: ${prog} genhash COMMAND [OPTIONS]\nCommands:\n   -s server-address -p port -u url\n   -S -s server-address -p port -u url\n   -h\n\n` +
+    'Options:\nEither long or short options are allowed.\n' +
+    '   --use-ssl         -S       Use SSL connection to remote server.\n' +
+    '   --use-sni         -I       Use SNI during SSL handshake (uses virtualhost setting; see -V).\n' +
+    '   --server          -s       Use the specified remote server address.\n' +
+    '   --port            -p       Use the specified remote server port.\n' +
+    '   --url             -u       Use the specified remote server url.\n' +
+    '   --use-virtualhost -V       Use the specified virtualhost in GET query.\n' +
+    '   --verbose         -v       Use verbose mode output.\n' +
+    '   --help            -h       Display this short inlined help screen.\n' +
+    '   --fwmark          -m       Use the specified FW mark.\n' +
+    "   --protocol        -P       Use the specified HTTP protocol - '1.0', 1.0c', '1.1'.\n" +
+    "                                1.0c means 1.0 with 'Connection: close'\n" +
+    '   --timeout         -t       Timeout in seconds\n'
+  );
 }
 
 /** check_genhash_parse_cmdline: the options, or the error lines (the caller prints usage after them). */
@@ -72,19 +83,35 @@ export function parseGenhashArgs(argv: readonly string[]): { opts?: GenhashOptio
     if (a.startsWith('--') && a.length > 2) {
       const [name, eq] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
       const short = LONG[name];
-      if (!short) { errors.push(`Unknown option ${a}`); bad = true; continue; }
+      if (!short) {
+        errors.push(`Unknown option ${a}`);
+        bad = true;
+        continue;
+      }
       opt = short;
       val = eq;
       if (WITH_ARG.has(opt) && val === undefined) {
         val = argv[++i];
-        if (val === undefined) { errors.push(`Missing parameter for option --${name}`); bad = true; continue; }
+        if (val === undefined) {
+          errors.push(`Missing parameter for option --${name}`);
+          bad = true;
+          continue;
+        }
       }
     } else if (a.startsWith('-') && a.length > 1) {
       opt = a[1]!;
-      if (!WITH_ARG.has(opt) && !'hvSI'.includes(opt)) { errors.push(`Unknown option -${opt}`); bad = true; continue; }
+      if (!WITH_ARG.has(opt) && !'hvSI'.includes(opt)) {
+        errors.push(`Unknown option -${opt}`);
+        bad = true;
+        continue;
+      }
       if (WITH_ARG.has(opt)) {
         val = a.length > 2 ? a.slice(2) : argv[++i];
-        if (val === undefined) { errors.push(`Missing parameter for option -${opt}`); bad = true; continue; }
+        if (val === undefined) {
+          errors.push(`Missing parameter for option -${opt}`);
+          bad = true;
+          continue;
+        }
       } else if (a.length > 2) {
         argv = [...argv.slice(0, i + 1), `-${a.slice(2)}`, ...argv.slice(i + 1)]; // clustered flags: -vS
       }
@@ -93,22 +120,34 @@ export function parseGenhashArgs(argv: readonly string[]): { opts?: GenhashOptio
       continue;
     }
     switch (opt) {
-      case 'h': bad = true; break;
-      case 'v': o.verbose = true; break;
-      case 'S': o.ssl = true; break;
-      case 'I': o.sni = true; break;
+      case 'h':
+        bad = true;
+        break;
+      case 'v':
+        o.verbose = true;
+        break;
+      case 'S':
+        o.ssl = true;
+        break;
+      case 'I':
+        o.sni = true;
+        break;
       case 's':
         if (net.isIP(val!) === 0) return { errors: [...errors, `server should be an IP, not ${val}`] };
         o.server = val!;
         break;
-      case 'V': o.virtualhost = val!; break;
+      case 'V':
+        o.virtualhost = val!;
+        break;
       case 'p': {
         const n = /^[+-]?\d+$/.test(val!) ? Number(val) : NaN;
         if (!(n > 0 && n <= 65535)) return { errors: [...errors, `invalid port number '${val}'`] };
         o.port = n;
         break;
       }
-      case 'u': o.url = val!; break;
+      case 'u':
+        o.url = val!;
+        break;
       case 'm': {
         const v = val!.replace(/^[ \t]+/, '');
         if (!/^\d+$/.test(v)) return { errors: [...errors, `invalid fwmark '${val}'`] };
@@ -160,22 +199,36 @@ const DELIM = (t: string): string => `-----------------------[${t}]-------------
 export async function runGenhash(o: GenhashOptions, io: GenhashIo): Promise<number> {
   const started = process.hrtime.bigint();
   const url: HttpUrl = {
-    path: o.url, statusCodes: [[200, 299]], regexNoMatch: false, regexOptions: [], regexMinOffset: 0, regexMaxOffset: 0,
+    path: o.url,
+    statusCodes: [[200, 299]],
+    regexNoMatch: false,
+    regexOptions: [],
+    regexMinOffset: 0,
+    regexMaxOffset: 0,
     ...(o.virtualhost !== undefined ? { virtualhost: o.virtualhost } : {}),
   };
   const stepMs = o.timeoutSec !== undefined ? o.timeoutSec * 1000 : 2 ** 31 - 1;
   const check = {
-    type: o.ssl ? 'SSL_GET' : 'HTTP_GET', httpProtocol: o.protocol, enableSni: o.sni, urls: [url],
+    type: o.ssl ? 'SSL_GET' : 'HTTP_GET',
+    httpProtocol: o.protocol,
+    enableSni: o.sni,
+    urls: [url],
     connection: { connectIp: o.server, connectPort: o.port, connectTimeoutMs: stepMs, ...(o.fwmark ? { fwmark: o.fwmark } : {}) },
     ...(o.virtualhost !== undefined ? { virtualhost: o.virtualhost } : {}),
   } as unknown as HttpCheck;
   const run = new ProbeRun(stepMs);
   const raw = await new Promise<Buffer | string>((resolve) => {
-    void run.promise.then((r) => resolve(r.kind === 'timeout' ? r.detail ?? 'Timeout connecting' : r.kind === 'skipped' ? r.detail : 'Connection failed'));
+    void run.promise.then((r) =>
+      resolve(r.kind === 'timeout' ? (r.detail ?? 'Timeout connecting') : r.kind === 'skipped' ? r.detail : 'Connection failed'),
+    );
     void tcpConnect(check.connection, run).then((c) => {
       if (run.done) return;
       if (!c.ok) {
-        run.finish(c.reason === 'timeout' ? { kind: 'timeout', detail: 'Timeout connecting' } : { kind: 'skipped', detail: c.reason === 'setup' ? 'WEB socket bind failed. Rescheduling' : 'Connection failed' });
+        run.finish(
+          c.reason === 'timeout'
+            ? { kind: 'timeout', detail: 'Timeout connecting' }
+            : { kind: 'skipped', detail: c.reason === 'setup' ? 'WEB socket bind failed. Rescheduling' : 'Connection failed' },
+        );
         return;
       }
       const exchange = (stream: net.Socket, ssl: boolean): void => {
@@ -186,12 +239,22 @@ export async function runGenhash(o: GenhashOptions, io: GenhashIo): Promise<numb
           if (err) run.finish({ kind: 'skipped', detail: 'Cannot send get request to' });
           else run.step(readTimeout);
         });
-        stream.on('data', (d: Buffer) => { chunks.push(d); run.step(readTimeout); });
-        const end = (): void => { const b = Buffer.concat(chunks); run.finish({ kind: 'result', outcome: { ok: true } }); resolve(b); };
+        stream.on('data', (d: Buffer) => {
+          chunks.push(d);
+          run.step(readTimeout);
+        });
+        const end = (): void => {
+          const b = Buffer.concat(chunks);
+          run.finish({ kind: 'result', outcome: { ok: true } });
+          resolve(b);
+        };
         stream.once('end', end);
-        stream.once('error', () => (ssl ? end() : (run.finish({ kind: 'skipped', detail: 'Read error with' }))));
+        stream.once('error', () => (ssl ? end() : run.finish({ kind: 'skipped', detail: 'Read error with' })));
       };
-      if (!o.ssl) { exchange(c.socket, false); return; }
+      if (!o.ssl) {
+        exchange(c.socket, false);
+        return;
+      }
       run.step({ kind: 'timeout', detail: 'Timeout connecting' });
       const sni = o.sni && o.virtualhost !== undefined && net.isIP(o.virtualhost) === 0 ? { servername: o.virtualhost } : {};
       const secure = tls.connect({ socket: c.socket, rejectUnauthorized: false, ...sni });
@@ -207,8 +270,12 @@ export async function runGenhash(o: GenhashOptions, io: GenhashIo): Promise<numb
   const resp = parseHttpResponse(raw);
   if (o.verbose && resp.complete) {
     const he = headerEnd(raw);
-    io.out(DELIM('    HTTP Header Buffer    ') + dumpBuffer(raw.subarray(0, he)) + DELIM(' HTTP Header Ascii Buffer ')
-      + `${raw.subarray(0, he).toString('latin1')}\n`);
+    io.out(
+      DELIM('    HTTP Header Buffer    ') +
+        dumpBuffer(raw.subarray(0, he)) +
+        DELIM(' HTTP Header Ascii Buffer ') +
+        `${raw.subarray(0, he).toString('latin1')}\n`,
+    );
     if (resp.body.length) io.out(DELIM('        HTML Buffer        ') + dumpBuffer(resp.body));
   }
   if (!resp.complete) {

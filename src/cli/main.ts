@@ -90,7 +90,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (o.umask !== undefined) process.umask(o.umask);
   if (o.childRole) {
     const { runChild } = await import('./child.js');
-    return runChild(o.childRole, o, argv.filter((a) => !a.startsWith('--ts-child')));
+    return runChild(
+      o.childRole,
+      o,
+      argv.filter((a) => !a.startsWith('--ts-child')),
+    );
   }
   if (o.status) {
     const [{ runStatusClient }, { controlSocketFor }] = await Promise.all([import('./ctl.js'), import('../daemon/control.js')]); // the client renders dumps; the daemon's parent never does
@@ -99,15 +103,22 @@ async function main(argv: readonly string[]): Promise<number> {
   if (o.configTest) return runConfigTest(o);
   if (o.dumpConfig) return runDumpConfig(o);
   if (!o.dontFork && !o.daemonChild) return (await import('../daemon/daemonize.js')).spawnDetached(process.argv[1]!, argv, process.env);
-  return (await import('./parent.js')).runSupervisor(o, argv.filter((a) => a !== DAEMON_CHILD_FLAG));
+  return (await import('./parent.js')).runSupervisor(
+    o,
+    argv.filter((a) => a !== DAEMON_CHILD_FLAG),
+  );
 }
 
 const cliArgs = process.argv.slice(2);
 (cliArgs[0] === 'genhash'
-  ? import('./genhash.js').then((g) => g.genhashMain(cliArgs.slice(1), programName(), {
-    out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t),
-  }))
-  : main(cliArgs)).then(
+  ? import('./genhash.js').then((g) =>
+      g.genhashMain(cliArgs.slice(1), programName(), {
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+      }),
+    )
+  : main(cliArgs)
+).then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`keepalived-ts: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -46,9 +46,14 @@ function childSpawner(userArgs: readonly string[]): SpawnChild {
   delete env[READINESS_ENV];
   return (role, events) => {
     try {
-      const child = spawn(process.execPath, [...CHILD_V8_FLAGS, ...(role === 'vrrp' ? VRRP_CHILD_V8_FLAGS : []), ...process.execArgv, process.argv[1]!, ...userArgs, childFlag(role)], {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env,
-      });
+      const child = spawn(
+        process.execPath,
+        [...CHILD_V8_FLAGS, ...(role === 'vrrp' ? VRRP_CHILD_V8_FLAGS : []), ...process.execArgv, process.argv[1]!, ...userArgs, childFlag(role)],
+        {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          env,
+        },
+      );
       child.on('error', () => {}); // a failed spawn has no pid and reports here; a live child's errors are its exit
       if (child.pid === undefined) return spawnError(role, new Error(`cannot execute ${process.execPath}`));
       child.on('message', (m: ChildMessage) => events.message(m));
@@ -59,11 +64,19 @@ function childSpawner(userArgs: readonly string[]): SpawnChild {
         // ChildProcess.kill only knows named signals; process.kill takes the real-time numbers too
         kill: (sig) => {
           if (child.exitCode !== null || child.signalCode !== null) return false;
-          try { return process.kill(pid, sig); } catch { return false; }
+          try {
+            return process.kill(pid, sig);
+          } catch {
+            return false;
+          }
         },
         send: (m) => {
           if (!child.connected) return false;
-          try { return child.send(m); } catch { return false; }
+          try {
+            return child.send(m);
+          } catch {
+            return false;
+          }
         },
       };
     } catch (e) {
@@ -76,8 +89,10 @@ function childSpawner(userArgs: readonly string[]): SpawnChild {
 function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
   const out: string[] = [];
   const ignored: [boolean, string][] = [
-    [o.namespace !== undefined, '-s/--namespace'], [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
-    [o.coreDump, '-m/--core-dump'], [o.bfdPidFile !== undefined, '-b/--bfd_pid'],
+    [o.namespace !== undefined, '-s/--namespace'],
+    [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
+    [o.coreDump, '-m/--core-dump'],
+    [o.bfdPidFile !== undefined, '-b/--bfd_pid'],
   ];
   for (const [on, name] of ignored) {
     if (on) out.push(`keepalived-ts: option ${name} is not supported yet - ignored`);
@@ -110,17 +125,30 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
   const rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
   const supervisor = new Supervisor({
     settings: {
-      configFile: o.useFile ?? DEFAULT_CONFIG_FILE, configId: o.configId ?? defaultConfigId(), interfaceExists,
+      configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
+      configId: o.configId ?? defaultConfigId(),
+      interfaceExists,
       pidFile: o.pidFile ?? DEFAULT_PIDFILES.main,
       childPidFiles: { vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp, check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers },
       ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? controlSocketFor(o.pidFile) }),
-      commandLine: [programName(), ...userArgs], version: versionString(ourVersion()), platform: platformText(),
-      notices: startupNotices(o, sender), vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, all: o.all,
-      dontRespawn: o.dontRespawn, dontReleaseVrrp: o.dontReleaseVrrp,
+      commandLine: [programName(), ...userArgs],
+      version: versionString(ourVersion()),
+      platform: platformText(),
+      notices: startupNotices(o, sender),
+      vrrpOnly: o.vrrpOnly,
+      checkOnly: o.checkOnly,
+      all: o.all,
+      dontRespawn: o.dontRespawn,
+      dontReleaseVrrp: o.dontReleaseVrrp,
     },
-    clock, logs, signals: processSignals(), config: configPort(), spawn: childSpawner(userArgs),
+    clock,
+    logs,
+    signals: processSignals(),
+    config: configPort(),
+    spawn: childSpawner(userArgs),
     release: rtnlReleaser(() => rtnl, logs.logger('Keepalived')),
-    sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid), pid: process.pid,
+    sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid),
+    pid: process.pid,
     onReady: () => readiness.ready(),
   });
   const code = await supervisor.run();

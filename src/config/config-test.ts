@@ -32,7 +32,14 @@ export const realHost: HostView = {
   },
   scriptFound(program) {
     const candidates = program.includes('/') ? [program] : (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter).map((d) => `${d}/${program}`);
-    return candidates.some((p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } });
+    return candidates.some((p) => {
+      try {
+        accessSync(p, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
   },
 };
 
@@ -45,7 +52,9 @@ export const SECURITY_VIOLATION = 'SECURITY VIOLATION';
 /** Every script command in the configuration with where it was written. */
 function scripts(c: KeepalivedConfig): ScriptCommand[] {
   const out: ScriptCommand[] = [];
-  const notify = (n: Readonly<Record<string, ScriptCommand | undefined>>) => { for (const s of Object.values(n)) if (s) out.push(s); };
+  const notify = (n: Readonly<Record<string, ScriptCommand | undefined>>) => {
+    for (const s of Object.values(n)) if (s) out.push(s);
+  };
   for (const i of c.vrrpInstances) notify(i.notify);
   for (const g of c.vrrpSyncGroups) notify(g.notify);
   for (const s of c.vrrpScripts) out.push(s.script);
@@ -63,7 +72,8 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
       d.error(pos, `WARNING - interface ${i.interface} for vrrp_instance ${i.name} doesn't exist`);
       missingIf ??= pos;
     } else if (kind === 'loopback') d.error(pos, `(${i.name}) cannot use a loopback interface (${i.interface}) for vrrp - ignoring`);
-    for (const t of i.trackInterface) if (host.interfaceKind(t.name) === 'missing') d.error(t.pos, `(${i.name}) tracked interface ${t.name} doesn't exist`);
+    for (const t of i.trackInterface)
+      if (host.interfaceKind(t.name) === 'missing') d.error(t.pos, `(${i.name}) tracked interface ${t.name} doesn't exist`);
     for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
       if (v.dev && host.interfaceKind(v.dev) === 'missing') d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
     }

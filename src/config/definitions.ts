@@ -68,7 +68,7 @@ export function builtinDefinitions(ctx: BuiltinContext): Map<string, Definition>
 /** keepalived's `get_random`: an integer in [MIN, MAX], MIN defaulting to 0 and MAX to 32767. */
 function random(rng: Rng, params: readonly number[], warn: (message: string) => void): string {
   const min = params[0] ?? 0;
-  const max = params.length > 1 ? params[1] as number : 32767;
+  const max = params.length > 1 ? (params[1] as number) : 32767;
   if (params.length > 2) warn(`Too many parameters for \${_RANDOM ${params.join(' ')}} - using ${min} ${max}`);
   if (min > max) {
     warn(`\${_RANDOM ${min} ${max}}: MIN is greater than MAX - using [${max}, ${min}]`);
@@ -109,15 +109,23 @@ export function expandLine(defs: ReadonlyMap<string, Definition>, line: MappedTe
   const finish = (error?: Expansion['error']): Expansion => {
     for (const c of restCols) doneCols.push(c);
     const cols = track ? { cols: doneCols } : { pinned: true };
-    return count === 0 ? { line, more, changed: false, ...(error ? { error } : {}) } : {
-      line: { text: done + rest, col0: line.col0, ...cols, from: [...outer, ...used] }, more, changed: true, ...(error ? { error } : {}),
-    };
+    return count === 0
+      ? { line, more, changed: false, ...(error ? { error } : {}) }
+      : {
+          line: { text: done + rest, col0: line.col0, ...cols, from: [...outer, ...used] },
+          more,
+          changed: true,
+          ...(error ? { error } : {}),
+        };
   };
   for (let i = rest.indexOf('$'); i >= 0 && i + 1 < rest.length; i = rest.indexOf('$', i)) {
     const ref = matchReference(rest, i);
     const def = ref && defs.get(ref.name);
-    if (!ref || !def || (ref.params !== undefined && !('compute' in def && def.maxParams > 0))) { i++; continue; }
-    const at = track ? restCols[i] as number : line.col0;
+    if (!ref || !def || (ref.params !== undefined && !('compute' in def && def.maxParams > 0))) {
+      i++;
+      continue;
+    }
+    const at = track ? (restCols[i] as number) : line.col0;
     while (active.length > 0 && i >= rest.length - (active[active.length - 1] as { tail: number }).tail) active.pop();
     if (outer.includes(ref.name) || active.some((r) => r.name === ref.name)) {
       return finish({ message: `Definition '${ref.name}' refers to itself - line dropped`, col: at });
@@ -127,7 +135,13 @@ export function expandLine(defs: ReadonlyMap<string, Definition>, line: MappedTe
     const first = nl < 0 ? value : value.slice(0, nl);
     if (nl >= 0) {
       const from = [...outer, ...active.map((r) => r.name), ref.name];
-      more = [...value.slice(nl + 1).split('\n').map((t) => pinned(t, at, from)), ...more];
+      more = [
+        ...value
+          .slice(nl + 1)
+          .split('\n')
+          .map((t) => pinned(t, at, from)),
+        ...more,
+      ];
     }
     used.add(ref.name);
     done += rest.slice(0, i);
@@ -142,7 +156,10 @@ export function expandLine(defs: ReadonlyMap<string, Definition>, line: MappedTe
     active.push({ name: ref.name, tail: rest.length - first.length });
     i = 0;
     if (++count > MAX_SUBSTITUTIONS || done.length + rest.length > MAX_LINE) {
-      return finish({ message: `Definitions expand to more than ${MAX_LINE} characters or ${MAX_SUBSTITUTIONS} substitutions - line dropped`, col: at });
+      return finish({
+        message: `Definitions expand to more than ${MAX_LINE} characters or ${MAX_SUBSTITUTIONS} substitutions - line dropped`,
+        col: at,
+      });
     }
     if (first.trimStart().startsWith('~')) break; // keepalived stops here; the caller reprocesses a ~SEQ/~LST line
   }
@@ -177,13 +194,22 @@ function matchReference(s: string, i: number): { name: string; params?: string; 
   let p = k;
   let first = -1;
   let last = -1;
-  for (; s[p] === ' ' || isDigit(s[p]); p++) if (s[p] !== ' ') { if (first < 0) first = p; last = p; }
+  for (; s[p] === ' ' || isDigit(s[p]); p++)
+    if (s[p] !== ' ') {
+      if (first < 0) first = p;
+      last = p;
+    }
   if (s[p] !== '}' || (first >= 0 && last + 1 !== p)) return undefined;
   return first < 0 ? { name, end: p + 1 } : { name, params: s.slice(first, last + 1), end: p + 1 };
 }
 
 function parseParams(params: string | undefined): number[] {
-  return params === undefined ? [] : params.trim().split(/ +/).map((d) => Math.min(Number(d), Number.MAX_SAFE_INTEGER));
+  return params === undefined
+    ? []
+    : params
+        .trim()
+        .split(/ +/)
+        .map((d) => Math.min(Number(d), Number.MAX_SAFE_INTEGER));
 }
 
 /** A `$NAME=value` line: the name and the text after `=` (blanks skipped); undefined when the line is not one. */

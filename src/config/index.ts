@@ -6,8 +6,19 @@ import { hostname } from 'node:os';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { preprocess, type ConfigFs } from './preprocess.js';
 import { buildTree, type ConfNode } from './tree.js';
-import type { BfdInstanceConfig, KeepalivedConfig, RouteConfig, RuleConfig, TrackFileConfig, TrackGroupConfig, TrackProcessConfig,
-  VirtualAddress, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig } from './model.js';
+import type {
+  BfdInstanceConfig,
+  KeepalivedConfig,
+  RouteConfig,
+  RuleConfig,
+  TrackFileConfig,
+  TrackGroupConfig,
+  TrackProcessConfig,
+  VirtualAddress,
+  VrrpInstanceConfig,
+  VrrpScriptConfig,
+  VrrpSyncGroupConfig,
+} from './model.js';
 import { defaultGlobalDefs, parseGlobalDefs } from './parse-global.js';
 import { parseInstance, parseScript, parseSyncGroup } from './parse-vrrp.js';
 import { readRoutes, readRules, readStaticAddresses } from './parse-static.js';
@@ -23,10 +34,18 @@ export type { ConfNode, KeepalivedConfig, HostView };
 /** The real file system. */
 export const nodeFs: ConfigFs = {
   readFile(p) {
-    try { return readFileSync(p, 'utf8'); } catch { return undefined; }
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
   },
   listDir(p) {
-    try { return readdirSync(p); } catch { return []; }
+    try {
+      return readdirSync(p);
+    } catch {
+      return [];
+    }
   },
 };
 
@@ -36,15 +55,26 @@ export function defaultConfigId(): string {
 }
 
 /** Reads and parses a configuration file into its block tree. Never throws. */
-export function loadConfigTree(path: string, opts: { configId?: string; fs?: ConfigFs; rng?: Rng } = {}): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
+export function loadConfigTree(
+  path: string,
+  opts: { configId?: string; fs?: ConfigFs; rng?: Rng } = {},
+): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
   const diags = new DiagnosticSink();
-  const items = preprocess(path, { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) }, diags);
+  const items = preprocess(
+    path,
+    { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) },
+    diags,
+  );
   const tree = buildTree(items, diags);
   return { tree, diagnostics: diags.items };
 }
 
 /** Parses configuration text (as if read from `fileName`); includes resolve through `fs` (default: none). */
-export function parseConfigTree(text: string, fileName = 'keepalived.conf', opts: { configId?: string; fs?: ConfigFs; rng?: Rng } = {}): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
+export function parseConfigTree(
+  text: string,
+  fileName = 'keepalived.conf',
+  opts: { configId?: string; fs?: ConfigFs; rng?: Rng } = {},
+): { tree: ConfNode[]; diagnostics: Diagnostic[] } {
   const inner = opts.fs ?? { readFile: () => undefined, listDir: () => [] };
   const fs: ConfigFs = { readFile: (p) => (p === fileName || p === resolvePath(fileName) ? text : inner.readFile(p)), listDir: inner.listDir };
   return loadConfigTree(fileName, { ...opts, fs });
@@ -61,39 +91,81 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['real_server', 'SSL', 'garp_group', 'linkbeat_interfaces',
-  'interface_up_down_delays', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'instance', 'use_pid_dir',
-  'child_wait_time', 'linkbeat_use_polling']);
+const TOP_NOT_YET = new Set([
+  'real_server',
+  'SSL',
+  'garp_group',
+  'linkbeat_interfaces',
+  'interface_up_down_delays',
+  'net_namespace',
+  'net_namespace_ipvs',
+  'namespace_with_ipsets',
+  'instance',
+  'use_pid_dir',
+  'child_wait_time',
+  'linkbeat_use_polling',
+]);
 
 /** Turns a block tree into the typed model. Never throws. */
 export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
   let globalDefs = defaultGlobalDefs();
   for (const n of tree) if (n.keyword.text === 'global_defs') globalDefs = parseGlobalDefs(n, globalDefs, diags);
   const m = {
-    vrrpInstances: [] as VrrpInstanceConfig[], vrrpSyncGroups: [] as VrrpSyncGroupConfig[], vrrpScripts: [] as VrrpScriptConfig[],
-    trackFiles: [] as TrackFileConfig[], trackProcesses: [] as TrackProcessConfig[], bfdInstances: [] as BfdInstanceConfig[],
-    trackGroups: [] as TrackGroupConfig[], staticIpaddress: [] as VirtualAddress[], staticRoutes: [] as RouteConfig[],
-    staticRules: [] as RuleConfig[], unparsed: [] as ConfNode[],
+    vrrpInstances: [] as VrrpInstanceConfig[],
+    vrrpSyncGroups: [] as VrrpSyncGroupConfig[],
+    vrrpScripts: [] as VrrpScriptConfig[],
+    trackFiles: [] as TrackFileConfig[],
+    trackProcesses: [] as TrackProcessConfig[],
+    bfdInstances: [] as BfdInstanceConfig[],
+    trackGroups: [] as TrackGroupConfig[],
+    staticIpaddress: [] as VirtualAddress[],
+    staticRoutes: [] as RouteConfig[],
+    staticRules: [] as RuleConfig[],
+    unparsed: [] as ConfNode[],
   };
-  const add = <T>(list: T[], v: T | undefined): void => { if (v) list.push(v); };
+  const add = <T>(list: T[], v: T | undefined): void => {
+    if (v) list.push(v);
+  };
   for (const n of tree) {
     const k = n.keyword.text;
     switch (k) {
-      case 'global_defs': break;
-      case 'vrrp_instance': add(m.vrrpInstances, parseInstance(n, globalDefs, diags)); break;
-      case 'vrrp_sync_group': add(m.vrrpSyncGroups, parseSyncGroup(n, diags)); break;
-      case 'vrrp_script': add(m.vrrpScripts, parseScript(n, diags)); break;
-      case 'track_file': case 'vrrp_track_file': add(m.trackFiles, parseTrackFile(n, diags)); break;
-      case 'vrrp_track_process': add(m.trackProcesses, parseTrackProcess(n, diags)); break;
-      case 'track_group': add(m.trackGroups, parseTrackGroup(n, diags)); break;
+      case 'global_defs':
+        break;
+      case 'vrrp_instance':
+        add(m.vrrpInstances, parseInstance(n, globalDefs, diags));
+        break;
+      case 'vrrp_sync_group':
+        add(m.vrrpSyncGroups, parseSyncGroup(n, diags));
+        break;
+      case 'vrrp_script':
+        add(m.vrrpScripts, parseScript(n, diags));
+        break;
+      case 'track_file':
+      case 'vrrp_track_file':
+        add(m.trackFiles, parseTrackFile(n, diags));
+        break;
+      case 'vrrp_track_process':
+        add(m.trackProcesses, parseTrackProcess(n, diags));
+        break;
+      case 'track_group':
+        add(m.trackGroups, parseTrackGroup(n, diags));
+        break;
       case 'bfd_instance':
         diags.warning(n.keyword.pos, "'bfd_instance' is not supported yet - parsed, no BFD session is run");
         add(m.bfdInstances, parseBfdInstance(n, diags));
         break;
-      case 'static_ipaddress': m.staticIpaddress.push(...readStaticAddresses(n, diags)); break;
-      case 'static_routes': m.staticRoutes.push(...readRoutes(n, diags)); break;
-      case 'static_rules': m.staticRules.push(...readRules(n, diags)); break;
-      case 'virtual_server': case 'virtual_server_group': break; // parseLvs below
+      case 'static_ipaddress':
+        m.staticIpaddress.push(...readStaticAddresses(n, diags));
+        break;
+      case 'static_routes':
+        m.staticRoutes.push(...readRoutes(n, diags));
+        break;
+      case 'static_rules':
+        m.staticRules.push(...readRules(n, diags));
+        break;
+      case 'virtual_server':
+      case 'virtual_server_group':
+        break; // parseLvs below
       default:
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
@@ -123,7 +195,11 @@ export interface LoadOptions {
 /** Reads a configuration file into the typed model. Never throws. */
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   const diags = new DiagnosticSink();
-  const items = preprocess(path, { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) }, diags);
+  const items = preprocess(
+    path,
+    { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) },
+    diags,
+  );
   const config = buildModel(buildTree(items, diags), diags);
   const host = opts.host ?? (opts.interfaceExists ? realHost : undefined);
   if (host) checkHost(config, host, diags);

@@ -38,14 +38,24 @@ export function tokenizeLine(src: SourceLine, diags: DiagnosticSink): Token[] {
   const out: Token[] = [];
   const s = src.text;
   const cols = src.cols;
-  const at = (i: number): SourcePos => ({ file: src.file, line: src.line,
-    col: src.pinned ? src.col : cols ? cols[Math.min(i, cols.length - 1)] ?? src.col : src.col + i });
+  const at = (i: number): SourcePos => ({
+    file: src.file,
+    line: src.line,
+    col: src.pinned ? src.col : cols ? (cols[Math.min(i, cols.length - 1)] ?? src.col) : src.col + i,
+  });
   let i = 0;
   while (i < s.length) {
     const c = s[i] as string;
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\v' || c === '\f') { i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\v' || c === '\f') {
+      i++;
+      continue;
+    }
     if (c === '#' || c === '!') break; // comment to end of line
-    if (c === '{' || c === '}') { out.push({ text: c, quoted: false, pos: at(i) }); i++; continue; }
+    if (c === '{' || c === '}') {
+      out.push({ text: c, quoted: false, pos: at(i) });
+      i++;
+      continue;
+    }
     if (c === '"') {
       const end = s.indexOf('"', i + 1);
       if (end < 0) {
@@ -63,10 +73,19 @@ export function tokenizeLine(src: SourceLine, diags: DiagnosticSink): Token[] {
       const d = s[i] as string;
       if (d === ' ' || d === '\t' || d === '\r' || d === '\n' || d === '{' || d === '}' || d === '"') break;
       if (d === '#' || d === '!') break;
-      if (d === '\\' && (s[i + 1] === '#' || s[i + 1] === '!')) { text += s[i + 1]; i += 2; continue; }
-      if (d === '$' && s[i + 1] === '{') { // ${NAME} is one word, not braces
+      if (d === '\\' && (s[i + 1] === '#' || s[i + 1] === '!')) {
+        text += s[i + 1];
+        i += 2;
+        continue;
+      }
+      if (d === '$' && s[i + 1] === '{') {
+        // ${NAME} is one word, not braces
         const close = s.indexOf('}', i + 2);
-        if (close > 0) { text += s.slice(i, close + 1); i = close + 1; continue; }
+        if (close > 0) {
+          text += s.slice(i, close + 1);
+          i = close + 1;
+          continue;
+        }
       }
       text += d;
       i++;

@@ -277,15 +277,15 @@ export interface VirtualServerConfig {
 /** One line of a `virtual_server_group`: an address range with a port, or a firewall mark. */
 export type VirtualServerGroupEntry =
   | {
-    readonly kind: 'range';
-    readonly pos: SourcePos;
-    readonly family: 4 | 6;
-    /** First and last address of the range, canonical text (equal for a single address). */
-    readonly start: string;
-    readonly end: string;
-    /** 0 = any port (only valid for persistent services). */
-    readonly port: number;
-  }
+      readonly kind: 'range';
+      readonly pos: SourcePos;
+      readonly family: 4 | 6;
+      /** First and last address of the range, canonical text (equal for a single address). */
+      readonly start: string;
+      readonly end: string;
+      /** 0 = any port (only valid for persistent services). */
+      readonly port: number;
+    }
   | { readonly kind: 'fwmark'; readonly pos: SourcePos; readonly fwmark: number; readonly family?: 4 | 6 };
 
 /** `virtual_server_group NAME { <ip>[-<end>|/<len>] <port> … fwmark <n> [inet|inet6] … }`. */

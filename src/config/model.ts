@@ -354,8 +354,12 @@ export interface VrrpInstanceConfig {
   readonly lowerPrioNoAdvert: boolean;
   readonly higherPrioSendAdvert: boolean;
   readonly notify: {
-    readonly master?: ScriptCommand; readonly backup?: ScriptCommand; readonly fault?: ScriptCommand;
-    readonly stop?: ScriptCommand; readonly deleted?: ScriptCommand; readonly generic?: ScriptCommand;
+    readonly master?: ScriptCommand;
+    readonly backup?: ScriptCommand;
+    readonly fault?: ScriptCommand;
+    readonly stop?: ScriptCommand;
+    readonly deleted?: ScriptCommand;
+    readonly generic?: ScriptCommand;
     readonly masterRxLowerPri?: ScriptCommand;
   };
   readonly smtpAlert?: boolean;

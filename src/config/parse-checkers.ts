@@ -16,8 +16,18 @@ import { splitRunTogether, type ConfNode } from './tree.js';
 import { missingArgPos, readInt } from './values.js';
 
 /** The checker keywords of a real_server block. */
-export const CHECKER_KEYWORDS: ReadonlySet<string> = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK',
-  'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
+export const CHECKER_KEYWORDS: ReadonlySet<string> = new Set([
+  'TCP_CHECK',
+  'HTTP_GET',
+  'SSL_GET',
+  'MISC_CHECK',
+  'SMTP_CHECK',
+  'DNS_CHECK',
+  'UDP_CHECK',
+  'PING_CHECK',
+  'FILE_CHECK',
+  'BFD_CHECK',
+]);
 
 /** Largest time keepalived-ts accepts for a timer keyword: what one runtime timer can hold (2^31-1 ms). */
 const TIMER_MAX_S = 2147483;
@@ -81,13 +91,42 @@ interface ConnDraft {
 
 /** Argument counts of fixed-arity checker keywords (for blocks written on one line). */
 const CHECKER_ARITY = new Map<string, number>([
-  ['connect_ip', 1], ['connect_port', 1], ['bindto', 1], ['bind_port', 1], ['bind_if', 1], ['connect_timeout', 1], ['fwmark', 1],
-  ['retry', 1], ['nb_get_retry', 1], ['delay_before_retry', 1], ['warmup', 1], ['delay_loop', 1], ['virtualhost', 1],
-  ['http_protocol', 1], ['url', 0], ['path', 1], ['digest', 1], ['misc_timeout', 1], ['misc_dynamic', 0], ['helo_name', 1],
-  ['host', 0], ['type', 1], ['name', 1], ['min_reply_length', 1], ['max_reply_length', 1], ['track_file', 1], ['weight', 1], ['regex', 1],
-  ['regex_no_match', 0], ['regex_min_offset', 1], ['regex_max_offset', 1],
+  ['connect_ip', 1],
+  ['connect_port', 1],
+  ['bindto', 1],
+  ['bind_port', 1],
+  ['bind_if', 1],
+  ['connect_timeout', 1],
+  ['fwmark', 1],
+  ['retry', 1],
+  ['nb_get_retry', 1],
+  ['delay_before_retry', 1],
+  ['warmup', 1],
+  ['delay_loop', 1],
+  ['virtualhost', 1],
+  ['http_protocol', 1],
+  ['url', 0],
+  ['path', 1],
+  ['digest', 1],
+  ['misc_timeout', 1],
+  ['misc_dynamic', 0],
+  ['helo_name', 1],
+  ['host', 0],
+  ['type', 1],
+  ['name', 1],
+  ['min_reply_length', 1],
+  ['max_reply_length', 1],
+  ['track_file', 1],
+  ['weight', 1],
+  ['regex', 1],
+  ['regex_no_match', 0],
+  ['regex_min_offset', 1],
+  ['regex_max_offset', 1],
   // optional <BOOL> argument: a bare keyword still ends a run, `alpha yes` keeps its value
-  ['alpha', 0], ['log_all_failures', 0], ['enable_sni', 0], ['fast_recovery', 0],
+  ['alpha', 0],
+  ['log_all_failures', 0],
+  ['enable_sni', 0],
+  ['fast_recovery', 0],
 ]);
 
 /** keepalived's TIMER: decimal seconds, in ms; `positive` rejects 0. `msg` gives keepalived's text for a bad value. */
@@ -95,8 +134,11 @@ export function readTimer(c: ConfNode, d: DiagnosticSink, positive: boolean, msg
   const t = c.args[0];
   const us = t && /^\d+(\.\d*)?$|^\.\d+$/.test(t.text) ? Math.round(Number(t.text) * 1_000_000) : NaN;
   if (Number.isNaN(us) || (positive && us === 0) || us > maxS * 1_000_000) {
-    const generic = !t ? `${c.keyword.text}: missing value` : Number.isNaN(us) ? `${c.keyword.text}: '${t.text}' is not a number of seconds`
-      : `${c.keyword.text}: ${t.text} is out of range [${positive ? '0.000001' : '0'}-${maxS}]`;
+    const generic = !t
+      ? `${c.keyword.text}: missing value`
+      : Number.isNaN(us)
+        ? `${c.keyword.text}: '${t.text}' is not a number of seconds`
+        : `${c.keyword.text}: ${t.text} is out of range [${positive ? '0.000001' : '0'}-${maxS}]`;
     d.error(t?.pos ?? missingArgPos(c), msg ? msg(t?.text ?? '') : generic);
     return undefined;
   }
@@ -111,7 +153,14 @@ export function readNum(c: ConfNode, d: DiagnosticSink, min: number, max: number
   return undefined;
 }
 
-const BOOL_WORDS = new Map([['true', true], ['on', true], ['yes', true], ['false', false], ['off', false], ['no', false]]);
+const BOOL_WORDS = new Map([
+  ['true', true],
+  ['on', true],
+  ['yes', true],
+  ['false', false],
+  ['off', false],
+  ['no', false],
+]);
 
 /** keepalived's check_true_false (none = true) with its error text `Invalid <what> parameter <value>`. */
 export function readFlag(c: ConfNode, d: DiagnosticSink, what = c.keyword.text): boolean | undefined {
@@ -126,7 +175,10 @@ export function readFlag(c: ConfNode, d: DiagnosticSink, what = c.keyword.text):
 function readAddr(c: ConfNode, d: DiagnosticSink, what: string): { ip: string; family: 4 | 6 } | undefined {
   const t = c.args[0];
   const f = t ? isIP(t.text) : 0;
-  if (!t || f === 0) { d.error(t?.pos ?? missingArgPos(c), `Invalid ${what} address ${t?.text ?? ''} - ignoring`); return undefined; }
+  if (!t || f === 0) {
+    d.error(t?.pos ?? missingArgPos(c), `Invalid ${what} address ${t?.text ?? ''} - ignoring`);
+    return undefined;
+  }
   return { ip: t.text, family: f as 4 | 6 };
 }
 
@@ -134,12 +186,24 @@ function readAddr(c: ConfNode, d: DiagnosticSink, what: string): { ip: string; f
 function readCommon(c: ConfNode, com: Common, conn: ConnDraft | undefined, d: DiagnosticSink): boolean {
   const a0 = c.args[0];
   switch (c.keyword.text) {
-    case 'retry': com.retry = readNum(c, d, 0, UINT_MAX, (v) => `Invalid retry connection value '${v}'`) ?? com.retry; return true;
-    case 'delay_before_retry': com.delayBeforeRetryMs = readTimer(c, d, false, (v) => `Invalid delay_before_retry connection value '${v}'`) ?? com.delayBeforeRetryMs; return true;
-    case 'warmup': com.warmupMs = readTimer(c, d, false, (v) => `Invalid warmup connection value '${v}'`) ?? com.warmupMs; return true;
-    case 'delay_loop': com.delayLoopMs = readTimer(c, d, true, (v) => `delay_loop '${v}' is invalid - ignoring`) ?? com.delayLoopMs; return true;
-    case 'alpha': com.alpha = readFlag(c, d) ?? com.alpha; return true;
-    case 'log_all_failures': com.logAllFailures = readFlag(c, d) ?? com.logAllFailures; return true;
+    case 'retry':
+      com.retry = readNum(c, d, 0, UINT_MAX, (v) => `Invalid retry connection value '${v}'`) ?? com.retry;
+      return true;
+    case 'delay_before_retry':
+      com.delayBeforeRetryMs = readTimer(c, d, false, (v) => `Invalid delay_before_retry connection value '${v}'`) ?? com.delayBeforeRetryMs;
+      return true;
+    case 'warmup':
+      com.warmupMs = readTimer(c, d, false, (v) => `Invalid warmup connection value '${v}'`) ?? com.warmupMs;
+      return true;
+    case 'delay_loop':
+      com.delayLoopMs = readTimer(c, d, true, (v) => `delay_loop '${v}' is invalid - ignoring`) ?? com.delayLoopMs;
+      return true;
+    case 'alpha':
+      com.alpha = readFlag(c, d) ?? com.alpha;
+      return true;
+    case 'log_all_failures':
+      com.logAllFailures = readFlag(c, d) ?? com.logAllFailures;
+      return true;
   }
   if (!conn) return false;
   switch (c.keyword.text) {
@@ -154,7 +218,9 @@ function readCommon(c: ConfNode, com: Common, conn: ConnDraft | undefined, d: Di
       conn.dstFamily = a.family;
       break;
     }
-    case 'connect_port': conn.connectPort = readNum(c, d, 1, 65535, (v) => `Invalid checker connect_port '${v}'`) ?? conn.connectPort; break;
+    case 'connect_port':
+      conn.connectPort = readNum(c, d, 1, 65535, (v) => `Invalid checker connect_port '${v}'`) ?? conn.connectPort;
+      break;
     case 'bindto': {
       const a = readAddr(c, d, 'bindto');
       if (!a) break;
@@ -165,15 +231,22 @@ function readCommon(c: ConfNode, com: Common, conn: ConnDraft | undefined, d: Di
       conn.bindto = a.ip;
       break;
     }
-    case 'bind_port': conn.bindPort = readNum(c, d, 1, 65535, (v) => `Invalid checker bind_port '${v}'`) ?? conn.bindPort; break;
+    case 'bind_port':
+      conn.bindPort = readNum(c, d, 1, 65535, (v) => `Invalid checker bind_port '${v}'`) ?? conn.bindPort;
+      break;
     case 'bind_if':
       if (!a0) d.error(missingArgPos(c), 'bind_if: missing interface');
       else if (a0.text.length > 15) d.error(a0.pos, `Interface name ${a0.text} is too long - ignoring`);
       else conn.bindIf = a0.text;
       break;
-    case 'connect_timeout': conn.connectTimeoutMs = readTimer(c, d, true, (v) => `connect_timeout ${v} invalid - ignoring`, UINT_MAX / 1_000_000) ?? conn.connectTimeoutMs; break;
-    case 'fwmark': conn.fwmark = readNum(c, d, 0, UINT_MAX, (v) => `Invalid fwmark connection value '${v}'`) ?? conn.fwmark; break;
-    default: return false;
+    case 'connect_timeout':
+      conn.connectTimeoutMs = readTimer(c, d, true, (v) => `connect_timeout ${v} invalid - ignoring`, UINT_MAX / 1_000_000) ?? conn.connectTimeoutMs;
+      break;
+    case 'fwmark':
+      conn.fwmark = readNum(c, d, 0, UINT_MAX, (v) => `Invalid fwmark connection value '${v}'`) ?? conn.fwmark;
+      break;
+    default:
+      return false;
   }
   return true;
 }
@@ -198,14 +271,19 @@ function connection(conn: ConnDraft, def: CheckerDefaults, pos: SourcePos, d: Di
     return undefined;
   }
   return {
-    connectIp, connectPort: conn.connectPort ?? def.port, connectTimeoutMs: conn.connectTimeoutMs ?? def.connectTimeoutMs,
-    ...(conn.bindto !== undefined ? { bindto: conn.bindto } : {}), ...(conn.bindPort !== undefined ? { bindPort: conn.bindPort } : {}),
-    ...(conn.bindIf !== undefined ? { bindIf: conn.bindIf } : {}), ...(conn.fwmark !== undefined ? { fwmark: conn.fwmark } : {}),
+    connectIp,
+    connectPort: conn.connectPort ?? def.port,
+    connectTimeoutMs: conn.connectTimeoutMs ?? def.connectTimeoutMs,
+    ...(conn.bindto !== undefined ? { bindto: conn.bindto } : {}),
+    ...(conn.bindPort !== undefined ? { bindPort: conn.bindPort } : {}),
+    ...(conn.bindIf !== undefined ? { bindIf: conn.bindIf } : {}),
+    ...(conn.fwmark !== undefined ? { fwmark: conn.fwmark } : {}),
   };
 }
 
 function unknown(c: ConfNode, block: string, d: DiagnosticSink): void {
-  if (CHECKER_KEYWORDS.has(c.keyword.text)) d.error(c.keyword.pos, `'${c.keyword.text}' inside ${block} - checkers belong directly in a real_server block`);
+  if (CHECKER_KEYWORDS.has(c.keyword.text))
+    d.error(c.keyword.pos, `'${c.keyword.text}' inside ${block} - checkers belong directly in a real_server block`);
   else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
 }
 
@@ -216,14 +294,24 @@ export function parseChecker(node: ConfNode, ctx: CheckerContext, d: DiagnosticS
   const type = node.keyword.text;
   const pos = node.keyword.pos;
   switch (type) {
-    case 'TCP_CHECK': case 'PING_CHECK': return parseSimple(node, type, ctx, d);
-    case 'HTTP_GET': case 'SSL_GET': return parseHttp(node, type, ctx, d);
-    case 'MISC_CHECK': return parseMisc(node, d);
-    case 'SMTP_CHECK': return parseSmtp(node, ctx, d);
-    case 'DNS_CHECK': return parseDns(node, ctx, d);
-    case 'UDP_CHECK': return parseUdp(node, ctx, d);
-    case 'FILE_CHECK': return parseFile(node, ctx, d);
-    case 'BFD_CHECK': return parseBfd(node, ctx, d);
+    case 'TCP_CHECK':
+    case 'PING_CHECK':
+      return parseSimple(node, type, ctx, d);
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      return parseHttp(node, type, ctx, d);
+    case 'MISC_CHECK':
+      return parseMisc(node, d);
+    case 'SMTP_CHECK':
+      return parseSmtp(node, ctx, d);
+    case 'DNS_CHECK':
+      return parseDns(node, ctx, d);
+    case 'UDP_CHECK':
+      return parseUdp(node, ctx, d);
+    case 'FILE_CHECK':
+      return parseFile(node, ctx, d);
+    case 'BFD_CHECK':
+      return parseBfd(node, ctx, d);
   }
   d.keptError(pos, `Unknown keyword '${type}'`);
   return undefined;
@@ -250,10 +338,32 @@ function mergeRanges(ranges: [number, number][]): [number, number][] {
   return out;
 }
 
-const REGEX_OPTIONS = new Set(['allow_empty_class', 'alt_bsux', 'auto_callout', 'caseless', 'dollar_endonly', 'dotall', 'dupnames',
-  'extended', 'firstline', 'match_unset_backref', 'multiline', 'never_ucp', 'never_utf', 'no_auto_capture', 'no_auto_possess',
-  'no_dotstar_anchor', 'no_start_optimize', 'ucp', 'ungreedy', 'utf', 'never_backslash_c', 'alt_circumflex', 'alt_verbnames',
-  'use_offset_limit']);
+const REGEX_OPTIONS = new Set([
+  'allow_empty_class',
+  'alt_bsux',
+  'auto_callout',
+  'caseless',
+  'dollar_endonly',
+  'dotall',
+  'dupnames',
+  'extended',
+  'firstline',
+  'match_unset_backref',
+  'multiline',
+  'never_ucp',
+  'never_utf',
+  'no_auto_capture',
+  'no_auto_possess',
+  'no_dotstar_anchor',
+  'no_start_optimize',
+  'ucp',
+  'ungreedy',
+  'utf',
+  'never_backslash_c',
+  'alt_circumflex',
+  'alt_verbnames',
+  'use_offset_limit',
+]);
 
 /** One `url { … }` block; undefined when it has no path. `virtualhost` is resolved later. */
 function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefined {
@@ -263,11 +373,17 @@ function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefin
   let regex: string | undefined;
   const codes: [number, number][] = [];
   const regexOptions: string[] = [];
-  let regexNoMatch = false, regexMinOffset = 0, regexMaxOffset = 0, regexStack = false;
+  let regexNoMatch = false,
+    regexMinOffset = 0,
+    regexMaxOffset = 0,
+    regexStack = false;
   for (const c of children(node)) {
     const a0 = c.args[0];
     switch (c.keyword.text) {
-      case 'path': if (a0) path = a0.text; else d.error(missingArgPos(c), 'path: missing value'); break;
+      case 'path':
+        if (a0) path = a0.text;
+        else d.error(missingArgPos(c), 'path: missing value');
+        break;
       case 'digest':
         if (!a0) d.error(missingArgPos(c), 'digest: missing value');
         else if (digest !== undefined) d.error(a0.pos, `Digest '${a0.text}' is a duplicate`);
@@ -288,19 +404,25 @@ function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefin
           else codes.push([min, max]);
         }
         break;
-      case 'virtualhost': if (a0) virtualhost = a0.text; else d.error(missingArgPos(c), 'Missing HTTP_GET virtualhost name'); break;
+      case 'virtualhost':
+        if (a0) virtualhost = a0.text;
+        else d.error(missingArgPos(c), 'Missing HTTP_GET virtualhost name');
+        break;
       case 'regex':
         if (c.args.length !== 1) d.error(a0?.pos ?? missingArgPos(c), 'regex missing or too many fields');
         else regex = a0!.text;
         break;
-      case 'regex_no_match': regexNoMatch = true; break;
+      case 'regex_no_match':
+        regexNoMatch = true;
+        break;
       case 'regex_options':
         for (const t of c.args) {
           if (REGEX_OPTIONS.has(t.text)) regexOptions.push(t.text);
           else d.warning(t.pos, `Unknown regex option '${t.text}' - ignored`);
         }
         break;
-      case 'regex_min_offset': case 'regex_max_offset': {
+      case 'regex_min_offset':
+      case 'regex_max_offset': {
         const which = c.keyword.text === 'regex_min_offset' ? 'min' : 'max';
         let v = 0;
         if (c.args.length !== 1) d.error(a0?.pos ?? missingArgPos(c), `Missing or too may options for regex_${which}_offset`);
@@ -310,11 +432,18 @@ function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefin
         else regexMaxOffset = v + 1;
         break;
       }
-      case 'regex_stack': regexStack = true; d.warning(c.keyword.pos, "'regex_stack' is not supported yet - ignored"); break;
-      default: d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+      case 'regex_stack':
+        regexStack = true;
+        d.warning(c.keyword.pos, "'regex_stack' is not supported yet - ignored");
+        break;
+      default:
+        d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
-  if (path === undefined) { d.error(node.keyword.pos, 'HTTP/SSL_GET checker url has no path - ignoring'); return undefined; }
+  if (path === undefined) {
+    d.error(node.keyword.pos, 'HTTP/SSL_GET checker url has no path - ignoring');
+    return undefined;
+  }
   if (regex === undefined && (regexOptions.length || regexNoMatch || regexMinOffset || regexMaxOffset || regexStack)) {
     d.warning(node.keyword.pos, 'regex parameters specified without regex');
     regexOptions.length = 0;
@@ -326,8 +455,15 @@ function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefin
     regexMinOffset = regexMaxOffset = 0;
   }
   return {
-    path, statusCodes: codes.length ? mergeRanges(codes) : [[200, 299]], regexNoMatch, regexOptions, regexMinOffset, regexMaxOffset,
-    ...(digest !== undefined ? { digest } : {}), ...(virtualhost !== undefined ? { virtualhost } : {}), ...(regex !== undefined ? { regex } : {}),
+    path,
+    statusCodes: codes.length ? mergeRanges(codes) : [[200, 299]],
+    regexNoMatch,
+    regexOptions,
+    regexMinOffset,
+    regexMaxOffset,
+    ...(digest !== undefined ? { digest } : {}),
+    ...(virtualhost !== undefined ? { virtualhost } : {}),
+    ...(regex !== undefined ? { regex } : {}),
   };
 }
 
@@ -337,7 +473,8 @@ function parseHttp(node: ConfNode, type: 'HTTP_GET' | 'SSL_GET', ctx: CheckerCon
   const urls: Mutable<HttpUrl>[] = [];
   let virtualhost: string | undefined;
   let httpProtocol: '1.0' | '1.0C' | '1.1' = '1.0';
-  let enableSni = false, fastRecovery = false;
+  let enableSni = false,
+    fastRecovery = false;
   for (const c of children(node)) {
     const a0 = c.args[0];
     switch (c.keyword.text) {
@@ -345,20 +482,35 @@ function parseHttp(node: ConfNode, type: 'HTTP_GET' | 'SSL_GET', ctx: CheckerCon
         d.warning(c.keyword.pos, "nb_get_retry is deprecated - please use 'retry'");
         com.retry = readNum(c, d, 0, UINT_MAX, (v) => `Invalid nb_get_retry value '${v}'`) ?? com.retry;
         break;
-      case 'virtualhost': if (a0) virtualhost = a0.text; else d.error(missingArgPos(c), 'HTTP_GET virtualhost name missing'); break;
+      case 'virtualhost':
+        if (a0) virtualhost = a0.text;
+        else d.error(missingArgPos(c), 'HTTP_GET virtualhost name missing');
+        break;
       case 'http_protocol':
         if (!a0) d.error(missingArgPos(c), 'Missing http_protocol version');
         else if (a0.text === '1.0' || a0.text === '1.1') httpProtocol = a0.text;
         else if (a0.text === '1.0C' || a0.text === '1.0c') httpProtocol = '1.0C';
         else d.error(a0.pos, `Invalid http_protocol version ${a0.text}`);
         break;
-      case 'enable_sni': enableSni = readFlag(c, d) ?? enableSni; break;
-      case 'fast_recovery': fastRecovery = readFlag(c, d) ?? fastRecovery; break;
-      case 'url': { const u = parseUrl(c, d); if (u) urls.push(u); break; }
-      default: if (!readCommon(c, com, conn, d)) unknown(c, type, d);
+      case 'enable_sni':
+        enableSni = readFlag(c, d) ?? enableSni;
+        break;
+      case 'fast_recovery':
+        fastRecovery = readFlag(c, d) ?? fastRecovery;
+        break;
+      case 'url': {
+        const u = parseUrl(c, d);
+        if (u) urls.push(u);
+        break;
+      }
+      default:
+        if (!readCommon(c, com, conn, d)) unknown(c, type, d);
     }
   }
-  if (urls.length === 0) { d.error(node.keyword.pos, 'HTTP/SSL_GET checker has no urls specified - ignoring'); return undefined; }
+  if (urls.length === 0) {
+    d.error(node.keyword.pos, 'HTTP/SSL_GET checker has no urls specified - ignoring');
+    return undefined;
+  }
   return (def, d2) => {
     const co = connection(conn, def, node.keyword.pos, d2);
     if (!co) return [];
@@ -367,10 +519,19 @@ function parseHttp(node: ConfNode, type: 'HTTP_GET' | 'SSL_GET', ctx: CheckerCon
       const v = u.virtualhost ?? vhost;
       return v !== undefined ? { ...u, virtualhost: v } : u;
     });
-    return [{
-      type, pos: node.keyword.pos, connection: co, ...timing(com, def, 1, 3000), httpProtocol, enableSni, fastRecovery, urls: resolved,
-      ...(virtualhost !== undefined ? { virtualhost } : {}),
-    }];
+    return [
+      {
+        type,
+        pos: node.keyword.pos,
+        connection: co,
+        ...timing(com, def, 1, 3000),
+        httpProtocol,
+        enableSni,
+        fastRecovery,
+        urls: resolved,
+        ...(virtualhost !== undefined ? { virtualhost } : {}),
+      },
+    ];
   };
 }
 
@@ -389,20 +550,37 @@ function parseMisc(node: ConfNode, d: DiagnosticSink): CheckerFinish | undefined
         script = { command: s.command, pos: s.pos };
         break;
       }
-      case 'misc_timeout': { const v = readNum(c, d, 0, Math.floor(UINT_MAX / 1_000_000), (x) => `Invalid misc_timeout value '${x}'`); if (v !== undefined) timeoutMs = v * 1000; break; }
-      case 'misc_dynamic': dynamic = true; break;
+      case 'misc_timeout': {
+        const v = readNum(c, d, 0, Math.floor(UINT_MAX / 1_000_000), (x) => `Invalid misc_timeout value '${x}'`);
+        if (v !== undefined) timeoutMs = v * 1000;
+        break;
+      }
+      case 'misc_dynamic':
+        dynamic = true;
+        break;
       case 'user':
         if (!c.args[0]) d.error(missingArgPos(c), `No user specified for misc checker script ${script?.command ?? ''}`);
         else user = { user: c.args[0].text, ...(c.args[1] ? { group: c.args[1].text } : {}) };
         break;
-      default: if (!readCommon(c, com, undefined, d)) unknown(c, 'MISC_CHECK', d);
+      default:
+        if (!readCommon(c, com, undefined, d)) unknown(c, 'MISC_CHECK', d);
     }
   }
-  if (!script) { d.error(node.keyword.pos, 'No script path has been specified for MISC_CHECKER - skipping'); return undefined; }
+  if (!script) {
+    d.error(node.keyword.pos, 'No script path has been specified for MISC_CHECKER - skipping');
+    return undefined;
+  }
   const withUser: ScriptCommand = { ...script, ...(user ?? {}) };
-  return (def) => [{
-    type: 'MISC_CHECK', pos: node.keyword.pos, script: withUser, timeoutMs: timeoutMs || def.vsDelayLoopMs, dynamic, ...timing(com, def, 0, 1000),
-  }];
+  return (def) => [
+    {
+      type: 'MISC_CHECK',
+      pos: node.keyword.pos,
+      script: withUser,
+      timeoutMs: timeoutMs || def.vsDelayLoopMs,
+      dynamic,
+      ...timing(com, def, 0, 1000),
+    },
+  ];
 }
 
 function parseSmtp(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): CheckerFinish {
@@ -425,10 +603,11 @@ function parseSmtp(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Chec
   // otherwise the first host takes its place. Every other host becomes a checker of its own.
   const mainSet = Object.values(main).some((v) => v !== undefined) || hosts.length === 0;
   const conns = [...(mainSet ? [{ conn: main, pos: node.keyword.pos }] : []), ...hosts];
-  return (def, d2) => conns.flatMap(({ conn, pos }) => {
-    const co = connection(conn, def, pos, d2);
-    return co ? [{ type: 'SMTP_CHECK' as const, pos, connection: co, heloName, ...timing(com, def, 1, 1000) }] : [];
-  });
+  return (def, d2) =>
+    conns.flatMap(({ conn, pos }) => {
+      const co = connection(conn, def, pos, d2);
+      return co ? [{ type: 'SMTP_CHECK' as const, pos, connection: co, heloName, ...timing(com, def, 1, 1000) }] : [];
+    });
 }
 
 const DNS_TYPES: readonly DnsQueryType[] = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY'];
@@ -447,7 +626,8 @@ function parseDns(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
     } else if (c.keyword.text === 'name') {
       if (!a0) d.error(missingArgPos(c), 'name: missing value');
       else if (name !== undefined) d.error(c.keyword.pos, 'DNS_CHECK name already specified - ignoring');
-      else if ((a0.text.startsWith('.') && a0.text !== '.') || a0.text.includes('..')) d.error(a0.pos, `DNS_CHECK name '${a0.text}' has empty label - ignoring`);
+      else if ((a0.text.startsWith('.') && a0.text !== '.') || a0.text.includes('..'))
+        d.error(a0.pos, `DNS_CHECK name '${a0.text}' has empty label - ignoring`);
       else name = a0.text;
     } else if (!readCommon(c, com, conn, d)) unknown(c, 'DNS_CHECK', d);
   }
@@ -464,12 +644,18 @@ export function readHex(text: string, allowMask: boolean): { data: number[]; mas
   let usingMask = false;
   const nibble = (ch: string): [number, number] | undefined => {
     if (/^[0-9a-fA-F]$/.test(ch)) return [parseInt(ch, 16), 0];
-    if (allowMask && (ch === 'x' || ch === 'X')) { usingMask = true; return [0, 0x0f]; }
+    if (allowMask && (ch === 'x' || ch === 'X')) {
+      usingMask = true;
+      return [0, 0x0f];
+    }
     return undefined;
   };
   let i = 0;
   while (i < text.length) {
-    if (text[i] === ' ' || text[i] === '\t') { i++; continue; }
+    if (text[i] === ' ' || text[i] === '\t') {
+      i++;
+      continue;
+    }
     const hi = nibble(text[i++]!);
     if (!hi) return undefined;
     let [v, m] = hi;
@@ -492,12 +678,16 @@ function parseUdp(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
   let payload: number[] | undefined;
   let requireReply = false;
   let reply: { data: number[]; mask?: number[] } | undefined;
-  let minReplyLength = 0, maxReplyLength = 255;
+  let minReplyLength = 0,
+    maxReplyLength = 255;
   for (const c of children(node)) {
     const hex = c.args.map((t) => t.text).join(' ');
     switch (c.keyword.text) {
       case 'payload':
-        if (!c.args.length) { d.error(missingArgPos(c), 'UDP_CHECK payload requires a payload'); break; }
+        if (!c.args.length) {
+          d.error(missingArgPos(c), 'UDP_CHECK payload requires a payload');
+          break;
+        }
         payload = readHex(hex, false)?.data;
         if (!payload) d.error(c.args[0]!.pos, 'Invalid hex string for UDP_CHECK payload');
         break;
@@ -507,9 +697,14 @@ function parseUdp(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
         reply = readHex(hex, true);
         if (!reply) d.error(c.args[0]!.pos, 'Invalid hex string for UDP_CHECK reply');
         break;
-      case 'min_reply_length': minReplyLength = readNum(c, d, 0, 65535, (v) => `UDP_CHECK min length ${v} not valid - must be between 0 & 65535`) ?? minReplyLength; break;
-      case 'max_reply_length': maxReplyLength = readNum(c, d, 0, 65535, (v) => `UDP_CHECK max length ${v} not valid - must be between 0 & 65535`) ?? maxReplyLength; break;
-      default: if (!readCommon(c, com, conn, d)) unknown(c, 'UDP_CHECK', d);
+      case 'min_reply_length':
+        minReplyLength = readNum(c, d, 0, 65535, (v) => `UDP_CHECK min length ${v} not valid - must be between 0 & 65535`) ?? minReplyLength;
+        break;
+      case 'max_reply_length':
+        maxReplyLength = readNum(c, d, 0, 65535, (v) => `UDP_CHECK max length ${v} not valid - must be between 0 & 65535`) ?? maxReplyLength;
+        break;
+      default:
+        if (!readCommon(c, com, conn, d)) unknown(c, 'UDP_CHECK', d);
     }
   }
   if (minReplyLength > maxReplyLength) {
@@ -517,10 +712,21 @@ function parseUdp(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
   }
   return (def, d2) => {
     const co = connection(conn, def, node.keyword.pos, d2);
-    return co ? [{
-      type: 'UDP_CHECK', pos: node.keyword.pos, connection: co, requireReply, minReplyLength, maxReplyLength, ...timing(com, def, 1, 1000),
-      ...(payload ? { payload } : {}), ...(reply ? { reply } : {}),
-    }] : [];
+    return co
+      ? [
+          {
+            type: 'UDP_CHECK',
+            pos: node.keyword.pos,
+            connection: co,
+            requireReply,
+            minReplyLength,
+            maxReplyLength,
+            ...timing(com, def, 1, 1000),
+            ...(payload ? { payload } : {}),
+            ...(reply ? { reply } : {}),
+          },
+        ]
+      : [];
   };
 }
 
@@ -535,16 +741,25 @@ function parseFile(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Chec
       else if (!ctx.trackFiles.has(a0.text)) d.error(a0.pos, `track_file ${a0.text} not found`);
       else trackFile = a0.text;
     } else if (c.keyword.text === 'weight') {
-      if (!a0) { d.error(missingArgPos(c), 'track file weight missing'); continue; }
+      if (!a0) {
+        d.error(missingArgPos(c), 'track file weight missing');
+        continue;
+      }
       const w = readInt(c, a0, -IPVS_WEIGHT_LIMIT, IPVS_WEIGHT_LIMIT, d);
       const opt = c.args[1];
       if (w === undefined) continue;
-      if (opt && opt.text !== 'reverse' && opt.text !== 'noreverse') { d.error(opt.pos, `unknown track file weight option ${opt.text} - ignoring`); continue; }
+      if (opt && opt.text !== 'reverse' && opt.text !== 'noreverse') {
+        d.error(opt.pos, `unknown track file weight option ${opt.text} - ignoring`);
+        continue;
+      }
       weight = w;
       reverse = opt?.text === 'reverse';
     } else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
   }
-  if (trackFile === undefined) { d.error(node.keyword.pos, 'FILE_CHECK has no track_file specified - ignoring'); return undefined; }
+  if (trackFile === undefined) {
+    d.error(node.keyword.pos, 'FILE_CHECK has no track_file specified - ignoring');
+    return undefined;
+  }
   const tf = trackFile;
   return () => [{ type: 'FILE_CHECK', pos: node.keyword.pos, trackFile: tf, reverse, ...(weight !== undefined ? { weight } : {}) }];
 }
@@ -555,16 +770,27 @@ function parseBfd(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
   for (const c of children(node)) {
     if (c.keyword.text === 'name') {
       const a0 = c.args[0];
-      const problem = c.args.length !== 1 ? 'No or too many names specified - skipping checker'
-        : !ctx.bfdInstances.has(a0!.text) ? `BFD ${a0!.text} not configured`
-          : name !== undefined ? `BFD ${a0!.text} already specified as ${name}` : undefined;
+      const problem =
+        c.args.length !== 1
+          ? 'No or too many names specified - skipping checker'
+          : !ctx.bfdInstances.has(a0!.text)
+            ? `BFD ${a0!.text} not configured`
+            : name !== undefined
+              ? `BFD ${a0!.text} already specified as ${name}`
+              : undefined;
       // keepalived drops the whole checker on a bad name
-      if (problem) { d.error(a0?.pos ?? missingArgPos(c), `(${ctx.rsText}) BFD_CHECK - ${problem}`); return undefined; }
+      if (problem) {
+        d.error(a0?.pos ?? missingArgPos(c), `(${ctx.rsText}) BFD_CHECK - ${problem}`);
+        return undefined;
+      }
       name = a0!.text;
     } else if (c.keyword.text === 'alpha') alpha = readFlag(c, d) ?? alpha;
     else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
   }
-  if (name === undefined) { d.error(node.keyword.pos, `(${ctx.rsText}) No name has been specified for BFD_CHECKER - skipping`); return undefined; }
+  if (name === undefined) {
+    d.error(node.keyword.pos, `(${ctx.rsText}) No name has been specified for BFD_CHECKER - skipping`);
+    return undefined;
+  }
   const n = name;
   return (def) => [{ type: 'BFD_CHECK', pos: node.keyword.pos, name: n, alpha: alpha ?? def.alpha }];
 }

@@ -11,42 +11,135 @@ import { readScript } from './script-command.js';
 /** keepalived's global defaults. */
 export function defaultGlobalDefs(): GlobalDefs {
   return {
-    notificationEmail: [], smtpConnectTimeoutMs: 30_000, vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12',
-    vrrpStrict: false, vrrpSkipCheckAdvAddr: false, vrrpGarpIntervalMs: 0, vrrpGnaIntervalMs: 0, vrrpGarpMasterDelayMs: 5000,
-    vrrpGarpMasterRepeat: 5, vrrpGarpMasterRefreshMs: 0, vrrpGarpMasterRefreshRepeat: 1, vrrpVersion: 2, enableScriptSecurity: false,
-    vrrpNotifyPriorityChanges: false, vrrpCheckUnicastSrc: false, noEmailFaults: false, vrrpStartupDelayMs: 0,
-    startupScriptTimeoutMs: 10_000, shutdownScriptTimeoutMs: 10_000, fifoWriteVrrpStatesOnReload: false,
-    nftablesPriority: -1, nftablesCounters: false, nftablesIfindex: false,
+    notificationEmail: [],
+    smtpConnectTimeoutMs: 30_000,
+    vrrpMcastGroup4: '224.0.0.18',
+    vrrpMcastGroup6: 'ff02::12',
+    vrrpStrict: false,
+    vrrpSkipCheckAdvAddr: false,
+    vrrpGarpIntervalMs: 0,
+    vrrpGnaIntervalMs: 0,
+    vrrpGarpMasterDelayMs: 5000,
+    vrrpGarpMasterRepeat: 5,
+    vrrpGarpMasterRefreshMs: 0,
+    vrrpGarpMasterRefreshRepeat: 1,
+    vrrpVersion: 2,
+    enableScriptSecurity: false,
+    vrrpNotifyPriorityChanges: false,
+    vrrpCheckUnicastSrc: false,
+    noEmailFaults: false,
+    vrrpStartupDelayMs: 0,
+    startupScriptTimeoutMs: 10_000,
+    shutdownScriptTimeoutMs: 10_000,
+    fifoWriteVrrpStatesOnReload: false,
+    nftablesPriority: -1,
+    nftablesCounters: false,
+    nftablesIfindex: false,
   };
 }
 
 /** Keys accepted (as keepalived does) but not acted on yet. */
-const GLOBAL_NOT_YET = new Set(['vrrp_garp_extra_if',
-  'vrrp_ipsets', 'nftables_ipvs',
+const GLOBAL_NOT_YET = new Set([
+  'vrrp_garp_extra_if',
+  'vrrp_ipsets',
+  'nftables_ipvs',
   'lvs_sync_daemon',
-  'dynamic_interfaces', 'log_unknown_vrids', 'vmac_prefix',
-  'umask', 'random_seed', 'default_interface',
-  'smtp_alert_checker', 'vrrp_down_timer_adverts', 'enable_snmp_vrrp', 'enable_snmp_keepalived', 'enable_snmp_checker',
-  'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_traps', 'snmp_socket', 'enable_dbus', 'dbus_service_name',
-  'checker_priority', 'bfd_priority', 'checker_no_swap', 'checker_rt_priority', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier',
-  'process_names', 'vrrp_process_name',
-  'checker_process_name', 'lvs_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'reload_check_config', 'reload_time_file',
-  'include_check', 'config_save_dir', 'tmp_config_directory', 'data_use_instance', 'vrrp_netlink_cmd_rcv_bufs',
-  'vrrp_netlink_monitor_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_monitor_rcv_bufs', 'process_monitor_rcv_bufs',
-  'vrrp_cpu_affinity', 'checker_cpu_affinity', 'disable_local_igmp', 'checker_rlimit_rttime', 'process_name', 'lvs_flush_onstop',
-  'vrrp_vmac_garp_intvl', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark', 'checker_rlimit_rtime', 'bfd_no_swap', 'bfd_rt_priority',
-  'bfd_cpu_affinity', 'bfd_rlimit_rttime', 'bfd_rlimit_rtime', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs_force',
-  'process_monitor_rcv_bufs_force', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs_force', 'vmac_addr_prefix',
-  'reload_repeat', 'reload_file']);
+  'dynamic_interfaces',
+  'log_unknown_vrids',
+  'vmac_prefix',
+  'umask',
+  'random_seed',
+  'default_interface',
+  'smtp_alert_checker',
+  'vrrp_down_timer_adverts',
+  'enable_snmp_vrrp',
+  'enable_snmp_keepalived',
+  'enable_snmp_checker',
+  'enable_snmp_rfc',
+  'enable_snmp_rfcv2',
+  'enable_snmp_rfcv3',
+  'enable_traps',
+  'snmp_socket',
+  'enable_dbus',
+  'dbus_service_name',
+  'checker_priority',
+  'bfd_priority',
+  'checker_no_swap',
+  'checker_rt_priority',
+  'vrrp_rx_bufs_policy',
+  'vrrp_rx_bufs_multiplier',
+  'process_names',
+  'vrrp_process_name',
+  'checker_process_name',
+  'lvs_process_name',
+  'bfd_process_name',
+  'linkbeat_use_polling',
+  'reload_check_config',
+  'reload_time_file',
+  'include_check',
+  'config_save_dir',
+  'tmp_config_directory',
+  'data_use_instance',
+  'vrrp_netlink_cmd_rcv_bufs',
+  'vrrp_netlink_monitor_rcv_bufs',
+  'lvs_netlink_cmd_rcv_bufs',
+  'lvs_netlink_monitor_rcv_bufs',
+  'process_monitor_rcv_bufs',
+  'vrrp_cpu_affinity',
+  'checker_cpu_affinity',
+  'disable_local_igmp',
+  'checker_rlimit_rttime',
+  'process_name',
+  'lvs_flush_onstop',
+  'vrrp_vmac_garp_intvl',
+  'nftables_ipvs_priority',
+  'nftables_ipvs_start_fwmark',
+  'checker_rlimit_rtime',
+  'bfd_no_swap',
+  'bfd_rt_priority',
+  'bfd_cpu_affinity',
+  'bfd_rlimit_rttime',
+  'bfd_rlimit_rtime',
+  'vrrp_netlink_cmd_rcv_bufs_force',
+  'vrrp_netlink_monitor_rcv_bufs_force',
+  'process_monitor_rcv_bufs_force',
+  'lvs_netlink_cmd_rcv_bufs_force',
+  'lvs_netlink_monitor_rcv_bufs_force',
+  'vmac_addr_prefix',
+  'reload_repeat',
+  'reload_file',
+]);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
 const GLOBAL_ARITY = new Map<string, number>([
-  ['router_id', 1], ['notification_email', 0], ['notification_email_from', 1], ['smtp_helo_name', 1], ['smtp_connect_timeout', 1],
-  ['vrrp_mcast_group4', 1], ['vrrp_mcast_group6', 1], ['vrrp_strict', 0], ['vrrp_garp_interval', 1], ['vrrp_gna_interval', 1],
-  ['vrrp_garp_master_delay', 1], ['vrrp_garp_master_repeat', 1], ['vrrp_garp_master_refresh', 1], ['vrrp_version', 1],
-  ['enable_script_security', 0], ['notify_fifo', 1], ['vrrp_notify_fifo', 1], ['vrrp_rt_priority', 1], ['vrrp_rlimit_rttime', 1],
-  ['vrrp_rlimit_rtime', 1], ['vrrp_priority', 1], ['vrrp_no_swap', 0], ['min_auto_priority_delay', 1],
-  ['nftables_priority', 1], ['nftables_counters', 0], ['nftables_ifindex', 0], ['http_endpoint', 1], ['lvs_backend', 1],
+  ['router_id', 1],
+  ['notification_email', 0],
+  ['notification_email_from', 1],
+  ['smtp_helo_name', 1],
+  ['smtp_connect_timeout', 1],
+  ['vrrp_mcast_group4', 1],
+  ['vrrp_mcast_group6', 1],
+  ['vrrp_strict', 0],
+  ['vrrp_garp_interval', 1],
+  ['vrrp_gna_interval', 1],
+  ['vrrp_garp_master_delay', 1],
+  ['vrrp_garp_master_repeat', 1],
+  ['vrrp_garp_master_refresh', 1],
+  ['vrrp_version', 1],
+  ['enable_script_security', 0],
+  ['notify_fifo', 1],
+  ['vrrp_notify_fifo', 1],
+  ['vrrp_rt_priority', 1],
+  ['vrrp_rlimit_rttime', 1],
+  ['vrrp_rlimit_rtime', 1],
+  ['vrrp_priority', 1],
+  ['vrrp_no_swap', 0],
+  ['min_auto_priority_delay', 1],
+  ['nftables_priority', 1],
+  ['nftables_counters', 0],
+  ['nftables_ifindex', 0],
+  ['http_endpoint', 1],
+  ['lvs_backend', 1],
 ]);
 
 /** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
@@ -55,22 +148,47 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
   for (const c of splitRunTogether(node.children ?? [], GLOBAL_ARITY)) {
     const a0 = c.args[0];
     switch (c.keyword.text) {
-      case 'router_id': if (a0) g.routerId = a0.text; break;
-      case 'notification_email': g.notificationEmail = [...g.notificationEmail, ...(c.children ?? []).map((x) => x.keyword.text)]; break;
-      case 'notification_email_from': if (a0) g.notificationEmailFrom = a0.text; break;
-      case 'smtp_server':
-        if (a0) g.smtpServer = { host: a0.text, port: c.args[1] ? readInt(c, c.args[1], 1, 65535, d) ?? 25 : 25 };
+      case 'router_id':
+        if (a0) g.routerId = a0.text;
         break;
-      case 'smtp_helo_name': if (a0) g.smtpHeloName = a0.text; break;
-      case 'smtp_connect_timeout': g.smtpConnectTimeoutMs = Math.max(1, readInt(c, a0, 0, 4294, d) ?? 30) * 1000; break;
-      case 'smtp_alert': { const b = readBool(c, a0, d); if (b !== undefined) g.smtpAlert = b; break; }
-      case 'vrrp_mcast_group4': g.vrrpMcastGroup4 = readIp(c, a0, d, 4) ?? g.vrrpMcastGroup4; break;
-      case 'vrrp_mcast_group6': g.vrrpMcastGroup6 = readIp(c, a0, d, 6) ?? g.vrrpMcastGroup6; break;
-      case 'vrrp_strict': g.vrrpStrict = true; break;
-      case 'vrrp_skip_check_adv_addr': g.vrrpSkipCheckAdvAddr = readBool(c, a0, d) ?? true; break;
+      case 'notification_email':
+        g.notificationEmail = [...g.notificationEmail, ...(c.children ?? []).map((x) => x.keyword.text)];
+        break;
+      case 'notification_email_from':
+        if (a0) g.notificationEmailFrom = a0.text;
+        break;
+      case 'smtp_server':
+        if (a0) g.smtpServer = { host: a0.text, port: c.args[1] ? (readInt(c, c.args[1], 1, 65535, d) ?? 25) : 25 };
+        break;
+      case 'smtp_helo_name':
+        if (a0) g.smtpHeloName = a0.text;
+        break;
+      case 'smtp_connect_timeout':
+        g.smtpConnectTimeoutMs = Math.max(1, readInt(c, a0, 0, 4294, d) ?? 30) * 1000;
+        break;
+      case 'smtp_alert': {
+        const b = readBool(c, a0, d);
+        if (b !== undefined) g.smtpAlert = b;
+        break;
+      }
+      case 'vrrp_mcast_group4':
+        g.vrrpMcastGroup4 = readIp(c, a0, d, 4) ?? g.vrrpMcastGroup4;
+        break;
+      case 'vrrp_mcast_group6':
+        g.vrrpMcastGroup6 = readIp(c, a0, d, 6) ?? g.vrrpMcastGroup6;
+        break;
+      case 'vrrp_strict':
+        g.vrrpStrict = true;
+        break;
+      case 'vrrp_skip_check_adv_addr':
+        g.vrrpSkipCheckAdvAddr = readBool(c, a0, d) ?? true;
+        break;
       case 'vrrp_iptables':
         g.vrrpIptables = c.args.map((t) => t.text);
-        d.warning(c.keyword.pos, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option");
+        d.warning(
+          c.keyword.pos,
+          "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
+        );
         g.nftables = 'keepalived';
         g.nftablesPriority = -1;
         break;
@@ -78,29 +196,74 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         // keepalived: NFT_TABLE_MAXNAMELEN is 256 with the NUL; naming the table resets the priority
         if (g.nftables !== undefined) d.warning(c.keyword.pos, 'nftables already specified - ignoring');
         else if (a0 && a0.text.length >= 256) d.warning(a0.pos, 'nftables table name too long - ignoring');
-        else { g.nftables = a0?.text ?? 'keepalived'; g.nftablesPriority = -1; }
+        else {
+          g.nftables = a0?.text ?? 'keepalived';
+          g.nftablesPriority = -1;
+        }
         break;
-      case 'nftables_priority': g.nftablesPriority = readInt(c, a0, -0x80000000, 0x7fffffff, d) ?? g.nftablesPriority; break;
-      case 'nftables_counters': g.nftablesCounters = true; break;
-      case 'nftables_ifindex': g.nftablesIfindex = true; break;
+      case 'nftables_priority':
+        g.nftablesPriority = readInt(c, a0, -0x80000000, 0x7fffffff, d) ?? g.nftablesPriority;
+        break;
+      case 'nftables_counters':
+        g.nftablesCounters = true;
+        break;
+      case 'nftables_ifindex':
+        g.nftablesIfindex = true;
+        break;
       // keepalived 1.x accepted 0 ("no delay"); 2.x is stricter without reason: accept it
-      case 'vrrp_garp_interval': g.vrrpGarpIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0; break;
-      case 'vrrp_gna_interval': g.vrrpGnaIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0; break;
-      case 'vrrp_garp_master_delay': g.vrrpGarpMasterDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000; break;
-      case 'vrrp_garp_master_repeat': g.vrrpGarpMasterRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
-      case 'vrrp_garp_master_refresh': g.vrrpGarpMasterRefreshMs = (readInt(c, a0, 0, 86400, d) ?? 0) * 1000; break;
-      case 'vrrp_garp_master_refresh_repeat': g.vrrpGarpMasterRefreshRepeat = readInt(c, a0, 0, 65535, d) ?? 1; break;
-      case 'vrrp_version': { const v = readInt(c, a0, 2, 3, d); if (v) g.vrrpVersion = v as 2 | 3; break; }
-      case 'script_user': if (a0) g.scriptUser = { user: a0.text, ...(c.args[1] ? { group: c.args[1].text } : {}) }; break;
-      case 'enable_script_security': g.enableScriptSecurity = true; break;
-      case 'notify_fifo': if (a0) g.notifyFifo = a0.text; break;
-      case 'vrrp_notify_fifo': if (a0) g.vrrpNotifyFifo = a0.text; break;
-      case 'lvs_notify_fifo': if (a0) g.lvsNotifyFifo = a0.text; break;
-      case 'notify_fifo_script': g.notifyFifoScript = readScript(c, d) ?? g.notifyFifoScript; break;
-      case 'vrrp_notify_fifo_script': g.vrrpNotifyFifoScript = readScript(c, d) ?? g.vrrpNotifyFifoScript; break;
-      case 'lvs_notify_fifo_script': g.lvsNotifyFifoScript = readScript(c, d) ?? g.lvsNotifyFifoScript; break;
-      case 'vrrp_garp_lower_prio_delay': g.vrrpGarpLowerPrioDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000; break;
-      case 'vrrp_garp_lower_prio_repeat': g.vrrpGarpLowerPrioRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
+      case 'vrrp_garp_interval':
+        g.vrrpGarpIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0;
+        break;
+      case 'vrrp_gna_interval':
+        g.vrrpGnaIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0;
+        break;
+      case 'vrrp_garp_master_delay':
+        g.vrrpGarpMasterDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000;
+        break;
+      case 'vrrp_garp_master_repeat':
+        g.vrrpGarpMasterRepeat = readInt(c, a0, 0, 65535, d) ?? 5;
+        break;
+      case 'vrrp_garp_master_refresh':
+        g.vrrpGarpMasterRefreshMs = (readInt(c, a0, 0, 86400, d) ?? 0) * 1000;
+        break;
+      case 'vrrp_garp_master_refresh_repeat':
+        g.vrrpGarpMasterRefreshRepeat = readInt(c, a0, 0, 65535, d) ?? 1;
+        break;
+      case 'vrrp_version': {
+        const v = readInt(c, a0, 2, 3, d);
+        if (v) g.vrrpVersion = v as 2 | 3;
+        break;
+      }
+      case 'script_user':
+        if (a0) g.scriptUser = { user: a0.text, ...(c.args[1] ? { group: c.args[1].text } : {}) };
+        break;
+      case 'enable_script_security':
+        g.enableScriptSecurity = true;
+        break;
+      case 'notify_fifo':
+        if (a0) g.notifyFifo = a0.text;
+        break;
+      case 'vrrp_notify_fifo':
+        if (a0) g.vrrpNotifyFifo = a0.text;
+        break;
+      case 'lvs_notify_fifo':
+        if (a0) g.lvsNotifyFifo = a0.text;
+        break;
+      case 'notify_fifo_script':
+        g.notifyFifoScript = readScript(c, d) ?? g.notifyFifoScript;
+        break;
+      case 'vrrp_notify_fifo_script':
+        g.vrrpNotifyFifoScript = readScript(c, d) ?? g.vrrpNotifyFifoScript;
+        break;
+      case 'lvs_notify_fifo_script':
+        g.lvsNotifyFifoScript = readScript(c, d) ?? g.lvsNotifyFifoScript;
+        break;
+      case 'vrrp_garp_lower_prio_delay':
+        g.vrrpGarpLowerPrioDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000;
+        break;
+      case 'vrrp_garp_lower_prio_repeat':
+        g.vrrpGarpLowerPrioRepeat = readInt(c, a0, 0, 65535, d) ?? 5;
+        break;
       case 'vrrp_min_garp':
         if (readBool(c, a0, d) === true) {
           // keepalived: one GARP, no delayed burst, no refresh repeat — without overwriting values already set (refresh is off by default)
@@ -109,34 +272,72 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
           if (g.vrrpGarpMasterDelayMs === 5000) g.vrrpGarpMasterDelayMs = 0;
         }
         break;
-      case 'vrrp_lower_prio_no_advert': g.vrrpLowerPrioNoAdvert = readBool(c, a0, d) ?? true; break;
-      case 'vrrp_higher_prio_send_advert': g.vrrpHigherPrioSendAdvert = readBool(c, a0, d) ?? true; break;
-      case 'vrrp_check_unicast_src': g.vrrpCheckUnicastSrc = true; break;
-      case 'smtp_alert_vrrp': { const b = readBool(c, a0, d); if (b !== undefined) g.smtpAlertVrrp = b; break; }
-      case 'no_email_faults': g.noEmailFaults = true; break;
-      case 'lvs_flush': g.lvsFlush = true; break;
-      case 'lvs_flush_on_stop': case 'lvs_flush_onstop':
+      case 'vrrp_lower_prio_no_advert':
+        g.vrrpLowerPrioNoAdvert = readBool(c, a0, d) ?? true;
+        break;
+      case 'vrrp_higher_prio_send_advert':
+        g.vrrpHigherPrioSendAdvert = readBool(c, a0, d) ?? true;
+        break;
+      case 'vrrp_check_unicast_src':
+        g.vrrpCheckUnicastSrc = true;
+        break;
+      case 'smtp_alert_vrrp': {
+        const b = readBool(c, a0, d);
+        if (b !== undefined) g.smtpAlertVrrp = b;
+        break;
+      }
+      case 'no_email_faults':
+        g.noEmailFaults = true;
+        break;
+      case 'lvs_flush':
+        g.lvsFlush = true;
+        break;
+      case 'lvs_flush_on_stop':
+      case 'lvs_flush_onstop':
         if (a0 && a0.text !== 'VS') d.error(a0.pos, `Unknown lvs_flush_on_stop type ${a0.text}`);
         else g.lvsFlushOnStop = a0 ? 'vs' : 'all';
         break;
-      case 'lvs_timeouts': readLvsTimeouts(c, d, g); break;
-      case 'checker_log_all_failures': g.checkerLogAllFailures = readBool(c, a0, d) ?? g.checkerLogAllFailures; break;
-      case 'rs_init_notifies': g.rsInitNotifies = true; break;
-      case 'no_checker_emails': g.noCheckerEmails = true; break;
-      case 'startup_script': g.startupScript = readScript(c, d) ?? g.startupScript; break;
-      case 'shutdown_script': g.shutdownScript = readScript(c, d) ?? g.shutdownScript; break;
-      case 'startup_script_timeout': g.startupScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000; break;
-      case 'shutdown_script_timeout': g.shutdownScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000; break;
-      case 'fifo_write_vrrp_states_on_reload': g.fifoWriteVrrpStatesOnReload = true; break;
-      case 'vrrp_startup_delay': g.vrrpStartupDelayMs = readSeconds(c, a0, 0, 3600, d) ?? 0; break;
+      case 'lvs_timeouts':
+        readLvsTimeouts(c, d, g);
+        break;
+      case 'checker_log_all_failures':
+        g.checkerLogAllFailures = readBool(c, a0, d) ?? g.checkerLogAllFailures;
+        break;
+      case 'rs_init_notifies':
+        g.rsInitNotifies = true;
+        break;
+      case 'no_checker_emails':
+        g.noCheckerEmails = true;
+        break;
+      case 'startup_script':
+        g.startupScript = readScript(c, d) ?? g.startupScript;
+        break;
+      case 'shutdown_script':
+        g.shutdownScript = readScript(c, d) ?? g.shutdownScript;
+        break;
+      case 'startup_script_timeout':
+        g.startupScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000;
+        break;
+      case 'shutdown_script_timeout':
+        g.shutdownScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000;
+        break;
+      case 'fifo_write_vrrp_states_on_reload':
+        g.fifoWriteVrrpStatesOnReload = true;
+        break;
+      case 'vrrp_startup_delay':
+        g.vrrpStartupDelayMs = readSeconds(c, a0, 0, 3600, d) ?? 0;
+        break;
       case 'lvs_backend': // keepalived-ts extension: which load-balancer data plane (auto: IPVS when the kernel has it)
         if (a0 && ['ipvs', 'nftables', 'auto'].includes(a0.text)) g.lvsBackend = a0.text as GlobalDefs['lvsBackend'];
         else d.error(a0?.pos ?? missingArgPos(c), `lvs_backend '${a0?.text ?? ''}' is not ipvs, nftables or auto`);
         break;
-      case 'vrrp_notify_priority_changes': g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true; break;
+      case 'vrrp_notify_priority_changes':
+        g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true;
+        break;
       case 'http_endpoint': // keepalived-ts: the observability endpoint (src/observe), ADDRESS:PORT or a socket path
         if (!a0) d.error(missingArgPos(c), 'http_endpoint needs ADDRESS:PORT or a socket path');
-        else if (!/^(\/|\.\/)/.test(a0.text) && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(a0.text)) d.error(a0.pos, `http_endpoint '${a0.text}' invalid (ADDRESS:PORT, [IPV6]:PORT, :PORT or a socket path)`);
+        else if (!/^(\/|\.\/)/.test(a0.text) && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(a0.text))
+          d.error(a0.pos, `http_endpoint '${a0.text}' invalid (ADDRESS:PORT, [IPV6]:PORT, :PORT or a socket path)`);
         else g.httpEndpoint = a0.text;
         break;
       default:
@@ -181,8 +382,11 @@ function parseProcessKeyword(c: ConfNode, g: Mutable<GlobalDefs>, d: DiagnosticS
       return true;
     case 'vrrp_no_swap':
       g.vrrpNoSwap = true;
-      d.warning(c.keyword.pos, "'vrrp_no_swap' is not supported - Node.js aborts when its memory is locked (V8 frees pages with " +
-        'madvise(MADV_DONTNEED), which Linux refuses on locked memory) - ignored');
+      d.warning(
+        c.keyword.pos,
+        "'vrrp_no_swap' is not supported - Node.js aborts when its memory is locked (V8 frees pages with " +
+          'madvise(MADV_DONTNEED), which Linux refuses on locked memory) - ignored',
+      );
       return true;
     case 'max_auto_priority':
       if (!t) g.maxAutoPriority = 99;
@@ -205,14 +409,23 @@ const LVS_TIMEOUT_KEYS = { tcp: 'tcpSec', tcpfin: 'tcpFinSec', udp: 'udpSec' } a
 
 /** `lvs_timeouts [tcp N] [tcpfin N] [udp N]` with keepalived's messages (global_parser.c lvs_timeouts). */
 function readLvsTimeouts(c: ConfNode, d: DiagnosticSink, g: Mutable<GlobalDefs>): void {
-  if (c.args.length < 2) { d.error(c.keyword.pos, 'lvs_timeouts requires at least one option'); return; }
+  if (c.args.length < 2) {
+    d.error(c.keyword.pos, 'lvs_timeouts requires at least one option');
+    return;
+  }
   const t: { tcpSec?: number; tcpFinSec?: number; udpSec?: number } = { ...g.lvsTimeouts };
   for (let i = 0; i < c.args.length; i++) {
     const k = c.args[i]!;
     const field = (LVS_TIMEOUT_KEYS as Record<string, 'tcpSec' | 'tcpFinSec' | 'udpSec'>)[k.text];
-    if (!field) { d.error(k.pos, `Unknown option ${k.text} specified for lvs_timeouts`); continue; }
+    if (!field) {
+      d.error(k.pos, `Unknown option ${k.text} specified for lvs_timeouts`);
+      continue;
+    }
     const v = c.args[i + 1];
-    if (!v) { d.error(k.pos, `No value specified for lvs_timout ${k.text} - ignoring`); continue; }
+    if (!v) {
+      d.error(k.pos, `No value specified for lvs_timout ${k.text} - ignoring`);
+      continue;
+    }
     i++;
     const n = /^\d+$/.test(v.text) ? Number(v.text) : NaN;
     if (!(n <= LVS_MAX_TIMEOUT)) d.error(v.pos, `Invalid lvs_timeout ${k.text} (${v.text}) - ignoring`);

@@ -9,8 +9,14 @@ import { isIP } from 'node:net';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import type { GlobalDefs, Mutable, ScriptCommand } from './model.js';
 import type {
-  CheckerConfig, LvsForwarding, RealServerConfig, SorryServerConfig, VirtualServerConfig, VirtualServerGroupConfig,
-  VirtualServerGroupEntry, VirtualService,
+  CheckerConfig,
+  LvsForwarding,
+  RealServerConfig,
+  SorryServerConfig,
+  VirtualServerConfig,
+  VirtualServerGroupConfig,
+  VirtualServerGroupEntry,
+  VirtualService,
 } from './model-lvs.js';
 import { IPVS_SVC_FLAG } from './model-lvs.js';
 import { CHECKER_KEYWORDS, parseChecker, readFlag, readNum, readTimer, type CheckerFinish } from './parse-checkers.js';
@@ -50,17 +56,22 @@ interface ServerDraft {
 }
 
 /** A real server while it is read: the model's fields, writable, those inherited from the virtual server still unset. */
-type RealDraft = ServerDraft & Mutable<Omit<RealServerConfig, keyof ServerDraft | 'weight' | 'inhibitOnFailure' | 'alpha' | 'connectTimeoutMs'
-  | 'delayLoopMs' | 'smtpAlert' | 'checkers'>> & {
-  /** The port as written (checkers default to it; the fixed-up `port` is what IPVS gets). */
-  writtenPort: number;
-  weight?: number;
-  alpha?: boolean;
-  connectTimeoutMs?: number;
-  delayLoopMs?: number;
-  smtpAlert?: boolean;
-  checkers: CheckerFinish[];
-};
+type RealDraft = ServerDraft &
+  Mutable<
+    Omit<
+      RealServerConfig,
+      keyof ServerDraft | 'weight' | 'inhibitOnFailure' | 'alpha' | 'connectTimeoutMs' | 'delayLoopMs' | 'smtpAlert' | 'checkers'
+    >
+  > & {
+    /** The port as written (checkers default to it; the fixed-up `port` is what IPVS gets). */
+    writtenPort: number;
+    weight?: number;
+    alpha?: boolean;
+    connectTimeoutMs?: number;
+    delayLoopMs?: number;
+    smtpAlert?: boolean;
+    checkers: CheckerFinish[];
+  };
 
 /** A virtual server while it is read: the model's fields, writable, those keepalived fills in afterwards still unset. */
 type VirtualDraft = Mutable<Omit<VirtualServerConfig, 'family' | 'scheduler' | 'forwarding' | 'smtpAlert' | 'sorryServer' | 'realServers'>> & {
@@ -140,21 +151,41 @@ function readForwarding(c: ConfNode, who: string, d: DiagnosticSink): LvsForward
     const o = opts[i]!;
     const next = opts[i + 1];
     if (o.text === 'type' || o.text === 'port') {
-      if (!next) { d.error(o.pos, o.text === 'type' ? `Missing tunnel type for ${who} server.` : `Missing port for ${who} server gue tunnel.`); return plain; }
+      if (!next) {
+        d.error(o.pos, o.text === 'type' ? `Missing tunnel type for ${who} server.` : `Missing port for ${who} server gue tunnel.`);
+        return plain;
+      }
       i++;
       if (o.text === 'port') {
         const p = readPort(next);
-        if (!p) { d.error(next.pos, `Invalid gue tunnel port ${next.text} for ${who} server.`); return plain; }
+        if (!p) {
+          d.error(next.pos, `Invalid gue tunnel port ${next.text} for ${who} server.`);
+          return plain;
+        }
         tunnelPort = p;
       } else if (next.text === 'ipip' || next.text === 'gue' || next.text === 'gre') tunnelType = next.text;
-      else { d.error(next.pos, `Unknown tunnel type ${next.text} for ${who} server.`); return plain; }
+      else {
+        d.error(next.pos, `Unknown tunnel type ${next.text} for ${who} server.`);
+        return plain;
+      }
     } else if (o.text === 'nocsum' || o.text === 'csum' || o.text === 'remcsum') tunnelChecksum = o.text;
-    else { d.error(o.pos, `Invalid tunnel option ${o.text} for ${who} server.`); return plain; }
+    else {
+      d.error(o.pos, `Invalid tunnel option ${o.text} for ${who} server.`);
+      return plain;
+    }
   }
-  const problem = (tunnelType === 'gue') !== (tunnelPort !== 0) ? 'gue tunnels require port, otherwise cannot have port.'
-    : tunnelType === 'ipip' && tunnelChecksum !== 'nocsum' ? 'ipip tunnels do not support checksum option.'
-      : tunnelType === 'gre' && tunnelChecksum === 'remcsum' ? 'gre tunnels do not support remote checksum option.' : undefined;
-  if (problem) { d.error(c.keyword.pos, problem); return plain; }
+  const problem =
+    (tunnelType === 'gue') !== (tunnelPort !== 0)
+      ? 'gue tunnels require port, otherwise cannot have port.'
+      : tunnelType === 'ipip' && tunnelChecksum !== 'nocsum'
+        ? 'ipip tunnels do not support checksum option.'
+        : tunnelType === 'gre' && tunnelChecksum === 'remcsum'
+          ? 'gre tunnels do not support remote checksum option.'
+          : undefined;
+  if (problem) {
+    d.error(c.keyword.pos, problem);
+    return plain;
+  }
   if (method !== 'TUN') return plain;
   return { method, tunnelType, tunnelChecksum, ...(tunnelType === 'gue' ? { tunnelPort } : {}) };
 }
@@ -170,7 +201,10 @@ function readGroupEntry(gname: string, n: ConfNode, d: DiagnosticSink): VirtualS
     if (fwmark === undefined) return undefined;
     const f = n.args[1];
     if (!f) return { kind: 'fwmark', pos, fwmark };
-    if (f.text !== 'inet' && f.text !== 'inet6') { d.error(f.pos, `(${gname}): fwmark '${fwmark}' family ${f.text} unknown - ignoring`); return undefined; }
+    if (f.text !== 'inet' && f.text !== 'inet6') {
+      d.error(f.pos, `(${gname}): fwmark '${fwmark}' family ${f.text} unknown - ignoring`);
+      return undefined;
+    }
     return { kind: 'fwmark', pos, fwmark, family: f.text === 'inet' ? 4 : 6 };
   }
   const portTok = n.args[0];
@@ -185,13 +219,17 @@ function readGroupEntry(gname: string, n: ConfNode, d: DiagnosticSink): VirtualS
   const family: 4 | 6 = start.length === 4 ? 4 : 6;
   const end = Uint8Array.from(start);
   const rest = text.slice(base.length + 1);
-  const fail = (msg: string): undefined => { d.error(pos, msg); return undefined; };
+  const fail = (msg: string): undefined => {
+    d.error(pos, msg);
+    return undefined;
+  };
   if (text[base.length] === '/') {
     const bits = start.length * 8;
     const len = /^\d+$/.test(rest) ? Number(rest) : 0;
     if (len === 0 || len > bits) return fail(`Invalid netmask - ${text} - skipping`);
     for (let b = len; b < bits; b++) {
-      const byte = b >> 3, bit = 0x80 >> (b & 7);
+      const byte = b >> 3,
+        bit = 0x80 >> (b & 7);
       if (start[byte]! & bit) return fail(`Address mask bits not empty - ${text} - skipping`);
       end[byte]! |= bit;
     }
@@ -209,7 +247,10 @@ function readGroupEntry(gname: string, n: ConfNode, d: DiagnosticSink): VirtualS
       const first = family === 4 ? start[3]! : (start[14]! << 8) | start[15]!;
       if (first >= m) return fail(`Address range end is not greater than address range start - ${text} - skipping`);
       if (family === 4) end[3] = m;
-      else { end[14] = m >> 8; end[15] = m & 0xff; }
+      else {
+        end[14] = m >> 8;
+        end[15] = m & 0xff;
+      }
     }
   }
   return { kind: 'range', pos, family, start: ipText(start), end: ipText(end), port };
@@ -218,10 +259,16 @@ function readGroupEntry(gname: string, n: ConfNode, d: DiagnosticSink): VirtualS
 /** Parses a virtual_server_group block; undefined when keepalived would remove it. */
 export function parseVirtualServerGroup(node: ConfNode, d: DiagnosticSink): VirtualServerGroupConfig | undefined {
   const name = node.args[0]?.text;
-  if (!name) { d.error(node.keyword.pos, 'virtual_server_group without a name'); return undefined; }
+  if (!name) {
+    d.error(node.keyword.pos, 'virtual_server_group without a name');
+    return undefined;
+  }
   const entries = (node.children ?? []).map((n) => readGroupEntry(name, n, d)).filter((e): e is VirtualServerGroupEntry => !!e);
   const families = new Set(entries.map((e) => e.family));
-  if (entries.length === 0) { d.error(node.keyword.pos, `virtual server group ${name} has no entries - removing`); return undefined; }
+  if (entries.length === 0) {
+    d.error(node.keyword.pos, `virtual server group ${name} has no entries - removing`);
+    return undefined;
+  }
   if (families.has(4) && families.has(6) && families.has(undefined)) {
     d.error(node.keyword.pos, `virtual server group ${name} cannot have IPv4, IPv6 and fwmark without family - removing`);
     return undefined;
@@ -233,16 +280,55 @@ export function parseVirtualServerGroup(node: ConfNode, d: DiagnosticSink): Virt
 
 /** Argument counts of fixed-arity keywords (for blocks written on one line). */
 const VS_ARITY = new Map<string, number>([
-  ['ip_family', 1], ['retry', 1], ['delay_before_retry', 1], ['warmup', 1], ['connect_timeout', 1], ['delay_loop', 1],
-  ['inhibit_on_failure', 0], ['lb_algo', 1], ['lvs_sched', 1], ['hashed', 0], ['ops', 0], ['flag-1', 0], ['flag-2', 0],
-  ['flag-3', 0], ['sh-port', 0], ['sh-fallback', 0], ['mh-port', 0], ['mh-fallback', 0], ['persistence_engine', 1],
-  ['persistence_granularity', 1], ['protocol', 1], ['ha_suspend', 0], ['virtualhost', 1], ['snmp_name', 1], ['alpha', 0],
-  ['omega', 0], ['quorum', 1], ['hysteresis', 1], ['weight', 1], ['sorry_server', 2], ['sorry_server_inhibit', 0], ['real_server', 2],
-  ['persistence_timeout', 1], ['smtp_alert', 0],
+  ['ip_family', 1],
+  ['retry', 1],
+  ['delay_before_retry', 1],
+  ['warmup', 1],
+  ['connect_timeout', 1],
+  ['delay_loop', 1],
+  ['inhibit_on_failure', 0],
+  ['lb_algo', 1],
+  ['lvs_sched', 1],
+  ['hashed', 0],
+  ['ops', 0],
+  ['flag-1', 0],
+  ['flag-2', 0],
+  ['flag-3', 0],
+  ['sh-port', 0],
+  ['sh-fallback', 0],
+  ['mh-port', 0],
+  ['mh-fallback', 0],
+  ['persistence_engine', 1],
+  ['persistence_granularity', 1],
+  ['protocol', 1],
+  ['ha_suspend', 0],
+  ['virtualhost', 1],
+  ['snmp_name', 1],
+  ['alpha', 0],
+  ['omega', 0],
+  ['quorum', 1],
+  ['hysteresis', 1],
+  ['weight', 1],
+  ['sorry_server', 2],
+  ['sorry_server_inhibit', 0],
+  ['real_server', 2],
+  ['persistence_timeout', 1],
+  ['smtp_alert', 0],
 ]);
 const RS_ARITY = new Map<string, number>([
-  ['weight', 1], ['uthreshold', 1], ['lthreshold', 1], ['retry', 1], ['delay_before_retry', 1], ['warmup', 1], ['connect_timeout', 1],
-  ['delay_loop', 1], ['virtualhost', 1], ['snmp_name', 1], ['inhibit_on_failure', 0], ['alpha', 0], ['smtp_alert', 0],
+  ['weight', 1],
+  ['uthreshold', 1],
+  ['lthreshold', 1],
+  ['retry', 1],
+  ['delay_before_retry', 1],
+  ['warmup', 1],
+  ['connect_timeout', 1],
+  ['delay_loop', 1],
+  ['virtualhost', 1],
+  ['snmp_name', 1],
+  ['inhibit_on_failure', 0],
+  ['alpha', 0],
+  ['smtp_alert', 0],
   ...[...CHECKER_KEYWORDS].map((k) => [k, 0] as [string, number]),
 ]);
 
@@ -257,32 +343,76 @@ function readOnce(c: ConfNode, prev: ScriptCommand | undefined, owner: string, d
 function parseRealServer(node: ConfNode, vs: VirtualDraft, refs: LvsReferences, d: DiagnosticSink): RealDraft | undefined {
   const s = readServer(node, d, (ip, port) => `Invalid real server ip address/port ${ip}/${port ?? ''} - skipping`);
   if (!s) return undefined;
-  const rs: RealDraft = { ...s, writtenPort: s.port, uthreshold: 0, lthreshold: 0, checkers: [], ...(vs.forwarding ? { forwarding: vs.forwarding } : {}) };
+  const rs: RealDraft = {
+    ...s,
+    writtenPort: s.port,
+    uthreshold: 0,
+    lthreshold: 0,
+    checkers: [],
+    ...(vs.forwarding ? { forwarding: vs.forwarding } : {}),
+  };
   const rsText = fmtServer(rs, vs.protocol);
   const checkerCtx = { ...refs, rsFamily: rs.family, rsText };
   for (const c of splitRunTogether(node.children ?? [], RS_ARITY)) {
     const k = c.keyword.text;
     const a0 = c.args[0];
     switch (k) {
-      case 'weight': rs.weight = readNum(c, d, 0, IPVS_WEIGHT_LIMIT, (v) => `Real server weight ${v} is outside range 0-${IPVS_WEIGHT_LIMIT}`) ?? rs.weight; break;
-      case 'lvs_method': rs.forwarding = readForwarding(c, 'real', d) ?? rs.forwarding; break;
-      case 'uthreshold': rs.uthreshold = readNum(c, d, 0, UINT_MAX, (v) => `Invalid real_server uthreshold '${v}' - ignoring`) ?? rs.uthreshold; break;
-      case 'lthreshold': rs.lthreshold = readNum(c, d, 0, UINT_MAX, (v) => `Invalid real_server lthreshold '${v}' - ignoring`) ?? rs.lthreshold; break;
-      case 'inhibit_on_failure': rs.inhibit = readFlag(c, d) ?? rs.inhibit; break;
-      case 'notify_up': rs.notifyUp = readOnce(c, rs.notifyUp, fmtVs(vs), d); break;
-      case 'notify_down': rs.notifyDown = readOnce(c, rs.notifyDown, fmtVs(vs), d); break;
-      case 'alpha': rs.alpha = readFlag(c, d) ?? rs.alpha; break;
-      case 'retry': rs.retry = readNum(c, d, 1, UINT_MAX, (v) => `retry value invalid - ${v}`) ?? rs.retry; break;
-      case 'delay_before_retry': rs.delayBeforeRetryMs = readTimer(c, d, false, (v) => `real server delay_before_retry '${v}' invalid - ignoring`) ?? rs.delayBeforeRetryMs; break;
-      case 'warmup': rs.warmupMs = readTimer(c, d, false, (v) => `real server warmup '${v}' invalid - ignoring`) ?? rs.warmupMs; break;
-      case 'connect_timeout': rs.connectTimeoutMs = readTimer(c, d, true, (v) => `real server connect_timeout ${v} invalid - ignoring`, UINT_MAX / 1e6) ?? rs.connectTimeoutMs; break;
-      case 'delay_loop': rs.delayLoopMs = readTimer(c, d, true, (v) => `real server delay_loop '${v}' invalid - ignoring`) ?? rs.delayLoopMs; break;
-      case 'smtp_alert': rs.smtpAlert = readFlag(c, d, 'real_server smtp_alert') ?? rs.smtpAlert; break;
-      case 'virtualhost': if (a0) rs.virtualhost = a0.text; else d.error(c.keyword.pos, 'real server virtualhost missing'); break;
-      case 'snmp_name': if (c.args.length === 1) rs.snmpName = a0!.text; else d.error(c.keyword.pos, 'real server snmp_name missing or extra parameters'); break;
+      case 'weight':
+        rs.weight = readNum(c, d, 0, IPVS_WEIGHT_LIMIT, (v) => `Real server weight ${v} is outside range 0-${IPVS_WEIGHT_LIMIT}`) ?? rs.weight;
+        break;
+      case 'lvs_method':
+        rs.forwarding = readForwarding(c, 'real', d) ?? rs.forwarding;
+        break;
+      case 'uthreshold':
+        rs.uthreshold = readNum(c, d, 0, UINT_MAX, (v) => `Invalid real_server uthreshold '${v}' - ignoring`) ?? rs.uthreshold;
+        break;
+      case 'lthreshold':
+        rs.lthreshold = readNum(c, d, 0, UINT_MAX, (v) => `Invalid real_server lthreshold '${v}' - ignoring`) ?? rs.lthreshold;
+        break;
+      case 'inhibit_on_failure':
+        rs.inhibit = readFlag(c, d) ?? rs.inhibit;
+        break;
+      case 'notify_up':
+        rs.notifyUp = readOnce(c, rs.notifyUp, fmtVs(vs), d);
+        break;
+      case 'notify_down':
+        rs.notifyDown = readOnce(c, rs.notifyDown, fmtVs(vs), d);
+        break;
+      case 'alpha':
+        rs.alpha = readFlag(c, d) ?? rs.alpha;
+        break;
+      case 'retry':
+        rs.retry = readNum(c, d, 1, UINT_MAX, (v) => `retry value invalid - ${v}`) ?? rs.retry;
+        break;
+      case 'delay_before_retry':
+        rs.delayBeforeRetryMs = readTimer(c, d, false, (v) => `real server delay_before_retry '${v}' invalid - ignoring`) ?? rs.delayBeforeRetryMs;
+        break;
+      case 'warmup':
+        rs.warmupMs = readTimer(c, d, false, (v) => `real server warmup '${v}' invalid - ignoring`) ?? rs.warmupMs;
+        break;
+      case 'connect_timeout':
+        rs.connectTimeoutMs =
+          readTimer(c, d, true, (v) => `real server connect_timeout ${v} invalid - ignoring`, UINT_MAX / 1e6) ?? rs.connectTimeoutMs;
+        break;
+      case 'delay_loop':
+        rs.delayLoopMs = readTimer(c, d, true, (v) => `real server delay_loop '${v}' invalid - ignoring`) ?? rs.delayLoopMs;
+        break;
+      case 'smtp_alert':
+        rs.smtpAlert = readFlag(c, d, 'real_server smtp_alert') ?? rs.smtpAlert;
+        break;
+      case 'virtualhost':
+        if (a0) rs.virtualhost = a0.text;
+        else d.error(c.keyword.pos, 'real server virtualhost missing');
+        break;
+      case 'snmp_name':
+        if (c.args.length === 1) rs.snmpName = a0!.text;
+        else d.error(c.keyword.pos, 'real server snmp_name missing or extra parameters');
+        break;
       default:
-        if (CHECKER_KEYWORDS.has(k)) { const f = parseChecker(c, checkerCtx, d); if (f) rs.checkers.push(f); }
-        else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
+        if (CHECKER_KEYWORDS.has(k)) {
+          const f = parseChecker(c, checkerCtx, d);
+          if (f) rs.checkers.push(f);
+        } else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
   }
   // rs_end_handler: tunnelled servers may be of the other family (IPVS_DEST_ATTR_ADDR_FAMILY)
@@ -300,7 +430,10 @@ function parseRealServer(node: ConfNode, vs: VirtualDraft, refs: LvsReferences, 
 function readService(node: ConfNode, d: DiagnosticSink): { service: VirtualService; family?: 4 | 6 } | undefined {
   const [a, b] = node.args;
   if (a?.text === 'group') {
-    if (!b) { d.error(a.pos, 'virtual_server group: missing group name'); return undefined; }
+    if (!b) {
+      d.error(a.pos, 'virtual_server group: missing group name');
+      return undefined;
+    }
     return { service: { kind: 'group', group: b.text } };
   }
   if (a?.text === 'fwmark') {
@@ -319,22 +452,47 @@ function vsKeyword(c: ConfNode, vs: VirtualDraft, d: DiagnosticSink): void {
     case 'ip_family': {
       const f = a0?.text === 'inet' ? 4 : a0?.text === 'inet6' ? 6 : undefined;
       if (!f) d.error(a0?.pos ?? c.keyword.pos, `unknown address family ${a0?.text ?? ''}`);
-      else if (vs.family !== undefined && vs.family !== f) d.error(a0!.pos, `Virtual server specified family ${a0!.text} conflicts with server family`);
+      else if (vs.family !== undefined && vs.family !== f)
+        d.error(a0!.pos, `Virtual server specified family ${a0!.text} conflicts with server family`);
       else vs.family = f;
       break;
     }
-    case 'retry': vs.retry = readNum(c, d, 1, UINT_MAX, (v) => `retry value invalid - ${v}`) ?? vs.retry; break;
-    case 'delay_before_retry': vs.delayBeforeRetryMs = readTimer(c, d, false, (v) => `virtual server delay before retry '${v}' invalid - ignoring`) ?? vs.delayBeforeRetryMs; break;
-    case 'warmup': vs.warmupMs = readTimer(c, d, false, (v) => `virtual server warmup '${v}' invalid - ignoring`) ?? vs.warmupMs; break;
-    case 'connect_timeout': vs.connectTimeoutMs = readTimer(c, d, true, (v) => `virtual server connect_timeout ${v} invalid - ignoring`, UINT_MAX / 1e6) ?? vs.connectTimeoutMs; break;
-    case 'delay_loop': vs.delayLoopMs = readTimer(c, d, true, (v) => `virtual server delay loop '${v}' invalid - ignoring`) ?? vs.delayLoopMs; break;
-    case 'inhibit_on_failure': vs.inhibitOnFailure = true; break;
-    case 'lb_algo': case 'lvs_sched':
+    case 'retry':
+      vs.retry = readNum(c, d, 1, UINT_MAX, (v) => `retry value invalid - ${v}`) ?? vs.retry;
+      break;
+    case 'delay_before_retry':
+      vs.delayBeforeRetryMs = readTimer(c, d, false, (v) => `virtual server delay before retry '${v}' invalid - ignoring`) ?? vs.delayBeforeRetryMs;
+      break;
+    case 'warmup':
+      vs.warmupMs = readTimer(c, d, false, (v) => `virtual server warmup '${v}' invalid - ignoring`) ?? vs.warmupMs;
+      break;
+    case 'connect_timeout':
+      vs.connectTimeoutMs =
+        readTimer(c, d, true, (v) => `virtual server connect_timeout ${v} invalid - ignoring`, UINT_MAX / 1e6) ?? vs.connectTimeoutMs;
+      break;
+    case 'delay_loop':
+      vs.delayLoopMs = readTimer(c, d, true, (v) => `virtual server delay loop '${v}' invalid - ignoring`) ?? vs.delayLoopMs;
+      break;
+    case 'inhibit_on_failure':
+      vs.inhibitOnFailure = true;
+      break;
+    case 'lb_algo':
+    case 'lvs_sched':
       if (a0 && SCHEDULERS.has(a0.text)) vs.scheduler = a0.text;
       else d.error(a0?.pos ?? c.keyword.pos, `Invalid lvs_scheduler '${a0?.text ?? ''}' - ignoring`);
       break;
-    case 'hashed': case 'ops': case 'flag-1': case 'flag-2': case 'flag-3': case 'sh-port': case 'sh-fallback': case 'mh-port': case 'mh-fallback': {
-      const direct = { ops: IPVS_SVC_FLAG.ONEPACKET, 'flag-1': IPVS_SVC_FLAG.SCHED1, 'flag-2': IPVS_SVC_FLAG.SCHED2, 'flag-3': IPVS_SVC_FLAG.SCHED3 }[k as 'ops'];
+    case 'hashed':
+    case 'ops':
+    case 'flag-1':
+    case 'flag-2':
+    case 'flag-3':
+    case 'sh-port':
+    case 'sh-fallback':
+    case 'mh-port':
+    case 'mh-fallback': {
+      const direct = { ops: IPVS_SVC_FLAG.ONEPACKET, 'flag-1': IPVS_SVC_FLAG.SCHED1, 'flag-2': IPVS_SVC_FLAG.SCHED2, 'flag-3': IPVS_SVC_FLAG.SCHED3 }[
+        k as 'ops'
+      ];
       const sched = k.startsWith(`${vs.scheduler}-`) && (vs.scheduler === 'sh' || vs.scheduler === 'mh');
       if (direct) vs.flags |= direct;
       else if (sched) vs.flags |= k.endsWith('-port') ? IPVS_SVC_FLAG.SCHED2 : IPVS_SVC_FLAG.SCHED1;
@@ -342,19 +500,31 @@ function vsKeyword(c: ConfNode, vs: VirtualDraft, d: DiagnosticSink): void {
       else if (vs.scheduler !== 'sh' && vs.scheduler !== 'mh') d.warning(c.keyword.pos, `${k} only applies to sh scheduler - ignoring`);
       break;
     }
-    case 'lb_kind': case 'lvs_method': vs.forwarding = readForwarding(c, 'virtual', d) ?? vs.forwarding; break;
+    case 'lb_kind':
+    case 'lvs_method':
+      vs.forwarding = readForwarding(c, 'virtual', d) ?? vs.forwarding;
+      break;
     case 'persistence_engine':
-      if (!a0) { d.error(c.keyword.pos, 'persistence_engine: missing name'); break; }
+      if (!a0) {
+        d.error(c.keyword.pos, 'persistence_engine: missing name');
+        break;
+      }
       if (a0.text.length > 16) d.warning(a0.pos, `persistence_name too long, truncating - ${a0.text}`);
       vs.persistenceEngine = a0.text.slice(0, 16);
       break;
     case 'persistence_timeout':
-      vs.persistenceTimeoutMs = a0 ? (readNum(c, d, 1, 86400 * 31, () => 'persistence_timeout invalid') ?? vs.persistenceTimeoutMs / 1000) * 1000 : PERSISTENT_TIMEOUT_MS;
+      vs.persistenceTimeoutMs = a0
+        ? (readNum(c, d, 1, 86400 * 31, () => 'persistence_timeout invalid') ?? vs.persistenceTimeoutMs / 1000) * 1000
+        : PERSISTENT_TIMEOUT_MS;
       break;
     case 'persistence_granularity': {
       const f = vs.family ?? (a0?.text.includes('.') ? 4 : 6);
-      const g = f === 6 ? readNum(c, d, 1, 128, (v) => `Invalid IPv6 persistence_granularity specified - ${v}`)
-        : isIP(a0?.text ?? '') === 4 ? a0!.text : (d.error(a0?.pos ?? c.keyword.pos, `Invalid IPv4 persistence_granularity specified - ${a0?.text ?? ''}`), undefined);
+      const g =
+        f === 6
+          ? readNum(c, d, 1, 128, (v) => `Invalid IPv6 persistence_granularity specified - ${v}`)
+          : isIP(a0?.text ?? '') === 4
+            ? a0!.text
+            : (d.error(a0?.pos ?? c.keyword.pos, `Invalid IPv4 persistence_granularity specified - ${a0?.text ?? ''}`), undefined);
       if (g === undefined) break;
       vs.persistenceGranularity = g;
       vs.family ??= f;
@@ -367,17 +537,41 @@ function vsKeyword(c: ConfNode, vs: VirtualDraft, d: DiagnosticSink): void {
       else d.error(a0?.pos ?? c.keyword.pos, `Unknown protocol ${a0?.text ?? ''} - ignoring`);
       break;
     }
-    case 'ha_suspend': vs.haSuspend = true; break;
-    case 'smtp_alert': vs.smtpAlert = readFlag(c, d, 'virtual_server smtp_alert') ?? vs.smtpAlert; break;
-    case 'virtualhost': if (a0) vs.virtualhost = a0.text; else d.error(c.keyword.pos, 'virtual server virtualhost missing'); break;
-    case 'snmp_name': if (c.args.length === 1) vs.snmpName = a0!.text; else d.error(c.keyword.pos, 'virtual server snmp_name missing or extra parameters'); break;
-    case 'alpha': vs.alpha = true; break;
-    case 'omega': vs.omega = true; break;
-    case 'quorum_up': vs.quorumUp = readOnce(c, vs.quorumUp, fmtVs(vs), d); break;
-    case 'quorum_down': vs.quorumDown = readOnce(c, vs.quorumDown, fmtVs(vs), d); break;
-    case 'quorum': vs.quorum = readNum(c, d, 1, UINT_MAX, (v) => `Quorum ${v} must be in [1, ${UINT_MAX}]. Setting to 1.`) ?? 1; break;
-    case 'hysteresis': vs.hysteresis = readNum(c, d, 0, UINT_MAX, (v) => `Hysteresis ${v} must be in [0, ${UINT_MAX}] - ignoring`) ?? vs.hysteresis; break;
-    case 'weight': vs.weight = readNum(c, d, 1, IPVS_WEIGHT_LIMIT, (v) => `Virtual server weight ${v} is outside range 1-${IPVS_WEIGHT_LIMIT}`) ?? vs.weight; break;
+    case 'ha_suspend':
+      vs.haSuspend = true;
+      break;
+    case 'smtp_alert':
+      vs.smtpAlert = readFlag(c, d, 'virtual_server smtp_alert') ?? vs.smtpAlert;
+      break;
+    case 'virtualhost':
+      if (a0) vs.virtualhost = a0.text;
+      else d.error(c.keyword.pos, 'virtual server virtualhost missing');
+      break;
+    case 'snmp_name':
+      if (c.args.length === 1) vs.snmpName = a0!.text;
+      else d.error(c.keyword.pos, 'virtual server snmp_name missing or extra parameters');
+      break;
+    case 'alpha':
+      vs.alpha = true;
+      break;
+    case 'omega':
+      vs.omega = true;
+      break;
+    case 'quorum_up':
+      vs.quorumUp = readOnce(c, vs.quorumUp, fmtVs(vs), d);
+      break;
+    case 'quorum_down':
+      vs.quorumDown = readOnce(c, vs.quorumDown, fmtVs(vs), d);
+      break;
+    case 'quorum':
+      vs.quorum = readNum(c, d, 1, UINT_MAX, (v) => `Quorum ${v} must be in [1, ${UINT_MAX}]. Setting to 1.`) ?? 1;
+      break;
+    case 'hysteresis':
+      vs.hysteresis = readNum(c, d, 0, UINT_MAX, (v) => `Hysteresis ${v} must be in [0, ${UINT_MAX}] - ignoring`) ?? vs.hysteresis;
+      break;
+    case 'weight':
+      vs.weight = readNum(c, d, 1, IPVS_WEIGHT_LIMIT, (v) => `Virtual server weight ${v} is outside range 1-${IPVS_WEIGHT_LIMIT}`) ?? vs.weight;
+      break;
     case 'sorry_server': {
       const s = readServer(c, d, (ip) => `Invalid sorry server IP address ${ip} - skipping`);
       if (s) vs.sorry = { ...s, ...(vs.forwarding ? { forwarding: vs.forwarding } : {}) };
@@ -402,12 +596,28 @@ function parseVirtualServer(node: ConfNode, refs: LvsReferences, d: DiagnosticSi
   const head = readService(node, d);
   if (!head) return undefined;
   const vs: VirtualDraft = {
-    pos: node.keyword.pos, service: head.service, member: 0, flags: 0, persistenceTimeoutMs: 0, quorum: 1, hysteresis: 0,
-    alpha: false, omega: false, haSuspend: false, inhibitOnFailure: false, connectTimeoutMs: 5000, delayLoopMs: 60_000, weight: 1, rs: [],
+    pos: node.keyword.pos,
+    service: head.service,
+    member: 0,
+    flags: 0,
+    persistenceTimeoutMs: 0,
+    quorum: 1,
+    hysteresis: 0,
+    alpha: false,
+    omega: false,
+    haSuspend: false,
+    inhibitOnFailure: false,
+    connectTimeoutMs: 5000,
+    delayLoopMs: 60_000,
+    weight: 1,
+    rs: [],
     ...(head.family ? { family: head.family } : {}),
   };
   for (const c of splitRunTogether(node.children ?? [], VS_ARITY)) {
-    if (c.keyword.text !== 'real_server') { vsKeyword(c, vs, d); continue; }
+    if (c.keyword.text !== 'real_server') {
+      vsKeyword(c, vs, d);
+      continue;
+    }
     const rs = parseRealServer(c, vs, refs, d);
     if (rs) vs.rs.push(rs);
   }
@@ -433,10 +643,16 @@ function parseVirtualServer(node: ConfNode, refs: LvsReferences, d: DiagnosticSi
 function linkGroups(vss: readonly VirtualDraft[], groups: ReadonlyMap<string, VirtualServerGroupConfig>, d: DiagnosticSink): VirtualDraft[] {
   const out: VirtualDraft[] = [];
   for (const vs of vss) {
-    if (vs.service.kind !== 'group') { out.push(vs); continue; }
+    if (vs.service.kind !== 'group') {
+      out.push(vs);
+      continue;
+    }
     const name = vs.service.group;
     const g = groups.get(name);
-    if (!g) { d.error(vs.pos, `Virtual server group ${name} specified but not configured - ignoring virtual server ${fmtVs(vs)}`); continue; }
+    if (!g) {
+      d.error(vs.pos, `Virtual server group ${name} specified but not configured - ignoring virtual server ${fmtVs(vs)}`);
+      continue;
+    }
     const have4 = g.entries.some((e) => e.family === 4);
     const have6 = g.entries.some((e) => e.family === 6);
     if (have4 && have6 && vs.family !== undefined) {
@@ -475,16 +691,19 @@ function fixPorts(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
     const direct = vs.rs.filter((rs) => fwd(rs).method !== 'NAT');
     if (group.entries.some((e) => e.kind === 'fwmark')) {
       for (const rs of direct) {
-        if (rs.port) d.warning(rs.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, real server ${rsText(rs)} has port specified - port will be ignored`);
+        if (rs.port)
+          d.warning(rs.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, real server ${rsText(rs)} has port specified - port will be ignored`);
       }
       if (ss?.port) d.warning(ss.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, sorry server has port specified - port will be ignored`);
     }
     for (const e of group.entries) {
       if (e.kind !== 'range') continue;
       for (const rs of direct) {
-        if (rs.port && rs.port !== e.port) d.warning(rs.pos, `virtual server ${fmtVs(vs)}:[${fmtEntry(e)}] and real server ${rsText(rs)} ports don't match`);
+        if (rs.port && rs.port !== e.port)
+          d.warning(rs.pos, `virtual server ${fmtVs(vs)}:[${fmtEntry(e)}] and real server ${rsText(rs)} ports don't match`);
       }
-      if (ss?.port && ss.port !== e.port) d.warning(ss.pos, `WARNING - virtual server ${fmtVs(vs)}, sorry server has port specified - port will be ignored`);
+      if (ss?.port && ss.port !== e.port)
+        d.warning(ss.pos, `WARNING - virtual server ${fmtVs(vs)}, sorry server has port specified - port will be ignored`);
     }
     return;
   }
@@ -497,7 +716,8 @@ function fixPorts(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
       if (rs.port) d.warning(rs.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, real server ${rsText(rs)} has port specified - clearing`);
       rs.port = 0;
     } else {
-      if (rs.port && rs.port !== vsPort) d.warning(rs.pos, `WARNING - virtual server ${fmtVs(vs)} and real server ${rsText(rs)} ports don't match - resetting`);
+      if (rs.port && rs.port !== vsPort)
+        d.warning(rs.pos, `WARNING - virtual server ${fmtVs(vs)} and real server ${rsText(rs)} ports don't match - resetting`);
       rs.port = vsPort;
     }
   }
@@ -548,7 +768,10 @@ function fixService(vs: VirtualDraft, group: VirtualServerGroupConfig | undefine
 
 /** validate_check_config for one virtual server; undefined when keepalived drops it. */
 function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined, g: GlobalDefs, d: DiagnosticSink): VirtualServerConfig | undefined {
-  if (vs.rs.length === 0) { d.error(vs.pos, `Virtual server ${fmtVs(vs)} has no real servers - ignoring`); return undefined; }
+  if (vs.rs.length === 0) {
+    d.error(vs.pos, `Virtual server ${fmtVs(vs)} has no real servers - ignoring`);
+    return undefined;
+  }
   fixService(vs, group, d);
   const fwd = (s: ServerDraft): LvsForwarding => {
     if (s.forwarding) return s.forwarding;
@@ -571,7 +794,10 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
     rs.weight ??= vs.weight;
     weightSum += rs.weight;
     if (vs.sorry && same(vs.sorry, rs) && (vs.sorry.inhibit ?? false) !== rs.inhibit) {
-      d.warning(vs.pos, `Virtual server ${fmtVs(vs)}: real server ${fmtServer(rs, vs.protocol)} matches sorry server, but inhibit setting differs, ${rs.inhibit ? 'sett' : 'clear'}ing on sorry server`);
+      d.warning(
+        vs.pos,
+        `Virtual server ${fmtVs(vs)}: real server ${fmtServer(rs, vs.protocol)} matches sorry server, but inhibit setting differs, ${rs.inhibit ? 'sett' : 'clear'}ing on sorry server`,
+      );
       vs.sorry.inhibit = rs.inhibit;
     }
     kept.push(rs);
@@ -579,7 +805,10 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
   vs.rs = kept;
   if (vs.sorry) fwd(vs.sorry);
   if (vs.quorum > weightSum) {
-    d.warning(vs.pos, `Warning - quorum ${vs.quorum} for ${fmtVs(vs)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`);
+    d.warning(
+      vs.pos,
+      `Warning - quorum ${vs.quorum} for ${fmtVs(vs)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`,
+    );
     vs.quorum = weightSum;
   }
   if (vs.hysteresis >= vs.quorum && vs.hysteresis > 0) {
@@ -591,7 +820,7 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
   return build(vs, g, d);
 }
 
-const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } => (v === undefined ? {} : { [k]: v } as { [P in K]?: V });
+const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } => (v === undefined ? {} : ({ [k]: v } as { [P in K]?: V }));
 
 /** The final, readonly virtual server with every real server and checker resolved. */
 function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServerConfig {
@@ -603,33 +832,88 @@ function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServe
     const delayBeforeRetryMs = rs.delayBeforeRetryMs ?? vs.delayBeforeRetryMs;
     const warmupMs = rs.warmupMs ?? vs.warmupMs;
     const virtualhost = rs.virtualhost ?? vs.virtualhost;
-    const checkers: CheckerConfig[] = rs.checkers.flatMap((finish) => finish({
-      address: rs.address, family: rs.family, port: rs.writtenPort || rs.port, delayLoopMs, connectTimeoutMs, alpha, vsDelayLoopMs: vs.delayLoopMs,
-      ...opt('retry', retry), ...opt('delayBeforeRetryMs', delayBeforeRetryMs), ...opt('warmupMs', warmupMs), ...opt('virtualhost', virtualhost),
-    }, d));
+    const checkers: CheckerConfig[] = rs.checkers.flatMap((finish) =>
+      finish(
+        {
+          address: rs.address,
+          family: rs.family,
+          port: rs.writtenPort || rs.port,
+          delayLoopMs,
+          connectTimeoutMs,
+          alpha,
+          vsDelayLoopMs: vs.delayLoopMs,
+          ...opt('retry', retry),
+          ...opt('delayBeforeRetryMs', delayBeforeRetryMs),
+          ...opt('warmupMs', warmupMs),
+          ...opt('virtualhost', virtualhost),
+        },
+        d,
+      ),
+    );
     return {
-      pos: rs.pos, address: rs.address, family: rs.family, port: rs.port, weight: rs.weight ?? vs.weight, forwarding: rs.forwarding!,
-      inhibitOnFailure: rs.inhibit ?? vs.inhibitOnFailure, uthreshold: rs.uthreshold, lthreshold: rs.lthreshold, alpha, connectTimeoutMs, delayLoopMs,
+      pos: rs.pos,
+      address: rs.address,
+      family: rs.family,
+      port: rs.port,
+      weight: rs.weight ?? vs.weight,
+      forwarding: rs.forwarding!,
+      inhibitOnFailure: rs.inhibit ?? vs.inhibitOnFailure,
+      uthreshold: rs.uthreshold,
+      lthreshold: rs.lthreshold,
+      alpha,
+      connectTimeoutMs,
+      delayLoopMs,
       // keepalived defaults real servers' smtp_alert to on (backwards compatibility), virtual servers' to off
-      smtpAlert: rs.smtpAlert ?? g.smtpAlert ?? true, checkers,
-      ...opt('notifyUp', rs.notifyUp), ...opt('notifyDown', rs.notifyDown), ...opt('retry', retry),
-      ...opt('delayBeforeRetryMs', delayBeforeRetryMs), ...opt('warmupMs', warmupMs), ...opt('virtualhost', rs.virtualhost),
+      smtpAlert: rs.smtpAlert ?? g.smtpAlert ?? true,
+      checkers,
+      ...opt('notifyUp', rs.notifyUp),
+      ...opt('notifyDown', rs.notifyDown),
+      ...opt('retry', retry),
+      ...opt('delayBeforeRetryMs', delayBeforeRetryMs),
+      ...opt('warmupMs', warmupMs),
+      ...opt('virtualhost', rs.virtualhost),
       ...opt('snmpName', rs.snmpName),
     };
   });
   const ss = vs.sorry;
   const sorryServer: SorryServerConfig | undefined = ss && {
-    pos: ss.pos, address: ss.address, family: ss.family, port: ss.port, forwarding: ss.forwarding!, inhibit: ss.inhibit ?? false,
+    pos: ss.pos,
+    address: ss.address,
+    family: ss.family,
+    port: ss.port,
+    forwarding: ss.forwarding!,
+    inhibit: ss.inhibit ?? false,
   };
   return {
-    pos: vs.pos, service: vs.service, family: vs.family ?? 4, scheduler: vs.scheduler!, forwarding: vs.forwarding ?? { method: 'NAT' },
-    flags: vs.flags, persistenceTimeoutMs: vs.persistenceTimeoutMs, quorum: vs.quorum, hysteresis: vs.hysteresis, alpha: vs.alpha,
-    omega: vs.omega, haSuspend: vs.haSuspend, inhibitOnFailure: vs.inhibitOnFailure, smtpAlert: vs.smtpAlert ?? g.smtpAlert ?? false,
-    connectTimeoutMs: vs.connectTimeoutMs, delayLoopMs: vs.delayLoopMs, weight: vs.weight, realServers,
-    ...opt('protocol', vs.protocol), ...opt('persistenceGranularity', vs.persistenceGranularity),
-    ...opt('persistenceEngine', vs.persistenceEngine), ...opt('virtualhost', vs.virtualhost), ...opt('sorryServer', sorryServer),
-    ...opt('quorumUp', vs.quorumUp), ...opt('quorumDown', vs.quorumDown), ...opt('retry', vs.retry),
-    ...opt('delayBeforeRetryMs', vs.delayBeforeRetryMs), ...opt('warmupMs', vs.warmupMs), ...opt('snmpName', vs.snmpName),
+    pos: vs.pos,
+    service: vs.service,
+    family: vs.family ?? 4,
+    scheduler: vs.scheduler!,
+    forwarding: vs.forwarding ?? { method: 'NAT' },
+    flags: vs.flags,
+    persistenceTimeoutMs: vs.persistenceTimeoutMs,
+    quorum: vs.quorum,
+    hysteresis: vs.hysteresis,
+    alpha: vs.alpha,
+    omega: vs.omega,
+    haSuspend: vs.haSuspend,
+    inhibitOnFailure: vs.inhibitOnFailure,
+    smtpAlert: vs.smtpAlert ?? g.smtpAlert ?? false,
+    connectTimeoutMs: vs.connectTimeoutMs,
+    delayLoopMs: vs.delayLoopMs,
+    weight: vs.weight,
+    realServers,
+    ...opt('protocol', vs.protocol),
+    ...opt('persistenceGranularity', vs.persistenceGranularity),
+    ...opt('persistenceEngine', vs.persistenceEngine),
+    ...opt('virtualhost', vs.virtualhost),
+    ...opt('sorryServer', sorryServer),
+    ...opt('quorumUp', vs.quorumUp),
+    ...opt('quorumDown', vs.quorumDown),
+    ...opt('retry', vs.retry),
+    ...opt('delayBeforeRetryMs', vs.delayBeforeRetryMs),
+    ...opt('warmupMs', vs.warmupMs),
+    ...opt('snmpName', vs.snmpName),
   };
 }
 
@@ -641,8 +925,10 @@ export function parseLvs(tree: readonly ConfNode[], g: GlobalDefs, refs: LvsRefe
   const groups: VirtualServerGroupConfig[] = [];
   const drafts: VirtualDraft[] = [];
   for (const n of tree) {
-    if (n.keyword.text === 'virtual_server_group') { const vsg = parseVirtualServerGroup(n, d); if (vsg) groups.push(vsg); }
-    else if (n.keyword.text === 'virtual_server') {
+    if (n.keyword.text === 'virtual_server_group') {
+      const vsg = parseVirtualServerGroup(n, d);
+      if (vsg) groups.push(vsg);
+    } else if (n.keyword.text === 'virtual_server') {
       const vs = parseVirtualServer(n, refs, d);
       if (vs) drafts.push(vs);
     }

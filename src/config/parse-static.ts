@@ -16,27 +16,39 @@ export const RTPROT_KEEPALIVED = 18;
 
 /** A word missing at the end of a line: keepalived's null_strvec message; the line is dropped. */
 class MissingWord extends Error {
-  constructor(readonly index: number) { super(`missing word ${index}`); }
+  constructor(readonly index: number) {
+    super(`missing word ${index}`);
+  }
 }
 
 /** The words of a route or rule line, read as keepalived's strvec (index 0 is the first word). */
 class Words {
-  constructor(readonly w: readonly Token[], private readonly d: DiagnosticSink) {}
-  get length(): number { return this.w.length; }
+  constructor(
+    readonly w: readonly Token[],
+    private readonly d: DiagnosticSink,
+  ) {}
+  get length(): number {
+    return this.w.length;
+  }
   /** The text of word `i`; a missing word ends the line's parse (keepalived exits on it). */
   at(i: number): string {
     const t = this.w[i];
     if (!t) throw new MissingWord(i);
     return t.text;
   }
-  pos(i: number): SourcePos { return (this.w[Math.min(i, this.w.length - 1)] as Token).pos; }
+  pos(i: number): SourcePos {
+    return (this.w[Math.min(i, this.w.length - 1)] as Token).pos;
+  }
   /** Reports keepalived's message for a missing word. */
   missing(i: number): void {
     const first = this.w[0]?.text ?? '***MISSING ***';
     const prev = this.w[i - 1]?.text;
-    this.d.missingWord(this.pos(i), prev !== undefined && i > 0
-      ? `*** Configuration line starting \`${first}\` is missing a parameter after keyword \`${prev}\` at word position ${i + 1}`
-      : `*** Configuration line starting \`${first}\` is missing a parameter at word position ${i + 1}`);
+    this.d.missingWord(
+      this.pos(i),
+      prev !== undefined && i > 0
+        ? `*** Configuration line starting \`${first}\` is missing a parameter after keyword \`${prev}\` at word position ${i + 1}`
+        : `*** Configuration line starting \`${first}\` is missing a parameter at word position ${i + 1}`,
+    );
   }
 }
 
@@ -65,7 +77,10 @@ const zero = (f: 4 | 6): string => (f === 4 ? '0.0.0.0' : '::');
 /** keepalived's get_u32/get_u8: an unsigned decimal not above `max`; the message (with %s) when not. */
 function readU(text: string, max: number, message: string, at: SourcePos, d: DiagnosticSink): number | undefined {
   const n = /^[ \t]*-/.test(text) ? undefined : strtoulAll(text, 10);
-  if (n === undefined || n > max) { d.error(at, message.replace('%s', text)); return undefined; }
+  if (n === undefined || n > max) {
+    d.error(at, message.replace('%s', text));
+    return undefined;
+  }
   return n;
 }
 
@@ -104,17 +119,41 @@ export function readRtt(text: string, mult: number): number | undefined {
 
 /** RTAX ids of the lockable metrics (linux/rtnetlink.h). */
 export const RTAX = {
-  LOCK: 1, MTU: 2, WINDOW: 3, RTT: 4, RTTVAR: 5, SSTHRESH: 6, CWND: 7, ADVMSS: 8, REORDERING: 9, HOPLIMIT: 10, INITCWND: 11,
-  FEATURES: 12, RTO_MIN: 13, INITRWND: 14, QUICKACK: 15, CC_ALGO: 16, FASTOPEN_NO_COOKIE: 17,
+  LOCK: 1,
+  MTU: 2,
+  WINDOW: 3,
+  RTT: 4,
+  RTTVAR: 5,
+  SSTHRESH: 6,
+  CWND: 7,
+  ADVMSS: 8,
+  REORDERING: 9,
+  HOPLIMIT: 10,
+  INITCWND: 11,
+  FEATURES: 12,
+  RTO_MIN: 13,
+  INITRWND: 14,
+  QUICKACK: 15,
+  CC_ALGO: 16,
+  FASTOPEN_NO_COOKIE: 17,
 } as const;
 
 /** Metric keywords that take `lock`: their RTAX id, keepalived's message for a bad value, and the reader. */
-const LOCKABLE: ReadonlyMap<string, { rtax: number; key: keyof RouteMetrics; read: (v: string, at: SourcePos, d: DiagnosticSink) => number | undefined }> = new Map([
+const LOCKABLE: ReadonlyMap<
+  string,
+  { rtax: number; key: keyof RouteMetrics; read: (v: string, at: SourcePos, d: DiagnosticSink) => number | undefined }
+> = new Map([
   ['mtu', { rtax: RTAX.MTU, key: 'mtu', read: (v, at, d) => readU(v, 0xffffffff, 'Invalid MTU %s specified for route', at, d) }],
   ['advmss', { rtax: RTAX.ADVMSS, key: 'advmss', read: (v, at, d) => readU(v, 0xffffffff, 'Invalid advmss %s specified for route', at, d) }],
-  ['reordering', { rtax: RTAX.REORDERING, key: 'reordering', read: (v, at, d) => readU(v, 0xffffffff, 'Invalid reordering value %s specified for route', at, d) }],
+  [
+    'reordering',
+    { rtax: RTAX.REORDERING, key: 'reordering', read: (v, at, d) => readU(v, 0xffffffff, 'Invalid reordering value %s specified for route', at, d) },
+  ],
   ['cwnd', { rtax: RTAX.CWND, key: 'cwnd', read: (v, at, d) => readU(v, 0xffffffff, 'Invalid cwnd value %s specified for route', at, d) }],
-  ['ssthresh', { rtax: RTAX.SSTHRESH, key: 'ssthresh', read: (v, at, d) => readU(v, 0xffffffff, 'Invalid ssthresh value %s specified for route', at, d) }],
+  [
+    'ssthresh',
+    { rtax: RTAX.SSTHRESH, key: 'ssthresh', read: (v, at, d) => readU(v, 0xffffffff, 'Invalid ssthresh value %s specified for route', at, d) },
+  ],
   ['rtt', { rtax: RTAX.RTT, key: 'rtt', read: (v, at, d) => rtt(v, 8, `Invalid rtt ${v} for route`, at, d) }],
   ['rttvar', { rtax: RTAX.RTTVAR, key: 'rttvar', read: (v, at, d) => rtt(v, 4, `Invalid rttvar ${v} for route`, at, d) }],
   ['rto_min', { rtax: RTAX.RTO_MIN, key: 'rtoMin', read: (v, at, d) => rtt(v, 1, `Invalid rto_min value ${v} specified for route`, at, d) }],
@@ -160,8 +199,14 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
   let viaTaken: string | undefined;
   const mix = (f: 4 | 6 | undefined, i: number, message = 'Cannot mix IPv4 and IPv6 addresses for route'): boolean => {
     if (f === undefined) return true;
-    if (family === undefined) { family = f; return true; }
-    if (family !== f) { d.error(w.pos(i), message); return false; }
+    if (family === undefined) {
+      family = f;
+      return true;
+    }
+    if (family !== f) {
+      d.error(w.pos(i), message);
+      return false;
+    }
     return true;
   };
   let i = 0;
@@ -171,13 +216,19 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
     const plain = PLAIN.get(s);
     if (s === 'inet6' || s === 'inet') {
       const f = s === 'inet' ? 4 : 6;
-      if (family !== undefined && family !== f) { d.error(w.pos(i), `${s} specified for IPv${f === 4 ? 6 : 4} route`); return undefined; }
+      if (family !== undefined && family !== f) {
+        d.error(w.pos(i), `${s} specified for IPv${f === 4 ? 6 : 4} route`);
+        return undefined;
+      }
       family = f;
       i++; // keepalived 2.2.7 steps over the word after inet/inet6 as well (`inet6 default …` loses `default`)
     } else if (s === 'src') {
       const v = w.at(++i);
       const f = isIP(v);
-      if (f === 0) { d.error(w.pos(i), `invalid route src address ${v}`); return undefined; }
+      if (f === 0) {
+        d.error(w.pos(i), `invalid route src address ${v}`);
+        return undefined;
+      }
       if (!mix(f as 4 | 6, i)) return undefined;
       r.source = v;
     } else if (s === 'as') {
@@ -187,40 +238,64 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       if (s === 'gw') d.keptError(w.pos(i), '"gw" for routes is deprecated. Please use "via"');
       let v = w.at(++i);
       let f: 4 | 6 | undefined = family;
-      if (v === 'inet' || v === 'inet6') { f = v === 'inet' ? 4 : 6; v = w.at(++i); }
+      if (v === 'inet' || v === 'inet6') {
+        f = v === 'inet' ? 4 : 6;
+        v = w.at(++i);
+      }
       if (!mix(f, i)) return undefined;
       const af = isIP(v);
-      if (af === 0) { d.error(w.pos(i), `invalid route via address ${v}`); return undefined; }
+      if (af === 0) {
+        d.error(w.pos(i), `invalid route via address ${v}`);
+        return undefined;
+      }
       if (!mix(af as 4 | 6, i)) return undefined;
       r.gateway = v;
     } else if (s === 'from') {
       const v = w.at(++i);
       const p = parseRouteAddress(v, w.pos(i), d);
-      if (!p) { d.error(w.pos(i), `invalid route from address ${v}`); return undefined; }
-      if (p.family !== 6) { d.error(w.pos(i), `route from address only supported with IPv6 (${v})`); return undefined; }
+      if (!p) {
+        d.error(w.pos(i), `invalid route from address ${v}`);
+        return undefined;
+      }
+      if (p.family !== 6) {
+        d.error(w.pos(i), `route from address only supported with IPv6 (${v})`);
+        return undefined;
+      }
       if (!mix(6, i)) return undefined;
       fromFamily = 6;
       r.from = { address: p.address ?? zero(6), prefixLength: p.prefixLength };
     } else if (s === 'tos' || s === 'dsfield') {
       const v = w.at(++i);
       const n = findEntry(v, RT_DSFIELD, 255);
-      if (n === undefined) { d.error(w.pos(i), `TOS value ${v} is invalid`); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `TOS value ${v} is invalid`);
+        return undefined;
+      }
       r.tos = n;
     } else if (s === 'table') {
       const v = w.at(++i);
       const n = findEntry(v, RT_TABLES, 0xffffffff);
-      if (n === undefined) { d.error(w.pos(i), `Routing table ${v} not found for route`); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `Routing table ${v} not found for route`);
+        return undefined;
+      }
       r.table = n;
     } else if (s === 'protocol') {
       const v = w.at(++i);
       const n = findEntry(v, RT_PROTOS, 255);
-      if (n === undefined) { d.error(w.pos(i), `Protocol ${v} not found or invalid for route`); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `Protocol ${v} not found or invalid for route`);
+        return undefined;
+      }
       r.protocol = n;
       protocolSet = true;
     } else if (s === 'scope') {
       const v = w.at(++i);
       const n = findEntry(v, RT_SCOPES, 255);
-      if (n === undefined) { d.error(w.pos(i), `Scope ${v} not found or invalid for route`); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `Scope ${v} not found or invalid for route`);
+        return undefined;
+      }
       r.scope = n;
     } else if (s === 'metric' || s === 'priority' || s === 'preference') {
       const v = w.at(++i);
@@ -236,14 +311,20 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       r.options.encap = w.at(++i);
     } else if (s === 'expires') {
       const v = w.at(++i);
-      if (family === 4) { d.error(w.pos(i), 'expires is only valid for IPv6'); return undefined; }
+      if (family === 4) {
+        d.error(w.pos(i), 'expires is only valid for IPv6');
+        return undefined;
+      }
       family = 6;
       const n = readU(v, 0xffffffff, 'Invalid expires time %s specified for route', w.pos(i), d);
       if (n === undefined) return undefined;
       r.expires = n;
     } else if (lockable) {
       let v = w.at(++i);
-      if (v === 'lock') { lock |= 1 << lockable.rtax; v = w.at(++i); }
+      if (v === 'lock') {
+        lock |= 1 << lockable.rtax;
+        v = w.at(++i);
+      }
       const n = lockable.read(v, w.pos(i), d);
       if (n === undefined) return undefined;
       metrics[lockable.key] = n as never;
@@ -255,8 +336,14 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
     } else if (s === 'realms') {
       const v = w.at(++i);
       const n = readRealms(v);
-      if (n === undefined) { d.error(w.pos(i), `Invalid realms ${v} for route`); return undefined; }
-      if (family === 6) { d.error(w.pos(i), 'realms are only valid for IPv4'); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `Invalid realms ${v} for route`);
+        return undefined;
+      }
+      if (family === 6) {
+        d.error(w.pos(i), 'realms are only valid for IPv4');
+        return undefined;
+      }
       family = 4;
       r.realms = n;
     } else if (s === 'features') {
@@ -265,11 +352,17 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       else d.keptError(w.pos(i), `feature ${v} not supported`);
     } else if (s === 'congctl') {
       let v = w.at(++i);
-      if (v === 'lock') { lock |= 1 << RTAX.CC_ALGO; v = w.at(++i); }
+      if (v === 'lock') {
+        lock |= 1 << RTAX.CC_ALGO;
+        v = w.at(++i);
+      }
       metrics.congctl = v;
     } else if (s === 'pref') {
       const v = w.at(++i);
-      if (family === 4) { d.error(w.pos(i), 'pref is only valid for IPv6'); return undefined; }
+      if (family === 4) {
+        d.error(w.pos(i), 'pref is only valid for IPv6');
+        return undefined;
+      }
       family = 6;
       const named = ({ low: 3, medium: 0, high: 1 } as Record<string, number>)[v];
       const n = named ?? readU(v, 255, 'Invalid pref value %s specified for route', w.pos(i), d);
@@ -278,7 +371,10 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
     } else if (s === 'ttl-propagate') {
       const v = w.at(++i);
       if (v === 'enabled' || v === 'disabled') r.ttlPropagate = v === 'enabled';
-      else { d.keptError(w.pos(i), `ttl-propagate value ${v} not recognised`); r.ttlPropagate = false; }
+      else {
+        d.keptError(w.pos(i), `ttl-propagate value ${v} not recognised`);
+        r.ttlPropagate = false;
+      }
     } else if (s === 'add') {
       r.mode = 'add';
     } else if (s === 'prepend') {
@@ -287,9 +383,16 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       r.mode = 'append';
     } else if (s === 'or') {
       d.keptError(w.pos(i), '"or" for routes is deprecated. Please use "nexthop"');
-      if (nexthops.length) { d.keptError(w.pos(i), '"or" route already specified - ignoring subsequent'); i += 2; continue; }
+      if (nexthops.length) {
+        d.keptError(w.pos(i), '"or" route already specified - ignoring subsequent');
+        i += 2;
+        continue;
+      }
       const v = w.at(++i);
-      if (isIP(v) === 0) { d.error(w.pos(i), `Invalid "or" address ${v}`); return undefined; }
+      if (isIP(v) === 0) {
+        d.error(w.pos(i), `Invalid "or" address ${v}`);
+        return undefined;
+      }
       nexthops.push(r.gateway !== undefined ? { gateway: r.gateway } : {}, { gateway: v });
       viaTaken = r.gateway;
       delete r.gateway;
@@ -307,7 +410,10 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       r.noTrack = true;
     } else if (allowTrackGroup && s === 'track_group') {
       const v = w.at(++i);
-      if (r.trackGroup !== undefined) { d.keptError(w.pos(i), `track_group ${v} is a duplicate`); break; }
+      if (r.trackGroup !== undefined) {
+        d.keptError(w.pos(i), `track_group ${v} is a duplicate`);
+        break;
+      }
       r.trackGroup = v;
     } else if (s === 'vrf') {
       // keepalived finds the VRF among the host's interfaces and uses its table; we cannot without the host
@@ -318,10 +424,16 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       const typeWord = s;
       if (s === 'to') i++;
       const type = RTN_TYPES.get(typeWord);
-      if (type !== undefined) { r.type = typeWord === 'brd' ? 'broadcast' : typeWord; i++; }
+      if (type !== undefined) {
+        r.type = typeWord === 'brd' ? 'broadcast' : typeWord;
+        i++;
+      }
       dstText = w.at(i);
       const p = parseRouteAddress(dstText, w.pos(i), d);
-      if (!p) { d.error(w.pos(i), `unknown route keyword ${dstText}`); return undefined; }
+      if (!p) {
+        d.error(w.pos(i), `unknown route keyword ${dstText}`);
+        return undefined;
+      }
       if (p.family !== undefined && family !== undefined && p.family !== family) {
         d.error(w.pos(i), `Cannot mix IPv4 and IPv6 addresses for route (${dstText})`);
         return undefined;
@@ -331,10 +443,16 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
     }
     i++;
   }
-  if (i < w.length) { d.error(w.pos(i), `Route has trailing nonsense - ${w.at(i)}`); return undefined; }
+  if (i < w.length) {
+    d.error(w.pos(i), `Route has trailing nonsense - ${w.at(i)}`);
+    return undefined;
+  }
   void viaTaken;
   void fromFamily;
-  if (!dst) { d.error(node.keyword.pos, 'Route must have a destination'); return undefined; }
+  if (!dst) {
+    d.error(node.keyword.pos, 'Route must have a destination');
+    return undefined;
+  }
   if (!r.noTrack) {
     if (protocolSet && r.protocol !== RTPROT_KEEPALIVED) {
       d.keptError(node.keyword.pos, `Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), resetting protocol`);
@@ -357,7 +475,12 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
 }
 
 /** `nexthop via ADDR dev IF weight N onlink realms R nexthop …` (keepalived's parse_nexthops). */
-function parseNexthops(w: Words, i: number, family: 4 | 6 | undefined, d: DiagnosticSink): { family: 4 | 6 | undefined; nexthops: NexthopConfig[] } | undefined {
+function parseNexthops(
+  w: Words,
+  i: number,
+  family: 4 | 6 | undefined,
+  d: DiagnosticSink,
+): { family: 4 | 6 | undefined; nexthops: NexthopConfig[] } | undefined {
   const out: NexthopConfig[] = [];
   let f = family;
   while (i < w.length && w.at(i) === 'nexthop') {
@@ -374,11 +497,20 @@ function parseNexthops(w: Words, i: number, family: 4 | 6 | undefined, d: Diagno
         }
         if (viaFamily !== undefined) {
           if (f === undefined) f = viaFamily;
-          else if (f !== viaFamily) { d.error(w.pos(i), 'IPv4/6 mismatch for nexthop'); return undefined; }
+          else if (f !== viaFamily) {
+            d.error(w.pos(i), 'IPv4/6 mismatch for nexthop');
+            return undefined;
+          }
         }
         const af = isIP(v);
-        if (af === 0) { d.error(w.pos(i), `invalid nexthop address ${v}`); return undefined; }
-        if (f !== undefined && af !== f) { d.error(w.pos(i), 'Address family mismatch for next hop'); return undefined; }
+        if (af === 0) {
+          d.error(w.pos(i), `invalid nexthop address ${v}`);
+          return undefined;
+        }
+        if (f !== undefined && af !== f) {
+          d.error(w.pos(i), 'Address family mismatch for next hop');
+          return undefined;
+        }
         f ??= af as 4 | 6;
         nh.gateway = v;
       } else if (s === 'dev') {
@@ -387,7 +519,10 @@ function parseNexthops(w: Words, i: number, family: 4 | 6 | undefined, d: Diagno
         const v = w.at(++i);
         const n = readU(v, 256, 'Invalid weight %s specified for route', w.pos(i), d);
         if (n === undefined) return undefined;
-        if (n === 0) { d.error(w.pos(i), 'Invalid weight 0 specified for route'); return undefined; }
+        if (n === 0) {
+          d.error(w.pos(i), 'Invalid weight 0 specified for route');
+          return undefined;
+        }
         nh.weight = n;
       } else if (s === 'onlink') {
         nh.onlink = true;
@@ -397,9 +532,15 @@ function parseNexthops(w: Words, i: number, family: 4 | 6 | undefined, d: Diagno
       } else if (s === 'realms') {
         const v = w.at(++i);
         const n = readRealms(v);
-        if (n === undefined) { d.error(w.pos(i), `Invalid realms ${v} for route`); return undefined; }
+        if (n === undefined) {
+          d.error(w.pos(i), `Invalid realms ${v} for route`);
+          return undefined;
+        }
         if (f === undefined) f = 4;
-        else if (f !== 4) { d.error(w.pos(i), 'realms are only supported for IPv4'); return undefined; }
+        else if (f !== 4) {
+          d.error(w.pos(i), 'realms are only supported for IPv4');
+          return undefined;
+        }
         nh.realms = n;
       } else if (s === 'as') {
         if (w.at(++i) === 'to') i++;
@@ -409,7 +550,10 @@ function parseNexthops(w: Words, i: number, family: 4 | 6 | undefined, d: Diagno
     }
     out.push(nh);
   }
-  if (i < w.length) { d.error(w.pos(i), `Route has trailing nonsense after nexthops - ${w.at(i)}`); return undefined; }
+  if (i < w.length) {
+    d.error(w.pos(i), `Route has trailing nonsense after nexthops - ${w.at(i)}`);
+    return undefined;
+  }
   return { family: f, nexthops: out };
 }
 
@@ -420,8 +564,22 @@ const nextRulePriority = new WeakMap<DiagnosticSink, { 4: number; 6: number }>()
 
 /** /etc/protocols names keepalived's `ipproto` resolves (getprotobyname); numbers up to 127 as keepalived. */
 const IP_PROTOCOLS: ReadonlyMap<string, number> = new Map([
-  ['ip', 0], ['icmp', 1], ['igmp', 2], ['tcp', 6], ['udp', 17], ['ipv6', 41], ['gre', 47], ['esp', 50], ['ah', 51],
-  ['ipv6-icmp', 58], ['icmpv6', 58], ['ospf', 89], ['vrrp', 112], ['l2tp', 115], ['sctp', 132], ['udplite', 136],
+  ['ip', 0],
+  ['icmp', 1],
+  ['igmp', 2],
+  ['tcp', 6],
+  ['udp', 17],
+  ['ipv6', 41],
+  ['gre', 47],
+  ['esp', 50],
+  ['ah', 51],
+  ['ipv6-icmp', 58],
+  ['icmpv6', 58],
+  ['ospf', 89],
+  ['vrrp', 112],
+  ['l2tp', 115],
+  ['sctp', 132],
+  ['udplite', 136],
 ]);
 
 /** `N-M` (sscanf "%hu-%hu"). */
@@ -452,10 +610,16 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
   let protocolSet = false;
   const prefix = (text: string, i: number, what: string): Prefix | undefined | false => {
     const p = parseRouteAddress(text, w.pos(i), d);
-    if (!p) { d.error(w.pos(i), `Invalid rule ${what} address ${text}`); return undefined; }
+    if (!p) {
+      d.error(w.pos(i), `Invalid rule ${what} address ${text}`);
+      return undefined;
+    }
     if (p.family !== undefined) {
       if (family === undefined) family = p.family;
-      else if (family !== p.family) { d.error(w.pos(i), 'rule specification has mixed IPv4 and IPv6'); return false; }
+      else if (family !== p.family) {
+        d.error(w.pos(i), 'rule specification has mixed IPv4 and IPv6');
+        return false;
+      }
     }
     return { address: p.address ?? '', prefixLength: p.prefixLength };
   };
@@ -463,7 +627,10 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
     const s = w.at(i);
     if (s === 'inet6' || s === 'inet') {
       const f = s === 'inet' ? 4 : 6;
-      if (family !== undefined && family !== f) { d.error(w.pos(i), `${s} specified for IPv${f === 4 ? 6 : 4} rule`); return undefined; }
+      if (family !== undefined && family !== f) {
+        d.error(w.pos(i), `${s} specified for IPv${f === 4 ? 6 : 4} rule`);
+        return undefined;
+      }
       family = f;
       i++; // as keepalived 2.2.7: the word after inet/inet6 is stepped over
     } else if (s === 'from' || s === 'to') {
@@ -473,22 +640,37 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
     } else if (s === 'table' || s === 'lookup') {
       const v = w.at(++i);
       const n = findEntry(v, RT_TABLES, 0xffffffff);
-      if (n === undefined) { d.error(w.pos(i), `Routing table ${v} not found for rule`); return undefined; }
-      if (n === 0) { d.error(w.pos(i), 'Table 0 is not valid'); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `Routing table ${v} not found for rule`);
+        return undefined;
+      }
+      if (n === 0) {
+        d.error(w.pos(i), 'Table 0 is not valid');
+        return undefined;
+      }
       r.table = n;
-      if (r.action !== undefined) { d.error(w.pos(i), MORE_THAN_ONE); return undefined; }
+      if (r.action !== undefined) {
+        d.error(w.pos(i), MORE_THAN_ONE);
+        return undefined;
+      }
       r.action = 'table';
     } else if (s === 'not') {
       r.invert = true;
     } else if (s === 'preference' || s === 'order' || s === 'priority') {
       const v = w.at(++i);
       const n = /^[ \t]*-/.test(v) ? undefined : strtoulAll(v, 0);
-      if (n === undefined || n > 0xffffffff) { d.error(w.pos(i), `Invalid rule preference ${s} specified`); return undefined; }
+      if (n === undefined || n > 0xffffffff) {
+        d.error(w.pos(i), `Invalid rule preference ${s} specified`);
+        return undefined;
+      }
       r.priority = n;
     } else if (s === 'tos' || s === 'dsfield') {
       const v = w.at(++i);
       const n = findEntry(v, RT_DSFIELD, 255);
-      if (n === undefined) { d.error(w.pos(i), `TOS value ${v} is invalid`); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `TOS value ${v} is invalid`);
+        return undefined;
+      }
       r.tos = n;
     } else if (s === 'fwmark') {
       const v = w.at(++i);
@@ -504,21 +686,33 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
     } else if (s === 'realms') {
       const v = w.at(++i);
       const n = readRealms(v);
-      if (n === undefined) { d.error(w.pos(i), `invalid realms ${v} for rule`); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `invalid realms ${v} for rule`);
+        return undefined;
+      }
       r.realms = n;
       tableOption = true;
       if (family === undefined) family = 4;
-      else if (family !== 4) { d.error(w.pos(i), 'realms is only valid for IPv4'); return undefined; }
+      else if (family !== 4) {
+        d.error(w.pos(i), 'realms is only valid for IPv4');
+        return undefined;
+      }
     } else if (s === 'suppress_prefixlength' || s === 'sup_pl') {
       const v = w.at(++i);
       const n = /^[ \t]*-/.test(v) ? undefined : strtoulAll(v, 10);
-      if (n === undefined || n > 0x7fffffff) { d.error(w.pos(i), `Invalid suppress_prefixlength ${s} specified`); return undefined; }
+      if (n === undefined || n > 0x7fffffff) {
+        d.error(w.pos(i), `Invalid suppress_prefixlength ${s} specified`);
+        return undefined;
+      }
       r.suppressPrefixLength = n;
       tableOption = true;
     } else if (s === 'suppress_ifgroup' || s === 'sup_group') {
       const v = w.at(++i);
       const n = findEntry(v, RT_GROUPS, 0x7fffffff);
-      if (n === undefined) { d.error(w.pos(i), `suppress_group ${v} is invalid`); return undefined; }
+      if (n === undefined) {
+        d.error(w.pos(i), `suppress_group ${v} is invalid`);
+        return undefined;
+      }
       r.suppressIfgroup = n;
       tableOption = true;
     } else if (s === 'dev' || s === 'iif') {
@@ -527,22 +721,34 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       r.oif = w.at(++i);
     } else if (s === 'tunnel-id') {
       const v = w.at(++i);
-      if (!/^[ \t]*\+?\d+$/.test(v) || BigInt(v.trim()) > 0xffffffffffffffffn) { d.error(w.pos(i), `Invalid tunnel-id ${s} specified`); return undefined; }
+      if (!/^[ \t]*\+?\d+$/.test(v) || BigInt(v.trim()) > 0xffffffffffffffffn) {
+        d.error(w.pos(i), `Invalid tunnel-id ${s} specified`);
+        return undefined;
+      }
       r.tunnelId = BigInt(v.trim()).toString();
     } else if (s === 'uidrange') {
       const v = w.at(++i);
       const m = /^[ \t]*\+?(\d+)-[ \t]*\+?(\d+)/.exec(v);
-      if (!m) { d.error(w.pos(i), `Invalid uidrange ${s} specified`); return undefined; }
+      if (!m) {
+        d.error(w.pos(i), `Invalid uidrange ${s} specified`);
+        return undefined;
+      }
       r.uidRange = { start: Number(m[1]) >>> 0, end: Number(m[2]) >>> 0 };
     } else if (s === 'l3mdev') {
       r.l3mdev = true;
-      if (r.action !== undefined) { d.error(w.pos(i), 'Cannot specify l3mdev with other action'); return undefined; }
+      if (r.action !== undefined) {
+        d.error(w.pos(i), 'Cannot specify l3mdev with other action');
+        return undefined;
+      }
       r.action = 'table';
     } else if (s === 'protocol') {
       const v = w.at(++i);
       const n = /^[ \t]*-/.test(v) ? undefined : strtoulAll(v, 10);
       if (n === undefined || n > 255) d.keptError(w.pos(i), `Invalid protocol ${v}`);
-      else { r.protocol = n; protocolSet = true; }
+      else {
+        r.protocol = n;
+        protocolSet = true;
+      }
     } else if (s === 'ipproto') {
       const v = w.at(++i).trim();
       const n = /^\d+$/.test(v) ? (Number(v) > 127 ? undefined : Number(v)) : IP_PROTOCOLS.get(v);
@@ -557,7 +763,10 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       r.noTrack = true;
     } else if (allowTrackGroup && s === 'track_group') {
       const v = w.at(++i);
-      if (r.trackGroup !== undefined) { d.keptError(w.pos(i), `track_group ${v} is a duplicate`); break; }
+      if (r.trackGroup !== undefined) {
+        d.keptError(w.pos(i), `track_group ${v} is a duplicate`);
+        break;
+      }
       r.trackGroup = v;
     } else {
       let a = s;
@@ -566,7 +775,10 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       if (a === 'goto') {
         const v = w.at(++i);
         const n = /^[ \t]*-/.test(v) ? undefined : strtoulAll(v, 10);
-        if (n === undefined || n > 0xffffffff) { d.error(w.pos(i), `Invalid target ${a} specified`); return undefined; }
+        if (n === undefined || n > 0xffffffff) {
+          d.error(w.pos(i), `Invalid target ${a} specified`);
+          return undefined;
+        }
         r.gotoTarget = n;
         action = 'goto';
       } else if (a === 'nop') action = 'nop';
@@ -575,19 +787,43 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
         if (t === 6) action = 'blackhole';
         else if (t === 7) action = 'unreachable';
         else if (t === 8) action = 'prohibit';
-        else { d.error(w.pos(i), `Invalid rule action ${a}`); return undefined; }
-      } else { d.error(w.pos(i), `Unknown rule option ${a}`); return undefined; }
-      if (r.action !== undefined) { d.error(w.pos(i), `${MORE_THAN_ONE.slice(0, -' for rule'.length)}/l3mdev for rule`); return undefined; }
+        else {
+          d.error(w.pos(i), `Invalid rule action ${a}`);
+          return undefined;
+        }
+      } else {
+        d.error(w.pos(i), `Unknown rule option ${a}`);
+        return undefined;
+      }
+      if (r.action !== undefined) {
+        d.error(w.pos(i), `${MORE_THAN_ONE.slice(0, -' for rule'.length)}/l3mdev for rule`);
+        return undefined;
+      }
       r.action = action;
     }
   }
   if (r.action === 'goto') {
-    if (r.priority === undefined) { d.error(node.keyword.pos, `Invalid rule - goto target ${r.gotoTarget ?? 0} specified without preference`); return undefined; }
-    if (r.priority >= (r.gotoTarget ?? 0)) { d.error(node.keyword.pos, `Invalid rule - preference ${r.priority} >= goto target ${r.gotoTarget ?? 0}`); return undefined; }
+    if (r.priority === undefined) {
+      d.error(node.keyword.pos, `Invalid rule - goto target ${r.gotoTarget ?? 0} specified without preference`);
+      return undefined;
+    }
+    if (r.priority >= (r.gotoTarget ?? 0)) {
+      d.error(node.keyword.pos, `Invalid rule - preference ${r.priority} >= goto target ${r.gotoTarget ?? 0}`);
+      return undefined;
+    }
   }
-  if (r.action === undefined) { d.error(node.keyword.pos, 'No action specified for rule - ignoring'); return undefined; }
-  if (r.action !== 'table' && tableOption) { d.error(node.keyword.pos, 'suppressor/realm specified for non table action - skipping'); return undefined; }
-  if (r.table !== undefined && r.l3mdev) { d.error(node.keyword.pos, 'table cannot be specified for l3mdev rules'); return undefined; }
+  if (r.action === undefined) {
+    d.error(node.keyword.pos, 'No action specified for rule - ignoring');
+    return undefined;
+  }
+  if (r.action !== 'table' && tableOption) {
+    d.error(node.keyword.pos, 'suppressor/realm specified for non table action - skipping');
+    return undefined;
+  }
+  if (r.table !== undefined && r.l3mdev) {
+    d.error(node.keyword.pos, 'table cannot be specified for l3mdev rules');
+    return undefined;
+  }
   if (!r.noTrack) {
     if (protocolSet && r.protocol !== RTPROT_KEEPALIVED) {
       d.keptError(node.keyword.pos, `Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), resetting protocol`);
@@ -604,7 +840,10 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
   if (r.to) r.to = fill(r.to) as Prefix;
   if (r.priority === undefined) {
     let next = nextRulePriority.get(d);
-    if (!next) { next = { 4: RULE_START_PRIORITY, 6: RULE_START_PRIORITY }; nextRulePriority.set(d, next); }
+    if (!next) {
+      next = { 4: RULE_START_PRIORITY, 6: RULE_START_PRIORITY };
+      nextRulePriority.set(d, next);
+    }
     r.priority = next[f]--;
     d.keptError(node.keyword.pos, `Rule has no preference specified - setting to ${r.priority}. This is probably not what you want.`);
   }
@@ -627,7 +866,10 @@ export function readStaticAddresses(node: ConfNode, d: DiagnosticSink): VirtualA
   for (const c of node.children ?? []) {
     const a = readVirtualAddress(c, d);
     if (!a) continue;
-    if (!a.dev) { d.error(c.keyword.pos, `static_ipaddress ${c.keyword.text} has no interface (dev) - ignoring`); continue; }
+    if (!a.dev) {
+      d.error(c.keyword.pos, `static_ipaddress ${c.keyword.text} has no interface (dev) - ignoring`);
+      continue;
+    }
     out.push(a);
   }
   return out;

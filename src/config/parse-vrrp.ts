@@ -4,37 +4,88 @@
  */
 import { isIP } from 'node:net';
 import type { DiagnosticSink } from './diagnostics.js';
-import type { GlobalDefs, Mutable, ScriptCommand, TrackRef, VirtualAddress, VrrpInstanceConfig, VrrpScriptConfig, VrrpSyncGroupConfig } from './model.js';
+import type {
+  GlobalDefs,
+  Mutable,
+  ScriptCommand,
+  TrackRef,
+  VirtualAddress,
+  VrrpInstanceConfig,
+  VrrpScriptConfig,
+  VrrpSyncGroupConfig,
+} from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set(['use_vmac_addr', 'use_ipvlan',
-  'native_ipv6', 'vrf', 'kernel_rx_buf_size', 'linkbeat_use_polling', 'debug', 'lvs_sync_daemon_interface',
-  'garp_extra_if', 'vmac_garp_intvl', 'track_src_ip']);
+const INSTANCE_NOT_YET = new Set([
+  'use_vmac_addr',
+  'use_ipvlan',
+  'native_ipv6',
+  'vrf',
+  'kernel_rx_buf_size',
+  'linkbeat_use_polling',
+  'debug',
+  'lvs_sync_daemon_interface',
+  'garp_extra_if',
+  'vmac_garp_intvl',
+  'track_src_ip',
+]);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
-  ['state', 1], ['interface', 1], ['virtual_router_id', 1], ['priority', 1], ['advert_int', 1], ['version', 1],
-  ['authentication', 0], ['virtual_ipaddress', 0], ['virtual_ipaddress_excluded', 0], ['nopreempt', 0], ['preempt', 0],
-  ['preempt_delay', 1], ['unicast_src_ip', 1], ['mcast_src_ip', 1], ['unicast_peer', 0], ['track_interface', 0],
-  ['track_script', 0], ['track_file', 0], ['track_process', 0], ['dont_track_primary', 0], ['accept', 0], ['no_accept', 0],
-  ['garp_master_delay', 1], ['garp_master_repeat', 1], ['garp_master_refresh', 1], ['garp_master_refresh_repeat', 1],
-  ['garp_lower_prio_delay', 1], ['garp_lower_prio_repeat', 1], ['down_timer_adverts', 1],
+  ['state', 1],
+  ['interface', 1],
+  ['virtual_router_id', 1],
+  ['priority', 1],
+  ['advert_int', 1],
+  ['version', 1],
+  ['authentication', 0],
+  ['virtual_ipaddress', 0],
+  ['virtual_ipaddress_excluded', 0],
+  ['nopreempt', 0],
+  ['preempt', 0],
+  ['preempt_delay', 1],
+  ['unicast_src_ip', 1],
+  ['mcast_src_ip', 1],
+  ['unicast_peer', 0],
+  ['track_interface', 0],
+  ['track_script', 0],
+  ['track_file', 0],
+  ['track_process', 0],
+  ['dont_track_primary', 0],
+  ['accept', 0],
+  ['no_accept', 0],
+  ['garp_master_delay', 1],
+  ['garp_master_repeat', 1],
+  ['garp_master_refresh', 1],
+  ['garp_master_refresh_repeat', 1],
+  ['garp_lower_prio_delay', 1],
+  ['garp_lower_prio_repeat', 1],
+  ['down_timer_adverts', 1],
 ]);
-const AUTH_ARITY = new Map<string, number>([['auth_type', 1], ['auth_pass', 1]]);
+const AUTH_ARITY = new Map<string, number>([
+  ['auth_type', 1],
+  ['auth_pass', 1],
+]);
 
 /** One `virtual_ipaddress` line. */
 export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAddress | undefined {
   const [addr, prefix] = node.keyword.text.split('/');
   const family = isIP(addr ?? '');
-  if (family === 0) { d.error(node.keyword.pos, `Invalid address '${node.keyword.text}'`); return undefined; }
+  if (family === 0) {
+    d.error(node.keyword.pos, `Invalid address '${node.keyword.text}'`);
+    return undefined;
+  }
   const max = family === 4 ? 32 : 128;
   let prefixLength = max;
   if (prefix !== undefined) {
-    if (!/^\d+$/.test(prefix) || Number(prefix) > max) { d.error(node.keyword.pos, `Invalid prefix length '${prefix}' in '${node.keyword.text}'`); return undefined; }
+    if (!/^\d+$/.test(prefix) || Number(prefix) > max) {
+      d.error(node.keyword.pos, `Invalid prefix length '${prefix}' in '${node.keyword.text}'`);
+      return undefined;
+    }
     prefixLength = Number(prefix);
   }
   const out: Mutable<VirtualAddress> = { address: addr as string, family: family as 4 | 6, prefixLength, noDad: false, pos: node.keyword.pos };
@@ -43,9 +94,25 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
     const w = a[i]?.text;
     const next = a[i + 1];
     switch (w) {
-      case 'brd': case 'broadcast': if (next) { out.broadcast = next.text; i++; } break;
-      case 'dev': if (next) { out.dev = next.text; i++; } break;
-      case 'scope': if (next) { out.scope = next.text; i++; } break;
+      case 'brd':
+      case 'broadcast':
+        if (next) {
+          out.broadcast = next.text;
+          i++;
+        }
+        break;
+      case 'dev':
+        if (next) {
+          out.dev = next.text;
+          i++;
+        }
+        break;
+      case 'scope':
+        if (next) {
+          out.scope = next.text;
+          i++;
+        }
+        break;
       case 'label':
         if (next) {
           if (next.text.length > 15) d.error(next.pos, `label '${next.text}' is longer than 15 characters`);
@@ -53,11 +120,27 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
           i++;
         }
         break;
-      case 'peer': if (next) { out.peer = next.text; i++; } break;
-      case '-nodad': out.noDad = true; break;
-      case 'preferred_lft': i++; break;
-      case 'home': case 'mngtmpaddr': case 'noprefixroute': case 'autojoin': case 'no_track': case 'use_vmac': break;
-      default: d.warning(a[i]!.pos, `Unknown virtual_ipaddress option '${w}' - ignored`);
+      case 'peer':
+        if (next) {
+          out.peer = next.text;
+          i++;
+        }
+        break;
+      case '-nodad':
+        out.noDad = true;
+        break;
+      case 'preferred_lft':
+        i++;
+        break;
+      case 'home':
+      case 'mngtmpaddr':
+      case 'noprefixroute':
+      case 'autojoin':
+      case 'no_track':
+      case 'use_vmac':
+        break;
+      default:
+        d.warning(a[i]!.pos, `Unknown virtual_ipaddress option '${w}' - ignored`);
     }
   }
   return out;
@@ -70,8 +153,10 @@ function readTracks(node: ConfNode, d: DiagnosticSink, range: number): TrackRef[
     let reverse = false;
     for (let i = 0; i < c.args.length; i++) {
       const w = c.args[i]?.text;
-      if (w === 'weight') { weight = readInt(c, c.args[i + 1], -range, range, d); i++; }
-      else if (w === 'reverse') reverse = true;
+      if (w === 'weight') {
+        weight = readInt(c, c.args[i + 1], -range, range, d);
+        i++;
+      } else if (w === 'reverse') reverse = true;
       else if (w === 'noreverse' || w === 'no_reverse') reverse = false;
       else d.warning(c.args[i]!.pos, `${node.keyword.text}: unknown option '${w}'`);
     }
@@ -83,7 +168,10 @@ function readTracks(node: ConfNode, d: DiagnosticSink, range: number): TrackRef[
 /** Parses one vrrp_instance block and applies keepalived's fix-ups. */
 export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink): VrrpInstanceConfig | undefined {
   const name = node.args[0]?.text;
-  if (!name) { d.error(missingArgPos(node), 'vrrp_instance without a name'); return undefined; }
+  if (!name) {
+    d.error(missingArgPos(node), 'vrrp_instance without a name');
+    return undefined;
+  }
   let state: 'MASTER' | 'BACKUP' | undefined;
   let priority: number | undefined;
   let vrid: number | undefined;
@@ -92,8 +180,16 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   let auth: { type: 'PASS' | 'AH'; password: string } | undefined;
   const notify: Mutable<VrrpInstanceConfig['notify']> = {};
   const r: Partial<Mutable<VrrpInstanceConfig>> = {
-    virtualIpaddress: [], virtualIpaddressExcluded: [], unicastPeers: [], trackInterface: [], trackScript: [],
-    trackFile: [], trackProcess: [], trackBfd: [], virtualRoutes: [], virtualRules: [],
+    virtualIpaddress: [],
+    virtualIpaddressExcluded: [],
+    unicastPeers: [],
+    trackInterface: [],
+    trackScript: [],
+    trackFile: [],
+    trackProcess: [],
+    trackBfd: [],
+    virtualRoutes: [],
+    virtualRules: [],
   };
   for (const c of splitRunTogether(node.children ?? [], INSTANCE_ARITY)) {
     const k = c.keyword.text;
@@ -101,13 +197,31 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     switch (k) {
       case 'state':
         if (a0?.text === 'MASTER' || a0?.text === 'BACKUP') state = a0.text;
-        else { d.error(a0?.pos ?? missingArgPos(c), `(${name}) unknown state '${a0?.text ?? ''}', defaulting to BACKUP`); state = 'BACKUP'; }
+        else {
+          d.error(a0?.pos ?? missingArgPos(c), `(${name}) unknown state '${a0?.text ?? ''}', defaulting to BACKUP`);
+          state = 'BACKUP';
+        }
         break;
-      case 'interface': if (a0) { r.interface = a0.text; r.interfacePos = a0.pos; } else d.error(missingArgPos(c), 'interface: missing name'); break;
-      case 'virtual_router_id': vrid = readInt(c, a0, 1, 255, d) ?? vrid; break;
-      case 'priority': priority = readInt(c, a0, 1, 255, d) ?? priority; break;
-      case 'advert_int': advertMs = readSeconds(c, a0, 0.01, 255, d) ?? advertMs; break;
-      case 'version': { const v = readInt(c, a0, 2, 3, d); if (v) version = v as 2 | 3; break; }
+      case 'interface':
+        if (a0) {
+          r.interface = a0.text;
+          r.interfacePos = a0.pos;
+        } else d.error(missingArgPos(c), 'interface: missing name');
+        break;
+      case 'virtual_router_id':
+        vrid = readInt(c, a0, 1, 255, d) ?? vrid;
+        break;
+      case 'priority':
+        priority = readInt(c, a0, 1, 255, d) ?? priority;
+        break;
+      case 'advert_int':
+        advertMs = readSeconds(c, a0, 0.01, 255, d) ?? advertMs;
+        break;
+      case 'version': {
+        const v = readInt(c, a0, 2, 3, d);
+        if (v) version = v as 2 | 3;
+        break;
+      }
       case 'authentication': {
         let type: 'PASS' | 'AH' | undefined;
         let password = '';
@@ -126,21 +240,35 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         if (type) auth = { type, password };
         break;
       }
-      case 'virtual_ipaddress': case 'virtual_ipaddress_excluded': {
+      case 'virtual_ipaddress':
+      case 'virtual_ipaddress_excluded': {
         const list = (c.children ?? []).map((x) => readVirtualAddress(x, d)).filter((v): v is VirtualAddress => !!v);
         if (k === 'virtual_ipaddress') r.virtualIpaddress = [...(r.virtualIpaddress ?? []), ...list];
         else r.virtualIpaddressExcluded = [...(r.virtualIpaddressExcluded ?? []), ...list];
         break;
       }
-      case 'nopreempt': r.nopreempt = true; break;
-      case 'preempt': r.nopreempt = false; break;
-      case 'preempt_delay': r.preemptDelayMs = readSeconds(c, a0, 0, 1000, d) ?? 0; break;
-      case 'unicast_src_ip': r.unicastSrcIp = readIp(c, a0, d); break;
-      case 'mcast_src_ip': r.mcastSrcIp = readIp(c, a0, d); break;
+      case 'nopreempt':
+        r.nopreempt = true;
+        break;
+      case 'preempt':
+        r.nopreempt = false;
+        break;
+      case 'preempt_delay':
+        r.preemptDelayMs = readSeconds(c, a0, 0, 1000, d) ?? 0;
+        break;
+      case 'unicast_src_ip':
+        r.unicastSrcIp = readIp(c, a0, d);
+        break;
+      case 'mcast_src_ip':
+        r.mcastSrcIp = readIp(c, a0, d);
+        break;
       case 'unicast_peer':
         r.unicastPeers = (c.children ?? []).flatMap((x) => {
           const ip = isIP(x.keyword.text) ? x.keyword.text : undefined;
-          if (!ip) { d.error(x.keyword.pos, `unicast_peer: invalid address '${x.keyword.text}'`); return []; }
+          if (!ip) {
+            d.error(x.keyword.pos, `unicast_peer: invalid address '${x.keyword.text}'`);
+            return [];
+          }
           const p: { address: string; minTtl?: number; maxTtl?: number } = { address: ip };
           for (let i = 0; i < x.args.length; i += 2) {
             const v = readInt(x, x.args[i + 1], 0, 255, d);
@@ -150,25 +278,45 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
           return [p];
         });
         break;
-      case 'track_interface': r.trackInterface = readTracks(c, d, 253); break;
-      case 'track_script': r.trackScript = readTracks(c, d, 253); break;
-      case 'track_file': r.trackFile = readTracks(c, d, 254); break;
-      case 'track_process': r.trackProcess = readTracks(c, d, 254); break;
-      case 'track_bfd': r.trackBfd = readTracks(c, d, 254); break;
-      case 'virtual_routes': r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d, false)]; break;
-      case 'virtual_rules': r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false)]; break;
+      case 'track_interface':
+        r.trackInterface = readTracks(c, d, 253);
+        break;
+      case 'track_script':
+        r.trackScript = readTracks(c, d, 253);
+        break;
+      case 'track_file':
+        r.trackFile = readTracks(c, d, 254);
+        break;
+      case 'track_process':
+        r.trackProcess = readTracks(c, d, 254);
+        break;
+      case 'track_bfd':
+        r.trackBfd = readTracks(c, d, 254);
+        break;
+      case 'virtual_routes':
+        r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d, false)];
+        break;
+      case 'virtual_rules':
+        r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false)];
+        break;
       case 'unicast_fault_no_peer':
         d.warning(c.keyword.pos, `(${name}) 'unicast_fault_no_peer' is not supported yet - ignored`);
         r.unicastFaultNoPeer = true;
         break;
-      case 'check_unicast_src': r.checkUnicastSrc = true; break;
+      case 'check_unicast_src':
+        r.checkUnicastSrc = true;
+        break;
       case 'unicast_ttl': {
         const t = readInt(c, a0, 0, 255, d);
         if (t !== undefined) r.unicastTtl = t;
         break;
       }
-      case 'old_unicast_checksum': r.oldUnicastChecksum = true; break;
-      case 'promote_secondaries': r.promoteSecondaries = true; break;
+      case 'old_unicast_checksum':
+        r.oldUnicastChecksum = true;
+        break;
+      case 'promote_secondaries':
+        r.promoteSecondaries = true;
+        break;
       case 'use_vmac':
         if (a0 && a0.text.length > 15) d.error(a0.pos, `VMAC interface name '${a0.text}' too long - ignoring`);
         r.useVmac = { ...r.useVmac, ...(a0 && a0.text.length <= 15 ? { name: a0.text } : {}) };
@@ -176,28 +324,79 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'vmac_xmit_base':
         d.warning(c.keyword.pos, `(${name}) 'vmac_xmit_base' is not supported yet - adverts are sent from the VMAC`);
         break;
-      case 'mcast_dst_ip': r.mcastDstIp = readIp(c, a0, d); break;
-      case 'notify_priority_changes': r.notifyPriorityChanges = readBool(c, a0, d) ?? true; break;
-      case 'dont_track_primary': r.dontTrackPrimary = true; break;
-      case 'strict_mode': r.strictMode = readBool(c, a0, d) ?? true; break;
-      case 'skip_check_adv_addr': r.skipCheckAdvAddr = readBool(c, a0, d) ?? true; break;
-      case 'accept': r.accept = true; break;
-      case 'no_accept': r.accept = false; break;
-      case 'garp_master_delay': r.garpMasterDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000; break;
-      case 'garp_master_repeat': r.garpMasterRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
-      case 'garp_master_refresh': r.garpMasterRefreshMs = (readInt(c, a0, 0, 86400, d) ?? 0) * 1000; break;
-      case 'garp_master_refresh_repeat': r.garpMasterRefreshRepeat = readInt(c, a0, 0, 65535, d) ?? 1; break;
-      case 'garp_lower_prio_delay': r.garpLowerPrioDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000; break;
-      case 'garp_lower_prio_repeat': r.garpLowerPrioRepeat = readInt(c, a0, 0, 65535, d) ?? 5; break;
-      case 'down_timer_adverts': r.downTimerAdverts = readInt(c, a0, 1, 100, d) ?? 3; break;
-      case 'lower_prio_no_advert': r.lowerPrioNoAdvert = readBool(c, a0, d) ?? true; break;
-      case 'higher_prio_send_advert': r.higherPrioSendAdvert = readBool(c, a0, d) ?? true; break;
-      case 'smtp_alert': r.smtpAlert = readBool(c, a0, d) ?? true; break;
-      case 'notify_master': case 'notify_backup': case 'notify_fault': case 'notify_stop': case 'notify_deleted':
-      case 'notify_master_rx_lower_pri': case 'notify': {
-        const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop',
-          notify_deleted: 'deleted', notify_master_rx_lower_pri: 'masterRxLowerPri', notify: 'generic' } as const)[k];
-        if (notify[key]) { d.warning(c.keyword.pos, `${k} script already specified - ignoring`); break; }
+      case 'mcast_dst_ip':
+        r.mcastDstIp = readIp(c, a0, d);
+        break;
+      case 'notify_priority_changes':
+        r.notifyPriorityChanges = readBool(c, a0, d) ?? true;
+        break;
+      case 'dont_track_primary':
+        r.dontTrackPrimary = true;
+        break;
+      case 'strict_mode':
+        r.strictMode = readBool(c, a0, d) ?? true;
+        break;
+      case 'skip_check_adv_addr':
+        r.skipCheckAdvAddr = readBool(c, a0, d) ?? true;
+        break;
+      case 'accept':
+        r.accept = true;
+        break;
+      case 'no_accept':
+        r.accept = false;
+        break;
+      case 'garp_master_delay':
+        r.garpMasterDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000;
+        break;
+      case 'garp_master_repeat':
+        r.garpMasterRepeat = readInt(c, a0, 0, 65535, d) ?? 5;
+        break;
+      case 'garp_master_refresh':
+        r.garpMasterRefreshMs = (readInt(c, a0, 0, 86400, d) ?? 0) * 1000;
+        break;
+      case 'garp_master_refresh_repeat':
+        r.garpMasterRefreshRepeat = readInt(c, a0, 0, 65535, d) ?? 1;
+        break;
+      case 'garp_lower_prio_delay':
+        r.garpLowerPrioDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000;
+        break;
+      case 'garp_lower_prio_repeat':
+        r.garpLowerPrioRepeat = readInt(c, a0, 0, 65535, d) ?? 5;
+        break;
+      case 'down_timer_adverts':
+        r.downTimerAdverts = readInt(c, a0, 1, 100, d) ?? 3;
+        break;
+      case 'lower_prio_no_advert':
+        r.lowerPrioNoAdvert = readBool(c, a0, d) ?? true;
+        break;
+      case 'higher_prio_send_advert':
+        r.higherPrioSendAdvert = readBool(c, a0, d) ?? true;
+        break;
+      case 'smtp_alert':
+        r.smtpAlert = readBool(c, a0, d) ?? true;
+        break;
+      case 'notify_master':
+      case 'notify_backup':
+      case 'notify_fault':
+      case 'notify_stop':
+      case 'notify_deleted':
+      case 'notify_master_rx_lower_pri':
+      case 'notify': {
+        const key = (
+          {
+            notify_master: 'master',
+            notify_backup: 'backup',
+            notify_fault: 'fault',
+            notify_stop: 'stop',
+            notify_deleted: 'deleted',
+            notify_master_rx_lower_pri: 'masterRxLowerPri',
+            notify: 'generic',
+          } as const
+        )[k];
+        if (notify[key]) {
+          d.warning(c.keyword.pos, `${k} script already specified - ignoring`);
+          break;
+        }
         const s = readScript(c, d);
         if (s) notify[key] = s;
         break;
@@ -207,21 +406,34 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
   }
-  if (vrid === undefined) { d.error(node.keyword.pos, `(${name}) the virtual router id must be set`); return undefined; }
+  if (vrid === undefined) {
+    d.error(node.keyword.pos, `(${name}) the virtual router id must be set`);
+    return undefined;
+  }
   const family: 4 | 6 = r.virtualIpaddress?.[0]?.family ?? 4;
-  const ver: 2 | 3 = family === 6 ? 3 : version ?? g.vrrpVersion;
+  const ver: 2 | 3 = family === 6 ? 3 : (version ?? g.vrrpVersion);
   if (priority === undefined) priority = state === 'MASTER' ? 255 : 100;
   if (state === undefined) state = priority === 255 ? 'MASTER' : 'BACKUP';
-  advertMs = ver === 2 ? Math.min(255_000, Math.max(1000, Math.round(advertMs / 1000) * 1000)) : Math.min(40_950, Math.max(10, Math.round(advertMs / 10) * 10));
+  advertMs =
+    ver === 2
+      ? Math.min(255_000, Math.max(1000, Math.round(advertMs / 1000) * 1000))
+      : Math.min(40_950, Math.max(10, Math.round(advertMs / 10) * 10));
   const strict = r.strictMode ?? g.vrrpStrict;
-  if (auth && (ver === 3 || family === 6)) { d.warning(node.keyword.pos, `(${name}) VRRP version 3 does not support authentication. Ignoring.`); auth = undefined; }
-  if (auth && strict) { d.warning(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`); auth = undefined; }
+  if (auth && (ver === 3 || family === 6)) {
+    d.warning(node.keyword.pos, `(${name}) VRRP version 3 does not support authentication. Ignoring.`);
+    auth = undefined;
+  }
+  if (auth && strict) {
+    d.warning(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`);
+    auth = undefined;
+  }
   if (strict && (state === 'MASTER') !== (priority === 255)) {
     d.warning(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
     state = priority === 255 ? 'MASTER' : 'BACKUP';
   }
   for (const v of r.virtualIpaddress ?? []) {
-    if (v.family !== family) d.error(v.pos, `(${name}) address family of VIP ${v.address} does not match the instance - move it to virtual_ipaddress_excluded`);
+    if (v.family !== family)
+      d.error(v.pos, `(${name}) address family of VIP ${v.address} does not match the instance - move it to virtual_ipaddress_excluded`);
   }
   let nopreempt = r.nopreempt ?? false;
   if (nopreempt && (state === 'MASTER' || priority === 255)) {
@@ -229,67 +441,113 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     nopreempt = false;
   }
   return {
-    name, pos: node.keyword.pos, state, priority, virtualRouterId: vrid, advertIntervalMs: advertMs, version: ver, family,
+    name,
+    pos: node.keyword.pos,
+    state,
+    priority,
+    virtualRouterId: vrid,
+    advertIntervalMs: advertMs,
+    version: ver,
+    family,
     ...(r.interface !== undefined ? { interface: r.interface, ...(r.interfacePos ? { interfacePos: r.interfacePos } : {}) } : {}),
     ...(auth ? { authentication: auth } : {}),
-    virtualIpaddress: r.virtualIpaddress ?? [], virtualIpaddressExcluded: r.virtualIpaddressExcluded ?? [],
-    nopreempt, preemptDelayMs: strict || nopreempt || state === 'MASTER' ? 0 : r.preemptDelayMs ?? 0,
-    ...(r.unicastSrcIp ? { unicastSrcIp: r.unicastSrcIp } : {}), ...(r.mcastSrcIp ? { mcastSrcIp: r.mcastSrcIp } : {}),
-    unicastPeers: r.unicastPeers ?? [], trackInterface: r.trackInterface ?? [], trackScript: r.trackScript ?? [],
-    trackFile: r.trackFile ?? [], trackProcess: r.trackProcess ?? [], trackBfd: r.trackBfd ?? [],
-    virtualRoutes: r.virtualRoutes ?? [], virtualRules: r.virtualRules ?? [], dontTrackPrimary: r.dontTrackPrimary ?? false,
-    strictMode: strict, skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    virtualIpaddress: r.virtualIpaddress ?? [],
+    virtualIpaddressExcluded: r.virtualIpaddressExcluded ?? [],
+    nopreempt,
+    preemptDelayMs: strict || nopreempt || state === 'MASTER' ? 0 : (r.preemptDelayMs ?? 0),
+    ...(r.unicastSrcIp ? { unicastSrcIp: r.unicastSrcIp } : {}),
+    ...(r.mcastSrcIp ? { mcastSrcIp: r.mcastSrcIp } : {}),
+    unicastPeers: r.unicastPeers ?? [],
+    trackInterface: r.trackInterface ?? [],
+    trackScript: r.trackScript ?? [],
+    trackFile: r.trackFile ?? [],
+    trackProcess: r.trackProcess ?? [],
+    trackBfd: r.trackBfd ?? [],
+    virtualRoutes: r.virtualRoutes ?? [],
+    virtualRules: r.virtualRules ?? [],
+    dontTrackPrimary: r.dontTrackPrimary ?? false,
+    strictMode: strict,
+    skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     accept: r.accept ?? !(strict && priority < 255),
-    garpMasterDelayMs: r.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs, garpMasterRepeat: r.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+    garpMasterDelayMs: r.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
+    garpMasterRepeat: r.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
     garpMasterRefreshMs: r.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
     garpMasterRefreshRepeat: r.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
-    garpLowerPrioDelayMs: strict ? 0 : r.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs,
-    garpLowerPrioRepeat: strict ? 0 : r.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
-    downTimerAdverts: strict ? 3 : r.downTimerAdverts ?? 3,
-    lowerPrioNoAdvert: strict ? true : r.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
-    higherPrioSendAdvert: strict ? false : r.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
-    notify, ...(r.smtpAlert !== undefined ? { smtpAlert: r.smtpAlert } : {}),
-    checkUnicastSrc: r.checkUnicastSrc ?? g.vrrpCheckUnicastSrc, oldUnicastChecksum: r.oldUnicastChecksum ?? false,
+    garpLowerPrioDelayMs: strict ? 0 : (r.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs),
+    garpLowerPrioRepeat: strict ? 0 : (r.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat),
+    downTimerAdverts: strict ? 3 : (r.downTimerAdverts ?? 3),
+    lowerPrioNoAdvert: strict ? true : (r.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false),
+    higherPrioSendAdvert: strict ? false : (r.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false),
+    notify,
+    ...(r.smtpAlert !== undefined ? { smtpAlert: r.smtpAlert } : {}),
+    checkUnicastSrc: r.checkUnicastSrc ?? g.vrrpCheckUnicastSrc,
+    oldUnicastChecksum: r.oldUnicastChecksum ?? false,
     promoteSecondaries: r.promoteSecondaries ?? false,
     ...(r.unicastTtl !== undefined && (r.unicastPeers ?? []).length ? { unicastTtl: r.unicastTtl } : {}),
-    unicastFaultNoPeer: r.unicastFaultNoPeer ?? false, ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
-    notifyPriorityChanges: r.notifyPriorityChanges ?? false, ...(r.useVmac ? { useVmac: r.useVmac } : {}),
+    unicastFaultNoPeer: r.unicastFaultNoPeer ?? false,
+    ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
+    notifyPriorityChanges: r.notifyPriorityChanges ?? false,
+    ...(r.useVmac ? { useVmac: r.useVmac } : {}),
   };
 }
 
 /** Parses a vrrp_sync_group block. */
 export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroupConfig | undefined {
   const name = node.args[0]?.text;
-  if (!name) { d.error(missingArgPos(node), 'vrrp_sync_group without a name'); return undefined; }
+  if (!name) {
+    d.error(missingArgPos(node), 'vrrp_sync_group without a name');
+    return undefined;
+  }
   let group: string[] = [];
   const notify: Mutable<VrrpInstanceConfig['notify']> = {};
   const tracks = { trackInterface: [] as TrackRef[], trackScript: [] as TrackRef[], trackFile: [] as TrackRef[], trackProcess: [] as TrackRef[] };
   let smtpAlert: boolean | undefined;
-  let globalTracking = false, trackingWeight = false;
+  let globalTracking = false,
+    trackingWeight = false;
   for (const c of node.children ?? []) {
     const k = c.keyword.text;
     switch (k) {
-      case 'group': group = (c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]); break;
-      case 'notify_master': case 'notify_backup': case 'notify_fault': case 'notify_stop': case 'notify': {
+      case 'group':
+        group = (c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]);
+        break;
+      case 'notify_master':
+      case 'notify_backup':
+      case 'notify_fault':
+      case 'notify_stop':
+      case 'notify': {
         const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop', notify: 'generic' } as const)[k];
         const s = readScript(c, d);
         if (s) notify[key] = s;
         break;
       }
-      case 'smtp_alert': smtpAlert = readBool(c, c.args[0], d); break;
-      case 'track_interface': tracks.trackInterface = readTracks(c, d, 253); break;
-      case 'track_script': tracks.trackScript = readTracks(c, d, 253); break;
-      case 'track_file': tracks.trackFile = readTracks(c, d, 254); break;
-      case 'track_process': tracks.trackProcess = readTracks(c, d, 254); break;
+      case 'smtp_alert':
+        smtpAlert = readBool(c, c.args[0], d);
+        break;
+      case 'track_interface':
+        tracks.trackInterface = readTracks(c, d, 253);
+        break;
+      case 'track_script':
+        tracks.trackScript = readTracks(c, d, 253);
+        break;
+      case 'track_file':
+        tracks.trackFile = readTracks(c, d, 254);
+        break;
+      case 'track_process':
+        tracks.trackProcess = readTracks(c, d, 254);
+        break;
       case 'global_tracking':
         d.warning(c.keyword.pos, `(${name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`);
         globalTracking = true;
         break;
-      case 'sync_group_tracking_weight': trackingWeight = true; break;
-      case 'track_bfd': case 'notify_priority_changes':
+      case 'sync_group_tracking_weight':
+        trackingWeight = true;
+        break;
+      case 'track_bfd':
+      case 'notify_priority_changes':
         d.warning(c.keyword.pos, `(${name}) '${k}' in a sync group is not supported yet - ignored`);
         break;
-      default: d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
+      default:
+        d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
   }
   if (group.length === 1) d.warning(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
@@ -299,30 +557,55 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
 /** Parses a vrrp_script block. */
 export function parseScript(node: ConfNode, d: DiagnosticSink): VrrpScriptConfig | undefined {
   const name = node.args[0]?.text;
-  if (!name) { d.error(missingArgPos(node), 'vrrp_script without a name'); return undefined; }
+  if (!name) {
+    d.error(missingArgPos(node), 'vrrp_script without a name');
+    return undefined;
+  }
   let script: ScriptCommand | undefined;
-  let intervalMs = 1000, timeoutMs = 0, weight = 0, rise = 1, fall = 1, reverse = false, initFail = false;
+  let intervalMs = 1000,
+    timeoutMs = 0,
+    weight = 0,
+    rise = 1,
+    fall = 1,
+    reverse = false,
+    initFail = false;
   let runAs: { user: string; group?: string } | undefined;
   for (const c of node.children ?? []) {
     switch (c.keyword.text) {
-      case 'script': script = readScript(c, d); break;
-      case 'interval': intervalMs = (readInt(c, c.args[0], 1, 2147483, d) ?? 1) * 1000; break;
-      case 'timeout': timeoutMs = (readInt(c, c.args[0], 0, 2147483, d) ?? 0) * 1000; break;
+      case 'script':
+        script = readScript(c, d);
+        break;
+      case 'interval':
+        intervalMs = (readInt(c, c.args[0], 1, 2147483, d) ?? 1) * 1000;
+        break;
+      case 'timeout':
+        timeoutMs = (readInt(c, c.args[0], 0, 2147483, d) ?? 0) * 1000;
+        break;
       case 'weight':
         weight = readInt(c, c.args[0], -253, 253, d) ?? 0;
         reverse = c.args[1]?.text === 'reverse';
         break;
-      case 'rise': rise = readInt(c, c.args[0], 1, 2147483647, d) ?? 1; break;
-      case 'fall': fall = readInt(c, c.args[0], 1, 2147483647, d) ?? 1; break;
-      case 'init_fail': initFail = true; break;
+      case 'rise':
+        rise = readInt(c, c.args[0], 1, 2147483647, d) ?? 1;
+        break;
+      case 'fall':
+        fall = readInt(c, c.args[0], 1, 2147483647, d) ?? 1;
+        break;
+      case 'init_fail':
+        initFail = true;
+        break;
       case 'user':
         if (c.args[0]) runAs = { user: c.args[0].text, ...(c.args[1] ? { group: c.args[1].text } : {}) };
         else d.error(missingArgPos(c), 'user: missing user name');
         break;
-      default: d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+      default:
+        d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
-  if (!script) { d.error(node.keyword.pos, `(${name}) vrrp_script has no script`); return undefined; }
+  if (!script) {
+    d.error(node.keyword.pos, `(${name}) vrrp_script has no script`);
+    return undefined;
+  }
   if (runAs) script = { ...script, ...runAs };
   return { name, pos: node.keyword.pos, script, intervalMs, timeoutMs: timeoutMs || intervalMs, weight, reverse, rise, fall, initFail };
 }

@@ -9,7 +9,17 @@
  */
 import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
 import { systemRng, type Rng } from '../core/rng.js';
-import { builtinDefinitions, colAt, commentStart, decomment, expandLine, matchDefinition, sliceMapped, type Definition, type MappedText } from './definitions.js';
+import {
+  builtinDefinitions,
+  colAt,
+  commentStart,
+  decomment,
+  expandLine,
+  matchDefinition,
+  sliceMapped,
+  type Definition,
+  type MappedText,
+} from './definitions.js';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import { tokenizeLine, type Token } from './lexer.js';
 import { isRepeatLine, parseRepeat, repeatCount, repeatValues, type LstSpec, type SeqSpec } from './sequence.js';
@@ -101,9 +111,16 @@ function once(diags: DiagnosticSink): DiagnosticSink {
     seen.add(key);
     diags[severity](pos, message);
   };
-  return { items: diags.items, get hasErrors() { return diags.hasErrors; },
-    error: (pos, message) => report('error', pos, message), warning: (pos, message) => report('warning', pos, message),
-    keptError: (pos, message) => report('keptError', pos, message), missingWord: (pos, message) => report('missingWord', pos, message) };
+  return {
+    items: diags.items,
+    get hasErrors() {
+      return diags.hasErrors;
+    },
+    error: (pos, message) => report('error', pos, message),
+    warning: (pos, message) => report('warning', pos, message),
+    keptError: (pos, message) => report('keptError', pos, message),
+    missingWord: (pos, message) => report('missingWord', pos, message),
+  };
 }
 
 const at = (w: Where, m: MappedText, i: number): SourcePos => ({ file: w.file, line: w.line, col: colAt(m, i) });
@@ -136,8 +153,14 @@ function processLine(st: State, line: MappedText, where: Where, depth: number, r
     line = kept;
   }
   const def = matchDefinition(line.text);
-  if (def) { define(st, def.name, def.value, reader); return; }
-  if (isRepeatLine(line.text)) { repeat(st, line, where, depth); return; }
+  if (def) {
+    define(st, def.name, def.value, reader);
+    return;
+  }
+  if (isRepeatLine(line.text)) {
+    repeat(st, line, where, depth);
+    return;
+  }
   // keepalived strips the comment before substituting: a $NAME in a comment never expands
   const cut = commentStart(line.text);
   if (cut < line.text.length) {
@@ -145,7 +168,10 @@ function processLine(st: State, line: MappedText, where: Where, depth: number, r
     if (line.text === '') return;
   }
   const x = expandLine(st.defs, line, (message, col) => st.diags.warning({ ...where, col }, message));
-  if (x.error) { st.diags.error({ ...where, col: x.error.col }, x.error.message); return; }
+  if (x.error) {
+    st.diags.error({ ...where, col: x.error.col }, x.error.message);
+    return;
+  }
   if (x.changed && /^(@|\$|~SEQ|~LST)/.test(x.line.text.trimStart())) processLine(st, x.line, where, depth + 1);
   else emit(st, x.line, where);
   for (const next of x.more) processLine(st, next, where, depth + 1);
@@ -159,7 +185,10 @@ function withinBudget(st: State, line: MappedText, where: Where): boolean {
   st.generatedChars += line.text.length + 1;
   if (++st.generated <= lines && st.generatedChars <= chars) return true;
   st.overBudget = true;
-  st.diags.error(at(where, line, 0), `definitions, ~SEQ and ~LST would produce more than ${lines} lines or ${chars} characters - the rest are dropped`);
+  st.diags.error(
+    at(where, line, 0),
+    `definitions, ~SEQ and ~LST would produce more than ${lines} lines or ${chars} characters - the rest are dropped`,
+  );
   return false;
 }
 
@@ -195,7 +224,10 @@ function repeat(st: State, line: MappedText, where: Where, depth: number): void 
     const x = expandLine(st.defs, { text: params, col0: 0 }, () => undefined);
     return { text: x.line.text, multiline: x.more.length > 0 };
   });
-  if ('error' in parsed) { st.diags.error(at(where, line, parsed.at), parsed.error); return; }
+  if ('error' in parsed) {
+    st.diags.error(at(where, line, parsed.at), parsed.error);
+    return;
+  }
   const spec: SeqSpec | LstSpec = parsed.spec;
   for (const v of spec.variables) {
     if (!NAME.test(v)) st.diags.warning(at(where, line, 0), `~${spec.kind} variable '${v}' is not a valid name - $${v} can never be replaced`);
@@ -240,9 +272,15 @@ function include(st: State, fromShown: string, pattern: string, pos: SourcePos, 
       st.diags.error(pos, `include cycle: '${f}' includes itself (${[...st.stack.map((p) => basename(p)), basename(f)].join(' -> ')})`);
       continue;
     }
-    if (st.stack.length >= MAX_DEPTH) { st.diags.error(pos, `includes nested more than ${MAX_DEPTH} deep`); continue; }
+    if (st.stack.length >= MAX_DEPTH) {
+      st.diags.error(pos, `includes nested more than ${MAX_DEPTH} deep`);
+      continue;
+    }
     const text = st.opts.fs.readFile(f);
-    if (text === undefined) { st.diags.error(pos, `include '${f}' could not be read`); continue; }
+    if (text === undefined) {
+      st.diags.error(pos, `include '${f}' could not be read`);
+      continue;
+    }
     processFile(st, f, isAbsolute(spec) ? f : join(dirname(fromShown), f.slice(base.length + 1)), text);
   }
 }
@@ -256,13 +294,16 @@ export function expandGlob(fs: ConfigFs, pattern: string): string[] {
   }
   if (!/[*?[]/.test(pattern)) return fs.readFile(pattern) !== undefined ? [pattern] : [];
   const parts = pattern.split('/');
-  let current = [parts[0] === '' ? '/' : parts[0] as string];
+  let current = [parts[0] === '' ? '/' : (parts[0] as string)];
   for (let i = 1; i < parts.length; i++) {
     const part = parts[i] as string;
     if (part === '') continue;
     const next: string[] = [];
     for (const dir of current) {
-      if (!/[*?[]/.test(part)) { next.push(join(dir, part)); continue; }
+      if (!/[*?[]/.test(part)) {
+        next.push(join(dir, part));
+        continue;
+      }
       const re = globRegex(part);
       for (const name of fs.listDir(dir).sort()) if (re.test(name) && !(name.startsWith('.') && !part.startsWith('.'))) next.push(join(dir, name));
     }
@@ -279,8 +320,14 @@ function globRegex(part: string): RegExp {
     else if (c === '?') re += '[^/]';
     else if (c === '[') {
       const end = part.indexOf(']', i + 1);
-      if (end < 0) { re += '\\['; continue; }
-      re += `[${part.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+      if (end < 0) {
+        re += '\\[';
+        continue;
+      }
+      re += `[${part
+        .slice(i + 1, end)
+        .replace(/^!/, '^')
+        .replace(/\\/g, '\\\\')}]`;
       i = end;
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }

@@ -7,7 +7,9 @@ import { missingArgPos } from './values.js';
 /** The first word and the rest of a `notify_*`/`script` line, with optional user and group. */
 export function readScript(node: ConfNode, d: DiagnosticSink): ScriptCommand | undefined {
   const [cmd, user, group] = node.args;
-  if (!cmd) { d.error(missingArgPos(node), `${node.keyword.text}: missing script`); return undefined; }
+  if (!cmd) {
+    d.error(missingArgPos(node), `${node.keyword.text}: missing script`);
+    return undefined;
+  }
   return { command: cmd.text, pos: cmd.pos, ...(user ? { user: user.text } : {}), ...(group ? { group: group.text } : {}) };
 }
-

@@ -103,10 +103,18 @@ function parseSeq(line: string, expandParams: ParamExpander): RepeatParse {
   let step: number;
   let end: number;
   const [a, b, c] = nums.values as [number, number?, number?];
-  if (b === undefined) { end = a; step = end < 1 ? -1 : 1; start = end < 0 ? -1 : 1; }
-  else if (c === undefined) { start = a; end = b; step = start <= end ? 1 : -1; }
-  else {
-    start = a; step = b; end = c;
+  if (b === undefined) {
+    end = a;
+    step = end < 1 ? -1 : 1;
+    start = end < 0 ? -1 : 1;
+  } else if (c === undefined) {
+    start = a;
+    end = b;
+    step = start <= end ? 1 : -1;
+  } else {
+    start = a;
+    step = b;
+    end = c;
     if (step === 0 || (start < end && step < 0) || (start > end && step > 0)) {
       const why = step === 0 ? 'the step is 0' : 'the step goes away from the end';
       return { error: `Invalid ~SEQ values '${shown(line)}': ${why}`, at: paramsAt };
@@ -127,7 +135,8 @@ function readNumbers(s: string): { values: number[] } | { why: string; at: numbe
     values.push(n.value);
     p = skip(s, n.end, BLANK);
     if (s[p] === ')') return { values };
-    if (s[p] !== ',' || values.length === 3) return { why: values.length === 3 ? "expected ')' after the third number" : "expected ',' or ')' after a number", at: p };
+    if (s[p] !== ',' || values.length === 3)
+      return { why: values.length === 3 ? "expected ')' after the third number" : "expected ',' or ')' after a number", at: p };
     p++;
   }
 }
@@ -137,10 +146,15 @@ export function strtol(s: string, at: number): { value: number; end: number } {
   let p = at;
   while (p < s.length && ' \t\n\v\f\r'.includes(s[p] as string)) p++;
   let sign = 1;
-  if (s[p] === '+' || s[p] === '-') { if (s[p] === '-') sign = -1; p++; }
+  if (s[p] === '+' || s[p] === '-') {
+    if (s[p] === '-') sign = -1;
+    p++;
+  }
   let base = 10;
-  if (s[p] === '0' && (s[p + 1] === 'x' || s[p + 1] === 'X') && /[0-9a-fA-F]/.test(s[p + 2] ?? '')) { base = 16; p += 2; }
-  else if (s[p] === '0') base = 8;
+  if (s[p] === '0' && (s[p + 1] === 'x' || s[p + 1] === 'X') && /[0-9a-fA-F]/.test(s[p + 2] ?? '')) {
+    base = 16;
+    p += 2;
+  } else if (s[p] === '0') base = 8;
   const digitsAt = p;
   let value = 0;
   for (; p < s.length; p++) {
@@ -171,7 +185,8 @@ function parseLst(line: string): RepeatParse {
     const setBraced = line[p] === '{';
     if (setBraced) p = skip(line, p + 1, BLANK);
     const values = readWords(line, p, ' \t,})', (c) => (setBraced ? c === '}' : c === ',' || c === ')'), variables.length);
-    if ('tooMany' in values) return { error: `~LST specification has too many values '${shown(line)}': ${variables.length} variable(s)`, at: values.at };
+    if ('tooMany' in values)
+      return { error: `~LST specification has too many values '${shown(line)}': ${variables.length} variable(s)`, at: values.at };
     if ('at' in values) return bad(values.at >= line.length ? "missing ')'" : `unexpected '${line[values.at]}' in the values`, values.at);
     const set = values.words;
     p = values.p;
@@ -189,8 +204,13 @@ function parseLst(line: string): RepeatParse {
  * Words separated by `,` (each up to a blank or one of `stops`), until `ended` accepts the character after one;
  * at most `max` of them. As parser.c's add_lst reads both the variables and each value set.
  */
-function readWords(line: string, p: number, stops: string, ended: (c: string | undefined) => boolean, max: number):
-  { words: string[]; p: number } | { at: number; tooMany?: true } {
+function readWords(
+  line: string,
+  p: number,
+  stops: string,
+  ended: (c: string | undefined) => boolean,
+  max: number,
+): { words: string[]; p: number } | { at: number; tooMany?: true } {
   const words: string[] = [];
   for (;;) {
     const at = p;

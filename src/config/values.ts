@@ -15,19 +15,37 @@ export function missingArgPos(node: ConfNode): SourcePos {
 
 /** An integer in [min, max]. */
 export function readInt(node: ConfNode, t: Token | undefined, min: number, max: number, d: DiagnosticSink): number | undefined {
-  if (!t) { d.missingWord(missingArgPos(node), `${node.keyword.text}: missing value`); return undefined; }
-  if (!/^[-+]?\d+$/.test(t.text)) { d.error(t.pos, `${node.keyword.text}: '${t.text}' is not a number`); return undefined; }
+  if (!t) {
+    d.missingWord(missingArgPos(node), `${node.keyword.text}: missing value`);
+    return undefined;
+  }
+  if (!/^[-+]?\d+$/.test(t.text)) {
+    d.error(t.pos, `${node.keyword.text}: '${t.text}' is not a number`);
+    return undefined;
+  }
   const n = Number(t.text);
-  if (n < min || n > max) { d.error(t.pos, `${node.keyword.text}: ${n} is out of range [${min}-${max}]`); return undefined; }
+  if (n < min || n > max) {
+    d.error(t.pos, `${node.keyword.text}: ${n} is out of range [${min}-${max}]`);
+    return undefined;
+  }
   return n;
 }
 
 /** A decimal number of seconds (keepalived's TIMER), returned in ms, in [minS, maxS]. */
 export function readSeconds(node: ConfNode, t: Token | undefined, minS: number, maxS: number, d: DiagnosticSink): number | undefined {
-  if (!t) { d.missingWord(missingArgPos(node), `${node.keyword.text}: missing value`); return undefined; }
-  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t.text)) { d.error(t.pos, `${node.keyword.text}: '${t.text}' is not a number of seconds`); return undefined; }
+  if (!t) {
+    d.missingWord(missingArgPos(node), `${node.keyword.text}: missing value`);
+    return undefined;
+  }
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t.text)) {
+    d.error(t.pos, `${node.keyword.text}: '${t.text}' is not a number of seconds`);
+    return undefined;
+  }
   const s = Number(t.text);
-  if (s < minS || s > maxS) { d.error(t.pos, `${node.keyword.text}: ${t.text} is out of range [${minS}-${maxS}]`); return undefined; }
+  if (s < minS || s > maxS) {
+    d.error(t.pos, `${node.keyword.text}: ${t.text} is out of range [${minS}-${maxS}]`);
+    return undefined;
+  }
   return Math.round(s * 1_000_000) / 1000;
 }
 
@@ -43,7 +61,10 @@ export function readBool(node: ConfNode, t: Token | undefined, d: DiagnosticSink
 
 /** An IP address of either family (or of `family`). */
 export function readIp(node: ConfNode, t: Token | undefined, d: DiagnosticSink, family?: 4 | 6): string | undefined {
-  if (!t) { d.missingWord(missingArgPos(node), `${node.keyword.text}: missing address`); return undefined; }
+  if (!t) {
+    d.missingWord(missingArgPos(node), `${node.keyword.text}: missing address`);
+    return undefined;
+  }
   const f = isIP(t.text);
   if (f === 0 || (family && f !== family)) {
     d.error(t.pos, `${node.keyword.text}: invalid ${family ? `IPv${family} ` : ''}address '${t.text}'`);

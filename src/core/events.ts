@@ -152,5 +152,7 @@ export function subscribe<N extends EventName>(name: N, fn: (payload: EventMap[N
   const c = channel(name);
   const h = (m: unknown) => fn(m as EventMap[N]);
   c.subscribe(h);
-  return () => { c.unsubscribe(h); };
+  return () => {
+    c.unsubscribe(h);
+  };
 }

@@ -11,7 +11,14 @@ export type LogLevel = 'emerg' | 'alert' | 'crit' | 'err' | 'warning' | 'notice'
 
 /** syslog(3) numeric priority for each level. */
 export const LOG_PRIORITY: Readonly<Record<LogLevel, number>> = {
-  emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7,
+  emerg: 0,
+  alert: 1,
+  crit: 2,
+  err: 3,
+  warning: 4,
+  notice: 5,
+  info: 6,
+  debug: 7,
 };
 
 /** One log message. `detail` marks messages keepalived prints only with `-D/--log-detail`. */

@@ -58,18 +58,29 @@ export class ControlServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
 
-  constructor(readonly path: string, private readonly handler: ControlHandler) {}
+  constructor(
+    readonly path: string,
+    private readonly handler: ControlHandler,
+  ) {}
 
   /** Starts listening; replaces a stale socket file. Resolves to an Error (never rejects) on failure. */
   async listen(): Promise<Error | undefined> {
     if (await isLive(this.path)) return new KtsError(ErrorCodes.ALREADY_RUNNING, `control socket ${this.path} is in use by another process`);
-    try { unlinkSync(this.path); } catch { /* none */ }
+    try {
+      unlinkSync(this.path);
+    } catch {
+      /* none */
+    }
     const server = createServer((s) => this.serve(s));
     this.server = server;
     return new Promise((resolve) => {
       server.once('error', (e) => resolve(e));
       server.listen(this.path, () => {
-        try { chmodSync(this.path, 0o600); } catch { /* best effort */ }
+        try {
+          chmodSync(this.path, 0o600);
+        } catch {
+          /* best effort */
+        }
         server.on('error', () => {});
         resolve(undefined);
       });
@@ -91,7 +102,9 @@ export class ControlServer {
       const cmd = (nl < 0 ? buf.slice(0, MAX_LINE) : buf.slice(0, nl)).trim();
       void this.handler(cmd, peerCredentials(sock))
         .catch((e: unknown): ControlReply => ({
-          ok: false, error: String((e as Error)?.message ?? e), code: e instanceof KtsError ? e.code : ErrorCodes.INTERNAL,
+          ok: false,
+          error: String((e as Error)?.message ?? e),
+          code: e instanceof KtsError ? e.code : ErrorCodes.INTERNAL,
         }))
         .then((reply) => sock.end(`${JSON.stringify(reply)}\n`));
     };
@@ -105,7 +118,11 @@ export class ControlServer {
     if (!server) return;
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    try { unlinkSync(this.path); } catch { /* gone */ }
+    try {
+      unlinkSync(this.path);
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -113,7 +130,10 @@ export class ControlServer {
 function isLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(path);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -133,9 +153,14 @@ export function controlRequest(path: string, command: string, timeoutMs = 10_000
       s.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ ok: false, code: ErrorCodes.CONTROL_TIMEOUT, error: `no answer from ${path} within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, code: ErrorCodes.CONTROL_TIMEOUT, error: `no answer from ${path} within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     const s = connect(path, () => s.write(`${command}\n`));
-    s.on('data', (c) => { buf += c.toString('utf8'); });
+    s.on('data', (c) => {
+      buf += c.toString('utf8');
+    });
     s.on('end', () => {
       try {
         finish(JSON.parse(buf) as ControlReply);

@@ -109,7 +109,10 @@ export class Daemon {
   private control: ControlServer | undefined;
   private observe: ObserveServer | undefined;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
-  private readonly reloadQueue = new ReloadQueue(() => this.doReload(), () => this.state === 'running');
+  private readonly reloadQueue = new ReloadQueue(
+    () => this.doReload(),
+    () => this.state === 'running',
+  );
   private reloads = 0;
   /** keepalived logs no `Stopped …` line when it refused to start because another daemon runs. */
   private reportStopped = true;
@@ -128,7 +131,9 @@ export class Daemon {
     this.log = deps.logs.logger(role ? ROLE_INFO[role].ident : PARENT_IDENT);
     this.vrrpLog = deps.logs.logger(ROLE_INFO[role ?? 'vrrp'].ident);
     this.priorities = deps.priorities ?? new ProcessPriorities(linuxPriorityPort(), this.vrrpLog, deps.pid);
-    this.exited = new Promise((r) => { this.resolveExit = r; });
+    this.exited = new Promise((r) => {
+      this.resolveExit = r;
+    });
   }
 
   private info(text: string, detail = false): void {
@@ -188,8 +193,11 @@ export class Daemon {
     if (this.state !== 'running') return undefined;
     this.applyPriorities(loaded.config, true);
     this.runtime = this.deps.runtimeFactory({
-      log: this.vrrpLog, logDetail: s.logDetail, releaseVips: s.releaseVips,
-      dontReleaseVrrp: s.dontReleaseVrrp, addressMonitoring: s.addressMonitoring,
+      log: this.vrrpLog,
+      logDetail: s.logDetail,
+      releaseVips: s.releaseVips,
+      dontReleaseVrrp: s.dontReleaseVrrp,
+      addressMonitoring: s.addressMonitoring,
       noteTimerLateness: (ms) => this.priorities.noteTimerLateness(ms),
     });
     try {
@@ -221,7 +229,8 @@ export class Daemon {
     let loaded: LoadedConfig;
     try {
       loaded = await this.deps.config.load(s.configFile, {
-        configId: s.configId, ...(s.interfaceExists ? { interfaceExists: s.interfaceExists } : {}),
+        configId: s.configId,
+        ...(s.interfaceExists ? { interfaceExists: s.interfaceExists } : {}),
       });
     } catch (e) {
       this.log.log({ level: 'err', text: `Configuration file ${s.configFile}: ${(e as Error).message}` });
@@ -234,7 +243,10 @@ export class Daemon {
     if (loaded.errors.length) {
       const fatal = loaded.errors.some((e) => FATAL_AT_START.some((f) => e.includes(f)));
       if (phase === 'reload' || fatal) return undefined;
-      this.log.log({ level: 'warning', text: 'Configuration has errors - starting with the parts that could be read, as keepalived does (see above)' });
+      this.log.log({
+        level: 'warning',
+        text: 'Configuration has errors - starting with the parts that could be read, as keepalived does (see above)',
+      });
     }
     if (s.dumpConf) {
       for (const line of this.deps.config.dump(config).split('\n')) this.info(line);
@@ -258,7 +270,8 @@ export class Daemon {
     const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer));
     const err = await server.listen();
     if (err) this.log.log({ level: 'warning', text: `Control socket ${path} not available: ${err.message}` });
-    else if (this.state !== 'running') await server.close(); // stopped while we were opening it
+    else if (this.state !== 'running')
+      await server.close(); // stopped while we were opening it
     else this.control = server;
   }
 
@@ -267,10 +280,17 @@ export class Daemon {
     const text = this.deps.settings.httpEndpoint ?? (config as { globalDefs?: { httpEndpoint?: string } } | undefined)?.globalDefs?.httpEndpoint;
     if (!text) return;
     const listen = parseListen(text);
-    if (listen instanceof Error) { this.log.log({ level: 'err', text: `${listen.message} - HTTP endpoint not started` }); return; }
+    if (listen instanceof Error) {
+      this.log.log({ level: 'err', text: `${listen.message} - HTTP endpoint not started` });
+      return;
+    }
     const server = new ObserveServer({
-      listen, log: this.log,
-      sources: { view: () => statusView(this.processInfo(), this.snapshot(), this.deps.clock.wallNow()), keepalivedJson: () => this.renderDump('json') },
+      listen,
+      log: this.log,
+      sources: {
+        view: () => statusView(this.processInfo(), this.snapshot(), this.deps.clock.wallNow()),
+        keepalivedJson: () => this.renderDump('json'),
+      },
     });
     const err = await server.start();
     if (err) this.log.log({ level: 'err', text: `${err.message} - HTTP endpoint not started, the daemon carries on without it` });
@@ -294,15 +314,22 @@ export class Daemon {
   /* Signals ------------------------------------------------------------------------------------------------ */
 
   private installSignals(): void {
-    const guard = (what: string, p: Promise<unknown>) => p.catch((e: unknown) => {
-      this.log.log({ level: 'err', text: `${what} failed: ${(e as Error)?.message ?? String(e)}` });
-    });
+    const guard = (what: string, p: Promise<unknown>) =>
+      p.catch((e: unknown) => {
+        this.log.log({ level: 'err', text: `${what} failed: ${(e as Error)?.message ?? String(e)}` });
+      });
     const table: Record<TrappedSignal, () => void> = {
       SIGHUP: () => void guard('Reload', this.reload()),
       SIGTERM: () => void guard('Stop', this.stop()),
       SIGINT: () => void guard('Stop', this.stop()),
-      SIGUSR1: () => { this.vrrpInfo(`Printing VRRP data for process(${this.deps.pid}) on signal`); this.writeDump('data'); },
-      SIGUSR2: () => { this.vrrpInfo(`Printing VRRP stats for process(${this.deps.pid}) on signal`); this.writeDump('stats'); },
+      SIGUSR1: () => {
+        this.vrrpInfo(`Printing VRRP data for process(${this.deps.pid}) on signal`);
+        this.writeDump('data');
+      },
+      SIGUSR2: () => {
+        this.vrrpInfo(`Printing VRRP stats for process(${this.deps.pid}) on signal`);
+        this.writeDump('stats');
+      },
       SIGURG: () => this.jsonSignal(),
       SIGJSON: () => this.jsonSignal(),
       SIGSTATS_CLEAR: () => {
@@ -312,7 +339,10 @@ export class Daemon {
       },
     };
     if (this.deps.signals.rtSignalsTrapped === false) {
-      this.log.log({ level: 'warning', text: 'This Node.js cannot trap real-time signals: JSON (36) and STATS_CLEAR (63) would stop the daemon; use SIGURG or the control socket' });
+      this.log.log({
+        level: 'warning',
+        text: 'This Node.js cannot trap real-time signals: JSON (36) and STATS_CLEAR (63) would stop the daemon; use SIGURG or the control socket',
+      });
     }
     for (const [sig, h] of Object.entries(table) as [TrappedSignal, () => void][]) {
       this.handlers.set(sig, h);
@@ -341,8 +371,13 @@ export class Daemon {
   /** Process facts for `status`. */
   processInfo(): ProcessInfo {
     return {
-      pid: this.deps.pid, version: this.deps.settings.version, configFile: this.deps.settings.configFile,
-      startedMs: this.startedMs, reloads: this.reloads, loopLagMaxMs: this.lagMax, loopLagLastMs: this.lagLast,
+      pid: this.deps.pid,
+      version: this.deps.settings.version,
+      configFile: this.deps.settings.configFile,
+      startedMs: this.startedMs,
+      reloads: this.reloads,
+      loopLagMaxMs: this.lagMax,
+      loopLagLastMs: this.lagLast,
     };
   }
 
@@ -379,12 +414,18 @@ export class Daemon {
   async command(cmd: string, peer?: PeerCred | null): Promise<ControlReply> {
     if (adminVerb(cmd)) {
       const rt = this.runtime;
-      return runAdmin(cmd, peer, {
-        ...(rt?.setPriorityOffset ? { setPriorityOffset: (i: string, o: number) => rt.setPriorityOffset!(i, o) } : {}),
-        ...(rt?.refreshGarp ? { refreshGarp: (i?: string) => rt.refreshGarp!(i) } : {}),
-        ...(rt?.drainRealServer ? { drainRealServer: (vs: string, rs: string, on: boolean) => rt.drainRealServer!(vs, rs, on) } : {}),
-        reload: () => this.reload(),
-      }, this.log, process.getuid?.() ?? 0);
+      return runAdmin(
+        cmd,
+        peer,
+        {
+          ...(rt?.setPriorityOffset ? { setPriorityOffset: (i: string, o: number) => rt.setPriorityOffset!(i, o) } : {}),
+          ...(rt?.refreshGarp ? { refreshGarp: (i?: string) => rt.refreshGarp!(i) } : {}),
+          ...(rt?.drainRealServer ? { drainRealServer: (vs: string, rs: string, on: boolean) => rt.drainRealServer!(vs, rs, on) } : {}),
+          reload: () => this.reload(),
+        },
+        this.log,
+        process.getuid?.() ?? 0,
+      );
     }
     switch (cmd) {
       case 'ping':
@@ -404,15 +445,26 @@ export class Daemon {
       case 'lvs':
       case 'lvs-rate': {
         const r = await this.runtime?.lvs?.(cmd === 'lvs-rate');
-        if (r === undefined) return { ok: false, code: ErrorCodes.UNKNOWN_COMMAND, error: 'no load balancer in this process (the checker child answers lvs)' };
+        if (r === undefined)
+          return { ok: false, code: ErrorCodes.UNKNOWN_COMMAND, error: 'no load balancer in this process (the checker child answers lvs)' };
         return typeof r === 'string' ? { ok: false, code: ErrorCodes.INTERNAL, error: r } : { ok: true, lvs: r };
       }
       case 'reload': {
         const ok = await this.reload();
-        return ok ? { ok: true } : { ok: false, code: ErrorCodes.RELOAD_FAILED, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };
+        return ok
+          ? { ok: true }
+          : {
+              ok: false,
+              code: ErrorCodes.RELOAD_FAILED,
+              error: 'reload failed: the new configuration has errors (see the log); the running one is kept',
+            };
       }
       default:
-        return { ok: false, code: ErrorCodes.UNKNOWN_COMMAND, error: `unknown command '${cmd}' (try status, json, stats, data, stats-clear, reload, ping)` };
+        return {
+          ok: false,
+          code: ErrorCodes.UNKNOWN_COMMAND,
+          error: `unknown command '${cmd}' (try status, json, stats, data, stats-clear, reload, ping)`,
+        };
     }
   }
 

@@ -16,12 +16,18 @@ import { renderStatsBlock } from '../vrrp/stats.js';
 /** keepalived's state names (`vrrp_data.c`), also used by the status table. */
 export function stateName(state: VrrpStateValue): string {
   switch (state) {
-    case VrrpState.INIT: return 'INIT';
-    case VrrpState.BACKUP: return 'BACKUP';
-    case VrrpState.MASTER: return 'MASTER';
-    case VrrpState.FAULT: return 'FAULT';
-    case VrrpState.DELETED: return 'DELETED';
-    case VrrpState.STOP: return 'STOP';
+    case VrrpState.INIT:
+      return 'INIT';
+    case VrrpState.BACKUP:
+      return 'BACKUP';
+    case VrrpState.MASTER:
+      return 'MASTER';
+    case VrrpState.FAULT:
+      return 'FAULT';
+    case VrrpState.DELETED:
+      return 'DELETED';
+    case VrrpState.STOP:
+      return 'STOP';
   }
 }
 
@@ -53,14 +59,30 @@ export function jsonString(s: string): string {
   let out = '"';
   for (const ch of s) {
     switch (ch) {
-      case '\t': out += '\\t'; break;
-      case '\n': out += '\\n'; break;
-      case '\r': out += '\\r'; break;
-      case '\f': out += '\\f'; break;
-      case '\b': out += '\\b'; break;
-      case '\\': out += '\\\\'; break;
-      case '"': out += '\\"'; break;
-      case '/': out += '\\/'; break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\f':
+        out += '\\f';
+        break;
+      case '\b':
+        out += '\\b';
+        break;
+      case '\\':
+        out += '\\\\';
+        break;
+      case '"':
+        out += '\\"';
+        break;
+      case '/':
+        out += '\\/';
+        break;
       default: {
         const c = ch.codePointAt(0)!;
         out += c < 0x20 ? `\\u${c.toString(16).padStart(4, '0')}` : ch;
@@ -85,39 +107,80 @@ const obj = (fields: readonly Field[]) => `{${fields.map(([k, v]) => `${jsonStri
 function jsonData(i: InstanceSnapshot): string {
   const sc = i.scripts;
   return obj([
-    str('iname', i.name), u('dont_track_primary', i.dontTrackPrimary), u('skip_check_adv_addr', i.skipCheckAdvAddr),
-    u('strict_mode', i.strictMode), str('vmac_ifname', i.vmacIfname), ...opt('ifp_ifname', i.ifname),
-    u('master_priority', i.masterPriority), ['last_transition', (i.lastTransitionMs / 1000).toFixed(6)],
-    f('garp_delay', i.garpDelaySec), u('garp_refresh', i.garpRefreshSec), u('garp_rep', i.garpRep),
-    u('garp_refresh_rep', i.garpRefreshRep), u('garp_lower_prio_delay', i.garpLowerPrioDelaySec),
-    u('garp_lower_prio_rep', i.garpLowerPrioRep), u('lower_prio_no_advert', i.lowerPrioNoAdvert),
-    u('higher_prio_send_advert', i.higherPrioSendAdvert), u('vrid', i.vrid), u('base_priority', i.basePriority),
-    u('effective_priority', i.effectivePriority), b('vipset', i.vipSet), b('promote_secondaries', i.promoteSecondaries),
-    f('adver_int', i.advertIntervalSec), f('master_adver_int', i.masterAdvertIntervalSec), u('accept', i.accept),
-    b('nopreempt', i.nopreempt), u('preempt_delay', i.preemptDelaySec), u('state', i.state),
-    u('wantstate', i.wantState), u('version', i.version), b('smtp_alert', i.smtpAlert),
+    str('iname', i.name),
+    u('dont_track_primary', i.dontTrackPrimary),
+    u('skip_check_adv_addr', i.skipCheckAdvAddr),
+    u('strict_mode', i.strictMode),
+    str('vmac_ifname', i.vmacIfname),
+    ...opt('ifp_ifname', i.ifname),
+    u('master_priority', i.masterPriority),
+    ['last_transition', (i.lastTransitionMs / 1000).toFixed(6)],
+    f('garp_delay', i.garpDelaySec),
+    u('garp_refresh', i.garpRefreshSec),
+    u('garp_rep', i.garpRep),
+    u('garp_refresh_rep', i.garpRefreshRep),
+    u('garp_lower_prio_delay', i.garpLowerPrioDelaySec),
+    u('garp_lower_prio_rep', i.garpLowerPrioRep),
+    u('lower_prio_no_advert', i.lowerPrioNoAdvert),
+    u('higher_prio_send_advert', i.higherPrioSendAdvert),
+    u('vrid', i.vrid),
+    u('base_priority', i.basePriority),
+    u('effective_priority', i.effectivePriority),
+    b('vipset', i.vipSet),
+    b('promote_secondaries', i.promoteSecondaries),
+    f('adver_int', i.advertIntervalSec),
+    f('master_adver_int', i.masterAdvertIntervalSec),
+    u('accept', i.accept),
+    b('nopreempt', i.nopreempt),
+    u('preempt_delay', i.preemptDelaySec),
+    u('state', i.state),
+    u('wantstate', i.wantState),
+    u('version', i.version),
+    b('smtp_alert', i.smtpAlert),
     b('notify_deleted', i.notifyDeleted),
-    ...opt('script_backup', sc.backup), ...opt('script_master', sc.master), ...opt('script_fault', sc.fault),
-    ...opt('script_stop', sc.stop), ...opt('script_deleted', sc.deleted), ...opt('script', sc.generic),
+    ...opt('script_backup', sc.backup),
+    ...opt('script_master', sc.master),
+    ...opt('script_fault', sc.fault),
+    ...opt('script_stop', sc.stop),
+    ...opt('script_deleted', sc.deleted),
+    ...opt('script', sc.generic),
     ...opt('script_master_rx_lower_pri', sc.masterRxLowerPri),
-    ...arr('vips', i.vips), ...arr('evips', i.evips), ...arr('vroutes', i.vroutes), ...arr('vrules', i.vrules),
-    ...arr('track_ifp', i.trackInterfaces), ...arr('track_script', i.trackScripts),
-    u('auth_type', i.authType), ...(i.authType ? opt('auth_data', i.authData ?? '') : []),
+    ...arr('vips', i.vips),
+    ...arr('evips', i.evips),
+    ...arr('vroutes', i.vroutes),
+    ...arr('vrules', i.vrules),
+    ...arr('track_ifp', i.trackInterfaces),
+    ...arr('track_script', i.trackScripts),
+    u('auth_type', i.authType),
+    ...(i.authType ? opt('auth_data', i.authData ?? '') : []),
   ]);
 }
 
 const STATS_ORDER: readonly (keyof InstanceStats)[] = [
-  'advert_rcvd', 'advert_sent', 'become_master', 'release_master', 'packet_len_err', 'advert_interval_err',
-  'ip_ttl_err', 'invalid_type_rcvd', 'addr_list_err', 'invalid_authtype', 'authtype_mismatch', 'auth_failure',
-  'pri_zero_rcvd', 'pri_zero_sent',
+  'advert_rcvd',
+  'advert_sent',
+  'become_master',
+  'release_master',
+  'packet_len_err',
+  'advert_interval_err',
+  'ip_ttl_err',
+  'invalid_type_rcvd',
+  'addr_list_err',
+  'invalid_authtype',
+  'authtype_mismatch',
+  'auth_failure',
+  'pri_zero_rcvd',
+  'pri_zero_sent',
 ];
 
 /** The `timing` object (keepalived-ts addition), numbers in ms with microsecond precision. */
 function jsonTiming(t: TimingStats): string {
   const ms = (name: string, n: number | undefined): Field[] => (n === undefined ? [] : [[name, String(Math.round(n * 1000) / 1000)]]);
   return obj([
-    ...ms('advert_jitter_last_ms', t.advertJitterLastMs), ...ms('advert_jitter_max_ms', t.advertJitterMaxMs),
-    ...ms('advert_jitter_mean_ms', t.advertJitterMeanMs), ...ms('loop_lag_max_ms', t.loopLagMaxMs),
+    ...ms('advert_jitter_last_ms', t.advertJitterLastMs),
+    ...ms('advert_jitter_max_ms', t.advertJitterMaxMs),
+    ...ms('advert_jitter_mean_ms', t.advertJitterMeanMs),
+    ...ms('loop_lag_max_ms', t.loopLagMaxMs),
     ...ms('loop_lag_last_ms', t.loopLagLastMs),
   ]);
 }
@@ -129,7 +192,10 @@ function jsonTiming(t: TimingStats): string {
 export function renderJson(snap: RuntimeSnapshot): string | undefined {
   if (snap.instances.length === 0) return undefined;
   const items = snap.instances.map((i) => {
-    const fields: Field[] = [['data', jsonData(i)], ['stats', obj(STATS_ORDER.map((k) => u(k, i.stats[k])))]];
+    const fields: Field[] = [
+      ['data', jsonData(i)],
+      ['stats', obj(STATS_ORDER.map((k) => u(k, i.stats[k])))],
+    ];
     if (i.timing) fields.push(['timing', jsonTiming(i.timing)]);
     return obj(fields);
   });
@@ -167,15 +233,20 @@ function dataInstance(i: InstanceSnapshot): string[] {
   if (i.mcastAddress) L.push(`   Multicast address ${i.mcastAddress}`);
   for (const p of i.unicastPeers ?? []) L.push(`   Unicast peer = ${p}`);
   L.push(
-    `   Gratuitous ARP delay = ${formatG(i.garpDelaySec)}`, `   Gratuitous ARP repeat = ${i.garpRep}`,
-    `   Gratuitous ARP refresh = ${i.garpRefreshSec}`, `   Gratuitous ARP refresh repeat = ${i.garpRefreshRep}`,
+    `   Gratuitous ARP delay = ${formatG(i.garpDelaySec)}`,
+    `   Gratuitous ARP repeat = ${i.garpRep}`,
+    `   Gratuitous ARP refresh = ${i.garpRefreshSec}`,
+    `   Gratuitous ARP refresh repeat = ${i.garpRefreshRep}`,
     `   Gratuitous ARP lower priority delay = ${i.garpLowerPrioDelaySec}`,
     `   Gratuitous ARP lower priority repeat = ${i.garpLowerPrioRep}`,
     `   Send advert after receive lower priority advert = ${!i.lowerPrioNoAdvert}`,
     `   Send advert after receive higher priority advert = ${i.higherPrioSendAdvert}`,
-    `   Virtual Router ID = ${i.vrid}`, `   Priority = ${i.basePriority}`,
-    `   Effective priority = ${i.effectivePriority}`, `   Advert interval = ${advertIntervalText(i.advertIntervalSec)}`,
-    `   Accept = ${i.accept ? 'enabled' : 'disabled'}`, `   Preempt = ${i.nopreempt ? 'disabled' : 'enabled'}`,
+    `   Virtual Router ID = ${i.vrid}`,
+    `   Priority = ${i.basePriority}`,
+    `   Effective priority = ${i.effectivePriority}`,
+    `   Advert interval = ${advertIntervalText(i.advertIntervalSec)}`,
+    `   Accept = ${i.accept ? 'enabled' : 'disabled'}`,
+    `   Preempt = ${i.nopreempt ? 'disabled' : 'enabled'}`,
   );
   if (i.preemptDelaySec) L.push(`   Preempt delay = ${i.preemptDelaySec} secs`);
   L.push(`   Promote_secondaries = ${i.promoteSecondaries ? 'enabled' : 'disabled'}`);
@@ -191,11 +262,16 @@ function dataInstance(i: InstanceSnapshot): string[] {
   list(`   Virtual Routes (${i.vroutes.length}):`, i.vroutes);
   list(`   Virtual Rules (${i.vrules.length}):`, i.vrules);
   list('   Tracked interfaces :', i.trackInterfaces);
-  list('   Tracked scripts :', (i.trackScriptWeights ?? []).map((t) => `${t.name} weight ${t.weight}`));
+  list(
+    '   Tracked scripts :',
+    (i.trackScriptWeights ?? []).map((t) => `${t.name} weight ${t.weight}`),
+  );
   L.push(`   Using smtp notification = ${i.smtpAlert ? 'yes' : 'no'}`);
   const sc = i.scripts;
   const who = i.scriptUidGid ? `, uid:gid ${i.scriptUidGid}` : '';
-  const script = (title: string, s: string | undefined) => { if (s) L.push(`   ${title} = ${s}${who}`); };
+  const script = (title: string, s: string | undefined) => {
+    if (s) L.push(`   ${title} = ${s}${who}`);
+  };
   script('Backup state transition script', sc.backup);
   script('Master state transition script', sc.master);
   script('Fault state transition script', sc.fault);

@@ -31,9 +31,17 @@ export function writeDumpFile(dir: string, name: string, body: string): string |
     return target;
   } catch (e) {
     if (fd !== undefined) {
-      try { closeSync(fd); } catch { /* ignore */ }
+      try {
+        closeSync(fd);
+      } catch {
+        /* ignore */
+      }
     }
-    try { unlinkSync(tmp); } catch { /* ignore */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* ignore */
+    }
     return e as Error;
   }
 }

@@ -49,9 +49,7 @@ export function formatSyslogTime(wallMs: number): string {
  * One syslog datagram as glibc builds it for /dev/log: `<facility*8+severity>stamp ident[pid]: text`.
  * @param facility syslog facility number (3 = daemon, 16..23 = local0..7, 1 = user)
  */
-export function formatSyslogMessage(
-  facility: number, record: LogRecord, ident: string, pid: number, wallMs: number,
-): string {
+export function formatSyslogMessage(facility: number, record: LogRecord, ident: string, pid: number, wallMs: number): string {
   const pri = facility * 8 + LOG_PRIORITY[record.level];
   return `<${pri}>${formatSyslogTime(wallMs)} ${ident}[${pid}]: ${record.text}`;
 }
@@ -87,7 +85,11 @@ export interface TextOut {
 
 /** Console sink (`-l` with `-n`): `%c: text` lines on stderr, no ident, as keepalived. */
 export function consoleSink(out: TextOut): LogSink {
-  return { write: (r, _ident, wall) => { out.write(`${formatConsoleTime(wall)}: ${r.text}\n`); } };
+  return {
+    write: (r, _ident, wall) => {
+      out.write(`${formatConsoleTime(wall)}: ${r.text}\n`);
+    },
+  };
 }
 
 /** File sink (`-g`): appends `stamp: text` lines with synchronous writes (ordered, flushed at once). */
@@ -118,7 +120,11 @@ export class FileSink implements LogSink {
 
   close(): void {
     if (this.fd !== undefined) {
-      try { closeSync(this.fd); } catch { /* already gone */ }
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already gone */
+      }
       this.fd = undefined;
     }
   }
@@ -207,7 +213,11 @@ export class LogHub {
   /** Closes every sink. */
   close(): void {
     for (const s of this.sinks) {
-      try { s.close?.(); } catch { /* ignore */ }
+      try {
+        s.close?.();
+      } catch {
+        /* ignore */
+      }
     }
   }
 }

@@ -57,9 +57,7 @@ export function inspectPidfile(path: string, ownPid: number, alive: ProcessProbe
  * keepalived's `process_running`: true when a live process owns `path`. Stale and unreadable files are removed
  * and logged with keepalived's texts.
  */
-export function pidfileOwnedByLiveProcess(
-  path: string, ownPid: number, log: Logger, alive: ProcessProbe = probeProcess,
-): boolean {
+export function pidfileOwnedByLiveProcess(path: string, ownPid: number, log: Logger, alive: ProcessProbe = probeProcess): boolean {
   const st = inspectPidfile(path, ownPid, alive);
   switch (st.kind) {
     case 'absent':

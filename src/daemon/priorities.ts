@@ -62,7 +62,10 @@ export interface PrioritySettings {
 
 /** Settings that change nothing (a configuration without these keywords). */
 export const NO_PRIORITIES: PrioritySettings = {
-  rtPriority: 0, rlimitRttimeUs: DEFAULT_RLIMIT_RTTIME_US, processPriority: 0, maxAutoPriority: 0,
+  rtPriority: 0,
+  rlimitRttimeUs: DEFAULT_RLIMIT_RTTIME_US,
+  processPriority: 0,
+  maxAutoPriority: 0,
   minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
 };
 
@@ -74,8 +77,11 @@ export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false
   const g: GlobalDefs = config.globalDefs;
   const rtDefault = defaultRt && g.vrrpRtPriority === undefined && g.vrrpProcessPriority === undefined;
   return {
-    rtPriority: rtDefault ? DEFAULT_VRRP_RT_PRIORITY : g.vrrpRtPriority ?? 0, ...(rtDefault ? { rtDefault } : {}), rlimitRttimeUs: g.vrrpRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
-    processPriority: g.vrrpProcessPriority ?? 0, maxAutoPriority: g.maxAutoPriority ?? 0,
+    rtPriority: rtDefault ? DEFAULT_VRRP_RT_PRIORITY : (g.vrrpRtPriority ?? 0),
+    ...(rtDefault ? { rtDefault } : {}),
+    rlimitRttimeUs: g.vrrpRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
+    processPriority: g.vrrpProcessPriority ?? 0,
+    maxAutoPriority: g.maxAutoPriority ?? 0,
     minAutoPriorityDelayUs: g.minAutoPriorityDelayUs ?? DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
   };
 }
@@ -133,7 +139,11 @@ export class ProcessPriorities {
    * @param log the VRRP process's logger (`Keepalived_vrrp`)
    * @param mainTid the thread that runs the event loop (the pid): its failure is the one that counts
    */
-  constructor(private readonly port: PriorityPort, private readonly log: Logger, private readonly mainTid: number) {}
+  constructor(
+    private readonly port: PriorityPort,
+    private readonly log: Logger,
+    private readonly mainTid: number,
+  ) {}
 
   /** What is in force. */
   status(): PriorityStatus {
@@ -149,8 +159,9 @@ export class ProcessPriorities {
     const was = this.settings;
     this.settings = s;
     if (s.rtPriority !== was.rtPriority) {
-      if (s.rtDefault && this.defaultRtRefused) { /* refused before (no CAP_SYS_NICE): stay as we are */ }
-      else if (s.rtPriority) this.raise(s.rtPriority);
+      if (s.rtDefault && this.defaultRtRefused) {
+        /* refused before (no CAP_SYS_NICE): stay as we are */
+      } else if (s.rtPriority) this.raise(s.rtPriority);
       else if (this.rtPriority) this.dropRealtime();
     } else if (this.rtPriority) {
       this.raise(this.rtPriority);
@@ -181,7 +192,10 @@ export class ProcessPriorities {
       // the default is best effort: one info line (e.g. without CAP_SYS_NICE), not a warning on every reload
       const dflt = this.settings.rtDefault === true && priority === this.settings.rtPriority;
       if (dflt) this.defaultRtRefused = true;
-      this.log.log({ level: dflt ? 'info' : 'warning', text: `child process: cannot raise priority${which} - ${message(e)}${dflt ? ' (default vrrp_rt_priority)' : ''}` });
+      this.log.log({
+        level: dflt ? 'info' : 'warning',
+        text: `child process: cannot raise priority${which} - ${message(e)}${dflt ? ' (default vrrp_rt_priority)' : ''}`,
+      });
     }
     if (failed.main) return false;
     this.rtPriority = priority;
@@ -210,9 +224,12 @@ export class ProcessPriorities {
 
   /** RLIMIT_RTTIME: soft `us` (SIGXCPU, logged), hard twice that (SIGKILL). */
   private setRttime(us: number): void {
-    this.removeCpuHandler ??= this.port.onCpuLimit(() => this.log.log({
-      level: 'info', text: 'VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased',
-    }));
+    this.removeCpuHandler ??= this.port.onCpuLimit(() =>
+      this.log.log({
+        level: 'info',
+        text: 'VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased',
+      }),
+    );
     try {
       this.origRttime ??= this.port.getRttimeLimit();
       this.port.setRttimeLimit({ soft: us, hard: us * 2 });
@@ -238,7 +255,11 @@ export class ProcessPriorities {
     }
     let err: unknown;
     for (const [tid, n] of this.origNice) {
-      try { this.port.setNice(tid, n); } catch (e) { if ((e as SysError).code !== 'ESRCH') err ??= e; }
+      try {
+        this.port.setNice(tid, n);
+      } catch (e) {
+        if ((e as SysError).code !== 'ESRCH') err ??= e;
+      }
     }
     this.origNice.clear();
     this.nice = undefined;
@@ -262,7 +283,10 @@ export class ProcessPriorities {
       } catch (e) {
         if ((e as SysError).code === 'ESRCH' && tid !== this.mainTid) continue;
         if (tid === this.mainTid) out.main = e;
-        else { out.other ??= e; out.count++; }
+        else {
+          out.other ??= e;
+          out.count++;
+        }
       }
     }
     return out;
@@ -273,7 +297,10 @@ export class ProcessPriorities {
 export function linuxPriorityPort(): PriorityPort {
   const k = (name: string): number => K[name] as number;
   return {
-    threads: () => readdirSync('/proc/self/task').map(Number).filter((n) => Number.isInteger(n) && n > 0),
+    threads: () =>
+      readdirSync('/proc/self/task')
+        .map(Number)
+        .filter((n) => Number.isInteger(n) && n > 0),
     setRealtime: (tid, priority) => sysio.schedSetScheduler(tid, k(priority ? 'SCHED_RR' : 'SCHED_OTHER'), priority, priority > 0),
     getRttimeLimit: () => sysio.getRlimit(k('RLIMIT_RTTIME')),
     setRttimeLimit: (l) => sysio.setRlimit(k('RLIMIT_RTTIME'), l.soft, l.hard),
@@ -281,7 +308,9 @@ export function linuxPriorityPort(): PriorityPort {
     setNice: (tid, nice) => setPriority(tid, nice),
     onCpuLimit: (handler) => {
       process.on('SIGXCPU', handler);
-      return () => { process.off('SIGXCPU', handler); };
+      return () => {
+        process.off('SIGXCPU', handler);
+      };
     },
   };
 }

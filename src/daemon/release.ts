@@ -42,7 +42,8 @@ export function plannedRemovals(configs: readonly KeepalivedConfig[], links: rea
   const out: Removal[] = [];
   const seen = new Set<string>();
   for (const cfg of configs) {
-    const isStatic = (v: VirtualAddress) => cfg.staticIpaddress.some((x) => x.prefixLength === v.prefixLength && compareAddresses(x.address, v.address) === 0);
+    const isStatic = (v: VirtualAddress) =>
+      cfg.staticIpaddress.some((x) => x.prefixLength === v.prefixLength && compareAddresses(x.address, v.address) === 0);
     for (const ic of cfg.vrrpInstances) {
       if (ic.priority === 255) continue; // an address owner's VIPs are the interface's own addresses
       const own = instanceLinks(ic, byName);
@@ -87,7 +88,11 @@ export function rtnlReleaser(open: () => Rtnl | undefined, log: Logger): VrrpRel
     async prepare(configs) {
       const r = open();
       if (!r) return;
-      try { plan = await plannedFor(r, configs); } catch (e) { fail(e); }
+      try {
+        plan = await plannedFor(r, configs);
+      } catch (e) {
+        fail(e);
+      }
     },
     async release(configs) {
       const r = open();
@@ -95,13 +100,21 @@ export function rtnlReleaser(open: () => Rtnl | undefined, log: Logger): VrrpRel
       try {
         const p = plan && same(plan.configs, configs) ? plan : await plannedFor(r, configs);
         let stale = false;
-        const results = await Promise.all(p.removals.map((x) => x.run(r).then(() => true, (e: { code?: string; message?: string }) => {
-          if (e.code === 'ENODEV') stale = true;
-          else if (!gone.has(e.code ?? '')) log.log({ level: 'err', text: `cannot remove ${x.what}: ${e.message ?? String(e)}` });
-          return false;
-        })));
+        const results = await Promise.all(
+          p.removals.map((x) =>
+            x.run(r).then(
+              () => true,
+              (e: { code?: string; message?: string }) => {
+                if (e.code === 'ENODEV') stale = true;
+                else if (!gone.has(e.code ?? '')) log.log({ level: 'err', text: `cannot remove ${x.what}: ${e.message ?? String(e)}` });
+                return false;
+              },
+            ),
+          ),
+        );
         let n = results.filter(Boolean).length;
-        if (stale && p === plan) { // an interface was re-created since the plan: read them again
+        if (stale && p === plan) {
+          // an interface was re-created since the plan: read them again
           plan = undefined;
           n += await this.release(configs);
         }

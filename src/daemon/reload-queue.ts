@@ -8,10 +8,15 @@ export class ReloadQueue {
   private queued = false;
 
   /** @param run one reload @param stillRunning whether a queued reload may still start */
-  constructor(private readonly run: () => Promise<boolean>, private readonly stillRunning: () => boolean) {}
+  constructor(
+    private readonly run: () => Promise<boolean>,
+    private readonly stillRunning: () => boolean,
+  ) {}
 
   /** The reload in progress, if any. */
-  get current(): Promise<boolean> | undefined { return this.running; }
+  get current(): Promise<boolean> | undefined {
+    return this.running;
+  }
 
   /**
    * Reloads now, or after the one in progress (then `onQueued` is called and the running one's result returned).

@@ -35,18 +35,14 @@ export const SIGFUNC_NUMBERS: Readonly<Record<SigFunc, number>> = {
 
 /** `--signum=SIGFUNC`: the number, or undefined for an unknown name (keepalived: `Unknown sigfunc X`, exit 1). */
 export function signumOf(sigfunc: string): number | undefined {
-  return Object.prototype.hasOwnProperty.call(SIGFUNC_NUMBERS, sigfunc)
-    ? SIGFUNC_NUMBERS[sigfunc as SigFunc]
-    : undefined;
+  return Object.prototype.hasOwnProperty.call(SIGFUNC_NUMBERS, sigfunc) ? SIGFUNC_NUMBERS[sigfunc as SigFunc] : undefined;
 }
 
 /** The signals the daemon traps. SIGJSON = SIGRTMIN+2 (36), SIGSTATS_CLEAR = SIGRTMAX-1 (63). */
-export type TrappedSignal =
-  | 'SIGHUP' | 'SIGTERM' | 'SIGINT' | 'SIGUSR1' | 'SIGUSR2' | 'SIGURG' | 'SIGJSON' | 'SIGSTATS_CLEAR';
+export type TrappedSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT' | 'SIGUSR1' | 'SIGUSR2' | 'SIGURG' | 'SIGJSON' | 'SIGSTATS_CLEAR';
 
 /** Every signal the daemon traps, in handler order. */
-export const TRAPPED_SIGNALS: readonly TrappedSignal[] =
-  ['SIGHUP', 'SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGURG', 'SIGJSON', 'SIGSTATS_CLEAR'];
+export const TRAPPED_SIGNALS: readonly TrappedSignal[] = ['SIGHUP', 'SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGURG', 'SIGJSON', 'SIGSTATS_CLEAR'];
 
 /** Where signals come from: the process in production, a fake in tests (two daemons in one process). */
 export interface SignalSource {
@@ -99,8 +95,7 @@ function canTrapRtSignals(): boolean {
 /** The real process's signals (named ones with process.on, SIGJSON/SIGSTATS_CLEAR with a libuv handle). */
 export function processSignals(): SignalSource {
   const rt = new Map<() => void, () => void>();
-  const rtNumber = (s: TrappedSignal) =>
-    s === 'SIGJSON' ? SIGFUNC_NUMBERS.JSON : s === 'SIGSTATS_CLEAR' ? SIGFUNC_NUMBERS.STATS_CLEAR : undefined;
+  const rtNumber = (s: TrappedSignal) => (s === 'SIGJSON' ? SIGFUNC_NUMBERS.JSON : s === 'SIGSTATS_CLEAR' ? SIGFUNC_NUMBERS.STATS_CLEAR : undefined);
   return {
     rtSignalsTrapped: canTrapRtSignals(),
     on: (signal, handler) => {

@@ -8,7 +8,14 @@ import type { StatusReport } from './control.js';
 /** Pads a table: each row's cells left-aligned to the widest cell of the column. */
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The human view of `status`: a header, one row per VRRP instance, one row per real server of each virtual server. */
@@ -28,10 +35,15 @@ export function renderStatusTable(report: StatusReport, nowMs: number): string {
     for (const i of inst) {
       const since = i.lastTransitionMs ? `${Math.max(0, Math.round((nowMs - i.lastTransitionMs) / 1000))}s` : '-';
       rows.push([
-        i.name, stateName(i.state), String(i.vrid),
+        i.name,
+        stateName(i.state),
+        String(i.vrid),
         i.effectivePriority === i.basePriority ? String(i.basePriority) : `${i.effectivePriority}/${i.basePriority}`,
-        i.ifname ?? '-', i.vips.map((v) => v.split(' ')[0]).join(',') || '-', since,
-        String(i.stats.advert_rcvd), String(i.stats.advert_sent),
+        i.ifname ?? '-',
+        i.vips.map((v) => v.split(' ')[0]).join(',') || '-',
+        since,
+        String(i.stats.advert_rcvd),
+        String(i.stats.advert_sent),
       ]);
     }
     parts.push(table(rows));

@@ -43,9 +43,7 @@ export interface ParentMessage {
 }
 
 /** Child → parent: startup complete, or the answer to a command. */
-export type ChildMessage =
-  | { readonly kind: 'ready' }
-  | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply };
+export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply };
 
 /** A running child process as the supervisor handles it. */
 export interface ChildHandle {
@@ -154,16 +152,29 @@ interface Pending {
 
 /** strsignal(3) texts for the signals a child usually dies of. */
 const SIGNAL_TEXT: Readonly<Record<string, readonly [number, string]>> = {
-  SIGHUP: [1, 'Hangup'], SIGINT: [2, 'Interrupt'], SIGQUIT: [3, 'Quit'], SIGILL: [4, 'Illegal instruction'],
-  SIGTRAP: [5, 'Trace/breakpoint trap'], SIGABRT: [6, 'Aborted'], SIGBUS: [7, 'Bus error'],
-  SIGFPE: [8, 'Floating point exception'], SIGKILL: [9, 'Killed'], SIGUSR1: [10, 'User defined signal 1'],
-  SIGSEGV: [11, 'Segmentation fault'], SIGUSR2: [12, 'User defined signal 2'], SIGPIPE: [13, 'Broken pipe'],
-  SIGALRM: [14, 'Alarm clock'], SIGTERM: [15, 'Terminated'], SIGXCPU: [24, 'CPU time limit exceeded'],
+  SIGHUP: [1, 'Hangup'],
+  SIGINT: [2, 'Interrupt'],
+  SIGQUIT: [3, 'Quit'],
+  SIGILL: [4, 'Illegal instruction'],
+  SIGTRAP: [5, 'Trace/breakpoint trap'],
+  SIGABRT: [6, 'Aborted'],
+  SIGBUS: [7, 'Bus error'],
+  SIGFPE: [8, 'Floating point exception'],
+  SIGKILL: [9, 'Killed'],
+  SIGUSR1: [10, 'User defined signal 1'],
+  SIGSEGV: [11, 'Segmentation fault'],
+  SIGUSR2: [12, 'User defined signal 2'],
+  SIGPIPE: [13, 'Broken pipe'],
+  SIGALRM: [14, 'Alarm clock'],
+  SIGTERM: [15, 'Terminated'],
+  SIGXCPU: [24, 'CPU time limit exceeded'],
 };
 
 /** keepalived's names for the permanent exit statuses (report_child_status). */
 const PERMANENT: Readonly<Record<number, string>> = {
-  [ExitCode.FATAL]: 'FATAL', [ExitCode.CONFIG]: 'CONFIG', [ExitCode.MISSING_PERMISSION]: 'missing permission',
+  [ExitCode.FATAL]: 'FATAL',
+  [ExitCode.CONFIG]: 'CONFIG',
+  [ExitCode.MISSING_PERMISSION]: 'missing permission',
 };
 
 /** The short names keepalived's stop sequence uses (`vrrp process failed to die`). */
@@ -172,8 +183,7 @@ const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: '
 /** Which children a configuration needs (keepalived's running_vrrp / running_checker). */
 export function wantedRoles(cfg: KeepalivedConfig, o: { vrrpOnly: boolean; checkOnly: boolean; all: boolean }): ChildRole[] {
   const hasCheck = cfg.virtualServers.length > 0;
-  const hasVrrp = cfg.vrrpInstances.length > 0 || cfg.staticIpaddress.length > 0 || cfg.staticRoutes.length > 0 ||
-    cfg.staticRules.length > 0;
+  const hasVrrp = cfg.vrrpInstances.length > 0 || cfg.staticIpaddress.length > 0 || cfg.staticRoutes.length > 0 || cfg.staticRules.length > 0;
   const runCheck = !o.vrrpOnly && (o.all || hasCheck);
   // keepalived runs no child for an empty configuration; the VRRP child then says there is nothing to run
   const runVrrp = !o.checkOnly && (o.all || hasVrrp || !hasCheck);
@@ -201,7 +211,10 @@ export class Supervisor {
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   /** Configurations whose VRRP objects a dead child may have left: the running one, and the previous one until the child confirmed a reload. */
   private releaseSet: KeepalivedConfig[] = [];
-  private readonly reloadQueue = new ReloadQueue(() => this.doReload(), () => this.state === 'running');
+  private readonly reloadQueue = new ReloadQueue(
+    () => this.doReload(),
+    () => this.state === 'running',
+  );
   private reloads = 0;
   private startedMs = 0;
   private readyReported = false;
@@ -215,7 +228,9 @@ export class Supervisor {
   constructor(private readonly deps: SupervisorDeps) {
     this.log = deps.logs.logger(PARENT_IDENT);
     this.timers = deps.timers ?? realTimers;
-    this.exited = new Promise((r) => { this.resolveExit = r; });
+    this.exited = new Promise((r) => {
+      this.resolveExit = r;
+    });
   }
 
   private info(text: string, level: 'info' | 'alert' | 'err' | 'warning' = 'info'): void {
@@ -281,7 +296,8 @@ export class Supervisor {
   private async loadConfig(phase: 'start' | 'reload'): Promise<KeepalivedConfig | undefined> {
     const s = this.deps.settings;
     const loaded: LoadedConfig = await this.deps.config.load(s.configFile, {
-      configId: s.configId, ...(s.interfaceExists ? { interfaceExists: s.interfaceExists } : {}),
+      configId: s.configId,
+      ...(s.interfaceExists ? { interfaceExists: s.interfaceExists } : {}),
     });
     const fatal = loaded.errors.some((e) => e.includes('could not be read') || e.includes('Non-existent interface specified'));
     if (loaded.config !== undefined && !fatal && (phase === 'start' || loaded.errors.length === 0)) return loaded.config;
@@ -357,9 +373,7 @@ export class Supervisor {
     slot.handle = undefined;
     slot.ready = false;
     // the VIPs go first: every millisecond both nodes hold them counts
-    const released = slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp && this.state === 'running'
-      ? this.release()
-      : Promise.resolve();
+    const released = slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp && this.state === 'running' ? this.release() : Promise.resolve();
     removeOwnPidfile(this.deps.settings.childPidFiles[slot.role], handle.pid);
     for (const [id, p] of this.pending) {
       if (p.role !== slot.role) continue;
@@ -437,7 +451,11 @@ export class Supervisor {
     const t0 = this.deps.clock.now();
     return this.deps.release.release(this.releaseSet).then((n) => {
       const ms = this.deps.clock.now() - t0;
-      this.log.log({ level: 'info', detail: true, text: `Released ${n} VRRP address(es), route(s) and rule(s) of the dead VRRP child in ${ms.toFixed(1)} ms` });
+      this.log.log({
+        level: 'info',
+        detail: true,
+        text: `Released ${n} VRRP address(es), route(s) and rule(s) of the dead VRRP child in ${ms.toFixed(1)} ms`,
+      });
     });
   }
 
@@ -485,7 +503,11 @@ export class Supervisor {
     return new Promise((resolve) => {
       const timer = this.timers.setTimeout(() => {
         if (!this.pending.delete(id)) return;
-        resolve({ ok: false, code: ErrorCodes.CONTROL_TIMEOUT, error: `${ROLE_INFO[role].name} child process did not answer '${command}' within ${timeoutMs} ms` });
+        resolve({
+          ok: false,
+          code: ErrorCodes.CONTROL_TIMEOUT,
+          error: `${ROLE_INFO[role].name} child process did not answer '${command}' within ${timeoutMs} ms`,
+        });
       }, timeoutMs);
       this.pending.set(id, { resolve, role, timer });
       if (!h.send({ kind: 'command', id, command, ...(peer !== undefined ? { peer } : {}) })) {
@@ -507,17 +529,25 @@ export class Supervisor {
         return { ok: true };
       case 'status':
         return { ok: true, status: { process: this.processInfo(), snapshot: await this.snapshot() } };
-      case 'json': case 'stats': case 'data': case 'stats-clear':
+      case 'json':
+      case 'stats':
+      case 'data':
+      case 'stats-clear':
         return this.ask('vrrp', cmd);
-      case 'lvs': case 'lvs-rate':
+      case 'lvs':
+      case 'lvs-rate':
         return this.ask('check', cmd);
       case 'reload':
         if (peer !== undefined && !(peer && (peer.uid === 0 || peer.uid === process.getuid?.()))) {
-          return { ok: false, code: ErrorCodes.PERMISSION_DENIED, error: 'reload: permission denied (root or the daemon\'s user only)' };
+          return { ok: false, code: ErrorCodes.PERMISSION_DENIED, error: "reload: permission denied (root or the daemon's user only)" };
         }
         return (await this.reload())
           ? { ok: true }
-          : { ok: false, code: ErrorCodes.RELOAD_FAILED, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };
+          : {
+              ok: false,
+              code: ErrorCodes.RELOAD_FAILED,
+              error: 'reload failed: the new configuration has errors (see the log); the running one is kept',
+            };
       default:
         // drain/undrain act on real servers: the checker child holds them
         return this.ask(/^\s*(un)?drain\b/.test(cmd) ? 'check' : 'vrrp', cmd, 10_000, peer ?? null);
@@ -539,8 +569,13 @@ export class Supervisor {
   /** Process facts for `status`: the parent's, with its children. */
   processInfo(): ProcessInfo {
     return {
-      pid: this.deps.pid, version: this.deps.settings.version, configFile: this.deps.settings.configFile,
-      startedMs: this.startedMs, reloads: this.reloads, loopLagMaxMs: 0, loopLagLastMs: 0,
+      pid: this.deps.pid,
+      version: this.deps.settings.version,
+      configFile: this.deps.settings.configFile,
+      startedMs: this.startedMs,
+      reloads: this.reloads,
+      loopLagMaxMs: 0,
+      loopLagLastMs: 0,
       children: [...this.slots.values()].map((s) => ({ role: s.role, pid: s.handle?.pid ?? 0 })),
     };
   }
@@ -599,10 +634,15 @@ export class Supervisor {
       if (s.respawnTimer !== undefined) this.timers.clearTimeout(s.respawnTimer);
       s.respawnTimer = undefined;
     }
-    const waits = live.filter((s) => s.handle).map((s) => new Promise<void>((resolve) => {
-      s.exited = resolve;
-      if (!s.handle?.kill('SIGTERM')) resolve();
-    }));
+    const waits = live
+      .filter((s) => s.handle)
+      .map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.exited = resolve;
+            if (!s.handle?.kill('SIGTERM')) resolve();
+          }),
+      );
     let timer: unknown;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = this.timers.setTimeout(() => resolve(true), this.deps.settings.childWaitMs ?? 5000);

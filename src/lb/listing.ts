@@ -25,8 +25,16 @@ const METHOD_FWD = { NAT: 0, TUN: 2, DR: 3 } as const;
 export function renderListing(services: readonly LbServiceState[], info: ListingInfo, format: ListingFormat = 'default'): string {
   const v = info.version;
   const lines = [`IP Virtual Server version ${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff} (size=${info.connTabSize})`];
-  if (format === 'stats') lines.push(`${pad('Prot LocalAddress:Port', 33)} ${['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'].map((h) => h.padStart(8)).join(' ')}`, '  -> RemoteAddress:Port');
-  else if (format === 'rate') lines.push(`${pad('Prot LocalAddress:Port', 33)} ${['CPS', 'InPPS', 'OutPPS', 'InBPS', 'OutBPS'].map((h) => h.padStart(8)).join(' ')}`, '  -> RemoteAddress:Port');
+  if (format === 'stats')
+    lines.push(
+      `${pad('Prot LocalAddress:Port', 33)} ${['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'].map((h) => h.padStart(8)).join(' ')}`,
+      '  -> RemoteAddress:Port',
+    );
+  else if (format === 'rate')
+    lines.push(
+      `${pad('Prot LocalAddress:Port', 33)} ${['CPS', 'InPPS', 'OutPPS', 'InBPS', 'OutBPS'].map((h) => h.padStart(8)).join(' ')}`,
+      '  -> RemoteAddress:Port',
+    );
   else lines.push('Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn');
   for (const s of [...services].sort(compareServices)) {
     lines.push(serviceLine(s, format));
@@ -92,7 +100,8 @@ export function largenum(i: number): string {
 }
 
 function schedFlags(sched: string, flags: number): string {
-  const names = sched === 'sh' ? ['sh-fallback', 'sh-port', 'flag-3'] : sched === 'mh' ? ['mh-fallback', 'mh-port', 'flag-3'] : ['flag-1', 'flag-2', 'flag-3'];
+  const names =
+    sched === 'sh' ? ['sh-fallback', 'sh-port', 'flag-3'] : sched === 'mh' ? ['mh-fallback', 'mh-port', 'flag-3'] : ['flag-1', 'flag-2', 'flag-3'];
   return [SVC_F.SCHED1, SVC_F.SCHED2, SVC_F.SCHED3].flatMap((bit, i) => (flags & bit ? [names[i]!] : [])).join(',');
 }
 

@@ -5,8 +5,17 @@
  * test can assert that an unchanged reload sent nothing.
  */
 import {
-  sameServiceKey, serviceKeyText, type LbBackend, type LbCounters, type LbDest, type LbDestState, type LbError, type LbGlobals,
-  type LbService, type LbServiceKey, type LbServiceState,
+  sameServiceKey,
+  serviceKeyText,
+  type LbBackend,
+  type LbCounters,
+  type LbDest,
+  type LbDestState,
+  type LbError,
+  type LbGlobals,
+  type LbService,
+  type LbServiceKey,
+  type LbServiceState,
 } from './backend.js';
 
 /** One call the backend received. */
@@ -111,11 +120,17 @@ export class MemoryBackend implements LbBackend {
   }
 
   async setGlobals(g: LbGlobals): Promise<LbError | undefined> {
-    return this.record('setGlobals', '', () => { this.globals = g; return undefined; });
+    return this.record('setGlobals', '', () => {
+      this.globals = g;
+      return undefined;
+    });
   }
 
   async flush(): Promise<LbError | undefined> {
-    return this.record('flush', '', () => { this.services.clear(); return undefined; });
+    return this.record('flush', '', () => {
+      this.services.clear();
+      return undefined;
+    });
   }
 
   async close(): Promise<void> {
@@ -123,7 +138,9 @@ export class MemoryBackend implements LbBackend {
   }
 
   /** True between open() and close(). */
-  get isOpen(): boolean { return this.opened; }
+  get isOpen(): boolean {
+    return this.opened;
+  }
 
   /** The table now, synchronously (for assertions). */
   table(): TableView {
@@ -147,8 +164,12 @@ export class MemoryBackend implements LbBackend {
     return this.services.get(keyText(key))?.dests.get(destText({ address, port }));
   }
 
-  private async destOp(op: MemoryOp['op'], key: LbServiceKey, d: Pick<LbDest, 'address' | 'port'>,
-    fn: (e: Entry, dk: string) => LbError | undefined): Promise<LbError | undefined> {
+  private async destOp(
+    op: MemoryOp['op'],
+    key: LbServiceKey,
+    d: Pick<LbDest, 'address' | 'port'>,
+    fn: (e: Entry, dk: string) => LbError | undefined,
+  ): Promise<LbError | undefined> {
     const k = keyText(key);
     const dk = destText(d);
     return this.record(op, `${k} -> ${dk}`, () => {

@@ -26,9 +26,10 @@ export interface LvsReport {
 export function renderLvsReport(r: LvsReport, format: ListingFormat = 'default'): string {
   const text = renderListing(r.services, r.info ?? { version: 0, connTabSize: 0 }, format);
   if (r.backend === 'ipvs' && r.info) return text;
-  const first = r.backend === 'nftables'
-    ? `nftables load balancer (tables ${(r.tables ?? []).join(', ')})${format === 'rate' && r.rateSampleMs ? `, rates over ${r.rateSampleMs / 1000} s` : ''}`
-    : 'No load-balancer data plane: nothing is programmed';
+  const first =
+    r.backend === 'nftables'
+      ? `nftables load balancer (tables ${(r.tables ?? []).join(', ')})${format === 'rate' && r.rateSampleMs ? `, rates over ${r.rateSampleMs / 1000} s` : ''}`
+      : 'No load-balancer data plane: nothing is programmed';
   return `${first}${text.slice(text.indexOf('\n'))}`;
 }
 
@@ -42,8 +43,10 @@ function ratesOf(a: LbCounters | undefined, b: LbCounters, dtMs: number): LbCoun
   const p = a ?? z;
   return {
     ...b,
-    cps: a ? rate(p.connections, b.connections, dtMs) : 0, ppsIn: a ? rate(p.packetsIn, b.packetsIn, dtMs) : 0,
-    ppsOut: a ? rate(p.packetsOut, b.packetsOut, dtMs) : 0, bpsIn: a ? rate(p.bytesIn, b.bytesIn, dtMs) : 0,
+    cps: a ? rate(p.connections, b.connections, dtMs) : 0,
+    ppsIn: a ? rate(p.packetsIn, b.packetsIn, dtMs) : 0,
+    ppsOut: a ? rate(p.packetsOut, b.packetsOut, dtMs) : 0,
+    bpsIn: a ? rate(p.bytesIn, b.bytesIn, dtMs) : 0,
     bpsOut: a ? rate(p.bytesOut, b.bytesOut, dtMs) : 0,
   };
 }

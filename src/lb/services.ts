@@ -95,7 +95,13 @@ export interface ServiceTarget {
 export function servicesOf(vs: VirtualServerConfig, groups: readonly VirtualServerGroupConfig[]): ServiceTarget[] {
   const s = vs.service;
   if (s.kind === 'address') {
-    const key: LbServiceKey = { kind: 'address', family: vs.family, protocol: protocolOf(vs), address: canonicalAddress(vs.family, s.address), port: s.port };
+    const key: LbServiceKey = {
+      kind: 'address',
+      family: vs.family,
+      protocol: protocolOf(vs),
+      address: canonicalAddress(vs.family, s.address),
+      port: s.port,
+    };
     return [{ service: { key, ...serviceBase(vs, true, vs.family) }, destPort: s.port }];
   }
   if (s.kind === 'fwmark') {
@@ -154,13 +160,26 @@ export function destOf(server: RealServerConfig | SorryServerConfig, target: Ser
 
 /** Equality of two services' scheduling settings (a reload edits a service whose settings changed). */
 export function sameServiceSettings(a: LbService, b: LbService): boolean {
-  return a.scheduler === b.scheduler && a.flags === b.flags && a.timeoutSec === b.timeoutSec
-    && a.netmaskBits === b.netmaskBits && a.persistenceEngine === b.persistenceEngine;
+  return (
+    a.scheduler === b.scheduler &&
+    a.flags === b.flags &&
+    a.timeoutSec === b.timeoutSec &&
+    a.netmaskBits === b.netmaskBits &&
+    a.persistenceEngine === b.persistenceEngine
+  );
 }
 
 /** Equality of two destinations' settings other than weight. */
 export function sameDestSettings(a: LbDest, b: LbDest): boolean {
-  return a.family === b.family && a.address === b.address && a.port === b.port && a.method === b.method
-    && a.uthreshold === b.uthreshold && a.lthreshold === b.lthreshold && a.tunnelType === b.tunnelType
-    && a.tunnelPort === b.tunnelPort && a.tunnelChecksum === b.tunnelChecksum;
+  return (
+    a.family === b.family &&
+    a.address === b.address &&
+    a.port === b.port &&
+    a.method === b.method &&
+    a.uthreshold === b.uthreshold &&
+    a.lthreshold === b.lthreshold &&
+    a.tunnelType === b.tunnelType &&
+    a.tunnelPort === b.tunnelPort &&
+    a.tunnelChecksum === b.tunnelChecksum
+  );
 }

@@ -42,7 +42,10 @@ export class Socket {
   private readonly maxLength: number;
   private readonly controlLength: number;
 
-  private constructor(readonly fd: number, private readonly opts: SocketOptions) {
+  private constructor(
+    readonly fd: number,
+    private readonly opts: SocketOptions,
+  ) {
     this.maxLength = opts.maxLength ?? 65536;
     this.controlLength = opts.controlLength ?? 256;
   }

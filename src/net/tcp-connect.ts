@@ -30,7 +30,14 @@ const EHOSTDOWN = 112;
 
 /** connect() errors keepalived counts as a failed connection rather than a failure to run the check. */
 const FAIL_ERRNOS: ReadonlySet<number> = new Set([
-  E.ENETUNREACH, E.EHOSTUNREACH, E.ECONNREFUSED, EHOSTDOWN, E.ENETDOWN, E.ECONNRESET, E.ECONNABORTED, E.ETIMEDOUT,
+  E.ENETUNREACH,
+  E.EHOSTUNREACH,
+  E.ECONNREFUSED,
+  EHOSTDOWN,
+  E.ENETDOWN,
+  E.ECONNRESET,
+  E.ECONNABORTED,
+  E.ETIMEDOUT,
 ]);
 
 /** The errno name of `n` (ECONNREFUSED, …). */
@@ -84,7 +91,7 @@ export function tcpTarget(spec: TcpTargetSpec): TcpTarget {
   const bound = spec.bindto !== undefined || spec.bindPort !== undefined;
   const port = spec.bindPort ?? 0;
   return {
-    family: v6 ? K.AF_INET6 as number : K.AF_INET as number,
+    family: v6 ? (K.AF_INET6 as number) : (K.AF_INET as number),
     dst,
     ...(bound ? { src: v6 ? sockaddrIn6(spec.bindto ?? '::', port) : sockaddrIn(spec.bindto ?? '0.0.0.0', port) } : {}),
     ...(spec.fwmark ? { fwmark: spec.fwmark } : {}),
@@ -95,8 +102,7 @@ export function tcpTarget(spec: TcpTargetSpec): TcpTarget {
 
 /** How a connect ended. `error` is the errno name (ECONNREFUSED, …) where there was one; `message` says more. */
 export type TcpConnectResult =
-  | { readonly kind: 'connected' }
-  | { readonly kind: 'failed' | 'timeout' | 'setup' | 'aborted'; readonly error?: string; readonly message: string };
+  { readonly kind: 'connected' } | { readonly kind: 'failed' | 'timeout' | 'setup' | 'aborted'; readonly error?: string; readonly message: string };
 
 const CONNECTED: TcpConnectResult = { kind: 'connected' };
 
@@ -114,7 +120,10 @@ export const SOCKET_FAILED = 'socket';
  * fails at once). Aborting `signal` closes the fd and reports `aborted`.
  */
 export function tcpConnect(t: TcpTarget, timeoutMs: number, signal: AbortSignal | undefined, done: (r: TcpConnectResult) => void): void {
-  if (signal?.aborted) { done({ kind: 'aborted', message: 'aborted' }); return; }
+  if (signal?.aborted) {
+    done({ kind: 'aborted', message: 'aborted' });
+    return;
+  }
   let fd: number;
   try {
     fd = sysio.socket(t.family, SOCK_STREAM, IPPROTO_TCP);

@@ -58,7 +58,11 @@ export function senderFromSysio(api: SysioUnixApi): DatagramSender {
     },
     close(): void {
       if (fd === undefined) return;
-      try { api.close(fd); } catch { /* already closed */ }
+      try {
+        api.close(fd);
+      } catch {
+        /* already closed */
+      }
       fd = undefined;
     },
   };

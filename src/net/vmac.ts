@@ -61,10 +61,16 @@ export function vmacName(vrid: number, configured?: string, opts: VmacNameOption
 export function vmacLinkLocal(parentMac: string): string {
   const m = macBytes(parentMac);
   const b = Buffer.alloc(16);
-  b[0] = 0xfe; b[1] = 0x80;
-  b[8] = (m[0] as number) ^ 0x02; b[9] = m[1] as number; b[10] = m[2] as number;
-  b[11] = 0xff; b[12] = 0xfe;
-  b[13] = m[3] as number; b[14] = m[4] as number; b[15] = m[5] as number;
+  b[0] = 0xfe;
+  b[1] = 0x80;
+  b[8] = (m[0] as number) ^ 0x02;
+  b[9] = m[1] as number;
+  b[10] = m[2] as number;
+  b[11] = 0xff;
+  b[12] = 0xfe;
+  b[13] = m[3] as number;
+  b[14] = m[4] as number;
+  b[15] = m[5] as number;
   return ipv6Text(b);
 }
 
@@ -125,8 +131,7 @@ function problemOf(path: string, e: unknown): SysctlProblem {
   return { path, code, message: `${path}: ${(e as Error).message}` };
 }
 
-const conf = (o: SysctlOptions, fam: 'ipv4' | 'ipv6', ifname: string, key: string) =>
-  join(o.procSys ?? '/proc/sys', 'net', fam, 'conf', ifname, key);
+const conf = (o: SysctlOptions, fam: 'ipv4' | 'ipv6', ifname: string, key: string) => join(o.procSys ?? '/proc/sys', 'net', fam, 'conf', ifname, key);
 
 /**
  * Sets the sysctls keepalived sets on a freshly created VMAC, before it is brought up:
@@ -135,7 +140,11 @@ const conf = (o: SysctlOptions, fam: 'ipv4' | 'ipv6', ifname: string, key: strin
  * IPv4 VMAC unless the instance has IPv6 eVIPs (`otherFamilyVips`), as keepalived's link_set_ipv6.
  * Returns the failures (empty when all were written).
  */
-export function configureVmacSysctls(ifname: string, family: 4 | 6, opts: SysctlOptions & { readonly otherFamilyVips?: boolean } = {}): SysctlProblem[] {
+export function configureVmacSysctls(
+  ifname: string,
+  family: 4 | 6,
+  opts: SysctlOptions & { readonly otherFamilyVips?: boolean } = {},
+): SysctlProblem[] {
   const problems: SysctlProblem[] = [];
   if (family === 4) {
     for (const [key, value] of Object.entries(VMAC_IPV4_SYSCTLS)) writeSysctl(conf(opts, 'ipv4', ifname, key), value, problems);
@@ -172,7 +181,8 @@ export function configureParentSysctls(parent: string, opts: SysctlOptions = {})
 /** Writes back what configureParentSysctls saved. */
 export function restoreParentSysctls(parent: string, saved: SavedParentSysctls, opts: SysctlOptions = {}): SysctlProblem[] {
   const problems: SysctlProblem[] = [];
-  for (const [key, value] of Object.entries(saved) as [keyof SavedParentSysctls, number][]) writeSysctl(conf(opts, 'ipv4', parent, key), value, problems);
+  for (const [key, value] of Object.entries(saved) as [keyof SavedParentSysctls, number][])
+    writeSysctl(conf(opts, 'ipv4', parent, key), value, problems);
   return problems;
 }
 

@@ -42,7 +42,11 @@ export class VrrpSocket {
   /** The interface index the socket is bound to. */
   readonly ifindex: number;
 
-  private constructor(private readonly sock: Socket, readonly family: Family, ifindex: number) {
+  private constructor(
+    private readonly sock: Socket,
+    readonly family: Family,
+    ifindex: number,
+  ) {
     this.ifindex = ifindex;
   }
 
@@ -54,8 +58,9 @@ export class VrrpSocket {
       const d = o.family === 4 ? fromIpv4(m) : fromIpv6(m);
       if (d) o.onPacket(d);
     };
-    const sock = Socket.open(family as number, K.SOCK_RAW as number, IPPROTO_VRRP, { onMessage, onError: o.onError, controlLength: 256 },
-      (fd) => (o.family === 4 ? setup4(fd, o, ifindex) : setup6(fd, o, ifindex)));
+    const sock = Socket.open(family as number, K.SOCK_RAW as number, IPPROTO_VRRP, { onMessage, onError: o.onError, controlLength: 256 }, (fd) =>
+      o.family === 4 ? setup4(fd, o, ifindex) : setup6(fd, o, ifindex),
+    );
     return new VrrpSocket(sock, o.family, ifindex);
   }
 

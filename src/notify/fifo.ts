@@ -93,7 +93,10 @@ export class FifoWriter {
   /** Lines dropped because the queue was full. */
   dropped = 0;
 
-  constructor(readonly spec: FifoSpec, private readonly opts: FifoWriterOptions) {}
+  constructor(
+    readonly spec: FifoSpec,
+    private readonly opts: FifoWriterOptions,
+  ) {}
 
   /** Creates and opens the FIFO and starts the reader script. Returns false if the FIFO is unusable. */
   open(): boolean {
@@ -114,7 +117,10 @@ export class FifoWriter {
     const [file, ...args] = script.argv;
     if (!file) return;
     const child = spawn(file, [...args, this.spec.path], {
-      detached: true, stdio: 'ignore', uid: script.uid, gid: script.gid,
+      detached: true,
+      stdio: 'ignore',
+      uid: script.uid,
+      gid: script.gid,
     });
     child.on('error', (e) => {
       this.opts.logger.log({ level: 'warning', text: `notify fifo script ${file} could not be started: ${e.message}` });
@@ -168,7 +174,10 @@ export class FifoWriter {
       this.writing = false;
       if (err) {
         if (err.code === 'EAGAIN' || err.code === 'EWOULDBLOCK') {
-          this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.pump(); }, this.opts.retryMs ?? 20);
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.pump();
+          }, this.opts.retryMs ?? 20);
           return;
         }
         if (!this.closed) this.opts.logger.log({ level: 'warning', text: `Write to notify fifo ${this.spec.path} failed: ${err.code}` });
@@ -210,7 +219,11 @@ export class FifoWriter {
     this.retryTimer = undefined;
     this.queue.length = 0;
     if (this.reader?.pid && this.reader.exitCode === null && this.reader.signalCode === null) {
-      try { process.kill(-this.reader.pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(-this.reader.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
     }
     if (this.fd >= 0) {
       const fd = this.fd;

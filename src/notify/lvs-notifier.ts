@@ -49,8 +49,11 @@ export class LvsNotifier {
   realServer(t: RsTransition): Promise<void> {
     const script = t.up ? t.notifyUp : t.notifyDown;
     const done = script
-      ? this.opts.runner.run(`rs:${t.rs}:${t.vs}`, script, `RS ${t.rs} ${t.up ? 'notify_up' : 'notify_down'} script`,
-        { timeoutMs: this.opts.scriptTimeoutMs ?? 60000 }).then(() => undefined)
+      ? this.opts.runner
+          .run(`rs:${t.rs}:${t.vs}`, script, `RS ${t.rs} ${t.up ? 'notify_up' : 'notify_down'} script`, {
+            timeoutMs: this.opts.scriptTimeoutMs ?? 60000,
+          })
+          .then(() => undefined)
       : Promise.resolve();
     for (const f of this.opts.fifos ?? []) f.writeLine(rsFifoLine(t.rs, t.vs, t.up));
     if (t.smtpAlert && t.mailBody) this.opts.smtp?.send(realServerAlert(t.rs, t.vs, t.up, t.mailBody));
@@ -61,8 +64,9 @@ export class LvsNotifier {
   virtualServer(t: VsTransition): Promise<void> {
     const script = t.up ? t.quorumUp : t.quorumDown;
     const done = script
-      ? this.opts.runner.run(`vs:${t.vs}`, script, `VS ${t.vs} ${t.up ? 'quorum_up' : 'quorum_down'} script`,
-        { timeoutMs: this.opts.scriptTimeoutMs ?? 60000 }).then(() => undefined)
+      ? this.opts.runner
+          .run(`vs:${t.vs}`, script, `VS ${t.vs} ${t.up ? 'quorum_up' : 'quorum_down'} script`, { timeoutMs: this.opts.scriptTimeoutMs ?? 60000 })
+          .then(() => undefined)
       : Promise.resolve();
     for (const f of this.opts.fifos ?? []) f.writeLine(vsFifoLine(t.vs, t.up));
     if (t.smtpAlert && t.mailBody) this.opts.smtp?.send(virtualServerAlert(t.vs, t.up, t.mailBody));

@@ -67,11 +67,16 @@ interface OwnerState {
 /** Picks the state-specific script. */
 function stateScript(s: NotifyScripts, state: NotifyState): ScriptSpec | undefined {
   switch (state) {
-    case 'MASTER': return s.master;
-    case 'BACKUP': return s.backup;
-    case 'FAULT': return s.fault;
-    case 'STOP': return s.stop;
-    case 'DELETED': return s.deleted;
+    case 'MASTER':
+      return s.master;
+    case 'BACKUP':
+      return s.backup;
+    case 'FAULT':
+      return s.fault;
+    case 'STOP':
+      return s.stop;
+    case 'DELETED':
+      return s.deleted;
   }
 }
 
@@ -141,8 +146,9 @@ export class Notifier {
     const script = entry.cfg.scripts.masterRxLowerPri;
     this.writeFifos(instanceFifoLine(name, 'MASTER_RX_LOWER_PRI', priority));
     if (!script) return Promise.resolve();
-    return this.opts.runner.run(`instance:${name}`, script, `(${name}) notify_master_rx_lower_pri script`,
-      { timeoutMs: this.opts.scriptTimeoutMs ?? 60000 }).then(() => undefined);
+    return this.opts.runner
+      .run(`instance:${name}`, script, `(${name}) notify_master_rx_lower_pri script`, { timeoutMs: this.opts.scriptTimeoutMs ?? 60000 })
+      .then(() => undefined);
   }
 
   /** Effective priority changed: a `MASTER_PRIORITY`/`BACKUP_PRIORITY` FIFO line if enabled. */
@@ -164,7 +170,9 @@ export class Notifier {
     let mail = true;
     if (this.opts.smtp) {
       let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), left()); });
+      const bound = new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), left());
+      });
       mail = await Promise.race([this.opts.smtp.idle().then(() => true), bound]);
       clearTimeout(timer);
     }

@@ -46,10 +46,14 @@ export interface RunOptions {
 /** keepalived's wording for an outcome: `exited with status 1`, `due to signal 9`, `timed_out`. */
 export function describeOutcome(o: ScriptOutcome): string {
   switch (o.kind) {
-    case 'exited': return `exited with status ${o.status}`;
-    case 'signaled': return `due to signal ${o.signo}`;
-    case 'timedOut': return 'timed_out';
-    case 'spawnFailed': return `could not be started: ${o.error}`;
+    case 'exited':
+      return `exited with status ${o.status}`;
+    case 'signaled':
+      return `due to signal ${o.signo}`;
+    case 'timedOut':
+      return 'timed_out';
+    case 'spawnFailed':
+      return `could not be started: ${o.error}`;
   }
 }
 
@@ -111,7 +115,11 @@ export function runScript(spec: ScriptSpec, opts: RunOptions = {}): Promise<Scri
     let child;
     try {
       child = spawn(plan.file, plan.args, {
-        detached: true, stdio: 'ignore', uid: spec.uid, gid: spec.gid, env: opts.env ?? process.env,
+        detached: true,
+        stdio: 'ignore',
+        uid: spec.uid,
+        gid: spec.gid,
+        env: opts.env ?? process.env,
       });
     } catch (e) {
       finish({ kind: 'spawnFailed', error: (e as Error).message });
@@ -169,7 +177,10 @@ export class ScriptRunner {
   enqueue<T>(owner: string, job: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(owner) ?? Promise.resolve();
     const result = prev.then(job);
-    const tail = result.then(() => undefined, () => undefined);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     this.tails.set(owner, tail);
     this.inFlight.add(tail);
     void tail.then(() => {
@@ -187,7 +198,10 @@ export class ScriptRunner {
   /** Runs `spec` immediately (not queued) and logs a failure. */
   async runNow(spec: ScriptSpec, label: string, opts: RunOptions = {}): Promise<ScriptOutcome> {
     const full: RunOptions = {
-      timeoutMs: this.opts.defaultTimeoutMs, killGraceMs: this.opts.killGraceMs, env: this.opts.env, ...opts,
+      timeoutMs: this.opts.defaultTimeoutMs,
+      killGraceMs: this.opts.killGraceMs,
+      env: this.opts.env,
+      ...opts,
     };
     const outcome = await runScript(spec, full);
     if (!(outcome.kind === 'exited' && outcome.status === 0)) {
@@ -200,7 +214,9 @@ export class ScriptRunner {
   /** Waits until all queued work is done, or `boundMs` passed. Resolves true if everything finished. */
   async drain(boundMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), boundMs); });
+    const bound = new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), boundMs);
+    });
     const all = (async (): Promise<boolean> => {
       while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
       return true;

@@ -53,7 +53,11 @@ export class ScriptUserResolver {
   ) {}
 
   private read(path: string): string {
-    try { return readFileSync(path, 'utf8'); } catch { return ''; }
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   /** `user U [G]` → ids, or undefined (with `Script user 'x' does not exist` etc.). */
@@ -111,7 +115,7 @@ export interface ScriptCheck {
 export function unsafeReason(st: Pick<Stats, 'uid' | 'gid' | 'mode'>, kind: 'dir' | 'file' | 'link'): string | undefined {
   if (st.uid !== 0) return `is owned by uid ${st.uid}`;
   if (kind === 'link' || (kind === 'dir' && (st.mode & 0o1000) !== 0)) return undefined;
-  if (st.gid !== 0 && (st.mode & 0o020)) return `is writable by group ${st.gid}`;
+  if (st.gid !== 0 && st.mode & 0o020) return `is writable by group ${st.gid}`;
   if (st.mode & 0o002) return 'is world-writable';
   return undefined;
 }
@@ -159,7 +163,9 @@ export function findInPath(name: string, pathEnv: string, logger: Logger): strin
       if (!statSync(p).isFile()) continue;
       logger.log({ level: 'info', text: `WARNING - script \`${name}\` resolved by path search to \`${p}\`. Please specify full path.` });
       return p;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -168,8 +174,13 @@ export function findInPath(name: string, pathEnv: string, logger: Logger): strin
  * keepalived's check_script_secure for one script run as `ids`. Only scripts that run as root (uid or gid 0)
  * need path protection; `scriptSecurity` (enable_script_security) turns an insecure path into a refusal.
  */
-export function checkScriptSecure(argv0: string, ids: ScriptIds, scriptSecurity: boolean, logger: Logger,
-  pathEnv = process.env['PATH'] ?? '/usr/bin:/bin'): ScriptCheck {
+export function checkScriptSecure(
+  argv0: string,
+  ids: ScriptIds,
+  scriptSecurity: boolean,
+  logger: Logger,
+  pathEnv = process.env['PATH'] ?? '/usr/bin:/bin',
+): ScriptCheck {
   let prog = argv0;
   if (!prog.includes('/')) {
     const found = findInPath(prog, pathEnv, logger);

@@ -85,7 +85,11 @@ export function virtualServerAlert(vs: string, up: boolean, body: string): Alert
 /** keepalived's default `notification_email_from`: `<running user>@<hostname>`. */
 export function defaultSmtpFrom(): string {
   let user = 'root';
-  try { user = userInfo().username; } catch { /* no passwd entry */ }
+  try {
+    user = userInfo().username;
+  } catch {
+    /* no passwd entry */
+  }
   return `${user}@${hostname()}`;
 }
 
@@ -137,7 +141,9 @@ export class SmtpAlerter {
       return;
     }
     this.queue.push(alert);
-    this.running ??= this.drain().finally(() => { this.running = undefined; });
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
   }
 
   /** Resolves when the queue is empty and nothing is in flight. */
@@ -169,8 +175,14 @@ export class SmtpAlerter {
   private async sendOnce(alert: Alert): Promise<void> {
     const timeoutMs = Math.max(1, this.opts.connectTimeoutSec ?? 30) * 1000;
     const transport = nodemailer.createTransport({
-      host: this.opts.server, port: this.opts.port ?? 25, secure: false, ignoreTLS: true,
-      name: this.opts.heloName, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs,
+      host: this.opts.server,
+      port: this.opts.port ?? 25,
+      secure: false,
+      ignoreTLS: true,
+      name: this.opts.heloName,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
     });
     try {
       await transport.sendMail({

@@ -8,12 +8,17 @@
  */
 
 /** The outcome of splitting: the words, or an error text in keepalived's words. */
-export type SplitResult =
-  | { readonly ok: true; readonly argv: readonly string[] }
-  | { readonly ok: false; readonly error: string };
+export type SplitResult = { readonly ok: true; readonly argv: readonly string[] } | { readonly ok: false; readonly error: string };
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+  a: '\x07',
+  b: '\b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
 };
 
 const isBlank = (c: string): boolean => c === ' ' || c === '\t';

@@ -66,7 +66,13 @@ export function adminVerb(cmd: string): string | undefined {
  * @param peer the caller (undefined: an in-process call, trusted; null: unknown, refused)
  * @param selfUid this process's uid (a non-root daemon also accepts its own user)
  */
-export async function runAdmin(cmd: string, peer: PeerCred | null | undefined, target: AdminTarget, log: Logger, selfUid: number): Promise<AdminReply> {
+export async function runAdmin(
+  cmd: string,
+  peer: PeerCred | null | undefined,
+  target: AdminTarget,
+  log: Logger,
+  selfUid: number,
+): Promise<AdminReply> {
   const words = cmd.trim().split(/\s+/);
   const who = peer ? `uid ${peer.uid} pid ${peer.pid}` : peer === null ? 'unknown peer' : 'in-process';
   if (peer === null) {
@@ -78,7 +84,10 @@ export async function runAdmin(cmd: string, peer: PeerCred | null | undefined, t
     return { ok: false, error: `refused: '${words[0]}' is root only` };
   }
   const reply = await act(words, target);
-  log.log({ level: reply.ok ? 'info' : 'warning', text: `Control: '${words.join(' ')}' by ${who}: ${reply.ok ? reply.text ?? 'ok' : reply.error}` });
+  log.log({
+    level: reply.ok ? 'info' : 'warning',
+    text: `Control: '${words.join(' ')}' by ${who}: ${reply.ok ? (reply.text ?? 'ok') : reply.error}`,
+  });
   return reply;
 }
 
@@ -89,7 +98,9 @@ async function act(words: string[], t: AdminTarget): Promise<AdminReply> {
       if (!a || b === undefined || !/^[-+]?\d+$/.test(b)) return { ok: false, error: 'usage: priority INSTANCE OFFSET (-253..253, 0 clears)' };
       if (!t.setPriorityOffset) return { ok: false, error: 'the VRRP runtime does not support priority offsets' };
       const err = t.setPriorityOffset(a, Number(b));
-      return err ? { ok: false, error: err } : { ok: true, text: Number(b) === 0 ? `priority offset on ${a} cleared` : `priority offset ${Number(b)} on ${a}` };
+      return err
+        ? { ok: false, error: err }
+        : { ok: true, text: Number(b) === 0 ? `priority offset on ${a} cleared` : `priority offset ${Number(b)} on ${a}` };
     }
     case 'garp': {
       if (!t.refreshGarp) return { ok: false, error: 'the VRRP runtime does not support GARP refresh' };
@@ -105,7 +116,8 @@ async function act(words: string[], t: AdminTarget): Promise<AdminReply> {
       return err ? { ok: false, error: err } : { ok: true, text: `${b} in ${a} ${verb === 'drain' ? 'draining (weight 0)' : 'restored'}` };
     }
     case 'reload':
-      return (await t.reload()) ? { ok: true } // the old `reload` reply, unchanged
+      return (await t.reload())
+        ? { ok: true } // the old `reload` reply, unchanged
         : { ok: false, error: 'reload failed: the new configuration has errors (see the log); the running one is kept' };
     default:
       return { ok: false, error: `unknown admin command '${verb}'` };

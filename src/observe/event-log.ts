@@ -47,7 +47,10 @@ export class EventLog {
   private unsubscribers: (() => void)[] = [];
 
   /** @param capacity events kept for resuming */
-  constructor(readonly capacity = 2048, boot?: string) {
+  constructor(
+    readonly capacity = 2048,
+    boot?: string,
+  ) {
     this.boot = boot ?? randomBytes(4).toString('hex');
   }
 
@@ -55,7 +58,11 @@ export class EventLog {
   attach(): this {
     if (this.unsubscribers.length) return this;
     for (const [channel, kind] of Object.entries(STREAMED) as [keyof typeof STREAMED, StreamKind][]) {
-      this.unsubscribers.push(subscribe(channel, (payload) => { this.push(kind, payload); }));
+      this.unsubscribers.push(
+        subscribe(channel, (payload) => {
+          this.push(kind, payload);
+        }),
+      );
     }
     return this;
   }
@@ -96,6 +103,8 @@ export class EventLog {
   /** Calls `fn` for every new event; returns the function that stops it. */
   listen(fn: (e: LoggedEvent) => void): () => void {
     this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return () => {
+      this.listeners.delete(fn);
+    };
   }
 }

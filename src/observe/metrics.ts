@@ -40,8 +40,11 @@ const MEHDY_COUNTERS = [
 
 /** gen2brain/keepalived_exporter's LVS series: suffix → counter field. */
 const LVS_SERIES = [
-  ['in_packets', 'inPackets', 'in packets'], ['out_packets', 'outPackets', 'out packets'], ['in_bytes', 'inBytes', 'in bytes'],
-  ['out_bytes', 'outBytes', 'out bytes'], ['conn', 'conns', 'connections'],
+  ['in_packets', 'inPackets', 'in packets'],
+  ['out_packets', 'outPackets', 'out packets'],
+  ['in_bytes', 'inBytes', 'in bytes'],
+  ['out_bytes', 'outBytes', 'out bytes'],
+  ['conn', 'conns', 'connections'],
 ] as const;
 
 /** IP protocol numbers (gen2brain labels `proto` with the number). */
@@ -78,58 +81,113 @@ export class ObserveMetrics {
    * @param view the current status view (called once per scrape)
    * @param opts `defaultMetrics`: also Node's process metrics (prom-client's defaults); `now`: wall clock
    */
-  constructor(private readonly view: ViewSource, opts: { defaultMetrics?: boolean; now?: () => number } = {}) {
+  constructor(
+    private readonly view: ViewSource,
+    opts: { defaultMetrics?: boolean; now?: () => number } = {},
+  ) {
     const now = opts.now ?? Date.now;
     const reg = [this.registry];
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.snapshotSeries(now);
-    this.transitions = new Counter({ name: 'keepalived_ts_vrrp_transitions_total', help: 'VRRP state transitions, with the reason', labelNames: ['iname', 'from', 'to', 'reason'], registers: reg });
+    this.transitions = new Counter({
+      name: 'keepalived_ts_vrrp_transitions_total',
+      help: 'VRRP state transitions, with the reason',
+      labelNames: ['iname', 'from', 'to', 'reason'],
+      registers: reg,
+    });
     this.failover = new Histogram({
-      name: 'keepalived_ts_vrrp_failover_duration_seconds', help: 'Time from the last advert heard from the old master to becoming MASTER',
-      labelNames: ['iname'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 5, 10, 30], registers: reg,
+      name: 'keepalived_ts_vrrp_failover_duration_seconds',
+      help: 'Time from the last advert heard from the old master to becoming MASTER',
+      labelNames: ['iname'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 5, 10, 30],
+      registers: reg,
     });
     this.jitter = new Histogram({
-      name: 'keepalived_ts_vrrp_advert_send_jitter_seconds', help: 'How late adverts were sent after their deadline',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: reg,
+      name: 'keepalived_ts_vrrp_advert_send_jitter_seconds',
+      help: 'How late adverts were sent after their deadline',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: reg,
     });
-    this.garp = new Counter({ name: 'keepalived_ts_vrrp_garp_sent_total', help: 'Gratuitous ARPs (kind=garp) and unsolicited NAs (kind=na) sent', labelNames: ['iname', 'kind'], registers: reg });
-    this.dualAdverts = new Counter({ name: 'keepalived_ts_vrrp_dual_master_adverts_total', help: 'Adverts heard from a peer while this node was MASTER', labelNames: ['iname', 'source'], registers: reg });
-    this.priorityChanges = new Counter({ name: 'keepalived_ts_vrrp_priority_changes_total', help: 'Effective priority changes', labelNames: ['iname'], registers: reg });
+    this.garp = new Counter({
+      name: 'keepalived_ts_vrrp_garp_sent_total',
+      help: 'Gratuitous ARPs (kind=garp) and unsolicited NAs (kind=na) sent',
+      labelNames: ['iname', 'kind'],
+      registers: reg,
+    });
+    this.dualAdverts = new Counter({
+      name: 'keepalived_ts_vrrp_dual_master_adverts_total',
+      help: 'Adverts heard from a peer while this node was MASTER',
+      labelNames: ['iname', 'source'],
+      registers: reg,
+    });
+    this.priorityChanges = new Counter({
+      name: 'keepalived_ts_vrrp_priority_changes_total',
+      help: 'Effective priority changes',
+      labelNames: ['iname'],
+      registers: reg,
+    });
     this.checkLatency = new Histogram({
-      name: 'keepalived_ts_checker_latency_seconds', help: 'Health-check probe duration', labelNames: ['vs', 'rs', 'checker'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: reg,
+      name: 'keepalived_ts_checker_latency_seconds',
+      help: 'Health-check probe duration',
+      labelNames: ['vs', 'rs', 'checker'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: reg,
     });
-    this.checkResults = new Counter({ name: 'keepalived_ts_checker_results_total', help: 'Health-check verdicts that changed a real server', labelNames: ['vs', 'rs', 'checker', 'result'], registers: reg });
-    this.netlinkErrors = new Counter({ name: 'keepalived_ts_netlink_errors_total', help: 'Failed netlink requests', labelNames: ['code'], registers: reg });
-    this.processEvents = new Counter({ name: 'keepalived_ts_child_events_total', help: 'Supervised child processes started, exited, restarted', labelNames: ['child', 'event'], registers: reg });
+    this.checkResults = new Counter({
+      name: 'keepalived_ts_checker_results_total',
+      help: 'Health-check verdicts that changed a real server',
+      labelNames: ['vs', 'rs', 'checker', 'result'],
+      registers: reg,
+    });
+    this.netlinkErrors = new Counter({
+      name: 'keepalived_ts_netlink_errors_total',
+      help: 'Failed netlink requests',
+      labelNames: ['code'],
+      registers: reg,
+    });
+    this.processEvents = new Counter({
+      name: 'keepalived_ts_child_events_total',
+      help: 'Supervised child processes started, exited, restarted',
+      labelNames: ['child', 'event'],
+      registers: reg,
+    });
   }
 
   /** Subscribes to the observer channels; returns this. */
   attach(): this {
     if (this.unsubscribe.length) return this;
     const u = this.unsubscribe;
-    u.push(subscribe('keepalived-ts:vrrp:transition', (e) => {
-      this.transitions.inc({ iname: e.instance, from: e.from, to: e.to, reason: e.reason });
-      const last = this.lastAdvert.get(e.instance);
-      if (e.to === 'MASTER' && e.from === 'BACKUP' && last !== undefined && e.at >= last) this.failover.observe({ iname: e.instance }, (e.at - last) / 1000);
-      if (e.to !== 'MASTER') this.peerWhileMaster.delete(e.instance);
-    }));
-    u.push(subscribe('keepalived-ts:vrrp:advert', (e) => {
-      this.lastAdvert.set(e.instance, e.at);
-      if (e.localState === 'MASTER') {
-        this.peerWhileMaster.set(e.instance, e.at);
-        this.dualAdverts.inc({ iname: e.instance, source: e.source });
-      }
-    }));
+    u.push(
+      subscribe('keepalived-ts:vrrp:transition', (e) => {
+        this.transitions.inc({ iname: e.instance, from: e.from, to: e.to, reason: e.reason });
+        const last = this.lastAdvert.get(e.instance);
+        if (e.to === 'MASTER' && e.from === 'BACKUP' && last !== undefined && e.at >= last)
+          this.failover.observe({ iname: e.instance }, (e.at - last) / 1000);
+        if (e.to !== 'MASTER') this.peerWhileMaster.delete(e.instance);
+      }),
+    );
+    u.push(
+      subscribe('keepalived-ts:vrrp:advert', (e) => {
+        this.lastAdvert.set(e.instance, e.at);
+        if (e.localState === 'MASTER') {
+          this.peerWhileMaster.set(e.instance, e.at);
+          this.dualAdverts.inc({ iname: e.instance, source: e.source });
+        }
+      }),
+    );
     u.push(subscribe('keepalived-ts:vrrp:priority', (e) => this.priorityChanges.inc({ iname: e.instance })));
     u.push(subscribe('keepalived-ts:vrrp:jitter', (e) => this.jitter.observe(Math.max(0, e.lateMs) / 1000)));
-    u.push(subscribe('keepalived-ts:vrrp:garp', (e) => {
-      for (const a of e.addresses) this.garp.inc({ iname: e.instance, kind: a.includes(':') ? 'na' : 'garp' }, e.count);
-    }));
-    u.push(subscribe('keepalived-ts:check:verdict', (e) => {
-      this.checkResults.inc({ vs: e.vs, rs: e.rs, checker: e.checker, result: e.up ? 'up' : 'down' });
-      if (e.latencyMs !== undefined) this.checkLatency.observe({ vs: e.vs, rs: e.rs, checker: e.checker }, e.latencyMs / 1000);
-    }));
+    u.push(
+      subscribe('keepalived-ts:vrrp:garp', (e) => {
+        for (const a of e.addresses) this.garp.inc({ iname: e.instance, kind: a.includes(':') ? 'na' : 'garp' }, e.count);
+      }),
+    );
+    u.push(
+      subscribe('keepalived-ts:check:verdict', (e) => {
+        this.checkResults.inc({ vs: e.vs, rs: e.rs, checker: e.checker, result: e.up ? 'up' : 'down' });
+        if (e.latencyMs !== undefined) this.checkLatency.observe({ vs: e.vs, rs: e.rs, checker: e.checker }, e.latencyMs / 1000);
+      }),
+    );
     u.push(subscribe('keepalived-ts:netlink:error', (e) => this.netlinkErrors.inc({ code: e.code })));
     u.push(subscribe('keepalived-ts:process', (e) => this.processEvents.inc({ child: e.child, event: e.event })));
     return this;
@@ -159,75 +217,128 @@ export class ObserveMetrics {
       const t = now();
       if (!cached || cached.at !== t) {
         let v: StatusView | undefined;
-        try { v = this.view(); } catch { v = undefined; }
+        try {
+          v = this.view();
+        } catch {
+          v = undefined;
+        }
         cached = { at: t, view: v };
-        queueMicrotask(() => { cached = undefined; });
+        queueMicrotask(() => {
+          cached = undefined;
+        });
       }
       return cached.view;
     };
-    new Gauge({ name: 'keepalived_up', help: 'Status', registers: reg, collect() { this.set(current() ? 1 : 0); } });
-    const vrrpState = (name: string, help: string, excluded: boolean) => new Gauge({
-      name, help, labelNames: ['iname', 'intf', 'vrid', 'ip_address'], registers: reg,
+    new Gauge({
+      name: 'keepalived_up',
+      help: 'Status',
+      registers: reg,
       collect() {
-        this.reset();
-        for (const i of current()?.instances ?? []) {
-          const list = excluded ? i.excludedVips : i.vipsDetail;
-          if (!list.length && !excluded) this.set({ iname: i.name, intf: i.interface, vrid: String(i.vrid), ip_address: '' }, i.stateValue);
-          for (const d of list) {
-            this.set({ iname: i.name, intf: vipIntf(d, i.interface), vrid: String(i.vrid), ip_address: d.split(' ')[0]!.split('/')[0]! }, i.stateValue);
-          }
-        }
+        this.set(current() ? 1 : 0);
       },
     });
+    const vrrpState = (name: string, help: string, excluded: boolean) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['iname', 'intf', 'vrid', 'ip_address'],
+        registers: reg,
+        collect() {
+          this.reset();
+          for (const i of current()?.instances ?? []) {
+            const list = excluded ? i.excludedVips : i.vipsDetail;
+            if (!list.length && !excluded) this.set({ iname: i.name, intf: i.interface, vrid: String(i.vrid), ip_address: '' }, i.stateValue);
+            for (const d of list) {
+              this.set(
+                { iname: i.name, intf: vipIntf(d, i.interface), vrid: String(i.vrid), ip_address: d.split(' ')[0]!.split('/')[0]! },
+                i.stateValue,
+              );
+            }
+          }
+        },
+      });
     vrrpState('keepalived_vrrp_state', 'State of vrrp', false);
     vrrpState('keepalived_vrrp_excluded_state', 'State of vrrp with excluded VIP', true);
     const perInstance = (name: string, help: string, value: (i: StatusView['instances'][number]) => number, type: 'counter' | 'gauge') => {
       const cfg = { name, help, labelNames: [...VRRP_LABELS], registers: reg };
       if (type === 'gauge') {
-        return new Gauge({ ...cfg, collect() {
-          this.reset();
-          for (const i of current()?.instances ?? []) this.set({ iname: i.name, intf: i.interface, vrid: String(i.vrid) }, value(i));
-        } });
+        return new Gauge({
+          ...cfg,
+          collect() {
+            this.reset();
+            for (const i of current()?.instances ?? []) this.set({ iname: i.name, intf: i.interface, vrid: String(i.vrid) }, value(i));
+          },
+        });
       }
-      return new Counter({ ...cfg, collect() {
-        this.reset();
-        for (const i of current()?.instances ?? []) this.inc({ iname: i.name, intf: i.interface, vrid: String(i.vrid) }, value(i));
-      } });
+      return new Counter({
+        ...cfg,
+        collect() {
+          this.reset();
+          for (const i of current()?.instances ?? []) this.inc({ iname: i.name, intf: i.interface, vrid: String(i.vrid) }, value(i));
+        },
+      });
     };
     for (const [field, name, help] of MEHDY_COUNTERS) perInstance(name, help, (i) => i.stats[field], 'counter');
     perInstance('keepalived_gratuitous_arp_delay_total', 'Gratuitous ARP delay', (i) => i.garpDelaySec, 'counter');
     // mehdy's script series (keepalived.data's "VRRP Script" section): status BAD=0 GOOD=1; the state (idle=0,
     // running=1, …) is not known to the snapshot, so keepalived_script_state has no samples (as with keepalived
     // versions the exporter finds without script state support)
-    new Gauge({ name: 'keepalived_script_status', help: 'Tracker Script Status', labelNames: ['name'], registers: reg, collect() {
-      this.reset();
-      for (const s of current()?.scripts ?? []) this.set({ name: s.name }, s.status === 'GOOD' ? 1 : 0);
-    } });
+    new Gauge({
+      name: 'keepalived_script_status',
+      help: 'Tracker Script Status',
+      labelNames: ['name'],
+      registers: reg,
+      collect() {
+        this.reset();
+        for (const s of current()?.scripts ?? []) this.set({ name: s.name }, s.status === 'GOOD' ? 1 : 0);
+      },
+    });
     new Gauge({ name: 'keepalived_script_state', help: 'Tracker Script State', labelNames: ['name'], registers: reg });
     for (const [suffix, field, words] of LVS_SERIES) {
-      new Counter({ name: `keepalived_lvs_vip_${suffix}`, help: `VIP ${words}`, labelNames: ['addr', 'proto'], registers: reg, collect() {
-        this.reset();
-        for (const vs of current()?.virtualServers ?? []) {
-          if (vs.counters) this.inc({ addr: vs.address, proto: PROTO[vs.protocol] ?? vs.protocol }, vs.counters[field]);
-        }
-      } });
-      new Counter({ name: `keepalived_lvs_rs_${suffix}`, help: `RS ${words}`, labelNames: ['vip', 'addr', 'proto'], registers: reg, collect() {
-        this.reset();
-        for (const vs of current()?.virtualServers ?? []) {
-          for (const rs of vs.realServers) {
-            if (rs.counters) this.inc({ vip: vs.address, addr: rs.address, proto: PROTO[vs.protocol] ?? vs.protocol }, rs.counters[field]);
+      new Counter({
+        name: `keepalived_lvs_vip_${suffix}`,
+        help: `VIP ${words}`,
+        labelNames: ['addr', 'proto'],
+        registers: reg,
+        collect() {
+          this.reset();
+          for (const vs of current()?.virtualServers ?? []) {
+            if (vs.counters) this.inc({ addr: vs.address, proto: PROTO[vs.protocol] ?? vs.protocol }, vs.counters[field]);
           }
-        }
-      } });
+        },
+      });
+      new Counter({
+        name: `keepalived_lvs_rs_${suffix}`,
+        help: `RS ${words}`,
+        labelNames: ['vip', 'addr', 'proto'],
+        registers: reg,
+        collect() {
+          this.reset();
+          for (const vs of current()?.virtualServers ?? []) {
+            for (const rs of vs.realServers) {
+              if (rs.counters) this.inc({ vip: vs.address, addr: rs.address, proto: PROTO[vs.protocol] ?? vs.protocol }, rs.counters[field]);
+            }
+          }
+        },
+      });
     }
     // ours
-    perInstance('keepalived_ts_vrrp_effective_priority', 'Effective priority (base + trackers + operator offset)', (i) => i.effectivePriority, 'gauge');
+    perInstance(
+      'keepalived_ts_vrrp_effective_priority',
+      'Effective priority (base + trackers + operator offset)',
+      (i) => i.effectivePriority,
+      'gauge',
+    );
     perInstance('keepalived_ts_vrrp_base_priority', 'Configured priority', (i) => i.basePriority, 'gauge');
     perInstance('keepalived_ts_vrrp_master_priority', 'Priority of the current master (ours when MASTER)', (i) => i.masterPriority, 'gauge');
     perInstance('keepalived_ts_vrrp_state_since_seconds', 'Wall-clock time of the last transition (unix seconds)', (i) => i.sinceMs / 1000, 'gauge');
     const peers = this.peerWhileMaster;
-    new Gauge({ name: 'keepalived_ts_vrrp_dual_master', help: 'This node is MASTER and heard a peer advert within the last 3 advert intervals',
-      labelNames: ['iname'], registers: reg, collect() {
+    new Gauge({
+      name: 'keepalived_ts_vrrp_dual_master',
+      help: 'This node is MASTER and heard a peer advert within the last 3 advert intervals',
+      labelNames: ['iname'],
+      registers: reg,
+      collect() {
         this.reset();
         const t = now();
         for (const i of current()?.instances ?? []) {
@@ -235,24 +346,49 @@ export class ObserveMetrics {
           const on = i.state === 'MASTER' && heard !== undefined && t - heard <= DUAL_MASTER_INTERVALS * i.advertIntervalSec * 1000;
           this.set({ iname: i.name }, on ? 1 : 0);
         }
-      } });
-    new Gauge({ name: 'keepalived_ts_event_loop_lag_seconds', help: 'Event-loop lag measured by the daemon (stat=last|max)', labelNames: ['stat'], registers: reg, collect() {
-      const p = current()?.process;
-      if (!p) return;
-      this.set({ stat: 'last' }, p.loopLagLastMs / 1000);
-      this.set({ stat: 'max' }, p.loopLagMaxMs / 1000);
-    } });
-    new Gauge({ name: 'keepalived_ts_real_server_up', help: 'Real server in its pool (1) or not (0)', labelNames: ['vs', 'rs'], registers: reg, collect() {
-      this.reset();
-      for (const vs of current()?.virtualServers ?? []) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.address }, rs.up ? 1 : 0);
-    } });
-    new Gauge({ name: 'keepalived_ts_real_server_weight', help: 'Real server weight in effect', labelNames: ['vs', 'rs'], registers: reg, collect() {
-      this.reset();
-      for (const vs of current()?.virtualServers ?? []) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.address }, rs.weight);
-    } });
-    new Gauge({ name: 'keepalived_ts_virtual_server_quorum_up', help: 'Virtual server has quorum', labelNames: ['vs'], registers: reg, collect() {
-      this.reset();
-      for (const vs of current()?.virtualServers ?? []) this.set({ vs: vs.name }, vs.quorumUp ? 1 : 0);
-    } });
+      },
+    });
+    new Gauge({
+      name: 'keepalived_ts_event_loop_lag_seconds',
+      help: 'Event-loop lag measured by the daemon (stat=last|max)',
+      labelNames: ['stat'],
+      registers: reg,
+      collect() {
+        const p = current()?.process;
+        if (!p) return;
+        this.set({ stat: 'last' }, p.loopLagLastMs / 1000);
+        this.set({ stat: 'max' }, p.loopLagMaxMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'keepalived_ts_real_server_up',
+      help: 'Real server in its pool (1) or not (0)',
+      labelNames: ['vs', 'rs'],
+      registers: reg,
+      collect() {
+        this.reset();
+        for (const vs of current()?.virtualServers ?? []) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.address }, rs.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'keepalived_ts_real_server_weight',
+      help: 'Real server weight in effect',
+      labelNames: ['vs', 'rs'],
+      registers: reg,
+      collect() {
+        this.reset();
+        for (const vs of current()?.virtualServers ?? []) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.address }, rs.weight);
+      },
+    });
+    new Gauge({
+      name: 'keepalived_ts_virtual_server_quorum_up',
+      help: 'Virtual server has quorum',
+      labelNames: ['vs'],
+      registers: reg,
+      collect() {
+        this.reset();
+        for (const vs of current()?.virtualServers ?? []) this.set({ vs: vs.name }, vs.quorumUp ? 1 : 0);
+      },
+    });
   }
 }

@@ -30,7 +30,12 @@ export function humanDuration(ms: number): string {
 function table(rows: readonly (readonly string[])[]): string[] {
   const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => plain(r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell + ' '.repeat(widths[c]! - plain(cell).length)).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => cell + ' '.repeat(widths[c]! - plain(cell).length))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** Renders the view as text. */
@@ -42,7 +47,9 @@ export function renderStatus(v: StatusView, o: RenderOptions): string {
     `${paint(ANSI.bold, p.version)}, pid ${p.pid}, up ${humanDuration(o.nowMs - p.startedMs)}, config ${p.configFile}, reloads ${p.reloads}` +
       (v.routerId ? `, router_id ${v.routerId}` : ''),
     `event loop lag: last ${p.loopLagLastMs.toFixed(1)} ms, max ${p.loopLagMaxMs.toFixed(1)} ms` +
-      (v.timing?.advertJitterMaxMs !== undefined ? `; advert jitter: mean ${v.timing.advertJitterMeanMs!.toFixed(2)} ms, max ${v.timing.advertJitterMaxMs.toFixed(2)} ms` : ''),
+      (v.timing?.advertJitterMaxMs !== undefined
+        ? `; advert jitter: mean ${v.timing.advertJitterMeanMs!.toFixed(2)} ms, max ${v.timing.advertJitterMaxMs.toFixed(2)} ms`
+        : ''),
   ];
   if (!v.instances.length) lines.push('no VRRP instances');
   else {
@@ -52,7 +59,10 @@ export function renderStatus(v: StatusView, o: RenderOptions): string {
   }
   for (const vs of v.virtualServers) {
     const up = vs.realServers.filter((r) => r.up).length;
-    lines.push('', `virtual server ${paint(ANSI.bold, vs.name)} ${vs.protocol}, quorum ${vs.quorumUp ? paint(ANSI.green, 'up') : paint(ANSI.red, 'down')}, ${up}/${vs.realServers.length} real servers up`);
+    lines.push(
+      '',
+      `virtual server ${paint(ANSI.bold, vs.name)} ${vs.protocol}, quorum ${vs.quorumUp ? paint(ANSI.green, 'up') : paint(ANSI.red, 'down')}, ${up}/${vs.realServers.length} real servers up`,
+    );
     if (!vs.realServers.length) continue;
     const rows = [['  REAL SERVER', 'HEALTH', 'WEIGHT', 'LAST RESULT', 'LATENCY']];
     for (const r of vs.realServers) {
@@ -66,12 +76,18 @@ export function renderStatus(v: StatusView, o: RenderOptions): string {
 }
 
 function instanceRow(i: InstanceView, nowMs: number, stateColour: (s: string) => string): string[] {
-  const prio = i.effectivePriority === i.basePriority ? String(i.basePriority)
-    : `${i.effectivePriority}/${i.basePriority}`;
+  const prio = i.effectivePriority === i.basePriority ? String(i.basePriority) : `${i.effectivePriority}/${i.basePriority}`;
   const master = i.state === 'MASTER' ? 'self' : i.masterAddress ? `${i.masterAddress} prio ${i.masterPriority}` : '-';
   return [
-    i.name, stateColour(i.state), i.priorityOffset ? `${prio} (offset ${i.priorityOffset > 0 ? '+' : ''}${i.priorityOffset})` : prio,
-    master, i.sinceMs ? humanDuration(nowMs - i.sinceMs) : '-', i.reason ?? '-', `${i.advertIntervalSec}s`, i.syncGroup ?? '-',
-    i.vips.join(',') || '-', i.tracked.join(', ') || '-',
+    i.name,
+    stateColour(i.state),
+    i.priorityOffset ? `${prio} (offset ${i.priorityOffset > 0 ? '+' : ''}${i.priorityOffset})` : prio,
+    master,
+    i.sinceMs ? humanDuration(nowMs - i.sinceMs) : '-',
+    i.reason ?? '-',
+    `${i.advertIntervalSec}s`,
+    i.syncGroup ?? '-',
+    i.vips.join(',') || '-',
+    i.tracked.join(', ') || '-',
   ];
 }

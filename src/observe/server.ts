@@ -22,7 +22,8 @@ import { ObserveMetrics } from './metrics.js';
 import type { StatusView } from './view.js';
 
 /** Where the endpoint listens. */
-export type ListenAddress = { readonly kind: 'tcp'; readonly host?: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
+export type ListenAddress =
+  { readonly kind: 'tcp'; readonly host?: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
 
 /** Parses `ADDRESS:PORT`, `[V6]:PORT`, `:PORT` or a UNIX socket path (starting with `/` or `./`). */
 export function parseListen(text: string): ListenAddress | Error {
@@ -96,9 +97,15 @@ export class ObserveServer {
     const l = this.opts.listen;
     if (l.kind === 'unix' && existsSync(l.path)) {
       if (await unixLive(l.path)) return new Error(`HTTP endpoint ${l.path}: address already in use (another process is listening there)`);
-      try { unlinkSync(l.path); } catch { /* gone */ }
+      try {
+        unlinkSync(l.path);
+      } catch {
+        /* gone */
+      }
     }
-    const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 5000 }, (req, res) => this.handle(req, res));
+    const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000, keepAliveTimeout: 5000 }, (req, res) =>
+      this.handle(req, res),
+    );
     server.maxConnections = this.opts.maxConnections ?? 64;
     server.maxHeadersCount = 64;
     server.on('clientError', (_e, sock) => sock.destroy());
@@ -107,13 +114,24 @@ export class ObserveServer {
       if (l.kind === 'unix') server.listen(l.path, () => resolve(undefined));
       else server.listen({ port: l.port, ...(l.host ? { host: l.host } : {}), exclusive: true }, () => resolve(undefined));
     });
-    if (err) { server.close(); return err; }
-    if (l.kind === 'unix') { try { chmodSync(l.path, 0o660); } catch { /* best effort */ } }
+    if (err) {
+      server.close();
+      return err;
+    }
+    if (l.kind === 'unix') {
+      try {
+        chmodSync(l.path, 0o660);
+      } catch {
+        /* best effort */
+      }
+    }
     server.on('error', (e) => this.opts.log?.log({ level: 'err', text: `HTTP endpoint ${this.where}: ${e.message}` }));
     this.server = server;
     this.events.attach();
     this.metrics.attach();
-    this.heartbeat = setInterval(() => { for (const s of this.streams) s.write(': keep-alive\n\n'); }, this.opts.heartbeatMs ?? 15_000);
+    this.heartbeat = setInterval(() => {
+      for (const s of this.streams) s.write(': keep-alive\n\n');
+    }, this.opts.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
     this.opts.log?.log({ level: 'info', text: `HTTP endpoint listening on ${this.where} (/, /metrics, /status, /events)` });
     return undefined;
@@ -137,7 +155,13 @@ export class ObserveServer {
     if (!server) return;
     server.closeAllConnections?.();
     await new Promise<void>((r) => server.close(() => r()));
-    if (this.opts.listen.kind === 'unix') { try { unlinkSync(this.opts.listen.path); } catch { /* gone */ } }
+    if (this.opts.listen.kind === 'unix') {
+      try {
+        unlinkSync(this.opts.listen.path);
+      } catch {
+        /* gone */
+      }
+    }
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -145,11 +169,16 @@ export class ObserveServer {
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.plain(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
     const url = new URL(req.url ?? '/', 'http://x');
     switch (url.pathname) {
-      case '/': return this.send(res, 200, 'text/html; charset=utf-8', DASHBOARD_HTML, req.method === 'HEAD');
-      case '/metrics': return void this.serveMetrics(res, req.method === 'HEAD');
-      case '/status': return this.serveStatus(res, req.method === 'HEAD');
-      case '/events': return this.serveEvents(req, res, url);
-      default: return this.plain(res, 404, 'not found (try /, /metrics, /status, /events)\n');
+      case '/':
+        return this.send(res, 200, 'text/html; charset=utf-8', DASHBOARD_HTML, req.method === 'HEAD');
+      case '/metrics':
+        return void this.serveMetrics(res, req.method === 'HEAD');
+      case '/status':
+        return this.serveStatus(res, req.method === 'HEAD');
+      case '/events':
+        return this.serveEvents(req, res, url);
+      default:
+        return this.plain(res, 404, 'not found (try /, /metrics, /status, /events)\n');
     }
   }
 
@@ -175,7 +204,13 @@ export class ObserveServer {
     try {
       const text = this.opts.sources.keepalivedJson?.();
       let keepalived: unknown = null;
-      if (text) { try { keepalived = JSON.parse(text); } catch { keepalived = null; } }
+      if (text) {
+        try {
+          keepalived = JSON.parse(text);
+        } catch {
+          keepalived = null;
+        }
+      }
       body = `${JSON.stringify({ view: this.opts.sources.view(), keepalived })}\n`;
     } catch (e) {
       return this.plain(res, 500, `status failed: ${(e as Error).message}\n`);
@@ -184,7 +219,8 @@ export class ObserveServer {
   }
 
   private serveEvents(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (this.streams.size >= (this.opts.maxStreamClients ?? 32)) return this.plain(res, 503, 'too many event-stream clients\n', { 'retry-after': '5' });
+    if (this.streams.size >= (this.opts.maxStreamClients ?? 32))
+      return this.plain(res, 503, 'too many event-stream clients\n', { 'retry-after': '5' });
     const lastId = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('lastEventId') ?? undefined;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.socket?.setNoDelay(true);
@@ -192,16 +228,23 @@ export class ObserveServer {
     this.streams.add(res);
     const maxBacklog = this.opts.maxBacklogBytes ?? 1 << 20;
     const write = (e: LoggedEvent) => {
-      if (res.writableLength > maxBacklog) { res.destroy(); return; } // a slow reader resumes from the ring
+      if (res.writableLength > maxBacklog) {
+        res.destroy();
+        return;
+      } // a slow reader resumes from the ring
       res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e.data)}\n\n`);
     };
     res.write('retry: 1000\n\n');
     // replay and go live in one synchronous step: nothing can be published in between
     const replay = this.events.since(lastId || undefined);
-    if (lastId && !replay.complete) res.write(`event: reset\ndata: ${JSON.stringify({ lastEventId: lastId, reason: 'events were lost or the daemon restarted' })}\n\n`);
+    if (lastId && !replay.complete)
+      res.write(`event: reset\ndata: ${JSON.stringify({ lastEventId: lastId, reason: 'events were lost or the daemon restarted' })}\n\n`);
     for (const e of replay.events) write(e);
     const stop = this.events.listen(write);
-    const done = () => { stop(); this.streams.delete(res); };
+    const done = () => {
+      stop();
+      this.streams.delete(res);
+    };
     res.on('close', done); // (not req's 'close': it fires once the request body is read)
   }
 }
@@ -209,10 +252,14 @@ export class ObserveServer {
 /** A clear text for a listen error. */
 function describe(e: NodeJS.ErrnoException): string {
   switch (e.code) {
-    case 'EADDRINUSE': return 'address already in use (EADDRINUSE)';
-    case 'EADDRNOTAVAIL': return 'address not available on this host (EADDRNOTAVAIL)';
-    case 'EACCES': return 'permission denied (EACCES)';
-    default: return e.code ? `${e.message}` : String(e.message ?? e);
+    case 'EADDRINUSE':
+      return 'address already in use (EADDRINUSE)';
+    case 'EADDRNOTAVAIL':
+      return 'address not available on this host (EADDRNOTAVAIL)';
+    case 'EACCES':
+      return 'permission denied (EACCES)';
+    default:
+      return e.code ? `${e.message}` : String(e.message ?? e);
   }
 }
 
@@ -220,7 +267,10 @@ function describe(e: NodeJS.ErrnoException): string {
 function unixLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(path);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }

@@ -107,7 +107,7 @@ export interface StatusView {
 
 /** Builds the view from a status report. */
 export function statusView(process: ProcessInfo, snap: RuntimeSnapshot, nowMs: number): StatusView {
-  const scripts = (snap.scripts ?? []).map((s) => ({ name: s.name, status: s.ok ? 'GOOD' as const : 'BAD' as const }));
+  const scripts = (snap.scripts ?? []).map((s) => ({ name: s.name, status: s.ok ? ('GOOD' as const) : ('BAD' as const) }));
   const scriptStatus = new Map(scripts.map((s) => [s.name, s.status]));
   const groupOf = new Map<string, string>();
   for (const g of snap.syncGroups) for (const m of g.members) groupOf.set(m, g.name);
@@ -130,16 +130,32 @@ function instanceView(i: InstanceSnapshot, group: string | undefined, scripts: R
     ...i.trackScripts.map((n) => `script ${n}${weights.has(n) ? ` weight ${weights.get(n)}` : ''}${scripts.has(n) ? ` ${scripts.get(n)}` : ''}`),
   ];
   return {
-    name: i.name, state: stateText(i.state), stateValue: i.state, vrid: i.vrid, family: i.family, version: i.version,
-    interface: i.ifname ?? '', basePriority: i.basePriority, effectivePriority: i.effectivePriority,
+    name: i.name,
+    state: stateText(i.state),
+    stateValue: i.state,
+    vrid: i.vrid,
+    family: i.family,
+    version: i.version,
+    interface: i.ifname ?? '',
+    basePriority: i.basePriority,
+    effectivePriority: i.effectivePriority,
     priorityOffset: i.priorityOffset ?? 0,
     ...(i.masterAddress !== undefined ? { masterAddress: i.masterAddress } : {}),
-    masterPriority: i.masterPriority, sinceMs: i.lastTransitionMs,
+    masterPriority: i.masterPriority,
+    sinceMs: i.lastTransitionMs,
     ...(i.lastTransitionReason !== undefined ? { reason: i.lastTransitionReason } : {}),
-    advertIntervalSec: i.advertIntervalSec, ...(group !== undefined ? { syncGroup: group } : {}),
-    vips: i.vips.map((v) => v.split(' ')[0]!.split('/')[0]!), vipsDetail: i.vips, excludedVips: i.evips,
-    tracked, advertsReceived: i.stats.advert_rcvd, advertsSent: i.stats.advert_sent,
-    becomeMaster: i.stats.become_master, releaseMaster: i.stats.release_master, stats: i.stats, garpDelaySec: i.garpDelaySec,
+    advertIntervalSec: i.advertIntervalSec,
+    ...(group !== undefined ? { syncGroup: group } : {}),
+    vips: i.vips.map((v) => v.split(' ')[0]!.split('/')[0]!),
+    vipsDetail: i.vips,
+    excludedVips: i.evips,
+    tracked,
+    advertsReceived: i.stats.advert_rcvd,
+    advertsSent: i.stats.advert_sent,
+    becomeMaster: i.stats.become_master,
+    releaseMaster: i.stats.release_master,
+    stats: i.stats,
+    garpDelaySec: i.garpDelaySec,
   };
 }
 
@@ -149,7 +165,10 @@ type Loose = Record<string, unknown>;
 const obj = (x: unknown): Loose | undefined => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Loose) : undefined);
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : typeof x === 'number' ? String(x) : undefined);
 const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-const pick = (o: Loose, ...keys: string[]): unknown => { for (const k of keys) if (o[k] !== undefined) return o[k]; return undefined; };
+const pick = (o: Loose, ...keys: string[]): unknown => {
+  for (const k of keys) if (o[k] !== undefined) return o[k];
+  return undefined;
+};
 
 /** `ip:port` from separate fields, as gen2brain/keepalived_exporter labels them (no brackets, IPv6 too). */
 function hostPort(addr: string | undefined, port: number | undefined): string | undefined {
@@ -161,8 +180,13 @@ function counters(x: unknown): LbCounters | undefined {
   const o = obj(x);
   if (!o) return undefined;
   const n = (...k: string[]) => num(pick(o, ...k)) ?? 0;
-  return { inPackets: n('inPackets', 'inpkts'), outPackets: n('outPackets', 'outpkts'), inBytes: n('inBytes', 'inbytes'),
-    outBytes: n('outBytes', 'outbytes'), conns: n('conns', 'connections') };
+  return {
+    inPackets: n('inPackets', 'inpkts'),
+    outPackets: n('outPackets', 'outpkts'),
+    inBytes: n('inBytes', 'inbytes'),
+    outBytes: n('outBytes', 'outbytes'),
+    conns: n('conns', 'connections'),
+  };
 }
 
 /** Reads `virtualServers` from a snapshot whatever exact shape the checker runtime gives it (unknown → []). */
@@ -188,16 +212,25 @@ export function readVirtualServers(x: unknown): VirtualServerView[] {
       const lat = num(pick(ro, 'lastCheckLatencyMs', 'latencyMs'));
       const c = counters(pick(ro, 'counters', 'stats'));
       realServers.push({
-        address: a, up: pick(ro, 'up', 'alive', 'healthy') === true, weight, ...(cw !== undefined ? { configuredWeight: cw } : {}),
-        drained: pick(ro, 'drained', 'draining') === true, ...(lr !== undefined ? { lastResult: lr } : {}),
-        ...(lat !== undefined ? { latencyMs: lat } : {}), ...(c ? { counters: c } : {}),
+        address: a,
+        up: pick(ro, 'up', 'alive', 'healthy') === true,
+        weight,
+        ...(cw !== undefined ? { configuredWeight: cw } : {}),
+        drained: pick(ro, 'drained', 'draining') === true,
+        ...(lr !== undefined ? { lastResult: lr } : {}),
+        ...(lat !== undefined ? { latencyMs: lat } : {}),
+        ...(c ? { counters: c } : {}),
       });
     }
     const c = counters(pick(o, 'counters', 'stats'));
     const q = pick(o, 'quorumUp', 'quorum', 'up');
     out.push({
-      name, address: address ?? name, protocol: (str(pick(o, 'protocol', 'proto')) ?? fromName?.[2] ?? 'TCP').toUpperCase(),
-      quorumUp: q === undefined ? true : q === true, realServers, ...(c ? { counters: c } : {}),
+      name,
+      address: address ?? name,
+      protocol: (str(pick(o, 'protocol', 'proto')) ?? fromName?.[2] ?? 'TCP').toUpperCase(),
+      quorumUp: q === undefined ? true : q === true,
+      realServers,
+      ...(c ? { counters: c } : {}),
     });
   }
   return out;

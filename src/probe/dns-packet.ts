@@ -8,7 +8,15 @@ import type { DnsQueryType } from '../config/model-lvs.js';
 
 /** The RR type numbers of the query types keepalived knows (RFC 1035, 3596, 4034). */
 export const DNS_TYPE_CODE: Readonly<Record<DnsQueryType, number>> = {
-  A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, RRSIG: 46, DNSKEY: 48,
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  RRSIG: 46,
+  DNSKEY: 48,
 };
 
 /** The DNS header's length. */

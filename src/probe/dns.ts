@@ -13,7 +13,9 @@ import { udpConnect } from './udp-connect.js';
 
 /** strerror() texts for the errors a connected UDP socket reports. */
 const STRERROR: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'Connection refused', EHOSTUNREACH: 'No route to host', ENETUNREACH: 'Network is unreachable',
+  ECONNREFUSED: 'Connection refused',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
 };
 
 /** Runs one DNS_CHECK probe. */

@@ -36,10 +36,12 @@ export async function runHttpProbe(check: HttpCheck, url: HttpUrl, signal?: Abor
 
 /** ssl_connect: the TLS handshake within connect_timeout. */
 function handshake(check: HttpCheck, url: HttpUrl, socket: net.Socket, run: ProbeRun): void {
-  const sni = check.enableSni ? url.virtualhost ?? check.virtualhost : undefined;
+  const sni = check.enableSni ? (url.virtualhost ?? check.virtualhost) : undefined;
   run.step(probeTimeout('Timeout connecting'));
   const secure = tls.connect({
-    socket, rejectUnauthorized: false, ...(sni !== undefined && net.isIP(sni) === 0 ? { servername: sni } : {}),
+    socket,
+    rejectUnauthorized: false,
+    ...(sni !== undefined && net.isIP(sni) === 0 ? { servername: sni } : {}),
   });
   run.onCleanup(() => secure.destroy());
   const onError = (): void => run.finish(probeFailed('SSL handshake/communication error connecting to'));

@@ -28,17 +28,23 @@ export interface ProbeContext {
 export function runProbe(spec: ProbeSpec, ctx: ProbeContext, signal?: AbortSignal): Promise<ProbeReport> {
   const check = spec.check;
   switch (check.type) {
-    case 'TCP_CHECK': return runTcpProbe(check, signal);
+    case 'TCP_CHECK':
+      return runTcpProbe(check, signal);
     case 'HTTP_GET':
     case 'SSL_GET': {
       const url = spec.url ?? check.urls[0];
       if (!url) return Promise.resolve({ kind: 'result', outcome: { ok: true } }); // keepalived: no url = up
       return runHttpProbe(check, url, signal);
     }
-    case 'SMTP_CHECK': return runSmtpProbe(check, signal);
-    case 'MISC_CHECK': return runMiscProbe(check, ctx.miscScript(check), signal);
-    case 'DNS_CHECK': return runDnsProbe(check, signal);
-    case 'UDP_CHECK': return runUdpProbe(check, signal);
-    case 'PING_CHECK': return runPingProbe(check, signal);
+    case 'SMTP_CHECK':
+      return runSmtpProbe(check, signal);
+    case 'MISC_CHECK':
+      return runMiscProbe(check, ctx.miscScript(check), signal);
+    case 'DNS_CHECK':
+      return runDnsProbe(check, signal);
+    case 'UDP_CHECK':
+      return runUdpProbe(check, signal);
+    case 'PING_CHECK':
+      return runPingProbe(check, signal);
   }
 }

@@ -18,12 +18,18 @@ export const MISC_KILL_GRACE_MS = 2000;
 export async function runMiscProbe(check: MiscCheck, script: ScriptSpec | undefined, signal?: AbortSignal): Promise<ProbeReport> {
   if (!script) return { kind: 'skipped', detail: `Misc check script ${check.script.command} is not runnable` };
   const o = await runScript(script, {
-    timeoutMs: check.timeoutMs, killGraceMs: MISC_KILL_GRACE_MS, ...(signal ? { signal } : {}),
+    timeoutMs: check.timeoutMs,
+    killGraceMs: MISC_KILL_GRACE_MS,
+    ...(signal ? { signal } : {}),
   });
   switch (o.kind) {
-    case 'exited': return { kind: 'result', outcome: { ok: o.status === 0, exitStatus: o.status } };
-    case 'signaled': return { kind: 'result', outcome: { ok: false, signal: o.signo } };
-    case 'timedOut': return probeTimeout();
-    case 'spawnFailed': return { kind: 'result', outcome: { ok: true, exitStatus: 0 } };
+    case 'exited':
+      return { kind: 'result', outcome: { ok: o.status === 0, exitStatus: o.status } };
+    case 'signaled':
+      return { kind: 'result', outcome: { ok: false, signal: o.signo } };
+    case 'timedOut':
+      return probeTimeout();
+    case 'spawnFailed':
+      return { kind: 'result', outcome: { ok: true, exitStatus: 0 } };
   }
 }

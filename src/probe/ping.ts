@@ -31,10 +31,12 @@ export async function runPingProbe(check: PingCheck, signal?: AbortSignal): Prom
   let sock: Socket;
   try {
     sock = Socket.open(
-      family === 4 ? K.AF_INET as number : K.AF_INET6 as number, K.SOCK_RAW as number,
-      family === 4 ? K.IPPROTO_ICMP as number : K.IPPROTO_ICMPV6 as number,
+      family === 4 ? (K.AF_INET as number) : (K.AF_INET6 as number),
+      K.SOCK_RAW as number,
+      family === 4 ? (K.IPPROTO_ICMP as number) : (K.IPPROTO_ICMPV6 as number),
       {
-        maxLength: 2048, controlLength: 0,
+        maxLength: 2048,
+        controlLength: 0,
         onMessage: (msg) => {
           const from = parseSockaddr(msg.addr);
           const source = from.family === 'inet' || from.family === 'inet6' ? from.address : '';

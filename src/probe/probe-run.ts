@@ -21,14 +21,21 @@ export class ProbeRun {
   private readonly cleanups: (() => void)[] = [];
 
   /** @param stepMs the timeout of each IO step (connect_timeout) @param signal aborts the probe */
-  constructor(readonly stepMs: number, private readonly signal?: AbortSignal) {
-    this.promise = new Promise((resolve) => { this.resolve = resolve; });
+  constructor(
+    readonly stepMs: number,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.promise = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
     if (signal?.aborted) this.finish(PROBE_ABORTED);
     else signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   /** True once the probe has its report. */
-  get done(): boolean { return this.settled; }
+  get done(): boolean {
+    return this.settled;
+  }
 
   /** Starts (or restarts) the step timer: after stepMs the probe ends with `onTimeout`. */
   step(onTimeout: ProbeReport, ms = this.stepMs): void {
@@ -50,7 +57,11 @@ export class ProbeRun {
     if (this.timer) clearTimeout(this.timer);
     this.signal?.removeEventListener('abort', this.onAbort);
     for (const fn of this.cleanups.splice(0)) {
-      try { fn(); } catch { /* a failing close must not hide the report */ }
+      try {
+        fn();
+      } catch {
+        /* a failing close must not hide the report */
+      }
     }
     this.resolve(report);
   }

@@ -35,8 +35,11 @@ export function probeTimeout(detail?: string): ProbeReport {
 /** The checker event for `report` of probe number `probe` (feed it to CheckerFsm.handle). */
 export function probeEvent(probe: number, report: ProbeReport): CheckerEvent {
   switch (report.kind) {
-    case 'result': return { type: 'probeResult', probe, ...report.outcome };
-    case 'timeout': return { type: 'timeout', probe, ...(report.detail !== undefined ? { detail: report.detail } : {}) };
-    case 'skipped': return { type: 'probeSkipped', probe, detail: report.detail };
+    case 'result':
+      return { type: 'probeResult', probe, ...report.outcome };
+    case 'timeout':
+      return { type: 'timeout', probe, ...(report.detail !== undefined ? { detail: report.detail } : {}) };
+    case 'skipped':
+      return { type: 'probeSkipped', probe, detail: report.detail };
   }
 }

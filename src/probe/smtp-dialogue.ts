@@ -33,7 +33,10 @@ export class SmtpDialogue {
   private buf = '';
 
   /** @param heloName the HELO argument @param server FMT_SMTP_RS, e.g. `[192.0.2.1]:25` */
-  constructor(private readonly heloName: string, private readonly server: string) {}
+  constructor(
+    private readonly heloName: string,
+    private readonly server: string,
+  ) {}
 
   /** One read's worth of bytes (a `data` event). */
   receive(chunk: Buffer): SmtpStep {

@@ -30,7 +30,9 @@ export async function runSmtpProbe(check: SmtpCheck, signal?: AbortSignal): Prom
     socket.on('data', (d: Buffer) => {
       const step = dialogue.receive(d);
       if (step.kind === 'send') {
-        socket.write(step.line, 'latin1', (err) => { if (err) run.finish(probeFailed(`Write failure to server ${server}`)); });
+        socket.write(step.line, 'latin1', (err) => {
+          if (err) run.finish(probeFailed(`Write failure to server ${server}`));
+        });
         run.step(probeTimeout(dialogue.readFailure(true)));
       } else if (step.kind === 'success') run.finish(PROBE_OK);
       else if (step.kind === 'failure') run.finish(probeFailed(step.text));

@@ -31,7 +31,7 @@ export function familyOf(ip: string): 4 | 6 {
  */
 export function preparedFd(co: CheckerConnection, type: number, protocol: number): number {
   const v6 = familyOf(co.connectIp) === 6;
-  const fd = sysio.socket(v6 ? K.AF_INET6 as number : K.AF_INET as number, type, protocol);
+  const fd = sysio.socket(v6 ? (K.AF_INET6 as number) : (K.AF_INET as number), type, protocol);
   try {
     if (co.fwmark) sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_MARK as number, co.fwmark);
     if (co.bindIf) sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_BINDTODEVICE as number, Buffer.from(`${co.bindIf}\0`));
@@ -64,7 +64,9 @@ export function tcpConnect(co: CheckerConnection, run: ProbeRun): Promise<Connec
         socket.connect({ host: co.connectIp, port: co.connectPort });
       } else {
         socket = net.connect({
-          host: co.connectIp, port: co.connectPort, family: familyOf(co.connectIp),
+          host: co.connectIp,
+          port: co.connectPort,
+          family: familyOf(co.connectIp),
           ...(co.bindto !== undefined ? { localAddress: co.bindto } : {}),
           ...(co.bindPort !== undefined ? { localPort: co.bindPort } : {}),
         });

@@ -37,11 +37,16 @@ function target(co: CheckerConnection): TcpTarget | undefined {
 /** The probe report for a connect result. */
 export function tcpReport(r: TcpConnectResult): ProbeReport {
   switch (r.kind) {
-    case 'connected': return PROBE_OK;
-    case 'failed': return FAILED;
-    case 'timeout': return TIMEOUT;
-    case 'aborted': return PROBE_ABORTED;
-    case 'setup': return r.error === SOCKET_FAILED ? SOCKET_FAILED_REPORT : BIND_FAILED;
+    case 'connected':
+      return PROBE_OK;
+    case 'failed':
+      return FAILED;
+    case 'timeout':
+      return TIMEOUT;
+    case 'aborted':
+      return PROBE_ABORTED;
+    case 'setup':
+      return r.error === SOCKET_FAILED ? SOCKET_FAILED_REPORT : BIND_FAILED;
   }
 }
 

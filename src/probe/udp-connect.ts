@@ -16,13 +16,20 @@ export type UdpConnectResult = { readonly ok: true; readonly socket: dgram.Socke
 export function udpConnect(co: CheckerConnection, run: ProbeRun): Promise<UdpConnectResult> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket(familyOf(co.connectIp) === 6 ? 'udp6' : 'udp4');
-    run.onCleanup(() => { try { socket.close(); } catch { /* already closed */ } });
+    run.onCleanup(() => {
+      try {
+        socket.close();
+      } catch {
+        /* already closed */
+      }
+    });
     const onSetupError = (e: Error): void => resolve({ ok: false, error: e.message });
     socket.once('error', onSetupError);
-    const connect = (): void => socket.connect(co.connectPort, co.connectIp, () => {
-      socket.off('error', onSetupError);
-      resolve({ ok: true, socket });
-    });
+    const connect = (): void =>
+      socket.connect(co.connectPort, co.connectIp, () => {
+        socket.off('error', onSetupError);
+        resolve({ ok: true, socket });
+      });
     if (co.bindto !== undefined || co.bindPort !== undefined) {
       socket.bind({ port: co.bindPort ?? 0, ...(co.bindto !== undefined ? { address: co.bindto } : {}) }, connect);
     } else {

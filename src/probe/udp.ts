@@ -42,7 +42,9 @@ export async function runUdpProbe(check: UdpCheck, signal?: AbortSignal): Promis
     });
     c.socket.on('error', () => run.finish(probeFailed()));
     const payload = check.payload ? Buffer.from(check.payload) : keepalivedFiller(UDP_FILLER_LENGTH);
-    c.socket.send(payload, (err) => { if (err) run.finish(probeFailed()); });
+    c.socket.send(payload, (err) => {
+      if (err) run.finish(probeFailed());
+    });
   });
   return run.promise;
 }

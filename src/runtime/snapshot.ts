@@ -27,9 +27,20 @@ export interface InstanceStats {
 /** All-zero counters. */
 export function zeroStats(): InstanceStats {
   return {
-    advert_rcvd: 0, advert_sent: 0, become_master: 0, release_master: 0, packet_len_err: 0,
-    advert_interval_err: 0, ip_ttl_err: 0, invalid_type_rcvd: 0, addr_list_err: 0, invalid_authtype: 0,
-    authtype_mismatch: 0, auth_failure: 0, pri_zero_rcvd: 0, pri_zero_sent: 0,
+    advert_rcvd: 0,
+    advert_sent: 0,
+    become_master: 0,
+    release_master: 0,
+    packet_len_err: 0,
+    advert_interval_err: 0,
+    ip_ttl_err: 0,
+    invalid_type_rcvd: 0,
+    addr_list_err: 0,
+    invalid_authtype: 0,
+    authtype_mismatch: 0,
+    auth_failure: 0,
+    pri_zero_rcvd: 0,
+    pri_zero_sent: 0,
   };
 }
 

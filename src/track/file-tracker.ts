@@ -97,7 +97,9 @@ export class FileTracker {
       } finally {
         closeSync(fd);
       }
-    } catch { /* missing file reads as 0 */ }
+    } catch {
+      /* missing file reads as 0 */
+    }
     const v = trackFileValue(text);
     if (v === undefined) {
       this.logger.log({ level: 'info', text: `Invalid number ${strtol0(text)} read from ${this.opts.path} - ignoring` });

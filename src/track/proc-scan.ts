@@ -39,7 +39,9 @@ export function scanProcesses(procRoot = '/proc', onlyComms?: ReadonlySet<string
       const raw = readFileSync(`${procRoot}/${ent}/cmdline`, 'latin1');
       const argv = raw.length === 0 ? [] : raw.replace(/\0$/, '').split('\0');
       out.push({ pid: Number(ent), comm: st.comm, argv, zombie: st.zombie });
-    } catch { /* process exited meanwhile */ }
+    } catch {
+      /* process exited meanwhile */
+    }
   }
   return out;
 }

@@ -110,7 +110,7 @@ export class QuorumTracker {
       this.pendingAt = undefined;
       return { logs: [] };
     }
-    const delay = n > prev ? this.opts.forkDelayMs ?? 0 : this.opts.terminateDelayMs ?? 0;
+    const delay = n > prev ? (this.opts.forkDelayMs ?? 0) : (this.opts.terminateDelayMs ?? 0);
     if (delay <= 0) return this.report(want, true);
     this.pendingAt ??= now + delay;
     return this.poll(now);
@@ -126,9 +126,7 @@ export class QuorumTracker {
 
   private report(ok: boolean, log: boolean): QuorumStep {
     this.reported = ok;
-    const logs: LogRecord[] = log
-      ? [{ level: 'info', text: `Quorum ${ok ? 'gained' : 'lost'} for tracked process ${this.opts.name}` }]
-      : [];
+    const logs: LogRecord[] = log ? [{ level: 'info', text: `Quorum ${ok ? 'gained' : 'lost'} for tracked process ${this.opts.name}` }] : [];
     return { logs, update: { kind: 'process', name: this.opts.name, ok, value: this.count } };
   }
 }

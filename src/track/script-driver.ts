@@ -65,15 +65,16 @@ export class ScriptTrackerDriver {
     }
     this.abort = new AbortController();
     void runScript(this.o.script, {
-      timeoutMs: this.tracker.effectiveTimeoutMs, killGraceMs: this.o.killGraceMs ?? 2000, signal: this.abort.signal,
-    })
-      .then((outcome) => {
-        this.abort = undefined;
-        if (this.stopped) return;
-        const step = this.tracker.handleResult(this.o.clock.now(), outcome);
-        for (const l of step.logs) this.o.logger.log(l);
-        if (step.update) this.o.onUpdate(step.update);
-        this.arm();
-      });
+      timeoutMs: this.tracker.effectiveTimeoutMs,
+      killGraceMs: this.o.killGraceMs ?? 2000,
+      signal: this.abort.signal,
+    }).then((outcome) => {
+      this.abort = undefined;
+      if (this.stopped) return;
+      const step = this.tracker.handleResult(this.o.clock.now(), outcome);
+      for (const l of step.logs) this.o.logger.log(l);
+      if (step.update) this.o.onUpdate(step.update);
+      this.arm();
+    });
   }
 }

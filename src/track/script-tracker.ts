@@ -41,7 +41,10 @@ export class ScriptTracker {
   private nextRunAt: number;
   private init = true;
 
-  constructor(readonly opts: TrackScriptOptions, startAt = 0) {
+  constructor(
+    readonly opts: TrackScriptOptions,
+    startAt = 0,
+  ) {
     this.result = opts.initFail ? 0 : opts.rise - 1;
     this.nextRunAt = startAt;
   }

@@ -6,12 +6,11 @@ import type { LogRecord } from '../core/log.js';
 import type { VrrpStateValue } from './types.js';
 
 /** Why a GARP/NA burst is sent (keepalived schedules each kind differently). */
-export type GarpReason =
-  | 'master' | 'master-delayed' | 'lower-prio' | 'lower-prio-delayed' | 'refresh' | 'split-brain' | 'fault-recovery' | 'reload';
+export type GarpReason = 'master' | 'master-delayed' | 'lower-prio' | 'lower-prio-delayed' | 'refresh' | 'split-brain' | 'fault-recovery' | 'reload';
 
 /** Why a state transition happened. */
 export type TransitionCause =
-  | 'init' | 'master-down' | 'higher-priority' | 'fault' | 'fault-recovered' | 'sync-group' | 'shutdown' | 'owner' | 'reload';
+  'init' | 'master-down' | 'higher-priority' | 'fault' | 'fault-recovered' | 'sync-group' | 'shutdown' | 'owner' | 'reload';
 
 /** One state transition, emitted exactly once by changeState() (for logs, notify, metrics). */
 export interface Transition {

@@ -4,7 +4,11 @@
  * entry, and entries that no longer match their key's deadline are dropped when they reach the top.
  */
 
-interface Entry<K> { readonly at: number; readonly seq: number; readonly key: K }
+interface Entry<K> {
+  readonly at: number;
+  readonly seq: number;
+  readonly key: K;
+}
 
 /** Deadlines (monotonic ms) by key, earliest first; ties in the order they were set. */
 export class DeadlineQueue<K> {
@@ -14,7 +18,10 @@ export class DeadlineQueue<K> {
 
   /** Sets (or with undefined, clears) the deadline of `key`. */
   set(key: K, at: number | undefined): void {
-    if (at === undefined) { this.current.delete(key); return; }
+    if (at === undefined) {
+      this.current.delete(key);
+      return;
+    }
     if (this.current.get(key) === at) return;
     this.current.set(key, at);
     this.push({ at, seq: this.seq++, key });

@@ -27,30 +27,50 @@ export type VrrpEvent =
 
 /** Names of the states, as keepalived prints them. */
 export const STATE_NAMES: Readonly<Record<VrrpStateValue, string>> = {
-  0: 'INIT', 1: 'BACKUP', 2: 'MASTER', 3: 'FAULT', 97: 'DELETED', 98: 'STOP',
+  0: 'INIT',
+  1: 'BACKUP',
+  2: 'MASTER',
+  3: 'FAULT',
+  97: 'DELETED',
+  98: 'STOP',
 };
 
 /** The reason text of a transition when nothing more specific is known (see Transition.reason). */
 const CAUSE_TEXT: Readonly<Record<TransitionCause, string>> = {
-  'init': 'startup', 'master-down': 'master down timer', 'higher-priority': 'higher priority advert', 'fault': 'fault',
-  'fault-recovered': 'fault cleared', 'sync-group': 'sync group', 'shutdown': 'shutdown', 'owner': 'startup (address owner)', 'reload': 'reload',
+  init: 'startup',
+  'master-down': 'master down timer',
+  'higher-priority': 'higher priority advert',
+  fault: 'fault',
+  'fault-recovered': 'fault cleared',
+  'sync-group': 'sync group',
+  shutdown: 'shutdown',
+  owner: 'startup (address owner)',
+  reload: 'reload',
 };
 
 /** A FAULT reason in an operator's words: `tracked script chk failed`, `link eth1 down`, … */
 function faultWhy(t: TrackerConfig, value: number | undefined): string {
   switch (t.kind) {
-    case 'script': return `tracked script ${t.name} failed`;
-    case 'interface': return `link ${t.name} down`;
-    case 'file': return `tracked file ${t.name} status ${value ?? 0}`;
-    case 'process': return `tracked process ${t.name} quorum lost`;
-    case 'bfd': return `BFD ${t.name} down`;
+    case 'script':
+      return `tracked script ${t.name} failed`;
+    case 'interface':
+      return `link ${t.name} down`;
+    case 'file':
+      return `tracked file ${t.name} status ${value ?? 0}`;
+    case 'process':
+      return `tracked process ${t.name} quorum lost`;
+    case 'bfd':
+      return `BFD ${t.name} down`;
   }
 }
 
 /** Thrown for an input the current state cannot take (h11's LocalProtocolError). */
 export class VrrpProtocolError extends Error {
   /** @param state the state the instance was in @param event the offending event type */
-  constructor(readonly state: VrrpStateValue, readonly event: string) {
+  constructor(
+    readonly state: VrrpStateValue,
+    readonly event: string,
+  ) {
     super(`VRRP instance in state ${STATE_NAMES[state]} cannot handle event ${event}`);
   }
 }
@@ -115,36 +135,67 @@ export class VrrpFsm {
   }
 
   /** Instance name. */
-  get name(): string { return this.p.name; }
+  get name(): string {
+    return this.p.name;
+  }
   /** Current parameters. */
-  get params(): VrrpInstanceParams { return this.p; }
+  get params(): VrrpInstanceParams {
+    return this.p;
+  }
   /** Current effective priority. */
-  get priority(): number { return this.effective; }
+  get priority(): number {
+    return this.effective;
+  }
   /** Master_Adver_Interval in ms (v3: learnt from the master). */
-  get masterAdverInterval(): number { return this.masterAdverIntervalMs; }
+  get masterAdverInterval(): number {
+    return this.masterAdverIntervalMs;
+  }
   /** True when the instance's own conditions (interface, trackers) demand FAULT. */
-  get ownFault(): boolean { return this.faultReason(false) !== undefined; }
+  get ownFault(): boolean {
+    return this.faultReason(false) !== undefined;
+  }
 
   /** Earliest armed deadline (monotonic ms), or undefined when nothing is armed. */
-  pollTimeout(): number | undefined { return this.timers.next(); }
+  pollTimeout(): number | undefined {
+    return this.timers.next();
+  }
 
   /** Handles one event at time `now` and returns the actions it produced. */
   handle(event: VrrpEvent, now: number): VrrpAction[] {
     this.out = [];
     switch (event.type) {
-      case 'startup': this.onStartup(now); break;
-      case 'advert': this.onAdvert(event.advert, event.source, now); break;
-      case 'timeout': this.onTimeout(now); break;
-      case 'shutdown': this.onShutdown(now); break;
-      case 'tracker': this.results.set(trackerKey(event.result), event.result); this.reevaluate(now); break;
-      case 'interface': this.ifUp = event.up; this.ifName = event.name ?? this.ifName; this.reevaluate(now); break;
-      case 'update': this.onUpdate(event.params, now); break;
+      case 'startup':
+        this.onStartup(now);
+        break;
+      case 'advert':
+        this.onAdvert(event.advert, event.source, now);
+        break;
+      case 'timeout':
+        this.onTimeout(now);
+        break;
+      case 'shutdown':
+        this.onShutdown(now);
+        break;
+      case 'tracker':
+        this.results.set(trackerKey(event.result), event.result);
+        this.reevaluate(now);
+        break;
+      case 'interface':
+        this.ifUp = event.up;
+        this.ifName = event.name ?? this.ifName;
+        this.reevaluate(now);
+        break;
+      case 'update':
+        this.onUpdate(event.params, now);
+        break;
     }
     return this.out;
   }
 
   /** Shorthand for handle({type:'timeout'}, now). */
-  handleTimeout(now: number): VrrpAction[] { return this.handle({ type: 'timeout' }, now); }
+  handleTimeout(now: number): VrrpAction[] {
+    return this.handle({ type: 'timeout' }, now);
+  }
 
   /** Sync group: force MASTER (all members want it). */
   forceMaster(now: number): VrrpAction[] {
@@ -283,7 +334,10 @@ export class VrrpFsm {
       if (cmp === 0) {
         this.log('info', `(${name}) WARNING - equal priority advert received from remote host with our IP address.`);
       } else if (this.effective === PRIO_OWNER) {
-        this.log('info', `(${name}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority`);
+        this.log(
+          'info',
+          `(${name}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority`,
+        );
         this.base = PRIO_OWNER - 1;
         this.effective = PRIO_OWNER - 1;
       }
@@ -293,19 +347,27 @@ export class VrrpFsm {
       return;
     }
     if (cmp === 0 && adv.priority === this.effective) return;
-    this.why = adv.priority === this.effective ? `higher priority advert from ${source} (same priority ${adv.priority}, higher address)`
-      : `preempted by ${source} prio ${adv.priority}`;
-    this.log('info', adv.priority === this.effective
-      ? `(${name}) Master received advert from ${source} with same priority ${adv.priority} but higher IP address than ours`
-      : `(${name}) Master received advert from ${source} with higher priority ${adv.priority}, ours ${this.effective}`);
+    this.why =
+      adv.priority === this.effective
+        ? `higher priority advert from ${source} (same priority ${adv.priority}, higher address)`
+        : `preempted by ${source} prio ${adv.priority}`;
+    this.log(
+      'info',
+      adv.priority === this.effective
+        ? `(${name}) Master received advert from ${source} with same priority ${adv.priority} but higher IP address than ours`
+        : `(${name}) Master received advert from ${source} with higher priority ${adv.priority}, ours ${this.effective}`,
+    );
     if (this.p.version === 3) this.adoptInterval(adv.advertIntervalCs * 10);
     this.leaveMaster(now, 'higher-priority');
   }
 
   private lowerPriorityRx(adv: VrrpAdvert, source: string, now: number): void {
     const p = this.p;
-    this.log('info', `(${p.name}) Received advert from ${source} with lower priority ${adv.priority}, ours ${this.effective}` +
-      (p.lowerPrioNoAdvert ? '' : ', forcing new election'));
+    this.log(
+      'info',
+      `(${p.name}) Received advert from ${source} with lower priority ${adv.priority}, ours ${this.effective}` +
+        (p.lowerPrioNoAdvert ? '' : ', forcing new election'),
+    );
     if (!p.lowerPrioNoAdvert) this.sendAdvert(this.effective);
     // A new episode: never heard from this rival, or silent for longer than a Master_Down_Interval.
     const last = this.rivals.get(source);
@@ -442,7 +504,11 @@ export class VrrpFsm {
   }
 
   private leaveFault(now: number): void {
-    this.out.push({ kind: 'log', instance: this.p.name, record: { level: 'info', text: `${this.p.name}: sending gratuitous ARP for ${this.p.primaryAddress}` } });
+    this.out.push({
+      kind: 'log',
+      instance: this.p.name,
+      record: { level: 'info', text: `${this.p.name}: sending gratuitous ARP for ${this.p.primaryAddress}` },
+    });
     this.out.push({ kind: 'sendGarp', instance: this.p.name, addresses: [this.p.primaryAddress], count: 1, reason: 'fault-recovery' });
     if (this.p.initialState === 'MASTER' && this.base === PRIO_OWNER) this.becomeMaster(now, 'fault-recovered');
     else this.enterBackup(now, 'fault-recovered');
@@ -467,8 +533,15 @@ export class VrrpFsm {
     const reason = this.why ?? CAUSE_TEXT[cause];
     this.why = undefined;
     const transition: Transition = {
-      instance: this.p.name, from, to, at: now, cause, reason, priority: this.effective,
-      becomeMaster: this.counters.becomeMaster, releaseMaster: this.counters.releaseMaster,
+      instance: this.p.name,
+      from,
+      to,
+      at: now,
+      cause,
+      reason,
+      priority: this.effective,
+      becomeMaster: this.counters.becomeMaster,
+      releaseMaster: this.counters.releaseMaster,
     };
     this.out.push({ kind: 'stateChanged', transition });
     if (to === VrrpState.STOP) this.notify();
@@ -528,8 +601,11 @@ export class VrrpFsm {
       if (this.stats) this.stats.pri_zero_sent++;
     }
     this.out.push({
-      kind: 'sendAdvert', instance: this.p.name, priority,
-      advertIntervalMs: this.p.advertIntervalMs, unicastPeers: this.p.unicastPeers,
+      kind: 'sendAdvert',
+      instance: this.p.name,
+      priority,
+      advertIntervalMs: this.p.advertIntervalMs,
+      unicastPeers: this.p.unicastPeers,
     });
   }
 
@@ -538,8 +614,11 @@ export class VrrpFsm {
   }
 
   private vipDiff(
-    kind: 'addVips' | 'removeVips', vips: readonly string[], excludedVips: readonly string[],
-    routes: readonly unknown[] = [], rules: readonly unknown[] = [],
+    kind: 'addVips' | 'removeVips',
+    vips: readonly string[],
+    excludedVips: readonly string[],
+    routes: readonly unknown[] = [],
+    rules: readonly unknown[] = [],
   ): void {
     this.out.push({ kind, instance: this.p.name, vips, excludedVips, routes, rules });
   }

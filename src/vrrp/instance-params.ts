@@ -96,8 +96,7 @@ export const DEFAULT_GARP: GarpParams = {
 };
 
 /** The minimum an instance needs; everything else has keepalived's default. */
-export type VrrpInstanceParamsInput = Partial<VrrpInstanceParams> &
-  Pick<VrrpInstanceParams, 'name' | 'vrid' | 'primaryAddress'>;
+export type VrrpInstanceParamsInput = Partial<VrrpInstanceParams> & Pick<VrrpInstanceParams, 'name' | 'vrid' | 'primaryAddress'>;
 
 /**
  * Fills keepalived's defaults (priority 100, or 255 with `state MASTER`; state MASTER iff priority 255;
@@ -126,10 +125,10 @@ export function instanceParams(input: VrrpInstanceParamsInput): VrrpInstancePara
     initialState,
     strict,
     nopreempt: (input.nopreempt ?? false) && initialState !== 'MASTER' && priority !== 255,
-    preemptDelayMs: strict || input.nopreempt || initialState === 'MASTER' ? 0 : input.preemptDelayMs ?? 0,
-    downTimerAdverts: strict ? 3 : input.downTimerAdverts ?? 3,
-    lowerPrioNoAdvert: strict ? true : input.lowerPrioNoAdvert ?? false,
-    higherPrioSendAdvert: strict ? false : input.higherPrioSendAdvert ?? false,
+    preemptDelayMs: strict || input.nopreempt || initialState === 'MASTER' ? 0 : (input.preemptDelayMs ?? 0),
+    downTimerAdverts: strict ? 3 : (input.downTimerAdverts ?? 3),
+    lowerPrioNoAdvert: strict ? true : (input.lowerPrioNoAdvert ?? false),
+    higherPrioSendAdvert: strict ? false : (input.higherPrioSendAdvert ?? false),
     garp: strict ? { ...garp, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 } : garp,
   };
 }

@@ -215,7 +215,8 @@ function ipv6PseudoSum(source: string, destination: string, length: number): num
  */
 export function computeChecksum(message: Uint8Array, version: number, family: Family, ctx: EncodeContext): number | undefined {
   let m = message;
-  if (m[6] !== 0 || m[7] !== 0) { // sum as if the checksum field were zero
+  if (m[6] !== 0 || m[7] !== 0) {
+    // sum as if the checksum field were zero
     m = Uint8Array.from(message);
     m[6] = 0;
     m[7] = 0;
@@ -255,12 +256,21 @@ export function encodeIpv4Packet(
   ctx: Omit<EncodeContext, 'source' | 'destination'> = {},
 ): Buffer {
   const msg = encode(advert, {
-    source: ip.source, destination: ip.destination, checksum4: ctx.checksum4, mcastGroup4: ctx.mcastGroup4,
+    source: ip.source,
+    destination: ip.destination,
+    checksum4: ctx.checksum4,
+    mcastGroup4: ctx.mcastGroup4,
   });
   const out = Buffer.alloc(IPV4_HEADER_LENGTH + msg.length);
   writeIpv4Header(out, {
-    source: ip.source, destination: ip.destination, payloadLength: msg.length,
-    id: ip.id, ttl: ip.ttl, tos: ip.tos, protocol: ip.protocol, computeChecksum: ip.computeChecksum,
+    source: ip.source,
+    destination: ip.destination,
+    payloadLength: msg.length,
+    id: ip.id,
+    ttl: ip.ttl,
+    tos: ip.tos,
+    protocol: ip.protocol,
+    computeChecksum: ip.computeChecksum,
   });
   out.set(msg, IPV4_HEADER_LENGTH);
   return out;
@@ -277,7 +287,9 @@ function frame(buf: Uint8Array, ctx: DecodeContext): Framing | DecodeFailure {
   if (ctx.family === 6 || ctx.withIpHeader === false) return { start: 0 };
   const h = decodeIpv4Header(buf);
   if (!h.ok) {
-    return h.reason === 'truncated' ? fail({ reason: 'truncated', counter: null, received: buf.length }) : fail({ reason: 'not-vrrp', counter: null });
+    return h.reason === 'truncated'
+      ? fail({ reason: 'truncated', counter: null, received: buf.length })
+      : fail({ reason: 'not-vrrp', counter: null });
   }
   if (h.header.protocol === IPPROTO_AH) return fail({ reason: 'ah-header', counter: 'authtype_mismatch', ip: h.header });
   if (h.header.protocol !== IPPROTO_VRRP) return fail({ reason: 'not-vrrp', counter: null, ip: h.header });
@@ -288,7 +300,10 @@ const CHECKSUM_OK = { ok: true } as const;
 const CHECKSUM_BAD = { ok: false } as const;
 
 function verifyChecksum(
-  msg: Uint8Array, version: number, ctx: DecodeContext, ipBytes: Uint8Array | undefined,
+  msg: Uint8Array,
+  version: number,
+  ctx: DecodeContext,
+  ipBytes: Uint8Array | undefined,
 ): { ok: boolean; mode?: V3Ipv4ChecksumMode } {
   if (ctx.family === 6) {
     if (!ctx.verifyIpv6Checksum) return CHECKSUM_OK;
@@ -313,7 +328,15 @@ function verifyChecksum(
 }
 
 function readAdvert(
-  r: ByteReader, version: 2 | 3, type: number, vrid: number, priority: number, count: number, word: number, checksum: number, family: Family,
+  r: ByteReader,
+  version: 2 | 3,
+  type: number,
+  vrid: number,
+  priority: number,
+  count: number,
+  word: number,
+  checksum: number,
+  family: Family,
 ): VrrpAdvert {
   const addresses: string[] = [];
   const fmt = family === 4 ? formatIpv4 : formatIpv6;

@@ -39,11 +39,7 @@ export function trackerAdjustment(t: TrackerConfig, r: TrackerResult | undefined
 }
 
 /** Computes the effective priority and any fault cause for `base` and the trackers' current results. */
-export function effectivePriority(
-  base: number,
-  trackers: readonly TrackerConfig[],
-  results: ReadonlyMap<string, TrackerResult>,
-): PriorityView {
+export function effectivePriority(base: number, trackers: readonly TrackerConfig[], results: ReadonlyMap<string, TrackerResult>): PriorityView {
   let sum = 0;
   for (const t of trackers) {
     const r = results.get(trackerKey(t));
@@ -62,10 +58,15 @@ function clampPriority(base: number, sum: number): number {
 /** keepalived's log text for entering FAULT because of `t` (§4.2 "fault causes"). */
 export function faultCauseText(instance: string, t: TrackerConfig, value: number | undefined): string {
   switch (t.kind) {
-    case 'script': return `(${instance}): entering FAULT state due to script ${t.name}`;
-    case 'interface': return `(${instance}): entering FAULT state (interface ${t.name} down)`;
-    case 'file': return `(${instance}): entering FAULT state (tracked file ${t.name} has status ${value ?? 0})`;
-    case 'process': return `(${instance}) entering FAULT state (tracked process ${t.name} quorum not achieved)`;
-    case 'bfd': return `(${instance}): entering FAULT state (BFD ${t.name} down)`;
+    case 'script':
+      return `(${instance}): entering FAULT state due to script ${t.name}`;
+    case 'interface':
+      return `(${instance}): entering FAULT state (interface ${t.name} down)`;
+    case 'file':
+      return `(${instance}): entering FAULT state (tracked file ${t.name} has status ${value ?? 0})`;
+    case 'process':
+      return `(${instance}) entering FAULT state (tracked process ${t.name} quorum not achieved)`;
+    case 'bfd':
+      return `(${instance}): entering FAULT state (BFD ${t.name} down)`;
   }
 }

@@ -74,7 +74,14 @@ export class VrrpRouter {
     if (this.all.has(name)) throw new RangeError(`instance ${name} exists`);
     if (this.byWire.has(wire)) throw new RangeError(`VRID ${spec.params.vrid} on ${spec.socketKey} is taken by ${this.byWire.get(wire)}`);
     const stats = createStats();
-    const inst: RouterInstance = { fsm: new VrrpFsm(spec.params, stats), stats, spec, expect: expectations(spec), trackers: trackerIds(spec), group: undefined };
+    const inst: RouterInstance = {
+      fsm: new VrrpFsm(spec.params, stats),
+      stats,
+      spec,
+      expect: expectations(spec),
+      trackers: trackerIds(spec),
+      group: undefined,
+    };
     this.all.set(name, inst);
     this.byWire.set(wire, name);
     return inst;
@@ -92,13 +99,19 @@ export class VrrpRouter {
   }
 
   /** The instance called `name`. */
-  instance(name: string): RouterInstance | undefined { return this.all.get(name); }
+  instance(name: string): RouterInstance | undefined {
+    return this.all.get(name);
+  }
 
   /** Every instance, in the order they were added. */
-  instances(): IterableIterator<RouterInstance> { return this.all.values(); }
+  instances(): IterableIterator<RouterInstance> {
+    return this.all.values();
+  }
 
   /** The sync groups in force. */
-  syncGroups(): SyncGroup[] { return [...this.groupsByName.values()].map((g) => g.sg); }
+  syncGroups(): SyncGroup[] {
+    return [...this.groupsByName.values()].map((g) => g.sg);
+  }
 
   /** The sync group `name` belongs to, if any. */
   groupOf(name: string): SyncGroup | undefined {
@@ -126,10 +139,20 @@ export class VrrpRouter {
       const members = g.members.filter((m) => this.all.has(m) && !taken.has(m));
       for (const m of members) taken.add(m);
       if (this.groupsByName.has(g.name) || members.length === 0) continue;
-      this.groupsByName.set(g.name, { sg: new SyncGroup(g.name, members.map((m) => this.all.get(m)!.fsm)), members: g.members.join(' ') });
+      this.groupsByName.set(g.name, {
+        sg: new SyncGroup(
+          g.name,
+          members.map((m) => this.all.get(m)!.fsm),
+        ),
+        members: g.members.join(' '),
+      });
     }
     for (const inst of this.all.values()) inst.group = undefined;
-    for (const { sg } of this.groupsByName.values()) for (const m of sg.members) { const inst = this.all.get(m.name); if (inst) inst.group = sg; }
+    for (const { sg } of this.groupsByName.values())
+      for (const m of sg.members) {
+        const inst = this.all.get(m.name);
+        if (inst) inst.group = sg;
+      }
     return removed;
   }
 
@@ -154,7 +177,8 @@ export class VrrpRouter {
     if (!inst || meta.source === inst.spec.source) return [];
     const s = inst.spec;
     const verdict = checkReceived(bytes, meta, inst.expect, {
-      source: meta.source, destination: meta.destination,
+      source: meta.source,
+      destination: meta.destination,
       ...(s.params.family === 4 ? { mcastGroup4: s.group, ...(s.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
     });
     countVerdict(inst.stats, verdict);
@@ -182,7 +206,10 @@ export class VrrpRouter {
     for (let next = this.agenda.peek(); next !== undefined && next.at <= now && !done.has(next.key); next = this.agenda.peek()) {
       done.add(next.key); // each instance once per call: a deadline that stays due waits for the next call
       const inst = this.all.get(next.key);
-      if (!inst) { this.agenda.set(next.key, undefined); continue; }
+      if (!inst) {
+        this.agenda.set(next.key, undefined);
+        continue;
+      }
       out.push(...this.step(inst, { type: 'timeout' }, now, { instance: next.key, lateMs: now - next.at }));
     }
     return out;
@@ -202,7 +229,9 @@ export class VrrpRouter {
   }
 
   /** Records a link's carrier as known (start-up dumps) without telling any instance. */
-  noteLink(ifindex: number, up: boolean): void { this.linkUp.set(ifindex, up); }
+  noteLink(ifindex: number, up: boolean): void {
+    this.linkUp.set(ifindex, up);
+  }
 
   /**
    * Carrier news for interface `ifindex` (`name`): instances on it go to FAULT or recover, instances tracking it
@@ -219,7 +248,9 @@ export class VrrpRouter {
     if ((this.linkUp.get(ifindex) ?? true) === up) return [];
     this.linkUp.set(ifindex, up);
     const first = users[0] ?? trackers[0]!;
-    const out: RouterAction[] = [{ kind: 'log', instance: first.spec.params.name, record: { level: 'info', text: `Netlink reports ${name} ${up ? 'up' : 'down'}` } }];
+    const out: RouterAction[] = [
+      { kind: 'log', instance: first.spec.params.name, record: { level: 'info', text: `Netlink reports ${name} ${up ? 'up' : 'down'}` } },
+    ];
     for (const inst of users) out.push(...this.step(inst, { type: 'interface', up, name }, now));
     for (const inst of trackers) out.push(...this.step(inst, { type: 'tracker', result: { kind: 'interface', name, ok: up } }, now));
     return out;
@@ -270,7 +301,11 @@ export class VrrpRouter {
     const name = inst.spec.params.name;
     const g = inst.group;
     const actions = g ? g.handle(name, event, now) : inst.fsm.handle(event, now);
-    if (g) for (const m of g.members) { const i = this.all.get(m.name); if (i) this.refresh(i); }
+    if (g)
+      for (const m of g.members) {
+        const i = this.all.get(m.name);
+        if (i) this.refresh(i);
+      }
     else this.refresh(inst);
     return this.translate(actions, late);
   }
@@ -284,13 +319,23 @@ export class VrrpRouter {
   private translate(actions: readonly VrrpAction[], late?: { instance: string; lateMs: number }): RouterAction[] {
     const out: RouterAction[] = [];
     for (const a of actions) {
-      if (a.kind !== 'sendAdvert') { out.push(a); continue; }
+      if (a.kind !== 'sendAdvert') {
+        out.push(a);
+        continue;
+      }
       const inst = this.all.get(a.instance);
       if (!inst) continue;
       const lateMs = late?.instance === a.instance ? late.lateMs : undefined;
       for (const t of encodeAdvert(inst.spec, a.priority, a.advertIntervalMs)) {
-        out.push({ kind: 'transmit', instance: a.instance, socketKey: inst.spec.socketKey, destination: t.destination, bytes: t.bytes, priority: a.priority,
-          ...(lateMs !== undefined ? { lateMs } : {}) });
+        out.push({
+          kind: 'transmit',
+          instance: a.instance,
+          socketKey: inst.spec.socketKey,
+          destination: t.destination,
+          bytes: t.bytes,
+          priority: a.priority,
+          ...(lateMs !== undefined ? { lateMs } : {}),
+        });
       }
     }
     return out;
@@ -314,11 +359,18 @@ function asReload(a: RouterAction): RouterAction {
 export function expectations(spec: RouterInstanceSpec): RxExpectations {
   const p = spec.params;
   return {
-    instanceName: p.name, vrid: p.vrid, version: p.version, family: p.family, authType: spec.auth?.type ?? AuthType.NONE,
+    instanceName: p.name,
+    vrid: p.vrid,
+    version: p.version,
+    family: p.family,
+    authType: spec.auth?.type ?? AuthType.NONE,
     ...(spec.auth?.data ? { authData: spec.auth.data } : {}),
-    advertIntervalCs: Math.round(p.advertIntervalMs / 10), vips: p.vips, unicast: p.unicastPeers.length > 0,
+    advertIntervalCs: Math.round(p.advertIntervalMs / 10),
+    vips: p.vips,
+    unicast: p.unicastPeers.length > 0,
     unicastPeers: spec.unicastPeers ?? p.unicastPeers.map((address) => ({ address })),
-    skipCheckAdvAddr: spec.skipCheckAdvAddr ?? false, checkUnicastSrc: spec.checkUnicastSrc ?? false,
+    skipCheckAdvAddr: spec.skipCheckAdvAddr ?? false,
+    checkUnicastSrc: spec.checkUnicastSrc ?? false,
   };
 }
 
@@ -329,12 +381,22 @@ export function encodeAdvert(spec: RouterInstanceSpec, priority: number, advertI
   const targets = p.unicastPeers.length ? p.unicastPeers : [spec.group];
   return targets.map((destination) => ({
     destination,
-    bytes: encode({
-      version: p.version, vrid: p.vrid, priority, family: p.family, addresses: p.vips, advertIntervalCs: Math.round(advertIntervalMs / 10),
-      authType: pass ? AuthType.PASS : AuthType.NONE, ...(pass && p.family === 4 && spec.auth?.data ? { authData: spec.auth.data } : {}),
-    }, {
-      source: spec.source, destination,
-      ...(p.family === 4 ? { mcastGroup4: spec.group, ...(spec.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
-    }),
+    bytes: encode(
+      {
+        version: p.version,
+        vrid: p.vrid,
+        priority,
+        family: p.family,
+        addresses: p.vips,
+        advertIntervalCs: Math.round(advertIntervalMs / 10),
+        authType: pass ? AuthType.PASS : AuthType.NONE,
+        ...(pass && p.family === 4 && spec.auth?.data ? { authData: spec.auth.data } : {}),
+      },
+      {
+        source: spec.source,
+        destination,
+        ...(p.family === 4 ? { mcastGroup4: spec.group, ...(spec.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
+      },
+    ),
   }));
 }

@@ -12,12 +12,17 @@ export class SyncGroup {
   private groupState: VrrpStateValue = VrrpState.INIT;
 
   /** @param name group name, e.g. "SG1" @param members the member state machines */
-  constructor(readonly name: string, readonly members: readonly VrrpFsm[]) {
+  constructor(
+    readonly name: string,
+    readonly members: readonly VrrpFsm[],
+  ) {
     for (const m of members) m.syncGate = (fsm) => this.canGotoMaster(fsm);
   }
 
   /** The group's last reported state. */
-  get state(): VrrpStateValue { return this.groupState; }
+  get state(): VrrpStateValue {
+    return this.groupState;
+  }
 
   /** True when every other member also wants MASTER (or already is). */
   canGotoMaster(fsm: VrrpFsm): boolean {

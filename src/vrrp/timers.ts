@@ -64,8 +64,6 @@ export function skewTime(version: 2 | 3, priority: number, masterAdverIntervalMs
 }
 
 /** Master_Down_Interval in ms: down_timer_adverts × Master_Adver_Interval + Skew_Time. */
-export function masterDownInterval(
-  version: 2 | 3, priority: number, masterAdverIntervalMs: number, downTimerAdverts: number,
-): number {
+export function masterDownInterval(version: 2 | 3, priority: number, masterAdverIntervalMs: number, downTimerAdverts: number): number {
   return downTimerAdverts * masterAdverIntervalMs + skewTime(version, priority, masterAdverIntervalMs);
 }

@@ -106,7 +106,11 @@ export interface Drop {
 export type Verdict = Accept | Drop;
 
 const drop = (reason: DropReason, counter: StatName | null, logText: string, extra: readonly StatName[] = []): Drop => ({
-  ok: false, reason, counter, counters: counter ? [...extra, counter] : [...extra], logText,
+  ok: false,
+  reason,
+  counter,
+  counters: counter ? [...extra, counter] : [...extra],
+  logText,
 });
 
 /** Constant-time equality of two 8-byte auth fields (keepalived memcmp_constant_time). */
@@ -143,7 +147,14 @@ interface Step {
 
 /** Stage of each codec failure in keepalived's order (steps below use the numbers in between). */
 const CODEC_STAGE: Record<DecodeErrorReason, number> = {
-  'truncated': 0, 'not-vrrp': 0, 'ah-header': 0, 'length': 1, 'version': 3, 'type': 8, 'ip-total-length': 10, 'checksum': 11,
+  truncated: 0,
+  'not-vrrp': 0,
+  'ah-header': 0,
+  length: 1,
+  version: 3,
+  type: 8,
+  'ip-total-length': 10,
+  checksum: 11,
 };
 
 function checkTtl(meta: RxMeta, exp: RxExpectations, n: string): Drop | undefined {
@@ -179,22 +190,30 @@ const STEPS: readonly Step[] = [
   { stage: 2, run: (_a, m, exp, n) => checkTtl(m, exp, n) },
   {
     stage: 3,
-    run: (a, _m, exp, n) => a.version === exp.version ? undefined
-      : drop('version-mismatch', null, `(${n}) wrong version. Received ${a.version} and expect ${exp.version}`),
+    run: (a, _m, exp, n) =>
+      a.version === exp.version ? undefined : drop('version-mismatch', null, `(${n}) wrong version. Received ${a.version} and expect ${exp.version}`),
   },
   { stage: 5, run: checkAuth },
   { stage: 7, run: checkInterval },
   {
     stage: 9,
-    run: (a, m, exp, n) => !shouldCheckAddresses(m, exp) || a.addresses.length === exp.vips.length ? undefined
-      : drop('address-count', 'addr_list_err', `(${n}) received an unexpected ip number count ${a.addresses.length}, expected ${exp.vips.length}!`),
+    run: (a, m, exp, n) =>
+      !shouldCheckAddresses(m, exp) || a.addresses.length === exp.vips.length
+        ? undefined
+        : drop('address-count', 'addr_list_err', `(${n}) received an unexpected ip number count ${a.addresses.length}, expected ${exp.vips.length}!`),
   },
   {
     stage: 12,
-    run: (_a, m, exp, n) => isMulticast(exp.family, m.destination) !== exp.unicast ? undefined
-      : drop('destination-mode', 'addr_list_err', exp.unicast
-        ? `(${n}) Expected unicast packet but received multicast packet`
-        : `(${n}) Expected multicast packet but received unicast packet`),
+    run: (_a, m, exp, n) =>
+      isMulticast(exp.family, m.destination) !== exp.unicast
+        ? undefined
+        : drop(
+            'destination-mode',
+            'addr_list_err',
+            exp.unicast
+              ? `(${n}) Expected unicast packet but received multicast packet`
+              : `(${n}) Expected multicast packet but received unicast packet`,
+          ),
   },
 ];
 
@@ -205,7 +224,9 @@ function checkAfterReceived(a: VrrpAdvert, meta: RxMeta, exp: RxExpectations, n:
   for (const vip of exp.vips) {
     const want = parseAddress(exp.family, vip);
     if (!want || !got.some((g) => g !== undefined && bytesEqual(g, want))) {
-      return drop('vip-missing', 'addr_list_err', `(${n}) ip address associated with VRID ${exp.vrid} not present in MASTER advert: ${vip}`, ['advert_rcvd']);
+      return drop('vip-missing', 'addr_list_err', `(${n}) ip address associated with VRID ${exp.vrid} not present in MASTER advert: ${vip}`, [
+        'advert_rcvd',
+      ]);
     }
   }
   if (!exp.unicast || !exp.checkUnicastSrc) return undefined;
@@ -244,9 +265,7 @@ function accept(a: VrrpAdvert, exp: RxExpectations, checksumMode?: V3Ipv4Checksu
  * `meta.ttl` < 0 means "not known" (no TTL check), as keepalived's rx_ttl_hop_limit -1.
  */
 export function validateAdvert(advert: VrrpAdvert, meta: RxMeta, exp: RxExpectations, checksumMode?: V3Ipv4ChecksumMode): Verdict {
-  return runSteps(advert, meta, exp, Infinity)
-    ?? checkAfterReceived(advert, meta, exp, exp.instanceName)
-    ?? accept(advert, exp, checksumMode);
+  return runSteps(advert, meta, exp, Infinity) ?? checkAfterReceived(advert, meta, exp, exp.instanceName) ?? accept(advert, exp, checksumMode);
 }
 
 /**
@@ -257,18 +276,25 @@ export function decodeFailureLogText(exp: Pick<RxExpectations, 'instanceName' | 
   const name = exp.instanceName;
   const family = exp.family;
   switch (f.reason) {
-    case 'truncated': return `IPv${family} VRRP packet too short - ${f.received ?? 0} bytes`;
-    case 'not-vrrp': return `(${name}) received a non-VRRP packet`;
-    case 'ah-header': return `(${name}) Received AH header but auth type not AH`;
+    case 'truncated':
+      return `IPv${family} VRRP packet too short - ${f.received ?? 0} bytes`;
+    case 'not-vrrp':
+      return `(${name}) received a non-VRRP packet`;
+    case 'ah-header':
+      return `(${name}) Received AH header but auth type not AH`;
     case 'length': {
       const received = f.received ?? 0;
       const expected = f.expected ?? 0;
       return `(${name}) vrrp packet too ${received > expected ? 'long' : 'short'}, length ${received} and expect ${expected}`;
     }
-    case 'version': return `(${name}) wrong version. Received ${f.version ?? 0} and expect ${exp.version}`;
-    case 'type': return `(${name}) Invalid packet type. ${f.type ?? 0} and expect 1`;
-    case 'ip-total-length': return `(${name}) ip_tot_len mismatch against received length. ${f.received ?? 0} and received ${f.expected ?? 0}`;
-    case 'checksum': return `(${name}) Invalid VRRPv${f.version ?? 0} checksum`;
+    case 'version':
+      return `(${name}) wrong version. Received ${f.version ?? 0} and expect ${exp.version}`;
+    case 'type':
+      return `(${name}) Invalid packet type. ${f.type ?? 0} and expect 1`;
+    case 'ip-total-length':
+      return `(${name}) ip_tot_len mismatch against received length. ${f.received ?? 0} and received ${f.expected ?? 0}`;
+    case 'checksum':
+      return `(${name}) Invalid VRRPv${f.version ?? 0} checksum`;
   }
 }
 
@@ -295,9 +321,13 @@ export function checkReceived(buf: Uint8Array, meta: RxMeta, exp: RxExpectations
   }
   const useMeta = exp.family === 6 || ctx.withIpHeader === false;
   const r = decode(buf, {
-    family: exp.family, withIpHeader: ctx.withIpHeader, checksum4: ctx.checksum4, mcastGroup4: ctx.mcastGroup4,
+    family: exp.family,
+    withIpHeader: ctx.withIpHeader,
+    checksum4: ctx.checksum4,
+    mcastGroup4: ctx.mcastGroup4,
     verifyIpv6Checksum: ctx.verifyIpv6Checksum,
-    source: useMeta ? meta.source : ctx.source, destination: useMeta ? meta.destination : ctx.destination,
+    source: useMeta ? meta.source : ctx.source,
+    destination: useMeta ? meta.destination : ctx.destination,
   });
   const m: RxMeta = r.ip ? { source: meta.source, destination: r.ip.destination, ttl: r.ip.ttl, ifindex: meta.ifindex } : meta;
   if (!r.ok) {

@@ -9,7 +9,10 @@ export class ByteReader {
   offset: number;
 
   /** Reads `data` from `offset` (default 0). */
-  constructor(readonly data: Uint8Array, offset = 0) {
+  constructor(
+    readonly data: Uint8Array,
+    offset = 0,
+  ) {
     this.offset = offset;
   }
 

@@ -56,15 +56,29 @@ async function oracle(rules: string[], capture?: string): Promise<readonly LbSer
 /** The service/dest fields we set, without counters (what list() must give back). */
 function shape(l: readonly LbServiceState[]): unknown[] {
   return l.map((s) => ({
-    key: s.key, scheduler: s.scheduler, flags: s.flags, timeoutSec: s.timeoutSec, netmaskBits: s.netmaskBits,
+    key: s.key,
+    scheduler: s.scheduler,
+    flags: s.flags,
+    timeoutSec: s.timeoutSec,
+    netmaskBits: s.netmaskBits,
     ...(s.persistenceEngine ? { persistenceEngine: s.persistenceEngine } : {}),
-    dests: s.dests.map((d) => {
-      const x: Record<string, unknown> = { family: d.family, address: d.address, port: d.port, method: d.method, weight: d.weight, uthreshold: d.uthreshold, lthreshold: d.lthreshold };
-      if (d.tunnelType) x['tunnelType'] = d.tunnelType;
-      if (d.tunnelPort !== undefined) x['tunnelPort'] = d.tunnelPort;
-      if (d.tunnelChecksum) x['tunnelChecksum'] = d.tunnelChecksum;
-      return x;
-    }).sort((p, q) => String(p['address']).localeCompare(String(q['address']))),
+    dests: s.dests
+      .map((d) => {
+        const x: Record<string, unknown> = {
+          family: d.family,
+          address: d.address,
+          port: d.port,
+          method: d.method,
+          weight: d.weight,
+          uthreshold: d.uthreshold,
+          lthreshold: d.lthreshold,
+        };
+        if (d.tunnelType) x['tunnelType'] = d.tunnelType;
+        if (d.tunnelPort !== undefined) x['tunnelPort'] = d.tunnelPort;
+        if (d.tunnelChecksum) x['tunnelChecksum'] = d.tunnelChecksum;
+        return x;
+      })
+      .sort((p, q) => String(p['address']).localeCompare(String(q['address']))),
   }));
 }
 
@@ -77,16 +91,33 @@ test('TCP service, persistence with a /24 netmask, NAT and DR destinations, weig
   assert.equal(await b.addService(s), undefined);
   assert.equal(await b.addDest(tcp80, dest('192.0.2.10', 80, { weight: 1 })), undefined);
   assert.equal(await b.addDest(tcp80, dest('192.0.2.11', 8080, { method: 'DR', weight: 3, uthreshold: 100, lthreshold: 20 })), undefined);
-  const l = await oracle([
-    '-A -t 192.0.2.1:80 -s wrr -p 50 -M 255.255.255.0',
-    '-a -t 192.0.2.1:80 -r 192.0.2.10:80 -m -w 1',
-    '-a -t 192.0.2.1:80 -r 192.0.2.11:8080 -g -w 3', // ipvsadm 1.31's -S omits thresholds: --thresholds shows them
-  ], 'tcp-persistent');
+  const l = await oracle(
+    [
+      '-A -t 192.0.2.1:80 -s wrr -p 50 -M 255.255.255.0',
+      '-a -t 192.0.2.1:80 -r 192.0.2.10:80 -m -w 1',
+      '-a -t 192.0.2.1:80 -r 192.0.2.11:8080 -g -w 3', // ipvsadm 1.31's -S omits thresholds: --thresholds shows them
+    ],
+    'tcp-persistent',
+  );
   assert.match(ipvsadm('-Ln', '--thresholds'), /\n {2}-> 192\.0\.2\.11:8080 {14}100 {8}20 {9}0 {10}0 {9}\n/);
-  assert.deepEqual(shape(l), shape([{ ...s, counters: l[0]!.counters, dests: [
-    { ...dest('192.0.2.10', 80), activeConnections: 0, inactiveConnections: 0, counters: l[0]!.counters },
-    { ...dest('192.0.2.11', 8080, { method: 'DR', weight: 3, uthreshold: 100, lthreshold: 20 }), activeConnections: 0, inactiveConnections: 0, counters: l[0]!.counters },
-  ] }]));
+  assert.deepEqual(
+    shape(l),
+    shape([
+      {
+        ...s,
+        counters: l[0]!.counters,
+        dests: [
+          { ...dest('192.0.2.10', 80), activeConnections: 0, inactiveConnections: 0, counters: l[0]!.counters },
+          {
+            ...dest('192.0.2.11', 8080, { method: 'DR', weight: 3, uthreshold: 100, lthreshold: 20 }),
+            activeConnections: 0,
+            inactiveConnections: 0,
+            counters: l[0]!.counters,
+          },
+        ],
+      },
+    ]),
+  );
 });
 
 test('UDP sh with sh-fallback,sh-port on IPv6; SCTP rr; fwmark wlc with one-packet scheduling; IPv6 fwmark', async () => {
@@ -102,21 +133,30 @@ test('UDP sh with sh-fallback,sh-port on IPv6; SCTP rr; fwmark wlc with one-pack
   assert.equal(await b.addDest(fw, dest('192.0.2.30', 0, { method: 'DR', weight: 5 })), undefined);
   assert.equal(await b.addService(svc(fw6, { scheduler: 'lc', timeoutSec: 300, netmaskBits: 64 })), undefined);
   assert.equal(await b.addDest(fw6, dest('2001:db8::30', 0, { method: 'TUN', tunnelType: 'ipip' })), undefined);
-  const l = await oracle([
-    '-A --sctp-service 192.0.2.2:3868 -s rr', // ipvsadm sorts by family before protocol
-    '-a --sctp-service 192.0.2.2:3868 -r 192.0.2.20:3868 -m -w 1',
-    '-A -u [2001:db8::1]:53 -s sh -b sh-fallback,sh-port',
-    '-a -u [2001:db8::1]:53 -r [2001:db8::10]:53 -g -w 1',
-    '-A -f 5 -s wlc -o',
-    '-a -f 5 -r 192.0.2.30:0 -g -w 5',
-    '-A -f 6 -6 -s lc -p 300 -M 64',
-    '-a -f 6 -6 -r [2001:db8::30]:0 -i -w 1 --tun-type ipip',
-  ], 'mixed');
+  const l = await oracle(
+    [
+      '-A --sctp-service 192.0.2.2:3868 -s rr', // ipvsadm sorts by family before protocol
+      '-a --sctp-service 192.0.2.2:3868 -r 192.0.2.20:3868 -m -w 1',
+      '-A -u [2001:db8::1]:53 -s sh -b sh-fallback,sh-port',
+      '-a -u [2001:db8::1]:53 -r [2001:db8::10]:53 -g -w 1',
+      '-A -f 5 -s wlc -o',
+      '-a -f 5 -r 192.0.2.30:0 -g -w 5',
+      '-A -f 6 -6 -s lc -p 300 -M 64',
+      '-a -f 6 -6 -r [2001:db8::30]:0 -i -w 1 --tun-type ipip',
+    ],
+    'mixed',
+  );
   const byKey = (xs: readonly (readonly [LbServiceKey, string, number, number, number])[]) =>
     new Map(xs.map((x) => [serviceKeyText(x[0]) + x[0].family, x]));
-  assert.deepEqual(byKey(l.map((s) => [s.key, s.scheduler, s.flags, s.timeoutSec, s.netmaskBits] as const)), byKey([
-    [u6, 'sh', 0x18, 0, 128], [sctp, 'rr', 0, 0, 32], [fw, 'wlc', 4, 0, 32], [fw6, 'lc', 0, 300, 64],
-  ]));
+  assert.deepEqual(
+    byKey(l.map((s) => [s.key, s.scheduler, s.flags, s.timeoutSec, s.netmaskBits] as const)),
+    byKey([
+      [u6, 'sh', 0x18, 0, 128],
+      [sctp, 'rr', 0, 0, 32],
+      [fw, 'wlc', 4, 0, 32],
+      [fw6, 'lc', 0, 300, 64],
+    ]),
+  );
   const fw6dest = l.find((s) => s.key.kind === 'fwmark' && s.key.fwmark === 6)!.dests[0]!;
   assert.deepEqual([fw6dest.method, fw6dest.tunnelType, fw6dest.family, fw6dest.address], ['TUN', 'ipip', 6, '2001:db8::30']);
 });
@@ -124,21 +164,35 @@ test('UDP sh with sh-fallback,sh-port on IPv6; SCTP rr; fwmark wlc with one-pack
 test('TUN destinations: ipip, gue with port and checksum flags, gre', async () => {
   assert.equal(await b.addService(svc(tcp80, { scheduler: 'rr' })), undefined);
   assert.equal(await b.addDest(tcp80, dest('192.0.2.40', 80, { method: 'TUN', tunnelType: 'ipip' })), undefined);
-  assert.equal(await b.addDest(tcp80, dest('192.0.2.41', 80, { method: 'TUN', tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'csum' })), undefined);
-  assert.equal(await b.addDest(tcp80, dest('192.0.2.42', 80, { method: 'TUN', tunnelType: 'gue', tunnelPort: 6081, tunnelChecksum: 'remcsum' })), undefined);
+  assert.equal(
+    await b.addDest(tcp80, dest('192.0.2.41', 80, { method: 'TUN', tunnelType: 'gue', tunnelPort: 6080, tunnelChecksum: 'csum' })),
+    undefined,
+  );
+  assert.equal(
+    await b.addDest(tcp80, dest('192.0.2.42', 80, { method: 'TUN', tunnelType: 'gue', tunnelPort: 6081, tunnelChecksum: 'remcsum' })),
+    undefined,
+  );
   assert.equal(await b.addDest(tcp80, dest('192.0.2.43', 80, { method: 'TUN', tunnelType: 'gre', tunnelChecksum: 'csum' })), undefined);
-  const l = await oracle([
-    '-A -t 192.0.2.1:80 -s rr',
-    '-a -t 192.0.2.1:80 -r 192.0.2.40:80 -i -w 1 --tun-type ipip',
-    '-a -t 192.0.2.1:80 -r 192.0.2.41:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum',
-    '-a -t 192.0.2.1:80 -r 192.0.2.42:80 -i -w 1 --tun-type gue --tun-port 6081 --tun-remcsum',
-    '-a -t 192.0.2.1:80 -r 192.0.2.43:80 -i -w 1 --tun-type gre --tun-csum',
-  ], 'tunnels');
+  const l = await oracle(
+    [
+      '-A -t 192.0.2.1:80 -s rr',
+      '-a -t 192.0.2.1:80 -r 192.0.2.40:80 -i -w 1 --tun-type ipip',
+      '-a -t 192.0.2.1:80 -r 192.0.2.41:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum',
+      '-a -t 192.0.2.1:80 -r 192.0.2.42:80 -i -w 1 --tun-type gue --tun-port 6081 --tun-remcsum',
+      '-a -t 192.0.2.1:80 -r 192.0.2.43:80 -i -w 1 --tun-type gre --tun-csum',
+    ],
+    'tunnels',
+  );
   const tun = new Map(l[0]!.dests.map((d) => [d.address, [d.tunnelType, d.tunnelPort, d.tunnelChecksum]]));
-  assert.deepEqual(tun, new Map([
-    ['192.0.2.40', ['ipip', undefined, undefined]], ['192.0.2.41', ['gue', 6080, 'csum']],
-    ['192.0.2.42', ['gue', 6081, 'remcsum']], ['192.0.2.43', ['gre', 0, 'csum']],
-  ]));
+  assert.deepEqual(
+    tun,
+    new Map([
+      ['192.0.2.40', ['ipip', undefined, undefined]],
+      ['192.0.2.41', ['gue', 6080, 'csum']],
+      ['192.0.2.42', ['gue', 6081, 'remcsum']],
+      ['192.0.2.43', ['gre', 0, 'csum']],
+    ]),
+  );
 });
 
 test('mh with mh-fallback,mh-port; the sip persistence engine', async () => {
@@ -147,7 +201,10 @@ test('mh with mh-fallback,mh-port; the sip persistence engine', async () => {
   assert.equal(await b.addService(svc(sip, { scheduler: 'rr', timeoutSec: 60, persistenceEngine: 'sip' })), undefined);
   const l = await oracle(['-A -t 192.0.2.1:80 -s mh -b mh-fallback,mh-port', '-A -u 192.0.2.3:5060 -s rr -p 60 --pe sip'], 'mh-sip');
   // list() gives the kernel's hash-table order: compare sorted
-  assert.deepEqual(l.map((s) => [s.scheduler, s.flags, s.persistenceEngine]).sort(), [['mh', 0x18, undefined], ['rr', 0, 'sip']]);
+  assert.deepEqual(l.map((s) => [s.scheduler, s.flags, s.persistenceEngine]).sort(), [
+    ['mh', 0x18, undefined],
+    ['rr', 0, 'sip'],
+  ]);
 });
 
 test('edit in place: scheduler and persistence of a service, weight and method of a destination', async () => {
@@ -202,7 +259,8 @@ test('flush removes every service', async () => {
 
 test('500 services with 2 destinations each: the multi-datagram dumps read back all of them, and ipvsadm -Ln agrees', async () => {
   const keys: LbServiceKey[] = [];
-  for (let i = 0; i < 500; i++) keys.push({ kind: 'address', family: 4, protocol: i % 2 ? 'UDP' : 'TCP', address: `198.51.100.${1 + (i % 250)}`, port: 1000 + i });
+  for (let i = 0; i < 500; i++)
+    keys.push({ kind: 'address', family: 4, protocol: i % 2 ? 'UDP' : 'TCP', address: `198.51.100.${1 + (i % 250)}`, port: 1000 + i });
   for (const k of keys) {
     assert.equal(await b.addService(svc(k, { scheduler: 'rr' })), undefined);
     if (k.kind !== 'address') continue;

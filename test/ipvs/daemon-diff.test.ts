@@ -33,7 +33,9 @@ const daemons: Daemon[] = [];
 
 const V4 = (n: number): readonly [string, number] => [`192.0.2.${n}`, 80];
 const ENDPOINTS: readonly (readonly [string, number])[] = [
-  ...[10, 11, 12, 13, 14, 15, 16, 17, 18, 92, 93, 94].map(V4), ['2001:db8::10', 443], ['2001:db8::11', 443],
+  ...[10, 11, 12, 13, 14, 15, 16, 17, 18, 92, 93, 94].map(V4),
+  ['2001:db8::10', 443],
+  ['2001:db8::11', 443],
 ];
 
 before(async () => {
@@ -49,7 +51,9 @@ before(async () => {
       ip -n $d addr add 192.0.2.$i/24 dev eth0; ip -n $d addr add 2001:db8::$i/64 dev eth0 nodad; ip -n $d link set eth0 up
       i=$((i+1))
     done
-    for h in ${ENDPOINTS.filter(([a]) => !a.includes(':')).map(([a]) => a).join(' ')}; do ip -n ${ns.rs} addr add $h/24 dev lan; done
+    for h in ${ENDPOINTS.filter(([a]) => !a.includes(':'))
+      .map(([a]) => a)
+      .join(' ')}; do ip -n ${ns.rs} addr add $h/24 dev lan; done
     ip -n ${ns.rs} addr add 2001:db8::10/64 dev lan nodad; ip -n ${ns.rs} addr add 2001:db8::11/64 dev lan nodad`);
   listeners = await Listeners.start(ns.rs, 'rs', ENDPOINTS);
 });
@@ -82,17 +86,21 @@ virtual_server 192.0.2.50 80 {
     persistence_granularity 255.255.255.0
     protocol TCP
 ${reloaded ? rs('192.0.2.11', 80, 5) + rs('192.0.2.17', 80, 2) : rs('192.0.2.10', 80, 1) + rs('192.0.2.11', 80, 3, '        uthreshold 100\n        lthreshold 20\n')}}
-${reloaded ? `virtual_server 192.0.2.52 80 {
+${
+  reloaded
+    ? `virtual_server 192.0.2.52 80 {
     delay_loop 1
     lb_algo rr
     lb_kind NAT
     protocol TCP
-${rs('192.0.2.18', 80, 1)}}` : `virtual_server 192.0.2.51 80 {
+${rs('192.0.2.18', 80, 1)}}`
+    : `virtual_server 192.0.2.51 80 {
     delay_loop 1
     lb_algo rr
     lb_kind DR
     protocol TCP
-${rs('192.0.2.12', 80, 2, '        inhibit_on_failure\n')}${rs('192.0.2.13', 80, 1)}}`}
+${rs('192.0.2.12', 80, 2, '        inhibit_on_failure\n')}${rs('192.0.2.13', 80, 1)}}`
+}
 virtual_server fwmark 7 {
     delay_loop 1
     lb_algo wlc
@@ -126,17 +134,28 @@ function seed(reloaded: boolean): string {
   return t;
 }
 
-interface Phase { readonly name: string; readonly act: (ds: readonly Daemon[]) => Promise<void> }
+interface Phase {
+  readonly name: string;
+  readonly act: (ds: readonly Daemon[]) => Promise<void>;
+}
 
 /** keepalived's state once it changed from `prev` and then held for STABLE_MS. */
 async function settled(prev: string | undefined, deadlineMs: number): Promise<string | undefined> {
   let last = ipvsState(ns.keepalived);
   let since = Date.now();
-  return poll(() => {
-    const s = ipvsState(ns.keepalived);
-    if (s !== last) { last = s; since = Date.now(); return undefined; }
-    return s !== prev && !/^# thresholds/.test(s) && Date.now() - since >= STABLE_MS ? s : undefined;
-  }, deadlineMs, 250);
+  return poll(
+    () => {
+      const s = ipvsState(ns.keepalived);
+      if (s !== last) {
+        last = s;
+        since = Date.now();
+        return undefined;
+      }
+      return s !== prev && !/^# thresholds/.test(s) && Date.now() - since >= STABLE_MS ? s : undefined;
+    },
+    deadlineMs,
+    250,
+  );
 }
 
 /** Runs both daemons through the phases; returns every disagreement (empty when ours matched each time). */
@@ -152,18 +171,31 @@ async function differential(name: string, text: (reloaded: boolean) => string, f
     { name: 'start', act: async () => {} },
     { name: 'real servers fail', act: async () => listeners!.set('down', failing) },
     { name: 'real servers recover', act: async () => listeners!.set('up', failing) },
-    { name: 'reload (add, remove, reweight)', act: async (xs) => {
-      for (const f of Object.values(confs)) writeFileSync(f, text(true));
-      for (const d of xs) d.reload();
-    } },
+    {
+      name: 'reload (add, remove, reweight)',
+      act: async (xs) => {
+        for (const f of Object.values(confs)) writeFileSync(f, text(true));
+        for (const d of xs) d.reload();
+      },
+    },
   ];
   const problems: string[] = [];
   let prev: string | undefined;
   for (const [i, p] of phases.entries()) {
     await p.act(ds);
     const theirs = await settled(prev, i === 0 ? START_DEADLINE_MS : 30000);
-    if (theirs === undefined) { problems.push(`${name}/${p.name}: keepalived did not settle:\n${ipvsState(ns.keepalived)}`); break; }
-    const ours = await poll(() => { const s = ipvsState(ns.ours); return s === theirs ? s : undefined; }, i === 0 ? START_DEADLINE_MS : PHASE_DEADLINE_MS, 250);
+    if (theirs === undefined) {
+      problems.push(`${name}/${p.name}: keepalived did not settle:\n${ipvsState(ns.keepalived)}`);
+      break;
+    }
+    const ours = await poll(
+      () => {
+        const s = ipvsState(ns.ours);
+        return s === theirs ? s : undefined;
+      },
+      i === 0 ? START_DEADLINE_MS : PHASE_DEADLINE_MS,
+      250,
+    );
     const now = ipvsState(ns.ours);
     if (ours === undefined || now !== theirs) {
       problems.push(`${name}/${p.name}: ours differs\n--- keepalived\n${theirs}--- ours\n${now}`);

@@ -43,13 +43,17 @@ async function sameListing(format: ListingFormat): Promise<{ ours: string; their
   assert.ok(!('code' in info));
   const args = format === 'default' ? ['-Ln'] : ['-Ln', `--${format}`];
   let last = { ours: '', theirs: '', state: [] as readonly LbServiceState[] };
-  const r = await poll(async () => {
-    const state = await listed();
-    const ours = renderListing(state, info, format);
-    const theirs = ipvsadm(...args);
-    last = { ours, theirs, state };
-    return ours === theirs ? last : undefined;
-  }, 6000, 200);
+  const r = await poll(
+    async () => {
+      const state = await listed();
+      const ours = renderListing(state, info, format);
+      const theirs = ipvsadm(...args);
+      last = { ours, theirs, state };
+      return ours === theirs ? last : undefined;
+    },
+    6000,
+    200,
+  );
   assert.equal(last.ours, last.theirs);
   return r!;
 }
@@ -63,15 +67,22 @@ test('LVS-NAT wrr 1:2 programmed by IpvsBackend: 30 requests split exactly 10/20
 
 test('counters: 30 connections reach the service stats within 3 s; --stats and --rate listings equal ipvsadm', async () => {
   const t0 = Date.now();
-  const conns = await poll(async () => {
-    const c = (await listed())[0]?.counters.connections;
-    return c === 30 ? c : undefined;
-  }, 3000, 100);
+  const conns = await poll(
+    async () => {
+      const c = (await listed())[0]?.counters.connections;
+      return c === 30 ? c : undefined;
+    },
+    3000,
+    100,
+  );
   assert.equal(conns, 30, 'the estimator folds the per-CPU counters in every 2 s');
   const lag = Date.now() - t0;
   assert.ok(lag >= 0 && lag <= 3000, `stats lag ${lag} ms`);
   const l = await listed();
-  assert.deepEqual(l[0]!.dests.map((d) => [d.address, d.counters.connections]).sort(), [['192.0.2.10', 10], ['192.0.2.130', 20]]);
+  assert.deepEqual(l[0]!.dests.map((d) => [d.address, d.counters.connections]).sort(), [
+    ['192.0.2.10', 10],
+    ['192.0.2.130', 20],
+  ]);
   const stats = await sameListing('stats');
   const plain = await sameListing('default');
   const rate = await sameListing('rate');
@@ -79,7 +90,11 @@ test('counters: 30 connections reach the service stats within 3 s; --stats and -
   assert.ok(!('code' in info));
   // rates move with the estimator: the fixture keeps the state whose rendering matched ipvsadm --rate (counters
   // and connection counts are settled by now, so the other two forms render the same from it)
-  captureFixture('nat-traffic', rate.state, info, { 'ipvsadm-Ln.txt': plain.theirs, 'ipvsadm-Ln-stats.txt': stats.theirs, 'ipvsadm-Ln-rate.txt': rate.theirs });
+  captureFixture('nat-traffic', rate.state, info, {
+    'ipvsadm-Ln.txt': plain.theirs,
+    'ipvsadm-Ln-stats.txt': stats.theirs,
+    'ipvsadm-Ln-rate.txt': rate.theirs,
+  });
 });
 
 test('a weight edited in place keeps the destination and its counters; the next 30 requests split 15/15', async () => {

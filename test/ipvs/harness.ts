@@ -51,7 +51,10 @@ const one = () => new Promise((res, rej) => http.get({ host: process.argv[1], po
  */
 export class NatTopology {
   readonly vip = '192.0.2.100';
-  readonly servers = [{ name: 'be1', address: '192.0.2.10' }, { name: 'be2', address: '192.0.2.130' }] as const;
+  readonly servers = [
+    { name: 'be1', address: '192.0.2.10' },
+    { name: 'be2', address: '192.0.2.130' },
+  ] as const;
   private readonly tag: string;
   private readonly children: ChildProcess[] = [];
   private destroyed = false;
@@ -82,22 +85,32 @@ export class NatTopology {
       ip -n ${b2} addr add 192.0.2.130/25 dev eth0; ip -n ${b2} link set eth0 up; ip -n ${b2} route add default via 192.0.2.129
       echo 1 > /proc/sys/net/ipv4/ip_forward
       ip link add ${t.tag}v type dummy; ip addr add 192.0.2.100/32 dev ${t.tag}v; ip link set ${t.tag}v up`);
-    await Promise.all(t.servers.map(async (s, i) => {
-      const child = spawn('ip', ['netns', 'exec', i === 0 ? b1 : b2, process.execPath, '-e', SERVER, s.name, s.address, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      t.children.push(child);
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-      const ok = await poll(() => (out.includes('listening') ? true : undefined), 15000, 50);
-      if (!ok) throw new Error(`server ${s.name} did not start`);
-    }));
+    await Promise.all(
+      t.servers.map(async (s, i) => {
+        const child = spawn('ip', ['netns', 'exec', i === 0 ? b1 : b2, process.execPath, '-e', SERVER, s.name, s.address, String(port)], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        t.children.push(child);
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        const ok = await poll(() => (out.includes('listening') ? true : undefined), 15000, 50);
+        if (!ok) throw new Error(`server ${s.name} did not start`);
+      }),
+    );
     return t;
   }
 
   /** `n` sequential HTTP requests from the client namespace to `vip:port`; resolves with hits per server name. */
   async requests(n: number, port = 80): Promise<Record<string, number>> {
-    const child = spawn('ip', ['netns', 'exec', this.ns('c'), process.execPath, '-e', CLIENT, this.vip, String(n), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', this.ns('c'), process.execPath, '-e', CLIENT, this.vip, String(n), String(port)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     await once(child, 'exit');
     if (!out.startsWith('{')) throw new Error(`client: ${out.trim()}`);
     return JSON.parse(out) as Record<string, number>;
@@ -107,7 +120,14 @@ export class NatTopology {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const c of this.children) if (c.exitCode === null && c.pid) { try { process.kill(c.pid, 'SIGTERM'); } catch { /* gone */ } }
+    for (const c of this.children)
+      if (c.exitCode === null && c.pid) {
+        try {
+          process.kill(c.pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+      }
     sh(`for n in ${this.ns('c')} ${this.ns('b1')} ${this.ns('b2')}; do ip netns del $n 2>/dev/null; done
         ip link del ${this.tag}v 2>/dev/null; true`);
   }

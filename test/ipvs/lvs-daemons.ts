@@ -29,9 +29,16 @@ export function ipvsState(ns: string | undefined): string {
 /** A daemon started by a test. */
 export class Daemon {
   private out = '';
-  private constructor(readonly impl: Impl, readonly child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => { this.out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { this.out += d.toString(); });
+  private constructor(
+    readonly impl: Impl,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout!.on('data', (d: Buffer) => {
+      this.out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.out += d.toString();
+    });
   }
 
   /**
@@ -39,10 +46,23 @@ export class Daemon {
    * command-line words (`-C` for the checker process only).
    */
   static start(impl: Impl, conf: string, dir: string, ns: string | undefined, extra: string[] = []): Daemon {
-    const common = ['-n', '-l', '-f', conf, '-p', join(dir, `${impl}.pid`), '-c', join(dir, `${impl}-c.pid`), '-r', join(dir, `${impl}-v.pid`), ...extra];
-    const argv = impl === 'ours'
-      ? [process.execPath, join(root, 'dist', 'src', 'cli', 'main.js'), ...common, `--control-socket=${join(dir, 'ctl.sock')}`]
-      : ['/usr/sbin/keepalived', ...common];
+    const common = [
+      '-n',
+      '-l',
+      '-f',
+      conf,
+      '-p',
+      join(dir, `${impl}.pid`),
+      '-c',
+      join(dir, `${impl}-c.pid`),
+      '-r',
+      join(dir, `${impl}-v.pid`),
+      ...extra,
+    ];
+    const argv =
+      impl === 'ours'
+        ? [process.execPath, join(root, 'dist', 'src', 'cli', 'main.js'), ...common, `--control-socket=${join(dir, 'ctl.sock')}`]
+        : ['/usr/sbin/keepalived', ...common];
     const full = ns ? ['ip', 'netns', 'exec', ns, ...argv] : argv;
     return new Daemon(impl, spawn(full[0]!, full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
@@ -63,7 +83,13 @@ export class Daemon {
     if (c.exitCode !== null || c.signalCode !== null || !c.pid) return;
     const exited = once(c, 'exit');
     process.kill(c.pid, 'SIGTERM');
-    const t = setTimeout(() => { try { process.kill(c.pid!, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
+    const t = setTimeout(() => {
+      try {
+        process.kill(c.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, graceMs);
     await exited;
     clearTimeout(t);
   }
@@ -86,14 +112,18 @@ Promise.all(eps.map(([a, p]) => up(a, p))).then(() => console.log('listening'));
 export class Listeners {
   private out = '';
   private constructor(private readonly child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => { this.out += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      this.out += d.toString();
+    });
   }
 
   /** Starts listeners on every `[address, port]` in `ns`; resolves when all listen. */
   static async start(ns: string, name: string, endpoints: readonly (readonly [string, number])[]): Promise<Listeners> {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', LISTENERS, name, JSON.stringify(endpoints)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', LISTENERS, name, JSON.stringify(endpoints)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const l = new Listeners(child);
-    if (!await poll(() => (l.out.includes('listening') ? true : undefined), 60000, 50)) throw new Error(`listeners in ${ns} did not start`);
+    if (!(await poll(() => (l.out.includes('listening') ? true : undefined), 60000, 50))) throw new Error(`listeners in ${ns} did not start`);
     return l;
   }
 
@@ -102,7 +132,8 @@ export class Listeners {
     for (const [a, p] of endpoints) {
       const line = `${op} ${a} ${p}`;
       this.child.stdin!.write(`${line}\n`);
-      if (!await poll(() => (this.out.includes(`ok ${line}\n`) ? true : undefined), 10000, 20)) throw new Error(`listener ${line} not acknowledged`);
+      if (!(await poll(() => (this.out.includes(`ok ${line}\n`) ? true : undefined), 10000, 20)))
+        throw new Error(`listener ${line} not acknowledged`);
       this.out = this.out.replace(`ok ${line}\n`, '');
     }
   }
@@ -149,25 +180,33 @@ export interface ClientTally {
 export class Client {
   private out = '';
   private constructor(private readonly child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => { this.out += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      this.out += d.toString();
+    });
   }
 
   /** Starts the client for `vip:port` in `ns`. */
   static async start(ns: string, vip: string, port: number): Promise<Client> {
-    const c = new Client(spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', CLIENT, vip, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const c = new Client(
+      spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', CLIENT, vip, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
     await c.reply('', 60000);
     return c;
   }
 
   private async reply<T>(line: string, timeoutMs: number): Promise<T> {
     if (line) this.child.stdin!.write(`${line}\n`);
-    const got = await poll(() => {
-      const i = this.out.indexOf('\n');
-      if (i < 0) return undefined;
-      const l = this.out.slice(0, i);
-      this.out = this.out.slice(i + 1);
-      return l;
-    }, timeoutMs, 20);
+    const got = await poll(
+      () => {
+        const i = this.out.indexOf('\n');
+        if (i < 0) return undefined;
+        const l = this.out.slice(0, i);
+        this.out = this.out.slice(i + 1);
+        return l;
+      },
+      timeoutMs,
+      20,
+    );
     if (got === undefined) throw new Error(`client: no answer to '${line}'`);
     return JSON.parse(got) as T;
   }

@@ -37,14 +37,24 @@ let d1: Daemon;
 
 before(async () => {
   assert.ok(inGuest, 'the ipvs tier runs inside the UML guest: npm run test:ipvs');
-  const hosts: [string, string][] = [[n.d1, '192.0.2.1'], [n.d2, '192.0.2.2'], [n.c, '192.0.2.50'], [n.r1, '192.0.2.92'], [n.r2, '192.0.2.93']];
+  const hosts: [string, string][] = [
+    [n.d1, '192.0.2.1'],
+    [n.d2, '192.0.2.2'],
+    [n.c, '192.0.2.50'],
+    [n.r1, '192.0.2.92'],
+    [n.r2, '192.0.2.93'],
+  ];
   sh(`set -e
     modprobe -a ip_vs ip_vs_wrr veth bridge ipip
     ip netns add ${n.lan}; ip -n ${n.lan} link add lan type bridge; ip -n ${n.lan} link set lan up
-    ${hosts.map(([h, a], i) => `ip netns add ${h}; ip -n ${h} link set lo up
+    ${hosts
+      .map(
+        ([h, a], i) => `ip netns add ${h}; ip -n ${h} link set lo up
     ip link add ${tag}p${i} type veth peer name eth0 netns ${h}
     ip link set ${tag}p${i} netns ${n.lan}; ip -n ${n.lan} link set ${tag}p${i} master lan up
-    ip -n ${h} addr add ${a}/24 dev eth0; ip -n ${h} link set eth0 up`).join('\n')}
+    ip -n ${h} addr add ${a}/24 dev eth0; ip -n ${h} link set eth0 up`,
+      )
+      .join('\n')}
     for r in ${n.r1} ${n.r2}; do
       ip netns exec $r sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.all.rp_filter=0
       ip netns exec $r sysctl -qw net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 net.ipv4.conf.eth0.rp_filter=0
@@ -56,11 +66,19 @@ before(async () => {
   started.push(await Listeners.start(n.r2, 'be2', [['0.0.0.0', 80]]));
   client = await Client.start(n.c, VIP, 80);
   started.push(client);
-  const daemons = ([[n.d1, 'lvs-tun-dr01-master.conf'], [n.d2, 'lvs-tun-dr02-backup.conf']] as const).map(([ns, file]) => {
+  const daemons = (
+    [
+      [n.d1, 'lvs-tun-dr01-master.conf'],
+      [n.d2, 'lvs-tun-dr02-backup.conf'],
+    ] as const
+  ).map(([ns, file]) => {
     const dir = join(tmp, ns);
     mkdirSync(dir);
     const conf = join(dir, 'keepalived.conf');
-    writeFileSync(conf, seedLvsConfig(file, (x) => rewriteSeedConfig(x, { ifname: 'eth0', avoid: ['192.0.2.1', '192.0.2.2', '192.0.2.50'] }).text));
+    writeFileSync(
+      conf,
+      seedLvsConfig(file, (x) => rewriteSeedConfig(x, { ifname: 'eth0', avoid: ['192.0.2.1', '192.0.2.2', '192.0.2.50'] }).text),
+    );
     const d = Daemon.start('ours', conf, dir, ns);
     started.push(d);
     return d;
@@ -79,8 +97,12 @@ const rules = (ns: string): string => nsExec(ns, ['ipvsadm', '-S', '-n']);
 const tunlRx = (ns: string): number => Number(/RX:[^\n]*\n\s*\d+\s+(\d+)/.exec(nsExec(ns, ['ip', '-s', 'link', 'show', 'tunl0']))?.[1] ?? NaN);
 
 test('the client reaches both real servers through the VIP in the configured weights, over IPIP', async () => {
-  const both = (ns: string): true | undefined => (/192\.0\.2\.92:80.*-i -w 1/.test(rules(ns)) && /192\.0\.2\.93:80.*-i -w 1/.test(rules(ns)) ? true : undefined);
-  assert.ok(await poll(() => (hasVip(n.d1) && both(n.d1) ? true : undefined), 120000, 300), `d1 never held the VIP with both real servers:\n${d1.log}`);
+  const both = (ns: string): true | undefined =>
+    /192\.0\.2\.92:80.*-i -w 1/.test(rules(ns)) && /192\.0\.2\.93:80.*-i -w 1/.test(rules(ns)) ? true : undefined;
+  assert.ok(
+    await poll(() => (hasVip(n.d1) && both(n.d1) ? true : undefined), 120000, 300),
+    `d1 never held the VIP with both real servers:\n${d1.log}`,
+  );
   assert.ok(await poll(() => both(n.d2), 60000, 300), 'd2 (backup) programs IPVS too');
   assert.equal(hasVip(n.d2), false, 'the backup does not hold the VIP');
   const rx = [tunlRx(n.r1), tunlRx(n.r2)];

@@ -32,9 +32,15 @@ test('chaos: the same seed replays the same run exactly', () => {
 
 test('regression (found by the soak): a sync group whose members share a link leaves FAULT when the link returns', () => {
   const net = new SimNetwork({ latencyMs: 1, jitterMs: 0, loss: 0, duplicate: 0 }, 1);
-  const two = (ip: string, priority: number) => ['VI_1', 'VI_2'].map((name, k) => ({
-    name, vrid: 10 + k, primaryAddress: ip, priority, advertIntervalMs: 1000, vips: [`203.0.113.${10 + k}`],
-  }));
+  const two = (ip: string, priority: number) =>
+    ['VI_1', 'VI_2'].map((name, k) => ({
+      name,
+      vrid: 10 + k,
+      primaryAddress: ip,
+      priority,
+      advertIntervalMs: 1000,
+      vips: [`203.0.113.${10 + k}`],
+    }));
   net.addNode('A', two('192.0.2.1', 200), { SG: ['VI_1', 'VI_2'] });
   net.addNode('B', two('192.0.2.2', 100), { SG: ['VI_1', 'VI_2'] });
   net.start();

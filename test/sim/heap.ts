@@ -1,15 +1,22 @@
 /** A binary min-heap keyed by (at, seq): the simulator's agenda. */
-export interface Scheduled { readonly at: number; readonly seq: number }
+export interface Scheduled {
+  readonly at: number;
+  readonly seq: number;
+}
 
 /** Min-heap of scheduled items, earliest `at` first, ties in insertion order. */
 export class MinHeap<T extends Scheduled> {
   private readonly items: T[] = [];
 
   /** Number of queued items. */
-  get size(): number { return this.items.length; }
+  get size(): number {
+    return this.items.length;
+  }
 
   /** The earliest item without removing it. */
-  peek(): T | undefined { return this.items[0]; }
+  peek(): T | undefined {
+    return this.items[0];
+  }
 
   /** Adds an item. */
   push(item: T): void {

@@ -28,9 +28,31 @@ export interface LinkModel {
 
 /** Something that happened, at virtual time `t` (ms). */
 export type TimelineEntry =
-  | { readonly t: number; readonly kind: 'state'; readonly node: string; readonly instance: string; readonly from: VrrpStateValue; readonly to: VrrpStateValue }
-  | { readonly t: number; readonly kind: 'garp'; readonly node: string; readonly instance: string; readonly addresses: readonly string[]; readonly count: number; readonly reason: GarpReason }
-  | { readonly t: number; readonly kind: 'vips'; readonly node: string; readonly instance: string; readonly op: 'add' | 'remove'; readonly vips: readonly string[] }
+  | {
+      readonly t: number;
+      readonly kind: 'state';
+      readonly node: string;
+      readonly instance: string;
+      readonly from: VrrpStateValue;
+      readonly to: VrrpStateValue;
+    }
+  | {
+      readonly t: number;
+      readonly kind: 'garp';
+      readonly node: string;
+      readonly instance: string;
+      readonly addresses: readonly string[];
+      readonly count: number;
+      readonly reason: GarpReason;
+    }
+  | {
+      readonly t: number;
+      readonly kind: 'vips';
+      readonly node: string;
+      readonly instance: string;
+      readonly op: 'add' | 'remove';
+      readonly vips: readonly string[];
+    }
   | { readonly t: number; readonly kind: 'log'; readonly node: string; readonly text: string }
   | { readonly t: number; readonly kind: 'groupNotify'; readonly node: string; readonly group: string; readonly state: VrrpStateValue };
 
@@ -54,17 +76,35 @@ export interface SimNode {
 }
 
 /** What a link shaper decides for one packet from `from` to `to`: drop it, or add `delayMs` to its latency. */
-export interface ShapeVerdict { readonly drop: boolean; readonly delayMs: number }
+export interface ShapeVerdict {
+  readonly drop: boolean;
+  readonly delayMs: number;
+}
 
 interface InFlight {
-  readonly at: number; readonly seq: number; readonly to: SimNode; readonly from: SimNode;
-  readonly socketKey: string; readonly bytes: Uint8Array; readonly source: string; readonly destination: string;
+  readonly at: number;
+  readonly seq: number;
+  readonly to: SimNode;
+  readonly from: SimNode;
+  readonly socketKey: string;
+  readonly bytes: Uint8Array;
+  readonly source: string;
+  readonly destination: string;
 }
-interface Wake { readonly at: number; readonly seq: number; readonly router: VrrpRouter; readonly node: SimNode }
+interface Wake {
+  readonly at: number;
+  readonly seq: number;
+  readonly router: VrrpRouter;
+  readonly node: SimNode;
+}
 
 /** The simulated socket of a family: every instance of a node shares it (dispatch is by VRID). */
 const socketKey = (family: 4 | 6): string => `sim/${family}`;
-interface Scripted { readonly at: number; readonly seq: number; readonly run: () => void }
+interface Scripted {
+  readonly at: number;
+  readonly seq: number;
+  readonly run: () => void;
+}
 
 /** The simulated segment, clock and agenda. */
 export class SimNetwork {
@@ -92,14 +132,22 @@ export class SimNetwork {
   private held: InFlight[] = [];
 
   /** @param link segment model @param seed PRNG seed for latency/loss/duplication */
-  constructor(readonly link: LinkModel = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0 }, seed = 1) {
+  constructor(
+    readonly link: LinkModel = { latencyMs: 0, jitterMs: 0, loss: 0, duplicate: 0 },
+    seed = 1,
+  ) {
     this.rng = seededRng(seed);
   }
 
   /** Adds a node with the given instances; `groups` lists sync groups by member names. */
   addNode(name: string, instances: VrrpInstanceParamsInput[], groups: Record<string, string[]> = {}): SimNode {
     const node: SimNode = {
-      name, router: new VrrpRouter(), addresses: new Set(instances.map((p) => p.primaryAddress)), spec: { instances, groups }, alive: true, segment: 0,
+      name,
+      router: new VrrpRouter(),
+      addresses: new Set(instances.map((p) => p.primaryAddress)),
+      spec: { instances, groups },
+      alive: true,
+      segment: 0,
       frozen: false,
     };
     this.build(node);
@@ -117,8 +165,13 @@ export class SimNetwork {
     node.router = new VrrpRouter();
     for (const input of node.spec.instances) {
       const params = instanceParams(input);
-      node.router.addInstance({ params, socketKey: socketKey(params.family), ifindex: 1, source: params.primaryAddress,
-        group: params.family === 4 ? '224.0.0.18' : 'ff02::12' });
+      node.router.addInstance({
+        params,
+        socketKey: socketKey(params.family),
+        ifindex: 1,
+        source: params.primaryAddress,
+        group: params.family === 4 ? '224.0.0.18' : 'ff02::12',
+      });
     }
     node.router.setSyncGroups(Object.entries(node.spec.groups).map(([name, members]) => ({ name, members })));
   }
@@ -141,7 +194,9 @@ export class SimNetwork {
   }
 
   /** Starts `name` at virtual time `at` (a restart gets fresh state machines). */
-  startAt(at: number, name: string): void { this.at(at, () => this.start(name)); }
+  startAt(at: number, name: string): void {
+    this.at(at, () => this.start(name));
+  }
 
   /** Starts every instance of `name` (or of all nodes) now. */
   start(name?: string): void {
@@ -170,7 +225,9 @@ export class SimNetwork {
   }
 
   /** SIGSTOP: the node's timers stop and packets to it queue until thaw(). */
-  freeze(name: string): void { this.node(name).frozen = true; }
+  freeze(name: string): void {
+    this.node(name).frozen = true;
+  }
 
   /** SIGCONT: queued packets are read (in arrival order) and late timers run, as a resumed process would. */
   thaw(name: string): void {
@@ -200,7 +257,13 @@ export class SimNetwork {
     if (!n.alive) return;
     const update = instances.map((input) => {
       const params = instanceParams(input);
-      return { params, socketKey: socketKey(params.family), ifindex: 1, source: params.primaryAddress, group: params.family === 4 ? '224.0.0.18' : 'ff02::12' };
+      return {
+        params,
+        socketKey: socketKey(params.family),
+        ifindex: 1,
+        source: params.primaryAddress,
+        group: params.family === 4 ? '224.0.0.18' : 'ff02::12',
+      };
     });
     this.apply(n, n.router.applyReload({ remove: [], update }, this.now));
     n.router.setSyncGroups(Object.entries(groups).map(([g, members]) => ({ name: g, members })));
@@ -209,7 +272,9 @@ export class SimNetwork {
 
   /** Splits the segment: each list of node names becomes its own partition. */
   partition(...parts: string[][]): void {
-    parts.forEach((names, i) => { for (const nm of names) this.node(nm).segment = i + 1; });
+    parts.forEach((names, i) => {
+      for (const nm of names) this.node(nm).segment = i + 1;
+    });
   }
 
   /** Heals every partition. */
@@ -237,7 +302,9 @@ export class SimNetwork {
   }
 
   /** Runs for `ms` more milliseconds. */
-  runFor(ms: number): void { this.runUntil(this.now + ms); }
+  runFor(ms: number): void {
+    this.runUntil(this.now + ms);
+  }
 
   /** Nodes whose instance `instance` is MASTER right now. */
   masters(instance: string): string[] {
@@ -252,18 +319,25 @@ export class SimNetwork {
   }
 
   /** Nodes currently holding `vip`. */
-  holdersOf(vip: string): string[] { return [...(this.holders.get(vip) ?? [])].sort(); }
+  holdersOf(vip: string): string[] {
+    return [...(this.holders.get(vip) ?? [])].sort();
+  }
 
   /** Timeline state entries, optionally filtered. */
   transitions(filter: { node?: string; instance?: string; to?: VrrpStateValue } = {}): Extract<TimelineEntry, { kind: 'state' }>[] {
-    return this.timeline.filter((e): e is Extract<TimelineEntry, { kind: 'state' }> => e.kind === 'state' &&
-      (filter.node === undefined || e.node === filter.node) && (filter.instance === undefined || e.instance === filter.instance) &&
-      (filter.to === undefined || e.to === filter.to));
+    return this.timeline.filter(
+      (e): e is Extract<TimelineEntry, { kind: 'state' }> =>
+        e.kind === 'state' &&
+        (filter.node === undefined || e.node === filter.node) &&
+        (filter.instance === undefined || e.instance === filter.instance) &&
+        (filter.to === undefined || e.to === filter.to),
+    );
   }
 
   /** Log texts recorded for `node` (with times). */
   logs(node: string): { t: number; text: string }[] {
-    return this.timeline.filter((e): e is Extract<TimelineEntry, { kind: 'log' }> => e.kind === 'log' && e.node === node)
+    return this.timeline
+      .filter((e): e is Extract<TimelineEntry, { kind: 'log' }> => e.kind === 'log' && e.node === node)
       .map((e) => ({ t: e.t, text: e.text }));
   }
 
@@ -286,7 +360,10 @@ export class SimNetwork {
       this.inflight.pop();
       if (!p.to.alive) continue;
       if (p.to.segment !== p.from.segment || p.to.linkDown === true) continue;
-      if (p.to.frozen) { this.held.push(p); continue; }
+      if (p.to.frozen) {
+        this.held.push(p);
+        continue;
+      }
       this.events++;
       const meta = { source: p.source, destination: p.destination, ttl: VRRP_TTL, ifindex: 1 };
       this.apply(p.to, p.to.router.receive(p.socketKey, p.bytes, meta, now));
@@ -318,24 +395,34 @@ export class SimNetwork {
     const t = this.now;
     for (const a of actions) {
       switch (a.kind) {
-        case 'transmit': this.transmit(node, a.instance, a.socketKey, a.destination, a.bytes); break;
+        case 'transmit':
+          this.transmit(node, a.instance, a.socketKey, a.destination, a.bytes);
+          break;
         case 'stateChanged':
           this.timeline.push({ t, kind: 'state', node: node.name, instance: a.transition.instance, from: a.transition.from, to: a.transition.to });
           break;
         case 'sendGarp':
           this.timeline.push({ t, kind: 'garp', node: node.name, instance: a.instance, addresses: a.addresses, count: a.count, reason: a.reason });
           break;
-        case 'addVips': case 'removeVips':
+        case 'addVips':
+        case 'removeVips':
           for (const v of [...a.vips, ...a.excludedVips]) {
             const set = this.holders.get(v) ?? new Set<string>();
-            if (a.kind === 'addVips') set.add(node.name); else set.delete(node.name);
+            if (a.kind === 'addVips') set.add(node.name);
+            else set.delete(node.name);
             this.holders.set(v, set);
           }
-          if (this.recordAll) this.timeline.push({ t, kind: 'vips', node: node.name, instance: a.instance, op: a.kind === 'addVips' ? 'add' : 'remove', vips: a.vips });
+          if (this.recordAll)
+            this.timeline.push({ t, kind: 'vips', node: node.name, instance: a.instance, op: a.kind === 'addVips' ? 'add' : 'remove', vips: a.vips });
           break;
-        case 'log': if (this.recordAll) this.timeline.push({ t, kind: 'log', node: node.name, text: a.record.text }); break;
-        case 'groupNotify': this.timeline.push({ t, kind: 'groupNotify', node: node.name, group: a.group, state: a.state }); break;
-        default: break;
+        case 'log':
+          if (this.recordAll) this.timeline.push({ t, kind: 'log', node: node.name, text: a.record.text });
+          break;
+        case 'groupNotify':
+          this.timeline.push({ t, kind: 'groupNotify', node: node.name, group: a.group, state: a.state });
+          break;
+        default:
+          break;
       }
     }
   }

@@ -22,12 +22,20 @@ function build(rng: Rng, seed: number, loss = 0): { net: SimNetwork; names: stri
   for (let i = 0; i < n; i++) {
     const name = `N${i}`;
     names.push(name);
-    net.addNode(name, [{
-      name: 'VI_1', vrid: 7, primaryAddress: `192.0.2.${i + 1}`, priority: randomInt(rng, 1, 4) * 50,
-      version, advertIntervalMs: ADVERT_MS, vips: ['192.0.2.200'],
-      nopreempt: rng.next() < 0.2, preemptDelayMs: rng.next() < 0.2 ? 2000 : 0,
-      trackers: [{ kind: 'script', name: 'chk', weight: -60, reverse: false }],
-    }]);
+    net.addNode(name, [
+      {
+        name: 'VI_1',
+        vrid: 7,
+        primaryAddress: `192.0.2.${i + 1}`,
+        priority: randomInt(rng, 1, 4) * 50,
+        version,
+        advertIntervalMs: ADVERT_MS,
+        vips: ['192.0.2.200'],
+        nopreempt: rng.next() < 0.2,
+        preemptDelayMs: rng.next() < 0.2 ? 2000 : 0,
+        trackers: [{ kind: 'script', name: 'chk', weight: -60, reverse: false }],
+      },
+    ]);
   }
   return { net, names };
 }
@@ -38,10 +46,18 @@ function schedule(net: SimNetwork, names: string[], rng: Rng, horizon: number): 
     const who = names[randomInt(rng, 0, names.length - 1)]!;
     const r = rng.next();
     net.at(t, () => {
-      if (down.has(who)) { down.delete(who); net.start(who); return; }
-      if (r < 0.25) { down.add(who); net.crash(who); }
-      else if (r < 0.5) { down.add(who); net.stop(who); }
-      else net.inject(who, 'VI_1', { type: 'tracker', result: { kind: 'script', name: 'chk', ok: r < 0.75 } });
+      if (down.has(who)) {
+        down.delete(who);
+        net.start(who);
+        return;
+      }
+      if (r < 0.25) {
+        down.add(who);
+        net.crash(who);
+      } else if (r < 0.5) {
+        down.add(who);
+        net.stop(who);
+      } else net.inject(who, 'VI_1', { type: 'tracker', result: { kind: 'script', name: 'chk', ok: r < 0.75 } });
     });
   }
 }
@@ -51,10 +67,14 @@ function longestDualMaster(net: SimNetwork, settle: number): number {
   const masters = new Set<string>();
   let since: number | undefined;
   let worst = 0;
-  const close = (t: number) => { if (since !== undefined) worst = Math.max(worst, t - Math.max(since, settle)); since = undefined; };
+  const close = (t: number) => {
+    if (since !== undefined) worst = Math.max(worst, t - Math.max(since, settle));
+    since = undefined;
+  };
   for (const e of net.timeline) {
     if (e.kind !== 'state') continue;
-    if (e.to === VrrpState.MASTER) masters.add(e.node); else masters.delete(e.node);
+    if (e.to === VrrpState.MASTER) masters.add(e.node);
+    else masters.delete(e.node);
     if (masters.size >= 2 && since === undefined) since = e.t;
     if (masters.size < 2) close(e.t);
   }
@@ -72,7 +92,10 @@ test('random schedules without partitions never keep two masters longer than one
     schedule(net, names, rng, horizon);
     // Crashed nodes leave their MASTER state recorded; treat a crash as leaving MASTER.
     const crash = net.crash.bind(net);
-    net.crash = (name: string) => { crash(name); net.timeline.push({ t: net.now, kind: 'state', node: name, instance: 'VI_1', from: VrrpState.MASTER, to: VrrpState.STOP }); };
+    net.crash = (name: string) => {
+      crash(name);
+      net.timeline.push({ t: net.now, kind: 'state', node: name, instance: 'VI_1', from: VrrpState.MASTER, to: VrrpState.STOP });
+    };
     net.start();
     net.runUntil(horizon);
     const worst = longestDualMaster(net, 4000);

@@ -30,12 +30,24 @@ function firstTime(net: SimNetwork, node: string, to: number, after = 0): number
 test('election on start: A enters BACKUP (init) and wins after its Master_Down_Interval (3.41 s)', () => {
   const net = pair();
   net.runUntil(10_000);
-  assert.deepEqual(net.logs('A').slice(0, 2).map((l) => l.text), ['(VI_1) removing VIPs.', '(VI_1) Entering BACKUP STATE (init)']);
+  assert.deepEqual(
+    net
+      .logs('A')
+      .slice(0, 2)
+      .map((l) => l.text),
+    ['(VI_1) removing VIPs.', '(VI_1) Entering BACKUP STATE (init)'],
+  );
   assert.equal(cs(firstTime(net, 'A', VrrpState.MASTER)), 341);
   assert.equal(net.transitions({ node: 'B', to: VrrpState.MASTER }).length, 0);
   assert.deepEqual(net.holdersOf(VIP), ['A']);
   const garps = net.timeline.filter((e) => e.kind === 'garp' && e.node === 'A');
-  assert.deepEqual(garps.map((g) => [cs(g.t), g.kind === 'garp' && g.reason]), [[341, 'master'], [841, 'master-delayed']]);
+  assert.deepEqual(
+    garps.map((g) => [cs(g.t), g.kind === 'garp' && g.reason]),
+    [
+      [341, 'master'],
+      [841, 'master-delayed'],
+    ],
+  );
 });
 
 test('hard master loss: B becomes MASTER one Master_Down_Interval (3.61 s) after the last advert', () => {
@@ -57,7 +69,7 @@ test('graceful stop: priority 0 advert, B takes over after Skew_Time (0.61 s)', 
   assert.deepEqual(net.holdersOf(VIP), ['B']);
 });
 
-test('preemption back: restarted higher-priority A discards B\'s adverts and preempts after its MDI', () => {
+test("preemption back: restarted higher-priority A discards B's adverts and preempts after its MDI", () => {
   const net = pair();
   net.at(10_000, () => net.stop('A'));
   net.startAt(20_000, 'A');
@@ -94,7 +106,9 @@ test('equal priorities: the higher primary address wins; the loser sees the tie-
   assert.equal(cs(firstTime(net, 'A', VrrpState.MASTER)), 361);
   assert.equal(cs(firstTime(net, 'B', VrrpState.MASTER)), 361);
   assert.equal(cs(firstTime(net, 'A', VrrpState.BACKUP, 1)), 361);
-  assert.ok(net.logs('A').some((l) => l.text === '(VI_1) Master received advert from 192.0.2.2 with same priority 100 but higher IP address than ours'));
+  assert.ok(
+    net.logs('A').some((l) => l.text === '(VI_1) Master received advert from 192.0.2.2 with same priority 100 but higher IP address than ours'),
+  );
   assert.ok(net.logs('B').some((l) => l.text === '(VI_1) Received advert from 192.0.2.1 with lower priority 100, ours 100, forcing new election'));
   assert.deepEqual(net.masters('VI_1'), ['B']);
   assert.deepEqual(net.holdersOf(VIP), ['B']);
@@ -106,7 +120,10 @@ test('partition: two masters; heal: one master, and the winner re-announces its 
   net.at(20_000, () => net.heal());
   net.runUntil(40_000);
   assert.equal(cs(firstTime(net, 'B', VrrpState.MASTER)), 1302);
-  assert.deepEqual(net.timeline.filter((e) => e.kind === 'state' && e.t > 13_100 && e.t < 20_000), []);
+  assert.deepEqual(
+    net.timeline.filter((e) => e.kind === 'state' && e.t > 13_100 && e.t < 20_000),
+    [],
+  );
   // Healed: B's advert at 20.023 reaches A (strict: lower_prio_no_advert, garp_lower_prio_repeat 0 — keepalived
   // would stay silent); A's regular advert at 20.414 sends B back to BACKUP.
   const bBackup = firstTime(net, 'B', VrrpState.BACKUP, 20_000);
@@ -114,7 +131,13 @@ test('partition: two masters; heal: one master, and the winner re-announces its 
   assert.deepEqual(net.masters('VI_1'), ['A']);
   assert.deepEqual(net.holdersOf(VIP), ['A']);
   const aGarps = net.timeline.filter((e) => e.kind === 'garp' && e.node === 'A' && e.t >= 20_000);
-  assert.deepEqual(aGarps.map((g) => [cs(g.t), g.kind === 'garp' && g.reason]), [[2002, 'split-brain'], [2502, 'master-delayed']]);
+  assert.deepEqual(
+    aGarps.map((g) => [cs(g.t), g.kind === 'garp' && g.reason]),
+    [
+      [2002, 'split-brain'],
+      [2502, 'master-delayed'],
+    ],
+  );
   const lastGarp = net.timeline.filter((e) => e.kind === 'garp').at(-1);
   assert.ok(lastGarp && lastGarp.node === 'A' && lastGarp.t > bBackup, 'the last announcement of the VIP comes from the winner');
 });
@@ -179,13 +202,19 @@ test('dual-master example: two instances with opposite priorities, each node mas
 
 test('repeated partitions: every heal gets its own re-announcement from the surviving master', () => {
   const net = pair({ strict: true }, { strict: true });
-  for (const [cut, heal] of [[10_000, 20_000], [40_000, 50_000]] as const) {
+  for (const [cut, heal] of [
+    [10_000, 20_000],
+    [40_000, 50_000],
+  ] as const) {
     net.at(cut, () => net.partition(['A'], ['B']));
     net.at(heal, () => net.heal());
   }
   net.runUntil(70_000);
   const bursts = net.timeline.filter((e) => e.kind === 'garp' && e.node === 'A' && e.reason === 'split-brain');
-  assert.deepEqual(bursts.map((e) => Math.floor(e.t / 10_000)), [2, 5]);
+  assert.deepEqual(
+    bursts.map((e) => Math.floor(e.t / 10_000)),
+    [2, 5],
+  );
   assert.deepEqual(net.masters('VI_1'), ['A']);
   assert.deepEqual(net.holdersOf(VIP), ['A']);
 });
@@ -219,10 +248,10 @@ test('unicast peers: adverts only reach the listed peers', () => {
   net.start();
   net.runUntil(10_000);
   assert.equal(net.stateOf('B', 'VI_1'), VrrpState.BACKUP);
-  assert.equal(net.stateOf('C', 'VI_1'), VrrpState.MASTER, 'C is not in A\'s peer list, so it never hears A');
+  assert.equal(net.stateOf('C', 'VI_1'), VrrpState.MASTER, "C is not in A's peer list, so it never hears A");
 });
 
-test('Appendix A transcript: tracker failure and recovery move mastership back and forth with keepalived\'s texts', () => {
+test("Appendix A transcript: tracker failure and recovery move mastership back and forth with keepalived's texts", () => {
   const track = { trackers: [{ kind: 'script' as const, name: 'chk_file', weight: -60, reverse: false }] };
   const net = new SimNetwork();
   // keepalived's transcript: its masters yield without an advert (higher_prio_send_advert off)
@@ -233,32 +262,48 @@ test('Appendix A transcript: tracker failure and recovery move mastership back a
   net.at(19_000, () => net.inject('A', 'VI_1', { type: 'tracker', result: { kind: 'script', name: 'chk_file', ok: false } }));
   net.at(30_000, () => net.inject('A', 'VI_1', { type: 'tracker', result: { kind: 'script', name: 'chk_file', ok: true } }));
   net.runUntil(40_000);
-  const a = net.logs('A').filter((l) => l.t >= 19_000).map((l) => `${cs(l.t)} ${l.text}`);
-  assert.deepEqual(a.filter((l) => !l.includes('VIPs')), [
-    '1900 (VI_1) Changing effective priority from 150 to 90',
-    // B's last accepted advert from A (150) was at 18.414; + B's MDI 3.609 s.
-    '2202 (VI_1) Master received advert from 192.0.2.2 with higher priority 100, ours 90',
-    '2202 (VI_1) Entering BACKUP STATE',
-    '3000 (VI_1) Changing effective priority from 90 to 150',
-    '3002 (VI_1) received lower priority (100) advert from 192.0.2.2 - discarding',
-    '3102 (VI_1) received lower priority (100) advert from 192.0.2.2 - discarding',
-    '3202 (VI_1) received lower priority (100) advert from 192.0.2.2 - discarding',
-    // The down timer was armed at 29.023 with priority 90's MDI (3 + 166/256 s), as keepalived does.
-    '3267 (VI_1) Receive advertisement timeout',
-    '3267 (VI_1) Entering MASTER STATE',
-  ]);
+  const a = net
+    .logs('A')
+    .filter((l) => l.t >= 19_000)
+    .map((l) => `${cs(l.t)} ${l.text}`);
+  assert.deepEqual(
+    a.filter((l) => !l.includes('VIPs')),
+    [
+      '1900 (VI_1) Changing effective priority from 150 to 90',
+      // B's last accepted advert from A (150) was at 18.414; + B's MDI 3.609 s.
+      '2202 (VI_1) Master received advert from 192.0.2.2 with higher priority 100, ours 90',
+      '2202 (VI_1) Entering BACKUP STATE',
+      '3000 (VI_1) Changing effective priority from 90 to 150',
+      '3002 (VI_1) received lower priority (100) advert from 192.0.2.2 - discarding',
+      '3102 (VI_1) received lower priority (100) advert from 192.0.2.2 - discarding',
+      '3202 (VI_1) received lower priority (100) advert from 192.0.2.2 - discarding',
+      // The down timer was armed at 29.023 with priority 90's MDI (3 + 166/256 s), as keepalived does.
+      '3267 (VI_1) Receive advertisement timeout',
+      '3267 (VI_1) Entering MASTER STATE',
+    ],
+  );
   const b = net.logs('B').filter((l) => l.text.includes('discarding')).length;
   assert.equal(b, 3);
 });
 
 test('IPv6 / VRRPv3: equal priorities are broken by the numerically higher IPv6 address', () => {
   const net = new SimNetwork();
-  const v6 = (addr: string) => ({ name: 'VI_6', vrid: 60, family: 6 as const, version: 3 as const, primaryAddress: addr, priority: 100, vips: ['2001:db8::100'] });
+  const v6 = (addr: string) => ({
+    name: 'VI_6',
+    vrid: 60,
+    family: 6 as const,
+    version: 3 as const,
+    primaryAddress: addr,
+    priority: 100,
+    vips: ['2001:db8::100'],
+  });
   net.addNode('A', [v6('2001:db8::a')]);
   net.addNode('B', [v6('2001:db8::9')]);
   net.start();
   net.runUntil(10_000);
   assert.deepEqual(net.masters('VI_6'), ['A']);
   assert.deepEqual(net.holdersOf('2001:db8::100'), ['A']);
-  assert.ok(net.logs('B').some((l) => l.text === '(VI_6) Master received advert from 2001:db8::a with same priority 100 but higher IP address than ours'));
+  assert.ok(
+    net.logs('B').some((l) => l.text === '(VI_6) Master received advert from 2001:db8::a with same priority 100 but higher IP address than ours'),
+  );
 });

@@ -15,7 +15,14 @@ const BOUND_MS = 10;
 
 function pair(extra: Partial<VrrpInstanceParamsInput> = {}, seed = 1): SimNetwork {
   const net = new SimNetwork({ latencyMs: 1, jitterMs: 1, loss: 0, duplicate: 0 }, seed);
-  const vi = (addr: string, priority: number): VrrpInstanceParamsInput => ({ name: 'VI_1', vrid: 51, primaryAddress: addr, priority, vips: [VIP], ...extra });
+  const vi = (addr: string, priority: number): VrrpInstanceParamsInput => ({
+    name: 'VI_1',
+    vrid: 51,
+    primaryAddress: addr,
+    priority,
+    vips: [VIP],
+    ...extra,
+  });
   net.addNode('A', [{ ...vi('192.0.2.1', 150), initialState: 'MASTER' }]);
   net.addNode('B', [vi('192.0.2.2', 100)]);
   net.start();
@@ -36,7 +43,9 @@ function heal(net: SimNetwork, healAt: number): Heal {
   const down = net.transitions({ node: 'B', to: VrrpState.BACKUP }).find((e) => e.t >= healAt && e.from === VrrpState.MASTER);
   assert.ok(down, `B was MASTER before the heal at ${healAt} and stepped down after it`);
   const garp = net.timeline.find((e) => e.kind === 'garp' && e.node === 'A' && e.t >= down.t);
-  const loserFirst = net.logs('A').some((l) => l.t >= healAt && l.t < down.t && l.text.startsWith('(VI_1) Received advert from 192.0.2.2 with lower priority'));
+  const loserFirst = net
+    .logs('A')
+    .some((l) => l.t >= healAt && l.t < down.t && l.text.startsWith('(VI_1) Received advert from 192.0.2.2 with lower priority'));
   return { stepDown: down.t, garp: garp?.t, loserFirst };
 }
 
@@ -44,7 +53,10 @@ const reannounced = (h: Heal): boolean => h.garp !== undefined && h.garp - h.ste
 
 test('the winner re-announces within 10 ms after the loser steps down, whichever advert crosses first', () => {
   // A's adverts go out at 3.414 + k s; B is MASTER from 13.02 s with adverts at 13.02 + k s.
-  for (const [healAt, loserFirst] of [[20_000, true], [20_100, false]] as const) {
+  for (const [healAt, loserFirst] of [
+    [20_000, true],
+    [20_100, false],
+  ] as const) {
     const net = pair();
     net.at(10_000, () => net.partition(['A'], ['B']));
     net.at(healAt, () => net.heal());
@@ -58,8 +70,11 @@ test('the winner re-announces within 10 ms after the loser steps down, whichever
   }
 });
 
-test('without the yield advert (keepalived\'s default) the heal is silent when the winner\'s advert crosses first', () => {
-  for (const [healAt, loserFirst] of [[20_000, true], [20_100, false]] as const) {
+test("without the yield advert (keepalived's default) the heal is silent when the winner's advert crosses first", () => {
+  for (const [healAt, loserFirst] of [
+    [20_000, true],
+    [20_100, false],
+  ] as const) {
     const net = pair({ yieldAdvert: false });
     net.at(10_000, () => net.partition(['A'], ['B']));
     net.at(healAt, () => net.heal());

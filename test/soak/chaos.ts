@@ -48,7 +48,12 @@ export interface ChaosOptions {
 const MAX_LATENCY_MS = 2;
 const TRACKER = 'chk';
 
-interface VridSpec { readonly name: string; readonly vrid: number; readonly version: 2 | 3; readonly advertIntervalMs: number }
+interface VridSpec {
+  readonly name: string;
+  readonly vrid: number;
+  readonly version: 2 | 3;
+  readonly advertIntervalMs: number;
+}
 /** The cluster's instances: a v2 sync group at 1 s, a v3 VRID at 1 s and a v3 VRID at 0.05 s. */
 const VRIDS: readonly VridSpec[] = [
   { name: 'VI_G1', vrid: 10, version: 2, advertIntervalMs: 1000 },
@@ -59,12 +64,20 @@ const VRIDS: readonly VridSpec[] = [
 const GROUPS = { SG: ['VI_G1', 'VI_G2'] };
 
 /** Per-node configuration: priorities differ per VRID so that different nodes win different VRIDs. */
-interface NodeConfig { priorities: number[]; nopreempt: boolean[] }
+interface NodeConfig {
+  priorities: number[];
+  nopreempt: boolean[];
+}
 
 function instancesOf(index: number, cfg: NodeConfig, extraVip: readonly boolean[], preemptDelayMs: number): VrrpInstanceParamsInput[] {
   return VRIDS.map((v, k) => ({
-    name: v.name, vrid: v.vrid, version: v.version, advertIntervalMs: v.advertIntervalMs,
-    primaryAddress: `192.0.2.${index + 1}`, priority: cfg.priorities[k]!, nopreempt: cfg.nopreempt[k]!,
+    name: v.name,
+    vrid: v.vrid,
+    version: v.version,
+    advertIntervalMs: v.advertIntervalMs,
+    primaryAddress: `192.0.2.${index + 1}`,
+    priority: cfg.priorities[k]!,
+    nopreempt: cfg.nopreempt[k]!,
     preemptDelayMs: k === 2 ? preemptDelayMs : 0,
     vips: extraVip[k]! ? [`203.0.113.${v.vrid}`, `198.51.100.${v.vrid}`] : [`203.0.113.${v.vrid}`],
     trackers: [{ kind: 'script', name: TRACKER, weight: -60, reverse: false }],
@@ -83,7 +96,7 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
   const count = options.nodes ?? randomInt(rng, 3, 5);
   const preemptDelayMs = rng.next() < 0.3 ? 2000 : 0;
   const net = new SimNetwork({ latencyMs: 1, jitterMs: MAX_LATENCY_MS - 1, loss: 0, duplicate: 0.02 }, seed);
-  net.recordAll = process.env.SOAK_DEBUG === "1";
+  net.recordAll = process.env.SOAK_DEBUG === '1';
   const names: string[] = [];
   const configs: NodeConfig[] = [];
   // VIP lists are the same on every node (a mismatch is a misconfiguration: adverts are dropped, as keepalived does).
@@ -105,7 +118,12 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
   const violations: string[] = [];
   const counts = Object.fromEntries(DISTURBANCES.map((d) => [d, 0])) as Record<Disturbance, number>;
   const say = (text: string) => log.push(`${(net.now / 1000).toFixed(3)} ${text}`);
-  const violate = (text: string) => { if (violations.length < 20) { violations.push(`t=${(net.now / 1000).toFixed(3)} ${text}`); say(`VIOLATION ${text}`); } };
+  const violate = (text: string) => {
+    if (violations.length < 20) {
+      violations.push(`t=${(net.now / 1000).toFixed(3)} ${text}`);
+      say(`VIOLATION ${text}`);
+    }
+  };
 
   // The world outside the routers: tracker results, which the routers are told again after a restart.
   const trackerOk = new Map(names.map((n) => [n, true]));
@@ -135,7 +153,12 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
       if (e.kind === 'state') {
         say(`${e.node} ${e.instance} ${stateName(e.from)} -> ${stateName(e.to)}`);
         if (e.to === VrrpState.MASTER) lastWon.set(`${e.node}/${e.instance}`, net.now);
-        if (frozenByReload !== undefined && frozenByReload.nodes.has(e.node) && frozenByReload.instances.has(e.instance) && net.now <= frozenByReload.until) {
+        if (
+          frozenByReload !== undefined &&
+          frozenByReload.nodes.has(e.node) &&
+          frozenByReload.instances.has(e.instance) &&
+          net.now <= frozenByReload.until
+        ) {
           violate(`reload flapped unchanged ${e.node} ${e.instance}: ${stateName(e.from)} -> ${stateName(e.to)}`);
         }
       } else if (e.kind === 'garp') {
@@ -145,7 +168,8 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
     if (net.now < settledFrom) return;
     for (const n of net.nodes) {
       if (!n.alive) continue;
-      for (const inst of n.router.instances()) if (inst.fsm.state === VrrpState.FAULT) violate(`${n.name} ${inst.fsm.name} is still in FAULT with its link up`);
+      for (const inst of n.router.instances())
+        if (inst.fsm.state === VrrpState.FAULT) violate(`${n.name} ${inst.fsm.name} is still in FAULT with its link up`);
     }
     for (const v of VRIDS) {
       const masters = net.masters(v.name);
@@ -155,7 +179,12 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
         overlapSince.set(v.name, since);
         if (net.now - since <= MAX_LATENCY_MS) continue;
       } else overlapSince.delete(v.name);
-      if (masters.length !== 1) { violate(`${v.name} (VRID ${v.vrid}) has ${masters.length} masters [${masters.join(',')}] ${net.now - settledFrom + settle} ms after the network allowed one`); continue; }
+      if (masters.length !== 1) {
+        violate(
+          `${v.name} (VRID ${v.vrid}) has ${masters.length} masters [${masters.join(',')}] ${net.now - settledFrom + settle} ms after the network allowed one`,
+        );
+        continue;
+      }
       const m = masters[0]!;
       const key = `${m}/${v.name}`;
       if ((lastGarp.get(key) ?? -1) < (lastWon.get(key) ?? Infinity)) violate(`${m} ${v.name} is MASTER without GARP since it won`);
@@ -177,25 +206,43 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
     const end = kind === 'reload' ? start + 100 : start + duration;
     disturbances++;
     counts[kind]++;
-    const revert = (text: string, fn: () => void) => net.at(end, () => { say(`revert ${text}`); fn(); settledFrom = net.now + settle; });
+    const revert = (text: string, fn: () => void) =>
+      net.at(end, () => {
+        say(`revert ${text}`);
+        fn();
+        settledFrom = net.now + settle;
+      });
     // Invariants are suspended from the start of a disturbance until its revert has settled.
-    net.at(start, () => { settledFrom = Infinity; });
+    net.at(start, () => {
+      settledFrom = Infinity;
+    });
     switch (kind) {
       case 'linkFlap':
-        net.at(start, () => { say(`link down ${who}`); net.setLink(who, false); });
+        net.at(start, () => {
+          say(`link down ${who}`);
+          net.setLink(who, false);
+        });
         revert(`link up ${who}`, () => net.setLink(who, true));
         break;
       case 'partition': {
         const side = names.filter(() => rng.next() < 0.5);
         if (side.length === 0 || side.length === names.length) side.splice(0, side.length, who);
         const other = names.filter((n) => !side.includes(n));
-        net.at(start, () => { say(`partition [${side.join(',')}] | [${other.join(',')}]`); net.partition(side, other); });
+        net.at(start, () => {
+          say(`partition [${side.join(',')}] | [${other.join(',')}]`);
+          net.partition(side, other);
+        });
         revert('heal', () => net.heal());
         break;
       }
       case 'oneWayLoss':
-        net.at(start, () => { say(`one-way loss: nothing from ${who} arrives`); shaping = (from) => ({ drop: from.name === who, delayMs: 0 }); });
-        revert('one-way loss', () => { shaping = undefined; });
+        net.at(start, () => {
+          say(`one-way loss: nothing from ${who} arrives`);
+          shaping = (from) => ({ drop: from.name === who, delayMs: 0 });
+        });
+        revert('one-way loss', () => {
+          shaping = undefined;
+        });
         break;
       case 'lossDelay': {
         const loss = rng.next() * 0.5;
@@ -204,41 +251,73 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
           say(`loss ${(loss * 100).toFixed(0)} % delay up to ${delay} ms`);
           shaping = () => ({ drop: shapeRng.next() < loss, delayMs: shapeRng.next() * delay });
         });
-        revert('loss/delay', () => { shaping = undefined; });
+        revert('loss/delay', () => {
+          shaping = undefined;
+        });
         break;
       }
       case 'freeze':
-        net.at(start, () => { say(`SIGSTOP ${who}`); net.freeze(who); });
+        net.at(start, () => {
+          say(`SIGSTOP ${who}`);
+          net.freeze(who);
+        });
         revert(`SIGCONT ${who}`, () => net.thaw(who));
         break;
       case 'crash':
-        net.at(start, () => { say(`SIGKILL ${who}`); net.crash(who); });
-        revert(`restart ${who}`, () => { net.start(who); tellTracker(who); });
+        net.at(start, () => {
+          say(`SIGKILL ${who}`);
+          net.crash(who);
+        });
+        revert(`restart ${who}`, () => {
+          net.start(who);
+          tellTracker(who);
+        });
         break;
       case 'tracker':
-        net.at(start, () => { say(`tracker ${TRACKER} fails on ${who}`); trackerOk.set(who, false); tellTracker(who); });
-        revert(`tracker ${TRACKER} ok on ${who}`, () => { trackerOk.set(who, true); tellTracker(who); });
+        net.at(start, () => {
+          say(`tracker ${TRACKER} fails on ${who}`);
+          trackerOk.set(who, false);
+          tellTracker(who);
+        });
+        revert(`tracker ${TRACKER} ok on ${who}`, () => {
+          trackerOk.set(who, true);
+          tellTracker(who);
+        });
         break;
       case 'reload': {
         // Either one node's priorities change (a local edit), or a VIP list changes on every node (a rolling
         // reload, 10 ms apart). Sync-group members change together; the other instances must not move.
         const changed = new Set<number>();
         for (let k = 0; k < VRIDS.length; k++) if (rng.next() < 0.35) changed.add(k);
-        if (changed.has(0) || changed.has(1)) { changed.add(0); changed.add(1); }
+        if (changed.has(0) || changed.has(1)) {
+          changed.add(0);
+          changed.add(1);
+        }
         const vips = rng.next() < 0.4;
         const newPrio = VRIDS.map(() => randomInt(rng, 2, 25) * 10);
         const targets = vips ? names : [who];
         const unchanged = new Set(VRIDS.filter((_, k) => !changed.has(k)).map((v) => v.name));
         net.at(start, () => {
-          say(`SIGHUP ${targets.join(',')}: ${vips ? 'VIP lists' : 'priorities'} of [${VRIDS.filter((_, k) => changed.has(k)).map((v) => v.name).join(',')}] changed`);
+          say(
+            `SIGHUP ${targets.join(',')}: ${vips ? 'VIP lists' : 'priorities'} of [${VRIDS.filter((_, k) => changed.has(k))
+              .map((v) => v.name)
+              .join(',')}] changed`,
+          );
           frozenByReload = { nodes: new Set(targets), instances: unchanged, until: start + settle };
           for (const k of [...changed].sort((x, y) => x - y)) {
             if (vips) extraVip[k] = !extraVip[k];
-            else { const cfg = configs[names.indexOf(who)]!; cfg.priorities[k] = k === 1 ? cfg.priorities[0]! : newPrio[k]!; }
+            else {
+              const cfg = configs[names.indexOf(who)]!;
+              cfg.priorities[k] = k === 1 ? cfg.priorities[0]! : newPrio[k]!;
+            }
           }
         });
-        targets.forEach((n, j) => net.at(start + j * 10, () => net.reload(n, instancesOf(names.indexOf(n), configs[names.indexOf(n)]!, extraVip, preemptDelayMs), GROUPS)));
-        net.at(start + targets.length * 10, () => { settledFrom = net.now + settle; });
+        targets.forEach((n, j) =>
+          net.at(start + j * 10, () => net.reload(n, instancesOf(names.indexOf(n), configs[names.indexOf(n)]!, extraVip, preemptDelayMs), GROUPS)),
+        );
+        net.at(start + targets.length * 10, () => {
+          settledFrom = net.now + settle;
+        });
         break;
       }
     }
@@ -255,10 +334,15 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
 
 function stateName(s: number): string {
   switch (s) {
-    case VrrpState.INIT: return 'INIT';
-    case VrrpState.BACKUP: return 'BACKUP';
-    case VrrpState.MASTER: return 'MASTER';
-    case VrrpState.FAULT: return 'FAULT';
-    default: return `STATE${s}`;
+    case VrrpState.INIT:
+      return 'INIT';
+    case VrrpState.BACKUP:
+      return 'BACKUP';
+    case VrrpState.MASTER:
+      return 'MASTER';
+    case VrrpState.FAULT:
+      return 'FAULT';
+    default:
+      return `STATE${s}`;
   }
 }

@@ -14,11 +14,17 @@ export function formatIpv6(b: Uint8Array, off = 0): string {
   for (let i = 0; i < 8; i++) words.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(':');
@@ -79,7 +85,10 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   if (halves.length === 2 ? fill < 1 : fill !== 0) return undefined;
   const all = [...head, ...new Array<number>(fill).fill(0), ...tail];
   const out = new Uint8Array(16);
-  all.forEach((w, i) => { out[2 * i] = w >>> 8; out[2 * i + 1] = w & 0xff; });
+  all.forEach((w, i) => {
+    out[2 * i] = w >>> 8;
+    out[2 * i + 1] = w & 0xff;
+  });
   return out;
 }
 

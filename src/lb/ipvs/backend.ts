@@ -8,23 +8,49 @@ import type { LbBackend, LbDest, LbError, LbErrorCode, LbGlobals, LbService, LbS
 import { Genl, genlErrorText, type GenlError, type GenlFamily, type GenlMessage } from '../../net/netlink/genl.js';
 import { NLM_F } from '../../net/netlink/codec.js';
 import {
-  decodeConfig, decodeDaemon, decodeDest, decodeInfo, decodeService, delDaemonRequest, delDestRequest, delServiceRequest,
-  destRequest, flushRequest, getConfigRequest, getDaemonsRequest, getDestsRequest, getInfoRequest, getServicesRequest,
-  IPVS_CMD, IPVS_GENL_NAME, newDaemonRequest, serviceRequest, setConfigRequest,
-  type IpvsDaemon, type IpvsInfo, type IpvsRequest, type IpvsTimeouts,
+  decodeConfig,
+  decodeDaemon,
+  decodeDest,
+  decodeInfo,
+  decodeService,
+  delDaemonRequest,
+  delDestRequest,
+  delServiceRequest,
+  destRequest,
+  flushRequest,
+  getConfigRequest,
+  getDaemonsRequest,
+  getDestsRequest,
+  getInfoRequest,
+  getServicesRequest,
+  IPVS_CMD,
+  IPVS_GENL_NAME,
+  newDaemonRequest,
+  serviceRequest,
+  setConfigRequest,
+  type IpvsDaemon,
+  type IpvsInfo,
+  type IpvsRequest,
+  type IpvsTimeouts,
 } from './messages.js';
 
 /** The sentence open() gives when the running kernel has no IPVS. */
 export const IPVS_MISSING_TEXT =
-  'IPVS is not available in this kernel (generic netlink family "IPVS" not found; modprobe ip_vs failed or the kernel lacks CONFIG_IP_VS): '
-  + 'virtual servers cannot be programmed with IPVS; load ip_vs or use a kernel built with it';
+  'IPVS is not available in this kernel (generic netlink family "IPVS" not found; modprobe ip_vs failed or the kernel lacks CONFIG_IP_VS): ' +
+  'virtual servers cannot be programmed with IPVS; load ip_vs or use a kernel built with it';
 
 function codeOf(e: GenlError): LbErrorCode {
   switch (e.code) {
-    case 'EEXIST': return 'LB_EXISTS';
-    case 'ESRCH': case 'ENOENT': return 'LB_NOT_FOUND';
-    case 'EOPNOTSUPP': case 'EAFNOSUPPORT': return 'LB_UNSUPPORTED';
-    default: return 'LB_KERNEL';
+    case 'EEXIST':
+      return 'LB_EXISTS';
+    case 'ESRCH':
+    case 'ENOENT':
+      return 'LB_NOT_FOUND';
+    case 'EOPNOTSUPP':
+    case 'EAFNOSUPPORT':
+      return 'LB_UNSUPPORTED';
+    default:
+      return 'LB_KERNEL';
   }
 }
 

@@ -17,10 +17,23 @@ export const IPVS_GENL_VERSION = 1;
 
 /** IPVS_CMD_*. */
 export const IPVS_CMD = {
-  NEW_SERVICE: 1, SET_SERVICE: 2, DEL_SERVICE: 3, GET_SERVICE: 4,
-  NEW_DEST: 5, SET_DEST: 6, DEL_DEST: 7, GET_DEST: 8,
-  NEW_DAEMON: 9, DEL_DAEMON: 10, GET_DAEMON: 11,
-  SET_CONFIG: 12, GET_CONFIG: 13, SET_INFO: 14, GET_INFO: 15, ZERO: 16, FLUSH: 17,
+  NEW_SERVICE: 1,
+  SET_SERVICE: 2,
+  DEL_SERVICE: 3,
+  GET_SERVICE: 4,
+  NEW_DEST: 5,
+  SET_DEST: 6,
+  DEL_DEST: 7,
+  GET_DEST: 8,
+  NEW_DAEMON: 9,
+  DEL_DAEMON: 10,
+  GET_DAEMON: 11,
+  SET_CONFIG: 12,
+  GET_CONFIG: 13,
+  SET_INFO: 14,
+  GET_INFO: 15,
+  ZERO: 16,
+  FLUSH: 17,
 } as const;
 
 /** IPVS_CMD_ATTR_*: top-level attributes. */
@@ -28,20 +41,64 @@ export const IPVS_CMD_ATTR = { SERVICE: 1, DEST: 2, DAEMON: 3, TIMEOUT_TCP: 4, T
 
 /** IPVS_SVC_ATTR_*. */
 export const IPVS_SVC_ATTR = {
-  AF: 1, PROTOCOL: 2, ADDR: 3, PORT: 4, FWMARK: 5, SCHED_NAME: 6, FLAGS: 7, TIMEOUT: 8, NETMASK: 9, STATS: 10, PE_NAME: 11, STATS64: 12,
+  AF: 1,
+  PROTOCOL: 2,
+  ADDR: 3,
+  PORT: 4,
+  FWMARK: 5,
+  SCHED_NAME: 6,
+  FLAGS: 7,
+  TIMEOUT: 8,
+  NETMASK: 9,
+  STATS: 10,
+  PE_NAME: 11,
+  STATS64: 12,
 } as const;
 
 /** IPVS_DEST_ATTR_*. */
 export const IPVS_DEST_ATTR = {
-  ADDR: 1, PORT: 2, FWD_METHOD: 3, WEIGHT: 4, U_THRESH: 5, L_THRESH: 6, ACTIVE_CONNS: 7, INACT_CONNS: 8, PERSIST_CONNS: 9,
-  STATS: 10, ADDR_FAMILY: 11, STATS64: 12, TUN_TYPE: 13, TUN_PORT: 14, TUN_FLAGS: 15,
+  ADDR: 1,
+  PORT: 2,
+  FWD_METHOD: 3,
+  WEIGHT: 4,
+  U_THRESH: 5,
+  L_THRESH: 6,
+  ACTIVE_CONNS: 7,
+  INACT_CONNS: 8,
+  PERSIST_CONNS: 9,
+  STATS: 10,
+  ADDR_FAMILY: 11,
+  STATS64: 12,
+  TUN_TYPE: 13,
+  TUN_PORT: 14,
+  TUN_FLAGS: 15,
 } as const;
 
 /** IPVS_DAEMON_ATTR_*. */
-export const IPVS_DAEMON_ATTR = { STATE: 1, MCAST_IFN: 2, SYNC_ID: 3, SYNC_MAXLEN: 4, MCAST_GROUP: 5, MCAST_GROUP6: 6, MCAST_PORT: 7, MCAST_TTL: 8 } as const;
+export const IPVS_DAEMON_ATTR = {
+  STATE: 1,
+  MCAST_IFN: 2,
+  SYNC_ID: 3,
+  SYNC_MAXLEN: 4,
+  MCAST_GROUP: 5,
+  MCAST_GROUP6: 6,
+  MCAST_PORT: 7,
+  MCAST_TTL: 8,
+} as const;
 
 /** IPVS_STATS_ATTR_* (u32 counters in STATS except the byte counts; all u64 in STATS64). */
-export const IPVS_STATS_ATTR = { CONNS: 1, INPKTS: 2, OUTPKTS: 3, INBYTES: 4, OUTBYTES: 5, CPS: 6, INPPS: 7, OUTPPS: 8, INBPS: 9, OUTBPS: 10 } as const;
+export const IPVS_STATS_ATTR = {
+  CONNS: 1,
+  INPKTS: 2,
+  OUTPKTS: 3,
+  INBYTES: 4,
+  OUTBYTES: 5,
+  CPS: 6,
+  INPPS: 7,
+  OUTPPS: 8,
+  INBPS: 9,
+  OUTBPS: 10,
+} as const;
 
 /** IPVS_INFO_ATTR_*. */
 export const IPVS_INFO_ATTR = { VERSION: 1, CONN_TAB_SIZE: 2 } as const;
@@ -97,7 +154,10 @@ export function netmaskBits(family: 4 | 6, b: Buffer): number {
   if (family === 6) return b.readUInt32LE(0);
   let v = b.readUInt32BE(0);
   let n = 0;
-  while (v) { n += v & 1; v >>>= 1; }
+  while (v) {
+    n += v & 1;
+    v >>>= 1;
+  }
   return n;
 }
 
@@ -189,12 +249,26 @@ export function getServiceRequest(k: LbServiceKey): IpvsRequest {
 
 /** IPVS_CMD_NEW_DEST / SET_DEST: the service key and the full destination nest. */
 export function destRequest(cmd: typeof IPVS_CMD.NEW_DEST | typeof IPVS_CMD.SET_DEST, k: LbServiceKey, d: LbDest): IpvsRequest {
-  return { cmd, attrs: [{ type: IPVS_CMD_ATTR.SERVICE, value: serviceKeyAttrs(k) }, { type: IPVS_CMD_ATTR.DEST, value: destAttrs(d) }], dump: false };
+  return {
+    cmd,
+    attrs: [
+      { type: IPVS_CMD_ATTR.SERVICE, value: serviceKeyAttrs(k) },
+      { type: IPVS_CMD_ATTR.DEST, value: destAttrs(d) },
+    ],
+    dump: false,
+  };
 }
 
 /** IPVS_CMD_DEL_DEST: the service key and the destination key. */
 export function delDestRequest(k: LbServiceKey, d: Pick<LbDest, 'family' | 'address' | 'port'>): IpvsRequest {
-  return { cmd: IPVS_CMD.DEL_DEST, attrs: [{ type: IPVS_CMD_ATTR.SERVICE, value: serviceKeyAttrs(k) }, { type: IPVS_CMD_ATTR.DEST, value: destKeyAttrs(d) }], dump: false };
+  return {
+    cmd: IPVS_CMD.DEL_DEST,
+    attrs: [
+      { type: IPVS_CMD_ATTR.SERVICE, value: serviceKeyAttrs(k) },
+      { type: IPVS_CMD_ATTR.DEST, value: destKeyAttrs(d) },
+    ],
+    dump: false,
+  };
 }
 
 /** IPVS_CMD_GET_DEST: a dump of one service's destinations. */
@@ -295,10 +369,16 @@ export function decodeStats(b: Buffer | undefined, wide: boolean): LbCounters {
     return w && v.length >= 8 ? Number(v.readBigUInt64LE(0)) : v.readUInt32LE(0);
   };
   return {
-    connections: n(IPVS_STATS_ATTR.CONNS, wide), packetsIn: n(IPVS_STATS_ATTR.INPKTS, wide), packetsOut: n(IPVS_STATS_ATTR.OUTPKTS, wide),
-    bytesIn: n(IPVS_STATS_ATTR.INBYTES, true), bytesOut: n(IPVS_STATS_ATTR.OUTBYTES, true),
-    cps: n(IPVS_STATS_ATTR.CPS, wide), ppsIn: n(IPVS_STATS_ATTR.INPPS, wide), ppsOut: n(IPVS_STATS_ATTR.OUTPPS, wide),
-    bpsIn: n(IPVS_STATS_ATTR.INBPS, wide), bpsOut: n(IPVS_STATS_ATTR.OUTBPS, wide),
+    connections: n(IPVS_STATS_ATTR.CONNS, wide),
+    packetsIn: n(IPVS_STATS_ATTR.INPKTS, wide),
+    packetsOut: n(IPVS_STATS_ATTR.OUTPKTS, wide),
+    bytesIn: n(IPVS_STATS_ATTR.INBYTES, true),
+    bytesOut: n(IPVS_STATS_ATTR.OUTBYTES, true),
+    cps: n(IPVS_STATS_ATTR.CPS, wide),
+    ppsIn: n(IPVS_STATS_ATTR.INPPS, wide),
+    ppsOut: n(IPVS_STATS_ATTR.OUTPPS, wide),
+    bpsIn: n(IPVS_STATS_ATTR.INBPS, wide),
+    bpsOut: n(IPVS_STATS_ATTR.OUTBPS, wide),
   };
 }
 
@@ -314,24 +394,33 @@ export function decodeService(top: Buffer): Omit<LbServiceState, 'dests'> | unde
   const key: LbServiceKey = fwmark
     ? { kind: 'fwmark', family, fwmark }
     : {
-      kind: 'address', family, protocol: PROTO_NAME[a.get(IPVS_SVC_ATTR.PROTOCOL)?.readUInt16LE(0) ?? 6] ?? 'TCP',
-      address: addrText(family, a.get(IPVS_SVC_ATTR.ADDR)), port: a.get(IPVS_SVC_ATTR.PORT)?.readUInt16BE(0) ?? 0,
-    };
+        kind: 'address',
+        family,
+        protocol: PROTO_NAME[a.get(IPVS_SVC_ATTR.PROTOCOL)?.readUInt16LE(0) ?? 6] ?? 'TCP',
+        address: addrText(family, a.get(IPVS_SVC_ATTR.ADDR)),
+        port: a.get(IPVS_SVC_ATTR.PORT)?.readUInt16BE(0) ?? 0,
+      };
   const rawFlags = a.get(IPVS_SVC_ATTR.FLAGS)?.readUInt32LE(0) ?? 0;
   const persistent = (rawFlags & IP_VS_SVC_F.PERSISTENT) !== 0;
   const pe = cstr(a.get(IPVS_SVC_ATTR.PE_NAME));
   const s64 = a.get(IPVS_SVC_ATTR.STATS64);
   const base = {
-    key, scheduler: cstr(a.get(IPVS_SVC_ATTR.SCHED_NAME)),
+    key,
+    scheduler: cstr(a.get(IPVS_SVC_ATTR.SCHED_NAME)),
     flags: rawFlags & ~(IP_VS_SVC_F.PERSISTENT | IP_VS_SVC_F.HASHED),
-    timeoutSec: persistent ? a.get(IPVS_SVC_ATTR.TIMEOUT)?.readUInt32LE(0) ?? 0 : 0,
+    timeoutSec: persistent ? (a.get(IPVS_SVC_ATTR.TIMEOUT)?.readUInt32LE(0) ?? 0) : 0,
     netmaskBits: a.get(IPVS_SVC_ATTR.NETMASK) ? netmaskBits(family, a.get(IPVS_SVC_ATTR.NETMASK)!) : family === 4 ? 32 : 128,
     counters: s64 ? decodeStats(s64, true) : decodeStats(a.get(IPVS_SVC_ATTR.STATS), false),
   };
   return pe ? { ...base, persistenceEngine: pe } : base;
 }
 
-const METHOD_NAME: Record<number, LbMethod> = { [IP_VS_CONN_F.MASQ]: 'NAT', [IP_VS_CONN_F.LOCALNODE]: 'NAT', [IP_VS_CONN_F.TUNNEL]: 'TUN', [IP_VS_CONN_F.DROUTE]: 'DR' };
+const METHOD_NAME: Record<number, LbMethod> = {
+  [IP_VS_CONN_F.MASQ]: 'NAT',
+  [IP_VS_CONN_F.LOCALNODE]: 'NAT',
+  [IP_VS_CONN_F.TUNNEL]: 'TUN',
+  [IP_VS_CONN_F.DROUTE]: 'DR',
+};
 const TUN_NAME = ['ipip', 'gue', 'gre'] as const;
 const CSUM_NAME: Record<number, 'nocsum' | 'csum' | 'remcsum'> = { 0: 'nocsum', 1: 'csum', 2: 'remcsum' };
 
@@ -350,10 +439,15 @@ export function decodeDest(top: Buffer, svcFamily: 4 | 6): IpvsDestState | undef
   const u32 = (t: number): number => a.get(t)?.readUInt32LE(0) ?? 0;
   const s64 = a.get(IPVS_DEST_ATTR.STATS64);
   const d: IpvsDestState = {
-    family, address: addrText(family, a.get(IPVS_DEST_ATTR.ADDR)), port: a.get(IPVS_DEST_ATTR.PORT)?.readUInt16BE(0) ?? 0,
-    method, weight: a.get(IPVS_DEST_ATTR.WEIGHT)?.readInt32LE(0) ?? 0,
-    uthreshold: u32(IPVS_DEST_ATTR.U_THRESH), lthreshold: u32(IPVS_DEST_ATTR.L_THRESH),
-    activeConnections: u32(IPVS_DEST_ATTR.ACTIVE_CONNS), inactiveConnections: u32(IPVS_DEST_ATTR.INACT_CONNS),
+    family,
+    address: addrText(family, a.get(IPVS_DEST_ATTR.ADDR)),
+    port: a.get(IPVS_DEST_ATTR.PORT)?.readUInt16BE(0) ?? 0,
+    method,
+    weight: a.get(IPVS_DEST_ATTR.WEIGHT)?.readInt32LE(0) ?? 0,
+    uthreshold: u32(IPVS_DEST_ATTR.U_THRESH),
+    lthreshold: u32(IPVS_DEST_ATTR.L_THRESH),
+    activeConnections: u32(IPVS_DEST_ATTR.ACTIVE_CONNS),
+    inactiveConnections: u32(IPVS_DEST_ATTR.INACT_CONNS),
     persistentConnections: u32(IPVS_DEST_ATTR.PERSIST_CONNS),
     counters: s64 ? decodeStats(s64, true) : decodeStats(a.get(IPVS_DEST_ATTR.STATS), false),
     forward,
@@ -363,7 +457,9 @@ export function decodeDest(top: Buffer, svcFamily: 4 | 6): IpvsDestState | undef
   const tunnelType = TUN_NAME[tt] ?? 'ipip';
   if (tunnelType === 'ipip') return { ...d, tunnelType };
   return {
-    ...d, tunnelType, tunnelPort: a.get(IPVS_DEST_ATTR.TUN_PORT)?.readUInt16BE(0) ?? 0,
+    ...d,
+    tunnelType,
+    tunnelPort: a.get(IPVS_DEST_ATTR.TUN_PORT)?.readUInt16BE(0) ?? 0,
     tunnelChecksum: CSUM_NAME[a.get(IPVS_DEST_ATTR.TUN_FLAGS)?.readUInt16LE(0) ?? 0] ?? 'nocsum',
   };
 }
@@ -377,7 +473,8 @@ export function decodeDaemon(top: Buffer): IpvsDaemon | undefined {
   const g4 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP);
   const g6 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP6);
   const out: { -readonly [K in keyof IpvsDaemon]: IpvsDaemon[K] } = {
-    state: st === IP_VS_STATE.BACKUP ? 'backup' : 'master', ifname: cstr(a.get(IPVS_DAEMON_ATTR.MCAST_IFN)),
+    state: st === IP_VS_STATE.BACKUP ? 'backup' : 'master',
+    ifname: cstr(a.get(IPVS_DAEMON_ATTR.MCAST_IFN)),
     syncId: a.get(IPVS_DAEMON_ATTR.SYNC_ID)?.readUInt32LE(0) ?? 0,
   };
   const maxlen = a.get(IPVS_DAEMON_ATTR.SYNC_MAXLEN);

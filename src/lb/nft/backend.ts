@@ -15,34 +15,65 @@
  */
 import { spawn } from 'node:child_process';
 import {
-  sameServiceKey, serviceKeyText,
-  type LbBackend, type LbCounters, type LbDest, type LbDestState, type LbError, type LbGlobals, type LbNotice, type LbService,
-  type LbServiceKey, type LbServiceState,
+  sameServiceKey,
+  serviceKeyText,
+  type LbBackend,
+  type LbCounters,
+  type LbDest,
+  type LbDestState,
+  type LbError,
+  type LbGlobals,
+  type LbNotice,
+  type LbService,
+  type LbServiceKey,
+  type LbServiceState,
 } from '../backend.js';
 import type { DestLink, LinkSource } from './links.js';
 import {
-  NFT_LB_DEFAULTS, dropTable, parseDescription, renderDestAdd, renderDestDelete, renderDestDescribe, renderDrTable,
-  renderNatTable, renderSched, renderServiceAdd, renderServiceDelete, schedElements,
-  type NftLbOptions, type SchedElements, type SvcView,
+  NFT_LB_DEFAULTS,
+  dropTable,
+  parseDescription,
+  renderDestAdd,
+  renderDestDelete,
+  renderDestDescribe,
+  renderDrTable,
+  renderNatTable,
+  renderSched,
+  renderServiceAdd,
+  renderServiceDelete,
+  schedElements,
+  type NftLbOptions,
+  type SchedElements,
+  type SvcView,
 } from './ruleset.js';
 import { maglevTable, numgenSlots, planScheduler, shTable, SVC_F, type SchedPlan } from './schedule.js';
 
 /** Runs nft with arguments and optional stdin. Must never reject. */
-export type NftExec = (args: readonly string[], stdin?: string) => Promise<{ readonly code: number; readonly stdout: string; readonly stderr: string }>;
+export type NftExec = (
+  args: readonly string[],
+  stdin?: string,
+) => Promise<{ readonly code: number; readonly stdout: string; readonly stderr: string }>;
 
 /** An NftExec spawning `argv` (default `nft`), e.g. ['ip', 'netns', 'exec', NS, 'nft'] (as src/runtime/vrrp/nft-vips.ts). */
 export function nftExec(argv: readonly string[] = ['nft']): NftExec {
-  return (args, stdin) => new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    const child = spawn(argv[0]!, [...argv.slice(1), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.stdin.on('error', () => { /* reported by 'close' */ });
-    child.on('error', (e) => resolve({ code: -1, stdout, stderr: `cannot run ${argv[0]}: ${e.message}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
+  return (args, stdin) =>
+    new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      const child = spawn(argv[0]!, [...argv.slice(1), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.stdin.on('error', () => {
+        /* reported by 'close' */
+      });
+      child.on('error', (e) => resolve({ code: -1, stdout, stderr: `cannot run ${argv[0]}: ${e.message}` }));
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(stdin ?? '');
+    });
 }
 
 /** Construction options. */
@@ -56,9 +87,26 @@ export interface NftBackendOptions extends Partial<NftLbOptions> {
   readonly onClose?: () => void;
 }
 
-interface Dest { id: number; sid: number; dest: LbDest; link?: DestLink }
-interface Svc { id: number; svc: LbService; plan: SchedPlan; mode?: 'NAT' | 'DR'; dests: Dest[]; sched: SchedElements; handle?: number }
-interface Model { services: Svc[]; nextId: number; dr: boolean }
+interface Dest {
+  id: number;
+  sid: number;
+  dest: LbDest;
+  link?: DestLink;
+}
+interface Svc {
+  id: number;
+  svc: LbService;
+  plan: SchedPlan;
+  mode?: 'NAT' | 'DR';
+  dests: Dest[];
+  sched: SchedElements;
+  handle?: number;
+}
+interface Model {
+  services: Svc[];
+  nextId: number;
+  dr: boolean;
+}
 
 /** One queued call: applied to the working model, it returns its nft lines or its error. */
 type Op = (m: Model, out: string[], touched: Set<Svc>, gone: Dest[]) => LbError | undefined | Promise<LbError | undefined>;
@@ -66,7 +114,8 @@ type Op = (m: Model, out: string[], touched: Set<Svc>, gone: Dest[]) => LbError 
 const EMPTY_SCHED: SchedElements = { modulus: 1, elements: new Map() };
 const err = (code: LbError['code'], message: string): LbError => ({ code, message });
 const cloneModel = (m: Model): Model => ({
-  nextId: m.nextId, dr: m.dr,
+  nextId: m.nextId,
+  dr: m.dr,
   services: m.services.map((s) => ({ ...s, dests: s.dests.map((d) => ({ ...d })) })),
 });
 
@@ -153,9 +202,16 @@ export class NftBackend implements LbBackend {
 
   /** lvs_timeouts and lvs_sync_daemon have no nftables equivalent here: refused, naming the option. */
   async setGlobals(g: LbGlobals): Promise<LbError | undefined> {
-    if (g.syncDaemon) return err('LB_UNSUPPORTED', 'lvs_sync_daemon is not supported by the nftables backend (no IPVS connection sync; conntrackd does that for conntrack)');
+    if (g.syncDaemon)
+      return err(
+        'LB_UNSUPPORTED',
+        'lvs_sync_daemon is not supported by the nftables backend (no IPVS connection sync; conntrackd does that for conntrack)',
+      );
     if (g.timeouts && Object.values(g.timeouts).some((v) => v !== undefined)) {
-      return err('LB_UNSUPPORTED', 'lvs_timeouts is not supported by the nftables backend (conntrack\'s own timeouts apply: net.netfilter.nf_conntrack_*_timeout_*)');
+      return err(
+        'LB_UNSUPPORTED',
+        "lvs_timeouts is not supported by the nftables backend (conntrack's own timeouts apply: net.netfilter.nf_conntrack_*_timeout_*)",
+      );
     }
     return undefined;
   }
@@ -203,7 +259,10 @@ export class NftBackend implements LbBackend {
       if (!svc) return err('LB_NOT_FOUND', `ESRCH: No such service (${serviceKeyText(key)})`);
       if (svc.mode) {
         const v = this.view(svc);
-        for (const d of svc.dests) { out.push(...renderDestDelete(this.o, v, d)); gone.push(d); }
+        for (const d of svc.dests) {
+          out.push(...renderDestDelete(this.o, v, d));
+          gone.push(d);
+        }
         out.push(...renderServiceDelete(this.o, v));
       }
       m.services = m.services.filter((x) => x !== svc);
@@ -223,7 +282,8 @@ export class NftBackend implements LbBackend {
     return this.submit(async (m, out, touched) => {
       const svc = this.find(m, key);
       if (!svc) return err('LB_NOT_FOUND', `ESRCH: No such service (${serviceKeyText(key)})`);
-      if (svc.dests.some((x) => x.dest.address === d.address && x.dest.port === d.port)) return err('LB_EXISTS', `EEXIST: Destination already exists ([${d.address}]:${d.port})`);
+      if (svc.dests.some((x) => x.dest.address === d.address && x.dest.port === d.port))
+        return err('LB_EXISTS', `EEXIST: Destination already exists ([${d.address}]:${d.port})`);
       const bad = this.checkDest(svc, d);
       if (bad) return bad;
       if (!svc.mode) {
@@ -282,8 +342,11 @@ export class NftBackend implements LbBackend {
     if ('code' in c) return c;
     const get = (n: string) => c.get(n) ?? { packets: 0, bytes: 0 };
     const counters = (p: string): LbCounters => ({
-      connections: get(`${p}_conn`).packets, packetsIn: get(`${p}_in`).packets, bytesIn: get(`${p}_in`).bytes,
-      packetsOut: get(`${p}_out`).packets, bytesOut: get(`${p}_out`).bytes,
+      connections: get(`${p}_conn`).packets,
+      packetsIn: get(`${p}_in`).packets,
+      bytesIn: get(`${p}_in`).bytes,
+      packetsOut: get(`${p}_out`).packets,
+      bytesOut: get(`${p}_out`).bytes,
     });
     return this.model.services.map((s) => ({
       ...s.svc,
@@ -326,11 +389,13 @@ export class NftBackend implements LbBackend {
     if (d.uthreshold) return no('uthreshold (no live connection counts)');
     if (d.lthreshold) return no('lthreshold (no live connection counts)');
     if (d.family !== svc.svc.key.family) return no(`a real server of the other address family ([${d.address}])`);
-    if (d.method === 'DR' && svc.svc.key.kind === 'fwmark') return no('lvs_method DR with a fwmark service (the netdev ingress hook runs before any firewall mark is set)');
+    if (d.method === 'DR' && svc.svc.key.kind === 'fwmark')
+      return no('lvs_method DR with a fwmark service (the netdev ingress hook runs before any firewall mark is set)');
     const mode = d.method === 'DR' ? 'DR' : 'NAT';
     if (svc.mode && svc.mode !== mode) return no(`lvs_method ${d.method} mixed with ${svc.mode} in one virtual server`);
     if (old && old.dest.method !== d.method) return no('changing lvs_method of a real server in place');
-    if (d.method === 'DR' && !this.opts.links) return err('LB_UNAVAILABLE', `${serviceKeyText(svc.svc.key)}: DR needs the host's links (no link source given)`);
+    if (d.method === 'DR' && !this.opts.links)
+      return err('LB_UNAVAILABLE', `${serviceKeyText(svc.svc.key)}: DR needs the host's links (no link source given)`);
     return undefined;
   }
 
@@ -349,11 +414,15 @@ export class NftBackend implements LbBackend {
       this.queue.push({ op, resolve });
       if (this.scheduled) return;
       this.scheduled = true;
-      this.chain = this.chain.then(async () => {
-        await new Promise<void>((r) => setImmediate(r));
-        this.scheduled = false;
-        await this.burst();
-      }).catch(() => { /* burst never throws */ });
+      this.chain = this.chain
+        .then(async () => {
+          await new Promise<void>((r) => setImmediate(r));
+          this.scheduled = false;
+          await this.burst();
+        })
+        .catch(() => {
+          /* burst never throws */
+        });
     });
   }
 
@@ -368,7 +437,11 @@ export class NftBackend implements LbBackend {
     for (const c of calls) {
       const before = out.length;
       let e: LbError | undefined;
-      try { e = await c.op(work, out, touched, gone); } catch (x) { e = err('LB_KERNEL', String(x)); }
+      try {
+        e = await c.op(work, out, touched, gone);
+      } catch (x) {
+        e = err('LB_KERNEL', String(x));
+      }
       if (e) out.length = before;
       results.push(e);
     }
@@ -380,7 +453,7 @@ export class NftBackend implements LbBackend {
       out.push(...renderSched(this.o, this.view(s), s.sched, want, s.handle));
       s.sched = want;
     }
-    out.push(...await this.staleKeys(work, gone));
+    out.push(...(await this.staleKeys(work, gone)));
     const failed = out.length ? await this.run(lines(out), work) : undefined;
     if (!failed) this.model = work;
     calls.forEach((c, i) => c.resolve(results[i] ?? failed));
@@ -409,7 +482,15 @@ export class NftBackend implements LbBackend {
   private async run(script: string, m: Model): Promise<LbError | undefined> {
     // nft echoes (with handles) only when a scheduling rule is new: echo costs time on big tables
     const r = await this.exec([...(/^add rule .* map @sched_\d+$/m.test(script) ? ['-e', '-a'] : []), '-f', '-'], script);
-    if (r.code !== 0) return err('LB_KERNEL', `nft: ${r.stderr.split('\n').filter((l) => l.trim() && !/^\s*\^+\s*$/.test(l)).slice(0, 2).join(': ')}`);
+    if (r.code !== 0)
+      return err(
+        'LB_KERNEL',
+        `nft: ${r.stderr
+          .split('\n')
+          .filter((l) => l.trim() && !/^\s*\^+\s*$/.test(l))
+          .slice(0, 2)
+          .join(': ')}`,
+      );
     for (const line of r.stdout.split('\n')) {
       const h = / (?:vs|dr)_(\d+) .* map @sched_(\d+) # handle (\d+)$/.exec(line);
       const s = h && h[1] === h[2] ? m.services.find((x) => x.id === Number(h[1])) : undefined;
@@ -444,7 +525,10 @@ export class NftBackend implements LbBackend {
       const d = parseDescription(text);
       if (!d) continue;
       model.nextId = Math.max(model.nextId, d.id + 1);
-      if (d.kind === 'd') { dests.push(d); continue; }
+      if (d.kind === 'd') {
+        dests.push(d);
+        continue;
+      }
       const plan = planScheduler(d.svc.scheduler, d.svc.flags);
       if (plan) model.services.push({ id: d.id, svc: d.svc, plan, dests: [], sched: EMPTY_SCHED });
     }
@@ -476,7 +560,7 @@ function withCounter(line: string, counters: Map<string, { packets: number; byte
 
 function jsonObjects(text: string): Record<string, unknown>[] {
   try {
-    return ((JSON.parse(text) as { nftables?: Record<string, unknown>[] }).nftables ?? []);
+    return (JSON.parse(text) as { nftables?: Record<string, unknown>[] }).nftables ?? [];
   } catch {
     return [];
   }

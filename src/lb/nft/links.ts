@@ -48,29 +48,35 @@ export function rtnlLinks(rtnl: Rtnl, opts: { readonly waitMs?: number; readonly
     return p;
   };
   return {
-    resolve: (family, address) => serial(async () => {
-      const links = await rtnl.listLinks();
-      const addrs = await rtnl.listAddresses(family);
-      const on = addrs.filter((a) => a.scope === 0 && inPrefix(family, address, a.address, a.prefixLength))
-        .sort((x, y) => y.prefixLength - x.prefixLength)[0];
-      const link = on && links.find((l) => l.index === on.ifindex);
-      if (!link || !link.mac) return `real server ${address} is not on a directly connected network (DR needs one)`;
-      const find = async () => (await listNeighbours(rtnl, family))
-        .find((n) => n.ifindex === link.index && n.address === address && (n.state & NUD_USABLE) !== 0 && n.mac);
-      let n = await find();
-      if (!n) {
-        await useNeighbour(rtnl, family, link.index, address).catch(() => undefined);
-        for (let t = 0; !n && t < waitMs; t += 50) {
-          await new Promise((r) => setTimeout(r, 50));
-          n = await find();
+    resolve: (family, address) =>
+      serial(async () => {
+        const links = await rtnl.listLinks();
+        const addrs = await rtnl.listAddresses(family);
+        const on = addrs
+          .filter((a) => a.scope === 0 && inPrefix(family, address, a.address, a.prefixLength))
+          .sort((x, y) => y.prefixLength - x.prefixLength)[0];
+        const link = on && links.find((l) => l.index === on.ifindex);
+        if (!link || !link.mac) return `real server ${address} is not on a directly connected network (DR needs one)`;
+        const find = async () =>
+          (await listNeighbours(rtnl, family)).find(
+            (n) => n.ifindex === link.index && n.address === address && (n.state & NUD_USABLE) !== 0 && n.mac,
+          );
+        let n = await find();
+        if (!n) {
+          await useNeighbour(rtnl, family, link.index, address).catch(() => undefined);
+          for (let t = 0; !n && t < waitMs; t += 50) {
+            await new Promise((r) => setTimeout(r, 50));
+            n = await find();
+          }
         }
-      }
-      if (!n?.mac) return `no neighbour entry for real server ${address} on ${link.name} (it did not answer ${family === 4 ? 'ARP' : 'neighbour discovery'})`;
-      return { ifindex: link.index, srcMac: link.mac, mac: n.mac };
-    }),
-    ingressDevices: () => serial(async () => {
-      if (opts.ingress) return [...opts.ingress];
-      return (await rtnl.listLinks()).filter((l) => (l.flags & IFF.UP) !== 0 && (l.flags & IFF.LOOPBACK) === 0).map((l) => l.name);
-    }),
+        if (!n?.mac)
+          return `no neighbour entry for real server ${address} on ${link.name} (it did not answer ${family === 4 ? 'ARP' : 'neighbour discovery'})`;
+        return { ifindex: link.index, srcMac: link.mac, mac: n.mac };
+      }),
+    ingressDevices: () =>
+      serial(async () => {
+        if (opts.ingress) return [...opts.ingress];
+        return (await rtnl.listLinks()).filter((l) => (l.flags & IFF.UP) !== 0 && (l.flags & IFF.LOOPBACK) === 0).map((l) => l.name);
+      }),
   };
 }

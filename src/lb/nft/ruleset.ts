@@ -78,7 +78,10 @@ export function maskedSource(f: 4 | 6, bits: number): string {
     const n = Math.max(0, Math.min(16, b - i * 16));
     words.push(((0xffff << (16 - n)) & 0xffff).toString(16));
   }
-  return `ip6 saddr & ${words.join(':').replace(/(:0)+$/, '::').replace(/^0::$/, '::')}`;
+  return `ip6 saddr & ${words
+    .join(':')
+    .replace(/(:0)+$/, '::')
+    .replace(/^0::$/, '::')}`;
 }
 
 /** One line describing a service, stored as the comment of its id (≤ 128 bytes). */
@@ -105,17 +108,33 @@ export function parseDescription(text: string): Described | undefined {
   if (w[0] === 's') {
     let key: LbServiceKey;
     let i: number;
-    if (w[2] === 'f') { key = { kind: 'fwmark', family: n(3) === 6 ? 6 : 4, fwmark: n(4) }; i = 5; }
-    else if (w[2] === 'a' && ['TCP', 'UDP', 'SCTP'].includes(w[4]!)) {
+    if (w[2] === 'f') {
+      key = { kind: 'fwmark', family: n(3) === 6 ? 6 : 4, fwmark: n(4) };
+      i = 5;
+    } else if (w[2] === 'a' && ['TCP', 'UDP', 'SCTP'].includes(w[4]!)) {
       key = { kind: 'address', family: n(3) === 6 ? 6 : 4, protocol: w[4] as 'TCP', address: w[5]!, port: n(6) };
       i = 7;
     } else return undefined;
-    const svc: LbService = { key, scheduler: w[i]!, flags: n(i + 1), timeoutSec: n(i + 2), netmaskBits: n(i + 3),
-      ...(w[i + 4] ? { persistenceEngine: w[i + 4] } : {}) };
+    const svc: LbService = {
+      key,
+      scheduler: w[i]!,
+      flags: n(i + 1),
+      timeoutSec: n(i + 2),
+      netmaskBits: n(i + 3),
+      ...(w[i + 4] ? { persistenceEngine: w[i + 4] } : {}),
+    };
     return Number.isInteger(n(1)) && Number.isFinite(svc.netmaskBits) ? { kind: 's', id: n(1), svc } : undefined;
   }
   if (w[0] === 'd' && w.length === 10 && ['NAT', 'DR', 'TUN'].includes(w[6]!)) {
-    const dest: LbDest = { family: n(3) === 6 ? 6 : 4, address: w[4]!, port: n(5), method: w[6] as 'NAT', weight: n(7), uthreshold: n(8), lthreshold: n(9) };
+    const dest: LbDest = {
+      family: n(3) === 6 ? 6 : 4,
+      address: w[4]!,
+      port: n(5),
+      method: w[6] as 'NAT',
+      weight: n(7),
+      uthreshold: n(8),
+      lthreshold: n(9),
+    };
     return { kind: 'd', id: n(1), sid: n(2), dest };
   }
   return undefined;
@@ -132,57 +151,61 @@ export function dropTable(family: 'inet' | 'netdev', name: string): string {
 export function renderNatTable(o: NftLbOptions): string {
   const T = `inet ${o.table}`;
   const counters = ['rs_in', 'rs_out', 'rs_conn', 'vs_in', 'vs_out', 'vs_conn'].map((m) => `add map ${T} ${m} { type mark : counter; }`);
-  return [
-    dropTable('inet', o.table).trimEnd(),
-    `add table ${T}`,
-    `add set ${T} ids { type mark; }`,
-    `add set ${T} live { type mark; }`,
-    `add set ${T} masq_ids { type mark; }`,
-    `add set ${T} with_port { type mark; }`,
-    `add map ${T} svc4 { type ipv4_addr . inet_proto . inet_service : verdict; }`,
-    `add map ${T} svc6 { type ipv6_addr . inet_proto . inet_service : verdict; }`,
-    `add map ${T} fwm { type nf_proto . mark : verdict; }`,
-    `add map ${T} addr4 { type mark : ipv4_addr . inet_service; }`,
-    `add map ${T} addr6 { type mark : ipv6_addr . inet_service; }`,
-    `add map ${T} addr4a { type mark : ipv4_addr; }`,
-    `add map ${T} addr6a { type mark : ipv6_addr; }`,
-    ...counters,
-    `add chain ${T} prerouting { type nat hook prerouting priority dstnat; policy accept; }`,
-    `add chain ${T} output { type nat hook output priority -100; policy accept; }`,
-    `add chain ${T} forward { type filter hook forward priority filter; policy accept; }`,
-    `add chain ${T} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
-    ...['prerouting', 'output'].flatMap((c) => [
-      `add rule ${T} ${c} ct state new ip daddr . meta l4proto . th dport vmap @svc4`,
-      `add rule ${T} ${c} ct state new ip6 daddr . meta l4proto . th dport vmap @svc6`,
-      `add rule ${T} ${c} ct state new meta nfproto . meta mark vmap @fwm`,
-    ]),
-    `add rule ${T} forward ct mark != 0 ct direction original counter name ct mark map @rs_in`,
-    `add rule ${T} forward ct mark != 0 ct direction original counter name ct mark map @vs_in`,
-    `add rule ${T} forward ct mark != 0 ct direction reply counter name ct mark map @rs_out`,
-    `add rule ${T} forward ct mark != 0 ct direction reply counter name ct mark map @vs_out`,
-    `add rule ${T} postrouting ct mark != 0 ct mark @masq_ids masquerade`,
-  ].join('\n') + '\n';
+  return (
+    [
+      dropTable('inet', o.table).trimEnd(),
+      `add table ${T}`,
+      `add set ${T} ids { type mark; }`,
+      `add set ${T} live { type mark; }`,
+      `add set ${T} masq_ids { type mark; }`,
+      `add set ${T} with_port { type mark; }`,
+      `add map ${T} svc4 { type ipv4_addr . inet_proto . inet_service : verdict; }`,
+      `add map ${T} svc6 { type ipv6_addr . inet_proto . inet_service : verdict; }`,
+      `add map ${T} fwm { type nf_proto . mark : verdict; }`,
+      `add map ${T} addr4 { type mark : ipv4_addr . inet_service; }`,
+      `add map ${T} addr6 { type mark : ipv6_addr . inet_service; }`,
+      `add map ${T} addr4a { type mark : ipv4_addr; }`,
+      `add map ${T} addr6a { type mark : ipv6_addr; }`,
+      ...counters,
+      `add chain ${T} prerouting { type nat hook prerouting priority dstnat; policy accept; }`,
+      `add chain ${T} output { type nat hook output priority -100; policy accept; }`,
+      `add chain ${T} forward { type filter hook forward priority filter; policy accept; }`,
+      `add chain ${T} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
+      ...['prerouting', 'output'].flatMap((c) => [
+        `add rule ${T} ${c} ct state new ip daddr . meta l4proto . th dport vmap @svc4`,
+        `add rule ${T} ${c} ct state new ip6 daddr . meta l4proto . th dport vmap @svc6`,
+        `add rule ${T} ${c} ct state new meta nfproto . meta mark vmap @fwm`,
+      ]),
+      `add rule ${T} forward ct mark != 0 ct direction original counter name ct mark map @rs_in`,
+      `add rule ${T} forward ct mark != 0 ct direction original counter name ct mark map @vs_in`,
+      `add rule ${T} forward ct mark != 0 ct direction reply counter name ct mark map @rs_out`,
+      `add rule ${T} forward ct mark != 0 ct direction reply counter name ct mark map @vs_out`,
+      `add rule ${T} postrouting ct mark != 0 ct mark @masq_ids masquerade`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** The DR table, its ingress chain hooked on `devices` (client-facing), replacing any table of that name. */
 export function renderDrTable(o: NftLbOptions, devices: readonly string[]): string {
   const T = `netdev ${o.drTable}`;
   const counters = ['rs_in', 'rs_conn', 'vs_in', 'vs_conn'].map((m) => `add map ${T} ${m} { type mark : counter; }`);
-  return [
-    dropTable('netdev', o.drTable).trimEnd(),
-    `add table ${T}`,
-    `add set ${T} ids { type mark; }`,
-    `add set ${T} live { type mark; }`,
-    `add map ${T} svc4 { type ipv4_addr . inet_proto . inet_service : verdict; }`,
-    `add map ${T} svc6 { type ipv6_addr . inet_proto . inet_service : verdict; }`,
-    `add map ${T} dmac { type mark : ether_addr; }`,
-    `add map ${T} smac { type mark : ether_addr; }`,
-    `add map ${T} rs_dev { type mark : iface_index; }`,
-    ...counters,
-    `add chain ${T} ingress { type filter hook ingress devices = { ${devices.map((d) => `"${d}"`).join(', ')} } priority -500; policy accept; }`,
-    `add rule ${T} ingress ip daddr . meta l4proto . th dport vmap @svc4`,
-    `add rule ${T} ingress ip6 daddr . meta l4proto . th dport vmap @svc6`,
-  ].join('\n') + '\n';
+  return (
+    [
+      dropTable('netdev', o.drTable).trimEnd(),
+      `add table ${T}`,
+      `add set ${T} ids { type mark; }`,
+      `add set ${T} live { type mark; }`,
+      `add map ${T} svc4 { type ipv4_addr . inet_proto . inet_service : verdict; }`,
+      `add map ${T} svc6 { type ipv6_addr . inet_proto . inet_service : verdict; }`,
+      `add map ${T} dmac { type mark : ether_addr; }`,
+      `add map ${T} smac { type mark : ether_addr; }`,
+      `add map ${T} rs_dev { type mark : iface_index; }`,
+      ...counters,
+      `add chain ${T} ingress { type filter hook ingress devices = { ${devices.map((d) => `"${d}"`).join(', ')} } priority -500; policy accept; }`,
+      `add rule ${T} ingress ip daddr . meta l4proto . th dport vmap @svc4`,
+      `add rule ${T} ingress ip6 daddr . meta l4proto . th dport vmap @svc6`,
+    ].join('\n') + '\n'
+  );
 }
 
 /* Services ---------------------------------------------------------------------------------------------- */
@@ -202,7 +225,8 @@ export function schedRuleBody(v: SvcView, m: number | string): string {
 }
 
 /** The table and chain of a service. */
-const where = (o: NftLbOptions, v: SvcView) => (v.mode === 'NAT' ? { T: `inet ${o.table}`, chain: `vs_${v.id}` } : { T: `netdev ${o.drTable}`, chain: `dr_${v.id}` });
+const where = (o: NftLbOptions, v: SvcView) =>
+  v.mode === 'NAT' ? { T: `inet ${o.table}`, chain: `vs_${v.id}` } : { T: `netdev ${o.drTable}`, chain: `dr_${v.id}` };
 
 /** The dispatch element of a service (`svc4 { 192.0.2.1 . tcp . 80 : goto vs_1 }`). */
 function dispatchElement(v: SvcView, chain: string): { map: string; text: string } {
@@ -220,7 +244,8 @@ export function renderServiceAdd(o: NftLbOptions, v: SvcView, modulus: number | 
   const rule = (body: string) => `add rule ${T} ${chain} ${body}`;
   const lines = [
     `add element ${T} ids { ${v.id} comment "${describeService(v.id, v.svc)}" }`,
-    `add counter ${T} vs${v.id}_in`, `add counter ${T} vs${v.id}_conn`,
+    `add counter ${T} vs${v.id}_in`,
+    `add counter ${T} vs${v.id}_conn`,
     ...(v.mode === 'NAT' ? [`add counter ${T} vs${v.id}_out`] : []),
     `add map ${T} sched_${v.id} { typeof numgen inc mod 2 : meta mark;${v.shape.kind === 'numgen' ? ' flags interval;' : ''} }`,
     ...(persistent ? [`add map ${T} persist_${v.id} { type ${addrType(f)} : mark; flags dynamic,timeout; timeout ${v.svc.timeoutSec}s; }`] : []),
@@ -233,23 +258,40 @@ export function renderServiceAdd(o: NftLbOptions, v: SvcView, modulus: number | 
     if (persistent) lines.push(rule(`ct mark != 0 update @persist_${v.id} { ${src} : ct mark }`));
     lines.push(rule('ct mark != 0 counter name ct mark map @rs_conn'), rule('ct mark != 0 counter name ct mark map @vs_conn'));
     if (k.kind === 'address') lines.push(rule(`meta l4proto ${k.protocol.toLowerCase()} dnat ${ipf(f)} to ct mark map @addr${f}`));
-    else lines.push(rule(`meta l4proto { tcp, udp, sctp } ct mark @with_port dnat ${ipf(f)} to ct mark map @addr${f}`),
-      rule(`ct mark != 0 dnat ${ipf(f)} to ct mark map @addr${f}a`));
+    else
+      lines.push(
+        rule(`meta l4proto { tcp, udp, sctp } ct mark @with_port dnat ${ipf(f)} to ct mark map @addr${f}`),
+        rule(`ct mark != 0 dnat ${ipf(f)} to ct mark map @addr${f}a`),
+      );
   } else {
     // source port first: nft 1.0.6 aborts on `ip6 saddr . th sport : meta mark` in a dynset (register allocation)
     const flowKey = `th sport . ${ipf(f)} saddr`;
-    lines.splice(lines.length - 1, 0, `add map ${T} flows_${v.id} { type inet_service . ${addrType(f)} : mark; flags dynamic,timeout; timeout ${o.drFlowTimeoutSec}s; }`);
-    lines.push(rule('meta mark set 0'), rule(`meta mark set ${flowKey} map @flows_${v.id}`), rule('meta mark != 0 meta mark != @live meta mark set 0'));
+    lines.splice(
+      lines.length - 1,
+      0,
+      `add map ${T} flows_${v.id} { type inet_service . ${addrType(f)} : mark; flags dynamic,timeout; timeout ${o.drFlowTimeoutSec}s; }`,
+    );
+    lines.push(
+      rule('meta mark set 0'),
+      rule(`meta mark set ${flowKey} map @flows_${v.id}`),
+      rule('meta mark != 0 meta mark != @live meta mark set 0'),
+    );
     if (persistent) lines.push(rule(`meta mark 0 meta mark set ${src} map @persist_${v.id}`));
-    lines.push(rule(schedRuleBody(v, modulus)), rule('meta mark 0 accept'),
+    lines.push(
+      rule(schedRuleBody(v, modulus)),
+      rule('meta mark 0 accept'),
       rule(`meta mark & 0x${NEW_FLOW.toString(16)} != 0 counter name meta mark & 0x7fffffff map @rs_conn`),
       rule(`meta mark & 0x${NEW_FLOW.toString(16)} != 0 counter name meta mark & 0x7fffffff map @vs_conn`),
       rule('meta mark set meta mark & 0x7fffffff'),
-      rule(`update @flows_${v.id} { ${flowKey} : meta mark }`));
+      rule(`update @flows_${v.id} { ${flowKey} : meta mark }`),
+    );
     if (persistent) lines.push(rule(`update @persist_${v.id} { ${src} : meta mark | 0x${NEW_FLOW.toString(16)} }`));
-    lines.push(rule('counter name meta mark map @rs_in'), rule('counter name meta mark map @vs_in'),
+    lines.push(
+      rule('counter name meta mark map @rs_in'),
+      rule('counter name meta mark map @vs_in'),
       rule('ether saddr set meta mark map @smac ether daddr set meta mark map @dmac fwd to meta mark map @rs_dev'),
-      rule('meta mark set 0'));
+      rule('meta mark set 0'),
+    );
   }
   const d = dispatchElement(v, chain);
   lines.push(`add element ${T} ${d.map} { ${d.text} }`);
@@ -262,11 +304,13 @@ export function renderServiceDelete(o: NftLbOptions, v: SvcView): string[] {
   const d = dispatchElement(v, chain);
   return [
     `delete element ${T} ${d.map} { ${d.text.replace(/ : goto .*/, '')} }`,
-    `flush chain ${T} ${chain}`, `delete chain ${T} ${chain}`,
+    `flush chain ${T} ${chain}`,
+    `delete chain ${T} ${chain}`,
     `delete map ${T} sched_${v.id}`,
     ...(v.svc.timeoutSec > 0 ? [`delete map ${T} persist_${v.id}`] : []),
     ...(v.mode === 'DR' ? [`delete map ${T} flows_${v.id}`] : []),
-    `delete counter ${T} vs${v.id}_in`, `delete counter ${T} vs${v.id}_conn`,
+    `delete counter ${T} vs${v.id}_in`,
+    `delete counter ${T} vs${v.id}_conn`,
     ...(v.mode === 'NAT' ? [`delete counter ${T} vs${v.id}_out`] : []),
     `delete element ${T} ids { ${v.id} }`,
   ];
@@ -280,19 +324,30 @@ export function renderDestAdd(o: NftLbOptions, v: SvcView, d: DestView): string[
   const id = d.id;
   const lines = [
     `add element ${T} ids { ${id} comment "${describeDest(id, d.sid, d.dest)}" }`,
-    `add counter ${T} rs${id}_in`, `add counter ${T} rs${id}_conn`,
-    `add element ${T} rs_in { ${id} : "rs${id}_in" }`, `add element ${T} rs_conn { ${id} : "rs${id}_conn" }`,
-    `add element ${T} vs_in { ${id} : "vs${v.id}_in" }`, `add element ${T} vs_conn { ${id} : "vs${v.id}_conn" }`,
+    `add counter ${T} rs${id}_in`,
+    `add counter ${T} rs${id}_conn`,
+    `add element ${T} rs_in { ${id} : "rs${id}_in" }`,
+    `add element ${T} rs_conn { ${id} : "rs${id}_conn" }`,
+    `add element ${T} vs_in { ${id} : "vs${v.id}_in" }`,
+    `add element ${T} vs_conn { ${id} : "vs${v.id}_conn" }`,
   ];
   if (v.mode === 'NAT') {
     const f = d.dest.family;
-    lines.push(`add counter ${T} rs${id}_out`, `add element ${T} rs_out { ${id} : "rs${id}_out" }`, `add element ${T} vs_out { ${id} : "vs${v.id}_out" }`,
-      `add element ${T} addr${f} { ${id} : ${d.dest.address} . ${d.dest.port} }`, `add element ${T} addr${f}a { ${id} : ${d.dest.address} }`);
+    lines.push(
+      `add counter ${T} rs${id}_out`,
+      `add element ${T} rs_out { ${id} : "rs${id}_out" }`,
+      `add element ${T} vs_out { ${id} : "vs${v.id}_out" }`,
+      `add element ${T} addr${f} { ${id} : ${d.dest.address} . ${d.dest.port} }`,
+      `add element ${T} addr${f}a { ${id} : ${d.dest.address} }`,
+    );
     if (d.dest.port !== 0) lines.push(`add element ${T} with_port { ${id} }`);
     if (o.masquerade) lines.push(`add element ${T} masq_ids { ${id} }`);
   } else if (d.link) {
-    lines.push(`add element ${T} dmac { ${id} : ${d.link.mac} }`, `add element ${T} smac { ${id} : ${d.link.srcMac} }`,
-      `add element ${T} rs_dev { ${id} : ${d.link.ifindex} }`);
+    lines.push(
+      `add element ${T} dmac { ${id} : ${d.link.mac} }`,
+      `add element ${T} smac { ${id} : ${d.link.srcMac} }`,
+      `add element ${T} rs_dev { ${id} : ${d.link.ifindex} }`,
+    );
   }
   lines.push(`add element ${T} live { ${id} }`);
   return lines;
@@ -302,14 +357,25 @@ export function renderDestAdd(o: NftLbOptions, v: SvcView, d: DestView): string[
 export function renderDestDelete(o: NftLbOptions, v: SvcView, d: DestView, stale: readonly { map: string; key: string }[] = []): string[] {
   const { T } = where(o, v);
   const id = d.id;
-  const lines = [`delete element ${T} live { ${id} }`, ...stale.map((s) => `delete element ${T} ${s.map} { ${s.key} }`),
-    `delete element ${T} rs_in { ${id} }`, `delete element ${T} rs_conn { ${id} }`,
-    `delete element ${T} vs_in { ${id} }`, `delete element ${T} vs_conn { ${id} }`,
-    `delete counter ${T} rs${id}_in`, `delete counter ${T} rs${id}_conn`];
+  const lines = [
+    `delete element ${T} live { ${id} }`,
+    ...stale.map((s) => `delete element ${T} ${s.map} { ${s.key} }`),
+    `delete element ${T} rs_in { ${id} }`,
+    `delete element ${T} rs_conn { ${id} }`,
+    `delete element ${T} vs_in { ${id} }`,
+    `delete element ${T} vs_conn { ${id} }`,
+    `delete counter ${T} rs${id}_in`,
+    `delete counter ${T} rs${id}_conn`,
+  ];
   if (v.mode === 'NAT') {
     const f = d.dest.family;
-    lines.push(`delete element ${T} rs_out { ${id} }`, `delete element ${T} vs_out { ${id} }`, `delete counter ${T} rs${id}_out`,
-      `delete element ${T} addr${f} { ${id} }`, `delete element ${T} addr${f}a { ${id} }`);
+    lines.push(
+      `delete element ${T} rs_out { ${id} }`,
+      `delete element ${T} vs_out { ${id} }`,
+      `delete counter ${T} rs${id}_out`,
+      `delete element ${T} addr${f} { ${id} }`,
+      `delete element ${T} addr${f}a { ${id} }`,
+    );
     if (d.dest.port !== 0) lines.push(`delete element ${T} with_port { ${id} }`);
     if (o.masquerade) lines.push(`delete element ${T} masq_ids { ${id} }`);
   } else if (d.link) {
@@ -351,6 +417,7 @@ export function renderSched(o: NftLbOptions, v: SvcView, have: SchedElements, wa
   const lines: string[] = [];
   if (gone.length) lines.push(`delete element ${T} sched_${v.id} { ${gone.join(', ')} }`);
   if (added.length) lines.push(`add element ${T} sched_${v.id} { ${added.map(([k, id]) => `${k} : ${id}`).join(', ')} }`);
-  if (have.modulus !== want.modulus && ruleHandle !== undefined) lines.push(`replace rule ${T} ${chain} handle ${ruleHandle} ${schedRuleBody(v, want.modulus)}`);
+  if (have.modulus !== want.modulus && ruleHandle !== undefined)
+    lines.push(`replace rule ${T} ${chain} handle ${ruleHandle} ${schedRuleBody(v, want.modulus)}`);
   return lines;
 }

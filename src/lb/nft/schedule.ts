@@ -48,12 +48,18 @@ const MAPPED: Readonly<Record<string, { readonly to: string; readonly why: strin
 export function planScheduler(name: string, flags: number): SchedPlan | undefined {
   const port = (flags & SVC_F.SCHED2) !== 0;
   switch (name) {
-    case 'rr': return { shape: NUMGEN(false), effective: 'rr' };
-    case 'wrr': return { shape: NUMGEN(true), effective: 'wrr' };
-    case 'fo': return { shape: NUMGEN(true, true), effective: 'fo' };
-    case 'sh': return { shape: { kind: 'hash', on: 'saddr', port, table: 'sh' }, effective: 'sh' };
-    case 'dh': return { shape: { kind: 'hash', on: 'daddr', port: false, table: 'sh' }, effective: 'dh' };
-    case 'mh': return { shape: { kind: 'hash', on: 'saddr', port, table: 'mh' }, effective: 'mh' };
+    case 'rr':
+      return { shape: NUMGEN(false), effective: 'rr' };
+    case 'wrr':
+      return { shape: NUMGEN(true), effective: 'wrr' };
+    case 'fo':
+      return { shape: NUMGEN(true, true), effective: 'fo' };
+    case 'sh':
+      return { shape: { kind: 'hash', on: 'saddr', port, table: 'sh' }, effective: 'sh' };
+    case 'dh':
+      return { shape: { kind: 'hash', on: 'daddr', port: false, table: 'sh' }, effective: 'dh' };
+    case 'mh':
+      return { shape: { kind: 'hash', on: 'saddr', port, table: 'mh' }, effective: 'mh' };
     default: {
       const m = MAPPED[name];
       if (!m) return undefined;
@@ -114,7 +120,10 @@ export function shTable(dests: readonly SchedDest[], size = HASH_BUCKETS): numbe
   let used = 0;
   while (out.length < size) {
     out.push(live[i]!.id);
-    if (++used >= live[i]!.weight) { i = (i + 1) % live.length; used = 0; }
+    if (++used >= live[i]!.weight) {
+      i = (i + 1) % live.length;
+      used = 0;
+    }
   }
   return out;
 }
@@ -142,7 +151,8 @@ export function maglevTable(dests: readonly SchedDest[], size = HASH_BUCKETS - 5
     for (const p of perm) {
       for (let t = 0; t < p.turns && filled < size; t++) {
         let c: number;
-        do c = (p.offset + p.next++ * p.skip) % size; while (table[c] !== -1);
+        do c = (p.offset + p.next++ * p.skip) % size;
+        while (table[c] !== -1);
         table[c] = p.id;
         filled++;
       }

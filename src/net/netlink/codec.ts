@@ -8,7 +8,21 @@
 /** Standard message types. */
 export const NLMSG = { NOOP: 1, ERROR: 2, DONE: 3, OVERRUN: 4 } as const;
 /** Request flags. */
-export const NLM_F = { REQUEST: 0x1, MULTI: 0x2, ACK: 0x4, ECHO: 0x8, ROOT: 0x100, MATCH: 0x200, DUMP: 0x300, REPLACE: 0x100, EXCL: 0x200, CREATE: 0x400, APPEND: 0x800, ACK_TLVS: 0x200, CAPPED: 0x100 } as const;
+export const NLM_F = {
+  REQUEST: 0x1,
+  MULTI: 0x2,
+  ACK: 0x4,
+  ECHO: 0x8,
+  ROOT: 0x100,
+  MATCH: 0x200,
+  DUMP: 0x300,
+  REPLACE: 0x100,
+  EXCL: 0x200,
+  CREATE: 0x400,
+  APPEND: 0x800,
+  ACK_TLVS: 0x200,
+  CAPPED: 0x100,
+} as const;
 /** Extended-ack attributes in NLMSG_ERROR messages. */
 export const NLMSGERR_ATTR = { MSG: 1, OFFS: 2, COOKIE: 3 } as const;
 /** Nested attribute flag bit in nla_type. */
@@ -50,7 +64,10 @@ export function decodeMessages(buf: Buffer): NlMessage[] {
     const len = buf.readUInt32LE(off);
     if (len < 16 || off + len > buf.length) break;
     out.push({
-      type: buf.readUInt16LE(off + 4), flags: buf.readUInt16LE(off + 6), seq: buf.readUInt32LE(off + 8), pid: buf.readUInt32LE(off + 12),
+      type: buf.readUInt16LE(off + 4),
+      flags: buf.readUInt16LE(off + 6),
+      seq: buf.readUInt32LE(off + 8),
+      pid: buf.readUInt32LE(off + 12),
       payload: buf.subarray(off + 16, off + len),
     });
     off += align4(len);
@@ -96,8 +113,16 @@ export function decodeAttrs(buf: Buffer): Map<number, Buffer> {
 /** u8/u16/u32 attribute payloads (host order) and NUL-terminated strings. */
 export const attr = {
   u8: (x: number) => Buffer.from([x & 0xff]),
-  u16: (x: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(x); return b; },
-  u32: (x: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(x >>> 0); return b; },
+  u16: (x: number) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(x);
+    return b;
+  },
+  u32: (x: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(x >>> 0);
+    return b;
+  },
   str: (s: string) => Buffer.from(`${s}\0`),
 };
 

@@ -95,7 +95,8 @@ export function decodeFamily(m: GenlMessage): GenlFamily | undefined {
     }
   }
   return {
-    name: cstr(name), id: id.readUInt16LE(0),
+    name: cstr(name),
+    id: id.readUInt16LE(0),
     version: a.get(CTRL_ATTR.VERSION)?.readUInt32LE(0) ?? 0,
     hdrsize: a.get(CTRL_ATTR.HDRSIZE)?.readUInt32LE(0) ?? 0,
     maxattr: a.get(CTRL_ATTR.MAXATTR)?.readUInt32LE(0) ?? 0,
@@ -139,16 +140,27 @@ export class Genl {
   private readonly portId: number;
 
   private constructor(onProblem: (p: SocketProblem) => void) {
-    this.sock = Socket.open(K.AF_NETLINK as number, K.SOCK_RAW as number, K.NETLINK_GENERIC as number, {
-      maxLength: 1 << 18, controlLength: 0, onMessage: (m) => this.onData(m.data),
-      // a receive error (ENOBUFS: replies were dropped) means pending requests may never see their ack or
-      // NLMSG_DONE: fail them now rather than leave them waiting forever
-      onError: (p) => { this.failPending(p); onProblem(p); },
-    }, (fd) => {
-      sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_EXT_ACK as number, 1);
-      sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_CAP_ACK as number, 1);
-      sysio.bind(fd, sockaddrNl(0, 0));
-    });
+    this.sock = Socket.open(
+      K.AF_NETLINK as number,
+      K.SOCK_RAW as number,
+      K.NETLINK_GENERIC as number,
+      {
+        maxLength: 1 << 18,
+        controlLength: 0,
+        onMessage: (m) => this.onData(m.data),
+        // a receive error (ENOBUFS: replies were dropped) means pending requests may never see their ack or
+        // NLMSG_DONE: fail them now rather than leave them waiting forever
+        onError: (p) => {
+          this.failPending(p);
+          onProblem(p);
+        },
+      },
+      (fd) => {
+        sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_EXT_ACK as number, 1);
+        sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_CAP_ACK as number, 1);
+        sysio.bind(fd, sockaddrNl(0, 0));
+      },
+    );
     const sa = parseSockaddr(sysio.getsockname(this.sock.fd));
     this.portId = sa.family === 'netlink' ? sa.pid : 0;
     this.sock.ref(false);
@@ -179,8 +191,15 @@ export class Genl {
    * Sends one command to a family and resolves with its replies. A dump (NLM_F_DUMP in `flags`) collects every
    * reply up to NLMSG_DONE; other requests carry NLM_F_ACK and resolve on the ack (with any replies before it).
    */
-  request(family: number, cmd: number, version: number, attrs: readonly AttrInput[], operation: string, flags = 0,
-    timeoutMs = GENL_REQUEST_TIMEOUT_MS): Promise<GenlResult> {
+  request(
+    family: number,
+    cmd: number,
+    version: number,
+    attrs: readonly AttrInput[],
+    operation: string,
+    flags = 0,
+    timeoutMs = GENL_REQUEST_TIMEOUT_MS,
+  ): Promise<GenlResult> {
     return this.send(family, flags, encodeGenlPayload(cmd, version, attrs), operation, timeoutMs);
   }
 
@@ -198,7 +217,10 @@ export class Genl {
     const seq = (this.seq = (this.seq + 1) >>> 0);
     const dump = (flags & NLM_F.DUMP) === NLM_F.DUMP;
     return new Promise((resolve) => {
-      if (this.sock.isClosed) { resolve({ ok: false, error: { code: 'EBADF', errno: 9, operation } }); return; }
+      if (this.sock.isClosed) {
+        resolve({ ok: false, error: { code: 'EBADF', errno: 9, operation } });
+        return;
+      }
       const timer = setTimeout(() => {
         if (!this.pending.has(seq)) return;
         this.finish(seq);
@@ -243,9 +265,10 @@ export class Genl {
       if (e.error === 0) p.resolve({ ok: true, messages: p.messages });
       else {
         const errno = -e.error;
-        const error: GenlError = e.message === undefined
-          ? { code: errnoName(errno), errno, operation: p.operation }
-          : { code: errnoName(errno), errno, kernelMessage: e.message, operation: p.operation };
+        const error: GenlError =
+          e.message === undefined
+            ? { code: errnoName(errno), errno, operation: p.operation }
+            : { code: errnoName(errno), errno, kernelMessage: e.message, operation: p.operation };
         p.resolve({ ok: false, error });
       }
     } else if (msg.type === NLMSG.DONE) {

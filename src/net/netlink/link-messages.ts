@@ -61,10 +61,13 @@ export function encodeMacvlanRequest(s: MacvlanSpec): Buffer {
     { type: IFLA.ADDRESS, value: macBytes(s.mac) },
     { type: IFLA.LINK, value: attr.u32(s.parentIndex) },
     { type: IFLA.IFNAME, value: attr.str(s.name) },
-    { type: IFLA.LINKINFO, value: [
-      { type: IFLA_INFO.KIND, value: Buffer.from('macvlan') }, // no NUL, as iproute2 and keepalived send it
-      { type: IFLA_INFO.DATA, value: [{ type: IFLA_MACVLAN.MODE, value: attr.u32(MACVLAN_MODE[s.mode ?? 'private']) }] },
-    ] },
+    {
+      type: IFLA.LINKINFO,
+      value: [
+        { type: IFLA_INFO.KIND, value: Buffer.from('macvlan') }, // no NUL, as iproute2 and keepalived send it
+        { type: IFLA_INFO.DATA, value: [{ type: IFLA_MACVLAN.MODE, value: attr.u32(MACVLAN_MODE[s.mode ?? 'private']) }] },
+      ],
+    },
   ];
   return Buffer.concat([ifinfomsg(0), encodeAttrs(attrs)]);
 }
@@ -92,7 +95,7 @@ export function decodeLinkDetails(p: Buffer): LinkDetails {
   const data = kind === 'macvlan' ? li?.get(IFLA_INFO.DATA) : undefined;
   const modeAttr = data ? decodeAttrs(data).get(IFLA_MACVLAN.MODE) : undefined;
   const mode = modeAttr && modeAttr.length >= 4 ? modeAttr.readUInt32LE(0) : undefined;
-  const modeName = mode === undefined ? undefined : (Object.keys(MACVLAN_MODE) as MacvlanMode[]).find((k) => MACVLAN_MODE[k] === mode) ?? mode;
+  const modeName = mode === undefined ? undefined : ((Object.keys(MACVLAN_MODE) as MacvlanMode[]).find((k) => MACVLAN_MODE[k] === mode) ?? mode);
   return {
     ...base,
     ...(kind ? { kind } : {}),

@@ -34,7 +34,7 @@ export const NUD_USABLE = NUD.REACHABLE | NUD.STALE | NUD.DELAY | NUD.PROBE | NU
 /** Encodes a struct ndmsg. */
 export function encodeNdmsg(family: 4 | 6 | 0, ifindex = 0, state = 0, flags = 0): Buffer {
   const h = Buffer.alloc(12);
-  h.writeUInt8(family === 4 ? K.AF_INET as number : family === 6 ? K.AF_INET6 as number : 0, 0);
+  h.writeUInt8(family === 4 ? (K.AF_INET as number) : family === 6 ? (K.AF_INET6 as number) : 0, 0);
   h.writeInt32LE(ifindex, 4);
   h.writeUInt16LE(state, 8);
   h.writeUInt8(flags, 10);
@@ -51,7 +51,10 @@ export function decodeNeighbour(p: Buffer): NeighbourInfo | undefined {
   if (!dst) return undefined;
   const ll = a.get(NDA.LLADDR);
   return {
-    family, ifindex: p.readInt32LE(4), address: family === 4 ? ipv4Text(dst) : ipv6Text(dst), state: p.readUInt16LE(8),
+    family,
+    ifindex: p.readInt32LE(4),
+    address: family === 4 ? ipv4Text(dst) : ipv6Text(dst),
+    state: p.readUInt16LE(8),
     ...(ll && ll.length === 6 ? { mac: Array.from(ll, (x) => x.toString(16).padStart(2, '0')).join(':') } : {}),
   };
 }
@@ -59,12 +62,17 @@ export function decodeNeighbour(p: Buffer): NeighbourInfo | undefined {
 /** Dumps the neighbour table of one family. */
 export async function listNeighbours(rtnl: Rtnl, family: 4 | 6): Promise<NeighbourInfo[]> {
   const msgs = await rtnl.request(RTM_NEIGH.GET, NLM_F.DUMP, encodeNdmsg(family), 'list neighbours');
-  return msgs.filter((m) => m.type === RTM_NEIGH.NEW).map((m) => decodeNeighbour(m.payload)).filter((n): n is NeighbourInfo => n !== undefined);
+  return msgs
+    .filter((m) => m.type === RTM_NEIGH.NEW)
+    .map((m) => decodeNeighbour(m.payload))
+    .filter((n): n is NeighbourInfo => n !== undefined);
 }
 
 /** Asks the kernel to resolve `address` on `ifindex` (NTF_USE: creates the entry if needed and sends a probe). */
 export async function useNeighbour(rtnl: Rtnl, family: 4 | 6, ifindex: number, address: string): Promise<void> {
-  const body = Buffer.concat([encodeNdmsg(family, ifindex, 0, NTF.USE),
-    encodeAttrs([{ type: NDA.DST, value: family === 4 ? ipv4Bytes(address) : ipv6Bytes(address) }])]);
+  const body = Buffer.concat([
+    encodeNdmsg(family, ifindex, 0, NTF.USE),
+    encodeAttrs([{ type: NDA.DST, value: family === 4 ? ipv4Bytes(address) : ipv6Bytes(address) }]),
+  ]);
   await rtnl.request(RTM_NEIGH.NEW, NLM_F.CREATE | NLM_F.REPLACE, body, `resolve neighbour ${address}`);
 }

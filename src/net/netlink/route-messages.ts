@@ -8,10 +8,19 @@ import { attr, decodeAttrs, encodeAttrs, type AttrInput } from './codec.js';
 
 /** rtnetlink message types. */
 export const RTM = {
-  NEWLINK: 16, DELLINK: 17, GETLINK: 18, SETLINK: 19,
-  NEWADDR: 20, DELADDR: 21, GETADDR: 22,
-  NEWROUTE: 24, DELROUTE: 25, GETROUTE: 26,
-  NEWRULE: 32, DELRULE: 33, GETRULE: 34,
+  NEWLINK: 16,
+  DELLINK: 17,
+  GETLINK: 18,
+  SETLINK: 19,
+  NEWADDR: 20,
+  DELADDR: 21,
+  GETADDR: 22,
+  NEWROUTE: 24,
+  DELROUTE: 25,
+  GETROUTE: 26,
+  NEWRULE: 32,
+  DELRULE: 33,
+  GETRULE: 34,
 } as const;
 /** Link attributes. */
 export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, OPERSTATE: 16, LINKINFO: 18, EXT_MASK: 29 } as const;
@@ -20,19 +29,66 @@ export const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, ANYCAST: 5, C
 /** Address flags. */
 export const IFA_F = { SECONDARY: 0x01, NODAD: 0x02, DADFAILED: 0x08, TENTATIVE: 0x40, PERMANENT: 0x80, NOPREFIXROUTE: 0x200 } as const;
 /** Route attributes. */
-export const RTA = { DST: 1, SRC: 2, IIF: 3, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, METRICS: 8, MULTIPATH: 9, FLOW: 11, TABLE: 15,
-  PREF: 20, EXPIRES: 23, TTL_PROPAGATE: 26 } as const;
+export const RTA = {
+  DST: 1,
+  SRC: 2,
+  IIF: 3,
+  OIF: 4,
+  GATEWAY: 5,
+  PRIORITY: 6,
+  PREFSRC: 7,
+  METRICS: 8,
+  MULTIPATH: 9,
+  FLOW: 11,
+  TABLE: 15,
+  PREF: 20,
+  EXPIRES: 23,
+  TTL_PROPAGATE: 26,
+} as const;
 /** Route metrics nested in RTA_METRICS (RTAX_*). */
 export const RTAX = {
-  LOCK: 1, MTU: 2, WINDOW: 3, RTT: 4, RTTVAR: 5, SSTHRESH: 6, CWND: 7, ADVMSS: 8, REORDERING: 9, HOPLIMIT: 10, INITCWND: 11,
-  FEATURES: 12, RTO_MIN: 13, INITRWND: 14, QUICKACK: 15, CC_ALGO: 16, FASTOPEN_NO_COOKIE: 17,
+  LOCK: 1,
+  MTU: 2,
+  WINDOW: 3,
+  RTT: 4,
+  RTTVAR: 5,
+  SSTHRESH: 6,
+  CWND: 7,
+  ADVMSS: 8,
+  REORDERING: 9,
+  HOPLIMIT: 10,
+  INITCWND: 11,
+  FEATURES: 12,
+  RTO_MIN: 13,
+  INITRWND: 14,
+  QUICKACK: 15,
+  CC_ALGO: 16,
+  FASTOPEN_NO_COOKIE: 17,
 } as const;
 /** rtm_flags / rtnh_flags. */
 export const RTNH_F_ONLINK = 4;
 /** Rule attributes. */
-export const FRA = { DST: 1, SRC: 2, IIFNAME: 3, GOTO: 4, PRIORITY: 6, FWMARK: 10, FLOW: 11, TUN_ID: 12, SUPPRESS_IFGROUP: 13,
-  SUPPRESS_PREFIXLEN: 14, TABLE: 15, FWMASK: 16, OIFNAME: 17, L3MDEV: 19, UID_RANGE: 20, PROTOCOL: 21, IP_PROTO: 22,
-  SPORT_RANGE: 23, DPORT_RANGE: 24 } as const;
+export const FRA = {
+  DST: 1,
+  SRC: 2,
+  IIFNAME: 3,
+  GOTO: 4,
+  PRIORITY: 6,
+  FWMARK: 10,
+  FLOW: 11,
+  TUN_ID: 12,
+  SUPPRESS_IFGROUP: 13,
+  SUPPRESS_PREFIXLEN: 14,
+  TABLE: 15,
+  FWMASK: 16,
+  OIFNAME: 17,
+  L3MDEV: 19,
+  UID_RANGE: 20,
+  PROTOCOL: 21,
+  IP_PROTO: 22,
+  SPORT_RANGE: 23,
+  DPORT_RANGE: 24,
+} as const;
 /** fib_rule_hdr actions. */
 export const FR_ACT = { table: 1, goto: 2, nop: 3, blackhole: 6, unreachable: 7, prohibit: 8 } as const;
 /** fib_rule_hdr flags: `not`. */
@@ -157,7 +213,10 @@ export function decodeLink(p: Buffer): LinkInfo {
   const name = a.get(IFLA.IFNAME)?.toString('utf8').replace(/\0+$/, '') ?? '';
   const mac = a.get(IFLA.ADDRESS);
   const info: LinkInfo = {
-    index: p.readInt32LE(4), name, flags, up: (flags & IFF.UP) !== 0 && (flags & (IFF.LOWER_UP | IFF.RUNNING)) !== 0,
+    index: p.readInt32LE(4),
+    name,
+    flags,
+    up: (flags & IFF.UP) !== 0 && (flags & (IFF.LOWER_UP | IFF.RUNNING)) !== 0,
     ...(mac && mac.length === 6 ? { mac: Array.from(mac, (x) => x.toString(16).padStart(2, '0')).join(':') } : {}),
     ...(a.get(IFLA.MTU) ? { mtu: (a.get(IFLA.MTU) as Buffer).readUInt32LE(0) } : {}),
     ...(a.get(IFLA.OPERSTATE) ? { operstate: (a.get(IFLA.OPERSTATE) as Buffer).readUInt8(0) } : {}),
@@ -169,14 +228,20 @@ export function decodeLink(p: Buffer): LinkInfo {
 export function decodeAddress(p: Buffer): AddressInfo {
   const family = p.readUInt8(0) === K.AF_INET ? 4 : 6;
   const a = decodeAttrs(p.subarray(8));
-  const addr = (family === 4 ? a.get(IFA.LOCAL) ?? a.get(IFA.ADDRESS) : a.get(IFA.ADDRESS) ?? a.get(IFA.LOCAL)) ?? Buffer.alloc(family === 4 ? 4 : 16);
+  const addr =
+    (family === 4 ? (a.get(IFA.LOCAL) ?? a.get(IFA.ADDRESS)) : (a.get(IFA.ADDRESS) ?? a.get(IFA.LOCAL))) ?? Buffer.alloc(family === 4 ? 4 : 16);
   const flagsAttr = a.get(IFA.FLAGS);
   const label = a.get(IFA.LABEL)?.toString('utf8').replace(/\0+$/, '');
   const brd = a.get(IFA.BROADCAST);
   return {
-    family, ifindex: p.readUInt32LE(4), address: textOf(addr), prefixLength: p.readUInt8(1), scope: p.readUInt8(3),
+    family,
+    ifindex: p.readUInt32LE(4),
+    address: textOf(addr),
+    prefixLength: p.readUInt8(1),
+    scope: p.readUInt8(3),
     flags: flagsAttr ? flagsAttr.readUInt32LE(0) : p.readUInt8(2),
-    ...(label ? { label } : {}), ...(brd ? { broadcast: textOf(brd) } : {}),
+    ...(label ? { label } : {}),
+    ...(brd ? { broadcast: textOf(brd) } : {}),
   };
 }
 
@@ -219,7 +284,10 @@ export function encodeRouteRequest(s: RouteSpec): Buffer {
   h.writeUInt8(s.scope ?? (s.gateway || s.nexthops?.length ? SCOPE.global : SCOPE.link), 6);
   h.writeUInt8(s.type ?? RTN.unicast, 7);
   h.writeUInt32LE(s.onlink ? RTNH_F_ONLINK : 0, 8);
-  const attrs: AttrInput[] = [{ type: RTA.DST, value: bytesOf(s.family, s.destination) }, { type: RTA.TABLE, value: attr.u32(table) }];
+  const attrs: AttrInput[] = [
+    { type: RTA.DST, value: bytesOf(s.family, s.destination) },
+    { type: RTA.TABLE, value: attr.u32(table) },
+  ];
   if (s.from) attrs.push({ type: RTA.SRC, value: bytesOf(s.family, s.from.address) });
   if (s.gateway) attrs.push({ type: RTA.GATEWAY, value: bytesOf(s.family, s.gateway) });
   if (s.ifindex !== undefined) attrs.push({ type: RTA.OIF, value: attr.u32(s.ifindex) });
@@ -267,7 +335,7 @@ function encodeMultipath(family: 4 | 6, hops: NonNullable<RouteSpec['nexthops']>
 export function encodeRuleRequest(s: RuleSpec): Buffer {
   const h = Buffer.alloc(12);
   const action = s.action ?? 'table';
-  const table = action === 'table' && !s.l3mdev ? s.table ?? 254 : 0;
+  const table = action === 'table' && !s.l3mdev ? (s.table ?? 254) : 0;
   h.writeUInt8(afOf(s.family), 0);
   h.writeUInt8(s.to?.prefixLength ?? 0, 1);
   h.writeUInt8(s.from?.prefixLength ?? 0, 2);
@@ -292,12 +360,25 @@ export function encodeRuleRequest(s: RuleSpec): Buffer {
     b.writeBigUInt64BE(BigInt(s.tunnelId));
     attrs.push({ type: FRA.TUN_ID, value: b });
   }
-  if (s.uidRange) { const b = Buffer.alloc(8); b.writeUInt32LE(s.uidRange.start >>> 0, 0); b.writeUInt32LE(s.uidRange.end >>> 0, 4); attrs.push({ type: FRA.UID_RANGE, value: b }); }
+  if (s.uidRange) {
+    const b = Buffer.alloc(8);
+    b.writeUInt32LE(s.uidRange.start >>> 0, 0);
+    b.writeUInt32LE(s.uidRange.end >>> 0, 4);
+    attrs.push({ type: FRA.UID_RANGE, value: b });
+  }
   if (s.l3mdev) attrs.push({ type: FRA.L3MDEV, value: attr.u8(1) });
   if (s.protocol !== undefined) attrs.push({ type: FRA.PROTOCOL, value: attr.u8(s.protocol) });
   if (s.ipProto !== undefined) attrs.push({ type: FRA.IP_PROTO, value: attr.u8(s.ipProto) });
-  for (const [type, r] of [[FRA.SPORT_RANGE, s.sport], [FRA.DPORT_RANGE, s.dport]] as const) {
-    if (r) { const b = Buffer.alloc(4); b.writeUInt16LE(r.start, 0); b.writeUInt16LE(r.end, 2); attrs.push({ type, value: b }); }
+  for (const [type, r] of [
+    [FRA.SPORT_RANGE, s.sport],
+    [FRA.DPORT_RANGE, s.dport],
+  ] as const) {
+    if (r) {
+      const b = Buffer.alloc(4);
+      b.writeUInt16LE(r.start, 0);
+      b.writeUInt16LE(r.end, 2);
+      attrs.push({ type, value: b });
+    }
   }
   if (action === 'goto') attrs.push({ type: FRA.GOTO, value: attr.u32(s.gotoTarget ?? 0) });
   return Buffer.concat([h, encodeAttrs(attrs)]);

@@ -11,12 +11,36 @@ import { errnoName, Socket, type SocketProblem } from '../socket.js';
 import { parseSockaddr, sockaddrNl } from '../sockaddr.js';
 import { K, sysio } from '../sysio.js';
 import { attr, decodeAttrs, decodeError, decodeMessages, encodeAttrs, encodeMessage, NLM_F, NLMSG, type AttrInput, type NlMessage } from './codec.js';
-import { decodeLinkDetails, encodeGetLinkRequest, encodeLinkIndexRequest, encodeMacvlanRequest, type LinkDetails, type MacvlanSpec } from './link-messages.js';
-import { decodeAddress, decodeLink, encodeAddressRequest, encodeRouteRequest, encodeRuleRequest, RTM, type AddressSpec, type LinkInfo, type AddressInfo, type RouteSpec, type RuleSpec } from './route-messages.js';
+import {
+  decodeLinkDetails,
+  encodeGetLinkRequest,
+  encodeLinkIndexRequest,
+  encodeMacvlanRequest,
+  type LinkDetails,
+  type MacvlanSpec,
+} from './link-messages.js';
+import {
+  decodeAddress,
+  decodeLink,
+  encodeAddressRequest,
+  encodeRouteRequest,
+  encodeRuleRequest,
+  RTM,
+  type AddressSpec,
+  type LinkInfo,
+  type AddressInfo,
+  type RouteSpec,
+  type RuleSpec,
+} from './route-messages.js';
 
 /** A failed netlink request: errno name, errno, the kernel's extended-ack text when given. */
 export class RtnlError extends Error {
-  constructor(readonly code: string, readonly errno: number, readonly kernelMessage: string | undefined, readonly operation: string) {
+  constructor(
+    readonly code: string,
+    readonly errno: number,
+    readonly kernelMessage: string | undefined,
+    readonly operation: string,
+  ) {
     super(`${operation}: ${code}${kernelMessage ? `: ${kernelMessage}` : ''}`);
     this.name = 'RtnlError';
   }
@@ -52,13 +76,22 @@ export class Rtnl {
    * @param onProblem socket-level problems (never thrown from watcher callbacks)
    */
   constructor(private readonly onProblem: (p: SocketProblem) => void = () => {}) {
-    this.cmd = Socket.open(K.AF_NETLINK as number, K.SOCK_RAW as number, K.NETLINK_ROUTE as number, {
-      maxLength: 1 << 18, controlLength: 0, onMessage: (m) => this.onCommandData(m.data), onError: onProblem,
-    }, (fd) => {
-      sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_EXT_ACK as number, 1);
-      sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_CAP_ACK as number, 1);
-      sysio.bind(fd, sockaddrNl(0, 0));
-    });
+    this.cmd = Socket.open(
+      K.AF_NETLINK as number,
+      K.SOCK_RAW as number,
+      K.NETLINK_ROUTE as number,
+      {
+        maxLength: 1 << 18,
+        controlLength: 0,
+        onMessage: (m) => this.onCommandData(m.data),
+        onError: onProblem,
+      },
+      (fd) => {
+        sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_EXT_ACK as number, 1);
+        sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_CAP_ACK as number, 1);
+        sysio.bind(fd, sockaddrNl(0, 0));
+      },
+    );
     const sa = parseSockaddr(sysio.getsockname(this.cmd.fd));
     this.portId = sa.family === 'netlink' ? sa.pid : 0;
     this.cmd.ref(false);
@@ -68,18 +101,36 @@ export class Rtnl {
    * Subscribes to link and address events (IPv4 and IPv6) on a separate socket.
    * @param receiveBuffer SO_RCVBUF for the event socket (default 1 MiB; small values make overflow likely)
    */
-  subscribe(onEvent: (e: RtnlEvent) => void, groups: readonly number[] = [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR],
-    receiveBuffer = 1 << 20): void {
+  subscribe(
+    onEvent: (e: RtnlEvent) => void,
+    groups: readonly number[] = [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR],
+    receiveBuffer = 1 << 20,
+  ): void {
     if (this.events) throw new Error('already subscribed');
-    this.events = Socket.open(K.AF_NETLINK as number, K.SOCK_RAW as number, K.NETLINK_ROUTE as number, {
-      maxLength: 1 << 18, controlLength: 0,
-      onMessage: (m) => { for (const msg of decodeMessages(m.data)) { const e = toEvent(msg); if (e) onEvent(e); } },
-      onError: (p) => { if (p.code === 'ENOBUFS') onEvent({ kind: 'resync' }); else this.onProblem(p); },
-    }, (fd) => {
-      sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_RCVBUF as number, receiveBuffer);
-      sysio.bind(fd, sockaddrNl(0, 0));
-      for (const g of groups) sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_ADD_MEMBERSHIP as number, g);
-    });
+    this.events = Socket.open(
+      K.AF_NETLINK as number,
+      K.SOCK_RAW as number,
+      K.NETLINK_ROUTE as number,
+      {
+        maxLength: 1 << 18,
+        controlLength: 0,
+        onMessage: (m) => {
+          for (const msg of decodeMessages(m.data)) {
+            const e = toEvent(msg);
+            if (e) onEvent(e);
+          }
+        },
+        onError: (p) => {
+          if (p.code === 'ENOBUFS') onEvent({ kind: 'resync' });
+          else this.onProblem(p);
+        },
+      },
+      (fd) => {
+        sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_RCVBUF as number, receiveBuffer);
+        sysio.bind(fd, sockaddrNl(0, 0));
+        for (const g of groups) sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_ADD_MEMBERSHIP as number, g);
+      },
+    );
   }
 
   /** Sends one request and resolves with its replies (dump) or on its ack; rejects with RtnlError. */
@@ -107,7 +158,7 @@ export class Rtnl {
   /** All addresses (both families unless one is given). */
   async listAddresses(family?: 4 | 6): Promise<AddressInfo[]> {
     const req = Buffer.alloc(8);
-    req.writeUInt8(family === 4 ? K.AF_INET as number : family === 6 ? K.AF_INET6 as number : 0, 0);
+    req.writeUInt8(family === 4 ? (K.AF_INET as number) : family === 6 ? (K.AF_INET6 as number) : 0, 0);
     const msgs = await this.request(RTM.GETADDR, NLM_F.DUMP, req, 'list addresses');
     return msgs.filter((m) => m.type === RTM.NEWADDR).map((m) => decodeAddress(m.payload));
   }
@@ -213,9 +264,14 @@ export class Rtnl {
 
 function toEvent(m: NlMessage): RtnlEvent | undefined {
   switch (m.type) {
-    case RTM.NEWLINK: case RTM.DELLINK: return { kind: 'link', link: decodeLink(m.payload), deleted: m.type === RTM.DELLINK };
-    case RTM.NEWADDR: case RTM.DELADDR: return { kind: 'address', address: decodeAddress(m.payload), deleted: m.type === RTM.DELADDR };
-    default: return undefined;
+    case RTM.NEWLINK:
+    case RTM.DELLINK:
+      return { kind: 'link', link: decodeLink(m.payload), deleted: m.type === RTM.DELLINK };
+    case RTM.NEWADDR:
+    case RTM.DELADDR:
+      return { kind: 'address', address: decodeAddress(m.payload), deleted: m.type === RTM.DELADDR };
+    default:
+      return undefined;
   }
 }
 

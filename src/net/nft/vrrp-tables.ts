@@ -110,12 +110,20 @@ export function elementId(e: NftElement): string {
 type Part = 'table' | 'vips' | 'll-index' | 'll-name' | 'igmp';
 
 const PART_OF_SET: Readonly<Record<NftSetName, Part>> = {
-  vips: 'vips', vips_link_local: 'll-index', vips_link_local_name: 'll-name', vmac_map: 'igmp', vmac_set: 'igmp',
+  vips: 'vips',
+  vips_link_local: 'll-index',
+  vips_link_local_name: 'll-name',
+  vmac_map: 'igmp',
+  vmac_set: 'igmp',
 };
 
 /** What a part needs first (keepalived: nft_setup_ipv4_vips calls nft_setup_ipv4 when needed, and so on). */
 const PART_DEPS: Readonly<Record<Part, readonly Part[]>> = {
-  table: [], vips: ['table'], 'll-index': ['table', 'vips'], 'll-name': ['table', 'vips'], igmp: ['table'],
+  table: [],
+  vips: ['table'],
+  'll-index': ['table', 'vips'],
+  'll-name': ['table', 'vips'],
+  igmp: ['table'],
 };
 
 /** The nft commands creating one part of a family's table (its dependencies already there). */
@@ -129,31 +137,52 @@ export function renderPart(s: NftSettings, family: NftFamily, part: Part): strin
       return [`add table ${t}`, base('out', 'output')];
     case 'vips':
       if (family === 'ip') {
-        return [base('in', 'input'), `add set ${t} vips { type ipv4_addr; }`,
-          rule('in', `ip daddr @vips ${c}drop`), rule('out', `ip saddr @vips ${c}drop`)];
+        return [
+          base('in', 'input'),
+          `add set ${t} vips { type ipv4_addr; }`,
+          rule('in', `ip daddr @vips ${c}drop`),
+          rule('out', `ip saddr @vips ${c}drop`),
+        ];
       }
-      return [base('in', 'input'), `add chain ${t} in_link_local`, `add chain ${t} out_link_local`,
+      return [
+        base('in', 'input'),
+        `add chain ${t} in_link_local`,
+        `add chain ${t} out_link_local`,
         `add set ${t} vips { type ipv6_addr; }`,
         `add set ${t} neighbor-discovery { type icmpv6_type; flags constant; elements = { nd-neighbor-solicit, nd-neighbor-advert }; }`,
         // keepalived matches the next header (not meta l4proto) here
-        rule('in', `ip6 nexthdr icmpv6 icmpv6 type @neighbor-discovery ${c}accept`), rule('in', `ip6 daddr fe80::/10 ${c}goto in_link_local`),
-        rule('out', `ip6 nexthdr icmpv6 icmpv6 type @neighbor-discovery ${c}accept`), rule('out', `ip6 saddr fe80::/10 ${c}goto out_link_local`),
-        rule('in', `ip6 daddr @vips ${c}drop`), rule('out', `ip6 saddr @vips ${c}drop`)];
+        rule('in', `ip6 nexthdr icmpv6 icmpv6 type @neighbor-discovery ${c}accept`),
+        rule('in', `ip6 daddr fe80::/10 ${c}goto in_link_local`),
+        rule('out', `ip6 nexthdr icmpv6 icmpv6 type @neighbor-discovery ${c}accept`),
+        rule('out', `ip6 saddr fe80::/10 ${c}goto out_link_local`),
+        rule('in', `ip6 daddr @vips ${c}drop`),
+        rule('out', `ip6 saddr @vips ${c}drop`),
+      ];
     case 'll-index':
-      return [`add set ${t} vips_link_local { type ipv6_addr . iface_index; }`,
-        rule('in_link_local', `ip6 daddr . iif @vips_link_local ${c}drop`), rule('out_link_local', `ip6 saddr . oif @vips_link_local ${c}drop`)];
+      return [
+        `add set ${t} vips_link_local { type ipv6_addr . iface_index; }`,
+        rule('in_link_local', `ip6 daddr . iif @vips_link_local ${c}drop`),
+        rule('out_link_local', `ip6 saddr . oif @vips_link_local ${c}drop`),
+      ];
     case 'll-name':
-      return [`add set ${t} vips_link_local_name { type ipv6_addr . ifname; }`,
+      return [
+        `add set ${t} vips_link_local_name { type ipv6_addr . ifname; }`,
         rule('in_link_local', `ip6 daddr . iifname @vips_link_local_name ${c}drop`),
-        rule('out_link_local', `ip6 saddr . oifname @vips_link_local_name ${c}drop`)];
+        rule('out_link_local', `ip6 saddr . oifname @vips_link_local_name ${c}drop`),
+      ];
     case 'igmp':
       if (family === 'ip') {
-        return [`add map ${t} vmac_map { type iface_index : iface_index; }`,
-          rule('out', `ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map ${c}drop`)];
+        return [
+          `add map ${t} vmac_map { type iface_index : iface_index; }`,
+          rule('out', `ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map ${c}drop`),
+        ];
       }
-      return [`add map ${t} vmac_map { type iface_index : iface_index; }`, `add set ${t} vmac_set { type iface_index; }`,
+      return [
+        `add map ${t} vmac_map { type iface_index : iface_index; }`,
+        `add set ${t} vmac_set { type iface_index; }`,
         rule('out', `icmpv6 type mld2-listener-report meta oifkind "macvlan" dup to ip6 daddr device oif map @vmac_map ${c}drop`),
-        rule('out', `icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set ${c}drop`)];
+        rule('out', `icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set ${c}drop`),
+      ];
   }
 }
 

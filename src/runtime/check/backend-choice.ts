@@ -21,17 +21,20 @@ export type BackendChoice = BackendKind | 'auto';
 export type BackendFactory = (kind: BackendKind) => Promise<LbBackend | undefined> | LbBackend | undefined;
 
 /** The text operators read when IPVS was asked for and the kernel has none. */
-export const NO_IPVS_TEXT = 'The kernel offers no IPVS: the ip_vs module is not loaded (generic netlink family "IPVS" not found). '
-  + 'Health checks keep running, but no load-balancing rules are programmed. Load the module with `modprobe ip_vs` '
-  + '(and make it load at boot), or choose the nftables data plane (`lvs_backend nftables` or `auto` in global_defs).';
+export const NO_IPVS_TEXT =
+  'The kernel offers no IPVS: the ip_vs module is not loaded (generic netlink family "IPVS" not found). ' +
+  'Health checks keep running, but no load-balancing rules are programmed. Load the module with `modprobe ip_vs` ' +
+  '(and make it load at boot), or choose the nftables data plane (`lvs_backend nftables` or `auto` in global_defs).';
 
 /** The text operators read when no data plane at all can be used. */
-export const NO_DATA_PLANE_TEXT = 'No load-balancer data plane is usable (no IPVS in the kernel, and nftables failed): '
-  + 'health checks keep running, but no load-balancing rules are programmed. Load ip_vs, or install nftables (nft).';
+export const NO_DATA_PLANE_TEXT =
+  'No load-balancer data plane is usable (no IPVS in the kernel, and nftables failed): ' +
+  'health checks keep running, but no load-balancing rules are programmed. Load ip_vs, or install nftables (nft).';
 
 /** The text operators read when `lvs_backend nftables` was asked for and nft cannot be used. */
-export const NFT_UNUSABLE_TEXT = 'The nftables data plane cannot be used (is the nftables package installed, and does the kernel have nf_tables?): '
-  + 'health checks keep running, but no load-balancing rules are programmed.';
+export const NFT_UNUSABLE_TEXT =
+  'The nftables data plane cannot be used (is the nftables package installed, and does the kernel have nf_tables?): ' +
+  'health checks keep running, but no load-balancing rules are programmed.';
 
 /** IPVS over generic netlink, or nftables through nft(8). */
 export const defaultBackendFactory: BackendFactory = (kind) => (kind === 'ipvs' ? new IpvsBackend() : createNftBackend());
@@ -64,12 +67,18 @@ export async function openBackend(factory: BackendFactory, log: Logger, choice: 
       return ipvs.backend;
     }
     say('info', `IPVS: Can't initialize ipvs: ${ipvs.error ?? ''}`);
-    if (choice === 'ipvs') { say('err', ipvs.unavailable ? NO_IPVS_TEXT : `IPVS unusable: ${ipvs.error ?? ''}`); return undefined; }
+    if (choice === 'ipvs') {
+      say('err', ipvs.unavailable ? NO_IPVS_TEXT : `IPVS unusable: ${ipvs.error ?? ''}`);
+      return undefined;
+    }
   }
   const nft = await tryOpen(factory, 'nftables');
   if (nft.backend) {
-    say('info', `Load balancer: nftables (tables inet ${NFT_LB_DEFAULTS.table} and netdev ${NFT_LB_DEFAULTS.drTable})`
-      + (choice === 'auto' ? ', chosen by lvs_backend auto because the kernel has no IPVS' : ''));
+    say(
+      'info',
+      `Load balancer: nftables (tables inet ${NFT_LB_DEFAULTS.table} and netdev ${NFT_LB_DEFAULTS.drTable})` +
+        (choice === 'auto' ? ', chosen by lvs_backend auto because the kernel has no IPVS' : ''),
+    );
     return nft.backend;
   }
   say('err', `nftables data plane unavailable: ${nft.error ?? ''}`);

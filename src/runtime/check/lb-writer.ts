@@ -27,7 +27,16 @@ const CMD = {
 type Cmd = keyof typeof CMD;
 
 const ERRNO: Readonly<Record<string, number>> = {
-  EPERM: 1, ENOENT: 2, ESRCH: 3, ENOMEM: 12, EEXIST: 17, EINVAL: 22, ENOPROTOOPT: 92, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EMSGSIZE: 90,
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  ENOMEM: 12,
+  EEXIST: 17,
+  EINVAL: 22,
+  ENOPROTOOPT: 92,
+  EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
+  EMSGSIZE: 90,
 };
 
 /** libipvs `ipvs_strerror()`: the text for an errno, which depends on the command for some. */
@@ -37,10 +46,14 @@ function ipvsStrerror(cmd: Cmd, errno: string, fallback: string): string {
   if (errno === 'EEXIST' && cmd === 'addDest') return 'Destination already exists';
   if (errno === 'ENOENT' && (cmd === 'editDest' || cmd === 'delDest')) return 'No such destination';
   const generic: Readonly<Record<string, string>> = {
-    ESRCH: 'No such service', EPERM: 'Permission denied (you must be root)',
-    EINVAL: 'Invalid operation.  Possibly wrong module version, address not unicast, ...', ENOPROTOOPT: 'Protocol not available',
-    ENOMEM: 'Memory allocation problem', EOPNOTSUPP: 'Operation not supported with IPv6',
-    EAFNOSUPPORT: 'Operation not supported with specified address family', EMSGSIZE: 'Module is wrong version',
+    ESRCH: 'No such service',
+    EPERM: 'Permission denied (you must be root)',
+    EINVAL: 'Invalid operation.  Possibly wrong module version, address not unicast, ...',
+    ENOPROTOOPT: 'Protocol not available',
+    ENOMEM: 'Memory allocation problem',
+    EOPNOTSUPP: 'Operation not supported with IPv6',
+    EAFNOSUPPORT: 'Operation not supported with specified address family',
+    EMSGSIZE: 'Module is wrong version',
   };
   return generic[errno] ?? fallback;
 }
@@ -79,7 +92,10 @@ export class LbWriter {
   /** What was sent and refused. */
   readonly stats: LbWriterStats = { commands: 0, errors: 0 };
 
-  constructor(readonly backend: LbBackend, private readonly log: Logger) {}
+  constructor(
+    readonly backend: LbBackend,
+    private readonly log: Logger,
+  ) {}
 
   /** Resolves when every queued command has been answered. */
   async idle(): Promise<void> {
@@ -155,7 +171,9 @@ export class LbWriter {
     });
     this.chains.set(k, next);
     this.all = Promise.all([this.all, next]).then(() => undefined);
-    void next.then(() => { if (this.chains.get(k) === next) this.chains.delete(k); });
+    void next.then(() => {
+      if (this.chains.get(k) === next) this.chains.delete(k);
+    });
     return next;
   }
 
@@ -166,7 +184,10 @@ export class LbWriter {
     if (e.code === 'LB_UNSUPPORTED') {
       // an option the data plane cannot honour: a clear error naming the virtual server, never a silent skip
       this.stats.errors++;
-      this.log.log({ level: 'err', text: `Virtual server ${formatSrule(key)} cannot be served by the ${this.backend.name} data plane: ${e.message}` });
+      this.log.log({
+        level: 'err',
+        text: `Virtual server ${formatSrule(key)} cannot be served by the ${this.backend.name} data plane: ${e.message}`,
+      });
       return;
     }
     this.logError(cmd, e, ` (${formatSrule(key)}${d ? formatDrule(d) : ''})`);
@@ -175,8 +196,9 @@ export class LbWriter {
   private logError(cmd: Cmd, e: LbError, where: string): void {
     const errno = errnoOf(cmd, e);
     const [name, num] = CMD[cmd];
-    const benign = (errno === 'EEXIST' && (cmd === 'addService' || cmd === 'addDest'))
-      || ((errno === 'ENOENT' || errno === 'ESRCH') && (cmd === 'delService' || cmd === 'delDest'));
+    const benign =
+      (errno === 'EEXIST' && (cmd === 'addService' || cmd === 'addDest')) ||
+      ((errno === 'ENOENT' || errno === 'ESRCH') && (cmd === 'delService' || cmd === 'delDest'));
     if (!benign) this.stats.errors++;
     this.log.log({ level: 'info', text: `IPVS cmd ${name}(${num}) error: ${ipvsStrerror(cmd, errno, e.message)}(${ERRNO[errno] ?? 0})${where}` });
     publish('keepalived-ts:netlink:error', { what: `${name}${where}`, code: errno, message: e.message, at: Date.now() });

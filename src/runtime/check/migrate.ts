@@ -40,7 +40,10 @@ export function migrateState(old: VirtualServerCheck, next: VirtualServerCheck):
       const pc = prev.checkers.get(i);
       if (!pc || configText(pc.config) !== configText(c.config)) continue;
       if (c instanceof CheckerFsm && pc instanceof CheckerFsm) Object.assign(c.state, pc.state);
-      else if (c instanceof FileChecker && pc instanceof FileChecker) { c.isUp = pc.isUp; c.curWeight = pc.curWeight; }
+      else if (c instanceof FileChecker && pc instanceof FileChecker) {
+        c.isUp = pc.isUp;
+        c.curWeight = pc.curWeight;
+      }
     }
     let failed = 0;
     let weight = rs.server.weight;

@@ -26,20 +26,37 @@ export class CheckNotify {
   /** Scripts, FIFO lines and mails sent. */
   readonly counts = { scripts: 0, fifoLines: 0, mails: 0 };
 
-  constructor(cfg: KeepalivedConfig, private readonly scripts: ScriptContext, log: Logger) {
+  constructor(
+    cfg: KeepalivedConfig,
+    private readonly scripts: ScriptContext,
+    log: Logger,
+  ) {
     const g = cfg.globalDefs;
     this.runner = new ScriptRunner({ logger: log });
-    for (const [path, script, kind] of [[g.notifyFifo, g.notifyFifoScript, ''], [g.lvsNotifyFifo, g.lvsNotifyFifoScript, 'lvs ']] as const) {
+    for (const [path, script, kind] of [
+      [g.notifyFifo, g.notifyFifoScript, ''],
+      [g.lvsNotifyFifo, g.lvsNotifyFifoScript, 'lvs '],
+    ] as const) {
       if (!path) continue;
       const reader = script ? prepareScript(script.command, 'notify_fifo', scripts, script.user, script.group)?.spec : undefined;
       const f = new FifoWriter({ path, kind, ...(reader ? { script: reader } : {}) }, { logger: log });
       if (f.open()) this.fifos.push(f);
     }
-    this.smtp = g.smtpServer && g.notificationEmail.length ? new SmtpAlerter({
-      routerId: g.routerId ?? hostname(), to: g.notificationEmail, from: g.notificationEmailFrom ?? defaultSmtpFrom(),
-      server: g.smtpServer.host, port: g.smtpServer.port, ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
-      connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
-    }, log) : undefined;
+    this.smtp =
+      g.smtpServer && g.notificationEmail.length
+        ? new SmtpAlerter(
+            {
+              routerId: g.routerId ?? hostname(),
+              to: g.notificationEmail,
+              from: g.notificationEmailFrom ?? defaultSmtpFrom(),
+              server: g.smtpServer.host,
+              port: g.smtpServer.port,
+              ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
+              connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
+            },
+            log,
+          )
+        : undefined;
   }
 
   /** A script prepared once per command (undefined when refused: logged at preparation). */

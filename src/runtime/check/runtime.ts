@@ -166,19 +166,31 @@ export class CheckRuntime implements VrrpRuntime {
   /** Probe and timing counters. */
   readonly stats: CheckRuntimeStats = { probesStarted: 0, probesFinished: 0, lateness: [] };
 
-  constructor(private readonly ctx: RuntimeContext, private readonly opts: CheckRuntimeOptions = {}) {
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly opts: CheckRuntimeOptions = {},
+  ) {
     this.log = ctx.log;
     this.clock = opts.clock ?? systemClock();
     this.rng = opts.rng ?? systemRng();
     this.timers = opts.timers ?? { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
     this.slackMs = opts.timerSlackMs ?? (opts.timers ? 0 : 10);
-    this.probeFn = opts.probe ?? ((spec, signal) => runProbe(spec, {
-      miscScript: (check) => this.notify?.prepare(check.script, 'MISC_CHECK'),
-    }, signal));
+    this.probeFn =
+      opts.probe ??
+      ((spec, signal) =>
+        runProbe(
+          spec,
+          {
+            miscScript: (check) => this.notify?.prepare(check.script, 'MISC_CHECK'),
+          },
+          signal,
+        ));
   }
 
   /** The data plane in use (undefined: checks run without programming). */
-  get lbBackend(): LbBackend | undefined { return this.backend; }
+  get lbBackend(): LbBackend | undefined {
+    return this.backend;
+  }
 
   /** Opens the data plane, starts trackers and every virtual server's checkers. */
   async start(config: unknown): Promise<void> {
@@ -225,7 +237,8 @@ export class CheckRuntime implements VrrpRuntime {
       const prev = old.get(id);
       old.delete(id);
       if (!prev) next.push(this.startVs(vs, cfg, now));
-      else if (configText(prev.config) === configText(vs) && configText(prev.targets) === configText(servicesOf(vs, cfg.virtualServerGroups))) next.push(prev);
+      else if (configText(prev.config) === configText(vs) && configText(prev.targets) === configText(servicesOf(vs, cfg.virtualServerGroups)))
+        next.push(prev);
       else next.push(this.replaceVs(prev, vs, cfg, now));
     }
     for (const gone of old.values()) this.stopVs(gone, now);
@@ -269,16 +282,24 @@ export class CheckRuntime implements VrrpRuntime {
   /** The virtual servers, their quorum and real servers. */
   snapshot(): RuntimeSnapshot {
     const virtualServers = this.vss.map((v): VirtualServerSnapshot => ({
-      name: v.check.vsName, quorum: v.config.quorum, quorumUp: v.check.quorumStateUp,
+      name: v.check.vsName,
+      quorum: v.config.quorum,
+      quorumUp: v.check.quorumStateUp,
       realServers: v.check.realServers.map((rs): RealServerSnapshot => {
         const last = v.last.get(rs.ref);
         return {
-          name: rs.name, address: rs.server.address, port: rs.server.port, up: rs.alive,
+          name: rs.name,
+          address: rs.server.address,
+          port: rs.server.port,
+          up: rs.alive,
           ...(this.drained.has(`${v.check.vsName}|${rs.name}`) ? { weight: 0, drained: true } : { weight: realWeight(rs.effectiveWeight) }),
-          ...(last ? {
-            lastResult: last.result, lastCheckLatencyMs: Math.round(last.latencyMs * 1000) / 1000,
-            lastCheck: `${last.checker} ${last.result} in ${last.latencyMs.toFixed(1)} ms`,
-          } : {}),
+          ...(last
+            ? {
+                lastResult: last.result,
+                lastCheckLatencyMs: Math.round(last.latencyMs * 1000) / 1000,
+                lastCheck: `${last.checker} ${last.result} in ${last.latencyMs.toFixed(1)} ms`,
+              }
+            : {}),
         };
       }),
     }));
@@ -298,7 +319,8 @@ export class CheckRuntime implements VrrpRuntime {
     if (!r) return `no real server ${rs} in ${v.check.vsName}`;
     const key = `${v.check.vsName}|${r.name}`;
     if (drain === this.drained.has(key)) return `${r.name} is ${drain ? 'already draining' : 'not draining'}`;
-    if (drain) this.drained.add(key); else this.drained.delete(key);
+    if (drain) this.drained.add(key);
+    else this.drained.delete(key);
     const weight = drain ? 0 : realWeight(r.effectiveWeight);
     if (r.alive && this.lb && !v.muteIpvs) for (const t of v.targets) void this.lb.editDest(t.service.key, destOf(r.server, t, weight));
     this.log.log({ level: 'info', text: `${drain ? 'Draining' : 'Undraining'} service ${r.name} of VS ${v.check.vsName} (weight ${weight})` });
@@ -340,14 +362,27 @@ export class CheckRuntime implements VrrpRuntime {
     const trackFiles = new Map<string, TrackedFileInfo>();
     for (const tf of cfg.trackFiles) trackFiles.set(tf.name, { weight: tf.weight, reverse: tf.reverse, status: this.trackValues.get(tf.name) ?? 0 });
     return new VirtualServerCheck(vs, {
-      rng: this.rng, globals: this.globals(cfg), trackFiles, addressPresent: this.addressPresent(vs),
+      rng: this.rng,
+      globals: this.globals(cfg),
+      trackFiles,
+      addressPresent: this.addressPresent(vs),
     });
   }
 
   private running(vs: VirtualServerConfig, check: VirtualServerCheck, targets: readonly ServiceTarget[], installed: Set<string>): RunningVs {
     return {
-      id: vsIdentity(vs), config: vs, check, targets, installed, deadline: undefined, probes: new Map(), abort: probeAbort(), last: new Map(),
-      quorumUp: check.quorumStateUp, stopped: false, muteIpvs: false,
+      id: vsIdentity(vs),
+      config: vs,
+      check,
+      targets,
+      installed,
+      deadline: undefined,
+      probes: new Map(),
+      abort: probeAbort(),
+      last: new Map(),
+      quorumUp: check.quorumStateUp,
+      stopped: false,
+      muteIpvs: false,
     };
   }
 
@@ -382,7 +417,8 @@ export class CheckRuntime implements VrrpRuntime {
         if (pt && !sameServiceSettings(pt.service, t.service)) void lb.editService(t.service);
       }
       const ids = new Set(check.realServers.map((rs) => configText([rs.server.family, rs.server.address, rs.server.port])));
-      const dropped = prev.check.realServers.filter((rs) => rs.set && !ids.has(configText([rs.server.family, rs.server.address, rs.server.port])))
+      const dropped = prev.check.realServers
+        .filter((rs) => rs.set && !ids.has(configText([rs.server.family, rs.server.address, rs.server.port])))
         .map((rs): RealServerConfig | SorryServerConfig => rs.server);
       if (prev.check.sorry?.set && !check.sorry?.set) dropped.push(prev.check.sorry.server);
       for (const server of dropped) {
@@ -491,7 +527,8 @@ export class CheckRuntime implements VrrpRuntime {
       const now = this.clock.now();
       const latencyMs = now - started;
       v.last.set(a.rs, {
-        latencyMs, checker: a.check.type,
+        latencyMs,
+        checker: a.check.type,
         result: report.kind === 'result' ? (report.outcome.ok ? 'success' : 'failure') : report.kind === 'timeout' ? 'timeout' : 'skipped',
       });
       this.apply(v, v.check.handle({ type: 'checker', rs: a.rs, checker: a.checker, event: probeEvent(a.probe, report) }, now), latencyMs);
@@ -518,15 +555,25 @@ export class CheckRuntime implements VrrpRuntime {
     const at = this.clock.wallNow();
     for (const a of actions) {
       switch (a.kind) {
-        case 'runProbe': if (!v.stopped) this.launch(v, a); break;
-        case 'log': this.log.log(a.record); break;
-        case 'checkerUp': case 'checkerDown':
+        case 'runProbe':
+          if (!v.stopped) this.launch(v, a);
+          break;
+        case 'log':
+          this.log.log(a.record);
+          break;
+        case 'checkerUp':
+        case 'checkerDown':
           publish('keepalived-ts:check:verdict', {
-            vs: a.vs, rs: v.check.realServers[a.rs]?.name ?? '', checker: a.checkerType, up: a.kind === 'checkerUp',
-            ...(latencyMs !== undefined ? { latencyMs } : {}), at,
+            vs: a.vs,
+            rs: v.check.realServers[a.rs]?.name ?? '',
+            checker: a.checkerType,
+            up: a.kind === 'checkerUp',
+            ...(latencyMs !== undefined ? { latencyMs } : {}),
+            at,
           });
           break;
-        case 'checkerWeight': break;
+        case 'checkerWeight':
+          break;
         case 'addVirtualServer':
           for (const t of v.targets) {
             if (v.installed.has(targetKey(t))) continue;
@@ -540,7 +587,9 @@ export class CheckRuntime implements VrrpRuntime {
             if (this.lb && !v.muteIpvs) void this.lb.delService(t.service.key);
           }
           break;
-        case 'addRealServer': case 'setWeight': case 'removeRealServer': {
+        case 'addRealServer':
+        case 'setWeight':
+        case 'removeRealServer': {
           const weight = a.kind === 'removeRealServer' || this.drained.has(`${a.vs}|${a.name}`) ? 0 : a.weight;
           if (this.lb && !v.muteIpvs) {
             for (const t of v.targets) {
@@ -553,9 +602,15 @@ export class CheckRuntime implements VrrpRuntime {
           publish('keepalived-ts:check:realserver', { vs: a.vs, rs: a.name, up: a.kind !== 'removeRealServer' && weight > 0, weight, at });
           break;
         }
-        case 'notifyScript': this.notify?.script(a.owner, a.which, a.script, a.rs ? `RS ${a.rs}` : `VS ${a.vs}`, a.stopping); break;
-        case 'fifoLine': this.notify?.fifoLine(a.line); break;
-        case 'smtpAlert': this.notify?.mail(a.vs, a.rs, a.up, a.body); break;
+        case 'notifyScript':
+          this.notify?.script(a.owner, a.which, a.script, a.rs ? `RS ${a.rs}` : `VS ${a.vs}`, a.stopping);
+          break;
+        case 'fifoLine':
+          this.notify?.fifoLine(a.line);
+          break;
+        case 'smtpAlert':
+          this.notify?.mail(a.vs, a.rs, a.up, a.body);
+          break;
       }
     }
     if (v.check.quorumStateUp !== v.quorumUp) {
@@ -569,14 +624,15 @@ export class CheckRuntime implements VrrpRuntime {
   /** Starts a FileTracker for each track_file a FILE_CHECK names (values go to every virtual server). */
   private syncTrackers(cfg: KeepalivedConfig): void {
     const used = new Set<string>();
-    for (const vs of cfg.virtualServers) for (const rs of vs.realServers) for (const c of rs.checkers) if (c.type === 'FILE_CHECK') used.add(c.trackFile);
+    for (const vs of cfg.virtualServers)
+      for (const rs of vs.realServers) for (const c of rs.checkers) if (c.type === 'FILE_CHECK') used.add(c.trackFile);
     for (const name of used) {
       if (this.trackers.has(name)) continue;
       const tf = cfg.trackFiles.find((t) => t.name === name);
       if (!tf) continue;
       let initial = true;
       const tracker = new FileTracker({ name, path: tf.path, ...(tf.init ? { initFile: tf.init } : {}) }, this.log, (r) => {
-        const value = r.kind === 'file' ? r.value ?? 0 : 0;
+        const value = r.kind === 'file' ? (r.value ?? 0) : 0;
         this.trackValues.set(name, value);
         if (initial) return;
         const now = this.clock.now();
@@ -631,8 +687,20 @@ export class CheckRuntime implements VrrpRuntime {
 /** The global settings the notification wiring depends on. */
 function notifyGlobals(cfg: KeepalivedConfig | undefined): unknown {
   const g = cfg?.globalDefs;
-  return g && [g.notifyFifo, g.notifyFifoScript, g.lvsNotifyFifo, g.lvsNotifyFifoScript, g.smtpServer, g.notificationEmail,
-    g.notificationEmailFrom, g.routerId, g.scriptUser, g.enableScriptSecurity];
+  return (
+    g && [
+      g.notifyFifo,
+      g.notifyFifoScript,
+      g.lvsNotifyFifo,
+      g.lvsNotifyFifoScript,
+      g.smtpServer,
+      g.notificationEmail,
+      g.notificationEmailFrom,
+      g.routerId,
+      g.scriptUser,
+      g.enableScriptSecurity,
+    ]
+  );
 }
 
 /** ha_suspend's default address source: an rtnetlink dump and address events. */
@@ -641,7 +709,10 @@ async function rtnlMonitor(log: Logger): Promise<AddressMonitor | undefined> {
   const rtnl = new Rtnl((p) => log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
   return {
     list: async () => (await rtnl.listAddresses()).map((a) => a.address),
-    watch: (fn) => rtnl.subscribe((e) => { if (e.kind === 'address') fn(e.address.address, !e.deleted); }),
+    watch: (fn) =>
+      rtnl.subscribe((e) => {
+        if (e.kind === 'address') fn(e.address.address, !e.deleted);
+      }),
     close: () => rtnl.close(),
   };
 }

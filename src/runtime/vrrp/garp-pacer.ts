@@ -12,15 +12,25 @@ export class GarpPacer {
   private readonly queues = new Map<string, { frames: FrameSend[]; timer?: NodeJS.Timeout; lastMs: number }>();
 
   /** @param intervalMs4 vrrp_garp_interval in ms @param intervalMs6 vrrp_gna_interval in ms @param now a clock */
-  constructor(private readonly intervalMs4: number, private readonly intervalMs6: number, private readonly now: () => number) {}
+  constructor(
+    private readonly intervalMs4: number,
+    private readonly intervalMs6: number,
+    private readonly now: () => number,
+  ) {}
 
   /** Sends `frame` on `ifindex` now, or as soon as the interface's interval allows. */
   send(ifindex: number, v6: boolean, frame: FrameSend): void {
     const interval = v6 ? this.intervalMs6 : this.intervalMs4;
-    if (interval <= 0) { frame(); return; }
+    if (interval <= 0) {
+      frame();
+      return;
+    }
     const key = `${ifindex}/${v6 ? 6 : 4}`;
     let q = this.queues.get(key);
-    if (!q) { q = { frames: [], lastMs: -Infinity }; this.queues.set(key, q); }
+    if (!q) {
+      q = { frames: [], lastMs: -Infinity };
+      this.queues.set(key, q);
+    }
     q.frames.push(frame);
     this.drain(q, interval);
   }
@@ -29,7 +39,10 @@ export class GarpPacer {
     if (q.timer) return;
     const wait = q.lastMs + interval - this.now();
     if (wait > 0) {
-      q.timer = setTimeout(() => { q.timer = undefined; this.drain(q, interval); }, wait);
+      q.timer = setTimeout(() => {
+        q.timer = undefined;
+        this.drain(q, interval);
+      }, wait);
       return;
     }
     const f = q.frames.shift();

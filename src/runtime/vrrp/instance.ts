@@ -28,7 +28,12 @@ export interface Running {
 }
 
 /** Running lateness figures in ms. */
-export interface Jitter { n: number; sum: number; last: number; max: number }
+export interface Jitter {
+  n: number;
+  sum: number;
+  last: number;
+  max: number;
+}
 
 /** A zeroed Jitter. */
 export const newJitter = (): Jitter => ({ n: 0, sum: 0, last: 0, max: 0 });
@@ -45,21 +50,53 @@ export function addJitter(j: Jitter, ms: number): void {
 export function instanceSnapshot(r: Running): InstanceSnapshot {
   const c = r.cfg;
   return {
-    name: c.name, vrid: c.virtualRouterId, version: c.version, family: c.family, state: r.fsm.state, wantState: r.fsm.state,
-    ifname: r.ifname, vmacIfname: r.link.name !== r.ifname ? r.link.name : '', basePriority: c.priority, effectivePriority: r.fsm.priority, masterPriority: 0,
-    lastTransitionMs: r.lastTransitionMs, advertIntervalSec: c.advertIntervalMs / 1000, masterAdvertIntervalSec: r.fsm.masterAdverInterval / 1000,
-    garpDelaySec: c.garpMasterDelayMs / 1000, garpRefreshSec: c.garpMasterRefreshMs / 1000, garpRep: c.garpMasterRepeat,
-    garpRefreshRep: c.garpMasterRefreshRepeat, garpLowerPrioDelaySec: c.garpLowerPrioDelayMs / 1000, garpLowerPrioRep: c.garpLowerPrioRepeat,
-    lowerPrioNoAdvert: c.lowerPrioNoAdvert, higherPrioSendAdvert: c.higherPrioSendAdvert, dontTrackPrimary: c.dontTrackPrimary,
-    skipCheckAdvAddr: c.skipCheckAdvAddr, strictMode: c.strictMode, vipSet: r.vipSet, promoteSecondaries: c.promoteSecondaries, accept: c.accept,
-    nopreempt: c.nopreempt, preemptDelaySec: c.preemptDelayMs / 1000, smtpAlert: c.smtpAlert ?? false, notifyDeleted: !!c.notify.deleted, scripts: {},
+    name: c.name,
+    vrid: c.virtualRouterId,
+    version: c.version,
+    family: c.family,
+    state: r.fsm.state,
+    wantState: r.fsm.state,
+    ifname: r.ifname,
+    vmacIfname: r.link.name !== r.ifname ? r.link.name : '',
+    basePriority: c.priority,
+    effectivePriority: r.fsm.priority,
+    masterPriority: 0,
+    lastTransitionMs: r.lastTransitionMs,
+    advertIntervalSec: c.advertIntervalMs / 1000,
+    masterAdvertIntervalSec: r.fsm.masterAdverInterval / 1000,
+    garpDelaySec: c.garpMasterDelayMs / 1000,
+    garpRefreshSec: c.garpMasterRefreshMs / 1000,
+    garpRep: c.garpMasterRepeat,
+    garpRefreshRep: c.garpMasterRefreshRepeat,
+    garpLowerPrioDelaySec: c.garpLowerPrioDelayMs / 1000,
+    garpLowerPrioRep: c.garpLowerPrioRepeat,
+    lowerPrioNoAdvert: c.lowerPrioNoAdvert,
+    higherPrioSendAdvert: c.higherPrioSendAdvert,
+    dontTrackPrimary: c.dontTrackPrimary,
+    skipCheckAdvAddr: c.skipCheckAdvAddr,
+    strictMode: c.strictMode,
+    vipSet: r.vipSet,
+    promoteSecondaries: c.promoteSecondaries,
+    accept: c.accept,
+    nopreempt: c.nopreempt,
+    preemptDelaySec: c.preemptDelayMs / 1000,
+    smtpAlert: c.smtpAlert ?? false,
+    notifyDeleted: !!c.notify.deleted,
+    scripts: {},
     vips: c.virtualIpaddress.map((v) => `${v.address}${v.dev ? ` dev ${v.dev}` : ''}${v.label ? ` label ${v.label}` : ''}`),
-    evips: c.virtualIpaddressExcluded.map((v) => v.address), vroutes: c.virtualRoutes.map((x) => `${x.destination}/${x.prefixLength}${x.gateway ? ` via ${x.gateway}` : ''}${x.dev ? ` dev ${x.dev}` : ''}`),
-    vrules: c.virtualRules.map((x) => `${x.from ? `from ${x.from.address}/${x.from.prefixLength} ` : ''}${x.to ? `to ${x.to.address}/${x.to.prefixLength} ` : ''}table ${x.table ?? 254}`),
-    trackInterfaces: c.trackInterface.map((t) => t.name), trackScripts: c.trackScript.map((t) => t.name),
+    evips: c.virtualIpaddressExcluded.map((v) => v.address),
+    vroutes: c.virtualRoutes.map((x) => `${x.destination}/${x.prefixLength}${x.gateway ? ` via ${x.gateway}` : ''}${x.dev ? ` dev ${x.dev}` : ''}`),
+    vrules: c.virtualRules.map(
+      (x) =>
+        `${x.from ? `from ${x.from.address}/${x.from.prefixLength} ` : ''}${x.to ? `to ${x.to.address}/${x.to.prefixLength} ` : ''}table ${x.table ?? 254}`,
+    ),
+    trackInterfaces: c.trackInterface.map((t) => t.name),
+    trackScripts: c.trackScript.map((t) => t.name),
     authType: c.authentication?.type === 'PASS' ? 1 : c.authentication?.type === 'AH' ? 2 : 0,
     ...(c.authentication ? { authData: c.authentication.password } : {}),
-    srcIp: r.source, mcastAddress: r.group, stats: { ...r.stats },
+    srcIp: r.source,
+    mcastAddress: r.group,
+    stats: { ...r.stats },
   };
 }
 

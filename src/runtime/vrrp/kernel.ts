@@ -15,7 +15,11 @@ export class KernelWriter {
   private pending: Promise<unknown> = Promise.resolve();
 
   /** @param links interfaces by name, kept current by the runtime */
-  constructor(private readonly rtnl: Rtnl, private readonly log: Logger, private readonly links: ReadonlyMap<string, LinkInfo>) {}
+  constructor(
+    private readonly rtnl: Rtnl,
+    private readonly log: Logger,
+    private readonly links: ReadonlyMap<string, LinkInfo>,
+  ) {}
 
   /** Resolves when everything queued so far is done. */
   get idle(): Promise<unknown> {
@@ -28,19 +32,24 @@ export class KernelWriter {
    */
   queue(what: string, op: (rtnl: Rtnl) => Promise<void>, benign: readonly string[]): Promise<unknown> {
     const rtnl = this.rtnl;
-    this.pending = this.pending.then(() => op(rtnl).catch((e: unknown) => {
-      if (e instanceof RtnlError && benign.includes(e.code)) return;
-      this.log.log({ level: 'err', text: `${what}: ${String(e)}` });
-      publish('keepalived-ts:netlink:error', { what, code: e instanceof RtnlError ? e.code : 'ERROR', message: String(e), at: Date.now() });
-    }));
+    this.pending = this.pending.then(() =>
+      op(rtnl).catch((e: unknown) => {
+        if (e instanceof RtnlError && benign.includes(e.code)) return;
+        this.log.log({ level: 'err', text: `${what}: ${String(e)}` });
+        publish('keepalived-ts:netlink:error', { what, code: e instanceof RtnlError ? e.code : 'ERROR', message: String(e), at: Date.now() });
+      }),
+    );
     return this.pending;
   }
 
   /** Adds or deletes an address (a VIP or a static address) on `ifindex`. */
   address(v: VirtualAddress, ifindex: number, add: boolean, who: string): Promise<unknown> {
     const spec = addressSpec(v, ifindex);
-    return this.queue(`${who} cannot ${add ? 'add' : 'remove'} ${who === 'static' ? 'static address' : 'VIP'} ${v.address}`,
-      (r) => (add ? r.addAddress(spec) : r.deleteAddress(spec)), add ? ['EEXIST'] : ['EADDRNOTAVAIL']);
+    return this.queue(
+      `${who} cannot ${add ? 'add' : 'remove'} ${who === 'static' ? 'static address' : 'VIP'} ${v.address}`,
+      (r) => (add ? r.addAddress(spec) : r.deleteAddress(spec)),
+      add ? ['EEXIST'] : ['EADDRNOTAVAIL'],
+    );
   }
 
   /** Adds or deletes routes and rules (rules after routes on add, before them on delete). */
@@ -49,18 +58,34 @@ export class KernelWriter {
     const doRoutes = () => {
       for (const rc of routes) {
         const spec = routeSpec(rc, ifindexOf);
-        if (!spec) { this.log.log({ level: 'err', text: `${who} route ${rc.destination}/${rc.prefixLength}: interface ${rc.dev ?? ''} doesn't exist` }); continue; }
-        void this.queue(`${who} cannot ${add ? 'add' : 'remove'} route ${rc.destination}/${rc.prefixLength}`,
-          (r) => (add ? r.addRoute(spec) : r.deleteRoute(spec)), add ? ['EEXIST'] : ['ESRCH', 'ENOENT']);
+        if (!spec) {
+          this.log.log({ level: 'err', text: `${who} route ${rc.destination}/${rc.prefixLength}: interface ${rc.dev ?? ''} doesn't exist` });
+          continue;
+        }
+        void this.queue(
+          `${who} cannot ${add ? 'add' : 'remove'} route ${rc.destination}/${rc.prefixLength}`,
+          (r) => (add ? r.addRoute(spec) : r.deleteRoute(spec)),
+          add ? ['EEXIST'] : ['ESRCH', 'ENOENT'],
+        );
       }
     };
     const doRules = () => {
       for (const rc of rules) {
         const spec = ruleSpec(rc);
-        void this.queue(`${who} cannot ${add ? 'add' : 'remove'} rule`, (r) => (add ? r.addRule(spec) : r.deleteRule(spec)), add ? ['EEXIST'] : ['ENOENT', 'ESRCH']);
+        void this.queue(
+          `${who} cannot ${add ? 'add' : 'remove'} rule`,
+          (r) => (add ? r.addRule(spec) : r.deleteRule(spec)),
+          add ? ['EEXIST'] : ['ENOENT', 'ESRCH'],
+        );
       }
     };
-    if (add) { doRoutes(); doRules(); } else { doRules(); doRoutes(); }
+    if (add) {
+      doRoutes();
+      doRules();
+    } else {
+      doRules();
+      doRoutes();
+    }
   }
 
   /** static_ipaddress / static_routes / static_rules: set at start, cleared at stop (as keepalived). */
@@ -68,7 +93,10 @@ export class KernelWriter {
     if (!add) this.routes(cfg.staticRoutes, cfg.staticRules, false, 'static');
     for (const v of cfg.staticIpaddress) {
       const link = v.dev !== undefined ? this.links.get(v.dev) : undefined;
-      if (!link) { this.log.log({ level: 'err', text: `static_ipaddress ${v.address}: interface ${v.dev ?? ''} doesn't exist` }); continue; }
+      if (!link) {
+        this.log.log({ level: 'err', text: `static_ipaddress ${v.address}: interface ${v.dev ?? ''} doesn't exist` });
+        continue;
+      }
       void this.address(v, link.index, add, 'static');
     }
     if (add) this.routes(cfg.staticRoutes, cfg.staticRules, true, 'static');

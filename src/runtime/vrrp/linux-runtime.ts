@@ -71,7 +71,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** VIP drop rules for instances without accept mode (keepalived's nftables tables), when configured or implied. */
   private nft: NftVips | undefined;
 
-  constructor(private readonly ctx: RuntimeContext, clock: Clock = systemClock()) {
+  constructor(
+    private readonly ctx: RuntimeContext,
+    clock: Clock = systemClock(),
+  ) {
     this.log = ctx.log;
     this.clock = clock;
   }
@@ -109,7 +112,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Opens, re-targets or closes the nftables VIP filter for `cfg` (keepalived: explicit `nftables`, or implied). */
   private async syncFirewall(cfg: KeepalivedConfig): Promise<void> {
     const s = nftSettingsFor(cfg);
-    if (!s) { await this.nft?.close(); this.nft = undefined; return; }
+    if (!s) {
+      await this.nft?.close();
+      this.nft = undefined;
+      return;
+    }
     if (!this.nft && s.implied) this.log.log({ level: 'info', text: NFT_IMPLIED_TEXT });
     this.nft ??= new NftVips(this.log);
     await this.nft.open(s.settings);
@@ -123,10 +130,14 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const on = blocked && blocksVips(run.cfg);
     if (on) this.log.log({ level: 'info', text: `(${run.cfg.name}) setting firewall drop rule`, detail: true });
     if (!blocked && blocksVips(run.cfg)) this.log.log({ level: 'info', text: `(${run.cfg.name}) removing firewall drop rule`, detail: true });
-    void this.kernel?.queue('nftables', async () => {
-      nft.instanceState(run.cfg.name, vips, on);
-      if (on) await nft.settled(); // the VIPs must not accept traffic for a moment before the rule is in
-    }, []);
+    void this.kernel?.queue(
+      'nftables',
+      async () => {
+        nft.instanceState(run.cfg.name, vips, on);
+        if (on) await nft.settled(); // the VIPs must not accept traffic for a moment before the rule is in
+      },
+      [],
+    );
   }
 
   /** Resolves when every queued netlink change is done. */
@@ -160,8 +171,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const ic of list) {
       try {
         const parent = links.find((l) => l.name === ic.interface);
-        const vmac = ic.useVmac && parent ? await this.vmacs().ensure(ic.name, ic.family, ic.virtualRouterId, parent, ic.useVmac.name,
-          (n) => this.links.has(n)) : undefined;
+        const vmac =
+          ic.useVmac && parent
+            ? await this.vmacs().ensure(ic.name, ic.family, ic.virtualRouterId, parent, ic.useVmac.name, (n) => this.links.has(n))
+            : undefined;
         if (vmac) {
           this.links.set(vmac.link.name, vmac.link);
           this.nft?.vmacState(ic.name, { ifindex: vmac.link.index, baseIfindex: parent!.index, families: nftVmacFamilies(ic) });
@@ -182,9 +195,14 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** (Re)builds sync groups over the running instances (the router keeps a group whose members are unchanged). */
   private syncGroups(cfg: KeepalivedConfig): void {
-    for (const name of this.router.setSyncGroups(cfg.vrrpSyncGroups.map((g) => ({ name: g.name, members: g.group })))) this.notifier?.removeGroup(name);
+    for (const name of this.router.setSyncGroups(cfg.vrrpSyncGroups.map((g) => ({ name: g.name, members: g.group }))))
+      this.notifier?.removeGroup(name);
     for (const g of cfg.vrrpSyncGroups) {
-      this.notifier?.setGroup({ name: g.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), g.notify), smtpAlert: smtpAlertFor(cfg, g.smtpAlert) });
+      this.notifier?.setGroup({
+        name: g.name,
+        scripts: prepareNotifyScripts(this.scriptContext(cfg), g.notify),
+        smtpAlert: smtpAlertFor(cfg, g.smtpAlert),
+      });
     }
   }
 
@@ -195,8 +213,12 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** Gives the notifier an instance's scripts and mail setting (start, reload). */
   private registerNotify(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): void {
-    this.notifier?.setInstance({ name: ic.name, scripts: prepareNotifyScripts(this.scriptContext(cfg), ic.notify), notifyDeleted: !!ic.notify.deleted,
-      smtpAlert: smtpAlertFor(cfg, ic.smtpAlert) });
+    this.notifier?.setInstance({
+      name: ic.name,
+      scripts: prepareNotifyScripts(this.scriptContext(cfg), ic.notify),
+      notifyDeleted: !!ic.notify.deleted,
+      smtpAlert: smtpAlertFor(cfg, ic.smtpAlert),
+    });
   }
 
   /** One script context (user resolver, security setting) per configuration, shared by notify and track scripts. */
@@ -219,11 +241,22 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private onNetlinkEvent(e: RtnlEvent): void {
     if (this.stopped) return;
     if (e.kind === 'resync') {
-      void this.rtnl?.listLinks().then((links) => { for (const l of links) { this.links.set(l.name, l); this.onLink(l); } }).catch(() => {});
+      void this.rtnl
+        ?.listLinks()
+        .then((links) => {
+          for (const l of links) {
+            this.links.set(l.name, l);
+            this.onLink(l);
+          }
+        })
+        .catch(() => {});
       return;
     }
     if (e.kind === 'link' && e.deleted) this.links.delete(e.link.name);
-    if (e.kind === 'link' && !e.deleted) { this.links.set(e.link.name, e.link); this.onLink(e.link); }
+    if (e.kind === 'link' && !e.deleted) {
+      this.links.set(e.link.name, e.link);
+      this.onLink(e.link);
+    }
   }
 
   private onLink(link: LinkInfo): void {
@@ -234,37 +267,64 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   /** Builds an instance (socket shared per family and interface); it is started by the caller. */
-  private createInstance(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, links: LinkInfo[], addrs: AddressInfo[], vmac?: VmacFor): { run: Running; stale: string[] } {
+  private createInstance(
+    cfg: KeepalivedConfig,
+    ic: VrrpInstanceConfig,
+    links: LinkInfo[],
+    addrs: AddressInfo[],
+    vmac?: VmacFor,
+  ): { run: Running; stale: string[] } {
     const parent = links.find((l) => l.name === ic.interface);
     if (!parent) throw new Error(`WARNING - interface ${ic.interface ?? '(none)'} for vrrp_instance ${ic.name} doesn't exist`);
     // with use_vmac the socket, VIPs and GARPs use the VMAC; the source address (IPv4) and link state stay the parent's
     const link = vmac?.link ?? parent;
     const own = addrs.filter((a) => a.ifindex === parent.index && a.family === ic.family);
-    const source = ic.unicastSrcIp ?? ic.mcastSrcIp ?? vmac?.source ??
-      (ic.family === 4 ? own.find((a) => !ic.virtualIpaddress.some((v) => v.address === a.address))?.address
+    const source =
+      ic.unicastSrcIp ??
+      ic.mcastSrcIp ??
+      vmac?.source ??
+      (ic.family === 4
+        ? own.find((a) => !ic.virtualIpaddress.some((v) => v.address === a.address))?.address
         : own.find((a) => a.address.startsWith('fe80:'))?.address);
     if (!source) throw new Error(`no IPv${ic.family} address on ${parent.name}`);
     const group = ic.mcastDstIp ?? (ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6);
     // multicast instances share one socket per (family, interface); unicast ones one per source address
     const unicast = ic.unicastPeers.length > 0;
     const key = `${ic.family}/${link.name}${unicast ? `/${source}` : ''}`;
-    const { fsm, stats } = this.router.addInstance(routerSpec(ic, fsmParams(cfg, ic, source), { socketKey: key, ifindex: parent.index, source, group }));
+    const { fsm, stats } = this.router.addInstance(
+      routerSpec(ic, fsmParams(cfg, ic, source), { socketKey: key, ifindex: parent.index, source, group }),
+    );
     let socket = this.sockets.get(key);
     if (!socket) {
       socket = VrrpSocket.open({
-        family: ic.family, ifname: link.name, ...(unicast ? { bindAddress: source, ...(ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}) } : { group }),
+        family: ic.family,
+        ifname: link.name,
+        ...(unicast ? { bindAddress: source, ...(ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}) } : { group }),
         onPacket: (p) => this.onPacket(key, p),
         onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${link.name}: ${p.syscall} ${p.code}` }),
       });
       this.sockets.set(key, socket);
     }
     const run: Running = {
-      cfg: ic, fsm, stats, link, stateIndex: parent.index, ifname: parent.name, socket, socketKey: key, source, group, vipSet: false, lastTransitionMs: this.clock.wallNow(),
+      cfg: ic,
+      fsm,
+      stats,
+      link,
+      stateIndex: parent.index,
+      ifname: parent.name,
+      socket,
+      socketKey: key,
+      source,
+      group,
+      vipSet: false,
+      lastTransitionMs: this.clock.wallNow(),
     };
     this.router.noteLink(parent.index, parent.up);
     this.instances.set(ic.name, run);
     if (ic.promoteSecondaries && ic.family === 4) {
-      try { writeFileSync(`/proc/sys/net/ipv4/conf/${link.name}/promote_secondaries`, '1'); } catch (e) {
+      try {
+        writeFileSync(`/proc/sys/net/ipv4/conf/${link.name}/promote_secondaries`, '1');
+      } catch (e) {
         this.log.log({ level: 'warning', text: `(${ic.name}) cannot set promote_secondaries on ${link.name}: ${(e as Error).message}` });
       }
     }
@@ -273,12 +333,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       const tl = links.find((l) => l.name === t.name);
       if (tl && tl.index !== parent.index) {
         this.router.noteLink(tl.index, tl.up);
-        if (!tl.up) this.execute(this.router.event(ic.name, { type: 'tracker', result: { kind: 'interface', name: tl.name, ok: false } }, this.clock.now()));
+        if (!tl.up)
+          this.execute(this.router.event(ic.name, { type: 'tracker', result: { kind: 'interface', name: tl.name, ok: false } }, this.clock.now()));
       }
     }
     // keepalived removes VIPs left behind by an earlier run before starting (unless it goes straight to MASTER)
-    const stale = ic.state === 'MASTER' && ic.priority === 255 ? []
-      : ic.virtualIpaddress.filter((v) => own.some((a) => a.address === v.address)).map((v) => v.address);
+    const stale =
+      ic.state === 'MASTER' && ic.priority === 255
+        ? []
+        : ic.virtualIpaddress.filter((v) => own.some((a) => a.address === v.address)).map((v) => v.address);
     return { run, stale };
   }
 
@@ -299,7 +362,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         if (state) void this.notifier?.groupTransition(a.group, state);
         continue;
       }
-      if (a.kind === 'log') { this.log.log(a.record); continue; }
+      if (a.kind === 'log') {
+        this.log.log(a.record);
+        continue;
+      }
       const run = this.instances.get(a.kind === 'stateChanged' ? a.transition.instance : a.instance);
       if (!run) continue;
       publishAction(a, { vrid: run.cfg.virtualRouterId, family: run.cfg.family, ifname: run.ifname }, this.clock.wallNow());
@@ -330,29 +396,42 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           for (const v of [...a.vips, ...a.excludedVips]) void this.deleteVip(run, v);
           this.firewall(run, false);
           break;
-        case 'sendGarp': this.sendGarp(run, a.addresses, a.count); break;
-        case 'stateChanged': run.lastTransitionMs = this.clock.wallNow(); break;
+        case 'sendGarp':
+          this.sendGarp(run, a.addresses, a.count);
+          break;
+        case 'stateChanged':
+          run.lastTransitionMs = this.clock.wallNow();
+          break;
         case 'notify': {
           const state = NOTIFY_STATE[a.state];
           const g = this.router.groupOf(run.cfg.name);
           if (state) void this.notifier?.instanceTransition(run.cfg.name, state, a.priority, g ? NOTIFY_STATE[g.state] : undefined);
           break;
         }
-        case 'notifyMasterRxLowerPri': void this.notifier?.masterRxLowerPri(run.cfg.name, run.fsm.priority); break;
+        case 'notifyMasterRxLowerPri':
+          void this.notifier?.masterRxLowerPri(run.cfg.name, run.fsm.priority);
+          break;
         case 'priorityChanged': {
           const state = NOTIFY_STATE[run.fsm.state];
-          if (state && (this.config?.globalDefs.vrrpNotifyPriorityChanges || run.cfg.notifyPriorityChanges)) this.notifier?.priorityChange(run.cfg.name, state, a.to);
+          if (state && (this.config?.globalDefs.vrrpNotifyPriorityChanges || run.cfg.notifyPriorityChanges))
+            this.notifier?.priorityChange(run.cfg.name, state, a.to);
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
   }
 
   /** The interface a VIP lives on: its `dev`, else the instance's. */
   private vipLink(run: Running, address: string): { cfg: VirtualAddress; link: LinkInfo } {
-    const cfg = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].find((x) => x.address === address)
-      ?? { address, family: run.cfg.family, prefixLength: run.cfg.family === 4 ? 32 : 128, noDad: false, pos: run.cfg.pos };
+    const cfg = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].find((x) => x.address === address) ?? {
+      address,
+      family: run.cfg.family,
+      prefixLength: run.cfg.family === 4 ? 32 : 128,
+      noDad: false,
+      pos: run.cfg.pos,
+    };
     return { cfg, link: (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? run.link };
   }
 
@@ -377,8 +456,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (!frames) return;
     const targets = addresses.map((ip) => ({ ip, v6: ip.includes(':'), link: this.vipLink(run, ip).link }));
     for (const t of targets) {
-      this.log.log({ level: 'info', text: t.v6 ? `(${run.cfg.name}) Sending/queueing Unsolicited Neighbour Adverts on ${t.link.name} for ${t.ip}`
-        : `(${run.cfg.name}) Sending/queueing gratuitous ARPs on ${t.link.name} for ${t.ip}`, detail: true });
+      this.log.log({
+        level: 'info',
+        text: t.v6
+          ? `(${run.cfg.name}) Sending/queueing Unsolicited Neighbour Adverts on ${t.link.name} for ${t.ip}`
+          : `(${run.cfg.name}) Sending/queueing gratuitous ARPs on ${t.link.name} for ${t.ip}`,
+        detail: true,
+      });
     }
     // after the VIPs are in place (the netlink queue), send the burst, interleaved per VIP as keepalived does
     void this.netlinkIdle().then(() => {
@@ -390,7 +474,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           this.pacer().send(t.link.index, t.v6, () => {
             if (!this.frames) return; // stopped meanwhile
             const p = t.v6 ? frames.sendUnsolicitedNa(t.link.index, mac, t.ip) : frames.sendGratuitousArp(t.link.index, mac, t.ip);
-            this.log.log({ level: 'info', text: t.v6 ? `Sending unsolicited Neighbour Advert on ${t.link.name} for ${t.ip}` : `Sending gratuitous ARP on ${t.link.name} for ${t.ip}`, detail: true });
+            this.log.log({
+              level: 'info',
+              text: t.v6
+                ? `Sending unsolicited Neighbour Advert on ${t.link.name} for ${t.ip}`
+                : `Sending gratuitous ARP on ${t.link.name} for ${t.ip}`,
+              detail: true,
+            });
             if (p) this.log.log({ level: 'err', text: `GARP on ${t.link.name} for ${t.ip}: ${p.code}` });
           });
         }
@@ -439,7 +529,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   async reload(config: unknown): Promise<void> {
     const cfg = config as KeepalivedConfig;
     const old = this.config;
-    if (!old || !this.rtnl) { await this.start(cfg); return; }
+    if (!old || !this.rtnl) {
+      await this.start(cfg);
+      return;
+    }
     const plan = planReload(old, cfg);
     this.config = cfg;
     await this.syncFirewall(cfg);
@@ -453,14 +546,24 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (!run) continue;
       run.cfg = ic;
       this.registerNotify(cfg, ic);
-      update.push(routerSpec(ic, withOffset(run, fsmParams(cfg, ic, run.source)), { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group }));
+      update.push(
+        routerSpec(ic, withOffset(run, fsmParams(cfg, ic, run.source)), {
+          socketKey: run.socketKey,
+          ifindex: run.stateIndex,
+          source: run.source,
+          group: run.group,
+        }),
+      );
     }
     // removed instances stop (and leave this.instances on `instanceRemoved`), then changed ones get their parameters
     this.execute(this.router.applyReload({ remove: plan.remove, update }, this.clock.now()));
     if (plan.remove.length && this.vmacManager) {
       await this.netlinkIdle();
       this.closeUnusedSockets();
-      for (const name of plan.remove) { await this.vmacManager.release(name); this.nft?.vmacState(name, undefined); }
+      for (const name of plan.remove) {
+        await this.vmacManager.release(name);
+        this.nft?.vmacState(name, undefined);
+      }
     }
     await this.netlinkIdle();
     this.closeUnusedSockets();
@@ -468,10 +571,20 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.syncGroups(cfg);
     this.trackers?.sync(cfg, this.scriptContext(cfg));
     if (cfg.globalDefs.fifoWriteVrrpStatesOnReload) {
-      for (const sg of this.router.syncGroups()) { const st = NOTIFY_STATE[sg.state]; if (st) this.notifier?.fifoState('group', sg.name, st); }
-      for (const r of this.instances.values()) { const st = NOTIFY_STATE[r.fsm.state]; if (st) this.notifier?.fifoState('instance', r.cfg.name, st, r.fsm.priority); }
+      for (const sg of this.router.syncGroups()) {
+        const st = NOTIFY_STATE[sg.state];
+        if (st) this.notifier?.fifoState('group', sg.name, st);
+      }
+      for (const r of this.instances.values()) {
+        const st = NOTIFY_STATE[r.fsm.state];
+        if (st) this.notifier?.fifoState('instance', r.cfg.name, st, r.fsm.priority);
+      }
     }
-    this.log.log({ level: 'info', text: `Reload: ${plan.keep.length} unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`, detail: true });
+    this.log.log({
+      level: 'info',
+      text: `Reload: ${plan.keep.length} unchanged, ${plan.update.length} updated, ${plan.add.length} added, ${plan.remove.length} removed`,
+      detail: true,
+    });
     this.arm();
   }
 
@@ -529,8 +642,17 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     setOffset(run, offset);
     const params = withOffset(run, fsmParams(this.config, run.cfg, run.source));
     const now = this.clock.now();
-    this.execute(this.router.applyReload({ remove: [], update: [routerSpec(run.cfg, params, { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group })] }, now)
-      .map((a) => (a.kind === 'stateChanged' ? { ...a, transition: { ...a.transition, reason: `priority offset ${offset}` } } : a)));
+    this.execute(
+      this.router
+        .applyReload(
+          {
+            remove: [],
+            update: [routerSpec(run.cfg, params, { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group })],
+          },
+          now,
+        )
+        .map((a) => (a.kind === 'stateChanged' ? { ...a, transition: { ...a.transition, reason: `priority offset ${offset}` } } : a)),
+    );
     this.execute(this.router.event(run.cfg.name, { type: 'tracker', result: { kind: 'file', name: OFFSET_TRACKER, ok: true, value: offset } }, now));
     this.arm();
     return undefined;
@@ -548,23 +670,38 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     return done;
   }
-
 }
 
 /** The static entries of `a` that `b` does not have (by value, ignoring positions), as a config to apply. */
 function staticOnly(a: KeepalivedConfig, b: KeepalivedConfig): KeepalivedConfig {
-  const minus = <T>(x: readonly T[], y: readonly T[]) => { const ys = new Set(y.map(canonical)); return x.filter((e) => !ys.has(canonical(e))); };
-  return { ...a, staticIpaddress: minus(a.staticIpaddress, b.staticIpaddress), staticRoutes: minus(a.staticRoutes, b.staticRoutes),
-    staticRules: minus(a.staticRules, b.staticRules) };
+  const minus = <T>(x: readonly T[], y: readonly T[]) => {
+    const ys = new Set(y.map(canonical));
+    return x.filter((e) => !ys.has(canonical(e)));
+  };
+  return {
+    ...a,
+    staticIpaddress: minus(a.staticIpaddress, b.staticIpaddress),
+    staticRoutes: minus(a.staticRoutes, b.staticRoutes),
+    staticRules: minus(a.staticRules, b.staticRules),
+  };
 }
 
 /** The router's view of an instance: its FSM parameters plus socket, addresses, auth and receive-check settings. */
-function routerSpec(ic: VrrpInstanceConfig, params: VrrpInstanceParams,
-  at: Pick<RouterInstanceSpec, 'socketKey' | 'ifindex' | 'source' | 'group'>): RouterInstanceSpec {
+function routerSpec(
+  ic: VrrpInstanceConfig,
+  params: VrrpInstanceParams,
+  at: Pick<RouterInstanceSpec, 'socketKey' | 'ifindex' | 'source' | 'group'>,
+): RouterInstanceSpec {
   const auth = ic.authentication;
   return {
-    ...at, params,
-    ...(auth ? { auth: { type: auth.type === 'PASS' ? AuthType.PASS : auth.type === 'AH' ? AuthType.AH : AuthType.NONE, data: passBytes(auth.password) } } : {}),
-    unicastPeers: ic.unicastPeers, skipCheckAdvAddr: ic.skipCheckAdvAddr, checkUnicastSrc: ic.checkUnicastSrc, oldUnicastChecksum: ic.oldUnicastChecksum,
+    ...at,
+    params,
+    ...(auth
+      ? { auth: { type: auth.type === 'PASS' ? AuthType.PASS : auth.type === 'AH' ? AuthType.AH : AuthType.NONE, data: passBytes(auth.password) } }
+      : {}),
+    unicastPeers: ic.unicastPeers,
+    skipCheckAdvAddr: ic.skipCheckAdvAddr,
+    checkUnicastSrc: ic.checkUnicastSrc,
+    oldUnicastChecksum: ic.oldUnicastChecksum,
   };
 }

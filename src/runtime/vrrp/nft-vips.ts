@@ -17,8 +17,18 @@ import { spawn } from 'node:child_process';
 import type { Logger } from '../../core/log.js';
 import type { KeepalivedConfig, VrrpInstanceConfig } from '../../config/model.js';
 import {
-  NFT_EMPTY, familiesOf, isNftIdentifier, planBurst, renderDropTables, vipElement, vmacElements,
-  type NftCommitted, type NftElement, type NftSettings, type NftVip, type NftVmac,
+  NFT_EMPTY,
+  familiesOf,
+  isNftIdentifier,
+  planBurst,
+  renderDropTables,
+  vipElement,
+  vmacElements,
+  type NftCommitted,
+  type NftElement,
+  type NftSettings,
+  type NftVip,
+  type NftVmac,
 } from '../../net/nft/vrrp-tables.js';
 
 /** Runs a whole nft script; resolves to nft's error text, or undefined on success. Must never reject. */
@@ -26,15 +36,20 @@ export type NftRunner = (script: string) => Promise<string | undefined>;
 
 /** A runner spawning `argv` (default `nft`) with `-f -` and the script on stdin; e.g. ['ip', 'netns', 'exec', NS, 'nft']. */
 export function spawnNft(argv: readonly string[] = ['nft']): NftRunner {
-  return (script) => new Promise((resolve) => {
-    let err = '';
-    const child = spawn(argv[0]!, [...argv.slice(1), '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.stdin.on('error', () => { /* reported by 'close' or 'error' */ });
-    child.on('error', (e) => resolve(`cannot run ${argv[0]}: ${e.message}`));
-    child.on('close', (code, signal) => resolve(code === 0 ? undefined : err.trim() || `${argv.join(' ')} exited ${code ?? signal}`));
-    child.stdin.end(script);
-  });
+  return (script) =>
+    new Promise((resolve) => {
+      let err = '';
+      const child = spawn(argv[0]!, [...argv.slice(1), '-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      child.stdin.on('error', () => {
+        /* reported by 'close' or 'error' */
+      });
+      child.on('error', (e) => resolve(`cannot run ${argv[0]}: ${e.message}`));
+      child.on('close', (code, signal) => resolve(code === 0 ? undefined : err.trim() || `${argv.join(' ')} exited ${code ?? signal}`));
+      child.stdin.end(script);
+    });
 }
 
 /** What one caller (an instance's VIPs or its VMAC) wants in the sets. */
@@ -56,7 +71,10 @@ export class NftVips {
    * @param log where nft's errors go
    * @param run how scripts reach nft (tests run it in a namespace)
    */
-  constructor(private readonly log: Logger, private readonly run: NftRunner = spawnNft()) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly run: NftRunner = spawnNft(),
+  ) {}
 
   /**
    * Starts using the tables named in `settings`, deleting stale ones of that name (a crashed daemon's). Called
@@ -155,7 +173,10 @@ export class NftVips {
   private elements(s: NftSettings): NftElement[] {
     const out: NftElement[] = [];
     for (const [key, w] of this.wants) {
-      if ('vmac' in w) { out.push(...vmacElements(w.vmac)); continue; }
+      if ('vmac' in w) {
+        out.push(...vmacElements(w.vmac));
+        continue;
+      }
       for (const vip of w.vips) {
         const e = vipElement(s, vip);
         if (e) out.push(e);
@@ -169,7 +190,14 @@ export class NftVips {
   private async exec(script: string): Promise<boolean> {
     const err = await this.run(script);
     // nft names the failing command on the line after the error; the caret line is of no use in a log
-    if (err !== undefined) this.error(err.split('\n').filter((l) => !/^\s*\^+\s*$/.test(l)).slice(0, 2).join(': '));
+    if (err !== undefined)
+      this.error(
+        err
+          .split('\n')
+          .filter((l) => !/^\s*\^+\s*$/.test(l))
+          .slice(0, 2)
+          .join(': '),
+      );
     return err === undefined;
   }
 
@@ -205,7 +233,10 @@ export function nftSettingsFor(cfg: KeepalivedConfig): { readonly settings: NftS
   const g = cfg.globalDefs;
   const implied = g.nftables === undefined && cfg.vrrpInstances.some((i) => !acceptMode(i) || i.useVmac !== undefined);
   if (g.nftables === undefined && !implied) return undefined;
-  return { settings: { table: g.nftables ?? 'keepalived', priority: g.nftablesPriority, counters: g.nftablesCounters, ifindex: g.nftablesIfindex }, implied };
+  return {
+    settings: { table: g.nftables ?? 'keepalived', priority: g.nftablesPriority, counters: g.nftablesCounters, ifindex: g.nftablesIfindex },
+    implied,
+  };
 }
 
 /**
@@ -218,7 +249,10 @@ export function nftVipsOf(i: VrrpInstanceConfig, ifname: string, ifindexOf: (nam
     const dev = v.dev ?? ifname;
     const index = ifindexOf(dev);
     return {
-      address: v.address, family: v.family, ifname: dev, ...(index !== undefined ? { ifindex: index } : {}),
+      address: v.address,
+      family: v.family,
+      ifname: dev,
+      ...(index !== undefined ? { ifindex: index } : {}),
       matchIfname: i.dontTrackPrimary && dev === ifname,
     };
   });

@@ -16,20 +16,37 @@ import { defaultSmtpFrom, SmtpAlerter } from '../../notify/smtp.js';
 export function createNotifier(cfg: KeepalivedConfig, ctx: ScriptContext, log: Logger): { notifier: Notifier; fifos: FifoWriter[] } {
   const g = cfg.globalDefs;
   const fifos: FifoWriter[] = [];
-  for (const [path, script, kind] of [[g.notifyFifo, g.notifyFifoScript, ''], [g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, 'vrrp ']] as const) {
+  for (const [path, script, kind] of [
+    [g.notifyFifo, g.notifyFifoScript, ''],
+    [g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, 'vrrp '],
+  ] as const) {
     if (!path) continue;
     const reader = script ? prepareScript(script.command, 'notify_fifo', ctx, script.user, script.group)?.spec : undefined;
     const f = new FifoWriter({ path, kind, ...(reader ? { script: reader } : {}) }, { logger: log });
     if (f.open()) fifos.push(f);
   }
-  const smtp = g.smtpServer && g.notificationEmail.length ? new SmtpAlerter({
-    routerId: g.routerId ?? hostname(), to: g.notificationEmail, from: g.notificationEmailFrom ?? defaultSmtpFrom(),
-    server: g.smtpServer.host, port: g.smtpServer.port, ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
-    connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
-  }, log) : undefined;
+  const smtp =
+    g.smtpServer && g.notificationEmail.length
+      ? new SmtpAlerter(
+          {
+            routerId: g.routerId ?? hostname(),
+            to: g.notificationEmail,
+            from: g.notificationEmailFrom ?? defaultSmtpFrom(),
+            server: g.smtpServer.host,
+            port: g.smtpServer.port,
+            ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
+            connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
+          },
+          log,
+        )
+      : undefined;
   // priority-change lines are gated per instance by the runtime (global vrrp_notify_priority_changes or the instance's)
   const notifier = new Notifier({
-    runner: new ScriptRunner({ logger: log }), logger: log, fifos, notifyPriorityChanges: true, noEmailFaults: g.noEmailFaults,
+    runner: new ScriptRunner({ logger: log }),
+    logger: log,
+    fifos,
+    notifyPriorityChanges: true,
+    noEmailFaults: g.noEmailFaults,
     ...(smtp ? { smtp } : {}),
   });
   return { notifier, fifos };

@@ -26,7 +26,10 @@ const marks = new WeakMap<Running, Marks>();
 
 function marksOf(run: Running): Marks {
   let m = marks.get(run);
-  if (!m) { m = { offset: 0 }; marks.set(run, m); }
+  if (!m) {
+    m = { offset: 0 };
+    marks.set(run, m);
+  }
   return m;
 }
 
@@ -64,7 +67,7 @@ export function observedFields(run: Running): Pick<InstanceSnapshot, 'masterAddr
   const master = run.fsm.state === 2;
   const masterAddress = master ? run.source : m.advertSource;
   return {
-    masterPriority: master ? run.fsm.priority : m.advertPriority ?? 0,
+    masterPriority: master ? run.fsm.priority : (m.advertPriority ?? 0),
     ...(masterAddress !== undefined && run.fsm.state !== 3 ? { masterAddress } : {}),
     ...(m.reason !== undefined ? { lastTransitionReason: m.reason } : {}),
     ...(m.offset ? { priorityOffset: m.offset } : {}),

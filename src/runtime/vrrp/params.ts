@@ -16,14 +16,18 @@ export function groupOf(cfg: KeepalivedConfig, name: string) {
 /** An instance's trackers with their effective weights: its own, then its sync group's. */
 export function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): TrackerConfig[] {
   const out: TrackerConfig[] = [];
-  const add = (refs: readonly TrackRef[], kind: TrackerConfig['kind'], declared: (n: string) => { weight: number; reverse: boolean } | undefined,
-    forceZero: boolean): void => {
+  const add = (
+    refs: readonly TrackRef[],
+    kind: TrackerConfig['kind'],
+    declared: (n: string) => { weight: number; reverse: boolean } | undefined,
+    forceZero: boolean,
+  ): void => {
     for (const t of refs) {
       if (kind === 'interface' && t.name === ic.interface) continue; // keepalived ignores the instance's own interface here
       const d = declared(t.name);
       if (!d) continue; // reported by the config checks
       if (out.some((x) => x.kind === kind && x.name === t.name)) continue; // the instance's own entry wins over its group's
-      const weight = forceZero ? 0 : t.weight ?? d.weight;
+      const weight = forceZero ? 0 : (t.weight ?? d.weight);
       out.push({ kind, name: t.name, weight, reverse: t.weight !== undefined ? t.reverse : d.reverse });
     }
   };
@@ -50,15 +54,32 @@ export function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): T
 /** The state machine's parameters for `ic`, sending from `source`. */
 export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source: string): VrrpInstanceParams {
   return instanceParams({
-    name: ic.name, vrid: ic.virtualRouterId, family: ic.family, version: ic.version, priority: ic.priority,
-    advertIntervalMs: ic.advertIntervalMs, initialState: ic.state, nopreempt: ic.nopreempt, preemptDelayMs: ic.preemptDelayMs,
-    primaryAddress: source, vips: ic.virtualIpaddress.map((v) => v.address), excludedVips: ic.virtualIpaddressExcluded.map((v) => v.address),
-    strict: ic.strictMode, lowerPrioNoAdvert: ic.lowerPrioNoAdvert, higherPrioSendAdvert: ic.higherPrioSendAdvert,
-    downTimerAdverts: ic.downTimerAdverts, dontTrackPrimary: ic.dontTrackPrimary, unicastPeers: ic.unicastPeers.map((p) => p.address),
+    name: ic.name,
+    vrid: ic.virtualRouterId,
+    family: ic.family,
+    version: ic.version,
+    priority: ic.priority,
+    advertIntervalMs: ic.advertIntervalMs,
+    initialState: ic.state,
+    nopreempt: ic.nopreempt,
+    preemptDelayMs: ic.preemptDelayMs,
+    primaryAddress: source,
+    vips: ic.virtualIpaddress.map((v) => v.address),
+    excludedVips: ic.virtualIpaddressExcluded.map((v) => v.address),
+    strict: ic.strictMode,
+    lowerPrioNoAdvert: ic.lowerPrioNoAdvert,
+    higherPrioSendAdvert: ic.higherPrioSendAdvert,
+    downTimerAdverts: ic.downTimerAdverts,
+    dontTrackPrimary: ic.dontTrackPrimary,
+    unicastPeers: ic.unicastPeers.map((p) => p.address),
     trackers: trackerConfigs(cfg, ic),
     garp: {
-      masterDelayMs: ic.garpMasterDelayMs, masterRepeat: ic.garpMasterRepeat, masterRefreshMs: ic.garpMasterRefreshMs,
-      masterRefreshRepeat: ic.garpMasterRefreshRepeat, lowerPrioDelayMs: ic.garpLowerPrioDelayMs, lowerPrioRepeat: ic.garpLowerPrioRepeat,
+      masterDelayMs: ic.garpMasterDelayMs,
+      masterRepeat: ic.garpMasterRepeat,
+      masterRefreshMs: ic.garpMasterRefreshMs,
+      masterRefreshRepeat: ic.garpMasterRefreshRepeat,
+      lowerPrioDelayMs: ic.garpLowerPrioDelayMs,
+      lowerPrioRepeat: ic.garpLowerPrioRepeat,
     },
   });
 }
@@ -75,7 +96,11 @@ export function smtpAlertFor(cfg: KeepalivedConfig, own: boolean | undefined): b
 
 /** Notification state names by VRRP state (INIT has none). */
 export const NOTIFY_STATE: Partial<Record<number, NotifyState>> = {
-  [VrrpState.MASTER]: 'MASTER', [VrrpState.BACKUP]: 'BACKUP', [VrrpState.FAULT]: 'FAULT', [VrrpState.STOP]: 'STOP', [VrrpState.DELETED]: 'DELETED',
+  [VrrpState.MASTER]: 'MASTER',
+  [VrrpState.BACKUP]: 'BACKUP',
+  [VrrpState.FAULT]: 'FAULT',
+  [VrrpState.STOP]: 'STOP',
+  [VrrpState.DELETED]: 'DELETED',
 };
 
 /** The PASS password as keepalived sends it: 8 bytes, NUL padded. */

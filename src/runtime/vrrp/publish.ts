@@ -21,16 +21,34 @@ export function publishAction(a: RouterAction, where: PublishedInstance, at: num
     case 'stateChanged': {
       const t = a.transition;
       publish('keepalived-ts:vrrp:transition', {
-        instance: t.instance, vrid: where.vrid, family: where.family, interface: where.ifname, from: STATE_NAMES[t.from], to: STATE_NAMES[t.to],
-        reason: t.reason, priority: t.priority, at,
+        instance: t.instance,
+        vrid: where.vrid,
+        family: where.family,
+        interface: where.ifname,
+        from: STATE_NAMES[t.from],
+        to: STATE_NAMES[t.to],
+        reason: t.reason,
+        priority: t.priority,
+        at,
       });
       break;
     }
-    case 'priorityChanged': publish('keepalived-ts:vrrp:priority', { instance: a.instance, from: a.from, to: a.to, at }); break;
-    case 'advertReceived':
-      publish('keepalived-ts:vrrp:advert', { instance: a.instance, source: a.source, priority: a.priority, localState: STATE_NAMES[a.localState], at });
+    case 'priorityChanged':
+      publish('keepalived-ts:vrrp:priority', { instance: a.instance, from: a.from, to: a.to, at });
       break;
-    case 'dropped': publish('keepalived-ts:vrrp:drop', { instance: a.instance, reason: a.reason, source: a.source, at }); break;
-    default: break;
+    case 'advertReceived':
+      publish('keepalived-ts:vrrp:advert', {
+        instance: a.instance,
+        source: a.source,
+        priority: a.priority,
+        localState: STATE_NAMES[a.localState],
+        at,
+      });
+      break;
+    case 'dropped':
+      publish('keepalived-ts:vrrp:drop', { instance: a.instance, reason: a.reason, source: a.source, at });
+      break;
+    default:
+      break;
   }
 }

@@ -28,7 +28,17 @@ export function canonical(v: unknown): string {
 
 function identity(cfg: KeepalivedConfig, i: VrrpInstanceConfig): string {
   const group = i.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6;
-  return canonical([i.interface, i.family, i.virtualRouterId, i.version, i.unicastPeers.length > 0, i.mcastDstIp ?? group, i.unicastSrcIp, i.mcastSrcIp, i.useVmac ?? null]);
+  return canonical([
+    i.interface,
+    i.family,
+    i.virtualRouterId,
+    i.version,
+    i.unicastPeers.length > 0,
+    i.mcastDstIp ?? group,
+    i.unicastSrcIp,
+    i.mcastSrcIp,
+    i.useVmac ?? null,
+  ]);
 }
 
 function inputs(cfg: KeepalivedConfig, i: VrrpInstanceConfig): string {
@@ -48,8 +58,10 @@ export function planReload(old: KeepalivedConfig, next: KeepalivedConfig): Reloa
     seen.add(n.name);
     const o = before.get(n.name);
     if (!o) add.push(n);
-    else if (identity(old, o) !== identity(next, n)) { remove.push(n.name); add.push(n); }
-    else if (inputs(old, o) !== inputs(next, n)) update.push(n);
+    else if (identity(old, o) !== identity(next, n)) {
+      remove.push(n.name);
+      add.push(n);
+    } else if (inputs(old, o) !== inputs(next, n)) update.push(n);
     else keep.push(n.name);
   }
   for (const o of old.vrrpInstances) if (!seen.has(o.name)) remove.push(o.name);

@@ -14,7 +14,9 @@ import { ScriptTrackerDriver } from '../../track/script-driver.js';
 import type { TrackerResult } from '../../vrrp/types.js';
 import { canonical } from './reload-plan.js';
 
-interface Stoppable { stop(): void }
+interface Stoppable {
+  stop(): void;
+}
 
 /** Tracker declarations some instance or sync group refers to. */
 function used(cfg: KeepalivedConfig, kind: 'trackScript' | 'trackFile' | 'trackProcess'): Set<string> {
@@ -27,7 +29,11 @@ function used(cfg: KeepalivedConfig, kind: 'trackScript' | 'trackFile' | 'trackP
 export class TrackerSet {
   private readonly running = new Map<string, { key: string; driver: Stoppable; last?: TrackerResult }>();
 
-  constructor(private readonly clock: Clock, private readonly log: Logger, private readonly onResult: (r: TrackerResult) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly onResult: (r: TrackerResult) => void,
+  ) {}
 
   /** Starts what `cfg` needs, keeps what is unchanged, stops the rest. */
   sync(cfg: KeepalivedConfig, scripts: ScriptContext): void {
@@ -41,7 +47,10 @@ export class TrackerSet {
           const prepared = prepareScript(sc.script.command, 'track', scripts, sc.script.user, sc.script.group);
           if (!prepared) return undefined;
           const d = new ScriptTrackerDriver({
-            script: prepared.spec, clock: this.clock, logger: this.log, onUpdate: report,
+            script: prepared.spec,
+            clock: this.clock,
+            logger: this.log,
+            onUpdate: report,
             track: { name: sc.name, intervalMs: sc.intervalMs, timeoutMs: sc.timeoutMs, rise: sc.rise, fall: sc.fall, initFail: sc.initFail },
           });
           d.start();
@@ -68,12 +77,22 @@ export class TrackerSet {
         key: canonical(tp),
         start: (report) => {
           const d = new ProcessTrackerDriver({
-            clock: this.clock, logger: this.log, onUpdate: report,
-            trackers: [{
-              name: tp.name, process: tp.process, ...(tp.params ? { params: tp.params } : {}), paramMatch: tp.paramMatch,
-              fullCommand: tp.fullCommand, quorum: tp.quorum, ...(tp.quorumMax !== undefined ? { quorumMax: tp.quorumMax } : {}),
-              forkDelayMs: tp.forkDelayMs, terminateDelayMs: tp.terminateDelayMs,
-            }],
+            clock: this.clock,
+            logger: this.log,
+            onUpdate: report,
+            trackers: [
+              {
+                name: tp.name,
+                process: tp.process,
+                ...(tp.params ? { params: tp.params } : {}),
+                paramMatch: tp.paramMatch,
+                fullCommand: tp.fullCommand,
+                quorum: tp.quorum,
+                ...(tp.quorumMax !== undefined ? { quorumMax: tp.quorumMax } : {}),
+                forkDelayMs: tp.forkDelayMs,
+                terminateDelayMs: tp.terminateDelayMs,
+              },
+            ],
           });
           d.start();
           return d;
@@ -81,13 +100,19 @@ export class TrackerSet {
       });
     }
     for (const [id, r] of this.running) {
-      if (want.get(id)?.key !== r.key) { r.driver.stop(); this.running.delete(id); }
+      if (want.get(id)?.key !== r.key) {
+        r.driver.stop();
+        this.running.delete(id);
+      }
     }
     for (const [id, w] of want) {
       if (this.running.has(id)) continue;
       const entry: { key: string; driver: Stoppable; last?: TrackerResult } = { key: w.key, driver: { stop() {} } };
       this.running.set(id, entry);
-      const driver = w.start((r) => { entry.last = r; this.onResult(r); });
+      const driver = w.start((r) => {
+        entry.last = r;
+        this.onResult(r);
+      });
       if (driver) entry.driver = driver;
       else this.running.delete(id);
     }

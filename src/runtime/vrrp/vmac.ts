@@ -8,8 +8,17 @@ import type { Logger } from '../../core/log.js';
 import type { LinkInfo } from '../../net/netlink/route-messages.js';
 import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
 import {
-  clearAllRpFilter, configureParentSysctls, configureVmacSysctls, restoreAllRpFilter, restoreParentSysctls, vmacAddress, vmacLinkLocal, vmacName,
-  type SavedParentSysctls, type SavedRpFilter, type SysctlProblem,
+  clearAllRpFilter,
+  configureParentSysctls,
+  configureVmacSysctls,
+  restoreAllRpFilter,
+  restoreParentSysctls,
+  vmacAddress,
+  vmacLinkLocal,
+  vmacName,
+  type SavedParentSysctls,
+  type SavedRpFilter,
+  type SysctlProblem,
 } from '../../net/vmac.js';
 
 /** What an instance needs to know about its VMAC. */
@@ -25,14 +34,24 @@ export class VmacManager {
   private readonly parents = new Map<string, { count: number; saved: SavedParentSysctls }>();
   private rpFilter: SavedRpFilter | undefined;
 
-  constructor(private readonly rtnl: Rtnl, private readonly log: Logger) {}
+  constructor(
+    private readonly rtnl: Rtnl,
+    private readonly log: Logger,
+  ) {}
 
   /** Creates (or re-uses, if one of ours is left over) the VMAC of an instance and brings it up. */
-  async ensure(instance: string, family: 4 | 6, vrid: number, parent: LinkInfo, configuredName: string | undefined,
-    inUse: (name: string) => boolean): Promise<VmacFor> {
+  async ensure(
+    instance: string,
+    family: 4 | 6,
+    vrid: number,
+    parent: LinkInfo,
+    configuredName: string | undefined,
+    inUse: (name: string) => boolean,
+  ): Promise<VmacFor> {
     const mac = vmacAddress(family, vrid);
     // a left-over macvlan of ours (same parent and MAC, e.g. after a crash) is re-used, as keepalived does
-    const ours = (l: { kind?: string; parentIndex?: number; mac?: string }) => l.kind === 'macvlan' && l.parentIndex === parent.index && l.mac?.toLowerCase() === mac;
+    const ours = (l: { kind?: string; parentIndex?: number; mac?: string }) =>
+      l.kind === 'macvlan' && l.parentIndex === parent.index && l.mac?.toLowerCase() === mac;
     const name = vmacName(vrid, configuredName, { family, inUse });
     const existing = await this.rtnl.getLink(name).catch(() => undefined);
     if (existing && !ours(existing)) {
@@ -46,8 +65,9 @@ export class VmacManager {
     this.log.log({ level: 'info', text: `(${instance}) vmac ${name} created on ${parent.name} with MAC ${mac}` });
     if (family === 4 || !parent.mac) return { link: { ...link, up: true } };
     const source = vmacLinkLocal(parent.mac);
-    await this.rtnl.addAddress({ family: 6, ifindex: link.index, address: source, prefixLength: 64, nodad: true })
-      .catch((e: unknown) => { if (!(e instanceof RtnlError && e.code === 'EEXIST')) throw e; });
+    await this.rtnl.addAddress({ family: 6, ifindex: link.index, address: source, prefixLength: 64, nodad: true }).catch((e: unknown) => {
+      if (!(e instanceof RtnlError && e.code === 'EEXIST')) throw e;
+    });
     return { link: { ...link, up: true }, source };
   }
 

@@ -21,7 +21,11 @@ const SERVERS = fileURLToPath(new URL('../../fixtures/check/mutable-servers.js',
 const root = process.getuid?.() === 0;
 const B = '192.0.2.11';
 const VS = '[192.0.2.100]:tcp:80';
-const LOOP = 2, CT = 1, RETRY = 1, DBR = 1, SLACK = 0.75;
+const LOOP = 2,
+  CT = 1,
+  RETRY = 1,
+  DBR = 1,
+  SLACK = 0.75;
 const PORTS = [8090, 7010, 2530];
 
 type Ev = RunnerEvent;
@@ -50,17 +54,20 @@ before(async () => {
   ({ dir, cleanup } = tempDir('kts-checkans-'));
   writeFileSync(join(dir, 'mode'), 'ok\n');
   const conf = join(dir, 'keepalived.conf');
-  writeFileSync(conf, `global_defs {\n checker_log_all_failures\n}
+  writeFileSync(
+    conf,
+    `global_defs {\n checker_log_all_failures\n}
 virtual_server 192.0.2.100 80 {
  delay_loop ${LOOP}
  protocol TCP
  real_server ${B} 8090 {\n HTTP_GET {\n url {\n path /page\n digest ${bodyDigest(Buffer.from('page body'))}\n }\n ${timing}\n }\n }
  real_server ${B} 7010 {\n UDP_CHECK {\n payload 70696e67\n require_reply 706f6e67\n ${timing}\n }\n }
  real_server ${B} 2530 {\n SMTP_CHECK {\n ${timing}\n }\n }
-}`);
+}`,
+  );
   topo = Topology.create({ hosts: ['a', 'b'] });
   const servers = topo.spawn('b', process.execPath, [SERVERS, B, join(dir, 'mode')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await once(servers.stdout!, 'data') as [Buffer];
+  const [line] = (await once(servers.stdout!, 'data')) as [Buffer];
   assert.equal(line.toString().trim(), 'ready');
   runner = spawnRunner(topo, 'a', conf, events);
 });
@@ -95,17 +102,30 @@ async function phase(mode: 'wrong' | 'slow', lo: number, hi: number, lines: read
 
 test('wrong answers and slow answers take servers out and back', { skip: !root && 'needs root' }, async () => {
   await waitFor('start', () => events.some((e) => e.started), 10_000);
-  await waitFor('first round', () => logs().includes(`Remote SMTP server ${name(2530)} succeed on service.`)
-    && logs().includes(`UDP connection to ${name(7010)} success.`) && logs().includes(`Remote Web server ${name(8090)} succeed on service.`), 8000);
+  await waitFor(
+    'first round',
+    () =>
+      logs().includes(`Remote SMTP server ${name(2530)} succeed on service.`) &&
+      logs().includes(`UDP connection to ${name(7010)} success.`) &&
+      logs().includes(`Remote Web server ${name(8090)} succeed on service.`),
+    8000,
+  );
   await sleep(LOOP * 1000);
-  assert.deepEqual(events.filter((e) => e.rs !== undefined && !e.up), [], 'nothing went down while all were well');
+  assert.deepEqual(
+    events.filter((e) => e.rs !== undefined && !e.up),
+    [],
+    'nothing went down while all were well',
+  );
   await phase('wrong', RETRY * DBR - 0.25, LOOP + RETRY * DBR + SLACK, [
     `MD5 digest error to server ${name(8090)}.`,
     `UDP check to ${name(7010)} reply data mismatch.`,
     `HTTP_CHECK on service ${name(8090)} failed after ${RETRY} retries.`,
     `UDP_CHECK on service ${name(7010)} failed after ${RETRY} retries.`,
   ]);
-  assert.ok(logs().some((l) => l.startsWith('SMTP_CHECK Bad greeting banner from server')), 'SMTP wrong banner text');
+  assert.ok(
+    logs().some((l) => l.startsWith('SMTP_CHECK Bad greeting banner from server')),
+    'SMTP wrong banner text',
+  );
   await phase('slow', (RETRY + 1) * CT + RETRY * DBR - 0.25, LOOP + (RETRY + 1) * CT + RETRY * DBR + SLACK, [
     `Timeout HTTP read server ${name(8090)}.`,
     `UDP connection to ${name(7010)} failed.`,

@@ -23,7 +23,11 @@ const root = process.getuid?.() === 0;
 const B = '192.0.2.11';
 const VS = '[192.0.2.100]:tcp:80';
 /** delay_loop, connect_timeout, retry, delay_before_retry (s) of every checker; the slack for a loaded machine. */
-const LOOP = 2, CT = 1, RETRY = 1, DBR = 1, SLACK = 0.75;
+const LOOP = 2,
+  CT = 1,
+  RETRY = 1,
+  DBR = 1,
+  SLACK = 0.75;
 
 type Ev = RunnerEvent;
 
@@ -60,7 +64,7 @@ virtual_server 192.0.2.100 80 {
 
 async function startServers(): Promise<void> {
   servers = topo.spawn('b', process.execPath, [SERVERS, B, '2001:db8::b', cert, key], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await once(servers.stdout!, 'data') as [Buffer];
+  const [line] = (await once(servers.stdout!, 'data')) as [Buffer];
   assert.equal(line.toString().trim(), 'ready');
 }
 
@@ -69,8 +73,27 @@ before(async () => {
   ({ dir, cleanup } = tempDir('kts-checkrt-'));
   cert = join(dir, 'cert.pem');
   key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=www.example.org'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=www.example.org',
+    ],
+    { stdio: 'ignore' },
+  );
   writeFileSync(join(dir, 'misc-ok'), '');
   writeFileSync(join(dir, 'f1'), '0\n');
   const conf = join(dir, 'keepalived.conf');
@@ -100,19 +123,29 @@ async function waitFor(what: string, ok: () => boolean, ms: number): Promise<voi
   }
 }
 
-test('every checker type follows blackhole and stop, the table within keepalived\'s bounds', { skip: !root && 'needs root' }, async () => {
+test("every checker type follows blackhole and stop, the table within keepalived's bounds", { skip: !root && 'needs root' }, async () => {
   await waitFor('start', () => events.some((e) => e.started), 10_000);
   const start = events.find((e) => e.started)!;
   assert.equal(Object.keys(start.table![VS] ?? {}).length, 9, 'every server is in the table at start');
   // one full round of successes: the first checks run 1 s after start
-  await waitFor('first round', () => logs().includes(`TCP connection to ${name(8080)} success.`)
-    && logs().includes(`Remote Web server ${name(8443)} succeed on service.`), 8000);
+  await waitFor(
+    'first round',
+    () => logs().includes(`TCP connection to ${name(8080)} success.`) && logs().includes(`Remote Web server ${name(8443)} succeed on service.`),
+    8000,
+  );
   await sleep(LOOP * 1000);
-  assert.deepEqual(events.filter((e) => e.rs !== undefined && !e.up), [], 'nothing went down while all were well');
+  assert.deepEqual(
+    events.filter((e) => e.rs !== undefined && !e.up),
+    [],
+    'nothing went down while all were well',
+  );
 
   // blackhole: every packet from a to b dropped; each network checker needs retry+1 timed-out attempts
   const t1 = Date.now();
-  topo.exec('b', ['nft', 'add table inet bh; add chain inet bh in { type filter hook input priority 0 ; } ; add rule inet bh in ip saddr 192.0.2.10 drop']);
+  topo.exec('b', [
+    'nft',
+    'add table inet bh; add chain inet bh in { type filter hook input priority 0 ; } ; add rule inet bh in ip saddr 192.0.2.10 drop',
+  ]);
   const net = [NAMES.tcp, NAMES.http, NAMES.ssl, NAMES.smtp, NAMES.dns, NAMES.udp, NAMES.ping];
   const lo = (RETRY + 1) * CT + RETRY * DBR - 0.25;
   const hi = LOOP + (RETRY + 1) * CT + RETRY * DBR + SLACK;
@@ -131,7 +164,8 @@ test('every checker type follows blackhole and stop, the table within keepalived
     `UDP_CHECK on service ${name(7007)} failed after ${RETRY} retries.`,
     `ICMP CHECK on service ${name(1)} of ${VS} failed after ${RETRY} retries.`,
     ...net.map((p) => `Removing service ${name(p)} from VS ${VS}`),
-  ]) assert.ok(l.includes(line), `missing log line: ${line}`);
+  ])
+    assert.ok(l.includes(line), `missing log line: ${line}`);
   assert.equal(change(NAMES.misc, false, t1), undefined, 'MISC_CHECK is local and stays up');
 
   // the blackhole lifted: back within a delay_loop (+ one retry delay and a connect)
@@ -164,8 +198,10 @@ test('every checker type follows blackhole and stop, the table within keepalived
   assert.equal(change(NAMES.ping, false, t3), undefined, 'the host still answers pings');
   const l3 = logs();
   assert.ok(l3.includes(`(${name(3)}): tracked file f1 now FAULT state`) || l3.some((x) => x.includes('tracked file f1 now FAULT state')));
-  assert.ok(l3.some((x) => x.startsWith(`Misc check for [${name(2)} VS ${VS}] by [/usr/bin/test] failed after ${RETRY} retry (exited with status 1)`)),
-    l3.filter((x) => x.startsWith('Misc')).join('\n'));
+  assert.ok(
+    l3.some((x) => x.startsWith(`Misc check for [${name(2)} VS ${VS}] by [/usr/bin/test] failed after ${RETRY} retry (exited with status 1)`)),
+    l3.filter((x) => x.startsWith('Misc')).join('\n'),
+  );
 
   // everything back
   const t4 = Date.now();
@@ -186,26 +222,34 @@ async function genhash(args: readonly string[]): Promise<{ out: string; err: str
   const child = topo.spawn('a', process.execPath, [main, 'genhash', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const [code] = await once(child, 'exit') as [number | null];
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
   return { out, err, code };
 }
 
-test('genhash prints the MD5 of the body HTTP_GET compares (HTTP and HTTPS), and keepalived\'s failure text', { skip: !root && 'needs root' }, async () => {
-  const want = bodyDigest(Buffer.from('alive and well'));
-  assert.deepEqual(await genhash(['-s', B, '-p', '8080', '-u', '/ok']), { out: `${want}\n`, err: '', code: 0 });
-  const sni = await genhash(['-S', '-I', '-V', 'www.example.org', '-s', B, '-p', '8443', '-u', '/sni']);
-  assert.equal(sni.out, `${bodyDigest(Buffer.from('sni=www.example.org'))}\n`);
-  const verbose = await genhash(['--verbose', '--server', B, '--port=8080', '--url', '/ok']);
-  assert.match(verbose.out, /HTML hash final resulting/);
-  assert.match(verbose.out, new RegExp(`\\n${want}\\n\\nGlobal response time for \\[/ok\\] = \\d+ usecs\\n$`));
-  assert.deepEqual(await genhash(['-s', B, '-p', '9', '-u', '/ok']), { out: 'Connection failed\n', err: '', code: 0 });
-  const t0 = Date.now();
-  assert.deepEqual(await genhash(['-s', B, '-p', '8080', '-u', '/stall', '-t', '1']), { out: 'Timeout HTTP read\n', err: '', code: 0 });
-  const dt = Date.now() - t0;
-  assert.ok(dt >= 1000 && dt < 4000, `a 1 s read timeout took ${dt} ms`);
-  const bad = await genhash(['-s', B, '-u', '/ok']);
-  assert.equal(bad.code, 1);
-  assert.match(bad.err, /^Usage: .* genhash COMMAND \[OPTIONS\]/m);
-});
+test(
+  "genhash prints the MD5 of the body HTTP_GET compares (HTTP and HTTPS), and keepalived's failure text",
+  { skip: !root && 'needs root' },
+  async () => {
+    const want = bodyDigest(Buffer.from('alive and well'));
+    assert.deepEqual(await genhash(['-s', B, '-p', '8080', '-u', '/ok']), { out: `${want}\n`, err: '', code: 0 });
+    const sni = await genhash(['-S', '-I', '-V', 'www.example.org', '-s', B, '-p', '8443', '-u', '/sni']);
+    assert.equal(sni.out, `${bodyDigest(Buffer.from('sni=www.example.org'))}\n`);
+    const verbose = await genhash(['--verbose', '--server', B, '--port=8080', '--url', '/ok']);
+    assert.match(verbose.out, /HTML hash final resulting/);
+    assert.match(verbose.out, new RegExp(`\\n${want}\\n\\nGlobal response time for \\[/ok\\] = \\d+ usecs\\n$`));
+    assert.deepEqual(await genhash(['-s', B, '-p', '9', '-u', '/ok']), { out: 'Connection failed\n', err: '', code: 0 });
+    const t0 = Date.now();
+    assert.deepEqual(await genhash(['-s', B, '-p', '8080', '-u', '/stall', '-t', '1']), { out: 'Timeout HTTP read\n', err: '', code: 0 });
+    const dt = Date.now() - t0;
+    assert.ok(dt >= 1000 && dt < 4000, `a 1 s read timeout took ${dt} ms`);
+    const bad = await genhash(['-s', B, '-u', '/ok']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /^Usage: .* genhash COMMAND \[OPTIONS\]/m);
+  },
+);

@@ -13,7 +13,10 @@ import { K, sysio } from '../../../src/net/sysio.js';
 
 const topo = Topology.create({ hosts: ['a'] });
 const d = Daemons.inTempDir(topo, 'kts-priorities-');
-after(() => { topo.destroy(); d.removeDir(); });
+after(() => {
+  topo.destroy();
+  d.removeDir();
+});
 
 /** Fields 40 (rt_priority) and 41 (policy) of /proc/PID[/task/TID]/stat (proc(5)); comm may hold spaces. */
 function schedOf(statPath: string): { rtPriority: number; policy: number } {
@@ -24,7 +27,9 @@ function schedOf(statPath: string): { rtPriority: number; policy: number } {
 
 /** `Max realtime timeout` soft and hard from /proc/PID/limits. */
 function rttimeLimits(pid: number): string[] {
-  const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max realtime timeout'));
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max realtime timeout'));
   return line?.trim().split(/\s+/).slice(3, 5) ?? [];
 }
 
@@ -39,11 +44,16 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_R
   const script = join(d.dir, 'notify.sh');
   // the script records its own scheduling (stat fields 40/41 of its own process) and nice value
   writeFileSync(script, `#!/bin/sh\ncat /proc/$$/stat > ${out}.tmp && mv ${out}.tmp ${out}\n`, { mode: 0o755 });
-  const file = d.write('rt.conf', confText('rt', 100, 'MASTER', 3, '192.0.2.181', `  notify_master ${script}\n`)
-    .replace('global_defs {\n', 'global_defs {\n  vrrp_rt_priority 10\n'));
+  const file = d.write(
+    'rt.conf',
+    confText('rt', 100, 'MASTER', 3, '192.0.2.181', `  notify_master ${script}\n`).replace(
+      'global_defs {\n',
+      'global_defs {\n  vrrp_rt_priority 10\n',
+    ),
+  );
   const o = d.ours('a', file);
   try {
-    assert.ok(await waitFor(() => existsSync(out), 8000) >= 0, `notify_master ran\n${o.log()}`);
+    assert.ok((await waitFor(() => existsSync(out), 8000)) >= 0, `notify_master ran\n${o.log()}`);
     const pid = pidIn(o.vrrpPidFile)!; // the VRRP child runs VRRP and takes vrrp_rt_priority, as keepalived's
     const tids = readdirSync(`/proc/${pid}/task`);
     assert.ok(tids.length > 1, `Node runs several threads (${tids.length})`);
@@ -61,7 +71,7 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_R
     const reload = async (text: string, n: number) => {
       writeFileSync(file, text);
       o.child.kill('SIGHUP');
-      assert.ok(await waitFor(() => (o.log().match(/Reload complete/g) ?? []).length === n, 8000) >= 0, o.log());
+      assert.ok((await waitFor(() => (o.log().match(/Reload complete/g) ?? []).length === n, 8000)) >= 0, o.log());
     };
     await reload(readFileSync(file, 'utf8').replace('vrrp_rt_priority 10', 'vrrp_rt_priority 20\n  vrrp_rlimit_rttime 300000'), 1);
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
@@ -74,7 +84,8 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_R
       assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid} after removal`);
     }
     if (hasCapSysResource()) assert.deepEqual(rttimeLimits(pid), ['unlimited', 'unlimited'], o.log());
-    else { // raising a hard limit back needs CAP_SYS_RESOURCE (some containers drop it): logged, limit kept
+    else {
+      // raising a hard limit back needs CAP_SYS_RESOURCE (some containers drop it): logged, limit kept
       assert.match(o.log(), /child process cannot reset realtime rlimit - setrlimit EPERM/);
       assert.deepEqual(rttimeLimits(pid), ['300000', '600000']);
     }
@@ -86,7 +97,7 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_R
 test('without scheduling keywords the VRRP child (only) runs SCHED_RR 1 with RLIMIT_RTTIME 1 s / 2 s; vrrp_rt_priority 0 keeps it SCHED_OTHER', async () => {
   const o = d.ours('a', d.write('plain.conf', confText('plain', 100, 'BACKUP', 3, '192.0.2.182')));
   try {
-    assert.ok(await waitFor(() => /Entering BACKUP STATE/.test(o.log()), 8000) >= 0, o.log());
+    assert.ok((await waitFor(() => /Entering BACKUP STATE/.test(o.log()), 8000)) >= 0, o.log());
     const pid = pidIn(o.vrrpPidFile)!;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 1, policy: K.SCHED_RR }, `thread ${tid}`);
@@ -99,9 +110,12 @@ test('without scheduling keywords the VRRP child (only) runs SCHED_RR 1 with RLI
   } finally {
     await stop(o.child);
   }
-  const off = d.ours('a', d.write('off.conf', confText('off', 100, 'BACKUP', 3, '192.0.2.182').replace('global_defs {\n', 'global_defs {\n  vrrp_rt_priority 0\n')));
+  const off = d.ours(
+    'a',
+    d.write('off.conf', confText('off', 100, 'BACKUP', 3, '192.0.2.182').replace('global_defs {\n', 'global_defs {\n  vrrp_rt_priority 0\n')),
+  );
   try {
-    assert.ok(await waitFor(() => /Entering BACKUP STATE/.test(off.log()), 8000) >= 0, off.log());
+    assert.ok((await waitFor(() => /Entering BACKUP STATE/.test(off.log()), 8000)) >= 0, off.log());
     const pid = pidIn(off.vrrpPidFile)!;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid}`);

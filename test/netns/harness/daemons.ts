@@ -58,8 +58,10 @@ export function pidIn(file: string): number | undefined {
  */
 export function confText(name: string, prio: number, state: string, version: 2 | 3, vip: string, extra = ''): string {
   const auth = version === 2 ? '  authentication {\n    auth_type PASS\n    auth_pass secret12\n  }\n' : '';
-  return `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n` +
-    `  priority ${prio}\n  advert_int 1\n  version ${version}\n${auth}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`;
+  return (
+    `global_defs {\n  router_id ${name}\n}\nvrrp_instance VI_1 {\n  state ${state}\n  interface eth0\n  virtual_router_id 51\n` +
+    `  priority ${prio}\n  advert_int 1\n  version ${version}\n${auth}  virtual_ipaddress {\n    ${vip}\n  }\n${extra}}\n`
+  );
 }
 
 /** Polls `pred` every 20 ms; resolves to the ms it took to become true, or -1 after `ms`. */
@@ -75,7 +77,10 @@ export async function waitFor(pred: () => boolean, ms: number): Promise<number> 
 /** Sends `sig` to a child (SIGTERM by default) and resolves when it has exited; at once if it already had. */
 export async function stop(c: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return;
-  await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill(sig); });
+  await new Promise<void>((resolve) => {
+    c.once('exit', () => resolve());
+    c.kill(sig);
+  });
 }
 
 /** Waits until `d` logged `(NAME) Entering BACKUP STATE (init)` for each instance name: the ms it took, or -1. */
@@ -92,7 +97,10 @@ export class Daemons {
    * @param topo where the daemons run (they are killed by PID when it is destroyed)
    * @param dir configuration, pid files, sockets and TMPDIR go here
    */
-  constructor(readonly topo: Topology, readonly dir: string) {}
+  constructor(
+    readonly topo: Topology,
+    readonly dir: string,
+  ) {}
 
   /** A Daemons with a fresh temp directory named `prefix…` (remove it with removeDir()). */
   static inTempDir(topo: Topology, prefix: string): Daemons {
@@ -115,8 +123,12 @@ export class Daemons {
   keepalived(host: string, file: string): RunningKeepalived {
     const tag = `${host}-${this.runs++}`;
     const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
-    const child = this.topo.spawn(host, '/usr/sbin/keepalived', ['-P', '-n', '-l', '-D', '-f', file, '-p', join(this.dir, `${tag}.pid`),
-      '-r', vrrpPidFile, '-c', join(this.dir, `${tag}-chk.pid`)], { env: { ...process.env, TMPDIR: this.dir } });
+    const child = this.topo.spawn(
+      host,
+      '/usr/sbin/keepalived',
+      ['-P', '-n', '-l', '-D', '-f', file, '-p', join(this.dir, `${tag}.pid`), '-r', vrrpPidFile, '-c', join(this.dir, `${tag}-chk.pid`)],
+      { env: { ...process.env, TMPDIR: this.dir } },
+    );
     return { host, child, log: capture(child), vrrpPidFile };
   }
 
@@ -126,14 +138,37 @@ export class Daemons {
     const controlSocket = join(this.dir, `${tag}.sock`);
     const pidFile = join(this.dir, `${tag}.pid`);
     const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
-    const child = this.topo.spawn(host, process.execPath, [CLI, '-n', '-l', '-D', ...extra, '-f', file, '-p', pidFile,
-      '-r', vrrpPidFile, '-c', join(this.dir, `${tag}-chk.pid`), `--control-socket=${controlSocket}`], { env: { ...process.env, TMPDIR: this.dir } });
+    const child = this.topo.spawn(
+      host,
+      process.execPath,
+      [
+        CLI,
+        '-n',
+        '-l',
+        '-D',
+        ...extra,
+        '-f',
+        file,
+        '-p',
+        pidFile,
+        '-r',
+        vrrpPidFile,
+        '-c',
+        join(this.dir, `${tag}-chk.pid`),
+        `--control-socket=${controlSocket}`,
+      ],
+      { env: { ...process.env, TMPDIR: this.dir } },
+    );
     return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile };
   }
 
   /** Hard loss of keepalived: SIGKILL its VRRP child (from its pid file) and its parent, as a crash would. */
   async crashKeepalived(k: RunningKeepalived): Promise<void> {
-    try { process.kill(Number(readFileSync(k.vrrpPidFile, 'utf8').trim()), 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(Number(readFileSync(k.vrrpPidFile, 'utf8').trim()), 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
     await stop(k.child, 'SIGKILL');
   }
 
@@ -151,7 +186,11 @@ export class Daemons {
 /** Collects a child's stdout and stderr; returns the reader. */
 function capture(child: ChildProcess): () => string {
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return () => out;
 }

@@ -36,7 +36,11 @@ export interface SeedRewrite {
 
 const IPV4 = /(?<![\w.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w.])/g;
 const IPV6 = /(?<![\w:.])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])/gi;
-const KEPT_V4: readonly (readonly [number, number, number])[] = [[192, 0, 2], [198, 51, 100], [203, 0, 113]];
+const KEPT_V4: readonly (readonly [number, number, number])[] = [
+  [192, 0, 2],
+  [198, 51, 100],
+  [203, 0, 113],
+];
 
 /** Splits a line into its configuration part and its comment (lib/parser.c: `#` or `!` outside quotes). */
 function splitComment(line: string): [string, string] {

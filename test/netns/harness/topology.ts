@@ -160,7 +160,9 @@ export class Topology {
    */
   partition(left: readonly string[], right: readonly string[]): void {
     const port = (n: string) => `"p${this.host(n).name}"`;
-    const rules = left.flatMap((l) => right.flatMap((r) => [`iifname ${port(l)} oifname ${port(r)} drop`, `iifname ${port(r)} oifname ${port(l)} drop`]));
+    const rules = left.flatMap((l) =>
+      right.flatMap((r) => [`iifname ${port(l)} oifname ${port(r)} drop`, `iifname ${port(r)} oifname ${port(l)} drop`]),
+    );
     const text = `table bridge kts_partition {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n${rules.map((x) => `    ${x}\n`).join('')}  }\n}\n`;
     execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', '-f', '-'], { input: text, stdio: ['pipe', 'ignore', 'pipe'] });
   }
@@ -176,11 +178,19 @@ export class Topology {
     this.destroyed = true;
     live.delete(this);
     for (const c of this.children) {
-      try { if (c.pid) process.kill(c.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        if (c.pid) process.kill(c.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     for (const h of this.hosts.values()) this.killNamespacePids(h.netns);
     for (const ns of [...[...this.hosts.values()].map((h) => h.netns), this.switchNs]) {
-      try { ip(['netns', 'del', ns]); } catch { /* not there */ }
+      try {
+        ip(['netns', 'del', ns]);
+      } catch {
+        /* not there */
+      }
     }
   }
 
@@ -188,8 +198,16 @@ export class Topology {
   private killNamespacePids(netns: string): void {
     try {
       const pids = ip(['netns', 'pids', netns]).split(/\s+/).filter(Boolean).map(Number);
-      for (const pid of pids) if (pid !== process.pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    } catch { /* namespace already gone */ }
+      for (const pid of pids)
+        if (pid !== process.pid)
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+    } catch {
+      /* namespace already gone */
+    }
   }
 }
 
@@ -197,16 +215,21 @@ export class Topology {
 export function capture(topo: Topology, name: string, filter: string): { stop: () => Promise<string[]>; ready: Promise<void> } {
   const child = topo.spawn(name, 'tcpdump', ['-i', 'eth0', '-n', '-e', '-l', '-tt', filter]);
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const ready = new Promise<void>((resolve) => {
-    child.stderr?.on('data', (d: Buffer) => { if (d.toString().includes('listening on')) resolve(); });
+    child.stderr?.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening on')) resolve();
+    });
     setTimeout(resolve, 3000).unref();
   });
   return {
     ready,
-    stop: () => new Promise((resolve) => {
-      child.once('exit', () => resolve(out.split('\n').filter(Boolean)));
-      child.kill('SIGINT');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve(out.split('\n').filter(Boolean)));
+        child.kill('SIGINT');
+      }),
   };
 }

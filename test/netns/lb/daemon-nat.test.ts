@@ -24,7 +24,10 @@ import { LbLab, RS, VIP4 } from './lb-topology.js';
 const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
 const lab = new LbLab();
 const dir = mkdtempSync(join(tmpdir(), 'kts-lbd-'));
-after(() => { lab.destroy(); rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  lab.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A server in a real server's namespace answering HTTP on `port` with `name`. */
 function server(host: 'rs1' | 'rs2', name: string, port = 8080): ChildProcess {
@@ -92,12 +95,31 @@ writeFileSync(confFile, conf(1, 2));
 const sock = join(dir, 'lbd.sock');
 const chkPid = join(dir, 'lbd-chk.pid');
 server('rs2', 'sorry', 8090);
-const daemon = lab.spawn('dir', process.execPath, [CLI, '-n', '-l', '-D', '-f', confFile, '-p', join(dir, 'lbd.pid'),
-  '-r', join(dir, 'lbd-vrrp.pid'), '-c', chkPid, `--control-socket=${sock}`]);
+const daemon = lab.spawn('dir', process.execPath, [
+  CLI,
+  '-n',
+  '-l',
+  '-D',
+  '-f',
+  confFile,
+  '-p',
+  join(dir, 'lbd.pid'),
+  '-r',
+  join(dir, 'lbd-vrrp.pid'),
+  '-c',
+  chkPid,
+  `--control-socket=${sock}`,
+]);
 let log = '';
-daemon.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
-daemon.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-after(() => { if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL'); });
+daemon.stdout!.on('data', (d: Buffer) => {
+  log += d.toString();
+});
+daemon.stderr!.on('data', (d: Buffer) => {
+  log += d.toString();
+});
+after(() => {
+  if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+});
 
 const nft = (args: string) => lab.sh(lab.ns.dir, `nft ${args}`);
 /** The checker child's table over the control socket. */
@@ -126,32 +148,43 @@ const BOTH = [`${RS.rs1.v4}:8080 1`, `${RS.rs2.v4}:8080 2`];
  * order objects differently; a duplicate shows as an extra line). A restarted checker rewrites the table whole,
  * which drops those dynamic entries (a persistent client may be scheduled afresh; its open connections stay).
  */
-const tableShape = () => nft('list table inet keepalived_ts_lb').replace(/packets \d+ bytes \d+/g, '').split('\n')
-  .filter((l) => !/ expires /.test(l)).sort().join('\n');
+const tableShape = () =>
+  nft('list table inet keepalived_ts_lb')
+    .replace(/packets \d+ bytes \d+/g, '')
+    .split('\n')
+    .filter((l) => !/ expires /.test(l))
+    .sort()
+    .join('\n');
 
 test('start: the checker child chooses nftables, logs why, programs the table; wrr 1:2 is exactly 100:200 over 300 requests', async () => {
-  assert.ok(await waitFor(() => log.includes('Startup complete'), 10_000) >= 0, log);
+  assert.ok((await waitFor(() => log.includes('Startup complete'), 10_000)) >= 0, log);
   assert.match(log, /Starting Healthcheck child process, pid=\d+/);
-  assert.match(log, /Load balancer: nftables \(tables inet keepalived_ts_lb and netdev keepalived_ts_dr\), chosen by lvs_backend auto because the kernel has no IPVS/);
+  assert.match(
+    log,
+    /Load balancer: nftables \(tables inet keepalived_ts_lb and netdev keepalived_ts_dr\), chosen by lvs_backend auto because the kernel has no IPVS/,
+  );
   assert.doesNotMatch(log, /not supported yet/);
-  assert.ok(await destsBecome(80, BOTH, 5000) >= 0, JSON.stringify(await destsOf(80)));
+  assert.ok((await destsBecome(80, BOTH, 5000)) >= 0, JSON.stringify(await destsOf(80)));
   assert.deepEqual(await lab.requests(VIP4, 300), { failed: 0, rs1: 100, rs2: 200 });
 });
 
 test('status --lvs (+ --stats, --rate, --json) through the CLI: ipvsadm -Ln shape of the nftables table', async () => {
   const run = (...a: string[]) => execFileSync(process.execPath, [CLI, 'status', '--lvs', `--control-socket=${sock}`, ...a], { encoding: 'utf8' });
-  assert.equal(run(), [
-    'nftables load balancer (tables inet keepalived_ts_lb, netdev keepalived_ts_dr)',
-    'Prot LocalAddress:Port Scheduler Flags',
-    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
-    'TCP  203.0.113.10:80 wrr',
-    '  -> 192.0.2.11:8080              Masq    1      0          0         ',
-    '  -> 192.0.2.12:8080              Masq    2      0          0         ',
-    'TCP  203.0.113.10:81 rr persistent 30',
-    '  -> 192.0.2.11:8080              Masq    1      0          0         ',
-    '  -> 192.0.2.12:8080              Masq    1      0          0         ',
-    '',
-  ].join('\n'));
+  assert.equal(
+    run(),
+    [
+      'nftables load balancer (tables inet keepalived_ts_lb, netdev keepalived_ts_dr)',
+      'Prot LocalAddress:Port Scheduler Flags',
+      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+      'TCP  203.0.113.10:80 wrr',
+      '  -> 192.0.2.11:8080              Masq    1      0          0         ',
+      '  -> 192.0.2.12:8080              Masq    2      0          0         ',
+      'TCP  203.0.113.10:81 rr persistent 30',
+      '  -> 192.0.2.11:8080              Masq    1      0          0         ',
+      '  -> 192.0.2.12:8080              Masq    1      0          0         ',
+      '',
+    ].join('\n'),
+  );
   const stats = run('--stats').split('\n');
   assert.match(stats[3]!, /^TCP  203\.0\.113\.10:80 +300 +\d+ +\d+ +\d+ +\d+$/, 'the 300 connections of the wrr test');
   assert.match(stats[4]!, /^ {2}-> 192\.0\.2\.11:8080 +100 /);
@@ -159,7 +192,9 @@ test('status --lvs (+ --stats, --rate, --json) through the CLI: ipvsadm -Ln shap
   // rates: a request loop runs across the 1 s sampling window
   const loop = lab.requests(VIP4, 200);
   await sleep(300);
-  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'status', '--lvs', '--rate', `--control-socket=${sock}`], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'status', '--lvs', '--rate', `--control-socket=${sock}`], {
+    encoding: 'utf8',
+  });
   const r = await loop;
   assert.equal(r['failed'], 0);
   const rate = stdout.split('\n');
@@ -182,7 +217,7 @@ test('a stopped real server is out within the checker bound, the client sees no 
   console.log(`# real server removal: ${gone} ms after it stopped (bound 1000..3000 ms)`);
   assert.deepEqual(await lab.requests(VIP4, 60), { failed: 0, rs2: 60 });
   server('rs1', 'rs1');
-  assert.ok(await waitFor(() => listening('rs1'), 3000) >= 0);
+  assert.ok((await waitFor(() => listening('rs1'), 3000)) >= 0);
   const back = await destsBecome(80, BOTH, 4000);
   assert.ok(back >= 0 && back <= 2500, `back after ${back} ms (within delay_loop + a check)`);
   assert.deepEqual(await lab.requests(VIP4, 30), { failed: 0, rs1: 10, rs2: 20 });
@@ -197,11 +232,11 @@ test('persistence_timeout holds a client on one server (rr would alternate)', as
 test('a sorry_server answers when both real servers are down, and steps back when one returns', async () => {
   killServers('rs1');
   killServers('rs2');
-  assert.ok(await destsBecome(80, [`${RS.rs2.v4}:8090 1`], 6000) >= 0, JSON.stringify(await destsOf(80)));
+  assert.ok((await destsBecome(80, [`${RS.rs2.v4}:8090 1`], 6000)) >= 0, JSON.stringify(await destsOf(80)));
   assert.deepEqual(await lab.requests(VIP4, 10), { failed: 0, sorry: 10 });
   server('rs1', 'rs1');
   server('rs2', 'rs2');
-  assert.ok(await destsBecome(80, BOTH, 6000) >= 0, JSON.stringify(await destsOf(80)));
+  assert.ok((await destsBecome(80, BOTH, 6000)) >= 0, JSON.stringify(await destsOf(80)));
   assert.deepEqual(await lab.requests(VIP4, 30), { failed: 0, rs1: 10, rs2: 20 });
 });
 
@@ -211,13 +246,13 @@ test('reload (SIGHUP to the parent) reweights in place; the unchanged service ke
     assert.ok(m, `service ${port} in svc4`);
     return nft(`-a list chain inet keepalived_ts_lb ${m[1]}`);
   };
-  assert.ok(await destsBecome(81, [`${RS.rs1.v4}:8080 1`, `${RS.rs2.v4}:8080 1`], 6000) >= 0, 'port 81 settled (delay_loop 5)');
+  assert.ok((await destsBecome(81, [`${RS.rs1.v4}:8080 1`, `${RS.rs2.v4}:8080 1`], 6000)) >= 0, 'port 81 settled (delay_loop 5)');
   const before81 = vsChain(81);
   const conns80 = (await lvs()).services.find((s) => s.key.kind === 'address' && s.key.port === 80)!.counters.connections;
   writeFileSync(confFile, conf(3, 2));
   const mark = log.length;
   process.kill(daemon.pid!, 'SIGHUP');
-  assert.ok(await destsBecome(80, [`${RS.rs1.v4}:8080 3`, `${RS.rs2.v4}:8080 2`], 5000) >= 0, JSON.stringify(await destsOf(80)));
+  assert.ok((await destsBecome(80, [`${RS.rs1.v4}:8080 3`, `${RS.rs2.v4}:8080 2`], 5000)) >= 0, JSON.stringify(await destsOf(80)));
   assert.equal(vsChain(81), before81, 'the unchanged service: same rules, same handles, same counters');
   const after80 = (await lvs()).services.find((s) => s.key.kind === 'address' && s.key.port === 80)!;
   assert.ok(after80.counters.connections >= conns80, `counters kept across the reload (${conns80} → ${after80.counters.connections})`);
@@ -225,12 +260,12 @@ test('reload (SIGHUP to the parent) reweights in place; the unchanged service ke
   const shape = tableShape();
   writeFileSync(confFile, `${conf(5, 5)}virtual_server ${VIP4} 82 {\n  lb_algo rr\n`);
   process.kill(daemon.pid!, 'SIGHUP');
-  assert.ok(await waitFor(() => log.slice(mark).includes('Reload failed'), 5000) >= 0, log.slice(mark));
+  assert.ok((await waitFor(() => log.slice(mark).includes('Reload failed'), 5000)) >= 0, log.slice(mark));
   assert.equal(tableShape(), shape, 'a bad reload leaves the running table');
   assert.deepEqual(await destsOf(80), [`${RS.rs1.v4}:8080 3`, `${RS.rs2.v4}:8080 2`]);
   writeFileSync(confFile, conf(1, 2));
   process.kill(daemon.pid!, 'SIGHUP');
-  assert.ok(await destsBecome(80, BOTH, 5000) >= 0);
+  assert.ok((await destsBecome(80, BOTH, 5000)) >= 0);
 });
 
 test('SIGKILL of the checker child: the parent respawns it and the table is reconciled, not duplicated; SIGTERM removes it', async () => {
@@ -239,8 +274,8 @@ test('SIGKILL of the checker child: the parent respawns it and the table is reco
   const pid = pidIn(chkPid)!;
   assert.ok(pid > 0);
   process.kill(pid, 'SIGKILL');
-  assert.ok(await waitFor(() => (pidIn(chkPid) ?? pid) !== pid, 5000) >= 0, 'a new checker child');
-  assert.ok(await waitFor(() => (log.match(/Startup complete/g) ?? []).length >= 2, 8000) >= 0, log);
+  assert.ok((await waitFor(() => (pidIn(chkPid) ?? pid) !== pid, 5000)) >= 0, 'a new checker child');
+  assert.ok((await waitFor(() => (log.match(/Startup complete/g) ?? []).length >= 2, 8000)) >= 0, log);
   assert.match(log, new RegExp(`Healthcheck child process\\(${pid}\\) died: Respawning`));
   await sleep(300);
   assert.equal(tableShape(), shape, 'the same services, real servers, rules and elements: nothing duplicated');

@@ -25,19 +25,37 @@ const children = new Set<ChildProcess>();
 const dir = mkdtempSync(join(tmpdir(), 'kts-lbv-'));
 
 function destroy(): void {
-  for (const c of children) try { if (c.pid) process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const c of children)
+    try {
+      if (c.pid) process.kill(c.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   for (const x of Object.values(NS)) {
     try {
-      for (const pid of ip(['netns', 'pids', x]).split(/\s+/).filter(Boolean).map(Number)) if (pid !== process.pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    } catch { /* no namespace */ }
-    try { ip(['netns', 'del', x]); } catch { /* not there */ }
+      for (const pid of ip(['netns', 'pids', x]).split(/\s+/).filter(Boolean).map(Number))
+        if (pid !== process.pid)
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+    } catch {
+      /* no namespace */
+    }
+    try {
+      ip(['netns', 'del', x]);
+    } catch {
+      /* not there */
+    }
   }
   rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', destroy);
 after(destroy);
 
-const sh = (h: Host, cmd: string) => execFileSync('ip', ['netns', 'exec', NS[h], 'sh', '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const sh = (h: Host, cmd: string) =>
+  execFileSync('ip', ['netns', 'exec', NS[h], 'sh', '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 function run(h: Host, cmd: string, args: readonly string[]): ChildProcess {
   const c = spawn('ip', ['netns', 'exec', NS[h], cmd, ...args], { stdio: 'pipe', env: { ...process.env, TMPDIR: dir } });
   children.add(c);
@@ -46,8 +64,14 @@ function run(h: Host, cmd: string, args: readonly string[]): ChildProcess {
 }
 
 function build(): void {
-  for (const x of Object.values(NS)) { ip(['netns', 'add', x]); ip(['-n', x, 'link', 'set', 'lo', 'up']); }
-  for (const b of ['brc', 'brs']) { ip(['-n', NS.sw, 'link', 'add', b, 'type', 'bridge']); ip(['-n', NS.sw, 'link', 'set', b, 'up']); }
+  for (const x of Object.values(NS)) {
+    ip(['netns', 'add', x]);
+    ip(['-n', x, 'link', 'set', 'lo', 'up']);
+  }
+  for (const b of ['brc', 'brs']) {
+    ip(['-n', NS.sw, 'link', 'add', b, 'type', 'bridge']);
+    ip(['-n', NS.sw, 'link', 'set', b, 'up']);
+  }
   const port = (h: Host, br: string, name: string, ifname: string, addr: string, mac: string) => {
     ip(['-n', NS.sw, 'link', 'add', name, 'type', 'veth', 'peer', 'name', ifname, 'netns', NS[h]]);
     ip(['-n', NS.sw, 'link', 'set', name, 'master', br, 'up']);
@@ -122,11 +146,28 @@ virtual_server ${VIP4} 80 {
 function director(h: 'd1' | 'd2', state: string, prio: number): { child: ChildProcess; log: () => string } {
   const file = join(dir, `${h}.conf`);
   writeFileSync(file, conf(h, state, prio));
-  const child = run(h, process.execPath, [CLI, '-n', '-l', '-D', '-f', file, '-p', join(dir, `${h}.pid`), '-r', join(dir, `${h}-vrrp.pid`),
-    '-c', join(dir, `${h}-chk.pid`), `--control-socket=${join(dir, `${h}.sock`)}`]);
+  const child = run(h, process.execPath, [
+    CLI,
+    '-n',
+    '-l',
+    '-D',
+    '-f',
+    file,
+    '-p',
+    join(dir, `${h}.pid`),
+    '-r',
+    join(dir, `${h}-vrrp.pid`),
+    '-c',
+    join(dir, `${h}-chk.pid`),
+    `--control-socket=${join(dir, `${h}.sock`)}`,
+  ]);
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return { child, log: () => out };
 }
 
@@ -135,27 +176,35 @@ function director(h: 'd1' | 'd2', state: string, prio: number): { child: ChildPr
  * `startMs ok|fail answer` with startMs on the wall clock.
  */
 function requestLoop(ms: number, everyMs = 20): Promise<{ t: number; ok: boolean; who: string }[]> {
-  const code = `const http=require('http');const end=Date.now()+${ms};const out=[];let open=0;` +
+  const code =
+    `const http=require('http');const end=Date.now()+${ms};const out=[];let open=0;` +
     `const tick=()=>{if(Date.now()>=end){const w=()=>open?setTimeout(w,50):console.log(JSON.stringify(out));w();return;}` +
     `const t=Date.now();open++;const q=http.get({host:${JSON.stringify(VIP4)},port:80,agent:false,timeout:1000},(s)=>{let b='';s.on('data',(d)=>b+=d);s.on('end',()=>{open--;out.push([t,1,b]);});});` +
     `q.on('timeout',()=>q.destroy(new Error('timeout')));q.on('error',(e)=>{open--;out.push([t,0,e.code||e.message]);});setTimeout(tick,${everyMs});};tick();`;
   const c = run('cli', process.execPath, ['-e', code]);
   let out = '';
-  c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  return new Promise((resolve) => c.on('exit', () => {
-    resolve((JSON.parse(out.trim() || '[]') as [number, number, string][]).map(([t, ok, who]) => ({ t, ok: ok === 1, who })));
-  }));
+  c.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  return new Promise((resolve) =>
+    c.on('exit', () => {
+      resolve((JSON.parse(out.trim() || '[]') as [number, number, string][]).map(([t, ok, who]) => ({ t, ok: ok === 1, who })));
+    }),
+  );
 }
 
 const hasAddr = (h: Host, a: string) => sh(h, 'ip -4 addr').includes(` ${a}/`);
 
-test('two directors: the master is stopped, the VIPs move, the client\'s loop goes on; failed requests counted and bounded', async () => {
+test("two directors: the master is stopped, the VIPs move, the client's loop goes on; failed requests counted and bounded", async () => {
   build();
   const d1 = director('d1', 'MASTER', 150);
   const d2 = director('d2', 'BACKUP', 100);
-  assert.ok(await waitFor(() => hasAddr('d1', '198.51.100.1') && hasAddr('d1', '192.0.2.1'), 45_000) >= 0, d1.log());
-  assert.ok(await waitFor(() => (d1.log() + d2.log()).split('Load balancer: nftables').length === 3, 30_000) >= 0, 'both checker children on nftables');
-  assert.ok(await waitFor(() => /Entering BACKUP STATE/.test(d2.log()), 30_000) >= 0, d2.log());
+  assert.ok((await waitFor(() => hasAddr('d1', '198.51.100.1') && hasAddr('d1', '192.0.2.1'), 45_000)) >= 0, d1.log());
+  assert.ok(
+    (await waitFor(() => (d1.log() + d2.log()).split('Load balancer: nftables').length === 3, 30_000)) >= 0,
+    'both checker children on nftables',
+  );
+  assert.ok((await waitFor(() => /Entering BACKUP STATE/.test(d2.log()), 30_000)) >= 0, d2.log());
   // both directors' tables hold both real servers; the client reaches both through d1
   const warm = await requestLoop(600);
   assert.ok(warm.length > 10 && warm.every((r) => r.ok), JSON.stringify(warm.filter((r) => !r.ok)));
@@ -175,8 +224,10 @@ test('two directors: the master is stopped, the VIPs move, the client\'s loop go
   const afterMove = results.filter((r) => r.t >= stopAt);
   const lastFail = failed.length ? Math.max(...failed.map((r) => r.t)) - stopAt : 0;
   const reasons = [...new Set(failed.map((r) => r.who))].join(', ');
-  console.log(`# director failover: ${results.length} requests, ${failed.length} failed (${reasons || 'none'}), ` +
-    `failures from ${failed.length ? Math.min(...failed.map((r) => r.t)) - stopAt : 0} to ${lastFail} ms after SIGTERM (d1 exited in ${stoppedIn} ms)`);
+  console.log(
+    `# director failover: ${results.length} requests, ${failed.length} failed (${reasons || 'none'}), ` +
+      `failures from ${failed.length ? Math.min(...failed.map((r) => r.t)) - stopAt : 0} to ${lastFail} ms after SIGTERM (d1 exited in ${stoppedIn} ms)`,
+  );
   assert.ok(before.length > 10 && before.every((r) => r.ok), `no failure before the stop (${before.length} requests)`);
   // d2 takes over after its Skew_Time ((256 - 100) / 256 = 0.61 s) once d1's priority-0 advert arrives; a
   // request started up to 1 s (its timeout) before then may fail too, plus 0.5 s for d1's own stop

@@ -17,7 +17,9 @@ export const RS = { rs1: { v4: '192.0.2.11', v6: '2001:db8:1::11' }, rs2: { v4: 
 
 let counter = 0;
 const live = new Set<LbLab>();
-process.on('exit', () => { for (const l of [...live]) l.destroy(); });
+process.on('exit', () => {
+  for (const l of [...live]) l.destroy();
+});
 
 /** The lab's namespaces and servers. */
 export class LbLab {
@@ -28,7 +30,12 @@ export class LbLab {
     const p = `ktl${process.pid % 100000}${counter++}`;
     this.ns = { dir: `${p}d`, cli: `${p}c`, rs1: `${p}r1`, rs2: `${p}r2`, sw: `${p}s` };
     live.add(this);
-    try { this.build(); } catch (e) { this.destroy(); throw e; }
+    try {
+      this.build();
+    } catch (e) {
+      this.destroy();
+      throw e;
+    }
   }
 
   private build(): void {
@@ -68,7 +75,8 @@ export class LbLab {
     ip(['-n', n.cli, 'route', 'add', 'default', 'via', '198.51.100.1']);
     ip(['-n', n.cli, '-6', 'route', 'add', 'default', 'via', '2001:db8:2::1']);
     for (const r of ['rs1', 'rs2'] as const) {
-      const code = `const n=${JSON.stringify(r)};require('http').createServer({keepAliveTimeout:60000},(q,s)=>s.end(n)).listen(8080,'::');` +
+      const code =
+        `const n=${JSON.stringify(r)};require('http').createServer({keepAliveTimeout:60000},(q,s)=>s.end(n)).listen(8080,'::');` +
         `const u=require('dgram').createSocket({type:'udp6'});u.on('message',(m,a)=>u.send(n,a.port,a.address));u.bind(8053,'::')`;
       this.spawn(r, process.execPath, ['-e', code]);
     }
@@ -97,16 +105,19 @@ export class LbLab {
    * how many each server answered and how many failed (timeout 2 s).
    */
   async requests(target: string, count: number, proto: 'http' | 'udp' = 'http', port = proto === 'http' ? 80 : 53): Promise<Record<string, number>> {
-    const code = proto === 'http'
-      ? `const http=require('http');const r={failed:0};let i=0;const one=()=>{if(i++>=${count}){console.log(JSON.stringify(r));return;}` +
-        `const q=http.get({host:${JSON.stringify(target)},port:${port},agent:false,timeout:2000},(s)=>{let b='';s.on('data',(d)=>b+=d);s.on('end',()=>{r[b]=(r[b]||0)+1;one();});});` +
-        `q.on('timeout',()=>q.destroy(new Error('t')));q.on('error',()=>{r.failed++;one();});};one();`
-      : `const dgram=require('dgram');const r={failed:0};let i=0;const one=()=>{if(i++>=${count}){console.log(JSON.stringify(r));return;}` +
-        `const u=dgram.createSocket(${JSON.stringify(target.includes(':') ? 'udp6' : 'udp4')});const t=setTimeout(()=>{r.failed++;u.close();one();},2000);` +
-        `u.on('message',(m)=>{clearTimeout(t);r[m]=(r[m]||0)+1;u.close();one();});u.send('x',${port},${JSON.stringify(target)});};one();`;
+    const code =
+      proto === 'http'
+        ? `const http=require('http');const r={failed:0};let i=0;const one=()=>{if(i++>=${count}){console.log(JSON.stringify(r));return;}` +
+          `const q=http.get({host:${JSON.stringify(target)},port:${port},agent:false,timeout:2000},(s)=>{let b='';s.on('data',(d)=>b+=d);s.on('end',()=>{r[b]=(r[b]||0)+1;one();});});` +
+          `q.on('timeout',()=>q.destroy(new Error('t')));q.on('error',()=>{r.failed++;one();});};one();`
+        : `const dgram=require('dgram');const r={failed:0};let i=0;const one=()=>{if(i++>=${count}){console.log(JSON.stringify(r));return;}` +
+          `const u=dgram.createSocket(${JSON.stringify(target.includes(':') ? 'udp6' : 'udp4')});const t=setTimeout(()=>{r.failed++;u.close();one();},2000);` +
+          `u.on('message',(m)=>{clearTimeout(t);r[m]=(r[m]||0)+1;u.close();one();});u.send('x',${port},${JSON.stringify(target)});};one();`;
     const c = this.spawn('cli', process.execPath, ['-e', code]);
     let out = '';
-    c.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    c.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     await new Promise((r) => c.on('exit', r));
     return JSON.parse(out.trim() || '{"failed":-1}') as Record<string, number>;
   }
@@ -116,7 +127,8 @@ export class LbLab {
    * answering server (or 'failed'); `end()` closes it.
    */
   heldConnection(target: string, port = 80): { ask: () => Promise<string>; end: () => void } {
-    const code = `const http=require('http');const a=new http.Agent({keepAlive:true,maxSockets:1});` +
+    const code =
+      `const http=require('http');const a=new http.Agent({keepAlive:true,maxSockets:1});` +
       `require('readline').createInterface({input:process.stdin}).on('line',()=>{const q=http.get({host:${JSON.stringify(target)},port:${port},agent:a,timeout:2000},` +
       `(s)=>{let b='';s.on('data',(d)=>b+=d);s.on('end',()=>console.log(b+' '+q.reusedSocket));});q.on('timeout',()=>q.destroy());q.on('error',()=>console.log('failed'));});`;
     const c = this.spawn('cli', process.execPath, ['-e', code]);
@@ -125,23 +137,50 @@ export class LbLab {
     c.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       let i;
-      while ((i = buf.indexOf('\n')) >= 0) { const l = buf.slice(0, i); buf = buf.slice(i + 1); waiting.shift()?.(l); }
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const l = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        waiting.shift()?.(l);
+      }
     });
     return {
-      ask: () => new Promise((r) => { waiting.push(r); c.stdin!.write('go\n'); }),
-      end: () => { c.stdin!.end(); },
+      ask: () =>
+        new Promise((r) => {
+          waiting.push(r);
+          c.stdin!.write('go\n');
+        }),
+      end: () => {
+        c.stdin!.end();
+      },
     };
   }
 
   /** Kills the servers by PID and deletes the namespaces. Idempotent. */
   destroy(): void {
     if (!live.delete(this)) return;
-    for (const c of this.children) try { if (c.pid) process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const c of this.children)
+      try {
+        if (c.pid) process.kill(c.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     for (const x of Object.values(this.ns)) {
       try {
-        for (const pid of ip(['netns', 'pids', x]).split(/\s+/).filter(Boolean).map(Number)) if (pid !== process.pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-      } catch { /* no namespace */ }
-      try { ip(['netns', 'del', x]); } catch { /* not there */ }
+        for (const pid of ip(['netns', 'pids', x]).split(/\s+/).filter(Boolean).map(Number))
+          if (pid !== process.pid)
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch {
+              /* gone */
+            }
+      } catch {
+        /* no namespace */
+      }
+      try {
+        ip(['netns', 'del', x]);
+      } catch {
+        /* not there */
+      }
     }
   }
 }

@@ -32,11 +32,25 @@ after(() => rtnl.close());
 
 const backend = (extra: Partial<ConstructorParameters<typeof NftBackend>[0]> = {}) =>
   new NftBackend({ exec: nftExec(lab.nftArgv()), links: rtnlLinks(rtnl, { ingress: ['eth1'] }), ...extra });
-const svc = (key: LbServiceKey, scheduler: string, extra: Partial<LbService> = {}): LbService =>
-  ({ key, scheduler, flags: 0, timeoutSec: 0, netmaskBits: key.family === 4 ? 32 : 128, ...extra });
+const svc = (key: LbServiceKey, scheduler: string, extra: Partial<LbService> = {}): LbService => ({
+  key,
+  scheduler,
+  flags: 0,
+  timeoutSec: 0,
+  netmaskBits: key.family === 4 ? 32 : 128,
+  ...extra,
+});
 const tcp4 = (port = 80): LbServiceKey => ({ kind: 'address', family: 4, protocol: 'TCP', address: VIP4, port });
-const dest = (address: string, weight: number, extra: Partial<LbDest> = {}): LbDest =>
-  ({ family: address.includes(':') ? 6 : 4, address, port: 8080, method: 'NAT', weight, uthreshold: 0, lthreshold: 0, ...extra });
+const dest = (address: string, weight: number, extra: Partial<LbDest> = {}): LbDest => ({
+  family: address.includes(':') ? 6 : 4,
+  address,
+  port: 8080,
+  method: 'NAT',
+  weight,
+  uthreshold: 0,
+  lthreshold: 0,
+  ...extra,
+});
 /** list(), which must succeed. */
 async function listOf(lb: NftBackend): Promise<readonly LbServiceState[]> {
   const l = await lb.list();
@@ -49,7 +63,10 @@ const nft = (args: string) => lab.sh(lab.ns.dir, `nft ${args}`);
 async function program(lb: NftBackend, s: LbService, dests: readonly LbDest[]): Promise<void> {
   assert.equal(await lb.open(), undefined);
   const results = await Promise.all([lb.addService(s), ...dests.map((d) => lb.addDest(s.key, d))]);
-  assert.deepEqual(results, results.map(() => undefined));
+  assert.deepEqual(
+    results,
+    results.map(() => undefined),
+  );
 }
 
 test('wrr 1:2 gives exactly 100:200 over 300 requests, none failed; counters per server', async () => {
@@ -61,9 +78,19 @@ test('wrr 1:2 gives exactly 100:200 over 300 requests, none failed; counters per
     const list = await listOf(lb);
     const [s] = list;
     assert.equal(s!.counters.connections, 300);
-    assert.deepEqual(s!.dests.map((d) => d.counters.connections), [100, 200]);
-    for (const d of s!.dests) assert.ok(d.counters.packetsIn >= d.counters.connections * 3 && d.counters.packetsOut >= d.counters.connections * 2, JSON.stringify(d.counters));
-    assert.equal(s!.counters.bytesIn, s!.dests.reduce((a, d) => a + d.counters.bytesIn, 0));
+    assert.deepEqual(
+      s!.dests.map((d) => d.counters.connections),
+      [100, 200],
+    );
+    for (const d of s!.dests)
+      assert.ok(
+        d.counters.packetsIn >= d.counters.connections * 3 && d.counters.packetsOut >= d.counters.connections * 2,
+        JSON.stringify(d.counters),
+      );
+    assert.equal(
+      s!.counters.bytesIn,
+      s!.dests.reduce((a, d) => a + d.counters.bytesIn, 0),
+    );
   } finally {
     await lb.close();
   }
@@ -76,11 +103,21 @@ test('rr over IPv4 and IPv6 alternates 1:1; UDP too', async () => {
     assert.equal(await lb.open(), undefined);
     const k6: LbServiceKey = { kind: 'address', family: 6, protocol: 'TCP', address: VIP6, port: 80 };
     const ku: LbServiceKey = { kind: 'address', family: 4, protocol: 'UDP', address: VIP4, port: 53 };
-    const res = await Promise.all([lb.addService(svc(tcp4(), 'rr')), lb.addService(svc(k6, 'rr')), lb.addService(svc(ku, 'rr')),
-      lb.addDest(tcp4(), dest(RS.rs1.v4, 1)), lb.addDest(tcp4(), dest(RS.rs2.v4, 5)),
-      lb.addDest(k6, dest(RS.rs1.v6, 1)), lb.addDest(k6, dest(RS.rs2.v6, 1)),
-      lb.addDest(ku, dest(RS.rs1.v4, 1, { port: 8053 })), lb.addDest(ku, dest(RS.rs2.v4, 1, { port: 8053 }))]);
-    assert.deepEqual(res, res.map(() => undefined));
+    const res = await Promise.all([
+      lb.addService(svc(tcp4(), 'rr')),
+      lb.addService(svc(k6, 'rr')),
+      lb.addService(svc(ku, 'rr')),
+      lb.addDest(tcp4(), dest(RS.rs1.v4, 1)),
+      lb.addDest(tcp4(), dest(RS.rs2.v4, 5)),
+      lb.addDest(k6, dest(RS.rs1.v6, 1)),
+      lb.addDest(k6, dest(RS.rs2.v6, 1)),
+      lb.addDest(ku, dest(RS.rs1.v4, 1, { port: 8053 })),
+      lb.addDest(ku, dest(RS.rs2.v4, 1, { port: 8053 })),
+    ]);
+    assert.deepEqual(
+      res,
+      res.map(() => undefined),
+    );
     assert.deepEqual(await lab.requests(VIP4, 40), { failed: 0, rs1: 20, rs2: 20 });
     assert.deepEqual(await lab.requests(VIP6, 40), { failed: 0, rs1: 20, rs2: 20 });
     assert.deepEqual(await lab.requests(VIP4, 20, 'udp'), { failed: 0, rs1: 10, rs2: 10 });
@@ -109,7 +146,10 @@ test('weight 0: no new connections to that server, while an established one keep
 });
 
 test('persistence_timeout keeps a client on one server; sh hashes it to a stable one', async () => {
-  for (const [scheduler, extra] of [['rr', { timeoutSec: 300, flags: 1 }], ['sh', {}]] as const) {
+  for (const [scheduler, extra] of [
+    ['rr', { timeoutSec: 300, flags: 1 }],
+    ['sh', {}],
+  ] as const) {
     const lb = backend();
     try {
       await program(lb, svc(tcp4(), scheduler, extra), [dest(RS.rs1.v4, 1), dest(RS.rs2.v4, 1)]);
@@ -122,7 +162,7 @@ test('persistence_timeout keeps a client on one server; sh hashes it to a stable
   }
 });
 
-test('DR: frames to the VIP go to the real servers\' MACs unchanged above layer 2 (rr 1:1), weight 0 drains', async () => {
+test("DR: frames to the VIP go to the real servers' MACs unchanged above layer 2 (rr 1:1), weight 0 drains", async () => {
   const lb = backend();
   const k = tcp4(8080);
   try {
@@ -132,7 +172,10 @@ test('DR: frames to the VIP go to the real servers\' MACs unchanged above layer 
     assert.equal(await lb.editDest(k, dest(RS.rs2.v4, 0, { method: 'DR' })), undefined);
     assert.deepEqual(await lab.requests(VIP4, 10, 'http', 8080), { failed: 0, rs1: 10 });
     const list = await listOf(lb);
-    assert.deepEqual(list[0]!.dests.map((d) => d.counters.connections), [20, 10]);
+    assert.deepEqual(
+      list[0]!.dests.map((d) => d.counters.connections),
+      [20, 10],
+    );
   } finally {
     await lb.close();
   }
@@ -142,10 +185,17 @@ test('DR over IPv6 with persistence: one client stays on one server; the netdev 
   const lb = backend();
   const k: LbServiceKey = { kind: 'address', family: 6, protocol: 'TCP', address: VIP6, port: 8080 };
   try {
-    await program(lb, svc(k, 'rr', { timeoutSec: 60, flags: 1, netmaskBits: 64 }), [dest(RS.rs1.v6, 1, { method: 'DR' }), dest(RS.rs2.v6, 1, { method: 'DR' })]);
+    await program(lb, svc(k, 'rr', { timeoutSec: 60, flags: 1, netmaskBits: 64 }), [
+      dest(RS.rs1.v6, 1, { method: 'DR' }),
+      dest(RS.rs2.v6, 1, { method: 'DR' }),
+    ]);
     const r = await lab.requests(VIP6, 20, 'http', 8080);
     assert.equal(r['failed'], 0);
-    assert.deepEqual(Object.values(r).sort((a, b) => a - b), [0, 20], JSON.stringify(r));
+    assert.deepEqual(
+      Object.values(r).sort((a, b) => a - b),
+      [0, 20],
+      JSON.stringify(r),
+    );
     assert.match(nft('list map netdev keepalived_ts_dr persist_1'), /2001:db8:2:: expires \S+ : 0x8000000[23]/);
     const listing = nft('list map netdev keepalived_ts_dr flows_1');
     // nft 1.0.6 prints the address of these keys two bytes off (2001:db8:2::200:0); lookups and updates agree
@@ -167,7 +217,7 @@ test('masquerade (one-armed): real servers without a route back to the client st
   }
 });
 
-test('fwmark service (NAT, port kept): traffic marked in a table of the test\'s own is balanced; SCTP services load', async () => {
+test("fwmark service (NAT, port kept): traffic marked in a table of the test's own is balanced; SCTP services load", async () => {
   const lb = backend();
   const k: LbServiceKey = { kind: 'fwmark', family: 4, fwmark: 7 };
   const ks: LbServiceKey = { kind: 'address', family: 4, protocol: 'SCTP', address: VIP4, port: 3868 };
@@ -188,11 +238,18 @@ EOF`);
 test('a checker result changes elements only: every chain, rule and map keeps its handle; other services untouched', async () => {
   const lb = backend();
   const k2: LbServiceKey = { ...tcp4(81) };
-  const handles = () => nft('-a list table inet keepalived_ts_lb').split('\n').filter((l) => /# handle \d+$/.test(l) && !/^\s*counter rs/.test(l))
-    .map((l) => l.replace(/numgen inc mod \d+/, 'numgen inc mod N').trim());
+  const handles = () =>
+    nft('-a list table inet keepalived_ts_lb')
+      .split('\n')
+      .filter((l) => /# handle \d+$/.test(l) && !/^\s*counter rs/.test(l))
+      .map((l) => l.replace(/numgen inc mod \d+/, 'numgen inc mod N').trim());
   try {
     await program(lb, svc(tcp4(), 'wrr'), [dest(RS.rs1.v4, 1), dest(RS.rs2.v4, 2)]);
-    assert.deepEqual(await Promise.all([lb.addService(svc(k2, 'sh')), lb.addDest(k2, dest(RS.rs1.v4, 1)), lb.addDest(k2, dest(RS.rs2.v4, 1))]), [undefined, undefined, undefined]);
+    assert.deepEqual(await Promise.all([lb.addService(svc(k2, 'sh')), lb.addDest(k2, dest(RS.rs1.v4, 1)), lb.addDest(k2, dest(RS.rs2.v4, 1))]), [
+      undefined,
+      undefined,
+      undefined,
+    ]);
     const other = nft('list map inet keepalived_ts_lb sched_4');
     const before = handles();
     assert.equal(await lb.delDest(tcp4(), dest(RS.rs2.v4, 2)), undefined);
@@ -211,12 +268,20 @@ test('editService (a reload changing the scheduler and persistence) rebuilds tha
   try {
     await program(lb, svc(tcp4(), 'wrr', { timeoutSec: 30, flags: 1 }), [dest(RS.rs1.v4, 1), dest(RS.rs2.v4, 1)]);
     const r1 = await lab.requests(VIP4, 10);
-    assert.deepEqual(Object.values(r1).sort((a, b) => a - b), [0, 10], JSON.stringify(r1));
+    assert.deepEqual(
+      Object.values(r1).sort((a, b) => a - b),
+      [0, 10],
+      JSON.stringify(r1),
+    );
     assert.equal(await lb.editService(svc(tcp4(), 'rr')), undefined);
     assert.deepEqual(await lab.requests(VIP4, 10), { failed: 0, rs1: 5, rs2: 5 });
     assert.equal(await lb.editService(svc(tcp4(), 'sh')), undefined);
     const r2 = await lab.requests(VIP4, 10);
-    assert.deepEqual(Object.values(r2).sort((a, b) => a - b), [0, 10], JSON.stringify(r2));
+    assert.deepEqual(
+      Object.values(r2).sort((a, b) => a - b),
+      [0, 10],
+      JSON.stringify(r2),
+    );
     assert.equal((await listOf(lb))[0]!.counters.connections, 30);
     assert.equal(nft('list table inet keepalived_ts_lb').includes('persist_1'), false);
   } finally {
@@ -227,7 +292,12 @@ test('editService (a reload changing the scheduler and persistence) rebuilds tha
 test('crash recovery: a second backend reads the table back (no duplicate, counters kept); TUN and thresholds are refused by name', async () => {
   const a = backend();
   await program(a, svc(tcp4(), 'wlc'), [dest(RS.rs1.v4, 1), dest(RS.rs2.v4, 1)]);
-  assert.deepEqual(a.takeNotices().map((n) => n.text), [`[${VIP4}]:tcp:80: scheduler wlc: weighted least-connection needs live per-server connection counts, which nftables cannot compare; scheduling as wrr instead`]);
+  assert.deepEqual(
+    a.takeNotices().map((n) => n.text),
+    [
+      `[${VIP4}]:tcp:80: scheduler wlc: weighted least-connection needs live per-server connection counts, which nftables cannot compare; scheduling as wrr instead`,
+    ],
+  );
   assert.deepEqual(await lab.requests(VIP4, 10), { failed: 0, rs1: 5, rs2: 5 });
   // a is abandoned without close (SIGKILL)
   const b = backend();
@@ -237,10 +307,18 @@ test('crash recovery: a second backend reads the table back (no duplicate, count
     assert.equal(list.length, 1);
     assert.equal(list[0]!.counters.connections, 10);
     assert.equal(await b.addService(svc(tcp4(), 'wlc')).then((e) => e?.code), 'LB_EXISTS');
-    assert.equal(nft('list tables').split('\n').filter((l) => l.includes('keepalived_ts_lb')).length, 1);
+    assert.equal(
+      nft('list tables')
+        .split('\n')
+        .filter((l) => l.includes('keepalived_ts_lb')).length,
+      1,
+    );
     assert.deepEqual(await lab.requests(VIP4, 10), { failed: 0, rs1: 5, rs2: 5 });
     const tun = await b.addDest(tcp4(), dest('192.0.2.13', 1, { method: 'TUN' }));
-    assert.deepEqual(tun, { code: 'LB_UNSUPPORTED', message: `[${VIP4}]:tcp:80: lvs_method TUN (no tunnel encapsulation) is not supported by the nftables backend` });
+    assert.deepEqual(tun, {
+      code: 'LB_UNSUPPORTED',
+      message: `[${VIP4}]:tcp:80: lvs_method TUN (no tunnel encapsulation) is not supported by the nftables backend`,
+    });
     assert.match((await b.addDest(tcp4(), dest('192.0.2.13', 1, { uthreshold: 5 })))!.message, /uthreshold/);
   } finally {
     await b.close();

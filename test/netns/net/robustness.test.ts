@@ -21,14 +21,20 @@ test('netlink event overflow (ENOBUFS) is reported as a resync, and events keep 
     execFileSync('ip', ['-n', topo.host('a').netns, '-batch', '-'], { input: batch });
     const start = Date.now();
     while (!events.some((e) => e.kind === 'resync') && Date.now() - start < 3000) await sleep(20);
-    assert.ok(events.some((e) => e.kind === 'resync'), `resync reported (${events.length} events seen)`);
+    assert.ok(
+      events.some((e) => e.kind === 'resync'),
+      `resync reported (${events.length} events seen)`,
+    );
     const listed = await rtnl.listAddresses(4);
     assert.equal(listed.filter((a) => a.address.startsWith('198.51.100.')).length, 250, 'a dump after resync sees every address');
     const before = events.length;
     await rtnl.addAddress({ family: 4, ifindex: listed[0]!.ifindex, address: '203.0.113.1', prefixLength: 32 });
     const t0 = Date.now();
     while (!events.slice(before).some((e) => e.kind === 'address' && e.address.address === '203.0.113.1') && Date.now() - t0 < 3000) await sleep(20);
-    assert.ok(events.slice(before).some((e) => e.kind === 'address' && e.address.address === '203.0.113.1'), 'events flow after the overflow');
+    assert.ok(
+      events.slice(before).some((e) => e.kind === 'address' && e.address.address === '203.0.113.1'),
+      'events flow after the overflow',
+    );
   } finally {
     rtnl.close();
   }

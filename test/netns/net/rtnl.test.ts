@@ -9,7 +9,10 @@ import { sysio } from '../../../src/net/sysio.js';
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const rtnl = topo.inside('a', () => new Rtnl());
 const ifindex = topo.inside('a', () => sysio.ifNameToIndex('eth0'));
-after(() => { rtnl.close(); topo.destroy(); });
+after(() => {
+  rtnl.close();
+  topo.destroy();
+});
 
 async function until(pred: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -17,7 +20,15 @@ async function until(pred: () => boolean, ms = 3000): Promise<void> {
 }
 
 test('an IPv4 address added over netlink (prefix, broadcast, label) appears in `ip addr`', async () => {
-  await rtnl.addAddress({ family: 4, ifindex, address: '192.0.2.100', prefixLength: 24, broadcast: '192.0.2.255', label: 'eth0:1', scope: SCOPE.global });
+  await rtnl.addAddress({
+    family: 4,
+    ifindex,
+    address: '192.0.2.100',
+    prefixLength: 24,
+    broadcast: '192.0.2.255',
+    label: 'eth0:1',
+    scope: SCOPE.global,
+  });
   const shown = topo.exec('a', ['ip', '-4', 'addr', 'show', 'dev', 'eth0']);
   assert.match(shown, /inet 192\.0\.2\.100\/24 brd 192\.0\.2\.255 scope global secondary eth0:1/);
   const listed = await rtnl.listAddresses(4);
@@ -42,8 +53,10 @@ test('deleting a missing address is a clear error: errno name and kernel text, n
     assert.match(e.message, /EADDRNOTAVAIL: ipv4: Address not found/);
     return true;
   });
-  await assert.rejects(rtnl.addAddress({ family: 4, ifindex: 9999, address: '192.0.2.223', prefixLength: 32 }),
-    (e: unknown) => e instanceof RtnlError && e.code === 'ENODEV');
+  await assert.rejects(
+    rtnl.addAddress({ family: 4, ifindex: 9999, address: '192.0.2.223', prefixLength: 32 }),
+    (e: unknown) => e instanceof RtnlError && e.code === 'ENODEV',
+  );
   // and the client still works
   assert.ok((await rtnl.listLinks()).some((l) => l.name === 'eth0'));
 });
@@ -53,16 +66,25 @@ test('a link going down and up is delivered as events, and the event socket keep
   topo.inside('a', () => rtnl.subscribe((e) => events.push(e))); // the event socket must live in the namespace too
   topo.linkDown('a');
   try {
-  await until(() => events.some((e) => e.kind === 'link' && e.link.name === 'eth0' && !e.link.up));
-  assert.ok(events.some((e) => e.kind === 'link' && e.link.name === 'eth0' && !e.link.up), 'down event');
+    await until(() => events.some((e) => e.kind === 'link' && e.link.name === 'eth0' && !e.link.up));
+    assert.ok(
+      events.some((e) => e.kind === 'link' && e.link.name === 'eth0' && !e.link.up),
+      'down event',
+    );
   } finally {
     topo.linkUp('a');
   }
   await until(() => events.some((e) => e.kind === 'link' && e.link.name === 'eth0' && e.link.up));
-  assert.ok(events.some((e) => e.kind === 'link' && e.link.name === 'eth0' && e.link.up), 'up event');
+  assert.ok(
+    events.some((e) => e.kind === 'link' && e.link.name === 'eth0' && e.link.up),
+    'up event',
+  );
   await rtnl.addAddress({ family: 4, ifindex, address: '192.0.2.101', prefixLength: 32 });
   await until(() => events.some((e) => e.kind === 'address' && e.address.address === '192.0.2.101' && !e.deleted));
-  assert.ok(events.some((e) => e.kind === 'address' && e.address.address === '192.0.2.101' && !e.deleted), 'address event after the flap');
+  assert.ok(
+    events.some((e) => e.kind === 'address' && e.address.address === '192.0.2.101' && !e.deleted),
+    'address event after the flap',
+  );
   await rtnl.deleteAddress({ family: 4, ifindex, address: '192.0.2.101', prefixLength: 32 });
 });
 

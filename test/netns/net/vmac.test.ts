@@ -6,14 +6,15 @@ import { Rtnl, RtnlError } from '../../../src/net/netlink/rtnl.js';
 import { K, sysio } from '../../../src/net/sysio.js';
 import { Socket } from '../../../src/net/socket.js';
 import { sockaddrIn } from '../../../src/net/sockaddr.js';
-import {
-  configureParentSysctls, configureVmacSysctls, restoreParentSysctls, vmacAddress, vmacLinkLocal, vmacName,
-} from '../../../src/net/vmac.js';
+import { configureParentSysctls, configureVmacSysctls, restoreParentSysctls, vmacAddress, vmacLinkLocal, vmacName } from '../../../src/net/vmac.js';
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const rtnl = topo.inside('a', () => new Rtnl());
 const eth0 = topo.inside('a', () => sysio.ifNameToIndex('eth0'));
-after(() => { rtnl.close(); topo.destroy(); });
+after(() => {
+  rtnl.close();
+  topo.destroy();
+});
 
 const inA = (argv: string[]) => topo.exec('a', argv);
 const sysctl = (path: string) => inA(['cat', `/proc/sys/net/${path}`]).trim();
@@ -28,11 +29,17 @@ test('IPv4 VMAC: private macvlan with the virtual MAC, sysctls, up, a VIP answer
   assert.equal(link.mac, '00:00:5e:00:01:33');
 
   // keepalived order: sysctls on the VMAC and its parent while it is down, then up
-  assert.deepEqual(topo.inside('a', () => configureVmacSysctls(name, 4)), []);
+  assert.deepEqual(
+    topo.inside('a', () => configureVmacSysctls(name, 4)),
+    [],
+  );
   const parent = topo.inside('a', () => configureParentSysctls('eth0'));
   assert.deepEqual(parent.problems, []);
   assert.deepEqual(parent.saved, { arp_ignore: 0, arp_filter: 0 });
-  assert.deepEqual(['arp_ignore', 'accept_local', 'rp_filter', 'promote_secondaries'].map((k) => sysctl(`ipv4/conf/${name}/${k}`)), ['1', '1', '0', '1']);
+  assert.deepEqual(
+    ['arp_ignore', 'accept_local', 'rp_filter', 'promote_secondaries'].map((k) => sysctl(`ipv4/conf/${name}/${k}`)),
+    ['1', '1', '0', '1'],
+  );
   assert.deepEqual([sysctl('ipv4/conf/eth0/arp_ignore'), sysctl('ipv4/conf/eth0/arp_filter')], ['1', '1']);
   assert.equal(sysctl(`ipv6/conf/${name}/disable_ipv6`), '1');
   await rtnl.setLinkUp(link.index, true);
@@ -49,12 +56,24 @@ test('IPv4 VMAC: private macvlan with the virtual MAC, sysctls, up, a VIP answer
   // a listener on the VIP, so that A sends nothing back (an ICMP port unreachable would leave through eth0 and make
   // A ARP from 192.0.2.100 with eth0's MAC, as it would under keepalived too)
   let received = 0;
-  const listener = topo.inside('a', () => Socket.open(K.AF_INET as number, K.SOCK_DGRAM as number, 0,
-    { onMessage: () => { received++; } }, (fd) => sysio.bind(fd, sockaddrIn('192.0.2.100', 9))));
+  const listener = topo.inside('a', () =>
+    Socket.open(
+      K.AF_INET as number,
+      K.SOCK_DGRAM as number,
+      0,
+      {
+        onMessage: () => {
+          received++;
+        },
+      },
+      (fd) => sysio.bind(fd, sockaddrIn('192.0.2.100', 9)),
+    ),
+  );
   let neigh = '';
   try {
     topo.exec('b', ['bash', '-c', 'echo vip > /dev/udp/192.0.2.100/9']); // one datagram: B has to ARP for the VIP
-    for (let i = 0; i < 100 && (received === 0 || !/lladdr/.test(neigh)); i++, await sleep(20)) neigh = topo.exec('b', ['ip', 'neigh', 'show', '192.0.2.100']);
+    for (let i = 0; i < 100 && (received === 0 || !/lladdr/.test(neigh)); i++, await sleep(20))
+      neigh = topo.exec('b', ['ip', 'neigh', 'show', '192.0.2.100']);
   } finally {
     listener.close();
   }
@@ -62,7 +81,10 @@ test('IPv4 VMAC: private macvlan with the virtual MAC, sysctls, up, a VIP answer
   assert.match(neigh, /lladdr 00:00:5e:00:01:33 /, 'the VMAC answered the ARP request, the parent did not');
 
   await rtnl.deleteLink(link.index);
-  assert.deepEqual(topo.inside('a', () => restoreParentSysctls('eth0', parent.saved)), []);
+  assert.deepEqual(
+    topo.inside('a', () => restoreParentSysctls('eth0', parent.saved)),
+    [],
+  );
   assert.throws(() => inA(['ip', 'link', 'show', name]), /does not exist/);
   assert.equal((await rejection(rtnl.getLink(name))).code, 'ENODEV');
   assert.deepEqual([sysctl('ipv4/conf/eth0/arp_ignore'), sysctl('ipv4/conf/eth0/arp_filter')], ['0', '0']);
@@ -72,7 +94,10 @@ test('IPv6 VMAC: 00:00:5e:00:02:<vrid>, no EUI-64 link-local of its own, the par
   const name = vmacName(52, 'vmac52');
   const link = await rtnl.createMacvlan({ name, parentIndex: eth0, mac: vmacAddress(6, 52) });
   try {
-    assert.deepEqual(topo.inside('a', () => configureVmacSysctls(name, 6)), []);
+    assert.deepEqual(
+      topo.inside('a', () => configureVmacSysctls(name, 6)),
+      [],
+    );
     await rtnl.setLinkUp(link.index, true);
     assert.match(inA(['ip', '-d', 'link', 'show', name]), /link\/ether 00:00:5e:00:02:34 [\s\S]*macvlan mode private /);
     const ll = vmacLinkLocal(topo.host('a').mac);
@@ -88,12 +113,15 @@ test('IPv6 VMAC: 00:00:5e:00:02:<vrid>, no EUI-64 link-local of its own, the par
 
 /** The rejection of `p` (fails the test if it resolves). */
 async function rejection(p: Promise<unknown>): Promise<RtnlError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   assert.ok(e instanceof RtnlError, `expected an RtnlError, got ${String(e)}`);
   return e;
 }
 
-test('errors carry the kernel\'s answer: missing parent, name too long, name taken, deleting twice', async () => {
+test("errors carry the kernel's answer: missing parent, name too long, name taken, deleting twice", async () => {
   // macvlan_newlink answers a missing lower device with a bare -ENODEV (no extended-ack text)
   const missing = await rejection(rtnl.createMacvlan({ name: 'vrrp.60', parentIndex: 99999, mac: vmacAddress(4, 60) }));
   assert.equal(missing.code, 'ENODEV');

@@ -19,7 +19,9 @@ import { Topology } from '../harness/topology.js';
 
 function configure(dir: string, rec: string, fifo: string): string {
   const conf = join(dir, 'keepalived.conf');
-  writeFileSync(conf, `global_defs {
+  writeFileSync(
+    conf,
+    `global_defs {
   router_id ktsnode
   notify_fifo ${fifo}
   script_user root
@@ -39,7 +41,8 @@ vrrp_instance VI_1 {
   notify_stop "${rec} STOP_SCRIPT"
   notify "${rec} GENERIC"
 }
-`);
+`,
+  );
   return conf;
 }
 
@@ -73,11 +76,23 @@ test('keepalived and our Notifier agree on script argv and FIFO lines', { timeou
     const w = new FifoWriter({ path: ourFifo }, { logger });
     assert.ok(w.open());
     const r2 = spawn('/bin/sh', ['-c', 'exec cat "$0" > "$1"', ourFifo, ourOut], { stdio: 'ignore' });
-    const sp = (c: string): { argv: readonly string[] } => { const s = splitCommand(c); assert.ok(s.ok); return { argv: s.argv }; };
+    const sp = (c: string): { argv: readonly string[] } => {
+      const s = splitCommand(c);
+      assert.ok(s.ok);
+      return { argv: s.argv };
+    };
     const n = new Notifier({ runner: new ScriptRunner({ logger }), logger, fifos: [w] });
-    n.setInstance({ name: 'VI_1', notifyDeleted: false, smtpAlert: false, scripts: {
-      master: sp(`${ourRec} MASTER_SCRIPT 'x y'`), backup: sp(ourRec), stop: sp(`${ourRec} STOP_SCRIPT`), generic: sp(`${ourRec} GENERIC`),
-    } });
+    n.setInstance({
+      name: 'VI_1',
+      notifyDeleted: false,
+      smtpAlert: false,
+      scripts: {
+        master: sp(`${ourRec} MASTER_SCRIPT 'x y'`),
+        backup: sp(ourRec),
+        stop: sp(`${ourRec} STOP_SCRIPT`),
+        generic: sp(`${ourRec} GENERIC`),
+      },
+    });
     for (const l of kaLines()) {
       const m = /^INSTANCE "VI_1" (\w+) (\d+)$/.exec(l);
       assert.ok(m, `unexpected keepalived FIFO line ${l}`);
@@ -89,14 +104,23 @@ test('keepalived and our Notifier agree on script argv and FIFO lines', { timeou
     w.close();
     await stop(r2);
     assert.deepEqual(ourLines(), kaLines());
-    assert.deepEqual(kaLines().map((l) => l.split(' ')[2]), ['BACKUP', 'MASTER', 'STOP']);
+    assert.deepEqual(
+      kaLines().map((l) => l.split(' ')[2]),
+      ['BACKUP', 'MASTER', 'STOP'],
+    );
     // keepalived starts a transition's scripts concurrently, so compare per-transition sets, in transition order.
     const group = (lines: string[]): string[] => lines.map((l) => l.replace(/^GENERIC\|/, 'GENERIC '));
     const ka2 = group(readFileSync(kaLog, 'utf8').split('\n').slice(0, -1));
     const our2 = group(readFileSync(ourLog, 'utf8').split('\n').slice(0, -1));
     assert.deepEqual([...our2].sort(), [...ka2].sort());
-    assert.deepEqual(our2, ['', 'GENERIC INSTANCE|VI_1|BACKUP|100', 'MASTER_SCRIPT|x y', 'GENERIC INSTANCE|VI_1|MASTER|100',
-      'STOP_SCRIPT', 'GENERIC INSTANCE|VI_1|STOP|100']);
+    assert.deepEqual(our2, [
+      '',
+      'GENERIC INSTANCE|VI_1|BACKUP|100',
+      'MASTER_SCRIPT|x y',
+      'GENERIC INSTANCE|VI_1|MASTER|100',
+      'STOP_SCRIPT',
+      'GENERIC INSTANCE|VI_1|STOP|100',
+    ]);
   } finally {
     if (ka) await stop(ka, 'SIGKILL');
     if (reader) await stop(reader);

@@ -16,7 +16,12 @@ import { Topology } from '../harness/topology.js';
 
 const SINK = fileURLToPath(new URL('../../fixtures/notify/smtp-sink.js', import.meta.url));
 
-interface Received { heloName: string; from: string; to: string[]; data: string }
+interface Received {
+  heloName: string;
+  from: string;
+  to: string[];
+  data: string;
+}
 
 /** The headers we compare, and the body, from a raw message. */
 function digest(m: Received): Record<string, string> {
@@ -53,7 +58,9 @@ test('keepalived and our SmtpAlerter send the same alert mails', { timeout: 6000
     });
     assert.ok(await waitFor(() => port > 0));
     const conf = join(dir, 'keepalived.conf');
-    writeFileSync(conf, `global_defs {
+    writeFileSync(
+      conf,
+      `global_defs {
   router_id ktsmail
   notification_email {
     admin@example.com
@@ -75,7 +82,8 @@ vrrp_instance VI_1 {
   }
   smtp_alert
 }
-`);
+`,
+    );
     ka = new Daemons(topo, dir).keepalived('m', conf).child;
     assert.ok(await waitFor(() => got.length >= 2, 20000), `keepalived mails: ${got.length}`);
     await stop(ka, 'SIGKILL');

@@ -25,11 +25,16 @@ test('track script log texts and rise/fall match keepalived', { timeout: 90000 }
   try {
     const flag = join(dir, 'flag');
     // write the flag atomically: a script reading it between truncate and write would see '' and exit 1
-    const setFlag = (v: string): void => { writeFileSync(`${flag}.tmp`, v); renameSync(`${flag}.tmp`, flag); };
+    const setFlag = (v: string): void => {
+      writeFileSync(`${flag}.tmp`, v);
+      renameSync(`${flag}.tmp`, flag);
+    };
     setFlag('0');
     const chk = writeScript(dir, 'chk.sh', `v=$(cat ${flag}); [ "$v" = hang ] && exec sleep 10; exit $v`);
     const conf = join(dir, 'keepalived.conf');
-    writeFileSync(conf, `global_defs {
+    writeFileSync(
+      conf,
+      `global_defs {
   router_id ktstrack
   script_user root
   enable_script_security
@@ -54,7 +59,8 @@ vrrp_instance VI_1 {
     chk
   }
 }
-`);
+`,
+    );
     const kaLines: string[] = [];
     ka = new Daemons(topo, dir).keepalived('t', conf).child;
     const collect = (d: Buffer): void => {
@@ -66,12 +72,15 @@ vrrp_instance VI_1 {
     ka.stdout!.on('data', collect);
     ka.stderr!.on('data', collect);
     driver = new ScriptTrackerDriver({
-      script: { argv: [chk] }, clock: systemClock(), logger: ours, onUpdate: () => {},
+      script: { argv: [chk] },
+      clock: systemClock(),
+      logger: ours,
+      onUpdate: () => {},
       track: { name: 'chk', intervalMs: 1000, timeoutMs: 1000, rise: 2, fall: 2, initFail: false },
     });
     driver.start();
-    const both = (text: string, n: number): Promise<boolean> => waitFor(() =>
-      kaLines.filter((l) => l === text).length >= n && ours.texts().filter((l) => l === text).length >= n, 15000);
+    const both = (text: string, n: number): Promise<boolean> =>
+      waitFor(() => kaLines.filter((l) => l === text).length >= n && ours.texts().filter((l) => l === text).length >= n, 15000);
     assert.ok(await both('VRRP_Script(chk) succeeded', 1), `ka: ${kaLines.join(' | ')}`);
     setFlag('1');
     assert.ok(await both('VRRP_Script(chk) failed (exited with status 1)', 1), `ka: ${kaLines.join(' | ')}`);
@@ -82,7 +91,7 @@ vrrp_instance VI_1 {
     setFlag('0');
     assert.ok(await both('VRRP_Script(chk) succeeded', 3), `ka: ${kaLines.join(' | ')}`);
     assert.deepEqual(ours.texts(), kaLines);
-    if (process.env["KTS_VERBOSE"]) console.log(kaLines.join("\n"));
+    if (process.env['KTS_VERBOSE']) console.log(kaLines.join('\n'));
   } finally {
     driver?.stop();
     if (ka) await stop(ka, 'SIGKILL');

@@ -23,28 +23,42 @@ test('dashboard: a failover shows within 1 s of the VIP moving', { skip, timeout
   const d = Daemons.inTempDir(topo, 'kts-dashboard-');
   const profile = mkdtempSync(join(tmpdir(), 'kts-chromium-profile-'));
   const artefacts = mkdtempSync(join(tmpdir(), 'kts-dashboard-artefacts-'));
-  after(() => { topo.destroy(); d.removeDir(); rmSync(profile, { recursive: true, force: true }); });
+  after(() => {
+    topo.destroy();
+    d.removeDir();
+    rmSync(profile, { recursive: true, force: true });
+  });
 
   const VIP = '192.0.2.152';
   const B = topo.host('b');
-  const conf = (name: string, prio: number, state: string) => d.write(`${name}.conf`, confText(name, prio, state, 3, VIP).replace('  advert_int 1\n', '  advert_int 0.1\n'));
+  const conf = (name: string, prio: number, state: string) =>
+    d.write(`${name}.conf`, confText(name, prio, state, 3, VIP).replace('  advert_int 1\n', '  advert_int 0.1\n'));
   const a = d.ours('a', conf('a', 200, 'MASTER'));
-  assert.ok(await waitFor(() => d.hasVip('a', VIP), 10_000) >= 0, `a never became MASTER:\n${a.log()}`);
+  assert.ok((await waitFor(() => d.hasVip('a', VIP), 10_000)) >= 0, `a never became MASTER:\n${a.log()}`);
   const b = d.ours('b', conf('b', 100, 'BACKUP'), [`--http=${B.ipv4}:9652`]);
-  assert.ok(await waitFor(() => /Entering BACKUP STATE \(init\)/.test(b.log()) && /HTTP endpoint listening/.test(b.log()), 10_000) >= 0, b.log());
+  assert.ok((await waitFor(() => /Entering BACKUP STATE \(init\)/.test(b.log()) && /HTTP endpoint listening/.test(b.log()), 10_000)) >= 0, b.log());
 
   // the browser runs inside b's namespace (playwright talks to it over a pipe, which crosses namespaces)
   const wrapper = join(d.dir, 'chromium-in-b.sh');
   writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${B.netns} ${CHROMIUM} "$@"\n`);
   chmodSync(wrapper, 0o755);
   const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: wrapper, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    executablePath: wrapper,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
   const monitor = topo.spawn('b', 'ip', ['monitor', 'address']);
   try {
-    const page = browser.pages()[0] ?? await browser.newPage();
+    const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(`http://${B.ipv4}:9652/`);
     await page.waitForSelector('tr[data-instance="VI_1"][data-state="BACKUP"]', { timeout: 10_000 });
     await page.waitForFunction("document.querySelector('#conn')?.textContent === 'live'", undefined, { timeout: 10_000 });
@@ -65,7 +79,7 @@ test('dashboard: a failover shows within 1 s of the VIP moving', { skip, timeout
     await page.waitForSelector('tr[data-instance="VI_1"][data-state="MASTER"]', { timeout: 10_000 });
     const pageAt = Number(await page.evaluate('window.__masterAt'));
     assert.ok(pageAt >= cut, `the page noted MASTER at ${pageAt}, the cut was at ${cut}`);
-    assert.ok(await waitFor(() => vipAt > 0, 5000) >= 0, `the VIP never appeared on b:\n${monitorText}`);
+    assert.ok((await waitFor(() => vipAt > 0, 5000)) >= 0, `the VIP never appeared on b:\n${monitorText}`);
     assert.ok(d.hasVip('b', VIP));
     const lag = pageAt - vipAt;
     // the page follows the transition event, which precedes the netlink add by a few ms: allow it to be early by

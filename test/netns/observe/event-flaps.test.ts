@@ -14,7 +14,10 @@ import { openEvents, type Sse } from './http.js';
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-event-flaps-');
-after(() => { topo.destroy(); d.removeDir(); });
+after(() => {
+  topo.destroy();
+  d.removeDir();
+});
 
 const VIP = '192.0.2.151';
 const FLAPS = 50;
@@ -30,10 +33,10 @@ test(`${FLAPS} flaps: every transition on /events, in order, none lost across a 
   const a = d.ours('a', conf('a', 200, 'MASTER'), [`--http=${http}`]);
   const masterA = /\(VI_1\) Entering MASTER STATE/g;
   const faultA = /\(VI_1\) Entering FAULT STATE/g;
-  assert.ok(await waitFor(() => count(a.log(), masterA) >= 1 && d.hasVip('a', VIP), 10_000) >= 0, `a never became MASTER:\n${a.log()}`);
+  assert.ok((await waitFor(() => count(a.log(), masterA) >= 1 && d.hasVip('a', VIP), 10_000)) >= 0, `a never became MASTER:\n${a.log()}`);
   const b = d.ours('b', conf('b', 100, 'BACKUP'));
   const masterB = /\(VI_1\) Entering MASTER STATE/g;
-  assert.ok(await waitFor(() => /Entering BACKUP STATE \(init\)/.test(b.log()), 10_000) >= 0, `b did not start:\n${b.log()}`);
+  assert.ok((await waitFor(() => /Entering BACKUP STATE \(init\)/.test(b.log()), 10_000)) >= 0, `b did not start:\n${b.log()}`);
 
   const first = await openEvents(http);
   let second: Awaited<ReturnType<typeof openEvents>> | undefined;
@@ -43,17 +46,17 @@ test(`${FLAPS} flaps: every transition on /events, in order, none lost across a 
     const flap = async (label: string) => {
       const [aFaults, aMasters, bMasters] = [count(a.log(), faultA), count(a.log(), masterA), count(b.log(), masterB)];
       topo.linkDown('a');
-      assert.ok(await waitFor(() => count(a.log(), faultA) > aFaults, 5000) >= 0, `${label}: a did not go FAULT`);
-      assert.ok(await waitFor(() => count(b.log(), masterB) > bMasters, 5000) >= 0, `${label}: b did not take over`);
+      assert.ok((await waitFor(() => count(a.log(), faultA) > aFaults, 5000)) >= 0, `${label}: a did not go FAULT`);
+      assert.ok((await waitFor(() => count(b.log(), masterB) > bMasters, 5000)) >= 0, `${label}: b did not take over`);
       topo.linkUp('a');
-      assert.ok(await waitFor(() => count(a.log(), masterA) > aMasters, 5000) >= 0, `${label}: a did not preempt back`);
+      assert.ok((await waitFor(() => count(a.log(), masterA) > aMasters, 5000)) >= 0, `${label}: a did not preempt back`);
     };
     for (let i = 1; i <= FLAPS; i++) {
       await flap(`flap ${i}`);
       if (i === 25) {
         // let the stream catch up with a's log, drop it, flap three times unseen, resume from the last id
         const want = count(a.log(), /\(VI_1\) Entering \w+ STATE/g);
-        assert.ok(await waitFor(() => first.events.filter((e) => e.event === 'transition').length >= want, 3000) >= 0, 'stream behind the log');
+        assert.ok((await waitFor(() => first.events.filter((e) => e.event === 'transition').length >= want, 3000)) >= 0, 'stream behind the log');
         first.close();
         for (let k = 1; k <= 3; k++) await flap(`unseen flap ${k}`);
         second = await openEvents(http, first.events.at(-1)!.id);
@@ -62,21 +65,42 @@ test(`${FLAPS} flaps: every transition on /events, in order, none lost across a 
     const flapMs = Date.now() - t0;
     const logStates = [...a.log().matchAll(/\(VI_1\) Entering (\w+) STATE/g)].map((m) => m[1]!);
     const all = (): Sse[] => [...first.events, ...(second?.events ?? [])];
-    assert.ok(await waitFor(() => all().filter((e) => e.event === 'transition').length >= logStates.length, 5000) >= 0,
-      `stream has ${all().filter((e) => e.event === 'transition').length} transitions, log ${logStates.length}`);
+    assert.ok(
+      (await waitFor(() => all().filter((e) => e.event === 'transition').length >= logStates.length, 5000)) >= 0,
+      `stream has ${all().filter((e) => e.event === 'transition').length} transitions, log ${logStates.length}`,
+    );
     const events = all();
-    assert.equal(second?.events.some((e) => e.event === 'reset'), false, 'resume was complete');
+    assert.equal(
+      second?.events.some((e) => e.event === 'reset'),
+      false,
+      'resume was complete',
+    );
     // ids: one run, consecutive, no duplicates across the reconnect
     const seqs = events.map((e) => Number(e.id!.split('.')[1]));
     assert.equal(new Set(events.map((e) => e.id!.split('.')[0])).size, 1);
-    assert.deepEqual(seqs, seqs.map((_, k) => seqs[0]! + k), 'every event, in order, once');
-    const transitions = events.filter((e) => e.event === 'transition').map((e) => JSON.parse(e.data) as { instance: string; from: string; to: string; reason: string });
-    assert.deepEqual(transitions.map((x) => x.to), logStates, 'the transitions are exactly the logged ones, in order');
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, k) => seqs[0]! + k),
+      'every event, in order, once',
+    );
+    const transitions = events
+      .filter((e) => e.event === 'transition')
+      .map((e) => JSON.parse(e.data) as { instance: string; from: string; to: string; reason: string });
+    assert.deepEqual(
+      transitions.map((x) => x.to),
+      logStates,
+      'the transitions are exactly the logged ones, in order',
+    );
     for (let k = 1; k < transitions.length; k++) assert.equal(transitions[k]!.from, transitions[k - 1]!.to, `transition ${k} follows on`);
     assert.equal(count(a.log(), faultA), FLAPS + 3);
     const faults = transitions.filter((x) => x.to === 'FAULT');
-    assert.ok(faults.every((x) => x.reason === 'link eth0 down'), JSON.stringify(faults.find((x) => x.reason !== 'link eth0 down')));
-    t.diagnostic(`${FLAPS + 3} flaps in ${flapMs} ms; ${events.length} events (${transitions.length} transitions) over two connections, ids ${seqs[0]}..${seqs.at(-1)}`);
+    assert.ok(
+      faults.every((x) => x.reason === 'link eth0 down'),
+      JSON.stringify(faults.find((x) => x.reason !== 'link eth0 down')),
+    );
+    t.diagnostic(
+      `${FLAPS + 3} flaps in ${flapMs} ms; ${events.length} events (${transitions.length} transitions) over two connections, ids ${seqs[0]}..${seqs.at(-1)}`,
+    );
   } finally {
     first.close();
     second?.close();

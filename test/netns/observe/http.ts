@@ -12,7 +12,9 @@ export function getUnix(socketPath: string, path: string): Promise<{ status: num
     const req = request({ socketPath, path }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);
@@ -54,7 +56,9 @@ export function openEvents(socketPath: string, lastEventId?: string): Promise<Ss
         while ((k = buf.indexOf('\n\n')) >= 0) {
           const block = buf.slice(0, k);
           buf = buf.slice(k + 2);
-          let id: string | undefined; let event: string | undefined; let data = '';
+          let id: string | undefined;
+          let event: string | undefined;
+          let data = '';
           for (const line of block.split('\n')) {
             if (line.startsWith('id: ')) id = line.slice(4);
             else if (line.startsWith('event: ')) event = line.slice(7);

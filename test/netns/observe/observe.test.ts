@@ -19,7 +19,10 @@ import { getInside, getUnix, sample } from './http.js';
 const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-observe-');
-after(() => { topo.destroy(); d.removeDir(); });
+after(() => {
+  topo.destroy();
+  d.removeDir();
+});
 
 const VIP = '192.0.2.150';
 const A_IP = topo.host('a').ipv4;
@@ -31,16 +34,28 @@ function conf(name: string, prio: number, state: string, global = ''): string {
   return d.write(`${name}.conf`, text.replace('global_defs {\n', `global_defs {\n${global}`));
 }
 
-interface Ours { child: ChildProcess; pidFile: string; log(): string }
+interface Ours {
+  child: ChildProcess;
+  pidFile: string;
+  log(): string;
+}
 
 /** Our daemon with `-p DIR/NAME.pid` and no --control-socket: the socket is derived (DIR/NAME-ts.sock). */
 function start(host: string, name: string, file: string, extra: readonly string[] = []): Ours {
   const pidFile = join(d.dir, `${name}.pid`);
-  const child = topo.spawn(host, process.execPath, [CLI, '-n', '-l', '-D', '-f', file, '-p', pidFile, '-r', join(d.dir, `${name}-vrrp.pid`), ...extra],
-    { env: { ...process.env, TMPDIR: d.dir } });
+  const child = topo.spawn(
+    host,
+    process.execPath,
+    [CLI, '-n', '-l', '-D', '-f', file, '-p', pidFile, '-r', join(d.dir, `${name}-vrrp.pid`), ...extra],
+    { env: { ...process.env, TMPDIR: d.dir } },
+  );
   let out = '';
-  child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
-  child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
   return { child, pidFile, log: () => out };
 }
 
@@ -54,7 +69,17 @@ function cli(args: readonly string[]): { out: string; status: number } {
   }
 }
 
-interface Inst { name: string; state: string; effectivePriority: number; basePriority: number; masterAddress?: string; masterPriority: number; reason?: string; priorityOffset: number; sinceMs: number }
+interface Inst {
+  name: string;
+  state: string;
+  effectivePriority: number;
+  basePriority: number;
+  masterAddress?: string;
+  masterPriority: number;
+  reason?: string;
+  priorityOffset: number;
+  sinceMs: number;
+}
 /** `status --json -p PIDFILE` → VI_1. */
 function statusOf(o: Ours): Inst {
   const r = cli(['status', '--json', '-p', o.pidFile]);
@@ -70,13 +95,16 @@ function statusOrNone(o: Ours): Inst | undefined {
 
 /** Waits until `o` logged `re` (its output is read between the synchronous CLI calls); fails with the log. */
 async function logged(o: Ours, re: RegExp, ms = 3000): Promise<void> {
-  assert.ok(await waitFor(() => re.test(o.log()), ms) >= 0, `no ${re} in:\n${o.log().slice(-4000)}`);
+  assert.ok((await waitFor(() => re.test(o.log()), ms)) >= 0, `no ${re} in:\n${o.log().slice(-4000)}`);
 }
 
 /** Waits until VI_1 of `o` is in `state` (by its status); returns the instance. */
 async function until(o: Ours, state: string, ms = 8000, extra: (i: Inst) => boolean = () => true): Promise<Inst> {
   let last: Inst | undefined;
-  const t = await waitFor(() => { last = statusOrNone(o); return last?.state === state && extra(last); }, ms);
+  const t = await waitFor(() => {
+    last = statusOrNone(o);
+    return last?.state === state && extra(last);
+  }, ms);
   assert.ok(t >= 0, `never ${state}: ${JSON.stringify(last)}\n${o.log().slice(-3000)}`);
   return last!;
 }
@@ -101,7 +129,10 @@ test('status, metrics and JSON follow real transitions; control sockets from pid
     assert.equal(sample(m, 'keepalived_vrrp_state', { iname: 'VI_1', intf: 'eth0', vrid: '51', ip_address: VIP }), 1);
     assert.equal(sample(m, 'keepalived_ts_vrrp_master_priority', { iname: 'VI_1' }), 200);
     assert.ok((sample(m, 'keepalived_advertisements_received_total', { iname: 'VI_1' }) ?? 0) > 0);
-    const st = JSON.parse((await getUnix(bHttp, '/status')).body) as { view: { instances: Inst[] }; keepalived: { data: { iname: string; state: number } }[] };
+    const st = JSON.parse((await getUnix(bHttp, '/status')).body) as {
+      view: { instances: Inst[] };
+      keepalived: { data: { iname: string; state: number } }[];
+    };
     assert.equal(st.view.instances[0]!.state, 'BACKUP');
     assert.deepEqual([st.keepalived[0]!.data.iname, st.keepalived[0]!.data.state], ['VI_1', 1], "keepalived's JSON document");
     // a's endpoint over TCP, from inside b's namespace
@@ -136,7 +167,10 @@ test('status, metrics and JSON follow real transitions; control sockets from pid
     assert.equal(ab.reason, `master down timer (preempting ${B_IP} prio 100)`);
     const bb = await until(b, 'BACKUP');
     assert.equal(bb.reason, `preempted by ${A_IP} prio 200`);
-    assert.match(cli(['status', '-p', b.pidFile]).out, new RegExp(`VI_1\\s+BACKUP\\s+100\\s+${A_IP.replace(/\./g, '\\.')} prio 200\\s+\\d+s\\s+preempted by`));
+    assert.match(
+      cli(['status', '-p', b.pidFile]).out,
+      new RegExp(`VI_1\\s+BACKUP\\s+100\\s+${A_IP.replace(/\./g, '\\.')} prio 200\\s+\\d+s\\s+preempted by`),
+    );
 
     // maintenance hand-over: a priority offset of -150 on a (logged), b takes over; cleared, a takes it back
     const r = cli(['ctl', '-p', a.pidFile, 'priority', 'VI_1', '-150']);
@@ -152,9 +186,13 @@ test('status, metrics and JSON follow real transitions; control sockets from pid
     assert.deepEqual([a3.effectivePriority, a3.priorityOffset], [200, 0]);
 
     // GARP refresh on demand; refused on a BACKUP
-    const before = sample(getInside(topo, 'b', `http://${A_IP}:9650/metrics`), 'keepalived_ts_vrrp_garp_sent_total', { iname: 'VI_1', kind: 'garp' }) ?? 0;
+    const before =
+      sample(getInside(topo, 'b', `http://${A_IP}:9650/metrics`), 'keepalived_ts_vrrp_garp_sent_total', { iname: 'VI_1', kind: 'garp' }) ?? 0;
     assert.deepEqual(cli(['ctl', '-p', a.pidFile, 'garp']), { out: 'GARP/NA refresh sent for VI_1\n', status: 0 });
-    const garpAfter = sample(getInside(topo, 'b', `http://${A_IP}:9650/metrics`), 'keepalived_ts_vrrp_garp_sent_total', { iname: 'VI_1', kind: 'garp' });
+    const garpAfter = sample(getInside(topo, 'b', `http://${A_IP}:9650/metrics`), 'keepalived_ts_vrrp_garp_sent_total', {
+      iname: 'VI_1',
+      kind: 'garp',
+    });
     assert.equal(garpAfter, before + 5, 'garp_master_repeat 5');
     const refused = cli(['ctl', '-p', b.pidFile, 'garp', 'VI_1']);
     assert.deepEqual([refused.status, refused.out], [1, 'keepalived-ts: VI_1: not a MASTER instance\n']);
@@ -162,13 +200,16 @@ test('status, metrics and JSON follow real transitions; control sockets from pid
     // dual master: b stops hearing a (nft drop in b), becomes MASTER too; a hears b while MASTER
     const dualGauge = () => sample(getInside(topo, 'b', `http://${A_IP}:9650/metrics`), 'keepalived_ts_vrrp_dual_master', { iname: 'VI_1' });
     assert.equal(dualGauge(), 0);
-    topo.exec('b', ['nft', `add table inet ktsdual; add chain inet ktsdual in { type filter hook input priority -300; }; add rule inet ktsdual in ip saddr ${A_IP} ip protocol 112 drop`]);
+    topo.exec('b', [
+      'nft',
+      `add table inet ktsdual; add chain inet ktsdual in { type filter hook input priority -300; }; add rule inet ktsdual in ip saddr ${A_IP} ip protocol 112 drop`,
+    ]);
     await until(b, 'MASTER');
-    assert.ok(await waitFor(() => dualGauge() === 1, 3000) >= 0, 'dual_master rose on a');
+    assert.ok((await waitFor(() => dualGauge() === 1, 3000)) >= 0, 'dual_master rose on a');
     assert.equal(statusOf(a).state, 'MASTER');
     topo.exec('b', ['nft', 'delete', 'table', 'inet', 'ktsdual']);
     await until(b, 'BACKUP');
-    assert.ok(await waitFor(() => dualGauge() === 0, 3000) >= 0, 'dual_master fell after the split healed');
+    assert.ok((await waitFor(() => dualGauge() === 0, 3000)) >= 0, 'dual_master fell after the split healed');
     t.diagnostic(`failover seen by b's histogram: ${(fo * 1000).toFixed(0)} ms; by the test (status polling): ${took} ms`);
   } finally {
     await stop(a.child);
@@ -179,11 +220,22 @@ test('status, metrics and JSON follow real transitions; control sockets from pid
 test('the endpoint on an address in use: clear error, the daemon runs on', { timeout: 60_000 }, async () => {
   const squatter = topo.spawn('a', process.execPath, ['-e', `require('net').createServer().listen(9651, '${A_IP}', () => console.log('ready'))`]);
   try {
-    assert.ok(await new Promise<boolean>((r) => { squatter.stdout?.once('data', () => r(true)); setTimeout(() => r(false), 5000); }), 'squatter listening');
+    assert.ok(
+      await new Promise<boolean>((r) => {
+        squatter.stdout?.once('data', () => r(true));
+        setTimeout(() => r(false), 5000);
+      }),
+      'squatter listening',
+    );
     const a = start('a', 'busy', conf('busy', 200, 'MASTER'), [`--http=${A_IP}:9651`]);
     try {
       await until(a, 'MASTER');
-      await logged(a, new RegExp(`HTTP endpoint ${A_IP.replace(/\./g, '\\.')}:9651: address already in use \\(EADDRINUSE\\) - HTTP endpoint not started, the daemon carries on without it`));
+      await logged(
+        a,
+        new RegExp(
+          `HTTP endpoint ${A_IP.replace(/\./g, '\\.')}:9651: address already in use \\(EADDRINUSE\\) - HTTP endpoint not started, the daemon carries on without it`,
+        ),
+      );
       assert.ok(d.hasVip('a', VIP));
       assert.equal(a.child.exitCode, null, 'still running');
       assert.match(cli(['status', '-p', a.pidFile]).out, /VI_1\s+MASTER/);

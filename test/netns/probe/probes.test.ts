@@ -14,9 +14,7 @@ import type { HttpUrl } from '../../../src/config/model-lvs.js';
 import { bodyDigest } from '../../../src/probe/http-response.js';
 import type { ProbeReport } from '../../../src/probe/report.js';
 import { tempDir } from '../../fixtures/notify/helpers.js';
-import {
-  conn, dnsCheck, httpCheck, miscCheck, pingCheck, smtpCheck, tcpCheck, udpCheck, url,
-} from '../../fixtures/probe/checks.js';
+import { conn, dnsCheck, httpCheck, miscCheck, pingCheck, smtpCheck, tcpCheck, udpCheck, url } from '../../fixtures/probe/checks.js';
 import { Topology } from '../harness/topology.js';
 
 const SERVERS = fileURLToPath(new URL('../../fixtures/probe/servers.js', import.meta.url));
@@ -36,15 +34,37 @@ before(async () => {
   cleanup = tmp.cleanup;
   const cert = join(tmp.dir, 'cert.pem');
   const key = join(tmp.dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=www.example.org'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=www.example.org',
+    ],
+    { stdio: 'ignore' },
+  );
   topo = Topology.create({ hosts: ['a', 'b'] });
   topo.exec('b', ['ip', 'addr', 'add', `${REJECTED}/24`, 'dev', 'eth0']);
-  topo.exec('b', ['nft', 'add table inet probe; add chain inet probe in { type filter hook input priority 0 ; } ; '
-    + 'add rule inet probe in tcp dport 8099 drop ; add rule inet probe in udp dport 7008 drop ; '
-    + `add rule inet probe in ip daddr ${REJECTED} icmp type echo-request reject with icmp type admin-prohibited`]);
+  topo.exec('b', [
+    'nft',
+    'add table inet probe; add chain inet probe in { type filter hook input priority 0 ; } ; ' +
+      'add rule inet probe in tcp dport 8099 drop ; add rule inet probe in udp dport 7008 drop ; ' +
+      `add rule inet probe in ip daddr ${REJECTED} icmp type echo-request reject with icmp type admin-prohibited`,
+  ]);
   servers = topo.spawn('b', process.execPath, [SERVERS, B, B6, cert, key], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await once(servers.stdout!, 'data') as [Buffer];
+  const [line] = (await once(servers.stdout!, 'data')) as [Buffer];
   assert.equal(line.toString().trim(), 'ready');
 });
 
@@ -57,7 +77,9 @@ after(() => {
 async function probe(specs: { check: LaunchedCheck; url?: HttpUrl }[]): Promise<ProbeReport[]> {
   const child = topo.spawn('a', process.execPath, [RUNNER, JSON.stringify(specs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   await once(child, 'exit');
   return JSON.parse(out) as ProbeReport[];
 }
@@ -68,15 +90,18 @@ const timeout = (detail?: string): ProbeReport => (detail ? { kind: 'timeout', d
 
 test('TCP_CHECK: connect, refused, timeout; bindto/bind_port, bind_if and fwmark', { skip: !root && 'needs root' }, async () => {
   const peer = url('/peer', { regex: 'peer=192\\.0\\.2\\.10:40123$' });
-  assert.deepEqual(await probe([
-    { check: tcpCheck(conn(B, 8080)) },
-    { check: tcpCheck(conn(B, 9)) },
-    { check: tcpCheck(conn(B, 8099)) },
-    { check: tcpCheck(conn(B, 8080, { bindIf: 'eth0', fwmark: 7 })) },
-    { check: tcpCheck(conn(B, 8080, { bindto: '192.0.2.99' })) },
-    { check: httpCheck(conn(B, 8080, { bindto: '192.0.2.10', bindPort: 40123 }), peer), url: peer },
-    { check: httpCheck(conn(B, 8080, { bindto: '192.0.2.10', bindPort: 40124, fwmark: 7 }), peer), url: url('/ok') },
-  ]), [OK, failed(), timeout(), OK, { kind: 'skipped', detail: 'TCP socket bind failed. Rescheduling.' }, OK, OK]);
+  assert.deepEqual(
+    await probe([
+      { check: tcpCheck(conn(B, 8080)) },
+      { check: tcpCheck(conn(B, 9)) },
+      { check: tcpCheck(conn(B, 8099)) },
+      { check: tcpCheck(conn(B, 8080, { bindIf: 'eth0', fwmark: 7 })) },
+      { check: tcpCheck(conn(B, 8080, { bindto: '192.0.2.99' })) },
+      { check: httpCheck(conn(B, 8080, { bindto: '192.0.2.10', bindPort: 40123 }), peer), url: peer },
+      { check: httpCheck(conn(B, 8080, { bindto: '192.0.2.10', bindPort: 40124, fwmark: 7 }), peer), url: url('/ok') },
+    ]),
+    [OK, failed(), timeout(), OK, { kind: 'skipped', detail: 'TCP socket bind failed. Rescheduling.' }, OK, OK],
+  );
 });
 
 test('HTTP_GET: status, digest, regex, read timeout, refused, IPv6', { skip: !root && 'needs root' }, async () => {
@@ -104,37 +129,46 @@ test('SSL_GET: TLS with and without SNI, handshake failure', { skip: !root && 'n
   const sni = url('/sni', { virtualhost: 'www.example.org', regex: '^sni=www\\.example\\.org$' });
   const none = url('/sni', { virtualhost: 'www.example.org', regex: '^sni=none$' });
   const ssl = { type: 'SSL_GET' as const };
-  assert.deepEqual(await probe([
-    { check: httpCheck(conn(B, 8443), sni, { ...ssl, enableSni: true }), url: sni },
-    { check: httpCheck(conn(B, 8443), none, ssl), url: none },
-    { check: httpCheck(conn(B, 8443), url('/missing'), ssl) },
-    { check: httpCheck(conn(B, 8080), url('/ok'), ssl) },
-  ]), [OK, OK, failed('HTTP status code error to'), failed('SSL handshake/communication error connecting to')]);
+  assert.deepEqual(
+    await probe([
+      { check: httpCheck(conn(B, 8443), sni, { ...ssl, enableSni: true }), url: sni },
+      { check: httpCheck(conn(B, 8443), none, ssl), url: none },
+      { check: httpCheck(conn(B, 8443), url('/missing'), ssl) },
+      { check: httpCheck(conn(B, 8080), url('/ok'), ssl) },
+    ]),
+    [OK, OK, failed('HTTP status code error to'), failed('SSL handshake/communication error connecting to')],
+  );
 });
 
 test('SMTP_CHECK: HELO dialogue, bad banner, no banner, refused', { skip: !root && 'needs root' }, async () => {
-  assert.deepEqual(await probe([
-    { check: smtpCheck(conn(B, 2525)) },
-    { check: smtpCheck(conn(B, 2526)) },
-    { check: smtpCheck(conn(B, 2527)) },
-    { check: smtpCheck(conn(B, 9)) },
-    { check: smtpCheck(conn(B, 8099)) },
-  ]), [
-    OK,
-    failed(`Bad greeting banner from server [${B}]:2526`),
-    timeout(`Read timeout from server [${B}]:2527`),
-    failed(`Could not connect to server [${B}]:9`),
-    timeout(`Connection timeout to server [${B}]:8099`),
-  ]);
+  assert.deepEqual(
+    await probe([
+      { check: smtpCheck(conn(B, 2525)) },
+      { check: smtpCheck(conn(B, 2526)) },
+      { check: smtpCheck(conn(B, 2527)) },
+      { check: smtpCheck(conn(B, 9)) },
+      { check: smtpCheck(conn(B, 8099)) },
+    ]),
+    [
+      OK,
+      failed(`Bad greeting banner from server [${B}]:2526`),
+      timeout(`Read timeout from server [${B}]:2527`),
+      failed(`Could not connect to server [${B}]:9`),
+      timeout(`Connection timeout to server [${B}]:8099`),
+    ],
+  );
 });
 
 test('PING_CHECK: echo reply (IPv4, IPv6), ICMP unreachable, no answer', { skip: !root && 'needs root' }, async () => {
-  assert.deepEqual(await probe([
-    { check: pingCheck(conn(B, 0)) },
-    { check: pingCheck(conn(B6, 0)) },
-    { check: pingCheck(conn(REJECTED, 0)) },
-    { check: pingCheck(conn('192.0.2.99', 0)) },
-  ]), [OK, OK, failed(), timeout()]);
+  assert.deepEqual(
+    await probe([
+      { check: pingCheck(conn(B, 0)) },
+      { check: pingCheck(conn(B6, 0)) },
+      { check: pingCheck(conn(REJECTED, 0)) },
+      { check: pingCheck(conn('192.0.2.99', 0)) },
+    ]),
+    [OK, OK, failed(), timeout()],
+  );
 });
 
 test('MISC_CHECK: exit status, signal, misc_timeout', { skip: !root && 'needs root' }, async () => {
@@ -153,26 +187,32 @@ test('MISC_CHECK: exit status, signal, misc_timeout', { skip: !root && 'needs ro
 });
 
 test('DNS_CHECK: NOERROR, RCODE, no reply, port unreachable', { skip: !root && 'needs root' }, async () => {
-  assert.deepEqual(await probe([
-    { check: dnsCheck(conn(B, 5353), { queryType: 'A', name: 'example.org' }) },
-    { check: dnsCheck(conn(B, 5353), { name: 'nowhere.example' }) },
-    { check: dnsCheck(conn(B, 5353), { name: 'silent.example' }) },
-    { check: dnsCheck(conn(B, 5354)) },
-  ]), [
-    OK,
-    failed('read error occurred. (rcode = 3)'),
-    timeout('read timeout from socket'),
-    failed('failed to read socket; errno 111 (Connection refused)'),
-  ]);
+  assert.deepEqual(
+    await probe([
+      { check: dnsCheck(conn(B, 5353), { queryType: 'A', name: 'example.org' }) },
+      { check: dnsCheck(conn(B, 5353), { name: 'nowhere.example' }) },
+      { check: dnsCheck(conn(B, 5353), { name: 'silent.example' }) },
+      { check: dnsCheck(conn(B, 5354)) },
+    ]),
+    [
+      OK,
+      failed('read error occurred. (rcode = 3)'),
+      timeout('read timeout from socket'),
+      failed('failed to read socket; errno 111 (Connection refused)'),
+    ],
+  );
 });
 
 test('UDP_CHECK: echo, reply mismatch, port unreachable, silence with and without require_reply', { skip: !root && 'needs root' }, async () => {
   const reply = { data: [0x68, 0x69], mask: [0, 0] };
-  assert.deepEqual(await probe([
-    { check: udpCheck(conn(B, 7007), { payload: [0x68, 0x69], requireReply: true, reply }) },
-    { check: udpCheck(conn(B, 7007), { payload: [0x68, 0x6a], requireReply: true, reply }) },
-    { check: udpCheck(conn(B, 7009)) },
-    { check: udpCheck(conn(B, 7008)) },
-    { check: udpCheck(conn(B, 7008), { requireReply: true }) },
-  ]), [OK, failed(undefined, { mismatch: true }), failed(), OK, failed()]);
+  assert.deepEqual(
+    await probe([
+      { check: udpCheck(conn(B, 7007), { payload: [0x68, 0x69], requireReply: true, reply }) },
+      { check: udpCheck(conn(B, 7007), { payload: [0x68, 0x6a], requireReply: true, reply }) },
+      { check: udpCheck(conn(B, 7009)) },
+      { check: udpCheck(conn(B, 7008)) },
+      { check: udpCheck(conn(B, 7008), { requireReply: true }) },
+    ]),
+    [OK, failed(undefined, { mismatch: true }), failed(), OK, failed()],
+  );
 });

@@ -34,7 +34,10 @@ async function fromA(ip: string, port: number, signal?: AbortSignal): Promise<{ 
 }
 
 test('a dropped port and a blackholed address time out within connect_timeout', { skip: !root && 'needs root' }, async () => {
-  for (const [ip, port] of [[B, 8099], [BLACKHOLE, 80]] as const) {
+  for (const [ip, port] of [
+    [B, 8099],
+    [BLACKHOLE, 80],
+  ] as const) {
     const { r, ms } = await fromA(ip, port);
     assert.deepEqual(r, { kind: 'timeout', message: `connect timed out ${ip}:${port}` });
     assert.ok(ms >= TIMEOUT_MS - 5, `${ip}: timed out after ${ms.toFixed(0)} ms, before connect_timeout ${TIMEOUT_MS}`);

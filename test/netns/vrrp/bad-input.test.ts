@@ -10,22 +10,39 @@ import { randomInt, seededRng } from '../../../src/core/rng.js';
 
 const topo = Topology.create({ hosts: ['a', 'b', 'c'] });
 const d = Daemons.inTempDir(topo, 'kts-badin-');
-after(() => { topo.destroy(); d.removeDir(); });
+after(() => {
+  topo.destroy();
+  d.removeDir();
+});
 
 const VIP = '192.0.2.190';
 const GROUP = '224.0.0.18';
-const pass = (pw: string) => { const b = Buffer.alloc(8); Buffer.from(pw).copy(b); return b; };
+const pass = (pw: string) => {
+  const b = Buffer.alloc(8);
+  Buffer.from(pw).copy(b);
+  return b;
+};
 /** A VRRPv2 advert for VRID 51 from b (192.0.2.11). */
-const advert = (priority: number, pw = 'secret12', version: 2 | 3 = 2) => encode({
-  version, vrid: 51, priority, family: 4, addresses: [VIP], advertIntervalCs: 100,
-  authType: version === 2 ? 1 : 0, ...(version === 2 ? { authData: pass(pw) } : {}),
-}, { source: '192.0.2.11', destination: GROUP });
+const advert = (priority: number, pw = 'secret12', version: 2 | 3 = 2) =>
+  encode(
+    {
+      version,
+      vrid: 51,
+      priority,
+      family: 4,
+      addresses: [VIP],
+      advertIntervalCs: 100,
+      authType: version === 2 ? 1 : 0,
+      ...(version === 2 ? { authData: pass(pw) } : {}),
+    },
+    { source: '192.0.2.11', destination: GROUP },
+  );
 
 /** keepalved.json stats of the instance, through the control socket. */
 async function stats(sock: string): Promise<Record<string, number>> {
   const r = await controlRequest(sock, 'json');
   assert.ok(r.ok && r.text, JSON.stringify(r));
-  const j = JSON.parse(r.ok ? r.text ?? '[]' : '[]') as { stats: Record<string, number> }[];
+  const j = JSON.parse(r.ok ? (r.text ?? '[]') : '[]') as { stats: Record<string, number> }[];
   return j[0]!.stats;
 }
 
@@ -34,18 +51,28 @@ test('malformed, truncated, wrong-version, wrong-TTL, wrong-auth and flood traff
   const tx = topo.inside('b', () => VrrpSocket.open({ family: 4, ifname: 'eth0', onPacket: () => {} }));
   const txLowTtl = topo.inside('b', () => VrrpSocket.open({ family: 4, ifname: 'eth0', ttl: 64, onPacket: () => {} }));
   try {
-    assert.ok(await waitFor(() => d.hasVip('a', VIP), 8000) >= 0, o.log());
+    assert.ok((await waitFor(() => d.hasVip('a', VIP), 8000)) >= 0, o.log());
     await sleep(500);
     const logBefore = o.log().split('\n').length;
     const rng = seededRng(7);
-    const garbage = () => { const b = Buffer.alloc(8 + randomInt(rng, 0, 59)); for (let i = 0; i < b.length; i++) b[i] = randomInt(rng, 0, 255); b[0] = 0x21; b[1] = 51; return b; };
-    const badSum = () => { const b = advert(250); b[6] = (b[6] ?? 0) ^ 0xff; return b; };
+    const garbage = () => {
+      const b = Buffer.alloc(8 + randomInt(rng, 0, 59));
+      for (let i = 0; i < b.length; i++) b[i] = randomInt(rng, 0, 255);
+      b[0] = 0x21;
+      b[1] = 51;
+      return b;
+    };
+    const badSum = () => {
+      const b = advert(250);
+      b[6] = (b[6] ?? 0) ^ 0xff;
+      return b;
+    };
     const kinds: (() => Buffer)[] = [
-      () => Buffer.from([0x21, 51, 250]),                     // truncated
-      garbage,                                                // malformed
-      () => advert(250, 'secret12', 3),                        // wrong version for this instance
-      () => advert(250, 'wrongpw'),                            // wrong PASS
-      badSum,                                                 // bad checksum
+      () => Buffer.from([0x21, 51, 250]), // truncated
+      garbage, // malformed
+      () => advert(250, 'secret12', 3), // wrong version for this instance
+      () => advert(250, 'wrongpw'), // wrong PASS
+      badSum, // bad checksum
     ];
     let sent = 0;
     const t0 = Date.now();
@@ -69,8 +96,11 @@ test('malformed, truncated, wrong-version, wrong-TTL, wrong-auth and flood traff
     const logLines = o.log().split('\n').length - logBefore;
     assert.ok(logLines < 40, `logged ${logLines} lines for ${sent} bad packets:\n${o.log().split('\n').slice(logBefore).join('\n')}`);
     // a valid higher-priority advert still works afterwards: the daemon did not go deaf
-    for (let i = 0; i < 3; i++) { tx.send(advert(250), GROUP); await sleep(300); }
-    assert.ok(await waitFor(() => !d.hasVip('a', VIP), 3000) >= 0, `yields to a real higher-priority advert\n${o.log()}`);
+    for (let i = 0; i < 3; i++) {
+      tx.send(advert(250), GROUP);
+      await sleep(300);
+    }
+    assert.ok((await waitFor(() => !d.hasVip('a', VIP), 3000)) >= 0, `yields to a real higher-priority advert\n${o.log()}`);
   } finally {
     tx.close();
     txLowTtl.close();
@@ -87,18 +117,25 @@ test('a 4 s flood of invalid adverts claiming priority 254 at high rate leaves a
   const txLowTtl = topo.inside('b', () => VrrpSocket.open({ family: 4, ifname: 'eth0', ttl: 64, onPacket: () => {} }));
   const monitors: { host: string; child: ReturnType<typeof topo.spawn>; out: () => string }[] = [];
   try {
-    assert.ok(await waitFor(() => d.hasVip('a', VIP), 8000) >= 0, o.log());
+    assert.ok((await waitFor(() => d.hasVip('a', VIP), 8000)) >= 0, o.log());
     await sleep(1500);
     assert.ok(!d.hasVip('c', VIP), bk.log());
-    for (const h of ['a', 'c']) { // netlink address events from here on: there must be none for the VIP
+    for (const h of ['a', 'c']) {
+      // netlink address events from here on: there must be none for the VIP
       const m = topo.spawn(h, 'ip', ['-ts', 'monitor', 'address']);
       let out = '';
-      m.stdout?.on('data', (x: Buffer) => { out += x.toString(); });
+      m.stdout?.on('data', (x: Buffer) => {
+        out += x.toString();
+      });
       monitors.push({ host: h, child: m, out: () => out });
     }
     await sleep(200);
     const before = [o.log().split('\n').length, bk.log().split('\n').length] as const;
-    const badSum = () => { const x = advert(254); x[6] = (x[6] ?? 0) ^ 0xff; return x; };
+    const badSum = () => {
+      const x = advert(254);
+      x[6] = (x[6] ?? 0) ^ 0xff;
+      return x;
+    };
     const bad = [advert(254, 'wrongpw'), badSum()];
     const good = advert(254);
     // at most 20 k packets/s, for at least 4 s and at least 40 k packets (a loaded machine sends slower: then longer)

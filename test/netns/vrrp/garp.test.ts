@@ -6,17 +6,21 @@ import { Daemons, stop, waitFor } from '../harness/daemons.js';
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-garp-');
-after(() => { topo.destroy(); d.removeDir(); });
+after(() => {
+  topo.destroy();
+  d.removeDir();
+});
 
 test('vrrp_garp_interval 0.25: the 5 gratuitous ARPs of each VIP leave eth0 at least 250 ms apart; garp_master_delay repeats the burst', async () => {
   const cap = capture(topo, 'b', 'arp');
   await cap.ready;
-  const conf = `global_defs {\n  vrrp_garp_interval 0.25\n  vrrp_garp_master_delay 3\n}\n` +
+  const conf =
+    `global_defs {\n  vrrp_garp_interval 0.25\n  vrrp_garp_master_delay 3\n}\n` +
     `vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 61\n  priority 200\n  advert_int 1\n` +
     `  virtual_ipaddress {\n    192.0.2.210\n    192.0.2.211\n  }\n}\n`;
   const a = d.ours('a', d.write('garp-a.conf', conf));
   try {
-    assert.ok(await waitFor(() => d.hasVip('a', '192.0.2.211'), 8000) >= 0, a.log());
+    assert.ok((await waitFor(() => d.hasVip('a', '192.0.2.211'), 8000)) >= 0, a.log());
     await sleep(3000 + 10 * 250 + 1500); // first burst, master delay, second burst
   } finally {
     await stop(a.child);

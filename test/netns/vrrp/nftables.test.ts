@@ -27,12 +27,26 @@ const ruleset = () => topo.exec('a', ['nft', 'list', 'ruleset']).replace(/counte
  * keepalived's VMAC rules load the same things in another order into other registers than nft's: for those
  * (`meta oifkind`) the instructions are compared as a sorted list with registers unnamed.
  */
-const bytecode = (text: string) => text.split(/\n(?=table )/)[0]!.split('\n\n').map((rule) => {
-  const lines = rule.split('\n').filter((l) => l && !/^\telement |^\S+ \S+ @/.test(l))
-    .map((l) => l.replace(/^(ip6? \S+ \S+)( \d+)+$/, '$1').replace(/counter pkts \d+ bytes \d+/, 'counter pkts 0 bytes 0'));
-  if (!rule.includes('oifkind')) return lines.join('\n');
-  return [lines[0], ...lines.slice(1).map((l) => l.replace(/reg \d/g, 'reg _')).sort()].join('\n');
-}).filter(Boolean).join('\n\n');
+const bytecode = (text: string) =>
+  text
+    .split(/\n(?=table )/)[0]!
+    .split('\n\n')
+    .map((rule) => {
+      const lines = rule
+        .split('\n')
+        .filter((l) => l && !/^\telement |^\S+ \S+ @/.test(l))
+        .map((l) => l.replace(/^(ip6? \S+ \S+)( \d+)+$/, '$1').replace(/counter pkts \d+ bytes \d+/, 'counter pkts 0 bytes 0'));
+      if (!rule.includes('oifkind')) return lines.join('\n');
+      return [
+        lines[0],
+        ...lines
+          .slice(1)
+          .map((l) => l.replace(/reg \d/g, 'reg _'))
+          .sort(),
+      ].join('\n');
+    })
+    .filter(Boolean)
+    .join('\n\n');
 const ifindex = (name: string) => {
   const links = JSON.parse(topo.exec('a', ['ip', '-j', 'link', 'show'])) as { ifname: string; ifindex: number }[];
   return links.find((l) => l.ifname === name)?.ifindex;
@@ -59,7 +73,11 @@ async function replay(scenario: string, states: readonly string[]): Promise<void
       await nft.settled();
     }
     check('backup');
-    for (const [state, master] of [['master', true], ['backup-again', false], ['master-again', true]] as const) {
+    for (const [state, master] of [
+      ['master', true],
+      ['backup-again', false],
+      ['master-again', true],
+    ] as const) {
       for (const i of r.config.vrrpInstances) {
         nft.instanceState(i.name, nftVipsOf(i, i.useVmac ? vmacOf(i) : 'eth0', ifindex), master && blocksVips(i));
         await nft.settled();
@@ -95,21 +113,25 @@ function connects(ip: string, ms = 1000): boolean {
   }
 }
 
-test('traffic: a blocking instance\'s VIPs (IPv4, IPv6, link-local) drop TCP while an accepting one\'s answer; unblocked, they answer', async () => {
+test("traffic: a blocking instance's VIPs (IPv4, IPv6, link-local) drop TCP while an accepting one's answer; unblocked, they answer", async () => {
   const blocked = ['192.0.2.100', '2001:db8::100', 'fe80::100'];
   const accepted = ['192.0.2.110', '2001:db8::110'];
   for (const a of [...blocked, ...accepted]) {
     topo.exec('a', ['ip', 'addr', 'add', `${a}/${a.includes(':') ? 64 : 24}`, 'dev', 'eth0', ...(a.includes(':') ? ['nodad'] : [])]);
   }
   // a TCP listener on every address (a client closing at once must not kill it)
-  const server = topo.spawn('a', process.execPath, ['-e', "require('net').createServer((s) => s.on('error', () => {}).end('ok')).listen(8080, '::')"]);
+  const server = topo.spawn('a', process.execPath, [
+    '-e',
+    "require('net').createServer((s) => s.on('error', () => {}).end('ok')).listen(8080, '::')",
+  ]);
   const log = new MemoryLogger();
   const nft = new NftVips(log, nftIn('a'));
   const eth0 = ifindex('eth0')!;
-  const vips = (list: string[]) => list.map((address) => ({ address, family: address.includes(':') ? 6 as const : 4 as const, ifindex: eth0, ifname: 'eth0' }));
+  const vips = (list: string[]) =>
+    list.map((address) => ({ address, family: address.includes(':') ? (6 as const) : (4 as const), ifindex: eth0, ifname: 'eth0' }));
   const target = (a: string) => (a.startsWith('fe80') ? `${a}%eth0` : a);
   try {
-    assert.ok(await waitFor(() => connects('192.0.2.110'), 5000) >= 0, 'the listener in host a answers');
+    assert.ok((await waitFor(() => connects('192.0.2.110'), 5000)) >= 0, 'the listener in host a answers');
     // every address answers without rules (so a drop below is the rules' doing)
     for (const a of [...blocked, ...accepted]) assert.ok(connects(target(a), 3000), `${a} answers before any rule`);
     await nft.open({ table: 'keepalived', priority: -1, counters: true, ifindex: false });

@@ -6,19 +6,26 @@ import { Daemons, stop, waitFor, type RunningDaemon } from '../harness/daemons.j
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-preempt-');
-after(() => { topo.destroy(); d.removeDir(); });
+after(() => {
+  topo.destroy();
+  d.removeDir();
+});
 
-const start = (who: 'ours' | 'keepalived', host: string, file: string): RunningDaemon => (who === 'ours' ? d.ours(host, file) : d.keepalived(host, file));
+const start = (who: 'ours' | 'keepalived', host: string, file: string): RunningDaemon =>
+  who === 'ours' ? d.ours(host, file) : d.keepalived(host, file);
 
-for (const [first, second] of [['keepalived', 'ours'], ['ours', 'keepalived']] as const) {
+for (const [first, second] of [
+  ['keepalived', 'ours'],
+  ['ours', 'keepalived'],
+] as const) {
   test(`preemption: ${second} (200) starting next to a running ${first} (100) takes mastership`, async () => {
     const vip = '192.0.2.171';
     const x = start(first, 'a', d.conf(`p1-${first}.conf`, 100, 'BACKUP', 3, vip));
     let y: RunningDaemon | undefined;
     try {
-      assert.ok(await waitFor(() => d.hasVip('a', vip), 8000) >= 0, x.log());
+      assert.ok((await waitFor(() => d.hasVip('a', vip), 8000)) >= 0, x.log());
       y = start(second, 'b', d.conf(`p1-${second}.conf`, 200, 'BACKUP', 3, vip));
-      assert.ok(await waitFor(() => d.hasVip('b', vip) && !d.hasVip('a', vip), 8000) >= 0, `${second} preempted\n${y.log()}\n${x.log()}`);
+      assert.ok((await waitFor(() => d.hasVip('b', vip) && !d.hasVip('a', vip), 8000)) >= 0, `${second} preempted\n${y.log()}\n${x.log()}`);
     } finally {
       if (y) await stop(y.child);
       await stop(x.child);
@@ -30,13 +37,13 @@ for (const [first, second] of [['keepalived', 'ours'], ['ours', 'keepalived']] a
     const x = start(first, 'a', d.conf(`p2-${first}.conf`, 100, 'BACKUP', 3, vip));
     let y: RunningDaemon | undefined;
     try {
-      assert.ok(await waitFor(() => d.hasVip('a', vip), 8000) >= 0, x.log());
+      assert.ok((await waitFor(() => d.hasVip('a', vip), 8000)) >= 0, x.log());
       y = start(second, 'b', d.conf(`p2-${second}.conf`, 200, 'BACKUP', 3, vip, '  nopreempt\n'));
       await sleep(5000);
       assert.ok(d.hasVip('a', vip) && !d.hasVip('b', vip), `nopreempt respected\n${y.log()}\n${x.log()}`);
       assert.doesNotMatch(y.log(), /Entering MASTER STATE/);
       await stop(x.child);
-      assert.ok(await waitFor(() => d.hasVip('b', vip), 3000) >= 0, `takes over when the master stops\n${y.log()}`);
+      assert.ok((await waitFor(() => d.hasVip('b', vip), 3000)) >= 0, `takes over when the master stops\n${y.log()}`);
     } finally {
       if (y) await stop(y.child);
       await stop(x.child);
@@ -44,13 +51,16 @@ for (const [first, second] of [['keepalived', 'ours'], ['ours', 'keepalived']] a
   });
 }
 
-for (const [master, backup] of [['keepalived', 'ours'], ['ours', 'keepalived']] as const) {
+for (const [master, backup] of [
+  ['keepalived', 'ours'],
+  ['ours', 'keepalived'],
+] as const) {
   test(`hard loss: the ${master} master's link cut at the bridge ⇒ ${backup} owns the VIP within Master_Down_Interval + 150 ms`, async () => {
     const vip = '192.0.2.173';
     const x = start(master, 'a', d.conf(`p3-${master}.conf`, 200, 'BACKUP', 3, vip));
     let y: RunningDaemon | undefined;
     try {
-      assert.ok(await waitFor(() => d.hasVip('a', vip), 8000) >= 0, x.log());
+      assert.ok((await waitFor(() => d.hasVip('a', vip), 8000)) >= 0, x.log());
       y = start(backup, 'b', d.conf(`p3-${backup}.conf`, 100, 'BACKUP', 3, vip));
       await sleep(4500);
       assert.ok(!d.hasVip('b', vip), `${backup} is BACKUP\n${y.log()}`);

@@ -41,7 +41,10 @@ const SEEDS = new URL('../../../../test/fixtures/seed-configs/', import.meta.url
 const NODES = ['a', 'b'] as const;
 const topo = Topology.create({ hosts: ['a', 'b', 'c'] });
 const daemons = Daemons.inTempDir(topo, 'kts-seed-');
-after(() => { topo.destroy(); daemons.removeDir(); });
+after(() => {
+  topo.destroy();
+  daemons.removeDir();
+});
 
 type Impl = 'ours' | 'keepalived';
 
@@ -70,11 +73,16 @@ interface Pair {
 
 const PAIRS: readonly Pair[] = [
   {
-    title: 'vip-node1/2 (VRID 50, PASS auth, mcast 224.1.100.88)', files: ['vip-node1.conf', 'vip-node2.conf'], advertMs: 1000,
-    instances: [{ name: 'VI_1', vip: '192.0.2.118', master: 0, prio: [100, 98] }], mixed: ['keepalived', 'ours'],
+    title: 'vip-node1/2 (VRID 50, PASS auth, mcast 224.1.100.88)',
+    files: ['vip-node1.conf', 'vip-node2.conf'],
+    advertMs: 1000,
+    instances: [{ name: 'VI_1', vip: '192.0.2.118', master: 0, prio: [100, 98] }],
+    mixed: ['keepalived', 'ours'],
   },
   {
-    title: 'dual-master-node1/2 (VI_1 on node1, VI_2 on node2)', files: ['dual-master-node1.conf', 'dual-master-node2.conf'], advertMs: 1000,
+    title: 'dual-master-node1/2 (VI_1 on node1, VI_2 on node2)',
+    files: ['dual-master-node1.conf', 'dual-master-node2.conf'],
+    advertMs: 1000,
     instances: [
       { name: 'VI_1', vip: '192.0.2.118', master: 0, prio: [100, 98] },
       { name: 'VI_2', vip: '192.0.2.119', master: 1, prio: [98, 100] },
@@ -82,15 +90,19 @@ const PAIRS: readonly Pair[] = [
     mixed: ['ours', 'keepalived'],
   },
   {
-    title: 'basics-node102/103 (vrrp_strict, advert_int 3, label eth0:0)', files: ['basics-node102-master.conf', 'basics-node103-backup.conf'],
-    advertMs: 3000, instances: [{ name: 'VIP01', vip: '192.0.2.200', master: 0, prio: [150, 100], label: 'eth0:0' }], mixed: ['ours', 'keepalived'],
+    title: 'basics-node102/103 (vrrp_strict, advert_int 3, label eth0:0)',
+    files: ['basics-node102-master.conf', 'basics-node103-backup.conf'],
+    advertMs: 3000,
+    instances: [{ name: 'VIP01', vip: '192.0.2.200', master: 0, prio: [150, 100], label: 'eth0:0' }],
+    mixed: ['ours', 'keepalived'],
   },
 ];
 
 /** Rewrites one example file for the topology, checks the VIPs are the ones the table expects, writes it. */
 function load(pair: Pair, i: 0 | 1): string {
   const r = rewriteSeedConfig(readFileSync(new URL(pair.files[i], SEEDS), 'utf8'), {
-    ifname: 'eth0', avoid: [...topo.hosts.values()].map((h) => h.ipv4),
+    ifname: 'eth0',
+    avoid: [...topo.hosts.values()].map((h) => h.ipv4),
   });
   assert.deepEqual([...new Set(r.addresses.values())].sort(), pair.instances.map((x) => x.vip).sort());
   return daemons.write(pair.files[i], r.text);
@@ -117,7 +129,13 @@ async function runPair(t: TestContext, pair: Pair, impls: readonly [Impl, Impl])
   const start = async (i: 0 | 1): Promise<number> => {
     const d = impls[i] === 'ours' ? daemons.ours(NODES[i], files[i]) : daemons.keepalived(NODES[i], files[i]);
     running[i] = d;
-    assert.ok(await enteredBackupInit(d, pair.instances.map((x) => x.name)) >= 0, `node${i + 1} started\n${logs()}`);
+    assert.ok(
+      (await enteredBackupInit(
+        d,
+        pair.instances.map((x) => x.name),
+      )) >= 0,
+      `node${i + 1} started\n${logs()}`,
+    );
     return Date.now();
   };
   const halt = async (i: number, sig: NodeJS.Signals): Promise<void> => {
@@ -137,12 +155,17 @@ async function runPair(t: TestContext, pair: Pair, impls: readonly [Impl, Impl])
     await start(0);
     const backupUp = await start(1);
     const lastMdi = Math.max(...pair.instances.map((x) => mdi(x.prio[1 - x.master]!)));
-    assert.ok(await waitFor(steady, lastMdi + 5000) >= 0, `each VIP on its MASTER node only\n${logs()}`);
+    assert.ok((await waitFor(steady, lastMdi + 5000)) >= 0, `each VIP on its MASTER node only\n${logs()}`);
     // a BACKUP that does not hear its master takes over after its own Master_Down_Interval: wait that long, and look again
     await sleep(Math.max(0, backupUp + lastMdi + 500 - Date.now()));
     assert.ok(steady(), `BACKUPs stay BACKUP past their Master_Down_Interval\n${logs()}`);
     for (const x of pair.instances) {
-      if (x.label) assert.match(topo.exec(NODES[x.master], ['ip', 'addr', 'show', 'dev', 'eth0']), new RegExp(` ${x.vip}/32 scope global ${x.label}\\n`), `label ${x.label}\n${logs()}`);
+      if (x.label)
+        assert.match(
+          topo.exec(NODES[x.master], ['ip', 'addr', 'show', 'dev', 'eth0']),
+          new RegExp(` ${x.vip}/32 scope global ${x.label}\\n`),
+          `label ${x.label}\n${logs()}`,
+        );
       touch(topo, 'c', x.vip);
       await clientSees(x.vip, x.master, 'before any failover');
     }
@@ -154,9 +177,11 @@ async function runPair(t: TestContext, pair: Pair, impls: readonly [Impl, Impl])
       const exited = halt(node, 'SIGTERM');
       for (const x of mine) {
         const bound = skew(x.prio[other]!) + 100 + GRACEFUL_MARGIN_MS;
-        assert.ok(await waitFor(() => daemons.hasVip(NODES[other]!, x.vip), 5000) >= 0, `${x.vip} moved to node${other + 1}\n${logs()}`);
+        assert.ok((await waitFor(() => daemons.hasVip(NODES[other]!, x.vip), 5000)) >= 0, `${x.vip} moved to node${other + 1}\n${logs()}`);
         const took = Date.now() - stopAt;
-        t.diagnostic(`${x.name} graceful takeover by node${other + 1}: ${took} ms (bound ${bound.toFixed(0)} = skew ${skew(x.prio[other]!).toFixed(0)} + 100 + margin ${GRACEFUL_MARGIN_MS})`);
+        t.diagnostic(
+          `${x.name} graceful takeover by node${other + 1}: ${took} ms (bound ${bound.toFixed(0)} = skew ${skew(x.prio[other]!).toFixed(0)} + 100 + margin ${GRACEFUL_MARGIN_MS})`,
+        );
         assert.ok(took <= bound, `graceful takeover of ${x.vip} in ${took} ms > ${bound.toFixed(0)} ms`);
         assert.ok(took >= skew(x.prio[other]!) - 20, `takeover of ${x.vip} in ${took} ms: before Skew_Time after the priority-0 advert`);
       }
@@ -168,19 +193,22 @@ async function runPair(t: TestContext, pair: Pair, impls: readonly [Impl, Impl])
       const initAt = await start(node);
       for (const x of mine) {
         const bound = mdi(x.prio[node]!) + 100 + DOWN_MARGIN_MS;
-        assert.ok(await waitFor(() => daemons.hasVip(NODES[node], x.vip), bound + 3000) >= 0, `${x.vip} back on node${node + 1}\n${logs()}`);
+        assert.ok((await waitFor(() => daemons.hasVip(NODES[node], x.vip), bound + 3000)) >= 0, `${x.vip} back on node${node + 1}\n${logs()}`);
         const took = Date.now() - initAt;
-        t.diagnostic(`${x.name} preemption by restarted node${node + 1}: ${took} ms after BACKUP(init) (bound ${bound.toFixed(0)} = Master_Down_Interval ${mdi(x.prio[node]!).toFixed(0)} + 100 + margin ${DOWN_MARGIN_MS})`);
+        t.diagnostic(
+          `${x.name} preemption by restarted node${node + 1}: ${took} ms after BACKUP(init) (bound ${bound.toFixed(0)} = Master_Down_Interval ${mdi(x.prio[node]!).toFixed(0)} + 100 + margin ${DOWN_MARGIN_MS})`,
+        );
         assert.ok(took <= bound, `preemption of ${x.vip} in ${took} ms > ${bound.toFixed(0)} ms`);
         assert.ok(took >= mdi(x.prio[node]!) - 300, `preemption of ${x.vip} ${took} ms after BACKUP(init): a non-owner waits Master_Down_Interval`);
-        assert.ok(await waitFor(() => !daemons.hasVip(NODES[other]!, x.vip), 2000) >= 0, `node${other + 1} released ${x.vip}\n${logs()}`);
+        assert.ok((await waitFor(() => !daemons.hasVip(NODES[other]!, x.vip), 2000)) >= 0, `node${other + 1} released ${x.vip}\n${logs()}`);
         await clientSees(x.vip, node, `after node${node + 1} came back`);
       }
       assert.ok(steady(), `each VIP on its MASTER node again\n${logs()}`);
     }
   } finally {
     await Promise.all([0, 1].map((i) => Promise.race([halt(i, 'SIGTERM'), sleep(3000).then(() => halt(i, 'SIGKILL'))])));
-    for (const h of NODES) for (const x of pair.instances) if (daemons.hasVip(h, x.vip)) topo.exec(h, ['ip', 'addr', 'del', `${x.vip}/32`, 'dev', 'eth0']);
+    for (const h of NODES)
+      for (const x of pair.instances) if (daemons.hasVip(h, x.vip)) topo.exec(h, ['ip', 'addr', 'del', `${x.vip}/32`, 'dev', 'eth0']);
     topo.exec('c', ['ip', 'neigh', 'flush', 'dev', 'eth0']);
   }
 }

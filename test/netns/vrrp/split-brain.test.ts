@@ -16,15 +16,21 @@ import { Daemons, stop, waitFor, type RunningDaemon } from '../harness/daemons.j
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-split-');
-after(() => { topo.destroy(); d.removeDir(); });
+after(() => {
+  topo.destroy();
+  d.removeDir();
+});
 
 const VIP = '192.0.2.190';
-const BOUND_S = 0.010;
+const BOUND_S = 0.01;
 const GARP = new RegExp(`Request who-has ${VIP.replace(/\./g, '\\.')} .*tell ${VIP.replace(/\./g, '\\.')}`);
 const A = topo.host('a');
 const B = topo.host('b');
 
-interface Packet { readonly t: number; readonly line: string }
+interface Packet {
+  readonly t: number;
+  readonly line: string;
+}
 
 function parse(lines: readonly string[]): { adverts: (Packet & { src: string; prio: number })[]; garps: Packet[] } {
   const adverts: (Packet & { src: string; prio: number })[] = [];
@@ -60,15 +66,15 @@ for (const p of pairs) {
     const logs = () => `--- a\n${a.log()}\n--- b\n${b.log()}`;
     const heals: number[] = [];
     try {
-      assert.ok(await waitFor(() => d.hasVip('a', VIP), 8000) >= 0, logs());
+      assert.ok((await waitFor(() => d.hasVip('a', VIP), 8000)) >= 0, logs());
       await sleep(1500);
       for (let i = 0; i < p.heals; i++) {
         topo.partition(['a'], ['b']);
-        assert.ok(await waitFor(() => d.hasVip('b', VIP), 8000) >= 0, `heal ${i}: b takes over while partitioned\n${logs()}`);
+        assert.ok((await waitFor(() => d.hasVip('b', VIP), 8000)) >= 0, `heal ${i}: b takes over while partitioned\n${logs()}`);
         await sleep(Math.random() * 1000); // random phase against both advert timers
         heals.push(Date.now() / 1000);
         topo.heal();
-        assert.ok(await waitFor(() => !d.hasVip('b', VIP), 4000) >= 0, `heal ${i}: b steps down\n${logs()}`);
+        assert.ok((await waitFor(() => !d.hasVip('b', VIP), 4000)) >= 0, `heal ${i}: b steps down\n${logs()}`);
         assert.ok(d.hasVip('a', VIP), `heal ${i}: a keeps the VIP`);
         await sleep(1500);
       }
@@ -80,13 +86,18 @@ for (const p of pairs) {
     const failures: string[] = [];
     heals.forEach((h, i) => {
       const winner = adverts.find((x) => x.src === A.ipv4 && x.prio === 150 && x.t > h);
-      if (!winner) { failures.push(`heal ${i}: no advert from the winner after the heal`); return; }
+      if (!winner) {
+        failures.push(`heal ${i}: no advert from the winner after the heal`);
+        return;
+      }
       const loser = adverts.filter((x) => x.src === B.ipv4 && x.prio === 100 && x.t > h && x.t <= winner.t + 0.1).at(-1);
       const stepDown = Math.max(winner.t, loser?.t ?? 0);
       const garp = garps.find((g) => g.t >= stepDown);
       const delay = garp ? garp.t - stepDown : Infinity;
       const loserFirst = adverts.some((x) => x.src === B.ipv4 && x.prio === 100 && x.t > h && x.t < winner.t);
-      t.diagnostic(`heal ${i}: ${loserFirst ? "loser's" : "winner's"} advert crossed first; GARP ${(delay * 1000).toFixed(2)} ms after the step-down`);
+      t.diagnostic(
+        `heal ${i}: ${loserFirst ? "loser's" : "winner's"} advert crossed first; GARP ${(delay * 1000).toFixed(2)} ms after the step-down`,
+      );
       if (!(delay >= 0 && delay <= p.boundS)) failures.push(`heal ${i}: GARP ${(delay * 1000).toFixed(2)} ms after the step-down (${stepDown})`);
     });
     assert.deepEqual(failures, [], `${failures.join('\n')}\n${logs()}`);

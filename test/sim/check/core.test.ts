@@ -22,7 +22,9 @@ function root(): string {
 test('sans-IO: nothing reachable from src/check imports node: modules or packages; no clock, timer or Math.random there', () => {
   const base = root();
   const seen = new Set<string>();
-  const todo = readdirSync(join(base, 'src/check')).filter((f) => f.endsWith('.ts')).map((f) => join(base, 'src/check', f));
+  const todo = readdirSync(join(base, 'src/check'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(base, 'src/check', f));
   assert.ok(todo.length >= 8);
   while (todo.length) {
     const file = todo.pop()!;
@@ -39,11 +41,16 @@ test('sans-IO: nothing reachable from src/check imports node: modules or package
   }
 });
 
-const TCP = virtualServers(`virtual_server 192.0.2.10 80 {\n delay_loop 5\n protocol TCP\n real_server 192.0.2.1 80 {\n TCP_CHECK {\n warmup 0\n }\n }\n}`)[0]!;
+const TCP = virtualServers(
+  `virtual_server 192.0.2.10 80 {\n delay_loop 5\n protocol TCP\n real_server 192.0.2.1 80 {\n TCP_CHECK {\n warmup 0\n }\n }\n}`,
+)[0]!;
 
 test('a checker ignores results for probes it is not waiting for, and reschedules a skipped probe after delay_loop', () => {
-  const fsm = new CheckerFsm(TCP.realServers[0]!.checkers[0] as LaunchedCheck, { rs: 0, checker: 0 },
-    { rsName: '[192.0.2.1]:tcp:80', vsName: '[192.0.2.10]:tcp:80', iweight: 1 });
+  const fsm = new CheckerFsm(
+    TCP.realServers[0]!.checkers[0] as LaunchedCheck,
+    { rs: 0, checker: 0 },
+    { rsName: '[192.0.2.1]:tcp:80', vsName: '[192.0.2.10]:tcp:80', iweight: 1 },
+  );
   fsm.start(0, seededRng(1));
   assert.equal(fsm.pollTimeout(), 1000);
   assert.deepEqual(fsm.handle({ type: 'timer' }, 999), [], 'not due yet');
@@ -56,14 +63,17 @@ test('a checker ignores results for probes it is not waiting for, and reschedule
   assert.equal(fsm.pollTimeout(), 6010);
   fsm.handle({ type: 'timer' }, 6010);
   const skipped = fsm.handle({ type: 'probeSkipped', probe: 2, detail: 'TCP connect fail to create socket. Rescheduling.' }, 6010);
-  assert.deepEqual(skipped.map((a) => a.kind === 'log' && a.record.text), ['TCP connect fail to create socket. Rescheduling.']);
+  assert.deepEqual(
+    skipped.map((a) => a.kind === 'log' && a.record.text),
+    ['TCP connect fail to create socket. Rescheduling.'],
+  );
   assert.equal(fsm.pollTimeout(), 11_010);
   assert.equal(fsm.state.isUp, false, 'a skipped probe is no verdict');
   fsm.stop();
   assert.equal(fsm.pollTimeout(), undefined);
 });
 
-test('service names are keepalived\'s FMT_VS / FMT_RS', () => {
+test("service names are keepalived's FMT_VS / FMT_RS", () => {
   const [addr, mark, group, v6] = virtualServers(`virtual_server_group g1 {\n 192.0.2.20 80\n}
     virtual_server 192.0.2.10 443 {\n protocol TCP\n real_server 192.0.2.1 8443 {\n }\n}
     virtual_server fwmark 7 {\n real_server 192.0.2.1 80 {\n }\n}

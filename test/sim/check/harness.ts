@@ -54,14 +54,31 @@ export class IpvsTable {
 
   /** Applies one action (non-IPVS actions are ignored). */
   apply(a: CheckAction, t: number): void {
-    const bad = (why: string): void => { this.errors.push(`t=${t} ${a.kind} ${'name' in a ? a.name : a.vs}: ${why}`); };
+    const bad = (why: string): void => {
+      this.errors.push(`t=${t} ${a.kind} ${'name' in a ? a.name : a.vs}: ${why}`);
+    };
     switch (a.kind) {
-      case 'addVirtualServer': if (this.service) bad('service exists'); this.service = true; break;
-      case 'removeVirtualServer': if (!this.service) bad('no service'); this.service = false; break;
-      case 'addRealServer': if (this.dests.has(a.dest)) bad('exists'); this.dests.set(a.dest, a.weight); break;
-      case 'removeRealServer': if (!this.dests.delete(a.dest)) bad('absent'); break;
-      case 'setWeight': if (!this.dests.has(a.dest)) bad('absent'); this.dests.set(a.dest, a.weight); break;
-      default: break;
+      case 'addVirtualServer':
+        if (this.service) bad('service exists');
+        this.service = true;
+        break;
+      case 'removeVirtualServer':
+        if (!this.service) bad('no service');
+        this.service = false;
+        break;
+      case 'addRealServer':
+        if (this.dests.has(a.dest)) bad('exists');
+        this.dests.set(a.dest, a.weight);
+        break;
+      case 'removeRealServer':
+        if (!this.dests.delete(a.dest)) bad('absent');
+        break;
+      case 'setWeight':
+        if (!this.dests.has(a.dest)) bad('absent');
+        this.dests.set(a.dest, a.weight);
+        break;
+      default:
+        break;
     }
   }
 }
@@ -69,7 +86,11 @@ export class IpvsTable {
 /** The actions whose `kind` can be K (also those with a union of kinds). */
 type OfKind<K> = CheckAction extends infer A ? (A extends { kind: infer X } ? (K extends X ? A : never) : never) : never;
 
-interface Pending { at: number; seq: number; run: () => void }
+interface Pending {
+  at: number;
+  seq: number;
+  run: () => void;
+}
 
 /** Options of CheckSim. */
 export interface SimOptions extends Partial<VirtualServerOptions> {
@@ -92,7 +113,10 @@ export class CheckSim {
   private readonly agenda = new MinHeap<Pending>();
   private seq = 0;
 
-  constructor(config: VirtualServerConfig, private readonly opts: SimOptions) {
+  constructor(
+    config: VirtualServerConfig,
+    private readonly opts: SimOptions,
+  ) {
     const { seed, script: _script, rng, ...rest } = opts;
     this.vs = new VirtualServerCheck(config, { ...rest, rng: rng ?? seededRng(seed ?? 1) });
   }
@@ -176,12 +200,18 @@ export class CheckSim {
     const name = (d: DestRef): string => (d === 'sorry' ? 'sorry' : `rs${d}`);
     return this.timeline.flatMap(({ t, a }): [number, string][] => {
       switch (a.kind) {
-        case 'addVirtualServer': return [[t, '+VS']];
-        case 'removeVirtualServer': return [[t, '-VS']];
-        case 'addRealServer': return [[t, `+${name(a.dest)}=${a.weight}`]];
-        case 'removeRealServer': return [[t, `-${name(a.dest)}`]];
-        case 'setWeight': return [[t, `~${name(a.dest)}=${a.weight}`]];
-        default: return [];
+        case 'addVirtualServer':
+          return [[t, '+VS']];
+        case 'removeVirtualServer':
+          return [[t, '-VS']];
+        case 'addRealServer':
+          return [[t, `+${name(a.dest)}=${a.weight}`]];
+        case 'removeRealServer':
+          return [[t, `-${name(a.dest)}`]];
+        case 'setWeight':
+          return [[t, `~${name(a.dest)}=${a.weight}`]];
+        default:
+          return [];
       }
     });
   }

@@ -28,11 +28,16 @@ function model(text: string): KeepalivedConfig {
   const { tree } = parseConfigTree(text, 't.conf');
   const d = new DiagnosticSink();
   const m = buildModel(tree, d);
-  assert.deepEqual(d.items.filter((x) => x.severity === 'error').map((e) => e.message), []);
+  assert.deepEqual(
+    d.items.filter((x) => x.severity === 'error').map((e) => e.message),
+    [],
+  );
   return m;
 }
 
-const settle = async (): Promise<void> => { for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r)); };
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+};
 
 /** The runtime with a virtual clock and one fake timer. */
 class Rig {
@@ -50,14 +55,28 @@ class Rig {
     this.backend = opts.backend ?? new MemoryBackend(opts.unavailable ? { unavailable: true } : {});
     const timers: TimerPort = {
       set: (fn, ms) => (this.pending = { fn, at: this.clock.now() + ms }),
-      clear: (h) => { if (this.pending === h) this.pending = undefined; },
+      clear: (h) => {
+        if (this.pending === h) this.pending = undefined;
+      },
     };
-    this.rt = createCheckRuntime({ log: this.log, logDetail: 0, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false }, {
-      clock: this.clock, rng: seededRng(7), timers, backendFactory: (kind) => (kind === 'nftables' ? opts.nft ?? this.backend : this.backend),
-      probe: (spec: ProbeSpec) => Promise.resolve<ProbeReport>(this.reply ? this.reply(spec, this.clock.now()) : this.up('connection' in spec.check ? spec.check.connection.connectIp : '', this.clock.now())
-        ? { kind: 'result', outcome: { ok: true } } : { kind: 'result', outcome: { ok: false } }),
-      ...(opts.monitor ? { addressMonitor: async () => opts.monitor } : {}),
-    });
+    this.rt = createCheckRuntime(
+      { log: this.log, logDetail: 0, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false },
+      {
+        clock: this.clock,
+        rng: seededRng(7),
+        timers,
+        backendFactory: (kind) => (kind === 'nftables' ? (opts.nft ?? this.backend) : this.backend),
+        probe: (spec: ProbeSpec) =>
+          Promise.resolve<ProbeReport>(
+            this.reply
+              ? this.reply(spec, this.clock.now())
+              : this.up('connection' in spec.check ? spec.check.connection.connectIp : '', this.clock.now())
+                ? { kind: 'result', outcome: { ok: true } }
+                : { kind: 'result', outcome: { ok: false } },
+          ),
+        ...(opts.monitor ? { addressMonitor: async () => opts.monitor } : {}),
+      },
+    );
   }
 
   /** Runs the timer and probes up to virtual time `t`. */
@@ -74,7 +93,9 @@ class Rig {
     await this.rt.idle();
   }
 
-  texts(): string[] { return this.log.texts(); }
+  texts(): string[] {
+    return this.log.texts();
+  }
 }
 
 const VS = '[192.0.2.1]:tcp:80';
@@ -118,12 +139,18 @@ test('the table follows a failing and recovering server within delay_loop + retr
       `Removing service [192.0.2.12]:tcp:80 from VS ${VS}`,
       'TCP connection to [192.0.2.12]:tcp:80 success.',
       `Adding service [192.0.2.12]:tcp:80 to VS ${VS}`,
-    ]) assert.ok(t.includes(line), `missing log line: ${line}`);
+    ])
+      assert.ok(t.includes(line), `missing log line: ${line}`);
     assert.ok(!t.includes('TCP connection to [192.0.2.12]:tcp:80 failed.'), 'failures are not logged without log_all_failures');
     const snap = rig.rt.snapshot().virtualServers![0]!;
     assert.equal(snap.name, VS);
-    assert.deepEqual(snap.realServers.map((r) => [r.name, r.up, r.weight, r.lastResult]),
-      [['[192.0.2.11]:tcp:80', true, 2, 'success'], ['[192.0.2.12]:tcp:80', true, 3, 'success']]);
+    assert.deepEqual(
+      snap.realServers.map((r) => [r.name, r.up, r.weight, r.lastResult]),
+      [
+        ['[192.0.2.11]:tcp:80', true, 2, 'success'],
+        ['[192.0.2.12]:tcp:80', true, 3, 'success'],
+      ],
+    );
     await rig.rt.stop();
     assert.deepEqual(rig.backend.table(), {});
   } finally {
@@ -155,11 +182,17 @@ test('reload: unchanged sends nothing, a new weight is one SET_DEST, removed and
   assert.deepEqual(rig.backend.ops.slice(n0), [], 'an unchanged reload sends nothing');
   await rig.rt.reload(model(conf(rs(11, 5) + rs(13) + rs(14))));
   await rig.runUntil(10_002);
-  assert.deepEqual(rig.backend.ops.slice(n0).map((o) => `${o.op} ${o.target}${o.error ? ` ${o.error.message}` : ''}`).sort(), [
-    'addDest [192.0.2.1]:tcp:80 -> [192.0.2.14]:80',
-    'delDest [192.0.2.1]:tcp:80 -> [192.0.2.12]:80',
-    'editDest [192.0.2.1]:tcp:80 -> [192.0.2.11]:80',
-  ]);
+  assert.deepEqual(
+    rig.backend.ops
+      .slice(n0)
+      .map((o) => `${o.op} ${o.target}${o.error ? ` ${o.error.message}` : ''}`)
+      .sort(),
+    [
+      'addDest [192.0.2.1]:tcp:80 -> [192.0.2.14]:80',
+      'delDest [192.0.2.1]:tcp:80 -> [192.0.2.12]:80',
+      'editDest [192.0.2.1]:tcp:80 -> [192.0.2.11]:80',
+    ],
+  );
   assert.deepEqual(rig.backend.table(), { '[192.0.2.1]:tcp:80': { '[192.0.2.11]:80': 5, '[192.0.2.14]:80': 1 } });
   // .13 stayed down across the reload: it is not re-added by the new configuration
   await rig.runUntil(20_000);
@@ -193,7 +226,10 @@ test('lvs_flush_on_stop flushes once instead of deleting each server', async () 
   await rig.runUntil(3000);
   const n0 = rig.backend.ops.length;
   await rig.rt.stop();
-  assert.deepEqual(rig.backend.ops.slice(n0).map((o) => o.op), ['flush']);
+  assert.deepEqual(
+    rig.backend.ops.slice(n0).map((o) => o.op),
+    ['flush'],
+  );
   assert.deepEqual(rig.backend.table(), {});
 });
 
@@ -214,7 +250,13 @@ test('without IPVS the checker half says what is missing and keeps checking', as
 
 test('ha_suspend: checkers wait for the virtual address and suspend when it goes', async () => {
   let emit: ((a: string, p: boolean) => void) | undefined;
-  const monitor: AddressMonitor = { list: async () => [], watch: (fn) => { emit = fn; }, close: () => {} };
+  const monitor: AddressMonitor = {
+    list: async () => [],
+    watch: (fn) => {
+      emit = fn;
+    },
+    close: () => {},
+  };
   const rig = new Rig({ monitor });
   await rig.rt.start(model(conf(rs(11)).replace('delay_loop 2', 'delay_loop 2\n ha_suspend')));
   await rig.runUntil(6000);
@@ -237,8 +279,10 @@ test('ha_suspend: checkers wait for the virtual address and suspend when it goes
 test('misc_dynamic weights reach the table as SET_DEST', async () => {
   const rig = new Rig();
   rig.reply = (_spec, t) => ({ kind: 'result', outcome: { ok: true, exitStatus: t < 5000 ? 0 : 9 } });
-  await rig.rt.start(model(`virtual_server 192.0.2.1 80 {\n delay_loop 2\n protocol TCP
-  real_server 192.0.2.11 80 {\n weight 3\n MISC_CHECK {\n misc_path /usr/bin/true\n misc_dynamic\n warmup 0\n }\n }\n}`));
+  await rig.rt.start(
+    model(`virtual_server 192.0.2.1 80 {\n delay_loop 2\n protocol TCP
+  real_server 192.0.2.11 80 {\n weight 3\n MISC_CHECK {\n misc_path /usr/bin/true\n misc_dynamic\n warmup 0\n }\n }\n}`),
+  );
   await rig.runUntil(4000);
   assert.deepEqual(rig.backend.table(), { [VS]: { '[192.0.2.11]:80': 3 } });
   await rig.runUntil(8000);
@@ -270,18 +314,31 @@ test('notify_down and quorum_down scripts run; RS/VS lines reach lvs_notify_fifo
     const qdown = script('qdown.sh', `echo quorum-down >> ${join(dir, 'q.out')}`);
     const reader = script('reader.sh', `exec cat "$1" >> ${join(dir, 'fifo.out')}`);
     rig.up = (a, t) => a !== '192.0.2.12' || t < 5000;
-    await rig.rt.start(model(`global_defs {\n lvs_notify_fifo ${join(dir, 'lvs.fifo')}\n lvs_notify_fifo_script ${reader}\n}
+    await rig.rt.start(
+      model(`global_defs {\n lvs_notify_fifo ${join(dir, 'lvs.fifo')}\n lvs_notify_fifo_script ${reader}\n}
 virtual_server 192.0.2.1 80 {\n delay_loop 2\n protocol TCP\n quorum 2\n quorum_down ${qdown}
  ${rs(11)}
  ${rs(12, 1, `notify_down "${down} rs12"`)}
-}`));
+}`),
+    );
     await rig.runUntil(12_000);
-    assert.ok(await until(() => existsSync(join(dir, 'down.out')) && existsSync(join(dir, 'q.out'))
-      && existsSync(join(dir, 'fifo.out')) && readFileSync(join(dir, 'fifo.out'), 'utf8').split('\n').length > 3), 'scripts and FIFO lines');
+    assert.ok(
+      await until(
+        () =>
+          existsSync(join(dir, 'down.out')) &&
+          existsSync(join(dir, 'q.out')) &&
+          existsSync(join(dir, 'fifo.out')) &&
+          readFileSync(join(dir, 'fifo.out'), 'utf8').split('\n').length > 3,
+      ),
+      'scripts and FIFO lines',
+    );
     assert.equal(readFileSync(join(dir, 'down.out'), 'utf8'), 'rs12\n');
     assert.equal(readFileSync(join(dir, 'q.out'), 'utf8'), 'quorum-down\n');
-    assert.deepEqual(readFileSync(join(dir, 'fifo.out'), 'utf8').split('\n').filter(Boolean),
-      [`VS ${VS} UP`, `RS [192.0.2.12]:tcp:80 ${VS} DOWN`, `VS ${VS} DOWN`]);
+    assert.deepEqual(readFileSync(join(dir, 'fifo.out'), 'utf8').split('\n').filter(Boolean), [
+      `VS ${VS} UP`,
+      `RS [192.0.2.12]:tcp:80 ${VS} DOWN`,
+      `VS ${VS} DOWN`,
+    ]);
     assert.ok(rig.texts().includes(`Lost quorum 2-0=2 > 1 for VS ${VS}`));
   } finally {
     await rig.rt.stop();
@@ -295,17 +352,23 @@ test('lvs_flush empties the table at start; a group virtual server programs ever
   await backend.addService({ key: foreign, scheduler: 'rr', flags: 0, timeoutSec: 0, netmaskBits: 32 });
   const rig = new Rig({ backend });
   rig.up = (a, t) => a !== '192.0.2.12' || t < 5000;
-  await rig.rt.start(model(`global_defs {\n lvs_flush\n}
+  await rig.rt.start(
+    model(`global_defs {\n lvs_flush\n}
 virtual_server_group G {\n 192.0.2.1-2 80\n fwmark 5\n}
-virtual_server group G {\n delay_loop 2\n lb_kind DR\n protocol TCP\n ${rs(11)}\n ${rs(12)}\n}`));
+virtual_server group G {\n delay_loop 2\n lb_kind DR\n protocol TCP\n ${rs(11)}\n ${rs(12)}\n}`),
+  );
   const both = { '[192.0.2.11]:80': 1, '[192.0.2.12]:80': 1 };
   assert.deepEqual(rig.backend.table(), {
-    '[192.0.2.1]:tcp:80': both, '[192.0.2.2]:tcp:80': both, 'FWM 5': { '[192.0.2.11]:0': 1, '[192.0.2.12]:0': 1 },
+    '[192.0.2.1]:tcp:80': both,
+    '[192.0.2.2]:tcp:80': both,
+    'FWM 5': { '[192.0.2.11]:0': 1, '[192.0.2.12]:0': 1 },
   });
   await rig.runUntil(12_000);
   assert.ok(rig.texts().includes('Removing service [192.0.2.12]:tcp:80 from VS [G]:0'));
   assert.deepEqual(rig.backend.table(), {
-    '[192.0.2.1]:tcp:80': { '[192.0.2.11]:80': 1 }, '[192.0.2.2]:tcp:80': { '[192.0.2.11]:80': 1 }, 'FWM 5': { '[192.0.2.11]:0': 1 },
+    '[192.0.2.1]:tcp:80': { '[192.0.2.11]:80': 1 },
+    '[192.0.2.2]:tcp:80': { '[192.0.2.11]:80': 1 },
+    'FWM 5': { '[192.0.2.11]:0': 1 },
   });
   await rig.rt.stop();
   assert.deepEqual(rig.backend.table(), {});
@@ -318,7 +381,10 @@ test('lvs_backend auto takes nftables when the kernel has no IPVS, and says so',
   await rig.runUntil(3000);
   const t = rig.texts();
   assert.ok(t.some((l) => l.startsWith("IPVS: Can't initialize ipvs")));
-  assert.ok(t.some((l) => l.startsWith('Load balancer: nftables') && l.includes('chosen by lvs_backend auto because the kernel has no IPVS')), t.join('\n'));
+  assert.ok(
+    t.some((l) => l.startsWith('Load balancer: nftables') && l.includes('chosen by lvs_backend auto because the kernel has no IPVS')),
+    t.join('\n'),
+  );
   assert.equal(rig.rt.lbBackend, nft);
   assert.equal(Object.keys(nft.table()).length, 1);
   assert.ok(!t.includes(NO_IPVS_TEXT));
@@ -354,7 +420,11 @@ test('a data plane that cannot honour an option: an error naming the virtual ser
       if (d.method === 'TUN') return { code: 'LB_UNSUPPORTED', message: 'lb_kind TUN is not supported by nftables' };
       return super.addDest(key, d);
     }
-    takeNotices(): readonly LbNotice[] { const n = this.notes; this.notes = []; return n; }
+    takeNotices(): readonly LbNotice[] {
+      const n = this.notes;
+      this.notes = [];
+      return n;
+    }
   }
   const nft = new Picky({ name: 'nftables' });
   const rig = new Rig({ nft });
@@ -362,6 +432,12 @@ test('a data plane that cannot honour an option: an error naming the virtual ser
   await rig.runUntil(3000);
   const t = rig.texts();
   assert.ok(t.includes('Load balancer: scheduler wrr: scheduling as wrr instead'), t.join('\n'));
-  assert.ok(t.includes('Virtual server 192.0.2.1:tcp:80 cannot be served by the nftables data plane: lb_kind TUN is not supported by nftables'), t.join('\n'));
-  assert.deepEqual(Object.values(nft.table()).map((d) => Object.keys(d).length), [1]);
+  assert.ok(
+    t.includes('Virtual server 192.0.2.1:tcp:80 cannot be served by the nftables data plane: lb_kind TUN is not supported by nftables'),
+    t.join('\n'),
+  );
+  assert.deepEqual(
+    Object.values(nft.table()).map((d) => Object.keys(d).length),
+    [1],
+  );
 });

@@ -17,19 +17,36 @@ import { runAdmin } from '../../../src/observe/admin.js';
 import { statusView } from '../../../src/observe/view.js';
 import { renderStatus } from '../../../src/observe/render.js';
 
-const settle = async (): Promise<void> => { for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r)); };
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+};
 
 test('drain holds a real server at weight 0 through a down/up cycle; undrain restores it; each action logged', async () => {
   const clock = new ManualClock(0);
   const log = new MemoryLogger();
   const backend = new MemoryBackend();
   let pending: { fn: () => void; at: number } | undefined;
-  const timers: TimerPort = { set: (fn, ms) => (pending = { fn, at: clock.now() + ms }), clear: (h) => { if (pending === h) pending = undefined; } };
+  const timers: TimerPort = {
+    set: (fn, ms) => (pending = { fn, at: clock.now() + ms }),
+    clear: (h) => {
+      if (pending === h) pending = undefined;
+    },
+  };
   let down = false;
-  const rt = createCheckRuntime({ log, logDetail: 0, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false }, {
-    clock, rng: seededRng(3), timers, backendFactory: () => backend,
-    probe: (spec) => Promise.resolve<ProbeReport>({ kind: 'result', outcome: { ok: !(down && 'connection' in spec.check && spec.check.connection.connectIp === '192.0.2.12') } }),
-  });
+  const rt = createCheckRuntime(
+    { log, logDetail: 0, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false },
+    {
+      clock,
+      rng: seededRng(3),
+      timers,
+      backendFactory: () => backend,
+      probe: (spec) =>
+        Promise.resolve<ProbeReport>({
+          kind: 'result',
+          outcome: { ok: !(down && 'connection' in spec.check && spec.check.connection.connectIp === '192.0.2.12') },
+        }),
+    },
+  );
   const runUntil = async (t: number) => {
     for (;;) {
       await settle();
@@ -42,8 +59,14 @@ test('drain holds a real server at weight 0 through a down/up cycle; undrain res
     clock.set(Math.max(t, clock.now()));
     await rt.idle();
   };
-  const { tree } = parseConfigTree(`virtual_server 192.0.2.1 80 {\n delay_loop 2\n lb_algo wrr\n lb_kind NAT\n protocol TCP\n` +
-    [11, 12].map((n) => ` real_server 192.0.2.${n} 80 {\n  weight ${n - 9}\n  TCP_CHECK {\n   connect_timeout 1\n   retry 0\n   warmup 0\n  }\n }\n`).join('') + '}\n', 't.conf');
+  const { tree } = parseConfigTree(
+    `virtual_server 192.0.2.1 80 {\n delay_loop 2\n lb_algo wrr\n lb_kind NAT\n protocol TCP\n` +
+      [11, 12]
+        .map((n) => ` real_server 192.0.2.${n} 80 {\n  weight ${n - 9}\n  TCP_CHECK {\n   connect_timeout 1\n   retry 0\n   warmup 0\n  }\n }\n`)
+        .join('') +
+      '}\n',
+    't.conf',
+  );
   const d = new DiagnosticSink();
   await rt.start(buildModel(tree, d));
   await runUntil(1);
@@ -52,14 +75,29 @@ test('drain holds a real server at weight 0 through a down/up cycle; undrain res
   const root = { pid: 1, uid: 0, gid: 0 };
   const target = { drainRealServer: (vs: string, rs: string, on: boolean) => rt.drainRealServer(vs, rs, on), reload: async () => true };
 
-  assert.deepEqual(await runAdmin(`drain ${VS} 192.0.2.12:80`, root, target, log, 0), { ok: true, text: `192.0.2.12:80 in ${VS} draining (weight 0)` });
+  assert.deepEqual(await runAdmin(`drain ${VS} 192.0.2.12:80`, root, target, log, 0), {
+    ok: true,
+    text: `192.0.2.12:80 in ${VS} draining (weight 0)`,
+  });
   await rt.idle();
   assert.deepEqual(backend.table(), { [VS]: { '[192.0.2.11]:80': 2, '[192.0.2.12]:80': 0 } });
   const view = statusView({ pid: 1, version: 'v', configFile: 'f', startedMs: 0, reloads: 0, loopLagMaxMs: 0, loopLagLastMs: 0 }, rt.snapshot(), 0);
-  assert.deepEqual(view.virtualServers[0]!.realServers.map((r) => [r.address, r.weight, r.drained]), [['192.0.2.11:80', 2, false], ['192.0.2.12:80', 0, true]]);
+  assert.deepEqual(
+    view.virtualServers[0]!.realServers.map((r) => [r.address, r.weight, r.drained]),
+    [
+      ['192.0.2.11:80', 2, false],
+      ['192.0.2.12:80', 0, true],
+    ],
+  );
   assert.match(renderStatus(view, { colour: false, nowMs: 0 }), /192\.0\.2\.12:80\s+draining\s+0\s/);
-  assert.deepEqual(await runAdmin(`drain ${VS} [192.0.2.12]:tcp:80`, root, target, log, 0), { ok: false, error: '[192.0.2.12]:tcp:80 is already draining' });
-  assert.deepEqual(await runAdmin('drain [192.0.2.9]:tcp:80 192.0.2.12:80', root, target, log, 0), { ok: false, error: 'no virtual server [192.0.2.9]:tcp:80' });
+  assert.deepEqual(await runAdmin(`drain ${VS} [192.0.2.12]:tcp:80`, root, target, log, 0), {
+    ok: false,
+    error: '[192.0.2.12]:tcp:80 is already draining',
+  });
+  assert.deepEqual(await runAdmin('drain [192.0.2.9]:tcp:80 192.0.2.12:80', root, target, log, 0), {
+    ok: false,
+    error: 'no virtual server [192.0.2.9]:tcp:80',
+  });
 
   // down and up again while drained: out of the table, back at weight 0
   down = true;

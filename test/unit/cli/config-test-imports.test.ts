@@ -36,12 +36,16 @@ function closure(...entries: string[]): Set<string> {
 }
 
 /** Daemon code none of the answering paths may load. */
-const DAEMON_ONLY = /^src\/(vrrp|check|probe|track|notify|runtime|lb|net|observe|bfd)\/|^src\/cli\/(parent|child|roles)\.ts$|^src\/daemon\/(supervisor|daemon)\.ts$/;
+const DAEMON_ONLY =
+  /^src\/(vrrp|check|probe|track|notify|runtime|lb|net|observe|bfd)\/|^src\/cli\/(parent|child|roles)\.ts$|^src\/daemon\/(supervisor|daemon)\.ts$/;
 
 test('-v and -h load neither the configuration parser nor the daemon', () => {
   const loaded = closure('src/cli/main.ts');
   assert.ok(loaded.has('src/cli/args.ts') && loaded.has('src/cli/usage.ts'), [...loaded].join('\n'));
-  assert.deepEqual([...loaded].filter((f) => DAEMON_ONLY.test(f) || f.startsWith('src/config/')), []);
+  assert.deepEqual(
+    [...loaded].filter((f) => DAEMON_ONLY.test(f) || f.startsWith('src/config/')),
+    [],
+  );
 });
 
 test('-t and --dump-config load the configuration layer and no runtime, supervisor or network code', () => {
@@ -50,5 +54,8 @@ test('-t and --dump-config load the configuration layer and no runtime, supervis
   for (const m of ['../daemon/config-port.js', '../config/index.js']) assert.ok(main.includes(`import('${m}')`), m);
   const loaded = closure('src/cli/main.ts', 'src/daemon/config-port.ts', 'src/config/index.ts');
   assert.ok(loaded.has('src/config/parse-vrrp.ts') && loaded.has('src/config/config-test.ts'), [...loaded].join('\n'));
-  assert.deepEqual([...loaded].filter((f) => DAEMON_ONLY.test(f)), []);
+  assert.deepEqual(
+    [...loaded].filter((f) => DAEMON_ONLY.test(f)),
+    [],
+  );
 });

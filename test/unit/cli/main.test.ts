@@ -31,11 +31,22 @@ function setup() {
   const conf = join(dir, 'keepalived.conf');
   writeFileSync(conf, 'global_defs {\n  router_id kts_test\n}\n');
   const pids: number[] = [];
-  const args = (name: string) => ['-f', conf, '-p', join(dir, `${name}.pid`), '-r', join(dir, `${name}_vrrp.pid`),
-    `--control-socket=${join(dir, `${name}.sock`)}`];
+  const args = (name: string) => [
+    '-f',
+    conf,
+    '-p',
+    join(dir, `${name}.pid`),
+    '-r',
+    join(dir, `${name}_vrrp.pid`),
+    `--control-socket=${join(dir, `${name}.sock`)}`,
+  ];
   const cleanup = () => {
     for (const pid of pids) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -65,17 +76,51 @@ test('--version prints the keepalived-compatible version string on stderr', () =
 test('--help lists every keepalived option and exits 0', () => {
   const r = cli(['--help']);
   assert.equal(r.status, 0);
-  for (const opt of ['--use-file', '--vrrp', '--check', '--no_bfd', '--all', '--log-console', '--log-detail', '--log-facility',
-    '--log-file', '--flush-log-file', '--no-syslog', '--umask', '--release-vips', '--dont-release-vrrp', '--dont-release-ipvs',
-    '--dont-respawn', '--dont-fork', '--dump-conf', '--pid', '--vrrp_pid', '--checkers_pid', '--address-monitoring', '--bfd_pid',
-    '--snmp', '--snmp-agent-socket', '--namespace', '--core-dump', '--core-dump-pattern', '--all-config', '--config-id',
-    '--signum', '--config-test', '--version', '--help', '--dump-config', '--control-socket', '--status']) {
+  for (const opt of [
+    '--use-file',
+    '--vrrp',
+    '--check',
+    '--no_bfd',
+    '--all',
+    '--log-console',
+    '--log-detail',
+    '--log-facility',
+    '--log-file',
+    '--flush-log-file',
+    '--no-syslog',
+    '--umask',
+    '--release-vips',
+    '--dont-release-vrrp',
+    '--dont-release-ipvs',
+    '--dont-respawn',
+    '--dont-fork',
+    '--dump-conf',
+    '--pid',
+    '--vrrp_pid',
+    '--checkers_pid',
+    '--address-monitoring',
+    '--bfd_pid',
+    '--snmp',
+    '--snmp-agent-socket',
+    '--namespace',
+    '--core-dump',
+    '--core-dump-pattern',
+    '--all-config',
+    '--config-id',
+    '--signum',
+    '--config-test',
+    '--version',
+    '--help',
+    '--dump-config',
+    '--control-socket',
+    '--status',
+  ]) {
     assert.ok(r.stderr.includes(opt), `help lacks ${opt}`);
   }
   assert.match(r.stderr, /^Usage: keepalived-ts \[OPTION\.\.\.\]/);
 });
 
-test('--signum prints keepalived\'s Linux numbers', () => {
+test("--signum prints keepalived's Linux numbers", () => {
   const want: Record<string, string> = { RELOAD: '1', STOP: '15', DATA: '10', STATS: '12', STATS_CLEAR: '63', JSON: '36' };
   for (const [name, num] of Object.entries(want)) {
     const r = cli([`--signum=${name}`]);
@@ -96,7 +141,7 @@ test('unknown flags and missing parameters: message on stderr, exit 1', () => {
   assert.equal(m.stderr, 'Missing parameter for option -f\n');
 });
 
-test('-t on a missing file exits 4 (keepalived\'s config-test status)', () => {
+test("-t on a missing file exits 4 (keepalived's config-test status)", () => {
   const r = cli(['-t', '-f', '/nonexistent/keepalived.conf']);
   assert.equal(r.status, 4);
 });
@@ -124,7 +169,7 @@ test('--dump-config on a missing file fails with a message', () => {
   assert.equal(r.stdout, '');
 });
 
-test('--dump-config prints the model on a host without the configuration\'s interfaces', () => {
+test("--dump-config prints the model on a host without the configuration's interfaces", () => {
   const s = setup();
   try {
     const conf = join(s.dir, 'noif.conf');
@@ -132,7 +177,10 @@ test('--dump-config prints the model on a host without the configuration\'s inte
     const r = cli(['--dump-config', '-f', conf]);
     assert.equal(r.status, 0, r.stderr);
     const m = JSON.parse(r.stdout) as { vrrpInstances: { interface: string; virtualRouterId: number }[] };
-    assert.deepEqual(m.vrrpInstances.map((i) => [i.interface, i.virtualRouterId]), [['kats-noif0', 9]]);
+    assert.deepEqual(
+      m.vrrpInstances.map((i) => [i.interface, i.virtualRouterId]),
+      [['kats-noif0', 9]],
+    );
     // -t still checks the host
     assert.equal(cli(['-t', '-f', conf]).status, 5);
   } finally {
@@ -143,10 +191,15 @@ test('--dump-config prints the model on a host without the configuration\'s inte
 test('foreground daemon: pid files, USR1/USR2, HUP, control socket, TERM', async () => {
   const s = setup();
   try {
-    const child = spawn(process.execPath, [CLI, '-n', '-l', ...s.args('a')], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '-n', '-l', ...s.args('a')], {
+      env: { ...process.env, ...s.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     s.pids.push(child.pid!);
     let err = '';
-    child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     await until(() => err.includes('Startup complete'), 'Startup complete');
     assert.equal(readFileSync(join(s.dir, 'a.pid'), 'utf8'), `${child.pid}\n`);
     // the -r file names the VRRP child, a child of the parent whose pid is in -p
@@ -207,10 +260,15 @@ test('SIGINT stops gracefully too; a stale pid file is replaced; no control sock
   const s = setup();
   try {
     writeFileSync(join(s.dir, 'b.pid'), '4194303\n');
-    const child = spawn(process.execPath, [CLI, '-n', '-l', '-D', '-s', 'nsx', ...s.args('b'), '--control-socket=none'], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '-n', '-l', '-D', '-s', 'nsx', ...s.args('b'), '--control-socket=none'], {
+      env: { ...process.env, ...s.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     s.pids.push(child.pid!);
     let err = '';
-    child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     await until(() => err.includes('Startup complete'), 'Startup complete');
     assert.match(err, /Remove a zombie pid file .*b\.pid/);
     const lines = err.split('\n');
@@ -242,13 +300,20 @@ test('without -n the daemon detaches: the foreground exits 0 after readiness, th
     assert.equal(st.status, 0, st.stderr);
     process.kill(pid, 'SIGTERM');
     await until(() => !existsSync(join(s.dir, 'c.pid')), 'pid file removal');
-    await until(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 'daemon exit');
+    await until(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'daemon exit');
   } finally {
     s.cleanup();
   }
 });
 
-test('without -n, a startup failure is reported by the foreground process\'s exit status', () => {
+test("without -n, a startup failure is reported by the foreground process's exit status", () => {
   const s = setup();
   try {
     const r = cli(['-f', join(s.dir, 'missing.conf'), '-p', join(s.dir, 'd.pid'), '-r', join(s.dir, 'd_vrrp.pid'), '--control-socket=none'], s.env);

@@ -22,9 +22,13 @@ export interface KeepalivedKeyword {
 
 /** keepalived's keywords, from the committed list. */
 export function keepalivedKeywords(): KeepalivedKeyword[] {
-  return readFileSync(`${FIXTURES}keepalived/keywords-2.2.7.tsv`, 'utf8').split('\n')
+  return readFileSync(`${FIXTURES}keepalived/keywords-2.2.7.tsv`, 'utf8')
+    .split('\n')
     .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => { const [file = '', keyword = '', path = ''] = l.split('\t'); return { file, keyword, path }; });
+    .map((l) => {
+      const [file = '', keyword = '', path = ''] = l.split('\t');
+      return { file, keyword, path };
+    });
 }
 
 /** A named configuration text. */
@@ -79,7 +83,7 @@ export function wrap(path: string, line: string): string | undefined {
   }
   const open = chain.map((k) => `${OPEN[k]!.open} {\n${OPEN[k]!.body.map((l) => `  ${l}`).join('\n')}`);
   const text = `${open.join('\n')}\n  ${line}\n${chain.map(() => '}').join('\n')}\n`;
-  const needsInstance = parts[0] !== 'vrrp_instance' && (parts[0] === 'vrrp_sync_group');
+  const needsInstance = parts[0] !== 'vrrp_instance' && parts[0] === 'vrrp_sync_group';
   return needsInstance ? `vrrp_instance VI_1 {\n${INSTANCE.map((l) => `  ${l}`).join('\n')}\n}\n${text}` : text;
 }
 
@@ -101,51 +105,142 @@ export function keywordConfigs(): CorpusConfig[] {
 
 /** Route and rule lines (valid and invalid) for every keyword keepalived's alloc_route / alloc_rule take. */
 export const ROUTE_LINES = [
-  '192.0.2.0/24 dev kad0', '192.0.2.0/24 via 192.0.2.1 dev kad0', '192.0.2.0/24 via inet 192.0.2.1 dev kad0',
-  'default via inet6 2001:db8::1 dev kad0', '192.0.2.0/24 via inet6 2001:db8::1 dev kad0', 'inet6 default dev kad0',
-  'to 192.0.2.0/24 dev kad0', 'blackhole 192.0.2.0/24', 'unreachable 192.0.2.0/24 dev kad0', 'to blackhole 192.0.2.0/24 dev kad0',
-  '192.0.2.0/24 src 192.0.2.9 dev kad0', '192.0.2.0/24 src x dev kad0', '2001:db8::/64 from 2001:db8:1::/48 dev kad0',
-  '192.0.2.0/24 from 192.0.2.1 dev kad0', '192.0.2.0/24 tos 0x10 dev kad0', '192.0.2.0/24 dsfield AF11 dev kad0',
-  '192.0.2.0/24 tos bogus dev kad0', '192.0.2.0/24 table 100 dev kad0', '192.0.2.0/24 table main dev kad0',
-  '192.0.2.0/24 table bogus dev kad0', '192.0.2.0/24 protocol keepalived dev kad0', '192.0.2.0/24 protocol static dev kad0',
-  '192.0.2.0/24 protocol static no_track dev kad0', '192.0.2.0/24 protocol bogus dev kad0', '192.0.2.0/24 proto static dev kad0',
-  '192.0.2.0/24 scope link dev kad0', '192.0.2.0/24 scope bogus dev kad0', '192.0.2.0/24 metric 5 dev kad0',
-  '192.0.2.0/24 priority 5 dev kad0', '192.0.2.0/24 preference 5 dev kad0', '192.0.2.0/24 metric x dev kad0',
-  '192.0.2.0/24 oif kad0', '192.0.2.0/24 dev nosuch0', '192.0.2.0/24 via 192.0.2.1 dev kad0 onlink',
-  '2001:db8::/64 expires 10 dev kad0', '192.0.2.0/24 expires 10 dev kad0', '192.0.2.0/24 mtu 1400 dev kad0',
-  '192.0.2.0/24 mtu lock 1400 dev kad0', '192.0.2.0/24 mtu lock x dev kad0', '192.0.2.0/24 hoplimit 64 dev kad0',
-  '192.0.2.0/24 hoplimit 300 dev kad0', '192.0.2.0/24 advmss lock 1360 dev kad0', '192.0.2.0/24 rtt 3s dev kad0',
-  '192.0.2.0/24 rtt lock 300ms dev kad0', '192.0.2.0/24 rtt 1e3 dev kad0', '192.0.2.0/24 rttvar 2s dev kad0',
-  '192.0.2.0/24 reordering lock 3 dev kad0', '192.0.2.0/24 window 1000 dev kad0', '192.0.2.0/24 cwnd lock 10 dev kad0',
-  '192.0.2.0/24 ssthresh lock 107 dev kad0', '192.0.2.0/24 ssthresh x dev kad0', '192.0.2.0/24 realms 1/2 dev kad0',
-  '192.0.2.0/24 realms x dev kad0', '2001:db8::/64 realms 1 dev kad0', '192.0.2.0/24 rto_min 300ms dev kad0',
-  '192.0.2.0/24 rto_min lock 1s dev kad0', '192.0.2.0/24 initcwnd 10 dev kad0', '192.0.2.0/24 initrwnd 10 dev kad0',
-  '192.0.2.0/24 features ecn dev kad0', '192.0.2.0/24 features sack dev kad0', '192.0.2.0/24 quickack 1 dev kad0',
-  '192.0.2.0/24 quickack 2 dev kad0', '192.0.2.0/24 congctl cubic dev kad0', '192.0.2.0/24 congctl lock reno dev kad0',
-  '2001:db8::/64 pref high dev kad0', '2001:db8::/64 pref 7 dev kad0', '192.0.2.0/24 pref low dev kad0',
-  '192.0.2.0/24 ttl-propagate enabled dev kad0', '192.0.2.0/24 ttl-propagate maybe dev kad0',
-  '192.0.2.0/24 fastopen_no_cookie 1 dev kad0', '192.0.2.0/24 add dev kad0', '192.0.2.0/24 append dev kad0',
-  '192.0.2.0/24 prepend dev kad0', '192.0.2.0/24 via 192.0.2.1 or 192.0.2.2 dev kad0', '192.0.2.0/24 gw 192.0.2.1 dev kad0',
+  '192.0.2.0/24 dev kad0',
+  '192.0.2.0/24 via 192.0.2.1 dev kad0',
+  '192.0.2.0/24 via inet 192.0.2.1 dev kad0',
+  'default via inet6 2001:db8::1 dev kad0',
+  '192.0.2.0/24 via inet6 2001:db8::1 dev kad0',
+  'inet6 default dev kad0',
+  'to 192.0.2.0/24 dev kad0',
+  'blackhole 192.0.2.0/24',
+  'unreachable 192.0.2.0/24 dev kad0',
+  'to blackhole 192.0.2.0/24 dev kad0',
+  '192.0.2.0/24 src 192.0.2.9 dev kad0',
+  '192.0.2.0/24 src x dev kad0',
+  '2001:db8::/64 from 2001:db8:1::/48 dev kad0',
+  '192.0.2.0/24 from 192.0.2.1 dev kad0',
+  '192.0.2.0/24 tos 0x10 dev kad0',
+  '192.0.2.0/24 dsfield AF11 dev kad0',
+  '192.0.2.0/24 tos bogus dev kad0',
+  '192.0.2.0/24 table 100 dev kad0',
+  '192.0.2.0/24 table main dev kad0',
+  '192.0.2.0/24 table bogus dev kad0',
+  '192.0.2.0/24 protocol keepalived dev kad0',
+  '192.0.2.0/24 protocol static dev kad0',
+  '192.0.2.0/24 protocol static no_track dev kad0',
+  '192.0.2.0/24 protocol bogus dev kad0',
+  '192.0.2.0/24 proto static dev kad0',
+  '192.0.2.0/24 scope link dev kad0',
+  '192.0.2.0/24 scope bogus dev kad0',
+  '192.0.2.0/24 metric 5 dev kad0',
+  '192.0.2.0/24 priority 5 dev kad0',
+  '192.0.2.0/24 preference 5 dev kad0',
+  '192.0.2.0/24 metric x dev kad0',
+  '192.0.2.0/24 oif kad0',
+  '192.0.2.0/24 dev nosuch0',
+  '192.0.2.0/24 via 192.0.2.1 dev kad0 onlink',
+  '2001:db8::/64 expires 10 dev kad0',
+  '192.0.2.0/24 expires 10 dev kad0',
+  '192.0.2.0/24 mtu 1400 dev kad0',
+  '192.0.2.0/24 mtu lock 1400 dev kad0',
+  '192.0.2.0/24 mtu lock x dev kad0',
+  '192.0.2.0/24 hoplimit 64 dev kad0',
+  '192.0.2.0/24 hoplimit 300 dev kad0',
+  '192.0.2.0/24 advmss lock 1360 dev kad0',
+  '192.0.2.0/24 rtt 3s dev kad0',
+  '192.0.2.0/24 rtt lock 300ms dev kad0',
+  '192.0.2.0/24 rtt 1e3 dev kad0',
+  '192.0.2.0/24 rttvar 2s dev kad0',
+  '192.0.2.0/24 reordering lock 3 dev kad0',
+  '192.0.2.0/24 window 1000 dev kad0',
+  '192.0.2.0/24 cwnd lock 10 dev kad0',
+  '192.0.2.0/24 ssthresh lock 107 dev kad0',
+  '192.0.2.0/24 ssthresh x dev kad0',
+  '192.0.2.0/24 realms 1/2 dev kad0',
+  '192.0.2.0/24 realms x dev kad0',
+  '2001:db8::/64 realms 1 dev kad0',
+  '192.0.2.0/24 rto_min 300ms dev kad0',
+  '192.0.2.0/24 rto_min lock 1s dev kad0',
+  '192.0.2.0/24 initcwnd 10 dev kad0',
+  '192.0.2.0/24 initrwnd 10 dev kad0',
+  '192.0.2.0/24 features ecn dev kad0',
+  '192.0.2.0/24 features sack dev kad0',
+  '192.0.2.0/24 quickack 1 dev kad0',
+  '192.0.2.0/24 quickack 2 dev kad0',
+  '192.0.2.0/24 congctl cubic dev kad0',
+  '192.0.2.0/24 congctl lock reno dev kad0',
+  '2001:db8::/64 pref high dev kad0',
+  '2001:db8::/64 pref 7 dev kad0',
+  '192.0.2.0/24 pref low dev kad0',
+  '192.0.2.0/24 ttl-propagate enabled dev kad0',
+  '192.0.2.0/24 ttl-propagate maybe dev kad0',
+  '192.0.2.0/24 fastopen_no_cookie 1 dev kad0',
+  '192.0.2.0/24 add dev kad0',
+  '192.0.2.0/24 append dev kad0',
+  '192.0.2.0/24 prepend dev kad0',
+  '192.0.2.0/24 via 192.0.2.1 or 192.0.2.2 dev kad0',
+  '192.0.2.0/24 gw 192.0.2.1 dev kad0',
   '192.0.2.0/24 dev kad0 nexthop via 192.0.2.1 dev kad0 weight 2 nexthop via 192.0.2.2 dev kad0',
-  '192.0.2.0/24 dev kad0 nexthop via 192.0.2.1 weight 0', '192.0.2.0/24 dev kad0 nexthop via 192.0.2.1 bogus',
-  '192.0.2.0/24 no_track dev kad0', '192.0.2.0/24 dev kad0 track_group tg', '192.0.2.0/24 dev kad0 bogus',
-  '192.0.2.0/33 dev kad0', 'dev kad0', '192.0.2.0/24 dev kad0 mtu', '192.0.2.0/24 via',
+  '192.0.2.0/24 dev kad0 nexthop via 192.0.2.1 weight 0',
+  '192.0.2.0/24 dev kad0 nexthop via 192.0.2.1 bogus',
+  '192.0.2.0/24 no_track dev kad0',
+  '192.0.2.0/24 dev kad0 track_group tg',
+  '192.0.2.0/24 dev kad0 bogus',
+  '192.0.2.0/33 dev kad0',
+  'dev kad0',
+  '192.0.2.0/24 dev kad0 mtu',
+  '192.0.2.0/24 via',
 ];
 export const RULE_LINES = [
-  'from 192.0.2.0/24 table 100 priority 10', 'from 192.0.2.0/24 table 100', 'to 2001:db8::/32 lookup main priority 1',
-  'inet6 from all lookup 5 priority 2', 'not from 192.0.2.1 table 5 order 3', 'from 192.0.2.1 table 5 preference 0x10',
-  'from 192.0.2.1 table 5 pref 3', 'tos 0x10 table 5 priority 4', 'dsfield bogus table 5 priority 4',
-  'fwmark 0x10/0xff table 5 priority 4', 'fwmark x table 5 priority 4', 'realms 3 table 5 priority 4',
-  'table 5 suppress_prefixlength 0 priority 4', 'table 5 sup_pl x priority 4', 'table 5 sup_group default priority 4',
-  'dev kad0 table 5 priority 4', 'iif kad0 table 5 priority 4', 'oif kad0 table 5 priority 4', 'dev nosuch0 table 5 priority 4',
-  'tunnel-id 7 table 5 priority 4', 'uidrange 100-200 table 5 priority 4', 'uidrange x table 5 priority 4',
-  'l3mdev priority 4', 'l3mdev table 5 priority 4', 'protocol 18 table 5 priority 4', 'protocol static table 5 priority 4',
-  'ipproto tcp table 5 priority 4', 'ipproto bogus table 5 priority 4', 'sport 1000-2000 dport 53 table 5 priority 4',
-  'sport x table 5 priority 4', 'goto 100 priority 4', 'goto 100', 'goto 1 priority 4', 'type nop priority 4',
-  'blackhole priority 4', 'unreachable priority 4', 'prohibit priority 4', 'throw priority 4', 'table 0 priority 4',
-  'table 5 goto 9 priority 4', 'nop realms 1 priority 4', 'from 192.0.2.1 priority 4', 'bogus 1 table 5 priority 4',
-  'iif kad0 table 5 priority 4 track_group tg', 'table 5 priority 4 track_group tg', 'table 5 priority 4 no_track',
-  'inet from 2001:db8::1 table 5 priority 4', 'from', 'table 5 priority',
+  'from 192.0.2.0/24 table 100 priority 10',
+  'from 192.0.2.0/24 table 100',
+  'to 2001:db8::/32 lookup main priority 1',
+  'inet6 from all lookup 5 priority 2',
+  'not from 192.0.2.1 table 5 order 3',
+  'from 192.0.2.1 table 5 preference 0x10',
+  'from 192.0.2.1 table 5 pref 3',
+  'tos 0x10 table 5 priority 4',
+  'dsfield bogus table 5 priority 4',
+  'fwmark 0x10/0xff table 5 priority 4',
+  'fwmark x table 5 priority 4',
+  'realms 3 table 5 priority 4',
+  'table 5 suppress_prefixlength 0 priority 4',
+  'table 5 sup_pl x priority 4',
+  'table 5 sup_group default priority 4',
+  'dev kad0 table 5 priority 4',
+  'iif kad0 table 5 priority 4',
+  'oif kad0 table 5 priority 4',
+  'dev nosuch0 table 5 priority 4',
+  'tunnel-id 7 table 5 priority 4',
+  'uidrange 100-200 table 5 priority 4',
+  'uidrange x table 5 priority 4',
+  'l3mdev priority 4',
+  'l3mdev table 5 priority 4',
+  'protocol 18 table 5 priority 4',
+  'protocol static table 5 priority 4',
+  'ipproto tcp table 5 priority 4',
+  'ipproto bogus table 5 priority 4',
+  'sport 1000-2000 dport 53 table 5 priority 4',
+  'sport x table 5 priority 4',
+  'goto 100 priority 4',
+  'goto 100',
+  'goto 1 priority 4',
+  'type nop priority 4',
+  'blackhole priority 4',
+  'unreachable priority 4',
+  'prohibit priority 4',
+  'throw priority 4',
+  'table 0 priority 4',
+  'table 5 goto 9 priority 4',
+  'nop realms 1 priority 4',
+  'from 192.0.2.1 priority 4',
+  'bogus 1 table 5 priority 4',
+  'iif kad0 table 5 priority 4 track_group tg',
+  'table 5 priority 4 track_group tg',
+  'table 5 priority 4 no_track',
+  'inet from 2001:db8::1 table 5 priority 4',
+  'from',
+  'table 5 priority',
 ];
 
 /** Route and rule lines in static_routes/static_rules and in a vrrp_instance's virtual_routes/virtual_rules. */
@@ -180,13 +275,19 @@ export function preprocessConfigs(): CorpusConfig[] {
 export function collectedConfigs(): CorpusConfig[] {
   const out: CorpusConfig[] = [];
   const dir = `${FIXTURES}keepalived/samples/`;
-  for (const f of readdirSync(dir).filter((n) => n.startsWith('keepalived.conf')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.startsWith('keepalived.conf'))
+    .sort()) {
     const text = readFileSync(dir + f, 'utf8');
-    if (f === 'keepalived.conf.conditional_conf') { out.push({ name: `sample:${f}:high`, text, configId: 'high' }, { name: `sample:${f}:low`, text, configId: 'low' }); }
-    else out.push({ name: `sample:${f}`, text });
+    if (f === 'keepalived.conf.conditional_conf') {
+      out.push({ name: `sample:${f}:high`, text, configId: 'high' }, { name: `sample:${f}:low`, text, configId: 'low' });
+    } else out.push({ name: `sample:${f}`, text });
   }
   const seeds = `${FIXTURES}seed-configs/`;
-  for (const f of readdirSync(seeds).filter((n) => n.endsWith('.conf')).sort()) out.push({ name: `seed:${f}`, text: readFileSync(seeds + f, 'utf8') });
+  for (const f of readdirSync(seeds)
+    .filter((n) => n.endsWith('.conf'))
+    .sort())
+    out.push({ name: `seed:${f}`, text: readFileSync(seeds + f, 'utf8') });
   return out;
 }
 

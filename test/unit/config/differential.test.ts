@@ -46,13 +46,21 @@ const host: HostView = {
 };
 
 function ours(file: string, c: CorpusConfig): number {
-  return runConfigTest({ file, configId: c.configId ?? 'kadiff', stderr: { write: () => true }, host,
-    load: (f, id) => loadConfig(f, { configId: id }) });
+  return runConfigTest({
+    file,
+    configId: c.configId ?? 'kadiff',
+    stderr: { write: () => true },
+    host,
+    load: (f, id) => loadConfig(f, { configId: id }),
+  });
 }
 
 /** keepalived -t on every file, in one new network namespace; exit status by index. */
 function theirs(dir: string, cs: readonly CorpusConfig[]): number[] {
-  const lines = ['set +e', ...IFACES.filter((_, i) => i % 2 === 0).map((n, i) => `ip link add ${n} type veth peer name ${IFACES[i * 2 + 1]} || exit 97`)];
+  const lines = [
+    'set +e',
+    ...IFACES.filter((_, i) => i % 2 === 0).map((n, i) => `ip link add ${n} type veth peer name ${IFACES[i * 2 + 1]} || exit 97`),
+  ];
   // one keepalived -t per file, four at a time (each reads the interfaces and parses; nothing is shared)
   const one = `timeout 10 ${KEEPALIVED} -t -l -n -i "$(cat ${dir}/$1.id)" -f ${dir}/$1.conf -p ${dir}/$1.p -r ${dir}/$1.r -c ${dir}/$1.c >/dev/null 2>&1; echo "$1 $?"`;
   writeFileSync(join(dir, 'one.sh'), `${one}\n`);
@@ -62,7 +70,10 @@ function theirs(dir: string, cs: readonly CorpusConfig[]): number[] {
   const args = process.getuid?.() === 0 ? ['-n'] : ['-rn'];
   const out = execFileSync('unshare', [...args, 'sh', join(dir, 'run.sh')], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const rc: number[] = [];
-  for (const l of out.trim().split('\n')) { const [i, s] = l.split(' '); rc[Number(i)] = Number(s); }
+  for (const l of out.trim().split('\n')) {
+    const [i, s] = l.split(' ');
+    rc[Number(i)] = Number(s);
+  }
   return rc;
 }
 
@@ -102,10 +113,18 @@ if (reason) {
         else disagreements.push(line);
       });
       const t2 = Date.now();
-      process.stdout.write(`# differential: ${cs.length} configs, ${disagreements.length} disagreements, ${allowedSeen.length} allowed; ` +
-        `keepalived ${((t1 - t0) / cs.length).toFixed(1)} ms/config, ours ${((t2 - t1) / cs.length).toFixed(1)} ms/config\n`);
+      process.stdout.write(
+        `# differential: ${cs.length} configs, ${disagreements.length} disagreements, ${allowedSeen.length} allowed; ` +
+          `keepalived ${((t1 - t0) / cs.length).toFixed(1)} ms/config, ours ${((t2 - t1) / cs.length).toFixed(1)} ms/config\n`,
+      );
       if (process.env['KADIFF_WRITE'] && !only) writeFileSync(KNOWN, `${disagreements.join('\n')}\n`);
-      const known = new Set(existsSync(KNOWN) ? readFileSync(KNOWN, 'utf8').split('\n').filter((l) => l !== '') : []);
+      const known = new Set(
+        existsSync(KNOWN)
+          ? readFileSync(KNOWN, 'utf8')
+              .split('\n')
+              .filter((l) => l !== '')
+          : [],
+      );
       const fresh = disagreements.filter((l) => !known.has(l));
       const now = new Set(disagreements);
       const fixed = [...known].filter((l) => !now.has(l) && (!only || l.startsWith(only)));

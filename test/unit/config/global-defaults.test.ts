@@ -23,12 +23,17 @@ test('global_defs instance defaults: lower/higher prio advert, check_unicast_src
   vrrp_garp_lower_prio_repeat 2
 }
 ${inst()}`);
-  assert.deepEqual(diags.filter((x) => x.severity === 'error'), []);
+  assert.deepEqual(
+    diags.filter((x) => x.severity === 'error'),
+    [],
+  );
   const g = config.globalDefs;
   assert.deepEqual([g.smtpAlertVrrp, g.noEmailFaults, g.vrrpStartupDelayMs], [false, true, 2500]);
   const [i] = config.vrrpInstances;
-  assert.deepEqual([i?.lowerPrioNoAdvert, i?.higherPrioSendAdvert, i?.checkUnicastSrc, i?.garpLowerPrioDelayMs, i?.garpLowerPrioRepeat],
-    [true, true, true, 7000, 2]);
+  assert.deepEqual(
+    [i?.lowerPrioNoAdvert, i?.higherPrioSendAdvert, i?.checkUnicastSrc, i?.garpLowerPrioDelayMs, i?.garpLowerPrioRepeat],
+    [true, true, true, 7000, 2],
+  );
   // the instance's own keywords win
   const own = model(`global_defs {\n  vrrp_lower_prio_no_advert\n}\n${inst('  lower_prio_no_advert false\n')}`).config.vrrpInstances[0];
   assert.equal(own?.lowerPrioNoAdvert, false);
@@ -42,12 +47,17 @@ test('vrrp_min_garp: one GARP, no delayed burst, no refresh — unless set expli
 });
 
 test('unicast_ttl (unicast only), old_unicast_checksum, promote_secondaries, check_unicast_src on the instance', () => {
-  const { config, diags } = model(inst('  unicast_ttl 10\n  old_unicast_checksum\n  promote_secondaries\n  check_unicast_src\n') +
-    'vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 2\n  unicast_ttl 300\n}\n');
+  const { config, diags } = model(
+    inst('  unicast_ttl 10\n  old_unicast_checksum\n  promote_secondaries\n  check_unicast_src\n') +
+      'vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 2\n  unicast_ttl 300\n}\n',
+  );
   const [i, j] = config.vrrpInstances;
   assert.deepEqual([i?.unicastTtl, i?.oldUnicastChecksum, i?.promoteSecondaries, i?.checkUnicastSrc], [10, true, true, true]);
   assert.equal(j?.unicastTtl, undefined);
-  assert.ok(diags.some((x) => x.severity === 'error' && x.pos.line === 15 && x.message.includes('300 is out of range')), JSON.stringify(diags));
+  assert.ok(
+    diags.some((x) => x.severity === 'error' && x.pos.line === 15 && x.message.includes('300 is out of range')),
+    JSON.stringify(diags),
+  );
 });
 
 test('http_endpoint (keepalived-ts): ADDRESS:PORT, [IPV6]:PORT or a socket path; anything else is an error', () => {
@@ -69,6 +79,9 @@ test('lvs_backend (keepalived-ts extension): ipvs, nftables or auto; absent mean
     assert.equal(config.globalDefs.lvsBackend, v);
   }
   const bad = model(`global_defs {\n  lvs_backend xdp\n}\n${inst()}`);
-  assert.deepEqual(bad.diags.map((x) => [x.severity, x.message]), [['error', "lvs_backend 'xdp' is not ipvs, nftables or auto"]]);
+  assert.deepEqual(
+    bad.diags.map((x) => [x.severity, x.message]),
+    [['error', "lvs_backend 'xdp' is not ipvs, nftables or auto"]],
+  );
   assert.equal(bad.config.globalDefs.lvsBackend, undefined);
 });

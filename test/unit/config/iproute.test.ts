@@ -70,18 +70,28 @@ test('every route keyword of keepalived 2.2.7 alloc_route is read', () => {
     ['192.0.2.0/24 dev eth0 append prepend', (r) => r.mode, undefined],
     ['192.0.2.0/24 dev eth0 no_track', (r) => r.noTrack, true],
     ['192.0.2.0/24 dev eth0 track_group TG', (r) => r.trackGroup, 'TG'],
-    ['192.0.2.0/24 dev eth0 nexthop via 192.0.2.1 dev eth0 weight 2 nexthop via 192.0.2.2 dev eth1 onlink',
-      (r) => r.nexthops, [{ gateway: '192.0.2.1', dev: 'eth0', weight: 2 }, { gateway: '192.0.2.2', dev: 'eth1', onlink: true }]],
+    [
+      '192.0.2.0/24 dev eth0 nexthop via 192.0.2.1 dev eth0 weight 2 nexthop via 192.0.2.2 dev eth1 onlink',
+      (r) => r.nexthops,
+      [
+        { gateway: '192.0.2.1', dev: 'eth0', weight: 2 },
+        { gateway: '192.0.2.2', dev: 'eth1', onlink: true },
+      ],
+    ],
   ];
   for (const [line, get, want] of cases) {
     const r = route(line);
     assert.ok(r.route, `${line}: ${r.text.join(' | ')}`);
     assert.deepEqual(get(r.route), want, line);
-    assert.deepEqual(r.text.filter((t) => t.startsWith('error')), [], line);
+    assert.deepEqual(
+      r.text.filter((t) => t.startsWith('error')),
+      [],
+      line,
+    );
   }
 });
 
-test('bad route values: keepalived\'s texts, the route dropped, -t fails', () => {
+test("bad route values: keepalived's texts, the route dropped, -t fails", () => {
   const cases: [string, string][] = [
     ['192.0.2.0/24 dev eth0 mtu lock x', 'Invalid MTU x specified for route'],
     ['192.0.2.0/24 dev eth0 mtu -1', 'Invalid MTU -1 specified for route'],
@@ -158,7 +168,11 @@ test('rtt values: units, clamping to [200 ms, 120 s], exponents refused', () => 
 
 test('every rule keyword of keepalived 2.2.7 alloc_rule is read; dev is iif', () => {
   const cases: [string, (r: RuleConfig) => unknown, unknown][] = [
-    ['from 192.0.2.0/24 table 100 priority 10', (r) => [r.from, r.table, r.action, r.priority], [{ address: '192.0.2.0', prefixLength: 24 }, 100, 'table', 10]],
+    [
+      'from 192.0.2.0/24 table 100 priority 10',
+      (r) => [r.from, r.table, r.action, r.priority],
+      [{ address: '192.0.2.0', prefixLength: 24 }, 100, 'table', 10],
+    ],
     ['to 2001:db8::/32 lookup main priority 1', (r) => [r.family, r.to?.prefixLength, r.table], [6, 32, 254]],
     ['inet6 x from all lookup 5 priority 2', (r) => [r.family, r.from], [6, { address: '::', prefixLength: 0 }]],
     ['not from 192.0.2.1 table 5 order 3', (r) => [r.invert, r.priority], [true, 3]],
@@ -177,7 +191,14 @@ test('every rule keyword of keepalived 2.2.7 alloc_rule is read; dev is iif', ()
     ['l3mdev priority 4', (r) => [r.l3mdev, r.action], [true, 'table']],
     ['protocol 18 table 5 priority 4', (r) => r.protocol, 18],
     ['ipproto tcp table 5 priority 4', (r) => r.ipProto, 6],
-    ['sport 1000-2000 dport 53-53 table 5 priority 4', (r) => [r.sport, r.dport], [{ start: 1000, end: 2000 }, { start: 53, end: 53 }]],
+    [
+      'sport 1000-2000 dport 53-53 table 5 priority 4',
+      (r) => [r.sport, r.dport],
+      [
+        { start: 1000, end: 2000 },
+        { start: 53, end: 53 },
+      ],
+    ],
     ['goto 100 priority 4', (r) => [r.action, r.gotoTarget], ['goto', 100]],
     ['type nop priority 4', (r) => r.action, 'nop'],
     ['blackhole priority 4', (r) => r.action, 'blackhole'],
@@ -190,11 +211,15 @@ test('every rule keyword of keepalived 2.2.7 alloc_rule is read; dev is iif', ()
     const r = rule(line);
     assert.ok(r.rule, `${line}: ${r.text.join(' | ')}`);
     assert.deepEqual(get(r.rule), want, line);
-    assert.deepEqual(r.text.filter((t) => t.startsWith('error')), [], line);
+    assert.deepEqual(
+      r.text.filter((t) => t.startsWith('error')),
+      [],
+      line,
+    );
   }
 });
 
-test('bad rules: keepalived\'s texts', () => {
+test("bad rules: keepalived's texts", () => {
   const cases: [string, string][] = [
     ['table 0 priority 1', 'Table 0 is not valid'],
     ['table 5 goto 9 priority 1', 'Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule'],
@@ -226,13 +251,20 @@ test('RTA_METRICS: RTAX ids, values and the lock mask as keepalived sends them (
     if (body.readUInt16LE(off + 2) === 8) metrics = body.subarray(off, off + len);
     off += (len + 3) & ~3;
   }
-  assert.deepEqual(metrics?.toString('hex'), [
-    '24000800', // len 36, RTA_METRICS without NLA_F_NESTED
-    '08000200', '78050000', // RTAX_MTU 1400
-    '08000800', '50050000', // RTAX_ADVMSS 1360
-    '08000b00', '0a000000', // RTAX_INITCWND 10
-    '08000100', '04000000', // RTAX_LOCK 1 << RTAX_MTU
-  ].join(''));
+  assert.deepEqual(
+    metrics?.toString('hex'),
+    [
+      '24000800', // len 36, RTA_METRICS without NLA_F_NESTED
+      '08000200',
+      '78050000', // RTAX_MTU 1400
+      '08000800',
+      '50050000', // RTAX_ADVMSS 1360
+      '08000b00',
+      '0a000000', // RTAX_INITCWND 10
+      '08000100',
+      '04000000', // RTAX_LOCK 1 << RTAX_MTU
+    ].join(''),
+  );
   const cc = encodeRouteRequest(routeSpec(route('192.0.2.0/24 dev eth0 congctl lock cubic').route!, () => 3)!);
   assert.ok(cc.toString('hex').includes('0900100063756269630000000800010000000100'), cc.toString('hex')); // "cubic" unterminated, lock 1<<16
 });

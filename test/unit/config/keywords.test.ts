@@ -15,7 +15,13 @@ test('docs/keywords.md is up to date (run `npm run keywords`)', () => {
 test('the table lists every keepalived 2.2.7 keyword once per block', () => {
   const ks = keepalivedKeywords();
   assert.ok(ks.length > 350, `only ${ks.length} keywords`);
-  const rows = readFileSync(KEYWORDS_MD, 'utf8').split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| block') && !l.startsWith('| ---'));
+  const rows = readFileSync(KEYWORDS_MD, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| block') && !l.startsWith('| ---'));
   assert.equal(rows.length, ks.length);
-  for (const k of ['vrrp_instance', 'virtual_routes', 'vrrp_no_swap', 'HTTP_GET']) assert.ok(rows.some((r) => r.includes(`\`${k}\``)), k);
+  for (const k of ['vrrp_instance', 'virtual_routes', 'vrrp_no_swap', 'HTTP_GET'])
+    assert.ok(
+      rows.some((r) => r.includes(`\`${k}\``)),
+      k,
+    );
 });

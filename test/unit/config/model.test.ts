@@ -29,7 +29,10 @@ test('basics-node102-master.conf: strict mode, PASS auth truncated with a warnin
   assert.equal(vi.advertIntervalMs, 3000);
   // vrrp_strict removes authentication (keepalived: not in strict mode)
   assert.equal(vi.authentication, undefined);
-  assert.deepEqual(vi.virtualIpaddress.map((v) => [v.address, v.prefixLength, v.dev, v.label]), [['172.30.1.200', 32, 'eth1', 'eth1:0']]);
+  assert.deepEqual(
+    vi.virtualIpaddress.map((v) => [v.address, v.prefixLength, v.dev, v.label]),
+    [['172.30.1.200', 32, 'eth1', 'eth1:0']],
+  );
   assert.ok(r.diagnostics.some((d) => d.message === 'Truncating auth_pass to 8 characters'));
 });
 
@@ -37,8 +40,13 @@ test('dual-master-node1.conf: two instances with opposite roles, PASS auth, cust
   const r = load('dual-master-node1.conf');
   assert.deepEqual(errors(r), []);
   assert.equal(r.config.globalDefs.vrrpMcastGroup4, '224.1.100.88');
-  assert.deepEqual(r.config.vrrpInstances.map((i) => [i.name, i.state, i.virtualRouterId, i.priority, i.authentication?.password, i.virtualIpaddress[0]?.address]),
-    [['VI_1', 'MASTER', 50, 100, 'IDDf1j+y', '192.168.1.118'], ['VI_2', 'BACKUP', 51, 98, '9xEKWUjH', '192.168.1.119']]);
+  assert.deepEqual(
+    r.config.vrrpInstances.map((i) => [i.name, i.state, i.virtualRouterId, i.priority, i.authentication?.password, i.virtualIpaddress[0]?.address]),
+    [
+      ['VI_1', 'MASTER', 50, 100, 'IDDf1j+y', '192.168.1.118'],
+      ['VI_2', 'BACKUP', 51, 98, '9xEKWUjH', '192.168.1.119'],
+    ],
+  );
 });
 
 test('notify-node1.conf: notify scripts kept as written', () => {
@@ -62,7 +70,8 @@ test('minimal-lb01-master.conf (one-line blocks) and lvs-tun (virtual_server mod
 });
 
 test('keepalived defaults and fix-ups: priority/state derivation, v2/v3 advert rounding, v3 drops auth, nopreempt vs MASTER', () => {
-  const text = `vrrp_instance A {\n interface eth0\n virtual_router_id 1\n state MASTER\n advert_int 1.4\n nopreempt\n}\n` +
+  const text =
+    `vrrp_instance A {\n interface eth0\n virtual_router_id 1\n state MASTER\n advert_int 1.4\n nopreempt\n}\n` +
     `vrrp_instance B {\n interface eth0\n virtual_router_id 2\n priority 255\n version 3\n advert_int 0.123\n authentication {\n auth_type PASS\n auth_pass x\n }\n}\n` +
     `vrrp_instance C {\n interface eth0\n virtual_router_id 3\n virtual_ipaddress {\n 2001:db8::1/64\n }\n}\n`;
   const { tree, diagnostics } = parseConfigTree(text, 'k.conf');
@@ -80,7 +89,8 @@ test('keepalived defaults and fix-ups: priority/state derivation, v2/v3 advert r
 });
 
 test('negative cases: unknown keyword, out of range, bad IP, missing VRID, duplicate VRID — each positioned', () => {
-  const text = 'global_defs {\n bogus_key 1\n vrrp_mcast_group4 300.1.1.1\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 256\n}\n' +
+  const text =
+    'global_defs {\n bogus_key 1\n vrrp_mcast_group4 300.1.1.1\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 256\n}\n' +
     'vrrp_instance B {\n interface eth0\n virtual_router_id 9\n priority 0\n}\nvrrp_instance C {\n interface eth0\n virtual_router_id 9\n}\n';
   const fs = { readFile: (p: string) => (p === 'n.conf' ? text : undefined), listDir: () => [] };
   const msgs = loadConfig('n.conf', { fs }).diagnostics.map(formatDiagnostic);

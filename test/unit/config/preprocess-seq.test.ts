@@ -15,16 +15,27 @@ import { parseConfigTree } from '../../../src/config/index.js';
 function memFs(files: Record<string, string>): ConfigFs {
   return {
     readFile: (p) => files[p],
-    listDir: (d) => Object.keys(files).filter((f) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/')).map((f) => f.slice(d.length + 1)),
+    listDir: (d) =>
+      Object.keys(files)
+        .filter((f) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/'))
+        .map((f) => f.slice(d.length + 1)),
   };
 }
 
-interface Run { lines: string[]; tokens: Token[][]; diags: string[] }
+interface Run {
+  lines: string[];
+  tokens: Token[][];
+  diags: string[];
+}
 
 /** Preprocesses `text` as /etc/k/keepalived.conf; lines are the tokens joined by blanks. */
 function run(text: string, opts: Partial<PreprocessOptions> = {}, files: Record<string, string> = {}): Run {
   const diags = new DiagnosticSink();
-  const items = preprocess('/etc/k/keepalived.conf', { fs: memFs({ '/etc/k/keepalived.conf': text, ...files }), configId: 'node1', rng: seededRng(1), ...opts }, diags);
+  const items = preprocess(
+    '/etc/k/keepalived.conf',
+    { fs: memFs({ '/etc/k/keepalived.conf': text, ...files }), configId: 'node1', rng: seededRng(1), ...opts },
+    diags,
+  );
   const tokens = lines(items);
   return { lines: tokens.map((l) => l.map((t) => t.text).join(' ')), tokens, diags: diags.items.map(formatDiagnostic) };
 }
@@ -33,7 +44,10 @@ function lines(items: readonly Item[]): Token[][] {
   const out: Token[][] = [];
   let cur: Token[] = [];
   for (const it of items) {
-    if ('eol' in it) { out.push(cur); cur = []; } else cur.push(it);
+    if ('eol' in it) {
+      out.push(cur);
+      cur = [];
+    } else cur.push(it);
   }
   return out;
 }
@@ -43,8 +57,19 @@ const F = '/etc/k/keepalived.conf';
 test('~SEQ(var, start, end) and ~SEQ(var, start, step, end): the rest of the line once per value (keepalived.conf(5))', () => {
   const r = run('~SEQ(SUBNET, 0, 3) ip_address 10.0.${SUBNET}.1\n~SEQ(n, 10, -4, 0) x$n\n~SEQ(n, 5, 2) down $n\n');
   assert.deepEqual(r.diags, []);
-  assert.deepEqual(r.lines, ['ip_address 10.0.0.1', 'ip_address 10.0.1.1', 'ip_address 10.0.2.1', 'ip_address 10.0.3.1',
-    'x10', 'x6', 'x2', 'down 5', 'down 4', 'down 3', 'down 2']);
+  assert.deepEqual(r.lines, [
+    'ip_address 10.0.0.1',
+    'ip_address 10.0.1.1',
+    'ip_address 10.0.2.1',
+    'ip_address 10.0.3.1',
+    'x10',
+    'x6',
+    'x2',
+    'down 5',
+    'down 4',
+    'down 3',
+    'down 2',
+  ]);
 });
 
 test('~SEQ(var, end): start is 1 (or -1 for a negative end), the step goes towards end, as parser.c computes it', () => {
@@ -57,8 +82,18 @@ test('~SEQ(var, end): start is 1 (or -1 for a negative end), the step goes towar
 test('~SEQx prints lower-case hex; numbers are read as strtol base 0 (0x.. hex, 0.. octal)', () => {
   const r = run('~SEQx(SUBNET, 0x90, 0x10, 0xc0) ip_address fe80::20:${SUBNET}:1\n~SEQ(o, 010, 011) o$o\n~SEQx(h, 144, 16, 192) $h\n');
   assert.deepEqual(r.diags, []);
-  assert.deepEqual(r.lines, ['ip_address fe80::20:90:1', 'ip_address fe80::20:a0:1', 'ip_address fe80::20:b0:1', 'ip_address fe80::20:c0:1',
-    'o8', 'o9', '90', 'a0', 'b0', 'c0']);
+  assert.deepEqual(r.lines, [
+    'ip_address fe80::20:90:1',
+    'ip_address fe80::20:a0:1',
+    'ip_address fe80::20:b0:1',
+    'ip_address fe80::20:c0:1',
+    'o8',
+    'o9',
+    '90',
+    'a0',
+    'b0',
+    'c0',
+  ]);
   assert.deepEqual(strtol('  -0x1Fz', 0), { value: -31, end: 7 });
   assert.deepEqual(strtol('0x', 0), { value: 0, end: 1 }, '"0x" without hex digits is the number 0');
   assert.deepEqual(strtol('abc', 0), { value: 0, end: 0 }, 'no digits: 0, nothing consumed');
@@ -71,8 +106,20 @@ test('nested ~SEQ/~LST lines multiply, the outer one slowest (keepalived.conf(5)
   assert.deepEqual(lst.lines, ['192.169.1.5', '192.169.1.6', '192.169.1.7', '192.169.2.5', '192.169.2.6', '192.169.2.7']);
   const both = run('~LST({IP, IP1}, {10,1},{20,4},{5,6},{12,8}) ~SEQ(IP2,168,2,172) 192.${IP2}.${IP}.${IP1}\n');
   assert.deepEqual(both.diags, []);
-  assert.deepEqual(both.lines, ['192.168.10.1', '192.170.10.1', '192.172.10.1', '192.168.20.4', '192.170.20.4', '192.172.20.4',
-    '192.168.5.6', '192.170.5.6', '192.172.5.6', '192.168.12.8', '192.170.12.8', '192.172.12.8']);
+  assert.deepEqual(both.lines, [
+    '192.168.10.1',
+    '192.170.10.1',
+    '192.172.10.1',
+    '192.168.20.4',
+    '192.170.20.4',
+    '192.172.20.4',
+    '192.168.5.6',
+    '192.170.5.6',
+    '192.172.5.6',
+    '192.168.12.8',
+    '192.170.12.8',
+    '192.172.12.8',
+  ]);
 });
 
 test('~LST: several variables per set; missing values are empty; an unbraced value is a set of one', () => {
@@ -86,10 +133,23 @@ test('positions: a repeated token keeps its column after the ~SEQ(...), a substi
   const rows = r.tokens.filter((l) => l[0]?.text.startsWith('192.0.2.'));
   assert.equal(rows.length, 2);
   for (const l of rows) {
-    assert.deepEqual(l.map((t) => [t.text.replace(/\d$/, 'N'), t.pos.line, t.pos.col]), [['192.0.2.N', 3, 19], ['dev', 3, 30], ['${IF}', 3, 34]]);
+    assert.deepEqual(
+      l.map((t) => [t.text.replace(/\d$/, 'N'), t.pos.line, t.pos.col]),
+      [
+        ['192.0.2.N', 3, 19],
+        ['dev', 3, 30],
+        ['${IF}', 3, 34],
+      ],
+    );
   }
   const eth = r.tokens.filter((l) => l[0]?.text === 'eth0');
-  assert.deepEqual(eth.map((l) => l[0]?.pos), [{ file: F, line: 7, col: 15 }, { file: F, line: 7, col: 15 }]);
+  assert.deepEqual(
+    eth.map((l) => l[0]?.pos),
+    [
+      { file: F, line: 7, col: 15 },
+      { file: F, line: 7, col: 15 },
+    ],
+  );
 });
 
 test('~SEQ parameters may be definitions; the variable stays defined after the block (as in parser.c)', () => {
@@ -99,19 +159,43 @@ test('~SEQ parameters may be definitions; the variable stays defined after the b
 });
 
 test('a line that starts anew after substitution is processed again: @id, a definition, a ~SEQ from a definition', () => {
-  const r = run('$P=@node1\n$P router_id mine\n$Q=@node2\n$Q router_id theirs\n~SEQ(i, 1, 2) $V${i}=value$i\nvals $V1 $V2\n$GEN=~SEQ(k, 1, 2) gen $k\n$GEN\n');
+  const r = run(
+    '$P=@node1\n$P router_id mine\n$Q=@node2\n$Q router_id theirs\n~SEQ(i, 1, 2) $V${i}=value$i\nvals $V1 $V2\n$GEN=~SEQ(k, 1, 2) gen $k\n$GEN\n',
+  );
   assert.deepEqual(r.diags, []);
   assert.deepEqual(r.lines, ['router_id mine', 'vals value1 value2', 'gen 1', 'gen 2']);
 });
 
 test('multi-line definitions nest, and a definition line inside one takes effect in order (keepalived.conf(5) $VS/$RS)', () => {
-  const text = ['$RS= \\', 'real_server 192.168.${VS_NUM}.${RS_NUM} 80 { \\', '  weight 1 # a comment \\', '', '}',
-    '$VS= \\', 'virtual_server 10.0.${VS_NUM}.4 80 { \\', '   \\', '  $RS_NUM=1 \\', '  $RS \\', '  $RS_NUM=2 \\', '  $RS \\', '}',
-    '$VS_NUM=7', '$VS'].join('\n');
+  const text = [
+    '$RS= \\',
+    'real_server 192.168.${VS_NUM}.${RS_NUM} 80 { \\',
+    '  weight 1 # a comment \\',
+    '',
+    '}',
+    '$VS= \\',
+    'virtual_server 10.0.${VS_NUM}.4 80 { \\',
+    '   \\',
+    '  $RS_NUM=1 \\',
+    '  $RS \\',
+    '  $RS_NUM=2 \\',
+    '  $RS \\',
+    '}',
+    '$VS_NUM=7',
+    '$VS',
+  ].join('\n');
   const r = run(`${text}\n`);
   assert.deepEqual(r.diags, []);
   // an empty line ends $RS after 'weight 1' (parser.c), so the lone '}' is an ordinary line
-  assert.deepEqual(r.lines, ['}', 'virtual_server 10.0.7.4 80 {', 'real_server 192.168.7.1 80 {', 'weight 1', 'real_server 192.168.7.2 80 {', 'weight 1', '}']);
+  assert.deepEqual(r.lines, [
+    '}',
+    'virtual_server 10.0.7.4 80 {',
+    'real_server 192.168.7.1 80 {',
+    'weight 1',
+    'real_server 192.168.7.2 80 {',
+    'weight 1',
+    '}',
+  ]);
   const vs = r.tokens[1] as Token[];
   assert.deepEqual(vs[0]?.pos, { file: F, line: 15, col: 1 }, 'lines of a definition point at the $ that used it');
 });
@@ -132,8 +216,10 @@ test('${_RANDOM}, ${_RANDOM MIN}, ${_RANDOM MIN MAX}, $_RANDOM: drawn from the i
 
 test('${_RANDOM} oddities are warnings; parameters on a plain definition leave it as written', () => {
   const r = run('$X=x\nr ${_RANDOM 1 2 3} ${_RANDOM 9 9} ${_RANDOM 4 2} ${X 1} ${_RANDOM 1 }\n');
-  assert.deepEqual(r.diags, [`${F}:2:3: warning: Too many parameters for \${_RANDOM 1 2 3} - using 1 2`,
-    `${F}:2:35: warning: \${_RANDOM 4 2}: MIN is greater than MAX - using [2, 4]`]);
+  assert.deepEqual(r.diags, [
+    `${F}:2:3: warning: Too many parameters for \${_RANDOM 1 2 3} - using 1 2`,
+    `${F}:2:35: warning: \${_RANDOM 4 2}: MIN is greater than MAX - using [2, 4]`,
+  ]);
   const [, one, nine, swapped, plain, trailing] = (r.tokens[0] as Token[]).map((t) => t.text);
   assert.ok(one === '1' || one === '2');
   assert.equal(nine, '9');
@@ -155,11 +241,17 @@ test('${_HASH} and ${_BANG}: literal in quotes; outside quotes they start a comm
 });
 
 test('include after @id and with a definition in its path (keepalived checks for include last)', () => {
-  const r = run('$D=sub\n@node1 include ${D}/a.conf\n@node2 include ${D}/b.conf\ninclude $D/a.conf\nincluder none.conf\n', {},
-    { '/etc/k/sub/a.conf': 'from_a\n', '/etc/k/sub/b.conf': 'from_b\n' });
+  const r = run(
+    '$D=sub\n@node1 include ${D}/a.conf\n@node2 include ${D}/b.conf\ninclude $D/a.conf\nincluder none.conf\n',
+    {},
+    { '/etc/k/sub/a.conf': 'from_a\n', '/etc/k/sub/b.conf': 'from_b\n' },
+  );
   assert.deepEqual(r.lines, ['from_a']);
-  assert.deepEqual(r.diags, [`${F}:4:1: warning: include '$D/a.conf': no such file`, `${F}:5:1: error: include 'none.conf': no such file`],
-    '$D before / is not a reference in keepalived (only a blank, comma, ) or the end may follow an unbraced name)');
+  assert.deepEqual(
+    r.diags,
+    [`${F}:4:1: warning: include '$D/a.conf': no such file`, `${F}:5:1: error: include 'none.conf': no such file`],
+    '$D before / is not a reference in keepalived (only a blank, comma, ) or the end may follow an unbraced name)',
+  );
 });
 
 test('bad ~SEQ / ~LST specs are positioned errors and produce nothing', () => {
@@ -189,8 +281,11 @@ test('bad ~SEQ / ~LST specs are positioned errors and produce nothing', () => {
     assert.deepEqual(r.diags, [`${F}:${want}`], line);
   }
   const nested = run('~SEQ(i, 1, 100) ~SEQ(j, 0, 0, 1) x\n~SEQ(i, 1, 3) "open\n');
-  assert.deepEqual(nested.diags, [`${F}:1:24: error: Invalid ~SEQ values '~SEQ(j, 0, 0, 1)': the step is 0`,
-    `${F}:2:15: error: Unterminated quote`], 'a problem in a repeated line is reported once');
+  assert.deepEqual(
+    nested.diags,
+    [`${F}:1:24: error: Invalid ~SEQ values '~SEQ(j, 0, 0, 1)': the step is 0`, `${F}:2:15: error: Unterminated quote`],
+    'a problem in a repeated line is reported once',
+  );
   const multi = run('$M=a \\\nb\n~SEQ(i, $M) x\n');
   assert.deepEqual(multi.diags, [`${F}:3:8: error: ~SEQ parameter is multiline definition '~SEQ(i, $M)'`]);
 });
@@ -205,7 +300,9 @@ test('bounds: repeated lines are capped with one error; recursive definitions an
   const capped = run('~SEQ(i, 1000) ~SEQ(j, 1000) x\nafter\n', { maxGeneratedLines: 50 });
   assert.equal(capped.lines.filter((l) => l === 'x').length, 49, '50 lines made, one of them the outer repetition');
   assert.equal(capped.lines.at(-1), 'after');
-  assert.deepEqual(capped.diags, [`${F}:1:29: error: definitions, ~SEQ and ~LST would produce more than 50 lines or 67108864 characters - the rest are dropped`]);
+  assert.deepEqual(capped.diags, [
+    `${F}:1:29: error: definitions, ~SEQ and ~LST would produce more than 50 lines or 67108864 characters - the rest are dropped`,
+  ]);
   // ten multi-line definitions, each using the one before twice: 2^10 lines at the end, cut at the bound
   const laughs = ['$L0=lol'];
   for (let k = 1; k <= 10; k++) laughs.push(`$L${k}= \\`, `$L${k - 1} \\`, `$L${k - 1}`);
@@ -216,27 +313,63 @@ test('bounds: repeated lines are capped with one error; recursive definitions an
   assert.equal(run(`${laughs.join('\n')}\n$L10\n`).lines.length, 1024, 'the same, unbounded, is exact');
   const self = run('$A=x$A\n$A\n$B=${C}\n$C=y $B\nz $B\nok\n');
   assert.deepEqual(self.lines, ['ok']);
-  assert.deepEqual(self.diags, [`${F}:2:1: error: Definition 'A' refers to itself - line dropped`,
-    `${F}:5:3: error: Definition 'B' refers to itself - line dropped`]);
+  assert.deepEqual(self.diags, [
+    `${F}:2:1: error: Definition 'A' refers to itself - line dropped`,
+    `${F}:5:3: error: Definition 'B' refers to itself - line dropped`,
+  ]);
   const wide = run(`$M=${'x'.repeat(1100)}\n$L=\${M}\${M}\${M}\${M}\n$K=\${L}\${L}\${L}\${L}\n$K\nok \${L}\n`);
-  assert.deepEqual(wide.lines.map((l) => l.length), [4403], 'a 4,400-character line is fine, a 17,600-character one is not');
+  assert.deepEqual(
+    wide.lines.map((l) => l.length),
+    [4403],
+    'a 4,400-character line is fine, a 17,600-character one is not',
+  );
   assert.deepEqual(wide.diags, [`${F}:4:1: error: Definitions expand to more than 16384 characters or 1000 substitutions - line dropped`]);
   // a line of a multi-line definition, or a ~SEQ made by a definition, that uses the definition again
   const multiSelf = run('$M=a \\\n$M $M $M\n$M\n$G=~SEQ(k, 1, 2) $G\n$G\n');
   assert.deepEqual(multiSelf.lines, ['a']);
-  assert.deepEqual(multiSelf.diags, [`${F}:3:1: error: Definition 'M' refers to itself - line dropped`,
-    `${F}:5:1: error: Definition 'G' refers to itself - line dropped`]);
+  assert.deepEqual(multiSelf.diags, [
+    `${F}:3:1: error: Definition 'M' refers to itself - line dropped`,
+    `${F}:5:1: error: Definition 'G' refers to itself - line dropped`,
+  ]);
   const deep = run(`${Array.from({ length: 40 }, (_, k) => `$D${k}=\${D${k + 1}}`).join('\n')}\n$D40=@node1 \${D0}\n\${D0}\n`);
   assert.deepEqual(deep.lines, []);
   assert.deepEqual(deep.diags, [`${F}:42:1: error: Definition 'D0' refers to itself - line dropped`]);
   const chars = run('~SEQ(i, 100) 0123456789\n', { maxGeneratedChars: 500 });
   assert.equal(chars.lines.length, 45, '45 lines of 11 characters, and the repeated line itself');
-  assert.deepEqual(chars.diags, [`${F}:1:14: error: definitions, ~SEQ and ~LST would produce more than 2000000 lines or 500 characters - the rest are dropped`]);
+  assert.deepEqual(chars.diags, [
+    `${F}:1:14: error: definitions, ~SEQ and ~LST would produce more than 2000000 lines or 500 characters - the rest are dropped`,
+  ]);
 });
 
 test('random ~SEQ/~LST soup never throws and stays small', () => {
   const rng = seededRng(77);
-  const pieces = ['~SEQ', '~SEQx', '~LST', '(', ')', '{', '}', ',', ' ', 'i', 'j', '$i', '${i}', '0', '1', '3', '-1', '0x1f', '$N', '\\', '\n', '"', '#', '@node1 ', '$N=2\n'];
+  const pieces = [
+    '~SEQ',
+    '~SEQx',
+    '~LST',
+    '(',
+    ')',
+    '{',
+    '}',
+    ',',
+    ' ',
+    'i',
+    'j',
+    '$i',
+    '${i}',
+    '0',
+    '1',
+    '3',
+    '-1',
+    '0x1f',
+    '$N',
+    '\\',
+    '\n',
+    '"',
+    '#',
+    '@node1 ',
+    '$N=2\n',
+  ];
   for (let n = 0; n < 2000; n++) {
     let s = '';
     const len = 1 + Math.floor(rng.next() * 30);
@@ -260,9 +393,18 @@ vrrp_instance VI_1 {
   const { tree, diagnostics } = parseConfigTree(text, 'k.conf');
   assert.deepEqual(diagnostics.map(formatDiagnostic), []);
   const vi = tree.find((n) => n.keyword.text === 'vrrp_instance');
-  assert.deepEqual(vi?.children?.map((c) => [c.keyword.text, ...c.args.map((a) => a.text)]), [['virtual_router_id', '5'], ['priority', '50']]);
+  assert.deepEqual(
+    vi?.children?.map((c) => [c.keyword.text, ...c.args.map((a) => a.text)]),
+    [
+      ['virtual_router_id', '5'],
+      ['priority', '50'],
+    ],
+  );
   // outside a comment it still expands
   const used = parseConfigTree(`${text.split('vrrp_instance')[0]}real_server 192.0.2.1 80 {\n  $HEALTHCHECK\n}\n`, 'k.conf');
   assert.deepEqual(used.diagnostics.map(formatDiagnostic), []);
-  assert.deepEqual(used.tree[0]?.children?.map((c) => c.keyword.text), ['TCP_CHECK']);
+  assert.deepEqual(
+    used.tree[0]?.children?.map((c) => c.keyword.text),
+    ['TCP_CHECK'],
+  );
 });

@@ -32,9 +32,13 @@ function sampleFs(path: string): ConfigFs {
 }
 
 if (!existsSync(DIR)) {
-  test('Debian keepalived samples load without errors', (t) => { t.skip('keepalived package not installed'); });
+  test('Debian keepalived samples load without errors', (t) => {
+    t.skip('keepalived package not installed');
+  });
 } else {
-  const samples = readdirSync(DIR).filter((f) => f.startsWith('keepalived.conf')).sort();
+  const samples = readdirSync(DIR)
+    .filter((f) => f.startsWith('keepalived.conf'))
+    .sort();
   test('the samples directory holds keepalived.conf samples', () => {
     assert.ok(samples.length >= 20, `only ${samples.length} samples in ${DIR}`);
   });
@@ -47,7 +51,11 @@ if (!existsSync(DIR)) {
         assert.ok(tree.length > 0, `${name}: no statement read`);
         const { diagnostics } = loadConfig(path, { configId, fs });
         const errors = diagnostics.filter((d) => d.severity === 'error');
-        assert.deepEqual(errors.map((d) => `${d.pos.line}: ${d.message}`), KNOWN_ERRORS[name] ?? [], errors.map(formatDiagnostic).join('\n'));
+        assert.deepEqual(
+          errors.map((d) => `${d.pos.line}: ${d.message}`),
+          KNOWN_ERRORS[name] ?? [],
+          errors.map(formatDiagnostic).join('\n'),
+        );
       });
     }
   }

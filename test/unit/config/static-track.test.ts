@@ -31,12 +31,23 @@ static_rules {
   from 2001:db8::/32 table 300
 }
 `);
-  assert.deepEqual(config.staticIpaddress.map((a) => [a.address, a.prefixLength, a.dev, a.scope, a.label]),
-    [['192.0.2.50', 24, 'eth0', 'link', 'eth0:5'], ['2001:db8::50', 64, 'eth0', undefined, undefined]]);
+  assert.deepEqual(
+    config.staticIpaddress.map((a) => [a.address, a.prefixLength, a.dev, a.scope, a.label]),
+    [
+      ['192.0.2.50', 24, 'eth0', 'link', 'eth0:5'],
+      ['2001:db8::50', 64, 'eth0', undefined, undefined],
+    ],
+  );
   const [r1, r2, r3, r4] = config.staticRoutes;
-  assert.deepEqual([r1?.destination, r1?.prefixLength, r1?.gateway, r1?.dev, r1?.metric, r1?.table, r1?.family], ['198.51.100.0', 24, '192.0.2.1', 'eth0', 20, 100, 4]);
+  assert.deepEqual(
+    [r1?.destination, r1?.prefixLength, r1?.gateway, r1?.dev, r1?.metric, r1?.table, r1?.family],
+    ['198.51.100.0', 24, '192.0.2.1', 'eth0', 20, 100, 4],
+  );
   assert.deepEqual([r2?.type, r2?.destination, r2?.noTrack, r2?.table], ['blackhole', '203.0.113.0', true, 254]);
-  assert.deepEqual([r3?.destination, r3?.prefixLength, r3?.gateway, r3?.source, r3?.protocol, r3?.scope], ['0.0.0.0', 0, '192.0.2.254', '192.0.2.50', 4, 0]);
+  assert.deepEqual(
+    [r3?.destination, r3?.prefixLength, r3?.gateway, r3?.source, r3?.protocol, r3?.scope],
+    ['0.0.0.0', 0, '192.0.2.254', '192.0.2.50', 4, 0],
+  );
   assert.deepEqual([r4?.family, r4?.destination, r4?.prefixLength, r4?.gateway], [6, '2001:db8:1::', 48, '2001:db8::1']);
   const [u1, u2, u3, u4] = config.staticRules;
   assert.deepEqual([u1?.from, u1?.table, u1?.priority], [{ address: '192.0.2.0', prefixLength: 24 }, 100, 1000]);
@@ -46,7 +57,10 @@ static_rules {
   // the blackhole route has no interface: keepalived's warning, at the route's line (it fails -t, as keepalived's does)
   assert.ok(text.includes('7:3: warning: Warning - cannot track route 203.0.113.0/24 with no interface specified, not tracking'), text.join('\n'));
   // rules without a preference get keepalived's, counting down per family
-  assert.deepEqual(config.staticRules.map((r) => r.priority), [1000, 16384, 16383, 16384]);
+  assert.deepEqual(
+    config.staticRules.map((r) => r.priority),
+    [1000, 16384, 16383, 16384],
+  );
 });
 
 test('bad routes and rules are positioned errors, never throws', () => {
@@ -62,15 +76,21 @@ static_rules {
 }
 `);
   // keepalived keeps 192.0.2.0/33 as a /32 (with a complaint) and drops the rest
-  assert.deepEqual(config.staticRoutes.map((r) => `${r.destination}/${r.prefixLength}`), ['192.0.2.0/32']);
+  assert.deepEqual(
+    config.staticRoutes.map((r) => `${r.destination}/${r.prefixLength}`),
+    ['192.0.2.0/32'],
+  );
   assert.equal(config.staticRules.length, 0);
-  assert.deepEqual(text.filter((l) => l.includes('error')), [
-    '2:20: error: Cannot mix IPv4 and IPv6 addresses for route',
-    '4:25: error: Routing table nosuch not found for route',
-    '7:3: error: No action specified for rule - ignoring',
-    '8:8: error: Invalid rule from address nonsense',
-    '9:3: error: Unknown rule option bogus',
-  ]);
+  assert.deepEqual(
+    text.filter((l) => l.includes('error')),
+    [
+      '2:20: error: Cannot mix IPv4 and IPv6 addresses for route',
+      '4:25: error: Routing table nosuch not found for route',
+      '7:3: error: No action specified for rule - ignoring',
+      '8:8: error: Invalid rule from address nonsense',
+      '9:3: error: Unknown rule option bogus',
+    ],
+  );
   assert.ok(text.includes('3:3: warning: Invalid address prefix len 33 for address 192.0.2.0/33 - using 32'), text.join('\n'));
 });
 
@@ -97,7 +117,10 @@ vrrp_instance VI_1 {
   assert.equal(vi?.virtualRules[0]?.table, 7);
   assert.equal(vi?.notify.deleted?.command, '/bin/del');
   assert.deepEqual([config.vrrpScripts[0]?.script.user, config.vrrpScripts[0]?.script.group], ['nobody', 'nogroup']);
-  assert.deepEqual(text.filter((l) => l.includes('error')), []);
+  assert.deepEqual(
+    text.filter((l) => l.includes('error')),
+    [],
+  );
 });
 
 test('track_file, vrrp_track_process, track_group and bfd_instance blocks', () => {
@@ -127,14 +150,24 @@ bfd_instance b1 {
   multiplier 3
 }
 `);
-  assert.deepEqual(config.trackFiles.map((f) => [f.name, f.path, f.weight, f.reverse, f.init]),
-    [['tf1', '/run/tf1', -20, true, { value: 5, overwrite: true }], ['tf2', '/run/tf2', 1, false, undefined]]);
+  assert.deepEqual(
+    config.trackFiles.map((f) => [f.name, f.path, f.weight, f.reverse, f.init]),
+    [
+      ['tf1', '/run/tf1', -20, true, { value: 5, overwrite: true }],
+      ['tf2', '/run/tf2', 1, false, undefined],
+    ],
+  );
   const [p] = config.trackProcesses;
-  assert.deepEqual([p?.process, p?.params, p?.paramMatch, p?.fullCommand, p?.weight, p?.quorum, p?.quorumMax, p?.forkDelayMs, p?.terminateDelayMs],
-    ['nginx', ['-g', 'daemon'], 'partial', true, 30, 2, 4, 1500, 1500]);
+  assert.deepEqual(
+    [p?.process, p?.params, p?.paramMatch, p?.fullCommand, p?.weight, p?.quorum, p?.quorumMax, p?.forkDelayMs, p?.terminateDelayMs],
+    ['nginx', ['-g', 'daemon'], 'partial', true, 30, 2, 4, 1500, 1500],
+  );
   assert.equal(config.trackProcesses.length, 1);
   assert.deepEqual(config.trackGroups[0]?.interfaces, ['eth0', 'eth1']);
-  assert.deepEqual([config.bfdInstances[0]?.neighbor, config.bfdInstances[0]?.minRxMs, config.bfdInstances[0]?.multiplier, config.bfdInstances[0]?.idleTxMs], ['192.0.2.9', 50, 3, 1000]);
+  assert.deepEqual(
+    [config.bfdInstances[0]?.neighbor, config.bfdInstances[0]?.minRxMs, config.bfdInstances[0]?.multiplier, config.bfdInstances[0]?.idleTxMs],
+    ['192.0.2.9', 50, 3, 1000],
+  );
   assert.ok(text.includes("17:1: error: track process 'bad' process name not specified"), text.join('\n'));
   assert.ok(text.includes('6:1: warning: vrrp_track_file is deprecated - please use track_file'));
   assert.ok(text.some((l) => l.startsWith("21:1: warning: 'bfd_instance' is not supported yet")));
@@ -156,12 +189,15 @@ vrrp_sync_group G {
   track_process { noproc }
 }
 `);
-  assert.deepEqual(text.filter((l) => l.includes('error')), [
-    '5:5: error: (VI_1) track script nosuch not found, ignoring...',
-    '8:5: error: (VI_1) track file nofile not found, ignoring...',
-    '13:19: error: (G) track process noproc not found, ignoring...',
-    "11:1: error: Virtual router VI_X specified in sync group G doesn't exist - ignoring",
-  ]);
+  assert.deepEqual(
+    text.filter((l) => l.includes('error')),
+    [
+      '5:5: error: (VI_1) track script nosuch not found, ignoring...',
+      '8:5: error: (VI_1) track file nofile not found, ignoring...',
+      '13:19: error: (G) track process noproc not found, ignoring...',
+      "11:1: error: Virtual router VI_X specified in sync group G doesn't exist - ignoring",
+    ],
+  );
 });
 
 test('host checks and -t exit statuses: missing/loopback interface, VIP dev, script security', () => {

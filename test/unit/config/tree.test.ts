@@ -12,7 +12,10 @@ const seeds = readdirSync(dir).filter((f) => f.endsWith('.conf'));
 function memFs(files: Record<string, string>): ConfigFs {
   return {
     readFile: (p) => files[p],
-    listDir: (d) => Object.keys(files).filter((f) => f.startsWith(`${d.replace(/\/$/, '')}/`) && !f.slice(d.length + 1).includes('/')).map((f) => f.slice(d.replace(/\/$/, '').length + 1)),
+    listDir: (d) =>
+      Object.keys(files)
+        .filter((f) => f.startsWith(`${d.replace(/\/$/, '')}/`) && !f.slice(d.length + 1).includes('/'))
+        .map((f) => f.slice(d.replace(/\/$/, '').length + 1)),
   };
 }
 
@@ -32,8 +35,7 @@ test('one-line blocks (minimal-lb01-master.conf) nest like multi-line ones', () 
   const vi = find(tree, 'vrrp_instance') as ConfNode;
   assert.equal(vi.args[0]?.text, 'VI_1');
   const kids = (vi.children ?? []).map((n) => [n.keyword.text, ...n.args.map((a) => a.text)].join(' '));
-  assert.deepEqual(kids, ['state MASTER interface eth0 virtual_router_id 51 priority 150 advert_int 1 authentication',
-    'virtual_ipaddress']);
+  assert.deepEqual(kids, ['state MASTER interface eth0 virtual_router_id 51 priority 150 advert_int 1 authentication', 'virtual_ipaddress']);
   // keepalived sees a one-line statement's words as one line; the block parser keeps positions exact
   const vip = find(vi.children ?? [], 'virtual_ipaddress') as ConfNode;
   assert.equal(vip.children?.[0]?.keyword.text, '10.0.0.3/24');
@@ -73,18 +75,28 @@ test('include with globs and braces, relative to the including file; cycles and 
     '/etc/k/x/b.inc': 'static_routes {\n}\n',
   });
   const { tree, diagnostics } = loadConfigTree('/etc/k/keepalived.conf', { fs });
-  assert.deepEqual(tree.map((n) => `${n.keyword.text}${n.args[0] ? ` ${n.args[0].text}` : ''}`), ['vrrp_instance A', 'vrrp_instance B', 'static_ipaddress', 'static_routes']);
+  assert.deepEqual(
+    tree.map((n) => `${n.keyword.text}${n.args[0] ? ` ${n.args[0].text}` : ''}`),
+    ['vrrp_instance A', 'vrrp_instance B', 'static_ipaddress', 'static_routes'],
+  );
   assert.deepEqual(tree[1]?.keyword.pos, { file: '/etc/k/conf.d/20-b.conf', line: 1, col: 1 });
   const msgs = diagnostics.map(formatDiagnostic);
-  assert.ok(msgs.some((m) => m.startsWith('/etc/k/conf.d/20-b.conf:3:1: error: include cycle')), msgs.join('\n'));
+  assert.ok(
+    msgs.some((m) => m.startsWith('/etc/k/conf.d/20-b.conf:3:1: error: include cycle')),
+    msgs.join('\n'),
+  );
   assert.ok(msgs.includes("/etc/k/keepalived.conf:3:1: warning: include 'missing.conf': no such file"), msgs.join('\n'));
 });
 
 test('@id / @^id lines and $NAME definitions (single and multi-line) with substitution at the use site', () => {
-  const text = '$IF=eth7\n$BLOCK=virtual_ipaddress { \\\n 192.0.2.1 \\\n}\n@node1 router_id ONE\n@^node1 router_id OTHER\nvrrp_instance V {\n interface $IF\n ${BLOCK}\n}\n';
+  const text =
+    '$IF=eth7\n$BLOCK=virtual_ipaddress { \\\n 192.0.2.1 \\\n}\n@node1 router_id ONE\n@^node1 router_id OTHER\nvrrp_instance V {\n interface $IF\n ${BLOCK}\n}\n';
   const one = parseConfigTree(text, 'k.conf', { configId: 'node1' });
   assert.deepEqual(one.diagnostics, []);
-  assert.deepEqual(one.tree.map((n) => n.args[0]?.text), ['ONE', 'V']);
+  assert.deepEqual(
+    one.tree.map((n) => n.args[0]?.text),
+    ['ONE', 'V'],
+  );
   const vi = one.tree[1] as ConfNode;
   assert.equal(vi.children?.[0]?.args[0]?.text, 'eth7');
   assert.deepEqual(vi.children?.[0]?.args[0]?.pos, { file: 'k.conf', line: 8, col: 12 });

@@ -11,8 +11,11 @@ test('ManualClock moves only forward', () => {
 });
 
 test('seededRng is deterministic per seed', () => {
-  const a = seededRng(42), b = seededRng(42), c = seededRng(43);
-  const xs = [a.next(), a.next()], ys = [b.next(), b.next()];
+  const a = seededRng(42),
+    b = seededRng(42),
+    c = seededRng(43);
+  const xs = [a.next(), a.next()],
+    ys = [b.next(), b.next()];
   assert.deepEqual(xs, ys);
   assert.notEqual(xs[0], c.next());
   for (const x of xs) assert.ok(x >= 0 && x < 1);

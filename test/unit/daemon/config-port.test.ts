@@ -18,8 +18,14 @@ test('the config port reads src/config: errors and warnings split by severity, d
     const ok = await port.load(good, { configId: 'n1' });
     assert.deepEqual(ok.errors, []);
     assert.deepEqual(ok.warnings, [`${good}:5:3: warning: Unknown keyword 'bogus_keyword'`]);
-    assert.deepEqual(ok.config?.vrrpInstances.map((i) => i.name), ['VI_9']);
-    assert.deepEqual(JSON.parse(port.dump(ok.config!)).vrrpInstances.map((i: { name: string }) => i.name), ['VI_9']);
+    assert.deepEqual(
+      ok.config?.vrrpInstances.map((i) => i.name),
+      ['VI_9'],
+    );
+    assert.deepEqual(
+      JSON.parse(port.dump(ok.config!)).vrrpInstances.map((i: { name: string }) => i.name),
+      ['VI_9'],
+    );
     const bad = join(dir, 'bad.conf');
     writeFileSync(bad, 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 300\n}\n');
     const r = await port.load(bad, { configId: 'n1' });
@@ -38,7 +44,13 @@ test('the config port reads src/config: errors and warnings split by severity, d
 test('NullRuntime reports instance names from a model, in BACKUP, and records calls', async () => {
   const rt = new NullRuntime();
   await rt.start(instances('VI_9', 'VI_10'));
-  assert.deepEqual(rt.snapshot().instances.map((i) => [i.name, i.state]), [['VI_9', 1], ['VI_10', 1]]);
+  assert.deepEqual(
+    rt.snapshot().instances.map((i) => [i.name, i.state]),
+    [
+      ['VI_9', 1],
+      ['VI_10', 1],
+    ],
+  );
   await rt.reload(model());
   assert.deepEqual(rt.snapshot().instances, []);
   rt.clearStats();
@@ -50,8 +62,14 @@ test('sd_notify messages as keepalived sends them; silent without NOTIFY_SOCKET 
   const s = new MemorySender();
   const n = new SdNotifier(s, '@/org/freedesktop/systemd1/notify', 321);
   assert.equal(n.enabled, true);
-  n.ready(); n.reloading(); n.stopping(); n.error(2);
-  assert.deepEqual(s.sent.map((m) => m.text), ['READY=1\nMAINPID=321', 'RELOADING=1', 'STOPPING=1', 'ERRNO=2']);
+  n.ready();
+  n.reloading();
+  n.stopping();
+  n.error(2);
+  assert.deepEqual(
+    s.sent.map((m) => m.text),
+    ['READY=1\nMAINPID=321', 'RELOADING=1', 'STOPPING=1', 'ERRNO=2'],
+  );
   assert.equal(s.sent[0]!.path, '@/org/freedesktop/systemd1/notify');
   const quiet = new MemorySender();
   new SdNotifier(quiet, undefined, 1).ready();

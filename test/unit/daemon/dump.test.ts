@@ -62,13 +62,28 @@ test('keepalived.data shows timing figures when the snapshot has them', () => {
   const text = renderData({ ...captured, timing: { loopLagLastMs: 0.5, loopLagMaxMs: 12.25 } });
   assert.match(text, /^ Event loop lag = last 0\.500 ms, max 12\.250 ms$/m);
   assert.doesNotMatch(text, /Advert send jitter/);
-  const inst = { ...captured.instances[0]!, timing: { advertJitterLastMs: 1, advertJitterMaxMs: 2, advertJitterMeanMs: 1.5, loopLagLastMs: 0, loopLagMaxMs: 3 } };
+  const inst = {
+    ...captured.instances[0]!,
+    timing: { advertJitterLastMs: 1, advertJitterMaxMs: 2, advertJitterMeanMs: 1.5, loopLagLastMs: 0, loopLagMaxMs: 3 },
+  };
   assert.match(renderData({ ...captured, instances: [inst] }), /^ {3}Advert send jitter = last 1\.000 ms, max 2\.000 ms, mean 1\.500 ms$/m);
 });
 
 test('%g and %f number formatting as C printf', () => {
-  const cases: [number, string][] = [[1, '1'], [0.5, '0.5'], [5, '5'], [0.05, '0.05'], [100, '100'], [0, '0'],
-    [123456, '123456'], [1234567, '1.23457e+06'], [0.0001, '0.0001'], [0.00001, '1e-05'], [2.5e-7, '2.5e-07'], [-3.25, '-3.25']];
+  const cases: [number, string][] = [
+    [1, '1'],
+    [0.5, '0.5'],
+    [5, '5'],
+    [0.05, '0.05'],
+    [100, '100'],
+    [0, '0'],
+    [123456, '123456'],
+    [1234567, '1.23457e+06'],
+    [0.0001, '0.0001'],
+    [0.00001, '1e-05'],
+    [2.5e-7, '2.5e-07'],
+    [-3.25, '-3.25'],
+  ];
   for (const [x, want] of cases) assert.equal(formatG(x), want, String(x));
   assert.equal(formatDataTime(1795344034020.697), '1795344034.020697 (Sun Nov 22 10:40:34.020697 2026)');
 });

@@ -8,8 +8,16 @@ import { ManualClock } from '../../../src/core/clock.js';
 import { MemoryLogger } from '../../../src/core/log.js';
 import { MemorySender, unavailableSender } from '../../../src/daemon/datagram.js';
 import {
-  FileSink, LogHub, LogRateLimiter, SyslogSink, consoleSink, formatConsoleTime, formatFileTime, formatSyslogMessage,
-  logFileName, tmpDirFrom,
+  FileSink,
+  LogHub,
+  LogRateLimiter,
+  SyslogSink,
+  consoleSink,
+  formatConsoleTime,
+  formatFileTime,
+  formatSyslogMessage,
+  logFileName,
+  tmpDirFrom,
 } from '../../../src/daemon/logging.js';
 
 // Sun Nov 22 08:33:46.123 2026 UTC, and a single-digit day.
@@ -33,11 +41,13 @@ test('syslog datagram as glibc writes it: <PRI>Mmm dd hh:mm:ss ident[pid]: text'
   assert.equal(formatSyslogMessage(1, { level: 'debug', text: 'y' }, 'K', 1, T2), '<15>Nov  2 08:03:06 K[1]: y');
 });
 
-test('syslog datagrams match what glibc syslog(3) sent to a /dev/log socket (captured with Python\'s syslog module)', () => {
+test("syslog datagrams match what glibc syslog(3) sent to a /dev/log socket (captured with Python's syslog module)", () => {
   // captured: TZ=UTC, unshare -m, tmpfs on /dev, AF_UNIX SOCK_DGRAM bound at /dev/log, openlog(ident, LOG_PID, facility)
   const at = 1795345763436;
-  assert.equal(formatSyslogMessage(19, { level: 'info', text: '(VI_1) Entering MASTER STATE' }, 'Keepalived_vrrp', 17928, at),
-    '<158>Nov 22 11:09:23 Keepalived_vrrp[17928]: (VI_1) Entering MASTER STATE');
+  assert.equal(
+    formatSyslogMessage(19, { level: 'info', text: '(VI_1) Entering MASTER STATE' }, 'Keepalived_vrrp', 17928, at),
+    '<158>Nov 22 11:09:23 Keepalived_vrrp[17928]: (VI_1) Entering MASTER STATE',
+  );
   assert.equal(formatSyslogMessage(3, { level: 'err', text: 'x' }, 'Keepalived', 17928, at), '<27>Nov 22 11:09:23 Keepalived[17928]: x');
 });
 
@@ -77,17 +87,28 @@ test('syslog sink falls back to a text stream with one warning when it cannot se
   const failing = new MemorySender();
   failing.failWith = 'ECONNREFUSED';
   const out2: string[] = [];
-  new SyslogSink({ sender: failing, facility: 3, pid: 5, fallback: { write: (s: string) => out2.push(s) } })
-    .write({ level: 'info', text: 'c' }, 'K', T);
+  new SyslogSink({ sender: failing, facility: 3, pid: 5, fallback: { write: (s: string) => out2.push(s) } }).write(
+    { level: 'info', text: 'c' },
+    'K',
+    T,
+  );
   assert.match(out2[0]!, /ECONNREFUSED/);
 });
 
 test('a throwing sink never breaks logging or the other sinks', () => {
   const good: string[] = [];
-  const hub = new LogHub(new ManualClock(0, T), [
-    { write: () => { throw new Error('boom'); } },
-    consoleSink({ write: (s: string) => good.push(s) }),
-  ], false);
+  const hub = new LogHub(
+    new ManualClock(0, T),
+    [
+      {
+        write: () => {
+          throw new Error('boom');
+        },
+      },
+      consoleSink({ write: (s: string) => good.push(s) }),
+    ],
+    false,
+  );
   assert.doesNotThrow(() => hub.logger('K').log({ level: 'info', text: 'still here' }));
   assert.equal(good.length, 1);
 });

@@ -8,5 +8,12 @@ export function model(text = ''): KeepalivedConfig {
 
 /** A model with one minimal vrrp_instance per name. */
 export function instances(...names: string[]): KeepalivedConfig {
-  return model(names.map((n, i) => `vrrp_instance ${n} {\n  interface eth0\n  virtual_router_id ${i + 1}\n  priority 100\n  virtual_ipaddress {\n    192.0.2.${i + 1}\n  }\n}\n`).join(''));
+  return model(
+    names
+      .map(
+        (n, i) =>
+          `vrrp_instance ${n} {\n  interface eth0\n  virtual_router_id ${i + 1}\n  priority 100\n  virtual_ipaddress {\n    192.0.2.${i + 1}\n  }\n}\n`,
+      )
+      .join(''),
+  );
 }

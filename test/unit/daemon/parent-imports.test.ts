@@ -34,7 +34,10 @@ function closure(entry: string): Set<string> {
 test('the supervising parent stays small: no VRRP, checker or probe code is loaded in it', () => {
   // main.ts imports the supervisor (parent.ts) dynamically, on the daemon path only
   const loaded = new Set([...closure(join(ROOT, 'src/cli/main.ts')), ...closure(join(ROOT, 'src/cli/parent.ts'))]);
-  assert.ok(loaded.has('src/daemon/supervisor.ts') && loaded.has('src/daemon/release.ts') && loaded.has('src/config/index.ts'), [...loaded].join('\n'));
+  assert.ok(
+    loaded.has('src/daemon/supervisor.ts') && loaded.has('src/daemon/release.ts') && loaded.has('src/config/index.ts'),
+    [...loaded].join('\n'),
+  );
   // src/runtime/vrrp/routes.ts is the pure config → rtnetlink spec mapping the cleanup shares with the runtime
   const forbidden = [...loaded].filter((f) => /^src\/(vrrp|check|probe|track|notify|runtime)\//.test(f) && f !== 'src/runtime/vrrp/routes.ts');
   assert.deepEqual(forbidden, []);
@@ -44,5 +47,9 @@ test('the supervising parent stays small: no VRRP, checker or probe code is load
   assert.equal(child.has('src/runtime/vrrp/linux-runtime.ts') || child.has('src/runtime/check/runtime.ts'), false, [...child].join('\n'));
   const vrrpChild = new Set([...child, ...closure(join(ROOT, 'src/runtime/vrrp/linux-runtime.ts'))]);
   assert.ok(vrrpChild.has('src/vrrp/fsm.ts'), 'the check itself sees runtime code where it is loaded');
-  assert.deepEqual([...vrrpChild].filter((f) => /^src\/(check|lb|runtime\/check)\//.test(f)), [], 'the VRRP child loads no checker or LB code');
+  assert.deepEqual(
+    [...vrrpChild].filter((f) => /^src\/(check|lb|runtime\/check)\//.test(f)),
+    [],
+    'the VRRP child loads no checker or LB code',
+  );
 });

@@ -4,9 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../../src/core/log.js';
-import {
-  inspectPidfile, pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile,
-} from '../../../src/daemon/pidfile.js';
+import { inspectPidfile, pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile } from '../../../src/daemon/pidfile.js';
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'kts-pid-'));
@@ -17,61 +15,75 @@ function withDir(fn: (dir: string) => void): void {
   }
 }
 
-test('writePidfile writes "<pid>\\n" with mode 0644', () => withDir((dir) => {
-  const p = join(dir, 'k.pid');
-  const log = new MemoryLogger();
-  assert.equal(writePidfile(p, 1234, log), true);
-  assert.equal(readFileSync(p, 'utf8'), '1234\n');
-  assert.equal(statSync(p).mode & 0o777, 0o644 & ~process.umask());
-}));
+test('writePidfile writes "<pid>\\n" with mode 0644', () =>
+  withDir((dir) => {
+    const p = join(dir, 'k.pid');
+    const log = new MemoryLogger();
+    assert.equal(writePidfile(p, 1234, log), true);
+    assert.equal(readFileSync(p, 'utf8'), '1234\n');
+    assert.equal(statSync(p).mode & 0o777, 0o644 & ~process.umask());
+  }));
 
-test('writePidfile refuses to follow a symlink and logs keepalived\'s message', () => withDir((dir) => {
-  const target = join(dir, 'target');
-  writeFileSync(target, 'precious');
-  const link = join(dir, 'k.pid');
-  symlinkSync(target, link);
-  const log = new MemoryLogger();
-  assert.equal(writePidfile(link, 1, log), false);
-  assert.equal(readFileSync(target, 'utf8'), 'precious');
-  assert.deepEqual(log.texts(), [`pidfile_write : Cannot open ${link} pidfile`]);
-}));
+test("writePidfile refuses to follow a symlink and logs keepalived's message", () =>
+  withDir((dir) => {
+    const target = join(dir, 'target');
+    writeFileSync(target, 'precious');
+    const link = join(dir, 'k.pid');
+    symlinkSync(target, link);
+    const log = new MemoryLogger();
+    assert.equal(writePidfile(link, 1, log), false);
+    assert.equal(readFileSync(target, 'utf8'), 'precious');
+    assert.deepEqual(log.texts(), [`pidfile_write : Cannot open ${link} pidfile`]);
+  }));
 
-test('a live process owning the pid file blocks; our own pid and dead pids do not', () => withDir((dir) => {
-  const p = join(dir, 'k.pid');
-  const log = new MemoryLogger();
-  assert.equal(pidfileOwnedByLiveProcess(p, 10, log), false);
-  writeFileSync(p, '4321\n');
-  assert.equal(pidfileOwnedByLiveProcess(p, 10, log, () => true), true);
-  assert.ok(existsSync(p));
-  assert.equal(pidfileOwnedByLiveProcess(p, 4321, log, () => true), false);
-  assert.equal(existsSync(p), false);
-  writeFileSync(p, '4321\n');
-  assert.equal(pidfileOwnedByLiveProcess(p, 10, log, () => false), false);
-  assert.equal(existsSync(p), false);
-  assert.deepEqual(log.texts(), [`Remove a zombie pid file ${p}`, `Remove a zombie pid file ${p}`]);
-}));
+test('a live process owning the pid file blocks; our own pid and dead pids do not', () =>
+  withDir((dir) => {
+    const p = join(dir, 'k.pid');
+    const log = new MemoryLogger();
+    assert.equal(pidfileOwnedByLiveProcess(p, 10, log), false);
+    writeFileSync(p, '4321\n');
+    assert.equal(
+      pidfileOwnedByLiveProcess(p, 10, log, () => true),
+      true,
+    );
+    assert.ok(existsSync(p));
+    assert.equal(
+      pidfileOwnedByLiveProcess(p, 4321, log, () => true),
+      false,
+    );
+    assert.equal(existsSync(p), false);
+    writeFileSync(p, '4321\n');
+    assert.equal(
+      pidfileOwnedByLiveProcess(p, 10, log, () => false),
+      false,
+    );
+    assert.equal(existsSync(p), false);
+    assert.deepEqual(log.texts(), [`Remove a zombie pid file ${p}`, `Remove a zombie pid file ${p}`]);
+  }));
 
-test('garbage in the pid file is logged, removed and not treated as running', () => withDir((dir) => {
-  const p = join(dir, 'k.pid');
-  writeFileSync(p, 'hello\n');
-  const log = new MemoryLogger();
-  assert.deepEqual(inspectPidfile(p, 1), { kind: 'garbage' });
-  assert.equal(pidfileOwnedByLiveProcess(p, 1, log), false);
-  assert.deepEqual(log.texts(), [`Error reading pid file ${p}`]);
-  assert.equal(existsSync(p), false);
-}));
+test('garbage in the pid file is logged, removed and not treated as running', () =>
+  withDir((dir) => {
+    const p = join(dir, 'k.pid');
+    writeFileSync(p, 'hello\n');
+    const log = new MemoryLogger();
+    assert.deepEqual(inspectPidfile(p, 1), { kind: 'garbage' });
+    assert.equal(pidfileOwnedByLiveProcess(p, 1, log), false);
+    assert.deepEqual(log.texts(), [`Error reading pid file ${p}`]);
+    assert.equal(existsSync(p), false);
+  }));
 
 test('the real probe sees this process alive and a reaped pid dead', () => {
   assert.equal(probeProcess(process.pid), true);
   assert.equal(probeProcess(2 ** 22 + 17), false);
 });
 
-test('removeOwnPidfile only removes a file that still holds our pid', () => withDir((dir) => {
-  const p = join(dir, 'k.pid');
-  writeFileSync(p, '99\n');
-  removeOwnPidfile(p, 98);
-  assert.ok(existsSync(p));
-  removeOwnPidfile(p, 99);
-  assert.equal(existsSync(p), false);
-  assert.doesNotThrow(() => removeOwnPidfile(p, 99));
-}));
+test('removeOwnPidfile only removes a file that still holds our pid', () =>
+  withDir((dir) => {
+    const p = join(dir, 'k.pid');
+    writeFileSync(p, '99\n');
+    removeOwnPidfile(p, 98);
+    assert.ok(existsSync(p));
+    removeOwnPidfile(p, 99);
+    assert.equal(existsSync(p), false);
+    assert.doesNotThrow(() => removeOwnPidfile(p, 99));
+  }));

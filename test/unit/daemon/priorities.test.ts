@@ -3,8 +3,15 @@ import assert from 'node:assert/strict';
 import { formatDiagnostic, loadConfig } from '../../../src/config/index.js';
 import { MemoryLogger } from '../../../src/core/log.js';
 import {
-  DEFAULT_RLIMIT_RTTIME_US, DEFAULT_VRRP_RT_PRIORITY, NO_PRIORITIES, ProcessPriorities, maxAutoPriorityNotice, prioritySettingsFrom,
-  type Limit, type PriorityPort, type PrioritySettings,
+  DEFAULT_RLIMIT_RTTIME_US,
+  DEFAULT_VRRP_RT_PRIORITY,
+  NO_PRIORITIES,
+  ProcessPriorities,
+  maxAutoPriorityNotice,
+  prioritySettingsFrom,
+  type Limit,
+  type PriorityPort,
+  type PrioritySettings,
 } from '../../../src/daemon/priorities.js';
 
 /** An error shaped like the addon's SysError. */
@@ -16,7 +23,11 @@ function sysError(code: string, syscall: string): Error {
 class FakeOs implements PriorityPort {
   tids = [100, 101, 102];
   readonly rt = new Map<number, number>();
-  readonly nice = new Map<number, number>([[100, 0], [101, 0], [102, 3]]);
+  readonly nice = new Map<number, number>([
+    [100, 0],
+    [101, 0],
+    [102, 3],
+  ]);
   rttime: Limit = { soft: Infinity, hard: Infinity };
   handlers: (() => void)[] = [];
   readonly calls: string[] = [];
@@ -26,19 +37,25 @@ class FakeOs implements PriorityPort {
     const e = this.fail[name]?.(tid);
     if (e) throw e;
   }
-  threads(): number[] { return [...this.tids]; }
+  threads(): number[] {
+    return [...this.tids];
+  }
   setRealtime(tid: number, priority: number): void {
     this.calls.push(`rt ${tid} ${priority}`);
     this.check('setRealtime', tid);
     this.rt.set(tid, priority);
   }
-  getRttimeLimit(): Limit { return this.rttime; }
+  getRttimeLimit(): Limit {
+    return this.rttime;
+  }
   setRttimeLimit(l: Limit): void {
     this.calls.push(`rttime ${l.soft}/${l.hard}`);
     this.check('setRttimeLimit');
     this.rttime = l;
   }
-  getNice(tid: number): number { return this.nice.get(tid) ?? 0; }
+  getNice(tid: number): number {
+    return this.nice.get(tid) ?? 0;
+  }
   setNice(tid: number, n: number): void {
     this.calls.push(`nice ${tid} ${n}`);
     this.check('setNice', tid);
@@ -46,7 +63,9 @@ class FakeOs implements PriorityPort {
   }
   onCpuLimit(h: () => void): () => void {
     this.handlers.push(h);
-    return () => { this.handlers = this.handlers.filter((x) => x !== h); };
+    return () => {
+      this.handlers = this.handlers.filter((x) => x !== h);
+    };
   }
 }
 
@@ -70,7 +89,14 @@ test('nothing configured: no system call, no log', () => {
 test('vrrp_rt_priority: SCHED_RR on every thread, RLIMIT_RTTIME default 1 s soft / 2 s hard, nice left alone', () => {
   const { os, log, p } = setup();
   p.apply(settings({ rtPriority: 10, processPriority: -5 }));
-  assert.deepEqual([...os.rt], [[100, 10], [101, 10], [102, 10]]);
+  assert.deepEqual(
+    [...os.rt],
+    [
+      [100, 10],
+      [101, 10],
+      [102, 10],
+    ],
+  );
   assert.deepEqual(os.rttime, { soft: DEFAULT_RLIMIT_RTTIME_US, hard: 2 * DEFAULT_RLIMIT_RTTIME_US });
   assert.equal(DEFAULT_RLIMIT_RTTIME_US, 1_000_000);
   assert.ok(!os.calls.some((c) => c.startsWith('nice')), 'vrrp_priority is ignored while real-time, as in keepalived');
@@ -104,9 +130,10 @@ test('a reload re-applies the policy to threads created since; removing vrrp_rt_
   assert.equal(p.status().rtPriority, 0);
 });
 
-test('failures are logged with keepalived\'s texts and are never fatal; a vanished thread is skipped', () => {
+test("failures are logged with keepalived's texts and are never fatal; a vanished thread is skipped", () => {
   const { os, log, p } = setup();
-  os.fail.setRealtime = (tid) => (tid === 101 ? sysError('ESRCH', 'sched_setscheduler') : tid === 100 ? sysError('EPERM', 'sched_setscheduler') : undefined);
+  os.fail.setRealtime = (tid) =>
+    tid === 101 ? sysError('ESRCH', 'sched_setscheduler') : tid === 100 ? sysError('EPERM', 'sched_setscheduler') : undefined;
   p.apply(settings({ rtPriority: 10 }));
   assert.deepEqual(texts(log), ['child process: cannot raise priority - sched_setscheduler EPERM (test)']);
   assert.ok(!os.calls.some((c) => c.startsWith('rttime')), 'no RLIMIT_RTTIME without real-time');
@@ -123,9 +150,10 @@ test('the default real-time priority is best effort: refused (no CAP_SYS_NICE), 
   q.os.fail.setRealtime = (tid) => (tid === 100 ? sysError('EPERM', 'sched_setscheduler') : undefined);
   q.p.apply(dflt);
   q.p.apply(dflt);
-  assert.deepEqual(q.log.records.filter((r) => !r.detail).map((r) => [r.level, r.text]), [
-    ['info', 'child process: cannot raise priority - sched_setscheduler EPERM (test) (default vrrp_rt_priority)'],
-  ]);
+  assert.deepEqual(
+    q.log.records.filter((r) => !r.detail).map((r) => [r.level, r.text]),
+    [['info', 'child process: cannot raise priority - sched_setscheduler EPERM (test) (default vrrp_rt_priority)']],
+  );
   assert.deepEqual(q.p.status(), { rtPriority: 0, rlimitRttimeUs: 0 });
 });
 
@@ -148,14 +176,21 @@ test('vrrp_priority: nice on every thread, restored per thread when removed', ()
   p.apply(settings({ processPriority: -5 }));
   assert.equal(os.calls.filter((c) => c.startsWith('nice')).length, 3, 'unchanged: not set again');
   p.apply(NO_PRIORITIES);
-  assert.deepEqual([...os.nice], [[100, 0], [101, 0], [102, 3]]);
+  assert.deepEqual(
+    [...os.nice],
+    [
+      [100, 0],
+      [101, 0],
+      [102, 3],
+    ],
+  );
   assert.deepEqual(texts(log), []);
   os.fail.setNice = () => sysError('EACCES', 'uv_os_setpriority');
   p.apply(settings({ processPriority: -7 }));
   assert.deepEqual(texts(log), ['Unable to set process priority to -7 - uv_os_setpriority EACCES (test)']);
 });
 
-test('noteTimerLateness: keepalived\'s line past min_auto_priority_delay; raises by one up to max_auto_priority', () => {
+test("noteTimerLateness: keepalived's line past min_auto_priority_delay; raises by one up to max_auto_priority", () => {
   const { os, log, p } = setup();
   p.apply(settings({ maxAutoPriority: 2, minAutoPriorityDelayUs: 200_000 }));
   p.noteTimerLateness(200); // not past the delay
@@ -167,7 +202,9 @@ test('noteTimerLateness: keepalived\'s line past min_auto_priority_delay; raises
   p.noteTimerLateness(250);
   p.noteTimerLateness(300);
   assert.deepEqual(texts(log).slice(2), [
-    'A thread timer expired 0.250000 seconds ago', 'Set realtime priority 2', 'A thread timer expired 0.300000 seconds ago',
+    'A thread timer expired 0.250000 seconds ago',
+    'Set realtime priority 2',
+    'A thread timer expired 0.300000 seconds ago',
   ]);
   assert.equal(p.status().rtPriority, 2);
   p.apply(settings({ maxAutoPriority: 2, minAutoPriorityDelayUs: 200_000 }));
@@ -194,15 +231,21 @@ function load(body: string) {
   return loadConfig('p.conf', { fs: { readFile: (f: string) => (f === 'p.conf' ? text : undefined), listDir: () => [] } });
 }
 
-test('global_defs keywords → settings, with keepalived\'s defaults', () => {
-  const r = load(' vrrp_rt_priority 10\n vrrp_rlimit_rttime 200000\n vrrp_priority -5\n vrrp_no_swap\n max_auto_priority\n min_auto_priority_delay 500000\n');
+test("global_defs keywords → settings, with keepalived's defaults", () => {
+  const r = load(
+    ' vrrp_rt_priority 10\n vrrp_rlimit_rttime 200000\n vrrp_priority -5\n vrrp_no_swap\n max_auto_priority\n min_auto_priority_delay 500000\n',
+  );
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
     "p.conf:5:2: warning: 'vrrp_no_swap' is not supported - Node.js aborts when its memory is locked (V8 frees pages with " +
       'madvise(MADV_DONTNEED), which Linux refuses on locked memory) - ignored',
   ]);
   assert.equal(r.config.globalDefs.vrrpNoSwap, true);
   assert.deepEqual(prioritySettingsFrom(r.config), {
-    rtPriority: 10, rlimitRttimeUs: 200_000, processPriority: -5, maxAutoPriority: 99, minAutoPriorityDelayUs: 500_000,
+    rtPriority: 10,
+    rlimitRttimeUs: 200_000,
+    processPriority: -5,
+    maxAutoPriority: 99,
+    minAutoPriorityDelayUs: 500_000,
   });
   const d = load(' router_id x\n');
   assert.deepEqual(prioritySettingsFrom(d.config), NO_PRIORITIES);
@@ -212,13 +255,18 @@ test('global_defs keywords → settings, with keepalived\'s defaults', () => {
   assert.equal(prioritySettingsFrom(load(' vrrp_rt_priority 0\n').config, true).rtPriority, 0);
   assert.deepEqual(prioritySettingsFrom(load(' vrrp_priority -5\n').config, true), settings({ processPriority: -5 }));
   assert.equal(prioritySettingsFrom(r.config, true).rtPriority, 10, 'a configured vrrp_rt_priority is kept as keepalived has it');
-  assert.equal(maxAutoPriorityNotice(NO_PRIORITIES), 'NOTICE: setting config option max_auto_priority should result in better keepalived performance');
+  assert.equal(
+    maxAutoPriorityNotice(NO_PRIORITIES),
+    'NOTICE: setting config option max_auto_priority should result in better keepalived performance',
+  );
   assert.equal(maxAutoPriorityNotice(settings({ maxAutoPriority: -1 })), undefined);
 });
 
-test('global_defs keywords: keepalived\'s ranges and texts', () => {
-  const r = load(' vrrp_rt_priority 150\n vrrp_rlimit_rtime 1\n vrrp_priority 20\n max_auto_priority 100\n min_auto_priority_delay 0\n' +
-    ' vrrp_rt_priority x\n vrrp_rt_priority\n min_auto_priority_delay\n checker_rt_priority 5\n');
+test("global_defs keywords: keepalived's ranges and texts", () => {
+  const r = load(
+    ' vrrp_rt_priority 150\n vrrp_rlimit_rtime 1\n vrrp_priority 20\n max_auto_priority 100\n min_auto_priority_delay 0\n' +
+      ' vrrp_rt_priority x\n vrrp_rt_priority\n min_auto_priority_delay\n checker_rt_priority 5\n',
+  );
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
     'p.conf:2:19: error: vrrp process real-time priority 150 greater than maximum 99 - setting to maximum',
     "p.conf:3:2: warning: Keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime'",
@@ -236,7 +284,9 @@ test('global_defs keywords: keepalived\'s ranges and texts', () => {
   assert.equal(g.vrrpProcessPriority, 0);
   assert.equal(g.maxAutoPriority, undefined);
   const low = load(' vrrp_rt_priority -3\n max_auto_priority -1\n');
-  assert.deepEqual(low.diagnostics.map(formatDiagnostic), ['p.conf:2:19: error: vrrp process real-time priority -3 less than minimum 1 - setting to minimum']);
+  assert.deepEqual(low.diagnostics.map(formatDiagnostic), [
+    'p.conf:2:19: error: vrrp process real-time priority -3 less than minimum 1 - setting to minimum',
+  ]);
   assert.equal(low.config.globalDefs.vrrpRtPriority, 1);
   assert.equal(low.config.globalDefs.maxAutoPriority, -1);
   const off = load(' vrrp_rt_priority 0\n');

@@ -55,13 +55,20 @@ function fakeRtnl(absent: (ifindex: number, address: string) => boolean = () => 
   const calls: string[] = [];
   let dumps = 0;
   const r = {
-    listLinks: async () => { dumps++; return LINKS; },
+    listLinks: async () => {
+      dumps++;
+      return LINKS;
+    },
     deleteAddress: async (s: { ifindex: number; address: string; prefixLength: number }) => {
       calls.push(`addr ${s.ifindex} ${s.address}/${s.prefixLength}`);
       if (absent(s.ifindex, s.address)) throw new RtnlError('EADDRNOTAVAIL', 99, undefined, 'delete address');
     },
-    deleteRoute: async (s: { destination: string; prefixLength: number; ifindex?: number }) => { calls.push(`route ${s.destination}/${s.prefixLength} dev ${s.ifindex}`); },
-    deleteRule: async (s: { from?: { address: string }; table?: number }) => { calls.push(`rule from ${s.from?.address} table ${s.table}`); },
+    deleteRoute: async (s: { destination: string; prefixLength: number; ifindex?: number }) => {
+      calls.push(`route ${s.destination}/${s.prefixLength} dev ${s.ifindex}`);
+    },
+    deleteRule: async (s: { from?: { address: string }; table?: number }) => {
+      calls.push(`rule from ${s.from?.address} table ${s.table}`);
+    },
   };
   return { rtnl: r as unknown as Rtnl, calls, dumps: () => dumps };
 }

@@ -13,7 +13,14 @@ import { LogHub, type LogSink } from '../../../src/daemon/logging.js';
 import { SdNotifier } from '../../../src/daemon/sdnotify.js';
 import { FakeSignals } from '../../../src/daemon/signals.js';
 import {
-  restartDelay, Supervisor, wantedRoles, type ChildEvents, type ChildHandle, type ParentMessage, type SupervisorSettings, type Timers,
+  restartDelay,
+  Supervisor,
+  wantedRoles,
+  type ChildEvents,
+  type ChildHandle,
+  type ParentMessage,
+  type SupervisorSettings,
+  type Timers,
 } from '../../../src/daemon/supervisor.js';
 import { instances, model } from './model.js';
 
@@ -53,7 +60,11 @@ class FakeChild implements ChildHandle {
   alive = true;
   exitOnTerm = true;
   answer: (command: string) => ControlReply = (c) => ({ ok: true, text: `${this.role}:${c}` });
-  constructor(readonly role: ChildRole, readonly pid: number, readonly events: ChildEvents) {}
+  constructor(
+    readonly role: ChildRole,
+    readonly pid: number,
+    readonly events: ChildEvents,
+  ) {}
   kill(sig: NodeJS.Signals | number): boolean {
     if (!this.alive) return false;
     this.signals.push(sig);
@@ -67,7 +78,9 @@ class FakeChild implements ChildHandle {
     queueMicrotask(() => this.events.message({ kind: 'reply', id: m.id, reply: this.answer(m.command) }));
     return true;
   }
-  ready(): void { this.events.message({ kind: 'ready' }); }
+  ready(): void {
+    this.events.message({ kind: 'ready' });
+  }
   die(code: number | null, signal: NodeJS.Signals | null): void {
     if (!this.alive) return;
     this.alive = false;
@@ -98,7 +111,11 @@ function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial
   const configFile = join(dir, `${name}.conf`);
   writeFileSync(configFile, '');
   const lines: string[] = [];
-  const sink: LogSink = { write: (r, ident) => { lines.push(`${ident}: ${r.text}`); } };
+  const sink: LogSink = {
+    write: (r, ident) => {
+      lines.push(`${ident}: ${r.text}`);
+    },
+  };
   const clock = new ManualClock(0, Date.UTC(2026, 11, 6));
   const timers = new FakeTimers(clock);
   const signals = new FakeSignals();
@@ -108,14 +125,28 @@ function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial
   const prepared: KeepalivedConfig[][] = [];
   let nextPid = 101;
   const settings: SupervisorSettings = {
-    configFile, configId: 'n1', pidFile: join(dir, `${name}.pid`),
+    configFile,
+    configId: 'n1',
+    pidFile: join(dir, `${name}.pid`),
     childPidFiles: { vrrp: join(dir, `${name}_vrrp.pid`), check: join(dir, `${name}_checkers.pid`) },
-    commandLine: ['keepalived-ts', '-n'], version: 'Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0', platform: 'Linux test',
-    vrrpOnly: false, checkOnly: false, all: false, dontRespawn: false, dontReleaseVrrp: false, childWaitMs: 5000, ...over,
+    commandLine: ['keepalived-ts', '-n'],
+    version: 'Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0',
+    platform: 'Linux test',
+    vrrpOnly: false,
+    checkOnly: false,
+    all: false,
+    dontRespawn: false,
+    dontReleaseVrrp: false,
+    childWaitMs: 5000,
+    ...over,
   };
   const h = {} as Harness;
   const sup = new Supervisor({
-    settings, clock, timers, logs: new LogHub(clock, [sink], true), signals,
+    settings,
+    clock,
+    timers,
+    logs: new LogHub(clock, [sink], true),
+    signals,
     config: configPortFrom(() => ({ config: cfg, errors: [], warnings: [] })),
     spawn: (role, events) => {
       const c = new FakeChild(role, nextPid++, events);
@@ -124,15 +155,36 @@ function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial
       return c;
     },
     release: {
-      prepare: async (configs) => { prepared.push([...configs]); },
-      release: async (configs) => { released.push([...configs]); lines.push('(release)'); return 1; },
+      prepare: async (configs) => {
+        prepared.push([...configs]);
+      },
+      release: async (configs) => {
+        released.push([...configs]);
+        lines.push('(release)');
+        return 1;
+      },
     },
-    sdNotify: new SdNotifier(notify, '/run/notify', 1000), pid: 1000, probe: () => false,
-    onReady: () => { h.ready++; },
+    sdNotify: new SdNotifier(notify, '/run/notify', 1000),
+    pid: 1000,
+    probe: () => false,
+    onReady: () => {
+      h.ready++;
+    },
   });
   running.push(sup);
   Object.assign(h, {
-    sup, lines, children, released, prepared, signals, timers, clock, notify, settings, ready: 0, run: sup.run(),
+    sup,
+    lines,
+    children,
+    released,
+    prepared,
+    signals,
+    timers,
+    clock,
+    notify,
+    settings,
+    ready: 0,
+    run: sup.run(),
     live: (role: ChildRole) => children.filter((c) => c.role === role && c.alive).at(-1)!,
   });
   return h;
@@ -179,181 +231,264 @@ test("keepalived's restart delay: at once after a minute of running, else 0, 1, 
   assert.deepEqual(restartDelay(59_999, 0), [0, 1]);
 });
 
-test('start: children spawned and their pids in -r/-c, the parent in -p; READY only once every child is up', withDir(async (dir) => {
-  const h = harness(dir, 's', model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n${VS}`), {}, false);
-  await flush();
-  assert.deepEqual(h.children.map((c) => [c.role, c.pid]), [['check', 101], ['vrrp', 102]]);
-  assert.equal(readFileSync(h.settings.pidFile, 'utf8'), '1000\n');
-  assert.equal(readFileSync(h.settings.childPidFiles.check, 'utf8'), '101\n');
-  assert.equal(readFileSync(h.settings.childPidFiles.vrrp, 'utf8'), '102\n');
-  assert.ok(h.lines.includes('Keepalived: Starting Healthcheck child process, pid=101'));
-  assert.ok(h.lines.includes('Keepalived: Starting VRRP child process, pid=102'));
-  h.children[1]!.ready();
-  assert.equal(h.ready, 0);
-  assert.equal(h.notify.sent.length, 0, 'no READY while a child is starting');
-  h.children[0]!.ready();
-  assert.equal(h.ready, 1);
-  assert.deepEqual(h.notify.sent.map((m) => m.text), ['READY=1\nMAINPID=1000']);
-  h.signals.raise('SIGTERM');
-  assert.equal(await h.run, 0);
-  assert.deepEqual(h.children.map((c) => c.signals), [['SIGTERM'], ['SIGTERM']]);
-  for (const f of [h.settings.pidFile, h.settings.childPidFiles.vrrp, h.settings.childPidFiles.check]) assert.equal(existsSync(f), false, f);
-  assert.deepEqual(h.lines.slice(-2), ['Keepalived: Stopping', 'Keepalived: Stopped Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0']);
-  assert.deepEqual(h.released, [], 'a child stopped by TERM releases its own VIPs');
-}));
+test(
+  'start: children spawned and their pids in -r/-c, the parent in -p; READY only once every child is up',
+  withDir(async (dir) => {
+    const h = harness(dir, 's', model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n${VS}`), {}, false);
+    await flush();
+    assert.deepEqual(
+      h.children.map((c) => [c.role, c.pid]),
+      [
+        ['check', 101],
+        ['vrrp', 102],
+      ],
+    );
+    assert.equal(readFileSync(h.settings.pidFile, 'utf8'), '1000\n');
+    assert.equal(readFileSync(h.settings.childPidFiles.check, 'utf8'), '101\n');
+    assert.equal(readFileSync(h.settings.childPidFiles.vrrp, 'utf8'), '102\n');
+    assert.ok(h.lines.includes('Keepalived: Starting Healthcheck child process, pid=101'));
+    assert.ok(h.lines.includes('Keepalived: Starting VRRP child process, pid=102'));
+    h.children[1]!.ready();
+    assert.equal(h.ready, 0);
+    assert.equal(h.notify.sent.length, 0, 'no READY while a child is starting');
+    h.children[0]!.ready();
+    assert.equal(h.ready, 1);
+    assert.deepEqual(
+      h.notify.sent.map((m) => m.text),
+      ['READY=1\nMAINPID=1000'],
+    );
+    h.signals.raise('SIGTERM');
+    assert.equal(await h.run, 0);
+    assert.deepEqual(
+      h.children.map((c) => c.signals),
+      [['SIGTERM'], ['SIGTERM']],
+    );
+    for (const f of [h.settings.pidFile, h.settings.childPidFiles.vrrp, h.settings.childPidFiles.check]) assert.equal(existsSync(f), false, f);
+    assert.deepEqual(h.lines.slice(-2), ['Keepalived: Stopping', 'Keepalived: Stopped Keepalived v2.2.7 (01/16,2022), keepalived-ts v0.0.0']);
+    assert.deepEqual(h.released, [], 'a child stopped by TERM releases its own VIPs');
+  }),
+);
 
-test('SIGKILL of the VRRP child: VIPs released first, keepalived\'s lines, respawned at once, then rate-limited', withDir(async (dir) => {
-  const cfg = instances('VI_1');
-  const h = harness(dir, 'k', cfg);
-  await flush();
-  const first = h.live('vrrp');
-  h.timers.advance(5000);
-  first.die(null, 'SIGKILL');
-  await flush();
-  assert.deepEqual(h.prepared, [[cfg], [cfg]], 'the removal was planned once the first child was up, and again for the respawned one');
-  assert.deepEqual(h.released, [[cfg]]);
-  const from = h.lines.indexOf('(release)');
-  assert.deepEqual(h.lines.slice(from), [
-    '(release)',
-    'Keepalived: pid 101 exited due to signal 9 (Killed) - has rlimit_rttime been exceeded?',
-    'Keepalived: VRRP child process(101) died: Respawning',
-    'Keepalived:   Please log an issue at https://github.com/acassen/keepalived/issues/',
-    'Keepalived:   and include a full copy of your keepalived configuration files, and',
-    'Keepalived:   copies of the keepalived system log entries around the time this happened',
-    'Keepalived: Restart of VRRP process delayed 0 seconds to limit respawn rate',
-    'Keepalived: Released 1 VRRP address(es), route(s) and rule(s) of the dead VRRP child in 0.0 ms',
-    'Keepalived: Starting VRRP child process, pid=102',
-  ]);
-  assert.equal(readFileSync(h.settings.childPidFiles.vrrp, 'utf8'), '102\n', 'the new pid in -r');
-  // a second death within a minute waits 1 s, a third 2 s
-  h.live('vrrp').die(null, 'SIGSEGV');
-  await flush();
-  assert.ok(h.lines.includes('Keepalived: pid 102 exited due to segmentation fault (SIGSEGV).'));
-  assert.ok(h.lines.includes('Keepalived: Restart of VRRP process delayed 1 seconds to limit respawn rate'));
-  assert.equal(existsSync(h.settings.childPidFiles.vrrp), false, 'no -r file while no VRRP child runs');
-  const status = await h.sup.command('json');
-  assert.equal(status.ok, false);
-  assert.equal(!status.ok && status.code, 'KTS_CHILD_UNAVAILABLE');
-  h.timers.advance(999);
-  assert.equal(h.children.length, 2, 'not before 1 s');
-  h.timers.advance(1);
-  assert.equal(h.children.length, 3);
-  await flush();
-  h.live('vrrp').die(3, null);
-  await flush();
-  assert.ok(h.lines.includes('Keepalived: pid 103 exited with status 3'));
-  assert.ok(h.lines.includes('Keepalived: Restart of VRRP process delayed 2 seconds to limit respawn rate'));
-  h.timers.advance(2000);
-  assert.equal(h.children.length, 4);
-  await flush();
-  // after a minute of running, at once and without the delay line
-  h.timers.advance(60_000);
-  const before = h.lines.length;
-  h.live('vrrp').die(null, 'SIGKILL');
-  await flush();
-  assert.equal(h.children.length, 5);
-  assert.equal(h.lines.slice(before).some((l) => l.includes('Restart of')), false);
-  h.signals.raise('SIGTERM');
-  assert.equal(await h.run, 0);
-}));
+test(
+  "SIGKILL of the VRRP child: VIPs released first, keepalived's lines, respawned at once, then rate-limited",
+  withDir(async (dir) => {
+    const cfg = instances('VI_1');
+    const h = harness(dir, 'k', cfg);
+    await flush();
+    const first = h.live('vrrp');
+    h.timers.advance(5000);
+    first.die(null, 'SIGKILL');
+    await flush();
+    assert.deepEqual(h.prepared, [[cfg], [cfg]], 'the removal was planned once the first child was up, and again for the respawned one');
+    assert.deepEqual(h.released, [[cfg]]);
+    const from = h.lines.indexOf('(release)');
+    assert.deepEqual(h.lines.slice(from), [
+      '(release)',
+      'Keepalived: pid 101 exited due to signal 9 (Killed) - has rlimit_rttime been exceeded?',
+      'Keepalived: VRRP child process(101) died: Respawning',
+      'Keepalived:   Please log an issue at https://github.com/acassen/keepalived/issues/',
+      'Keepalived:   and include a full copy of your keepalived configuration files, and',
+      'Keepalived:   copies of the keepalived system log entries around the time this happened',
+      'Keepalived: Restart of VRRP process delayed 0 seconds to limit respawn rate',
+      'Keepalived: Released 1 VRRP address(es), route(s) and rule(s) of the dead VRRP child in 0.0 ms',
+      'Keepalived: Starting VRRP child process, pid=102',
+    ]);
+    assert.equal(readFileSync(h.settings.childPidFiles.vrrp, 'utf8'), '102\n', 'the new pid in -r');
+    // a second death within a minute waits 1 s, a third 2 s
+    h.live('vrrp').die(null, 'SIGSEGV');
+    await flush();
+    assert.ok(h.lines.includes('Keepalived: pid 102 exited due to segmentation fault (SIGSEGV).'));
+    assert.ok(h.lines.includes('Keepalived: Restart of VRRP process delayed 1 seconds to limit respawn rate'));
+    assert.equal(existsSync(h.settings.childPidFiles.vrrp), false, 'no -r file while no VRRP child runs');
+    const status = await h.sup.command('json');
+    assert.equal(status.ok, false);
+    assert.equal(!status.ok && status.code, 'KTS_CHILD_UNAVAILABLE');
+    h.timers.advance(999);
+    assert.equal(h.children.length, 2, 'not before 1 s');
+    h.timers.advance(1);
+    assert.equal(h.children.length, 3);
+    await flush();
+    h.live('vrrp').die(3, null);
+    await flush();
+    assert.ok(h.lines.includes('Keepalived: pid 103 exited with status 3'));
+    assert.ok(h.lines.includes('Keepalived: Restart of VRRP process delayed 2 seconds to limit respawn rate'));
+    h.timers.advance(2000);
+    assert.equal(h.children.length, 4);
+    await flush();
+    // after a minute of running, at once and without the delay line
+    h.timers.advance(60_000);
+    const before = h.lines.length;
+    h.live('vrrp').die(null, 'SIGKILL');
+    await flush();
+    assert.equal(h.children.length, 5);
+    assert.equal(
+      h.lines.slice(before).some((l) => l.includes('Restart of')),
+      false,
+    );
+    h.signals.raise('SIGTERM');
+    assert.equal(await h.run, 0);
+  }),
+);
 
-test('-R: a dead child stops everything ("died: Exiting"); -V: the VIPs stay', withDir(async (dir) => {
-  const h = harness(dir, 'r', model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n${VS}`), { dontRespawn: true, dontReleaseVrrp: true });
-  await flush();
-  h.live('vrrp').die(null, 'SIGKILL');
-  assert.equal(await h.run, 0);
-  assert.ok(h.lines.includes('Keepalived: VRRP child process(102) died: Exiting'));
-  assert.equal(h.lines.some((l) => l.includes('Respawning')), false);
-  assert.equal(h.children.length, 2, 'nothing respawned');
-  assert.deepEqual(h.children[0]!.signals, ['SIGTERM'], 'the checker child was stopped');
-  assert.deepEqual(h.released, [], '-V keeps the VIPs');
-  assert.equal(existsSync(h.settings.pidFile), false);
-}));
+test(
+  '-R: a dead child stops everything ("died: Exiting"); -V: the VIPs stay',
+  withDir(async (dir) => {
+    const h = harness(dir, 'r', model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n${VS}`), {
+      dontRespawn: true,
+      dontReleaseVrrp: true,
+    });
+    await flush();
+    h.live('vrrp').die(null, 'SIGKILL');
+    assert.equal(await h.run, 0);
+    assert.ok(h.lines.includes('Keepalived: VRRP child process(102) died: Exiting'));
+    assert.equal(
+      h.lines.some((l) => l.includes('Respawning')),
+      false,
+    );
+    assert.equal(h.children.length, 2, 'nothing respawned');
+    assert.deepEqual(h.children[0]!.signals, ['SIGTERM'], 'the checker child was stopped');
+    assert.deepEqual(h.released, [], '-V keeps the VIPs');
+    assert.equal(existsSync(h.settings.pidFile), false);
+  }),
+);
 
-test('a permanent exit status (1, 2, 4) terminates the daemon with it', withDir(async (dir) => {
-  const h = harness(dir, 'p', instances('VI_1'));
-  await flush();
-  h.live('vrrp').die(2, null);
-  assert.equal(await h.run, 2);
-  assert.ok(h.lines.includes('Keepalived: pid 101 exited with permanent error CONFIG. Terminating'));
-  assert.ok(h.notify.sent.some((m) => m.text === 'ERRNO=2'));
-  assert.equal(h.children.length, 1);
-}));
+test(
+  'a permanent exit status (1, 2, 4) terminates the daemon with it',
+  withDir(async (dir) => {
+    const h = harness(dir, 'p', instances('VI_1'));
+    await flush();
+    h.live('vrrp').die(2, null);
+    assert.equal(await h.run, 2);
+    assert.ok(h.lines.includes('Keepalived: pid 101 exited with permanent error CONFIG. Terminating'));
+    assert.ok(h.notify.sent.some((m) => m.text === 'ERRNO=2'));
+    assert.equal(h.children.length, 1);
+  }),
+);
 
-test('signals: HUP reloads every child over IPC, USR1 to both, USR2/JSON/STATS_CLEAR/URG to VRRP only; TERM waits, then SIGKILL', withDir(async (dir) => {
-  const h = harness(dir, 'g', model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n${VS}`), { childWaitMs: 5000 });
-  await flush();
-  const [check, vrrp] = [h.live('check'), h.live('vrrp')];
-  h.signals.raise('SIGHUP');
-  await flush();
-  await flush();
-  assert.deepEqual(vrrp.sent.map((m) => m.command), ['reload']);
-  assert.deepEqual(check.sent.map((m) => m.command), ['reload']);
-  assert.ok(h.lines.includes('Keepalived: Reloading ...'));
-  assert.deepEqual(h.notify.sent.map((m) => m.text.split('\n')[0]), ['READY=1', 'RELOADING=1', 'READY=1']);
-  for (const s of ['SIGUSR1', 'SIGUSR2', 'SIGJSON', 'SIGSTATS_CLEAR', 'SIGURG'] as const) h.signals.raise(s);
-  assert.deepEqual(vrrp.signals, ['SIGUSR1', 'SIGUSR2', 36, 63, 'SIGURG']);
-  assert.deepEqual(check.signals, ['SIGUSR1']);
-  vrrp.exitOnTerm = false;
-  h.signals.raise('SIGTERM');
-  await flush();
-  assert.deepEqual(vrrp.signals.at(-1), 'SIGTERM');
-  h.timers.advance(4999);
-  await flush();
-  assert.equal(vrrp.alive, true, 'child_wait_time not over');
-  h.timers.advance(1);
-  assert.equal(await h.run, 0);
-  assert.ok(h.lines.includes('Keepalived: vrrp process failed to die - forcing termination'));
-  assert.deepEqual(vrrp.signals.at(-1), 'SIGKILL');
-  assert.equal(h.released.length, 1, 'a VRRP child killed at stop has its VIPs released by the parent');
-}));
+test(
+  'signals: HUP reloads every child over IPC, USR1 to both, USR2/JSON/STATS_CLEAR/URG to VRRP only; TERM waits, then SIGKILL',
+  withDir(async (dir) => {
+    const h = harness(dir, 'g', model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n${VS}`), {
+      childWaitMs: 5000,
+    });
+    await flush();
+    const [check, vrrp] = [h.live('check'), h.live('vrrp')];
+    h.signals.raise('SIGHUP');
+    await flush();
+    await flush();
+    assert.deepEqual(
+      vrrp.sent.map((m) => m.command),
+      ['reload'],
+    );
+    assert.deepEqual(
+      check.sent.map((m) => m.command),
+      ['reload'],
+    );
+    assert.ok(h.lines.includes('Keepalived: Reloading ...'));
+    assert.deepEqual(
+      h.notify.sent.map((m) => m.text.split('\n')[0]),
+      ['READY=1', 'RELOADING=1', 'READY=1'],
+    );
+    for (const s of ['SIGUSR1', 'SIGUSR2', 'SIGJSON', 'SIGSTATS_CLEAR', 'SIGURG'] as const) h.signals.raise(s);
+    assert.deepEqual(vrrp.signals, ['SIGUSR1', 'SIGUSR2', 36, 63, 'SIGURG']);
+    assert.deepEqual(check.signals, ['SIGUSR1']);
+    vrrp.exitOnTerm = false;
+    h.signals.raise('SIGTERM');
+    await flush();
+    assert.deepEqual(vrrp.signals.at(-1), 'SIGTERM');
+    h.timers.advance(4999);
+    await flush();
+    assert.equal(vrrp.alive, true, 'child_wait_time not over');
+    h.timers.advance(1);
+    assert.equal(await h.run, 0);
+    assert.ok(h.lines.includes('Keepalived: vrrp process failed to die - forcing termination'));
+    assert.deepEqual(vrrp.signals.at(-1), 'SIGKILL');
+    assert.equal(h.released.length, 1, 'a VRRP child killed at stop has its VIPs released by the parent');
+  }),
+);
 
-test('control socket on the parent: status merges the children, dumps come from the VRRP child, reload reaches both', withDir(async (dir) => {
-  const sock = join(dir, 'c.sock');
-  const h = harness(dir, 'c', model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n${VS}`), { controlSocket: sock });
-  await flush();
-  await flush();
-  const [check, vrrp] = [h.live('check'), h.live('vrrp')];
-  vrrp.answer = (c) => c === 'status'
-    ? { ok: true, status: { process: { pid: vrrp.pid, version: 'v', configFile: 'f', startedMs: 0, reloads: 0, loopLagMaxMs: 0, loopLagLastMs: 0 }, snapshot: { instances: [], syncGroups: [], timing: { loopLagMaxMs: 3, loopLagLastMs: 1 } } } }
-    : { ok: true, text: `vrrp:${c}` };
-  check.answer = () => ({ ok: true, status: { process: { pid: check.pid, version: 'v', configFile: 'f', startedMs: 0, reloads: 0, loopLagMaxMs: 0, loopLagLastMs: 0 }, snapshot: { instances: [], syncGroups: [], virtualServers: [{ name: '[192.0.2.100]:tcp:80', quorumUp: true, realServers: [] }] } } });
-  const st = await controlRequest(sock, 'status');
-  assert.ok(st.ok && st.status);
-  assert.equal(st.status.process.pid, 1000);
-  assert.deepEqual(st.status.process.children, [{ role: 'check', pid: 101 }, { role: 'vrrp', pid: 102 }]);
-  assert.deepEqual(st.status.snapshot.timing, { loopLagMaxMs: 3, loopLagLastMs: 1 });
-  assert.deepEqual(st.status.snapshot.virtualServers?.map((v) => v.name), ['[192.0.2.100]:tcp:80']);
-  assert.deepEqual(await controlRequest(sock, 'json'), { ok: true, text: 'vrrp:json' });
-  check.answer = () => ({ ok: true });
-  assert.deepEqual(await controlRequest(sock, 'reload'), { ok: true });
-  assert.deepEqual(check.sent.at(-1)?.command, 'reload');
-  // anything else (observability and admin commands) is the VRRP child's to answer, with the caller's credentials
-  assert.deepEqual(await controlRequest(sock, 'frobnicate'), { ok: true, text: 'vrrp:frobnicate' });
-  assert.equal(typeof vrrp.sent.at(-1)?.peer?.uid, 'number');
-  // the load balancer's table and drain/undrain are the checker child's
-  const lvs = { backend: 'nftables' as const, tables: ['inet keepalived_ts_lb'], services: [] };
-  check.answer = (c) => (c.startsWith('lvs') ? { ok: true, lvs } : { ok: true, text: `check:${c}` });
-  assert.deepEqual(await controlRequest(sock, 'lvs'), { ok: true, lvs });
-  assert.deepEqual(await controlRequest(sock, 'lvs-rate'), { ok: true, lvs });
-  assert.deepEqual(await controlRequest(sock, 'drain [192.0.2.100]:tcp:80 192.0.2.10:80'), { ok: true, text: 'check:drain [192.0.2.100]:tcp:80 192.0.2.10:80' });
-  assert.equal(typeof check.sent.at(-1)?.peer?.uid, 'number', 'with the caller\'s credentials');
-  assert.deepEqual(vrrp.sent.map((m) => m.command).filter((c) => /lvs|drain/.test(c)), []);
-  h.signals.raise('SIGTERM');
-  assert.equal(await h.run, 0);
-  assert.equal(existsSync(sock), false);
-}));
+test(
+  'control socket on the parent: status merges the children, dumps come from the VRRP child, reload reaches both',
+  withDir(async (dir) => {
+    const sock = join(dir, 'c.sock');
+    const h = harness(dir, 'c', model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n${VS}`), {
+      controlSocket: sock,
+    });
+    await flush();
+    await flush();
+    const [check, vrrp] = [h.live('check'), h.live('vrrp')];
+    vrrp.answer = (c) =>
+      c === 'status'
+        ? {
+            ok: true,
+            status: {
+              process: { pid: vrrp.pid, version: 'v', configFile: 'f', startedMs: 0, reloads: 0, loopLagMaxMs: 0, loopLagLastMs: 0 },
+              snapshot: { instances: [], syncGroups: [], timing: { loopLagMaxMs: 3, loopLagLastMs: 1 } },
+            },
+          }
+        : { ok: true, text: `vrrp:${c}` };
+    check.answer = () => ({
+      ok: true,
+      status: {
+        process: { pid: check.pid, version: 'v', configFile: 'f', startedMs: 0, reloads: 0, loopLagMaxMs: 0, loopLagLastMs: 0 },
+        snapshot: { instances: [], syncGroups: [], virtualServers: [{ name: '[192.0.2.100]:tcp:80', quorumUp: true, realServers: [] }] },
+      },
+    });
+    const st = await controlRequest(sock, 'status');
+    assert.ok(st.ok && st.status);
+    assert.equal(st.status.process.pid, 1000);
+    assert.deepEqual(st.status.process.children, [
+      { role: 'check', pid: 101 },
+      { role: 'vrrp', pid: 102 },
+    ]);
+    assert.deepEqual(st.status.snapshot.timing, { loopLagMaxMs: 3, loopLagLastMs: 1 });
+    assert.deepEqual(
+      st.status.snapshot.virtualServers?.map((v) => v.name),
+      ['[192.0.2.100]:tcp:80'],
+    );
+    assert.deepEqual(await controlRequest(sock, 'json'), { ok: true, text: 'vrrp:json' });
+    check.answer = () => ({ ok: true });
+    assert.deepEqual(await controlRequest(sock, 'reload'), { ok: true });
+    assert.deepEqual(check.sent.at(-1)?.command, 'reload');
+    // anything else (observability and admin commands) is the VRRP child's to answer, with the caller's credentials
+    assert.deepEqual(await controlRequest(sock, 'frobnicate'), { ok: true, text: 'vrrp:frobnicate' });
+    assert.equal(typeof vrrp.sent.at(-1)?.peer?.uid, 'number');
+    // the load balancer's table and drain/undrain are the checker child's
+    const lvs = { backend: 'nftables' as const, tables: ['inet keepalived_ts_lb'], services: [] };
+    check.answer = (c) => (c.startsWith('lvs') ? { ok: true, lvs } : { ok: true, text: `check:${c}` });
+    assert.deepEqual(await controlRequest(sock, 'lvs'), { ok: true, lvs });
+    assert.deepEqual(await controlRequest(sock, 'lvs-rate'), { ok: true, lvs });
+    assert.deepEqual(await controlRequest(sock, 'drain [192.0.2.100]:tcp:80 192.0.2.10:80'), {
+      ok: true,
+      text: 'check:drain [192.0.2.100]:tcp:80 192.0.2.10:80',
+    });
+    assert.equal(typeof check.sent.at(-1)?.peer?.uid, 'number', "with the caller's credentials");
+    assert.deepEqual(
+      vrrp.sent.map((m) => m.command).filter((c) => /lvs|drain/.test(c)),
+      [],
+    );
+    h.signals.raise('SIGTERM');
+    assert.equal(await h.run, 0);
+    assert.equal(existsSync(sock), false);
+  }),
+);
 
-test('two supervisors in one process do not share state', withDir(async (dir) => {
-  const a = harness(dir, 'a', instances('VI_1'));
-  const b = harness(dir, 'b', instances('VI_2'));
-  await flush();
-  a.live('vrrp').die(null, 'SIGKILL');
-  await flush();
-  assert.equal(a.children.length, 2);
-  assert.equal(b.children.length, 1);
-  assert.equal(b.lines.some((l) => l.includes('died')), false);
-  a.signals.raise('SIGTERM');
-  b.signals.raise('SIGTERM');
-  assert.deepEqual(await Promise.all([a.run, b.run]), [0, 0]);
-}));
+test(
+  'two supervisors in one process do not share state',
+  withDir(async (dir) => {
+    const a = harness(dir, 'a', instances('VI_1'));
+    const b = harness(dir, 'b', instances('VI_2'));
+    await flush();
+    a.live('vrrp').die(null, 'SIGKILL');
+    await flush();
+    assert.equal(a.children.length, 2);
+    assert.equal(b.children.length, 1);
+    assert.equal(
+      b.lines.some((l) => l.includes('died')),
+      false,
+    );
+    a.signals.raise('SIGTERM');
+    b.signals.raise('SIGTERM');
+    assert.deepEqual(await Promise.all([a.run, b.run]), [0, 0]);
+  }),
+);

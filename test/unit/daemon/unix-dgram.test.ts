@@ -26,13 +26,18 @@ function fakeApi(fail?: string) {
   const calls: { fd: number; data: string; addr: string }[] = [];
   const closed: number[] = [];
   const api: SysioUnixApi = {
-    socket: (family, type, protocol) => { assert.deepEqual([family, type, protocol], [1, 2, 0]); return 7; },
+    socket: (family, type, protocol) => {
+      assert.deepEqual([family, type, protocol], [1, 2, 0]);
+      return 7;
+    },
     sendto: (fd, data, addr) => {
       if (fail) throw Object.assign(new Error('sendto failed'), { code: fail });
       calls.push({ fd, data: Buffer.from(data).toString(), addr: Buffer.from(addr!).subarray(2).toString('latin1') });
       return data.length;
     },
-    close: (fd) => { closed.push(fd); },
+    close: (fd) => {
+      closed.push(fd);
+    },
   };
   return { api, calls, closed };
 }
@@ -56,6 +61,12 @@ test('without a usable addon the sender is unavailable (never throws)', async ()
   assert.equal(s.available, false);
   const t = await sysioDatagramSender('@keepalived-ts/no-such-package');
   assert.equal(t.available, false);
-  const failing = senderFromSysio({ socket: () => { throw new Error('EAFNOSUPPORT'); }, sendto: () => 0, close: () => {} });
+  const failing = senderFromSysio({
+    socket: () => {
+      throw new Error('EAFNOSUPPORT');
+    },
+    sendto: () => 0,
+    close: () => {},
+  });
   assert.equal(failing.available, false);
 });

@@ -22,7 +22,13 @@ test('vip-node1: interface → eth0, VIP into 192.0.2.0/24 by last octet, multic
 
 test('dual-master: both instances rewritten, two distinct VIPs', () => {
   const r = rewriteSeedConfig(seed('dual-master-node2.conf'), { ifname: 'eth0', avoid: HOSTS });
-  assert.deepEqual([...r.addresses], [['192.168.1.118', '192.0.2.118'], ['192.168.1.119', '192.0.2.119']]);
+  assert.deepEqual(
+    [...r.addresses],
+    [
+      ['192.168.1.118', '192.0.2.118'],
+      ['192.168.1.119', '192.0.2.119'],
+    ],
+  );
   assert.equal(r.text.match(/^interface eth0$/gm)?.length, 2);
 });
 
@@ -35,7 +41,13 @@ test('basics: `dev` and `label` follow the interface; comments (with addresses i
   assert.match(r.text, /224\.0\.0\.0到239\.255\.255\.255/);
   const comments = (t: string) => t.split('\n').filter((l) => l.trim().startsWith('#'));
   assert.deepEqual(comments(r.text), comments(text));
-  assert.doesNotMatch(r.text.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n'), /eth1|172\.30\./);
+  assert.doesNotMatch(
+    r.text
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('#'))
+      .join('\n'),
+    /eth1|172\.30\./,
+  );
 });
 
 test('a comment after a value is kept; `#` inside double quotes is not a comment', () => {
@@ -44,7 +56,10 @@ test('a comment after a value is kept; `#` inside double quotes is not a comment
 });
 
 test('explicit map entries win; documentation ranges, loopback and multicast are kept', () => {
-  const r = rewriteSeedConfig('a 10.0.0.5/24\nb 198.51.100.7\nc 203.0.113.9\nd 127.0.0.1\ne 239.1.1.1\n', { ifname: 'eth0', map: { '10.0.0.5': '192.0.2.55' } });
+  const r = rewriteSeedConfig('a 10.0.0.5/24\nb 198.51.100.7\nc 203.0.113.9\nd 127.0.0.1\ne 239.1.1.1\n', {
+    ifname: 'eth0',
+    map: { '10.0.0.5': '192.0.2.55' },
+  });
   assert.equal(r.text, 'a 192.0.2.55/24\nb 198.51.100.7\nc 203.0.113.9\nd 127.0.0.1\ne 239.1.1.1\n');
 });
 

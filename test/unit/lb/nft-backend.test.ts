@@ -10,21 +10,43 @@ import { NftBackend, type NftExec } from '../../../src/lb/nft/backend.js';
 
 const key: LbServiceKey = { kind: 'address', family: 4, protocol: 'TCP', address: '203.0.113.10', port: 80 };
 const svc = (scheduler = 'wrr'): LbService => ({ key, scheduler, flags: 0, timeoutSec: 0, netmaskBits: 32 });
-const rs = (last: number, weight = 1, extra: Partial<LbDest> = {}): LbDest =>
-  ({ family: 4, address: `192.0.2.${last}`, port: 8080, method: 'NAT', weight, uthreshold: 0, lthreshold: 0, ...extra });
+const rs = (last: number, weight = 1, extra: Partial<LbDest> = {}): LbDest => ({
+  family: 4,
+  address: `192.0.2.${last}`,
+  port: 8080,
+  method: 'NAT',
+  weight,
+  uthreshold: 0,
+  lthreshold: 0,
+  ...extra,
+});
 
 /** A fake nft: records `-f` scripts, fails the next one when asked, echoes a handle for new scheduling rules. */
 function fakeNft() {
   const scripts: string[] = [];
   let failNext = false;
   const exec: NftExec = async (args, stdin) => {
-    if (args[0] === 'list' || args.includes('list')) return { code: args.includes('ids') ? 1 : 0, stdout: '{"nftables": []}', stderr: 'No such file or directory' };
+    if (args[0] === 'list' || args.includes('list'))
+      return { code: args.includes('ids') ? 1 : 0, stdout: '{"nftables": []}', stderr: 'No such file or directory' };
     scripts.push(stdin ?? '');
-    if (failNext) { failNext = false; return { code: 1, stdout: '', stderr: 'Error: Could not process rule: No such file or directory\nadd element x\n  ^^^' }; }
-    const stdout = (stdin ?? '').split('\n').filter((l) => /^add rule .* map @sched_\d+$/.test(l)).map((l) => `${l} # handle 42`).join('\n');
+    if (failNext) {
+      failNext = false;
+      return { code: 1, stdout: '', stderr: 'Error: Could not process rule: No such file or directory\nadd element x\n  ^^^' };
+    }
+    const stdout = (stdin ?? '')
+      .split('\n')
+      .filter((l) => /^add rule .* map @sched_\d+$/.test(l))
+      .map((l) => `${l} # handle 42`)
+      .join('\n');
     return { code: 0, stdout, stderr: '' };
   };
-  return { exec, scripts, failOnce: () => { failNext = true; } };
+  return {
+    exec,
+    scripts,
+    failOnce: () => {
+      failNext = true;
+    },
+  };
 }
 
 test('calls of one turn are one transaction; the modulus of a new rule is final; a later weight change replaces it by handle', async () => {
@@ -32,7 +54,11 @@ test('calls of one turn are one transaction; the modulus of a new rule is final;
   const lb = new NftBackend({ exec: f.exec });
   assert.equal(await lb.open(), undefined);
   f.scripts.length = 0;
-  assert.deepEqual(await Promise.all([lb.addService(svc()), lb.addDest(key, rs(11, 1)), lb.addDest(key, rs(12, 2))]), [undefined, undefined, undefined]);
+  assert.deepEqual(await Promise.all([lb.addService(svc()), lb.addDest(key, rs(11, 1)), lb.addDest(key, rs(12, 2))]), [
+    undefined,
+    undefined,
+    undefined,
+  ]);
   assert.equal(f.scripts.length, 1);
   assert.match(f.scripts[0]!, /^add rule inet keepalived_ts_lb vs_1 ct mark 0 ct mark set numgen inc mod 3 map @sched_1$/m);
   assert.match(f.scripts[0]!, /^add element inet keepalived_ts_lb sched_1 \{ 0 : 2, 1-2 : 3 \}$/m);
@@ -69,7 +95,12 @@ test('refusals name the option; EEXIST/ENOENT as IPVS words them; notices are ha
   const lb = new NftBackend({ exec: f.exec });
   await lb.open();
   assert.equal(await lb.addService(svc('lblc')), undefined);
-  assert.deepEqual(lb.takeNotices().map((n) => n.text), ['[203.0.113.10]:tcp:80: scheduler lblc: locality-based least-connection needs live per-server connection counts, which nftables cannot compare; scheduling as dh instead']);
+  assert.deepEqual(
+    lb.takeNotices().map((n) => n.text),
+    [
+      '[203.0.113.10]:tcp:80: scheduler lblc: locality-based least-connection needs live per-server connection counts, which nftables cannot compare; scheduling as dh instead',
+    ],
+  );
   assert.deepEqual(lb.takeNotices(), []);
   assert.equal((await lb.addService(svc()))?.code, 'LB_EXISTS');
   assert.equal((await lb.delDest(key, rs(99)))?.code, 'LB_NOT_FOUND');

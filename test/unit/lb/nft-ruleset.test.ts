@@ -8,8 +8,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { LbDest, LbService } from '../../../src/lb/backend.js';
 import {
-  NFT_LB_DEFAULTS, describeDest, describeService, maskedSource, parseDescription, renderDestAdd, renderDestDelete, renderDrTable,
-  renderNatTable, renderSched, renderServiceAdd, renderServiceDelete, schedElements, type SvcView,
+  NFT_LB_DEFAULTS,
+  describeDest,
+  describeService,
+  maskedSource,
+  parseDescription,
+  renderDestAdd,
+  renderDestDelete,
+  renderDrTable,
+  renderNatTable,
+  renderSched,
+  renderServiceAdd,
+  renderServiceDelete,
+  schedElements,
+  type SvcView,
 } from '../../../src/lb/nft/ruleset.js';
 import { numgenSlots, planScheduler } from '../../../src/lb/nft/schedule.js';
 
@@ -18,14 +30,33 @@ const golden = (name: string) => readFileSync(new URL(name, VECTORS), 'utf8');
 const o = NFT_LB_DEFAULTS;
 const text = (lines: readonly string[]) => `${lines.join('\n')}\n`;
 
-const natSvc: LbService = { key: { kind: 'address', family: 4, protocol: 'TCP', address: '203.0.113.10', port: 80 }, scheduler: 'wrr', flags: 1, timeoutSec: 300, netmaskBits: 24 };
+const natSvc: LbService = {
+  key: { kind: 'address', family: 4, protocol: 'TCP', address: '203.0.113.10', port: 80 },
+  scheduler: 'wrr',
+  flags: 1,
+  timeoutSec: 300,
+  netmaskBits: 24,
+};
 const nat: SvcView = { id: 1, mode: 'NAT', shape: planScheduler('wrr', 0)!.shape, svc: natSvc };
-const drSvc: LbService = { key: { kind: 'address', family: 6, protocol: 'SCTP', address: '2001:db8:3::10', port: 3868 }, scheduler: 'sh', flags: 0x10, timeoutSec: 0, netmaskBits: 128 };
+const drSvc: LbService = {
+  key: { kind: 'address', family: 6, protocol: 'SCTP', address: '2001:db8:3::10', port: 3868 },
+  scheduler: 'sh',
+  flags: 0x10,
+  timeoutSec: 0,
+  netmaskBits: 128,
+};
 const dr: SvcView = { id: 5, mode: 'DR', shape: planScheduler('sh', 0x10)!.shape, svc: drSvc };
 const fwSvc: LbService = { key: { kind: 'fwmark', family: 4, fwmark: 5 }, scheduler: 'mh', flags: 0, timeoutSec: 60, netmaskBits: 32 };
 const fw: SvcView = { id: 7, mode: 'NAT', shape: planScheduler('mh', 0)!.shape, svc: fwSvc };
-const rs = (address: string, port: number, method: LbDest['method'] = 'NAT'): LbDest =>
-  ({ family: address.includes(':') ? 6 : 4, address, port, method, weight: 1, uthreshold: 0, lthreshold: 0 });
+const rs = (address: string, port: number, method: LbDest['method'] = 'NAT'): LbDest => ({
+  family: address.includes(':') ? 6 : 4,
+  address,
+  port,
+  method,
+  weight: 1,
+  uthreshold: 0,
+  lthreshold: 0,
+});
 
 test('the tables: NAT (inet, hooks at dstnat/forward/srcnat) and DR (netdev ingress on the given devices)', () => {
   assert.equal(renderNatTable(o), golden('nat-table.nft'));
@@ -47,25 +78,63 @@ test('real servers: NAT with masquerade, DR with its link; deletion forgets pers
 });
 
 test('scheduling updates are element diffs; a changed total replaces the one rule by handle', () => {
-  const a = schedElements(nat, numgenSlots({ kind: 'numgen', weighted: true, failover: false }, [{ id: 2, weight: 1, name: 'a' }, { id: 3, weight: 2, name: 'b' }]));
-  const b = schedElements(nat, numgenSlots({ kind: 'numgen', weighted: true, failover: false },
-    [{ id: 2, weight: 1, name: 'a' }, { id: 3, weight: 0, name: 'b' }, { id: 4, weight: 4, name: 'c' }]));
-  assert.deepEqual(renderSched(o, nat, { modulus: 1, elements: new Map() }, a, undefined), ['add element inet keepalived_ts_lb sched_1 { 0 : 2, 1-2 : 3 }']);
+  const a = schedElements(
+    nat,
+    numgenSlots({ kind: 'numgen', weighted: true, failover: false }, [
+      { id: 2, weight: 1, name: 'a' },
+      { id: 3, weight: 2, name: 'b' },
+    ]),
+  );
+  const b = schedElements(
+    nat,
+    numgenSlots({ kind: 'numgen', weighted: true, failover: false }, [
+      { id: 2, weight: 1, name: 'a' },
+      { id: 3, weight: 0, name: 'b' },
+      { id: 4, weight: 4, name: 'c' },
+    ]),
+  );
+  assert.deepEqual(renderSched(o, nat, { modulus: 1, elements: new Map() }, a, undefined), [
+    'add element inet keepalived_ts_lb sched_1 { 0 : 2, 1-2 : 3 }',
+  ]);
   assert.deepEqual(renderSched(o, nat, a, b, 11), [
     'delete element inet keepalived_ts_lb sched_1 { 1-2 }',
     'add element inet keepalived_ts_lb sched_1 { 1-4 : 4 }',
     'replace rule inet keepalived_ts_lb vs_1 handle 11 ct mark 0 ct mark set numgen inc mod 5 map @sched_1',
   ]);
   // same total: elements only
-  const c = schedElements(nat, numgenSlots({ kind: 'numgen', weighted: true, failover: false }, [{ id: 2, weight: 2, name: 'a' }, { id: 3, weight: 1, name: 'b' }]));
-  assert.deepEqual(renderSched(o, nat, a, c, 11), ['delete element inet keepalived_ts_lb sched_1 { 0, 1-2 }', 'add element inet keepalived_ts_lb sched_1 { 0-1 : 2, 2 : 3 }']);
+  const c = schedElements(
+    nat,
+    numgenSlots({ kind: 'numgen', weighted: true, failover: false }, [
+      { id: 2, weight: 2, name: 'a' },
+      { id: 3, weight: 1, name: 'b' },
+    ]),
+  );
+  assert.deepEqual(renderSched(o, nat, a, c, 11), [
+    'delete element inet keepalived_ts_lb sched_1 { 0, 1-2 }',
+    'add element inet keepalived_ts_lb sched_1 { 0-1 : 2, 2 : 3 }',
+  ]);
   // DR ids carry the new-flow bit
-  assert.deepEqual([...schedElements(dr, [6, 7]).elements], [['0', 0x80000006], ['1', 0x80000007]]);
+  assert.deepEqual(
+    [...schedElements(dr, [6, 7]).elements],
+    [
+      ['0', 0x80000006],
+      ['1', 0x80000007],
+    ],
+  );
 });
 
 test('persistence granularity masks', () => {
-  assert.deepEqual([maskedSource(4, 32), maskedSource(4, 24), maskedSource(4, 20), maskedSource(6, 128), maskedSource(6, 64), maskedSource(6, 100)],
-    ['ip saddr', 'ip saddr & 255.255.255.0', 'ip saddr & 255.255.240.0', 'ip6 saddr', 'ip6 saddr & ffff:ffff:ffff:ffff::', 'ip6 saddr & ffff:ffff:ffff:ffff:ffff:ffff:f000::']);
+  assert.deepEqual(
+    [maskedSource(4, 32), maskedSource(4, 24), maskedSource(4, 20), maskedSource(6, 128), maskedSource(6, 64), maskedSource(6, 100)],
+    [
+      'ip saddr',
+      'ip saddr & 255.255.255.0',
+      'ip saddr & 255.255.240.0',
+      'ip6 saddr',
+      'ip6 saddr & ffff:ffff:ffff:ffff::',
+      'ip6 saddr & ffff:ffff:ffff:ffff:ffff:ffff:f000::',
+    ],
+  );
 });
 
 test('descriptions round-trip (how open() reads an earlier run back) and fit a comment', () => {

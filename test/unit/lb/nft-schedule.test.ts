@@ -8,9 +8,27 @@ const count = (t: readonly number[]) => t.reduce((m, id) => m.set(id, (m.get(id)
 const WRR = { kind: 'numgen', weighted: true, failover: false } as const;
 
 test('rr, wrr, fo as numgen slots: exact shares per cycle, weight 0 gets none, gcd reduces the cycle', () => {
-  assert.deepEqual(numgenSlots({ kind: 'numgen', weighted: false, failover: false }, [d(1, 1), d(2, 5), d(3, 0)]), { modulus: 2, ranges: [[0, 0, 1], [1, 1, 2]] });
-  assert.deepEqual(numgenSlots(WRR, [d(1, 1), d(2, 2)]), { modulus: 3, ranges: [[0, 0, 1], [1, 2, 2]] });
-  assert.deepEqual(numgenSlots(WRR, [d(1, 100), d(2, 300), d(3, 0)]), { modulus: 4, ranges: [[0, 0, 1], [1, 3, 2]] });
+  assert.deepEqual(numgenSlots({ kind: 'numgen', weighted: false, failover: false }, [d(1, 1), d(2, 5), d(3, 0)]), {
+    modulus: 2,
+    ranges: [
+      [0, 0, 1],
+      [1, 1, 2],
+    ],
+  });
+  assert.deepEqual(numgenSlots(WRR, [d(1, 1), d(2, 2)]), {
+    modulus: 3,
+    ranges: [
+      [0, 0, 1],
+      [1, 2, 2],
+    ],
+  });
+  assert.deepEqual(numgenSlots(WRR, [d(1, 100), d(2, 300), d(3, 0)]), {
+    modulus: 4,
+    ranges: [
+      [0, 0, 1],
+      [1, 3, 2],
+    ],
+  });
   assert.deepEqual(numgenSlots({ kind: 'numgen', weighted: true, failover: true }, [d(1, 3), d(2, 7), d(3, 7)]), { modulus: 1, ranges: [[0, 0, 2]] });
   assert.deepEqual(numgenSlots(WRR, [d(1, 0)]), { modulus: 1, ranges: [] });
 });
@@ -19,7 +37,10 @@ test('sh: 256 buckets filled in turn by weight; a server leaving moves its bucke
   const t = shTable([d(1, 1), d(2, 3)]);
   assert.equal(t.length, HASH_BUCKETS);
   assert.deepEqual(t.slice(0, 8), [1, 2, 2, 2, 1, 2, 2, 2]);
-  assert.deepEqual([...count(t)].sort(), [[1, 64], [2, 192]]);
+  assert.deepEqual([...count(t)].sort(), [
+    [1, 64],
+    [2, 192],
+  ]);
   assert.deepEqual(shTable([d(1, 0)]), []);
 });
 
@@ -42,7 +63,13 @@ test('connection-count schedulers map to the nearest weight-based one with a not
   assert.deepEqual(planScheduler('dh', 0)?.shape, { kind: 'hash', on: 'daddr', port: false, table: 'sh' });
   const wlc = planScheduler('wlc', 0)!;
   assert.equal(wlc.effective, 'wrr');
-  assert.equal(wlc.notice, 'scheduler wlc: weighted least-connection needs live per-server connection counts, which nftables cannot compare; scheduling as wrr instead');
-  assert.deepEqual(['lc', 'sed', 'nq', 'ovf', 'lblc', 'lblcr', 'twos'].map((s) => planScheduler(s, 0)!.effective), ['rr', 'wrr', 'wrr', 'fo', 'dh', 'dh', 'wrr']);
+  assert.equal(
+    wlc.notice,
+    'scheduler wlc: weighted least-connection needs live per-server connection counts, which nftables cannot compare; scheduling as wrr instead',
+  );
+  assert.deepEqual(
+    ['lc', 'sed', 'nq', 'ovf', 'lblc', 'lblcr', 'twos'].map((s) => planScheduler(s, 0)!.effective),
+    ['rr', 'wrr', 'wrr', 'fo', 'dh', 'dh', 'wrr'],
+  );
   assert.equal(planScheduler('nonesuch', 0), undefined);
 });

@@ -15,7 +15,10 @@ function model(text: string): KeepalivedConfig {
   const d = new DiagnosticSink();
   const m = buildModel(tree, d);
   const errors = d.items.filter((x) => x.severity === 'error');
-  assert.deepEqual(errors.map((e) => e.message), []);
+  assert.deepEqual(
+    errors.map((e) => e.message),
+    [],
+  );
   return m;
 }
 
@@ -33,11 +36,20 @@ test('an address service: protocol, scheduler, persistence with granularity, fla
   const [t] = servicesOf(vs, m.virtualServerGroups);
   assert.deepEqual(t!.service, {
     key: { kind: 'address', family: 4, protocol: 'TCP', address: '192.0.2.1', port: 80 },
-    scheduler: 'sh', flags: 0x10, timeoutSec: 600, netmaskBits: 24,
+    scheduler: 'sh',
+    flags: 0x10,
+    timeoutSec: 600,
+    netmaskBits: 24,
   });
   // DR: the destination takes the service's port, whatever the real server says
   assert.deepEqual(destOf(vs.realServers[0]!, t!, 3), {
-    family: 4, address: '192.0.2.10', port: 80, method: 'DR', weight: 3, uthreshold: 0, lthreshold: 0,
+    family: 4,
+    address: '192.0.2.10',
+    port: 80,
+    method: 'DR',
+    weight: 3,
+    uthreshold: 0,
+    lthreshold: 0,
   });
 });
 
@@ -90,9 +102,14 @@ test('a group: one service per range address, fwmarks after ranges, default netm
   }`);
   const vs = m.virtualServers[0]!;
   const ts = servicesOf(vs, m.virtualServerGroups);
-  assert.deepEqual(ts.map((t) => (t.service.key.kind === 'address' ? `${t.service.key.address}:${t.service.key.port}` : `fwm${t.service.key.fwmark}`)),
-    ['192.0.2.254:80', '192.0.2.255:80', '198.51.100.5:443', 'fwm9']);
-  assert.ok(ts.every((t) => t.service.netmaskBits === (t.service.key.family === 6 ? 128 : 32)), 'group members reset the netmask');
+  assert.deepEqual(
+    ts.map((t) => (t.service.key.kind === 'address' ? `${t.service.key.address}:${t.service.key.port}` : `fwm${t.service.key.fwmark}`)),
+    ['192.0.2.254:80', '192.0.2.255:80', '198.51.100.5:443', 'fwm9'],
+  );
+  assert.ok(
+    ts.every((t) => t.service.netmaskBits === (t.service.key.family === 6 ? 128 : 32)),
+    'group members reset the netmask',
+  );
   assert.equal(destOf(vs.realServers[0]!, ts[2]!, 1).port, 443);
   assert.equal(destOf(vs.realServers[0]!, ts[3]!, 1).port, 0);
 });

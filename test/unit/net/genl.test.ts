@@ -27,12 +27,17 @@ test('the controller resolves itself ("nlctrl" is family 0x10) and answers ENOEN
 
 // On a kernel without IPVS (this development host) open() must say so plainly; where the kernel has IPVS, the
 // ipvs tier (UML guest) covers open().
-const hasIpvs = existsSync('/proc/net/ip_vs') || (existsSync('/proc/modules') && readFileSync('/proc/modules', 'utf8').includes('ip_vs'))
-  || existsSync(`/lib/modules/${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}/kernel/net/netfilter/ipvs/ip_vs.ko`);
-test('IpvsBackend.open() on a kernel without IPVS: LB_UNAVAILABLE with a plain message, and every call says not open',
-  { skip: hasIpvs ? 'this kernel has IPVS: the ipvs tier tests open()' : false }, async () => {
+const hasIpvs =
+  existsSync('/proc/net/ip_vs') ||
+  (existsSync('/proc/modules') && readFileSync('/proc/modules', 'utf8').includes('ip_vs')) ||
+  existsSync(`/lib/modules/${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}/kernel/net/netfilter/ipvs/ip_vs.ko`);
+test(
+  'IpvsBackend.open() on a kernel without IPVS: LB_UNAVAILABLE with a plain message, and every call says not open',
+  { skip: hasIpvs ? 'this kernel has IPVS: the ipvs tier tests open()' : false },
+  async () => {
     const b = new IpvsBackend();
     assert.deepEqual(await b.open(), { code: 'LB_UNAVAILABLE', message: IPVS_MISSING_TEXT });
     assert.equal((await b.flush())?.code, 'LB_UNAVAILABLE');
     await b.close();
-  });
+  },
+);

@@ -10,26 +10,51 @@ test('messages round-trip with 4-byte alignment', () => {
   assert.equal(a.readUInt32LE(0), 19);
   const b = encodeMessage(3, 0, 8, 0, Buffer.alloc(4));
   const msgs = decodeMessages(Buffer.concat([a, b]));
-  assert.deepEqual(msgs.map((m) => [m.type, m.seq, m.payload.length]), [[20, 7, 3], [3, 8, 4]]);
+  assert.deepEqual(
+    msgs.map((m) => [m.type, m.seq, m.payload.length]),
+    [
+      [20, 7, 3],
+      [3, 8, 4],
+    ],
+  );
 });
 
 test('nested attributes carry NLA_F_NESTED and decode by type', () => {
-  const buf = encodeAttrs([{ type: 1, value: attr.u32(5) }, { type: 2, value: [{ type: 3, value: attr.str('eth0') }] }]);
+  const buf = encodeAttrs([
+    { type: 1, value: attr.u32(5) },
+    { type: 2, value: [{ type: 3, value: attr.str('eth0') }] },
+  ]);
   const top = decodeAttrs(buf);
   assert.equal(top.get(1)?.readUInt32LE(0), 5);
-  assert.equal(decodeAttrs(top.get(2) as Buffer).get(3)?.toString(), 'eth0\0');
+  assert.equal(
+    decodeAttrs(top.get(2) as Buffer)
+      .get(3)
+      ?.toString(),
+    'eth0\0',
+  );
   assert.equal(buf.readUInt16LE(8 + 2) & 0x8000, 0x8000);
 });
 
 test('extended ack text is decoded from a capped NLMSG_ERROR', () => {
-  const orig = Buffer.alloc(16); orig.writeUInt32LE(40, 0); orig.writeUInt32LE(9, 8);
-  const err = Buffer.alloc(4); err.writeInt32LE(-99);
+  const orig = Buffer.alloc(16);
+  orig.writeUInt32LE(40, 0);
+  orig.writeUInt32LE(9, 8);
+  const err = Buffer.alloc(4);
+  err.writeInt32LE(-99);
   const payload = Buffer.concat([err, orig, encodeAttrs([{ type: 1, value: attr.str('ipv4: Address not found') }])]);
   assert.deepEqual(decodeError(payload, NLM_F.CAPPED | NLM_F.ACK_TLVS), { error: -99, seq: 9, message: 'ipv4: Address not found' });
 });
 
 test('address request encodes label, broadcast and nodad; the decoder reads them back', () => {
-  const req = encodeAddressRequest({ family: 4, ifindex: 3, address: '192.0.2.100', prefixLength: 24, broadcast: '192.0.2.255', label: 'eth0:1', nodad: true });
+  const req = encodeAddressRequest({
+    family: 4,
+    ifindex: 3,
+    address: '192.0.2.100',
+    prefixLength: 24,
+    broadcast: '192.0.2.255',
+    label: 'eth0:1',
+    nodad: true,
+  });
   const back = decodeAddress(req);
   assert.equal(back.address, '192.0.2.100');
   assert.equal(back.prefixLength, 24);

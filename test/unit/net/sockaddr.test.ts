@@ -38,15 +38,26 @@ test('multicast membership structs', () => {
 });
 
 test('control messages: IP_TTL, IP_PKTINFO, IPV6_HOPLIMIT, IPV6_PKTINFO', () => {
-  const ttl = Buffer.alloc(4); ttl.writeInt32LE(255);
-  const pk = Buffer.alloc(12); pk.writeInt32LE(5, 0); Buffer.from([224, 0, 0, 18]).copy(pk, 8);
-  assert.deepEqual(decodeCmsgs([
-    { level: K.SOL_IP as number, type: K.IP_TTL as number, data: ttl },
-    { level: K.SOL_IP as number, type: K.IP_PKTINFO as number, data: pk },
-  ]), { ttl: 255, ifindex: 5, destination: '224.0.0.18' });
-  const pk6 = Buffer.alloc(20); Buffer.from('ff020000000000000000000000000012', 'hex').copy(pk6); pk6.writeUInt32LE(9, 16);
-  assert.deepEqual(decodeCmsgs([
-    { level: K.SOL_IPV6 as number, type: K.IPV6_HOPLIMIT as number, data: ttl },
-    { level: K.SOL_IPV6 as number, type: K.IPV6_PKTINFO as number, data: pk6 },
-  ]), { hopLimit: 255, destination: 'ff02::12', ifindex: 9 });
+  const ttl = Buffer.alloc(4);
+  ttl.writeInt32LE(255);
+  const pk = Buffer.alloc(12);
+  pk.writeInt32LE(5, 0);
+  Buffer.from([224, 0, 0, 18]).copy(pk, 8);
+  assert.deepEqual(
+    decodeCmsgs([
+      { level: K.SOL_IP as number, type: K.IP_TTL as number, data: ttl },
+      { level: K.SOL_IP as number, type: K.IP_PKTINFO as number, data: pk },
+    ]),
+    { ttl: 255, ifindex: 5, destination: '224.0.0.18' },
+  );
+  const pk6 = Buffer.alloc(20);
+  Buffer.from('ff020000000000000000000000000012', 'hex').copy(pk6);
+  pk6.writeUInt32LE(9, 16);
+  assert.deepEqual(
+    decodeCmsgs([
+      { level: K.SOL_IPV6 as number, type: K.IPV6_HOPLIMIT as number, data: ttl },
+      { level: K.SOL_IPV6 as number, type: K.IPV6_PKTINFO as number, data: pk6 },
+    ]),
+    { hopLimit: 255, destination: 'ff02::12', ifindex: 9 },
+  );
 });

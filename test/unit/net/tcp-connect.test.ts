@@ -30,17 +30,22 @@ test('a listening port on 127.0.0.1 connects; TCP_CHECK reports up', async () =>
   const l = await listener();
   try {
     assert.deepEqual(await tcpConnectAsync(tcpTarget({ connectIp: '127.0.0.1', connectPort: l.port }), 1000), { kind: 'connected' });
-    assert.deepEqual(await tcpConnectAsync(tcpTarget({ connectIp: '127.0.0.1', connectPort: l.port, bindto: '127.0.0.1' }), 1000), { kind: 'connected' });
+    assert.deepEqual(await tcpConnectAsync(tcpTarget({ connectIp: '127.0.0.1', connectPort: l.port, bindto: '127.0.0.1' }), 1000), {
+      kind: 'connected',
+    });
     assert.deepEqual(await runTcpProbe(tcpCheck(conn('127.0.0.1', l.port))), { kind: 'result', outcome: { ok: true } });
   } finally {
     await l.close();
   }
 });
 
-test('a closed port is ECONNREFUSED: a failed connection, keepalived\'s plain TCP_CHECK failure', async () => {
+test("a closed port is ECONNREFUSED: a failed connection, keepalived's plain TCP_CHECK failure", async () => {
   const port = await closedPort();
-  assert.deepEqual(await tcpConnectAsync(tcpTarget({ connectIp: '127.0.0.1', connectPort: port }), 1000),
-    { kind: 'failed', error: 'ECONNREFUSED', message: `connect ECONNREFUSED 127.0.0.1:${port}` });
+  assert.deepEqual(await tcpConnectAsync(tcpTarget({ connectIp: '127.0.0.1', connectPort: port }), 1000), {
+    kind: 'failed',
+    error: 'ECONNREFUSED',
+    message: `connect ECONNREFUSED 127.0.0.1:${port}`,
+  });
   assert.deepEqual(await runTcpProbe(tcpCheck(conn('127.0.0.1', port))), { kind: 'result', outcome: { ok: false } });
 });
 
@@ -48,10 +53,14 @@ test('a bind that fails skips the run ("TCP socket bind failed. Rescheduling.")'
   const r = await tcpConnectAsync(tcpTarget({ connectIp: '127.0.0.1', connectPort: 9, bindto: '192.0.2.250' }), 1000);
   assert.equal(r.kind, 'setup');
   assert.equal((r as { error?: string }).error, 'EADDRNOTAVAIL');
-  assert.deepEqual(await runTcpProbe(tcpCheck(conn('127.0.0.1', 9, { bindto: '192.0.2.250' }))),
-    { kind: 'skipped', detail: 'TCP socket bind failed. Rescheduling.' });
-  assert.deepEqual(await runTcpProbe(tcpCheck(conn('127.0.0.1', 9, { bindIf: 'no-such-if0' }))),
-    { kind: 'skipped', detail: 'TCP socket bind failed. Rescheduling.' });
+  assert.deepEqual(await runTcpProbe(tcpCheck(conn('127.0.0.1', 9, { bindto: '192.0.2.250' }))), {
+    kind: 'skipped',
+    detail: 'TCP socket bind failed. Rescheduling.',
+  });
+  assert.deepEqual(await runTcpProbe(tcpCheck(conn('127.0.0.1', 9, { bindIf: 'no-such-if0' }))), {
+    kind: 'skipped',
+    detail: 'TCP socket bind failed. Rescheduling.',
+  });
 });
 
 test('IPv6 targets: the sockaddr carries the port and the %zone as scope id', () => {

@@ -123,9 +123,12 @@ test('queue overflow drops the newest lines and logs once', () => {
   try {
     assert.ok(w.open());
     for (let i = 0; i < 10; i++) w.writeLine(`x${i}\n`);
-    assert.equal(w.dropped, 10 - 3, "the bound counts the line being written");
+    assert.equal(w.dropped, 10 - 3, 'the bound counts the line being written');
     assert.equal(logger.texts().filter((t) => t.includes('is full')).length, 1);
-  } finally { w.close(); cleanup(); }
+  } finally {
+    w.close();
+    cleanup();
+  }
 });
 
 test('notify_fifo_script is started with the FIFO path appended and reads the lines', async () => {
@@ -140,7 +143,10 @@ test('notify_fifo_script is started with the FIFO path appended and reads the li
     assert.ok(await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').length > 0));
     assert.equal(readFileSync(`${out}.args`, 'utf8'), `arg1=extra arg2=${path}\n`);
     assert.equal(readFileSync(out, 'utf8'), 'GROUP "SG1" FAULT 0\n');
-  } finally { w.close(); cleanup(); }
+  } finally {
+    w.close();
+    cleanup();
+  }
 });
 
 test('a path that exists but is not a FIFO is refused', () => {
@@ -151,7 +157,9 @@ test('a path that exists but is not a FIFO is refused', () => {
     const logger = new MemoryLogger();
     assert.equal(new FifoWriter({ path: p }, { logger }).open(), false);
     assert.ok(logger.texts().some((t) => t.includes('is not a fifo')));
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('an over-long line (partial writes) is delivered whole and in order', async () => {

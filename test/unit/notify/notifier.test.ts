@@ -36,26 +36,32 @@ test('a transition runs the state script as configured, then generic notify with
     const log = join(dir, 'log');
     const rec = recorder(dir, log);
     const scripts: NotifyScripts = {
-      master: spec(`${rec} MASTER_SCRIPT x`), backup: spec(rec), generic: spec(`${rec} GENERIC`),
+      master: spec(`${rec} MASTER_SCRIPT x`),
+      backup: spec(rec),
+      generic: spec(`${rec} GENERIC`),
     };
     const f = fakes();
-    const n = new Notifier({ runner: new ScriptRunner({ logger: new MemoryLogger() }), logger: new MemoryLogger(),
-      fifos: [f.fifo], smtp: f.smtp });
+    const n = new Notifier({ runner: new ScriptRunner({ logger: new MemoryLogger() }), logger: new MemoryLogger(), fifos: [f.fifo], smtp: f.smtp });
     n.setInstance({ name: 'VI_1', scripts, notifyDeleted: false, smtpAlert: true });
     const p1 = n.instanceTransition('VI_1', 'BACKUP', 150);
     const p2 = n.instanceTransition('VI_1', 'MASTER', 150);
     const p3 = n.instanceTransition('VI_1', 'STOP', 100);
     await Promise.all([p1, p2, p3]);
     assert.deepEqual(readFileSync(log, 'utf8').split('\n').slice(0, -1), [
-      '', 'GENERIC|INSTANCE|VI_1|BACKUP|150',
-      'MASTER_SCRIPT|x', 'GENERIC|INSTANCE|VI_1|MASTER|150',
+      '',
+      'GENERIC|INSTANCE|VI_1|BACKUP|150',
+      'MASTER_SCRIPT|x',
+      'GENERIC|INSTANCE|VI_1|MASTER|150',
       'GENERIC|INSTANCE|VI_1|STOP|100',
     ]);
     assert.deepEqual(f.lines, ['INSTANCE "VI_1" BACKUP 150\n', 'INSTANCE "VI_1" MASTER 150\n', 'INSTANCE "VI_1" STOP 100\n']);
-    assert.deepEqual(f.mails.map((m) => m.subject), [
-      'VRRP Instance VI_1 - Entering BACKUP state', 'VRRP Instance VI_1 - Entering MASTER state', 'VRRP Instance VI_1 - Stopping',
-    ]);
-  } finally { cleanup(); }
+    assert.deepEqual(
+      f.mails.map((m) => m.subject),
+      ['VRRP Instance VI_1 - Entering BACKUP state', 'VRRP Instance VI_1 - Entering MASTER state', 'VRRP Instance VI_1 - Stopping'],
+    );
+  } finally {
+    cleanup();
+  }
 });
 
 test('groups get GROUP NAME STATE 0; DELETED becomes FAULT without notify_deleted; sync-group suppression', async () => {
@@ -64,8 +70,13 @@ test('groups get GROUP NAME STATE 0; DELETED becomes FAULT without notify_delete
     const log = join(dir, 'log');
     const rec = recorder(dir, log);
     const f = fakes();
-    const n = new Notifier({ runner: new ScriptRunner({ logger: new MemoryLogger() }), logger: new MemoryLogger(),
-      fifos: [f.fifo], smtp: f.smtp, noEmailFaults: true });
+    const n = new Notifier({
+      runner: new ScriptRunner({ logger: new MemoryLogger() }),
+      logger: new MemoryLogger(),
+      fifos: [f.fifo],
+      smtp: f.smtp,
+      noEmailFaults: true,
+    });
     n.setGroup({ name: 'SG1', scripts: { generic: spec(`${rec} SGGEN-A`) }, smtpAlert: true });
     n.setInstance({ name: 'VI_1', scripts: { generic: spec(`${rec} I`) }, notifyDeleted: false, smtpAlert: true });
     n.setInstance({ name: 'VI_2', scripts: { generic: spec(`${rec} J`), deleted: spec(`${rec} DEL`) }, notifyDeleted: true, smtpAlert: false });
@@ -75,19 +86,37 @@ test('groups get GROUP NAME STATE 0; DELETED becomes FAULT without notify_delete
     await n.instanceTransition('VI_1', 'DELETED', 100);
     await n.instanceTransition('VI_2', 'DELETED', 90);
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
-      'SGGEN-A|GROUP|SG1|MASTER|0', 'I|INSTANCE|VI_1|MASTER|100', 'I|INSTANCE|VI_1|FAULT|100', 'DEL', 'J|INSTANCE|VI_2|DELETED|90',
+      'SGGEN-A|GROUP|SG1|MASTER|0',
+      'I|INSTANCE|VI_1|MASTER|100',
+      'I|INSTANCE|VI_1|FAULT|100',
+      'DEL',
+      'J|INSTANCE|VI_2|DELETED|90',
     ]);
-    assert.deepEqual(f.lines, ['GROUP "SG1" MASTER 0\n', 'INSTANCE "VI_1" MASTER 100\n', 'INSTANCE "VI_1" FAULT 100\n',
-      'INSTANCE "VI_2" DELETED 90\n']);
+    assert.deepEqual(f.lines, [
+      'GROUP "SG1" MASTER 0\n',
+      'INSTANCE "VI_1" MASTER 100\n',
+      'INSTANCE "VI_1" FAULT 100\n',
+      'INSTANCE "VI_2" DELETED 90\n',
+    ]);
     // no_email_faults suppresses the FAULT mail; VI_2 has smtp_alert off.
-    assert.deepEqual(f.mails.map((m) => m.subject), ['VRRP Group SG1 - Entering MASTER state', 'VRRP Instance VI_1 - Entering MASTER state']);
-  } finally { cleanup(); }
+    assert.deepEqual(
+      f.mails.map((m) => m.subject),
+      ['VRRP Group SG1 - Entering MASTER state', 'VRRP Instance VI_1 - Entering MASTER state'],
+    );
+  } finally {
+    cleanup();
+  }
 });
 
 test('mail is sent only when the state differs from the last mailed one; rx_lower_pri and priority lines', async () => {
   const f = fakes();
-  const n = new Notifier({ runner: new ScriptRunner({ logger: new MemoryLogger() }), logger: new MemoryLogger(),
-    fifos: [f.fifo], smtp: f.smtp, notifyPriorityChanges: true });
+  const n = new Notifier({
+    runner: new ScriptRunner({ logger: new MemoryLogger() }),
+    logger: new MemoryLogger(),
+    fifos: [f.fifo],
+    smtp: f.smtp,
+    notifyPriorityChanges: true,
+  });
   n.setInstance({ name: 'VI_1', scripts: {}, notifyDeleted: false, smtpAlert: true });
   await n.instanceTransition('VI_1', 'MASTER', 100);
   await n.instanceTransition('VI_1', 'MASTER', 100);
@@ -115,9 +144,16 @@ test('seed example notify.sh (notify-node*.conf) works with a stub mail on PATH'
     const runner = new ScriptRunner({ logger: new MemoryLogger(), env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` } });
     const n = new Notifier({ runner, logger: new MemoryLogger() });
     // notify_master "/etc/keepalived/notify.sh master" etc., with the path replaced by our copy.
-    n.setInstance({ name: 'VI_1', notifyDeleted: false, smtpAlert: false, scripts: {
-      master: spec(`${script} master`), backup: spec(`${script} backup`), fault: spec(`${script} fault`),
-    } });
+    n.setInstance({
+      name: 'VI_1',
+      notifyDeleted: false,
+      smtpAlert: false,
+      scripts: {
+        master: spec(`${script} master`),
+        backup: spec(`${script} backup`),
+        fault: spec(`${script} fault`),
+      },
+    });
     await n.instanceTransition('VI_1', 'MASTER', 100);
     await n.instanceTransition('VI_1', 'BACKUP', 100);
     assert.ok(existsSync(mailLog));
@@ -126,7 +162,9 @@ test('seed example notify.sh (notify-node*.conf) works with a stub mail on PATH'
     assert.equal(lines[0], `ARGS|-s|${h} to be master, vip floating|root@localhost`);
     assert.match(lines[1]!, new RegExp(`^BODY \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d: vrrp transition, ${h} changed to be master$`));
     assert.equal(lines[2], `ARGS|-s|${h} to be backup, vip floating|root@localhost`);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('LVS notifier: notify_up/down and quorum scripts as configured, RS/VS FIFO lines, mails', async () => {
@@ -145,7 +183,9 @@ test('LVS notifier: notify_up/down and quorum scripts as configured, RS/VS FIFO 
     assert.deepEqual(readFileSync(log, 'utf8').split('\n').slice(0, -1), ['DOWN', 'QDOWN']);
     assert.deepEqual(f.lines, [`RS ${rs} ${vs} DOWN\n`, `VS ${vs} DOWN\n`, `RS ${rs} ${vs} UP\n`]);
     assert.deepEqual(f.mails, [{ subject: `Realserver ${rs} of virtual server ${vs} - DOWN`, body: '=> TCP CHECK failed on service <=' }]);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('per-instance ordering through the notifier: a slow MASTER script delays the BACKUP script', async () => {
@@ -154,8 +194,12 @@ test('per-instance ordering through the notifier: a slow MASTER script delays th
     const log = join(dir, 'log');
     const slow = writeScript(dir, 'slow.sh', `echo "start $1" >> ${log}; sleep 0.3; echo "end $1" >> ${log}`);
     const n = new Notifier({ runner: new ScriptRunner({ logger: new MemoryLogger() }), logger: new MemoryLogger() });
-    n.setInstance({ name: 'VI_1', notifyDeleted: false, smtpAlert: false,
-      scripts: { master: spec(`${slow} master`), backup: spec(`${slow} backup`) } });
+    n.setInstance({
+      name: 'VI_1',
+      notifyDeleted: false,
+      smtpAlert: false,
+      scripts: { master: spec(`${slow} master`), backup: spec(`${slow} backup`) },
+    });
     n.setInstance({ name: 'VI_2', notifyDeleted: false, smtpAlert: false, scripts: { master: spec(`${slow} other`) } });
     const a = n.instanceTransition('VI_1', 'MASTER', 100);
     const b = n.instanceTransition('VI_1', 'BACKUP', 100);
@@ -164,7 +208,9 @@ test('per-instance ordering through the notifier: a slow MASTER script delays th
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     assert.ok(lines.indexOf('end master') < lines.indexOf('start backup'), lines.join('|'));
     assert.ok(lines.indexOf('start other') < lines.indexOf('end master'), 'other instances are not held up');
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('shutdown awaits STOP notifies up to a bound', async () => {
@@ -182,5 +228,7 @@ test('shutdown awaits STOP notifies up to a bound', async () => {
     const p = n.instanceTransition('VI_2', 'STOP', 100);
     assert.equal(await n.shutdown(200), false, 'a hung STOP script does not hold shutdown beyond the bound');
     await p;
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });

@@ -16,8 +16,12 @@ test('prepareScript: split, user, PATH search, security; SECURITY VIOLATION summ
     writeFileSync(passwd, 'root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n');
     const logger = new MemoryLogger();
     const uid = process.getuid?.() ?? 0;
-    const ctx = { resolver: new ScriptUserResolver(logger, { uid, gid: process.getgid?.() ?? 0 }, { passwd, group: passwd }),
-      scriptSecurity: false, logger, pathEnv: dir };
+    const ctx = {
+      resolver: new ScriptUserResolver(logger, { uid, gid: process.getgid?.() ?? 0 }, { passwd, group: passwd }),
+      scriptSecurity: false,
+      logger,
+      pathEnv: dir,
+    };
     const s = writeScript(dir, 'notify.sh', 'exit 0');
     const p = prepareScript(`"${s}" master 'a b'`, 'notify', ctx);
     assert.ok(p);
@@ -32,5 +36,7 @@ test('prepareScript: split, user, PATH search, security; SECURITY VIOLATION summ
     assert.equal(securityViolation([p, bare], true), undefined);
     assert.equal(securityViolation([], false), undefined);
     assert.match(securityViolation([p], false)!, /^SECURITY VIOLATION - scripts are being executed but script_security not enabled\./);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });

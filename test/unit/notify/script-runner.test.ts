@@ -21,7 +21,9 @@ test('runScript reports exit status, signals and spawn failures', async () => {
     assert.deepEqual(nf, { kind: 'exited', status: 127 }, 'a missing script is reported by the shell as 127');
     const nobin = await runScript({ argv: ['kts-no-such-program-xyz'] });
     assert.equal(nobin.kind, 'spawnFailed');
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('arguments are passed verbatim with execve semantics; non-executable files go through /bin/sh', async () => {
@@ -35,7 +37,9 @@ test('arguments are passed verbatim with execve semantics; non-executable files 
     assert.equal(execPlan([plain, 'x']).file, '/bin/sh');
     assert.deepEqual(await runScript({ argv: [plain, 'x y'] }), { kind: 'exited', status: 0 });
     assert.equal(readFileSync(out, 'utf8'), 'sh:x y');
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('a hung script times out: SIGTERM to its process group, SIGKILL if ignored', async () => {
@@ -51,9 +55,14 @@ test('a hung script times out: SIGTERM to its process group, SIGKILL if ignored'
     assert.ok(Date.now() - t0 < 5000);
     const gpid = Number(readFileSync(pidf, 'utf8'));
     await sleep(100);
-    assert.equal(existsSync(`/proc/${gpid}`) && !readFileSync(`/proc/${gpid}/stat`, 'utf8').includes(') Z'), false,
-      'grandchild in the process group must be killed too');
-  } finally { cleanup(); }
+    assert.equal(
+      existsSync(`/proc/${gpid}`) && !readFileSync(`/proc/${gpid}/stat`, 'utf8').includes(') Z'),
+      false,
+      'grandchild in the process group must be killed too',
+    );
+  } finally {
+    cleanup();
+  }
 });
 
 test('per-owner ordering: a slow script for transition 1 delays transition 2; other owners run concurrently', async () => {
@@ -71,7 +80,9 @@ test('per-owner ordering: a slow script for transition 1 delays transition 2; ot
     assert.ok(lines.indexOf('end one') < lines.indexOf('start two'), lines.join('|'));
     assert.ok(lines.indexOf('end other') < lines.indexOf('end one'), 'VI_2 must not wait for VI_1');
     assert.equal(r.busyOwners, 0);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('a hung script times out and the next one for the same owner runs; failures are logged', async () => {
@@ -88,9 +99,14 @@ test('a hung script times out and the next one for the same owner runs; failures
     assert.deepEqual(await b, { kind: 'exited', status: 2 });
     assert.equal(readFileSync(out, 'utf8'), 'ran\n');
     const texts = logger.texts();
-    assert.ok(texts.some((t) => t.startsWith('(VI_1) notify_master script') && t.endsWith('failed (timed_out)')), texts.join('\n'));
+    assert.ok(
+      texts.some((t) => t.startsWith('(VI_1) notify_master script') && t.endsWith('failed (timed_out)')),
+      texts.join('\n'),
+    );
     assert.ok(texts.some((t) => t.includes('notify_backup script') && t.endsWith('failed (exited with status 2)')));
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('drain waits for queued work up to a bound', async () => {
@@ -104,7 +120,9 @@ test('drain waits for queued work up to a bound', async () => {
     const p = r.run('a', { argv: [slow] }, 'x');
     assert.equal(await r.drain(200), false);
     await p;
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('scripts run as the configured uid/gid (root) or fail to start (unprivileged)', async () => {
@@ -122,5 +140,7 @@ test('scripts run as the configured uid/gid (root) or fail to start (unprivilege
     } else {
       assert.equal(o.kind, 'spawnFailed');
     }
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });

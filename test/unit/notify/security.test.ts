@@ -4,7 +4,13 @@ import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { MemoryLogger } from '../../../src/core/log.js';
 import {
-  checkScriptSecure, lookupGroup, lookupUser, pathComponents, ScriptUserResolver, securityViolationText, unsafeReason,
+  checkScriptSecure,
+  lookupGroup,
+  lookupUser,
+  pathComponents,
+  ScriptUserResolver,
+  securityViolationText,
+  unsafeReason,
 } from '../../../src/notify/security.js';
 import { tempDir, writeScript } from '../../fixtures/notify/helpers.js';
 
@@ -39,8 +45,13 @@ test('without root, our own temp files are owned by a non-root uid and therefore
     if (uid === 0) chownSync(s, 65534, 65534);
     const r2 = uid === 0 ? checkScriptSecure(s, ROOT, true, log) : r;
     assert.equal(r2.inhibit, true);
-    assert.ok(log.texts().some((t) => t.endsWith(`is owned by uid ${uid === 0 ? 65534 : uid}`)), log.texts().join('\n'));
-  } finally { cleanup(); }
+    assert.ok(
+      log.texts().some((t) => t.endsWith(`is owned by uid ${uid === 0 ? 65534 : uid}`)),
+      log.texts().join('\n'),
+    );
+  } finally {
+    cleanup();
+  }
 });
 
 // needs root to chown files to other users; CI runs as root, so it runs there
@@ -60,8 +71,10 @@ test('script security with temp dirs of various permissions (root: chown/chmod)'
     log = new MemoryLogger();
     const r1 = checkScriptSecure(s1, ROOT, true, log);
     assert.equal(r1.inhibit, true);
-    assert.deepEqual(log.texts(), [`Unsafe permissions found for script '${s1}' - disabling.`,
-      `Script '${s1}': path component '${open}' is world-writable`]);
+    assert.deepEqual(log.texts(), [
+      `Unsafe permissions found for script '${s1}' - disabling.`,
+      `Script '${s1}': path component '${open}' is world-writable`,
+    ]);
 
     log = new MemoryLogger();
     const r1b = checkScriptSecure(s1, ROOT, false, log);
@@ -114,7 +127,9 @@ test('script security with temp dirs of various permissions (root: chown/chmod)'
     const bare = checkScriptSecure('ok.sh', ROOT, true, log, `${join(dir, 'nothing')}:${dir}`);
     assert.equal(bare.path, ok);
     assert.match(log.texts()[0]!, /^WARNING - script `ok.sh` resolved by path search to `.*ok.sh`\. Please specify full path\.$/);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('script users: lookups, default keepalived_script else own ids, messages', () => {
@@ -146,10 +161,15 @@ test('script users: lookups, default keepalived_script else own ids, messages', 
     r = new ScriptUserResolver(new MemoryLogger(), { uid: 0, gid: 0 }, { passwd, group });
     assert.equal(r.setDefault('keepalived_script', 'staff'), true);
     assert.deepEqual(r.defaultUser(true), { uid: 990, gid: 50 });
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });
 
 test('SECURITY VIOLATION text', () => {
   assert.equal(securityViolationText(false), 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
-  assert.equal(securityViolationText(true), 'SECURITY VIOLATION - scripts are being executed but script_security not enabled. There are insecure scripts.');
+  assert.equal(
+    securityViolationText(true),
+    'SECURITY VIOLATION - scripts are being executed but script_security not enabled. There are insecure scripts.',
+  );
 });

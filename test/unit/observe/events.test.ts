@@ -19,15 +19,30 @@ import { PROCESS, snapshot } from './fake.js';
 const dir = mkdtempSync(join(tmpdir(), 'kts-observe-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const transition = (i: number) => publish('keepalived-ts:vrrp:transition', {
-  instance: 'VI_1', vrid: 51, family: 4, interface: 'eth0', from: i % 2 ? 'BACKUP' : 'MASTER', to: i % 2 ? 'MASTER' : 'BACKUP',
-  reason: `flap ${i}`, priority: 100, at: 1000 + i,
-});
+const transition = (i: number) =>
+  publish('keepalived-ts:vrrp:transition', {
+    instance: 'VI_1',
+    vrid: 51,
+    family: 4,
+    interface: 'eth0',
+    from: i % 2 ? 'BACKUP' : 'MASTER',
+    to: i % 2 ? 'MASTER' : 'BACKUP',
+    reason: `flap ${i}`,
+    priority: 100,
+    at: 1000 + i,
+  });
 
-interface Sse { id?: string; event?: string; data?: string }
+interface Sse {
+  id?: string;
+  event?: string;
+  data?: string;
+}
 
 /** Opens /events; collects parsed events until close(). */
-function openStream(socketPath: string, lastEventId?: string): Promise<{ events: Sse[]; res: IncomingMessage; close(): void; waitFor(n: number): Promise<void> }> {
+function openStream(
+  socketPath: string,
+  lastEventId?: string,
+): Promise<{ events: Sse[]; res: IncomingMessage; close(): void; waitFor(n: number): Promise<void> }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path: '/events', headers: lastEventId ? { 'last-event-id': lastEventId } : {} }, (res) => {
       const events: Sse[] = [];
@@ -47,15 +62,28 @@ function openStream(socketPath: string, lastEventId?: string): Promise<{ events:
           }
           if (e.event) events.push(e);
         }
-        for (const w of [...waiters]) if (events.length >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.r(); }
+        for (const w of [...waiters])
+          if (events.length >= w.n) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.r();
+          }
       });
       resolve({
-        events, res, close: () => req.destroy(),
-        waitFor: (n) => new Promise<void>((r, j) => {
-          if (events.length >= n) return r();
-          const t = setTimeout(() => j(new Error(`only ${events.length} of ${n} events`)), 3000);
-          waiters.push({ n, r: () => { clearTimeout(t); r(); } });
-        }),
+        events,
+        res,
+        close: () => req.destroy(),
+        waitFor: (n) =>
+          new Promise<void>((r, j) => {
+            if (events.length >= n) return r();
+            const t = setTimeout(() => j(new Error(`only ${events.length} of ${n} events`)), 3000);
+            waiters.push({
+              n,
+              r: () => {
+                clearTimeout(t);
+                r();
+              },
+            });
+          }),
       });
     });
     req.on('error', reject);
@@ -68,7 +96,9 @@ function get(socketPath: string, path: string, method = 'GET'): Promise<{ status
     const req = request({ socketPath, path, method }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
     });
     req.on('error', reject);
@@ -81,11 +111,18 @@ const sources = { view: () => statusView(PROCESS, snapshot(), Date.now()), keepa
 test('event log: ids in order, since() exact, gaps and foreign ids reported', () => {
   const log = new EventLog(5, 'abcd');
   for (let i = 1; i <= 3; i++) log.push('transition', { i });
-  assert.deepEqual(log.since('abcd.1').events.map((e) => e.id), ['abcd.2', 'abcd.3']);
+  assert.deepEqual(
+    log.since('abcd.1').events.map((e) => e.id),
+    ['abcd.2', 'abcd.3'],
+  );
   assert.equal(log.since('abcd.1').complete, true);
   assert.deepEqual(log.since('abcd.3').events, []);
   for (let i = 4; i <= 9; i++) log.push('transition', { i });
-  assert.deepEqual(log.since().events.map((e) => e.seq), [5, 6, 7, 8, 9], 'the ring keeps the last 5');
+  assert.deepEqual(
+    log.since().events.map((e) => e.seq),
+    [5, 6, 7, 8, 9],
+    'the ring keeps the last 5',
+  );
   assert.equal(log.since('abcd.3').complete, false, 'event 4 is gone');
   assert.equal(log.since('abcd.4').complete, true);
   assert.equal(log.since('ffff.4').complete, false, "another run's id");
@@ -100,17 +137,33 @@ test('/events: 50 transitions in order with ids; resume after a disconnect gets 
     const a = await openStream(path);
     for (let i = 1; i <= 50; i++) transition(i);
     await a.waitFor(50);
-    assert.deepEqual(a.events.map((e) => JSON.parse(e.data!).reason), Array.from({ length: 50 }, (_, i) => `flap ${i + 1}`));
-    assert.deepEqual(a.events.map((e) => e.event), Array(50).fill('transition'));
+    assert.deepEqual(
+      a.events.map((e) => JSON.parse(e.data!).reason),
+      Array.from({ length: 50 }, (_, i) => `flap ${i + 1}`),
+    );
+    assert.deepEqual(
+      a.events.map((e) => e.event),
+      Array(50).fill('transition'),
+    );
     const seqs = a.events.map((e) => Number(e.id!.split('.')[1]));
-    assert.deepEqual(seqs, Array.from({ length: 50 }, (_, i) => seqs[0]! + i), 'ids strictly consecutive');
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 50 }, (_, i) => seqs[0]! + i),
+      'ids strictly consecutive',
+    );
     const last = a.events[29]!.id!;
     a.close();
     for (let i = 51; i <= 60; i++) transition(i);
     const b = await openStream(path, last);
     await b.waitFor(30);
-    assert.equal(b.events.some((e) => e.event === 'reset'), false);
-    assert.deepEqual(b.events.map((e) => JSON.parse(e.data!).reason), Array.from({ length: 30 }, (_, i) => `flap ${i + 31}`));
+    assert.equal(
+      b.events.some((e) => e.event === 'reset'),
+      false,
+    );
+    assert.deepEqual(
+      b.events.map((e) => JSON.parse(e.data!).reason),
+      Array.from({ length: 30 }, (_, i) => `flap ${i + 31}`),
+    );
     transition(61);
     await b.waitFor(31);
     assert.equal(JSON.parse(b.events[30]!.data!).reason, 'flap 61');
@@ -140,7 +193,10 @@ test('/events: a reader that falls behind the ring gets a reset; a slow reader i
     const b = await openStream(path, first);
     await b.waitFor(11);
     assert.equal(b.events[0]!.event, 'reset');
-    assert.deepEqual(b.events.slice(1).map((e) => JSON.parse(e.data!).reason), Array.from({ length: 10 }, (_, i) => `flap ${i + 21}`));
+    assert.deepEqual(
+      b.events.slice(1).map((e) => JSON.parse(e.data!).reason),
+      Array.from({ length: 10 }, (_, i) => `flap ${i + 21}`),
+    );
     // a client that stops reading: its backlog passes 4 KiB and it is disconnected
     b.res.pause();
     const closed = new Promise<void>((r) => b.res.socket.once('close', () => r()));

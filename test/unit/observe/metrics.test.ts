@@ -12,9 +12,14 @@ import { statusView } from '../../../src/observe/view.js';
 import { publish } from '../../../src/core/events.js';
 import { PROCESS, snapshot } from './fake.js';
 
-interface FixtureMetric { name: string; type: string; labels: string[] }
-const fixture = JSON.parse(readFileSync(new URL('../../../../test/fixtures/exporters/exporter-metrics.json', import.meta.url), 'utf8')) as
-  { sources: { repo: string; metrics: FixtureMetric[] }[] };
+interface FixtureMetric {
+  name: string;
+  type: string;
+  labels: string[];
+}
+const fixture = JSON.parse(readFileSync(new URL('../../../../test/fixtures/exporters/exporter-metrics.json', import.meta.url), 'utf8')) as {
+  sources: { repo: string; metrics: FixtureMetric[] }[];
+};
 const expected = fixture.sources.flatMap((s) => s.metrics);
 
 /** Parses exposition text: TYPE per name, and every sample's name and label names. */
@@ -23,7 +28,10 @@ function parse(text: string): { types: Map<string, string>; samples: { name: str
   const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
   for (const line of text.split('\n')) {
     const t = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (t) { types.set(t[1]!, t[2]!); continue; }
+    if (t) {
+      types.set(t[1]!, t[2]!);
+      continue;
+    }
     if (!line || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     assert.ok(m, `malformed sample line: ${line}`);
@@ -48,7 +56,10 @@ test('every exporter metric is served with its type and exactly its label names'
   for (const f of expected) {
     assert.equal(types.get(f.name), f.type, `${f.name}: type`);
     const mine = samples.filter((s) => s.name === f.name);
-    if (f.name === 'keepalived_script_state') { assert.equal(mine.length, 0, 'the script state is not in the snapshot'); continue; }
+    if (f.name === 'keepalived_script_state') {
+      assert.equal(mine.length, 0, 'the script state is not in the snapshot');
+      continue;
+    }
     assert.ok(mine.length > 0, `${f.name}: no sample`);
     for (const s of mine) assert.deepEqual(Object.keys(s.labels).sort(), [...f.labels].sort(), `${f.name}: labels`);
   }
@@ -78,9 +89,17 @@ test('exporter values follow the snapshot (state per VIP, counters, LVS as gen2b
 });
 
 test('a failing snapshot gives keepalived_up 0 and no instance series', async () => {
-  const m = new ObserveMetrics(() => { throw new Error('gone'); }, { defaultMetrics: false });
+  const m = new ObserveMetrics(
+    () => {
+      throw new Error('gone');
+    },
+    { defaultMetrics: false },
+  );
   const { samples } = parse(await m.render());
-  assert.deepEqual(samples.filter((s) => s.name === 'keepalived_up').map((s) => s.value), [0]);
+  assert.deepEqual(
+    samples.filter((s) => s.name === 'keepalived_up').map((s) => s.value),
+    [0],
+  );
   assert.equal(samples.filter((s) => s.name === 'keepalived_vrrp_state').length, 0);
 });
 
@@ -95,7 +114,17 @@ test('event-fed series: transitions with reason, failover duration, GARP/NA, jit
   try {
     publish('keepalived-ts:vrrp:advert', { instance: 'VI_1', source: '192.0.2.11', priority: 200, localState: 'BACKUP', at: now });
     now += 3_400;
-    publish('keepalived-ts:vrrp:transition', { instance: 'VI_1', vrid: 51, family: 4, interface: 'eth0', from: 'BACKUP', to: 'MASTER', reason: 'master down timer', priority: 150, at: now });
+    publish('keepalived-ts:vrrp:transition', {
+      instance: 'VI_1',
+      vrid: 51,
+      family: 4,
+      interface: 'eth0',
+      from: 'BACKUP',
+      to: 'MASTER',
+      reason: 'master down timer',
+      priority: 150,
+      at: now,
+    });
     state = 2;
     publish('keepalived-ts:vrrp:garp', { instance: 'VI_1', addresses: ['192.0.2.100', '2001:db8::100'], count: 5, at: now });
     publish('keepalived-ts:vrrp:jitter', { lateMs: 2, at: now });

@@ -11,12 +11,27 @@ test('status view: state, priorities, master, since, why, group, VIPs, tracking,
   const [a, b] = v.instances;
   assert.deepEqual(
     [a!.state, a!.basePriority, a!.effectivePriority, a!.masterAddress, a!.reason, a!.syncGroup, a!.vips, a!.tracked],
-    ['MASTER', 150, 130, '192.0.2.10', 'master down timer', 'G1', ['192.0.2.100', '192.0.2.101'], ['interface eth1', 'script chk_nginx weight -20 BAD']]);
+    [
+      'MASTER',
+      150,
+      130,
+      '192.0.2.10',
+      'master down timer',
+      'G1',
+      ['192.0.2.100', '192.0.2.101'],
+      ['interface eth1', 'script chk_nginx weight -20 BAD'],
+    ],
+  );
   assert.deepEqual([b!.state, b!.priorityOffset, b!.masterAddress, b!.masterPriority, b!.syncGroup], ['BACKUP', -10, 'fe80::1', 200, undefined]);
   const vs = v.virtualServers[0]!;
   assert.deepEqual([vs.name, vs.address, vs.protocol, vs.quorumUp], ['[192.0.2.100]:tcp:80', '192.0.2.100:80', 'TCP', true]);
-  assert.deepEqual(vs.realServers.map((r) => [r.address, r.up, r.weight, r.lastResult, r.latencyMs]),
-    [['198.51.100.1:8080', true, 1, 'TCP_CHECK success in 1.3 ms', 1.25], ['198.51.100.2:8080', false, 0, 'HTTP_GET failure in 4.5 ms', 4.5]]);
+  assert.deepEqual(
+    vs.realServers.map((r) => [r.address, r.up, r.weight, r.lastResult, r.latencyMs]),
+    [
+      ['198.51.100.1:8080', true, 1, 'TCP_CHECK success in 1.3 ms', 1.25],
+      ['198.51.100.2:8080', false, 0, 'HTTP_GET failure in 4.5 ms', 4.5],
+    ],
+  );
   // JSON round trip: what `status --json` prints is the view itself
   assert.deepEqual(JSON.parse(JSON.stringify(v)), v);
 });
@@ -34,8 +49,14 @@ test('human status: one line per instance with why and since; virtual servers af
   const lines = text.split('\n');
   const vi1 = lines.find((l) => l.startsWith('VI_1'))!;
   const vi2 = lines.find((l) => l.startsWith('VI_2'))!;
-  assert.match(vi1, /^VI_1\s+MASTER\s+130\/150\s+self\s+1m00s\s+master down timer\s+1s\s+G1\s+192\.0\.2\.100,192\.0\.2\.101\s+interface eth1, script chk_nginx weight -20 BAD$/);
-  assert.match(vi2, /^VI_2\s+BACKUP\s+90\/100 \(offset -10\)\s+fe80::1 prio 200\s+1m04s\s+preempted by fe80::1 prio 200\s+1s\s+-\s+2001:db8::100\s+-$/);
+  assert.match(
+    vi1,
+    /^VI_1\s+MASTER\s+130\/150\s+self\s+1m00s\s+master down timer\s+1s\s+G1\s+192\.0\.2\.100,192\.0\.2\.101\s+interface eth1, script chk_nginx weight -20 BAD$/,
+  );
+  assert.match(
+    vi2,
+    /^VI_2\s+BACKUP\s+90\/100 \(offset -10\)\s+fe80::1 prio 200\s+1m04s\s+preempted by fe80::1 prio 200\s+1s\s+-\s+2001:db8::100\s+-$/,
+  );
   assert.match(text, /virtual server \[192\.0\.2\.100\]:tcp:80 TCP, quorum up, 1\/2 real servers up/);
   assert.match(text, /198\.51\.100\.1:8080\s+up\s+1\s+TCP_CHECK success in 1\.3 ms\s+1\.3 ms/);
   assert.match(text, /198\.51\.100\.2:8080\s+down\s+0\s+HTTP_GET failure in 4\.5 ms\s+4\.5 ms/);

@@ -12,7 +12,10 @@ function unit(text: string): Map<string, string[]> {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const s = /^\[(\w+)\]$/.exec(line);
-    if (s) { section = s[1]!; continue; }
+    if (s) {
+      section = s[1]!;
+      continue;
+    }
     const kv = /^(\w+)=(.*)$/.exec(line);
     assert.ok(kv, `malformed line: ${line}`);
     const k = `${section}.${kv[1]}`;

@@ -2,18 +2,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  bodyDigest, buildHttpRequest, extractContentLength, extractStatusCode, httpFailure, parseHttpResponse, regexMatches,
+  bodyDigest,
+  buildHttpRequest,
+  extractContentLength,
+  extractStatusCode,
+  httpFailure,
+  parseHttpResponse,
+  regexMatches,
 } from '../../../src/probe/http-response.js';
 import { conn, httpCheck, url } from '../../fixtures/probe/checks.js';
 
 const raw = (s: string): Buffer => Buffer.from(s, 'latin1');
 
-test('the request is keepalived\'s template: HTTP/1.0, KeepAliveClient, Host ip:port or the virtual host', () => {
+test("the request is keepalived's template: HTTP/1.0, KeepAliveClient, Host ip:port or the virtual host", () => {
   const c = httpCheck(conn('192.0.2.20', 8080), url('/health'));
   assert.equal(buildHttpRequest(c, c.urls[0]!), 'GET /health HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 192.0.2.20:8080\r\n\r\n');
   const v = httpCheck(conn('2001:db8::20', 80), url('/', { virtualhost: 'www.example.org' }), { httpProtocol: '1.1' });
-  assert.equal(buildHttpRequest(v, v.urls[0]!),
-    'GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.org\r\n\r\n');
+  assert.equal(
+    buildHttpRequest(v, v.urls[0]!),
+    'GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.org\r\n\r\n',
+  );
   const six = httpCheck(conn('2001:db8::20', 80), url('/'), { httpProtocol: '1.0C' });
   assert.match(buildHttpRequest(six, six.urls[0]!), /Connection: close\r\nHost: \[2001:db8::20\]:80\r\n\r\n$/);
 });
@@ -42,7 +50,7 @@ test('digest is the MD5 of the body bytes after the header (genhash)', () => {
   assert.equal(bodyDigest(raw('')), 'd41d8cd98f00b204e9800998ecf8427e');
 });
 
-test('failure texts in keepalived\'s order: no data, status, digest, regex', () => {
+test("failure texts in keepalived's order: no data, status, digest, regex", () => {
   const good = parseHttpResponse(raw('HTTP/1.0 200 OK\r\n\r\nalive and well'));
   const digest = bodyDigest(raw('alive and well'));
   assert.equal(httpFailure(url('/'), good), undefined);
@@ -51,8 +59,7 @@ test('failure texts in keepalived\'s order: no data, status, digest, regex', () 
   assert.equal(httpFailure(url('/', { statusCodes: [[500, 500]] }), parseHttpResponse(raw('HTTP/1.0 500 Oops\r\n\r\n'))), undefined);
   assert.equal(httpFailure(url('/', { digest }), good), undefined);
   assert.equal(httpFailure(url('/', { digest: '0'.repeat(32) }), good), 'MD5 digest error to');
-  assert.equal(httpFailure(url('/', { digest: '0'.repeat(32) }), parseHttpResponse(raw('HTTP/1.0 301 X\r\n\r\n'))),
-    'HTTP status code error to');
+  assert.equal(httpFailure(url('/', { digest: '0'.repeat(32) }), parseHttpResponse(raw('HTTP/1.0 301 X\r\n\r\n'))), 'HTTP status code error to');
   assert.equal(httpFailure(url('/', { regex: 'alive' }), good), undefined);
   assert.equal(httpFailure(url('/', { regex: 'dead' }), good), 'Regex match failed');
   assert.equal(httpFailure(url('/', { regex: 'dead', regexNoMatch: true }), good), undefined);

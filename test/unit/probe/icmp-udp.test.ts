@@ -15,7 +15,7 @@ function ipv4(src: number[], dst: number[], proto: number, payload: Buffer): Buf
   return Buffer.concat([h, payload]);
 }
 
-test('keepalived\'s filler and echo request', () => {
+test("keepalived's filler and echo request", () => {
   assert.equal(keepalivedFiller(32).toString('latin1'), 'keepalived check - keepalived ch');
   const e = echoRequest(4, 0x1234, 0);
   assert.equal(e.length, 136);
@@ -42,7 +42,10 @@ test('replies and errors are matched to our request', () => {
 
 test('UDP reply matching: length range, then bytes under the mask', () => {
   const c = udpCheck(conn('192.0.2.20', 7), {
-    requireReply: true, minReplyLength: 2, maxReplyLength: 4, reply: { data: [0x12, 0x34], mask: [0x00, 0x0f] },
+    requireReply: true,
+    minReplyLength: 2,
+    maxReplyLength: 4,
+    reply: { data: [0x12, 0x34], mask: [0x00, 0x0f] },
   });
   assert.equal(udpReplyMismatch(c, Buffer.from([0x12, 0x3f, 0])), false);
   assert.equal(udpReplyMismatch(c, Buffer.from([0x12, 0x44])), true);

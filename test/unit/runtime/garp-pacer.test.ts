@@ -8,7 +8,10 @@ test('vrrp_garp_interval: frames on one interface are spaced by the interval; ot
     let now = 1000;
     const sent: string[] = [];
     const pacer = new GarpPacer(200, 0, () => now);
-    const tick = (ms: number) => { now += ms; mock.timers.tick(ms); };
+    const tick = (ms: number) => {
+      now += ms;
+      mock.timers.tick(ms);
+    };
     for (let i = 0; i < 3; i++) pacer.send(2, false, () => sent.push(`eth0@${now}`));
     pacer.send(3, false, () => sent.push(`eth1@${now}`));
     pacer.send(2, true, () => sent.push(`na@${now}`)); // gna_interval 0: at once

@@ -17,7 +17,10 @@ test('startup_script runs before start, shutdown_script after stop; a failing on
     const conf = join(dir, 'k.conf');
     writeFileSync(conf, `global_defs {\n  startup_script "${script} up"\n  shutdown_script "${script} down"\n  shutdown_script_timeout 5\n}\n`);
     const { config, diagnostics } = loadConfig(conf);
-    assert.deepEqual(diagnostics.filter((x) => x.severity === 'error'), []);
+    assert.deepEqual(
+      diagnostics.filter((x) => x.severity === 'error'),
+      [],
+    );
     const log = new MemoryLogger();
     const rt = new LinuxVrrpRuntime({ log, logDetail: 1, releaseVips: false, dontReleaseVrrp: false, addressMonitoring: false });
     await rt.start(config);

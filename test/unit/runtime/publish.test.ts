@@ -22,7 +22,9 @@ test('a transition is published on keepalived-ts:vrrp:transition with its reason
     const r = router();
     for (const a of r.event('VI_1', { type: 'startup' }, 0)) publishAction(a, where, 1_000);
     for (const a of r.timeout(r.pollTimeout()!)) publishAction(a, where, 4_000);
-  } finally { off(); }
+  } finally {
+    off();
+  }
   assert.deepEqual(seen, [
     { instance: 'VI_1', vrid: 51, family: 4, interface: 'eth0', from: 'INIT', to: 'BACKUP', reason: 'startup', priority: 100, at: 1_000 },
     { instance: 'VI_1', vrid: 51, family: 4, interface: 'eth0', from: 'BACKUP', to: 'MASTER', reason: 'master down timer', priority: 100, at: 4_000 },
@@ -39,7 +41,10 @@ test('drops and priority changes are published; nothing is published without a s
   try {
     publishAction({ kind: 'dropped', instance: 'VI_1', reason: 'ttl', source: '192.0.2.9' }, where, 7);
     publishAction({ kind: 'priorityChanged', instance: 'VI_1', from: 100, to: 40 }, where, 8);
-  } finally { offDrop(); offPrio(); }
+  } finally {
+    offDrop();
+    offPrio();
+  }
   publishAction({ kind: 'dropped', instance: 'VI_1', reason: 'ttl', source: '192.0.2.9' }, where, 9);
   assert.deepEqual(drops, [{ instance: 'VI_1', reason: 'ttl', source: '192.0.2.9', at: 7 }]);
   assert.deepEqual(prios, [{ instance: 'VI_1', from: 100, to: 40, at: 8 }]);

@@ -26,8 +26,14 @@ test('priority or VIP changes update in place; VRID or interface changes restart
   const b = model(inst('VI_1', 1, '  priority 150\n') + inst('VI_2', 22) + inst('VI_3', 3).replace('eth0', 'eth1') + inst('VI_5', 5));
   const p = planReload(a, b);
   assert.deepEqual(p.keep, []);
-  assert.deepEqual(p.update.map((i) => i.name), ['VI_1']);
-  assert.deepEqual(p.add.map((i) => i.name), ['VI_2', 'VI_3', 'VI_5']);
+  assert.deepEqual(
+    p.update.map((i) => i.name),
+    ['VI_1'],
+  );
+  assert.deepEqual(
+    p.add.map((i) => i.name),
+    ['VI_2', 'VI_3', 'VI_5'],
+  );
   assert.deepEqual(p.remove, ['VI_2', 'VI_3', 'VI_4']);
 });
 
@@ -40,9 +46,12 @@ test('a changed vrrp_script weight updates the instances tracking it, and only t
 });
 
 test('tracker weights: instance override, declaration default, sync-group trackers force FAULT unless tracking weight', () => {
-  const c = model(`vrrp_script s1 {\n  script /bin/true\n  weight -10\n}\ntrack_file f1 {\n  file /tmp/f1\n  weight 5\n}\n` +
-    inst('VI_1', 1, '  track_script {\n    s1 weight 7 reverse\n  }\n  track_file { f1 }\n  track_interface { eth0\n eth1 weight 3 }\n') + inst('VI_2', 2) +
-    'vrrp_sync_group G {\n  group { VI_1 VI_2 }\n  track_script { s1 }\n}\n');
+  const c = model(
+    `vrrp_script s1 {\n  script /bin/true\n  weight -10\n}\ntrack_file f1 {\n  file /tmp/f1\n  weight 5\n}\n` +
+      inst('VI_1', 1, '  track_script {\n    s1 weight 7 reverse\n  }\n  track_file { f1 }\n  track_interface { eth0\n eth1 weight 3 }\n') +
+      inst('VI_2', 2) +
+      'vrrp_sync_group G {\n  group { VI_1 VI_2 }\n  track_script { s1 }\n}\n',
+  );
   const [vi1, vi2] = c.vrrpInstances;
   assert.deepEqual(trackerConfigs(c, vi1!), [
     { kind: 'interface', name: 'eth1', weight: 3, reverse: false },

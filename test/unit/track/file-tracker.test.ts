@@ -47,7 +47,10 @@ test('file values are reported initially and on every change (write, replace, de
     writeFileSync(path, '0');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(updates.length, n, 'an unchanged value is not re-reported');
-  } finally { t.stop(); cleanup(); }
+  } finally {
+    t.stop();
+    cleanup();
+  }
 });
 
 test('init_file creates the file (or overwrites it)', () => {
@@ -55,14 +58,19 @@ test('init_file creates the file (or overwrites it)', () => {
   try {
     const a = join(dir, 'a');
     const ta = new FileTracker({ name: 'a', path: a, initFile: { value: 7, overwrite: false } }, new MemoryLogger(), () => {});
-    ta.start(); ta.stop();
+    ta.start();
+    ta.stop();
     assert.equal(readFileSync(a, 'utf8'), '7\n');
     writeFileSync(a, '3');
     const tb = new FileTracker({ name: 'a', path: a, initFile: { value: 7, overwrite: false } }, new MemoryLogger(), () => {});
-    tb.start(); tb.stop();
+    tb.start();
+    tb.stop();
     assert.equal(tb.value, 3);
     const tc = new FileTracker({ name: 'a', path: a, initFile: { value: 1, overwrite: true } }, new MemoryLogger(), () => {});
-    tc.start(); tc.stop();
+    tc.start();
+    tc.stop();
     assert.equal(tc.value, 1);
-  } finally { cleanup(); }
+  } finally {
+    cleanup();
+  }
 });

@@ -40,13 +40,19 @@ test('quorum, quorum_max and delays in virtual time', () => {
   assert.equal(q.poll(1099).update, undefined);
   const s = q.poll(1100);
   assert.equal(s.update?.ok, true);
-  assert.deepEqual(s.logs.map((l) => l.text), ['Quorum gained for tracked process p']);
+  assert.deepEqual(
+    s.logs.map((l) => l.text),
+    ['Quorum gained for tracked process p'],
+  );
   assert.equal(q.setCount(2000, 1).update, undefined, 'terminate_delay postpones');
   assert.equal(q.setCount(2200, 2).update, undefined, 'back to quorum before the delay: cancelled');
   assert.equal(q.pollTimeout(), undefined);
   assert.equal(q.poll(3000).update, undefined);
   assert.equal(q.setCount(3000, 4).update, undefined, 'above quorum_max, after fork_delay');
-  assert.deepEqual(q.poll(4000).logs.map((l) => l.text), ['Quorum lost for tracked process p']);
+  assert.deepEqual(
+    q.poll(4000).logs.map((l) => l.text),
+    ['Quorum lost for tracked process p'],
+  );
   const nd = new QuorumTracker({ name: 'n', process: 'x' });
   nd.setCount(0, 1);
   assert.equal(nd.setCount(1, 0).update?.ok, false, 'no delay: immediate');
@@ -58,7 +64,10 @@ test('tracking real processes the test spawns (sleep with a unique argument)', a
   const updates: TrackerResult[] = [];
   const logger = new MemoryLogger();
   const d = new ProcessTrackerDriver({
-    clock: systemClock(), logger, onUpdate: (u) => updates.push(u), pollMs: 50,
+    clock: systemClock(),
+    logger,
+    onUpdate: (u) => updates.push(u),
+    pollMs: 50,
     trackers: [{ name: 'sleepers', process: 'sleep', params: [arg], quorum: 2 }],
   });
   const kids: ChildProcess[] = [];
@@ -90,7 +99,10 @@ test('tracking by comm (no parameters) with a uniquely named binary; quorum_max'
   chmodSync(bin, 0o755);
   const updates: TrackerResult[] = [];
   const d = new ProcessTrackerDriver({
-    clock: systemClock(), logger: new MemoryLogger(), onUpdate: (u) => updates.push(u), pollMs: 50,
+    clock: systemClock(),
+    logger: new MemoryLogger(),
+    onUpdate: (u) => updates.push(u),
+    pollMs: 50,
     trackers: [{ name: 'uniq', process: comm, quorum: 1, quorumMax: 1 }],
   });
   const kids: ChildProcess[] = [];

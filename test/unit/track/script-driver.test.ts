@@ -12,13 +12,19 @@ test('the driver runs a real script periodically and reports rise/fall changes',
   const { dir, cleanup } = tempDir();
   const flag = join(dir, 'status');
   // the script may read the flag at any moment: write it atomically (a truncated read is `exit` = status 0)
-  const setFlag = (v: string): void => { writeFileSync(`${flag}.new`, v); renameSync(`${flag}.new`, flag); };
+  const setFlag = (v: string): void => {
+    writeFileSync(`${flag}.new`, v);
+    renameSync(`${flag}.new`, flag);
+  };
   setFlag('0');
   const chk = writeScript(dir, 'chk.sh', `exit $(cat ${flag})`);
   const logger = new MemoryLogger();
   const updates: TrackerResult[] = [];
   const d = new ScriptTrackerDriver({
-    script: { argv: [chk] }, clock: systemClock(), logger, onUpdate: (u) => updates.push(u),
+    script: { argv: [chk] },
+    clock: systemClock(),
+    logger,
+    onUpdate: (u) => updates.push(u),
     track: { name: 'chk', intervalMs: 50, timeoutMs: 0, rise: 2, fall: 2, initFail: false },
   });
   try {
@@ -33,7 +39,10 @@ test('the driver runs a real script periodically and reports rise/fall changes',
     setFlag('0');
     assert.ok(await waitFor(() => updates.length === 3, 15_000));
     assert.equal(updates[2]!.ok, true);
-  } finally { d.stop(); cleanup(); }
+  } finally {
+    d.stop();
+    cleanup();
+  }
 });
 
 test('a hung track script times out and is reported as timed_out', async () => {
@@ -42,7 +51,11 @@ test('a hung track script times out and is reported as timed_out', async () => {
   const logger = new MemoryLogger();
   const updates: TrackerResult[] = [];
   const d = new ScriptTrackerDriver({
-    script: { argv: [chk] }, clock: systemClock(), logger, onUpdate: (u) => updates.push(u), killGraceMs: 100,
+    script: { argv: [chk] },
+    clock: systemClock(),
+    logger,
+    onUpdate: (u) => updates.push(u),
+    killGraceMs: 100,
     track: { name: 'hang', intervalMs: 1000, timeoutMs: 100, rise: 1, fall: 1, initFail: false },
   });
   try {
@@ -50,7 +63,10 @@ test('a hung track script times out and is reported as timed_out', async () => {
     assert.ok(await waitFor(() => updates.length === 1));
     assert.equal(updates[0]!.ok, false);
     assert.deepEqual(logger.texts(), ['VRRP_Script(hang) timed_out']);
-  } finally { d.stop(); cleanup(); }
+  } finally {
+    d.stop();
+    cleanup();
+  }
 });
 
 test('stop() kills a running track script', async () => {
@@ -58,7 +74,11 @@ test('stop() kills a running track script', async () => {
   const pidf = join(dir, 'pid');
   const chk = writeScript(dir, 'hang.sh', `echo $$ > ${pidf}; exec sleep 30`);
   const d = new ScriptTrackerDriver({
-    script: { argv: [chk] }, clock: systemClock(), logger: new MemoryLogger(), onUpdate: () => {}, killGraceMs: 100,
+    script: { argv: [chk] },
+    clock: systemClock(),
+    logger: new MemoryLogger(),
+    onUpdate: () => {},
+    killGraceMs: 100,
     track: { name: 'hang', intervalMs: 1000, timeoutMs: 20000, rise: 1, fall: 1, initFail: false },
   });
   try {
@@ -69,5 +89,8 @@ test('stop() kills a running track script', async () => {
     d.stop();
     const gone = (): boolean => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
     assert.ok(await waitFor(gone, 3000), 'the script must be killed');
-  } finally { d.stop(); cleanup(); }
+  } finally {
+    d.stop();
+    cleanup();
+  }
 });

@@ -33,10 +33,15 @@ test('first result always reports; keepalived log texts', () => {
   const r = simulate(t, [OK, OK, FAIL, FAIL, OK]);
   assert.deepEqual(r.logs, [
     '0: VRRP_Script(chk) succeeded',
-    '2000: Script `chk` now returning 1', '2000: VRRP_Script(chk) failed (exited with status 1)',
-    '4000: Script `chk` now returning 0', '4000: VRRP_Script(chk) succeeded',
+    '2000: Script `chk` now returning 1',
+    '2000: VRRP_Script(chk) failed (exited with status 1)',
+    '4000: Script `chk` now returning 0',
+    '4000: VRRP_Script(chk) succeeded',
   ]);
-  assert.deepEqual(r.updates.map(([, u]) => u.ok), [true, false, true]);
+  assert.deepEqual(
+    r.updates.map(([, u]) => u.ok),
+    [true, false, true],
+  );
   assert.deepEqual(r.updates[0]![1], { kind: 'script', name: 'chk', ok: true });
 });
 
@@ -46,7 +51,14 @@ test('fall 2 / rise 2: state changes only after 2 consecutive failures / success
   const r = simulate(t, seq);
   // t=0: init, one success is enough. 2000 fail (1 of 2), 3000 ok resets, 4000+5000 fail -> failed at 5000.
   // 7000 ok (1 of 2), 8000 fail resets, 9000+10000 ok -> succeeded at 10000.
-  assert.deepEqual(r.updates.map(([at, u]) => [at, u.ok]), [[0, true], [5000, false], [10000, true]]);
+  assert.deepEqual(
+    r.updates.map(([at, u]) => [at, u.ok]),
+    [
+      [0, true],
+      [5000, false],
+      [10000, true],
+    ],
+  );
   assert.ok(r.logs.includes('5000: VRRP_Script(chk_file) failed (exited with status 1)'));
   assert.ok(r.logs.includes('2000: Script `chk_file` now returning 1'));
 });
@@ -55,9 +67,16 @@ test('init_fail starts failed: needs `rise` successes; first failure reports at 
   const t = new ScriptTracker(opts({ rise: 3, fall: 1, initFail: true }));
   assert.equal(t.ok, false);
   const r = simulate(t, [OK, OK, OK]);
-  assert.deepEqual(r.updates.map(([at, u]) => [at, u.ok]), [[2000, true]]);
+  assert.deepEqual(
+    r.updates.map(([at, u]) => [at, u.ok]),
+    [[2000, true]],
+  );
   const t2 = new ScriptTracker(opts({ rise: 2, fall: 3 }));
-  assert.deepEqual(simulate(t2, [FAIL]).updates.map(([, u]) => u.ok), [false], 'a failure in init state reports');
+  assert.deepEqual(
+    simulate(t2, [FAIL]).updates.map(([, u]) => u.ok),
+    [false],
+    'a failure in init state reports',
+  );
 });
 
 test('timeouts and signals count as failures with their own texts', () => {
@@ -65,8 +84,12 @@ test('timeouts and signals count as failures with their own texts', () => {
   assert.equal(t.effectiveTimeoutMs, 500);
   assert.equal(new ScriptTracker(opts({ intervalMs: 2000 })).effectiveTimeoutMs, 2000, 'timeout 0 = interval');
   const r = simulate(t, [OK, { kind: 'timedOut' }, OK, { kind: 'signaled', signal: 'SIGKILL', signo: 9 }]);
-  assert.deepEqual(r.logs, ['0: VRRP_Script(chk) succeeded', '1000: VRRP_Script(chk) timed_out',
-    '2000: VRRP_Script(chk) succeeded', '3000: VRRP_Script(chk) failed (due to signal 9)']);
+  assert.deepEqual(r.logs, [
+    '0: VRRP_Script(chk) succeeded',
+    '1000: VRRP_Script(chk) timed_out',
+    '2000: VRRP_Script(chk) succeeded',
+    '3000: VRRP_Script(chk) failed (due to signal 9)',
+  ]);
 });
 
 test('schedule: runs every interval from the start of the previous run; a long run delays the next', () => {
@@ -82,7 +105,11 @@ test('schedule: runs every interval from the start of the previous run; a long r
 });
 
 test('failover budget: with fall F and interval I, the failure is reported within F × I of the first failure', () => {
-  for (const [fall, interval] of [[1, 1000], [3, 2000], [5, 500]] as const) {
+  for (const [fall, interval] of [
+    [1, 1000],
+    [3, 2000],
+    [5, 500],
+  ] as const) {
     const t = new ScriptTracker(opts({ fall, rise: 1, intervalMs: interval }));
     const r = simulate(t, [OK, ...Array<ScriptOutcome>(fall).fill(FAIL)]);
     const failedAt = r.updates.find(([, u]) => !u.ok)![0];

@@ -27,7 +27,8 @@ test('against a plain map: 10,000 random sets and clears agree on the minimum', 
     const k = Math.floor(rng.next() * 50);
     const at = rng.next() < 0.1 ? undefined : Math.floor(rng.next() * 1000);
     q.set(k, at);
-    if (at === undefined) ref.delete(k); else ref.set(k, at);
+    if (at === undefined) ref.delete(k);
+    else ref.set(k, at);
     const min = ref.size ? Math.min(...ref.values()) : undefined;
     assert.equal(q.peek()?.at, min, `step ${i}`);
   }

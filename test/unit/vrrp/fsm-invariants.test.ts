@@ -14,7 +14,11 @@ function randomEvent(rng: Rng): VrrpEvent {
   const r = rng.next();
   if (r < 0.45) {
     const prio = [0, 1, 50, 100, 150, 200, 254, 255][randomInt(rng, 0, 7)]!;
-    return { type: 'advert', advert: advert(prio, { version: 3, advertIntervalCs: randomInt(rng, 1, 300) }), source: `192.0.2.${randomInt(rng, 0, 3)}` };
+    return {
+      type: 'advert',
+      advert: advert(prio, { version: 3, advertIntervalCs: randomInt(rng, 1, 300) }),
+      source: `192.0.2.${randomInt(rng, 0, 3)}`,
+    };
   }
   if (r < 0.75) return { type: 'timeout' };
   if (r < 0.85) return { type: 'tracker', result: { kind: 'script', name: rng.next() < 0.5 ? 'w' : 'f', ok: rng.next() < 0.5 } };
@@ -26,8 +30,12 @@ test('FSM invariants hold over 500 random event sequences', () => {
   for (let seed = 1; seed <= 500; seed++) {
     const rng = seededRng(seed);
     const f = fsm({
-      version: 3, priority: [100, 150, 255][seed % 3]!, advertIntervalMs: 1000, preemptDelayMs: seed % 4 === 0 ? 1500 : 0,
-      nopreempt: seed % 5 === 0, trackers: [
+      version: 3,
+      priority: [100, 150, 255][seed % 3]!,
+      advertIntervalMs: 1000,
+      preemptDelayMs: seed % 4 === 0 ? 1500 : 0,
+      nopreempt: seed % 5 === 0,
+      trackers: [
         { kind: 'script', name: 'w', weight: -60, reverse: false },
         { kind: 'script', name: 'f', weight: 0, reverse: false },
       ],
@@ -42,8 +50,14 @@ test('FSM invariants hold over 500 random event sequences', () => {
       now = ev.type === 'timeout' && deadline !== undefined ? Math.max(now, deadline) : now + rng.next() * 800;
       const out = f.handle(ev, now);
       for (const a of out) {
-        if (a.kind === 'addVips') { assert.equal(holding, false, `seed ${seed}: VIPs added twice`); holding = true; }
-        if (a.kind === 'removeVips' && state !== VrrpState.INIT) { assert.equal(holding, true, `seed ${seed}: VIPs removed twice`); holding = false; }
+        if (a.kind === 'addVips') {
+          assert.equal(holding, false, `seed ${seed}: VIPs added twice`);
+          holding = true;
+        }
+        if (a.kind === 'removeVips' && state !== VrrpState.INIT) {
+          assert.equal(holding, true, `seed ${seed}: VIPs removed twice`);
+          holding = false;
+        }
         if (a.kind === 'stateChanged') {
           assert.equal(a.transition.from, state, `seed ${seed}: transition from a stale state`);
           state = a.transition.to;

@@ -34,18 +34,29 @@ test('startup: address owner with state MASTER becomes MASTER at once; advert is
 });
 
 test('master down: timeout log is detail; MASTER sends adverts every advert_int and a second GARP burst after garp_master_delay', () => {
-  const f = fsm({ garp: { masterDelayMs: 2000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 } });
+  const f = fsm({
+    garp: { masterDelayMs: 2000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 },
+  });
   f.handle({ type: 'startup' }, 0);
   const out = f.handleTimeout(3609.375);
   const timeout = out.find((a) => a.kind === 'log' && a.record.text === '(VI_1) Receive advertisement timeout');
   assert.ok(timeout && timeout.kind === 'log' && timeout.record.detail === true);
-  assert.deepEqual(logs(out).filter((t) => !t.includes('timeout')), ['(VI_1) Entering MASTER STATE', '(VI_1) setting VIPs.']);
+  assert.deepEqual(
+    logs(out).filter((t) => !t.includes('timeout')),
+    ['(VI_1) Entering MASTER STATE', '(VI_1) setting VIPs.'],
+  );
   const garps: [number, string][] = [];
   for (let i = 0; i < 4; i++) {
     const t = f.pollTimeout()!;
     for (const a of f.handleTimeout(t)) if (a.kind === 'sendGarp' || a.kind === 'sendAdvert') garps.push([t, a.kind]);
   }
-  assert.deepEqual(garps, [[4609.375, 'sendAdvert'], [5609.375, 'sendGarp'], [5609.375, 'sendAdvert'], [6609.375, 'sendAdvert'], [7609.375, 'sendAdvert']]);
+  assert.deepEqual(garps, [
+    [4609.375, 'sendAdvert'],
+    [5609.375, 'sendGarp'],
+    [5609.375, 'sendAdvert'],
+    [6609.375, 'sendAdvert'],
+    [7609.375, 'sendAdvert'],
+  ]);
 });
 
 test('backup: lower-priority advert is discarded and does not reset the down timer', () => {
@@ -67,7 +78,7 @@ test('backup: priority 0 advert shortens the down timer to Skew_Time', () => {
   assert.equal(f.counters.priZeroRcvd, 1);
 });
 
-test('backup v3: adopts the master\'s advertised interval for Master_Down_Interval', () => {
+test("backup v3: adopts the master's advertised interval for Master_Down_Interval", () => {
   const f = fsm({ version: 3, priority: 100, advertIntervalMs: 1000 });
   f.handle({ type: 'startup' }, 0);
   const out = f.handle({ type: 'advert', advert: advert(200, { version: 3, advertIntervalCs: 50 }), source: '192.0.2.9' }, 100);
@@ -81,7 +92,11 @@ test('master: higher priority ⇒ BACKUP, VIPs removed, no priority 0 sent', () 
   toMaster(f);
   const out = f.handle({ type: 'advert', advert: advert(150), source: '192.0.2.2' }, 5000);
   assert.equal(f.state, VrrpState.BACKUP);
-  assert.deepEqual(logs(out), ['(VI_1) Master received advert from 192.0.2.2 with higher priority 150, ours 100', '(VI_1) Entering BACKUP STATE', '(VI_1) removing VIPs.']);
+  assert.deepEqual(logs(out), [
+    '(VI_1) Master received advert from 192.0.2.2 with higher priority 150, ours 100',
+    '(VI_1) Entering BACKUP STATE',
+    '(VI_1) removing VIPs.',
+  ]);
   assert.deepEqual(kinds(out), ['stateChanged', 'removeVips', 'notify']);
   assert.equal(f.counters.releaseMaster, 1);
 });
@@ -103,11 +118,14 @@ test('master: by default one advert with our priority goes out as we yield (the 
   assert.equal(f.state, VrrpState.BACKUP);
   const strict = fsm({ priority: 100, strict: true });
   toMaster(strict);
-  assert.deepEqual(kinds(strict.handle({ type: 'advert', advert: advert(150), source: '192.0.2.2' }, 5000)), ['sendAdvert', 'stateChanged', 'removeVips', 'notify'],
-    'also with vrrp_strict: an RFC 5798 master accepts a lower-priority advert silently');
+  assert.deepEqual(
+    kinds(strict.handle({ type: 'advert', advert: advert(150), source: '192.0.2.2' }, 5000)),
+    ['sendAdvert', 'stateChanged', 'removeVips', 'notify'],
+    'also with vrrp_strict: an RFC 5798 master accepts a lower-priority advert silently',
+  );
 });
 
-test('master: the old master\'s yield advert right after we took over re-announces the VIPs but notifies nothing', () => {
+test("master: the old master's yield advert right after we took over re-announces the VIPs but notifies nothing", () => {
   const f = fsm({ priority: 150 });
   const t = toMaster(f);
   const yielded = f.handle({ type: 'advert', advert: advert(100), source: '192.0.2.2' }, t + 1);
@@ -134,7 +152,12 @@ test('master: lower priority ⇒ re-advert, GARP and notify_master_rx_lower_pri;
   assert.deepEqual(kinds(out), ['sendAdvert', 'sendGarp', 'notifyMasterRxLowerPri']);
   const g = out.find((a) => a.kind === 'sendGarp');
   assert.ok(g && g.kind === 'sendGarp' && g.reason === 'lower-prio' && g.count === 5);
-  const quiet = fsm({ priority: 150, lowerPrioNoAdvert: true, garpOnSplitBrainHeal: false, garp: { masterDelayMs: 0, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 } });
+  const quiet = fsm({
+    priority: 150,
+    lowerPrioNoAdvert: true,
+    garpOnSplitBrainHeal: false,
+    garp: { masterDelayMs: 0, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 },
+  });
   toMaster(quiet);
   const q = quiet.handle({ type: 'advert', advert: advert(90), source: '192.0.2.2' }, 5000);
   assert.deepEqual(logs(q), ['(VI_1) Received advert from 192.0.2.2 with lower priority 90, ours 150']);
@@ -145,9 +168,16 @@ test('master: a competing master is answered with a full GARP burst once per riv
   const f = fsm({ priority: 150, strict: true });
   toMaster(f);
   const first = f.handle({ type: 'advert', advert: advert(90), source: '192.0.2.2' }, 5000);
-  assert.deepEqual(first.filter((a) => a.kind === 'sendGarp').map((a) => a.kind === 'sendGarp' && a.reason), ['split-brain']);
+  assert.deepEqual(
+    first.filter((a) => a.kind === 'sendGarp').map((a) => a.kind === 'sendGarp' && a.reason),
+    ['split-brain'],
+  );
   const again = f.handle({ type: 'advert', advert: advert(90), source: '192.0.2.2' }, 6000);
-  assert.deepEqual(again.filter((a) => a.kind === 'sendGarp'), [], 'strict: garp_lower_prio_repeat is 0');
+  assert.deepEqual(
+    again.filter((a) => a.kind === 'sendGarp'),
+    [],
+    'strict: garp_lower_prio_repeat is 0',
+  );
 });
 
 test('master: priority 0 advert ⇒ send an advert at once and stay MASTER', () => {
@@ -163,7 +193,10 @@ test('master: two address owners ⇒ CONFIGURATION ERROR, local priority reduced
   const f = fsm({ priority: 255 });
   f.handle({ type: 'startup' }, 0);
   const out = f.handle({ type: 'advert', advert: advert(255), source: '192.0.2.9' }, 100);
-  assert.equal(logs(out)[0], '(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority');
+  assert.equal(
+    logs(out)[0],
+    '(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority',
+  );
   assert.equal(f.priority, 254);
   assert.equal(f.state, VrrpState.BACKUP);
 });
@@ -239,7 +272,10 @@ test('tracking: weight changes the effective priority and logs it; priority affe
 });
 
 test('garp_master_refresh: a refresh burst rides on the first advert after the refresh interval', () => {
-  const f = fsm({ priority: 100, garp: { masterDelayMs: 0, masterRepeat: 5, masterRefreshMs: 2500, masterRefreshRepeat: 2, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 } });
+  const f = fsm({
+    priority: 100,
+    garp: { masterDelayMs: 0, masterRepeat: 5, masterRefreshMs: 2500, masterRefreshRepeat: 2, lowerPrioDelayMs: 0, lowerPrioRepeat: 0 },
+  });
   const t0 = toMaster(f);
   const refresh: number[] = [];
   for (let i = 0; i < 6; i++) {

@@ -16,8 +16,13 @@ const vectors = advertVectors();
 function fromJson(v: AdvertVector): AdvertInit {
   const a = v.json.advert;
   return {
-    version: a.version, vrid: a.vrid, priority: a.priority, family: a.family, addresses: a.addresses,
-    advertIntervalCs: a.advertIntervalCs, authType: a.authType,
+    version: a.version,
+    vrid: a.vrid,
+    priority: a.priority,
+    family: a.family,
+    addresses: a.addresses,
+    advertIntervalCs: a.advertIntervalCs,
+    authType: a.authType,
     ...(a.authData !== undefined ? { authData: Buffer.from(a.authData, 'hex') } : {}),
   };
 }
@@ -26,8 +31,11 @@ function decodeVector(v: AdvertVector) {
   return v.json.advert.family === 4
     ? decode(v.packet, { family: 4 })
     : decode(v.packet.subarray(v.json.vrrpOffset), {
-      family: 6, source: v.json.ip.source, destination: v.json.ip.destination, verifyIpv6Checksum: true,
-    });
+        family: 6,
+        source: v.json.ip.source,
+        destination: v.json.ip.destination,
+        verifyIpv6Checksum: true,
+      });
 }
 
 test('the capture produced every expected case', () => {
@@ -71,9 +79,16 @@ for (const v of vectors) {
 
   if (v.json.advert.family === 4) {
     test(`golden ${v.name}: IPv4 header built keepalived's way equals the capture (IP ID from the capture)`, () => {
-      const built = encodeIpv4Packet(fromJson(v), {
-        source: v.json.ip.source, destination: v.json.ip.destination, id: v.json.ip.ipId ?? 0, ttl: v.json.ip.ttl,
-      }, { checksum4: v.json.checksum4 ?? 'rfc' });
+      const built = encodeIpv4Packet(
+        fromJson(v),
+        {
+          source: v.json.ip.source,
+          destination: v.json.ip.destination,
+          id: v.json.ip.ipId ?? 0,
+          ttl: v.json.ip.ttl,
+        },
+        { checksum4: v.json.checksum4 ?? 'rfc' },
+      );
       assert.equal(built.toString('hex'), v.packet.toString('hex'));
       assert.equal(internetChecksum(v.packet.subarray(0, 20)), 0, 'captured IP header checksum is valid');
     });

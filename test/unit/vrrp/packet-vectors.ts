@@ -19,8 +19,16 @@ export interface AdvertVectorJson {
   readonly checksum4?: 'rfc' | 'mcast-group';
   readonly ip: { source: string; destination: string; ttl: number; tos?: number; ipId?: number; ipChecksum?: number };
   readonly advert: {
-    version: 2 | 3; type: number; vrid: number; priority: number; family: 4 | 6; addresses: string[];
-    advertIntervalCs: number; authType: number; authData?: string; checksum: number;
+    version: 2 | 3;
+    type: number;
+    vrid: number;
+    priority: number;
+    family: 4 | 6;
+    addresses: string[];
+    advertIntervalCs: number;
+    authType: number;
+    authData?: string;
+    checksum: number;
   };
 }
 

@@ -8,8 +8,14 @@ import assert from 'node:assert/strict';
 import { SocketAddress } from 'node:net';
 import { seededRng, randomInt, type Rng } from '../../../src/core/rng.js';
 import {
-  decode, encode, encodeIpv4Packet, encodingLength, messageLength, computeChecksum,
-  type AdvertInit, type DecodeContext,
+  decode,
+  encode,
+  encodeIpv4Packet,
+  encodingLength,
+  messageLength,
+  computeChecksum,
+  type AdvertInit,
+  type DecodeContext,
 } from '../../../src/vrrp/packet.js';
 import { checksumAdjust16, internetChecksum } from '../../../src/core/inet/checksum.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../../src/core/inet/address.js';
@@ -30,12 +36,15 @@ function randomAddress(rng: Rng, family: Family): string {
 function randomAdvert(rng: Rng, version: VrrpVersion, family: Family, count = randomInt(rng, 0, 12)): AdvertInit {
   const addresses = Array.from({ length: count }, () => randomAddress(rng, family));
   const authType = version === 2 ? randomInt(rng, 0, 2) : 0;
-  const authData = version === 2 && family === 4
-    ? Uint8Array.from({ length: 8 }, () => (authType === 1 ? randomInt(rng, 0, 255) : 0))
-    : undefined;
+  const authData = version === 2 && family === 4 ? Uint8Array.from({ length: 8 }, () => (authType === 1 ? randomInt(rng, 0, 255) : 0)) : undefined;
   return {
-    version, vrid: randomInt(rng, 0, 255), priority: randomInt(rng, 0, 255), family, addresses,
-    advertIntervalCs: version === 2 ? 100 * randomInt(rng, 0, 255) : randomInt(rng, 0, 4095), authType,
+    version,
+    vrid: randomInt(rng, 0, 255),
+    priority: randomInt(rng, 0, 255),
+    family,
+    addresses,
+    advertIntervalCs: version === 2 ? 100 * randomInt(rng, 0, 255) : randomInt(rng, 0, 4095),
+    authType,
     ...(authData ? { authData } : {}),
   };
 }
@@ -92,7 +101,10 @@ test('v2 interval is whole seconds on the wire, v3 is 12-bit centiseconds with r
   const v2 = encode({ version: 2, vrid: 1, priority: 100, family: 4, addresses: ['192.0.2.9'], advertIntervalCs: 300, authType: 0 });
   assert.equal(v2[4], 0);
   assert.equal(v2[5], 3);
-  const v3 = encode({ version: 3, vrid: 1, priority: 100, family: 4, addresses: ['192.0.2.9'], advertIntervalCs: 4095, authType: 0 }, { source: SRC4 });
+  const v3 = encode(
+    { version: 3, vrid: 1, priority: 100, family: 4, addresses: ['192.0.2.9'], advertIntervalCs: 4095, authType: 0 },
+    { source: SRC4 },
+  );
   assert.equal(v3.readUInt16BE(4), 0x0fff);
   // reserved bits set by a sender are ignored on receive (RFC 5798 5.2.4), checksum still checked
   const odd = Buffer.from(v3);
@@ -110,7 +122,16 @@ test('PASS auth: 8 bytes NUL padded after the addresses; no auth data means zero
   assert.equal(m.subarray(12).toString('hex'), pw.toString('hex'));
   const n = encode({ version: 2, vrid: 9, priority: 1, family: 4, addresses: ['192.0.2.1'], advertIntervalCs: 100, authType: 0 });
   assert.equal(n.subarray(12).toString('hex'), '0000000000000000');
-  const short = encode({ version: 2, vrid: 9, priority: 1, family: 4, addresses: [], advertIntervalCs: 100, authType: 1, authData: Buffer.from('ab') });
+  const short = encode({
+    version: 2,
+    vrid: 9,
+    priority: 1,
+    family: 4,
+    addresses: [],
+    advertIntervalCs: 100,
+    authType: 1,
+    authData: Buffer.from('ab'),
+  });
   assert.equal(short.subarray(8).toString('hex'), '6162000000000000');
   assert.equal(encode({ version: 2, vrid: 9, priority: 1, family: 6, addresses: ['2001:db8::1'], advertIntervalCs: 100, authType: 0 }).length, 24);
 });
@@ -118,9 +139,19 @@ test('PASS auth: 8 bytes NUL padded after the addresses; no auth data means zero
 test('encode rejects out-of-range fields with RangeError', () => {
   const ok: AdvertInit = { version: 2, vrid: 1, priority: 100, family: 4, addresses: ['192.0.2.1'], advertIntervalCs: 100, authType: 0 };
   const bad: Partial<AdvertInit>[] = [
-    { vrid: 256 }, { vrid: -1 }, { priority: 256 }, { priority: 1.5 }, { advertIntervalCs: 150 }, { advertIntervalCs: 25600 },
-    { addresses: ['192.0.2.256'] }, { addresses: ['2001:db8::1'] }, { addresses: Array(256).fill('192.0.2.1') },
-    { authType: 1, authData: new Uint8Array(9) }, { authType: 256 }, { version: 4 as VrrpVersion }, { type: 16 },
+    { vrid: 256 },
+    { vrid: -1 },
+    { priority: 256 },
+    { priority: 1.5 },
+    { advertIntervalCs: 150 },
+    { advertIntervalCs: 25600 },
+    { addresses: ['192.0.2.256'] },
+    { addresses: ['2001:db8::1'] },
+    { addresses: Array(256).fill('192.0.2.1') },
+    { authType: 1, authData: new Uint8Array(9) },
+    { authType: 256 },
+    { version: 4 as VrrpVersion },
+    { type: 16 },
   ];
   for (const b of bad) assert.throws(() => encode({ ...ok, ...b } as AdvertInit), RangeError, JSON.stringify(b));
   assert.throws(() => encode({ ...ok, version: 3, advertIntervalCs: 4096 }, { source: SRC4 }), RangeError);
@@ -233,9 +264,12 @@ test('every single-bit flip inside a VRRP message is rejected; flips anywhere ne
     for (let bit = 0; bit < full.length * 8; bit++) {
       const m = Buffer.from(full);
       m[bit >> 3]! ^= 0x80 >> (bit & 7);
-      const r = fam === 4
-        ? decode(m, ctxFor(4))
-        : bit < 320 ? { ok: false as const } : decode(m.subarray(40), { family: 6, source: v.json.ip.source, destination: v.json.ip.destination, verifyIpv6Checksum: true });
+      const r =
+        fam === 4
+          ? decode(m, ctxFor(4))
+          : bit < 320
+            ? { ok: false as const }
+            : decode(m.subarray(40), { family: 6, source: v.json.ip.source, destination: v.json.ip.destination, verifyIpv6Checksum: true });
       if (bit >= v.json.vrrpOffset * 8) assert.equal(r.ok, false, `${v.name} bit ${bit}`);
     }
   }
@@ -244,7 +278,17 @@ test('every single-bit flip inside a VRRP message is rejected; flips anywhere ne
 test('fuzz: random and mutated buffers never make decode or checkReceived throw', () => {
   const rng = seededRng(20260101);
   const meta = { source: SRC4, destination: '224.0.0.18', ttl: 255, ifindex: 2 };
-  const exp = { instanceName: 'VI_F', vrid: 51, version: 2 as const, family: 4 as const, authType: 1, authData: Buffer.from('secret12'), advertIntervalCs: 100, vips: ['192.0.2.100'], unicast: false };
+  const exp = {
+    instanceName: 'VI_F',
+    vrid: 51,
+    version: 2 as const,
+    family: 4 as const,
+    authType: 1,
+    authData: Buffer.from('secret12'),
+    advertIntervalCs: 100,
+    vips: ['192.0.2.100'],
+    unicast: false,
+  };
   let accepted = 0;
   const check = (buf: Buffer) => {
     for (const family of [4, 6] as const) {
@@ -276,7 +320,12 @@ test('fuzz: random and mutated buffers never make decode or checkReceived throw'
 });
 
 test('internet checksum: odd length pads with zero; known value', () => {
-  assert.equal(internetChecksum(Uint8Array.from([0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7])), 0xb861);
+  assert.equal(
+    internetChecksum(
+      Uint8Array.from([0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7]),
+    ),
+    0xb861,
+  );
   assert.equal(internetChecksum(Uint8Array.from([0x01])), 0xfeff);
 });
 

@@ -12,7 +12,10 @@ const t = (kind: TrackerConfig['kind'], name: string, weight: number, reverse = 
 test('weights: positive adds while OK, negative subtracts while failed, reverse flips the sense', () => {
   const trackers = [t('script', 'a', 20), t('script', 'b', -30), t('interface', 'eth1', -10, true)];
   assert.equal(effectivePriority(100, trackers, results()).effective, 120);
-  assert.equal(effectivePriority(100, trackers, results({ kind: 'script', name: 'a', ok: false }, { kind: 'script', name: 'b', ok: false })).effective, 70);
+  assert.equal(
+    effectivePriority(100, trackers, results({ kind: 'script', name: 'a', ok: false }, { kind: 'script', name: 'b', ok: false })).effective,
+    70,
+  );
   assert.equal(effectivePriority(100, trackers, results({ kind: 'interface', name: 'eth1', ok: true })).effective, 110);
 });
 

@@ -44,8 +44,8 @@ test('dispatch: a packet goes to the instance with that socket and VRID, nowhere
   r.addInstance(spec({ name: 'B', vrid: 52 }));
   r.addInstance(spec({ name: 'C', vrid: 51, socketKey: 'eth1', ifindex: 3 }));
   for (const n of ['A', 'B', 'C']) r.event(n, { type: 'startup' }, 0);
-  const to = (key: string, vrid: number) => r.receive(key, packet('192.0.2.9', 200, { vrid }), meta('192.0.2.9'), 10)
-    .flatMap((a) => (a.kind === 'advertReceived' ? [a.instance] : []));
+  const to = (key: string, vrid: number) =>
+    r.receive(key, packet('192.0.2.9', 200, { vrid }), meta('192.0.2.9'), 10).flatMap((a) => (a.kind === 'advertReceived' ? [a.instance] : []));
   assert.deepEqual(to('eth0', 52), ['B']);
   assert.deepEqual(to('eth1', 51), ['C']);
   assert.deepEqual(to('eth0', 51), ['A']);
@@ -60,15 +60,20 @@ test('an accepted advert is reported with the local state, then handled: it re-a
   const r = backup();
   const mdi = r.pollTimeout()!;
   const out = r.receive('eth0', packet('192.0.2.9', 200), meta('192.0.2.9'), 1000);
-  assert.deepEqual(out.find((a) => a.kind === 'advertReceived'),
-    { kind: 'advertReceived', instance: 'VI_1', source: '192.0.2.9', priority: 200, localState: VrrpState.BACKUP });
+  assert.deepEqual(
+    out.find((a) => a.kind === 'advertReceived'),
+    { kind: 'advertReceived', instance: 'VI_1', source: '192.0.2.9', priority: 200, localState: VrrpState.BACKUP },
+  );
   assert.equal(r.pollTimeout(), 1000 + mdi);
 });
 
 test('our own advert (source = our address) is ignored before any check or count', () => {
   const r = backup();
   assert.deepEqual(r.receive('eth0', packet('192.0.2.1', 100, { ttl: 1 }), meta('192.0.2.1'), 5), []);
-  assert.deepEqual(Object.values(r.instance('VI_1')!.stats).filter((v) => v !== 0), []);
+  assert.deepEqual(
+    Object.values(r.instance('VI_1')!.stats).filter((v) => v !== 0),
+    [],
+  );
 });
 
 test('drop lines: one per instance and reason per 10 s (not at 9.999 s, again at 10 s); every drop is counted and reported', () => {
@@ -86,8 +91,9 @@ test('drop lines: one per instance and reason per 10 s (not at 9.999 s, again at
     assert.deepEqual(logTexts(out), [], `no line at t=${t}`);
   }
   // another reason has its own window
-  assert.deepEqual(logTexts(r.receive('eth0', packet('192.0.2.9', 200, { vips: ['192.0.2.100', '192.0.2.101'] }), meta('192.0.2.9'), 3000)),
-    ['(VI_1) received an unexpected ip number count 2, expected 1!']);
+  assert.deepEqual(logTexts(r.receive('eth0', packet('192.0.2.9', 200, { vips: ['192.0.2.100', '192.0.2.101'] }), meta('192.0.2.9'), 3000)), [
+    '(VI_1) received an unexpected ip number count 2, expected 1!',
+  ]);
   assert.deepEqual(logTexts(at(1000 + DROP_LOG_INTERVAL_MS)), [text]);
   assert.deepEqual(logTexts(at(1000 + 2 * DROP_LOG_INTERVAL_MS - 1)), []);
   assert.deepEqual(logTexts(at(1000 + 2 * DROP_LOG_INTERVAL_MS)), [text]);
@@ -122,7 +128,10 @@ test('transmit carries the encoded advert, once per unicast peer (or to the grou
   const r = new VrrpRouter();
   r.addInstance(spec({ priority: 255, initialState: 'MASTER', unicastPeers: ['192.0.2.2', '192.0.2.3'] }));
   const out = r.event('VI_1', { type: 'startup' }, 0).filter((a) => a.kind === 'transmit');
-  assert.deepEqual(out.map((a) => a.kind === 'transmit' && a.destination), ['192.0.2.2', '192.0.2.3']);
+  assert.deepEqual(
+    out.map((a) => a.kind === 'transmit' && a.destination),
+    ['192.0.2.2', '192.0.2.3'],
+  );
   for (const a of out) {
     assert.ok(a.kind === 'transmit');
     const d = decode(a.bytes, { family: 4, withIpHeader: false });
@@ -149,7 +158,7 @@ test('trackers and links: a result reaches the instances following it; carrier n
   assert.equal(r.instance('A')!.fsm.state, VrrpState.BACKUP);
 });
 
-test('sync groups: a member\'s fault moves the whole group; a dissolved group frees its members', () => {
+test("sync groups: a member's fault moves the whole group; a dissolved group frees its members", () => {
   const r = new VrrpRouter();
   r.addInstance(spec({ name: 'VI_1', vrid: 1 }));
   r.addInstance(spec({ name: 'VI_2', vrid: 2, ifindex: 3, socketKey: 'eth1' }));
@@ -161,7 +170,10 @@ test('sync groups: a member\'s fault moves the whole group; a dissolved group fr
   assert.ok(logTexts(out).includes('VRRP_Group(SG1): Syncing VI_1 to FAULT state'));
   assert.equal(r.instance('VI_1')!.fsm.state, VrrpState.FAULT);
   assert.equal(r.instance('VI_2')!.fsm.state, VrrpState.FAULT);
-  assert.deepEqual(out.filter((a) => a.kind === 'groupNotify'), [{ kind: 'groupNotify', group: 'SG1', state: VrrpState.FAULT }]);
+  assert.deepEqual(
+    out.filter((a) => a.kind === 'groupNotify'),
+    [{ kind: 'groupNotify', group: 'SG1', state: VrrpState.FAULT }],
+  );
   const g = r.groupOf('VI_1');
   assert.deepEqual(r.setSyncGroups([{ name: 'SG1', members: ['VI_1', 'VI_2', 'VI_9'] }]), [], 'same members: kept');
   assert.equal(r.groupOf('VI_1'), g);
@@ -185,8 +197,14 @@ test('reload: a removed MASTER sends priority 0, releases its VIPs and is forgot
   const st = out.find((a) => a.kind === 'stateChanged');
   assert.ok(st?.kind === 'stateChanged');
   assert.deepEqual([st.transition.from, st.transition.to, st.transition.reason], [VrrpState.MASTER, VrrpState.STOP, 'reload']);
-  assert.deepEqual(out.find((a) => a.kind === 'instanceRemoved'), { kind: 'instanceRemoved', instance: 'GONE', priority: 255 });
-  assert.deepEqual(out.find((a) => a.kind === 'priorityChanged'), { kind: 'priorityChanged', instance: 'KEPT', from: 100, to: 120 });
+  assert.deepEqual(
+    out.find((a) => a.kind === 'instanceRemoved'),
+    { kind: 'instanceRemoved', instance: 'GONE', priority: 255 },
+  );
+  assert.deepEqual(
+    out.find((a) => a.kind === 'priorityChanged'),
+    { kind: 'priorityChanged', instance: 'KEPT', from: 100, to: 120 },
+  );
   assert.equal(r.instance('GONE'), undefined);
   assert.deepEqual(r.receive('eth0', packet('192.0.2.9', 200, { vrid: 1 }), meta('192.0.2.9'), 600), [], 'its VRID is free');
   assert.equal(r.instance('KEPT')!.fsm.params.priority, 120);
@@ -205,7 +223,9 @@ test('shutdown: every master sends priority 0 and releases its VIPs', () => {
 test('transition reasons in words: startup, master down timer, preempted by a higher priority', () => {
   const r = backup();
   const reasons: string[] = [];
-  const keep = (as: readonly RouterAction[]) => { for (const a of as) if (a.kind === 'stateChanged') reasons.push(a.transition.reason); };
+  const keep = (as: readonly RouterAction[]) => {
+    for (const a of as) if (a.kind === 'stateChanged') reasons.push(a.transition.reason);
+  };
   const r2 = new VrrpRouter();
   r2.addInstance(spec());
   keep(r2.event('VI_1', { type: 'startup' }, 0));

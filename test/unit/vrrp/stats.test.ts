@@ -15,15 +15,42 @@ const FIXTURE = process.env['KTS_ROOT']
 
 /** Line order of the numbers in keepalived.stats (vrrp_print.c). */
 const PRINT_ORDER: StatName[] = [
-  'advert_rcvd', 'advert_sent', 'become_master', 'release_master', 'packet_len_err', 'ip_ttl_err', 'invalid_type_rcvd',
-  'advert_interval_err', 'addr_list_err', 'invalid_authtype', 'authtype_mismatch', 'auth_failure', 'pri_zero_rcvd', 'pri_zero_sent',
+  'advert_rcvd',
+  'advert_sent',
+  'become_master',
+  'release_master',
+  'packet_len_err',
+  'ip_ttl_err',
+  'invalid_type_rcvd',
+  'advert_interval_err',
+  'addr_list_err',
+  'invalid_authtype',
+  'authtype_mismatch',
+  'auth_failure',
+  'pri_zero_rcvd',
+  'pri_zero_sent',
 ];
 
 test('counter names are keepalived JSON stats names, in its order', () => {
-  assert.deepEqual([...STAT_NAMES], [
-    'advert_rcvd', 'advert_sent', 'become_master', 'release_master', 'packet_len_err', 'advert_interval_err', 'ip_ttl_err',
-    'invalid_type_rcvd', 'addr_list_err', 'invalid_authtype', 'authtype_mismatch', 'auth_failure', 'pri_zero_rcvd', 'pri_zero_sent',
-  ]);
+  assert.deepEqual(
+    [...STAT_NAMES],
+    [
+      'advert_rcvd',
+      'advert_sent',
+      'become_master',
+      'release_master',
+      'packet_len_err',
+      'advert_interval_err',
+      'ip_ttl_err',
+      'invalid_type_rcvd',
+      'addr_list_err',
+      'invalid_authtype',
+      'authtype_mismatch',
+      'auth_failure',
+      'pri_zero_rcvd',
+      'pri_zero_sent',
+    ],
+  );
   const s = createStats();
   assert.deepEqual(Object.keys(s), [...STAT_NAMES]);
   assert.ok(Object.values(s).every((v) => v === 0));
@@ -39,7 +66,9 @@ test('renderStatsBlock reproduces keepalived 2.2.7 keepalived.stats byte for byt
     const numbers = [...block.matchAll(/: (\d+)$/gm)].map((m) => Number(m[1]));
     assert.equal(numbers.length, PRINT_ORDER.length);
     const s = createStats();
-    PRINT_ORDER.forEach((k, i) => { s[k] = numbers[i]!; });
+    PRINT_ORDER.forEach((k, i) => {
+      s[k] = numbers[i]!;
+    });
     assert.equal(renderStatsBlock(name, s), block);
     rendered += renderStatsBlock(name, s);
   }
@@ -63,7 +92,10 @@ test('bump and clearStats', () => {
   bump(s, 'auth_failure');
   bump(s, null);
   assert.equal(s.auth_failure, 2);
-  assert.equal(Object.values(s).reduce((a, b) => a + b, 0), 2);
+  assert.equal(
+    Object.values(s).reduce((a, b) => a + b, 0),
+    2,
+  );
   clearStats(s);
   assert.equal(s.auth_failure, 0);
 });

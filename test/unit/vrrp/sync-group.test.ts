@@ -15,7 +15,10 @@ function group() {
 
 test('startup notifies the group once; a member whose timer expires first waits for the others', () => {
   const { a, b, g, start } = group();
-  assert.deepEqual(start.filter((x) => x.kind === 'groupNotify'), [{ kind: 'groupNotify', group: 'SG1', state: VrrpState.BACKUP }]);
+  assert.deepEqual(
+    start.filter((x) => x.kind === 'groupNotify'),
+    [{ kind: 'groupNotify', group: 'SG1', state: VrrpState.BACKUP }],
+  );
   const first = g.handle('VI_1', { type: 'timeout' }, a.pollTimeout()!);
   assert.equal(a.state, VrrpState.BACKUP);
   assert.equal(a.wantMaster, true);
@@ -24,13 +27,34 @@ test('startup notifies the group once; a member whose timer expires first waits 
   assert.equal(a.state, VrrpState.MASTER);
   assert.equal(b.state, VrrpState.MASTER);
   assert.ok(logs(second).includes('VRRP_Group(SG1) Syncing instances to MASTER state'));
-  assert.deepEqual(second.filter((x) => x.kind === 'groupNotify'), [{ kind: 'groupNotify', group: 'SG1', state: VrrpState.MASTER }]);
+  assert.deepEqual(
+    second.filter((x) => x.kind === 'groupNotify'),
+    [{ kind: 'groupNotify', group: 'SG1', state: VrrpState.MASTER }],
+  );
 });
 
 test('an accepted advert clears wantMaster, so the group does not go MASTER', () => {
   const { a, b, g } = group();
   g.handle('VI_1', { type: 'timeout' }, a.pollTimeout()!);
-  g.handle('VI_1', { type: 'advert', advert: { version: 2, type: 1, vrid: 51, priority: 200, family: 4, addresses: ['192.0.2.100'], advertIntervalCs: 100, authType: 0, checksum: 0 }, source: '192.0.2.9' }, 3500);
+  g.handle(
+    'VI_1',
+    {
+      type: 'advert',
+      advert: {
+        version: 2,
+        type: 1,
+        vrid: 51,
+        priority: 200,
+        family: 4,
+        addresses: ['192.0.2.100'],
+        advertIntervalCs: 100,
+        authType: 0,
+        checksum: 0,
+      },
+      source: '192.0.2.9',
+    },
+    3500,
+  );
   assert.equal(a.wantMaster, false);
   g.handle('VI_2', { type: 'timeout' }, b.pollTimeout()!);
   assert.equal(b.state, VrrpState.BACKUP);
@@ -41,7 +65,25 @@ test('a member leaving MASTER forces the others to BACKUP; a member fault forces
   const { a, b, g } = group();
   g.handle('VI_1', { type: 'timeout' }, a.pollTimeout()!);
   g.handle('VI_2', { type: 'timeout' }, b.pollTimeout()!);
-  const down = g.handle('VI_2', { type: 'advert', advert: { version: 2, type: 1, vrid: 52, priority: 200, family: 4, addresses: ['192.0.2.100'], advertIntervalCs: 100, authType: 0, checksum: 0 }, source: '192.0.2.9' }, 5000);
+  const down = g.handle(
+    'VI_2',
+    {
+      type: 'advert',
+      advert: {
+        version: 2,
+        type: 1,
+        vrid: 52,
+        priority: 200,
+        family: 4,
+        addresses: ['192.0.2.100'],
+        advertIntervalCs: 100,
+        authType: 0,
+        checksum: 0,
+      },
+      source: '192.0.2.9',
+    },
+    5000,
+  );
   assert.equal(a.state, VrrpState.BACKUP);
   assert.ok(logs(down).includes('VRRP_Group(SG1) Syncing instances to BACKUP state'));
   const fault = g.handle('VI_1', { type: 'interface', up: false }, 6000);

@@ -17,17 +17,35 @@ const meta4: RxMeta = { source: SRC, destination: GROUP, ttl: 255, ifindex: 2 };
 const secret = Buffer.from('secret12');
 
 const v2exp: RxExpectations = {
-  instanceName: 'VI_1', vrid: 51, version: 2, family: 4, authType: 1, authData: secret,
-  advertIntervalCs: 100, vips: ['192.0.2.100', '192.0.2.101'], unicast: false,
+  instanceName: 'VI_1',
+  vrid: 51,
+  version: 2,
+  family: 4,
+  authType: 1,
+  authData: secret,
+  advertIntervalCs: 100,
+  vips: ['192.0.2.100', '192.0.2.101'],
+  unicast: false,
 };
 const v2advert: AdvertInit = {
-  version: 2, vrid: 51, priority: 150, family: 4, addresses: ['192.0.2.100', '192.0.2.101'], advertIntervalCs: 100, authType: 1, authData: secret,
+  version: 2,
+  vrid: 51,
+  priority: 150,
+  family: 4,
+  addresses: ['192.0.2.100', '192.0.2.101'],
+  advertIntervalCs: 100,
+  authType: 1,
+  authData: secret,
 };
 const v3exp: RxExpectations = { ...v2exp, version: 3, authType: 0, authData: undefined, advertIntervalCs: 50 };
 const v3advert: AdvertInit = { ...v2advert, version: 3, authType: 0, authData: undefined, advertIntervalCs: 50 };
 
 function pkt(a: Partial<AdvertInit>, ip: { ttl?: number; destination?: string; source?: string } = {}, ctx = {}): Buffer {
-  return encodeIpv4Packet({ ...v2advert, ...a } as AdvertInit, { source: ip.source ?? SRC, destination: ip.destination ?? GROUP, ...(ip.ttl !== undefined ? { ttl: ip.ttl } : {}) }, ctx);
+  return encodeIpv4Packet(
+    { ...v2advert, ...a } as AdvertInit,
+    { source: ip.source ?? SRC, destination: ip.destination ?? GROUP, ...(ip.ttl !== undefined ? { ttl: ip.ttl } : {}) },
+    ctx,
+  );
 }
 
 function assertDrop(v: Verdict, reason: string, counter: string | null, logText: string, counters?: string[]): void {
@@ -43,10 +61,17 @@ test('golden keepalived adverts are accepted by an instance configured like the 
   for (const v of advertVectors()) {
     const a = v.json.advert;
     const exp: RxExpectations = {
-      instanceName: 'VI_G', vrid: a.vrid, version: a.version, family: a.family, authType: a.authType,
+      instanceName: 'VI_G',
+      vrid: a.vrid,
+      version: a.version,
+      family: a.family,
+      authType: a.authType,
       ...(a.authData ? { authData: Buffer.from(a.authData, 'hex') } : {}),
-      advertIntervalCs: a.advertIntervalCs, vips: a.addresses, unicast: !/^(224|ff02)/.test(v.json.ip.destination),
-      unicastPeers: [{ address: v.json.ip.source }], checkUnicastSrc: true,
+      advertIntervalCs: a.advertIntervalCs,
+      vips: a.addresses,
+      unicast: !/^(224|ff02)/.test(v.json.ip.destination),
+      unicastPeers: [{ address: v.json.ip.source }],
+      checkUnicastSrc: true,
     };
     const meta: RxMeta = { source: v.json.ip.source, destination: v.json.ip.destination, ttl: v.json.ip.ttl, ifindex: 2 };
     const verdict = checkReceived(a.family === 4 ? v.packet : v.packet.subarray(40), meta, exp, { verifyIpv6Checksum: true });
@@ -59,12 +84,19 @@ test('golden keepalived adverts are accepted by an instance configured like the 
 test('length: too short / too long against Count (packet_len_err)', () => {
   const p = pkt({});
   assertDrop(checkReceived(p.subarray(0, 40), meta4, v2exp), 'length', 'packet_len_err', '(VI_1) vrrp packet too short, length 40 and expect 44');
-  assertDrop(checkReceived(Buffer.concat([p, Buffer.alloc(4)]), meta4, v2exp), 'length', 'packet_len_err', '(VI_1) vrrp packet too long, length 48 and expect 44');
+  assertDrop(
+    checkReceived(Buffer.concat([p, Buffer.alloc(4)]), meta4, v2exp),
+    'length',
+    'packet_len_err',
+    '(VI_1) vrrp packet too long, length 48 and expect 44',
+  );
   assertDrop(checkReceived(p.subarray(0, 25), meta4, v2exp), 'truncated', null, 'IPv4 VRRP packet too short - 25 bytes', []);
 });
 
 test('TTL must be 255 for multicast (ip_ttl_err); not checked for unicast instances', () => {
-  assertDrop(checkReceived(pkt({}, { ttl: 1 }), meta4, v2exp), 'ttl', 'ip_ttl_err', '(VI_1) invalid TTL/HL. Received 1 and expect 255', ['ip_ttl_err']);
+  assertDrop(checkReceived(pkt({}, { ttl: 1 }), meta4, v2exp), 'ttl', 'ip_ttl_err', '(VI_1) invalid TTL/HL. Received 1 and expect 255', [
+    'ip_ttl_err',
+  ]);
   const uni: RxExpectations = { ...v3exp, unicast: true, unicastPeers: [{ address: SRC }] };
   const p = encodeIpv4Packet(v3advert, { source: SRC, destination: '192.0.2.2', ttl: 64 });
   assert.equal(checkReceived(p, { ...meta4, destination: '192.0.2.2' }, uni).ok, true);
@@ -85,8 +117,12 @@ test('IPv6 multicast/unicast mismatch is discarded before any check, uncounted, 
   assertDrop(v, 'destination-mode', null, '(VI_1) discarding unicast packet on multicast instance', []);
   assert.equal(!v.ok && v.detailOnly, true);
   const uni: RxExpectations = { ...exp, unicast: true, unicastPeers: [{ address: 'fe80::1' }] };
-  assertDrop(checkReceived(m, { source: 'fe80::1', destination: 'ff02::12', ttl: 255, ifindex: 2 }, uni),
-    'destination-mode', null, '(VI_1) discarding multicast packet on unicast instance');
+  assertDrop(
+    checkReceived(m, { source: 'fe80::1', destination: 'ff02::12', ttl: 255, ifindex: 2 }, uni),
+    'destination-mode',
+    null,
+    '(VI_1) discarding multicast packet on unicast instance',
+  );
   assert.ok(checkReceived(m, { source: 'fe80::1', destination: '2001:db8::2', ttl: 255, ifindex: 2 }, uni).ok);
 });
 
@@ -103,13 +139,33 @@ test('version must equal the instance version (uncounted, as keepalived)', () =>
 
 test('v2 authentication: invalid type, type mismatch, bad password', () => {
   assertDrop(checkReceived(pkt({ authType: 3 }), meta4, v2exp), 'invalid-authtype', 'invalid_authtype', '(VI_1) Invalid auth type: 3');
-  assertDrop(checkReceived(pkt({ authType: 0, authData: undefined }), meta4, v2exp), 'authtype-mismatch', 'authtype_mismatch', '(VI_1) received a 0 auth, expecting 1!');
-  assertDrop(checkReceived(pkt({}), meta4, { ...v2exp, authType: 0, authData: undefined }), 'authtype-mismatch', 'authtype_mismatch', '(VI_1) received a 1 auth, expecting 0!');
-  assertDrop(checkReceived(pkt({ authData: Buffer.from('secret13') }), meta4, v2exp), 'auth-failure', 'auth_failure', '(VI_1) received an invalid passwd!');
+  assertDrop(
+    checkReceived(pkt({ authType: 0, authData: undefined }), meta4, v2exp),
+    'authtype-mismatch',
+    'authtype_mismatch',
+    '(VI_1) received a 0 auth, expecting 1!',
+  );
+  assertDrop(
+    checkReceived(pkt({}), meta4, { ...v2exp, authType: 0, authData: undefined }),
+    'authtype-mismatch',
+    'authtype_mismatch',
+    '(VI_1) received a 1 auth, expecting 0!',
+  );
+  assertDrop(
+    checkReceived(pkt({ authData: Buffer.from('secret13') }), meta4, v2exp),
+    'auth-failure',
+    'auth_failure',
+    '(VI_1) received an invalid passwd!',
+  );
   // the configured password is NUL padded to 8 bytes, the comparison covers all 8
   const short = { ...v2exp, authData: Buffer.from('pw') };
   assert.ok(checkReceived(pkt({ authData: Buffer.from('pw\0\0\0\0\0\0') }), meta4, short).ok);
-  assertDrop(checkReceived(pkt({ authData: Buffer.from('pw\0\0\0\0\0x') }), meta4, short), 'auth-failure', 'auth_failure', '(VI_1) received an invalid passwd!');
+  assertDrop(
+    checkReceived(pkt({ authData: Buffer.from('pw\0\0\0\0\0x') }), meta4, short),
+    'auth-failure',
+    'auth_failure',
+    '(VI_1) received an invalid passwd!',
+  );
 });
 
 test('AH: keepalived-ts does not implement it; both directions of the AH mismatch are reported as keepalived does', () => {
@@ -119,7 +175,13 @@ test('AH: keepalived-ts does not implement it; both directions of the AH mismatc
 });
 
 test('v2 advert interval mismatch drops (uncounted in keepalived 2.2.7); v3 accepts with a note', () => {
-  assertDrop(checkReceived(pkt({ advertIntervalCs: 200 }), meta4, v2exp), 'advert-interval', null, "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=2 sec", []);
+  assertDrop(
+    checkReceived(pkt({ advertIntervalCs: 200 }), meta4, v2exp),
+    'advert-interval',
+    null,
+    "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=2 sec",
+    [],
+  );
   const v = checkReceived(pkt({ ...v3advert, advertIntervalCs: 100 }), meta4, v3exp);
   assert.ok(v.ok);
   assert.deepEqual(v.notes, [{ kind: 'v3-interval', advertIntervalCs: 100 }]);
@@ -140,7 +202,12 @@ test('address count must match (addr_list_err), unless skip_check_adv_addr and t
 test('IPv4 total length must match the received length (packet_len_err)', () => {
   const p = pkt({});
   p.writeUInt16BE(48, 2);
-  assertDrop(checkReceived(p, meta4, v2exp), 'ip-total-length', 'packet_len_err', '(VI_1) ip_tot_len mismatch against received length. 48 and received 44');
+  assertDrop(
+    checkReceived(p, meta4, v2exp),
+    'ip-total-length',
+    'packet_len_err',
+    '(VI_1) ip_tot_len mismatch against received length. 48 and received 44',
+  );
 });
 
 test('checksum (uncounted, as keepalived): v2 and v3', () => {
@@ -161,8 +228,13 @@ test('multicast vs unicast destination must match the mode (addr_list_err)', () 
 
 test('each configured VIP must be present (addr_list_err, after advert_rcvd was counted)', () => {
   const p = pkt({ addresses: ['192.0.2.100', '192.0.2.109'] });
-  assertDrop(checkReceived(p, meta4, v2exp), 'vip-missing', 'addr_list_err',
-    '(VI_1) ip address associated with VRID 51 not present in MASTER advert: 192.0.2.101', ['advert_rcvd', 'addr_list_err']);
+  assertDrop(
+    checkReceived(p, meta4, v2exp),
+    'vip-missing',
+    'addr_list_err',
+    '(VI_1) ip address associated with VRID 51 not present in MASTER advert: 192.0.2.101',
+    ['advert_rcvd', 'addr_list_err'],
+  );
   assert.ok(checkReceived(p, meta4, { ...v2exp, skipCheckAdvAddr: true, previousMaster: SRC }).ok);
   assert.ok(checkReceived(pkt({ addresses: ['192.0.2.101', '192.0.2.100'] }), meta4, v2exp).ok, 'order does not matter');
 });
@@ -174,7 +246,10 @@ test('unicast source must be a peer with check_unicast_src; per-peer TTL range',
   assertDrop(checkReceived(p, meta, exp), 'unicast-source', null, '(VI_1) unicast source address 192.0.2.9 not a unicast peer', ['advert_rcvd']);
   assert.ok(checkReceived(p, meta, { ...exp, checkUnicastSrc: false }).ok);
   const q = encodeIpv4Packet(v3advert, { source: '192.0.2.3', destination: '192.0.2.2', ttl: 64 });
-  assertDrop(checkReceived(q, { ...meta, source: '192.0.2.3' }, exp), 'unicast-ttl-range', 'ip_ttl_err', '(VI_1) TTL/HL 64 not in range 100 - 255', ['advert_rcvd', 'ip_ttl_err']);
+  assertDrop(checkReceived(q, { ...meta, source: '192.0.2.3' }, exp), 'unicast-ttl-range', 'ip_ttl_err', '(VI_1) TTL/HL 64 not in range 100 - 255', [
+    'advert_rcvd',
+    'ip_ttl_err',
+  ]);
 });
 
 test('priority 0 is counted (pri_zero_rcvd) on accept', () => {
@@ -201,23 +276,55 @@ test("keepalived's legacy unicast checksum is accepted under auto with a note an
 });
 
 test("several faults: the first check in keepalived's order wins", () => {
-  const badSum = (p: Buffer) => { p[27]! ^= 1; return p; };
+  const badSum = (p: Buffer) => {
+    p[27]! ^= 1;
+    return p;
+  };
   // TTL precedes version, auth, type, checksum
-  assertDrop(checkReceived(badSum(pkt({ type: 3 }, { ttl: 2 })), meta4, v2exp), 'ttl', 'ip_ttl_err', '(VI_1) invalid TTL/HL. Received 2 and expect 255');
+  assertDrop(
+    checkReceived(badSum(pkt({ type: 3 }, { ttl: 2 })), meta4, v2exp),
+    'ttl',
+    'ip_ttl_err',
+    '(VI_1) invalid TTL/HL. Received 2 and expect 255',
+  );
   const v4 = pkt(v3advert, { ttl: 2 });
   v4[20] = 0x51;
   assertDrop(checkReceived(v4, meta4, v2exp), 'ttl', 'ip_ttl_err', '(VI_1) invalid TTL/HL. Received 2 and expect 255');
   // auth precedes type and checksum
-  assertDrop(checkReceived(badSum(pkt({ type: 3, authData: Buffer.from('nope') })), meta4, v2exp), 'auth-failure', 'auth_failure', '(VI_1) received an invalid passwd!');
+  assertDrop(
+    checkReceived(badSum(pkt({ type: 3, authData: Buffer.from('nope') })), meta4, v2exp),
+    'auth-failure',
+    'auth_failure',
+    '(VI_1) received an invalid passwd!',
+  );
   // interval precedes type
-  assertDrop(checkReceived(pkt({ type: 3, advertIntervalCs: 300 }), meta4, v2exp), 'advert-interval', null, "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=3 sec");
+  assertDrop(
+    checkReceived(pkt({ type: 3, advertIntervalCs: 300 }), meta4, v2exp),
+    'advert-interval',
+    null,
+    "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=3 sec",
+  );
   // type precedes count and checksum
-  assertDrop(checkReceived(badSum(pkt({ type: 3, addresses: ['192.0.2.100'] })), meta4, v2exp), 'type', 'invalid_type_rcvd', '(VI_1) Invalid packet type. 3 and expect 1');
+  assertDrop(
+    checkReceived(badSum(pkt({ type: 3, addresses: ['192.0.2.100'] })), meta4, v2exp),
+    'type',
+    'invalid_type_rcvd',
+    '(VI_1) Invalid packet type. 3 and expect 1',
+  );
   // count precedes checksum and destination
-  assertDrop(checkReceived(badSum(pkt({ addresses: ['192.0.2.100'] }, { destination: '192.0.2.2' })), meta4, v2exp), 'address-count', 'addr_list_err',
-    '(VI_1) received an unexpected ip number count 1, expected 2!');
+  assertDrop(
+    checkReceived(badSum(pkt({ addresses: ['192.0.2.100'] }, { destination: '192.0.2.2' })), meta4, v2exp),
+    'address-count',
+    'addr_list_err',
+    '(VI_1) received an unexpected ip number count 1, expected 2!',
+  );
   // length precedes everything
-  assertDrop(checkReceived(pkt({ type: 3 }, { ttl: 1 }).subarray(0, 43), meta4, v2exp), 'length', 'packet_len_err', '(VI_1) vrrp packet too short, length 43 and expect 44');
+  assertDrop(
+    checkReceived(pkt({ type: 3 }, { ttl: 1 }).subarray(0, 43), meta4, v2exp),
+    'length',
+    'packet_len_err',
+    '(VI_1) vrrp packet too short, length 43 and expect 44',
+  );
 });
 
 test('validateAdvert works on an already decoded advert', () => {
