@@ -10,8 +10,8 @@
  * (invalid JSON); we write valid JSON (`\\`, `\u00XX`).
  */
 import { VrrpState, type VrrpStateValue } from '../vrrp/types.js';
-import type { InstanceSnapshot, InstanceStats, RuntimeSnapshot, TimingStats } from '../runtime/snapshot.js';
-import { renderStatsBlock } from '../vrrp/stats.js';
+import type { InstanceSnapshot, RuntimeSnapshot, TimingStats } from '../runtime/snapshot.js';
+import { renderStatsBlock, STAT_NAMES } from '../vrrp/stats.js';
 
 /** keepalived's state names (`vrrp_data.c`), also used by the status table. */
 export function stateName(state: VrrpStateValue): string {
@@ -156,23 +156,6 @@ function jsonData(i: InstanceSnapshot): string {
   ]);
 }
 
-const STATS_ORDER: readonly (keyof InstanceStats)[] = [
-  'advert_rcvd',
-  'advert_sent',
-  'become_master',
-  'release_master',
-  'packet_len_err',
-  'advert_interval_err',
-  'ip_ttl_err',
-  'invalid_type_rcvd',
-  'addr_list_err',
-  'invalid_authtype',
-  'authtype_mismatch',
-  'auth_failure',
-  'pri_zero_rcvd',
-  'pri_zero_sent',
-];
-
 /** The `timing` object (keepalived-ts addition), numbers in ms with microsecond precision. */
 function jsonTiming(t: TimingStats): string {
   const ms = (name: string, n: number | undefined): Field[] => (n === undefined ? [] : [[name, String(Math.round(n * 1000) / 1000)]]);
@@ -194,7 +177,7 @@ export function renderJson(snap: RuntimeSnapshot): string | undefined {
   const items = snap.instances.map((i) => {
     const fields: Field[] = [
       ['data', jsonData(i)],
-      ['stats', obj(STATS_ORDER.map((k) => u(k, i.stats[k])))],
+      ['stats', obj(STAT_NAMES.map((k) => u(k, i.stats[k])))],
     ];
     if (i.timing) fields.push(['timing', jsonTiming(i.timing)]);
     return obj(fields);

@@ -2,6 +2,7 @@
  * rtnetlink message bodies (linux/rtnetlink.h, if_addr.h, if_link.h, fib_rules.h):
  *   ifinfomsg 16 bytes · ifaddrmsg 8 bytes · rtmsg 12 bytes · fib_rule_hdr 12 bytes, then attributes.
  */
+import { RTAX } from '../../config/parse-static.js';
 import { ipv4Bytes, ipv4Text, ipv6Bytes, ipv6Text } from '../sockaddr.js';
 import { K } from '../sysio.js';
 import { attr, decodeAttrs, encodeAttrs, type AttrInput } from './codec.js';
@@ -45,26 +46,9 @@ export const RTA = {
   EXPIRES: 23,
   TTL_PROPAGATE: 26,
 } as const;
-/** Route metrics nested in RTA_METRICS (RTAX_*). */
-export const RTAX = {
-  LOCK: 1,
-  MTU: 2,
-  WINDOW: 3,
-  RTT: 4,
-  RTTVAR: 5,
-  SSTHRESH: 6,
-  CWND: 7,
-  ADVMSS: 8,
-  REORDERING: 9,
-  HOPLIMIT: 10,
-  INITCWND: 11,
-  FEATURES: 12,
-  RTO_MIN: 13,
-  INITRWND: 14,
-  QUICKACK: 15,
-  CC_ALGO: 16,
-  FASTOPEN_NO_COOKIE: 17,
-} as const;
+
+/** Route metrics nested in RTA_METRICS (RTAX_*): the ids the config model's metrics and lock bitmask use. */
+export { RTAX };
 /** rtm_flags / rtnh_flags. */
 export const RTNH_F_ONLINK = 4;
 /** Rule attributes. */
