@@ -3,8 +3,8 @@
  * run. For each pair, KTS_BENCH_HEALS (default 20) partitions with carriers up, each healed at a random phase of
  * both advert timers (test/netns/harness/heal.ts); per heal, the delay from the loser's step-down to the winner's
  * next GARP, from tcpdump timestamps on the loser's interface. A heal "re-announced" when that GARP came within
- * 10 ms (the issue's goal), "late" when it came later (e.g. at the winner's next periodic GARP, if configured),
- * "never" when none came before the next heal. KTS_BENCH_PAIRS (comma list of the keys below) chooses.
+ * 10 ms (the issue's goal), "later" when it came later but before the next heal (e.g. keepalived's second burst
+ * vrrp_garp_master_delay after an event), "never" when none came before the next heal (or the end). KTS_BENCH_PAIRS (comma list of the keys below) chooses.
  * Nothing is asserted. Run: npm run bench -- heal
  */
 import { Topology } from '../test/netns/harness/topology.js';

@@ -17,7 +17,7 @@ export type Impl = 'ours' | 'keepalived';
 export interface HealResult {
   /** True when the loser's advert reached the wire before the winner's first advert after the heal. */
   readonly loserFirst: boolean;
-  /** Seconds from the step-down to the winner's next GARP; Infinity when none came before the capture ended. */
+  /** Seconds from the step-down to the winner's next GARP; Infinity when none came before the next heal. */
   readonly delayS: number;
   /** Set when the heal could not be measured (no advert from the winner after it). */
   readonly problem?: string;
@@ -82,12 +82,13 @@ export function measure(lines: readonly string[], heals: readonly number[], topo
     if (ad) adverts.push({ t: Number(ad[1]), src: ad[2]!, prio: Number(ad[3]) });
     if (line.includes(`${A.mac} > ff:ff:ff:ff:ff:ff`) && garpRe.test(line)) garps.push(Number(line.split(' ')[0]));
   }
-  return heals.map((h) => {
+  return heals.map((h, i) => {
+    const next = heals[i + 1] ?? Infinity; // a GARP after the next heal belongs to that heal
     const winner = adverts.find((x) => x.src === A.ipv4 && x.prio === 150 && x.t > h);
     if (!winner) return { loserFirst: false, delayS: Infinity, problem: 'no advert from the winner after the heal' };
     const loser = adverts.filter((x) => x.src === B.ipv4 && x.prio === 100 && x.t > h && x.t <= winner.t + 0.1).at(-1);
     const stepDown = Math.max(winner.t, loser?.t ?? 0);
-    const garp = garps.find((g) => g >= stepDown);
+    const garp = garps.find((g) => g >= stepDown && g < next);
     const loserFirst = adverts.some((x) => x.src === B.ipv4 && x.prio === 100 && x.t > h && x.t < winner.t);
     return { loserFirst, delayS: garp === undefined ? Infinity : garp - stepDown };
   });
