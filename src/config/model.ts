@@ -363,6 +363,7 @@ export interface VrrpInstanceConfig {
     readonly masterRxLowerPri?: ScriptCommand;
   };
   readonly smtpAlert?: boolean;
+  /** `unicast_fault_no_peer`: without a unicast peer the instance stays in FAULT instead of using multicast. */
   readonly unicastFaultNoPeer: boolean;
   /** `mcast_dst_ip`: a multicast destination other than the global group. */
   readonly mcastDstIp?: string;

@@ -300,7 +300,6 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false)];
         break;
       case 'unicast_fault_no_peer':
-        d.warning(c.keyword.pos, `(${name}) 'unicast_fault_no_peer' is not supported yet - ignored`);
         r.unicastFaultNoPeer = true;
         break;
       case 'check_unicast_src':

@@ -31,7 +31,7 @@ import type { ScriptContext } from '../../notify/prepare.js';
 import { publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
-import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor } from './params.js';
+import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, unicastFaultNoPeer } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
@@ -321,6 +321,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     };
     this.router.noteLink(parent.index, parent.up);
     this.instances.set(ic.name, run);
+    if (unicastFaultNoPeer(ic)) this.log.log({ level: 'info', text: `(${ic.name}) Cannot use unicast without any peers - going to fault state` });
     if (ic.promoteSecondaries && ic.family === 4) {
       try {
         writeFileSync(`/proc/sys/net/ipv4/conf/${link.name}/promote_secondaries`, '1');

@@ -72,6 +72,7 @@ export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source:
     downTimerAdverts: ic.downTimerAdverts,
     dontTrackPrimary: ic.dontTrackPrimary,
     unicastPeers: ic.unicastPeers.map((p) => p.address),
+    ...(unicastFaultNoPeer(ic) ? { configFault: 'unicast without any peers' } : {}),
     trackers: trackerConfigs(cfg, ic),
     garp: {
       masterDelayMs: ic.garpMasterDelayMs,
@@ -82,6 +83,11 @@ export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source:
       lowerPrioRepeat: ic.garpLowerPrioRepeat,
     },
   });
+}
+
+/** `unicast_fault_no_peer` and no unicast peer: keepalived holds the instance in FAULT rather than fall back to multicast. */
+export function unicastFaultNoPeer(ic: VrrpInstanceConfig): boolean {
+  return ic.unicastFaultNoPeer && ic.unicastPeers.length === 0;
 }
 
 /** The `kind:name` keys of an instance's trackers (how tracker results are routed to instances). */
