@@ -365,6 +365,8 @@ export interface VrrpInstanceConfig {
   readonly smtpAlert?: boolean;
   /** `unicast_fault_no_peer`: without a unicast peer the instance stays in FAULT instead of using multicast. */
   readonly unicastFaultNoPeer: boolean;
+  /** `track_src_ip`: FAULT while the configured unicast_src_ip/mcast_src_ip is missing from the interface. */
+  readonly trackSrcIp: boolean;
   /** `mcast_dst_ip`: a multicast destination other than the global group. */
   readonly mcastDstIp?: string;
   readonly notifyPriorityChanges: boolean;

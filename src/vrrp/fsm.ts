@@ -61,6 +61,8 @@ function faultWhy(t: TrackerConfig, value: number | undefined): string {
       return `tracked process ${t.name} quorum lost`;
     case 'bfd':
       return `BFD ${t.name} down`;
+    case 'address':
+      return `source address ${t.name} removed`;
   }
 }
 

@@ -39,6 +39,8 @@ export function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): T
   add(ic.trackScript, 'script', script, false);
   add(ic.trackFile, 'file', file, false);
   add(ic.trackProcess, 'process', proc, false);
+  const src = trackedSource(ic);
+  if (src !== undefined) out.push({ kind: 'address', name: src, weight: 0, reverse: false });
   const g = groupOf(cfg, ic.name);
   if (g) {
     // keepalived: a sync group's trackers put every member into FAULT unless sync_group_tracking_weight is set
@@ -83,6 +85,14 @@ export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source:
       lowerPrioRepeat: ic.garpLowerPrioRepeat,
     },
   });
+}
+
+/**
+ * The source address `track_src_ip` watches: the configured unicast_src_ip or mcast_src_ip (keepalived clears the
+ * flag when the address is not from the configuration).
+ */
+export function trackedSource(ic: VrrpInstanceConfig): string | undefined {
+  return ic.trackSrcIp ? (ic.unicastSrcIp ?? ic.mcastSrcIp) : undefined;
 }
 
 /** `unicast_fault_no_peer` and no unicast peer: keepalived holds the instance in FAULT rather than fall back to multicast. */
