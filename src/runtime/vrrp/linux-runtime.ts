@@ -550,6 +550,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     const plan = planReload(old, cfg);
     this.config = cfg;
+    this.garpPacer?.setIntervals(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs);
     await this.syncFirewall(cfg);
     if (canonical([old.staticIpaddress, old.staticRoutes, old.staticRules]) !== canonical([cfg.staticIpaddress, cfg.staticRoutes, cfg.staticRules])) {
       this.kernel?.staticEntries(staticOnly(old, cfg), false);

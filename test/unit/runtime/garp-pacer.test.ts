@@ -35,3 +35,32 @@ test('vrrp_garp_interval: frames on one interface are spaced by the interval; ot
     mock.timers.reset();
   }
 });
+
+test('setIntervals (a reload): queued and later frames go at the new pace, and 0 empties the queue at once', () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    let now = 0;
+    const sent: number[] = [];
+    const pacer = new GarpPacer(100, 100, () => now);
+    const tick = (ms: number) => {
+      now += ms;
+      mock.timers.tick(ms);
+    };
+    for (let i = 0; i < 3; i++) pacer.send(2, false, () => sent.push(now));
+    assert.deepEqual(sent, [0]);
+    pacer.setIntervals(300, 300);
+    tick(100);
+    assert.deepEqual(sent, [0], 'the queued frame waits for the new interval');
+    tick(200);
+    assert.deepEqual(sent, [0, 300]);
+    tick(300);
+    assert.deepEqual(sent, [0, 300, 600]);
+    pacer.send(2, false, () => sent.push(now));
+    pacer.send(2, false, () => sent.push(now));
+    tick(10);
+    pacer.setIntervals(0, 0);
+    assert.deepEqual(sent, [0, 300, 600, 610, 610], 'both waiting frames at once');
+  } finally {
+    mock.timers.reset();
+  }
+});
