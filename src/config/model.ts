@@ -430,4 +430,8 @@ export interface KeepalivedConfig {
   readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
   /** Top-level blocks the typed model does not cover yet, kept verbatim. */
   readonly unparsed: readonly ConfNode[];
+  /** `instance NAME`: names the pid files (keepalived_NAME.pid, vrrp_NAME.pid, … in /run/keepalived/). */
+  readonly instanceName?: string;
+  /** `use_pid_dir` (or `instance`): default pid files go in /run/keepalived/. */
+  readonly usePidDir: boolean;
 }
