@@ -50,7 +50,7 @@ test('a unicast keyword without peers and without unicast_fault_no_peer falls ba
   const k = d.keepalived('a', d.write('ka2.conf', conf(100, vip, '')));
   const o = d.ours('b', d.write('ours2.conf', conf(200, vip, '  unicast_src_ip 192.0.2.11\n')));
   try {
-    assert.ok((await waitFor(() => d.hasVip('b', vip), 8000)) >= 0, o.log());
+    assert.ok((await waitFor(() => d.hasVip('b', vip), 15000)) >= 0, o.log());
     await sleep(3000);
     assert.ok(!d.hasVip('a', vip), `keepalived hears our multicast adverts and stays BACKUP\n${k.log()}`);
   } finally {
