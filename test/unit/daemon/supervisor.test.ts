@@ -18,6 +18,8 @@ import {
   wantedRoles,
   type ChildEvents,
   type ChildHandle,
+  type CommandMessage,
+  type FactsMessage,
   type ParentMessage,
   type SupervisorSettings,
   type Timers,
@@ -56,7 +58,9 @@ class FakeTimers implements Timers {
 /** A child process stand-in: records signals and messages; answers commands; exits on TERM unless told not to. */
 class FakeChild implements ChildHandle {
   readonly signals: (string | number)[] = [];
-  readonly sent: ParentMessage[] = [];
+  readonly sent: CommandMessage[] = [];
+  /** Facts relayed to this child (the bgp child). */
+  readonly facts: FactsMessage[] = [];
   alive = true;
   exitOnTerm = true;
   answer: (command: string) => ControlReply = (c) => ({ ok: true, text: `${this.role}:${c}` });
@@ -74,6 +78,10 @@ class FakeChild implements ChildHandle {
   }
   send(m: ParentMessage): boolean {
     if (!this.alive) return false;
+    if (m.kind === 'facts') {
+      this.facts.push(m);
+      return true;
+    }
     this.sent.push(m);
     queueMicrotask(() => this.events.message({ kind: 'reply', id: m.id, reply: this.answer(m.command) }));
     return true;
