@@ -500,3 +500,38 @@ test(
     assert.deepEqual(await Promise.all([a.run, b.run]), [0, 0]);
   }),
 );
+
+test(
+  'bgp child: started for an instance with bgp_announce, its pid file beside -p, fed the VRRP and checker facts; a dead VRRP child counts as holding nothing',
+  withDir(async (dir) => {
+    const h = harness(
+      dir,
+      'g',
+      model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  bgp_announce master_quorum\n}\n${VS}`),
+    );
+    await flush();
+    assert.deepEqual(
+      h.children.map((c) => c.role),
+      ['check', 'vrrp', 'bgp'],
+    );
+    const [check, vrrp, bgp] = [h.live('check'), h.live('vrrp'), h.live('bgp')];
+    assert.equal(readFileSync(join(dir, 'g_bgp.pid'), 'utf8'), `${bgp.pid}\n`);
+    assert.deepEqual(bgp.facts.at(-1), { kind: 'facts', instances: [], quorum: [] }, 'the picture so far once it is up');
+    vrrp.events.message({ kind: 'facts', instances: [['VI_1', 'MASTER']] });
+    check.events.message({ kind: 'facts', quorum: [['[192.0.2.100]:tcp:80', true]] });
+    assert.deepEqual(bgp.facts.at(-1), { kind: 'facts', instances: [['VI_1', 'MASTER']], quorum: [['[192.0.2.100]:tcp:80', true]] });
+    vrrp.die(null, 'SIGKILL');
+    await flush();
+    assert.deepEqual(bgp.facts.at(-1), { kind: 'facts', instances: [], quorum: [['[192.0.2.100]:tcp:80', true]] });
+    // -C (checkers only) runs no bgp child: it announces by VRRP states
+    assert.deepEqual(
+      wantedRoles(model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  bgp_announce\n}\n${VS}`), {
+        vrrpOnly: false,
+        checkOnly: true,
+        all: false,
+      }),
+      ['check'],
+    );
+    await h.sup.stop();
+  }),
+);
