@@ -18,6 +18,7 @@ import { splitRunTogether, type ConfNode } from './tree.js';
 import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
+import { parseInstanceBgp } from './parse-bgp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
 const INSTANCE_NOT_YET = new Set([
@@ -190,6 +191,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualRoutes: [],
     virtualRules: [],
   };
+  let bgpDeclared = false;
   for (const c of splitRunTogether(node.children ?? [], INSTANCE_ARITY)) {
     const k = c.keyword.text;
     const a0 = c.args[0];
@@ -402,10 +404,21 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         if (s) notify[key] = s;
         break;
       }
-      default:
+      default: {
+        const bgp = parseInstanceBgp(c, r.bgpAnnounce, d);
+        if (bgp !== false) {
+          if (bgp) r.bgpAnnounce = bgp;
+          bgpDeclared ||= k === 'bgp_announce';
+          break;
+        }
         if (INSTANCE_NOT_YET.has(k)) d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
         else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
+      }
     }
+  }
+  if (r.bgpAnnounce && !bgpDeclared) {
+    d.warning(r.bgpAnnounce.pos, `(${name}) bgp_med/bgp_community without bgp_announce - ignored`);
+    delete r.bgpAnnounce;
   }
   if (vrid === undefined) {
     d.error(node.keyword.pos, `(${name}) the virtual router id must be set`);
@@ -466,6 +479,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     trackBfd: r.trackBfd ?? [],
     virtualRoutes: r.virtualRoutes ?? [],
     virtualRules: r.virtualRules ?? [],
+    ...(r.bgpAnnounce ? { bgpAnnounce: r.bgpAnnounce } : {}),
     dontTrackPrimary: r.dontTrackPrimary ?? false,
     strictMode: strict,
     skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,

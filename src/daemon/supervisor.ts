@@ -43,7 +43,7 @@ import type { PeerCred } from '../observe/admin.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** Parent → child over the IPC channel: one control command (`status`, `json`, `reload`, …). */
-export interface ParentMessage {
+export interface CommandMessage {
   readonly kind: 'command';
   readonly id: number;
   readonly command: string;
@@ -51,8 +51,23 @@ export interface ParentMessage {
   readonly peer?: PeerCred | null;
 }
 
-/** Child → parent: startup complete, or the answer to a command. */
-export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply };
+/**
+ * The facts the `bgp` child announces by: VRRP instance states (from the VRRP child) and virtual-server quorum
+ * (from the checker child), each as the whole current picture of its sender. The supervisor relays them.
+ */
+export interface FactsMessage {
+  readonly kind: 'facts';
+  /** [instance name, state name] (from the VRRP child). */
+  readonly instances?: readonly (readonly [string, string])[];
+  /** [virtual server name, quorum up] (from the checker child). */
+  readonly quorum?: readonly (readonly [string, boolean])[];
+}
+
+/** Parent → child: a command, or (to the `bgp` child) the other children's facts. */
+export type ParentMessage = CommandMessage | FactsMessage;
+
+/** Child → parent: startup complete, the answer to a command, or its facts for the `bgp` child. */
+export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply } | FactsMessage;
 
 /** A running child process as the supervisor handles it. */
 export interface ChildHandle {
@@ -93,6 +108,9 @@ export const realTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+/** The children's pid files: `-r`, `-c`, and the `bgp` child's (no keepalived option; see pidFileOf). */
+export type ChildPidFiles = Readonly<Record<'vrrp' | 'check', string>> & { readonly bgp?: string };
+
 /** Settings of the supervisor (resolved from the command line). */
 export interface SupervisorSettings {
   readonly configFile: string;
@@ -100,8 +118,8 @@ export interface SupervisorSettings {
   readonly interfaceExists?: (name: string) => boolean;
   /** `-p`. */
   readonly pidFile: string;
-  /** `-r`, `-c`. */
-  readonly childPidFiles: Readonly<Record<ChildRole, string>>;
+  /** `-r`, `-c`; the `bgp` child's (no keepalived option) defaults to the main pid file's name with `_bgp`. */
+  readonly childPidFiles: ChildPidFiles;
   /**
    * The pid files given on the command line (`-p`, `-r`, `-c`). When set, the files are named after the
    * configuration is read, as keepalived does (`instance`, `use_pid_dir`: pidFilesFor); pidFile and childPidFiles
@@ -195,16 +213,18 @@ const PERMANENT: Readonly<Record<number, string>> = {
 };
 
 /** The short names keepalived's stop sequence uses (`vrrp process failed to die`). */
-const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: 'checker' };
+const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: 'checker', bgp: 'bgp' };
 
 /** Which children a configuration needs (keepalived's running_vrrp / running_checker). */
 export function wantedRoles(cfg: KeepalivedConfig, o: { vrrpOnly: boolean; checkOnly: boolean; all: boolean }): ChildRole[] {
+  // the bgp child announces VIPs by the VRRP child's states: it runs with it
+  const runBgp = !o.checkOnly && cfg.vrrpInstances.some((i) => i.bgpAnnounce !== undefined);
   const hasCheck = cfg.virtualServers.length > 0;
   const hasVrrp = cfg.vrrpInstances.length > 0 || cfg.staticIpaddress.length > 0 || cfg.staticRoutes.length > 0 || cfg.staticRules.length > 0;
   const runCheck = !o.vrrpOnly && (o.all || hasCheck);
   // keepalived runs no child for an empty configuration; the VRRP child then says there is nothing to run
   const runVrrp = !o.checkOnly && (o.all || hasVrrp || !hasCheck);
-  return CHILD_ROLES.filter((r) => (r === 'vrrp' ? runVrrp : runCheck));
+  return CHILD_ROLES.filter((r) => (r === 'vrrp' ? runVrrp : r === 'check' ? runCheck : runBgp));
 }
 
 /**
@@ -233,6 +253,11 @@ export class Supervisor {
     () => this.state === 'running',
   );
   private reloads = 0;
+  /** The last facts from the VRRP and checker children, relayed to the `bgp` child. */
+  private facts: { instances: readonly (readonly [string, string])[]; quorum: readonly (readonly [string, boolean])[] } = {
+    instances: [],
+    quorum: [],
+  };
   private startedMs = 0;
   private readyReported = false;
   private exitCode: number = ExitCode.OK;
@@ -240,7 +265,7 @@ export class Supervisor {
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   /** The pid files in use: the settings', or named from the configuration at start (pidFilesGiven). */
   private pidFile = '';
-  private childPidFiles: Readonly<Record<ChildRole, string>> = { vrrp: '', check: '' };
+  private childPidFiles: ChildPidFiles = { vrrp: '', check: '' };
   private resolveExit!: (code: number) => void;
   /** Resolves with the exit status once the supervisor has stopped. */
   readonly exited: Promise<number>;
@@ -289,7 +314,7 @@ export class Supervisor {
     if (notice) this.info(notice);
     const roles = wantedRoles(cfg, s);
     this.namePidFiles(cfg);
-    const files = [this.pidFile, ...roles.map((r) => this.childPidFiles[r])];
+    const files = [this.pidFile, ...roles.map((r) => this.pidFileOf(r))];
     for (const f of files) {
       if (pidfileOwnedByLiveProcess(f, this.deps.pid, this.log, this.deps.probe ?? probeProcess)) {
         this.info('daemon is already running');
@@ -380,13 +405,36 @@ export class Supervisor {
     s.handle = handle;
     s.startedAt = this.deps.clock.now();
     this.info(`Starting ${ROLE_INFO[role].name} child process, pid=${handle.pid}`);
-    writePidfile(this.childPidFiles[role], handle.pid, this.log);
+    writePidfile(this.pidFileOf(role), handle.pid, this.log);
     return true;
   }
 
+  /** A role's pid file. */
+  private pidFileOf(role: ChildRole): string {
+    const files = this.childPidFiles;
+    return role === 'bgp' ? (files.bgp ?? this.pidFile.replace(/(\.pid)?$/, '_bgp.pid')) : files[role];
+  }
+
+  /** Keeps a child's facts and sends the whole picture to the `bgp` child. */
+  private relayFacts(role: ChildRole, m: FactsMessage | undefined): void {
+    if (role === 'vrrp') this.facts = { ...this.facts, instances: m?.instances ?? [] };
+    else if (role === 'check') this.facts = { ...this.facts, quorum: m?.quorum ?? [] };
+    else return;
+    this.sendFacts();
+  }
+
+  private sendFacts(): void {
+    this.slots.get('bgp')?.handle?.send({ kind: 'facts', ...this.facts });
+  }
+
   private onMessage(slot: Slot, m: ChildMessage): void {
+    if (m.kind === 'facts') {
+      this.relayFacts(slot.role, m);
+      return;
+    }
     if (m.kind === 'ready') {
       slot.ready = true;
+      if (slot.role === 'bgp') this.sendFacts();
       if (slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp) void this.deps.release.prepare(this.releaseSet);
       this.checkReady();
       return;
@@ -416,7 +464,9 @@ export class Supervisor {
     slot.ready = false;
     // the VIPs go first: every millisecond both nodes hold them counts
     const released = slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp && this.state === 'running' ? this.release() : Promise.resolve();
-    removeOwnPidfile(this.childPidFiles[slot.role], handle.pid);
+    removeOwnPidfile(this.pidFileOf(slot.role), handle.pid);
+    // a dead VRRP child holds no instance, a dead checker no quorum: the bgp child withdraws their routes
+    this.relayFacts(slot.role, undefined);
     for (const [id, p] of this.pending) {
       if (p.role !== slot.role) continue;
       this.pending.delete(id);
@@ -603,9 +653,9 @@ export class Supervisor {
       const r = await this.ask(role, 'status');
       return r.ok ? r.status?.snapshot : undefined;
     };
-    const [vrrp, check] = await Promise.all([get('vrrp'), get('check')]);
+    const [vrrp, check, bgp] = await Promise.all([get('vrrp'), get('check'), get('bgp')]);
     const base: RuntimeSnapshot = vrrp ?? { instances: [], syncGroups: [] };
-    return check?.virtualServers ? { ...base, virtualServers: check.virtualServers } : base;
+    return { ...base, ...(check?.virtualServers ? { virtualServers: check.virtualServers } : {}), ...(bgp?.bgp ? { bgp: bgp.bgp } : {}) };
   }
 
   /** Process facts for `status`: the parent's, with its children. */
@@ -713,7 +763,7 @@ export class Supervisor {
       removeOwnPidfile(this.pidFile, this.deps.pid);
       for (const s of this.slots.values()) {
         // a child that did not exit (SIGKILL sent) still owns its file for a moment: remove it by its pid
-        if (s.handle) removeOwnPidfile(this.childPidFiles[s.role], s.handle.pid);
+        if (s.handle) removeOwnPidfile(this.pidFileOf(s.role), s.handle.pid);
       }
     }
     if (code !== ExitCode.OK && !wasRunning) this.deps.sdNotify.error(code);
