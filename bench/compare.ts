@@ -11,10 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Topology } from '../test/netns/harness/topology.js';
-import { Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
+import { BUNDLED_CLI, Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
 
 const REPS = Number(process.env['REPS'] ?? 5);
-const CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
+/** keepalived-ts as installed: the bundle the `keepalived-ts` bin runs (scripts/bundle.mjs). */
+const CLI = BUNDLED_CLI;
 const CLK_TCK = 100;
 const PAGE_KB = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -163,7 +164,7 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
 }
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
-const d = Daemons.inTempDir(topo, 'kts-compare-');
+const d = Daemons.inTempDir(topo, 'kts-compare-', CLI);
 try {
   let reps = 0;
   try {
