@@ -28,7 +28,7 @@ import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
 import { ScriptUserResolver } from '../../notify/security.js';
 import type { ScriptContext } from '../../notify/prepare.js';
-import { publishAction } from './publish.js';
+import { isPublished, publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
 import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, unicastFaultNoPeer } from './params.js';
@@ -383,7 +383,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       }
       const run = this.instances.get(a.kind === 'stateChanged' ? a.transition.instance : a.instance);
       if (!run) continue;
-      publishAction(a, { vrid: run.cfg.virtualRouterId, family: run.cfg.family, ifname: run.ifname }, this.clock.wallNow());
+      if (isPublished(a)) publishAction(a, { vrid: run.cfg.virtualRouterId, family: run.cfg.family, ifname: run.ifname }, this.clock.wallNow());
       if (a.kind === 'advertReceived') noteAdvert(run, a.source, a.priority); // status view: the master's address
       if (a.kind === 'stateChanged') noteTransition(run, a.transition.reason);
       switch (a.kind) {
