@@ -427,6 +427,15 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     d.warning(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`);
     auth = undefined;
   }
+  if (auth && !auth.password) {
+    d.warning(node.keyword.pos, `(${name}) Authentication specified but no password given. Ignoring`);
+    auth = undefined;
+  }
+  if (auth?.type === 'AH' && state === 'MASTER' && priority !== 255) {
+    // keepalived: a backup must hear an advert (and its AH sequence number) before taking over
+    d.warning(node.keyword.pos, `(${name}) Initial state master is incompatible with AH authentication - clearing`);
+    state = 'BACKUP';
+  }
   if (strict && (state === 'MASTER') !== (priority === 255)) {
     d.warning(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
     state = priority === 255 ? 'MASTER' : 'BACKUP';

@@ -290,7 +290,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const group = ic.mcastDstIp ?? (ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6);
     // multicast instances share one socket per (family, interface); unicast ones one per source address
     const unicast = ic.unicastPeers.length > 0;
-    const key = `${ic.family}/${link.name}${unicast ? `/${source}` : ''}`;
+    // auth_type AH adverts are IP protocol 51: a socket of their own
+    const ah = ic.family === 4 && ic.version === 2 && ic.authentication?.type === 'AH';
+    const key = `${ic.family}/${link.name}${ah ? '/ah' : ''}${unicast ? `/${source}` : ''}`;
     const { fsm, stats } = this.router.addInstance(
       routerSpec(ic, fsmParams(cfg, ic, source), { socketKey: key, ifindex: parent.index, source, group }),
     );
@@ -300,6 +302,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         family: ic.family,
         ifname: link.name,
         ...(unicast ? { bindAddress: source, ...(ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}) } : { group }),
+        ...(ah ? { ah } : {}),
         onPacket: (p) => this.onPacket(key, p),
         onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${link.name}: ${p.syscall} ${p.code}` }),
       });
@@ -703,5 +706,6 @@ function routerSpec(
     skipCheckAdvAddr: ic.skipCheckAdvAddr,
     checkUnicastSrc: ic.checkUnicastSrc,
     oldUnicastChecksum: ic.oldUnicastChecksum,
+    ...(ic.unicastPeers.length && ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}),
   };
 }
