@@ -163,7 +163,7 @@ export default tseslint.config(
         // The VRRP socket needs the protocol number (112) and the address-family type, nothing else from src/vrrp.
         {
           group: ['**/vrrp/types.js'],
-          allowImportNames: ['IPPROTO_VRRP', 'Family'],
+          allowImportNames: ['IPPROTO_VRRP', 'IPPROTO_AH', 'Family'],
           message: 'src/net takes only protocol constants from src/vrrp.',
         },
       ],

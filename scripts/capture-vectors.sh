@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Captures golden VRRP / GARP / NA vectors from the real keepalived 2.2.7 (/usr/sbin/keepalived).
+# Captures golden VRRP (auth_type AH too) / GARP / NA vectors from the real keepalived 2.2.7 (/usr/sbin/keepalived).
 #
 #   sudo scripts/capture-vectors.sh [OUTDIR]      (default OUTDIR: test/vectors)
 #
@@ -166,6 +166,39 @@ vrrp_instance V3UNIOLD {
     192.0.2.140/24
   }
 }
+vrrp_instance AHMCAST {
+  state BACKUP
+  interface vethA
+  virtual_router_id 61
+  priority 150
+  advert_int 1
+  authentication {
+    auth_type AH
+    auth_pass secret12
+  }
+  virtual_ipaddress {
+    192.0.2.160/24
+    192.0.2.161/24
+  }
+}
+vrrp_instance AHUNI {
+  state BACKUP
+  interface vethA
+  virtual_router_id 62
+  priority 120
+  advert_int 1
+  unicast_src_ip 192.0.2.1
+  unicast_peer {
+    192.0.2.2
+  }
+  authentication {
+    auth_type AH
+    auth_pass pw
+  }
+  virtual_ipaddress {
+    192.0.2.162/24
+  }
+}
 EOF
 
 mkdir -p "$WORK/tmp"
@@ -183,10 +216,11 @@ KA_PID=""
 pause 0.5
 kill -TERM "$TD_PID"; wait "$TD_PID" 2>/dev/null || true
 TD_PID=""
-echo "--- keepalived log (excerpt)"; grep -E 'Entering MASTER|sent 0 priority|Stopped' "$WORK/keepalived.log" || true
+echo "--- keepalived log (excerpt)"; grep -E 'Entering MASTER|AH|sent 0 priority|Stopped' "$WORK/keepalived.log" || true
 
 mkdir -p "$OUT"
-rm -f "$OUT"/v2-*.hex "$OUT"/v2-*.json "$OUT"/v3-*.hex "$OUT"/v3-*.json "$OUT"/garp-*.hex "$OUT"/garp-*.json "$OUT"/una-*.hex "$OUT"/una-*.json
+rm -f "$OUT"/v2-*.hex "$OUT"/v2-*.json "$OUT"/v3-*.hex "$OUT"/v3-*.json "$OUT"/garp-*.hex "$OUT"/garp-*.json "$OUT"/una-*.hex "$OUT"/una-*.json \
+  "$OUT"/ah-*.hex "$OUT"/ah-*.json
 node - "$WORK/cap.pcap" "$OUT" <<'EOF'
 const fs = require('node:fs');
 const [pcapPath, out] = process.argv.slice(2);
@@ -217,8 +251,39 @@ const cases = {
   57: { name: 'v3-unicast', version: 3, family: 4, priority: 130, addresses: ['192.0.2.130'], advertIntervalCs: 100, authType: 0, dst: '192.0.2.2', checksum4: 'rfc' },
   58: { name: 'v3-unicast-old-checksum', version: 3, family: 4, priority: 140, addresses: ['192.0.2.140'], advertIntervalCs: 100, authType: 0, dst: '192.0.2.2', checksum4: 'mcast-group' },
 };
+// auth_type AH (keepalived starts these BACKUP and takes over after Master_Down_Interval): IPv4 protocol 51
+const ahCases = {
+  61: { name: 'ah-v2', priority: 150, addresses: ['192.0.2.160', '192.0.2.161'], password: 'secret12', dst: '224.0.0.18', unicast: false },
+  62: { name: 'ah-v2-unicast', priority: 120, addresses: ['192.0.2.162'], password: 'pw', dst: '192.0.2.2', unicast: true },
+};
 const seen = new Set();
 let garp = false, una = false;
+function ahCase(p) {
+  const ihl = (p[0] & 15) * 4;
+  const pkt = p.subarray(0, p.readUInt16BE(2));
+  const v = pkt.subarray(ihl + 24);
+  const c = ahCases[v[1]];
+  if (!c) return;
+  const zero = v[2] === 0;
+  const key = `ah${v[1]}/${zero}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  const name = zero ? `${c.name}-prio0` : c.name;
+  if (ip4(pkt, 16) !== c.dst) throw new Error(`${name}: destination ${ip4(pkt, 16)}, expected ${c.dst}`);
+  writeCase(name, pkt, {
+    description: `keepalived 2.2.7 IPsec-AH advert, VRID ${v[1]}${zero ? ' (priority 0 on SIGTERM)' : ''}; hex = whole IPv4 packet`,
+    ahOffset: ihl,
+    vrrpOffset: ihl + 24,
+    password: c.password,
+    unicast: c.unicast,
+    ip: { source: ip4(pkt, 12), destination: c.dst, ttl: pkt[8], tos: pkt[1], ipId: pkt.readUInt16BE(4), ipChecksum: pkt.readUInt16BE(10) },
+    ah: { nextHeader: pkt[ihl], payloadLength: pkt[ihl + 1], spi: ip4(pkt, ihl + 4), sequence: pkt.readUInt32BE(ihl + 8), icv: pkt.subarray(ihl + 12, ihl + 24).toString('hex') },
+    advert: {
+      version: 2, type: 1, vrid: v[1], priority: zero ? 0 : c.priority, family: 4, addresses: c.addresses,
+      advertIntervalCs: 100, authType: 2, authData: '0000000000000000', checksum: v.readUInt16BE(6),
+    },
+  });
+}
 function writeCase(name, bytes, json) {
   fs.writeFileSync(`${out}/${name}.hex`, hex(bytes));
   fs.writeFileSync(`${out}/${name}.json`, JSON.stringify(json, null, 2) + '\n');
@@ -245,6 +310,10 @@ for (const f of frames) {
       ipSrc: ip6(p, 8), ipDst: ip6(p, 24), hopLimit: p[7], icmpType: 136, flags: p[44], target: ip6(p, 48),
       tllaOption: p.subarray(64).toString('hex'), length: f.length,
     });
+    continue;
+  }
+  if (etype === 0x0800 && p[9] === 51) {
+    ahCase(p);
     continue;
   }
   let ipLen, vrrpOff, src, dst, ttl, pkt, extra = {};
@@ -279,7 +348,7 @@ for (const f of frames) {
   if (dst !== c.dst) throw new Error(`${name}: destination ${dst}, expected ${c.dst}`);
   writeCase(name, pkt, json);
 }
-const want = Object.values(cases).flatMap((c) => [c.name, `${c.name}-prio0`]);
+const want = [...Object.values(cases), ...Object.values(ahCases)].flatMap((c) => [c.name, `${c.name}-prio0`]);
 const missing = want.filter((n) => !fs.existsSync(`${out}/${n}.hex`));
 if (!garp || !una || missing.length) {
   console.error(`missing: ${[...missing, ...(garp ? [] : ['garp']), ...(una ? [] : ['una'])].join(', ')}`);

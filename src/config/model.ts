@@ -346,7 +346,8 @@ export interface VrrpInstanceConfig {
   readonly strictMode: boolean;
   readonly skipCheckAdvAddr: boolean;
   readonly accept: boolean;
-  readonly useVmac?: { readonly name?: string };
+  /** use_vmac [NAME]; `xmitBase`: vmac_xmit_base (adverts sent and received on the parent interface, not the VMAC). */
+  readonly useVmac?: { readonly name?: string; readonly xmitBase?: boolean };
   readonly garpMasterDelayMs: number;
   readonly garpMasterRepeat: number;
   readonly garpMasterRefreshMs: number;

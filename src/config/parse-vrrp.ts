@@ -3,7 +3,7 @@
  * ranges and post-parse fix-ups (vrrp_parser.c, vrrp.c vrrp_complete_instance) and its message texts.
  */
 import { isIP } from 'node:net';
-import type { DiagnosticSink } from './diagnostics.js';
+import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import type {
   GlobalDefs,
   Mutable,
@@ -178,6 +178,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   let advertMs = 1000;
   let version: 2 | 3 | undefined;
   let auth: { type: 'PASS' | 'AH'; password: string } | undefined;
+  let xmitBase: SourcePos | undefined;
   const notify: Mutable<VrrpInstanceConfig['notify']> = {};
   const r: Partial<Mutable<VrrpInstanceConfig>> = {
     virtualIpaddress: [],
@@ -325,7 +326,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         r.useVmac = { ...r.useVmac, ...(a0 && a0.text.length <= 15 ? { name: a0.text } : {}) };
         break;
       case 'vmac_xmit_base':
-        d.warning(c.keyword.pos, `(${name}) 'vmac_xmit_base' is not supported yet - adverts are sent from the VMAC`);
+        xmitBase = c.keyword.pos;
         break;
       case 'mcast_dst_ip':
         r.mcastDstIp = readIp(c, a0, d);
@@ -441,6 +442,18 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     d.warning(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`);
     auth = undefined;
   }
+  if (auth && !auth.password) {
+    d.keptError(node.keyword.pos, `(${name}) Authentication specified but no password given. Ignoring`);
+    auth = undefined;
+  }
+  if (auth?.type === 'AH' && state === 'MASTER' && priority !== 255) {
+    // keepalived: a backup must hear an advert (and its AH sequence number) before taking over
+    d.keptError(node.keyword.pos, `(${name}) Initial state master is incompatible with AH authentication - clearing`);
+    state = 'BACKUP';
+  }
+  if (xmitBase && !r.useVmac) d.keptError(xmitBase, `(${name}) vmac_xmit_base is only valid with a vmac`);
+  else if (xmitBase && strict) d.keptError(xmitBase, `(${name}) xmit_base is incompatible with strict mode - resetting`);
+  else if (xmitBase && r.useVmac) r.useVmac = { ...r.useVmac, xmitBase: true };
   if (strict && (state === 'MASTER') !== (priority === 255)) {
     d.warning(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
     state = priority === 255 ? 'MASTER' : 'BACKUP';

@@ -9,7 +9,7 @@ import { decodeCmsgs } from './cmsg.js';
 import { ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 } from './sockaddr.js';
 import { Socket, type SocketProblem } from './socket.js';
 import { K, sysio } from './sysio.js';
-import { IPPROTO_VRRP, type Family } from '../vrrp/types.js';
+import { IPPROTO_AH, IPPROTO_VRRP, type Family } from '../vrrp/types.js';
 
 /** Sockaddrs kept per socket (the group and the unicast peers of its instances; past this the cache starts again). */
 const MAX_DESTINATIONS = 1024;
@@ -36,6 +36,11 @@ export interface VrrpSocketOptions {
   readonly ttl?: number;
   /** Local address to bind (unicast_src_ip): sends leave from it and only packets to it are received. */
   readonly bindAddress?: string;
+  /**
+   * IPv4 auth_type AH (keepalived's IPsec-AH adverts): the socket is for IP protocol 51 and sends whole IPv4
+   * packets (IP_HDRINCL), since the AH ICV covers the IP header.
+   */
+  readonly ah?: boolean;
   readonly onPacket: (p: VrrpDatagram) => void;
   readonly onError?: (p: SocketProblem) => void;
 }
@@ -62,13 +67,14 @@ export class VrrpSocket {
       const d = datagramOf(o.family, m);
       if (d) o.onPacket(d);
     };
-    const sock = Socket.open(family as number, K.SOCK_RAW as number, IPPROTO_VRRP, { onMessage, onError: o.onError, controlLength: 256 }, (fd) =>
+    const protocol = o.family === 4 && o.ah ? IPPROTO_AH : IPPROTO_VRRP;
+    const sock = Socket.open(family as number, K.SOCK_RAW as number, protocol, { onMessage, onError: o.onError, controlLength: 256 }, (fd) =>
       o.family === 4 ? setup4(fd, o, ifindex) : setup6(fd, o, ifindex),
     );
     return new VrrpSocket(sock, o.family, ifindex);
   }
 
-  /** Sends a VRRP message (IPv4: without IP header; the kernel adds it) to `destination`. */
+  /** Sends a VRRP message (IPv4: without IP header, the kernel adds it; with `ah`: the whole IPv4 packet) to `destination`. */
   send(message: Uint8Array, destination: string): SocketProblem | undefined {
     return this.sock.trySend(message, this.sockaddrOf(destination));
   }
@@ -105,6 +111,7 @@ function setup4(fd: number, o: VrrpSocketOptions, ifindex: number): void {
   sysio.setsockopt(fd, K.SOL_IP as number, K.IP_PKTINFO as number, 1);
   sysio.setsockopt(fd, K.SOL_IP as number, K.IP_RECVTTL as number, 1);
   sysio.setsockopt(fd, K.SOL_IP as number, K.IP_MULTICAST_IF as number, ipMreqn('0.0.0.0', ifindex));
+  if (o.ah) sysio.setsockopt(fd, K.SOL_IP as number, K.IP_HDRINCL as number, 1);
   if (o.group) sysio.setsockopt(fd, K.SOL_IP as number, K.IP_ADD_MEMBERSHIP as number, ipMreqn(o.group, ifindex));
   if (o.bindAddress) sysio.bind(fd, sockaddrIn(o.bindAddress));
 }

@@ -9,8 +9,6 @@ import { IPPROTO_VRRP } from './types.js';
 import { ByteReader } from './wire.js';
 import { formatIpv4, parseIpv4 } from '../core/inet/address.js';
 
-/** IP protocol number of the IPsec Authentication Header (RFC 4302); keepalived's auth_type AH uses it. */
-export const IPPROTO_AH = 51;
 /** TOS keepalived puts on adverts: 0xC0, internetwork control (RFC 791 precedence 6). */
 export const VRRP_IPV4_TOS = 0xc0;
 /** TTL / hop limit of VRRP adverts (RFC 5798 5.1.1.3, 5.1.2.3). */

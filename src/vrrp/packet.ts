@@ -16,9 +16,10 @@
  * unicast variant (`old_unicast_checksum`, keepalived < 1.3.6), with the multicast group in place of the
  * unicast destination; IPv6 per RFC 8200 8.1 (normally computed and checked by the kernel, IPV6_CHECKSUM).
  */
-import { IPPROTO_VRRP, VRRP_TYPE_ADVERTISEMENT, type Family, type VrrpAdvert } from './types.js';
+import { IPPROTO_AH, IPPROTO_VRRP, VRRP_TYPE_ADVERTISEMENT, type Family, type VrrpAdvert } from './types.js';
 import { internetChecksum, ipv4PseudoHeaderSum, ipv6PseudoHeaderSum } from '../core/inet/checksum.js';
-import { decodeIpv4Header, writeIpv4Header, IPPROTO_AH, IPV4_HEADER_LENGTH, type Ipv4Header, type Ipv4HeaderInit } from './ipv4-header.js';
+import { AH_HEADER_LENGTH } from './ah.js';
+import { decodeIpv4Header, writeIpv4Header, IPV4_HEADER_LENGTH, type Ipv4Header, type Ipv4HeaderInit } from './ipv4-header.js';
 import type { StatName } from './stats.js';
 import { ByteReader } from './wire.js';
 import { bytesEqual, formatIpv4, formatIpv6, parseAddress, parseIpv4 } from '../core/inet/address.js';
@@ -91,13 +92,19 @@ export interface DecodeContext {
   readonly destination?: string;
   /** IPv6: verify the checksum too (needs source and destination). Default false: the kernel already did. */
   readonly verifyIpv6Checksum?: boolean;
+  /**
+   * IPv4: the instance uses auth_type AH, so the VRRP message follows an AH header (ah.ts). A packet with AH
+   * when not expected, or without when expected, is refused first, as keepalived does. Default false.
+   */
+  readonly ah?: boolean;
 }
 
 /** Named reasons the codec rejects a packet. */
 export type DecodeErrorReason =
   | 'truncated' // shorter than the IP header / VRRP fixed header
   | 'not-vrrp' // IPv4 header is not IPv4 or protocol is neither 112 nor 51
-  | 'ah-header' // IPv4 protocol 51 (AH): keepalived-ts does not implement auth_type AH
+  | 'ah-header' // IPv4 protocol 51 (AH) but the instance does not use auth_type AH
+  | 'ah-expected' // the instance uses auth_type AH, the packet has no AH header
   | 'length' // received length != expected length for Count (and version)
   | 'version' // version neither 2 nor 3
   | 'type' // type != 1 (ADVERTISEMENT)
@@ -291,9 +298,17 @@ function frame(buf: Uint8Array, ctx: DecodeContext): Framing | DecodeFailure {
       ? fail({ reason: 'truncated', counter: null, received: buf.length })
       : fail({ reason: 'not-vrrp', counter: null });
   }
-  if (h.header.protocol === IPPROTO_AH) return fail({ reason: 'ah-header', counter: 'authtype_mismatch', ip: h.header });
-  if (h.header.protocol !== IPPROTO_VRRP) return fail({ reason: 'not-vrrp', counter: null, ip: h.header });
-  return { ip: h.header, start: h.header.headerLength };
+  const ip = h.header;
+  if (ip.protocol === IPPROTO_AH) {
+    if (!ctx.ah) return fail({ reason: 'ah-header', counter: 'authtype_mismatch', ip });
+    // keepalived's vrrp_get_header: the AH header and the fixed VRRP header must be there
+    if (buf.length < ip.headerLength + AH_HEADER_LENGTH + VRRP_HEADER_LENGTH)
+      return fail({ reason: 'truncated', counter: null, received: buf.length, ip });
+    return { ip, start: ip.headerLength + AH_HEADER_LENGTH };
+  }
+  if (ip.protocol !== IPPROTO_VRRP) return fail({ reason: 'not-vrrp', counter: null, ip });
+  if (ctx.ah) return fail({ reason: 'ah-expected', counter: 'authtype_mismatch', ip });
+  return { ip, start: ip.headerLength };
 }
 
 const CHECKSUM_OK = { ok: true } as const;

@@ -31,6 +31,19 @@ export interface RouterInstanceSpec {
   readonly checkUnicastSrc?: boolean;
   /** v3/IPv4: keepalived's legacy unicast checksum (old_unicast_checksum). */
   readonly oldUnicastChecksum?: boolean;
+  /** IPv4 TTL of adverts we build with their IP header (auth_type AH): unicast_ttl for unicast instances; default 255. */
+  readonly ttl?: number;
+}
+
+/**
+ * keepalived's per-instance auth_type AH state: the sequence counter shared by send and receive
+ * (ipsecah_counter: `sequence`, and `cycle` once it reached its limit) and the instance's own IP ID counter.
+ * It survives a reload, as in keepalived.
+ */
+export interface AhCounter {
+  sequence: number;
+  cycle: boolean;
+  ipId: number;
 }
 
 /** A vrrp_sync_group as the router needs it: its name and its members' instance names, in configuration order. */
@@ -51,12 +64,14 @@ export interface RouterReload {
 export type RouterAction =
   | Exclude<VrrpAction, { readonly kind: 'sendAdvert' }>
   | {
-      /** Send `bytes` (the VRRP message, no IP header) on the socket `socketKey` to `destination`. */
+      /** Send `bytes` (the VRRP message, no IP header, unless `ipHeader`) on the socket `socketKey` to `destination`. */
       readonly kind: 'transmit';
       readonly instance: string;
       readonly socketKey: string;
       readonly destination: string;
       readonly bytes: Uint8Array;
+      /** `bytes` is the whole IPv4 packet (auth_type AH: IPv4 header + AH + VRRP, sent with IP_HDRINCL). */
+      readonly ipHeader?: boolean;
       readonly priority: number;
       /** For adverts sent because Adver_Timer expired: how late the expiry was handled (ms). */
       readonly lateMs?: number;

@@ -21,10 +21,12 @@ import type { VrrpAction } from './actions.js';
 import { DeadlineQueue } from './deadlines.js';
 import { VrrpFsm, type VrrpEvent } from './fsm.js';
 import { encode } from './packet.js';
-import type { RouterAction, RouterInstanceSpec, RouterReload, RouterSyncGroup } from './router-types.js';
+import { AH_HEADER_LENGTH, AH_SEQUENCE_LIMIT, encodeAhPacket } from './ah.js';
+import type { AhCounter, RouterAction, RouterInstanceSpec, RouterReload, RouterSyncGroup } from './router-types.js';
 import { clearStats, createStats, type VrrpStats } from './stats.js';
 import { SyncGroup } from './sync-group.js';
-import { AuthType, type RxMeta, type TrackerResult } from './types.js';
+import { AuthType, IPPROTO_AH, VrrpState, type RxMeta, type TrackerResult } from './types.js';
+import { compareAddresses } from '../core/inet/address.js';
 import { checkReceived, countVerdict, type RxExpectations } from './validate.js';
 
 /** Rate limit for repeated receive-drop lines: one line per instance and reason per this many ms (as before). */
@@ -52,6 +54,8 @@ export interface RouterInstance {
    * or interval changes, so they are encoded once, not per send (issue 17). Cleared when the spec changes.
    */
   encoded: EncodedAdverts | undefined;
+  /** auth_type AH sequence and IP ID counters (unused otherwise). */
+  readonly ah: AhCounter;
 }
 
 /** Encoded adverts (one per destination) and what they were encoded with. */
@@ -94,6 +98,7 @@ export class VrrpRouter {
       trackers: trackerIds(spec),
       group: undefined,
       encoded: undefined,
+      ah: { sequence: 0, cycle: false, ipId: 0 },
     };
     this.all.set(name, inst);
     this.byWire.set(wire, name);
@@ -183,18 +188,21 @@ export class VrrpRouter {
    */
   receive(socketKey: string, bytes: Uint8Array, meta: RxMeta, now: number): RouterAction[] {
     const first = bytes[0];
-    const off = first !== undefined && first >> 4 === 4 ? (first & 0x0f) * 4 : 0;
+    const ip4 = first !== undefined && first >> 4 === 4;
+    const off = ip4 ? (first & 0x0f) * 4 + (bytes[9] === IPPROTO_AH ? AH_HEADER_LENGTH : 0) : 0;
     const vrid = bytes[off + 1];
     const name = vrid === undefined ? undefined : this.byWire.get(wireKey(socketKey, vrid));
     const inst = name === undefined ? undefined : this.all.get(name);
     if (!inst || meta.source === inst.spec.source) return [];
     const s = inst.spec;
-    const verdict = checkReceived(bytes, meta, inst.expect, {
+    const ah = usesAh(s);
+    const verdict = checkReceived(bytes, meta, ah ? { ...inst.expect, ahSequence: inst.ah.sequence } : inst.expect, {
       source: meta.source,
       destination: meta.destination,
       ...(s.params.family === 4 ? { mcastGroup4: s.group, ...(s.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
     });
     countVerdict(inst.stats, verdict);
+    if (verdict.ahSequence !== undefined) inst.ah.sequence = verdict.ahSequence;
     const n = s.params.name;
     if (!verdict.ok) {
       const out: RouterAction[] = [{ kind: 'dropped', instance: n, reason: verdict.reason, source: meta.source }];
@@ -207,6 +215,7 @@ export class VrrpRouter {
       return out;
     }
     const out: RouterAction[] = verdict.logTexts.map((text) => ({ kind: 'log', instance: n, record: { level: 'info', text } }));
+    if (ah) out.push(...this.ahReceived(inst, verdict.advert.priority, meta.source));
     out.push({ kind: 'advertReceived', instance: n, source: meta.source, priority: verdict.advert.priority, localState: inst.fsm.state });
     out.push(...this.step(inst, { type: 'advert', advert: verdict.advert, source: meta.source }, now));
     return out;
@@ -311,6 +320,26 @@ export class VrrpRouter {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /**
+   * keepalived's AH counter rules for an accepted advert (vrrp_check_packet, vrrp_state_master_rx): a BACKUP, or a
+   * MASTER hearing a better advert, clears `cycle`; a MASTER hearing a lower priority one takes the rival's
+   * sequence number + 1 before it answers ("Syncing seq_num").
+   */
+  private ahReceived(inst: RouterInstance, priority: number, source: string): RouterAction[] {
+    const fsm = inst.fsm;
+    if (fsm.state === VrrpState.BACKUP) inst.ah.cycle = false;
+    if (fsm.state !== VrrpState.MASTER || priority === 0) return [];
+    const cmp = compareAddresses(source, inst.spec.source);
+    if (priority < fsm.priority || (priority === fsm.priority && cmp < 0)) {
+      inst.ah.sequence = (inst.ah.sequence + 1) >>> 0;
+      inst.ah.cycle = false;
+      const n = inst.spec.params.name;
+      return [{ kind: 'log', instance: n, record: { level: 'info', text: `(${n}) IPSEC-AH : Syncing seq_num - Increment seq` } }];
+    }
+    if (priority > fsm.priority || cmp > 0) inst.ah.cycle = false;
+    return [];
+  }
+
   private step(inst: RouterInstance, event: VrrpEvent, now: number, late?: { instance: string; lateMs: number }): RouterAction[] {
     const name = inst.spec.params.name;
     const g = inst.group;
@@ -334,19 +363,26 @@ export class VrrpRouter {
     const out: RouterAction[] = [];
     for (const a of actions) {
       if (a.kind !== 'sendAdvert') {
+        // keepalived vrrp_state_goto_master: a cycled AH counter starts again from 0
+        const to = a.kind === 'stateChanged' ? this.all.get(a.transition.instance) : undefined;
+        if (to && a.kind === 'stateChanged' && a.transition.to === VrrpState.MASTER && to.ah.cycle)
+          Object.assign(to.ah, { cycle: false, sequence: 0 });
         out.push(a);
         continue;
       }
       const inst = this.all.get(a.instance);
       if (!inst) continue;
       const lateMs = late?.instance === a.instance ? late.lateMs : undefined;
-      for (const t of encodedAdverts(inst, a.priority, a.advertIntervalMs)) {
+      const ah = usesAh(inst.spec);
+      // AH adverts carry a sequence number and an IP ID of their own: encoded per send, never cached
+      for (const t of ah ? encodeAdvert(inst.spec, a.priority, a.advertIntervalMs, inst.ah) : encodedAdverts(inst, a.priority, a.advertIntervalMs)) {
         out.push({
           kind: 'transmit',
           instance: a.instance,
           socketKey: inst.spec.socketKey,
           destination: t.destination,
           bytes: t.bytes,
+          ...(ah ? { ipHeader: true } : {}),
           priority: a.priority,
           ...(lateMs !== undefined ? { lateMs } : {}),
         });
@@ -396,29 +432,60 @@ export function expectations(spec: RouterInstanceSpec): RxExpectations {
   };
 }
 
-/** Our advert with `priority`, encoded once per destination (each unicast peer, else the group) as keepalived sends it. */
-export function encodeAdvert(spec: RouterInstanceSpec, priority: number, advertIntervalMs: number): { destination: string; bytes: Uint8Array }[] {
+/** True when the instance sends and expects keepalived's IPsec-AH adverts (VRRPv2 over IPv4 with auth_type AH). */
+export function usesAh(spec: RouterInstanceSpec): boolean {
+  return spec.params.version === 2 && spec.params.family === 4 && spec.auth?.type === AuthType.AH;
+}
+
+/** Moves the AH counters on for one advert, as keepalived's vrrp_update_pkt does (once per advert, not per peer). */
+function nextAh(c: AhCounter): { id: number; sequence: number } {
+  c.ipId = (c.ipId % 0xffff) + 1; // keepalived's own IP ID: never 0, so the kernel keeps it and the ICV holds
+  if (c.sequence > AH_SEQUENCE_LIMIT) c.cycle = true;
+  else c.sequence += 1;
+  return { id: c.ipId, sequence: c.sequence };
+}
+
+/**
+ * Our advert with `priority`, encoded once per destination (each unicast peer, else the group) as keepalived sends it.
+ * With auth_type AH (`ah` given: the instance's counters, moved on here) each is the whole IPv4 packet with its AH header.
+ */
+export function encodeAdvert(
+  spec: RouterInstanceSpec,
+  priority: number,
+  advertIntervalMs: number,
+  ah?: AhCounter,
+): { destination: string; bytes: Uint8Array }[] {
   const p = spec.params;
   const pass = p.version === 2 && spec.auth?.type === AuthType.PASS;
-  const targets = p.unicastPeers.length ? p.unicastPeers : [spec.group];
-  return targets.map((destination) => ({
-    destination,
-    bytes: encode(
-      {
-        version: p.version,
-        vrid: p.vrid,
-        priority,
-        family: p.family,
-        addresses: p.vips,
-        advertIntervalCs: Math.round(advertIntervalMs / 10),
-        authType: pass ? AuthType.PASS : AuthType.NONE,
-        ...(pass && p.family === 4 && spec.auth?.data ? { authData: spec.auth.data } : {}),
-      },
-      {
-        source: spec.source,
-        destination,
-        ...(p.family === 4 ? { mcastGroup4: spec.group, ...(spec.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
-      },
-    ),
-  }));
+  const unicast = p.unicastPeers.length > 0;
+  const targets = unicast ? p.unicastPeers : [spec.group];
+  const counters = ah ? nextAh(ah) : undefined;
+  return targets.map((destination) => {
+    const message = encodeMessage(spec, priority, advertIntervalMs, destination, pass);
+    if (!counters) return { destination, bytes: message };
+    const { id, sequence } = counters;
+    const key = spec.auth?.data ?? new Uint8Array(8);
+    return { destination, bytes: encodeAhPacket(message, { source: spec.source, destination, id, ttl: spec.ttl ?? 255, sequence, key, unicast }) };
+  });
+}
+
+function encodeMessage(spec: RouterInstanceSpec, priority: number, advertIntervalMs: number, destination: string, pass: boolean): Uint8Array {
+  const p = spec.params;
+  return encode(
+    {
+      version: p.version,
+      vrid: p.vrid,
+      priority,
+      family: p.family,
+      addresses: p.vips,
+      advertIntervalCs: Math.round(advertIntervalMs / 10),
+      authType: pass ? AuthType.PASS : usesAh(spec) ? AuthType.AH : AuthType.NONE,
+      ...(pass && p.family === 4 && spec.auth?.data ? { authData: spec.auth.data } : {}),
+    },
+    {
+      source: spec.source,
+      destination,
+      ...(p.family === 4 ? { mcastGroup4: spec.group, ...(spec.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
+    },
+  );
 }

@@ -21,6 +21,9 @@ export const VRRP_TYPE_ADVERTISEMENT = 1;
 /** IP protocol number of VRRP (RFC 5798 5.1.1.4). */
 export const IPPROTO_VRRP = 112;
 
+/** IP protocol number of the IPsec Authentication Header (RFC 4302); keepalived's auth_type AH sends adverts in it. */
+export const IPPROTO_AH = 51;
+
 /** A decoded VRRP advertisement: the codec's output, the state machine's input. No Buffers, no byte order. */
 export interface VrrpAdvert {
   readonly version: VrrpVersion;

@@ -8,7 +8,7 @@
  * `checkReceived()` runs the whole pipeline (decode + validate) and interleaves the two layers exactly in
  * keepalived's order, so a packet with several faults is reported by the first check keepalived makes.
  */
-import { AuthType, type RxMeta, type VrrpAdvert, type VrrpVersion, type Family } from './types.js';
+import { AuthType, IPPROTO_AH, IPPROTO_VRRP, type RxMeta, type VrrpAdvert, type VrrpVersion, type Family } from './types.js';
 import {
   decode,
   VRRP_MCAST_GROUP4,
@@ -19,8 +19,9 @@ import {
   type V3Ipv4ChecksumMode,
 } from './packet.js';
 import { VRRP_TTL } from './ipv4-header.js';
+import { checkAh, decodeAhHeader, type AhCheckFailure } from './ah.js';
 import type { StatName, VrrpStats } from './stats.js';
-import { bytesEqual, parseAddress } from '../core/inet/address.js';
+import { bytesEqual, constantTimeEqual, parseAddress } from '../core/inet/address.js';
 
 /** One unicast peer as the validator needs it (keepalived unicast_peer { ADDR min_ttl N max_ttl M }). */
 export interface UnicastPeerExpectation {
@@ -62,17 +63,22 @@ export interface RxExpectations {
    * unicast-source checks are skipped. A MASTER always checks (leave undefined).
    */
   readonly previousMaster?: string;
+  /**
+   * auth_type AH: the instance's sequence counter (keepalived ipsecah_counter.seq_number, shared by send and
+   * receive). An advert passes only with a higher sequence number, which then becomes the counter (Verdict.ahSequence).
+   */
+  readonly ahSequence?: number;
 }
 
 /** Named drop reasons of the whole receive pipeline (codec reasons included). */
 export type DropReason =
   | DecodeErrorReason
-  | 'ah-expected' // instance uses AH, packet has no AH header
   | 'ttl'
   | 'version-mismatch'
   | 'invalid-authtype'
   | 'authtype-mismatch'
   | 'auth-failure'
+  | 'ah-next-header' // AH for another protocol: dropped silently, as keepalived does
   | 'advert-interval'
   | 'address-count'
   | 'destination-mode'
@@ -95,6 +101,8 @@ export interface Accept {
   readonly notes: readonly AcceptNote[];
   /** Log lines keepalived prints even for an accepted advert (e.g. the checksum compatibility switch). */
   readonly logTexts: readonly string[];
+  /** auth_type AH: the instance's new sequence counter (the advert's sequence number). */
+  readonly ahSequence?: number;
 }
 
 /** A dropped advert: `counter` is keepalived's drop counter (null when it counts none); bump all of `counters`. */
@@ -108,6 +116,8 @@ export interface Drop {
   readonly logText: string;
   /** keepalived prints this line only with -D / --log-detail. */
   readonly detailOnly?: boolean;
+  /** auth_type AH: the AH check passed before a later check dropped the packet; the counter still moves on (keepalived). */
+  readonly ahSequence?: number;
 }
 
 /** Result of validation. */
@@ -120,14 +130,6 @@ const drop = (reason: DropReason, counter: StatName | null, logText: string, ext
   counters: counter ? [...extra, counter] : [...extra],
   logText,
 });
-
-/** Constant-time equality of two 8-byte auth fields (keepalived memcmp_constant_time). */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
 
 function isMulticast(family: Family, address: string): boolean {
   if (address === (family === 4 ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6)) return true; // the usual destination, unparsed
@@ -148,10 +150,17 @@ export function shouldCheckAddresses(meta: RxMeta, exp: RxExpectations): boolean
   return !sameAddress(exp.family, meta.source, exp.previousMaster);
 }
 
+/** The received bytes, for the AH check (ICV over the whole packet); it leaves the new sequence counter in `ahSequence`. */
+interface RxPacket {
+  readonly bytes: Uint8Array;
+  readonly ihl: number;
+  ahSequence?: number;
+}
+
 /** A validation step; `stage` orders it against the codec's checks (see CODEC_STAGE). */
 interface Step {
   readonly stage: number;
-  readonly run: (a: VrrpAdvert, meta: RxMeta, exp: RxExpectations, n: string) => Drop | undefined;
+  readonly run: (a: VrrpAdvert, meta: RxMeta, exp: RxExpectations, n: string, rx?: RxPacket) => Drop | undefined;
 }
 
 /** Stage of each codec failure in keepalived's order (steps below use the numbers in between). */
@@ -159,6 +168,7 @@ const CODEC_STAGE: Record<DecodeErrorReason, number> = {
   truncated: 0,
   'not-vrrp': 0,
   'ah-header': 0,
+  'ah-expected': 0,
   length: 1,
   version: 3,
   type: 8,
@@ -189,6 +199,30 @@ function checkAuth(a: VrrpAdvert, _m: RxMeta, exp: RxExpectations, n: string): D
   return undefined;
 }
 
+const AH_FAILURE_TEXT: Record<AhCheckFailure, (n: string, rx: RxPacket, exp: RxExpectations) => string> = {
+  icv: (n) => `(${n}) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !`,
+  spi: (_n, rx) => {
+    const v = new DataView(rx.bytes.buffer, rx.bytes.byteOffset);
+    // keepalived prints both 32-bit values as the host (little-endian) reads them
+    return `IPSEC AH : invalid IPSEC SPI value. ${v.getUint32(12, true)} and expect ${v.getUint32(rx.ihl + 4, true)}`;
+  },
+  sequence: (n, rx, exp) =>
+    `(${n}) IPSEC-AH : sequence number ${decodeAhHeader(rx.bytes, rx.ihl).sequence} already processed. Packet dropped. Local(${exp.ahSequence ?? 0})`,
+};
+
+/** keepalived's AH checks (vrrp_check_packet after the auth type, vrrp_in_chk_ipsecah). */
+function checkAhStep(_a: VrrpAdvert, _m: RxMeta, exp: RxExpectations, n: string, rx?: RxPacket): Drop | undefined {
+  if (exp.version !== 2 || exp.family !== 4 || exp.authType !== AuthType.AH || !rx) return undefined;
+  const ah = decodeAhHeader(rx.bytes, rx.ihl);
+  if (ah.nextHeader !== IPPROTO_VRRP) {
+    return { ...drop('ah-next-header', null, `(${n}) AH header for protocol ${ah.nextHeader}, not VRRP - ignored`), detailOnly: true };
+  }
+  const failure = checkAh(rx.bytes, rx.ihl, exp.authData ?? new Uint8Array(8), exp.unicast, exp.ahSequence ?? 0);
+  if (failure) return drop('auth-failure', 'auth_failure', AH_FAILURE_TEXT[failure](n, rx, exp));
+  rx.ahSequence = ah.sequence;
+  return undefined;
+}
+
 function checkInterval(a: VrrpAdvert, _m: RxMeta, exp: RxExpectations, n: string): Drop | undefined {
   if (exp.version !== 2 || a.advertIntervalCs === exp.advertIntervalCs) return undefined;
   const mine = Math.floor(exp.advertIntervalCs / 100);
@@ -203,6 +237,7 @@ const STEPS: readonly Step[] = [
       a.version === exp.version ? undefined : drop('version-mismatch', null, `(${n}) wrong version. Received ${a.version} and expect ${exp.version}`),
   },
   { stage: 5, run: checkAuth },
+  { stage: 6, run: checkAhStep },
   { stage: 7, run: checkInterval },
   {
     stage: 9,
@@ -261,10 +296,10 @@ function checkAfterReceived(a: VrrpAdvert, meta: RxMeta, exp: RxExpectations, n:
   return undefined;
 }
 
-function runSteps(a: VrrpAdvert, meta: RxMeta, exp: RxExpectations, beforeStage: number): Drop | undefined {
+function runSteps(a: VrrpAdvert, meta: RxMeta, exp: RxExpectations, beforeStage: number, rx?: RxPacket): Drop | undefined {
   for (const s of STEPS) {
     if (s.stage >= beforeStage) break;
-    const d = s.run(a, meta, exp, exp.instanceName);
+    const d = s.run(a, meta, exp, exp.instanceName, rx);
     if (d) return d;
   }
   return undefined;
@@ -285,8 +320,8 @@ function accept(a: VrrpAdvert, exp: RxExpectations, checksumMode?: V3Ipv4Checksu
  * Validates an advert the codec accepted against the instance (keepalived order, from the TTL check on).
  * `meta.ttl` < 0 means "not known" (no TTL check), as keepalived's rx_ttl_hop_limit -1.
  */
-export function validateAdvert(advert: VrrpAdvert, meta: RxMeta, exp: RxExpectations, checksumMode?: V3Ipv4ChecksumMode): Verdict {
-  return runSteps(advert, meta, exp, Infinity) ?? checkAfterReceived(advert, meta, exp, exp.instanceName) ?? accept(advert, exp, checksumMode);
+export function validateAdvert(advert: VrrpAdvert, meta: RxMeta, exp: RxExpectations, checksumMode?: V3Ipv4ChecksumMode, rx?: RxPacket): Verdict {
+  return runSteps(advert, meta, exp, Infinity, rx) ?? checkAfterReceived(advert, meta, exp, exp.instanceName) ?? accept(advert, exp, checksumMode);
 }
 
 /**
@@ -298,11 +333,13 @@ export function decodeFailureLogText(exp: Pick<RxExpectations, 'instanceName' | 
   const family = exp.family;
   switch (f.reason) {
     case 'truncated':
-      return `IPv${family} VRRP packet too short - ${f.received ?? 0} bytes`;
+      return `IPv${family} VRRP packet${f.ip?.protocol === IPPROTO_AH ? ' with AH' : ''} too short - ${f.received ?? 0} bytes`;
     case 'not-vrrp':
       return `(${name}) received a non-VRRP packet`;
     case 'ah-header':
       return `(${name}) Received AH header but auth type not AH`;
+    case 'ah-expected':
+      return `(${name}) No AH header but auth type is AH`;
     case 'length': {
       const received = f.received ?? 0;
       const expected = f.expected ?? 0;
@@ -331,9 +368,6 @@ function fromDecodeFailure(f: DecodeFailure, exp: RxExpectations): Drop {
  * Call it after dispatching by VRID and only in BACKUP or MASTER (keepalived ignores adverts in INIT/FAULT).
  */
 export function checkReceived(buf: Uint8Array, meta: RxMeta, exp: RxExpectations, ctx: Omit<DecodeContext, 'family'> = {}): Verdict {
-  if (exp.family === 4 && exp.authType === AuthType.AH) {
-    return drop('ah-expected', 'authtype_mismatch', `(${exp.instanceName}) No AH header but auth type is AH`);
-  }
   if (exp.family === 6 && isMulticast(6, meta.destination) === exp.unicast) {
     // keepalived's dispatcher discards these before any packet check, uncounted (IPV6_PKTINFO destination).
     const got = exp.unicast ? 'mult' : 'un';
@@ -349,15 +383,18 @@ export function checkReceived(buf: Uint8Array, meta: RxMeta, exp: RxExpectations
     verifyIpv6Checksum: ctx.verifyIpv6Checksum,
     source: useMeta ? meta.source : ctx.source,
     destination: useMeta ? meta.destination : ctx.destination,
+    ah: exp.family === 4 && exp.version === 2 && exp.authType === AuthType.AH,
   });
   const m: RxMeta = r.ip ? { source: meta.source, destination: r.ip.destination, ttl: r.ip.ttl, ifindex: meta.ifindex } : meta;
+  const rx: RxPacket | undefined = r.ip ? { bytes: buf, ihl: r.ip.headerLength } : undefined;
+  const withSequence = (v: Verdict): Verdict => (rx?.ahSequence !== undefined ? { ...v, ahSequence: rx.ahSequence } : v);
   if (!r.ok) {
     const stage = CODEC_STAGE[r.reason];
     // Instance checks keepalived makes before the failing codec check (only TTL precedes 'version').
-    const earlier = r.advert ? runSteps(r.advert, m, exp, stage) : stage > 2 ? checkTtl(m, exp, exp.instanceName) : undefined;
-    return earlier ?? fromDecodeFailure(r, exp);
+    const earlier = r.advert ? runSteps(r.advert, m, exp, stage, rx) : stage > 2 ? checkTtl(m, exp, exp.instanceName) : undefined;
+    return withSequence(earlier ?? fromDecodeFailure(r, exp));
   }
-  return validateAdvert(r.advert, m, exp, r.checksumMode);
+  return withSequence(validateAdvert(r.advert, m, exp, r.checksumMode, rx));
 }
 
 /** Adds a verdict's counters to an instance's stats. */

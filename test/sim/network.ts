@@ -396,7 +396,7 @@ export class SimNetwork {
     for (const a of actions) {
       switch (a.kind) {
         case 'transmit':
-          this.transmit(node, a.instance, a.socketKey, a.destination, a.bytes);
+          this.transmit(node, a.instance, a.socketKey, a.destination, a.bytes, a.ipHeader === true);
           break;
         case 'stateChanged':
           this.timeline.push({ t, kind: 'state', node: node.name, instance: a.transition.instance, from: a.transition.from, to: a.transition.to });
@@ -428,13 +428,13 @@ export class SimNetwork {
   }
 
   /** Puts our encoded advert on the segment: to every node with that VRID, or to the owner of a unicast destination. */
-  private transmit(from: SimNode, instance: string, key: string, destination: string, message: Uint8Array): void {
+  private transmit(from: SimNode, instance: string, key: string, destination: string, message: Uint8Array, ipHeader: boolean): void {
     if (!from.alive || from.linkDown === true) return;
     const spec = from.router.instance(instance)?.spec;
     if (spec === undefined) return;
     const p = spec.params;
     const unicast = p.unicastPeers.length > 0;
-    const bytes = p.family === 4 ? withIpv4Header(message, spec.source, destination) : message;
+    const bytes = p.family === 4 && !ipHeader ? withIpv4Header(message, spec.source, destination) : message;
     for (const node of this.byVrid.get(p.vrid) ?? []) {
       if (node === from) continue;
       if (unicast && !node.addresses.has(destination)) continue;

@@ -104,6 +104,14 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Equality of two byte strings in time independent of where they differ (keepalived memcmp_constant_time; auth data). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
 /** Numeric comparison of two IP addresses of the same family given as text: <0, 0, >0 (malformed text sorts first). */
 export function compareAddresses(a: string, b: string): number {
   const x = a.includes(':') ? parseIpv6(a) : parseIpv4(a);

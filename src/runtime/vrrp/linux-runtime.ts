@@ -173,7 +173,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         const parent = links.find((l) => l.name === ic.interface);
         const vmac =
           ic.useVmac && parent
-            ? await this.vmacs().ensure(ic.name, ic.family, ic.virtualRouterId, parent, ic.useVmac.name, (n) => this.links.has(n))
+            ? await this.vmacs().ensure(
+                ic.name,
+                ic.family,
+                ic.virtualRouterId,
+                parent,
+                ic.useVmac.name,
+                (n) => this.links.has(n),
+                ic.useVmac.xmitBase,
+              )
             : undefined;
         if (vmac) {
           this.links.set(vmac.link.name, vmac.link);
@@ -302,9 +310,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         : own.find((a) => a.address.startsWith('fe80:'))?.address);
     if (!source) throw new Error(`no IPv${ic.family} address on ${parent.name}`);
     const group = ic.mcastDstIp ?? (ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6);
-    // multicast instances share one socket per (family, interface); unicast ones one per source address
+    // multicast instances share one socket per (family, interface); unicast ones one per source address;
+    // vmac_xmit_base: adverts are sent and received on the parent, not the VMAC
     const unicast = ic.unicastPeers.length > 0;
-    const key = `${ic.family}/${link.name}${unicast ? `/${source}` : ''}`;
+    const wire = ic.useVmac?.xmitBase ? parent : link;
+    // auth_type AH adverts are IP protocol 51: a socket of their own
+    const ah = ic.family === 4 && ic.version === 2 && ic.authentication?.type === 'AH';
+    const key = `${ic.family}/${wire.name}${ah ? '/ah' : ''}${unicast ? `/${source}` : ''}`;
     const { fsm, stats } = this.router.addInstance(
       routerSpec(ic, fsmParams(cfg, ic, source), { socketKey: key, ifindex: parent.index, source, group }),
     );
@@ -312,10 +324,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (!socket) {
       socket = VrrpSocket.open({
         family: ic.family,
-        ifname: link.name,
+        ifname: wire.name,
         ...(unicast ? { bindAddress: source, ...(ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}) } : { group }),
+        ...(ah ? { ah } : {}),
         onPacket: (p) => this.onPacket(key, p),
-        onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${link.name}: ${p.syscall} ${p.code}` }),
+        onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${wire.name}: ${p.syscall} ${p.code}` }),
       });
       this.sockets.set(key, socket);
     }
@@ -719,5 +732,6 @@ function routerSpec(
     skipCheckAdvAddr: ic.skipCheckAdvAddr,
     checkUnicastSrc: ic.checkUnicastSrc,
     oldUnicastChecksum: ic.oldUnicastChecksum,
+    ...(ic.unicastPeers.length && ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}),
   };
 }

@@ -47,6 +47,7 @@ export class VmacManager {
     parent: LinkInfo,
     configuredName: string | undefined,
     inUse: (name: string) => boolean,
+    xmitBase = false,
   ): Promise<VmacFor> {
     const mac = vmacAddress(family, vrid);
     // a left-over macvlan of ours (same parent and MAC, e.g. after a crash) is re-used, as keepalived does
@@ -63,7 +64,8 @@ export class VmacManager {
     this.report(this.configure(name, family, parent.name));
     await this.rtnl.setLinkUp(link.index, true);
     this.log.log({ level: 'info', text: `(${instance}) vmac ${name} created on ${parent.name} with MAC ${mac}` });
-    if (family === 4 || !parent.mac) return { link: { ...link, up: true } };
+    // vmac_xmit_base: IPv6 adverts leave from the parent, so the VMAC gets no link-local source (keepalived)
+    if (family === 4 || !parent.mac || xmitBase) return { link: { ...link, up: true } };
     const source = vmacLinkLocal(parent.mac);
     await this.rtnl.addAddress({ family: 6, ifindex: link.index, address: source, prefixLength: 64, nodad: true }).catch((e: unknown) => {
       if (!(e instanceof RtnlError && e.code === 'EEXIST')) throw e;

@@ -39,3 +39,28 @@ test('use_vmac: a macvlan vrrp.51 with 00:00:5e:00:01:33 carries the VIP; the cl
     await stop(k.child);
   }
 });
+
+test('vmac_xmit_base: the VIP stays on the VMAC, but adverts leave from the parent eth0 with its own MAC; keepalived accepts them', async () => {
+  const xb = (prio: number) => conf(prio).replace('  use_vmac\n', '  use_vmac\n  vmac_xmit_base\n');
+  const a = d.ours('a', d.write('xb-a.conf', xb(200)));
+  assert.ok((await enteredBackupInit(a, ['VI_1'], 12000)) >= 0, a.log());
+  const k = d.keepalived('b', d.write('xb-b.conf', xb(100)));
+  try {
+    const addr = () => topo.exec('a', ['ip', 'addr', 'show', 'dev', 'vrrp.51']);
+    assert.ok((await waitFor(() => addr().includes(' 192.0.2.201/24'), 12000)) >= 0, `${addr()}\n${a.log()}\n${k.log()}`);
+    assert.doesNotMatch(a.log(), /vmac_xmit_base/, 'no warning: the keyword is supported');
+    // three adverts of ours as the client sees them on the wire, with link-layer headers
+    const seen = topo.exec('c', ['sh', '-c', "timeout 8 tcpdump -i eth0 -e -n -c 3 'ip proto 112 and src host 192.0.2.10' 2>/dev/null || true"]);
+    const adverts = seen.split('\n').filter((l) => / 192\.0\.2\.10 > 224\.0\.0\.18: VRRPv3/.test(l));
+    assert.equal(adverts.length, 3, seen);
+    for (const l of adverts) assert.match(l, /^\S+ 02:00:00:00:00:0a > 01:00:5e:00:00:12,/, `sent from eth0's MAC, not the VMAC: ${l}`);
+    assert.doesNotMatch(k.log(), /Entering MASTER STATE/, k.log());
+    // GARPs and ARP replies still come from the VMAC: the client resolves the VIP to the virtual MAC
+    assert.equal(arpingMac(topo, 'c', '192.0.2.201'), '00:00:5e:00:01:33');
+    await stop(a.child);
+    assert.ok((await waitFor(() => topo.exec('b', ['ip', 'addr', 'show']).includes(' 192.0.2.201/24'), 5000)) >= 0, k.log());
+  } finally {
+    await stop(a.child);
+    await stop(k.child);
+  }
+});

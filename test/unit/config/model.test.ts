@@ -103,3 +103,25 @@ test('negative cases: unknown keyword, out of range, bad IP, missing VRID, dupli
     'n.conf:14:1: error: (C) VRID 9 is already used by B on eth0',
   ]);
 });
+
+test('vmac_xmit_base: kept with use_vmac; without a vmac, or in strict mode, a config error (keepalived -t fails) and cleared', async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'kts-xb-'));
+  try {
+    const inst = (n: string, vrid: number, extra: string) =>
+      `vrrp_instance ${n} {\n interface eth0\n virtual_router_id ${vrid}\n${extra} vmac_xmit_base\n virtual_ipaddress {\n  192.0.2.${vrid}\n }\n}\n`;
+    const f = join(dir, 'k.conf');
+    writeFileSync(f, inst('A', 61, ' use_vmac\n') + inst('B', 62, '') + inst('C', 63, ' use_vmac\n strict_mode\n priority 255\n'));
+    const r = loadConfig(f);
+    const [a, b, c] = r.config.vrrpInstances;
+    assert.deepEqual(a!.useVmac, { xmitBase: true });
+    assert.equal(b!.useVmac, undefined);
+    assert.deepEqual(c!.useVmac, {});
+    const kept = r.diagnostics.filter((x) => x.failsTest).map((x) => x.message);
+    assert.deepEqual(kept, ['(B) vmac_xmit_base is only valid with a vmac', '(C) xmit_base is incompatible with strict mode - resetting']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -32,29 +32,47 @@ export interface AdvertVectorJson {
   };
 }
 
-/** One advert vector: name, whole IP packet bytes, expectations. */
-export interface AdvertVector {
+/** The JSON companion of an IPsec-AH advert vector (scripts/capture-vectors.sh). */
+export interface AhVectorJson extends AdvertVectorJson {
+  readonly ahOffset: number;
+  readonly password: string;
+  readonly unicast: boolean;
+  readonly ip: { source: string; destination: string; ttl: number; tos: number; ipId: number; ipChecksum: number };
+  readonly ah: { nextHeader: number; payloadLength: number; spi: string; sequence: number; icv: string };
+}
+
+/** One vector: name, whole IP packet bytes, expectations. */
+export interface Vector<J> {
   readonly name: string;
   readonly packet: Buffer;
-  readonly json: AdvertVectorJson;
+  readonly json: J;
 }
+/** One IPsec-AH advert vector. */
+export type AhVector = Vector<AhVectorJson>;
+/** One advert vector. */
+export type AdvertVector = Vector<AdvertVectorJson>;
 
 /** Reads a .hex file (whitespace ignored). */
 export function readHex(path: string): Buffer {
   return Buffer.from(readFileSync(path, 'utf8').replace(/\s+/g, ''), 'hex');
 }
 
-/** Every VRRP advert vector (files starting with v2- or v3-). */
-export function advertVectors(): AdvertVector[] {
+function readVectors<J>(pattern: RegExp): Vector<J>[] {
   return readdirSync(VECTOR_DIR)
-    .filter((f) => /^v[23]-.*\.hex$/.test(f))
+    .filter((f) => pattern.test(f))
     .sort()
     .map((f) => {
       const name = f.slice(0, -4);
-      return {
-        name,
-        packet: readHex(join(VECTOR_DIR, f)),
-        json: JSON.parse(readFileSync(join(VECTOR_DIR, `${name}.json`), 'utf8')) as AdvertVectorJson,
-      };
+      return { name, packet: readHex(join(VECTOR_DIR, f)), json: JSON.parse(readFileSync(join(VECTOR_DIR, `${name}.json`), 'utf8')) as J };
     });
+}
+
+/** Every IPsec-AH advert vector (files starting with ah-). */
+export function ahVectors(): AhVector[] {
+  return readVectors<AhVectorJson>(/^ah-.*\.hex$/);
+}
+
+/** Every VRRP advert vector (files starting with v2- or v3-). */
+export function advertVectors(): AdvertVector[] {
+  return readVectors<AdvertVectorJson>(/^v[23]-.*\.hex$/);
 }

@@ -168,7 +168,7 @@ test('v2 authentication: invalid type, type mismatch, bad password', () => {
   );
 });
 
-test('AH: keepalived-ts does not implement it; both directions of the AH mismatch are reported as keepalived does', () => {
+test('AH: both directions of the AH mismatch are reported as keepalived does (more in ah.test.ts)', () => {
   assertDrop(checkReceived(pkt({}), meta4, { ...v2exp, authType: 2 }), 'ah-expected', 'authtype_mismatch', '(VI_1) No AH header but auth type is AH');
   const ah = Buffer.concat([encodeIpv4Header({ source: SRC, destination: GROUP, payloadLength: 24 + 24, protocol: 51 }), Buffer.alloc(48)]);
   assertDrop(checkReceived(ah, meta4, v2exp), 'ah-header', 'authtype_mismatch', '(VI_1) Received AH header but auth type not AH');
