@@ -100,8 +100,6 @@ const TOP_NOT_YET = new Set([
   'net_namespace',
   'net_namespace_ipvs',
   'namespace_with_ipsets',
-  'instance',
-  'use_pid_dir',
   'child_wait_time',
   'linkbeat_use_polling',
 ]);
@@ -122,6 +120,8 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
     staticRoutes: [] as RouteConfig[],
     staticRules: [] as RuleConfig[],
     unparsed: [] as ConfNode[],
+    instanceName: undefined as string | undefined,
+    usePidDir: false,
   };
   const add = <T>(list: T[], v: T | undefined): void => {
     if (v) list.push(v);
@@ -166,6 +166,17 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
       case 'virtual_server':
       case 'virtual_server_group':
         break; // parseLvs below
+      case 'instance': // keepalived core/global_parser.c instance_handler
+        if (!n.args[0]) diags.error(n.keyword.pos, 'instance name missing - ignoring');
+        else if (m.instanceName !== undefined) diags.error(n.args[0].pos, `Duplicate instance definition ${n.args[0].text} - ignoring`);
+        else {
+          m.instanceName = n.args[0].text;
+          m.usePidDir = true;
+        }
+        break;
+      case 'use_pid_dir':
+        m.usePidDir = true;
+        break;
       default:
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);

@@ -363,7 +363,10 @@ export interface VrrpInstanceConfig {
     readonly masterRxLowerPri?: ScriptCommand;
   };
   readonly smtpAlert?: boolean;
+  /** `unicast_fault_no_peer`: without a unicast peer the instance stays in FAULT instead of using multicast. */
   readonly unicastFaultNoPeer: boolean;
+  /** `track_src_ip`: FAULT while the configured unicast_src_ip/mcast_src_ip is missing from the interface. */
+  readonly trackSrcIp: boolean;
   /** `mcast_dst_ip`: a multicast destination other than the global group. */
   readonly mcastDstIp?: string;
   readonly notifyPriorityChanges: boolean;
@@ -427,4 +430,8 @@ export interface KeepalivedConfig {
   readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
   /** Top-level blocks the typed model does not cover yet, kept verbatim. */
   readonly unparsed: readonly ConfNode[];
+  /** `instance NAME`: names the pid files (keepalived_NAME.pid, vrrp_NAME.pid, … in /run/keepalived/). */
+  readonly instanceName?: string;
+  /** `use_pid_dir` (or `instance`): default pid files go in /run/keepalived/. */
+  readonly usePidDir: boolean;
 }

@@ -31,7 +31,6 @@ const INSTANCE_NOT_YET = new Set([
   'lvs_sync_daemon_interface',
   'garp_extra_if',
   'vmac_garp_intvl',
-  'track_src_ip',
 ]);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
@@ -300,8 +299,10 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false)];
         break;
       case 'unicast_fault_no_peer':
-        d.warning(c.keyword.pos, `(${name}) 'unicast_fault_no_peer' is not supported yet - ignored`);
         r.unicastFaultNoPeer = true;
+        break;
+      case 'track_src_ip':
+        r.trackSrcIp = true;
         break;
       case 'check_unicast_src':
         r.checkUnicastSrc = true;
@@ -485,6 +486,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     promoteSecondaries: r.promoteSecondaries ?? false,
     ...(r.unicastTtl !== undefined && (r.unicastPeers ?? []).length ? { unicastTtl: r.unicastTtl } : {}),
     unicastFaultNoPeer: r.unicastFaultNoPeer ?? false,
+    trackSrcIp: r.trackSrcIp ?? false,
     ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
     notifyPriorityChanges: r.notifyPriorityChanges ?? false,
     ...(r.useVmac ? { useVmac: r.useVmac } : {}),

@@ -16,17 +16,26 @@
  * process. It holds no runtime code: a child is this same program re-executed with `--ts-child=ROLE`.
  */
 import { ReloadQueue } from './reload-queue.js';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { ErrorCodes, ExitCode, KtsError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { CHILD_ROLES, PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
-import { ControlServer, type ControlReply } from './control.js';
+import { ControlServer, controlSocketFor, type ControlReply } from './control.js';
 import { commandLineLines } from './command-line.js';
 import type { LogHub } from './logging.js';
-import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
+import {
+  PID_DIR,
+  pidfileOwnedByLiveProcess,
+  pidFilesFor,
+  probeProcess,
+  removeOwnPidfile,
+  writePidfile,
+  type PidFiles,
+  type ProcessProbe,
+} from './pidfile.js';
 import { maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
 import type { SdNotifier } from './sdnotify.js';
 import { SIGFUNC_NUMBERS, type SignalSource, type TrappedSignal } from './signals.js';
@@ -93,8 +102,16 @@ export interface SupervisorSettings {
   readonly pidFile: string;
   /** `-r`, `-c`. */
   readonly childPidFiles: Readonly<Record<ChildRole, string>>;
+  /**
+   * The pid files given on the command line (`-p`, `-r`, `-c`). When set, the files are named after the
+   * configuration is read, as keepalived does (`instance`, `use_pid_dir`: pidFilesFor); pidFile and childPidFiles
+   * are then used only until then.
+   */
+  readonly pidFilesGiven?: Partial<PidFiles>;
   /** Control socket path; undefined = none. */
   readonly controlSocket?: string;
+  /** The control socket was not given: it goes next to the main pid file once that is named (controlSocketFor). */
+  readonly controlSocketFollowsPidFile?: boolean;
   readonly commandLine: readonly string[];
   readonly version: string;
   readonly platform: string;
@@ -221,6 +238,9 @@ export class Supervisor {
   private exitCode: number = ExitCode.OK;
   private reportStopped = true;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** The pid files in use: the settings', or named from the configuration at start (pidFilesGiven). */
+  private pidFile = '';
+  private childPidFiles: Readonly<Record<ChildRole, string>> = { vrrp: '', check: '' };
   private resolveExit!: (code: number) => void;
   /** Resolves with the exit status once the supervisor has stopped. */
   readonly exited: Promise<number>;
@@ -268,7 +288,8 @@ export class Supervisor {
     const notice = maxAutoPriorityNotice(prioritySettingsFrom(cfg));
     if (notice) this.info(notice);
     const roles = wantedRoles(cfg, s);
-    const files = [s.pidFile, ...roles.map((r) => s.childPidFiles[r])];
+    this.namePidFiles(cfg);
+    const files = [this.pidFile, ...roles.map((r) => this.childPidFiles[r])];
     for (const f of files) {
       if (pidfileOwnedByLiveProcess(f, this.deps.pid, this.log, this.deps.probe ?? probeProcess)) {
         this.info('daemon is already running');
@@ -276,7 +297,7 @@ export class Supervisor {
         return ExitCode.OK;
       }
     }
-    if (!writePidfile(s.pidFile, this.deps.pid, this.log)) return ExitCode.FATAL;
+    if (!writePidfile(this.pidFile, this.deps.pid, this.log)) return ExitCode.FATAL;
     this.state = 'running';
     this.keepAlive = setInterval(() => {}, 3_600_000);
     this.installSignals();
@@ -287,6 +308,26 @@ export class Supervisor {
     }
     this.checkReady();
     return undefined;
+  }
+
+  /** The pid files for `cfg` (keepalived names them once, at start; a reload does not move them). */
+  private namePidFiles(cfg: KeepalivedConfig): void {
+    const s = this.deps.settings;
+    if (!s.pidFilesGiven) {
+      this.pidFile = s.pidFile;
+      this.childPidFiles = s.childPidFiles;
+      return;
+    }
+    const f = pidFilesFor(s.pidFilesGiven, cfg);
+    this.pidFile = f.main;
+    this.childPidFiles = { vrrp: f.vrrp, check: f.checkers };
+    if (cfg.usePidDir) {
+      try {
+        mkdirSync(PID_DIR, { recursive: true, mode: 0o755 });
+      } catch (e) {
+        this.info(`Unable to create directory ${PID_DIR} - ${(e as Error).message}`, 'err');
+      }
+    }
   }
 
   /**
@@ -308,7 +349,8 @@ export class Supervisor {
   }
 
   private async openControl(): Promise<void> {
-    const path = this.deps.settings.controlSocket;
+    const s = this.deps.settings;
+    const path = s.controlSocket !== undefined && s.controlSocketFollowsPidFile ? controlSocketFor(this.pidFile) : s.controlSocket;
     if (!path) return;
     const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer));
     const err = await server.listen();
@@ -338,7 +380,7 @@ export class Supervisor {
     s.handle = handle;
     s.startedAt = this.deps.clock.now();
     this.info(`Starting ${ROLE_INFO[role].name} child process, pid=${handle.pid}`);
-    writePidfile(this.deps.settings.childPidFiles[role], handle.pid, this.log);
+    writePidfile(this.childPidFiles[role], handle.pid, this.log);
     return true;
   }
 
@@ -374,7 +416,7 @@ export class Supervisor {
     slot.ready = false;
     // the VIPs go first: every millisecond both nodes hold them counts
     const released = slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp && this.state === 'running' ? this.release() : Promise.resolve();
-    removeOwnPidfile(this.deps.settings.childPidFiles[slot.role], handle.pid);
+    removeOwnPidfile(this.childPidFiles[slot.role], handle.pid);
     for (const [id, p] of this.pending) {
       if (p.role !== slot.role) continue;
       this.pending.delete(id);
@@ -668,10 +710,10 @@ export class Supervisor {
     const closing = this.control?.close() ?? Promise.resolve();
     this.control = undefined;
     if (wasRunning) {
-      removeOwnPidfile(this.deps.settings.pidFile, this.deps.pid);
+      removeOwnPidfile(this.pidFile, this.deps.pid);
       for (const s of this.slots.values()) {
         // a child that did not exit (SIGKILL sent) still owns its file for a moment: remove it by its pid
-        if (s.handle) removeOwnPidfile(this.deps.settings.childPidFiles[s.role], s.handle.pid);
+        if (s.handle) removeOwnPidfile(this.childPidFiles[s.role], s.handle.pid);
       }
     }
     if (code !== ExitCode.OK && !wasRunning) this.deps.sdNotify.error(code);
