@@ -124,7 +124,10 @@ export class Topology {
 
   /** Starts a process inside a host; it is killed (by PID) when the topology is destroyed. */
   spawn(name: string, cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.host(name).netns, cmd, ...args], { stdio: 'pipe', ...opts });
+    return this.track(spawn('ip', ['netns', 'exec', this.host(name).netns, cmd, ...args], { stdio: 'pipe', ...opts }));
+  }
+
+  private track(child: ChildProcess): ChildProcess {
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     return child;
@@ -159,17 +162,50 @@ export class Topology {
    * dropped by an nftables bridge rule in the switch namespace, in both directions. `heal()` removes the rule.
    */
   partition(left: readonly string[], right: readonly string[]): void {
-    const port = (n: string) => `"p${this.host(n).name}"`;
+    const port = (n: string) => `"${this.port(n)}"`;
     const rules = left.flatMap((l) =>
       right.flatMap((r) => [`iifname ${port(l)} oifname ${port(r)} drop`, `iifname ${port(r)} oifname ${port(l)} drop`]),
     );
-    const text = `table bridge kts_partition {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n${rules.map((x) => `    ${x}\n`).join('')}  }\n}\n`;
-    execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', '-f', '-'], { input: text, stdio: ['pipe', 'ignore', 'pipe'] });
+    this.bridgeFilter('kts_partition', rules);
   }
 
   /** Removes the partition rule (see partition()). */
   heal(): void {
-    execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', 'delete', 'table', 'bridge', 'kts_partition'], { stdio: 'ignore' });
+    this.removeBridgeFilter('kts_partition');
+  }
+
+  /** The bridge-side port of a host's link (`p<name>`, in the switch namespace), for bridge rules and qdiscs. */
+  port(name: string): string {
+    return `p${this.host(name).name}`;
+  }
+
+  /**
+   * Installs a bridge-family nftables table `table` in the switch namespace whose forward chain holds `rules`
+   * (nft syntax, e.g. `iifname "pa" drop`); carriers stay up. Replaces a table of that name.
+   */
+  bridgeFilter(table: string, rules: readonly string[]): void {
+    this.removeBridgeFilter(table);
+    const text = `table bridge ${table} {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n${rules.map((x) => `    ${x}\n`).join('')}  }\n}\n`;
+    execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', '-f', '-'], { input: text, stdio: ['pipe', 'ignore', 'pipe'] });
+  }
+
+  /** Removes a table installed by bridgeFilter() (nothing when it is not there). */
+  removeBridgeFilter(table: string): void {
+    try {
+      execFileSync('ip', ['netns', 'exec', this.switchNs, 'nft', 'delete', 'table', 'bridge', table], { stdio: 'ignore' });
+    } catch {
+      /* not there */
+    }
+  }
+
+  /** Runs a command in the switch namespace (the bridge `br0` and the ports) and returns its stdout. */
+  switchExec(argv: readonly string[]): string {
+    return execFileSync('ip', ['netns', 'exec', this.switchNs, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Starts a process in the switch namespace (e.g. a capture on `br0`); killed by PID on destroy. */
+  spawnSwitch(cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    return this.track(spawn('ip', ['netns', 'exec', this.switchNs, cmd, ...args], { stdio: 'pipe', ...opts }));
   }
 
   /** Kills every child still running and deletes every namespace. Idempotent; never throws. */
