@@ -173,7 +173,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         const parent = links.find((l) => l.name === ic.interface);
         const vmac =
           ic.useVmac && parent
-            ? await this.vmacs().ensure(ic.name, ic.family, ic.virtualRouterId, parent, ic.useVmac.name, (n) => this.links.has(n))
+            ? await this.vmacs().ensure(ic.name, ic.family, ic.virtualRouterId, parent, ic.useVmac.name, (n) => this.links.get(n))
             : undefined;
         if (vmac) {
           this.links.set(vmac.link.name, vmac.link);

@@ -15,6 +15,7 @@ import { Topology } from '../harness/topology.js';
 import { Daemons, pidIn, stop, waitFor, type RunningOurs } from '../harness/daemons.js';
 import { controlRequest } from '../../../src/daemon/control.js';
 import { addrsOn, allAddresses, kernelState, nftTable, type KernelState } from './kernel.js';
+import { B, LISTENER, ROUTED, VMAC, confOf as sharedConf, vs, type Inst } from './scenario.js';
 
 const topo = Topology.create({ hosts: ['a', 'r'] });
 const d = Daemons.inTempDir(topo, 'kts-safety-reload-');
@@ -23,35 +24,7 @@ after(() => {
   d.removeDir();
 });
 
-/** One MASTER instance on eth0 (VRRPv3, advert_int 1). */
-interface Inst {
-  readonly name: string;
-  readonly vrid: number;
-  readonly vips: readonly string[];
-  readonly extra?: string;
-}
-
-const block = (i: Inst) =>
-  `vrrp_instance ${i.name} {\n  state MASTER\n  interface eth0\n  virtual_router_id ${i.vrid}\n  priority 150\n  advert_int 1\n  version 3\n` +
-  `  virtual_ipaddress {\n${i.vips.map((v) => `    ${v}\n`).join('')}  }\n${i.extra ?? ''}}\n`;
-
-/** A virtual_server on 192.0.2.170 (nftables backend) with one TCP-checked real server, host r at 192.0.2.11. */
-const vs = (port: number, rsPort: number) =>
-  `virtual_server 192.0.2.170 ${port} {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n` +
-  `  real_server 192.0.2.11 ${rsPort} {\n    weight 3\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n`;
-
-const confOf = (insts: readonly Inst[], tail: string) =>
-  `global_defs {\n  router_id safety\n  vrrp_strict\n  lvs_backend nftables\n  vrrp_rt_priority 0\n}\n` +
-  `track_file TF {\n  file ${join(d.dir, 'track')}\n}\n${insts.map(block).join('')}${tail}`;
-
-const ROUTED: Inst = {
-  name: 'VI_A',
-  vrid: 61,
-  vips: ['192.0.2.161/32'],
-  extra: '  virtual_routes {\n    203.0.113.0/24 via 192.0.2.11 dev eth0\n  }\n  virtual_rules {\n    from 192.0.2.161 table 100\n  }\n',
-};
-const B: Inst = { name: 'VI_B', vrid: 62, vips: ['192.0.2.162/32'] };
-const VMAC: Inst = { name: 'VI_C', vrid: 63, vips: ['192.0.2.163/32'], extra: '  use_vmac\n' };
+const confOf = (insts: readonly Inst[], tail: string) => sharedConf(d.dir, insts, tail);
 
 /** Sends SIGHUP and waits for the end of the reload; returns what was logged meanwhile. */
 async function hup(o: RunningOurs): Promise<string> {
@@ -86,10 +59,7 @@ test(
   async () => {
     writeFileSync(join(d.dir, 'track'), '0\n');
     // the real server (host r, 192.0.2.11) listens on both ports the checker will probe
-    const rs = topo.spawn('r', process.execPath, [
-      '-e',
-      "for (const p of [8080, 8081]) require('net').createServer((s) => s.end()).listen(p, '0.0.0.0')",
-    ]);
+    const rs = topo.spawn('r', process.execPath, ['-e', LISTENER([8080, 8081])]);
     const file = d.write('safety.conf', confOf([ROUTED, B, VMAC], vs(80, 8080)));
     const o = d.ours('a', file);
     try {
