@@ -122,6 +122,15 @@ export default tseslint.config(
     }),
   },
   {
+    // bgp: the sans-IO announcement core (plan, announcer). No node:*, nothing above core; config model types only.
+    files: ['src/bgp/**/*.ts'],
+    rules: layer('src/bgp', {
+      deny: [...dirs(...except('core', 'bgp')), '!**/config/model*.js', '**/core/events.js', '**/core/errors.js'],
+      typesOnly: ['**/core/log.js', '**/config/model*.js'],
+      extra: [NODE_BUILTINS, SYSIO],
+    }),
+  },
+  {
     // check: the sans-IO checker core. Same rules as src/vrrp, with check and vrrp swapped.
     files: ['src/check/**/*.ts'],
     rules: layer('src/check', {

@@ -24,6 +24,8 @@ const NOTES: Readonly<Record<string, string>> = {
   static_rules: "rt_tables/rt_dsfield/rt_realms/group names are iproute2's defaults; /etc/iproute2 is not read",
   'vrrp_instance > virtual_routes': "as static_routes; `vrf` is refused (needs the host's VRF table)",
   'vrrp_instance > virtual_rules': 'as static_rules',
+  'vrrp_instance > track_src_ip':
+    "as keepalived's manual says (FAULT while the configured unicast_src_ip/mcast_src_ip is removed); keepalived 2.2.7 itself never acts on it",
 };
 
 /** The status of one keyword in its block. */

@@ -18,6 +18,8 @@ import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { defaultConfigId } from '../config/index.js';
 import { versionString } from './usage.js';
 import { RUNTIMES } from './roles.js';
+import { forwardFacts } from './child-facts.js';
+import type { Runtime } from '../runtime/port.js';
 
 /** Sends one message to the supervisor, if the channel is open. */
 function tell(m: ChildMessage): void {
@@ -27,7 +29,9 @@ function tell(m: ChildMessage): void {
 /** Runs the child until it is stopped; returns its exit status. */
 export async function runChild(role: ChildRole, o: CliOptions, argv: readonly string[]): Promise<number> {
   const tmpDir = tmpDirFrom(process.env);
-  const runtimeFactory = await RUNTIMES[role]();
+  const makeRuntime = await RUNTIMES[role]();
+  let runtime: (Runtime & { setFacts?: (f: { instances: Map<string, string>; quorum: Map<string, boolean> }) => void }) | undefined;
+  const runtimeFactory: typeof makeRuntime = (ctx) => (runtime = makeRuntime(ctx));
   const sender = await sysioDatagramSender();
   const clock = systemClock();
   const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, ROLE_INFO[role].logSuffix), o.logDetail > 0);
@@ -56,12 +60,23 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
     runtimeFactory,
     sdNotify: new SdNotifier(sender, undefined, process.pid),
     pid: process.pid,
-    onReady: () => tell({ kind: 'ready' }),
+    onReady: () => {
+      tell({ kind: 'ready' });
+      sendFacts();
+    },
   });
+  const sendFacts = forwardFacts(role, () => daemon.snapshot(), tell);
   process.on('message', (m: ParentMessage) => {
+    if (m?.kind === 'facts') {
+      runtime?.setFacts?.({ instances: new Map(m.instances ?? []), quorum: new Map(m.quorum ?? []) });
+      return;
+    }
     if (m?.kind !== 'command') return;
     // without `peer` the command is the supervisor's own (trusted); with it, a control-socket caller's
-    void daemon.command(m.command, m.peer === undefined ? undefined : m.peer).then((reply) => tell({ kind: 'reply', id: m.id, reply }));
+    void daemon.command(m.command, m.peer === undefined ? undefined : m.peer).then((reply) => {
+      tell({ kind: 'reply', id: m.id, reply });
+      if (m.command === 'reload') sendFacts();
+    });
   });
   process.on('disconnect', () => void daemon.stop());
   const code = await daemon.run();

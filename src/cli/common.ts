@@ -12,14 +12,19 @@ import { FileSink, SyslogSink, consoleSink, logFileName, type LogSink } from '..
 /** Default configuration file. */
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
-/** Our package version, from package.json. */
+/**
+ * Our package version, from the nearest package.json above this module: dist/src/cli/ (tsc) and dist/bundle/
+ * (scripts/bundle.mjs) sit at different depths in the package.
+ */
 export function ourVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
+  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
+    try {
+      return (JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { version: string }).version;
+    } catch {
+      /* not here: one level up */
+    }
   }
+  return 'unknown';
 }
 
 /** The program name shown in `Usage:` and `Command line:`. */

@@ -130,7 +130,13 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
       interfaceExists,
       pidFile: o.pidFile ?? DEFAULT_PIDFILES.main,
       childPidFiles: { vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp, check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers },
+      pidFilesGiven: {
+        ...(o.pidFile !== undefined ? { main: o.pidFile } : {}),
+        ...(o.vrrpPidFile !== undefined ? { vrrp: o.vrrpPidFile } : {}),
+        ...(o.checkersPidFile !== undefined ? { checkers: o.checkersPidFile } : {}),
+      },
       ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? controlSocketFor(o.pidFile) }),
+      controlSocketFollowsPidFile: o.controlSocket === undefined,
       commandLine: [programName(), ...userArgs],
       version: versionString(ourVersion()),
       platform: platformText(),

@@ -12,6 +12,10 @@ export const RUNTIMES: Readonly<Record<ChildRole, () => Promise<RuntimeFactory>>
     const { LinuxVrrpRuntime } = await import('../runtime/vrrp/linux-runtime.js');
     return (ctx) => new LinuxVrrpRuntime(ctx);
   },
+  bgp: async () => {
+    const { BgpRuntime } = await import('../runtime/bgp/runtime.js');
+    return (ctx) => new BgpRuntime(ctx);
+  },
   check: async () => {
     const { createCheckRuntime } = await import('../runtime/check/runtime.js');
     return (ctx) => createCheckRuntime(ctx);

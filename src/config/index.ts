@@ -1,6 +1,8 @@
 /**
  * keepalived.conf front end: file → preprocessed tokens → block tree → typed model, with positioned diagnostics.
  */
+import { parseBgpAnnounceBlock } from './parse-bgp.js';
+import type { BgpAnnounceConfig } from './model-bgp.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from './diagnostics.js';
@@ -101,8 +103,6 @@ const TOP_NOT_YET = new Set([
   'net_namespace',
   'net_namespace_ipvs',
   'namespace_with_ipsets',
-  'instance',
-  'use_pid_dir',
   'child_wait_time',
   'linkbeat_use_polling',
 ]);
@@ -123,7 +123,10 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
     staticRoutes: [] as RouteConfig[],
     staticRules: [] as RuleConfig[],
     unparsed: [] as ConfNode[],
+    instanceName: undefined as string | undefined,
+    usePidDir: false,
   };
+  let bgpAnnounce: BgpAnnounceConfig | undefined;
   const add = <T>(list: T[], v: T | undefined): void => {
     if (v) list.push(v);
   };
@@ -167,6 +170,21 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
       case 'virtual_server':
       case 'virtual_server_group':
         break; // parseLvs below
+      case 'instance': // keepalived core/global_parser.c instance_handler
+        if (!n.args[0]) diags.error(n.keyword.pos, 'instance name missing - ignoring');
+        else if (m.instanceName !== undefined) diags.error(n.args[0].pos, `Duplicate instance definition ${n.args[0].text} - ignoring`);
+        else {
+          m.instanceName = n.args[0].text;
+          m.usePidDir = true;
+        }
+        break;
+      case 'use_pid_dir':
+        m.usePidDir = true;
+        break;
+      case 'bgp_announce': // keepalived-ts extension, top level (keepalived 2.2.7 skips it line by line; inside global_defs its '}' would end global_defs)
+        if (bgpAnnounce) diags.warning(n.keyword.pos, 'bgp_announce already specified - the later block wins');
+        bgpAnnounce = parseBgpAnnounceBlock(n, diags);
+        break;
       default:
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
@@ -175,7 +193,7 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
   }
   const names = (l: readonly { name: string }[]): Set<string> => new Set(l.map((x) => x.name));
   const lvs = parseLvs(tree, globalDefs, { trackFiles: names(m.trackFiles), bfdInstances: names(m.bfdInstances) }, diags);
-  const config: KeepalivedConfig = { globalDefs, ...m, ...lvs };
+  const config: KeepalivedConfig = { globalDefs, ...m, ...lvs, ...(bgpAnnounce ? { bgpAnnounce } : {}) };
   checkReferences(config, diags);
   return config;
 }

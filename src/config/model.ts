@@ -7,6 +7,7 @@
 import type { SourcePos } from './diagnostics.js';
 import type { ConfNode } from './tree.js';
 import type { VirtualServerConfig, VirtualServerGroupConfig } from './model-lvs.js';
+import type { BgpAnnounceConfig, InstanceBgpAnnounce } from './model-bgp.js';
 
 /** The writable form of a model type, for parsers that build it up field by field. */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -337,6 +338,8 @@ export interface VrrpInstanceConfig {
   readonly trackFile: readonly TrackRef[];
   readonly trackProcess: readonly TrackRef[];
   readonly trackBfd: readonly TrackRef[];
+  /** keepalived-ts `bgp_announce [master|quorum|master_quorum]` (+ `bgp_med`, `bgp_community`): the VIPs are announced by BGP. */
+  readonly bgpAnnounce?: InstanceBgpAnnounce;
   readonly virtualRoutes: readonly RouteConfig[];
   readonly virtualRules: readonly RuleConfig[];
   readonly dontTrackPrimary: boolean;
@@ -363,7 +366,10 @@ export interface VrrpInstanceConfig {
     readonly masterRxLowerPri?: ScriptCommand;
   };
   readonly smtpAlert?: boolean;
+  /** `unicast_fault_no_peer`: without a unicast peer the instance stays in FAULT instead of using multicast. */
   readonly unicastFaultNoPeer: boolean;
+  /** `track_src_ip`: FAULT while the configured unicast_src_ip/mcast_src_ip is missing from the interface. */
+  readonly trackSrcIp: boolean;
   /** `mcast_dst_ip`: a multicast destination other than the global group. */
   readonly mcastDstIp?: string;
   readonly notifyPriorityChanges: boolean;
@@ -425,6 +431,15 @@ export interface KeepalivedConfig {
   readonly virtualServers: readonly VirtualServerConfig[];
   /** `virtual_server_group` blocks. */
   readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
+  /**
+   * keepalived-ts `bgp_announce { … }` (top level): the BGP announcement engine and route attributes
+   * (src/config/model-bgp.ts); absent = defaults, used when an instance has `bgp_announce`.
+   */
+  readonly bgpAnnounce?: BgpAnnounceConfig;
   /** Top-level blocks the typed model does not cover yet, kept verbatim. */
   readonly unparsed: readonly ConfNode[];
+  /** `instance NAME`: names the pid files (keepalived_NAME.pid, vrrp_NAME.pid, … in /run/keepalived/). */
+  readonly instanceName?: string;
+  /** `use_pid_dir` (or `instance`): default pid files go in /run/keepalived/. */
+  readonly usePidDir: boolean;
 }

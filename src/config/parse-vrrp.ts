@@ -18,6 +18,7 @@ import { splitRunTogether, type ConfNode } from './tree.js';
 import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
+import { parseInstanceBgp } from './parse-bgp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
 const INSTANCE_NOT_YET = new Set([
@@ -31,7 +32,6 @@ const INSTANCE_NOT_YET = new Set([
   'lvs_sync_daemon_interface',
   'garp_extra_if',
   'vmac_garp_intvl',
-  'track_src_ip',
 ]);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
@@ -191,6 +191,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualRoutes: [],
     virtualRules: [],
   };
+  let bgpDeclared = false;
   for (const c of splitRunTogether(node.children ?? [], INSTANCE_ARITY)) {
     const k = c.keyword.text;
     const a0 = c.args[0];
@@ -300,8 +301,10 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false)];
         break;
       case 'unicast_fault_no_peer':
-        d.warning(c.keyword.pos, `(${name}) 'unicast_fault_no_peer' is not supported yet - ignored`);
         r.unicastFaultNoPeer = true;
+        break;
+      case 'track_src_ip':
+        r.trackSrcIp = true;
         break;
       case 'check_unicast_src':
         r.checkUnicastSrc = true;
@@ -401,10 +404,21 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         if (s) notify[key] = s;
         break;
       }
-      default:
+      default: {
+        const bgp = parseInstanceBgp(c, r.bgpAnnounce, d);
+        if (bgp !== false) {
+          if (bgp) r.bgpAnnounce = bgp;
+          bgpDeclared ||= k === 'bgp_announce';
+          break;
+        }
         if (INSTANCE_NOT_YET.has(k)) d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
         else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
+      }
     }
+  }
+  if (r.bgpAnnounce && !bgpDeclared) {
+    d.warning(r.bgpAnnounce.pos, `(${name}) bgp_med/bgp_community without bgp_announce - ignored`);
+    delete r.bgpAnnounce;
   }
   if (vrid === undefined) {
     d.error(node.keyword.pos, `(${name}) the virtual router id must be set`);
@@ -465,6 +479,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     trackBfd: r.trackBfd ?? [],
     virtualRoutes: r.virtualRoutes ?? [],
     virtualRules: r.virtualRules ?? [],
+    ...(r.bgpAnnounce ? { bgpAnnounce: r.bgpAnnounce } : {}),
     dontTrackPrimary: r.dontTrackPrimary ?? false,
     strictMode: strict,
     skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
@@ -485,6 +500,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     promoteSecondaries: r.promoteSecondaries ?? false,
     ...(r.unicastTtl !== undefined && (r.unicastPeers ?? []).length ? { unicastTtl: r.unicastTtl } : {}),
     unicastFaultNoPeer: r.unicastFaultNoPeer ?? false,
+    trackSrcIp: r.trackSrcIp ?? false,
     ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
     notifyPriorityChanges: r.notifyPriorityChanges ?? false,
     ...(r.useVmac ? { useVmac: r.useVmac } : {}),

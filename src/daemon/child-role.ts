@@ -6,10 +6,10 @@
  */
 
 /** A child process role. */
-export type ChildRole = 'vrrp' | 'check';
+export type ChildRole = 'vrrp' | 'check' | 'bgp';
 
 /** Every role, in start order (keepalived forks the checker child first). */
-export const CHILD_ROLES: readonly ChildRole[] = ['check', 'vrrp'];
+export const CHILD_ROLES: readonly ChildRole[] = ['check', 'vrrp', 'bgp'];
 
 /** The internal flag the daemonizing foreground process adds for its detached copy (the supervisor). */
 export const DAEMON_CHILD_FLAG = '--ts-daemon-child';
@@ -31,6 +31,8 @@ export interface RoleInfo {
 export const ROLE_INFO: Readonly<Record<ChildRole, RoleInfo>> = {
   vrrp: { ident: 'Keepalived_vrrp', name: 'VRRP', logSuffix: 'vrrp' },
   check: { ident: 'Keepalived_healthcheckers', name: 'Healthcheck', logSuffix: 'healthcheckers' },
+  /** keepalived-ts's own: BGP announcement of VIPs (keepalived has no such process). */
+  bgp: { ident: 'Keepalived_bgp', name: 'BGP', logSuffix: 'bgp' },
 };
 
 /** The parent's syslog identity. */
@@ -40,7 +42,7 @@ export const PARENT_IDENT = 'Keepalived';
 export function childRoleOf(word: string): ChildRole | undefined {
   if (!word.startsWith(`${CHILD_FLAG}=`)) return undefined;
   const role = word.slice(CHILD_FLAG.length + 1);
-  return role === 'vrrp' || role === 'check' ? role : undefined;
+  return role === 'vrrp' || role === 'check' || role === 'bgp' ? role : undefined;
 }
 
 /** The flag word for a role. */

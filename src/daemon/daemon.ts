@@ -210,7 +210,7 @@ export class Daemon {
     if (this.state !== 'running') return undefined; // TERM during runtime startup: stop() owns the exit
     this.startLagMonitor();
     const snap = this.runtime.snapshot();
-    if (snap.instances.length === 0 && !snap.virtualServers?.length) this.info('Warning - keepalived has no configuration to run');
+    if (snap.instances.length === 0 && !snap.virtualServers?.length && !snap.bgp) this.info('Warning - keepalived has no configuration to run');
     this.info('Startup complete');
     this.deps.sdNotify.ready();
     this.deps.onReady?.();

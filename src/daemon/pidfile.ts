@@ -18,6 +18,33 @@ export const DEFAULT_PIDFILES = {
   bfd: '/run/keepalived_bfd.pid',
 } as const;
 
+/** The pid files of one daemon. */
+export interface PidFiles {
+  readonly main: string;
+  readonly vrrp: string;
+  readonly checkers: string;
+}
+
+/** keepalived's pid directory (KEEPALIVED_PID_DIR), used with `use_pid_dir` or `instance`. */
+export const PID_DIR = '/run/keepalived';
+
+/**
+ * The pid files as keepalived 2.2.7 picks them (core/main.c): a file given on the command line wins; otherwise
+ * `instance NAME` gives /run/keepalived/keepalived_NAME.pid, vrrp_NAME.pid, checkers_NAME.pid, `use_pid_dir` alone
+ * /run/keepalived/keepalived.pid, vrrp.pid, checkers.pid, and neither the DEFAULT_PIDFILES.
+ */
+export function pidFilesFor(given: Partial<PidFiles>, config: { readonly instanceName?: string; readonly usePidDir: boolean }): PidFiles {
+  const name = (base: string, fallback: string): string => {
+    if (config.instanceName !== undefined) return `${PID_DIR}/${base}_${config.instanceName}.pid`;
+    return config.usePidDir ? `${PID_DIR}/${base}.pid` : fallback;
+  };
+  return {
+    main: given.main ?? name('keepalived', DEFAULT_PIDFILES.main),
+    vrrp: given.vrrp ?? name('vrrp', DEFAULT_PIDFILES.vrrp),
+    checkers: given.checkers ?? name('checkers', DEFAULT_PIDFILES.checkers),
+  };
+}
+
 /** Whether a process exists: `kill(pid, 0)` succeeds or fails with EPERM. Injectable for tests. */
 export type ProcessProbe = (pid: number) => boolean;
 

@@ -16,17 +16,26 @@
  * process. It holds no runtime code: a child is this same program re-executed with `--ts-child=ROLE`.
  */
 import { ReloadQueue } from './reload-queue.js';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { ErrorCodes, ExitCode, KtsError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { CHILD_ROLES, PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
-import { ControlServer, refusedPeer, type ControlReply } from './control.js';
+import { ControlServer, controlSocketFor, refusedPeer, type ControlReply } from './control.js';
 import { commandLineLines } from './command-line.js';
 import type { LogHub } from './logging.js';
-import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
+import {
+  PID_DIR,
+  pidfileOwnedByLiveProcess,
+  pidFilesFor,
+  probeProcess,
+  removeOwnPidfile,
+  writePidfile,
+  type PidFiles,
+  type ProcessProbe,
+} from './pidfile.js';
 import { maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
 import type { SdNotifier } from './sdnotify.js';
 import { SIGFUNC_NUMBERS, type SignalSource, type TrappedSignal } from './signals.js';
@@ -34,7 +43,7 @@ import type { PeerCred } from '../observe/admin.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** Parent → child over the IPC channel: one control command (`status`, `json`, `reload`, …). */
-export interface ParentMessage {
+export interface CommandMessage {
   readonly kind: 'command';
   readonly id: number;
   readonly command: string;
@@ -42,8 +51,23 @@ export interface ParentMessage {
   readonly peer?: PeerCred | null;
 }
 
-/** Child → parent: startup complete, or the answer to a command. */
-export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply };
+/**
+ * The facts the `bgp` child announces by: VRRP instance states (from the VRRP child) and virtual-server quorum
+ * (from the checker child), each as the whole current picture of its sender. The supervisor relays them.
+ */
+export interface FactsMessage {
+  readonly kind: 'facts';
+  /** [instance name, state name] (from the VRRP child). */
+  readonly instances?: readonly (readonly [string, string])[];
+  /** [virtual server name, quorum up] (from the checker child). */
+  readonly quorum?: readonly (readonly [string, boolean])[];
+}
+
+/** Parent → child: a command, or (to the `bgp` child) the other children's facts. */
+export type ParentMessage = CommandMessage | FactsMessage;
+
+/** Child → parent: startup complete, the answer to a command, or its facts for the `bgp` child. */
+export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply } | FactsMessage;
 
 /** A running child process as the supervisor handles it. */
 export interface ChildHandle {
@@ -84,6 +108,9 @@ export const realTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+/** The children's pid files: `-r`, `-c`, and the `bgp` child's (no keepalived option; see pidFileOf). */
+export type ChildPidFiles = Readonly<Record<'vrrp' | 'check', string>> & { readonly bgp?: string };
+
 /** Settings of the supervisor (resolved from the command line). */
 export interface SupervisorSettings {
   readonly configFile: string;
@@ -91,10 +118,18 @@ export interface SupervisorSettings {
   readonly interfaceExists?: (name: string) => boolean;
   /** `-p`. */
   readonly pidFile: string;
-  /** `-r`, `-c`. */
-  readonly childPidFiles: Readonly<Record<ChildRole, string>>;
+  /** `-r`, `-c`; the `bgp` child's (no keepalived option) defaults to the main pid file's name with `_bgp`. */
+  readonly childPidFiles: ChildPidFiles;
+  /**
+   * The pid files given on the command line (`-p`, `-r`, `-c`). When set, the files are named after the
+   * configuration is read, as keepalived does (`instance`, `use_pid_dir`: pidFilesFor); pidFile and childPidFiles
+   * are then used only until then.
+   */
+  readonly pidFilesGiven?: Partial<PidFiles>;
   /** Control socket path; undefined = none. */
   readonly controlSocket?: string;
+  /** The control socket was not given: it goes next to the main pid file once that is named (controlSocketFor). */
+  readonly controlSocketFollowsPidFile?: boolean;
   readonly commandLine: readonly string[];
   readonly version: string;
   readonly platform: string;
@@ -178,16 +213,18 @@ const PERMANENT: Readonly<Record<number, string>> = {
 };
 
 /** The short names keepalived's stop sequence uses (`vrrp process failed to die`). */
-const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: 'checker' };
+const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: 'checker', bgp: 'bgp' };
 
 /** Which children a configuration needs (keepalived's running_vrrp / running_checker). */
 export function wantedRoles(cfg: KeepalivedConfig, o: { vrrpOnly: boolean; checkOnly: boolean; all: boolean }): ChildRole[] {
+  // the bgp child announces VIPs by the VRRP child's states: it runs with it
+  const runBgp = !o.checkOnly && cfg.vrrpInstances.some((i) => i.bgpAnnounce !== undefined);
   const hasCheck = cfg.virtualServers.length > 0;
   const hasVrrp = cfg.vrrpInstances.length > 0 || cfg.staticIpaddress.length > 0 || cfg.staticRoutes.length > 0 || cfg.staticRules.length > 0;
   const runCheck = !o.vrrpOnly && (o.all || hasCheck);
   // keepalived runs no child for an empty configuration; the VRRP child then says there is nothing to run
   const runVrrp = !o.checkOnly && (o.all || hasVrrp || !hasCheck);
-  return CHILD_ROLES.filter((r) => (r === 'vrrp' ? runVrrp : runCheck));
+  return CHILD_ROLES.filter((r) => (r === 'vrrp' ? runVrrp : r === 'check' ? runCheck : runBgp));
 }
 
 /**
@@ -216,11 +253,19 @@ export class Supervisor {
     () => this.state === 'running',
   );
   private reloads = 0;
+  /** The last facts from the VRRP and checker children, relayed to the `bgp` child. */
+  private facts: { instances: readonly (readonly [string, string])[]; quorum: readonly (readonly [string, boolean])[] } = {
+    instances: [],
+    quorum: [],
+  };
   private startedMs = 0;
   private readyReported = false;
   private exitCode: number = ExitCode.OK;
   private reportStopped = true;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** The pid files in use: the settings', or named from the configuration at start (pidFilesGiven). */
+  private pidFile = '';
+  private childPidFiles: ChildPidFiles = { vrrp: '', check: '' };
   private resolveExit!: (code: number) => void;
   /** Resolves with the exit status once the supervisor has stopped. */
   readonly exited: Promise<number>;
@@ -268,7 +313,8 @@ export class Supervisor {
     const notice = maxAutoPriorityNotice(prioritySettingsFrom(cfg));
     if (notice) this.info(notice);
     const roles = wantedRoles(cfg, s);
-    const files = [s.pidFile, ...roles.map((r) => s.childPidFiles[r])];
+    this.namePidFiles(cfg);
+    const files = [this.pidFile, ...roles.map((r) => this.pidFileOf(r))];
     for (const f of files) {
       if (pidfileOwnedByLiveProcess(f, this.deps.pid, this.log, this.deps.probe ?? probeProcess)) {
         this.info('daemon is already running');
@@ -276,7 +322,7 @@ export class Supervisor {
         return ExitCode.OK;
       }
     }
-    if (!writePidfile(s.pidFile, this.deps.pid, this.log)) return ExitCode.FATAL;
+    if (!writePidfile(this.pidFile, this.deps.pid, this.log)) return ExitCode.FATAL;
     this.state = 'running';
     this.keepAlive = setInterval(() => {}, 3_600_000);
     this.installSignals();
@@ -287,6 +333,26 @@ export class Supervisor {
     }
     this.checkReady();
     return undefined;
+  }
+
+  /** The pid files for `cfg` (keepalived names them once, at start; a reload does not move them). */
+  private namePidFiles(cfg: KeepalivedConfig): void {
+    const s = this.deps.settings;
+    if (!s.pidFilesGiven) {
+      this.pidFile = s.pidFile;
+      this.childPidFiles = s.childPidFiles;
+      return;
+    }
+    const f = pidFilesFor(s.pidFilesGiven, cfg);
+    this.pidFile = f.main;
+    this.childPidFiles = { vrrp: f.vrrp, check: f.checkers };
+    if (cfg.usePidDir) {
+      try {
+        mkdirSync(PID_DIR, { recursive: true, mode: 0o755 });
+      } catch (e) {
+        this.info(`Unable to create directory ${PID_DIR} - ${(e as Error).message}`, 'err');
+      }
+    }
   }
 
   /**
@@ -308,7 +374,8 @@ export class Supervisor {
   }
 
   private async openControl(): Promise<void> {
-    const path = this.deps.settings.controlSocket;
+    const s = this.deps.settings;
+    const path = s.controlSocket !== undefined && s.controlSocketFollowsPidFile ? controlSocketFor(this.pidFile) : s.controlSocket;
     if (!path) return;
     const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer), {
       onRefused: (peer) => this.info(`Control: refused a connection from ${refusedPeer(peer)} - the control socket is root only`, 'warning'),
@@ -340,13 +407,36 @@ export class Supervisor {
     s.handle = handle;
     s.startedAt = this.deps.clock.now();
     this.info(`Starting ${ROLE_INFO[role].name} child process, pid=${handle.pid}`);
-    writePidfile(this.deps.settings.childPidFiles[role], handle.pid, this.log);
+    writePidfile(this.pidFileOf(role), handle.pid, this.log);
     return true;
   }
 
+  /** A role's pid file. */
+  private pidFileOf(role: ChildRole): string {
+    const files = this.childPidFiles;
+    return role === 'bgp' ? (files.bgp ?? this.pidFile.replace(/(\.pid)?$/, '_bgp.pid')) : files[role];
+  }
+
+  /** Keeps a child's facts and sends the whole picture to the `bgp` child. */
+  private relayFacts(role: ChildRole, m: FactsMessage | undefined): void {
+    if (role === 'vrrp') this.facts = { ...this.facts, instances: m?.instances ?? [] };
+    else if (role === 'check') this.facts = { ...this.facts, quorum: m?.quorum ?? [] };
+    else return;
+    this.sendFacts();
+  }
+
+  private sendFacts(): void {
+    this.slots.get('bgp')?.handle?.send({ kind: 'facts', ...this.facts });
+  }
+
   private onMessage(slot: Slot, m: ChildMessage): void {
+    if (m.kind === 'facts') {
+      this.relayFacts(slot.role, m);
+      return;
+    }
     if (m.kind === 'ready') {
       slot.ready = true;
+      if (slot.role === 'bgp') this.sendFacts();
       if (slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp) void this.deps.release.prepare(this.releaseSet);
       this.checkReady();
       return;
@@ -376,7 +466,9 @@ export class Supervisor {
     slot.ready = false;
     // the VIPs go first: every millisecond both nodes hold them counts
     const released = slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp && this.state === 'running' ? this.release() : Promise.resolve();
-    removeOwnPidfile(this.deps.settings.childPidFiles[slot.role], handle.pid);
+    removeOwnPidfile(this.pidFileOf(slot.role), handle.pid);
+    // a dead VRRP child holds no instance, a dead checker no quorum: the bgp child withdraws their routes
+    this.relayFacts(slot.role, undefined);
     for (const [id, p] of this.pending) {
       if (p.role !== slot.role) continue;
       this.pending.delete(id);
@@ -563,9 +655,9 @@ export class Supervisor {
       const r = await this.ask(role, 'status');
       return r.ok ? r.status?.snapshot : undefined;
     };
-    const [vrrp, check] = await Promise.all([get('vrrp'), get('check')]);
+    const [vrrp, check, bgp] = await Promise.all([get('vrrp'), get('check'), get('bgp')]);
     const base: RuntimeSnapshot = vrrp ?? { instances: [], syncGroups: [] };
-    return check?.virtualServers ? { ...base, virtualServers: check.virtualServers } : base;
+    return { ...base, ...(check?.virtualServers ? { virtualServers: check.virtualServers } : {}), ...(bgp?.bgp ? { bgp: bgp.bgp } : {}) };
   }
 
   /** Process facts for `status`: the parent's, with its children. */
@@ -670,10 +762,10 @@ export class Supervisor {
     const closing = this.control?.close() ?? Promise.resolve();
     this.control = undefined;
     if (wasRunning) {
-      removeOwnPidfile(this.deps.settings.pidFile, this.deps.pid);
+      removeOwnPidfile(this.pidFile, this.deps.pid);
       for (const s of this.slots.values()) {
         // a child that did not exit (SIGKILL sent) still owns its file for a moment: remove it by its pid
-        if (s.handle) removeOwnPidfile(this.deps.settings.childPidFiles[s.role], s.handle.pid);
+        if (s.handle) removeOwnPidfile(this.pidFileOf(s.role), s.handle.pid);
       }
     }
     if (code !== ExitCode.OK && !wasRunning) this.deps.sdNotify.error(code);

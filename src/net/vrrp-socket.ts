@@ -11,6 +11,9 @@ import { Socket, type SocketProblem } from './socket.js';
 import { K, sysio } from './sysio.js';
 import { IPPROTO_VRRP, type Family } from '../vrrp/types.js';
 
+/** Sockaddrs kept per socket (the group and the unicast peers of its instances; past this the cache starts again). */
+const MAX_DESTINATIONS = 1024;
+
 /** A received VRRP packet with what the kernel told about it. */
 export interface VrrpDatagram {
   /** IPv4: the whole IP packet (header first). IPv6: the VRRP message only. */
@@ -41,6 +44,7 @@ export interface VrrpSocketOptions {
 export class VrrpSocket {
   /** The interface index the socket is bound to. */
   readonly ifindex: number;
+  private readonly destinations = new Map<string, Buffer>();
 
   private constructor(
     private readonly sock: Socket,
@@ -55,7 +59,7 @@ export class VrrpSocket {
     const ifindex = sysio.ifNameToIndex(o.ifname);
     const family = o.family === 4 ? K.AF_INET : K.AF_INET6;
     const onMessage = (m: Msg) => {
-      const d = o.family === 4 ? fromIpv4(m) : fromIpv6(m);
+      const d = datagramOf(o.family, m);
       if (d) o.onPacket(d);
     };
     const sock = Socket.open(family as number, K.SOCK_RAW as number, IPPROTO_VRRP, { onMessage, onError: o.onError, controlLength: 256 }, (fd) =>
@@ -66,8 +70,18 @@ export class VrrpSocket {
 
   /** Sends a VRRP message (IPv4: without IP header; the kernel adds it) to `destination`. */
   send(message: Uint8Array, destination: string): SocketProblem | undefined {
-    const sa = this.family === 4 ? sockaddrIn(destination) : sockaddrIn6(destination, 0, this.ifindex);
-    return this.sock.trySend(message, sa);
+    return this.sock.trySend(message, this.sockaddrOf(destination));
+  }
+
+  /** The sockaddr of a destination, built once: an instance sends to the same group or peers every interval. */
+  private sockaddrOf(destination: string): Buffer {
+    let sa = this.destinations.get(destination);
+    if (sa === undefined) {
+      sa = this.family === 4 ? sockaddrIn(destination) : sockaddrIn6(destination, 0, this.ifindex);
+      if (this.destinations.size >= MAX_DESTINATIONS) this.destinations.clear();
+      this.destinations.set(destination, sa);
+    }
+    return sa;
   }
 
   /** Handles every datagram already queued, now (see Socket.drain). */
@@ -107,6 +121,11 @@ function setup6(fd: number, o: VrrpSocketOptions, ifindex: number): void {
   sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_RECVPKTINFO as number, 1);
   if (o.group) sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_ADD_MEMBERSHIP as number, ipv6Mreq(o.group, ifindex));
   if (o.bindAddress) sysio.bind(fd, sockaddrIn6(o.bindAddress, 0, o.bindAddress.startsWith('fe80:') ? ifindex : 0));
+}
+
+/** A received message as a VrrpDatagram (undefined when it cannot be one: a short IPv4 packet, a non-IPv6 source). */
+export function datagramOf(family: Family, m: Msg): VrrpDatagram | undefined {
+  return family === 4 ? fromIpv4(m) : fromIpv6(m);
 }
 
 function fromIpv4(m: Msg): VrrpDatagram | undefined {

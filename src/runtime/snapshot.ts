@@ -190,6 +190,22 @@ export interface RuntimeSnapshot {
   readonly timing?: TimingStats;
   /** `vrrp_script` results so far (keepalived.data's "VRRP Script" status: GOOD when ok, BAD when not). */
   readonly scripts?: readonly { readonly name: string; readonly ok: boolean }[];
+  /** BGP announcement state (the `bgp` child). */
+  readonly bgp?: BgpSnapshot;
+}
+
+/** The `bgp` child's announcements and engine sessions. */
+export interface BgpSnapshot {
+  /** `gobgp` or `kernel`. */
+  readonly engine: string;
+  /** The engine answers (always true for the kernel table). */
+  readonly connected: boolean;
+  /** Routes held by the engine: `announced`, or `draining` (graceful shutdown, withdrawal pending). */
+  readonly routes: readonly { readonly prefix: string; readonly state: 'announced' | 'draining' }[];
+  /** Every planned route and its condition. */
+  readonly planned: readonly { readonly prefix: string; readonly instance: string; readonly when: string }[];
+  /** BGP sessions as the engine reported them last. */
+  readonly sessions: readonly { readonly peer: string; readonly peerAs: number; readonly state: string; readonly advertised?: number }[];
 }
 
 /** Process facts the control socket adds to a snapshot. */

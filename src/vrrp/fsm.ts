@@ -61,6 +61,8 @@ function faultWhy(t: TrackerConfig, value: number | undefined): string {
       return `tracked process ${t.name} quorum lost`;
     case 'bfd':
       return `BFD ${t.name} down`;
+    case 'address':
+      return `source address ${t.name} removed`;
   }
 }
 
@@ -415,6 +417,7 @@ export class VrrpFsm {
 
   /** Why the instance must be in FAULT (with keepalived's cause line, if it has one), or undefined. */
   private faultReason(includeGroup = true): { readonly text?: string; readonly why: string } | undefined {
+    if (this.p.configFault !== undefined) return { why: this.p.configFault };
     if (includeGroup && this.groupFault) return { why: 'sync group fault' };
     if (!this.ifUp && !this.p.dontTrackPrimary) return { why: `link ${this.ifName ?? 'interface'} down` };
     const view = effectivePriority(this.base, this.p.trackers, this.results);

@@ -71,6 +71,11 @@ export interface VrrpInstanceParams {
   /** Name of the vrrp_sync_group this instance belongs to, if any. */
   readonly syncGroup?: string;
   /**
+   * A configuration fault that holds the instance in FAULT until the configuration changes (keepalived's
+   * num_config_faults), in an operator's words: `unicast_fault_no_peer` with no unicast peer.
+   */
+  readonly configFault?: string;
+  /**
    * Improvement over keepalived: when a MASTER sees a competing MASTER (a lower-priority advert from a
    * source it has not heard since it became MASTER — the healing of a partition), it re-announces all VIPs
    * with a full master GARP burst (+ delayed burst), even if garp_lower_prio_repeat is 0. Default true.

@@ -297,6 +297,7 @@ function frame(buf: Uint8Array, ctx: DecodeContext): Framing | DecodeFailure {
 }
 
 const CHECKSUM_OK = { ok: true } as const;
+const MCAST_GROUP4_BYTES = parseIpv4(VRRP_MCAST_GROUP4)!;
 const CHECKSUM_BAD = { ok: false } as const;
 
 function verifyChecksum(
@@ -319,7 +320,7 @@ function verifyChecksum(
   const policy = ctx.checksum4 ?? 'auto';
   const sumWith = (d: Uint8Array): boolean => internetChecksum(msg, ipv4PseudoHeaderSum(src, d, IPPROTO_VRRP, msg.length)) === 0;
   if (policy !== 'mcast-group' && sumWith(dst)) return { ok: true, mode: 'rfc' };
-  const group = parseIpv4(ctx.mcastGroup4 ?? VRRP_MCAST_GROUP4);
+  const group = ctx.mcastGroup4 === undefined || ctx.mcastGroup4 === VRRP_MCAST_GROUP4 ? MCAST_GROUP4_BYTES : parseIpv4(ctx.mcastGroup4);
   if (!group) return { ok: false };
   if (policy === 'mcast-group' || (policy === 'auto' && !bytesEqual(dst, group))) {
     if (sumWith(group)) return { ok: true, mode: 'mcast-group' };

@@ -68,5 +68,7 @@ export function faultCauseText(instance: string, t: TrackerConfig, value: number
       return `(${instance}) entering FAULT state (tracked process ${t.name} quorum not achieved)`;
     case 'bfd':
       return `(${instance}): entering FAULT state (BFD ${t.name} down)`;
+    case 'address':
+      return `(${instance}): entering FAULT state (source address ${t.name} removed)`;
   }
 }

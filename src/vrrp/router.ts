@@ -47,6 +47,18 @@ export interface RouterInstance {
   trackers: Set<string>;
   /** The sync group the instance is in, if any. */
   group: SyncGroup | undefined;
+  /**
+   * The last adverts encoded for it: a master sends the same bytes every Advertisement_Interval until its priority
+   * or interval changes, so they are encoded once, not per send (issue 17). Cleared when the spec changes.
+   */
+  encoded: EncodedAdverts | undefined;
+}
+
+/** Encoded adverts (one per destination) and what they were encoded with. */
+interface EncodedAdverts {
+  readonly priority: number;
+  readonly advertIntervalMs: number;
+  readonly adverts: readonly { readonly destination: string; readonly bytes: Uint8Array }[];
 }
 
 /** The router of one daemon's VRRP instances. */
@@ -81,6 +93,7 @@ export class VrrpRouter {
       expect: expectations(spec),
       trackers: trackerIds(spec),
       group: undefined,
+      encoded: undefined,
     };
     this.all.set(name, inst);
     this.byWire.set(wire, name);
@@ -276,6 +289,7 @@ export class VrrpRouter {
       const inst = this.all.get(spec.params.name);
       if (!inst) continue;
       inst.spec = spec;
+      inst.encoded = undefined;
       inst.expect = expectations(spec);
       inst.trackers = trackerIds(spec);
       out.push(...this.step(inst, { type: 'update', params: spec.params }, now).map(asReload));
@@ -326,7 +340,7 @@ export class VrrpRouter {
       const inst = this.all.get(a.instance);
       if (!inst) continue;
       const lateMs = late?.instance === a.instance ? late.lateMs : undefined;
-      for (const t of encodeAdvert(inst.spec, a.priority, a.advertIntervalMs)) {
+      for (const t of encodedAdverts(inst, a.priority, a.advertIntervalMs)) {
         out.push({
           kind: 'transmit',
           instance: a.instance,
@@ -340,6 +354,14 @@ export class VrrpRouter {
     }
     return out;
   }
+}
+
+/** The instance's adverts for `priority` and `advertIntervalMs`: the last ones when those have not changed. */
+function encodedAdverts(inst: RouterInstance, priority: number, advertIntervalMs: number): EncodedAdverts['adverts'] {
+  const e = inst.encoded;
+  if (e?.priority === priority && e.advertIntervalMs === advertIntervalMs) return e.adverts;
+  inst.encoded = { priority, advertIntervalMs, adverts: encodeAdvert(inst.spec, priority, advertIntervalMs) };
+  return inst.encoded.adverts;
 }
 
 function wireKey(socketKey: string, vrid: number): string {

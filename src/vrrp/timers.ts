@@ -44,14 +44,22 @@ export class TimerTable<K extends string> {
   }
 
   /** Removes and returns the timers whose deadline is ≤ now, earliest first. */
-  takeExpired(now: number): K[] {
+  takeExpired(now: number): readonly K[] {
+    if (!this.anyDue(now)) return NONE; // the common case (a received advert): nothing to allocate
     const out: [K, number][] = [];
     for (const [k, d] of this.deadlines) if (d <= now) out.push([k, d]);
     out.sort((a, b) => a[1] - b[1]);
     for (const [k] of out) this.deadlines.delete(k);
     return out.map(([k]) => k);
   }
+
+  private anyDue(now: number): boolean {
+    for (const d of this.deadlines.values()) if (d <= now) return true;
+    return false;
+  }
 }
+
+const NONE: readonly never[] = [];
 
 /**
  * Skew_Time in ms, computed in whole microseconds as keepalived does (VRRP_TIMER_SKEW):

@@ -63,8 +63,9 @@ export const VrrpState = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, DELETED: 97,
 /** One of the VrrpState values. */
 export type VrrpStateValue = (typeof VrrpState)[keyof typeof VrrpState];
 
-/** Kinds of trackers an instance can follow (keepalived track_interface/script/file/process/bfd). */
-export type TrackerKind = 'interface' | 'script' | 'file' | 'process' | 'bfd';
+/** Kinds of trackers an instance can follow (keepalived track_interface/script/file/process/bfd, track_src_ip). */
+/** `address` is `track_src_ip`: the configured source address is on the instance's interface (its name is the address). */
+export type TrackerKind = 'interface' | 'script' | 'file' | 'process' | 'bfd' | 'address';
 
 /**
  * A tracker's current result, as the trackers (src/track) report it to the state machine.

@@ -9,7 +9,15 @@
  * keepalived's order, so a packet with several faults is reported by the first check keepalived makes.
  */
 import { AuthType, type RxMeta, type VrrpAdvert, type VrrpVersion, type Family } from './types.js';
-import { decode, type DecodeContext, type DecodeFailure, type DecodeErrorReason, type V3Ipv4ChecksumMode } from './packet.js';
+import {
+  decode,
+  VRRP_MCAST_GROUP4,
+  VRRP_MCAST_GROUP6,
+  type DecodeContext,
+  type DecodeFailure,
+  type DecodeErrorReason,
+  type V3Ipv4ChecksumMode,
+} from './packet.js';
 import { VRRP_TTL } from './ipv4-header.js';
 import type { StatName, VrrpStats } from './stats.js';
 import { bytesEqual, parseAddress } from '../core/inet/address.js';
@@ -122,6 +130,7 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function isMulticast(family: Family, address: string): boolean {
+  if (address === (family === 4 ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6)) return true; // the usual destination, unparsed
   const b = parseAddress(family, address);
   if (!b) return false;
   return family === 4 ? b[0]! >= 224 && b[0]! <= 239 : b[0] === 0xff;
@@ -217,13 +226,25 @@ const STEPS: readonly Step[] = [
   },
 ];
 
+/**
+ * Whether the advert lists `vip`. The decoder writes addresses in canonical text, and a configured VIP usually is:
+ * equal text is the same address, found without parsing; otherwise the bytes are compared.
+ */
+function advertHas(a: VrrpAdvert, vip: string, family: Family): boolean {
+  if (a.addresses.includes(vip)) return true;
+  const want = parseAddress(family, vip);
+  return want !== undefined && a.addresses.some((x) => sameBytes(parseAddress(family, x), want));
+}
+
+function sameBytes(x: Uint8Array | undefined, y: Uint8Array): boolean {
+  return x !== undefined && bytesEqual(x, y);
+}
+
 /** Checks made after keepalived counted the packet as advert_rcvd (stage 13+). */
 function checkAfterReceived(a: VrrpAdvert, meta: RxMeta, exp: RxExpectations, n: string): Drop | undefined {
   if (!shouldCheckAddresses(meta, exp)) return undefined;
-  const got = a.addresses.map((x) => parseAddress(exp.family, x));
   for (const vip of exp.vips) {
-    const want = parseAddress(exp.family, vip);
-    if (!want || !got.some((g) => g !== undefined && bytesEqual(g, want))) {
+    if (!advertHas(a, vip, exp.family)) {
       return drop('vip-missing', 'addr_list_err', `(${n}) ip address associated with VRID ${exp.vrid} not present in MASTER advert: ${vip}`, [
         'advert_rcvd',
       ]);

@@ -39,6 +39,13 @@ export const IPVS_MISSING_TEXT =
   'IPVS is not available in this kernel (generic netlink family "IPVS" not found; modprobe ip_vs failed or the kernel lacks CONFIG_IP_VS): ' +
   'virtual servers cannot be programmed with IPVS; load ip_vs or use a kernel built with it';
 
+/**
+ * How long a sync daemon must have been running before it is stopped. A stop issued within a few milliseconds of
+ * the start, before the kernel's new sync thread has run once, was seen to leave IPVS_CMD_DEL_DAEMON unanswered for
+ * up to 30 s (Linux 6.1, one CPU); a stop 50 ms after the start never was (0 of 40 tries against 4 of 40).
+ */
+export const SYNC_DAEMON_SETTLE_MS = 100;
+
 function codeOf(e: GenlError): LbErrorCode {
   switch (e.code) {
     case 'EEXIST':
@@ -63,6 +70,8 @@ export class IpvsBackend implements LbBackend {
   readonly name = 'ipvs' as const;
   private genl: Genl | undefined;
   private family: GenlFamily | undefined;
+  /** When each state's sync daemon was started by this backend (performance.now()), for SYNC_DAEMON_SETTLE_MS. */
+  private readonly daemonStarted = new Map<'master' | 'backup', number>();
 
   /** Resolves the IPVS family (the kernel autoloads ip_vs where it can). */
   async open(): Promise<LbError | undefined> {
@@ -132,16 +141,22 @@ export class IpvsBackend implements LbBackend {
       const running = await this.daemons();
       if (!Array.isArray(running)) return running as LbError;
       if ((running as IpvsDaemon[]).some((x) => x.state === d.state)) {
-        const e = await this.exec(() => delDaemonRequest(d.state), 'IPVS stop sync daemon');
+        const e = await this.stopSyncDaemon(d.state);
         if (e) return e;
       }
-      return this.exec(() => newDaemonRequest(d), 'IPVS start sync daemon');
+      const e = await this.exec(() => newDaemonRequest(d), 'IPVS start sync daemon');
+      if (!e) this.daemonStarted.set(d.state, performance.now());
+      return e;
     }
     return undefined;
   }
 
   /** Stops the sync daemon of one state. */
-  stopSyncDaemon(state: 'master' | 'backup'): Promise<LbError | undefined> {
+  async stopSyncDaemon(state: 'master' | 'backup'): Promise<LbError | undefined> {
+    const started = this.daemonStarted.get(state);
+    const wait = started === undefined ? 0 : started + SYNC_DAEMON_SETTLE_MS - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    this.daemonStarted.delete(state);
     return this.exec(() => delDaemonRequest(state), 'IPVS stop sync daemon');
   }
 

@@ -28,10 +28,10 @@ import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
 import { ScriptUserResolver } from '../../notify/security.js';
 import type { ScriptContext } from '../../notify/prepare.js';
-import { publishAction } from './publish.js';
+import { isPublished, publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
-import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor } from './params.js';
+import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, unicastFaultNoPeer } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
@@ -252,11 +252,25 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         .catch(() => {});
       return;
     }
+    if (e.kind === 'address') this.onAddress(e.address, e.deleted);
     if (e.kind === 'link' && e.deleted) this.links.delete(e.link.name);
     if (e.kind === 'link' && !e.deleted) {
       this.links.set(e.link.name, e.link);
       this.onLink(e.link);
     }
+  }
+
+  /**
+   * track_src_ip (keepalived_netlink.c): the configured source address leaving the instance's interface puts the
+   * instance into FAULT, its return lets it out.
+   */
+  private onAddress(a: AddressInfo, deleted: boolean): void {
+    const now = this.clock.now();
+    for (const run of this.instances.values()) {
+      if (trackedSource(run.cfg) !== a.address || run.stateIndex !== a.ifindex) continue;
+      this.execute(this.router.event(run.cfg.name, { type: 'tracker', result: { kind: 'address', name: a.address, ok: !deleted } }, now));
+    }
+    this.arm();
   }
 
   private onLink(link: LinkInfo): void {
@@ -321,6 +335,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     };
     this.router.noteLink(parent.index, parent.up);
     this.instances.set(ic.name, run);
+    if (unicastFaultNoPeer(ic)) this.log.log({ level: 'info', text: `(${ic.name}) Cannot use unicast without any peers - going to fault state` });
     if (ic.promoteSecondaries && ic.family === 4) {
       try {
         writeFileSync(`/proc/sys/net/ipv4/conf/${link.name}/promote_secondaries`, '1');
@@ -368,7 +383,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       }
       const run = this.instances.get(a.kind === 'stateChanged' ? a.transition.instance : a.instance);
       if (!run) continue;
-      publishAction(a, { vrid: run.cfg.virtualRouterId, family: run.cfg.family, ifname: run.ifname }, this.clock.wallNow());
+      if (isPublished(a)) publishAction(a, { vrid: run.cfg.virtualRouterId, family: run.cfg.family, ifname: run.ifname }, this.clock.wallNow());
       if (a.kind === 'advertReceived') noteAdvert(run, a.source, a.priority); // status view: the master's address
       if (a.kind === 'stateChanged') noteTransition(run, a.transition.reason);
       switch (a.kind) {
@@ -535,6 +550,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     const plan = planReload(old, cfg);
     this.config = cfg;
+    this.garpPacer?.setIntervals(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs);
     await this.syncFirewall(cfg);
     if (canonical([old.staticIpaddress, old.staticRoutes, old.staticRules]) !== canonical([cfg.staticIpaddress, cfg.staticRoutes, cfg.staticRules])) {
       this.kernel?.staticEntries(staticOnly(old, cfg), false);

@@ -39,6 +39,8 @@ export function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): T
   add(ic.trackScript, 'script', script, false);
   add(ic.trackFile, 'file', file, false);
   add(ic.trackProcess, 'process', proc, false);
+  const src = trackedSource(ic);
+  if (src !== undefined) out.push({ kind: 'address', name: src, weight: 0, reverse: false });
   const g = groupOf(cfg, ic.name);
   if (g) {
     // keepalived: a sync group's trackers put every member into FAULT unless sync_group_tracking_weight is set
@@ -72,6 +74,7 @@ export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source:
     downTimerAdverts: ic.downTimerAdverts,
     dontTrackPrimary: ic.dontTrackPrimary,
     unicastPeers: ic.unicastPeers.map((p) => p.address),
+    ...(unicastFaultNoPeer(ic) ? { configFault: 'unicast without any peers' } : {}),
     trackers: trackerConfigs(cfg, ic),
     garp: {
       masterDelayMs: ic.garpMasterDelayMs,
@@ -82,6 +85,19 @@ export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source:
       lowerPrioRepeat: ic.garpLowerPrioRepeat,
     },
   });
+}
+
+/**
+ * The source address `track_src_ip` watches: the configured unicast_src_ip or mcast_src_ip (keepalived clears the
+ * flag when the address is not from the configuration).
+ */
+export function trackedSource(ic: VrrpInstanceConfig): string | undefined {
+  return ic.trackSrcIp ? (ic.unicastSrcIp ?? ic.mcastSrcIp) : undefined;
+}
+
+/** `unicast_fault_no_peer` and no unicast peer: keepalived holds the instance in FAULT rather than fall back to multicast. */
+export function unicastFaultNoPeer(ic: VrrpInstanceConfig): boolean {
+  return ic.unicastFaultNoPeer && ic.unicastPeers.length === 0;
 }
 
 /** The `kind:name` keys of an instance's trackers (how tracker results are routed to instances). */

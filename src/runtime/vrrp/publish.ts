@@ -1,9 +1,9 @@
 /**
  * What the VRRP runtime tells observers: router actions turned into events on the channels of src/core/events.ts
- * (transitions with their reason, priority changes, accepted adverts, drops, GARP bursts). Publishing costs one
- * `hasSubscribers` test per action when nobody listens.
+ * (transitions with their reason, priority changes, accepted adverts, drops, GARP bursts). When nobody listens,
+ * isPublished() is one `hasSubscribers` test per action and nothing is built (issue 17: no garbage per advert).
  */
-import { publish } from '../../core/events.js';
+import { eventChannel, publish, type EventName } from '../../core/events.js';
 import { STATE_NAMES } from '../../vrrp/fsm.js';
 import type { RouterAction } from '../../vrrp/router-types.js';
 
@@ -13,6 +13,20 @@ export interface PublishedInstance {
   readonly family: 4 | 6;
   /** The configured interface (the VMAC's parent with use_vmac). */
   readonly ifname: string;
+}
+
+/** The channel each published kind of action goes to. */
+const CHANNEL_OF: Partial<Record<RouterAction['kind'], EventName>> = {
+  stateChanged: 'keepalived-ts:vrrp:transition',
+  priorityChanged: 'keepalived-ts:vrrp:priority',
+  advertReceived: 'keepalived-ts:vrrp:advert',
+  dropped: 'keepalived-ts:vrrp:drop',
+};
+
+/** Whether anyone listens for `a` (call before building publishAction's arguments). */
+export function isPublished(a: RouterAction): boolean {
+  const name = CHANNEL_OF[a.kind];
+  return name !== undefined && eventChannel(name).hasSubscribers;
 }
 
 /** Publishes `a` if observers care about it; `at` is wall-clock ms. GARP bursts are published by the sender. */

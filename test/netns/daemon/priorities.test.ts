@@ -2,6 +2,7 @@
  * global_defs `vrrp_rt_priority` on the real kernel: every thread of our daemon runs SCHED_RR at the configured
  * priority with SCHED_RESET_ON_FORK, RLIMIT_RTTIME is set, a notify script it starts runs SCHED_OTHER, and a reload
  * (SIGHUP) changes or removes all of it. Without the keyword the VRRP child takes our default (SCHED_RR 1); 0 is off.
+ * max_auto_priority: late timers (the child stopped with SIGSTOP) raise the priority step by step up to the maximum.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,5 +124,42 @@ test('without scheduling keywords the VRRP child (only) runs SCHED_RR 1 with RLI
     assert.deepEqual(rttimeLimits(pid), ['unlimited', 'unlimited']);
   } finally {
     await stop(off.child);
+  }
+});
+
+test('max_auto_priority end to end: each late timer (the VRRP child stopped past min_auto_priority_delay) raises SCHED_RR by one, up to the maximum', async () => {
+  const text = confText('auto', 255, 'MASTER', 3, '192.0.2.183').replace(
+    'global_defs {\n',
+    'global_defs {\n  vrrp_priority 0\n  max_auto_priority 3\n  min_auto_priority_delay 200000\n',
+  );
+  const o = d.ours('a', d.write('auto.conf', text));
+  /** The VRRP child's SCHED_RR priority, the same on every thread (0 = SCHED_OTHER). */
+  const level = (pid: number): number => {
+    const all = readdirSync(`/proc/${pid}/task`).map((tid) => schedOf(`/proc/${pid}/task/${tid}/stat`));
+    for (const s of all) assert.deepEqual(s, all[0], 'every thread alike');
+    assert.equal(all[0]!.policy, all[0]!.rtPriority ? K.SCHED_RR : K.SCHED_OTHER);
+    return all[0]!.rtPriority;
+  };
+  try {
+    assert.ok((await waitFor(() => /Entering MASTER STATE/.test(o.log()), 15000)) >= 0, o.log());
+    const pid = pidIn(o.vrrpPidFile)!;
+    const levels = [level(pid)];
+    assert.ok(levels[0]! < 3, `vrrp_priority set: not real-time by default (${levels[0]})`);
+    for (let i = 0; i < 4; i++) {
+      const before = levels[levels.length - 1]!;
+      process.kill(pid, 'SIGSTOP'); // the advert timer (1 s) comes due while stopped
+      await new Promise((r) => setTimeout(r, 1500));
+      process.kill(pid, 'SIGCONT');
+      const want = Math.min(3, before + 1);
+      assert.ok((await waitFor(() => level(pid) >= want, 3000)) >= 0, `late timer ${i + 1}: ${before} → ${want}\n${o.log()}`);
+      levels.push(level(pid));
+    }
+    assert.equal(levels[levels.length - 1], 3, `capped at max_auto_priority: ${levels.join(' → ')}`);
+    assert.equal(sysio.schedGetScheduler(pid), (K.SCHED_RR as number) | (K.SCHED_RESET_ON_FORK as number));
+    assert.match(o.log(), /A thread timer expired \d+\.\d{6} seconds ago/);
+    assert.match(o.log(), /Set realtime priority 3/);
+    assert.doesNotMatch(o.log(), /Set realtime priority 4/);
+  } finally {
+    await stop(o.child);
   }
 });

@@ -17,8 +17,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import type { Topology } from './topology.js';
 
-/** Our CLI, compiled (this file runs from dist/test/netns/harness). */
+/** Our CLI, compiled by tsc (this file runs from dist/test/netns/harness). */
 const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
+
+/** Our CLI as installed: the esbuild bundle (scripts/bundle.mjs), what the `keepalived-ts` bin runs. */
+export const BUNDLED_CLI = new URL('../../../bundle/main.js', import.meta.url).pathname;
 
 /** A daemon started in a host. */
 export interface RunningDaemon {
@@ -96,15 +99,17 @@ export class Daemons {
   /**
    * @param topo where the daemons run (they are killed by PID when it is destroyed)
    * @param dir configuration, pid files, sockets and TMPDIR go here
+   * @param cli the script ours() runs: the tsc output (default) or BUNDLED_CLI
    */
   constructor(
     readonly topo: Topology,
     readonly dir: string,
+    readonly cli: string = CLI,
   ) {}
 
-  /** A Daemons with a fresh temp directory named `prefix…` (remove it with removeDir()). */
-  static inTempDir(topo: Topology, prefix: string): Daemons {
-    return new Daemons(topo, mkdtempSync(join(tmpdir(), prefix)));
+  /** A Daemons with a fresh temp directory named `prefix…` (remove it with removeDir()); ours() runs `cli`. */
+  static inTempDir(topo: Topology, prefix: string, cli: string = CLI): Daemons {
+    return new Daemons(topo, mkdtempSync(join(tmpdir(), prefix)), cli);
   }
 
   /** Writes `text` to `name` in the directory and returns its path. */
@@ -142,7 +147,7 @@ export class Daemons {
       host,
       process.execPath,
       [
-        CLI,
+        this.cli,
         '-n',
         '-l',
         '-D',

@@ -36,3 +36,42 @@ test('vrrp_garp_interval 0.25: the 5 gratuitous ARPs of each VIP leave eth0 at l
   assert.match(lines[0]!, /192\.0\.2\.210/);
   assert.match(lines[1]!, /192\.0\.2\.211/);
 });
+
+test('vrrp_garp_interval / vrrp_gna_interval changed by a reload (SIGHUP) pace the next bursts without a restart', async () => {
+  const cap = capture(topo, 'b', 'arp or icmp6');
+  await cap.ready;
+  const conf = (interval: string, extra4: string, extra6: string) =>
+    `global_defs {\n  vrrp_garp_interval ${interval}\n  vrrp_gna_interval ${interval}\n  vrrp_garp_master_delay 0\n}\n` +
+    `vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 62\n  priority 200\n  advert_int 1\n` +
+    `  virtual_ipaddress {\n    192.0.2.212\n${extra4}  }\n}\n` +
+    `vrrp_instance VI_6 {\n  state MASTER\n  interface eth0\n  virtual_router_id 63\n  priority 200\n  advert_int 1\n` +
+    `  virtual_ipaddress {\n    2001:db8::212/64\n${extra6}  }\n}\n`;
+  const file = d.write('garp-reload.conf', conf('0.25', '', ''));
+  const a = d.ours('a', file);
+  try {
+    assert.ok((await waitFor(() => d.hasVip('a', '192.0.2.212') && d.hasVip('a', '2001:db8::212'), 15000)) >= 0, a.log());
+    await sleep(5 * 250 + 1500);
+    d.write('garp-reload.conf', conf('0.6', '    192.0.2.213\n', '    2001:db8::213/64\n'));
+    a.child.kill('SIGHUP');
+    assert.ok((await waitFor(() => d.hasVip('a', '192.0.2.213') && d.hasVip('a', '2001:db8::213'), 10000)) >= 0, a.log());
+    await sleep(5 * 600 + 1500);
+  } finally {
+    await stop(a.child);
+  }
+  const lines = await cap.stop();
+  const times = (re: RegExp) => lines.filter((l) => re.test(l)).map((l) => Number(l.split(' ')[0]) * 1000);
+  const gaps = (t: number[]) => t.slice(1).map((x, i) => x - t[i]!);
+  const cases: [string, RegExp, number][] = [
+    ['GARP before', /Request who-has 192\.0\.2\.212 .*tell 192\.0\.2\.212/, 250],
+    ['NA before', /neighbor advertisement, tgt is 2001:db8::212,/, 250],
+    ['GARP after', /Request who-has 192\.0\.2\.213 .*tell 192\.0\.2\.213/, 600],
+    ['NA after', /neighbor advertisement, tgt is 2001:db8::213,/, 600],
+  ];
+  for (const [what, re, interval] of cases) {
+    const t = times(re);
+    assert.equal(t.length, 5, `${what}: 5 frames\n${lines.join('\n')}`);
+    for (const g of gaps(t)) {
+      assert.ok(g >= interval - 10 && g < interval + 300, `${what}: gap ${g.toFixed(1)} ms for interval ${interval}\n${lines.join('\n')}`);
+    }
+  }
+});

@@ -85,3 +85,30 @@ test('lvs_backend (keepalived-ts extension): ipvs, nftables or auto; absent mean
   );
   assert.equal(bad.config.globalDefs.lvsBackend, undefined);
 });
+
+test('lvs_timeouts: tcp, tcpfin and udp in seconds, merged over several lines; keepalived texts for bad options and values', () => {
+  const ok = model(`global_defs {\n  lvs_timeouts tcp 900 tcpfin 120\n  lvs_timeouts udp 300\n}\n${inst()}`);
+  assert.deepEqual(
+    ok.diags.filter((x) => x.severity === 'error'),
+    [],
+  );
+  assert.deepEqual(ok.config.globalDefs.lvsTimeouts, { tcpSec: 900, tcpFinSec: 120, udpSec: 300 });
+  // the 31-day maximum is accepted; one second more is not, and the earlier value stays
+  const max = model(`global_defs {\n  lvs_timeouts tcp 2678400\n  lvs_timeouts tcp 2678401 udp x\n}\n${inst()}`);
+  assert.deepEqual(max.config.globalDefs.lvsTimeouts, { tcpSec: 2678400 });
+  const errs = (text: string) =>
+    model(`global_defs {\n  ${text}\n}\n${inst()}`)
+      .diags.filter((x) => x.severity === 'error')
+      .map((x) => x.message);
+  assert.deepEqual(
+    max.diags.filter((x) => x.severity === 'error').map((x) => x.message),
+    ['Invalid lvs_timeout tcp (2678401) - ignoring', 'Invalid lvs_timeout udp (x) - ignoring'],
+  );
+  assert.deepEqual(errs('lvs_timeouts'), ['lvs_timeouts requires at least one option']);
+  assert.deepEqual(errs('lvs_timeouts tcp'), ['lvs_timeouts requires at least one option']);
+  assert.deepEqual(errs('lvs_timeouts tcp 5 syn 3'), [
+    'Unknown option syn specified for lvs_timeouts',
+    'Unknown option 3 specified for lvs_timeouts',
+  ]);
+  assert.deepEqual(errs('lvs_timeouts udp 5 tcpfin'), ['No value specified for lvs_timout tcpfin - ignoring']);
+});

@@ -4,7 +4,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../../src/core/log.js';
-import { inspectPidfile, pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile } from '../../../src/daemon/pidfile.js';
+import { inspectPidfile, pidfileOwnedByLiveProcess, pidFilesFor, probeProcess, removeOwnPidfile, writePidfile } from '../../../src/daemon/pidfile.js';
+import { buildModel, parseConfigTree } from '../../../src/config/index.js';
+import { DiagnosticSink } from '../../../src/config/diagnostics.js';
+
+/** The model of `text` and its diagnostics. */
+function loadConfigText(text: string, file: string) {
+  const d = new DiagnosticSink();
+  const config = buildModel(parseConfigTree(text, file).tree, d);
+  return { config, diagnostics: d.items };
+}
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'kts-pid-'));
@@ -87,3 +96,35 @@ test('removeOwnPidfile only removes a file that still holds our pid', () =>
     assert.equal(existsSync(p), false);
     assert.doesNotThrow(() => removeOwnPidfile(p, 99));
   }));
+
+test('pid file names as keepalived 2.2.7 picks them: command line, else `instance NAME`, else `use_pid_dir`, else /run', () => {
+  const cfg = (text: string) => loadConfigText(text, 'k.conf').config;
+  const inst = cfg('instance blue\nglobal_defs {\n}\n');
+  assert.equal(inst.instanceName, 'blue');
+  assert.deepEqual(pidFilesFor({}, inst), {
+    main: '/run/keepalived/keepalived_blue.pid',
+    vrrp: '/run/keepalived/vrrp_blue.pid',
+    checkers: '/run/keepalived/checkers_blue.pid',
+  });
+  assert.deepEqual(pidFilesFor({ vrrp: '/tmp/v.pid' }, inst), {
+    main: '/run/keepalived/keepalived_blue.pid',
+    vrrp: '/tmp/v.pid',
+    checkers: '/run/keepalived/checkers_blue.pid',
+  });
+  assert.deepEqual(pidFilesFor({}, cfg('use_pid_dir\n')), {
+    main: '/run/keepalived/keepalived.pid',
+    vrrp: '/run/keepalived/vrrp.pid',
+    checkers: '/run/keepalived/checkers.pid',
+  });
+  assert.deepEqual(pidFilesFor({}, cfg('global_defs {\n}\n')), {
+    main: '/run/keepalived.pid',
+    vrrp: '/run/keepalived_vrrp.pid',
+    checkers: '/run/keepalived_checkers.pid',
+  });
+  const dup = loadConfigText('instance blue\ninstance red\ninstance\n', 'k.conf');
+  assert.equal(dup.config.instanceName, 'blue');
+  assert.deepEqual(
+    dup.diagnostics.map((x) => x.message),
+    ['Duplicate instance definition red - ignoring', 'instance name missing - ignoring'],
+  );
+});

@@ -18,6 +18,8 @@ import {
   wantedRoles,
   type ChildEvents,
   type ChildHandle,
+  type CommandMessage,
+  type FactsMessage,
   type ParentMessage,
   type SupervisorSettings,
   type Timers,
@@ -56,7 +58,9 @@ class FakeTimers implements Timers {
 /** A child process stand-in: records signals and messages; answers commands; exits on TERM unless told not to. */
 class FakeChild implements ChildHandle {
   readonly signals: (string | number)[] = [];
-  readonly sent: ParentMessage[] = [];
+  readonly sent: CommandMessage[] = [];
+  /** Facts relayed to this child (the bgp child). */
+  readonly facts: FactsMessage[] = [];
   alive = true;
   exitOnTerm = true;
   answer: (command: string) => ControlReply = (c) => ({ ok: true, text: `${this.role}:${c}` });
@@ -74,6 +78,10 @@ class FakeChild implements ChildHandle {
   }
   send(m: ParentMessage): boolean {
     if (!this.alive) return false;
+    if (m.kind === 'facts') {
+      this.facts.push(m);
+      return true;
+    }
     this.sent.push(m);
     queueMicrotask(() => this.events.message({ kind: 'reply', id: m.id, reply: this.answer(m.command) }));
     return true;
@@ -490,5 +498,40 @@ test(
     a.signals.raise('SIGTERM');
     b.signals.raise('SIGTERM');
     assert.deepEqual(await Promise.all([a.run, b.run]), [0, 0]);
+  }),
+);
+
+test(
+  'bgp child: started for an instance with bgp_announce, its pid file beside -p, fed the VRRP and checker facts; a dead VRRP child counts as holding nothing',
+  withDir(async (dir) => {
+    const h = harness(
+      dir,
+      'g',
+      model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  bgp_announce master_quorum\n}\n${VS}`),
+    );
+    await flush();
+    assert.deepEqual(
+      h.children.map((c) => c.role),
+      ['check', 'vrrp', 'bgp'],
+    );
+    const [check, vrrp, bgp] = [h.live('check'), h.live('vrrp'), h.live('bgp')];
+    assert.equal(readFileSync(join(dir, 'g_bgp.pid'), 'utf8'), `${bgp.pid}\n`);
+    assert.deepEqual(bgp.facts.at(-1), { kind: 'facts', instances: [], quorum: [] }, 'the picture so far once it is up');
+    vrrp.events.message({ kind: 'facts', instances: [['VI_1', 'MASTER']] });
+    check.events.message({ kind: 'facts', quorum: [['[192.0.2.100]:tcp:80', true]] });
+    assert.deepEqual(bgp.facts.at(-1), { kind: 'facts', instances: [['VI_1', 'MASTER']], quorum: [['[192.0.2.100]:tcp:80', true]] });
+    vrrp.die(null, 'SIGKILL');
+    await flush();
+    assert.deepEqual(bgp.facts.at(-1), { kind: 'facts', instances: [], quorum: [['[192.0.2.100]:tcp:80', true]] });
+    // -C (checkers only) runs no bgp child: it announces by VRRP states
+    assert.deepEqual(
+      wantedRoles(model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  bgp_announce\n}\n${VS}`), {
+        vrrpOnly: false,
+        checkOnly: true,
+        all: false,
+      }),
+      ['check'],
+    );
+    await h.sup.stop();
   }),
 );

@@ -60,3 +60,17 @@ test('tracker weights: instance override, declaration default, sync-group tracke
   ]);
   assert.deepEqual(trackerConfigs(c, vi2!), [{ kind: 'script', name: 's1', weight: 0, reverse: false }]);
 });
+
+test('track_src_ip follows the configured unicast_src_ip/mcast_src_ip with weight 0, and nothing without one (keepalived clears the flag)', () => {
+  const m = model(
+    inst('VI_1', 1, '  unicast_src_ip 192.0.2.50\n  unicast_peer { 192.0.2.10 }\n  track_src_ip\n') +
+      inst('VI_2', 2, '  mcast_src_ip 192.0.2.51\n  track_src_ip\n') +
+      inst('VI_3', 3, '  track_src_ip\n') +
+      inst('VI_4', 4, '  unicast_src_ip 192.0.2.52\n'),
+  );
+  const address = (i: number) => trackerConfigs(m, m.vrrpInstances[i]!).filter((t) => t.kind === 'address');
+  assert.deepEqual(address(0), [{ kind: 'address', name: '192.0.2.50', weight: 0, reverse: false }]);
+  assert.deepEqual(address(1), [{ kind: 'address', name: '192.0.2.51', weight: 0, reverse: false }]);
+  assert.deepEqual(address(2), []);
+  assert.deepEqual(address(3), []);
+});

@@ -320,3 +320,20 @@ test('keepalived-named stats are bumped when supplied', async () => {
   assert.equal(stats.advert_sent, 3);
   assert.equal(stats.pri_zero_sent, 1);
 });
+
+test('configFault (unicast_fault_no_peer without peers): FAULT at startup, even as address owner; trackers and links cannot lift it', () => {
+  const f = fsm({ priority: 255, initialState: 'MASTER', configFault: 'unicast without any peers' });
+  const out = f.handle({ type: 'startup' }, 0);
+  assert.equal(f.state, VrrpState.FAULT);
+  assert.deepEqual(kinds(out), ['stateChanged'], 'no advert, no VIPs');
+  assert.equal(f.pollTimeout(), undefined, 'no timer: no advert is ever sent');
+  f.handle({ type: 'interface', up: false }, 100);
+  f.handle({ type: 'interface', up: true }, 200);
+  assert.equal(f.state, VrrpState.FAULT);
+  // a reload that adds a peer (configFault gone) lets it out
+  const g = fsm({ priority: 100, configFault: 'unicast without any peers' });
+  g.handle({ type: 'startup' }, 0);
+  const { configFault: _gone, ...rest } = g.params;
+  g.handle({ type: 'update', params: { ...rest, unicastPeers: ['192.0.2.2'] } }, 500);
+  assert.equal(g.state, VrrpState.BACKUP);
+});
