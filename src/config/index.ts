@@ -27,6 +27,7 @@ import { readRoutes, readRules, readStaticAddresses } from './parse-static.js';
 import { parseBfdInstance, parseTrackFile, parseTrackGroup, parseTrackProcess } from './parse-track.js';
 import { checkReferences } from './references.js';
 import type { Rng } from '../core/rng.js';
+import { firstUnsafeComponent } from '../core/path-security.js';
 import { parseLvs } from './parse-lvs.js';
 import { checkHost, realHost, runConfigTest as runTest, type HostView } from './config-test.js';
 
@@ -213,15 +214,37 @@ export interface LoadOptions {
 /** Reads a configuration file into the typed model. Never throws. */
 export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   const diags = new DiagnosticSink();
-  const items = preprocess(
-    path,
-    { fs: opts.fs ?? nodeFs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) },
-    diags,
-  );
+  const base = opts.fs ?? nodeFs;
+  const read: string[] = [];
+  const fs: ConfigFs = {
+    ...base,
+    readFile: (p) => {
+      const text = base.readFile(p);
+      if (text !== undefined) read.push(p);
+      return text;
+    },
+  };
+  const items = preprocess(path, { fs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) }, diags);
   const config = buildModel(buildTree(items, diags), diags);
   const host = opts.host ?? (opts.interfaceExists ? realHost : undefined);
   if (host) checkHost(config, host, diags);
+  // the real daemon as root: files others can write could make it run anything as root
+  if (opts.interfaceExists && !opts.fs && process.getuid?.() === 0) checkConfigFiles(read, diags);
   return { config, diagnostics: diags.items };
+}
+
+/**
+ * Reports each configuration file (the main one and every included one) that a user other than root could change,
+ * with the path component at fault — keepalived's script-security wording, applied to the files it reads.
+ */
+export function checkConfigFiles(files: readonly string[], diags: DiagnosticSink, unsafe = firstUnsafeComponent): void {
+  for (const file of new Set(files)) {
+    const bad = unsafe(resolvePath(file));
+    if (!bad) continue;
+    const at = { file, line: 0, col: 0 };
+    diags.warning(at, `Unsafe permissions found for configuration file '${file}'`);
+    diags.warning(at, `Configuration file '${file}': path component '${bad.component}' ${bad.why}`);
+  }
 }
 
 /** `-t` as the daemon's config port calls it: diagnostics to `stderr`, keepalived's exit status returned. */

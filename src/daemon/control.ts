@@ -11,7 +11,9 @@
  *   `lvs`, `lvs-rate` → `{"ok":true,"lvs":{backend,services…}}`: the checker child's data plane (`status --lvs`)
  *   admin actions (root only, logged; src/observe/admin.ts): `priority INSTANCE OFFSET`, `garp [INSTANCE]`,
  *                  `drain VS RS`, `undrain VS RS` → `{"ok":true,"text":…}` or `{"ok":false,"error":…}`
- * Unknown commands get `{"ok":false,"error":"unknown command …"}`.
+ * Unknown commands get `{"ok":false,"error":"unknown command …"}`. Peers other than root (or the daemon's own user)
+ * get `{"ok":false,"code":"KTS_PERMISSION_DENIED",…}` for every command (SO_PEERCRED, peerAllowed()).
+ * Memory per connection is bounded: one line of at most MAX_LINE bytes is kept, at most MAX_CONTROL_CONNECTIONS at once.
  * The default path follows the pid file (controlSocketFor), so two daemons on one host do not collide.
  */
 import { chmodSync, unlinkSync } from 'node:fs';
@@ -50,8 +52,27 @@ export interface StatusReport {
  */
 export type ControlHandler = (command: string, peer: PeerCred | null) => Promise<ControlReply>;
 
-/** Longest command line accepted. */
-const MAX_LINE = 256;
+/** Longest command line accepted (a longer one is cut there; the rest of the connection is never stored). */
+export const MAX_LINE = 256;
+/** Connections served at once; more are closed at accept (each one lives ≤ 5 s, holds ≤ one chunk). */
+export const MAX_CONTROL_CONNECTIONS = 32;
+
+/**
+ * Whether a peer may use the control socket at all: root, or the daemon's own user when the daemon is not root
+ * (that user could signal or ptrace it anyway). Unknown credentials are refused. The socket file is mode 0600 too;
+ * this holds when the mode was widened or the socket handed over.
+ */
+export function peerAllowed(peer: PeerCred | null, selfUid: number): boolean {
+  return peer !== null && (peer.uid === 0 || (selfUid !== 0 && peer.uid === selfUid));
+}
+
+/** Options of a ControlServer. */
+export interface ControlServerOptions {
+  /** Told of each refused peer (the daemon logs it). */
+  readonly onRefused?: (peer: PeerCred | null) => void;
+  /** The daemon's uid (default: this process's). */
+  readonly selfUid?: number;
+}
 
 /** A listening control socket. */
 export class ControlServer {
@@ -61,6 +82,7 @@ export class ControlServer {
   constructor(
     readonly path: string,
     private readonly handler: ControlHandler,
+    private readonly opts: ControlServerOptions = {},
   ) {}
 
   /** Starts listening; replaces a stale socket file. Resolves to an Error (never rejects) on failure. */
@@ -72,6 +94,7 @@ export class ControlServer {
       /* none */
     }
     const server = createServer((s) => this.serve(s));
+    server.maxConnections = MAX_CONTROL_CONNECTIONS;
     this.server = server;
     return new Promise((resolve) => {
       server.once('error', (e) => resolve(e));
@@ -93,6 +116,14 @@ export class ControlServer {
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', () => sock.destroy());
     sock.setTimeout(5000, () => sock.destroy());
+    const peer = peerCredentials(sock);
+    if (!peerAllowed(peer, this.opts.selfUid ?? process.getuid?.() ?? 0)) {
+      this.opts.onRefused?.(peer);
+      const reply: ControlReply = { ok: false, code: ErrorCodes.PERMISSION_DENIED, error: 'refused: the control socket is root only' };
+      sock.end(`${JSON.stringify(reply)}\n`);
+      sock.resume(); // whatever it sends is read and dropped until the close
+      return;
+    }
     let buf = '';
     const onData = (chunk: Buffer) => {
       buf += chunk.toString('utf8');
@@ -100,7 +131,7 @@ export class ControlServer {
       if (nl < 0 && buf.length <= MAX_LINE) return;
       sock.off('data', onData);
       const cmd = (nl < 0 ? buf.slice(0, MAX_LINE) : buf.slice(0, nl)).trim();
-      void this.handler(cmd, peerCredentials(sock))
+      void this.handler(cmd, peer)
         .catch((e: unknown): ControlReply => ({
           ok: false,
           error: String((e as Error)?.message ?? e),
@@ -170,4 +201,9 @@ export function controlRequest(path: string, command: string, timeoutMs = 10_000
     });
     s.on('error', (e) => finish({ ok: false, code: ErrorCodes.CONTROL_UNREACHABLE, error: `cannot reach ${path}: ${e.message}` }));
   });
+}
+
+/** A refused peer for the log: `uid 65534 pid 1234`, or `an unknown peer` without credentials. */
+export function refusedPeer(peer: PeerCred | null): string {
+  return peer ? `uid ${peer.uid} pid ${peer.pid}` : 'an unknown peer (no SO_PEERCRED)';
 }

@@ -22,7 +22,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
 import { commandLineLines } from './command-line.js';
-import { ControlServer, type ControlReply } from './control.js';
+import { ControlServer, refusedPeer, type ControlReply } from './control.js';
 import { renderData, renderJson, renderStats } from './dump.js';
 import { DUMP_FILES, writeDumpFile } from './dumpfile.js';
 import type { LogHub } from './logging.js';
@@ -267,7 +267,10 @@ export class Daemon {
   private async openControl(): Promise<void> {
     const path = this.deps.settings.controlSocket;
     if (!path) return;
-    const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer));
+    const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer), {
+      onRefused: (peer) =>
+        this.log.log({ level: 'warning', text: `Control: refused a connection from ${refusedPeer(peer)} - the control socket is root only` }),
+    });
     const err = await server.listen();
     if (err) this.log.log({ level: 'warning', text: `Control socket ${path} not available: ${err.message}` });
     else if (this.state !== 'running')

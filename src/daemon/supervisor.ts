@@ -23,7 +23,7 @@ import { ErrorCodes, ExitCode, KtsError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { CHILD_ROLES, PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
-import { ControlServer, controlSocketFor, type ControlReply } from './control.js';
+import { ControlServer, controlSocketFor, refusedPeer, type ControlReply } from './control.js';
 import { commandLineLines } from './command-line.js';
 import type { LogHub } from './logging.js';
 import {
@@ -377,7 +377,9 @@ export class Supervisor {
     const s = this.deps.settings;
     const path = s.controlSocket !== undefined && s.controlSocketFollowsPidFile ? controlSocketFor(this.pidFile) : s.controlSocket;
     if (!path) return;
-    const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer));
+    const server = new ControlServer(path, (cmd, peer) => this.command(cmd, peer), {
+      onRefused: (peer) => this.info(`Control: refused a connection from ${refusedPeer(peer)} - the control socket is root only`, 'warning'),
+    });
     const err = await server.listen();
     if (err) this.info(`Control socket ${path} not available: ${err.message}`, 'warning');
     else if (this.state !== 'running') await server.close();

@@ -11,6 +11,9 @@
 import { accessSync, constants, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Logger } from '../core/log.js';
+import { pathComponents, unsafeReason } from '../core/path-security.js';
+
+export { pathComponents, unsafeReason };
 
 /** uid/gid pair a script runs as. */
 export interface ScriptIds {
@@ -109,23 +112,6 @@ export interface ScriptCheck {
   readonly insecure: boolean;
   /** Must not run (insecure with script security, not executable, not found). */
   readonly inhibit: boolean;
-}
-
-/** Why one path component is unsafe, or undefined if it is fine. Symlinks are only checked for their owner. */
-export function unsafeReason(st: Pick<Stats, 'uid' | 'gid' | 'mode'>, kind: 'dir' | 'file' | 'link'): string | undefined {
-  if (st.uid !== 0) return `is owned by uid ${st.uid}`;
-  if (kind === 'link' || (kind === 'dir' && (st.mode & 0o1000) !== 0)) return undefined;
-  if (st.gid !== 0 && st.mode & 0o020) return `is writable by group ${st.gid}`;
-  if (st.mode & 0o002) return 'is world-writable';
-  return undefined;
-}
-
-/** The prefixes keepalived checks for `/a/b/c`: `/`, `/a`, `/a/b`, `/a/b/c`. */
-export function pathComponents(path: string): string[] {
-  const parts = path.split('/').filter((p) => p !== '');
-  const out = ['/'];
-  for (let i = 1; i <= parts.length; i++) out.push('/' + parts.slice(0, i).join('/'));
-  return out;
 }
 
 /** Walks `path`'s components; logs the first unsafe one. Returns 'ok' | 'insecure' | 'notfound' | 'badtype'. */

@@ -179,7 +179,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
                 ic.virtualRouterId,
                 parent,
                 ic.useVmac.name,
-                (n) => this.links.has(n),
+                (n) => this.links.get(n),
                 ic.useVmac.xmitBase,
               )
             : undefined;
@@ -573,6 +573,22 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const ic of plan.update) {
       const run = this.instances.get(ic.name);
       if (!run) continue;
+      // a MASTER's virtual_routes / virtual_rules that changed: the old ones go and the new ones come now (leaving
+      // MASTER later removes the new ones; keepalived's clear_diff_vrrp does the same)
+      if (run.vipSet) {
+        this.kernel?.routes(
+          minusEntries(run.cfg.virtualRoutes, ic.virtualRoutes),
+          minusEntries(run.cfg.virtualRules, ic.virtualRules),
+          false,
+          `(${ic.name})`,
+        );
+        this.kernel?.routes(
+          minusEntries(ic.virtualRoutes, run.cfg.virtualRoutes),
+          minusEntries(ic.virtualRules, run.cfg.virtualRules),
+          true,
+          `(${ic.name})`,
+        );
+      }
       run.cfg = ic;
       this.registerNotify(cfg, ic);
       update.push(
@@ -703,16 +719,18 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
 /** The static entries of `a` that `b` does not have (by value, ignoring positions), as a config to apply. */
 function staticOnly(a: KeepalivedConfig, b: KeepalivedConfig): KeepalivedConfig {
-  const minus = <T>(x: readonly T[], y: readonly T[]) => {
-    const ys = new Set(y.map(canonical));
-    return x.filter((e) => !ys.has(canonical(e)));
-  };
   return {
     ...a,
-    staticIpaddress: minus(a.staticIpaddress, b.staticIpaddress),
-    staticRoutes: minus(a.staticRoutes, b.staticRoutes),
-    staticRules: minus(a.staticRules, b.staticRules),
+    staticIpaddress: minusEntries(a.staticIpaddress, b.staticIpaddress),
+    staticRoutes: minusEntries(a.staticRoutes, b.staticRoutes),
+    staticRules: minusEntries(a.staticRules, b.staticRules),
   };
+}
+
+/** The entries of `x` that `y` does not have (by value, positions in the file aside). */
+function minusEntries<T>(x: readonly T[], y: readonly T[]): T[] {
+  const ys = new Set(y.map(canonical));
+  return x.filter((e) => !ys.has(canonical(e)));
 }
 
 /** The router's view of an instance: its FSM parameters plus socket, addresses, auth and receive-check settings. */

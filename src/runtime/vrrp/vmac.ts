@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../../core/log.js';
 import type { LinkInfo } from '../../net/netlink/route-messages.js';
+import type { LinkDetails } from '../../net/netlink/link-messages.js';
 import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
 import {
   clearAllRpFilter,
@@ -46,14 +47,15 @@ export class VmacManager {
     vrid: number,
     parent: LinkInfo,
     configuredName: string | undefined,
-    inUse: (name: string) => boolean,
+    linkNamed: (name: string) => LinkInfo | undefined,
     xmitBase = false,
   ): Promise<VmacFor> {
     const mac = vmacAddress(family, vrid);
-    // a left-over macvlan of ours (same parent and MAC, e.g. after a crash) is re-used, as keepalived does
+    // a left-over macvlan of ours (same parent and MAC, e.g. after a crash) is re-used, as keepalived does: its name
+    // is not "in use" (keepalived names VMACs before it reads the interfaces, so it finds the old one again)
     const ours = (l: { kind?: string; parentIndex?: number; mac?: string }) =>
       l.kind === 'macvlan' && l.parentIndex === parent.index && l.mac?.toLowerCase() === mac;
-    const name = vmacName(vrid, configuredName, { family, inUse });
+    const name = await this.freeName(vrid, family, configuredName, linkNamed, ours);
     const existing = await this.rtnl.getLink(name).catch(() => undefined);
     if (existing && !ours(existing)) {
       if (existing.kind !== 'macvlan') throw new Error(`interface ${name} exists and is not a macvlan - cannot use it as VMAC`);
@@ -71,6 +73,38 @@ export class VmacManager {
       if (!(e instanceof RtnlError && e.code === 'EEXIST')) throw e;
     });
     return { link: { ...link, up: true }, source };
+  }
+
+  /**
+   * keepalived's VMAC name for the instance, where an existing interface of that name counts as free when it is a
+   * left-over VMAC of ours (`ours`) that no other instance of this run has taken.
+   */
+  private async freeName(
+    vrid: number,
+    family: 4 | 6,
+    configured: string | undefined,
+    linkNamed: (name: string) => LinkInfo | undefined,
+    ours: (l: LinkDetails) => boolean,
+  ): Promise<string> {
+    const taken = new Set([...this.owned.values()].map((v) => v.index));
+    const reusable = new Map<string, boolean>();
+    for (;;) {
+      let unknown: string | undefined; // an existing name not looked at yet: counted as taken this round
+      const name = vmacName(vrid, configured, {
+        family,
+        inUse: (n) => {
+          const l = linkNamed(n);
+          if (!l) return false;
+          if (taken.has(l.index)) return true;
+          const r = reusable.get(n);
+          if (r === undefined) unknown ??= n;
+          return r !== true;
+        },
+      });
+      if (unknown === undefined) return name;
+      const details = await this.rtnl.getLink(unknown).catch(() => undefined);
+      reusable.set(unknown, details !== undefined && ours(details));
+    }
   }
 
   /** Deletes an instance's VMAC (reload removal, stop). */
