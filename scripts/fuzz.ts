@@ -9,7 +9,7 @@
  * deletions, duplications, random and dictionary insertions, splices with other queue entries, stacked 1–8 deep.
  *
  * The loop runs in a worker thread; it copies each input into shared memory before running it, so the main thread's
- * watchdog can save an input that hangs (no progress for 10 s), then restarts the worker from the queue on disk.
+ * watchdog can save an input that hangs (no progress for 30 s), then restarts the worker from the queue on disk.
  * Findings (an exception, a violated property, a hang) are written to OUT/findings/ and reported at the end.
  * `--save` merges the queue into test/fuzz/corpus/TARGET: smallest inputs first, each kept only when it adds a
  * feature, at most 256 files of at most 4 KiB. Exit status 1 when there was a finding.
@@ -24,7 +24,7 @@ import { seededRng, type Rng } from '../src/core/rng.js';
 /** The fuzz targets, in the order `all` runs them. */
 const TARGETS = ['vrrp', 'netlink', 'config', 'control', 'http'] as const;
 const MAX_LEN = 4096;
-const HANG_MS = 10_000;
+const HANG_MS = 30_000;
 const SAVE_MAX_FILES = 256;
 
 interface TargetModule {
@@ -236,7 +236,8 @@ function runTarget(target: string, minutes: number, seed: number, out: string): 
       let lastChange = Date.now();
       const dog = setInterval(() => {
         const c = Atomics.load(counters, 1);
-        if (c !== lastCount) {
+        // not before the first input ran: loading the target and the queue can take long on a loaded machine
+        if (c !== lastCount || c === 0) {
           lastCount = c;
           lastChange = Date.now();
           return;

@@ -6,7 +6,7 @@
  *  - decode() and checkReceived() never throw;
  *  - a decoded advert re-encodes, and decoding that gives the same advert back;
  *  - an accepted advert satisfies every receive rule of the instance (version, TTL 255 on multicast, the peer's
- *    TTL range and source with check_unicast_src, auth type and password, v2 interval, address list unless skipped);
+ *    TTL range and source with check_unicast_src (keepalived applies the range only then), auth type and password, v2 interval, address list unless skipped);
  *  - a drop names a counter keepalived has (or none) and a log line.
  */
 import { decode, encode } from '../../../src/vrrp/packet.js';
@@ -110,7 +110,7 @@ export function fuzz(data: Uint8Array): void {
   ) {
     ensure(sameAddress(exp.family, meta.source, peer.address), `check_unicast_src: accepted source ${meta.source}`);
   }
-  if (exp.unicast && peer && sameAddress(exp.family, meta.source, peer.address) && ttl >= 0) {
+  if (exp.unicast && exp.checkUnicastSrc && peer && sameAddress(exp.family, meta.source, peer.address) && ttl >= 0) {
     ensure(ttl >= (peer.minTtl ?? 0) && ttl <= (peer.maxTtl ?? 255), `peer TTL ${ttl} outside ${peer.minTtl}..${peer.maxTtl} accepted`);
   }
   ensure(exp.family === 6 || dst !== '' || !withIpHeader, 'no destination');
