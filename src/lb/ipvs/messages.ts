@@ -6,7 +6,7 @@
  * Byte order: attributes are host order (little-endian here) except ports (be16), the IPv4 persistence netmask
  * (be32) and addresses (16 bytes, `union nf_inet_addr`, an IPv4 address in the first 4).
  */
-import { attr, decodeAttrs, type AttrInput } from '../../net/netlink/codec.js';
+import { attr, decodeAttrs, field, type AttrInput } from '../../net/netlink/codec.js';
 import { formatIpv4, formatIpv6, parseAddress } from '../../core/inet/index.js';
 import type { LbCounters, LbDest, LbDestState, LbMethod, LbProtocol, LbService, LbServiceKey, LbServiceState } from '../backend.js';
 
@@ -151,8 +151,8 @@ export function netmaskValue(family: 4 | 6, bits: number): Buffer {
 
 /** Inverse of netmaskValue (an IPv4 mask that is not contiguous reads as its count of one bits). */
 export function netmaskBits(family: 4 | 6, b: Buffer): number {
-  if (family === 6) return b.readUInt32LE(0);
-  let v = b.readUInt32BE(0);
+  if (family === 6) return field.u32(b) ?? 128;
+  let v = b.length >= 4 ? b.readUInt32BE(0) : 0xffffffff;
   let n = 0;
   while (v) {
     n += v & 1;
@@ -366,7 +366,7 @@ export function decodeStats(b: Buffer | undefined, wide: boolean): LbCounters {
   const n = (t: number, w: boolean): number => {
     const v = a.get(t);
     if (!v) return 0;
-    return w && v.length >= 8 ? Number(v.readBigUInt64LE(0)) : v.readUInt32LE(0);
+    return w && v.length >= 8 ? Number(v.readBigUInt64LE(0)) : (field.u32(v) ?? 0);
   };
   return {
     connections: n(IPVS_STATS_ATTR.CONNS, wide),
@@ -389,18 +389,18 @@ export function decodeService(top: Buffer): Omit<LbServiceState, 'dests'> | unde
   const nest = decodeAttrs(top).get(IPVS_CMD_ATTR.SERVICE);
   if (!nest) return undefined;
   const a = decodeAttrs(nest);
-  const family = famOf(a.get(IPVS_SVC_ATTR.AF)?.readUInt16LE(0));
-  const fwmark = a.get(IPVS_SVC_ATTR.FWMARK)?.readUInt32LE(0) ?? 0;
+  const family = famOf(field.u16(a.get(IPVS_SVC_ATTR.AF)));
+  const fwmark = field.u32(a.get(IPVS_SVC_ATTR.FWMARK)) ?? 0;
   const key: LbServiceKey = fwmark
     ? { kind: 'fwmark', family, fwmark }
     : {
         kind: 'address',
         family,
-        protocol: PROTO_NAME[a.get(IPVS_SVC_ATTR.PROTOCOL)?.readUInt16LE(0) ?? 6] ?? 'TCP',
+        protocol: PROTO_NAME[field.u16(a.get(IPVS_SVC_ATTR.PROTOCOL)) ?? 6] ?? 'TCP',
         address: addrText(family, a.get(IPVS_SVC_ATTR.ADDR)),
-        port: a.get(IPVS_SVC_ATTR.PORT)?.readUInt16BE(0) ?? 0,
+        port: field.u16be(a.get(IPVS_SVC_ATTR.PORT)) ?? 0,
       };
-  const rawFlags = a.get(IPVS_SVC_ATTR.FLAGS)?.readUInt32LE(0) ?? 0;
+  const rawFlags = field.u32(a.get(IPVS_SVC_ATTR.FLAGS)) ?? 0;
   const persistent = (rawFlags & IP_VS_SVC_F.PERSISTENT) !== 0;
   const pe = cstr(a.get(IPVS_SVC_ATTR.PE_NAME));
   const s64 = a.get(IPVS_SVC_ATTR.STATS64);
@@ -408,7 +408,7 @@ export function decodeService(top: Buffer): Omit<LbServiceState, 'dests'> | unde
     key,
     scheduler: cstr(a.get(IPVS_SVC_ATTR.SCHED_NAME)),
     flags: rawFlags & ~(IP_VS_SVC_F.PERSISTENT | IP_VS_SVC_F.HASHED),
-    timeoutSec: persistent ? (a.get(IPVS_SVC_ATTR.TIMEOUT)?.readUInt32LE(0) ?? 0) : 0,
+    timeoutSec: persistent ? (field.u32(a.get(IPVS_SVC_ATTR.TIMEOUT)) ?? 0) : 0,
     netmaskBits: a.get(IPVS_SVC_ATTR.NETMASK) ? netmaskBits(family, a.get(IPVS_SVC_ATTR.NETMASK)!) : family === 4 ? 32 : 128,
     counters: s64 ? decodeStats(s64, true) : decodeStats(a.get(IPVS_SVC_ATTR.STATS), false),
   };
@@ -433,17 +433,17 @@ export function decodeDest(top: Buffer, svcFamily: 4 | 6): IpvsDestState | undef
   if (!nest) return undefined;
   const a = decodeAttrs(nest);
   const afAttr = a.get(IPVS_DEST_ATTR.ADDR_FAMILY);
-  const family = afAttr ? famOf(afAttr.readUInt16LE(0)) : svcFamily;
-  const forward = (a.get(IPVS_DEST_ATTR.FWD_METHOD)?.readUInt32LE(0) ?? 0) & IP_VS_CONN_F.FWD_MASK;
+  const family = afAttr ? famOf(field.u16(afAttr)) : svcFamily;
+  const forward = (field.u32(a.get(IPVS_DEST_ATTR.FWD_METHOD)) ?? 0) & IP_VS_CONN_F.FWD_MASK;
   const method = METHOD_NAME[forward] ?? 'NAT';
-  const u32 = (t: number): number => a.get(t)?.readUInt32LE(0) ?? 0;
+  const u32 = (t: number): number => field.u32(a.get(t)) ?? 0;
   const s64 = a.get(IPVS_DEST_ATTR.STATS64);
   const d: IpvsDestState = {
     family,
     address: addrText(family, a.get(IPVS_DEST_ATTR.ADDR)),
-    port: a.get(IPVS_DEST_ATTR.PORT)?.readUInt16BE(0) ?? 0,
+    port: field.u16be(a.get(IPVS_DEST_ATTR.PORT)) ?? 0,
     method,
-    weight: a.get(IPVS_DEST_ATTR.WEIGHT)?.readInt32LE(0) ?? 0,
+    weight: field.i32(a.get(IPVS_DEST_ATTR.WEIGHT)) ?? 0,
     uthreshold: u32(IPVS_DEST_ATTR.U_THRESH),
     lthreshold: u32(IPVS_DEST_ATTR.L_THRESH),
     activeConnections: u32(IPVS_DEST_ATTR.ACTIVE_CONNS),
@@ -453,14 +453,14 @@ export function decodeDest(top: Buffer, svcFamily: 4 | 6): IpvsDestState | undef
     forward,
   };
   if (method !== 'TUN') return d;
-  const tt = a.get(IPVS_DEST_ATTR.TUN_TYPE)?.readUInt8(0) ?? 0;
+  const tt = field.u8(a.get(IPVS_DEST_ATTR.TUN_TYPE)) ?? 0;
   const tunnelType = TUN_NAME[tt] ?? 'ipip';
   if (tunnelType === 'ipip') return { ...d, tunnelType };
   return {
     ...d,
     tunnelType,
-    tunnelPort: a.get(IPVS_DEST_ATTR.TUN_PORT)?.readUInt16BE(0) ?? 0,
-    tunnelChecksum: CSUM_NAME[a.get(IPVS_DEST_ATTR.TUN_FLAGS)?.readUInt16LE(0) ?? 0] ?? 'nocsum',
+    tunnelPort: field.u16be(a.get(IPVS_DEST_ATTR.TUN_PORT)) ?? 0,
+    tunnelChecksum: CSUM_NAME[field.u16(a.get(IPVS_DEST_ATTR.TUN_FLAGS)) ?? 0] ?? 'nocsum',
   };
 }
 
@@ -469,22 +469,22 @@ export function decodeDaemon(top: Buffer): IpvsDaemon | undefined {
   const nest = decodeAttrs(top).get(IPVS_CMD_ATTR.DAEMON);
   if (!nest) return undefined;
   const a = decodeAttrs(nest);
-  const st = a.get(IPVS_DAEMON_ATTR.STATE)?.readUInt32LE(0);
+  const st = field.u32(a.get(IPVS_DAEMON_ATTR.STATE));
   const g4 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP);
   const g6 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP6);
   const out: { -readonly [K in keyof IpvsDaemon]: IpvsDaemon[K] } = {
     state: st === IP_VS_STATE.BACKUP ? 'backup' : 'master',
     ifname: cstr(a.get(IPVS_DAEMON_ATTR.MCAST_IFN)),
-    syncId: a.get(IPVS_DAEMON_ATTR.SYNC_ID)?.readUInt32LE(0) ?? 0,
+    syncId: field.u32(a.get(IPVS_DAEMON_ATTR.SYNC_ID)) ?? 0,
   };
   const maxlen = a.get(IPVS_DAEMON_ATTR.SYNC_MAXLEN);
-  if (maxlen) out.maxlen = maxlen.readUInt16LE(0);
+  if (field.u16(maxlen) !== undefined) out.maxlen = field.u16(maxlen);
   if (g6 && g6.some((x) => x !== 0)) out.group = formatIpv6(g6);
   else if (g4) out.group = formatIpv4(g4);
   const port = a.get(IPVS_DAEMON_ATTR.MCAST_PORT);
-  if (port) out.port = port.readUInt16LE(0);
+  if (field.u16(port) !== undefined) out.port = field.u16(port);
   const ttl = a.get(IPVS_DAEMON_ATTR.MCAST_TTL);
-  if (ttl) out.ttl = ttl.readUInt8(0);
+  if (field.u8(ttl) !== undefined) out.ttl = field.u8(ttl);
   return out;
 }
 
@@ -492,9 +492,9 @@ export function decodeDaemon(top: Buffer): IpvsDaemon | undefined {
 export function decodeConfig(top: Buffer): Required<IpvsTimeouts> {
   const a = decodeAttrs(top);
   return {
-    tcpSec: a.get(IPVS_CMD_ATTR.TIMEOUT_TCP)?.readUInt32LE(0) ?? 0,
-    tcpFinSec: a.get(IPVS_CMD_ATTR.TIMEOUT_TCP_FIN)?.readUInt32LE(0) ?? 0,
-    udpSec: a.get(IPVS_CMD_ATTR.TIMEOUT_UDP)?.readUInt32LE(0) ?? 0,
+    tcpSec: field.u32(a.get(IPVS_CMD_ATTR.TIMEOUT_TCP)) ?? 0,
+    tcpFinSec: field.u32(a.get(IPVS_CMD_ATTR.TIMEOUT_TCP_FIN)) ?? 0,
+    udpSec: field.u32(a.get(IPVS_CMD_ATTR.TIMEOUT_UDP)) ?? 0,
   };
 }
 
@@ -508,7 +508,7 @@ export interface IpvsInfo {
 /** Decodes a GET_INFO reply. */
 export function decodeInfo(top: Buffer): IpvsInfo {
   const a = decodeAttrs(top);
-  return { version: a.get(IPVS_INFO_ATTR.VERSION)?.readUInt32LE(0) ?? 0, connTabSize: a.get(IPVS_INFO_ATTR.CONN_TAB_SIZE)?.readUInt32LE(0) ?? 0 };
+  return { version: field.u32(a.get(IPVS_INFO_ATTR.VERSION)) ?? 0, connTabSize: field.u32(a.get(IPVS_INFO_ATTR.CONN_TAB_SIZE)) ?? 0 };
 }
 
 function cstr(b: Buffer | undefined): string {

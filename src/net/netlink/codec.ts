@@ -110,6 +110,23 @@ export function decodeAttrs(buf: Buffer): Map<number, Buffer> {
   return out;
 }
 
+/**
+ * Field readers for decoders: undefined when `b` is absent or too short for the field, so that a malformed
+ * message (a truncated header, an attribute of the wrong size) never throws in a socket callback.
+ */
+export const field = {
+  u8: (b: Buffer | undefined, off = 0): number | undefined => (b && b.length >= off + 1 ? b.readUInt8(off) : undefined),
+  u16: (b: Buffer | undefined, off = 0): number | undefined => (b && b.length >= off + 2 ? b.readUInt16LE(off) : undefined),
+  u16be: (b: Buffer | undefined, off = 0): number | undefined => (b && b.length >= off + 2 ? b.readUInt16BE(off) : undefined),
+  u32: (b: Buffer | undefined, off = 0): number | undefined => (b && b.length >= off + 4 ? b.readUInt32LE(off) : undefined),
+  i32: (b: Buffer | undefined, off = 0): number | undefined => (b && b.length >= off + 4 ? b.readInt32LE(off) : undefined),
+};
+
+/** `p`, zero-padded to `n` bytes when shorter (a decoder's fixed header of a truncated message reads as zeros). */
+export function fixedHeader(p: Buffer, n: number): Buffer {
+  return p.length >= n ? p : Buffer.concat([p, Buffer.alloc(n - p.length)]);
+}
+
 /** u8/u16/u32 attribute payloads (host order) and NUL-terminated strings. */
 export const attr = {
   u8: (x: number) => Buffer.from([x & 0xff]),
@@ -138,7 +155,7 @@ export interface NlError {
 
 /** Decodes an NLMSG_ERROR payload: int error, the (capped) original header, then ext-ack TLVs. */
 export function decodeError(payload: Buffer, flags: number): NlError {
-  const error = payload.readInt32LE(0);
+  const error = field.i32(payload) ?? -71; // a truncated error message reads as EPROTO
   const seq = payload.length >= 4 + 16 ? payload.readUInt32LE(4 + 8) : 0;
   let message: string | undefined;
   if (flags & NLM_F.ACK_TLVS) {

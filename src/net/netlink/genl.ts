@@ -9,7 +9,19 @@
 import { errnoName, Socket, type SocketProblem } from '../socket.js';
 import { parseSockaddr, sockaddrNl } from '../sockaddr.js';
 import { K, sysio } from '../sysio.js';
-import { decodeAttrs, decodeError, decodeMessages, encodeAttrs, encodeMessage, NLM_F, NLMSG, attr, type AttrInput, type NlMessage } from './codec.js';
+import {
+  decodeAttrs,
+  decodeError,
+  decodeMessages,
+  encodeAttrs,
+  encodeMessage,
+  field,
+  NLM_F,
+  NLMSG,
+  attr,
+  type AttrInput,
+  type NlMessage,
+} from './codec.js';
 
 /** The controller family (GENL_ID_CTRL) and its commands and attributes (linux/genetlink.h). */
 export const GENL_ID_CTRL = 0x10;
@@ -81,9 +93,9 @@ export function encodeGetFamilyRequest(name: string): Buffer {
 /** Decodes a CTRL_CMD_NEWFAMILY reply into a family (undefined when the id or name is missing). */
 export function decodeFamily(m: GenlMessage): GenlFamily | undefined {
   const a = decodeAttrs(m.attrs);
-  const id = a.get(CTRL_ATTR.FAMILY_ID);
+  const id = field.u16(a.get(CTRL_ATTR.FAMILY_ID));
   const name = a.get(CTRL_ATTR.FAMILY_NAME);
-  if (!id || !name) return undefined;
+  if (id === undefined || !name) return undefined;
   const groups = new Map<string, number>();
   const mg = a.get(CTRL_ATTR.MCAST_GROUPS);
   if (mg) {
@@ -91,15 +103,16 @@ export function decodeFamily(m: GenlMessage): GenlFamily | undefined {
       const g = decodeAttrs(entry);
       const gn = g.get(CTRL_ATTR_MCAST_GRP.NAME);
       const gi = g.get(CTRL_ATTR_MCAST_GRP.ID);
-      if (gn && gi) groups.set(cstr(gn), gi.readUInt32LE(0));
+      const gid = field.u32(gi);
+      if (gn && gid !== undefined) groups.set(cstr(gn), gid);
     }
   }
   return {
     name: cstr(name),
-    id: id.readUInt16LE(0),
-    version: a.get(CTRL_ATTR.VERSION)?.readUInt32LE(0) ?? 0,
-    hdrsize: a.get(CTRL_ATTR.HDRSIZE)?.readUInt32LE(0) ?? 0,
-    maxattr: a.get(CTRL_ATTR.MAXATTR)?.readUInt32LE(0) ?? 0,
+    id,
+    version: field.u32(a.get(CTRL_ATTR.VERSION)) ?? 0,
+    hdrsize: field.u32(a.get(CTRL_ATTR.HDRSIZE)) ?? 0,
+    maxattr: field.u32(a.get(CTRL_ATTR.MAXATTR)) ?? 0,
     groups,
   };
 }
@@ -283,7 +296,7 @@ export class Genl {
 
 /** A dump that failed part-way ends with NLMSG_DONE carrying a negative errno (and ext-ack TLVs after it). */
 function decodeDoneError(msg: NlMessage): { error: number; message?: string } {
-  const error = msg.payload.readInt32LE(0);
+  const error = field.i32(msg.payload) ?? -71;
   if (msg.flags & NLM_F.ACK_TLVS) {
     const m = decodeAttrs(msg.payload.subarray(4)).get(1);
     if (m) return { error, message: cstr(m) };

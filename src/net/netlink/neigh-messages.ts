@@ -6,7 +6,7 @@
  */
 import { ipv4Bytes, ipv4Text, ipv6Bytes, ipv6Text } from '../sockaddr.js';
 import { K } from '../sysio.js';
-import { decodeAttrs, encodeAttrs, NLM_F } from './codec.js';
+import { decodeAttrs, encodeAttrs, fixedHeader, NLM_F } from './codec.js';
 import type { Rtnl } from './rtnl.js';
 
 /** Neighbour message types. */
@@ -42,13 +42,14 @@ export function encodeNdmsg(family: 4 | 6 | 0, ifindex = 0, state = 0, flags = 0
 }
 
 /** Decodes RTM_NEWNEIGH; undefined for families other than IPv4/IPv6. */
-export function decodeNeighbour(p: Buffer): NeighbourInfo | undefined {
+export function decodeNeighbour(payload: Buffer): NeighbourInfo | undefined {
+  const p = fixedHeader(payload, 12);
   const af = p.readUInt8(0);
   const family = af === K.AF_INET ? 4 : af === K.AF_INET6 ? 6 : undefined;
   if (!family) return undefined;
   const a = decodeAttrs(p.subarray(12));
   const dst = a.get(NDA.DST);
-  if (!dst) return undefined;
+  if (!dst || dst.length !== (family === 4 ? 4 : 16)) return undefined;
   const ll = a.get(NDA.LLADDR);
   return {
     family,

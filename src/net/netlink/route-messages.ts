@@ -5,7 +5,7 @@
 import { RTAX } from '../../config/parse-static.js';
 import { ipv4Bytes, ipv4Text, ipv6Bytes, ipv6Text } from '../sockaddr.js';
 import { K } from '../sysio.js';
-import { attr, decodeAttrs, encodeAttrs, type AttrInput } from './codec.js';
+import { attr, decodeAttrs, encodeAttrs, field, fixedHeader, type AttrInput } from './codec.js';
 
 /** rtnetlink message types. */
 export const RTM = {
@@ -188,44 +188,52 @@ export interface RuleSpec {
 
 const afOf = (f: 4 | 6) => (f === 4 ? K.AF_INET : K.AF_INET6) as number;
 const bytesOf = (f: 4 | 6, a: string) => (f === 4 ? ipv4Bytes(a) : ipv6Bytes(a));
-const textOf = (b: Buffer) => (b.length === 4 ? ipv4Text(b) : ipv6Text(b));
+/** The address of `family` in `b`; undefined when `b` has the other family's (or no) length. */
+const textOf = (f: 4 | 6, b: Buffer | undefined): string | undefined =>
+  b?.length === 4 && f === 4 ? ipv4Text(b) : b?.length === 16 && f === 6 ? ipv6Text(b) : undefined;
 
-/** Decodes RTM_NEWLINK/DELLINK. */
-export function decodeLink(p: Buffer): LinkInfo {
+/** Decodes RTM_NEWLINK/DELLINK (a truncated header reads as zeros, attributes of the wrong size are ignored). */
+export function decodeLink(payload: Buffer): LinkInfo {
+  const p = fixedHeader(payload, 16);
   const flags = p.readUInt32LE(8);
   const a = decodeAttrs(p.subarray(16));
   const name = a.get(IFLA.IFNAME)?.toString('utf8').replace(/\0+$/, '') ?? '';
   const mac = a.get(IFLA.ADDRESS);
+  const mtu = field.u32(a.get(IFLA.MTU));
+  const operstate = field.u8(a.get(IFLA.OPERSTATE));
   const info: LinkInfo = {
     index: p.readInt32LE(4),
     name,
     flags,
     up: (flags & IFF.UP) !== 0 && (flags & (IFF.LOWER_UP | IFF.RUNNING)) !== 0,
     ...(mac && mac.length === 6 ? { mac: Array.from(mac, (x) => x.toString(16).padStart(2, '0')).join(':') } : {}),
-    ...(a.get(IFLA.MTU) ? { mtu: (a.get(IFLA.MTU) as Buffer).readUInt32LE(0) } : {}),
-    ...(a.get(IFLA.OPERSTATE) ? { operstate: (a.get(IFLA.OPERSTATE) as Buffer).readUInt8(0) } : {}),
+    ...(mtu ? { mtu } : {}),
+    ...(operstate ? { operstate } : {}),
   };
   return info;
 }
 
-/** Decodes RTM_NEWADDR/DELADDR. */
-export function decodeAddress(p: Buffer): AddressInfo {
+/**
+ * Decodes RTM_NEWADDR/DELADDR (a truncated header reads as zeros; an address attribute of the wrong length
+ * reads as the family's unspecified address, a broadcast of the wrong length is left out).
+ */
+export function decodeAddress(payload: Buffer): AddressInfo {
+  const p = fixedHeader(payload, 8);
   const family = p.readUInt8(0) === K.AF_INET ? 4 : 6;
   const a = decodeAttrs(p.subarray(8));
-  const addr =
-    (family === 4 ? (a.get(IFA.LOCAL) ?? a.get(IFA.ADDRESS)) : (a.get(IFA.ADDRESS) ?? a.get(IFA.LOCAL))) ?? Buffer.alloc(family === 4 ? 4 : 16);
-  const flagsAttr = a.get(IFA.FLAGS);
+  const local = textOf(family, a.get(IFA.LOCAL));
+  const address = textOf(family, a.get(IFA.ADDRESS));
   const label = a.get(IFA.LABEL)?.toString('utf8').replace(/\0+$/, '');
-  const brd = a.get(IFA.BROADCAST);
+  const brd = textOf(family, a.get(IFA.BROADCAST));
   return {
     family,
     ifindex: p.readUInt32LE(4),
-    address: textOf(addr),
+    address: (family === 4 ? (local ?? address) : (address ?? local)) ?? (family === 4 ? '0.0.0.0' : '::'),
     prefixLength: p.readUInt8(1),
     scope: p.readUInt8(3),
-    flags: flagsAttr ? flagsAttr.readUInt32LE(0) : p.readUInt8(2),
+    flags: field.u32(a.get(IFA.FLAGS)) ?? p.readUInt8(2),
     ...(label ? { label } : {}),
-    ...(brd ? { broadcast: textOf(brd) } : {}),
+    ...(brd ? { broadcast: brd } : {}),
   };
 }
 

@@ -262,13 +262,19 @@ export class Rtnl {
   }
 }
 
-function toEvent(m: NlMessage): RtnlEvent | undefined {
+/**
+ * The event an RTM_NEW/DEL LINK/ADDR message describes; undefined for other types and for messages too short
+ * for their header or of a family other than IPv4/IPv6 (exported for the fuzz target).
+ */
+export function toEvent(m: NlMessage): RtnlEvent | undefined {
   switch (m.type) {
     case RTM.NEWLINK:
     case RTM.DELLINK:
+      if (m.payload.length < 16) return undefined;
       return { kind: 'link', link: decodeLink(m.payload), deleted: m.type === RTM.DELLINK };
     case RTM.NEWADDR:
     case RTM.DELADDR:
+      if (m.payload.length < 8 || (m.payload[0] !== K.AF_INET && m.payload[0] !== K.AF_INET6)) return undefined;
       return { kind: 'address', address: decodeAddress(m.payload), deleted: m.type === RTM.DELADDR };
     default:
       return undefined;

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * Mutation testing (StrykerJS) of the sans-IO cores: `npm run mutate -- [GROUP…] [--concurrency N]`.
+ *
+ * Stryker mutates the compiled JavaScript in dist/ (tsc output is the TypeScript without its types, so a mutant's
+ * line is the source line) and runs, per mutant, the group's fast unit/sim test files in one Node process (the
+ * `command` runner: node:test is not a Stryker runner). Groups (default: all, most important first):
+ *   vrrp-rx      src/vrrp/validate.ts, the receive checks
+ *   vrrp-fsm     src/vrrp/fsm.ts, advert reception and fault entry/exit
+ *   check        src/check/quorum.ts, checker-fsm.ts (event handling and verdicts)
+ *   config-vrrp  src/config/parse-vrrp.ts, the vrrp_instance fix-ups (preempt_delay, strict, nopreempt, ranges)
+ *   config-front src/config/lexer.ts, preprocess.ts (includes, $NAME, ~SEQ, line continuation)
+ * Groups with line ranges mutate only the named (compiled) lines: the whole of those files is more than a shared
+ * 2-core machine finishes in an hour.
+ * Reports: reports/mutation/<group>.html and .json; a per-file score table is printed at the end.
+ * Run it niced on a shared machine: `nice -n 19 npm run mutate -- vrrp-fsm`. `--no-build` skips the tsc step.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const GROUPS = {
+  'vrrp-rx': {
+    // the receive checks: TTL, auth, interval, address list, unicast source and peer TTL range
+    mutate: ['dist/src/vrrp/validate.js:58-160'],
+    tests: ['unit/vrrp/validate', 'unit/vrrp/mutants'],
+  },
+  'vrrp-fsm': {
+    // advert reception in BACKUP and MASTER (preemption, priority 0, skew), then fault entry and exit
+    mutate: ['dist/src/vrrp/fsm.js:243-346', 'dist/src/vrrp/fsm.js:396-474'],
+    tests: ['unit/vrrp/fsm', 'unit/vrrp/fsm-invariants', 'unit/vrrp/mutants'],
+  },
+  check: {
+    mutate: ['dist/src/check/quorum.js', 'dist/src/check/checker-fsm.js:81-171'],
+    tests: ['sim/check/core', 'sim/check/quorum', 'unit/check/mutants'],
+  },
+  'config-vrrp': {
+    // vrrp_instance fix-ups after parsing (keepalived vrrp_complete_instance)
+    mutate: ['dist/src/config/parse-vrrp.js:400-502'],
+    tests: ['unit/config/model', 'unit/config/static-track', 'unit/config/mutants'],
+  },
+  'config-front': {
+    mutate: ['dist/src/config/lexer.js', 'dist/src/config/preprocess.js'],
+    tests: ['unit/config/tree', 'unit/config/preprocess-seq', 'unit/config/mutants'],
+  },
+};
+
+const args = process.argv.slice(2);
+const ci = args.indexOf('--concurrency');
+const concurrency = ci >= 0 ? Number(args[ci + 1]) : 1;
+const names = args.filter((a, i) => !a.startsWith('--') && !(ci >= 0 && i === ci + 1));
+for (const n of names) if (!(n in GROUPS)) throw new Error(`unknown group ${n} (groups: ${Object.keys(GROUPS).join(', ')})`);
+const groups = names.length ? names : Object.keys(GROUPS);
+
+if (!args.includes('--no-build')) {
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+mkdirSync('reports/mutation', { recursive: true });
+
+const rows = [];
+for (const g of groups) {
+  const { mutate, tests } = GROUPS[g];
+  const imports = tests
+    .filter((t) => existsSync(`dist/test/${t}.test.js`))
+    .map((t) => `await import('./dist/test/${t}.test.js');`)
+    .join('');
+  const config = {
+    $schema: './node_modules/@stryker-mutator/core/schema/stryker-schema.json',
+    testRunner: 'command',
+    commandRunner: { command: `node --input-type=module -e "${imports}"` },
+    mutate,
+    concurrency,
+    coverageAnalysis: 'off',
+    // log texts are not behaviour: string-literal mutants (thousands of them in log lines) are left out
+    mutator: { excludedMutations: ['StringLiteral'] },
+    // generous: the machine is shared, and a test run slowed by load must not count as a kill
+    timeoutMS: 10_000,
+    timeoutFactor: 2,
+    ignorePatterns: ['/reports', '/.stryker-tmp', '/packaging', '/docs', '/bench', '/test/fixtures/*big*'],
+    reporters: ['clear-text', 'html', 'json', 'progress'],
+    htmlReporter: { fileName: `reports/mutation/${g}.html` },
+    jsonReporter: { fileName: `reports/mutation/${g}.json` },
+    tempDirName: `.stryker-tmp/${g}`,
+    cleanTempDir: true,
+    disableTypeChecks: false,
+    thresholds: { high: 80, low: 60, break: null },
+  };
+  const file = join('.stryker-tmp', `${g}.conf.json`);
+  mkdirSync('.stryker-tmp', { recursive: true });
+  writeFileSync(file, JSON.stringify(config, null, 1));
+  const r = spawnSync('npx', ['stryker', 'run', file], { stdio: 'inherit' });
+  if (r.status !== 0) console.error(`mutate: stryker exited ${r.status} for ${g}`);
+  const report = JSON.parse(readFileSync(`reports/mutation/${g}.json`, 'utf8'));
+  for (const [path, f] of Object.entries(report.files)) {
+    const n = (s) => f.mutants.filter((m) => m.status === s).length;
+    const killed = n('Killed') + n('Timeout');
+    const survived = n('Survived') + n('NoCoverage');
+    rows.push({
+      group: g,
+      file:
+        path.replace(/^dist\//, '').replace(/\.js$/, '.ts') +
+        (mutate.find((m) => m.startsWith(path) && m.includes(':'))?.replace(/^[^:]*/, ' (JS lines') ?? '') +
+        (mutate.some((m) => m.startsWith(path) && m.includes(':')) ? ')' : ''),
+      killed,
+      survived,
+      score: (100 * killed) / Math.max(1, killed + survived),
+    });
+  }
+}
+console.log('\nmutation score per file (killed + timeout) / (killed + timeout + survived + no coverage):');
+for (const r of rows)
+  console.log(`  ${r.file.padEnd(36)} ${r.score.toFixed(1).padStart(5)} %  killed ${r.killed}, survived ${r.survived}  [${r.group}]`);
