@@ -9,6 +9,7 @@ import { defaultConfigId } from '../config/index.js';
 import type { CliOptions } from './args.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
 import { childFlag } from '../daemon/child-role.js';
+import { closeInheritedOnExec } from '../daemon/cloexec.js';
 import { configPort } from '../daemon/config-port.js';
 import { controlSocketFor } from '../daemon/control.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom } from '../daemon/daemonize.js';
@@ -115,6 +116,7 @@ function openRtnl(logs: LogHub): Rtnl | undefined {
 
 /** Runs the supervisor until it stops; returns the exit status. */
 export async function runSupervisor(o: CliOptions, userArgs: readonly string[]): Promise<number> {
+  closeInheritedOnExec(); // the readiness pipe and anything our caller left open reach no child
   const tmpDir = tmpDirFrom(process.env);
   const sender = await sysioDatagramSender();
   const clock = systemClock();
