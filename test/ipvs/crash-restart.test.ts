@@ -16,7 +16,8 @@ import { Daemon, ipvsState, Listeners } from './lvs-daemons.js';
 
 /** delay_loop 1 + connect_timeout 1 + retry 1 × delay_before_retry 1 = 3 s, and the guest's timer tails. */
 const STABLE_MS = 3500;
-const START_DEADLINE_MS = 90000;
+/** A daemon start is several node starts on the guest's one CPU, slow when the host is loaded. */
+const START_DEADLINE_MS = 240000;
 
 const tag = `cr${process.pid % 100000}`;
 const ns = { rs: `${tag}rs`, dir: `${tag}d` } as const;
