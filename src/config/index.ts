@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { preprocess, type ConfigFs } from './preprocess.js';
 import { buildTree, type ConfNode } from './tree.js';
+import { withWords } from './values.js';
 import type {
   BfdInstanceConfig,
   KeepalivedConfig,
@@ -107,8 +108,19 @@ const TOP_NOT_YET = new Set([
   'linkbeat_use_polling',
 ]);
 
+/** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
+const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
+  'virtual_server',
+  'virtual_server_group',
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_file',
+  'vrrp_track_process',
+]);
+
 /** Turns a block tree into the typed model. Never throws. */
-export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
+export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
+  const tree = withWords(written, TOP_NEEDS_WORD, diags);
   let globalDefs = defaultGlobalDefs();
   for (const n of tree) if (n.keyword.text === 'global_defs') globalDefs = parseGlobalDefs(n, globalDefs, diags);
   const m = {

@@ -10,6 +10,7 @@ import type { ConfNode } from './tree.js';
 import type { Token } from './lexer.js';
 import { readVirtualAddress } from './parse-vrrp.js';
 import { findEntry, readRealms, RT_DSFIELD, RT_GROUPS, RT_PROTOS, RT_SCOPES, RT_TABLES, RTN_TYPES, strtoulAll } from './iproute-names.js';
+import { nullStrvecMessage } from './values.js';
 
 /** keepalived's route protocol (RTPROT_KEEPALIVED): routes and rules it tracks carry it. */
 export const RTPROT_KEEPALIVED = 18;
@@ -48,14 +49,7 @@ class Words {
   }
   /** Reports keepalived's message for a missing word. */
   missing(i: number): void {
-    const first = this.w[0]?.text ?? '***MISSING ***';
-    const prev = this.w[i - 1]?.text;
-    this.d.missingWord(
-      this.pos(i),
-      prev !== undefined && i > 0
-        ? `*** Configuration line starting \`${first}\` is missing a parameter after keyword \`${prev}\` at word position ${i + 1}`
-        : `*** Configuration line starting \`${first}\` is missing a parameter at word position ${i + 1}`,
-    );
+    this.d.missingWord(this.pos(i), nullStrvecMessage(this.w[0]?.text ?? '***MISSING ***', this.w[i - 1]?.text, i));
   }
 }
 
