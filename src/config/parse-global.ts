@@ -185,7 +185,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         break;
       case 'vrrp_iptables':
         g.vrrpIptables = c.args.map((t) => t.text);
-        d.warning(
+        d.keptError(
           c.keyword.pos,
           "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
         );
@@ -210,13 +210,15 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'nftables_ifindex':
         g.nftablesIfindex = true;
         break;
-      // keepalived 1.x accepted 0 ("no delay"); 2.x is stricter without reason: accept it
+      // keepalived 1.x accepted 0 ("no delay"); 2.x reports it (and keeps its default, which is no delay): so do we
       case 'vrrp_garp_interval':
-        g.vrrpGarpIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0;
+      case 'vrrp_gna_interval': {
+        const ms = readSeconds(c, a0, 0, 1, d) ?? 0;
+        if (ms === 0 && a0 && /^[\d.]+$/.test(a0.text)) d.keptError(a0.pos, `${c.keyword.text} '${a0.text}' is invalid`);
+        if (c.keyword.text === 'vrrp_garp_interval') g.vrrpGarpIntervalMs = ms;
+        else g.vrrpGnaIntervalMs = ms;
         break;
-      case 'vrrp_gna_interval':
-        g.vrrpGnaIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0;
-        break;
+      }
       case 'vrrp_garp_master_delay':
         g.vrrpGarpMasterDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000;
         break;

@@ -15,7 +15,8 @@ import type {
   VrrpSyncGroupConfig,
 } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
-import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
+import { missingArgPos, missingParameter, readBool, readInt, readIp, readSeconds } from './values.js';
+import { readNum } from './parse-checkers.js';
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
 import { parseInstanceBgp } from './parse-bgp.js';
@@ -234,7 +235,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
           } else if (x.keyword.text === 'auth_pass') {
             password = x.args[0]?.text ?? '';
             if (password.length > 8) {
-              d.warning(x.args[0]!.pos, 'Truncating auth_pass to 8 characters');
+              d.keptError(x.args[0]!.pos, 'Truncating auth_pass to 8 characters');
               password = password.slice(0, 8);
             }
           } else d.keptError(x.keyword.pos, `Unknown keyword '${x.keyword.text}'`);
@@ -435,11 +436,11 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       : Math.min(40_950, Math.max(10, Math.round(advertMs / 10) * 10));
   const strict = r.strictMode ?? g.vrrpStrict;
   if (auth && (ver === 3 || family === 6)) {
-    d.warning(node.keyword.pos, `(${name}) VRRP version 3 does not support authentication. Ignoring.`);
+    d.keptError(node.keyword.pos, `(${name}) VRRP version 3 does not support authentication. Ignoring.`);
     auth = undefined;
   }
   if (auth && strict) {
-    d.warning(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`);
+    d.keptError(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`);
     auth = undefined;
   }
   if (auth && !auth.password) {
@@ -455,7 +456,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   else if (xmitBase && strict) d.keptError(xmitBase, `(${name}) xmit_base is incompatible with strict mode - resetting`);
   else if (xmitBase && r.useVmac) r.useVmac = { ...r.useVmac, xmitBase: true };
   if (strict && (state === 'MASTER') !== (priority === 255)) {
-    d.warning(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
+    d.keptError(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
     state = priority === 255 ? 'MASTER' : 'BACKUP';
   }
   for (const v of r.virtualIpaddress ?? []) {
@@ -583,6 +584,22 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
   return { name, pos: node.keyword.pos, group, notify, ...(smtpAlert !== undefined ? { smtpAlert } : {}), ...tracks, globalTracking, trackingWeight };
 }
 
+/** interval/timeout of a vrrp_script: whole seconds in [0, 4294] (0 is taken as 1, as keepalived does), in ms. */
+function readScriptTimer(c: ConfNode, name: string, what: 'interval' | 'timeout', d: DiagnosticSink): number | undefined {
+  if (!c.args[0]) {
+    missingParameter(c, d);
+    return undefined;
+  }
+  const bad =
+    what === 'interval'
+      ? (x: string) => `(${name}): vrrp script interval '${x}' must be between 1 and 4294 - ignoring`
+      : (x: string) => `(${name}): vrrp script timeout '${x}' invalid - ignoring`;
+  const v = readNum(c, d, 0, 4294, bad);
+  if (v !== 0) return v === undefined ? undefined : v * 1000;
+  d.error(c.args[0].pos, `(${name}): vrrp script ${what} must be greater than 0, setting to 1`);
+  return 1000;
+}
+
 /** Parses a vrrp_script block. */
 export function parseScript(node: ConfNode, d: DiagnosticSink): VrrpScriptConfig | undefined {
   const name = node.args[0]?.text;
@@ -602,37 +619,50 @@ export function parseScript(node: ConfNode, d: DiagnosticSink): VrrpScriptConfig
   for (const c of node.children ?? []) {
     switch (c.keyword.text) {
       case 'script':
-        script = readScript(c, d);
+        // keepalived ignores a bare `script` (the script set before stays)
+        if (c.args.length) script = readScript(c, d) ?? script;
         break;
       case 'interval':
-        intervalMs = (readInt(c, c.args[0], 1, 2147483, d) ?? 1) * 1000;
+        intervalMs = readScriptTimer(c, name, 'interval', d) ?? intervalMs;
         break;
       case 'timeout':
-        timeoutMs = (readInt(c, c.args[0], 0, 2147483, d) ?? 0) * 1000;
+        timeoutMs = readScriptTimer(c, name, 'timeout', d) ?? timeoutMs;
         break;
-      case 'weight':
-        weight = readInt(c, c.args[0], -253, 253, d) ?? 0;
-        reverse = c.args[1]?.text === 'reverse';
+      case 'weight': {
+        const t = c.args[0];
+        const w = t && /^[-+]?\d+$/.test(t.text) ? Number(t.text) : NaN;
+        if (!(w >= -253 && w <= 253)) {
+          if (!t) missingParameter(c, d);
+          else d.error(t.pos, `vrrp_script ${name} weight ${t.text} must be in [-253, 253]`);
+          weight = 0;
+        } else weight = w;
+        const o = c.args[1];
+        if (o && o.text !== 'reverse') d.error(o.pos, `vrrp_script ${name} unknown weight option ${o.text}`);
+        reverse = o?.text === 'reverse';
         break;
+      }
       case 'rise':
-        rise = readInt(c, c.args[0], 1, 2147483647, d) ?? 1;
+      case 'fall': {
+        const what = c.keyword.text;
+        const v = c.args[0] ? readNum(c, d, 1, 2147483647, (x) => `(${name}): vrrp script ${what} value '${x}' invalid, defaulting to 1`) : undefined;
+        if (!c.args[0]) missingParameter(c, d);
+        if (what === 'rise') rise = v ?? 1;
+        else fall = v ?? 1;
         break;
-      case 'fall':
-        fall = readInt(c, c.args[0], 1, 2147483647, d) ?? 1;
-        break;
+      }
       case 'init_fail':
         initFail = true;
         break;
       case 'user':
         if (c.args[0]) runAs = { user: c.args[0].text, ...(c.args[1] ? { group: c.args[1].text } : {}) };
-        else d.error(missingArgPos(c), 'user: missing user name');
+        else missingParameter(c, d);
         break;
       default:
         d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   if (!script) {
-    d.error(node.keyword.pos, `(${name}) vrrp_script has no script`);
+    d.error(node.keyword.pos, `No script set for vrrp_script ${name} - removing`);
     return undefined;
   }
   if (runAs) script = { ...script, ...runAs };
