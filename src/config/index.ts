@@ -118,6 +118,17 @@ const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
   'vrrp_track_process',
 ]);
 
+/** The file keywords of the (ignored) `SSL` block and keepalived's word for each in "SSL <word> missing". */
+const SSL_FILES: Readonly<Record<string, string>> = { password: 'password', ca: 'cafile', certificate: 'certfile', key: 'keyfile' };
+
+/** check_parser.c's SSL handlers: each reports a missing value (the block itself is not supported yet). */
+function checkSsl(n: ConfNode, diags: DiagnosticSink): void {
+  for (const c of n.children ?? []) {
+    const what = SSL_FILES[c.keyword.text];
+    if (what && !c.args.length) diags.keptError(c.keyword.pos, `SSL ${what} missing`);
+  }
+}
+
 /** Turns a block tree into the typed model. Never throws. */
 export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
   const tree = withWords(written, TOP_NEEDS_WORD, diags);
@@ -198,6 +209,7 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         bgpAnnounce = parseBgpAnnounceBlock(n, diags);
         break;
       default:
+        if (k === 'SSL') checkSsl(n, diags);
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
         m.unparsed.push(n);

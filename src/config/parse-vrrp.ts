@@ -15,7 +15,7 @@ import type {
   VrrpSyncGroupConfig,
 } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
-import { missingArgPos, missingParameter, readBool, readInt, readIp, readSeconds } from './values.js';
+import { valueLines, missingArgPos, missingParameter, readBool, readInt, readIp, readSeconds } from './values.js';
 import { readNum } from './parse-checkers.js';
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
@@ -149,7 +149,8 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
 
 function readTracks(node: ConfNode, d: DiagnosticSink, range: number): TrackRef[] {
   const out: TrackRef[] = [];
-  for (const c of node.children ?? []) {
+  // (track_bfd is left to the BFD work)
+  for (const c of node.keyword.text === 'track_bfd' ? (node.children ?? []) : valueLines(node, d)) {
     let weight: number | undefined;
     let reverse = false;
     for (let i = 0; i < c.args.length; i++) {
@@ -245,7 +246,9 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       }
       case 'virtual_ipaddress':
       case 'virtual_ipaddress_excluded': {
-        const list = (c.children ?? []).map((x) => readVirtualAddress(x, d)).filter((v): v is VirtualAddress => !!v);
+        const list = valueLines(c, d)
+          .map((x) => readVirtualAddress(x, d))
+          .filter((v): v is VirtualAddress => !!v);
         if (k === 'virtual_ipaddress') r.virtualIpaddress = [...(r.virtualIpaddress ?? []), ...list];
         else r.virtualIpaddressExcluded = [...(r.virtualIpaddressExcluded ?? []), ...list];
         break;
@@ -266,7 +269,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         r.mcastSrcIp = readIp(c, a0, d);
         break;
       case 'unicast_peer':
-        r.unicastPeers = (c.children ?? []).flatMap((x) => {
+        r.unicastPeers = valueLines(c, d).flatMap((x) => {
           const ip = isIP(x.keyword.text) ? x.keyword.text : undefined;
           if (!ip) {
             d.error(x.keyword.pos, `unicast_peer: invalid address '${x.keyword.text}'`);
@@ -399,7 +402,13 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
           } as const
         )[k];
         if (notify[key]) {
-          d.warning(c.keyword.pos, `${k} script already specified - ignoring`);
+          d.keptError(c.keyword.pos, `${k} script already specified - ignoring`);
+          break;
+        }
+        if (!c.args[0]) {
+          // keepalived reads the script word unchecked, except for notify_deleted (alone: "report deleted, not fault")
+          if (k === 'notify_deleted') d.warning(c.keyword.pos, `(${name}) notify_deleted without a script is not supported yet - ignored`);
+          else missingParameter(c, d);
           break;
         }
         const s = readScript(c, d);
@@ -538,7 +547,11 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
     const k = c.keyword.text;
     switch (k) {
       case 'group':
-        group = (c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]);
+        if (group.length) {
+          d.keptError(c.keyword.pos, `Group list already specified for sync group ${name}`);
+          break;
+        }
+        group = valueLines(c, d).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]);
         break;
       case 'notify_master':
       case 'notify_backup':
@@ -546,6 +559,10 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
       case 'notify_stop':
       case 'notify': {
         const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop', notify: 'generic' } as const)[k];
+        if (!c.args[0]) {
+          missingParameter(c, d);
+          break;
+        }
         const s = readScript(c, d);
         if (s) notify[key] = s;
         break;
@@ -580,7 +597,7 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
         d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
   }
-  if (group.length === 1) d.warning(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
+  if (group.length === 1) d.keptError(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
   return { name, pos: node.keyword.pos, group, notify, ...(smtpAlert !== undefined ? { smtpAlert } : {}), ...tracks, globalTracking, trackingWeight };
 }
 

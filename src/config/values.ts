@@ -102,3 +102,13 @@ export function withWords(nodes: readonly ConfNode[], needsWord: ReadonlySet<str
     return false;
   });
 }
+
+/**
+ * The lines of a value block (`virtual_ipaddress { … }`, `track_script { … }`, `group { … }`, …). keepalived's
+ * alloc_value_block reports a word after the keyword other than the `{` and reads the block anyway.
+ */
+export function valueLines(node: ConfNode, d: DiagnosticSink): readonly ConfNode[] {
+  const a = node.args[0];
+  if (a) d.keptError(a.pos, `Block ${node.keyword.text} has extra parameters ${a.text} ...`);
+  return node.children ?? [];
+}
