@@ -141,6 +141,9 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
     }
   }
   if (missingIf) d.error(missingIf, 'Non-existent interface specified in configuration');
+  const su = c.globalDefs.scriptUser;
+  if (su && c.globalDefs.pos && !(host.userExists ?? hostUserExists)(su.user, su.group))
+    d.keptError(c.globalDefs.pos, 'Error setting global script uid/gid');
   for (const vs of c.virtualServers)
     for (const rs of vs.realServers)
       for (const ch of rs.checkers)

@@ -116,6 +116,7 @@ const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
   'track_file',
   'vrrp_track_file',
   'vrrp_track_process',
+  'child_wait_time',
 ]);
 
 /** The file keywords of the (ignored) `SSL` block and keepalived's word for each in "SSL <word> missing". */
@@ -210,6 +211,8 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         break;
       default:
         if (k === 'SSL') checkSsl(n, diags);
+        if (k === 'child_wait_time' && n.args[0] && !/^\d+$/.test(n.args[0].text))
+          diags.keptError(n.args[0].pos, `Invalid child_wait_time ${n.args[0].text}`);
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
         m.unparsed.push(n);

@@ -15,7 +15,7 @@ import type {
   VrrpSyncGroupConfig,
 } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
-import { valueLines, missingArgPos, missingParameter, readBool, readInt, readIp, readSeconds } from './values.js';
+import { valueLines, withWords, missingArgPos, missingParameter, readBool, readInt, readIp, readSeconds } from './values.js';
 import { readNum } from './parse-checkers.js';
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
@@ -167,6 +167,46 @@ function readTracks(node: ConfNode, d: DiagnosticSink, range: number): TrackRef[
   return out;
 }
 
+/** vrrp_instance keywords whose keepalived handler reads a first word unchecked (null_strvec). */
+const INSTANCE_NEEDS_WORD: ReadonlySet<string> = new Set(['state', 'interface', 'debug', 'lvs_sync_daemon_interface']);
+
+/** authentication keywords whose keepalived handler reads a first word unchecked (null_strvec). */
+const AUTH_NEEDS_WORD: ReadonlySet<string> = new Set(['auth_type', 'auth_pass']);
+
+/** Keywords that make keepalived take an instance as unicast (VRRP_FLAG_UNICAST_CONFIGURED). */
+const UNICAST_KEYWORDS: ReadonlySet<string> = new Set([
+  'unicast_peer',
+  'unicast_fault_no_peer',
+  'check_unicast_src',
+  'old_unicast_checksum',
+  'unicast_src_ip',
+]);
+
+/**
+ * The values keepalived checks for instance keywords we do not support yet: its reports (which fail `-t`) are kept,
+ * so that `-t` agrees on what it accepts.
+ */
+function checkNotYet(c: ConfNode, name: string, d: DiagnosticSink): void {
+  const t = c.args[0];
+  const uint = t !== undefined && /^\d+$/.test(t.text);
+  switch (c.keyword.text) {
+    case 'debug':
+      if (t && !(uint && Number(t.text) <= 4)) d.keptError(t.pos, `(${name}) Debug value '${t.text}' not valid; must be between 0-4`);
+      break;
+    case 'kernel_rx_buf_size':
+      if (!t || !uint || Number(t.text) === 0) d.keptError(t?.pos ?? c.keyword.pos, `(${name}) invalid kernel_rx_buf_size specified`);
+      break;
+    case 'vmac_garp_intvl':
+      d.keptError(c.keyword.pos, 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"');
+      if (!t) d.keptError(c.keyword.pos, `(${name}): vmac_garp_intvl specified without time - ignoring`);
+      else if (!uint) d.keptError(t.pos, `(${name}): vmac_garp_intvl '${t.text}' invalid - ignoring`);
+      break;
+    case 'lvs_sync_daemon_interface':
+      d.keptError(c.keyword.pos, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
+      break;
+  }
+}
+
 /** Parses one vrrp_instance block and applies keepalived's fix-ups. */
 export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink): VrrpInstanceConfig | undefined {
   const name = node.args[0]?.text;
@@ -195,9 +235,11 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualRules: [],
   };
   let bgpDeclared = false;
-  for (const c of splitRunTogether(node.children ?? [], INSTANCE_ARITY)) {
+  let unicastConfigured = false;
+  for (const c of withWords(splitRunTogether(node.children ?? [], INSTANCE_ARITY), INSTANCE_NEEDS_WORD, d)) {
     const k = c.keyword.text;
     const a0 = c.args[0];
+    if (UNICAST_KEYWORDS.has(k)) unicastConfigured = true;
     switch (k) {
       case 'state':
         if (a0?.text === 'MASTER' || a0?.text === 'BACKUP') state = a0.text;
@@ -227,9 +269,10 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         break;
       }
       case 'authentication': {
+        if (!c.children) d.keptError(c.keyword.pos, "Missing '{' at beginning of configuration block");
         let type: 'PASS' | 'AH' | undefined;
         let password = '';
-        for (const x of splitRunTogether(c.children ?? [], AUTH_ARITY)) {
+        for (const x of withWords(splitRunTogether(c.children ?? [], AUTH_ARITY), AUTH_NEEDS_WORD, d)) {
           if (x.keyword.text === 'auth_type') {
             if (x.args[0]?.text === 'PASS' || x.args[0]?.text === 'AH') type = x.args[0].text;
             else d.error(x.args[0]?.pos ?? missingArgPos(x), `(${name}) unknown authentication type '${x.args[0]?.text ?? ''}'`);
@@ -422,8 +465,10 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
           bgpDeclared ||= k === 'bgp_announce';
           break;
         }
-        if (INSTANCE_NOT_YET.has(k)) d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
-        else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
+        if (INSTANCE_NOT_YET.has(k)) {
+          d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
+          checkNotYet(c, name, d);
+        } else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
       }
     }
   }
@@ -434,6 +479,14 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   if (vrid === undefined) {
     d.error(node.keyword.pos, `(${name}) the virtual router id must be set`);
     return undefined;
+  }
+  if (!r.unicastPeers?.length) {
+    if (r.unicastTtl !== undefined) d.keptError(node.keyword.pos, `(${name}): Cannot use unicast_ttl without unicast peers - resetting`);
+    if (unicastConfigured && !r.unicastFaultNoPeer)
+      d.keptError(
+        node.keyword.pos,
+        `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`,
+      );
   }
   const family: 4 | 6 = r.virtualIpaddress?.[0]?.family ?? 4;
   const ver: 2 | 3 = family === 6 ? 3 : (version ?? g.vrrpVersion);
@@ -596,6 +649,10 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
       default:
         d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
+  }
+  if (group.length === 0) {
+    d.keptError(node.keyword.pos, `Sync group ${name} has no virtual router(s). removing`);
+    return undefined;
   }
   if (group.length === 1) d.keptError(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
   return { name, pos: node.keyword.pos, group, notify, ...(smtpAlert !== undefined ? { smtpAlert } : {}), ...tracks, globalTracking, trackingWeight };
