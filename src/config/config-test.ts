@@ -9,7 +9,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { ConfigTestExit } from '../core/errors.js';
-import { lookupGroup, lookupUser } from '../notify/security.js';
+import { lookupGroup, lookupUser } from '../core/user-db.js';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic, type SourcePos } from './diagnostics.js';
 import type { KeepalivedConfig, ScriptCommand } from './model.js';
 
