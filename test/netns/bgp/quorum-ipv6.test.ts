@@ -84,17 +84,17 @@ test('bgp_announce quorum: the route follows the virtual server quorum at the co
         sample(x, 'keepalived_ts_bgp_session_up', `peer="${C.ipv6}",peer_as="65000"`) === 1,
       10_000,
     ),
-    m.split('\n').filter((l) => l.includes('bgp')).join('\n'),
+    m
+      .split('\n')
+      .filter((l) => l.includes('bgp'))
+      .join('\n'),
   );
   assert.equal(sample(m, 'keepalived_ts_bgp_engine_up', 'engine="gobgp"'), 1);
   // status: both sessions established, both routes announced
   const st = await controlRequest(a.controlSocket, 'status');
   const bgp = st.ok ? st.status?.snapshot.bgp : undefined;
   assert.deepEqual(bgp?.routes.map((r) => r.prefix).sort(), [V6, V4].sort());
-  assert.deepEqual(
-    bgp?.sessions.map((s) => `${s.peer} ${s.state}`).sort(),
-    [`${C.ipv4} established`, `${C.ipv6} established`],
-  );
+  assert.deepEqual(bgp?.sessions.map((s) => `${s.peer} ${s.state}`).sort(), [`${C.ipv4} established`, `${C.ipv6} established`]);
 
   // the real server stops answering: its TCP_CHECK fails (delay_loop 1, connect_timeout 1), quorum lost, withdrawn
   const t0 = Date.now();
