@@ -20,6 +20,7 @@ import { defaultConfigId } from '../config/index.js';
 import { versionString } from './usage.js';
 import { RUNTIMES } from './roles.js';
 import { forwardFacts } from './child-facts.js';
+import { forwardEvents, republish } from './child-events.js';
 import type { Runtime } from '../runtime/port.js';
 
 /** Sends one message to the supervisor, if the channel is open. */
@@ -68,7 +69,12 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
     },
   });
   const sendFacts = forwardFacts(role, () => daemon.snapshot(), tell);
+  forwardEvents(role, tell);
   process.on('message', (m: ParentMessage) => {
+    if (m?.kind === 'event') {
+      republish(m);
+      return;
+    }
     if (m?.kind === 'facts') {
       runtime?.setFacts?.({ instances: new Map(m.instances ?? []), quorum: new Map(m.quorum ?? []) });
       return;
