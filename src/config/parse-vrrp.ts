@@ -22,12 +22,10 @@ import { parseInstanceBgp } from './parse-bgp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
 const INSTANCE_NOT_YET = new Set([
-  'use_vmac_addr',
   'use_ipvlan',
   'native_ipv6',
   'vrf',
   'kernel_rx_buf_size',
-  'linkbeat_use_polling',
   'debug',
   'lvs_sync_daemon_interface',
   'garp_extra_if',
@@ -328,6 +326,13 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'vmac_xmit_base':
         xmitBase = c.keyword.pos;
         break;
+      case 'use_vmac_addr':
+        r.useVmacAddr = true;
+        break;
+      case 'linkbeat_use_polling':
+        r.linkbeatUsePolling = true;
+        d.keptError(c.keyword.pos, `(${name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`);
+        break;
       case 'mcast_dst_ip':
         r.mcastDstIp = readIp(c, a0, d);
         break;
@@ -517,6 +522,8 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
     notifyPriorityChanges: r.notifyPriorityChanges ?? false,
     ...(r.useVmac ? { useVmac: r.useVmac } : {}),
+    ...(r.useVmacAddr ? { useVmacAddr: true } : {}),
+    ...(r.linkbeatUsePolling ? { linkbeatUsePolling: true } : {}),
   };
 }
 

@@ -19,7 +19,8 @@ export interface Running {
   readonly stateIndex: number;
   /** The configured interface's name (the VMAC's parent when use_vmac). */
   readonly ifname: string;
-  readonly socket: VrrpSocket;
+  /** Undefined while the instance waits for its interface (dynamic_interfaces). */
+  readonly socket: VrrpSocket | undefined;
   readonly socketKey: string;
   readonly source: string;
   readonly group: string;
