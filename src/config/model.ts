@@ -136,6 +136,11 @@ export interface VirtualAddress {
   readonly label?: string;
   readonly peer?: string;
   readonly noDad: boolean;
+  /**
+   * `use_vmac` after a VIP (keepalived 2.2.7): the address goes on a VMAC of its own on its interface (as
+   * `use_vmac_addr` does for every VIP off the instance's interface or family). Cleared where keepalived clears it.
+   */
+  readonly useVmac?: boolean;
   readonly pos: SourcePos;
 }
 

@@ -135,7 +135,9 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
       case 'noprefixroute':
       case 'autojoin':
       case 'no_track':
+        break;
       case 'use_vmac':
+        out.useVmac = true;
         break;
       default:
         d.warning(a[i]!.pos, `Unknown virtual_ipaddress option '${w}' - ignored`);
@@ -467,6 +469,19 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     if (v.family !== family)
       d.error(v.pos, `(${name}) address family of VIP ${v.address} does not match the instance - move it to virtual_ipaddress_excluded`);
   }
+  const vipVmac = (v: VirtualAddress): VirtualAddress => {
+    // keepalived vrrp_complete_instance: use_vmac on a VIP applies off the instance's VMAC, and not with use_vmac_addr
+    if (!v.useVmac) return v;
+    const { useVmac: _, ...plain } = v;
+    if ((v.dev === undefined || v.dev === r.interface) && r.useVmac && v.family === family)
+      d.keptError(v.pos, `(${name}) use_vmac specified for VIP/eVIP ${v.address} and vrrp instance`);
+    else if (((v.dev !== undefined && v.dev !== r.interface) || v.family !== family) && r.useVmacAddr)
+      d.keptError(v.pos, `(${name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP ${v.address}`);
+    else return v;
+    return plain;
+  };
+  r.virtualIpaddress = r.virtualIpaddress?.map(vipVmac);
+  r.virtualIpaddressExcluded = r.virtualIpaddressExcluded?.map(vipVmac);
   let nopreempt = r.nopreempt ?? false;
   if (nopreempt && (state === 'MASTER' || priority === 255)) {
     d.warning(node.keyword.pos, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);

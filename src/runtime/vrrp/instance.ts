@@ -26,6 +26,8 @@ export interface Running {
   readonly group: string;
   vipSet: boolean;
   lastTransitionMs: number;
+  /** use_vmac_addr / a VIP's use_vmac: the address VMAC each such VIP lives on, by address. */
+  addrVmacs?: ReadonlyMap<string, LinkInfo>;
 }
 
 /** Running lateness figures in ms. */

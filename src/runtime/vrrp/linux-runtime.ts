@@ -35,7 +35,7 @@ import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, unicas
 import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
-import { VmacManager, type VmacFor } from './vmac.js';
+import { addressVmacBase, addressVmacKey, VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
 import { effectiveDelays, LinkWatch } from './link-watch.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
@@ -231,7 +231,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           this.links.set(vmac.link.name, vmac.link);
           this.nft?.vmacState(ic.name, { ifindex: vmac.link.index, baseIfindex: parent!.index, families: nftVmacFamilies(ic) });
         }
-        created.push(this.createInstance(cfg, ic, links, addrs, vmac));
+        const made = this.createInstance(cfg, ic, links, addrs, vmac);
+        const addrVmacs = await this.addressVmacs(ic, links);
+        if (addrVmacs.size) made.run.addrVmacs = addrVmacs;
+        created.push(made);
       } catch (e) {
         this.log.log({ level: 'err', text: `(${ic.name}) cannot start: ${e instanceof Error ? e.message : String(e)}` });
       }
@@ -243,6 +246,33 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       const following = new Set(run.fsm.params.trackers.map((t) => `${t.kind}:${t.name}`));
       for (const r of this.trackers?.results() ?? []) if (following.has(`${r.kind}:${r.name}`)) this.feed(run, { type: 'tracker', result: r });
     }
+  }
+
+  /**
+   * use_vmac_addr and a VIP's use_vmac: one macvlan per (family, base interface) of the instance's VIPs that need
+   * one (addressVmacBase), MAC 00:00:5e:00:0{1,2}:VRID by the VIP's family, named from vmac_prefix as keepalived.
+   */
+  private async addressVmacs(ic: VrrpInstanceConfig, links: LinkInfo[]): Promise<Map<string, LinkInfo>> {
+    const out = new Map<string, LinkInfo>();
+    const made = new Map<string, LinkInfo>();
+    for (const v of [...ic.virtualIpaddress, ...ic.virtualIpaddressExcluded]) {
+      const base = addressVmacBase(ic, v);
+      if (base === undefined) continue;
+      const parent = links.find((l) => l.name === base);
+      if (!parent) {
+        this.log.log({ level: 'err', text: `(${ic.name}) no interface ${base} for the VMAC of ${v.address}` });
+        continue;
+      }
+      const key = addressVmacKey(ic.name, v.family, base);
+      let link = made.get(key);
+      if (!link) {
+        link = (await this.vmacs().ensure(key, v.family, ic.virtualRouterId, parent, undefined, (n) => this.links.get(n), true)).link;
+        made.set(key, link);
+        this.links.set(link.name, link);
+      }
+      out.set(v.address, link);
+    }
+    return out;
   }
 
   /** (Re)builds sync groups over the running instances (the router keeps a group whose members are unchanged). */
@@ -603,7 +633,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       noDad: false,
       pos: run.cfg.pos,
     };
-    return { cfg, link: (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? run.link };
+    // keepalived: a VIP of the other family without `dev` goes on the configured interface, not on the instance's VMAC
+    const own = cfg.family !== run.cfg.family ? this.links.get(run.ifname) : undefined;
+    return { cfg, link: run.addrVmacs?.get(address) ?? (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? own ?? run.link };
   }
 
   private addVip(run: Running, address: string): void {

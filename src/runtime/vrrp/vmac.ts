@@ -5,6 +5,7 @@
  * derived from the parent's MAC.
  */
 import type { Logger } from '../../core/log.js';
+import type { VirtualAddress, VrrpInstanceConfig } from '../../config/model.js';
 import type { LinkInfo } from '../../net/netlink/route-messages.js';
 import type { LinkDetails } from '../../net/netlink/link-messages.js';
 import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
@@ -65,7 +66,7 @@ export class VmacManager {
     this.owned.set(instance, { index: link.index, parent: parent.name });
     this.report(this.configure(name, family, parent.name));
     await this.rtnl.setLinkUp(link.index, true);
-    this.log.log({ level: 'info', text: `(${instance}) vmac ${name} created on ${parent.name} with MAC ${mac}` });
+    this.log.log({ level: 'info', text: `(${instance.split('#')[0]}) vmac ${name} created on ${parent.name} with MAC ${mac}` });
     // vmac_xmit_base: IPv6 adverts leave from the parent, so the VMAC gets no link-local source (keepalived)
     if (family === 4 || !parent.mac || xmitBase) return { link: { ...link, up: true } };
     const source = vmacLinkLocal(parent.mac);
@@ -107,8 +108,12 @@ export class VmacManager {
     }
   }
 
-  /** Deletes an instance's VMAC (reload removal, stop). */
+  /** Deletes an instance's VMAC and its address VMACs (reload removal, stop). */
   async release(instance: string): Promise<void> {
+    for (const key of [...this.owned.keys()]) if (key === instance || key.startsWith(`${instance}#`)) await this.releaseKey(key);
+  }
+
+  private async releaseKey(instance: string): Promise<void> {
     const v = this.owned.get(instance);
     if (!v) return;
     this.owned.delete(instance);
@@ -151,3 +156,19 @@ export class VmacManager {
     for (const p of problems) this.log.log({ level: 'warning', text: `VMAC sysctl ${p.path}: ${p.code} ${p.message}` });
   }
 }
+
+/**
+ * The interface whose address VMAC carries VIP `v` of instance `ic`, or undefined when `v` needs none (keepalived
+ * 2.2.7 vrrp_complete_instance): with `use_vmac_addr`, every VIP on another interface than the instance's (`dev`)
+ * or of the other address family; with `use_vmac` after the VIP, that VIP — except VIPs that live on the instance's
+ * own VMAC (its interface, its family, `use_vmac` on the instance).
+ */
+export function addressVmacBase(ic: VrrpInstanceConfig, v: VirtualAddress): string | undefined {
+  const onInstanceIf = v.dev === undefined || v.dev === ic.interface;
+  if (onInstanceIf && ic.useVmac && v.family === ic.family) return undefined;
+  const off = !onInstanceIf || v.family !== ic.family;
+  return v.useVmac || (ic.useVmacAddr && off) ? (v.dev ?? ic.interface) : undefined;
+}
+
+/** Address VMAC key of an instance in VmacManager: one per (family, base interface). */
+export const addressVmacKey = (instance: string, family: 4 | 6, base: string): string => `${instance}#${family}/${base}`;
