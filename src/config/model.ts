@@ -365,6 +365,17 @@ export interface VrrpInstanceConfig {
    * VMAC of their own on that interface (keepalived's per-address VMAC).
    */
   readonly useVmacAddr?: boolean;
+  /**
+   * `use_ipvlan [IFNAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]`: an l2 ipvlan on the interface carries the
+   * instance (socket, VIPs, GARPs); ADDRESS goes on it and is the adverts' source (required for IPv4).
+   */
+  readonly useIpvlan?: {
+    readonly name?: string;
+    readonly address?: { readonly address: string; readonly prefixLength: number; readonly family: 4 | 6 };
+    readonly flags: 'bridge' | 'private' | 'vepa';
+  };
+  /** `vrf NAME`: a unicast instance without `interface` whose sockets are bound to this VRF device. */
+  readonly vrf?: string;
   /** `linkbeat_use_polling` in the instance (deprecated in keepalived): the instance's interface is polled. */
   readonly linkbeatUsePolling?: boolean;
   /** use_vmac [NAME]; `xmitBase`: vmac_xmit_base (adverts sent and received on the parent interface, not the VMAC). */

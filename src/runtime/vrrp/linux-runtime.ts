@@ -215,6 +215,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           created.push(this.createWaiting(cfg, ic));
           continue;
         }
+        if (ic.useIpvlan && ic.family === 4 && !ic.useIpvlan.address) throw new Error('IPv4 ipvlan requires a source ip address to be configured'); // keepalived: FAULT
+        // an interface enslaved to a VRF: the VMAC / ipvlan is enslaved to it too (keepalived sends IFLA_MASTER)
+        const master = parent ? await this.vrfMaster(parent) : undefined;
+        if (master) this.log.log({ level: 'info', text: `(${ic.name}) interface ${parent!.name} is in VRF ${master.name} (table ${master.table})` });
         const vmac =
           ic.useVmac && parent
             ? await this.vmacs().ensure(
@@ -225,8 +229,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
                 ic.useVmac.name,
                 (n) => this.links.get(n),
                 ic.useVmac.xmitBase,
+                master?.index,
               )
-            : undefined;
+            : ic.useIpvlan && parent
+              ? await this.vmacs().ensureIpvlan(ic, parent, (n) => this.links.get(n), master?.index)
+              : undefined;
         if (vmac) {
           this.links.set(vmac.link.name, vmac.link);
           this.nft?.vmacState(ic.name, { ifindex: vmac.link.index, baseIfindex: parent!.index, families: nftVmacFamilies(ic) });
@@ -273,6 +280,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       out.set(v.address, link);
     }
     return out;
+  }
+
+  /** The VRF (l3mdev master of kind "vrf") `link` is enslaved to, if any. */
+  private async vrfMaster(link: LinkInfo): Promise<{ index: number; name: string; table: number } | undefined> {
+    if (!link.master) return undefined;
+    const m = await this.rtnl!.getLink(link.master).catch(() => undefined);
+    return m?.kind === 'vrf' ? { index: m.index, name: m.name, table: m.vrfTable ?? 0 } : undefined;
   }
 
   /** (Re)builds sync groups over the running instances (the router keeps a group whose members are unchanged). */

@@ -10,6 +10,7 @@ import type { LinkInfo } from '../../net/netlink/route-messages.js';
 import type { LinkDetails } from '../../net/netlink/link-messages.js';
 import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
 import {
+  setIpv6,
   clearAllRpFilter,
   configureParentSysctls,
   configureVmacSysctls,
@@ -50,6 +51,7 @@ export class VmacManager {
     configuredName: string | undefined,
     linkNamed: (name: string) => LinkInfo | undefined,
     xmitBase = false,
+    master?: number,
   ): Promise<VmacFor> {
     const mac = vmacAddress(family, vrid);
     // a left-over macvlan of ours (same parent and MAC, e.g. after a crash) is re-used, as keepalived does: its name
@@ -62,7 +64,10 @@ export class VmacManager {
       if (existing.kind !== 'macvlan') throw new Error(`interface ${name} exists and is not a macvlan - cannot use it as VMAC`);
       await this.rtnl.deleteLink(existing.index);
     }
-    const link = existing && ours(existing) ? existing : await this.rtnl.createMacvlan({ name, parentIndex: parent.index, mac, mode: 'private' });
+    const link =
+      existing && ours(existing)
+        ? existing
+        : await this.rtnl.createMacvlan({ name, parentIndex: parent.index, mac, mode: 'private', ...(master ? { master } : {}) });
     this.owned.set(instance, { index: link.index, parent: parent.name });
     this.report(this.configure(name, family, parent.name));
     await this.rtnl.setLinkUp(link.index, true);
@@ -74,6 +79,47 @@ export class VmacManager {
       if (!(e instanceof RtnlError && e.code === 'EEXIST')) throw e;
     });
     return { link: { ...link, up: true }, source };
+  }
+
+  /**
+   * `use_ipvlan`: an l2 ipvlan on `parent` (keepalived's netlink_link_add_ipvlan), created up, enslaved to the
+   * parent's VRF if it has one, IPv6 off on an IPv4 one without IPv6 eVIPs, with the configured address on it; a
+   * left-over ipvlan of that name on the same parent is re-used. Its address (or, for IPv6 without one, its
+   * link-local address, found by the caller) is the adverts' source.
+   */
+  async ensureIpvlan(
+    ic: VrrpInstanceConfig,
+    parent: LinkInfo,
+    linkNamed: (name: string) => LinkInfo | undefined,
+    master: number | undefined,
+  ): Promise<VmacFor> {
+    const spec = ic.useIpvlan!;
+    const ours = (l: LinkDetails) => l.kind === 'ipvlan' && l.parentIndex === parent.index;
+    const name = await this.freeName(ic.virtualRouterId, ic.family, spec.name, linkNamed, ours);
+    const existing = await this.rtnl.getLink(name).catch(() => undefined);
+    if (existing && !ours(existing)) {
+      if (existing.kind !== 'ipvlan') throw new Error(`interface ${name} exists and is not an ipvlan - cannot use it`);
+      await this.rtnl.deleteLink(existing.index);
+    }
+    const link =
+      existing && ours(existing)
+        ? existing
+        : await this.rtnl.createIpvlan({ name, parentIndex: parent.index, flags: spec.flags, ...(master ? { master } : {}) });
+    this.owned.set(ic.name, { index: link.index, parent: parent.name });
+    const otherFamily = ic.virtualIpaddressExcluded.some((v) => v.family !== ic.family);
+    this.report(setIpv6(name, ic.family === 6 || otherFamily));
+    await this.rtnl.setLinkUp(link.index, true);
+    this.log.log({ level: 'info', text: `(${ic.name}) ipvlan ${name} created on ${parent.name}` });
+    const a = spec.address;
+    if (a) {
+      await this.rtnl
+        .addAddress({ family: a.family, ifindex: link.index, address: a.address, prefixLength: a.prefixLength, nodad: true })
+        .catch((e: unknown) => {
+          if (!(e instanceof RtnlError && e.code === 'EEXIST'))
+            this.log.log({ level: 'info', text: `${ic.name}: Failed to add interface address to ${name}` });
+        });
+    }
+    return { link: { ...link, up: true }, ...(a ? { source: a.address } : {}) };
   }
 
   /**
