@@ -647,8 +647,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       noDad: false,
       pos: run.cfg.pos,
     };
-    // keepalived: a VIP of the other family without `dev` goes on the configured interface, not on the instance's VMAC
-    const own = cfg.family !== run.cfg.family ? this.links.get(run.ifname) : undefined;
+    // keepalived: a VIP of the other family without `dev` goes on the configured interface, not on the instance's VMAC;
+    // with use_ipvlan every VIP does (only the adverts use the ipvlan: keepalived 2.2.7 sets a VIP's interface to
+    // the instance's one only for use_vmac)
+    const own = cfg.family !== run.cfg.family || run.cfg.useIpvlan ? this.links.get(run.ifname) : undefined;
     return { cfg, link: run.addrVmacs?.get(address) ?? (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? own ?? run.link };
   }
 
