@@ -8,6 +8,7 @@ import type { CliOptions } from './args.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
 import { ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
+import { closeInheritedOnExec } from '../daemon/cloexec.js';
 import { Daemon } from '../daemon/daemon.js';
 import { LogHub } from '../daemon/logging.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
@@ -28,6 +29,7 @@ function tell(m: ChildMessage): void {
 
 /** Runs the child until it is stopped; returns its exit status. */
 export async function runChild(role: ChildRole, o: CliOptions, argv: readonly string[]): Promise<number> {
+  closeInheritedOnExec(); // the IPC channel (fd 3) stays ours: no script inherits it
   const tmpDir = tmpDirFrom(process.env);
   const makeRuntime = await RUNTIMES[role]();
   let runtime: (Runtime & { setFacts?: (f: { instances: Map<string, string>; quorum: Map<string, boolean> }) => void }) | undefined;
