@@ -8,14 +8,9 @@
  * normal process.
  *
  * Where a Node process differs from keepalived's single-threaded C child:
- * - Scheduling policy and nice value are per thread on Linux, and Node has threads (V8 platform workers: GC and
- *   optimising compiler jobs; the libuv pool). The real-time policy goes on the main thread only — the one that
- *   runs the event loop, sends adverts and reads them. The other threads stay SCHED_OTHER (a thread found real-time
- *   is set back): at real-time priority V8's compiler and GC jobs ran 300-450 ms per minute ahead of every normal
- *   process and, at the same priority, ahead of a peer daemon's event loop (ftrace sched_switch, bench/vrrp-timing.ts).
- *   V8 does not make the main thread wait for a helper that has not started (it does the job itself), so a starved
- *   helper costs throughput, not latency. SCHED_RESET_ON_FORK keeps notify scripts — and threads created later —
- *   at normal priority. The nice value (`vrrp_priority`) is set on every thread.
+ * - Scheduling policy and nice value are per thread on Linux, and Node has threads (V8 platform workers, the libuv
+ *   pool), so both are set on every thread in /proc/self/task, at start, on reload and on each automatic raise.
+ *   SCHED_RESET_ON_FORK keeps notify scripts — and threads created later — at normal priority.
  * - RLIMIT_RTTIME: keepalived's default (10 ms between blocking calls) would kill Node on a garbage collection or a
  *   reload of a large configuration (~75 ms for 50k lines). Our default soft limit is 1 s: far above any pause the
  *   daemon makes when healthy, while a real-time thread spinning for a second is a bug worth a log line. The soft
@@ -108,8 +103,6 @@ export interface PriorityPort {
   threads(): number[];
   /** SCHED_RR at `priority` with SCHED_RESET_ON_FORK; priority 0 = back to SCHED_OTHER. */
   setRealtime(tid: number, priority: number): void;
-  /** True when the thread runs a real-time policy (SCHED_RR or SCHED_FIFO). */
-  isRealtime(tid: number): boolean;
   getRttimeLimit(): Limit;
   setRttimeLimit(limit: Limit): void;
   getNice(tid: number): number;
@@ -159,8 +152,8 @@ export class ProcessPriorities {
 
   /**
    * Applies `s` (at start, and after each reload): only what changed is touched, except that a real-time policy is
-   * set again on the main thread (and any other thread found real-time is set back to normal). An automatic raise
-   * survives a reload that leaves `vrrp_rt_priority` unchanged.
+   * set again on every thread, so threads created since are covered. An automatic raise survives a reload that
+   * leaves `vrrp_rt_priority` unchanged.
    */
   apply(s: PrioritySettings): void {
     const was = this.settings;
@@ -190,41 +183,29 @@ export class ProcessPriorities {
     if (this.raise(next)) this.log.log({ level: 'info', text: `Set realtime priority ${next}` });
   }
 
-  /**
-   * SCHED_RR `priority` on the main thread (the others back to SCHED_OTHER if real-time), then RLIMIT_RTTIME unless
-   * already as configured. True when the main thread got it.
-   */
+  /** SCHED_RR `priority` on every thread, then RLIMIT_RTTIME unless already as configured. True when the main thread got it. */
   private raise(priority: number): boolean {
-    const failed = this.eachThread((tid) => {
-      if (tid === this.mainTid) this.port.setRealtime(tid, priority);
-      else if (this.port.isRealtime(tid)) this.port.setRealtime(tid, 0);
-    });
-    if (failed.main) {
+    const failed = this.eachThread((tid) => this.port.setRealtime(tid, priority));
+    if (failed.main || failed.other) {
+      const e = failed.main ?? failed.other;
+      const which = failed.main ? '' : ` (${failed.count} thread(s) besides the main one)`;
       // the default is best effort: one info line (e.g. without CAP_SYS_NICE), not a warning on every reload
       const dflt = this.settings.rtDefault === true && priority === this.settings.rtPriority;
       if (dflt) this.defaultRtRefused = true;
       this.log.log({
         level: dflt ? 'info' : 'warning',
-        text: `child process: cannot raise priority - ${message(failed.main)}${dflt ? ' (default vrrp_rt_priority)' : ''}`,
-      });
-      return false;
-    }
-    if (failed.other) {
-      this.log.log({
-        level: 'warning',
-        text: `child process: cannot reset realtime scheduling (${failed.count} helper thread(s)) - ${message(failed.other)}`,
+        text: `child process: cannot raise priority${which} - ${message(e)}${dflt ? ' (default vrrp_rt_priority)' : ''}`,
       });
     }
+    if (failed.main) return false;
     this.rtPriority = priority;
-    this.log.log({ level: 'info', text: `SCHED_RR priority ${priority} (reset on fork) on the main thread`, detail: true });
+    this.log.log({ level: 'info', text: `SCHED_RR priority ${priority} (reset on fork) on ${failed.done} thread(s)`, detail: true });
     if (this.rttimeUs !== this.settings.rlimitRttimeUs) this.setRttime(this.settings.rlimitRttimeUs);
     return true;
   }
 
   private dropRealtime(): void {
-    const failed = this.eachThread((tid) => {
-      if (tid === this.mainTid || this.port.isRealtime(tid)) this.port.setRealtime(tid, 0);
-    });
+    const failed = this.eachThread((tid) => this.port.setRealtime(tid, 0));
     if (failed.main || failed.other) {
       this.log.log({ level: 'warning', text: `child process: cannot reset realtime scheduling - ${message(failed.main ?? failed.other)}` });
     }
@@ -321,10 +302,6 @@ export function linuxPriorityPort(): PriorityPort {
         .map(Number)
         .filter((n) => Number.isInteger(n) && n > 0),
     setRealtime: (tid, priority) => sysio.schedSetScheduler(tid, k(priority ? 'SCHED_RR' : 'SCHED_OTHER'), priority, priority > 0),
-    isRealtime: (tid) => {
-      const policy = sysio.schedGetScheduler(tid) & ~k('SCHED_RESET_ON_FORK');
-      return policy === k('SCHED_RR') || policy === k('SCHED_FIFO');
-    },
     getRttimeLimit: () => sysio.getRlimit(k('RLIMIT_RTTIME')),
     setRttimeLimit: (l) => sysio.setRlimit(k('RLIMIT_RTTIME'), l.soft, l.hard),
     getNice: (tid) => getPriority(tid),

@@ -1,6 +1,6 @@
 /**
- * global_defs `vrrp_rt_priority` on the real kernel: the main thread of our VRRP child runs SCHED_RR at the configured
- * priority with SCHED_RESET_ON_FORK while its helper threads (V8, libuv) stay SCHED_OTHER, RLIMIT_RTTIME is set, a notify script it starts runs SCHED_OTHER, and a reload
+ * global_defs `vrrp_rt_priority` on the real kernel: every thread of our daemon runs SCHED_RR at the configured
+ * priority with SCHED_RESET_ON_FORK, RLIMIT_RTTIME is set, a notify script it starts runs SCHED_OTHER, and a reload
  * (SIGHUP) changes or removes all of it. Without the keyword the VRRP child takes our default (SCHED_RR 1); 0 is off.
  * max_auto_priority: late timers (the child stopped with SIGSTOP) raise the priority step by step up to the maximum.
  */
@@ -26,16 +26,6 @@ function schedOf(statPath: string): { rtPriority: number; policy: number } {
   return { rtPriority: Number(f[40 - 3]), policy: Number(f[41 - 3]) };
 }
 
-/** Asserts the main thread runs SCHED_RR `rt` (0: SCHED_OTHER) and every other thread SCHED_OTHER; returns the thread count. */
-function assertMainOnly(pid: number, rt: number, what: string): number {
-  const tids = readdirSync(`/proc/${pid}/task`);
-  for (const tid of tids) {
-    const want = Number(tid) === pid && rt ? { rtPriority: rt, policy: K.SCHED_RR } : { rtPriority: 0, policy: K.SCHED_OTHER };
-    assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), want, `thread ${tid} ${what}`);
-  }
-  return tids.length;
-}
-
 /** `Max realtime timeout` soft and hard from /proc/PID/limits. */
 function rttimeLimits(pid: number): string[] {
   const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
@@ -50,7 +40,7 @@ function hasCapSysResource(): boolean {
   return ((BigInt(`0x${hex}`) >> 24n) & 1n) === 1n;
 }
 
-test('vrrp_rt_priority 10: SCHED_RR 10 on the main thread (reset on fork), helper threads SCHED_OTHER, RLIMIT_RTTIME 1 s / 2 s, notify script SCHED_OTHER; reloads', async () => {
+test('vrrp_rt_priority 10: SCHED_RR 10 on every thread (reset on fork), RLIMIT_RTTIME 1 s / 2 s, notify script SCHED_OTHER; reloads', async () => {
   const out = join(d.dir, 'script-sched');
   const script = join(d.dir, 'notify.sh');
   // the script records its own scheduling (stat fields 40/41 of its own process) and nice value
@@ -66,8 +56,11 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on the main thread (reset on fork), helpe
   try {
     assert.ok((await waitFor(() => existsSync(out), 8000)) >= 0, `notify_master ran\n${o.log()}`);
     const pid = pidIn(o.vrrpPidFile)!; // the VRRP child runs VRRP and takes vrrp_rt_priority, as keepalived's
-    const n = assertMainOnly(pid, 10, 'at start');
-    assert.ok(n > 1, `Node runs several threads (${n})`);
+    const tids = readdirSync(`/proc/${pid}/task`);
+    assert.ok(tids.length > 1, `Node runs several threads (${tids.length})`);
+    for (const tid of tids) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 10, policy: K.SCHED_RR }, `thread ${tid}`);
+    }
     // sched_getscheduler(2) on the main thread: SCHED_RR with the reset-on-fork bit
     assert.equal(sysio.schedGetScheduler(pid), (K.SCHED_RR as number) | (K.SCHED_RESET_ON_FORK as number));
     assert.deepEqual(rttimeLimits(pid), ['1000000', '2000000']);
@@ -75,18 +68,22 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on the main thread (reset on fork), helpe
     assert.match(o.log(), /NOTICE: setting config option max_auto_priority should result in better keepalived performance/);
     assert.doesNotMatch(o.log(), /cannot raise priority|cannot set realtime rlimit/);
 
-    // reload (SIGHUP) with another priority, then without vrrp_rt_priority: applied each time
+    // reload (SIGHUP) with another priority, then without vrrp_rt_priority: applied to every thread each time
     const reload = async (text: string, n: number) => {
       writeFileSync(file, text);
       o.child.kill('SIGHUP');
       assert.ok((await waitFor(() => (o.log().match(/Reload complete/g) ?? []).length === n, 8000)) >= 0, o.log());
     };
     await reload(readFileSync(file, 'utf8').replace('vrrp_rt_priority 10', 'vrrp_rt_priority 20\n  vrrp_rlimit_rttime 300000'), 1);
-    assertMainOnly(pid, 20, 'after reload');
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 20, policy: K.SCHED_RR }, `thread ${tid} after reload`);
+    }
     assert.deepEqual(rttimeLimits(pid), ['300000', '600000']);
     // `vrrp_rt_priority 0` turns real-time off (without the keyword the VRRP child would take the default, SCHED_RR 1)
     await reload(readFileSync(file, 'utf8').replace(/ {2}vrrp_rt_priority 20\n {2}vrrp_rlimit_rttime 300000\n/, '  vrrp_rt_priority 0\n'), 2);
-    assertMainOnly(pid, 0, 'after removal');
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid} after removal`);
+    }
     if (hasCapSysResource()) assert.deepEqual(rttimeLimits(pid), ['unlimited', 'unlimited'], o.log());
     else {
       // raising a hard limit back needs CAP_SYS_RESOURCE (some containers drop it): logged, limit kept
@@ -98,12 +95,14 @@ test('vrrp_rt_priority 10: SCHED_RR 10 on the main thread (reset on fork), helpe
   }
 });
 
-test("without scheduling keywords the VRRP child's main thread (only) runs SCHED_RR 1 with RLIMIT_RTTIME 1 s / 2 s; vrrp_rt_priority 0 keeps it SCHED_OTHER", async () => {
+test('without scheduling keywords the VRRP child (only) runs SCHED_RR 1 with RLIMIT_RTTIME 1 s / 2 s; vrrp_rt_priority 0 keeps it SCHED_OTHER', async () => {
   const o = d.ours('a', d.write('plain.conf', confText('plain', 100, 'BACKUP', 3, '192.0.2.182')));
   try {
     assert.ok((await waitFor(() => /Entering BACKUP STATE/.test(o.log()), 8000)) >= 0, o.log());
     const pid = pidIn(o.vrrpPidFile)!;
-    assertMainOnly(pid, 1, 'by default');
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 1, policy: K.SCHED_RR }, `thread ${tid}`);
+    }
     assert.equal(sysio.schedGetScheduler(pid), (K.SCHED_RR as number) | (K.SCHED_RESET_ON_FORK as number));
     assert.deepEqual(rttimeLimits(pid), ['1000000', '2000000']);
     // the supervisor and the checker child keep normal scheduling
@@ -119,7 +118,9 @@ test("without scheduling keywords the VRRP child's main thread (only) runs SCHED
   try {
     assert.ok((await waitFor(() => /Entering BACKUP STATE/.test(off.log()), 8000)) >= 0, off.log());
     const pid = pidIn(off.vrrpPidFile)!;
-    assertMainOnly(pid, 0, 'with vrrp_rt_priority 0');
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      assert.deepEqual(schedOf(`/proc/${pid}/task/${tid}/stat`), { rtPriority: 0, policy: K.SCHED_OTHER }, `thread ${tid}`);
+    }
     assert.deepEqual(rttimeLimits(pid), ['unlimited', 'unlimited']);
   } finally {
     await stop(off.child);
@@ -132,12 +133,12 @@ test('max_auto_priority end to end: each late timer (the VRRP child stopped past
     'global_defs {\n  vrrp_priority 0\n  max_auto_priority 3\n  min_auto_priority_delay 200000\n',
   );
   const o = d.ours('a', d.write('auto.conf', text));
-  /** The VRRP child's SCHED_RR priority on its main thread (0 = SCHED_OTHER); the helper threads stay SCHED_OTHER. */
+  /** The VRRP child's SCHED_RR priority, the same on every thread (0 = SCHED_OTHER). */
   const level = (pid: number): number => {
-    const main = schedOf(`/proc/${pid}/stat`);
-    assert.equal(main.policy, main.rtPriority ? K.SCHED_RR : K.SCHED_OTHER);
-    assertMainOnly(pid, main.rtPriority, 'after a raise');
-    return main.rtPriority;
+    const all = readdirSync(`/proc/${pid}/task`).map((tid) => schedOf(`/proc/${pid}/task/${tid}/stat`));
+    for (const s of all) assert.deepEqual(s, all[0], 'every thread alike');
+    assert.equal(all[0]!.policy, all[0]!.rtPriority ? K.SCHED_RR : K.SCHED_OTHER);
+    return all[0]!.rtPriority;
   };
   try {
     assert.ok((await waitFor(() => /Entering MASTER STATE/.test(o.log()), 15000)) >= 0, o.log());

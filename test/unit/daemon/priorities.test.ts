@@ -45,9 +45,6 @@ class FakeOs implements PriorityPort {
     this.check('setRealtime', tid);
     this.rt.set(tid, priority);
   }
-  isRealtime(tid: number): boolean {
-    return (this.rt.get(tid) ?? 0) > 0;
-  }
   getRttimeLimit(): Limit {
     return this.rttime;
   }
@@ -89,10 +86,17 @@ test('nothing configured: no system call, no log', () => {
   assert.deepEqual(log.records, []);
 });
 
-test('vrrp_rt_priority: SCHED_RR on the main thread only, RLIMIT_RTTIME default 1 s soft / 2 s hard, nice left alone', () => {
+test('vrrp_rt_priority: SCHED_RR on every thread, RLIMIT_RTTIME default 1 s soft / 2 s hard, nice left alone', () => {
   const { os, log, p } = setup();
   p.apply(settings({ rtPriority: 10, processPriority: -5 }));
-  assert.deepEqual([...os.rt], [[100, 10]], 'V8 and libuv helper threads stay SCHED_OTHER');
+  assert.deepEqual(
+    [...os.rt],
+    [
+      [100, 10],
+      [101, 10],
+      [102, 10],
+    ],
+  );
   assert.deepEqual(os.rttime, { soft: DEFAULT_RLIMIT_RTTIME_US, hard: 2 * DEFAULT_RLIMIT_RTTIME_US });
   assert.equal(DEFAULT_RLIMIT_RTTIME_US, 1_000_000);
   assert.ok(!os.calls.some((c) => c.startsWith('nice')), 'vrrp_priority is ignored while real-time, as in keepalived');
@@ -113,17 +117,14 @@ test('vrrp_rlimit_rttime sets the soft limit, the hard limit is twice it; changi
   assert.equal(os.calls.filter((c) => c.startsWith('rttime')).length, 2);
 });
 
-test('a reload re-applies the policy to the main thread and sets a real-time helper thread back; removing vrrp_rt_priority restores SCHED_OTHER and the limit', () => {
+test('a reload re-applies the policy to threads created since; removing vrrp_rt_priority restores SCHED_OTHER and the limit', () => {
   const { os, p } = setup();
   p.apply(settings({ rtPriority: 10 }));
   os.tids.push(103);
-  os.rt.set(103, 10); // e.g. made real-time by hand
   p.apply(settings({ rtPriority: 10 }));
-  assert.equal(os.rt.get(103), 0);
-  assert.equal(os.rt.get(100), 10);
-  assert.ok(!os.calls.includes('rt 101 0') && !os.calls.includes('rt 101 10'), 'a normal helper thread is not touched');
+  assert.equal(os.rt.get(103), 10);
   p.apply(NO_PRIORITIES);
-  assert.deepEqual([...os.rt.values()], [0, 0]);
+  assert.deepEqual([...os.rt.values()], [0, 0, 0, 0]);
   assert.deepEqual(os.rttime, { soft: Infinity, hard: Infinity });
   assert.equal(os.handlers.length, 0);
   assert.equal(p.status().rtPriority, 0);
@@ -158,12 +159,11 @@ test('the default real-time priority is best effort: refused (no CAP_SYS_NICE), 
 
 test('a failure on another thread than the main one is reported, the main thread keeps real-time', () => {
   const { os, log, p } = setup();
-  os.rt.set(102, 5);
   os.fail.setRealtime = (tid) => (tid === 102 ? sysError('EPERM', 'sched_setscheduler') : undefined);
   os.fail.setRttimeLimit = () => sysError('EPERM', 'setrlimit');
   p.apply(settings({ rtPriority: 10 }));
   assert.deepEqual(texts(log), [
-    'child process: cannot reset realtime scheduling (1 helper thread(s)) - sched_setscheduler EPERM (test)',
+    'child process: cannot raise priority (1 thread(s) besides the main one) - sched_setscheduler EPERM (test)',
     'child process cannot set realtime rlimit - setrlimit EPERM (test)',
   ]);
   assert.equal(p.status().rtPriority, 10);
@@ -197,7 +197,7 @@ test("noteTimerLateness: keepalived's line past min_auto_priority_delay; raises 
   assert.deepEqual(texts(log), []);
   p.noteTimerLateness(1500.25);
   assert.deepEqual(texts(log), ['A thread timer expired 1.500250 seconds ago', 'Set realtime priority 1']);
-  assert.deepEqual([...os.rt], [[100, 1]]);
+  assert.deepEqual([...os.rt.values()], [1, 1, 1]);
   assert.deepEqual(os.rttime, { soft: 1_000_000, hard: 2_000_000 }, 'RLIMIT_RTTIME set with the first raise');
   p.noteTimerLateness(250);
   p.noteTimerLateness(300);
