@@ -24,6 +24,15 @@ const NOTES: Readonly<Record<string, string>> = {
   static_rules: "rt_tables/rt_dsfield/rt_realms/group names are iproute2's defaults; /etc/iproute2 is not read",
   'vrrp_instance > virtual_routes': "as static_routes; `vrf` is refused (needs the host's VRF table)",
   'vrrp_instance > virtual_rules': 'as static_rules',
+  linkbeat_interfaces:
+    'polled every second over rtnetlink (RTM_GETLINK: IFF_UP and carrier), whatever MII/ETHTOOL/IOCTL asks; keepalived reads MII registers, ethtool or SIOCGIFFLAGS',
+  linkbeat_use_polling: "as linkbeat_interfaces for the instances' interfaces: polled every second over rtnetlink (RTM_GETLINK)",
+  interface_up_down_delays:
+    "as keepalived (up delay 0 when not given, as its parser; clamped below (down_timer_adverts-1) x advert_int); also for interfaces created after start (keepalived 2.2.7 does not delay those); not lowered again for a master's shorter advert_int",
+  'global_defs > dynamic_interfaces':
+    'an instance whose interface is missing waits in FAULT and starts when the interface is up with an address; deleted and re-created, it waits again (VMAC instances: the VMAC is not re-made); allow_if_changes accepted, nothing to relax',
+  'vrrp_instance > use_ipvlan': 'an IPv4 ipvlan without an address is not started (keepalived: the instance stays in FAULT)',
+  'vrrp_instance > use_vmac_addr': 'address VMACs are not entered in the nftables VMAC sets (the instance VMAC is)',
   'vrrp_instance > track_src_ip':
     "as keepalived's manual says (FAULT while the configured unicast_src_ip/mcast_src_ip is removed); keepalived 2.2.7 itself never acts on it",
 };

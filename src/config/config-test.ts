@@ -109,35 +109,41 @@ function checkScripts(c: KeepalivedConfig, host: HostView): ScriptCommand[] {
 /** Reports host problems of a loaded configuration into `d`. */
 export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink): void {
   let missingIf: SourcePos | undefined;
+  // dynamic_interfaces: a missing interface is waited for (keepalived logs "will use if created", no error)
+  const dynamic = c.globalDefs.dynamicInterfaces === true;
+  const missing = (name: string) => !dynamic && host.interfaceKind(name) === 'missing';
+  for (const l of c.linkbeatInterfaces) if (missing(l.name)) d.error(l.pos, `unknown interface ${l.name} specified for linkbeat interface`);
+  for (const l of c.interfaceDelays) if (missing(l.name)) d.error(l.pos, `unknown interface ${l.name} specified for up/down delay`);
   for (const i of c.vrrpInstances) {
     if (i.interface === undefined) continue;
     const kind = host.interfaceKind(i.interface);
     const pos = i.interfacePos ?? i.pos;
+    if (kind === 'missing' && dynamic) continue;
     if (kind === 'missing') {
       d.error(pos, `WARNING - interface ${i.interface} for vrrp_instance ${i.name} doesn't exist`);
       missingIf ??= pos;
     } else if (kind === 'loopback') d.error(pos, `(${i.name}) cannot use a loopback interface (${i.interface}) for vrrp - ignoring`);
     for (const t of i.trackInterface)
-      if (host.interfaceKind(t.name) === 'missing') {
+      if (missing(t.name)) {
         d.error(t.pos, `(${i.name}) tracked interface ${t.name} doesn't exist`);
         missingIf ??= t.pos;
       }
     for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
-      if (v.dev && host.interfaceKind(v.dev) === 'missing') d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
+      if (v.dev && missing(v.dev)) d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
     }
   }
   for (const v of c.staticIpaddress) {
-    if (v.dev && host.interfaceKind(v.dev) === 'missing') d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
+    if (v.dev && missing(v.dev)) d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
   }
   const routes = [...c.staticRoutes, ...c.vrrpInstances.flatMap((i) => i.virtualRoutes)];
   for (const r of routes) {
     for (const dev of [r.dev, ...(r.nexthops ?? []).map((n) => n.dev)]) {
-      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for VROUTE nexthop doesn't exist`);
+      if (dev !== undefined && missing(dev)) d.error(r.pos, `WARNING - interface ${dev} for VROUTE nexthop doesn't exist`);
     }
   }
   for (const r of [...c.staticRules, ...c.vrrpInstances.flatMap((i) => i.virtualRules)]) {
     for (const dev of [r.iif, r.oif]) {
-      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for rule doesn't exist`);
+      if (dev !== undefined && missing(dev)) d.error(r.pos, `WARNING - interface ${dev} for rule doesn't exist`);
     }
   }
   if (missingIf) d.error(missingIf, 'Non-existent interface specified in configuration');

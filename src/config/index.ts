@@ -11,6 +11,8 @@ import { buildTree, type ConfNode } from './tree.js';
 import { withWords } from './values.js';
 import type {
   BfdInstanceConfig,
+  InterfaceDelay,
+  LinkbeatInterface,
   KeepalivedConfig,
   RouteConfig,
   RuleConfig,
@@ -23,6 +25,7 @@ import type {
   VrrpSyncGroupConfig,
 } from './model.js';
 import { defaultGlobalDefs, parseGlobalDefs } from './parse-global.js';
+import { readInterfaceDelays, readLinkbeatInterfaces } from './parse-interfaces.js';
 import { parseInstance, parseScript, parseSyncGroup } from './parse-vrrp.js';
 import { readRoutes, readRules, readStaticAddresses } from './parse-static.js';
 import { parseBfdInstance, parseTrackFile, parseTrackGroup, parseTrackProcess } from './parse-track.js';
@@ -95,18 +98,7 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set([
-  'real_server',
-  'SSL',
-  'garp_group',
-  'linkbeat_interfaces',
-  'interface_up_down_delays',
-  'net_namespace',
-  'net_namespace_ipvs',
-  'namespace_with_ipsets',
-  'child_wait_time',
-  'linkbeat_use_polling',
-]);
+const TOP_NOT_YET = new Set(['real_server', 'SSL', 'garp_group', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'child_wait_time']);
 
 /** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
 const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
@@ -135,6 +127,8 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
   const tree = withWords(written, TOP_NEEDS_WORD, diags);
   let globalDefs = defaultGlobalDefs();
   for (const n of tree) if (n.keyword.text === 'global_defs') globalDefs = parseGlobalDefs(n, globalDefs, diags);
+  // keepalived also takes linkbeat_use_polling at the top level (install_keyword_root)
+  if (tree.some((n) => n.keyword.text === 'linkbeat_use_polling')) globalDefs = { ...globalDefs, linkbeatUsePolling: true };
   const m = {
     vrrpInstances: [] as VrrpInstanceConfig[],
     vrrpSyncGroups: [] as VrrpSyncGroupConfig[],
@@ -147,6 +141,8 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
     staticRoutes: [] as RouteConfig[],
     staticRules: [] as RuleConfig[],
     unparsed: [] as ConfNode[],
+    linkbeatInterfaces: [] as LinkbeatInterface[],
+    interfaceDelays: [] as InterfaceDelay[],
     instanceName: undefined as string | undefined,
     usePidDir: false,
   };
@@ -202,6 +198,16 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
           m.usePidDir = true;
         }
         break;
+      case 'linkbeat_use_polling':
+        break; // read above, before the instances
+      case 'linkbeat_interfaces':
+        m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, diags));
+        break;
+      case 'interface_up_down_delays': {
+        const later = readInterfaceDelays(n, diags);
+        m.interfaceDelays = [...m.interfaceDelays.filter((x) => !later.some((y) => y.name === x.name)), ...later];
+        break;
+      }
       case 'use_pid_dir':
         m.usePidDir = true;
         break;

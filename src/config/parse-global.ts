@@ -46,7 +46,6 @@ const GLOBAL_NOT_YET = new Set([
   'vrrp_ipsets',
   'nftables_ipvs',
   'lvs_sync_daemon',
-  'dynamic_interfaces',
   'log_unknown_vrids',
   'vmac_prefix',
   'umask',
@@ -75,7 +74,6 @@ const GLOBAL_NOT_YET = new Set([
   'checker_process_name',
   'lvs_process_name',
   'bfd_process_name',
-  'linkbeat_use_polling',
   'reload_check_config',
   'reload_time_file',
   'include_check',
@@ -366,6 +364,14 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'lvs_backend': // keepalived-ts extension: which load-balancer data plane (auto: IPVS when the kernel has it)
         if (a0 && ['ipvs', 'nftables', 'auto'].includes(a0.text)) g.lvsBackend = a0.text as GlobalDefs['lvsBackend'];
         else d.error(a0?.pos ?? missingArgPos(c), `lvs_backend '${a0?.text ?? ''}' is not ipvs, nftables or auto`);
+        break;
+      case 'dynamic_interfaces': // keepalived global_parser.c dynamic_interfaces_handler
+        g.dynamicInterfaces = true;
+        if (a0?.text === 'allow_if_changes') g.allowIfChanges = true;
+        else if (a0) d.keptError(a0.pos, `Unknown dynamic_interfaces option '${a0.text}'`);
+        break;
+      case 'linkbeat_use_polling':
+        g.linkbeatUsePolling = true;
         break;
       case 'vrrp_notify_priority_changes':
         g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true;

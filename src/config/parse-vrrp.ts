@@ -22,18 +22,7 @@ import { readScript } from './script-command.js';
 import { parseInstanceBgp } from './parse-bgp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set([
-  'use_vmac_addr',
-  'use_ipvlan',
-  'native_ipv6',
-  'vrf',
-  'kernel_rx_buf_size',
-  'linkbeat_use_polling',
-  'debug',
-  'lvs_sync_daemon_interface',
-  'garp_extra_if',
-  'vmac_garp_intvl',
-]);
+const INSTANCE_NOT_YET = new Set(['native_ipv6', 'kernel_rx_buf_size', 'debug', 'lvs_sync_daemon_interface', 'garp_extra_if', 'vmac_garp_intvl']);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
@@ -138,7 +127,9 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
       case 'noprefixroute':
       case 'autojoin':
       case 'no_track':
+        break;
       case 'use_vmac':
+        out.useVmac = true;
         break;
       default:
         d.warning(a[i]!.pos, `Unknown virtual_ipaddress option '${w}' - ignored`);
@@ -375,6 +366,28 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'vmac_xmit_base':
         xmitBase = c.keyword.pos;
         break;
+      case 'use_ipvlan': // keepalived vrrp_parser.c vrrp_ipvlan_handler
+        if (r.useIpvlan) {
+          d.keptError(c.keyword.pos, `(${name}) use_ipvlan already specified`);
+          break;
+        }
+        r.useIpvlan = readIpvlan(c, name, d);
+        break;
+      case 'vrf': // keepalived vrrp_vrf_handler (the VRF device itself is a host check)
+        d.warning(c.keyword.pos, `(${name}) 'vrf' (an instance without interface, sockets bound to the VRF) is not supported yet - ignored`);
+        if (!a0) d.missingWord(missingArgPos(c), 'vrf: missing value');
+        else if (a0.text.length >= 16) d.keptError(a0.pos, `(${name}) VRF interface name '${a0.text}' too long - ignoring`);
+        else if (r.interface !== undefined) d.keptError(c.keyword.pos, `(${name}) Cannot specify VRF interface and interface - ignoring`);
+        else if (r.vrf !== undefined) d.keptError(c.keyword.pos, `(${name}) VRF interface already specified as '${r.vrf}' - ignoring`);
+        else r.vrf = a0.text;
+        break;
+      case 'use_vmac_addr':
+        r.useVmacAddr = true;
+        break;
+      case 'linkbeat_use_polling':
+        r.linkbeatUsePolling = true;
+        d.keptError(c.keyword.pos, `(${name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`);
+        break;
       case 'mcast_dst_ip':
         r.mcastDstIp = readIp(c, a0, d);
         break;
@@ -525,6 +538,28 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     if (v.family !== family)
       d.error(v.pos, `(${name}) address family of VIP ${v.address} does not match the instance - move it to virtual_ipaddress_excluded`);
   }
+  const vipVmac = (v: VirtualAddress): VirtualAddress => {
+    // keepalived vrrp_complete_instance: use_vmac on a VIP applies off the instance's VMAC, and not with use_vmac_addr
+    if (!v.useVmac) return v;
+    const { useVmac: _, ...plain } = v;
+    if ((v.dev === undefined || v.dev === r.interface) && r.useVmac && v.family === family)
+      d.keptError(v.pos, `(${name}) use_vmac specified for VIP/eVIP ${v.address} and vrrp instance`);
+    else if (((v.dev !== undefined && v.dev !== r.interface) || v.family !== family) && r.useVmacAddr)
+      d.keptError(v.pos, `(${name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP ${v.address}`);
+    else return v;
+    return plain;
+  };
+  if (r.useIpvlan?.address && r.useIpvlan.address.family !== family) {
+    d.keptError(node.keyword.pos, `(${name}) IPv4 ipvlan address family does not match instance. setting instance to fault state`);
+    r.useIpvlan = { ...r.useIpvlan, address: undefined };
+  } else if (r.useIpvlan && family === 4 && !r.useIpvlan.address)
+    d.keptError(node.keyword.pos, `(${name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state`);
+  if (r.vrf !== undefined && (r.interface !== undefined || !(r.unicastPeers ?? []).length)) {
+    d.keptError(node.keyword.pos, `(${name}) vrf can only be specified with${r.interface !== undefined ? 'out interface' : ' unicast'} - clearing`);
+    r.vrf = undefined;
+  }
+  r.virtualIpaddress = r.virtualIpaddress?.map(vipVmac);
+  r.virtualIpaddressExcluded = r.virtualIpaddressExcluded?.map(vipVmac);
   let nopreempt = r.nopreempt ?? false;
   if (nopreempt && (state === 'MASTER' || priority === 255)) {
     d.warning(node.keyword.pos, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
@@ -580,7 +615,39 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
     notifyPriorityChanges: r.notifyPriorityChanges ?? false,
     ...(r.useVmac ? { useVmac: r.useVmac } : {}),
+    ...(r.useVmacAddr ? { useVmacAddr: true } : {}),
+    ...(r.useIpvlan ? { useIpvlan: r.useIpvlan } : {}),
+    ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
+    ...(r.linkbeatUsePolling ? { linkbeatUsePolling: true } : {}),
   };
+}
+
+/** `use_ipvlan [IFNAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]` with keepalived's messages. */
+function readIpvlan(c: ConfNode, name: string, d: DiagnosticSink): NonNullable<VrrpInstanceConfig['useIpvlan']> {
+  let flags: 'bridge' | 'private' | 'vepa' | undefined;
+  let address: { address: string; prefixLength: number; family: 4 | 6 } | undefined;
+  let ifname: string | undefined;
+  for (const t of c.args) {
+    if (t.text === 'bridge' || t.text === 'private' || t.text === 'vepa') {
+      if (flags) d.keptError(t.pos, `(${name}) ipvlan type already specified - ignoring '${t.text}'`);
+      else flags = t.text;
+      continue;
+    }
+    const [addr, prefix] = t.text.split('/');
+    const fam = isIP(addr ?? '');
+    if (fam) {
+      const max = fam === 4 ? 32 : 128;
+      const len = prefix === undefined ? max : /^\d+$/.test(prefix) ? Number(prefix) : NaN;
+      if (address) d.keptError(t.pos, `(${name}) ipvlan address already specified - ignoring '${t.text}'`);
+      else if (!(len >= 0 && len <= max)) d.error(t.pos, `(${name}) invalid ipvlan address '${t.text}'`);
+      else address = { address: addr as string, prefixLength: len, family: fam as 4 | 6 };
+      continue;
+    }
+    if (ifname !== undefined) d.keptError(t.pos, `(${name}) IPVLAN interface already specified - ignoring '${t.text}'`);
+    else if (t.text.length >= 16) d.keptError(t.pos, `(${name}) IPVLAN interface name '${t.text}' too long - ignoring`);
+    else ifname = t.text;
+  }
+  return { ...(ifname !== undefined ? { name: ifname } : {}), ...(address ? { address } : {}), flags: flags ?? 'bridge' };
 }
 
 /** Parses a vrrp_sync_group block. */

@@ -24,7 +24,7 @@ export const RTM = {
   GETRULE: 34,
 } as const;
 /** Link attributes. */
-export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, OPERSTATE: 16, LINKINFO: 18, EXT_MASK: 29 } as const;
+export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, OPERSTATE: 16, LINKINFO: 18, EXT_MASK: 29 } as const;
 /** Address attributes. */
 export const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, ANYCAST: 5, CACHEINFO: 6, FLAGS: 8 } as const;
 /** Address flags. */
@@ -96,6 +96,8 @@ export interface LinkInfo {
   readonly mac?: string;
   readonly mtu?: number;
   readonly operstate?: number;
+  /** IFLA_MASTER: the ifindex of the device this one is enslaved to (a bridge, a bond, a VRF). */
+  readonly master?: number;
 }
 
 /** An address as the kernel reports it. */
@@ -201,6 +203,7 @@ export function decodeLink(payload: Buffer): LinkInfo {
   const mac = a.get(IFLA.ADDRESS);
   const mtu = field.u32(a.get(IFLA.MTU));
   const operstate = field.u8(a.get(IFLA.OPERSTATE));
+  const master = field.u32(a.get(IFLA.MASTER));
   const info: LinkInfo = {
     index: p.readInt32LE(4),
     name,
@@ -209,6 +212,7 @@ export function decodeLink(payload: Buffer): LinkInfo {
     ...(mac && mac.length === 6 ? { mac: Array.from(mac, (x) => x.toString(16).padStart(2, '0')).join(':') } : {}),
     ...(mtu ? { mtu } : {}),
     ...(operstate ? { operstate } : {}),
+    ...(master ? { master } : {}),
   };
   return info;
 }

@@ -15,8 +15,10 @@ import {
   decodeLinkDetails,
   encodeGetLinkRequest,
   encodeLinkIndexRequest,
+  encodeIpvlanRequest,
   encodeMacvlanRequest,
   type LinkDetails,
+  type IpvlanSpec,
   type MacvlanSpec,
 } from './link-messages.js';
 import {
@@ -211,6 +213,12 @@ export class Rtnl {
     m.writeUInt32LE(up ? 1 : 0, 8); // ifi_flags IFF_UP
     m.writeUInt32LE(1, 12); // ifi_change: IFF_UP
     await this.request(RTM.NEWLINK, 0, m, `set link ${ifindex} ${up ? 'up' : 'down'}`);
+  }
+
+  /** Creates an ipvlan (mode l2, up) as keepalived's netlink_link_add_ipvlan does for `use_ipvlan`; read back by name. */
+  async createIpvlan(spec: IpvlanSpec): Promise<LinkDetails> {
+    await this.request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, encodeIpvlanRequest(spec), `create ipvlan ${spec.name}`);
+    return this.getLink(spec.name);
   }
 
   /**
