@@ -115,7 +115,8 @@ export type BfdRejectReason =
   | 'bad-diag';
 
 /** Result of decoding: a packet, or the reason it is discarded. */
-export type BfdDecodeResult = { readonly ok: true; readonly packet: BfdControl } | { readonly ok: false; readonly reason: BfdRejectReason; readonly text: string };
+export type BfdDecodeResult =
+  { readonly ok: true; readonly packet: BfdControl } | { readonly ok: false; readonly reason: BfdRejectReason; readonly text: string };
 
 /**
  * Decodes and checks a received datagram (RFC 5880 section 6.8.6, the checks before the session lookup). The

@@ -33,7 +33,14 @@ export interface BfdSessionConfig {
 /** What a session asks its driver to do. */
 export type BfdSessionAction =
   | { readonly kind: 'send'; readonly bytes: Uint8Array; readonly control: BfdControlInit }
-  | { readonly kind: 'state'; readonly from: BfdState; readonly to: BfdState; readonly diag: number; readonly remoteDiag: number; readonly at: number }
+  | {
+      readonly kind: 'state';
+      readonly from: BfdState;
+      readonly to: BfdState;
+      readonly diag: number;
+      readonly remoteDiag: number;
+      readonly at: number;
+    }
   | { readonly kind: 'log'; readonly level: 'info' | 'warning'; readonly text: string };
 
 /** A read-only view of a session, for status, metrics and tests. Times in microseconds unless named Ms. */

@@ -53,8 +53,7 @@ export interface BfdTaggedAction {
 
 /** Result of receiving one datagram. */
 export type BfdReceiveResult =
-  | { readonly ok: true; readonly actions: readonly BfdTaggedAction[] }
-  | { readonly ok: false; readonly reason: BfdDropReason; readonly text: string };
+  { readonly ok: true; readonly actions: readonly BfdTaggedAction[] } | { readonly ok: false; readonly reason: BfdDropReason; readonly text: string };
 
 /** The session table. */
 export class BfdSessions {
@@ -109,7 +108,9 @@ export class BfdSessions {
     const e =
       p.yourDiscr !== 0
         ? this.byDiscr.get(p.yourDiscr)
-        : [...this.byName.values()].find((x) => x.peer.neighbor === d.from && (x.peer.source === undefined || d.to === undefined || x.peer.source === d.to));
+        : [...this.byName.values()].find(
+            (x) => x.peer.neighbor === d.from && (x.peer.source === undefined || d.to === undefined || x.peer.source === d.to),
+          );
     if (!e) {
       const hex = p.yourDiscr.toString(16).padStart(8, '0');
       return drop('no-session', `Discarding packet from ${d.from} (session is not found - your discriminator field is 0x${hex})`);

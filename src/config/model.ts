@@ -280,7 +280,7 @@ export interface TrackProcessConfig {
   readonly terminateDelayMs: number;
 }
 
-/** `bfd_instance NAME { … }` (parsed; BFD itself is not implemented yet). Times in ms. */
+/** `bfd_instance NAME { … }`, run by the `bfd` child. Times in ms; `maxHops` -1 turns the TTL check off. */
 export interface BfdInstanceConfig {
   readonly name: string;
   readonly pos: SourcePos;

@@ -80,7 +80,7 @@ test('each section 6.8.6 rule discards with its reason', () => {
   assert.ok(decodeControl(encodeControl(base)).ok);
 });
 
-test('diagnostic texts are keepalived\'s', () => {
+test("diagnostic texts are keepalived's", () => {
   assert.equal(diagName(1), 'Control Detection Time Expired');
   assert.equal(diagName(3), 'Neighbor Signaled Session Down');
   assert.equal(diagName(31), 'Unknown');

@@ -13,7 +13,7 @@ const cfg: BfdSessionConfig = { name: 'b1', desiredMinTxUs: 50_000, requiredMinR
 /** A deterministic uniform [0, 1) stream. */
 function lcg(seed = 1): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const sends = (a: readonly BfdSessionAction[]) => a.filter((x) => x.kind === 'send').map((x) => (x.kind === 'send' ? x.control : undefined)!);
@@ -132,7 +132,10 @@ test('remote Down or AdminDown takes an Up session Down with diag 3', () => {
     s.receive(peer({ state: BfdState.Init, yourDiscr: 42 }), 1);
     const a = s.receive(peer({ state: st, yourDiscr: st === BfdState.Down ? 0 : 42, diag: 7 }), 2);
     assert.deepEqual(states(a), [[BfdState.Up, BfdState.Down, 3]]);
-    assert.match(logs(a).at(-1)!, /Entering Down state \(Local diagnostic - Neighbor Signaled Session Down, Remote diagnostic - Administratively Down\)/);
+    assert.match(
+      logs(a).at(-1)!,
+      /Entering Down state \(Local diagnostic - Neighbor Signaled Session Down, Remote diagnostic - Administratively Down\)/,
+    );
   }
 });
 
@@ -220,7 +223,7 @@ test('a packet with the A bit is ignored (no authentication configured); AdminDo
   assert.equal(s.nextDeadline(), Number.POSITIVE_INFINITY);
 });
 
-test('packets on the wire decode with the session\'s values', () => {
+test("packets on the wire decode with the session's values", () => {
   const s = new BfdSession(cfg, 0xdeadbeef, lcg(), 0);
   const a = s.start(0);
   const b = a.find((x) => x.kind === 'send');
