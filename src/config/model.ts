@@ -395,6 +395,8 @@ export interface VrrpSyncGroupConfig {
   readonly trackScript: readonly TrackRef[];
   readonly trackFile: readonly TrackRef[];
   readonly trackProcess: readonly TrackRef[];
+  /** `track_bfd`: BFD sessions (the BFD child's states). */
+  readonly trackBfd: readonly TrackRef[];
   /** `global_tracking`: instances use the group's trackers, each with its own weights. */
   readonly globalTracking: boolean;
   /** `sync_group_tracking_weight`: the group's tracker weights apply to every member. */
