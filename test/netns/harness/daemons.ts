@@ -157,8 +157,12 @@ export class Daemons {
     return { host, child, log: capture(child), vrrpPidFile };
   }
 
-  /** Starts our daemon (`-n -l -D`, plus `extra`) in a host, with pid files and a control socket unique to this start. */
-  ours(host: string, file: string, extra: readonly string[] = []): RunningOurs {
+  /**
+   * Starts our daemon (`-n -l -D`, plus `extra`) in a host, with pid files and a control socket unique to this start.
+   * `detach`: without `-n` (the returned child is the foreground process, which exits once the daemon is ready);
+   * `env`: added to the daemon's environment.
+   */
+  ours(host: string, file: string, extra: readonly string[] = [], opts: { detach?: boolean; env?: NodeJS.ProcessEnv } = {}): RunningOurs {
     const tag = `ours-${host}-${this.runs++}`;
     const controlSocket = join(this.dir, `${tag}.sock`);
     const pidFile = join(this.dir, `${tag}.pid`);
@@ -168,7 +172,7 @@ export class Daemons {
       process.execPath,
       [
         this.cli,
-        '-n',
+        ...(opts.detach ? [] : ['-n']),
         '-l',
         '-D',
         ...extra,
@@ -184,7 +188,7 @@ export class Daemons {
         join(this.dir, `${tag}-bfd.pid`),
         `--control-socket=${controlSocket}`,
       ],
-      { env: { ...process.env, TMPDIR: this.dir } },
+      { env: { ...process.env, TMPDIR: this.dir, ...opts.env } },
     );
     return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile };
   }
