@@ -33,7 +33,12 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
   closeInheritedOnExec(); // the IPC channel (fd 3) stays ours: no script inherits it
   const tmpDir = tmpDirFrom(process.env);
   const makeRuntime = await RUNTIMES[role]();
-  let runtime: (Runtime & { setFacts?: (f: { instances: Map<string, string>; quorum: Map<string, boolean> }) => void }) | undefined;
+  let runtime:
+    | (Runtime & {
+        setFacts?: (f: { instances: Map<string, string>; quorum: Map<string, boolean> }) => void;
+        setBfdStates?: (states: ReadonlyMap<string, boolean>) => void;
+      })
+    | undefined;
   const runtimeFactory: typeof makeRuntime = (ctx) => (runtime = makeRuntime(ctx));
   const sender = await sysioDatagramSender();
   const clock = systemClock();
@@ -76,7 +81,8 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
       return;
     }
     if (m?.kind === 'facts') {
-      runtime?.setFacts?.({ instances: new Map(m.instances ?? []), quorum: new Map(m.quorum ?? []) });
+      if (m.bfd) runtime?.setBfdStates?.(new Map(m.bfd));
+      if (m.instances || m.quorum) runtime?.setFacts?.({ instances: new Map(m.instances ?? []), quorum: new Map(m.quorum ?? []) });
       return;
     }
     if (m?.kind !== 'command') return;

@@ -76,7 +76,6 @@ function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
     [o.namespace !== undefined, '-s/--namespace'],
     [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
     [o.coreDump, '-m/--core-dump'],
-    [o.bfdPidFile !== undefined, '-b/--bfd_pid'],
   ];
   for (const [on, name] of ignored) {
     if (on) out.push(`keepalived-ts: option ${name} is not supported yet - ignored`);
@@ -114,11 +113,16 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
       configId: o.configId ?? defaultConfigId(),
       interfaceExists,
       pidFile: o.pidFile ?? DEFAULT_PIDFILES.main,
-      childPidFiles: { vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp, check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers },
+      childPidFiles: {
+        vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp,
+        check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers,
+        bfd: o.bfdPidFile ?? DEFAULT_PIDFILES.bfd,
+      },
       pidFilesGiven: {
         ...(o.pidFile !== undefined ? { main: o.pidFile } : {}),
         ...(o.vrrpPidFile !== undefined ? { vrrp: o.vrrpPidFile } : {}),
         ...(o.checkersPidFile !== undefined ? { checkers: o.checkersPidFile } : {}),
+        ...(o.bfdPidFile !== undefined ? { bfd: o.bfdPidFile } : {}),
       },
       ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? controlSocketFor(o.pidFile) }),
       controlSocketFollowsPidFile: o.controlSocket === undefined,
@@ -128,6 +132,7 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
       notices: startupNotices(o, sender),
       vrrpOnly: o.vrrpOnly,
       checkOnly: o.checkOnly,
+      noBfd: o.noBfd,
       all: o.all,
       dontRespawn: o.dontRespawn,
       dontReleaseVrrp: o.dontReleaseVrrp,

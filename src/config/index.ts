@@ -175,7 +175,6 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         add(m.trackGroups, parseTrackGroup(n, diags));
         break;
       case 'bfd_instance':
-        diags.warning(n.keyword.pos, "'bfd_instance' is not supported yet - parsed, no BFD session is run");
         add(m.bfdInstances, parseBfdInstance(n, diags));
         break;
       case 'static_ipaddress':

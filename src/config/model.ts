@@ -294,7 +294,7 @@ export interface TrackProcessConfig {
   readonly terminateDelayMs: number;
 }
 
-/** `bfd_instance NAME { … }` (parsed; BFD itself is not implemented yet). Times in ms. */
+/** `bfd_instance NAME { … }`, run by the `bfd` child. Times in ms; `maxHops` -1 turns the TTL check off. */
 export interface BfdInstanceConfig {
   readonly name: string;
   readonly pos: SourcePos;
@@ -427,6 +427,8 @@ export interface VrrpSyncGroupConfig {
   readonly trackScript: readonly TrackRef[];
   readonly trackFile: readonly TrackRef[];
   readonly trackProcess: readonly TrackRef[];
+  /** `track_bfd`: BFD sessions (the BFD child's states). */
+  readonly trackBfd: readonly TrackRef[];
   /** `global_tracking`: instances use the group's trackers, each with its own weights. */
   readonly globalTracking: boolean;
   /** `sync_group_tracking_weight`: the group's tracker weights apply to every member. */

@@ -205,7 +205,7 @@ export function parseTrackGroup(node: ConfNode, d: DiagnosticSink): TrackGroupCo
   return { name, pos: node.keyword.pos, interfaces };
 }
 
-/** Parses `bfd_instance NAME { … }` (BFD sessions themselves are not implemented yet: warned by the caller). */
+/** Parses `bfd_instance NAME { … }` (run by the `bfd` child: src/runtime/bfd). */
 export function parseBfdInstance(node: ConfNode, d: DiagnosticSink): BfdInstanceConfig | undefined {
   const name = node.args[0]?.text;
   if (!name) {
@@ -247,7 +247,7 @@ export function parseBfdInstance(node: ConfNode, d: DiagnosticSink): BfdInstance
         r.ttl = readInt(c, a0, 1, 255, d);
         break;
       case 'max_hops':
-        r.maxHops = readInt(c, a0, 0, 255, d);
+        r.maxHops = readInt(c, a0, -1, 255, d);
         break;
       case 'weight':
         r.weight = readInt(c, a0, -253, 253, d) ?? 0;

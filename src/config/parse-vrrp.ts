@@ -659,7 +659,13 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
   }
   let group: string[] = [];
   const notify: Mutable<VrrpInstanceConfig['notify']> = {};
-  const tracks = { trackInterface: [] as TrackRef[], trackScript: [] as TrackRef[], trackFile: [] as TrackRef[], trackProcess: [] as TrackRef[] };
+  const tracks = {
+    trackInterface: [] as TrackRef[],
+    trackScript: [] as TrackRef[],
+    trackFile: [] as TrackRef[],
+    trackProcess: [] as TrackRef[],
+    trackBfd: [] as TrackRef[],
+  };
   let smtpAlert: boolean | undefined;
   let globalTracking = false,
     trackingWeight = false;
@@ -710,6 +716,8 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
         trackingWeight = true;
         break;
       case 'track_bfd':
+        tracks.trackBfd = readTracks(c, d, 254);
+        break;
       case 'notify_priority_changes':
         d.warning(c.keyword.pos, `(${name}) '${k}' in a sync group is not supported yet - ignored`);
         break;

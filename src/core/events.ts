@@ -114,6 +114,17 @@ export interface NetlinkErrorEvent {
   readonly at: number;
 }
 
+/** A BFD session changed state (the `bfd` child). */
+export interface BfdStateEvent {
+  readonly name: string;
+  /** keepalived's state names: AdminDown, Down, Init, Up. */
+  readonly from: string;
+  readonly to: string;
+  /** The local diagnostic text. */
+  readonly diag: string;
+  readonly at: number;
+}
+
 /** A supervised child's life. */
 export interface ProcessEvent {
   readonly child: 'vrrp' | 'check' | 'bfd';
@@ -159,6 +170,7 @@ export interface EventMap {
   'keepalived-ts:process': ProcessEvent;
   'keepalived-ts:bgp:route': BgpRouteEvent;
   'keepalived-ts:bgp:state': BgpStateEvent;
+  'keepalived-ts:bfd:state': BfdStateEvent;
 }
 
 /** Every channel name. */

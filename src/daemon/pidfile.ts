@@ -23,6 +23,8 @@ export interface PidFiles {
   readonly main: string;
   readonly vrrp: string;
   readonly checkers: string;
+  /** The BFD child's (`-b`). */
+  readonly bfd?: string;
 }
 
 /** keepalived's pid directory (KEEPALIVED_PID_DIR), used with `use_pid_dir` or `instance`. */
@@ -42,6 +44,7 @@ export function pidFilesFor(given: Partial<PidFiles>, config: { readonly instanc
     main: given.main ?? name('keepalived', DEFAULT_PIDFILES.main),
     vrrp: given.vrrp ?? name('vrrp', DEFAULT_PIDFILES.vrrp),
     checkers: given.checkers ?? name('checkers', DEFAULT_PIDFILES.checkers),
+    bfd: given.bfd ?? name('bfd', DEFAULT_PIDFILES.bfd),
   };
 }
 

@@ -89,6 +89,21 @@ export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false
   };
 }
 
+/**
+ * The BFD child's scheduling: SCHED_RR at the VRRP child's default priority (10 ms × 3 sessions do not survive a
+ * CPU hog under SCHED_OTHER), keepalived's `bfd_rt_priority`/`bfd_priority` not parsed yet; no auto priority.
+ */
+export function bfdPrioritySettings(): PrioritySettings {
+  return {
+    rtPriority: DEFAULT_VRRP_RT_PRIORITY,
+    rtDefault: true,
+    rlimitRttimeUs: DEFAULT_RLIMIT_RTTIME_US,
+    processPriority: 0,
+    maxAutoPriority: -1,
+    minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
+  };
+}
+
 /** keepalived's start-up NOTICE (core/main.c) when `max_auto_priority` is left at 0; -1 silences it. */
 export function maxAutoPriorityNotice(s: PrioritySettings): string | undefined {
   return s.maxAutoPriority === 0 ? 'NOTICE: setting config option max_auto_priority should result in better keepalived performance' : undefined;

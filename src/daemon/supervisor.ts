@@ -27,6 +27,7 @@ import { ControlServer, controlSocketFor, refusedPeer, type ControlReply } from 
 import { commandLineLines } from './command-line.js';
 import type { LogHub } from './logging.js';
 import {
+  DEFAULT_PIDFILES,
   PID_DIR,
   pidfileOwnedByLiveProcess,
   pidFilesFor,
@@ -62,6 +63,8 @@ export interface FactsMessage {
   readonly instances?: readonly (readonly [string, string])[];
   /** [virtual server name, quorum up] (from the checker child). */
   readonly quorum?: readonly (readonly [string, boolean])[];
+  /** [bfd_instance name, session Up] (from the BFD child, relayed to the VRRP and checker children). */
+  readonly bfd?: readonly (readonly [string, boolean])[];
 }
 
 /**
@@ -121,7 +124,7 @@ export const realTimers: Timers = {
 };
 
 /** The children's pid files: `-r`, `-c`, and the `bgp` child's (no keepalived option; see pidFileOf). */
-export type ChildPidFiles = Readonly<Record<'vrrp' | 'check', string>> & { readonly bgp?: string };
+export type ChildPidFiles = Readonly<Record<'vrrp' | 'check', string>> & { readonly bgp?: string; readonly bfd?: string };
 
 /** Settings of the supervisor (resolved from the command line). */
 export interface SupervisorSettings {
@@ -150,6 +153,8 @@ export interface SupervisorSettings {
   /** `-P` (VRRP only), `-C` (checkers only), `--all` (children even without configuration). */
   readonly vrrpOnly: boolean;
   readonly checkOnly: boolean;
+  /** `-B`: no BFD child. */
+  readonly noBfd?: boolean;
   readonly all: boolean;
   /** `-R`. */
   readonly dontRespawn: boolean;
@@ -225,18 +230,20 @@ const PERMANENT: Readonly<Record<number, string>> = {
 };
 
 /** The short names keepalived's stop sequence uses (`vrrp process failed to die`). */
-const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: 'checker', bgp: 'bgp' };
+const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: 'checker', bgp: 'bgp', bfd: 'bfd' };
 
 /** Which children a configuration needs (keepalived's running_vrrp / running_checker). */
-export function wantedRoles(cfg: KeepalivedConfig, o: { vrrpOnly: boolean; checkOnly: boolean; all: boolean }): ChildRole[] {
+export function wantedRoles(cfg: KeepalivedConfig, o: { vrrpOnly: boolean; checkOnly: boolean; all: boolean; noBfd?: boolean }): ChildRole[] {
+  // keepalived's running_bfd: a bfd_instance, no -B, and no -P/-C (they run only the one subsystem)
+  const runBfd = !o.noBfd && !o.vrrpOnly && !o.checkOnly && cfg.bfdInstances.length > 0;
   // the bgp child announces VIPs by the VRRP child's states: it runs with it
   const runBgp = !o.checkOnly && cfg.vrrpInstances.some((i) => i.bgpAnnounce !== undefined);
   const hasCheck = cfg.virtualServers.length > 0;
   const hasVrrp = cfg.vrrpInstances.length > 0 || cfg.staticIpaddress.length > 0 || cfg.staticRoutes.length > 0 || cfg.staticRules.length > 0;
   const runCheck = !o.vrrpOnly && (o.all || hasCheck);
   // keepalived runs no child for an empty configuration; the VRRP child then says there is nothing to run
-  const runVrrp = !o.checkOnly && (o.all || hasVrrp || !hasCheck);
-  return CHILD_ROLES.filter((r) => (r === 'vrrp' ? runVrrp : r === 'check' ? runCheck : runBgp));
+  const runVrrp = !o.checkOnly && (o.all || hasVrrp || (!hasCheck && !runBfd));
+  return CHILD_ROLES.filter((r) => (r === 'vrrp' ? runVrrp : r === 'check' ? runCheck : r === 'bfd' ? runBfd : runBgp));
 }
 
 /**
@@ -272,6 +279,8 @@ export class Supervisor {
   };
   /** The `bgp` child's last whole picture, sent again to a (re)started VRRP child. */
   private bgpState: EventMessage | undefined;
+  /** The last BFD session states from the BFD child, relayed to the VRRP and checker children (kept when it dies, as keepalived's are). */
+  private bfdFacts: readonly (readonly [string, boolean])[] = [];
   private startedMs = 0;
   private readyReported = false;
   private exitCode: number = ExitCode.OK;
@@ -359,7 +368,7 @@ export class Supervisor {
     }
     const f = pidFilesFor(s.pidFilesGiven, cfg);
     this.pidFile = f.main;
-    this.childPidFiles = { vrrp: f.vrrp, check: f.checkers };
+    this.childPidFiles = { vrrp: f.vrrp, check: f.checkers, ...(f.bfd ? { bfd: f.bfd } : {}) };
     if (cfg.usePidDir) {
       try {
         mkdirSync(PID_DIR, { recursive: true, mode: 0o755 });
@@ -428,15 +437,28 @@ export class Supervisor {
   /** A role's pid file. */
   private pidFileOf(role: ChildRole): string {
     const files = this.childPidFiles;
+    if (role === 'bfd') return files.bfd ?? DEFAULT_PIDFILES.bfd;
     return role === 'bgp' ? (files.bgp ?? this.pidFile.replace(/(\.pid)?$/, '_bgp.pid')) : files[role];
   }
 
   /** Keeps a child's facts and sends the whole picture to the `bgp` child. */
   private relayFacts(role: ChildRole, m: FactsMessage | undefined): void {
+    if (role === 'bfd') {
+      if (!m) return;
+      this.bfdFacts = m.bfd ?? [];
+      this.sendBfdFacts('vrrp');
+      this.sendBfdFacts('check');
+      return;
+    }
     if (role === 'vrrp') this.facts = { ...this.facts, instances: m?.instances ?? [] };
     else if (role === 'check') this.facts = { ...this.facts, quorum: m?.quorum ?? [] };
     else return;
     this.sendFacts();
+  }
+
+  /** The BFD session states to one child (the VRRP child's track_bfd, the checker's BFD_CHECK). */
+  private sendBfdFacts(role: 'vrrp' | 'check'): void {
+    this.slots.get(role)?.handle?.send({ kind: 'facts', bfd: this.bfdFacts });
   }
 
   private sendFacts(): void {
@@ -463,6 +485,7 @@ export class Supervisor {
       slot.ready = true;
       if (slot.role === 'bgp') this.sendFacts();
       if (slot.role === 'vrrp' && this.bgpState) slot.handle?.send(this.bgpState);
+      if (slot.role === 'vrrp' || slot.role === 'check') this.sendBfdFacts(slot.role);
       if (slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp) void this.deps.release.prepare(this.releaseSet);
       this.checkReady();
       return;

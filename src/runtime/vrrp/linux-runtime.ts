@@ -31,7 +31,7 @@ import type { ScriptContext } from '../../notify/prepare.js';
 import { isPublished, publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
-import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, unicastFaultNoPeer } from './params.js';
+import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, trackerConfigs, unicastFaultNoPeer } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
@@ -116,6 +116,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     await this.startInstances(cfg, cfg.vrrpInstances, links);
     this.trackers.sync(cfg, this.scriptContext(cfg));
+    this.applyBfd();
     this.arm();
   }
 
@@ -324,6 +325,37 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       this.scriptsFor = cfg;
     }
     return this.scripts;
+  }
+
+  /**
+   * `track_bfd`: the BFD child's session states, relayed by the supervisor (an IPC message, handled like any other
+   * event: the advert path never waits for it). Sessions not heard of yet count as down, as in keepalived.
+   */
+  setBfdStates(states: ReadonlyMap<string, boolean>): void {
+    this.bfdStates = new Map(states);
+    this.applyBfd();
+  }
+
+  private bfdStates = new Map<string, boolean>();
+  private readonly bfdReported = new Map<string, boolean>();
+
+  private applyBfd(): void {
+    const cfg = this.config;
+    if (this.stopped || !cfg) return;
+    const now = this.clock.now();
+    const users = new Map<string, string[]>();
+    for (const ic of cfg.vrrpInstances)
+      for (const t of trackerConfigs(cfg, ic)) if (t.kind === 'bfd') users.set(t.name, [...(users.get(t.name) ?? []), ic.name]);
+    for (const [name, instances] of users) {
+      const up = this.bfdStates.get(name) ?? false;
+      const before = this.bfdReported.get(name);
+      if (before === up) continue;
+      this.bfdReported.set(name, up);
+      if (before !== undefined || up)
+        for (const i of instances) this.log.log({ level: 'info', text: `VRRP_Instance(${i}) Tracked BFD instance ${name} is ${up ? 'UP' : 'DOWN'}` });
+      this.execute(this.router.tracker({ kind: 'bfd', name, ok: up }, now));
+    }
+    this.arm();
   }
 
   /** A tracker result goes to every instance following that tracker. */

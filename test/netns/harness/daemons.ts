@@ -137,6 +137,26 @@ export class Daemons {
     return { host, child, log: capture(child), vrrpPidFile };
   }
 
+  /** Starts keepalived 2.2.7 with every subsystem (`-n -l -D`: its BFD process too), pid files unique to this start. */
+  keepalivedAll(host: string, file: string): RunningKeepalived {
+    const tag = `${host}-${this.runs++}`;
+    const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
+    const pids = [
+      '-p',
+      join(this.dir, `${tag}.pid`),
+      '-r',
+      vrrpPidFile,
+      '-c',
+      join(this.dir, `${tag}-chk.pid`),
+      '-b',
+      join(this.dir, `${tag}-bfd.pid`),
+    ];
+    const child = this.topo.spawn(host, '/usr/sbin/keepalived', ['-n', '-l', '-D', '-f', file, ...pids], {
+      env: { ...process.env, TMPDIR: this.dir },
+    });
+    return { host, child, log: capture(child), vrrpPidFile };
+  }
+
   /**
    * Starts our daemon (`-n -l -D`, plus `extra`) in a host, with pid files and a control socket unique to this start.
    * `detach`: without `-n` (the returned child is the foreground process, which exits once the daemon is ready);
@@ -164,6 +184,8 @@ export class Daemons {
         vrrpPidFile,
         '-c',
         join(this.dir, `${tag}-chk.pid`),
+        '-b',
+        join(this.dir, `${tag}-bfd.pid`),
         `--control-socket=${controlSocket}`,
       ],
       { env: { ...process.env, TMPDIR: this.dir, ...opts.env } },

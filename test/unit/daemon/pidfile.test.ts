@@ -105,21 +105,25 @@ test('pid file names as keepalived 2.2.7 picks them: command line, else `instanc
     main: '/run/keepalived/keepalived_blue.pid',
     vrrp: '/run/keepalived/vrrp_blue.pid',
     checkers: '/run/keepalived/checkers_blue.pid',
+    bfd: '/run/keepalived/bfd_blue.pid',
   });
   assert.deepEqual(pidFilesFor({ vrrp: '/tmp/v.pid' }, inst), {
     main: '/run/keepalived/keepalived_blue.pid',
     vrrp: '/tmp/v.pid',
     checkers: '/run/keepalived/checkers_blue.pid',
+    bfd: '/run/keepalived/bfd_blue.pid',
   });
   assert.deepEqual(pidFilesFor({}, cfg('use_pid_dir\n')), {
     main: '/run/keepalived/keepalived.pid',
     vrrp: '/run/keepalived/vrrp.pid',
     checkers: '/run/keepalived/checkers.pid',
+    bfd: '/run/keepalived/bfd.pid',
   });
   assert.deepEqual(pidFilesFor({}, cfg('global_defs {\n}\n')), {
     main: '/run/keepalived.pid',
     vrrp: '/run/keepalived_vrrp.pid',
     checkers: '/run/keepalived_checkers.pid',
+    bfd: '/run/keepalived_bfd.pid',
   });
   const dup = loadConfigText('instance blue\ninstance red\ninstance\n', 'k.conf');
   assert.equal(dup.config.instanceName, 'blue');
