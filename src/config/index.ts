@@ -100,7 +100,6 @@ const TOP_NOT_YET = new Set([
   'garp_group',
   'linkbeat_interfaces',
   'interface_up_down_delays',
-  'net_namespace',
   'net_namespace_ipvs',
   'namespace_with_ipsets',
   'child_wait_time',
@@ -124,6 +123,7 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
     staticRules: [] as RuleConfig[],
     unparsed: [] as ConfNode[],
     instanceName: undefined as string | undefined,
+    netNamespace: undefined as string | undefined,
     usePidDir: false,
   };
   let bgpAnnounce: BgpAnnounceConfig | undefined;
@@ -180,6 +180,14 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
         break;
       case 'use_pid_dir':
         m.usePidDir = true;
+        break;
+      case 'net_namespace': // keepalived core/global_parser.c net_namespace_handler
+        if (!n.args[0]) diags.error(n.keyword.pos, 'net_namespace name missing - ignoring');
+        else if (m.netNamespace !== undefined) diags.error(n.args[0].pos, `Duplicate net_namespace definition ${n.args[0].text} - ignoring`);
+        else {
+          m.netNamespace = n.args[0].text;
+          m.usePidDir = true;
+        }
         break;
       case 'bgp_announce': // keepalived-ts extension, top level (keepalived 2.2.7 skips it line by line; inside global_defs its '}' would end global_defs)
         if (bgpAnnounce) diags.warning(n.keyword.pos, 'bgp_announce already specified - the later block wins');
