@@ -24,6 +24,10 @@ const NOTES: Readonly<Record<string, string>> = {
   static_rules: "rt_tables/rt_dsfield/rt_realms/group names are iproute2's defaults; /etc/iproute2 is not read",
   'vrrp_instance > virtual_routes': "as static_routes; `vrf` is refused (needs the host's VRF table)",
   'vrrp_instance > virtual_rules': 'as static_rules',
+  regex_stack:
+    "checked as keepalived checks it; it only sizes PCRE2's JIT stack, and keepalived-ts matches with JavaScript's RegExp, which has none to size",
+  net_namespace:
+    'the daemon enters /run/netns/NAME before opening a socket, as keepalived; keepalived also binds /run/keepalived/NAME on /run/keepalived in a private mount namespace, which a multi-threaded process cannot unshare, so the pid files are written to /run/keepalived/NAME directly (the same files seen from outside)',
   'vrrp_instance > track_src_ip':
     "as keepalived's manual says (FAULT while the configured unicast_src_ip/mcast_src_ip is removed); keepalived 2.2.7 itself never acts on it",
 };

@@ -8,7 +8,7 @@ import { systemClock } from '../core/clock.js';
 import { defaultConfigId } from '../config/index.js';
 import type { CliOptions } from './args.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
-import { childFlag } from '../daemon/child-role.js';
+import { childFlag, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
 import { controlSocketFor } from '../daemon/control.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom } from '../daemon/daemonize.js';
@@ -19,6 +19,7 @@ import { rtnlReleaser } from '../daemon/release.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
 import { processSignals } from '../daemon/signals.js';
 import { spawnError, Supervisor, type ChildMessage, type SpawnChild } from '../daemon/supervisor.js';
+import { enterNetNamespace } from '../net/netns.js';
 import { Rtnl } from '../net/netlink/rtnl.js';
 import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { versionString } from './usage.js';
@@ -41,10 +42,11 @@ const VRRP_CHILD_V8_FLAGS = ['--no-memory-reducer'];
 
 /** Children are spawned with the parent's arguments plus the role flag. */
 function childSpawner(userArgs: readonly string[]): SpawnChild {
-  const env = { ...process.env };
-  delete env['NOTIFY_SOCKET'];
-  delete env[READINESS_ENV];
   return (role, events) => {
+    // per spawn: the supervisor sets IDENT_SUFFIX_ENV once the configuration has named the namespace and instance
+    const env = { ...process.env };
+    delete env['NOTIFY_SOCKET'];
+    delete env[READINESS_ENV];
     try {
       const child = spawn(
         process.execPath,
@@ -89,7 +91,6 @@ function childSpawner(userArgs: readonly string[]): SpawnChild {
 function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
   const out: string[] = [];
   const ignored: [boolean, string][] = [
-    [o.namespace !== undefined, '-s/--namespace'],
     [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
     [o.coreDump, '-m/--core-dump'],
     [o.bfdPidFile !== undefined, '-b/--bfd_pid'],
@@ -122,7 +123,7 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
   const readiness = new ReadinessReporter(o.daemonChild ? readinessFdFrom(process.env) : undefined);
   delete process.env[READINESS_ENV];
   // opened now, so that releasing a dead VRRP child's VIPs starts with a request, not with socket set-up
-  const rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
+  let rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
   const supervisor = new Supervisor({
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
@@ -146,6 +147,7 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
       all: o.all,
       dontRespawn: o.dontRespawn,
       dontReleaseVrrp: o.dontReleaseVrrp,
+      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     },
     clock,
     logs,
@@ -156,6 +158,17 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
     sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid),
     pid: process.pid,
     onReady: () => readiness.ready(),
+    enterNamespace: (name) => {
+      const err = enterNetNamespace(name);
+      if (err === undefined && rtnl) {
+        rtnl.close(); // opened in the namespace we left
+        rtnl = openRtnl(logs);
+      }
+      return err;
+    },
+    onIdentSuffix: (suffix) => {
+      process.env[IDENT_SUFFIX_ENV] = suffix;
+    },
   });
   const code = await supervisor.run();
   rtnl?.close();

@@ -24,7 +24,6 @@ import { parseInstanceBgp } from './parse-bgp.js';
 const INSTANCE_NOT_YET = new Set([
   'use_vmac_addr',
   'use_ipvlan',
-  'native_ipv6',
   'vrf',
   'kernel_rx_buf_size',
   'linkbeat_use_polling',
@@ -193,6 +192,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualRules: [],
   };
   let bgpDeclared = false;
+  let nativeIpv6 = false;
   for (const c of splitRunTogether(node.children ?? [], INSTANCE_ARITY)) {
     const k = c.keyword.text;
     const a0 = c.args[0];
@@ -218,6 +218,11 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         break;
       case 'advert_int':
         advertMs = readSeconds(c, a0, 0.01, 255, d) ?? advertMs;
+        break;
+      case 'native_ipv6': // keepalived vrrp_parser.c: forces IPv6 and VRRPv3, unless IPv4 addresses came first
+        if (r.virtualIpaddress?.[0]?.family === 4 || [r.unicastSrcIp, r.mcastSrcIp].some((x) => x !== undefined && isIP(x) === 4))
+          d.error(c.keyword.pos, `(${name}) Cannot specify native_ipv6 with IPv4 addresses`);
+        else nativeIpv6 = true;
         break;
       case 'version': {
         const v = readInt(c, a0, 2, 3, d);
@@ -425,7 +430,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     d.error(node.keyword.pos, `(${name}) the virtual router id must be set`);
     return undefined;
   }
-  const family: 4 | 6 = r.virtualIpaddress?.[0]?.family ?? 4;
+  const family: 4 | 6 = nativeIpv6 ? 6 : (r.virtualIpaddress?.[0]?.family ?? 4);
   const ver: 2 | 3 = family === 6 ? 3 : (version ?? g.vrrpVersion);
   if (priority === undefined) priority = state === 'MASTER' ? 255 : 100;
   if (state === undefined) state = priority === 255 ? 'MASTER' : 'BACKUP';

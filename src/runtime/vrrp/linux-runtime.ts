@@ -189,7 +189,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
             : undefined;
         if (vmac) {
           this.links.set(vmac.link.name, vmac.link);
-          this.nft?.vmacState(ic.name, { ifindex: vmac.link.index, baseIfindex: parent!.index, families: nftVmacFamilies(ic, this.localIgmp !== undefined) });
+          this.nft?.vmacState(ic.name, {
+            ifindex: vmac.link.index,
+            baseIfindex: parent!.index,
+            families: nftVmacFamilies(ic, this.localIgmp !== undefined),
+          });
         }
         created.push(this.createInstance(cfg, ic, links, addrs, vmac));
       } catch (e) {
