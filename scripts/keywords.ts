@@ -44,7 +44,11 @@ export function probe(path: string, keyword: string): { status: 'supported' | 'n
   const here = d.items.filter((x) => x.pos.line === line && x.pos.col <= 3 + 2 * path.split(' > ').length);
   const unknown = here.find((x) => x.message.startsWith('Unknown keyword'));
   if (unknown) return { status: 'unknown', why: 'not recognised by keepalived-ts' };
-  const notYet = here.find((x) => /not supported/.test(x.message));
+  // a keyword inside a block that is itself not acted on (garp_group, linkbeat_interfaces) is not acted on either
+  const blocks = path ? path.split(' > ') : [];
+  const notYet =
+    here.find((x) => /not supported/.test(x.message)) ??
+    d.items.find((x) => x.pos.line < line && blocks.some((b) => x.message.includes(`'${b}' is not supported`)));
   if (notYet) return { status: 'not yet', why: notYet.message.replace(/^\([^)]*\) /, '') };
   return { status: 'supported', why: '' };
 }

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Topology } from './topology.js';
 
 /** Our CLI, compiled by tsc (this file runs from dist/test/netns/harness). */
@@ -137,33 +137,34 @@ export class Daemons {
     return { host, child, log: capture(child), vrrpPidFile };
   }
 
-  /** Starts our daemon (`-n -l -D`, plus `extra`) in a host, with pid files and a control socket unique to this start. */
-  ours(host: string, file: string, extra: readonly string[] = []): RunningOurs {
+  /**
+   * Starts our daemon (`-n -l -D`, plus `extra`) in a host, with pid files and a control socket unique to this start.
+   * `fromHost`: started in this process's namespace instead (not through `ip netns exec`), to enter the host's by
+   * itself (`-s NETNS` in `extra`); it is still killed with the topology (`ip netns pids` finds it there).
+   */
+  ours(host: string, file: string, extra: readonly string[] = [], fromHost = false): RunningOurs {
     const tag = `ours-${host}-${this.runs++}`;
     const controlSocket = join(this.dir, `${tag}.sock`);
     const pidFile = join(this.dir, `${tag}.pid`);
     const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
-    const child = this.topo.spawn(
-      host,
-      process.execPath,
-      [
-        this.cli,
-        '-n',
-        '-l',
-        '-D',
-        ...extra,
-        '-f',
-        file,
-        '-p',
-        pidFile,
-        '-r',
-        vrrpPidFile,
-        '-c',
-        join(this.dir, `${tag}-chk.pid`),
-        `--control-socket=${controlSocket}`,
-      ],
-      { env: { ...process.env, TMPDIR: this.dir } },
-    );
+    const argv = [
+      this.cli,
+      '-n',
+      '-l',
+      '-D',
+      ...extra,
+      '-f',
+      file,
+      '-p',
+      pidFile,
+      '-r',
+      vrrpPidFile,
+      '-c',
+      join(this.dir, `${tag}-chk.pid`),
+      `--control-socket=${controlSocket}`,
+    ];
+    const opts = { env: { ...process.env, TMPDIR: this.dir } };
+    const child = fromHost ? spawn(process.execPath, argv, { stdio: 'pipe', ...opts }) : this.topo.spawn(host, process.execPath, argv, opts);
     return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile };
   }
 
