@@ -39,6 +39,13 @@ class Words {
   pos(i: number): SourcePos {
     return (this.w[Math.min(i, this.w.length - 1)] as Token).pos;
   }
+  /** Word `i` as an iproute2 name from `names` or a number ≤ max; `message` (%s: the word) is reported when it is neither. */
+  named(i: number, names: ReadonlyMap<string, number>, max: number, message: string): number | undefined {
+    const v = this.at(i);
+    const n = findEntry(v, names, max);
+    if (n === undefined) this.d.error(this.pos(i), message.replace('%s', v));
+    return n;
+  }
   /** Reports keepalived's message for a missing word. */
   missing(i: number): void {
     const first = this.w[0]?.text ?? '***MISSING ***';
@@ -265,37 +272,21 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       fromFamily = 6;
       r.from = { address: p.address ?? zero(6), prefixLength: p.prefixLength };
     } else if (s === 'tos' || s === 'dsfield') {
-      const v = w.at(++i);
-      const n = findEntry(v, RT_DSFIELD, 255);
-      if (n === undefined) {
-        d.error(w.pos(i), `TOS value ${v} is invalid`);
-        return undefined;
-      }
+      const n = w.named(++i, RT_DSFIELD, 255, 'TOS value %s is invalid');
+      if (n === undefined) return undefined;
       r.tos = n;
     } else if (s === 'table') {
-      const v = w.at(++i);
-      const n = findEntry(v, RT_TABLES, 0xffffffff);
-      if (n === undefined) {
-        d.error(w.pos(i), `Routing table ${v} not found for route`);
-        return undefined;
-      }
+      const n = w.named(++i, RT_TABLES, 0xffffffff, 'Routing table %s not found for route');
+      if (n === undefined) return undefined;
       r.table = n;
     } else if (s === 'protocol') {
-      const v = w.at(++i);
-      const n = findEntry(v, RT_PROTOS, 255);
-      if (n === undefined) {
-        d.error(w.pos(i), `Protocol ${v} not found or invalid for route`);
-        return undefined;
-      }
+      const n = w.named(++i, RT_PROTOS, 255, 'Protocol %s not found or invalid for route');
+      if (n === undefined) return undefined;
       r.protocol = n;
       protocolSet = true;
     } else if (s === 'scope') {
-      const v = w.at(++i);
-      const n = findEntry(v, RT_SCOPES, 255);
-      if (n === undefined) {
-        d.error(w.pos(i), `Scope ${v} not found or invalid for route`);
-        return undefined;
-      }
+      const n = w.named(++i, RT_SCOPES, 255, 'Scope %s not found or invalid for route');
+      if (n === undefined) return undefined;
       r.scope = n;
     } else if (s === 'metric' || s === 'priority' || s === 'preference') {
       const v = w.at(++i);
@@ -638,12 +629,8 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       if (!p) return undefined;
       r[s] = p;
     } else if (s === 'table' || s === 'lookup') {
-      const v = w.at(++i);
-      const n = findEntry(v, RT_TABLES, 0xffffffff);
-      if (n === undefined) {
-        d.error(w.pos(i), `Routing table ${v} not found for rule`);
-        return undefined;
-      }
+      const n = w.named(++i, RT_TABLES, 0xffffffff, 'Routing table %s not found for rule');
+      if (n === undefined) return undefined;
       if (n === 0) {
         d.error(w.pos(i), 'Table 0 is not valid');
         return undefined;
@@ -665,12 +652,8 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       }
       r.priority = n;
     } else if (s === 'tos' || s === 'dsfield') {
-      const v = w.at(++i);
-      const n = findEntry(v, RT_DSFIELD, 255);
-      if (n === undefined) {
-        d.error(w.pos(i), `TOS value ${v} is invalid`);
-        return undefined;
-      }
+      const n = w.named(++i, RT_DSFIELD, 255, 'TOS value %s is invalid');
+      if (n === undefined) return undefined;
       r.tos = n;
     } else if (s === 'fwmark') {
       const v = w.at(++i);
@@ -707,12 +690,8 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       r.suppressPrefixLength = n;
       tableOption = true;
     } else if (s === 'suppress_ifgroup' || s === 'sup_group') {
-      const v = w.at(++i);
-      const n = findEntry(v, RT_GROUPS, 0x7fffffff);
-      if (n === undefined) {
-        d.error(w.pos(i), `suppress_group ${v} is invalid`);
-        return undefined;
-      }
+      const n = w.named(++i, RT_GROUPS, 0x7fffffff, 'suppress_group %s is invalid');
+      if (n === undefined) return undefined;
       r.suppressIfgroup = n;
       tableOption = true;
     } else if (s === 'dev' || s === 'iif') {

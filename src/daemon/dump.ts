@@ -9,27 +9,12 @@
  * Deviation: keepalived's json_writer writes a backslash as `\n` and leaves other control characters raw
  * (invalid JSON); we write valid JSON (`\\`, `\u00XX`).
  */
-import { VrrpState, type VrrpStateValue } from '../vrrp/types.js';
+import { stateName } from '../vrrp/types.js';
 import type { InstanceSnapshot, RuntimeSnapshot, TimingStats } from '../runtime/snapshot.js';
 import { renderStatsBlock, STAT_NAMES } from '../vrrp/stats.js';
 
-/** keepalived's state names (`vrrp_data.c`), also used by the status table. */
-export function stateName(state: VrrpStateValue): string {
-  switch (state) {
-    case VrrpState.INIT:
-      return 'INIT';
-    case VrrpState.BACKUP:
-      return 'BACKUP';
-    case VrrpState.MASTER:
-      return 'MASTER';
-    case VrrpState.FAULT:
-      return 'FAULT';
-    case VrrpState.DELETED:
-      return 'DELETED';
-    case VrrpState.STOP:
-      return 'STOP';
-  }
-}
+/** keepalived's state names, re-exported for the status table and the CLI. */
+export { stateName };
 
 /* keepalived.stats ------------------------------------------------------------------------------------------ */
 

@@ -167,7 +167,8 @@ export class ObserveServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     req.on('data', () => {}); // GET bodies are read and dropped, never stored
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.plain(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = requestUrl(req.url);
+    if (!url) return this.plain(res, 400, 'bad request target\n');
     switch (url.pathname) {
       case '/':
         return this.send(res, 200, 'text/html; charset=utf-8', DASHBOARD_HTML, req.method === 'HEAD');
@@ -273,4 +274,13 @@ function unixLive(path: string): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+/** The request target as a URL; undefined for a target `new URL` refuses (e.g. `//[`, found by fuzzing: it threw). */
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://x');
+  } catch {
+    return undefined;
+  }
 }

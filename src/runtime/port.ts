@@ -10,7 +10,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import type { LvsReport } from '../lb/report.js';
 import type { RuntimeSnapshot } from './snapshot.js';
-import { zeroStats } from './snapshot.js';
+import { defaultInstanceSnapshot } from './snapshot.js';
 
 /** What a runtime is built with. */
 export interface RuntimeContext {
@@ -93,52 +93,6 @@ export class NullRuntime implements Runtime {
   }
 
   snapshot(): RuntimeSnapshot {
-    return { instances: (this.config?.vrrpInstances ?? []).map((i, n) => placeholderInstance(i.name, n)), syncGroups: [] };
+    return { instances: (this.config?.vrrpInstances ?? []).map((i, n) => defaultInstanceSnapshot({ name: i.name, vrid: n + 1 })), syncGroups: [] };
   }
-}
-
-/** A BACKUP instance with defaults, for the NullRuntime. */
-function placeholderInstance(name: string, index: number) {
-  return {
-    name,
-    vrid: index + 1,
-    version: 2 as const,
-    family: 4 as const,
-    state: 1 as const,
-    wantState: 1 as const,
-    vmacIfname: '',
-    basePriority: 100,
-    effectivePriority: 100,
-    masterPriority: 0,
-    lastTransitionMs: 0,
-    advertIntervalSec: 1,
-    masterAdvertIntervalSec: 1,
-    garpDelaySec: 5,
-    garpRefreshSec: 0,
-    garpRep: 5,
-    garpRefreshRep: 1,
-    garpLowerPrioDelaySec: 5,
-    garpLowerPrioRep: 5,
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
-    dontTrackPrimary: false,
-    skipCheckAdvAddr: false,
-    strictMode: false,
-    vipSet: false,
-    promoteSecondaries: false,
-    accept: true,
-    nopreempt: false,
-    preemptDelaySec: 0,
-    smtpAlert: false,
-    notifyDeleted: false,
-    scripts: {},
-    vips: [],
-    evips: [],
-    vroutes: [],
-    vrules: [],
-    trackInterfaces: [],
-    trackScripts: [],
-    authType: 0 as const,
-    stats: zeroStats(),
-  };
 }

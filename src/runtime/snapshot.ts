@@ -44,6 +44,52 @@ export function zeroStats(): InstanceStats {
   };
 }
 
+/** A BACKUP instance with keepalived's defaults (VRRPv2, IPv4, priority 100, 1 s), overridable: placeholders and tests. */
+export function defaultInstanceSnapshot(over: Partial<InstanceSnapshot> & { name: string }): InstanceSnapshot {
+  return {
+    vrid: 1,
+    version: 2,
+    family: 4,
+    state: 1,
+    wantState: 1,
+    vmacIfname: '',
+    basePriority: 100,
+    effectivePriority: 100,
+    masterPriority: 0,
+    lastTransitionMs: 0,
+    advertIntervalSec: 1,
+    masterAdvertIntervalSec: 1,
+    garpDelaySec: 5,
+    garpRefreshSec: 0,
+    garpRep: 5,
+    garpRefreshRep: 1,
+    garpLowerPrioDelaySec: 5,
+    garpLowerPrioRep: 5,
+    lowerPrioNoAdvert: false,
+    higherPrioSendAdvert: false,
+    dontTrackPrimary: false,
+    skipCheckAdvAddr: false,
+    strictMode: false,
+    vipSet: false,
+    promoteSecondaries: false,
+    accept: true,
+    nopreempt: false,
+    preemptDelaySec: 0,
+    smtpAlert: false,
+    notifyDeleted: false,
+    scripts: {},
+    vips: [],
+    evips: [],
+    vroutes: [],
+    vrules: [],
+    trackInterfaces: [],
+    trackScripts: [],
+    authType: 0,
+    stats: zeroStats(),
+    ...over,
+  };
+}
+
 /** Notify scripts of an instance, each as keepalived's `cmd_str` renders it: `'/path' 'arg' …`. */
 export interface InstanceScripts {
   readonly backup?: string;

@@ -66,6 +66,24 @@ export const VrrpState = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, DELETED: 97,
 /** One of the VrrpState values. */
 export type VrrpStateValue = (typeof VrrpState)[keyof typeof VrrpState];
 
+/** keepalived's state names (`vrrp_data.c`), as dumps, logs and the status table print them. */
+export function stateName(state: VrrpStateValue): string {
+  switch (state) {
+    case VrrpState.INIT:
+      return 'INIT';
+    case VrrpState.BACKUP:
+      return 'BACKUP';
+    case VrrpState.MASTER:
+      return 'MASTER';
+    case VrrpState.FAULT:
+      return 'FAULT';
+    case VrrpState.DELETED:
+      return 'DELETED';
+    case VrrpState.STOP:
+      return 'STOP';
+  }
+}
+
 /** Kinds of trackers an instance can follow (keepalived track_interface/script/file/process/bfd, track_src_ip). */
 /** `address` is `track_src_ip`: the configured source address is on the instance's interface (its name is the address). */
 export type TrackerKind = 'interface' | 'script' | 'file' | 'process' | 'bfd' | 'address';

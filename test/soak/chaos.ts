@@ -16,7 +16,7 @@
 import { seededRng, randomInt } from '../../src/core/rng.js';
 import { masterDownInterval } from '../../src/vrrp/timers.js';
 import type { VrrpInstanceParamsInput } from '../../src/vrrp/instance-params.js';
-import { VrrpState } from '../../src/vrrp/types.js';
+import { stateName, VrrpState } from '../../src/vrrp/types.js';
 import { SimNetwork, type SimNode } from '../sim/network.js';
 
 /** The kinds of disturbance the schedule draws from. */
@@ -330,19 +330,4 @@ export function runChaos(seed: number, options: ChaosOptions = {}): ChaosResult 
     for (const n of names) for (const l of net.logs(n)) if (l.t >= from! && l.t <= to!) console.log(n, (l.t / 1000).toFixed(3), l.text);
   }
   return { seed, nodes: count, disturbances, violations, log, counts };
-}
-
-function stateName(s: number): string {
-  switch (s) {
-    case VrrpState.INIT:
-      return 'INIT';
-    case VrrpState.BACKUP:
-      return 'BACKUP';
-    case VrrpState.MASTER:
-      return 'MASTER';
-    case VrrpState.FAULT:
-      return 'FAULT';
-    default:
-      return `STATE${s}`;
-  }
 }

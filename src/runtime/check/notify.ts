@@ -4,13 +4,13 @@
  * keepalived does at configuration time), `RS …`/`VS …` lines to `notify_fifo` and `lvs_notify_fifo` (with their
  * reader scripts), and mails (`smtp_alert`).
  */
-import { hostname } from 'node:os';
 import type { Logger } from '../../core/log.js';
 import type { KeepalivedConfig, ScriptCommand } from '../../config/model.js';
-import { FifoWriter } from '../../notify/fifo.js';
+import type { FifoWriter } from '../../notify/fifo.js';
 import { prepareScript, type ScriptContext } from '../../notify/prepare.js';
 import { ScriptRunner, type ScriptSpec } from '../../notify/script-runner.js';
-import { defaultSmtpFrom, realServerAlert, SmtpAlerter, virtualServerAlert } from '../../notify/smtp.js';
+import { openNotifyFifos, smtpAlerterFor } from '../../notify/outputs.js';
+import { realServerAlert, type SmtpAlerter, virtualServerAlert } from '../../notify/smtp.js';
 
 /** keepalived runs shutdown notifies with a 1 s bound (system_call_script at exit). */
 const STOPPING_SCRIPT_TIMEOUT_MS = 1000;
@@ -19,7 +19,7 @@ const SCRIPT_TIMEOUT_MS = 60_000;
 
 /** What the checker runtime sends notifications with. */
 export class CheckNotify {
-  private readonly fifos: FifoWriter[] = [];
+  private readonly fifos: FifoWriter[];
   private readonly smtp: SmtpAlerter | undefined;
   private readonly runner: ScriptRunner;
   private readonly prepared = new Map<string, ScriptSpec | null>();
@@ -33,30 +33,8 @@ export class CheckNotify {
   ) {
     const g = cfg.globalDefs;
     this.runner = new ScriptRunner({ logger: log });
-    for (const [path, script, kind] of [
-      [g.notifyFifo, g.notifyFifoScript, ''],
-      [g.lvsNotifyFifo, g.lvsNotifyFifoScript, 'lvs '],
-    ] as const) {
-      if (!path) continue;
-      const reader = script ? prepareScript(script.command, 'notify_fifo', scripts, script.user, script.group)?.spec : undefined;
-      const f = new FifoWriter({ path, kind, ...(reader ? { script: reader } : {}) }, { logger: log });
-      if (f.open()) this.fifos.push(f);
-    }
-    this.smtp =
-      g.smtpServer && g.notificationEmail.length
-        ? new SmtpAlerter(
-            {
-              routerId: g.routerId ?? hostname(),
-              to: g.notificationEmail,
-              from: g.notificationEmailFrom ?? defaultSmtpFrom(),
-              server: g.smtpServer.host,
-              port: g.smtpServer.port,
-              ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
-              connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
-            },
-            log,
-          )
-        : undefined;
+    this.fifos = openNotifyFifos(g, { path: g.lvsNotifyFifo, script: g.lvsNotifyFifoScript, kind: 'lvs ' }, scripts, log);
+    this.smtp = smtpAlerterFor(g, log);
   }
 
   /** A script prepared once per command (undefined when refused: logged at preparation). */

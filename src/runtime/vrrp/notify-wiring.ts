@@ -3,43 +3,19 @@
  * scripts) and SMTP alerter, an owner's notify scripts prepared (split, user resolved, security checked), and
  * `startup_script` / `shutdown_script` with keepalived's log texts.
  */
-import { hostname } from 'node:os';
 import type { Logger } from '../../core/log.js';
 import type { KeepalivedConfig, VrrpInstanceConfig } from '../../config/model.js';
-import { FifoWriter } from '../../notify/fifo.js';
+import type { FifoWriter } from '../../notify/fifo.js';
 import { Notifier, type NotifyScripts } from '../../notify/notifier.js';
 import { prepareScript, type ScriptContext } from '../../notify/prepare.js';
 import { describeOutcome, runScript, ScriptRunner } from '../../notify/script-runner.js';
-import { defaultSmtpFrom, SmtpAlerter } from '../../notify/smtp.js';
+import { openNotifyFifos, smtpAlerterFor } from '../../notify/outputs.js';
 
 /** Notify scripts, FIFOs and SMTP alerts (mail only when notification_email and smtp_server are set). */
 export function createNotifier(cfg: KeepalivedConfig, ctx: ScriptContext, log: Logger): { notifier: Notifier; fifos: FifoWriter[] } {
   const g = cfg.globalDefs;
-  const fifos: FifoWriter[] = [];
-  for (const [path, script, kind] of [
-    [g.notifyFifo, g.notifyFifoScript, ''],
-    [g.vrrpNotifyFifo, g.vrrpNotifyFifoScript, 'vrrp '],
-  ] as const) {
-    if (!path) continue;
-    const reader = script ? prepareScript(script.command, 'notify_fifo', ctx, script.user, script.group)?.spec : undefined;
-    const f = new FifoWriter({ path, kind, ...(reader ? { script: reader } : {}) }, { logger: log });
-    if (f.open()) fifos.push(f);
-  }
-  const smtp =
-    g.smtpServer && g.notificationEmail.length
-      ? new SmtpAlerter(
-          {
-            routerId: g.routerId ?? hostname(),
-            to: g.notificationEmail,
-            from: g.notificationEmailFrom ?? defaultSmtpFrom(),
-            server: g.smtpServer.host,
-            port: g.smtpServer.port,
-            ...(g.smtpHeloName ? { heloName: g.smtpHeloName } : {}),
-            connectTimeoutSec: g.smtpConnectTimeoutMs / 1000,
-          },
-          log,
-        )
-      : undefined;
+  const fifos = openNotifyFifos(g, { path: g.vrrpNotifyFifo, script: g.vrrpNotifyFifoScript, kind: 'vrrp ' }, ctx, log);
+  const smtp = smtpAlerterFor(g, log);
   // priority-change lines are gated per instance by the runtime (global vrrp_notify_priority_changes or the instance's)
   const notifier = new Notifier({
     runner: new ScriptRunner({ logger: log }),

@@ -8,14 +8,14 @@
 import { spawnRunner, type RunnerEvent } from '../../fixtures/check/runner-events.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { bodyDigest } from '../../../src/probe/http-response.js';
-import { tempDir } from '../../fixtures/notify/helpers.js';
+import { selfSignedCert, tempDir } from '../../fixtures/notify/helpers.js';
 import { Topology } from '../harness/topology.js';
 
 const SERVERS = fileURLToPath(new URL('../../fixtures/probe/servers.js', import.meta.url));
@@ -71,29 +71,7 @@ async function startServers(): Promise<void> {
 before(async () => {
   if (!root) return;
   ({ dir, cleanup } = tempDir('kts-checkrt-'));
-  cert = join(dir, 'cert.pem');
-  key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=www.example.org',
-    ],
-    { stdio: 'ignore' },
-  );
+  ({ cert, key } = selfSignedCert(dir));
   writeFileSync(join(dir, 'misc-ok'), '');
   writeFileSync(join(dir, 'f1'), '0\n');
   const conf = join(dir, 'keepalived.conf');

@@ -5,15 +5,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LaunchedCheck } from '../../../src/check/actions.js';
 import type { HttpUrl } from '../../../src/config/model-lvs.js';
 import { bodyDigest } from '../../../src/probe/http-response.js';
 import type { ProbeReport } from '../../../src/probe/report.js';
-import { tempDir } from '../../fixtures/notify/helpers.js';
+import { selfSignedCert, tempDir } from '../../fixtures/notify/helpers.js';
 import { conn, dnsCheck, httpCheck, miscCheck, pingCheck, smtpCheck, tcpCheck, udpCheck, url } from '../../fixtures/probe/checks.js';
 import { Topology } from '../harness/topology.js';
 
@@ -32,29 +31,7 @@ before(async () => {
   if (!root) return;
   const tmp = tempDir('kts-probe-');
   cleanup = tmp.cleanup;
-  const cert = join(tmp.dir, 'cert.pem');
-  const key = join(tmp.dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=www.example.org',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { cert, key } = selfSignedCert(tmp.dir);
   topo = Topology.create({ hosts: ['a', 'b'] });
   topo.exec('b', ['ip', 'addr', 'add', `${REJECTED}/24`, 'dev', 'eth0']);
   topo.exec('b', [

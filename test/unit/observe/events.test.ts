@@ -227,6 +227,9 @@ test('/status, /metrics, /, 404, 405', async () => {
     assert.match(d.body, /new EventSource\("\/events"\)/);
     assert.doesNotMatch(d.body, /https?:\/\//, 'the dashboard loads nothing from elsewhere');
     assert.equal((await get(path, '/nope')).status, 404);
+    // fuzz finding: a target `new URL` refuses threw in the handler and took the process down
+    for (const bad of ['//[', '//a:b', '//%', '//:99999']) assert.equal((await get(path, bad)).status, 400, bad);
+    assert.equal((await get(path, '/status')).status, 200, 'still serving after bad targets');
     assert.equal((await get(path, '/status', 'POST')).status, 405);
   } finally {
     await s.close();

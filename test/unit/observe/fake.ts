@@ -1,5 +1,5 @@
 /** A fake daemon picture for the observe unit tests: two instances, a sync group, one virtual server. */
-import { zeroStats, type InstanceSnapshot, type ProcessInfo, type RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
+import { defaultInstanceSnapshot, zeroStats, type InstanceSnapshot, type ProcessInfo, type RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
 
 /** Process facts at wall time 1_000_000. */
 export const PROCESS: ProcessInfo = {
@@ -12,51 +12,9 @@ export const PROCESS: ProcessInfo = {
   loopLagLastMs: 0.5,
 };
 
-/** One instance with defaults, overridable. */
+/** One instance with the observe tests' defaults (VRRPv3, VRID 51, eth0), overridable. */
 export function instance(over: Partial<InstanceSnapshot> & { name: string }): InstanceSnapshot {
-  return {
-    vrid: 51,
-    version: 3,
-    family: 4,
-    state: 1,
-    wantState: 1,
-    ifname: 'eth0',
-    vmacIfname: '',
-    basePriority: 100,
-    effectivePriority: 100,
-    masterPriority: 0,
-    lastTransitionMs: 0,
-    advertIntervalSec: 1,
-    masterAdvertIntervalSec: 1,
-    garpDelaySec: 5,
-    garpRefreshSec: 0,
-    garpRep: 5,
-    garpRefreshRep: 1,
-    garpLowerPrioDelaySec: 5,
-    garpLowerPrioRep: 5,
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
-    dontTrackPrimary: false,
-    skipCheckAdvAddr: false,
-    strictMode: false,
-    vipSet: false,
-    promoteSecondaries: false,
-    accept: true,
-    nopreempt: false,
-    preemptDelaySec: 0,
-    smtpAlert: false,
-    notifyDeleted: false,
-    scripts: {},
-    vips: [],
-    evips: [],
-    vroutes: [],
-    vrules: [],
-    trackInterfaces: [],
-    trackScripts: [],
-    authType: 0,
-    stats: zeroStats(),
-    ...over,
-  };
+  return defaultInstanceSnapshot({ vrid: 51, version: 3, ifname: 'eth0', ...over });
 }
 
 /** The picture: VI_1 MASTER (preempted back), VI_2 BACKUP behind 192.0.2.11, one virtual server with two real servers. */
