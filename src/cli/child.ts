@@ -5,7 +5,8 @@
  */
 import { systemClock } from '../core/clock.js';
 import type { CliOptions } from './args.js';
-import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
+import { interfaceInNamespace } from './interfaces.js';
+import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
 import { IDENT_SUFFIX_ENV, ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -42,7 +43,7 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
       configId: o.configId ?? defaultConfigId(),
-      interfaceExists,
+      interfaceExists: interfaceInNamespace,
       pidFiles: [],
       tmpDir,
       commandLine: [programName(), ...argv],

@@ -2,12 +2,11 @@
  * What the CLI's parent and child paths share: defaults, the version, interface lookup, and keepalived's choice
  * of log sinks.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { release, version as osVersion } from 'node:os';
 import type { CliOptions } from './args.js';
 import type { DatagramSender } from '../daemon/datagram.js';
-import { sysio } from '../net/sysio.js';
 import { FileSink, SyslogSink, consoleSink, logFileName, type LogSink } from '../daemon/logging.js';
 
 /** Default configuration file. */
@@ -39,18 +38,9 @@ export function platformText(): string {
   return `Linux ${release()} ${osVersion()} (Node.js ${process.version})`;
 }
 
-/**
- * Whether a network interface exists in this thread's network namespace (for keepalived's "doesn't exist"
- * diagnostics): if_nametoindex, not /sys/class/net, which shows the namespace sysfs was mounted in — after
- * `net_namespace`/`-s` that is still the host's.
- */
+/** Whether a network interface exists (`-t`: /sys/class/net, the namespace sysfs was mounted in; the daemon uses interfaces.ts). */
 export function interfaceExists(name: string): boolean {
-  if (name.length === 0 || name.length >= 16) return false;
-  try {
-    return sysio.ifNameToIndex(name) > 0;
-  } catch {
-    return false;
-  }
+  return name.length > 0 && !name.includes('/') && name !== '.' && name !== '..' && existsSync(`/sys/class/net/${name}`);
 }
 
 /**

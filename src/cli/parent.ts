@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { systemClock } from '../core/clock.js';
 import { defaultConfigId } from '../config/index.js';
 import type { CliOptions } from './args.js';
-import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
+import { interfaceInNamespace } from './interfaces.js';
+import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
 import { childFlag, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
 import { controlSocketFor } from '../daemon/control.js';
@@ -128,7 +129,7 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
       configId: o.configId ?? defaultConfigId(),
-      interfaceExists,
+      interfaceExists: interfaceInNamespace,
       pidFile: o.pidFile ?? DEFAULT_PIDFILES.main,
       childPidFiles: { vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp, check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers },
       pidFilesGiven: {
