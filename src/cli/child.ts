@@ -9,6 +9,7 @@ import { interfaceInNamespace } from './interfaces.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
 import { IDENT_SUFFIX_ENV, ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
+import { closeInheritedOnExec } from '../daemon/cloexec.js';
 import { Daemon } from '../daemon/daemon.js';
 import { LogHub } from '../daemon/logging.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
@@ -20,6 +21,7 @@ import { defaultConfigId } from '../config/index.js';
 import { versionString } from './usage.js';
 import { RUNTIMES } from './roles.js';
 import { forwardFacts } from './child-facts.js';
+import { forwardEvents, republish } from './child-events.js';
 import type { Runtime } from '../runtime/port.js';
 
 /** Sends one message to the supervisor, if the channel is open. */
@@ -29,6 +31,7 @@ function tell(m: ChildMessage): void {
 
 /** Runs the child until it is stopped; returns its exit status. */
 export async function runChild(role: ChildRole, o: CliOptions, argv: readonly string[]): Promise<number> {
+  closeInheritedOnExec(); // the IPC channel (fd 3) stays ours: no script inherits it
   const tmpDir = tmpDirFrom(process.env);
   const makeRuntime = await RUNTIMES[role]();
   let runtime: (Runtime & { setFacts?: (f: { instances: Map<string, string>; quorum: Map<string, boolean> }) => void }) | undefined;
@@ -70,7 +73,12 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
     },
   });
   const sendFacts = forwardFacts(role, () => daemon.snapshot(), tell);
+  forwardEvents(role, tell);
   process.on('message', (m: ParentMessage) => {
+    if (m?.kind === 'event') {
+      republish(m);
+      return;
+    }
     if (m?.kind === 'facts') {
       runtime?.setFacts?.({ instances: new Map(m.instances ?? []), quorum: new Map(m.quorum ?? []) });
       return;

@@ -10,6 +10,8 @@ import type { CliOptions } from './args.js';
 import { interfaceInNamespace } from './interfaces.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
 import { childFlag, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
+import { closeInheritedOnExec } from '../daemon/cloexec.js';
+import { defaultV8Flags, inheritedV8Flags } from '../daemon/v8-flags.js';
 import { configPort } from '../daemon/config-port.js';
 import { controlSocketFor } from '../daemon/control.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom } from '../daemon/daemonize.js';
@@ -25,38 +27,20 @@ import { Rtnl } from '../net/netlink/rtnl.js';
 import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { versionString } from './usage.js';
 
-/**
- * V8 flags for the children (before the parent's own `execArgv`, which win). A child keeps a few MB of live data;
- * V8's default young generation (16 MB semi-spaces on 64-bit) is most of its resident set, and 1 MB semi-spaces
- * cost a few more scavenges of a heap that small (issue 17: about 5 MB less RSS per child, bench/compare.ts).
- */
-export const CHILD_V8_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
-
-/**
- * V8 flags for the VRRP child (issue 14): V8's memory reducer runs an incremental mark-compact when the process looks
- * idle — and a VRRP process always does. On a CPU-starved host that stop-the-world pause stretched to 0.5-1.2 s
- * (`--trace-gc`, 32 busy workers on 2 cores), long enough to miss adverts at advert_int 0.05. Without it the child
- * made no GC at all in 40 s under the same load; the cost is that an idle child does not hand back heap (~10 MB).
- * A flag the operator gave node itself comes later and wins.
- */
-const VRRP_CHILD_V8_FLAGS = ['--no-memory-reducer'];
-
-/** Children are spawned with the parent's arguments plus the role flag. */
-function childSpawner(userArgs: readonly string[]): SpawnChild {
+/** Children are spawned with their V8 flags (src/daemon/v8-flags.ts), the parent's arguments and the role flag. */
+function childSpawner(userArgs: readonly string[], detached: boolean): SpawnChild {
+  // a detached supervisor's own defaults (spawnDetached) are not for its children
+  const inherited = detached ? inheritedV8Flags(process.execArgv) : process.execArgv;
   return (role, events) => {
     // per spawn: the supervisor sets IDENT_SUFFIX_ENV once the configuration has named the namespace and instance
     const env = { ...process.env };
     delete env['NOTIFY_SOCKET'];
     delete env[READINESS_ENV];
     try {
-      const child = spawn(
-        process.execPath,
-        [...CHILD_V8_FLAGS, ...(role === 'vrrp' ? VRRP_CHILD_V8_FLAGS : []), ...process.execArgv, process.argv[1]!, ...userArgs, childFlag(role)],
-        {
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          env,
-        },
-      );
+      const child = spawn(process.execPath, [...defaultV8Flags(role), ...inherited, process.argv[1]!, ...userArgs, childFlag(role)], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env,
+      });
       child.on('error', () => {}); // a failed spawn has no pid and reports here; a live child's errors are its exit
       if (child.pid === undefined) return spawnError(role, new Error(`cannot execute ${process.execPath}`));
       child.on('message', (m: ChildMessage) => events.message(m));
@@ -117,6 +101,7 @@ function openRtnl(logs: LogHub): Rtnl | undefined {
 
 /** Runs the supervisor until it stops; returns the exit status. */
 export async function runSupervisor(o: CliOptions, userArgs: readonly string[]): Promise<number> {
+  closeInheritedOnExec(); // the readiness pipe and anything our caller left open reach no child
   const tmpDir = tmpDirFrom(process.env);
   const sender = await sysioDatagramSender();
   const clock = systemClock();
@@ -154,7 +139,7 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
     logs,
     signals: processSignals(),
     config: configPort(),
-    spawn: childSpawner(userArgs),
+    spawn: childSpawner(userArgs, o.daemonChild),
     release: rtnlReleaser(() => rtnl, logs.logger('Keepalived')),
     sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid),
     pid: process.pid,

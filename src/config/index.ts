@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { preprocess, type ConfigFs } from './preprocess.js';
 import { buildTree, type ConfNode } from './tree.js';
+import { withWords } from './values.js';
 import type {
   BfdInstanceConfig,
   KeepalivedConfig,
@@ -106,8 +107,31 @@ const TOP_NOT_YET = new Set([
   'linkbeat_use_polling',
 ]);
 
+/** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
+const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
+  'virtual_server',
+  'virtual_server_group',
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_file',
+  'vrrp_track_process',
+  'child_wait_time',
+]);
+
+/** The file keywords of the (ignored) `SSL` block and keepalived's word for each in "SSL <word> missing". */
+const SSL_FILES: Readonly<Record<string, string>> = { password: 'password', ca: 'cafile', certificate: 'certfile', key: 'keyfile' };
+
+/** check_parser.c's SSL handlers: each reports a missing value (the block itself is not supported yet). */
+function checkSsl(n: ConfNode, diags: DiagnosticSink): void {
+  for (const c of n.children ?? []) {
+    const what = SSL_FILES[c.keyword.text];
+    if (what && !c.args.length) diags.keptError(c.keyword.pos, `SSL ${what} missing`);
+  }
+}
+
 /** Turns a block tree into the typed model. Never throws. */
-export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
+export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
+  const tree = withWords(written, TOP_NEEDS_WORD, diags);
   let globalDefs = defaultGlobalDefs();
   for (const n of tree) if (n.keyword.text === 'global_defs') globalDefs = parseGlobalDefs(n, globalDefs, diags);
   const m = {
@@ -194,6 +218,9 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
         bgpAnnounce = parseBgpAnnounceBlock(n, diags);
         break;
       default:
+        if (k === 'SSL') checkSsl(n, diags);
+        if (k === 'child_wait_time' && n.args[0] && !/^\d+$/.test(n.args[0].text))
+          diags.keptError(n.args[0].pos, `Invalid child_wait_time ${n.args[0].text}`);
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
         m.unparsed.push(n);

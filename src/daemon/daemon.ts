@@ -33,7 +33,8 @@ import type { SdNotifier } from './sdnotify.js';
 import type { SignalSource, TrappedSignal } from './signals.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 import { adminVerb, runAdmin, type PeerCred } from '../observe/admin.js';
-import { ObserveServer, parseListen } from '../observe/server.js';
+import type { ObserveServer } from '../observe/server.js';
+import { parseListen } from '../observe/listen.js';
 import { statusView } from '../observe/view.js';
 
 /** Diagnostics after which keepalived does not start either (file unreadable, a vrrp_instance interface missing). */
@@ -287,6 +288,8 @@ export class Daemon {
       this.log.log({ level: 'err', text: `${listen.message} - HTTP endpoint not started` });
       return;
     }
+    // loaded only when configured: the server and prom-client are ~1 MB of heap a daemon without it does not need
+    const { ObserveServer } = await import('../observe/server.js');
     const server = new ObserveServer({
       listen,
       log: this.log,

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DAEMON_CHILD_FLAG } from './child-role.js';
+import { defaultV8Flags } from './v8-flags.js';
 
 /** The readiness pipe's fd in the child. */
 export const READINESS_FD = 3;
@@ -32,7 +33,7 @@ export function readinessFdFrom(env: NodeJS.ProcessEnv): number | undefined {
  */
 export function spawnDetached(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, ...args, DAEMON_CHILD_FLAG], {
+    const child = spawn(process.execPath, [...defaultV8Flags('supervisor', env), ...process.execArgv, script, ...args, DAEMON_CHILD_FLAG], {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
       env: { ...env, [READINESS_ENV]: String(READINESS_FD) },

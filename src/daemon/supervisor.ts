@@ -41,6 +41,7 @@ import type { SdNotifier } from './sdnotify.js';
 import { SIGFUNC_NUMBERS, type SignalSource, type TrappedSignal } from './signals.js';
 import type { PeerCred } from '../observe/admin.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
+import type { BgpStateEvent, EventName } from '../core/events.js';
 
 /** Parent → child over the IPC channel: one control command (`status`, `json`, `reload`, …). */
 export interface CommandMessage {
@@ -63,11 +64,22 @@ export interface FactsMessage {
   readonly quorum?: readonly (readonly [string, boolean])[];
 }
 
-/** Parent → child: a command, or (to the `bgp` child) the other children's facts. */
-export type ParentMessage = CommandMessage | FactsMessage;
+/**
+ * An observer event that crosses processes (src/cli/child-events.ts): the `bgp` child's, passed on by the supervisor
+ * to the VRRP child, which serves the HTTP endpoint and publishes it there again.
+ */
+export interface EventMessage {
+  readonly kind: 'event';
+  readonly name: EventName;
+  readonly payload: unknown;
+}
 
-/** Child → parent: startup complete, the answer to a command, or its facts for the `bgp` child. */
-export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply } | FactsMessage;
+/** Parent → child: a command, (to the `bgp` child) the other children's facts, or (to the VRRP child) an event. */
+export type ParentMessage = CommandMessage | FactsMessage | EventMessage;
+
+/** Child → parent: startup complete, the answer to a command, its facts for the `bgp` child, or an event. */
+export type ChildMessage =
+  { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply } | FactsMessage | EventMessage;
 
 /** A running child process as the supervisor handles it. */
 export interface ChildHandle {
@@ -267,6 +279,8 @@ export class Supervisor {
     instances: [],
     quorum: [],
   };
+  /** The `bgp` child's last whole picture, sent again to a (re)started VRRP child. */
+  private bgpState: EventMessage | undefined;
   private startedMs = 0;
   private readyReported = false;
   private exitCode: number = ExitCode.OK;
@@ -473,14 +487,26 @@ export class Supervisor {
     this.slots.get('bgp')?.handle?.send({ kind: 'facts', ...this.facts });
   }
 
+  /** Passes an event on to the VRRP child (it serves the HTTP endpoint) once it is up; it gets the last picture at ready. */
+  private toObservers(m: EventMessage): void {
+    const vrrp = this.slots.get('vrrp');
+    if (vrrp?.ready) vrrp.handle?.send(m);
+  }
+
   private onMessage(slot: Slot, m: ChildMessage): void {
     if (m.kind === 'facts') {
       this.relayFacts(slot.role, m);
       return;
     }
+    if (m.kind === 'event') {
+      if (m.name === 'keepalived-ts:bgp:state') this.bgpState = m;
+      this.toObservers(m);
+      return;
+    }
     if (m.kind === 'ready') {
       slot.ready = true;
       if (slot.role === 'bgp') this.sendFacts();
+      if (slot.role === 'vrrp' && this.bgpState) slot.handle?.send(this.bgpState);
       if (slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp) void this.deps.release.prepare(this.releaseSet);
       this.checkReady();
       return;
@@ -513,6 +539,13 @@ export class Supervisor {
     removeOwnPidfile(this.pidFileOf(slot.role), handle.pid);
     // a dead VRRP child holds no instance, a dead checker no quorum: the bgp child withdraws their routes
     this.relayFacts(slot.role, undefined);
+    if (slot.role === 'bgp' && this.bgpState) {
+      // no engine and no sessions until a new bgp child says otherwise
+      const last = this.bgpState.payload as BgpStateEvent;
+      const payload: BgpStateEvent = { ...last, connected: false, sessions: [], at: this.deps.clock.wallNow() };
+      this.bgpState = { kind: 'event', name: 'keepalived-ts:bgp:state', payload };
+      this.toObservers(this.bgpState);
+    }
     for (const [id, p] of this.pending) {
       if (p.role !== slot.role) continue;
       this.pending.delete(id);

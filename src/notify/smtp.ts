@@ -6,7 +6,6 @@
  * logged with keepalived's texts, retried a bounded number of times, and never grows memory without bound.
  */
 import { hostname, userInfo } from 'node:os';
-import nodemailer from 'nodemailer';
 import type { Logger } from '../core/log.js';
 
 /** Global SMTP settings (`global_defs`). */
@@ -174,6 +173,8 @@ export class SmtpAlerter {
 
   private async sendOnce(alert: Alert): Promise<void> {
     const timeoutMs = Math.max(1, this.opts.connectTimeoutSec ?? 30) * 1000;
+    // loaded on the first mail, not at start-up: most daemons never send one (issue 17: ~1 MB of heap per process)
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: this.opts.server,
       port: this.opts.port ?? 25,

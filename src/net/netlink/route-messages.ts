@@ -237,6 +237,37 @@ export function decodeAddress(payload: Buffer): AddressInfo {
   };
 }
 
+/** A route as a dump (RTM_GETROUTE) reports it: the fields that identify it. */
+export interface RouteInfo {
+  readonly family: 4 | 6;
+  readonly destination: string;
+  readonly prefixLength: number;
+  /** RTA_TABLE when present (tables above 255), else rtm_table. */
+  readonly table: number;
+  readonly protocol: number;
+  readonly type: number;
+  readonly scope: number;
+  readonly ifindex?: number;
+}
+
+/** Decodes RTM_NEWROUTE (a default route has no RTA_DST: the family's unspecified address). */
+export function decodeRoute(payload: Buffer): RouteInfo {
+  const p = fixedHeader(payload, 12);
+  const family = p.readUInt8(0) === K.AF_INET ? 4 : 6;
+  const a = decodeAttrs(p.subarray(12));
+  const oif = field.u32(a.get(RTA.OIF));
+  return {
+    family,
+    destination: textOf(family, a.get(RTA.DST)) ?? (family === 4 ? '0.0.0.0' : '::'),
+    prefixLength: p.readUInt8(1),
+    table: field.u32(a.get(RTA.TABLE)) ?? p.readUInt8(4),
+    protocol: p.readUInt8(5),
+    scope: p.readUInt8(6),
+    type: p.readUInt8(7),
+    ...(oif !== undefined ? { ifindex: oif } : {}),
+  };
+}
+
 /** Encodes the body of RTM_NEWADDR/DELADDR. */
 export function encodeAddressRequest(s: AddressSpec): Buffer {
   const h = Buffer.alloc(8);

@@ -22,6 +22,7 @@ import {
 import {
   decodeAddress,
   decodeLink,
+  decodeRoute,
   encodeAddressRequest,
   encodeRouteRequest,
   encodeRuleRequest,
@@ -29,6 +30,7 @@ import {
   type AddressSpec,
   type LinkInfo,
   type AddressInfo,
+  type RouteInfo,
   type RouteSpec,
   type RuleSpec,
 } from './route-messages.js';
@@ -161,6 +163,14 @@ export class Rtnl {
     req.writeUInt8(family === 4 ? (K.AF_INET as number) : family === 6 ? (K.AF_INET6 as number) : 0, 0);
     const msgs = await this.request(RTM.GETADDR, NLM_F.DUMP, req, 'list addresses');
     return msgs.filter((m) => m.type === RTM.NEWADDR).map((m) => decodeAddress(m.payload));
+  }
+
+  /** All routes of a family, every table. */
+  async listRoutes(family: 4 | 6): Promise<RouteInfo[]> {
+    const req = Buffer.alloc(12);
+    req.writeUInt8(family === 4 ? (K.AF_INET as number) : (K.AF_INET6 as number), 0);
+    const msgs = await this.request(RTM.GETROUTE, NLM_F.DUMP, req, 'list routes');
+    return msgs.filter((m) => m.type === RTM.NEWROUTE).map((m) => decodeRoute(m.payload));
   }
 
   /** Adds an address (fails with EEXIST if present). */

@@ -139,17 +139,24 @@ export class Daemons {
 
   /**
    * Starts our daemon (`-n -l -D`, plus `extra`) in a host, with pid files and a control socket unique to this start.
-   * `fromHost`: started in this process's namespace instead (not through `ip netns exec`), to enter the host's by
-   * itself (`-s NETNS` in `extra`); it is still killed with the topology (`ip netns pids` finds it there).
+   * `detach`: without `-n` (the returned child is the foreground process, which exits once the daemon is ready);
+   * `env`: added to the daemon's environment; `fromHost`: started in this process's namespace instead (not through
+   * `ip netns exec`), to enter the host's by itself (`-s NETNS` in `extra`); it is still killed with the topology
+   * (`ip netns pids` finds it there).
    */
-  ours(host: string, file: string, extra: readonly string[] = [], fromHost = false): RunningOurs {
+  ours(
+    host: string,
+    file: string,
+    extra: readonly string[] = [],
+    opts: { detach?: boolean; env?: NodeJS.ProcessEnv; fromHost?: boolean } = {},
+  ): RunningOurs {
     const tag = `ours-${host}-${this.runs++}`;
     const controlSocket = join(this.dir, `${tag}.sock`);
     const pidFile = join(this.dir, `${tag}.pid`);
     const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
     const argv = [
       this.cli,
-      '-n',
+      ...(opts.detach ? [] : ['-n']),
       '-l',
       '-D',
       ...extra,
@@ -163,8 +170,8 @@ export class Daemons {
       join(this.dir, `${tag}-chk.pid`),
       `--control-socket=${controlSocket}`,
     ];
-    const opts = { env: { ...process.env, TMPDIR: this.dir } };
-    const child = fromHost ? spawn(process.execPath, argv, { stdio: 'pipe', ...opts }) : this.topo.spawn(host, process.execPath, argv, opts);
+    const o = { env: { ...process.env, TMPDIR: this.dir, ...opts.env } };
+    const child = opts.fromHost ? spawn(process.execPath, argv, { stdio: 'pipe', ...o }) : this.topo.spawn(host, process.execPath, argv, o);
     return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile };
   }
 

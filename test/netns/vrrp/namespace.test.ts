@@ -34,7 +34,9 @@ test('-s NETNS from the host namespace: the VIP is in that namespace, keepalived
   const o0 = await waitFor(() => d.hasVip('b', vip), 10_000);
   assert.ok(o0 >= 0, `keepalived becomes MASTER first\n${k.log()}`);
   // the file names another namespace: -s wins, as in keepalived
-  const o = d.ours('a', d.write('ours-ns.conf', conf(200, vip, '', 'net_namespace kts-no-such-ns\n')), ['-s', topo.host('a').netns], true);
+  const o = d.ours('a', d.write('ours-ns.conf', conf(200, vip, '', 'net_namespace kts-no-such-ns\n')), ['-s', topo.host('a').netns], {
+    fromHost: true,
+  });
   try {
     assert.ok((await waitFor(() => /\(VI_1\) Entering BACKUP STATE/.test(o.log()), 15_000)) >= 0, o.log());
     const master = await waitFor(() => /\(VI_1\) Entering MASTER STATE/.test(o.log()), 10_000);
@@ -55,7 +57,7 @@ test('-s NETNS from the host namespace: the VIP is in that namespace, keepalived
 });
 
 test("net_namespace naming a namespace that does not exist: keepalived's lines, exit 0, nothing started", async () => {
-  const o = d.ours('a', d.write('ours-nons.conf', conf(200, '192.0.2.171', '', 'net_namespace kts-no-such-ns\n')), [], true);
+  const o = d.ours('a', d.write('ours-nons.conf', conf(200, '192.0.2.171', '', 'net_namespace kts-no-such-ns\n')), [], { fromHost: true });
   const code = await new Promise<number | null>((r) => o.child.once('exit', (c) => r(c)));
   assert.equal(code, 0, o.log());
   assert.match(o.log(), /Changing syslog ident to Keepalived_kts-no-such-ns/);

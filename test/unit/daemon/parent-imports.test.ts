@@ -53,3 +53,15 @@ test('the supervising parent stays small: no VRRP, checker or probe code is load
     'the VRRP child loads no checker or LB code',
   );
 });
+
+test('a child loads nodemailer, prom-client and the HTTP endpoint only when it uses them (dynamic import)', () => {
+  const child = new Set([
+    ...closure(join(ROOT, 'src/cli/child.ts')),
+    ...closure(join(ROOT, 'src/runtime/vrrp/linux-runtime.ts')),
+    ...closure(join(ROOT, 'src/runtime/check/runtime.ts')),
+  ]);
+  assert.ok(child.has('src/notify/smtp.ts') && child.has('src/daemon/daemon.ts'), [...child].join('\n'));
+  assert.equal(child.has('src/observe/server.ts') || child.has('src/observe/metrics.ts'), false);
+  const heavy = [...child].filter((f) => /^import\s+(?!type\b)[^;]*?from\s+'(nodemailer|prom-client)'/ms.test(readFileSync(join(ROOT, f), 'utf8')));
+  assert.deepEqual(heavy, []);
+});

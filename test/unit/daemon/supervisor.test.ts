@@ -19,6 +19,7 @@ import {
   type ChildEvents,
   type ChildHandle,
   type CommandMessage,
+  type EventMessage,
   type FactsMessage,
   type ParentMessage,
   type SupervisorDeps,
@@ -26,6 +27,7 @@ import {
   type Timers,
 } from '../../../src/daemon/supervisor.js';
 import { instances, model } from './model.js';
+import type { BgpStateEvent } from '../../../src/core/events.js';
 
 /** Timers driven by a ManualClock. */
 class FakeTimers implements Timers {
@@ -62,6 +64,8 @@ class FakeChild implements ChildHandle {
   readonly sent: CommandMessage[] = [];
   /** Facts relayed to this child (the bgp child). */
   readonly facts: FactsMessage[] = [];
+  /** Observer events passed on to this child (the VRRP child). */
+  readonly relayed: EventMessage[] = [];
   alive = true;
   exitOnTerm = true;
   answer: (command: string) => ControlReply = (c) => ({ ok: true, text: `${this.role}:${c}` });
@@ -81,6 +85,10 @@ class FakeChild implements ChildHandle {
     if (!this.alive) return false;
     if (m.kind === 'facts') {
       this.facts.push(m);
+      return true;
+    }
+    if (m.kind === 'event') {
+      this.relayed.push(m);
       return true;
     }
     this.sent.push(m);
@@ -532,6 +540,34 @@ test(
     vrrp.die(null, 'SIGKILL');
     await flush();
     assert.deepEqual(bgp.facts.at(-1), { kind: 'facts', instances: [], quorum: [['[192.0.2.100]:tcp:80', true]] });
+    // the bgp child's observer events go on to the VRRP child (it serves the metrics); the last picture is sent again
+    // to a restarted VRRP child, and marked disconnected when the bgp child dies
+    const state: BgpStateEvent = {
+      engine: 'gobgp',
+      connected: true,
+      routes: [{ prefix: '192.0.2.100/32', state: 'announced' }],
+      sessions: [{ peer: '192.0.2.1', peerAs: 65000, state: 'established', advertised: 1 }],
+      at: 1,
+    };
+    const route = { prefix: '192.0.2.100/32', action: 'announce', gracefulShutdown: false, engine: 'gobgp', at: 1 };
+    const vrrp2 = h.live('vrrp');
+    assert.notEqual(vrrp2, vrrp, 'the VRRP child was respawned');
+    bgp.events.message({ kind: 'event', name: 'keepalived-ts:bgp:route', payload: route });
+    bgp.events.message({ kind: 'event', name: 'keepalived-ts:bgp:state', payload: state });
+    assert.deepEqual(
+      vrrp2.relayed.map((m) => m.name),
+      ['keepalived-ts:bgp:route', 'keepalived-ts:bgp:state'],
+    );
+    vrrp2.die(null, 'SIGKILL');
+    await flush();
+    h.timers.advance(1000); // the second death within a minute: respawned after 1 s
+    await flush();
+    const vrrp3 = h.live('vrrp');
+    assert.deepEqual(vrrp3.relayed, [{ kind: 'event', name: 'keepalived-ts:bgp:state', payload: state }], 'a new VRRP child gets the last picture');
+    bgp.die(null, 'SIGKILL');
+    await flush();
+    const gone = vrrp3.relayed.at(-1)?.payload as BgpStateEvent;
+    assert.deepEqual({ ...gone, at: 0 }, { ...state, connected: false, sessions: [], at: 0 }, 'a dead bgp child: no engine, no sessions');
     // -C (checkers only) runs no bgp child: it announces by VRRP states
     assert.deepEqual(
       wantedRoles(model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  bgp_announce\n}\n${VS}`), {
