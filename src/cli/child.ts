@@ -5,8 +5,9 @@
  */
 import { systemClock } from '../core/clock.js';
 import type { CliOptions } from './args.js';
-import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
-import { ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
+import { interfaceInNamespace } from './interfaces.js';
+import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
+import { IDENT_SUFFIX_ENV, ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
 import { closeInheritedOnExec } from '../daemon/cloexec.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -43,11 +44,14 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
   const sender = await sysioDatagramSender();
   const clock = systemClock();
   const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, ROLE_INFO[role].logSuffix), o.logDetail > 0);
+  // keepalived's children log as Keepalived_vrrp_NAMESPACE_INSTANCE from their first line; scripts do not inherit it
+  logs.setIdentSuffix(process.env[IDENT_SUFFIX_ENV] ?? '');
+  delete process.env[IDENT_SUFFIX_ENV];
   const daemon = new Daemon({
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
       configId: o.configId ?? defaultConfigId(),
-      interfaceExists,
+      interfaceExists: interfaceInNamespace,
       pidFiles: [],
       tmpDir,
       commandLine: [programName(), ...argv],

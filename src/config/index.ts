@@ -98,7 +98,7 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['real_server', 'SSL', 'garp_group', 'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'child_wait_time']);
+const TOP_NOT_YET = new Set(['real_server', 'SSL', 'garp_group', 'net_namespace_ipvs', 'namespace_with_ipsets', 'child_wait_time']);
 
 /** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
 const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
@@ -144,6 +144,7 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
     linkbeatInterfaces: [] as LinkbeatInterface[],
     interfaceDelays: [] as InterfaceDelay[],
     instanceName: undefined as string | undefined,
+    netNamespace: undefined as string | undefined,
     usePidDir: false,
   };
   let bgpAnnounce: BgpAnnounceConfig | undefined;
@@ -209,6 +210,14 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
       }
       case 'use_pid_dir':
         m.usePidDir = true;
+        break;
+      case 'net_namespace': // keepalived core/global_parser.c net_namespace_handler
+        if (!n.args[0]) diags.error(n.keyword.pos, 'net_namespace name missing - ignoring');
+        else if (m.netNamespace !== undefined) diags.error(n.args[0].pos, `Duplicate net_namespace definition ${n.args[0].text} - ignoring`);
+        else {
+          m.netNamespace = n.args[0].text;
+          m.usePidDir = true;
+        }
         break;
       case 'bgp_announce': // keepalived-ts extension, top level (keepalived 2.2.7 skips it line by line; inside global_defs its '}' would end global_defs)
         if (bgpAnnounce) diags.warning(n.keyword.pos, 'bgp_announce already specified - the later block wins');

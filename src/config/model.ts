@@ -116,6 +116,8 @@ export interface GlobalDefs {
   readonly vrrpRlimitRttimeUs?: number;
   /** `vrrp_priority` (-20..19): the VRRP process's nice value (ignored when real-time). */
   readonly vrrpProcessPriority?: number;
+  /** `disable_local_igmp`: no IGMP reports for link-local groups while the VRRP process runs (src/runtime/vrrp/local-igmp.ts). */
+  readonly disableLocalIgmp?: boolean;
   /** `vrrp_no_swap`: lock the process in memory — warned and not applied (V8 aborts on locked memory). */
   readonly vrrpNoSwap?: boolean;
   /** `max_auto_priority` (-1..99, bare = 99): raise to real-time when timers run late; 0 (default) or -1 = never. */
@@ -496,6 +498,11 @@ export interface KeepalivedConfig {
   readonly interfaceDelays: readonly InterfaceDelay[];
   /** `instance NAME`: names the pid files (keepalived_NAME.pid, vrrp_NAME.pid, … in /run/keepalived/). */
   readonly instanceName?: string;
-  /** `use_pid_dir` (or `instance`): default pid files go in /run/keepalived/. */
+  /**
+   * `net_namespace NAME` (top level; `-s NAME` overrides it): the daemon runs in the network namespace
+   * /run/netns/NAME, its pid files go in /run/keepalived/NAME/ and its syslog ident gains `_NAME`.
+   */
+  readonly netNamespace?: string;
+  /** `use_pid_dir` (or `instance`, `net_namespace`): default pid files go in /run/keepalived/. */
   readonly usePidDir: boolean;
 }

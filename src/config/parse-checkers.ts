@@ -451,10 +451,17 @@ function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefin
         else regexMaxOffset = v + 1;
         break;
       }
-      case 'regex_stack':
-        regexStack = true;
-        d.warning(c.keyword.pos, "'regex_stack' is not supported yet - ignored");
+      case 'regex_stack': {
+        // keepalived check_http.c regex_stack_handler (log lines, not config errors): it sizes PCRE2's JIT stack;
+        // our regex runs on JavaScript's RegExp, which has no such stack, so a valid one is checked and has no effect
+        const [start, max] = c.args.map((t) => (/^\d+$/.test(t.text) ? Number(t.text) : undefined));
+        if (c.args.length !== 2) d.warning(c.keyword.pos, 'regex_stack requires start and max values');
+        else if (start === undefined) d.warning(c.args[0]!.pos, 'regex_stack invalid start value');
+        else if (max === undefined) d.warning(c.args[1]!.pos, 'regex_stack invalid max value');
+        else if (start > max) d.warning(c.keyword.pos, 'regex stack start cannot exceed max value');
+        else regexStack = true;
         break;
+      }
       default:
         d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }

@@ -87,7 +87,6 @@ const GLOBAL_NOT_YET = new Set([
   'process_monitor_rcv_bufs',
   'vrrp_cpu_affinity',
   'checker_cpu_affinity',
-  'disable_local_igmp',
   'checker_rlimit_rttime',
   'process_name',
   'lvs_flush_onstop',
@@ -134,6 +133,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['vrrp_rlimit_rtime', 1],
   ['vrrp_priority', 1],
   ['vrrp_no_swap', 0],
+  ['disable_local_igmp', 0],
   ['min_auto_priority_delay', 1],
   ['nftables_priority', 1],
   ['nftables_counters', 0],
@@ -421,6 +421,9 @@ function parseProcessKeyword(c: ConfNode, g: Mutable<GlobalDefs>, d: DiagnosticS
       if (!t) d.error(at, 'No vrrp process priority specified');
       else if (n === undefined || n < -20 || n > 19) d.error(at, 'Invalid vrrp process priority specified');
       g.vrrpProcessPriority = n !== undefined && n >= -20 && n <= 19 ? n : 0;
+      return true;
+    case 'disable_local_igmp': // the kernel's support is checked when the VRRP process starts (host-independent model)
+      g.disableLocalIgmp = true;
       return true;
     case 'vrrp_no_swap':
       g.vrrpNoSwap = true;

@@ -22,7 +22,7 @@ import { readScript } from './script-command.js';
 import { parseInstanceBgp } from './parse-bgp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set(['native_ipv6', 'kernel_rx_buf_size', 'debug', 'lvs_sync_daemon_interface', 'garp_extra_if', 'vmac_garp_intvl']);
+const INSTANCE_NOT_YET = new Set(['kernel_rx_buf_size', 'debug', 'lvs_sync_daemon_interface', 'garp_extra_if', 'vmac_garp_intvl']);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
@@ -226,6 +226,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualRules: [],
   };
   let bgpDeclared = false;
+  let nativeIpv6 = false;
   let unicastConfigured = false;
   for (const c of withWords(splitRunTogether(node.children ?? [], INSTANCE_ARITY), INSTANCE_NEEDS_WORD, d)) {
     const k = c.keyword.text;
@@ -253,6 +254,11 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         break;
       case 'advert_int':
         advertMs = readSeconds(c, a0, 0.01, 255, d) ?? advertMs;
+        break;
+      case 'native_ipv6': // keepalived vrrp_parser.c: forces IPv6 and VRRPv3, unless IPv4 addresses came first
+        if (r.virtualIpaddress?.[0]?.family === 4 || [r.unicastSrcIp, r.mcastSrcIp].some((x) => x !== undefined && isIP(x) === 4))
+          d.error(c.keyword.pos, `(${name}) Cannot specify native_ipv6 with IPv4 addresses`);
+        else nativeIpv6 = true;
         break;
       case 'version': {
         const v = readInt(c, a0, 2, 3, d);
@@ -501,7 +507,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`,
       );
   }
-  const family: 4 | 6 = r.virtualIpaddress?.[0]?.family ?? 4;
+  const family: 4 | 6 = nativeIpv6 ? 6 : (r.virtualIpaddress?.[0]?.family ?? 4);
   const ver: 2 | 3 = family === 6 ? 3 : (version ?? g.vrrpVersion);
   if (priority === undefined) priority = state === 'MASTER' ? 255 : 100;
   if (state === undefined) state = priority === 255 ? 'MASTER' : 'BACKUP';

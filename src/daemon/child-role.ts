@@ -50,3 +50,14 @@ export function childRoleOf(word: string): ChildRole | undefined {
 export function childFlag(role: ChildRole): string {
   return `${CHILD_FLAG}=${role}`;
 }
+
+/** The environment variable that hands the syslog ident suffix from the supervisor to its children. */
+export const IDENT_SUFFIX_ENV = 'KEEPALIVED_TS_IDENT_SUFFIX';
+
+/**
+ * What keepalived 2.2.7's make_syslog_ident appends to every process's syslog ident: `_NAMESPACE` for
+ * `net_namespace`/`-s`, then `_INSTANCE` for `instance`/`use_pid_dir`'s instance name (`Keepalived_vrrp_ns1_a`).
+ */
+export function identSuffix(netNamespace: string | undefined, instanceName: string | undefined): string {
+  return `${netNamespace !== undefined ? `_${netNamespace}` : ''}${instanceName !== undefined ? `_${instanceName}` : ''}`;
+}

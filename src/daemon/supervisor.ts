@@ -21,14 +21,14 @@ import type { Clock } from '../core/clock.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { ErrorCodes, ExitCode, KtsError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { CHILD_ROLES, PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
+import { CHILD_ROLES, PARENT_IDENT, ROLE_INFO, identSuffix, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
 import { ControlServer, controlSocketFor, refusedPeer, type ControlReply } from './control.js';
 import { commandLineLines } from './command-line.js';
 import type { LogHub } from './logging.js';
 import {
   DEFAULT_PIDFILES,
-  PID_DIR,
+  pidDirFor,
   pidfileOwnedByLiveProcess,
   pidFilesFor,
   probeProcess,
@@ -162,6 +162,8 @@ export interface SupervisorSettings {
   readonly dontReleaseVrrp: boolean;
   /** How long TERM waits for the children before SIGKILL (keepalived's `child_wait_time`, default 5 s). */
   readonly childWaitMs?: number;
+  /** `-s/--namespace`: overrides the configuration's `net_namespace`. */
+  readonly namespace?: string;
 }
 
 /** Everything the supervisor uses from the outside world. */
@@ -179,6 +181,13 @@ export interface SupervisorDeps {
   readonly probe?: ProcessProbe;
   /** Called once every child reported startup complete (daemonize readiness). */
   readonly onReady?: () => void;
+  /**
+   * Moves this process's thread into a named network namespace before any socket opens or child starts
+   * (src/net/netns.ts); returns keepalived's error text on failure. Absent: namespaces are not entered (tests).
+   */
+  readonly enterNamespace?: (name: string) => string | undefined;
+  /** The syslog ident suffix (`_NAMESPACE_INSTANCE`) is now known: the children must be started with it. */
+  readonly onIdentSuffix?: (suffix: string) => void;
 }
 
 /** One role's child and its respawn bookkeeping. */
@@ -289,6 +298,8 @@ export class Supervisor {
   /** The pid files in use: the settings', or named from the configuration at start (pidFilesGiven). */
   private pidFile = '';
   private childPidFiles: ChildPidFiles = { vrrp: '', check: '' };
+  /** The network namespace the daemon runs in (`-s` or `net_namespace`), named at start. */
+  private namespace: string | undefined;
   private resolveExit!: (code: number) => void;
   /** Resolves with the exit status once the supervisor has stopped. */
   readonly exited: Promise<number>;
@@ -330,6 +341,8 @@ export class Supervisor {
       this.info(`Unable to find configuration file ${s.configFile}`, 'err');
       return ExitCode.NO_CONFIG;
     }
+    const early = await this.enterNamespace();
+    if (early !== undefined) return early;
     const cfg = await this.loadConfig('start');
     if (!cfg) return ExitCode.CONFIG;
     this.releaseSet = [cfg];
@@ -358,6 +371,35 @@ export class Supervisor {
     return undefined;
   }
 
+  /**
+   * keepalived's start after reading the configuration (core/main.c): `-s` overrides `net_namespace`, the syslog
+   * ident gains `_NAMESPACE_INSTANCE`, and the process enters the namespace — before the configuration is checked
+   * against the host, so interfaces are looked up in the namespace. The file is read once without host checks to
+   * learn the names. Returns an exit status when the daemon must stop (keepalived exits 0 there).
+   */
+  private async enterNamespace(): Promise<number | undefined> {
+    const s = this.deps.settings;
+    const peek = (await this.deps.config.load(s.configFile, { configId: s.configId })).config;
+    let ns = peek?.netNamespace;
+    if (s.namespace !== undefined) {
+      if (ns !== undefined) this.info(`Overriding config net_namespace '${ns}' with command line namespace '${s.namespace}'`);
+      ns = s.namespace;
+    }
+    this.namespace = ns;
+    const suffix = identSuffix(ns, peek?.instanceName);
+    if (suffix) {
+      this.info(`Changing syslog ident to ${PARENT_IDENT}${suffix}`);
+      this.deps.logs.setIdentSuffix(suffix);
+      this.deps.onIdentSuffix?.(suffix);
+    }
+    if (ns === undefined || !this.deps.enterNamespace) return undefined;
+    const err = this.deps.enterNamespace(ns);
+    if (err === undefined) return undefined;
+    this.info(err);
+    this.info(`Unable to set network namespace ${ns} - exiting`, 'err');
+    return ExitCode.OK;
+  }
+
   /** The pid files for `cfg` (keepalived names them once, at start; a reload does not move them). */
   private namePidFiles(cfg: KeepalivedConfig): void {
     const s = this.deps.settings;
@@ -366,14 +408,16 @@ export class Supervisor {
       this.childPidFiles = s.childPidFiles;
       return;
     }
-    const f = pidFilesFor(s.pidFilesGiven, cfg);
+    const named = { instanceName: cfg.instanceName, usePidDir: cfg.usePidDir, netNamespace: this.namespace };
+    const f = pidFilesFor(s.pidFilesGiven, named);
     this.pidFile = f.main;
     this.childPidFiles = { vrrp: f.vrrp, check: f.checkers, ...(f.bfd ? { bfd: f.bfd } : {}) };
-    if (cfg.usePidDir) {
+    if (cfg.usePidDir || this.namespace !== undefined) {
+      const dir = pidDirFor(this.namespace);
       try {
-        mkdirSync(PID_DIR, { recursive: true, mode: 0o755 });
+        mkdirSync(dir, { recursive: true, mode: 0o755 });
       } catch (e) {
-        this.info(`Unable to create directory ${PID_DIR} - ${(e as Error).message}`, 'err');
+        this.info(`Unable to create directory ${dir} - ${(e as Error).message}`, 'err');
       }
     }
   }
@@ -746,6 +790,7 @@ export class Supervisor {
     this.info('Reloading ...');
     const cfg = await this.loadConfig('reload');
     if (!cfg || this.state !== 'running') return false;
+    if (!this.reloadable(cfg)) return false;
     this.deps.sdNotify.reloading();
     this.releaseSet = [cfg, ...this.releaseSet.slice(0, 1)];
     const running = [...this.slots.values()].filter((s) => s.handle).map((s) => s.role);
@@ -759,6 +804,23 @@ export class Supervisor {
     this.reloads++;
     this.deps.sdNotify.ready();
     return results.every(([, rep]) => rep.ok);
+  }
+
+  /**
+   * keepalived's reload refuses what it cannot change in a running process (core/main.c reload_config): the
+   * network namespace (`-s` still wins), the instance name, disable_local_igmp. The running configuration stays.
+   */
+  private reloadable(cfg: KeepalivedConfig): boolean {
+    const old = this.releaseSet[0];
+    if (!old) return true;
+    const ns = (c: KeepalivedConfig) => this.deps.settings.namespace ?? c.netNamespace;
+    const refused = [
+      ns(old) !== ns(cfg) ? 'network namespace' : undefined,
+      old.instanceName !== cfg.instanceName ? 'instance name' : undefined,
+      old.globalDefs.disableLocalIgmp !== cfg.globalDefs.disableLocalIgmp ? 'disable_local_igmp' : undefined,
+    ].filter((x) => x !== undefined);
+    for (const what of refused) this.info(`Cannot change ${what} at a reload - please restart keepalived`);
+    return refused.length === 0;
   }
 
   /* Stop --------------------------------------------------------------------------------------------------- */

@@ -38,6 +38,7 @@ import { TrackerSet } from './trackers.js';
 import { addressVmacBase, addressVmacKey, VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
 import { effectiveDelays, LinkWatch } from './link-watch.js';
+import { disableLocalIgmp, type LocalIgmpSetting } from './local-igmp.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
 import type { FifoWriter } from '../../notify/fifo.js';
 import { noteAdvert, noteTransition, observedFields, observeJitter, OFFSET_TRACKER, setOffset, withOffset } from './observe-hook.js';
@@ -89,6 +90,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const cfg = config as KeepalivedConfig;
     this.config = cfg;
     if (cfg?.globalDefs?.startupScript) await runLifecycleScript(cfg, 'startup', this.scriptContext(cfg), this.log);
+    if (cfg?.globalDefs?.disableLocalIgmp) this.localIgmp = disableLocalIgmp(this.log);
     if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
     this.rtnl = new Rtnl((p) => {
       this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` });
@@ -121,6 +123,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   private garpPacer: GarpPacer | undefined;
+  /** disable_local_igmp in effect (restored at stop); undefined when not configured or not possible. */
+  private localIgmp: LocalIgmpSetting | undefined;
 
   /** Opens, re-targets or closes the nftables VIP filter for `cfg` (keepalived: explicit `nftables`, or implied). */
   private async syncFirewall(cfg: KeepalivedConfig): Promise<void> {
@@ -237,7 +241,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
               : undefined;
         if (vmac) {
           this.links.set(vmac.link.name, vmac.link);
-          this.nft?.vmacState(ic.name, { ifindex: vmac.link.index, baseIfindex: parent!.index, families: nftVmacFamilies(ic) });
+          this.nft?.vmacState(ic.name, {
+            ifindex: vmac.link.index,
+            baseIfindex: parent!.index,
+            families: nftVmacFamilies(ic, this.localIgmp !== undefined),
+          });
         }
         const made = this.createInstance(cfg, ic, links, addrs, vmac);
         const addrVmacs = await this.addressVmacs(ic, links);
@@ -885,6 +893,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.frames?.close();
     this.frames = undefined;
     this.rtnl?.close();
+    this.localIgmp?.restore();
+    this.localIgmp = undefined;
     if (this.config?.globalDefs?.shutdownScript) await runLifecycleScript(this.config, 'shutdown', this.scriptContext(this.config), this.log);
   }
 

@@ -22,6 +22,7 @@ import {
   type EventMessage,
   type FactsMessage,
   type ParentMessage,
+  type SupervisorDeps,
   type SupervisorSettings,
   type Timers,
 } from '../../../src/daemon/supervisor.js';
@@ -123,7 +124,14 @@ interface Harness {
 }
 
 /** A supervisor over fakes; `autoReady` children report startup complete at once. */
-function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial<SupervisorSettings> = {}, autoReady = true): Harness {
+function harness(
+  dir: string,
+  name: string,
+  cfg: KeepalivedConfig,
+  over: Partial<SupervisorSettings> = {},
+  autoReady = true,
+  moreDeps: Pick<SupervisorDeps, 'enterNamespace' | 'onIdentSuffix'> = {},
+): Harness {
   const configFile = join(dir, `${name}.conf`);
   writeFileSync(configFile, '');
   const lines: string[] = [];
@@ -186,6 +194,7 @@ function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial
     onReady: () => {
       h.ready++;
     },
+    ...moreDeps,
   });
   running.push(sup);
   Object.assign(h, {
@@ -569,5 +578,48 @@ test(
       ['check'],
     );
     await h.sup.stop();
+  }),
+);
+
+test(
+  "net_namespace: keepalived's order — -s overrides it, the ident gains _NS_INSTANCE, the namespace is entered before the children start",
+  withDir(async (dir) => {
+    const entered: string[] = [];
+    const suffixes: string[] = [];
+    const cfg = model(`net_namespace blue\ninstance east\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n}\n`);
+    const h = harness(dir, 'ns', cfg, { namespace: 'red' }, true, {
+      enterNamespace: (n) => {
+        entered.push(`${n} with ${h.children.length} children`);
+        return undefined;
+      },
+      onIdentSuffix: (x) => suffixes.push(x),
+    });
+    await flush();
+    assert.deepEqual(entered, ['red with 0 children']);
+    assert.deepEqual(suffixes, ['_red_east']);
+    const i = h.lines.indexOf("Keepalived: Overriding config net_namespace 'blue' with command line namespace 'red'");
+    assert.ok(i >= 0, h.lines.join('\n'));
+    assert.equal(h.lines[i + 1], 'Keepalived: Changing syslog ident to Keepalived_red_east');
+    assert.ok(h.lines.includes('Keepalived_red_east: Starting VRRP child process, pid=101'), h.lines.join('\n'));
+    await h.sup.stop();
+  }),
+);
+
+test(
+  "net_namespace: a namespace that cannot be entered stops the start with keepalived's lines (exit 0, no child)",
+  withDir(async (dir) => {
+    const h = harness(dir, 'nsfail', model(`net_namespace gone\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n}\n`), {}, true, {
+      enterNamespace: (n) => `Failed to open /run/netns/${n}`,
+    });
+    assert.equal(await h.run, 0);
+    assert.equal(h.children.length, 0);
+    assert.deepEqual(
+      h.lines.filter((l) => /namespace|netns|ident/.test(l)),
+      [
+        'Keepalived: Changing syslog ident to Keepalived_gone',
+        'Keepalived_gone: Failed to open /run/netns/gone',
+        'Keepalived_gone: Unable to set network namespace gone - exiting',
+      ],
+    );
   }),
 );
