@@ -142,12 +142,14 @@ test('net_namespace: pid files in /run/keepalived/NAMESPACE (what keepalived bin
     main: '/run/keepalived/red/keepalived.pid',
     vrrp: '/run/keepalived/red/vrrp.pid',
     checkers: '/run/keepalived/red/checkers.pid',
+    bfd: '/run/keepalived/red/bfd.pid',
   });
   // -s with no net_namespace in the file: the supervisor passes the namespace; `instance` names the files
   assert.deepEqual(pidFilesFor({ main: '/tmp/k.pid' }, { ...cfg('instance blue\n'), netNamespace: 'green' }), {
     main: '/tmp/k.pid',
     vrrp: '/run/keepalived/green/vrrp_blue.pid',
     checkers: '/run/keepalived/green/checkers_blue.pid',
+    bfd: '/run/keepalived/green/bfd_blue.pid',
   });
   const dup = loadConfigText('net_namespace red\nnet_namespace blue\nnet_namespace\n', 'k.conf');
   assert.equal(dup.config.netNamespace, 'red');
