@@ -137,7 +137,8 @@ interface Row {
   readonly peerCpuPct: number;
 }
 
-const start = (d: Daemons, impl: Impl, host: string, file: string): RunningDaemon => (impl === 'keepalived' ? d.keepalived(host, file) : d.ours(host, file));
+const start = (d: Daemons, impl: Impl, host: string, file: string): RunningDaemon =>
+  impl === 'keepalived' ? d.keepalived(host, file) : d.ours(host, file);
 const count = (text: string, re: RegExp): number => (text.match(re) ?? []).length;
 
 async function run(topo: Topology, d: Daemons, s: Scenario, impl: Impl): Promise<Row> {
