@@ -8,7 +8,7 @@
  * For each: start of A → every VIP on A (ms); then B starts, KTS_SCALE_SETTLE_S (5) later a window of
  * KTS_SCALE_WINDOW_S (20) seconds: A's CPU % and RSS / anonymous RSS summed over its processes; the largest gap
  * between two adverts of one instance from A in tcpdump's timestamps on B (`-i any`), and how many exceeded 3×int;
- * adverts seen against expected; spurious transitions: B's `Entering MASTER/FAULT` lines and adverts sent by B from
+ * adverts sent (tcpdump on A, outgoing) and seen on B against expected; spurious transitions: B's `Entering MASTER/FAULT` lines and adverts sent by B from
  * its start to the window's end, and A's `Entering BACKUP/FAULT` after its start-up. KTS_SCALE_IMPLS
  * (`keepalived,ts`) chooses; KTS_SCALE_WAIT_MS (600000) bounds the wait for the VIPs. Asserts nothing.
  * Run: npm run bench -- scale
@@ -130,6 +130,8 @@ interface Row {
   readonly gapMaxMs: number;
   readonly longGaps: number;
   readonly seen: number;
+  /** A's adverts in the window as A's own capture saw them leave. */
+  readonly sent: number;
   readonly expected: number;
   readonly peerTransitions: number;
   readonly peerAdverts: number;
@@ -160,7 +162,8 @@ async function run(topo: Topology, d: Daemons, s: Scenario, impl: Impl): Promise
   const startMs = Date.now() - t0;
   const aLogAtStart = A.log().length;
   const cap = captureAdverts(topo, 'b', 'any', 'inout');
-  await cap.ready;
+  const capA = captureAdverts(topo, 'a', 'any', 'out');
+  await Promise.all([cap.ready, capA.ready]);
   const B = d.keepalived('b', bFile);
   await sleep(SETTLE_S * 1000);
   const u0 = treeUsage(A.child.pid!);
@@ -177,10 +180,12 @@ async function run(topo: Topology, d: Daemons, s: Scenario, impl: Impl): Promise
   await stop(B.child);
   await stop(A.child);
   await cap.stop();
+  await capA.stop();
+  const inWindow = (t: number) => t >= w0 / 1000 && t <= w1 / 1000;
   // adverts from A (priority 200) inside the window, per instance (interface, source family, VRID)
   const per = new Map<string, number[]>();
   for (const a of cap.adverts)
-    if (a.prio === 200 && a.t >= w0 / 1000 && a.t <= w1 / 1000) {
+    if (a.prio === 200 && inWindow(a.t)) {
       const key = `${a.ifname}/${a.src.includes(':') ? 6 : 4}/${a.vrid}`;
       let l = per.get(key);
       if (!l) per.set(key, (l = []));
@@ -210,6 +215,7 @@ async function run(topo: Topology, d: Daemons, s: Scenario, impl: Impl): Promise
     gapMaxMs: gapMax * 1000,
     longGaps,
     seen,
+    sent: capA.adverts.filter((a) => a.prio === 200 && inWindow(a.t)).length,
     expected: Math.round((s.instances.length * secs) / s.interval),
     peerTransitions: count(bLog, /Entering (MASTER|FAULT) STATE/g),
     peerAdverts: cap.adverts.filter((a) => a.prio === 100).length,
@@ -248,13 +254,13 @@ async function main(): Promise<void> {
       `load average ${load0} at the start, ${load1} at the end (Node ${process.version})\n`,
   );
   console.log(
-    '| scenario | A | start → all VIPs (ms) | CPU A (%) | RSS A (MB) | anon RSS A (MB) | processes | advert gap max (ms) | gaps > 3×int | adverts seen / expected | B transitions | adverts from B | A transitions | CPU B (%) |',
+    '| scenario | A | start → all VIPs (ms) | CPU A (%) | RSS A (MB) | anon RSS A (MB) | processes | advert gap max (ms) | gaps > 3×int | adverts sent (A) / seen (B) / expected | B transitions | adverts from B | A transitions | CPU B (%) |',
   );
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows)
     console.log(
       `| ${r.scenario} | ${r.impl} | ${r.startMs} | ${f(r.cpuPct)} | ${f(r.rssMb)} | ${f(r.anonMb)} | ${r.procs} | ${f(r.gapMaxMs)} | ${r.longGaps} | ` +
-        `${r.seen} / ${r.expected} | ${r.peerTransitions} | ${r.peerAdverts} | ${r.masterTransitions} | ${f(r.peerCpuPct)} |`,
+        `${r.sent} / ${r.seen} / ${r.expected} | ${r.peerTransitions} | ${r.peerAdverts} | ${r.masterTransitions} | ${f(r.peerCpuPct)} |`,
     );
 }
 

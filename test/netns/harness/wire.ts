@@ -69,7 +69,7 @@ const LINE1 = /^(\d+\.\d+) IP6? (\S+) > \S+: VRRPv[23], Advertisement, vrid (\d+
  * tcpdump (`-tt`, packet timestamps) on `ifname` of a host (`any`: every interface) for VRRP over IPv4 and IPv6,
  * `direction` as tcpdump's -Q; the adverts are parsed as they arrive.
  */
-export function captureAdverts(topo: Topology, host: string, ifname = 'eth0', direction: 'in' | 'inout' = 'inout'): AdvertCapture {
+export function captureAdverts(topo: Topology, host: string, ifname = 'eth0', direction: 'in' | 'out' | 'inout' = 'inout'): AdvertCapture {
   const proc = topo.spawn(host, 'tcpdump', ['-i', ifname, '-n', '-tt', '-l', '-p', '-B', '8192', '-Q', direction, 'ip proto 112 or ip6 proto 112']);
   const adverts: WireAdvert[] = [];
   let rest = '';
