@@ -13,7 +13,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Every top-level folder of src/; a layer lists the ones it may not import. */
-const FOLDERS = ['core', 'config', 'vrrp', 'check', 'net', 'lb', 'notify', 'track', 'probe', 'runtime', 'daemon', 'cli', 'observe'];
+const FOLDERS = ['core', 'config', 'vrrp', 'check', 'bfd', 'net', 'lb', 'notify', 'track', 'probe', 'runtime', 'daemon', 'cli', 'observe'];
 
 /** Gitignore-style groups matching relative imports of the named src/ folders (`../vrrp/x.js`, `../../vrrp/x.js`). */
 const dirs = (...names) => names.map((n) => `**/${n}/**`);
@@ -126,6 +126,15 @@ export default tseslint.config(
     files: ['src/bgp/**/*.ts'],
     rules: layer('src/bgp', {
       deny: [...dirs(...except('core', 'bgp')), '!**/config/model*.js', '**/core/events.js', '**/core/errors.js'],
+      typesOnly: ['**/core/log.js', '**/config/model*.js'],
+      extra: [NODE_BUILTINS, SYSIO],
+    }),
+  },
+  {
+    // bfd: the sans-IO BFD core (codec, session state machine, session table). No node:*, nothing above core.
+    files: ['src/bfd/**/*.ts'],
+    rules: layer('src/bfd', {
+      deny: [...dirs(...except('core', 'bfd')), '!**/config/model*.js', '**/core/events.js', '**/core/errors.js'],
       typesOnly: ['**/core/log.js', '**/config/model*.js'],
       extra: [NODE_BUILTINS, SYSIO],
     }),

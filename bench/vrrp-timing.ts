@@ -15,12 +15,15 @@
  * timestamps every advert (interval jitter = gap between A's adverts minus advert_int; "gaps > 3×int" are the ones
  * that can let a BACKUP's master-down timer expire), a phase's spurious transitions are the log's `Entering` lines
  * (keepalived's texts, both daemons) plus adverts on the wire from B; and /proc/PID/schedstat of the master's VRRP
- * process gives its run-queue wait (time runnable without a CPU) against its CPU time. Nothing is asserted.
+ * process gives its run-queue wait (time runnable without a CPU) against its CPU time. "CPU stalls" counts the
+ * times a CPU took no timer tick for over STALL_MS while the load kept it busy (a private ftrace instance with
+ * irq_vectors:local_timer_entry, HZ ticks per second per busy CPU): nothing runs on that CPU then, whatever its
+ * priority — on a virtual machine, the host not running that vCPU. Nothing is asserted.
  * Run: npm run bench -- timing
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Daemons, confText, pidIn, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
 import { Topology } from '../test/netns/harness/topology.js';
@@ -61,6 +64,69 @@ const chosen = (process.env['KTS_BENCH_VARIANTS'] ?? 'keepalived,ours,ours-nort'
   return v;
 });
 
+/** A CPU without a timer tick for longer than this (ms) while busy counts as stalled. */
+const STALL_MS = 30;
+
+/**
+ * Stalls of each CPU, from the timer tick (irq_vectors:local_timer_entry) in a private ftrace instance: a busy CPU
+ * ticks HZ times a second, so a gap over STALL_MS between two ticks on one CPU is time in which that CPU ran
+ * nothing (a vCPU the host did not run, or interrupts off). Unavailable (no tracefs): reads undefined.
+ */
+class TickWatch {
+  private readonly dir = `/sys/kernel/tracing/instances/kts-bench-timing-${process.pid}`;
+  private ok = false;
+
+  /** Starts recording (again, from an empty buffer). */
+  start(): void {
+    try {
+      if (!existsSync(this.dir)) mkdirSync(this.dir);
+      writeFileSync(`${this.dir}/tracing_on`, '0');
+      writeFileSync(`${this.dir}/buffer_size_kb`, '16384');
+      writeFileSync(`${this.dir}/trace`, '');
+      writeFileSync(`${this.dir}/events/irq_vectors/local_timer_entry/enable`, '1');
+      writeFileSync(`${this.dir}/tracing_on`, '1');
+      this.ok = true;
+    } catch {
+      this.ok = false;
+    }
+  }
+
+  /** Stops recording; the stalls seen since start(): count and longest (ms). */
+  read(): { stalls: number; maxMs: number } | undefined {
+    if (!this.ok) return undefined;
+    writeFileSync(`${this.dir}/tracing_on`, '0');
+    const last = new Map<string, number>();
+    let stalls = 0,
+      maxMs = 0;
+    for (const line of readFileSync(`${this.dir}/trace`, 'utf8').split('\n')) {
+      const m = /\[(\d+)\]\s+\S+\s+(\d+\.\d+): local_timer_entry/.exec(line);
+      if (!m) continue;
+      const t = Number(m[2]) * 1000;
+      const prev = last.get(m[1]!);
+      last.set(m[1]!, t);
+      if (prev !== undefined && t - prev > STALL_MS) {
+        stalls++;
+        maxMs = Math.max(maxMs, t - prev);
+      }
+    }
+    writeFileSync(`${this.dir}/trace`, '');
+    return { stalls, maxMs };
+  }
+
+  /** Removes the instance. */
+  destroy(): void {
+    try {
+      if (existsSync(this.dir)) {
+        writeFileSync(`${this.dir}/tracing_on`, '0');
+        rmdirSync(this.dir);
+      }
+    } catch {
+      /* gone */
+    }
+  }
+}
+const ticks = new TickWatch();
+
 const workers: ChildProcess[] = [];
 let cleaned = false;
 /** Every exit path: load workers (by PID), daemons and tcpdump (the topology kills its children), temp files. */
@@ -77,6 +143,7 @@ function cleanup(): void {
     }
   topo.destroy();
   d.removeDir();
+  ticks.destroy();
 }
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
@@ -108,11 +175,17 @@ interface Advert {
   readonly prio: number;
 }
 
-/** tcpdump on a host's eth0 for VRRP (B: as received; A: as A's kernel took it from the daemon); the adverts so far. */
-function capture(host: 'a' | 'b'): { adverts: Advert[]; proc: ChildProcess } {
-  const proc = topo.spawn(host, 'tcpdump', ['-i', 'eth0', '-n', '-tt', '-l', '-p', '-Q', 'inout', 'ip proto 112']);
+/**
+ * tcpdump on a host's eth0 for VRRP (B: as received; A: as A's kernel took it from the daemon); the adverts so far.
+ * `stop()` ends it and reads how many packets the kernel dropped for it (its buffer full while tcpdump waited for a
+ * CPU): a dropped advert shows as a gap that was not on the wire.
+ */
+function capture(host: 'a' | 'b'): { adverts: Advert[]; stop: () => Promise<number> } {
+  const proc = topo.spawn(host, 'tcpdump', ['-i', 'eth0', '-n', '-tt', '-l', '-p', '-B', '8192', '-Q', 'inout', 'ip proto 112']);
   const adverts: Advert[] = [];
   let rest = '';
+  let err = '';
+  proc.stderr?.on('data', (b: Buffer) => (err += b.toString()));
   proc.stdout?.on('data', (b: Buffer) => {
     const lines = (rest + b.toString()).split('\n');
     rest = lines.pop() ?? '';
@@ -121,7 +194,13 @@ function capture(host: 'a' | 'b'): { adverts: Advert[]; proc: ChildProcess } {
       if (m) adverts.push({ t: Number(m[1]), src: m[2]!, prio: Number(m[3]) });
     }
   });
-  return { adverts, proc };
+  const closed = new Promise<void>((r) => proc.once('close', () => r()));
+  const stop = async (): Promise<number> => {
+    proc.kill('SIGTERM');
+    await Promise.race([closed, sleep(5000)]);
+    return Number(/(\d+) packets? dropped by kernel/.exec(err)?.[1] ?? NaN);
+  };
+  return { adverts, stop };
 }
 
 /** One measured phase. */
@@ -140,6 +219,12 @@ interface Row {
   readonly longGaps: number;
   readonly cpuMsPerS: number;
   readonly waitMsPerS: number;
+  /** Packets the kernel dropped for the captures on A and on B (their gaps are not on the wire). */
+  readonly drops: readonly [number, number];
+  /** 1-minute load average at the end of the phase. */
+  readonly load1: number;
+  /** CPU stalls over STALL_MS during the phase (either CPU) and the longest (ms); undefined without tracefs. */
+  readonly cpuStalls: { stalls: number; maxMs: number } | undefined;
 }
 
 const quantile = (xs: number[], q: number): number =>
@@ -167,10 +252,13 @@ async function phase(v: Variant, interval: number): Promise<Row> {
     offCapA = capA.adverts.length;
   const aPid = pidIn(A.vrrpPidFile);
   const s0 = schedstat(aPid);
+  ticks.start();
   load('SIGCONT');
   const t0 = performance.now();
   await sleep(SECONDS * 1000);
   load('SIGSTOP');
+  const cpuStalls = ticks.read();
+  const load1 = loadavg()[0]!;
   const s1 = schedstat(aPid);
   const secs = (performance.now() - t0) / 1000;
   const ads = cap.adverts.slice(offCap);
@@ -188,8 +276,7 @@ async function phase(v: Variant, interval: number): Promise<Row> {
     ).length;
   await Promise.all([stop(B.child), stop(A.child)]);
   await sleep(300);
-  cap.proc.kill('SIGTERM');
-  capA.proc.kill('SIGTERM');
+  const [dropsB, dropsA] = await Promise.all([cap.stop(), capA.stop()]);
   const fromA = ads.filter((a) => a.src === aIp && a.prio === 200).map((a) => a.t);
   const lateness = (ts: readonly number[]): number[] => ts.slice(1).map((t, i) => (t - ts[i]!) * 1000 - interval * 1000);
   const late = lateness(fromA);
@@ -208,6 +295,9 @@ async function phase(v: Variant, interval: number): Promise<Row> {
     longGaps: late.filter((x) => x > 2 * interval * 1000).length,
     cpuMsPerS: (s1.cpuNs - s0.cpuNs) / 1e6 / secs,
     waitMsPerS: (s1.waitNs - s0.waitNs) / 1e6 / secs,
+    cpuStalls,
+    load1,
+    drops: [dropsA, dropsB],
   };
 }
 
@@ -233,16 +323,18 @@ async function main(): Promise<void> {
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
   console.log(
     `VRRPv3, A MASTER 200 / B BACKUP 100, ${WORKERS} busy workers on ${availableParallelism()} CPUs ` +
-      `(during the measured phases); phases of ${SECONDS} s alternating; jitter from tcpdump timestamps on B (ms); A's VRRP process: CPU and run-queue wait (ms per s)`,
+      `(during the measured phases); phases of ${SECONDS} s alternating; jitter from tcpdump timestamps on B (ms); A's VRRP process: CPU and run-queue wait (ms per s); ` +
+      `CPU stalls: no timer tick on a CPU for over ${STALL_MS} ms (count, longest ms)`,
   );
   console.log(
-    '| pair | advert_int | s | adverts (A) | spurious transitions | per minute | adverts from B | jitter mean | jitter p99 | late max | late max as sent (A) | gaps > 3×int | A cpu ms/s | A rq wait ms/s |',
+    '| pair | advert_int | s | adverts (A) | spurious transitions | per minute | adverts from B | jitter mean | jitter p99 | late max | late max as sent (A) | gaps > 3×int | A cpu ms/s | A rq wait ms/s | CPU stalls | longest stall | capture drops A/B | load |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of rows) {
     console.log(
       `| ${x.variant} | ${x.interval} | ${x.seconds} | ${x.adverts} | ${x.transitions} | ${f((x.transitions * 60) / x.seconds)} | ${x.backupAdverts} | ` +
-        `${f(x.jitterMeanMs)} | ${f(x.jitterP99Ms)} | ${f(x.jitterMaxMs)} | ${f(x.sentLateMaxMs)} | ${x.longGaps} | ${f(x.cpuMsPerS)} | ${f(x.waitMsPerS)} |`,
+        `${f(x.jitterMeanMs)} | ${f(x.jitterP99Ms)} | ${f(x.jitterMaxMs)} | ${f(x.sentLateMaxMs)} | ${x.longGaps} | ${f(x.cpuMsPerS)} | ${f(x.waitMsPerS)} | ` +
+        `${x.cpuStalls?.stalls ?? '-'} | ${f(x.cpuStalls?.maxMs ?? NaN)} | ${x.drops.join('/')} | ${x.load1.toFixed(1)} |`,
     );
   }
 }

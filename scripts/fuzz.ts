@@ -11,6 +11,7 @@
  * The loop runs in a worker thread; it copies each input into shared memory before running it, so the main thread's
  * watchdog can save an input that hangs (no progress for 30 s), then restarts the worker from the queue on disk.
  * Findings (an exception, a violated property, a hang) are written to OUT/findings/ and reported at the end.
+ * `--save` also copies every finding into the corpus as `finding-HASH` (the unit tier's replay always runs those).
  * `--save` merges the queue into test/fuzz/corpus/TARGET: smallest inputs first, each kept only when it adds a
  * feature, at most 256 files of at most 4 KiB. Exit status 1 when there was a finding.
  */
@@ -325,6 +326,8 @@ async function saveWorker(target: string, out: string): Promise<void> {
   mkdirSync(corpusDir, { recursive: true });
   const old = new Set(readdirSync(corpusDir));
   for (const [h, b] of keep) if (!old.has(h)) writeFileSync(join(corpusDir, h), b);
+  // every finding (crash or hang) joins the corpus for good: the unit tier's replay always runs `finding-*` files
+  for (const b of readDir(join(out, 'findings'))) if (!old.has(`finding-${hash(b)}`)) writeFileSync(join(corpusDir, `finding-${hash(b)}`), b);
   parentPort?.postMessage(keep.size);
 }
 

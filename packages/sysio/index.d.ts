@@ -26,6 +26,11 @@ export declare function connect(fd: number, sockaddr: Uint8Array): number;
 export declare function getsockname(fd: number): Buffer;
 /** sendto(2): bytes sent, or -1 when the socket would block (EAGAIN). MSG_NOSIGNAL is always added. */
 export declare function sendto(fd: number, data: Uint8Array, sockaddr?: Uint8Array | null, flags?: number): number;
+/**
+ * sendmmsg(2): sends `packets` (at most 1024) to one address in one call, without blocking. Returns how many went
+ * out: fewer than given when the socket buffer filled up (0 when the first would block). MSG_NOSIGNAL is added.
+ */
+export declare function sendmmsg(fd: number, packets: readonly Uint8Array[], sockaddr?: Uint8Array | null, flags?: number): number;
 /** One control message. */
 export interface Cmsg {
   level: number;
@@ -63,6 +68,11 @@ export declare function ifNameToIndex(name: string): number;
 export declare function ifIndexToName(index: number): string;
 /** setns(2): moves the calling (JS) thread only. Used by tests to create sockets inside a namespace. */
 export declare function setns(fd: number, nstype: number): void;
+/**
+ * Marks every open descriptor ≥ `minFd` close-on-exec (read from /proc/self/fd); returns how many were changed.
+ * A process calls it once at start, so descriptors it inherited (Node's IPC channel) never reach a program it runs.
+ */
+export declare function cloexecFrom(minFd: number): number;
 /** open(path, O_RDONLY|O_CLOEXEC): for namespace files such as /proc/self/ns/net or /run/netns/NAME. */
 export declare function openReadOnly(path: string): number;
 /**

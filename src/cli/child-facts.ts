@@ -1,6 +1,6 @@
 /**
- * The facts a child passes on for the `bgp` child (through the supervisor): the VRRP child its instances' states,
- * the checker child its virtual servers' quorum — each time as the whole current picture, after every change
+ * The facts a child passes on through the supervisor: for the `bgp` child the VRRP child's instance states and the
+ * checker child's virtual-server quorum; for the VRRP and checker children the BFD child's session states — each time as the whole current picture, after every change
  * (`keepalived-ts:vrrp:transition`, `keepalived-ts:check:quorum`), at startup and after a reload. A change is sent
  * from a setImmediate, after the handler that made it: the VRRP child's advert path never waits on the IPC send.
  */
@@ -14,12 +14,13 @@ import type { RuntimeSnapshot } from '../runtime/snapshot.js';
 export function factsOf(role: ChildRole, snap: RuntimeSnapshot): FactsMessage | undefined {
   if (role === 'vrrp') return { kind: 'facts', instances: snap.instances.map((i) => [i.name, stateName(i.state)] as const) };
   if (role === 'check') return { kind: 'facts', quorum: (snap.virtualServers ?? []).map((v) => [v.name, v.quorumUp] as const) };
+  if (role === 'bfd') return { kind: 'facts', bfd: (snap.bfd ?? []).map((s) => [s.name, s.state === 'Up'] as const) };
   return undefined;
 }
 
 /**
  * Sends `role`'s facts on every change; returns `send` (call it at startup and after a reload). Roles other than
- * vrrp and check send nothing.
+ * vrrp, check and bfd send nothing.
  */
 export function forwardFacts(role: ChildRole, snapshot: () => RuntimeSnapshot, tell: (m: FactsMessage) => void): () => void {
   let scheduled = false;
@@ -35,5 +36,6 @@ export function forwardFacts(role: ChildRole, snapshot: () => RuntimeSnapshot, t
   };
   if (role === 'vrrp') subscribe('keepalived-ts:vrrp:transition', later);
   if (role === 'check') subscribe('keepalived-ts:check:quorum', later);
+  if (role === 'bfd') subscribe('keepalived-ts:bfd:state', later);
   return later;
 }

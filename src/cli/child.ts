@@ -5,9 +5,11 @@
  */
 import { systemClock } from '../core/clock.js';
 import type { CliOptions } from './args.js';
-import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
-import { ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
+import { interfaceInNamespace } from './interfaces.js';
+import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
+import { IDENT_SUFFIX_ENV, ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
+import { closeInheritedOnExec } from '../daemon/cloexec.js';
 import { Daemon } from '../daemon/daemon.js';
 import { LogHub } from '../daemon/logging.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
@@ -19,6 +21,7 @@ import { defaultConfigId } from '../config/index.js';
 import { versionString } from './usage.js';
 import { RUNTIMES } from './roles.js';
 import { forwardFacts } from './child-facts.js';
+import { forwardEvents, republish } from './child-events.js';
 import type { Runtime } from '../runtime/port.js';
 
 /** Sends one message to the supervisor, if the channel is open. */
@@ -28,18 +31,27 @@ function tell(m: ChildMessage): void {
 
 /** Runs the child until it is stopped; returns its exit status. */
 export async function runChild(role: ChildRole, o: CliOptions, argv: readonly string[]): Promise<number> {
+  closeInheritedOnExec(); // the IPC channel (fd 3) stays ours: no script inherits it
   const tmpDir = tmpDirFrom(process.env);
   const makeRuntime = await RUNTIMES[role]();
-  let runtime: (Runtime & { setFacts?: (f: { instances: Map<string, string>; quorum: Map<string, boolean> }) => void }) | undefined;
+  let runtime:
+    | (Runtime & {
+        setFacts?: (f: { instances: Map<string, string>; quorum: Map<string, boolean> }) => void;
+        setBfdStates?: (states: ReadonlyMap<string, boolean>) => void;
+      })
+    | undefined;
   const runtimeFactory: typeof makeRuntime = (ctx) => (runtime = makeRuntime(ctx));
   const sender = await sysioDatagramSender();
   const clock = systemClock();
   const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, ROLE_INFO[role].logSuffix), o.logDetail > 0);
+  // keepalived's children log as Keepalived_vrrp_NAMESPACE_INSTANCE from their first line; scripts do not inherit it
+  logs.setIdentSuffix(process.env[IDENT_SUFFIX_ENV] ?? '');
+  delete process.env[IDENT_SUFFIX_ENV];
   const daemon = new Daemon({
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
       configId: o.configId ?? defaultConfigId(),
-      interfaceExists,
+      interfaceExists: interfaceInNamespace,
       pidFiles: [],
       tmpDir,
       commandLine: [programName(), ...argv],
@@ -66,9 +78,15 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
     },
   });
   const sendFacts = forwardFacts(role, () => daemon.snapshot(), tell);
+  forwardEvents(role, tell);
   process.on('message', (m: ParentMessage) => {
+    if (m?.kind === 'event') {
+      republish(m);
+      return;
+    }
     if (m?.kind === 'facts') {
-      runtime?.setFacts?.({ instances: new Map(m.instances ?? []), quorum: new Map(m.quorum ?? []) });
+      if (m.bfd) runtime?.setBfdStates?.(new Map(m.bfd));
+      if (m.instances || m.quorum) runtime?.setFacts?.({ instances: new Map(m.instances ?? []), quorum: new Map(m.quorum ?? []) });
       return;
     }
     if (m?.kind !== 'command') return;

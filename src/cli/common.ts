@@ -38,7 +38,7 @@ export function platformText(): string {
   return `Linux ${release()} ${osVersion()} (Node.js ${process.version})`;
 }
 
-/** Whether a network interface exists in this namespace (for keepalived's "doesn't exist" diagnostics). */
+/** Whether a network interface exists (`-t`: /sys/class/net, the namespace sysfs was mounted in; the daemon uses interfaces.ts). */
 export function interfaceExists(name: string): boolean {
   return name.length > 0 && !name.includes('/') && name !== '.' && name !== '..' && existsSync(`/sys/class/net/${name}`);
 }

@@ -7,8 +7,10 @@ import { spawn } from 'node:child_process';
 import { systemClock } from '../core/clock.js';
 import { defaultConfigId } from '../config/index.js';
 import type { CliOptions } from './args.js';
-import { buildSinks, DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, platformText, programName } from './common.js';
-import { childFlag } from '../daemon/child-role.js';
+import { interfaceInNamespace } from './interfaces.js';
+import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
+import { childFlag, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
+import { closeInheritedOnExec } from '../daemon/cloexec.js';
 import { defaultV8Flags, inheritedV8Flags } from '../daemon/v8-flags.js';
 import { configPort } from '../daemon/config-port.js';
 import { controlSocketFor } from '../daemon/control.js';
@@ -20,18 +22,20 @@ import { rtnlReleaser } from '../daemon/release.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
 import { processSignals } from '../daemon/signals.js';
 import { spawnError, Supervisor, type ChildMessage, type SpawnChild } from '../daemon/supervisor.js';
+import { enterNetNamespace } from '../net/netns.js';
 import { Rtnl } from '../net/netlink/rtnl.js';
 import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { versionString } from './usage.js';
 
 /** Children are spawned with their V8 flags (src/daemon/v8-flags.ts), the parent's arguments and the role flag. */
 function childSpawner(userArgs: readonly string[], detached: boolean): SpawnChild {
-  const env = { ...process.env };
-  delete env['NOTIFY_SOCKET'];
-  delete env[READINESS_ENV];
   // a detached supervisor's own defaults (spawnDetached) are not for its children
   const inherited = detached ? inheritedV8Flags(process.execArgv) : process.execArgv;
   return (role, events) => {
+    // per spawn: the supervisor sets IDENT_SUFFIX_ENV once the configuration has named the namespace and instance
+    const env = { ...process.env };
+    delete env['NOTIFY_SOCKET'];
+    delete env[READINESS_ENV];
     try {
       const child = spawn(process.execPath, [...defaultV8Flags(role), ...inherited, process.argv[1]!, ...userArgs, childFlag(role)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -72,10 +76,8 @@ function childSpawner(userArgs: readonly string[], detached: boolean): SpawnChil
 function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
   const out: string[] = [];
   const ignored: [boolean, string][] = [
-    [o.namespace !== undefined, '-s/--namespace'],
     [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
     [o.coreDump, '-m/--core-dump'],
-    [o.bfdPidFile !== undefined, '-b/--bfd_pid'],
   ];
   for (const [on, name] of ignored) {
     if (on) out.push(`keepalived-ts: option ${name} is not supported yet - ignored`);
@@ -98,6 +100,7 @@ function openRtnl(logs: LogHub): Rtnl | undefined {
 
 /** Runs the supervisor until it stops; returns the exit status. */
 export async function runSupervisor(o: CliOptions, userArgs: readonly string[]): Promise<number> {
+  closeInheritedOnExec(); // the readiness pipe and anything our caller left open reach no child
   const tmpDir = tmpDirFrom(process.env);
   const sender = await sysioDatagramSender();
   const clock = systemClock();
@@ -105,18 +108,23 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
   const readiness = new ReadinessReporter(o.daemonChild ? readinessFdFrom(process.env) : undefined);
   delete process.env[READINESS_ENV];
   // opened now, so that releasing a dead VRRP child's VIPs starts with a request, not with socket set-up
-  const rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
+  let rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
   const supervisor = new Supervisor({
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
       configId: o.configId ?? defaultConfigId(),
-      interfaceExists,
+      interfaceExists: interfaceInNamespace,
       pidFile: o.pidFile ?? DEFAULT_PIDFILES.main,
-      childPidFiles: { vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp, check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers },
+      childPidFiles: {
+        vrrp: o.vrrpPidFile ?? DEFAULT_PIDFILES.vrrp,
+        check: o.checkersPidFile ?? DEFAULT_PIDFILES.checkers,
+        bfd: o.bfdPidFile ?? DEFAULT_PIDFILES.bfd,
+      },
       pidFilesGiven: {
         ...(o.pidFile !== undefined ? { main: o.pidFile } : {}),
         ...(o.vrrpPidFile !== undefined ? { vrrp: o.vrrpPidFile } : {}),
         ...(o.checkersPidFile !== undefined ? { checkers: o.checkersPidFile } : {}),
+        ...(o.bfdPidFile !== undefined ? { bfd: o.bfdPidFile } : {}),
       },
       ...(o.controlSocket === 'none' ? {} : { controlSocket: o.controlSocket ?? controlSocketFor(o.pidFile) }),
       controlSocketFollowsPidFile: o.controlSocket === undefined,
@@ -126,9 +134,11 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
       notices: startupNotices(o, sender),
       vrrpOnly: o.vrrpOnly,
       checkOnly: o.checkOnly,
+      noBfd: o.noBfd,
       all: o.all,
       dontRespawn: o.dontRespawn,
       dontReleaseVrrp: o.dontReleaseVrrp,
+      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     },
     clock,
     logs,
@@ -139,6 +149,17 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
     sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid),
     pid: process.pid,
     onReady: () => readiness.ready(),
+    enterNamespace: (name) => {
+      const err = enterNetNamespace(name);
+      if (err === undefined && rtnl) {
+        rtnl.close(); // opened in the namespace we left
+        rtnl = openRtnl(logs);
+      }
+      return err;
+    },
+    onIdentSuffix: (suffix) => {
+      process.env[IDENT_SUFFIX_ENV] = suffix;
+    },
   });
   const code = await supervisor.run();
   rtnl?.close();

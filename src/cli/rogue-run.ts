@@ -103,26 +103,41 @@ async function runKind(tx: RawIpv4Sender, o: Options, kind: RogueKind, rng: () =
   let sent = 0;
   let refused = 0;
   let seq = 0;
-  // packets are built before the clock starts (64 variants per kind: truncation lengths, random bytes), so the
-  // send loop is one sendto() per packet and reaches tens of thousands per second
+  // packets are built before the clock starts (64 variants per kind: truncation lengths, random bytes), and go out
+  // in batches of up to BATCH with one sendmmsg() each: one sendto() per packet made 4.6-6.1 k/s on a loaded host
   const POOL = 64;
+  const BATCH = 256;
   const sub = kind === 'flood' ? kinds : [kind];
   const pools = new Map(sub.map((k) => [k, Array.from({ length: POOL }, (_, i) => roguePacket(k, o.target, i, rng))]));
+  const batch: Uint8Array[] = [];
+  const batchKinds: RogueKind[] = [];
   const t0 = performance.now();
   const more = (): boolean => (o.count !== undefined ? sent < o.count : performance.now() - t0 < o.seconds * 1000);
   while (more()) {
-    const due = o.rate === 0 ? sent + 256 : Math.floor(((performance.now() - t0) / 1000) * o.rate);
-    for (let n = 0; sent < due && n < 1000 && more(); n++) {
-      const k = sub[seq % sub.length]!;
-      const p = pools.get(k)![Math.floor(seq / sub.length) % POOL]!;
-      seq++;
-      if (tx.send(p, dest)) refused++;
-      else {
-        sent++;
-        if (kind === 'flood') byKind[k] = (byKind[k] ?? 0) + 1;
+    // catch up with the rate in batches for up to 20 ms (a CPU-starved sender gets few turns), then yield
+    const slice = performance.now();
+    let full = false;
+    do {
+      const due = o.rate === 0 ? sent + BATCH : Math.floor(((performance.now() - t0) / 1000) * o.rate);
+      let want = Math.min(due - sent, BATCH);
+      if (o.count !== undefined) want = Math.min(want, o.count - sent);
+      batch.length = 0;
+      batchKinds.length = 0;
+      for (let n = 0; n < want; n++) {
+        const k = sub[seq % sub.length]!;
+        batch.push(pools.get(k)![Math.floor(seq / sub.length) % POOL]!);
+        batchKinds.push(k);
+        seq++;
       }
-    }
-    await new Promise((r) => setImmediate(r));
+      const took = batch.length ? tx.sendBatch(batch, dest) : 0;
+      sent += took;
+      refused += batch.length - took;
+      if (kind === 'flood') for (let n = 0; n < took; n++) byKind[batchKinds[n]!] = (byKind[batchKinds[n]!] ?? 0) + 1;
+      full = batch.length === BATCH && took === BATCH;
+    } while (full && more() && performance.now() - slice < 20);
+    // behind the rate (or the queue is full): go on after other events; else let the clock catch up
+    if (full) await new Promise((r) => setImmediate(r));
+    else await new Promise((r) => setTimeout(r, 1));
   }
   const seconds = (performance.now() - t0) / 1000;
   return { kind, sent, refused, seconds, ...(kind === 'flood' ? { byKind } : {}) };

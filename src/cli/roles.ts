@@ -16,6 +16,10 @@ export const RUNTIMES: Readonly<Record<ChildRole, () => Promise<RuntimeFactory>>
     const { BgpRuntime } = await import('../runtime/bgp/runtime.js');
     return (ctx) => new BgpRuntime(ctx);
   },
+  bfd: async () => {
+    const { BfdRuntime } = await import('../runtime/bfd/runtime.js');
+    return (ctx) => new BfdRuntime(ctx);
+  },
   check: async () => {
     const { createCheckRuntime } = await import('../runtime/check/runtime.js');
     return (ctx) => createCheckRuntime(ctx);

@@ -9,6 +9,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { ConfigTestExit } from '../core/errors.js';
+import { lookupGroup, lookupUser } from '../core/user-db.js';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic, type SourcePos } from './diagnostics.js';
 import type { KeepalivedConfig, ScriptCommand } from './model.js';
 
@@ -18,6 +19,21 @@ export interface HostView {
   interfaceKind(name: string): 'missing' | 'loopback' | 'ok';
   /** Whether a script's program is found and executable (keepalived's SC_ISSCRIPT). */
   scriptFound(program: string): boolean;
+  /** Whether a script user (and group) exist (keepalived's set_uid_gid); the real host's databases when absent. */
+  userExists?(user: string, group?: string): boolean;
+}
+
+/** The host's user database: `user` in /etc/passwd and `group` (when given) in /etc/group. */
+export function hostUserExists(user: string, group?: string): boolean {
+  const read = (f: string): string => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  if (!lookupUser(user, read('/etc/passwd'))) return false;
+  return group === undefined || lookupGroup(group, read('/etc/group')) !== undefined;
 }
 
 /** The real host: /sys/class/net and $PATH. */
@@ -30,6 +46,7 @@ export const realHost: HostView = {
       return 'ok';
     }
   },
+  userExists: hostUserExists,
   scriptFound(program) {
     const candidates = program.includes('/') ? [program] : (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter).map((d) => `${d}/${program}`);
     return candidates.some((p) => {
@@ -49,54 +66,117 @@ export const MISSING_WORD_EXIT = 2;
 /** Prefix of the diagnostic that makes `-t` exit 6. */
 export const SECURITY_VIOLATION = 'SECURITY VIOLATION';
 
-/** Every script command in the configuration with where it was written. */
-function scripts(c: KeepalivedConfig): ScriptCommand[] {
-  const out: ScriptCommand[] = [];
+/** The VRRP side's script commands, as vrrp.c's check_vrrp_script_security walks them (`vrrpScripts`: those kept). */
+function scripts(c: KeepalivedConfig, vrrpScripts: readonly ScriptCommand[]): ScriptCommand[] {
+  const out: ScriptCommand[] = [...vrrpScripts];
   const notify = (n: Readonly<Record<string, ScriptCommand | undefined>>) => {
     for (const s of Object.values(n)) if (s) out.push(s);
   };
   for (const i of c.vrrpInstances) notify(i.notify);
   for (const g of c.vrrpSyncGroups) notify(g.notify);
-  for (const s of c.vrrpScripts) out.push(s.script);
+  if (c.globalDefs.notifyFifoScript) out.push(c.globalDefs.notifyFifoScript);
+  if (c.globalDefs.vrrpNotifyFifoScript) out.push(c.globalDefs.vrrpNotifyFifoScript);
+  return out;
+}
+
+/** Whether a script's `user`/`group` resolve (keepalived removes the script, or checker, when they do not). */
+function userOk(s: ScriptCommand, host: HostView): boolean {
+  return s.user === undefined || (host.userExists ?? hostUserExists)(s.user, s.group);
+}
+
+/** Every checker-side script (MISC_CHECK, real server and quorum notifies, the LVS notify FIFO script), as check_data.c's check_check_script_security walks them. */
+function checkScripts(c: KeepalivedConfig, host: HostView): ScriptCommand[] {
+  const out: ScriptCommand[] = [];
+  const add = (s: ScriptCommand | undefined): void => {
+    if (s) out.push(s);
+  };
+  for (const vs of c.virtualServers) {
+    add(vs.quorumUp);
+    add(vs.quorumDown);
+    for (const rs of vs.realServers) {
+      add(rs.notifyUp);
+      add(rs.notifyDown);
+      for (const ch of rs.checkers) if (ch.type === 'MISC_CHECK' && userOk(ch.script, host)) add(ch.script);
+    }
+  }
+  if (c.virtualServers.length) {
+    add(c.globalDefs.notifyFifoScript);
+    add(c.globalDefs.lvsNotifyFifoScript);
+  }
   return out;
 }
 
 /** Reports host problems of a loaded configuration into `d`. */
 export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink): void {
   let missingIf: SourcePos | undefined;
+  // dynamic_interfaces: a missing interface is waited for (keepalived logs "will use if created", no error)
+  const dynamic = c.globalDefs.dynamicInterfaces === true;
+  const missing = (name: string) => !dynamic && host.interfaceKind(name) === 'missing';
+  for (const l of c.linkbeatInterfaces) if (missing(l.name)) d.error(l.pos, `unknown interface ${l.name} specified for linkbeat interface`);
+  for (const l of c.interfaceDelays) if (missing(l.name)) d.error(l.pos, `unknown interface ${l.name} specified for up/down delay`);
   for (const i of c.vrrpInstances) {
     if (i.interface === undefined) continue;
     const kind = host.interfaceKind(i.interface);
     const pos = i.interfacePos ?? i.pos;
+    if (kind === 'missing' && dynamic) continue;
     if (kind === 'missing') {
       d.error(pos, `WARNING - interface ${i.interface} for vrrp_instance ${i.name} doesn't exist`);
       missingIf ??= pos;
     } else if (kind === 'loopback') d.error(pos, `(${i.name}) cannot use a loopback interface (${i.interface}) for vrrp - ignoring`);
     for (const t of i.trackInterface)
-      if (host.interfaceKind(t.name) === 'missing') d.error(t.pos, `(${i.name}) tracked interface ${t.name} doesn't exist`);
+      if (missing(t.name)) {
+        d.error(t.pos, `(${i.name}) tracked interface ${t.name} doesn't exist`);
+        missingIf ??= t.pos;
+      }
     for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
-      if (v.dev && host.interfaceKind(v.dev) === 'missing') d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
+      if (v.dev && missing(v.dev)) d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
     }
   }
   for (const v of c.staticIpaddress) {
-    if (v.dev && host.interfaceKind(v.dev) === 'missing') d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
+    if (v.dev && missing(v.dev)) d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
   }
   const routes = [...c.staticRoutes, ...c.vrrpInstances.flatMap((i) => i.virtualRoutes)];
   for (const r of routes) {
     for (const dev of [r.dev, ...(r.nexthops ?? []).map((n) => n.dev)]) {
-      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for VROUTE nexthop doesn't exist`);
+      if (dev !== undefined && missing(dev)) d.error(r.pos, `WARNING - interface ${dev} for VROUTE nexthop doesn't exist`);
     }
   }
   for (const r of [...c.staticRules, ...c.vrrpInstances.flatMap((i) => i.virtualRules)]) {
     for (const dev of [r.iif, r.oif]) {
-      if (dev !== undefined && host.interfaceKind(dev) === 'missing') d.error(r.pos, `WARNING - interface ${dev} for rule doesn't exist`);
+      if (dev !== undefined && missing(dev)) d.error(r.pos, `WARNING - interface ${dev} for rule doesn't exist`);
     }
   }
   if (missingIf) d.error(missingIf, 'Non-existent interface specified in configuration');
-  if (!c.globalDefs.enableScriptSecurity) {
-    const found = scripts(c).find((s) => host.scriptFound(s.command.trim().split(/\s+/)[0] ?? ''));
-    if (found) d.warning(found.pos, `${SECURITY_VIOLATION} - scripts are being executed but script_security not enabled.`);
+  const su = c.globalDefs.scriptUser;
+  if (su && c.globalDefs.pos && !(host.userExists ?? hostUserExists)(su.user, su.group))
+    d.keptError(c.globalDefs.pos, 'Error setting global script uid/gid');
+  for (const vs of c.virtualServers)
+    for (const rs of vs.realServers)
+      for (const ch of rs.checkers)
+        if (ch.type === 'MISC_CHECK' && !userOk(ch.script, host))
+          d.keptError(ch.pos, `Failed to set uid/gid for misc checker script '${ch.script.command}' - removing`);
+  const vrrpScripts = c.vrrpScripts.filter((s) => {
+    if (userOk(s.script, host)) return true;
+    d.keptError(s.script.pos, `Unable to set uid/gid for script '${s.script.command}'`);
+    return false;
+  });
+  const found = (l: readonly ScriptCommand[]): ScriptCommand | undefined => l.find((s) => host.scriptFound(s.command.trim().split(/\s+/)[0] ?? ''));
+  // keepalived's VRRP side stops at a missing interface, before its script checks; without instances it does not run
+  if (c.vrrpInstances.length && !missingIf) {
+    const used = new Set([...c.vrrpInstances, ...c.vrrpSyncGroups].flatMap((x) => x.trackScript.map((t) => t.name)));
+    for (const s of c.vrrpScripts) if (!used.has(s.name)) d.keptError(s.pos, `Warning - script ${s.name} is not used`);
+    const v = c.globalDefs.enableScriptSecurity
+      ? undefined
+      : found(
+          scripts(
+            c,
+            vrrpScripts.map((s) => s.script),
+          ),
+        );
+    if (v) d.warning(v.pos, `${SECURITY_VIOLATION} - scripts are being executed but script_security not enabled.`);
   }
+  const k = c.globalDefs.enableScriptSecurity ? undefined : found(checkScripts(c, host));
+  if (k) d.warning(k.pos, `${SECURITY_VIOLATION} - check scripts are being executed but script_security not enabled.`);
 }
 
 /** `-t` exit status from the diagnostics of a load plus host checks. */

@@ -8,8 +8,11 @@ import { hostname } from 'node:os';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { preprocess, type ConfigFs } from './preprocess.js';
 import { buildTree, type ConfNode } from './tree.js';
+import { withWords } from './values.js';
 import type {
   BfdInstanceConfig,
+  InterfaceDelay,
+  LinkbeatInterface,
   KeepalivedConfig,
   RouteConfig,
   RuleConfig,
@@ -22,6 +25,7 @@ import type {
   VrrpSyncGroupConfig,
 } from './model.js';
 import { defaultGlobalDefs, parseGlobalDefs } from './parse-global.js';
+import { readInterfaceDelays, readLinkbeatInterfaces } from './parse-interfaces.js';
 import { parseInstance, parseScript, parseSyncGroup } from './parse-vrrp.js';
 import { readRoutes, readRules, readStaticAddresses } from './parse-static.js';
 import { parseBfdInstance, parseTrackFile, parseTrackGroup, parseTrackProcess } from './parse-track.js';
@@ -94,23 +98,37 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set([
-  'real_server',
-  'SSL',
-  'garp_group',
-  'linkbeat_interfaces',
-  'interface_up_down_delays',
-  'net_namespace',
-  'net_namespace_ipvs',
-  'namespace_with_ipsets',
+const TOP_NOT_YET = new Set(['real_server', 'SSL', 'garp_group', 'net_namespace_ipvs', 'namespace_with_ipsets', 'child_wait_time']);
+
+/** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
+const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
+  'virtual_server',
+  'virtual_server_group',
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_file',
+  'vrrp_track_process',
   'child_wait_time',
-  'linkbeat_use_polling',
 ]);
 
+/** The file keywords of the (ignored) `SSL` block and keepalived's word for each in "SSL <word> missing". */
+const SSL_FILES: Readonly<Record<string, string>> = { password: 'password', ca: 'cafile', certificate: 'certfile', key: 'keyfile' };
+
+/** check_parser.c's SSL handlers: each reports a missing value (the block itself is not supported yet). */
+function checkSsl(n: ConfNode, diags: DiagnosticSink): void {
+  for (const c of n.children ?? []) {
+    const what = SSL_FILES[c.keyword.text];
+    if (what && !c.args.length) diags.keptError(c.keyword.pos, `SSL ${what} missing`);
+  }
+}
+
 /** Turns a block tree into the typed model. Never throws. */
-export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
+export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
+  const tree = withWords(written, TOP_NEEDS_WORD, diags);
   let globalDefs = defaultGlobalDefs();
   for (const n of tree) if (n.keyword.text === 'global_defs') globalDefs = parseGlobalDefs(n, globalDefs, diags);
+  // keepalived also takes linkbeat_use_polling at the top level (install_keyword_root)
+  if (tree.some((n) => n.keyword.text === 'linkbeat_use_polling')) globalDefs = { ...globalDefs, linkbeatUsePolling: true };
   const m = {
     vrrpInstances: [] as VrrpInstanceConfig[],
     vrrpSyncGroups: [] as VrrpSyncGroupConfig[],
@@ -123,7 +141,10 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
     staticRoutes: [] as RouteConfig[],
     staticRules: [] as RuleConfig[],
     unparsed: [] as ConfNode[],
+    linkbeatInterfaces: [] as LinkbeatInterface[],
+    interfaceDelays: [] as InterfaceDelay[],
     instanceName: undefined as string | undefined,
+    netNamespace: undefined as string | undefined,
     usePidDir: false,
   };
   let bgpAnnounce: BgpAnnounceConfig | undefined;
@@ -155,7 +176,6 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
         add(m.trackGroups, parseTrackGroup(n, diags));
         break;
       case 'bfd_instance':
-        diags.warning(n.keyword.pos, "'bfd_instance' is not supported yet - parsed, no BFD session is run");
         add(m.bfdInstances, parseBfdInstance(n, diags));
         break;
       case 'static_ipaddress':
@@ -178,14 +198,35 @@ export function buildModel(tree: readonly ConfNode[], diags: DiagnosticSink): Ke
           m.usePidDir = true;
         }
         break;
+      case 'linkbeat_use_polling':
+        break; // read above, before the instances
+      case 'linkbeat_interfaces':
+        m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, diags));
+        break;
+      case 'interface_up_down_delays': {
+        const later = readInterfaceDelays(n, diags);
+        m.interfaceDelays = [...m.interfaceDelays.filter((x) => !later.some((y) => y.name === x.name)), ...later];
+        break;
+      }
       case 'use_pid_dir':
         m.usePidDir = true;
+        break;
+      case 'net_namespace': // keepalived core/global_parser.c net_namespace_handler
+        if (!n.args[0]) diags.error(n.keyword.pos, 'net_namespace name missing - ignoring');
+        else if (m.netNamespace !== undefined) diags.error(n.args[0].pos, `Duplicate net_namespace definition ${n.args[0].text} - ignoring`);
+        else {
+          m.netNamespace = n.args[0].text;
+          m.usePidDir = true;
+        }
         break;
       case 'bgp_announce': // keepalived-ts extension, top level (keepalived 2.2.7 skips it line by line; inside global_defs its '}' would end global_defs)
         if (bgpAnnounce) diags.warning(n.keyword.pos, 'bgp_announce already specified - the later block wins');
         bgpAnnounce = parseBgpAnnounceBlock(n, diags);
         break;
       default:
+        if (k === 'SSL') checkSsl(n, diags);
+        if (k === 'child_wait_time' && n.args[0] && !/^\d+$/.test(n.args[0].text))
+          diags.keptError(n.args[0].pos, `Invalid child_wait_time ${n.args[0].text}`);
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
         m.unparsed.push(n);

@@ -36,6 +36,11 @@ export interface BgpAnnounceConfig {
   readonly gobgpdConfig?: string;
   /** `gobgpd_path PATH`: the gobgpd binary when we start it. */
   readonly gobgpdPath: string;
+  /**
+   * `gobgpd_pid_file PATH`: where the pid of a gobgpd we start is written (default: /run/keepalived-ts/gobgpd-<hash
+   * of gobgpd_config and gobgp_api>.pid); a gobgpd left there by an earlier run is stopped before ours starts.
+   */
+  readonly gobgpdPidFile?: string;
   /** `next_hop self|ADDRESS`: `self` = the engine's own address towards each peer (0.0.0.0 / :: in the path). */
   readonly nextHop: 'self' | string;
   /** `med N`. */

@@ -48,6 +48,15 @@ export interface GlobalDefs {
   /** `nftables_ifindex`: link-local VIPs are always matched by interface index, never by name. */
   readonly nftablesIfindex: boolean;
   /**
+   * `dynamic_interfaces [allow_if_changes]`: interfaces named in the configuration may not exist yet; an instance
+   * whose interface is missing waits in FAULT and starts when it appears (keepalived's IF_CREATE_IF_DYNAMIC).
+   */
+  readonly dynamicInterfaces?: boolean;
+  /** `dynamic_interfaces allow_if_changes`. */
+  readonly allowIfChanges?: boolean;
+  /** `linkbeat_use_polling` (global_defs or top level): every instance's interface is polled for carrier. */
+  readonly linkbeatUsePolling?: boolean;
+  /**
    * `lvs_backend ipvs|nftables|auto` (keepalived-ts extension; absent = auto): the load-balancer data plane. auto
    * takes IPVS when the kernel has it and nftables otherwise (src/lb/nft, tables `keepalived_ts_lb`/`_dr`).
    */
@@ -107,6 +116,8 @@ export interface GlobalDefs {
   readonly vrrpRlimitRttimeUs?: number;
   /** `vrrp_priority` (-20..19): the VRRP process's nice value (ignored when real-time). */
   readonly vrrpProcessPriority?: number;
+  /** `disable_local_igmp`: no IGMP reports for link-local groups while the VRRP process runs (src/runtime/vrrp/local-igmp.ts). */
+  readonly disableLocalIgmp?: boolean;
   /** `vrrp_no_swap`: lock the process in memory — warned and not applied (V8 aborts on locked memory). */
   readonly vrrpNoSwap?: boolean;
   /** `max_auto_priority` (-1..99, bare = 99): raise to real-time when timers run late; 0 (default) or -1 = never. */
@@ -127,6 +138,11 @@ export interface VirtualAddress {
   readonly label?: string;
   readonly peer?: string;
   readonly noDad: boolean;
+  /**
+   * `use_vmac` after a VIP (keepalived 2.2.7): the address goes on a VMAC of its own on its interface (as
+   * `use_vmac_addr` does for every VIP off the instance's interface or family). Cleared where keepalived clears it.
+   */
+  readonly useVmac?: boolean;
   readonly pos: SourcePos;
 }
 
@@ -280,7 +296,7 @@ export interface TrackProcessConfig {
   readonly terminateDelayMs: number;
 }
 
-/** `bfd_instance NAME { … }` (parsed; BFD itself is not implemented yet). Times in ms. */
+/** `bfd_instance NAME { … }`, run by the `bfd` child. Times in ms; `maxHops` -1 turns the TTL check off. */
 export interface BfdInstanceConfig {
   readonly name: string;
   readonly pos: SourcePos;
@@ -346,6 +362,24 @@ export interface VrrpInstanceConfig {
   readonly strictMode: boolean;
   readonly skipCheckAdvAddr: boolean;
   readonly accept: boolean;
+  /**
+   * `use_vmac_addr`: VIPs on another interface than the instance's (`dev`), or of the other address family, get a
+   * VMAC of their own on that interface (keepalived's per-address VMAC).
+   */
+  readonly useVmacAddr?: boolean;
+  /**
+   * `use_ipvlan [IFNAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]`: an l2 ipvlan on the interface carries the
+   * instance (socket, VIPs, GARPs); ADDRESS goes on it and is the adverts' source (required for IPv4).
+   */
+  readonly useIpvlan?: {
+    readonly name?: string;
+    readonly address?: { readonly address: string; readonly prefixLength: number; readonly family: 4 | 6 };
+    readonly flags: 'bridge' | 'private' | 'vepa';
+  };
+  /** `vrf NAME`: a unicast instance without `interface` whose sockets are bound to this VRF device. */
+  readonly vrf?: string;
+  /** `linkbeat_use_polling` in the instance (deprecated in keepalived): the instance's interface is polled. */
+  readonly linkbeatUsePolling?: boolean;
   /** use_vmac [NAME]; `xmitBase`: vmac_xmit_base (adverts sent and received on the parent interface, not the VMAC). */
   readonly useVmac?: { readonly name?: string; readonly xmitBase?: boolean };
   readonly garpMasterDelayMs: number;
@@ -395,6 +429,8 @@ export interface VrrpSyncGroupConfig {
   readonly trackScript: readonly TrackRef[];
   readonly trackFile: readonly TrackRef[];
   readonly trackProcess: readonly TrackRef[];
+  /** `track_bfd`: BFD sessions (the BFD child's states). */
+  readonly trackBfd: readonly TrackRef[];
   /** `global_tracking`: instances use the group's trackers, each with its own weights. */
   readonly globalTracking: boolean;
   /** `sync_group_tracking_weight`: the group's tracker weights apply to every member. */
@@ -413,6 +449,23 @@ export interface VrrpScriptConfig {
   readonly rise: number;
   readonly fall: number;
   readonly initFail: boolean;
+}
+
+/** One line of `linkbeat_interfaces`. */
+export interface LinkbeatInterface {
+  readonly name: string;
+  /** The polling type asked for (keepalived: MII, ETHTOOL or IOCTL); keepalived-ts polls over rtnetlink whatever it is. */
+  readonly type?: 'MII' | 'ETHTOOL' | 'IOCTL';
+  readonly pos: SourcePos;
+}
+
+/** One line of `interface_up_down_delays`: delays in ms (keepalived: seconds with µs resolution, 0–255 s). */
+export interface InterfaceDelay {
+  readonly name: string;
+  readonly downMs: number;
+  /** 0 when not given (keepalived 2.2.7's parser; its manual says "same as the down delay"). */
+  readonly upMs: number;
+  readonly pos: SourcePos;
 }
 
 /** The whole configuration. */
@@ -439,8 +492,17 @@ export interface KeepalivedConfig {
   readonly bgpAnnounce?: BgpAnnounceConfig;
   /** Top-level blocks the typed model does not cover yet, kept verbatim. */
   readonly unparsed: readonly ConfNode[];
+  /** `linkbeat_interfaces { IFNAME [MII|ETHTOOL|IOCTL] … }`: interfaces whose carrier is polled, not taken from netlink. */
+  readonly linkbeatInterfaces: readonly LinkbeatInterface[];
+  /** `interface_up_down_delays { IFNAME DOWN [UP] … }`: how long a carrier change must last before instances see it. */
+  readonly interfaceDelays: readonly InterfaceDelay[];
   /** `instance NAME`: names the pid files (keepalived_NAME.pid, vrrp_NAME.pid, … in /run/keepalived/). */
   readonly instanceName?: string;
-  /** `use_pid_dir` (or `instance`): default pid files go in /run/keepalived/. */
+  /**
+   * `net_namespace NAME` (top level; `-s NAME` overrides it): the daemon runs in the network namespace
+   * /run/netns/NAME, its pid files go in /run/keepalived/NAME/ and its syslog ident gains `_NAME`.
+   */
+  readonly netNamespace?: string;
+  /** `use_pid_dir` (or `instance`, `net_namespace`): default pid files go in /run/keepalived/. */
   readonly usePidDir: boolean;
 }

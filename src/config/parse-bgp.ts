@@ -80,9 +80,11 @@ export function parseBgpAnnounceBlock(node: ConfNode, d: DiagnosticSink): BgpAnn
       case 'gobgp_proto_dir':
       case 'gobgpd_config':
       case 'gobgpd_path':
+      case 'gobgpd_pid_file':
         if (!a0 || !a0.text.startsWith('/')) d.error(a0?.pos ?? missingArgPos(c), `${c.keyword.text}: an absolute path is needed`);
         else if (c.keyword.text === 'gobgp_proto_dir') b.gobgpProtoDir = a0.text;
         else if (c.keyword.text === 'gobgpd_config') b.gobgpdConfig = a0.text;
+        else if (c.keyword.text === 'gobgpd_pid_file') b.gobgpdPidFile = a0.text;
         else b.gobgpdPath = a0.text;
         break;
       case 'next_hop':

@@ -13,7 +13,7 @@ import type { Mutable, ScriptCommand } from './model.js';
 import type { CheckerConfig, CheckerConnection, CheckerTiming, DnsQueryType, HttpUrl } from './model-lvs.js';
 import { readScript } from './script-command.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
-import { missingArgPos, readInt } from './values.js';
+import { missingArgPos, readInt, withWords } from './values.js';
 
 /** The checker keywords of a real_server block. */
 export const CHECKER_KEYWORDS: ReadonlySet<string> = new Set([
@@ -287,7 +287,26 @@ function unknown(c: ConfNode, block: string, d: DiagnosticSink): void {
   else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
 }
 
-const children = (n: ConfNode): ConfNode[] => splitRunTogether(n.children ?? [], CHECKER_ARITY);
+/** Keywords whose keepalived handler reads a first word unchecked (a bare one stops keepalived: null_strvec). */
+const TIMING_WORDS = ['retry', 'delay_before_retry', 'warmup', 'delay_loop'];
+const CONN_WORDS = ['connect_ip', 'connect_port', 'bindto', 'bind_port', 'bind_if', 'connect_timeout', 'fwmark'];
+const NEEDS_WORD: Readonly<Record<string, ReadonlySet<string>>> = {
+  TCP_CHECK: new Set([...TIMING_WORDS, ...CONN_WORDS]),
+  PING_CHECK: new Set([...TIMING_WORDS, ...CONN_WORDS]),
+  SMTP_CHECK: new Set([...TIMING_WORDS, ...CONN_WORDS]),
+  host: new Set([...TIMING_WORDS, ...CONN_WORDS]),
+  HTTP_GET: new Set([...TIMING_WORDS, ...CONN_WORDS, 'nb_get_retry']),
+  SSL_GET: new Set([...TIMING_WORDS, ...CONN_WORDS, 'nb_get_retry']),
+  url: new Set(['path', 'digest']),
+  MISC_CHECK: new Set([...TIMING_WORDS, 'misc_timeout']),
+  DNS_CHECK: new Set([...TIMING_WORDS, ...CONN_WORDS, 'type', 'name']),
+  UDP_CHECK: new Set([...TIMING_WORDS, ...CONN_WORDS, 'min_reply_length', 'max_reply_length']),
+  FILE_CHECK: new Set(['track_file']),
+};
+
+/** The statements of a checker block (or its url/host sub-block), bare keywords that need a word reported and left out. */
+const children = (n: ConfNode, d: DiagnosticSink): ConfNode[] =>
+  withWords(splitRunTogether(n.children ?? [], CHECKER_ARITY), NEEDS_WORD[n.keyword.text] ?? new Set(), d);
 
 /** Parses one checker block of a real server. Returns undefined when the checker is dropped (with a diagnostic). */
 export function parseChecker(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): CheckerFinish | undefined {
@@ -320,7 +339,7 @@ export function parseChecker(node: ConfNode, ctx: CheckerContext, d: DiagnosticS
 function parseSimple(node: ConfNode, type: 'TCP_CHECK' | 'PING_CHECK', ctx: CheckerContext, d: DiagnosticSink): CheckerFinish {
   const com: Common = {};
   const conn: ConnDraft = { dstFamily: ctx.rsFamily };
-  for (const c of children(node)) if (!readCommon(c, com, conn, d)) unknown(c, type, d);
+  for (const c of children(node, d)) if (!readCommon(c, com, conn, d)) unknown(c, type, d);
   return (def, d2) => {
     const co = connection(conn, def, node.keyword.pos, d2);
     return co ? [{ type, pos: node.keyword.pos, connection: co, ...timing(com, def, 1, 1000) }] : [];
@@ -377,7 +396,7 @@ function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefin
     regexMinOffset = 0,
     regexMaxOffset = 0,
     regexStack = false;
-  for (const c of children(node)) {
+  for (const c of children(node, d)) {
     const a0 = c.args[0];
     switch (c.keyword.text) {
       case 'path':
@@ -432,10 +451,17 @@ function parseUrl(node: ConfNode, d: DiagnosticSink): Mutable<HttpUrl> | undefin
         else regexMaxOffset = v + 1;
         break;
       }
-      case 'regex_stack':
-        regexStack = true;
-        d.warning(c.keyword.pos, "'regex_stack' is not supported yet - ignored");
+      case 'regex_stack': {
+        // keepalived check_http.c regex_stack_handler (log lines, not config errors): it sizes PCRE2's JIT stack;
+        // our regex runs on JavaScript's RegExp, which has no such stack, so a valid one is checked and has no effect
+        const [start, max] = c.args.map((t) => (/^\d+$/.test(t.text) ? Number(t.text) : undefined));
+        if (c.args.length !== 2) d.warning(c.keyword.pos, 'regex_stack requires start and max values');
+        else if (start === undefined) d.warning(c.args[0]!.pos, 'regex_stack invalid start value');
+        else if (max === undefined) d.warning(c.args[1]!.pos, 'regex_stack invalid max value');
+        else if (start > max) d.warning(c.keyword.pos, 'regex stack start cannot exceed max value');
+        else regexStack = true;
         break;
+      }
       default:
         d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
@@ -475,7 +501,7 @@ function parseHttp(node: ConfNode, type: 'HTTP_GET' | 'SSL_GET', ctx: CheckerCon
   let httpProtocol: '1.0' | '1.0C' | '1.1' = '1.0';
   let enableSni = false,
     fastRecovery = false;
-  for (const c of children(node)) {
+  for (const c of children(node, d)) {
     const a0 = c.args[0];
     switch (c.keyword.text) {
       case 'nb_get_retry':
@@ -541,7 +567,7 @@ function parseMisc(node: ConfNode, d: DiagnosticSink): CheckerFinish | undefined
   let user: { user: string; group?: string } | undefined;
   let timeoutMs: number | undefined;
   let dynamic = false;
-  for (const c of children(node)) {
+  for (const c of children(node, d)) {
     switch (c.keyword.text) {
       case 'misc_path': {
         const s = readScript(c, d);
@@ -588,13 +614,13 @@ function parseSmtp(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Chec
   const main: ConnDraft = {};
   const hosts: { conn: ConnDraft; pos: SourcePos }[] = [];
   let heloName = 'smtpchecker.keepalived.org';
-  for (const c of children(node)) {
+  for (const c of children(node, d)) {
     if (c.keyword.text === 'helo_name') {
       if (c.args[0]) heloName = c.args[0].text;
       else d.error(missingArgPos(c), 'SMTP_CHECK helo name missing');
     } else if (c.keyword.text === 'host') {
       const conn: ConnDraft = { dstFamily: ctx.rsFamily };
-      for (const h of children(c)) if (!readCommon(h, com, conn, d)) unknown(h, 'host', d);
+      for (const h of children(c, d)) if (!readCommon(h, com, conn, d)) unknown(h, 'host', d);
       hosts.push({ conn, pos: c.keyword.pos });
     } else if (!readCommon(c, com, main, d)) unknown(c, 'SMTP_CHECK', d);
   }
@@ -617,7 +643,7 @@ function parseDns(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
   const conn: ConnDraft = { dstFamily: ctx.rsFamily };
   let queryType: DnsQueryType = 'SOA';
   let name: string | undefined;
-  for (const c of children(node)) {
+  for (const c of children(node, d)) {
     const a0 = c.args[0];
     if (c.keyword.text === 'type') {
       const t = DNS_TYPES.find((x) => x === a0?.text.toUpperCase());
@@ -680,7 +706,7 @@ function parseUdp(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
   let reply: { data: number[]; mask?: number[] } | undefined;
   let minReplyLength = 0,
     maxReplyLength = 255;
-  for (const c of children(node)) {
+  for (const c of children(node, d)) {
     const hex = c.args.map((t) => t.text).join(' ');
     switch (c.keyword.text) {
       case 'payload':
@@ -734,7 +760,7 @@ function parseFile(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Chec
   let trackFile: string | undefined;
   let weight: number | undefined;
   let reverse = false;
-  for (const c of children(node)) {
+  for (const c of children(node, d)) {
     const a0 = c.args[0];
     if (c.keyword.text === 'track_file') {
       if (!a0) d.error(missingArgPos(c), 'track_file: missing name');
@@ -767,7 +793,7 @@ function parseFile(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Chec
 function parseBfd(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): CheckerFinish | undefined {
   let name: string | undefined;
   let alpha: boolean | undefined;
-  for (const c of children(node)) {
+  for (const c of children(node, d)) {
     if (c.keyword.text === 'name') {
       const a0 = c.args[0];
       const problem =

@@ -2,10 +2,12 @@
  * `global_defs` → GlobalDefs with keepalived 2.2.7's defaults (core/global_data.c) for the keys the VRRP side uses.
  * Keys keepalived knows but keepalived-ts does not act on yet are warned about, never dropped silently.
  */
+import { isIP } from 'node:net';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { GlobalDefs, Mutable } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
-import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
+import { checkGlobalValue } from './global-checks.js';
+import { missingArgPos, readBool, readInt, readIp, readSeconds, valueLines, withWords } from './values.js';
 import { readScript } from './script-command.js';
 
 /** keepalived's global defaults. */
@@ -44,7 +46,6 @@ const GLOBAL_NOT_YET = new Set([
   'vrrp_ipsets',
   'nftables_ipvs',
   'lvs_sync_daemon',
-  'dynamic_interfaces',
   'log_unknown_vrids',
   'vmac_prefix',
   'umask',
@@ -73,7 +74,6 @@ const GLOBAL_NOT_YET = new Set([
   'checker_process_name',
   'lvs_process_name',
   'bfd_process_name',
-  'linkbeat_use_polling',
   'reload_check_config',
   'reload_time_file',
   'include_check',
@@ -87,7 +87,6 @@ const GLOBAL_NOT_YET = new Set([
   'process_monitor_rcv_bufs',
   'vrrp_cpu_affinity',
   'checker_cpu_affinity',
-  'disable_local_igmp',
   'checker_rlimit_rttime',
   'process_name',
   'lvs_flush_onstop',
@@ -134,6 +133,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['vrrp_rlimit_rtime', 1],
   ['vrrp_priority', 1],
   ['vrrp_no_swap', 0],
+  ['disable_local_igmp', 0],
   ['min_auto_priority_delay', 1],
   ['nftables_priority', 1],
   ['nftables_counters', 0],
@@ -142,23 +142,53 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['lvs_backend', 1],
 ]);
 
+/** global_defs keywords whose keepalived handler reads a first word unchecked (a bare one stops it: null_strvec). */
+const GLOBAL_NEEDS_WORD: ReadonlySet<string> = new Set([
+  'process_name',
+  'vrrp_process_name',
+  'checker_process_name',
+  'lvs_process_name',
+  'bfd_process_name',
+  'smtp_server',
+  'vrrp_down_timer_adverts',
+  'nftables_ipvs_priority',
+  'nftables_ipvs_start_fwmark',
+  'vrrp_rlimit_rttime',
+  'vrrp_rlimit_rtime',
+  'checker_rlimit_rttime',
+  'checker_rlimit_rtime',
+  'bfd_rlimit_rttime',
+  'bfd_rlimit_rtime',
+  'vmac_prefix',
+  'vmac_addr_prefix',
+  'umask',
+  'random_seed',
+  'config_save_dir',
+]);
+
 /** Parses a global_defs block on top of `base` (global_defs may appear more than once). */
 export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticSink): GlobalDefs {
   const g: Mutable<GlobalDefs> = { ...base, pos: node.keyword.pos };
-  for (const c of splitRunTogether(node.children ?? [], GLOBAL_ARITY)) {
+  for (const c of withWords(splitRunTogether(node.children ?? [], GLOBAL_ARITY), GLOBAL_NEEDS_WORD, d)) {
     const a0 = c.args[0];
+    checkGlobalValue(c, d);
     switch (c.keyword.text) {
       case 'router_id':
         if (a0) g.routerId = a0.text;
         break;
       case 'notification_email':
-        g.notificationEmail = [...g.notificationEmail, ...(c.children ?? []).map((x) => x.keyword.text)];
+        {
+          const lines = valueLines(c, d);
+          if (!lines.length) d.keptError(c.keyword.pos, 'Warning - empty notification_email block');
+          g.notificationEmail = [...g.notificationEmail, ...lines.map((x) => x.keyword.text)];
+        }
         break;
       case 'notification_email_from':
         if (a0) g.notificationEmailFrom = a0.text;
         break;
       case 'smtp_server':
-        if (a0) g.smtpServer = { host: a0.text, port: c.args[1] ? (readInt(c, c.args[1], 1, 65535, d) ?? 25) : 25 };
+        if (a0 && !isIP(a0.text) && !/^[\d.]+$/.test(a0.text)) d.keptError(a0.pos, `Invalid smtp server ${a0.text} ${c.args[1]?.text ?? '25'}`);
+        else if (a0) g.smtpServer = { host: a0.text, port: c.args[1] ? (readInt(c, c.args[1], 1, 65535, d) ?? 25) : 25 };
         break;
       case 'smtp_helo_name':
         if (a0) g.smtpHeloName = a0.text;
@@ -181,11 +211,11 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         g.vrrpStrict = true;
         break;
       case 'vrrp_skip_check_adv_addr':
-        g.vrrpSkipCheckAdvAddr = readBool(c, a0, d) ?? true;
+        g.vrrpSkipCheckAdvAddr = true; // keepalived takes no value (it ignores one)
         break;
       case 'vrrp_iptables':
         g.vrrpIptables = c.args.map((t) => t.text);
-        d.warning(
+        d.keptError(
           c.keyword.pos,
           "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
         );
@@ -210,13 +240,15 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'nftables_ifindex':
         g.nftablesIfindex = true;
         break;
-      // keepalived 1.x accepted 0 ("no delay"); 2.x is stricter without reason: accept it
+      // keepalived 1.x accepted 0 ("no delay"); 2.x reports it (and keeps its default, which is no delay): so do we
       case 'vrrp_garp_interval':
-        g.vrrpGarpIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0;
+      case 'vrrp_gna_interval': {
+        const ms = readSeconds(c, a0, 0, 1, d) ?? 0;
+        if (ms === 0 && a0 && /^[\d.]+$/.test(a0.text)) d.keptError(a0.pos, `${c.keyword.text} '${a0.text}' is invalid`);
+        if (c.keyword.text === 'vrrp_garp_interval') g.vrrpGarpIntervalMs = ms;
+        else g.vrrpGnaIntervalMs = ms;
         break;
-      case 'vrrp_gna_interval':
-        g.vrrpGnaIntervalMs = readSeconds(c, a0, 0, 1, d) ?? 0;
-        break;
+      }
       case 'vrrp_garp_master_delay':
         g.vrrpGarpMasterDelayMs = (readInt(c, a0, 0, 86400, d) ?? 5) * 1000;
         break;
@@ -316,10 +348,12 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         g.shutdownScript = readScript(c, d) ?? g.shutdownScript;
         break;
       case 'startup_script_timeout':
-        g.startupScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000;
+        if (!a0) d.keptError(c.keyword.pos, 'startup_script_timeout requires value');
+        else g.startupScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000;
         break;
       case 'shutdown_script_timeout':
-        g.shutdownScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000;
+        if (!a0) d.keptError(c.keyword.pos, 'shutdown_script_timeout requires value');
+        else g.shutdownScriptTimeoutMs = (readInt(c, a0, 1, 1000, d) ?? 10) * 1000;
         break;
       case 'fifo_write_vrrp_states_on_reload':
         g.fifoWriteVrrpStatesOnReload = true;
@@ -330,6 +364,14 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'lvs_backend': // keepalived-ts extension: which load-balancer data plane (auto: IPVS when the kernel has it)
         if (a0 && ['ipvs', 'nftables', 'auto'].includes(a0.text)) g.lvsBackend = a0.text as GlobalDefs['lvsBackend'];
         else d.error(a0?.pos ?? missingArgPos(c), `lvs_backend '${a0?.text ?? ''}' is not ipvs, nftables or auto`);
+        break;
+      case 'dynamic_interfaces': // keepalived global_parser.c dynamic_interfaces_handler
+        g.dynamicInterfaces = true;
+        if (a0?.text === 'allow_if_changes') g.allowIfChanges = true;
+        else if (a0) d.keptError(a0.pos, `Unknown dynamic_interfaces option '${a0.text}'`);
+        break;
+      case 'linkbeat_use_polling':
+        g.linkbeatUsePolling = true;
         break;
       case 'vrrp_notify_priority_changes':
         g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true;
@@ -379,6 +421,9 @@ function parseProcessKeyword(c: ConfNode, g: Mutable<GlobalDefs>, d: DiagnosticS
       if (!t) d.error(at, 'No vrrp process priority specified');
       else if (n === undefined || n < -20 || n > 19) d.error(at, 'Invalid vrrp process priority specified');
       g.vrrpProcessPriority = n !== undefined && n >= -20 && n <= 19 ? n : 0;
+      return true;
+    case 'disable_local_igmp': // the kernel's support is checked when the VRRP process starts (host-independent model)
+      g.disableLocalIgmp = true;
       return true;
     case 'vrrp_no_swap':
       g.vrrpNoSwap = true;

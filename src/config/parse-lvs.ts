@@ -22,6 +22,7 @@ import { IPVS_SVC_FLAG } from './model-lvs.js';
 import { CHECKER_KEYWORDS, parseChecker, readFlag, readNum, readTimer, type CheckerFinish } from './parse-checkers.js';
 import { readScript } from './script-command.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
+import { withWords } from './values.js';
 import type { Token } from './lexer.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../core/inet/address.js';
 
@@ -335,9 +336,48 @@ const RS_ARITY = new Map<string, number>([
 /** A notify/quorum script, refusing a second one as keepalived does. */
 function readOnce(c: ConfNode, prev: ScriptCommand | undefined, owner: string, d: DiagnosticSink): ScriptCommand | undefined {
   if (!prev) return readScript(c, d);
-  d.warning(c.keyword.pos, `(${owner}) ${c.keyword.text} script already specified - ignoring ${c.args[0]?.text ?? ''}`);
+  d.keptError(c.keyword.pos, `(${owner}) ${c.keyword.text} script already specified - ignoring ${c.args[0]?.text ?? ''}`);
   return prev;
 }
+
+/** real_server keywords whose keepalived handler reads a first word unchecked (null_strvec). */
+const RS_NEEDS_WORD: ReadonlySet<string> = new Set([
+  'weight',
+  'lvs_method',
+  'uthreshold',
+  'lthreshold',
+  'notify_up',
+  'notify_down',
+  'retry',
+  'delay_before_retry',
+  'warmup',
+  'connect_timeout',
+  'delay_loop',
+]);
+
+/** virtual_server keywords whose keepalived handler reads a first word unchecked (null_strvec). */
+const VS_NEEDS_WORD: ReadonlySet<string> = new Set([
+  'ip_family',
+  'retry',
+  'delay_before_retry',
+  'warmup',
+  'connect_timeout',
+  'delay_loop',
+  'lb_algo',
+  'lvs_sched',
+  'lb_kind',
+  'lvs_method',
+  'persistence_engine',
+  'persistence_granularity',
+  'protocol',
+  'quorum_up',
+  'quorum_down',
+  'quorum',
+  'hysteresis',
+  'weight',
+  'sorry_server',
+  'real_server',
+]);
 
 /** Reads the keywords of a real_server block; undefined when keepalived skips it. */
 function parseRealServer(node: ConfNode, vs: VirtualDraft, refs: LvsReferences, d: DiagnosticSink): RealDraft | undefined {
@@ -353,7 +393,7 @@ function parseRealServer(node: ConfNode, vs: VirtualDraft, refs: LvsReferences, 
   };
   const rsText = fmtServer(rs, vs.protocol);
   const checkerCtx = { ...refs, rsFamily: rs.family, rsText };
-  for (const c of splitRunTogether(node.children ?? [], RS_ARITY)) {
+  for (const c of withWords(splitRunTogether(node.children ?? [], RS_ARITY), RS_NEEDS_WORD, d)) {
     const k = c.keyword.text;
     const a0 = c.args[0];
     switch (k) {
@@ -497,7 +537,7 @@ function vsKeyword(c: ConfNode, vs: VirtualDraft, d: DiagnosticSink): void {
       if (direct) vs.flags |= direct;
       else if (sched) vs.flags |= k.endsWith('-port') ? IPVS_SVC_FLAG.SCHED2 : IPVS_SVC_FLAG.SCHED1;
       // keepalived ignores sh-*/mh-* silently under the other hashing scheduler, and warns otherwise
-      else if (vs.scheduler !== 'sh' && vs.scheduler !== 'mh') d.warning(c.keyword.pos, `${k} only applies to sh scheduler - ignoring`);
+      else if (vs.scheduler !== 'sh' && vs.scheduler !== 'mh') d.keptError(c.keyword.pos, `${k} only applies to sh scheduler - ignoring`);
       break;
     }
     case 'lb_kind':
@@ -509,7 +549,7 @@ function vsKeyword(c: ConfNode, vs: VirtualDraft, d: DiagnosticSink): void {
         d.error(c.keyword.pos, 'persistence_engine: missing name');
         break;
       }
-      if (a0.text.length > 16) d.warning(a0.pos, `persistence_name too long, truncating - ${a0.text}`);
+      if (a0.text.length > 16) d.keptError(a0.pos, `persistence_name too long, truncating - ${a0.text}`);
       vs.persistenceEngine = a0.text.slice(0, 16);
       break;
     case 'persistence_timeout':
@@ -613,7 +653,7 @@ function parseVirtualServer(node: ConfNode, refs: LvsReferences, d: DiagnosticSi
     rs: [],
     ...(head.family ? { family: head.family } : {}),
   };
-  for (const c of splitRunTogether(node.children ?? [], VS_ARITY)) {
+  for (const c of withWords(splitRunTogether(node.children ?? [], VS_ARITY), VS_NEEDS_WORD, d)) {
     if (c.keyword.text !== 'real_server') {
       vsKeyword(c, vs, d);
       continue;
@@ -692,18 +732,18 @@ function fixPorts(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
     if (group.entries.some((e) => e.kind === 'fwmark')) {
       for (const rs of direct) {
         if (rs.port)
-          d.warning(rs.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, real server ${rsText(rs)} has port specified - port will be ignored`);
+          d.keptError(rs.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, real server ${rsText(rs)} has port specified - port will be ignored`);
       }
-      if (ss?.port) d.warning(ss.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, sorry server has port specified - port will be ignored`);
+      if (ss?.port) d.keptError(ss.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, sorry server has port specified - port will be ignored`);
     }
     for (const e of group.entries) {
       if (e.kind !== 'range') continue;
       for (const rs of direct) {
         if (rs.port && rs.port !== e.port)
-          d.warning(rs.pos, `virtual server ${fmtVs(vs)}:[${fmtEntry(e)}] and real server ${rsText(rs)} ports don't match`);
+          d.keptError(rs.pos, `virtual server ${fmtVs(vs)}:[${fmtEntry(e)}] and real server ${rsText(rs)} ports don't match`);
       }
       if (ss?.port && ss.port !== e.port)
-        d.warning(ss.pos, `WARNING - virtual server ${fmtVs(vs)}, sorry server has port specified - port will be ignored`);
+        d.keptError(ss.pos, `WARNING - virtual server ${fmtVs(vs)}, sorry server has port specified - port will be ignored`);
     }
     return;
   }
@@ -713,20 +753,20 @@ function fixPorts(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
     if (fwd(rs).method === 'NAT') {
       if (!fwmark && !rs.port) rs.port = vsPort;
     } else if (fwmark) {
-      if (rs.port) d.warning(rs.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, real server ${rsText(rs)} has port specified - clearing`);
+      if (rs.port) d.keptError(rs.pos, `WARNING - fwmark virtual server ${fmtVs(vs)}, real server ${rsText(rs)} has port specified - clearing`);
       rs.port = 0;
     } else {
       if (rs.port && rs.port !== vsPort)
-        d.warning(rs.pos, `WARNING - virtual server ${fmtVs(vs)} and real server ${rsText(rs)} ports don't match - resetting`);
+        d.keptError(rs.pos, `WARNING - virtual server ${fmtVs(vs)} and real server ${rsText(rs)} ports don't match - resetting`);
       rs.port = vsPort;
     }
   }
   if (!ss) return;
   if (fwmark) {
-    if (ss.port) d.warning(ss.pos, `WARNING - virtual server ${fmtVs(vs)}, sorry server has port specified - clearing`);
+    if (ss.port) d.keptError(ss.pos, `WARNING - virtual server ${fmtVs(vs)}, sorry server has port specified - clearing`);
     ss.port = 0;
   } else {
-    if (ss.port && ss.port !== vsPort) d.warning(ss.pos, `WARNING - virtual server ${fmtVs(vs)} and sorry server ports don't match - resetting`);
+    if (ss.port && ss.port !== vsPort) d.keptError(ss.pos, `WARNING - virtual server ${fmtVs(vs)} and sorry server ports don't match - resetting`);
     ss.port = vsPort;
   }
 }
@@ -736,32 +776,32 @@ function fixService(vs: VirtualDraft, group: VirtualServerGroupConfig | undefine
   const ranges = group?.entries.filter((e) => e.kind === 'range') ?? [];
   const fwmarkOnly = group ? ranges.length === 0 : vs.service.kind === 'fwmark';
   const zeroPort = (): void => {
-    d.warning(vs.pos, `Virtual server ${fmtVs(vs)}: zero port only valid for persistent services - setting`);
+    d.keptError(vs.pos, `Virtual server ${fmtVs(vs)}: zero port only valid for persistent services - setting`);
     vs.persistenceTimeoutMs = PERSISTENT_TIMEOUT_MS;
   };
   if (vs.haSuspend && (vs.service.kind === 'fwmark' || group?.entries.some((e) => e.kind === 'fwmark'))) {
-    d.warning(vs.pos, `Virtual server ${fmtVs(vs)}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
+    d.keptError(vs.pos, `Virtual server ${fmtVs(vs)}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
     vs.haSuspend = false;
   }
   if (!fwmarkOnly) {
     if (!vs.protocol) {
       // the kernel takes protocol 0 as UDP, so keepalived makes it explicit
-      d.warning(vs.pos, `Virtual server ${fmtVs(vs)}: no protocol set - defaulting to UDP`);
+      d.keptError(vs.pos, `Virtual server ${fmtVs(vs)}: no protocol set - defaulting to UDP`);
       vs.protocol = 'UDP';
     }
     if (vs.flags & IPVS_SVC_FLAG.ONEPACKET && vs.protocol !== 'UDP') {
-      d.warning(vs.pos, `Virtual server ${fmtVs(vs)}: one packet scheduling requires UDP - resetting`);
+      d.keptError(vs.pos, `Virtual server ${fmtVs(vs)}: one packet scheduling requires UDP - resetting`);
       vs.flags &= ~IPVS_SVC_FLAG.ONEPACKET;
     }
     if (!vs.persistenceTimeoutMs && vs.service.kind === 'address' && vs.service.port === 0) zeroPort();
   }
   if (!vs.persistenceTimeoutMs && ranges.some((e) => e.port === 0)) zeroPort();
   if (vs.protocol && fwmarkOnly) {
-    d.warning(vs.pos, `Warning: Virtual server ${fmtVs(vs)}: protocol specified for fwmark - protocol will be ignored`);
+    d.keptError(vs.pos, `Warning: Virtual server ${fmtVs(vs)}: protocol specified for fwmark - protocol will be ignored`);
     delete vs.protocol;
   }
   if (!vs.scheduler) {
-    d.warning(vs.pos, `Virtual server ${fmtVs(vs)}: no scheduler set, setting default 'wlc'`);
+    d.keptError(vs.pos, `Virtual server ${fmtVs(vs)}: no scheduler set, setting default 'wlc'`);
     vs.scheduler = 'wlc';
   }
 }
@@ -776,7 +816,7 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
   const fwd = (s: ServerDraft): LvsForwarding => {
     if (s.forwarding) return s.forwarding;
     if (!vs.forwarding) {
-      d.warning(vs.pos, `Virtual server ${fmtVs(vs)}: no forwarding method set, setting default NAT`);
+      d.keptError(vs.pos, `Virtual server ${fmtVs(vs)}: no forwarding method set, setting default NAT`);
       vs.forwarding = { method: 'NAT' };
     }
     return (s.forwarding = vs.forwarding);
@@ -794,7 +834,7 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
     rs.weight ??= vs.weight;
     weightSum += rs.weight;
     if (vs.sorry && same(vs.sorry, rs) && (vs.sorry.inhibit ?? false) !== rs.inhibit) {
-      d.warning(
+      d.keptError(
         vs.pos,
         `Virtual server ${fmtVs(vs)}: real server ${fmtServer(rs, vs.protocol)} matches sorry server, but inhibit setting differs, ${rs.inhibit ? 'sett' : 'clear'}ing on sorry server`,
       );
@@ -805,7 +845,7 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
   vs.rs = kept;
   if (vs.sorry) fwd(vs.sorry);
   if (vs.quorum > weightSum) {
-    d.warning(
+    d.keptError(
       vs.pos,
       `Warning - quorum ${vs.quorum} for ${fmtVs(vs)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`,
     );
@@ -813,7 +853,7 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
   }
   if (vs.hysteresis >= vs.quorum && vs.hysteresis > 0) {
     const h = Math.max(0, vs.quorum - 1);
-    d.warning(vs.pos, `Virtual server ${fmtVs(vs)}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
+    d.keptError(vs.pos, `Virtual server ${fmtVs(vs)}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
     vs.hysteresis = h;
   }
   fixPorts(vs, group, fwd, d);

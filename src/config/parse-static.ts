@@ -10,6 +10,7 @@ import type { ConfNode } from './tree.js';
 import type { Token } from './lexer.js';
 import { readVirtualAddress } from './parse-vrrp.js';
 import { findEntry, readRealms, RT_DSFIELD, RT_GROUPS, RT_PROTOS, RT_SCOPES, RT_TABLES, RTN_TYPES, strtoulAll } from './iproute-names.js';
+import { nullStrvecMessage, valueLines } from './values.js';
 
 /** keepalived's route protocol (RTPROT_KEEPALIVED): routes and rules it tracks carry it. */
 export const RTPROT_KEEPALIVED = 18;
@@ -48,14 +49,7 @@ class Words {
   }
   /** Reports keepalived's message for a missing word. */
   missing(i: number): void {
-    const first = this.w[0]?.text ?? '***MISSING ***';
-    const prev = this.w[i - 1]?.text;
-    this.d.missingWord(
-      this.pos(i),
-      prev !== undefined && i > 0
-        ? `*** Configuration line starting \`${first}\` is missing a parameter after keyword \`${prev}\` at word position ${i + 1}`
-        : `*** Configuration line starting \`${first}\` is missing a parameter at word position ${i + 1}`,
-    );
+    this.d.missingWord(this.pos(i), nullStrvecMessage(this.w[0]?.text ?? '***MISSING ***', this.w[i - 1]?.text, i));
   }
 }
 
@@ -831,18 +825,22 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
 
 /** Lines of a `static_routes` / `virtual_routes` block (`track_group` is for static routes only, as keepalived). */
 export function readRoutes(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true): RouteConfig[] {
-  return (node.children ?? []).map((c) => readRoute(c, d, allowTrackGroup)).filter((x): x is RouteConfig => !!x);
+  return valueLines(node, d)
+    .map((c) => readRoute(c, d, allowTrackGroup))
+    .filter((x): x is RouteConfig => !!x);
 }
 
 /** Lines of a `static_rules` / `virtual_rules` block. */
 export function readRules(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true): RuleConfig[] {
-  return (node.children ?? []).map((c) => readRule(c, d, allowTrackGroup)).filter((x): x is RuleConfig => !!x);
+  return valueLines(node, d)
+    .map((c) => readRule(c, d, allowTrackGroup))
+    .filter((x): x is RuleConfig => !!x);
 }
 
 /** Lines of a `static_ipaddress` block (each needs a `dev`, as keepalived requires). */
 export function readStaticAddresses(node: ConfNode, d: DiagnosticSink): VirtualAddress[] {
   const out: VirtualAddress[] = [];
-  for (const c of node.children ?? []) {
+  for (const c of valueLines(node, d)) {
     const a = readVirtualAddress(c, d);
     if (!a) continue;
     if (!a.dev) {

@@ -6,10 +6,14 @@
 import type { DiagnosticSink } from './diagnostics.js';
 import type { BfdInstanceConfig, Mutable, TrackFileConfig, TrackGroupConfig, TrackProcessConfig } from './model.js';
 import type { ConfNode } from './tree.js';
-import { readIp, readInt, readSeconds, missingArgPos } from './values.js';
+import { readIp, readInt, readSeconds, missingArgPos, missingParameter, valueLines } from './values.js';
 
 /** `weight W [reverse]` of a tracker block; undefined when invalid (keepalived then uses its fallback). */
 function readWeight(c: ConfNode, what: string, d: DiagnosticSink): { weight: number; reverse: boolean } | undefined {
+  if (!c.args[0]) {
+    d.keptError(c.keyword.pos, `No weight specified for ${what.replace('_', ' ')} - ignoring`);
+    return undefined;
+  }
   const w = readInt(c, c.args[0], -254, 254, d);
   if (w === undefined) return undefined;
   const opt = c.args[1];
@@ -87,6 +91,10 @@ export function parseTrackProcess(node: ConfNode, d: DiagnosticSink): TrackProce
     const a0 = c.args[0];
     switch (c.keyword.text) {
       case 'process':
+        if (!a0) {
+          missingParameter(c, d);
+          break;
+        }
         if (r.process !== undefined) {
           d.error(c.keyword.pos, `Process already set for track process ${name} - ignoring`);
           break;
@@ -188,13 +196,16 @@ export function parseTrackGroup(node: ConfNode, d: DiagnosticSink): TrackGroupCo
   }
   const interfaces: string[] = [];
   for (const c of node.children ?? []) {
-    if (c.keyword.text === 'group') interfaces.push(...(c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]));
-    else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+    if (c.keyword.text === 'group') {
+      const lines = valueLines(c, d);
+      if (!lines.length) d.keptError(c.keyword.pos, `Warning - track group ${name} has empty group block`);
+      interfaces.push(...lines.flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]));
+    } else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
   }
   return { name, pos: node.keyword.pos, interfaces };
 }
 
-/** Parses `bfd_instance NAME { … }` (BFD sessions themselves are not implemented yet: warned by the caller). */
+/** Parses `bfd_instance NAME { … }` (run by the `bfd` child: src/runtime/bfd). */
 export function parseBfdInstance(node: ConfNode, d: DiagnosticSink): BfdInstanceConfig | undefined {
   const name = node.args[0]?.text;
   if (!name) {
@@ -236,7 +247,7 @@ export function parseBfdInstance(node: ConfNode, d: DiagnosticSink): BfdInstance
         r.ttl = readInt(c, a0, 1, 255, d);
         break;
       case 'max_hops':
-        r.maxHops = readInt(c, a0, 0, 255, d);
+        r.maxHops = readInt(c, a0, -1, 255, d);
         break;
       case 'weight':
         r.weight = readInt(c, a0, -253, 253, d) ?? 0;

@@ -15,24 +15,14 @@ import type {
   VrrpSyncGroupConfig,
 } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
-import { missingArgPos, readBool, readInt, readIp, readSeconds } from './values.js';
+import { valueLines, withWords, missingArgPos, missingParameter, readBool, readInt, readIp, readSeconds } from './values.js';
+import { readNum } from './parse-checkers.js';
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
 import { parseInstanceBgp } from './parse-bgp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set([
-  'use_vmac_addr',
-  'use_ipvlan',
-  'native_ipv6',
-  'vrf',
-  'kernel_rx_buf_size',
-  'linkbeat_use_polling',
-  'debug',
-  'lvs_sync_daemon_interface',
-  'garp_extra_if',
-  'vmac_garp_intvl',
-]);
+const INSTANCE_NOT_YET = new Set(['kernel_rx_buf_size', 'debug', 'lvs_sync_daemon_interface', 'garp_extra_if', 'vmac_garp_intvl']);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
@@ -137,7 +127,9 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
       case 'noprefixroute':
       case 'autojoin':
       case 'no_track':
+        break;
       case 'use_vmac':
+        out.useVmac = true;
         break;
       default:
         d.warning(a[i]!.pos, `Unknown virtual_ipaddress option '${w}' - ignored`);
@@ -148,7 +140,8 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
 
 function readTracks(node: ConfNode, d: DiagnosticSink, range: number): TrackRef[] {
   const out: TrackRef[] = [];
-  for (const c of node.children ?? []) {
+  // (track_bfd is left to the BFD work)
+  for (const c of node.keyword.text === 'track_bfd' ? (node.children ?? []) : valueLines(node, d)) {
     let weight: number | undefined;
     let reverse = false;
     for (let i = 0; i < c.args.length; i++) {
@@ -163,6 +156,46 @@ function readTracks(node: ConfNode, d: DiagnosticSink, range: number): TrackRef[
     out.push({ name: c.keyword.text, reverse, pos: c.keyword.pos, ...(weight !== undefined ? { weight } : {}) });
   }
   return out;
+}
+
+/** vrrp_instance keywords whose keepalived handler reads a first word unchecked (null_strvec). */
+const INSTANCE_NEEDS_WORD: ReadonlySet<string> = new Set(['state', 'interface', 'debug', 'lvs_sync_daemon_interface']);
+
+/** authentication keywords whose keepalived handler reads a first word unchecked (null_strvec). */
+const AUTH_NEEDS_WORD: ReadonlySet<string> = new Set(['auth_type', 'auth_pass']);
+
+/** Keywords that make keepalived take an instance as unicast (VRRP_FLAG_UNICAST_CONFIGURED). */
+const UNICAST_KEYWORDS: ReadonlySet<string> = new Set([
+  'unicast_peer',
+  'unicast_fault_no_peer',
+  'check_unicast_src',
+  'old_unicast_checksum',
+  'unicast_src_ip',
+]);
+
+/**
+ * The values keepalived checks for instance keywords we do not support yet: its reports (which fail `-t`) are kept,
+ * so that `-t` agrees on what it accepts.
+ */
+function checkNotYet(c: ConfNode, name: string, d: DiagnosticSink): void {
+  const t = c.args[0];
+  const uint = t !== undefined && /^\d+$/.test(t.text);
+  switch (c.keyword.text) {
+    case 'debug':
+      if (t && !(uint && Number(t.text) <= 4)) d.keptError(t.pos, `(${name}) Debug value '${t.text}' not valid; must be between 0-4`);
+      break;
+    case 'kernel_rx_buf_size':
+      if (!t || !uint || Number(t.text) === 0) d.keptError(t?.pos ?? c.keyword.pos, `(${name}) invalid kernel_rx_buf_size specified`);
+      break;
+    case 'vmac_garp_intvl':
+      d.keptError(c.keyword.pos, 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"');
+      if (!t) d.keptError(c.keyword.pos, `(${name}): vmac_garp_intvl specified without time - ignoring`);
+      else if (!uint) d.keptError(t.pos, `(${name}): vmac_garp_intvl '${t.text}' invalid - ignoring`);
+      break;
+    case 'lvs_sync_daemon_interface':
+      d.keptError(c.keyword.pos, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
+      break;
+  }
 }
 
 /** Parses one vrrp_instance block and applies keepalived's fix-ups. */
@@ -193,9 +226,12 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualRules: [],
   };
   let bgpDeclared = false;
-  for (const c of splitRunTogether(node.children ?? [], INSTANCE_ARITY)) {
+  let nativeIpv6 = false;
+  let unicastConfigured = false;
+  for (const c of withWords(splitRunTogether(node.children ?? [], INSTANCE_ARITY), INSTANCE_NEEDS_WORD, d)) {
     const k = c.keyword.text;
     const a0 = c.args[0];
+    if (UNICAST_KEYWORDS.has(k)) unicastConfigured = true;
     switch (k) {
       case 'state':
         if (a0?.text === 'MASTER' || a0?.text === 'BACKUP') state = a0.text;
@@ -219,22 +255,28 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'advert_int':
         advertMs = readSeconds(c, a0, 0.01, 255, d) ?? advertMs;
         break;
+      case 'native_ipv6': // keepalived vrrp_parser.c: forces IPv6 and VRRPv3, unless IPv4 addresses came first
+        if (r.virtualIpaddress?.[0]?.family === 4 || [r.unicastSrcIp, r.mcastSrcIp].some((x) => x !== undefined && isIP(x) === 4))
+          d.error(c.keyword.pos, `(${name}) Cannot specify native_ipv6 with IPv4 addresses`);
+        else nativeIpv6 = true;
+        break;
       case 'version': {
         const v = readInt(c, a0, 2, 3, d);
         if (v) version = v as 2 | 3;
         break;
       }
       case 'authentication': {
+        if (!c.children) d.keptError(c.keyword.pos, "Missing '{' at beginning of configuration block");
         let type: 'PASS' | 'AH' | undefined;
         let password = '';
-        for (const x of splitRunTogether(c.children ?? [], AUTH_ARITY)) {
+        for (const x of withWords(splitRunTogether(c.children ?? [], AUTH_ARITY), AUTH_NEEDS_WORD, d)) {
           if (x.keyword.text === 'auth_type') {
             if (x.args[0]?.text === 'PASS' || x.args[0]?.text === 'AH') type = x.args[0].text;
             else d.error(x.args[0]?.pos ?? missingArgPos(x), `(${name}) unknown authentication type '${x.args[0]?.text ?? ''}'`);
           } else if (x.keyword.text === 'auth_pass') {
             password = x.args[0]?.text ?? '';
             if (password.length > 8) {
-              d.warning(x.args[0]!.pos, 'Truncating auth_pass to 8 characters');
+              d.keptError(x.args[0]!.pos, 'Truncating auth_pass to 8 characters');
               password = password.slice(0, 8);
             }
           } else d.keptError(x.keyword.pos, `Unknown keyword '${x.keyword.text}'`);
@@ -244,7 +286,9 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       }
       case 'virtual_ipaddress':
       case 'virtual_ipaddress_excluded': {
-        const list = (c.children ?? []).map((x) => readVirtualAddress(x, d)).filter((v): v is VirtualAddress => !!v);
+        const list = valueLines(c, d)
+          .map((x) => readVirtualAddress(x, d))
+          .filter((v): v is VirtualAddress => !!v);
         if (k === 'virtual_ipaddress') r.virtualIpaddress = [...(r.virtualIpaddress ?? []), ...list];
         else r.virtualIpaddressExcluded = [...(r.virtualIpaddressExcluded ?? []), ...list];
         break;
@@ -265,7 +309,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         r.mcastSrcIp = readIp(c, a0, d);
         break;
       case 'unicast_peer':
-        r.unicastPeers = (c.children ?? []).flatMap((x) => {
+        r.unicastPeers = valueLines(c, d).flatMap((x) => {
           const ip = isIP(x.keyword.text) ? x.keyword.text : undefined;
           if (!ip) {
             d.error(x.keyword.pos, `unicast_peer: invalid address '${x.keyword.text}'`);
@@ -327,6 +371,28 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         break;
       case 'vmac_xmit_base':
         xmitBase = c.keyword.pos;
+        break;
+      case 'use_ipvlan': // keepalived vrrp_parser.c vrrp_ipvlan_handler
+        if (r.useIpvlan) {
+          d.keptError(c.keyword.pos, `(${name}) use_ipvlan already specified`);
+          break;
+        }
+        r.useIpvlan = readIpvlan(c, name, d);
+        break;
+      case 'vrf': // keepalived vrrp_vrf_handler (the VRF device itself is a host check)
+        d.warning(c.keyword.pos, `(${name}) 'vrf' (an instance without interface, sockets bound to the VRF) is not supported yet - ignored`);
+        if (!a0) d.missingWord(missingArgPos(c), 'vrf: missing value');
+        else if (a0.text.length >= 16) d.keptError(a0.pos, `(${name}) VRF interface name '${a0.text}' too long - ignoring`);
+        else if (r.interface !== undefined) d.keptError(c.keyword.pos, `(${name}) Cannot specify VRF interface and interface - ignoring`);
+        else if (r.vrf !== undefined) d.keptError(c.keyword.pos, `(${name}) VRF interface already specified as '${r.vrf}' - ignoring`);
+        else r.vrf = a0.text;
+        break;
+      case 'use_vmac_addr':
+        r.useVmacAddr = true;
+        break;
+      case 'linkbeat_use_polling':
+        r.linkbeatUsePolling = true;
+        d.keptError(c.keyword.pos, `(${name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`);
         break;
       case 'mcast_dst_ip':
         r.mcastDstIp = readIp(c, a0, d);
@@ -398,7 +464,13 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
           } as const
         )[k];
         if (notify[key]) {
-          d.warning(c.keyword.pos, `${k} script already specified - ignoring`);
+          d.keptError(c.keyword.pos, `${k} script already specified - ignoring`);
+          break;
+        }
+        if (!c.args[0]) {
+          // keepalived reads the script word unchecked, except for notify_deleted (alone: "report deleted, not fault")
+          if (k === 'notify_deleted') d.warning(c.keyword.pos, `(${name}) notify_deleted without a script is not supported yet - ignored`);
+          else missingParameter(c, d);
           break;
         }
         const s = readScript(c, d);
@@ -412,8 +484,10 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
           bgpDeclared ||= k === 'bgp_announce';
           break;
         }
-        if (INSTANCE_NOT_YET.has(k)) d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
-        else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
+        if (INSTANCE_NOT_YET.has(k)) {
+          d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
+          checkNotYet(c, name, d);
+        } else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
       }
     }
   }
@@ -425,7 +499,15 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     d.error(node.keyword.pos, `(${name}) the virtual router id must be set`);
     return undefined;
   }
-  const family: 4 | 6 = r.virtualIpaddress?.[0]?.family ?? 4;
+  if (!r.unicastPeers?.length) {
+    if (r.unicastTtl !== undefined) d.keptError(node.keyword.pos, `(${name}): Cannot use unicast_ttl without unicast peers - resetting`);
+    if (unicastConfigured && !r.unicastFaultNoPeer)
+      d.keptError(
+        node.keyword.pos,
+        `(${name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`,
+      );
+  }
+  const family: 4 | 6 = nativeIpv6 ? 6 : (r.virtualIpaddress?.[0]?.family ?? 4);
   const ver: 2 | 3 = family === 6 ? 3 : (version ?? g.vrrpVersion);
   if (priority === undefined) priority = state === 'MASTER' ? 255 : 100;
   if (state === undefined) state = priority === 255 ? 'MASTER' : 'BACKUP';
@@ -435,11 +517,11 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       : Math.min(40_950, Math.max(10, Math.round(advertMs / 10) * 10));
   const strict = r.strictMode ?? g.vrrpStrict;
   if (auth && (ver === 3 || family === 6)) {
-    d.warning(node.keyword.pos, `(${name}) VRRP version 3 does not support authentication. Ignoring.`);
+    d.keptError(node.keyword.pos, `(${name}) VRRP version 3 does not support authentication. Ignoring.`);
     auth = undefined;
   }
   if (auth && strict) {
-    d.warning(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`);
+    d.keptError(node.keyword.pos, `(${name}) Strict mode does not support authentication. Ignoring.`);
     auth = undefined;
   }
   if (auth && !auth.password) {
@@ -455,13 +537,35 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   else if (xmitBase && strict) d.keptError(xmitBase, `(${name}) xmit_base is incompatible with strict mode - resetting`);
   else if (xmitBase && r.useVmac) r.useVmac = { ...r.useVmac, xmitBase: true };
   if (strict && (state === 'MASTER') !== (priority === 255)) {
-    d.warning(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
+    d.keptError(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
     state = priority === 255 ? 'MASTER' : 'BACKUP';
   }
   for (const v of r.virtualIpaddress ?? []) {
     if (v.family !== family)
       d.error(v.pos, `(${name}) address family of VIP ${v.address} does not match the instance - move it to virtual_ipaddress_excluded`);
   }
+  const vipVmac = (v: VirtualAddress): VirtualAddress => {
+    // keepalived vrrp_complete_instance: use_vmac on a VIP applies off the instance's VMAC, and not with use_vmac_addr
+    if (!v.useVmac) return v;
+    const { useVmac: _, ...plain } = v;
+    if ((v.dev === undefined || v.dev === r.interface) && r.useVmac && v.family === family)
+      d.keptError(v.pos, `(${name}) use_vmac specified for VIP/eVIP ${v.address} and vrrp instance`);
+    else if (((v.dev !== undefined && v.dev !== r.interface) || v.family !== family) && r.useVmacAddr)
+      d.keptError(v.pos, `(${name}) use_vmac_addr specified and use_vmac specified for VIP/eVIP ${v.address}`);
+    else return v;
+    return plain;
+  };
+  if (r.useIpvlan?.address && r.useIpvlan.address.family !== family) {
+    d.keptError(node.keyword.pos, `(${name}) IPv4 ipvlan address family does not match instance. setting instance to fault state`);
+    r.useIpvlan = { ...r.useIpvlan, address: undefined };
+  } else if (r.useIpvlan && family === 4 && !r.useIpvlan.address)
+    d.keptError(node.keyword.pos, `(${name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state`);
+  if (r.vrf !== undefined && (r.interface !== undefined || !(r.unicastPeers ?? []).length)) {
+    d.keptError(node.keyword.pos, `(${name}) vrf can only be specified with${r.interface !== undefined ? 'out interface' : ' unicast'} - clearing`);
+    r.vrf = undefined;
+  }
+  r.virtualIpaddress = r.virtualIpaddress?.map(vipVmac);
+  r.virtualIpaddressExcluded = r.virtualIpaddressExcluded?.map(vipVmac);
   let nopreempt = r.nopreempt ?? false;
   if (nopreempt && (state === 'MASTER' || priority === 255)) {
     d.warning(node.keyword.pos, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
@@ -517,7 +621,39 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
     notifyPriorityChanges: r.notifyPriorityChanges ?? false,
     ...(r.useVmac ? { useVmac: r.useVmac } : {}),
+    ...(r.useVmacAddr ? { useVmacAddr: true } : {}),
+    ...(r.useIpvlan ? { useIpvlan: r.useIpvlan } : {}),
+    ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
+    ...(r.linkbeatUsePolling ? { linkbeatUsePolling: true } : {}),
   };
+}
+
+/** `use_ipvlan [IFNAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]` with keepalived's messages. */
+function readIpvlan(c: ConfNode, name: string, d: DiagnosticSink): NonNullable<VrrpInstanceConfig['useIpvlan']> {
+  let flags: 'bridge' | 'private' | 'vepa' | undefined;
+  let address: { address: string; prefixLength: number; family: 4 | 6 } | undefined;
+  let ifname: string | undefined;
+  for (const t of c.args) {
+    if (t.text === 'bridge' || t.text === 'private' || t.text === 'vepa') {
+      if (flags) d.keptError(t.pos, `(${name}) ipvlan type already specified - ignoring '${t.text}'`);
+      else flags = t.text;
+      continue;
+    }
+    const [addr, prefix] = t.text.split('/');
+    const fam = isIP(addr ?? '');
+    if (fam) {
+      const max = fam === 4 ? 32 : 128;
+      const len = prefix === undefined ? max : /^\d+$/.test(prefix) ? Number(prefix) : NaN;
+      if (address) d.keptError(t.pos, `(${name}) ipvlan address already specified - ignoring '${t.text}'`);
+      else if (!(len >= 0 && len <= max)) d.error(t.pos, `(${name}) invalid ipvlan address '${t.text}'`);
+      else address = { address: addr as string, prefixLength: len, family: fam as 4 | 6 };
+      continue;
+    }
+    if (ifname !== undefined) d.keptError(t.pos, `(${name}) IPVLAN interface already specified - ignoring '${t.text}'`);
+    else if (t.text.length >= 16) d.keptError(t.pos, `(${name}) IPVLAN interface name '${t.text}' too long - ignoring`);
+    else ifname = t.text;
+  }
+  return { ...(ifname !== undefined ? { name: ifname } : {}), ...(address ? { address } : {}), flags: flags ?? 'bridge' };
 }
 
 /** Parses a vrrp_sync_group block. */
@@ -529,7 +665,13 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
   }
   let group: string[] = [];
   const notify: Mutable<VrrpInstanceConfig['notify']> = {};
-  const tracks = { trackInterface: [] as TrackRef[], trackScript: [] as TrackRef[], trackFile: [] as TrackRef[], trackProcess: [] as TrackRef[] };
+  const tracks = {
+    trackInterface: [] as TrackRef[],
+    trackScript: [] as TrackRef[],
+    trackFile: [] as TrackRef[],
+    trackProcess: [] as TrackRef[],
+    trackBfd: [] as TrackRef[],
+  };
   let smtpAlert: boolean | undefined;
   let globalTracking = false,
     trackingWeight = false;
@@ -537,7 +679,11 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
     const k = c.keyword.text;
     switch (k) {
       case 'group':
-        group = (c.children ?? []).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]);
+        if (group.length) {
+          d.keptError(c.keyword.pos, `Group list already specified for sync group ${name}`);
+          break;
+        }
+        group = valueLines(c, d).flatMap((x) => [x.keyword.text, ...x.args.map((t) => t.text)]);
         break;
       case 'notify_master':
       case 'notify_backup':
@@ -545,6 +691,10 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
       case 'notify_stop':
       case 'notify': {
         const key = ({ notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop', notify: 'generic' } as const)[k];
+        if (!c.args[0]) {
+          missingParameter(c, d);
+          break;
+        }
         const s = readScript(c, d);
         if (s) notify[key] = s;
         break;
@@ -572,6 +722,8 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
         trackingWeight = true;
         break;
       case 'track_bfd':
+        tracks.trackBfd = readTracks(c, d, 254);
+        break;
       case 'notify_priority_changes':
         d.warning(c.keyword.pos, `(${name}) '${k}' in a sync group is not supported yet - ignored`);
         break;
@@ -579,8 +731,28 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
         d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
   }
-  if (group.length === 1) d.warning(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
+  if (group.length === 0) {
+    d.keptError(node.keyword.pos, `Sync group ${name} has no virtual router(s). removing`);
+    return undefined;
+  }
+  if (group.length === 1) d.keptError(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
   return { name, pos: node.keyword.pos, group, notify, ...(smtpAlert !== undefined ? { smtpAlert } : {}), ...tracks, globalTracking, trackingWeight };
+}
+
+/** interval/timeout of a vrrp_script: whole seconds in [0, 4294] (0 is taken as 1, as keepalived does), in ms. */
+function readScriptTimer(c: ConfNode, name: string, what: 'interval' | 'timeout', d: DiagnosticSink): number | undefined {
+  if (!c.args[0]) {
+    missingParameter(c, d);
+    return undefined;
+  }
+  const bad =
+    what === 'interval'
+      ? (x: string) => `(${name}): vrrp script interval '${x}' must be between 1 and 4294 - ignoring`
+      : (x: string) => `(${name}): vrrp script timeout '${x}' invalid - ignoring`;
+  const v = readNum(c, d, 0, 4294, bad);
+  if (v !== 0) return v === undefined ? undefined : v * 1000;
+  d.error(c.args[0].pos, `(${name}): vrrp script ${what} must be greater than 0, setting to 1`);
+  return 1000;
 }
 
 /** Parses a vrrp_script block. */
@@ -602,37 +774,50 @@ export function parseScript(node: ConfNode, d: DiagnosticSink): VrrpScriptConfig
   for (const c of node.children ?? []) {
     switch (c.keyword.text) {
       case 'script':
-        script = readScript(c, d);
+        // keepalived ignores a bare `script` (the script set before stays)
+        if (c.args.length) script = readScript(c, d) ?? script;
         break;
       case 'interval':
-        intervalMs = (readInt(c, c.args[0], 1, 2147483, d) ?? 1) * 1000;
+        intervalMs = readScriptTimer(c, name, 'interval', d) ?? intervalMs;
         break;
       case 'timeout':
-        timeoutMs = (readInt(c, c.args[0], 0, 2147483, d) ?? 0) * 1000;
+        timeoutMs = readScriptTimer(c, name, 'timeout', d) ?? timeoutMs;
         break;
-      case 'weight':
-        weight = readInt(c, c.args[0], -253, 253, d) ?? 0;
-        reverse = c.args[1]?.text === 'reverse';
+      case 'weight': {
+        const t = c.args[0];
+        const w = t && /^[-+]?\d+$/.test(t.text) ? Number(t.text) : NaN;
+        if (!(w >= -253 && w <= 253)) {
+          if (!t) missingParameter(c, d);
+          else d.error(t.pos, `vrrp_script ${name} weight ${t.text} must be in [-253, 253]`);
+          weight = 0;
+        } else weight = w;
+        const o = c.args[1];
+        if (o && o.text !== 'reverse') d.error(o.pos, `vrrp_script ${name} unknown weight option ${o.text}`);
+        reverse = o?.text === 'reverse';
         break;
+      }
       case 'rise':
-        rise = readInt(c, c.args[0], 1, 2147483647, d) ?? 1;
+      case 'fall': {
+        const what = c.keyword.text;
+        const v = c.args[0] ? readNum(c, d, 1, 2147483647, (x) => `(${name}): vrrp script ${what} value '${x}' invalid, defaulting to 1`) : undefined;
+        if (!c.args[0]) missingParameter(c, d);
+        if (what === 'rise') rise = v ?? 1;
+        else fall = v ?? 1;
         break;
-      case 'fall':
-        fall = readInt(c, c.args[0], 1, 2147483647, d) ?? 1;
-        break;
+      }
       case 'init_fail':
         initFail = true;
         break;
       case 'user':
         if (c.args[0]) runAs = { user: c.args[0].text, ...(c.args[1] ? { group: c.args[1].text } : {}) };
-        else d.error(missingArgPos(c), 'user: missing user name');
+        else missingParameter(c, d);
         break;
       default:
         d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   if (!script) {
-    d.error(node.keyword.pos, `(${name}) vrrp_script has no script`);
+    d.error(node.keyword.pos, `No script set for vrrp_script ${name} - removing`);
     return undefined;
   }
   if (runAs) script = { ...script, ...runAs };

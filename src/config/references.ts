@@ -27,6 +27,7 @@ export function checkReferences(c: KeepalivedConfig, d: DiagnosticSink): void {
     check(g.name, g.trackScript, scripts, 'track script');
     check(g.name, g.trackFile, files, 'track file');
     check(g.name, g.trackProcess, procs, 'track process');
+    check(g.name, g.trackBfd, bfds, 'track bfd');
     for (const m of g.group) {
       if (!instances.has(m)) d.error(g.pos, `Virtual router ${m} specified in sync group ${g.name} doesn't exist - ignoring`);
       else if (inGroup.has(m)) d.error(g.pos, `Virtual router ${m} cannot exist in more than one sync group; ignoring ${g.name}`);

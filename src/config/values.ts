@@ -72,3 +72,43 @@ export function readIp(node: ConfNode, t: Token | undefined, d: DiagnosticSink, 
   }
   return t.text;
 }
+
+/**
+ * keepalived's null_strvec: a keyword whose handler reads word `index` (1 = the first argument) that is not there.
+ * keepalived prints this and stops (`-t` exits 2); we report it as an error there and go on.
+ */
+export function missingParameter(node: ConfNode, d: DiagnosticSink, index = 1): void {
+  const words = [node.keyword, ...node.args];
+  const prev = words[index - 1];
+  const pos = prev ? { ...prev.pos, col: prev.pos.col + prev.text.length } : missingArgPos(node);
+  d.missingWord(pos, nullStrvecMessage(node.keyword.text, prev?.text, index));
+}
+
+/** keepalived's null_strvec text for word `index` (0-based) missing from a line starting `first`, after `prev`. */
+export function nullStrvecMessage(first: string, prev: string | undefined, index: number): string {
+  return prev !== undefined && index > 0
+    ? `*** Configuration line starting \`${first}\` is missing a parameter after keyword \`${prev}\` at word position ${index + 1}`
+    : `*** Configuration line starting \`${first}\` is missing a parameter at word position ${index + 1}`;
+}
+
+/**
+ * Drops the statements of `nodes` whose keyword is in `needsWord` and has no argument, reporting each as keepalived's
+ * null_strvec does (its handler reads the first word unchecked).
+ */
+export function withWords(nodes: readonly ConfNode[], needsWord: ReadonlySet<string>, d: DiagnosticSink): ConfNode[] {
+  return nodes.filter((n) => {
+    if (n.args.length > 0 || !needsWord.has(n.keyword.text)) return true;
+    missingParameter(n, d);
+    return false;
+  });
+}
+
+/**
+ * The lines of a value block (`virtual_ipaddress { … }`, `track_script { … }`, `group { … }`, …). keepalived's
+ * alloc_value_block reports a word after the keyword other than the `{` and reads the block anyway.
+ */
+export function valueLines(node: ConfNode, d: DiagnosticSink): readonly ConfNode[] {
+  const a = node.args[0];
+  if (a) d.keptError(a.pos, `Block ${node.keyword.text} has extra parameters ${a.text} ...`);
+  return node.children ?? [];
+}

@@ -16,6 +16,11 @@
  * - `keepalived-ts:check:quorum`      a virtual server gained or lost quorum
  * - `keepalived-ts:netlink:error`     a netlink request failed
  * - `keepalived-ts:process`           a supervised child started, exited or was restarted
+ * - `keepalived-ts:bgp:route`         the `bgp` child announced or withdrew a VIP's route
+ * - `keepalived-ts:bgp:state`         the `bgp` child's whole picture (engine, routes, sessions) changed
+ *
+ * The `bgp` child's channels cross processes: the child forwards them to the supervisor, which passes them on to
+ * the VRRP child (the one serving the HTTP endpoint), where they are published again (src/cli/child-events.ts).
  */
 import { channel, type Channel } from 'node:diagnostics_channel';
 
@@ -109,12 +114,44 @@ export interface NetlinkErrorEvent {
   readonly at: number;
 }
 
+/** A BFD session changed state (the `bfd` child). */
+export interface BfdStateEvent {
+  readonly name: string;
+  /** keepalived's state names: AdminDown, Down, Init, Up. */
+  readonly from: string;
+  readonly to: string;
+  /** The local diagnostic text. */
+  readonly diag: string;
+  readonly at: number;
+}
+
 /** A supervised child's life. */
 export interface ProcessEvent {
   readonly child: 'vrrp' | 'check' | 'bfd';
   readonly event: 'started' | 'exited' | 'restarted';
   readonly pid: number;
   readonly status?: number | string;
+  readonly at: number;
+}
+
+/** A route announced (or re-announced with GRACEFUL_SHUTDOWN) or withdrawn by the `bgp` child. */
+export interface BgpRouteEvent {
+  readonly prefix: string;
+  readonly action: 'announce' | 'withdraw';
+  readonly gracefulShutdown: boolean;
+  /** `gobgp` or `kernel`. */
+  readonly engine: string;
+  readonly at: number;
+}
+
+/** The `bgp` child's whole picture, published whenever a part of it changes. */
+export interface BgpStateEvent {
+  readonly engine: string;
+  /** The engine answers (always true for the kernel table; false while the `bgp` child is gone). */
+  readonly connected: boolean;
+  /** Every planned prefix with its state (`withdrawn` when not held). */
+  readonly routes: readonly { readonly prefix: string; readonly state: 'announced' | 'draining' | 'withdrawn' }[];
+  readonly sessions: readonly { readonly peer: string; readonly peerAs: number; readonly state: string; readonly advertised?: number }[];
   readonly at: number;
 }
 
@@ -131,6 +168,9 @@ export interface EventMap {
   'keepalived-ts:check:quorum': CheckQuorumEvent;
   'keepalived-ts:netlink:error': NetlinkErrorEvent;
   'keepalived-ts:process': ProcessEvent;
+  'keepalived-ts:bgp:route': BgpRouteEvent;
+  'keepalived-ts:bgp:state': BgpStateEvent;
+  'keepalived-ts:bfd:state': BfdStateEvent;
 }
 
 /** Every channel name. */

@@ -6,10 +6,10 @@
  */
 
 /** A child process role. */
-export type ChildRole = 'vrrp' | 'check' | 'bgp';
+export type ChildRole = 'vrrp' | 'check' | 'bgp' | 'bfd';
 
-/** Every role, in start order (keepalived forks the checker child first). */
-export const CHILD_ROLES: readonly ChildRole[] = ['check', 'vrrp', 'bgp'];
+/** Every role, in start order (keepalived forks the BFD child first, then the checker). */
+export const CHILD_ROLES: readonly ChildRole[] = ['bfd', 'check', 'vrrp', 'bgp'];
 
 /** The internal flag the daemonizing foreground process adds for its detached copy (the supervisor). */
 export const DAEMON_CHILD_FLAG = '--ts-daemon-child';
@@ -33,6 +33,7 @@ export const ROLE_INFO: Readonly<Record<ChildRole, RoleInfo>> = {
   check: { ident: 'Keepalived_healthcheckers', name: 'Healthcheck', logSuffix: 'healthcheckers' },
   /** keepalived-ts's own: BGP announcement of VIPs (keepalived has no such process). */
   bgp: { ident: 'Keepalived_bgp', name: 'BGP', logSuffix: 'bgp' },
+  bfd: { ident: 'Keepalived_bfd', name: 'BFD', logSuffix: 'bfd' },
 };
 
 /** The parent's syslog identity. */
@@ -42,10 +43,21 @@ export const PARENT_IDENT = 'Keepalived';
 export function childRoleOf(word: string): ChildRole | undefined {
   if (!word.startsWith(`${CHILD_FLAG}=`)) return undefined;
   const role = word.slice(CHILD_FLAG.length + 1);
-  return role === 'vrrp' || role === 'check' || role === 'bgp' ? role : undefined;
+  return role === 'vrrp' || role === 'check' || role === 'bgp' || role === 'bfd' ? role : undefined;
 }
 
 /** The flag word for a role. */
 export function childFlag(role: ChildRole): string {
   return `${CHILD_FLAG}=${role}`;
+}
+
+/** The environment variable that hands the syslog ident suffix from the supervisor to its children. */
+export const IDENT_SUFFIX_ENV = 'KEEPALIVED_TS_IDENT_SUFFIX';
+
+/**
+ * What keepalived 2.2.7's make_syslog_ident appends to every process's syslog ident: `_NAMESPACE` for
+ * `net_namespace`/`-s`, then `_INSTANCE` for `instance`/`use_pid_dir`'s instance name (`Keepalived_vrrp_ns1_a`).
+ */
+export function identSuffix(netNamespace: string | undefined, instanceName: string | undefined): string {
+  return `${netNamespace !== undefined ? `_${netNamespace}` : ''}${instanceName !== undefined ? `_${instanceName}` : ''}`;
 }

@@ -27,7 +27,7 @@ import { renderData, renderJson, renderStats } from './dump.js';
 import { DUMP_FILES, writeDumpFile } from './dumpfile.js';
 import type { LogHub } from './logging.js';
 import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
-import { ProcessPriorities, linuxPriorityPort, maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
+import { ProcessPriorities, linuxPriorityPort, bfdPrioritySettings, maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
 import type { Runtime, RuntimeFactory } from '../runtime/port.js';
 import type { SdNotifier } from './sdnotify.js';
 import type { SignalSource, TrappedSignal } from './signals.js';
@@ -211,7 +211,8 @@ export class Daemon {
     if (this.state !== 'running') return undefined; // TERM during runtime startup: stop() owns the exit
     this.startLagMonitor();
     const snap = this.runtime.snapshot();
-    if (snap.instances.length === 0 && !snap.virtualServers?.length && !snap.bgp) this.info('Warning - keepalived has no configuration to run');
+    if (snap.instances.length === 0 && !snap.virtualServers?.length && !snap.bgp && !snap.bfd?.length)
+      this.info('Warning - keepalived has no configuration to run');
     this.info('Startup complete');
     this.deps.sdNotify.ready();
     this.deps.onReady?.();
@@ -258,7 +259,8 @@ export class Daemon {
   /** global_defs' process scheduling (`vrrp_rt_priority`, …): before the runtime starts, and after each reload. */
   private applyPriorities(config: KeepalivedConfig, starting: boolean): void {
     if (this.deps.settings.role === 'check') return; // vrrp_* scheduling is the VRRP process's
-    const p = prioritySettingsFrom(config, this.deps.settings.role === 'vrrp'); // default real-time: the VRRP child only
+    // default real-time: the VRRP and BFD children
+    const p = this.deps.settings.role === 'bfd' ? bfdPrioritySettings() : prioritySettingsFrom(config, this.deps.settings.role === 'vrrp');
     // keepalived's parent logs the NOTICE (core/main.c); a supervised child leaves it to the supervisor
     const notice = starting && !this.deps.settings.role ? maxAutoPriorityNotice(p) : undefined;
     if (notice) this.info(notice);

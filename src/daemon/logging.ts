@@ -187,9 +187,20 @@ export class LogHub {
     this.sinks.push(sink);
   }
 
-  /** A Logger writing under `ident`. */
+  /**
+   * What every identity gets appended (keepalived's make_syslog_ident: `_NAMESPACE_INSTANCE`); set once the
+   * configuration has named them (identSuffix in child-role.ts).
+   */
+  private identSuffix = '';
+
+  /** Appends `suffix` to every identity from now on (loggers already handed out included). */
+  setIdentSuffix(suffix: string): void {
+    this.identSuffix = suffix;
+  }
+
+  /** A Logger writing under `ident` (plus the suffix set by setIdentSuffix). */
   logger(ident: string): Logger {
-    return { log: (record) => this.write(record, ident) };
+    return { log: (record) => this.write(record, ident + this.identSuffix) };
   }
 
   /** Writes one record to every sink; never throws. */

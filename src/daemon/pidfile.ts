@@ -23,6 +23,8 @@ export interface PidFiles {
   readonly main: string;
   readonly vrrp: string;
   readonly checkers: string;
+  /** The BFD child's (`-b`). */
+  readonly bfd?: string;
 }
 
 /** keepalived's pid directory (KEEPALIVED_PID_DIR), used with `use_pid_dir` or `instance`. */
@@ -31,18 +33,30 @@ export const PID_DIR = '/run/keepalived';
 /**
  * The pid files as keepalived 2.2.7 picks them (core/main.c): a file given on the command line wins; otherwise
  * `instance NAME` gives /run/keepalived/keepalived_NAME.pid, vrrp_NAME.pid, checkers_NAME.pid, `use_pid_dir` alone
- * /run/keepalived/keepalived.pid, vrrp.pid, checkers.pid, and neither the DEFAULT_PIDFILES.
+ * /run/keepalived/keepalived.pid, vrrp.pid, checkers.pid, and neither the DEFAULT_PIDFILES. With a network
+ * namespace (`net_namespace`, `-s`) the directory is /run/keepalived/NAMESPACE: keepalived bind-mounts that
+ * directory on /run/keepalived in a private mount namespace, so this is where its files are seen from outside.
  */
-export function pidFilesFor(given: Partial<PidFiles>, config: { readonly instanceName?: string; readonly usePidDir: boolean }): PidFiles {
+export function pidFilesFor(
+  given: Partial<PidFiles>,
+  config: { readonly instanceName?: string; readonly usePidDir: boolean; readonly netNamespace?: string },
+): PidFiles {
+  const dir = pidDirFor(config.netNamespace);
   const name = (base: string, fallback: string): string => {
-    if (config.instanceName !== undefined) return `${PID_DIR}/${base}_${config.instanceName}.pid`;
-    return config.usePidDir ? `${PID_DIR}/${base}.pid` : fallback;
+    if (config.instanceName !== undefined) return `${dir}/${base}_${config.instanceName}.pid`;
+    return config.usePidDir || config.netNamespace !== undefined ? `${dir}/${base}.pid` : fallback;
   };
   return {
     main: given.main ?? name('keepalived', DEFAULT_PIDFILES.main),
     vrrp: given.vrrp ?? name('vrrp', DEFAULT_PIDFILES.vrrp),
     checkers: given.checkers ?? name('checkers', DEFAULT_PIDFILES.checkers),
+    bfd: given.bfd ?? name('bfd', DEFAULT_PIDFILES.bfd),
   };
+}
+
+/** The pid directory: PID_DIR, or PID_DIR/NAMESPACE in a network namespace. */
+export function pidDirFor(netNamespace: string | undefined): string {
+  return netNamespace === undefined ? PID_DIR : `${PID_DIR}/${netNamespace}`;
 }
 
 /** Whether a process exists: `kill(pid, 0)` succeeds or fails with EPERM. Injectable for tests. */

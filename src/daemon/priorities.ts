@@ -10,7 +10,10 @@
  * Where a Node process differs from keepalived's single-threaded C child:
  * - Scheduling policy and nice value are per thread on Linux, and Node has threads (V8 platform workers, the libuv
  *   pool), so both are set on every thread in /proc/self/task, at start, on reload and on each automatic raise.
- *   SCHED_RESET_ON_FORK keeps notify scripts — and threads created later — at normal priority.
+ *   SCHED_RESET_ON_FORK keeps notify scripts — and threads created later — at normal priority. Real-time on the main
+ *   thread only was tried (issue 14) and is worse: the main thread waits for V8's GC helpers (a job it joins waits
+ *   for the work items a helper has claimed), and a helper left SCHED_OTHER under 32 busy workers kept it asleep up
+ *   to 808 ms (ftrace sched_switch/sched_waking; with every thread real-time: 8.7 ms at most).
  * - RLIMIT_RTTIME: keepalived's default (10 ms between blocking calls) would kill Node on a garbage collection or a
  *   reload of a large configuration (~75 ms for 50k lines). Our default soft limit is 1 s: far above any pause the
  *   daemon makes when healthy, while a real-time thread spinning for a second is a bug worth a log line. The soft
@@ -83,6 +86,21 @@ export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false
     processPriority: g.vrrpProcessPriority ?? 0,
     maxAutoPriority: g.maxAutoPriority ?? 0,
     minAutoPriorityDelayUs: g.minAutoPriorityDelayUs ?? DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
+  };
+}
+
+/**
+ * The BFD child's scheduling: SCHED_RR at the VRRP child's default priority (10 ms × 3 sessions do not survive a
+ * CPU hog under SCHED_OTHER), keepalived's `bfd_rt_priority`/`bfd_priority` not parsed yet; no auto priority.
+ */
+export function bfdPrioritySettings(): PrioritySettings {
+  return {
+    rtPriority: DEFAULT_VRRP_RT_PRIORITY,
+    rtDefault: true,
+    rlimitRttimeUs: DEFAULT_RLIMIT_RTTIME_US,
+    processPriority: 0,
+    maxAutoPriority: -1,
+    minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
   };
 }
 

@@ -21,13 +21,14 @@ import type { Clock } from '../core/clock.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { ErrorCodes, ExitCode, KtsError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { CHILD_ROLES, PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
+import { CHILD_ROLES, PARENT_IDENT, ROLE_INFO, identSuffix, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
 import { ControlServer, controlSocketFor, refusedPeer, type ControlReply } from './control.js';
 import { commandLineLines } from './command-line.js';
 import type { LogHub } from './logging.js';
 import {
-  PID_DIR,
+  DEFAULT_PIDFILES,
+  pidDirFor,
   pidfileOwnedByLiveProcess,
   pidFilesFor,
   probeProcess,
@@ -41,6 +42,7 @@ import type { SdNotifier } from './sdnotify.js';
 import { SIGFUNC_NUMBERS, type SignalSource, type TrappedSignal } from './signals.js';
 import type { PeerCred } from '../observe/admin.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
+import type { BgpStateEvent, EventName } from '../core/events.js';
 
 /** Parent → child over the IPC channel: one control command (`status`, `json`, `reload`, …). */
 export interface CommandMessage {
@@ -61,13 +63,26 @@ export interface FactsMessage {
   readonly instances?: readonly (readonly [string, string])[];
   /** [virtual server name, quorum up] (from the checker child). */
   readonly quorum?: readonly (readonly [string, boolean])[];
+  /** [bfd_instance name, session Up] (from the BFD child, relayed to the VRRP and checker children). */
+  readonly bfd?: readonly (readonly [string, boolean])[];
 }
 
-/** Parent → child: a command, or (to the `bgp` child) the other children's facts. */
-export type ParentMessage = CommandMessage | FactsMessage;
+/**
+ * An observer event that crosses processes (src/cli/child-events.ts): the `bgp` child's, passed on by the supervisor
+ * to the VRRP child, which serves the HTTP endpoint and publishes it there again.
+ */
+export interface EventMessage {
+  readonly kind: 'event';
+  readonly name: EventName;
+  readonly payload: unknown;
+}
 
-/** Child → parent: startup complete, the answer to a command, or its facts for the `bgp` child. */
-export type ChildMessage = { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply } | FactsMessage;
+/** Parent → child: a command, (to the `bgp` child) the other children's facts, or (to the VRRP child) an event. */
+export type ParentMessage = CommandMessage | FactsMessage | EventMessage;
+
+/** Child → parent: startup complete, the answer to a command, its facts for the `bgp` child, or an event. */
+export type ChildMessage =
+  { readonly kind: 'ready' } | { readonly kind: 'reply'; readonly id: number; readonly reply: ControlReply } | FactsMessage | EventMessage;
 
 /** A running child process as the supervisor handles it. */
 export interface ChildHandle {
@@ -109,7 +124,7 @@ export const realTimers: Timers = {
 };
 
 /** The children's pid files: `-r`, `-c`, and the `bgp` child's (no keepalived option; see pidFileOf). */
-export type ChildPidFiles = Readonly<Record<'vrrp' | 'check', string>> & { readonly bgp?: string };
+export type ChildPidFiles = Readonly<Record<'vrrp' | 'check', string>> & { readonly bgp?: string; readonly bfd?: string };
 
 /** Settings of the supervisor (resolved from the command line). */
 export interface SupervisorSettings {
@@ -138,6 +153,8 @@ export interface SupervisorSettings {
   /** `-P` (VRRP only), `-C` (checkers only), `--all` (children even without configuration). */
   readonly vrrpOnly: boolean;
   readonly checkOnly: boolean;
+  /** `-B`: no BFD child. */
+  readonly noBfd?: boolean;
   readonly all: boolean;
   /** `-R`. */
   readonly dontRespawn: boolean;
@@ -145,6 +162,8 @@ export interface SupervisorSettings {
   readonly dontReleaseVrrp: boolean;
   /** How long TERM waits for the children before SIGKILL (keepalived's `child_wait_time`, default 5 s). */
   readonly childWaitMs?: number;
+  /** `-s/--namespace`: overrides the configuration's `net_namespace`. */
+  readonly namespace?: string;
 }
 
 /** Everything the supervisor uses from the outside world. */
@@ -162,6 +181,13 @@ export interface SupervisorDeps {
   readonly probe?: ProcessProbe;
   /** Called once every child reported startup complete (daemonize readiness). */
   readonly onReady?: () => void;
+  /**
+   * Moves this process's thread into a named network namespace before any socket opens or child starts
+   * (src/net/netns.ts); returns keepalived's error text on failure. Absent: namespaces are not entered (tests).
+   */
+  readonly enterNamespace?: (name: string) => string | undefined;
+  /** The syslog ident suffix (`_NAMESPACE_INSTANCE`) is now known: the children must be started with it. */
+  readonly onIdentSuffix?: (suffix: string) => void;
 }
 
 /** One role's child and its respawn bookkeeping. */
@@ -213,18 +239,20 @@ const PERMANENT: Readonly<Record<number, string>> = {
 };
 
 /** The short names keepalived's stop sequence uses (`vrrp process failed to die`). */
-const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: 'checker', bgp: 'bgp' };
+const SHORT_NAME: Readonly<Record<ChildRole, string>> = { vrrp: 'vrrp', check: 'checker', bgp: 'bgp', bfd: 'bfd' };
 
 /** Which children a configuration needs (keepalived's running_vrrp / running_checker). */
-export function wantedRoles(cfg: KeepalivedConfig, o: { vrrpOnly: boolean; checkOnly: boolean; all: boolean }): ChildRole[] {
+export function wantedRoles(cfg: KeepalivedConfig, o: { vrrpOnly: boolean; checkOnly: boolean; all: boolean; noBfd?: boolean }): ChildRole[] {
+  // keepalived's running_bfd: a bfd_instance, no -B, and no -P/-C (they run only the one subsystem)
+  const runBfd = !o.noBfd && !o.vrrpOnly && !o.checkOnly && cfg.bfdInstances.length > 0;
   // the bgp child announces VIPs by the VRRP child's states: it runs with it
   const runBgp = !o.checkOnly && cfg.vrrpInstances.some((i) => i.bgpAnnounce !== undefined);
   const hasCheck = cfg.virtualServers.length > 0;
   const hasVrrp = cfg.vrrpInstances.length > 0 || cfg.staticIpaddress.length > 0 || cfg.staticRoutes.length > 0 || cfg.staticRules.length > 0;
   const runCheck = !o.vrrpOnly && (o.all || hasCheck);
   // keepalived runs no child for an empty configuration; the VRRP child then says there is nothing to run
-  const runVrrp = !o.checkOnly && (o.all || hasVrrp || !hasCheck);
-  return CHILD_ROLES.filter((r) => (r === 'vrrp' ? runVrrp : r === 'check' ? runCheck : runBgp));
+  const runVrrp = !o.checkOnly && (o.all || hasVrrp || (!hasCheck && !runBfd));
+  return CHILD_ROLES.filter((r) => (r === 'vrrp' ? runVrrp : r === 'check' ? runCheck : r === 'bfd' ? runBfd : runBgp));
 }
 
 /**
@@ -258,6 +286,10 @@ export class Supervisor {
     instances: [],
     quorum: [],
   };
+  /** The `bgp` child's last whole picture, sent again to a (re)started VRRP child. */
+  private bgpState: EventMessage | undefined;
+  /** The last BFD session states from the BFD child, relayed to the VRRP and checker children (kept when it dies, as keepalived's are). */
+  private bfdFacts: readonly (readonly [string, boolean])[] = [];
   private startedMs = 0;
   private readyReported = false;
   private exitCode: number = ExitCode.OK;
@@ -266,6 +298,8 @@ export class Supervisor {
   /** The pid files in use: the settings', or named from the configuration at start (pidFilesGiven). */
   private pidFile = '';
   private childPidFiles: ChildPidFiles = { vrrp: '', check: '' };
+  /** The network namespace the daemon runs in (`-s` or `net_namespace`), named at start. */
+  private namespace: string | undefined;
   private resolveExit!: (code: number) => void;
   /** Resolves with the exit status once the supervisor has stopped. */
   readonly exited: Promise<number>;
@@ -307,6 +341,8 @@ export class Supervisor {
       this.info(`Unable to find configuration file ${s.configFile}`, 'err');
       return ExitCode.NO_CONFIG;
     }
+    const early = await this.enterNamespace();
+    if (early !== undefined) return early;
     const cfg = await this.loadConfig('start');
     if (!cfg) return ExitCode.CONFIG;
     this.releaseSet = [cfg];
@@ -335,6 +371,35 @@ export class Supervisor {
     return undefined;
   }
 
+  /**
+   * keepalived's start after reading the configuration (core/main.c): `-s` overrides `net_namespace`, the syslog
+   * ident gains `_NAMESPACE_INSTANCE`, and the process enters the namespace — before the configuration is checked
+   * against the host, so interfaces are looked up in the namespace. The file is read once without host checks to
+   * learn the names. Returns an exit status when the daemon must stop (keepalived exits 0 there).
+   */
+  private async enterNamespace(): Promise<number | undefined> {
+    const s = this.deps.settings;
+    const peek = (await this.deps.config.load(s.configFile, { configId: s.configId })).config;
+    let ns = peek?.netNamespace;
+    if (s.namespace !== undefined) {
+      if (ns !== undefined) this.info(`Overriding config net_namespace '${ns}' with command line namespace '${s.namespace}'`);
+      ns = s.namespace;
+    }
+    this.namespace = ns;
+    const suffix = identSuffix(ns, peek?.instanceName);
+    if (suffix) {
+      this.info(`Changing syslog ident to ${PARENT_IDENT}${suffix}`);
+      this.deps.logs.setIdentSuffix(suffix);
+      this.deps.onIdentSuffix?.(suffix);
+    }
+    if (ns === undefined || !this.deps.enterNamespace) return undefined;
+    const err = this.deps.enterNamespace(ns);
+    if (err === undefined) return undefined;
+    this.info(err);
+    this.info(`Unable to set network namespace ${ns} - exiting`, 'err');
+    return ExitCode.OK;
+  }
+
   /** The pid files for `cfg` (keepalived names them once, at start; a reload does not move them). */
   private namePidFiles(cfg: KeepalivedConfig): void {
     const s = this.deps.settings;
@@ -343,14 +408,16 @@ export class Supervisor {
       this.childPidFiles = s.childPidFiles;
       return;
     }
-    const f = pidFilesFor(s.pidFilesGiven, cfg);
+    const named = { instanceName: cfg.instanceName, usePidDir: cfg.usePidDir, netNamespace: this.namespace };
+    const f = pidFilesFor(s.pidFilesGiven, named);
     this.pidFile = f.main;
-    this.childPidFiles = { vrrp: f.vrrp, check: f.checkers };
-    if (cfg.usePidDir) {
+    this.childPidFiles = { vrrp: f.vrrp, check: f.checkers, ...(f.bfd ? { bfd: f.bfd } : {}) };
+    if (cfg.usePidDir || this.namespace !== undefined) {
+      const dir = pidDirFor(this.namespace);
       try {
-        mkdirSync(PID_DIR, { recursive: true, mode: 0o755 });
+        mkdirSync(dir, { recursive: true, mode: 0o755 });
       } catch (e) {
-        this.info(`Unable to create directory ${PID_DIR} - ${(e as Error).message}`, 'err');
+        this.info(`Unable to create directory ${dir} - ${(e as Error).message}`, 'err');
       }
     }
   }
@@ -414,19 +481,38 @@ export class Supervisor {
   /** A role's pid file. */
   private pidFileOf(role: ChildRole): string {
     const files = this.childPidFiles;
+    if (role === 'bfd') return files.bfd ?? DEFAULT_PIDFILES.bfd;
     return role === 'bgp' ? (files.bgp ?? this.pidFile.replace(/(\.pid)?$/, '_bgp.pid')) : files[role];
   }
 
   /** Keeps a child's facts and sends the whole picture to the `bgp` child. */
   private relayFacts(role: ChildRole, m: FactsMessage | undefined): void {
+    if (role === 'bfd') {
+      if (!m) return;
+      this.bfdFacts = m.bfd ?? [];
+      this.sendBfdFacts('vrrp');
+      this.sendBfdFacts('check');
+      return;
+    }
     if (role === 'vrrp') this.facts = { ...this.facts, instances: m?.instances ?? [] };
     else if (role === 'check') this.facts = { ...this.facts, quorum: m?.quorum ?? [] };
     else return;
     this.sendFacts();
   }
 
+  /** The BFD session states to one child (the VRRP child's track_bfd, the checker's BFD_CHECK). */
+  private sendBfdFacts(role: 'vrrp' | 'check'): void {
+    this.slots.get(role)?.handle?.send({ kind: 'facts', bfd: this.bfdFacts });
+  }
+
   private sendFacts(): void {
     this.slots.get('bgp')?.handle?.send({ kind: 'facts', ...this.facts });
+  }
+
+  /** Passes an event on to the VRRP child (it serves the HTTP endpoint) once it is up; it gets the last picture at ready. */
+  private toObservers(m: EventMessage): void {
+    const vrrp = this.slots.get('vrrp');
+    if (vrrp?.ready) vrrp.handle?.send(m);
   }
 
   private onMessage(slot: Slot, m: ChildMessage): void {
@@ -434,9 +520,16 @@ export class Supervisor {
       this.relayFacts(slot.role, m);
       return;
     }
+    if (m.kind === 'event') {
+      if (m.name === 'keepalived-ts:bgp:state') this.bgpState = m;
+      this.toObservers(m);
+      return;
+    }
     if (m.kind === 'ready') {
       slot.ready = true;
       if (slot.role === 'bgp') this.sendFacts();
+      if (slot.role === 'vrrp' && this.bgpState) slot.handle?.send(this.bgpState);
+      if (slot.role === 'vrrp' || slot.role === 'check') this.sendBfdFacts(slot.role);
       if (slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp) void this.deps.release.prepare(this.releaseSet);
       this.checkReady();
       return;
@@ -469,6 +562,13 @@ export class Supervisor {
     removeOwnPidfile(this.pidFileOf(slot.role), handle.pid);
     // a dead VRRP child holds no instance, a dead checker no quorum: the bgp child withdraws their routes
     this.relayFacts(slot.role, undefined);
+    if (slot.role === 'bgp' && this.bgpState) {
+      // no engine and no sessions until a new bgp child says otherwise
+      const last = this.bgpState.payload as BgpStateEvent;
+      const payload: BgpStateEvent = { ...last, connected: false, sessions: [], at: this.deps.clock.wallNow() };
+      this.bgpState = { kind: 'event', name: 'keepalived-ts:bgp:state', payload };
+      this.toObservers(this.bgpState);
+    }
     for (const [id, p] of this.pending) {
       if (p.role !== slot.role) continue;
       this.pending.delete(id);
@@ -690,6 +790,7 @@ export class Supervisor {
     this.info('Reloading ...');
     const cfg = await this.loadConfig('reload');
     if (!cfg || this.state !== 'running') return false;
+    if (!this.reloadable(cfg)) return false;
     this.deps.sdNotify.reloading();
     this.releaseSet = [cfg, ...this.releaseSet.slice(0, 1)];
     const running = [...this.slots.values()].filter((s) => s.handle).map((s) => s.role);
@@ -703,6 +804,23 @@ export class Supervisor {
     this.reloads++;
     this.deps.sdNotify.ready();
     return results.every(([, rep]) => rep.ok);
+  }
+
+  /**
+   * keepalived's reload refuses what it cannot change in a running process (core/main.c reload_config): the
+   * network namespace (`-s` still wins), the instance name, disable_local_igmp. The running configuration stays.
+   */
+  private reloadable(cfg: KeepalivedConfig): boolean {
+    const old = this.releaseSet[0];
+    if (!old) return true;
+    const ns = (c: KeepalivedConfig) => this.deps.settings.namespace ?? c.netNamespace;
+    const refused = [
+      ns(old) !== ns(cfg) ? 'network namespace' : undefined,
+      old.instanceName !== cfg.instanceName ? 'instance name' : undefined,
+      old.globalDefs.disableLocalIgmp !== cfg.globalDefs.disableLocalIgmp ? 'disable_local_igmp' : undefined,
+    ].filter((x) => x !== undefined);
+    for (const what of refused) this.info(`Cannot change ${what} at a reload - please restart keepalived`);
+    return refused.length === 0;
   }
 
   /* Stop --------------------------------------------------------------------------------------------------- */

@@ -9,7 +9,7 @@
 export const V8_FLAGS_ENV = 'KEEPALIVED_TS_V8_FLAGS';
 
 /** Which process is being started. */
-export type FlaggedProcess = 'supervisor' | 'vrrp' | 'check' | 'bgp';
+export type FlaggedProcess = 'supervisor' | 'vrrp' | 'check' | 'bgp' | 'bfd';
 
 /**
  * Every child: a child keeps a few MB of live data; V8's default young generation (up to 16 MB semi-spaces on
@@ -25,12 +25,14 @@ const SMALL_YOUNG = ['--max-semi-space-size=1'];
  *   on a large configuration's parse. A foreground supervisor (`-n`) runs with whatever flags node was given.
  * - The VRRP child adds `--no-memory-reducer` (issue 14: the reducer's idle-time mark-compact stretched to 0.5-1.8 s
  *   under CPU starvation); it is not in lite mode: the receive path ran 4-10× slower per advert there.
+ * - The BFD child runs the VRRP child's flags: its timers are tighter still (10 ms × 3).
  */
 const DEFAULTS: Readonly<Record<FlaggedProcess, readonly string[]>> = {
   supervisor: [...SMALL_YOUNG, '--lite-mode'],
   vrrp: [...SMALL_YOUNG, '--no-memory-reducer'],
   check: SMALL_YOUNG,
   bgp: SMALL_YOUNG,
+  bfd: [...SMALL_YOUNG, '--no-memory-reducer'],
 };
 
 /** The flags to put before the inherited ones when starting `what`. */

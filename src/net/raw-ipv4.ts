@@ -30,6 +30,14 @@ export class RawIpv4Sender {
     return this.sock.trySend(packet, sockaddrIn(destination));
   }
 
+  /**
+   * Sends `packets` (at most 1024, IPv4 headers included) to `destination` in one sendmmsg(2) call; returns how many
+   * the kernel took (the rest found the send queue full). Throws a SysError on any other failure.
+   */
+  sendBatch(packets: readonly Uint8Array[], destination: string): number {
+    return sysio.sendmmsg(this.sock.fd, packets, sockaddrIn(destination));
+  }
+
   /** Closes the socket. */
   close(): void {
     this.sock.close();

@@ -154,6 +154,13 @@ export function configureVmacSysctls(
   return problems;
 }
 
+/** keepalived's link_set_ipv6 for an ipvlan: net/ipv6/conf/<if>/disable_ipv6 = !on. */
+export function setIpv6(ifname: string, on: boolean, opts: SysctlOptions = {}): SysctlProblem[] {
+  const problems: SysctlProblem[] = [];
+  writeSysctl(conf(opts, 'ipv6', ifname, 'disable_ipv6'), on ? 0 : 1, problems);
+  return problems;
+}
+
 /** Values of a parent's ARP sysctls before a VMAC changed them. */
 export interface SavedParentSysctls {
   readonly arp_ignore?: number;

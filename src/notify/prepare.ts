@@ -27,9 +27,17 @@ export interface PreparedScript {
 
 /**
  * Prepares one script. `type` names it in messages (`notify`, `track`, `fifo`…), `user`/`group` are the
- * script's own `user` option if given.
+ * script's own `user` option if given. `noDefaultUser` replaces keepalived's notify wording (`Failed to set default
+ * user for notify script X - ignoring`) where keepalived words it otherwise (a vrrp_script, a MISC_CHECK).
  */
-export function prepareScript(cmd: string, type: string, ctx: ScriptContext, user?: string, group?: string): PreparedScript | undefined {
+export function prepareScript(
+  cmd: string,
+  type: string,
+  ctx: ScriptContext,
+  user?: string,
+  group?: string,
+  noDefaultUser?: string,
+): PreparedScript | undefined {
   const split = splitCommand(cmd);
   if (!split.ok) {
     ctx.logger.log({ level: 'info', text: split.error });
@@ -47,7 +55,7 @@ export function prepareScript(cmd: string, type: string, ctx: ScriptContext, use
   } else {
     ids = ctx.resolver.defaultUser(ctx.scriptSecurity);
     if (!ids) {
-      ctx.logger.log({ level: 'info', text: `Failed to set default user for ${type} script ${argv[0]} - ignoring` });
+      ctx.logger.log({ level: 'info', text: noDefaultUser ?? `Failed to set default user for ${type} script ${argv[0]} - ignoring` });
       return undefined;
     }
   }

@@ -12,37 +12,14 @@ import { accessSync, constants, lstatSync, readFileSync, realpathSync, statSync,
 import { delimiter, join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { pathComponents, unsafeReason } from '../core/path-security.js';
+import { lookupGroup, lookupUser, type ScriptIds } from '../core/user-db.js';
 
-export { pathComponents, unsafeReason };
-
-/** uid/gid pair a script runs as. */
-export interface ScriptIds {
-  readonly uid: number;
-  readonly gid: number;
-}
+export { pathComponents, unsafeReason, lookupGroup, lookupUser, type ScriptIds };
 
 /** Where to read user and group databases (tests point these at fixtures). */
 export interface IdDatabases {
   readonly passwd?: string;
   readonly group?: string;
-}
-
-/** Looks `name` up in a passwd(5)-format text; returns uid and primary gid. Numeric names are accepted. */
-export function lookupUser(name: string, passwdText: string): ScriptIds | undefined {
-  for (const line of passwdText.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === name && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
-  }
-  return undefined;
-}
-
-/** Looks a group name up in a group(5)-format text. */
-export function lookupGroup(name: string, groupText: string): number | undefined {
-  for (const line of groupText.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === name && f.length >= 3) return Number(f[2]);
-  }
-  return undefined;
 }
 
 /** Resolves script users and the default script user, logging as keepalived does. */

@@ -16,6 +16,7 @@ const STREAMED = {
   'keepalived-ts:check:realserver': 'realserver',
   'keepalived-ts:check:quorum': 'quorum',
   'keepalived-ts:process': 'process',
+  'keepalived-ts:bgp:route': 'bgp',
 } as const satisfies Partial<Record<keyof EventMap, string>>;
 
 /** An event kind on the stream (the SSE `event:` field). */

@@ -6,10 +6,12 @@
  * VRRP series, gen2brain/keepalived_exporter's `keepalived_lvs_*`), plus our priority, real-server and lag
  * gauges. Between scrapes, the observer channels feed counters and histograms that a snapshot cannot give:
  * transitions with their reason, failover duration, advert send jitter, checker latency, GARP/NA frames sent and
- * adverts heard from a peer while MASTER (`keepalived_ts_vrrp_dual_master`).
+ * adverts heard from a peer while MASTER (`keepalived_ts_vrrp_dual_master`). The BGP series come from the `bgp`
+ * child's events only (`keepalived-ts:bgp:state` is its whole picture; they reach this process through the
+ * supervisor): route state per prefix, engine reachability, sessions, and route changes.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { subscribe } from '../core/events.js';
+import { subscribe, type BgpStateEvent } from '../core/events.js';
 import type { StatusView } from './view.js';
 
 /** Where the metrics read the current state. */
@@ -76,6 +78,9 @@ export class ObserveMetrics {
   private readonly checkResults: Counter;
   private readonly netlinkErrors: Counter;
   private readonly processEvents: Counter;
+  private readonly bgpRouteChanges: Counter;
+  /** The `bgp` child's last picture (undefined until it published one). */
+  private bgp: BgpStateEvent | undefined;
 
   /**
    * @param view the current status view (called once per scrape)
@@ -151,6 +156,63 @@ export class ObserveMetrics {
       labelNames: ['child', 'event'],
       registers: reg,
     });
+    this.bgpRouteChanges = new Counter({
+      name: 'keepalived_ts_bgp_route_changes_total',
+      help: 'BGP route changes: announce, graceful_shutdown (re-announced with 65535:0), withdraw',
+      labelNames: ['prefix', 'action'],
+      registers: reg,
+    });
+    this.bgpSeries();
+  }
+
+  /** Gauges from the `bgp` child's last picture. */
+  private bgpSeries(): void {
+    const reg = [this.registry];
+    const last = () => this.bgp;
+    new Gauge({
+      name: 'keepalived_ts_bgp_engine_up',
+      help: 'The announcement engine answers (gobgpd over gRPC; always 1 for the kernel table; 0 while the bgp child is gone)',
+      labelNames: ['engine'],
+      registers: reg,
+      collect() {
+        this.reset();
+        const b = last();
+        if (b) this.set({ engine: b.engine }, b.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'keepalived_ts_bgp_route_announced',
+      help: 'VIP route announced (1, also while draining) or withdrawn (0), per planned prefix',
+      labelNames: ['prefix'],
+      registers: reg,
+      collect() {
+        this.reset();
+        for (const r of last()?.routes ?? []) this.set({ prefix: r.prefix }, r.state === 'withdrawn' ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'keepalived_ts_bgp_route_draining',
+      help: 'VIP route announced with GRACEFUL_SHUTDOWN, withdrawal pending (1) or not (0)',
+      labelNames: ['prefix'],
+      registers: reg,
+      collect() {
+        this.reset();
+        for (const r of last()?.routes ?? []) this.set({ prefix: r.prefix }, r.state === 'draining' ? 1 : 0);
+      },
+    });
+    const perSession = (name: string, help: string, value: (s: BgpStateEvent['sessions'][number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['peer', 'peer_as'],
+        registers: reg,
+        collect() {
+          this.reset();
+          for (const s of last()?.sessions ?? []) this.set({ peer: s.peer, peer_as: String(s.peerAs) }, value(s));
+        },
+      });
+    perSession('keepalived_ts_bgp_session_up', 'BGP session to the peer established (1) or not (0)', (s) => (s.state === 'established' ? 1 : 0));
+    perSession('keepalived_ts_bgp_session_advertised_prefixes', 'Prefixes advertised to the peer', (s) => s.advertised ?? 0);
   }
 
   /** Subscribes to the observer channels; returns this. */
@@ -190,6 +252,16 @@ export class ObserveMetrics {
     );
     u.push(subscribe('keepalived-ts:netlink:error', (e) => this.netlinkErrors.inc({ code: e.code })));
     u.push(subscribe('keepalived-ts:process', (e) => this.processEvents.inc({ child: e.child, event: e.event })));
+    u.push(
+      subscribe('keepalived-ts:bgp:state', (e) => {
+        this.bgp = e;
+      }),
+    );
+    u.push(
+      subscribe('keepalived-ts:bgp:route', (e) =>
+        this.bgpRouteChanges.inc({ prefix: e.prefix, action: e.gracefulShutdown ? 'graceful_shutdown' : e.action }),
+      ),
+    );
     return this;
   }
 

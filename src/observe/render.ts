@@ -1,8 +1,10 @@
 /**
  * The human `keepalived-ts status`: a header, one line per VRRP instance (state, effective/base priority, the
  * master, how long and why, advert interval, sync group, VIPs, tracked objects), then each virtual server with its
- * real servers (health, weight, last check result, latency). Colour only when asked (the CLI asks on a TTY).
+ * real servers (health, weight, last check result, latency), then BGP announcement (engine, each planned route with
+ * its condition and state, the engine's sessions). Colour only when asked (the CLI asks on a TTY).
  */
+import type { BgpSnapshot } from '../runtime/snapshot.js';
 import type { InstanceView, StatusView } from './view.js';
 
 /** Rendering options. */
@@ -72,7 +74,28 @@ export function renderStatus(v: StatusView, o: RenderOptions): string {
     }
     lines.push(...table(rows));
   }
+  if (v.bgp) lines.push('', ...bgpLines(v.bgp, paint));
   return `${lines.join('\n')}\n`;
+}
+
+/** The BGP section: the engine, the planned routes with their state, the sessions. */
+function bgpLines(b: BgpSnapshot, paint: (code: number, s: string) => string): string[] {
+  const held = new Map(b.routes.map((r) => [r.prefix, r.state]));
+  const out = [`BGP engine ${b.engine}: ${b.connected ? paint(ANSI.green, 'answers') : paint(ANSI.red, 'does not answer')}`];
+  const rows = [['  ROUTE', 'INSTANCE', 'WHEN', 'STATE']];
+  for (const p of b.planned) {
+    const st = held.get(p.prefix) ?? 'withdrawn';
+    rows.push([`  ${p.prefix}`, p.instance, p.when, paint(st === 'announced' ? ANSI.green : st === 'draining' ? ANSI.yellow : ANSI.dim, st)]);
+  }
+  if (b.planned.length) out.push(...table(rows));
+  if (b.sessions.length) {
+    const srows = [['  PEER', 'AS', 'SESSION', 'ADVERTISED']];
+    for (const s of b.sessions) {
+      srows.push([`  ${s.peer}`, String(s.peerAs), paint(s.state === 'established' ? ANSI.green : ANSI.red, s.state), String(s.advertised ?? '-')]);
+    }
+    out.push(...table(srows));
+  }
+  return out;
 }
 
 function instanceRow(i: InstanceView, nowMs: number, stateColour: (s: string) => string): string[] {

@@ -5,7 +5,7 @@
  * `virtualServers` (the checker runtime's contribution) through a tolerant reader, so this view does not depend
  * on that runtime's internal types.
  */
-import type { InstanceSnapshot, ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
+import type { BgpSnapshot, InstanceSnapshot, ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** keepalived's state names by value. */
 const STATES: Record<number, string> = { 0: 'INIT', 1: 'BACKUP', 2: 'MASTER', 3: 'FAULT', 4: 'GOTO_MASTER', 97: 'STOP', 98: 'DELETED' };
@@ -101,6 +101,8 @@ export interface StatusView {
   /** `vrrp_script` results: GOOD or BAD. */
   readonly scripts: readonly { readonly name: string; readonly status: 'GOOD' | 'BAD' }[];
   readonly timing?: RuntimeSnapshot['timing'];
+  /** BGP announcement (the `bgp` child), when it runs. */
+  readonly bgp?: BgpSnapshot;
   /** Wall-clock ms the view was taken. */
   readonly at: number;
 }
@@ -119,6 +121,7 @@ export function statusView(process: ProcessInfo, snap: RuntimeSnapshot, nowMs: n
     virtualServers: readVirtualServers((snap as unknown as Record<string, unknown>)['virtualServers']),
     scripts,
     ...(snap.timing ? { timing: snap.timing } : {}),
+    ...(snap.bgp ? { bgp: snap.bgp } : {}),
     at: nowMs,
   };
 }

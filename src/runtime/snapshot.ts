@@ -4,6 +4,7 @@
  * Runtimes produce it (`Runtime.snapshot()`: the VRRP runtime fills `instances`, the checker runtime
  * `virtualServers`); the renderers never see runtime objects.
  */
+import type { BfdSessionSnapshot } from '../bfd/session.js';
 import type { VrrpStateValue } from '../vrrp/types.js';
 
 /** Per-instance counters, named exactly as keepalived's `vrrp_stats` (and its JSON). */
@@ -238,6 +239,14 @@ export interface RuntimeSnapshot {
   readonly scripts?: readonly { readonly name: string; readonly ok: boolean }[];
   /** BGP announcement state (the `bgp` child). */
   readonly bgp?: BgpSnapshot;
+  /** BFD sessions (the `bfd` child). */
+  readonly bfd?: readonly BfdSessionStatus[];
+}
+
+/** One BFD session for `status` and the metrics: the session's view plus its addresses. */
+export interface BfdSessionStatus extends BfdSessionSnapshot {
+  readonly neighbor: string;
+  readonly source?: string;
 }
 
 /** The `bgp` child's announcements and engine sessions. */

@@ -257,9 +257,10 @@ export class VrrpRouter {
 
   /**
    * Carrier news for interface `ifindex` (`name`): instances on it go to FAULT or recover, instances tracking it
-   * as `track_interface` get an interface tracker result. Repeated news of the same state is ignored.
+   * as `track_interface` get an interface tracker result. Repeated news of the same state is ignored. `logged`:
+   * the caller already logged the news (linkbeat polling: "Linkbeat reports …"), so no "Netlink reports" line.
    */
-  link(ifindex: number, name: string, up: boolean, now: number): RouterAction[] {
+  link(ifindex: number, name: string, up: boolean, now: number, logged = false): RouterAction[] {
     const users: RouterInstance[] = [];
     const trackers: RouterInstance[] = [];
     for (const inst of this.all.values()) {
@@ -270,9 +271,9 @@ export class VrrpRouter {
     if ((this.linkUp.get(ifindex) ?? true) === up) return [];
     this.linkUp.set(ifindex, up);
     const first = users[0] ?? trackers[0]!;
-    const out: RouterAction[] = [
-      { kind: 'log', instance: first.spec.params.name, record: { level: 'info', text: `Netlink reports ${name} ${up ? 'up' : 'down'}` } },
-    ];
+    const out: RouterAction[] = logged
+      ? []
+      : [{ kind: 'log', instance: first.spec.params.name, record: { level: 'info', text: `Netlink reports ${name} ${up ? 'up' : 'down'}` } }];
     for (const inst of users) out.push(...this.step(inst, { type: 'interface', up, name }, now));
     for (const inst of trackers) out.push(...this.step(inst, { type: 'tracker', result: { kind: 'interface', name, ok: up } }, now));
     return out;

@@ -12,6 +12,7 @@
  * Besides sockets: the process-scheduling calls keepalived's vrrp_rt_priority / vrrp_rlimit_rttime / vrrp_no_swap
  * need (sched_setscheduler, getrlimit/setrlimit, mlockall/munlockall), as plain wrappers.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -289,6 +290,68 @@ static napi_value js_sendto(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
+/* sendmmsg(fd, packets[, sockaddr[, flags]]) -> how many were sent (0 when the first would block); one syscall for
+ * up to 1024 datagrams to the same address (a batch that stops early reports how far it got). */
+static napi_value js_sendmmsg(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  size_t argc;
+  int32_t fd, flags = 0;
+  void *sa = NULL;
+  size_t salen = 0;
+  bool is_array;
+  uint32_t n;
+  if (!get_args(env, info, 4, argv, &argc) || argc < 2 || !arg_int(env, argv[0], &fd) ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &n) != napi_ok)
+    return throw_type(env, "sendmmsg(fd, packets[, sockaddr[, flags]])");
+  if (n > 1024) return throw_type(env, "sendmmsg: at most 1024 packets");
+  if (argc >= 3) {
+    napi_valuetype t;
+    napi_typeof(env, argv[2], &t);
+    if (t != napi_undefined && t != napi_null && !arg_bytes(env, argv[2], &sa, &salen)) return throw_type(env, "sendmmsg: bad sockaddr");
+  }
+  if (argc >= 4) {
+    napi_valuetype t;
+    napi_typeof(env, argv[3], &t);
+    if (t != napi_undefined && !arg_int(env, argv[3], &flags)) return throw_type(env, "sendmmsg: bad flags");
+  }
+  if (n == 0) return make_int(env, 0);
+  struct mmsghdr *msgs = calloc(n, sizeof *msgs);
+  struct iovec *iovs = calloc(n, sizeof *iovs);
+  if (!msgs || !iovs) {
+    free(msgs);
+    free(iovs);
+    return throw_errno(env, "sendmmsg", ENOMEM);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    void *data;
+    size_t len;
+    if (napi_get_element(env, argv[1], i, &el) != napi_ok || !arg_bytes(env, el, &data, &len)) {
+      free(msgs);
+      free(iovs);
+      return throw_type(env, "sendmmsg: every packet must be bytes");
+    }
+    iovs[i].iov_base = data;
+    iovs[i].iov_len = len;
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = sa;
+    msgs[i].msg_hdr.msg_namelen = (socklen_t)salen;
+  }
+  int sent;
+  do {
+    sent = sendmmsg(fd, msgs, n, flags | MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (sent < 0 && errno == EINTR);
+  int e = errno;
+  free(msgs);
+  free(iovs);
+  if (sent < 0) {
+    if (e == EAGAIN || e == EWOULDBLOCK) return make_int(env, 0);
+    return throw_errno(env, "sendmmsg", e);
+  }
+  return make_int(env, sent);
+}
+
 /* recvmsg(fd, maxLen, controlLen[, flags]) -> { data, addr, flags, cmsgs: [{level,type,data}] } | undefined on EAGAIN */
 static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -399,6 +462,28 @@ static napi_value js_open_ro(napi_env env, napi_callback_info info) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, "open", errno);
   return make_int(env, fd);
+}
+
+/* cloexecFrom(minFd) -> how many descriptors were changed: every open descriptor >= minFd becomes close-on-exec, so
+ * nothing a process inherited (Node's IPC channel, a readiness pipe, whatever the caller left open) reaches a program
+ * it executes later. */
+static napi_value js_cloexec_from(napi_env env, napi_callback_info info) {
+  int32_t min;
+  if (!int_args(env, info, 1, &min)) return throw_type(env, "cloexecFrom(minFd)");
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return throw_errno(env, "opendir", errno);
+  int own = dirfd(d), changed = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    char *end;
+    long fd = strtol(e->d_name, &end, 10);
+    if (*end || end == e->d_name || fd < min || fd == own) continue;
+    int fl = fcntl((int)fd, F_GETFD);
+    if (fl < 0 || (fl & FD_CLOEXEC)) continue;
+    if (fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC) == 0) changed++;
+  }
+  closedir(d);
+  return make_int(env, changed);
 }
 
 /* Scheduling, limits, memory locking ------------------------------------------------------------------- */
@@ -650,11 +735,13 @@ static napi_value init(napi_env env, napi_value exports) {
     {"connect", NULL, js_connect, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getsockname", NULL, js_getsockname, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sendto", NULL, js_sendto, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sendmmsg", NULL, js_sendmmsg, NULL, NULL, NULL, napi_enumerable, NULL},
     {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ifNameToIndex", NULL, js_if_nametoindex, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ifIndexToName", NULL, js_if_indextoname, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setns", NULL, js_setns, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"cloexecFrom", NULL, js_cloexec_from, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openReadOnly", NULL, js_open_ro, NULL, NULL, NULL, napi_enumerable, NULL},
     {"watch", NULL, js_watch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"watchUpdate", NULL, js_watch_update, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -36,6 +36,56 @@ export interface MacvlanSpec {
   readonly mac: string;
   /** Default private, as keepalived. */
   readonly mode?: MacvlanMode;
+  /** IFLA_MASTER: enslave it to this VRF (the parent's), as keepalived does. */
+  readonly master?: number;
+}
+
+/** Attributes nested in IFLA_INFO_DATA for kind "ipvlan". */
+export const IFLA_IPVLAN = { MODE: 1, FLAGS: 2 } as const;
+/** ipvlan modes (enum ipvlan_mode); keepalived always uses l2. */
+export const IPVLAN_MODE = { l2: 0, l3: 1, l3s: 2 } as const;
+/** ipvlan flags: keepalived's use_ipvlan `bridge` (0), `private`, `vepa`. */
+export const IPVLAN_FLAGS = { bridge: 0, private: 1, vepa: 2 } as const;
+
+/** An ipvlan to create (keepalived's netlink_link_add_ipvlan: mode l2, up at once). */
+export interface IpvlanSpec {
+  readonly name: string;
+  readonly parentIndex: number;
+  readonly flags: keyof typeof IPVLAN_FLAGS;
+  /** IFLA_MASTER: enslave it to this VRF (the parent's), as keepalived does. */
+  readonly master?: number;
+}
+
+/** Encodes the RTM_NEWLINK body (NLM_F_CREATE | NLM_F_EXCL) that creates an ipvlan, as keepalived 2.2.7 sends it. */
+export function encodeIpvlanRequest(s: IpvlanSpec): Buffer {
+  const h = ifinfomsg(0);
+  h.writeUInt32LE(1, 8); // ifi_flags IFF_UP
+  h.writeUInt32LE(1, 12); // ifi_change IFF_UP
+  const attrs: AttrInput[] = [
+    { type: IFLA.LINK, value: attr.u32(s.parentIndex) },
+    { type: IFLA.IFNAME, value: attr.str(s.name) },
+    {
+      type: IFLA.LINKINFO,
+      value: [
+        { type: IFLA_INFO.KIND, value: Buffer.from('ipvlan') },
+        {
+          type: IFLA_INFO.DATA,
+          value: [
+            { type: IFLA_IPVLAN.MODE, value: u16(IPVLAN_MODE.l2) },
+            { type: IFLA_IPVLAN.FLAGS, value: u16(IPVLAN_FLAGS[s.flags]) },
+          ],
+        },
+      ],
+    },
+    ...(s.master ? [{ type: IFLA.MASTER, value: attr.u32(s.master) }] : []),
+  ];
+  return Buffer.concat([h, encodeAttrs(attrs)]);
+}
+
+function u16(v: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(v, 0);
+  return b;
 }
 
 /** A link with what IFLA_LINKINFO and IFLA_LINK say about it. */
@@ -46,6 +96,8 @@ export interface LinkDetails extends LinkInfo {
   readonly parentIndex?: number;
   /** The macvlan mode name, for kind "macvlan". */
   readonly macvlanMode?: MacvlanMode | number;
+  /** IFLA_VRF_TABLE, for kind "vrf". */
+  readonly vrfTable?: number;
 }
 
 /** An ifinfomsg with only the index set (family AF_UNSPEC). */
@@ -68,6 +120,7 @@ export function encodeMacvlanRequest(s: MacvlanSpec): Buffer {
         { type: IFLA_INFO.DATA, value: [{ type: IFLA_MACVLAN.MODE, value: attr.u32(MACVLAN_MODE[s.mode ?? 'private']) }] },
       ],
     },
+    ...(s.master ? [{ type: IFLA.MASTER, value: attr.u32(s.master) }] : []),
   ];
   return Buffer.concat([ifinfomsg(0), encodeAttrs(attrs)]);
 }
@@ -93,6 +146,8 @@ export function decodeLinkDetails(p: Buffer): LinkDetails {
   const li = info ? decodeAttrs(info) : undefined;
   const kind = li?.get(IFLA_INFO.KIND)?.toString('utf8').replace(/\0+$/, '');
   const data = kind === 'macvlan' ? li?.get(IFLA_INFO.DATA) : undefined;
+  const vrfData = kind === 'vrf' ? li?.get(IFLA_INFO.DATA) : undefined;
+  const vrfTable = vrfData ? decodeAttrs(vrfData).get(1 /* IFLA_VRF_TABLE */) : undefined;
   const modeAttr = data ? decodeAttrs(data).get(IFLA_MACVLAN.MODE) : undefined;
   const mode = modeAttr && modeAttr.length >= 4 ? modeAttr.readUInt32LE(0) : undefined;
   const modeName = mode === undefined ? undefined : ((Object.keys(MACVLAN_MODE) as MacvlanMode[]).find((k) => MACVLAN_MODE[k] === mode) ?? mode);
@@ -101,5 +156,6 @@ export function decodeLinkDetails(p: Buffer): LinkDetails {
     ...(kind ? { kind } : {}),
     ...(parent && parent.length >= 4 && parent.readUInt32LE(0) !== base.index ? { parentIndex: parent.readUInt32LE(0) } : {}),
     ...(modeName !== undefined ? { macvlanMode: modeName } : {}),
+    ...(vrfTable && vrfTable.length >= 4 ? { vrfTable: vrfTable.readUInt32LE(0) } : {}),
   };
 }

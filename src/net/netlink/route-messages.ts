@@ -24,7 +24,7 @@ export const RTM = {
   GETRULE: 34,
 } as const;
 /** Link attributes. */
-export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, OPERSTATE: 16, LINKINFO: 18, EXT_MASK: 29 } as const;
+export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, OPERSTATE: 16, LINKINFO: 18, EXT_MASK: 29 } as const;
 /** Address attributes. */
 export const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, ANYCAST: 5, CACHEINFO: 6, FLAGS: 8 } as const;
 /** Address flags. */
@@ -96,6 +96,8 @@ export interface LinkInfo {
   readonly mac?: string;
   readonly mtu?: number;
   readonly operstate?: number;
+  /** IFLA_MASTER: the ifindex of the device this one is enslaved to (a bridge, a bond, a VRF). */
+  readonly master?: number;
 }
 
 /** An address as the kernel reports it. */
@@ -201,6 +203,7 @@ export function decodeLink(payload: Buffer): LinkInfo {
   const mac = a.get(IFLA.ADDRESS);
   const mtu = field.u32(a.get(IFLA.MTU));
   const operstate = field.u8(a.get(IFLA.OPERSTATE));
+  const master = field.u32(a.get(IFLA.MASTER));
   const info: LinkInfo = {
     index: p.readInt32LE(4),
     name,
@@ -209,6 +212,7 @@ export function decodeLink(payload: Buffer): LinkInfo {
     ...(mac && mac.length === 6 ? { mac: Array.from(mac, (x) => x.toString(16).padStart(2, '0')).join(':') } : {}),
     ...(mtu ? { mtu } : {}),
     ...(operstate ? { operstate } : {}),
+    ...(master ? { master } : {}),
   };
   return info;
 }
@@ -234,6 +238,37 @@ export function decodeAddress(payload: Buffer): AddressInfo {
     flags: field.u32(a.get(IFA.FLAGS)) ?? p.readUInt8(2),
     ...(label ? { label } : {}),
     ...(brd ? { broadcast: brd } : {}),
+  };
+}
+
+/** A route as a dump (RTM_GETROUTE) reports it: the fields that identify it. */
+export interface RouteInfo {
+  readonly family: 4 | 6;
+  readonly destination: string;
+  readonly prefixLength: number;
+  /** RTA_TABLE when present (tables above 255), else rtm_table. */
+  readonly table: number;
+  readonly protocol: number;
+  readonly type: number;
+  readonly scope: number;
+  readonly ifindex?: number;
+}
+
+/** Decodes RTM_NEWROUTE (a default route has no RTA_DST: the family's unspecified address). */
+export function decodeRoute(payload: Buffer): RouteInfo {
+  const p = fixedHeader(payload, 12);
+  const family = p.readUInt8(0) === K.AF_INET ? 4 : 6;
+  const a = decodeAttrs(p.subarray(12));
+  const oif = field.u32(a.get(RTA.OIF));
+  return {
+    family,
+    destination: textOf(family, a.get(RTA.DST)) ?? (family === 4 ? '0.0.0.0' : '::'),
+    prefixLength: p.readUInt8(1),
+    table: field.u32(a.get(RTA.TABLE)) ?? p.readUInt8(4),
+    protocol: p.readUInt8(5),
+    scope: p.readUInt8(6),
+    type: p.readUInt8(7),
+    ...(oif !== undefined ? { ifindex: oif } : {}),
   };
 }
 

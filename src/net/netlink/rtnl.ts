@@ -15,13 +15,16 @@ import {
   decodeLinkDetails,
   encodeGetLinkRequest,
   encodeLinkIndexRequest,
+  encodeIpvlanRequest,
   encodeMacvlanRequest,
   type LinkDetails,
+  type IpvlanSpec,
   type MacvlanSpec,
 } from './link-messages.js';
 import {
   decodeAddress,
   decodeLink,
+  decodeRoute,
   encodeAddressRequest,
   encodeRouteRequest,
   encodeRuleRequest,
@@ -29,6 +32,7 @@ import {
   type AddressSpec,
   type LinkInfo,
   type AddressInfo,
+  type RouteInfo,
   type RouteSpec,
   type RuleSpec,
 } from './route-messages.js';
@@ -163,6 +167,14 @@ export class Rtnl {
     return msgs.filter((m) => m.type === RTM.NEWADDR).map((m) => decodeAddress(m.payload));
   }
 
+  /** All routes of a family, every table. */
+  async listRoutes(family: 4 | 6): Promise<RouteInfo[]> {
+    const req = Buffer.alloc(12);
+    req.writeUInt8(family === 4 ? (K.AF_INET as number) : (K.AF_INET6 as number), 0);
+    const msgs = await this.request(RTM.GETROUTE, NLM_F.DUMP, req, 'list routes');
+    return msgs.filter((m) => m.type === RTM.NEWROUTE).map((m) => decodeRoute(m.payload));
+  }
+
   /** Adds an address (fails with EEXIST if present). */
   async addAddress(spec: AddressSpec): Promise<void> {
     await this.request(RTM.NEWADDR, NLM_F.CREATE | NLM_F.EXCL, encodeAddressRequest(spec), `add address ${spec.address}/${spec.prefixLength}`);
@@ -201,6 +213,12 @@ export class Rtnl {
     m.writeUInt32LE(up ? 1 : 0, 8); // ifi_flags IFF_UP
     m.writeUInt32LE(1, 12); // ifi_change: IFF_UP
     await this.request(RTM.NEWLINK, 0, m, `set link ${ifindex} ${up ? 'up' : 'down'}`);
+  }
+
+  /** Creates an ipvlan (mode l2, up) as keepalived's netlink_link_add_ipvlan does for `use_ipvlan`; read back by name. */
+  async createIpvlan(spec: IpvlanSpec): Promise<LinkDetails> {
+    await this.request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, encodeIpvlanRequest(spec), `create ipvlan ${spec.name}`);
+    return this.getLink(spec.name);
   }
 
   /**

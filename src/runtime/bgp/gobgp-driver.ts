@@ -6,7 +6,8 @@
  * A route is AddPath'ed into the global table as ORIGIN IGP, NEXT_HOP (0.0.0.0 / :: for `next_hop self`: gobgpd
  * puts its own session address), MED and COMMUNITIES (plus GRACEFUL_SHUTDOWN 65535:0 while draining), and
  * DeletePath'ed by the uuid AddPath returned. A health poll (GetBgp) notices a restarted gobgpd and asks the
- * runtime to announce everything again. With `gobgpd_config`, gobgpd is our child process (restarted when it dies).
+ * runtime to announce everything again. With `gobgpd_config`, gobgpd is our child process (restarted when it dies;
+ * stopped with us, even when we are killed; an orphan of an earlier run stopped first: gobgpd-process.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import type { AnnouncedRoute } from '../../bgp/plan.js';
 import type { Logger } from '../../core/log.js';
 import { GRACEFUL_SHUTDOWN_COMMUNITY, type BgpAnnounceConfig } from '../../config/model-bgp.js';
 import type { AnnounceDriver, BgpSessionInfo } from './driver.js';
+import { gobgpdCommand, removeGobgpdPidFile, stopStaleGobgpds, writeGobgpdPidFile } from './gobgpd-process.js';
 
 /** How often gobgpd's health is polled (ms). */
 const POLL_MS = 1000;
@@ -108,19 +110,24 @@ export class GobgpDriver implements AnnounceDriver {
       this.log.log({ level: 'err', text: `BGP: cannot load GoBGP's API from ${this.settings.gobgpProtoDir}: ${(e as Error).message}` });
       return;
     }
-    if (this.settings.gobgpdConfig) this.spawnGobgpd();
+    if (this.settings.gobgpdConfig) {
+      await stopStaleGobgpds(this.settings, this.log);
+      this.spawnGobgpd();
+    }
     this.poll = setInterval(() => void this.check(), POLL_MS);
     await this.check();
   }
 
   /** Starts gobgpd with the configured file and API address; restarts it when it dies. */
   private spawnGobgpd(): void {
-    const args = ['-f', this.settings.gobgpdConfig!, '-t', 'toml', '--api-hosts', this.settings.gobgpApi, '-p', '--pprof-disable'];
-    const child = spawn(this.settings.gobgpdPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    const { file, args } = gobgpdCommand(this.settings);
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     this.child = child;
     child.on('error', (e) => this.log.log({ level: 'err', text: `BGP: cannot start ${this.settings.gobgpdPath}: ${e.message}` }));
+    if (child.pid) writeGobgpdPidFile(this.settings, child.pid, this.log);
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
+      if (child.pid) removeGobgpdPidFile(this.settings, child.pid);
       if (this.closing) return;
       this.log.log({ level: 'warning', text: `BGP: gobgpd (pid ${child.pid}) exited (${signal ?? code}) - restarting in 1 s` });
       setTimeout(() => !this.closing && this.spawnGobgpd(), 1000).unref();

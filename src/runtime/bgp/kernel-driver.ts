@@ -4,11 +4,15 @@
  * announce; no API coupling. The route is a `blackhole` (default: never used for forwarding — the VIP itself is
  * delivered by the `local` table, which the kernel consults first) or a unicast route `dev lo` (`route_type lo`,
  * for daemons that ignore blackholes). Graceful shutdown does not apply: the route goes when the condition ends.
+ *
+ * At start, host routes with our protocol number in our table are removed: they were left by an earlier run that
+ * did not stop (SIGKILL, power loss), and nothing is wanted before the VRRP child reports MASTER again; the ones
+ * that are wanted then are installed afresh (never twice: an existing route answers EEXIST).
  */
 import type { AnnounceAction } from '../../bgp/announcer.js';
 import type { Logger } from '../../core/log.js';
 import type { BgpAnnounceConfig } from '../../config/model-bgp.js';
-import { RTN, SCOPE, type RouteSpec } from '../../net/netlink/route-messages.js';
+import { RTN, SCOPE, type RouteInfo, type RouteSpec } from '../../net/netlink/route-messages.js';
 import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
 import type { AnnounceDriver, BgpSessionInfo } from './driver.js';
 import type { AnnouncedRoute } from '../../bgp/plan.js';
@@ -35,7 +39,43 @@ export class KernelDriver implements AnnounceDriver {
     private readonly log: Logger,
   ) {}
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    const { table, proto } = this.settings;
+    for (const family of [4, 6] as const) {
+      let routes: RouteInfo[];
+      try {
+        routes = await this.rtnl.listRoutes(family);
+      } catch (e) {
+        this.log.log({ level: 'err', text: `BGP: cannot read table ${table}: ${(e as Error).message}` });
+        continue;
+      }
+      for (const r of routes) {
+        if (r.table !== table || r.protocol !== proto || r.prefixLength !== (family === 4 ? 32 : 128)) continue;
+        const spec: RouteSpec = {
+          family,
+          destination: r.destination,
+          prefixLength: r.prefixLength,
+          table,
+          protocol: proto,
+          type: r.type,
+          scope: r.scope,
+        };
+        try {
+          await this.rtnl.deleteRoute(r.ifindex !== undefined ? { ...spec, ifindex: r.ifindex } : spec);
+          this.log.log({
+            level: 'info',
+            text: `BGP: removed ${r.destination}/${r.prefixLength} from table ${table} proto ${proto}, left by an earlier run`,
+          });
+        } catch (e) {
+          if (!(e instanceof RtnlError && e.code === 'ESRCH'))
+            this.log.log({
+              level: 'err',
+              text: `BGP: cannot remove ${r.destination}/${r.prefixLength} from table ${table}: ${(e as Error).message}`,
+            });
+        }
+      }
+    }
+  }
 
   async apply(a: AnnounceAction): Promise<void> {
     const spec = kernelRoute(a.route, this.settings);

@@ -16,6 +16,10 @@ import type { AnnounceDriver, BgpSessionInfo } from './driver.js';
 import { KernelDriver } from './kernel-driver.js';
 import { bgpSettings, buildPlan } from './plan.js';
 import type { BgpAnnounceConfig } from '../../config/model-bgp.js';
+import { publish, type BgpStateEvent } from '../../core/events.js';
+
+/** How often the engine's sessions are read for `status` and the metrics (ms). */
+const SESSION_POLL_MS = 1000;
 
 /** Builds the engine driver for the settings (the gobgp one is loaded only when used: it pulls in gRPC). */
 export type DriverFactory = (settings: BgpAnnounceConfig, ctx: RuntimeContext) => Promise<AnnounceDriver>;
@@ -39,6 +43,9 @@ export class BgpRuntime implements Runtime {
   private queue: Promise<void> = Promise.resolve();
   private sessionCache: readonly BgpSessionInfo[] = [];
   private stopped = false;
+  private sessionTimer: ReturnType<typeof setInterval> | undefined;
+  /** The last published picture (without its time), to publish only changes. */
+  private lastState = '';
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -62,7 +69,10 @@ export class BgpRuntime implements Runtime {
     this.driver.onReconnect = () => this.run(this.announcer.replay());
     await this.driver.start();
     this.ctx.log.log({ level: 'info', text: `BGP: ${this.plan.length} route(s) planned, engine ${this.driver.engine}` });
+    this.sessionTimer = setInterval(() => void this.pollSessions(), SESSION_POLL_MS);
+    this.sessionTimer.unref();
     this.refresh();
+    this.publishState();
   }
 
   async reload(config: KeepalivedConfig): Promise<void> {
@@ -77,6 +87,7 @@ export class BgpRuntime implements Runtime {
     this.plan = buildPlan(config);
     this.refresh();
     await this.queue;
+    this.publishState();
   }
 
   /** The other children's facts (the supervisor sends the whole picture each time). */
@@ -89,6 +100,8 @@ export class BgpRuntime implements Runtime {
     if (this.stopped) return;
     this.stopped = true;
     this.clearTimer();
+    if (this.sessionTimer) clearInterval(this.sessionTimer);
+    this.sessionTimer = undefined;
     this.run(this.announcer.stop(this.clock.now()));
     const due = this.announcer.nextDeadline();
     if (due !== undefined) {
@@ -99,6 +112,8 @@ export class BgpRuntime implements Runtime {
     await this.queue;
     await this.driver?.close();
     this.driver = undefined;
+    this.sessionCache = [];
+    this.publishState();
   }
 
   snapshot(): RuntimeSnapshot {
@@ -119,9 +134,32 @@ export class BgpRuntime implements Runtime {
     };
   }
 
-  /** Refreshes the session cache (`status` shows the last answer). */
+  /** Refreshes the session cache (`status` shows the last answer) and publishes what changed. */
   async pollSessions(): Promise<void> {
     if (this.driver) this.sessionCache = await this.driver.sessions();
+    this.publishState();
+  }
+
+  /** The whole picture for the observers: every planned prefix with its state, the engine, the sessions. */
+  stateEvent(at: number): BgpStateEvent {
+    const held = new Map(this.announcer.routes().map((r) => [r.route.prefix, r.state]));
+    const prefixes = [...new Set([...this.plan.map((e) => e.route.prefix), ...held.keys()])];
+    return {
+      engine: this.settings?.engine ?? 'gobgp',
+      connected: this.driver?.connected() ?? false,
+      routes: prefixes.map((prefix) => ({ prefix, state: held.get(prefix) ?? 'withdrawn' })),
+      sessions: this.sessionCache,
+      at,
+    };
+  }
+
+  /** Publishes `keepalived-ts:bgp:state` when the picture changed since the last time. */
+  private publishState(): void {
+    const e = this.stateEvent(Date.now());
+    const key = JSON.stringify({ ...e, at: 0 });
+    if (key === this.lastState) return;
+    this.lastState = key;
+    publish('keepalived-ts:bgp:state', e);
   }
 
   private refresh(): void {
@@ -134,7 +172,14 @@ export class BgpRuntime implements Runtime {
   private run(actions: readonly AnnounceAction[]): void {
     const d = this.driver;
     if (!d) return;
-    for (const a of actions) this.queue = this.queue.then(() => d.apply(a));
+    for (const a of actions) {
+      this.queue = this.queue.then(async () => {
+        await d.apply(a);
+        const gracefulShutdown = a.kind === 'announce' && a.gracefulShutdown;
+        publish('keepalived-ts:bgp:route', { prefix: a.route.prefix, action: a.kind, gracefulShutdown, engine: d.engine, at: Date.now() });
+        this.publishState();
+      });
+    }
   }
 
   /** The timer for the next graceful-shutdown withdrawal. */

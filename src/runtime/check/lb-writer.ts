@@ -111,12 +111,15 @@ export class LbWriter {
     return this.created.has(serviceKeyText(key) + key.family);
   }
 
-  /** IP_VS_SO_SET_ADD; EEXIST is logged and taken as success (the service is then not ours to delete). */
+  /**
+   * IP_VS_SO_SET_ADD; EEXIST is logged and taken as success, and the service is then ours like one we created: as
+   * keepalived (ipvs_talk ignores EEXIST on an add, clear_service_vs deletes every configured service at stop), a
+   * service left in the kernel by a daemon that was killed is taken over and removed at the next stop.
+   */
   addService(s: LbService): Promise<void> {
     return this.queue(s.key, async () => {
       const e = await this.backend.addService(s);
-      // nftables: the table is ours alone, so a service found there (an earlier run's, read back) is ours too
-      if (!e || (this.backend.name === 'nftables' && e.code === 'LB_EXISTS')) this.created.add(serviceKeyText(s.key) + s.key.family);
+      if (!e || e.code === 'LB_EXISTS') this.created.add(serviceKeyText(s.key) + s.key.family);
       this.report('addService', e, s.key);
     });
   }

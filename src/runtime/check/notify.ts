@@ -42,7 +42,9 @@ export class CheckNotify {
     const key = `${type}\0${cmd.command}\0${cmd.user ?? ''}\0${cmd.group ?? ''}`;
     let spec = this.prepared.get(key);
     if (spec === undefined) {
-      spec = prepareScript(cmd.command, type, this.scripts, cmd.user, cmd.group)?.spec ?? null;
+      // keepalived's wording for a MISC_CHECK whose default script user is missing (check_misc.c misc_end_handler)
+      const noUser = type === 'MISC_CHECK' ? `Unable to set default user for misc script ${cmd.command} - removing` : undefined;
+      spec = prepareScript(cmd.command, type, this.scripts, cmd.user, cmd.group, noUser)?.spec ?? null;
       this.prepared.set(key, spec);
     }
     return spec ?? undefined;

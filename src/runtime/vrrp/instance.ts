@@ -19,12 +19,15 @@ export interface Running {
   readonly stateIndex: number;
   /** The configured interface's name (the VMAC's parent when use_vmac). */
   readonly ifname: string;
-  readonly socket: VrrpSocket;
+  /** Undefined while the instance waits for its interface (dynamic_interfaces). */
+  readonly socket: VrrpSocket | undefined;
   readonly socketKey: string;
   readonly source: string;
   readonly group: string;
   vipSet: boolean;
   lastTransitionMs: number;
+  /** use_vmac_addr / a VIP's use_vmac: the address VMAC each such VIP lives on, by address. */
+  addrVmacs?: ReadonlyMap<string, LinkInfo>;
 }
 
 /** Running lateness figures in ms. */

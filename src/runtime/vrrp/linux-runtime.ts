@@ -31,12 +31,14 @@ import type { ScriptContext } from '../../notify/prepare.js';
 import { isPublished, publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
-import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, unicastFaultNoPeer } from './params.js';
+import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, trackerConfigs, unicastFaultNoPeer } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
-import { VmacManager, type VmacFor } from './vmac.js';
+import { addressVmacBase, addressVmacKey, VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
+import { effectiveDelays, LinkWatch } from './link-watch.js';
+import { disableLocalIgmp, type LocalIgmpSetting } from './local-igmp.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
 import type { FifoWriter } from '../../notify/fifo.js';
 import { noteAdvert, noteTransition, observedFields, observeJitter, OFFSET_TRACKER, setOffset, withOffset } from './observe-hook.js';
@@ -70,6 +72,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private vmacManager: VmacManager | undefined;
   /** VIP drop rules for instances without accept mode (keepalived's nftables tables), when configured or implied. */
   private nft: NftVips | undefined;
+  /** Carrier news filter: interface_up_down_delays, linkbeat polling. */
+  private linkWatch: LinkWatch | undefined;
+  /** dynamic_interfaces: instances whose interface came and is being started (names). */
+  private readonly rehoming = new Set<string>();
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -84,6 +90,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const cfg = config as KeepalivedConfig;
     this.config = cfg;
     if (cfg?.globalDefs?.startupScript) await runLifecycleScript(cfg, 'startup', this.scriptContext(cfg), this.log);
+    if (cfg?.globalDefs?.disableLocalIgmp) this.localIgmp = disableLocalIgmp(this.log);
     if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
     this.rtnl = new Rtnl((p) => {
       this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` });
@@ -94,6 +101,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.trackers = new TrackerSet(this.clock, this.log, (r) => this.onTracker(r));
     this.rtnl.subscribe((e) => this.onNetlinkEvent(e));
     const links = await this.refreshLinks();
+    this.linkWatch = new LinkWatch({
+      log: this.log,
+      poll: (name) => this.rtnl!.getLink(name).catch(() => undefined),
+      deliver: (link, via) => this.onLink(link, via),
+    });
+    for (const l of links) this.linkWatch.known(l);
+    this.configureLinks(cfg);
     this.kernel = new KernelWriter(this.rtnl, this.log, this.links);
     this.kernel.staticEntries(cfg, true);
     await this.syncFirewall(cfg);
@@ -104,10 +118,13 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     await this.startInstances(cfg, cfg.vrrpInstances, links);
     this.trackers.sync(cfg, this.scriptContext(cfg));
+    this.applyBfd();
     this.arm();
   }
 
   private garpPacer: GarpPacer | undefined;
+  /** disable_local_igmp in effect (restored at stop); undefined when not configured or not possible. */
+  private localIgmp: LocalIgmpSetting | undefined;
 
   /** Opens, re-targets or closes the nftables VIP filter for `cfg` (keepalived: explicit `nftables`, or implied). */
   private async syncFirewall(cfg: KeepalivedConfig): Promise<void> {
@@ -145,6 +162,30 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return this.kernel?.idle ?? Promise.resolve();
   }
 
+  /**
+   * interface_up_down_delays (clamped per instance as keepalived does) and the polled interfaces: linkbeat_interfaces,
+   * and the instances' own interfaces with linkbeat_use_polling — each only while an instance uses or tracks it
+   * (keepalived turns polling off otherwise) and not for our VMACs (netlink works for them).
+   */
+  private configureLinks(cfg: KeepalivedConfig): void {
+    const used = new Set(
+      cfg.vrrpInstances.flatMap((i) => [...(i.interface !== undefined ? [i.interface] : []), ...i.trackInterface.map((t) => t.name)]),
+    );
+    const polled = new Set<string>();
+    const want = [
+      ...cfg.linkbeatInterfaces.map((l) => l.name),
+      ...cfg.vrrpInstances
+        .filter((i) => i.interface !== undefined && (i.linkbeatUsePolling || cfg.globalDefs.linkbeatUsePolling))
+        .map((i) => i.interface!),
+    ];
+    for (const name of want) {
+      if (polled.has(name)) continue;
+      if (!used.has(name)) this.log.log({ level: 'info', text: `Turning off linkbeat for ${name} since not used for tracking` });
+      else polled.add(name);
+    }
+    this.linkWatch?.configure(effectiveDelays(cfg.interfaceDelays, cfg.vrrpInstances, this.log), polled);
+  }
+
   /** GARP/NA pacing per interface (vrrp_garp_interval / vrrp_gna_interval). */
   private pacer(): GarpPacer {
     const g = this.config?.globalDefs;
@@ -171,6 +212,18 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     for (const ic of list) {
       try {
         const parent = links.find((l) => l.name === ic.interface);
+        if (!parent && ic.interface !== undefined && cfg.globalDefs.dynamicInterfaces) {
+          this.log.log({
+            level: 'info',
+            text: `Configuration specifies interface ${ic.interface} which doesn't currently exist - will use if created`,
+          });
+          created.push(this.createWaiting(cfg, ic));
+          continue;
+        }
+        if (ic.useIpvlan && ic.family === 4 && !ic.useIpvlan.address) throw new Error('IPv4 ipvlan requires a source ip address to be configured'); // keepalived: FAULT
+        // an interface enslaved to a VRF: the VMAC / ipvlan is enslaved to it too (keepalived sends IFLA_MASTER)
+        const master = parent ? await this.vrfMaster(parent) : undefined;
+        if (master) this.log.log({ level: 'info', text: `(${ic.name}) interface ${parent!.name} is in VRF ${master.name} (table ${master.table})` });
         const vmac =
           ic.useVmac && parent
             ? await this.vmacs().ensure(
@@ -181,13 +234,23 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
                 ic.useVmac.name,
                 (n) => this.links.get(n),
                 ic.useVmac.xmitBase,
+                master?.index,
               )
-            : undefined;
+            : ic.useIpvlan && parent
+              ? await this.vmacs().ensureIpvlan(ic, parent, (n) => this.links.get(n), master?.index)
+              : undefined;
         if (vmac) {
           this.links.set(vmac.link.name, vmac.link);
-          this.nft?.vmacState(ic.name, { ifindex: vmac.link.index, baseIfindex: parent!.index, families: nftVmacFamilies(ic) });
+          this.nft?.vmacState(ic.name, {
+            ifindex: vmac.link.index,
+            baseIfindex: parent!.index,
+            families: nftVmacFamilies(ic, this.localIgmp !== undefined),
+          });
         }
-        created.push(this.createInstance(cfg, ic, links, addrs, vmac));
+        const made = this.createInstance(cfg, ic, links, addrs, vmac);
+        const addrVmacs = await this.addressVmacs(ic, links);
+        if (addrVmacs.size) made.run.addrVmacs = addrVmacs;
+        created.push(made);
       } catch (e) {
         this.log.log({ level: 'err', text: `(${ic.name}) cannot start: ${e instanceof Error ? e.message : String(e)}` });
       }
@@ -199,6 +262,40 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       const following = new Set(run.fsm.params.trackers.map((t) => `${t.kind}:${t.name}`));
       for (const r of this.trackers?.results() ?? []) if (following.has(`${r.kind}:${r.name}`)) this.feed(run, { type: 'tracker', result: r });
     }
+  }
+
+  /**
+   * use_vmac_addr and a VIP's use_vmac: one macvlan per (family, base interface) of the instance's VIPs that need
+   * one (addressVmacBase), MAC 00:00:5e:00:0{1,2}:VRID by the VIP's family, named from vmac_prefix as keepalived.
+   */
+  private async addressVmacs(ic: VrrpInstanceConfig, links: LinkInfo[]): Promise<Map<string, LinkInfo>> {
+    const out = new Map<string, LinkInfo>();
+    const made = new Map<string, LinkInfo>();
+    for (const v of [...ic.virtualIpaddress, ...ic.virtualIpaddressExcluded]) {
+      const base = addressVmacBase(ic, v);
+      if (base === undefined) continue;
+      const parent = links.find((l) => l.name === base);
+      if (!parent) {
+        this.log.log({ level: 'err', text: `(${ic.name}) no interface ${base} for the VMAC of ${v.address}` });
+        continue;
+      }
+      const key = addressVmacKey(ic.name, v.family, base);
+      let link = made.get(key);
+      if (!link) {
+        link = (await this.vmacs().ensure(key, v.family, ic.virtualRouterId, parent, undefined, (n) => this.links.get(n), true)).link;
+        made.set(key, link);
+        this.links.set(link.name, link);
+      }
+      out.set(v.address, link);
+    }
+    return out;
+  }
+
+  /** The VRF (l3mdev master of kind "vrf") `link` is enslaved to, if any. */
+  private async vrfMaster(link: LinkInfo): Promise<{ index: number; name: string; table: number } | undefined> {
+    if (!link.master) return undefined;
+    const m = await this.rtnl!.getLink(link.master).catch(() => undefined);
+    return m?.kind === 'vrf' ? { index: m.index, name: m.name, table: m.vrfTable ?? 0 } : undefined;
   }
 
   /** (Re)builds sync groups over the running instances (the router keeps a group whose members are unchanged). */
@@ -238,6 +335,37 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return this.scripts;
   }
 
+  /**
+   * `track_bfd`: the BFD child's session states, relayed by the supervisor (an IPC message, handled like any other
+   * event: the advert path never waits for it). Sessions not heard of yet count as down, as in keepalived.
+   */
+  setBfdStates(states: ReadonlyMap<string, boolean>): void {
+    this.bfdStates = new Map(states);
+    this.applyBfd();
+  }
+
+  private bfdStates = new Map<string, boolean>();
+  private readonly bfdReported = new Map<string, boolean>();
+
+  private applyBfd(): void {
+    const cfg = this.config;
+    if (this.stopped || !cfg) return;
+    const now = this.clock.now();
+    const users = new Map<string, string[]>();
+    for (const ic of cfg.vrrpInstances)
+      for (const t of trackerConfigs(cfg, ic)) if (t.kind === 'bfd') users.set(t.name, [...(users.get(t.name) ?? []), ic.name]);
+    for (const [name, instances] of users) {
+      const up = this.bfdStates.get(name) ?? false;
+      const before = this.bfdReported.get(name);
+      if (before === up) continue;
+      this.bfdReported.set(name, up);
+      if (before !== undefined || up)
+        for (const i of instances) this.log.log({ level: 'info', text: `VRRP_Instance(${i}) Tracked BFD instance ${name} is ${up ? 'UP' : 'DOWN'}` });
+      this.execute(this.router.tracker({ kind: 'bfd', name, ok: up }, now));
+    }
+    this.arm();
+  }
+
   /** A tracker result goes to every instance following that tracker. */
   private onTracker(result: TrackerResult): void {
     if (this.stopped) return;
@@ -254,18 +382,111 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         .then((links) => {
           for (const l of links) {
             this.links.set(l.name, l);
-            this.onLink(l);
+            this.linkWatch?.netlink(l);
           }
         })
         .catch(() => {});
       return;
     }
     if (e.kind === 'address') this.onAddress(e.address, e.deleted);
-    if (e.kind === 'link' && e.deleted) this.links.delete(e.link.name);
+    if (e.kind === 'link' && e.deleted) this.onLinkGone(e.link);
     if (e.kind === 'link' && !e.deleted) {
       this.links.set(e.link.name, e.link);
-      this.onLink(e.link);
+      this.linkWatch?.netlink(e.link);
     }
+  }
+
+  /**
+   * An interface was deleted: its instances go to FAULT (link down). With dynamic_interfaces they then wait for an
+   * interface of that name to come back (a new ifindex), as instances configured before their interface existed.
+   */
+  private onLinkGone(link: LinkInfo): void {
+    if (this.links.get(link.name)?.index === link.index) this.links.delete(link.name);
+    this.linkWatch?.gone(link.name);
+    if (!this.linkWatch?.isPolled(link.name)) this.onLink({ ...link, up: false });
+    if (!this.config?.globalDefs.dynamicInterfaces) return;
+    const gone = [...this.instances.values()].filter((r) => r.socket !== undefined && r.stateIndex === link.index);
+    for (const r of gone) {
+      this.router.removeInstance(r.cfg.name);
+      this.instances.delete(r.cfg.name);
+    }
+    this.closeUnusedSockets();
+    for (const r of gone) this.createWaiting(this.config, r.cfg, true);
+    if (gone.length) this.syncGroups(this.config);
+    this.arm();
+  }
+
+  /**
+   * dynamic_interfaces: an instance configured on an interface that does not exist (yet) is held in FAULT, in the
+   * router with no socket and an ifindex no interface has; startWaiting replaces it by the real one. `quiet`: the
+   * instance was in FAULT already (its interface was deleted), so the FAULT it enters here is not notified again.
+   */
+  private createWaiting(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, quiet = false): { run: Running; stale: string[] } {
+    const name = ic.interface ?? '';
+    const source = ic.unicastSrcIp ?? ic.mcastSrcIp ?? (ic.family === 4 ? '0.0.0.0' : '::');
+    const group = ic.mcastDstIp ?? (ic.family === 4 ? cfg.globalDefs.vrrpMcastGroup4 : cfg.globalDefs.vrrpMcastGroup6);
+    const socketKey = `waiting/${ic.name}`;
+    const { fsm, stats } = this.router.addInstance(routerSpec(ic, fsmParams(cfg, ic, source), { socketKey, ifindex: NO_IFINDEX, source, group }));
+    const link: LinkInfo = { index: NO_IFINDEX, name, flags: 0, up: false };
+    const run: Running = {
+      cfg: ic,
+      fsm,
+      stats,
+      link,
+      stateIndex: NO_IFINDEX,
+      ifname: name,
+      socket: undefined,
+      socketKey,
+      source,
+      group,
+      vipSet: false,
+      lastTransitionMs: this.clock.wallNow(),
+    };
+    this.router.noteLink(NO_IFINDEX, false);
+    this.instances.set(ic.name, run);
+    this.registerNotify(cfg, ic);
+    this.log.log({ level: 'info', text: `(${ic.name}): entering FAULT state (interface ${name} down)` });
+    this.execute(this.router.event(ic.name, { type: 'interface', up: false, name }, this.clock.now()));
+    if (quiet) {
+      const actions = this.router.event(ic.name, { type: 'startup' }, this.clock.now());
+      this.execute(actions.filter((a) => a.kind !== 'notify' && a.kind !== 'groupNotify'));
+    }
+    return { run, stale: [] };
+  }
+
+  /** dynamic_interfaces: the instances waiting for `ifname` start once it is up and has an address of their family. */
+  private startWaiting(ifname: string): void {
+    const cfg = this.config;
+    const link = this.links.get(ifname);
+    if (!cfg || !link?.up || !this.rtnl) return;
+    const due = [...this.instances.values()].filter((r) => r.socket === undefined && r.cfg.interface === ifname && !this.rehoming.has(r.cfg.name));
+    if (!due.length) return;
+    for (const r of due) this.rehoming.add(r.cfg.name);
+    void (async () => {
+      try {
+        const addrs = await this.rtnl!.listAddresses();
+        const ready = due.filter(
+          (r) =>
+            r.cfg.unicastSrcIp !== undefined ||
+            r.cfg.mcastSrcIp !== undefined ||
+            r.cfg.useVmac !== undefined ||
+            addrs.some((a) => a.ifindex === link.index && a.family === r.cfg.family && (r.cfg.family === 4 || a.address.startsWith('fe80:'))),
+        );
+        if (this.stopped || !ready.length) return;
+        for (const r of ready) {
+          this.router.removeInstance(r.cfg.name);
+          this.instances.delete(r.cfg.name);
+        }
+        await this.startInstances(
+          cfg,
+          ready.map((r) => r.cfg),
+          await this.refreshLinks(),
+        );
+        this.arm();
+      } finally {
+        for (const r of due) this.rehoming.delete(r.cfg.name);
+      }
+    })().catch((e: unknown) => this.log.log({ level: 'err', text: `dynamic interface ${ifname}: ${String(e)}` }));
   }
 
   /**
@@ -274,6 +495,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
    */
   private onAddress(a: AddressInfo, deleted: boolean): void {
     const now = this.clock.now();
+    if (!deleted) {
+      const l = [...this.links.values()].find((x) => x.index === a.ifindex);
+      if (l) this.startWaiting(l.name);
+    }
     for (const run of this.instances.values()) {
       if (trackedSource(run.cfg) !== a.address || run.stateIndex !== a.ifindex) continue;
       this.execute(this.router.event(run.cfg.name, { type: 'tracker', result: { kind: 'address', name: a.address, ok: !deleted } }, now));
@@ -281,8 +506,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.arm();
   }
 
-  private onLink(link: LinkInfo): void {
-    const actions = this.router.link(link.index, link.name, link.up, this.clock.now());
+  /** A carrier change that passed LinkWatch (debounce, polling): instances on or tracking the interface follow it. */
+  private onLink(link: LinkInfo, via: 'Netlink' | 'Linkbeat' = 'Netlink'): void {
+    if (link.up) this.startWaiting(link.name);
+    const actions = this.router.link(link.index, link.name, link.up, this.clock.now(), via === 'Linkbeat');
     if (!actions.length) return;
     this.execute(actions);
     this.arm();
@@ -401,7 +628,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (a.kind === 'stateChanged') noteTransition(run, a.transition.reason);
       switch (a.kind) {
         case 'transmit': {
-          const problem = run.socket.send(a.bytes, a.destination);
+          const problem = run.socket?.send(a.bytes, a.destination);
           if (problem) this.log.log({ level: 'err', text: `(${run.cfg.name}) Cant send advert to ${a.destination} (${problem.code})` });
           break;
         }
@@ -460,7 +687,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       noDad: false,
       pos: run.cfg.pos,
     };
-    return { cfg, link: (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? run.link };
+    // keepalived: a VIP of the other family without `dev` goes on the configured interface, not on the instance's VMAC;
+    // with use_ipvlan every VIP does (only the adverts use the ipvlan: keepalived 2.2.7 sets a VIP's interface to
+    // the instance's one only for use_vmac)
+    const own = cfg.family !== run.cfg.family || run.cfg.useIpvlan ? this.links.get(run.ifname) : undefined;
+    return { cfg, link: run.addrVmacs?.get(address) ?? (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? own ?? run.link };
   }
 
   private addVip(run: Running, address: string): void {
@@ -564,6 +795,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const plan = planReload(old, cfg);
     this.config = cfg;
     this.garpPacer?.setIntervals(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs);
+    this.configureLinks(cfg);
     await this.syncFirewall(cfg);
     if (canonical([old.staticIpaddress, old.staticRoutes, old.staticRules]) !== canonical([cfg.staticIpaddress, cfg.staticRoutes, cfg.staticRules])) {
       this.kernel?.staticEntries(staticOnly(old, cfg), false);
@@ -645,6 +877,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.trackers?.stop();
+    this.linkWatch?.stop();
     this.stopping = true;
     this.execute(this.router.shutdown(this.clock.now()));
     if (this.config && !this.ctx.dontReleaseVrrp) this.kernel?.staticEntries(this.config, false);
@@ -660,6 +893,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.frames?.close();
     this.frames = undefined;
     this.rtnl?.close();
+    this.localIgmp?.restore();
+    this.localIgmp = undefined;
     if (this.config?.globalDefs?.shutdownScript) await runLifecycleScript(this.config, 'shutdown', this.scriptContext(this.config), this.log);
   }
 
@@ -716,6 +951,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return done;
   }
 }
+
+/** The ifindex of an instance waiting for its interface (dynamic_interfaces): no interface has it. */
+const NO_IFINDEX = -1;
 
 /** The static entries of `a` that `b` does not have (by value, ignoring positions), as a config to apply. */
 function staticOnly(a: KeepalivedConfig, b: KeepalivedConfig): KeepalivedConfig {

@@ -34,11 +34,16 @@ export function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): T
   const script = (n: string) => cfg.vrrpScripts.find((s) => s.name === n);
   const file = (n: string) => cfg.trackFiles.find((s) => s.name === n);
   const proc = (n: string) => cfg.trackProcesses.find((s) => s.name === n);
+  const bfd = (n: string) => {
+    const b = cfg.bfdInstances.find((s) => s.name === n);
+    return b ? { weight: b.weight, reverse: false } : undefined;
+  };
   const iface = () => ({ weight: 0, reverse: false });
   add(ic.trackInterface, 'interface', iface, false);
   add(ic.trackScript, 'script', script, false);
   add(ic.trackFile, 'file', file, false);
   add(ic.trackProcess, 'process', proc, false);
+  add(ic.trackBfd, 'bfd', bfd, false);
   const src = trackedSource(ic);
   if (src !== undefined) out.push({ kind: 'address', name: src, weight: 0, reverse: false });
   const g = groupOf(cfg, ic.name);
@@ -49,6 +54,7 @@ export function trackerConfigs(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): T
     add(g.trackScript, 'script', script, zero);
     add(g.trackFile, 'file', file, zero);
     add(g.trackProcess, 'process', proc, zero);
+    add(g.trackBfd, 'bfd', bfd, zero);
   }
   return out;
 }

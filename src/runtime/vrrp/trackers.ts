@@ -44,7 +44,9 @@ export class TrackerSet {
       want.set(`script:${sc.name}`, {
         key: canonical(sc),
         start: (report) => {
-          const prepared = prepareScript(sc.script.command, 'track', scripts, sc.script.user, sc.script.group);
+          // keepalived removes a vrrp_script without a usable default user, and its trackers ignore it
+          const noUser = `Unable to set default user for vrrp script ${sc.name} - removing`;
+          const prepared = prepareScript(sc.script.command, 'track', scripts, sc.script.user, sc.script.group, noUser);
           if (!prepared) return undefined;
           const d = new ScriptTrackerDriver({
             script: prepared.spec,

@@ -5,10 +5,12 @@
  * derived from the parent's MAC.
  */
 import type { Logger } from '../../core/log.js';
+import type { VirtualAddress, VrrpInstanceConfig } from '../../config/model.js';
 import type { LinkInfo } from '../../net/netlink/route-messages.js';
 import type { LinkDetails } from '../../net/netlink/link-messages.js';
 import { RtnlError, type Rtnl } from '../../net/netlink/rtnl.js';
 import {
+  setIpv6,
   clearAllRpFilter,
   configureParentSysctls,
   configureVmacSysctls,
@@ -49,6 +51,7 @@ export class VmacManager {
     configuredName: string | undefined,
     linkNamed: (name: string) => LinkInfo | undefined,
     xmitBase = false,
+    master?: number,
   ): Promise<VmacFor> {
     const mac = vmacAddress(family, vrid);
     // a left-over macvlan of ours (same parent and MAC, e.g. after a crash) is re-used, as keepalived does: its name
@@ -61,11 +64,14 @@ export class VmacManager {
       if (existing.kind !== 'macvlan') throw new Error(`interface ${name} exists and is not a macvlan - cannot use it as VMAC`);
       await this.rtnl.deleteLink(existing.index);
     }
-    const link = existing && ours(existing) ? existing : await this.rtnl.createMacvlan({ name, parentIndex: parent.index, mac, mode: 'private' });
+    const link =
+      existing && ours(existing)
+        ? existing
+        : await this.rtnl.createMacvlan({ name, parentIndex: parent.index, mac, mode: 'private', ...(master ? { master } : {}) });
     this.owned.set(instance, { index: link.index, parent: parent.name });
     this.report(this.configure(name, family, parent.name));
     await this.rtnl.setLinkUp(link.index, true);
-    this.log.log({ level: 'info', text: `(${instance}) vmac ${name} created on ${parent.name} with MAC ${mac}` });
+    this.log.log({ level: 'info', text: `(${instance.split('#')[0]}) vmac ${name} created on ${parent.name} with MAC ${mac}` });
     // vmac_xmit_base: IPv6 adverts leave from the parent, so the VMAC gets no link-local source (keepalived)
     if (family === 4 || !parent.mac || xmitBase) return { link: { ...link, up: true } };
     const source = vmacLinkLocal(parent.mac);
@@ -73,6 +79,47 @@ export class VmacManager {
       if (!(e instanceof RtnlError && e.code === 'EEXIST')) throw e;
     });
     return { link: { ...link, up: true }, source };
+  }
+
+  /**
+   * `use_ipvlan`: an l2 ipvlan on `parent` (keepalived's netlink_link_add_ipvlan), created up, enslaved to the
+   * parent's VRF if it has one, IPv6 off on an IPv4 one without IPv6 eVIPs, with the configured address on it; a
+   * left-over ipvlan of that name on the same parent is re-used. Its address (or, for IPv6 without one, its
+   * link-local address, found by the caller) is the adverts' source.
+   */
+  async ensureIpvlan(
+    ic: VrrpInstanceConfig,
+    parent: LinkInfo,
+    linkNamed: (name: string) => LinkInfo | undefined,
+    master: number | undefined,
+  ): Promise<VmacFor> {
+    const spec = ic.useIpvlan!;
+    const ours = (l: LinkDetails) => l.kind === 'ipvlan' && l.parentIndex === parent.index;
+    const name = await this.freeName(ic.virtualRouterId, ic.family, spec.name, linkNamed, ours);
+    const existing = await this.rtnl.getLink(name).catch(() => undefined);
+    if (existing && !ours(existing)) {
+      if (existing.kind !== 'ipvlan') throw new Error(`interface ${name} exists and is not an ipvlan - cannot use it`);
+      await this.rtnl.deleteLink(existing.index);
+    }
+    const link =
+      existing && ours(existing)
+        ? existing
+        : await this.rtnl.createIpvlan({ name, parentIndex: parent.index, flags: spec.flags, ...(master ? { master } : {}) });
+    this.owned.set(ic.name, { index: link.index, parent: parent.name });
+    const otherFamily = ic.virtualIpaddressExcluded.some((v) => v.family !== ic.family);
+    this.report(setIpv6(name, ic.family === 6 || otherFamily));
+    await this.rtnl.setLinkUp(link.index, true);
+    this.log.log({ level: 'info', text: `(${ic.name}) ipvlan ${name} created on ${parent.name}` });
+    const a = spec.address;
+    if (a) {
+      await this.rtnl
+        .addAddress({ family: a.family, ifindex: link.index, address: a.address, prefixLength: a.prefixLength, nodad: true })
+        .catch((e: unknown) => {
+          if (!(e instanceof RtnlError && e.code === 'EEXIST'))
+            this.log.log({ level: 'info', text: `${ic.name}: Failed to add interface address to ${name}` });
+        });
+    }
+    return { link: { ...link, up: true }, ...(a ? { source: a.address } : {}) };
   }
 
   /**
@@ -107,8 +154,12 @@ export class VmacManager {
     }
   }
 
-  /** Deletes an instance's VMAC (reload removal, stop). */
+  /** Deletes an instance's VMAC and its address VMACs (reload removal, stop). */
   async release(instance: string): Promise<void> {
+    for (const key of [...this.owned.keys()]) if (key === instance || key.startsWith(`${instance}#`)) await this.releaseKey(key);
+  }
+
+  private async releaseKey(instance: string): Promise<void> {
     const v = this.owned.get(instance);
     if (!v) return;
     this.owned.delete(instance);
@@ -151,3 +202,19 @@ export class VmacManager {
     for (const p of problems) this.log.log({ level: 'warning', text: `VMAC sysctl ${p.path}: ${p.code} ${p.message}` });
   }
 }
+
+/**
+ * The interface whose address VMAC carries VIP `v` of instance `ic`, or undefined when `v` needs none (keepalived
+ * 2.2.7 vrrp_complete_instance): with `use_vmac_addr`, every VIP on another interface than the instance's (`dev`)
+ * or of the other address family; with `use_vmac` after the VIP, that VIP — except VIPs that live on the instance's
+ * own VMAC (its interface, its family, `use_vmac` on the instance).
+ */
+export function addressVmacBase(ic: VrrpInstanceConfig, v: VirtualAddress): string | undefined {
+  const onInstanceIf = v.dev === undefined || v.dev === ic.interface;
+  if (onInstanceIf && ic.useVmac && v.family === ic.family) return undefined;
+  const off = !onInstanceIf || v.family !== ic.family;
+  return v.useVmac || (ic.useVmacAddr && off) ? (v.dev ?? ic.interface) : undefined;
+}
+
+/** Address VMAC key of an instance in VmacManager: one per (family, base interface). */
+export const addressVmacKey = (instance: string, family: 4 | 6, base: string): string => `${instance}#${family}/${base}`;

@@ -7,10 +7,10 @@
  * one JSON line whose `ok` is a boolean, hands the handler at most 256 characters, and still answers `ping`
  * afterwards (checked every 64 inputs).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ControlServer, controlRequest, type ControlReply } from '../../../src/daemon/control.js';
 import { adminVerb, runAdmin } from '../../../src/observe/admin.js';
 import { FuzzInput, ensure } from './input.js';
@@ -88,4 +88,13 @@ export async function fuzz(data: Uint8Array): Promise<void> {
     const r = await controlRequest(path, 'ping', 2000);
     ensure(r.ok, `ping after ${runs} inputs: ${JSON.stringify(r)}`);
   }
+}
+
+/** Closes the server the target started (a replay ends with it, so that its process can exit). */
+export async function teardown(): Promise<void> {
+  const s = server;
+  server = undefined;
+  await s?.close();
+  if (path) rmSync(dirname(path), { recursive: true, force: true });
+  path = '';
 }

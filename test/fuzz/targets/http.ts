@@ -6,10 +6,10 @@
  * an HTTP/1.1 status line whose code is one the endpoint uses (or 400/413/431 from Node's parser), and a plain
  * `GET /status` on a fresh connection still works (checked every 64 inputs).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ObserveServer } from '../../../src/observe/server.js';
 import { statusView } from '../../../src/observe/view.js';
 import { PROCESS, snapshot } from '../../unit/observe/fake.js';
@@ -76,4 +76,13 @@ export async function fuzz(data: Uint8Array): Promise<void> {
     const r = await exchange(Buffer.from('GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), 2000);
     ensure(r.startsWith('HTTP/1.1 200 '), `GET /status after ${runs} inputs: ${JSON.stringify(r.slice(0, 80))}`);
   }
+}
+
+/** Closes the server the target started (a replay ends with it, so that its process can exit). */
+export async function teardown(): Promise<void> {
+  const s = server;
+  server = undefined;
+  await s?.close();
+  if (path) rmSync(dirname(path), { recursive: true, force: true });
+  path = '';
 }

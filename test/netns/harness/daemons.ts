@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Topology } from './topology.js';
 
 /** Our CLI, compiled by tsc (this file runs from dist/test/netns/harness). */
@@ -137,37 +137,63 @@ export class Daemons {
     return { host, child, log: capture(child), vrrpPidFile };
   }
 
+  /** Starts keepalived 2.2.7 with every subsystem (`-n -l -D`: its BFD process too), pid files unique to this start. */
+  keepalivedAll(host: string, file: string): RunningKeepalived {
+    const tag = `${host}-${this.runs++}`;
+    const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
+    const pids = [
+      '-p',
+      join(this.dir, `${tag}.pid`),
+      '-r',
+      vrrpPidFile,
+      '-c',
+      join(this.dir, `${tag}-chk.pid`),
+      '-b',
+      join(this.dir, `${tag}-bfd.pid`),
+    ];
+    const child = this.topo.spawn(host, '/usr/sbin/keepalived', ['-n', '-l', '-D', '-f', file, ...pids], {
+      env: { ...process.env, TMPDIR: this.dir },
+    });
+    return { host, child, log: capture(child), vrrpPidFile };
+  }
+
   /**
    * Starts our daemon (`-n -l -D`, plus `extra`) in a host, with pid files and a control socket unique to this start.
    * `detach`: without `-n` (the returned child is the foreground process, which exits once the daemon is ready);
-   * `env`: added to the daemon's environment.
+   * `env`: added to the daemon's environment; `fromHost`: started in this process's namespace instead (not through
+   * `ip netns exec`), to enter the host's by itself (`-s NETNS` in `extra`); it is still killed with the topology
+   * (`ip netns pids` finds it there).
    */
-  ours(host: string, file: string, extra: readonly string[] = [], opts: { detach?: boolean; env?: NodeJS.ProcessEnv } = {}): RunningOurs {
+  ours(
+    host: string,
+    file: string,
+    extra: readonly string[] = [],
+    opts: { detach?: boolean; env?: NodeJS.ProcessEnv; fromHost?: boolean } = {},
+  ): RunningOurs {
     const tag = `ours-${host}-${this.runs++}`;
     const controlSocket = join(this.dir, `${tag}.sock`);
     const pidFile = join(this.dir, `${tag}.pid`);
     const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
-    const child = this.topo.spawn(
-      host,
-      process.execPath,
-      [
-        this.cli,
-        ...(opts.detach ? [] : ['-n']),
-        '-l',
-        '-D',
-        ...extra,
-        '-f',
-        file,
-        '-p',
-        pidFile,
-        '-r',
-        vrrpPidFile,
-        '-c',
-        join(this.dir, `${tag}-chk.pid`),
-        `--control-socket=${controlSocket}`,
-      ],
-      { env: { ...process.env, TMPDIR: this.dir, ...opts.env } },
-    );
+    const argv = [
+      this.cli,
+      ...(opts.detach ? [] : ['-n']),
+      '-l',
+      '-D',
+      ...extra,
+      '-f',
+      file,
+      '-p',
+      pidFile,
+      '-r',
+      vrrpPidFile,
+      '-c',
+      join(this.dir, `${tag}-chk.pid`),
+      '-b',
+      join(this.dir, `${tag}-bfd.pid`),
+      `--control-socket=${controlSocket}`,
+    ];
+    const o = { env: { ...process.env, TMPDIR: this.dir, ...opts.env } };
+    const child = opts.fromHost ? spawn(process.execPath, argv, { stdio: 'pipe', ...o }) : this.topo.spawn(host, process.execPath, argv, o);
     return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile };
   }
 

@@ -6,8 +6,8 @@
  *   many idle HTTP connections leave the daemon running, answering afterwards, with RSS bounded (far below what
  *   storing the input would take);
  * - scripts — notify_master, a vrrp_script, a MISC_CHECK — run SCHED_OTHER priority 0 although the VRRP child is
- *   SCHED_RR, and hold no descriptor of the daemon (only stdin/stdout/stderr on /dev/null, and the script itself
- *   as the shell reads it), while the daemon holds sockets;
+ *   SCHED_RR, and a program a script executes holds descriptors 0, 1 and 2 and nothing else, while the daemon holds
+ *   sockets; every descriptor above 2 of the supervisor, the VRRP child and the checker child is close-on-exec;
  * - a configuration file (an include) in a world-writable directory is reported with that path component named.
  */
 import { test, after } from 'node:test';
@@ -37,7 +37,7 @@ function config(): string {
   // the probe records its own descriptors and scheduling, then exits 0 (a healthy script)
   writeFileSync(
     PROBE,
-    `#!/bin/sh\nls -l /proc/$$/fd > ${d.dir}/fd-$1.tmp\nchrt -p $$ > ${d.dir}/sched-$1.tmp\n` +
+    `#!/bin/sh\n(exec ls -l /proc/self/fd) > ${d.dir}/fd-$1.tmp\nchrt -p $$ > ${d.dir}/sched-$1.tmp\n` +
       `mv ${d.dir}/fd-$1.tmp ${d.dir}/fd-$1\nmv ${d.dir}/sched-$1.tmp ${d.dir}/sched-$1\nexit 0\n`,
     { mode: 0o755 },
   );
@@ -164,6 +164,22 @@ test('control socket, HTTP endpoint, scripts and configuration files are hardene
     assert.match(vrrpSched, /policy: SCHED_RR/, 'the VRRP child is real-time (so the scripts could inherit it)');
     const daemonFds = readdirSync(`/proc/${vrrp}/fd`).map((f) => readlinkSync(`/proc/${vrrp}/fd/${f}`));
     assert.ok(daemonFds.filter((l) => l.startsWith('socket:')).length >= 3, `the daemon holds sockets: ${daemonFds.join(' ')}`);
+    // whatever any daemon process runs (scripts, nft, its children) gets only the stdio it is spawned with
+    const check = pidIn(o.vrrpPidFile.replace(/-vrrp\.pid$/, '-chk.pid'))!;
+    for (const [who, pid] of [
+      ['supervisor', parent],
+      ['VRRP child', vrrp],
+      ['checker child', check],
+    ] as const) {
+      const inheritable = readdirSync(`/proc/${pid}/fd`)
+        .filter((f) => Number(f) > 2)
+        .filter((f) => {
+          const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${f}`, 'utf8'))?.[1];
+          return flags === undefined || (parseInt(flags, 8) & 0o2000000) === 0; // O_CLOEXEC
+        })
+        .map((f) => `${f} -> ${readlinkSync(`/proc/${pid}/fd/${f}`)}`);
+      assert.deepEqual(inheritable, [], `${who} (pid ${pid}): descriptors without close-on-exec`);
+    }
     for (const tag of ['notify', 'track', 'misc']) {
       assert.ok((await waitFor(() => existsSync(join(d.dir, `sched-${tag}`)), 10_000)) >= 0, `${tag} script ran\n${o.log().slice(-1500)}`);
       const sched = readFileSync(join(d.dir, `sched-${tag}`), 'utf8');
@@ -181,13 +197,11 @@ test('control socket, HTTP endpoint, scripts and configuration files are hardene
         [1, '/dev/null'],
         [2, '/dev/null'],
       ]);
-      // no socket (raw VRRP, netlink, control, HTTP) or other kernel object of the daemon reaches a script. KNOWN
-      // DEFECT, not fixed yet: one pipe end (the supervisor's IPC channel, not close-on-exec) is still inherited
-      const others = fds.filter(([n, target]) => n > 2 && target !== PROBE && !/^\/dev\/null$|\.tmp$/.test(target));
-      const leaked = others.filter(([, target]) => !target.startsWith('pipe:'));
-      assert.deepEqual(leaked, [], `${tag}: descriptors inherited from the daemon`);
-      assert.ok(others.length <= 1, `${tag}: at most the one known pipe: ${JSON.stringify(others)}`);
-      t.diagnostic(`${tag} script descriptors beyond stdio: ${JSON.stringify(others)}`);
+      // beyond stdio only ls's own handle on the directory it lists: no socket (raw VRRP, netlink, control, HTTP),
+      // no pipe (the IPC channel to the supervisor) nor anything else of the daemon reaches a program a script runs
+      const others = fds.filter(([n, target]) => n > 2 && !/^\/proc\/\d+\/fd$/.test(target));
+      assert.deepEqual(others, [], `${tag}: descriptors inherited from the daemon`);
+      assert.equal(fds.length, 4, `${tag}: 0, 1, 2 and the listing's own: ${JSON.stringify(fds)}`);
     }
   } finally {
     await stop(o.child, 'SIGKILL');

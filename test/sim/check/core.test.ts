@@ -87,3 +87,34 @@ test("service names are keepalived's FMT_VS / FMT_RS", () => {
   assert.equal(fmtVs(v6!), '[2001:db8::10]:tcp:80');
   assert.equal(fmtRs(v6!.realServers[0]!, v6!), '[2001:db8::1]:tcp:80');
 });
+
+test('mutation survivors (issue 16): a stale or repeated probeSkipped is ignored; ha_suspend holds probes and logs each change once', () => {
+  const fsm = new CheckerFsm(
+    TCP.realServers[0]!.checkers[0] as LaunchedCheck,
+    { rs: 0, checker: 0 },
+    { rsName: '[192.0.2.1]:tcp:80', vsName: '[192.0.2.10]:tcp:80', iweight: 1 },
+  );
+  fsm.start(0, seededRng(1));
+  fsm.handle({ type: 'timer' }, 1000); // probe 1 runs
+  assert.deepEqual(fsm.handle({ type: 'probeSkipped', probe: 9, detail: 'stale' }, 1001), [], 'not the outstanding probe');
+  assert.equal(fsm.pendingProbe, 1, 'still waiting for probe 1');
+  assert.equal(fsm.pollTimeout(), undefined);
+  assert.equal(fsm.handle({ type: 'probeSkipped', probe: 1, detail: 'skip' }, 1002).length, 1);
+  assert.deepEqual(fsm.handle({ type: 'probeSkipped', probe: 1, detail: 'again' }, 1003), [], 'the same probe twice');
+  assert.deepEqual(fsm.handle({ type: 'probeSkipped', probe: 0, detail: 'none' }, 1004), [], 'probe 0 is never outstanding');
+  assert.equal(fsm.pollTimeout(), 6002, 'rescheduled once, after delay_loop');
+  // ha_suspend: suspended, the deadline only reschedules; unchanged states log nothing
+  const texts = (as: readonly { kind: string }[]) => as.map((a) => (a.kind === 'log' ? (a as unknown as { record: { text: string } }).record.text : a.kind));
+  assert.deepEqual(texts(fsm.handle({ type: 'enable', enabled: true }, 2000)), [], 'already enabled');
+  assert.deepEqual(texts(fsm.handle({ type: 'enable', enabled: false }, 2000)), [
+    'Suspending healthchecker for service [192.0.2.1]:tcp:80 for VS [192.0.2.10]:tcp:80',
+  ]);
+  assert.deepEqual(texts(fsm.handle({ type: 'enable', enabled: false }, 2001)), [], 'already suspended');
+  assert.deepEqual(texts(fsm.handle({ type: 'timer' }, 6002)), [], 'no probe while suspended');
+  assert.equal(fsm.pollTimeout(), 11_002, 'the next run after delay_loop');
+  assert.deepEqual(texts(fsm.handle({ type: 'enable', enabled: true }, 7000)), [
+    'Activating healthchecker for service [192.0.2.1]:tcp:80 for VS [192.0.2.10]:tcp:80',
+  ]);
+  assert.deepEqual(texts(fsm.handle({ type: 'timer' }, 11_001)), [], 'not due yet');
+  assert.deepEqual(texts(fsm.handle({ type: 'timer' }, 11_002)), ['runProbe']);
+});

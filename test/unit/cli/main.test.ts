@@ -260,7 +260,7 @@ test('SIGINT stops gracefully too; a stale pid file is replaced; no control sock
   const s = setup();
   try {
     writeFileSync(join(s.dir, 'b.pid'), '4194303\n');
-    const child = spawn(process.execPath, [CLI, '-n', '-l', '-D', '-s', 'nsx', ...s.args('b'), '--control-socket=none'], {
+    const child = spawn(process.execPath, [CLI, '-n', '-l', '-D', '-m', ...s.args('b'), '--control-socket=none'], {
       env: { ...process.env, ...s.env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -273,7 +273,7 @@ test('SIGINT stops gracefully too; a stale pid file is replaced; no control sock
     assert.match(err, /Remove a zombie pid file .*b\.pid/);
     const lines = err.split('\n');
     const cmd = lines.findIndex((l) => l.includes(': Command line: '));
-    const notice = lines.findIndex((l) => l.endsWith(': keepalived-ts: option -s/--namespace is not supported yet - ignored'));
+    const notice = lines.findIndex((l) => l.endsWith(': keepalived-ts: option -m/--core-dump is not supported yet - ignored'));
     assert.ok(cmd >= 0 && notice > cmd, 'notice logged after the command line');
     assert.equal(readFileSync(join(s.dir, 'b.pid'), 'utf8'), `${child.pid}\n`);
     await new Promise((r) => setTimeout(r, 300));

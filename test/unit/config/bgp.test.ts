@@ -28,6 +28,7 @@ test('bgp_announce block: every keyword, communities as 32-bit values', () => {
   gobgp_proto_dir /opt/gobgp/api
   gobgpd_config /etc/keepalived/gobgpd.toml
   gobgpd_path /usr/local/bin/gobgpd
+  gobgpd_pid_file /run/kts-gobgpd.pid
   next_hop 192.0.2.1
   med 40
   community 65000:100 65000:200
@@ -46,6 +47,7 @@ test('bgp_announce block: every keyword, communities as 32-bit values', () => {
   assert.equal(b.gobgpProtoDir, '/opt/gobgp/api');
   assert.equal(b.gobgpdConfig, '/etc/keepalived/gobgpd.toml');
   assert.equal(b.gobgpdPath, '/usr/local/bin/gobgpd');
+  assert.equal(b.gobgpdPidFile, '/run/kts-gobgpd.pid');
   assert.equal(b.nextHop, '192.0.2.1');
   assert.equal(b.med, 40);
   assert.deepEqual(b.communities, [65000 * 65536 + 100, 65000 * 65536 + 200, 64512 * 65536 + 1]);

@@ -125,3 +125,35 @@ test('vmac_xmit_base: kept with use_vmac; without a vmac, or in strict mode, a c
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('native_ipv6 as keepalived: IPv6 and VRRPv3 without addresses decided yet, an error after IPv4 ones; later IPv4 VIPs mismatch', () => {
+  const text =
+    `vrrp_instance A {\n interface eth0\n virtual_router_id 1\n native_ipv6\n virtual_ipaddress {\n 2001:db8::1/64\n }\n}\n` +
+    `vrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 192.0.2.1/24\n }\n native_ipv6\n}\n` +
+    `vrrp_instance C {\n interface eth0\n virtual_router_id 3\n unicast_src_ip 192.0.2.9\n native_ipv6\n virtual_ipaddress {\n 192.0.2.2/24\n }\n}\n` +
+    `vrrp_instance D {\n interface eth0\n virtual_router_id 4\n native_ipv6\n virtual_ipaddress {\n 192.0.2.3/24\n }\n}\n`;
+  const fs = { readFile: (p: string) => (p === 'k.conf' ? text : undefined), listDir: () => [] };
+  const r = loadConfig('k.conf', { fs });
+  const [a, b, c, d] = r.config.vrrpInstances;
+  assert.deepEqual([a?.family, a?.version, b?.family, b?.version, c?.family, d?.family, d?.version], [6, 3, 4, 2, 4, 6, 3]);
+  assert.deepEqual(errors(r), [
+    'k.conf:15:2: error: (B) Cannot specify native_ipv6 with IPv4 addresses',
+    'k.conf:21:2: error: (C) Cannot specify native_ipv6 with IPv4 addresses',
+    'k.conf:31:2: error: (D) address family of VIP 192.0.2.3 does not match the instance - move it to virtual_ipaddress_excluded',
+  ]);
+});
+
+test('regex_stack: checked with keepalived check_http.c texts (log lines, -t unaffected); valid values change nothing', () => {
+  const url = (line: string) =>
+    `virtual_server 192.0.2.100 80 {\n lb_algo rr\n lb_kind DR\n protocol TCP\n real_server 192.0.2.10 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex "ok"\n    ${line}\n   }\n  }\n }\n}\n`;
+  const msgs = (line: string) => {
+    const text = url(line);
+    const r = loadConfig('k.conf', { fs: { readFile: (p: string) => (p === 'k.conf' ? text : undefined), listDir: () => [] } });
+    return r.diagnostics.map((x) => `${x.severity}${x.failsTest ? '!' : ''}: ${x.message}`);
+  };
+  assert.deepEqual(msgs('regex_stack 32768 524288'), []);
+  assert.deepEqual(msgs('regex_stack 32768'), ['warning: regex_stack requires start and max values']);
+  assert.deepEqual(msgs('regex_stack 3x 5'), ['warning: regex_stack invalid start value']);
+  assert.deepEqual(msgs('regex_stack 3 -5'), ['warning: regex_stack invalid max value']);
+  assert.deepEqual(msgs('regex_stack 9 5'), ['warning: regex stack start cannot exceed max value']);
+});

@@ -105,26 +105,54 @@ test('pid file names as keepalived 2.2.7 picks them: command line, else `instanc
     main: '/run/keepalived/keepalived_blue.pid',
     vrrp: '/run/keepalived/vrrp_blue.pid',
     checkers: '/run/keepalived/checkers_blue.pid',
+    bfd: '/run/keepalived/bfd_blue.pid',
   });
   assert.deepEqual(pidFilesFor({ vrrp: '/tmp/v.pid' }, inst), {
     main: '/run/keepalived/keepalived_blue.pid',
     vrrp: '/tmp/v.pid',
     checkers: '/run/keepalived/checkers_blue.pid',
+    bfd: '/run/keepalived/bfd_blue.pid',
   });
   assert.deepEqual(pidFilesFor({}, cfg('use_pid_dir\n')), {
     main: '/run/keepalived/keepalived.pid',
     vrrp: '/run/keepalived/vrrp.pid',
     checkers: '/run/keepalived/checkers.pid',
+    bfd: '/run/keepalived/bfd.pid',
   });
   assert.deepEqual(pidFilesFor({}, cfg('global_defs {\n}\n')), {
     main: '/run/keepalived.pid',
     vrrp: '/run/keepalived_vrrp.pid',
     checkers: '/run/keepalived_checkers.pid',
+    bfd: '/run/keepalived_bfd.pid',
   });
   const dup = loadConfigText('instance blue\ninstance red\ninstance\n', 'k.conf');
   assert.equal(dup.config.instanceName, 'blue');
   assert.deepEqual(
     dup.diagnostics.map((x) => x.message),
     ['Duplicate instance definition red - ignoring', 'instance name missing - ignoring'],
+  );
+});
+
+test('net_namespace: pid files in /run/keepalived/NAMESPACE (what keepalived bind-mounts on /run/keepalived), with the instance name', () => {
+  const cfg = (text: string) => loadConfigText(text, 'k.conf').config;
+  const ns = cfg('net_namespace red\n');
+  assert.equal(ns.netNamespace, 'red');
+  assert.equal(ns.usePidDir, true);
+  assert.deepEqual(pidFilesFor({}, ns), {
+    main: '/run/keepalived/red/keepalived.pid',
+    vrrp: '/run/keepalived/red/vrrp.pid',
+    checkers: '/run/keepalived/red/checkers.pid',
+  });
+  // -s with no net_namespace in the file: the supervisor passes the namespace; `instance` names the files
+  assert.deepEqual(pidFilesFor({ main: '/tmp/k.pid' }, { ...cfg('instance blue\n'), netNamespace: 'green' }), {
+    main: '/tmp/k.pid',
+    vrrp: '/run/keepalived/green/vrrp_blue.pid',
+    checkers: '/run/keepalived/green/checkers_blue.pid',
+  });
+  const dup = loadConfigText('net_namespace red\nnet_namespace blue\nnet_namespace\n', 'k.conf');
+  assert.equal(dup.config.netNamespace, 'red');
+  assert.deepEqual(
+    dup.diagnostics.map((x) => `${x.severity}: ${x.message}`),
+    ['error: Duplicate net_namespace definition blue - ignoring', 'error: net_namespace name missing - ignoring'],
   );
 });

@@ -19,12 +19,15 @@ import {
   type ChildEvents,
   type ChildHandle,
   type CommandMessage,
+  type EventMessage,
   type FactsMessage,
   type ParentMessage,
+  type SupervisorDeps,
   type SupervisorSettings,
   type Timers,
 } from '../../../src/daemon/supervisor.js';
 import { instances, model } from './model.js';
+import type { BgpStateEvent } from '../../../src/core/events.js';
 
 /** Timers driven by a ManualClock. */
 class FakeTimers implements Timers {
@@ -61,6 +64,8 @@ class FakeChild implements ChildHandle {
   readonly sent: CommandMessage[] = [];
   /** Facts relayed to this child (the bgp child). */
   readonly facts: FactsMessage[] = [];
+  /** Observer events passed on to this child (the VRRP child). */
+  readonly relayed: EventMessage[] = [];
   alive = true;
   exitOnTerm = true;
   answer: (command: string) => ControlReply = (c) => ({ ok: true, text: `${this.role}:${c}` });
@@ -80,6 +85,10 @@ class FakeChild implements ChildHandle {
     if (!this.alive) return false;
     if (m.kind === 'facts') {
       this.facts.push(m);
+      return true;
+    }
+    if (m.kind === 'event') {
+      this.relayed.push(m);
       return true;
     }
     this.sent.push(m);
@@ -115,7 +124,14 @@ interface Harness {
 }
 
 /** A supervisor over fakes; `autoReady` children report startup complete at once. */
-function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial<SupervisorSettings> = {}, autoReady = true): Harness {
+function harness(
+  dir: string,
+  name: string,
+  cfg: KeepalivedConfig,
+  over: Partial<SupervisorSettings> = {},
+  autoReady = true,
+  moreDeps: Pick<SupervisorDeps, 'enterNamespace' | 'onIdentSuffix'> = {},
+): Harness {
   const configFile = join(dir, `${name}.conf`);
   writeFileSync(configFile, '');
   const lines: string[] = [];
@@ -178,6 +194,7 @@ function harness(dir: string, name: string, cfg: KeepalivedConfig, over: Partial
     onReady: () => {
       h.ready++;
     },
+    ...moreDeps,
   });
   running.push(sup);
   Object.assign(h, {
@@ -523,6 +540,34 @@ test(
     vrrp.die(null, 'SIGKILL');
     await flush();
     assert.deepEqual(bgp.facts.at(-1), { kind: 'facts', instances: [], quorum: [['[192.0.2.100]:tcp:80', true]] });
+    // the bgp child's observer events go on to the VRRP child (it serves the metrics); the last picture is sent again
+    // to a restarted VRRP child, and marked disconnected when the bgp child dies
+    const state: BgpStateEvent = {
+      engine: 'gobgp',
+      connected: true,
+      routes: [{ prefix: '192.0.2.100/32', state: 'announced' }],
+      sessions: [{ peer: '192.0.2.1', peerAs: 65000, state: 'established', advertised: 1 }],
+      at: 1,
+    };
+    const route = { prefix: '192.0.2.100/32', action: 'announce', gracefulShutdown: false, engine: 'gobgp', at: 1 };
+    const vrrp2 = h.live('vrrp');
+    assert.notEqual(vrrp2, vrrp, 'the VRRP child was respawned');
+    bgp.events.message({ kind: 'event', name: 'keepalived-ts:bgp:route', payload: route });
+    bgp.events.message({ kind: 'event', name: 'keepalived-ts:bgp:state', payload: state });
+    assert.deepEqual(
+      vrrp2.relayed.map((m) => m.name),
+      ['keepalived-ts:bgp:route', 'keepalived-ts:bgp:state'],
+    );
+    vrrp2.die(null, 'SIGKILL');
+    await flush();
+    h.timers.advance(1000); // the second death within a minute: respawned after 1 s
+    await flush();
+    const vrrp3 = h.live('vrrp');
+    assert.deepEqual(vrrp3.relayed, [{ kind: 'event', name: 'keepalived-ts:bgp:state', payload: state }], 'a new VRRP child gets the last picture');
+    bgp.die(null, 'SIGKILL');
+    await flush();
+    const gone = vrrp3.relayed.at(-1)?.payload as BgpStateEvent;
+    assert.deepEqual({ ...gone, at: 0 }, { ...state, connected: false, sessions: [], at: 0 }, 'a dead bgp child: no engine, no sessions');
     // -C (checkers only) runs no bgp child: it announces by VRRP states
     assert.deepEqual(
       wantedRoles(model(`vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  bgp_announce\n}\n${VS}`), {
@@ -533,5 +578,48 @@ test(
       ['check'],
     );
     await h.sup.stop();
+  }),
+);
+
+test(
+  "net_namespace: keepalived's order — -s overrides it, the ident gains _NS_INSTANCE, the namespace is entered before the children start",
+  withDir(async (dir) => {
+    const entered: string[] = [];
+    const suffixes: string[] = [];
+    const cfg = model(`net_namespace blue\ninstance east\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n}\n`);
+    const h = harness(dir, 'ns', cfg, { namespace: 'red' }, true, {
+      enterNamespace: (n) => {
+        entered.push(`${n} with ${h.children.length} children`);
+        return undefined;
+      },
+      onIdentSuffix: (x) => suffixes.push(x),
+    });
+    await flush();
+    assert.deepEqual(entered, ['red with 0 children']);
+    assert.deepEqual(suffixes, ['_red_east']);
+    const i = h.lines.indexOf("Keepalived: Overriding config net_namespace 'blue' with command line namespace 'red'");
+    assert.ok(i >= 0, h.lines.join('\n'));
+    assert.equal(h.lines[i + 1], 'Keepalived: Changing syslog ident to Keepalived_red_east');
+    assert.ok(h.lines.includes('Keepalived_red_east: Starting VRRP child process, pid=101'), h.lines.join('\n'));
+    await h.sup.stop();
+  }),
+);
+
+test(
+  "net_namespace: a namespace that cannot be entered stops the start with keepalived's lines (exit 0, no child)",
+  withDir(async (dir) => {
+    const h = harness(dir, 'nsfail', model(`net_namespace gone\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n}\n`), {}, true, {
+      enterNamespace: (n) => `Failed to open /run/netns/${n}`,
+    });
+    assert.equal(await h.run, 0);
+    assert.equal(h.children.length, 0);
+    assert.deepEqual(
+      h.lines.filter((l) => /namespace|netns|ident/.test(l)),
+      [
+        'Keepalived: Changing syslog ident to Keepalived_gone',
+        'Keepalived_gone: Failed to open /run/netns/gone',
+        'Keepalived_gone: Unable to set network namespace gone - exiting',
+      ],
+    );
   }),
 );

@@ -162,3 +162,69 @@ test('two metric sets in one process do not share a registry', async () => {
   assert.match(await a.render(), /^# HELP process_cpu_user_seconds_total/m);
   assert.match(await b.render(), /keepalived_up 1/);
 });
+
+test("BGP series follow the bgp child's events: engine up, route announced/draining per planned prefix, sessions, route changes", async () => {
+  const m = new ObserveMetrics(view, { defaultMetrics: false }).attach();
+  try {
+    const series = async (name: string) =>
+      parse(await m.render())
+        .samples.filter((s) => s.name === name)
+        .map((s) => [Object.values(s.labels).join(','), s.value]);
+    assert.deepEqual(await series('keepalived_ts_bgp_engine_up'), [], 'nothing before the bgp child published');
+    const routes = [
+      { prefix: '203.0.113.10/32', state: 'announced' as const },
+      { prefix: '2001:db8::10/128', state: 'withdrawn' as const },
+    ];
+    const sessions = [
+      { peer: '192.0.2.12', peerAs: 65000, state: 'established', advertised: 1 },
+      { peer: '2001:db8::c', peerAs: 65000, state: 'active', advertised: 0 },
+    ];
+    publish('keepalived-ts:bgp:route', { prefix: '203.0.113.10/32', action: 'announce', gracefulShutdown: false, engine: 'gobgp', at: 1 });
+    publish('keepalived-ts:bgp:state', { engine: 'gobgp', connected: true, routes, sessions, at: 1 });
+    assert.deepEqual(await series('keepalived_ts_bgp_engine_up'), [['gobgp', 1]]);
+    assert.deepEqual(await series('keepalived_ts_bgp_route_announced'), [
+      ['203.0.113.10/32', 1],
+      ['2001:db8::10/128', 0],
+    ]);
+    assert.deepEqual(await series('keepalived_ts_bgp_session_up'), [
+      ['192.0.2.12,65000', 1],
+      ['2001:db8::c,65000', 0],
+    ]);
+    assert.deepEqual(await series('keepalived_ts_bgp_session_advertised_prefixes'), [
+      ['192.0.2.12,65000', 1],
+      ['2001:db8::c,65000', 0],
+    ]);
+    // a planned withdrawal with graceful shutdown: draining, then withdrawn; the engine goes away
+    publish('keepalived-ts:bgp:route', { prefix: '203.0.113.10/32', action: 'announce', gracefulShutdown: true, engine: 'gobgp', at: 2 });
+    publish('keepalived-ts:bgp:state', {
+      engine: 'gobgp',
+      connected: true,
+      routes: [{ ...routes[0]!, state: 'draining' }, routes[1]!],
+      sessions,
+      at: 2,
+    });
+    assert.deepEqual(await series('keepalived_ts_bgp_route_draining'), [
+      ['203.0.113.10/32', 1],
+      ['2001:db8::10/128', 0],
+    ]);
+    assert.deepEqual((await series('keepalived_ts_bgp_route_announced'))[0], ['203.0.113.10/32', 1], 'still announced while draining');
+    publish('keepalived-ts:bgp:route', { prefix: '203.0.113.10/32', action: 'withdraw', gracefulShutdown: false, engine: 'gobgp', at: 3 });
+    publish('keepalived-ts:bgp:state', {
+      engine: 'gobgp',
+      connected: false,
+      routes: [{ ...routes[0]!, state: 'withdrawn' }, routes[1]!],
+      sessions: [],
+      at: 3,
+    });
+    assert.deepEqual(await series('keepalived_ts_bgp_engine_up'), [['gobgp', 0]]);
+    assert.deepEqual((await series('keepalived_ts_bgp_route_announced'))[0], ['203.0.113.10/32', 0]);
+    assert.deepEqual(await series('keepalived_ts_bgp_session_up'), []);
+    assert.deepEqual(await series('keepalived_ts_bgp_route_changes_total'), [
+      ['203.0.113.10/32,announce', 1],
+      ['203.0.113.10/32,graceful_shutdown', 1],
+      ['203.0.113.10/32,withdraw', 1],
+    ]);
+  } finally {
+    m.detach();
+  }
+});

@@ -78,3 +78,24 @@ test('human status with colour: states coloured, columns still aligned', () => {
 test('durations', () => {
   assert.deepEqual([0, 59_999, 60_000, 3_599_000, 3_600_000, 90_000_000].map(humanDuration), ['0s', '59s', '1m00s', '59m59s', '1h00m', '1d01h']);
 });
+
+test('human status: the BGP section (engine, planned routes with condition and state, sessions)', () => {
+  const bgp = {
+    engine: 'gobgp',
+    connected: true,
+    routes: [{ prefix: '203.0.113.10/32', state: 'draining' as const }],
+    planned: [
+      { prefix: '203.0.113.10/32', instance: 'VI_1', when: 'master' },
+      { prefix: '2001:db8::10/128', instance: 'VI_2', when: 'quorum' },
+    ],
+    sessions: [{ peer: '192.0.2.12', peerAs: 65000, state: 'established', advertised: 1 }],
+  };
+  const v = statusView(PROCESS, { ...snapshot(), bgp }, NOW);
+  assert.deepEqual(v.bgp, bgp);
+  const text = renderStatus(v, { colour: false, nowMs: NOW });
+  assert.match(text, /^BGP engine gobgp: answers$/m);
+  assert.match(text, /^ {2}203\.0\.113\.10\/32\s+VI_1\s+master\s+draining$/m);
+  assert.match(text, /^ {2}2001:db8::10\/128\s+VI_2\s+quorum\s+withdrawn$/m);
+  assert.match(text, /^ {2}192\.0\.2\.12\s+65000\s+established\s+1$/m);
+  assert.doesNotMatch(renderStatus(statusView(PROCESS, snapshot(), NOW), { colour: false, nowMs: NOW }), /BGP/);
+});

@@ -1,0 +1,233 @@
+/**
+ * The `bfd` child's runtime (keepalived's BFD process): the sans-IO session table (src/bfd) driven by UDP
+ * sockets (src/net/bfd-socket.ts) and one timer. Timer integrity as for VRRP adverts: before a due timer is acted
+ * on, every receive socket is drained, so an event-loop stall cannot turn packets already queued into a false
+ * Down. State changes are logged with keepalived's texts and published (`keepalived-ts:bfd:state`), from where
+ * the child forwards them to the supervisor, which relays them to the VRRP and checker children.
+ */
+import { systemClock, type Clock } from '../../core/clock.js';
+import { publish } from '../../core/events.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../core/inet/address.js';
+import type { BfdInstanceConfig, KeepalivedConfig } from '../../config/model.js';
+import { BFD_CONTROL_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, diagName, STATE_NAMES } from '../../bfd/packet.js';
+import { BfdSessions, ttlRule, type BfdPeerConfig, type BfdTaggedAction } from '../../bfd/sessions.js';
+import { openBfdReceiver, openBfdSender, type BfdRx, type BfdSender } from '../../net/bfd-socket.js';
+import type { Socket } from '../../net/socket.js';
+import type { Runtime, RuntimeContext } from '../port.js';
+import type { RuntimeSnapshot } from '../snapshot.js';
+
+/** Canonical text of an address (what recvmsg reports), or the text unchanged when it does not parse. */
+export function canonicalIp(text: string): string {
+  const v4 = parseIpv4(text);
+  if (v4) return formatIpv4(v4);
+  const v6 = parseIpv6(text);
+  return v6 ? formatIpv6(v6) : text;
+}
+
+/** A `bfd_instance` → the session's configuration (ms → µs, TTL rule, canonical addresses). */
+export function peerOf(b: BfdInstanceConfig): BfdPeerConfig {
+  const neighbor = canonicalIp(b.neighbor ?? '');
+  const ipv6 = neighbor.includes(':');
+  return {
+    name: b.name,
+    neighbor,
+    ...(b.source ? { source: canonicalIp(b.source) } : {}),
+    ipv6,
+    ...ttlRule(ipv6, b.ttl, b.maxHops),
+    desiredMinTxUs: Math.round(b.minTxMs * 1000),
+    requiredMinRxUs: Math.round(b.minRxMs * 1000),
+    idleTxUs: Math.round(b.idleTxMs * 1000),
+    detectMult: b.multiplier,
+    passive: b.passive,
+  };
+}
+
+/** Options for tests: another port, clock or random source. */
+export interface BfdRuntimeOptions {
+  readonly port?: number;
+  readonly clock?: Clock;
+  readonly rng?: () => number;
+}
+
+/** The BFD runtime. */
+export class BfdRuntime implements Runtime {
+  private table: BfdSessions;
+  private readonly receivers = new Map<'4' | '6', Socket>();
+  private readonly senders = new Map<string, BfdSender>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly clock: Clock;
+  private readonly rng: () => number;
+  private readonly port: number;
+  private stopped = false;
+  private readonly sendErrors = new Set<string>();
+
+  constructor(
+    private readonly ctx: RuntimeContext,
+    o: BfdRuntimeOptions = {},
+  ) {
+    this.clock = o.clock ?? systemClock();
+    this.rng = o.rng ?? Math.random;
+    this.port = o.port ?? BFD_CONTROL_PORT;
+    this.table = new BfdSessions(this.rng);
+  }
+
+  async start(config: KeepalivedConfig): Promise<void> {
+    for (const b of config.bfdInstances) this.addSession(peerOf(b));
+    const now = this.clock.now();
+    for (const { session, peer } of this.table.all()) this.apply(session.start(now).map((action) => ({ session, peer, action })));
+    this.arm();
+  }
+
+  async reload(config: KeepalivedConfig): Promise<void> {
+    const wanted = new Map(config.bfdInstances.map((b) => [b.name, peerOf(b)] as const));
+    const now = this.clock.now();
+    for (const { session, peer } of this.table.all()) {
+      const w = wanted.get(peer.name);
+      const sameAddressing =
+        w && w.neighbor === peer.neighbor && w.source === peer.source && w.sendTtl === peer.sendTtl && w.minRxTtl === peer.minRxTtl;
+      if (w && sameAddressing) {
+        session.reconfigure(w);
+        Object.assign(this.table.get(peer.name)!.peer, w);
+        wanted.delete(peer.name);
+        continue;
+      }
+      this.apply(session.adminDown(now).map((action) => ({ session, peer, action })));
+      this.removeSession(peer.name);
+    }
+    for (const p of wanted.values()) {
+      const s = this.addSession(p);
+      if (s) this.apply(s.start(now).map((action) => ({ session: s, peer: p, action })));
+    }
+    this.arm();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const now = this.clock.now();
+    for (const { session, peer } of this.table.all()) this.apply(session.adminDown(now).map((action) => ({ session, peer, action })));
+    for (const name of [...this.senders.keys()]) this.removeSession(name);
+    for (const r of this.receivers.values()) r.close();
+    this.receivers.clear();
+  }
+
+  snapshot(): RuntimeSnapshot {
+    return {
+      instances: [],
+      syncGroups: [],
+      bfd: this.table
+        .all()
+        .map(({ session, peer }) => ({ ...session.snapshot(), neighbor: peer.neighbor, ...(peer.source ? { source: peer.source } : {}) })),
+    };
+  }
+
+  clearStats(): void {}
+
+  private addSession(p: BfdPeerConfig): ReturnType<BfdSessions['add']> | undefined {
+    const fam = p.ipv6 ? '6' : '4';
+    if (!this.receivers.has(fam)) {
+      try {
+        this.receivers.set(
+          fam,
+          openBfdReceiver(
+            p.ipv6,
+            this.port,
+            (rx) => this.onPacket(rx),
+            (e) => this.ctx.log.log({ level: 'err', text: `recvmsg() error (${e.code})` }),
+          ),
+        );
+      } catch (e) {
+        this.ctx.log.log({ level: 'err', text: `Unable to open listening socket (${(e as Error).message})` });
+      }
+    }
+    try {
+      const first = BFD_SOURCE_PORT_MIN + Math.floor(this.rng() * (BFD_SOURCE_PORT_MAX - BFD_SOURCE_PORT_MIN + 1));
+      const sender = openBfdSender({
+        ipv6: p.ipv6,
+        neighbor: p.neighbor,
+        ...(p.source ? { source: p.source } : {}),
+        ttl: p.sendTtl,
+        firstPort: first,
+        min: BFD_SOURCE_PORT_MIN,
+        max: BFD_SOURCE_PORT_MAX,
+        dstPort: this.port,
+      });
+      this.senders.set(p.name, sender);
+    } catch (e) {
+      this.ctx.log.log({ level: 'err', text: `(${p.name}) Unable to open output socket, disabling instance (${(e as Error).message})` });
+      return undefined;
+    }
+    return this.table.add(p, this.clock.now());
+  }
+
+  private removeSession(name: string): void {
+    this.senders.get(name)?.socket.close();
+    this.senders.delete(name);
+    this.table.remove(name);
+  }
+
+  private onPacket(rx: BfdRx): void {
+    if (this.stopped) return;
+    const r = this.table.receive(
+      { bytes: rx.bytes, from: rx.from, ...(rx.to ? { to: rx.to } : {}), ...(rx.ttl !== undefined ? { ttl: rx.ttl } : {}) },
+      this.clock.now(),
+    );
+    if (!r.ok) {
+      if (this.ctx.logDetail > 0)
+        this.ctx.log.log({
+          level: 'err',
+          text:
+            r.reason === 'no-session' || r.reason === 'ttl' || r.reason === 'auth' ? r.text : `Discarding bogus packet from ${rx.from}: ${r.text}`,
+        });
+      return;
+    }
+    this.apply(r.actions);
+    this.arm();
+  }
+
+  private apply(actions: readonly BfdTaggedAction[]): void {
+    for (const { peer, action } of actions) {
+      if (action.kind === 'send') {
+        const problem = this.senders.get(peer.name)?.send(action.bytes);
+        if (problem && !this.sendErrors.has(peer.name)) {
+          this.sendErrors.add(peer.name);
+          this.ctx.log.log({ level: 'err', text: `(${peer.name}) Error sending packet (${problem.code})` });
+        } else if (!problem) this.sendErrors.delete(peer.name);
+      } else if (action.kind === 'log') {
+        this.ctx.log.log({ level: action.level, text: action.text });
+      } else {
+        publish('keepalived-ts:bfd:state', {
+          name: peer.name,
+          from: STATE_NAMES[action.from]!,
+          to: STATE_NAMES[action.to]!,
+          diag: diagName(action.diag),
+          at: this.clock.wallNow(),
+        });
+      }
+    }
+  }
+
+  /** One timer for every session: drain the sockets, then run what is due. */
+  private arm(): void {
+    if (this.stopped) return;
+    const due = this.table.nextDeadline();
+    if (due === this.timerAt && this.timer) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = due;
+    if (!Number.isFinite(due)) return;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, due - this.clock.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (this.stopped) return;
+    for (const r of this.receivers.values()) r.drain();
+    const now = this.clock.now();
+    this.apply(this.table.tick(now));
+    this.arm();
+  }
+}
