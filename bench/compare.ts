@@ -9,17 +9,15 @@
  * Prints a table; asserts nothing. Run: npm run bench -- compare   (REPS=3 npm run bench -- compare for a quick look)
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Topology } from '../test/netns/harness/topology.js';
 import { BUNDLED_CLI, Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
+import { CLK_TCK, median, treeUsage as usage } from '../test/netns/harness/wire.js';
 
 const REPS = Number(process.env['REPS'] ?? 5);
 /** How long a 200- or 50-instance master may take to hold its last VIP (keepalived 2.2.7 took over 40 s at load 30). */
 const WAIT_MS = Number(process.env['KTS_COMPARE_WAIT_MS'] ?? 120_000);
 /** keepalived-ts as installed: the bundle the `keepalived-ts` bin runs (scripts/bundle.mjs). */
 const CLI = BUNDLED_CLI;
-const CLK_TCK = 100;
-const PAGE_KB = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Impl = 'keepalived' | 'ts';
@@ -72,47 +70,9 @@ function bigConf(): string {
   );
 }
 
-/** The pids of a process and all its descendants. */
-function tree(pid: number): number[] {
-  let kids: number[] = [];
-  try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-  return [pid, ...kids.flatMap(tree)];
-}
-
-/**
- * Resident set (MB), its anonymous part (MB: the process's own memory; the rest is file pages such as the node or
- * keepalived binary, shared by every process that maps it) and CPU ticks (utime+stime), summed over a process tree.
- */
-function usage(pid: number): { rssMb: number; anonMb: number; ticks: number } {
-  let rss = 0;
-  let anon = 0;
-  let ticks = 0;
-  for (const p of tree(pid)) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-      rss += Number(f[21]) * PAGE_KB;
-      anon += Number(/^RssAnon:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      /* exited */
-    }
-  }
-  return { rssMb: rss / 1024, anonMb: anon / 1024, ticks };
-}
-
 /** Waits for `pred`; throws naming `what` after `ms`. */
 async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
   if ((await waitFor(pred, ms)) < 0) throw new Error(`timed out waiting for ${what}`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 const results = new Map<string, Record<Impl, number[]>>();
