@@ -104,7 +104,8 @@ test('mutation survivors (issue 16): a stale or repeated probeSkipped is ignored
   assert.deepEqual(fsm.handle({ type: 'probeSkipped', probe: 0, detail: 'none' }, 1004), [], 'probe 0 is never outstanding');
   assert.equal(fsm.pollTimeout(), 6002, 'rescheduled once, after delay_loop');
   // ha_suspend: suspended, the deadline only reschedules; unchanged states log nothing
-  const texts = (as: readonly { kind: string }[]) => as.map((a) => (a.kind === 'log' ? (a as unknown as { record: { text: string } }).record.text : a.kind));
+  const texts = (as: readonly { kind: string }[]) =>
+    as.map((a) => (a.kind === 'log' ? (a as unknown as { record: { text: string } }).record.text : a.kind));
   assert.deepEqual(texts(fsm.handle({ type: 'enable', enabled: true }, 2000)), [], 'already enabled');
   assert.deepEqual(texts(fsm.handle({ type: 'enable', enabled: false }, 2000)), [
     'Suspending healthchecker for service [192.0.2.1]:tcp:80 for VS [192.0.2.10]:tcp:80',
