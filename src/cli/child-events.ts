@@ -1,5 +1,6 @@
 /**
- * Observer events that cross processes: the `bgp` child's channels (`keepalived-ts:bgp:*`) are sent to the
+ * Observer events that cross processes: the `bgp` and `bfd` children's channels (`keepalived-ts:bgp:*`,
+ * `keepalived-ts:bfd:*`) are sent to the
  * supervisor, which passes them on to the VRRP child — the process that serves the HTTP endpoint — where they are
  * published again on the same channels, so the metrics and the event stream there see them as local events.
  */
@@ -10,6 +11,7 @@ import type { EventMessage } from '../daemon/supervisor.js';
 /** The channels each role forwards. */
 const FORWARDED: Readonly<Partial<Record<ChildRole, readonly EventName[]>>> = {
   bgp: ['keepalived-ts:bgp:route', 'keepalived-ts:bgp:state'],
+  bfd: ['keepalived-ts:bfd:state', 'keepalived-ts:bfd:sessions'],
 };
 
 /** Sends `role`'s forwarded channels to the supervisor; returns the function that stops it. */

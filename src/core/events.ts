@@ -18,11 +18,15 @@
  * - `keepalived-ts:process`           a supervised child started, exited or was restarted
  * - `keepalived-ts:bgp:route`         the `bgp` child announced or withdrew a VIP's route
  * - `keepalived-ts:bgp:state`         the `bgp` child's whole picture (engine, routes, sessions) changed
+ * - `keepalived-ts:bfd:state`         a BFD session changed state (the `bfd` child)
+ * - `keepalived-ts:bfd:sessions`      the `bfd` child's whole picture (every session) changed
  *
- * The `bgp` child's channels cross processes: the child forwards them to the supervisor, which passes them on to
- * the VRRP child (the one serving the HTTP endpoint), where they are published again (src/cli/child-events.ts).
+ * The `bgp` and `bfd` children's channels cross processes: the child forwards them to the supervisor, which passes
+ * them on to the VRRP child (the one serving the HTTP endpoint), where they are published again
+ * (src/cli/child-events.ts).
  */
 import { channel, type Channel } from 'node:diagnostics_channel';
+import type { BfdSessionStatus } from '../runtime/snapshot.js';
 
 /** An instance changed state. */
 export interface VrrpTransitionEvent {
@@ -125,6 +129,13 @@ export interface BfdStateEvent {
   readonly at: number;
 }
 
+/** The `bfd` child's whole picture, published after a state change, a new detection time, a start, reload or stop. */
+export interface BfdSessionsEvent {
+  readonly sessions: readonly BfdSessionStatus[];
+  /** Wall-clock ms. */
+  readonly at: number;
+}
+
 /** A supervised child's life. */
 export interface ProcessEvent {
   readonly child: 'vrrp' | 'check' | 'bfd';
@@ -171,6 +182,7 @@ export interface EventMap {
   'keepalived-ts:bgp:route': BgpRouteEvent;
   'keepalived-ts:bgp:state': BgpStateEvent;
   'keepalived-ts:bfd:state': BfdStateEvent;
+  'keepalived-ts:bfd:sessions': BfdSessionsEvent;
 }
 
 /** Every channel name. */

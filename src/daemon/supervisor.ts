@@ -42,7 +42,7 @@ import type { SdNotifier } from './sdnotify.js';
 import { SIGFUNC_NUMBERS, type SignalSource, type TrappedSignal } from './signals.js';
 import type { PeerCred } from '../observe/admin.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
-import type { BgpStateEvent, EventName } from '../core/events.js';
+import type { BfdSessionsEvent, BgpStateEvent, EventName } from '../core/events.js';
 
 /** Parent → child over the IPC channel: one control command (`status`, `json`, `reload`, …). */
 export interface CommandMessage {
@@ -288,6 +288,8 @@ export class Supervisor {
   };
   /** The `bgp` child's last whole picture, sent again to a (re)started VRRP child. */
   private bgpState: EventMessage | undefined;
+  /** The `bfd` child's last picture (`keepalived-ts:bfd:sessions`), for a VRRP child that starts later. */
+  private bfdState: EventMessage | undefined;
   /** The last BFD session states from the BFD child, relayed to the VRRP and checker children (kept when it dies, as keepalived's are). */
   private bfdFacts: readonly (readonly [string, boolean])[] = [];
   private startedMs = 0;
@@ -522,6 +524,7 @@ export class Supervisor {
     }
     if (m.kind === 'event') {
       if (m.name === 'keepalived-ts:bgp:state') this.bgpState = m;
+      if (m.name === 'keepalived-ts:bfd:sessions') this.bfdState = m;
       this.toObservers(m);
       return;
     }
@@ -529,6 +532,7 @@ export class Supervisor {
       slot.ready = true;
       if (slot.role === 'bgp') this.sendFacts();
       if (slot.role === 'vrrp' && this.bgpState) slot.handle?.send(this.bgpState);
+      if (slot.role === 'vrrp' && this.bfdState) slot.handle?.send(this.bfdState);
       if (slot.role === 'vrrp' || slot.role === 'check') this.sendBfdFacts(slot.role);
       if (slot.role === 'vrrp' && !this.deps.settings.dontReleaseVrrp) void this.deps.release.prepare(this.releaseSet);
       this.checkReady();
@@ -568,6 +572,12 @@ export class Supervisor {
       const payload: BgpStateEvent = { ...last, connected: false, sessions: [], at: this.deps.clock.wallNow() };
       this.bgpState = { kind: 'event', name: 'keepalived-ts:bgp:state', payload };
       this.toObservers(this.bgpState);
+    }
+    if (slot.role === 'bfd' && this.bfdState) {
+      // no sessions until a new bfd child reports them
+      const payload: BfdSessionsEvent = { sessions: [], at: this.deps.clock.wallNow() };
+      this.bfdState = { kind: 'event', name: 'keepalived-ts:bfd:sessions', payload };
+      this.toObservers(this.bfdState);
     }
     for (const [id, p] of this.pending) {
       if (p.role !== slot.role) continue;
@@ -748,16 +758,21 @@ export class Supervisor {
     }
   }
 
-  /** The children's snapshots merged: VRRP instances from the VRRP child, virtual servers from the checker. */
+  /** The children's snapshots merged: VRRP instances from the VRRP child, virtual servers from the checker, BGP and BFD from theirs. */
   private async snapshot(): Promise<RuntimeSnapshot> {
     const get = async (role: ChildRole): Promise<RuntimeSnapshot | undefined> => {
       if (!this.slots.get(role)?.handle) return undefined;
       const r = await this.ask(role, 'status');
       return r.ok ? r.status?.snapshot : undefined;
     };
-    const [vrrp, check, bgp] = await Promise.all([get('vrrp'), get('check'), get('bgp')]);
+    const [vrrp, check, bgp, bfd] = await Promise.all([get('vrrp'), get('check'), get('bgp'), get('bfd')]);
     const base: RuntimeSnapshot = vrrp ?? { instances: [], syncGroups: [] };
-    return { ...base, ...(check?.virtualServers ? { virtualServers: check.virtualServers } : {}), ...(bgp?.bgp ? { bgp: bgp.bgp } : {}) };
+    return {
+      ...base,
+      ...(check?.virtualServers ? { virtualServers: check.virtualServers } : {}),
+      ...(bgp?.bgp ? { bgp: bgp.bgp } : {}),
+      ...(bfd?.bfd ? { bfd: bfd.bfd } : {}),
+    };
   }
 
   /** Process facts for `status`: the parent's, with its children. */

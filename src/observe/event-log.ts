@@ -1,5 +1,6 @@
 /**
- * The ordered event log behind `/events`: VRRP transitions, priority changes, GARP bursts and checker results
+ * The ordered event log behind `/events`: VRRP transitions, priority changes, GARP bursts, checker results, BGP
+ * route changes and BFD session state changes
  * from the observer channels (src/core/events.ts), each given an id `<boot>.<seq>` in arrival order, kept in a
  * bounded ring so a client can resume after a reconnect (`Last-Event-ID`). The boot part changes with every
  * process, so an id from an earlier run is recognised as such (the client gets everything kept, marked as a reset).
@@ -17,6 +18,7 @@ const STREAMED = {
   'keepalived-ts:check:quorum': 'quorum',
   'keepalived-ts:process': 'process',
   'keepalived-ts:bgp:route': 'bgp',
+  'keepalived-ts:bfd:state': 'bfd',
 } as const satisfies Partial<Record<keyof EventMap, string>>;
 
 /** An event kind on the stream (the SSE `event:` field). */

@@ -8,10 +8,12 @@
  * transitions with their reason, failover duration, advert send jitter, checker latency, GARP/NA frames sent and
  * adverts heard from a peer while MASTER (`keepalived_ts_vrrp_dual_master`). The BGP series come from the `bgp`
  * child's events only (`keepalived-ts:bgp:state` is its whole picture; they reach this process through the
- * supervisor): route state per prefix, engine reachability, sessions, and route changes.
+ * supervisor): route state per prefix, engine reachability, sessions, and route changes. The BFD series likewise
+ * come from the `bfd` child's `keepalived-ts:bfd:sessions` picture: session up, detection time, negotiated
+ * intervals and up/down transitions per `bfd_instance` and neighbor.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { subscribe, type BgpStateEvent } from '../core/events.js';
+import { subscribe, type BfdSessionsEvent, type BgpStateEvent } from '../core/events.js';
 import type { StatusView } from './view.js';
 
 /** Where the metrics read the current state. */
@@ -81,6 +83,8 @@ export class ObserveMetrics {
   private readonly bgpRouteChanges: Counter;
   /** The `bgp` child's last picture (undefined until it published one). */
   private bgp: BgpStateEvent | undefined;
+  /** The `bfd` child's last picture (undefined until it published one). */
+  private bfd: BfdSessionsEvent | undefined;
 
   /**
    * @param view the current status view (called once per scrape)
@@ -163,6 +167,48 @@ export class ObserveMetrics {
       registers: reg,
     });
     this.bgpSeries();
+    this.bfdSeries();
+  }
+
+  /** The `bfd` child's last picture of its sessions, when one arrived (the HTTP `/status` adds it to the view). */
+  get bfdSessions(): BfdSessionsEvent['sessions'] | undefined {
+    return this.bfd?.sessions;
+  }
+
+  /** Series from the `bfd` child's last picture. */
+  private bfdSeries(): void {
+    const reg = [this.registry];
+    const last = () => this.bfd?.sessions ?? [];
+    const labelNames = ['instance', 'neighbor'] as const;
+    const perSession = (name: string, help: string, value: (s: BfdSessionsEvent['sessions'][number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: reg,
+        collect() {
+          this.reset();
+          for (const s of last()) this.set({ instance: s.name, neighbor: s.neighbor }, value(s));
+        },
+      });
+    perSession('keepalived_ts_bfd_session_up', 'BFD session Up (1) or not (0)', (s) => (s.state === 'Up' ? 1 : 0));
+    perSession('keepalived_ts_bfd_detect_time_seconds', 'BFD detection time in effect (0 before the neighbor was heard)', (s) => s.detectTimeUs / 1e6);
+    perSession('keepalived_ts_bfd_tx_interval_seconds', 'BFD negotiated transmit interval', (s) => s.txIntervalUs / 1e6);
+    perSession('keepalived_ts_bfd_rx_interval_seconds', 'BFD negotiated receive interval', (s) => s.rxIntervalUs / 1e6);
+    perSession('keepalived_ts_bfd_state_since_seconds', 'Wall-clock time the BFD session entered its state (unix seconds)', (s) => s.sinceWallMs / 1000);
+    new Counter({
+      name: 'keepalived_ts_bfd_transitions_total',
+      help: 'BFD session transitions to Up (direction=up) and from Up to down (direction=down), since the bfd child started',
+      labelNames: [...labelNames, 'direction'],
+      registers: reg,
+      collect() {
+        this.reset();
+        for (const s of last()) {
+          this.inc({ instance: s.name, neighbor: s.neighbor, direction: 'up' }, s.upTransitions);
+          this.inc({ instance: s.name, neighbor: s.neighbor, direction: 'down' }, s.downTransitions);
+        }
+      },
+    });
   }
 
   /** Gauges from the `bgp` child's last picture. */
@@ -255,6 +301,11 @@ export class ObserveMetrics {
     u.push(
       subscribe('keepalived-ts:bgp:state', (e) => {
         this.bgp = e;
+      }),
+    );
+    u.push(
+      subscribe('keepalived-ts:bfd:sessions', (e) => {
+        this.bfd = e;
       }),
     );
     u.push(

@@ -2,10 +2,11 @@
  * The human `keepalived-ts status`: a header, one line per VRRP instance (state, effective/base priority, the
  * master, how long and why, advert interval, sync group, VIPs, tracked objects), then each virtual server with its
  * real servers (health, weight, last check result, latency), then BGP announcement (engine, each planned route with
- * its condition and state, the engine's sessions). Colour only when asked (the CLI asks on a TTY).
+ * its condition and state, the engine's sessions), then the BFD sessions (neighbor, local/remote state, negotiated
+ * intervals, detection time, up/down transitions, time in state). Colour only when asked (the CLI asks on a TTY).
  */
 import type { BgpSnapshot } from '../runtime/snapshot.js';
-import type { InstanceView, StatusView } from './view.js';
+import type { BfdSessionView, InstanceView, StatusView } from './view.js';
 
 /** Rendering options. */
 export interface RenderOptions {
@@ -75,6 +76,7 @@ export function renderStatus(v: StatusView, o: RenderOptions): string {
     lines.push(...table(rows));
   }
   if (v.bgp) lines.push('', ...bgpLines(v.bgp, paint));
+  if (v.bfd?.length) lines.push('', ...bfdLines(v.bfd, o.nowMs, paint));
   return `${lines.join('\n')}\n`;
 }
 
@@ -96,6 +98,28 @@ function bgpLines(b: BgpSnapshot, paint: (code: number, s: string) => string): s
     out.push(...table(srows));
   }
   return out;
+}
+
+/** The BFD section: one row per session. */
+function bfdLines(sessions: readonly BfdSessionView[], nowMs: number, paint: (code: number, s: string) => string): string[] {
+  const colour = (st: string) => paint(st === 'Up' ? ANSI.green : st === 'AdminDown' ? ANSI.dim : st === 'Init' ? ANSI.yellow : ANSI.red, st);
+  const ms = (x: number) => `${Number(x.toFixed(3))} ms`;
+  const rows = [['BFD SESSION', 'NEIGHBOR', 'STATE', 'REMOTE', 'DIAG', 'TX', 'RX', 'DETECT', 'UP/DOWN', 'SINCE']];
+  for (const s of sessions) {
+    rows.push([
+      s.name,
+      s.neighbor,
+      colour(s.state),
+      colour(s.remoteState),
+      s.localDiag || '-',
+      ms(s.txIntervalMs),
+      ms(s.rxIntervalMs),
+      s.detectTimeMs ? ms(s.detectTimeMs) : '-',
+      `${s.upTransitions}/${s.downTransitions}`,
+      s.sinceMs ? humanDuration(nowMs - s.sinceMs) : '-',
+    ]);
+  }
+  return table(rows);
 }
 
 function instanceRow(i: InstanceView, nowMs: number, stateColour: (s: string) => string): string[] {

@@ -19,7 +19,7 @@ import type { Logger } from '../core/log.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 import { EventLog, type LoggedEvent } from './event-log.js';
 import { ObserveMetrics } from './metrics.js';
-import type { StatusView } from './view.js';
+import { bfdSessionView, type StatusView } from './view.js';
 
 import { listenText, type ListenAddress } from './listen.js';
 
@@ -181,6 +181,13 @@ export class ObserveServer {
     }
   }
 
+  /** The status view, with the `bfd` child's sessions (relayed events) when the view has none of its own. */
+  private view(): StatusView {
+    const v = this.opts.sources.view();
+    const bfd = this.metrics.bfdSessions;
+    return v.bfd === undefined && bfd ? { ...v, bfd: bfd.map(bfdSessionView) } : v;
+  }
+
   private serveStatus(res: ServerResponse, head: boolean): void {
     let body: string;
     try {
@@ -193,7 +200,7 @@ export class ObserveServer {
           keepalived = null;
         }
       }
-      body = `${JSON.stringify({ view: this.opts.sources.view(), keepalived })}\n`;
+      body = `${JSON.stringify({ view: this.view(), keepalived })}\n`;
     } catch (e) {
       return this.plain(res, 500, `status failed: ${(e as Error).message}\n`);
     }

@@ -5,7 +5,7 @@
  * `virtualServers` (the checker runtime's contribution) through a tolerant reader, so this view does not depend
  * on that runtime's internal types.
  */
-import type { BgpSnapshot, InstanceSnapshot, ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
+import type { BfdSessionStatus, BgpSnapshot, InstanceSnapshot, ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** keepalived's state names by value. */
 const STATES: Record<number, string> = { 0: 'INIT', 1: 'BACKUP', 2: 'MASTER', 3: 'FAULT', 4: 'GOTO_MASTER', 97: 'STOP', 98: 'DELETED' };
@@ -91,6 +91,43 @@ export interface VirtualServerView {
   readonly counters?: LbCounters;
 }
 
+/** One BFD session (the `bfd` child's `bfd_instance`). Intervals in ms. */
+export interface BfdSessionView {
+  readonly name: string;
+  readonly neighbor: string;
+  readonly source?: string;
+  /** keepalived's state names: AdminDown, Down, Init, Up. */
+  readonly state: string;
+  readonly remoteState: string;
+  readonly localDiag: string;
+  /** Negotiated transmit and receive intervals, and the detection time, in ms. */
+  readonly txIntervalMs: number;
+  readonly rxIntervalMs: number;
+  readonly detectTimeMs: number;
+  readonly upTransitions: number;
+  readonly downTransitions: number;
+  /** Wall-clock ms the session entered its state. */
+  readonly sinceMs: number;
+}
+
+/** A BFD session of the snapshot as the view shows it. */
+export function bfdSessionView(s: BfdSessionStatus): BfdSessionView {
+  return {
+    name: s.name,
+    neighbor: s.neighbor,
+    ...(s.source !== undefined ? { source: s.source } : {}),
+    state: s.state,
+    remoteState: s.remoteState,
+    localDiag: s.localDiag,
+    txIntervalMs: s.txIntervalUs / 1000,
+    rxIntervalMs: s.rxIntervalUs / 1000,
+    detectTimeMs: s.detectTimeUs / 1000,
+    upTransitions: s.upTransitions,
+    downTransitions: s.downTransitions,
+    sinceMs: s.sinceWallMs,
+  };
+}
+
 /** The whole status view. */
 export interface StatusView {
   readonly process: ProcessInfo;
@@ -103,6 +140,8 @@ export interface StatusView {
   readonly timing?: RuntimeSnapshot['timing'];
   /** BGP announcement (the `bgp` child), when it runs. */
   readonly bgp?: BgpSnapshot;
+  /** BFD sessions (the `bfd` child), when it runs. */
+  readonly bfd?: readonly BfdSessionView[];
   /** Wall-clock ms the view was taken. */
   readonly at: number;
 }
@@ -122,6 +161,7 @@ export function statusView(process: ProcessInfo, snap: RuntimeSnapshot, nowMs: n
     scripts,
     ...(snap.timing ? { timing: snap.timing } : {}),
     ...(snap.bgp ? { bgp: snap.bgp } : {}),
+    ...(snap.bfd ? { bfd: snap.bfd.map(bfdSessionView) } : {}),
     at: nowMs,
   };
 }

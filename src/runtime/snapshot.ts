@@ -247,6 +247,10 @@ export interface RuntimeSnapshot {
 export interface BfdSessionStatus extends BfdSessionSnapshot {
   readonly neighbor: string;
   readonly source?: string;
+  /** The negotiated receive interval: max(our required_min_rx, the remote's desired_min_tx), µs. */
+  readonly rxIntervalUs: number;
+  /** Wall-clock ms the session entered its current state (`sinceMs` is the child's monotonic clock). */
+  readonly sinceWallMs: number;
 }
 
 /** The `bgp` child's announcements and engine sessions. */

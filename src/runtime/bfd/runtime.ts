@@ -3,7 +3,9 @@
  * sockets (src/net/bfd-socket.ts) and one timer. Timer integrity as for VRRP adverts: before a due timer is acted
  * on, every receive socket is drained, so an event-loop stall cannot turn packets already queued into a false
  * Down. State changes are logged with keepalived's texts and published (`keepalived-ts:bfd:state`), from where
- * the child forwards them to the supervisor, which relays them to the VRRP and checker children.
+ * the child forwards them to the supervisor, which relays them to the VRRP and checker children. After a state
+ * change, a new detection time, a start, reload or stop the whole picture goes out too (`keepalived-ts:bfd:sessions`,
+ * for `status` and the metrics).
  */
 import { systemClock, type Clock } from '../../core/clock.js';
 import { publish } from '../../core/events.js';
@@ -14,7 +16,7 @@ import { BfdSessions, ttlRule, type BfdPeerConfig, type BfdTaggedAction } from '
 import { openBfdReceiver, openBfdSender, type BfdRx, type BfdSender } from '../../net/bfd-socket.js';
 import type { Socket } from '../../net/socket.js';
 import type { Runtime, RuntimeContext } from '../port.js';
-import type { RuntimeSnapshot } from '../snapshot.js';
+import type { BfdSessionStatus, RuntimeSnapshot } from '../snapshot.js';
 
 /** Canonical text of an address (what recvmsg reports), or the text unchanged when it does not parse. */
 export function canonicalIp(text: string): string {
@@ -76,6 +78,7 @@ export class BfdRuntime implements Runtime {
     for (const b of config.bfdInstances) this.addSession(peerOf(b));
     const now = this.clock.now();
     for (const { session, peer } of this.table.all()) this.apply(session.start(now).map((action) => ({ session, peer, action })));
+    this.publishPicture();
     this.arm();
   }
 
@@ -99,6 +102,7 @@ export class BfdRuntime implements Runtime {
       const s = this.addSession(p);
       if (s) this.apply(s.start(now).map((action) => ({ session: s, peer: p, action })));
     }
+    this.publishPicture();
     this.arm();
   }
 
@@ -108,19 +112,35 @@ export class BfdRuntime implements Runtime {
     if (this.timer) clearTimeout(this.timer);
     const now = this.clock.now();
     for (const { session, peer } of this.table.all()) this.apply(session.adminDown(now).map((action) => ({ session, peer, action })));
+    this.publishPicture();
     for (const name of [...this.senders.keys()]) this.removeSession(name);
     for (const r of this.receivers.values()) r.close();
     this.receivers.clear();
   }
 
   snapshot(): RuntimeSnapshot {
-    return {
-      instances: [],
-      syncGroups: [],
-      bfd: this.table
-        .all()
-        .map(({ session, peer }) => ({ ...session.snapshot(), neighbor: peer.neighbor, ...(peer.source ? { source: peer.source } : {}) })),
-    };
+    return { instances: [], syncGroups: [], bfd: this.sessions() };
+  }
+
+  /** Every session for `status` and the metrics: the session's view, its addresses, wall-clock times. */
+  private sessions(): BfdSessionStatus[] {
+    const now = this.clock.now();
+    const wall = this.clock.wallNow();
+    return this.table.all().map(({ session, peer }) => {
+      const s = session.snapshot();
+      return {
+        ...s,
+        neighbor: peer.neighbor,
+        ...(peer.source ? { source: peer.source } : {}),
+        rxIntervalUs: Math.max(peer.requiredMinRxUs, s.remoteDesiredMinTxUs),
+        sinceWallMs: Math.round(wall - (now - s.sinceMs)),
+      };
+    });
+  }
+
+  /** Publishes the whole picture (`keepalived-ts:bfd:sessions`). */
+  private publishPicture(): void {
+    publish('keepalived-ts:bfd:sessions', { sessions: this.sessions(), at: this.clock.wallNow() });
   }
 
   clearStats(): void {}
@@ -187,8 +207,11 @@ export class BfdRuntime implements Runtime {
     this.arm();
   }
 
+  /** Carries out actions; anything but a send (a state change, a log such as a new detection time) republishes the picture. */
   private apply(actions: readonly BfdTaggedAction[]): void {
+    let changed = false;
     for (const { peer, action } of actions) {
+      if (action.kind !== 'send') changed = true;
       if (action.kind === 'send') {
         const problem = this.senders.get(peer.name)?.send(action.bytes);
         if (problem && !this.sendErrors.has(peer.name)) {
@@ -207,6 +230,7 @@ export class BfdRuntime implements Runtime {
         });
       }
     }
+    if (changed && !this.stopped) this.publishPicture();
   }
 
   /** One timer for every session: drain the sockets, then run what is due. */
