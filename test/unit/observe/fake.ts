@@ -1,5 +1,5 @@
 /** A fake daemon picture for the observe unit tests: two instances, a sync group, one virtual server. */
-import { defaultInstanceSnapshot, zeroStats, type InstanceSnapshot, type ProcessInfo, type RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
+import { defaultInstanceSnapshot, zeroStats, type BfdSessionStatus, type InstanceSnapshot, type ProcessInfo, type RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
 
 /** Process facts at wall time 1_000_000. */
 export const PROCESS: ProcessInfo = {
@@ -91,4 +91,32 @@ export function snapshot(): RuntimeSnapshot {
     ] as never,
   };
   return snap;
+}
+
+/** A BFD session as the `bfd` child reports it: Up at 50 ms × 3 with 192.0.2.2, since wall ms 1_000_000. */
+export function bfdSession(over: Partial<BfdSessionStatus> = {}): BfdSessionStatus {
+  return {
+    name: 'bfd_peer',
+    state: 'Up',
+    remoteState: 'Up',
+    localDiscr: 0x1234,
+    remoteDiscr: 0x5678,
+    localDiag: 'No Diagnostic',
+    remoteDiag: 'No Diagnostic',
+    txIntervalUs: 50_000,
+    detectTimeUs: 150_000,
+    remoteMinRxUs: 50_000,
+    remoteDesiredMinTxUs: 40_000,
+    remoteDetectMult: 3,
+    pollActive: false,
+    packetsIn: 10,
+    packetsOut: 11,
+    upTransitions: 2,
+    downTransitions: 1,
+    sinceMs: 12.5,
+    neighbor: '192.0.2.2',
+    rxIntervalUs: 50_000,
+    sinceWallMs: 1_000_000,
+    ...over,
+  };
 }

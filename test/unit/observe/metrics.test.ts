@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { ObserveMetrics } from '../../../src/observe/metrics.js';
 import { statusView } from '../../../src/observe/view.js';
 import { publish } from '../../../src/core/events.js';
-import { PROCESS, snapshot } from './fake.js';
+import { bfdSession, PROCESS, snapshot } from './fake.js';
 
 interface FixtureMetric {
   name: string;
@@ -224,6 +224,50 @@ test("BGP series follow the bgp child's events: engine up, route announced/drain
       ['203.0.113.10/32,graceful_shutdown', 1],
       ['203.0.113.10/32,withdraw', 1],
     ]);
+  } finally {
+    m.detach();
+  }
+});
+
+test("BFD series follow the bfd child's picture: session up, detection time, intervals, transitions per instance and neighbor", async () => {
+  const m = new ObserveMetrics(view, { defaultMetrics: false }).attach();
+  try {
+    const series = async (name: string) =>
+      parse(await m.render())
+        .samples.filter((s) => s.name === name)
+        .map((s) => [Object.values(s.labels).join(','), s.value]);
+    assert.deepEqual(await series('keepalived_ts_bfd_session_up'), [], 'nothing before the bfd child published');
+    const v6 = bfdSession({ name: 'bfd_v6', neighbor: '2001:db8::2', state: 'Down', remoteState: 'Down', detectTimeUs: 0, upTransitions: 0, downTransitions: 0 });
+    publish('keepalived-ts:bfd:sessions', { sessions: [bfdSession(), v6], at: 1 });
+    assert.deepEqual(await series('keepalived_ts_bfd_session_up'), [
+      ['bfd_peer,192.0.2.2', 1],
+      ['bfd_v6,2001:db8::2', 0],
+    ]);
+    assert.deepEqual(await series('keepalived_ts_bfd_detect_time_seconds'), [
+      ['bfd_peer,192.0.2.2', 0.15],
+      ['bfd_v6,2001:db8::2', 0],
+    ]);
+    assert.deepEqual((await series('keepalived_ts_bfd_tx_interval_seconds'))[0], ['bfd_peer,192.0.2.2', 0.05]);
+    assert.deepEqual((await series('keepalived_ts_bfd_rx_interval_seconds'))[0], ['bfd_peer,192.0.2.2', 0.05]);
+    assert.deepEqual((await series('keepalived_ts_bfd_state_since_seconds'))[0], ['bfd_peer,192.0.2.2', 1000]);
+    assert.deepEqual(await series('keepalived_ts_bfd_transitions_total'), [
+      ['bfd_peer,192.0.2.2,up', 2],
+      ['bfd_peer,192.0.2.2,down', 1],
+      ['bfd_v6,2001:db8::2,up', 0],
+      ['bfd_v6,2001:db8::2,down', 0],
+    ]);
+    assert.match(await m.render(), /^# TYPE keepalived_ts_bfd_transitions_total counter$/m);
+    // the session goes down: the next picture replaces the last one
+    publish('keepalived-ts:bfd:sessions', { sessions: [bfdSession({ state: 'Down', downTransitions: 2, detectTimeUs: 0 })], at: 2 });
+    assert.deepEqual(await series('keepalived_ts_bfd_session_up'), [['bfd_peer,192.0.2.2', 0]]);
+    assert.deepEqual(await series('keepalived_ts_bfd_transitions_total'), [
+      ['bfd_peer,192.0.2.2,up', 2],
+      ['bfd_peer,192.0.2.2,down', 2],
+    ]);
+    assert.deepEqual(m.bfdSessions?.map((s) => s.state), ['Down']);
+    // a dead bfd child (the supervisor sends an empty picture): no sessions
+    publish('keepalived-ts:bfd:sessions', { sessions: [], at: 3 });
+    assert.deepEqual(await series('keepalived_ts_bfd_session_up'), []);
   } finally {
     m.detach();
   }

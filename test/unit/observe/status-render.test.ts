@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statusView } from '../../../src/observe/view.js';
 import { humanDuration, renderStatus } from '../../../src/observe/render.js';
-import { PROCESS, snapshot } from './fake.js';
+import { bfdSession, PROCESS, snapshot } from './fake.js';
 
 const NOW = 1_000_000 + 65_000;
 
@@ -98,4 +98,40 @@ test('human status: the BGP section (engine, planned routes with condition and s
   assert.match(text, /^ {2}2001:db8::10\/128\s+VI_2\s+quorum\s+withdrawn$/m);
   assert.match(text, /^ {2}192\.0\.2\.12\s+65000\s+established\s+1$/m);
   assert.doesNotMatch(renderStatus(statusView(PROCESS, snapshot(), NOW), { colour: false, nowMs: NOW }), /BGP/);
+});
+
+test('human status and the view: the BFD section (neighbor, local/remote state, intervals, detection time, transitions, since)', () => {
+  const v6 = bfdSession({
+    name: 'bfd_v6',
+    neighbor: '2001:db8::2',
+    state: 'Down',
+    remoteState: 'Down',
+    localDiag: 'Control Detection Time Expired',
+    txIntervalUs: 1_000_000,
+    rxIntervalUs: 10_000,
+    detectTimeUs: 0,
+    sinceWallMs: NOW - 5_000,
+  });
+  const v = statusView(PROCESS, { ...snapshot(), bfd: [bfdSession(), v6] }, NOW);
+  assert.deepEqual(v.bfd?.[0], {
+    name: 'bfd_peer',
+    neighbor: '192.0.2.2',
+    state: 'Up',
+    remoteState: 'Up',
+    localDiag: 'No Diagnostic',
+    txIntervalMs: 50,
+    rxIntervalMs: 50,
+    detectTimeMs: 150,
+    upTransitions: 2,
+    downTransitions: 1,
+    sinceMs: 1_000_000,
+  });
+  const text = renderStatus(v, { colour: false, nowMs: NOW });
+  assert.match(text, /^BFD SESSION\s+NEIGHBOR\s+STATE\s+REMOTE\s+DIAG\s+TX\s+RX\s+DETECT\s+UP\/DOWN\s+SINCE$/m);
+  assert.match(text, /^bfd_peer\s+192\.0\.2\.2\s+Up\s+Up\s+No Diagnostic\s+50 ms\s+50 ms\s+150 ms\s+2\/1\s+1m05s$/m);
+  assert.match(text, /^bfd_v6\s+2001:db8::2\s+Down\s+Down\s+Control Detection Time Expired\s+1000 ms\s+10 ms\s+-\s+2\/1\s+5s$/m);
+  assert.ok(text.indexOf('BFD SESSION') > text.indexOf('virtual server'), 'after the virtual servers');
+  const plain = renderStatus(statusView(PROCESS, snapshot(), NOW), { colour: false, nowMs: NOW });
+  assert.doesNotMatch(plain, /BFD/);
+  assert.equal(statusView(PROCESS, snapshot(), NOW).bfd, undefined);
 });
