@@ -27,7 +27,8 @@ import {
   type Timers,
 } from '../../../src/daemon/supervisor.js';
 import { instances, model } from './model.js';
-import type { BgpStateEvent } from '../../../src/core/events.js';
+import type { BfdSessionsEvent, BgpStateEvent } from '../../../src/core/events.js';
+import type { BfdSessionStatus } from '../../../src/runtime/snapshot.js';
 
 /** Timers driven by a ManualClock. */
 class FakeTimers implements Timers {
@@ -621,5 +622,80 @@ test(
         'Keepalived_gone: Unable to set network namespace gone - exiting',
       ],
     );
+  }),
+);
+
+test(
+  "bfd child: status merges its sessions; its observer events go on to the VRRP child, which gets the last picture after a restart; a dead bfd child has none",
+  withDir(async (dir) => {
+    const sock = join(dir, 'f.sock');
+    const h = harness(
+      dir,
+      'f',
+      model(`bfd_instance bfd_peer {\n  neighbor_ip 192.0.2.2\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n`),
+      {
+        controlSocket: sock,
+        childPidFiles: { vrrp: join(dir, 'f_vrrp.pid'), check: join(dir, 'f_checkers.pid'), bfd: join(dir, 'f_bfd.pid') },
+      },
+    );
+    await flush();
+    await flush();
+    assert.deepEqual(h.children.map((c) => c.role).sort(), ['bfd', 'vrrp']);
+    const [bfd, vrrp] = [h.live('bfd'), h.live('vrrp')];
+    const session: BfdSessionStatus = {
+      name: 'bfd_peer',
+      state: 'Up',
+      remoteState: 'Up',
+      localDiscr: 1,
+      remoteDiscr: 2,
+      localDiag: 'No Diagnostic',
+      remoteDiag: 'No Diagnostic',
+      txIntervalUs: 10_000,
+      detectTimeUs: 30_000,
+      remoteMinRxUs: 10_000,
+      remoteDesiredMinTxUs: 10_000,
+      remoteDetectMult: 3,
+      pollActive: false,
+      packetsIn: 5,
+      packetsOut: 6,
+      upTransitions: 1,
+      downTransitions: 0,
+      sinceMs: 1,
+      neighbor: '192.0.2.2',
+      rxIntervalUs: 10_000,
+      sinceWallMs: 5,
+    };
+    const proc = (pid: number) => ({ pid, version: 'v', configFile: 'f', startedMs: 0, reloads: 0, loopLagMaxMs: 0, loopLagLastMs: 0 });
+    vrrp.answer = () => ({ ok: true, status: { process: proc(vrrp.pid), snapshot: { instances: [], syncGroups: [] } } });
+    bfd.answer = () => ({ ok: true, status: { process: proc(bfd.pid), snapshot: { instances: [], syncGroups: [], bfd: [session] } } });
+    const st = await controlRequest(sock, 'status');
+    assert.ok(st.ok && st.status);
+    assert.deepEqual(st.status.snapshot.bfd, [session], "the bfd child's sessions in the merged status");
+    assert.deepEqual(st.status.snapshot.instances, [], "the VRRP child's instances stay");
+    // the picture and the per-session state events go on to the VRRP child (it serves /metrics and /status)
+    const picture: BfdSessionsEvent = { sessions: [session], at: 7 };
+    const change = { name: 'bfd_peer', from: 'Init', to: 'Up', diag: 'No Diagnostic', at: 7 };
+    bfd.events.message({ kind: 'event', name: 'keepalived-ts:bfd:state', payload: change });
+    bfd.events.message({ kind: 'event', name: 'keepalived-ts:bfd:sessions', payload: picture });
+    assert.deepEqual(
+      vrrp.relayed.map((m) => m.name),
+      ['keepalived-ts:bfd:state', 'keepalived-ts:bfd:sessions'],
+    );
+    vrrp.die(null, 'SIGKILL');
+    await flush();
+    const vrrp2 = h.live('vrrp');
+    assert.notEqual(vrrp2, vrrp, 'the VRRP child was respawned');
+    assert.deepEqual(vrrp2.relayed, [{ kind: 'event', name: 'keepalived-ts:bfd:sessions', payload: picture }], 'a new VRRP child gets the last picture');
+    bfd.die(null, 'SIGKILL');
+    await flush();
+    const gone = vrrp2.relayed.at(-1);
+    assert.equal(gone?.name, 'keepalived-ts:bfd:sessions');
+    assert.deepEqual((gone?.payload as BfdSessionsEvent).sessions, [], 'a dead bfd child: no sessions');
+    // while no bfd child runs, status has no BFD section
+    const st2 = await controlRequest(sock, 'status');
+    assert.ok(st2.ok && st2.status);
+    assert.equal(st2.status.snapshot.bfd, undefined);
+    await h.sup.stop();
+    assert.equal(await h.run, 0);
   }),
 );
