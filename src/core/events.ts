@@ -26,7 +26,6 @@
  * (src/cli/child-events.ts).
  */
 import { channel, type Channel } from 'node:diagnostics_channel';
-import type { BfdSessionStatus } from '../runtime/snapshot.js';
 
 /** An instance changed state. */
 export interface VrrpTransitionEvent {
@@ -129,9 +128,26 @@ export interface BfdStateEvent {
   readonly at: number;
 }
 
+/** One BFD session in the `bfd` child's picture (the runtime snapshot's BfdSessionStatus has these and more). Times in µs. */
+export interface BfdSessionFacts {
+  readonly name: string;
+  readonly neighbor: string;
+  readonly source?: string;
+  readonly state: string;
+  readonly remoteState: string;
+  readonly localDiag: string;
+  readonly txIntervalUs: number;
+  readonly rxIntervalUs: number;
+  readonly detectTimeUs: number;
+  readonly upTransitions: number;
+  readonly downTransitions: number;
+  /** Wall-clock ms the session entered its state. */
+  readonly sinceWallMs: number;
+}
+
 /** The `bfd` child's whole picture, published after a state change, a new detection time, a start, reload or stop. */
 export interface BfdSessionsEvent {
-  readonly sessions: readonly BfdSessionStatus[];
+  readonly sessions: readonly BfdSessionFacts[];
   /** Wall-clock ms. */
   readonly at: number;
 }

@@ -192,10 +192,18 @@ export class ObserveMetrics {
         },
       });
     perSession('keepalived_ts_bfd_session_up', 'BFD session Up (1) or not (0)', (s) => (s.state === 'Up' ? 1 : 0));
-    perSession('keepalived_ts_bfd_detect_time_seconds', 'BFD detection time in effect (0 before the neighbor was heard)', (s) => s.detectTimeUs / 1e6);
+    perSession(
+      'keepalived_ts_bfd_detect_time_seconds',
+      'BFD detection time in effect (0 before the neighbor was heard)',
+      (s) => s.detectTimeUs / 1e6,
+    );
     perSession('keepalived_ts_bfd_tx_interval_seconds', 'BFD negotiated transmit interval', (s) => s.txIntervalUs / 1e6);
     perSession('keepalived_ts_bfd_rx_interval_seconds', 'BFD negotiated receive interval', (s) => s.rxIntervalUs / 1e6);
-    perSession('keepalived_ts_bfd_state_since_seconds', 'Wall-clock time the BFD session entered its state (unix seconds)', (s) => s.sinceWallMs / 1000);
+    perSession(
+      'keepalived_ts_bfd_state_since_seconds',
+      'Wall-clock time the BFD session entered its state (unix seconds)',
+      (s) => s.sinceWallMs / 1000,
+    );
     new Counter({
       name: 'keepalived_ts_bfd_transitions_total',
       help: 'BFD session transitions to Up (direction=up) and from Up to down (direction=down), since the bfd child started',

@@ -5,7 +5,8 @@
  * `virtualServers` (the checker runtime's contribution) through a tolerant reader, so this view does not depend
  * on that runtime's internal types.
  */
-import type { BfdSessionStatus, BgpSnapshot, InstanceSnapshot, ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
+import type { BfdSessionFacts } from '../core/events.js';
+import type { BgpSnapshot, InstanceSnapshot, ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 
 /** keepalived's state names by value. */
 const STATES: Record<number, string> = { 0: 'INIT', 1: 'BACKUP', 2: 'MASTER', 3: 'FAULT', 4: 'GOTO_MASTER', 97: 'STOP', 98: 'DELETED' };
@@ -111,7 +112,7 @@ export interface BfdSessionView {
 }
 
 /** A BFD session of the snapshot as the view shows it. */
-export function bfdSessionView(s: BfdSessionStatus): BfdSessionView {
+export function bfdSessionView(s: BfdSessionFacts): BfdSessionView {
   return {
     name: s.name,
     neighbor: s.neighbor,

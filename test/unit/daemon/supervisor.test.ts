@@ -626,13 +626,15 @@ test(
 );
 
 test(
-  "bfd child: status merges its sessions; its observer events go on to the VRRP child, which gets the last picture after a restart; a dead bfd child has none",
+  'bfd child: status merges its sessions; its observer events go on to the VRRP child, which gets the last picture after a restart; a dead bfd child has none',
   withDir(async (dir) => {
     const sock = join(dir, 'f.sock');
     const h = harness(
       dir,
       'f',
-      model(`bfd_instance bfd_peer {\n  neighbor_ip 192.0.2.2\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n`),
+      model(
+        `bfd_instance bfd_peer {\n  neighbor_ip 192.0.2.2\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n`,
+      ),
       {
         controlSocket: sock,
         childPidFiles: { vrrp: join(dir, 'f_vrrp.pid'), check: join(dir, 'f_checkers.pid'), bfd: join(dir, 'f_bfd.pid') },
@@ -685,7 +687,11 @@ test(
     await flush();
     const vrrp2 = h.live('vrrp');
     assert.notEqual(vrrp2, vrrp, 'the VRRP child was respawned');
-    assert.deepEqual(vrrp2.relayed, [{ kind: 'event', name: 'keepalived-ts:bfd:sessions', payload: picture }], 'a new VRRP child gets the last picture');
+    assert.deepEqual(
+      vrrp2.relayed,
+      [{ kind: 'event', name: 'keepalived-ts:bfd:sessions', payload: picture }],
+      'a new VRRP child gets the last picture',
+    );
     bfd.die(null, 'SIGKILL');
     await flush();
     const gone = vrrp2.relayed.at(-1);

@@ -1,5 +1,12 @@
 /** A fake daemon picture for the observe unit tests: two instances, a sync group, one virtual server. */
-import { defaultInstanceSnapshot, zeroStats, type BfdSessionStatus, type InstanceSnapshot, type ProcessInfo, type RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
+import {
+  defaultInstanceSnapshot,
+  zeroStats,
+  type BfdSessionStatus,
+  type InstanceSnapshot,
+  type ProcessInfo,
+  type RuntimeSnapshot,
+} from '../../../src/runtime/snapshot.js';
 
 /** Process facts at wall time 1_000_000. */
 export const PROCESS: ProcessInfo = {

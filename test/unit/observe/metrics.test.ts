@@ -237,7 +237,15 @@ test("BFD series follow the bfd child's picture: session up, detection time, int
         .samples.filter((s) => s.name === name)
         .map((s) => [Object.values(s.labels).join(','), s.value]);
     assert.deepEqual(await series('keepalived_ts_bfd_session_up'), [], 'nothing before the bfd child published');
-    const v6 = bfdSession({ name: 'bfd_v6', neighbor: '2001:db8::2', state: 'Down', remoteState: 'Down', detectTimeUs: 0, upTransitions: 0, downTransitions: 0 });
+    const v6 = bfdSession({
+      name: 'bfd_v6',
+      neighbor: '2001:db8::2',
+      state: 'Down',
+      remoteState: 'Down',
+      detectTimeUs: 0,
+      upTransitions: 0,
+      downTransitions: 0,
+    });
     publish('keepalived-ts:bfd:sessions', { sessions: [bfdSession(), v6], at: 1 });
     assert.deepEqual(await series('keepalived_ts_bfd_session_up'), [
       ['bfd_peer,192.0.2.2', 1],
@@ -264,7 +272,10 @@ test("BFD series follow the bfd child's picture: session up, detection time, int
       ['bfd_peer,192.0.2.2,up', 2],
       ['bfd_peer,192.0.2.2,down', 2],
     ]);
-    assert.deepEqual(m.bfdSessions?.map((s) => s.state), ['Down']);
+    assert.deepEqual(
+      m.bfdSessions?.map((s) => s.state),
+      ['Down'],
+    );
     // a dead bfd child (the supervisor sends an empty picture): no sessions
     publish('keepalived-ts:bfd:sessions', { sessions: [], at: 3 });
     assert.deepEqual(await series('keepalived_ts_bfd_session_up'), []);
