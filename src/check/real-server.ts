@@ -9,6 +9,7 @@ import type { RealServerConfig, SorryServerConfig, VirtualServerConfig } from '.
 import type { CheckAction, DestRef } from './actions.js';
 import { CheckerFsm } from './checker-fsm.js';
 import { FileChecker, type TrackedFileInfo } from './checker-file.js';
+import { BfdChecker } from './checker-bfd.js';
 import { fmtRs, realWeight, rsFifoText } from './format.js';
 
 /** An IPVS destination of a virtual server: a real server or the sorry server. */
@@ -58,8 +59,8 @@ export class RealServer implements Dest {
   numFailedCheckers = 0;
   /** The configured weight plus the checkers' parts (misc_dynamic, FILE_CHECK); IPVS gets it clamped. */
   effectiveWeight: number;
-  /** The launched checkers and FILE_CHECKs, by their index in `config.checkers` (BFD_CHECK is not run). */
-  readonly checkers = new Map<number, CheckerFsm | FileChecker>();
+  /** Every checker, by its index in `config.checkers`: launched ones, FILE_CHECKs and BFD_CHECKs. */
+  readonly checkers = new Map<number, CheckerFsm | FileChecker | BfdChecker>();
 
   /** @param server the resolved real_server @param opts its place and the virtual server's names */
   constructor(
@@ -74,7 +75,9 @@ export class RealServer implements Dest {
       if (c.type === 'FILE_CHECK') {
         const file = opts.trackFiles?.get(c.trackFile) ?? { weight: 1, reverse: false, status: 0 };
         this.checkers.set(i, new FileChecker(c, id, file, { rs: this.name, vs: opts.vsName }));
-      } else if (c.type !== 'BFD_CHECK') {
+      } else if (c.type === 'BFD_CHECK') {
+        this.checkers.set(i, new BfdChecker(c, id, { rs: this.name, vs: opts.vsName }));
+      } else {
         this.checkers.set(
           i,
           new CheckerFsm(c, id, {
@@ -105,7 +108,7 @@ export class RealServer implements Dest {
     return this.launched().flatMap((c) => c.start(now, rng, enabled));
   }
 
-  /** `checker->is_up` of the checker at `index` (BFD_CHECK, never run here, counts as up). */
+  /** `checker->is_up` of the checker at `index` (true when there is none). */
   checkerUp(index: number): boolean {
     const c = this.checkers.get(index);
     if (c === undefined) return true;

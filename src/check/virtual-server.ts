@@ -13,6 +13,7 @@ import type { VirtualServerConfig } from '../config/model-lvs.js';
 import type { CheckAction, CheckerVerdict } from './actions.js';
 import { CheckerFsm, type CheckerEvent } from './checker-fsm.js';
 import { FileChecker, type TrackedFileInfo } from './checker-file.js';
+import { BfdChecker } from './checker-bfd.js';
 import { fmtRs, fmtVs, realWeight } from './format.js';
 import { doVsNotifies, logInfo, poolInUse, updateQuorumState, weighLiveRealservers, type QuorumContext } from './quorum.js';
 import { doRsNotifies, ipvsDest, RealServer, type Dest } from './real-server.js';
@@ -47,6 +48,8 @@ export type VirtualServerEvent =
   | { readonly type: 'checker'; readonly rs: number; readonly checker: number; readonly event: CheckerEvent }
   /** A new value read from a `track_file` (FILE_CHECK). */
   | { readonly type: 'trackFile'; readonly file: string; readonly status: number }
+  /** A BFD event (BFD_CHECK): the bfd_instance's session came Up (`up`) or fell from Up. */
+  | { readonly type: 'bfd'; readonly name: string; readonly up: boolean }
   /** ha_suspend: the virtual server's address appeared or went away. */
   | { readonly type: 'address'; readonly present: boolean }
   | { readonly type: 'shutdown' };
@@ -162,6 +165,11 @@ export class VirtualServerCheck implements QuorumContext {
       case 'trackFile':
         for (const rs of this.realServers) {
           for (const c of rs.checkers.values()) if (c instanceof FileChecker && c.config.trackFile === event.file) this.apply(c.update(event.status));
+        }
+        break;
+      case 'bfd':
+        for (const rs of this.realServers) {
+          for (const c of rs.checkers.values()) if (c instanceof BfdChecker && c.config.name === event.name) this.apply(c.update(event.up));
         }
         break;
       case 'address':

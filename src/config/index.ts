@@ -233,7 +233,7 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
     }
   }
   const names = (l: readonly { name: string }[]): Set<string> => new Set(l.map((x) => x.name));
-  const lvs = parseLvs(tree, globalDefs, { trackFiles: names(m.trackFiles), bfdInstances: names(m.bfdInstances) }, diags);
+  const lvs = parseLvs(tree, globalDefs, names(m.trackFiles), diags);
   const config: KeepalivedConfig = { globalDefs, ...m, ...lvs, ...(bgpAnnounce ? { bgpAnnounce } : {}) };
   checkReferences(config, diags);
   return config;

@@ -58,7 +58,10 @@ export interface CheckerDefaults {
 /** Names a checker may refer to: top-level `track_file`/`vrrp_track_file` and `bfd_instance` blocks. */
 export interface CheckerContext {
   readonly trackFiles: ReadonlySet<string>;
+  /** The bfd_instances the checker process knows so far (checkerBfdInstance). */
   readonly bfdInstances: ReadonlySet<string>;
+  /** The bfd_instances this real server's BFD_CHECKs already follow (`rs->tracked_bfds`); parseBfd adds to it. */
+  readonly rsBfds: Set<string>;
   /** The real server as written, for the address family checks of connect_ip/bindto. */
   readonly rsFamily: 4 | 6;
   /** `[ip]:proto:port` of the real server, for BFD_CHECK messages. */
@@ -790,6 +793,26 @@ function parseFile(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Chec
   return () => [{ type: 'FILE_CHECK', pos: node.keyword.pos, trackFile: tf, reverse, ...(weight !== undefined ? { weight } : {}) }];
 }
 
+/** keepalived's BFD_INAME_MAX: a bfd_instance name has at most 31 characters. */
+const BFD_NAME_MAX = 31;
+
+/**
+ * A top-level `bfd_instance` as keepalived's checker process reads it (bfd_parser.c `bfd_checker_handler` and its
+ * end handler): its name is known to later BFD_CHECKs whatever else the block holds, unless the block names the
+ * processes to tell (`vrrp`, `checker`) and the checker is not one of them. A name seen before is reported and
+ * the block skipped.
+ */
+export function checkerBfdInstance(node: ConfNode, known: Set<string>, d: DiagnosticSink): void {
+  const name = node.args[0]?.text;
+  if (name === undefined) return;
+  if (known.has(name)) {
+    d.error(node.args[0]!.pos, `BFD ${name} already specified`);
+    return;
+  }
+  const said = new Set((node.children ?? []).map((c) => c.keyword.text).filter((k) => k === 'vrrp' || k === 'checker'));
+  if (said.size === 0 || said.has('checker')) known.add(name);
+}
+
 function parseBfd(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): CheckerFinish | undefined {
   let name: string | undefined;
   let alpha: boolean | undefined;
@@ -803,7 +826,11 @@ function parseBfd(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
             ? `BFD ${a0!.text} not configured`
             : name !== undefined
               ? `BFD ${a0!.text} already specified as ${name}`
-              : undefined;
+              : a0!.text.length > BFD_NAME_MAX
+                ? `BFD name ${a0!.text} too long`
+                : ctx.rsBfds.has(a0!.text)
+                  ? `RS already monitoring ${a0!.text}`
+                  : undefined;
       // keepalived drops the whole checker on a bad name
       if (problem) {
         d.error(a0?.pos ?? missingArgPos(c), `(${ctx.rsText}) BFD_CHECK - ${problem}`);
@@ -818,5 +845,6 @@ function parseBfd(node: ConfNode, ctx: CheckerContext, d: DiagnosticSink): Check
     return undefined;
   }
   const n = name;
+  ctx.rsBfds.add(n);
   return (def) => [{ type: 'BFD_CHECK', pos: node.keyword.pos, name: n, alpha: alpha ?? def.alpha }];
 }

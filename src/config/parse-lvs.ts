@@ -19,7 +19,7 @@ import type {
   VirtualService,
 } from './model-lvs.js';
 import { IPVS_SVC_FLAG } from './model-lvs.js';
-import { CHECKER_KEYWORDS, parseChecker, readFlag, readNum, readTimer, type CheckerFinish } from './parse-checkers.js';
+import { CHECKER_KEYWORDS, checkerBfdInstance, parseChecker, readFlag, readNum, readTimer, type CheckerFinish } from './parse-checkers.js';
 import { readScript } from './script-command.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { withWords } from './values.js';
@@ -38,7 +38,10 @@ export interface LvsConfig {
   readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
 }
 
-/** Names of the top-level blocks checkers may refer to (FILE_CHECK `track_file`, BFD_CHECK `name`). */
+/**
+ * Names of the top-level blocks checkers may refer to: FILE_CHECK's `track_file`, and BFD_CHECK's `name` — the
+ * bfd_instances read so far, as keepalived reads the file in one pass (parseLvs fills it in file order).
+ */
 export interface LvsReferences {
   readonly trackFiles: ReadonlySet<string>;
   readonly bfdInstances: ReadonlySet<string>;
@@ -392,7 +395,7 @@ function parseRealServer(node: ConfNode, vs: VirtualDraft, refs: LvsReferences, 
     ...(vs.forwarding ? { forwarding: vs.forwarding } : {}),
   };
   const rsText = fmtServer(rs, vs.protocol);
-  const checkerCtx = { ...refs, rsFamily: rs.family, rsText };
+  const checkerCtx = { ...refs, rsFamily: rs.family, rsText, rsBfds: new Set<string>() };
   for (const c of withWords(splitRunTogether(node.children ?? [], RS_ARITY), RS_NEEDS_WORD, d)) {
     const k = c.keyword.text;
     const a0 = c.args[0];
@@ -961,11 +964,14 @@ function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServe
  * Parses every top-level `virtual_server_group` and `virtual_server` block of `tree`, then links and validates them
  * as keepalived does once the whole file is read. Never throws.
  */
-export function parseLvs(tree: readonly ConfNode[], g: GlobalDefs, refs: LvsReferences, d: DiagnosticSink): LvsConfig {
+export function parseLvs(tree: readonly ConfNode[], g: GlobalDefs, trackFiles: ReadonlySet<string>, d: DiagnosticSink): LvsConfig {
   const groups: VirtualServerGroupConfig[] = [];
   const drafts: VirtualDraft[] = [];
+  const bfdInstances = new Set<string>();
+  const refs: LvsReferences = { trackFiles, bfdInstances };
   for (const n of tree) {
-    if (n.keyword.text === 'virtual_server_group') {
+    if (n.keyword.text === 'bfd_instance') checkerBfdInstance(n, bfdInstances, d);
+    else if (n.keyword.text === 'virtual_server_group') {
       const vsg = parseVirtualServerGroup(n, d);
       if (vsg) groups.push(vsg);
     } else if (n.keyword.text === 'virtual_server') {

@@ -7,6 +7,7 @@
 import type { VirtualServerConfig } from '../../config/model-lvs.js';
 import { CheckerFsm } from '../../check/checker-fsm.js';
 import { FileChecker } from '../../check/checker-file.js';
+import { BfdChecker } from '../../check/checker-bfd.js';
 import type { VirtualServerCheck } from '../../check/virtual-server.js';
 import { realWeight } from '../../check/format.js';
 
@@ -43,6 +44,9 @@ export function migrateState(old: VirtualServerCheck, next: VirtualServerCheck):
       else if (c instanceof FileChecker && pc instanceof FileChecker) {
         c.isUp = pc.isUp;
         c.curWeight = pc.curWeight;
+      } else if (c instanceof BfdChecker && pc instanceof BfdChecker) {
+        c.isUp = pc.isUp;
+        c.hasRun = pc.hasRun;
       }
     }
     let failed = 0;

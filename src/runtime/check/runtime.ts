@@ -149,6 +149,8 @@ export class CheckRuntime implements VrrpRuntime {
   private scripts: ScriptContext | undefined;
   private readonly trackers = new Map<string, FileTracker>();
   private readonly trackValues = new Map<string, number>();
+  /** The bfd_instances whose session is Up (BFD_CHECK). */
+  private bfdUp = new Set<string>();
   private addresses: Set<string> | undefined;
   private monitor: AddressMonitor | undefined;
   private timer: unknown;
@@ -391,6 +393,7 @@ export class CheckRuntime implements VrrpRuntime {
     const check = this.newCheck(vs, cfg);
     const v = this.running(vs, check, servicesOf(vs, cfg.virtualServerGroups), new Set());
     this.apply(v, check.start(now));
+    this.bfdCatchUp(v, now);
     v.deadline = check.pollTimeout();
     return v;
   }
@@ -440,6 +443,7 @@ export class CheckRuntime implements VrrpRuntime {
         for (const t of newTargets) void lb.addDest(t.service.key, destOf(rs.server, t, weight));
       }
     }
+    this.bfdCatchUp(v, now);
     v.deadline = check.pollTimeout();
     return v;
   }
@@ -620,6 +624,30 @@ export class CheckRuntime implements VrrpRuntime {
   }
 
   // ---- trackers, addresses, scripts ------------------------------------------------------------------------
+
+  /**
+   * BFD_CHECK: the BFD child's session states, relayed by the supervisor as the whole picture after each change.
+   * keepalived's BFD process sends the checkers an event when a session comes Up and when it falls from Up; so
+   * here a session that changed between Up and not Up (or disappeared while Up) is one event to every virtual
+   * server. Sessions not heard of count as down.
+   */
+  setBfdStates(states: ReadonlyMap<string, boolean>): void {
+    const prev = this.bfdUp;
+    const next = new Set([...states].filter(([, up]) => up).map(([name]) => name));
+    this.bfdUp = next;
+    if (this.stopping) return;
+    const now = this.clock.now();
+    const changed = [...new Set([...prev, ...next])].filter((n) => prev.has(n) !== next.has(n));
+    for (const name of changed) {
+      const up = next.has(name);
+      for (const v of this.vss) if (!v.stopped) this.apply(v, v.check.handle({ type: 'bfd', name, up }, now));
+    }
+  }
+
+  /** A virtual server (re)built while sessions are Up: those sessions' events, as its BFD_CHECKs have missed them. */
+  private bfdCatchUp(v: RunningVs, now: number): void {
+    for (const name of this.bfdUp) this.apply(v, v.check.handle({ type: 'bfd', name, up: true }, now));
+  }
 
   /** Starts a FileTracker for each track_file a FILE_CHECK names (values go to every virtual server). */
   private syncTrackers(cfg: KeepalivedConfig): void {

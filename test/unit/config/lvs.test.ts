@@ -670,3 +670,84 @@ test('the load-balancer parser never throws on mutated input', () => {
     assert.doesNotThrow(() => model(w.join('')));
   }
 });
+
+test('BFD_CHECK names: keepalived checker-side errors, bfd_instances known in file order', () => {
+  const r = model(`bfd_instance B1 {
+  neighbor_ip 192.0.2.200
+}
+bfd_instance B1 {
+  neighbor_ip 192.0.2.201
+}
+bfd_instance B2 {
+  neighbor_ip 192.0.2.202
+  vrrp
+}
+bfd_instance B3 {
+  neighbor_ip 192.0.2.203
+  vrrp
+  checker
+}
+virtual_server 192.0.2.1 80 {
+  protocol TCP
+  real_server 192.0.2.10 80 {
+    BFD_CHECK {
+      name B1
+    }
+    BFD_CHECK {
+      name B1
+    }
+    BFD_CHECK {
+      name B3
+      name B1
+    }
+    BFD_CHECK {
+      name B2
+    }
+    BFD_CHECK {
+      name B4
+    }
+    BFD_CHECK {
+      name B3
+      alpha
+    }
+    BFD_CHECK {
+      alpha
+    }
+  }
+  real_server 192.0.2.11 80 {
+    BFD_CHECK {
+      name B1
+    }
+  }
+}
+bfd_instance B4 {
+  neighbor_ip 192.0.2.204
+}
+`);
+  assert.deepEqual(r.errors, [
+    'lvs.conf:4:14: error: BFD B1 already specified',
+    'lvs.conf:23:12: error: ([192.0.2.10]:tcp:80) BFD_CHECK - RS already monitoring B1',
+    'lvs.conf:27:12: error: ([192.0.2.10]:tcp:80) BFD_CHECK - BFD B1 already specified as B3',
+    'lvs.conf:30:12: error: ([192.0.2.10]:tcp:80) BFD_CHECK - BFD B2 not configured',
+    'lvs.conf:33:12: error: ([192.0.2.10]:tcp:80) BFD_CHECK - BFD B4 not configured',
+    'lvs.conf:39:5: error: ([192.0.2.10]:tcp:80) No name has been specified for BFD_CHECKER - skipping',
+  ]);
+  const [rs10, rs11] = vsAt(r.config.virtualServers, 0).realServers;
+  assert.deepEqual(
+    rs10?.checkers.map((c) => c.type === 'BFD_CHECK' && [c.name, c.alpha]),
+    [
+      ['B1', false],
+      ['B3', true],
+    ],
+  );
+  assert.deepEqual(
+    rs11?.checkers.map((c) => c.type === 'BFD_CHECK' && c.name),
+    ['B1'],
+    'another real server may follow the same session',
+  );
+  const long = 'B'.repeat(32);
+  const t = model(
+    `bfd_instance ${long} {\n neighbor_ip 192.0.2.200\n}\nvirtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.10 80 {\n BFD_CHECK {\n name ${long}\n }\n }\n}\n`,
+  );
+  assert.ok(t.errors.includes(`lvs.conf:8:7: error: ([192.0.2.10]:tcp:80) BFD_CHECK - BFD name ${long} too long`), t.errors.join('\n'));
+});
