@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
-import { Topology } from '../test/netns/harness/topology.js';
+import { killChildren, onEveryExit, Topology } from '../test/netns/harness/topology.js';
 import { bfdInstance } from '../test/netns/bfd/peers.js';
 
 const envNum = (name: string, dflt: number): number => {
@@ -59,28 +59,12 @@ const addrA = (i: number): string => `192.0.2.${100 + i}`;
 const addrB = (i: number): string => `192.0.2.${150 + i}`;
 
 const workers: ChildProcess[] = [];
-let cleaned = false;
 /** Every exit path: load workers (by PID), daemons and tcpdump (the topology kills its children), temp files. */
-function cleanup(): void {
-  if (cleaned) return;
-  cleaned = true;
-  for (const w of workers.splice(0))
-    if (w.pid && w.exitCode === null && w.signalCode === null) {
-      try {
-        process.kill(w.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+const cleanup = onEveryExit(() => {
+  killChildren(workers.splice(0));
   topo.destroy();
   d.removeDir();
-}
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.once(sig, () => {
-    cleanup();
-    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
-  });
+});
 
 /** Pauses (SIGSTOP) or resumes (SIGCONT) the load workers: they run during each measured phase only. */
 function load(sig: 'SIGSTOP' | 'SIGCONT'): void {

@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileS
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Daemons, confText, pidIn, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
-import { Topology } from '../test/netns/harness/topology.js';
+import { killChildren, onEveryExit, Topology } from '../test/netns/harness/topology.js';
 
 const VIP = '192.0.2.200';
 const envNum = (name: string, dflt: number): number => {
@@ -128,29 +128,13 @@ class TickWatch {
 const ticks = new TickWatch();
 
 const workers: ChildProcess[] = [];
-let cleaned = false;
 /** Every exit path: load workers (by PID), daemons and tcpdump (the topology kills its children), temp files. */
-function cleanup(): void {
-  if (cleaned) return;
-  cleaned = true;
-  for (const w of workers.splice(0))
-    if (w.pid && w.exitCode === null && w.signalCode === null) {
-      try {
-        process.kill(w.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+const cleanup = onEveryExit(() => {
+  killChildren(workers.splice(0));
   topo.destroy();
   d.removeDir();
   ticks.destroy();
-}
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.once(sig, () => {
-    cleanup();
-    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
-  });
+});
 
 /** run-queue wait and CPU time (ns) of every thread of a process, from /proc/PID/task/x/schedstat. */
 function schedstat(pid: number | undefined): { cpuNs: number; waitNs: number } {

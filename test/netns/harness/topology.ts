@@ -52,6 +52,38 @@ function hookExit(): void {
   }
 }
 
+/** SIGKILLs (by PID) each child that is still running: load workers and other helpers a test or bench started. */
+export function killChildren(children: readonly ChildProcess[]): void {
+  for (const w of children)
+    if (w.pid && w.exitCode === null && w.signalCode === null) {
+      try {
+        process.kill(w.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+}
+
+/**
+ * Runs `fn` once on every exit path of a bench: a normal exit, SIGINT or SIGTERM (then exits 130 or 143). Returns the
+ * once-only clean-up, for calling earlier.
+ */
+export function onEveryExit(fn: () => void): () => void {
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  process.on('exit', once);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      once();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    });
+  return once;
+}
+
 /** Runs `ip` and returns stdout; throws with stderr on failure. */
 export function ip(args: readonly string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Topology } from '../harness/topology.js';
+import { killChildren, Topology } from '../harness/topology.js';
 import { Daemons, confText, stop, waitFor } from '../harness/daemons.js';
 
 const VIP = '192.0.2.201';
@@ -18,14 +18,7 @@ const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-timing-');
 const workers: ChildProcess[] = [];
 after(() => {
-  for (const w of workers)
-    if (w.pid && w.exitCode === null && w.signalCode === null) {
-      try {
-        process.kill(w.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+  killChildren(workers);
   topo.destroy();
   d.removeDir();
 });
