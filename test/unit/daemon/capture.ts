@@ -5,46 +5,22 @@
  */
 import { readFileSync } from 'node:fs';
 import type { RuntimeSnapshot } from '../../../src/runtime/snapshot.js';
-import { zeroStats } from '../../../src/runtime/snapshot.js';
+import { defaultInstanceSnapshot, zeroStats } from '../../../src/runtime/snapshot.js';
 
 /** Reads a fixture file from the source tree. */
 export function fixture(name: string): string {
   return readFileSync(new URL(`../../../../test/unit/daemon/fixtures/${name}`, import.meta.url), 'utf8');
 }
 
-const common = {
-  vmacIfname: '',
-  ifname: 'kd0',
-  masterPriority: 0,
-  garpDelaySec: 5,
-  garpRefreshSec: 0,
-  garpRep: 5,
-  garpRefreshRep: 1,
-  garpLowerPrioDelaySec: 5,
-  garpLowerPrioRep: 5,
-  lowerPrioNoAdvert: false,
-  higherPrioSendAdvert: false,
-  dontTrackPrimary: false,
-  skipCheckAdvAddr: false,
-  strictMode: false,
-  vipSet: true,
-  promoteSecondaries: false,
-  accept: true,
-  preemptDelaySec: 0,
-  smtpAlert: false,
-  notifyDeleted: false,
-  state: 2 as const,
-  wantState: 2 as const,
-  vroutes: [],
-  vrules: [],
-};
+/** What both captured instances share beyond keepalived's defaults. */
+const common = { ifname: 'kd0', vipSet: true, state: 2 as const, wantState: 2 as const };
 
 /** keepalived's state when the dumps were written. */
 export const captured: RuntimeSnapshot = {
   routerId: 'ref1',
   syncGroups: [],
   instances: [
-    {
+    defaultInstanceSnapshot({
       ...common,
       name: 'VI_1',
       vrid: 51,
@@ -68,8 +44,8 @@ export const captured: RuntimeSnapshot = {
       srcIp: '192.0.2.1',
       mcastAddress: '224.0.0.18',
       stats: { ...zeroStats(), advert_sent: 2, become_master: 1 },
-    },
-    {
+    }),
+    defaultInstanceSnapshot({
       ...common,
       name: 'VI_6',
       vrid: 52,
@@ -90,6 +66,6 @@ export const captured: RuntimeSnapshot = {
       srcIp: 'fe80::381c:66ff:fe72:8c4d',
       mcastAddress: 'ff02::12, ifindex 3',
       stats: { ...zeroStats(), advert_sent: 7, become_master: 1 },
-    },
+    }),
   ],
 };
