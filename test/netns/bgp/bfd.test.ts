@@ -134,10 +134,13 @@ test('node loss at an FRR collector: with BFD the path goes within the Detection
   assert.ok(back >= 0, `not back after SIGCONT\n${diag()}`);
   t.diagnostic(`both paths back ${back} ms after SIGCONT`);
   // 2. link cut at the switch (the collector's own link stays up)
-  check('link cut', await loseBoth(() => {
-    topo.linkDown('a');
-    topo.linkDown('b');
-  }));
+  check(
+    'link cut',
+    await loseBoth(() => {
+      topo.linkDown('a');
+      topo.linkDown('b');
+    }),
+  );
   topo.linkUp('a');
   topo.linkUp('b');
 });
