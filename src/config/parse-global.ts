@@ -377,7 +377,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'vrrp_notify_priority_changes':
         g.vrrpNotifyPriorityChanges = readBool(c, a0, d) ?? true;
         break;
-      case 'vrrp_rx_timestamps': // keepalived-ts: judge adverts by the kernel's receive time (default on)
+      case 'vrrp_rx_timestamps': // keepalived-ts: judge adverts by the kernel's receive time (default off)
         g.vrrpRxTimestamps = readBool(c, a0, d) ?? true;
         break;
       case 'http_endpoint': // keepalived-ts: the observability endpoint (src/observe), ADDRESS:PORT or a socket path

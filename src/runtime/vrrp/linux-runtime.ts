@@ -554,7 +554,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         ifname: wire.name,
         ...(unicast ? { bindAddress: source, ...(ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}) } : { group }),
         ...(ah ? { ah } : {}),
-        timestamps: cfg.globalDefs.vrrpRxTimestamps ?? true,
+        timestamps: cfg.globalDefs.vrrpRxTimestamps ?? false,
         onPacket: (p) => this.onPacket(key, p),
         onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${wire.name}: ${p.syscall} ${p.code}` }),
       });

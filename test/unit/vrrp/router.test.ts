@@ -272,7 +272,7 @@ test('stalled loop: an advert that arrived after the master-down deadline does n
   );
 });
 
-test('stalled loop: an advert without a receive time (timestamps off) is taken as received when read, as keepalived does', () => {
+test('stalled loop: an advert without a receive time (vrrp_rx_timestamps off, the default) is taken as received when read, as keepalived does', () => {
   const r = backup();
   const deadline = r.pollTimeout()!;
   assert.deepEqual(entered(stalledWake(r, undefined, deadline + 500)), []);
