@@ -80,6 +80,10 @@ export declare function openReadOnly(path: string): number;
  * `resetOnFork` adds SCHED_RESET_ON_FORK, so children (and threads created later) do not inherit a real-time policy.
  */
 export declare function schedSetScheduler(tid: number, policy: number, priority: number, resetOnFork?: boolean): void;
+/** sched_setaffinity(2) on one thread (`tid` 0 = the calling thread): run only on the listed CPU numbers. */
+export declare function schedSetAffinity(tid: number, cpus: readonly number[]): void;
+/** prctl(PR_SET_NAME) on the calling thread: the name /proc/PID/comm and `ps` show (at most 15 bytes are kept). */
+export declare function setThreadName(name: string): void;
 /** sched_getscheduler(2): the policy, with the SCHED_RESET_ON_FORK bit when set. */
 export declare function schedGetScheduler(tid: number): number;
 /** A resource limit; `Infinity` is RLIM_INFINITY. */

@@ -10,7 +10,8 @@
  * receives the status, and JavaScript re-arms with watchUpdate() after reading SO_ERROR.
  *
  * Besides sockets: the process-scheduling calls keepalived's vrrp_rt_priority / vrrp_rlimit_rttime / vrrp_no_swap
- * need (sched_setscheduler, getrlimit/setrlimit, mlockall/munlockall), as plain wrappers.
+ * need (sched_setscheduler, getrlimit/setrlimit, mlockall/munlockall), and bfd_cpu_affinity / bfd_process_name's
+ * (sched_setaffinity, prctl PR_SET_NAME), as plain wrappers.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -507,6 +509,41 @@ static napi_value js_sched_setscheduler(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* schedSetAffinity(tid, cpus): sched_setaffinity(2) on one thread (0 = the caller) to the listed CPU numbers. */
+static napi_value js_sched_setaffinity(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc;
+  int32_t tid;
+  bool is_array = false;
+  if (!get_args(env, info, 2, argv, &argc) || argc < 2 || !arg_int(env, argv[0], &tid) ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array)
+    return throw_type(env, "schedSetAffinity(tid, cpus)");
+  uint32_t n = 0;
+  CHECK(env, napi_get_array_length(env, argv[1], &n));
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int32_t cpu;
+    CHECK(env, napi_get_element(env, argv[1], i, &v));
+    if (!arg_int(env, v, &cpu) || cpu < 0 || cpu >= CPU_SETSIZE) return throw_type(env, "schedSetAffinity: CPU numbers 0..1023");
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(tid, sizeof set, &set) < 0) return throw_errno(env, "sched_setaffinity", errno);
+  return NULL;
+}
+
+/* setThreadName(name): prctl(PR_SET_NAME) on the calling thread (the process name `ps` and /proc/PID/comm show). */
+static napi_value js_set_thread_name(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc, len = 0;
+  char name[16];
+  if (!get_args(env, info, 1, argv, &argc) || argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
+    return throw_type(env, "setThreadName(name)");
+  if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0) return throw_errno(env, "prctl", errno);
+  return NULL;
+}
+
 /* schedGetScheduler(tid) -> policy, with the SCHED_RESET_ON_FORK bit when it is set. */
 static napi_value js_sched_getscheduler(napi_env env, napi_callback_info info) {
   int32_t tid;
@@ -750,6 +787,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"watchRef", NULL, js_watch_ref, NULL, NULL, NULL, napi_enumerable, NULL},
     {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"schedSetScheduler", NULL, js_sched_setscheduler, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"schedSetAffinity", NULL, js_sched_setaffinity, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setThreadName", NULL, js_set_thread_name, NULL, NULL, NULL, napi_enumerable, NULL},
     {"schedGetScheduler", NULL, js_sched_getscheduler, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getRlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setRlimit", NULL, js_setrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
