@@ -602,8 +602,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   private onPacket(socketKey: string, p: VrrpDatagram): void {
     if (this.stopped) return;
-    const meta = { source: p.source, destination: p.destination, ttl: p.ttl, ifindex: p.ifindex };
-    const actions = this.router.receive(socketKey, p.data, meta, this.clock.now());
+    const actions = this.router.receive(socketKey, p.data, p, this.clock.now()); // the datagram carries the RxMeta fields
     if (!actions.length) return;
     this.execute(actions);
     this.arm();
