@@ -33,7 +33,15 @@ export interface VrrpDatagram {
   /** IPv4 TTL (from the IP header) or IPv6 hop limit (from IPV6_HOPLIMIT). */
   readonly ttl: number;
   readonly ifindex: number;
+  /**
+   * How long before it was read the kernel received it (ms, from SO_TIMESTAMPNS against CLOCK_REALTIME at the
+   * read; 0 when the clock stepped backwards), when the socket was opened with `timestamps`.
+   */
+  readonly ageMs?: number;
 }
+
+/** A received packet older than this (ms) has a timestamp from a clock that stepped: its age is not believed. */
+const MAX_BELIEVED_AGE_MS = 60_000;
 
 /** How to open a VRRP socket. */
 export interface VrrpSocketOptions {
@@ -51,6 +59,8 @@ export interface VrrpSocketOptions {
    * packets (IP_HDRINCL), since the AH ICV covers the IP header.
    */
   readonly ah?: boolean;
+  /** Ask the kernel for each packet's receive time (SO_TIMESTAMPNS): datagrams then carry `ageMs`. */
+  readonly timestamps?: boolean;
   readonly onPacket: (p: VrrpDatagram) => void;
   readonly onError?: (p: SocketProblem) => void;
 }
@@ -73,6 +83,24 @@ export class VrrpSocket {
   static open(o: VrrpSocketOptions): VrrpSocket {
     const ifindex = sysio.ifNameToIndex(o.ifname);
     const family = o.family === 4 ? K.AF_INET : K.AF_INET6;
+    const protocol = o.family === 4 && o.ah ? IPPROTO_AH : IPPROTO_VRRP;
+    const setup = (fd: number) => {
+      if (o.family === 4) setup4(fd, o, ifindex);
+      else setup6(fd, o, ifindex);
+      if (o.timestamps) sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_TIMESTAMPNS as number, 1);
+    };
+    if (o.timestamps) {
+      // receive timestamps (vrrp_rx_timestamps, off by default): one recvmsg per datagram, as a Msg
+      const onMessage = (m: Msg) => {
+        const d = datagramOf(o.family, m);
+        if (d) o.onPacket(withAge(d, m));
+      };
+      return new VrrpSocket(
+        Socket.open(family as number, K.SOCK_RAW as number, protocol, { onMessage, onError: o.onError, controlLength: 256 }, setup),
+        o.family,
+        ifindex,
+      );
+    }
     const reader = new DatagramReader(o.family);
     const onBatch = (b: RecvBatch, n: number) => {
       for (let i = 0; i < n; i++) {
@@ -84,13 +112,12 @@ export class VrrpSocket {
         }
       }
     };
-    const protocol = o.family === 4 && o.ah ? IPPROTO_AH : IPPROTO_VRRP;
     const sock = Socket.open(
       family as number,
       K.SOCK_RAW as number,
       protocol,
       { onMessage: () => {}, batch: { size: BATCH, onBatch }, onError: o.onError, maxLength: MAX_DATAGRAM, controlLength: CONTROL_LENGTH },
-      (fd) => (o.family === 4 ? setup4(fd, o, ifindex) : setup6(fd, o, ifindex)),
+      setup,
     );
     return new VrrpSocket(sock, o.family, ifindex);
   }
@@ -230,6 +257,14 @@ class DatagramReader {
     // sockaddr_in6: family, port, flowinfo, address
     return { data, source: this.source.of(b.addrs, sa + 8), destination: destination ?? '', ttl: hopLimit, ifindex };
   }
+}
+
+/** The datagram with its age from the kernel's receive timestamp (unchanged without a believable one). */
+function withAge(d: VrrpDatagram, m: Msg): VrrpDatagram {
+  const rx = decodeCmsgs(m.cmsgs).receivedRealtimeMs;
+  if (rx === undefined) return d;
+  const age = sysio.clockMs(K.CLOCK_REALTIME as number) - rx;
+  return age < MAX_BELIEVED_AGE_MS ? { ...d, ageMs: Math.max(0, age) } : d;
 }
 
 /** A received message as a VrrpDatagram (undefined when it cannot be one: a short IPv4 packet, a non-IPv6 source). */
