@@ -47,6 +47,22 @@ export interface Msg {
 }
 /** recvmsg(2), non-blocking: undefined when nothing is queued (EAGAIN). */
 export declare function recvmsg(fd: number, maxLen: number, controlLen: number, flags?: number): Msg | undefined;
+/**
+ * recvmmsg(2), non-blocking, into memory the caller owns and reuses (nothing is allocated per datagram): datagram i
+ * goes to data[i*slotLength …], its sockaddr to addrs[i*128 …], its control messages to control[i*controlLength …];
+ * meta[4i … 4i+3] = bytes received, sockaddr length, control length, msg_flags (MSG_TRUNC: longer than slotLength).
+ * Reads at most meta.length / 4 (≤ 64) datagrams, as many as the buffers hold; returns how many (0: none queued).
+ * Fewer than asked means the queue was empty.
+ */
+export declare function recvmmsgInto(
+  fd: number,
+  data: Uint8Array,
+  slotLength: number,
+  addrs: Uint8Array,
+  control: Uint8Array,
+  controlLength: number,
+  meta: Int32Array,
+): number;
 /** close(2). Call unwatch() first. */
 export declare function close(fd: number): void;
 /** An fd readiness watcher (libuv uv_poll). */

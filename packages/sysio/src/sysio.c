@@ -421,6 +421,66 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Largest batch recvmmsgInto() reads in one call. */
+#define RECV_BATCH_MAX 64
+/* Bytes reserved per datagram for its sockaddr (sizeof(struct sockaddr_storage)). */
+#define RECV_ADDR_SLOT 128
+
+/*
+ * recvmmsgInto(fd, data, slotLength, addrs, control, controlLength, meta) -> count (0 when nothing is queued).
+ * recvmmsg(2) without blocking, into memory the caller owns and reuses: nothing is allocated per datagram.
+ * Datagram i lands in data[i*slotLength ...], its sockaddr in addrs[i*128 ...], its control messages in
+ * control[i*controlLength ...]; meta[4i .. 4i+3] = bytes received, sockaddr length, control length, msg_flags
+ * (MSG_TRUNC when the datagram was longer than slotLength, MSG_CTRUNC when its control messages did not fit). At most meta.length / 4 (≤ 64) datagrams, also bounded by
+ * the sizes of data, addrs and control. Fewer than asked means the queue was empty when the call returned.
+ */
+static napi_value js_recvmmsg_into(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  size_t argc, data_len, addr_len, ctl_len, meta_bytes;
+  int32_t fd, slot, ctlslot;
+  void *data, *addrs, *ctl, *meta;
+  if (!get_args(env, info, 7, argv, &argc) || argc < 7 || !arg_int(env, argv[0], &fd) || !arg_bytes(env, argv[1], &data, &data_len) ||
+      !arg_int(env, argv[2], &slot) || !arg_bytes(env, argv[3], &addrs, &addr_len) || !arg_bytes(env, argv[4], &ctl, &ctl_len) ||
+      !arg_int(env, argv[5], &ctlslot) || !arg_bytes(env, argv[6], &meta, &meta_bytes))
+    return throw_type(env, "recvmmsgInto(fd, data, slotLength, addrs, control, controlLength, meta)");
+  if (slot <= 0 || ctlslot < 0 || ((uintptr_t)meta % sizeof(int32_t)) != 0) return throw_type(env, "recvmmsgInto: bad lengths");
+  size_t n = meta_bytes / (4 * sizeof(int32_t));
+  if (n > RECV_BATCH_MAX) n = RECV_BATCH_MAX;
+  if (n > data_len / (size_t)slot) n = data_len / (size_t)slot;
+  if (n > addr_len / RECV_ADDR_SLOT) n = addr_len / RECV_ADDR_SLOT;
+  if (ctlslot > 0 && n > ctl_len / (size_t)ctlslot) n = ctl_len / (size_t)ctlslot;
+  if (n == 0) return throw_type(env, "recvmmsgInto: no room for one datagram");
+  struct mmsghdr msgs[RECV_BATCH_MAX];
+  struct iovec iovs[RECV_BATCH_MAX];
+  memset(msgs, 0, n * sizeof *msgs);
+  for (size_t i = 0; i < n; i++) {
+    iovs[i].iov_base = (unsigned char *)data + i * (size_t)slot;
+    iovs[i].iov_len = (size_t)slot;
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = (unsigned char *)addrs + i * RECV_ADDR_SLOT;
+    msgs[i].msg_hdr.msg_namelen = RECV_ADDR_SLOT;
+    msgs[i].msg_hdr.msg_control = ctlslot ? (unsigned char *)ctl + i * (size_t)ctlslot : NULL;
+    msgs[i].msg_hdr.msg_controllen = (size_t)ctlslot;
+  }
+  int got;
+  do {
+    got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return make_int(env, 0);
+    return throw_errno(env, "recvmmsg", errno);
+  }
+  int32_t *m = meta;
+  for (int i = 0; i < got; i++) {
+    m[4 * i] = (int32_t)msgs[i].msg_len;
+    m[4 * i + 1] = (int32_t)msgs[i].msg_hdr.msg_namelen;
+    m[4 * i + 2] = (int32_t)msgs[i].msg_hdr.msg_controllen;
+    m[4 * i + 3] = msgs[i].msg_hdr.msg_flags;
+  }
+  return make_int(env, got);
+}
+
 /* close(fd) */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   int32_t fd;
@@ -776,6 +836,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sendto", NULL, js_sendto, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sendmmsg", NULL, js_sendmmsg, NULL, NULL, NULL, napi_enumerable, NULL},
     {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"recvmmsgInto", NULL, js_recvmmsg_into, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ifNameToIndex", NULL, js_if_nametoindex, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ifIndexToName", NULL, js_if_indextoname, NULL, NULL, NULL, napi_enumerable, NULL},
