@@ -37,6 +37,7 @@ import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
 import { addressVmacBase, addressVmacKey, VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer } from './garp-pacer.js';
+import { extraIfAddresses } from './garp-extra-if.js';
 import { effectiveDelays, LinkWatch } from './link-watch.js';
 import { disableLocalIgmp, type LocalIgmpSetting } from './local-igmp.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
@@ -652,7 +653,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           this.firewall(run, false);
           break;
         case 'sendGarp':
-          this.sendGarp(run, a.addresses, a.count);
+          this.sendGarp(run, a.reason === 'extra-if' ? extraIfAddresses(run, a.addresses, (ip) => this.vipLink(run, ip).link) : a.addresses, a.count);
           break;
         case 'stateChanged':
           run.lastTransitionMs = this.clock.wallNow();
