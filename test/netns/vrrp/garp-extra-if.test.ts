@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Topology } from '../harness/topology.js';
+import { Topology, capture } from '../harness/topology.js';
 import { Daemons, stop, waitFor, type RunningDaemon } from '../harness/daemons.js';
 
 const topo = Topology.create({ hosts: ['a'] });
@@ -42,29 +42,20 @@ interface Garp {
   readonly ip: string;
 }
 
-/** Runs `start`, listens on ex1 for LISTEN_MS after the first GARP, stops the daemon; the GARPs seen. */
+/** Runs `start`, listens on ex1 for LISTEN_MS after the start-up (priority 255: MASTER at once), stops the daemon; the GARPs seen. */
 async function garps(start: () => RunningDaemon): Promise<{ frames: Garp[]; log: string }> {
-  // the harness's capture() listens on eth0; the extra interface's far end is ex1
-  const c = topo.spawn('a', 'tcpdump', ['-i', 'ex1', '-n', '-e', '-l', '-tt', 'arp']);
-  let out = '';
-  c.stdout?.on('data', (x: Buffer) => (out += x.toString()));
-  await new Promise<void>((resolve) => {
-    c.stderr?.on('data', (x: Buffer) => x.toString().includes('listening on') && resolve());
-    setTimeout(resolve, 3000).unref();
-  });
+  const cap = capture(topo, 'a', 'arp', 'ex1');
+  await cap.ready;
   const r = start();
+  let lines: string[] = [];
   try {
-    assert.ok((await waitFor(() => out.includes('Request who-has'), 12000)) >= 0, `a first GARP on ex1\n${r.log()}`);
+    assert.ok((await waitFor(() => /Entering MASTER STATE/.test(r.log()), 12000)) >= 0, r.log());
     await sleep(LISTEN_MS);
   } finally {
     await stop(r.child);
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill('SIGINT');
-    });
+    lines = await cap.stop();
   }
-  const frames = out
-    .split('\n')
+  const frames = lines
     .map((l) => /^(\d+\.\d+) (\S+) > ff:ff:ff:ff:ff:ff, .*Request who-has (\S+) \(ff:ff:ff:ff:ff:ff\) tell \3,/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ t: Number(m[1]), mac: m[2]!, ip: m[3]! }));
