@@ -18,8 +18,14 @@ const NOTES: Readonly<Record<string, string>> = {
   'global_defs > vrrp_rt_priority':
     'unset (and no vrrp_priority): the VRRP process runs SCHED_RR 1 by default; 0 turns that off (an error in keepalived)',
   'global_defs > vrrp_no_swap': 'refused: Node.js aborts when its memory is locked (V8 frees pages with madvise(MADV_DONTNEED))',
-  'global_defs > vrrp_garp_interval': '0 is accepted (keepalived 2.x refuses it)',
-  'global_defs > vrrp_gna_interval': '0 is accepted (keepalived 2.x refuses it)',
+  'global_defs > vrrp_garp_interval':
+    '0 is accepted (keepalived 2.x refuses it); frames held back by the interval are queued and all sent (keepalived keeps at most one held-back GARP/NA per VIP, so a garp_master_repeat burst shrinks to about two frames per VIP)',
+  'global_defs > vrrp_gna_interval':
+    '0 is accepted (keepalived 2.x refuses it); frames held back by the interval are queued and all sent (keepalived keeps at most one held-back GARP/NA per VIP, so a garp_master_repeat burst shrinks to about two frames per VIP)',
+  'garp_group > garp_interval':
+    'frames held back by the interval are queued and all sent (keepalived keeps at most one held-back GARP/NA per VIP, so a garp_master_repeat burst shrinks to about two frames per VIP)',
+  'garp_group > gna_interval':
+    'frames held back by the interval are queued and all sent (keepalived keeps at most one held-back GARP/NA per VIP, so a garp_master_repeat burst shrinks to about two frames per VIP)',
   static_routes: "rt_tables/rt_protos/rt_dsfield/rt_realms names are iproute2's defaults; /etc/iproute2 is not read",
   static_rules: "rt_tables/rt_dsfield/rt_realms/group names are iproute2's defaults; /etc/iproute2 is not read",
   'vrrp_instance > virtual_routes': "as static_routes; `vrf` is refused (needs the host's VRF table)",

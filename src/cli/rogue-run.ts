@@ -4,7 +4,7 @@
  * at a chosen rate, then prints what it sent. Needs root (CAP_NET_RAW). Only use it on networks you run.
  *
  *   keepalived-ts-rogue --interface eth0 --vrid 51 --vip 192.0.2.100 --source 192.0.2.66 \
- *       [--version 2|3] [--auth-pass PW] [--advert-int SECONDS] [--priority 254] [--destination 224.0.0.18]
+ *       [--version 2|3] [--auth-pass PW] [--auth-type PASS|AH] [--advert-int SECONDS] [--priority 254] [--destination 224.0.0.18]
  *       [--kind flood|truncated,ttl,…] [--rate 10000] [--seconds 5 | --count N] [--pause-ms 1000] [--seed 1] [--json]
  *
  * Each kind in --kind runs in turn for --seconds (or --count packets), then --pause-ms of quiet. --rate 0 sends as
@@ -40,7 +40,7 @@ interface Options {
 }
 
 const USAGE =
-  'usage: keepalived-ts-rogue --interface IF --vrid N --vip ADDR[,ADDR…] --source ADDR [--version 2|3] [--auth-pass PW]\n' +
+  'usage: keepalived-ts-rogue --interface IF --vrid N --vip ADDR[,ADDR…] --source ADDR [--version 2|3] [--auth-pass PW] [--auth-type PASS|AH]\n' +
   '         [--advert-int S] [--priority P] [--destination ADDR] [--kind K[,K…]] [--rate PPS] [--seconds S | --count N]\n' +
   `         [--pause-ms MS] [--seed N] [--json]\nkinds: ${ROGUE_KINDS.join(', ')}`;
 
@@ -63,12 +63,15 @@ export function parseRogueArgs(argv: readonly string[]): Options | Error {
   const version = num('--version', 2);
   if (version !== 2 && version !== 3) return new Error(`--version must be 2 or 3\n${USAGE}`);
   const pw = m.get('--auth-pass');
+  const authType = m.get('--auth-type') ?? 'PASS';
+  if (authType !== 'PASS' && authType !== 'AH') return new Error(`--auth-type must be PASS or AH\n${USAGE}`);
   const target: RogueTarget = {
     vrid: vrid,
     version,
     vips,
     source,
     ...(pw !== undefined ? { authPass: pw } : {}),
+    ...(authType === 'AH' ? { ah: true } : {}),
     ...(m.has('--spoof-pass') ? { spoofPass: m.get('--spoof-pass')! } : {}),
     advertIntervalCs: Math.round((num('--advert-int', 1) ?? 1) * 100),
     priority: num('--priority', 254)!,

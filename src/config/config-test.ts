@@ -114,6 +114,8 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
   const missing = (name: string) => !dynamic && host.interfaceKind(name) === 'missing';
   for (const l of c.linkbeatInterfaces) if (missing(l.name)) d.error(l.pos, `unknown interface ${l.name} specified for linkbeat interface`);
   for (const l of c.interfaceDelays) if (missing(l.name)) d.error(l.pos, `unknown interface ${l.name} specified for up/down delay`);
+  for (const g of c.garpGroups ?? [])
+    for (const i of g.interfaces) if (missing(i.name)) d.keptError(i.pos, `WARNING - interface ${i.name} specified for garp_group doesn't exist`);
   for (const i of c.vrrpInstances) {
     if (i.interface === undefined) continue;
     const kind = host.interfaceKind(i.interface);

@@ -97,18 +97,10 @@ const CHECKS: Readonly<Record<string, Check>> = {
   nftables_ipvs_start_fwmark: int((v) => `invalid ipvs nftables start_fwmark priority '${v}'`, UINT),
   include_check: (v) => (v !== undefined && !/^(include|glob|all|none)$/.test(v) ? `Unknown include_check type '${v}' - ignoring` : undefined),
   vrrp_ipsets: () => "Unknown keyword 'vrrp_ipsets'",
-  vrrp_vmac_garp_intvl: (v) =>
-    v === undefined
-      ? 'vrrp_vmac_garp_intvl specified without time - ignoring'
-      : !UINT.test(v)
-        ? `vrrp_vmac_garp_intvl '${v}' invalid - ignoring`
-        : undefined,
 };
 
 /** Keywords keepalived reports as deprecated whatever their value. */
-const DEPRECATED: Readonly<Record<string, string>> = {
-  vrrp_vmac_garp_intvl: 'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"',
-};
+const DEPRECATED: Readonly<Record<string, string>> = {};
 
 /** Reports keepalived's value problems for a global_defs keyword `c` (nothing for keywords it has no check for). */
 export function checkGlobalValue(c: ConfNode, d: DiagnosticSink): void {

@@ -13,6 +13,7 @@ import type {
   BfdInstanceConfig,
   InterfaceDelay,
   LinkbeatInterface,
+  GarpGroupConfig,
   KeepalivedConfig,
   RouteConfig,
   RuleConfig,
@@ -24,6 +25,7 @@ import type {
   VrrpScriptConfig,
   VrrpSyncGroupConfig,
 } from './model.js';
+import { parseGarpGroup } from './parse-garp.js';
 import { defaultGlobalDefs, parseGlobalDefs } from './parse-global.js';
 import { readInterfaceDelays, readLinkbeatInterfaces } from './parse-interfaces.js';
 import { parseInstance, parseScript, parseSyncGroup } from './parse-vrrp.js';
@@ -98,7 +100,7 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['real_server', 'SSL', 'garp_group', 'net_namespace_ipvs', 'namespace_with_ipsets', 'child_wait_time']);
+const TOP_NOT_YET = new Set(['real_server', 'SSL', 'net_namespace_ipvs', 'namespace_with_ipsets', 'child_wait_time']);
 
 /** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
 const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
@@ -142,12 +144,15 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
     staticRules: [] as RuleConfig[],
     unparsed: [] as ConfNode[],
     linkbeatInterfaces: [] as LinkbeatInterface[],
+    garpGroups: [] as GarpGroupConfig[],
     interfaceDelays: [] as InterfaceDelay[],
     instanceName: undefined as string | undefined,
     netNamespace: undefined as string | undefined,
     usePidDir: false,
   };
   let bgpAnnounce: BgpAnnounceConfig | undefined;
+  const garpTaken = new Set<string>();
+  let garpNumbered = 0;
   const add = <T>(list: T[], v: T | undefined): void => {
     if (v) list.push(v);
   };
@@ -200,6 +205,12 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         break;
       case 'linkbeat_use_polling':
         break; // read above, before the instances
+      case 'garp_group':
+        add(
+          m.garpGroups,
+          parseGarpGroup(n, garpTaken, () => ++garpNumbered, diags),
+        );
+        break;
       case 'linkbeat_interfaces':
         m.linkbeatInterfaces.push(...readLinkbeatInterfaces(n, diags));
         break;

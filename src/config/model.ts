@@ -69,6 +69,8 @@ export interface GlobalDefs {
   readonly lvsBackend?: 'ipvs' | 'nftables' | 'auto';
   readonly vrrpGarpIntervalMs: number;
   readonly vrrpGnaIntervalMs: number;
+  /** `vrrp_garp_extra_if N [all]` (or the deprecated `vrrp_vmac_garp_intvl`): the default of `garp_extra_if`. */
+  readonly vrrpGarpExtraIf?: GarpExtraIf;
   readonly vrrpGarpMasterDelayMs: number;
   readonly vrrpGarpMasterRepeat: number;
   readonly vrrpGarpMasterRefreshMs: number;
@@ -400,6 +402,12 @@ export interface VrrpInstanceConfig {
   readonly linkbeatUsePolling?: boolean;
   /** use_vmac [NAME]; `xmitBase`: vmac_xmit_base (adverts sent and received on the parent interface, not the VMAC). */
   readonly useVmac?: { readonly name?: string; readonly xmitBase?: boolean };
+  /**
+   * `garp_extra_if N [all]` (or the deprecated `vmac_garp_intvl`), else global_defs' `vrrp_garp_extra_if`: while
+   * MASTER, a gratuitous ARP/NA every N s on each extra VMAC interface (every extra interface with `all`).
+   * Undefined when neither is set; an interval of 0 turns it off.
+   */
+  readonly garpExtraIf?: GarpExtraIf;
   readonly garpMasterDelayMs: number;
   readonly garpMasterRepeat: number;
   readonly garpMasterRefreshMs: number;
@@ -469,6 +477,23 @@ export interface VrrpScriptConfig {
   readonly initFail: boolean;
 }
 
+/** `garp_extra_if N [all]`: the refresh interval and whether interfaces that are not VMACs get it too. */
+export interface GarpExtraIf {
+  readonly intervalMs: number;
+  readonly all: boolean;
+}
+
+/**
+ * A `garp_group` block: its interfaces share one GARP pacing (garp_interval) and one NA pacing (gna_interval); an
+ * absent interval means no pacing of that kind on them (the global vrrp_garp_interval does not apply there).
+ */
+export interface GarpGroupConfig {
+  readonly garpIntervalMs?: number;
+  readonly gnaIntervalMs?: number;
+  readonly interfaces: readonly { readonly name: string; readonly pos: SourcePos }[];
+  readonly pos: SourcePos;
+}
+
 /** One line of `linkbeat_interfaces`. */
 export interface LinkbeatInterface {
   readonly name: string;
@@ -512,6 +537,8 @@ export interface KeepalivedConfig {
   readonly unparsed: readonly ConfNode[];
   /** `linkbeat_interfaces { IFNAME [MII|ETHTOOL|IOCTL] … }`: interfaces whose carrier is polled, not taken from netlink. */
   readonly linkbeatInterfaces: readonly LinkbeatInterface[];
+  /** `garp_group` blocks (keepalived's aggregation of GARP pacing over interfaces). */
+  readonly garpGroups: readonly GarpGroupConfig[];
   /** `interface_up_down_delays { IFNAME DOWN [UP] … }`: how long a carrier change must last before instances see it. */
   readonly interfaceDelays: readonly InterfaceDelay[];
   /** `instance NAME`: names the pid files (keepalived_NAME.pid, vrrp_NAME.pid, … in /run/keepalived/). */

@@ -8,6 +8,7 @@ import type { DiagnosticSink } from './diagnostics.js';
 import type { GlobalDefs, Mutable } from './model.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { checkGlobalValue } from './global-checks.js';
+import { readGarpExtraIf } from './parse-garp.js';
 import { missingArgPos, readBool, readInt, readIp, readSeconds, valueLines, withWords } from './values.js';
 import { readScript } from './script-command.js';
 
@@ -43,7 +44,6 @@ export function defaultGlobalDefs(): GlobalDefs {
 
 /** Keys accepted (as keepalived does) but not acted on yet. */
 const GLOBAL_NOT_YET = new Set([
-  'vrrp_garp_extra_if',
   'vrrp_ipsets',
   'nftables_ipvs',
   'lvs_sync_daemon',
@@ -89,7 +89,6 @@ const GLOBAL_NOT_YET = new Set([
   'checker_rlimit_rttime',
   'process_name',
   'lvs_flush_onstop',
-  'vrrp_vmac_garp_intvl',
   'nftables_ipvs_priority',
   'nftables_ipvs_start_fwmark',
   'checker_rlimit_rtime',
@@ -248,6 +247,12 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         if (ms === 0 && a0 && /^[\d.]+$/.test(a0.text)) d.keptError(a0.pos, `${c.keyword.text} '${a0.text}' is invalid`);
         if (c.keyword.text === 'vrrp_garp_interval') g.vrrpGarpIntervalMs = ms;
         else g.vrrpGnaIntervalMs = ms;
+        break;
+      }
+      case 'vrrp_garp_extra_if':
+      case 'vrrp_vmac_garp_intvl': {
+        const x = readGarpExtraIf(c, undefined, d);
+        if (x) g.vrrpGarpExtraIf = x;
         break;
       }
       case 'vrrp_garp_master_delay':

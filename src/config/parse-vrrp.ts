@@ -20,9 +20,10 @@ import { readNum } from './parse-checkers.js';
 import { readRoutes, readRules } from './parse-static.js';
 import { readScript } from './script-command.js';
 import { parseInstanceBgp } from './parse-bgp.js';
+import { readGarpExtraIf } from './parse-garp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set(['kernel_rx_buf_size', 'debug', 'lvs_sync_daemon_interface', 'garp_extra_if', 'vmac_garp_intvl']);
+const INSTANCE_NOT_YET = new Set(['kernel_rx_buf_size', 'debug', 'lvs_sync_daemon_interface']);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
@@ -186,11 +187,6 @@ function checkNotYet(c: ConfNode, name: string, d: DiagnosticSink): void {
       break;
     case 'kernel_rx_buf_size':
       if (!t || !uint || Number(t.text) === 0) d.keptError(t?.pos ?? c.keyword.pos, `(${name}) invalid kernel_rx_buf_size specified`);
-      break;
-    case 'vmac_garp_intvl':
-      d.keptError(c.keyword.pos, 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"');
-      if (!t) d.keptError(c.keyword.pos, `(${name}): vmac_garp_intvl specified without time - ignoring`);
-      else if (!uint) d.keptError(t.pos, `(${name}): vmac_garp_intvl '${t.text}' invalid - ignoring`);
       break;
     case 'lvs_sync_daemon_interface':
       d.keptError(c.keyword.pos, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
@@ -421,6 +417,12 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'garp_master_repeat':
         r.garpMasterRepeat = readInt(c, a0, 0, 65535, d) ?? 5;
         break;
+      case 'garp_extra_if':
+      case 'vmac_garp_intvl': {
+        const x = readGarpExtraIf(c, name, d);
+        if (x) r.garpExtraIf = x;
+        break;
+      }
       case 'garp_master_refresh':
         r.garpMasterRefreshMs = (readInt(c, a0, 0, 86400, d) ?? 0) * 1000;
         break;
@@ -601,6 +603,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     strictMode: strict,
     skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     accept: r.accept ?? !(strict && priority < 255),
+    ...((r.garpExtraIf ?? g.vrrpGarpExtraIf) ? { garpExtraIf: r.garpExtraIf ?? g.vrrpGarpExtraIf } : {}),
     garpMasterDelayMs: r.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
     garpMasterRepeat: r.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
     garpMasterRefreshMs: r.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,

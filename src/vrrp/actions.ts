@@ -6,7 +6,8 @@ import type { LogRecord } from '../core/log.js';
 import type { VrrpStateValue } from './types.js';
 
 /** Why a GARP/NA burst is sent (keepalived schedules each kind differently). */
-export type GarpReason = 'master' | 'master-delayed' | 'lower-prio' | 'lower-prio-delayed' | 'refresh' | 'split-brain' | 'fault-recovery' | 'reload';
+export type GarpReason =
+  'master' | 'master-delayed' | 'lower-prio' | 'lower-prio-delayed' | 'refresh' | 'split-brain' | 'fault-recovery' | 'reload' | 'extra-if';
 
 /** Why a state transition happened. */
 export type TransitionCause =

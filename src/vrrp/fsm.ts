@@ -120,6 +120,8 @@ export class VrrpFsm {
   /** When the instance last became MASTER (a lower-priority advert soon after is the old master yielding). */
   private masterSince: number | undefined;
   private garpRefreshAt: number | undefined;
+  /** garp_extra_if: when the next extra-interface round is due (MASTER only). */
+  private extraGarpAt: number | undefined;
   private delayedGarp: { count: number; reason: GarpReason } | undefined;
   /** Competing masters (lower-priority advert sources) and when we last heard each (split-brain heal). */
   private readonly rivals = new Map<string, number>();
@@ -272,6 +274,14 @@ export class VrrpFsm {
     if (g.masterRefreshMs > 0 && this.garpRefreshAt !== undefined && now > this.garpRefreshAt) {
       this.garp(g.masterRefreshRepeat, 'refresh');
       this.garpRefreshAt = now + g.masterRefreshMs;
+    }
+    // keepalived vrrp_state_master_tx: the extra interfaces' round comes with the first advert past its time
+    const extra = g.extraIfIntervalMs ?? 0;
+    if (extra > 0 && this.extraGarpAt === undefined)
+      this.extraGarpAt = now + extra; // turned on by a reload
+    else if (extra > 0 && now > this.extraGarpAt!) {
+      this.garp(1, 'extra-if');
+      this.extraGarpAt = now + extra;
     }
   }
 
@@ -474,6 +484,7 @@ export class VrrpFsm {
     if (g.masterRepeat > 0) this.garp(g.masterRepeat, 'master');
     this.scheduleDelayedGarp(now, g.masterDelayMs, g.masterRepeat, 'master-delayed');
     this.garpRefreshAt = g.masterRefreshMs > 0 ? now + g.masterRefreshMs : undefined;
+    this.extraGarpAt = (g.extraIfIntervalMs ?? 0) > 0 ? now + g.extraIfIntervalMs! : undefined;
     this.armAdverTimer(now + this.p.advertIntervalMs);
     this.notify();
   }

@@ -28,6 +28,11 @@ export interface GarpParams {
   readonly lowerPrioDelayMs: number;
   /** garp_lower_prio_repeat: GARPs per VIP when a lower-priority advert is received (0 = none). */
   readonly lowerPrioRepeat: number;
+  /**
+   * garp_extra_if: while MASTER, one GARP/NA round for the extra interfaces at the first advert more than this
+   * after becoming MASTER or after the last round (0 or absent = none). The driver picks the interfaces.
+   */
+  readonly extraIfIntervalMs?: number;
 }
 
 /** Initial state as configured (`state MASTER|BACKUP`). */

@@ -7,7 +7,9 @@
  *   truncated  a valid advert cut short after the fixed header           [packet_len_err]
  *   oversized  a valid advert padded to 1400 bytes                         [packet_len_err]
  *   ttl        a valid advert with TTL 64 (multicast needs 255)            [ip_ttl_err]
- *   auth       VRRPv2 PASS with a wrong password (PASS instances only)     [auth_failure]
+ *   auth       VRRPv2 PASS with a wrong password (PASS instances only), or  [auth_failure]
+ *              for an auth_type AH target (`ah`) an IPsec-AH advert (IP protocol 51) whose ICV is keyed with
+ *              a wrong password
  *   authtype   VRRPv2 without auth to a PASS instance (or PASS to none)    [authtype_mismatch]
  *   addresses  a valid advert for other VIPs                               [addr_list_err]
  *   version    the other VRRP version                                      (dropped, not counted)
@@ -18,12 +20,14 @@
  *              unless auth (a password the intruder does not know) or unicast with check_unicast_src applies
  *   flood      the invalid kinds above that apply to the target, in turn (use with a rate)
  * auth, authtype and interval are VRRPv2 kinds (roguePacket throws a RangeError for a v3 target; auth also for a
- * target without a password).
+ * target without a password). An AH target only hears protocol 51, so only auth and spoof (a valid AH advert with
+ * the sniffed password and a sequence number far ahead) apply to it.
  * Every invalid packet claims `priority` (default 254), so a receiver that skipped a check would yield to it.
  */
 import { encode, type AdvertInit } from './packet.js';
 import { IPV4_HEADER_LENGTH, writeIpv4Header } from './ipv4-header.js';
 import { AuthType } from './types.js';
+import { encodeAhPacket } from './ah.js';
 
 /** The kinds of rogue traffic. */
 export const ROGUE_KINDS = [
@@ -57,14 +61,15 @@ const INVALID_KINDS: readonly RogueKind[] = [
 ];
 
 /** Whether `kind` can be built for `t` (see the module comment). */
-export function kindApplies(kind: RogueKind, t: Pick<RogueTarget, 'version' | 'authPass'>): boolean {
+export function kindApplies(kind: RogueKind, t: Pick<RogueTarget, 'version' | 'authPass' | 'ah'>): boolean {
+  if (t.ah) return t.version === 2 && t.authPass !== undefined && (kind === 'auth' || kind === 'spoof' || kind === 'flood');
   if (kind === 'auth') return t.version === 2 && t.authPass !== undefined;
   if (kind === 'authtype' || kind === 'interval') return t.version === 2;
   return true;
 }
 
 /** The kinds `flood` cycles through for `t` (all invalid). */
-export function floodKinds(t: Pick<RogueTarget, 'version' | 'authPass'>): RogueKind[] {
+export function floodKinds(t: Pick<RogueTarget, 'version' | 'authPass' | 'ah'>): RogueKind[] {
   return INVALID_KINDS.filter((k) => kindApplies(k, t));
 }
 
@@ -74,8 +79,10 @@ export interface RogueTarget {
   readonly version: 2 | 3;
   /** Its virtual_ipaddress list (IPv4). */
   readonly vips: readonly string[];
-  /** Its auth_pass (VRRPv2 PASS), if any. */
+  /** Its auth_pass (VRRPv2 PASS, or AH with `ah`), if any. */
   readonly authPass?: string;
+  /** Its auth_type is AH: packets are keepalived's IPsec-AH adverts (IP protocol 51). */
+  readonly ah?: boolean;
   /** Its advert_int in centiseconds (default 100). */
   readonly advertIntervalCs?: number;
   /** Priority the packets claim (default 254). */
@@ -95,7 +102,7 @@ const pass8 = (pw: string): Buffer => {
 };
 
 function advert(t: RogueTarget, over: Partial<AdvertInit> = {}): AdvertInit {
-  const v2pass = t.version === 2 && t.authPass !== undefined;
+  const v2pass = t.version === 2 && t.authPass !== undefined && !t.ah;
   return {
     version: t.version,
     vrid: t.vrid,
@@ -103,7 +110,7 @@ function advert(t: RogueTarget, over: Partial<AdvertInit> = {}): AdvertInit {
     family: 4,
     addresses: t.vips,
     advertIntervalCs: t.advertIntervalCs ?? 100,
-    authType: v2pass ? AuthType.PASS : AuthType.NONE,
+    authType: v2pass ? AuthType.PASS : t.ah ? AuthType.AH : AuthType.NONE,
     ...(v2pass ? { authData: pass8(t.authPass!) } : {}),
     ...over,
   };
@@ -118,6 +125,22 @@ function withHeader(t: RogueTarget, msg: Buffer, ttl = 255): Buffer {
 
 const ctx = (t: RogueTarget) => ({ source: t.source, destination: t.destination ?? '224.0.0.18' });
 
+/** An IPsec-AH advert keyed with `password`; sequence numbers start far ahead, so only the ICV can refuse it. */
+function ahPacket(t: RogueTarget, msg: Buffer, password: string, seq: number): Buffer {
+  const destination = t.destination ?? '224.0.0.18';
+  const first = Number(destination.split('.')[0]);
+  const unicast = first < 224 || first > 239;
+  return encodeAhPacket(msg, {
+    source: t.source,
+    destination,
+    id: (seq % 0xffff) + 1,
+    ttl: 255,
+    sequence: 0x10000000 + seq,
+    key: pass8(password),
+    unicast,
+  });
+}
+
 /**
  * One packet of `kind` (IPv4 header included). `flood` takes its kind from `seq`; `random` (0 ≤ x < 1) drives
  * the truncation length and the malformed bytes.
@@ -126,6 +149,7 @@ export function roguePacket(kind: RogueKind, t: RogueTarget, seq: number, random
   const valid = (over: Partial<AdvertInit> = {}): Buffer => encode(advert(t, over), ctx(t));
   if (!kindApplies(kind, t))
     throw new RangeError(`rogue kind ${kind} does not apply to a VRRPv${t.version} target${t.authPass === undefined ? ' without auth_pass' : ''}`);
+  if (t.ah && kind !== 'flood') return ahPacket(t, valid(), kind === 'auth' ? `x${t.authPass ?? ''}` : (t.spoofPass ?? t.authPass ?? ''), seq);
   switch (kind) {
     case 'truncated': {
       const m = valid();

@@ -36,7 +36,8 @@ import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
 import { TrackerSet } from './trackers.js';
 import { addressVmacBase, addressVmacKey, VmacManager, type VmacFor } from './vmac.js';
-import { GarpPacer } from './garp-pacer.js';
+import { GarpPacer, pacingGroups } from './garp-pacer.js';
+import { extraIfAddresses } from './garp-extra-if.js';
 import { effectiveDelays, LinkWatch } from './link-watch.js';
 import { disableLocalIgmp, type LocalIgmpSetting } from './local-igmp.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
@@ -189,7 +190,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** GARP/NA pacing per interface (vrrp_garp_interval / vrrp_gna_interval). */
   private pacer(): GarpPacer {
     const g = this.config?.globalDefs;
-    this.garpPacer ??= new GarpPacer(g?.vrrpGarpIntervalMs ?? 0, g?.vrrpGnaIntervalMs ?? 0, () => this.clock.now());
+    if (!this.garpPacer) {
+      this.garpPacer = new GarpPacer(g?.vrrpGarpIntervalMs ?? 0, g?.vrrpGnaIntervalMs ?? 0, () => this.clock.now());
+      this.garpPacer.setGroups(pacingGroups(this.config?.garpGroups ?? []));
+    }
     return this.garpPacer;
   }
 
@@ -660,7 +664,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           this.firewall(run, false);
           break;
         case 'sendGarp':
-          this.sendGarp(run, a.addresses, a.count);
+          this.sendGarp(run, a.reason === 'extra-if' ? extraIfAddresses(run, a.addresses, (ip) => this.vipLink(run, ip).link) : a.addresses, a.count);
           break;
         case 'stateChanged':
           run.lastTransitionMs = this.clock.wallNow();
@@ -686,8 +690,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
   }
 
-  /** The interface a VIP lives on: its `dev`, else the instance's. */
-  private vipLink(run: Running, address: string): { cfg: VirtualAddress; link: LinkInfo } {
+  /**
+   * The interface a VIP lives on: its `dev`, else the instance's; `base`: the configured interface under it (a VMAC's
+   * parent), on which GARPs are paced (keepalived's IF_BASE_IFP).
+   */
+  private vipLink(run: Running, address: string): { cfg: VirtualAddress; link: LinkInfo; base: string } {
     const cfg = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].find((x) => x.address === address) ?? {
       address,
       family: run.cfg.family,
@@ -699,7 +706,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     // with use_ipvlan every VIP does (only the adverts use the ipvlan: keepalived 2.2.7 sets a VIP's interface to
     // the instance's one only for use_vmac)
     const own = cfg.family !== run.cfg.family || run.cfg.useIpvlan ? this.links.get(run.ifname) : undefined;
-    return { cfg, link: run.addrVmacs?.get(address) ?? (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? own ?? run.link };
+    const link = run.addrVmacs?.get(address) ?? (cfg.dev !== undefined ? this.links.get(cfg.dev) : undefined) ?? own ?? run.link;
+    return { cfg, link, base: cfg.dev ?? run.ifname };
   }
 
   private addVip(run: Running, address: string): void {
@@ -721,7 +729,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private sendGarp(run: Running, addresses: readonly string[], count: number): void {
     const frames = this.frames;
     if (!frames) return;
-    const targets = addresses.map((ip) => ({ ip, v6: ip.includes(':'), link: this.vipLink(run, ip).link }));
+    const targets = addresses.map((ip) => {
+      const { link, base } = this.vipLink(run, ip);
+      return { ip, v6: ip.includes(':'), link, base };
+    });
     for (const t of targets) {
       this.log.log({
         level: 'info',
@@ -738,7 +749,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         for (const t of targets) {
           if (!t.link.mac) continue;
           const mac = macBytes(t.link.mac);
-          this.pacer().send(t.link.index, t.v6, () => {
+          this.pacer().send(t.base, t.v6, () => {
             if (!this.frames) return; // stopped meanwhile
             const p = t.v6 ? frames.sendUnsolicitedNa(t.link.index, mac, t.ip) : frames.sendGratuitousArp(t.link.index, mac, t.ip);
             this.log.log({
@@ -813,6 +824,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     }
     const plan = planReload(old, cfg);
     this.config = cfg;
+    this.garpPacer?.setGroups(pacingGroups(cfg.garpGroups ?? []));
     this.garpPacer?.setIntervals(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs);
     this.configureLinks(cfg);
     await this.syncFirewall(cfg);

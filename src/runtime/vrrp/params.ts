@@ -89,6 +89,7 @@ export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source:
       masterRefreshRepeat: ic.garpMasterRefreshRepeat,
       lowerPrioDelayMs: ic.garpLowerPrioDelayMs,
       lowerPrioRepeat: ic.garpLowerPrioRepeat,
+      extraIfIntervalMs: ic.garpExtraIf?.intervalMs ?? 0,
     },
   });
 }

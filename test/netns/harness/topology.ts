@@ -279,9 +279,9 @@ export class Topology {
   }
 }
 
-/** Starts tcpdump in a host; `stop()` ends it and returns the decoded lines (-n -e -l, with timestamps). */
-export function capture(topo: Topology, name: string, filter: string): { stop: () => Promise<string[]>; ready: Promise<void> } {
-  const child = topo.spawn(name, 'tcpdump', ['-i', 'eth0', '-n', '-e', '-l', '-tt', filter]);
+/** Starts tcpdump in a host (on eth0, or `ifname`); `stop()` ends it and returns the decoded lines (-n -e -l, with timestamps). */
+export function capture(topo: Topology, name: string, filter: string, ifname = 'eth0'): { stop: () => Promise<string[]>; ready: Promise<void> } {
+  const child = topo.spawn(name, 'tcpdump', ['-i', ifname, '-n', '-e', '-l', '-tt', filter]);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();

@@ -1,6 +1,8 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { GarpPacer } from '../../../src/runtime/vrrp/garp-pacer.js';
+import { GarpPacer, pacingGroups } from '../../../src/runtime/vrrp/garp-pacer.js';
+
+const pos = { file: 't.conf', line: 1, col: 1 };
 
 /** Runs `fn` with mocked timers and a clock starting at `start` that `tick` advances with them. */
 function withClock(start: number, fn: (now: () => number, tick: (ms: number) => void) => void): void {
@@ -63,5 +65,39 @@ test('setIntervals (a reload): queued and later frames go at the new pace, and 0
     tick(10);
     pacer.setIntervals(0, 0);
     assert.deepEqual(sent, [0, 300, 600, 610, 610], 'both waiting frames at once');
+  });
+});
+
+test('garp_group: its interfaces share one queue at the group pace; an interval the group lacks is 0 there; others keep the global one', () => {
+  withClock(0, (now, tick) => {
+    const sent: string[] = [];
+    const pacer = new GarpPacer(100, 300, now);
+    pacer.setGroups(
+      pacingGroups([
+        {
+          garpIntervalMs: 500,
+          interfaces: [
+            { name: 'eth0', pos },
+            { name: 'ex0', pos },
+          ],
+          pos,
+        },
+        { gnaIntervalMs: 50, interfaces: [{ name: 'eth1', pos }], pos },
+      ]),
+    );
+    pacer.send('eth0', false, () => sent.push(`eth0@${now()}`));
+    pacer.send('ex0', false, () => sent.push(`ex0@${now()}`));
+    pacer.send('eth0', true, () => sent.push(`na-eth0@${now()}`)); // the group has no gna_interval: at once
+    pacer.send('eth1', false, () => sent.push(`eth1@${now()}`)); // no garp_interval in its group: at once
+    pacer.send('eth1', false, () => sent.push(`eth1@${now()}`));
+    pacer.send('eth2', false, () => sent.push(`eth2@${now()}`)); // not grouped: the global 100 ms
+    pacer.send('eth2', false, () => sent.push(`eth2@${now()}`));
+    assert.deepEqual(sent, ['eth0@0', 'na-eth0@0', 'eth1@0', 'eth1@0', 'eth2@0']);
+    tick(100);
+    assert.deepEqual(sent.slice(5), ['eth2@100']);
+    tick(399);
+    assert.equal(sent.length, 6);
+    tick(1);
+    assert.deepEqual(sent.slice(6), ['ex0@500']);
   });
 });

@@ -1,0 +1,124 @@
+/**
+ * garp_extra_if / vmac_garp_intvl (instance) and vrrp_garp_extra_if (global_defs): while MASTER, a gratuitous ARP
+ * every N seconds for the first VIP on each extra interface — VMACs we made (use_vmac_addr) always, other
+ * interfaces only with `all`; never on the instance's own interface. Each configuration runs under keepalived
+ * 2.2.7 and under ours in the same namespace, one after the other, with tcpdump on the far end of the extra
+ * interface; the periodic frames (address, source MAC, spacing) must be the same.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Topology, capture } from '../harness/topology.js';
+import { Daemons, stop, waitFor, type RunningDaemon } from '../harness/daemons.js';
+
+const topo = Topology.create({ hosts: ['a'] });
+const d = Daemons.inTempDir(topo, 'kts-gxif-');
+after(() => {
+  topo.destroy();
+  d.removeDir();
+});
+topo.exec('a', ['ip', 'link', 'add', 'ex0', 'type', 'veth', 'peer', 'name', 'ex1']);
+topo.exec('a', ['ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'ex0']);
+topo.exec('a', ['ip', 'link', 'set', 'ex1', 'up']);
+topo.exec('a', ['ip', 'link', 'set', 'ex0', 'up']);
+const EX0_MAC = (JSON.parse(topo.exec('a', ['ip', '-j', 'link', 'show', 'ex0'])) as { address: string }[])[0]!.address;
+
+const VRID = 73;
+/** How long each daemon runs as MASTER while we listen. */
+const LISTEN_MS = 8000;
+
+/** A MASTER (priority 255, one GARP per VIP at the transition, no delayed burst) with `extra` lines. */
+function conf(global: string, extra: string, vips: readonly string[]): string {
+  return (
+    `global_defs {\n  router_id gxif\n${global}}\nvrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id ${VRID}\n` +
+    `  priority 255\n  advert_int 1\n  garp_master_repeat 1\n  garp_master_delay 0\n${extra}` +
+    `  virtual_ipaddress {\n${vips.map((v) => `    ${v}\n`).join('')}  }\n}\n`
+  );
+}
+
+interface Garp {
+  readonly t: number;
+  readonly mac: string;
+  readonly ip: string;
+}
+
+/** Runs `start`, listens on ex1 for LISTEN_MS after the start-up (priority 255: MASTER at once), stops the daemon; the GARPs seen. */
+async function garps(start: () => RunningDaemon): Promise<{ frames: Garp[]; log: string }> {
+  const cap = capture(topo, 'a', 'arp', 'ex1');
+  await cap.ready;
+  const r = start();
+  let lines: string[] = [];
+  try {
+    assert.ok((await waitFor(() => /Entering MASTER STATE/.test(r.log()), 12000)) >= 0, r.log());
+    await sleep(LISTEN_MS);
+  } finally {
+    await stop(r.child);
+    lines = await cap.stop();
+  }
+  const frames = lines
+    .map((l) => /^(\d+\.\d+) (\S+) > ff:ff:ff:ff:ff:ff, .*Request who-has (\S+) \(ff:ff:ff:ff:ff:ff\) tell \3,/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ t: Number(m[1]), mac: m[2]!, ip: m[3]! }));
+  return { frames, log: r.log() };
+}
+
+/** The frames after the MASTER transition's burst (which is within the first 0.5 s). */
+function periodic(frames: readonly Garp[]): Garp[] {
+  const t0 = frames[0]?.t ?? 0;
+  return frames.filter((f) => f.t > t0 + 0.5);
+}
+
+/** Asserts the periodic frames: all for `ip` from `mac`, spaced by the interval (aligned to adverts: N to N+1 s). */
+function assertPeriodic(frames: readonly Garp[], ip: string, mac: string, intervalS: number, what: string): void {
+  const p = periodic(frames);
+  const show = `${what}\n${frames.map((f) => `${f.t.toFixed(3)} ${f.mac} ${f.ip}`).join('\n')}`;
+  // LISTEN_MS / interval rounds, minus the alignment slack
+  assert.ok(p.length >= Math.floor(LISTEN_MS / 1000 / (intervalS + 1)) && p.length <= Math.ceil(LISTEN_MS / 1000 / intervalS) + 1, show);
+  for (const f of p) assert.deepEqual([f.ip, f.mac], [ip, mac], show);
+  const t0 = frames[0]!.t;
+  for (const [i, f] of p.entries()) {
+    const gap = f.t - (i === 0 ? t0 : p[i - 1]!.t);
+    assert.ok(gap > intervalS - 0.1 && gap < intervalS + 1.3, `gap ${gap.toFixed(3)} s\n${show}`);
+  }
+}
+
+test('vmac_garp_intvl 2 with use_vmac_addr: one GARP every 2-3 s for the first VIP on the address VMAC, as keepalived', async () => {
+  const file = d.write(
+    'vmac.conf',
+    conf('', '  use_vmac_addr\n  vmac_garp_intvl 2\n', ['192.0.2.190/32', '198.51.100.90/24 dev ex0', '198.51.100.91/24 dev ex0']),
+  );
+  const vmacMac = `00:00:5e:00:01:${VRID.toString(16)}`;
+  const theirs = await garps(() => d.keepalived('a', file));
+  assertPeriodic(theirs.frames, '198.51.100.90', vmacMac, 2, `keepalived\n${theirs.log}`);
+  await waitFor(() => topo.exec('a', ['ip', 'link', 'show', 'type', 'macvlan']).trim() === '', 5000);
+  const ours = await garps(() => d.ours('a', file));
+  assertPeriodic(ours.frames, '198.51.100.90', vmacMac, 2, `ours\n${ours.log}`);
+  assert.ok(Math.abs(periodic(ours.frames).length - periodic(theirs.frames).length) <= 1);
+  // the transition's burst: one GARP for each VIP on the VMAC, from the VMAC's MAC, as keepalived
+  const burst = (fs: readonly Garp[]) => fs.filter((f) => f.t <= fs[0]!.t + 0.5).map((f) => `${f.mac} ${f.ip}`);
+  assert.deepEqual(burst(ours.frames), burst(theirs.frames));
+});
+
+test('vrrp_garp_extra_if 2 all (global_defs): the first VIP on a plain extra interface every 2-3 s, as keepalived', async () => {
+  const file = d.write(
+    'all.conf',
+    conf('  vrrp_garp_extra_if 2 all\n', '', ['192.0.2.191/32', '198.51.100.92/24 dev ex0', '198.51.100.93/24 dev ex0']),
+  );
+  const theirs = await garps(() => d.keepalived('a', file));
+  assertPeriodic(theirs.frames, '198.51.100.92', EX0_MAC, 2, `keepalived\n${theirs.log}`);
+  const ours = await garps(() => d.ours('a', file));
+  assertPeriodic(ours.frames, '198.51.100.92', EX0_MAC, 2, `ours\n${ours.log}`);
+  assert.ok(Math.abs(periodic(ours.frames).length - periodic(theirs.frames).length) <= 1);
+});
+
+test('garp_extra_if 2 without `all` and no VMAC: no periodic GARP (keepalived turns it off), only the transition burst', async () => {
+  const file = d.write('none.conf', conf('', '  garp_extra_if 2\n', ['192.0.2.192/32', '198.51.100.94/24 dev ex0']));
+  const theirs = await garps(() => d.keepalived('a', file));
+  assert.deepEqual(periodic(theirs.frames), [], theirs.log);
+  const ours = await garps(() => d.ours('a', file));
+  assert.deepEqual(periodic(ours.frames), [], ours.log);
+  assert.deepEqual(
+    ours.frames.map((f) => f.ip),
+    ['198.51.100.94'],
+  );
+});
