@@ -47,14 +47,7 @@ export function interfaceExists(name: string): boolean {
  * Log sinks as keepalived chooses them: console only with `-l -n`, syslog unless `-G`, a file with `-g`
  * (`_<suffix>` and then `nsInst` inserted for a child: `keepalived_vrrp.log`, `keepalived_vrrp_ns1_a.log`).
  */
-export function buildSinks(
-  o: CliOptions,
-  tmpDir: string,
-  sender: DatagramSender,
-  pid: number,
-  suffix: string | undefined,
-  nsInst = '',
-): LogSink[] {
+export function buildSinks(o: CliOptions, tmpDir: string, sender: DatagramSender, pid: number, suffix: string | undefined, nsInst = ''): LogSink[] {
   const sinks: LogSink[] = [];
   const console = o.logConsole && o.dontFork;
   if (console) sinks.push(consoleSink(process.stderr));

@@ -42,9 +42,14 @@ test('-s NETNS from the host namespace: the VIP is in that namespace, keepalived
   // the file names another namespace: -s wins, as in keepalived
   const ns = topo.host('a').netns;
   const logBase = join(d.dir, 'kts-g.log');
-  const o = d.ours('a', d.write('ours-ns.conf', conf(200, vip, '', 'net_namespace kts-no-such-ns\ninstance i1\n')), ['-s', ns, `--log-file=${logBase}`], {
-    fromHost: true,
-  });
+  const o = d.ours(
+    'a',
+    d.write('ours-ns.conf', conf(200, vip, '', 'net_namespace kts-no-such-ns\ninstance i1\n')),
+    ['-s', ns, `--log-file=${logBase}`],
+    {
+      fromHost: true,
+    },
+  );
   try {
     assert.ok((await waitFor(() => /\(VI_1\) Entering BACKUP STATE/.test(o.log()), 15_000)) >= 0, o.log());
     const master = await waitFor(() => /\(VI_1\) Entering MASTER STATE/.test(o.log()), 10_000);
