@@ -47,6 +47,22 @@ export interface Msg {
 }
 /** recvmsg(2), non-blocking: undefined when nothing is queued (EAGAIN). */
 export declare function recvmsg(fd: number, maxLen: number, controlLen: number, flags?: number): Msg | undefined;
+/**
+ * recvmmsg(2), non-blocking, into memory the caller owns and reuses (nothing is allocated per datagram): datagram i
+ * goes to data[i*slotLength …], its sockaddr to addrs[i*128 …], its control messages to control[i*controlLength …];
+ * meta[4i … 4i+3] = bytes received, sockaddr length, control length, msg_flags (MSG_TRUNC: longer than slotLength).
+ * Reads at most meta.length / 4 (≤ 64) datagrams, as many as the buffers hold; returns how many (0: none queued).
+ * Fewer than asked means the queue was empty.
+ */
+export declare function recvmmsgInto(
+  fd: number,
+  data: Uint8Array,
+  slotLength: number,
+  addrs: Uint8Array,
+  control: Uint8Array,
+  controlLength: number,
+  meta: Int32Array,
+): number;
 /** close(2). Call unwatch() first. */
 export declare function close(fd: number): void;
 /** An fd readiness watcher (libuv uv_poll). */
@@ -80,6 +96,10 @@ export declare function openReadOnly(path: string): number;
  * `resetOnFork` adds SCHED_RESET_ON_FORK, so children (and threads created later) do not inherit a real-time policy.
  */
 export declare function schedSetScheduler(tid: number, policy: number, priority: number, resetOnFork?: boolean): void;
+/** sched_setaffinity(2) on one thread (`tid` 0 = the calling thread): run only on the listed CPU numbers. */
+export declare function schedSetAffinity(tid: number, cpus: readonly number[]): void;
+/** prctl(PR_SET_NAME) on the calling thread: the name /proc/PID/comm and `ps` show (at most 15 bytes are kept). */
+export declare function setThreadName(name: string): void;
 /** sched_getscheduler(2): the policy, with the SCHED_RESET_ON_FORK bit when set. */
 export declare function schedGetScheduler(tid: number): number;
 /** A resource limit; `Infinity` is RLIM_INFINITY. */
@@ -98,3 +118,20 @@ export declare function setRlimit(resource: number, soft: number, hard: number):
 export declare function mlockall(flags: number): void;
 /** munlockall(2). */
 export declare function munlockall(): void;
+/** clock_gettime(2) of `clockId` (constants.CLOCK_REALTIME, CLOCK_MONOTONIC) in ms, with sub-microsecond resolution. */
+export declare function clockMs(clockId: number): number;
+/** A wake-up of the stall canary that came `durationMs` later than its 1 ms sleep; `startMs` is CLOCK_REALTIME (epoch ms). */
+export interface CanaryStall {
+  cpu: number;
+  startMs: number;
+  durationMs: number;
+}
+/**
+ * Benchmarks only: starts one thread per CPU the process may run on, pinned to it, SCHED_FIFO at `priority` (0: no
+ * real-time), sleeping 1 ms in a loop and recording every wake-up later than `thresholdMs`. Returns the thread count.
+ */
+export declare function stallCanaryStart(thresholdMs: number, priority: number): number;
+/** The stalls recorded since the last read (the ring then empties); `lost`: dropped when the ring was full; `rtFailed`: threads left without SCHED_FIFO. */
+export declare function stallCanaryRead(): { stalls: CanaryStall[]; lost: number; wakeups: number; rtFailed: number };
+/** Stops and joins the canary threads. Idempotent. */
+export declare function stallCanaryStop(): void;
