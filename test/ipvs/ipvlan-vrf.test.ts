@@ -97,8 +97,16 @@ async function againstKeepalived(aConf: string, bConf: string, vip: string): Pro
 const inst = (body: string, vip: string) =>
   `vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  priority 200\n  advert_int 1\n${body}  virtual_ipaddress {\n    ${vip}/32\n  }\n}\n`;
 
-/** Seconds between the console stamps of the first lines matching `a` and then `b` in a daemon's log (-1: missing). */
-function stampGap(log: string, a: RegExp, b: RegExp): number {
+/**
+ * Seconds between the console stamps of the first lines matching `a` and then `b` in a daemon's log (-1: missing
+ * after 10 s: the guest delivers a child's output late).
+ */
+async function stampGap(r: RunningDaemon, a: RegExp, b: RegExp): Promise<number> {
+  await waitFor(() => gapIn(r.log(), a, b) !== -1, 10000);
+  return gapIn(r.log(), a, b);
+}
+
+function gapIn(log: string, a: RegExp, b: RegExp): number {
   const lines = log.split('\n');
   const i = lines.findIndex((l) => a.test(l));
   const j = lines.findIndex((l, n) => n > i && b.test(l));
@@ -155,13 +163,13 @@ test('use_ipvlan: an l2 ipvlan with the address, as keepalived 2.2.7; adverts on
     assert.equal(made(), '[]', 'the ipvlan is removed at stop');
     assert.ok((await waitFor(() => d.hasVip('b', vip), 8000)) >= 0, `keepalived takes over\n${k.log()}`);
     // priority 0 from ours: keepalived takes over after its Skew_Time (0.61 s), not Master_Down_Interval (3.61 s)
-    const gap = stampGap(k.log(), /\(VI_1\) Backup received priority 0 advertisement/, /\(VI_1\) Entering MASTER STATE/);
+    const gap = await stampGap(k, /\(VI_1\) Backup received priority 0 advertisement/, /\(VI_1\) Entering MASTER STATE/);
     assert.ok(gap >= 0 && gap <= 1, `keepalived MASTER ${gap} s after our priority 0 advert\n${k.log()}`);
     o = d.ours('a', file);
     assert.ok((await enteredBackupInit(o, ['VI_1'], 90000)) >= 0, `ours restarted\n${o.log()}`);
     assert.ok((await waitFor(() => d.hasVip('a', vip) && !d.hasVip('b', vip), 15000)) >= 0, `ours preempts again\n${o.log()}`);
     // after its Master_Down_Interval (3 x 1 s + Skew_Time 0.22 s) from BACKUP (init); stamps have 1 s resolution
-    const back = stampGap(o.log(), /\(VI_1\) Entering BACKUP STATE \(init\)/, /\(VI_1\) Entering MASTER STATE/);
+    const back = await stampGap(o, /\(VI_1\) Entering BACKUP STATE \(init\)/, /\(VI_1\) Entering MASTER STATE/);
     assert.ok(back >= 2 && back <= 5, `ours preempts again ${back} s after BACKUP (init)\n${o.log()}`);
   } finally {
     await stop(o.child);
@@ -184,7 +192,7 @@ test('use_ipvlan: an l2 ipvlan with the address, as keepalived 2.2.7; adverts on
     assert.ok((await waitFor(() => d.hasVip('a', vip), 8000)) >= 0, `ours takes over\n${o2.log()}`);
     // on keepalived's priority 0 advert ours waits its Skew_Time (0.22 s), not Master_Down_Interval (3.22 s): the two
     // lines are stamped the same second or the next (keepalived's stop itself takes seconds in the guest)
-    const gap = stampGap(o2.log(), /\(VI_1\) Backup received priority 0 advertisement/, /\(VI_1\) Entering MASTER STATE/);
+    const gap = await stampGap(o2, /\(VI_1\) Backup received priority 0 advertisement/, /\(VI_1\) Entering MASTER STATE/);
     assert.ok(gap >= 0 && gap <= 1, `MASTER ${gap} s after the priority 0 advert\n${o2.log()}`);
     k2 = d.keepalived('b', high);
     const lost = await waitFor(() => d.hasVip('b', vip) && !d.hasVip('a', vip), 30000);
