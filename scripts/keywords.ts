@@ -38,7 +38,11 @@ const NOTES: Readonly<Record<string, string>> = {
   'global_defs > dynamic_interfaces':
     'an instance whose interface is missing waits in FAULT and starts when the interface is up with an address; deleted and re-created, it waits again (VMAC instances: the VMAC is not re-made); allow_if_changes accepted, nothing to relax',
   'vrrp_instance > use_ipvlan':
-    'UNVERIFIED: its interop test in the UML guest failed once (ours stayed BACKUP) and was taken out; an IPv4 ipvlan without an address is not started (keepalived: the instance stays in FAULT)',
+    'an IPv4 ipvlan without an address is not started (keepalived: the instance stays in FAULT); VIPs stay on the parent interface, as keepalived 2.2.7 puts them',
+  net_namespace_ipvs:
+    "IPVS only: the checker's generic netlink socket is opened in /run/netns/NAME (no name: pid 1's namespace), as keepalived; the nftables data plane stays in the daemon's namespace",
+  namespace_with_ipsets:
+    'accepted, no effect: keepalived uses it to allow ipsets in a namespace on Linux before 3.13; keepalived-ts keeps its address sets in nftables',
   'vrrp_instance > use_vmac_addr': 'address VMACs are not entered in the nftables VMAC sets (the instance VMAC is)',
   regex_stack:
     "checked as keepalived checks it; it only sizes PCRE2's JIT stack, and keepalived-ts matches with JavaScript's RegExp, which has none to size",

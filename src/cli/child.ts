@@ -43,9 +43,11 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
   const runtimeFactory: typeof makeRuntime = (ctx) => (runtime = makeRuntime(ctx));
   const sender = await sysioDatagramSender();
   const clock = systemClock();
-  const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, ROLE_INFO[role].logSuffix), o.logDetail > 0);
-  // keepalived's children log as Keepalived_vrrp_NAMESPACE_INSTANCE from their first line; scripts do not inherit it
-  logs.setIdentSuffix(process.env[IDENT_SUFFIX_ENV] ?? '');
+  // keepalived's children log as Keepalived_vrrp_NAMESPACE_INSTANCE (to keepalived_vrrp_NAMESPACE_INSTANCE.log) from
+  // their first line; scripts do not inherit it
+  const nsInst = process.env[IDENT_SUFFIX_ENV] ?? '';
+  const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, ROLE_INFO[role].logSuffix, nsInst), o.logDetail > 0);
+  logs.setIdentSuffix(nsInst);
   delete process.env[IDENT_SUFFIX_ENV];
   const daemon = new Daemon({
     settings: {

@@ -45,9 +45,9 @@ export function interfaceExists(name: string): boolean {
 
 /**
  * Log sinks as keepalived chooses them: console only with `-l -n`, syslog unless `-G`, a file with `-g`
- * (`_<suffix>` inserted for a child: `keepalived_vrrp.log`).
+ * (`_<suffix>` and then `nsInst` inserted for a child: `keepalived_vrrp.log`, `keepalived_vrrp_ns1_a.log`).
  */
-export function buildSinks(o: CliOptions, tmpDir: string, sender: DatagramSender, pid: number, suffix: string | undefined): LogSink[] {
+export function buildSinks(o: CliOptions, tmpDir: string, sender: DatagramSender, pid: number, suffix: string | undefined, nsInst = ''): LogSink[] {
   const sinks: LogSink[] = [];
   const console = o.logConsole && o.dontFork;
   if (console) sinks.push(consoleSink(process.stderr));
@@ -62,7 +62,7 @@ export function buildSinks(o: CliOptions, tmpDir: string, sender: DatagramSender
     );
   }
   if (o.logFile) {
-    const file = new FileSink(logFileName(o.logFile, suffix, tmpDir));
+    const file = new FileSink(logFileName(o.logFile, suffix, tmpDir, nsInst));
     if (file.error) process.stderr.write(`Unable to open log file ${file.path}: ${file.error}\n`);
     sinks.push(file);
   }

@@ -16,7 +16,7 @@ import { configPort } from '../daemon/config-port.js';
 import { controlSocketFor } from '../daemon/control.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom } from '../daemon/daemonize.js';
 import type { DatagramSender } from '../daemon/datagram.js';
-import { LogHub, tmpDirFrom } from '../daemon/logging.js';
+import { FileSink, LogHub, logFileName, tmpDirFrom } from '../daemon/logging.js';
 import { DEFAULT_PIDFILES } from '../daemon/pidfile.js';
 import { rtnlReleaser } from '../daemon/release.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
@@ -104,7 +104,8 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
   const tmpDir = tmpDirFrom(process.env);
   const sender = await sysioDatagramSender();
   const clock = systemClock();
-  const logs = new LogHub(clock, buildSinks(o, tmpDir, sender, process.pid, undefined), o.logDetail > 0);
+  const sinks = buildSinks(o, tmpDir, sender, process.pid, undefined);
+  const logs = new LogHub(clock, sinks, o.logDetail > 0);
   const readiness = new ReadinessReporter(o.daemonChild ? readinessFdFrom(process.env) : undefined);
   delete process.env[READINESS_ENV];
   // opened now, so that releasing a dead VRRP child's VIPs starts with a request, not with socket set-up
@@ -159,6 +160,12 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
     },
     onIdentSuffix: (suffix) => {
       process.env[IDENT_SUFFIX_ENV] = suffix;
+      // keepalived re-opens -g's file as keepalived_NAMESPACE_INSTANCE.log (core/main.c open_log_file)
+      for (const f of sinks) {
+        if (!(f instanceof FileSink) || !o.logFile) continue;
+        const err = f.reopen(logFileName(o.logFile, undefined, tmpDir, suffix));
+        if (err) process.stderr.write(`Unable to open log file ${f.path}: ${err}\n`);
+      }
     },
   });
   const code = await supervisor.run();

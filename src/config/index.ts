@@ -100,7 +100,7 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['real_server', 'SSL', 'net_namespace_ipvs', 'namespace_with_ipsets', 'child_wait_time']);
+const TOP_NOT_YET = new Set(['real_server', 'SSL', 'child_wait_time']);
 
 /** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
 const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
@@ -148,6 +148,8 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
     interfaceDelays: [] as InterfaceDelay[],
     instanceName: undefined as string | undefined,
     netNamespace: undefined as string | undefined,
+    netNamespaceIpvs: undefined as string | undefined,
+    namespaceWithIpsets: false,
     usePidDir: false,
   };
   let bgpAnnounce: BgpAnnounceConfig | undefined;
@@ -229,6 +231,14 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
           m.netNamespace = n.args[0].text;
           m.usePidDir = true;
         }
+        break;
+      case 'net_namespace_ipvs': // keepalived core/global_parser.c net_namespace_ipvs_handler (no name: the default namespace)
+        if (m.netNamespaceIpvs !== undefined)
+          diags.error(n.keyword.pos, `Duplicate net_namespace_ipvs definition ${n.args[0]?.text ?? '(null)'} - ignoring`);
+        else m.netNamespaceIpvs = n.args[0]?.text ?? '';
+        break;
+      case 'namespace_with_ipsets': // keepalived namespace_ipsets_handler: only for ipsets on Linux < 3.13
+        m.namespaceWithIpsets = true;
         break;
       case 'bgp_announce': // keepalived-ts extension, top level (keepalived 2.2.7 skips it line by line; inside global_defs its '}' would end global_defs)
         if (bgpAnnounce) diags.warning(n.keyword.pos, 'bgp_announce already specified - the later block wins');

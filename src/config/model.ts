@@ -550,4 +550,14 @@ export interface KeepalivedConfig {
   readonly netNamespace?: string;
   /** `use_pid_dir` (or `instance`, `net_namespace`): default pid files go in /run/keepalived/. */
   readonly usePidDir: boolean;
+  /**
+   * `net_namespace_ipvs [NAME]` (top level): the checker programs IPVS in /run/netns/NAME ('' without a name: the
+   * default namespace, pid 1's) instead of its own namespace (keepalived: its IPVS sockets are opened there).
+   */
+  readonly netNamespaceIpvs?: string;
+  /**
+   * `namespace_with_ipsets`: keepalived's override to use ipsets in a namespace on Linux before 3.13. Accepted; no
+   * effect (keepalived-ts keeps its address sets in nftables and needs a newer kernel anyway).
+   */
+  readonly namespaceWithIpsets: boolean;
 }

@@ -56,14 +56,16 @@ export function formatSyslogMessage(facility: number, record: LogRecord, ident: 
 
 /**
  * The `-g` log file name, as keepalived's `make_file_name`: relative names live in the temp directory, and
- * `_<prog>` is inserted before the extension (`keepalived.log` ⇒ `/tmp/keepalived_vrrp.log`).
+ * `_<prog>` then `nsInst` (identSuffix: `_NAMESPACE_INSTANCE`) are inserted before the extension
+ * (`keepalived.log` ⇒ `/tmp/keepalived_vrrp.log`, `/tmp/keepalived_vrrp_ns1_a.log`).
  */
-export function logFileName(name: string, prog: string | undefined, tmpDir: string): string {
+export function logFileName(name: string, prog: string | undefined, tmpDir: string, nsInst = ''): string {
   const full = isAbsolute(name) ? name : join(tmpDir, name);
-  if (!prog) return full;
+  const tail = `${prog ? `_${prog}` : ''}${nsInst}`;
+  if (!tail) return full;
   const slash = full.lastIndexOf('/');
   const dot = full.lastIndexOf('.');
-  return dot > slash ? `${full.slice(0, dot)}_${prog}${full.slice(dot)}` : `${full}_${prog}`;
+  return dot > slash ? `${full.slice(0, dot)}${tail}${full.slice(dot)}` : `${full}${tail}`;
 }
 
 /** The temp directory keepalived uses: `$TMPDIR` when absolute, else `/tmp` (`lib/utils.c set_tmp_dir`). */
@@ -95,18 +97,31 @@ export function consoleSink(out: TextOut): LogSink {
 /** File sink (`-g`): appends `stamp: text` lines with synchronous writes (ordered, flushed at once). */
 export class FileSink implements LogSink {
   private fd: number | undefined;
-  /** Why the file could not be opened, if it could not. */
+  /** Why the file could not be opened at first, if it could not. */
   readonly error: string | undefined;
 
   /** Opens (creates, appends) `path`; on failure the sink stays closed and `error` says why. */
-  constructor(readonly path: string) {
-    let error: string | undefined;
+  constructor(public path: string) {
+    this.error = this.open();
+  }
+
+  private open(): string | undefined {
     try {
-      this.fd = openSync(path, 'a', 0o644);
+      this.fd = openSync(this.path, 'a', 0o644);
+      return undefined;
     } catch (e) {
-      error = (e as Error).message;
+      return (e as Error).message;
     }
-    this.error = error;
+  }
+
+  /**
+   * Closes the file and appends to `path` from now on (keepalived's parent re-opens its log file as
+   * `keepalived_NAMESPACE_INSTANCE.log` once the configuration named them); returns why it could not, if it could not.
+   */
+  reopen(path: string): string | undefined {
+    this.close();
+    this.path = path;
+    return this.open();
   }
 
   write(record: LogRecord, _ident: string, wallMs: number): void {

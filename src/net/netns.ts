@@ -32,3 +32,39 @@ export function enterNetNamespace(name: string, dir = NETNS_DIR): string | undef
     sysio.close(fd);
   }
 }
+
+/**
+ * Runs `fn` with the calling thread in another network namespace and moves it back (keepalived's
+ * socket_netns_name / nl_ipvs_connect for `net_namespace_ipvs`): `name` is one under /run/netns, or '' for the
+ * default namespace (that of pid 1). A socket `fn` creates stays in that namespace. Returns `fn`'s value, or
+ * keepalived's log text when the namespace could not be entered.
+ */
+export function inNetNamespace<T>(name: string, fn: () => T, dir = NETNS_DIR): { value: T } | { error: string } {
+  const fds: number[] = [];
+  const errText = (e: unknown) => (isSysError(e) ? `errno ${e.errno} (${e.code})` : String(e));
+  try {
+    fds.push(sysio.openReadOnly(name ? `${dir}/${name}` : '/proc/1/ns/net'));
+    fds.push(sysio.openReadOnly('/proc/thread-self/ns/net'));
+  } catch (e) {
+    for (const fd of fds) sysio.close(fd);
+    return { error: `Failed to open namespace fds, ${errText(e)}` };
+  }
+  const [target, current] = fds as [number, number];
+  try {
+    sysio.setns(target, K.CLONE_NEWNET as number);
+  } catch (e) {
+    sysio.close(current);
+    return { error: `Open socket - unable to set namespace, ${errText(e)}` };
+  } finally {
+    sysio.close(target);
+  }
+  try {
+    return { value: fn() };
+  } finally {
+    try {
+      sysio.setns(current, K.CLONE_NEWNET as number);
+    } finally {
+      sysio.close(current);
+    }
+  }
+}

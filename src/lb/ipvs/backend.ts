@@ -5,6 +5,7 @@
  * kernel's words in the message.
  */
 import type { LbBackend, LbDest, LbError, LbErrorCode, LbGlobals, LbService, LbServiceKey, LbServiceState } from '../backend.js';
+import { inNetNamespace } from '../../net/netns.js';
 import { Genl, genlErrorText, type GenlError, type GenlFamily, type GenlMessage } from '../../net/netlink/genl.js';
 import { NLM_F } from '../../net/netlink/codec.js';
 import {
@@ -73,10 +74,22 @@ export class IpvsBackend implements LbBackend {
   /** When each state's sync daemon was started by this backend (performance.now()), for SYNC_DAEMON_SETTLE_MS. */
   private readonly daemonStarted = new Map<'master' | 'backup', number>();
 
+  /**
+   * @param netns `net_namespace_ipvs`: the network namespace whose IPVS table is programmed (its generic netlink
+   *   socket is opened there; '' = the default namespace, pid 1's), instead of the checker's own
+   */
+  constructor(private readonly netns?: string) {}
+
   /** Resolves the IPVS family (the kernel autoloads ip_vs where it can). */
   async open(): Promise<LbError | undefined> {
     if (this.genl && this.family) return undefined;
-    const g = Genl.open();
+    let g: Genl | GenlError;
+    if (this.netns === undefined) g = Genl.open();
+    else {
+      const r = inNetNamespace(this.netns, () => Genl.open());
+      if ('error' in r) return { code: 'LB_UNAVAILABLE', message: r.error };
+      g = r.value;
+    }
     if (!(g instanceof Genl)) return { code: 'LB_UNAVAILABLE', message: `${IPVS_MISSING_TEXT} (${genlErrorText(g)})` };
     const fam = await g.resolveFamily(IPVS_GENL_NAME);
     if ('code' in fam) {

@@ -36,8 +36,14 @@ export const NFT_UNUSABLE_TEXT =
   'The nftables data plane cannot be used (is the nftables package installed, and does the kernel have nf_tables?): ' +
   'health checks keep running, but no load-balancing rules are programmed.';
 
+/** IPVS over generic netlink (in `net_namespace_ipvs`'s namespace when given), or nftables through nft(8). */
+export const backendFactoryFor =
+  (ipvsNetns?: string): BackendFactory =>
+  (kind) =>
+    kind === 'ipvs' ? new IpvsBackend(ipvsNetns) : createNftBackend();
+
 /** IPVS over generic netlink, or nftables through nft(8). */
-export const defaultBackendFactory: BackendFactory = (kind) => (kind === 'ipvs' ? new IpvsBackend() : createNftBackend());
+export const defaultBackendFactory: BackendFactory = backendFactoryFor();
 
 /** Builds and opens one backend; the error text when it cannot be used. */
 async function tryOpen(factory: BackendFactory, kind: BackendKind): Promise<{ backend?: LbBackend; error?: string; unavailable?: boolean }> {

@@ -34,7 +34,7 @@ import type { ScriptContext } from '../../notify/prepare.js';
 import { FileTracker } from '../../track/file-tracker.js';
 import type { RuntimeContext, VrrpRuntime } from '../port.js';
 import type { RealServerSnapshot, RuntimeSnapshot, VirtualServerSnapshot } from '../snapshot.js';
-import { defaultBackendFactory, openBackend, type BackendFactory } from './backend-choice.js';
+import { backendFactoryFor, openBackend, type BackendFactory } from './backend-choice.js';
 import { LbWriter } from './lb-writer.js';
 import { readLvs } from './lvs-listing.js';
 import type { LvsReport } from '../../lb/report.js';
@@ -200,7 +200,11 @@ export class CheckRuntime implements VrrpRuntime {
     this.config = cfg;
     if (!cfg?.virtualServers?.length) return;
     this.notify = new CheckNotify(cfg, this.scriptContext(cfg), this.log);
-    this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log, cfg.globalDefs.lvsBackend ?? 'auto');
+    this.backend = await openBackend(
+      this.opts.backendFactory ?? backendFactoryFor(cfg.netNamespaceIpvs),
+      this.log,
+      cfg.globalDefs.lvsBackend ?? 'auto',
+    );
     if (this.stopping) return;
     this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     if (this.lb && cfg.globalDefs.lvsFlush) await this.lb.flush();
@@ -225,7 +229,11 @@ export class CheckRuntime implements VrrpRuntime {
       this.notify = new CheckNotify(cfg, this.scriptContext(cfg), this.log);
     }
     if (!this.backend && cfg.virtualServers.length) {
-      this.backend = await openBackend(this.opts.backendFactory ?? defaultBackendFactory, this.log, cfg.globalDefs.lvsBackend ?? 'auto');
+      this.backend = await openBackend(
+        this.opts.backendFactory ?? backendFactoryFor(cfg.netNamespaceIpvs),
+        this.log,
+        cfg.globalDefs.lvsBackend ?? 'auto',
+      );
       this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     }
     await this.applyTimeouts(cfg, prevCfg);

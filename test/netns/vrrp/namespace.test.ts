@@ -4,12 +4,18 @@
  * - Our daemon is started in this process's (the host's) network namespace with `-s <host a's netns>`: it must
  *   enter that namespace before opening anything, so its VIP lands on a's eth0 (not in the host's namespace) and
  *   keepalived 2.2.7 in b hears its adverts and yields to it.
+ * - With `instance NAME` too, the syslog ident and `-g`'s file names gain `_NAMESPACE_INSTANCE` as keepalived's
+ *   make_syslog_ident / make_file_name build them (Debian's 2.2.7 is built without --enable-log-file, so the names
+ *   are checked against its source: the parent's first lines in FILE.log, then FILE_NS_INST.log; the VRRP child's in
+ *   FILE_vrrp_NS_INST.log).
  * - `disable_local_igmp` (keepalived vrrp_daemon.c): the VRRP process writes 0 to the namespace's
  *   igmp_link_local_mcast_reports at start and restores it at exit, so joining 224.0.0.18 sends no IGMP report.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology, capture } from '../harness/topology.js';
 import { Daemons, stop, waitFor } from '../harness/daemons.js';
@@ -34,9 +40,16 @@ test('-s NETNS from the host namespace: the VIP is in that namespace, keepalived
   const o0 = await waitFor(() => d.hasVip('b', vip), 10_000);
   assert.ok(o0 >= 0, `keepalived becomes MASTER first\n${k.log()}`);
   // the file names another namespace: -s wins, as in keepalived
-  const o = d.ours('a', d.write('ours-ns.conf', conf(200, vip, '', 'net_namespace kts-no-such-ns\n')), ['-s', topo.host('a').netns], {
-    fromHost: true,
-  });
+  const ns = topo.host('a').netns;
+  const logBase = join(d.dir, 'kts-g.log');
+  const o = d.ours(
+    'a',
+    d.write('ours-ns.conf', conf(200, vip, '', 'net_namespace kts-no-such-ns\ninstance i1\n')),
+    ['-s', ns, `--log-file=${logBase}`],
+    {
+      fromHost: true,
+    },
+  );
   try {
     assert.ok((await waitFor(() => /\(VI_1\) Entering BACKUP STATE/.test(o.log()), 15_000)) >= 0, o.log());
     const master = await waitFor(() => /\(VI_1\) Entering MASTER STATE/.test(o.log()), 10_000);
@@ -47,7 +60,16 @@ test('-s NETNS from the host namespace: the VIP is in that namespace, keepalived
     // a higher-priority backup ignores lower-priority adverts and preempts when its Master_Down_Interval runs out:
     // 3 × 1 s + (256 − 200)/256 s = 3.22 s after it entered BACKUP
     assert.ok(master >= 2900 && master <= 4700, `MASTER ${master} ms after BACKUP (expected ~3220)\n${o.log()}`);
-    assert.match(o.log(), new RegExp(`Overriding config net_namespace 'kts-no-such-ns' with command line namespace '${topo.host('a').netns}'`));
+    assert.match(o.log(), new RegExp(`Overriding config net_namespace 'kts-no-such-ns' with command line namespace '${ns}'`));
+    assert.match(o.log(), new RegExp(`Changing syslog ident to Keepalived_${ns}_i1\n`));
+    const files = readdirSync(d.dir).filter((f) => f.startsWith('kts-g'));
+    assert.deepEqual(files.sort(), ['kts-g.log', `kts-g_${ns}_i1.log`, `kts-g_vrrp_${ns}_i1.log`]);
+    const text = (f: string) => readFileSync(join(d.dir, f), 'utf8');
+    assert.match(text('kts-g.log'), /Starting Keepalived v2\.2\.7/);
+    assert.match(text('kts-g.log'), /Changing syslog ident to/, 'the parent re-opens its file after this line');
+    assert.match(text(`kts-g_${ns}_i1.log`), /Starting VRRP child process/);
+    assert.doesNotMatch(text('kts-g.log'), /Starting VRRP child process/);
+    assert.match(text(`kts-g_vrrp_${ns}_i1.log`), /\(VI_1\) Entering MASTER STATE/);
     await sleep(2500);
     assert.ok(d.hasVip('a', vip) && !d.hasVip('b', vip), `stable: keepalived stays BACKUP\n${k.log()}`);
   } finally {

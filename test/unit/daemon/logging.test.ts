@@ -120,6 +120,10 @@ test('file sink appends keepalived file-format lines; -g name gets _vrrp before 
     assert.equal(logFileName('/var/log/ka.d/k.log', 'vrrp', dir), '/var/log/ka.d/k_vrrp.log');
     assert.equal(logFileName('/var/log/ka.d/klog', 'vrrp', dir), '/var/log/ka.d/klog_vrrp');
     assert.equal(logFileName('/x/k.log', undefined, dir), '/x/k.log');
+    // keepalived's make_file_name: _prog, then _namespace, then _instance, before the extension
+    assert.equal(logFileName('keepalived.log', 'vrrp', dir, '_ns1_i1'), join(dir, 'keepalived_vrrp_ns1_i1.log'));
+    assert.equal(logFileName('/x/k.log', undefined, dir, '_ns1'), '/x/k_ns1.log');
+    assert.equal(logFileName('/x.d/klog', undefined, dir, '_i1'), '/x.d/klog_i1');
     const path = logFileName('keepalived.log', 'vrrp', dir);
     const sink = new FileSink(path);
     const hub = new LogHub(new ManualClock(0, T), [sink], false);

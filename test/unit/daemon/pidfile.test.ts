@@ -158,3 +158,18 @@ test('net_namespace: pid files in /run/keepalived/NAMESPACE (what keepalived bin
     ['error: Duplicate net_namespace definition blue - ignoring', 'error: net_namespace name missing - ignoring'],
   );
 });
+
+test('net_namespace_ipvs [NAME] and namespace_with_ipsets: the model, keepalived duplicate message', () => {
+  const named = loadConfigText('net_namespace_ipvs blue\nnet_namespace_ipvs red\nnamespace_with_ipsets\n', 'k.conf');
+  assert.equal(named.config.netNamespaceIpvs, 'blue');
+  assert.equal(named.config.namespaceWithIpsets, true);
+  assert.deepEqual(
+    named.diagnostics.map((x) => `${x.severity}: ${x.message}`),
+    ['error: Duplicate net_namespace_ipvs definition red - ignoring'],
+  );
+  // no name: the default namespace (keepalived stores "")
+  const bare = loadConfigText('net_namespace_ipvs\n', 'k.conf');
+  assert.equal(bare.config.netNamespaceIpvs, '');
+  assert.equal(bare.config.namespaceWithIpsets, false);
+  assert.deepEqual(bare.diagnostics, []);
+});
