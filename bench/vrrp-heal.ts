@@ -7,7 +7,7 @@
  * vrrp_garp_master_delay after an event), "never" when none came before the next heal (or the end). KTS_BENCH_PAIRS (comma list of the keys below) chooses.
  * Nothing is asserted. Run: npm run bench -- heal
  */
-import { Topology } from '../test/netns/harness/topology.js';
+import { onEveryExit, Topology } from '../test/netns/harness/topology.js';
 import { Daemons } from '../test/netns/harness/daemons.js';
 import { runHeals, type Impl } from '../test/netns/harness/heal.js';
 
@@ -47,11 +47,10 @@ const chosen = (process.env['KTS_BENCH_PAIRS'] ?? Object.keys(PAIRS).join(',')).
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-bench-heal-');
-const cleanup = (): void => {
+const cleanup = onEveryExit(() => {
   topo.destroy();
   d.removeDir();
-};
-process.on('exit', cleanup);
+});
 
 const quantile = (xs: readonly number[], q: number): number =>
   xs.length ? xs.slice().sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))]! : NaN;

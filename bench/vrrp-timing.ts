@@ -7,8 +7,9 @@
  * advert interval (0.05 s and 0.01 s), KTS_BENCH_ROUNDS times (default 1) with the order reversed every round:
  * - `keepalived 2.2.7`: /usr/sbin/keepalived, default scheduling;
  * - `keepalived-ts (default)`: ours, no scheduling keyword (its VRRP child takes SCHED_RR 1 by default);
- * - `keepalived-ts, vrrp_rt_priority 0`: ours with the default turned off (normal scheduling, what 0.x did).
- * KTS_BENCH_VARIANTS (comma list of `keepalived`, `ours`, `ours-nort`) chooses; KTS_BENCH_SECONDS (default 600, the
+ * - `keepalived-ts, vrrp_rt_priority 0`: ours with the default turned off (normal scheduling, what 0.x did);
+ * - `keepalived-ts, vrrp_rx_timestamps true`: ours judging adverts by their kernel arrival time, not by when read.
+ * KTS_BENCH_VARIANTS (comma list of `keepalived`, `ours`, `ours-nort`, `ours-ts`) chooses; KTS_BENCH_SECONDS (default 600, the
  * issue's 10 minutes) is each phase's measured length, after KTS_BENCH_SETTLE_SECONDS (default 3) for the election.
  *
  * Every figure comes from the wire and the kernel, the same way for both implementations: `tcpdump -tt` on B's eth0
@@ -18,13 +19,21 @@
  * process gives its run-queue wait (time runnable without a CPU) against its CPU time. "CPU stalls" counts the
  * times a CPU took no timer tick for over STALL_MS while the load kept it busy (a private ftrace instance with
  * irq_vectors:local_timer_entry, HZ ticks per second per busy CPU): nothing runs on that CPU then, whatever its
- * priority — on a virtual machine, the host not running that vCPU. Nothing is asserted.
+ * priority — on a virtual machine, the host not running that vCPU. A second, direct measure of the same thing: the
+ * sysio stall canary (one thread per CPU, pinned, SCHED_FIFO CANARY_PRIORITY, sleeping 1 ms in a loop) records
+ * every wake-up later than CANARY_MS with its CLOCK_REALTIME start. Every takeover by B (a burst of adverts from B on
+ * B's link) is then attributed: "explained" when a canary stall at least Master_Down_Interval long overlapped the
+ * silence before it (from A's last advert seen on B's link to B's first); "A sent late" when A's own capture has a
+ * gap of at least Master_Down_Interval there (the master did not send; else the advert was late on the way).
+ * Nothing is asserted.
  * Run: npm run bench -- timing
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sysio, K } from '../src/net/sysio.js';
+import { masterDownInterval } from '../src/vrrp/timers.js';
 import { Daemons, confText, pidIn, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
 import { killChildren, onEveryExit, Topology } from '../test/netns/harness/topology.js';
 
@@ -56,6 +65,12 @@ const d = Daemons.inTempDir(topo, 'kts-bench-timing-');
 const VARIANTS: Record<string, Variant> = {
   keepalived: { key: 'keepalived', label: 'keepalived 2.2.7', globals: '', start: (h, f) => d.keepalived(h, f) },
   ours: { key: 'ours', label: 'keepalived-ts (default)', globals: '', start: (h, f) => d.ours(h, f) },
+  'ours-ts': {
+    key: 'ours-ts',
+    label: 'keepalived-ts, vrrp_rx_timestamps true',
+    globals: '  vrrp_rx_timestamps true\n',
+    start: (h, f) => d.ours(h, f),
+  },
   'ours-nort': { key: 'ours-nort', label: 'keepalived-ts, vrrp_rt_priority 0', globals: '  vrrp_rt_priority 0\n', start: (h, f) => d.ours(h, f) },
 };
 const chosen = (process.env['KTS_BENCH_VARIANTS'] ?? 'keepalived,ours,ours-nort').split(',').map((k) => {
@@ -127,6 +142,50 @@ class TickWatch {
 }
 const ticks = new TickWatch();
 
+/** The canary records wake-ups later than this (ms). */
+const CANARY_MS = 5;
+/** The canary's SCHED_FIFO priority: above every daemon thread (SCHED_RR 1), so only a stopped CPU delays it. */
+const CANARY_PRIORITY = 90;
+
+/** A stall the canary saw: CLOCK_REALTIME start and length (ms). */
+interface Stall {
+  readonly startMs: number;
+  readonly durationMs: number;
+}
+
+/** How the takeovers of a phase are explained. */
+interface Attribution {
+  /** Takeovers by B seen on the wire (bursts of adverts from B). */
+  readonly takeovers: number;
+  /** Of those, with a canary stall ≥ Master_Down_Interval overlapping the silence before it. */
+  readonly explained: number;
+  /** Of those, with a gap ≥ Master_Down_Interval in A's own capture (A did not send). */
+  readonly sentLate: number;
+  /** Canary stalls ≥ Master_Down_Interval in the phase, and the longest canary stall (ms). */
+  readonly longStalls: number;
+  readonly longestMs: number;
+  /** Canary stalls dropped (ring full) or threads without SCHED_FIFO: the attribution is then incomplete. */
+  readonly lost: number;
+  readonly rtFailed: number;
+}
+
+/**
+ * Attributes each takeover by B: `fromB` and `fromA` are the adverts on B's link (epoch s), `sentA` A's adverts on
+ * A's link, `mdiMs` B's Master_Down_Interval. A takeover starts with an advert from B after a quiet spell of B's.
+ */
+function attribute(fromA: readonly number[], fromB: readonly number[], sentA: readonly number[], stalls: readonly Stall[], mdiMs: number) {
+  const starts = fromB.filter((t, i) => i === 0 || (t - fromB[i - 1]!) * 1000 > 2 * mdiMs);
+  let explained = 0,
+    sentLate = 0;
+  for (const tB of starts) {
+    const lastA = fromA.filter((t) => t < tB).pop() ?? tB - mdiMs / 1000;
+    const [w0, w1] = [lastA * 1000, tB * 1000];
+    if (stalls.some((x) => x.durationMs >= mdiMs && x.startMs < w1 && x.startMs + x.durationMs > w0)) explained++;
+    if (sentA.some((t, i) => i > 0 && (t - sentA[i - 1]!) * 1000 >= mdiMs && t * 1000 > w0 && sentA[i - 1]! * 1000 < w1)) sentLate++;
+  }
+  return { takeovers: starts.length, explained, sentLate };
+}
+
 const workers: ChildProcess[] = [];
 /** Every exit path: load workers (by PID), daemons and tcpdump (the topology kills its children), temp files. */
 const cleanup = onEveryExit(() => {
@@ -134,6 +193,7 @@ const cleanup = onEveryExit(() => {
   topo.destroy();
   d.removeDir();
   ticks.destroy();
+  sysio.stallCanaryStop();
 });
 
 /** run-queue wait and CPU time (ns) of every thread of a process, from /proc/PID/task/x/schedstat. */
@@ -209,6 +269,9 @@ interface Row {
   readonly load1: number;
   /** CPU stalls over STALL_MS during the phase (either CPU) and the longest (ms); undefined without tracefs. */
   readonly cpuStalls: { stalls: number; maxMs: number } | undefined;
+  /** B's Master_Down_Interval (ms) and the takeovers' attribution from the stall canary. */
+  readonly mdiMs: number;
+  readonly attribution: Attribution;
 }
 
 const quantile = (xs: number[], q: number): number =>
@@ -237,11 +300,13 @@ async function phase(v: Variant, interval: number): Promise<Row> {
   const aPid = pidIn(A.vrrpPidFile);
   const s0 = schedstat(aPid);
   ticks.start();
+  sysio.stallCanaryRead(); // empties the ring
   load('SIGCONT');
   const t0 = performance.now();
   await sleep(SECONDS * 1000);
   load('SIGSTOP');
   const cpuStalls = ticks.read();
+  const canary = sysio.stallCanaryRead();
   const load1 = loadavg()[0]!;
   const s1 = schedstat(aPid);
   const secs = (performance.now() - t0) / 1000;
@@ -265,7 +330,19 @@ async function phase(v: Variant, interval: number): Promise<Row> {
   const lateness = (ts: readonly number[]): number[] => ts.slice(1).map((t, i) => (t - ts[i]!) * 1000 - interval * 1000);
   const late = lateness(fromA);
   const abs = late.map(Math.abs);
+  const mdiMs = masterDownInterval(3, 100, interval * 1000, 3);
+  const fromB = ads.filter((a) => a.src !== aIp).map((a) => a.t);
+  const sentTimes = sentA.map((a) => a.t);
+  const stalls = canary.stalls;
   return {
+    mdiMs,
+    attribution: {
+      ...attribute(fromA, fromB, sentTimes, stalls, mdiMs),
+      longStalls: stalls.filter((x) => x.durationMs >= mdiMs).length,
+      longestMs: Math.max(0, ...stalls.map((x) => x.durationMs)),
+      lost: canary.lost,
+      rtFailed: canary.rtFailed,
+    },
     variant: v.label,
     interval,
     seconds: Math.round(secs),
@@ -291,6 +368,10 @@ function load(sig: 'SIGSTOP' | 'SIGCONT'): void {
 }
 
 async function main(): Promise<void> {
+  const threads = sysio.stallCanaryStart(CANARY_MS, CANARY_PRIORITY);
+  console.error(
+    `stall canary: ${threads} threads, SCHED_FIFO ${CANARY_PRIORITY}, wake-ups over ${CANARY_MS} ms recorded (CLOCK ${K.CLOCK_REALTIME})`,
+  );
   for (let i = 0; i < WORKERS; i++) workers.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   await sleep(500);
   load('SIGSTOP');
@@ -314,13 +395,29 @@ async function main(): Promise<void> {
     '| pair | advert_int | s | adverts (A) | spurious transitions | per minute | adverts from B | jitter mean | jitter p99 | late max | late max as sent (A) | gaps > 3×int | A cpu ms/s | A rq wait ms/s | CPU stalls | longest stall | capture drops A/B | load |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const table2: string[] = [];
+  table2.push(
+    `Attribution (stall canary: ${CANARY_MS} ms threshold, SCHED_FIFO ${CANARY_PRIORITY}, one pinned thread per CPU): takeovers by B seen on B's link; ` +
+      "explained = a CPU stall ≥ Master_Down_Interval overlapped the silence before it; A sent late = A's own capture has a gap ≥ MDI there",
+  );
+  table2.push(
+    '| pair | advert_int | MDI ms | spurious transitions | takeovers by B | explained by a vCPU stall ≥ MDI | A sent late | canary stalls ≥ MDI | longest canary stall ms | canary lost / no RT |',
+  );
+  table2.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of rows) {
     console.log(
       `| ${x.variant} | ${x.interval} | ${x.seconds} | ${x.adverts} | ${x.transitions} | ${f((x.transitions * 60) / x.seconds)} | ${x.backupAdverts} | ` +
         `${f(x.jitterMeanMs)} | ${f(x.jitterP99Ms)} | ${f(x.jitterMaxMs)} | ${f(x.sentLateMaxMs)} | ${x.longGaps} | ${f(x.cpuMsPerS)} | ${f(x.waitMsPerS)} | ` +
         `${x.cpuStalls?.stalls ?? '-'} | ${f(x.cpuStalls?.maxMs ?? NaN)} | ${x.drops.join('/')} | ${x.load1.toFixed(1)} |`,
     );
+    const a = x.attribution;
+    table2.push(
+      `| ${x.variant} | ${x.interval} | ${f(x.mdiMs)} | ${x.transitions} | ${a.takeovers} | ${a.explained} / ${a.takeovers} | ${a.sentLate} / ${a.takeovers} | ` +
+        `${a.longStalls} | ${f(a.longestMs)} | ${a.lost} / ${a.rtFailed} |`,
+    );
   }
+  console.log('');
+  for (const l of table2) console.log(l);
 }
 
 main().then(

@@ -98,3 +98,20 @@ export declare function setRlimit(resource: number, soft: number, hard: number):
 export declare function mlockall(flags: number): void;
 /** munlockall(2). */
 export declare function munlockall(): void;
+/** clock_gettime(2) of `clockId` (constants.CLOCK_REALTIME, CLOCK_MONOTONIC) in ms, with sub-microsecond resolution. */
+export declare function clockMs(clockId: number): number;
+/** A wake-up of the stall canary that came `durationMs` later than its 1 ms sleep; `startMs` is CLOCK_REALTIME (epoch ms). */
+export interface CanaryStall {
+  cpu: number;
+  startMs: number;
+  durationMs: number;
+}
+/**
+ * Benchmarks only: starts one thread per CPU the process may run on, pinned to it, SCHED_FIFO at `priority` (0: no
+ * real-time), sleeping 1 ms in a loop and recording every wake-up later than `thresholdMs`. Returns the thread count.
+ */
+export declare function stallCanaryStart(thresholdMs: number, priority: number): number;
+/** The stalls recorded since the last read (the ring then empties); `lost`: dropped when the ring was full; `rtFailed`: threads left without SCHED_FIFO. */
+export declare function stallCanaryRead(): { stalls: CanaryStall[]; lost: number; wakeups: number; rtFailed: number };
+/** Stops and joins the canary threads. Idempotent. */
+export declare function stallCanaryStop(): void;

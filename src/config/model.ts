@@ -25,6 +25,12 @@ export interface GlobalDefs {
   readonly routerId?: string;
   /** keepalived-ts `http_endpoint ADDRESS:PORT|PATH`: the observability endpoint (src/observe); `--http` overrides it. */
   readonly httpEndpoint?: string;
+  /**
+   * keepalived-ts `vrrp_rx_timestamps [true|false]`: VRRP sockets ask for SO_TIMESTAMPNS and a BACKUP judges an
+   * advert by when the kernel received it (RFC-exact Master_Down_Interval), not by when the event loop read it.
+   * Unset: off (measured under load it added takeovers rather than removing them; README "No false failover").
+   */
+  readonly vrrpRxTimestamps?: boolean;
   readonly notificationEmail: readonly string[];
   readonly notificationEmailFrom?: string;
   readonly smtpServer?: { readonly host: string; readonly port: number };

@@ -23,7 +23,15 @@ export interface VrrpDatagram {
   /** IPv4 TTL (from the IP header) or IPv6 hop limit (from IPV6_HOPLIMIT). */
   readonly ttl: number;
   readonly ifindex: number;
+  /**
+   * How long before it was read the kernel received it (ms, from SO_TIMESTAMPNS against CLOCK_REALTIME at the
+   * read; 0 when the clock stepped backwards), when the socket was opened with `timestamps`.
+   */
+  readonly ageMs?: number;
 }
+
+/** A received packet older than this (ms) has a timestamp from a clock that stepped: its age is not believed. */
+const MAX_BELIEVED_AGE_MS = 60_000;
 
 /** How to open a VRRP socket. */
 export interface VrrpSocketOptions {
@@ -41,6 +49,8 @@ export interface VrrpSocketOptions {
    * packets (IP_HDRINCL), since the AH ICV covers the IP header.
    */
   readonly ah?: boolean;
+  /** Ask the kernel for each packet's receive time (SO_TIMESTAMPNS): datagrams then carry `ageMs`. */
+  readonly timestamps?: boolean;
   readonly onPacket: (p: VrrpDatagram) => void;
   readonly onError?: (p: SocketProblem) => void;
 }
@@ -65,12 +75,14 @@ export class VrrpSocket {
     const family = o.family === 4 ? K.AF_INET : K.AF_INET6;
     const onMessage = (m: Msg) => {
       const d = datagramOf(o.family, m);
-      if (d) o.onPacket(d);
+      if (d) o.onPacket(o.timestamps ? withAge(d, m) : d);
     };
     const protocol = o.family === 4 && o.ah ? IPPROTO_AH : IPPROTO_VRRP;
-    const sock = Socket.open(family as number, K.SOCK_RAW as number, protocol, { onMessage, onError: o.onError, controlLength: 256 }, (fd) =>
-      o.family === 4 ? setup4(fd, o, ifindex) : setup6(fd, o, ifindex),
-    );
+    const sock = Socket.open(family as number, K.SOCK_RAW as number, protocol, { onMessage, onError: o.onError, controlLength: 256 }, (fd) => {
+      if (o.family === 4) setup4(fd, o, ifindex);
+      else setup6(fd, o, ifindex);
+      if (o.timestamps) sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_TIMESTAMPNS as number, 1);
+    });
     return new VrrpSocket(sock, o.family, ifindex);
   }
 
@@ -128,6 +140,14 @@ function setup6(fd: number, o: VrrpSocketOptions, ifindex: number): void {
   sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_RECVPKTINFO as number, 1);
   if (o.group) sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_ADD_MEMBERSHIP as number, ipv6Mreq(o.group, ifindex));
   if (o.bindAddress) sysio.bind(fd, sockaddrIn6(o.bindAddress, 0, o.bindAddress.startsWith('fe80:') ? ifindex : 0));
+}
+
+/** The datagram with its age from the kernel's receive timestamp (unchanged without a believable one). */
+function withAge(d: VrrpDatagram, m: Msg): VrrpDatagram {
+  const rx = decodeCmsgs(m.cmsgs).receivedRealtimeMs;
+  if (rx === undefined) return d;
+  const age = sysio.clockMs(K.CLOCK_REALTIME as number) - rx;
+  return age < MAX_BELIEVED_AGE_MS ? { ...d, ageMs: Math.max(0, age) } : d;
 }
 
 /** A received message as a VrrpDatagram (undefined when it cannot be one: a short IPv4 packet, a non-IPv6 source). */

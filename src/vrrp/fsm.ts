@@ -15,8 +15,12 @@ import { VrrpState, type TrackerResult, type VrrpAdvert, type VrrpStateValue } f
 /** Inputs to the state machine (time is passed separately). */
 export type VrrpEvent =
   | { readonly type: 'startup' }
-  /** An advert that already passed the codec's and the instance's packet checks. */
-  | { readonly type: 'advert'; readonly advert: VrrpAdvert; readonly source: string }
+  /**
+   * An advert that already passed the codec's and the instance's packet checks. `arrivedAt` (monotonic ms, ≤ now):
+   * when the kernel received it, if known; a BACKUP counts Master_Down_Interval from then, not from when the event
+   * loop got to it.
+   */
+  | { readonly type: 'advert'; readonly advert: VrrpAdvert; readonly source: string; readonly arrivedAt?: number }
   | { readonly type: 'timeout' }
   | { readonly type: 'shutdown' }
   | { readonly type: 'tracker'; readonly result: TrackerResult }
@@ -170,7 +174,7 @@ export class VrrpFsm {
         this.onStartup(now);
         break;
       case 'advert':
-        this.onAdvert(event.advert, event.source, now);
+        this.onAdvert(event.advert, event.source, now, Math.min(event.arrivedAt ?? now, now));
         break;
       case 'timeout':
         this.onTimeout(now);
@@ -284,19 +288,19 @@ export class VrrpFsm {
     this.becomeMaster(now, 'master-down');
   }
 
-  private onAdvert(adv: VrrpAdvert, source: string, now: number): void {
+  private onAdvert(adv: VrrpAdvert, source: string, now: number, arrivedAt: number): void {
     if (adv.priority === 0) this.counters.priZeroRcvd++;
-    if (this.state === VrrpState.BACKUP) this.backupRx(adv, source, now);
+    if (this.state === VrrpState.BACKUP) this.backupRx(adv, source, now, arrivedAt);
     else if (this.state === VrrpState.MASTER) this.masterRx(adv, source, now);
     // INIT, FAULT, STOP: adverts are ignored.
   }
 
-  private backupRx(adv: VrrpAdvert, source: string, now: number): void {
+  private backupRx(adv: VrrpAdvert, source: string, now: number, arrivedAt: number): void {
     const name = this.p.name;
     this.lastHeard = { source, priority: adv.priority };
     if (adv.priority === 0) {
       this.log('info', `(${name}) Backup received priority 0 advertisement`, true);
-      this.armDownTimerAt(now + skewTime(this.p.version, this.effective, this.masterAdverIntervalMs));
+      this.armDownTimerAt(arrivedAt + skewTime(this.p.version, this.effective, this.masterAdverIntervalMs));
       return;
     }
     const delaying = this.p.preemptDelayMs > 0 && (this.preemptTime === undefined || this.preemptTime > now);
@@ -305,7 +309,7 @@ export class VrrpFsm {
       return;
     }
     if (this.p.version === 3) this.adoptInterval(adv.advertIntervalCs * 10);
-    this.armDownTimer(now);
+    this.armDownTimer(arrivedAt);
     if (this.p.preemptDelayMs > 0) {
       if (adv.priority >= this.effective) {
         if (this.preemptTime !== undefined) this.log('info', `(${name}) stop preempt delay`, true);

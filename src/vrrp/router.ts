@@ -216,8 +216,16 @@ export class VrrpRouter {
     }
     const out: RouterAction[] = verdict.logTexts.map((text) => ({ kind: 'log', instance: n, record: { level: 'info', text } }));
     if (ah) out.push(...this.ahReceived(inst, verdict.advert.priority, meta.source));
+    // Judged at its arrival: a deadline that passed before the advert arrived acts first (a stalled event loop
+    // reads both at once); one that passed only while the advert waited in the socket does not.
+    const at = meta.arrivedAt === undefined ? undefined : Math.min(meta.arrivedAt, now);
+    const due = inst.fsm.pollTimeout();
+    if (at !== undefined && due !== undefined && due <= at)
+      out.push(...this.step(inst, { type: 'timeout' }, now, { instance: n, lateMs: now - due }));
     out.push({ kind: 'advertReceived', instance: n, source: meta.source, priority: verdict.advert.priority, localState: inst.fsm.state });
-    out.push(...this.step(inst, { type: 'advert', advert: verdict.advert, source: meta.source }, now));
+    out.push(
+      ...this.step(inst, { type: 'advert', advert: verdict.advert, source: meta.source, ...(at === undefined ? {} : { arrivedAt: at }) }, now),
+    );
     return out;
   }
 

@@ -59,6 +59,12 @@ export interface RxMeta {
   readonly ttl: number;
   /** Ingress interface index. */
   readonly ifindex: number;
+  /**
+   * When the kernel received the packet (monotonic ms, the clock of `now`; from SO_TIMESTAMPNS), if known. An advert
+   * is judged by it: one that arrived before the Master_Down_Timer expired keeps the instance BACKUP even when the
+   * event loop reads it late; one that arrived after lets the expired timer act first.
+   */
+  readonly arrivedAt?: number;
 }
 
 /** VRRP instance states, numbered as keepalived's (and its JSON dump). */

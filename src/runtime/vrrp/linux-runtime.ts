@@ -554,6 +554,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         ifname: wire.name,
         ...(unicast ? { bindAddress: source, ...(ic.unicastTtl !== undefined ? { ttl: ic.unicastTtl } : {}) } : { group }),
         ...(ah ? { ah } : {}),
+        timestamps: cfg.globalDefs.vrrpRxTimestamps ?? false,
         onPacket: (p) => this.onPacket(key, p),
         onError: (p) => this.log.log({ level: 'err', text: `VRRP socket on ${wire.name}: ${p.syscall} ${p.code}` }),
       });
@@ -602,8 +603,15 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   private onPacket(socketKey: string, p: VrrpDatagram): void {
     if (this.stopped) return;
-    const meta = { source: p.source, destination: p.destination, ttl: p.ttl, ifindex: p.ifindex };
-    const actions = this.router.receive(socketKey, p.data, meta, this.clock.now());
+    const now = this.clock.now();
+    const meta = {
+      source: p.source,
+      destination: p.destination,
+      ttl: p.ttl,
+      ifindex: p.ifindex,
+      ...(p.ageMs === undefined ? {} : { arrivedAt: now - p.ageMs }),
+    };
+    const actions = this.router.receive(socketKey, p.data, meta, now);
     if (!actions.length) return;
     this.execute(actions);
     this.arm();

@@ -112,3 +112,12 @@ test('lvs_timeouts: tcp, tcpfin and udp in seconds, merged over several lines; k
   ]);
   assert.deepEqual(errs('lvs_timeouts udp 5 tcpfin'), ['No value specified for lvs_timout tcpfin - ignoring']);
 });
+
+test('vrrp_rx_timestamps (keepalived-ts): unset (off), false, alone or true (on); a bad value is an error', () => {
+  const g = (line: string) => model(`global_defs {\n${line}\n}\n${inst()}`);
+  assert.equal(g('').config.globalDefs.vrrpRxTimestamps, undefined);
+  assert.equal(g('  vrrp_rx_timestamps false').config.globalDefs.vrrpRxTimestamps, false);
+  assert.equal(g('  vrrp_rx_timestamps true').config.globalDefs.vrrpRxTimestamps, true);
+  assert.equal(g('  vrrp_rx_timestamps').config.globalDefs.vrrpRxTimestamps, true);
+  assert.ok(g('  vrrp_rx_timestamps maybe').diags.some((x) => x.severity === 'error'));
+});

@@ -233,3 +233,51 @@ test('transition reasons in words: startup, master down timer, preempted by a hi
   keep(r.receive('eth0', packet('192.0.2.2', 150), meta('192.0.2.2'), 5000));
   assert.deepEqual(reasons, ['startup', 'master down timer', 'preempted by 192.0.2.2 prio 150']);
 });
+
+/** The states entered, in order. */
+const entered = (as: readonly RouterAction[]) => as.flatMap((a) => (a.kind === 'stateChanged' ? [a.transition.to] : []));
+
+/**
+ * A stalled event loop (issue 14): the runtime wakes after the Master_Down_Timer expired, drains the socket (each
+ * advert with its kernel receive time) and only then runs the expired timers, as LinuxVrrpRuntime.onTimer does.
+ */
+function stalledWake(r: VrrpRouter, arrivedAt: number | undefined, wokeAt: number): RouterAction[] {
+  const m = { ...meta('192.0.2.9'), ...(arrivedAt === undefined ? {} : { arrivedAt }) };
+  return [...r.receive('eth0', packet('192.0.2.9', 200), m, wokeAt), ...r.timeout(wokeAt)];
+}
+
+test('stalled loop: an advert queued before the master-down deadline keeps BACKUP; the timer counts from its arrival', () => {
+  const r = backup();
+  const deadline = r.pollTimeout()!;
+  const mdi = deadline; // armed at t=0
+  assert.ok(mdi > 3000 && mdi < 4000, `Master_Down_Interval ${mdi}`);
+  const out = stalledWake(r, deadline - 5, deadline + 500);
+  assert.deepEqual(entered(out), []);
+  assert.equal(r.instance('VI_1')!.fsm.state, VrrpState.BACKUP);
+  // RFC 5798: Master_Down_Interval from when the advert arrived, not from when the loop read it
+  assert.equal(r.pollTimeout(), deadline - 5 + mdi);
+  assert.deepEqual(entered(r.timeout(deadline - 5 + mdi - 1)), []);
+  assert.deepEqual(entered(r.timeout(deadline - 5 + mdi)), [VrrpState.MASTER]);
+});
+
+test('stalled loop: an advert that arrived after the master-down deadline does not undo it: MASTER first, then the advert', () => {
+  const r = backup();
+  const deadline = r.pollTimeout()!;
+  const out = stalledWake(r, deadline + 5, deadline + 500);
+  // the expired timer acts first (MASTER), then the higher-priority advert sends the instance back to BACKUP
+  assert.deepEqual(entered(out), [VrrpState.MASTER, VrrpState.BACKUP]);
+  assert.ok(
+    out.findIndex((a) => a.kind === 'stateChanged') < out.findIndex((a) => a.kind === 'advertReceived'),
+    'the timeout is handled before the advert',
+  );
+});
+
+test('stalled loop: an advert without a receive time (vrrp_rx_timestamps off, the default) is taken as received when read, as keepalived does', () => {
+  const r = backup();
+  const deadline = r.pollTimeout()!;
+  assert.deepEqual(entered(stalledWake(r, undefined, deadline + 500)), []);
+  assert.equal(r.pollTimeout(), deadline + 500 + deadline);
+  // a receive time after `now` is taken as `now`: after the deadline, so the expired timer acts first
+  const r2 = backup();
+  assert.deepEqual(entered(stalledWake(r2, deadline + 10_000, deadline + 500)), [VrrpState.MASTER, VrrpState.BACKUP]);
+});
