@@ -1,26 +1,43 @@
 /**
  * Benchmark (issue 17): keepalived 2.2.7 against keepalived-ts, side by side in one run, alternating, REPS
  * repetitions (default 5), medians and the ratio ts/keepalived:
- *   - `-t` wall time on a 1-instance config and on 200 instances + 50 virtual servers × 40 real servers;
+ *   - `-t` wall time, CPU time and peak RSS on a 1-instance config and on 200 instances + 50 virtual servers × 40
+ *     real servers (also from the unbundled tsc output);
  *   - start → VIP held: a priority-150 node (v2, advert_int 1) preempting a keepalived master at 100;
  *   - RSS (all processes of the daemon) as master with 1 and with 200 instances, and the anonymous part of it;
  *   - CPU and RSS of a backup with 50 instances receiving 50 adverts/s from a keepalived master.
+ * Node's own floor, measured in the same run: `node -e 0` (wall, CPU, peak RSS) for the `-t` rows, and an idle
+ * `node` process living beside the daemon under test (RSS, anonymous RSS and CPU over the same window) times the
+ * number of node processes of our daemon. The table shows the floor and keepalived-ts minus it: what is ours.
+ * CPU is read from /proc/PID/task/TID/schedstat (nanoseconds run, every thread), not from clock ticks.
+ *
+ * Environment: REPS; KTS_COMPARE_ONLY (comma-separated groups of `t,start,rss,backup`; default all);
+ * KTS_COMPARE_BEFORE (another build's dist/bundle/main.js: measured as a third implementation, "before");
+ * KTS_COMPARE_SETTLE_S (4) and KTS_COMPARE_WINDOW_S (10): the backup's CPU window, after its start;
+ * KTS_COMPARE_WAIT_MS (120000).
  * Root only: every daemon runs in namespaces from test/netns/harness, with its own pid files and TMPDIR.
  * Prints a table; asserts nothing. Run: npm run bench -- compare   (REPS=3 npm run bench -- compare for a quick look)
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Topology } from '../test/netns/harness/topology.js';
 import { BUNDLED_CLI, Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
-import { CLK_TCK, median, treeUsage as usage } from '../test/netns/harness/wire.js';
+import { median, processTree, treeUsage as usage } from '../test/netns/harness/wire.js';
 
 const REPS = Number(process.env['REPS'] ?? 5);
 /** How long a 200- or 50-instance master may take to hold its last VIP (keepalived 2.2.7 took over 40 s at load 30). */
 const WAIT_MS = Number(process.env['KTS_COMPARE_WAIT_MS'] ?? 120_000);
+const SETTLE_MS = Number(process.env['KTS_COMPARE_SETTLE_S'] ?? 4) * 1000;
+const WINDOW_MS = Number(process.env['KTS_COMPARE_WINDOW_S'] ?? 10) * 1000;
+const GROUPS = new Set((process.env['KTS_COMPARE_ONLY'] ?? 't,start,rss,backup').split(','));
 /** keepalived-ts as installed: the bundle the `keepalived-ts` bin runs (scripts/bundle.mjs). */
 const CLI = BUNDLED_CLI;
+const BEFORE = process.env['KTS_COMPARE_BEFORE'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Impl = 'keepalived' | 'ts';
+/** keepalived 2.2.7, keepalived-ts (this build), another build of keepalived-ts (KTS_COMPARE_BEFORE). */
+type Impl = 'keepalived' | 'ts' | 'before';
+const IMPLS: readonly Impl[] = BEFORE ? ['keepalived', 'ts', 'before'] : ['keepalived', 'ts'];
 
 function instance(i: number, state: string, prio: number): string[] {
   return [
@@ -75,95 +92,190 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
   if ((await waitFor(pred, ms)) < 0) throw new Error(`timed out waiting for ${what}`);
 }
 
-const results = new Map<string, Record<Impl, number[]>>();
-function record(name: string, impl: Impl, v: number): void {
-  if (!results.has(name)) results.set(name, { keepalived: [], ts: [] });
+/** Samples per measure: each implementation's, and Node's floor for it (already multiplied out). */
+type Samples = Record<Impl | 'floor', number[]>;
+const results = new Map<string, Samples>();
+function record(name: string, impl: Impl | 'floor', v: number): void {
+  if (!results.has(name)) results.set(name, { keepalived: [], ts: [], before: [], floor: [] });
   results.get(name)![impl].push(v);
 }
 
-function start(d: Daemons, impl: Impl, host: string, file: string): RunningDaemon {
-  return impl === 'keepalived' ? d.keepalived(host, file) : d.ours(host, file);
+/** CPU time (ms) run by every thread of a process tree, from schedstat (ns; exact, unlike utime/stime ticks). */
+function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const p of processTree(pid))
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) ns += Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      /* exited */
+    }
+  return ns / 1e6;
+}
+
+/** The node processes of a daemon (1 for keepalived's C processes: no floor). */
+function nodeProcesses(pid: number): number {
+  return processTree(pid).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node';
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 /** The unbundled tsc output of the CLI: `-t` is also timed from it, to show what the bundle saves. */
 const TSC_CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
 
-/** Wall time (ms) of `-t` on `file`: keepalived, or our CLI (`cli`: the bundle unless told). */
-async function configTest(topo: Topology, d: Daemons, impl: Impl, file: string, cli = CLI): Promise<number> {
-  const argv = impl === 'keepalived' ? ['/usr/sbin/keepalived', '-t', '-f', file] : [process.execPath, cli, '-t', '-f', file];
+/** Wall time, CPU time (user+sys) and peak RSS of one command in host a (GNU time reads the child's rusage). */
+function timed(topo: Topology, d: Daemons, argv: readonly string[]): { wallMs: number; cpuMs: number; maxRssMb: number } {
+  const out = `${d.dir}/time.out`;
   const t0 = process.hrtime.bigint();
-  execFileSync('ip', ['netns', 'exec', topo.host('a').netns, ...argv], { stdio: 'ignore', env: { ...process.env, TMPDIR: d.dir } });
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  execFileSync('ip', ['netns', 'exec', topo.host('a').netns, '/usr/bin/time', '-f', '%U %S %M', '-o', out, ...argv], {
+    stdio: 'ignore',
+    env: { ...process.env, TMPDIR: d.dir },
+  });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const [user, sys, kb] = readFileSync(out, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { wallMs, cpuMs: (user! + sys!) * 1000, maxRssMb: kb! / 1024 };
+}
+
+function cliOf(impl: Impl): string {
+  return impl === 'before' ? BEFORE! : CLI;
+}
+
+/** `-t` on `file` (`cli`: ours from the bundle unless told), recorded as wall, CPU and peak RSS under `label`. */
+function configTest(topo: Topology, d: Daemons, impl: Impl, file: string, label: string, cli = cliOf(impl)): void {
+  const argv = impl === 'keepalived' ? ['/usr/sbin/keepalived', '-t', '-f', file] : [process.execPath, cli, '-t', '-f', file];
+  const r = timed(topo, d, argv);
+  record(`\`-t\`, ${label} (ms)`, impl, r.wallMs);
+  record(`\`-t\`, ${label}, CPU (ms)`, impl, r.cpuMs);
+  record(`\`-t\`, ${label}, peak RSS (MB)`, impl, r.maxRssMb);
+}
+
+/** Node's floor for the `-t` rows: `node -e 0`, timed like them. */
+function nodeFloor(topo: Topology, d: Daemons, labels: readonly string[]): void {
+  const r = timed(topo, d, [process.execPath, '-e', '0']);
+  for (const l of labels) {
+    record(`\`-t\`, ${l} (ms)`, 'floor', r.wallMs);
+    record(`\`-t\`, ${l}, CPU (ms)`, 'floor', r.cpuMs);
+    record(`\`-t\`, ${l}, peak RSS (MB)`, 'floor', r.maxRssMb);
+  }
+}
+
+/** An idle node process in host `host`, living beside a daemon: the floor of its RSS and CPU. */
+function idleNode(topo: Topology, host: string): ChildProcess {
+  return topo.spawn(host, process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+}
+
+/** RSS rows of `pid` (ours: with the floor, an idle node process's RSS per node process of the daemon). */
+function recordRss(name: string, impl: Impl, pid: number, idle: ChildProcess | undefined, anon?: string): void {
+  const u = usage(pid);
+  record(name, impl, u.rssMb);
+  if (anon) record(anon, impl, u.anonMb);
+  if (impl !== 'ts' || !idle) return;
+  const f = usage(idle.pid!);
+  const n = nodeProcesses(pid);
+  record(name, 'floor', n * f.rssMb);
+  if (anon) record(anon, 'floor', n * f.anonMb);
 }
 
 async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
-  const one = d.write('one.conf', vrrpConf(1, 'BACKUP', 100));
-  const big = d.write('big.conf', bigConf());
-  const t1 = await configTest(topo, d, impl, one);
-  const tBig = await configTest(topo, d, impl, big);
-  record('`-t`, 1 instance (ms)', impl, t1);
-  record('`-t`, 200 instances + 50 VS × 40 RS (ms)', impl, tBig);
-  // the same from the unbundled tsc output (keepalived has one build: its row repeats its figure)
-  record('`-t`, 1 instance, unbundled (ms)', impl, impl === 'ts' ? await configTest(topo, d, impl, one, TSC_CLI) : t1);
-  record('`-t`, 200 instances + …, unbundled (ms)', impl, impl === 'ts' ? await configTest(topo, d, impl, big, TSC_CLI) : tBig);
+  const ours = impl !== 'keepalived';
+  if (GROUPS.has('t')) {
+    const one = d.write('one.conf', vrrpConf(1, 'BACKUP', 100));
+    const big = d.write('big.conf', bigConf());
+    configTest(topo, d, impl, one, '1 instance');
+    configTest(topo, d, impl, big, '200 instances + 50 VS × 40 RS');
+    // the same from the unbundled tsc output (keepalived has one build, and "before" is a bundle: not measured)
+    if (impl !== 'before') {
+      configTest(topo, d, impl, one, '1 instance, unbundled', impl === 'ts' ? TSC_CLI : undefined);
+      configTest(topo, d, impl, big, '200 instances + …, unbundled', impl === 'ts' ? TSC_CLI : undefined);
+    }
+    if (impl === 'ts') nodeFloor(topo, d, ['1 instance', '200 instances + 50 VS × 40 RS', '1 instance, unbundled', '200 instances + …, unbundled']);
+  }
 
-  // start → VIP held: b (150) preempts a keepalived master (100)
-  const master = d.keepalived('a', d.write('m100.conf', vrrpConf(1, 'MASTER', 100)));
-  await until(() => d.hasVip('a', '203.0.113.1'), 8000, '203.0.113.1 on a');
-  const t0 = Date.now();
-  const b = start(d, impl, 'b', d.write('p150.conf', vrrpConf(1, 'BACKUP', 150)));
-  await until(() => d.hasVip('b', '203.0.113.1'), 30_000, '203.0.113.1 on b');
-  record('start → VIP held, prio 150 preempting (ms)', impl, Date.now() - t0);
-  record('RSS, 1 instance, master (MB)', impl, usage(b.child.pid!).rssMb);
-  await stop(b.child);
-  await stop(master.child);
+  const idle = ours ? idleNode(topo, 'b') : undefined;
+  try {
+    if (GROUPS.has('start')) {
+      // start → VIP held: b (150) preempts a keepalived master (100)
+      const master = d.keepalived('a', d.write('m100.conf', vrrpConf(1, 'MASTER', 100)));
+      await until(() => d.hasVip('a', '203.0.113.1'), 8000, '203.0.113.1 on a');
+      const t0 = Date.now();
+      const b = start(impl, 'b', d.write('p150.conf', vrrpConf(1, 'BACKUP', 150)));
+      await until(() => d.hasVip('b', '203.0.113.1'), 30_000, '203.0.113.1 on b');
+      record('start → VIP held, prio 150 preempting (ms)', impl, Date.now() - t0);
+      recordRss('RSS, 1 instance, master (MB)', impl, b.child.pid!, idle);
+      await stop(b.child);
+      await stop(master.child);
+    }
 
-  const m200 = start(d, impl, 'b', d.write('m200.conf', vrrpConf(200, 'MASTER', 150)));
-  await until(() => d.hasVip('b', '203.0.113.200'), WAIT_MS, '203.0.113.200 on b');
-  await sleep(2000);
-  const u200 = usage(m200.child.pid!);
-  record('RSS, 200 instances, master (MB)', impl, u200.rssMb);
-  record('anonymous RSS, 200 instances, master (MB)', impl, u200.anonMb);
-  await stop(m200.child);
+    if (GROUPS.has('rss')) {
+      const m200 = start(impl, 'b', d.write('m200.conf', vrrpConf(200, 'MASTER', 150)));
+      await until(() => d.hasVip('b', '203.0.113.200'), WAIT_MS, '203.0.113.200 on b');
+      await sleep(2000);
+      recordRss('RSS, 200 instances, master (MB)', impl, m200.child.pid!, idle, 'anonymous RSS, 200 instances, master (MB)');
+      await stop(m200.child);
+    }
 
-  // a backup with 50 instances receiving 50 adverts/s from a keepalived master
-  const feeder = d.keepalived('a', d.write('m50.conf', vrrpConf(50, 'MASTER', 200)));
-  await until(() => d.hasVip('a', '203.0.113.50'), WAIT_MS, '203.0.113.50 on a');
-  const backup = start(d, impl, 'b', d.write('b50.conf', vrrpConf(50, 'BACKUP', 100)));
-  await sleep(4000);
-  const u0 = usage(backup.child.pid!);
-  const w0 = Date.now();
-  await sleep(10_000);
-  const u1 = usage(backup.child.pid!);
-  record('CPU, backup, 50 instances, 50 adverts/s (%)', impl, ((u1.ticks - u0.ticks) / CLK_TCK / ((Date.now() - w0) / 1000)) * 100);
-  record('RSS, backup, 50 instances (MB)', impl, u1.rssMb);
-  await stop(backup.child);
-  await stop(feeder.child);
+    if (GROUPS.has('backup')) {
+      // a backup with 50 instances receiving 50 adverts/s from a keepalived master
+      const feeder = d.keepalived('a', d.write('m50.conf', vrrpConf(50, 'MASTER', 200)));
+      await until(() => d.hasVip('a', '203.0.113.50'), WAIT_MS, '203.0.113.50 on a');
+      const backup = start(impl, 'b', d.write('b50.conf', vrrpConf(50, 'BACKUP', 100)));
+      await sleep(SETTLE_MS);
+      const c0 = cpuMs(backup.child.pid!);
+      const i0 = idle ? cpuMs(idle.pid!) : 0;
+      const w0 = performance.now();
+      await sleep(WINDOW_MS);
+      const s = (performance.now() - w0) / 1000;
+      const name = 'CPU, backup, 50 instances, 50 adverts/s (%)';
+      record(name, impl, (cpuMs(backup.child.pid!) - c0) / 10 / s);
+      if (impl === 'ts' && idle) record(name, 'floor', (nodeProcesses(backup.child.pid!) * (cpuMs(idle.pid!) - i0)) / 10 / s);
+      recordRss('RSS, backup, 50 instances (MB)', impl, backup.child.pid!, idle);
+      await stop(backup.child);
+      await stop(feeder.child);
+    }
+  } finally {
+    if (idle) await stop(idle);
+  }
 }
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-compare-', CLI);
+const dBefore = BEFORE ? Daemons.inTempDir(topo, 'kts-compare-before-', BEFORE) : undefined;
+function start(impl: Impl, host: string, file: string): RunningDaemon {
+  if (impl === 'keepalived') return d.keepalived(host, file);
+  return (impl === 'before' ? dBefore! : d).ours(host, file);
+}
+const f = (x: number) => (Number.isNaN(x) ? '–' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(Math.abs(x) >= 10 ? 1 : 2));
 try {
   let reps = 0;
   try {
     for (; reps < REPS; reps++) {
-      for (const impl of (reps % 2 ? ['ts', 'keepalived'] : ['keepalived', 'ts']) as Impl[]) await oneRep(topo, d, impl);
+      // a different implementation goes first in each repetition
+      for (let i = 0; i < IMPLS.length; i++) await oneRep(topo, d, IMPLS[(i + reps) % IMPLS.length]!);
       process.stderr.write(`rep ${reps + 1}/${REPS} done\n`);
     }
   } catch (e) {
     process.exitCode = 1;
     console.log(`stopped in repetition ${reps + 1}: ${(e as Error).message}; the table has what was measured`);
   }
-  console.log(`keepalived 2.2.7 vs keepalived-ts (Node ${process.version}), medians of up to ${REPS}, alternating\n`);
-  console.log('| measure | keepalived 2.2.7 | keepalived-ts | ratio |');
-  console.log('|---|---|---|---|');
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(
+    `keepalived 2.2.7 vs keepalived-ts (Node ${process.version}), medians of up to ${REPS}, alternating; load average at the end ${load}\n`,
+  );
+  const before = BEFORE ? ' keepalived-ts before |' : '';
+  console.log(`| measure | keepalived 2.2.7 |${before} keepalived-ts | ratio | node floor | keepalived-ts − floor |`);
+  console.log(`|---|---:|${BEFORE ? '---:|' : ''}---:|---:|---:|---:|`);
   for (const [name, v] of results) {
     const k = median(v.keepalived);
     const t = median(v.ts);
-    const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(x >= 10 ? 1 : 2));
-    console.log(`| ${name} | ${f(k)} | ${f(t)} | ${k > 0 ? (t / k).toFixed(2) : '–'} |`);
+    const fl = median(v.floor);
+    const b = BEFORE ? ` ${f(median(v.before))} |` : '';
+    console.log(`| ${name} | ${f(k)} |${b} ${f(t)} | ${k > 0 ? (t / k).toFixed(2) : '–'} | ${f(fl)} | ${f(t - fl)} |`);
   }
 } finally {
   topo.destroy();
   d.removeDir();
+  dBefore?.removeDir();
 }

@@ -47,6 +47,22 @@ export interface Msg {
 }
 /** recvmsg(2), non-blocking: undefined when nothing is queued (EAGAIN). */
 export declare function recvmsg(fd: number, maxLen: number, controlLen: number, flags?: number): Msg | undefined;
+/**
+ * recvmmsg(2), non-blocking, into memory the caller owns and reuses (nothing is allocated per datagram): datagram i
+ * goes to data[i*slotLength …], its sockaddr to addrs[i*128 …], its control messages to control[i*controlLength …];
+ * meta[4i … 4i+3] = bytes received, sockaddr length, control length, msg_flags (MSG_TRUNC: longer than slotLength).
+ * Reads at most meta.length / 4 (≤ 64) datagrams, as many as the buffers hold; returns how many (0: none queued).
+ * Fewer than asked means the queue was empty.
+ */
+export declare function recvmmsgInto(
+  fd: number,
+  data: Uint8Array,
+  slotLength: number,
+  addrs: Uint8Array,
+  control: Uint8Array,
+  controlLength: number,
+  meta: Int32Array,
+): number;
 /** close(2). Call unwatch() first. */
 export declare function close(fd: number): void;
 /** An fd readiness watcher (libuv uv_poll). */
@@ -80,6 +96,10 @@ export declare function openReadOnly(path: string): number;
  * `resetOnFork` adds SCHED_RESET_ON_FORK, so children (and threads created later) do not inherit a real-time policy.
  */
 export declare function schedSetScheduler(tid: number, policy: number, priority: number, resetOnFork?: boolean): void;
+/** sched_setaffinity(2) on one thread (`tid` 0 = the calling thread): run only on the listed CPU numbers. */
+export declare function schedSetAffinity(tid: number, cpus: readonly number[]): void;
+/** prctl(PR_SET_NAME) on the calling thread: the name /proc/PID/comm and `ps` show (at most 15 bytes are kept). */
+export declare function setThreadName(name: string): void;
 /** sched_getscheduler(2): the policy, with the SCHED_RESET_ON_FORK bit when set. */
 export declare function schedGetScheduler(tid: number): number;
 /** A resource limit; `Infinity` is RLIM_INFINITY. */

@@ -9,8 +9,14 @@
  * - each interval is jittered to 75–100 % of it, 75–90 % when bfd.DetectMult is 1;
  * - the Detection Time is the remote Detect Mult × max(bfd.RequiredMinRxInterval, the remote Desired Min TX);
  * - entering Up with `min_tx` ≠ `idle_tx` starts a Poll Sequence; a Poll is answered at once with Final;
+ * - a `min_tx` raised while Up (reload) is advertised at once, but the interval used stays the old one until the
+ *   Poll Sequence ends (section 6.8.3); a change of the interval used is an `intervals` action;
  * - a passive session sends nothing until it has heard its peer (bfd.RemoteDiscr ≠ 0).
  * Log texts are keepalived's (bfd/bfd_scheduler.c): "(NAME) Entering Up state", "(NAME) Expired after …".
+ *
+ * What the session's clients (track_bfd, BFD_CHECK) are told follows keepalived's bfd_event_send: Up when the session
+ * comes Up, Down when it falls from Up — unless the peer signalled AdminDown, which RFC 5880 section 6.8.16 says
+ * must not be taken for a forwarding failure; then the clients keep the last word they had (`clientUp`).
  */
 import { BfdDiag, BfdState, diagName, encodeControl, STATE_NAMES, type BfdControl, type BfdControlInit } from './packet.js';
 
@@ -41,7 +47,9 @@ export type BfdSessionAction =
       readonly remoteDiag: number;
       readonly at: number;
     }
-  | { readonly kind: 'log'; readonly level: 'info' | 'warning'; readonly text: string };
+  | { readonly kind: 'log'; readonly level: 'info' | 'warning'; readonly text: string }
+  /** The transmit interval used changed without a state change (the peer's Required Min RX, or a Poll Sequence ended). */
+  | { readonly kind: 'intervals'; readonly txIntervalUs: number; readonly detectTimeUs: number };
 
 /** A read-only view of a session, for status, metrics and tests. Times in microseconds unless named Ms. */
 export interface BfdSessionSnapshot {
@@ -58,6 +66,11 @@ export interface BfdSessionSnapshot {
   readonly remoteDesiredMinTxUs: number;
   readonly remoteDetectMult: number;
   readonly pollActive: boolean;
+  /**
+   * What the clients were last told (keepalived's bfd_event_send): true from entering Up until a fall from Up
+   * that the peer did not signal with AdminDown.
+   */
+  readonly clientUp: boolean;
   readonly packetsIn: number;
   readonly packetsOut: number;
   readonly upTransitions: number;
@@ -91,6 +104,9 @@ export class BfdSession {
   private remoteDetectMult = 0;
   private remoteDemand = false;
   private pollActive = false;
+  /** bfd.DesiredMinTxInterval still in use while a Poll Sequence announces a higher one (section 6.8.3). */
+  private heldDesiredMinTxUs: number | undefined;
+  private clientUp = false;
   private lastTxAt = Number.NEGATIVE_INFINITY;
   private jitter: number;
   private detectAt = Number.POSITIVE_INFINITY;
@@ -138,6 +154,8 @@ export class BfdSession {
   /** Takes a new configuration (reload): intervals take effect from the next packet; Up starts a Poll Sequence. */
   reconfigure(cfg: BfdSessionConfig): void {
     const changed = cfg.desiredMinTxUs !== this.cfg.desiredMinTxUs || cfg.requiredMinRxUs !== this.cfg.requiredMinRxUs;
+    if (this.state === BfdState.Up && cfg.desiredMinTxUs > this.cfg.desiredMinTxUs) this.heldDesiredMinTxUs ??= this.cfg.desiredMinTxUs;
+    else if (cfg.desiredMinTxUs <= (this.heldDesiredMinTxUs ?? 0)) this.heldDesiredMinTxUs = undefined;
     this.cfg = cfg;
     if (changed && this.state === BfdState.Up) this.pollActive = true;
     this.jitter = Math.min(this.jitter, jitterRange(cfg.detectMult)[1]);
@@ -148,9 +166,17 @@ export class BfdSession {
     return this.state === BfdState.Up ? this.cfg.desiredMinTxUs : Math.max(this.cfg.idleTxUs, IDLE_TX_FLOOR_US);
   }
 
-  /** The negotiated transmit interval in µs, before jitter. */
+  /**
+   * The transmit interval used in µs, before jitter: max(bfd.DesiredMinTxInterval, bfd.RemoteMinRxInterval), with the
+   * old DesiredMinTxInterval while a Poll Sequence for a higher one runs.
+   */
   txIntervalUs(): number {
-    return Math.max(this.desiredMinTxUs(), this.remoteMinRxUs);
+    return Math.max(this.heldDesiredMinTxUs ?? this.desiredMinTxUs(), this.remoteMinRxUs);
+  }
+
+  /** Re-reads what the clients are told from the state (keepalived sends every session's state at start and reload). */
+  resync(): void {
+    this.clientUp = this.state === BfdState.Up;
   }
 
   /** The Detection Time in µs from the last packet heard (0 before any). */
@@ -169,6 +195,8 @@ export class BfdSession {
     if (p.authPresent || this.state === BfdState.AdminDown) return out;
     this.packetsIn++;
     const oldDetect = this.detectTimeUs();
+    const oldTx = this.txIntervalUs();
+    const oldState = this.state;
     this.remoteDiscr = p.myDiscr;
     this.remoteState = p.state;
     this.remoteDiag = p.diag;
@@ -176,7 +204,10 @@ export class BfdSession {
     this.remoteMinRxUs = p.requiredMinRxUs;
     this.remoteDesiredMinTxUs = p.desiredMinTxUs;
     this.remoteDetectMult = p.detectMult;
-    if (p.final) this.pollActive = false;
+    if (p.final) {
+      this.pollActive = false;
+      this.heldDesiredMinTxUs = undefined;
+    }
     const detect = this.detectTimeUs();
     if (detect !== oldDetect)
       out.push({ kind: 'log', level: 'info', text: `${' '.repeat(this.cfg.name.length + 2)} Detection time is ${detect} us (was ${oldDetect} us)` });
@@ -194,6 +225,8 @@ export class BfdSession {
 
     if (this.state === BfdState.Init || this.state === BfdState.Up) this.detectAt = now + detect / 1000;
     else this.resetAt = now + detect / 1000;
+    const tx = this.txIntervalUs();
+    if (tx !== oldTx && this.state === oldState) out.push({ kind: 'intervals', txIntervalUs: tx, detectTimeUs: detect });
     if (p.poll) out.push(this.send(now, true));
     out.push(...this.tick(now));
     return out;
@@ -234,6 +267,7 @@ export class BfdSession {
     this.localDiag = BfdDiag.AdminDown;
     this.detectAt = this.resetAt = Number.POSITIVE_INFINITY;
     this.pollActive = false;
+    this.heldDesiredMinTxUs = undefined;
     this.sinceMs = now;
     out.push({ kind: 'log', level: 'warning', text: `(${this.cfg.name}) Entering AdminDown state` });
     out.push({ kind: 'state', from, to: this.state, diag: this.localDiag, remoteDiag: this.remoteDiag, at: now });
@@ -257,6 +291,7 @@ export class BfdSession {
       remoteDesiredMinTxUs: this.remoteDesiredMinTxUs,
       remoteDetectMult: this.remoteDetectMult,
       pollActive: this.pollActive,
+      clientUp: this.clientUp,
       packetsIn: this.packetsIn,
       packetsOut: this.packetsOut,
       upTransitions: this.ups,
@@ -309,6 +344,7 @@ export class BfdSession {
     this.sinceMs = now;
     if (to === BfdState.Up) {
       this.ups++;
+      this.clientUp = true;
       out.push({ kind: 'log', level: 'info', text: `(${this.cfg.name}) Entering Up state` });
       if (this.cfg.desiredMinTxUs !== Math.max(this.cfg.idleTxUs, IDLE_TX_FLOOR_US)) this.pollActive = true;
     }
@@ -319,6 +355,7 @@ export class BfdSession {
     const from = this.state;
     if (from === BfdState.Up) {
       this.downs++;
+      if (this.remoteState !== BfdState.AdminDown) this.clientUp = false;
       out.push({
         kind: 'log',
         level: 'warning',
@@ -329,6 +366,7 @@ export class BfdSession {
     this.localDiag = diag;
     this.detectAt = Number.POSITIVE_INFINITY;
     this.pollActive = false;
+    this.heldDesiredMinTxUs = undefined;
     this.sinceMs = now;
     if (from !== BfdState.Down) out.push({ kind: 'state', from, to: BfdState.Down, diag, remoteDiag: this.remoteDiag, at: now });
   }

@@ -14,7 +14,7 @@ import type { RuntimeSnapshot } from '../runtime/snapshot.js';
 export function factsOf(role: ChildRole, snap: RuntimeSnapshot): FactsMessage | undefined {
   if (role === 'vrrp') return { kind: 'facts', instances: snap.instances.map((i) => [i.name, stateName(i.state)] as const) };
   if (role === 'check') return { kind: 'facts', quorum: (snap.virtualServers ?? []).map((v) => [v.name, v.quorumUp] as const) };
-  if (role === 'bfd') return { kind: 'facts', bfd: (snap.bfd ?? []).map((s) => [s.name, s.state === 'Up'] as const) };
+  if (role === 'bfd') return { kind: 'facts', bfd: (snap.bfd ?? []).map((s) => [s.name, s.clientUp] as const) };
   return undefined;
 }
 

@@ -76,16 +76,11 @@ const CHECKS: Readonly<Record<string, Check>> = {
   lvs_netlink_cmd_rcv_bufs: bufs,
   lvs_netlink_monitor_rcv_bufs: bufs,
   checker_priority: priority('checker'),
-  bfd_priority: priority('bfd'),
   checker_rt_priority: rtPriority('checker'),
-  bfd_rt_priority: rtPriority('bfd'),
   vrrp_cpu_affinity: cpus('vrrp'),
   checker_cpu_affinity: cpus('checker'),
-  bfd_cpu_affinity: cpus('bfd'),
   checker_rlimit_rttime: rlimit('checker'),
   checker_rlimit_rtime: rlimit('checker'),
-  bfd_rlimit_rttime: rlimit('bfd'),
-  bfd_rlimit_rtime: rlimit('bfd'),
   vrrp_rx_bufs_policy: (v) =>
     v === undefined
       ? 'vrrp_rx_bufs_policy missing'

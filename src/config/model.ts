@@ -130,6 +130,18 @@ export interface GlobalDefs {
   readonly maxAutoPriority?: number;
   /** `min_auto_priority_delay` (µs, 1..10000000; keepalived's default 1000000): lateness that counts. */
   readonly minAutoPriorityDelayUs?: number;
+  /** `bfd_rt_priority` (1-99): the BFD process's SCHED_RR priority; 0 = normal scheduling, unset = our default. */
+  readonly bfdRtPriority?: number;
+  /** `bfd_rlimit_rttime` (µs, ≥ 2): the BFD process's CPU time allowed between blocking calls while real-time. */
+  readonly bfdRlimitRttimeUs?: number;
+  /** `bfd_priority` (-20..19): the BFD process's nice value (ignored when real-time). */
+  readonly bfdProcessPriority?: number;
+  /** `bfd_no_swap`: warned and not applied, as `vrrp_no_swap`. */
+  readonly bfdNoSwap?: boolean;
+  /** `bfd_cpu_affinity`: the CPUs the BFD process may run on (empty or unset: any). */
+  readonly bfdCpuAffinity?: readonly number[];
+  /** `bfd_process_name`: the BFD process's name (prctl PR_SET_NAME; at most 15 characters). */
+  readonly bfdProcessName?: string;
   readonly pos?: SourcePos;
 }
 

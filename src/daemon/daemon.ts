@@ -256,11 +256,11 @@ export class Daemon {
     return { ...loaded, config };
   }
 
-  /** global_defs' process scheduling (`vrrp_rt_priority`, …): before the runtime starts, and after each reload. */
+  /** global_defs' process scheduling (`vrrp_rt_priority`, `bfd_rt_priority`, …): before the runtime starts, and after each reload. */
   private applyPriorities(config: KeepalivedConfig, starting: boolean): void {
     if (this.deps.settings.role === 'check') return; // vrrp_* scheduling is the VRRP process's
     // default real-time: the VRRP and BFD children
-    const p = this.deps.settings.role === 'bfd' ? bfdPrioritySettings() : prioritySettingsFrom(config, this.deps.settings.role === 'vrrp');
+    const p = this.deps.settings.role === 'bfd' ? bfdPrioritySettings(config) : prioritySettingsFrom(config, this.deps.settings.role === 'vrrp');
     // keepalived's parent logs the NOTICE (core/main.c); a supervised child leaves it to the supervisor
     const notice = starting && !this.deps.settings.role ? maxAutoPriorityNotice(p) : undefined;
     if (notice) this.info(notice);

@@ -1,7 +1,10 @@
 /**
  * The VRRP process's scheduling: keepalived's `vrrp_rt_priority`, `vrrp_rlimit_rttime`, `vrrp_priority`,
  * `max_auto_priority` and `min_auto_priority_delay` (keepalived lib/process.c
- * set_process_priorities / increment_process_priority, lib/scheduler.c "A thread timer expired").
+ * set_process_priorities / increment_process_priority, lib/scheduler.c "A thread timer expired"); and the BFD
+ * process's: `bfd_rt_priority`, `bfd_rlimit_rttime`, `bfd_priority`, plus `bfd_cpu_affinity` (sched_setaffinity on
+ * every thread, lib/process.c set_process_cpu_affinity) and `bfd_process_name` (prctl PR_SET_NAME, bfd/bfd_daemon.c:
+ * at start, and on a reload that changes it).
  *
  * Why it matters: on a CPU-starved host a MASTER's adverts go out late because the process waits for a CPU, and
  * the BACKUP takes over although nothing failed (bench/vrrp-timing.ts). SCHED_RR puts the daemon ahead of every
@@ -49,6 +52,8 @@ const RR_MIN_PRIORITY = 1;
 
 /** What global_defs asks of the VRRP process. */
 export interface PrioritySettings {
+  /** Whose settings, for log texts: `vrrp` (default) or `bfd`. */
+  readonly process?: 'vrrp' | 'bfd';
   /** `vrrp_rt_priority`: SCHED_RR priority; 0 = normal scheduling. */
   readonly rtPriority: number;
   /** True when rtPriority is our default, not configured: a failure to get it is logged at info level, once. */
@@ -61,6 +66,10 @@ export interface PrioritySettings {
   readonly maxAutoPriority: number;
   /** `min_auto_priority_delay` (µs): timer lateness beyond which keepalived logs and raises. */
   readonly minAutoPriorityDelayUs: number;
+  /** `bfd_cpu_affinity`: the CPUs every thread may run on; unset or empty = leave as started. */
+  readonly cpuAffinity?: readonly number[];
+  /** `bfd_process_name`: the name the process shows (/proc/PID/comm); unset = leave as started. */
+  readonly processName?: string;
 }
 
 /** Settings that change nothing (a configuration without these keywords). */
@@ -90,17 +99,25 @@ export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false
 }
 
 /**
- * The BFD child's scheduling: SCHED_RR at the VRRP child's default priority (10 ms × 3 sessions do not survive a
- * CPU hog under SCHED_OTHER), keepalived's `bfd_rt_priority`/`bfd_priority` not parsed yet; no auto priority.
+ * The BFD child's scheduling from `bfd_rt_priority`, `bfd_rlimit_rttime`, `bfd_priority`, `bfd_cpu_affinity` and
+ * `bfd_process_name`. With neither `bfd_rt_priority` nor `bfd_priority`, SCHED_RR at the VRRP child's default
+ * priority (10 ms × 3 sessions do not survive a CPU hog under SCHED_OTHER; keepalived has no such default, and
+ * `bfd_rt_priority 0` turns it off). keepalived's BFD process takes max_auto_priority too, but its timers are not
+ * measured for lateness here: no automatic raise.
  */
-export function bfdPrioritySettings(): PrioritySettings {
+export function bfdPrioritySettings(config: KeepalivedConfig): PrioritySettings {
+  const g: GlobalDefs = config.globalDefs;
+  const rtDefault = g.bfdRtPriority === undefined && g.bfdProcessPriority === undefined;
   return {
-    rtPriority: DEFAULT_VRRP_RT_PRIORITY,
-    rtDefault: true,
-    rlimitRttimeUs: DEFAULT_RLIMIT_RTTIME_US,
-    processPriority: 0,
+    process: 'bfd',
+    rtPriority: rtDefault ? DEFAULT_VRRP_RT_PRIORITY : (g.bfdRtPriority ?? 0),
+    ...(rtDefault ? { rtDefault } : {}),
+    rlimitRttimeUs: g.bfdRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
+    processPriority: g.bfdProcessPriority ?? 0,
     maxAutoPriority: -1,
     minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
+    ...(g.bfdCpuAffinity?.length ? { cpuAffinity: g.bfdCpuAffinity } : {}),
+    ...(g.bfdProcessName ? { processName: g.bfdProcessName } : {}),
   };
 }
 
@@ -127,6 +144,10 @@ export interface PriorityPort {
   setNice(tid: number, nice: number): void;
   /** Calls `handler` on each SIGXCPU (RLIMIT_RTTIME soft limit reached); returns the function that removes it. */
   onCpuLimit(handler: () => void): () => void;
+  /** sched_setaffinity: `tid` may run only on `cpus`. */
+  setAffinity(tid: number, cpus: readonly number[]): void;
+  /** prctl(PR_SET_NAME) on the calling (main) thread. */
+  setName(name: string): void;
 }
 
 /** The current state, for dumps. */
@@ -176,6 +197,9 @@ export class ProcessPriorities {
   apply(s: PrioritySettings): void {
     const was = this.settings;
     this.settings = s;
+    // keepalived: a name set at start or changed by a reload; a removed one goes back to "keepalived"
+    if (s.processName !== was.processName && (s.processName || was.processName)) this.setName(s.processName ?? 'keepalived');
+    if (s.cpuAffinity?.length) this.setAffinity(s.cpuAffinity);
     if (s.rtPriority !== was.rtPriority) {
       if (s.rtDefault && this.defaultRtRefused) {
         /* refused before (no CAP_SYS_NICE): stay as we are */
@@ -212,7 +236,7 @@ export class ProcessPriorities {
       if (dflt) this.defaultRtRefused = true;
       this.log.log({
         level: dflt ? 'info' : 'warning',
-        text: `child process: cannot raise priority${which} - ${message(e)}${dflt ? ' (default vrrp_rt_priority)' : ''}`,
+        text: `child process: cannot raise priority${which} - ${message(e)}${dflt ? ` (default ${this.settings.process ?? 'vrrp'}_rt_priority)` : ''}`,
       });
     }
     if (failed.main) return false;
@@ -220,6 +244,22 @@ export class ProcessPriorities {
     this.log.log({ level: 'info', text: `SCHED_RR priority ${priority} (reset on fork) on ${failed.done} thread(s)`, detail: true });
     if (this.rttimeUs !== this.settings.rlimitRttimeUs) this.setRttime(this.settings.rlimitRttimeUs);
     return true;
+  }
+
+  /** keepalived's set_process_name: a failure is one info line. */
+  private setName(name: string): void {
+    try {
+      this.port.setName(name);
+    } catch {
+      this.log.log({ level: 'info', text: `Failed to set process name '${name}'` });
+    }
+  }
+
+  /** keepalived's set_process_cpu_affinity, on every thread (threads created since the last apply included). */
+  private setAffinity(cpus: readonly number[]): void {
+    const failed = this.eachThread((tid) => this.port.setAffinity(tid, cpus));
+    const e = failed.main ?? failed.other;
+    if (e) this.log.log({ level: 'warning', text: `unable to set cpu affinity to ${this.settings.process ?? 'vrrp'} process (${message(e)})` });
   }
 
   private dropRealtime(): void {
@@ -245,7 +285,7 @@ export class ProcessPriorities {
     this.removeCpuHandler ??= this.port.onCpuLimit(() =>
       this.log.log({
         level: 'info',
-        text: 'VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased',
+        text: `${(this.settings.process ?? 'vrrp').toUpperCase()} process has used too much CPU time, ${this.settings.process ?? 'vrrp'}_rlimit_rttime may need to be increased`,
       }),
     );
     try {
@@ -324,6 +364,8 @@ export function linuxPriorityPort(): PriorityPort {
     setRttimeLimit: (l) => sysio.setRlimit(k('RLIMIT_RTTIME'), l.soft, l.hard),
     getNice: (tid) => getPriority(tid),
     setNice: (tid, nice) => setPriority(tid, nice),
+    setAffinity: (tid, cpus) => sysio.schedSetAffinity(tid, cpus),
+    setName: (name) => sysio.setThreadName(name),
     onCpuLimit: (handler) => {
       process.on('SIGXCPU', handler);
       return () => {

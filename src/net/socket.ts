@@ -1,7 +1,9 @@
 /**
  * A non-blocking socket driven by the addon's readiness watcher.
  *
- * On every readiness event it drains recvmsg() until EAGAIN. A libuv error status (POLLERR: ENETDOWN on a
+ * On every readiness event it drains recvmsg() until EAGAIN — or, for a socket opened with `batch`, reads up to a
+ * batch of datagrams per recvmmsg() into memory it reuses (RecvBatch; issue 17: nothing allocated per datagram),
+ * until a batch comes back short. A libuv error status (POLLERR: ENETDOWN on a
  * packet socket after a link flap, ENOBUFS on an overflowing netlink socket) stops the poll inside libuv; the
  * socket reads SO_ERROR (which clears it), reports it through `onError`, and re-arms — without that the socket
  * would go silently deaf. Nothing thrown by a handler escapes from the watcher callback: it goes to `onError`.
@@ -23,10 +25,66 @@ export interface SocketOptions {
   readonly maxLength?: number;
   /** Control-message buffer size (bytes); 0 for none. */
   readonly controlLength?: number;
-  /** Called for each received message. */
+  /** Called for each received message (not for a socket with `batch`). */
   readonly onMessage: (msg: Msg) => void;
+  /**
+   * Receive in batches into reused memory instead: `onBatch(batch, count)` gets datagrams 0 … count-1 of `batch`,
+   * valid until it returns (the next read overwrites them). `onMessage` is then never called.
+   */
+  readonly batch?: { readonly size: number; readonly onBatch: (batch: RecvBatch, count: number) => void };
   /** Called for each socket error (after which the socket keeps working). */
   readonly onError?: (p: SocketProblem) => void;
+}
+
+/** Bytes of one sockaddr slot in a RecvBatch (sizeof(struct sockaddr_storage)). */
+export const RECV_ADDR_SLOT = 128;
+
+/**
+ * Receive memory for up to `size` datagrams, reused by every recvmmsg (sysio.recvmmsgInto): datagram i's bytes at
+ * `dataOffset(i)` (`length(i)` of them), its sockaddr at `addrOffset(i)` and its control messages at
+ * `controlOffset(i)` (`controlLength(i)` bytes).
+ */
+export class RecvBatch {
+  readonly data: Buffer;
+  readonly addrs: Buffer;
+  readonly control: Buffer;
+  /** Per datagram: bytes received, sockaddr length, control length, msg_flags. */
+  readonly meta: Int32Array;
+
+  constructor(
+    readonly size: number,
+    readonly slotLength: number,
+    readonly controlSlot: number,
+  ) {
+    this.data = Buffer.alloc(size * slotLength);
+    this.addrs = Buffer.alloc(size * RECV_ADDR_SLOT);
+    this.control = Buffer.alloc(Math.max(1, size * controlSlot));
+    this.meta = new Int32Array(size * 4);
+  }
+
+  /** Reads what is queued on `fd` (at most `size` datagrams); how many were read. */
+  receive(fd: number): number {
+    return sysio.recvmmsgInto(fd, this.data, this.slotLength, this.addrs, this.control, this.controlSlot, this.meta);
+  }
+
+  dataOffset(i: number): number {
+    return i * this.slotLength;
+  }
+  length(i: number): number {
+    return this.meta[4 * i]!;
+  }
+  addrOffset(i: number): number {
+    return i * RECV_ADDR_SLOT;
+  }
+  controlOffset(i: number): number {
+    return i * this.controlSlot;
+  }
+  controlLength(i: number): number {
+    return this.meta[4 * i + 2]!;
+  }
+  flags(i: number): number {
+    return this.meta[4 * i + 3]!;
+  }
 }
 
 /** Turns anything thrown into a SocketProblem. */
@@ -41,6 +99,7 @@ export class Socket {
   private closed = false;
   private readonly maxLength: number;
   private readonly controlLength: number;
+  private readonly batch: RecvBatch | undefined;
 
   private constructor(
     readonly fd: number,
@@ -48,6 +107,7 @@ export class Socket {
   ) {
     this.maxLength = opts.maxLength ?? 65536;
     this.controlLength = opts.controlLength ?? 256;
+    this.batch = opts.batch ? new RecvBatch(opts.batch.size, this.maxLength, this.controlLength) : undefined;
   }
 
   /**
@@ -119,6 +179,7 @@ export class Socket {
    * code after an event-loop stall, so that packets already queued are seen before a timeout is acted on.
    */
   drain(): void {
+    if (this.batch) return this.drainBatches(this.batch, this.opts.batch!.onBatch);
     for (let i = 0; i < 1024 && !this.closed; i++) {
       let msg: Msg | undefined;
       try {
@@ -133,6 +194,29 @@ export class Socket {
       } catch (e) {
         this.report(toProblem(e, 'onMessage'));
       }
+    }
+  }
+
+  /** drain() for a batch socket: batches until one comes back short (the queue is empty), at most ~1024 datagrams. */
+  private drainBatches(batch: RecvBatch, onBatch: (b: RecvBatch, n: number) => void): void {
+    for (let read = 0; read < 1024 && !this.closed;) {
+      let n: number;
+      try {
+        n = batch.receive(this.fd);
+      } catch (e) {
+        this.report(toProblem(e, 'recvmmsg'));
+        read++;
+        continue; // the error was consumed (e.g. ENOBUFS, ENETDOWN); keep reading what is queued
+      }
+      if (n > 0) {
+        try {
+          onBatch(batch, n);
+        } catch (e) {
+          this.report(toProblem(e, 'onMessage'));
+        }
+      }
+      if (n < batch.size) return;
+      read += n;
     }
   }
 

@@ -6,17 +6,27 @@
  */
 import type { Msg } from '@keepalived-ts/sysio';
 import { decodeCmsgs } from './cmsg.js';
-import { ipMreqn, ipv6Mreq, parseSockaddr, sockaddrIn, sockaddrIn6 } from './sockaddr.js';
-import { Socket, type SocketProblem } from './socket.js';
+import { ipMreqn, ipv6Mreq, ipv4Text, ipv6Text, parseSockaddr, sockaddrIn, sockaddrIn6 } from './sockaddr.js';
+import { Socket, toProblem, type RecvBatch, type SocketProblem } from './socket.js';
 import { K, sysio } from './sysio.js';
 import { IPPROTO_AH, IPPROTO_VRRP, type Family } from '../vrrp/types.js';
 
 /** Sockaddrs kept per socket (the group and the unicast peers of its instances; past this the cache starts again). */
 const MAX_DESTINATIONS = 1024;
 
+/** Datagrams read per recvmmsg: a backup hears its masters' adverts in bursts when they share a timer tick. */
+const BATCH = 16;
+/** Largest datagram kept: a VRRPv3 IPv6 advert with 255 addresses is 4,088 bytes; longer ones fail the length check. */
+const MAX_DATAGRAM = 8192;
+/** Control bytes per datagram: IP_PKTINFO + IP_TTL, or IPV6_PKTINFO + IPV6_HOPLIMIT, with room to spare. */
+const CONTROL_LENGTH = 256;
+
 /** A received VRRP packet with what the kernel told about it. */
 export interface VrrpDatagram {
-  /** IPv4: the whole IP packet (header first). IPv6: the VRRP message only. */
+  /**
+   * IPv4: the whole IP packet (header first). IPv6: the VRRP message only. From a socket, a view of receive memory
+   * that the next read reuses: valid during `onPacket` only (copy what must outlive it).
+   */
   readonly data: Buffer;
   readonly source: string;
   readonly destination: string;
@@ -73,16 +83,42 @@ export class VrrpSocket {
   static open(o: VrrpSocketOptions): VrrpSocket {
     const ifindex = sysio.ifNameToIndex(o.ifname);
     const family = o.family === 4 ? K.AF_INET : K.AF_INET6;
-    const onMessage = (m: Msg) => {
-      const d = datagramOf(o.family, m);
-      if (d) o.onPacket(o.timestamps ? withAge(d, m) : d);
-    };
     const protocol = o.family === 4 && o.ah ? IPPROTO_AH : IPPROTO_VRRP;
-    const sock = Socket.open(family as number, K.SOCK_RAW as number, protocol, { onMessage, onError: o.onError, controlLength: 256 }, (fd) => {
+    const setup = (fd: number) => {
       if (o.family === 4) setup4(fd, o, ifindex);
       else setup6(fd, o, ifindex);
       if (o.timestamps) sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_TIMESTAMPNS as number, 1);
-    });
+    };
+    if (o.timestamps) {
+      // receive timestamps (vrrp_rx_timestamps, off by default): one recvmsg per datagram, as a Msg
+      const onMessage = (m: Msg) => {
+        const d = datagramOf(o.family, m);
+        if (d) o.onPacket(withAge(d, m));
+      };
+      return new VrrpSocket(
+        Socket.open(family as number, K.SOCK_RAW as number, protocol, { onMessage, onError: o.onError, controlLength: 256 }, setup),
+        o.family,
+        ifindex,
+      );
+    }
+    const reader = new DatagramReader(o.family);
+    const onBatch = (b: RecvBatch, n: number) => {
+      for (let i = 0; i < n; i++) {
+        try {
+          const d = reader.read(b, i);
+          if (d) o.onPacket(d);
+        } catch (e) {
+          o.onError?.(toProblem(e, 'onMessage'));
+        }
+      }
+    };
+    const sock = Socket.open(
+      family as number,
+      K.SOCK_RAW as number,
+      protocol,
+      { onMessage: () => {}, batch: { size: BATCH, onBatch }, onError: o.onError, maxLength: MAX_DATAGRAM, controlLength: CONTROL_LENGTH },
+      setup,
+    );
     return new VrrpSocket(sock, o.family, ifindex);
   }
 
@@ -140,6 +176,87 @@ function setup6(fd: number, o: VrrpSocketOptions, ifindex: number): void {
   sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_RECVPKTINFO as number, 1);
   if (o.group) sysio.setsockopt(fd, K.SOL_IPV6 as number, K.IPV6_ADD_MEMBERSHIP as number, ipv6Mreq(o.group, ifindex));
   if (o.bindAddress) sysio.bind(fd, sockaddrIn6(o.bindAddress, 0, o.bindAddress.startsWith('fe80:') ? ifindex : 0));
+}
+
+/**
+ * The text of the last address seen, kept while its bytes repeat: a backup hears the same master, on the same group,
+ * over and over, so the receive path formats an address only when it changes (issue 17).
+ */
+class AddressText {
+  private readonly bytes = new Uint8Array(16);
+  private text = '';
+
+  constructor(private readonly length: 4 | 16) {}
+
+  /** The text of the `length` bytes at `off` in `b`. */
+  of(b: Uint8Array, off: number): string {
+    const last = this.bytes;
+    let same = this.text !== '';
+    for (let i = 0; i < this.length && same; i++) same = last[i] === b[off + i];
+    if (same) return this.text;
+    for (let i = 0; i < this.length; i++) last[i] = b[off + i]!;
+    this.text = this.length === 4 ? ipv4Text(b, off) : ipv6Text(b, off);
+    return this.text;
+  }
+}
+
+/** struct cmsghdr on 64-bit Linux: size_t cmsg_len, int cmsg_level, int cmsg_type, then the data, 8-byte aligned. */
+const CMSG_HEADER = 16;
+
+/**
+ * Turns datagram i of a RecvBatch into a VrrpDatagram, reading the sockaddr and control messages in place (the
+ * same facts as datagramOf from a Msg, without building the Msg).
+ */
+class DatagramReader {
+  private readonly source: AddressText;
+  private readonly destination: AddressText;
+
+  constructor(private readonly family: Family) {
+    this.source = new AddressText(family === 4 ? 4 : 16);
+    this.destination = new AddressText(family === 4 ? 4 : 16);
+  }
+
+  read(b: RecvBatch, i: number): VrrpDatagram | undefined {
+    const start = b.dataOffset(i);
+    const data = b.data.subarray(start, start + Math.min(b.length(i), b.slotLength));
+    const sa = b.addrOffset(i);
+    const v4 = this.family === 4;
+    const fromFamily = b.addrs.readUInt16LE(sa) === (v4 ? K.AF_INET : K.AF_INET6);
+    if (v4 ? data.length < 20 : !fromFamily) return undefined;
+    let ifindex = 0;
+    let destination: string | undefined;
+    let hopLimit = -1;
+    const c = b.control;
+    const end = b.controlOffset(i) + b.controlLength(i);
+    for (let off = b.controlOffset(i); off + CMSG_HEADER <= end;) {
+      const len = c.readUInt32LE(off); // the low half of a size_t; a control message is never 4 GB
+      if (len < CMSG_HEADER || off + len > end) break;
+      const level = c.readInt32LE(off + 8);
+      const type = c.readInt32LE(off + 12);
+      const at = off + CMSG_HEADER;
+      if (v4 && level === K.SOL_IP && type === K.IP_PKTINFO && len >= CMSG_HEADER + 12) {
+        // struct in_pktinfo { int ipi_ifindex; struct in_addr ipi_spec_dst; struct in_addr ipi_addr; }
+        ifindex = c.readInt32LE(at);
+        destination = this.destination.of(c, at + 8);
+      } else if (!v4 && level === K.SOL_IPV6 && type === K.IPV6_PKTINFO && len >= CMSG_HEADER + 20) {
+        // struct in6_pktinfo { struct in6_addr ipi6_addr; unsigned int ipi6_ifindex; }
+        destination = this.destination.of(c, at);
+        ifindex = c.readUInt32LE(at + 16);
+      } else if (!v4 && level === K.SOL_IPV6 && type === K.IPV6_HOPLIMIT && len >= CMSG_HEADER + 4) hopLimit = c.readInt32LE(at);
+      off += (len + 7) & ~7;
+    }
+    if (v4) {
+      return {
+        data,
+        source: fromFamily ? this.source.of(b.addrs, sa + 4) : this.source.of(data, 12), // sockaddr_in: family, port, address
+        destination: destination ?? `${data[16]}.${data[17]}.${data[18]}.${data[19]}`,
+        ttl: data[8] as number,
+        ifindex,
+      };
+    }
+    // sockaddr_in6: family, port, flowinfo, address
+    return { data, source: this.source.of(b.addrs, sa + 8), destination: destination ?? '', ttl: hopLimit, ifindex };
+  }
 }
 
 /** The datagram with its age from the kernel's receive timestamp (unchanged without a believable one). */

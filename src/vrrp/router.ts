@@ -27,7 +27,8 @@ import { clearStats, createStats, type VrrpStats } from './stats.js';
 import { SyncGroup } from './sync-group.js';
 import { AuthType, IPPROTO_AH, VrrpState, type RxMeta, type TrackerResult } from './types.js';
 import { compareAddresses } from '../core/inet/address.js';
-import { checkReceived, countVerdict, type RxExpectations } from './validate.js';
+import { checkReceived, countVerdict, type RxExpectations, type Verdict } from './validate.js';
+import { AcceptedAdvert } from './repeat.js';
 
 /** Rate limit for repeated receive-drop lines: one line per instance and reason per this many ms (as before). */
 export const DROP_LOG_INTERVAL_MS = 10_000;
@@ -56,6 +57,8 @@ export interface RouterInstance {
   encoded: EncodedAdverts | undefined;
   /** auth_type AH sequence and IP ID counters (unused otherwise). */
   readonly ah: AhCounter;
+  /** The last accepted advert: its repeats are not decoded and checked again (repeat.ts). */
+  readonly accepted: AcceptedAdvert;
 }
 
 /** Encoded adverts (one per destination) and what they were encoded with. */
@@ -99,6 +102,7 @@ export class VrrpRouter {
       group: undefined,
       encoded: undefined,
       ah: { sequence: 0, cycle: false, ipId: 0 },
+      accepted: new AcceptedAdvert(),
     };
     this.all.set(name, inst);
     this.byWire.set(wire, name);
@@ -196,14 +200,18 @@ export class VrrpRouter {
     if (!inst || meta.source === inst.spec.source) return [];
     const s = inst.spec;
     const ah = usesAh(s);
-    const verdict = checkReceived(bytes, meta, ah ? { ...inst.expect, ahSequence: inst.ah.sequence } : inst.expect, {
-      source: meta.source,
-      destination: meta.destination,
-      ...(s.params.family === 4 ? { mcastGroup4: s.group, ...(s.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
-    });
+    const repeat = ah ? undefined : inst.accepted.repeatOf(bytes, meta, inst.expect, s);
+    const verdict: Verdict =
+      repeat ??
+      checkReceived(bytes, meta, ah ? { ...inst.expect, ahSequence: inst.ah.sequence } : inst.expect, {
+        source: meta.source,
+        destination: meta.destination,
+        ...(s.params.family === 4 ? { mcastGroup4: s.group, ...(s.oldUnicastChecksum ? { checksum4: 'mcast-group' as const } : {}) } : {}),
+      });
     countVerdict(inst.stats, verdict);
     if (verdict.ahSequence !== undefined) inst.ah.sequence = verdict.ahSequence;
     const n = s.params.name;
+    if (verdict.ok && !ah && repeat === undefined) inst.accepted.remember(bytes, meta, inst.expect, s, verdict, ip4);
     if (!verdict.ok) {
       const out: RouterAction[] = [{ kind: 'dropped', instance: n, reason: verdict.reason, source: meta.source }];
       const k = `${n}/${verdict.reason}`;

@@ -10,7 +10,8 @@
  * receives the status, and JavaScript re-arms with watchUpdate() after reading SO_ERROR.
  *
  * Besides sockets: the process-scheduling calls keepalived's vrrp_rt_priority / vrrp_rlimit_rttime / vrrp_no_swap
- * need (sched_setscheduler, getrlimit/setrlimit, mlockall/munlockall), as plain wrappers.
+ * need (sched_setscheduler, getrlimit/setrlimit, mlockall/munlockall), and bfd_cpu_affinity / bfd_process_name's
+ * (sched_setaffinity, prctl PR_SET_NAME), as plain wrappers.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -419,6 +421,66 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Largest batch recvmmsgInto() reads in one call. */
+#define RECV_BATCH_MAX 64
+/* Bytes reserved per datagram for its sockaddr (sizeof(struct sockaddr_storage)). */
+#define RECV_ADDR_SLOT 128
+
+/*
+ * recvmmsgInto(fd, data, slotLength, addrs, control, controlLength, meta) -> count (0 when nothing is queued).
+ * recvmmsg(2) without blocking, into memory the caller owns and reuses: nothing is allocated per datagram.
+ * Datagram i lands in data[i*slotLength ...], its sockaddr in addrs[i*128 ...], its control messages in
+ * control[i*controlLength ...]; meta[4i .. 4i+3] = bytes received, sockaddr length, control length, msg_flags
+ * (MSG_TRUNC when the datagram was longer than slotLength, MSG_CTRUNC when its control messages did not fit). At most meta.length / 4 (≤ 64) datagrams, also bounded by
+ * the sizes of data, addrs and control. Fewer than asked means the queue was empty when the call returned.
+ */
+static napi_value js_recvmmsg_into(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  size_t argc, data_len, addr_len, ctl_len, meta_bytes;
+  int32_t fd, slot, ctlslot;
+  void *data, *addrs, *ctl, *meta;
+  if (!get_args(env, info, 7, argv, &argc) || argc < 7 || !arg_int(env, argv[0], &fd) || !arg_bytes(env, argv[1], &data, &data_len) ||
+      !arg_int(env, argv[2], &slot) || !arg_bytes(env, argv[3], &addrs, &addr_len) || !arg_bytes(env, argv[4], &ctl, &ctl_len) ||
+      !arg_int(env, argv[5], &ctlslot) || !arg_bytes(env, argv[6], &meta, &meta_bytes))
+    return throw_type(env, "recvmmsgInto(fd, data, slotLength, addrs, control, controlLength, meta)");
+  if (slot <= 0 || ctlslot < 0 || ((uintptr_t)meta % sizeof(int32_t)) != 0) return throw_type(env, "recvmmsgInto: bad lengths");
+  size_t n = meta_bytes / (4 * sizeof(int32_t));
+  if (n > RECV_BATCH_MAX) n = RECV_BATCH_MAX;
+  if (n > data_len / (size_t)slot) n = data_len / (size_t)slot;
+  if (n > addr_len / RECV_ADDR_SLOT) n = addr_len / RECV_ADDR_SLOT;
+  if (ctlslot > 0 && n > ctl_len / (size_t)ctlslot) n = ctl_len / (size_t)ctlslot;
+  if (n == 0) return throw_type(env, "recvmmsgInto: no room for one datagram");
+  struct mmsghdr msgs[RECV_BATCH_MAX];
+  struct iovec iovs[RECV_BATCH_MAX];
+  memset(msgs, 0, n * sizeof *msgs);
+  for (size_t i = 0; i < n; i++) {
+    iovs[i].iov_base = (unsigned char *)data + i * (size_t)slot;
+    iovs[i].iov_len = (size_t)slot;
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = (unsigned char *)addrs + i * RECV_ADDR_SLOT;
+    msgs[i].msg_hdr.msg_namelen = RECV_ADDR_SLOT;
+    msgs[i].msg_hdr.msg_control = ctlslot ? (unsigned char *)ctl + i * (size_t)ctlslot : NULL;
+    msgs[i].msg_hdr.msg_controllen = (size_t)ctlslot;
+  }
+  int got;
+  do {
+    got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return make_int(env, 0);
+    return throw_errno(env, "recvmmsg", errno);
+  }
+  int32_t *m = meta;
+  for (int i = 0; i < got; i++) {
+    m[4 * i] = (int32_t)msgs[i].msg_len;
+    m[4 * i + 1] = (int32_t)msgs[i].msg_hdr.msg_namelen;
+    m[4 * i + 2] = (int32_t)msgs[i].msg_hdr.msg_controllen;
+    m[4 * i + 3] = msgs[i].msg_hdr.msg_flags;
+  }
+  return make_int(env, got);
+}
+
 /* close(fd) */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   int32_t fd;
@@ -504,6 +566,41 @@ static napi_value js_sched_setscheduler(napi_env env, napi_callback_info info) {
   struct sched_param sp = {.sched_priority = prio};
   if (sched_setscheduler(tid, policy | (reset ? SCHED_RESET_ON_FORK : 0), &sp) < 0)
     return throw_errno(env, "sched_setscheduler", errno);
+  return NULL;
+}
+
+/* schedSetAffinity(tid, cpus): sched_setaffinity(2) on one thread (0 = the caller) to the listed CPU numbers. */
+static napi_value js_sched_setaffinity(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc;
+  int32_t tid;
+  bool is_array = false;
+  if (!get_args(env, info, 2, argv, &argc) || argc < 2 || !arg_int(env, argv[0], &tid) ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array)
+    return throw_type(env, "schedSetAffinity(tid, cpus)");
+  uint32_t n = 0;
+  CHECK(env, napi_get_array_length(env, argv[1], &n));
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int32_t cpu;
+    CHECK(env, napi_get_element(env, argv[1], i, &v));
+    if (!arg_int(env, v, &cpu) || cpu < 0 || cpu >= CPU_SETSIZE) return throw_type(env, "schedSetAffinity: CPU numbers 0..1023");
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(tid, sizeof set, &set) < 0) return throw_errno(env, "sched_setaffinity", errno);
+  return NULL;
+}
+
+/* setThreadName(name): prctl(PR_SET_NAME) on the calling thread (the process name `ps` and /proc/PID/comm show). */
+static napi_value js_set_thread_name(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc, len = 0;
+  char name[16];
+  if (!get_args(env, info, 1, argv, &argc) || argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
+    return throw_type(env, "setThreadName(name)");
+  if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0) return throw_errno(env, "prctl", errno);
   return NULL;
 }
 
@@ -739,6 +836,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sendto", NULL, js_sendto, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sendmmsg", NULL, js_sendmmsg, NULL, NULL, NULL, napi_enumerable, NULL},
     {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"recvmmsgInto", NULL, js_recvmmsg_into, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ifNameToIndex", NULL, js_if_nametoindex, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ifIndexToName", NULL, js_if_indextoname, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -750,6 +848,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"watchRef", NULL, js_watch_ref, NULL, NULL, NULL, napi_enumerable, NULL},
     {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"schedSetScheduler", NULL, js_sched_setscheduler, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"schedSetAffinity", NULL, js_sched_setaffinity, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setThreadName", NULL, js_set_thread_name, NULL, NULL, NULL, napi_enumerable, NULL},
     {"schedGetScheduler", NULL, js_sched_getscheduler, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getRlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setRlimit", NULL, js_setrlimit, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -4,8 +4,8 @@
  * on, every receive socket is drained, so an event-loop stall cannot turn packets already queued into a false
  * Down. State changes are logged with keepalived's texts and published (`keepalived-ts:bfd:state`), from where
  * the child forwards them to the supervisor, which relays them to the VRRP and checker children. After a state
- * change, a new detection time, a start, reload or stop the whole picture goes out too (`keepalived-ts:bfd:sessions`,
- * for `status` and the metrics).
+ * change, a new detection time or transmit interval, a start, reload or stop the whole picture goes out too
+ * (`keepalived-ts:bfd:sessions`, for `status` and the metrics).
  */
 import { systemClock, type Clock } from '../../core/clock.js';
 import { publish } from '../../core/events.js';
@@ -15,6 +15,7 @@ import { BFD_CONTROL_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, diagName, S
 import { BfdSessions, ttlRule, type BfdPeerConfig, type BfdTaggedAction } from '../../bfd/sessions.js';
 import { openBfdReceiver, openBfdSender, type BfdRx, type BfdSender } from '../../net/bfd-socket.js';
 import type { Socket } from '../../net/socket.js';
+import type { TimerPort } from '../check/runtime.js';
 import type { Runtime, RuntimeContext } from '../port.js';
 import type { BfdSessionStatus, RuntimeSnapshot } from '../snapshot.js';
 
@@ -44,11 +45,16 @@ export function peerOf(b: BfdInstanceConfig): BfdPeerConfig {
   };
 }
 
-/** Options for tests: another port, clock or random source. */
+/**
+ * Options for tests: another port, clock, random source or timer. A ManualClock needs injected timers too: a real
+ * timer armed for (deadline − the manual now) would fire, find nothing due (the manual clock has not moved) and
+ * re-arm for the same delay, for ever.
+ */
 export interface BfdRuntimeOptions {
   readonly port?: number;
   readonly clock?: Clock;
   readonly rng?: () => number;
+  readonly timers?: TimerPort;
 }
 
 /** The BFD runtime. */
@@ -56,7 +62,8 @@ export class BfdRuntime implements Runtime {
   private table: BfdSessions;
   private readonly receivers = new Map<'4' | '6', Socket>();
   private readonly senders = new Map<string, BfdSender>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
+  private readonly timers: TimerPort;
   private timerAt = Number.POSITIVE_INFINITY;
   private readonly clock: Clock;
   private readonly rng: () => number;
@@ -71,6 +78,7 @@ export class BfdRuntime implements Runtime {
     this.clock = o.clock ?? systemClock();
     this.rng = o.rng ?? Math.random;
     this.port = o.port ?? BFD_CONTROL_PORT;
+    this.timers = o.timers ?? { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
     this.table = new BfdSessions(this.rng);
   }
 
@@ -91,6 +99,7 @@ export class BfdRuntime implements Runtime {
         w && w.neighbor === peer.neighbor && w.source === peer.source && w.sendTtl === peer.sendTtl && w.minRxTtl === peer.minRxTtl;
       if (w && sameAddressing) {
         session.reconfigure(w);
+        session.resync();
         Object.assign(this.table.get(peer.name)!.peer, w);
         wanted.delete(peer.name);
         continue;
@@ -109,7 +118,8 @@ export class BfdRuntime implements Runtime {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
     const now = this.clock.now();
     for (const { session, peer } of this.table.all()) this.apply(session.adminDown(now).map((action) => ({ session, peer, action })));
     this.publishPicture();
@@ -207,7 +217,10 @@ export class BfdRuntime implements Runtime {
     this.arm();
   }
 
-  /** Carries out actions; anything but a send (a state change, a log such as a new detection time) republishes the picture. */
+  /**
+   * Carries out actions; anything but a send (a state change, a log such as a new detection time, a new transmit
+   * interval) republishes the picture.
+   */
   private apply(actions: readonly BfdTaggedAction[]): void {
     let changed = false;
     for (const { peer, action } of actions) {
@@ -220,7 +233,7 @@ export class BfdRuntime implements Runtime {
         } else if (!problem) this.sendErrors.delete(peer.name);
       } else if (action.kind === 'log') {
         this.ctx.log.log({ level: action.level, text: action.text });
-      } else {
+      } else if (action.kind === 'state') {
         publish('keepalived-ts:bfd:state', {
           name: peer.name,
           from: STATE_NAMES[action.from]!,
@@ -237,12 +250,12 @@ export class BfdRuntime implements Runtime {
   private arm(): void {
     if (this.stopped) return;
     const due = this.table.nextDeadline();
-    if (due === this.timerAt && this.timer) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (due === this.timerAt && this.timer !== undefined) return;
+    if (this.timer !== undefined) this.timers.clear(this.timer);
     this.timer = undefined;
     this.timerAt = due;
     if (!Number.isFinite(due)) return;
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, due - this.clock.now()));
+    this.timer = this.timers.set(() => this.onTimer(), Math.max(0, due - this.clock.now()));
   }
 
   private onTimer(): void {

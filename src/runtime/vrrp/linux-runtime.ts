@@ -755,14 +755,25 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     });
   }
 
-  /** Arms one timer for the earliest deadline across all instances. */
+  /**
+   * Keeps one timer armed for the earliest deadline across all instances. An accepted advert moves its instance's
+   * Master_Down_Timer later: the armed timer is then left as it is, fires early, finds nothing due and is armed again
+   * — one timer per Master_Down_Interval instead of a clearTimeout/setTimeout per received advert (issue 17).
+   */
   private arm(): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
     const next = this.router.pollTimeout();
+    if (this.timer && next !== undefined && this.timerAt <= next) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     if (next === undefined) return;
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - this.clock.now()));
+    this.timerAt = next;
+    this.timer = setTimeout(this.fire, Math.max(0, next - this.clock.now()));
   }
+
+  /** When the armed timer is due (monotonic ms). */
+  private timerAt = 0;
+  private readonly fire = () => this.onTimer();
 
   /**
    * Deadlines are due. Before acting on them, every VRRP socket is drained: after an event-loop stall (GC, a

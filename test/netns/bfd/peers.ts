@@ -5,7 +5,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Daemons, RunningDaemon } from '../harness/daemons.js';
+import type { RunningDaemon } from '../harness/daemons.js';
 import type { Topology } from '../harness/topology.js';
 
 /** FRR's bfdd as Debian installs it. */
@@ -17,9 +17,16 @@ export interface RunningFrr extends RunningDaemon {
   readonly pidFile: string;
 }
 
+/** Where bfdd runs: a test directory and a way to start a process in a namespace (the Daemons harness has both). */
+export interface BfddPlace {
+  readonly dir: string;
+  write(name: string, text: string): string;
+  readonly topo: { spawn(host: string, cmd: string, args: readonly string[]): ChildProcess };
+}
+
 /** Starts bfdd in `host` with one single-hop peer. */
 export function startFrrBfdd(
-  d: Daemons,
+  d: BfddPlace,
   host: string,
   o: { peer: string; local: string; rxMs: number; txMs: number; mult: number; passive?: boolean },
 ): RunningFrr {

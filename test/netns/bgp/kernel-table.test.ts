@@ -1,8 +1,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology } from '../harness/topology.js';
-import { Daemons, stop, waitFor } from '../harness/daemons.js';
+import { Daemons, stop } from '../harness/daemons.js';
 import { controlRequest } from '../../../src/daemon/control.js';
+import { announcedWhileHeld, withdrawnOnceReleased } from './held.js';
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-bgp-kernel-');
@@ -33,8 +34,14 @@ test('kernel-table mode: the VIP /32 is in table 100 with proto 99 exactly while
   const a = d.ours('a', d.write('a.conf', conf(200, 'blackhole')));
   let b: ReturnType<Daemons['ours']> | undefined;
   try {
-    assert.ok((await waitFor(() => d.hasVip('a', '192.0.2.196'), 30_000)) >= 0, a.log());
-    assert.ok((await waitFor(() => announced('a', blackhole), 5000)) >= 0, `${table('a')}\n${a.log()}`);
+    const held = (h: string) => () => d.hasVip(h, '192.0.2.196');
+    /** Waits for the route's edge and fails when it came while the VIP said otherwise. */
+    const edge = async (wait: typeof announcedWhileHeld, h: string, re: RegExp, ms: number, what: string) => {
+      const e = await wait(() => announced(h, re), held(h), ms);
+      assert.ok(e.ms >= 0, `${what}: not within ${ms} ms\n${table(h)}`);
+      assert.equal(e.early, false, `${what}: the route changed while the VIP did not`);
+    };
+    await edge(announcedWhileHeld, 'a', blackhole, 30_000, 'a MASTER');
     assert.equal(table('a').trim().split('\n').length, 1, 'one route only');
     // status shows the route and the engine
     const st = await controlRequest(a.controlSocket, 'status');
@@ -42,14 +49,14 @@ test('kernel-table mode: the VIP /32 is in table 100 with proto 99 exactly while
     assert.equal(st.ok && st.status?.snapshot.bgp?.engine, 'kernel');
     // b (priority 250, route_type lo) takes over: the route moves with mastership
     b = d.ours('b', d.write('b.conf', conf(250, 'lo')));
-    assert.ok((await waitFor(() => announced('b', lo), 30_000)) >= 0, `${table('b')}\n${b.log()}`);
-    assert.ok((await waitFor(() => !announced('a', blackhole), 2000)) >= 0, table('a'));
+    // each route follows its own host's VIP: b's comes only once b holds it, a's goes only once a released it
+    await edge(announcedWhileHeld, 'b', lo, 30_000, 'b MASTER');
+    await edge(withdrawnOnceReleased, 'a', blackhole, 2000, 'a BACKUP');
     assert.equal(d.hasVip('a', '192.0.2.196'), false);
-    // a held no route while BACKUP, b none before it was MASTER: at no point both (checked at the hand-over above)
     // stopping b (planned) removes its route; a is MASTER again and announces
     await stop(b.child);
     assert.equal(announced('b', lo), false, `${table('b')}\n${b.log().split('\n').slice(-25).join('\n')}`);
-    assert.ok((await waitFor(() => announced('a', blackhole), 20_000)) >= 0, table('a'));
+    await edge(announcedWhileHeld, 'a', blackhole, 20_000, 'a MASTER again');
     // stopping a removes its route too
     await stop(a.child);
     assert.equal(table('a').trim(), '');

@@ -92,7 +92,7 @@ export class BfdSim {
         n.sent.push([this.now, d.packet]);
         if (!this.cut) this.other(n).inbox.push({ at: this.now + this.delayMs, bytes: action.bytes, from: n.addr });
       } else if (action.kind === 'state') n.changes.push([this.now, peer.name, action.from, action.to, action.diag]);
-      else n.logs.push(action.text);
+      else if (action.kind === 'log') n.logs.push(action.text);
     }
   }
 

@@ -233,3 +233,75 @@ test("packets on the wire decode with the session's values", () => {
   assert.equal(r.packet.myDiscr, 0xdeadbeef);
   assert.equal(r.packet.detectMult, 3);
 });
+
+const intervals = (a: readonly BfdSessionAction[]) => a.flatMap((x) => (x.kind === 'intervals' ? [x.txIntervalUs] : []));
+
+test("a change of the peer's Required Min RX while Up is an `intervals` action; an unchanged packet is not", () => {
+  const s = new BfdSession(cfg, 42, lcg(), 0);
+  s.start(0);
+  const up = s.receive(peer({ state: BfdState.Init, yourDiscr: 42, desiredMinTxUs: 20_000 }), 1);
+  assert.deepEqual(intervals(up), [], 'a state change carries the new interval itself');
+  assert.equal(s.txIntervalUs(), 50_000);
+  assert.deepEqual(intervals(s.receive(peer({ state: BfdState.Up, yourDiscr: 42, desiredMinTxUs: 20_000 }), 2)), []);
+  const slower = s.receive(peer({ state: BfdState.Up, yourDiscr: 42, desiredMinTxUs: 20_000, requiredMinRxUs: 200_000, poll: true }), 3);
+  assert.deepEqual(intervals(slower), [200_000]);
+  assert.equal(s.snapshot().txIntervalUs, 200_000);
+  assert.equal(sends(slower)[0]!.final, true, 'the Poll is answered with Final');
+  const back = s.receive(peer({ state: BfdState.Up, yourDiscr: 42, desiredMinTxUs: 20_000, requiredMinRxUs: 10_000, poll: true }), 4);
+  assert.deepEqual(intervals(back), [50_000], 'back to our min_tx');
+});
+
+test('a min_tx raised while Up is advertised at once but used only once the Poll Sequence ends (RFC 5880 6.8.3)', () => {
+  const s = new BfdSession(cfg, 42, lcg(), 0);
+  s.start(0);
+  s.receive(peer({ state: BfdState.Init, yourDiscr: 42, desiredMinTxUs: 20_000 }), 1);
+  s.receive(peer({ state: BfdState.Up, yourDiscr: 42, desiredMinTxUs: 20_000, final: true }), 2); // bring-up poll done
+  s.reconfigure({ ...cfg, desiredMinTxUs: 300_000 });
+  assert.equal(s.txIntervalUs(), 50_000, 'still the old interval');
+  assert.equal(s.snapshot().pollActive, true);
+  const t = s.nextDeadline();
+  assert.ok(t <= 2 + 50, `next packet still within the old interval (${t})`);
+  const p = sends(s.tick(t))[0]!;
+  assert.equal(p.poll, true);
+  assert.equal(p.desiredMinTxUs, 300_000, 'the new value is advertised');
+  const fin = s.receive(peer({ state: BfdState.Up, yourDiscr: 42, desiredMinTxUs: 20_000, final: true }), t + 1);
+  assert.deepEqual(intervals(fin), [300_000], 'Final: the new interval is used, and said so');
+  assert.equal(s.snapshot().txIntervalUs, 300_000);
+  // lowering takes effect at once
+  s.reconfigure({ ...cfg, desiredMinTxUs: 30_000 });
+  assert.equal(s.txIntervalUs(), 30_000);
+});
+
+test('clients are told Up on Up and Down on a fall from Up, but not when the peer signalled AdminDown (keepalived bfd_event_send)', () => {
+  const s = new BfdSession(cfg, 42, lcg(), 0);
+  s.start(0);
+  assert.equal(s.snapshot().clientUp, false);
+  s.receive(peer({ state: BfdState.Init, yourDiscr: 42 }), 1);
+  assert.equal(s.snapshot().clientUp, true);
+  const a = s.receive(peer({ state: BfdState.AdminDown, yourDiscr: 42, diag: 7 }), 2);
+  assert.deepEqual(states(a), [[BfdState.Up, BfdState.Down, 3]], 'the session itself goes Down');
+  assert.equal(s.snapshot().clientUp, true, 'AdminDown from the peer is not a failure for the clients');
+  // the peer comes back: Down → Init → Up, still Up for the clients; a real failure then is Down
+  s.receive(peer({ state: BfdState.Down, yourDiscr: 0 }), 10);
+  s.receive(peer({ state: BfdState.Up, yourDiscr: 42 }), 11);
+  assert.equal(s.sessionState, BfdState.Up);
+  assert.equal(s.snapshot().clientUp, true);
+  s.tick(11 + s.detectTimeUs() / 1000);
+  assert.equal(s.sessionState, BfdState.Down);
+  assert.equal(s.snapshot().clientUp, false, 'detection expiry is a failure');
+  // a neighbor-signalled Down (not AdminDown) is a failure too
+  s.receive(peer({ state: BfdState.Down, yourDiscr: 0 }), 20);
+  s.receive(peer({ state: BfdState.Up, yourDiscr: 42 }), 21);
+  s.receive(peer({ state: BfdState.Down, yourDiscr: 42 }), 22);
+  assert.equal(s.snapshot().clientUp, false);
+  // after an AdminDown-caused Down, a reload re-reads the state (keepalived sends every state then)
+  s.receive(peer({ state: BfdState.Init, yourDiscr: 42 }), 30);
+  s.receive(peer({ state: BfdState.AdminDown, yourDiscr: 42 }), 31);
+  assert.equal(s.snapshot().clientUp, true);
+  s.resync();
+  assert.equal(s.snapshot().clientUp, false);
+  // our own AdminDown tells the clients nothing either
+  s.receive(peer({ state: BfdState.Init, yourDiscr: 42 }), 40);
+  s.adminDown(41);
+  assert.equal(s.snapshot().clientUp, true);
+});

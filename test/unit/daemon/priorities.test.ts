@@ -7,6 +7,7 @@ import {
   DEFAULT_VRRP_RT_PRIORITY,
   NO_PRIORITIES,
   ProcessPriorities,
+  bfdPrioritySettings,
   maxAutoPriorityNotice,
   prioritySettingsFrom,
   type Limit,
@@ -31,7 +32,7 @@ class FakeOs implements PriorityPort {
   rttime: Limit = { soft: Infinity, hard: Infinity };
   handlers: (() => void)[] = [];
   readonly calls: string[] = [];
-  fail: Partial<Record<'setRealtime' | 'setRttimeLimit' | 'setNice', (tid?: number) => Error | undefined>> = {};
+  fail: Partial<Record<'setRealtime' | 'setRttimeLimit' | 'setNice' | 'setAffinity' | 'setName', (tid?: number) => Error | undefined>> = {};
 
   private check(name: keyof FakeOs['fail'], tid?: number): void {
     const e = this.fail[name]?.(tid);
@@ -60,6 +61,18 @@ class FakeOs implements PriorityPort {
     this.calls.push(`nice ${tid} ${n}`);
     this.check('setNice', tid);
     this.nice.set(tid, n);
+  }
+  readonly affinity = new Map<number, readonly number[]>();
+  name = 'node';
+  setAffinity(tid: number, cpus: readonly number[]): void {
+    this.calls.push(`affinity ${tid} ${cpus.join(',')}`);
+    this.check('setAffinity', tid);
+    this.affinity.set(tid, cpus);
+  }
+  setName(name: string): void {
+    this.calls.push(`name ${name}`);
+    this.check('setName');
+    this.name = name;
   }
   onCpuLimit(h: () => void): () => void {
     this.handlers.push(h);
@@ -292,4 +305,89 @@ test("global_defs keywords: keepalived's ranges and texts", () => {
   const off = load(' vrrp_rt_priority 0\n');
   assert.deepEqual(off.diagnostics.map(formatDiagnostic), [], '0 is our documented off switch, not an error');
   assert.equal(off.config.globalDefs.vrrpRtPriority, 0);
+});
+
+test("bfd_* keywords → the BFD child's settings, with keepalived's texts; SCHED_RR 1 by default", () => {
+  const r = load(
+    ' bfd_rt_priority 20\n bfd_rlimit_rttime 300000\n bfd_priority -4\n bfd_no_swap\n bfd_cpu_affinity 0\n bfd_process_name kbfd\n' +
+      ' vrrp_rt_priority 5\n',
+  );
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+    "p.conf:5:2: warning: 'bfd_no_swap' is not supported - Node.js aborts when its memory is locked (V8 frees pages with " +
+      'madvise(MADV_DONTNEED), which Linux refuses on locked memory) - ignored',
+  ]);
+  assert.deepEqual(bfdPrioritySettings(r.config), {
+    process: 'bfd',
+    rtPriority: 20,
+    rlimitRttimeUs: 300_000,
+    processPriority: -4,
+    maxAutoPriority: -1,
+    minAutoPriorityDelayUs: 1_000_000,
+    cpuAffinity: [0],
+    processName: 'kbfd',
+  });
+  assert.equal(prioritySettingsFrom(r.config).rtPriority, 5, 'vrrp_* stay the VRRP process’s');
+  const none = load(' router_id x\n');
+  assert.deepEqual(bfdPrioritySettings(none.config), {
+    ...NO_PRIORITIES,
+    process: 'bfd',
+    rtPriority: DEFAULT_VRRP_RT_PRIORITY,
+    rtDefault: true,
+    maxAutoPriority: -1,
+  });
+  assert.equal(bfdPrioritySettings(load(' bfd_rt_priority 0\n').config).rtPriority, 0, 'bfd_rt_priority 0: off');
+  assert.equal(bfdPrioritySettings(load(' bfd_priority 5\n').config).rtPriority, 0, 'a nice value instead of real-time');
+  assert.equal(bfdPrioritySettings(load(' bfd_priority 5\n').config).processPriority, 5);
+
+  const bad = load(
+    ' bfd_rt_priority 150\n bfd_rlimit_rtime 1\n bfd_priority 20\n bfd_rt_priority x\n bfd_cpu_affinity 0 99999\n bfd_cpu_affinity\n' +
+      ' bfd_process_name a_very_long_process_name\n bfd_cpu_affinity z\n',
+  );
+  assert.deepEqual(bad.diagnostics.map(formatDiagnostic), [
+    'p.conf:2:18: error: bfd process real-time priority 150 greater than maximum 99 - setting to maximum',
+    "p.conf:3:2: warning: Keyword 'bfd_rlimit_rtime' is deprecated - please use 'bfd_rlimit_rttime'",
+    'p.conf:4:15: error: Invalid bfd process priority specified',
+    "p.conf:5:18: error: bfd process real-time priority 'x' invalid",
+    'p.conf:6:21: error: Invalid cpu_id:99999 specified for bfd process',
+    'p.conf:7:2: error: No bfd cpu_id set specified',
+    'p.conf:8:19: error: Process name a_very_long_process_name more than 15 characters, truncating',
+    'p.conf:9:19: error: Invalid cpu_id:0 specified for bfd process',
+  ]);
+  const g = bad.config.globalDefs;
+  assert.equal(g.bfdRtPriority, 99);
+  assert.equal(g.bfdRlimitRttimeUs, 2);
+  assert.equal(g.bfdProcessPriority, 0);
+  assert.deepEqual(g.bfdCpuAffinity, [], 'a bad CPU empties the set, as keepalived');
+  assert.equal(g.bfdProcessName, 'a_very_long_pro');
+});
+
+test('bfd_cpu_affinity on every thread at each apply; bfd_process_name at start and when a reload changes it; failures logged', () => {
+  const { os, log, p } = setup();
+  const s = settings({ process: 'bfd', rtPriority: 1, cpuAffinity: [1], processName: 'kbfd' });
+  p.apply(s);
+  assert.deepEqual(
+    os.calls.filter((c) => !c.startsWith('rt ')),
+    ['name kbfd', 'affinity 100 1', 'affinity 101 1', 'affinity 102 1', 'rttime 1000000/2000000'],
+  );
+  os.calls.length = 0;
+  os.tids.push(103);
+  p.apply(s);
+  assert.deepEqual(
+    os.calls.filter((c) => !c.startsWith('rt ')),
+    ['affinity 100 1', 'affinity 101 1', 'affinity 102 1', 'affinity 103 1'],
+    'same name: not set again; a new thread gets the affinity',
+  );
+  os.calls.length = 0;
+  p.apply(settings({ process: 'bfd', rtPriority: 1 }));
+  assert.deepEqual(
+    os.calls.filter((c) => c.startsWith('name')),
+    ['name keepalived'],
+    "a removed name: keepalived's default",
+  );
+  os.fail.setAffinity = (tid) => (tid === 100 ? sysError('EINVAL', 'sched_setaffinity') : undefined);
+  os.fail.setName = () => sysError('EINVAL', 'prctl');
+  p.apply(settings({ process: 'bfd', rtPriority: 1, cpuAffinity: [7], processName: 'x' }));
+  assert.deepEqual(texts(log), ["Failed to set process name 'x'", 'unable to set cpu affinity to bfd process (sched_setaffinity EINVAL (test))']);
+  os.handlers[0]!();
+  assert.equal(texts(log).at(-1), 'BFD process has used too much CPU time, bfd_rlimit_rttime may need to be increased');
 });

@@ -658,6 +658,7 @@ test(
       remoteDesiredMinTxUs: 10_000,
       remoteDetectMult: 3,
       pollActive: false,
+      clientUp: true,
       packetsIn: 5,
       packetsOut: 6,
       upTransitions: 1,

@@ -116,6 +116,7 @@ export function bfdSession(over: Partial<BfdSessionStatus> = {}): BfdSessionStat
     remoteDesiredMinTxUs: 40_000,
     remoteDetectMult: 3,
     pollActive: false,
+    clientUp: true,
     packetsIn: 10,
     packetsOut: 11,
     upTransitions: 2,

@@ -234,6 +234,38 @@ test('transition reasons in words: startup, master down timer, preempted by a hi
   assert.deepEqual(reasons, ['startup', 'master down timer', 'preempted by 192.0.2.2 prio 150']);
 });
 
+test('a repeated advert (only the IPv4 ID and header checksum differ) is not checked again and counts the same; a changed one is', () => {
+  const r = backup();
+  const first = packet('192.0.2.9', 200);
+  const again = Uint8Array.from(first);
+  again[4] = 0x12; // IP ID, set per packet by the sender's kernel
+  again[10] = again[10]! ^ 0xff; // header checksum (not verified: the kernel did)
+  const accepted = r.instance('VI_1')!.accepted;
+  assert.equal(accepted.repeatOf(again, meta('192.0.2.9'), r.instance('VI_1')!.expect, r.instance('VI_1')!.spec), undefined, 'nothing yet');
+  assert.deepEqual(kinds(r.receive('eth0', first, meta('192.0.2.9'), 10)), ['advertReceived']);
+  const inst = r.instance('VI_1')!;
+  const v = accepted.repeatOf(again, meta('192.0.2.9'), inst.expect, inst.spec);
+  assert.ok(v?.ok, 'a repeat');
+  assert.deepEqual(kinds(r.receive('eth0', again, meta('192.0.2.9'), 1010)), ['advertReceived']);
+  assert.equal(inst.stats.advert_rcvd, 2);
+  assert.equal(r.pollTimeout(), 1010 + 3 * 1000 + ((256 - 100) * 1000) / 256, 'Master_Down_Timer re-armed from the repeat');
+  // what the checks read differs: not a repeat, checked in full
+  const lowTtl = Uint8Array.from(first);
+  lowTtl[8] = 64;
+  assert.equal(accepted.repeatOf(lowTtl, meta('192.0.2.9'), inst.expect, inst.spec), undefined);
+  assert.deepEqual(kinds(r.receive('eth0', lowTtl, meta('192.0.2.9'), 1020)), ['dropped']);
+  assert.equal(accepted.repeatOf(first, { ...meta('192.0.2.9'), destination: '192.0.2.1' }, inst.expect, inst.spec), undefined);
+  assert.equal(accepted.repeatOf(first, meta('192.0.2.8'), inst.expect, inst.spec), undefined);
+  assert.equal(accepted.repeatOf(first, meta('192.0.2.9'), { ...inst.expect }, inst.spec), undefined, 'other expectations');
+  const lower = packet('192.0.2.9', 50);
+  assert.equal(accepted.repeatOf(lower, meta('192.0.2.9'), inst.expect, inst.spec), undefined);
+  assert.deepEqual(logTexts(r.receive('eth0', lower, meta('192.0.2.9'), 1030)), [
+    '(VI_1) received lower priority (50) advert from 192.0.2.9 - discarding',
+  ]);
+  accepted.clear();
+  assert.equal(accepted.repeatOf(again, meta('192.0.2.9'), inst.expect, inst.spec), undefined, 'forgotten');
+});
+
 /** The states entered, in order. */
 const entered = (as: readonly RouterAction[]) => as.flatMap((a) => (a.kind === 'stateChanged' ? [a.transition.to] : []));
 
