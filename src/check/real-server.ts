@@ -41,7 +41,18 @@ export interface RealServerOptions {
   readonly vsName: string;
   readonly trackFiles?: ReadonlyMap<string, TrackedFileInfo>;
   readonly logAllFailures?: boolean;
+  /** MISC_CHECKs removed at start-up because their script was refused, by checker index (see RemovedChecker). */
+  readonly removed?: ReadonlyMap<number, RemovedChecker>;
 }
+
+/**
+ * Why keepalived 2.2.7 removed a MISC_CHECK before it ever ran. `config`: while reading the configuration
+ * (check_misc.c: no script path, its `user` or the default script user cannot be set), so it never existed.
+ * `security`: by check_misc_script_security (script not found, not executable, or insecure with
+ * enable_script_security), which runs after validate_check_config has counted an alpha checker as failed: the
+ * count stays, and that real server never comes up.
+ */
+export type RemovedChecker = 'config' | 'security';
 
 /** A real server, its checkers and its IPVS bookkeeping. */
 export class RealServer implements Dest {
@@ -70,9 +81,13 @@ export class RealServer implements Dest {
     this.ref = opts.index;
     this.name = fmtRs(server, opts.vs);
     this.inhibit = server.inhibitOnFailure;
+    let removedFailed = 0;
     server.checkers.forEach((c, i) => {
       const id = { rs: opts.index, checker: i };
-      if (c.type === 'FILE_CHECK') {
+      const removed = opts.removed?.get(i);
+      if (removed !== undefined) {
+        if (removed === 'security' && c.type === 'MISC_CHECK' && c.alpha) removedFailed++;
+      } else if (c.type === 'FILE_CHECK') {
         const file = opts.trackFiles?.get(c.trackFile) ?? { weight: 1, reverse: false, status: 0 };
         this.checkers.set(i, new FileChecker(c, id, file, { rs: this.name, vs: opts.vsName }));
       } else if (c.type === 'BFD_CHECK') {
@@ -91,6 +106,7 @@ export class RealServer implements Dest {
     });
     // set_effective_weights, and the alpha / failed track_file checkers counted as failed (validate_check_config)
     this.effectiveWeight = server.weight;
+    this.numFailedCheckers = removedFailed;
     for (const c of this.checkers.values()) {
       const st = c instanceof CheckerFsm ? c.state : c;
       this.effectiveWeight += st.curWeight;

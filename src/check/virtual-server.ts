@@ -16,7 +16,7 @@ import { FileChecker, type TrackedFileInfo } from './checker-file.js';
 import { BfdChecker } from './checker-bfd.js';
 import { fmtRs, fmtVs, realWeight } from './format.js';
 import { doVsNotifies, logInfo, poolInUse, updateQuorumState, weighLiveRealservers, type QuorumContext } from './quorum.js';
-import { doRsNotifies, ipvsDest, RealServer, type Dest } from './real-server.js';
+import { doRsNotifies, ipvsDest, RealServer, type Dest, type RemovedChecker } from './real-server.js';
 
 /** global_defs settings the checker side reads. */
 export interface CheckGlobals {
@@ -38,6 +38,8 @@ export interface VirtualServerOptions {
   readonly trackFiles?: ReadonlyMap<string, TrackedFileInfo>;
   /** ha_suspend: whether the virtual server's address is configured at start-up (default false). */
   readonly addressPresent?: boolean;
+  /** MISC_CHECKs whose script was refused at start-up: per real server index, checker index → why. */
+  readonly removedCheckers?: ReadonlyMap<number, ReadonlyMap<number, RemovedChecker>>;
 }
 
 /** Inputs of a virtual server (time is passed separately). */
@@ -83,6 +85,7 @@ export class VirtualServerCheck implements QuorumContext {
           vs: config,
           vsName: this.vsName,
           ...(opts.trackFiles ? { trackFiles: opts.trackFiles } : {}),
+          ...(opts.removedCheckers?.has(index) ? { removed: opts.removedCheckers.get(index)! } : {}),
           ...(this.globals.checkerLogAllFailures !== undefined ? { logAllFailures: this.globals.checkerLogAllFailures } : {}),
         }),
     );

@@ -72,12 +72,11 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
   }
   const max = family === 4 ? 32 : 128;
   let prefixLength = max;
+  // keepalived parse_ipaddress: a bad prefix length is reported and the full length used (the address stays)
   if (prefix !== undefined) {
-    if (!/^\d+$/.test(prefix) || Number(prefix) > max) {
-      d.error(node.keyword.pos, `Invalid prefix length '${prefix}' in '${node.keyword.text}'`);
-      return undefined;
-    }
-    prefixLength = Number(prefix);
+    if (!/^\d+$/.test(prefix) || Number(prefix) > max)
+      d.keptError(node.keyword.pos, `Invalid address prefix len ${prefix} for address ${node.keyword.text} - using ${max}`);
+    else prefixLength = Number(prefix);
   }
   const out: Mutable<VirtualAddress> = { address: addr as string, family: family as 4 | 6, prefixLength, noDad: false, pos: node.keyword.pos };
   const a = node.args;
@@ -106,8 +105,12 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
         break;
       case 'label':
         if (next) {
-          if (next.text.length > 15) d.error(next.pos, `label '${next.text}' is longer than 15 characters`);
-          else out.label = next.text;
+          // keepalived: a label must fit IFNAMSIZ - 1 characters, or the address is dropped
+          if (next.text.length > 15) {
+            d.keptError(next.pos, `Address label ${next.text} is longer than maximum length 15 - removing address`);
+            return undefined;
+          }
+          out.label = next.text;
           i++;
         }
         break;
@@ -135,6 +138,10 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
       default:
         d.warning(a[i]!.pos, `Unknown virtual_ipaddress option '${w}' - ignored`);
     }
+  }
+  if (out.family === 6 && out.label !== undefined) {
+    d.keptError(node.keyword.pos, `Cannot specify label for IPv6 addresses (${node.keyword.text}) - ignoring label`);
+    delete out.label;
   }
   return out;
 }
@@ -568,10 +575,30 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   }
   r.virtualIpaddress = r.virtualIpaddress?.map(vipVmac);
   r.virtualIpaddressExcluded = r.virtualIpaddressExcluded?.map(vipVmac);
+  // keepalived vrrp_complete_instance, in its order: nopreempt vs the address owner, then vs state MASTER, then
+  // preempt_delay vs state MASTER, strict mode and nopreempt (each a config error: -t fails)
   let nopreempt = r.nopreempt ?? false;
-  if (nopreempt && (state === 'MASTER' || priority === 255)) {
-    d.warning(node.keyword.pos, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+  let preemptDelayMs = r.preemptDelayMs ?? 0;
+  const pos = node.keyword.pos;
+  if (nopreempt && priority === 255) {
+    d.keptError(pos, `(${name}) nopreempt is incompatible with priority 255. resetting nopreempt`);
     nopreempt = false;
+  }
+  if (state === 'MASTER' && nopreempt) {
+    d.keptError(pos, `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    nopreempt = false;
+  }
+  if (state === 'MASTER' && preemptDelayMs > 0) {
+    d.keptError(pos, `(${name}) Warning - preempt delay will not work with initial state MASTER - clearing`);
+    preemptDelayMs = 0;
+  }
+  if (preemptDelayMs > 0 && strict) {
+    d.keptError(pos, `(${name}) preempt_delay is incompatible with strict mode - resetting`);
+    preemptDelayMs = 0;
+  }
+  if (preemptDelayMs > 0 && nopreempt) {
+    d.keptError(pos, `(${name}) preempt_delay is incompatible with nopreempt mode - resetting`);
+    preemptDelayMs = 0;
   }
   return {
     name,
@@ -587,7 +614,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualIpaddress: r.virtualIpaddress ?? [],
     virtualIpaddressExcluded: r.virtualIpaddressExcluded ?? [],
     nopreempt,
-    preemptDelayMs: strict || nopreempt || state === 'MASTER' ? 0 : (r.preemptDelayMs ?? 0),
+    preemptDelayMs,
     ...(r.unicastSrcIp ? { unicastSrcIp: r.unicastSrcIp } : {}),
     ...(r.mcastSrcIp ? { mcastSrcIp: r.mcastSrcIp } : {}),
     unicastPeers: r.unicastPeers ?? [],

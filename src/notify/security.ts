@@ -89,6 +89,8 @@ export interface ScriptCheck {
   readonly insecure: boolean;
   /** Must not run (insecure with script security, not executable, not found). */
   readonly inhibit: boolean;
+  /** Refused only because it is not executable for its user (keepalived: no SC_EXECUTABLE, no SC_INHIBIT). */
+  readonly notExecutable?: boolean;
 }
 
 /** Walks `path`'s components; logs the first unsafe one. Returns 'ok' | 'insecure' | 'notfound' | 'badtype'. */
@@ -164,7 +166,7 @@ export function checkScriptSecure(
   const execBits = st.uid === ids.uid ? 0o100 : st.gid === ids.gid ? 0o010 : 0o001;
   if (!(st.mode & execBits) && !(ids.uid === 0 && st.mode & 0o111)) {
     logger.log({ level: 'info', text: `WARNING - script '${prog}' is not executable for uid:gid ${ids.uid}:${ids.gid} - disabling.` });
-    return { path: prog, notFound: false, insecure: false, inhibit: true };
+    return { path: prog, notFound: false, insecure: false, inhibit: true, notExecutable: true };
   }
   const setuidRoot = (st.uid === 0 && (st.mode & 0o4100) === 0o4100) || (st.gid === 0 && (st.mode & 0o2010) === 0o2010);
   if (!(ids.uid === 0 || ids.gid === 0 || setuidRoot)) return { path: prog, notFound: false, insecure: false, inhibit: false };

@@ -7,7 +7,8 @@
 import type { Logger } from '../../core/log.js';
 import type { KeepalivedConfig, ScriptCommand } from '../../config/model.js';
 import type { FifoWriter } from '../../notify/fifo.js';
-import { prepareScript, type ScriptContext } from '../../notify/prepare.js';
+import { cmdStr, prepareScriptOutcome, type PrepareOutcome, type ScriptContext } from '../../notify/prepare.js';
+import { splitCommand } from '../../notify/split.js';
 import { ScriptRunner, type ScriptSpec } from '../../notify/script-runner.js';
 import { openNotifyFifos, smtpAlerterFor } from '../../notify/outputs.js';
 import { realServerAlert, type SmtpAlerter, virtualServerAlert } from '../../notify/smtp.js';
@@ -22,7 +23,7 @@ export class CheckNotify {
   private readonly fifos: FifoWriter[];
   private readonly smtp: SmtpAlerter | undefined;
   private readonly runner: ScriptRunner;
-  private readonly prepared = new Map<string, ScriptSpec | null>();
+  private readonly prepared = new Map<string, PrepareOutcome>();
   /** Scripts, FIFO lines and mails sent. */
   readonly counts = { scripts: 0, fifoLines: 0, mails: 0 };
 
@@ -39,15 +40,33 @@ export class CheckNotify {
 
   /** A script prepared once per command (undefined when refused: logged at preparation). */
   prepare(cmd: ScriptCommand, type: string): ScriptSpec | undefined {
+    const o = this.outcome(cmd, type);
+    return o.ok ? o.script.spec : undefined;
+  }
+
+  /**
+   * A script prepared once per command, or why it was refused. A MISC_CHECK's refusal for its user is worded as
+   * check_misc.c words it (the checker is `removing`), with the command as keepalived's cmd_str shows it.
+   */
+  outcome(cmd: ScriptCommand, type: string): PrepareOutcome {
     const key = `${type}\0${cmd.command}\0${cmd.user ?? ''}\0${cmd.group ?? ''}`;
-    let spec = this.prepared.get(key);
-    if (spec === undefined) {
-      // keepalived's wording for a MISC_CHECK whose default script user is missing (check_misc.c misc_end_handler)
-      const noUser = type === 'MISC_CHECK' ? `Unable to set default user for misc script ${cmd.command} - removing` : undefined;
-      spec = prepareScript(cmd.command, type, this.scripts, cmd.user, cmd.group, noUser)?.spec ?? null;
-      this.prepared.set(key, spec);
+    let o = this.prepared.get(key);
+    if (o === undefined) {
+      const split = splitCommand(cmd.command);
+      const shown = split.ok ? cmdStr(split.argv) : cmd.command;
+      const misc = type === 'MISC_CHECK';
+      o = prepareScriptOutcome(
+        cmd.command,
+        type,
+        this.scripts,
+        cmd.user,
+        cmd.group,
+        misc ? `Unable to set default user for misc script ${shown} - removing` : undefined,
+        misc ? `Failed to set uid/gid for misc checker script ${shown} - removing` : undefined,
+      );
+      this.prepared.set(key, o);
     }
-    return spec ?? undefined;
+    return o;
   }
 
   /** Queues a notify script behind `owner`'s earlier ones. */

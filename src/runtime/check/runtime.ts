@@ -22,6 +22,7 @@ import type { KeepalivedConfig } from '../../config/model.js';
 import type { RealServerConfig, SorryServerConfig, VirtualServerConfig } from '../../config/model-lvs.js';
 import type { CheckAction } from '../../check/actions.js';
 import { CheckerFsm } from '../../check/checker-fsm.js';
+import type { RemovedChecker } from '../../check/real-server.js';
 import type { TrackedFileInfo } from '../../check/checker-file.js';
 import { realWeight } from '../../check/format.js';
 import { VirtualServerCheck, type CheckGlobals } from '../../check/virtual-server.js';
@@ -376,7 +377,30 @@ export class CheckRuntime implements VrrpRuntime {
       globals: this.globals(cfg),
       trackFiles,
       addressPresent: this.addressPresent(vs),
+      removedCheckers: this.refusedMiscChecks(vs),
     });
+  }
+
+  /**
+   * The MISC_CHECKs keepalived would remove before they run, with its log lines: a script whose user cannot be set
+   * is dropped while the configuration is read (check_misc.c), one that is not found, not executable or insecure
+   * (with enable_script_security) by check_misc_script_security after the alpha checkers were counted as failed.
+   */
+  private refusedMiscChecks(vs: VirtualServerConfig): Map<number, Map<number, RemovedChecker>> {
+    const out = new Map<number, Map<number, RemovedChecker>>();
+    if (!this.notify) return out;
+    vs.realServers.forEach((rs, r) =>
+      rs.checkers.forEach((c, i) => {
+        if (c.type !== 'MISC_CHECK') return;
+        const o = this.notify!.outcome(c.script, 'MISC_CHECK');
+        if (o.ok) return;
+        const why: RemovedChecker = o.refused === 'syntax' || o.refused === 'user' ? 'config' : 'security';
+        if (o.refused === 'insecure') this.log.log({ level: 'info', text: `Disabling misc script ${o.cmdStr} due to insecure` });
+        else if (o.refused === 'notFound') this.log.log({ level: 'info', text: `Disabling misc script ${o.cmdStr} since not found/accessible` });
+        out.set(r, (out.get(r) ?? new Map<number, RemovedChecker>()).set(i, why));
+      }),
+    );
+    return out;
   }
 
   private running(vs: VirtualServerConfig, check: VirtualServerCheck, targets: readonly ServiceTarget[], installed: Set<string>): RunningVs {

@@ -442,3 +442,50 @@ test('a data plane that cannot honour an option: an error naming the virtual ser
     [1],
   );
 });
+
+test('MISC_CHECK refused at start-up is removed as keepalived 2.2.7 does: by its user (never existed), or as not found / insecure (after alpha counted it)', async () => {
+  const { dir, cleanup } = tempDir('kts-checkrt-misc-');
+  try {
+    // world-writable (and, when the test is not root, in a directory a non-root user owns): insecure for root
+    const insecure = join(dir, 'insecure.sh');
+    writeFileSync(insecure, '#!/bin/sh\nexit 0\n');
+    chmodSync(insecure, 0o757);
+    const server = (last: number, misc: string, alpha: boolean): string =>
+      `real_server 192.0.2.${last} 80 {\n ${alpha ? 'alpha' : ''}\n MISC_CHECK {\n ${misc}\n warmup 0\n }\n }`;
+    const run = async (servers: string): Promise<{ table: Record<string, number>; texts: string[]; probes: number }> => {
+      const rig = new Rig();
+      let probes = 0;
+      rig.reply = () => (probes++, { kind: 'result', outcome: { ok: true, exitStatus: 0 } });
+      await rig.rt.start(
+        model(`global_defs {\n enable_script_security\n}\nvirtual_server 192.0.2.1 80 {\n delay_loop 2\n protocol TCP\n ${servers}\n}`),
+      );
+      await rig.runUntil(10_000);
+      const table = rig.backend.table()[VS] ?? {};
+      await rig.rt.stop();
+      return { table, texts: rig.texts(), probes };
+    };
+    // insecure with enable_script_security: removed by check_misc_script_security; alpha had already counted it
+    const bad = await run(server(11, `misc_path "${insecure} arg"\n user root`, true) + server(12, `misc_path ${insecure}\n user root`, false));
+    assert.deepEqual(bad.table, { '[192.0.2.12]:80': 1 }, 'the alpha server stays out for good, the other is in without a checker');
+    assert.equal(bad.probes, 0, 'a removed checker never runs');
+    assert.equal(bad.texts.filter((t) => t === `Disabling misc script '${insecure}' 'arg' due to insecure`).length, 1, bad.texts.join('\n'));
+    assert.equal(bad.texts.filter((t) => t === `Disabling misc script '${insecure}' due to insecure`).length, 1);
+    assert.ok(bad.texts.some((t) => t.startsWith('Unsafe permissions found for script')));
+    assert.ok(!bad.texts.some((t) => t.startsWith('Activating healthchecker')), 'no checker is activated');
+    // not found: the same removal, with its own line
+    const missing = await run(
+      server(11, 'misc_path /nonexistent-kts/check.sh\n user root', true) + server(12, 'misc_path /usr/bin/true\n user root', true),
+    );
+    assert.ok(missing.texts.includes("Disabling misc script '/nonexistent-kts/check.sh' since not found/accessible"), missing.texts.join('\n'));
+    assert.deepEqual(missing.table, { '[192.0.2.12]:80': 1 }, 'the good alpha checker brings its server up; the removed one keeps 192.0.2.11 down');
+    assert.ok(missing.probes >= 1);
+    // a user that cannot be set: dropped while the configuration is read, before alpha counts, so the server is up
+    const user = await run(server(11, 'misc_path /usr/bin/true\n user nosuchuser-kts', true));
+    assert.ok(user.texts.includes("Failed to set uid/gid for misc checker script '/usr/bin/true' - removing"), user.texts.join('\n'));
+    assert.ok(!user.texts.some((t) => t.startsWith('Disabling misc script')));
+    assert.deepEqual(user.table, { '[192.0.2.11]:80': 1 });
+    assert.equal(user.probes, 0);
+  } finally {
+    cleanup();
+  }
+});
