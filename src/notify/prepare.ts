@@ -5,8 +5,9 @@
  * check path security. Returns undefined (logged) when the script must not be run.
  */
 import type { Logger } from '../core/log.js';
+import type { GlobalDefs } from '../config/model.js';
 import type { ScriptSpec } from './script-runner.js';
-import { checkScriptSecure, securityViolationText, type ScriptUserResolver } from './security.js';
+import { checkScriptSecure, securityViolationText, ScriptUserResolver, type IdDatabases } from './security.js';
 import { splitCommand } from './split.js';
 
 /** What prepareScript needs. */
@@ -17,6 +18,16 @@ export interface ScriptContext {
   readonly logger: Logger;
   /** PATH for bare program names (default: ours). */
   readonly pathEnv?: string;
+}
+
+/**
+ * The script context of one configuration: `enable_script_security`, and a user resolver whose default user is
+ * `script_user` when the configuration names one (keepalived's get_default_script_user), else keepalived_script.
+ */
+export function scriptContextFor(g: Pick<GlobalDefs, 'scriptUser' | 'enableScriptSecurity'>, logger: Logger, db?: IdDatabases): ScriptContext {
+  const resolver = new ScriptUserResolver(logger, undefined, db);
+  if (g.scriptUser) resolver.setDefault(g.scriptUser.user, g.scriptUser.group);
+  return { resolver, scriptSecurity: g.enableScriptSecurity, logger };
 }
 
 /** A usable script plus whether its path was found insecure (for the SECURITY VIOLATION summary). */

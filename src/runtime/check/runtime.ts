@@ -30,8 +30,7 @@ import type { LbBackend } from '../../lb/backend.js';
 import { serviceKeyText } from '../../lb/backend.js';
 import { canonicalAddress, destOf, sameDestSettings, sameServiceSettings, servicesOf, type ServiceTarget } from '../../lb/services.js';
 import { probeEvent, runProbe, type ProbeReport, type ProbeSpec } from '../../probe/index.js';
-import { ScriptUserResolver } from '../../notify/security.js';
-import type { ScriptContext } from '../../notify/prepare.js';
+import { scriptContextFor, type ScriptContext } from '../../notify/prepare.js';
 import { FileTracker } from '../../track/file-tracker.js';
 import type { RuntimeContext, VrrpRuntime } from '../port.js';
 import type { RealServerSnapshot, RuntimeSnapshot, VirtualServerSnapshot } from '../snapshot.js';
@@ -734,12 +733,7 @@ export class CheckRuntime implements VrrpRuntime {
   }
 
   private scriptContext(cfg: KeepalivedConfig): ScriptContext {
-    if (!this.scripts) {
-      const resolver = new ScriptUserResolver(this.log);
-      const su = cfg.globalDefs.scriptUser;
-      if (su) resolver.setDefault(su.user, su.group);
-      this.scripts = { resolver, scriptSecurity: cfg.globalDefs.enableScriptSecurity, logger: this.log };
-    }
+    this.scripts ??= scriptContextFor(cfg.globalDefs, this.log);
     return this.scripts;
   }
 }

@@ -26,8 +26,7 @@ import { AuthType, type TrackerResult } from '../../vrrp/types.js';
 import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
 import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
-import { ScriptUserResolver } from '../../notify/security.js';
-import type { ScriptContext } from '../../notify/prepare.js';
+import { scriptContextFor, type ScriptContext } from '../../notify/prepare.js';
 import { isPublished, publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
@@ -333,7 +332,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** One script context (user resolver, security setting) per configuration, shared by notify and track scripts. */
   private scriptContext(cfg: KeepalivedConfig): ScriptContext {
     if (!this.scripts || this.scriptsFor !== cfg) {
-      this.scripts = { resolver: new ScriptUserResolver(this.log), scriptSecurity: cfg.globalDefs.enableScriptSecurity, logger: this.log };
+      this.scripts = scriptContextFor(cfg.globalDefs, this.log);
       this.scriptsFor = cfg;
     }
     return this.scripts;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../../src/core/log.js';
-import { prepareScript, securityViolation } from '../../../src/notify/prepare.js';
+import { prepareScript, scriptContextFor, securityViolation } from '../../../src/notify/prepare.js';
 import { runScript } from '../../../src/notify/script-runner.js';
 import { ScriptUserResolver } from '../../../src/notify/security.js';
 import { tempDir, writeScript } from '../../fixtures/notify/helpers.js';
@@ -36,6 +36,28 @@ test('prepareScript: split, user, PATH search, security; SECURITY VIOLATION summ
     assert.equal(securityViolation([p, bare], true), undefined);
     assert.equal(securityViolation([], false), undefined);
     assert.match(securityViolation([p], false)!, /^SECURITY VIOLATION - scripts are being executed but script_security not enabled\./);
+  } finally {
+    cleanup();
+  }
+});
+
+test('scriptContextFor: script_user is the default user of every script of the configuration (VRRP and checker)', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    chmodSync(dir, 0o755);
+    const passwd = join(dir, 'passwd');
+    const group = join(dir, 'group');
+    writeFileSync(passwd, 'root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n');
+    writeFileSync(group, 'root:x:0:\nstaff:x:50:\n');
+    const s = writeScript(dir, 'chk.sh', 'exit 0');
+    const logger = new MemoryLogger();
+    const withUser = scriptContextFor({ scriptUser: { user: 'nobody', group: 'staff' }, enableScriptSecurity: false }, logger, { passwd, group });
+    assert.deepEqual(prepareScript(s, 'vrrp', withUser)?.spec, { argv: [s], uid: 65534, gid: 50 });
+    // without script_user: keepalived_script, missing here, so our own ids (and keepalived's line)
+    const without = scriptContextFor({ enableScriptSecurity: false }, logger, { passwd, group });
+    assert.deepEqual(prepareScript(s, 'vrrp', without)?.spec, { argv: [s], uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    assert.deepEqual(logger.texts(), ["Script user 'keepalived_script' does not exist"]);
+    assert.equal(scriptContextFor({ enableScriptSecurity: true }, logger, { passwd, group }).scriptSecurity, true);
   } finally {
     cleanup();
   }
