@@ -176,8 +176,8 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
   const absent = (s: ScriptCommand): boolean => (host.scriptMissing ? host.scriptMissing(program(s)) : !host.scriptFound(program(s)));
   // keepalived's VRRP side stops at a missing interface, before its script checks; without instances it does not run
   if (c.vrrpInstances.length && !missingIf) {
-    // vrrp.c check_track_script_secure: a vrrp_script whose program is not there is a configuration error
-    for (const s of vrrpScripts) if (absent(s.script)) d.error(s.pos, `Disabling track script ${s.name} since not found/accessible`);
+    // vrrp.c check_track_script_secure: a configuration error that keeps the configuration (the script is dropped)
+    for (const s of vrrpScripts) if (absent(s.script)) d.keptError(s.pos, `Disabling track script ${s.name} since not found/accessible`);
     const used = new Set([...c.vrrpInstances, ...c.vrrpSyncGroups].flatMap((x) => x.trackScript.map((t) => t.name)));
     for (const s of c.vrrpScripts) if (!used.has(s.name)) d.keptError(s.pos, `Warning - script ${s.name} is not used`);
     const v = c.globalDefs.enableScriptSecurity

@@ -42,8 +42,8 @@ export function withUsableScripts(cfg: KeepalivedConfig, scripts: ScriptContext,
     // keepalived removes a vrrp_script without a usable default user, and its trackers ignore it
     const noUser = `Unable to set default user for vrrp script ${sc.name} - removing`;
     const o = prepareScriptOutcome(sc.script.command, 'track', scripts, sc.script.user, sc.script.group, noUser);
+    // "… since not found/accessible" is the configuration's own diagnostic (config-test.ts checkHost), logged with it
     if (o.ok) prepared.set(sc.name, o.script);
-    else if (o.refused === 'notFound') log.log({ level: 'info', text: `Disabling track script ${sc.name} since not found/accessible` });
     else if (o.refused === 'insecure') log.log({ level: 'info', text: `Disabling track script ${sc.name} due to insecure` });
   }
   if (prepared.size === cfg.vrrpScripts.length) return { cfg, prepared };
