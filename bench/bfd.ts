@@ -17,10 +17,13 @@
  * it. A "silence" is a gap longer than the Detection Time, on the receiver, after a packet in State Up of one
  * session (after a Down the sender slows to idle_tx by design); it is "sender silent" when the sender's own capture
  * has no packet of that session inside it (the sending process did not run or did not send), else the packets were
- * late on the way (kernel delivery). The sysio stall canary (one pinned SCHED_FIFO 90 thread per CPU, waking every
- * 1 ms) records wake-ups later than 5 ms: a silence is "vCPU stall" when a canary stall of at least a third of the
- * Detection Time overlapped it (a CPU on which nothing ran, whatever its priority: on a virtual machine, the host
- * not running that vCPU). Packets the kernel dropped for a capture widen gaps; counted.
+ * late on the way (kernel delivery). Silences starting within 0.5 s of each other are one event (a stalled
+ * process's sessions fall together; the sender's own slow-down to idle_tx after its Down follows). The sysio stall
+ * canary (one pinned SCHED_FIFO 90 thread per CPU, waking every 1 ms) records wake-ups later than 5 ms: an event is
+ * "at a CPU stall" when a canary stall of at least a third of the Detection Time began within one Detection Time of
+ * the event's start (a CPU on which nothing ran, whatever its priority: on a virtual machine, the host not running
+ * that vCPU). Packets the kernel dropped for a capture widen gaps; counted. Each phase also prints its BFD
+ * processes' threads by scheduling policy and real-time priority, and the hosts' UDP/IP drop counters.
  * Nothing is asserted.
  * Run: npm run bench -- bfd
  */
@@ -114,21 +117,32 @@ interface Silences {
   maxMs: number;
   /** Of those, the sender's own capture had no packet of that session inside the gap. */
   senderSilent: number;
-  /** Of those, a canary stall ≥ Detection Time / 3 overlapped the gap. */
-  vcpuStall: number;
   /** The longest gap between two packets of one session in State Up on the sender's own capture. */
   senderGapMaxMs: number;
+  /** Start (s) of every silence. */
+  starts: number[];
 }
 
-/** The silences on the receiver of packets from `srcOf(i)`, attributed with the sender's capture and the canary. */
-function silences(
-  srcOf: (i: number) => string,
-  sent: Map<string, Seen[]>,
-  received: Map<string, Seen[]>,
-  stalls: readonly CanaryStall[],
-  fromS: number,
-): Silences {
-  const out: Silences = { count: 0, maxMs: 0, senderSilent: 0, vcpuStall: 0, senderGapMaxMs: 0 };
+/**
+ * Silences (both directions) grouped into events: a silence starting within EVENT_S of the first one of an event is
+ * part of it (the sessions of a stalled process fall together, and the sender's own slow-down to idle_tx after its
+ * Down follows within ~0.1 s). An event is "explained" when a canary stall ≥ Detection Time / 3 began within the
+ * Detection Time before the event's first silence began or inside its first Detection Time.
+ */
+function events(starts: readonly number[], stalls: readonly CanaryStall[]): { events: number; explained: number } {
+  const EVENT_S = 0.5;
+  const dt = (INTERVAL_MS * MULT) / 1000;
+  const firsts: number[] = [];
+  for (const t of [...starts].sort((x, y) => x - y)) if (!firsts.length || t > firsts.at(-1)! + EVENT_S) firsts.push(t);
+  const explained = firsts.filter((t) =>
+    stalls.some((c) => c.durationMs >= (dt * 1000) / 3 && c.startMs / 1000 >= t - dt && c.startMs / 1000 <= t + dt),
+  ).length;
+  return { events: firsts.length, explained };
+}
+
+/** The silences on the receiver of packets from `srcOf(i)`, attributed with the sender's capture. */
+function silences(srcOf: (i: number) => string, sent: Map<string, Seen[]>, received: Map<string, Seen[]>, fromS: number): Silences {
+  const out: Silences = { count: 0, maxMs: 0, senderSilent: 0, senderGapMaxMs: 0, starts: [] };
   const dtMs = INTERVAL_MS * MULT;
   for (let i = 0; i < SESSIONS; i++) {
     const tx = (sent.get(srcOf(i)) ?? []).filter((x) => x.t >= fromS);
@@ -141,9 +155,9 @@ function silences(
       out.maxMs = Math.max(out.maxMs, gapMs);
       if (gapMs <= dtMs) continue;
       out.count++;
+      out.starts.push(t0);
       // a packet sent inside the silence (a margin of 1 ms at each end for the two kernels' timestamps)
       if (!tx.some((x) => x.t > t0 + 0.001 && x.t < t1 - 0.001)) out.senderSilent++;
-      if (stalls.some((c) => c.durationMs >= dtMs / 3 && c.startMs < t1 * 1000 && c.startMs + c.durationMs > t0 * 1000)) out.vcpuStall++;
       if (out.count <= 8)
         console.error(
           `  silence ${srcOf(i)}: ${gapMs.toFixed(1)} ms at +${(t0 - fromS).toFixed(3)} s; sent inside: ${tx.filter((x) => x.t > t0 && x.t < t1).length}`,
@@ -197,6 +211,10 @@ interface Row {
   readonly aToB: Silences;
   readonly bToA: Silences;
   readonly canaryMaxMs: number;
+  /** Silences grouped into events, and those with a CPU stall at their start. */
+  readonly events: { events: number; explained: number };
+  /** Canary stalls ≥ Detection Time / 3 during the phase. */
+  readonly longStalls: number;
   readonly sendErrors: number;
   readonly drops: string;
   readonly load1: number;
@@ -261,12 +279,27 @@ async function phase(p: Pair, n: number): Promise<Row> {
   const drops = await Promise.all([capA.stop(), capB.stop()]);
   const within = (m: Map<string, Seen[]>): Map<string, Seen[]> => new Map([...m].map(([k, v]) => [k, v.filter((x) => x.t <= toS)]));
   const [sentA, rcvdA, sentB, rcvdB] = [within(capA.times), within(capB.times), within(capB.times), within(capA.times)];
-  const aToB = silences(addrA, sentA, rcvdA, canary.stalls, fromS);
-  const bToA = silences(addrB, sentB, rcvdB, canary.stalls, fromS);
+  const aToB = silences(addrA, sentA, rcvdA, fromS);
+  const bToA = silences(addrB, sentB, rcvdB, fromS);
   const canaryMaxMs = canary.stalls.reduce((m, c) => Math.max(m, c.durationMs), 0);
   for (const c of canary.stalls.filter((x) => x.durationMs >= (INTERVAL_MS * MULT) / 3))
     console.error(`  canary stall: cpu ${c.cpu} ${c.durationMs.toFixed(1)} ms at +${(c.startMs / 1000 - fromS).toFixed(3)} s`);
-  return { pair: p.label, seconds: Math.round(secs), falseDowns, upMs, aToB, bToA, canaryMaxMs, sendErrors, drops: drops.join('/'), load1 };
+  const ev = events([...aToB.starts, ...bToA.starts], canary.stalls);
+  const longStalls = canary.stalls.filter((c) => c.durationMs >= (INTERVAL_MS * MULT) / 3).length;
+  return {
+    pair: p.label,
+    seconds: Math.round(secs),
+    falseDowns,
+    upMs,
+    aToB,
+    bToA,
+    canaryMaxMs,
+    events: ev,
+    longStalls,
+    sendErrors,
+    drops: drops.join('/'),
+    load1,
+  };
 }
 
 async function main(): Promise<void> {
@@ -293,19 +326,20 @@ async function main(): Promise<void> {
     `BFD single hop, ${SESSIONS} sessions at ${INTERVAL_MS} ms × ${MULT} (Detection Time ${dt} ms), ` +
       `${WORKERS} busy workers on ${availableParallelism()} CPUs during the measured phases; false Downs: both sides' ` +
       `"Entering Down state" lines while the link is up; silences: gaps > ${dt} ms after a State Up packet as received ` +
-      `(A→B + B→A), "sender silent" when the sender's own capture has none of that session's packets inside, "vCPU stall" ` +
-      `when a canary stall ≥ ${f(dt / 3)} ms overlapped (${threads} canary threads, SCHED_FIFO ${CANARY_PRIORITY}); ` +
+      `(A→B + B→A), "sender silent" when the sender's own capture has none of that session's packets inside; events: ` +
+      `silences starting within 0.5 s of each other, "CPU stall" when a canary stall ≥ ${f(dt / 3)} ms began within ` +
+      `${dt} ms of the event's start (${threads} canary threads, SCHED_FIFO ${CANARY_PRIORITY}, one pinned per CPU); ` +
       `gap max: per direction, on the receiver / on the sender; load: 1-minute average at the end`,
   );
   console.log(
-    '| pair | sessions | s | false downs | per minute | up ms | silences | sender silent | vCPU stall | gap max A→B ms (rx / tx) | gap max B→A ms (rx / tx) | longest canary stall ms | send errors | capture drops A/B | load |',
+    `| pair | sessions | s | false downs | per minute | up ms | silences | sender silent | events | at a CPU stall | canary stalls ≥ ${f(dt / 3)} ms | longest canary stall ms | gap max A→B ms (rx / tx) | gap max B→A ms (rx / tx) | send errors | capture drops A/B | load |`,
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of rows)
     console.log(
       `| ${x.pair} | ${SESSIONS} | ${x.seconds} | ${x.falseDowns} | ${((x.falseDowns * 60) / x.seconds).toFixed(2)} | ${x.upMs.toFixed(0)} | ` +
-        `${x.aToB.count + x.bToA.count} | ${x.aToB.senderSilent + x.bToA.senderSilent} | ${x.aToB.vcpuStall + x.bToA.vcpuStall} | ` +
-        `${f(x.aToB.maxMs)} / ${f(x.aToB.senderGapMaxMs)} | ${f(x.bToA.maxMs)} / ${f(x.bToA.senderGapMaxMs)} | ${f(x.canaryMaxMs)} | ` +
+        `${x.aToB.count + x.bToA.count} | ${x.aToB.senderSilent + x.bToA.senderSilent} | ${x.events.events} | ${x.events.explained} | ` +
+        `${x.longStalls} | ${f(x.canaryMaxMs)} | ${f(x.aToB.maxMs)} / ${f(x.aToB.senderGapMaxMs)} | ${f(x.bToA.maxMs)} / ${f(x.bToA.senderGapMaxMs)} | ` +
         `${x.sendErrors} | ${x.drops} | ${x.load1.toFixed(1)} |`,
     );
 }
