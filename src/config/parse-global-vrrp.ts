@@ -61,7 +61,8 @@ export function parseGlobalVrrpTuning(c: ConfNode, g: Mutable<GlobalDefs>, d: Di
     case 'vmac_addr_prefix': {
       const key = k === 'vmac_prefix' ? 'vmacPrefix' : 'vmacAddrPrefix';
       if (!a0) return true;
-      if (g[key] !== undefined) d.keptError(a0.pos, `${k === 'vmac_prefix' ? 'vmac' : 'vmac_addr'} prefix has already been specified - ignoring ${a0.text}`);
+      if (g[key] !== undefined)
+        d.keptError(a0.pos, `${k === 'vmac_prefix' ? 'vmac' : 'vmac_addr'} prefix has already been specified - ignoring ${a0.text}`);
       else g[key] = a0.text;
       return true;
     }

@@ -772,7 +772,8 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
         // keepalived vrrp_sg_notify_priority_changes_handler: check_true_false on the first word, if any
         const v = c.args[0]?.text.toLowerCase();
         const res = v === undefined ? true : ['true', 'on', 'yes'].includes(v) ? true : ['false', 'off', 'no'].includes(v) ? false : undefined;
-        if (res === undefined) d.keptError(c.args[0]!.pos, `(${name}) Invalid value '${c.args[0]!.text}' for sync group notify_priority_changes specified`);
+        if (res === undefined)
+          d.keptError(c.args[0]!.pos, `(${name}) Invalid value '${c.args[0]!.text}' for sync group notify_priority_changes specified`);
         else notifyPriorityChanges = res;
         break;
       }

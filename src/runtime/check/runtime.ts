@@ -708,7 +708,9 @@ export class CheckRuntime implements VrrpRuntime {
   /** ha_suspend: learns the host's addresses once, then follows address events. */
   private async syncAddresses(cfg: KeepalivedConfig): Promise<void> {
     if (this.addresses || !cfg.virtualServers.some((vs) => vs.haSuspend)) return;
-    this.monitor = await (this.opts.addressMonitor ?? (() => rtnlMonitor(this.log, netlinkReceiveBuffer(cfg.globalDefs.netlinkRcvBufs?.lvsMonitor))))();
+    this.monitor = await (
+      this.opts.addressMonitor ?? (() => rtnlMonitor(this.log, netlinkReceiveBuffer(cfg.globalDefs.netlinkRcvBufs?.lvsMonitor)))
+    )();
     if (!this.monitor) return;
     this.addresses = new Set((await this.monitor.list()).map((a) => canonicalAddress(a.includes(':') ? 6 : 4, a)));
     this.monitor.watch((address, present) => this.onAddress(address, present));

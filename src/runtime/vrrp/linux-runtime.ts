@@ -202,7 +202,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private vmacs(): VmacManager {
     this.vmacManager ??= new VmacManager(this.rtnl!, this.log);
     const g = this.config?.globalDefs;
-    this.vmacManager.prefixes = { ...(g?.vmacPrefix !== undefined ? { vmac: g.vmacPrefix } : {}), ...(g?.vmacAddrPrefix !== undefined ? { addr: g.vmacAddrPrefix } : {}) };
+    this.vmacManager.prefixes = {
+      ...(g?.vmacPrefix !== undefined ? { vmac: g.vmacPrefix } : {}),
+      ...(g?.vmacAddrPrefix !== undefined ? { addr: g.vmacAddrPrefix } : {}),
+    };
     return this.vmacManager;
   }
 
@@ -305,7 +308,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private logUnknownVrid(socketKey: string, data: Uint8Array): void {
     const vrid = this.router.unknownVrid(socketKey, data);
     // the socket key is family/interface[/ah][/source]
-    if (vrid !== undefined) this.log.log({ level: 'info', text: `Unknown VRID(${vrid}) received on interface(${socketKey.split('/')[1]}). ignoring...` });
+    if (vrid !== undefined)
+      this.log.log({ level: 'info', text: `Unknown VRID(${vrid}) received on interface(${socketKey.split('/')[1]}). ignoring...` });
   }
 
   /** SO_RCVBUF of each VRRP socket from its instances (kernel_rx_buf_size, vrrp_rx_bufs_policy), as keepalived. */
@@ -728,8 +732,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           break;
         case 'priorityChanged': {
           const state = NOTIFY_STATE[run.fsm.state];
-          if (state && this.config && notifiesPriorityChanges(this.config, run.cfg))
-            this.notifier?.priorityChange(run.cfg.name, state, a.to);
+          if (state && this.config && notifiesPriorityChanges(this.config, run.cfg)) this.notifier?.priorityChange(run.cfg.name, state, a.to);
           break;
         }
         default:

@@ -31,19 +31,23 @@ test('vrf: no "not supported" warning; a VIP without dev in an instance without 
     ['192.0.2.50 eth1'],
   );
   // with an interface, vrf is refused (keepalived's texts); multicast likewise
-  assert.deepEqual(model(inst('W', '  vrf red\n')).diags, ["warning(kept): (W) Cannot specify VRF interface and interface - ignoring"]);
+  assert.deepEqual(model(inst('W', '  vrf red\n')).diags, ['warning(kept): (W) Cannot specify VRF interface and interface - ignoring']);
   const mc = model('vrrp_instance M {\n  vrf red\n  virtual_router_id 1\n}\n').diags;
   assert.ok(mc.includes('warning(kept): (M) vrf can only be specified with unicast - clearing'), mc.join('\n'));
 });
 
-test('vrrp_down_timer_adverts is the instances\' default; their own down_timer_adverts and strict mode win', () => {
-  const { config, diags } = model(`global_defs {\n  vrrp_down_timer_adverts 7\n}\n${inst('A')}${inst('B', '  down_timer_adverts 2\n').replace('virtual_router_id 1', 'virtual_router_id 2')}`);
+test("vrrp_down_timer_adverts is the instances' default; their own down_timer_adverts and strict mode win", () => {
+  const { config, diags } = model(
+    `global_defs {\n  vrrp_down_timer_adverts 7\n}\n${inst('A')}${inst('B', '  down_timer_adverts 2\n').replace('virtual_router_id 1', 'virtual_router_id 2')}`,
+  );
   assert.deepEqual(diags, []);
   assert.deepEqual(
     config.vrrpInstances.map((i) => i.downTimerAdverts),
     [7, 2],
   );
-  assert.deepEqual(model(`global_defs {\n  vrrp_down_timer_adverts 101\n}\n`).diags, ["warning(kept): Invalid vrrp_down_timer_adverts [1:100] '101'"]);
+  assert.deepEqual(model(`global_defs {\n  vrrp_down_timer_adverts 101\n}\n`).diags, [
+    "warning(kept): Invalid vrrp_down_timer_adverts [1:100] '101'",
+  ]);
   assert.equal(model(`global_defs {\n  vrrp_down_timer_adverts 101\n}\n${inst('A')}`).config.vrrpInstances[0]?.downTimerAdverts, 3);
 });
 
@@ -63,13 +67,13 @@ test('default_interface: a static_ipaddress without dev goes there (eth0 when un
   assert.deepEqual(model('global_defs {\n  default_interface\n}\n').diags, ['warning(kept): default_interface requires interface name']);
 });
 
-test('log_unknown_vrids, vmac_prefix, vmac_addr_prefix (a second one is refused with keepalived\'s text)', () => {
+test("log_unknown_vrids, vmac_prefix, vmac_addr_prefix (a second one is refused with keepalived's text)", () => {
   const { config, diags } = model('global_defs {\n  log_unknown_vrids\n  vmac_prefix vm\n  vmac_prefix xx\n  vmac_addr_prefix va\n}\n');
   assert.deepEqual(diags, ['warning(kept): vmac prefix has already been specified - ignoring xx']);
   assert.deepEqual([config.globalDefs.logUnknownVrids, config.globalDefs.vmacPrefix, config.globalDefs.vmacAddrPrefix], [true, 'vm', 'va']);
 });
 
-test('vrrp_rx_bufs_policy / multiplier and kernel_rx_buf_size, with keepalived\'s conflict rules and texts', () => {
+test("vrrp_rx_bufs_policy / multiplier and kernel_rx_buf_size, with keepalived's conflict rules and texts", () => {
   const g = (body: string) => model(`global_defs {\n${body}}\n`);
   assert.deepEqual(g('  vrrp_rx_bufs_policy MTU\n  vrrp_rx_bufs_multiplier 4\n').config.globalDefs.vrrpRxBufsPolicy, { mtu: true, advert: false });
   assert.equal(g('  vrrp_rx_bufs_multiplier 4\n').config.globalDefs.vrrpRxBufsMultiplier, 4);
@@ -121,7 +125,7 @@ test("notify_priority_changes: the instance's own, else its sync group's, else g
   assert.ok(bad.includes("warning(kept): (G) Invalid value 'perhaps' for sync group notify_priority_changes specified"), bad.join('\n'));
 });
 
-test('debug: 0-4 accepted (keepalived.data shows it, nothing else uses it), other values refused with keepalived\'s text', () => {
+test("debug: 0-4 accepted (keepalived.data shows it, nothing else uses it), other values refused with keepalived's text", () => {
   const { config, diags } = model(inst('D', '  debug 3\n  kernel_rx_buf_size 4096\n'));
   assert.deepEqual(diags, []);
   assert.equal(config.vrrpInstances[0]?.debug, 3);

@@ -8,7 +8,8 @@ import { vrrpAdvertLength, vrrpRxBufSize, type RxBufMember } from '../../../src/
 import { netlinkReceiveBuffer } from '../../../src/runtime/netlink-bufs.js';
 import type { VirtualAddress } from '../../../src/config/model.js';
 
-const vip = (address: string, family: 4 | 6 = 4) => ({ address, family, prefixLength: 32, noDad: false, pos: { file: 'k', line: 1, col: 1 } }) as VirtualAddress;
+const vip = (address: string, family: 4 | 6 = 4) =>
+  ({ address, family, prefixLength: 32, noDad: false, pos: { file: 'k', line: 1, col: 1 } }) as VirtualAddress;
 const v2 = (n: number, extra: Partial<RxBufMember['ic']> = {}): RxBufMember['ic'] => ({
   family: 4,
   version: 2,
