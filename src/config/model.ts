@@ -428,6 +428,8 @@ export interface VrrpInstanceConfig {
   };
   /** `vrf NAME`: a unicast instance without `interface` whose sockets are bound to this VRF device. */
   readonly vrf?: string;
+  /** Where the `vrf` keyword was written (for host checks). */
+  readonly vrfPos?: SourcePos;
   /** `linkbeat_use_polling` in the instance (deprecated in keepalived): the instance's interface is polled. */
   readonly linkbeatUsePolling?: boolean;
   /** use_vmac [NAME]; `xmitBase`: vmac_xmit_base (adverts sent and received on the parent interface, not the VMAC). */

@@ -379,7 +379,10 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         else if (a0.text.length >= 16) d.keptError(a0.pos, `(${name}) VRF interface name '${a0.text}' too long - ignoring`);
         else if (r.interface !== undefined) d.keptError(c.keyword.pos, `(${name}) Cannot specify VRF interface and interface - ignoring`);
         else if (r.vrf !== undefined) d.keptError(c.keyword.pos, `(${name}) VRF interface already specified as '${r.vrf}' - ignoring`);
-        else r.vrf = a0.text;
+        else {
+          r.vrf = a0.text;
+          r.vrfPos = c.keyword.pos;
+        }
         break;
       case 'use_vmac_addr':
         r.useVmacAddr = true;
@@ -666,7 +669,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     ...(r.useVmac ? { useVmac: r.useVmac } : {}),
     ...(r.useVmacAddr ? { useVmacAddr: true } : {}),
     ...(r.useIpvlan ? { useIpvlan: r.useIpvlan } : {}),
-    ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
+    ...(r.vrf !== undefined ? { vrf: r.vrf, ...(r.vrfPos ? { vrfPos: r.vrfPos } : {}) } : {}),
     ...(r.linkbeatUsePolling ? { linkbeatUsePolling: true } : {}),
   };
 }
