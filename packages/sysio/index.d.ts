@@ -148,9 +148,10 @@ export declare function watchdogAdd(wd: Watchdog): number;
 export declare function watchdogSet(wd: Watchdog, id: number, fd: number, packets: readonly Uint8Array[], sockaddrs: readonly Uint8Array[]): void;
 /**
  * Arms the record (threads start on the first arm): unless kicked again within `intervalMs + slackMs`, a native
- * thread sends its datagrams then, and every `intervalMs` after, for at most `holdMs` from now.
+ * thread sends its datagrams then, and every `intervalMs` after, for at most `holdMs` from now. Returns the record's
+ * native sends so far (as watchdogStats().sent).
  */
-export declare function watchdogKick(wd: Watchdog, id: number, intervalMs: number, slackMs: number, holdMs: number): void;
+export declare function watchdogKick(wd: Watchdog, id: number, intervalMs: number, slackMs: number, holdMs: number): number;
 /** Disarms the record: when it returns, no native send of it is in flight and none will start. */
 export declare function watchdogDisarm(wd: Watchdog, id: number): void;
 /** `sent`: native sends of the record so far (each: all its datagrams); `errors`: datagrams that failed; `armed`. */

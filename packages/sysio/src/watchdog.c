@@ -112,6 +112,7 @@ static void *wd_main(void *p) {
   CPU_ZERO(&set);
   CPU_SET(t->cpu, &set);
   pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  pthread_setname_np(pthread_self(), "advert-wd"); /* as /proc/PID/task/TID/comm shows it */
   if (wd->policy != SCHED_OTHER) pthread_setschedparam(pthread_self(), wd->policy, &wd->param);
   pthread_mutex_lock(&wd->mu);
   while (!wd->stopping) {
@@ -351,8 +352,8 @@ static napi_value js_set(napi_env env, napi_callback_info info) {
 }
 
 /*
- * watchdogKick(wd, id, intervalMs, slackMs, holdMs): arms the record (threads start on the first arm) with
- * deadline = now + interval + slack; native sends stop hold ms from now until the next kick.
+ * watchdogKick(wd, id, intervalMs, slackMs, holdMs) -> native sends so far: arms the record (threads start on the
+ * first arm) with deadline = now + interval + slack; native sends stop hold ms from now until the next kick.
  */
 static napi_value js_kick(napi_env env, napi_callback_info info) {
   napi_value argv[5];
@@ -376,7 +377,9 @@ static napi_value js_kick(napi_env env, napi_callback_info info) {
     pthread_cond_broadcast(&wd->cv);
     pthread_mutex_unlock(&wd->mu);
   }
-  return NULL;
+  napi_value out;
+  napi_create_double(env, (double)atomic_load(&r->sent), &out);
+  return out;
 }
 
 /* watchdogDisarm(wd, id): when it returns, no native send of this record is in flight and none will start. */
