@@ -226,6 +226,16 @@ static wd_t *get_wd(napi_env env, napi_value v) {
   return wd && !wd->closed ? wd : NULL;
 }
 
+/* The open watchdog that is a call's only argument (NULL after throwing a TypeError naming `call`). */
+static wd_t *wd_arg(napi_env env, napi_callback_info info, const char *call) {
+  size_t argc = 1;
+  napi_value argv[1];
+  wd_t *wd = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1) wd = get_wd(env, argv[0]);
+  if (!wd) throw_type(env, call);
+  return wd;
+}
+
 /* The watchdog (argv[0]) and record (argv[1]) of a call with at least `want` arguments. */
 static wd_record_t *get_record(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
@@ -267,11 +277,9 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
 
 /* watchdogAdd(wd) -> record id (disarmed). */
 static napi_value js_add(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_type(env, "watchdogAdd(wd)");
-  wd_t *wd = get_wd(env, argv[0]);
-  if (!wd) return throw_type(env, "watchdogAdd: not an open watchdog");
+  napi_value out;
+  wd_t *wd = wd_arg(env, info, "watchdogAdd(wd): an open watchdog");
+  if (!wd) return NULL;
   wd_record_t *r = calloc(1, sizeof *r);
   if (!r) return throw_type(env, "watchdogAdd: out of memory");
   r->fd = -1;
@@ -408,11 +416,9 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 
 /* watchdogThreads(wd) -> how many native threads run (0 until the first arm). */
 static napi_value js_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_type(env, "watchdogThreads(wd)");
-  wd_t *wd = get_wd(env, argv[0]);
-  if (!wd) return throw_type(env, "watchdogThreads: not an open watchdog");
+  napi_value out;
+  wd_t *wd = wd_arg(env, info, "watchdogThreads(wd): an open watchdog");
+  if (!wd) return NULL;
   pthread_mutex_lock(&wd->mu);
   napi_create_int32(env, wd->nthreads, &out);
   pthread_mutex_unlock(&wd->mu);
