@@ -61,6 +61,12 @@ export interface GlobalDefs {
   readonly vrrpRxBufsMultiplier?: number;
   /** The `*_netlink_*_rcv_bufs(_force)` keywords. */
   readonly netlinkRcvBufs?: NetlinkRcvBufs;
+  /**
+   * keepalived-ts `vrrp_advert_watchdog [true|false]`: a MASTER's adverts are also sent by native threads (one per
+   * CPU) when the event loop is late by more than a quarter interval (src/runtime/vrrp/advert-watchdog.ts).
+   * Unset: on; `false` turns it off.
+   */
+  readonly vrrpAdvertWatchdog?: boolean;
   readonly notificationEmail: readonly string[];
   readonly notificationEmailFrom?: string;
   readonly smtpServer?: { readonly host: string; readonly port: number };

@@ -127,8 +127,13 @@ export class VrrpSocket {
     return this.sock.trySend(message, this.sockaddrOf(destination));
   }
 
+  /** The socket's descriptor (the advert watchdog sends the same datagrams on a dup of it). */
+  get fd(): number {
+    return this.sock.fd;
+  }
+
   /** The sockaddr of a destination, built once: an instance sends to the same group or peers every interval. */
-  private sockaddrOf(destination: string): Buffer {
+  sockaddrOf(destination: string): Buffer {
     let sa = this.destinations.get(destination);
     if (sa === undefined) {
       sa = this.family === 4 ? sockaddrIn(destination) : sockaddrIn6(destination, 0, this.ifindex);

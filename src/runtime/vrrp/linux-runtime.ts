@@ -44,6 +44,7 @@ import { disableLocalIgmp, type LocalIgmpSetting } from './local-igmp.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
 import type { FifoWriter } from '../../notify/fifo.js';
 import { noteAdvert, noteTransition, observedFields, observeJitter, OFFSET_TRACKER, setOffset, withOffset } from './observe-hook.js';
+import { AdvertWatchdog, MasterWatchdog, type WatchdogPort } from './advert-watchdog.js';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -78,19 +79,54 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private linkWatch: LinkWatch | undefined;
   /** dynamic_interfaces: instances whose interface came and is being started (names). */
   private readonly rehoming = new Set<string>();
+  /** The advert watchdog (vrrp_advert_watchdog, on unless set false); undefined while off. */
+  private watchdog: MasterWatchdog | undefined;
 
+  /**
+   * @param ctx logger and daemon settings
+   * @param clock monotonic and wall time
+   * @param watchdogPort the native advert sender (tests pass a fake); sysio's by default
+   */
   constructor(
     private readonly ctx: RuntimeContext,
     clock: Clock = systemClock(),
+    private readonly watchdogPort?: () => WatchdogPort,
   ) {
     this.log = ctx.log;
     this.clock = clock;
+  }
+
+  /** Turns the advert watchdog on or off as the configuration says (at start and on reload). */
+  private configureWatchdog(cfg: KeepalivedConfig): void {
+    const on = cfg.globalDefs?.vrrpAdvertWatchdog !== false;
+    if (on)
+      this.watchdog ??= new MasterWatchdog(
+        new AdvertWatchdog(this.watchdogPort),
+        (name) => {
+          const r = this.instances.get(name);
+          return r && { state: r.fsm.state, advertIntervalMs: r.fsm.params.advertIntervalMs, socket: r.socket };
+        },
+        (name, sends) => this.countWatchdog(name, sends),
+      );
+    else {
+      this.watchdog?.close(this.instances.keys());
+      this.watchdog = undefined;
+    }
+  }
+
+  /** Native sends join the instance's advert_sent (the watchdog hands each out once). */
+  private countWatchdog(name: string, sends: number): void {
+    const run = this.instances.get(name);
+    if (sends <= 0 || !run) return;
+    run.stats.advert_sent += sends;
+    this.log.log({ level: 'info', text: `(${name}) advert watchdog sent ${sends} advert(s) while the event loop was late`, detail: true });
   }
 
   /** Opens sockets, removes stale VIPs and starts every instance. */
   async start(config: unknown): Promise<void> {
     const cfg = this.usable(config as KeepalivedConfig);
     this.config = cfg;
+    if (cfg) this.configureWatchdog(cfg);
     if (cfg?.globalDefs?.startupScript) await runLifecycleScript(cfg, 'startup', this.scriptContext(cfg), this.log);
     if (cfg?.globalDefs?.disableLocalIgmp) this.localIgmp = disableLocalIgmp(this.log);
     if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
@@ -468,6 +504,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (!this.config?.globalDefs.dynamicInterfaces) return;
     const gone = [...this.instances.values()].filter((r) => r.socket !== undefined && r.stateIndex === link.index);
     for (const r of gone) {
+      this.watchdog?.disarm(r.cfg.name, true);
       this.router.removeInstance(r.cfg.name);
       this.instances.delete(r.cfg.name);
     }
@@ -687,6 +724,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** Carries out what the router asked for; every action names its instance (or group). */
   private execute(actions: readonly RouterAction[]): void {
+    // first, every instance whose mastership these actions end stops its native sends: none may follow a
+    // priority-0 advert, a transition out of MASTER or the VIPs' removal
+    const wd = this.watchdog;
+    wd?.before(actions);
     for (const a of actions) {
       if (a.kind === 'groupNotify') {
         const state = NOTIFY_STATE[a.state];
@@ -706,6 +747,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         case 'transmit': {
           const problem = run.socket?.send(a.bytes, a.destination);
           if (problem) this.log.log({ level: 'err', text: `(${run.cfg.name}) Cant send advert to ${a.destination} (${problem.code})` });
+          wd?.transmitted(a); // the watchdog repeats exactly this advert while the instance stays MASTER
           break;
         }
         case 'instanceRemoved':
@@ -751,6 +793,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           break;
       }
     }
+    wd?.after(); // MASTERs that sent are armed with it; any other instance armed is disarmed
   }
 
   /**
@@ -887,6 +930,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const cfg = this.usable(config as KeepalivedConfig);
     const plan = planReload(old, cfg);
     this.config = cfg;
+    this.configureWatchdog(cfg);
     this.garpPacer?.setGroups(pacingGroups(cfg.garpGroups ?? []));
     this.garpPacer?.setIntervals(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs);
     this.configureLinks(cfg);
@@ -974,6 +1018,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.linkWatch?.stop();
     this.stopping = true;
     this.execute(this.router.shutdown(this.clock.now()));
+    this.watchdog?.close(this.instances.keys());
+    this.watchdog = undefined;
     if (this.config && !this.ctx.dontReleaseVrrp) this.kernel?.staticEntries(this.config, false);
     this.stopped = true;
     await this.netlinkIdle();
@@ -994,6 +1040,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** A plain picture for dumps and the control socket. */
   snapshot(): RuntimeSnapshot {
+    this.watchdog?.collect(this.instances.keys());
     return {
       ...(this.config ? { routerId: this.config.globalDefs.routerId ?? hostname() } : {}), // keepalived's default router_id is the host name
       instances: [...this.instances.values()].map((r) => ({ ...instanceSnapshot(r), ...observedFields(r) })),
@@ -1005,6 +1052,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** Zeroes every instance's counters. */
   clearStats(): void {
+    this.watchdog?.collect(this.instances.keys());
     this.router.clearStats();
   }
 
