@@ -17,6 +17,9 @@
  * `--survivors` re-runs only the lines of the survivors of the group's last full report (reports/mutation/<group>.json,
  * after tests were added: a killed mutant stays killed when tests are only added) and prints the merged score;
  * its own report is <group>-survivors.json. The source lines must not have moved since that report.
+ * `--incremental` turns on Stryker's incremental mode (reports/mutation/<group>.incremental.json): a re-run after a
+ * source change only tests the changed mutants. The command runner reports one test for the whole run, so Stryker
+ * cannot see tests being added: after adding tests, use `--survivors` (or delete the incremental file).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -122,6 +125,7 @@ for (const g of groups) {
     htmlReporter: { fileName: `reports/mutation/${out}.html` },
     jsonReporter: { fileName: `reports/mutation/${out}.json` },
     tempDirName: `.stryker-tmp/${g}`,
+    ...(args.includes('--incremental') ? { incremental: true, incrementalFile: `reports/mutation/${out}.incremental.json` } : {}),
     cleanTempDir: true,
     disableTypeChecks: false,
     thresholds: { high: 80, low: 60, break: null },
