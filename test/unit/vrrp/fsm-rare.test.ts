@@ -218,3 +218,38 @@ test('garp_extra_if turned on by a reload while MASTER: the first extra round on
   // armed at the advert at 1000 (due 3500): sent with the advert at 4000, then due 6500, sent at 7000
   assert.deepEqual(extra, [4000, 7000]);
 });
+
+test('reload while MASTER: virtual_ipaddress_excluded changes are applied as a diff too, and nothing is touched when only they are unchanged', () => {
+  const f = fsm({ priority: 100, vips: ['192.0.2.100'], excludedVips: ['198.51.100.1', '198.51.100.2'] });
+  toMaster(f);
+  const out = f.handle({ type: 'update', params: instanceParams({ ...f.params, excludedVips: ['198.51.100.2', '198.51.100.3'] }) }, 5000);
+  const rm = out.find((a) => a.kind === 'removeVips');
+  const add = out.find((a) => a.kind === 'addVips');
+  assert.ok(rm?.kind === 'removeVips' && rm.vips.length === 0 && rm.excludedVips.join() === '198.51.100.1', JSON.stringify(rm));
+  assert.ok(add?.kind === 'addVips' && add.vips.length === 0 && add.excludedVips.join() === '198.51.100.3', JSON.stringify(add));
+  assert.deepEqual(kinds(f.handle({ type: 'update', params: instanceParams({ ...f.params }) }, 5100)), []);
+  // in BACKUP a reload adds and removes nothing (the VIPs are not ours)
+  const b = fsm({ priority: 100, vips: ['192.0.2.100'] });
+  b.handle({ type: 'startup' }, 0);
+  assert.deepEqual(kinds(b.handle({ type: 'update', params: instanceParams({ ...b.params, vips: ['192.0.2.101'] }) }, 100)), []);
+});
+
+test('garp_extra_if from the start of a mastership: each round with the first advert strictly after its interval', () => {
+  const f = fsm({
+    priority: 100,
+    garp: {
+      masterDelayMs: 0,
+      masterRepeat: 1,
+      masterRefreshMs: 0,
+      masterRefreshRepeat: 1,
+      lowerPrioDelayMs: 0,
+      lowerPrioRepeat: 0,
+      extraIfIntervalMs: 2000,
+    },
+  });
+  const t0 = toMaster(f);
+  const extra: number[] = [];
+  for (let t = f.pollTimeout(); t !== undefined && t <= t0 + 7000; t = f.pollTimeout())
+    for (const a of f.handleTimeout(t)) if (a.kind === 'sendGarp') extra.push(a.reason === 'extra-if' && a.count === 1 ? t - t0 : -1);
+  assert.deepEqual(extra, [3000, 6000]);
+});
