@@ -199,3 +199,12 @@ test('instance settings over their globals: garp_master_delay and garp_extra_if 
   const none = load(instance('N', 3, ' priority 100\n virtual_ipaddress {\n  192.0.2.3/24\n }')).config.vrrpInstances[0];
   assert.deepEqual([none?.garpExtraIf, none?.useVmac, none?.garpMasterDelayMs], [undefined, undefined, 5000]);
 });
+
+test('an `@id` or `@^id` with nothing after it is no line at all, whichever the config id', () => {
+  for (const configId of ['lb1', 'lb2'])
+    assert.deepEqual(
+      parseConfigTree('@lb1\n@^lb1\n@^lb2\nrouter_id X\n', 'k.conf', { configId }).tree.map((n) => n.keyword.text),
+      ['router_id'],
+      configId,
+    );
+});
