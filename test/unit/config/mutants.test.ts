@@ -200,6 +200,16 @@ test('instance settings over their globals: garp_master_delay and garp_extra_if 
   assert.deepEqual([none?.garpExtraIf, none?.useVmac, none?.garpMasterDelayMs], [undefined, undefined, 5000]);
 });
 
+test('AH keeps state BACKUP and the owner as MASTER without a word (keepalived -t 2.2.7 exits 0)', () => {
+  const ah = ' authentication {\n  auth_type AH\n  auth_pass secret\n }';
+  const { config, diags } = load(instance('E', 5, ` state BACKUP\n priority 100\n${ah}`) + instance('F', 6, ` state MASTER\n priority 255\n${ah}`));
+  assert.deepEqual(diags, []);
+  assert.deepEqual(
+    config.vrrpInstances.map((v) => `${v.name} ${v.state} ${v.authentication?.type}`),
+    ['E BACKUP AH', 'F MASTER AH'],
+  );
+});
+
 test('an `@id` or `@^id` with nothing after it is no line at all, whichever the config id', () => {
   for (const configId of ['lb1', 'lb2'])
     assert.deepEqual(
