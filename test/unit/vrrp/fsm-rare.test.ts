@@ -253,3 +253,25 @@ test('garp_extra_if from the start of a mastership: each round with the first ad
     for (const a of f.handleTimeout(t)) if (a.kind === 'sendGarp') extra.push(a.reason === 'extra-if' && a.count === 1 ? t - t0 : -1);
   assert.deepEqual(extra, [3000, 6000]);
 });
+
+test('garp_master_refresh and garp_extra_if turned off by a reload while MASTER: no more rounds', () => {
+  const garp = {
+    masterDelayMs: 0,
+    masterRepeat: 1,
+    masterRefreshMs: 2000,
+    masterRefreshRepeat: 1,
+    lowerPrioDelayMs: 0,
+    lowerPrioRepeat: 0,
+    extraIfIntervalMs: 2000,
+  };
+  const f = fsm({ priority: 100, garp });
+  const t0 = toMaster(f);
+  f.handle({ type: 'update', params: instanceParams({ ...f.params, garp: { ...garp, masterRefreshMs: 0, extraIfIntervalMs: 0 } }) }, t0 + 500);
+  const sent: VrrpAction[] = [];
+  for (let t = f.pollTimeout(); t !== undefined && t <= t0 + 8000; t = f.pollTimeout()) sent.push(...f.handleTimeout(t));
+  assert.equal(sent.filter((a) => a.kind === 'sendAdvert').length, 8);
+  assert.deepEqual(
+    sent.filter((a) => a.kind === 'sendGarp'),
+    [],
+  );
+});
