@@ -138,6 +138,11 @@ export class VrrpSocket {
     return sa;
   }
 
+  /** SO_RCVBUF (vrrp_rx_bufs_policy, kernel_rx_buf_size): the kernel doubles it and caps it at net.core.rmem_max. */
+  setReceiveBuffer(bytes: number): void {
+    sysio.setsockopt(this.sock.fd, K.SOL_SOCKET as number, K.SO_RCVBUF as number, bytes);
+  }
+
   /** Handles every datagram already queued, now (see Socket.drain). */
   drain(): void {
     this.sock.drain();
