@@ -62,12 +62,16 @@ const AUTH_ARITY = new Map<string, number>([
   ['auth_pass', 1],
 ]);
 
+/** virtual_ipaddress options that take a value. */
+const VALUE_OPTIONS = new Set(['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft']);
+
 /** One `virtual_ipaddress` line. */
 export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAddress | undefined {
   const [addr, prefix] = node.keyword.text.split('/');
   const family = isIP(addr ?? '');
   if (family === 0) {
-    d.error(node.keyword.pos, `Invalid address '${node.keyword.text}'`);
+    // keepalived parse_ipaddress: reported (-t fails), the address skipped, the rest of the configuration runs
+    d.keptError(node.keyword.pos, `VRRP parsed invalid IP ${node.keyword.text}. skipping IP...`);
     return undefined;
   }
   const max = family === 4 ? 32 : 128;
@@ -83,6 +87,11 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
   for (let i = 0; i < a.length; i++) {
     const w = a[i]?.text;
     const next = a[i + 1];
+    // keepalived alloc_ipaddress: an option that takes a value but is the last word drops the address
+    if (!next && w !== undefined && VALUE_OPTIONS.has(w)) {
+      d.keptError(a[i]!.pos, `No ${w} parameter specified for ${node.keyword.text}`);
+      return undefined;
+    }
     switch (w) {
       case 'brd':
       case 'broadcast':
