@@ -11,6 +11,7 @@ import { tempDir, waitFor, writeScript } from '../../fixtures/notify/helpers.js'
 test('the driver runs a real script periodically and reports rise/fall changes', async () => {
   const { dir, cleanup } = tempDir();
   const flag = join(dir, 'status');
+  // timeout 5 s, not the 50 ms interval: under load a shell takes longer than that to start (a timeout is a failure)
   // the script may read the flag at any moment: write it atomically (a truncated read is `exit` = status 0)
   const setFlag = (v: string): void => {
     writeFileSync(`${flag}.new`, v);
@@ -25,7 +26,7 @@ test('the driver runs a real script periodically and reports rise/fall changes',
     clock: systemClock(),
     logger,
     onUpdate: (u) => updates.push(u),
-    track: { name: 'chk', intervalMs: 50, timeoutMs: 0, rise: 2, fall: 2, initFail: false },
+    track: { name: 'chk', intervalMs: 50, timeoutMs: 5000, rise: 2, fall: 2, initFail: false },
   });
   try {
     d.start();
