@@ -116,7 +116,13 @@ export function runScript(spec: ScriptSpec, opts: RunOptions = {}): Promise<Scri
     let abortPending = false;
     // started from a worker thread (spawn-thread.ts): the event loop never waits for the fork
     scriptSpawner().spawn(
-      { file: plan.file, args: plan.args, env: opts.env ?? process.env, ...(spec.uid === undefined ? {} : { uid: spec.uid }), ...(spec.gid === undefined ? {} : { gid: spec.gid }) },
+      {
+        file: plan.file,
+        args: plan.args,
+        env: opts.env ?? process.env,
+        ...(spec.uid === undefined ? {} : { uid: spec.uid }),
+        ...(spec.gid === undefined ? {} : { gid: spec.gid }),
+      },
       {
         spawned: (p) => {
           pid = p;
