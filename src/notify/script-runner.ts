@@ -126,6 +126,8 @@ export function runScript(spec: ScriptSpec, opts: RunOptions = {}): Promise<Scri
       {
         spawned: (p) => {
           pid = p;
+          // the timeout counts from the start of the process, as with a synchronous spawn (not the worker's start-up)
+          if (opts.timeoutMs && opts.timeoutMs > 0 && !settled) timers.push(setTimeout(terminate, opts.timeoutMs));
           if (abortPending) terminate();
         },
         failed: (error) => finish({ kind: 'spawnFailed', error }),
@@ -148,7 +150,6 @@ export function runScript(spec: ScriptSpec, opts: RunOptions = {}): Promise<Scri
       killGroup(group, 'SIGTERM');
       timers.push(setTimeout(() => killGroup(group, 'SIGKILL'), opts.killGraceMs ?? 2000));
     };
-    if (opts.timeoutMs && opts.timeoutMs > 0) timers.push(setTimeout(terminate, opts.timeoutMs));
     if (opts.signal) {
       if (opts.signal.aborted) terminate();
       else opts.signal.addEventListener('abort', terminate, { once: true });
