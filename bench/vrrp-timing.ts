@@ -8,8 +8,9 @@
  * - `keepalived 2.2.7`: /usr/sbin/keepalived, default scheduling;
  * - `keepalived-ts (default)`: ours, no scheduling keyword (its VRRP child takes SCHED_RR 1 by default);
  * - `keepalived-ts, vrrp_rt_priority 0`: ours with the default turned off (normal scheduling, what 0.x did);
- * - `keepalived-ts, vrrp_rx_timestamps true`: ours judging adverts by their kernel arrival time, not by when read.
- * KTS_BENCH_VARIANTS (comma list of `keepalived`, `ours`, `ours-nort`, `ours-ts`) chooses; KTS_BENCH_SECONDS (default 600, the
+ * - `keepalived-ts, vrrp_rx_timestamps true`: ours judging adverts by their kernel arrival time, not by when read;
+ * - `keepalived-ts, vrrp_advert_watchdog false`: ours without the native advert watchdog (on by default).
+ * KTS_BENCH_VARIANTS (comma list of `keepalived`, `ours`, `ours-nort`, `ours-ts`, `ours-nowd`) chooses; KTS_BENCH_SECONDS (default 600, the
  * issue's 10 minutes) is each phase's measured length, after KTS_BENCH_SETTLE_SECONDS (default 3) for the election.
  *
  * Every figure comes from the wire and the kernel, the same way for both implementations: `tcpdump -tt` on B's eth0
@@ -35,7 +36,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sysio, K } from '../src/net/sysio.js';
 import { masterDownInterval } from '../src/vrrp/timers.js';
 import { Daemons, confText, pidIn, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
-import { killChildren, onEveryExit, Topology } from '../test/netns/harness/topology.js';
+import { killChildren, onEveryExit, runBench, Topology } from '../test/netns/harness/topology.js';
+import { captureLines, kernelDrops } from '../test/netns/harness/wire.js';
 
 const VIP = '192.0.2.200';
 const envNum = (name: string, dflt: number): number => {
@@ -69,6 +71,12 @@ const VARIANTS: Record<string, Variant> = {
     key: 'ours-ts',
     label: 'keepalived-ts, vrrp_rx_timestamps true',
     globals: '  vrrp_rx_timestamps true\n',
+    start: (h, f) => d.ours(h, f),
+  },
+  'ours-nowd': {
+    key: 'ours-nowd',
+    label: 'keepalived-ts, vrrp_advert_watchdog false',
+    globals: '  vrrp_advert_watchdog false\n',
     start: (h, f) => d.ours(h, f),
   },
   'ours-nort': { key: 'ours-nort', label: 'keepalived-ts, vrrp_rt_priority 0', globals: '  vrrp_rt_priority 0\n', start: (h, f) => d.ours(h, f) },
@@ -225,26 +233,12 @@ interface Advert {
  * CPU): a dropped advert shows as a gap that was not on the wire.
  */
 function capture(host: 'a' | 'b'): { adverts: Advert[]; stop: () => Promise<number> } {
-  const proc = topo.spawn(host, 'tcpdump', ['-i', 'eth0', '-n', '-tt', '-l', '-p', '-B', '8192', '-Q', 'inout', 'ip proto 112']);
   const adverts: Advert[] = [];
-  let rest = '';
-  let err = '';
-  proc.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  proc.stdout?.on('data', (b: Buffer) => {
-    const lines = (rest + b.toString()).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) {
-      const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv3, Advertisement, vrid \d+, prio (\d+)/.exec(l);
-      if (m) adverts.push({ t: Number(m[1]), src: m[2]!, prio: Number(m[3]) });
-    }
+  const cap = captureLines(topo, host, { filter: 'ip proto 112' }, (l) => {
+    const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv3, Advertisement, vrid \d+, prio (\d+)/.exec(l);
+    if (m) adverts.push({ t: Number(m[1]), src: m[2]!, prio: Number(m[3]) });
   });
-  const closed = new Promise<void>((r) => proc.once('close', () => r()));
-  const stop = async (): Promise<number> => {
-    proc.kill('SIGTERM');
-    await Promise.race([closed, sleep(5000)]);
-    return Number(/(\d+) packets? dropped by kernel/.exec(err)?.[1] ?? NaN);
-  };
-  return { adverts, stop };
+  return { adverts, stop: async () => kernelDrops(await cap.stop()) };
 }
 
 /** One measured phase. */
@@ -420,11 +414,4 @@ async function main(): Promise<void> {
   for (const l of table2) console.log(l);
 }
 
-main().then(
-  () => cleanup(),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    cleanup();
-    process.exitCode = 1;
-  },
-);
+runBench(main, cleanup);

@@ -48,6 +48,18 @@ const NOTES: Readonly<Record<string, string>> = {
     "checked as keepalived checks it; it only sizes PCRE2's JIT stack, and keepalived-ts matches with JavaScript's RegExp, which has none to size",
   net_namespace:
     'the daemon enters /run/netns/NAME before opening a socket, as keepalived; keepalived also binds /run/keepalived/NAME on /run/keepalived in a private mount namespace, which a multi-threaded process cannot unshare, so the pid files are written to /run/keepalived/NAME directly (the same files seen from outside)',
+  'vrrp_instance > vrf':
+    'run as keepalived\'s manual (and keepalived 2.4) describe: unicast, no interface, sockets bound to the VRF device, each VIP on its `dev`; keepalived 2.2.7 itself refuses every instance without interface ("Unknown interface!": it checks before it has noted the unicast peers) and its VRRP child exits; the VRF device going down puts the instance in FAULT',
+  'vrrp_instance > debug': "accepted, no effect in keepalived 2.2.7 either (it only shows it in keepalived.data as 'Debug level', and so do we)",
+  'global_defs > vrrp_down_timer_adverts':
+    'the default of every instance wherever global_defs stands (keepalived copies it into instances allocated after it)',
+  'global_defs > lvs_netlink_cmd_rcv_bufs': 'accepted, no effect: keepalived 2.2.7 applies it only in a single-process debug build',
+  'global_defs > lvs_netlink_cmd_rcv_bufs_force': 'accepted, no effect: keepalived 2.2.7 applies it only in a single-process debug build',
+  'global_defs > vrrp_netlink_monitor_rcv_bufs':
+    'when set as keepalived (0: 64 KiB); when not set our monitor socket keeps 1 MiB, where keepalived sets 64 KiB',
+  'global_defs > vrrp_netlink_cmd_rcv_bufs': "when set as keepalived (0: 64 KiB); when not set the kernel's default, where keepalived sets 64 KiB",
+  'global_defs > lvs_netlink_monitor_rcv_bufs':
+    "the checker's address monitor (ha_suspend) as keepalived (0: 64 KiB); when not set it keeps 1 MiB, where keepalived sets 64 KiB",
   'vrrp_instance > track_src_ip':
     "as keepalived's manual says (FAULT while the configured unicast_src_ip/mcast_src_ip is removed); keepalived 2.2.7 itself never acts on it",
 };

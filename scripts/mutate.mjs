@@ -7,16 +7,22 @@
  * `command` runner: node:test is not a Stryker runner). Groups (default: all, most important first):
  *   vrrp-rx      src/vrrp/validate.ts, the receive checks
  *   vrrp-fsm     src/vrrp/fsm.ts, advert reception and fault entry/exit
+ *   vrrp-fsm-rare  the part of vrrp-fsm for leaving FAULT, the learned interval, timeouts, GARP refresh and reload
  *   check        src/check/quorum.ts, checker-fsm.ts (event handling and verdicts)
+ *   check-quorum   the part of check for quorum/hysteresis and probe results, with its three fastest test files
  *   config-vrrp  src/config/parse-vrrp.ts, the vrrp_instance fix-ups (preempt_delay, strict, nopreempt, ranges)
  *   config-front src/config/lexer.ts, preprocess.ts (includes, $NAME, ~SEQ, line continuation)
  * Groups with line ranges mutate only the named (compiled) lines: the whole of those files is more than a shared
- * 2-core machine finishes in an hour.
+ * 2-core machine finishes in an hour. `file.js#a,b` names functions or methods instead (their lines are looked up in
+ * the compiled file at each run, so they do not go stale when the source moves).
  * Reports: reports/mutation/<group>.html and .json; a per-file score table is printed at the end.
  * Run it niced on a shared machine: `nice -n 19 npm run mutate -- vrrp-fsm`. `--no-build` skips the tsc step.
  * `--survivors` re-runs only the lines of the survivors of the group's last full report (reports/mutation/<group>.json,
  * after tests were added: a killed mutant stays killed when tests are only added) and prints the merged score;
  * its own report is <group>-survivors.json. The source lines must not have moved since that report.
+ * `--incremental` turns on Stryker's incremental mode (reports/mutation/<group>.incremental.json): a re-run after a
+ * source change only tests the changed mutants. The command runner reports one test for the whole run, so Stryker
+ * cannot see tests being added: after adding tests, use `--survivors` (or delete the incremental file).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,9 +37,14 @@ const GROUPS = {
   'vrrp-fsm': {
     // sync-group hooks, timeouts and the sync-group gate, advert reception in BACKUP and MASTER (preemption,
     // priority 0, skew), reload (onUpdate: advert_int while MASTER), fault entry and exit, timers and the learned interval
-    mutate: ['dist/src/vrrp/fsm.js:157-180', 'dist/src/vrrp/fsm.js:212-371', 'dist/src/vrrp/fsm.js:400-478', 'dist/src/vrrp/fsm.js:515-534'],
+    mutate: [
+      'dist/src/vrrp/fsm.js#forceMaster,forceBackup,setGroupFault,onTimeout,masterAdvertTick,masterDown,onAdvert,backupRx,masterRx,' +
+        'lowerPriorityRx,onUpdate,faultReason,recomputePriority,reevaluate,becomeMaster,leaveMaster,enterBackup,enterFault,leaveFault,' +
+        'adoptInterval,scheduleDelayedGarp,fireDelayedGarp',
+    ],
     tests: [
       'unit/vrrp/fsm',
+      'unit/vrrp/fsm-rare',
       'unit/vrrp/fsm-invariants',
       'unit/vrrp/sync-group',
       'unit/vrrp/router',
@@ -42,20 +53,29 @@ const GROUPS = {
       'sim/split-brain',
     ],
   },
+  'vrrp-fsm-rare': {
+    // the rare transitions of vrrp-fsm alone (leaving FAULT, the learned interval, timeouts and GARP refresh, reload),
+    // with the unit tests of vrrp-fsm only (no sim scenarios: a looping timer mutant costs a 10 s timeout there)
+    mutate: ['dist/src/vrrp/fsm.js#leaveFault,adoptInterval,onTimeout,masterAdvertTick,onUpdate,fireDelayedGarp,scheduleDelayedGarp'],
+    tests: ['unit/vrrp/fsm', 'unit/vrrp/fsm-rare', 'unit/vrrp/fsm-invariants', 'unit/vrrp/sync-group', 'unit/vrrp/router', 'unit/vrrp/mutants'],
+  },
   check: {
     mutate: ['dist/src/check/quorum.js', 'dist/src/check/checker-fsm.js:81-171'],
     tests: ['sim/check/core', 'sim/check/quorum', 'sim/check/checker-types', 'unit/check/mutants'],
+  },
+  'check-quorum': {
+    // the part of check the issue names: quorum with hysteresis (the whole file) and probe results (stale ones)
+    mutate: ['dist/src/check/quorum.js', 'dist/src/check/checker-fsm.js#handle,onEnd'],
+    tests: ['sim/check/core', 'sim/check/quorum', 'unit/check/mutants'],
   },
   'config-vrrp': {
     // VIP prefix and label ranges (readVirtualAddress), then the vrrp_instance fix-ups after parsing (keepalived
     // vrrp_complete_instance: advert_int rounding, auth, strict overrides, nopreempt, preempt_delay with MASTER)
     mutate: [
-      'dist/src/config/parse-vrrp.js:51-71',
-      'dist/src/config/parse-vrrp.js:92-103',
-      'dist/src/config/parse-vrrp.js:127-131',
-      'dist/src/config/parse-vrrp.js:534-569',
-      'dist/src/config/parse-vrrp.js:599-623',
-      'dist/src/config/parse-vrrp.js:651-662',
+      'dist/src/config/parse-vrrp.js#readVirtualAddress',
+      'dist/src/config/parse-vrrp.js:542-577',
+      'dist/src/config/parse-vrrp.js:607-631',
+      'dist/src/config/parse-vrrp.js:659-670',
     ],
     // (unit/config/static-track fails in Stryker's sandbox: its script-security case depends on the checkout's path)
     tests: ['unit/config/model', 'unit/config/mutants'],
@@ -85,10 +105,25 @@ const survivorsOnly = args.includes('--survivors');
 const alive = (m) => m.status === 'Survived' || m.status === 'NoCoverage';
 const mutantKey = (path, m) => `${path}|${m.mutatorName}|${m.replacement}|${m.location.start.line}:${m.location.start.column}`;
 
+/** `file.js#a,b` → one `file.js:start-end` per function or method `a`, `b` (from its header to its closing brace). */
+function byName(spec) {
+  const [file, names] = spec.split('#');
+  if (names === undefined) return [spec];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  return names.split(',').map((name) => {
+    const head = new RegExp(`^(\\s*)(?:export )?(?:async )?(?:function )?${name}\\(`);
+    const start = lines.findIndex((l) => head.test(l));
+    if (start < 0) throw new Error(`mutate: no function ${name} in ${file}`);
+    const indent = head.exec(lines[start])[1];
+    const end = lines.findIndex((l, i) => i > start && l === `${indent}}`);
+    return `${file}:${start + 1}-${end + 1}`;
+  });
+}
+
 const rows = [];
 for (const g of groups) {
   const { tests } = GROUPS[g];
-  let { mutate } = GROUPS[g];
+  let mutate = GROUPS[g].mutate.flatMap(byName);
   const out = survivorsOnly ? `${g}-survivors` : g;
   const baseline = survivorsOnly ? JSON.parse(readFileSync(`reports/mutation/${g}.json`, 'utf8')) : undefined;
   if (baseline) {
@@ -122,6 +157,7 @@ for (const g of groups) {
     htmlReporter: { fileName: `reports/mutation/${out}.html` },
     jsonReporter: { fileName: `reports/mutation/${out}.json` },
     tempDirName: `.stryker-tmp/${g}`,
+    ...(args.includes('--incremental') ? { incremental: true, incrementalFile: `reports/mutation/${out}.incremental.json` } : {}),
     cleanTempDir: true,
     disableTypeChecks: false,
     thresholds: { high: 80, low: 60, break: null },
@@ -138,7 +174,7 @@ for (const g of groups) {
     for (const [path, f] of Object.entries(baseline.files))
       for (const m of f.mutants) if (alive(m)) m.status = rerun.get(mutantKey(path, m)) ?? m.status;
     report = baseline;
-    mutate = GROUPS[g].mutate;
+    mutate = GROUPS[g].mutate.flatMap(byName);
     for (const [path, f] of Object.entries(report.files))
       for (const m of f.mutants.filter(alive))
         console.log(`still surviving: ${path}:${m.location.start.line} ${m.mutatorName} ${JSON.stringify(m.replacement)}`);

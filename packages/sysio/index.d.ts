@@ -135,3 +135,28 @@ export declare function stallCanaryStart(thresholdMs: number, priority: number):
 export declare function stallCanaryRead(): { stalls: CanaryStall[]; lost: number; wakeups: number; rtFailed: number };
 /** Stops and joins the canary threads. Idempotent. */
 export declare function stallCanaryStop(): void;
+/** An advert watchdog (see src/watchdog.c): its own records and threads; close it with watchdogClose(). */
+export type Watchdog = { readonly __brand: 'sysio.Watchdog' };
+/** A new watchdog; no thread runs until a record is armed. */
+export declare function watchdogCreate(): Watchdog;
+/** A new, disarmed record of `wd`; its id. */
+export declare function watchdogAdd(wd: Watchdog): number;
+/**
+ * The record's datagrams: `packets[i]` to `sockaddrs[i]` (at most 64), sent on a dup of `fd` (so a closed and reused
+ * descriptor is never written). Replaces the previous ones; the record stays armed or disarmed as it was.
+ */
+export declare function watchdogSet(wd: Watchdog, id: number, fd: number, packets: readonly Uint8Array[], sockaddrs: readonly Uint8Array[]): void;
+/**
+ * Arms the record (threads start on the first arm): unless kicked again within `intervalMs + slackMs`, a native
+ * thread sends its datagrams then, and every `intervalMs` after, for at most `holdMs` from now. Returns the record's
+ * native sends so far (as watchdogStats().sent).
+ */
+export declare function watchdogKick(wd: Watchdog, id: number, intervalMs: number, slackMs: number, holdMs: number): number;
+/** Disarms the record: when it returns, no native send of it is in flight and none will start. */
+export declare function watchdogDisarm(wd: Watchdog, id: number): void;
+/** `sent`: native sends of the record so far (each: all its datagrams); `errors`: datagrams that failed; `armed`. */
+export declare function watchdogStats(wd: Watchdog, id: number): { sent: number; errors: number; armed: boolean };
+/** How many native threads run (one per CPU the process may use, once a record was armed; 0 before). */
+export declare function watchdogThreads(wd: Watchdog): number;
+/** Disarms every record, stops and joins the threads, closes the dup'd sockets. Idempotent. */
+export declare function watchdogClose(wd: Watchdog): void;

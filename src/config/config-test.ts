@@ -126,6 +126,18 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
   for (const g of c.garpGroups ?? [])
     for (const i of g.interfaces) if (missing(i.name)) d.keptError(i.pos, `WARNING - interface ${i.name} specified for garp_group doesn't exist`);
   for (const i of c.vrrpInstances) {
+    if (i.interface === undefined && i.vrf !== undefined) {
+      // keepalived vrrp_vrf_handler's texts; the instance's VIPs (each with its dev) are checked as any instance's
+      const vrf = host.interfaceKind(i.vrf);
+      const at = i.vrfPos ?? i.pos;
+      if (vrf === 'missing' && !dynamic) {
+        d.error(at, `(${i.name}) WARNING - VRF interface ${i.vrf} doesn't exist`);
+        missingIf ??= at;
+      } else if (vrf === 'loopback') d.error(at, `(${i.name}) cannot use a loopback interface (${i.vrf}) for VRF - ignoring`);
+      for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
+        if (v.dev && missing(v.dev)) d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
+      }
+    }
     if (i.interface === undefined) continue;
     const kind = host.interfaceKind(i.interface);
     const pos = i.interfacePos ?? i.pos;

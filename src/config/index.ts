@@ -186,7 +186,7 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         add(m.bfdInstances, parseBfdInstance(n, diags));
         break;
       case 'static_ipaddress':
-        m.staticIpaddress.push(...readStaticAddresses(n, diags));
+        m.staticIpaddress.push(...readStaticAddresses(n, diags, globalDefs.defaultInterface));
         break;
       case 'static_routes':
         m.staticRoutes.push(...readRoutes(n, diags));

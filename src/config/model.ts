@@ -20,6 +20,20 @@ export interface ScriptCommand {
   readonly pos: SourcePos;
 }
 
+/** SO_RCVBUF (or, forced, SO_RCVBUFFORCE) for one netlink socket; size 0: keepalived's 64 KiB. */
+export interface NetlinkRcvBuf {
+  readonly size: number;
+  readonly force: boolean;
+}
+
+/** `vrrp_netlink_cmd_rcv_bufs` and its kin: the command and monitor rtnetlink sockets of the VRRP and checker children. */
+export interface NetlinkRcvBufs {
+  readonly vrrpCmd?: NetlinkRcvBuf;
+  readonly vrrpMonitor?: NetlinkRcvBuf;
+  readonly lvsCmd?: NetlinkRcvBuf;
+  readonly lvsMonitor?: NetlinkRcvBuf;
+}
+
 /** `global_defs`. Times are in milliseconds. */
 export interface GlobalDefs {
   readonly routerId?: string;
@@ -31,6 +45,28 @@ export interface GlobalDefs {
    * Unset: off (measured under load it added takeovers rather than removing them; README "No false failover").
    */
   readonly vrrpRxTimestamps?: boolean;
+  /** `vrrp_down_timer_adverts` (1-100): the instances' default `down_timer_adverts` (keepalived's default 3). */
+  readonly vrrpDownTimerAdverts?: number;
+  /** `default_interface`: where a static_ipaddress without `dev` goes (keepalived's default eth0). */
+  readonly defaultInterface?: string;
+  /** `log_unknown_vrids`: log adverts for a VRID no instance on the socket has. */
+  readonly logUnknownVrids?: boolean;
+  /** `vmac_prefix`: VMAC names are PREFIX.VRID (default "vrrp"). */
+  readonly vmacPrefix?: string;
+  /** `vmac_addr_prefix`: address VMACs (use_vmac_addr, a VIP's use_vmac) are PREFIX.VRID (default: vmac_prefix). */
+  readonly vmacAddrPrefix?: string;
+  /** `vrrp_rx_bufs_policy`: how the VRRP receive sockets' SO_RCVBUF is sized (unset: the kernel's default). */
+  readonly vrrpRxBufsPolicy?: { readonly mtu: boolean; readonly advert: boolean; readonly size?: number };
+  /** `vrrp_rx_bufs_multiplier` (default 3): adverts or MTUs per instance under the MTU and ADVERT policies. */
+  readonly vrrpRxBufsMultiplier?: number;
+  /** The `*_netlink_*_rcv_bufs(_force)` keywords. */
+  readonly netlinkRcvBufs?: NetlinkRcvBufs;
+  /**
+   * keepalived-ts `vrrp_advert_watchdog [true|false]`: a MASTER's adverts are also sent by native threads (one per
+   * CPU) when the event loop is late by more than a quarter interval (src/runtime/vrrp/advert-watchdog.ts).
+   * Unset: on; `false` turns it off.
+   */
+  readonly vrrpAdvertWatchdog?: boolean;
   readonly notificationEmail: readonly string[];
   readonly notificationEmailFrom?: string;
   readonly smtpServer?: { readonly host: string; readonly port: number };
@@ -398,6 +434,8 @@ export interface VrrpInstanceConfig {
   };
   /** `vrf NAME`: a unicast instance without `interface` whose sockets are bound to this VRF device. */
   readonly vrf?: string;
+  /** Where the `vrf` keyword was written (for host checks). */
+  readonly vrfPos?: SourcePos;
   /** `linkbeat_use_polling` in the instance (deprecated in keepalived): the instance's interface is polled. */
   readonly linkbeatUsePolling?: boolean;
   /** use_vmac [NAME]; `xmitBase`: vmac_xmit_base (adverts sent and received on the parent interface, not the VMAC). */
@@ -433,7 +471,12 @@ export interface VrrpInstanceConfig {
   readonly trackSrcIp: boolean;
   /** `mcast_dst_ip`: a multicast destination other than the global group. */
   readonly mcastDstIp?: string;
-  readonly notifyPriorityChanges: boolean;
+  /** `notify_priority_changes`; unset: the sync group's, else global_defs' (keepalived vrrp_complete_instance). */
+  readonly notifyPriorityChanges?: boolean;
+  /** `kernel_rx_buf_size`: this instance's share of its socket's SO_RCVBUF (0 / unset: vrrp_rx_bufs_policy's). */
+  readonly kernelRxBufSize?: number;
+  /** `debug` 1-4: shown in keepalived.data ("Debug level"); keepalived 2.2.7 does nothing else with it. */
+  readonly debug?: number;
   /** `check_unicast_src`: drop unicast adverts whose source is not a configured peer. */
   readonly checkUnicastSrc: boolean;
   /** `unicast_ttl`: TTL of unicast adverts (default 255). */
@@ -461,6 +504,8 @@ export interface VrrpSyncGroupConfig {
   readonly globalTracking: boolean;
   /** `sync_group_tracking_weight`: the group's tracker weights apply to every member. */
   readonly trackingWeight: boolean;
+  /** `notify_priority_changes`: the members' default (an instance's own setting wins). */
+  readonly notifyPriorityChanges?: boolean;
 }
 
 /** `vrrp_script NAME { … }`. Times in ms. */

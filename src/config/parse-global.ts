@@ -11,6 +11,7 @@ import { checkGlobalValue } from './global-checks.js';
 import { readGarpExtraIf } from './parse-garp.js';
 import { missingArgPos, readBool, readInt, readIp, readSeconds, valueLines, withWords } from './values.js';
 import { readScript } from './script-command.js';
+import { parseGlobalVrrpTuning } from './parse-global-vrrp.js';
 
 /** keepalived's global defaults. */
 export function defaultGlobalDefs(): GlobalDefs {
@@ -47,13 +48,9 @@ const GLOBAL_NOT_YET = new Set([
   'vrrp_ipsets',
   'nftables_ipvs',
   'lvs_sync_daemon',
-  'log_unknown_vrids',
-  'vmac_prefix',
   'umask',
   'random_seed',
-  'default_interface',
   'smtp_alert_checker',
-  'vrrp_down_timer_adverts',
   'enable_snmp_vrrp',
   'enable_snmp_keepalived',
   'enable_snmp_checker',
@@ -67,8 +64,6 @@ const GLOBAL_NOT_YET = new Set([
   'checker_priority',
   'checker_no_swap',
   'checker_rt_priority',
-  'vrrp_rx_bufs_policy',
-  'vrrp_rx_bufs_multiplier',
   'process_names',
   'vrrp_process_name',
   'checker_process_name',
@@ -79,10 +74,6 @@ const GLOBAL_NOT_YET = new Set([
   'config_save_dir',
   'tmp_config_directory',
   'data_use_instance',
-  'vrrp_netlink_cmd_rcv_bufs',
-  'vrrp_netlink_monitor_rcv_bufs',
-  'lvs_netlink_cmd_rcv_bufs',
-  'lvs_netlink_monitor_rcv_bufs',
   'process_monitor_rcv_bufs',
   'vrrp_cpu_affinity',
   'checker_cpu_affinity',
@@ -92,12 +83,7 @@ const GLOBAL_NOT_YET = new Set([
   'nftables_ipvs_priority',
   'nftables_ipvs_start_fwmark',
   'checker_rlimit_rtime',
-  'vrrp_netlink_cmd_rcv_bufs_force',
-  'vrrp_netlink_monitor_rcv_bufs_force',
   'process_monitor_rcv_bufs_force',
-  'lvs_netlink_cmd_rcv_bufs_force',
-  'lvs_netlink_monitor_rcv_bufs_force',
-  'vmac_addr_prefix',
   'reload_repeat',
   'reload_file',
 ]);
@@ -139,6 +125,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['nftables_ifindex', 0],
   ['http_endpoint', 1],
   ['vrrp_rx_timestamps', 1],
+  ['vrrp_advert_watchdog', 1],
   ['lvs_backend', 1],
 ]);
 
@@ -385,6 +372,9 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'vrrp_rx_timestamps': // keepalived-ts: judge adverts by the kernel's receive time (default off)
         g.vrrpRxTimestamps = readBool(c, a0, d) ?? true;
         break;
+      case 'vrrp_advert_watchdog': // keepalived-ts: a MASTER's adverts also from native threads when the event loop is late (default on)
+        g.vrrpAdvertWatchdog = readBool(c, a0, d) ?? true;
+        break;
       case 'http_endpoint': // keepalived-ts: the observability endpoint (src/observe), ADDRESS:PORT or a socket path
         if (!a0) d.error(missingArgPos(c), 'http_endpoint needs ADDRESS:PORT or a socket path');
         else if (!/^(\/|\.\/)/.test(a0.text) && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(a0.text))
@@ -393,6 +383,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         break;
       default:
         if (parseProcessKeyword(c, g, d)) break;
+        if (parseGlobalVrrpTuning(c, g, d)) break;
         if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
         else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }

@@ -837,17 +837,15 @@ export function readRules(node: ConfNode, d: DiagnosticSink, allowTrackGroup = t
     .filter((x): x is RuleConfig => !!x);
 }
 
-/** Lines of a `static_ipaddress` block (each needs a `dev`, as keepalived requires). */
-export function readStaticAddresses(node: ConfNode, d: DiagnosticSink): VirtualAddress[] {
+/**
+ * Lines of a `static_ipaddress` block. An address without `dev` goes on global_defs' `default_interface`, eth0 when
+ * unset (keepalived's get_default_if); whether that interface exists is a host check.
+ */
+export function readStaticAddresses(node: ConfNode, d: DiagnosticSink, defaultInterface = 'eth0'): VirtualAddress[] {
   const out: VirtualAddress[] = [];
   for (const c of valueLines(node, d)) {
     const a = readVirtualAddress(c, d);
-    if (!a) continue;
-    if (!a.dev) {
-      d.error(c.keyword.pos, `static_ipaddress ${c.keyword.text} has no interface (dev) - ignoring`);
-      continue;
-    }
-    out.push(a);
+    if (a) out.push(a.dev ? a : { ...a, dev: defaultInterface });
   }
   return out;
 }

@@ -23,7 +23,7 @@ import { parseInstanceBgp } from './parse-bgp.js';
 import { readGarpExtraIf } from './parse-garp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set(['kernel_rx_buf_size', 'debug', 'lvs_sync_daemon_interface']);
+const INSTANCE_NOT_YET = new Set(['lvs_sync_daemon_interface']);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
@@ -62,12 +62,16 @@ const AUTH_ARITY = new Map<string, number>([
   ['auth_pass', 1],
 ]);
 
+/** virtual_ipaddress options that take a value. */
+const VALUE_OPTIONS = new Set(['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft']);
+
 /** One `virtual_ipaddress` line. */
 export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAddress | undefined {
   const [addr, prefix] = node.keyword.text.split('/');
   const family = isIP(addr ?? '');
   if (family === 0) {
-    d.error(node.keyword.pos, `Invalid address '${node.keyword.text}'`);
+    // keepalived parse_ipaddress: reported (-t fails), the address skipped, the rest of the configuration runs
+    d.keptError(node.keyword.pos, `VRRP parsed invalid IP ${node.keyword.text}. skipping IP...`);
     return undefined;
   }
   const max = family === 4 ? 32 : 128;
@@ -83,6 +87,11 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
   for (let i = 0; i < a.length; i++) {
     const w = a[i]?.text;
     const next = a[i + 1];
+    // keepalived alloc_ipaddress: an option that takes a value but is the last word drops the address
+    if (!next && w !== undefined && VALUE_OPTIONS.has(w)) {
+      d.keptError(a[i]!.pos, `No ${w} parameter specified for ${node.keyword.text}`);
+      return undefined;
+    }
     switch (w) {
       case 'brd':
       case 'broadcast':
@@ -186,15 +195,7 @@ const UNICAST_KEYWORDS: ReadonlySet<string> = new Set([
  * so that `-t` agrees on what it accepts.
  */
 function checkNotYet(c: ConfNode, name: string, d: DiagnosticSink): void {
-  const t = c.args[0];
-  const uint = t !== undefined && /^\d+$/.test(t.text);
   switch (c.keyword.text) {
-    case 'debug':
-      if (t && !(uint && Number(t.text) <= 4)) d.keptError(t.pos, `(${name}) Debug value '${t.text}' not valid; must be between 0-4`);
-      break;
-    case 'kernel_rx_buf_size':
-      if (!t || !uint || Number(t.text) === 0) d.keptError(t?.pos ?? c.keyword.pos, `(${name}) invalid kernel_rx_buf_size specified`);
-      break;
     case 'lvs_sync_daemon_interface':
       d.keptError(c.keyword.pos, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
       break;
@@ -383,15 +384,27 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         r.useIpvlan = readIpvlan(c, name, d);
         break;
       case 'vrf': // keepalived vrrp_vrf_handler (the VRF device itself is a host check)
-        d.warning(c.keyword.pos, `(${name}) 'vrf' (an instance without interface, sockets bound to the VRF) is not supported yet - ignored`);
         if (!a0) d.missingWord(missingArgPos(c), 'vrf: missing value');
         else if (a0.text.length >= 16) d.keptError(a0.pos, `(${name}) VRF interface name '${a0.text}' too long - ignoring`);
         else if (r.interface !== undefined) d.keptError(c.keyword.pos, `(${name}) Cannot specify VRF interface and interface - ignoring`);
         else if (r.vrf !== undefined) d.keptError(c.keyword.pos, `(${name}) VRF interface already specified as '${r.vrf}' - ignoring`);
-        else r.vrf = a0.text;
+        else {
+          r.vrf = a0.text;
+          r.vrfPos = c.keyword.pos;
+        }
         break;
       case 'use_vmac_addr':
         r.useVmacAddr = true;
+        break;
+      case 'debug': // keepalived 2.2.7 keeps it for keepalived.data's "Debug level" and nothing else
+        if (a0 && !(/^\d+$/.test(a0.text) && Number(a0.text) <= 4))
+          d.keptError(a0.pos, `(${name}) Debug value '${a0.text}' not valid; must be between 0-4`);
+        else if (a0) r.debug = Number(a0.text);
+        break;
+      case 'kernel_rx_buf_size': // keepalived kernel_rx_buf_size_handler: exactly one unsigned word, 0 allowed
+        if (c.args.length !== 1 || !/^\d+$/.test(a0!.text) || Number(a0!.text) > 0xffffffff)
+          d.keptError(a0?.pos ?? c.keyword.pos, `(${name}) invalid kernel_rx_buf_size specified`);
+        else r.kernelRxBufSize = Number(a0!.text);
         break;
       case 'linkbeat_use_polling':
         r.linkbeatUsePolling = true;
@@ -575,6 +588,16 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   }
   r.virtualIpaddress = r.virtualIpaddress?.map(vipVmac);
   r.virtualIpaddressExcluded = r.virtualIpaddressExcluded?.map(vipVmac);
+  if (r.interface === undefined && (r.unicastPeers ?? []).length) {
+    // keepalived vrrp_complete_instance: a unicast instance without interface (e.g. `vrf`) has no home for a VIP without `dev`
+    const homed = (vips: readonly VirtualAddress[] | undefined, e: string) =>
+      vips?.filter((v) => {
+        if (v.dev === undefined) d.keptError(v.pos, `(${name}): no interface for ${e}vip ${v.address} - removing`);
+        return v.dev !== undefined;
+      });
+    r.virtualIpaddress = homed(r.virtualIpaddress, '');
+    r.virtualIpaddressExcluded = homed(r.virtualIpaddressExcluded, 'e');
+  }
   // keepalived vrrp_complete_instance, in its order: nopreempt vs the address owner, then vs state MASTER, then
   // preempt_delay vs state MASTER, strict mode and nopreempt (each a config error: -t fails)
   let nopreempt = r.nopreempt ?? false;
@@ -637,7 +660,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     garpMasterRefreshRepeat: r.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
     garpLowerPrioDelayMs: strict ? 0 : (r.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs),
     garpLowerPrioRepeat: strict ? 0 : (r.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat),
-    downTimerAdverts: strict ? 3 : (r.downTimerAdverts ?? 3),
+    downTimerAdverts: strict ? 3 : (r.downTimerAdverts ?? g.vrrpDownTimerAdverts ?? 3),
     lowerPrioNoAdvert: strict ? true : (r.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false),
     higherPrioSendAdvert: strict ? false : (r.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false),
     notify,
@@ -649,11 +672,13 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     unicastFaultNoPeer: r.unicastFaultNoPeer ?? false,
     trackSrcIp: r.trackSrcIp ?? false,
     ...(r.mcastDstIp ? { mcastDstIp: r.mcastDstIp } : {}),
-    notifyPriorityChanges: r.notifyPriorityChanges ?? false,
+    ...(r.notifyPriorityChanges !== undefined ? { notifyPriorityChanges: r.notifyPriorityChanges } : {}),
+    ...(r.kernelRxBufSize ? { kernelRxBufSize: r.kernelRxBufSize } : {}),
+    ...(r.debug ? { debug: r.debug } : {}),
     ...(r.useVmac ? { useVmac: r.useVmac } : {}),
     ...(r.useVmacAddr ? { useVmacAddr: true } : {}),
     ...(r.useIpvlan ? { useIpvlan: r.useIpvlan } : {}),
-    ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
+    ...(r.vrf !== undefined ? { vrf: r.vrf, ...(r.vrfPos ? { vrfPos: r.vrfPos } : {}) } : {}),
     ...(r.linkbeatUsePolling ? { linkbeatUsePolling: true } : {}),
   };
 }
@@ -705,6 +730,7 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
   let smtpAlert: boolean | undefined;
   let globalTracking = false,
     trackingWeight = false;
+  let notifyPriorityChanges: boolean | undefined;
   for (const c of node.children ?? []) {
     const k = c.keyword.text;
     switch (k) {
@@ -754,9 +780,15 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
       case 'track_bfd':
         tracks.trackBfd = readTracks(c, d, 254);
         break;
-      case 'notify_priority_changes':
-        d.warning(c.keyword.pos, `(${name}) '${k}' in a sync group is not supported yet - ignored`);
+      case 'notify_priority_changes': {
+        // keepalived vrrp_sg_notify_priority_changes_handler: check_true_false on the first word, if any
+        const v = c.args[0]?.text.toLowerCase();
+        const res = v === undefined ? true : ['true', 'on', 'yes'].includes(v) ? true : ['false', 'off', 'no'].includes(v) ? false : undefined;
+        if (res === undefined)
+          d.keptError(c.args[0]!.pos, `(${name}) Invalid value '${c.args[0]!.text}' for sync group notify_priority_changes specified`);
+        else notifyPriorityChanges = res;
         break;
+      }
       default:
         d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
     }
@@ -766,7 +798,17 @@ export function parseSyncGroup(node: ConfNode, d: DiagnosticSink): VrrpSyncGroup
     return undefined;
   }
   if (group.length === 1) d.keptError(node.keyword.pos, `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
-  return { name, pos: node.keyword.pos, group, notify, ...(smtpAlert !== undefined ? { smtpAlert } : {}), ...tracks, globalTracking, trackingWeight };
+  return {
+    name,
+    pos: node.keyword.pos,
+    group,
+    notify,
+    ...(smtpAlert !== undefined ? { smtpAlert } : {}),
+    ...tracks,
+    globalTracking,
+    trackingWeight,
+    ...(notifyPriorityChanges !== undefined ? { notifyPriorityChanges } : {}),
+  };
 }
 
 /** interval/timeout of a vrrp_script: whole seconds in [0, 4294] (0 is taken as 1, as keepalived does), in ms. */

@@ -195,8 +195,9 @@ function dataInstance(i: InstanceSnapshot): string[] {
   if (i.family === 6) L.push('   Using Native IPv6');
   L.push(`   State = ${stateName(i.state)}`, `   Wantstate = ${stateName(i.wantState)}`);
   if (i.lastTransitionMs) L.push(`   Last transition = ${formatDataTime(i.lastTransitionMs)}`);
-  if (i.ifname) L.push(`   Interface = ${i.ifname}`);
+  L.push(`   Interface = ${i.ifname || 'not configured'}`);
   if (i.vmacIfname) L.push(`   VMAC interface = ${i.vmacIfname}`);
+  if (i.vrf) L.push(`   VRF = ${i.vrf}`);
   if (i.srcIp) L.push(`   Using src_ip = ${i.srcIp}`);
   if (i.mcastAddress) L.push(`   Multicast address ${i.mcastAddress}`);
   for (const p of i.unicastPeers ?? []) L.push(`   Unicast peer = ${p}`);
@@ -222,6 +223,8 @@ function dataInstance(i: InstanceSnapshot): string[] {
     L.push(`   Authentication type = ${i.authType === 1 ? 'SIMPLE_PASSWORD' : 'IPSEC_AH'}`);
     if (i.authType === 1) L.push(`   Password = ${i.authData ?? ''}`);
   }
+  if (i.kernelRxBufSize) L.push(`   Kernel rx buffer size = ${i.kernelRxBufSize}`);
+  if (i.debug) L.push(`   Debug level = ${i.debug}`);
   const list = (title: string, items: readonly string[]) => {
     if (items.length) L.push(title, ...items.map((x) => `     ${x}`));
   };

@@ -127,8 +127,13 @@ export class VrrpSocket {
     return this.sock.trySend(message, this.sockaddrOf(destination));
   }
 
+  /** The socket's descriptor (the advert watchdog sends the same datagrams on a dup of it). */
+  get fd(): number {
+    return this.sock.fd;
+  }
+
   /** The sockaddr of a destination, built once: an instance sends to the same group or peers every interval. */
-  private sockaddrOf(destination: string): Buffer {
+  sockaddrOf(destination: string): Buffer {
     let sa = this.destinations.get(destination);
     if (sa === undefined) {
       sa = this.family === 4 ? sockaddrIn(destination) : sockaddrIn6(destination, 0, this.ifindex);
@@ -136,6 +141,11 @@ export class VrrpSocket {
       this.destinations.set(destination, sa);
     }
     return sa;
+  }
+
+  /** SO_RCVBUF (vrrp_rx_bufs_policy, kernel_rx_buf_size): the kernel doubles it and caps it at net.core.rmem_max. */
+  setReceiveBuffer(bytes: number): void {
+    sysio.setsockopt(this.sock.fd, K.SOL_SOCKET as number, K.SO_RCVBUF as number, bytes);
   }
 
   /** Handles every datagram already queued, now (see Socket.drain). */

@@ -130,6 +130,12 @@ export interface InstanceSnapshot {
   readonly wantState: VrrpStateValue;
   /** Interface name (absent when the instance has none, e.g. unicast without interface). */
   readonly ifname?: string;
+  /** `kernel_rx_buf_size`, when set. */
+  readonly kernelRxBufSize?: number;
+  /** `debug` level, when set (1-4). */
+  readonly debug?: number;
+  /** `vrf NAME`: the VRF device an instance without interface has its sockets bound to. */
+  readonly vrf?: string;
   /** VMAC interface name, "" when none. */
   readonly vmacIfname: string;
   readonly basePriority: number;

@@ -406,7 +406,9 @@ export class VrrpFsm {
   private onUpdate(params: VrrpInstanceParams, now: number): void {
     const old = this.p;
     this.p = params;
-    if (params.priority !== old.priority) this.base = params.priority;
+    // keepalived builds the instance afresh from the new configuration: an address owner that lowered itself to 254
+    // on meeting another owner (masterRx) is 255 again
+    this.base = params.priority;
     if (this.state === VrrpState.MASTER) {
       const added = params.vips.filter((v) => !old.vips.includes(v));
       const removed = old.vips.filter((v) => !params.vips.includes(v));
@@ -521,15 +523,20 @@ export class VrrpFsm {
     this.notify();
   }
 
+  /**
+   * keepalived try_up_instance / vrrp_state_leave_fault: always to BACKUP with a full Master_Down_Interval and the
+   * preempt delay started afresh, the address owner too (it takes over when the down timer expires, 3 s later with
+   * advert_int 1: keepalived 2.2.7 does the same). A unicast instance first sends one GARP/NA for its own address,
+   * so that the master, which may have lost it from its neighbour cache, can send it adverts at once.
+   */
   private leaveFault(now: number): void {
-    this.out.push({
-      kind: 'log',
-      instance: this.p.name,
-      record: { level: 'info', text: `${this.p.name}: sending gratuitous ARP for ${this.p.primaryAddress}` },
-    });
-    this.out.push({ kind: 'sendGarp', instance: this.p.name, addresses: [this.p.primaryAddress], count: 1, reason: 'fault-recovery' });
-    if (this.p.initialState === 'MASTER' && this.base === PRIO_OWNER) this.becomeMaster(now, 'fault-recovered');
-    else this.enterBackup(now, 'fault-recovered');
+    if (this.p.unicastPeers.length > 0) {
+      const what = this.p.family === 6 ? 'NA' : 'ARP';
+      this.log('info', `${this.p.name}: sending gratuitous ${what} for ${this.p.primaryAddress}`, true);
+      this.out.push({ kind: 'sendGarp', instance: this.p.name, addresses: [this.p.primaryAddress], count: 1, reason: 'fault-recovery' });
+    }
+    this.preemptTime = undefined;
+    this.enterBackup(now, 'fault-recovered');
   }
 
   /** The single place where the state changes: logs, counts, and emits one Transition. */

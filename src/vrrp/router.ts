@@ -191,10 +191,8 @@ export class VrrpRouter {
    * told it. Dispatched by VRID; our own source is ignored; the checks run in keepalived's order.
    */
   receive(socketKey: string, bytes: Uint8Array, meta: RxMeta, now: number): RouterAction[] {
-    const first = bytes[0];
-    const ip4 = first !== undefined && first >> 4 === 4;
-    const off = ip4 ? (first & 0x0f) * 4 + (bytes[9] === IPPROTO_AH ? AH_HEADER_LENGTH : 0) : 0;
-    const vrid = bytes[off + 1];
+    const ip4 = bytes[0] !== undefined && bytes[0] >> 4 === 4;
+    const vrid = vridOf(bytes);
     const name = vrid === undefined ? undefined : this.byWire.get(wireKey(socketKey, vrid));
     const inst = name === undefined ? undefined : this.all.get(name);
     if (!inst || meta.source === inst.spec.source) return [];
@@ -235,6 +233,15 @@ export class VrrpRouter {
       ...this.step(inst, { type: 'advert', advert: verdict.advert, source: meta.source, ...(at === undefined ? {} : { arrivedAt: at }) }, now),
     );
     return out;
+  }
+
+  /**
+   * log_unknown_vrids: the VRID of a packet received on `socketKey` when no instance there has it (keepalived then
+   * logs "Unknown VRID(n) received on interface(…)"); undefined when one has it or the packet is too short.
+   */
+  unknownVrid(socketKey: string, bytes: Uint8Array): number | undefined {
+    const vrid = vridOf(bytes);
+    return vrid === undefined || this.byWire.has(wireKey(socketKey, vrid)) ? undefined : vrid;
   }
 
   /** Runs every instance whose deadline is due at `now` (adverts, master-down, delayed GARPs). */
@@ -415,6 +422,14 @@ function encodedAdverts(inst: RouterInstance, priority: number, advertIntervalMs
   if (e?.priority === priority && e.advertIntervalMs === advertIntervalMs) return e.adverts;
   inst.encoded = { priority, advertIntervalMs, adverts: encodeAdvert(inst.spec, priority, advertIntervalMs) };
   return inst.encoded.adverts;
+}
+
+/** The VRID of a received packet: IPv4 with its IP header (and AH header), IPv6 the bare VRRP message. */
+function vridOf(bytes: Uint8Array): number | undefined {
+  const first = bytes[0];
+  const ip4 = first !== undefined && first >> 4 === 4;
+  const off = ip4 ? (first & 0x0f) * 4 + (bytes[9] === IPPROTO_AH ? AH_HEADER_LENGTH : 0) : 0;
+  return bytes[off + 1];
 }
 
 function wireKey(socketKey: string, vrid: number): string {

@@ -824,6 +824,7 @@ static napi_value make_constants(napi_env env) {
 /* Module ----------------------------------------------------------------------------------------------- */
 
 void sysio_canary_init(napi_env env, napi_value exports);
+void sysio_watchdog_init(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -859,6 +860,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_set_named_property(env, exports, "constants", make_constants(env));
   sysio_canary_init(env, exports);
+  sysio_watchdog_init(env, exports);
   return exports;
 }
 

@@ -68,6 +68,18 @@ interface Pending {
 /** RTNLGRP_* numbers for subscriptions. */
 export const RTNLGRP = { LINK: 1, IPV4_IFADDR: 5, IPV6_IFADDR: 9, IPV4_ROUTE: 7, IPV6_ROUTE: 11 } as const;
 
+/** A socket's receive buffer: SO_RCVBUF, or with `force` SO_RCVBUFFORCE (CAP_NET_ADMIN, past net.core.rmem_max). */
+export interface ReceiveBuffer {
+  readonly bytes: number;
+  readonly force: boolean;
+}
+
+/** Sets a receive buffer on `fd` (a number: plain SO_RCVBUF). */
+function setReceiveBuffer(fd: number, b: number | ReceiveBuffer): void {
+  const { bytes, force } = typeof b === 'number' ? { bytes: b, force: false } : b;
+  sysio.setsockopt(fd, K.SOL_SOCKET as number, (force ? K.SO_RCVBUFFORCE : K.SO_RCVBUF) as number, bytes);
+}
+
 /** The rtnetlink client. Create inside the namespace it should manage. */
 export class Rtnl {
   private readonly cmd: Socket;
@@ -78,8 +90,12 @@ export class Rtnl {
 
   /**
    * @param onProblem socket-level problems (never thrown from watcher callbacks)
+   * @param receiveBuffer for the command socket (vrrp_netlink_cmd_rcv_bufs); unset: the kernel's default
    */
-  constructor(private readonly onProblem: (p: SocketProblem) => void = () => {}) {
+  constructor(
+    private readonly onProblem: (p: SocketProblem) => void = () => {},
+    receiveBuffer?: ReceiveBuffer,
+  ) {
     this.cmd = Socket.open(
       K.AF_NETLINK as number,
       K.SOCK_RAW as number,
@@ -93,6 +109,7 @@ export class Rtnl {
       (fd) => {
         sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_EXT_ACK as number, 1);
         sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_CAP_ACK as number, 1);
+        if (receiveBuffer) setReceiveBuffer(fd, receiveBuffer);
         sysio.bind(fd, sockaddrNl(0, 0));
       },
     );
@@ -103,12 +120,13 @@ export class Rtnl {
 
   /**
    * Subscribes to link and address events (IPv4 and IPv6) on a separate socket.
-   * @param receiveBuffer SO_RCVBUF for the event socket (default 1 MiB; small values make overflow likely)
+   * @param receiveBuffer for the event socket: SO_RCVBUF bytes (default 1 MiB; small values make overflow likely), or
+   *   bytes and whether to force them (vrrp_netlink_monitor_rcv_bufs and its _force)
    */
   subscribe(
     onEvent: (e: RtnlEvent) => void,
     groups: readonly number[] = [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR],
-    receiveBuffer = 1 << 20,
+    receiveBuffer: number | ReceiveBuffer = 1 << 20,
   ): void {
     if (this.events) throw new Error('already subscribed');
     this.events = Socket.open(
@@ -130,7 +148,7 @@ export class Rtnl {
         },
       },
       (fd) => {
-        sysio.setsockopt(fd, K.SOL_SOCKET as number, K.SO_RCVBUF as number, receiveBuffer);
+        setReceiveBuffer(fd, receiveBuffer);
         sysio.bind(fd, sockaddrNl(0, 0));
         for (const g of groups) sysio.setsockopt(fd, K.SOL_NETLINK as number, K.NETLINK_ADD_MEMBERSHIP as number, g);
       },

@@ -13,6 +13,8 @@
  * one takes over the old one's state — servers still in the table stay, changed weights are edited in place,
  * removed servers and services are deleted, new ones added.
  */
+import { netlinkReceiveBuffer } from '../netlink-bufs.js';
+import type { ReceiveBuffer } from '../../net/netlink/rtnl.js';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../core/log.js';
 import { systemClock, type Clock } from '../../core/clock.js';
@@ -706,7 +708,9 @@ export class CheckRuntime implements VrrpRuntime {
   /** ha_suspend: learns the host's addresses once, then follows address events. */
   private async syncAddresses(cfg: KeepalivedConfig): Promise<void> {
     if (this.addresses || !cfg.virtualServers.some((vs) => vs.haSuspend)) return;
-    this.monitor = await (this.opts.addressMonitor ?? (() => rtnlMonitor(this.log)))();
+    this.monitor = await (
+      this.opts.addressMonitor ?? (() => rtnlMonitor(this.log, netlinkReceiveBuffer(cfg.globalDefs.netlinkRcvBufs?.lvsMonitor)))
+    )();
     if (!this.monitor) return;
     this.addresses = new Set((await this.monitor.list()).map((a) => canonicalAddress(a.includes(':') ? 6 : 4, a)));
     this.monitor.watch((address, present) => this.onAddress(address, present));
@@ -758,15 +762,19 @@ function notifyGlobals(cfg: KeepalivedConfig | undefined): unknown {
 }
 
 /** ha_suspend's default address source: an rtnetlink dump and address events. */
-async function rtnlMonitor(log: Logger): Promise<AddressMonitor | undefined> {
+async function rtnlMonitor(log: Logger, receiveBuffer?: ReceiveBuffer): Promise<AddressMonitor | undefined> {
   const { Rtnl } = await import('../../net/netlink/rtnl.js');
   const rtnl = new Rtnl((p) => log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` }));
   return {
     list: async () => (await rtnl.listAddresses()).map((a) => a.address),
     watch: (fn) =>
-      rtnl.subscribe((e) => {
-        if (e.kind === 'address') fn(e.address.address, !e.deleted);
-      }),
+      rtnl.subscribe(
+        (e) => {
+          if (e.kind === 'address') fn(e.address.address, !e.deleted);
+        },
+        undefined,
+        receiveBuffer,
+      ),
     close: () => rtnl.close(),
   };
 }

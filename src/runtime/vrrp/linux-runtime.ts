@@ -28,7 +28,9 @@ import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
 import { scriptContextFor, type PreparedScript, type ScriptContext } from '../../notify/prepare.js';
 import { isPublished, publishAction } from './publish.js';
-import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
+import { netlinkReceiveBuffer } from '../netlink-bufs.js';
+import { vrrpRxBufSize, type RxBufMember } from './rx-bufs.js';
+import { createNotifier, notifiesPriorityChanges, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
 import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, trackerConfigs, unicastFaultNoPeer } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
@@ -42,6 +44,7 @@ import { disableLocalIgmp, type LocalIgmpSetting } from './local-igmp.js';
 import { blocksVips, NFT_IMPLIED_TEXT, nftSettingsFor, nftVipsOf, nftVmacFamilies, NftVips } from './nft-vips.js';
 import type { FifoWriter } from '../../notify/fifo.js';
 import { noteAdvert, noteTransition, observedFields, observeJitter, OFFSET_TRACKER, setOffset, withOffset } from './observe-hook.js';
+import { AdvertWatchdog, MasterWatchdog, type WatchdogPort } from './advert-watchdog.js';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -76,30 +79,66 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private linkWatch: LinkWatch | undefined;
   /** dynamic_interfaces: instances whose interface came and is being started (names). */
   private readonly rehoming = new Set<string>();
+  /** The advert watchdog (vrrp_advert_watchdog, on unless set false); undefined while off. */
+  private watchdog: MasterWatchdog | undefined;
 
+  /**
+   * @param ctx logger and daemon settings
+   * @param clock monotonic and wall time
+   * @param watchdogPort the native advert sender (tests pass a fake); sysio's by default
+   */
   constructor(
     private readonly ctx: RuntimeContext,
     clock: Clock = systemClock(),
+    private readonly watchdogPort?: () => WatchdogPort,
   ) {
     this.log = ctx.log;
     this.clock = clock;
+  }
+
+  /** Turns the advert watchdog on or off as the configuration says (at start and on reload). */
+  private configureWatchdog(cfg: KeepalivedConfig): void {
+    const on = cfg.globalDefs?.vrrpAdvertWatchdog !== false;
+    if (on)
+      this.watchdog ??= new MasterWatchdog(
+        new AdvertWatchdog(this.watchdogPort),
+        (name) => {
+          const r = this.instances.get(name);
+          return r && { state: r.fsm.state, advertIntervalMs: r.fsm.params.advertIntervalMs, socket: r.socket };
+        },
+        (name, sends) => this.countWatchdog(name, sends),
+      );
+    else {
+      this.watchdog?.close(this.instances.keys());
+      this.watchdog = undefined;
+    }
+  }
+
+  /** Native sends join the instance's advert_sent (the watchdog hands each out once). */
+  private countWatchdog(name: string, sends: number): void {
+    const run = this.instances.get(name);
+    if (sends <= 0 || !run) return;
+    run.stats.advert_sent += sends;
+    this.log.log({ level: 'info', text: `(${name}) advert watchdog sent ${sends} advert(s) while the event loop was late`, detail: true });
   }
 
   /** Opens sockets, removes stale VIPs and starts every instance. */
   async start(config: unknown): Promise<void> {
     const cfg = this.usable(config as KeepalivedConfig);
     this.config = cfg;
+    if (cfg) this.configureWatchdog(cfg);
     if (cfg?.globalDefs?.startupScript) await runLifecycleScript(cfg, 'startup', this.scriptContext(cfg), this.log);
     if (cfg?.globalDefs?.disableLocalIgmp) this.localIgmp = disableLocalIgmp(this.log);
     if (!cfg || !Array.isArray(cfg.vrrpInstances) || cfg.vrrpInstances.length === 0) return; // nothing to open
+    const bufs = cfg.globalDefs.netlinkRcvBufs;
     this.rtnl = new Rtnl((p) => {
       this.log.log({ level: 'err', text: `Netlink: ${p.syscall} ${p.code}` });
       publish('keepalived-ts:netlink:error', { what: p.syscall, code: p.code, message: `Netlink: ${p.syscall} ${p.code}`, at: this.clock.wallNow() });
-    });
+    }, netlinkReceiveBuffer(bufs?.vrrpCmd));
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
     ({ notifier: this.notifier, fifos: this.fifos } = createNotifier(cfg, this.scriptContext(cfg), this.log));
     this.trackers = new TrackerSet(this.clock, this.log, (r) => this.onTracker(r));
-    this.rtnl.subscribe((e) => this.onNetlinkEvent(e));
+    this.rtnl.subscribe((e) => this.onNetlinkEvent(e), undefined, netlinkReceiveBuffer(bufs?.vrrpMonitor));
     const links = await this.refreshLinks();
     this.linkWatch = new LinkWatch({
       log: this.log,
@@ -198,6 +237,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   private vmacs(): VmacManager {
     this.vmacManager ??= new VmacManager(this.rtnl!, this.log);
+    const g = this.config?.globalDefs;
+    this.vmacManager.prefixes = {
+      ...(g?.vmacPrefix !== undefined ? { vmac: g.vmacPrefix } : {}),
+      ...(g?.vmacAddrPrefix !== undefined ? { addr: g.vmacAddrPrefix } : {}),
+    };
     return this.vmacManager;
   }
 
@@ -223,6 +267,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           created.push(this.createWaiting(cfg, ic));
           continue;
         }
+        if (ic.interface === undefined && ic.vrf !== undefined) await this.noteVrf(ic.name, ic.vrf);
         if (ic.useIpvlan && ic.family === 4 && !ic.useIpvlan.address) throw new Error('IPv4 ipvlan requires a source ip address to be configured'); // keepalived: FAULT
         // an interface enslaved to a VRF: the VMAC / ipvlan is enslaved to it too (keepalived sends IFLA_MASTER)
         const master = parent ? await this.vrfMaster(parent) : undefined;
@@ -259,6 +304,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       }
     }
     this.syncGroups(cfg);
+    this.sizeReceiveBuffers(cfg);
     for (const { run, stale } of created) {
       for (const v of stale) await this.deleteVip(run, v); // the FSM logs "removing VIPs." at start-up
       this.feed(run, { type: 'startup' });
@@ -292,6 +338,42 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       out.set(v.address, link);
     }
     return out;
+  }
+
+  /** log_unknown_vrids: keepalived's line for an advert whose VRID no instance on the socket has. */
+  private logUnknownVrid(socketKey: string, data: Uint8Array): void {
+    const vrid = this.router.unknownVrid(socketKey, data);
+    // the socket key is family/interface[/ah][/source]
+    if (vrid !== undefined)
+      this.log.log({ level: 'info', text: `Unknown VRID(${vrid}) received on interface(${socketKey.split('/')[1]}). ignoring...` });
+  }
+
+  /** SO_RCVBUF of each VRRP socket from its instances (kernel_rx_buf_size, vrrp_rx_bufs_policy), as keepalived. */
+  private sizeReceiveBuffers(cfg: KeepalivedConfig): void {
+    const members = new Map<string, RxBufMember[]>();
+    for (const run of this.instances.values()) {
+      if (!run.socket) continue;
+      const list = members.get(run.socketKey) ?? [];
+      list.push({ ic: run.cfg, ...(run.link.mtu !== undefined ? { mtu: run.link.mtu } : {}) });
+      members.set(run.socketKey, list);
+    }
+    for (const [key, list] of members) {
+      const size = vrrpRxBufSize(list, cfg.globalDefs);
+      if (size === 0) continue;
+      try {
+        this.sockets.get(key)?.setReceiveBuffer(size);
+      } catch (e) {
+        this.log.log({ level: 'info', text: `vrrp set receive socket buffer size error ${(e as { errno?: number }).errno ?? String(e)}` });
+      }
+    }
+  }
+
+  /** `vrf NAME`: logs the VRF an instance without interface binds its sockets to (and if NAME is no VRF device). */
+  private async noteVrf(instance: string, name: string): Promise<void> {
+    const l = await this.rtnl!.getLink(name).catch(() => undefined);
+    if (!l) return; // createInstance says so
+    if (l.kind === 'vrf') this.log.log({ level: 'info', text: `(${instance}) sockets bound to VRF ${name} (table ${l.vrfTable ?? 0})` });
+    else this.log.log({ level: 'warning', text: `(${instance}) ${name} is not a VRF device - binding the sockets to it anyway` });
   }
 
   /** The VRF (l3mdev master of kind "vrf") `link` is enslaved to, if any. */
@@ -422,6 +504,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (!this.config?.globalDefs.dynamicInterfaces) return;
     const gone = [...this.instances.values()].filter((r) => r.socket !== undefined && r.stateIndex === link.index);
     for (const r of gone) {
+      this.watchdog?.disarm(r.cfg.name, true);
       this.router.removeInstance(r.cfg.name);
       this.instances.delete(r.cfg.name);
     }
@@ -538,7 +621,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     addrs: AddressInfo[],
     vmac?: VmacFor,
   ): { run: Running; stale: string[] } {
-    const parent = links.find((l) => l.name === ic.interface);
+    // `vrf NAME` (unicast, no interface): the VRF device stands in for the interface, as keepalived's sock->vrf_ifp:
+    // the sockets are bound to it (SO_BINDTODEVICE, then the unicast_src_ip), each VIP goes on its `dev`
+    const home = ic.interface ?? ic.vrf;
+    const parent = links.find((l) => l.name === home);
+    if (!parent && ic.interface === undefined && ic.vrf !== undefined) throw new Error(`VRF interface ${ic.vrf} doesn't exist`);
     if (!parent) throw new Error(`WARNING - interface ${ic.interface ?? '(none)'} for vrrp_instance ${ic.name} doesn't exist`);
     // with use_vmac the socket, VIPs and GARPs use the VMAC; the source address (IPv4) and link state stay the parent's
     const link = vmac?.link ?? parent;
@@ -627,13 +714,20 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       ...(p.ageMs === undefined ? {} : { arrivedAt: now - p.ageMs }),
     };
     const actions = this.router.receive(socketKey, p.data, meta, now);
-    if (!actions.length) return;
+    if (!actions.length) {
+      if (this.config?.globalDefs.logUnknownVrids) this.logUnknownVrid(socketKey, p.data);
+      return;
+    }
     this.execute(actions);
     this.arm();
   }
 
   /** Carries out what the router asked for; every action names its instance (or group). */
   private execute(actions: readonly RouterAction[]): void {
+    // first, every instance whose mastership these actions end stops its native sends: none may follow a
+    // priority-0 advert, a transition out of MASTER or the VIPs' removal
+    const wd = this.watchdog;
+    wd?.before(actions);
     for (const a of actions) {
       if (a.kind === 'groupNotify') {
         const state = NOTIFY_STATE[a.state];
@@ -653,6 +747,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         case 'transmit': {
           const problem = run.socket?.send(a.bytes, a.destination);
           if (problem) this.log.log({ level: 'err', text: `(${run.cfg.name}) Cant send advert to ${a.destination} (${problem.code})` });
+          wd?.transmitted(a); // the watchdog repeats exactly this advert while the instance stays MASTER
           break;
         }
         case 'instanceRemoved':
@@ -691,14 +786,14 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           break;
         case 'priorityChanged': {
           const state = NOTIFY_STATE[run.fsm.state];
-          if (state && (this.config?.globalDefs.vrrpNotifyPriorityChanges || run.cfg.notifyPriorityChanges))
-            this.notifier?.priorityChange(run.cfg.name, state, a.to);
+          if (state && this.config && notifiesPriorityChanges(this.config, run.cfg)) this.notifier?.priorityChange(run.cfg.name, state, a.to);
           break;
         }
         default:
           break;
       }
     }
+    wd?.after(); // MASTERs that sent are armed with it; any other instance armed is disarmed
   }
 
   /**
@@ -835,6 +930,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const cfg = this.usable(config as KeepalivedConfig);
     const plan = planReload(old, cfg);
     this.config = cfg;
+    this.configureWatchdog(cfg);
     this.garpPacer?.setGroups(pacingGroups(cfg.garpGroups ?? []));
     this.garpPacer?.setIntervals(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs);
     this.configureLinks(cfg);
@@ -922,6 +1018,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.linkWatch?.stop();
     this.stopping = true;
     this.execute(this.router.shutdown(this.clock.now()));
+    this.watchdog?.close(this.instances.keys());
+    this.watchdog = undefined;
     if (this.config && !this.ctx.dontReleaseVrrp) this.kernel?.staticEntries(this.config, false);
     this.stopped = true;
     await this.netlinkIdle();
@@ -942,6 +1040,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** A plain picture for dumps and the control socket. */
   snapshot(): RuntimeSnapshot {
+    this.watchdog?.collect(this.instances.keys());
     return {
       ...(this.config ? { routerId: this.config.globalDefs.routerId ?? hostname() } : {}), // keepalived's default router_id is the host name
       instances: [...this.instances.values()].map((r) => ({ ...instanceSnapshot(r), ...observedFields(r) })),
@@ -953,6 +1052,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** Zeroes every instance's counters. */
   clearStats(): void {
+    this.watchdog?.collect(this.instances.keys());
     this.router.clearStats();
   }
 

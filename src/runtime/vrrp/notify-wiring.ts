@@ -55,3 +55,13 @@ export async function runLifecycleScript(cfg: KeepalivedConfig, which: 'startup'
   else if (out.kind === 'spawnFailed') log.log({ level: 'info', text: `Call of ${which} script ${name} failed` });
   else log.log({ level: 'info', text: `${which} script ${describeOutcome(out)}` });
 }
+
+/**
+ * Whether an instance reports priority changes (FIFO MASTER_PRIORITY / BACKUP_PRIORITY lines): its own
+ * `notify_priority_changes`, else its sync group's, else global_defs' `vrrp_notify_priority_changes` (keepalived
+ * vrrp_complete_instance).
+ */
+export function notifiesPriorityChanges(cfg: KeepalivedConfig, ic: VrrpInstanceConfig): boolean {
+  const group = cfg.vrrpSyncGroups.find((g) => g.group.includes(ic.name));
+  return ic.notifyPriorityChanges ?? group?.notifyPriorityChanges ?? cfg.globalDefs.vrrpNotifyPriorityChanges;
+}

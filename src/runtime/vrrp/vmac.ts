@@ -36,6 +36,8 @@ export class VmacManager {
   private readonly owned = new Map<string, { index: number; parent: string }>();
   private readonly parents = new Map<string, { count: number; saved: SavedParentSysctls }>();
   private rpFilter: SavedRpFilter | undefined;
+  /** global_defs `vmac_prefix` and `vmac_addr_prefix` (address VMACs; default: vmac_prefix): "vrrp" when unset. */
+  prefixes: { readonly vmac?: string; readonly addr?: string } = {};
 
   constructor(
     private readonly rtnl: Rtnl,
@@ -58,7 +60,8 @@ export class VmacManager {
     // is not "in use" (keepalived names VMACs before it reads the interfaces, so it finds the old one again)
     const ours = (l: { kind?: string; parentIndex?: number; mac?: string }) =>
       l.kind === 'macvlan' && l.parentIndex === parent.index && l.mac?.toLowerCase() === mac;
-    const name = await this.freeName(vrid, family, configuredName, linkNamed, ours);
+    const prefix = instance.includes('#') ? (this.prefixes.addr ?? this.prefixes.vmac) : this.prefixes.vmac; // '#': an address VMAC
+    const name = await this.freeName(vrid, family, configuredName, linkNamed, ours, prefix);
     const existing = await this.rtnl.getLink(name).catch(() => undefined);
     if (existing && !ours(existing)) {
       if (existing.kind !== 'macvlan') throw new Error(`interface ${name} exists and is not a macvlan - cannot use it as VMAC`);
@@ -95,7 +98,7 @@ export class VmacManager {
   ): Promise<VmacFor> {
     const spec = ic.useIpvlan!;
     const ours = (l: LinkDetails) => l.kind === 'ipvlan' && l.parentIndex === parent.index;
-    const name = await this.freeName(ic.virtualRouterId, ic.family, spec.name, linkNamed, ours);
+    const name = await this.freeName(ic.virtualRouterId, ic.family, spec.name, linkNamed, ours, this.prefixes.vmac);
     const existing = await this.rtnl.getLink(name).catch(() => undefined);
     if (existing && !ours(existing)) {
       if (existing.kind !== 'ipvlan') throw new Error(`interface ${name} exists and is not an ipvlan - cannot use it`);
@@ -132,6 +135,7 @@ export class VmacManager {
     configured: string | undefined,
     linkNamed: (name: string) => LinkInfo | undefined,
     ours: (l: LinkDetails) => boolean,
+    prefix: string | undefined,
   ): Promise<string> {
     const taken = new Set([...this.owned.values()].map((v) => v.index));
     const reusable = new Map<string, boolean>();
@@ -139,6 +143,7 @@ export class VmacManager {
       let unknown: string | undefined; // an existing name not looked at yet: counted as taken this round
       const name = vmacName(vrid, configured, {
         family,
+        ...(prefix !== undefined ? { prefix } : {}),
         inUse: (n) => {
           const l = linkNamed(n);
           if (!l) return false;

@@ -121,3 +121,12 @@ test('vrrp_rx_timestamps (keepalived-ts): unset (off), false, alone or true (on)
   assert.equal(g('  vrrp_rx_timestamps').config.globalDefs.vrrpRxTimestamps, true);
   assert.ok(g('  vrrp_rx_timestamps maybe').diags.some((x) => x.severity === 'error'));
 });
+
+test('vrrp_advert_watchdog (keepalived-ts): unset (on), false (off), alone or true (on); a bad value is an error', () => {
+  const g = (line: string) => model(`global_defs {\n${line}\n}\n${inst()}`);
+  assert.equal(g('').config.globalDefs.vrrpAdvertWatchdog, undefined);
+  assert.equal(g('  vrrp_advert_watchdog false').config.globalDefs.vrrpAdvertWatchdog, false);
+  assert.equal(g('  vrrp_advert_watchdog true').config.globalDefs.vrrpAdvertWatchdog, true);
+  assert.equal(g('  vrrp_advert_watchdog').config.globalDefs.vrrpAdvertWatchdog, true);
+  assert.ok(g('  vrrp_advert_watchdog maybe').diags.some((x) => x.severity === 'error'));
+});

@@ -97,8 +97,6 @@ test('use_vmac_addr, a VIP use_vmac, use_ipvlan, vrf, linkbeat_use_polling in an
     '10:5: warning: (VI_1) use_vmac_addr specified and use_vmac specified for VIP/eVIP 198.51.100.1',
     "16:41: warning: (VI_2) ipvlan type already specified - ignoring 'vepa'",
     "16:46: warning: (VI_2) ipvlan address already specified - ignoring '192.0.2.61'",
-    "17:3: warning: (VI_2) 'vrf' (an instance without interface, sockets bound to the VRF) is not supported yet - ignored",
     '17:3: warning: (VI_2) Cannot specify VRF interface and interface - ignoring',
-    "20:3: warning: (VI_3) 'vrf' (an instance without interface, sockets bound to the VRF) is not supported yet - ignored",
   ]);
 });

@@ -146,3 +146,75 @@ test('a trailing `\\` on the last line without a newline: a definition ends ther
   for (const tail of ['\\', ' \\', '$X=\\', '$X=a \\\\', '@lb1 \\', '~SEQ(i, 1, 2) \\'])
     assert.doesNotThrow(() => parseConfigTree(`a 1\n${tail}`, 'k.conf', { configId: 'lb1' }), tail);
 });
+
+test('auth fix-ups and bad VIP lines, as `keepalived -t` 2.2.7 reports them: v3 drops auth, PASS needs a password, AH clears state MASTER; an invalid IP or an option without its value drops the address', () => {
+  const vip = (a: string) => ` virtual_ipaddress {\n  ${a}\n }`;
+  const { config, diags } = load(
+    instance('A', 1, ` version 3\n priority 100\n authentication {\n  auth_type PASS\n  auth_pass secret\n }\n${vip('192.0.2.1/24')}`) +
+      instance('B', 2, ` priority 100\n authentication {\n  auth_type PASS\n }\n${vip('192.0.2.2/24')}`) +
+      instance('C', 3, ` state MASTER\n priority 100\n authentication {\n  auth_type AH\n  auth_pass secret\n }\n${vip('192.0.2.3/24')}`) +
+      instance(
+        'D',
+        4,
+        ` priority 100\n${vip('192.0.2.300/24\n  192.0.2.41/24x\n  192.0.2.42/x24\n  192.0.2.43/24 label\n  192.0.2.44/24 dev\n  192.0.2.45/24')}`,
+      ),
+  );
+  assert.deepEqual(
+    config.vrrpInstances.map(
+      (v) => `${v.name} ${v.state} ${v.authentication?.type ?? '-'} ${v.virtualIpaddress.map((a) => `${a.address}/${a.prefixLength}`).join(',')}`,
+    ),
+    ['A BACKUP - 192.0.2.1/24', 'B BACKUP - 192.0.2.2/24', 'C BACKUP AH 192.0.2.3/24', 'D BACKUP - 192.0.2.41/32,192.0.2.42/32,192.0.2.45/24'],
+  );
+  // keepalived also prints `invalid number '24x'` before each prefix line (its read_unsigned); the rest is its text
+  assert.deepEqual(diags, [
+    '1: (A) VRRP version 3 does not support authentication. Ignoring. !',
+    '14: (B) Authentication specified but no password given. Ignoring !',
+    '25: (C) Initial state master is incompatible with AH authentication - clearing !',
+    '43: VRRP parsed invalid IP 192.0.2.300/24. skipping IP... !',
+    '44: Invalid address prefix len 24x for address 192.0.2.41/24x - using 32 !',
+    '45: Invalid address prefix len x24 for address 192.0.2.42/x24 - using 32 !',
+    '46: No label parameter specified for 192.0.2.43/24 !',
+    '47: No dev parameter specified for 192.0.2.44/24 !',
+  ]);
+});
+
+test('instance settings over their globals: garp_master_delay and garp_extra_if per instance or from vrrp_garp_*; dont_track_primary off unless set; vmac_xmit_base only when given; -nodad per address', () => {
+  const { config, diags } = load(
+    'global_defs {\n vrrp_garp_master_delay 7\n vrrp_garp_extra_if 30\n}\n' +
+      instance('A', 1, ' priority 100\n use_vmac\n virtual_ipaddress {\n  192.0.2.1/24\n  192.0.2.9/24 -nodad\n }') +
+      instance(
+        'B',
+        2,
+        ' priority 100\n dont_track_primary\n garp_master_delay 2\n garp_extra_if 10\n use_vmac\n vmac_xmit_base\n virtual_ipaddress {\n  192.0.2.2/24\n }',
+      ),
+  );
+  assert.deepEqual(diags, []);
+  assert.deepEqual(
+    config.vrrpInstances.map(
+      (v) =>
+        `${v.name} ${v.dontTrackPrimary} ${v.garpMasterDelayMs} ${v.garpExtraIf?.intervalMs} ${v.useVmac?.xmitBase ?? false} ${v.virtualIpaddress.map((a) => a.noDad).join(',')}`,
+    ),
+    ['A false 7000 30000 false false,true', 'B true 2000 10000 true false'],
+  );
+  const none = load(instance('N', 3, ' priority 100\n virtual_ipaddress {\n  192.0.2.3/24\n }')).config.vrrpInstances[0];
+  assert.deepEqual([none?.garpExtraIf, none?.useVmac, none?.garpMasterDelayMs], [undefined, undefined, 5000]);
+});
+
+test('AH keeps state BACKUP and the owner as MASTER without a word (keepalived -t 2.2.7 exits 0)', () => {
+  const ah = ' authentication {\n  auth_type AH\n  auth_pass secret\n }';
+  const { config, diags } = load(instance('E', 5, ` state BACKUP\n priority 100\n${ah}`) + instance('F', 6, ` state MASTER\n priority 255\n${ah}`));
+  assert.deepEqual(diags, []);
+  assert.deepEqual(
+    config.vrrpInstances.map((v) => `${v.name} ${v.state} ${v.authentication?.type}`),
+    ['E BACKUP AH', 'F MASTER AH'],
+  );
+});
+
+test('an `@id` or `@^id` with nothing after it is no line at all, whichever the config id', () => {
+  for (const configId of ['lb1', 'lb2'])
+    assert.deepEqual(
+      parseConfigTree('@lb1\n@^lb1\n@^lb2\nrouter_id X\n', 'k.conf', { configId }).tree.map((n) => n.keyword.text),
+      ['router_id'],
+      configId,
+    );
+});

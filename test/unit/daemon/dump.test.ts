@@ -93,3 +93,10 @@ test('JSON strings escape like keepalived but stay valid JSON', () => {
   assert.equal(jsonString('a\\b\n\u0001'), '"a\\\\b\\n\\u0001"');
   assert.equal(JSON.parse(jsonString('x/\\\t\u0002é')), 'x/\\\t\u0002é');
 });
+
+test('keepalived.data: an instance without interface (vrf), kernel_rx_buf_size and debug, in keepalived 2.2.7 wording and order', () => {
+  const { ifname: _, ...inst } = captured.instances[0]!;
+  const text = renderData({ ...captured, instances: [{ ...inst, vrf: 'red', kernelRxBufSize: 65536, debug: 2 }] });
+  assert.match(text, /^ {3}Interface = not configured\n {3}VRF = red\n/m);
+  assert.match(text, /^ {3}Kernel rx buffer size = 65536\n {3}Debug level = 2\n {3}Virtual IP/m);
+});

@@ -214,7 +214,7 @@ test('shutdown: MASTER sends priority 0 and removes VIPs; STOP notify carries th
   assert.equal(f.counters.priZeroSent, 1);
 });
 
-test('fault: own interface down from MASTER ⇒ FAULT, priority 0 advert, VIPs removed; adverts ignored; recovery ⇒ BACKUP + GARP for own address', () => {
+test('fault: own interface down from MASTER ⇒ FAULT, priority 0 advert, VIPs removed; adverts ignored; recovery ⇒ BACKUP (no GARP: multicast)', () => {
   const f = fsm({ priority: 100 });
   toMaster(f);
   const out = f.handle({ type: 'interface', up: false }, 5000);
@@ -223,7 +223,7 @@ test('fault: own interface down from MASTER ⇒ FAULT, priority 0 advert, VIPs r
   assert.deepEqual(f.handle({ type: 'advert', advert: advert(200), source: '192.0.2.2' }, 5100), []);
   const back = f.handle({ type: 'interface', up: true }, 6000);
   assert.equal(f.state, VrrpState.BACKUP);
-  assert.deepEqual(logs(back), ['VI_1: sending gratuitous ARP for 192.0.2.1', '(VI_1) Entering BACKUP STATE']);
+  assert.deepEqual(logs(back), ['(VI_1) Entering BACKUP STATE']);
   assert.equal(fsm({ dontTrackPrimary: true }).handle({ type: 'interface', up: false }, 0).length, 0);
 });
 

@@ -313,3 +313,12 @@ test('stalled loop: an advert without a receive time (vrrp_rx_timestamps off, th
   const r2 = backup();
   assert.deepEqual(entered(stalledWake(r2, deadline + 10_000, deadline + 500)), [VrrpState.MASTER, VrrpState.BACKUP]);
 });
+
+test('log_unknown_vrids: unknownVrid names a VRID no instance on the socket has (IPv4 with its header), else undefined', () => {
+  const r = backup(); // VI_1, VRID 51 on eth0
+  assert.equal(r.unknownVrid('eth0', packet('192.0.2.2', 100, { vrid: 52 })), 52);
+  assert.equal(r.unknownVrid('eth0', packet('192.0.2.2', 100, { vrid: 51 })), undefined);
+  assert.equal(r.unknownVrid('eth1', packet('192.0.2.2', 100, { vrid: 51 })), 51, 'VRID 51 lives on eth0 only');
+  assert.equal(r.unknownVrid('eth0', new Uint8Array([0x45])), undefined, 'too short to hold a VRID');
+  assert.deepEqual(r.receive('eth0', packet('192.0.2.2', 100, { vrid: 52 }), meta('192.0.2.2'), 0), []);
+});

@@ -1,0 +1,35 @@
+/**
+ * The advert watchdog of the addon (packages/sysio/src/watchdog.c) behind a small port, so the runtime's wiring can
+ * be tested with a fake: records of prepared datagrams that native threads send when they are not kicked in time.
+ */
+import type { Watchdog } from '@keepalived-ts/sysio';
+import { sysio } from './sysio.js';
+
+/** The addon calls the watchdog needs (sysio's, or a fake in tests). */
+export interface WatchdogPort {
+  /** A new disarmed record; its id. */
+  add(): number;
+  /** The record's datagrams (`packets[i]` to `sockaddrs[i]` on `fd`). */
+  set(id: number, fd: number, packets: readonly Uint8Array[], sockaddrs: readonly Uint8Array[]): void;
+  /** Arms or re-arms the record; returns its native sends so far. */
+  kick(id: number, intervalMs: number, slackMs: number, holdMs: number): number;
+  /** Disarms; returns once no native send of the record is in flight. */
+  disarm(id: number): void;
+  /** The record's native sends so far. */
+  sent(id: number): number;
+  /** Stops everything (threads joined). */
+  close(): void;
+}
+
+/** The real addon, one watchdog object (threads start with the first armed record). */
+export function sysioWatchdogPort(): WatchdogPort {
+  const wd: Watchdog = sysio.watchdogCreate();
+  return {
+    add: () => sysio.watchdogAdd(wd),
+    set: (id, fd, packets, sockaddrs) => sysio.watchdogSet(wd, id, fd, packets, sockaddrs),
+    kick: (id, intervalMs, slackMs, holdMs) => sysio.watchdogKick(wd, id, intervalMs, slackMs, holdMs),
+    disarm: (id) => sysio.watchdogDisarm(wd, id),
+    sent: (id) => sysio.watchdogStats(wd, id).sent,
+    close: () => sysio.watchdogClose(wd),
+  };
+}
