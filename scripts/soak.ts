@@ -93,7 +93,7 @@ async function wire(): Promise<never> {
   for (const f of r.rss)
     if (f.minutes >= 1)
       console.log(
-        `# RSS ${f.node} ${f.impl} ${f.role} pid ${f.pid}: ${f.minutes.toFixed(1)} min, ${f.at5min === undefined ? '' : `${(f.at5min / 1024).toFixed(1)} MiB at 5 min, `}${(f.last / 1024).toFixed(1)} MiB at the end`,
+        `# RSS ${f.node} ${f.impl} ${f.role} pid ${f.pid}: ${f.minutes.toFixed(1)} min, ${f.at5min === undefined ? '' : `${(f.at5min / 1024).toFixed(1)} MiB at 5 min, `}${(f.last / 1024).toFixed(1)} MiB at the end; floors ${f.baselineFloor === undefined ? '-' : (f.baselineFloor / 1024).toFixed(1)} MiB (min 5–10) → ${(f.endFloor / 1024).toFixed(1)} MiB (last 5 min)`,
       );
   console.log(`soak: ${r.disturbances} disturbances, ${r.violations.length} violations`);
   process.exit(r.violations.length > 0 ? 1 : 0);

@@ -22,6 +22,7 @@ import { versionString } from './usage.js';
 import { RUNTIMES } from './roles.js';
 import { forwardFacts } from './child-facts.js';
 import { forwardEvents, republish } from './child-events.js';
+import { startTestMemoryHooks } from '../daemon/test-hooks.js';
 import type { Runtime } from '../runtime/port.js';
 import { installTestStall } from '../daemon/test-stall.js';
 
@@ -101,7 +102,9 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
     });
   });
   process.on('disconnect', () => void daemon.stop());
+  const stopTestHooks = role === 'vrrp' ? startTestMemoryHooks(process.env) : () => {};
   const code = await daemon.run();
+  stopTestHooks();
   logs.close();
   sender.close();
   return code;

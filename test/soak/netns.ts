@@ -14,7 +14,8 @@
  * - the holder has sent a GARP (IPv4) or an unsolicited NA (IPv6) for each VIP since it added it;
  * - no daemon exits without our SIGKILL/SIGTERM, and no VRRP child is replaced behind our back;
  * - a reload never adds or deletes a VIP of an instance it did not change, on any host, until the settle bound.
- * - no leak: a daemon process sampled for LEAK_AFTER_MS ends within 10 % of its RSS at 5 minutes.
+ * - no leak: a daemon process sampled for 55 minutes has the floor (minimum) of its RSS over its last 5 minutes
+ *   within 10 % of the floor over its minutes 5–10 (rss-trend.ts: single samples measure GC phase, not a trend).
  * A failing check re-reads the addresses with a dump first (events may lag under load). RSS of every daemon
  * process is sampled from /proc every 5 s; n0 is never SIGKILLed, so its figures cover the whole run.
  */
@@ -38,6 +39,7 @@ import {
   type SoakVrid,
 } from './netns-cluster.js';
 import { VipWatch } from './netns-watch.js';
+import { RssTrend, SOAK_RSS_TREND } from './rss-trend.js';
 import { NETNS_DISTURBANCES, describe, draw, type NetnsDisturbance } from './netns-schedule.js';
 
 /** Scheduling noise allowed on top of every bound (a shared 2-core machine; events reach us late under load). */
@@ -48,9 +50,6 @@ export const STARTUP_LIMIT_MS = 60_000;
 const ANNOUNCE_GRACE_MS = 1000;
 const TICK_MS = 100;
 const RSS_EVERY_MS = 5000;
-/** A process sampled this long must end within LEAK_RATIO of its RSS at 5 minutes (the issue: 1 h within 10 %). */
-export const LEAK_AFTER_MS = 55 * 60_000;
-const LEAK_RATIO = 1.1;
 
 /** Options of one run. */
 export interface NetnsSoakOptions {
@@ -75,6 +74,9 @@ export interface RssFigure {
   /** KiB at 5 minutes of its life (undefined when it lived less) and at its last sample. */
   readonly at5min: number | undefined;
   readonly last: number;
+  /** Floors (KiB): minimum over minutes 5–10 of its life (undefined when it lived less), and over its last 5 minutes. */
+  readonly baselineFloor: number | undefined;
+  readonly endFloor: number;
 }
 
 /** The outcome of a run. */
@@ -98,6 +100,7 @@ interface RssTrack {
   at5min?: number;
   last: number;
   lastAt: number;
+  trend: RssTrend;
 }
 
 /** Runs the soak; resolves when it has ended and everything it created is gone. */
@@ -251,15 +254,17 @@ export async function runNetnsSoak(opts: NetnsSoakOptions): Promise<NetnsSoakRes
         if (pid === undefined) continue;
         const kib = rssKiB(pid);
         if (kib === undefined) continue;
-        const r = rss.get(pid) ?? { node: dm.plan.name, impl: dm.plan.impl, role, first: now, last: kib, lastAt: now };
+        const r = rss.get(pid) ?? { node: dm.plan.name, impl: dm.plan.impl, role, first: now, last: kib, lastAt: now, trend: new RssTrend() };
         r.last = kib;
         r.lastAt = now;
         if (r.at5min === undefined && now - r.first >= 300_000) r.at5min = kib;
+        r.trend.add(now, kib);
+        const v = r.trend.verdict();
         const key = `leak ${pid}`;
-        if (r.at5min !== undefined && now - r.first >= LEAK_AFTER_MS && kib > r.at5min * LEAK_RATIO && !reported.has(key)) {
+        if (v?.leak && !reported.has(key)) {
           reported.add(key);
           violate(
-            `${dm.plan.name} (${dm.plan.impl}) ${role} pid ${pid}: RSS ${kib} KiB after ${((now - r.first) / 60_000).toFixed(0)} min, ${r.at5min} KiB at 5 min`,
+            `${dm.plan.name} (${dm.plan.impl}) ${role} pid ${pid}: RSS floor ${v.end} KiB over the last ${SOAK_RSS_TREND.windowMs / 60_000} min after ${(v.age / 60_000).toFixed(0)} min, ${v.baseline} KiB over minutes 5–10`,
           );
         }
         rss.set(pid, r);
@@ -435,6 +440,8 @@ export async function runNetnsSoak(opts: NetnsSoakOptions): Promise<NetnsSoakRes
     minutes: (r.lastAt - r.first) / 60_000,
     at5min: r.at5min,
     last: r.last,
+    baselineFloor: r.trend.verdict()?.baseline,
+    endFloor: r.trend.verdict()?.end ?? r.last,
   }));
   say(`soak ended: ${disturbances} disturbances, ${violations.length} violations`);
   return { seed: opts.seed, nodes: plans, disturbances, counts, violations, log, rss: rssOut, lossMethod };
