@@ -7,11 +7,11 @@
  * instance never starts before the earlier one finished or timed out), outcome logging, and a bounded drain for
  * STOP notifies at shutdown.
  */
+import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Logger } from '../core/log.js';
 import { shellQuote } from './split.js';
-import { scriptSpawner } from './spawn-thread.js';
 
 /** A script as configured: argv (already split) plus the user/group to run it as. */
 export interface ScriptSpec {
@@ -112,44 +112,34 @@ export function runScript(spec: ScriptSpec, opts: RunOptions = {}): Promise<Scri
       for (const t of timers) clearTimeout(t);
       resolve(o);
     };
-    let pid: number | undefined;
-    let abortPending = false;
-    // started from a worker thread (spawn-thread.ts): the event loop never waits for the fork
-    scriptSpawner().spawn(
-      {
-        file: plan.file,
-        args: plan.args,
+    let child;
+    try {
+      child = spawn(plan.file, plan.args, {
+        detached: true,
+        stdio: 'ignore',
+        uid: spec.uid,
+        gid: spec.gid,
         env: opts.env ?? process.env,
-        ...(spec.uid === undefined ? {} : { uid: spec.uid }),
-        ...(spec.gid === undefined ? {} : { gid: spec.gid }),
-      },
-      {
-        spawned: (p) => {
-          pid = p;
-          // the timeout counts from the start of the process, as with a synchronous spawn (not the worker's start-up)
-          if (opts.timeoutMs && opts.timeoutMs > 0 && !settled) timers.push(setTimeout(terminate, opts.timeoutMs));
-          if (abortPending) terminate();
-        },
-        failed: (error) => finish({ kind: 'spawnFailed', error }),
-        exited: (code, signal) => {
-          if (timedOut) finish({ kind: 'timedOut' });
-          else if (signal) finish({ kind: 'signaled', signal, signo: osConstants.signals[signal] ?? 0 });
-          else finish({ kind: 'exited', status: code ?? 0 });
-          if (timedOut && pid) killGroup(pid, 'SIGKILL');
-        },
-      },
-    );
+      });
+    } catch (e) {
+      finish({ kind: 'spawnFailed', error: (e as Error).message });
+      return;
+    }
+    const pid = child.pid;
+    child.once('error', (e) => finish({ kind: 'spawnFailed', error: e.message }));
+    child.once('exit', (code, signal) => {
+      if (timedOut) finish({ kind: 'timedOut' });
+      else if (signal) finish({ kind: 'signaled', signal, signo: osConstants.signals[signal] ?? 0 });
+      else finish({ kind: 'exited', status: code ?? 0 });
+      if (timedOut && pid) killGroup(pid, 'SIGKILL');
+    });
     const terminate = (): void => {
-      if (timedOut || settled) return;
-      if (!pid) {
-        abortPending = true; // not running yet: killed as soon as its pid is known
-        return;
-      }
-      const group = pid;
+      if (!pid || timedOut || settled) return;
       timedOut = true;
-      killGroup(group, 'SIGTERM');
-      timers.push(setTimeout(() => killGroup(group, 'SIGKILL'), opts.killGraceMs ?? 2000));
+      killGroup(pid, 'SIGTERM');
+      timers.push(setTimeout(() => killGroup(pid, 'SIGKILL'), opts.killGraceMs ?? 2000));
     };
+    if (pid && opts.timeoutMs && opts.timeoutMs > 0) timers.push(setTimeout(terminate, opts.timeoutMs));
     if (opts.signal) {
       if (opts.signal.aborted) terminate();
       else opts.signal.addEventListener('abort', terminate, { once: true });
