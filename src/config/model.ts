@@ -6,7 +6,7 @@
  */
 import type { SourcePos } from './diagnostics.js';
 import type { ConfNode } from './tree.js';
-import type { VirtualServerConfig, VirtualServerGroupConfig } from './model-lvs.js';
+import type { SslConfig, VirtualServerConfig, VirtualServerGroupConfig } from './model-lvs.js';
 import type { BgpAnnounceConfig, InstanceBgpAnnounce } from './model-bgp.js';
 
 /** The writable form of a model type, for parsers that build it up field by field. */
@@ -528,6 +528,8 @@ export interface KeepalivedConfig {
   readonly virtualServers: readonly VirtualServerConfig[];
   /** `virtual_server_group` blocks. */
   readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
+  /** The top-level `SSL` block (client certificate for SSL_GET), when given. */
+  readonly ssl?: SslConfig;
   /**
    * keepalived-ts `bgp_announce { … }` (top level): the BGP announcement engine and route attributes
    * (src/config/model-bgp.ts); absent = defaults, used when an instance has `bgp_announce`.

@@ -14,6 +14,7 @@
  * removed servers and services are deleted, new ones added.
  */
 import { setMaxListeners } from 'node:events';
+import type { SecureContext } from 'node:tls';
 import type { Logger } from '../../core/log.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { systemRng, type Rng } from '../../core/rng.js';
@@ -30,6 +31,7 @@ import type { LbBackend } from '../../lb/backend.js';
 import { serviceKeyText } from '../../lb/backend.js';
 import { canonicalAddress, destOf, sameDestSettings, sameServiceSettings, servicesOf, type ServiceTarget } from '../../lb/services.js';
 import { probeEvent, runProbe, type ProbeReport, type ProbeSpec } from '../../probe/index.js';
+import { buildSslContext } from '../../probe/tls-context.js';
 import { scriptContextFor, type ScriptContext } from '../../notify/prepare.js';
 import { FileTracker } from '../../track/file-tracker.js';
 import type { RuntimeContext, VrrpRuntime } from '../port.js';
@@ -165,6 +167,8 @@ export class CheckRuntime implements VrrpRuntime {
   private launches = 0;
   /** Real servers an operator drains (`vsName|rsName`): held at weight 0 until undrained (observe/admin.ts). */
   private readonly drained = new Set<string>();
+  /** SSL_GET's client context (the `SSL` block), built at start and at each reload when an SSL_GET checker exists. */
+  private sslContext: SecureContext | undefined;
   /** Probe and timing counters. */
   readonly stats: CheckRuntimeStats = { probesStarted: 0, probesFinished: 0, lateness: [] };
 
@@ -184,6 +188,7 @@ export class CheckRuntime implements VrrpRuntime {
           spec,
           {
             miscScript: (check) => this.notify?.prepare(check.script, 'MISC_CHECK'),
+            sslContext: () => this.sslContext,
           },
           signal,
         ));
@@ -199,6 +204,7 @@ export class CheckRuntime implements VrrpRuntime {
     const cfg = config as KeepalivedConfig;
     this.config = cfg;
     if (!cfg?.virtualServers?.length) return;
+    if (!this.initSsl(cfg)) throw new Error('SSL context could not be initialised (see above)');
     this.notify = new CheckNotify(cfg, this.scriptContext(cfg), this.log);
     this.backend = await openBackend(
       this.opts.backendFactory ?? backendFactoryFor(cfg.netNamespaceIpvs),
@@ -223,6 +229,8 @@ export class CheckRuntime implements VrrpRuntime {
     const prevCfg = this.config;
     this.config = cfg;
     if (this.stopping) return;
+    // keepalived's checker exits here (KEEPALIVED_EXIT_FATAL); we keep the previous context and say so
+    if (!this.initSsl(cfg)) this.log.log({ level: 'err', text: 'SSL context not rebuilt - SSL_GET checkers keep the previous one' });
     if (!this.notify || configText(notifyGlobals(prevCfg)) !== configText(notifyGlobals(cfg))) {
       await this.notify?.close(0);
       this.scripts = undefined;
@@ -255,6 +263,16 @@ export class CheckRuntime implements VrrpRuntime {
     this.vss = next;
     this.arm();
     await this.lb?.idle();
+  }
+
+  /** init_ssl_ctx when an SSL_GET checker exists (keepalived's ssl_required); false, with keepalived's lines logged, when a file does not load. */
+  private initSsl(cfg: KeepalivedConfig): boolean {
+    const required = cfg.virtualServers.some((vs) => vs.realServers.some((rs) => rs.checkers.some((c) => c.type === 'SSL_GET')));
+    if (!required) return true;
+    const r = buildSslContext(cfg.ssl);
+    if (r.ok) this.sslContext = r.context;
+    else for (const text of r.lines) this.log.log({ level: 'info', text });
+    return r.ok;
   }
 
   /** `lvs_timeouts`: set at start, and at a reload that changed them (keepalived: ipvs_set_timeouts when any is set). */
