@@ -49,6 +49,8 @@ const NOTES: Readonly<Record<string, string>> = {
   net_namespace:
     'the daemon enters /run/netns/NAME before opening a socket, as keepalived; keepalived also binds /run/keepalived/NAME on /run/keepalived in a private mount namespace, which a multi-threaded process cannot unshare, so the pid files are written to /run/keepalived/NAME directly (the same files seen from outside)',
   SSL: "SSL_GET's client context as keepalived's (certificate chain, key, password; `ca` loaded, the server never verified); a file that no longer loads at a reload is logged and the previous context kept (keepalived's checker exits)",
+  'global_defs > lvs_sync_daemon':
+    'IPVS only, over its own generic netlink socket: a kernel without IPVS gets a logged error and no daemon (lvs_backend nftables has no connection sync)',
   'vrrp_instance > track_src_ip':
     "as keepalived's manual says (FAULT while the configured unicast_src_ip/mcast_src_ip is removed); keepalived 2.2.7 itself never acts on it",
 };

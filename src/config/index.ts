@@ -36,6 +36,7 @@ import type { Rng } from '../core/rng.js';
 import { firstUnsafeComponent } from '../core/path-security.js';
 import { parseLvs } from './parse-lvs.js';
 import { parseSsl } from './parse-ssl.js';
+import { resolveLvsSyncDaemon } from './parse-syncd.js';
 import type { SslConfig } from './model-lvs.js';
 import { checkHost, realHost, runConfigTest as runTest, type HostView } from './config-test.js';
 
@@ -247,6 +248,9 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         m.unparsed.push(n);
     }
   }
+  const { lvsSyncDaemon: declared, ...rest } = globalDefs;
+  const lvsSyncDaemon = resolveLvsSyncDaemon(declared, m.vrrpInstances, diags);
+  globalDefs = { ...rest, ...(lvsSyncDaemon ? { lvsSyncDaemon } : {}) };
   const names = (l: readonly { name: string }[]): Set<string> => new Set(l.map((x) => x.name));
   const lvs = parseLvs(tree, globalDefs, names(m.trackFiles), diags);
   const config: KeepalivedConfig = { globalDefs, ...m, ...lvs, ...(bgpAnnounce ? { bgpAnnounce } : {}), ...(ssl ? { ssl } : {}) };

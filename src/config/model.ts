@@ -102,6 +102,11 @@ export interface GlobalDefs {
   readonly lvsFlushOnStop?: 'all' | 'vs';
   /** Checker side: `lvs_timeouts [tcp N] [tcpfin N] [udp N]` (seconds) — the IPVS connection timeouts set at start and reload. */
   readonly lvsTimeouts?: { readonly tcpSec?: number; readonly tcpFinSec?: number; readonly udpSec?: number };
+  /**
+   * `lvs_sync_daemon` (or an instance's deprecated `lvs_sync_daemon_interface`), resolved after parsing: the
+   * syncId is set (the instance's VRID, or 0) and the instance exists.
+   */
+  readonly lvsSyncDaemon?: LvsSyncDaemonConfig;
   /** Checker side: `checker_log_all_failures`, `rs_init_notifies`, `no_checker_emails`. */
   readonly checkerLogAllFailures?: boolean;
   readonly rsInitNotifies?: boolean;
@@ -351,6 +356,8 @@ export interface TrackRef {
 export interface VrrpInstanceConfig {
   readonly name: string;
   readonly pos: SourcePos;
+  /** The deprecated `lvs_sync_daemon_interface IF` (resolved into globalDefs.lvsSyncDaemon). */
+  readonly lvsSyncDaemonInterface?: { readonly ifname: string; readonly pos: SourcePos };
   readonly state: 'MASTER' | 'BACKUP';
   readonly interface?: string;
   /** Where the interface name was written (for host checks). */
@@ -508,6 +515,26 @@ export interface InterfaceDelay {
   readonly downMs: number;
   /** 0 when not given (keepalived 2.2.7's parser; its manual says "same as the down delay"). */
   readonly upMs: number;
+  readonly pos: SourcePos;
+}
+
+/**
+ * The IPVS connection sync daemon (keepalived's lvs_syncd). With `instance`, the VRRP child runs it in that
+ * instance's state (MASTER: a master daemon; otherwise a backup daemon); without, the checker runs both.
+ */
+export interface LvsSyncDaemonConfig {
+  /** The interface the daemon sends and receives on (IPVS_DAEMON_ATTR_MCAST_IFN). */
+  readonly ifname: string;
+  /** The vrrp_instance whose state it follows. */
+  readonly instance?: string;
+  /** Sync id 0-255 (default: the instance's VRID, or 0). */
+  readonly syncId?: number;
+  /** `maxlen`, `port`, `ttl`, `group`: kernel defaults when absent. */
+  readonly maxlen?: number;
+  readonly port?: number;
+  readonly ttl?: number;
+  readonly group?: string;
+  /** Where it was configured. */
   readonly pos: SourcePos;
 }
 

@@ -23,7 +23,7 @@ import { parseInstanceBgp } from './parse-bgp.js';
 import { readGarpExtraIf } from './parse-garp.js';
 
 /** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set(['kernel_rx_buf_size', 'debug', 'lvs_sync_daemon_interface']);
+const INSTANCE_NOT_YET = new Set(['kernel_rx_buf_size', 'debug']);
 
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
@@ -194,9 +194,6 @@ function checkNotYet(c: ConfNode, name: string, d: DiagnosticSink): void {
       break;
     case 'kernel_rx_buf_size':
       if (!t || !uint || Number(t.text) === 0) d.keptError(t?.pos ?? c.keyword.pos, `(${name}) invalid kernel_rx_buf_size specified`);
-      break;
-    case 'lvs_sync_daemon_interface':
-      d.keptError(c.keyword.pos, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
       break;
   }
 }
@@ -454,6 +451,11 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'smtp_alert':
         r.smtpAlert = readBool(c, a0, d) ?? true;
         break;
+      case 'lvs_sync_daemon_interface': // vrrp_parser.c vrrp_lvs_syncd_handler (resolved with lvs_sync_daemon: parse-syncd.ts)
+        d.keptError(c.keyword.pos, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
+        d.keptError(c.keyword.pos, `      ${' '.repeat(Math.abs(name.length - 2))}Please use global lvs_sync_daemon`);
+        if (a0) r.lvsSyncDaemonInterface = { ifname: a0.text, pos: c.keyword.pos };
+        break;
       case 'notify_master':
       case 'notify_backup':
       case 'notify_fault':
@@ -626,6 +628,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualRoutes: r.virtualRoutes ?? [],
     virtualRules: r.virtualRules ?? [],
     ...(r.bgpAnnounce ? { bgpAnnounce: r.bgpAnnounce } : {}),
+    ...(r.lvsSyncDaemonInterface ? { lvsSyncDaemonInterface: r.lvsSyncDaemonInterface } : {}),
     dontTrackPrimary: r.dontTrackPrimary ?? false,
     strictMode: strict,
     skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,

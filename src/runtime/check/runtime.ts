@@ -32,6 +32,7 @@ import { serviceKeyText } from '../../lb/backend.js';
 import { canonicalAddress, destOf, sameDestSettings, sameServiceSettings, servicesOf, type ServiceTarget } from '../../lb/services.js';
 import { probeEvent, runProbe, type ProbeReport, type ProbeSpec } from '../../probe/index.js';
 import { buildSslContext } from '../../probe/tls-context.js';
+import { LvsSyncDaemon } from '../lvs-sync-daemon.js';
 import { scriptContextFor, type ScriptContext } from '../../notify/prepare.js';
 import { FileTracker } from '../../track/file-tracker.js';
 import type { RuntimeContext, VrrpRuntime } from '../port.js';
@@ -167,6 +168,8 @@ export class CheckRuntime implements VrrpRuntime {
   private launches = 0;
   /** Real servers an operator drains (`vsName|rsName`): held at weight 0 until undrained (observe/admin.ts). */
   private readonly drained = new Set<string>();
+  /** `lvs_sync_daemon` without an instance: a master and a backup daemon for the checker's lifetime (check_daemon.c). */
+  private syncd: LvsSyncDaemon | undefined;
   /** SSL_GET's client context (the `SSL` block), built at start and at each reload when an SSL_GET checker exists. */
   private sslContext: SecureContext | undefined;
   /** Probe and timing counters. */
@@ -215,6 +218,7 @@ export class CheckRuntime implements VrrpRuntime {
     this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     if (this.lb && cfg.globalDefs.lvsFlush) await this.lb.flush();
     await this.applyTimeouts(cfg, undefined);
+    await this.openSyncDaemons(cfg);
     this.syncTrackers(cfg);
     await this.syncAddresses(cfg);
     const now = this.clock.now();
@@ -245,6 +249,11 @@ export class CheckRuntime implements VrrpRuntime {
       this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     }
     await this.applyTimeouts(cfg, prevCfg);
+    if (configText(cfg.globalDefs.lvsSyncDaemon) !== configText(prevCfg?.globalDefs.lvsSyncDaemon)) {
+      await this.syncd?.close();
+      this.syncd = undefined;
+      await this.openSyncDaemons(cfg);
+    }
     this.syncTrackers(cfg);
     await this.syncAddresses(cfg);
     const now = this.clock.now();
@@ -263,6 +272,15 @@ export class CheckRuntime implements VrrpRuntime {
     this.vss = next;
     this.arm();
     await this.lb?.idle();
+  }
+
+  /** check_daemon.c start_check: with `lvs_sync_daemon` bound to no vrrp_instance, start a master and a backup daemon. */
+  private async openSyncDaemons(cfg: KeepalivedConfig): Promise<void> {
+    const s = cfg.globalDefs.lvsSyncDaemon;
+    if (!s || s.instance !== undefined) return;
+    this.syncd = await LvsSyncDaemon.open(s, this.log);
+    await this.syncd?.start('master');
+    await this.syncd?.start('backup');
   }
 
   /** init_ssl_ctx when an SSL_GET checker exists (keepalived's ssl_required); false, with keepalived's lines logged, when a file does not load. */
@@ -301,6 +319,8 @@ export class CheckRuntime implements VrrpRuntime {
       await this.lb.idle();
     }
     await this.backend?.close();
+    await this.syncd?.close();
+    this.syncd = undefined;
     for (const t of this.trackers.values()) t.stop();
     this.trackers.clear();
     this.monitor?.close();
