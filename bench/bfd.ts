@@ -11,17 +11,32 @@
  * start of the second daemon until every session is logged Up on both sides. Then busy-loop node workers
  * (KTS_BFD_LOAD_WORKERS, default 16 per CPU) saturate every core for KTS_BFD_SECONDS (default 60). A false Down is
  * an `(NAME) Entering Down state` line (keepalived's text, both daemons) logged during that time: the link stays
- * up throughout. "tx gap max" is the longest gap after a packet of one session from host A in State Up (after a
- * Down the sender slows to idle_tx by design), from `tcpdump -tt` of udp port 3784 on B's eth0 (packets the kernel
- * dropped for the capture widen gaps; counted).
+ * up throughout.
+ * Where a Down comes from, from the wire and the kernel, the same way for both implementations: `tcpdump -tt` of udp
+ * port 3784 on both hosts' eth0 gives every packet as its sender's kernel took it and as the receiver's kernel got
+ * it. A "silence" is a gap longer than the Detection Time, on the receiver, after a packet in State Up of one
+ * session (after a Down the sender slows to idle_tx by design); it is "sender silent" when the sender's own capture
+ * has no packet of that session inside it (the sending process did not run or did not send), else the packets were
+ * late on the way (kernel delivery). Silences starting within 0.5 s of each other are one event (a stalled
+ * process's sessions fall together; the sender's own slow-down to idle_tx after its Down follows). The sysio stall
+ * canary (one pinned SCHED_FIFO 90 thread per CPU, waking every 1 ms) records wake-ups later than 5 ms: an event is
+ * "at a CPU stall" when a canary stall of at least a third of the Detection Time began within one Detection Time of
+ * the event's start (a CPU on which nothing ran, whatever its priority: on a virtual machine, the host not running
+ * that vCPU). Packets the kernel dropped for a capture widen gaps; counted. Each phase also prints its BFD
+ * processes' threads by scheduling policy and real-time priority, and the hosts' UDP/IP drop counters.
  * Nothing is asserted.
  * Run: npm run bench -- bfd
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
-import { killChildren, onEveryExit, Topology } from '../test/netns/harness/topology.js';
+import type { CanaryStall } from '@keepalived-ts/sysio';
+import { sysio } from '../src/net/sysio.js';
+import { killChildren, onEveryExit, runBench, Topology } from '../test/netns/harness/topology.js';
+import { captureLines, kernelDrops, processTree } from '../test/netns/harness/wire.js';
 import { bfdInstance } from '../test/netns/bfd/peers.js';
 
 const envNum = (name: string, dflt: number): number => {
@@ -34,6 +49,9 @@ const ROUNDS = envNum('KTS_BFD_ROUNDS', 1);
 const WORKERS = envNum('KTS_BFD_LOAD_WORKERS', 16 * availableParallelism());
 const INTERVAL_MS = 10;
 const MULT = 3;
+/** The stall canary: wake-ups later than this are recorded; its threads' SCHED_FIFO priority (above any daemon's). */
+const CANARY_MS = 5;
+const CANARY_PRIORITY = 90;
 
 /** One implementation under test, on both hosts. */
 interface Pair {
@@ -64,6 +82,7 @@ const cleanup = onEveryExit(() => {
   killChildren(workers.splice(0));
   topo.destroy();
   d.removeDir();
+  sysio.stallCanaryStop();
 });
 
 /** Pauses (SIGSTOP) or resumes (SIGCONT) the load workers: they run during each measured phase only. */
@@ -72,36 +91,97 @@ function load(sig: 'SIGSTOP' | 'SIGCONT'): void {
 }
 
 /** A captured Control packet: time (s), and whether its State field was Up. */
-interface Sent {
+interface Seen {
   readonly t: number;
   readonly up: boolean;
 }
 
-/** tcpdump of BFD control packets on B's eth0: capture times (s) per source address; stop() reads kernel drops. */
-function capture(): { times: Map<string, Sent[]>; stop: () => Promise<number> } {
-  const proc = topo.spawn('b', 'tcpdump', ['-i', 'eth0', '-n', '-tt', '-l', '-p', '-B', '8192', '-Q', 'in', 'udp dst port 3784']);
-  const times = new Map<string, Sent[]>();
-  let rest = '';
-  let err = '';
-  proc.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  proc.stdout?.on('data', (b: Buffer) => {
-    const lines = (rest + b.toString()).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) {
-      const m = /^(\d+\.\d+) IP (\d+\.\d+\.\d+\.\d+)\.\d+ > /.exec(l);
-      if (!m) continue;
-      const list = times.get(m[2]!) ?? [];
-      list.push({ t: Number(m[1]), up: / State Up\b/.test(l) });
-      times.set(m[2]!, list);
-    }
+let seq = 0;
+/** tcpdump of BFD Control packets on a host's eth0, both directions, to a file: capture times per source address. */
+function capture(host: 'a' | 'b'): { times: Map<string, Seen[]>; stop: () => Promise<number> } {
+  const times = new Map<string, Seen[]>();
+  const cap = captureLines(topo, host, { filter: 'udp dst port 3784', file: join(d.dir, `${host}-${seq++}.pcap`) }, (l) => {
+    const m = /^(\d+\.\d+) IP (\d+\.\d+\.\d+\.\d+)\.\d+ > /.exec(l);
+    if (!m) return;
+    const list = times.get(m[2]!) ?? [];
+    list.push({ t: Number(m[1]), up: / State Up\b/.test(l) });
+    times.set(m[2]!, list);
   });
-  const closed = new Promise<void>((r) => proc.once('close', () => r()));
-  const stop = async (): Promise<number> => {
-    proc.kill('SIGTERM');
-    await Promise.race([closed, sleep(5000)]);
-    return Number(/(\d+) packets? dropped by kernel/.exec(err)?.[1] ?? NaN);
-  };
-  return { times, stop };
+  return { times, stop: async () => kernelDrops(await cap.stop()) };
+}
+
+/** Where the silences of one direction of the sessions came from. */
+interface Silences {
+  /** Gaps on the receiver after a State Up packet longer than the Detection Time. */
+  count: number;
+  maxMs: number;
+  /** Of those, the sender's own capture had no packet of that session inside the gap. */
+  senderSilent: number;
+  /** The longest gap between two packets of one session in State Up on the sender's own capture. */
+  senderGapMaxMs: number;
+  /** Start (s) of every silence. */
+  starts: number[];
+}
+
+/**
+ * Silences (both directions) grouped into events: a silence starting within EVENT_S of the first one of an event is
+ * part of it (the sessions of a stalled process fall together, and the sender's own slow-down to idle_tx after its
+ * Down follows within ~0.1 s). An event is "explained" when a canary stall ≥ Detection Time / 3 began within the
+ * Detection Time before the event's first silence began or inside its first Detection Time.
+ */
+function events(starts: readonly number[], stalls: readonly CanaryStall[]): { events: number; explained: number } {
+  const EVENT_S = 0.5;
+  const dt = (INTERVAL_MS * MULT) / 1000;
+  const firsts: number[] = [];
+  for (const t of [...starts].sort((x, y) => x - y)) if (!firsts.length || t > firsts.at(-1)! + EVENT_S) firsts.push(t);
+  const explained = firsts.filter((t) =>
+    stalls.some((c) => c.durationMs >= (dt * 1000) / 3 && c.startMs / 1000 >= t - dt && c.startMs / 1000 <= t + dt),
+  ).length;
+  return { events: firsts.length, explained };
+}
+
+/** The silences on the receiver of packets from `srcOf(i)`, attributed with the sender's capture. */
+function silences(srcOf: (i: number) => string, sent: Map<string, Seen[]>, received: Map<string, Seen[]>, fromS: number): Silences {
+  const out: Silences = { count: 0, maxMs: 0, senderSilent: 0, senderGapMaxMs: 0, starts: [] };
+  const dtMs = INTERVAL_MS * MULT;
+  for (let i = 0; i < SESSIONS; i++) {
+    const tx = (sent.get(srcOf(i)) ?? []).filter((x) => x.t >= fromS);
+    const rx = (received.get(srcOf(i)) ?? []).filter((x) => x.t >= fromS);
+    for (let j = 1; j < tx.length; j++) if (tx[j - 1]!.up) out.senderGapMaxMs = Math.max(out.senderGapMaxMs, (tx[j]!.t - tx[j - 1]!.t) * 1000);
+    for (let j = 1; j < rx.length; j++) {
+      if (!rx[j - 1]!.up) continue;
+      const [t0, t1] = [rx[j - 1]!.t, rx[j]!.t];
+      const gapMs = (t1 - t0) * 1000;
+      out.maxMs = Math.max(out.maxMs, gapMs);
+      if (gapMs <= dtMs) continue;
+      out.count++;
+      out.starts.push(t0);
+      // a packet sent inside the silence (a margin of 1 ms at each end for the two kernels' timestamps)
+      if (!tx.some((x) => x.t > t0 + 0.001 && x.t < t1 - 0.001)) out.senderSilent++;
+      if (out.count <= 8)
+        console.error(
+          `  silence ${srcOf(i)}: ${gapMs.toFixed(1)} ms at +${(t0 - fromS).toFixed(3)} s; sent inside: ${tx.filter((x) => x.t > t0 && x.t < t1).length}`,
+        );
+    }
+  }
+  return out;
+}
+
+/** Threads of a daemon's process tree by scheduling policy (0 other, 1 FIFO, 2 RR) and real-time priority, from /proc. */
+function threadPolicies(pid: number | undefined): string {
+  const n = new Map<string, number>();
+  for (const p of pid ? processTree(pid) : [])
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const st = readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        const key = `${readFileSync(`/proc/${p}/comm`, 'utf8').trim()}:${f[38]}/${f[37]}`;
+        n.set(key, (n.get(key) ?? 0) + 1);
+      }
+    } catch {
+      /* gone */
+    }
+  return [...n].map(([k, v]) => `${k}×${v}`).join(' ');
 }
 
 /** The configuration of one host: a `bfd_instance` per session. */
@@ -127,10 +207,16 @@ interface Row {
   readonly seconds: number;
   readonly falseDowns: number;
   readonly upMs: number;
-  readonly gapMaxMs: number;
-  /** Gaps after a State Up packet longer than the Detection Time. */
-  readonly longGaps: number;
-  readonly drops: number;
+  /** Packets from A to B, then from B to A. */
+  readonly aToB: Silences;
+  readonly bToA: Silences;
+  readonly canaryMaxMs: number;
+  /** Silences grouped into events, and those with a CPU stall at their start. */
+  readonly events: { events: number; explained: number };
+  /** Canary stalls ≥ Detection Time / 3 during the phase. */
+  readonly longStalls: number;
+  readonly sendErrors: number;
+  readonly drops: string;
   readonly load1: number;
 }
 
@@ -145,42 +231,75 @@ async function phase(p: Pair, n: number): Promise<Row> {
   if (up < 0) throw new Error(`${p.label}: sessions never all Up\n--- A\n${A.log().slice(-3000)}\n--- B\n${B.log().slice(-3000)}`);
   const upMs = performance.now() - t0;
   await sleep(1000);
-  const cap = capture();
+  const capA = capture('a');
+  const capB = capture('b');
   await sleep(500);
   const offA = A.log().length,
     offB = B.log().length;
+  sysio.stallCanaryRead(); // empties the ring
+  const fromS = Date.now() / 1000;
   load('SIGCONT');
   const t1 = performance.now();
   await sleep(SECONDS * 1000);
   load('SIGSTOP');
   const secs = (performance.now() - t1) / 1000;
+  const toS = Date.now() / 1000;
+  const canary = sysio.stallCanaryRead();
   const load1 = loadavg()[0]!;
-  const falseDowns = downs(A.log().slice(offA)) + downs(B.log().slice(offB));
+  const logs = [A.log().slice(offA), B.log().slice(offB)] as const;
+  const falseDowns = downs(logs[0]) + downs(logs[1]);
+  const sendErrors = logs.reduce((n, l) => n + (l.match(/Error sending packet/g) ?? []).length, 0);
   for (const [who, text] of [
-    ['A', A.log().slice(offA)],
-    ['B', B.log().slice(offB)],
+    ['A', logs[0]],
+    ['B', logs[1]],
   ] as const)
     for (const l of text
       .split('\n')
       .filter((x) => /Entering Down state|Expired after/.test(x))
       .slice(0, 6))
       console.error(`${p.key} ${who}: ${l}`);
-  const drops = await cap.stop();
+  for (const [who, r] of [
+    ['A', A],
+    ['B', B],
+  ] as const)
+    console.error(`${p.key} ${who} threads by policy/rtprio: ${threadPolicies(r.child.pid)}`);
+  for (const h of ['a', 'b'])
+    console.error(
+      `${p.key} ${h}: ` +
+        topo
+          .exec(h, ['nstat', '-az'])
+          .split('\n')
+          .filter((l) => /^(Udp(In|Rcvbuf|Sndbuf)Errors|UdpNoPorts|IpInDiscards|IpOutDiscards|IpOutNoRoutes|TcpExtArpFilter)\s/.test(l))
+          .map((l) => l.split(/\s+/).slice(0, 2).join('='))
+          .join(' ') +
+        '\n' +
+        topo.exec(h, ['ip', '-s', 'neigh', 'show', 'dev', 'eth0']),
+    );
   await Promise.all([stop(B.child), stop(A.child)]);
-  await sleep(500);
-  // only gaps after a State Up packet: after a Down the sender slows to idle_tx (1 s) by design
-  let gapMaxMs = 0,
-    longGaps = 0;
-  for (let i = 0; i < SESSIONS; i++) {
-    const ts = cap.times.get(addrA(i)) ?? [];
-    for (let j = 1; j < ts.length; j++) {
-      if (!ts[j - 1]!.up) continue;
-      const gap = (ts[j]!.t - ts[j - 1]!.t) * 1000;
-      gapMaxMs = Math.max(gapMaxMs, gap);
-      if (gap > INTERVAL_MS * MULT) longGaps++;
-    }
-  }
-  return { pair: p.label, seconds: Math.round(secs), falseDowns, upMs, gapMaxMs, longGaps, drops, load1 };
+  const drops = await Promise.all([capA.stop(), capB.stop()]);
+  const within = (m: Map<string, Seen[]>): Map<string, Seen[]> => new Map([...m].map(([k, v]) => [k, v.filter((x) => x.t <= toS)]));
+  const [sentA, rcvdA, sentB, rcvdB] = [within(capA.times), within(capB.times), within(capB.times), within(capA.times)];
+  const aToB = silences(addrA, sentA, rcvdA, fromS);
+  const bToA = silences(addrB, sentB, rcvdB, fromS);
+  const canaryMaxMs = canary.stalls.reduce((m, c) => Math.max(m, c.durationMs), 0);
+  for (const c of canary.stalls.filter((x) => x.durationMs >= (INTERVAL_MS * MULT) / 3))
+    console.error(`  canary stall: cpu ${c.cpu} ${c.durationMs.toFixed(1)} ms at +${(c.startMs / 1000 - fromS).toFixed(3)} s`);
+  const ev = events([...aToB.starts, ...bToA.starts], canary.stalls);
+  const longStalls = canary.stalls.filter((c) => c.durationMs >= (INTERVAL_MS * MULT) / 3).length;
+  return {
+    pair: p.label,
+    seconds: Math.round(secs),
+    falseDowns,
+    upMs,
+    aToB,
+    bToA,
+    canaryMaxMs,
+    events: ev,
+    longStalls,
+    sendErrors,
+    drops: drops.join('/'),
+    load1,
+  };
 }
 
 async function main(): Promise<void> {
@@ -191,6 +310,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < WORKERS; i++) workers.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   await sleep(500);
   load('SIGSTOP');
+  const threads = sysio.stallCanaryStart(CANARY_MS, CANARY_PRIORITY);
   const rows: Row[] = [];
   let n = 0;
   for (let r = 0; r < ROUNDS; r++) {
@@ -201,27 +321,27 @@ async function main(): Promise<void> {
     }
   }
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  const dt = INTERVAL_MS * MULT;
   console.log(
-    `BFD single hop, ${SESSIONS} sessions at ${INTERVAL_MS} ms × ${MULT} (Detection Time ${INTERVAL_MS * MULT} ms), ` +
+    `BFD single hop, ${SESSIONS} sessions at ${INTERVAL_MS} ms × ${MULT} (Detection Time ${dt} ms), ` +
       `${WORKERS} busy workers on ${availableParallelism()} CPUs during the measured phases; false Downs: both sides' ` +
-      `"Entering Down state" lines while the link is up; tx gap max: after a State Up packet of A's, per session, as captured on B (gaps > Detection Time counted); load: 1-minute average at the end`,
+      `"Entering Down state" lines while the link is up; silences: gaps > ${dt} ms after a State Up packet as received ` +
+      `(A→B + B→A), "sender silent" when the sender's own capture has none of that session's packets inside; events: ` +
+      `silences starting within 0.5 s of each other, "CPU stall" when a canary stall ≥ ${f(dt / 3)} ms began within ` +
+      `${dt} ms of the event's start (${threads} canary threads, SCHED_FIFO ${CANARY_PRIORITY}, one pinned per CPU); ` +
+      `gap max: per direction, on the receiver / on the sender; load: 1-minute average at the end`,
   );
   console.log(
-    `| pair | sessions | s | false downs | per minute | up ms | tx gap max ms | tx gaps > ${INTERVAL_MS * MULT} ms | capture drops | load |`,
+    `| pair | sessions | s | false downs | per minute | up ms | silences | sender silent | events | at a CPU stall | canary stalls ≥ ${f(dt / 3)} ms | longest canary stall ms | gap max A→B ms (rx / tx) | gap max B→A ms (rx / tx) | send errors | capture drops A/B | load |`,
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of rows)
     console.log(
-      `| ${x.pair} | ${SESSIONS} | ${x.seconds} | ${x.falseDowns} | ${((x.falseDowns * 60) / x.seconds).toFixed(2)} | ` +
-        `${x.upMs.toFixed(0)} | ${f(x.gapMaxMs)} | ${x.longGaps} | ${Number.isFinite(x.drops) ? x.drops : '-'} | ${x.load1.toFixed(1)} |`,
+      `| ${x.pair} | ${SESSIONS} | ${x.seconds} | ${x.falseDowns} | ${((x.falseDowns * 60) / x.seconds).toFixed(2)} | ${x.upMs.toFixed(0)} | ` +
+        `${x.aToB.count + x.bToA.count} | ${x.aToB.senderSilent + x.bToA.senderSilent} | ${x.events.events} | ${x.events.explained} | ` +
+        `${x.longStalls} | ${f(x.canaryMaxMs)} | ${f(x.aToB.maxMs)} / ${f(x.aToB.senderGapMaxMs)} | ${f(x.bToA.maxMs)} / ${f(x.bToA.senderGapMaxMs)} | ` +
+        `${x.sendErrors} | ${x.drops} | ${x.load1.toFixed(1)} |`,
     );
 }
 
-main().then(
-  () => cleanup(),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    cleanup();
-    process.exitCode = 1;
-  },
-);
+runBench(main, cleanup);

@@ -7,7 +7,7 @@
  * vrrp_garp_master_delay after an event), "never" when none came before the next heal (or the end). KTS_BENCH_PAIRS (comma list of the keys below) chooses.
  * Nothing is asserted. Run: npm run bench -- heal
  */
-import { onEveryExit, Topology } from '../test/netns/harness/topology.js';
+import { onEveryExit, runBench, Topology } from '../test/netns/harness/topology.js';
 import { Daemons } from '../test/netns/harness/daemons.js';
 import { runHeals, type Impl } from '../test/netns/harness/heal.js';
 
@@ -83,11 +83,4 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(row);
 }
 
-main().then(
-  () => cleanup(),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    cleanup();
-    process.exitCode = 1;
-  },
-);
+runBench(main, cleanup);

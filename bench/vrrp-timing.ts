@@ -35,7 +35,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sysio, K } from '../src/net/sysio.js';
 import { masterDownInterval } from '../src/vrrp/timers.js';
 import { Daemons, confText, pidIn, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
-import { killChildren, onEveryExit, Topology } from '../test/netns/harness/topology.js';
+import { killChildren, onEveryExit, runBench, Topology } from '../test/netns/harness/topology.js';
+import { captureLines, kernelDrops } from '../test/netns/harness/wire.js';
 
 const VIP = '192.0.2.200';
 const envNum = (name: string, dflt: number): number => {
@@ -225,26 +226,12 @@ interface Advert {
  * CPU): a dropped advert shows as a gap that was not on the wire.
  */
 function capture(host: 'a' | 'b'): { adverts: Advert[]; stop: () => Promise<number> } {
-  const proc = topo.spawn(host, 'tcpdump', ['-i', 'eth0', '-n', '-tt', '-l', '-p', '-B', '8192', '-Q', 'inout', 'ip proto 112']);
   const adverts: Advert[] = [];
-  let rest = '';
-  let err = '';
-  proc.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  proc.stdout?.on('data', (b: Buffer) => {
-    const lines = (rest + b.toString()).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) {
-      const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv3, Advertisement, vrid \d+, prio (\d+)/.exec(l);
-      if (m) adverts.push({ t: Number(m[1]), src: m[2]!, prio: Number(m[3]) });
-    }
+  const cap = captureLines(topo, host, { filter: 'ip proto 112' }, (l) => {
+    const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv3, Advertisement, vrid \d+, prio (\d+)/.exec(l);
+    if (m) adverts.push({ t: Number(m[1]), src: m[2]!, prio: Number(m[3]) });
   });
-  const closed = new Promise<void>((r) => proc.once('close', () => r()));
-  const stop = async (): Promise<number> => {
-    proc.kill('SIGTERM');
-    await Promise.race([closed, sleep(5000)]);
-    return Number(/(\d+) packets? dropped by kernel/.exec(err)?.[1] ?? NaN);
-  };
-  return { adverts, stop };
+  return { adverts, stop: async () => kernelDrops(await cap.stop()) };
 }
 
 /** One measured phase. */
@@ -420,11 +407,4 @@ async function main(): Promise<void> {
   for (const l of table2) console.log(l);
 }
 
-main().then(
-  () => cleanup(),
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    cleanup();
-    process.exitCode = 1;
-  },
-);
+runBench(main, cleanup);

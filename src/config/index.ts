@@ -38,7 +38,7 @@ import { parseLvs } from './parse-lvs.js';
 import { parseSsl } from './parse-ssl.js';
 import { resolveLvsSyncDaemon } from './parse-syncd.js';
 import type { SslConfig } from './model-lvs.js';
-import { checkHost, realHost, runConfigTest as runTest, type HostView } from './config-test.js';
+import { checkHost, realHost, runConfigTest as runTest, type ConfigTestOptions, type HostView } from './config-test.js';
 
 export { formatDiagnostic, type Diagnostic };
 export type { ConfNode, KeepalivedConfig, HostView };
@@ -308,7 +308,7 @@ export function checkConfigFiles(files: readonly string[], diags: DiagnosticSink
 }
 
 /** `-t` as the daemon's config port calls it: diagnostics to `stderr`, keepalived's exit status returned. */
-export function runConfigTest(o: { file: string; configId: string; stderr: { write(s: string): unknown }; host?: HostView }): number {
+export function runConfigTest(o: Omit<ConfigTestOptions, 'load'>): Promise<number> {
   return runTest({ ...o, load: (file, configId) => loadConfig(file, { configId }) });
 }
 

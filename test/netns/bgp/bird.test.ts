@@ -1,9 +1,9 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Topology } from '../harness/topology.js';
-import { Daemons, stop, waitFor } from '../harness/daemons.js';
-import { gobgpConf, hopOf, neighbor, paths, startCollector } from './gobgp-collector.js';
+import { stop, waitFor } from '../harness/daemons.js';
+import { hopOf, paths } from './gobgp-collector.js';
 import { announcedWhileHeld, holds, withdrawnOnceReleased } from './held.js';
+import { kernelTableConf, kernelTableLab } from './kernel-lab.js';
 
 /**
  * Kernel-table mode with BIRD 2 (Debian `bird2`): on node n our daemon installs the VIP's route in table 100 (proto
@@ -11,24 +11,13 @@ import { announcedWhileHeld, holds, withdrawnOnceReleased } from './held.js';
  * exports it by BGP to a GoBGP collector c (AS 65000). Node p, of higher priority, takes mastership while it runs.
  * Unlike FRR, BIRD does not import the interface address, so a /32 VIP on lo is announced as it is.
  */
-const topo = Topology.create({ hosts: ['n', 'p', 'c'] });
-const d = Daemons.inTempDir(topo, 'kts-bgp-bird-');
-const after_: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const f of after_) await f();
-  topo.destroy();
-  d.removeDir();
-});
-
-const [N, C] = [topo.host('n'), topo.host('c')];
+const lab = kernelTableLab('bird');
+const { topo, d, N, C } = lab;
 const VIP = '203.0.113.60';
 const PREFIX = `${VIP}/32`;
 /** BIRD's periodic scan of the kernel table (s); changes also come by netlink notification. */
 const SCAN_S = 2;
-const conf = (prio: number) =>
-  `bgp_announce {\n  engine kernel\n  table 100\n  proto 99\n}\n` +
-  `vrrp_instance VI_B {\n  state BACKUP\n  interface eth0\n  virtual_router_id 93\n  priority ${prio}\n  advert_int 1\n  version 3\n` +
-  `  virtual_ipaddress {\n    ${PREFIX} dev lo\n  }\n  bgp_announce master\n}\n`;
+const conf = (priority: number) => kernelTableConf({ instance: 'VI_B', vrid: 93, priority, vip: `${PREFIX} dev lo` });
 
 const birdConf =
   `router id ${N.ipv4};\nprotocol device {}\n` +
@@ -40,13 +29,12 @@ const birdConf =
 const atCollector = () => paths(topo, 'c', PREFIX).length > 0;
 
 test('kernel table + BIRD: the collector has the VIP route (next hop n) exactly while n holds the VIP', async (t) => {
-  const collector = startCollector(topo, d, 'c', 'c.toml', gobgpConf(65000, C.ipv4, neighbor(N.ipv4, 65001, 3)));
-  after_.push(() => stop(collector));
+  lab.collector();
   const bird = topo.spawn('n', '/usr/sbin/bird', ['-f', '-c', d.write('bird.conf', birdConf), '-s', `${d.dir}/bird.ctl`, '-P', `${d.dir}/bird.pid`]);
   let birdOut = '';
   bird.stdout?.on('data', (x: Buffer) => (birdOut += x.toString()));
   bird.stderr?.on('data', (x: Buffer) => (birdOut += x.toString()));
-  after_.push(() => stop(bird));
+  lab.atEnd(() => stop(bird));
   const birdc = (cmd: string) => {
     try {
       return topo.exec('n', ['birdc', '-s', `${d.dir}/bird.ctl`, ...cmd.split(' ')]);
@@ -54,8 +42,7 @@ test('kernel table + BIRD: the collector has the VIP route (next hop n) exactly 
       return String(e);
     }
   };
-  const n = d.ours('n', d.write('n.conf', conf(100)));
-  after_.push(() => stop(n.child));
+  const n = lab.ours('n', conf(100));
   const held = () => holds(topo, 'n', VIP);
   const why = () =>
     [
@@ -71,8 +58,7 @@ test('kernel table + BIRD: the collector has the VIP route (next hop n) exactly 
   assert.equal(hopOf(paths(topo, 'c', PREFIX)[0]!), N.ipv4, why());
 
   // p (priority 200) preempts: n is BACKUP, its route leaves table 100, BIRD withdraws it
-  const p = d.ours('p', d.write('p.conf', conf(200)));
-  after_.push(() => stop(p.child));
+  const p = lab.ours('p', conf(200));
   assert.ok((await waitFor(() => /\(VI_B\) Entering BACKUP STATE$/m.test(n.log()), 30_000)) >= 0, n.log());
   const gone = await withdrawnOnceReleased(atCollector, held, SCAN_S * 1000 + 5000);
   assert.ok(gone.ms >= 0, why());

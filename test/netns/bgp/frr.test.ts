@@ -1,10 +1,10 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Topology } from '../harness/topology.js';
-import { Daemons, stop, waitFor } from '../harness/daemons.js';
-import { gobgpConf, hopOf, neighbor, paths, startCollector } from './gobgp-collector.js';
+import { stop, waitFor } from '../harness/daemons.js';
+import { hopOf, paths } from './gobgp-collector.js';
 import { frrNextHops, startFrrSuite } from './frr-suite.js';
 import { announcedWhileHeld, holds, withdrawnOnceReleased } from './held.js';
+import { kernelTableConf, kernelTableLab } from './kernel-lab.js';
 
 /**
  * Kernel-table mode with FRR: on node n our daemon installs the VIP's route in table 100 (proto 99) while MASTER;
@@ -14,21 +14,10 @@ import { announcedWhileHeld, holds, withdrawnOnceReleased } from './held.js';
  * zebra (distance 0), which beats the imported table's route (distance 15), so the table route is not selected and
  * not redistributed (for such VIPs FRR's `redistribute connected` with a prefix list does the job on its own).
  */
-const topo = Topology.create({ hosts: ['n', 'p', 'c'] });
-const d = Daemons.inTempDir(topo, 'kts-bgp-frr-');
-const after_: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const f of after_) await f();
-  topo.destroy();
-  d.removeDir();
-});
-
-const [N, C] = [topo.host('n'), topo.host('c')];
+const lab = kernelTableLab('frr');
+const { topo, d, N, C } = lab;
 const PREFIX = '203.0.113.40/32';
-const conf = (prio: number) =>
-  `bgp_announce {\n  engine kernel\n  table 100\n  proto 99\n}\n` +
-  `vrrp_instance VI_F {\n  state BACKUP\n  interface eth0\n  virtual_router_id 91\n  priority ${prio}\n  advert_int 1\n  version 3\n` +
-  `  virtual_ipaddress {\n    203.0.113.40/24 dev eth0\n  }\n  bgp_announce master\n}\n`;
+const conf = (priority: number) => kernelTableConf({ instance: 'VI_F', vrid: 91, priority, vip: '203.0.113.40/24 dev eth0' });
 
 /** zebra imports table 100, bgpd redistributes it to c. */
 const frrConfs = {
@@ -41,14 +30,12 @@ const frrConfs = {
 const atCollector = () => paths(topo, 'c', PREFIX).length > 0;
 
 test('kernel table + FRR: the collector has the VIP route (next hop n) exactly while n is MASTER', async (t) => {
-  const collector = startCollector(topo, d, 'c', 'c.toml', gobgpConf(65000, C.ipv4, neighbor(N.ipv4, 65001, 3)));
-  after_.push(() => stop(collector));
+  lab.collector();
   const frr = startFrrSuite(topo, d, 'n', frrConfs);
-  after_.push(async () => {
+  lab.atEnd(async () => {
     for (const c of frr.children) await stop(c);
   });
-  const n = d.ours('n', d.write('n.conf', conf(100)));
-  after_.push(() => stop(n.child));
+  const n = lab.ours('n', conf(100));
   const held = () => holds(topo, 'n', '203.0.113.40', 'eth0');
   const up = await announcedWhileHeld(atCollector, held, 45_000);
   assert.ok(
@@ -59,8 +46,7 @@ test('kernel table + FRR: the collector has the VIP route (next hop n) exactly w
   assert.equal(hopOf(paths(topo, 'c', PREFIX)[0]!), N.ipv4);
 
   // p (priority 200) preempts: n is BACKUP, its route leaves table 100, FRR withdraws it
-  const p = d.ours('p', d.write('p.conf', conf(200)));
-  after_.push(() => stop(p.child));
+  const p = lab.ours('p', conf(200));
   // (the BACKUP line without "(init)": only leaving MASTER logs it; the MASTER line itself can reach the pipe after
   // the route reached the collector, so "BACKUP after the last MASTER line" would match the init line)
   assert.ok((await waitFor(() => /\(VI_F\) Entering BACKUP STATE$/m.test(n.log()), 30_000)) >= 0, n.log());

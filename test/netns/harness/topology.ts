@@ -84,6 +84,21 @@ export function onEveryExit(fn: () => void): () => void {
   return once;
 }
 
+/**
+ * Runs a bench's `main`, then its clean-up (from onEveryExit) whether main resolved or threw; a failure prints its
+ * message and sets exit code 1.
+ */
+export function runBench(main: () => Promise<void>, cleanup: () => void): void {
+  main().then(
+    () => cleanup(),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : String(e));
+      cleanup();
+      process.exitCode = 1;
+    },
+  );
+}
+
 /** Runs `ip` and returns stdout; throws with stderr on failure. */
 export function ip(args: readonly string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -152,6 +167,20 @@ export class Topology {
   /** Runs a command inside a host and returns its stdout. */
   exec(name: string, argv: readonly string[]): string {
     return execFileSync('ip', ['netns', 'exec', this.host(name).netns, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /**
+   * A second link inside one host: a veth pair, `name` (default ex0) with `address` (default 198.51.100.1/24) and
+   * its far end `peer` (default ex1, no address: where a capture sees what the host sends on `name`), both up.
+   * Returns `name`'s MAC address. The pair goes with the host's namespace.
+   */
+  extraLink(host: string, o: { name?: string; peer?: string; address?: string } = {}): string {
+    const [name, peer] = [o.name ?? 'ex0', o.peer ?? 'ex1'];
+    this.exec(host, ['ip', 'link', 'add', name, 'type', 'veth', 'peer', 'name', peer]);
+    this.exec(host, ['ip', 'addr', 'add', o.address ?? '198.51.100.1/24', 'dev', name]);
+    this.exec(host, ['ip', 'link', 'set', peer, 'up']);
+    this.exec(host, ['ip', 'link', 'set', name, 'up']);
+    return (JSON.parse(this.exec(host, ['ip', '-j', 'link', 'show', name])) as { address: string }[])[0]!.address;
   }
 
   /** Starts a process inside a host; it is killed (by PID) when the topology is destroyed. */

@@ -3,7 +3,7 @@
  * daemon's process tree from /proc, and VRRP adverts as tcpdump timestamps them on a host's interfaces.
  */
 import { readFileSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { Topology } from './topology.js';
 
 /** Clock ticks per second of /proc/PID/stat (USER_HZ). */
@@ -52,12 +52,80 @@ export interface WireAdvert {
   readonly prio: number;
 }
 
-/** A running capture: the adverts so far, and stop() (resolves with tcpdump's stderr, which has its drop count). */
-export interface AdvertCapture {
-  readonly adverts: WireAdvert[];
-  readonly ready: Promise<void>;
-  stop(): Promise<string>;
+/** A running tcpdump: its process, `ready` once it listens (or after 5 s), stop() (resolves with its stderr). */
+export interface LineCapture {
   readonly proc: ChildProcess;
+  readonly ready: Promise<void>;
+  /** Ends tcpdump (SIGINT) and resolves with its stderr, which has the kernel drop count, once its output is read. */
+  stop(): Promise<string>;
+}
+
+/**
+ * tcpdump `-n -tt -l -p -B 8192` (kernel packet timestamps, line-buffered, no promiscuous mode, an 8 MB buffer) on
+ * `ifname` of a host for `filter`, `direction` as tcpdump's -Q; every complete output line goes to `onLine` as it
+ * arrives. With `file`, tcpdump writes the packets there instead (`-w`: nothing waits for this process, which may be
+ * starved by a load) and the lines are read back from it (`tcpdump -r`) by stop(). What benches and tests that time
+ * packets on the wire share.
+ */
+export function captureLines(
+  topo: Topology,
+  host: string,
+  o: { ifname?: string; direction?: 'in' | 'out' | 'inout'; filter: string; file?: string },
+  onLine: (line: string) => void,
+): LineCapture {
+  const output = o.file ? ['-Z', 'root', '-w', o.file] : ['-l'];
+  const proc = topo.spawn(host, 'tcpdump', [
+    '-i',
+    o.ifname ?? 'eth0',
+    '-n',
+    '-tt',
+    ...output,
+    '-p',
+    '-B',
+    '8192',
+    '-Q',
+    o.direction ?? 'inout',
+    o.filter,
+  ]);
+  let rest = '';
+  let err = '';
+  const lines = (b: Buffer | string): void => {
+    const ls = (rest + b.toString()).split('\n');
+    rest = ls.pop() ?? '';
+    for (const l of ls) onLine(l);
+  };
+  proc.stdout?.on('data', lines);
+  const ready = new Promise<void>((resolve) => {
+    proc.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('listening on')) resolve();
+    });
+    setTimeout(resolve, 5000).unref();
+  });
+  const closed = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else proc.once('close', () => resolve());
+  });
+  return {
+    proc,
+    ready,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT');
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
+      if (o.file) lines(execFileSync('tcpdump', ['-r', o.file, '-n', '-tt'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }) + '\n');
+      return err;
+    },
+  };
+}
+
+/** Packets the kernel dropped for a capture (its buffer full while tcpdump waited for a CPU), from tcpdump's stderr; NaN when not reported. */
+export function kernelDrops(stderr: string): number {
+  return Number(/(\d+) packets? dropped by kernel/.exec(stderr)?.[1] ?? NaN);
+}
+
+/** A running advert capture: the adverts so far, and the capture. */
+export interface AdvertCapture extends LineCapture {
+  readonly adverts: WireAdvert[];
 }
 
 // `-i any`: "1700000000.123456 eth1  In  IP 192.0.2.10 > 224.0.0.18: VRRPv3, Advertisement, vrid 5, prio 200, …"
@@ -70,40 +138,16 @@ const LINE1 = /^(\d+\.\d+) IP6? (\S+) > \S+: VRRPv[23], Advertisement, vrid (\d+
  * `direction` as tcpdump's -Q; the adverts are parsed as they arrive.
  */
 export function captureAdverts(topo: Topology, host: string, ifname = 'eth0', direction: 'in' | 'out' | 'inout' = 'inout'): AdvertCapture {
-  const proc = topo.spawn(host, 'tcpdump', ['-i', ifname, '-n', '-tt', '-l', '-p', '-B', '8192', '-Q', direction, 'ip proto 112 or ip6 proto 112']);
   const adverts: WireAdvert[] = [];
-  let rest = '';
-  let err = '';
-  proc.stdout?.on('data', (b: Buffer) => {
-    const lines = (rest + b.toString()).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) {
-      const m = LINE.exec(l);
-      if (m) adverts.push({ t: Number(m[1]), ifname: m[2]!, src: m[3]!, vrid: Number(m[4]), prio: Number(m[5]) });
-      else {
-        const o = LINE1.exec(l);
-        if (o) adverts.push({ t: Number(o[1]), ifname, src: o[2]!, vrid: Number(o[3]), prio: Number(o[4]) });
-      }
+  const cap = captureLines(topo, host, { ifname, direction, filter: 'ip proto 112 or ip6 proto 112' }, (l) => {
+    const m = LINE.exec(l);
+    if (m) adverts.push({ t: Number(m[1]), ifname: m[2]!, src: m[3]!, vrid: Number(m[4]), prio: Number(m[5]) });
+    else {
+      const o = LINE1.exec(l);
+      if (o) adverts.push({ t: Number(o[1]), ifname, src: o[2]!, vrid: Number(o[3]), prio: Number(o[4]) });
     }
   });
-  const ready = new Promise<void>((resolve) => {
-    proc.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('listening on')) resolve();
-    });
-    setTimeout(resolve, 5000).unref();
-  });
-  return {
-    adverts,
-    ready,
-    proc,
-    stop: () =>
-      new Promise((resolve) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return resolve(err);
-        proc.once('exit', () => resolve(err));
-        proc.kill('SIGINT');
-      }),
-  };
+  return { ...cap, adverts };
 }
 
 /** Median of a list (NaN when empty). */

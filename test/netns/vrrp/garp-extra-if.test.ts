@@ -17,11 +17,7 @@ after(() => {
   topo.destroy();
   d.removeDir();
 });
-topo.exec('a', ['ip', 'link', 'add', 'ex0', 'type', 'veth', 'peer', 'name', 'ex1']);
-topo.exec('a', ['ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'ex0']);
-topo.exec('a', ['ip', 'link', 'set', 'ex1', 'up']);
-topo.exec('a', ['ip', 'link', 'set', 'ex0', 'up']);
-const EX0_MAC = (JSON.parse(topo.exec('a', ['ip', '-j', 'link', 'show', 'ex0'])) as { address: string }[])[0]!.address;
+const EX0_MAC = topo.extraLink('a');
 
 const VRID = 73;
 /** How long each daemon runs as MASTER while we listen. */

@@ -16,10 +16,7 @@ after(() => {
   topo.destroy();
   d.removeDir();
 });
-topo.exec('a', ['ip', 'link', 'add', 'ex0', 'type', 'veth', 'peer', 'name', 'ex1']);
-topo.exec('a', ['ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'ex0']);
-topo.exec('a', ['ip', 'link', 'set', 'ex1', 'up']);
-topo.exec('a', ['ip', 'link', 'set', 'ex0', 'up']);
+topo.extraLink('a');
 
 const conf = (group: string): string =>
   `${group}vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 74\n  priority 255\n  advert_int 1\n` +

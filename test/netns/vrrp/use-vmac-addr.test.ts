@@ -15,10 +15,7 @@ after(() => {
   topo.destroy();
   d.removeDir();
 });
-topo.exec('a', ['ip', 'link', 'add', 'ex0', 'type', 'veth', 'peer', 'name', 'ex1']);
-topo.exec('a', ['ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'ex0']);
-topo.exec('a', ['ip', 'link', 'set', 'ex1', 'up']);
-topo.exec('a', ['ip', 'link', 'set', 'ex0', 'up']);
+topo.extraLink('a');
 
 const VIPS = ['192.0.2.180', '198.51.100.80', '2001:db8::80', '198.51.100.81'];
 const conf = (extraVip: string) =>

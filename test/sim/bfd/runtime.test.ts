@@ -9,7 +9,7 @@
  * for the same delay, for ever, and a test waiting for a timer-driven change never ended. Here the test fires the
  * one pending timer itself, moving the clock to its deadline first, a bounded number of times.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { buildModel, parseConfigTree } from '../../../src/config/index.js';
@@ -20,6 +20,7 @@ import { MemoryLogger } from '../../../src/core/log.js';
 import { seededRng } from '../../../src/core/rng.js';
 import { BfdState, encodeControl, type BfdControlInit } from '../../../src/bfd/packet.js';
 import { BfdRuntime } from '../../../src/runtime/bfd/runtime.js';
+import { openBfdSender, type BfdSender } from '../../../src/net/bfd-socket.js';
 import { factsOf } from '../../../src/cli/child-facts.js';
 
 /** A free UDP port on 127.0.0.1 (bound, then released). */
@@ -40,7 +41,11 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
   }
 }
 
-test('bfd runtime: the session list goes out on state changes and new intervals, not on unchanged packets; timer-driven Down', async (t) => {
+/**
+ * The runtime with one session B1 (min_rx = min_tx = 20 ms, multiplier 3) to a peer socket on 127.0.0.2, a ManualClock
+ * and the injected timer; `fire()` runs the one pending timer at its deadline (or at `at`, later: a late timer).
+ */
+async function lab(t: TestContext) {
   const port = await freePort();
   const d = new DiagnosticSink();
   const { tree } = parseConfigTree(
@@ -66,12 +71,12 @@ test('bfd runtime: the session list goes out on state changes and new intervals,
     },
     clear: (h: unknown) => void pending.delete(h as { fn: () => void; at: number }),
   };
-  /** Fires the one pending timer at its deadline. */
-  const fire = (): number => {
+  /** Fires the one pending timer at its deadline, or at `at` when that is later (a late timer). */
+  const fire = (at = 0): number => {
     assert.equal(pending.size, 1, 'one timer for all sessions');
     const [h] = [...pending];
     pending.delete(h!);
-    clock.set(Math.max(clock.now(), h!.at));
+    clock.set(Math.max(clock.now(), h!.at, at));
     h!.fn();
     return clock.now();
   };
@@ -88,16 +93,16 @@ test('bfd runtime: the session list goes out on state changes and new intervals,
     off();
     await rt.stop();
     peer.close();
+    sync?.socket.close();
   });
   await new Promise<void>((r) => peer.bind(0, '127.0.0.2', r));
   peer.setTTL(255);
 
   const session = () => rt.snapshot().bfd![0]!;
   const last = () => pictures.at(-1)!.sessions[0]!;
-  /** Sends one packet from the peer and waits until the runtime has taken it. */
-  const send = async (over: Partial<BfdControlInit>): Promise<void> => {
-    const before = session().packetsIn;
-    const p: BfdControlInit = {
+  /** A Control packet from the peer (discriminator 777, 10 ms × 3), State Down unless `over` says otherwise. */
+  const packet = (over: Partial<BfdControlInit>): Uint8Array =>
+    encodeControl({
       diag: 0,
       state: BfdState.Down,
       detectMult: 3,
@@ -106,11 +111,34 @@ test('bfd runtime: the session list goes out on state changes and new intervals,
       desiredMinTxUs: 10_000,
       requiredMinRxUs: 10_000,
       ...over,
-    };
-    peer.send(encodeControl(p), port, '127.0.0.1');
+    });
+  /** Sends one packet from the peer and waits until the runtime has taken it. */
+  const send = async (over: Partial<BfdControlInit>): Promise<void> => {
+    const before = session().packetsIn;
+    peer.send(packet(over), port, '127.0.0.1');
     await until(() => session().packetsIn > before, 'the packet to be received');
   };
 
+  let sync: BfdSender | undefined;
+  /** Sends from a socket on 127.0.0.2 whose sendto() is synchronous: the packet is in our socket's queue when it returns. */
+  const sendNow = (over: Partial<BfdControlInit>): void => {
+    sync ??= openBfdSender({
+      ipv6: false,
+      neighbor: '127.0.0.1',
+      source: '127.0.0.2',
+      ttl: 255,
+      firstPort: 49152,
+      min: 49152,
+      max: 65535,
+      dstPort: port,
+    });
+    assert.equal(sync.send(packet(over)), undefined);
+  };
+  return { cfg, clock, rt, log, pictures, pending, fire, send, sendNow, session, last, armed: () => armed };
+}
+
+test('bfd runtime: the session list goes out on state changes and new intervals, not on unchanged packets; timer-driven Down', async (t) => {
+  const { cfg, clock, rt, log, pictures, pending, fire, send, last, session, armed } = await lab(t);
   await rt.start(cfg);
   assert.equal(pictures.length, 1, 'start: the first picture');
   assert.equal(last().state, 'Down');
@@ -159,9 +187,48 @@ test('bfd runtime: the session list goes out on state changes and new intervals,
   assert.equal(last().remoteState, 'AdminDown');
   assert.deepEqual(factsOf('bfd', rt.snapshot()), { kind: 'facts', bfd: [['B1', true]] }, 'a peer’s AdminDown is no failure');
 
-  const armedBefore = armed;
+  const armedBefore = armed();
   await rt.stop();
   assert.equal(last().state, 'AdminDown', 'stop: the last picture');
   assert.equal(pending.size, 0, 'no timer left');
-  assert.equal(armed, armedBefore, 'nothing armed at stop');
+  assert.equal(armed(), armedBefore, 'nothing armed at stop');
+});
+
+test('stalled loop: packets queued in the kernel when a late timer fires are read before the Detection Time is judged (no false Down); with none queued, Down', async (t) => {
+  const { cfg, rt, clock, log, fire, send, sendNow, session, last } = await lab(t);
+  await rt.start(cfg);
+  await send({ state: BfdState.Down });
+  const me = session().localDiscr;
+  await send({ state: BfdState.Up, yourDiscr: me });
+  assert.equal(last().state, 'Up');
+  assert.equal(session().detectTimeUs, 60_000);
+
+  // the event loop stalls 200 ms: the peer's packet (sent 50 ms after the last one read, inside the 60 ms Detection
+  // Time) waits in the socket, unread, until the late timer runs; nothing between sendNow() and fire() lets libuv poll
+  const lastRx = clock.now();
+  clock.set(lastRx + 50);
+  sendNow({ state: BfdState.Up, yourDiscr: me });
+  const packetsIn = session().packetsIn;
+  fire(lastRx + 260);
+  assert.equal(session().packetsIn, packetsIn + 1, 'the queued packet was read by the timer');
+  assert.equal(last().state, 'Up', 'no false Down');
+  assert.equal(session().state, 'Up');
+  assert.ok(!log.records.some((r) => r.text.includes('Expired')), log.records.map((r) => r.text).join('\n'));
+
+  // the packet counts from when it was read (no receive timestamps): the next expiry is 60 ms after the late timer
+  while (session().state === 'Up') fire();
+  assert.equal(clock.now(), lastRx + 260 + 60);
+  assert.ok(log.records.some((r) => r.text === '(B1) Expired after 60 ms (0 usec overdue)'));
+
+  // the same late timer with nothing queued: Down, reported as late
+  await send({ state: BfdState.Down });
+  await send({ state: BfdState.Up, yourDiscr: me });
+  assert.equal(session().state, 'Up');
+  const again = clock.now();
+  fire(again + 260);
+  assert.equal(session().state, 'Down');
+  assert.ok(
+    log.records.some((r) => r.text === '(B1) Expired after 260 ms (200000 usec overdue)'),
+    log.records.map((r) => r.text).join('\n'),
+  );
 });
