@@ -60,6 +60,9 @@ const NOTES: Readonly<Record<string, string>> = {
   'global_defs > vrrp_netlink_cmd_rcv_bufs': "when set as keepalived (0: 64 KiB); when not set the kernel's default, where keepalived sets 64 KiB",
   'global_defs > lvs_netlink_monitor_rcv_bufs':
     "the checker's address monitor (ha_suspend) as keepalived (0: 64 KiB); when not set it keeps 1 MiB, where keepalived sets 64 KiB",
+  SSL: "SSL_GET's client context as keepalived's (certificate chain, key, password; `ca` loaded, the server never verified); a file that no longer loads at a reload is logged and the previous context kept (keepalived's checker exits)",
+  'global_defs > lvs_sync_daemon':
+    'IPVS only, over its own generic netlink socket: a kernel without IPVS gets a logged error and no daemon (lvs_backend nftables has no connection sync)',
   'vrrp_instance > track_src_ip':
     "as keepalived's manual says (FAULT while the configured unicast_src_ip/mcast_src_ip is removed); keepalived 2.2.7 itself never acts on it",
 };

@@ -35,6 +35,9 @@ import { checkReferences } from './references.js';
 import type { Rng } from '../core/rng.js';
 import { firstUnsafeComponent } from '../core/path-security.js';
 import { parseLvs } from './parse-lvs.js';
+import { parseSsl } from './parse-ssl.js';
+import { resolveLvsSyncDaemon } from './parse-syncd.js';
+import type { SslConfig } from './model-lvs.js';
 import { checkHost, realHost, runConfigTest as runTest, type ConfigTestOptions, type HostView } from './config-test.js';
 
 export { formatDiagnostic, type Diagnostic };
@@ -100,7 +103,7 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['real_server', 'SSL', 'child_wait_time']);
+const TOP_NOT_YET = new Set(['real_server', 'child_wait_time']);
 
 /** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
 const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
@@ -112,17 +115,6 @@ const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
   'vrrp_track_process',
   'child_wait_time',
 ]);
-
-/** The file keywords of the (ignored) `SSL` block and keepalived's word for each in "SSL <word> missing". */
-const SSL_FILES: Readonly<Record<string, string>> = { password: 'password', ca: 'cafile', certificate: 'certfile', key: 'keyfile' };
-
-/** check_parser.c's SSL handlers: each reports a missing value (the block itself is not supported yet). */
-function checkSsl(n: ConfNode, diags: DiagnosticSink): void {
-  for (const c of n.children ?? []) {
-    const what = SSL_FILES[c.keyword.text];
-    if (what && !c.args.length) diags.keptError(c.keyword.pos, `SSL ${what} missing`);
-  }
-}
 
 /** Turns a block tree into the typed model. Never throws. */
 export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
@@ -153,6 +145,7 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
     usePidDir: false,
   };
   let bgpAnnounce: BgpAnnounceConfig | undefined;
+  let ssl: SslConfig | undefined;
   const garpTaken = new Set<string>();
   let garpNumbered = 0;
   const add = <T>(list: T[], v: T | undefined): void => {
@@ -244,8 +237,10 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         if (bgpAnnounce) diags.warning(n.keyword.pos, 'bgp_announce already specified - the later block wins');
         bgpAnnounce = parseBgpAnnounceBlock(n, diags);
         break;
+      case 'SSL': // keepalived check_parser.c ssl_handler: the SSL_GET client context
+        ssl = parseSsl(n, ssl, diags);
+        break;
       default:
-        if (k === 'SSL') checkSsl(n, diags);
         if (k === 'child_wait_time' && n.args[0] && !/^\d+$/.test(n.args[0].text))
           diags.keptError(n.args[0].pos, `Invalid child_wait_time ${n.args[0].text}`);
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
@@ -253,9 +248,12 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         m.unparsed.push(n);
     }
   }
+  const { lvsSyncDaemon: declared, ...rest } = globalDefs;
+  const lvsSyncDaemon = resolveLvsSyncDaemon(declared, m.vrrpInstances, diags);
+  globalDefs = { ...rest, ...(lvsSyncDaemon ? { lvsSyncDaemon } : {}) };
   const names = (l: readonly { name: string }[]): Set<string> => new Set(l.map((x) => x.name));
   const lvs = parseLvs(tree, globalDefs, names(m.trackFiles), diags);
-  const config: KeepalivedConfig = { globalDefs, ...m, ...lvs, ...(bgpAnnounce ? { bgpAnnounce } : {}) };
+  const config: KeepalivedConfig = { globalDefs, ...m, ...lvs, ...(bgpAnnounce ? { bgpAnnounce } : {}), ...(ssl ? { ssl } : {}) };
   checkReferences(config, diags);
   return config;
 }

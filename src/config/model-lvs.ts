@@ -93,6 +93,21 @@ export interface HttpUrl {
   readonly regexMaxOffset: number;
 }
 
+/**
+ * The top-level `SSL` block: the TLS client context every SSL_GET checker shares (keepalived check_ssl.c). Paths
+ * as written; read when the checker starts. The server's certificate is not verified, with or without `ca`.
+ */
+export interface SslConfig {
+  /** Passphrase of an encrypted `key`. */
+  readonly password?: string;
+  /** PEM CA file (loaded, as keepalived loads it; it must parse). */
+  readonly ca?: string;
+  /** PEM client certificate chain (leaf first). */
+  readonly certificate?: string;
+  /** PEM private key of `certificate`. */
+  readonly key?: string;
+}
+
 /** `HTTP_GET` / `SSL_GET`. Defaults retry 1, delay_before_retry 3 s, HTTP/1.0. */
 export interface HttpCheck extends CheckerTiming {
   readonly type: 'HTTP_GET' | 'SSL_GET';

@@ -6,7 +6,7 @@
  */
 import type { SourcePos } from './diagnostics.js';
 import type { ConfNode } from './tree.js';
-import type { VirtualServerConfig, VirtualServerGroupConfig } from './model-lvs.js';
+import type { SslConfig, VirtualServerConfig, VirtualServerGroupConfig } from './model-lvs.js';
 import type { BgpAnnounceConfig, InstanceBgpAnnounce } from './model-bgp.js';
 
 /** The writable form of a model type, for parsers that build it up field by field. */
@@ -138,6 +138,11 @@ export interface GlobalDefs {
   readonly lvsFlushOnStop?: 'all' | 'vs';
   /** Checker side: `lvs_timeouts [tcp N] [tcpfin N] [udp N]` (seconds) — the IPVS connection timeouts set at start and reload. */
   readonly lvsTimeouts?: { readonly tcpSec?: number; readonly tcpFinSec?: number; readonly udpSec?: number };
+  /**
+   * `lvs_sync_daemon` (or an instance's deprecated `lvs_sync_daemon_interface`), resolved after parsing: the
+   * syncId is set (the instance's VRID, or 0) and the instance exists.
+   */
+  readonly lvsSyncDaemon?: LvsSyncDaemonConfig;
   /** Checker side: `checker_log_all_failures`, `rs_init_notifies`, `no_checker_emails`. */
   readonly checkerLogAllFailures?: boolean;
   readonly rsInitNotifies?: boolean;
@@ -387,6 +392,8 @@ export interface TrackRef {
 export interface VrrpInstanceConfig {
   readonly name: string;
   readonly pos: SourcePos;
+  /** The deprecated `lvs_sync_daemon_interface IF` (resolved into globalDefs.lvsSyncDaemon). */
+  readonly lvsSyncDaemonInterface?: { readonly ifname: string; readonly pos: SourcePos };
   readonly state: 'MASTER' | 'BACKUP';
   readonly interface?: string;
   /** Where the interface name was written (for host checks). */
@@ -556,6 +563,26 @@ export interface InterfaceDelay {
   readonly pos: SourcePos;
 }
 
+/**
+ * The IPVS connection sync daemon (keepalived's lvs_syncd). With `instance`, the VRRP child runs it in that
+ * instance's state (MASTER: a master daemon; otherwise a backup daemon); without, the checker runs both.
+ */
+export interface LvsSyncDaemonConfig {
+  /** The interface the daemon sends and receives on (IPVS_DAEMON_ATTR_MCAST_IFN). */
+  readonly ifname: string;
+  /** The vrrp_instance whose state it follows. */
+  readonly instance?: string;
+  /** Sync id 0-255 (default: the instance's VRID, or 0). */
+  readonly syncId?: number;
+  /** `maxlen`, `port`, `ttl`, `group`: kernel defaults when absent. */
+  readonly maxlen?: number;
+  readonly port?: number;
+  readonly ttl?: number;
+  readonly group?: string;
+  /** Where it was configured. */
+  readonly pos: SourcePos;
+}
+
 /** The whole configuration. */
 export interface KeepalivedConfig {
   readonly globalDefs: GlobalDefs;
@@ -573,6 +600,8 @@ export interface KeepalivedConfig {
   readonly virtualServers: readonly VirtualServerConfig[];
   /** `virtual_server_group` blocks. */
   readonly virtualServerGroups: readonly VirtualServerGroupConfig[];
+  /** The top-level `SSL` block (client certificate for SSL_GET), when given. */
+  readonly ssl?: SslConfig;
   /**
    * keepalived-ts `bgp_announce { … }` (top level): the BGP announcement engine and route attributes
    * (src/config/model-bgp.ts); absent = defaults, used when an instance has `bgp_announce`.

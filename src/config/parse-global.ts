@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { cpus } from 'node:os';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { GlobalDefs, Mutable } from './model.js';
+import { readLvsSyncDaemon } from './parse-syncd.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { checkGlobalValue } from './global-checks.js';
 import { readGarpExtraIf } from './parse-garp.js';
@@ -43,11 +44,20 @@ export function defaultGlobalDefs(): GlobalDefs {
   };
 }
 
+/**
+ * What keepalived 2.2.7 does with `nftables_ipvs` (check_nftables.c, ipvswrapper.c ipvs_cmd), which keepalived-ts
+ * does not do: the addresses of a virtual_server_group (one without fwmark entries) are not one IPVS service each
+ * but a single fwmark service, the mark (one per group and protocol, counting from nftables_ipvs_start_fwmark,
+ * default 1000) set by nftables — table `keepalived_ipvs` (ip/ip6), chain `in` (filter, hook input, priority
+ * nftables_ipvs_priority, default -1), map `tcp_map`/`udp_map`/`sctp_map` of address . port intervals to marks.
+ */
+const NFTABLES_IPVS_WHY =
+  "not supported yet - ignored: keepalived-ts programs a virtual_server_group's addresses as one IPVS service each (keepalived without nftables_ipvs); with it keepalived 2.2.7 makes them one fwmark service, the marks set by an nftables map in table keepalived_ipvs, chain in (hook input, priority nftables_ipvs_priority, default -1), counting from nftables_ipvs_start_fwmark (default 1000)";
+
 /** Keys accepted (as keepalived does) but not acted on yet. */
 const GLOBAL_NOT_YET = new Set([
   'vrrp_ipsets',
   'nftables_ipvs',
-  'lvs_sync_daemon',
   'umask',
   'random_seed',
   'smtp_alert_checker',
@@ -325,6 +335,11 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'lvs_timeouts':
         readLvsTimeouts(c, d, g);
         break;
+      case 'lvs_sync_daemon': {
+        const s = readLvsSyncDaemon(c, g.lvsSyncDaemon, d);
+        if (s) g.lvsSyncDaemon = s;
+        break;
+      }
       case 'checker_log_all_failures':
         g.checkerLogAllFailures = readBool(c, a0, d) ?? g.checkerLogAllFailures;
         break;
@@ -384,7 +399,8 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       default:
         if (parseProcessKeyword(c, g, d)) break;
         if (parseGlobalVrrpTuning(c, g, d)) break;
-        if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
+        if (/^nftables_ipvs/.test(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is ${NFTABLES_IPVS_WHY}`);
+        else if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
         else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }

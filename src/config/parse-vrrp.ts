@@ -22,9 +22,6 @@ import { readScript } from './script-command.js';
 import { parseInstanceBgp } from './parse-bgp.js';
 import { readGarpExtraIf } from './parse-garp.js';
 
-/** Keywords keepalived accepts in vrrp_instance that keepalived-ts does not act on yet (warned, not dropped silently). */
-const INSTANCE_NOT_YET = new Set(['lvs_sync_daemon_interface']);
-
 /** Argument counts of fixed-arity vrrp_instance keywords (for blocks written on one line). */
 const INSTANCE_ARITY = new Map<string, number>([
   ['state', 1],
@@ -189,18 +186,6 @@ const UNICAST_KEYWORDS: ReadonlySet<string> = new Set([
   'old_unicast_checksum',
   'unicast_src_ip',
 ]);
-
-/**
- * The values keepalived checks for instance keywords we do not support yet: its reports (which fail `-t`) are kept,
- * so that `-t` agrees on what it accepts.
- */
-function checkNotYet(c: ConfNode, name: string, d: DiagnosticSink): void {
-  switch (c.keyword.text) {
-    case 'lvs_sync_daemon_interface':
-      d.keptError(c.keyword.pos, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
-      break;
-  }
-}
 
 /** Parses one vrrp_instance block and applies keepalived's fix-ups. */
 export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink): VrrpInstanceConfig | undefined {
@@ -467,6 +452,11 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       case 'smtp_alert':
         r.smtpAlert = readBool(c, a0, d) ?? true;
         break;
+      case 'lvs_sync_daemon_interface': // vrrp_parser.c vrrp_lvs_syncd_handler (resolved with lvs_sync_daemon: parse-syncd.ts)
+        d.keptError(c.keyword.pos, `(${name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`);
+        d.keptError(c.keyword.pos, `      ${' '.repeat(Math.abs(name.length - 2))}Please use global lvs_sync_daemon`);
+        if (a0) r.lvsSyncDaemonInterface = { ifname: a0.text, pos: c.keyword.pos };
+        break;
       case 'notify_master':
       case 'notify_backup':
       case 'notify_fault':
@@ -506,10 +496,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
           bgpDeclared ||= k === 'bgp_announce';
           break;
         }
-        if (INSTANCE_NOT_YET.has(k)) {
-          d.warning(c.keyword.pos, `(${name}) '${k}' is not supported yet - ignored`);
-          checkNotYet(c, name, d);
-        } else d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
+        d.keptError(c.keyword.pos, `Unknown keyword '${k}'`);
       }
     }
   }
@@ -649,6 +636,7 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
     virtualRoutes: r.virtualRoutes ?? [],
     virtualRules: r.virtualRules ?? [],
     ...(r.bgpAnnounce ? { bgpAnnounce: r.bgpAnnounce } : {}),
+    ...(r.lvsSyncDaemonInterface ? { lvsSyncDaemonInterface: r.lvsSyncDaemonInterface } : {}),
     dontTrackPrimary: r.dontTrackPrimary ?? false,
     strictMode: strict,
     skipCheckAdvAddr: r.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,

@@ -1,7 +1,7 @@
 /**
- * HTTP_GET and SSL_GET (keepalived check_http.c, check_ssl.c): connect, (SSL_GET: TLS handshake, with the
- * virtual host as SNI when `enable_sni` is set; certificates are not verified, as keepalived does without a
- * global `SSL` block), send keepalived's GET for the url the core chose, read to EOF, then judge status code,
+ * HTTP_GET and SSL_GET (keepalived check_http.c, check_ssl.c): connect, (SSL_GET: TLS handshake in the shared
+ * client context of the `SSL` block (tls-context.ts), with the virtual host as SNI when `enable_sni` is set; the
+ * server's certificate is not verified, as keepalived never verifies it), send keepalived's GET for the url the core chose, read to EOF, then judge status code,
  * MD5 digest and regex (http-response.ts). connect_timeout bounds every step, as keepalived re-arms it for each.
  *
  * The request and response are handled on the raw stream rather than through node:http: keepalived sends an
@@ -17,8 +17,8 @@ import { ProbeRun } from './probe-run.js';
 import { PROBE_OK, probeFailed, probeTimeout, type ProbeReport } from './report.js';
 import { tcpConnect } from './tcp-connect.js';
 
-/** Runs one HTTP_GET/SSL_GET probe of `url`. */
-export async function runHttpProbe(check: HttpCheck, url: HttpUrl, signal?: AbortSignal): Promise<ProbeReport> {
+/** Runs one HTTP_GET/SSL_GET probe of `url`; SSL_GET handshakes in `secureContext` (default: no client certificate). */
+export async function runHttpProbe(check: HttpCheck, url: HttpUrl, signal?: AbortSignal, secureContext?: tls.SecureContext): Promise<ProbeReport> {
   const run = new ProbeRun(check.connection.connectTimeoutMs, signal);
   void tcpConnect(check.connection, run).then((c) => {
     if (run.done) return;
@@ -28,18 +28,19 @@ export async function runHttpProbe(check: HttpCheck, url: HttpUrl, signal?: Abor
       else run.finish(probeFailed(c.reason === 'unreachable' ? 'HTTP_CHECK - network unreachable' : 'Connection failed'));
       return;
     }
-    if (check.type === 'SSL_GET') handshake(check, url, c.socket, run);
+    if (check.type === 'SSL_GET') handshake(check, url, c.socket, run, secureContext);
     else exchange(url, buildHttpRequest(check, url), c.socket, false, run);
   });
   return run.promise;
 }
 
 /** ssl_connect: the TLS handshake within connect_timeout. */
-function handshake(check: HttpCheck, url: HttpUrl, socket: net.Socket, run: ProbeRun): void {
+function handshake(check: HttpCheck, url: HttpUrl, socket: net.Socket, run: ProbeRun, secureContext: tls.SecureContext | undefined): void {
   const sni = check.enableSni ? (url.virtualhost ?? check.virtualhost) : undefined;
   run.step(probeTimeout('Timeout connecting'));
   const secure = tls.connect({
     socket,
+    ...(secureContext ? { secureContext } : {}),
     rejectUnauthorized: false,
     ...(sni !== undefined && net.isIP(sni) === 0 ? { servername: sni } : {}),
   });

@@ -5,6 +5,7 @@
  * FILE_CHECK and BFD_CHECK are not probed: FILE_CHECK follows a `track_file`, whose value src/track/file-tracker.ts
  * reads and hands to check/checker-file.ts; BFD_CHECK follows a `bfd_instance`.
  */
+import type { SecureContext } from 'node:tls';
 import type { ScriptSpec } from '../notify/script-runner.js';
 import type { MiscCheck } from '../config/model-lvs.js';
 import { runDnsProbe } from './dns.js';
@@ -22,6 +23,8 @@ export { probeEvent, type ProbeReport, type ProbeSpec } from './report.js';
 export interface ProbeContext {
   /** MISC_CHECK: the script prepared at start-up (notify/prepare.ts prepareScript), undefined if refused. */
   readonly miscScript: (check: MiscCheck) => ScriptSpec | undefined;
+  /** SSL_GET: the client context built from the `SSL` block (tls-context.ts); undefined = no client certificate. */
+  readonly sslContext?: () => SecureContext | undefined;
 }
 
 /** Runs the probe `spec` names; aborting `signal` ends it early (its report is then to be ignored). */
@@ -34,7 +37,7 @@ export function runProbe(spec: ProbeSpec, ctx: ProbeContext, signal?: AbortSigna
     case 'SSL_GET': {
       const url = spec.url ?? check.urls[0];
       if (!url) return Promise.resolve({ kind: 'result', outcome: { ok: true } }); // keepalived: no url = up
-      return runHttpProbe(check, url, signal);
+      return runHttpProbe(check, url, signal, ctx.sslContext?.());
     }
     case 'SMTP_CHECK':
       return runSmtpProbe(check, signal);

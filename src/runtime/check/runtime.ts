@@ -16,6 +16,7 @@
 import { netlinkReceiveBuffer } from '../netlink-bufs.js';
 import type { ReceiveBuffer } from '../../net/netlink/rtnl.js';
 import { setMaxListeners } from 'node:events';
+import type { SecureContext } from 'node:tls';
 import type { Logger } from '../../core/log.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { systemRng, type Rng } from '../../core/rng.js';
@@ -32,6 +33,8 @@ import type { LbBackend } from '../../lb/backend.js';
 import { serviceKeyText } from '../../lb/backend.js';
 import { canonicalAddress, destOf, sameDestSettings, sameServiceSettings, servicesOf, type ServiceTarget } from '../../lb/services.js';
 import { probeEvent, runProbe, type ProbeReport, type ProbeSpec } from '../../probe/index.js';
+import { buildSslContext } from '../../probe/tls-context.js';
+import { LvsSyncDaemon } from '../lvs-sync-daemon.js';
 import { scriptContextFor, type ScriptContext } from '../../notify/prepare.js';
 import { FileTracker } from '../../track/file-tracker.js';
 import type { RuntimeContext, VrrpRuntime } from '../port.js';
@@ -167,6 +170,10 @@ export class CheckRuntime implements VrrpRuntime {
   private launches = 0;
   /** Real servers an operator drains (`vsName|rsName`): held at weight 0 until undrained (observe/admin.ts). */
   private readonly drained = new Set<string>();
+  /** `lvs_sync_daemon` without an instance: a master and a backup daemon for the checker's lifetime (check_daemon.c). */
+  private syncd: LvsSyncDaemon | undefined;
+  /** SSL_GET's client context (the `SSL` block), built at start and at each reload when an SSL_GET checker exists. */
+  private sslContext: SecureContext | undefined;
   /** Probe and timing counters. */
   readonly stats: CheckRuntimeStats = { probesStarted: 0, probesFinished: 0, lateness: [] };
 
@@ -186,6 +193,7 @@ export class CheckRuntime implements VrrpRuntime {
           spec,
           {
             miscScript: (check) => this.notify?.prepare(check.script, 'MISC_CHECK'),
+            sslContext: () => this.sslContext,
           },
           signal,
         ));
@@ -201,6 +209,7 @@ export class CheckRuntime implements VrrpRuntime {
     const cfg = config as KeepalivedConfig;
     this.config = cfg;
     if (!cfg?.virtualServers?.length) return;
+    if (!this.initSsl(cfg)) throw new Error('SSL context could not be initialised (see above)');
     this.notify = new CheckNotify(cfg, this.scriptContext(cfg), this.log);
     this.backend = await openBackend(
       this.opts.backendFactory ?? backendFactoryFor(cfg.netNamespaceIpvs),
@@ -211,6 +220,7 @@ export class CheckRuntime implements VrrpRuntime {
     this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     if (this.lb && cfg.globalDefs.lvsFlush) await this.lb.flush();
     await this.applyTimeouts(cfg, undefined);
+    await this.openSyncDaemons(cfg);
     this.syncTrackers(cfg);
     await this.syncAddresses(cfg);
     const now = this.clock.now();
@@ -225,6 +235,8 @@ export class CheckRuntime implements VrrpRuntime {
     const prevCfg = this.config;
     this.config = cfg;
     if (this.stopping) return;
+    // keepalived's checker exits here (KEEPALIVED_EXIT_FATAL); we keep the previous context and say so
+    if (!this.initSsl(cfg)) this.log.log({ level: 'err', text: 'SSL context not rebuilt - SSL_GET checkers keep the previous one' });
     if (!this.notify || configText(notifyGlobals(prevCfg)) !== configText(notifyGlobals(cfg))) {
       await this.notify?.close(0);
       this.scripts = undefined;
@@ -239,6 +251,11 @@ export class CheckRuntime implements VrrpRuntime {
       this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
     }
     await this.applyTimeouts(cfg, prevCfg);
+    if (configText(cfg.globalDefs.lvsSyncDaemon) !== configText(prevCfg?.globalDefs.lvsSyncDaemon)) {
+      await this.syncd?.close();
+      this.syncd = undefined;
+      await this.openSyncDaemons(cfg);
+    }
     this.syncTrackers(cfg);
     await this.syncAddresses(cfg);
     const now = this.clock.now();
@@ -257,6 +274,25 @@ export class CheckRuntime implements VrrpRuntime {
     this.vss = next;
     this.arm();
     await this.lb?.idle();
+  }
+
+  /** check_daemon.c start_check: with `lvs_sync_daemon` bound to no vrrp_instance, start a master and a backup daemon. */
+  private async openSyncDaemons(cfg: KeepalivedConfig): Promise<void> {
+    const s = cfg.globalDefs.lvsSyncDaemon;
+    if (!s || s.instance !== undefined) return;
+    this.syncd = await LvsSyncDaemon.open(s, this.log);
+    await this.syncd?.start('master');
+    await this.syncd?.start('backup');
+  }
+
+  /** init_ssl_ctx when an SSL_GET checker exists (keepalived's ssl_required); false, with keepalived's lines logged, when a file does not load. */
+  private initSsl(cfg: KeepalivedConfig): boolean {
+    const required = cfg.virtualServers.some((vs) => vs.realServers.some((rs) => rs.checkers.some((c) => c.type === 'SSL_GET')));
+    if (!required) return true;
+    const r = buildSslContext(cfg.ssl);
+    if (r.ok) this.sslContext = r.context;
+    else for (const text of r.lines) this.log.log({ level: 'info', text });
+    return r.ok;
   }
 
   /** `lvs_timeouts`: set at start, and at a reload that changed them (keepalived: ipvs_set_timeouts when any is set). */
@@ -285,6 +321,8 @@ export class CheckRuntime implements VrrpRuntime {
       await this.lb.idle();
     }
     await this.backend?.close();
+    await this.syncd?.close();
+    this.syncd = undefined;
     for (const t of this.trackers.values()) t.stop();
     this.trackers.clear();
     this.monitor?.close();

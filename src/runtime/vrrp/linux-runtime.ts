@@ -22,7 +22,8 @@ import { VrrpSocket, type VrrpDatagram } from '../../net/vrrp-socket.js';
 import type { VrrpEvent } from '../../vrrp/fsm.js';
 import { VrrpRouter } from '../../vrrp/router.js';
 import type { RouterAction, RouterInstanceSpec } from '../../vrrp/router-types.js';
-import { AuthType, type TrackerResult } from '../../vrrp/types.js';
+import { AuthType, VrrpState, type TrackerResult } from '../../vrrp/types.js';
+import { LvsSyncDaemon } from '../lvs-sync-daemon.js';
 import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
 import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
@@ -77,6 +78,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private nft: NftVips | undefined;
   /** Carrier news filter: interface_up_down_delays, linkbeat polling. */
   private linkWatch: LinkWatch | undefined;
+  /** `lvs_sync_daemon` bound to an instance: the IPVS sync daemon following its state (src/runtime/lvs-sync-daemon.ts). */
+  private syncd: LvsSyncDaemon | undefined;
   /** dynamic_interfaces: instances whose interface came and is being started (names). */
   private readonly rehoming = new Set<string>();
   /** The advert watchdog (vrrp_advert_watchdog, on unless set false); undefined while off. */
@@ -155,10 +158,24 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       await new Promise((r) => setTimeout(r, cfg.globalDefs.vrrpStartupDelayMs));
       if (this.stopped) return;
     }
+    await this.openSyncDaemon(cfg);
+    if (this.stopped) return;
     await this.startInstances(cfg, cfg.vrrpInstances, links);
     this.trackers.sync(cfg, this.preparedScripts);
     this.applyBfd();
     this.arm();
+  }
+
+  /**
+   * Opens the sync daemon bound to an instance and starts it in that instance's state (vrrp_scheduler.c
+   * vrrp_init_state: a backup daemon unless the instance is already MASTER, as after a reload).
+   */
+  private async openSyncDaemon(cfg: KeepalivedConfig): Promise<void> {
+    const s = cfg.globalDefs.lvsSyncDaemon;
+    if (!s?.instance) return;
+    this.syncd = await LvsSyncDaemon.open(s, this.log);
+    const state = this.instances.get(s.instance)?.fsm.state;
+    await this.syncd?.start(state === VrrpState.MASTER ? 'master' : 'backup');
   }
 
   private garpPacer: GarpPacer | undefined;
@@ -774,6 +791,10 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           break;
         case 'stateChanged':
           run.lastTransitionMs = this.clock.wallNow();
+          if (!this.stopping && this.syncd?.config.instance === run.cfg.name) {
+            if (a.transition.to === VrrpState.MASTER) void this.syncd.becomeMaster();
+            else if (a.transition.from === VrrpState.MASTER) void this.syncd.leaveMaster();
+          }
           break;
         case 'notify': {
           const state = NOTIFY_STATE[a.state];
@@ -935,6 +956,11 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.garpPacer?.setIntervals(cfg.globalDefs.vrrpGarpIntervalMs, cfg.globalDefs.vrrpGnaIntervalMs);
     this.configureLinks(cfg);
     await this.syncFirewall(cfg);
+    if (canonical(old.globalDefs.lvsSyncDaemon) !== canonical(cfg.globalDefs.lvsSyncDaemon)) {
+      await this.syncd?.close();
+      this.syncd = undefined;
+      await this.openSyncDaemon(cfg);
+    }
     if (canonical([old.staticIpaddress, old.staticRoutes, old.staticRules]) !== canonical([cfg.staticIpaddress, cfg.staticRoutes, cfg.staticRules])) {
       this.kernel?.staticEntries(staticOnly(old, cfg), false);
       this.kernel?.staticEntries(staticOnly(cfg, old), true);
@@ -1022,6 +1048,8 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.watchdog = undefined;
     if (this.config && !this.ctx.dontReleaseVrrp) this.kernel?.staticEntries(this.config, false);
     this.stopped = true;
+    await this.syncd?.close(); // vrrp_daemon.c: the daemon of the instance's state is stopped
+    this.syncd = undefined;
     await this.netlinkIdle();
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
