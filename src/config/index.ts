@@ -100,7 +100,7 @@ export interface LoadResult {
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['real_server', 'SSL', 'child_wait_time']);
+const TOP_NOT_YET = new Set(['real_server', 'SSL']);
 
 /** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
 const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
@@ -151,6 +151,7 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
     netNamespaceIpvs: undefined as string | undefined,
     namespaceWithIpsets: false,
     usePidDir: false,
+    childWaitTimeSec: undefined as number | undefined,
   };
   let bgpAnnounce: BgpAnnounceConfig | undefined;
   const garpTaken = new Set<string>();
@@ -237,6 +238,10 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
           diags.error(n.keyword.pos, `Duplicate net_namespace_ipvs definition ${n.args[0]?.text ?? '(null)'} - ignoring`);
         else m.netNamespaceIpvs = n.args[0]?.text ?? '';
         break;
+      case 'child_wait_time': // keepalived core/global_parser.c child_wait_handler: 0..UINT_MAX seconds
+        if (n.args[0] && /^\d+$/.test(n.args[0].text) && Number(n.args[0].text) <= 0xffffffff) m.childWaitTimeSec = Number(n.args[0].text);
+        else diags.keptError(n.args[0]?.pos ?? n.keyword.pos, `Invalid child_wait_time ${n.args[0]?.text ?? '(null)'}`);
+        break;
       case 'namespace_with_ipsets': // keepalived namespace_ipsets_handler: only for ipsets on Linux < 3.13
         m.namespaceWithIpsets = true;
         break;
@@ -246,8 +251,6 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         break;
       default:
         if (k === 'SSL') checkSsl(n, diags);
-        if (k === 'child_wait_time' && n.args[0] && !/^\d+$/.test(n.args[0].text))
-          diags.keptError(n.args[0].pos, `Invalid child_wait_time ${n.args[0].text}`);
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
         m.unparsed.push(n);
