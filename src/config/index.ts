@@ -97,6 +97,8 @@ function resolvePath(p: string): string {
 export interface LoadResult {
   readonly config: KeepalivedConfig;
   readonly diagnostics: Diagnostic[];
+  /** Every file read (the main one, then each included one, in order) with its text: `config_save_dir`'s copy. */
+  readonly sources?: readonly { readonly path: string; readonly text: string }[];
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
@@ -281,11 +283,13 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   const diags = new DiagnosticSink();
   const base = opts.fs ?? nodeFs;
   const read: string[] = [];
+  const texts = new Map<string, string>();
   const fs: ConfigFs = {
     ...base,
     readFile: (p) => {
       const text = base.readFile(p);
       if (text !== undefined) read.push(p);
+      if (text !== undefined && !texts.has(p)) texts.set(p, text);
       return text;
     },
   };
@@ -295,7 +299,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   if (host) checkHost(config, host, diags);
   // the real daemon as root: files others can write could make it run anything as root
   if (opts.interfaceExists && !opts.fs && process.getuid?.() === 0) checkConfigFiles(read, diags);
-  return { config, diagnostics: diags.items };
+  return { config, diagnostics: diags.items, sources: [...texts].map(([path, text]) => ({ path, text })) };
 }
 
 /**

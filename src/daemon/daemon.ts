@@ -24,7 +24,7 @@ import type { ConfigPort, LoadedConfig } from './config-port.js';
 import { commandLineLines } from './command-line.js';
 import { ControlServer, refusedPeer, type ControlReply } from './control.js';
 import { renderData, renderJson, renderStats } from './dump.js';
-import { DUMP_FILES, writeDumpFile } from './dumpfile.js';
+import { DUMP_FILES, dataDumpName, writeDumpFile } from './dumpfile.js';
 import type { LogHub } from './logging.js';
 import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
 import {
@@ -266,11 +266,15 @@ export class Daemon {
     return { ...loaded, config };
   }
 
+  /** The configuration in force (names the dump files: `data_use_instance`). */
+  private current: KeepalivedConfig | undefined;
+
   /**
    * global_defs' process settings — scheduling (`vrrp_rt_priority`, `checker_rt_priority`, `bfd_rt_priority`, …),
    * CPU affinity, process name, umask — for this process's role: before the runtime starts, and after each reload.
    */
   private applyPriorities(config: KeepalivedConfig, starting: boolean): void {
+    this.current = config;
     const { role, umaskFromCommandLine: u = false } = this.deps.settings;
     // default real-time: the VRRP and BFD children
     const p =
@@ -425,9 +429,11 @@ export class Daemon {
       return undefined;
     }
     if (body === undefined) return undefined;
-    const res = writeDumpFile(this.deps.settings.tmpDir, DUMP_FILES[kind], body);
+    const c = this.current;
+    const name = kind === 'data' ? dataDumpName(DUMP_FILES.data, c?.globalDefs.dataUseInstance, c?.netNamespace, c?.instanceName) : DUMP_FILES[kind];
+    const res = writeDumpFile(this.deps.settings.tmpDir, name, body);
     if (res instanceof Error) {
-      this.info(`Can't open ${this.deps.settings.tmpDir}/${DUMP_FILES[kind]} (${res.message})`);
+      this.info(`Can't open ${this.deps.settings.tmpDir}/${name} (${res.message})`);
       return undefined;
     }
     return res;
