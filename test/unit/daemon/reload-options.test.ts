@@ -248,3 +248,19 @@ test("include_check and random_seed: keepalived's words and texts", () => {
   assert.equal(load(' random_seed 42\n').config.globalDefs.randomSeed, 42);
   assert.deepEqual(diags(' random_seed -1\n'), ['p.conf:2:14: warning: random_seed -1 invalid']);
 });
+
+test('include_check decides whether a missing include is an error, from where it is read; an included file cannot change it for its includer', () => {
+  const files: Record<string, string> = {
+    '/k/main.conf': 'include_check match\ninclude /k/none.conf\ninclude /k/*.none\ninclude /k/sub.conf\ninclude /k/none2.conf\nincludew /k/*.none\n',
+    '/k/sub.conf': 'include_check -match\ninclude /k/none3.conf\n',
+  };
+  const r = loadConfig('/k/main.conf', { fs: { readFile: (f) => files[f], listDir: () => ['main.conf', 'sub.conf'] } });
+  const inc = r.diagnostics.map(formatDiagnostic).filter((l) => l.includes('no such file'));
+  assert.deepEqual(inc, [
+    "/k/main.conf:2:1: error: include '/k/none.conf': no such file",
+    "/k/main.conf:3:1: warning: include '/k/*.none': no such file",
+    "/k/sub.conf:2:1: warning: include '/k/none3.conf': no such file",
+    "/k/main.conf:5:1: error: include '/k/none2.conf': no such file",
+    "/k/main.conf:6:1: error: include '/k/*.none': no such file",
+  ]);
+});
