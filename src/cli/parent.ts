@@ -89,7 +89,8 @@ function configChecker(userArgs: readonly string[], logs: LogHub): (logFile: str
         if (statSync(logFile).isFile()) truncateSync(logFile, 0);
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        if (err.code !== 'ENOENT') log.log({ level: 'info', text: `truncate of config check log ${logFile} failed (${-(err.errno ?? 0)}) - ${err.message}` });
+        if (err.code !== 'ENOENT')
+          log.log({ level: 'info', text: `truncate of config check log ${logFile} failed (${-(err.errno ?? 0)}) - ${err.message}` });
       }
       const args = [...process.execArgv, process.argv[1]!, ...userArgs.filter((a) => a !== DAEMON_CHILD_FLAG), `--config-test=${logFile}`];
       const child = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, NOTIFY_SOCKET: '' } });

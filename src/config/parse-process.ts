@@ -37,7 +37,14 @@ const FIELDS = {
     cpus: 'checkerCpuAffinity',
     name: 'checkerProcessName',
   },
-  bfd: { rt: 'bfdRtPriority', rlimit: 'bfdRlimitRttimeUs', nice: 'bfdProcessPriority', noSwap: 'bfdNoSwap', cpus: 'bfdCpuAffinity', name: 'bfdProcessName' },
+  bfd: {
+    rt: 'bfdRtPriority',
+    rlimit: 'bfdRlimitRttimeUs',
+    nice: 'bfdProcessPriority',
+    noSwap: 'bfdNoSwap',
+    cpus: 'bfdCpuAffinity',
+    name: 'bfdProcessName',
+  },
 } as const satisfies Record<Proc, Record<string, keyof GlobalDefs>>;
 
 /** TASK_COMM_LEN - 1: the longest name prctl(PR_SET_NAME) keeps. */
@@ -258,7 +265,7 @@ function readUmask(c: ConfNode, d: DiagnosticSink): number | undefined {
   let bits = 0;
   let needOr = false;
   for (const a of c.args) {
-    for (let p = 0; p < a.text.length; ) {
+    for (let p = 0; p < a.text.length;) {
       if (needOr) {
         if (a.text[p] !== '|') {
           d.keptError(a.pos, `Invalid umask syntax ${a.text}`);

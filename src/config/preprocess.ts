@@ -255,7 +255,15 @@ function emit(st: State, line: MappedText, where: Where): void {
   }
   // include_check takes effect where keepalived reads it, for the includes after it (parse-process.ts reports its words)
   const ic = /^include_check(?:[ \t]+(.*))?$/.exec(line.text);
-  if (ic) st.includeCheck = includeCheckBits(decomment(ic[1] ?? '').text.trim().split(/[ \t]+/).filter(Boolean), st.includeCheck, () => {});
+  if (ic)
+    st.includeCheck = includeCheckBits(
+      decomment(ic[1] ?? '')
+        .text.trim()
+        .split(/[ \t]+/)
+        .filter(Boolean),
+      st.includeCheck,
+      () => {},
+    );
   const cols = line.pinned ? { pinned: true } : line.cols ? { cols: line.cols } : {};
   const tokens = tokenizeLine({ text: line.text, file: where.file, line: where.line, col: line.col0, ...cols }, st.diags);
   for (const t of tokens) st.out.push(t);

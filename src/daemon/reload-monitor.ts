@@ -123,11 +123,14 @@ export class ReloadMonitor {
 
   /** A timer for `delay` ms; beyond setTimeout's range (24.8 days) in steps. */
   private arm(delay: number): void {
-    this.timer = this.deps.timers.setTimeout(() => {
-      const left = this.scheduledMs - this.deps.now();
-      if (delay > MAX_TIMER_MS && left > 0) this.arm(left);
-      else this.fire();
-    }, Math.min(delay, MAX_TIMER_MS));
+    this.timer = this.deps.timers.setTimeout(
+      () => {
+        const left = this.scheduledMs - this.deps.now();
+        if (delay > MAX_TIMER_MS && left > 0) this.arm(left);
+        else this.fire();
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
   }
 
   private fire(): void {

@@ -98,7 +98,9 @@ test("process names: process_name for every process without its own; process_nam
   assert.equal(checkerPrioritySettings(all).processName, 'keepalived_lvs');
   assert.equal(bfdPrioritySettings(all).processName, 'keepalived_bfd');
   const lvs = load(' lvs_process_name klvs\n');
-  assert.deepEqual(lvs.diagnostics.map(formatDiagnostic), ["p.conf:2:2: warning: 'lvs_process_name' is deprecated - please use 'checker_process_name'"]);
+  assert.deepEqual(lvs.diagnostics.map(formatDiagnostic), [
+    "p.conf:2:2: warning: 'lvs_process_name' is deprecated - please use 'checker_process_name'",
+  ]);
   assert.equal(checkerPrioritySettings(lvs.config).processName, 'klvs');
   const long = load(' process_name abcdefghijklmnopq\n');
   assert.deepEqual(long.diagnostics.map(formatDiagnostic), [

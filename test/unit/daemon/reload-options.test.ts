@@ -92,19 +92,24 @@ test('reload_time_file monitor: reads the file at start, follows changes and del
   const log = new MemoryLogger();
   const timers = fakeTimers();
   let reloads = 0;
-  const mk = (repeat: boolean) =>
-    new ReloadMonitor({ file, repeat, log, timers, now: () => NOW, calendar: UTC, onReload: () => void reloads++ });
+  const mk = (repeat: boolean) => new ReloadMonitor({ file, repeat, log, timers, now: () => NOW, calendar: UTC, onReload: () => void reloads++ });
   const texts = () => log.records.map((r) => r.text);
   try {
     writeFileSync(file, '14:00:30\n');
     const m = mk(false);
     m.start();
     assert.deepEqual(texts(), ['Scheduling reload for 2026-12-06 14:00:30']);
-    assert.deepEqual([...timers.armed.values()].map((t) => t.ms), [30_000]);
+    assert.deepEqual(
+      [...timers.armed.values()].map((t) => t.ms),
+      [30_000],
+    );
     writeFileSync(file, '2026-12-06 14:01:00\n');
     await until(() => texts().length === 2);
     assert.equal(texts()[1], 'Reload time updated from 2026-12-06 14:00:30 to 2026-12-06 14:01:00');
-    assert.deepEqual([...timers.armed.values()].map((t) => t.ms), [60_000]);
+    assert.deepEqual(
+      [...timers.armed.values()].map((t) => t.ms),
+      [60_000],
+    );
     unlinkSync(file);
     await until(() => texts().length === 3);
     assert.equal(texts()[2], 'Cancelling reload scheduled for 2026-12-06 14:01:00');
@@ -158,7 +163,9 @@ test("reload keywords, config_save_dir, tmp_config_directory, child_wait_time: p
   assert.equal(c.childWaitTimeSec, 7);
   assert.equal(load(' reload_check_config\n').config.globalDefs.reloadCheckConfig, '/dev/null');
   assert.deepEqual(diags(' reload_time_file /a /b\n'), ['p.conf:2:2: warning: reload_time_file invalid']);
-  assert.deepEqual(diags(' tmp_config_directory /a\n tmp_config_directory /b\n'), ['p.conf:3:2: warning: tmp_config_directory already specified - ignoring']);
+  assert.deepEqual(diags(' tmp_config_directory /a\n tmp_config_directory /b\n'), [
+    'p.conf:3:2: warning: tmp_config_directory already specified - ignoring',
+  ]);
   assert.deepEqual(diags('', 'child_wait_time x\n'), ['p.conf:3:17: warning: Invalid child_wait_time x']);
   assert.equal(load('', 'child_wait_time x\n').diagnostics[0]!.failsTest, true);
 });

@@ -710,7 +710,7 @@ test(
 );
 
 test(
-  "child_wait_time from the configuration: TERM waits that long for the children, then SIGKILL",
+  'child_wait_time from the configuration: TERM waits that long for the children, then SIGKILL',
   withDir(async (dir) => {
     const h = harness(dir, 'w', model(`child_wait_time 2\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n`), {
       childWaitMs: -1,
