@@ -4,7 +4,8 @@
  * set_process_priorities / increment_process_priority, lib/scheduler.c "A thread timer expired"); and the BFD
  * process's: `bfd_rt_priority`, `bfd_rlimit_rttime`, `bfd_priority`, plus `bfd_cpu_affinity` (sched_setaffinity on
  * every thread, lib/process.c set_process_cpu_affinity) and `bfd_process_name` (prctl PR_SET_NAME, bfd/bfd_daemon.c:
- * at start, and on a reload that changes it).
+ * at start, and on a reload that changes it); the checker process's `checker_*` equivalents and `vrrp_cpu_affinity`;
+ * and for every process, the parent included, `process_name` (a child's own name wins) and `umask`.
  *
  * Why it matters: on a CPU-starved host a MASTER's adverts go out late because the process waits for a CPU, and
  * the BACKUP takes over although nothing failed (bench/vrrp-timing.ts). SCHED_RR puts the daemon ahead of every
