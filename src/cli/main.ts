@@ -55,7 +55,14 @@ async function runConfigTest(o: CliOptions): Promise<number> {
   }
   try {
     const [{ configPort }, { defaultConfigId }] = await Promise.all([import('../daemon/config-port.js'), import('../config/index.js')]);
-    return await configPort().configTest(o.useFile ?? DEFAULT_CONFIG_FILE, { configId: o.configId ?? defaultConfigId(), interfaceExists }, out);
+    const enterNamespace = async (name: string) => (await import('./test-namespace.js')).enterTestNamespace(name);
+    const opts = {
+      configId: o.configId ?? defaultConfigId(),
+      interfaceExists,
+      enterNamespace,
+      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    };
+    return await configPort().configTest(o.useFile ?? DEFAULT_CONFIG_FILE, opts, out);
   } catch (e) {
     out.write(`${(e as Error).message}\n`);
     return ConfigTestExit.FATAL;

@@ -19,6 +19,11 @@ export interface HostView {
   interfaceKind(name: string): 'missing' | 'loopback' | 'ok';
   /** Whether a script's program is found and executable (keepalived's SC_ISSCRIPT). */
   scriptFound(program: string): boolean;
+  /**
+   * Whether a script's program does not exist at all (keepalived's SC_NOTFOUND, which it reports; a program that
+   * exists but cannot be run is disabled silently). Without it, `!scriptFound`.
+   */
+  scriptMissing?(program: string): boolean;
   /** Whether a script user (and group) exist (keepalived's set_uid_gid); the real host's databases when absent. */
   userExists?(user: string, group?: string): boolean;
 }
@@ -47,18 +52,22 @@ export const realHost: HostView = {
     }
   },
   userExists: hostUserExists,
-  scriptFound(program) {
-    const candidates = program.includes('/') ? [program] : (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter).map((d) => `${d}/${program}`);
-    return candidates.some((p) => {
-      try {
-        accessSync(p, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  },
+  scriptFound: (program) => anyCandidate(program, constants.X_OK),
+  scriptMissing: (program) => !anyCandidate(program, constants.F_OK),
 };
+
+/** Whether `program` (a path, or a name searched in $PATH) passes access(2) with `mode`. */
+function anyCandidate(program: string, mode: number): boolean {
+  const candidates = program.includes('/') ? [program] : (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter).map((d) => `${d}/${program}`);
+  return candidates.some((p) => {
+    try {
+      accessSync(p, mode);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** keepalived's KEEPALIVED_EXIT_CONFIG: `-t` stops at a missing word (null_strvec) with it. */
 export const MISSING_WORD_EXIT = 2;
@@ -162,9 +171,13 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
     d.keptError(s.script.pos, `Unable to set uid/gid for script '${s.script.command}'`);
     return false;
   });
-  const found = (l: readonly ScriptCommand[]): ScriptCommand | undefined => l.find((s) => host.scriptFound(s.command.trim().split(/\s+/)[0] ?? ''));
+  const program = (s: ScriptCommand): string => s.command.trim().split(/\s+/)[0] ?? '';
+  const found = (l: readonly ScriptCommand[]): ScriptCommand | undefined => l.find((s) => host.scriptFound(program(s)));
+  const absent = (s: ScriptCommand): boolean => (host.scriptMissing ? host.scriptMissing(program(s)) : !host.scriptFound(program(s)));
   // keepalived's VRRP side stops at a missing interface, before its script checks; without instances it does not run
   if (c.vrrpInstances.length && !missingIf) {
+    // vrrp.c check_track_script_secure: a configuration error that keeps the configuration (the script is dropped)
+    for (const s of vrrpScripts) if (absent(s.script)) d.keptError(s.pos, `Disabling track script ${s.name} since not found/accessible`);
     const used = new Set([...c.vrrpInstances, ...c.vrrpSyncGroups].flatMap((x) => x.trackScript.map((t) => t.name)));
     for (const s of c.vrrpScripts) if (!used.has(s.name)) d.keptError(s.pos, `Warning - script ${s.name} is not used`);
     const v = c.globalDefs.enableScriptSecurity
@@ -196,17 +209,45 @@ export interface ConfigTestOptions {
   readonly host?: HostView;
   /** The loader (index.ts's loadConfig), injected to keep this module free of a cycle. */
   readonly load: (file: string, configId: string) => { config: KeepalivedConfig; diagnostics: readonly Diagnostic[] };
+  /** `-s NAME`: replaces the configuration's `net_namespace`. */
+  readonly namespace?: string;
+  /**
+   * Enters a named network namespace for the host checks (keepalived's `-t` calls set_namespaces before
+   * validate_config, so it looks for interfaces there): the host view inside it, or keepalived's log text.
+   */
+  readonly enterNamespace?: (name: string) => Promise<{ host: HostView } | { error: string }>;
+}
+
+/**
+ * The host view for `-t`: the real host, or the one inside the configured network namespace. undefined when the
+ * namespace cannot be entered: keepalived logs "Unable to set network namespace NAME - exiting" and ends with
+ * status 0 before checking anything (core/main.c jumps to its exit with the initial KEEPALIVED_EXIT_OK).
+ */
+async function hostFor(o: ConfigTestOptions, c: KeepalivedConfig): Promise<HostView | undefined> {
+  const ns = o.namespace ?? c.netNamespace;
+  if (ns === undefined || !o.enterNamespace) return o.host ?? realHost;
+  if (o.namespace !== undefined && c.netNamespace !== undefined)
+    o.stderr.write(`Overriding config net_namespace '${c.netNamespace}' with command line namespace '${o.namespace}'\n`);
+  const r = await o.enterNamespace(ns);
+  if ('host' in r) return r.host;
+  o.stderr.write(`${r.error}\nUnable to set network namespace ${ns} - exiting\n`);
+  return undefined;
 }
 
 /** `keepalived-ts -t`: prints every diagnostic as `file:line:col: severity: message` and returns the exit status. */
-export function runConfigTest(o: ConfigTestOptions): number {
+export async function runConfigTest(o: ConfigTestOptions): Promise<number> {
   if (!existsSync(o.file)) {
     o.stderr.write(`Configuration file '${o.file}' does not exist\n`);
     return ConfigTestExit.FATAL;
   }
   const r = o.load(o.file, o.configId);
+  const host = await hostFor(o, r.config);
+  if (host === undefined) {
+    for (const x of r.diagnostics) o.stderr.write(`${formatDiagnostic(x)}\n`);
+    return ConfigTestExit.OK;
+  }
   const d = new DiagnosticSink();
-  checkHost(r.config, o.host ?? realHost, d);
+  checkHost(r.config, host, d);
   const all = [...r.diagnostics, ...d.items];
   for (const x of all) o.stderr.write(`${formatDiagnostic(x)}\n`);
   return configTestStatus(all);

@@ -35,7 +35,7 @@ import { checkReferences } from './references.js';
 import type { Rng } from '../core/rng.js';
 import { firstUnsafeComponent } from '../core/path-security.js';
 import { parseLvs } from './parse-lvs.js';
-import { checkHost, realHost, runConfigTest as runTest, type HostView } from './config-test.js';
+import { checkHost, realHost, runConfigTest as runTest, type ConfigTestOptions, type HostView } from './config-test.js';
 
 export { formatDiagnostic, type Diagnostic };
 export type { ConfNode, KeepalivedConfig, HostView };
@@ -317,7 +317,7 @@ export function checkConfigFiles(files: readonly string[], diags: DiagnosticSink
 }
 
 /** `-t` as the daemon's config port calls it: diagnostics to `stderr`, keepalived's exit status returned. */
-export function runConfigTest(o: { file: string; configId: string; stderr: { write(s: string): unknown }; host?: HostView }): number {
+export function runConfigTest(o: Omit<ConfigTestOptions, 'load'>): Promise<number> {
   return runTest({ ...o, load: (file, configId) => loadConfig(file, { configId }) });
 }
 

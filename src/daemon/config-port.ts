@@ -3,7 +3,7 @@
  * `runConfigTest`, with diagnostics split by severity into the `file:line:col: error|warning: …` lines the daemon
  * logs. `configPortFrom` builds a port over an in-memory loader, for tests.
  */
-import { dumpConfig, formatDiagnostic, loadConfig, runConfigTest, type KeepalivedConfig } from '../config/index.js';
+import { dumpConfig, formatDiagnostic, loadConfig, runConfigTest, type HostView, type KeepalivedConfig } from '../config/index.js';
 import { ConfigTestExit } from '../core/errors.js';
 
 /** A loaded configuration: the model plus formatted diagnostics. */
@@ -26,6 +26,14 @@ export interface LoadOptions {
   readonly interfaceExists?: (name: string) => boolean;
 }
 
+/** Options of `-t` beyond loading. */
+export interface ConfigTestOptions extends LoadOptions {
+  /** `-s/--namespace`. */
+  readonly namespace?: string;
+  /** Enters a network namespace for the host checks: the host view there, or keepalived's log text. */
+  readonly enterNamespace?: (name: string) => Promise<{ host: HostView } | { error: string }>;
+}
+
 /** Something with a `write(string)`, e.g. `process.stderr`. */
 export interface TextOut {
   write(text: string): unknown;
@@ -36,7 +44,7 @@ export interface ConfigPort {
   /** Reads and parses `file`. Never rejects: an unreadable file is an error line and no model. */
   load(file: string, opts: LoadOptions): Promise<LoadedConfig>;
   /** `-t`: validates `file`, writes diagnostics to `stderr`, returns keepalived's `-t` exit status. */
-  configTest(file: string, opts: LoadOptions, stderr: TextOut): Promise<number>;
+  configTest(file: string, opts: ConfigTestOptions, stderr: TextOut): Promise<number>;
   /** `--dump-config`: the normalised model as JSON text. */
   dump(config: KeepalivedConfig): string;
 }
@@ -52,7 +60,13 @@ export function configPort(): ConfigPort {
       return { config: r.config, errors, warnings, ...(r.sources ? { sources: r.sources } : {}) };
     },
     async configTest(file, opts, stderr) {
-      return runConfigTest({ file, configId: opts.configId, stderr });
+      return runConfigTest({
+        file,
+        configId: opts.configId,
+        stderr,
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        ...(opts.enterNamespace ? { enterNamespace: opts.enterNamespace } : {}),
+      });
     },
     dump: (config) => dumpConfig(config),
   };

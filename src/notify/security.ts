@@ -9,7 +9,7 @@
  *   or world-writable (directories with the sticky bit are exempt from the write checks).
  */
 import { accessSync, constants, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { pathComponents, unsafeReason } from '../core/path-security.js';
 import { lookupGroup, lookupUser, type ScriptIds } from '../core/user-db.js';
@@ -162,6 +162,16 @@ export function checkScriptSecure(
     logger.log({ level: 'info', text: `Script ${prog} cannot be accessed - ${(e as Error).message}` });
     return { notFound: true, insecure: false, inhibit: true };
   }
+  // keepalived runs (and checks) the resolved path, keeping the name it was called by when that is the same file
+  // (a program may behave by its name): /bin/true on a merged-/usr host is /usr/bin/true, not a symlinked /bin
+  let realFile: string | undefined;
+  if (real !== prog && basename(prog) !== basename(real)) {
+    const named = join(dirname(real), basename(prog));
+    const a = statSync(real);
+    const b = statSync(named, { throwIfNoEntry: false });
+    if (b && a.dev === b.dev && a.ino === b.ino) realFile = real;
+    prog = realFile ? named : real;
+  } else prog = real;
   const st = statSync(real);
   const execBits = st.uid === ids.uid ? 0o100 : st.gid === ids.gid ? 0o010 : 0o001;
   if (!(st.mode & execBits) && !(ids.uid === 0 && st.mode & 0o111)) {
@@ -171,7 +181,7 @@ export function checkScriptSecure(
   const setuidRoot = (st.uid === 0 && (st.mode & 0o4100) === 0o4100) || (st.gid === 0 && (st.mode & 0o2010) === 0o2010);
   if (!(ids.uid === 0 || ids.gid === 0 || setuidRoot)) return { path: prog, notFound: false, insecure: false, inhibit: false };
   let r = checkPath(prog, scriptSecurity, logger);
-  if (r === 'ok' && real !== prog) r = checkPath(real, scriptSecurity, logger);
+  if (r === 'ok' && realFile !== undefined) r = checkPath(realFile, scriptSecurity, logger);
   if (r === 'notfound') return { path: prog, notFound: true, insecure: false, inhibit: true };
   if (r === 'badtype') return { path: prog, notFound: false, insecure: false, inhibit: true };
   const insecure = r === 'insecure';

@@ -26,14 +26,14 @@ import { AuthType, type TrackerResult } from '../../vrrp/types.js';
 import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
 import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
-import { scriptContextFor, type ScriptContext } from '../../notify/prepare.js';
+import { scriptContextFor, type PreparedScript, type ScriptContext } from '../../notify/prepare.js';
 import { isPublished, publishAction } from './publish.js';
 import { createNotifier, prepareNotifyScripts, runLifecycleScript } from './notify-wiring.js';
 import { addJitter, instanceSnapshot, jitterFields, newJitter, type Running } from './instance.js';
 import { fsmParams, NOTIFY_STATE, passBytes, smtpAlertFor, trackedSource, trackerConfigs, unicastFaultNoPeer } from './params.js';
 import { canonical, planReload } from './reload-plan.js';
 import { KernelWriter } from './kernel.js';
-import { TrackerSet } from './trackers.js';
+import { TrackerSet, withUsableScripts } from './trackers.js';
 import { addressVmacBase, addressVmacKey, VmacManager, type VmacFor } from './vmac.js';
 import { GarpPacer, pacingGroups } from './garp-pacer.js';
 import { extraIfAddresses } from './garp-extra-if.js';
@@ -87,7 +87,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   /** Opens sockets, removes stale VIPs and starts every instance. */
   async start(config: unknown): Promise<void> {
-    const cfg = config as KeepalivedConfig;
+    const cfg = this.usable(config as KeepalivedConfig);
     this.config = cfg;
     if (cfg?.globalDefs?.startupScript) await runLifecycleScript(cfg, 'startup', this.scriptContext(cfg), this.log);
     if (cfg?.globalDefs?.disableLocalIgmp) this.localIgmp = disableLocalIgmp(this.log);
@@ -117,7 +117,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (this.stopped) return;
     }
     await this.startInstances(cfg, cfg.vrrpInstances, links);
-    this.trackers.sync(cfg, this.scriptContext(cfg));
+    this.trackers.sync(cfg, this.preparedScripts);
     this.applyBfd();
     this.arm();
   }
@@ -330,6 +330,18 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   /** One script context (user resolver, security setting) per configuration, shared by notify and track scripts. */
+  /** Each usable `vrrp_script` of the current configuration, prepared (see withUsableScripts). */
+  private preparedScripts: ReadonlyMap<string, PreparedScript> = new Map();
+
+  /** `cfg` without the vrrp_scripts that cannot run (keepalived drops them); keeps their prepared form. */
+  private usable(cfg: KeepalivedConfig): KeepalivedConfig {
+    if (!cfg || !Array.isArray(cfg.vrrpScripts) || cfg.vrrpScripts.length === 0) return cfg;
+    const u = withUsableScripts(cfg, this.scriptContext(cfg), this.log);
+    this.preparedScripts = u.prepared;
+    this.scriptsFor = u.cfg; // same globalDefs: the script context stays valid for the filtered configuration
+    return u.cfg;
+  }
+
   private scriptContext(cfg: KeepalivedConfig): ScriptContext {
     if (!this.scripts || this.scriptsFor !== cfg) {
       this.scripts = scriptContextFor(cfg.globalDefs, this.log);
@@ -815,12 +827,12 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
    * released, DELETED notified with notify_deleted, else FAULT as keepalived); new ones start.
    */
   async reload(config: unknown): Promise<void> {
-    const cfg = config as KeepalivedConfig;
     const old = this.config;
     if (!old || !this.rtnl) {
-      await this.start(cfg);
+      await this.start(config);
       return;
     }
+    const cfg = this.usable(config as KeepalivedConfig);
     const plan = planReload(old, cfg);
     this.config = cfg;
     this.garpPacer?.setGroups(pacingGroups(cfg.garpGroups ?? []));
@@ -876,7 +888,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.closeUnusedSockets();
     if (plan.add.length) await this.startInstances(cfg, plan.add, await this.refreshLinks());
     this.syncGroups(cfg);
-    this.trackers?.sync(cfg, this.scriptContext(cfg));
+    this.trackers?.sync(cfg, this.preparedScripts);
     if (cfg.globalDefs.fifoWriteVrrpStatesOnReload) {
       for (const sg of this.router.syncGroups()) {
         const st = NOTIFY_STATE[sg.state];

@@ -7,7 +7,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import type { KeepalivedConfig } from '../../config/model.js';
-import { prepareScript, type ScriptContext } from '../../notify/prepare.js';
+import { prepareScriptOutcome, type PreparedScript, type ScriptContext } from '../../notify/prepare.js';
 import { FileTracker } from '../../track/file-tracker.js';
 import { ProcessTrackerDriver } from '../../track/proc-scan.js';
 import { ScriptTrackerDriver } from '../../track/script-driver.js';
@@ -25,6 +25,31 @@ function used(cfg: KeepalivedConfig, kind: 'trackScript' | 'trackFile' | 'trackP
   return s;
 }
 
+/** A configuration whose `vrrp_script`s are all usable, with each one prepared (argv, uid, gid). */
+export interface UsableScripts {
+  readonly cfg: KeepalivedConfig;
+  readonly prepared: ReadonlyMap<string, PreparedScript>;
+}
+
+/**
+ * keepalived's check_vrrp_script_security (vrrp.c): every `vrrp_script` is prepared once, and one that cannot run —
+ * its program not found, insecure under `enable_script_security`, no usable user — is dropped from the
+ * configuration, so that no instance or sync group tracks it: it neither faults an instance nor adds its weight.
+ */
+export function withUsableScripts(cfg: KeepalivedConfig, scripts: ScriptContext, log: Logger): UsableScripts {
+  const prepared = new Map<string, PreparedScript>();
+  for (const sc of cfg.vrrpScripts) {
+    // keepalived removes a vrrp_script without a usable default user, and its trackers ignore it
+    const noUser = `Unable to set default user for vrrp script ${sc.name} - removing`;
+    const o = prepareScriptOutcome(sc.script.command, 'track', scripts, sc.script.user, sc.script.group, noUser);
+    // "… since not found/accessible" is the configuration's own diagnostic (config-test.ts checkHost), logged with it
+    if (o.ok) prepared.set(sc.name, o.script);
+    else if (o.refused === 'insecure') log.log({ level: 'info', text: `Disabling track script ${sc.name} due to insecure` });
+  }
+  if (prepared.size === cfg.vrrpScripts.length) return { cfg, prepared };
+  return { cfg: { ...cfg, vrrpScripts: cfg.vrrpScripts.filter((s) => prepared.has(s.name)) }, prepared };
+}
+
 /** The running trackers of one daemon. */
 export class TrackerSet {
   private readonly running = new Map<string, { key: string; driver: Stoppable; last?: TrackerResult }>();
@@ -36,7 +61,7 @@ export class TrackerSet {
   ) {}
 
   /** Starts what `cfg` needs, keeps what is unchanged, stops the rest. */
-  sync(cfg: KeepalivedConfig, scripts: ScriptContext): void {
+  sync(cfg: KeepalivedConfig, prepared: ReadonlyMap<string, PreparedScript>): void {
     const want = new Map<string, { key: string; start: (report: (r: TrackerResult) => void) => Stoppable | undefined }>();
     const scriptsUsed = used(cfg, 'trackScript');
     for (const sc of cfg.vrrpScripts) {
@@ -44,12 +69,10 @@ export class TrackerSet {
       want.set(`script:${sc.name}`, {
         key: canonical(sc),
         start: (report) => {
-          // keepalived removes a vrrp_script without a usable default user, and its trackers ignore it
-          const noUser = `Unable to set default user for vrrp script ${sc.name} - removing`;
-          const prepared = prepareScript(sc.script.command, 'track', scripts, sc.script.user, sc.script.group, noUser);
-          if (!prepared) return undefined;
+          const script = prepared.get(sc.name);
+          if (!script) return undefined; // withUsableScripts dropped it
           const d = new ScriptTrackerDriver({
-            script: prepared.spec,
+            script: script.spec,
             clock: this.clock,
             logger: this.log,
             onUpdate: report,

@@ -14,26 +14,37 @@ import { parseSockaddr, sockaddrIn } from '../../../src/net/sockaddr.js';
 const num = (k: string) => K[k] as number;
 
 test('SO_TIMESTAMPNS: a datagram read 60 ms after it arrived carries its arrival time (age 60 ms, not 0)', async () => {
-  const rx = sysio.socket(num('AF_INET'), num('SOCK_DGRAM'), 0);
-  const tx = sysio.socket(num('AF_INET'), num('SOCK_DGRAM'), 0);
-  try {
-    sysio.setsockopt(rx, num('SOL_SOCKET'), num('SO_TIMESTAMPNS'), 1);
-    sysio.bind(rx, sockaddrIn('127.0.0.1', 0));
-    const port = (parseSockaddr(sysio.getsockname(rx)) as { port: number }).port;
-    const sentAt = sysio.clockMs(num('CLOCK_REALTIME'));
-    assert.equal(sysio.sendto(tx, Buffer.from('advert'), sockaddrIn('127.0.0.1', port)), 6);
-    await sleep(60);
-    const m = sysio.recvmsg(rx, 64, 256);
-    const readAt = sysio.clockMs(num('CLOCK_REALTIME'));
-    assert.ok(m);
-    const t = decodeCmsgs(m.cmsgs).receivedRealtimeMs;
-    assert.ok(t !== undefined, 'an SCM_TIMESTAMPNS control message');
-    assert.ok(t >= sentAt - 1 && t <= sentAt + 20, `received ${t - sentAt} ms after the send`);
-    assert.ok(readAt - t >= 55 && readAt - t < 2000, `age at read ${readAt - t} ms`);
-  } finally {
-    sysio.close(rx);
-    sysio.close(tx);
+  // Loopback delivery itself can be deferred (softirq work pushed to ksoftirqd on a loaded host): an attempt whose
+  // datagram arrived late says nothing about the timestamp, so up to three are made; a read-time stamp fails all.
+  const failures: string[] = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const rx = sysio.socket(num('AF_INET'), num('SOCK_DGRAM'), 0);
+    const tx = sysio.socket(num('AF_INET'), num('SOCK_DGRAM'), 0);
+    try {
+      sysio.setsockopt(rx, num('SOL_SOCKET'), num('SO_TIMESTAMPNS'), 1);
+      sysio.bind(rx, sockaddrIn('127.0.0.1', 0));
+      const port = (parseSockaddr(sysio.getsockname(rx)) as { port: number }).port;
+      const sentAt = sysio.clockMs(num('CLOCK_REALTIME'));
+      assert.equal(sysio.sendto(tx, Buffer.from('advert'), sockaddrIn('127.0.0.1', port)), 6);
+      await sleep(60);
+      const m = sysio.recvmsg(rx, 64, 256);
+      const readAt = sysio.clockMs(num('CLOCK_REALTIME'));
+      assert.ok(m);
+      const t = decodeCmsgs(m.cmsgs).receivedRealtimeMs;
+      assert.ok(t !== undefined, 'an SCM_TIMESTAMPNS control message');
+      assert.ok(t >= sentAt - 1, `stamped ${sentAt - t} ms before the send`);
+      if (t > sentAt + 20) {
+        failures.push(`received ${t - sentAt} ms after the send`);
+        continue;
+      }
+      assert.ok(readAt - t >= 55 && readAt - t < 2000, `age at read ${readAt - t} ms`);
+      return;
+    } finally {
+      sysio.close(rx);
+      sysio.close(tx);
+    }
   }
+  assert.fail(`no attempt arrived within 20 ms of its send: ${failures.join('; ')}`);
 });
 
 test('stall canary: one thread per CPU, 1 ms sleeps counted, a threshold no wake-up reaches records nothing', async () => {

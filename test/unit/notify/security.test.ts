@@ -173,3 +173,32 @@ test('SECURITY VIOLATION text', () => {
     'SECURITY VIOLATION - scripts are being executed but script_security not enabled. There are insecure scripts.',
   );
 });
+
+test(
+  'a script under a symlinked directory (/bin on a merged-/usr host) is checked and run by its resolved path',
+  { skip: isRoot ? false : 'needs root (root-owned path)' },
+  () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      chmodSync(dir, 0o755);
+      mkdirSync(join(dir, 'usr'), { mode: 0o755 });
+      mkdirSync(join(dir, 'usr', 'bin'), { mode: 0o755 });
+      const real = writeScript(join(dir, 'usr', 'bin'), 't.sh', 'exit 0');
+      symlinkSync('usr/bin', join(dir, 'bin'));
+      const log = new MemoryLogger();
+      // keepalived (lib/notify.c) replaces the command by realpath() before walking it: no "Wrong file type" for /bin
+      assert.deepEqual(checkScriptSecure(join(dir, 'bin', 't.sh'), ROOT, true, log), {
+        path: real,
+        notFound: false,
+        insecure: false,
+        inhibit: false,
+      });
+      assert.deepEqual(log.texts(), []);
+      // a link with another name keeps its name (a program may act by it) when that name resolves to the same file
+      symlinkSync('t.sh', join(dir, 'usr', 'bin', 'alias.sh'));
+      assert.equal(checkScriptSecure(join(dir, 'bin', 'alias.sh'), ROOT, true, new MemoryLogger()).path, join(dir, 'usr', 'bin', 'alias.sh'));
+    } finally {
+      cleanup();
+    }
+  },
+);
