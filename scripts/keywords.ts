@@ -18,6 +18,22 @@ const NOTES: Readonly<Record<string, string>> = {
   'global_defs > vrrp_rt_priority':
     'unset (and no vrrp_priority): the VRRP process runs SCHED_RR 1 by default; 0 turns that off (an error in keepalived)',
   'global_defs > vrrp_no_swap': 'refused: Node.js aborts when its memory is locked (V8 frees pages with madvise(MADV_DONTNEED))',
+  'global_defs > checker_no_swap': 'refused: Node.js aborts when its memory is locked (V8 frees pages with madvise(MADV_DONTNEED))',
+  'global_defs > bfd_no_swap': 'refused: Node.js aborts when its memory is locked (V8 frees pages with madvise(MADV_DONTNEED))',
+  'global_defs > checker_rt_priority':
+    'set on every thread present at start and at each reload (a thread Node creates later runs SCHED_OTHER until the next reload: SCHED_RESET_ON_FORK)',
+  'global_defs > random_seed':
+    'checked, no effect — as in keepalived 2.2.7, whose init_data clears the seed before set_std_definitions would seed ${_RANDOM} with it',
+  'global_defs > tmp_config_directory':
+    'checked, no effect: keepalived keeps a copy of the configuration for its children to read; ours read the files themselves (see reload_file), so there is no copy to place',
+  'global_defs > reload_file':
+    "exists from the start of a reload (before reload_check_config's check) until every child has re-read the files (ours read them themselves); keepalived 2.2.7 creates it only around the check",
+  'global_defs > reload_check_config':
+    "the check (`-t` with the daemon's arguments, report in LOGFILE) may take 30 s (keepalived: 5 s; a Node.js start-up under load needs more)",
+  'global_defs > config_save_dir':
+    'the copy is each file read, in order, after a `# PATH` line (keepalived copies its in-memory concatenation); written by the parent at start and at each reload',
+  'global_defs > include_check':
+    'decides whether an include matching nothing is an error (match: a plain name, brace_match: braces, wildcard_match: a wildcard); read anywhere in the file (keepalived: in global_defs); `-t` then exits 5 (keepalived: 6)',
   'global_defs > vrrp_garp_interval':
     '0 is accepted (keepalived 2.x refuses it); frames held back by the interval are queued and all sent (keepalived keeps at most one held-back GARP/NA per VIP, so a garp_master_repeat burst shrinks to about two frames per VIP)',
   'global_defs > vrrp_gna_interval':

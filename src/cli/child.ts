@@ -68,6 +68,7 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
       addressMonitoring: o.addressMonitoring,
       dumpConf: o.dumpConf,
       role,
+      ...(o.umask !== undefined ? { umaskFromCommandLine: true } : {}),
       ...(role === 'vrrp' && o.http !== undefined ? { httpEndpoint: o.http } : {}),
     },
     clock,

@@ -4,12 +4,14 @@
  * IPC channel; they share our stdout/stderr, and do not inherit NOTIFY_SOCKET (only the parent notifies).
  */
 import { spawn } from 'node:child_process';
+import { statSync, truncateSync } from 'node:fs';
 import { systemClock } from '../core/clock.js';
 import { defaultConfigId } from '../config/index.js';
 import type { CliOptions } from './args.js';
 import { interfaceInNamespace } from './interfaces.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
-import { childFlag, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
+import { childFlag, DAEMON_CHILD_FLAG, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
+import { linuxPriorityPort, ProcessPriorities } from '../daemon/priorities.js';
 import { closeInheritedOnExec } from '../daemon/cloexec.js';
 import { defaultV8Flags, inheritedV8Flags } from '../daemon/v8-flags.js';
 import { configPort } from '../daemon/config-port.js';
@@ -70,6 +72,42 @@ function childSpawner(userArgs: readonly string[], detached: boolean): SpawnChil
       return spawnError(role, e);
     }
   };
+}
+
+/** How long a `reload_check_config` run may take (keepalived: 5 s; a Node.js start-up under load needs more). */
+const CONFIG_CHECK_TIMEOUT_MS = 30_000;
+
+/**
+ * global_defs `reload_check_config`: this program with the daemon's arguments and `--config-test=LOGFILE` (the
+ * LOGFILE truncated first), as keepalived's start_validate_reload_conf_child; resolves with its exit status.
+ */
+function configChecker(userArgs: readonly string[], logs: LogHub): (logFile: string) => Promise<number | undefined> {
+  const log = logs.logger('Keepalived');
+  return (logFile) =>
+    new Promise((resolve) => {
+      try {
+        if (statSync(logFile).isFile()) truncateSync(logFile, 0);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code !== 'ENOENT')
+          log.log({ level: 'info', text: `truncate of config check log ${logFile} failed (${-(err.errno ?? 0)}) - ${err.message}` });
+      }
+      const args = [...process.execArgv, process.argv[1]!, ...userArgs.filter((a) => a !== DAEMON_CHILD_FLAG), `--config-test=${logFile}`];
+      const child = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, NOTIFY_SOCKET: '' } });
+      const timer = setTimeout(() => {
+        log.log({ level: 'info', text: 'config check timed out' });
+        child.kill('SIGKILL');
+      }, CONFIG_CHECK_TIMEOUT_MS);
+      child.on('error', () => {
+        clearTimeout(timer);
+        log.log({ level: 'info', text: 'Could not run config-test' });
+        resolve(undefined);
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve(signal ? undefined : (code ?? undefined));
+      });
+    });
 }
 
 /** Warnings for options accepted for compatibility but not acted on yet, and for sd_notify. */
@@ -140,7 +178,10 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
       dontRespawn: o.dontRespawn,
       dontReleaseVrrp: o.dontReleaseVrrp,
       ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+      ...(o.umask !== undefined ? { umaskFromCommandLine: true } : {}),
     },
+    priorities: new ProcessPriorities(linuxPriorityPort(), logs.logger('Keepalived'), process.pid),
+    checkConfig: configChecker(userArgs, logs),
     clock,
     logs,
     signals: processSignals(),

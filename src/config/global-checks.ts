@@ -22,26 +22,6 @@ const flag =
   (name?: string): Check =>
   (v, k) =>
     v !== undefined && !BOOL_WORDS.has(v.toLowerCase()) ? `Invalid value '${v}' for global ${name ?? k} specified` : undefined;
-const priority =
-  (p: string): Check =>
-  (v) =>
-    v === undefined
-      ? `No ${p} process priority specified`
-      : !INT.test(v) || +v < -20 || +v > 19
-        ? `Invalid ${p} process priority specified`
-        : undefined;
-const rtPriority =
-  (p: string): Check =>
-  (v) =>
-    v === undefined ? `No ${p} process real-time priority specified` : !INT.test(v) ? `${p} process real-time priority '${v}' invalid` : undefined;
-const cpus =
-  (p: string): Check =>
-  (v) =>
-    v === undefined ? `No ${p} cpu_id set specified` : !UINT.test(v) ? `Invalid cpu_id:0 specified for ${p} process` : undefined;
-const rlimit =
-  (p: string): Check =>
-  (v) =>
-    v !== undefined && !UINT.test(v) ? `Invalid ${p} real-time limit - ${v}` : undefined;
 const bufs: Check = (v, k) => (v === undefined ? `${k} size missing` : !UINT.test(v) ? `${k} size (${v}) invalid` : undefined);
 const int =
   (text: (v: string) => string, re = INT): Check =>
@@ -59,12 +39,8 @@ const CHECKS: Readonly<Record<string, Check>> = {
   snmp_socket: missing('SNMP error : snmp socket name missing'),
   dbus_service_name: missing('dbus_service_name missing - ignoring'),
   script_user: missing('No script username specified'),
-  tmp_config_directory: missing('tmp_config_directory missing directory name'),
-  reload_time_file: missing('reload_time_file invalid'),
-  smtp_alert_checker: flag(),
   rs_init_notifies: flag(),
   no_checker_emails: flag(),
-  data_use_instance: flag('date_use_instance'),
   vrrp_netlink_cmd_rcv_bufs_force: flag(),
   vrrp_netlink_monitor_rcv_bufs_force: flag(),
   process_monitor_rcv_bufs_force: flag(),
@@ -75,12 +51,6 @@ const CHECKS: Readonly<Record<string, Check>> = {
   process_monitor_rcv_bufs: bufs,
   lvs_netlink_cmd_rcv_bufs: bufs,
   lvs_netlink_monitor_rcv_bufs: bufs,
-  checker_priority: priority('checker'),
-  checker_rt_priority: rtPriority('checker'),
-  vrrp_cpu_affinity: cpus('vrrp'),
-  checker_cpu_affinity: cpus('checker'),
-  checker_rlimit_rttime: rlimit('checker'),
-  checker_rlimit_rtime: rlimit('checker'),
   vrrp_rx_bufs_policy: (v) =>
     v === undefined
       ? 'vrrp_rx_bufs_policy missing'
@@ -89,13 +59,10 @@ const CHECKS: Readonly<Record<string, Check>> = {
         : undefined,
   vrrp_rx_bufs_multiplier: (v) =>
     v === undefined ? 'Invalid vrrp_rx_bufs_multiplier' : !UINT.test(v) ? `Invalid vrrp_rx_bufs_multiplier ${v}` : undefined,
-  umask: int((v) => `Unknown umask bit ${v}`, /^(\d+|[A-Z|]+)$/),
-  random_seed: int((v) => `random_seed ${v} invalid`, UINT),
   vrrp_down_timer_adverts: (v) =>
     v !== undefined && !(UINT.test(v) && +v >= 1 && +v <= 100) ? `Invalid vrrp_down_timer_adverts [1:100] '${v}'` : undefined,
   nftables_ipvs_priority: int((v) => `invalid ipvs nftables chain priority '${v}'`),
   nftables_ipvs_start_fwmark: int((v) => `invalid ipvs nftables start_fwmark priority '${v}'`, UINT),
-  include_check: (v) => (v !== undefined && !/^(include|glob|all|none)$/.test(v) ? `Unknown include_check type '${v}' - ignoring` : undefined),
   vrrp_ipsets: () => "Unknown keyword 'vrrp_ipsets'",
 };
 

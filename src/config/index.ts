@@ -100,10 +100,12 @@ function resolvePath(p: string): string {
 export interface LoadResult {
   readonly config: KeepalivedConfig;
   readonly diagnostics: Diagnostic[];
+  /** Every file read (the main one, then each included one, in order) with its text: `config_save_dir`'s copy. */
+  readonly sources?: readonly { readonly path: string; readonly text: string }[];
 }
 
 /** Top-level blocks keepalived knows that the typed model does not cover yet. */
-const TOP_NOT_YET = new Set(['real_server', 'child_wait_time']);
+const TOP_NOT_YET = new Set(['real_server']);
 
 /** Top-level blocks whose keepalived handler reads the name unchecked (a bare one stops keepalived: null_strvec). */
 const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
@@ -143,6 +145,7 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
     netNamespaceIpvs: undefined as string | undefined,
     namespaceWithIpsets: false,
     usePidDir: false,
+    childWaitTimeSec: undefined as number | undefined,
   };
   let bgpAnnounce: BgpAnnounceConfig | undefined;
   let ssl: SslConfig | undefined;
@@ -230,6 +233,10 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
           diags.error(n.keyword.pos, `Duplicate net_namespace_ipvs definition ${n.args[0]?.text ?? '(null)'} - ignoring`);
         else m.netNamespaceIpvs = n.args[0]?.text ?? '';
         break;
+      case 'child_wait_time': // keepalived core/global_parser.c child_wait_handler: 0..UINT_MAX seconds
+        if (n.args[0] && /^\d+$/.test(n.args[0].text) && Number(n.args[0].text) <= 0xffffffff) m.childWaitTimeSec = Number(n.args[0].text);
+        else diags.keptError(n.args[0]?.pos ?? n.keyword.pos, `Invalid child_wait_time ${n.args[0]?.text ?? '(null)'}`);
+        break;
       case 'namespace_with_ipsets': // keepalived namespace_ipsets_handler: only for ipsets on Linux < 3.13
         m.namespaceWithIpsets = true;
         break;
@@ -241,8 +248,6 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         ssl = parseSsl(n, ssl, diags);
         break;
       default:
-        if (k === 'child_wait_time' && n.args[0] && !/^\d+$/.test(n.args[0].text))
-          diags.keptError(n.args[0].pos, `Invalid child_wait_time ${n.args[0].text}`);
         if (TOP_NOT_YET.has(k)) diags.warning(n.keyword.pos, `'${k}' is not supported yet - ignored`);
         else diags.keptError(n.keyword.pos, `Unknown keyword '${k}'`);
         m.unparsed.push(n);
@@ -276,11 +281,13 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   const diags = new DiagnosticSink();
   const base = opts.fs ?? nodeFs;
   const read: string[] = [];
+  const texts = new Map<string, string>();
   const fs: ConfigFs = {
     ...base,
     readFile: (p) => {
       const text = base.readFile(p);
       if (text !== undefined) read.push(p);
+      if (text !== undefined && !texts.has(p)) texts.set(p, text);
       return text;
     },
   };
@@ -290,7 +297,7 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
   if (host) checkHost(config, host, diags);
   // the real daemon as root: files others can write could make it run anything as root
   if (opts.interfaceExists && !opts.fs && process.getuid?.() === 0) checkConfigFiles(read, diags);
-  return { config, diagnostics: diags.items };
+  return { config, diagnostics: diags.items, sources: [...texts].map(([path, text]) => ({ path, text })) };
 }
 
 /**

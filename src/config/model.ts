@@ -185,6 +185,46 @@ export interface GlobalDefs {
   readonly bfdCpuAffinity?: readonly number[];
   /** `bfd_process_name`: the BFD process's name (prctl PR_SET_NAME; at most 15 characters). */
   readonly bfdProcessName?: string;
+  /** `vrrp_cpu_affinity`: the CPUs the VRRP process may run on (empty or unset: any). */
+  readonly vrrpCpuAffinity?: readonly number[];
+  /** `checker_rt_priority` (1-99): the checker process's SCHED_RR priority; unset = normal scheduling. */
+  readonly checkerRtPriority?: number;
+  /** `checker_rlimit_rttime` (µs, ≥ 2): the checker process's CPU time allowed between blocking calls while real-time. */
+  readonly checkerRlimitRttimeUs?: number;
+  /** `checker_priority` (-20..19): the checker process's nice value (ignored when real-time). */
+  readonly checkerProcessPriority?: number;
+  /** `checker_no_swap`: warned and not applied, as `vrrp_no_swap`. */
+  readonly checkerNoSwap?: boolean;
+  /** `checker_cpu_affinity`: the CPUs the checker process may run on (empty or unset: any). */
+  readonly checkerCpuAffinity?: readonly number[];
+  /** `process_name` (`process_names`): the parent's name, and each child's unless it has its own (≤ 15 characters). */
+  readonly processName?: string;
+  /** `vrrp_process_name` (`process_names`: keepalived_vrrp): the VRRP process's name. */
+  readonly vrrpProcessName?: string;
+  /** `checker_process_name` / `lvs_process_name` (`process_names`: keepalived_lvs): the checker process's name. */
+  readonly checkerProcessName?: string;
+  /** `umask` (numeric or IRUSR|IWGRP… bits): the daemon's file creation mask, unless `-u/--umask` was given. */
+  readonly umask?: number;
+  /** `random_seed N`: checked; no effect, as in keepalived 2.2.7 (see parse-process.ts). */
+  readonly randomSeed?: number;
+  /** `smtp_alert_checker [BOOL]`: default `smtp_alert` of virtual and real servers (before `smtp_alert`). */
+  readonly smtpAlertChecker?: boolean;
+  /** `data_use_instance [BOOL]`: dump files named keepalived.NAMESPACE_INSTANCE.data etc. */
+  readonly dataUseInstance?: boolean;
+  /** `include_check [[+|-]read|match|wildcard_match|brace_match …]`: the include checks in force after it (bits). */
+  readonly includeCheck?: number;
+  /** `config_save_dir DIR`: each configuration the parent reads is copied to DIR/keepalived.conf.PID.N. */
+  readonly configSaveDir?: string;
+  /** `tmp_config_directory DIR`: where the configuration copy the children read is kept. */
+  readonly tmpConfigDirectory?: string;
+  /** `reload_check_config [LOGFILE]`: a reload is first validated by `-t` in a child (LOGFILE, default /dev/null). */
+  readonly reloadCheckConfig?: string;
+  /** `reload_time_file FILE`: FILE holds a time at which the daemon reloads itself. */
+  readonly reloadTimeFile?: string;
+  /** `reload_repeat`: a reload_time_file holding only a time of day is kept, so the reload repeats daily. */
+  readonly reloadRepeat?: boolean;
+  /** `reload_file [FILE]`: FILE exists while a reload reads its configuration (true: keepalived's default name). */
+  readonly reloadFile?: string | true;
   readonly pos?: SourcePos;
 }
 
@@ -615,6 +655,8 @@ export interface KeepalivedConfig {
   readonly garpGroups: readonly GarpGroupConfig[];
   /** `interface_up_down_delays { IFNAME DOWN [UP] … }`: how long a carrier change must last before instances see it. */
   readonly interfaceDelays: readonly InterfaceDelay[];
+  /** `child_wait_time SECS` (top level): how long a stop waits for the children before SIGKILL (default 5). */
+  readonly childWaitTimeSec?: number;
   /** `instance NAME`: names the pid files (keepalived_NAME.pid, vrrp_NAME.pid, … in /run/keepalived/). */
   readonly instanceName?: string;
   /**

@@ -3,7 +3,6 @@
  * Keys keepalived knows but keepalived-ts does not act on yet are warned about, never dropped silently.
  */
 import { isIP } from 'node:net';
-import { cpus } from 'node:os';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { GlobalDefs, Mutable } from './model.js';
 import { readLvsSyncDaemon } from './parse-syncd.js';
@@ -13,6 +12,7 @@ import { readGarpExtraIf } from './parse-garp.js';
 import { missingArgPos, readBool, readInt, readIp, readSeconds, valueLines, withWords } from './values.js';
 import { readScript } from './script-command.js';
 import { parseGlobalVrrpTuning } from './parse-global-vrrp.js';
+import { parseProcessKeyword } from './parse-process.js';
 
 /** keepalived's global defaults. */
 export function defaultGlobalDefs(): GlobalDefs {
@@ -58,9 +58,6 @@ const NFTABLES_IPVS_WHY =
 const GLOBAL_NOT_YET = new Set([
   'vrrp_ipsets',
   'nftables_ipvs',
-  'umask',
-  'random_seed',
-  'smtp_alert_checker',
   'enable_snmp_vrrp',
   'enable_snmp_keepalived',
   'enable_snmp_checker',
@@ -71,31 +68,11 @@ const GLOBAL_NOT_YET = new Set([
   'snmp_socket',
   'enable_dbus',
   'dbus_service_name',
-  'checker_priority',
-  'checker_no_swap',
-  'checker_rt_priority',
-  'process_names',
-  'vrrp_process_name',
-  'checker_process_name',
-  'lvs_process_name',
-  'reload_check_config',
-  'reload_time_file',
-  'include_check',
-  'config_save_dir',
-  'tmp_config_directory',
-  'data_use_instance',
   'process_monitor_rcv_bufs',
-  'vrrp_cpu_affinity',
-  'checker_cpu_affinity',
-  'checker_rlimit_rttime',
-  'process_name',
   'lvs_flush_onstop',
   'nftables_ipvs_priority',
   'nftables_ipvs_start_fwmark',
-  'checker_rlimit_rtime',
   'process_monitor_rcv_bufs_force',
-  'reload_repeat',
-  'reload_file',
 ]);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
@@ -128,6 +105,21 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['bfd_priority', 1],
   ['bfd_no_swap', 0],
   ['bfd_process_name', 1],
+  ['checker_rt_priority', 1],
+  ['checker_rlimit_rttime', 1],
+  ['checker_rlimit_rtime', 1],
+  ['checker_priority', 1],
+  ['checker_no_swap', 0],
+  ['process_names', 0],
+  ['process_name', 1],
+  ['vrrp_process_name', 1],
+  ['checker_process_name', 1],
+  ['lvs_process_name', 1],
+  ['random_seed', 1],
+  ['reload_time_file', 1],
+  ['reload_repeat', 0],
+  ['config_save_dir', 1],
+  ['tmp_config_directory', 1],
   ['disable_local_igmp', 0],
   ['min_auto_priority_delay', 1],
   ['nftables_priority', 1],
@@ -405,104 +397,6 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
     }
   }
   return g;
-}
-
-/**
- * The VRRP and BFD processes' scheduling keywords, with keepalived's ranges and texts (core/global_parser.c:
- * *_rt_priority 1-99 clamped, *_rlimit_rttime ≥ 2 µs, *_priority -20..19, bfd_cpu_affinity CPU numbers below the
- * online count, bfd_process_name ≤ 15 characters, max_auto_priority -1..99 or bare = 99, min_auto_priority_delay
- * 1..10000000 µs). Applied by src/daemon/priorities.ts.
- * @returns false when `c` is not one of them
- */
-function parseProcessKeyword(c: ConfNode, g: Mutable<GlobalDefs>, d: DiagnosticSink): boolean {
-  const k = c.keyword.text;
-  const t = c.args[0];
-  const n = t && /^[-+]?\d+$/.test(t.text) ? Number(t.text) : undefined;
-  const at = t?.pos ?? missingArgPos(c);
-  const proc = /^(vrrp|bfd)_/.exec(k)?.[1] as 'vrrp' | 'bfd' | undefined;
-  const set = <K extends keyof GlobalDefs>(vrrp: K, bfd: K, v: GlobalDefs[K]): void => {
-    g[proc === 'bfd' ? bfd : vrrp] = v;
-  };
-  switch (k) {
-    case 'vrrp_rt_priority':
-    case 'bfd_rt_priority':
-      if (!t) d.error(at, `No ${proc} process real-time priority specified`);
-      else if (n === undefined) d.error(at, `${proc} process real-time priority '${t.text}' invalid`);
-      else if (n < 0) d.error(at, `${proc} process real-time priority ${n} less than minimum 1 - setting to minimum`);
-      else if (n > 99) d.error(at, `${proc} process real-time priority ${n} greater than maximum 99 - setting to maximum`);
-      // 0 (an error in keepalived, which sets 1) turns off our default real-time policy (src/daemon/priorities.ts)
-      if (n !== undefined) set('vrrpRtPriority', 'bfdRtPriority', n === 0 ? 0 : Math.min(99, Math.max(1, n)));
-      return true;
-    case 'vrrp_rlimit_rtime':
-    case 'vrrp_rlimit_rttime':
-    case 'bfd_rlimit_rtime':
-    case 'bfd_rlimit_rttime':
-      if (k.endsWith('_rtime')) d.warning(c.keyword.pos, `Keyword '${k}' is deprecated - please use '${proc}_rlimit_rttime'`);
-      if (n === undefined || n < 1 || n > 0xffffffff) d.error(at, `Invalid ${proc} real-time limit - ${t?.text ?? ''}`);
-      else set('vrrpRlimitRttimeUs', 'bfdRlimitRttimeUs', Math.max(2, n)); // halved elsewhere in keepalived, so at least 2
-      return true;
-    case 'vrrp_priority':
-    case 'bfd_priority':
-      if (!t) d.error(at, `No ${proc} process priority specified`);
-      else if (n === undefined || n < -20 || n > 19) d.error(at, `Invalid ${proc} process priority specified`);
-      set('vrrpProcessPriority', 'bfdProcessPriority', n !== undefined && n >= -20 && n <= 19 ? n : 0);
-      return true;
-    case 'disable_local_igmp': // the kernel's support is checked when the VRRP process starts (host-independent model)
-      g.disableLocalIgmp = true;
-      return true;
-    case 'vrrp_no_swap':
-    case 'bfd_no_swap':
-      set('vrrpNoSwap', 'bfdNoSwap', true);
-      d.warning(
-        c.keyword.pos,
-        `'${k}' is not supported - Node.js aborts when its memory is locked (V8 frees pages with ` +
-          'madvise(MADV_DONTNEED), which Linux refuses on locked memory) - ignored',
-      );
-      return true;
-    case 'bfd_cpu_affinity':
-      g.bfdCpuAffinity = readCpuAffinity(c, 'bfd', d);
-      return true;
-    case 'bfd_process_name':
-      if (t) {
-        if (t.text.length >= 16) d.error(t.pos, `Process name ${t.text} more than 15 characters, truncating`);
-        g.bfdProcessName = t.text.slice(0, 15);
-      }
-      return true;
-    case 'max_auto_priority':
-      if (!t) g.maxAutoPriority = 99;
-      else if (n === undefined || n < -1 || n > 99) d.error(at, `max_auto_priority '${t.text}' must be in [0, 99] (or -1 to disable) - ignoring`);
-      else g.maxAutoPriority = n;
-      return true;
-    case 'min_auto_priority_delay':
-      if (!t) d.error(at, 'min_auto_priority_delay requires delay time');
-      else if (n === undefined || n < 1 || n > 10_000_000) d.error(at, `min_auto_priority_delay '${t.text}' must be in [1, 10000000] - ignoring`);
-      else g.minAutoPriorityDelayUs = n;
-      return true;
-    default:
-      return false;
-  }
-}
-
-/**
- * `*_cpu_affinity CPU...` as keepalived's get_cpu_affinity: each a CPU number below the count of online CPUs; the
- * first bad one empties the set (no affinity).
- */
-function readCpuAffinity(c: ConfNode, proc: string, d: DiagnosticSink): number[] {
-  if (!c.args.length) {
-    d.error(c.keyword.pos, `No ${proc} cpu_id set specified`);
-    return [];
-  }
-  const online = cpus().length;
-  const out: number[] = [];
-  for (const a of c.args) {
-    const n = /^\d+$/.test(a.text) ? Number(a.text) : undefined;
-    if (n === undefined || n >= online) {
-      d.error(a.pos, `Invalid cpu_id:${n ?? 0} specified for ${proc} process`);
-      return [];
-    }
-    if (!out.includes(n)) out.push(n);
-  }
-  return out;
 }
 
 /** keepalived's LVS_MAX_TIMEOUT: 31 days in seconds. */

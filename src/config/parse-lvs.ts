@@ -907,7 +907,7 @@ function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServe
       connectTimeoutMs,
       delayLoopMs,
       // keepalived defaults real servers' smtp_alert to on (backwards compatibility), virtual servers' to off
-      smtpAlert: rs.smtpAlert ?? g.smtpAlert ?? true,
+      smtpAlert: rs.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert ?? true,
       checkers,
       ...opt('notifyUp', rs.notifyUp),
       ...opt('notifyDown', rs.notifyDown),
@@ -941,7 +941,7 @@ function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServe
     omega: vs.omega,
     haSuspend: vs.haSuspend,
     inhibitOnFailure: vs.inhibitOnFailure,
-    smtpAlert: vs.smtpAlert ?? g.smtpAlert ?? false,
+    smtpAlert: vs.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert ?? false,
     connectTimeoutMs: vs.connectTimeoutMs,
     delayLoopMs: vs.delayLoopMs,
     weight: vs.weight,

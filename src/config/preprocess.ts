@@ -22,6 +22,7 @@ import {
 } from './definitions.js';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import { tokenizeLine, type Token } from './lexer.js';
+import { INCLUDE_CHECK, INCLUDE_CHECK_ALL, includeCheckBits } from './parse-process.js';
 import { isRepeatLine, parseRepeat, repeatCount, repeatValues, type LstSpec, type SeqSpec } from './sequence.js';
 
 /** A token, or the end of a logical line (statements end there). */
@@ -66,7 +67,7 @@ const MAX_DEPTH = 32;
 export function preprocess(path: string, opts: PreprocessOptions, diags: DiagnosticSink): Item[] {
   const stack: string[] = [];
   const defs = builtinDefinitions({ configId: opts.configId ?? '', rng: opts.rng ?? systemRng(), pwd: () => dirname(stack[stack.length - 1] ?? '') });
-  const state: State = { opts, diags: once(diags), defs, stack, out: [], generated: 0, generatedChars: 0, overBudget: false };
+  const state: State = { opts, diags: once(diags), defs, stack, out: [], generated: 0, generatedChars: 0, overBudget: false, includeCheck: 0 };
   const text = opts.fs.readFile(path);
   if (text === undefined) {
     diags.error({ file: path, line: 0, col: 0 }, `Configuration file '${path}' could not be read`);
@@ -88,6 +89,8 @@ interface State {
   generated: number;
   generatedChars: number;
   overBudget: boolean;
+  /** global_defs `include_check`'s bits in force (lib/parser.c: saved when a file is opened, restored when it ends). */
+  includeCheck: number;
 }
 
 /** The file and line a logical line came from (a made line: the line that made it). */
@@ -126,6 +129,7 @@ function once(diags: DiagnosticSink): DiagnosticSink {
 const at = (w: Where, m: MappedText, i: number): SourcePos => ({ file: w.file, line: w.line, col: colAt(m, i) });
 
 function processFile(st: State, absPath: string, shownPath: string, text: string): void {
+  const savedCheck = st.includeCheck;
   st.stack.push(absPath);
   const reader: Reader = { lines: text.split('\n'), n: 0 };
   for (; reader.n < reader.lines.length; reader.n++) {
@@ -135,6 +139,7 @@ function processFile(st: State, absPath: string, shownPath: string, text: string
     processLine(st, { text: body, col0: raw.length - raw.trimStart().length + 1 }, { file: shownPath, line: reader.n + 1 }, 0, reader);
   }
   st.stack.pop();
+  st.includeCheck = savedCheck;
 }
 
 /** One logical line, read from a file (`reader` set) or made by a definition or a repetition. */
@@ -245,26 +250,50 @@ function emit(st: State, line: MappedText, where: Where): void {
   const inc = /^include([rmwba]?)[ \t]+/.exec(line.text);
   if (inc) {
     const spec = decomment(line.text.slice(inc[0].length)).text.trim();
-    include(st, where.file, spec, at(where, line, 0), inc[1] === '' ? 'warning' : 'error');
+    include(st, where.file, spec, at(where, line, 0), INCLUDE_TYPES[inc[1] as string] as number);
     return;
   }
+  // include_check takes effect where keepalived reads it, for the includes after it (parse-process.ts reports its words)
+  const ic = /^include_check(?:[ \t]+(.*))?$/.exec(line.text);
+  if (ic)
+    st.includeCheck = includeCheckBits(
+      decomment(ic[1] ?? '')
+        .text.trim()
+        .split(/[ \t]+/)
+        .filter(Boolean),
+      st.includeCheck,
+      () => {},
+    );
   const cols = line.pinned ? { pinned: true } : line.cols ? { cols: line.cols } : {};
   const tokens = tokenizeLine({ text: line.text, file: where.file, line: where.line, col: line.col0, ...cols }, st.diags);
   for (const t of tokens) st.out.push(t);
   st.out.push({ eol: true });
 }
 
+/** keepalived's include variants: the include checks each adds to `include_check`'s (lib/parser.c check_include). */
+const INCLUDE_TYPES: Readonly<Record<string, number>> = {
+  '': 0,
+  r: INCLUDE_CHECK.read,
+  m: INCLUDE_CHECK.read | INCLUDE_CHECK.match,
+  w: INCLUDE_CHECK.read | INCLUDE_CHECK.match | INCLUDE_CHECK.wildcard_match,
+  b: INCLUDE_CHECK.read | INCLUDE_CHECK.brace_match,
+  a: INCLUDE_CHECK_ALL,
+};
+
 /**
- * `include PATTERN` (and keepalived's `includer`/`includem`/`includew`/`includeb`/`includea`, for which a pattern
- * that matches nothing is an error rather than a warning).
+ * `include PATTERN` (and keepalived's `includer`/`includem`/`includew`/`includeb`/`includea`). A pattern that matches
+ * nothing is an error when the check it fails is in force — `include_check` or the variant's: `match` for a name
+ * without wildcards, `brace_match` for one with braces, `wildcard_match` for a wildcard — else a warning.
  */
-function include(st: State, fromShown: string, pattern: string, pos: SourcePos, noMatch: 'warning' | 'error'): void {
+function include(st: State, fromShown: string, pattern: string, pos: SourcePos, type: number): void {
   const spec = pattern.replace(/^"(.*)"$/, '$1');
   const base = dirname(st.stack[st.stack.length - 1] as string);
   const abs = isAbsolute(spec) ? spec : join(base, spec);
   const files = expandGlob(st.opts.fs, abs);
   if (files.length === 0) {
-    st.diags[noMatch](pos, `include '${spec}': no such file`);
+    const wild = /[*?[]/.test(spec);
+    const need = wild ? INCLUDE_CHECK.wildcard_match : spec.includes('{') ? INCLUDE_CHECK.brace_match : INCLUDE_CHECK.match;
+    st.diags[(st.includeCheck | type) & need ? 'error' : 'warning'](pos, `include '${spec}': no such file`);
     return;
   }
   for (const f of files) {

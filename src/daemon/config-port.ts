@@ -14,6 +14,8 @@ export interface LoadedConfig {
   readonly errors: readonly string[];
   /** `file:line:col: warning: …` lines. */
   readonly warnings: readonly string[];
+  /** The files read, with their text (global_defs `config_save_dir`). */
+  readonly sources?: readonly { readonly path: string; readonly text: string }[];
 }
 
 /** Options for loading. */
@@ -55,7 +57,7 @@ export function configPort(): ConfigPort {
       const errors: string[] = [];
       const warnings: string[] = [];
       for (const d of r.diagnostics) (d.severity === 'error' ? errors : warnings).push(formatDiagnostic(d));
-      return { config: r.config, errors, warnings };
+      return { config: r.config, errors, warnings, ...(r.sources ? { sources: r.sources } : {}) };
     },
     async configTest(file, opts, stderr) {
       return runConfigTest({

@@ -24,10 +24,18 @@ import type { ConfigPort, LoadedConfig } from './config-port.js';
 import { commandLineLines } from './command-line.js';
 import { ControlServer, refusedPeer, type ControlReply } from './control.js';
 import { renderData, renderJson, renderStats } from './dump.js';
-import { DUMP_FILES, writeDumpFile } from './dumpfile.js';
+import { DUMP_FILES, dataDumpName, writeDumpFile } from './dumpfile.js';
 import type { LogHub } from './logging.js';
 import { pidfileOwnedByLiveProcess, probeProcess, removeOwnPidfile, writePidfile, type ProcessProbe } from './pidfile.js';
-import { ProcessPriorities, linuxPriorityPort, bfdPrioritySettings, maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
+import {
+  ProcessPriorities,
+  linuxPriorityPort,
+  bfdPrioritySettings,
+  checkerPrioritySettings,
+  maxAutoPriorityNotice,
+  parentProcessSettings,
+  prioritySettingsFrom,
+} from './priorities.js';
 import type { Runtime, RuntimeFactory } from '../runtime/port.js';
 import type { SdNotifier } from './sdnotify.js';
 import type { SignalSource, TrappedSignal } from './signals.js';
@@ -74,6 +82,8 @@ export interface DaemonSettings {
   readonly notices?: readonly string[];
   /** Set when this daemon is a supervised child: its role (log identity, no banner, `Stopped`). */
   readonly role?: ChildRole;
+  /** `-u/--umask` was given: global_defs `umask` is logged and not applied (keepalived's umask_cmdline). */
+  readonly umaskFromCommandLine?: boolean;
   /** `--http=ADDRESS:PORT|PATH`: the observability endpoint (overrides global_defs `http_endpoint`). */
   readonly httpEndpoint?: string;
 }
@@ -256,13 +266,27 @@ export class Daemon {
     return { ...loaded, config };
   }
 
-  /** global_defs' process scheduling (`vrrp_rt_priority`, `bfd_rt_priority`, …): before the runtime starts, and after each reload. */
+  /** The configuration in force (names the dump files: `data_use_instance`). */
+  private current: KeepalivedConfig | undefined;
+
+  /**
+   * global_defs' process settings — scheduling (`vrrp_rt_priority`, `checker_rt_priority`, `bfd_rt_priority`, …),
+   * CPU affinity, process name, umask — for this process's role: before the runtime starts, and after each reload.
+   */
   private applyPriorities(config: KeepalivedConfig, starting: boolean): void {
-    if (this.deps.settings.role === 'check') return; // vrrp_* scheduling is the VRRP process's
+    this.current = config;
+    const { role, umaskFromCommandLine: u = false } = this.deps.settings;
     // default real-time: the VRRP and BFD children
-    const p = this.deps.settings.role === 'bfd' ? bfdPrioritySettings(config) : prioritySettingsFrom(config, this.deps.settings.role === 'vrrp');
+    const p =
+      role === 'bfd'
+        ? bfdPrioritySettings(config, u)
+        : role === 'check'
+          ? checkerPrioritySettings(config, u)
+          : role === 'bgp'
+            ? parentProcessSettings(config, u)
+            : prioritySettingsFrom(config, role === 'vrrp', u);
     // keepalived's parent logs the NOTICE (core/main.c); a supervised child leaves it to the supervisor
-    const notice = starting && !this.deps.settings.role ? maxAutoPriorityNotice(p) : undefined;
+    const notice = starting && !role ? maxAutoPriorityNotice(p) : undefined;
     if (notice) this.info(notice);
     this.priorities.apply(p);
   }
@@ -405,9 +429,11 @@ export class Daemon {
       return undefined;
     }
     if (body === undefined) return undefined;
-    const res = writeDumpFile(this.deps.settings.tmpDir, DUMP_FILES[kind], body);
+    const c = this.current;
+    const name = kind === 'data' ? dataDumpName(DUMP_FILES.data, c?.globalDefs.dataUseInstance, c?.netNamespace, c?.instanceName) : DUMP_FILES[kind];
+    const res = writeDumpFile(this.deps.settings.tmpDir, name, body);
     if (res instanceof Error) {
-      this.info(`Can't open ${this.deps.settings.tmpDir}/${DUMP_FILES[kind]} (${res.message})`);
+      this.info(`Can't open ${this.deps.settings.tmpDir}/${name} (${res.message})`);
       return undefined;
     }
     return res;

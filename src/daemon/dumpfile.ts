@@ -15,6 +15,18 @@ export const DUMP_FILES = {
 } as const;
 
 /**
+ * A `.data` dump's file name: with global_defs `data_use_instance` and an instance name or network namespace,
+ * keepalived's open_dump_file puts them before the extension (`keepalived.NAMESPACE_INSTANCE.data`), so that two
+ * daemons on one host do not overwrite each other's dumps.
+ */
+export function dataDumpName(name: string, dataUseInstance: boolean | undefined, netNamespace?: string, instanceName?: string): string {
+  if (!dataUseInstance || (netNamespace === undefined && instanceName === undefined)) return name;
+  const dot = name.lastIndexOf('.');
+  const tag = [netNamespace, instanceName].filter((x) => x !== undefined).join('_');
+  return `${name.slice(0, dot)}.${tag}${name.slice(dot)}`;
+}
+
+/**
  * Atomically writes `body` to `dir/name` with mode 0600.
  * @returns the full path, or an Error (never thrown)
  */

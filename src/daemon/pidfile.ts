@@ -54,6 +54,22 @@ export function pidFilesFor(
   };
 }
 
+/**
+ * global_defs `reload_file`'s path: the name given, or keepalived's default (core/global_data.c) — keepalived.reload
+ * beside the main pid file: /run/keepalived.reload, /run/keepalived/keepalived.reload with a pid directory,
+ * /run/keepalived/keepalived_INSTANCE.reload with an instance name. Undefined without `reload_file`.
+ */
+export function reloadFileFor(
+  config: { readonly globalDefs: { readonly reloadFile?: string | true }; readonly instanceName?: string; readonly usePidDir: boolean },
+  netNamespace: string | undefined,
+): string | undefined {
+  const f = config.globalDefs.reloadFile;
+  if (f === undefined || typeof f === 'string') return f;
+  const dir = pidDirFor(netNamespace);
+  if (config.instanceName !== undefined) return `${dir}/keepalived_${config.instanceName}.reload`;
+  return config.usePidDir || netNamespace !== undefined ? `${dir}/keepalived.reload` : '/run/keepalived.reload';
+}
+
 /** The pid directory: PID_DIR, or PID_DIR/NAMESPACE in a network namespace. */
 export function pidDirFor(netNamespace: string | undefined): string {
   return netNamespace === undefined ? PID_DIR : `${PID_DIR}/${netNamespace}`;

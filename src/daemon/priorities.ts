@@ -4,7 +4,8 @@
  * set_process_priorities / increment_process_priority, lib/scheduler.c "A thread timer expired"); and the BFD
  * process's: `bfd_rt_priority`, `bfd_rlimit_rttime`, `bfd_priority`, plus `bfd_cpu_affinity` (sched_setaffinity on
  * every thread, lib/process.c set_process_cpu_affinity) and `bfd_process_name` (prctl PR_SET_NAME, bfd/bfd_daemon.c:
- * at start, and on a reload that changes it).
+ * at start, and on a reload that changes it); the checker process's `checker_*` equivalents and `vrrp_cpu_affinity`;
+ * and for every process, the parent included, `process_name` (a child's own name wins) and `umask`.
  *
  * Why it matters: on a CPU-starved host a MASTER's adverts go out late because the process waits for a CPU, and
  * the BACKUP takes over although nothing failed (bench/vrrp-timing.ts). SCHED_RR puts the daemon ahead of every
@@ -52,8 +53,8 @@ const RR_MIN_PRIORITY = 1;
 
 /** What global_defs asks of the VRRP process. */
 export interface PrioritySettings {
-  /** Whose settings, for log texts: `vrrp` (default) or `bfd`. */
-  readonly process?: 'vrrp' | 'bfd';
+  /** Whose settings, for log texts: `vrrp` (default), `checker`, `bfd`, or the parent (no scheduling keywords). */
+  readonly process?: 'vrrp' | 'checker' | 'bfd' | 'parent';
   /** `vrrp_rt_priority`: SCHED_RR priority; 0 = normal scheduling. */
   readonly rtPriority: number;
   /** True when rtPriority is our default, not configured: a failure to get it is logged at info level, once. */
@@ -66,10 +67,14 @@ export interface PrioritySettings {
   readonly maxAutoPriority: number;
   /** `min_auto_priority_delay` (µs): timer lateness beyond which keepalived logs and raises. */
   readonly minAutoPriorityDelayUs: number;
-  /** `bfd_cpu_affinity`: the CPUs every thread may run on; unset or empty = leave as started. */
+  /** `vrrp_/checker_/bfd_cpu_affinity`: the CPUs every thread may run on; unset or empty = leave as started. */
   readonly cpuAffinity?: readonly number[];
-  /** `bfd_process_name`: the name the process shows (/proc/PID/comm); unset = leave as started. */
+  /** `*_process_name`, else `process_name`: the name the process shows (/proc/PID/comm); unset = leave as started. */
   readonly processName?: string;
+  /** global_defs `umask`: the file creation mask (unset, or `-u` given: leave as started). */
+  readonly umask?: number;
+  /** `umask` was configured but `-u/--umask` wins: logged (keepalived's text) instead of applied. */
+  readonly umaskIgnored?: boolean;
 }
 
 /** Settings that change nothing (a configuration without these keywords). */
@@ -81,11 +86,22 @@ export const NO_PRIORITIES: PrioritySettings = {
   minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
 };
 
+/** What global_defs asks of the process besides scheduling: its name and umask (`-u` given: not the umask). */
+function common(config: KeepalivedConfig, name: string | undefined, umaskFromCommandLine: boolean): Partial<PrioritySettings> {
+  const u = config.globalDefs.umask;
+  return {
+    ...(name ? { processName: name } : {}),
+    ...(u !== undefined ? (umaskFromCommandLine ? { umaskIgnored: true } : { umask: u }) : {}),
+  };
+}
+
 /**
- * The settings in a loaded configuration model. With `defaultRt` (the supervised VRRP child), a configuration that
- * sets neither `vrrp_rt_priority` nor `vrrp_priority` gets DEFAULT_VRRP_RT_PRIORITY; `vrrp_rt_priority 0` is off.
+ * The VRRP child's settings in a loaded configuration model. With `defaultRt` (the supervised VRRP child), a
+ * configuration that sets neither `vrrp_rt_priority` nor `vrrp_priority` gets DEFAULT_VRRP_RT_PRIORITY;
+ * `vrrp_rt_priority 0` is off. The name is `vrrp_process_name`, else `process_name` (keepalived's child inherits
+ * the parent's name).
  */
-export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false): PrioritySettings {
+export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false, umaskFromCommandLine = false): PrioritySettings {
   const g: GlobalDefs = config.globalDefs;
   const rtDefault = defaultRt && g.vrrpRtPriority === undefined && g.vrrpProcessPriority === undefined;
   return {
@@ -95,17 +111,19 @@ export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false
     processPriority: g.vrrpProcessPriority ?? 0,
     maxAutoPriority: g.maxAutoPriority ?? 0,
     minAutoPriorityDelayUs: g.minAutoPriorityDelayUs ?? DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
+    ...(g.vrrpCpuAffinity?.length ? { cpuAffinity: g.vrrpCpuAffinity } : {}),
+    ...common(config, g.vrrpProcessName ?? g.processName, umaskFromCommandLine),
   };
 }
 
 /**
  * The BFD child's scheduling from `bfd_rt_priority`, `bfd_rlimit_rttime`, `bfd_priority`, `bfd_cpu_affinity` and
- * `bfd_process_name`. With neither `bfd_rt_priority` nor `bfd_priority`, SCHED_RR at the VRRP child's default
- * priority (10 ms × 3 sessions do not survive a CPU hog under SCHED_OTHER; keepalived has no such default, and
- * `bfd_rt_priority 0` turns it off). keepalived's BFD process takes max_auto_priority too, but its timers are not
- * measured for lateness here: no automatic raise.
+ * `bfd_process_name` (else `process_name`). With neither `bfd_rt_priority` nor `bfd_priority`, SCHED_RR at the VRRP
+ * child's default priority (10 ms × 3 sessions do not survive a CPU hog under SCHED_OTHER; keepalived has no such
+ * default, and `bfd_rt_priority 0` turns it off). keepalived's BFD process takes max_auto_priority too, but its
+ * timers are not measured for lateness here: no automatic raise.
  */
-export function bfdPrioritySettings(config: KeepalivedConfig): PrioritySettings {
+export function bfdPrioritySettings(config: KeepalivedConfig, umaskFromCommandLine = false): PrioritySettings {
   const g: GlobalDefs = config.globalDefs;
   const rtDefault = g.bfdRtPriority === undefined && g.bfdProcessPriority === undefined;
   return {
@@ -117,8 +135,36 @@ export function bfdPrioritySettings(config: KeepalivedConfig): PrioritySettings 
     maxAutoPriority: -1,
     minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
     ...(g.bfdCpuAffinity?.length ? { cpuAffinity: g.bfdCpuAffinity } : {}),
-    ...(g.bfdProcessName ? { processName: g.bfdProcessName } : {}),
+    ...common(config, g.bfdProcessName ?? g.processName, umaskFromCommandLine),
   };
+}
+
+/**
+ * The checker child's settings (check/check_daemon.c start_check_child): `checker_rt_priority`,
+ * `checker_rlimit_rttime`, `checker_priority`, `checker_cpu_affinity`, `checker_process_name` (else `process_name`).
+ * As in keepalived, normal scheduling unless configured (the checker's timers are seconds, not centiseconds); its
+ * timers are not measured for lateness here: no automatic raise.
+ */
+export function checkerPrioritySettings(config: KeepalivedConfig, umaskFromCommandLine = false): PrioritySettings {
+  const g: GlobalDefs = config.globalDefs;
+  return {
+    process: 'checker',
+    rtPriority: g.checkerRtPriority ?? 0,
+    rlimitRttimeUs: g.checkerRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
+    processPriority: g.checkerProcessPriority ?? 0,
+    maxAutoPriority: -1,
+    minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
+    ...(g.checkerCpuAffinity?.length ? { cpuAffinity: g.checkerCpuAffinity } : {}),
+    ...common(config, g.checkerProcessName ?? g.processName, umaskFromCommandLine),
+  };
+}
+
+/**
+ * The settings of a process with no scheduling keywords of its own — the supervising parent, and our BGP child:
+ * `process_name` and `umask` (keepalived's parent applies both when it reads the configuration, core/main.c).
+ */
+export function parentProcessSettings(config: KeepalivedConfig, umaskFromCommandLine = false): PrioritySettings {
+  return { ...NO_PRIORITIES, process: 'parent', maxAutoPriority: -1, ...common(config, config.globalDefs.processName, umaskFromCommandLine) };
 }
 
 /** keepalived's start-up NOTICE (core/main.c) when `max_auto_priority` is left at 0; -1 silences it. */
@@ -148,6 +194,8 @@ export interface PriorityPort {
   setAffinity(tid: number, cpus: readonly number[]): void;
   /** prctl(PR_SET_NAME) on the calling (main) thread. */
   setName(name: string): void;
+  /** umask(2) for the whole process. */
+  setUmask(mask: number): void;
 }
 
 /** The current state, for dumps. */
@@ -199,6 +247,7 @@ export class ProcessPriorities {
     this.settings = s;
     // keepalived: a name set at start or changed by a reload; a removed one goes back to "keepalived"
     if (s.processName !== was.processName && (s.processName || was.processName)) this.setName(s.processName ?? 'keepalived');
+    this.applyUmask(s);
     if (s.cpuAffinity?.length) this.setAffinity(s.cpuAffinity);
     if (s.rtPriority !== was.rtPriority) {
       if (s.rtDefault && this.defaultRtRefused) {
@@ -252,6 +301,17 @@ export class ProcessPriorities {
       this.port.setName(name);
     } catch {
       this.log.log({ level: 'info', text: `Failed to set process name '${name}'` });
+    }
+  }
+
+  /** global_defs `umask` (keepalived's umask_handler: applied at each read; `-u` wins, with an info line). */
+  private applyUmask(s: PrioritySettings): void {
+    if (s.umaskIgnored) this.log.log({ level: 'info', text: 'umask command line option specified, ignoring config option' });
+    if (s.umask === undefined) return;
+    try {
+      this.port.setUmask(s.umask);
+    } catch (e) {
+      this.log.log({ level: 'warning', text: `unable to set umask ${s.umask.toString(8).padStart(4, '0')} - ${message(e)}` });
     }
   }
 
@@ -366,6 +426,9 @@ export function linuxPriorityPort(): PriorityPort {
     setNice: (tid, nice) => setPriority(tid, nice),
     setAffinity: (tid, cpus) => sysio.schedSetAffinity(tid, cpus),
     setName: (name) => sysio.setThreadName(name),
+    setUmask: (mask) => {
+      process.umask(mask);
+    },
     onCpuLimit: (handler) => {
       process.on('SIGXCPU', handler);
       return () => {

@@ -16,6 +16,8 @@
  * process. It holds no runtime code: a child is this same program re-executed with `--ts-child=ROLE`.
  */
 import { ReloadQueue } from './reload-queue.js';
+import { ReloadMonitor } from './reload-monitor.js';
+import { ConfigSaver, createReloadFile, removeReloadFile } from './config-files.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import type { KeepalivedConfig } from '../config/model.js';
@@ -32,12 +34,13 @@ import {
   pidfileOwnedByLiveProcess,
   pidFilesFor,
   probeProcess,
+  reloadFileFor,
   removeOwnPidfile,
   writePidfile,
   type PidFiles,
   type ProcessProbe,
 } from './pidfile.js';
-import { maxAutoPriorityNotice, prioritySettingsFrom } from './priorities.js';
+import { maxAutoPriorityNotice, parentProcessSettings, prioritySettingsFrom, type ProcessPriorities } from './priorities.js';
 import type { SdNotifier } from './sdnotify.js';
 import { SIGFUNC_NUMBERS, type SignalSource, type TrappedSignal } from './signals.js';
 import type { PeerCred } from '../observe/admin.js';
@@ -164,6 +167,8 @@ export interface SupervisorSettings {
   readonly childWaitMs?: number;
   /** `-s/--namespace`: overrides the configuration's `net_namespace`. */
   readonly namespace?: string;
+  /** `-u/--umask` was given: global_defs `umask` is logged and not applied. */
+  readonly umaskFromCommandLine?: boolean;
 }
 
 /** Everything the supervisor uses from the outside world. */
@@ -188,6 +193,13 @@ export interface SupervisorDeps {
   readonly enterNamespace?: (name: string) => string | undefined;
   /** The syslog ident suffix (`_NAMESPACE_INSTANCE`) is now known: the children must be started with it. */
   readonly onIdentSuffix?: (suffix: string) => void;
+  /** This process's name and umask from global_defs (`process_name`, `umask`); absent in tests. */
+  readonly priorities?: ProcessPriorities;
+  /**
+   * global_defs `reload_check_config LOGFILE`: runs `-t` on the configuration in a separate process, its report
+   * appended to LOGFILE; resolves with its exit status (undefined: it could not run or timed out, logged).
+   */
+  readonly checkConfig?: (logFile: string) => Promise<number | undefined>;
 }
 
 /** One role's child and its respawn bookkeeping. */
@@ -302,6 +314,9 @@ export class Supervisor {
   private childPidFiles: ChildPidFiles = { vrrp: '', check: '' };
   /** The network namespace the daemon runs in (`-s` or `net_namespace`), named at start. */
   private namespace: string | undefined;
+  /** `reload_time_file`'s monitor for the configuration in force. */
+  private monitor: ReloadMonitor | undefined;
+  private saver: ConfigSaver | undefined;
   private resolveExit!: (code: number) => void;
   /** Resolves with the exit status once the supervisor has stopped. */
   readonly exited: Promise<number>;
@@ -348,6 +363,7 @@ export class Supervisor {
     const cfg = await this.loadConfig('start');
     if (!cfg) return ExitCode.CONFIG;
     this.releaseSet = [cfg];
+    this.deps.priorities?.apply(parentProcessSettings(cfg, s.umaskFromCommandLine));
     const notice = maxAutoPriorityNotice(prioritySettingsFrom(cfg));
     if (notice) this.info(notice);
     const roles = wantedRoles(cfg, s);
@@ -369,6 +385,7 @@ export class Supervisor {
     for (const r of roles) {
       if (!this.startChild(r)) return ExitCode.FATAL;
     }
+    this.startMonitor();
     this.checkReady();
     return undefined;
   }
@@ -434,6 +451,8 @@ export class Supervisor {
       configId: s.configId,
       ...(s.interfaceExists ? { interfaceExists: s.interfaceExists } : {}),
     });
+    const saveDir = loaded.config?.globalDefs.configSaveDir;
+    if (saveDir && loaded.sources) (this.saver ??= new ConfigSaver(this.deps.pid, this.log)).save(saveDir, loaded.sources);
     const fatal = loaded.errors.some((e) => e.includes('could not be read') || e.includes('Non-existent interface specified'));
     if (loaded.config !== undefined && !fatal && (phase === 'start' || loaded.errors.length === 0)) return loaded.config;
     for (const w of loaded.warnings) this.info(w, 'warning');
@@ -801,11 +820,58 @@ export class Supervisor {
     return this.reloadQueue.request();
   }
 
+  /**
+   * One reload, with the running configuration's `reload_file` (present until every child has re-read the files)
+   * and `reload_check_config` (the new configuration validated by `-t` in another process first), as keepalived's
+   * start_reload.
+   */
   private async doReload(): Promise<boolean> {
+    const old = this.releaseSet[0];
+    const reloadFile = old ? reloadFileFor(old, this.namespace) : undefined;
+    if (reloadFile) createReloadFile(reloadFile, this.log);
+    try {
+      const checkLog = old?.globalDefs.reloadCheckConfig;
+      if (checkLog !== undefined && this.deps.checkConfig) {
+        const code = await this.deps.checkConfig(checkLog);
+        if (code !== 0) {
+          if (code !== undefined) this.info(`New config failed validation, see ${checkLog} for details`);
+          return false;
+        }
+      }
+      this.monitor?.stop();
+      try {
+        return await this.reloadNow();
+      } finally {
+        this.startMonitor();
+      }
+    } finally {
+      if (reloadFile) removeReloadFile(reloadFile);
+    }
+  }
+
+  /** `reload_time_file`: watches the running configuration's file (a new monitor after each reload). */
+  private startMonitor(): void {
+    this.monitor?.stop();
+    this.monitor = undefined;
+    const g = this.releaseSet[0]?.globalDefs;
+    if (!g?.reloadTimeFile || this.state !== 'running') return;
+    this.monitor = new ReloadMonitor({
+      file: g.reloadTimeFile,
+      repeat: g.reloadRepeat === true,
+      log: this.log,
+      timers: this.timers,
+      now: () => this.deps.clock.wallNow(),
+      onReload: () => void this.reload(),
+    });
+    this.monitor.start();
+  }
+
+  private async reloadNow(): Promise<boolean> {
     this.info('Reloading ...');
     const cfg = await this.loadConfig('reload');
     if (!cfg || this.state !== 'running') return false;
     if (!this.reloadable(cfg)) return false;
+    this.deps.priorities?.apply(parentProcessSettings(cfg, this.deps.settings.umaskFromCommandLine));
     this.deps.sdNotify.reloading();
     this.releaseSet = [cfg, ...this.releaseSet.slice(0, 1)];
     const running = [...this.slots.values()].filter((s) => s.handle).map((s) => s.role);
@@ -872,7 +938,7 @@ export class Supervisor {
       );
     let timer: unknown;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = this.timers.setTimeout(() => resolve(true), this.deps.settings.childWaitMs ?? 5000);
+      timer = this.timers.setTimeout(() => resolve(true), this.deps.settings.childWaitMs ?? (this.releaseSet[0]?.childWaitTimeSec ?? 5) * 1000);
     });
     const late = await Promise.race([Promise.all(waits).then(() => false), timedOut]);
     this.timers.clearTimeout(timer);
@@ -890,6 +956,8 @@ export class Supervisor {
     if (this.state === 'stopped') return;
     const wasRunning = this.state !== 'new';
     this.state = 'stopped';
+    this.monitor?.stop();
+    this.monitor = undefined;
     if (this.keepAlive) clearInterval(this.keepAlive);
     this.removeSignals();
     const closing = this.control?.close() ?? Promise.resolve();

@@ -74,6 +74,11 @@ class FakeOs implements PriorityPort {
     this.check('setName');
     this.name = name;
   }
+  umask: number | undefined;
+  setUmask(mask: number): void {
+    this.calls.push(`umask ${mask.toString(8)}`);
+    this.umask = mask;
+  }
   onCpuLimit(h: () => void): () => void {
     this.handlers.push(h);
     return () => {
@@ -289,9 +294,9 @@ test("global_defs keywords: keepalived's ranges and texts", () => {
     "p.conf:7:19: error: vrrp process real-time priority 'x' invalid",
     'p.conf:8:18: error: No vrrp process real-time priority specified',
     'p.conf:9:25: error: min_auto_priority_delay requires delay time',
-    "p.conf:10:2: warning: 'checker_rt_priority' is not supported yet - ignored",
   ]);
   const g = r.config.globalDefs;
+  assert.equal(g.checkerRtPriority, 5, 'checker_rt_priority is the checker child’s (process-settings.test.ts)');
   assert.equal(g.vrrpRtPriority, 99);
   assert.equal(g.vrrpRlimitRttimeUs, 2, 'keepalived raises 1 to 2');
   assert.equal(g.vrrpProcessPriority, 0);
@@ -350,7 +355,7 @@ test("bfd_* keywords → the BFD child's settings, with keepalived's texts; SCHE
     "p.conf:5:18: error: bfd process real-time priority 'x' invalid",
     'p.conf:6:21: error: Invalid cpu_id:99999 specified for bfd process',
     'p.conf:7:2: error: No bfd cpu_id set specified',
-    'p.conf:8:19: error: Process name a_very_long_process_name more than 15 characters, truncating',
+    'p.conf:8:19: warning: Process name a_very_long_process_name more than 15 characters, truncating',
     'p.conf:9:19: error: Invalid cpu_id:0 specified for bfd process',
   ]);
   const g = bad.config.globalDefs;

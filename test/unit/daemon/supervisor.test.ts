@@ -131,7 +131,7 @@ function harness(
   cfg: KeepalivedConfig,
   over: Partial<SupervisorSettings> = {},
   autoReady = true,
-  moreDeps: Pick<SupervisorDeps, 'enterNamespace' | 'onIdentSuffix'> = {},
+  moreDeps: Pick<SupervisorDeps, 'enterNamespace' | 'onIdentSuffix' | 'checkConfig'> = {},
 ): Harness {
   const configFile = join(dir, `${name}.conf`);
   writeFileSync(configFile, '');
@@ -165,6 +165,8 @@ function harness(
     childWaitMs: 5000,
     ...over,
   };
+  // -1: no childWaitMs setting (the configuration's child_wait_time decides)
+  if (settings.childWaitMs === -1) delete (settings as { childWaitMs?: number }).childWaitMs;
   const h = {} as Harness;
   const sup = new Supervisor({
     settings,
@@ -704,5 +706,71 @@ test(
     assert.equal(st2.status.snapshot.bfd, undefined);
     await h.sup.stop();
     assert.equal(await h.run, 0);
+  }),
+);
+
+test(
+  'child_wait_time from the configuration: TERM waits that long for the children, then SIGKILL',
+  withDir(async (dir) => {
+    const h = harness(dir, 'w', model(`child_wait_time 2\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n`), {
+      childWaitMs: -1,
+    });
+    await flush();
+    const vrrp = h.live('vrrp');
+    vrrp.exitOnTerm = false;
+    h.signals.raise('SIGTERM');
+    await flush();
+    h.timers.advance(1999);
+    await flush();
+    assert.equal(vrrp.alive, true, 'child_wait_time 2 not over');
+    h.timers.advance(1);
+    assert.equal(await h.run, 0);
+    assert.deepEqual(vrrp.signals.at(-1), 'SIGKILL');
+  }),
+);
+
+test(
+  'reload_check_config: a failed -t keeps the running configuration (no reload sent); reload_file exists while it runs',
+  withDir(async (dir) => {
+    const reloadFile = join(dir, 'kts.reload');
+    const checkLog = join(dir, 'check.log');
+    let code = 5;
+    const seen: boolean[] = [];
+    const h = harness(
+      dir,
+      'r',
+      model(
+        `global_defs {\n  reload_check_config ${checkLog}\n  reload_file ${reloadFile}\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n}\n`,
+      ),
+      {},
+      true,
+      {
+        checkConfig: async (log) => {
+          assert.equal(log, checkLog);
+          seen.push(existsSync(reloadFile));
+          return code;
+        },
+      },
+    );
+    await flush();
+    const vrrp = h.live('vrrp');
+    assert.equal(existsSync(reloadFile), false, 'no reload file at start');
+    h.signals.raise('SIGHUP');
+    for (let i = 0; i < 4; i++) await flush();
+    assert.deepEqual(seen, [true], 'the reload file exists while the check runs');
+    assert.ok(h.lines.includes(`Keepalived: New config failed validation, see ${checkLog} for details`), h.lines.join('\n'));
+    assert.ok(!h.lines.includes('Keepalived: Reloading ...'));
+    assert.equal(vrrp.sent.length, 0, 'no reload sent to the children');
+    assert.equal(existsSync(reloadFile), false, 'removed after the check');
+    code = 0;
+    h.signals.raise('SIGHUP');
+    for (let i = 0; i < 4; i++) await flush();
+    assert.ok(h.lines.includes('Keepalived: Reloading ...'));
+    assert.deepEqual(
+      vrrp.sent.map((m) => m.command),
+      ['reload'],
+    );
+    await flush();
+    assert.equal(existsSync(reloadFile), false, 'removed once every child re-read the files');
   }),
 );
