@@ -23,7 +23,7 @@ import type { VrrpEvent } from '../../vrrp/fsm.js';
 import { VrrpRouter } from '../../vrrp/router.js';
 import type { RouterAction, RouterInstanceSpec } from '../../vrrp/router-types.js';
 import { AuthType, VrrpState, type TrackerResult } from '../../vrrp/types.js';
-import { LvsSyncDaemon } from '../lvs-sync-daemon.js';
+import type { LvsSyncDaemon } from '../lvs-sync-daemon.js';
 import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
 import { publish } from '../../core/events.js';
 import type { Notifier } from '../../notify/notifier.js';
@@ -173,7 +173,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private async openSyncDaemon(cfg: KeepalivedConfig): Promise<void> {
     const s = cfg.globalDefs.lvsSyncDaemon;
     if (!s?.instance) return;
-    this.syncd = await LvsSyncDaemon.open(s, this.log);
+    // loaded only when configured: the VRRP child carries no IPVS code otherwise (test/unit/daemon/parent-imports)
+    const { LvsSyncDaemon: Syncd } = await import('../lvs-sync-daemon.js');
+    this.syncd = await Syncd.open(s, this.log);
     const state = this.instances.get(s.instance)?.fsm.state;
     await this.syncd?.start(state === VrrpState.MASTER ? 'master' : 'backup');
   }
