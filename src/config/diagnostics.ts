@@ -25,6 +25,12 @@ export interface Diagnostic {
    * `-t` exits 2 (KEEPALIVED_EXIT_CONFIG). We report it as an error and go on; `-t` exits 2 as keepalived's.
    */
   readonly missingWord?: true;
+  /**
+   * A warning for `-t` (keepalived accepts the file) after which the daemon keeps its running configuration at a
+   * reload: an include that matches no file leaves the new configuration likely incomplete (issue 16: an error at a
+   * reload never replaces the running configuration).
+   */
+  readonly refusesReload?: true;
 }
 
 /** `file:line:col: severity: message`. */
@@ -50,6 +56,11 @@ export class DiagnosticSink {
   /** Reports a warning that makes `-t` fail as keepalived's does (see `Diagnostic.failsTest`). */
   keptError(pos: SourcePos, message: string): void {
     this.items.push({ severity: 'warning', message, pos, failsTest: true });
+  }
+
+  /** Reports a warning that `-t` passes but that makes a reload keep the running configuration (`refusesReload`). */
+  reloadRefusingWarning(pos: SourcePos, message: string): void {
+    this.items.push({ severity: 'warning', message, pos, refusesReload: true });
   }
 
   /** Reports a missing word as keepalived's null_strvec does (an error; `-t` exits 2). */

@@ -108,7 +108,7 @@ interface Reader {
 /** `diags`, passing on a diagnostic only the first time its severity, position and message are seen. */
 function once(diags: DiagnosticSink): DiagnosticSink {
   const seen = new Set<string>();
-  const report = (severity: 'error' | 'warning' | 'keptError' | 'missingWord', pos: SourcePos, message: string): void => {
+  const report = (severity: 'error' | 'warning' | 'keptError' | 'reloadRefusingWarning' | 'missingWord', pos: SourcePos, message: string): void => {
     const key = `${severity}\0${pos.file}\0${pos.line}\0${pos.col}\0${message}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -122,6 +122,7 @@ function once(diags: DiagnosticSink): DiagnosticSink {
     error: (pos, message) => report('error', pos, message),
     warning: (pos, message) => report('warning', pos, message),
     keptError: (pos, message) => report('keptError', pos, message),
+    reloadRefusingWarning: (pos, message) => report('reloadRefusingWarning', pos, message),
     missingWord: (pos, message) => report('missingWord', pos, message),
   };
 }
@@ -293,7 +294,8 @@ function include(st: State, fromShown: string, pattern: string, pos: SourcePos, 
   if (files.length === 0) {
     const wild = /[*?[]/.test(spec);
     const need = wild ? INCLUDE_CHECK.wildcard_match : spec.includes('{') ? INCLUDE_CHECK.brace_match : INCLUDE_CHECK.match;
-    st.diags[(st.includeCheck | type) & need ? 'error' : 'warning'](pos, `include '${spec}': no such file`);
+    // keepalived only warns (and `-t` passes); a reload still keeps the running configuration (refusesReload)
+    st.diags[(st.includeCheck | type) & need ? 'error' : 'reloadRefusingWarning'](pos, `include '${spec}': no such file`);
     return;
   }
   for (const f of files) {

@@ -56,7 +56,8 @@ export function configPort(): ConfigPort {
       const r = loadConfig(file, { configId: opts.configId, ...(opts.interfaceExists ? { interfaceExists: opts.interfaceExists } : {}) });
       const errors: string[] = [];
       const warnings: string[] = [];
-      for (const d of r.diagnostics) (d.severity === 'error' ? errors : warnings).push(formatDiagnostic(d));
+      // a warning that refuses a reload (a missing include) counts with the errors here: the daemon keeps its configuration
+      for (const d of r.diagnostics) (d.severity === 'error' || d.refusesReload ? errors : warnings).push(formatDiagnostic(d));
       return { config: r.config, errors, warnings, ...(r.sources ? { sources: r.sources } : {}) };
     },
     async configTest(file, opts, stderr) {

@@ -78,3 +78,25 @@ test('sd_notify messages as keepalived sends them; silent without NOTIFY_SOCKET 
   assert.equal(off.enabled, false);
   assert.doesNotThrow(() => off.ready());
 });
+
+test('an include that matches no file: -t passes as keepalived 2.2.7 does, but the daemon takes it as an error (a reload keeps the running configuration)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kts-port-'));
+  try {
+    const f = join(dir, 'k.conf');
+    writeFileSync(
+      f,
+      `include ${dir}/missing.conf\nglobal_defs {\n  dynamic_interfaces\n}\nvrrp_instance VI_9 {\n  interface kts-absent0\n  virtual_router_id 9\n  priority 100\n}\n`,
+    );
+    const port = configPort();
+    const r = await port.load(f, { configId: 'n1' });
+    assert.deepEqual(r.errors, [`${f}:1:1: warning: include '${dir}/missing.conf': no such file`]);
+    assert.deepEqual(
+      r.config?.vrrpInstances.map((i) => i.name),
+      ['VI_9'],
+    );
+    const out: string[] = [];
+    assert.equal(await port.configTest(f, { configId: 'n1' }, { write: (s: string) => out.push(s) }), 0, out.join(''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
