@@ -294,8 +294,10 @@ function include(st: State, fromShown: string, pattern: string, pos: SourcePos, 
   if (files.length === 0) {
     const wild = /[*?[]/.test(spec);
     const need = wild ? INCLUDE_CHECK.wildcard_match : spec.includes('{') ? INCLUDE_CHECK.brace_match : INCLUDE_CHECK.match;
-    // keepalived only warns (and `-t` passes); a reload still keeps the running configuration (refusesReload)
-    st.diags[(st.includeCheck | type) & need ? 'error' : 'reloadRefusingWarning'](pos, `include '${spec}': no such file`);
+    // keepalived only warns (and `-t` passes); a named file that is missing still makes a reload keep the running
+    // configuration (refusesReload): the new one is likely incomplete. A pattern may rightly match nothing.
+    const severity = (st.includeCheck | type) & need ? 'error' : need === INCLUDE_CHECK.match ? 'reloadRefusingWarning' : 'warning';
+    st.diags[severity](pos, `include '${spec}': no such file`);
     return;
   }
   for (const f of files) {
