@@ -156,7 +156,8 @@ export function readNum(c: ConfNode, d: DiagnosticSink, min: number, max: number
   return undefined;
 }
 
-const BOOL_WORDS = new Map([
+/** keepalived's true/false words (check_true_false, get_value_bool). */
+export const BOOL_WORDS = new Map([
   ['true', true],
   ['on', true],
   ['yes', true],

@@ -7,16 +7,9 @@
 import type { DiagnosticSink } from './diagnostics.js';
 import type { GlobalDefs, Mutable, NetlinkRcvBufs } from './model.js';
 import type { ConfNode } from './tree.js';
+import { BOOL_WORDS } from './parse-checkers.js';
 
 const UINT = /^\d+$/;
-const BOOL = new Map([
-  ['true', true],
-  ['on', true],
-  ['yes', true],
-  ['false', false],
-  ['off', false],
-  ['no', false],
-]);
 
 /** The `*_netlink_*_rcv_bufs(_force)` keywords: which socket of which child each sets. */
 const NETLINK_BUFS: Readonly<Record<string, keyof NetlinkRcvBufs>> = {
@@ -29,7 +22,7 @@ const NETLINK_BUFS: Readonly<Record<string, keyof NetlinkRcvBufs>> = {
 /** A `<BOOL>`-or-nothing flag as keepalived's get_value_bool reads it (undefined: invalid, reported elsewhere). */
 function flagValue(c: ConfNode): boolean | undefined {
   const v = c.args[0]?.text;
-  return v === undefined ? true : BOOL.get(v.toLowerCase());
+  return v === undefined ? true : BOOL_WORDS.get(v.toLowerCase());
 }
 
 /** Handles one VRRP-tuning global_defs keyword; false when `c` is not one of them. */
