@@ -114,7 +114,6 @@ function configChecker(userArgs: readonly string[], logs: LogHub): (logFile: str
 function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
   const out: string[] = [];
   const ignored: [boolean, string][] = [
-    [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
     [o.coreDump, '-m/--core-dump'],
   ];
   for (const [on, name] of ignored) {
