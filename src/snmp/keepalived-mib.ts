@@ -199,7 +199,31 @@ function addressRows(src: MibSource, m: MibBuilder, a: VirtualAddress, ifname: s
   if (a.peer) m.str(o(12), addressBytes(a.peer));
 }
 
-/** KEEPALIVED-MIB::vrrp (vrrp_snmp.c vrrp_vars): every table but routes and rules. */
+/**
+ * vrrpScriptTable: the vrrp_scripts keepalived keeps (those some instance or sync group still tracks; it drops the
+ * rest), with vrrpScriptResult init(1), bad(2), good(3).
+ */
+function scriptRows(src: MibSource, m: MibBuilder): void {
+  const c = src.config;
+  const used = new Set([...c.vrrpInstances.flatMap((ic) => trackedScripts(src, ic).map((x) => x.t.name)), ...c.vrrpSyncGroups.flatMap((g) => g.trackScript.map((t) => t.name))]);
+  const results = new Map((src.snapshot.scripts ?? []).map((r) => [r.name, r.ok]));
+  c.vrrpScripts
+    .filter((s) => used.has(s.name))
+    .forEach((s, i) => {
+      const o = (col: number): Oid => [...VRRP_OID, 9, 1, col, i + 1];
+      const ok = results.get(s.name);
+      m.str(o(2), s.name);
+      m.str(o(3), scriptText(src, s.script));
+      m.int(o(4), Math.floor(s.intervalMs / 1000));
+      m.int(o(5), s.weight);
+      m.int(o(6), ok === undefined ? 1 : ok ? 3 : 2);
+      m.gauge(o(7), s.rise);
+      m.gauge(o(8), s.fall);
+      m.int(o(9), truth(s.reverse));
+    });
+}
+
+/** KEEPALIVED-MIB::vrrp (vrrp_snmp.c vrrp_vars): every table but routes, rules, tracked files and processes. */
 export function vrrpRows(src: MibSource, m: MibBuilder): void {
   const c = src.config;
   const snaps = new Map(src.snapshot.instances.map((s) => [s.name, s]));
@@ -221,6 +245,7 @@ export function vrrpRows(src: MibSource, m: MibBuilder): void {
   });
   // keepalived's static addresses are row 0; its isAdvertised flag is set for the first instance's VIPs only
   // (vrrp_header_ar_table sets adv=1 on entering the first instance and clears it at its eVIPs, never again)
+  scriptRows(src, m);
   c.staticIpaddress.forEach((a, k) => addressRows(src, m, a, undefined, [0, k + 1], true, false));
   c.vrrpInstances.forEach((ic, i) => {
     const snap = snaps.get(ic.name);

@@ -115,10 +115,14 @@ export function rfcv2Rows(src: MibSource, m: MibBuilder, nowMs: number): void {
   m.counter(o(2, 3, 0), 0);
 }
 
-/** vrrpStatisticsNewMasterReason: notMaster(0), priority(1), preempted(2), masterNoResponse(3). */
-export function masterReason(snap: InstanceSnapshot | undefined): number {
-  if (!snap || snap.stats.become_master === 0) return 0;
-  return /preempt/i.test(snap.lastTransitionReason ?? '') ? 2 : 3;
+/**
+ * vrrpv3StatisticsNewMasterReason: notMaster(0), priority(1: a priority 0 advert), preempted(2: we preempted a
+ * lower priority master), masterNoResponse(3), from the words of the last transition that made us master.
+ */
+export function masterReason(snap: InstanceSnapshot | undefined, reason?: string): number {
+  if (!snap || (snap.stats.become_master === 0 && reason === undefined)) return 0;
+  const why = reason ?? snap.lastTransitionReason ?? '';
+  return /sent priority 0/.test(why) ? 1 : /preempting /.test(why) ? 2 : 3;
 }
 
 /** VRRPV3-MIB (RFC 6527). */

@@ -31,8 +31,8 @@ function routerId(src: MibSource): VarBind {
   return str([...GLOBAL_OID, 2, 0], src.config.globalDefs.routerId ?? src.host.nodeName);
 }
 
-/** The notifications an instance's transition into `state` sends, in keepalived's order. */
-export function instanceNotifications(src: MibSource, name: string, state: number): Notification[] {
+/** The notifications an instance's transition into `state` (for `reason`, in the state machine's words) sends, in keepalived's order. */
+export function instanceNotifications(src: MibSource, name: string, state: number, reason?: string): Notification[] {
   const s = src.config.globalDefs.snmp;
   const ic = src.config.vrrpInstances.find((i) => i.name === name);
   if (!s?.traps || !ic) return [];
@@ -62,14 +62,14 @@ export function instanceNotifications(src: MibSource, name: string, state: numbe
     });
   if (s.rfcv3) {
     const idx = [ifx, ic.virtualRouterId, ic.family === 4 ? 1 : 2];
-    const reason = masterReason(snap);
+    const why = masterReason(snap, reason);
     out.push({
       trapOid: [...VRRP_RFCV3_OID, 0, 1],
       varbinds: [
         { oid: [...VRRP_RFCV3_OID, 1, 1, 1, 1, 3, ...idx], type: VarType.OctetString, value: addr },
-        int([...VRRP_RFCV3_OID, 1, 2, 5, 1, 2, ...idx], reason),
+        int([...VRRP_RFCV3_OID, 1, 2, 5, 1, 2, ...idx], why),
       ],
-      detail: `(${name}) Sending SNMP notification vrrpv3NotifyNewMaster, reason ${reason}`,
+      detail: `(${name}) Sending SNMP notification vrrpv3NotifyNewMaster, reason ${why}`,
     });
   }
   return out;

@@ -151,7 +151,7 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
       subscribe('keepalived-ts:vrrp:transition', (e) => {
         const src = source();
         const state = STATE_WORDS[e.to] ?? src.snapshot.instances.find((i) => i.name === e.instance)?.state ?? 4;
-        send(instanceNotifications(src, e.instance, state));
+        send(instanceNotifications(src, e.instance, state, e.reason));
         setImmediate(seenGroups);
       }),
     );
