@@ -9,7 +9,7 @@ import { cmdStr } from '../notify/prepare.js';
 import { splitCommand } from '../notify/split.js';
 import type { InstanceSnapshot } from '../runtime/snapshot.js';
 import type { Oid } from './agentx.js';
-import { MibBuilder } from './mib.js';
+import type { MibBuilder } from './mib.js';
 import { ifindexOf, type MibSource } from './source.js';
 import { addressBytes } from './inet.js';
 
@@ -183,7 +183,15 @@ function instanceRows(src: MibSource, m: MibBuilder, ic: VrrpInstanceConfig, sna
   }
 }
 
-function addressRows(src: MibSource, m: MibBuilder, a: VirtualAddress, ifname: string | undefined, idx: readonly [number, number], set: boolean, adv: boolean): void {
+function addressRows(
+  src: MibSource,
+  m: MibBuilder,
+  a: VirtualAddress,
+  ifname: string | undefined,
+  idx: readonly [number, number],
+  set: boolean,
+  adv: boolean,
+): void {
   const o = (col: number): Oid => [...VRRP_OID, 6, 1, col, ...idx];
   const dev = a.dev ?? ifname;
   m.int(o(2), a.family === 4 ? 1 : 2);
@@ -205,7 +213,10 @@ function addressRows(src: MibSource, m: MibBuilder, a: VirtualAddress, ifname: s
  */
 function scriptRows(src: MibSource, m: MibBuilder): void {
   const c = src.config;
-  const used = new Set([...c.vrrpInstances.flatMap((ic) => trackedScripts(src, ic).map((x) => x.t.name)), ...c.vrrpSyncGroups.flatMap((g) => g.trackScript.map((t) => t.name))]);
+  const used = new Set([
+    ...c.vrrpInstances.flatMap((ic) => trackedScripts(src, ic).map((x) => x.t.name)),
+    ...c.vrrpSyncGroups.flatMap((g) => g.trackScript.map((t) => t.name)),
+  ]);
   const results = new Map((src.snapshot.scripts ?? []).map((r) => [r.name, r.ok]));
   c.vrrpScripts
     .filter((s) => used.has(s.name))

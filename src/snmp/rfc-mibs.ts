@@ -8,7 +8,7 @@ import type { VrrpInstanceConfig } from '../config/model.js';
 import type { InstanceSnapshot } from '../runtime/snapshot.js';
 import { compareBytes } from '../core/inet/address.js';
 import type { Oid } from './agentx.js';
-import { compareOid, MibBuilder } from './mib.js';
+import { compareOid, type MibBuilder } from './mib.js';
 import { addressBytes } from './inet.js';
 import { truth } from './keepalived-mib.js';
 import { ifindexOf, type MibSource } from './source.js';

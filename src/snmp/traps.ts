@@ -52,7 +52,8 @@ export function instanceNotifications(src: MibSource, name: string, state: numbe
   const ifx = ifindexOf(src.host, ic.interface);
   const snap = src.snapshot.instances.find((i) => i.name === name);
   // keepalived sends its own address (vrrp->saddr): the master is us
-  const own = (snap?.srcIp && addressBytes(snap.srcIp)) || (ic.interface && (ic.family === 4 ? src.host.ipv4(ic.interface) : src.host.ipv6(ic.interface)));
+  const own =
+    (snap?.srcIp && addressBytes(snap.srcIp)) || (ic.interface && (ic.family === 4 ? src.host.ipv4(ic.interface) : src.host.ipv6(ic.interface)));
   const addr = own || Buffer.alloc(ic.family === 4 ? 4 : 16);
   if (s.rfcv2 && ic.version === 2 && ic.family === 4)
     out.push({

@@ -198,7 +198,10 @@ export class AgentxSubagent {
     if (was) this.o.log.log({ level: 'warning', text: 'AgentX master agent failed to respond to ping.  Attempting to re-register.' });
     else if (!this.warned) {
       this.warned = true;
-      this.o.log.log({ level: 'warning', text: `Warning: Failed to connect to the agentx master agent (${describe(this.o.address)})${err ? `: ${err.message}` : ''}` });
+      this.o.log.log({
+        level: 'warning',
+        text: `Warning: Failed to connect to the agentx master agent (${describe(this.o.address)})${err ? `: ${err.message}` : ''}`,
+      });
     }
     clearTimeout(this.retry);
     this.retry = setTimeout(() => this.start(), this.o.retryMs ?? RETRY_MS);

@@ -206,7 +206,9 @@ test('snmpwalk of KEEPALIVED-MIB, VRRP-MIB and VRRPV3-MIB and the notifications:
       await stop(trapd);
     }
     // the master agent drops the session's registrations when the subagent goes
-    assert.ok((await waitFor(() => inA(['snmpwalk', '-v2c', '-c', 'public', '-On', '192.0.2.10', SUBTREES[0]!]).includes('No Such Object'), 10_000)) >= 0);
+    assert.ok(
+      (await waitFor(() => inA(['snmpwalk', '-v2c', '-c', 'public', '-On', '192.0.2.10', SUBTREES[0]!]).includes('No Such Object'), 10_000)) >= 0,
+    );
   }
   const k = runs['keepalived']!;
   const o = runs['ours']!;
