@@ -291,3 +291,75 @@ vrrp_instance VF {
   assert.match(k[3]!, /OID: \.1\.3\.6\.1\.2\.1\.207\.0\.1 /);
   assert.deepEqual(results['ours'], k);
 });
+
+test('-x and -A SOCKET (no SNMP keyword in the file): every MIB served on that socket, as keepalived 2.2.7 -x -A', async () => {
+  if (!existsSync(agentx)) await startSnmpd();
+  const file = d.write(
+    'cli.conf',
+    `vrrp_instance VX {
+  state MASTER
+  interface eth0
+  virtual_router_id 71
+  priority 150
+  version 3
+  virtual_ipaddress {
+    192.0.2.171/24
+  }
+}
+`,
+  );
+  const walks: Record<string, string[]> = {};
+  for (const who of ['keepalived', 'ours'] as const) {
+    const flags = ['-x', '-A', `unix:${agentx}`];
+    const x: RunningDaemon =
+      who === 'ours'
+        ? d.ours('a', file, flags)
+        : (() => {
+            const pid = join(d.dir, `cli-k`);
+            const child = topo.spawn('a', '/usr/sbin/keepalived', [
+              '-P',
+              '-n',
+              '-l',
+              '-D',
+              ...flags,
+              '-f',
+              file,
+              '-p',
+              `${pid}.pid`,
+              '-r',
+              `${pid}-vrrp.pid`,
+              '-c',
+              `${pid}-chk.pid`,
+            ]);
+            let out = '';
+            child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+            child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+            return { host: 'a', child, log: () => out };
+          })();
+    try {
+      assert.ok((await waitFor(() => d.hasVip('a', '192.0.2.171'), 15_000)) >= 0, x.log());
+      await sleep(1000);
+      walks[who] = walk();
+    } finally {
+      await stop(x.child);
+    }
+    assert.ok(
+      (await waitFor(() => inA(['snmpwalk', '-v2c', '-c', 'public', '-On', '192.0.2.10', SUBTREES[0]!]).includes('No Such Object'), 10_000)) >= 0,
+    );
+  }
+  const k = walks['keepalived']!;
+  // -x: KEEPALIVED-MIB's global and vrrp subtrees and VRRPV3-MIB (a VRRPv3 instance: VRRP-MIB has only its scalars)
+  assert.ok(
+    k.some((l) => l.startsWith('.1.3.6.1.4.1.9586.100.5.2.3.1.2.1 = STRING: "VX"')),
+    k.join('\n'),
+  );
+  assert.ok(
+    k.some((l) => l.startsWith('.1.3.6.1.2.1.68.1.1.0 = INTEGER: 2')),
+    k.join('\n'),
+  );
+  assert.ok(
+    k.some((l) => /^\.1\.3\.6\.1\.2\.1\.207\.1\.1\.1\.1\.6\.\d+\.71\.1 = INTEGER: 3$/.test(l)),
+    k.join('\n'),
+  );
+  assert.deepEqual(comparable(walks['ours']!), comparable(k));
+});
