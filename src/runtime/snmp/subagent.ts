@@ -127,8 +127,9 @@ export class AgentxSubagent {
     clearTimeout(this.retry);
     if (this.open) this.send((h) => closePdu(h));
     this.open = false;
-    this.pipe?.close();
+    const pipe = this.pipe;
     this.pipe = undefined;
+    pipe?.close();
   }
 
   private header(): Header {
@@ -143,22 +144,34 @@ export class AgentxSubagent {
 
   private connect(): Pipe {
     const a = this.o.address;
-    const onData = (d: Buffer): void => this.received(d);
-    const onUp = (): void => this.handshake();
-    const onDown = (err?: Error): void => this.lost(err);
+    // events of a socket already given up (a late `close` after an `error`) must not touch its successor
+    let me: Pipe | undefined;
+    const live = (): boolean => me !== undefined && this.pipe === me;
+    const onData = (d: Buffer): void => void (live() && this.received(d));
+    const onUp = (): void => void (live() && this.handshake());
+    const onDown = (err?: Error): void => void (live() && this.lost(err));
     if (a.kind === 'udp') {
       const s: UdpSocket = createSocket(a.host.includes(':') ? 'udp6' : 'udp4');
       s.on('message', onData);
       s.on('error', onDown);
       s.connect(a.port, a.host, onUp);
-      return { write: (b) => s.send(b), close: () => s.close() };
+      me = { write: (b) => s.send(b), close: () => s.close() };
+      return me;
     }
     const s: Socket = a.kind === 'unix' ? createConnection(a.path) : createConnection(a.port, a.host);
     s.on('connect', onUp);
     s.on('data', onData);
     s.on('error', (e) => onDown(e));
     s.on('close', () => onDown());
-    return { write: (b) => void s.write(b), close: () => s.destroy() };
+    me = {
+      write: (b) => void s.write(b),
+      // flush what was written (a Close-PDU), then make sure the socket goes
+      close: () => {
+        s.end();
+        setTimeout(() => s.destroy(), 1000).unref();
+      },
+    };
+    return me;
   }
 
   private handshake(): void {
@@ -192,8 +205,9 @@ export class AgentxSubagent {
     this.early = undefined;
     this.open = false;
     this.pending.clear();
-    this.pipe?.close();
+    const pipe = this.pipe;
     this.pipe = undefined;
+    pipe?.close();
     if (this.closed) return;
     if (was) this.o.log.log({ level: 'warning', text: 'AgentX master agent failed to respond to ping.  Attempting to re-register.' });
     else if (!this.warned) {
