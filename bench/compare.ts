@@ -19,11 +19,12 @@
  * Prints a table; asserts nothing. Run: npm run bench -- compare   (REPS=3 npm run bench -- compare for a quick look)
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Topology } from '../test/netns/harness/topology.js';
 import { BUNDLED_CLI, Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
 import { median, processTree, treeUsage as usage } from '../test/netns/harness/wire.js';
+import { CONFIG_TEST_V8_FLAGS } from '../src/daemon/v8-flags.js';
 
 const REPS = Number(process.env['REPS'] ?? 5);
 /** How long a 200- or 50-instance master may take to hold its last VIP (keepalived 2.2.7 took over 40 s at load 30). */
@@ -170,6 +171,27 @@ function nodeFloor(topo: Topology, d: Daemons, labels: readonly string[]): void 
   }
 }
 
+/**
+ * What starting node from any snapshot of its own costs: node from a snapshot of an empty script, built with the
+ * flags of ours (CONFIG_TEST_V8_FLAGS). Node reads the file into memory (two copies of ~4 MB) where its built-in
+ * snapshot is part of the binary. Recorded as a row of its own (ts column), the floor column being `node -e 0`.
+ */
+function emptySnapshotFloor(topo: Topology, d: Daemons): void {
+  const blob = `${d.dir}/empty.blob`;
+  if (!existsSync(blob)) {
+    const entry = d.write('empty-snapshot.cjs', "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
+    execFileSync(process.execPath, [...CONFIG_TEST_V8_FLAGS, '--snapshot-blob', blob, '--build-snapshot', entry], { stdio: 'ignore', cwd: d.dir });
+  }
+  const r = timed(topo, d, ['env', 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1', process.execPath, ...CONFIG_TEST_V8_FLAGS, '--snapshot-blob', blob, 'x']);
+  record('node from an empty snapshot, as the bin starts it (ms)', 'ts', r.wallMs);
+  record('node from an empty snapshot, CPU (ms)', 'ts', r.cpuMs);
+  record('node from an empty snapshot, peak RSS (MB)', 'ts', r.maxRssMb);
+  const f = timed(topo, d, [process.execPath, '-e', '0']);
+  record('node from an empty snapshot, as the bin starts it (ms)', 'floor', f.wallMs);
+  record('node from an empty snapshot, CPU (ms)', 'floor', f.cpuMs);
+  record('node from an empty snapshot, peak RSS (MB)', 'floor', f.maxRssMb);
+}
+
 /** An idle node process in host `host`, living beside a daemon: the floor of its RSS and CPU. */
 function idleNode(topo: Topology, host: string): ChildProcess {
   return topo.spawn(host, process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
@@ -201,6 +223,7 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
     }
     if (impl === 'ts')
       nodeFloor(topo, d, ['1 instance', '200 instances + 50 VS × 40 RS', '1 instance, no snapshot', '200 instances + …, no snapshot']);
+    if (impl === 'ts') emptySnapshotFloor(topo, d);
   }
 
   const idle = ours ? idleNode(topo, 'b') : undefined;
