@@ -2,7 +2,7 @@
  * Benchmark (issue 17): keepalived 2.2.7 against keepalived-ts, side by side in one run, alternating, REPS
  * repetitions (default 5), medians and the ratio ts/keepalived:
  *   - `-t` wall time, CPU time and peak RSS on a 1-instance config and on 200 instances + 50 virtual servers × 40
- *     real servers (also from the unbundled tsc output);
+ *     real servers, through the `keepalived-ts` bin (from the startup snapshot) and from the bundle without it;
  *   - start → VIP held: a priority-150 node (v2, advert_int 1) preempting a keepalived master at 100;
  *   - RSS (all processes of the daemon) as master with 1 and with 200 instances, and the anonymous part of it;
  *   - CPU and RSS of a backup with 50 instances receiving 50 adverts/s from a keepalived master.
@@ -12,17 +12,19 @@
  * CPU is read from /proc/PID/task/TID/schedstat (nanoseconds run, every thread), not from clock ticks.
  *
  * Environment: REPS; KTS_COMPARE_ONLY (comma-separated groups of `t,start,rss,backup`; default all);
- * KTS_COMPARE_BEFORE (another build's dist/bundle/main.js: measured as a third implementation, "before");
+ * KTS_COMPARE_BEFORE (another build's dist/bundle/main.js, or its bin: measured as a third implementation, "before");
  * KTS_COMPARE_SETTLE_S (4) and KTS_COMPARE_WINDOW_S (10): the backup's CPU window, after its start;
  * KTS_COMPARE_WAIT_MS (120000).
  * Root only: every daemon runs in namespaces from test/netns/harness, with its own pid files and TMPDIR.
  * Prints a table; asserts nothing. Run: npm run bench -- compare   (REPS=3 npm run bench -- compare for a quick look)
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Topology } from '../test/netns/harness/topology.js';
 import { BUNDLED_CLI, Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
 import { median, processTree, treeUsage as usage } from '../test/netns/harness/wire.js';
+import { CONFIG_TEST_V8_FLAGS } from '../src/daemon/v8-flags.js';
 
 const REPS = Number(process.env['REPS'] ?? 5);
 /** How long a 200- or 50-instance master may take to hold its last VIP (keepalived 2.2.7 took over 40 s at load 30). */
@@ -30,8 +32,11 @@ const WAIT_MS = Number(process.env['KTS_COMPARE_WAIT_MS'] ?? 120_000);
 const SETTLE_MS = Number(process.env['KTS_COMPARE_SETTLE_S'] ?? 4) * 1000;
 const WINDOW_MS = Number(process.env['KTS_COMPARE_WINDOW_S'] ?? 10) * 1000;
 const GROUPS = new Set((process.env['KTS_COMPARE_ONLY'] ?? 't,start,rss,backup').split(','));
-/** keepalived-ts as installed: the bundle the `keepalived-ts` bin runs (scripts/bundle.mjs). */
+/** keepalived-ts's daemon: the bundle the `keepalived-ts` bin runs (scripts/bundle.mjs). */
 const CLI = BUNDLED_CLI;
+/** The `keepalived-ts` bin (src/cli/bin.sh): `-t` starts from the startup snapshot; run with this node first in PATH. */
+const BIN = new URL('../bundle/keepalived-ts', import.meta.url).pathname;
+process.env['PATH'] = `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`;
 const BEFORE = process.env['KTS_COMPARE_BEFORE'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -123,29 +128,33 @@ function nodeProcesses(pid: number): number {
   }).length;
 }
 
-/** The unbundled tsc output of the CLI: `-t` is also timed from it, to show what the bundle saves. */
-const TSC_CLI = new URL('../src/cli/main.js', import.meta.url).pathname;
-
-/** Wall time, CPU time (user+sys) and peak RSS of one command in host a (GNU time reads the child's rusage). */
+/**
+ * Wall time, CPU time (user+sys, of the command and its children: bash's `times`, to the millisecond) and peak RSS
+ * (GNU time) of one command in host a.
+ */
 function timed(topo: Topology, d: Daemons, argv: readonly string[]): { wallMs: number; cpuMs: number; maxRssMb: number } {
   const out = `${d.dir}/time.out`;
   const t0 = process.hrtime.bigint();
-  execFileSync('ip', ['netns', 'exec', topo.host('a').netns, '/usr/bin/time', '-f', '%U %S %M', '-o', out, ...argv], {
-    stdio: 'ignore',
-    env: { ...process.env, TMPDIR: d.dir },
-  });
+  const times = execFileSync(
+    'ip',
+    ['netns', 'exec', topo.host('a').netns, '/usr/bin/time', '-f', '%M', '-o', out, 'bash', '-c', '"$@" >/dev/null 2>&1; times', 'bash', ...argv],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TMPDIR: d.dir } },
+  );
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const [user, sys, kb] = readFileSync(out, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { wallMs, cpuMs: (user! + sys!) * 1000, maxRssMb: kb! / 1024 };
+  // the second line is the children's: "0m0.123s 0m0.045s"
+  const [, um, us, sm, ss] = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(times.trim().split('\n')[1] ?? '') ?? [];
+  const kb = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
+  return { wallMs, cpuMs: (Number(um) * 60 + Number(us) + Number(sm) * 60 + Number(ss)) * 1000, maxRssMb: kb / 1024 };
 }
 
 function cliOf(impl: Impl): string {
-  return impl === 'before' ? BEFORE! : CLI;
+  return impl === 'before' ? BEFORE! : BIN;
 }
 
 /** `-t` on `file` (`cli`: ours from the bundle unless told), recorded as wall, CPU and peak RSS under `label`. */
 function configTest(topo: Topology, d: Daemons, impl: Impl, file: string, label: string, cli = cliOf(impl)): void {
-  const argv = impl === 'keepalived' ? ['/usr/sbin/keepalived', '-t', '-f', file] : [process.execPath, cli, '-t', '-f', file];
+  const argv =
+    impl === 'keepalived' ? ['/usr/sbin/keepalived', '-t', '-f', file] : [...(cli.endsWith('.js') ? [process.execPath] : []), cli, '-t', '-f', file];
   const r = timed(topo, d, argv);
   record(`\`-t\`, ${label} (ms)`, impl, r.wallMs);
   record(`\`-t\`, ${label}, CPU (ms)`, impl, r.cpuMs);
@@ -160,6 +169,27 @@ function nodeFloor(topo: Topology, d: Daemons, labels: readonly string[]): void 
     record(`\`-t\`, ${l}, CPU (ms)`, 'floor', r.cpuMs);
     record(`\`-t\`, ${l}, peak RSS (MB)`, 'floor', r.maxRssMb);
   }
+}
+
+/**
+ * What starting node from any snapshot of its own costs: node from a snapshot of an empty script, built with the
+ * flags of ours (CONFIG_TEST_V8_FLAGS). Node reads the file into memory (two copies of ~4 MB) where its built-in
+ * snapshot is part of the binary. Recorded as a row of its own (ts column), the floor column being `node -e 0`.
+ */
+function emptySnapshotFloor(topo: Topology, d: Daemons): void {
+  const blob = `${d.dir}/empty.blob`;
+  if (!existsSync(blob)) {
+    const entry = d.write('empty-snapshot.cjs', "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
+    execFileSync(process.execPath, [...CONFIG_TEST_V8_FLAGS, '--snapshot-blob', blob, '--build-snapshot', entry], { stdio: 'ignore', cwd: d.dir });
+  }
+  const r = timed(topo, d, ['env', 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1', process.execPath, ...CONFIG_TEST_V8_FLAGS, '--snapshot-blob', blob, 'x']);
+  record('node from an empty snapshot, as the bin starts it (ms)', 'ts', r.wallMs);
+  record('node from an empty snapshot, CPU (ms)', 'ts', r.cpuMs);
+  record('node from an empty snapshot, peak RSS (MB)', 'ts', r.maxRssMb);
+  const f = timed(topo, d, [process.execPath, '-e', '0']);
+  record('node from an empty snapshot, as the bin starts it (ms)', 'floor', f.wallMs);
+  record('node from an empty snapshot, CPU (ms)', 'floor', f.cpuMs);
+  record('node from an empty snapshot, peak RSS (MB)', 'floor', f.maxRssMb);
 }
 
 /** An idle node process in host `host`, living beside a daemon: the floor of its RSS and CPU. */
@@ -186,12 +216,14 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
     const big = d.write('big.conf', bigConf());
     configTest(topo, d, impl, one, '1 instance');
     configTest(topo, d, impl, big, '200 instances + 50 VS × 40 RS');
-    // the same from the unbundled tsc output (keepalived has one build, and "before" is a bundle: not measured)
+    // the same from the ES-module bundle without the snapshot (keepalived has one build; "before" is measured as given)
     if (impl !== 'before') {
-      configTest(topo, d, impl, one, '1 instance, unbundled', impl === 'ts' ? TSC_CLI : undefined);
-      configTest(topo, d, impl, big, '200 instances + …, unbundled', impl === 'ts' ? TSC_CLI : undefined);
+      configTest(topo, d, impl, one, '1 instance, no snapshot', impl === 'ts' ? CLI : undefined);
+      configTest(topo, d, impl, big, '200 instances + …, no snapshot', impl === 'ts' ? CLI : undefined);
     }
-    if (impl === 'ts') nodeFloor(topo, d, ['1 instance', '200 instances + 50 VS × 40 RS', '1 instance, unbundled', '200 instances + …, unbundled']);
+    if (impl === 'ts')
+      nodeFloor(topo, d, ['1 instance', '200 instances + 50 VS × 40 RS', '1 instance, no snapshot', '200 instances + …, no snapshot']);
+    if (impl === 'ts') emptySnapshotFloor(topo, d);
   }
 
   const idle = ours ? idleNode(topo, 'b') : undefined;
