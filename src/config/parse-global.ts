@@ -56,7 +56,6 @@ const NFTABLES_IPVS_WHY =
 
 /** Keys accepted (as keepalived does) but not acted on yet. */
 const GLOBAL_NOT_YET = new Set([
-  'vrrp_ipsets',
   'nftables_ipvs',
   'enable_snmp_vrrp',
   'enable_snmp_keepalived',
