@@ -32,6 +32,8 @@ export interface NetlinkRcvBufs {
   readonly vrrpMonitor?: NetlinkRcvBuf;
   readonly lvsCmd?: NetlinkRcvBuf;
   readonly lvsMonitor?: NetlinkRcvBuf;
+  /** `process_monitor_rcv_bufs(_force)`: the process events connector socket of vrrp_track_process (size 0: not set). */
+  readonly processMonitor?: NetlinkRcvBuf;
 }
 
 /** `global_defs`. Times are in milliseconds. */

@@ -65,11 +65,9 @@ const GLOBAL_NOT_YET = new Set([
   'enable_snmp_rfcv3',
   'enable_traps',
   'snmp_socket',
-  'process_monitor_rcv_bufs',
   'lvs_flush_onstop',
   'nftables_ipvs_priority',
   'nftables_ipvs_start_fwmark',
-  'process_monitor_rcv_bufs_force',
 ]);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
