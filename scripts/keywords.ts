@@ -14,7 +14,10 @@ import { keepalivedKeywords, wrap } from '../test/unit/config/corpus.js';
 
 /** Supported, but not exactly as keepalived: how (keyed by `path > keyword`, or the keyword alone). */
 const NOTES: Readonly<Record<string, string>> = {
-  'global_defs > vrrp_iptables': 'nftables is used instead (as keepalived built without iptables does)',
+  'global_defs > vrrp_iptables':
+    "nftables is used instead, with keepalived's warning, as Debian's keepalived 2.2.7 (built without iptables) does: the same table, chains and rules as `nftables` (test/netns/vrrp/nftables.test.ts compares `nft list ruleset`)",
+  'global_defs > vrrp_ipsets':
+    "as Debian's keepalived 2.2.7 (built without libipset, so the keyword is not installed): reported as an unknown keyword and ignored; vrrp_iptables's nftables table keeps the address sets",
   'global_defs > enable_snmp_checker':
     "the checker child's AgentX subagent serves KEEPALIVED-MIB's global scalars (as keepalived's does); the check subtree (virtualServerTable, realServerTable, …) is not served yet",
   'global_defs > enable_snmp_vrrp':
@@ -105,8 +108,9 @@ export function probe(path: string, keyword: string): { status: 'supported' | 'n
   if (unknown) return { status: 'unknown', why: 'not recognised by keepalived-ts' };
   // a keyword inside a block that is itself not acted on (garp_group, linkbeat_interfaces) is not acted on either
   const blocks = path ? path.split(' > ') : [];
+  // "not supported yet" (not "iptables not supported, using nftables instead": keepalived's own text for a keyword it maps)
   const notYet =
-    here.find((x) => /not supported/.test(x.message)) ??
+    here.find((x) => /not supported yet/.test(x.message)) ??
     d.items.find((x) => x.pos.line < line && blocks.some((b) => x.message.includes(`'${b}' is not supported`)));
   if (notYet) return { status: 'not yet', why: notYet.message.replace(/^\([^)]*\) /, '') };
   return { status: 'supported', why: '' };
@@ -118,7 +122,12 @@ export function keywordTable(): string {
     const p = probe(k.path, k.keyword);
     const full = k.path ? `${k.path} > ${k.keyword}` : k.keyword;
     const note = NOTES[full] ?? NOTES[k.keyword];
-    const status = note?.startsWith('refused') ? 'refused' : p.status === 'supported' && note ? 'supported differently' : p.status;
+    // a note on a keyword we report as unknown: keepalived 2.2.7 (Debian's build) does not know it either
+    const status = note?.startsWith('refused')
+      ? 'refused'
+      : (p.status === 'supported' || p.status === 'unknown') && note
+        ? 'supported differently'
+        : p.status;
     const why = note && (status === 'refused' || status === 'supported differently') ? note : p.why;
     return `| ${k.path || '(top level)'} | \`${k.keyword}\` | ${status} | ${why.replace(/\|/g, '\\|')} |`;
   });

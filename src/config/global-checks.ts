@@ -63,7 +63,6 @@ const CHECKS: Readonly<Record<string, Check>> = {
     v !== undefined && !(UINT.test(v) && +v >= 1 && +v <= 100) ? `Invalid vrrp_down_timer_adverts [1:100] '${v}'` : undefined,
   nftables_ipvs_priority: int((v) => `invalid ipvs nftables chain priority '${v}'`),
   nftables_ipvs_start_fwmark: int((v) => `invalid ipvs nftables start_fwmark priority '${v}'`, UINT),
-  vrrp_ipsets: () => "Unknown keyword 'vrrp_ipsets'",
 };
 
 /** Keywords keepalived reports as deprecated whatever their value. */

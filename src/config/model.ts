@@ -32,6 +32,8 @@ export interface NetlinkRcvBufs {
   readonly vrrpMonitor?: NetlinkRcvBuf;
   readonly lvsCmd?: NetlinkRcvBuf;
   readonly lvsMonitor?: NetlinkRcvBuf;
+  /** `process_monitor_rcv_bufs(_force)`: the process events connector socket of vrrp_track_process (size 0: not set). */
+  readonly processMonitor?: NetlinkRcvBuf;
 }
 
 /** SNMP settings of global_defs (keepalived's enable_snmp_*, enable_traps, snmp_socket). */
@@ -113,6 +115,10 @@ export interface GlobalDefs {
   readonly nftablesCounters: boolean;
   /** `nftables_ifindex`: link-local VIPs are always matched by interface index, never by name. */
   readonly nftablesIfindex: boolean;
+  /** `enable_dbus`: the VRRP child serves keepalived's org.keepalived.Vrrp1 objects on the system bus (src/observe/dbus). */
+  readonly enableDbus?: boolean;
+  /** `dbus_service_name NAME`: the bus name it owns (default org.keepalived.Vrrp1). */
+  readonly dbusServiceName?: string;
   /**
    * `dynamic_interfaces [allow_if_changes]`: interfaces named in the configuration may not exist yet; an instance
    * whose interface is missing waits in FAULT and starts when it appears (keepalived's IF_CREATE_IF_DYNAMIC).

@@ -17,6 +17,7 @@ const NETLINK_BUFS: Readonly<Record<string, keyof NetlinkRcvBufs>> = {
   vrrp_netlink_monitor_rcv_bufs: 'vrrpMonitor',
   lvs_netlink_cmd_rcv_bufs: 'lvsCmd',
   lvs_netlink_monitor_rcv_bufs: 'lvsMonitor',
+  process_monitor_rcv_bufs: 'processMonitor',
 };
 
 /** A `<BOOL>`-or-nothing flag as keepalived's get_value_bool reads it (undefined: invalid, reported elsewhere). */
@@ -32,7 +33,7 @@ export function parseGlobalVrrpTuning(c: ConfNode, g: Mutable<GlobalDefs>, d: Di
   const uint = a0 !== undefined && UINT.test(a0.text) ? Number(a0.text) : undefined;
   if (k.endsWith('_rcv_bufs') || k.endsWith('_rcv_bufs_force')) {
     const which = NETLINK_BUFS[k.replace(/_force$/, '')];
-    if (!which) return false; // process_monitor_rcv_bufs: the process tracker's connector socket, not here
+    if (!which) return false;
     const cur = g.netlinkRcvBufs?.[which] ?? { size: 0, force: false };
     const next = k.endsWith('_force')
       ? { ...cur, force: flagValue(c) ?? cur.force }

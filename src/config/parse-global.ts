@@ -57,15 +57,10 @@ const NFTABLES_IPVS_WHY =
 
 /** Keys accepted (as keepalived does) but not acted on yet. */
 const GLOBAL_NOT_YET = new Set([
-  'vrrp_ipsets',
   'nftables_ipvs',
-  'enable_dbus',
-  'dbus_service_name',
-  'process_monitor_rcv_bufs',
   'lvs_flush_onstop',
   'nftables_ipvs_priority',
   'nftables_ipvs_start_fwmark',
-  'process_monitor_rcv_bufs_force',
 ]);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
@@ -118,6 +113,8 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['nftables_priority', 1],
   ['nftables_counters', 0],
   ['nftables_ifindex', 0],
+  ['enable_dbus', 0],
+  ['dbus_service_name', 1],
   ['http_endpoint', 1],
   ['vrrp_rx_timestamps', 1],
   ['vrrp_advert_watchdog', 1],
@@ -230,6 +227,12 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         break;
       case 'nftables_ifindex':
         g.nftablesIfindex = true;
+        break;
+      case 'enable_dbus':
+        g.enableDbus = true; // keepalived takes no value (it ignores one)
+        break;
+      case 'dbus_service_name':
+        if (a0) g.dbusServiceName = a0.text; // missing: global-checks reports keepalived's "dbus_service_name missing - ignoring"
         break;
       // keepalived 1.x accepted 0 ("no delay"); 2.x reports it (and keeps its default, which is no delay): so do we
       case 'vrrp_garp_interval':

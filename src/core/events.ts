@@ -6,6 +6,7 @@
  *
  * Channels (payload types below):
  * - `keepalived-ts:vrrp:transition`   an instance changed state
+ * - `keepalived-ts:vrrp:notify`       an instance's notifies went out (scripts, FIFO, mail; keepalived's DBus signal)
  * - `keepalived-ts:vrrp:priority`     an instance's effective priority changed
  * - `keepalived-ts:vrrp:advert`       an advert was received and accepted (per packet: subscribe with care)
  * - `keepalived-ts:vrrp:drop`         a received packet was refused (reason as keepalived counts it)
@@ -39,6 +40,20 @@ export interface VrrpTransitionEvent {
   readonly reason: string;
   readonly priority: number;
   /** Wall-clock ms. */
+  readonly at: number;
+}
+
+/**
+ * An instance's notifies were sent (keepalived's send_instance_notifies): the state as the notify scripts got it
+ * (DELETED becomes FAULT without notify_deleted), not sent while a sync group already reported that state.
+ */
+export interface VrrpNotifyEvent {
+  readonly instance: string;
+  readonly vrid: number;
+  readonly family: 4 | 6;
+  /** The configured interface (the VMAC's parent with use_vmac); "" when the instance has none. */
+  readonly interface: string;
+  readonly state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
   readonly at: number;
 }
 
@@ -185,6 +200,7 @@ export interface BgpStateEvent {
 /** Channel name → payload. */
 export interface EventMap {
   'keepalived-ts:vrrp:transition': VrrpTransitionEvent;
+  'keepalived-ts:vrrp:notify': VrrpNotifyEvent;
   'keepalived-ts:vrrp:priority': VrrpPriorityEvent;
   'keepalived-ts:vrrp:advert': VrrpAdvertEvent;
   'keepalived-ts:vrrp:drop': VrrpDropEvent;

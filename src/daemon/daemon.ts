@@ -43,6 +43,7 @@ import type { SignalSource, TrappedSignal } from './signals.js';
 import type { ProcessInfo, RuntimeSnapshot } from '../runtime/snapshot.js';
 import { adminVerb, runAdmin, type PeerCred } from '../observe/admin.js';
 import type { ObserveServer } from '../observe/server.js';
+import type { VrrpDbusService } from '../observe/dbus/service.js';
 import { parseListen } from '../observe/listen.js';
 import { statusView } from '../observe/view.js';
 
@@ -123,6 +124,8 @@ export class Daemon {
   private control: ControlServer | undefined;
   private observe: ObserveServer | undefined;
   private snmpAgent: { close(): void } | undefined;
+  /** `enable_dbus` (VRRP child only): keepalived's DBus service. */
+  private dbus: VrrpDbusService | undefined;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private readonly reloadQueue = new ReloadQueue(
     () => this.doReload(),
@@ -224,6 +227,8 @@ export class Daemon {
       return ExitCode.FATAL;
     }
     if (this.state !== 'running') return undefined; // TERM during runtime startup: stop() owns the exit
+    await this.syncDbus(loaded.config, false);
+    if (this.state !== 'running') return undefined;
     this.startLagMonitor();
     const snap = this.runtime.snapshot();
     if (snap.instances.length === 0 && !snap.virtualServers?.length && !snap.bgp && !snap.bfd?.length)
@@ -356,6 +361,47 @@ export class Daemon {
       logDetail: this.deps.settings.logDetail > 0,
       wallNow: () => this.deps.clock.wallNow(),
     });
+  }
+
+  /**
+   * `enable_dbus` in the VRRP child (keepalived's vrrp_daemon.c start_vrrp): started when set, told of a reload
+   * (VrrpReloaded) while it stays set, stopped when a reload clears it. The DBus code is loaded only then.
+   */
+  private async syncDbus(config: KeepalivedConfig, reload: boolean): Promise<void> {
+    const role = this.deps.settings.role;
+    if (role !== undefined && role !== 'vrrp') return;
+    if (!config.globalDefs.enableDbus) {
+      const old = this.dbus;
+      this.dbus = undefined;
+      await old?.close();
+      return;
+    }
+    if (this.dbus) {
+      if (reload) this.dbus.reload();
+      return;
+    }
+    const { VrrpDbusService } = await import('../observe/dbus/service.js');
+    this.dbus = new VrrpDbusService(
+      {
+        ...(config.globalDefs.dbusServiceName !== undefined ? { serviceName: config.globalDefs.dbusServiceName } : {}),
+        ...(config.netNamespace !== undefined ? { netNamespace: config.netNamespace } : {}),
+        ...(config.instanceName !== undefined ? { instanceName: config.instanceName } : {}),
+      },
+      {
+        log: this.vrrpLog,
+        instances: () =>
+          this.snapshot().instances.map((i) => ({ name: i.name, vrid: i.vrid, family: i.family, ifname: i.ifname ?? '', state: i.state })),
+        printData: () => this.writeDump('data'),
+        printStats: (clear) => {
+          this.writeDump('stats');
+          if (clear) this.runtime?.clearStats();
+        },
+        // keepalived's VRRP child signals its parent; a daemon without a supervisor reloads itself
+        reload: () => (role ? process.kill(process.ppid, 'SIGHUP') : void this.reload()),
+        sendGarp: (name) => void this.runtime?.refreshGarp?.(name, 1),
+      },
+    );
+    void this.dbus.start(); // keepalived does not wait for the bus either: a slow bus never delays the VRRP start
   }
 
   private startLagMonitor(): void {
@@ -554,6 +600,7 @@ export class Daemon {
       try {
         await this.runtime.reload(loaded.config);
         this.applyPriorities(loaded.config, false);
+        await this.syncDbus(loaded.config, true);
         this.reloads++;
         ok = true;
         this.info('Reload complete');
@@ -579,6 +626,9 @@ export class Daemon {
       } catch (e) {
         this.log.log({ level: 'err', text: `Error while stopping: ${(e as Error).message}` });
       }
+      const dbus = this.dbus;
+      this.dbus = undefined;
+      await dbus?.close().catch(() => {});
       this.finish(ExitCode.OK, false);
     } else if (this.state === 'new') {
       this.finish(ExitCode.OK, false);

@@ -57,6 +57,8 @@ export interface NotifierOptions {
   readonly notifyPriorityChanges?: boolean;
   /** Timeout for each notify script, ms (keepalived has none; default 60000). */
   readonly scriptTimeoutMs?: number;
+  /** Told each time an instance's notifies go out, with the state they carry (keepalived's DBus signal goes there). */
+  readonly onInstanceNotify?: (name: string, state: NotifyState) => void;
 }
 
 interface OwnerState {
@@ -124,6 +126,7 @@ export class Notifier {
     const done = this.runScripts(`instance:${name}`, cfg.scripts, eff, ['INSTANCE', name, eff, String(priority)], `(${name})`);
     this.writeFifos(instanceFifoLine(name, eff, priority));
     this.mail(st, cfg.smtpAlert, eff, instanceAlert(name, eff));
+    this.opts.onInstanceNotify?.(name, eff);
     return done;
   }
 

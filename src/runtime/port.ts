@@ -48,8 +48,11 @@ export interface Runtime {
    * Returns an error text, or undefined on success.
    */
   setPriorityOffset?(instance: string, offset: number): string | undefined;
-  /** Admin action: sends a GARP/NA burst now for MASTER instances (all, or the one named); returns those refreshed. */
-  refreshGarp?(instance?: string): string[];
+  /**
+   * Admin action: sends a GARP/NA burst now for MASTER instances (all, or the one named); returns those refreshed.
+   * `repeat`: that many frames per VIP (default the instance's garp_master_repeat; DBus SendGarp: 1).
+   */
+  refreshGarp?(instance?: string, repeat?: number): string[];
   /** Admin action (the checker runtime): drain a real server (weight 0) or undrain it; returns an error text or undefined. */
   drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
   /** The checker runtime: its data plane's table for `status --lvs` (with rates: `--rate`); an error text on failure. */

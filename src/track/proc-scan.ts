@@ -1,10 +1,10 @@
 /**
  * Reading processes from /proc, and a polling driver for process trackers.
  *
- * keepalived uses the netlink proc connector (fork/exec/exit events). This driver polls /proc instead, at a
- * modest rate (default every 500 ms): simpler, no CAP_NET_ADMIN connector socket, and the cost is one directory
- * scan per period for all tracked processes together. Detection latency is at most one period (plus the
- * configured fork/terminate delays).
+ * keepalived follows the netlink proc connector's fork/exec/exit events. This driver counts from /proc scans: at
+ * a modest rate (default every 500 ms), and at once (scanSoon) when the connector socket the runtime opens
+ * (src/net/proc-connector.ts, sized by process_monitor_rcv_bufs) reports an event. Detection latency is then a
+ * scan's time, else at most one period (plus the configured fork/terminate delays).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
@@ -46,6 +46,9 @@ export function scanProcesses(procRoot = '/proc', onlyComms?: ReadonlySet<string
   return out;
 }
 
+/** The shortest time between two event-driven scans, ms. */
+const SOON_MS = 20;
+
 /** Options of ProcessTrackerDriver. */
 export interface ProcessTrackerDriverOptions {
   readonly trackers: readonly TrackProcessOptions[];
@@ -63,6 +66,9 @@ export class ProcessTrackerDriver {
   /** The pure trackers, one per configured block, in configuration order. */
   readonly trackers: readonly QuorumTracker[];
   private timer: NodeJS.Timeout | undefined;
+  /** An event-driven scan waiting (scanSoon). */
+  private soon: NodeJS.Timeout | undefined;
+  private lastScan = -Infinity;
   /** comm names to read cmdlines for; undefined when some tracker matches on full command lines. */
   private readonly comms: ReadonlySet<string> | undefined;
 
@@ -80,13 +86,29 @@ export class ProcessTrackerDriver {
   /** Stops polling. */
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
     this.timer = undefined;
+    this.soon = undefined;
+  }
+
+  /**
+   * A process event arrived (the proc connector, src/net/proc-connector.ts): scans at once instead of at the next
+   * poll, but not more often than every SOON_MS, so that a fork storm costs a scan per SOON_MS, not per fork.
+   */
+  scanSoon(): void {
+    if (!this.timer || this.soon) return;
+    const wait = Math.max(0, this.lastScan + SOON_MS - this.o.clock.now());
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      if (this.timer) this.scanOnce();
+    }, wait);
   }
 
   /** One scan: counts matches per tracker and feeds the pure trackers. */
   scanOnce(): void {
     const procs = this.o.scan ? this.o.scan() : scanProcesses('/proc', this.comms);
     const now = this.o.clock.now();
+    this.lastScan = now;
     for (const t of this.trackers) {
       const n = procs.reduce((acc, p) => acc + (matchesProcess(t.opts, p) ? 1 : 0), 0);
       const step = t.setCount(now, n);

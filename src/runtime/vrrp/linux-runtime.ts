@@ -25,8 +25,8 @@ import type { RouterAction, RouterInstanceSpec } from '../../vrrp/router-types.j
 import { AuthType, VrrpState, type TrackerResult } from '../../vrrp/types.js';
 import type { LvsSyncDaemon } from '../lvs-sync-daemon.js';
 import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
-import { publish } from '../../core/events.js';
-import type { Notifier } from '../../notify/notifier.js';
+import { eventChannel, publish } from '../../core/events.js';
+import type { Notifier, NotifyState } from '../../notify/notifier.js';
 import { scriptContextFor, type PreparedScript, type ScriptContext } from '../../notify/prepare.js';
 import { isPublished, publishAction } from './publish.js';
 import { netlinkReceiveBuffer } from '../netlink-bufs.js';
@@ -139,7 +139,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       publish('keepalived-ts:netlink:error', { what: p.syscall, code: p.code, message: `Netlink: ${p.syscall} ${p.code}`, at: this.clock.wallNow() });
     }, netlinkReceiveBuffer(bufs?.vrrpCmd));
     this.frames = FrameSender.open((p) => this.log.log({ level: 'err', text: `GARP channel: ${p.syscall} ${p.code}` }));
-    ({ notifier: this.notifier, fifos: this.fifos } = createNotifier(cfg, this.scriptContext(cfg), this.log));
+    ({ notifier: this.notifier, fifos: this.fifos } = createNotifier(cfg, this.scriptContext(cfg), this.log, (name, state) =>
+      this.notified(name, state),
+    ));
     this.trackers = new TrackerSet(this.clock, this.log, (r) => this.onTracker(r));
     this.rtnl.subscribe((e) => this.onNetlinkEvent(e), undefined, netlinkReceiveBuffer(bufs?.vrrpMonitor));
     const links = await this.refreshLinks();
@@ -418,6 +420,20 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   /** Hands an event to an instance (through its sync group, if any) and carries out the actions. */
   private feed(run: Running, event: VrrpEvent): void {
     this.execute(this.router.event(run.cfg.name, event, this.clock.now()));
+  }
+
+  /** An instance's notifies went out: published for observers (keepalived's DBus VrrpStatusChange goes with them). */
+  private notified(name: string, state: NotifyState): void {
+    const run = this.instances.get(name);
+    if (!run || !eventChannel('keepalived-ts:vrrp:notify').hasSubscribers) return;
+    publish('keepalived-ts:vrrp:notify', {
+      instance: name,
+      vrid: run.cfg.virtualRouterId,
+      family: run.cfg.family,
+      interface: run.cfg.interface !== undefined || run.cfg.vrf === undefined ? run.ifname : '',
+      state,
+      at: this.clock.wallNow(),
+    });
   }
 
   /** Gives the notifier an instance's scripts and mail setting (start, reload). */
@@ -1111,12 +1127,12 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   }
 
   /** Admin: a GARP/NA burst now (garp_master_repeat per VIP) for MASTER instances. */
-  refreshGarp(instance?: string): string[] {
+  refreshGarp(instance?: string, repeat?: number): string[] {
     const done: string[] = [];
     for (const run of this.instances.values()) {
       if ((instance !== undefined && run.cfg.name !== instance) || run.fsm.state !== 2) continue;
       const addresses = [...run.cfg.virtualIpaddress, ...run.cfg.virtualIpaddressExcluded].map((v) => v.address);
-      const count = Math.max(1, run.cfg.garpMasterRepeat);
+      const count = repeat ?? Math.max(1, run.cfg.garpMasterRepeat);
       this.sendGarp(run, addresses, count); // published on keepalived-ts:vrrp:garp as it is sent
       done.push(run.cfg.name);
     }

@@ -6,13 +6,18 @@
 import type { Logger } from '../../core/log.js';
 import type { KeepalivedConfig, VrrpInstanceConfig } from '../../config/model.js';
 import type { FifoWriter } from '../../notify/fifo.js';
-import { Notifier, type NotifyScripts } from '../../notify/notifier.js';
+import { Notifier, type NotifierOptions, type NotifyScripts } from '../../notify/notifier.js';
 import { prepareScript, type ScriptContext } from '../../notify/prepare.js';
 import { describeOutcome, runScript, ScriptRunner } from '../../notify/script-runner.js';
 import { openNotifyFifos, smtpAlerterFor } from '../../notify/outputs.js';
 
 /** Notify scripts, FIFOs and SMTP alerts (mail only when notification_email and smtp_server are set). */
-export function createNotifier(cfg: KeepalivedConfig, ctx: ScriptContext, log: Logger): { notifier: Notifier; fifos: FifoWriter[] } {
+export function createNotifier(
+  cfg: KeepalivedConfig,
+  ctx: ScriptContext,
+  log: Logger,
+  onInstanceNotify?: NotifierOptions['onInstanceNotify'],
+): { notifier: Notifier; fifos: FifoWriter[] } {
   const g = cfg.globalDefs;
   const fifos = openNotifyFifos(g, { path: g.vrrpNotifyFifo, script: g.vrrpNotifyFifoScript, kind: 'vrrp ' }, ctx, log);
   const smtp = smtpAlerterFor(g, log);
@@ -24,6 +29,7 @@ export function createNotifier(cfg: KeepalivedConfig, ctx: ScriptContext, log: L
     notifyPriorityChanges: true,
     noEmailFaults: g.noEmailFaults,
     ...(smtp ? { smtp } : {}),
+    ...(onInstanceNotify ? { onInstanceNotify } : {}),
   });
   return { notifier, fifos };
 }

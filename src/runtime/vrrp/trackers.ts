@@ -10,6 +10,7 @@ import type { KeepalivedConfig } from '../../config/model.js';
 import { prepareScriptOutcome, type PreparedScript, type ScriptContext } from '../../notify/prepare.js';
 import { FileTracker } from '../../track/file-tracker.js';
 import { ProcessTrackerDriver } from '../../track/proc-scan.js';
+import { ProcConnector } from '../../net/proc-connector.js';
 import { ScriptTrackerDriver } from '../../track/script-driver.js';
 import type { TrackerResult } from '../../vrrp/types.js';
 import { canonical } from './reload-plan.js';
@@ -50,9 +51,15 @@ export function withUsableScripts(cfg: KeepalivedConfig, scripts: ScriptContext,
   return { cfg: { ...cfg, vrrpScripts: cfg.vrrpScripts.filter((s) => prepared.has(s.name)) }, prepared };
 }
 
+/** strerror() of the errors the connector's subscription meets. */
+const STRERROR: Readonly<Record<number, string>> = { 1: 'Operation not permitted', 93: 'Protocol not supported', 111: 'Connection refused' };
+
 /** The running trackers of one daemon. */
 export class TrackerSet {
   private readonly running = new Map<string, { key: string; driver: Stoppable; last?: TrackerResult }>();
+  /** The process events socket, open while a vrrp_track_process is in use (keepalived: one for all). */
+  private connector: ProcConnector | undefined;
+  private readonly processDrivers = new Set<ProcessTrackerDriver>();
 
   constructor(
     private readonly clock: Clock,
@@ -120,10 +127,17 @@ export class TrackerSet {
             ],
           });
           d.start();
-          return d;
+          this.processDrivers.add(d);
+          return {
+            stop: () => {
+              d.stop();
+              this.processDrivers.delete(d);
+            },
+          };
         },
       });
     }
+    this.syncConnector(procsUsed.size > 0, cfg);
     for (const [id, r] of this.running) {
       if (want.get(id)?.key !== r.key) {
         r.driver.stop();
@@ -152,5 +166,38 @@ export class TrackerSet {
   stop(): void {
     for (const r of this.running.values()) r.driver.stop();
     this.running.clear();
+    this.connector?.close();
+    this.connector = undefined;
+  }
+
+  /**
+   * Opens the process events connector when a vrrp_track_process is used, sized by `process_monitor_rcv_bufs`
+   * (`_force`: SO_RCVBUFFORCE) as keepalived sizes its own; closes it when none is. Without it (no connector in the
+   * kernel) the trackers go on polling.
+   */
+  private syncConnector(wanted: boolean, cfg: KeepalivedConfig): void {
+    if (!wanted) {
+      this.connector?.close();
+      this.connector = undefined;
+      return;
+    }
+    if (this.connector) return;
+    const b = cfg.globalDefs.netlinkRcvBufs?.processMonitor;
+    try {
+      this.connector = ProcConnector.open(
+        () => {
+          for (const d of this.processDrivers) d.scanSoon();
+        },
+        (p) => this.log.log({ level: 'info', text: `process monitor: ${p.syscall} ${p.code}`, detail: true }),
+        b && b.size > 0 ? { bytes: b.size, force: b.force } : undefined,
+      );
+    } catch (e) {
+      // keepalived's text; the kernel answers ECONNREFUSED outside the initial network namespace
+      const err = e as { errno?: number; message?: string };
+      this.log.log({
+        level: 'info',
+        text: `Failed to set/clear process event listen - errno ${err.errno ?? 0} - ${STRERROR[err.errno ?? 0] ?? err.message}`,
+      });
+    }
   }
 }

@@ -8,10 +8,10 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Topology } from '../harness/topology.js';
 import { Daemons, stop, waitFor, type RunningDaemon } from '../harness/daemons.js';
+import { socketBuffers } from '../harness/sockets.js';
 
 let topo: Topology;
 let d: Daemons;
@@ -45,32 +45,10 @@ ${extra}  virtual_ipaddress {
 }
 `;
 
-/** SO_RCVBUF of every socket of `pid`, as "family/proto rcvbuf" (16/0: rtnetlink, 2/112: VRRP), sorted. */
-const PY = `import ctypes, os, socket, sys
-libc = ctypes.CDLL(None, use_errno=True)
-pid = int(sys.argv[1]); pfd = os.pidfd_open(pid)
-for fd in sorted(int(f) for f in os.listdir(f'/proc/{pid}/fd')):
-    try:
-        if not os.readlink(f'/proc/{pid}/fd/{fd}').startswith('socket:'): continue
-    except OSError: continue
-    local = libc.syscall(438, pfd, fd, 0)
-    if local < 0: continue
-    s = socket.socket(fileno=local)
-    print(f'{int(s.family)}/{s.proto} {s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)}')
-    s.detach(); os.close(local)
-`;
+/** SO_RCVBUF of the VRRP child's rtnetlink (16/0) and VRRP (2/112) sockets. */
 function buffers(vrrpPidFile: string): { netlink: number[]; vrrp: number[] } {
   const pid = readFileSync(vrrpPidFile, 'utf8').trim();
-  const rows = execFileSync('python3', ['-c', PY, pid], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.split(' '));
-  const of = (kind: string) =>
-    rows
-      .filter((r) => r[0] === kind)
-      .map((r) => Number(r[1]))
-      .sort((x, y) => x - y);
-  return { netlink: of('16/0'), vrrp: of('2/112') };
+  return { netlink: socketBuffers(pid, '16/0'), vrrp: socketBuffers(pid, '2/112') };
 }
 
 const unknownLine = /Unknown VRID\(62\) received on interface\(kt\.61\)\. ignoring\.\.\./;

@@ -104,6 +104,13 @@ test('the *_netlink_*_rcv_bufs(_force) family', () => {
     lvsMonitor: { size: 70000, force: false },
   });
   assert.deepEqual(model('global_defs {\n  lvs_netlink_cmd_rcv_bufs x\n}\n').diags, ['warning(kept): lvs_netlink_cmd_rcv_bufs size (x) invalid']);
+  // process_monitor_rcv_bufs(_force): vrrp_track_process's connector socket, no "not supported" any more
+  const pm = model('global_defs {\n  process_monitor_rcv_bufs 3000000\n  process_monitor_rcv_bufs_force yes\n}\n');
+  assert.deepEqual(pm.diags, []);
+  assert.deepEqual(pm.config.globalDefs.netlinkRcvBufs, { processMonitor: { size: 3000000, force: true } });
+  assert.deepEqual(model('global_defs {\n  process_monitor_rcv_bufs_force 7\n}\n').diags, [
+    "warning(kept): Invalid value '7' for global process_monitor_rcv_bufs_force specified",
+  ]);
 });
 
 test("notify_priority_changes: the instance's own, else its sync group's, else global_defs'", () => {

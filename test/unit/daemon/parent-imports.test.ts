@@ -54,7 +54,7 @@ test('the supervising parent stays small: no VRRP, checker or probe code is load
   );
 });
 
-test('a child loads nodemailer, prom-client and the HTTP endpoint only when it uses them (dynamic import)', () => {
+test('a child loads nodemailer, prom-client, the DBus library and the HTTP endpoint only when it uses them (dynamic import)', () => {
   const child = new Set([
     ...closure(join(ROOT, 'src/cli/child.ts')),
     ...closure(join(ROOT, 'src/runtime/vrrp/linux-runtime.ts')),
@@ -62,6 +62,11 @@ test('a child loads nodemailer, prom-client and the HTTP endpoint only when it u
   ]);
   assert.ok(child.has('src/notify/smtp.ts') && child.has('src/daemon/daemon.ts'), [...child].join('\n'));
   assert.equal(child.has('src/observe/server.ts') || child.has('src/observe/metrics.ts'), false);
-  const heavy = [...child].filter((f) => /^import\s+(?!type\b)[^;]*?from\s+'(nodemailer|prom-client)'/ms.test(readFileSync(join(ROOT, f), 'utf8')));
+  const heavy = [...child].filter((f) =>
+    /^import\s+(?!type\b)[^;]*?from\s+'(nodemailer|prom-client|@jellybrick\/dbus-next)'/ms.test(readFileSync(join(ROOT, f), 'utf8')),
+  );
   assert.deepEqual(heavy, []);
+  // enable_dbus: the DBus service (and its library) only through the daemon's dynamic import
+  assert.equal(child.has('src/observe/dbus/service.ts'), false);
+  assert.match(readFileSync(join(ROOT, 'src/daemon/daemon.ts'), 'utf8'), /await import\('\.\.\/observe\/dbus\/service\.js'\)/);
 });
