@@ -67,6 +67,11 @@ export interface GlobalDefs {
    * Unset: on; `false` turns it off.
    */
   readonly vrrpAdvertWatchdog?: boolean;
+  /**
+   * keepalived-ts `bfd_tx_watchdog [true|false]`: an Up BFD session's periodic packets are also sent by native
+   * threads (one per CPU) when the event loop is late (src/runtime/bfd/tx-watchdog.ts). Unset: on; `false` turns it off.
+   */
+  readonly bfdTxWatchdog?: boolean;
   readonly notificationEmail: readonly string[];
   readonly notificationEmailFrom?: string;
   readonly smtpServer?: { readonly host: string; readonly port: number };

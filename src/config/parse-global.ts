@@ -128,6 +128,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['http_endpoint', 1],
   ['vrrp_rx_timestamps', 1],
   ['vrrp_advert_watchdog', 1],
+  ['bfd_tx_watchdog', 1],
   ['lvs_backend', 1],
 ]);
 
@@ -381,6 +382,9 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         break;
       case 'vrrp_advert_watchdog': // keepalived-ts: a MASTER's adverts also from native threads when the event loop is late (default on)
         g.vrrpAdvertWatchdog = readBool(c, a0, d) ?? true;
+        break;
+      case 'bfd_tx_watchdog': // keepalived-ts: an Up BFD session's packets also from native threads when the event loop is late (default on)
+        g.bfdTxWatchdog = readBool(c, a0, d) ?? true;
         break;
       case 'http_endpoint': // keepalived-ts: the observability endpoint (src/observe), ADDRESS:PORT or a socket path
         if (!a0) d.error(missingArgPos(c), 'http_endpoint needs ADDRESS:PORT or a socket path');
