@@ -299,7 +299,9 @@ export class BfdRuntime implements Runtime {
           const r = wd.periodic(subject, { fd: sender.socket.fd, sockaddr: sender.sockaddr, bytes: action.bytes }, now);
           this.countNative(session, peer.name, r.native);
           if (!r.send) {
-            session.deferTx(now + r.waitMs); // the native side sent this interval's packet; the next is ours
+            // the native side sent this interval's packet; the next is ours at its next deadline (waitMs counts
+            // from inside the claim: a clock read after it never places that deadline early)
+            session.deferTx(this.clock.now() + r.waitMs);
             continue;
           }
         }
