@@ -5,10 +5,10 @@
  * garbage collection, a reload, its vCPU stopped by the hypervisor — a native thread on another CPU sends it, so
  * the peer does not declare the session Down while this side is alive. RFC 5880 section 6.8.7 holds on the wire:
  * - before each periodic packet the event loop claims the deadline (one compare-and-swap: exactly one side sends);
- *   the native deadline is the event loop's own next packet + a grace of a tenth of the interval, and never later
- *   than the negotiated interval (90 % of it with `multiplier 1`) after the packet just sent;
- * - native periods are jittered within [75 %, 90 %] of the interval ([75 %, 80 %] with `multiplier 1`), counted
- *   from each native send; when the event loop comes back it takes over at the native side's next deadline, which
+ *   the native deadline is the event loop's own next packet + a grace of 20 % of the interval (10 % with
+ *   `multiplier 1`), and never later than the negotiated interval (90 % of it with `multiplier 1`) after the packet
+ *   just sent;
+ * - native periods are jittered within [75 %, 80 %] of the interval, counted from each native send; when the event loop comes back it takes over at the native side's next deadline, which
  *   is booked for it (the native side sends a grace later only if the event loop still has not);
  * - the native side stops max(1 s, 3 intervals) after the event loop's last claim: a hung daemon still lets its
  *   sessions go Down, that much later.
@@ -20,8 +20,19 @@
 import { jitterRange } from '../../bfd/session.js';
 import { watchdogHoldMs, WatchdogRecords, type WatchdogDatagram, type WatchdogPort, type WatchdogTiming } from '../watchdog-records.js';
 
-/** The grace, as a fraction of the transmit interval, by which the event loop may be late before native sends start. */
-export const BFD_WATCHDOG_GRACE = 0.1;
+/** How much native periods are jittered, as a fraction of the transmit interval: [75 %, 80 %]. */
+export const BFD_WATCHDOG_JITTER = 0.05;
+
+/**
+ * The grace, as a fraction of the transmit interval, by which the event loop may be late (after its own planned
+ * packet, or a deadline booked for it) before native sends start: what the jitter range leaves once the native
+ * periods took theirs, 20 % (10 % with `multiplier 1`), so that the grace after the longest native period still ends
+ * inside the limit.
+ */
+export function bfdWatchdogGrace(detectMult: number): number {
+  const [lo, hi] = jitterRange(detectMult);
+  return hi - lo - BFD_WATCHDOG_JITTER;
+}
 /** Below this transmit interval (ms) sessions are not armed (the addon's native period must be at least 1 ms). */
 export const BFD_WATCHDOG_MIN_INTERVAL_MS = 2;
 
@@ -33,8 +44,8 @@ export function bfdWatchdogTiming(txIntervalUs: number, detectMult: number, now:
   const interval = txIntervalUs / 1000;
   if (!(interval >= BFD_WATCHDOG_MIN_INTERVAL_MS)) return undefined;
   const [lo, hi] = jitterRange(detectMult);
-  const graceMs = BFD_WATCHDOG_GRACE * interval;
-  const longest = (hi - BFD_WATCHDOG_GRACE) * interval;
+  const graceMs = bfdWatchdogGrace(detectMult) * interval;
+  const longest = (lo + BFD_WATCHDOG_JITTER) * interval;
   const due = Math.min(Math.max(nextTxAt - now, lo * interval) + graceMs, hi * interval);
   return { intervalMs: longest, slackMs: due - longest, holdMs: watchdogHoldMs(interval), jitter: 1 - (lo * interval) / longest, graceMs };
 }
