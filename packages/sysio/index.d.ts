@@ -137,8 +137,8 @@ export declare function stallCanaryRead(): { stalls: CanaryStall[]; lost: number
 export declare function stallCanaryStop(): void;
 /** An advert watchdog (see src/watchdog.c): its own records and threads; close it with watchdogClose(). */
 export type Watchdog = { readonly __brand: 'sysio.Watchdog' };
-/** A new watchdog; no thread runs until a record is armed. */
-export declare function watchdogCreate(): Watchdog;
+/** A new watchdog whose threads are named `name` (default `advert-wd`; 15 bytes kept); no thread runs until a record is armed. */
+export declare function watchdogCreate(name?: string): Watchdog;
 /** A new, disarmed record of `wd`; its id. */
 export declare function watchdogAdd(wd: Watchdog): number;
 /**

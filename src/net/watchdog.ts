@@ -28,9 +28,9 @@ export interface WatchdogPort {
   close(): void;
 }
 
-/** The real addon, one watchdog object (threads start with the first armed record). */
-export function sysioWatchdogPort(): WatchdogPort {
-  const wd: Watchdog = sysio.watchdogCreate();
+/** The real addon, one watchdog object (threads, named `name`, start with the first armed record). */
+export function sysioWatchdogPort(name?: string): WatchdogPort {
+  const wd: Watchdog = sysio.watchdogCreate(name);
   return {
     add: () => sysio.watchdogAdd(wd),
     set: (id, fd, packets, sockaddrs) => sysio.watchdogSet(wd, id, fd, packets, sockaddrs),

@@ -54,7 +54,7 @@ export class WatchdogRecords {
   private readonly free: number[] = [];
   private armedCount = 0;
 
-  constructor(private readonly open: () => WatchdogPort = sysioWatchdogPort) {}
+  constructor(private readonly open: () => WatchdogPort = () => sysioWatchdogPort()) {}
 
   /** True while some record is armed. */
   get active(): boolean {

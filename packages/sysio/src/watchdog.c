@@ -84,6 +84,7 @@ struct wd {
   int stopping;
   int closed;
   int policy; /* scheduling of the thread that started the threads */
+  char name[16]; /* the threads' name (comm) */
   struct sched_param param;
   sysio_pinned_t threads[WD_MAX_CPUS];
 };
@@ -178,7 +179,7 @@ static void start_threads(wd_t *wd) {
   int policy = sched_getscheduler(0);
   wd->policy = policy < 0 ? SCHED_OTHER : policy & ~SCHED_RESET_ON_FORK;
   if (sched_getparam(0, &wd->param) != 0) wd->policy = SCHED_OTHER;
-  wd->nthreads = sysio_pinned_start(wd->threads, WD_MAX_CPUS, wd_main, wd, "advert-wd");
+  wd->nthreads = sysio_pinned_start(wd->threads, WD_MAX_CPUS, wd_main, wd, wd->name);
 }
 
 static void free_datagrams(wd_record_t *r) {
@@ -273,11 +274,20 @@ static int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
   return type == napi_uint8_array || type == napi_int8_array || type == napi_uint8_clamped_array;
 }
 
-/* watchdogCreate() -> watchdog (external). No thread runs until a record is armed. */
+/* watchdogCreate([name]) -> watchdog (external); its threads are named `name` (default advert-wd, at most 15
+ * bytes kept). No thread runs until a record is armed. */
 static napi_value js_create(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], ext;
+  napi_valuetype t = napi_undefined;
+  char name[16] = "advert-wd";
+  size_t got;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1 && napi_typeof(env, argv[0], &t) == napi_ok &&
+      t != napi_undefined && napi_get_value_string_utf8(env, argv[0], name, sizeof name, &got) != napi_ok)
+    return throw_type(env, "watchdogCreate([name]): a string");
   wd_t *wd = calloc(1, sizeof *wd);
-  napi_value ext;
   if (!wd) return throw_type(env, "watchdogCreate: out of memory");
+  memcpy(wd->name, name, sizeof name);
   pthread_mutex_init(&wd->mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);

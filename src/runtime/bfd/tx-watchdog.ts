@@ -18,7 +18,11 @@
  * flight. A packet that changes while Up (Poll cleared by a Final, new intervals) replaces the prepared one at once.
  */
 import { jitterRange } from '../../bfd/session.js';
+import { sysioWatchdogPort } from '../../net/watchdog.js';
 import { watchdogHoldMs, WatchdogRecords, type WatchdogDatagram, type WatchdogPort, type WatchdogTiming } from '../watchdog-records.js';
+
+/** The native threads' name (/proc/PID/task/TID/comm). */
+export const BFD_WATCHDOG_THREAD = 'bfd-tx-wd';
 
 /** How much native periods are jittered, as a fraction of the transmit interval: [75 %, 80 %]. */
 export const BFD_WATCHDOG_JITTER = 0.05;
@@ -65,8 +69,8 @@ export interface TxSubject {
 export class BfdTxWatchdog {
   private readonly records: WatchdogRecords;
 
-  /** @param open the native port (sysio's by default; tests pass a fake) */
-  constructor(open?: () => WatchdogPort) {
+  /** @param open the native port (sysio's by default, threads named `bfd-tx-wd`; tests pass a fake) */
+  constructor(open: () => WatchdogPort = () => sysioWatchdogPort(BFD_WATCHDOG_THREAD)) {
     this.records = new WatchdogRecords(open);
   }
 

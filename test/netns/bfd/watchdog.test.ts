@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology } from '../harness/topology.js';
 import { Daemons, pidIn, stop, type RunningOurs } from '../harness/daemons.js';
-import { captureLines } from '../harness/wire.js';
+import { captureLines, threadPolicies } from '../harness/wire.js';
 import { bfdInstance, frrPeers, startFrrBfdd, whenLogged, type RunningFrr } from './peers.js';
 
 const STALL_MS = 400;
@@ -86,6 +86,14 @@ test(
     const { k, frr } = await pair(STALL_MS);
     try {
       const downs = frrDowns(frr);
+      // the native threads: one per CPU, named bfd-tx-wd, SCHED_RR (2) like the BFD child's main thread
+      const threads = threadPolicies(pidIn(k.bfdPidFile)!, 'bfd-tx-wd');
+      assert.ok(threads.length >= 1, 'bfd-tx-wd threads exist');
+      assert.deepEqual(
+        threads.filter((p) => p !== 2),
+        [],
+        `SCHED_RR: ${threads.join(',')}`,
+      );
       const mark = k.log().length;
       const { pkts, t0 } = await stall(k, STALL_MS, 1000);
       const inStall = pkts.filter((p) => p.t >= t0 && p.t <= t0 + STALL_MS / 1000);
