@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of rows)
     console.log(
-      `| ${x.pair} | ${SESSIONS} | ${x.seconds} | ${x.falseDowns} | ${((x.falseDowns * 60) / x.seconds).toFixed(2)} | ${Number.isFinite(x.upMs) ? x.upMs.toFixed(0) : "-"} | ` +
+      `| ${x.pair} | ${SESSIONS} | ${x.seconds} | ${x.falseDowns} | ${((x.falseDowns * 60) / x.seconds).toFixed(2)} | ${Number.isFinite(x.upMs) ? x.upMs.toFixed(0) : '-'} | ` +
         `${x.aToB.count + x.bToA.count} | ${x.aToB.senderSilent + x.bToA.senderSilent} | ${x.events.events} | ${x.events.explained} | ` +
         `${x.longStalls} | ${f(x.canaryMaxMs)} | ${f(x.aToB.maxMs)} / ${f(x.aToB.senderGapMaxMs)} | ${f(x.bToA.maxMs)} / ${f(x.bToA.senderGapMaxMs)} | ` +
         `${x.sendErrors} | ${x.nativeSends} | ${x.drops} | ${x.load1.toFixed(1)} |`,
