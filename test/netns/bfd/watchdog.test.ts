@@ -13,7 +13,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology } from '../harness/topology.js';
-import { Daemons, pidIn, stop, type RunningOurs } from '../harness/daemons.js';
+import { Daemons, pidIn, stop, waitFor, type RunningOurs } from '../harness/daemons.js';
 import { captureLines, threadPolicies } from '../harness/wire.js';
 import { bfdInstance, frrPeers, startFrrBfdd, whenLogged, type RunningFrr } from './peers.js';
 
@@ -64,6 +64,8 @@ async function stall(k: RunningOurs, ms: number, extraMs: number): Promise<{ pkt
     if (m) pkts.push({ t: Number(m[1]), up: / State Up\b/.test(l) });
   });
   await cap.ready;
+  // tcpdump may start late on a loaded host (ready falls back after 5 s): stall only once it sees our packets
+  assert.ok((await waitFor(() => pkts.length >= 5, 15_000)) >= 0, 'the capture sees our packets before the stall');
   await sleep(300);
   const pid = pidIn(k.bfdPidFile);
   assert.ok(pid, 'BFD child pid');
