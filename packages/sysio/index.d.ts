@@ -137,8 +137,8 @@ export declare function stallCanaryRead(): { stalls: CanaryStall[]; lost: number
 export declare function stallCanaryStop(): void;
 /** An advert watchdog (see src/watchdog.c): its own records and threads; close it with watchdogClose(). */
 export type Watchdog = { readonly __brand: 'sysio.Watchdog' };
-/** A new watchdog; no thread runs until a record is armed. */
-export declare function watchdogCreate(): Watchdog;
+/** A new watchdog whose threads are named `name` (default `advert-wd`; 15 bytes kept); no thread runs until a record is armed. */
+export declare function watchdogCreate(name?: string): Watchdog;
 /** A new, disarmed record of `wd`; its id. */
 export declare function watchdogAdd(wd: Watchdog): number;
 /**
@@ -147,11 +147,27 @@ export declare function watchdogAdd(wd: Watchdog): number;
  */
 export declare function watchdogSet(wd: Watchdog, id: number, fd: number, packets: readonly Uint8Array[], sockaddrs: readonly Uint8Array[]): void;
 /**
- * Arms the record (threads start on the first arm): unless kicked again within `intervalMs + slackMs`, a native
- * thread sends its datagrams then, and every `intervalMs` after, for at most `holdMs` from now. Returns the record's
- * native sends so far (as watchdogStats().sent).
+ * Arms the record (threads start on the first arm): unless kicked again within `intervalMs + slackMs` (slack may be
+ * negative, down to −intervalMs), a native thread sends its datagrams then, and every `intervalMs` after (with
+ * `jitter` j > 0: every intervalMs × (1 − j × U[0,1)), counted from each native send), for at most `holdMs` from
+ * now. Returns the record's native sends so far (as watchdogStats().sent).
  */
-export declare function watchdogKick(wd: Watchdog, id: number, intervalMs: number, slackMs: number, holdMs: number): number;
+export declare function watchdogKick(wd: Watchdog, id: number, intervalMs: number, slackMs: number, holdMs: number, jitter?: number): number;
+/**
+ * The event loop is about to send the record's next datagram (BFD's periodic packets). −1: it is the event loop's
+ * to send (no native send since the last kick or claim); the record is armed as by watchdogKick. Otherwise native
+ * sends took over: do not send now; the native side's next deadline (the ms returned, from now) is booked for the
+ * event loop, the native side sending `graceMs` later only if the event loop has not claimed it by then.
+ */
+export declare function watchdogClaim(
+  wd: Watchdog,
+  id: number,
+  intervalMs: number,
+  slackMs: number,
+  holdMs: number,
+  jitter: number,
+  graceMs: number,
+): number;
 /** Disarms the record: when it returns, no native send of it is in flight and none will start. */
 export declare function watchdogDisarm(wd: Watchdog, id: number): void;
 /** `sent`: native sends of the record so far (each: all its datagrams); `errors`: datagrams that failed; `armed`. */

@@ -108,6 +108,8 @@ export class BfdSession {
   private heldDesiredMinTxUs: number | undefined;
   private clientUp = false;
   private lastTxAt = Number.NEGATIVE_INFINITY;
+  /** When the next periodic packet is due instead of lastTxAt + jittered interval (deferTx), or undefined. */
+  private txDeferredTo: number | undefined;
   private jitter: number;
   private detectAt = Number.POSITIVE_INFINITY;
   private resetAt = Number.POSITIVE_INFINITY;
@@ -182,6 +184,31 @@ export class BfdSession {
   /** The Detection Time in µs from the last packet heard (0 before any). */
   detectTimeUs(): number {
     return detectionTimeUs(this.remoteDetectMult, this.cfg.requiredMinRxUs, this.remoteDesiredMinTxUs);
+  }
+
+  /** When the next periodic packet is due (monotonic ms), or +Infinity while the session may not send. */
+  nextTxAt(): number {
+    return this.txAllowed() ? this.txAt() : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * The periodic packet that tick() just returned did not leave from here: another sender (the driver's native
+   * transmit watchdog) has been sending this session's packets while the driver was late. It is not counted, and
+   * the next periodic packet is due at `at` (the other sender's next one, RFC 5880 section 6.8.7 spacing).
+   */
+  deferTx(at: number): void {
+    this.packetsOut--;
+    this.txDeferredTo = at;
+  }
+
+  /** `n` packets of this session left from another sender (the native watchdog): counted as sent. */
+  countSentElsewhere(n: number): void {
+    this.packetsOut += n;
+  }
+
+  /** The bytes of the periodic packet this session would send now (no Final; nothing changes). */
+  periodicPacket(): Uint8Array {
+    return encodeControl(this.control(false));
   }
 
   /** When the next timer is due (monotonic ms), or +Infinity. */
@@ -266,6 +293,7 @@ export class BfdSession {
     this.state = BfdState.AdminDown;
     this.localDiag = BfdDiag.AdminDown;
     this.detectAt = this.resetAt = Number.POSITIVE_INFINITY;
+    this.txDeferredTo = undefined;
     this.pollActive = false;
     this.heldDesiredMinTxUs = undefined;
     this.sinceMs = now;
@@ -301,7 +329,7 @@ export class BfdSession {
   }
 
   private txAt(): number {
-    return this.lastTxAt + (this.txIntervalUs() * this.jitter) / 1000;
+    return this.txDeferredTo ?? this.lastTxAt + (this.txIntervalUs() * this.jitter) / 1000;
   }
 
   private txAllowed(): boolean {
@@ -316,8 +344,8 @@ export class BfdSession {
     return lo + (hi - lo) * this.rng();
   }
 
-  private send(now: number, final: boolean): BfdSessionAction {
-    const control: BfdControlInit = {
+  private control(final: boolean): BfdControlInit {
+    return {
       diag: this.localDiag,
       state: this.state,
       poll: this.pollActive && !final,
@@ -328,9 +356,14 @@ export class BfdSession {
       desiredMinTxUs: this.desiredMinTxUs(),
       requiredMinRxUs: this.cfg.requiredMinRxUs,
     };
+  }
+
+  private send(now: number, final: boolean): BfdSessionAction {
+    const control = this.control(final);
     this.packetsOut++;
     if (!final) {
       this.lastTxAt = now;
+      this.txDeferredTo = undefined;
       this.jitter = this.drawJitter();
     }
     return { kind: 'send', bytes: encodeControl(control), control };
@@ -365,6 +398,7 @@ export class BfdSession {
     this.state = BfdState.Down;
     this.localDiag = diag;
     this.detectAt = Number.POSITIVE_INFINITY;
+    this.txDeferredTo = undefined;
     this.pollActive = false;
     this.heldDesiredMinTxUs = undefined;
     this.sinceMs = now;

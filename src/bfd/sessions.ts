@@ -53,7 +53,8 @@ export interface BfdTaggedAction {
 
 /** Result of receiving one datagram. */
 export type BfdReceiveResult =
-  { readonly ok: true; readonly actions: readonly BfdTaggedAction[] } | { readonly ok: false; readonly reason: BfdDropReason; readonly text: string };
+  | { readonly ok: true; readonly session: BfdSession; readonly peer: BfdPeerConfig; readonly actions: readonly BfdTaggedAction[] }
+  | { readonly ok: false; readonly reason: BfdDropReason; readonly text: string };
 
 /** The session table. */
 export class BfdSessions {
@@ -119,7 +120,12 @@ export class BfdSessions {
     if (e.peer.minRxTtl !== undefined && d.ttl && d.ttl < e.peer.minRxTtl)
       return drop('ttl', `Packet ${e.peer.ipv6 ? 'hop_limit' : 'ttl'}(${d.ttl}) < ${e.peer.minRxTtl} - discarding`);
     if (p.authPresent) return drop('auth', `Discarding packet from ${d.from} (auth bit is set, but no authentication is in use)`);
-    return { ok: true, actions: e.session.receive(p, now).map((action) => ({ session: e.session, peer: e.peer, action })) };
+    return {
+      ok: true,
+      session: e.session,
+      peer: e.peer,
+      actions: e.session.receive(p, now).map((action) => ({ session: e.session, peer: e.peer, action })),
+    };
   }
 
   /** Runs every session's due timers. */

@@ -34,7 +34,7 @@ function tell(m: ChildMessage): void {
 /** Runs the child until it is stopped; returns its exit status. */
 export async function runChild(role: ChildRole, o: CliOptions, argv: readonly string[]): Promise<number> {
   closeInheritedOnExec(); // the IPC channel (fd 3) stays ours: no script inherits it
-  if (role === 'vrrp') installTestStall(); // tests only: KEEPALIVED_TS_TEST_STALL_MS (see test-stall.ts)
+  if (role === 'vrrp' || role === 'bfd') installTestStall(); // tests only: KEEPALIVED_TS_TEST_STALL_MS (see test-stall.ts)
   const tmpDir = tmpDirFrom(process.env);
   const makeRuntime = await RUNTIMES[role]();
   let runtime:

@@ -88,6 +88,11 @@ export interface GlobalDefs {
    */
   readonly vrrpAdvertWatchdog?: boolean;
   /**
+   * keepalived-ts `bfd_tx_watchdog [true|false]`: an Up BFD session's periodic packets are also sent by native
+   * threads (one per CPU) when the event loop is late (src/runtime/bfd/tx-watchdog.ts). Unset: on; `false` turns it off.
+   */
+  readonly bfdTxWatchdog?: boolean;
+  /**
    * keepalived-ts `vrrp_yield_advert [true|false]`: a MASTER that yields to a higher-priority advert first sends one
    * advert with its own priority, so the winner of a healed split brain re-announces its VIPs (README "Split brain
    * heals cleanly"). Unset: on; `false` steps down silently, as keepalived does without `higher_prio_send_advert`.

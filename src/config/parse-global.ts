@@ -118,6 +118,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['http_endpoint', 1],
   ['vrrp_rx_timestamps', 1],
   ['vrrp_advert_watchdog', 1],
+  ['bfd_tx_watchdog', 1],
   ['vrrp_yield_advert', 1],
   ['lvs_backend', 1],
   ['snmp_socket', 1],
@@ -386,6 +387,9 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         break;
       case 'vrrp_advert_watchdog': // keepalived-ts: a MASTER's adverts also from native threads when the event loop is late (default on)
         g.vrrpAdvertWatchdog = readBool(c, a0, d) ?? true;
+        break;
+      case 'bfd_tx_watchdog': // keepalived-ts: an Up BFD session's packets also from native threads when the event loop is late (default on)
+        g.bfdTxWatchdog = readBool(c, a0, d) ?? true;
         break;
       case 'vrrp_yield_advert': // keepalived-ts: a MASTER yielding to a higher priority first sends one advert (default on)
         g.vrrpYieldAdvert = readBool(c, a0, d) ?? true;

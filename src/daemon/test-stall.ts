@@ -1,7 +1,7 @@
 /**
- * Tests only: `KEEPALIVED_TS_TEST_STALL_MS=N` in a child's environment makes SIGPWR block its JavaScript thread for
- * N ms (Atomics.wait: the event loop, timers and sockets all stop; native threads such as the advert watchdog's go
- * on). This is how the netns tier reproduces an event loop that is late — a long garbage collection, a reload, the
+ * Tests only: `KEEPALIVED_TS_TEST_STALL_MS=N` in a VRRP or BFD child's environment makes SIGPWR block its JavaScript
+ * thread for N ms (Atomics.wait: the event loop, timers and sockets all stop; native threads such as the advert and
+ * transmit watchdogs' go on). This is how the netns tier reproduces an event loop that is late — a long garbage collection, a reload, the
  * main thread's vCPU stopped — without stopping the whole process as SIGSTOP would. Unset (always, outside tests):
  * nothing is installed.
  */

@@ -62,6 +62,8 @@ export function openBfdReceiver(ipv6: boolean, port: number, onPacket: (p: BfdRx
 export interface BfdSender {
   readonly socket: Socket;
   readonly port: number;
+  /** The neighbor's port 3784 as a sockaddr (what send() sends to). */
+  readonly sockaddr: Uint8Array;
   /** Sends one packet to the neighbor's port 3784; a problem as a value. */
   send(bytes: Uint8Array): SocketProblem | undefined;
 }
@@ -102,5 +104,5 @@ export function openBfdSender(o: {
       }
     },
   );
-  return { socket, port, send: (bytes) => socket.trySend(bytes, dst) };
+  return { socket, port, sockaddr: dst, send: (bytes) => socket.trySend(bytes, dst) };
 }

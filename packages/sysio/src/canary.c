@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <node_api.h>
+#include "common.h"
 
 #define CANARY_MAX_CPUS 256
 #define CANARY_RING 65536
@@ -25,17 +26,12 @@ typedef struct {
   double dur_ms;   /* how much later than 1 ms it woke up */
 } stall_t;
 
-typedef struct {
-  int cpu;
-  int priority;
-  pthread_t th;
-} canary_arg_t;
-
 static struct {
   atomic_int run;
   int n;
+  int priority; /* SCHED_FIFO priority of the threads (0: left as they start) */
   double threshold_ms;
-  canary_arg_t args[CANARY_MAX_CPUS];
+  sysio_pinned_t threads[CANARY_MAX_CPUS];
   pthread_mutex_t mu;
   stall_t *ring;
   size_t head, count, lost;
@@ -58,13 +54,9 @@ static void record(int cpu, double start_ms, double dur_ms) {
 }
 
 static void *canary_main(void *p) {
-  canary_arg_t *a = p;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(a->cpu, &set);
-  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-  struct sched_param sp = {.sched_priority = a->priority};
-  if (a->priority > 0 && pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0) {
+  const sysio_pinned_t *a = p;
+  struct sched_param sp = {.sched_priority = C.priority};
+  if (C.priority > 0 && pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0) {
     pthread_mutex_lock(&C.mu);
     C.rt_failed++;
     pthread_mutex_unlock(&C.mu);
@@ -105,22 +97,13 @@ static napi_value js_canary_start(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "stallCanaryStart: out of memory");
     return NULL;
   }
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  sched_getaffinity(0, sizeof allowed, &allowed);
   C.threshold_ms = thr;
+  C.priority = prio;
   C.head = C.count = C.lost = 0;
   C.wakeups = 0;
   C.rt_failed = 0;
-  C.n = 0;
   atomic_store(&C.run, 1);
-  for (int cpu = 0; cpu < CANARY_MAX_CPUS && cpu < CPU_SETSIZE; cpu++) {
-    if (!CPU_ISSET(cpu, &allowed)) continue;
-    canary_arg_t *a = &C.args[C.n];
-    a->cpu = cpu;
-    a->priority = prio;
-    if (pthread_create(&a->th, NULL, canary_main, a) == 0) C.n++;
-  }
+  C.n = sysio_pinned_start(C.threads, CANARY_MAX_CPUS, canary_main, NULL, NULL);
   napi_create_int32(env, C.n, &out);
   return out;
 }
@@ -165,7 +148,7 @@ static napi_value js_canary_read(napi_env env, napi_callback_info info) {
 /* stallCanaryStop(): stops and joins the threads. Idempotent. */
 static napi_value js_canary_stop(napi_env env, napi_callback_info info) {
   if (!atomic_exchange(&C.run, 0)) return NULL;
-  for (int i = 0; i < C.n; i++) pthread_join(C.args[i].th, NULL);
+  sysio_pinned_join(C.threads, C.n);
   C.n = 0;
   return NULL;
 }
@@ -190,11 +173,11 @@ static napi_value js_clock_ms(napi_env env, napi_callback_info info) {
 
 /* Adds stallCanaryStart/Read/Stop and clockMs to `exports`. */
 void sysio_canary_init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-    {"stallCanaryStart", NULL, js_canary_start, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"stallCanaryRead", NULL, js_canary_read, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"stallCanaryStop", NULL, js_canary_stop, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"clockMs", NULL, js_clock_ms, NULL, NULL, NULL, napi_enumerable, NULL},
+  static const sysio_fn_t fns[] = {
+    {"stallCanaryStart", js_canary_start},
+    {"stallCanaryRead", js_canary_read},
+    {"stallCanaryStop", js_canary_stop},
+    {"clockMs", js_clock_ms},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  SYSIO_EXPORT(env, exports, fns);
 }

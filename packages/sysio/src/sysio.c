@@ -30,6 +30,7 @@
 #include <netinet/in.h>
 #include <node_api.h>
 #include <uv.h>
+#include "common.h"
 
 #define CHECK(env, call)                                                     \
   do {                                                                       \
@@ -827,37 +828,37 @@ void sysio_canary_init(napi_env env, napi_value exports);
 void sysio_watchdog_init(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-    {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"setsockopt", NULL, js_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"getsockopt", NULL, js_getsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"bind", NULL, js_bind, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"connect", NULL, js_connect, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"getsockname", NULL, js_getsockname, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"sendto", NULL, js_sendto, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"sendmmsg", NULL, js_sendmmsg, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"recvmmsgInto", NULL, js_recvmmsg_into, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"ifNameToIndex", NULL, js_if_nametoindex, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"ifIndexToName", NULL, js_if_indextoname, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"setns", NULL, js_setns, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"cloexecFrom", NULL, js_cloexec_from, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"openReadOnly", NULL, js_open_ro, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watch", NULL, js_watch, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchUpdate", NULL, js_watch_update, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchRef", NULL, js_watch_ref, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"schedSetScheduler", NULL, js_sched_setscheduler, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"schedSetAffinity", NULL, js_sched_setaffinity, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"setThreadName", NULL, js_set_thread_name, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"schedGetScheduler", NULL, js_sched_getscheduler, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"getRlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"setRlimit", NULL, js_setrlimit, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"mlockall", NULL, js_mlockall, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"munlockall", NULL, js_munlockall, NULL, NULL, NULL, napi_enumerable, NULL},
+  static const sysio_fn_t fns[] = {
+    {"socket", js_socket},
+    {"setsockopt", js_setsockopt},
+    {"getsockopt", js_getsockopt},
+    {"bind", js_bind},
+    {"connect", js_connect},
+    {"getsockname", js_getsockname},
+    {"sendto", js_sendto},
+    {"sendmmsg", js_sendmmsg},
+    {"recvmsg", js_recvmsg},
+    {"recvmmsgInto", js_recvmmsg_into},
+    {"close", js_close},
+    {"ifNameToIndex", js_if_nametoindex},
+    {"ifIndexToName", js_if_indextoname},
+    {"setns", js_setns},
+    {"cloexecFrom", js_cloexec_from},
+    {"openReadOnly", js_open_ro},
+    {"watch", js_watch},
+    {"watchUpdate", js_watch_update},
+    {"watchRef", js_watch_ref},
+    {"unwatch", js_unwatch},
+    {"schedSetScheduler", js_sched_setscheduler},
+    {"schedSetAffinity", js_sched_setaffinity},
+    {"setThreadName", js_set_thread_name},
+    {"schedGetScheduler", js_sched_getscheduler},
+    {"getRlimit", js_getrlimit},
+    {"setRlimit", js_setrlimit},
+    {"mlockall", js_mlockall},
+    {"munlockall", js_munlockall},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  SYSIO_EXPORT(env, exports, fns);
   napi_set_named_property(env, exports, "constants", make_constants(env));
   sysio_canary_init(env, exports);
   sysio_watchdog_init(env, exports);

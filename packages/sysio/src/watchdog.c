@@ -9,7 +9,14 @@
  * most `hold` ms after the last kick: a JavaScript thread that never comes back must not be covered forever (a
  * hung daemon has to lose mastership, as a hung keepalived would).
  *
- * Threads: one per CPU the process may use, each pinned to its CPU, so that a stopped vCPU (whose timers do not
+ * Two ways to use a record. Kick (VRRP adverts): JavaScript sends, then kicks; native periods are exactly the
+ * interval, keeping the cadence. Claim (BFD Control packets, RFC 5880 section 6.8.7: every interval between two
+ * packets inside [75 %, 100 %] of the negotiated one): before each periodic send JavaScript claims the deadline; if
+ * a thread took it first (JavaScript was late), JavaScript does not send, and the threads' next deadline is booked
+ * for it with a grace: the first side to reach it sends. Native periods of such a record are jittered and counted
+ * from the native send itself, so no two packets come closer than the lowest period.
+ *
+ * Threads (common.c): one per CPU the process may use, each pinned to its CPU, so that a stopped vCPU (whose timers do not
  * fire) cannot stop them all. They start with the first armed record, wait on a condition variable with a
  * CLOCK_MONOTONIC timeout (no CPU used while nothing is due; parked without timeout while nothing is armed) and
  * stop when the object is closed. Each takes the scheduling policy of the thread that started them (the VRRP
@@ -21,6 +28,7 @@
  * no send is in flight and none can start (the sender re-checks `armed` under the mutex). Kicks touch only atomics.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -32,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <node_api.h>
+#include "common.h"
 
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
@@ -54,6 +63,8 @@ typedef struct {
   atomic_int_fast64_t deadline_ns; /* CLOCK_MONOTONIC */
   atomic_int_fast64_t hold_ns;     /* no native send after this (CLOCK_MONOTONIC) */
   atomic_int_fast64_t interval_ns;
+  atomic_int_fast64_t jitter_ppm; /* 0: periods of exactly interval; else interval × (1 − jitter × U[0,1)) from the send */
+  int_fast64_t expected;          /* the deadline as JavaScript last set or saw it (JavaScript thread only) */
   atomic_uint_fast64_t sent;   /* native sends (one per due deadline, all datagrams) */
   atomic_uint_fast64_t errors; /* datagrams that failed to leave */
   pthread_mutex_t send_mu;     /* held while sending, and while the datagrams change */
@@ -64,12 +75,6 @@ typedef struct {
 
 typedef struct wd wd_t;
 
-typedef struct {
-  wd_t *wd;
-  int cpu;
-  pthread_t th;
-} wd_thread_t;
-
 struct wd {
   pthread_mutex_t mu; /* records array, thread start/stop */
   pthread_cond_t cv;  /* signalled when a record is armed, or on close */
@@ -79,8 +84,9 @@ struct wd {
   int stopping;
   int closed;
   int policy; /* scheduling of the thread that started the threads */
+  char name[16]; /* the threads' name (comm) */
   struct sched_param param;
-  wd_thread_t threads[WD_MAX_CPUS];
+  sysio_pinned_t threads[WD_MAX_CPUS];
 };
 
 static int64_t now_ns(void) {
@@ -105,14 +111,31 @@ static void send_record(wd_record_t *r) {
   pthread_mutex_unlock(&r->send_mu);
 }
 
+/* A per-thread xorshift64 step: uniform in [0, 1). */
+static double uniform(uint64_t *s) {
+  uint64_t x = *s;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  *s = x;
+  return (double)(x >> 11) / 9007199254740992.0;
+}
+
+/*
+ * The deadline after one due at `d`, claimed at `now`: d + interval for a record without jitter (the cadence is
+ * kept), else a jittered period counted from the send itself (so no two sends come closer than the lowest period).
+ */
+static int_fast64_t next_deadline(wd_record_t *r, int_fast64_t d, int64_t now, uint64_t *rng) {
+  int_fast64_t interval = atomic_load(&r->interval_ns), ppm = atomic_load(&r->jitter_ppm);
+  if (ppm <= 0) return d + interval;
+  return (d > now ? d : now) + (int_fast64_t)((double)interval * (1.0 - (double)ppm / 1e6 * uniform(rng)));
+}
+
 static void *wd_main(void *p) {
-  wd_thread_t *t = p;
-  wd_t *wd = t->wd;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(t->cpu, &set);
-  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-  pthread_setname_np(pthread_self(), "advert-wd"); /* as /proc/PID/task/TID/comm shows it */
+  const sysio_pinned_t *t = p;
+  wd_t *wd = t->ctx;
+  uint64_t rng = (uint64_t)now_ns() ^ ((uint64_t)(t->cpu + 1) << 40) ^ (uint64_t)(uintptr_t)t;
+  if (!rng) rng = 0x9e3779b97f4a7c15ULL;
   if (wd->policy != SCHED_OTHER) pthread_setschedparam(pthread_self(), wd->policy, &wd->param);
   pthread_mutex_lock(&wd->mu);
   while (!wd->stopping) {
@@ -128,7 +151,7 @@ static void *wd_main(void *p) {
         continue;
       }
       /* due: claim it (another thread, or a kick, may have moved it meanwhile) */
-      if (atomic_compare_exchange_strong(&r->deadline_ns, &d, d + atomic_load(&r->interval_ns))) {
+      if (atomic_compare_exchange_strong(&r->deadline_ns, &d, next_deadline(r, d, now, &rng))) {
         due = r;
         break;
       }
@@ -156,16 +179,7 @@ static void start_threads(wd_t *wd) {
   int policy = sched_getscheduler(0);
   wd->policy = policy < 0 ? SCHED_OTHER : policy & ~SCHED_RESET_ON_FORK;
   if (sched_getparam(0, &wd->param) != 0) wd->policy = SCHED_OTHER;
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  sched_getaffinity(0, sizeof allowed, &allowed);
-  for (int cpu = 0; cpu < CPU_SETSIZE && wd->nthreads < WD_MAX_CPUS; cpu++) {
-    if (!CPU_ISSET(cpu, &allowed)) continue;
-    wd_thread_t *t = &wd->threads[wd->nthreads];
-    t->wd = wd;
-    t->cpu = cpu;
-    if (pthread_create(&t->th, NULL, wd_main, t) == 0) wd->nthreads++;
-  }
+  wd->nthreads = sysio_pinned_start(wd->threads, WD_MAX_CPUS, wd_main, wd, wd->name);
 }
 
 static void free_datagrams(wd_record_t *r) {
@@ -189,7 +203,7 @@ static void wd_close(wd_t *wd) {
   wd->stopping = 1;
   pthread_cond_broadcast(&wd->cv);
   pthread_mutex_unlock(&wd->mu);
-  for (int i = 0; i < wd->nthreads; i++) pthread_join(wd->threads[i].th, NULL);
+  sysio_pinned_join(wd->threads, wd->nthreads);
   wd->nthreads = 0;
   for (int i = 0; i < wd->nrecords; i++) {
     wd_record_t *r = wd->records[i];
@@ -236,11 +250,14 @@ static wd_t *wd_arg(napi_env env, napi_callback_info info, const char *call) {
   return wd;
 }
 
-/* The watchdog (argv[0]) and record (argv[1]) of a call with at least `want` arguments. */
-static wd_record_t *get_record(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
+/*
+ * The watchdog (argv[0]) and record (argv[1]) of a call with at least `min` arguments; argv has room for `cap`
+ * (arguments not given read as undefined).
+ */
+static wd_record_t *get_record(napi_env env, napi_callback_info info, size_t min, size_t cap, napi_value *argv) {
+  size_t argc = cap;
   int32_t id;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < min) return NULL;
   wd_t *wd = get_wd(env, argv[0]);
   if (!wd || napi_get_value_int32(env, argv[1], &id) != napi_ok || id < 0 || id >= wd->nrecords) return NULL;
   return wd->records[id];
@@ -257,11 +274,20 @@ static int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
   return type == napi_uint8_array || type == napi_int8_array || type == napi_uint8_clamped_array;
 }
 
-/* watchdogCreate() -> watchdog (external). No thread runs until a record is armed. */
+/* watchdogCreate([name]) -> watchdog (external); its threads are named `name` (default advert-wd, at most 15
+ * bytes kept). No thread runs until a record is armed. */
 static napi_value js_create(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], ext;
+  napi_valuetype t = napi_undefined;
+  char name[16] = "advert-wd";
+  size_t got;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1 && napi_typeof(env, argv[0], &t) == napi_ok &&
+      t != napi_undefined && napi_get_value_string_utf8(env, argv[0], name, sizeof name, &got) != napi_ok)
+    return throw_type(env, "watchdogCreate([name]): a string");
   wd_t *wd = calloc(1, sizeof *wd);
-  napi_value ext;
   if (!wd) return throw_type(env, "watchdogCreate: out of memory");
+  memcpy(wd->name, name, sizeof name);
   pthread_mutex_init(&wd->mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -309,7 +335,7 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
  */
 static napi_value js_set(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  wd_record_t *r = get_record(env, info, 5, argv);
+  wd_record_t *r = get_record(env, info, 5, 5, argv);
   int32_t fd;
   uint32_t n, ns;
   bool a1 = false, a2 = false;
@@ -359,41 +385,132 @@ static napi_value js_set(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A record's timing, from a kick or a claim (ns). */
+typedef struct {
+  int64_t interval, due, hold, jitter_ppm, grace;
+} wd_timing_t;
+
+/* An optional number argument: `dflt` when undefined; 0 when not a number (then *ok = 0). */
+static double opt_double(napi_env env, napi_value v, double dflt, int *ok) {
+  napi_valuetype t;
+  double x = dflt;
+  if (napi_typeof(env, v, &t) != napi_ok) *ok = 0;
+  else if (t != napi_undefined && napi_get_value_double(env, v, &x) != napi_ok) *ok = 0;
+  return x;
+}
+
+/* argv[2..6]: intervalMs >= 1, slackMs >= -intervalMs, holdMs >= 0, jitter in [0, 1) (optional), graceMs >= 0 (optional). */
+static int get_timing(napi_env env, napi_value *argv, wd_timing_t *t) {
+  int ok = 1;
+  double interval = opt_double(env, argv[2], NAN, &ok), slack = opt_double(env, argv[3], NAN, &ok);
+  double hold = opt_double(env, argv[4], NAN, &ok), jitter = opt_double(env, argv[5], 0, &ok), grace = opt_double(env, argv[6], 0, &ok);
+  if (!ok || !(interval >= 1) || !(slack >= -interval) || !(hold >= 0) || !(jitter >= 0 && jitter < 1) || !(grace >= 0)) return 0;
+  t->interval = (int64_t)(interval * 1e6);
+  t->due = (int64_t)((interval + slack) * 1e6);
+  t->hold = (int64_t)(hold * 1e6);
+  t->jitter_ppm = (int64_t)(jitter * 1e6);
+  t->grace = (int64_t)(grace * 1e6);
+  return 1;
+}
+
+/* Makes sure the threads run and look at the deadlines again (with the record's new deadline among them). */
+static void wake_threads(wd_t *wd) {
+  pthread_mutex_lock(&wd->mu);
+  start_threads(wd);
+  pthread_cond_broadcast(&wd->cv);
+  pthread_mutex_unlock(&wd->mu);
+}
+
 /*
- * watchdogKick(wd, id, intervalMs, slackMs, holdMs) -> native sends so far: arms the record (threads start on the
- * first arm) with deadline = now + interval + slack; native sends stop hold ms from now until the next kick.
+ * Stores a record's timing after its deadline became `deadline` (replacing `old`, the deadline before, under
+ * `old_hold`); arms it. True when the threads must be woken: newly armed, the record was past its hold (ignored by
+ * them) or is newly inside it, or its deadline moved earlier (they may sleep until the old one). The deadline is
+ * stored before the hold, so a record past its hold cannot be claimed at its stale deadline in between.
+ */
+static int settle(wd_record_t *r, int_fast64_t old, int_fast64_t old_hold, int_fast64_t deadline, int64_t now, const wd_timing_t *t) {
+  atomic_store(&r->interval_ns, t->interval);
+  atomic_store(&r->jitter_ppm, t->jitter_ppm);
+  atomic_store(&r->hold_ns, now + t->hold);
+  r->expected = deadline;
+  int newly = !atomic_exchange(&r->armed, 1);
+  return newly || old > old_hold || deadline > old_hold || deadline < old;
+}
+
+/* The record and timing of a kick or claim (argv: room for 7), or NULL after throwing `usage`. */
+static wd_record_t *timed_record(napi_env env, napi_callback_info info, size_t min, napi_value *argv, wd_timing_t *t, const char *usage) {
+  wd_record_t *r = get_record(env, info, min, 7, argv);
+  if (r && get_timing(env, argv, t)) return r;
+  throw_type(env, usage);
+  return NULL;
+}
+
+/*
+ * watchdogKick(wd, id, intervalMs, slackMs, holdMs[, jitter]) -> native sends so far: the event loop has just sent;
+ * arms the record (threads start on the first arm) with deadline = now + interval + slack; native sends stop hold
+ * ms from now until the next kick. Native periods: interval, or with jitter j, interval × (1 − j × U[0,1)) counted
+ * from each native send.
  */
 static napi_value js_kick(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  wd_record_t *r = get_record(env, info, 5, argv);
-  double interval, slack, hold;
-  if (!r || napi_get_value_double(env, argv[2], &interval) != napi_ok || napi_get_value_double(env, argv[3], &slack) != napi_ok ||
-      napi_get_value_double(env, argv[4], &hold) != napi_ok || !(interval >= 1) || !(slack >= 0) || !(hold >= 0))
-    return throw_type(env, "watchdogKick(wd, id, intervalMs >= 1, slackMs >= 0, holdMs >= 0)");
-  int64_t now = now_ns(), ns = (int64_t)(interval * 1e6);
-  /* threads that may not be waiting for this deadline: the record was past its hold (ignored by them), or its
-   * interval shrinks (they wait for the old, later deadline) */
-  int wake = atomic_load(&r->deadline_ns) > atomic_load(&r->hold_ns) || ns < atomic_load(&r->interval_ns);
-  atomic_store(&r->interval_ns, ns);
-  atomic_store(&r->hold_ns, now + (int64_t)(hold * 1e6));
-  atomic_store(&r->deadline_ns, now + (int64_t)((interval + slack) * 1e6));
-  if (!atomic_exchange(&r->armed, 1) || wake) {
-    /* newly armed (or see above): make sure the threads run and see its deadline */
-    wd_t *wd = get_wd(env, argv[0]);
-    pthread_mutex_lock(&wd->mu);
-    start_threads(wd);
-    pthread_cond_broadcast(&wd->cv);
-    pthread_mutex_unlock(&wd->mu);
-  }
+  napi_value argv[7];
+  wd_timing_t t;
+  wd_record_t *r = timed_record(env, info, 5, argv, &t, "watchdogKick(wd, id, intervalMs >= 1, slackMs >= -intervalMs, holdMs >= 0[, 0 <= jitter < 1])");
+  if (!r) return NULL;
+  int64_t now = now_ns();
+  int_fast64_t old_hold = atomic_load(&r->hold_ns), d = now + t.due;
+  int_fast64_t old = atomic_exchange(&r->deadline_ns, d);
+  if (settle(r, old, old_hold, d, now, &t)) wake_threads(get_wd(env, argv[0]));
   napi_value out;
   napi_create_double(env, (double)atomic_load(&r->sent), &out);
+  return out;
+}
+
+/*
+ * watchdogClaim(wd, id, intervalMs, slackMs, holdMs, jitter, graceMs) -> -1 or ms: the event loop is about to send
+ * the record's next datagram itself, unless the native side already covers it.
+ * - -1: no native send since the event loop last kicked or claimed (or the record is disarmed, or stopped at its
+ *   hold): the send is the event loop's; the record is armed as by watchdogKick with these arguments.
+ * - ms >= 0: native sends took over (the event loop was late): the event loop must not send now. The native
+ *   side's next deadline, ms from now, is booked for the event loop (moved grace ms later: the native side sends
+ *   then only if the event loop has not claimed it by then); interval, jitter and hold take the new values.
+ * Either way the hold counts from now. Every decision is a compare-and-swap on the deadline the threads claim with,
+ * so exactly one side sends per deadline.
+ */
+static napi_value js_claim(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  wd_timing_t t;
+  wd_record_t *r =
+    timed_record(env, info, 7, argv, &t, "watchdogClaim(wd, id, intervalMs >= 1, slackMs >= -intervalMs, holdMs >= 0, 0 <= jitter < 1, graceMs >= 0)");
+  if (!r) return NULL;
+  int64_t now = now_ns();
+  int_fast64_t old_hold = atomic_load(&r->hold_ns), nd = now + t.due;
+  double wait = -1;
+  int_fast64_t old, d;
+  for (;;) {
+    old = atomic_load(&r->deadline_ns);
+    if (!atomic_load(&r->armed) || old > old_hold || old == r->expected) {
+      /* the event loop's send: no thread claims a deadline past the hold or of a disarmed record, so a plain
+       * store is safe there; otherwise the swap fails if a thread claimed `old` meanwhile */
+      if (old > old_hold || !atomic_load(&r->armed)) atomic_store(&r->deadline_ns, nd);
+      else if (!atomic_compare_exchange_strong(&r->deadline_ns, &old, nd)) continue;
+      d = nd;
+      break;
+    }
+    /* a native send took `expected`: book the native side's next deadline for the event loop */
+    d = old + t.grace;
+    if (!atomic_compare_exchange_strong(&r->deadline_ns, &old, d)) continue;
+    wait = old > now ? (double)(old - now) / 1e6 : 0;
+    break;
+  }
+  if (settle(r, old, old_hold, d, now, &t)) wake_threads(get_wd(env, argv[0]));
+  napi_value out;
+  napi_create_double(env, wait, &out);
   return out;
 }
 
 /* watchdogDisarm(wd, id): when it returns, no native send of this record is in flight and none will start. */
 static napi_value js_disarm(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  wd_record_t *r = get_record(env, info, 2, argv);
+  wd_record_t *r = get_record(env, info, 2, 2, argv);
   if (!r) return throw_type(env, "watchdogDisarm(wd, id)");
   disarm(r);
   return NULL;
@@ -402,7 +519,7 @@ static napi_value js_disarm(napi_env env, napi_callback_info info) {
 /* watchdogStats(wd, id) -> { sent, errors, armed }: native sends so far (cumulative), failed datagrams. */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   napi_value argv[2], out, v;
-  wd_record_t *r = get_record(env, info, 2, argv);
+  wd_record_t *r = get_record(env, info, 2, 2, argv);
   if (!r) return throw_type(env, "watchdogStats(wd, id)");
   napi_create_object(env, &out);
   napi_create_double(env, (double)atomic_load(&r->sent), &v);
@@ -438,15 +555,16 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 /* Adds the watchdog functions to `exports`. */
 void sysio_watchdog_init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-    {"watchdogCreate", NULL, js_create, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchdogAdd", NULL, js_add, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchdogSet", NULL, js_set, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchdogKick", NULL, js_kick, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchdogDisarm", NULL, js_disarm, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchdogStats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchdogThreads", NULL, js_threads, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"watchdogClose", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  static const sysio_fn_t fns[] = {
+    {"watchdogCreate", js_create},
+    {"watchdogAdd", js_add},
+    {"watchdogSet", js_set},
+    {"watchdogKick", js_kick},
+    {"watchdogClaim", js_claim},
+    {"watchdogDisarm", js_disarm},
+    {"watchdogStats", js_stats},
+    {"watchdogThreads", js_threads},
+    {"watchdogClose", js_close},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  SYSIO_EXPORT(env, exports, fns);
 }

@@ -5,19 +5,24 @@
  * Down. State changes are logged with keepalived's texts and published (`keepalived-ts:bfd:state`), from where
  * the child forwards them to the supervisor, which relays them to the VRRP and checker children. After a state
  * change, a new detection time or transmit interval, a start, reload or stop the whole picture goes out too
- * (`keepalived-ts:bfd:sessions`, for `status` and the metrics).
+ * (`keepalived-ts:bfd:sessions`, for `status` and the metrics). While a session is Up its periodic packets are also
+ * held by the native transmit watchdog (tx-watchdog.ts; `bfd_tx_watchdog false` in global_defs turns it off), so a
+ * late event loop does not silence it.
  */
 import { systemClock, type Clock } from '../../core/clock.js';
 import { publish } from '../../core/events.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../../core/inet/address.js';
 import type { BfdInstanceConfig, KeepalivedConfig } from '../../config/model.js';
-import { BFD_CONTROL_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, diagName, STATE_NAMES } from '../../bfd/packet.js';
+import { BFD_CONTROL_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN, BfdState, diagName, STATE_NAMES } from '../../bfd/packet.js';
+import type { BfdSession } from '../../bfd/session.js';
 import { BfdSessions, ttlRule, type BfdPeerConfig, type BfdTaggedAction } from '../../bfd/sessions.js';
 import { openBfdReceiver, openBfdSender, type BfdRx, type BfdSender } from '../../net/bfd-socket.js';
 import type { Socket } from '../../net/socket.js';
 import type { TimerPort } from '../check/runtime.js';
 import type { Runtime, RuntimeContext } from '../port.js';
 import type { BfdSessionStatus, RuntimeSnapshot } from '../snapshot.js';
+import type { WatchdogPort } from '../watchdog-records.js';
+import { BfdTxWatchdog } from './tx-watchdog.js';
 
 /** Canonical text of an address (what recvmsg reports), or the text unchanged when it does not parse. */
 export function canonicalIp(text: string): string {
@@ -55,6 +60,8 @@ export interface BfdRuntimeOptions {
   readonly clock?: Clock;
   readonly rng?: () => number;
   readonly timers?: TimerPort;
+  /** The native sender of the transmit watchdog (sysio's by default). */
+  readonly watchdog?: () => WatchdogPort;
 }
 
 /** The BFD runtime. */
@@ -70,11 +77,15 @@ export class BfdRuntime implements Runtime {
   private readonly port: number;
   private stopped = false;
   private readonly sendErrors = new Set<string>();
+  /** The transmit watchdog (bfd_tx_watchdog, on unless set false); undefined while off. */
+  private txWatchdog: BfdTxWatchdog | undefined;
+  private readonly watchdogPort: (() => WatchdogPort) | undefined;
 
   constructor(
     private readonly ctx: RuntimeContext,
     o: BfdRuntimeOptions = {},
   ) {
+    this.watchdogPort = o.watchdog;
     this.clock = o.clock ?? systemClock();
     this.rng = o.rng ?? Math.random;
     this.port = o.port ?? BFD_CONTROL_PORT;
@@ -83,6 +94,7 @@ export class BfdRuntime implements Runtime {
   }
 
   async start(config: KeepalivedConfig): Promise<void> {
+    this.configureWatchdog(config);
     for (const b of config.bfdInstances) this.addSession(peerOf(b));
     const now = this.clock.now();
     for (const { session, peer } of this.table.all()) this.apply(session.start(now).map((action) => ({ session, peer, action })));
@@ -91,6 +103,7 @@ export class BfdRuntime implements Runtime {
   }
 
   async reload(config: KeepalivedConfig): Promise<void> {
+    this.configureWatchdog(config);
     const wanted = new Map(config.bfdInstances.map((b) => [b.name, peerOf(b)] as const));
     const now = this.clock.now();
     for (const { session, peer } of this.table.all()) {
@@ -111,6 +124,7 @@ export class BfdRuntime implements Runtime {
       const s = this.addSession(p);
       if (s) this.apply(s.start(now).map((action) => ({ session: s, peer: p, action })));
     }
+    this.settleWatchdog(this.table.all().map((e) => e.peer.name)); // new timers of kept sessions change their packet
     this.publishPicture();
     this.arm();
   }
@@ -124,8 +138,50 @@ export class BfdRuntime implements Runtime {
     for (const { session, peer } of this.table.all()) this.apply(session.adminDown(now).map((action) => ({ session, peer, action })));
     this.publishPicture();
     for (const name of [...this.senders.keys()]) this.removeSession(name);
+    this.txWatchdog?.close();
+    this.txWatchdog = undefined;
     for (const r of this.receivers.values()) r.close();
     this.receivers.clear();
+  }
+
+  /** Turns the transmit watchdog on or off as the configuration says (at start and on reload). */
+  private configureWatchdog(cfg: KeepalivedConfig): void {
+    if (cfg.globalDefs?.bfdTxWatchdog !== false) this.txWatchdog ??= new BfdTxWatchdog(this.watchdogPort);
+    else if (this.txWatchdog) {
+      for (const name of this.txWatchdog.armedNames()) {
+        const e = this.table.get(name);
+        const n = this.txWatchdog.disarm(name);
+        if (e) this.countNative(e.session, name, n);
+      }
+      this.txWatchdog.close();
+      this.txWatchdog = undefined;
+    }
+  }
+
+  /** Native sends of a session: counted as its own, and logged with -D. */
+  private countNative(session: BfdSession, name: string, sends: number): void {
+    if (sends <= 0) return;
+    session.countSentElsewhere(sends);
+    this.ctx.log.log({ level: 'info', text: `(${name}) tx watchdog sent ${sends} packet(s) while the event loop was late`, detail: true });
+  }
+
+  /**
+   * After a batch touching `names`: an armed session that is not Up any more is disarmed (a backstop: the state
+   * action already did), one still Up gets its current periodic packet prepared (a Final clears the Poll bit, new
+   * intervals, a reload's new timers).
+   */
+  private settleWatchdog(names: Iterable<string>): void {
+    const wd = this.txWatchdog;
+    if (!wd) return;
+    for (const name of names) {
+      if (!wd.armed(name)) continue;
+      const e = this.table.get(name);
+      const sender = this.senders.get(name);
+      if (!e || !sender || e.session.sessionState !== BfdState.Up) {
+        if (e) this.countNative(e.session, name, wd.disarm(name));
+        else wd.disarm(name);
+      } else wd.refresh(name, { fd: sender.socket.fd, sockaddr: sender.sockaddr, bytes: e.session.periodicPacket() });
+    }
   }
 
   snapshot(): RuntimeSnapshot {
@@ -193,6 +249,9 @@ export class BfdRuntime implements Runtime {
   }
 
   private removeSession(name: string): void {
+    const e = this.table.get(name);
+    const native = this.txWatchdog?.remove(name) ?? 0; // before its socket closes
+    if (e) this.countNative(e.session, name, native);
     this.senders.get(name)?.socket.close();
     this.senders.delete(name);
     this.table.remove(name);
@@ -213,7 +272,7 @@ export class BfdRuntime implements Runtime {
         });
       return;
     }
-    this.apply(r.actions);
+    this.apply(r.actions, r.peer.name);
     this.arm();
   }
 
@@ -221,12 +280,32 @@ export class BfdRuntime implements Runtime {
    * Carries out actions; anything but a send (a state change, a log such as a new detection time, a new transmit
    * interval) republishes the picture.
    */
-  private apply(actions: readonly BfdTaggedAction[]): void {
+  private apply(actions: readonly BfdTaggedAction[], received?: string): void {
     let changed = false;
-    for (const { peer, action } of actions) {
+    const wd = this.txWatchdog;
+    const touched = new Set<string>(received === undefined ? [] : [received]);
+    const now = this.clock.now();
+    for (const { session, peer, action } of actions) {
       if (action.kind !== 'send') changed = true;
+      touched.add(peer.name);
+      if (action.kind === 'state' && action.from === BfdState.Up && wd) {
+        // out of Up: no native Up packet may follow this state's own packets
+        this.countNative(session, peer.name, wd.disarm(peer.name));
+      }
       if (action.kind === 'send') {
-        const problem = this.senders.get(peer.name)?.send(action.bytes);
+        const sender = this.senders.get(peer.name);
+        if (wd && sender && action.control.state === BfdState.Up && !action.control.final) {
+          const subject = { name: peer.name, txIntervalUs: session.txIntervalUs(), detectMult: peer.detectMult, nextTxAt: session.nextTxAt() };
+          const r = wd.periodic(subject, { fd: sender.socket.fd, sockaddr: sender.sockaddr, bytes: action.bytes }, now);
+          this.countNative(session, peer.name, r.native);
+          if (!r.send) {
+            // the native side sent this interval's packet; the next is ours at its next deadline (waitMs counts
+            // from inside the claim: a clock read after it never places that deadline early)
+            session.deferTx(this.clock.now() + r.waitMs);
+            continue;
+          }
+        }
+        const problem = sender?.send(action.bytes);
         if (problem && !this.sendErrors.has(peer.name)) {
           this.sendErrors.add(peer.name);
           this.ctx.log.log({ level: 'err', text: `(${peer.name}) Error sending packet (${problem.code})` });
@@ -243,6 +322,7 @@ export class BfdRuntime implements Runtime {
         });
       }
     }
+    this.settleWatchdog(touched);
     if (changed && !this.stopped) this.publishPicture();
   }
 

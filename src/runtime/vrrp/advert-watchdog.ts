@@ -10,136 +10,30 @@
  * of MASTER, VIP removal, instance removal, shutdown); disarm returns only when no native send is in flight. Native
  * sends are added to the instance's `advert_sent` once, as they are collected (take()).
  */
-import { sysioWatchdogPort, type WatchdogPort } from '../../net/watchdog.js';
 import type { RouterAction } from '../../vrrp/router-types.js';
 import { VrrpState } from '../../vrrp/types.js';
+import { WATCHDOG_MIN_HOLD_MS, watchdogHoldMs, WatchdogRecords, type WatchdogDatagram, type WatchdogPort } from '../watchdog-records.js';
 
-export type { WatchdogPort };
-
-/** One datagram of an advert as the instance sent it. */
-export interface WatchdogDatagram {
-  readonly fd: number;
-  readonly sockaddr: Uint8Array;
-  readonly bytes: Uint8Array;
-}
+export { WATCHDOG_MIN_HOLD_MS, type WatchdogDatagram, type WatchdogPort };
 
 /** How long after the planned advert the native sender steps in: a quarter interval of ordinary event-loop lateness. */
 export const WATCHDOG_SLACK = 0.25;
-/** The native sender covers at most this long after the last advert sent from the event loop (ms), or 3 intervals. */
-export const WATCHDOG_MIN_HOLD_MS = 1000;
 
-/** The watchdog's timing for an advert interval: slack and hold (ms). */
+/** The watchdog's timing for an advert interval: slack and hold (ms); the native side covers max(1 s, 3 intervals). */
 export function watchdogTiming(intervalMs: number): { slackMs: number; holdMs: number } {
-  return { slackMs: intervalMs * WATCHDOG_SLACK, holdMs: Math.max(WATCHDOG_MIN_HOLD_MS, 3 * intervalMs) };
+  return { slackMs: intervalMs * WATCHDOG_SLACK, holdMs: watchdogHoldMs(intervalMs) };
 }
 
-interface Rec {
-  readonly id: number;
-  armed: boolean;
-  /** The datagrams last given to the native side (compared by identity: the router caches encoded adverts). */
-  datagrams: readonly WatchdogDatagram[];
-  /** Native sends already handed out (by sent(), take() or remove()). */
-  counted: number;
-}
-
-/** Per-instance watchdog records over one WatchdogPort (created on first use). */
-export class AdvertWatchdog {
-  private port: WatchdogPort | undefined;
-  private readonly records = new Map<string, Rec>();
-  private readonly free: number[] = [];
-  private armedCount = 0;
-
-  constructor(private readonly open: () => WatchdogPort = sysioWatchdogPort) {}
-
-  /** True while some instance is armed. */
-  get active(): boolean {
-    return this.armedCount > 0;
-  }
-
-  /** Names of the armed instances. */
-  armedNames(): string[] {
-    return [...this.records].filter(([, r]) => r.armed).map(([n]) => n);
-  }
-
+/** Per-instance watchdog records (src/runtime/watchdog-records.ts) kicked with the advert timing. */
+export class AdvertWatchdog extends WatchdogRecords {
   /**
    * Instance `name`, MASTER, just sent `datagrams` (one per destination) from the event loop: the watchdog sends
    * them from now on, if the event loop does not send again within interval + slack. Returns the native sends not
    * handed out yet (0 while the event loop keeps time): the caller adds them to advert_sent.
    */
   sent(name: string, datagrams: readonly WatchdogDatagram[], intervalMs: number): number {
-    if (!datagrams.length) return 0;
-    const port = (this.port ??= this.open());
-    let r = this.records.get(name);
-    if (!r) {
-      const id = this.free.pop() ?? port.add();
-      r = { id, armed: false, datagrams: [], counted: port.sent(id) };
-      this.records.set(name, r);
-    }
-    if (!sameDatagrams(r.datagrams, datagrams)) {
-      const fd = datagrams[0]!.fd;
-      port.set(
-        r.id,
-        fd,
-        datagrams.map((d) => d.bytes),
-        datagrams.map((d) => d.sockaddr),
-      );
-      r.datagrams = datagrams;
-    }
-    const { slackMs, holdMs } = watchdogTiming(intervalMs);
-    const total = port.kick(r.id, intervalMs, slackMs, holdMs);
-    if (!r.armed) this.armedCount++;
-    r.armed = true;
-    const fresh = total - r.counted;
-    r.counted = total;
-    return fresh;
+    return this.kick(name, datagrams, { intervalMs, ...watchdogTiming(intervalMs) });
   }
-
-  /** Stops native sends for `name` (synchronously: nothing of it is in flight when this returns). */
-  disarm(name: string): void {
-    const r = this.records.get(name);
-    if (!r?.armed || !this.port) return;
-    this.port.disarm(r.id);
-    r.armed = false;
-    this.armedCount--;
-  }
-
-  /** Native sends for `name` not handed out yet (each counts once in advert_sent). */
-  take(name: string): number {
-    const r = this.records.get(name);
-    if (!r || !this.port) return 0;
-    const total = this.port.sent(r.id);
-    const n = total - r.counted;
-    r.counted = total;
-    return n;
-  }
-
-  /** Disarms `name` and frees its record; returns its native sends not handed out yet. */
-  remove(name: string): number {
-    this.disarm(name);
-    const n = this.take(name);
-    const r = this.records.get(name);
-    if (r) {
-      this.records.delete(name);
-      this.free.push(r.id);
-    }
-    return n;
-  }
-
-  /** Disarms everything and stops the native threads. */
-  close(): void {
-    for (const name of this.records.keys()) this.disarm(name);
-    this.port?.close();
-    this.port = undefined;
-    this.records.clear();
-    this.free.length = 0;
-    this.armedCount = 0;
-  }
-}
-
-function sameDatagrams(a: readonly WatchdogDatagram[], b: readonly WatchdogDatagram[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i]!.fd !== b[i]!.fd || a[i]!.bytes !== b[i]!.bytes || a[i]!.sockaddr !== b[i]!.sockaddr) return false;
-  return true;
 }
 
 /** What the wiring needs to know of an instance. */

@@ -43,6 +43,8 @@ export interface RunningOurs extends RunningDaemon {
   readonly pidFile: string;
   /** `-r`: the VRRP child's pid. */
   readonly vrrpPidFile: string;
+  /** `-b`: the BFD child's pid. */
+  readonly bfdPidFile: string;
 }
 
 /** The pid in a pid file, or undefined when it is missing or empty. */
@@ -174,6 +176,7 @@ export class Daemons {
     const controlSocket = join(this.dir, `${tag}.sock`);
     const pidFile = join(this.dir, `${tag}.pid`);
     const vrrpPidFile = join(this.dir, `${tag}-vrrp.pid`);
+    const bfdPidFile = join(this.dir, `${tag}-bfd.pid`);
     const argv = [
       this.cli,
       ...(opts.detach ? [] : ['-n']),
@@ -194,7 +197,7 @@ export class Daemons {
     ];
     const o = { env: { ...process.env, TMPDIR: this.dir, ...opts.env } };
     const child = opts.fromHost ? spawn(process.execPath, argv, { stdio: 'pipe', ...o }) : this.topo.spawn(host, process.execPath, argv, o);
-    return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile };
+    return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile, bfdPidFile };
   }
 
   /** Hard loss of keepalived: SIGKILL its VRRP child (from its pid file) and its parent, as a crash would. */

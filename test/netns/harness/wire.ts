@@ -2,13 +2,28 @@
  * Measuring daemons from outside (root only), the same way for keepalived and keepalived-ts: resources summed over a
  * daemon's process tree from /proc, and VRRP adverts as tcpdump timestamps them on a host's interfaces.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { Topology } from './topology.js';
 
 /** Clock ticks per second of /proc/PID/stat (USER_HZ). */
 export const CLK_TCK = 100;
 const PAGE_KB = 4;
+
+/** The scheduling policy (0 other, 1 FIFO, 2 RR; /proc/PID/task/TID/stat field 41) of each thread of `pid` named `comm`. */
+export function threadPolicies(pid: number, comm: string): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== comm) continue;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      out.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
 
 /** The pids of a process and all its descendants. */
 export function processTree(pid: number): number[] {

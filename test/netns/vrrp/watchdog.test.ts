@@ -9,11 +9,10 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology } from '../harness/topology.js';
 import { Daemons, confText, pidIn, stop, waitFor, type RunningOurs } from '../harness/daemons.js';
-import { captureAdverts, type WireAdvert } from '../harness/wire.js';
+import { captureAdverts, threadPolicies, type WireAdvert } from '../harness/wire.js';
 import { masterDownIntervalMs } from '../harness/vrrp-timing.js';
 
 const VIP = '192.0.2.202';
@@ -33,21 +32,6 @@ const conf = (name: string, prio: number, state: string, globals = '') =>
       .replace('  advert_int 1\n', '  advert_int 0.05\n')
       .replace(`  router_id ${name}\n`, `  router_id ${name}\n${globals}`),
   );
-
-/** The VRRP child's threads named advert-wd: their scheduling policy (/proc/PID/task/TID/stat field 41). */
-function watchdogThreads(pid: number): number[] {
-  const out: number[] = [];
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'advert-wd') continue;
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      out.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 /** Starts A (MASTER 200, stall hook on) and B (BACKUP 100); resolves when both are settled. */
 async function pair(globalsA: string): Promise<{ A: RunningOurs; B: RunningOurs }> {
@@ -84,7 +68,7 @@ test(
     const { A, B } = await pair('');
     try {
       // the native threads: one per CPU, SCHED_RR (2) as the VRRP child's main thread
-      const policies = watchdogThreads(pidIn(A.vrrpPidFile)!);
+      const policies = threadPolicies(pidIn(A.vrrpPidFile)!, 'advert-wd');
       assert.ok(policies.length >= 1, 'advert-wd threads exist');
       assert.deepEqual(
         policies.filter((p) => p !== 2),
@@ -137,7 +121,7 @@ test('the same stall with vrrp_advert_watchdog false: the BACKUP takes over', { 
   await cap.ready;
   const { A, B } = await pair('  vrrp_advert_watchdog false\n');
   try {
-    assert.deepEqual(watchdogThreads(pidIn(A.vrrpPidFile)!), [], 'no native thread while off');
+    assert.deepEqual(threadPolicies(pidIn(A.vrrpPidFile)!, 'advert-wd'), [], 'no native thread while off');
     const offB = B.log().length;
     const { inStall } = await stallA(A, cap.adverts);
     assert.ok(inStall.length <= 2, `${inStall.length} adverts from A in the stall`);

@@ -305,3 +305,31 @@ test('clients are told Up on Up and Down on a fall from Up, but not when the pee
   s.adminDown(41);
   assert.equal(s.snapshot().clientUp, true);
 });
+
+test('a periodic packet sent elsewhere (deferTx): not counted, the next one is due when told; countSentElsewhere adds; periodicPacket is what tick sends', () => {
+  const s = new BfdSession(cfg, 42, lcg(), 0);
+  s.start(0);
+  s.receive(peer(), 10);
+  s.receive(peer({ state: BfdState.Up, yourDiscr: 42, desiredMinTxUs: 40_000 }), 20);
+  const t = s.nextTxAt();
+  const expected = s.periodicPacket();
+  const sent = s.tick(t).filter((x) => x.kind === 'send');
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0]!.kind === 'send' && [...sent[0]!.bytes], [...expected], 'periodicPacket() = the bytes tick() sends');
+  const before = s.snapshot().packetsOut;
+  s.deferTx(t + 7);
+  assert.equal(s.snapshot().packetsOut, before - 1, 'the deferred packet does not count');
+  assert.equal(s.nextTxAt(), t + 7);
+  assert.deepEqual(sends(s.tick(t + 6.9)), [], 'nothing before the deferred time');
+  assert.equal(sends(s.tick(t + 7)).length, 1);
+  const after = s.nextTxAt();
+  assert.ok(after >= t + 7 + 37.5 && after <= t + 7 + 50, `back to 75–100 % of 50 ms after it: ${after - t - 7}`);
+  s.countSentElsewhere(5);
+  assert.equal(s.snapshot().packetsOut, before + 5);
+  // leaving Up forgets a deferral
+  s.tick(s.nextTxAt());
+  s.deferTx(s.nextTxAt() + 1);
+  s.receive(peer({ state: BfdState.Down, yourDiscr: 42 }), after + 1);
+  assert.equal(s.sessionState, BfdState.Down);
+  assert.ok(s.nextTxAt() > after + 500, 'Down: idle_tx again, not the deferred time');
+});

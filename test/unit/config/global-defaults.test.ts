@@ -122,11 +122,15 @@ test('vrrp_rx_timestamps (keepalived-ts): unset (off), false, alone or true (on)
   assert.ok(g('  vrrp_rx_timestamps maybe').diags.some((x) => x.severity === 'error'));
 });
 
-test('vrrp_advert_watchdog (keepalived-ts): unset (on), false (off), alone or true (on); a bad value is an error', () => {
-  const g = (line: string) => model(`global_defs {\n${line}\n}\n${inst()}`);
-  assert.equal(g('').config.globalDefs.vrrpAdvertWatchdog, undefined);
-  assert.equal(g('  vrrp_advert_watchdog false').config.globalDefs.vrrpAdvertWatchdog, false);
-  assert.equal(g('  vrrp_advert_watchdog true').config.globalDefs.vrrpAdvertWatchdog, true);
-  assert.equal(g('  vrrp_advert_watchdog').config.globalDefs.vrrpAdvertWatchdog, true);
-  assert.ok(g('  vrrp_advert_watchdog maybe').diags.some((x) => x.severity === 'error'));
-});
+for (const [kw, field] of [
+  ['vrrp_advert_watchdog', 'vrrpAdvertWatchdog'],
+  ['bfd_tx_watchdog', 'bfdTxWatchdog'],
+] as const)
+  test(`${kw} (keepalived-ts): unset (on), false (off), alone or true (on); a bad value is an error`, () => {
+    const g = (line: string) => model(`global_defs {\n${line}\n}\n${inst()}`);
+    assert.equal(g('').config.globalDefs[field], undefined);
+    assert.equal(g(`  ${kw} false`).config.globalDefs[field], false);
+    assert.equal(g(`  ${kw} true`).config.globalDefs[field], true);
+    assert.equal(g(`  ${kw}`).config.globalDefs[field], true);
+    assert.ok(g(`  ${kw} maybe`).diags.some((x) => x.severity === 'error'));
+  });

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { K, sysio } from '../../../src/net/sysio.js';
 import { parseSockaddr, sockaddrIn } from '../../../src/net/sockaddr.js';
+import { decodeCmsgs } from '../../../src/net/cmsg.js';
 
 function udpPair(): { rx: number; tx: number; to: Buffer } {
   const rx = sysio.socket(K.AF_INET!, K.SOCK_DGRAM!, 0);
@@ -143,5 +144,102 @@ test('new bytes replace the old ones; the record sends on its own dup of the soc
     sysio.watchdogClose(a);
     sysio.watchdogClose(b);
     sysio.close(rx);
+  }
+});
+
+/** Reads every queued datagram with its kernel receive time (SO_TIMESTAMPNS, ms): first byte and time. */
+function drainTimed(fd: number): { b: number; t: number }[] {
+  const out: { b: number; t: number }[] = [];
+  for (let m = sysio.recvmsg(fd, 64, 64); m; m = sysio.recvmsg(fd, 64, 64)) out.push({ b: m.data[0]!, t: decodeCmsgs(m.cmsgs).receivedRealtimeMs! });
+  return out;
+}
+
+/** BFD's timing at a 20 ms interval, multiplier 3 (src/runtime/bfd/tx-watchdog.ts): native periods 15–18 ms, grace 2 ms. */
+const BFD20 = { intervalMs: 18, slackMs: 0, holdMs: 1000, jitter: 1 - 15 / 18, graceMs: 2 } as const;
+const claim = (wd: ReturnType<typeof sysio.watchdogCreate>, id: number): number =>
+  sysio.watchdogClaim(wd, id, BFD20.intervalMs, BFD20.slackMs, BFD20.holdMs, BFD20.jitter, BFD20.graceMs);
+
+test('claim: the loop owns each deadline it claims in time; once native sends took over it gets their next deadline, booked for it; one sender per deadline, every gap ≥ 75 % of the interval, jittered', async () => {
+  const { rx, tx, to } = udpPair();
+  sysio.setsockopt(rx, K.SOL_SOCKET!, K.SO_TIMESTAMPNS!, 1);
+  const wd = sysio.watchdogCreate();
+  try {
+    const id = sysio.watchdogAdd(wd);
+    sysio.watchdogSet(wd, id, tx, [Buffer.from([1])], [to]);
+    // the loop sends on time (every ~10 ms, inside the 18 ms deadline): all its claims succeed, no native send
+    let loop = 0;
+    for (let i = 0; i < 10; i++) {
+      assert.equal(claim(wd, id), -1, `claim ${i} in time`);
+      sysio.sendto(tx, Buffer.from([2]), to);
+      loop++;
+      await sleep(8);
+    }
+    assert.equal(sysio.watchdogStats(wd, id).sent, 0, 'no native send while the loop keeps time');
+    // the loop stalls 300 ms: native periods of 15–18 ms take over
+    await sleep(300);
+    const native = sysio.watchdogStats(wd, id).sent;
+    assert.ok(native >= 8 && native <= Math.ceil(300 / 15) + 1, `${native} native sends in 300 ms`);
+    // the loop comes back: refused, told when the native side's next deadline is, which is then the loop's
+    let rounds = 0;
+    for (;;) {
+      assert.ok(++rounds <= 20, 'the loop gets a deadline back within 20 rounds');
+      const before = performance.now();
+      const w = claim(wd, id);
+      if (w < 0) break;
+      assert.ok(w <= BFD20.intervalMs, `wait ${w} ms ≤ the longest native period`);
+      while (performance.now() < before + w) await sleep(1);
+    }
+    sysio.sendto(tx, Buffer.from([2]), to);
+    loop++;
+    for (let i = 0; i < 5; i++) {
+      await sleep(8);
+      assert.equal(claim(wd, id), -1);
+      sysio.sendto(tx, Buffer.from([2]), to);
+      loop++;
+    }
+    sysio.watchdogDisarm(wd, id);
+    const got = drainTimed(rx);
+    const sent = sysio.watchdogStats(wd, id).sent;
+    assert.equal(got.filter((x) => x.b === 1).length, sent, 'every native send arrived');
+    assert.equal(got.filter((x) => x.b === 2).length, loop);
+    // the stall's native sends and the hand-back: consecutive gaps of the whole run (kernel receive times)
+    const gaps = got.slice(1).map((x, i) => x.t - got[i]!.t);
+    const nativeGaps = got.slice(1).flatMap((x, i) => (x.b === 1 && got[i]!.b === 1 ? [x.t - got[i]!.t] : []));
+    const handBack = got.findIndex((x, i) => i > 0 && x.b === 2 && got[i - 1]!.b === 1);
+    assert.ok(handBack > 0, 'the loop took over again after native sends');
+    const hb = got[handBack]!.t - got[handBack - 1]!.t;
+    assert.ok(hb >= 15 - 0.5, `the loop's first packet after the native ones: ${hb.toFixed(2)} ms after the last native one (≥ 75 %)`);
+    assert.ok(Math.min(...nativeGaps) >= 15 - 0.5, `native gaps ≥ 15 ms: min ${Math.min(...nativeGaps).toFixed(2)}`);
+    assert.ok(Math.max(...nativeGaps) - Math.min(...nativeGaps) >= 1, `native periods jittered: ${nativeGaps.map((g) => g.toFixed(1)).join(' ')}`);
+    assert.ok(gaps.length === got.length - 1);
+  } finally {
+    sysio.watchdogClose(wd);
+    sysio.close(rx);
+    sysio.close(tx);
+  }
+});
+
+test('claim after the hold ran out, or on a disarmed record: the loop owns it at once', async () => {
+  const { rx, tx, to } = udpPair();
+  const wd = sysio.watchdogCreate();
+  try {
+    const id = sysio.watchdogAdd(wd);
+    sysio.watchdogSet(wd, id, tx, [Buffer.from([5])], [to]);
+    assert.equal(sysio.watchdogClaim(wd, id, 10, 0, 50, 0.1, 1), -1, 'a fresh record');
+    await sleep(150); // native sends until the 50 ms hold, then nothing
+    const n = sysio.watchdogStats(wd, id).sent;
+    assert.ok(n >= 2 && n <= 6, `${n} native sends inside a 50 ms hold at 9–10 ms`);
+    assert.equal(sysio.watchdogClaim(wd, id, 10, 0, 50, 0.1, 1), -1, 'past the hold: the loop owns it');
+    sysio.watchdogDisarm(wd, id);
+    assert.equal(sysio.watchdogClaim(wd, id, 10, 0, 50, 0.1, 1), -1, 'disarmed: the loop owns it (and re-arms)');
+    assert.equal(sysio.watchdogStats(wd, id).armed, true);
+    sysio.watchdogDisarm(wd, id);
+    drain(rx);
+    assert.throws(() => sysio.watchdogClaim(wd, id, 10, -11, 50, 0.1, 1), TypeError, 'slack below −interval');
+    assert.throws(() => sysio.watchdogClaim(wd, id, 10, 0, 50, 1, 1), TypeError, 'jitter must be < 1');
+  } finally {
+    sysio.watchdogClose(wd);
+    sysio.close(rx);
+    sysio.close(tx);
   }
 });

@@ -58,6 +58,9 @@ class FakePort implements WatchdogPort {
     this.armed[id] = true;
     return this.counts[id]!;
   }
+  claim(): number {
+    throw new Error('the VRRP wiring only kicks');
+  }
   disarm(id: number): void {
     this.log.push({ e: 'disarm', id });
     this.armed[id] = false;
