@@ -56,12 +56,7 @@ const NFTABLES_IPVS_WHY =
   "not supported yet - ignored: keepalived-ts programs a virtual_server_group's addresses as one IPVS service each (keepalived without nftables_ipvs); with it keepalived 2.2.7 makes them one fwmark service, the marks set by an nftables map in table keepalived_ipvs, chain in (hook input, priority nftables_ipvs_priority, default -1), counting from nftables_ipvs_start_fwmark (default 1000)";
 
 /** Keys accepted (as keepalived does) but not acted on yet. */
-const GLOBAL_NOT_YET = new Set([
-  'nftables_ipvs',
-  'lvs_flush_onstop',
-  'nftables_ipvs_priority',
-  'nftables_ipvs_start_fwmark',
-]);
+const GLOBAL_NOT_YET = new Set(['nftables_ipvs', 'lvs_flush_onstop', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
 const GLOBAL_ARITY = new Map<string, number>([
