@@ -250,6 +250,11 @@ export interface VirtualAddress {
    * `use_vmac_addr` does for every VIP off the instance's interface or family). Cleared where keepalived clears it.
    */
   readonly useVmac?: boolean;
+  /**
+   * A static_ipaddress without `dev`: `dev` is global_defs' default_interface (eth0 when unset), and the address as
+   * written, for keepalived's "Static address … requires either an interface or default interface must exist".
+   */
+  readonly defaultDev?: { readonly written: string };
   readonly pos: SourcePos;
 }
 
