@@ -67,6 +67,12 @@ export interface GlobalDefs {
    * Unset: on; `false` turns it off.
    */
   readonly vrrpAdvertWatchdog?: boolean;
+  /**
+   * keepalived-ts `vrrp_yield_advert [true|false]`: a MASTER that yields to a higher-priority advert first sends one
+   * advert with its own priority, so the winner of a healed split brain re-announces its VIPs (README "Split brain
+   * heals cleanly"). Unset: on; `false` steps down silently, as keepalived does without `higher_prio_send_advert`.
+   */
+  readonly vrrpYieldAdvert?: boolean;
   readonly notificationEmail: readonly string[];
   readonly notificationEmailFrom?: string;
   readonly smtpServer?: { readonly host: string; readonly port: number };

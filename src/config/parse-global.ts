@@ -115,6 +115,7 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['http_endpoint', 1],
   ['vrrp_rx_timestamps', 1],
   ['vrrp_advert_watchdog', 1],
+  ['vrrp_yield_advert', 1],
   ['lvs_backend', 1],
 ]);
 
@@ -373,6 +374,9 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         break;
       case 'vrrp_advert_watchdog': // keepalived-ts: a MASTER's adverts also from native threads when the event loop is late (default on)
         g.vrrpAdvertWatchdog = readBool(c, a0, d) ?? true;
+        break;
+      case 'vrrp_yield_advert': // keepalived-ts: a MASTER yielding to a higher priority first sends one advert (default on)
+        g.vrrpYieldAdvert = readBool(c, a0, d) ?? true;
         break;
       case 'http_endpoint': // keepalived-ts: the observability endpoint (src/observe), ADDRESS:PORT or a socket path
         if (!a0) d.error(missingArgPos(c), 'http_endpoint needs ADDRESS:PORT or a socket path');

@@ -116,6 +116,41 @@ export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false
   };
 }
 
+/** One child's scheduling keywords (`bfd_*` or `checker_*`), as read from global_defs. */
+interface ChildKeywords {
+  readonly rtPriority: number | undefined;
+  readonly rlimitRttimeUs: number | undefined;
+  readonly processPriority: number | undefined;
+  readonly cpuAffinity: readonly number[] | undefined;
+  readonly processName: string | undefined;
+}
+
+/**
+ * A child's settings from its own keywords. `rtByDefault`: SCHED_RR at DEFAULT_VRRP_RT_PRIORITY when neither the rt
+ * priority nor the nice value is configured. No automatic raise: these children's timers are not measured for
+ * lateness.
+ */
+function childSettings(
+  config: KeepalivedConfig,
+  process: 'checker' | 'bfd',
+  k: ChildKeywords,
+  rtByDefault: boolean,
+  umaskFromCommandLine: boolean,
+): PrioritySettings {
+  const rtDefault = rtByDefault && k.rtPriority === undefined && k.processPriority === undefined;
+  return {
+    process,
+    rtPriority: rtDefault ? DEFAULT_VRRP_RT_PRIORITY : (k.rtPriority ?? 0),
+    ...(rtDefault ? { rtDefault } : {}),
+    rlimitRttimeUs: k.rlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
+    processPriority: k.processPriority ?? 0,
+    maxAutoPriority: -1,
+    minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
+    ...(k.cpuAffinity?.length ? { cpuAffinity: k.cpuAffinity } : {}),
+    ...common(config, k.processName ?? config.globalDefs.processName, umaskFromCommandLine),
+  };
+}
+
 /**
  * The BFD child's scheduling from `bfd_rt_priority`, `bfd_rlimit_rttime`, `bfd_priority`, `bfd_cpu_affinity` and
  * `bfd_process_name` (else `process_name`). With neither `bfd_rt_priority` nor `bfd_priority`, SCHED_RR at the VRRP
@@ -125,18 +160,14 @@ export function prioritySettingsFrom(config: KeepalivedConfig, defaultRt = false
  */
 export function bfdPrioritySettings(config: KeepalivedConfig, umaskFromCommandLine = false): PrioritySettings {
   const g: GlobalDefs = config.globalDefs;
-  const rtDefault = g.bfdRtPriority === undefined && g.bfdProcessPriority === undefined;
-  return {
-    process: 'bfd',
-    rtPriority: rtDefault ? DEFAULT_VRRP_RT_PRIORITY : (g.bfdRtPriority ?? 0),
-    ...(rtDefault ? { rtDefault } : {}),
-    rlimitRttimeUs: g.bfdRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
-    processPriority: g.bfdProcessPriority ?? 0,
-    maxAutoPriority: -1,
-    minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
-    ...(g.bfdCpuAffinity?.length ? { cpuAffinity: g.bfdCpuAffinity } : {}),
-    ...common(config, g.bfdProcessName ?? g.processName, umaskFromCommandLine),
+  const k = {
+    rtPriority: g.bfdRtPriority,
+    rlimitRttimeUs: g.bfdRlimitRttimeUs,
+    processPriority: g.bfdProcessPriority,
+    cpuAffinity: g.bfdCpuAffinity,
+    processName: g.bfdProcessName,
   };
+  return childSettings(config, 'bfd', k, true, umaskFromCommandLine);
 }
 
 /**
@@ -147,16 +178,14 @@ export function bfdPrioritySettings(config: KeepalivedConfig, umaskFromCommandLi
  */
 export function checkerPrioritySettings(config: KeepalivedConfig, umaskFromCommandLine = false): PrioritySettings {
   const g: GlobalDefs = config.globalDefs;
-  return {
-    process: 'checker',
-    rtPriority: g.checkerRtPriority ?? 0,
-    rlimitRttimeUs: g.checkerRlimitRttimeUs ?? DEFAULT_RLIMIT_RTTIME_US,
-    processPriority: g.checkerProcessPriority ?? 0,
-    maxAutoPriority: -1,
-    minAutoPriorityDelayUs: DEFAULT_MIN_AUTO_PRIORITY_DELAY_US,
-    ...(g.checkerCpuAffinity?.length ? { cpuAffinity: g.checkerCpuAffinity } : {}),
-    ...common(config, g.checkerProcessName ?? g.processName, umaskFromCommandLine),
+  const k = {
+    rtPriority: g.checkerRtPriority,
+    rlimitRttimeUs: g.checkerRlimitRttimeUs,
+    processPriority: g.checkerProcessPriority,
+    cpuAffinity: g.checkerCpuAffinity,
+    processName: g.checkerProcessName,
   };
+  return childSettings(config, 'checker', k, false, umaskFromCommandLine);
 }
 
 /**

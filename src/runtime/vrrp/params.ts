@@ -77,6 +77,7 @@ export function fsmParams(cfg: KeepalivedConfig, ic: VrrpInstanceConfig, source:
     strict: ic.strictMode,
     lowerPrioNoAdvert: ic.lowerPrioNoAdvert,
     higherPrioSendAdvert: ic.higherPrioSendAdvert,
+    yieldAdvert: cfg.globalDefs.vrrpYieldAdvert ?? true,
     downTimerAdverts: ic.downTimerAdverts,
     dontTrackPrimary: ic.dontTrackPrimary,
     unicastPeers: ic.unicastPeers.map((p) => p.address),
