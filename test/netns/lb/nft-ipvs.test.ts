@@ -9,7 +9,7 @@
  * - packets from the client to a group address and port leave the chain with the group's mark (a probe chain
  *   after it counts each mark), other ports with none;
  * - a reload that drops a group address deletes its element only (maps, rule and counters stay); a new group gets
- *   the next mark; stop deletes both tables.
+ *   the next mark; a reload naming another table is refused (keepalived's line); stop deletes both tables.
  * keepalived 2.2.7 itself cannot run here (its checker exits without IPVS); its IPVS side is compared in the
  * UML guest (test/ipvs/nft-ipvs.test.ts), whose kernel in turn has no nf_tables ip/ip6 families.
  */
@@ -186,6 +186,13 @@ test('reload: a group address removed loses its element only; a new group gets t
     'FWM 2002/6',
     'FWM 2003/4',
   ]);
+  // another table name: refused as keepalived refuses it, the running configuration (and table) stays
+  writeFileSync(confFile, conf('  203.0.113.20-22 80').replace('  nftables_ipvs\n', '  nftables_ipvs other_ipvs\n'));
+  process.kill(daemon.pid!, 'SIGHUP');
+  const refused = 'Cannot change IPVS nftables table name at a reload - please restart keepalived';
+  assert.ok((await waitFor(() => log.includes(refused), 20_000)) >= 0, log);
+  assert.ok(table('ip').includes(want), table('ip'));
+  assert.doesNotMatch(nft('list tables'), /other_ipvs/);
   await stop(daemon);
   assert.equal(
     nft('list tables')
@@ -194,5 +201,5 @@ test('reload: a group address removed loses its element only; a new group gets t
     0,
     nft('list tables'),
   );
-  assert.doesNotMatch(log, /IPVS nftables/);
+  assert.doesNotMatch(log, /IPVS nftables \(table/);
 });
