@@ -15,6 +15,14 @@ import { keepalivedKeywords, wrap } from '../test/unit/config/corpus.js';
 /** Supported, but not exactly as keepalived: how (keyed by `path > keyword`, or the keyword alone). */
 const NOTES: Readonly<Record<string, string>> = {
   'global_defs > vrrp_iptables': 'nftables is used instead (as keepalived built without iptables does)',
+  'global_defs > enable_snmp_checker':
+    "the checker child's AgentX subagent serves KEEPALIVED-MIB's global scalars (as keepalived's does); the check subtree (virtualServerTable, realServerTable, …) is not served yet",
+  'global_defs > enable_snmp_vrrp':
+    'KEEPALIVED-MIB vrrp subtree as keepalived 2.2.7 (sync groups, instances, tracked interfaces and scripts, addresses, vrrp_scripts; notifications); vrrpRouteTable, vrrpRuleTable, next hops and tracked file/process/BFD tables are not served yet',
+  'global_defs > enable_snmp_keepalived':
+    'KEEPALIVED-MIB vrrp subtree as keepalived 2.2.7 (see enable_snmp_vrrp); vrrpRouteTable, vrrpRuleTable, next hops and tracked file/process/BFD tables are not served yet',
+  'global_defs > snmp_socket':
+    'unix:PATH, PATH and tcp:HOST:PORT as net-snmp; udp:HOST:PORT sends one AgentX PDU per datagram (not tested against snmpd); taken once at start-up, as keepalived (a reload does not reconnect)',
   'global_defs > vrrp_rt_priority':
     'unset (and no vrrp_priority): the VRRP process runs SCHED_RR 1 by default; 0 turns that off (an error in keepalived)',
   'global_defs > vrrp_no_swap': 'refused: Node.js aborts when its memory is locked (V8 frees pages with madvise(MADV_DONTNEED))',

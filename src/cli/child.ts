@@ -70,6 +70,7 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
       role,
       ...(o.umask !== undefined ? { umaskFromCommandLine: true } : {}),
       ...(role === 'vrrp' && o.http !== undefined ? { httpEndpoint: o.http } : {}),
+      snmp: { snmp: o.snmp, ...(o.snmpAgentSocket !== undefined ? { snmpAgentSocket: o.snmpAgentSocket } : {}) },
     },
     clock,
     logs,

@@ -113,10 +113,7 @@ function configChecker(userArgs: readonly string[], logs: LogHub): (logFile: str
 /** Warnings for options accepted for compatibility but not acted on yet, and for sd_notify. */
 function startupNotices(o: CliOptions, sender: DatagramSender): string[] {
   const out: string[] = [];
-  const ignored: [boolean, string][] = [
-    [o.snmp || o.snmpAgentSocket !== undefined, '-x/--snmp'],
-    [o.coreDump, '-m/--core-dump'],
-  ];
+  const ignored: [boolean, string][] = [[o.coreDump, '-m/--core-dump']];
   for (const [on, name] of ignored) {
     if (on) out.push(`keepalived-ts: option ${name} is not supported yet - ignored`);
   }

@@ -34,9 +34,27 @@ export interface NetlinkRcvBufs {
   readonly lvsMonitor?: NetlinkRcvBuf;
 }
 
+/** SNMP settings of global_defs (keepalived's enable_snmp_*, enable_traps, snmp_socket). */
+export interface SnmpConfig {
+  /** The master agent's AgentX socket (`unix:/path`, `/path`, `tcp:host:port`, `udp:host:port`); default /var/agentx/master. */
+  readonly socket?: string;
+  /** enable_traps: send keepalived's and the RFCs' notifications. */
+  readonly traps: boolean;
+  /** enable_snmp_vrrp (enable_snmp_keepalived): KEEPALIVED-MIB's vrrp subtree. */
+  readonly vrrp: boolean;
+  /** enable_snmp_checker: KEEPALIVED-MIB's check subtree. */
+  readonly checker: boolean;
+  /** enable_snmp_rfcv2: VRRP-MIB (RFC 2787). */
+  readonly rfcv2: boolean;
+  /** enable_snmp_rfcv3: VRRPV3-MIB (RFC 6527). */
+  readonly rfcv3: boolean;
+}
+
 /** `global_defs`. Times are in milliseconds. */
 export interface GlobalDefs {
   readonly routerId?: string;
+  /** SNMP (absent: every switch off). */
+  readonly snmp?: SnmpConfig;
   /** keepalived-ts `http_endpoint ADDRESS:PORT|PATH`: the observability endpoint (src/observe); `--http` overrides it. */
   readonly httpEndpoint?: string;
   /**

@@ -13,6 +13,7 @@ import { missingArgPos, readBool, readInt, readIp, readSeconds, valueLines, with
 import { readScript } from './script-command.js';
 import { parseGlobalVrrpTuning } from './parse-global-vrrp.js';
 import { parseProcessKeyword } from './parse-process.js';
+import { parseSnmpKeyword } from './parse-snmp.js';
 
 /** keepalived's global defaults. */
 export function defaultGlobalDefs(): GlobalDefs {
@@ -47,14 +48,6 @@ export function defaultGlobalDefs(): GlobalDefs {
 /** Keys accepted (as keepalived does) but not acted on yet. */
 const GLOBAL_NOT_YET = new Set([
   'vrrp_ipsets',
-  'enable_snmp_vrrp',
-  'enable_snmp_keepalived',
-  'enable_snmp_checker',
-  'enable_snmp_rfc',
-  'enable_snmp_rfcv2',
-  'enable_snmp_rfcv3',
-  'enable_traps',
-  'snmp_socket',
   'enable_dbus',
   'dbus_service_name',
   'process_monitor_rcv_bufs',
@@ -117,6 +110,14 @@ const GLOBAL_ARITY = new Map<string, number>([
   ['vrrp_advert_watchdog', 1],
   ['vrrp_yield_advert', 1],
   ['lvs_backend', 1],
+  ['snmp_socket', 1],
+  ['enable_traps', 0],
+  ['enable_snmp_vrrp', 0],
+  ['enable_snmp_keepalived', 0],
+  ['enable_snmp_checker', 0],
+  ['enable_snmp_rfc', 0],
+  ['enable_snmp_rfcv2', 0],
+  ['enable_snmp_rfcv3', 0],
 ]);
 
 /** global_defs keywords whose keepalived handler reads a first word unchecked (a bare one stops it: null_strvec). */
@@ -386,6 +387,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         break;
       default:
         if (parseProcessKeyword(c, g, d)) break;
+        if (parseSnmpKeyword(c, g, d)) break;
         if (parseGlobalVrrpTuning(c, g, d)) break;
         if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
         else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);

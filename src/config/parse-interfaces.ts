@@ -7,13 +7,14 @@
 import type { DiagnosticSink } from './diagnostics.js';
 import type { InterfaceDelay, LinkbeatInterface } from './model.js';
 import type { ConfNode } from './tree.js';
+import { valueLines } from './values.js';
 
 const LINKBEAT_TYPES = new Set(['MII', 'ETHTOOL', 'IOCTL']);
 
 /** `linkbeat_interfaces { IFNAME [MII|ETHTOOL|IOCTL] … }`. */
 export function readLinkbeatInterfaces(node: ConfNode, d: DiagnosticSink): LinkbeatInterface[] {
   const out: LinkbeatInterface[] = [];
-  for (const c of node.children ?? []) {
+  for (const c of valueLines(node, d)) {
     const name = c.keyword.text;
     const t = c.args[0];
     const known = t !== undefined && LINKBEAT_TYPES.has(t.text);
@@ -33,7 +34,7 @@ function delayMs(text: string): number | undefined {
 /** `interface_up_down_delays { IFNAME DOWN [UP] … }` (the up delay is 0 when not given, as keepalived 2.2.7's parser). */
 export function readInterfaceDelays(node: ConfNode, d: DiagnosticSink): InterfaceDelay[] {
   const out: InterfaceDelay[] = [];
-  for (const c of node.children ?? []) {
+  for (const c of valueLines(node, d)) {
     const name = c.keyword.text;
     const [down, up] = c.args;
     if (!down) {

@@ -154,8 +154,7 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
 
 function readTracks(node: ConfNode, d: DiagnosticSink, range: number): TrackRef[] {
   const out: TrackRef[] = [];
-  // (track_bfd is left to the BFD work)
-  for (const c of node.keyword.text === 'track_bfd' ? (node.children ?? []) : valueLines(node, d)) {
+  for (const c of valueLines(node, d)) {
     let weight: number | undefined;
     let reverse = false;
     for (let i = 0; i < c.args.length; i++) {

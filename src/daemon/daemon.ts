@@ -19,6 +19,7 @@ import type { Clock } from '../core/clock.js';
 import { ErrorCodes, ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { effectiveSnmp } from '../config/parse-snmp.js';
 import { PARENT_IDENT, ROLE_INFO, type ChildRole } from './child-role.js';
 import type { ConfigPort, LoadedConfig } from './config-port.js';
 import { commandLineLines } from './command-line.js';
@@ -86,6 +87,8 @@ export interface DaemonSettings {
   readonly umaskFromCommandLine?: boolean;
   /** `--http=ADDRESS:PORT|PATH`: the observability endpoint (overrides global_defs `http_endpoint`). */
   readonly httpEndpoint?: string;
+  /** `-x/--snmp` and `-A/--snmp-agent-socket`: every MIB on, and the master agent's socket. */
+  readonly snmp?: { readonly snmp?: boolean; readonly snmpAgentSocket?: string };
 }
 
 /** Everything a daemon uses from the outside world. */
@@ -119,6 +122,7 @@ export class Daemon {
   private readonly handlers = new Map<TrappedSignal, () => void>();
   private control: ControlServer | undefined;
   private observe: ObserveServer | undefined;
+  private snmpAgent: { close(): void } | undefined;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private readonly reloadQueue = new ReloadQueue(
     () => this.doReload(),
@@ -203,6 +207,7 @@ export class Daemon {
     await this.openObserve(loaded.config);
     if (this.state !== 'running') return undefined;
     this.applyPriorities(loaded.config, true);
+    await this.openSnmp(loaded.config);
     this.runtime = this.deps.runtimeFactory({
       log: this.vrrpLog,
       logDetail: s.logDetail,
@@ -328,6 +333,29 @@ export class Daemon {
     if (err) this.log.log({ level: 'err', text: `${err.message} - HTTP endpoint not started, the daemon carries on without it` });
     else if (this.state !== 'running') await server.close();
     else this.observe = server;
+  }
+
+  /**
+   * The SNMP subagent (src/runtime/snmp), when SNMP is enabled: opened once at start-up as keepalived's children
+   * do (a reload changes what it serves, not which MIBs it registers nor the socket).
+   */
+  private async openSnmp(config: KeepalivedConfig): Promise<void> {
+    const role = this.deps.settings.role;
+    if (role === 'bgp' || role === 'bfd') return;
+    const settings = effectiveSnmp(config.globalDefs, this.deps.settings.snmp ?? {});
+    if (!settings.vrrp && !settings.checker && !settings.rfcv2 && !settings.rfcv3) return;
+    // loaded only when enabled: the AgentX code is not part of a daemon without SNMP
+    const { startSnmpAgent } = await import('../runtime/snmp/agent.js');
+    this.snmpAgent = startSnmpAgent({
+      role,
+      settings,
+      config: () => this.current ?? config,
+      snapshot: () => this.snapshot(),
+      log: role ? this.log : this.vrrpLog,
+      version: this.deps.settings.version,
+      logDetail: this.deps.settings.logDetail > 0,
+      wallNow: () => this.deps.clock.wallNow(),
+    });
   }
 
   private startLagMonitor(): void {
@@ -566,6 +594,8 @@ export class Daemon {
     if (this.lagTimer) clearInterval(this.lagTimer);
     if (this.keepAlive) clearInterval(this.keepAlive);
     this.removeSignals();
+    this.snmpAgent?.close();
+    this.snmpAgent = undefined;
     const closing = Promise.all([this.control?.close(), this.observe?.close()]);
     this.control = undefined;
     this.observe = undefined;

@@ -189,6 +189,8 @@ export interface InstanceSnapshot {
   readonly timing?: TimingStats;
   /** Address of the current master (ours when MASTER, the last advert's source otherwise); absent when unknown. */
   readonly masterAddress?: string;
+  /** Source of the last accepted advert from another router, whatever our state (keepalived's master_saddr). */
+  readonly lastAdvertSource?: string;
   /** Why the last transition happened (`master down timer`, `preempted by 192.0.2.2 prio 150`, …). */
   readonly lastTransitionReason?: string;
   /** An operator's temporary priority offset (control socket `priority`), when set. */

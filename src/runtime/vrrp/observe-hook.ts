@@ -62,7 +62,9 @@ export function setOffset(run: Running, offset: number): void {
 }
 
 /** The snapshot fields the hook adds: master address and priority, last reason, offset. */
-export function observedFields(run: Running): Pick<InstanceSnapshot, 'masterAddress' | 'masterPriority' | 'lastTransitionReason' | 'priorityOffset'> {
+export function observedFields(
+  run: Running,
+): Pick<InstanceSnapshot, 'masterAddress' | 'masterPriority' | 'lastTransitionReason' | 'priorityOffset' | 'lastAdvertSource'> {
   const m = marksOf(run);
   const master = run.fsm.state === 2;
   const masterAddress = master ? run.source : m.advertSource;
@@ -71,5 +73,6 @@ export function observedFields(run: Running): Pick<InstanceSnapshot, 'masterAddr
     ...(masterAddress !== undefined && run.fsm.state !== 3 ? { masterAddress } : {}),
     ...(m.reason !== undefined ? { lastTransitionReason: m.reason } : {}),
     ...(m.offset ? { priorityOffset: m.offset } : {}),
+    ...(m.advertSource !== undefined ? { lastAdvertSource: m.advertSource } : {}),
   };
 }

@@ -100,3 +100,28 @@ test('use_vmac_addr, a VIP use_vmac, use_ipvlan, vrf, linkbeat_use_polling in an
     '17:3: warning: (VI_2) Cannot specify VRF interface and interface - ignoring',
   ]);
 });
+
+test('a word after linkbeat_interfaces, interface_up_down_delays or track_bfd: keepalived\'s "Block … has extra parameters", -t exits 5, the block is still read', () => {
+  const { config, diags, text } = model(
+    'linkbeat_interfaces 1 {\n  eth0\n}\ninterface_up_down_delays x {\n  eth0 1\n}\n' + inst('  track_bfd y {\n    b1\n  }\n'),
+  );
+  assert.ok(text.includes('1:21: warning: Block linkbeat_interfaces has extra parameters 1 ...'), text.join('\n'));
+  assert.ok(text.includes('4:26: warning: Block interface_up_down_delays has extra parameters x ...'), text.join('\n'));
+  assert.ok(
+    text.some((l) => l.endsWith('Block track_bfd has extra parameters y ...')),
+    text.join('\n'),
+  );
+  assert.deepEqual(
+    config.linkbeatInterfaces.map((l) => l.name),
+    ['eth0'],
+  );
+  assert.deepEqual(
+    config.interfaceDelays.map((l) => l.name),
+    ['eth0'],
+  );
+  assert.deepEqual(
+    config.vrrpInstances[0]!.trackBfd.map((t) => t.name),
+    ['b1'],
+  );
+  assert.equal(configTestStatus(diags), 5);
+});
