@@ -44,7 +44,7 @@ const NOTES: Readonly<Record<string, string>> = {
   'global_defs > config_save_dir':
     'the copy is each file read, in order, after a `# PATH` line (keepalived copies its in-memory concatenation); written by the parent at start and at each reload',
   'global_defs > include_check':
-    'decides whether an include matching nothing is an error (match: a plain name, brace_match: braces, wildcard_match: a wildcard); read anywhere in the file (keepalived: in global_defs); `-t` then exits 5 (keepalived: 6)',
+    'decides whether an include matching nothing is an error (match: a plain name, brace_match: braces, wildcard_match: a wildcard); read anywhere in the file (keepalived: in global_defs); `-t` then exits 6, as keepalived',
   'global_defs > vrrp_garp_interval':
     '0 is accepted (keepalived 2.x refuses it); frames held back by the interval are queued and all sent (keepalived keeps at most one held-back GARP/NA per VIP, so a garp_master_repeat burst shrinks to about two frames per VIP)',
   'global_defs > vrrp_gna_interval':

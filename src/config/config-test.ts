@@ -3,15 +3,17 @@
  * loopback), scripts run without `enable_script_security` — and `--config-test`'s exit status.
  *
  * Exit statuses as keepalived 2.2.7's `config_test_exit`: 0 valid, 5 configuration errors, 6 scripts run without
- * script security (this wins, as there). A missing configuration file is 4 here; keepalived prints "Config files
- * missing" and exits 0, which hides the mistake from init systems.
+ * script security (this wins, as there), 4 when the only errors are of keepalived's CONFIG_FATAL / CONFIG_BAD_IF
+ * class (a missing linkbeat or default interface); 6 for an include failing include_check, 2 for a missing word. A
+ * missing configuration file is 4 here; keepalived prints "Config files missing" and exits 0, which hides the
+ * mistake from init systems.
  */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { ConfigTestExit } from '../core/errors.js';
 import { lookupGroup, lookupUser } from '../core/user-db.js';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic, type SourcePos } from './diagnostics.js';
-import type { KeepalivedConfig, ScriptCommand } from './model.js';
+import type { KeepalivedConfig, ScriptCommand, VirtualAddress } from './model.js';
 
 /** The host facts the checks need (injected: tests pass fakes). */
 export interface HostView {
@@ -115,14 +117,32 @@ function checkScripts(c: KeepalivedConfig, host: HostView): ScriptCommand[] {
   return out;
 }
 
+/**
+ * A VIP's or static address's interface (vrrp_ipaddress.c parse_ipaddress): a `dev` that does not exist is a
+ * configuration error; a static address without one whose default interface does not exist is CONFIG_FATAL (and
+ * the address is dropped). Returns `first`, or this address's position when it is the first missing interface.
+ */
+function checkAddressDev(
+  v: VirtualAddress,
+  missing: (name: string) => boolean,
+  d: DiagnosticSink,
+  first: SourcePos | undefined,
+): SourcePos | undefined {
+  if (!v.dev || !missing(v.dev)) return first;
+  if (v.defaultDev) d.fatal(v.pos, `Static address ${v.defaultDev.written} requires either an interface or default interface must exist`);
+  else d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
+  return first ?? v.pos;
+}
+
 /** Reports host problems of a loaded configuration into `d`. */
 export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink): void {
   let missingIf: SourcePos | undefined;
   // dynamic_interfaces: a missing interface is waited for (keepalived logs "will use if created", no error)
   const dynamic = c.globalDefs.dynamicInterfaces === true;
   const missing = (name: string) => !dynamic && host.interfaceKind(name) === 'missing';
-  for (const l of c.linkbeatInterfaces) if (missing(l.name)) d.error(l.pos, `unknown interface ${l.name} specified for linkbeat interface`);
-  for (const l of c.interfaceDelays) if (missing(l.name)) d.error(l.pos, `unknown interface ${l.name} specified for up/down delay`);
+  // vrrp_parser.c: CONFIG_FATAL (`-t` exits 4 when nothing else is wrong)
+  for (const l of c.linkbeatInterfaces) if (missing(l.name)) d.fatal(l.pos, `unknown interface ${l.name} specified for linkbeat interface`);
+  for (const l of c.interfaceDelays) if (missing(l.name)) d.fatal(l.pos, `unknown interface ${l.name} specified for up/down delay`);
   for (const g of c.garpGroups ?? [])
     for (const i of g.interfaces) if (missing(i.name)) d.keptError(i.pos, `WARNING - interface ${i.name} specified for garp_group doesn't exist`);
   for (const i of c.vrrpInstances) {
@@ -134,9 +154,7 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
         d.error(at, `(${i.name}) WARNING - VRF interface ${i.vrf} doesn't exist`);
         missingIf ??= at;
       } else if (vrf === 'loopback') d.error(at, `(${i.name}) cannot use a loopback interface (${i.vrf}) for VRF - ignoring`);
-      for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
-        if (v.dev && missing(v.dev)) d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
-      }
+      for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) missingIf = checkAddressDev(v, missing, d, missingIf);
     }
     if (i.interface === undefined) continue;
     const kind = host.interfaceKind(i.interface);
@@ -151,13 +169,9 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
         d.error(t.pos, `(${i.name}) tracked interface ${t.name} doesn't exist`);
         missingIf ??= t.pos;
       }
-    for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) {
-      if (v.dev && missing(v.dev)) d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
-    }
+    for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) missingIf = checkAddressDev(v, missing, d, missingIf);
   }
-  for (const v of c.staticIpaddress) {
-    if (v.dev && missing(v.dev)) d.error(v.pos, `WARNING - interface ${v.dev} for ip address ${v.address} doesn't exist`);
-  }
+  for (const v of c.staticIpaddress) missingIf = checkAddressDev(v, missing, d, missingIf);
   const routes = [...c.staticRoutes, ...c.vrrpInstances.flatMap((i) => i.virtualRoutes)];
   for (const r of routes) {
     for (const dev of [r.dev, ...(r.nexthops ?? []).map((n) => n.dev)]) {
@@ -169,7 +183,8 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
       if (dev !== undefined && missing(dev)) d.error(r.pos, `WARNING - interface ${dev} for rule doesn't exist`);
     }
   }
-  if (missingIf) d.error(missingIf, 'Non-existent interface specified in configuration');
+  // vrrp_daemon.c: CONFIG_BAD_IF, once for any interface looked up and missing (if_get_by_ifname, IF_CREATE_IF_DYNAMIC)
+  if (missingIf) d.fatal(missingIf, 'Non-existent interface specified in configuration');
   const su = c.globalDefs.scriptUser;
   if (su && c.globalDefs.pos && !(host.userExists ?? hostUserExists)(su.user, su.group))
     d.keptError(c.globalDefs.pos, 'Error setting global script uid/gid');
@@ -206,11 +221,20 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
   if (k) d.warning(k.pos, `${SECURITY_VIOLATION} - check scripts are being executed but script_security not enabled.`);
 }
 
-/** `-t` exit status from the diagnostics of a load plus host checks. */
-export function configTestStatus(diags: readonly { severity: string; message: string; failsTest?: true; missingWord?: true }[]): number {
+/**
+ * `-t` exit status from the diagnostics of a load plus host checks, by keepalived's rules: a missing word stops it
+ * with 2; an include failing include_check with 6 (KEEPALIVED_EXIT_NO_CONFIG, after the files are read); then
+ * config_test_exit on the highest report: a security violation 6, any other error 5, and only CONFIG_FATAL /
+ * CONFIG_BAD_IF ones 4.
+ */
+export function configTestStatus(
+  diags: readonly { severity: string; message: string; failsTest?: true; missingWord?: true; exitClass?: 'fatal' | 'noConfig' }[],
+): number {
   if (diags.some((x) => x.missingWord)) return MISSING_WORD_EXIT;
+  if (diags.some((x) => x.exitClass === 'noConfig')) return ConfigTestExit.NO_CONFIG;
   if (diags.some((x) => x.message.startsWith(SECURITY_VIOLATION))) return ConfigTestExit.SCRIPT_SECURITY;
-  return diags.some((x) => x.severity === 'error' || x.failsTest) ? ConfigTestExit.ERRORS : ConfigTestExit.OK;
+  if (diags.some((x) => (x.severity === 'error' || x.failsTest) && x.exitClass === undefined)) return ConfigTestExit.ERRORS;
+  return diags.some((x) => x.exitClass === 'fatal') ? ConfigTestExit.FATAL : ConfigTestExit.OK;
 }
 
 /** Options of `runConfigTest`. */

@@ -31,6 +31,12 @@ export interface Diagnostic {
    * reload never replaces the running configuration).
    */
   readonly refusesReload?: true;
+  /**
+   * keepalived's class of the report when it decides `-t`'s status by itself: `fatal` for CONFIG_FATAL, CONFIG_BAD_IF
+   * and CONFIG_FILE_NOT_FOUND (exit 4 when nothing else is wrong: config_test_exit), `noConfig` for an include that
+   * fails include_check (keepalived stops after reading the files with KEEPALIVED_EXIT_NO_CONFIG, 6).
+   */
+  readonly exitClass?: 'fatal' | 'noConfig';
 }
 
 /** `file:line:col: severity: message`. */
@@ -51,6 +57,16 @@ export class DiagnosticSink {
   /** Reports a warning at `pos`. */
   warning(pos: SourcePos, message: string): void {
     this.items.push({ severity: 'warning', message, pos });
+  }
+
+  /** Reports an error keepalived reports as CONFIG_FATAL / CONFIG_BAD_IF (see `Diagnostic.exitClass`). */
+  fatal(pos: SourcePos, message: string): void {
+    this.items.push({ severity: 'error', message, pos, exitClass: 'fatal' });
+  }
+
+  /** Reports an include that fails include_check (see `Diagnostic.exitClass`). */
+  includeError(pos: SourcePos, message: string): void {
+    this.items.push({ severity: 'error', message, pos, exitClass: 'noConfig' });
   }
 
   /** Reports a warning that makes `-t` fail as keepalived's does (see `Diagnostic.failsTest`). */

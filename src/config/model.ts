@@ -125,6 +125,12 @@ export interface GlobalDefs {
   /** `dbus_service_name NAME`: the bus name it owns (default org.keepalived.Vrrp1). */
   readonly dbusServiceName?: string;
   /**
+   * `nftables_ipvs [NAME]` with `nftables_ipvs_priority` and `nftables_ipvs_start_fwmark`: a virtual_server_group
+   * of addresses (no fwmark entries) is one fwmark IPVS service per protocol, the marks set by nftables maps in
+   * table NAME (default "keepalived_ipvs", family ip/ip6) — src/lb/nft-ipvs.ts.
+   */
+  readonly nftablesIpvs?: NftablesIpvsSettings;
+  /**
    * `dynamic_interfaces [allow_if_changes]`: interfaces named in the configuration may not exist yet; an instance
    * whose interface is missing waits in FAULT and starts when it appears (keepalived's IF_CREATE_IF_DYNAMIC).
    */
@@ -279,6 +285,11 @@ export interface VirtualAddress {
    * `use_vmac_addr` does for every VIP off the instance's interface or family). Cleared where keepalived clears it.
    */
   readonly useVmac?: boolean;
+  /**
+   * A static_ipaddress without `dev`: `dev` is global_defs' default_interface (eth0 when unset), and the address as
+   * written, for keepalived's "Static address … requires either an interface or default interface must exist".
+   */
+  readonly defaultDev?: { readonly written: string };
   readonly pos: SourcePos;
 }
 
@@ -711,4 +722,14 @@ export interface KeepalivedConfig {
    * effect (keepalived-ts keeps its address sets in nftables and needs a newer kernel anyway).
    */
   readonly namespaceWithIpsets: boolean;
+}
+
+/** global_defs `nftables_ipvs [NAME]`, `nftables_ipvs_priority N`, `nftables_ipvs_start_fwmark N` (keepalived 2.2.7). */
+export interface NftablesIpvsSettings {
+  /** The table name (family ip and ip6), default "keepalived_ipvs". */
+  readonly table: string;
+  /** The priority of chain `in` (hook input), default -1. */
+  readonly priority: number;
+  /** The first mark handed out, default 1000. */
+  readonly startFwmark: number;
 }

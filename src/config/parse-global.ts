@@ -45,18 +45,8 @@ export function defaultGlobalDefs(): GlobalDefs {
   };
 }
 
-/**
- * What keepalived 2.2.7 does with `nftables_ipvs` (check_nftables.c, ipvswrapper.c ipvs_cmd), which keepalived-ts
- * does not do: the addresses of a virtual_server_group (one without fwmark entries) are not one IPVS service each
- * but a single fwmark service, the mark (one per group and protocol, counting from nftables_ipvs_start_fwmark,
- * default 1000) set by nftables — table `keepalived_ipvs` (ip/ip6), chain `in` (filter, hook input, priority
- * nftables_ipvs_priority, default -1), map `tcp_map`/`udp_map`/`sctp_map` of address . port intervals to marks.
- */
-const NFTABLES_IPVS_WHY =
-  "not supported yet - ignored: keepalived-ts programs a virtual_server_group's addresses as one IPVS service each (keepalived without nftables_ipvs); with it keepalived 2.2.7 makes them one fwmark service, the marks set by an nftables map in table keepalived_ipvs, chain in (hook input, priority nftables_ipvs_priority, default -1), counting from nftables_ipvs_start_fwmark (default 1000)";
-
 /** Keys accepted (as keepalived does) but not acted on yet. */
-const GLOBAL_NOT_YET = new Set(['nftables_ipvs', 'lvs_flush_onstop', 'nftables_ipvs_priority', 'nftables_ipvs_start_fwmark']);
+const GLOBAL_NOT_YET = new Set(['lvs_flush_onstop']);
 
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
 const GLOBAL_ARITY = new Map<string, number>([
@@ -230,6 +220,11 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
       case 'dbus_service_name':
         if (a0) g.dbusServiceName = a0.text; // missing: global-checks reports keepalived's "dbus_service_name missing - ignoring"
         break;
+      case 'nftables_ipvs':
+      case 'nftables_ipvs_priority':
+      case 'nftables_ipvs_start_fwmark':
+        readNftablesIpvs(c, g, d);
+        break;
       // keepalived 1.x accepted 0 ("no delay"); 2.x reports it (and keeps its default, which is no delay): so do we
       case 'vrrp_garp_interval':
       case 'vrrp_gna_interval': {
@@ -399,8 +394,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         if (parseProcessKeyword(c, g, d)) break;
         if (parseSnmpKeyword(c, g, d)) break;
         if (parseGlobalVrrpTuning(c, g, d)) break;
-        if (/^nftables_ipvs/.test(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is ${NFTABLES_IPVS_WHY}`);
-        else if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
+        if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
         else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
@@ -436,4 +430,23 @@ function readLvsTimeouts(c: ConfNode, d: DiagnosticSink, g: Mutable<GlobalDefs>)
     else t[field] = n;
   }
   g.lvsTimeouts = t;
+}
+
+/**
+ * global_parser.c ipvs_nftables_handler and friends: naming the table (default keepalived_ipvs) resets the
+ * priority to -1 and the start mark to 1000, so a value given before `nftables_ipvs` is lost, and one given without
+ * it does nothing. Bad numbers are reported by global-checks.ts with keepalived's texts; the value is then kept.
+ */
+function readNftablesIpvs(c: ConfNode, g: Mutable<GlobalDefs>, d: DiagnosticSink): void {
+  const a0 = c.args[0];
+  if (c.keyword.text === 'nftables_ipvs') {
+    if (g.nftablesIpvs !== undefined) d.warning(c.keyword.pos, 'ipvs nftables already specified - ignoring');
+    else if (a0 && a0.text.length >= 256) d.warning(a0.pos, 'ipvs nftables table name too long - ignoring');
+    else g.nftablesIpvs = { table: a0?.text ?? 'keepalived_ipvs', priority: -1, startFwmark: 1000 };
+    return;
+  }
+  if (!a0 || !/^[-+]?\d+$/.test(a0.text) || !g.nftablesIpvs) return;
+  const n = Number(a0.text);
+  if (c.keyword.text === 'nftables_ipvs_priority' && n >= -0x80000000 && n <= 0x7fffffff) g.nftablesIpvs = { ...g.nftablesIpvs, priority: n };
+  if (c.keyword.text === 'nftables_ipvs_start_fwmark' && n >= 1 && n <= 0xffffffff) g.nftablesIpvs = { ...g.nftablesIpvs, startFwmark: n };
 }

@@ -845,7 +845,7 @@ export function readStaticAddresses(node: ConfNode, d: DiagnosticSink, defaultIn
   const out: VirtualAddress[] = [];
   for (const c of valueLines(node, d)) {
     const a = readVirtualAddress(c, d);
-    if (a) out.push(a.dev ? a : { ...a, dev: defaultInterface });
+    if (a) out.push(a.dev ? a : { ...a, dev: defaultInterface, defaultDev: { written: c.keyword.text } });
   }
   return out;
 }

@@ -274,8 +274,18 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
       }
       case 'virtual_ipaddress':
       case 'virtual_ipaddress_excluded': {
+        let familySoFar = nativeIpv6 ? 6 : r.virtualIpaddress?.[0]?.family;
         const list = valueLines(c, d)
-          .map((x) => readVirtualAddress(x, d))
+          .map((x) => {
+            const v = readVirtualAddress(x, d);
+            if (!v || k !== 'virtual_ipaddress') return v;
+            // keepalived vrrp_data.c alloc_vrrp_vip: the first VIP sets the instance's family (unless native_ipv6
+            // did); a VIP of the other family is reported (-t fails) and dropped, and the instance runs without it
+            familySoFar ??= v.family;
+            if (v.family === familySoFar) return v;
+            d.keptError(x.keyword.pos, `(${name}): address family must match VRRP instance [${x.keyword.text}] - ignoring`);
+            return undefined;
+          })
           .filter((v): v is VirtualAddress => !!v);
         if (k === 'virtual_ipaddress') r.virtualIpaddress = [...(r.virtualIpaddress ?? []), ...list];
         else r.virtualIpaddressExcluded = [...(r.virtualIpaddressExcluded ?? []), ...list];
@@ -547,10 +557,6 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
   if (strict && (state === 'MASTER') !== (priority === 255)) {
     d.keptError(node.keyword.pos, `(${name}) State MASTER must match being address owner`);
     state = priority === 255 ? 'MASTER' : 'BACKUP';
-  }
-  for (const v of r.virtualIpaddress ?? []) {
-    if (v.family !== family)
-      d.error(v.pos, `(${name}) address family of VIP ${v.address} does not match the instance - move it to virtual_ipaddress_excluded`);
   }
   const vipVmac = (v: VirtualAddress): VirtualAddress => {
     // keepalived vrrp_complete_instance: use_vmac on a VIP applies off the instance's VMAC, and not with use_vmac_addr

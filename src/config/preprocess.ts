@@ -108,7 +108,8 @@ interface Reader {
 /** `diags`, passing on a diagnostic only the first time its severity, position and message are seen. */
 function once(diags: DiagnosticSink): DiagnosticSink {
   const seen = new Set<string>();
-  const report = (severity: 'error' | 'warning' | 'keptError' | 'reloadRefusingWarning' | 'missingWord', pos: SourcePos, message: string): void => {
+  type Kind = 'error' | 'warning' | 'keptError' | 'reloadRefusingWarning' | 'missingWord' | 'fatal' | 'includeError';
+  const report = (severity: Kind, pos: SourcePos, message: string): void => {
     const key = `${severity}\0${pos.file}\0${pos.line}\0${pos.col}\0${message}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -124,6 +125,8 @@ function once(diags: DiagnosticSink): DiagnosticSink {
     keptError: (pos, message) => report('keptError', pos, message),
     reloadRefusingWarning: (pos, message) => report('reloadRefusingWarning', pos, message),
     missingWord: (pos, message) => report('missingWord', pos, message),
+    fatal: (pos, message) => report('fatal', pos, message),
+    includeError: (pos, message) => report('includeError', pos, message),
   };
 }
 
@@ -296,7 +299,8 @@ function include(st: State, fromShown: string, pattern: string, pos: SourcePos, 
     const need = wild ? INCLUDE_CHECK.wildcard_match : spec.includes('{') ? INCLUDE_CHECK.brace_match : INCLUDE_CHECK.match;
     // keepalived only warns (and `-t` passes); a named file that is missing still makes a reload keep the running
     // configuration (refusesReload): the new one is likely incomplete. A pattern may rightly match nothing.
-    const severity = (st.includeCheck | type) & need ? 'error' : need === INCLUDE_CHECK.match ? 'reloadRefusingWarning' : 'warning';
+    // failing include_check: keepalived stops after reading the files (KEEPALIVED_EXIT_NO_CONFIG, `-t` exits 6)
+    const severity = (st.includeCheck | type) & need ? 'includeError' : need === INCLUDE_CHECK.match ? 'reloadRefusingWarning' : 'warning';
     st.diags[severity](pos, `include '${spec}': no such file`);
     return;
   }

@@ -25,6 +25,8 @@ export const ConfigTestExit = {
   ERRORS: 5,
   /** Scripts configured without enable_script_security. */
   SCRIPT_SECURITY: 6,
+  /** An include failing include_check (KEEPALIVED_EXIT_NO_CONFIG: keepalived stops after reading the files). */
+  NO_CONFIG: 6,
 } as const;
 
 /**

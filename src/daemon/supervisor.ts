@@ -889,7 +889,8 @@ export class Supervisor {
 
   /**
    * keepalived's reload refuses what it cannot change in a running process (core/main.c reload_config): the
-   * network namespace (`-s` still wins), the instance name, disable_local_igmp. The running configuration stays.
+   * network namespace (`-s` still wins), the instance name, disable_local_igmp, the nftables_ipvs table name. The
+   * running configuration stays.
    */
   private reloadable(cfg: KeepalivedConfig): boolean {
     const old = this.releaseSet[0];
@@ -899,6 +900,7 @@ export class Supervisor {
       ns(old) !== ns(cfg) ? 'network namespace' : undefined,
       old.instanceName !== cfg.instanceName ? 'instance name' : undefined,
       old.globalDefs.disableLocalIgmp !== cfg.globalDefs.disableLocalIgmp ? 'disable_local_igmp' : undefined,
+      old.globalDefs.nftablesIpvs?.table !== cfg.globalDefs.nftablesIpvs?.table ? 'IPVS nftables table name' : undefined,
     ].filter((x) => x !== undefined);
     for (const what of refused) this.info(`Cannot change ${what} at a reload - please restart keepalived`);
     return refused.length === 0;

@@ -15,6 +15,7 @@
 import type { LvsForwarding, RealServerConfig, SorryServerConfig, VirtualServerConfig, VirtualServerGroupConfig } from '../config/model-lvs.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../core/inet/address.js';
 import type { LbDest, LbProtocol, LbService, LbServiceKey } from './backend.js';
+import { autoFwmarkGroup, groupFamilies, type FwmarkAllocator } from './nft-ipvs.js';
 
 /** IPVS' default persistence netmask bits per family (0xffffffff / 128). */
 function defaultNetmaskBits(family: 4 | 6): number {
@@ -91,9 +92,21 @@ export interface ServiceTarget {
   readonly destPort: number;
 }
 
-/** The kernel services a virtual server stands for (one, or one per group member address / fwmark). */
-export function servicesOf(vs: VirtualServerConfig, groups: readonly VirtualServerGroupConfig[]): ServiceTarget[] {
+/**
+ * The kernel services a virtual server stands for (one, or one per group member address / fwmark). With `marks`
+ * (nftables_ipvs), a group of addresses without fwmark entries is one fwmark service per family instead, its mark
+ * from `marks` (nft-ipvs.ts); the IPv6 one of a mixed group has the default netmask, as ipvs_cmd sets it.
+ */
+export function servicesOf(vs: VirtualServerConfig, groups: readonly VirtualServerGroupConfig[], marks?: FwmarkAllocator): ServiceTarget[] {
   const s = vs.service;
+  const auto = marks && autoFwmarkGroup(vs, groups);
+  if (auto && marks) {
+    const fwmark = marks.markFor(auto.name, protocolOf(vs));
+    return groupFamilies(auto).map((family, i) => ({
+      service: { key: { kind: 'fwmark', family, fwmark }, ...serviceBase(vs, i === 0, family) },
+      destPort: 0,
+    }));
+  }
   if (s.kind === 'address') {
     const key: LbServiceKey = {
       kind: 'address',

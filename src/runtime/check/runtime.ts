@@ -45,6 +45,9 @@ import { readLvs } from './lvs-listing.js';
 import type { LvsReport } from '../../lb/report.js';
 import { configText, migrateState, vsIdentity } from './migrate.js';
 import { CheckNotify } from './notify.js';
+import { NftIpvs } from './nft-ipvs.js';
+import { FwmarkAllocator, nftIpvsElements } from '../../lb/nft-ipvs.js';
+import { spawnNft } from '../vrrp/nft-vips.js';
 
 /** Runs one probe; the default is src/probe's runProbe. */
 export type ProbeFn = (spec: ProbeSpec, signal: AbortSignal) => Promise<ProbeReport>;
@@ -172,6 +175,8 @@ export class CheckRuntime implements VrrpRuntime {
   private readonly drained = new Set<string>();
   /** `lvs_sync_daemon` without an instance: a master and a backup daemon for the checker's lifetime (check_daemon.c). */
   private syncd: LvsSyncDaemon | undefined;
+  /** nftables_ipvs: the marks and the maps that set them (created with the data plane; settings fixed from then on). */
+  private nftIpvs: NftIpvs | undefined;
   /** SSL_GET's client context (the `SSL` block), built at start and at each reload when an SSL_GET checker exists. */
   private sslContext: SecureContext | undefined;
   /** Probe and timing counters. */
@@ -218,6 +223,7 @@ export class CheckRuntime implements VrrpRuntime {
     );
     if (this.stopping) return;
     this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
+    this.openNftIpvs(cfg);
     if (this.lb && cfg.globalDefs.lvsFlush) await this.lb.flush();
     await this.applyTimeouts(cfg, undefined);
     await this.openSyncDaemons(cfg);
@@ -226,6 +232,7 @@ export class CheckRuntime implements VrrpRuntime {
     const now = this.clock.now();
     this.vss = cfg.virtualServers.map((vs) => this.startVs(vs, cfg, now));
     this.arm();
+    await this.syncNftIpvs(cfg);
     await this.lb?.idle();
   }
 
@@ -249,6 +256,7 @@ export class CheckRuntime implements VrrpRuntime {
         cfg.globalDefs.lvsBackend ?? 'auto',
       );
       this.lb = this.backend ? new LbWriter(this.backend, this.log) : undefined;
+      this.openNftIpvs(cfg);
     }
     await this.applyTimeouts(cfg, prevCfg);
     if (configText(cfg.globalDefs.lvsSyncDaemon) !== configText(prevCfg?.globalDefs.lvsSyncDaemon)) {
@@ -266,13 +274,17 @@ export class CheckRuntime implements VrrpRuntime {
       const prev = old.get(id);
       old.delete(id);
       if (!prev) next.push(this.startVs(vs, cfg, now));
-      else if (configText(prev.config) === configText(vs) && configText(prev.targets) === configText(servicesOf(vs, cfg.virtualServerGroups)))
+      else if (
+        configText(prev.config) === configText(vs) &&
+        configText(prev.targets) === configText(servicesOf(vs, cfg.virtualServerGroups, this.nftIpvs?.marks))
+      )
         next.push(prev);
       else next.push(this.replaceVs(prev, vs, cfg, now));
     }
     for (const gone of old.values()) this.stopVs(gone, now);
     this.vss = next;
     this.arm();
+    await this.syncNftIpvs(cfg);
     await this.lb?.idle();
   }
 
@@ -293,6 +305,31 @@ export class CheckRuntime implements VrrpRuntime {
     if (r.ok) this.sslContext = r.context;
     else for (const text of r.lines) this.log.log({ level: 'info', text });
     return r.ok;
+  }
+
+  /** nftables_ipvs with a data plane: the marks and maps (net_namespace_ipvs: nft runs in that namespace). */
+  private openNftIpvs(cfg: KeepalivedConfig): void {
+    const s = cfg.globalDefs.nftablesIpvs;
+    if (!s || !this.backend || this.nftIpvs) return;
+    const ns = cfg.netNamespaceIpvs;
+    const run = ns ? spawnNft(['ip', 'netns', 'exec', ns, 'nft']) : spawnNft();
+    this.nftIpvs = new NftIpvs(s, cfg.globalDefs.nftablesCounters, this.log, run);
+  }
+
+  /**
+   * nftables_ipvs: the maps hold the group addresses of every running virtual server (keepalived: set_vs_fwmark
+   * at start, remove_vs_fwmark_entry for an address a reload removed); marks of groups no longer used are dropped.
+   */
+  private async syncNftIpvs(cfg: KeepalivedConfig): Promise<void> {
+    const n = this.nftIpvs;
+    if (!n) return;
+    const live = this.vss.filter((v) => !v.stopped);
+    const elements = live.flatMap((v) => nftIpvsElements(v.config, cfg.virtualServerGroups, n.marks));
+    const inUse = new Set(
+      live.flatMap((v) => (v.config.service.kind === 'group' ? [FwmarkAllocator.key(v.config.service.group, v.config.protocol ?? 'UDP')] : [])),
+    );
+    n.marks.retain(inUse);
+    await n.sync(elements);
   }
 
   /** `lvs_timeouts`: set at start, and at a reload that changed them (keepalived: ipvs_set_timeouts when any is set). */
@@ -320,6 +357,7 @@ export class CheckRuntime implements VrrpRuntime {
       else if (flush === 'vs') for (const v of this.vss) for (const t of v.targets) void this.lb.delService(t.service.key);
       await this.lb.idle();
     }
+    await this.nftIpvs?.close();
     await this.backend?.close();
     await this.syncd?.close();
     this.syncd = undefined;
@@ -462,7 +500,7 @@ export class CheckRuntime implements VrrpRuntime {
   /** A new virtual server: its service, servers and checkers. */
   private startVs(vs: VirtualServerConfig, cfg: KeepalivedConfig, now: number): RunningVs {
     const check = this.newCheck(vs, cfg);
-    const v = this.running(vs, check, servicesOf(vs, cfg.virtualServerGroups), new Set());
+    const v = this.running(vs, check, servicesOf(vs, cfg.virtualServerGroups, this.nftIpvs?.marks), new Set());
     this.apply(v, check.start(now));
     this.bfdCatchUp(v, now);
     v.deadline = check.pollTimeout();
@@ -475,7 +513,7 @@ export class CheckRuntime implements VrrpRuntime {
     prev.stopped = true;
     const check = this.newCheck(vs, cfg);
     const oldWeights = migrateState(prev.check, check);
-    const targets = servicesOf(vs, cfg.virtualServerGroups);
+    const targets = servicesOf(vs, cfg.virtualServerGroups, this.nftIpvs?.marks);
     const v = this.running(vs, check, targets, new Set(prev.installed));
     const lb = this.lb;
     const prevTargets = new Map(prev.targets.map((t) => [targetKey(t), t]));

@@ -36,24 +36,24 @@ test('the bgp runtime publishes each route change and its whole picture when it 
   try {
     await rt.start(
       model(
-        'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    192.0.2.100/24\n    2001:db8::100/64\n  }\n  bgp_announce master\n}\n',
+        'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    192.0.2.100/24\n    192.0.2.101/24\n  }\n  bgp_announce master\n}\n',
       ),
     );
     assert.deepEqual(
       states.at(-1)?.routes,
       [
         { prefix: '192.0.2.100/32', state: 'withdrawn' },
-        { prefix: '2001:db8::100/128', state: 'withdrawn' },
+        { prefix: '192.0.2.101/32', state: 'withdrawn' },
       ],
       'planned, not held',
     );
     const n = states.length;
     rt.setFacts({ instances: new Map([['VI_1', 'MASTER']]), quorum: new Map() });
     for (let i = 0; i < 20 && routes.length < 2; i++) await tick();
-    assert.deepEqual(driver.applied, ['announce 192.0.2.100/32', 'announce 2001:db8::100/128']);
+    assert.deepEqual(driver.applied, ['announce 192.0.2.100/32', 'announce 192.0.2.101/32']);
     assert.deepEqual(
       routes.map((r) => `${r.action} ${r.prefix} ${r.gracefulShutdown}`),
-      ['announce 192.0.2.100/32 false', 'announce 2001:db8::100/128 false'],
+      ['announce 192.0.2.100/32 false', 'announce 192.0.2.101/32 false'],
     );
     assert.ok(states.length > n);
     await rt.pollSessions();

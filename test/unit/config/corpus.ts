@@ -271,6 +271,36 @@ export function preprocessConfigs(): CorpusConfig[] {
   ];
 }
 
+/**
+ * Cases for `-t`'s exit status classes (keepalived's config_test_exit and its include checks): CONFIG_FATAL /
+ * CONFIG_BAD_IF alone (4), with another error (5), an include failing include_check (6), one that only warns (0).
+ */
+export function exitStatusConfigs(): CorpusConfig[] {
+  const staticNoDev = 'global_defs {\n  default_interface nosuch0\n}\nstatic_ipaddress {\n  192.0.2.1/24\n}\n';
+  return [
+    { name: 'exit:static-default-if-missing', text: staticNoDev },
+    { name: 'exit:static-default-if-missing-and-dev-missing', text: `${staticNoDev}static_ipaddress {\n  192.0.2.2/24 dev nosuch1\n}\n` },
+    { name: 'exit:static-default-if-present', text: 'global_defs {\n  default_interface eth0\n}\nstatic_ipaddress {\n  192.0.2.1/24\n}\n' },
+    { name: 'exit:linkbeat-if-missing', text: 'linkbeat_interfaces {\n  nosuch2\n}\n' },
+    { name: 'exit:include-check-match', text: 'global_defs {\n  include_check\n}\ninclude kadiff-none.conf\n' },
+    { name: 'exit:include-check-wildcard', text: 'global_defs {\n  include_check wildcard_match\n}\ninclude kadiff-none-*.conf\n' },
+    { name: 'exit:includem', text: 'includem kadiff-none.conf\n' },
+    { name: 'exit:include-unchecked', text: 'include kadiff-none.conf\n' },
+    { name: 'exit:include-check-after', text: 'include kadiff-none.conf\nglobal_defs {\n  include_check\n}\n' },
+    // a VIP of the other family: reported and dropped (5), the instance runs on (vrrp_data.c alloc_vrrp_vip)
+    { name: 'exit:vip-other-family-6-in-4', text: wrap('vrrp_instance', 'virtual_ipaddress {\n    2001:db8::10/64\n  }')! },
+    {
+      name: 'exit:vip-other-family-4-in-6',
+      text: 'vrrp_instance VI_1 {\n  interface kad0\n  virtual_router_id 51\n  virtual_ipaddress {\n    2001:db8::10/64\n    192.0.2.10/24\n  }\n}\n',
+    },
+    {
+      name: 'exit:vip-other-family-native-ipv6',
+      text: 'vrrp_instance VI_1 {\n  interface kad0\n  virtual_router_id 51\n  native_ipv6\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n',
+    },
+    { name: 'exit:vip-other-family-excluded', text: wrap('vrrp_instance', 'virtual_ipaddress_excluded {\n    2001:db8::10/64\n  }')! },
+  ];
+}
+
 /** Debian's samples and the seed configs. */
 export function collectedConfigs(): CorpusConfig[] {
   const out: CorpusConfig[] = [];
@@ -293,5 +323,5 @@ export function collectedConfigs(): CorpusConfig[] {
 
 /** Everything. */
 export function corpus(): CorpusConfig[] {
-  return [...collectedConfigs(), ...preprocessConfigs(), ...routeConfigs(), ...keywordConfigs()];
+  return [...collectedConfigs(), ...preprocessConfigs(), ...exitStatusConfigs(), ...routeConfigs(), ...keywordConfigs()];
 }

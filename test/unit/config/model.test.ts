@@ -140,8 +140,12 @@ test('native_ipv6 as keepalived: IPv6 and VRRPv3 without addresses decided yet, 
   assert.deepEqual(errors(r), [
     'k.conf:15:2: error: (B) Cannot specify native_ipv6 with IPv4 addresses',
     'k.conf:21:2: error: (C) Cannot specify native_ipv6 with IPv4 addresses',
-    'k.conf:31:2: error: (D) address family of VIP 192.0.2.3 does not match the instance - move it to virtual_ipaddress_excluded',
   ]);
+  // keepalived alloc_vrrp_vip: a VIP of the other family is reported (-t fails) and dropped; the instance stays
+  assert.deepEqual(r.diagnostics.filter((x) => x.failsTest && x.message.includes('family')).map(formatDiagnostic), [
+    'k.conf:31:2: warning: (D): address family must match VRRP instance [192.0.2.3/24] - ignoring',
+  ]);
+  assert.deepEqual(d?.virtualIpaddress, []);
 });
 
 test('regex_stack: checked with keepalived check_http.c texts (log lines, -t unaffected); valid values change nothing', () => {
