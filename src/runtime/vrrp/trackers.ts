@@ -10,7 +10,7 @@ import type { KeepalivedConfig } from '../../config/model.js';
 import { prepareScriptOutcome, type PreparedScript, type ScriptContext } from '../../notify/prepare.js';
 import { FileTracker } from '../../track/file-tracker.js';
 import { ProcessTrackerDriver } from '../../track/proc-scan.js';
-import { ProcConnector } from '../../net/proc-connector.js';
+import { ProcConnector, type ProcConnectorBuffer } from '../../net/proc-connector.js';
 import { ScriptTrackerDriver } from '../../track/script-driver.js';
 import type { TrackerResult } from '../../vrrp/types.js';
 import { canonical } from './reload-plan.js';
@@ -182,14 +182,13 @@ export class TrackerSet {
       return;
     }
     if (this.connector) return;
-    const b = cfg.globalDefs.netlinkRcvBufs?.processMonitor;
     try {
       this.connector = ProcConnector.open(
         () => {
           for (const d of this.processDrivers) d.scanSoon();
         },
         (p) => this.log.log({ level: 'info', text: `process monitor: ${p.syscall} ${p.code}`, detail: true }),
-        b && b.size > 0 ? { bytes: b.size, force: b.force } : undefined,
+        processMonitorBuffer(cfg),
       );
     } catch (e) {
       // keepalived's text; the kernel answers ECONNREFUSED outside the initial network namespace
@@ -200,4 +199,10 @@ export class TrackerSet {
       });
     }
   }
+}
+
+/** The process events connector's receive buffer from `process_monitor_rcv_bufs(_force)`; undefined: the kernel's default. */
+export function processMonitorBuffer(cfg: KeepalivedConfig): ProcConnectorBuffer | undefined {
+  const b = cfg.globalDefs.netlinkRcvBufs?.processMonitor;
+  return b && b.size > 0 ? { bytes: b.size, force: b.force } : undefined;
 }
