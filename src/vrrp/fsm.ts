@@ -40,6 +40,9 @@ export const STATE_NAMES: Readonly<Record<VrrpStateValue, string>> = {
 };
 
 /** The reason text of a transition when nothing more specific is known (see Transition.reason). */
+/** Rivals remembered before the quiet ones are forgotten (forgetQuietRivals). */
+const RIVALS_PRUNE_AT = 16;
+
 const CAUSE_TEXT: Readonly<Record<TransitionCause, string>> = {
   init: 'startup',
   'master-down': 'master down timer',
@@ -390,6 +393,7 @@ export class VrrpFsm {
     const quiet = masterDownInterval(p.version, this.effective, p.advertIntervalMs, p.downTimerAdverts);
     const newEpisode = last === undefined || now - last > quiet;
     this.rivals.set(source, now);
+    if (this.rivals.size > RIVALS_PRUNE_AT) this.forgetQuietRivals(now);
     if (p.garpOnSplitBrainHeal && newEpisode && p.garp.masterRepeat > 0) {
       this.garp(p.garp.masterRepeat, 'split-brain');
       this.scheduleDelayedGarp(now, p.garp.masterDelayMs, p.garp.masterRepeat, 'master-delayed');
@@ -467,6 +471,17 @@ export class VrrpFsm {
     } else if (reason === undefined && this.state === VrrpState.FAULT) {
       this.leaveFault(now);
     }
+  }
+
+  /**
+   * Drops rivals silent for longer than the Master_Down_Interval of priority 1 (the longest at this advert interval):
+   * such a rival starts a new episode whether remembered or not. Keeps the map bounded over a long mastership on a
+   * segment with many (or spoofed) sources.
+   */
+  private forgetQuietRivals(now: number): void {
+    const p = this.p;
+    const horizon = masterDownInterval(p.version, 1, p.advertIntervalMs, p.downTimerAdverts);
+    for (const [source, at] of this.rivals) if (now - at > horizon) this.rivals.delete(source);
   }
 
   // ---- transitions ------------------------------------------------------------------------------
