@@ -55,21 +55,23 @@ interface VridSpec {
   readonly advertIntervalMs: number;
 }
 /** The cluster's instances: a v2 sync group at 1 s, a v3 VRID at 1 s and a v3 VRID at 0.05 s. */
-const VRIDS: readonly VridSpec[] = [
+export const VRIDS: readonly VridSpec[] = [
   { name: 'VI_G1', vrid: 10, version: 2, advertIntervalMs: 1000 },
   { name: 'VI_G2', vrid: 11, version: 2, advertIntervalMs: 1000 },
   { name: 'VI_3', vrid: 30, version: 3, advertIntervalMs: 1000 },
   { name: 'VI_F', vrid: 50, version: 3, advertIntervalMs: 50 },
 ];
-const GROUPS = { SG: ['VI_G1', 'VI_G2'] };
+/** The sync group of the first two VRIDS. */
+export const GROUPS = { SG: ['VI_G1', 'VI_G2'] };
 
 /** Per-node configuration: priorities differ per VRID so that different nodes win different VRIDs. */
-interface NodeConfig {
+export interface NodeConfig {
   priorities: number[];
   nopreempt: boolean[];
 }
 
-function instancesOf(index: number, cfg: NodeConfig, extraVip: readonly boolean[], preemptDelayMs: number): VrrpInstanceParamsInput[] {
+/** The instances of node `index` (address 192.0.2.index+1), tracking the script `chk`. */
+export function instancesOf(index: number, cfg: NodeConfig, extraVip: readonly boolean[], preemptDelayMs: number): VrrpInstanceParamsInput[] {
   return VRIDS.map((v, k) => ({
     name: v.name,
     vrid: v.vrid,
