@@ -45,9 +45,6 @@ export function defaultGlobalDefs(): GlobalDefs {
   };
 }
 
-/** Keys accepted (as keepalived does) but not acted on yet. */
-const GLOBAL_NOT_YET = new Set(['lvs_flush_onstop']);
-
 /** Argument counts of fixed-arity global_defs keywords (for blocks written on one line). */
 const GLOBAL_ARITY = new Map<string, number>([
   ['router_id', 1],
@@ -394,8 +391,7 @@ export function parseGlobalDefs(node: ConfNode, base: GlobalDefs, d: DiagnosticS
         if (parseProcessKeyword(c, g, d)) break;
         if (parseSnmpKeyword(c, g, d)) break;
         if (parseGlobalVrrpTuning(c, g, d)) break;
-        if (GLOBAL_NOT_YET.has(c.keyword.text)) d.warning(c.keyword.pos, `'${c.keyword.text}' is not supported yet - ignored`);
-        else d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
+        d.keptError(c.keyword.pos, `Unknown keyword '${c.keyword.text}'`);
     }
   }
   return g;
