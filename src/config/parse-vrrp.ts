@@ -142,7 +142,7 @@ export function readVirtualAddress(node: ConfNode, d: DiagnosticSink): VirtualAd
         out.useVmac = true;
         break;
       default:
-        d.warning(a[i]!.pos, `Unknown virtual_ipaddress option '${w}' - ignored`);
+        d.keptError(a[i]!.pos, `Unknown configuration entry '${w}' for ip address - ignoring`); // keepalived's: -t fails
     }
   }
   if (out.family === 6 && out.label !== undefined) {

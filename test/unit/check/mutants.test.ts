@@ -11,7 +11,7 @@ import type { CheckAction, LaunchedCheck } from '../../../src/check/actions.js';
 import { doVsNotifies } from '../../../src/check/quorum.js';
 import { VirtualServerCheck } from '../../../src/check/virtual-server.js';
 import { seededRng } from '../../../src/core/rng.js';
-import { virtualServers } from '../../sim/check/harness.js';
+import { byTime, CheckSim, virtualServers } from '../../sim/check/harness.js';
 
 const VS = '[192.0.2.10]:tcp:80';
 const RS = '[192.0.2.1]:tcp:80';
@@ -118,5 +118,103 @@ test('quorum notifies: the script of the new state, mail texts for start, gain a
     notifies(omega, false, false, 1, 0, true),
     ['quorum_down /bin/down true', `VS ${VS} DOWN\n`, 'mail false => Shutting down <='],
     'omega: all three, stopping',
+  );
+});
+
+/** One virtual server (delay_loop 5) with `n` TCP_CHECK real servers (retry 0, no warmup) run on a virtual clock. */
+function quorumSim(n: number, vsExtra: string, up: (rs: number, t: number) => boolean, until: number, rsExtra = ''): CheckSim {
+  const servers = Array.from(
+    { length: n },
+    (_, i) => `real_server 192.0.2.${i + 1} 80 {\n ${rsExtra}\n TCP_CHECK {\n retry 0\n warmup 0\n }\n }`,
+  ).join('\n');
+  const text = `virtual_server 192.0.2.10 80 {\n delay_loop 5\n protocol TCP\n ${vsExtra}\n ${servers}\n}`;
+  const rules = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), (t: number) => up(i, t)]));
+  return new CheckSim(virtualServers(text)[0]!, { script: byTime(rules), seed: 1 }).start().runUntil(until);
+}
+
+test('the sorry server stands in again at the second quorum loss (ipwrapper.c clears its alive flag when it is taken out)', () => {
+  const s = quorumSim(1, 'sorry_server 192.0.2.99 80', (_, t) => t < 10_000 || (t >= 20_000 && t < 30_000), 32_000);
+  assert.deepEqual(
+    s.ipvsOps().filter(([, op]) => op.includes('sorry')),
+    [
+      [11_000, '+sorry=1'],
+      [21_000, '-sorry'],
+      [31_000, '+sorry=1'],
+    ],
+  );
+  assert.equal(s.vs.sorry?.alive, true);
+});
+
+test('no quorum_up/quorum_down script, no smtp_alert: quorum changes emit only the FIFO line (no script action, no mail)', () => {
+  const s = quorumSim(1, '', (_, t) => t < 10_000 || t >= 20_000, 22_000);
+  assert.deepEqual(
+    s.logsWith('quorum').map(([t]) => t),
+    [0, 11_000, 21_000],
+  );
+  assert.deepEqual(s.actions('notifyScript'), []);
+  assert.deepEqual(
+    s.actions('smtpAlert').filter(([, a]) => a.rs === undefined),
+    [],
+    "no quorum mail (the real servers' mails are decided elsewhere)",
+  );
+  assert.deepEqual(
+    s
+      .actions('fifoLine')
+      .map(([t, a]) => [t, a.line.trimEnd()])
+      .filter(([, l]) => String(l).startsWith('VS')),
+    [
+      [0, `VS ${VS} UP`],
+      [11_000, `VS ${VS} DOWN`],
+      [21_000, `VS ${VS} UP`],
+    ],
+  );
+});
+
+test('a timer event while a probe is outstanding starts nothing (no deadline is armed until the probe ends)', () => {
+  const c = checker('TCP_CHECK {\n warmup 0\n retry 0\n }');
+  assert.deepEqual(kinds(c.handle({ type: 'timer' }, 1000)), ['runProbe']);
+  assert.equal(c.pollTimeout(), undefined);
+  assert.deepEqual(c.handle({ type: 'timer' }, 1001), [], 'a second timer while probe 1 runs');
+  assert.deepEqual(c.handle({ type: 'timer' }, 9000), []);
+  assert.equal(c.pendingProbe, 1);
+  assert.deepEqual(kinds(c.handle({ type: 'probeResult', probe: 1, ok: true }, 9100)), ['log', 'checkerUp']);
+});
+
+test("a timeout's detail reaches the checker's log line (SMTP_CHECK), the default text only without one", () => {
+  const c = checker('SMTP_CHECK {\n warmup 0\n retry 0\n }');
+  c.handle({ type: 'timer' }, 1000);
+  const texts = (as: readonly CheckAction[]) => as.flatMap((a) => (a.kind === 'log' ? [a.record.text] : []));
+  assert.deepEqual(texts(c.handle({ type: 'timeout', probe: 1, detail: 'Timeout reading data to server [192.0.2.1]:80' }, 1100)), [
+    'SMTP_CHECK Timeout reading data to server [192.0.2.1]:80',
+  ]);
+});
+
+test('quorum: a change that keeps it (sorry server configured) logs nothing and leaves the sorry server out', () => {
+  const s = quorumSim(2, 'sorry_server 192.0.2.99 80', (rs, t) => rs === 0 || t < 10_000, 22_000);
+  assert.deepEqual(s.logsWith('quorum'), [[0, `Gained quorum 1+0=1 <= 2 for VS ${VS}`]]);
+  assert.deepEqual(s.logsWith('sorry'), []);
+  assert.deepEqual(s.ipvsOps(), [
+    [0, '+VS'],
+    [0, '+rs0=1'],
+    [0, '+rs1=1'],
+    [11_000, '-rs1'],
+  ]);
+  assert.equal(s.vs.quorumStateUp, true);
+});
+
+test('quorum not met at start without a sorry server: no `Starting with quorum down`, no notify (ipwrapper.c: only with a sorry server)', () => {
+  const s = quorumSim(1, 'quorum_down /bin/down\n smtp_alert', () => false, 7000, 'alpha');
+  assert.deepEqual(s.logsWith('quorum'), []);
+  assert.deepEqual(s.actions('notifyScript'), []);
+  assert.deepEqual(
+    s.actions('fifoLine').filter(([, a]) => a.line.startsWith('VS')),
+    [],
+  );
+  assert.equal(s.vs.quorumStateUp, false);
+  const withSorry = quorumSim(1, 'quorum_down /bin/down\n sorry_server 192.0.2.99 80', () => false, 7000, 'alpha');
+  assert.deepEqual(withSorry.logsWith('quorum'), [[0, `Starting with quorum down 1-0=1 > 0 for VS ${VS}`]]);
+  assert.deepEqual(
+    withSorry.actions('notifyScript').map(([t, a]) => [t, a.which]),
+    [[0, 'quorum_down']],
   );
 });

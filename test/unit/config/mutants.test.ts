@@ -218,3 +218,44 @@ test('an `@id` or `@^id` with nothing after it is no line at all, whichever the 
       configId,
     );
 });
+
+test('a unicast instance without interface (vrf) drops each VIP and eVIP without `dev`, as keepalived vrrp_complete_instance; with an interface or multicast they stay', () => {
+  const vips =
+    ' virtual_ipaddress {\n  192.0.2.10/24\n  192.0.2.11/24 dev eth1\n }\n virtual_ipaddress_excluded {\n  192.0.2.12/24 dev eth1\n  192.0.2.13/24\n }';
+  const { config, diags } = load(
+    `vrrp_instance U {\n virtual_router_id 1\n priority 100\n vrf red\n unicast_peer {\n  192.0.2.2\n }\n${vips}\n}\n` +
+      instance('I', 2, ` priority 100\n unicast_peer {\n  192.0.2.2\n }\n${vips}`) +
+      `vrrp_instance M {\n virtual_router_id 3\n priority 100\n${vips}\n}\n`,
+  );
+  assert.deepEqual(
+    config.vrrpInstances.map(
+      (v) =>
+        `${v.name} ${v.virtualIpaddress.map((a) => `${a.address}@${a.dev ?? '-'}`).join(',')} ${v.virtualIpaddressExcluded.map((a) => `${a.address}@${a.dev ?? '-'}`).join(',')}`,
+    ),
+    [
+      'U 192.0.2.11@eth1 192.0.2.12@eth1',
+      'I 192.0.2.10@-,192.0.2.11@eth1 192.0.2.12@eth1,192.0.2.13@-',
+      'M 192.0.2.10@-,192.0.2.11@eth1 192.0.2.12@eth1,192.0.2.13@-',
+    ],
+  );
+  assert.deepEqual(diags, ['9: (U): no interface for vip 192.0.2.10 - removing !', '14: (U): no interface for evip 192.0.2.13 - removing !']);
+});
+
+test('VIP options as keepalived alloc_ipaddress reads them: brd/broadcast, dev, scope, peer, use_vmac kept; preferred_lft takes its value; flags accepted; an unknown word is a config error, the address stays', () => {
+  const { config, diags } = load(
+    instance(
+      'A',
+      1,
+      ' priority 100\n virtual_ipaddress {\n  192.0.2.1/24 brd 192.0.2.255 scope link preferred_lft 0 no_track use_vmac home bogus\n  192.0.2.2/24 broadcast 192.0.2.127 dev eth1 mngtmpaddr noprefixroute autojoin -nodad\n  192.0.2.3 peer 192.0.2.9\n }',
+    ),
+  );
+  assert.deepEqual(
+    config.vrrpInstances[0]?.virtualIpaddress.map(({ pos: _, ...v }) => v),
+    [
+      { address: '192.0.2.1', family: 4, prefixLength: 24, noDad: false, broadcast: '192.0.2.255', scope: 'link', useVmac: true },
+      { address: '192.0.2.2', family: 4, prefixLength: 24, noDad: true, broadcast: '192.0.2.127', dev: 'eth1' },
+      { address: '192.0.2.3', family: 4, prefixLength: 32, noDad: false, peer: '192.0.2.9' },
+    ],
+  );
+  assert.deepEqual(diags, ["6: Unknown configuration entry 'bogus' for ip address - ignoring !"]);
+});
