@@ -259,3 +259,34 @@ test('VIP options as keepalived alloc_ipaddress reads them: brd/broadcast, dev, 
   );
   assert.deepEqual(diags, ["6: Unknown configuration entry 'bogus' for ip address - ignoring !"]);
 });
+
+test('instance settings fall back to their vrrp_* globals (skip_check_adv_addr, garp_master_repeat/refresh/refresh_repeat, lower_prio_no_advert, higher_prio_send_advert), else to the defaults; an instance without VIPs is IPv4', () => {
+  const globals =
+    'global_defs {\n vrrp_skip_check_adv_addr\n vrrp_garp_master_repeat 3\n vrrp_garp_master_refresh 60\n vrrp_garp_master_refresh_repeat 2\n vrrp_lower_prio_no_advert\n vrrp_higher_prio_send_advert\n}\n';
+  const own =
+    ' skip_check_adv_addr false\n garp_master_repeat 1\n garp_master_refresh 0\n garp_master_refresh_repeat 1\n lower_prio_no_advert false\n higher_prio_send_advert false';
+  const view = (text: string) => {
+    const { config, diags } = load(text);
+    assert.deepEqual(diags, []);
+    return config.vrrpInstances.map((v) =>
+      [
+        v.name,
+        v.family,
+        v.skipCheckAdvAddr,
+        v.garpMasterRepeat,
+        v.garpMasterRefreshMs,
+        v.garpMasterRefreshRepeat,
+        v.lowerPrioNoAdvert,
+        v.higherPrioSendAdvert,
+      ].join(' '),
+    );
+  };
+  assert.deepEqual(
+    view(globals + instance('A', 1, ' priority 100\n virtual_ipaddress {\n  192.0.2.1/24\n }') + instance('B', 2, ` priority 100\n${own}`)),
+    ['A 4 true 3 60000 2 true true', 'B 4 false 1 0 1 false false'],
+  );
+  assert.deepEqual(view(instance('C', 3, ' priority 100\n lower_prio_no_advert\n higher_prio_send_advert') + instance('D', 4, ' priority 100')), [
+    'C 4 false 5 0 1 true true',
+    'D 4 false 5 0 1 false false',
+  ]);
+});
