@@ -203,8 +203,12 @@ for (const g of groups) {
       group: survivorsOnly ? `${g}, survivors re-run` : g,
       file:
         path.replace(/^dist\//, '').replace(/\.js$/, '.ts') +
-        (mutate.find((m) => m.startsWith(path) && m.includes(':'))?.replace(/^[^:]*/, ' (JS lines') ?? '') +
-        (mutate.some((m) => m.startsWith(path) && m.includes(':')) ? ')' : ''),
+        (mutate.some((m) => m.startsWith(`${path}:`))
+          ? ` (JS lines ${mutate
+              .filter((m) => m.startsWith(`${path}:`))
+              .map((m) => m.slice(path.length + 1))
+              .join(',')})`
+          : ''),
       killed,
       survived,
       score: (100 * killed) / Math.max(1, killed + survived),
