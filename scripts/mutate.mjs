@@ -50,6 +50,7 @@ const GROUPS = {
       'unit/vrrp/sync-group',
       'unit/vrrp/router',
       'unit/vrrp/mutants',
+      'unit/vrrp/fsm-mutants',
       'sim/scenarios',
       'sim/split-brain',
     ],
