@@ -120,3 +120,16 @@ test('sync-group entry points return only what they did: forceMaster out of BACK
   const out = f.setGroupFault(false, 5100);
   assert.deepEqual(out, []);
 });
+
+test('the yield advert: a MASTER beaten by an equal priority from a higher address sends one advert, then yields; from a lower address (lower_prio_no_advert) it sends none', () => {
+  const hi = fsm({ priority: 100 });
+  toMaster(hi);
+  const out = hi.handle({ type: 'advert', advert: advert(100), source: '192.0.2.9' }, 5000);
+  assert.deepEqual(kinds(out).slice(0, 2), ['sendAdvert', 'stateChanged']);
+  assert.equal(hi.state, VrrpState.BACKUP);
+  const lo = fsm({ priority: 100, primaryAddress: '192.0.2.5', lowerPrioNoAdvert: true });
+  toMaster(lo);
+  const kept = lo.handle({ type: 'advert', advert: advert(100), source: '192.0.2.2' }, 5000);
+  assert.ok(!kinds(kept).includes('sendAdvert'), kinds(kept).join());
+  assert.equal(lo.state, VrrpState.MASTER);
+});
