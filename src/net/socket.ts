@@ -100,9 +100,6 @@ export class Socket {
   private readonly maxLength: number;
   private readonly controlLength: number;
   private readonly batch: RecvBatch | undefined;
-  /** Read delay after a readiness event (ms; 0: read at once), and the pending delayed read. */
-  private coalesceMs = 0;
-  private delayed: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly fd: number,
@@ -150,20 +147,10 @@ export class Socket {
     if (this.watcher && !this.closed) sysio.watchRef(this.watcher, on);
   }
 
-  /**
-   * Bounded read coalescing: after a readiness event, stop watching for `ms` and then read everything queued in one
-   * go (0, the default: read at every readiness event). Each datagram is handled up to `ms` later than it arrived;
-   * a wake-up is saved only when more than one datagram arrives in `ms` on average (issue 17, README).
-   */
-  coalesce(ms: number): void {
-    this.coalesceMs = ms;
-  }
-
   /** Stops the watcher, then closes the fd. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.delayed);
     if (this.watcher) sysio.unwatch(this.watcher);
     sysio.close(this.fd);
   }
@@ -184,24 +171,7 @@ export class Socket {
         this.report(toProblem(e, 'watchUpdate'));
       }
     }
-    if (this.coalesceMs > 0 && status >= 0 && this.watcher) return this.delayRead(this.watcher);
     this.drain();
-  }
-
-  /** Stops watching, reads what is queued `coalesceMs` later, then watches again. */
-  private delayRead(watcher: Watch): void {
-    if (this.delayed) return;
-    sysio.watchUpdate(watcher, 0);
-    this.delayed = setTimeout(() => {
-      this.delayed = undefined;
-      if (this.closed) return;
-      this.drain();
-      try {
-        sysio.watchUpdate(watcher, UV_READABLE);
-      } catch (e) {
-        this.report(toProblem(e, 'watchUpdate'));
-      }
-    }, this.coalesceMs);
   }
 
   /**

@@ -148,11 +148,6 @@ export class VrrpSocket {
     sysio.setsockopt(this.sock.fd, K.SOL_SOCKET as number, K.SO_RCVBUF as number, bytes);
   }
 
-  /** Bounded read coalescing (see Socket.coalesce); 0 turns it off. */
-  coalesce(ms: number): void {
-    this.sock.coalesce(ms);
-  }
-
   /** Handles every datagram already queued, now (see Socket.drain). */
   drain(): void {
     this.sock.drain();

@@ -697,7 +697,6 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       });
       this.sockets.set(key, socket);
     }
-    this.coalesceReads(key, socket, ic.advertIntervalMs);
     const run: Running = {
       cfg: ic,
       fsm,
@@ -737,17 +736,6 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         ? []
         : ic.virtualIpaddress.filter((v) => own.some((a) => a.address === v.address)).map((v) => v.address);
     return { run, stale };
-  }
-
-  /**
-   * Experiment (issue 17, README): KEEPALIVED_TS_RX_COALESCE_MS delays a socket's reads by that many ms so that one
-   * wake-up reads a burst, only while every instance on the socket advertises at 1 s or slower.
-   */
-  private coalesceReads(key: string, socket: VrrpSocket, intervalMs: number): void {
-    const ms = Number(process.env['KEEPALIVED_TS_RX_COALESCE_MS'] ?? 0);
-    if (!(ms > 0)) return;
-    const slowest = Math.min(intervalMs, ...[...this.instances.values()].filter((r) => r.socketKey === key).map((r) => r.cfg.advertIntervalMs));
-    socket.coalesce(slowest >= 1000 ? Math.min(ms, slowest / 50) : 0);
   }
 
   private onPacket(socketKey: string, p: VrrpDatagram): void {
