@@ -84,6 +84,8 @@ const COMMAND_LINES: readonly (readonly string[])[] = [
   ['-n', '--status'],
   ['-n', '--status=json'],
   ['-n', '--dump-config'],
+  ['-n', '-t'],
+  ['-nt/tmp/t.log'],
   ['-n', '--config-test'],
   ['-n', '--config-test=/tmp/t.log'],
   ['-n', '--ts-child=vrrp'],
