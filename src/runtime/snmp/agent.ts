@@ -20,6 +20,8 @@ import { groupNotifications, instanceNotifications, type Notification } from '..
 import type { RuntimeSnapshot } from '../snapshot.js';
 import { AgentxSubagent, parseAgentxAddress, type Subtree } from './subagent.js';
 import { addressBytes } from '../../snmp/inet.js';
+import { CHECK_OID, checkNotification, checkRows, type CheckCounters } from '../../snmp/check-mib.js';
+import { CounterCache } from './counter-cache.js';
 
 /** What the agent reads, all through functions (the configuration changes on reload). */
 export interface SnmpAgentDeps {
@@ -35,6 +37,8 @@ export interface SnmpAgentDeps {
   readonly wallNow: () => number;
   /** Host facts (tests inject them). */
   readonly host?: HostFacts;
+  /** The checker's IPVS counters (KEEPALIVED-MIB check tables); absent where there is no load balancer. */
+  readonly counters?: () => Promise<CheckCounters | undefined>;
 }
 
 /** A running agent. */
@@ -84,6 +88,7 @@ export function subtreesFor(role: SnmpAgentDeps['role'], s: SnmpConfig, checkerR
   const globalHere = checkSide ? s.checker || (role === undefined && s.vrrp) : s.vrrp && (!checkerRuns || !s.checker);
   if (globalHere) out.push({ oid: GLOBAL_OID, descr: 'Keepalived' });
   if (vrrpSide && s.vrrp) out.push({ oid: VRRP_OID, descr: 'KEEPALIVED-VRRP' });
+  if (checkSide && s.checker) out.push({ oid: CHECK_OID, descr: 'Healthchecker' });
   if (vrrpSide && s.rfcv2) out.push({ oid: VRRP_RFC_OID, descr: 'VRRP' });
   if (vrrpSide && s.rfcv3) out.push({ oid: VRRP_RFCV3_OID, descr: 'VRRPV3' });
   return out;
@@ -110,12 +115,14 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs });
   const subtrees = subtreesFor(d.role, d.settings, d.config().virtualServers.length > 0);
   const has = (oid: Oid) => subtrees.some((t) => t.oid === oid);
+  const counters = new CounterCache(d.counters, d.wallNow);
   const view = (): VarBind[] => {
     const src = source();
     const m = new MibBuilder();
     const now = d.wallNow();
     if (has(GLOBAL_OID)) globalRows(src, m);
     if (has(VRRP_OID)) vrrpRows(src, m);
+    if (has(CHECK_OID)) checkRows(src, m, counters.get());
     if (has(VRRP_RFC_OID)) rfcv2Rows(src, m, now);
     if (has(VRRP_RFCV3_OID)) rfcv3Rows(src, m, now);
     return m.done();
@@ -137,6 +144,13 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
       if (e.from === 'INIT' || !upSinceMs.has(e.instance)) upSinceMs.set(e.instance, e.at);
     }),
   ];
+  if (has(CHECK_OID) && d.settings.traps)
+    unsubs.push(
+      subscribe('keepalived-ts:check:snmptrap', (e) => {
+        const n = checkNotification(source(), e);
+        if (n) agent.notify(n.trapOid, n.varbinds);
+      }),
+    );
   if (d.role !== 'check' && d.settings.traps) {
     // every group starts in INIT: its first state (BACKUP, or MASTER) is notified, as keepalived does
     const groupStates = new Map<string, number>(d.config().vrrpSyncGroups.map((g) => [g.name, 0]));
