@@ -115,11 +115,18 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs });
   const subtrees = subtreesFor(d.role, d.settings, d.config().virtualServers.length > 0);
   const has = (oid: Oid) => subtrees.some((t) => t.oid === oid);
-  const counters = new CounterCache(d.counters, d.wallNow);
+  const counters = new CounterCache(subtrees.some((t) => t.oid === CHECK_OID) ? d.counters : undefined);
+  // a walk is one request per object: requests close together share one view (built from the same snapshot)
+  let built: { readonly at: number; readonly view: VarBind[] } | undefined;
   const view = (): VarBind[] => {
+    const now = d.wallNow();
+    if (built && now >= built.at && now - built.at < VIEW_REUSE_MS) return built.view;
+    built = { at: now, view: build(now) };
+    return built.view;
+  };
+  const build = (now: number): VarBind[] => {
     const src = source();
     const m = new MibBuilder();
-    const now = d.wallNow();
     if (has(GLOBAL_OID)) globalRows(src, m);
     if (has(VRRP_OID)) vrrpRows(src, m);
     if (has(CHECK_OID)) checkRows(src, m, counters.get());
@@ -172,11 +179,15 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   }
   return {
     close: () => {
+      counters.close();
       for (const u of unsubs) u();
       agent.close();
     },
   };
 }
+
+/** How long a built MIB view answers further requests (a walk's GetNexts come back to back). */
+const VIEW_REUSE_MS = 250;
 
 /** Transition event state words → keepalived's state numbers. */
 const STATE_WORDS: Readonly<Record<string, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, DELETED: 97, STOP: 98 };

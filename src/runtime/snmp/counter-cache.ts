@@ -1,35 +1,40 @@
 /**
- * The checker's IPVS counters as the SNMP view reads them: a MIB view is built synchronously per request, so the
- * counters are read in the background and served from the last reading. A request finding them older than
- * keepalived's STATS_REFRESH (5 s) starts a new reading, as keepalived's ipvs_update_stats re-reads at most every
- * 5 s; one is also started at once, so that the first walk sees the kernel's figures.
+ * The checker's IPVS counters as the SNMP view reads them. A MIB view is built synchronously per request, so the
+ * counters are read in the background: once at start and then every STATS_REFRESH (5 s), the age keepalived's
+ * ipvs_update_stats lets them reach before it reads them again. A request is answered from the last reading.
  */
 import type { CheckCounters } from '../../snmp/check-mib.js';
 import { STATS_REFRESH_MS } from '../check/lvs-counters.js';
 
-/** Last-reading cache over an asynchronous counter source. */
+/** The last reading of an asynchronous counter source, refreshed on a timer. */
 export class CounterCache {
   private value: CheckCounters = [];
-  private readAt = -Infinity;
   private pending = false;
+  private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly read: (() => Promise<CheckCounters | undefined>) | undefined,
-    private readonly now: () => number,
+    everyMs = STATS_REFRESH_MS,
   ) {
+    if (!read) return;
     this.refresh();
+    this.timer = setInterval(() => this.refresh(), everyMs);
+    this.timer.unref();
   }
 
-  /** The last reading (empty before the first); starts a new one when it is older than STATS_REFRESH. */
+  /** The last reading (empty before the first: every counter reads 0). */
   get(): CheckCounters {
-    if (this.now() - this.readAt >= STATS_REFRESH_MS) this.refresh();
     return this.value;
+  }
+
+  /** Stops refreshing. */
+  close(): void {
+    clearInterval(this.timer);
   }
 
   private refresh(): void {
     if (!this.read || this.pending) return;
     this.pending = true;
-    this.readAt = this.now();
     this.read().then(
       (v) => {
         this.pending = false;
