@@ -28,6 +28,7 @@
  * (src/cli/child-events.ts).
  */
 import { channel, type Channel } from 'node:diagnostics_channel';
+import type { VirtualServerConfig } from '../config/model-lvs.js';
 
 /** An instance changed state. */
 export interface VrrpTransitionEvent {
@@ -127,10 +128,11 @@ export interface CheckQuorumEvent {
 
 /**
  * An SNMP notification of the checker core: realServerStateChange when `rs` is set, else
- * virtualServerQuorumStateChange; the virtual server by its index in the configuration.
+ * virtualServerQuorumStateChange.
  */
 export interface CheckSnmpTrapEvent {
-  readonly vsIndex: number;
+  /** The virtual server's configuration (as the checker ran it). */
+  readonly vs: VirtualServerConfig;
   readonly rs?: { readonly index: number; readonly alive: boolean };
   readonly realUp: number;
   readonly realTotal: number;

@@ -343,11 +343,12 @@ export function checkRows(src: MibSource, m: MibBuilder, counters: CheckCounters
 
 /**
  * A checker notification as the core raised it (keepalived's check_snmp_rs_trap / check_snmp_quorum_trap): the
- * virtual server by configuration index, the real server (index and its state then) for realServerStateChange,
+ * virtual server, the real server (its index and state then) for realServerStateChange,
  * the counts at that moment, and whether the daemon is stopping.
  */
 export interface CheckTrap {
-  readonly vsIndex: number;
+  /** The virtual server as the checker ran it (a reload may have removed it from the configuration since). */
+  readonly vs: VirtualServerConfig;
   readonly rs?: { readonly index: number; readonly alive: boolean };
   readonly realUp: number;
   readonly realTotal: number;
@@ -355,11 +356,11 @@ export interface CheckTrap {
   readonly stopping: boolean;
 }
 
-/** The notification for `t` (snmpTrapOID value and objects in keepalived's order); undefined for an unknown server. */
+/** The notification for `t` (snmpTrapOID value and objects in keepalived's order); undefined for an unknown real server. */
 export function checkNotification(src: MibSource, t: CheckTrap): { readonly trapOid: Oid; readonly varbinds: VarBind[] } | undefined {
-  const vs = src.config.virtualServers[t.vsIndex];
-  const rs = t.rs ? vs?.realServers[t.rs.index] : undefined;
-  if (!vs || (t.rs && !rs)) return undefined;
+  const vs = t.vs;
+  const rs = t.rs ? vs.realServers[t.rs.index] : undefined;
+  if (t.rs && !rs) return undefined;
   const c = (...s: number[]): Oid => [...CHECK_OID, ...s];
   const int = (oid: Oid, value: number): VarBind => ({ oid, type: VarType.Integer, value });
   const gauge = (oid: Oid, value: number): VarBind => ({ oid, type: VarType.Gauge32, value });

@@ -336,5 +336,8 @@ test('KEEPALIVED-MIB check subtree and its notifications: keepalived-ts = keepal
   assert.match(k.failure[0]!, /9586\.100\.5\.3\.5\.0\.1 .*4\.1\.4 = Hex-STRING: C0 00 02 0B/);
   assert.match(k.failure[1]!, /9586\.100\.5\.3\.5\.0\.2 .*3\.1\.23 = INTEGER: 2/);
   assert.deepEqual(o.failure, k.failure, `failure notifications differ${ctx}`);
+  // at shut-down keepalived sends each virtual server's quorum notification (status 3) and its live servers' ones
+  assert.ok(k.shutdown.filter((t) => /3\.1\.23 = INTEGER: 3/.test(t)).length === 3, k.shutdown.join('\n'));
   assert.deepEqual([...o.shutdown].sort(), [...k.shutdown].sort(), `shut-down notifications differ${ctx}`);
+  console.log(`# notifications: ${k.start.length} at start, ${k.failure.length} on the failure, ${k.shutdown.length} at shut-down`);
 });

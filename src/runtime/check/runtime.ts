@@ -131,8 +131,6 @@ interface RunningVs {
   readonly last: Map<number, LastProbe>;
   quorumUp: boolean;
   stopped: boolean;
-  /** Its position in the configuration (KEEPALIVED-MIB's virtualServerIndex); -1 once a reload dropped it. */
-  index: number;
   /** While set, IPVS actions are not carried out (lvs_flush_on_stop does it in one go). */
   muteIpvs: boolean;
 }
@@ -285,11 +283,7 @@ export class CheckRuntime implements VrrpRuntime {
         next.push(prev);
       else next.push(this.replaceVs(prev, vs, cfg, now));
     }
-    for (const gone of old.values()) {
-      gone.index = -1;
-      this.stopVs(gone, now);
-    }
-    next.forEach((v, i) => (v.index = i));
+    for (const gone of old.values()) this.stopVs(gone, now);
     this.vss = next;
     this.arm();
     await this.syncNftIpvs(cfg);
@@ -504,15 +498,8 @@ export class CheckRuntime implements VrrpRuntime {
     return out;
   }
 
-  private running(
-    vs: VirtualServerConfig,
-    cfg: KeepalivedConfig,
-    check: VirtualServerCheck,
-    targets: readonly ServiceTarget[],
-    installed: Set<string>,
-  ): RunningVs {
+  private running(vs: VirtualServerConfig, check: VirtualServerCheck, targets: readonly ServiceTarget[], installed: Set<string>): RunningVs {
     return {
-      index: cfg.virtualServers.indexOf(vs),
       id: vsIdentity(vs),
       config: vs,
       check,
@@ -531,7 +518,7 @@ export class CheckRuntime implements VrrpRuntime {
   /** A new virtual server: its service, servers and checkers. */
   private startVs(vs: VirtualServerConfig, cfg: KeepalivedConfig, now: number): RunningVs {
     const check = this.newCheck(vs, cfg);
-    const v = this.running(vs, cfg, check, servicesOf(vs, cfg.virtualServerGroups, this.nftIpvs?.marks), new Set());
+    const v = this.running(vs, check, servicesOf(vs, cfg.virtualServerGroups, this.nftIpvs?.marks), new Set());
     this.apply(v, check.start(now));
     this.bfdCatchUp(v, now);
     v.deadline = check.pollTimeout();
@@ -545,7 +532,7 @@ export class CheckRuntime implements VrrpRuntime {
     const check = this.newCheck(vs, cfg);
     const oldWeights = migrateState(prev.check, check);
     const targets = servicesOf(vs, cfg.virtualServerGroups, this.nftIpvs?.marks);
-    const v = this.running(vs, cfg, check, targets, new Set(prev.installed));
+    const v = this.running(vs, check, targets, new Set(prev.installed));
     const lb = this.lb;
     const prevTargets = new Map(prev.targets.map((t) => [targetKey(t), t]));
     const kept = targets.filter((t) => v.installed.has(targetKey(t)));
@@ -754,7 +741,7 @@ export class CheckRuntime implements VrrpRuntime {
           break;
         case 'snmpTrap': {
           const { kind: _kind, vs: _vs, ...trap } = a;
-          if (v.index >= 0) publish('keepalived-ts:check:snmptrap', { vsIndex: v.index, ...trap, at });
+          publish('keepalived-ts:check:snmptrap', { vs: v.config, ...trap, at });
           break;
         }
         case 'smtpAlert':
