@@ -28,7 +28,7 @@
  * (src/cli/child-events.ts).
  */
 import { channel, type Channel } from 'node:diagnostics_channel';
-import type { VirtualServerConfig } from '../config/model-lvs.js';
+import type { CheckTrap } from '../snmp/check-mib.js';
 
 /** An instance changed state. */
 export interface VrrpTransitionEvent {
@@ -130,14 +130,7 @@ export interface CheckQuorumEvent {
  * An SNMP notification of the checker core: realServerStateChange when `rs` is set, else
  * virtualServerQuorumStateChange.
  */
-export interface CheckSnmpTrapEvent {
-  /** The virtual server's configuration (as the checker ran it). */
-  readonly vs: VirtualServerConfig;
-  readonly rs?: { readonly index: number; readonly alive: boolean };
-  readonly realUp: number;
-  readonly realTotal: number;
-  readonly quorumUp: boolean;
-  readonly stopping: boolean;
+export interface CheckSnmpTrapEvent extends CheckTrap {
   readonly at: number;
 }
 

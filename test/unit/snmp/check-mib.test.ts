@@ -260,14 +260,17 @@ test('lvsSyncDaemon and lvsTimeouts scalars: present when configured', () => {
 });
 
 test("notifications: realServerStateChange and virtualServerQuorumStateChange objects in keepalived's order", () => {
-  const rs = checkNotification(src, {
-    vs: config.virtualServers[0]!,
-    rs: { index: 1, alive: false },
-    realUp: 1,
-    realTotal: 2,
-    quorumUp: true,
-    stopping: false,
-  })!;
+  /** The notification for VS `i` (with real server `rs` in state `alive`), 1 of 2 real servers up, quorum up. */
+  const trap = (i: number, rs?: number, more: { stopping?: boolean; alive?: boolean } = {}) =>
+    checkNotification(src, {
+      vs: config.virtualServers[i]!,
+      ...(rs !== undefined ? { rs: { index: rs, alive: more.alive ?? false } } : {}),
+      realUp: 1,
+      realTotal: 2,
+      quorumUp: true,
+      stopping: more.stopping ?? false,
+    });
+  const rs = trap(0, 1)!;
   assert.deepEqual(rs.trapOid, [...CHECK_OID, 5, 0, 1]);
   const cols = (n: { varbinds: readonly VarBind[] }) => n.varbinds.map((v) => v.oid.slice(CHECK_OID.length - 1).join('.'));
   assert.deepEqual(cols(rs), [
@@ -288,25 +291,15 @@ test("notifications: realServerStateChange and virtualServerQuorumStateChange ob
     rs.varbinds.map((v) => (Buffer.isBuffer(v.value) ? v.value.toString('hex') : v.value)),
     [1, 'c000020b', 80, 2, 2, 1, 'c0000232', 80, 1, 1, 2, Buffer.from('lb1').toString('hex')],
   );
-  const q = checkNotification(src, { vs: config.virtualServers[2]!, realUp: 1, realTotal: 1, quorumUp: true, stopping: true })!;
+  const q = trap(2, undefined, { stopping: true })!;
   assert.deepEqual(q.trapOid, [...CHECK_OID, 5, 0, 2]);
   assert.deepEqual(cols(q), ['3.3.1.2', '3.3.1.3', '3.3.1.8', '3.3.1.23', '3.3.1.22', '3.3.1.21', '3.3.1.20', '1.2.0']);
   assert.equal(q.varbinds[2]!.value, 2, 'UDP: keepalived sends TruthValue(protocol == TCP)');
   assert.equal(q.varbinds[3]!.value, 3, 'stopping');
   const f = checkNotification(src, { vs: config.virtualServers[1]!, realUp: 0, realTotal: 1, quorumUp: false, stopping: false })!;
   assert.deepEqual(cols(f).slice(0, 3), ['3.3.1.2', '3.3.1.4', '3.3.1.8']);
-  assert.equal(f.varbinds[3]!.value, 2);
-  assert.equal(
-    checkNotification(src, {
-      vs: config.virtualServers[1]!,
-      rs: { index: 3, alive: true },
-      realUp: 0,
-      realTotal: 1,
-      quorumUp: false,
-      stopping: false,
-    }),
-    undefined,
-  );
+  assert.equal(f.varbinds[3]!.value, 2, 'quorum down');
+  assert.equal(trap(1, 3, { alive: true }), undefined, 'no such real server');
 });
 
 test('countersOf: a group sums its services; a destination equal to the sorry server counts for the sorry server', () => {
