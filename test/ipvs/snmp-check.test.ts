@@ -9,7 +9,7 @@
  * a real server's listener stops (the quorum falls, the sorry server goes in), it is walked again, and the
  * daemon stops. Both walks and the notifications at start, on the failure and at shut-down must agree.
  *
- * Run alone: `scripts/ipvs-vm -- node --test dist/test/ipvs/snmp-check.test.js` (~3 min with the guest's boot).
+ * Run alone: `scripts/ipvs-vm -- node --test dist/test/ipvs/snmp-check.test.js` (2-5 min with the guest's boot).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
