@@ -360,6 +360,7 @@ export class Daemon {
       version: this.deps.settings.version,
       logDetail: this.deps.settings.logDetail > 0,
       wallNow: () => this.deps.clock.wallNow(),
+      counters: async () => this.runtime?.checkCounters?.(),
     });
   }
 

@@ -8,6 +8,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
+import type { CheckCounters } from '../snmp/check-mib.js';
 import type { LvsReport } from '../lb/report.js';
 import type { RuntimeSnapshot } from './snapshot.js';
 import { defaultInstanceSnapshot } from './snapshot.js';
@@ -57,6 +58,8 @@ export interface Runtime {
   drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
   /** The checker runtime: its data plane's table for `status --lvs` (with rates: `--rate`); an error text on failure. */
   lvs?(rates: boolean): Promise<LvsReport | string>;
+  /** The checker runtime: IPVS counters per virtual server for KEEPALIVED-MIB's check tables. */
+  checkCounters?(): Promise<CheckCounters | undefined>;
 }
 
 /** The VRRP runtime is a Runtime. */

@@ -222,6 +222,8 @@ export interface RealServerSnapshot {
   readonly lastCheckLatencyMs?: number;
   /** Held at weight 0 by an operator (`keepalived-ts ctl drain`). */
   readonly drained?: boolean;
+  /** Checkers currently down (keepalived's num_failed_checkers). */
+  readonly failedCheckers?: number;
 }
 
 /** One virtual server (address+port, fwmark or group), as the checker runtime sees it. */
@@ -233,6 +235,8 @@ export interface VirtualServerSnapshot {
   readonly realServers: readonly RealServerSnapshot[];
   /** The configured quorum (sum of live weights needed). */
   readonly quorum?: number;
+  /** The service is in the data plane (keepalived's `vs->alive`). */
+  readonly alive?: boolean;
 }
 
 /** The whole daemon. */

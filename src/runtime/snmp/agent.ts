@@ -20,6 +20,8 @@ import { groupNotifications, instanceNotifications, type Notification } from '..
 import type { RuntimeSnapshot } from '../snapshot.js';
 import { AgentxSubagent, parseAgentxAddress, type Subtree } from './subagent.js';
 import { addressBytes } from '../../snmp/inet.js';
+import { CHECK_OID, checkNotification, checkRows, type CheckCounters } from '../../snmp/check-mib.js';
+import { CounterCache } from './counter-cache.js';
 
 /** What the agent reads, all through functions (the configuration changes on reload). */
 export interface SnmpAgentDeps {
@@ -35,6 +37,8 @@ export interface SnmpAgentDeps {
   readonly wallNow: () => number;
   /** Host facts (tests inject them). */
   readonly host?: HostFacts;
+  /** The checker's IPVS counters (KEEPALIVED-MIB check tables); absent where there is no load balancer. */
+  readonly counters?: () => Promise<CheckCounters | undefined>;
 }
 
 /** A running agent. */
@@ -84,6 +88,7 @@ export function subtreesFor(role: SnmpAgentDeps['role'], s: SnmpConfig, checkerR
   const globalHere = checkSide ? s.checker || (role === undefined && s.vrrp) : s.vrrp && (!checkerRuns || !s.checker);
   if (globalHere) out.push({ oid: GLOBAL_OID, descr: 'Keepalived' });
   if (vrrpSide && s.vrrp) out.push({ oid: VRRP_OID, descr: 'KEEPALIVED-VRRP' });
+  if (checkSide && s.checker) out.push({ oid: CHECK_OID, descr: 'Healthchecker' });
   if (vrrpSide && s.rfcv2) out.push({ oid: VRRP_RFC_OID, descr: 'VRRP' });
   if (vrrpSide && s.rfcv3) out.push({ oid: VRRP_RFCV3_OID, descr: 'VRRPV3' });
   return out;
@@ -110,12 +115,21 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs });
   const subtrees = subtreesFor(d.role, d.settings, d.config().virtualServers.length > 0);
   const has = (oid: Oid) => subtrees.some((t) => t.oid === oid);
+  const counters = new CounterCache(subtrees.some((t) => t.oid === CHECK_OID) ? d.counters : undefined);
+  // a walk is one request per object: requests close together share one view (built from the same snapshot)
+  let built: { readonly at: number; readonly view: VarBind[] } | undefined;
   const view = (): VarBind[] => {
+    const now = d.wallNow();
+    if (built && now >= built.at && now - built.at < VIEW_REUSE_MS) return built.view;
+    built = { at: now, view: build(now) };
+    return built.view;
+  };
+  const build = (now: number): VarBind[] => {
     const src = source();
     const m = new MibBuilder();
-    const now = d.wallNow();
     if (has(GLOBAL_OID)) globalRows(src, m);
     if (has(VRRP_OID)) vrrpRows(src, m);
+    if (has(CHECK_OID)) checkRows(src, m, counters.get());
     if (has(VRRP_RFC_OID)) rfcv2Rows(src, m, now);
     if (has(VRRP_RFCV3_OID)) rfcv3Rows(src, m, now);
     return m.done();
@@ -137,6 +151,13 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
       if (e.from === 'INIT' || !upSinceMs.has(e.instance)) upSinceMs.set(e.instance, e.at);
     }),
   ];
+  if (has(CHECK_OID) && d.settings.traps)
+    unsubs.push(
+      subscribe('keepalived-ts:check:snmptrap', (e) => {
+        const n = checkNotification(source(), e);
+        if (n) agent.notify(n.trapOid, n.varbinds);
+      }),
+    );
   if (d.role !== 'check' && d.settings.traps) {
     // every group starts in INIT: its first state (BACKUP, or MASTER) is notified, as keepalived does
     const groupStates = new Map<string, number>(d.config().vrrpSyncGroups.map((g) => [g.name, 0]));
@@ -158,11 +179,15 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   }
   return {
     close: () => {
+      counters.close();
       for (const u of unsubs) u();
       agent.close();
     },
   };
 }
+
+/** How long a built MIB view answers further requests (a walk's GetNexts come back to back). */
+const VIEW_REUSE_MS = 250;
 
 /** Transition event state words → keepalived's state numbers. */
 const STATE_WORDS: Readonly<Record<string, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, DELETED: 97, STOP: 98 };
