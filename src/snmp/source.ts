@@ -4,6 +4,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import type { RuntimeSnapshot } from '../runtime/snapshot.js';
+import type { RfcErrorCounts } from './rfc-errors.js';
 
 /** Facts about the host the MIBs show (interface indexes and addresses, the node name). */
 export interface HostFacts {
@@ -32,6 +33,8 @@ export interface MibSource {
   readonly startedWallMs: number;
   /** Wall-clock ms each instance left INIT (vrrpOperVrUpTime's moment); absent until it did. */
   readonly upSinceMs: ReadonlyMap<string, number>;
+  /** Each instance's checksum/version error counts and last protocol error (the RFC MIBs' error objects). */
+  readonly rfcErrors?: ReadonlyMap<string, RfcErrorCounts>;
 }
 
 /** The interface's ifindex, 0 when there is no interface or it does not exist (keepalived's `ifp ? index : 0`). */

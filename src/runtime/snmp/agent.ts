@@ -17,8 +17,12 @@ import { MibBuilder } from '../../snmp/mib.js';
 import { rfcv2Rows, rfcv3Rows, VRRP_RFC_OID, VRRP_RFCV3_OID } from '../../snmp/rfc-mibs.js';
 import type { HostFacts, MibSource } from '../../snmp/source.js';
 import { groupNotifications, instanceNotifications, type Notification } from '../../snmp/traps.js';
+import { countDrop, dropNotifications, type RfcErrorCounts } from '../../snmp/rfc-errors.js';
+import { vrrpTrackerRows } from '../../snmp/vrrp-trackers-mib.js';
+import { planSet, type PlannedChange } from '../../snmp/vrrp-set.js';
+import type { InstanceChange } from '../port.js';
 import type { RuntimeSnapshot } from '../snapshot.js';
-import { AgentxSubagent, parseAgentxAddress, type Subtree } from './subagent.js';
+import { AgentxSubagent, parseAgentxAddress, type SetHandler, type Subtree } from './subagent.js';
 import { addressBytes } from '../../snmp/inet.js';
 
 /** What the agent reads, all through functions (the configuration changes on reload). */
@@ -33,6 +37,8 @@ export interface SnmpAgentDeps {
   /** `-D`: log each notification sent, as keepalived does. */
   readonly logDetail: boolean;
   readonly wallNow: () => number;
+  /** SNMP SET's effect on a running instance (the VRRP runtime's setInstance); absent, every SET is notWritable. */
+  readonly setInstance?: (instance: string, change: InstanceChange) => string | undefined;
   /** Host facts (tests inject them). */
   readonly host?: HostFacts;
 }
@@ -107,7 +113,8 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   const host = d.host ?? linuxHostFacts();
   const startedWallMs = d.wallNow();
   const upSinceMs = new Map<string, number>();
-  const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs });
+  const rfcErrors = new Map<string, RfcErrorCounts>();
+  const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs, rfcErrors });
   const subtrees = subtreesFor(d.role, d.settings, d.config().virtualServers.length > 0);
   const has = (oid: Oid) => subtrees.some((t) => t.oid === oid);
   const view = (): VarBind[] => {
@@ -115,12 +122,39 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
     const m = new MibBuilder();
     const now = d.wallNow();
     if (has(GLOBAL_OID)) globalRows(src, m);
-    if (has(VRRP_OID)) vrrpRows(src, m);
+    if (has(VRRP_OID)) {
+      vrrpRows(src, m);
+      vrrpTrackerRows(src, m);
+    }
     if (has(VRRP_RFC_OID)) rfcv2Rows(src, m, now);
     if (has(VRRP_RFCV3_OID)) rfcv3Rows(src, m, now);
     return m.done();
   };
+  let planned: readonly PlannedChange[] = [];
+  const apply = d.setInstance;
+  const set: SetHandler | undefined =
+    apply && has(VRRP_OID)
+      ? {
+          test: (vbs) => {
+            const p = planSet(source(), vbs);
+            planned = p.changes;
+            return p;
+          },
+          commit: () => {
+            for (const c of planned) {
+              const err = apply(c.instance, c.change);
+              d.log.log(err ? { level: 'warning', text: `SNMP SET: ${err}` } : { level: 'info', text: c.log });
+            }
+            planned = [];
+            return 0;
+          },
+          cleanup: () => {
+            planned = [];
+          },
+        }
+      : undefined;
   const agent = new AgentxSubagent({
+    ...(set ? { set } : {}),
     address,
     subtrees,
     view,
@@ -137,6 +171,13 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
       if (e.from === 'INIT' || !upSinceMs.has(e.instance)) upSinceMs.set(e.instance, e.at);
     }),
   ];
+  if (d.role !== 'check')
+    unsubs.push(
+      subscribe('keepalived-ts:vrrp:drop', (e) => {
+        rfcErrors.set(e.instance, countDrop(rfcErrors.get(e.instance), e.reason));
+        if (d.settings.traps) send(dropNotifications(source(), e.instance, e.reason, e.source));
+      }),
+    );
   if (d.role !== 'check' && d.settings.traps) {
     // every group starts in INIT: its first state (BACKUP, or MASTER) is notified, as keepalived does
     const groupStates = new Map<string, number>(d.config().vrrpSyncGroups.map((g) => [g.name, 0]));
