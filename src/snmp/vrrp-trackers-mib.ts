@@ -97,7 +97,8 @@ function processRows(src: MibSource, m: MibBuilder, results: Map<string, Tracker
     m.int(o(9), p.quorumMax ?? QUORUM_MAX_UNSET);
     m.gauge(o(10), p.forkDelayMs * 1000);
     m.gauge(o(11), p.terminateDelayMs * 1000);
-    m.int(o(12), truth(p.fullCommand));
+    // keepalived sets full_command with parameters or a param_match too
+    m.int(o(12), truth(p.fullCommand || p.paramMatch !== 'none' || (p.params?.length ?? 0) > 0));
     m.int(o(13), r?.value ?? 0);
     m.int(o(14), truth(r?.ok));
   });
