@@ -19,6 +19,7 @@ import type { HostFacts, MibSource } from '../../snmp/source.js';
 import { groupNotifications, instanceNotifications, type Notification } from '../../snmp/traps.js';
 import { countDrop, dropNotifications, type RfcErrorCounts } from '../../snmp/rfc-errors.js';
 import { vrrpTrackerRows } from '../../snmp/vrrp-trackers-mib.js';
+import { vrrpRouteRows } from '../../snmp/vrrp-routes-mib.js';
 import { planSet, type PlannedChange } from '../../snmp/vrrp-set.js';
 import type { InstanceChange } from '../port.js';
 import type { RuntimeSnapshot } from '../snapshot.js';
@@ -125,6 +126,7 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
     if (has(VRRP_OID)) {
       vrrpRows(src, m);
       vrrpTrackerRows(src, m);
+      vrrpRouteRows(src, m);
     }
     if (has(VRRP_RFC_OID)) rfcv2Rows(src, m, now);
     if (has(VRRP_RFCV3_OID)) rfcv3Rows(src, m, now);

@@ -216,6 +216,85 @@ vrrp_instance VT_2 {
   assert.deepEqual(o, k);
 });
 
+test('vrrpRouteTable, vrrpRuleTable and vrrpRouteNextHopTable (static and virtual routes and rules): keepalived-ts = keepalived 2.2.7', async () => {
+  if (!existsSync(agentx)) await startSnmpd();
+  const conf = d.write(
+    'routes.conf',
+    `global_defs {
+  router_id snmp-routes
+  enable_snmp_vrrp
+  snmp_socket unix:${agentx}
+}
+static_routes {
+  198.51.100.0/26 via 192.0.2.11 dev eth0 metric 7 table 101 realms 3/4
+  198.51.100.64/26 dev eth0 scope link src 192.0.2.10 mtu lock 1400 advmss 1300 hoplimit 9 initcwnd 4 table 102
+  blackhole 203.0.113.128/25 table 103
+  198.51.100.128/26 table 104 nexthop via 192.0.2.11 dev eth0 weight 2 nexthop via 192.0.2.12 dev eth0 onlink
+  2001:db8:5::/64 via 2001:db8::11 dev eth0 table 105 ssthresh lock 107 rtt 20 rttvar 8 window 5000 cwnd 7 reordering 3 rto_min 300
+}
+static_rules {
+  from 198.51.100.0/24 table 101 priority 101
+  to 203.0.113.0/24 lookup 102 tos 0x10 fwmark 5/0xff
+  from 198.51.100.64/26 to 203.0.113.64/26 table 103 not
+  iif eth0 goto 32000 priority 200
+  from 2001:db8:6::/64 blackhole priority 300
+  oif eth0 uidrange 100-200 table 104 suppress_prefixlength 8
+  from 198.51.100.192/26 l3mdev priority 400
+}
+vrrp_instance VR_1 {
+  state MASTER
+  interface eth0
+  virtual_router_id 95
+  priority 150
+  virtual_ipaddress {
+    192.0.2.195/24
+  }
+  virtual_routes {
+    203.0.113.0/26 via 192.0.2.11 table 111 tos 8
+    unreachable 203.0.113.64/26 table 112
+  }
+  virtual_rules {
+    from 192.0.2.195 table 111 priority 111
+  }
+}
+vrrp_instance VR_2 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 96
+  priority 100
+  virtual_ipaddress {
+    192.0.2.196/24
+  }
+  virtual_routes {
+    203.0.113.192/26 dev eth0 table 113 nexthop via 192.0.2.12 dev eth0 weight 3
+  }
+}
+`,
+  );
+  const walks: Record<string, string[]> = {};
+  for (const who of ['keepalived', 'ours'] as const) {
+    const x = who === 'ours' ? d.ours('a', conf) : d.keepalived('a', conf);
+    try {
+      assert.ok((await waitFor(() => d.hasVip('a', '192.0.2.195'), 15_000)) >= 0, x.log());
+      await sleep(1500);
+      walks[who] = ['7', '8', '11'].flatMap((t) => walk(`${VRRP}.${t}`));
+      walks[`${who}-log`] = [x.log()];
+    } finally {
+      await stop(x.child);
+    }
+    await gone();
+  }
+  const k = walks['keepalived']!;
+  const o = walks['ours']!;
+  // (an IPv6 route with locked metrics, virtual routes of both instances, static and virtual rules, next hops)
+  for (const t of ['7.1.37.0.5', '7.1.3.1.1', '7.1.3.2.1', '8.1.23.0.6', '8.1.23.1.1', '11.1.3.0.4.2', '11.1.6.2.1.1'])
+    assert.ok(
+      k.some((l) => l.startsWith(`${VRRP}.${t} `)),
+      `oracle walk has ${t}\n${k.join('\n')}\n${walks['keepalived-log']![0]}`,
+    );
+  assert.deepEqual(o, k, `route/rule tables differ\n--- ours log ---\n${walks['ours-log']![0]}`);
+});
+
 const VIP = '192.0.2.181';
 const GROUP = '224.0.0.18';
 const pass = (pw: string) => {
