@@ -89,10 +89,7 @@ export function dropNotifications(src: MibSource, instance: string, reason: stri
 }
 
 /** The sums the RFC MIBs' global error counters show over `names` (the instances that MIB shows). */
-export function sumErrors(
-  counts: ReadonlyMap<string, RfcErrorCounts> | undefined,
-  names: readonly string[],
-): { checksum: number; version: number } {
+export function sumErrors(counts: ReadonlyMap<string, RfcErrorCounts> | undefined, names: readonly string[]): { checksum: number; version: number } {
   let checksum = 0;
   let version = 0;
   for (const n of names) {

@@ -111,7 +111,10 @@ export function rfcv2Rows(src: MibSource, m: MibBuilder, nowMs: number): void {
   }
   for (const { ic, index } of all) for (const a of sortedVips(ic)) m.int(o(1, 4, 1, 2, ...index, ...a), 1);
   // summed over the instances shown; keepalived 2.2.7 never counts VRID errors
-  const sum = sumErrors(src.rfcErrors, all.map((r) => r.ic.name));
+  const sum = sumErrors(
+    src.rfcErrors,
+    all.map((r) => r.ic.name),
+  );
   m.counter(o(2, 1, 0), sum.checksum);
   m.counter(o(2, 2, 0), sum.version);
   m.counter(o(2, 3, 0), 0);
@@ -166,7 +169,10 @@ export function rfcv3Rows(src: MibSource, m: MibBuilder, nowMs: number): void {
     m.ticks(t(12), 0);
     m.gauge(t(13), Math.floor(ic.advertIntervalMs / 10) * 10);
   }
-  const sum = sumErrors(src.rfcErrors, all.map((r) => r.ic.name));
+  const sum = sumErrors(
+    src.rfcErrors,
+    all.map((r) => r.ic.name),
+  );
   m.counter64(o(1, 2, 1, 0), sum.checksum);
   m.counter64(o(1, 2, 2, 0), sum.version);
   m.counter64(o(1, 2, 3, 0), 0);

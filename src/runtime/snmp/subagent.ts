@@ -252,7 +252,9 @@ export class AgentxSubagent {
 
   private handle(p: Pdu): void {
     const reply = (error: number, vbs: readonly VarBind[], index = 0): void =>
-      this.pipe?.write(responsePdu({ sessionId: p.sessionId, transactionId: p.transactionId, packetId: p.packetId }, this.o.upTime(), error, index, vbs));
+      this.pipe?.write(
+        responsePdu({ sessionId: p.sessionId, transactionId: p.transactionId, packetId: p.packetId }, this.o.upTime(), error, index, vbs),
+      );
     if (p.type === PduType.Response) {
       const cb = this.pending.get(p.packetId);
       this.pending.delete(p.packetId);

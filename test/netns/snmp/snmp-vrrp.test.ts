@@ -70,9 +70,7 @@ function traps(file: string): string[] {
 }
 
 function walk(subtree: string): string[] {
-  return inA(['snmpwalk', '-v2c', '-c', 'public', '-On', '-r', '2', '-t', '3', '192.0.2.10', subtree])
-    .split('\n')
-    .filter(Boolean);
+  return inA(['snmpwalk', '-v2c', '-c', 'public', '-On', '-r', '2', '-t', '3', '192.0.2.10', subtree]).split('\n').filter(Boolean);
 }
 
 /** The master agent drops a subagent's registrations when it goes: wait for that before the next daemon. */
@@ -414,7 +412,13 @@ test('crafted bad adverts move the RFC error counters and send vrrpTrapAuthFailu
         ];
         await sleep(1500);
         const table = walk(`${VE_ROW}`).filter((l) => /\.3\.1\.(7|8|13)\.[12] /.test(l));
-        runs[who] = { stats, traps: errorTraps, sets, after: [...table, ...walk('.1.3.6.1.2.1.68.1.3.1.5'), ...walk('.1.3.6.1.2.1.68.1.3.1.12')], log: x.log() };
+        runs[who] = {
+          stats,
+          traps: errorTraps,
+          sets,
+          after: [...table, ...walk('.1.3.6.1.2.1.68.1.3.1.5'), ...walk('.1.3.6.1.2.1.68.1.3.1.12')],
+          log: x.log(),
+        };
       } finally {
         await stop(x.child);
         await stop(trapd);
