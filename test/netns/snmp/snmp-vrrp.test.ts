@@ -8,11 +8,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology } from '../harness/topology.js';
 import { Daemons, stop, waitFor, type RunningDaemon } from '../harness/daemons.js';
+import { traps } from './traps.js';
 import { VrrpSocket } from '../../../src/net/vrrp-socket.js';
 import { encode } from '../../../src/vrrp/packet.js';
 
@@ -51,22 +52,6 @@ async function startTrapd(file: string): Promise<ChildProcess> {
   started.push(c);
   assert.ok((await waitFor(() => existsSync(`${file}.pid`), 10_000)) >= 0, 'snmptrapd started');
   return c;
-}
-
-/** Notifications in a snmptrapd log, our MIBs only, without sysUpTime. */
-function traps(file: string): string[] {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('TRAP ') && /OID: \.1\.3\.6\.1\.(4\.1\.9586|2\.1\.68|2\.1\.207)\./.test(l))
-    .map((l) =>
-      l
-        .slice(5)
-        .split('\t')
-        .filter((v) => !v.startsWith('.1.3.6.1.2.1.1.3.0 '))
-        .map((v) => v.trim())
-        .join(' | '),
-    );
 }
 
 function walk(subtree: string): string[] {
