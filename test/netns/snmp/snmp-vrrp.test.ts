@@ -233,7 +233,7 @@ vrrp_instance VR_1 {
     192.0.2.195/24
   }
   virtual_routes {
-    203.0.113.0/26 via 192.0.2.11 table 111 tos 8
+    203.0.113.0/26 via 192.0.2.11 table 111 tos 8 protocol 99
     unreachable 203.0.113.64/26 table 112
   }
   virtual_rules {
@@ -438,6 +438,7 @@ test('crafted bad adverts move the RFC error counters and send vrrpTrapAuthFailu
     k.after.some((l) => l.startsWith(`${VE_ROW}.7.1 = INTEGER: 180`)),
     k.after.join('\n'),
   );
+  assert.equal(k.traps.length, 12, k.traps.join('\n')); // 6 bad adverts twice, each notified
   assert.deepEqual(o.stats, k.stats, `statistics differ\n--- ours log ---\n${o.log}`);
   assert.deepEqual(o.traps, k.traps, `notifications differ\n--- ours log ---\n${o.log}`);
   assert.deepEqual(o.sets, k.sets, 'SET answers differ');
