@@ -18,6 +18,8 @@ export interface HostFacts {
   hwaddr(name: string): Buffer | undefined;
   /** A script's path as keepalived shows it (symbolic links resolved, as its script security check does). */
   realPath(path: string): string;
+  /** An interface group's name from /etc/iproute2/group, when the file names it (keepalived's get_rttables_group). */
+  ifGroupName?(id: number): string | undefined;
   /** uname's node name (keepalived's default router_id). */
   readonly nodeName: string;
 }

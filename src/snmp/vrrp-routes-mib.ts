@@ -9,7 +9,7 @@ import type { Oid } from './agentx.js';
 import { addressBytes } from './inet.js';
 import { truth, VRRP_OID } from './keepalived-mib.js';
 import type { MibBuilder } from './mib.js';
-import { ifindexOf, type MibSource } from './source.js';
+import { ifindexOf, type HostFacts, type MibSource } from './source.js';
 
 /** RTAX_* ids of the lockable metrics (the bit in RouteMetrics.lock). */
 const RTAX = { mtu: 2, rtt: 4, rttvar: 5, ssthresh: 6, cwnd: 7, advmss: 8, reordering: 9, rtoMin: 13 } as const;
@@ -152,7 +152,7 @@ function prefixCells(m: MibBuilder, o: (c: number) => Oid, col: number, p: Prefi
   m.gauge(o(col + 2), p.prefixLength);
 }
 
-function ruleRow(m: MibBuilder, r: RuleConfig, idx: readonly number[], set: boolean): void {
+function ruleRow(host: HostFacts, m: MibBuilder, r: RuleConfig, idx: readonly number[], set: boolean): void {
   const o = (col: number): Oid => [...VRRP_OID, 8, 1, col, ...idx];
   m.str(o(2), r.to ? (r.from ? 'both' : 'to') : r.from ? 'from' : '');
   prefixCells(m, o, 3, r.to ?? r.from);
@@ -173,7 +173,7 @@ function ruleRow(m: MibBuilder, r: RuleConfig, idx: readonly number[], set: bool
   if (r.action === 'table') m.gauge(o(24), r.table ?? 0);
   if (r.priority) m.gauge(o(25), r.priority);
   if (r.suppressPrefixLength !== undefined && r.suppressPrefixLength !== -1) m.gauge(o(26), r.suppressPrefixLength);
-  if (r.suppressIfgroup !== undefined) m.str(o(27), String(r.suppressIfgroup));
+  if (r.suppressIfgroup !== undefined) m.str(o(27), host.ifGroupName?.(r.suppressIfgroup) ?? String(r.suppressIfgroup));
   if (r.tunnelId !== undefined && BigInt(r.tunnelId) !== 0n) {
     const t = BigInt(r.tunnelId);
     m.gauge(o(28), Number(t >> 32n));
@@ -193,5 +193,6 @@ export function vrrpRouteRows(src: MibSource, m: MibBuilder): void {
       routeRow(src, m, r, [w.index, k + 1], w.set);
       (r.nexthops ?? []).forEach((nh, n) => nexthopRow(src, m, nh, [w.index, k + 1, n + 1]));
     });
-  for (const w of owners(src, src.config.staticRules, (ic) => ic.virtualRules)) w.entries.forEach((r, k) => ruleRow(m, r, [w.index, k + 1], w.set));
+  for (const w of owners(src, src.config.staticRules, (ic) => ic.virtualRules))
+    w.entries.forEach((r, k) => ruleRow(src.host, m, r, [w.index, k + 1], w.set));
 }

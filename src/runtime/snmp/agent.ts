@@ -25,6 +25,7 @@ import type { InstanceChange } from '../port.js';
 import type { RuntimeSnapshot } from '../snapshot.js';
 import { AgentxSubagent, parseAgentxAddress, type SetHandler, type Subtree } from './subagent.js';
 import { addressBytes } from '../../snmp/inet.js';
+import { mergeIpRouteFile } from '../../config/iproute-names.js';
 
 /** What the agent reads, all through functions (the configuration changes on reload). */
 export interface SnmpAgentDeps {
@@ -51,6 +52,7 @@ export interface SnmpAgent {
 
 /** The host as os.networkInterfaces and /sys see it (this network namespace). */
 export function linuxHostFacts(): HostFacts {
+  let groups: Map<number, string> | undefined;
   const addrs = (name: string, family: 'IPv4' | 'IPv6') => (networkInterfaces()[name] ?? []).filter((a) => a.family === family);
   return {
     ifindex: (name) => {
@@ -78,6 +80,19 @@ export function linuxHostFacts(): HostFacts {
       } catch {
         return p;
       }
+    },
+    ifGroupName: (id) => {
+      // keepalived reads the file alone (no built-in names) and shows the number when it names none
+      if (!groups) {
+        let text: string | undefined;
+        try {
+          text = readFileSync('/etc/iproute2/group', 'utf8');
+        } catch {
+          text = undefined;
+        }
+        groups = new Map([...mergeIpRouteFile(text, new Map(), 0x7fffffff)].map(([name, n]) => [n, name]));
+      }
+      return groups.get(id);
     },
     nodeName: hostname(),
   };

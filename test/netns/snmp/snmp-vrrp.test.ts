@@ -222,6 +222,7 @@ static_rules {
   iif eth0 goto 32000 priority 200
   from 2001:db8:6::/64 blackhole priority 300
   oif eth0 uidrange 100-200 table 104 suppress_prefixlength 8
+  from 198.51.100.32/27 table 101 suppress_ifgroup 0 priority 500
   from 198.51.100.192/26 l3mdev priority 400
 }
 vrrp_instance VR_1 {
@@ -275,6 +276,7 @@ vrrp_instance VR_2 {
       k.some((l) => l.startsWith(`${VRRP}.${t} `)),
       `oracle walk has ${t}\n${k.join('\n')}\n${walks['keepalived-log']![0]}`,
     );
+  assert.ok(k.includes(`${VRRP}.8.1.27.0.7 = STRING: "default"`), 'suppress_ifgroup by its /etc/iproute2/group name');
   assert.deepEqual(o, k, `route/rule tables differ\n--- ours log ---\n${walks['ours-log']![0]}`);
 });
 
