@@ -22,8 +22,7 @@ const NOTES: Readonly<Record<string, string>> = {
     "the checker child's AgentX subagent serves KEEPALIVED-MIB's global scalars (as keepalived's does); the check subtree (virtualServerTable, realServerTable, …) is not served yet",
   'global_defs > enable_snmp_vrrp':
     "KEEPALIVED-MIB vrrp subtree as keepalived 2.2.7, every table (routes, rules and next hops too; tracked files, processes and BFD) and SET of vrrpInstanceBasePriority/vrrpInstancePreempt (the rest refused as keepalived: notWritable, a VRRPv3 instance's accept noAccess); the route encapsulation columns are left out (keepalived-ts sets no route `encap`)",
-  'global_defs > enable_snmp_keepalived':
-    'the old name of enable_snmp_vrrp: the same (see enable_snmp_vrrp)',
+  'global_defs > enable_snmp_keepalived': 'the old name of enable_snmp_vrrp: the same (see enable_snmp_vrrp)',
   'global_defs > snmp_socket':
     'unix:PATH, PATH and tcp:HOST:PORT as net-snmp; udp:HOST:PORT sends one AgentX PDU per datagram (not tested against snmpd); taken once at start-up, as keepalived (a reload does not reconnect)',
   'global_defs > vrrp_rt_priority':
