@@ -361,6 +361,7 @@ export class Daemon {
       logDetail: this.deps.settings.logDetail > 0,
       wallNow: () => this.deps.clock.wallNow(),
       counters: async () => this.runtime?.checkCounters?.(),
+      setInstance: (i, c) => (this.runtime?.setInstance ? this.runtime.setInstance(i, c) : 'the VRRP runtime does not take SNMP SET'),
     });
   }
 

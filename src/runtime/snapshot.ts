@@ -7,6 +7,14 @@
 import type { BfdSessionSnapshot } from '../bfd/session.js';
 import type { VrrpStateValue } from '../vrrp/types.js';
 
+/** A tracker's last result: `value` is a track_file's number or a tracked process's running count. */
+export interface TrackerResultSnapshot {
+  readonly kind: string;
+  readonly name: string;
+  readonly ok: boolean;
+  readonly value?: number;
+}
+
 /** Per-instance counters, named exactly as keepalived's `vrrp_stats` (and its JSON). */
 export interface InstanceStats {
   readonly advert_rcvd: number;
@@ -249,6 +257,8 @@ export interface RuntimeSnapshot {
   readonly timing?: TimingStats;
   /** `vrrp_script` results so far (keepalived.data's "VRRP Script" status: GOOD when ok, BAD when not). */
   readonly scripts?: readonly { readonly name: string; readonly ok: boolean }[];
+  /** The VRRP child's tracker results so far (files with their value, processes with their count, BFD up or not): SNMP's tables. */
+  readonly trackers?: readonly TrackerResultSnapshot[];
   /** BGP announcement state (the `bgp` child). */
   readonly bgp?: BgpSnapshot;
   /** BFD sessions (the `bfd` child). */

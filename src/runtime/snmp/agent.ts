@@ -17,11 +17,17 @@ import { MibBuilder } from '../../snmp/mib.js';
 import { rfcv2Rows, rfcv3Rows, VRRP_RFC_OID, VRRP_RFCV3_OID } from '../../snmp/rfc-mibs.js';
 import type { HostFacts, MibSource } from '../../snmp/source.js';
 import { groupNotifications, instanceNotifications, type Notification } from '../../snmp/traps.js';
+import { countDrop, dropNotifications, type RfcErrorCounts } from '../../snmp/rfc-errors.js';
+import { vrrpTrackerRows } from '../../snmp/vrrp-trackers-mib.js';
+import { vrrpRouteRows } from '../../snmp/vrrp-routes-mib.js';
+import { planSet, type PlannedChange } from '../../snmp/vrrp-set.js';
+import type { InstanceChange } from '../port.js';
 import type { RuntimeSnapshot } from '../snapshot.js';
-import { AgentxSubagent, parseAgentxAddress, type Subtree } from './subagent.js';
+import { AgentxSubagent, parseAgentxAddress, type SetHandler, type Subtree } from './subagent.js';
 import { addressBytes } from '../../snmp/inet.js';
 import { CHECK_OID, checkNotification, checkRows, type CheckCounters } from '../../snmp/check-mib.js';
 import { CounterCache } from './counter-cache.js';
+import { mergeIpRouteFile } from '../../config/iproute-names.js';
 
 /** What the agent reads, all through functions (the configuration changes on reload). */
 export interface SnmpAgentDeps {
@@ -35,6 +41,8 @@ export interface SnmpAgentDeps {
   /** `-D`: log each notification sent, as keepalived does. */
   readonly logDetail: boolean;
   readonly wallNow: () => number;
+  /** SNMP SET's effect on a running instance (the VRRP runtime's setInstance); absent, every SET is notWritable. */
+  readonly setInstance?: (instance: string, change: InstanceChange) => string | undefined;
   /** Host facts (tests inject them). */
   readonly host?: HostFacts;
   /** The checker's IPVS counters (KEEPALIVED-MIB check tables); absent where there is no load balancer. */
@@ -48,6 +56,7 @@ export interface SnmpAgent {
 
 /** The host as os.networkInterfaces and /sys see it (this network namespace). */
 export function linuxHostFacts(): HostFacts {
+  let groups: Map<number, string> | undefined;
   const addrs = (name: string, family: 'IPv4' | 'IPv6') => (networkInterfaces()[name] ?? []).filter((a) => a.family === family);
   return {
     ifindex: (name) => {
@@ -75,6 +84,19 @@ export function linuxHostFacts(): HostFacts {
       } catch {
         return p;
       }
+    },
+    ifGroupName: (id) => {
+      // keepalived reads the file alone (no built-in names) and shows the number when it names none
+      if (!groups) {
+        let text: string | undefined;
+        try {
+          text = readFileSync('/etc/iproute2/group', 'utf8');
+        } catch {
+          text = undefined;
+        }
+        groups = new Map([...mergeIpRouteFile(text, new Map(), 0x7fffffff)].map(([name, n]) => [n, name]));
+      }
+      return groups.get(id);
     },
     nodeName: hostname(),
   };
@@ -112,7 +134,8 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   const host = d.host ?? linuxHostFacts();
   const startedWallMs = d.wallNow();
   const upSinceMs = new Map<string, number>();
-  const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs });
+  const rfcErrors = new Map<string, RfcErrorCounts>();
+  const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs, rfcErrors });
   const subtrees = subtreesFor(d.role, d.settings, d.config().virtualServers.length > 0);
   const has = (oid: Oid) => subtrees.some((t) => t.oid === oid);
   const counters = new CounterCache(subtrees.some((t) => t.oid === CHECK_OID) ? d.counters : undefined);
@@ -128,13 +151,42 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
     const src = source();
     const m = new MibBuilder();
     if (has(GLOBAL_OID)) globalRows(src, m);
-    if (has(VRRP_OID)) vrrpRows(src, m);
+    if (has(VRRP_OID)) {
+      vrrpRows(src, m);
+      vrrpTrackerRows(src, m);
+      vrrpRouteRows(src, m);
+    }
     if (has(CHECK_OID)) checkRows(src, m, counters.get());
     if (has(VRRP_RFC_OID)) rfcv2Rows(src, m, now);
     if (has(VRRP_RFCV3_OID)) rfcv3Rows(src, m, now);
     return m.done();
   };
+  let planned: readonly PlannedChange[] = [];
+  const apply = d.setInstance;
+  const set: SetHandler | undefined =
+    apply && has(VRRP_OID)
+      ? {
+          test: (vbs) => {
+            const p = planSet(source(), vbs);
+            planned = p.changes;
+            return p;
+          },
+          commit: () => {
+            for (const c of planned) {
+              const err = apply(c.instance, c.change);
+              d.log.log(err ? { level: 'warning', text: `SNMP SET: ${err}` } : { level: 'info', text: c.log });
+            }
+            planned = [];
+            built = undefined; // a GET after the SET reads the changed instance, not the view built before it
+            return 0;
+          },
+          cleanup: () => {
+            planned = [];
+          },
+        }
+      : undefined;
   const agent = new AgentxSubagent({
+    ...(set ? { set } : {}),
     address,
     subtrees,
     view,
@@ -156,6 +208,13 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
       subscribe('keepalived-ts:check:snmptrap', (e) => {
         const n = checkNotification(source(), e);
         if (n) agent.notify(n.trapOid, n.varbinds);
+      }),
+    );
+  if (d.role !== 'check')
+    unsubs.push(
+      subscribe('keepalived-ts:vrrp:drop', (e) => {
+        rfcErrors.set(e.instance, countDrop(rfcErrors.get(e.instance), e.reason));
+        if (d.settings.traps) send(dropNotifications(source(), e.instance, e.reason, e.source));
       }),
     );
   if (d.role !== 'check' && d.settings.traps) {
