@@ -136,7 +136,7 @@ export class Daemons {
       ['-P', '-n', '-l', '-D', '-f', file, '-p', join(this.dir, `${tag}.pid`), '-r', vrrpPidFile, '-c', join(this.dir, `${tag}-chk.pid`)],
       { env: { ...process.env, TMPDIR: this.dir } },
     );
-    return { host, child, log: capture(child), vrrpPidFile };
+    return { host, child, log: captureOutput(child), vrrpPidFile };
   }
 
   /** Starts keepalived 2.2.7 with every subsystem (`-n -l -D`: its BFD process too), pid files unique to this start. */
@@ -156,7 +156,7 @@ export class Daemons {
     const child = this.topo.spawn(host, '/usr/sbin/keepalived', ['-n', '-l', '-D', '-f', file, ...pids], {
       env: { ...process.env, TMPDIR: this.dir },
     });
-    return { host, child, log: capture(child), vrrpPidFile };
+    return { host, child, log: captureOutput(child), vrrpPidFile };
   }
 
   /**
@@ -197,7 +197,7 @@ export class Daemons {
     ];
     const o = { env: { ...process.env, TMPDIR: this.dir, ...opts.env } };
     const child = opts.fromHost ? spawn(process.execPath, argv, { stdio: 'pipe', ...o }) : this.topo.spawn(host, process.execPath, argv, o);
-    return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile, bfdPidFile };
+    return { host, child, log: captureOutput(child), controlSocket, pidFile, vrrpPidFile, bfdPidFile };
   }
 
   /** Hard loss of keepalived: SIGKILL its VRRP child (from its pid file) and its parent, as a crash would. */
@@ -222,7 +222,7 @@ export class Daemons {
 }
 
 /** Collects a child's stdout and stderr; returns the reader. */
-function capture(child: ChildProcess): () => string {
+export function captureOutput(child: ChildProcess): () => string {
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
