@@ -80,7 +80,6 @@ const NETNS_PAIRED = [
   'notify/script-user',
   'notify/smtp-oracle',
   'notify/track-script-oracle',
-  'observe/dbus',
   'observe/event-flaps',
   'safety/crash',
   'safety/reload',
