@@ -28,9 +28,24 @@ export interface FileDaemon {
 
 /**
  * Starts our daemon with `spawn` (which runs a command in the right namespace), its files named `tag…` in `dir`;
- * registers the SIGKILL on the file's `after`.
+ * registers the SIGKILL on the file's `after`. Call it at the top level of a test file.
  */
 export function startFileDaemon(
+  spawn: (cmd: string, args: readonly string[]) => ChildProcess,
+  dir: string,
+  tag: string,
+  confFile: string,
+  extra: readonly string[] = [],
+): FileDaemon {
+  const d = spawnOurs(spawn, dir, tag, confFile, extra);
+  after(() => {
+    if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
+  });
+  return d;
+}
+
+/** Starts our daemon as startFileDaemon() does, without the `after` hook (the caller stops it; the lab kills it). */
+export function spawnOurs(
   spawn: (cmd: string, args: readonly string[]) => ChildProcess,
   dir: string,
   tag: string,
@@ -55,9 +70,5 @@ export function startFileDaemon(
     chkPidFile,
     `--control-socket=${controlSocket}`,
   ]);
-  const log = captureOutput(child);
-  after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, controlSocket, chkPidFile, log };
+  return { child, controlSocket, chkPidFile, log: captureOutput(child) };
 }
