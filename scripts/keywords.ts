@@ -53,10 +53,7 @@ const NOTES: Readonly<Record<string, string>> = {
     'frames held back by the interval are queued and all sent (keepalived keeps at most one held-back GARP/NA per VIP, so a garp_master_repeat burst shrinks to about two frames per VIP)',
   'garp_group > gna_interval':
     'frames held back by the interval are queued and all sent (keepalived keeps at most one held-back GARP/NA per VIP, so a garp_master_repeat burst shrinks to about two frames per VIP)',
-  static_routes: "rt_tables/rt_protos/rt_dsfield/rt_realms names are iproute2's defaults; /etc/iproute2 is not read",
-  static_rules: "rt_tables/rt_dsfield/rt_realms/group names are iproute2's defaults; /etc/iproute2 is not read",
-  'vrrp_instance > virtual_routes': "as static_routes; `vrf` is refused (needs the host's VRF table)",
-  'vrrp_instance > virtual_rules': 'as static_rules',
+  'vrrp_instance > virtual_routes': "`vrf` is refused (needs the host's VRF table)",
   linkbeat_interfaces:
     'polled every second over rtnetlink (RTM_GETLINK: IFF_UP and carrier), whatever MII/ETHTOOL/IOCTL asks; keepalived reads MII registers, ethtool or SIOCGIFFLAGS',
   linkbeat_use_polling: "as linkbeat_interfaces for the instances' interfaces: polled every second over rtnetlink (RTM_GETLINK)",

@@ -30,6 +30,7 @@ import { defaultGlobalDefs, parseGlobalDefs } from './parse-global.js';
 import { readInterfaceDelays, readLinkbeatInterfaces } from './parse-interfaces.js';
 import { parseInstance, parseScript, parseSyncGroup } from './parse-vrrp.js';
 import { readRoutes, readRules, readStaticAddresses } from './parse-static.js';
+import { DEFAULT_IPROUTE_NAMES, hostIpRouteNames, type IpRouteNames } from './iproute-names.js';
 import { parseBfdInstance, parseTrackFile, parseTrackGroup, parseTrackProcess } from './parse-track.js';
 import { checkReferences } from './references.js';
 import type { Rng } from '../core/rng.js';
@@ -119,7 +120,7 @@ const TOP_NEEDS_WORD: ReadonlySet<string> = new Set([
 ]);
 
 /** Turns a block tree into the typed model. Never throws. */
-export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink): KeepalivedConfig {
+export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink, routeNames: IpRouteNames = DEFAULT_IPROUTE_NAMES): KeepalivedConfig {
   const tree = withWords(written, TOP_NEEDS_WORD, diags);
   let globalDefs = defaultGlobalDefs();
   for (const n of tree) if (n.keyword.text === 'global_defs') globalDefs = parseGlobalDefs(n, globalDefs, diags);
@@ -160,7 +161,7 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
       case 'global_defs':
         break;
       case 'vrrp_instance':
-        add(m.vrrpInstances, parseInstance(n, globalDefs, diags));
+        add(m.vrrpInstances, parseInstance(n, globalDefs, diags, routeNames));
         break;
       case 'vrrp_sync_group':
         add(m.vrrpSyncGroups, parseSyncGroup(n, diags));
@@ -185,10 +186,10 @@ export function buildModel(written: readonly ConfNode[], diags: DiagnosticSink):
         m.staticIpaddress.push(...readStaticAddresses(n, diags, globalDefs.defaultInterface));
         break;
       case 'static_routes':
-        m.staticRoutes.push(...readRoutes(n, diags));
+        m.staticRoutes.push(...readRoutes(n, diags, true, routeNames));
         break;
       case 'static_rules':
-        m.staticRules.push(...readRules(n, diags));
+        m.staticRules.push(...readRules(n, diags, true, routeNames));
         break;
       case 'virtual_server':
       case 'virtual_server_group':
@@ -292,7 +293,12 @@ export function loadConfig(path: string, opts: LoadOptions = {}): LoadResult {
     },
   };
   const items = preprocess(path, { fs, configId: opts.configId ?? defaultConfigId(), ...(opts.rng ? { rng: opts.rng } : {}) }, diags);
-  const config = buildModel(buildTree(items, diags), diags);
+  // routes' and rules' names: this host's /etc/iproute2 files in front of the built-in ones, as keepalived reads them
+  const config = buildModel(
+    buildTree(items, diags),
+    diags,
+    hostIpRouteNames((p) => base.readFile(p)),
+  );
   const host = opts.host ?? (opts.interfaceExists ? realHost : undefined);
   if (host) checkHost(config, host, diags);
   // the real daemon as root: files others can write could make it run anything as root

@@ -2,9 +2,10 @@
  * The names ip(8) and keepalived accept for route tables, protocols, scopes, route types, DS fields, realms and
  * groups (keepalived's lib/rttables.c), and its number readers (strtoul with base 0: `0x..` hex, `0..` octal).
  *
- * keepalived reads /etc/iproute2/rt_tables, rt_protos, rt_dsfield, rt_realms and group and adds its defaults. The
- * tables below are those files as iproute2 installs them (Debian), so that a configuration means the same on every
- * host; a site's own names in those files are not read.
+ * keepalived reads /etc/iproute2/rt_tables, rt_protos, rt_scopes, rt_dsfield, rt_realms and group and adds its
+ * defaults. The tables below are those files as iproute2 installs them (Debian) plus keepalived's defaults: they are
+ * the defaults here, so that a host without the files (a workstation running `--dump-config`) reads a configuration
+ * as a Debian host does; `hostIpRouteNames` puts a site's own entries in front of them, as keepalived does.
  */
 
 /** rt_tables (RT_TABLE_MAX = 2^32 - 1). */
@@ -93,6 +94,74 @@ export const RT_REALMS: ReadonlyMap<string, number> = new Map([['cosmos', 0]]);
 /** group (interface groups). */
 export const RT_GROUPS: ReadonlyMap<string, number> = new Map([['default', 0]]);
 
+/** The name tables a configuration's routes and rules are read with (keyed as iproute2's files). */
+export interface IpRouteNames {
+  readonly tables: ReadonlyMap<string, number>;
+  readonly protos: ReadonlyMap<string, number>;
+  readonly scopes: ReadonlyMap<string, number>;
+  readonly dsfield: ReadonlyMap<string, number>;
+  readonly realms: ReadonlyMap<string, number>;
+  readonly groups: ReadonlyMap<string, number>;
+}
+
+/** The built-in tables alone (no host files read): what tests and a host without /etc/iproute2 use. */
+export const DEFAULT_IPROUTE_NAMES: IpRouteNames = {
+  tables: RT_TABLES,
+  protos: RT_PROTOS,
+  scopes: RT_SCOPES,
+  dsfield: RT_DSFIELD,
+  realms: RT_REALMS,
+  groups: RT_GROUPS,
+};
+
+/** Each table's file under /etc/iproute2 and the largest number keepalived accepts in it. */
+const FILES: Readonly<Record<keyof IpRouteNames, readonly [string, number]>> = {
+  tables: ['rt_tables', 0xffffffff],
+  protos: ['rt_protos', 255],
+  scopes: ['rt_scopes', 255],
+  dsfield: ['rt_dsfield', 255],
+  realms: ['rt_realms', 255],
+  groups: ['group', 0x7fffffff],
+};
+
+/**
+ * keepalived's read_file then add_default (lib/rttables.c): the file's lines of exactly two words (a `#` or `!`
+ * word ends a line) whose first is a number ≤ max, in file order, then each default whose number the file did not
+ * name. A name found twice keeps its first number, as keepalived's list walk does.
+ */
+export function mergeIpRouteFile(text: string | undefined, defaults: ReadonlyMap<string, number>, max: number): ReadonlyMap<string, number> {
+  if (text === undefined) return defaults;
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const words: string[] = [];
+    for (const w of line.split(/[ \t\r\v\f]+/)) {
+      if (w === '') continue;
+      if (w.startsWith('#') || w.startsWith('!')) break;
+      words.push(w);
+    }
+    if (words.length !== 2 || /^[ \t]*-/.test(words[0]!)) continue;
+    const id = strtoulAll(words[0]!, 0);
+    if (id === undefined || id > max) continue;
+    if (!out.has(words[1]!)) out.set(words[1]!, id);
+  }
+  const used = new Set(out.values());
+  for (const [name, id] of defaults) if (!used.has(id) && !out.has(name)) out.set(name, id);
+  return out;
+}
+
+/** The name tables with this host's /etc/iproute2 files in front of the defaults (`readFile`: undefined if absent). */
+export function hostIpRouteNames(readFile: (path: string) => string | undefined, dir = '/etc/iproute2/'): IpRouteNames {
+  const table = (k: keyof IpRouteNames) => mergeIpRouteFile(readFile(dir + FILES[k][0]), DEFAULT_IPROUTE_NAMES[k], FILES[k][1]);
+  return {
+    tables: table('tables'),
+    protos: table('protos'),
+    scopes: table('scopes'),
+    dsfield: table('dsfield'),
+    realms: table('realms'),
+    groups: table('groups'),
+  };
+}
+
 /**
  * C's strtoul over the whole string (leading blanks and a `+` allowed; base 0 reads `0x` hex and `0` octal);
  * undefined unless every character was used. A leading `-` is refused (keepalived checks for it).
@@ -123,10 +192,10 @@ export function findEntry(text: string, names: ReadonlyMap<string, number>, max:
 }
 
 /** `realms [FROM/]TO`: FROM << 16 | TO (keepalived's get_realms). */
-export function readRealms(text: string): number | undefined {
+export function readRealms(text: string, realms: ReadonlyMap<string, number> = RT_REALMS): number | undefined {
   const slash = text.indexOf('/');
-  if (slash < 0) return findEntry(text, RT_REALMS, 255);
-  const from = findEntry(text.slice(0, slash), RT_REALMS, 255);
-  const to = findEntry(text.slice(slash + 1), RT_REALMS, 255);
+  if (slash < 0) return findEntry(text, realms, 255);
+  const from = findEntry(text.slice(0, slash), realms, 255);
+  const to = findEntry(text.slice(slash + 1), realms, 255);
   return from === undefined || to === undefined ? undefined : ((from << 16) | to) >>> 0;
 }

@@ -9,7 +9,7 @@ import type { Mutable, NexthopConfig, Prefix, RouteConfig, RouteMetrics, RuleCon
 import type { ConfNode } from './tree.js';
 import type { Token } from './lexer.js';
 import { readVirtualAddress } from './parse-vrrp.js';
-import { findEntry, readRealms, RT_DSFIELD, RT_GROUPS, RT_PROTOS, RT_SCOPES, RT_TABLES, RTN_TYPES, strtoulAll } from './iproute-names.js';
+import { DEFAULT_IPROUTE_NAMES, findEntry, readRealms, RTN_TYPES, strtoulAll, type IpRouteNames } from './iproute-names.js';
 import { nullStrvecMessage, valueLines } from './values.js';
 
 /** keepalived's route protocol (RTPROT_KEEPALIVED): routes and rules it tracks carry it. */
@@ -27,6 +27,8 @@ class Words {
   constructor(
     readonly w: readonly Token[],
     private readonly d: DiagnosticSink,
+    /** The iproute2 name tables the words are read with. */
+    readonly names: IpRouteNames,
   ) {}
   get length(): number {
     return this.w.length;
@@ -40,10 +42,10 @@ class Words {
   pos(i: number): SourcePos {
     return (this.w[Math.min(i, this.w.length - 1)] as Token).pos;
   }
-  /** Word `i` as an iproute2 name from `names` or a number ≤ max; `message` (%s: the word) is reported when it is neither. */
-  named(i: number, names: ReadonlyMap<string, number>, max: number, message: string): number | undefined {
+  /** Word `i` as a name of iproute2's `table` or a number ≤ max; `message` (%s: the word) is reported when it is neither. */
+  named(i: number, table: keyof IpRouteNames, max: number, message: string): number | undefined {
     const v = this.at(i);
-    const n = findEntry(v, names, max);
+    const n = findEntry(v, this.names[table], max);
     if (n === undefined) this.d.error(this.pos(i), message.replace('%s', v));
     return n;
   }
@@ -176,8 +178,8 @@ function rtt(v: string, mult: number, message: string, at: SourcePos, d: Diagnos
 }
 
 /** A route (keepalived's alloc_route); undefined when keepalived drops it (the reason reported). */
-export function readRoute(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true): RouteConfig | undefined {
-  const w = new Words([node.keyword, ...node.args], d);
+export function readRoute(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true, names = DEFAULT_IPROUTE_NAMES): RouteConfig | undefined {
+  const w = new Words([node.keyword, ...node.args], d, names);
   try {
     return parseRoute(w, node, d, allowTrackGroup);
   } catch (e) {
@@ -266,20 +268,20 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       fromFamily = 6;
       r.from = { address: p.address ?? zero(6), prefixLength: p.prefixLength };
     } else if (s === 'tos' || s === 'dsfield') {
-      const n = w.named(++i, RT_DSFIELD, 255, 'TOS value %s is invalid');
+      const n = w.named(++i, 'dsfield', 255, 'TOS value %s is invalid');
       if (n === undefined) return undefined;
       r.tos = n;
     } else if (s === 'table') {
-      const n = w.named(++i, RT_TABLES, 0xffffffff, 'Routing table %s not found for route');
+      const n = w.named(++i, 'tables', 0xffffffff, 'Routing table %s not found for route');
       if (n === undefined) return undefined;
       r.table = n;
     } else if (s === 'protocol') {
-      const n = w.named(++i, RT_PROTOS, 255, 'Protocol %s not found or invalid for route');
+      const n = w.named(++i, 'protos', 255, 'Protocol %s not found or invalid for route');
       if (n === undefined) return undefined;
       r.protocol = n;
       protocolSet = true;
     } else if (s === 'scope') {
-      const n = w.named(++i, RT_SCOPES, 255, 'Scope %s not found or invalid for route');
+      const n = w.named(++i, 'scopes', 255, 'Scope %s not found or invalid for route');
       if (n === undefined) return undefined;
       r.scope = n;
     } else if (s === 'metric' || s === 'priority' || s === 'preference') {
@@ -320,7 +322,7 @@ function parseRoute(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup
       metrics[plain.key] = n as never;
     } else if (s === 'realms') {
       const v = w.at(++i);
-      const n = readRealms(v);
+      const n = readRealms(v, w.names.realms);
       if (n === undefined) {
         d.error(w.pos(i), `Invalid realms ${v} for route`);
         return undefined;
@@ -516,7 +518,7 @@ function parseNexthops(
         i++;
       } else if (s === 'realms') {
         const v = w.at(++i);
-        const n = readRealms(v);
+        const n = readRealms(v, w.names.realms);
         if (n === undefined) {
           d.error(w.pos(i), `Invalid realms ${v} for route`);
           return undefined;
@@ -575,8 +577,8 @@ function readPortRange(text: string): { start: number; end: number } | undefined
 }
 
 /** A rule (keepalived's alloc_rule); undefined when keepalived drops it (the reason reported). */
-export function readRule(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true): RuleConfig | undefined {
-  const w = new Words([node.keyword, ...node.args], d);
+export function readRule(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true, names = DEFAULT_IPROUTE_NAMES): RuleConfig | undefined {
+  const w = new Words([node.keyword, ...node.args], d, names);
   try {
     return parseRule(w, node, d, allowTrackGroup);
   } catch (e) {
@@ -623,7 +625,7 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       if (!p) return undefined;
       r[s] = p;
     } else if (s === 'table' || s === 'lookup') {
-      const n = w.named(++i, RT_TABLES, 0xffffffff, 'Routing table %s not found for rule');
+      const n = w.named(++i, 'tables', 0xffffffff, 'Routing table %s not found for rule');
       if (n === undefined) return undefined;
       if (n === 0) {
         d.error(w.pos(i), 'Table 0 is not valid');
@@ -646,7 +648,7 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       }
       r.priority = n;
     } else if (s === 'tos' || s === 'dsfield') {
-      const n = w.named(++i, RT_DSFIELD, 255, 'TOS value %s is invalid');
+      const n = w.named(++i, 'dsfield', 255, 'TOS value %s is invalid');
       if (n === undefined) return undefined;
       r.tos = n;
     } else if (s === 'fwmark') {
@@ -662,7 +664,7 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       if (m?.[2] !== undefined) r.fwmask = mask;
     } else if (s === 'realms') {
       const v = w.at(++i);
-      const n = readRealms(v);
+      const n = readRealms(v, w.names.realms);
       if (n === undefined) {
         d.error(w.pos(i), `invalid realms ${v} for rule`);
         return undefined;
@@ -684,7 +686,7 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
       r.suppressPrefixLength = n;
       tableOption = true;
     } else if (s === 'suppress_ifgroup' || s === 'sup_group') {
-      const n = w.named(++i, RT_GROUPS, 0x7fffffff, 'suppress_group %s is invalid');
+      const n = w.named(++i, 'groups', 0x7fffffff, 'suppress_group %s is invalid');
       if (n === undefined) return undefined;
       r.suppressIfgroup = n;
       tableOption = true;
@@ -824,16 +826,16 @@ function parseRule(w: Words, node: ConfNode, d: DiagnosticSink, allowTrackGroup:
 }
 
 /** Lines of a `static_routes` / `virtual_routes` block (`track_group` is for static routes only, as keepalived). */
-export function readRoutes(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true): RouteConfig[] {
+export function readRoutes(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true, names = DEFAULT_IPROUTE_NAMES): RouteConfig[] {
   return valueLines(node, d)
-    .map((c) => readRoute(c, d, allowTrackGroup))
+    .map((c) => readRoute(c, d, allowTrackGroup, names))
     .filter((x): x is RouteConfig => !!x);
 }
 
 /** Lines of a `static_rules` / `virtual_rules` block. */
-export function readRules(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true): RuleConfig[] {
+export function readRules(node: ConfNode, d: DiagnosticSink, allowTrackGroup = true, names = DEFAULT_IPROUTE_NAMES): RuleConfig[] {
   return valueLines(node, d)
-    .map((c) => readRule(c, d, allowTrackGroup))
+    .map((c) => readRule(c, d, allowTrackGroup, names))
     .filter((x): x is RuleConfig => !!x);
 }
 

@@ -18,6 +18,7 @@ import { splitRunTogether, type ConfNode } from './tree.js';
 import { valueLines, withWords, missingArgPos, missingParameter, readBool, readInt, readIp, readSeconds } from './values.js';
 import { readNum } from './parse-checkers.js';
 import { readRoutes, readRules } from './parse-static.js';
+import { DEFAULT_IPROUTE_NAMES, type IpRouteNames } from './iproute-names.js';
 import { readScript } from './script-command.js';
 import { parseInstanceBgp } from './parse-bgp.js';
 import { readGarpExtraIf } from './parse-garp.js';
@@ -187,7 +188,12 @@ const UNICAST_KEYWORDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Parses one vrrp_instance block and applies keepalived's fix-ups. */
-export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink): VrrpInstanceConfig | undefined {
+export function parseInstance(
+  node: ConfNode,
+  g: GlobalDefs,
+  d: DiagnosticSink,
+  routeNames: IpRouteNames = DEFAULT_IPROUTE_NAMES,
+): VrrpInstanceConfig | undefined {
   const name = node.args[0]?.text;
   if (!name) {
     d.error(missingArgPos(node), 'vrrp_instance without a name');
@@ -338,10 +344,10 @@ export function parseInstance(node: ConfNode, g: GlobalDefs, d: DiagnosticSink):
         r.trackBfd = readTracks(c, d, 254);
         break;
       case 'virtual_routes':
-        r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d, false)];
+        r.virtualRoutes = [...(r.virtualRoutes ?? []), ...readRoutes(c, d, false, routeNames)];
         break;
       case 'virtual_rules':
-        r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false)];
+        r.virtualRules = [...(r.virtualRules ?? []), ...readRules(c, d, false, routeNames)];
         break;
       case 'unicast_fault_no_peer':
         r.unicastFaultNoPeer = true;

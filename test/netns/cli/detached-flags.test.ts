@@ -49,7 +49,7 @@ async function detachedFlags(tag: string, vip: string, env: NodeJS.ProcessEnv = 
 test('a detached daemon: supervisor in lite mode, the VRRP child with its own flags only', async () => {
   const f = await detachedFlags('def', '192.0.2.201');
   assert.deepEqual(f.supervisor, ['--max-semi-space-size=1', '--lite-mode']);
-  assert.deepEqual(f.vrrp, ['--max-semi-space-size=1', '--no-memory-reducer']);
+  assert.deepEqual(f.vrrp, ['--max-semi-space-size=1', '--no-memory-reducer', '--v8-pool-size=1']);
 });
 
 test('KEEPALIVED_TS_V8_FLAGS replaces the defaults of every process', async () => {

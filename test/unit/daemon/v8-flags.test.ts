@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { defaultV8Flags, inheritedV8Flags, V8_FLAGS_ENV } from '../../../src/daemon/v8-flags.js';
 
 test('each process keepalived-ts starts gets its own default V8 flags', () => {
-  assert.deepEqual(defaultV8Flags('vrrp', {}), ['--max-semi-space-size=1', '--no-memory-reducer']);
+  assert.deepEqual(defaultV8Flags('vrrp', {}), ['--max-semi-space-size=1', '--no-memory-reducer', '--v8-pool-size=1']);
+  assert.deepEqual(defaultV8Flags('bfd', {}), ['--max-semi-space-size=1', '--no-memory-reducer', '--v8-pool-size=1']);
   assert.deepEqual(defaultV8Flags('check', {}), ['--max-semi-space-size=1']);
   assert.deepEqual(defaultV8Flags('bgp', {}), ['--max-semi-space-size=1']);
   assert.deepEqual(defaultV8Flags('supervisor', {}), ['--max-semi-space-size=1', '--lite-mode']);
