@@ -96,7 +96,6 @@ const NETNS_PAIRED = [
   'vrrp/reload-sync',
   'vrrp/routes',
   'vrrp/track-src-ip',
-  'vrrp/tuning',
   'vrrp/unicast-fault',
   'vrrp/use-vmac-addr',
   'vrrp/vip-family',
