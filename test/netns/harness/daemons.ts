@@ -101,7 +101,8 @@ export class Daemons {
   /**
    * @param topo where the daemons run (they are killed by PID when it is destroyed)
    * @param dir configuration, pid files, sockets and TMPDIR go here
-   * @param cli the script ours() runs: the tsc output (default) or BUNDLED_CLI
+   * @param cli the script ours() runs: the tsc output (default) or BUNDLED_CLI, or the `keepalived-ts` bin (run with
+   *   the node first in PATH)
    */
   constructor(
     readonly topo: Topology,
@@ -196,7 +197,9 @@ export class Daemons {
       `--control-socket=${controlSocket}`,
     ];
     const o = { env: { ...process.env, TMPDIR: this.dir, ...opts.env } };
-    const child = opts.fromHost ? spawn(process.execPath, argv, { stdio: 'pipe', ...o }) : this.topo.spawn(host, process.execPath, argv, o);
+    // a script is run by this node; anything else (the `keepalived-ts` bin) is run as it is
+    const [cmd, args] = this.cli.endsWith('.js') ? [process.execPath, argv] : [this.cli, argv.slice(1)];
+    const child = opts.fromHost ? spawn(cmd, args, { stdio: 'pipe', ...o }) : this.topo.spawn(host, cmd, args, o);
     return { host, child, log: captureOutput(child), controlSocket, pidFile, vrrpPidFile, bfdPidFile };
   }
 
