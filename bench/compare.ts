@@ -5,16 +5,25 @@
  *     real servers, through the `keepalived-ts` bin (from the startup snapshot) and from the bundle without it;
  *   - start → VIP held: a priority-150 node (v2, advert_int 1) preempting a keepalived master at 100;
  *   - RSS (all processes of the daemon) as master with 1 and with 200 instances, and the anonymous part of it;
- *   - CPU and RSS of a backup with 50 instances receiving 50 adverts/s from a keepalived master.
+ *   - CPU and RSS of a backup with 50 instances receiving 50 adverts/s from a keepalived master;
+ *   - group `200`: CPU and RSS of a master with 200 instances (200 adverts/s sent, no peer) and of a backup with 200
+ *     instances receiving 200 adverts/s from a keepalived master (the issue's "CPU, 200 instances" row); group
+ *     `backup200`: the backup alone;
+ *   - group `wake` (keepalived-ts only): a backup of 50 instances whose master is keepalived 2.2.7, then one whose
+ *     master is keepalived-ts (this build): the VRRP child's wake-ups (`recvmmsg` calls, from `perf record` of the
+ *     syscall's exit) per second and datagrams per wake-up, in a window after its CPU window.
  * Node's own floor, measured in the same run: `node -e 0` (wall, CPU, peak RSS) for the `-t` rows, and an idle
  * `node` process living beside the daemon under test (RSS, anonymous RSS and CPU over the same window) times the
  * number of node processes of our daemon. The table shows the floor and keepalived-ts minus it: what is ours.
  * CPU is read from /proc/PID/task/TID/schedstat (nanoseconds run, every thread), not from clock ticks.
  *
- * Environment: REPS; KTS_COMPARE_ONLY (comma-separated groups of `t,start,rss,backup`; default all);
+ * Environment: REPS; KTS_COMPARE_ONLY (comma-separated groups of `t,start,rss,backup,200,backup200,wake`; default
+ * `t,start,rss,backup`);
  * KTS_COMPARE_BEFORE (another build's dist/bundle/main.js, or its bin: measured as a third implementation, "before");
  * KTS_COMPARE_SETTLE_S (4) and KTS_COMPARE_WINDOW_S (10): the backup's CPU window, after its start;
- * KTS_COMPARE_WAIT_MS (120000).
+ * KTS_COMPARE_WAIT_MS (120000); KTS_COMPARE_DAEMON (`bin`, the default: our daemons run through the `keepalived-ts` bin,
+ * whose `-n` start gives the supervisor its V8 flags; `main.js`: node on the bundle, without them);
+ * KTS_COMPARE_TS_ENV (`NAME=value …`: environment of this build's daemons only, e.g. KEEPALIVED_TS_RX_COALESCE_MS=20).
  * Root only: every daemon runs in namespaces from test/netns/harness, with its own pid files and TMPDIR.
  * Prints a table; asserts nothing. Run: npm run bench -- compare   (REPS=3 npm run bench -- compare for a quick look)
  */
@@ -25,6 +34,7 @@ import { Topology } from '../test/netns/harness/topology.js';
 import { BUNDLED_CLI, Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
 import { median, processTree, treeUsage as usage } from '../test/netns/harness/wire.js';
 import { CONFIG_TEST_V8_FLAGS } from '../src/daemon/v8-flags.js';
+import { VRRP_RECV_BATCH } from '../src/net/vrrp-socket.js';
 
 const REPS = Number(process.env['REPS'] ?? 5);
 /** How long a 200- or 50-instance master may take to hold its last VIP (keepalived 2.2.7 took over 40 s at load 30). */
@@ -32,13 +42,19 @@ const WAIT_MS = Number(process.env['KTS_COMPARE_WAIT_MS'] ?? 120_000);
 const SETTLE_MS = Number(process.env['KTS_COMPARE_SETTLE_S'] ?? 4) * 1000;
 const WINDOW_MS = Number(process.env['KTS_COMPARE_WINDOW_S'] ?? 10) * 1000;
 const GROUPS = new Set((process.env['KTS_COMPARE_ONLY'] ?? 't,start,rss,backup').split(','));
+const LOAD_AT_START = loadAverage();
 /** keepalived-ts's daemon: the bundle the `keepalived-ts` bin runs (scripts/bundle.mjs). */
 const CLI = BUNDLED_CLI;
 /** The `keepalived-ts` bin (src/cli/bin.sh): `-t` starts from the startup snapshot; run with this node first in PATH. */
 const BIN = new URL('../bundle/keepalived-ts', import.meta.url).pathname;
 process.env['PATH'] = `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`;
 const BEFORE = process.env['KTS_COMPARE_BEFORE'];
+/** What our daemons run: the bin, as an operator starts it (`-n`: with the supervisor's V8 flags), or `main.js`. */
+const DAEMON = process.env['KTS_COMPARE_DAEMON'] === 'main.js' ? CLI : BIN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
 
 /** keepalived 2.2.7, keepalived-ts (this build), another build of keepalived-ts (KTS_COMPARE_BEFORE). */
 type Impl = 'keepalived' | 'ts' | 'before';
@@ -249,35 +265,122 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
       await stop(m200.child);
     }
 
-    if (GROUPS.has('backup')) {
-      // a backup with 50 instances receiving 50 adverts/s from a keepalived master
-      const feeder = d.keepalived('a', d.write('m50.conf', vrrpConf(50, 'MASTER', 200)));
-      await until(() => d.hasVip('a', '203.0.113.50'), WAIT_MS, '203.0.113.50 on a');
-      const backup = start(impl, 'b', d.write('b50.conf', vrrpConf(50, 'BACKUP', 100)));
+    if (GROUPS.has('backup')) await backupWindow(d, impl, 50, idle);
+
+    if (GROUPS.has('200')) {
+      // a master with 200 instances sending 200 adverts/s (no peer), then a backup with 200 receiving them
+      const m200 = start(impl, 'b', d.write('m200.conf', vrrpConf(200, 'MASTER', 150)));
+      await until(() => d.hasVip('b', '203.0.113.200'), WAIT_MS, '203.0.113.200 on b');
       await sleep(SETTLE_MS);
-      const c0 = cpuMs(backup.child.pid!);
-      const i0 = idle ? cpuMs(idle.pid!) : 0;
-      const w0 = performance.now();
-      await sleep(WINDOW_MS);
-      const s = (performance.now() - w0) / 1000;
-      const name = 'CPU, backup, 50 instances, 50 adverts/s (%)';
-      record(name, impl, (cpuMs(backup.child.pid!) - c0) / 10 / s);
-      if (impl === 'ts' && idle) record(name, 'floor', (nodeProcesses(backup.child.pid!) * (cpuMs(idle.pid!) - i0)) / 10 / s);
-      recordRss('RSS, backup, 50 instances (MB)', impl, backup.child.pid!, idle);
-      await stop(backup.child);
-      await stop(feeder.child);
+      await cpuWindow('CPU, master, 200 instances, 200 adverts/s sent (%)', impl, m200.child.pid!, idle);
+      recordRss('RSS, master, 200 instances (MB)', impl, m200.child.pid!, idle);
+      await stop(m200.child);
+    }
+    if (GROUPS.has('200') || GROUPS.has('backup200')) await backupWindow(d, impl, 200, idle);
+
+    if (GROUPS.has('wake') && ours) {
+      await backupWindow(d, impl, 50, idle, 'keepalived');
+      await backupWindow(d, impl, 50, idle, 'ts');
     }
   } finally {
     if (idle) await stop(idle);
   }
 }
 
+/** CPU (%) of the process tree `pid` over WINDOW_MS, recorded under `name`, with the idle node floor for ours. */
+async function cpuWindow(name: string, impl: Impl, pid: number, idle: ChildProcess | undefined): Promise<void> {
+  const c0 = cpuMs(pid);
+  const i0 = idle ? cpuMs(idle.pid!) : 0;
+  const w0 = performance.now();
+  await sleep(WINDOW_MS);
+  const s = (performance.now() - w0) / 1000;
+  record(name, impl, (cpuMs(pid) - c0) / 10 / s);
+  if (impl === 'ts' && idle) record(name, 'floor', (nodeProcesses(pid) * (cpuMs(idle.pid!) - i0)) / 10 / s);
+}
+
+/**
+ * A backup with `n` instances in b receiving n adverts/s from a master in a (keepalived 2.2.7 unless `feeder` says
+ * ours): its CPU and RSS; with `feeder` (group `wake`), instead its VRRP child's wake-ups: `recvmmsg` calls per second
+ * and datagrams per call over WINDOW_MS, from `perf record` of the syscall's exit (the return value is the count).
+ */
+async function backupWindow(d: Daemons, impl: Impl, n: number, idle: ChildProcess | undefined, feeder?: 'keepalived' | 'ts'): Promise<void> {
+  const conf = d.write(`m${n}.conf`, vrrpConf(n, 'MASTER', 200));
+  const master = feeder === 'ts' ? d.ours('a', conf) : d.keepalived('a', conf);
+  await until(() => d.hasVip('a', `203.0.113.${n}`), WAIT_MS, `203.0.113.${n} on a`);
+  const backup = start(impl, 'b', d.write(`b${n}.conf`, vrrpConf(n, 'BACKUP', 100)));
+  try {
+    await sleep(SETTLE_MS);
+    if (feeder) {
+      const vrrp = impl === 'keepalived' ? undefined : Number(readFileSync(backup.vrrpPidFile, 'utf8').trim());
+      const w = wakeups(d, vrrp!, WINDOW_MS / 1000);
+      w.calls = Math.max(w.calls, 1);
+      const m = feeder === 'ts' ? 'keepalived-ts' : 'keepalived 2.2.7';
+      record(`wake-ups (recvmmsg) per s, backup, ${n} instances, master ${m}`, impl, w.calls / (WINDOW_MS / 1000));
+      record(`datagrams per wake-up, backup, ${n} instances, master ${m}`, impl, w.datagrams / w.calls);
+      record(`epoll returns (2 per loop iteration) per s, backup, ${n} instances, master ${m}`, impl, w.loops / (WINDOW_MS / 1000));
+      return;
+    }
+    await cpuWindow(`CPU, backup, ${n} instances, ${n} adverts/s (%)`, impl, backup.child.pid!, idle);
+    recordRss(`RSS, backup, ${n} instances (MB)`, impl, backup.child.pid!, idle);
+  } finally {
+    await stop(backup.child);
+    await stop(master.child);
+  }
+}
+
+/**
+ * Wake-ups of `pid`'s VRRP socket over `seconds` and the datagrams they read (perf record of sys_exit_recvmmsg): each
+ * wake-up reads until a `recvmmsg` returns fewer than a full batch, so the calls that did not return a full batch;
+ * and the returns from epoll_wait/epoll_pwait (two per loop iteration: node turns on libuv's idle-time metrics, which
+ * polls with a zero timeout first).
+ */
+function wakeups(d: Daemons, pid: number, seconds: number): { calls: number; datagrams: number; loops: number } {
+  const data = `${d.dir}/wake.perf`;
+  execFileSync(
+    'perf',
+    [
+      'record',
+      '-q',
+      '-e',
+      'syscalls:sys_exit_recvmmsg,syscalls:sys_exit_epoll_wait,syscalls:sys_exit_epoll_pwait',
+      '-o',
+      data,
+      '-p',
+      String(pid),
+      '--',
+      'sleep',
+      String(seconds),
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const script = execFileSync('perf', ['script', '-i', data, '-F', 'event,trace'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  let calls = 0;
+  let datagrams = 0;
+  // one line per call: "syscalls:sys_exit_recvmmsg: 0x3" (an error is a negative number shown as 64-bit hex)
+  for (const m of script.matchAll(/sys_exit_recvmmsg:\s+(0x[0-9a-f]+|-?\d+)/g)) {
+    const r = Number(m[1]);
+    if (r !== VRRP_RECV_BATCH) calls++; // a full batch is followed by another call in the same wake-up
+    if (r > 0 && r <= 1024) datagrams += r;
+  }
+  const loops = [...script.matchAll(/sys_exit_epoll_p?wait:/g)].length;
+  return { calls, datagrams, loops };
+}
+
 const topo = Topology.create({ hosts: ['a', 'b'] });
-const d = Daemons.inTempDir(topo, 'kts-compare-', CLI);
+const d = Daemons.inTempDir(topo, 'kts-compare-', DAEMON);
 const dBefore = BEFORE ? Daemons.inTempDir(topo, 'kts-compare-before-', BEFORE) : undefined;
-function start(impl: Impl, host: string, file: string): RunningDaemon {
+/** KTS_COMPARE_TS_ENV (`NAME=value` words): added to this build's daemons' environment only (an experiment's switch). */
+const TS_ENV = Object.fromEntries(
+  (process.env['KTS_COMPARE_TS_ENV'] ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+);
+function start(impl: Impl, host: string, file: string): RunningDaemon & { readonly vrrpPidFile: string } {
   if (impl === 'keepalived') return d.keepalived(host, file);
-  return (impl === 'before' ? dBefore! : d).ours(host, file);
+  return impl === 'before' ? dBefore!.ours(host, file) : d.ours(host, file, [], { env: TS_ENV });
 }
 const f = (x: number) => (Number.isNaN(x) ? '–' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(Math.abs(x) >= 10 ? 1 : 2));
 try {
@@ -292,9 +395,8 @@ try {
     process.exitCode = 1;
     console.log(`stopped in repetition ${reps + 1}: ${(e as Error).message}; the table has what was measured`);
   }
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
-    `keepalived 2.2.7 vs keepalived-ts (Node ${process.version}), medians of up to ${REPS}, alternating; load average at the end ${load}\n`,
+    `keepalived 2.2.7 vs keepalived-ts (Node ${process.version}), medians of up to ${REPS}, alternating; load average at the start ${LOAD_AT_START}, at the end ${loadAverage()}\n`,
   );
   const before = BEFORE ? ' keepalived-ts before |' : '';
   console.log(`| measure | keepalived 2.2.7 |${before} keepalived-ts | ratio | node floor | keepalived-ts − floor |`);

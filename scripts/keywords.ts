@@ -19,11 +19,10 @@ const NOTES: Readonly<Record<string, string>> = {
   'global_defs > vrrp_ipsets':
     "as Debian's keepalived 2.2.7 (built without libipset, so the keyword is not installed): reported as an unknown keyword and ignored; vrrp_iptables's nftables table keeps the address sets",
   'global_defs > enable_snmp_checker':
-    "the checker child's AgentX subagent serves KEEPALIVED-MIB's global scalars (as keepalived's does); the check subtree (virtualServerTable, realServerTable, …) is not served yet",
+    "the checker child's AgentX subagent serves KEEPALIVED-MIB's global scalars and check subtree (virtual server groups and members, virtual and real servers with their IPVS counters, lvsSyncDaemon and lvsTimeouts) and sends realServerStateChange and virtualServerQuorumStateChange as keepalived 2.2.7 (test/ipvs/snmp-check.test.ts compares walks and notifications); differences: realServerWeight cannot be SET (keepalived's is writable), the rates' Low columns read 0 (keepalived's read a wrong buffer, 0 below 4 GiB)",
   'global_defs > enable_snmp_vrrp':
-    'KEEPALIVED-MIB vrrp subtree as keepalived 2.2.7 (sync groups, instances, tracked interfaces and scripts, addresses, vrrp_scripts; notifications); vrrpRouteTable, vrrpRuleTable, next hops and tracked file/process/BFD tables are not served yet',
-  'global_defs > enable_snmp_keepalived':
-    'KEEPALIVED-MIB vrrp subtree as keepalived 2.2.7 (see enable_snmp_vrrp); vrrpRouteTable, vrrpRuleTable, next hops and tracked file/process/BFD tables are not served yet',
+    "KEEPALIVED-MIB vrrp subtree as keepalived 2.2.7, every table (routes, rules and next hops too; tracked files, processes and BFD) and SET of vrrpInstanceBasePriority/vrrpInstancePreempt (the rest refused as keepalived: notWritable, a VRRPv3 instance's accept noAccess); the route encapsulation columns are left out (keepalived-ts sets no route `encap`)",
+  'global_defs > enable_snmp_keepalived': 'the old name of enable_snmp_vrrp: the same (see enable_snmp_vrrp)',
   'global_defs > snmp_socket':
     'unix:PATH, PATH and tcp:HOST:PORT as net-snmp; udp:HOST:PORT sends one AgentX PDU per datagram (not tested against snmpd); taken once at start-up, as keepalived (a reload does not reconnect)',
   'global_defs > vrrp_rt_priority':

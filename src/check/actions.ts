@@ -102,5 +102,19 @@ export type CheckAction =
     }
   /** One line for `notify_fifo` and `lvs_notify_fifo` (newline included). */
   | { readonly kind: 'fifoLine'; readonly vs: string; readonly line: string }
+  /**
+   * An SNMP notification (keepalived's check_snmp_rs_trap / check_snmp_quorum_trap): realServerStateChange when
+   * `rs` is set (its index and state), else virtualServerQuorumStateChange; with the live and total real server
+   * counts and the quorum state at that moment. Sent only with enable_snmp_checker and enable_traps.
+   */
+  | {
+      readonly kind: 'snmpTrap';
+      readonly vs: string;
+      readonly rs?: { readonly index: number; readonly alive: boolean };
+      readonly realUp: number;
+      readonly realTotal: number;
+      readonly quorumUp: boolean;
+      readonly stopping: boolean;
+    }
   /** A mail: notify/smtp.ts `realServerAlert(rs, vs, up, body)` or `virtualServerAlert(vs, up, body)`. */
   | { readonly kind: 'smtpAlert'; readonly vs: string; readonly rs?: string; readonly up: boolean; readonly body: string };

@@ -6,7 +6,7 @@
  */
 import type { VirtualServerConfig } from '../config/model-lvs.js';
 import { realWeight, vsFifoText } from './format.js';
-import { ipvsDest, type ActionSink, type Dest, type RealServer } from './real-server.js';
+import { ipvsDest, snmpTrap, type ActionSink, type Dest, type RealServer } from './real-server.js';
 
 /** The parts of a virtual server the quorum logic reads and changes. */
 export interface QuorumContext extends ActionSink {
@@ -69,8 +69,9 @@ export function updateQuorumState(vs: QuorumContext, init: boolean): void {
   }
 }
 
-/** do_vs_notifies: quorum_up/quorum_down script, FIFO line, mail. When stopping, only with `omega`. */
+/** do_vs_notifies: SNMP notification, then quorum_up/quorum_down script, FIFO line, mail (stopping: only with `omega`). */
 export function doVsNotifies(vs: QuorumContext, init: boolean, threshold: number, weightSum: number, stopping: boolean): void {
+  snmpTrap(vs, undefined, stopping);
   if (stopping && !vs.config.omega) return;
   const up = vs.quorumStateUp;
   const script = up ? vs.config.quorumUp : vs.config.quorumDown;

@@ -157,8 +157,27 @@ export function ipvsDest(cmd: 'add' | 'del' | 'edit', d: Dest, sink: ActionSink,
   }
 }
 
-/** do_rs_notifies: the real server's notify_up/notify_down script and its FIFO line. */
-export function doRsNotifies(rs: RealServer, sink: ActionSink, stopping: boolean): void {
+/** A virtual server as the SNMP notifications see it: its real servers and quorum state. */
+export interface TrapSink extends ActionSink {
+  readonly realServers: readonly RealServer[];
+  readonly quorumStateUp: boolean;
+}
+
+/** check_snmp_rs_trap (with `rs`) or check_snmp_quorum_trap (without): the counts and states of this moment. */
+export function snmpTrap(sink: TrapSink, rs: RealServer | undefined, stopping: boolean): void {
+  sink.out.push({
+    kind: 'snmpTrap',
+    vs: sink.vsName,
+    ...(rs ? { rs: { index: rs.ref, alive: rs.alive } } : {}),
+    realUp: sink.realServers.filter((r) => r.alive).length,
+    realTotal: sink.realServers.length,
+    quorumUp: sink.quorumStateUp,
+    stopping,
+  });
+}
+
+/** do_rs_notifies: the real server's notify_up/notify_down script, its FIFO line and SNMP notification. */
+export function doRsNotifies(rs: RealServer, sink: TrapSink, stopping: boolean): void {
   const script = rs.alive ? rs.server.notifyUp : rs.server.notifyDown;
   if (script) {
     sink.out.push({
@@ -172,4 +191,5 @@ export function doRsNotifies(rs: RealServer, sink: ActionSink, stopping: boolean
     });
   }
   sink.out.push({ kind: 'fifoLine', vs: sink.vsName, line: rsFifoText(rs.name, sink.vsName, rs.alive) });
+  snmpTrap(sink, rs, stopping);
 }

@@ -16,7 +16,7 @@ import { FileChecker, type TrackedFileInfo } from './checker-file.js';
 import { BfdChecker } from './checker-bfd.js';
 import { fmtRs, fmtVs, realWeight } from './format.js';
 import { doVsNotifies, logInfo, poolInUse, updateQuorumState, weighLiveRealservers, type QuorumContext } from './quorum.js';
-import { doRsNotifies, ipvsDest, RealServer, type Dest, type RemovedChecker } from './real-server.js';
+import { doRsNotifies, ipvsDest, RealServer, snmpTrap, type Dest, type RemovedChecker } from './real-server.js';
 
 /** global_defs settings the checker side reads. */
 export interface CheckGlobals {
@@ -261,7 +261,8 @@ export class VirtualServerCheck implements QuorumContext {
     ipvsDest('del', rs, this, true);
     if (!rs.alive) return;
     rs.alive = false;
-    if (!this.config.omega) return;
+    // keepalived always sends the SNMP notification on shutdown; the other notifies only in omega mode
+    if (!this.config.omega) return snmpTrap(this, rs, true);
     doRsNotifies(rs, this, true);
     if (rs.server.smtpAlert) this.out.push({ kind: 'smtpAlert', vs: this.vsName, rs: rs.name, up: false, body: '=> Shutting down <=' });
   }

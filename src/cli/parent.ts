@@ -30,9 +30,9 @@ import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { versionString } from './usage.js';
 
 /** Children are spawned with their V8 flags (src/daemon/v8-flags.ts), the parent's arguments and the role flag. */
-function childSpawner(userArgs: readonly string[], detached: boolean): SpawnChild {
-  // a detached supervisor's own defaults (spawnDetached) are not for its children
-  const inherited = detached ? inheritedV8Flags(process.execArgv) : process.execArgv;
+function childSpawner(userArgs: readonly string[]): SpawnChild {
+  // the supervisor's own defaults (given first by spawnDetached, or by the bin for a -n start) are not for its children
+  const inherited = inheritedV8Flags(process.execArgv);
   return (role, events) => {
     // per spawn: the supervisor sets IDENT_SUFFIX_ENV once the configuration has named the namespace and instance
     const env = { ...process.env };
@@ -183,7 +183,7 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
     logs,
     signals: processSignals(),
     config: configPort(),
-    spawn: childSpawner(userArgs, o.daemonChild),
+    spawn: childSpawner(userArgs),
     release: rtnlReleaser(() => rtnl, logs.logger('Keepalived')),
     sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid),
     pid: process.pid,

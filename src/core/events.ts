@@ -15,6 +15,7 @@
  * - `keepalived-ts:check:verdict`     a checker's result changed a real server's checker state
  * - `keepalived-ts:check:realserver`  a real server went in or out of its pool, or changed weight
  * - `keepalived-ts:check:quorum`      a virtual server gained or lost quorum
+ * - `keepalived-ts:check:snmptrap`    the checker core raised an SNMP notification (check_snmp_rs_trap / quorum_trap)
  * - `keepalived-ts:netlink:error`     a netlink request failed
  * - `keepalived-ts:process`           a supervised child started, exited or was restarted
  * - `keepalived-ts:bgp:route`         the `bgp` child announced or withdrew a VIP's route
@@ -27,6 +28,7 @@
  * (src/cli/child-events.ts).
  */
 import { channel, type Channel } from 'node:diagnostics_channel';
+import type { CheckTrap } from '../snmp/check-mib.js';
 
 /** An instance changed state. */
 export interface VrrpTransitionEvent {
@@ -124,6 +126,14 @@ export interface CheckQuorumEvent {
   readonly at: number;
 }
 
+/**
+ * An SNMP notification of the checker core: realServerStateChange when `rs` is set, else
+ * virtualServerQuorumStateChange.
+ */
+export interface CheckSnmpTrapEvent extends CheckTrap {
+  readonly at: number;
+}
+
 /** A failed netlink request. */
 export interface NetlinkErrorEvent {
   readonly what: string;
@@ -209,6 +219,7 @@ export interface EventMap {
   'keepalived-ts:check:verdict': CheckVerdictEvent;
   'keepalived-ts:check:realserver': CheckRealServerEvent;
   'keepalived-ts:check:quorum': CheckQuorumEvent;
+  'keepalived-ts:check:snmptrap': CheckSnmpTrapEvent;
   'keepalived-ts:netlink:error': NetlinkErrorEvent;
   'keepalived-ts:process': ProcessEvent;
   'keepalived-ts:bgp:route': BgpRouteEvent;

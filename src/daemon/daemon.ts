@@ -360,6 +360,8 @@ export class Daemon {
       version: this.deps.settings.version,
       logDetail: this.deps.settings.logDetail > 0,
       wallNow: () => this.deps.clock.wallNow(),
+      counters: async () => this.runtime?.checkCounters?.(),
+      setInstance: (i, c) => (this.runtime?.setInstance ? this.runtime.setInstance(i, c) : 'the VRRP runtime does not take SNMP SET'),
     });
   }
 

@@ -22,11 +22,12 @@ const SMALL_YOUNG = ['--max-semi-space-size=1'];
  * - The detached supervisor (started without `-n`) also runs `--lite-mode`: no optimising compiler, lazily
  *   allocated feedback. It parses the configuration at start and reload and otherwise relays messages; measured with
  *   200 instances: 6 MB less anonymous memory and 5 MB fewer pages of the node binary touched, for ~18 % more CPU
- *   on a large configuration's parse. A foreground supervisor (`-n`) runs with whatever flags node was given.
+ *   on a large configuration's parse. A foreground supervisor (`-n`) gets them from the `keepalived-ts` bin
+ *   (src/cli/bin.sh); started as `node main.js -n` it runs with whatever flags node was given.
  * - The VRRP child adds `--no-memory-reducer` (issue 14: the reducer's idle-time mark-compact stretched to 0.5-1.8 s
  *   under CPU starvation); it is not in lite mode: the receive path ran 4-10× slower per advert there.
  * - The VRRP child also runs `--v8-pool-size=1` (issue 16: the hour-long soak's RSS floor grew 11 %): one V8 worker
- *   thread for background compiling and concurrent marking instead of one per CPU. Each worker thread mallocs from an
+ *   thread for background compiling and concurrent marking instead of Node's default 4. Each worker thread mallocs from an
  *   arena of its own, and each arena stays at its high-water mark (in use, so malloc_trim gives nothing back):
  *   `npm run bench -- leak`, 6000 reloads, RSS 58-63 MiB instead of 63-72 MiB after warm-up.
  * - The BFD child runs the VRRP child's flags: its timers are tighter still (10 ms × 3).
@@ -47,7 +48,7 @@ export function defaultV8Flags(what: FlaggedProcess, env: NodeJS.ProcessEnv = pr
 
 /**
  * The flags a child inherits from its supervisor: its `execArgv` without the supervisor's own defaults (which
- * spawnDetached put first), so that a child does not run in the supervisor's lite mode.
+ * spawnDetached, or the bin for a `-n` start, put first), so that a child does not run in the supervisor's lite mode.
  */
 export function inheritedV8Flags(execArgv: readonly string[], env: NodeJS.ProcessEnv = process.env): readonly string[] {
   const own = defaultV8Flags('supervisor', env);

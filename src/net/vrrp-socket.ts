@@ -15,7 +15,7 @@ import { IPPROTO_AH, IPPROTO_VRRP, type Family } from '../vrrp/types.js';
 const MAX_DESTINATIONS = 1024;
 
 /** Datagrams read per recvmmsg: a backup hears its masters' adverts in bursts when they share a timer tick. */
-const BATCH = 16;
+export const VRRP_RECV_BATCH = 16;
 /** Largest datagram kept: a VRRPv3 IPv6 advert with 255 addresses is 4,088 bytes; longer ones fail the length check. */
 const MAX_DATAGRAM = 8192;
 /** Control bytes per datagram: IP_PKTINFO + IP_TTL, or IPV6_PKTINFO + IPV6_HOPLIMIT, with room to spare. */
@@ -116,7 +116,7 @@ export class VrrpSocket {
       family as number,
       K.SOCK_RAW as number,
       protocol,
-      { onMessage: () => {}, batch: { size: BATCH, onBatch }, onError: o.onError, maxLength: MAX_DATAGRAM, controlLength: CONTROL_LENGTH },
+      { onMessage: () => {}, batch: { size: VRRP_RECV_BATCH, onBatch }, onError: o.onError, maxLength: MAX_DATAGRAM, controlLength: CONTROL_LENGTH },
       setup,
     );
     return new VrrpSocket(sock, o.family, ifindex);

@@ -8,6 +8,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
+import type { CheckCounters } from '../snmp/check-mib.js';
 import type { LvsReport } from '../lb/report.js';
 import type { RuntimeSnapshot } from './snapshot.js';
 import { defaultInstanceSnapshot } from './snapshot.js';
@@ -49,6 +50,11 @@ export interface Runtime {
    */
   setPriorityOffset?(instance: string, offset: number): string | undefined;
   /**
+   * SNMP SET (keepalived's vrrp_snmp.c write handlers): an instance's base priority and/or preempt setting, kept
+   * until the next reload re-reads the configuration. Returns an error text, or undefined on success.
+   */
+  setInstance?(instance: string, change: InstanceChange): string | undefined;
+  /**
    * Admin action: sends a GARP/NA burst now for MASTER instances (all, or the one named); returns those refreshed.
    * `repeat`: that many frames per VIP (default the instance's garp_master_repeat; DBus SendGarp: 1).
    */
@@ -57,6 +63,8 @@ export interface Runtime {
   drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
   /** The checker runtime: its data plane's table for `status --lvs` (with rates: `--rate`); an error text on failure. */
   lvs?(rates: boolean): Promise<LvsReport | string>;
+  /** The checker runtime: IPVS counters per virtual server for KEEPALIVED-MIB's check tables. */
+  checkCounters?(): Promise<CheckCounters | undefined>;
 }
 
 /** The VRRP runtime is a Runtime. */
@@ -98,4 +106,10 @@ export class NullRuntime implements Runtime {
   snapshot(): RuntimeSnapshot {
     return { instances: (this.config?.vrrpInstances ?? []).map((i, n) => defaultInstanceSnapshot({ name: i.name, vrid: n + 1 })), syncGroups: [] };
   }
+}
+
+/** What an SNMP SET may change in a running VRRP instance. */
+export interface InstanceChange {
+  readonly priority?: number;
+  readonly nopreempt?: boolean;
 }

@@ -7,6 +7,14 @@
 import type { BfdSessionSnapshot } from '../bfd/session.js';
 import type { VrrpStateValue } from '../vrrp/types.js';
 
+/** A tracker's last result: `value` is a track_file's number or a tracked process's running count. */
+export interface TrackerResultSnapshot {
+  readonly kind: string;
+  readonly name: string;
+  readonly ok: boolean;
+  readonly value?: number;
+}
+
 /** Per-instance counters, named exactly as keepalived's `vrrp_stats` (and its JSON). */
 export interface InstanceStats {
   readonly advert_rcvd: number;
@@ -222,6 +230,8 @@ export interface RealServerSnapshot {
   readonly lastCheckLatencyMs?: number;
   /** Held at weight 0 by an operator (`keepalived-ts ctl drain`). */
   readonly drained?: boolean;
+  /** Checkers currently down (keepalived's num_failed_checkers). */
+  readonly failedCheckers?: number;
 }
 
 /** One virtual server (address+port, fwmark or group), as the checker runtime sees it. */
@@ -233,6 +243,8 @@ export interface VirtualServerSnapshot {
   readonly realServers: readonly RealServerSnapshot[];
   /** The configured quorum (sum of live weights needed). */
   readonly quorum?: number;
+  /** The service is in the data plane (keepalived's `vs->alive`). */
+  readonly alive?: boolean;
 }
 
 /** The whole daemon. */
@@ -245,6 +257,8 @@ export interface RuntimeSnapshot {
   readonly timing?: TimingStats;
   /** `vrrp_script` results so far (keepalived.data's "VRRP Script" status: GOOD when ok, BAD when not). */
   readonly scripts?: readonly { readonly name: string; readonly ok: boolean }[];
+  /** The VRRP child's tracker results so far (files with their value, processes with their count, BFD up or not): SNMP's tables. */
+  readonly trackers?: readonly TrackerResultSnapshot[];
   /** BGP announcement state (the `bgp` child). */
   readonly bgp?: BgpSnapshot;
   /** BFD sessions (the `bfd` child). */

@@ -41,7 +41,7 @@ export const VarType = {
 } as const;
 
 /** RFC 2741 §6.2.16 res.error values used here. */
-export const AgentxError = { noError: 0, genErr: 5, notWritable: 17 } as const;
+export const AgentxError = { noError: 0, genErr: 5, noAccess: 6, wrongType: 7, wrongLength: 8, wrongValue: 10, notWritable: 17 } as const;
 
 /** h.flags bits. */
 const FLAG_NON_DEFAULT_CONTEXT = 0x08;
@@ -330,6 +330,12 @@ export function decodePdu(buf: Buffer): Pdu {
       ranges.push({ start: start.oid, include: start.include, end: end.oid });
     }
     return { ...base, ranges, ...(nonRepeaters !== undefined ? { nonRepeaters, maxRepetitions: maxRepetitions! } : {}) };
+  }
+  if (type === PduType.TestSet) {
+    if (flags & FLAG_NON_DEFAULT_CONTEXT) r.octets();
+    const varbinds: VarBind[] = [];
+    while (!r.done) varbinds.push(r.varbind());
+    return { ...base, varbinds };
   }
   return base;
 }

@@ -154,7 +154,7 @@ function instanceRows(src: MibSource, m: MibBuilder, ic: VrrpInstanceConfig, sna
   if (ic.interface) m.str(o(10), ic.interface);
   m.int(o(11), truth(trackedInterfaces(src, ic).length > 0));
   m.gauge(o(12), advertInt(ic));
-  m.int(o(13), truth(!ic.nopreempt));
+  m.int(o(13), truth(!(snap?.nopreempt ?? ic.nopreempt)));
   m.gauge(o(14), Math.floor(ic.preemptDelayMs / 1000));
   m.int(o(15), ic.version === 2 ? (ic.authentication ? (ic.authentication.type === 'PASS' ? 1 : 2) : 0) : 0);
   const syncd = g.lvsSyncDaemon?.instance === ic.name;

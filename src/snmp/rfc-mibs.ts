@@ -12,6 +12,7 @@ import { compareOid, type MibBuilder } from './mib.js';
 import { addressBytes } from './inet.js';
 import { truth } from './keepalived-mib.js';
 import { ifindexOf, type MibSource } from './source.js';
+import { sumErrors } from './rfc-errors.js';
 
 /** VRRP-MIB::vrrpMIB. */
 export const VRRP_RFC_OID: Oid = [1, 3, 6, 1, 2, 1, 68];
@@ -88,7 +89,7 @@ export function rfcv2Rows(src: MibSource, m: MibBuilder, nowMs: number): void {
     if (pip) m.ip(c(8), pip);
     m.int(c(9), (ic.authentication ? (ic.authentication.type === 'PASS' ? 1 : 2) : 0) + 1);
     m.int(c(11), Math.floor(ic.advertIntervalMs / 1000));
-    m.int(c(12), truth(!ic.nopreempt));
+    m.int(c(12), truth(!(snap?.nopreempt ?? ic.nopreempt)));
     // keepalived 2.2.7: the subagent's uptime when the instance left INIT (RFC 2787's definition; a constant)
     m.ticks(c(13), upTime(snap, src.startedWallMs, src.upSinceMs.get(ic.name) ?? nowMs));
     m.int(c(14), 1);
@@ -109,9 +110,13 @@ export function rfcv2Rows(src: MibSource, m: MibBuilder, nowMs: number): void {
     m.counter(t(12), s?.packet_len_err ?? 0);
   }
   for (const { ic, index } of all) for (const a of sortedVips(ic)) m.int(o(1, 4, 1, 2, ...index, ...a), 1);
-  // checksum, version and VRID errors are counted before an instance is known: keepalived-ts has no such counters
-  m.counter(o(2, 1, 0), 0);
-  m.counter(o(2, 2, 0), 0);
+  // summed over the instances shown; keepalived 2.2.7 never counts VRID errors
+  const sum = sumErrors(
+    src.rfcErrors,
+    all.map((r) => r.ic.name),
+  );
+  m.counter(o(2, 1, 0), sum.checksum);
+  m.counter(o(2, 2, 0), sum.version);
   m.counter(o(2, 3, 0), 0);
 }
 
@@ -142,7 +147,7 @@ export function rfcv3Rows(src: MibSource, m: MibBuilder, nowMs: number): void {
     m.gauge(c(7), snap?.basePriority ?? ic.priority);
     m.int(c(8), ic.virtualIpaddress.length);
     m.int(c(9), Math.floor(ic.advertIntervalMs / 10));
-    m.int(c(10), truth(!ic.nopreempt));
+    m.int(c(10), truth(!(snap?.nopreempt ?? ic.nopreempt)));
     m.int(c(11), truth(ic.accept));
     // keepalived 2.2.7: how long since the instance left INIT
     m.ticks(c(12), upTime(snap, src.upSinceMs.get(ic.name) ?? src.startedWallMs, nowMs));
@@ -155,7 +160,7 @@ export function rfcv3Rows(src: MibSource, m: MibBuilder, nowMs: number): void {
     m.counter64(t(3), s?.advert_rcvd ?? 0);
     m.counter64(t(4), s?.advert_interval_err ?? 0);
     m.counter64(t(5), s?.ip_ttl_err ?? 0);
-    m.int(t(6), 0);
+    m.int(t(6), src.rfcErrors?.get(ic.name)?.protoReason ?? 0);
     m.counter64(t(7), s?.pri_zero_rcvd ?? 0);
     m.counter64(t(8), s?.pri_zero_sent ?? 0);
     m.counter64(t(9), s?.invalid_type_rcvd ?? 0);
@@ -164,8 +169,12 @@ export function rfcv3Rows(src: MibSource, m: MibBuilder, nowMs: number): void {
     m.ticks(t(12), 0);
     m.gauge(t(13), Math.floor(ic.advertIntervalMs / 10) * 10);
   }
-  m.counter64(o(1, 2, 1, 0), 0);
-  m.counter64(o(1, 2, 2, 0), 0);
+  const sum = sumErrors(
+    src.rfcErrors,
+    all.map((r) => r.ic.name),
+  );
+  m.counter64(o(1, 2, 1, 0), sum.checksum);
+  m.counter64(o(1, 2, 2, 0), sum.version);
   m.counter64(o(1, 2, 3, 0), 0);
   m.ticks(o(1, 2, 4, 0), 0);
 }

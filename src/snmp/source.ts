@@ -4,6 +4,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import type { RuntimeSnapshot } from '../runtime/snapshot.js';
+import type { RfcErrorCounts } from './rfc-errors.js';
 
 /** Facts about the host the MIBs show (interface indexes and addresses, the node name). */
 export interface HostFacts {
@@ -17,6 +18,8 @@ export interface HostFacts {
   hwaddr(name: string): Buffer | undefined;
   /** A script's path as keepalived shows it (symbolic links resolved, as its script security check does). */
   realPath(path: string): string;
+  /** An interface group's name from /etc/iproute2/group, when the file names it (keepalived's get_rttables_group). */
+  ifGroupName?(id: number): string | undefined;
   /** uname's node name (keepalived's default router_id). */
   readonly nodeName: string;
 }
@@ -32,6 +35,8 @@ export interface MibSource {
   readonly startedWallMs: number;
   /** Wall-clock ms each instance left INIT (vrrpOperVrUpTime's moment); absent until it did. */
   readonly upSinceMs: ReadonlyMap<string, number>;
+  /** Each instance's checksum/version error counts and last protocol error (the RFC MIBs' error objects). */
+  readonly rfcErrors?: ReadonlyMap<string, RfcErrorCounts>;
 }
 
 /** The interface's ifindex, 0 when there is no interface or it does not exist (keepalived's `ifp ? index : 0`). */

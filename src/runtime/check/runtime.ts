@@ -42,6 +42,8 @@ import type { RealServerSnapshot, RuntimeSnapshot, VirtualServerSnapshot } from 
 import { backendFactoryFor, openBackend, type BackendFactory } from './backend-choice.js';
 import { LbWriter } from './lb-writer.js';
 import { readLvs } from './lvs-listing.js';
+import { countersOf } from './lvs-counters.js';
+import type { CheckCounters } from '../../snmp/check-mib.js';
 import type { LvsReport } from '../../lb/report.js';
 import { configText, migrateState, vsIdentity } from './migrate.js';
 import { CheckNotify } from './notify.js';
@@ -373,6 +375,7 @@ export class CheckRuntime implements VrrpRuntime {
       name: v.check.vsName,
       quorum: v.config.quorum,
       quorumUp: v.check.quorumStateUp,
+      alive: v.installed.size > 0,
       realServers: v.check.realServers.map((rs): RealServerSnapshot => {
         const last = v.last.get(rs.ref);
         return {
@@ -380,6 +383,7 @@ export class CheckRuntime implements VrrpRuntime {
           address: rs.server.address,
           port: rs.server.port,
           up: rs.alive,
+          failedCheckers: rs.numFailedCheckers,
           ...(this.drained.has(`${v.check.vsName}|${rs.name}`) ? { weight: 0, drained: true } : { weight: realWeight(rs.effectiveWeight) }),
           ...(last
             ? {
@@ -420,6 +424,20 @@ export class CheckRuntime implements VrrpRuntime {
   async lvs(rates: boolean): Promise<LvsReport | string> {
     await this.lb?.idle();
     return readLvs(this.backend, { rates });
+  }
+
+  /** The IPVS counters of every virtual server for KEEPALIVED-MIB (undefined when the data plane cannot list). */
+  async checkCounters(): Promise<CheckCounters | undefined> {
+    const l = await this.backend?.list();
+    if (!l || 'code' in l) return undefined;
+    return countersOf(
+      this.vss.map((v) => ({
+        targets: v.targets,
+        realServers: v.config.realServers,
+        ...(v.config.sorryServer ? { sorry: v.config.sorryServer } : {}),
+      })),
+      l,
+    );
   }
 
   /** Zeroes the probe counters and lateness samples. */
@@ -721,6 +739,11 @@ export class CheckRuntime implements VrrpRuntime {
         case 'fifoLine':
           this.notify?.fifoLine(a.line);
           break;
+        case 'snmpTrap': {
+          const { kind: _kind, vs: _vs, ...trap } = a;
+          publish('keepalived-ts:check:snmptrap', { vs: v.config, ...trap, at });
+          break;
+        }
         case 'smtpAlert':
           this.notify?.mail(a.vs, a.rs, a.up, a.body);
           break;

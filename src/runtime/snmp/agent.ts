@@ -17,9 +17,17 @@ import { MibBuilder } from '../../snmp/mib.js';
 import { rfcv2Rows, rfcv3Rows, VRRP_RFC_OID, VRRP_RFCV3_OID } from '../../snmp/rfc-mibs.js';
 import type { HostFacts, MibSource } from '../../snmp/source.js';
 import { groupNotifications, instanceNotifications, type Notification } from '../../snmp/traps.js';
+import { countDrop, dropNotifications, type RfcErrorCounts } from '../../snmp/rfc-errors.js';
+import { vrrpTrackerRows } from '../../snmp/vrrp-trackers-mib.js';
+import { vrrpRouteRows } from '../../snmp/vrrp-routes-mib.js';
+import { planSet, type PlannedChange } from '../../snmp/vrrp-set.js';
+import type { InstanceChange } from '../port.js';
 import type { RuntimeSnapshot } from '../snapshot.js';
-import { AgentxSubagent, parseAgentxAddress, type Subtree } from './subagent.js';
+import { AgentxSubagent, parseAgentxAddress, type SetHandler, type Subtree } from './subagent.js';
 import { addressBytes } from '../../snmp/inet.js';
+import { CHECK_OID, checkNotification, checkRows, type CheckCounters } from '../../snmp/check-mib.js';
+import { CounterCache } from './counter-cache.js';
+import { mergeIpRouteFile } from '../../config/iproute-names.js';
 
 /** What the agent reads, all through functions (the configuration changes on reload). */
 export interface SnmpAgentDeps {
@@ -33,8 +41,12 @@ export interface SnmpAgentDeps {
   /** `-D`: log each notification sent, as keepalived does. */
   readonly logDetail: boolean;
   readonly wallNow: () => number;
+  /** SNMP SET's effect on a running instance (the VRRP runtime's setInstance); absent, every SET is notWritable. */
+  readonly setInstance?: (instance: string, change: InstanceChange) => string | undefined;
   /** Host facts (tests inject them). */
   readonly host?: HostFacts;
+  /** The checker's IPVS counters (KEEPALIVED-MIB check tables); absent where there is no load balancer. */
+  readonly counters?: () => Promise<CheckCounters | undefined>;
 }
 
 /** A running agent. */
@@ -44,6 +56,7 @@ export interface SnmpAgent {
 
 /** The host as os.networkInterfaces and /sys see it (this network namespace). */
 export function linuxHostFacts(): HostFacts {
+  let groups: Map<number, string> | undefined;
   const addrs = (name: string, family: 'IPv4' | 'IPv6') => (networkInterfaces()[name] ?? []).filter((a) => a.family === family);
   return {
     ifindex: (name) => {
@@ -72,6 +85,19 @@ export function linuxHostFacts(): HostFacts {
         return p;
       }
     },
+    ifGroupName: (id) => {
+      // keepalived reads the file alone (no built-in names) and shows the number when it names none
+      if (!groups) {
+        let text: string | undefined;
+        try {
+          text = readFileSync('/etc/iproute2/group', 'utf8');
+        } catch {
+          text = undefined;
+        }
+        groups = new Map([...mergeIpRouteFile(text, new Map(), 0x7fffffff)].map(([name, n]) => [n, name]));
+      }
+      return groups.get(id);
+    },
     nodeName: hostname(),
   };
 }
@@ -84,6 +110,7 @@ export function subtreesFor(role: SnmpAgentDeps['role'], s: SnmpConfig, checkerR
   const globalHere = checkSide ? s.checker || (role === undefined && s.vrrp) : s.vrrp && (!checkerRuns || !s.checker);
   if (globalHere) out.push({ oid: GLOBAL_OID, descr: 'Keepalived' });
   if (vrrpSide && s.vrrp) out.push({ oid: VRRP_OID, descr: 'KEEPALIVED-VRRP' });
+  if (checkSide && s.checker) out.push({ oid: CHECK_OID, descr: 'Healthchecker' });
   if (vrrpSide && s.rfcv2) out.push({ oid: VRRP_RFC_OID, descr: 'VRRP' });
   if (vrrpSide && s.rfcv3) out.push({ oid: VRRP_RFCV3_OID, descr: 'VRRPV3' });
   return out;
@@ -107,20 +134,59 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   const host = d.host ?? linuxHostFacts();
   const startedWallMs = d.wallNow();
   const upSinceMs = new Map<string, number>();
-  const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs });
+  const rfcErrors = new Map<string, RfcErrorCounts>();
+  const source = (): MibSource => ({ config: d.config(), snapshot: d.snapshot(), host, version: d.version, startedWallMs, upSinceMs, rfcErrors });
   const subtrees = subtreesFor(d.role, d.settings, d.config().virtualServers.length > 0);
   const has = (oid: Oid) => subtrees.some((t) => t.oid === oid);
+  const counters = new CounterCache(subtrees.some((t) => t.oid === CHECK_OID) ? d.counters : undefined);
+  // a walk is one request per object: requests close together share one view (built from the same snapshot)
+  let built: { readonly at: number; readonly view: VarBind[] } | undefined;
   const view = (): VarBind[] => {
+    const now = d.wallNow();
+    if (built && now >= built.at && now - built.at < VIEW_REUSE_MS) return built.view;
+    built = { at: now, view: build(now) };
+    return built.view;
+  };
+  const build = (now: number): VarBind[] => {
     const src = source();
     const m = new MibBuilder();
-    const now = d.wallNow();
     if (has(GLOBAL_OID)) globalRows(src, m);
-    if (has(VRRP_OID)) vrrpRows(src, m);
+    if (has(VRRP_OID)) {
+      vrrpRows(src, m);
+      vrrpTrackerRows(src, m);
+      vrrpRouteRows(src, m);
+    }
+    if (has(CHECK_OID)) checkRows(src, m, counters.get());
     if (has(VRRP_RFC_OID)) rfcv2Rows(src, m, now);
     if (has(VRRP_RFCV3_OID)) rfcv3Rows(src, m, now);
     return m.done();
   };
+  let planned: readonly PlannedChange[] = [];
+  const apply = d.setInstance;
+  const set: SetHandler | undefined =
+    apply && has(VRRP_OID)
+      ? {
+          test: (vbs) => {
+            const p = planSet(source(), vbs);
+            planned = p.changes;
+            return p;
+          },
+          commit: () => {
+            for (const c of planned) {
+              const err = apply(c.instance, c.change);
+              d.log.log(err ? { level: 'warning', text: `SNMP SET: ${err}` } : { level: 'info', text: c.log });
+            }
+            planned = [];
+            built = undefined; // a GET after the SET reads the changed instance, not the view built before it
+            return 0;
+          },
+          cleanup: () => {
+            planned = [];
+          },
+        }
+      : undefined;
   const agent = new AgentxSubagent({
+    ...(set ? { set } : {}),
     address,
     subtrees,
     view,
@@ -137,6 +203,20 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
       if (e.from === 'INIT' || !upSinceMs.has(e.instance)) upSinceMs.set(e.instance, e.at);
     }),
   ];
+  if (has(CHECK_OID) && d.settings.traps)
+    unsubs.push(
+      subscribe('keepalived-ts:check:snmptrap', (e) => {
+        const n = checkNotification(source(), e);
+        if (n) agent.notify(n.trapOid, n.varbinds);
+      }),
+    );
+  if (d.role !== 'check')
+    unsubs.push(
+      subscribe('keepalived-ts:vrrp:drop', (e) => {
+        rfcErrors.set(e.instance, countDrop(rfcErrors.get(e.instance), e.reason));
+        if (d.settings.traps) send(dropNotifications(source(), e.instance, e.reason, e.source));
+      }),
+    );
   if (d.role !== 'check' && d.settings.traps) {
     // every group starts in INIT: its first state (BACKUP, or MASTER) is notified, as keepalived does
     const groupStates = new Map<string, number>(d.config().vrrpSyncGroups.map((g) => [g.name, 0]));
@@ -158,11 +238,15 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   }
   return {
     close: () => {
+      counters.close();
       for (const u of unsubs) u();
       agent.close();
     },
   };
 }
+
+/** How long a built MIB view answers further requests (a walk's GetNexts come back to back). */
+const VIEW_REUSE_MS = 250;
 
 /** Transition event state words → keepalived's state numbers. */
 const STATE_WORDS: Readonly<Record<string, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, DELETED: 97, STOP: 98 };

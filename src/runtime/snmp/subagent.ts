@@ -67,8 +67,20 @@ export interface SubagentOptions {
   readonly description: string;
   /** Centiseconds since the subagent started (sysUpTime in notifications). */
   readonly upTime: () => number;
+  /** SNMP SET: checks a TestSet's varbinds, then applies them on CommitSet; absent, every SET is notWritable. */
+  readonly set?: SetHandler;
   /** Reconnect delay (tests). */
   readonly retryMs?: number;
+}
+
+/** The subagent's side of a SET transaction (RFC 2741 §7.2.4): test, then commit, or clean up. */
+export interface SetHandler {
+  /** TestSet: an error (0: none) and the 1-based index of the varbind it is about. */
+  test(varbinds: readonly VarBind[]): { readonly error: number; readonly index: number };
+  /** CommitSet: applies what the test accepted; an error when it could not. */
+  commit(): number;
+  /** UndoSet or CleanupSet: forgets the transaction. */
+  cleanup(): void;
 }
 
 /** A byte pipe to the master agent. */
@@ -239,16 +251,28 @@ export class AgentxSubagent {
   }
 
   private handle(p: Pdu): void {
-    const reply = (error: number, vbs: readonly VarBind[]): void =>
-      this.pipe?.write(responsePdu({ sessionId: p.sessionId, transactionId: p.transactionId, packetId: p.packetId }, this.o.upTime(), error, 0, vbs));
+    const reply = (error: number, vbs: readonly VarBind[], index = 0): void =>
+      this.pipe?.write(
+        responsePdu({ sessionId: p.sessionId, transactionId: p.transactionId, packetId: p.packetId }, this.o.upTime(), error, index, vbs),
+      );
     if (p.type === PduType.Response) {
       const cb = this.pending.get(p.packetId);
       this.pending.delete(p.packetId);
       cb?.(p);
       return;
     }
-    if (p.type === PduType.TestSet) return reply(AgentxError.notWritable, []);
-    if (p.type === PduType.CommitSet || p.type === PduType.UndoSet || p.type === PduType.CleanupSet) return reply(AgentxError.noError, []);
+    const set = this.o.set;
+    if (p.type === PduType.TestSet) {
+      if (!set) return reply(AgentxError.notWritable, [], 1);
+      const t = set.test(p.varbinds ?? []);
+      return reply(t.error, [], t.index);
+    }
+    if (p.type === PduType.CommitSet) return reply(set ? set.commit() : AgentxError.noError, []);
+    if (p.type === PduType.UndoSet || p.type === PduType.CleanupSet) {
+      set?.cleanup();
+      // RFC 2741 §7.2.4.4: a CleanupSet gets no response
+      return p.type === PduType.UndoSet ? reply(AgentxError.noError, []) : undefined;
+    }
     if (p.type === PduType.Close) return this.lost();
     let vbs: VarBind[] | undefined;
     try {

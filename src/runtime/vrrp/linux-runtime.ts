@@ -13,7 +13,7 @@
 import type { Logger } from '../../core/log.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { KeepalivedConfig, VirtualAddress, VrrpInstanceConfig } from '../../config/model.js';
-import type { RuntimeContext, VrrpRuntime } from '../port.js';
+import type { InstanceChange, RuntimeContext, VrrpRuntime } from '../port.js';
 import type { RuntimeSnapshot } from '../snapshot.js';
 import { FrameSender, macBytes } from '../../net/arp.js';
 import { Rtnl, type RtnlEvent } from '../../net/netlink/rtnl.js';
@@ -1092,6 +1092,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       instances: [...this.instances.values()].map((r) => ({ ...instanceSnapshot(r), ...observedFields(r) })),
       syncGroups: this.router.syncGroups().map((sg) => ({ name: sg.name, state: sg.state, members: sg.members.map((m) => m.name) })),
       scripts: (this.trackers?.results() ?? []).filter((r) => r.kind === 'script').map((r) => ({ name: r.name, ok: r.ok })),
+      trackers: [...(this.trackers?.results() ?? []), ...[...this.bfdStates].map(([name, ok]) => ({ kind: 'bfd', name, ok }))],
       timing: { ...jitterFields(this.jitter), loopLagMaxMs: 0, loopLagLastMs: 0 },
     };
   }
@@ -1122,6 +1123,22 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
         .map((a) => (a.kind === 'stateChanged' ? { ...a, transition: { ...a.transition, reason: `priority offset ${offset}` } } : a)),
     );
     this.execute(this.router.event(run.cfg.name, { type: 'tracker', result: { kind: 'file', name: OFFSET_TRACKER, ok: true, value: offset } }, now));
+    this.arm();
+    return undefined;
+  }
+
+  /** SNMP SET: a new base priority and/or preempt setting for one instance, until the next reload. */
+  setInstance(instance: string, change: InstanceChange): string | undefined {
+    const run = this.instances.get(instance);
+    if (!run || !this.config) return `no VRRP instance ${instance}`;
+    run.cfg = {
+      ...run.cfg,
+      ...(change.priority !== undefined ? { priority: change.priority } : {}),
+      ...(change.nopreempt !== undefined ? { nopreempt: change.nopreempt } : {}),
+    };
+    const params = withOffset(run, fsmParams(this.config, run.cfg, run.source));
+    const at = { socketKey: run.socketKey, ifindex: run.stateIndex, source: run.source, group: run.group };
+    this.execute(this.router.applyReload({ remove: [], update: [routerSpec(run.cfg, params, at)] }, this.clock.now()));
     this.arm();
     return undefined;
   }

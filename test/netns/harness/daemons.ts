@@ -101,7 +101,8 @@ export class Daemons {
   /**
    * @param topo where the daemons run (they are killed by PID when it is destroyed)
    * @param dir configuration, pid files, sockets and TMPDIR go here
-   * @param cli the script ours() runs: the tsc output (default) or BUNDLED_CLI
+   * @param cli the script ours() runs: the tsc output (default) or BUNDLED_CLI, or the `keepalived-ts` bin (run with
+   *   the node first in PATH)
    */
   constructor(
     readonly topo: Topology,
@@ -136,7 +137,7 @@ export class Daemons {
       ['-P', '-n', '-l', '-D', '-f', file, '-p', join(this.dir, `${tag}.pid`), '-r', vrrpPidFile, '-c', join(this.dir, `${tag}-chk.pid`)],
       { env: { ...process.env, TMPDIR: this.dir } },
     );
-    return { host, child, log: capture(child), vrrpPidFile };
+    return { host, child, log: captureOutput(child), vrrpPidFile };
   }
 
   /** Starts keepalived 2.2.7 with every subsystem (`-n -l -D`: its BFD process too), pid files unique to this start. */
@@ -156,7 +157,7 @@ export class Daemons {
     const child = this.topo.spawn(host, '/usr/sbin/keepalived', ['-n', '-l', '-D', '-f', file, ...pids], {
       env: { ...process.env, TMPDIR: this.dir },
     });
-    return { host, child, log: capture(child), vrrpPidFile };
+    return { host, child, log: captureOutput(child), vrrpPidFile };
   }
 
   /**
@@ -196,8 +197,10 @@ export class Daemons {
       `--control-socket=${controlSocket}`,
     ];
     const o = { env: { ...process.env, TMPDIR: this.dir, ...opts.env } };
-    const child = opts.fromHost ? spawn(process.execPath, argv, { stdio: 'pipe', ...o }) : this.topo.spawn(host, process.execPath, argv, o);
-    return { host, child, log: capture(child), controlSocket, pidFile, vrrpPidFile, bfdPidFile };
+    // a script is run by this node; anything else (the `keepalived-ts` bin) is run as it is
+    const [cmd, args] = this.cli.endsWith('.js') ? [process.execPath, argv] : [this.cli, argv.slice(1)];
+    const child = opts.fromHost ? spawn(cmd, args, { stdio: 'pipe', ...o }) : this.topo.spawn(host, cmd, args, o);
+    return { host, child, log: captureOutput(child), controlSocket, pidFile, vrrpPidFile, bfdPidFile };
   }
 
   /** Hard loss of keepalived: SIGKILL its VRRP child (from its pid file) and its parent, as a crash would. */
@@ -222,7 +225,7 @@ export class Daemons {
 }
 
 /** Collects a child's stdout and stderr; returns the reader. */
-function capture(child: ChildProcess): () => string {
+export function captureOutput(child: ChildProcess): () => string {
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString();

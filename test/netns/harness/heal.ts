@@ -21,6 +21,8 @@ export interface HealResult {
   readonly delayS: number;
   /** Set when the heal could not be measured (no advert from the winner after it). */
   readonly problem?: string;
+  /** When the loser's last act as master was seen (s since the epoch, the capture's clock); absent with `problem`. */
+  readonly stepDownS?: number;
 }
 
 /** How a run of heals is set up. */
@@ -60,7 +62,15 @@ export async function runHeals(topo: Topology, d: Daemons, r: HealRun): Promise<
       topo.heal();
       check(`heal ${i}: b steps down`, (await waitFor(() => !d.hasVip('b', r.vip), 4000)) >= 0, logs);
       check(`heal ${i}: a keeps the VIP`, d.hasVip('a', r.vip), logs);
-      await sleep(1500);
+      // The next partition may start once this heal is measurable: the winner's GARP after the step-down is on the
+      // capture, and 0.25 s have passed since the step-down (the loser's adverts up to 0.1 s after the winner's count
+      // for the step-down). At most 1.5 s, as the fixed pause this replaces; measure() judges the whole capture.
+      const h = heals[i]!;
+      await waitFor(() => {
+        const [m] = measure(cap.lines(), [h], topo, r.vip);
+        const stepDown = m?.stepDownS ?? Infinity;
+        return m !== undefined && Number.isFinite(m.delayS) && Date.now() / 1000 >= stepDown + 0.25;
+      }, 1500);
     }
   } finally {
     await stop(b.child);
@@ -90,6 +100,6 @@ export function measure(lines: readonly string[], heals: readonly number[], topo
     const stepDown = Math.max(winner.t, loser?.t ?? 0);
     const garp = garps.find((g) => g >= stepDown && g < next);
     const loserFirst = adverts.some((x) => x.src === B.ipv4 && x.prio === 100 && x.t > h && x.t < winner.t);
-    return { loserFirst, delayS: garp === undefined ? Infinity : garp - stepDown };
+    return { loserFirst, delayS: garp === undefined ? Infinity : garp - stepDown, stepDownS: stepDown };
   });
 }

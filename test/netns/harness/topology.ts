@@ -308,8 +308,16 @@ export class Topology {
   }
 }
 
-/** Starts tcpdump in a host (on eth0, or `ifname`); `stop()` ends it and returns the decoded lines (-n -e -l, with timestamps). */
-export function capture(topo: Topology, name: string, filter: string, ifname = 'eth0'): { stop: () => Promise<string[]>; ready: Promise<void> } {
+/**
+ * Starts tcpdump in a host (on eth0, or `ifname`); `stop()` ends it and returns the decoded lines (-n -e -l, with
+ * timestamps); `lines()` returns the complete lines so far while it runs.
+ */
+export function capture(
+  topo: Topology,
+  name: string,
+  filter: string,
+  ifname = 'eth0',
+): { stop: () => Promise<string[]>; ready: Promise<void>; lines: () => string[] } {
   const child = topo.spawn(name, 'tcpdump', ['-i', ifname, '-n', '-e', '-l', '-tt', filter]);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -323,6 +331,11 @@ export function capture(topo: Topology, name: string, filter: string, ifname = '
   });
   return {
     ready,
+    lines: () =>
+      out
+        .slice(0, out.lastIndexOf('\n') + 1)
+        .split('\n')
+        .filter(Boolean),
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve(out.split('\n').filter(Boolean)));

@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { controlRequest } from '../../../src/daemon/control.js';
 import type { LvsReport } from '../../../src/lb/report.js';
 import { pidIn, stop, waitFor } from '../harness/daemons.js';
+import { startFileDaemon } from '../harness/file-daemon.js';
 import { LbLab, RS, VIP4 } from './lb-topology.js';
 
 const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
@@ -92,34 +93,11 @@ ${extra}`;
 
 const confFile = join(dir, 'keepalived.conf');
 writeFileSync(confFile, conf(1, 2));
-const sock = join(dir, 'lbd.sock');
-const chkPid = join(dir, 'lbd-chk.pid');
 server('rs2', 'sorry', 8090);
-const daemon = lab.spawn('dir', process.execPath, [
-  CLI,
-  '-n',
-  '-l',
-  '-D',
-  '-f',
-  confFile,
-  '-p',
-  join(dir, 'lbd.pid'),
-  '-r',
-  join(dir, 'lbd-vrrp.pid'),
-  '-c',
-  chkPid,
-  `--control-socket=${sock}`,
-]);
-let log = '';
-daemon.stdout!.on('data', (d: Buffer) => {
-  log += d.toString();
-});
-daemon.stderr!.on('data', (d: Buffer) => {
-  log += d.toString();
-});
-after(() => {
-  if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-});
+const lbd = startFileDaemon((cmd, args) => lab.spawn('dir', cmd, args), dir, 'lbd', confFile);
+const daemon = lbd.child;
+const sock = lbd.controlSocket;
+const chkPid = lbd.chkPidFile;
 
 const nft = (args: string) => lab.sh(lab.ns.dir, `nft ${args}`);
 /** The checker child's table over the control socket. */
@@ -157,13 +135,13 @@ const tableShape = () =>
     .join('\n');
 
 test('start: the checker child chooses nftables, logs why, programs the table; wrr 1:2 is exactly 100:200 over 300 requests', async () => {
-  assert.ok((await waitFor(() => log.includes('Startup complete'), 10_000)) >= 0, log);
-  assert.match(log, /Starting Healthcheck child process, pid=\d+/);
+  assert.ok((await waitFor(() => lbd.log().includes('Startup complete'), 10_000)) >= 0, lbd.log());
+  assert.match(lbd.log(), /Starting Healthcheck child process, pid=\d+/);
   assert.match(
-    log,
+    lbd.log(),
     /Load balancer: nftables \(tables inet keepalived_ts_lb and netdev keepalived_ts_dr\), chosen by lvs_backend auto because the kernel has no IPVS/,
   );
-  assert.doesNotMatch(log, /not supported yet/);
+  assert.doesNotMatch(lbd.log(), /not supported yet/);
   assert.ok((await destsBecome(80, BOTH, 5000)) >= 0, JSON.stringify(await destsOf(80)));
   assert.deepEqual(await lab.requests(VIP4, 300), { failed: 0, rs1: 100, rs2: 200 });
 });
@@ -223,8 +201,8 @@ test('a stopped real server is out within the checker bound, the client sees no 
   // lower: one delay_before_retry after the first failed check (less a 100 ms poll/scheduling slack);
   // upper: delay_loop + connect_timeout + retry × delay_before_retry = 3 s, plus 700 ms for nft and the poll
   assert.ok(gone >= 900 && gone <= 3700, `removed after ${gone} ms`);
-  assert.match(log, /TCP_CHECK on service \[192\.0\.2\.11\]:tcp:8080 failed after 1 retries\./);
-  assert.match(log, /Removing service \[192\.0\.2\.11\]:tcp:8080 from VS \[203\.0\.113\.10\]:tcp:80/);
+  assert.match(lbd.log(), /TCP_CHECK on service \[192\.0\.2\.11\]:tcp:8080 failed after 1 retries\./);
+  assert.match(lbd.log(), /Removing service \[192\.0\.2\.11\]:tcp:8080 from VS \[203\.0\.113\.10\]:tcp:80/);
   console.log(`# real server removal: ${gone} ms after it stopped (bound 1000..3000 ms)`);
   assert.deepEqual(await lab.requests(VIP4, 60), { failed: 0, rs2: 60 });
   server('rs1', 'rs1');
@@ -261,7 +239,7 @@ test('reload (SIGHUP to the parent) reweights in place; the unchanged service ke
   const before81 = vsChain(81);
   const conns80 = (await lvs()).services.find((s) => s.key.kind === 'address' && s.key.port === 80)!.counters.connections;
   writeFileSync(confFile, conf(3, 2));
-  const mark = log.length;
+  const mark = lbd.log().length;
   process.kill(daemon.pid!, 'SIGHUP');
   assert.ok((await destsBecome(80, [`${RS.rs1.v4}:8080 3`, `${RS.rs2.v4}:8080 2`], 5000)) >= 0, JSON.stringify(await destsOf(80)));
   assert.equal(vsChain(81), before81, 'the unchanged service: same rules, same handles, same counters');
@@ -271,7 +249,7 @@ test('reload (SIGHUP to the parent) reweights in place; the unchanged service ke
   const shape = tableShape();
   writeFileSync(confFile, `${conf(5, 5)}virtual_server ${VIP4} 82 {\n  lb_algo rr\n`);
   process.kill(daemon.pid!, 'SIGHUP');
-  assert.ok((await waitFor(() => log.slice(mark).includes('Reload failed'), 5000)) >= 0, log.slice(mark));
+  assert.ok((await waitFor(() => lbd.log().slice(mark).includes('Reload failed'), 5000)) >= 0, lbd.log().slice(mark));
   assert.equal(tableShape(), shape, 'a bad reload leaves the running table');
   assert.deepEqual(await destsOf(80), [`${RS.rs1.v4}:8080 3`, `${RS.rs2.v4}:8080 2`]);
   writeFileSync(confFile, conf(1, 2));
@@ -286,8 +264,8 @@ test('SIGKILL of the checker child: the parent respawns it and the table is reco
   assert.ok(pid > 0);
   process.kill(pid, 'SIGKILL');
   assert.ok((await waitFor(() => (pidIn(chkPid) ?? pid) !== pid, 5000)) >= 0, 'a new checker child');
-  assert.ok((await waitFor(() => (log.match(/Startup complete/g) ?? []).length >= 2, 8000)) >= 0, log);
-  assert.match(log, new RegExp(`Healthcheck child process\\(${pid}\\) died: Respawning`));
+  assert.ok((await waitFor(() => (lbd.log().match(/Startup complete/g) ?? []).length >= 2, 8000)) >= 0, lbd.log());
+  assert.match(lbd.log(), new RegExp(`Healthcheck child process\\(${pid}\\) died: Respawning`));
   await sleep(300);
   assert.equal(tableShape(), shape, 'the same services, real servers, rules and elements: nothing duplicated');
   const again = (await lvs()).services.reduce((a, s) => a + s.counters.connections, 0);

@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ip } from '../harness/topology.js';
 import { stop, waitFor } from '../harness/daemons.js';
+import { spawnOurs } from '../harness/file-daemon.js';
 import { VIP4 } from './lb-topology.js';
 
-const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
 const p = `ktv${process.pid % 100000}`;
 const NS = { cli: `${p}c`, d1: `${p}d1`, d2: `${p}d2`, rs1: `${p}r1`, rs2: `${p}r2`, sw: `${p}s` } as const;
 type Host = keyof typeof NS;
@@ -146,29 +146,8 @@ virtual_server ${VIP4} 80 {
 function director(h: 'd1' | 'd2', state: string, prio: number): { child: ChildProcess; log: () => string } {
   const file = join(dir, `${h}.conf`);
   writeFileSync(file, conf(h, state, prio));
-  const child = run(h, process.execPath, [
-    CLI,
-    '-n',
-    '-l',
-    '-D',
-    '-f',
-    file,
-    '-p',
-    join(dir, `${h}.pid`),
-    '-r',
-    join(dir, `${h}-vrrp.pid`),
-    '-c',
-    join(dir, `${h}-chk.pid`),
-    `--control-socket=${join(dir, `${h}.sock`)}`,
-  ]);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  return { child, log: () => out };
+  const { child, log } = spawnOurs((cmd, args) => run(h, cmd, args), dir, h, file);
+  return { child, log };
 }
 
 /**

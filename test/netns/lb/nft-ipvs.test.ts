@@ -22,9 +22,9 @@ import { join } from 'node:path';
 import { controlRequest } from '../../../src/daemon/control.js';
 import { serviceKeyText } from '../../../src/lb/backend.js';
 import { stop, waitFor } from '../harness/daemons.js';
+import { startFileDaemon } from '../harness/file-daemon.js';
 import { LbLab, RS } from './lb-topology.js';
 
-const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
 const lab = new LbLab();
 const dir = mkdtempSync(join(tmpdir(), 'kts-nftipvs-'));
 after(() => {
@@ -62,33 +62,9 @@ ${group('WEB', 'TCP', RS.rs1.v4, 8080)}${group('DNS', 'UDP', RS.rs1.v4, 8053)}${
 
 const confFile = join(dir, 'keepalived.conf');
 writeFileSync(confFile, conf('  203.0.113.20-22 80\n  203.0.113.30 8080'));
-const sock = join(dir, 'nftipvs.sock');
-const daemon = lab.spawn('dir', process.execPath, [
-  CLI,
-  '-n',
-  '-l',
-  '-D',
-  '-C',
-  '-f',
-  confFile,
-  '-p',
-  join(dir, 'd.pid'),
-  '-r',
-  join(dir, 'd-vrrp.pid'),
-  '-c',
-  join(dir, 'd-chk.pid'),
-  `--control-socket=${sock}`,
-]);
-let log = '';
-daemon.stdout!.on('data', (d: Buffer) => {
-  log += d.toString();
-});
-daemon.stderr!.on('data', (d: Buffer) => {
-  log += d.toString();
-});
-after(() => {
-  if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-});
+const lbd = startFileDaemon((cmd, args) => lab.spawn('dir', cmd, args), dir, 'nftipvs', confFile, ['-C']);
+const daemon = lbd.child;
+const sock = lbd.controlSocket;
 
 const nft = (args: string) => lab.sh(lab.ns.dir, `nft ${args} 2>&1 || true`);
 /** The table as nft lists it, counters zeroed. */
@@ -116,7 +92,7 @@ const rule = (f: string, p: string) => `meta mark set ${f} daddr . ${p} dport ma
 const IP6_TABLE = `table ip6 keepalived_ipvs {\n${map('udp', 'ipv6_addr', '2001:db8:3::21 . 53 : 0x000007d2')}\n${chain([rule('ip6', 'udp')])}}\n`;
 
 test('start: tables ip and ip6 keepalived_ipvs as check_nftables.c builds them; fwmark services 2000-2002', async () => {
-  assert.ok((await waitFor(() => table('ip6') === IP6_TABLE, 20_000)) >= 0, `${table('ip')}${table('ip6')}\n${log}`);
+  assert.ok((await waitFor(() => table('ip6') === IP6_TABLE, 20_000)) >= 0, `${table('ip')}${table('ip6')}\n${lbd.log()}`);
   assert.equal(
     table('ip'),
     'table ip keepalived_ipvs {\n' +
@@ -145,7 +121,7 @@ test('start: tables ip and ip6 keepalived_ipvs as check_nftables.c builds them; 
   const r = await controlRequest(sock, 'lvs');
   assert.ok(r.ok && r.lvs, JSON.stringify(r));
   assert.deepEqual(r.lvs.services.map((s) => `${serviceKeyText(s.key)}/${s.key.family}`).sort(), ['FWM 2000/4', 'FWM 2001/4', 'FWM 2002/6']);
-  assert.doesNotMatch(log, /not supported yet|IPVS nftables/);
+  assert.doesNotMatch(lbd.log(), /not supported yet|IPVS nftables/);
 });
 
 test('traffic: packets to a group address and port carry the group mark, others none', () => {
@@ -169,7 +145,7 @@ test('reload: a group address removed loses its element only; a new group gets t
   writeFileSync(confFile, conf('  203.0.113.20-22 80', `virtual_server_group NEW {\n  203.0.113.40 80\n}\n${group('NEW', 'TCP', RS.rs2.v4, 8080)}`));
   process.kill(daemon.pid!, 'SIGHUP');
   const want = map('tcp', 'ipv4_addr', '203.0.113.20-203.0.113.22 . 80 : 0x000007d0,\n\t\t\t     203.0.113.40 . 80 : 0x000007d3');
-  assert.ok((await waitFor(() => table('ip').includes(want), 20_000)) >= 0, `${table('ip')}\n${log}`);
+  assert.ok((await waitFor(() => table('ip').includes(want), 20_000)) >= 0, `${table('ip')}\n${lbd.log()}`);
   // the rule kept its counters: nothing was re-created
   assert.deepEqual(
     [...nft('list chain ip keepalived_ipvs in').matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1])),
@@ -190,7 +166,7 @@ test('reload: a group address removed loses its element only; a new group gets t
   writeFileSync(confFile, conf('  203.0.113.20-22 80').replace('  nftables_ipvs\n', '  nftables_ipvs other_ipvs\n'));
   process.kill(daemon.pid!, 'SIGHUP');
   const refused = 'Cannot change IPVS nftables table name at a reload - please restart keepalived';
-  assert.ok((await waitFor(() => log.includes(refused), 20_000)) >= 0, log);
+  assert.ok((await waitFor(() => lbd.log().includes(refused), 20_000)) >= 0, lbd.log());
   assert.ok(table('ip').includes(want), table('ip'));
   assert.doesNotMatch(nft('list tables'), /other_ipvs/);
   await stop(daemon);
@@ -201,5 +177,5 @@ test('reload: a group address removed loses its element only; a new group gets t
     0,
     nft('list tables'),
   );
-  assert.doesNotMatch(log, /IPVS nftables \(table/);
+  assert.doesNotMatch(lbd.log(), /IPVS nftables \(table/);
 });

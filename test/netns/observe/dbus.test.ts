@@ -103,8 +103,11 @@ function tool(cmd: string, args: readonly string[]): string {
 const call = (path: string, method: string, ...args: string[]) =>
   tool('gdbus', ['call', '--system', '--dest', NAME, '-o', path, '-m', method, ...args]);
 
-/** Records every signal on the bus under /org/keepalived: `path interface.member [args]`, in order. */
-function monitor(): { lines: () => string[]; stop: () => void } {
+/**
+ * Records every signal on the bus under /org/keepalived: `path interface.member [args]`, in order. `ready()`: the
+ * monitor is on the bus (dbus-monitor prints the NameLost of its own name once it has become a monitor).
+ */
+function monitor(): { lines: () => string[]; ready: () => boolean; stop: () => void } {
   const child = spawn('dbus-monitor', ['--system', "type='signal',path_namespace='/org/keepalived'"], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
@@ -117,7 +120,7 @@ function monitor(): { lines: () => string[]; stop: () => void } {
     }
     return sigs;
   };
-  return { lines, stop: () => killChildren([child]) };
+  return { lines, ready: () => /member=NameLost$/m.test(out), stop: () => killChildren([child]) };
 }
 
 /** The signals of one object path, in order. */
@@ -137,7 +140,8 @@ interface Seen {
 /** The whole script against one daemon started by `start` in host a. */
 async function run(start: () => RunningDaemon, data: string): Promise<Seen> {
   const mon = monitor();
-  await sleep(500); // the monitor is on the bus
+  // the daemon's first signal (INIT) must not go out before the monitor listens: a fixed 500 ms was not enough under load
+  assert.ok((await waitFor(mon.ready, 10000)) >= 0, 'dbus-monitor became a monitor');
   const a = start();
   try {
     const master = (n: number) => of(mon.lines(), VI_1).filter((s) => s.endsWith('uint32 2')).length >= n;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology } from '../harness/topology.js';
 import { Daemons, stop, waitFor, type RunningDaemon } from '../harness/daemons.js';
+import { traps } from './traps.js';
 
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-snmp-');
@@ -84,22 +85,6 @@ function comparable(lines: readonly string[]): string[] {
     const dep = HOST_OR_TIME_DEPENDENT.find((x) => l.startsWith(x.prefix));
     return dep ? l.replace(/=\s*([A-Za-z0-9-]+):.*$/, '= $1: <masked>') : l;
   });
-}
-
-/** Notifications in a snmptrapd log, our MIBs only, without sysUpTime. */
-function traps(file: string): string[] {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('TRAP ') && /OID: \.1\.3\.6\.1\.(4\.1\.9586|2\.1\.68|2\.1\.207)\./.test(l))
-    .map((l) =>
-      l
-        .slice(5)
-        .split('\t')
-        .filter((v) => !v.startsWith('.1.3.6.1.2.1.1.3.0 '))
-        .map((v) => v.trim())
-        .join(' | '),
-    );
 }
 
 const CONF = `global_defs {

@@ -2,8 +2,9 @@
  * garp_extra_if / vmac_garp_intvl (instance) and vrrp_garp_extra_if (global_defs): while MASTER, a gratuitous ARP
  * every N seconds for the first VIP on each extra interface — VMACs we made (use_vmac_addr) always, other
  * interfaces only with `all`; never on the instance's own interface. Each configuration runs under keepalived
- * 2.2.7 and under ours in the same namespace, one after the other, with tcpdump on the far end of the extra
- * interface; the periodic frames (address, source MAC, spacing) must be the same.
+ * 2.2.7 and under ours at the same time, each in a topology of its own (one host, its own bridge: they cannot hear
+ * each other), with tcpdump on the far end of the extra interface; the periodic frames (address, source MAC,
+ * spacing) must be the same.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,13 +12,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Topology, capture } from '../harness/topology.js';
 import { Daemons, stop, waitFor, type RunningDaemon } from '../harness/daemons.js';
 
-const topo = Topology.create({ hosts: ['a'] });
-const d = Daemons.inTempDir(topo, 'kts-gxif-');
+type Impl = 'keepalived' | 'ours';
+const IMPLS = ['keepalived', 'ours'] as const;
+const topos = { keepalived: Topology.create({ hosts: ['a'] }), ours: Topology.create({ hosts: ['a'] }) };
+const ds = { keepalived: Daemons.inTempDir(topos.keepalived, 'kts-gxif-'), ours: Daemons.inTempDir(topos.ours, 'kts-gxif-') };
 after(() => {
-  topo.destroy();
-  d.removeDir();
+  for (const i of IMPLS) {
+    topos[i].destroy();
+    ds[i].removeDir();
+  }
 });
-const EX0_MAC = topo.extraLink('a');
+const EX0_MAC = { keepalived: topos.keepalived.extraLink('a'), ours: topos.ours.extraLink('a') };
 
 const VRID = 73;
 /** How long each daemon runs as MASTER while we listen. */
@@ -38,11 +43,15 @@ interface Garp {
   readonly ip: string;
 }
 
-/** Runs `start`, listens on ex1 for LISTEN_MS after the start-up (priority 255: MASTER at once), stops the daemon; the GARPs seen. */
-async function garps(start: () => RunningDaemon): Promise<{ frames: Garp[]; log: string }> {
-  const cap = capture(topo, 'a', 'arp', 'ex1');
+/**
+ * Starts `impl` with the configuration `text` in its topology, listens on ex1 for LISTEN_MS after the start-up
+ * (priority 255: MASTER at once), stops the daemon; the GARPs seen.
+ */
+async function garps(impl: Impl, name: string, text: string): Promise<{ frames: Garp[]; log: string }> {
+  const cap = capture(topos[impl], 'a', 'arp', 'ex1');
   await cap.ready;
-  const r = start();
+  const file = ds[impl].write(name, text);
+  const r: RunningDaemon = impl === 'ours' ? ds.ours.ours('a', file) : ds.keepalived.keepalived('a', file);
   let lines: string[] = [];
   try {
     assert.ok((await waitFor(() => /Entering MASTER STATE/.test(r.log()), 12000)) >= 0, r.log());
@@ -56,6 +65,12 @@ async function garps(start: () => RunningDaemon): Promise<{ frames: Garp[]; log:
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ t: Number(m[1]), mac: m[2]!, ip: m[3]! }));
   return { frames, log: r.log() };
+}
+
+/** The same configuration under keepalived 2.2.7 and under ours, at the same time. */
+async function both(name: string, text: string): Promise<{ theirs: { frames: Garp[]; log: string }; ours: { frames: Garp[]; log: string } }> {
+  const [theirs, ours] = await Promise.all([garps('keepalived', name, text), garps('ours', name, text)]);
+  return { theirs, ours };
 }
 
 /** The frames after the MASTER transition's burst (which is within the first 0.5 s). */
@@ -79,15 +94,12 @@ function assertPeriodic(frames: readonly Garp[], ip: string, mac: string, interv
 }
 
 test('vmac_garp_intvl 2 with use_vmac_addr: one GARP every 2-3 s for the first VIP on the address VMAC, as keepalived', async () => {
-  const file = d.write(
+  const { theirs, ours } = await both(
     'vmac.conf',
     conf('', '  use_vmac_addr\n  vmac_garp_intvl 2\n', ['192.0.2.190/32', '198.51.100.90/24 dev ex0', '198.51.100.91/24 dev ex0']),
   );
   const vmacMac = `00:00:5e:00:01:${VRID.toString(16)}`;
-  const theirs = await garps(() => d.keepalived('a', file));
   assertPeriodic(theirs.frames, '198.51.100.90', vmacMac, 2, `keepalived\n${theirs.log}`);
-  await waitFor(() => topo.exec('a', ['ip', 'link', 'show', 'type', 'macvlan']).trim() === '', 5000);
-  const ours = await garps(() => d.ours('a', file));
   assertPeriodic(ours.frames, '198.51.100.90', vmacMac, 2, `ours\n${ours.log}`);
   assert.ok(Math.abs(periodic(ours.frames).length - periodic(theirs.frames).length) <= 1);
   // the transition's burst: one GARP for each VIP on the VMAC, from the VMAC's MAC, as keepalived
@@ -96,22 +108,18 @@ test('vmac_garp_intvl 2 with use_vmac_addr: one GARP every 2-3 s for the first V
 });
 
 test('vrrp_garp_extra_if 2 all (global_defs): the first VIP on a plain extra interface every 2-3 s, as keepalived', async () => {
-  const file = d.write(
+  const { theirs, ours } = await both(
     'all.conf',
     conf('  vrrp_garp_extra_if 2 all\n', '', ['192.0.2.191/32', '198.51.100.92/24 dev ex0', '198.51.100.93/24 dev ex0']),
   );
-  const theirs = await garps(() => d.keepalived('a', file));
-  assertPeriodic(theirs.frames, '198.51.100.92', EX0_MAC, 2, `keepalived\n${theirs.log}`);
-  const ours = await garps(() => d.ours('a', file));
-  assertPeriodic(ours.frames, '198.51.100.92', EX0_MAC, 2, `ours\n${ours.log}`);
+  assertPeriodic(theirs.frames, '198.51.100.92', EX0_MAC.keepalived, 2, `keepalived\n${theirs.log}`);
+  assertPeriodic(ours.frames, '198.51.100.92', EX0_MAC.ours, 2, `ours\n${ours.log}`);
   assert.ok(Math.abs(periodic(ours.frames).length - periodic(theirs.frames).length) <= 1);
 });
 
 test('garp_extra_if 2 without `all` and no VMAC: no periodic GARP (keepalived turns it off), only the transition burst', async () => {
-  const file = d.write('none.conf', conf('', '  garp_extra_if 2\n', ['192.0.2.192/32', '198.51.100.94/24 dev ex0']));
-  const theirs = await garps(() => d.keepalived('a', file));
+  const { theirs, ours } = await both('none.conf', conf('', '  garp_extra_if 2\n', ['192.0.2.192/32', '198.51.100.94/24 dev ex0']));
   assert.deepEqual(periodic(theirs.frames), [], theirs.log);
-  const ours = await garps(() => d.ours('a', file));
   assert.deepEqual(periodic(ours.frames), [], ours.log);
   assert.deepEqual(
     ours.frames.map((f) => f.ip),

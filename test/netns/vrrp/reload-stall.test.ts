@@ -22,7 +22,13 @@ import { captureAdverts, type WireAdvert } from '../harness/wire.js';
 import { SOAK_VRIDS, configText, type NodePlan } from '../../soak/netns-cluster.js';
 
 const N = 100;
-const SOAK_ROUNDS = 10;
+/**
+ * Rounds of the soak-configuration test. 5 (was 10): stallBounds() still lets 20 % of the rounds exceed 1.5 × the
+ * interval (here 1 of 5, before 2 of 10) and none exceed 3 ×; the stall it guards against (spawn before
+ * spawn-thread.ts) put a 70–130 ms gap in almost every round, so 5 rounds fail on it as 10 did. Every instance
+ * whose VIP list is toggled (round % 3) is still toggled at least once.
+ */
+const SOAK_ROUNDS = 5;
 const INTERVAL_MS = 50;
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-reload-stall-');

@@ -2,7 +2,8 @@
  * Tests written for mutation-testing survivors of the check group (npm run mutate -- check): a result for a probe
  * that is no longer awaited (probe 0, a superseded probe), a MISC_CHECK's misc_dynamic weight through the checker
  * (keepalived check_misc.c: weight = status - 2, relative to the configured weight), and the quorum notifies'
- * guards (ipwrapper.c do_vs_notifies: the script for the new state, mail texts, nothing when stopping without omega).
+ * guards (ipwrapper.c do_vs_notifies: the SNMP notification always, the script for the new state, mail texts, nothing
+ * else when stopping without omega).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,7 +87,7 @@ test('misc_dynamic through the virtual server: the real server weight follows th
   assert.equal(vs.realServers[0]!.effectiveWeight, 8);
 });
 
-test('quorum notifies: the script of the new state, mail texts for start, gain and loss, nothing when stopping without omega', () => {
+test('quorum notifies: SNMP notification, the script of the new state, mail texts for start, gain and loss; only the notification when stopping without omega', () => {
   const text = (omega: boolean, mail: boolean) =>
     `virtual_server 192.0.2.10 80 {\n delay_loop 5\n protocol TCP\n quorum 2\n hysteresis 1\n ${omega ? 'omega' : ''}\n ${mail ? 'smtp_alert' : ''}
     quorum_up /bin/up\n quorum_down /bin/down\n real_server 192.0.2.1 80 {\n weight 3\n TCP_CHECK {\n warmup 0\n }\n }\n}`;
@@ -102,21 +103,23 @@ test('quorum notifies: the script of the new state, mail texts for start, gain a
           ? `mail ${a.up} ${a.body}`
           : a.kind === 'fifoLine'
             ? a.line
-            : a.kind,
+            : a.kind === 'snmpTrap'
+              ? `trap ${a.quorumUp} ${a.stopping} ${a.realUp}/${a.realTotal}`
+              : a.kind,
     );
   };
   const vs = new VirtualServerCheck(virtualServers(text(false, true))[0]!, { rng: seededRng(1) });
-  const up = ['quorum_up /bin/up false', `VS ${VS} UP\n`];
-  const down = ['quorum_down /bin/down false', `VS ${VS} DOWN\n`];
+  const up = ['trap true false 0/1', 'quorum_up /bin/up false', `VS ${VS} UP\n`];
+  const down = ['trap false false 0/1', 'quorum_down /bin/down false', `VS ${VS} DOWN\n`];
   assert.deepEqual(notifies(vs, true, true, 1, 3, false), [...up, 'mail true => Starting with quorum up 2+1=1 <= 3 <=']);
   assert.deepEqual(notifies(vs, true, false, 3, 3, false), [...up, 'mail true => Gained quorum 2+1=3 <= 3 <=']);
   assert.deepEqual(notifies(vs, false, false, 1, 0, false), [...down, 'mail false => Lost quorum 2+1=1 <= 0 <=']);
   assert.deepEqual(notifies(vs, false, true, 3, 0, false), [...down, 'mail false => Starting with quorum down 2+1=3 <= 0 <=']);
-  assert.deepEqual(notifies(vs, false, false, 1, 0, true), [], 'stopping without omega: nothing');
+  assert.deepEqual(notifies(vs, false, false, 1, 0, true), ['trap false true 0/1'], 'stopping without omega: the SNMP notification only');
   const omega = new VirtualServerCheck(virtualServers(text(true, true))[0]!, { rng: seededRng(1) });
   assert.deepEqual(
     notifies(omega, false, false, 1, 0, true),
-    ['quorum_down /bin/down true', `VS ${VS} DOWN\n`, 'mail false => Shutting down <='],
+    ['trap false true 0/1', 'quorum_down /bin/down true', `VS ${VS} DOWN\n`, 'mail false => Shutting down <='],
     'omega: all three, stopping',
   );
 });

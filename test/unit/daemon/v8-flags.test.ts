@@ -17,7 +17,7 @@ test('KEEPALIVED_TS_V8_FLAGS replaces the defaults of every process (empty: none
 
 test("a child does not inherit the detached supervisor's defaults, only what the operator gave node", () => {
   assert.deepEqual(inheritedV8Flags(['--max-semi-space-size=1', '--lite-mode', '--stack-size=900'], {}), ['--stack-size=900']);
-  // not our prefix (the operator's own flags, or a foreground supervisor): passed on as they are
+  // not our prefix (the operator's own flags): passed on as they are
   assert.deepEqual(inheritedV8Flags(['--lite-mode', '--max-semi-space-size=1'], {}), ['--lite-mode', '--max-semi-space-size=1']);
   assert.deepEqual(inheritedV8Flags(['--no-opt'], { [V8_FLAGS_ENV]: '--no-opt' }), []);
   assert.deepEqual(inheritedV8Flags(['--no-opt'], { [V8_FLAGS_ENV]: '' }), ['--no-opt']);

@@ -62,7 +62,7 @@ test('which child registers what (keepalived: the checker child takes the global
   const names = (t: { descr: string }[]) => t.map((x) => x.descr);
   assert.deepEqual(names(subtreesFor('vrrp', s, true)), ['KEEPALIVED-VRRP', 'VRRP']);
   assert.deepEqual(names(subtreesFor('vrrp', s, false)), ['Keepalived', 'KEEPALIVED-VRRP', 'VRRP']);
-  assert.deepEqual(names(subtreesFor('check', s, true)), ['Keepalived']);
+  assert.deepEqual(names(subtreesFor('check', s, true)), ['Keepalived', 'Healthchecker']);
   assert.deepEqual(names(subtreesFor('vrrp', { ...s, checker: false }, true)), ['Keepalived', 'KEEPALIVED-VRRP', 'VRRP']);
   assert.equal(agentWanted('check', { ...s, checker: false }), false);
   assert.equal(agentWanted('vrrp', { ...s, vrrp: false, rfcv2: false }), false);
