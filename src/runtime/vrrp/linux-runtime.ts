@@ -164,6 +164,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (this.stopped) return;
     await this.startInstances(cfg, cfg.vrrpInstances, links);
     this.trackers.sync(cfg, this.preparedScripts);
+    this.bfdReady = true;
     this.applyBfd();
     this.arm();
   }
@@ -478,10 +479,16 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
 
   private bfdStates = new Map<string, boolean>();
   private readonly bfdReported = new Map<string, boolean>();
+  /**
+   * The instances exist (the end of start()): states that arrive before are kept in bfdStates only. Reported
+   * earlier, they reached a router without the instances and, marked as reported, were never sent again, so the
+   * instances counted those sessions as up (an unheard tracker is up to the FSM).
+   */
+  private bfdReady = false;
 
   private applyBfd(): void {
     const cfg = this.config;
-    if (this.stopped || !cfg) return;
+    if (this.stopped || !cfg || !this.bfdReady) return;
     const now = this.clock.now();
     const users = new Map<string, string[]>();
     for (const ic of cfg.vrrpInstances)
