@@ -139,13 +139,15 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   const subtrees = subtreesFor(d.role, d.settings, d.config().virtualServers.length > 0);
   const has = (oid: Oid) => subtrees.some((t) => t.oid === oid);
   const counters = new CounterCache(subtrees.some((t) => t.oid === CHECK_OID) ? d.counters : undefined);
-  // a walk is one request per object: requests close together share one view (built from the same snapshot)
-  let built: { readonly at: number; readonly view: VarBind[] } | undefined;
+  // a walk is one request per object: requests close together share one view (built from the same snapshot), but
+  // not one built from IPVS counters that were being re-read (the next request gets the new ones)
+  let built: { readonly at: number; readonly view: VarBind[]; readonly reuse: boolean } | undefined;
   const view = (): VarBind[] => {
     const now = d.wallNow();
-    if (built && now >= built.at && now - built.at < VIEW_REUSE_MS) return built.view;
-    built = { at: now, view: build(now) };
-    return built.view;
+    if (built?.reuse && now >= built.at && now - built.at < VIEW_REUSE_MS) return built.view;
+    const v = build(now);
+    built = { at: now, view: v, reuse: !counters.refreshing() };
+    return v;
   };
   const build = (now: number): VarBind[] => {
     const src = source();

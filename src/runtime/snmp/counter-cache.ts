@@ -1,36 +1,40 @@
 /**
- * The checker's IPVS counters as the SNMP view reads them. A MIB view is built synchronously per request, so the
- * counters are read in the background: once at start and then every STATS_REFRESH (5 s), the age keepalived's
- * ipvs_update_stats lets them reach before it reads them again. A request is answered from the last reading.
+ * The checker's IPVS counters as the SNMP view reads them, refreshed as keepalived's ipvs_update_stats refreshes
+ * them: on a request that finds the last reading older than STATS_REFRESH (5 s). A MIB view is built synchronously,
+ * so that request is answered from the old reading while the new one is fetched; `refreshing()` tells the agent not
+ * to reuse a view built meanwhile, so the rest of a walk reads the new counters (a real server removed from the
+ * kernel's table then reads 0, as keepalived's reset-then-fill does).
  */
 import type { CheckCounters } from '../../snmp/check-mib.js';
 import { STATS_REFRESH_MS } from '../check/lvs-counters.js';
 
-/** The last reading of an asynchronous counter source, refreshed on a timer. */
+/** The last reading of an asynchronous counter source, refreshed when a request finds it stale. */
 export class CounterCache {
   private value: CheckCounters = [];
   private pending = false;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private readAt = -Infinity;
 
   constructor(
     private readonly read: (() => Promise<CheckCounters | undefined>) | undefined,
-    everyMs = STATS_REFRESH_MS,
+    private readonly now: () => number = () => performance.now(),
+    private readonly maxAgeMs = STATS_REFRESH_MS,
   ) {
-    if (!read) return;
     this.refresh();
-    this.timer = setInterval(() => this.refresh(), everyMs);
-    this.timer.unref();
   }
 
-  /** The last reading (empty before the first: every counter reads 0). */
+  /** The last reading (empty before the first: every counter reads 0); a stale one starts a new reading. */
   get(): CheckCounters {
+    if (this.now() - this.readAt >= this.maxAgeMs) this.refresh();
     return this.value;
   }
 
-  /** Stops refreshing. */
-  close(): void {
-    clearInterval(this.timer);
+  /** Whether a new reading is on its way (what get() returned is about to be replaced). */
+  refreshing(): boolean {
+    return this.pending;
   }
+
+  /** Nothing to stop (no timer); kept for the agent's shutdown. */
+  close(): void {}
 
   private refresh(): void {
     if (!this.read || this.pending) return;
@@ -38,10 +42,12 @@ export class CounterCache {
     this.read().then(
       (v) => {
         this.pending = false;
+        this.readAt = this.now();
         if (v) this.value = v;
       },
       () => {
         this.pending = false;
+        this.readAt = this.now();
       },
     );
   }
