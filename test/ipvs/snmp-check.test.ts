@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inGuest, poll, sh } from './harness.js';
 import { Client, Daemon, Listeners, type Impl } from './lvs-daemons.js';
+import { traps as snmpTraps } from '../netns/snmp/traps.js';
 
 const tag = `sc${process.pid % 100000}`;
 const ns = { rs: `${tag}rs`, dir: `${tag}d`, client: `${tag}c` } as const;
@@ -160,17 +161,7 @@ function valueOf(lines: readonly string[], oid: string): string | undefined {
 
 /** Notifications of the check subtree in a snmptrapd log, without sysUpTime. */
 function traps(file: string): string[] {
-  return readText(file)
-    .split('\n')
-    .filter((l) => l.startsWith('TRAP ') && l.includes('OID: .1.3.6.1.4.1.9586.100.5.3.5.0.'))
-    .map((l) =>
-      l
-        .slice(5)
-        .split('\t')
-        .filter((v) => !v.startsWith('.1.3.6.1.2.1.1.3.0 '))
-        .map((v) => v.trim())
-        .join(' | '),
-    );
+  return snmpTraps(file).filter((t) => t.includes('OID: .1.3.6.1.4.1.9586.100.5.3.5.0.'));
 }
 
 const TCP = (port = 80) => `TCP_CHECK {\n      connect_port ${port}\n      connect_timeout 1\n      retry 0\n      delay_before_retry 1\n    }`;

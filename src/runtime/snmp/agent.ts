@@ -240,7 +240,6 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
   }
   return {
     close: () => {
-      counters.close();
       for (const u of unsubs) u();
       agent.close();
     },

@@ -33,9 +33,6 @@ export class CounterCache {
     return this.pending;
   }
 
-  /** Nothing to stop (no timer); kept for the agent's shutdown. */
-  close(): void {}
-
   private refresh(): void {
     if (!this.read || this.pending) return;
     this.pending = true;
