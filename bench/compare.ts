@@ -28,12 +28,13 @@
  * Prints a table; asserts nothing. Run: npm run bench -- compare   (REPS=3 npm run bench -- compare for a quick look)
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Topology } from '../test/netns/harness/topology.js';
 import { BUNDLED_CLI, Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
 import { median, processTree, treeUsage as usage } from '../test/netns/harness/wire.js';
 import { CONFIG_TEST_V8_FLAGS } from '../src/daemon/v8-flags.js';
+import { STARTUP_TRACE_ENV } from '../src/daemon/startup-trace.js';
 import { VRRP_RECV_BATCH } from '../src/net/vrrp-socket.js';
 
 const REPS = Number(process.env['REPS'] ?? 5);
@@ -106,6 +107,79 @@ function bigConf(): string {
       .join('\n') +
     '\n'
   );
+}
+
+/** CLOCK_MONOTONIC in ms: the clock of the daemons' start-up trace (src/daemon/startup-trace.ts). */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** When each pattern first appeared in the daemon's output (monotonic ms; absent until then). */
+function lineTimes(child: ChildProcess, patterns: Record<string, RegExp>): Map<string, number> {
+  const at = new Map<string, number>();
+  for (const stream of [child.stdout, child.stderr]) {
+    let text = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const now = monotonicMs();
+      text += chunk.toString();
+      for (const [name, re] of Object.entries(patterns)) if (!at.has(name) && re.test(text)) at.set(name, now);
+      text = text.slice(text.lastIndexOf('\n') + 1);
+    });
+  }
+  return at;
+}
+
+/** The start-up breakdown's rows: label → where its time comes from (a trace milestone of a process, or a log line). */
+const BREAKDOWN: readonly (readonly [string, 'supervisor' | 'child' | 'log', string])[] = [
+  ['supervisor: node started', 'supervisor', 'node'],
+  ['supervisor: main() entered', 'supervisor', 'main'],
+  ['supervisor: runSupervisor entered (parent chunk loaded)', 'supervisor', 'supervisor'],
+  ['supervisor: configuration parsed', 'supervisor', 'config'],
+  ['supervisor: VRRP child spawned', 'supervisor', 'spawned'],
+  ['VRRP child: node started', 'child', 'node'],
+  ['VRRP child: main() entered', 'child', 'main'],
+  ['VRRP child: runChild entered (child chunk loaded)', 'child', 'child'],
+  ['VRRP child: VRRP runtime loaded', 'child', 'runtime'],
+  ['VRRP child: configuration ready', 'child', 'child-config'],
+  ['VRRP child: instance in BACKUP (timers run)', 'child', 'fsm'],
+  ['VRRP child: startup complete', 'child', 'ready'],
+  ['log: Entering BACKUP STATE', 'log', 'backup'],
+  ['log: Entering MASTER STATE', 'log', 'master'],
+  ['VRRP child: MASTER', 'child', 'master'],
+  ['VRRP child: VIP added (gratuitous ARP sent)', 'child', 'vip'],
+];
+
+/**
+ * Records the start-up breakdown of one start (ms after the bench spawned the daemon): the milestones the daemon's
+ * processes wrote to `trace` (ours, KEEPALIVED_TS_STARTUP_TRACE) and when its log lines arrived (both).
+ */
+function recordBreakdown(impl: Impl, t0: number, held: number, seen: Map<string, number>, trace: string): void {
+  const lines = existsSync(trace) ? readFileSync(trace, 'utf8').trim().split('\n') : [];
+  const byPid = new Map<string, Map<string, number>>();
+  const cpu = new Map<string, Map<string, number>>();
+  for (const l of lines) {
+    const [ms, pid, label, cpuMs] = l.split(' ');
+    if (!byPid.has(pid!)) byPid.set(pid!, new Map());
+    if (!cpu.has(pid!)) cpu.set(pid!, new Map());
+    byPid.get(pid!)!.set(label!, Number(ms));
+    cpu.get(pid!)!.set(label!, Number(cpuMs));
+  }
+  // CPU time each process had used by its milestones
+  for (const [pid, m] of cpu) {
+    const proc = byPid.get(pid)!.has('supervisor') ? 'supervisor' : byPid.get(pid)!.has('child') ? 'VRRP child' : undefined;
+    if (!proc) continue;
+    for (const [label, v] of m)
+      if (label !== 'node' && label !== 'master' && label !== 'vip') record(`start breakdown, CPU: ${proc} by ${label} (ms)`, impl, v);
+  }
+  const procs = [...byPid.values()];
+  const who = { supervisor: procs.find((m) => m.has('supervisor')), child: procs.find((m) => m.has('child')), log: seen };
+  for (const [label, proc, key] of BREAKDOWN) {
+    const v = who[proc]?.get(key);
+    if (v !== undefined) record(`start breakdown: ${label} (ms after spawn)`, impl, v - t0);
+  }
+  const fsm = who.child?.get('fsm') ?? seen.get('backup');
+  if (fsm !== undefined) record('start breakdown: spawn → instance in BACKUP (ms)', impl, fsm - t0);
+  if (fsm !== undefined) record('start breakdown: instance in BACKUP → VIP held (ms)', impl, held - fsm);
 }
 
 /** Waits for `pred`; throws naming `what` after `ms`. */
@@ -248,10 +322,15 @@ async function oneRep(topo: Topology, d: Daemons, impl: Impl): Promise<void> {
       // start → VIP held: b (150) preempts a keepalived master (100)
       const master = d.keepalived('a', d.write('m100.conf', vrrpConf(1, 'MASTER', 100)));
       await until(() => d.hasVip('a', '203.0.113.1'), 8000, '203.0.113.1 on a');
-      const t0 = Date.now();
-      const b = start(impl, 'b', d.write('p150.conf', vrrpConf(1, 'BACKUP', 150)));
+      const trace = `${d.dir}/startup-trace-${impl}.txt`;
+      rmSync(trace, { force: true });
+      const t0 = monotonicMs();
+      const b = start(impl, 'b', d.write('p150.conf', vrrpConf(1, 'BACKUP', 150)), { [STARTUP_TRACE_ENV]: trace });
+      const seen = lineTimes(b.child, { backup: /\(VI_0\) Entering BACKUP STATE/, master: /\(VI_0\) Entering MASTER STATE/ });
       await until(() => d.hasVip('b', '203.0.113.1'), 30_000, '203.0.113.1 on b');
-      record('start → VIP held, prio 150 preempting (ms)', impl, Date.now() - t0);
+      const held = monotonicMs();
+      record('start → VIP held, prio 150 preempting (ms)', impl, held - t0);
+      recordBreakdown(impl, t0, held, seen, trace);
       recordRss('RSS, 1 instance, master (MB)', impl, b.child.pid!, idle);
       await stop(b.child);
       await stop(master.child);
@@ -378,9 +457,9 @@ const TS_ENV = Object.fromEntries(
     .filter(Boolean)
     .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
 );
-function start(impl: Impl, host: string, file: string): RunningDaemon & { readonly vrrpPidFile: string } {
+function start(impl: Impl, host: string, file: string, env: NodeJS.ProcessEnv = {}): RunningDaemon & { readonly vrrpPidFile: string } {
   if (impl === 'keepalived') return d.keepalived(host, file);
-  return impl === 'before' ? dBefore!.ours(host, file) : d.ours(host, file, [], { env: TS_ENV });
+  return impl === 'before' ? dBefore!.ours(host, file, [], { env }) : d.ours(host, file, [], { env: { ...TS_ENV, ...env } });
 }
 const f = (x: number) => (Number.isNaN(x) ? '–' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(Math.abs(x) >= 10 ? 1 : 2));
 try {

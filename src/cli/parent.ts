@@ -10,10 +10,9 @@ import { defaultConfigId } from '../config/index.js';
 import type { CliOptions } from './args.js';
 import { interfaceInNamespace } from './interfaces.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
-import { childFlag, DAEMON_CHILD_FLAG, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
+import { DAEMON_CHILD_FLAG, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
 import { linuxPriorityPort, ProcessPriorities } from '../daemon/priorities.js';
 import { closeInheritedOnExec } from '../daemon/cloexec.js';
-import { defaultV8Flags, inheritedV8Flags } from '../daemon/v8-flags.js';
 import { configPort } from '../daemon/config-port.js';
 import { controlSocketFor } from '../daemon/control.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom } from '../daemon/daemonize.js';
@@ -23,51 +22,35 @@ import { DEFAULT_PIDFILES } from '../daemon/pidfile.js';
 import { rtnlReleaser } from '../daemon/release.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
 import { processSignals } from '../daemon/signals.js';
-import { spawnError, Supervisor, type ChildMessage, type SpawnChild } from '../daemon/supervisor.js';
+import { spawnError, Supervisor, type ChildMessage, type GoMessage, type SpawnChild } from '../daemon/supervisor.js';
+import { childHandle, spawnChildProcess, type Prespawned } from './spawn-child.js';
 import { enterNetNamespace } from '../net/netns.js';
 import { Rtnl } from '../net/netlink/rtnl.js';
 import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { versionString } from './usage.js';
+import { startupMark } from '../daemon/startup-trace.js';
 
-/** Children are spawned with their V8 flags (src/daemon/v8-flags.ts), the parent's arguments and the role flag. */
-function childSpawner(userArgs: readonly string[]): SpawnChild {
-  // the supervisor's own defaults (given first by spawnDetached, or by the bin for a -n start) are not for its children
-  const inherited = inheritedV8Flags(process.execArgv);
+/**
+ * Children are spawned with their V8 flags, the parent's arguments and the role flag (src/cli/spawn-child.ts). The
+ * first VRRP child is the one started early (`early()`), when there is one and it can still be used.
+ */
+function childSpawner(userArgs: readonly string[], early: () => Prespawned | undefined): SpawnChild {
   return (role, events) => {
-    // per spawn: the supervisor sets IDENT_SUFFIX_ENV once the configuration has named the namespace and instance
-    const env = { ...process.env };
-    delete env['NOTIFY_SOCKET'];
-    delete env[READINESS_ENV];
+    if (role === 'vrrp') {
+      const go: GoMessage = { kind: 'go', identSuffix: process.env[IDENT_SUFFIX_ENV] ?? '', umask: process.umask() };
+      const adopted = early()?.adopt(go, events);
+      if (adopted) {
+        startupMark('spawned');
+        return adopted;
+      }
+    }
     try {
-      const child = spawn(process.execPath, [...defaultV8Flags(role), ...inherited, process.argv[1]!, ...userArgs, childFlag(role)], {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        env,
-      });
-      child.on('error', () => {}); // a failed spawn has no pid and reports here; a live child's errors are its exit
+      const child = spawnChildProcess(role, userArgs);
       if (child.pid === undefined) return spawnError(role, new Error(`cannot execute ${process.execPath}`));
       child.on('message', (m: ChildMessage) => events.message(m));
       child.on('exit', (code, signal) => events.exit(code, signal));
-      const pid = child.pid;
-      return {
-        pid,
-        // ChildProcess.kill only knows named signals; process.kill takes the real-time numbers too
-        kill: (sig) => {
-          if (child.exitCode !== null || child.signalCode !== null) return false;
-          try {
-            return process.kill(pid, sig);
-          } catch {
-            return false;
-          }
-        },
-        send: (m) => {
-          if (!child.connected) return false;
-          try {
-            return child.send(m);
-          } catch {
-            return false;
-          }
-        },
-      };
+      startupMark('spawned');
+      return childHandle(child as typeof child & { readonly pid: number });
     } catch (e) {
       return spawnError(role, e);
     }
@@ -133,8 +116,13 @@ function openRtnl(logs: LogHub): Rtnl | undefined {
   }
 }
 
-/** Runs the supervisor until it stops; returns the exit status. */
-export async function runSupervisor(o: CliOptions, userArgs: readonly string[]): Promise<number> {
+/**
+ * Runs the supervisor until it stops; returns the exit status. `prespawned`: the VRRP child main() started before
+ * loading this (src/cli/spawn-child.ts), adopted as the VRRP child unless the supervisor enters a network
+ * namespace first; discarded once start-up is over if it was not.
+ */
+export async function runSupervisor(o: CliOptions, userArgs: readonly string[], prespawned?: Prespawned): Promise<number> {
+  startupMark('supervisor');
   closeInheritedOnExec(); // the readiness pipe and anything our caller left open reach no child
   const tmpDir = tmpDirFrom(process.env);
   const sender = await sysioDatagramSender();
@@ -145,6 +133,8 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
   delete process.env[READINESS_ENV];
   // opened now, so that releasing a dead VRRP child's VIPs starts with a request, not with socket set-up
   let rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
+  // a child started before we entered a network namespace is outside it
+  let early = prespawned;
   const supervisor = new Supervisor({
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
@@ -183,13 +173,16 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
     logs,
     signals: processSignals(),
     config: configPort(),
-    spawn: childSpawner(userArgs),
+    spawn: childSpawner(userArgs, () => early),
     release: rtnlReleaser(() => rtnl, logs.logger('Keepalived')),
     sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid),
     pid: process.pid,
     onReady: () => readiness.ready(),
+    onStarted: () => early?.discard(),
     enterNamespace: (name) => {
       const err = enterNetNamespace(name);
+      early?.discard();
+      early = undefined;
       if (err === undefined && rtnl) {
         rtnl.close(); // opened in the namespace we left
         rtnl = openRtnl(logs);
@@ -207,6 +200,7 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[]):
     },
   });
   const code = await supervisor.run();
+  early?.discard();
   rtnl?.close();
   readiness.failed(code);
   logs.close();

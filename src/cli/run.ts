@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG_FILE, interfaceExists, ourVersion, programName } from '.
 import { usageText, versionText } from './usage.js';
 import { DAEMON_CHILD_FLAG } from '../daemon/child-role.js';
 import { signumOf } from '../daemon/signals.js';
+import { startupMark } from '../daemon/startup-trace.js';
 
 // Each path below imports what it needs when it runs (`import()`): `-t`, `--dump-config`, `-v` and `-h` answer
 // without loading the supervisor, and `-v`/`-h` without the configuration parser (issue 17: start-up time is
@@ -97,6 +98,7 @@ export function answersFromConfigLayer(argv: readonly string[]): boolean {
 
 /** Runs the command line `argv` (without node and the script); resolves to the process exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  startupMark('main');
   // keepalived-ts's client subcommands (keepalived itself takes no words): `status …`, `ctl …`
   if (argv[0] === 'status') return (await import('./ctl.js')).runStatusCommand(argv.slice(1));
   if (argv[0] === 'ctl') return (await import('./ctl.js')).runCtlCommand(argv.slice(1));
@@ -123,10 +125,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (o.configTest) return runConfigTest(o);
   if (o.dumpConfig) return runDumpConfig(o);
   if (!o.dontFork && !o.daemonChild) return (await import('../daemon/daemonize.js')).spawnDetached(process.argv[1]!, argv, process.env);
-  return (await import('./parent.js')).runSupervisor(
-    o,
-    argv.filter((a) => a !== DAEMON_CHILD_FLAG),
-  );
+  const supervisorArgs = argv.filter((a) => a !== DAEMON_CHILD_FLAG);
+  // the VRRP child starts node and loads its code while the supervisor loads and reads the configuration (issue 17);
+  // not with -C (no VRRP child) nor -s (the supervisor enters the namespace before starting children)
+  const early = o.checkOnly || o.namespace !== undefined ? undefined : (await import('./spawn-child.js')).Prespawned.spawn(supervisorArgs);
+  return (await import('./parent.js')).runSupervisor(o, supervisorArgs, early);
 }
 
 /** Exits the process with the status `run` resolves to; a rejection is an internal error (`ExitCode.PROGRAM_ERROR`). */

@@ -46,6 +46,7 @@ import type { ObserveServer } from '../observe/server.js';
 import type { VrrpDbusService } from '../observe/dbus/service.js';
 import { parseListen } from '../observe/listen.js';
 import { statusView } from '../observe/view.js';
+import { startupMark } from './startup-trace.js';
 
 /** Diagnostics after which keepalived does not start either (file unreadable, a vrrp_instance interface missing). */
 const FATAL_AT_START = ['could not be read', 'Non-existent interface specified in configuration'];
@@ -189,6 +190,7 @@ export class Daemon {
     const loaded = await this.loadConfig('start');
     if (this.state !== 'new') return undefined; // stopped while loading
     if (!loaded) return ExitCode.CONFIG;
+    startupMark('child-config');
     for (const f of s.pidFiles) {
       if (pidfileOwnedByLiveProcess(f, this.deps.pid, this.log, this.deps.probe ?? probeProcess)) {
         this.info('daemon is already running');
