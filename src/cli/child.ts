@@ -26,6 +26,7 @@ import { startTestMemoryHooks } from '../daemon/test-hooks.js';
 import type { Runtime } from '../runtime/port.js';
 import { installTestStall } from '../daemon/test-stall.js';
 import { startupMark, traceStartupEvents } from '../daemon/startup-trace.js';
+import { applyChildRuntimeV8Flags } from '../daemon/v8-flags.js';
 
 /** Sends one message to the supervisor, if the channel is open. */
 function tell(m: ChildMessage): void {
@@ -71,6 +72,7 @@ export async function runChild(role: ChildRole, o: CliOptions, argv: readonly st
   delete process.env[PRESPAWN_ENV];
   const makeRuntime = await RUNTIMES[role]();
   startupMark('runtime');
+  applyChildRuntimeV8Flags(); // after loading: a V8 flag set earlier would cost node its built-ins' code cache
   if (early && !(await awaitGo())) return 0; // nothing was logged or written: the supervisor did not need us
   if (role === 'vrrp') traceStartupEvents();
   let runtime:

@@ -4,6 +4,7 @@
  * command line, so a flag the operator gave node itself (`node --flag keepalived-ts …`) comes later and wins;
  * `KEEPALIVED_TS_V8_FLAGS` (space-separated, may be empty) replaces all of them.
  */
+import { setFlagsFromString } from 'node:v8';
 
 /** The environment variable that replaces the default flags of every process keepalived-ts starts. */
 export const V8_FLAGS_ENV = 'KEEPALIVED_TS_V8_FLAGS';
@@ -11,11 +12,19 @@ export const V8_FLAGS_ENV = 'KEEPALIVED_TS_V8_FLAGS';
 /** Which process is being started. */
 export type FlaggedProcess = 'supervisor' | 'vrrp' | 'check' | 'bgp' | 'bfd';
 
-/**
- * Every child: a child keeps a few MB of live data; V8's default young generation (up to 16 MB semi-spaces on
- * 64-bit) would be most of its resident set, and 1 MB semi-spaces cost a few more scavenges of a heap that small.
- */
+/** The supervisor's small young generation (a command-line flag: see {@link CHILD_RUNTIME_V8_FLAGS} for the children's). */
 const SMALL_YOUNG = ['--max-semi-space-size=1'];
+
+/**
+ * Every child keeps a few MB of live data; V8's default young generation (up to 16 MB semi-spaces on 64-bit) would
+ * be most of its resident set, and 1 MB semi-spaces cost a few more scavenges of a heap that small. A child gets
+ * that at run time instead of as `--max-semi-space-size=1` on its command line (issue 17, sixth pass): any V8 flag
+ * given at start makes node reject the code cache of its own built-in modules, which it then compiles (the ES module
+ * loader, net, child_process, …: ~19 ms CPU of a VRRP child's ~285 ms start on this host). V8 starts the young
+ * generation at 1 MB semi-spaces and grows it by this factor; 1 keeps it there, as `--max-semi-space-size=1` did.
+ * A child sets it ({@link applyChildRuntimeV8Flags}) once its code is loaded, before the runtime starts.
+ */
+export const CHILD_RUNTIME_V8_FLAGS: readonly string[] = ['--semi-space-growth-factor=1'];
 
 /**
  * The defaults per process.
@@ -34,16 +43,27 @@ const SMALL_YOUNG = ['--max-semi-space-size=1'];
  */
 const DEFAULTS: Readonly<Record<FlaggedProcess, readonly string[]>> = {
   supervisor: [...SMALL_YOUNG, '--lite-mode'],
-  vrrp: [...SMALL_YOUNG, '--no-memory-reducer', '--v8-pool-size=1'],
-  check: SMALL_YOUNG,
-  bgp: SMALL_YOUNG,
-  bfd: [...SMALL_YOUNG, '--no-memory-reducer', '--v8-pool-size=1'],
+  // --no-memory-reducer does not cost node its code cache (measured: the same start-up CPU as no flag at all)
+  vrrp: ['--no-memory-reducer', '--v8-pool-size=1'],
+  check: [],
+  bgp: [],
+  bfd: ['--no-memory-reducer', '--v8-pool-size=1'],
 };
 
 /** The flags to put before the inherited ones when starting `what`. */
 export function defaultV8Flags(what: FlaggedProcess, env: NodeJS.ProcessEnv = process.env): readonly string[] {
   const given = env[V8_FLAGS_ENV];
   return given === undefined ? DEFAULTS[what] : given.split(/\s+/).filter(Boolean);
+}
+
+/**
+ * In a child, once its code is loaded: the V8 flags of {@link CHILD_RUNTIME_V8_FLAGS}, unless `KEEPALIVED_TS_V8_FLAGS`
+ * replaced the defaults. Returns the flags set.
+ */
+export function applyChildRuntimeV8Flags(env: NodeJS.ProcessEnv = process.env, set: (flags: string) => void = setFlagsFromString): readonly string[] {
+  if (env[V8_FLAGS_ENV] !== undefined) return [];
+  for (const f of CHILD_RUNTIME_V8_FLAGS) set(f);
+  return CHILD_RUNTIME_V8_FLAGS;
 }
 
 /**
