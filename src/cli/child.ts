@@ -7,14 +7,14 @@ import { systemClock } from '../core/clock.js';
 import type { CliOptions } from './args.js';
 import { interfaceInNamespace } from './interfaces.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
-import { IDENT_SUFFIX_ENV, PRESPAWN_ENV, ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
+import { IDENT_SUFFIX_ENV, ROLE_INFO, type ChildRole } from '../daemon/child-role.js';
 import { configPort } from '../daemon/config-port.js';
 import { closeInheritedOnExec } from '../daemon/cloexec.js';
 import { Daemon } from '../daemon/daemon.js';
 import { LogHub } from '../daemon/logging.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
 import { processSignals } from '../daemon/signals.js';
-import type { ChildMessage, GoMessage, ParentMessage } from '../daemon/supervisor.js';
+import type { ChildMessage, ParentMessage } from '../daemon/supervisor.js';
 import { tmpDirFrom } from '../daemon/logging.js';
 import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { defaultConfigId } from '../config/index.js';
@@ -33,47 +33,15 @@ function tell(m: ChildMessage): void {
   if (process.connected) process.send?.(m);
 }
 
-/**
- * A child started before the supervisor read its configuration (src/cli/spawn-child.ts): waits for `go`, then
- * takes on what a child spawned at that moment would have inherited. Resolves false when the supervisor went away
- * (or discarded it) first.
- */
-function awaitGo(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onMessage = (m: ParentMessage | GoMessage) => {
-      if (m?.kind !== 'go') return;
-      done();
-      const go = m;
-      if (go.identSuffix) process.env[IDENT_SUFFIX_ENV] = go.identSuffix;
-      process.umask(go.umask);
-      resolve(true);
-    };
-    const onDisconnect = () => {
-      done();
-      resolve(false);
-    };
-    const done = () => {
-      process.off('message', onMessage);
-      process.off('disconnect', onDisconnect);
-    };
-    process.on('message', onMessage);
-    process.on('disconnect', onDisconnect);
-    if (!process.connected) onDisconnect();
-  });
-}
-
 /** Runs the child until it is stopped; returns its exit status. */
 export async function runChild(role: ChildRole, o: CliOptions, argv: readonly string[]): Promise<number> {
   startupMark('child');
   closeInheritedOnExec(); // the IPC channel (fd 3) stays ours: no script inherits it
   if (role === 'vrrp' || role === 'bfd') installTestStall(); // tests only: KEEPALIVED_TS_TEST_STALL_MS (see test-stall.ts)
   const tmpDir = tmpDirFrom(process.env);
-  const early = process.env[PRESPAWN_ENV] !== undefined;
-  delete process.env[PRESPAWN_ENV];
   const makeRuntime = await RUNTIMES[role]();
   startupMark('runtime');
   applyChildRuntimeV8Flags(); // after loading: a V8 flag set earlier would cost node its built-ins' code cache
-  if (early && !(await awaitGo())) return 0; // nothing was logged or written: the supervisor did not need us
   if (role === 'vrrp') traceStartupEvents();
   let runtime:
     | (Runtime & {

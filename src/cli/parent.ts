@@ -10,9 +10,10 @@ import { defaultConfigId } from '../config/index.js';
 import type { CliOptions } from './args.js';
 import { interfaceInNamespace } from './interfaces.js';
 import { buildSinks, DEFAULT_CONFIG_FILE, ourVersion, platformText, programName } from './common.js';
-import { DAEMON_CHILD_FLAG, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
+import { childFlag, DAEMON_CHILD_FLAG, IDENT_SUFFIX_ENV } from '../daemon/child-role.js';
 import { linuxPriorityPort, ProcessPriorities } from '../daemon/priorities.js';
 import { closeInheritedOnExec } from '../daemon/cloexec.js';
+import { defaultV8Flags, inheritedV8Flags } from '../daemon/v8-flags.js';
 import { configPort } from '../daemon/config-port.js';
 import { controlSocketFor } from '../daemon/control.js';
 import { READINESS_ENV, ReadinessReporter, readinessFdFrom } from '../daemon/daemonize.js';
@@ -22,35 +23,53 @@ import { DEFAULT_PIDFILES } from '../daemon/pidfile.js';
 import { rtnlReleaser } from '../daemon/release.js';
 import { SdNotifier } from '../daemon/sdnotify.js';
 import { processSignals } from '../daemon/signals.js';
-import { spawnError, Supervisor, type ChildMessage, type GoMessage, type SpawnChild } from '../daemon/supervisor.js';
-import { childHandle, spawnChildProcess, type Prespawned } from './spawn-child.js';
+import { spawnError, Supervisor, type ChildMessage, type SpawnChild } from '../daemon/supervisor.js';
 import { enterNetNamespace } from '../net/netns.js';
 import { Rtnl } from '../net/netlink/rtnl.js';
 import { sysioDatagramSender } from '../net/unix-dgram.js';
 import { versionString } from './usage.js';
 import { startupMark } from '../daemon/startup-trace.js';
 
-/**
- * Children are spawned with their V8 flags, the parent's arguments and the role flag (src/cli/spawn-child.ts). The
- * first VRRP child is the one started early (`early()`), when there is one and it can still be used.
- */
-function childSpawner(userArgs: readonly string[], early: () => Prespawned | undefined): SpawnChild {
+/** Children are spawned with their V8 flags (src/daemon/v8-flags.ts), the parent's arguments and the role flag. */
+function childSpawner(userArgs: readonly string[]): SpawnChild {
+  // the supervisor's own defaults (given first by spawnDetached, or by the bin for a -n start) are not for its children
+  const inherited = inheritedV8Flags(process.execArgv);
   return (role, events) => {
-    if (role === 'vrrp') {
-      const go: GoMessage = { kind: 'go', identSuffix: process.env[IDENT_SUFFIX_ENV] ?? '', umask: process.umask() };
-      const adopted = early()?.adopt(go, events);
-      if (adopted) {
-        startupMark('spawned');
-        return adopted;
-      }
-    }
+    // per spawn: the supervisor sets IDENT_SUFFIX_ENV once the configuration has named the namespace and instance
+    const env = { ...process.env };
+    delete env['NOTIFY_SOCKET'];
+    delete env[READINESS_ENV];
     try {
-      const child = spawnChildProcess(role, userArgs);
+      const child = spawn(process.execPath, [...defaultV8Flags(role), ...inherited, process.argv[1]!, ...userArgs, childFlag(role)], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env,
+      });
+      child.on('error', () => {}); // a failed spawn has no pid and reports here; a live child's errors are its exit
       if (child.pid === undefined) return spawnError(role, new Error(`cannot execute ${process.execPath}`));
       child.on('message', (m: ChildMessage) => events.message(m));
       child.on('exit', (code, signal) => events.exit(code, signal));
       startupMark('spawned');
-      return childHandle(child as typeof child & { readonly pid: number });
+      const pid = child.pid;
+      return {
+        pid,
+        // ChildProcess.kill only knows named signals; process.kill takes the real-time numbers too
+        kill: (sig) => {
+          if (child.exitCode !== null || child.signalCode !== null) return false;
+          try {
+            return process.kill(pid, sig);
+          } catch {
+            return false;
+          }
+        },
+        send: (m) => {
+          if (!child.connected) return false;
+          try {
+            return child.send(m);
+          } catch {
+            return false;
+          }
+        },
+      };
     } catch (e) {
       return spawnError(role, e);
     }
@@ -116,12 +135,8 @@ function openRtnl(logs: LogHub): Rtnl | undefined {
   }
 }
 
-/**
- * Runs the supervisor until it stops; returns the exit status. `prespawned`: the VRRP child main() started before
- * loading this (src/cli/spawn-child.ts), adopted as the VRRP child unless the supervisor enters a network
- * namespace first; discarded once start-up is over if it was not.
- */
-export async function runSupervisor(o: CliOptions, userArgs: readonly string[], prespawned?: Prespawned): Promise<number> {
+/** Runs the supervisor until it stops; returns the exit status. */
+export async function runSupervisor(o: CliOptions, userArgs: readonly string[]): Promise<number> {
   startupMark('supervisor');
   closeInheritedOnExec(); // the readiness pipe and anything our caller left open reach no child
   const tmpDir = tmpDirFrom(process.env);
@@ -133,8 +148,6 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[], 
   delete process.env[READINESS_ENV];
   // opened now, so that releasing a dead VRRP child's VIPs starts with a request, not with socket set-up
   let rtnl = o.dontReleaseVrrp ? undefined : openRtnl(logs);
-  // a child started before we entered a network namespace is outside it
-  let early = prespawned;
   const supervisor = new Supervisor({
     settings: {
       configFile: o.useFile ?? DEFAULT_CONFIG_FILE,
@@ -173,16 +186,13 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[], 
     logs,
     signals: processSignals(),
     config: configPort(),
-    spawn: childSpawner(userArgs, () => early),
+    spawn: childSpawner(userArgs),
     release: rtnlReleaser(() => rtnl, logs.logger('Keepalived')),
     sdNotify: new SdNotifier(sender, process.env['NOTIFY_SOCKET'], process.pid),
     pid: process.pid,
     onReady: () => readiness.ready(),
-    onStarted: () => early?.discard(),
     enterNamespace: (name) => {
       const err = enterNetNamespace(name);
-      early?.discard();
-      early = undefined;
       if (err === undefined && rtnl) {
         rtnl.close(); // opened in the namespace we left
         rtnl = openRtnl(logs);
@@ -200,7 +210,6 @@ export async function runSupervisor(o: CliOptions, userArgs: readonly string[], 
     },
   });
   const code = await supervisor.run();
-  early?.discard();
   rtnl?.close();
   readiness.failed(code);
   logs.close();

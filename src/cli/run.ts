@@ -125,11 +125,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (o.configTest) return runConfigTest(o);
   if (o.dumpConfig) return runDumpConfig(o);
   if (!o.dontFork && !o.daemonChild) return (await import('../daemon/daemonize.js')).spawnDetached(process.argv[1]!, argv, process.env);
-  const supervisorArgs = argv.filter((a) => a !== DAEMON_CHILD_FLAG);
-  // the VRRP child starts node and loads its code while the supervisor loads and reads the configuration (issue 17);
-  // not with -C (no VRRP child) nor -s (the supervisor enters the namespace before starting children)
-  const early = o.checkOnly || o.namespace !== undefined ? undefined : (await import('./spawn-child.js')).Prespawned.spawn(supervisorArgs);
-  return (await import('./parent.js')).runSupervisor(o, supervisorArgs, early);
+  return (await import('./parent.js')).runSupervisor(
+    o,
+    argv.filter((a) => a !== DAEMON_CHILD_FLAG),
+  );
 }
 
 /** Exits the process with the status `run` resolves to; a rejection is an internal error (`ExitCode.PROGRAM_ERROR`). */

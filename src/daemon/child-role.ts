@@ -51,13 +51,6 @@ export function childFlag(role: ChildRole): string {
   return `${CHILD_FLAG}=${role}`;
 }
 
-/**
- * Set in the environment of a VRRP child the supervisor started before reading its configuration
- * (src/cli/spawn-child.ts): the child loads its code, then waits for the supervisor's `go` message. The child
- * removes it from its environment at once (scripts do not inherit it).
- */
-export const PRESPAWN_ENV = 'KEEPALIVED_TS_PRESPAWNED';
-
 /** The environment variable that hands the syslog ident suffix from the supervisor to its children. */
 export const IDENT_SUFFIX_ENV = 'KEEPALIVED_TS_IDENT_SUFFIX';
 

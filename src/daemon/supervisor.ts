@@ -81,18 +81,6 @@ export interface EventMessage {
   readonly payload: unknown;
 }
 
-/**
- * Parent → a VRRP child started before the configuration was read (src/cli/spawn-child.ts; sent once, before
- * any ParentMessage): carry on, with what a child spawned now would have inherited.
- */
-export interface GoMessage {
-  readonly kind: 'go';
-  /** The syslog ident suffix (`_NAMESPACE_INSTANCE`; '' for none), as IDENT_SUFFIX_ENV would have carried it. */
-  readonly identSuffix: string;
-  /** The supervisor's umask now (global_defs `umask` applied), which a child spawned now would inherit. */
-  readonly umask: number;
-}
-
 /** Parent → child: a command, (to the `bgp` child) the other children's facts, or (to the VRRP child) an event. */
 export type ParentMessage = CommandMessage | FactsMessage | EventMessage;
 
@@ -199,8 +187,6 @@ export interface SupervisorDeps {
   readonly probe?: ProcessProbe;
   /** Called once every child reported startup complete (daemonize readiness). */
   readonly onReady?: () => void;
-  /** Called once start-up is over: the children are started, or the supervisor is not going to start any. */
-  readonly onStarted?: () => void;
   /**
    * Moves this process's thread into a named network namespace before any socket opens or child starts
    * (src/net/netns.ts); returns keepalived's error text on failure. Absent: namespaces are not entered (tests).
@@ -358,7 +344,6 @@ export class Supervisor {
   /** Starts; resolves with the exit status once stopped. */
   async run(): Promise<number> {
     const code = await this.start();
-    this.deps.onStarted?.();
     if (code !== undefined) this.finish(code);
     return this.exited;
   }
