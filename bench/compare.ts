@@ -3,7 +3,9 @@
  * repetitions (default 5), medians and the ratio ts/keepalived:
  *   - `-t` wall time, CPU time and peak RSS on a 1-instance config and on 200 instances + 50 virtual servers × 40
  *     real servers, through the `keepalived-ts` bin (from the startup snapshot) and from the bundle without it;
- *   - start → VIP held: a priority-150 node (v2, advert_int 1) preempting a keepalived master at 100;
+ *   - start → VIP held: a priority-150 node (v2, advert_int 1) preempting a keepalived master at 100, with its
+ *     breakdown: ours' start-up milestones (KEEPALIVED_TS_STARTUP_TRACE, src/daemon/startup-trace.ts; wall and each
+ *     process's CPU) and, for both, when the `Entering BACKUP/MASTER STATE` lines arrived;
  *   - RSS (all processes of the daemon) as master with 1 and with 200 instances, and the anonymous part of it;
  *   - CPU and RSS of a backup with 50 instances receiving 50 adverts/s from a keepalived master;
  *   - group `200`: CPU and RSS of a master with 200 instances (200 adverts/s sent, no peer) and of a backup with 200
