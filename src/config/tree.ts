@@ -85,18 +85,21 @@ export function buildTree(items: readonly Item[], diags: DiagnosticSink): ConfNo
  * a variable count are left out and never split after); a statement is cut where, after its keyword's arguments,
  * another keyword of the block follows. A block attached to the run belongs to its last statement.
  */
-export function splitRunTogether(nodes: readonly ConfNode[], arity: ReadonlyMap<string, number>): ConfNode[] {
-  const out: ConfNode[] = [];
-  for (const n of nodes) {
+export function splitRunTogether(nodes: readonly ConfNode[], arity: ReadonlyMap<string, number>): readonly ConfNode[] {
+  // `nodes` itself unless a statement is split (the usual case: one statement per line), so most blocks allocate nothing
+  let out: ConfNode[] | undefined;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i] as ConfNode;
     let cur: ConfNode = n;
     for (;;) {
       const k = arity.get(cur.keyword.text);
       const next = k === undefined ? undefined : cur.args[k];
       if (k === undefined || !next || next.quoted || !arity.has(next.text)) break;
+      out ??= nodes.slice(0, i);
       out.push({ keyword: cur.keyword, args: cur.args.slice(0, k) });
       cur = { ...cur, keyword: next, args: cur.args.slice(k + 1) };
     }
-    out.push(cur);
+    out?.push(cur);
   }
-  return out;
+  return out ?? nodes;
 }

@@ -95,9 +95,12 @@ export function nullStrvecMessage(first: string, prev: string | undefined, index
  * Drops the statements of `nodes` whose keyword is in `needsWord` and has no argument, reporting each as keepalived's
  * null_strvec does (its handler reads the first word unchecked).
  */
-export function withWords(nodes: readonly ConfNode[], needsWord: ReadonlySet<string>, d: DiagnosticSink): ConfNode[] {
+export function withWords(nodes: readonly ConfNode[], needsWord: ReadonlySet<string>, d: DiagnosticSink): readonly ConfNode[] {
+  const kept = (n: ConfNode): boolean => n.args.length > 0 || !needsWord.has(n.keyword.text);
+  // `nodes` itself when every statement has its word (the usual case), so most blocks allocate nothing
+  if (nodes.every(kept)) return nodes;
   return nodes.filter((n) => {
-    if (n.args.length > 0 || !needsWord.has(n.keyword.text)) return true;
+    if (kept(n)) return true;
     missingParameter(n, d);
     return false;
   });
