@@ -124,8 +124,10 @@ function readPort(t: Token | undefined): number | undefined {
 
 /** `<ip> [<port>]` of a virtual, real or sorry server (keepalived drops any `-range` or `/mask` suffix). */
 function readServer(node: ConfNode, d: DiagnosticSink, bad: (ip: string, port: string | undefined) => string): ServerDraft | undefined {
-  const [ipTok, portTok] = node.args;
-  const ip = ipTok?.text.split(/[-/]/)[0] ?? '';
+  const ipTok = node.args[0];
+  const portTok = node.args[1];
+  const cut = ipTok ? ipTok.text.search(/[-/]/) : -1;
+  const ip = !ipTok ? '' : cut < 0 ? ipTok.text : ipTok.text.slice(0, cut);
   const family = isIP(ip);
   const port = readPort(portTok);
   if (!ipTok || family === 0 || port === undefined) {
@@ -410,7 +412,11 @@ function parseRealServer(node: ConfNode, vs: VirtualDraft, refs: LvsReferences, 
   if (vs.forwarding) rs.forwarding = vs.forwarding;
   const rsText = fmtServer(rs, vs.protocol);
   const checkerCtx = { trackFiles: refs.trackFiles, bfdInstances: refs.bfdInstances, rsFamily: rs.family, rsText, rsBfds: new Set<string>() };
-  for (const c of withWords(splitRunTogether(node.children ?? [], RS_ARITY), RS_NEEDS_WORD, d)) {
+  // index loops in the per-real-server code: `for…of` allocates an iterator and a result object per step in the
+  // interpreter `-t` runs in (src/daemon/v8-flags.ts), and the largest configurations have thousands of real servers
+  const words = withWords(splitRunTogether(node.children ?? [], RS_ARITY), RS_NEEDS_WORD, d);
+  for (let i = 0; i < words.length; i++) {
+    const c = words[i]!;
     const k = c.keyword.text;
     const a0 = c.args[0];
     switch (k) {
@@ -670,7 +676,9 @@ function parseVirtualServer(node: ConfNode, refs: LvsReferences, d: DiagnosticSi
     rs: [],
     ...(head.family ? { family: head.family } : {}),
   };
-  for (const c of withWords(splitRunTogether(node.children ?? [], VS_ARITY), VS_NEEDS_WORD, d)) {
+  const words = withWords(splitRunTogether(node.children ?? [], VS_ARITY), VS_NEEDS_WORD, d);
+  for (let i = 0; i < words.length; i++) {
+    const c = words[i]!;
     if (c.keyword.text !== 'real_server') {
       vsKeyword(c, vs, d);
       continue;
@@ -766,7 +774,8 @@ function fixPorts(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
   }
   const vsPort = vs.service.kind === 'address' ? vs.service.port : 0;
   const fwmark = vs.service.kind === 'fwmark';
-  for (const rs of vs.rs) {
+  for (let i = 0; i < vs.rs.length; i++) {
+    const rs = vs.rs[i]!;
     if (fwd(rs).method === 'NAT') {
       if (!fwmark && !rs.port) rs.port = vsPort;
     } else if (fwmark) {
@@ -843,7 +852,8 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
   const sorryKey = vs.sorry && serverKey(vs.sorry);
   const kept: RealDraft[] = [];
   let weightSum = 0;
-  for (const rs of vs.rs) {
+  for (let i = 0; i < vs.rs.length; i++) {
+    const rs = vs.rs[i]!;
     const key = serverKey(rs);
     if (keys.has(key)) {
       d.error(rs.pos, `VS ${fmtVs(vs)}: real server ${fmtServer(rs, vs.protocol)} is duplicated - removing second rs`);
@@ -909,7 +919,10 @@ function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServe
     if (warmupMs !== undefined) def.warmupMs = warmupMs;
     if (virtualhost !== undefined) def.virtualhost = virtualhost;
     const checkers: CheckerConfig[] = [];
-    for (const finish of rs.checkers) checkers.push(...finish(def, d));
+    for (let i = 0; i < rs.checkers.length; i++) {
+      const finish = rs.checkers[i]!;
+      checkers.push(...finish(def, d));
+    }
     const out: Mutable<RealServerConfig> = {
       pos: rs.pos,
       address: rs.address,

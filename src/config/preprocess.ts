@@ -71,7 +71,18 @@ const MAX_DEPTH = 32;
 export function preprocess(path: string, opts: PreprocessOptions, diags: DiagnosticSink): Item[] {
   const stack: string[] = [];
   const defs = builtinDefinitions({ configId: opts.configId ?? '', rng: opts.rng ?? systemRng(), pwd: () => dirname(stack[stack.length - 1] ?? '') });
-  const state: State = { opts, diags: once(diags), defs, stack, out: [], generated: 0, generatedChars: 0, overBudget: false, includeCheck: 0 };
+  const state: State = {
+    opts,
+    diags: once(diags),
+    defs,
+    stack,
+    out: [],
+    line: { text: '', file: '', line: 0, col: 0, cols: undefined, pinned: false },
+    generated: 0,
+    generatedChars: 0,
+    overBudget: false,
+    includeCheck: 0,
+  };
   const text = opts.fs.readFile(path);
   if (text === undefined) {
     diags.error({ file: path, line: 0, col: 0 }, `Configuration file '${path}' could not be read`);
@@ -89,6 +100,8 @@ interface State {
   /** Absolute paths of the files being read, innermost last. */
   readonly stack: string[];
   readonly out: Item[];
+  /** The line being tokenized: one object, refilled for each line (the lexer reads it only while it runs). */
+  readonly line: Mutable<SourceLine>;
   /** Lines, and their characters, produced by definitions and ~SEQ/~LST so far (past a bound, no more are). */
   generated: number;
   generatedChars: number;
@@ -144,10 +157,40 @@ function processFile(st: State, absPath: string, shownPath: string, text: string
     const raw = withoutCr(reader.lines[reader.n] as string);
     const body = raw.trim();
     if (body === '') continue;
-    processLine(st, { text: body, col0: raw.length - raw.trimStart().length + 1 }, { file: shownPath, line: reader.n + 1 }, 0, reader);
+    const col0 = raw.search(NOT_BLANK) + 1; // trim's blanks are \s's
+    if (isPlain(body)) emitPlain(st, body, col0, shownPath, reader.n + 1);
+    else processLine(st, { text: body, col0 }, { file: shownPath, line: reader.n + 1 }, 0, reader);
   }
   st.stack.pop();
   st.includeCheck = savedCheck;
+}
+
+const NOT_BLANK = /\S/;
+
+/**
+ * Whether processLine would only cut a comment off this (trimmed) line and tokenize it: no `@`, `$` or `~` first
+ * (conditional, definition, repetition), no `$` anywhere (nothing to substitute), not an include. Most lines of a
+ * large configuration are such lines; emitPlain reads them without processLine's objects (issue 17, sixth pass).
+ */
+function isPlain(body: string): boolean {
+  const c = body[0];
+  return c !== '@' && c !== '$' && c !== '~' && !body.includes('$') && !body.startsWith('include');
+}
+
+/** processLine's comment cut and emit for a line isPlain accepts (the first character of `body` at column `col0`). */
+function emitPlain(st: State, body: string, col0: number, file: string, line: number): void {
+  const cut = commentStart(body);
+  const text = cut < body.length ? body.slice(0, cut).trimEnd() : body;
+  if (text === '') return;
+  const src = st.line;
+  src.text = text;
+  src.file = file;
+  src.line = line;
+  src.col = col0;
+  src.cols = undefined;
+  src.pinned = false;
+  tokenizeInto(st.out, src, st.diags);
+  st.out.push(EOL);
 }
 
 /** `line` without a trailing carriage return (a file with CRLF line ends). */
@@ -265,9 +308,13 @@ function repeat(st: State, line: MappedText, where: Where, depth: number): void 
 /** The end of a line's journey: an include is followed, anything else becomes tokens and a line break. */
 function emit(st: State, line: MappedText, where: Where): void {
   if (line.text.startsWith('include') && emitInclude(st, line, where)) return;
-  const src: Mutable<SourceLine> = { text: line.text, file: where.file, line: where.line, col: line.col0 };
-  if (line.pinned) src.pinned = true;
-  else if (line.cols) src.cols = line.cols;
+  const src = st.line;
+  src.text = line.text;
+  src.file = where.file;
+  src.line = where.line;
+  src.col = line.col0;
+  src.cols = line.cols;
+  src.pinned = line.pinned === true;
   tokenizeInto(st.out, src, st.diags);
   st.out.push(EOL);
 }
