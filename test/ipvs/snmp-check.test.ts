@@ -281,7 +281,7 @@ const rsWeight = (vs: number, rs: number) => `${CHECK}.4.1.7.${vs}.${rs}`;
 const SETS: readonly (readonly [string, string, string, string])[] = [
   ['.10 to 5: the quorum (3) is met again, the sorry server goes out', rsWeight(1, 2), 'i', '5'],
   ["the sorry server's row", rsWeight(1, 1), 'i', '3'],
-  ['a row that does not exist', rsWeight(1, 9), 'i', '3'],
+  ['a row past the end of the table', rsWeight(3, 9), 'i', '3'],
   ['the group real server to 300', rsWeight(3, 1), 'i', '300'],
   ['a string', rsWeight(2, 1), 's', 'abc'],
   ['.11, failed and inhibited, to 7', rsWeight(1, 3), 'i', '7'],
@@ -289,9 +289,18 @@ const SETS: readonly (readonly [string, string, string, string])[] = [
   ['the fwmark real server to -1', rsWeight(2, 1), 'i', '-1'],
 ];
 
+/**
+ * A row that does not exist, before the last one: keepalived 2.2.7 answers noError and writes the weight of the
+ * next row (check_snmp_realserver's exact lookup takes the first row after the index, and net-snmp passes the
+ * rewritten index on to the write handler); ours refuses it (notWritable). Not compared: shown.
+ */
+const SLIP: readonly [string, string, string] = [rsWeight(1, 9), 'i', '6'];
+
 /** What the SETs did: the answers, then realServerWeight and the IPVS table at three moments. */
 interface SetRun {
   readonly answers: string[];
+  /** The SLIP SET's answer and realServerWeight of the next row (2.1) after it. */
+  readonly slip: { readonly answer: string; readonly next: string };
   readonly afterSet: { readonly weights: string[]; readonly ipvs: string[] };
   readonly afterUp: { readonly weights: string[]; readonly ipvs: string[] };
   readonly afterReload: { readonly weights: string[]; readonly ipvs: string[] };
@@ -324,12 +333,13 @@ async function runSets(d: Daemon, tl: string, before: number): Promise<SetRun> {
   assert.ok(up, `${d.impl}: .11 did not come back\n${d.log}`);
   await sleep(2000);
   const afterUp = { weights: weights(), ipvs: ipvsTable() };
+  const slip = { answer: snmpset(...SLIP), next: snmp('snmpget', rsWeight(2, 1)).trim() };
   d.reload();
   const reloaded = await poll(() => (snmp('snmpget', rsWeight(1, 2)).includes('INTEGER: 2') ? true : undefined), 60000, 500);
   assert.ok(reloaded, `${d.impl}: the reload did not put weight 2 back\n${d.log}`);
   await sleep(3000);
   const afterReload = { weights: weights(), ipvs: ipvsTable() };
-  return { answers, afterSet, afterUp, afterReload, traps: traps(tl).slice(before) };
+  return { answers, slip, afterSet, afterUp, afterReload, traps: traps(tl).slice(before) };
 }
 
 async function runOne(impl: Impl): Promise<Run> {
@@ -452,6 +462,12 @@ test('KEEPALIVED-MIB check subtree and its notifications: keepalived-ts = keepal
   assert.ok(ks.afterUp.ipvs.includes('TCP 192.0.2.50:80 | 192.0.2.11:80 Masq 7'), ks.afterUp.ipvs.join('\n'));
   assert.ok(ks.afterReload.weights.includes(`${rsWeight(1, 2)} = INTEGER: 2`), ks.afterReload.weights.join('\n'));
   assert.deepEqual(os.traps, ks.traps, `notifications of the SET phase differ${ctx}`);
+  // the one difference, on purpose: a SET of a row that does not exist
+  console.log(`# SET of a missing row (${SLIP[0]}): keepalived ${ks.slip.answer} → ${ks.slip.next}; ours ${os.slip.answer} → ${os.slip.next}`);
+  assert.equal(ks.slip.answer, `${SLIP[0]} = INTEGER: 6`, 'keepalived accepts it');
+  assert.equal(ks.slip.next, `${rsWeight(2, 1)} = INTEGER: 6`, "and writes the next row's weight");
+  assert.match(os.slip.answer, /notWritable/, 'ours refuses it');
+  assert.equal(os.slip.next, `${rsWeight(2, 1)} = INTEGER: 255`, "ours leaves the next row's weight");
   // at shut-down keepalived sends each virtual server's quorum notification (status 3) and its live servers' ones
   assert.ok(k.shutdown.filter((t) => /3\.1\.23 = INTEGER: 3/.test(t)).length === 3, k.shutdown.join('\n'));
   assert.deepEqual([...o.shutdown].sort(), [...k.shutdown].sort(), `shut-down notifications differ${ctx}`);
