@@ -13,7 +13,7 @@
  * read-only column; the answers, realServerWeight and the IPVS table (`ipvsadm -Ln`) afterwards, after the failed
  * server comes back (it keeps the weight set) and after a reload (the configured weights again) must agree too.
  *
- * Run alone: `scripts/ipvs-vm -t 1800 -- node --test dist/test/ipvs/snmp-check.test.js` (3-8 min with the guest's boot).
+ * Run alone: `scripts/ipvs-vm -t 1800 -- node --test dist/test/ipvs/snmp-check.test.js` (2-8 min with the guest's boot).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
