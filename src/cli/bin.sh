@@ -13,7 +13,7 @@
 # the supervisor finds and drops them for its children (inheritedV8Flags). daemon_start tells a daemon start from
 # the other command lines as src/cli/args.ts parses them; where it cannot tell, node gets no flags (as before).
 # The detached supervisor's defaults (src/daemon/v8-flags.ts; test/unit/cli/bundle.test.ts checks they are equal).
-SUPERVISOR_V8_FLAGS='--max-semi-space-size=1 --lite-mode'
+SUPERVISOR_V8_FLAGS='--max-semi-space-size=1 --lite-mode --no-expose-wasm'
 self=$0
 if [ -L "$self" ]; then self=$(readlink -f -- "$self") || self=$0; fi
 case $self in */*) dir=${self%/*} ;; *) dir=. ;; esac

@@ -31,7 +31,8 @@ export const CHILD_RUNTIME_V8_FLAGS: readonly string[] = ['--semi-space-growth-f
  * - The detached supervisor (started without `-n`) also runs `--lite-mode`: no optimising compiler, lazily
  *   allocated feedback. It parses the configuration at start and reload and otherwise relays messages; measured with
  *   200 instances: 6 MB less anonymous memory and 5 MB fewer pages of the node binary touched, for ~18 % more CPU
- *   on a large configuration's parse. A foreground supervisor (`-n`) gets them from the `keepalived-ts` bin
+ *   on a large configuration's parse. `--no-expose-wasm` says what lite mode implies (no WebAssembly), so that node
+ *   does not print "Warning: disabling flag --expose_wasm due to conflicting flags" at each start. A foreground supervisor (`-n`) gets them from the `keepalived-ts` bin
  *   (src/cli/bin.sh); started as `node main.js -n` it runs with whatever flags node was given.
  * - The VRRP child adds `--no-memory-reducer` (issue 14: the reducer's idle-time mark-compact stretched to 0.5-1.8 s
  *   under CPU starvation); it is not in lite mode: the receive path ran 4-10× slower per advert there.
@@ -42,7 +43,7 @@ export const CHILD_RUNTIME_V8_FLAGS: readonly string[] = ['--semi-space-growth-f
  * - The BFD child runs the VRRP child's flags: its timers are tighter still (10 ms × 3).
  */
 const DEFAULTS: Readonly<Record<FlaggedProcess, readonly string[]>> = {
-  supervisor: [...SMALL_YOUNG, '--lite-mode'],
+  supervisor: [...SMALL_YOUNG, '--lite-mode', '--no-expose-wasm'],
   // --no-memory-reducer does not cost node its code cache (measured: the same start-up CPU as no flag at all)
   vrrp: ['--no-memory-reducer', '--v8-pool-size=1'],
   check: [],

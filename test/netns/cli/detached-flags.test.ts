@@ -1,6 +1,6 @@
 /**
  * The V8 flags of each process (src/daemon/v8-flags.ts, issue 17) on a real daemon started as a service would be
- * (without `-n`): the detached supervisor runs `--max-semi-space-size=1 --lite-mode`, its VRRP child its own flags
+ * (without `-n`): the detached supervisor runs `--max-semi-space-size=1 --lite-mode --no-expose-wasm`, its VRRP child its own flags
  * (`--no-memory-reducer --v8-pool-size=1`) and not the supervisor's lite mode (its receive path would be 4-10× slower); KEEPALIVED_TS_V8_FLAGS replaces them.
  */
 import { test, after } from 'node:test';
@@ -48,7 +48,7 @@ async function detachedFlags(tag: string, vip: string, env: NodeJS.ProcessEnv = 
 
 test('a detached daemon: supervisor in lite mode, the VRRP child with its own flags only', async () => {
   const f = await detachedFlags('def', '192.0.2.201');
-  assert.deepEqual(f.supervisor, ['--max-semi-space-size=1', '--lite-mode']);
+  assert.deepEqual(f.supervisor, ['--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm']);
   // its small young generation is set at run time (CHILD_RUNTIME_V8_FLAGS), not on the command line (sixth pass)
   assert.deepEqual(f.vrrp, ['--no-memory-reducer', '--v8-pool-size=1']);
 });

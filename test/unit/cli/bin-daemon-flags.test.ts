@@ -96,7 +96,7 @@ const COMMAND_LINES: readonly (readonly string[])[] = [
 ];
 
 test('a foreground daemon start gets the supervisor flags, first; no other command line gets any', () => {
-  assert.deepEqual(SUPERVISOR, ['--max-semi-space-size=1', '--lite-mode'], "the bin's SUPERVISOR_V8_FLAGS are these");
+  assert.deepEqual(SUPERVISOR, ['--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm'], "the bin's SUPERVISOR_V8_FLAGS are these");
   withBin((run) => {
     let daemons = 0;
     for (const argv of COMMAND_LINES) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { applyChildRuntimeV8Flags, CHILD_RUNTIME_V8_FLAGS, defaultV8Flags, inheritedV8Flags, V8_FLAGS_ENV } from '../../../src/daemon/v8-flags.js';
 
 test('each process keepalived-ts starts gets its own default V8 flags', () => {
@@ -8,7 +8,17 @@ test('each process keepalived-ts starts gets its own default V8 flags', () => {
   assert.deepEqual(defaultV8Flags('bfd', {}), ['--no-memory-reducer', '--v8-pool-size=1']);
   assert.deepEqual(defaultV8Flags('check', {}), []);
   assert.deepEqual(defaultV8Flags('bgp', {}), []);
-  assert.deepEqual(defaultV8Flags('supervisor', {}), ['--max-semi-space-size=1', '--lite-mode']);
+  assert.deepEqual(defaultV8Flags('supervisor', {}), ['--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm']);
+});
+
+test('node takes every default set without a word on stderr (lite mode alone warns about --expose_wasm)', () => {
+  for (const what of ['supervisor', 'vrrp', 'bfd', 'check', 'bgp'] as const) {
+    const r = spawnSync(process.execPath, [...defaultV8Flags(what, {}), '-e', '0'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, what);
+    assert.equal(r.stderr, '', `${what}: ${defaultV8Flags(what, {}).join(' ')}`);
+  }
+  const lite = spawnSync(process.execPath, ['--lite-mode', '-e', '0'], { encoding: 'utf8' });
+  assert.match(lite.stderr, /disabling flag --expose_wasm/, 'the warning this avoids');
 });
 
 test('KEEPALIVED_TS_V8_FLAGS replaces the defaults of every process (empty: none)', () => {
@@ -17,7 +27,7 @@ test('KEEPALIVED_TS_V8_FLAGS replaces the defaults of every process (empty: none
 });
 
 test("a child does not inherit the detached supervisor's defaults, only what the operator gave node", () => {
-  assert.deepEqual(inheritedV8Flags(['--max-semi-space-size=1', '--lite-mode', '--stack-size=900'], {}), ['--stack-size=900']);
+  assert.deepEqual(inheritedV8Flags(['--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm', '--stack-size=900'], {}), ['--stack-size=900']);
   // not our prefix (the operator's own flags): passed on as they are
   assert.deepEqual(inheritedV8Flags(['--lite-mode', '--max-semi-space-size=1'], {}), ['--lite-mode', '--max-semi-space-size=1']);
   assert.deepEqual(inheritedV8Flags(['--no-opt'], { [V8_FLAGS_ENV]: '--no-opt' }), []);
