@@ -45,17 +45,23 @@ export class TimerTable<K extends string> {
 
   /** Removes and returns the timers whose deadline is ≤ now, earliest first. */
   takeExpired(now: number): readonly K[] {
-    if (!this.anyDue(now)) return NONE; // the common case (a received advert): nothing to allocate
+    let first: K | undefined;
+    let due = 0;
+    for (const [k, d] of this.deadlines)
+      if (d <= now) {
+        first ??= k;
+        due++;
+      }
+    if (first === undefined) return NONE; // the common case (a received advert): nothing to allocate
+    if (due === 1) {
+      this.deadlines.delete(first); // the common case on a timer (a master's Adver_Timer): no sorting
+      return [first];
+    }
     const out: [K, number][] = [];
     for (const [k, d] of this.deadlines) if (d <= now) out.push([k, d]);
     out.sort((a, b) => a[1] - b[1]);
     for (const [k] of out) this.deadlines.delete(k);
     return out.map(([k]) => k);
-  }
-
-  private anyDue(now: number): boolean {
-    for (const d of this.deadlines.values()) if (d <= now) return true;
-    return false;
   }
 }
 

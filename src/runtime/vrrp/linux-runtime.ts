@@ -22,7 +22,7 @@ import { VrrpSocket, type VrrpDatagram } from '../../net/vrrp-socket.js';
 import type { VrrpEvent } from '../../vrrp/fsm.js';
 import { VrrpRouter } from '../../vrrp/router.js';
 import type { RouterAction, RouterInstanceSpec } from '../../vrrp/router-types.js';
-import { AuthType, VrrpState, type TrackerResult } from '../../vrrp/types.js';
+import { AuthType, VrrpState, type RxMeta, type TrackerResult } from '../../vrrp/types.js';
 import type { LvsSyncDaemon } from '../lvs-sync-daemon.js';
 import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
 import { eventChannel, publish } from '../../core/events.js';
@@ -105,10 +105,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (on)
       this.watchdog ??= new MasterWatchdog(
         new AdvertWatchdog(this.watchdogPort),
-        (name) => {
-          const r = this.instances.get(name);
-          return r && { state: r.fsm.state, advertIntervalMs: r.fsm.params.advertIntervalMs, socket: r.socket };
-        },
+        (name) => this.instances.get(name),
         (name, sends) => this.countWatchdog(name, sends),
       );
     else {
@@ -748,13 +745,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private onPacket(socketKey: string, p: VrrpDatagram): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    const meta = {
-      source: p.source,
-      destination: p.destination,
-      ttl: p.ttl,
-      ifindex: p.ifindex,
-      ...(p.ageMs === undefined ? {} : { arrivedAt: now - p.ageMs }),
-    };
+    // the datagram is the metadata (its view is not kept: the router copies what it remembers), unless it has an age
+    const meta: RxMeta =
+      p.ageMs === undefined ? p : { source: p.source, destination: p.destination, ttl: p.ttl, ifindex: p.ifindex, arrivedAt: now - p.ageMs };
     const actions = this.router.receive(socketKey, p.data, meta, now);
     if (!actions.length) {
       if (this.config?.globalDefs.logUnknownVrids) this.logUnknownVrid(socketKey, p.data);
@@ -934,6 +927,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.timer = setTimeout(this.fire, Math.max(0, next - this.clock.now()));
   }
 
+  private readonly wallNow = () => this.clock.wallNow();
   /** When the armed timer is due (monotonic ms). */
   private timerAt = 0;
   private readonly fire = () => this.onTimer();
@@ -954,7 +948,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (a.kind === 'transmit' && a.lateMs !== undefined && !timed.has(a.instance)) {
         timed.add(a.instance);
         addJitter(this.jitter, a.lateMs);
-        observeJitter(a.lateMs, this.clock.wallNow());
+        observeJitter(a.lateMs, this.wallNow);
       }
     }
     this.execute(actions);
