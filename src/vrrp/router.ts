@@ -223,22 +223,33 @@ export class VrrpRouter {
       }
       return out;
     }
-    const out: RouterAction[] = [];
-    for (const text of verdict.logTexts) out.push({ kind: 'log', instance: n, record: { level: 'info', text } });
-    if (ah) pushAll(out, this.ahReceived(inst, verdict.advert.priority, meta.source));
+    // what comes before `advertReceived` (usually nothing: then no array is grown for it)
+    let out: RouterAction[] | undefined;
+    for (const text of verdict.logTexts) (out ??= []).push({ kind: 'log', instance: n, record: { level: 'info', text } });
+    if (ah) out = pushAll(out ?? [], this.ahReceived(inst, verdict.advert.priority, meta.source));
     // Judged at its arrival: a deadline that passed before the advert arrived acts first (a stalled event loop
     // reads both at once); one that passed only while the advert waited in the socket does not.
     const at = meta.arrivedAt === undefined ? undefined : Math.min(meta.arrivedAt, now);
     if (at !== undefined) {
       const due = inst.fsm.pollTimeout();
-      if (due !== undefined && due <= at) pushAll(out, this.step(inst, TIMEOUT, now, { instance: n, lateMs: now - due }));
+      if (due !== undefined && due <= at) out = pushAll(out ?? [], this.step(inst, TIMEOUT, now, { instance: n, lateMs: now - due }));
     }
-    out.push({ kind: 'advertReceived', instance: n, source: meta.source, priority: verdict.advert.priority, localState: inst.fsm.state });
+    const received: RouterAction = {
+      kind: 'advertReceived',
+      instance: n,
+      source: meta.source,
+      priority: verdict.advert.priority,
+      localState: inst.fsm.state,
+    };
     const event: VrrpEvent =
       at === undefined
         ? { type: 'advert', advert: verdict.advert, source: meta.source }
         : { type: 'advert', advert: verdict.advert, source: meta.source, arrivedAt: at };
-    return pushAll(out, this.step(inst, event, now));
+    const then = this.step(inst, event, now);
+    if (out === undefined && then.length === 0) return [received]; // a BACKUP hearing its master: the common case
+    out ??= [];
+    out.push(received);
+    return pushAll(out, then);
   }
 
   /**
@@ -390,13 +401,25 @@ export class VrrpRouter {
 
   /** The state machine's actions with each `sendAdvert` encoded into one `transmit` per destination. */
   private translate(actions: readonly VrrpAction[], late?: { instance: string; lateMs: number }): RouterAction[] {
+    // The common cases allocate no array of their own (issue 17): nothing to encode (a BACKUP hearing its master)
+    // returns the state machine's array, which is new per call; a master's tick (one advert) gives a 1-element one.
+    if (!actions.some((a) => a.kind === 'sendAdvert')) {
+      for (const a of actions) this.resetCycledAh(a);
+      return actions as RouterAction[]; // no sendAdvert: every action is a RouterAction
+    }
+    const only = actions.length === 1 ? actions[0] : undefined;
+    if (only?.kind === 'sendAdvert') {
+      const inst = this.all.get(only.instance);
+      if (inst && !usesAh(inst.spec)) {
+        const sent = encodedAdverts(inst, only.priority, only.advertIntervalMs);
+        const lateMs = late?.instance === only.instance ? late.lateMs : undefined;
+        if (sent.length === 1) return [transmitOf(only.instance, inst.spec.socketKey, sent[0]!, only.priority, false, lateMs)];
+      }
+    }
     const out: RouterAction[] = [];
     for (const a of actions) {
       if (a.kind !== 'sendAdvert') {
-        // keepalived vrrp_state_goto_master: a cycled AH counter starts again from 0
-        const to = a.kind === 'stateChanged' ? this.all.get(a.transition.instance) : undefined;
-        if (to && a.kind === 'stateChanged' && a.transition.to === VrrpState.MASTER && to.ah.cycle)
-          Object.assign(to.ah, { cycle: false, sequence: 0 });
+        this.resetCycledAh(a);
         out.push(a);
         continue;
       }
@@ -409,6 +432,13 @@ export class VrrpRouter {
         out.push(transmitOf(a.instance, inst.spec.socketKey, t, a.priority, ah, lateMs));
     }
     return out;
+  }
+
+  /** keepalived vrrp_state_goto_master: a cycled AH counter starts again from 0. */
+  private resetCycledAh(a: VrrpAction): void {
+    if (a.kind !== 'stateChanged' || a.transition.to !== VrrpState.MASTER) return;
+    const to = this.all.get(a.transition.instance);
+    if (to?.ah.cycle) Object.assign(to.ah, { cycle: false, sequence: 0 });
   }
 }
 
