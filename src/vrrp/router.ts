@@ -493,6 +493,13 @@ function vridOf(bytes: Uint8Array): number | undefined {
 class WireIndex {
   private readonly bySocket = new Map<string, Map<number, string>>();
 
+  /** How many (socket, VRID) pairs are known. */
+  get size(): number {
+    let n = 0;
+    for (const m of this.bySocket.values()) n += m.size;
+    return n;
+  }
+
   get(socketKey: string, vrid: number): string | undefined {
     return this.bySocket.get(socketKey)?.get(vrid);
   }
