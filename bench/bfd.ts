@@ -26,13 +26,13 @@
  * left from the transmit watchdog's native threads (its `-D` log lines), not from the event loop. A pair whose
  * sessions are never all Up at once within 30 s before the load is measured anyway ("up ms" -). Each phase also prints its BFD
  * processes' threads by scheduling policy and real-time priority, and the hosts' UDP/IP drop counters.
- * Nothing is asserted.
+ * KTS_BFD_TRACE_DIR records the scheduler for the first 3 s of each phase (class SchedTrace). Nothing is asserted.
  * Run: npm run bench -- bfd
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Daemons, stop, waitFor, type RunningDaemon } from '../test/netns/harness/daemons.js';
 import type { CanaryStall } from '@keepalived-ts/sysio';
@@ -85,7 +85,50 @@ const cleanup = onEveryExit(() => {
   topo.destroy();
   d.removeDir();
   sysio.stallCanaryStop();
+  trace?.close();
 });
+
+/**
+ * KTS_BFD_TRACE_DIR: ftrace's scheduler events (sched_switch, sched_waking, sched_wakeup, sched_migrate_task, on
+ * CLOCK_MONOTONIC) for the first 3 s of each measured phase, in an ftrace instance of our own, written to
+ * DIR/phase-N.trace with a marker at the load's start and, after `#THREADS`, both hosts' processes and threads (pid/tid
+ * name policy priority). It is how the start-of-load silences were traced to V8's helper threads (README, issue 18).
+ */
+class SchedTrace {
+  private readonly inst = `/sys/kernel/tracing/instances/kts-bfd-${process.pid}`;
+  constructor(private readonly dir: string) {
+    mkdirSync(this.inst);
+    this.set('buffer_size_kb', '65536');
+    this.set('trace_clock', 'mono');
+    for (const e of ['sched_switch', 'sched_waking', 'sched_wakeup', 'sched_migrate_task']) this.set(`events/sched/${e}/enable`, '1');
+    this.set('tracing_on', '0');
+  }
+  private set(file: string, value: string): void {
+    writeFileSync(`${this.inst}/${file}`, value);
+  }
+  /** Empties the buffer and starts recording; the marker carries the phase and the wall-clock time. */
+  start(n: number): void {
+    this.set('trace', '');
+    this.set('tracing_on', '1');
+    this.set('trace_marker', `KTS phase ${n} epoch_ms ${Date.now()}`);
+  }
+  /** Stops recording and writes the phase's file. */
+  stop(n: number, threads: string): void {
+    this.set('tracing_on', '0');
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(join(this.dir, `phase-${n}.trace`), `${readFileSync(`${this.inst}/trace`, 'utf8')}\n#THREADS\n${threads}`);
+  }
+  /** Removes the instance (every exit path). */
+  close(): void {
+    try {
+      this.set('tracing_on', '0');
+      rmdirSync(this.inst);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+let trace: SchedTrace | undefined;
 
 /** Pauses (SIGSTOP) or resumes (SIGCONT) the load workers: they run during each measured phase only. */
 function load(sig: 'SIGSTOP' | 'SIGCONT'): void {
@@ -170,19 +213,33 @@ function silences(srcOf: (i: number) => string, sent: Map<string, Seen[]>, recei
 }
 
 /** Threads of a daemon's process tree by scheduling policy (0 other, 1 FIFO, 2 RR) and real-time priority, from /proc. */
+/** A thread of a process tree, from /proc: its process, id, name, scheduling policy and real-time priority. */
+interface ThreadSched {
+  readonly pid: number;
+  readonly tid: string;
+  readonly name: string;
+  readonly policy: string;
+  readonly rt: string;
+}
+function threadsOf(pid: number | undefined): ThreadSched[] {
+  return (pid ? processTree(pid) : []).flatMap((p) => {
+    try {
+      return readdirSync(`/proc/${p}/task`).map((tid) => {
+        const st = readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        return { pid: p, tid, name: readFileSync(`/proc/${p}/task/${tid}/comm`, 'utf8').trim(), policy: f[38]!, rt: f[37]! };
+      });
+    } catch {
+      return []; // gone
+    }
+  });
+}
 function threadPolicies(pid: number | undefined): string {
   const n = new Map<string, number>();
-  for (const p of pid ? processTree(pid) : [])
-    try {
-      for (const t of readdirSync(`/proc/${p}/task`)) {
-        const st = readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8');
-        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-        const key = `${readFileSync(`/proc/${p}/comm`, 'utf8').trim()}:${f[38]}/${f[37]}`;
-        n.set(key, (n.get(key) ?? 0) + 1);
-      }
-    } catch {
-      /* gone */
-    }
+  for (const t of threadsOf(pid)) {
+    const key = `${t.name}:${t.policy}/${t.rt}`;
+    n.set(key, (n.get(key) ?? 0) + 1);
+  }
   return [...n].map(([k, v]) => `${k}×${v}`).join(' ');
 }
 
@@ -243,9 +300,23 @@ async function phase(p: Pair, n: number): Promise<Row> {
     offB = B.log().length;
   sysio.stallCanaryRead(); // empties the ring
   const fromS = Date.now() / 1000;
+  const threads = ['A', A, 'B', B]
+    .map((x) =>
+      typeof x === 'string'
+        ? x
+        : threadsOf(x.child.pid)
+            .map((t) => `${t.pid}/${t.tid} ${t.name} ${t.policy} ${t.rt}`)
+            .join('\n'),
+    )
+    .join('\n');
+  trace?.start(n);
   load('SIGCONT');
   const t1 = performance.now();
-  await sleep(SECONDS * 1000);
+  if (trace) {
+    await sleep(Math.min(SECONDS * 1000, 3000));
+    trace.stop(n, threads);
+  }
+  await sleep(SECONDS * 1000 - (performance.now() - t1));
   load('SIGSTOP');
   const secs = (performance.now() - t1) / 1000;
   const toS = Date.now() / 1000;
@@ -291,6 +362,8 @@ async function phase(p: Pair, n: number): Promise<Row> {
   for (const c of canary.stalls.filter((x) => x.durationMs >= (INTERVAL_MS * MULT) / 3))
     console.error(`  canary stall: cpu ${c.cpu} ${c.durationMs.toFixed(1)} ms at +${(c.startMs / 1000 - fromS).toFixed(3)} s`);
   const ev = events([...aToB.starts, ...bToA.starts], canary.stalls);
+  const after = (xs: number[]): string => xs.map((x) => `+${(x - fromS).toFixed(3)}`).join(',') || '-';
+  console.error(`${p.key} silences start (s into the load): A→B ${after(aToB.starts)}; B→A ${after(bToA.starts)}`);
   const longStalls = canary.stalls.filter((c) => c.durationMs >= (INTERVAL_MS * MULT) / 3).length;
   return {
     pair: p.label,
@@ -317,6 +390,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < WORKERS; i++) workers.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   await sleep(500);
   load('SIGSTOP');
+  if (process.env['KTS_BFD_TRACE_DIR']) trace = new SchedTrace(process.env['KTS_BFD_TRACE_DIR']);
   const threads = sysio.stallCanaryStart(CANARY_MS, CANARY_PRIORITY);
   const rows: Row[] = [];
   let n = 0;

@@ -7,6 +7,7 @@
  * `command` runner: node:test is not a Stryker runner). Groups (default: all, most important first):
  *   vrrp-rx      src/vrrp/validate.ts, the receive checks
  *   vrrp-fsm     src/vrrp/fsm.ts, advert reception and fault entry/exit
+ *   vrrp-fsm-rx    the part of vrrp-fsm for a MASTER hearing an advert (own address, rivals)
  *   vrrp-fsm-rare  the part of vrrp-fsm for leaving FAULT, the learned interval, timeouts, GARP refresh and reload
  *   check        src/check/quorum.ts, checker-fsm.ts (event handling and verdicts)
  *   check-quorum   the part of check for quorum/hysteresis and probe results, with its three fastest test files
@@ -29,6 +30,21 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The vrrp-fsm tests: the unit FSM tests, the sim scenarios and split-brain. */
+const FSM_TESTS = [
+  'unit/vrrp/fsm',
+  'unit/vrrp/fsm-rare',
+  'unit/vrrp/fsm-invariants',
+  'unit/vrrp/sync-group',
+  'unit/vrrp/router',
+  'unit/vrrp/mutants',
+  'unit/vrrp/fsm-mutants',
+  // the rival map's bound (vrrp-fsm survivor: pruning off)
+  'unit/vrrp/fsm-rivals',
+  'sim/scenarios',
+  'sim/split-brain',
+];
+
 const GROUPS = {
   'vrrp-rx': {
     // the receive checks: TTL, auth, interval, address list, unicast source and peer TTL range
@@ -43,17 +59,13 @@ const GROUPS = {
         'lowerPriorityRx,onUpdate,faultReason,recomputePriority,reevaluate,becomeMaster,leaveMaster,enterBackup,enterFault,leaveFault,' +
         'adoptInterval,scheduleDelayedGarp,fireDelayedGarp',
     ],
-    tests: [
-      'unit/vrrp/fsm',
-      'unit/vrrp/fsm-rare',
-      'unit/vrrp/fsm-invariants',
-      'unit/vrrp/sync-group',
-      'unit/vrrp/router',
-      'unit/vrrp/mutants',
-      'unit/vrrp/fsm-mutants',
-      'sim/scenarios',
-      'sim/split-brain',
-    ],
+    tests: FSM_TESTS,
+  },
+  'vrrp-fsm-rx': {
+    // the part of vrrp-fsm for a MASTER hearing an advert (masterRx: own address, owner clash, yield; lowerPriorityRx:
+    // rival episodes and their pruning), with the vrrp-fsm tests
+    mutate: ['dist/src/vrrp/fsm.js#masterRx,lowerPriorityRx'],
+    tests: FSM_TESTS,
   },
   'vrrp-fsm-rare': {
     // the rare transitions of vrrp-fsm alone (leaving FAULT, the learned interval, timeouts and GARP refresh, reload),

@@ -105,13 +105,16 @@ export class RealServer implements Dest {
       }
     });
     // set_effective_weights, and the alpha / failed track_file checkers counted as failed (validate_check_config)
-    this.effectiveWeight = server.weight;
+    this.effectiveWeight = this.configuredWeight();
     this.numFailedCheckers = removedFailed;
-    for (const c of this.checkers.values()) {
-      const st = c instanceof CheckerFsm ? c.state : c;
-      this.effectiveWeight += st.curWeight;
-      if (!st.isUp) this.numFailedCheckers++;
-    }
+    for (const c of this.checkers.values()) if (!(c instanceof CheckerFsm ? c.state : c).isUp) this.numFailedCheckers++;
+  }
+
+  /** keepalived's set_effective_weights: the configured weight plus each checker's part (misc_dynamic, FILE_CHECK). */
+  configuredWeight(): number {
+    let w = this.server.weight;
+    for (const c of this.checkers.values()) w += (c instanceof CheckerFsm ? c.state : c).curWeight;
+    return w;
   }
 
   /** The launched checkers. */

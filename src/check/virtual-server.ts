@@ -54,6 +54,19 @@ export type VirtualServerEvent =
   | { readonly type: 'bfd'; readonly name: string; readonly up: boolean }
   /** ha_suspend: the virtual server's address appeared or went away. */
   | { readonly type: 'address'; readonly present: boolean }
+  /**
+   * SNMP SET of KEEPALIVED-MIB realServerWeight (check_snmp_realserver_weight → update_svr_wgt(weight, vs, rs,
+   * true)): the real server at index `rs` takes `weight` as its effective weight. It lasts through checker
+   * transitions (a server coming up is added with it; misc_dynamic and FILE_CHECK changes move it by their delta)
+   * until a reload.
+   */
+  | { readonly type: 'setWeight'; readonly rs: number; readonly weight: number }
+  /**
+   * A reload kept this virtual server as it was: keepalived rebuilds it anyway, so the effective weights go back to
+   * the configuration's plus the checkers' parts (set_effective_weights), a changed one is announced and edited in
+   * IPVS (init_service_rs → update_svr_wgt without the quorum), then the quorum is re-weighed (init_service_vs).
+   */
+  | { readonly type: 'reloaded' }
   | { readonly type: 'shutdown' };
 
 /** The pure health-checking state of one virtual server and its real servers. */
@@ -178,6 +191,15 @@ export class VirtualServerCheck implements QuorumContext {
       case 'address':
         for (const rs of this.realServers) for (const c of rs.launched()) this.apply(c.handle({ type: 'enable', enabled: event.present }, now));
         break;
+      case 'setWeight': {
+        const rs = this.realServers[event.rs];
+        if (rs) this.updateSvrWgt(rs, event.weight, true);
+        break;
+      }
+      case 'reloaded':
+        for (const rs of this.realServers) this.updateSvrWgt(rs, rs.configuredWeight(), false);
+        updateQuorumState(this, true);
+        break;
       case 'shutdown':
         this.shutdown();
         break;
@@ -192,7 +214,7 @@ export class VirtualServerCheck implements QuorumContext {
       if (a.kind === 'checkerUp' || a.kind === 'checkerDown') this.onVerdict(a);
       else if (a.kind === 'checkerWeight') {
         const rs = this.realServers[a.rs]!;
-        if (a.announce) this.updateSvrWgt(rs, rs.effectiveWeight + a.delta);
+        if (a.announce) this.updateSvrWgt(rs, rs.effectiveWeight + a.delta, true);
         else rs.effectiveWeight += a.delta;
       }
     }
@@ -227,15 +249,15 @@ export class VirtualServerCheck implements QuorumContext {
     updateQuorumState(this, false);
   }
 
-  /** update_svr_wgt: a new effective weight; IPVS and the quorum follow when the IPVS weight changes. */
-  private updateSvrWgt(rs: RealServer, weight: number): void {
+  /** update_svr_wgt: a new effective weight; IPVS (and the quorum, with `updateQuorum`) follow when the IPVS weight changes. */
+  private updateSvrWgt(rs: RealServer, weight: number, updateQuorum: boolean): void {
     const oldWeight = realWeight(rs.effectiveWeight);
     const newWeight = realWeight(weight);
     rs.effectiveWeight = weight;
     if (newWeight === oldWeight) return;
     logInfo(this, `Changing weight from ${oldWeight} to ${newWeight} for ${rs.alive ? '' : 'in'}active service ${rs.name} of VS ${this.vsName}`);
     if (rs.set && rs.alive && poolInUse(this)) ipvsDest('edit', rs, this);
-    updateQuorumState(this, false);
+    if (updateQuorum) updateQuorumState(this, false);
   }
 
   /** clear_service_vs(stopping): stops the checkers, removes every destination and the service. */

@@ -362,6 +362,8 @@ export class Daemon {
       wallNow: () => this.deps.clock.wallNow(),
       counters: async () => this.runtime?.checkCounters?.(),
       setInstance: (i, c) => (this.runtime?.setInstance ? this.runtime.setInstance(i, c) : 'the VRRP runtime does not take SNMP SET'),
+      setRealServerWeight: (vs, rs, w) =>
+        this.runtime?.setRealServerWeight ? this.runtime.setRealServerWeight(vs, rs, w) : 'the checker runtime does not take SNMP SET',
     });
   }
 

@@ -32,7 +32,7 @@
  *
  * Problems are logged, never fatal: the daemon runs with whatever it could get.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { GlobalDefs, KeepalivedConfig } from '../config/model.js';
 import type { Logger } from '../core/log.js';
@@ -48,6 +48,24 @@ export const DEFAULT_RLIMIT_RTTIME_US = 1_000_000;
  * 2.2.7 has no such default; `vrrp_rt_priority 0` (an error in keepalived) turns it off.
  */
 export const DEFAULT_VRRP_RT_PRIORITY = 1;
+/**
+ * The SCHED_RR priority of the addon's native sender threads (packages/sysio/src/watchdog.c: VRRP's `advert-wd`,
+ * BFD's `bfd-tx-wd`) in a process whose other threads run at `priority`: one above, up to 99 (the addon does the
+ * same for threads it starts later). They are the fallback for an event loop that is late, and an event loop is
+ * late mostly because a thread of the same priority holds its CPU: V8's helper threads, which must stay real-time
+ * (the main thread waits for them, see above), compile or collect for tens of milliseconds, and SCHED_RR lets a
+ * thread keep the CPU for a 100 ms slice against equals. Measured (bench/bfd.ts with ftrace, 2 CPUs): both BFD
+ * processes' helper threads running 40-45 ms each in the same 100 ms, on both CPUs, while both event loops and all
+ * four sender threads, all at priority 1, waited; the peers saw 25-30 ms silences and declared sessions Down. The
+ * senders sleep between sends, so their CPU time is a few microseconds per packet.
+ */
+export function watchdogPriority(priority: number): number {
+  return priority > 0 ? Math.min(priority + 1, RR_MAX_PRIORITY) : 0;
+}
+/** sched_get_priority_max(SCHED_RR) on Linux. */
+const RR_MAX_PRIORITY = 99;
+/** The suffix of the addon's native sender threads' names (src/net/watchdog.ts). */
+export const WATCHDOG_THREAD_SUFFIX = '-wd';
 /** sched_get_priority_min(SCHED_RR) on Linux: where an automatic raise starts. */
 const RR_MIN_PRIORITY = 1;
 
@@ -211,6 +229,8 @@ export interface Limit {
 export interface PriorityPort {
   /** Thread ids of this process. */
   threads(): number[];
+  /** A thread's name (/proc/self/task/TID/comm). */
+  threadName(tid: number): string;
   /** SCHED_RR at `priority` with SCHED_RESET_ON_FORK; priority 0 = back to SCHED_OTHER. */
   setRealtime(tid: number, priority: number): void;
   getRttimeLimit(): Limit;
@@ -303,9 +323,12 @@ export class ProcessPriorities {
     if (this.raise(next)) this.log.log({ level: 'info', text: `Set realtime priority ${next}` });
   }
 
-  /** SCHED_RR `priority` on every thread, then RLIMIT_RTTIME unless already as configured. True when the main thread got it. */
+  /**
+   * SCHED_RR `priority` on every thread (the native senders' one above: watchdogPriority), then RLIMIT_RTTIME unless
+   * already as configured. True when the main thread got it.
+   */
   private raise(priority: number): boolean {
-    const failed = this.eachThread((tid) => this.port.setRealtime(tid, priority));
+    const failed = this.eachThread((tid) => this.port.setRealtime(tid, this.isWatchdog(tid) ? watchdogPriority(priority) : priority));
     if (failed.main || failed.other) {
       const e = failed.main ?? failed.other;
       const which = failed.main ? '' : ` (${failed.count} thread(s) besides the main one)`;
@@ -413,6 +436,16 @@ export class ProcessPriorities {
     if (err) this.log.log({ level: 'info', text: `Unable to reset process priority - ${message(err)}` });
   }
 
+  /** True for a native sender thread of the addon (its name ends in WATCHDOG_THREAD_SUFFIX). */
+  private isWatchdog(tid: number): boolean {
+    if (tid === this.mainTid) return false;
+    try {
+      return this.port.threadName(tid).endsWith(WATCHDOG_THREAD_SUFFIX);
+    } catch {
+      return false;
+    }
+  }
+
   /** Runs `fn` on every thread; a thread that has gone (ESRCH) is skipped. */
   private eachThread(fn: (tid: number) => void): { main?: unknown; other?: unknown; count: number; done: number } {
     const out: { main?: unknown; other?: unknown; count: number; done: number } = { count: 0, done: 0 };
@@ -448,6 +481,7 @@ export function linuxPriorityPort(): PriorityPort {
       readdirSync('/proc/self/task')
         .map(Number)
         .filter((n) => Number.isInteger(n) && n > 0),
+    threadName: (tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
     setRealtime: (tid, priority) => sysio.schedSetScheduler(tid, k(priority ? 'SCHED_RR' : 'SCHED_OTHER'), priority, priority > 0),
     getRttimeLimit: () => sysio.getRlimit(k('RLIMIT_RTTIME')),
     setRttimeLimit: (l) => sysio.setRlimit(k('RLIMIT_RTTIME'), l.soft, l.hard),

@@ -59,6 +59,11 @@ export interface Runtime {
    * `repeat`: that many frames per VIP (default the instance's garp_master_repeat; DBus SendGarp: 1).
    */
   refreshGarp?(instance?: string, repeat?: number): string[];
+  /**
+   * SNMP SET of KEEPALIVED-MIB realServerWeight (the checker runtime): the `rs`-th real server (0-based, configuration
+   * order) of the `vs`-th virtual server takes `weight` until the next reload. Returns an error text or undefined.
+   */
+  setRealServerWeight?(vs: number, rs: number, weight: number): string | undefined;
   /** Admin action (the checker runtime): drain a real server (weight 0) or undrain it; returns an error text or undefined. */
   drainRealServer?(vs: string, rs: string, drain: boolean): string | undefined;
   /** The checker runtime: its data plane's table for `status --lvs` (with rates: `--rate`); an error text on failure. */

@@ -10,6 +10,7 @@ import { AgentxError, VarType, type VarBind } from './agentx.js';
 import { inSubtree } from './mib.js';
 import { VRRP_OID } from './keepalived-mib.js';
 import type { MibSource } from './source.js';
+import { firstByte, planEach, type SetPlan } from './set-plan.js';
 
 /** vrrpInstanceEntry. */
 const INSTANCE_ENTRY = [...VRRP_OID, 3, 1];
@@ -24,19 +25,8 @@ export interface PlannedChange {
   readonly log: string;
 }
 
-/** A TestSet's answer: the error and 1-based varbind index (0 when none), and what a CommitSet then applies. */
-export interface SetPlan {
-  readonly error: number;
-  readonly index: number;
-  readonly changes: readonly PlannedChange[];
-}
-
-/** keepalived's `*var_val`: the first byte of the value as the host stores a long. */
-function firstByte(v: number): number {
-  return v & 0xff;
-}
-
-function planOne(src: MibSource, vb: VarBind): PlannedChange | number {
+/** One varbind of a SET on the vrrp subtree: the change it makes, or the AgentX error that refuses it. */
+export function planVrrpSet(src: MibSource, vb: VarBind): PlannedChange | number {
   if (!inSubtree(vb.oid, INSTANCE_ENTRY) || vb.oid.length !== INSTANCE_ENTRY.length + 2) return AgentxError.notWritable;
   const col = vb.oid[INSTANCE_ENTRY.length]!;
   const ic = src.config.vrrpInstances[vb.oid[INSTANCE_ENTRY.length + 1]! - 1];
@@ -60,12 +50,6 @@ function planOne(src: MibSource, vb: VarBind): PlannedChange | number {
 }
 
 /** Checks every varbind of a TestSet (keepalived's RESERVE1/RESERVE2); the first refusal wins. */
-export function planSet(src: MibSource, varbinds: readonly VarBind[]): SetPlan {
-  const changes: PlannedChange[] = [];
-  for (const [i, vb] of varbinds.entries()) {
-    const r = planOne(src, vb);
-    if (typeof r === 'number') return { error: r, index: i + 1, changes: [] };
-    changes.push(r);
-  }
-  return { error: AgentxError.noError, index: 0, changes };
+export function planSet(src: MibSource, varbinds: readonly VarBind[]): SetPlan<PlannedChange> {
+  return planEach(varbinds, (vb) => planVrrpSet(src, vb));
 }

@@ -7,9 +7,13 @@
  * listeners in a real-server namespace behind a bridge. For each daemon: 20 HTTP connections go through the VIP
  * from a client namespace (IPVS NAT, so the statistics columns count something), the whole KEEPALIVED-MIB is walked,
  * a real server's listener stops (the quorum falls, the sorry server goes in), it is walked again, and the
- * daemon stops. Both walks and the notifications at start, on the failure and at shut-down must agree.
+ * daemon stops. Both walks and the notifications at start, on the failure and at shut-down must agree. Before the
+ * stop, SNMP SETs of realServerWeight (keepalived's check_snmp_realserver_weight): a weight that brings the quorum
+ * back, the sorry server's row, a row that does not exist, 300 and -1 (the first byte), a string, a failed server, a
+ * read-only column; the answers, realServerWeight and the IPVS table (`ipvsadm -Ln`) afterwards, after the failed
+ * server comes back (it keeps the weight set) and after a reload (the configured weights again) must agree too.
  *
- * Run alone: `scripts/ipvs-vm -- node --test dist/test/ipvs/snmp-check.test.js` (2-5 min with the guest's boot).
+ * Run alone: `scripts/ipvs-vm -t 1800 -- node --test dist/test/ipvs/snmp-check.test.js` (2-8 min with the guest's boot).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,7 +59,10 @@ before(async () => {
   listeners = await Listeners.start(ns.rs, 'rs', ENDPOINTS);
   client = await Client.start(ns.client, '192.0.2.50', 80);
   const conf = join(tmp, 'snmpd.conf');
-  writeFileSync(conf, `master agentx\nagentXSocket unix:${agentx}\nagentXPerms 0700 0700\nrocommunity public\ntrap2sink 127.0.0.1:16200 public\n`);
+  writeFileSync(
+    conf,
+    `master agentx\nagentXSocket unix:${agentx}\nagentXPerms 0700 0700\nrocommunity public\nrwcommunity private\ntrap2sink 127.0.0.1:16200 public\n`,
+  );
   started.push(
     spawnIn(ns.dir, '/usr/sbin/snmpd', ['-f', '-C', '-c', conf, '-Lf', join(tmp, 'snmpd.log'), '-p', join(tmp, 'snmpd.pid'), 'udp:127.0.0.1:1161']),
   );
@@ -118,6 +125,40 @@ const snmp = (tool: string, ...args: string[]): string =>
     timeout: 240_000,
     killSignal: 'SIGKILL',
   });
+
+/** snmpset (community private) of one object: its answer, stdout and stderr, the exit status left out. */
+function snmpset(oid: string, type: string, value: string): string {
+  try {
+    return execFileSync(
+      'ip',
+      ['netns', 'exec', ns.dir, 'snmpset', '-v2c', '-c', 'private', '-On', '-r', '1', '-t', '5', '127.0.0.1:1161', oid, type, value],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, MIBS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+        killSignal: 'SIGKILL',
+      },
+    ).trim();
+  } catch (e) {
+    const x = e as { stdout?: string; stderr?: string };
+    return `${x.stdout ?? ''}${x.stderr ?? ''}`.trim();
+  }
+}
+
+/** The director's IPVS table as `service | destination forward weight` lines, sorted (counters left out). */
+function ipvsTable(): string[] {
+  const out = execFileSync('ip', ['netns', 'exec', ns.dir, 'ipvsadm', '-Ln'], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  const lines: string[] = [];
+  let service = '';
+  for (const l of out.split('\n')) {
+    const m = /^(TCP|UDP|FWM)\s+(\S+)/.exec(l);
+    if (m) service = `${m[1]} ${m[2]}`;
+    const d = /^\s+->\s+(\S+)\s+(\S+)\s+(\d+)/.exec(l);
+    if (d && service) lines.push(`${service} | ${d[1]} ${d[2]} ${d[3]}`);
+  }
+  return lines.sort();
+}
 
 const KEEPALIVED = '.1.3.6.1.4.1.9586.100.5';
 const CHECK = `${KEEPALIVED}.3`;
@@ -233,13 +274,72 @@ const rsStatus = (i: number) => `${CHECK}.4.1.6.1.${i}`;
 /** VS 1 quorum status. */
 const quorumStatus = `${CHECK}.3.1.23.1`;
 
+/** realServerWeight of row (vs, rs). */
+const rsWeight = (vs: number, rs: number) => `${CHECK}.4.1.7.${vs}.${rs}`;
+
+/** The SETs, in order: [what, OID, type, value]. */
+const SETS: readonly (readonly [string, string, string, string])[] = [
+  ['.10 to 5: the quorum (3) is met again, the sorry server goes out', rsWeight(1, 2), 'i', '5'],
+  ["the sorry server's row", rsWeight(1, 1), 'i', '3'],
+  ['a row past the end of the table', rsWeight(3, 9), 'i', '3'],
+  ['the group real server to 300', rsWeight(3, 1), 'i', '300'],
+  ['a string', rsWeight(2, 1), 's', 'abc'],
+  ['.11, failed and inhibited, to 7', rsWeight(1, 3), 'i', '7'],
+  ['realServerStatus (read-only)', `${CHECK}.4.1.6.1.2`, 'i', '1'],
+  ['the fwmark real server to -1', rsWeight(2, 1), 'i', '-1'],
+];
+
+/**
+ * A row that does not exist, before the last one: keepalived 2.2.7 answers noError and writes the weight of the
+ * next row (check_snmp_realserver's exact lookup takes the first row after the index, and net-snmp passes the
+ * rewritten index on to the write handler); ours refuses it (notWritable). Not compared: shown.
+ */
+const SLIP: readonly [string, string, string] = [rsWeight(1, 9), 'i', '6'];
+
+/** What the SETs did: the answers, then realServerWeight and the IPVS table at three moments. */
+interface SetRun {
+  readonly answers: string[];
+  /** The SLIP SET's answer and realServerWeight of the next row (2.1) after it. */
+  readonly slip: { readonly answer: string; readonly next: string };
+  readonly afterSet: { readonly weights: string[]; readonly ipvs: string[] };
+  readonly afterUp: { readonly weights: string[]; readonly ipvs: string[] };
+  readonly afterReload: { readonly weights: string[]; readonly ipvs: string[] };
+  readonly traps: string[];
+}
+
 interface Run {
   readonly first: string[];
   readonly second: string[];
   readonly start: string[];
   readonly failure: string[];
+  readonly sets: SetRun;
   readonly shutdown: string[];
   readonly log: string;
+}
+
+/** The realServerWeight column (a walk of it). */
+const weights = (): string[] => snmp('snmpwalk', `${CHECK}.4.1.7`).split('\n').filter(Boolean);
+
+/**
+ * After the failure (quorum down, the sorry server in): the SETs, then the failed server's listener comes back
+ * (it is enabled with the weight set), then a reload (SIGHUP: the configured weights come back).
+ */
+async function runSets(d: Daemon, tl: string, before: number): Promise<SetRun> {
+  const answers = SETS.map(([, oid, type, value]) => snmpset(oid, type, value));
+  await sleep(2000);
+  const afterSet = { weights: weights(), ipvs: ipvsTable() };
+  await listeners!.set('up', [FAILING]);
+  const up = await poll(() => (snmp('snmpget', rsStatus(3)).includes('INTEGER: 1') ? true : undefined), 60000, 500);
+  assert.ok(up, `${d.impl}: .11 did not come back\n${d.log}`);
+  await sleep(2000);
+  const afterUp = { weights: weights(), ipvs: ipvsTable() };
+  const slip = { answer: snmpset(...SLIP), next: snmp('snmpget', rsWeight(2, 1)).trim() };
+  d.reload();
+  const reloaded = await poll(() => (snmp('snmpget', rsWeight(1, 2)).includes('INTEGER: 2') ? true : undefined), 60000, 500);
+  assert.ok(reloaded, `${d.impl}: the reload did not put weight 2 back\n${d.log}`);
+  await sleep(3000);
+  const afterReload = { weights: weights(), ipvs: ipvsTable() };
+  return { answers, slip, afterSet, afterUp, afterReload, traps: traps(tl).slice(before) };
 }
 
 async function runOne(impl: Impl): Promise<Run> {
@@ -276,14 +376,14 @@ async function runOne(impl: Impl): Promise<Run> {
   await sleep(2000);
   const second = walk();
   const failure = traps(tl).slice(start.length);
+  const sets = await runSets(d, tl, start.length + failure.length);
   await d.stop();
   await sleep(2000);
-  const shutdown = traps(tl).slice(start.length + failure.length);
+  const shutdown = traps(tl).slice(start.length + failure.length + sets.traps.length);
   await stopProc(trapd);
-  await listeners!.set('up', [FAILING]);
   // the master agent drops the session's registrations when the subagent goes
   assert.ok(await poll(() => (snmp('snmpwalk', CHECK).includes('No Such Object') ? true : undefined), 20000, 500));
-  return { first, second, start, failure, shutdown, log: d.log };
+  return { first, second, start, failure, sets, shutdown, log: d.log };
 }
 
 test('KEEPALIVED-MIB check subtree and its notifications: keepalived-ts = keepalived 2.2.7', async () => {
@@ -336,6 +436,38 @@ test('KEEPALIVED-MIB check subtree and its notifications: keepalived-ts = keepal
   assert.match(k.failure[0]!, /9586\.100\.5\.3\.5\.0\.1 .*4\.1\.4 = Hex-STRING: C0 00 02 0B/);
   assert.match(k.failure[1]!, /9586\.100\.5\.3\.5\.0\.2 .*3\.1\.23 = INTEGER: 2/);
   assert.deepEqual(o.failure, k.failure, `failure notifications differ${ctx}`);
+  // SNMP SET of realServerWeight: the same answers, weights and IPVS tables
+  const ks = k.sets;
+  const os = o.sets;
+  console.log(`# SET answers (keepalived):\n${SETS.map(([what], i) => `#   ${what}: ${ks.answers[i]}`).join('\n')}`);
+  assert.match(ks.answers[0]!, /= INTEGER: 5$/, ks.answers[0]);
+  assert.deepEqual(os.answers, ks.answers, `SET answers differ${ctx}`);
+  for (const [when, kw, ow] of [
+    ['after the SETs', ks.afterSet, os.afterSet],
+    ['after .11 came back', ks.afterUp, os.afterUp],
+    ['after the reload', ks.afterReload, os.afterReload],
+  ] as const) {
+    console.log(
+      `# ${when}: realServerWeight ${kw.weights.map((l) => l.replace(/^.* = INTEGER: /, '')).join(' ')}; ipvsadm:\n${kw.ipvs.map((l) => `#   ${l}`).join('\n')}`,
+    );
+    assert.deepEqual(ow.weights, kw.weights, `realServerWeight ${when} differs${ctx}`);
+    assert.deepEqual(ow.ipvs, kw.ipvs, `IPVS table ${when} differs${ctx}`);
+  }
+  // the oracle did what the test is about: .10 back in the pool with 5, the sorry server out; 300 → 44; -1 → 255;
+  // .11 enabled with 7 when it came back; the configured weights after the reload
+  assert.ok(ks.afterSet.ipvs.includes('TCP 192.0.2.50:80 | 192.0.2.10:80 Masq 5'), ks.afterSet.ipvs.join('\n'));
+  assert.ok(!ks.afterSet.ipvs.some((l) => l.includes('192.0.2.19:80')), ks.afterSet.ipvs.join('\n'));
+  assert.ok(ks.afterSet.weights.includes(`${rsWeight(3, 1)} = INTEGER: 44`), ks.afterSet.weights.join('\n'));
+  assert.ok(ks.afterSet.weights.includes(`${rsWeight(2, 1)} = INTEGER: 255`), ks.afterSet.weights.join('\n'));
+  assert.ok(ks.afterUp.ipvs.includes('TCP 192.0.2.50:80 | 192.0.2.11:80 Masq 7'), ks.afterUp.ipvs.join('\n'));
+  assert.ok(ks.afterReload.weights.includes(`${rsWeight(1, 2)} = INTEGER: 2`), ks.afterReload.weights.join('\n'));
+  assert.deepEqual(os.traps, ks.traps, `notifications of the SET phase differ${ctx}`);
+  // the one difference, on purpose: a SET of a row that does not exist
+  console.log(`# SET of a missing row (${SLIP[0]}): keepalived ${ks.slip.answer} → ${ks.slip.next}; ours ${os.slip.answer} → ${os.slip.next}`);
+  assert.equal(ks.slip.answer, `${SLIP[0]} = INTEGER: 6`, 'keepalived accepts it');
+  assert.equal(ks.slip.next, `${rsWeight(2, 1)} = INTEGER: 6`, "and writes the next row's weight");
+  assert.match(os.slip.answer, /notWritable/, 'ours refuses it');
+  assert.equal(os.slip.next, `${rsWeight(2, 1)} = INTEGER: 255`, "ours leaves the next row's weight");
   // at shut-down keepalived sends each virtual server's quorum notification (status 3) and its live servers' ones
   assert.ok(k.shutdown.filter((t) => /3\.1\.23 = INTEGER: 3/.test(t)).length === 3, k.shutdown.join('\n'));
   assert.deepEqual([...o.shutdown].sort(), [...k.shutdown].sort(), `shut-down notifications differ${ctx}`);

@@ -20,7 +20,10 @@
  * fire) cannot stop them all. They start with the first armed record, wait on a condition variable with a
  * CLOCK_MONOTONIC timeout (no CPU used while nothing is due; parked without timeout while nothing is armed) and
  * stop when the object is closed. Each takes the scheduling policy of the thread that started them (the VRRP
- * child runs SCHED_RR with SCHED_RESET_ON_FORK, which new threads would not otherwise inherit). They sleep between
+ * child runs SCHED_RR with SCHED_RESET_ON_FORK, which new threads would not otherwise inherit), at one real-time
+ * priority above it: the JavaScript thread is late mostly because a thread of the same priority holds its CPU (V8's
+ * helpers, real-time too, compile or collect for tens of milliseconds, and SCHED_RR gives equals 100 ms slices), and
+ * the fallback must not wait behind the same thread (src/daemon/priorities.ts watchdogPriority). They sleep between
  * sends, so they add nothing to RLIMIT_RTTIME (CPU time without blocking).
  *
  * Exactly one thread sends per due deadline: it claims it with a compare-and-swap of the deadline itself. The
@@ -179,6 +182,8 @@ static void start_threads(wd_t *wd) {
   int policy = sched_getscheduler(0);
   wd->policy = policy < 0 ? SCHED_OTHER : policy & ~SCHED_RESET_ON_FORK;
   if (sched_getparam(0, &wd->param) != 0) wd->policy = SCHED_OTHER;
+  /* one real-time priority above the caller (see the file comment) */
+  if (wd->policy != SCHED_OTHER && wd->param.sched_priority < sched_get_priority_max(wd->policy)) wd->param.sched_priority++;
   wd->nthreads = sysio_pinned_start(wd->threads, WD_MAX_CPUS, wd_main, wd, wd->name);
 }
 

@@ -50,14 +50,9 @@ export function migrateState(old: VirtualServerCheck, next: VirtualServerCheck):
       }
     }
     let failed = 0;
-    let weight = rs.server.weight;
-    for (const c of rs.checkers.values()) {
-      const st = c instanceof CheckerFsm ? c.state : c;
-      if (!st.isUp) failed++;
-      weight += st.curWeight;
-    }
+    for (const c of rs.checkers.values()) if (!(c instanceof CheckerFsm ? c.state : c).isUp) failed++;
     rs.numFailedCheckers = failed;
-    rs.effectiveWeight = weight;
+    rs.effectiveWeight = rs.configuredWeight();
     rs.alive = prev.alive;
     rs.set = prev.set;
     if (prev.set) oldWeights.set(rs.ref, prev.alive || !prev.inhibit ? realWeight(prev.effectiveWeight) : 0);

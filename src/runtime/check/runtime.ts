@@ -279,15 +279,29 @@ export class CheckRuntime implements VrrpRuntime {
       else if (
         configText(prev.config) === configText(vs) &&
         configText(prev.targets) === configText(servicesOf(vs, cfg.virtualServerGroups, this.nftIpvs?.marks))
-      )
+      ) {
+        // kept as it runs, but a weight set over SNMP goes back to the configuration's, as keepalived's rebuild does
+        if (!prev.stopped) this.apply(prev, prev.check.handle({ type: 'reloaded' }, now));
         next.push(prev);
-      else next.push(this.replaceVs(prev, vs, cfg, now));
+      } else next.push(this.replaceVs(prev, vs, cfg, now));
     }
     for (const gone of old.values()) this.stopVs(gone, now);
     this.vss = next;
     this.arm();
     await this.syncNftIpvs(cfg);
     await this.lb?.idle();
+  }
+
+  /**
+   * SNMP SET of realServerWeight: the `rs`-th real server (0-based, configuration order, sorry server not counted)
+   * of the `vs`-th virtual server takes `weight` (keepalived update_svr_wgt: logged, IPVS edited when the server is
+   * in the pool, the quorum re-weighed). Returns an error text, or undefined on success.
+   */
+  setRealServerWeight(vs: number, rs: number, weight: number): string | undefined {
+    const v = this.vss[vs];
+    if (!v || v.stopped || !v.check.realServers[rs]) return `no real server ${rs + 1} in virtual server ${vs + 1}`;
+    this.apply(v, v.check.handle({ type: 'setWeight', rs, weight }, this.clock.now()));
+    return undefined;
   }
 
   /** check_daemon.c start_check: with `lvs_sync_daemon` bound to no vrrp_instance, start a master and a backup daemon. */

@@ -20,7 +20,11 @@ import { groupNotifications, instanceNotifications, type Notification } from '..
 import { countDrop, dropNotifications, type RfcErrorCounts } from '../../snmp/rfc-errors.js';
 import { vrrpTrackerRows } from '../../snmp/vrrp-trackers-mib.js';
 import { vrrpRouteRows } from '../../snmp/vrrp-routes-mib.js';
-import { planSet, type PlannedChange } from '../../snmp/vrrp-set.js';
+import { planVrrpSet, type PlannedChange } from '../../snmp/vrrp-set.js';
+import { planCheckSet, type PlannedWeight } from '../../snmp/check-set.js';
+import { planEach } from '../../snmp/set-plan.js';
+import { AgentxError } from '../../snmp/agentx.js';
+import { inSubtree } from '../../snmp/mib.js';
 import type { InstanceChange } from '../port.js';
 import type { RuntimeSnapshot } from '../snapshot.js';
 import { AgentxSubagent, parseAgentxAddress, type SetHandler, type Subtree } from './subagent.js';
@@ -43,6 +47,11 @@ export interface SnmpAgentDeps {
   readonly wallNow: () => number;
   /** SNMP SET's effect on a running instance (the VRRP runtime's setInstance); absent, every SET is notWritable. */
   readonly setInstance?: (instance: string, change: InstanceChange) => string | undefined;
+  /**
+   * SNMP SET of realServerWeight (the checker runtime's setRealServerWeight: 0-based virtual and real server
+   * indexes); absent, the check subtree is notWritable.
+   */
+  readonly setRealServerWeight?: (vs: number, rs: number, weight: number) => string | undefined;
   /** Host facts (tests inject them). */
   readonly host?: HostFacts;
   /** The checker's IPVS counters (KEEPALIVED-MIB check tables); absent where there is no load balancer. */
@@ -163,21 +172,41 @@ export function startSnmpAgent(d: SnmpAgentDeps): SnmpAgent | undefined {
     if (has(VRRP_RFCV3_OID)) rfcv3Rows(src, m, now);
     return m.done();
   };
-  let planned: readonly PlannedChange[] = [];
-  const apply = d.setInstance;
+  // SET: the vrrp subtree's instances (setInstance) and the check subtree's real server weights (setRealServerWeight)
+  const setVrrp = has(VRRP_OID) ? d.setInstance : undefined;
+  const setWeight = has(CHECK_OID) ? d.setRealServerWeight : undefined;
+  type Planned = { readonly vrrp: PlannedChange } | { readonly weight: PlannedWeight };
+  let planned: readonly Planned[] = [];
+  const planOne = (src: MibSource, vb: VarBind): Planned | number => {
+    if (setWeight && inSubtree(vb.oid, CHECK_OID)) {
+      const w = planCheckSet(src, vb);
+      return typeof w === 'number' ? w : { weight: w };
+    }
+    if (!setVrrp) return AgentxError.notWritable;
+    const c = planVrrpSet(src, vb);
+    return typeof c === 'number' ? c : { vrrp: c };
+  };
+  const commitOne = (p: Planned): void => {
+    if ('vrrp' in p) {
+      const err = setVrrp!(p.vrrp.instance, p.vrrp.change);
+      d.log.log(err ? { level: 'warning', text: `SNMP SET: ${err}` } : { level: 'info', text: p.vrrp.log });
+    } else {
+      // keepalived logs nothing of its own here: update_svr_wgt's "Changing weight from …" comes from the core
+      const err = setWeight!(p.weight.vs, p.weight.rs, p.weight.weight);
+      if (err) d.log.log({ level: 'warning', text: `SNMP SET: ${err}` });
+    }
+  };
   const set: SetHandler | undefined =
-    apply && has(VRRP_OID)
+    setVrrp || setWeight
       ? {
           test: (vbs) => {
-            const p = planSet(source(), vbs);
+            const src = source();
+            const p = planEach(vbs, (vb) => planOne(src, vb));
             planned = p.changes;
             return p;
           },
           commit: () => {
-            for (const c of planned) {
-              const err = apply(c.instance, c.change);
-              d.log.log(err ? { level: 'warning', text: `SNMP SET: ${err}` } : { level: 'info', text: c.log });
-            }
+            for (const p of planned) commitOne(p);
             planned = [];
             built = undefined; // a GET after the SET reads the changed instance, not the view built before it
             return 0;

@@ -13,6 +13,7 @@ import {
   type Limit,
   type PriorityPort,
   type PrioritySettings,
+  watchdogPriority,
 } from '../../../src/daemon/priorities.js';
 
 /** An error shaped like the addon's SysError. */
@@ -40,6 +41,10 @@ class FakeOs implements PriorityPort {
   }
   threads(): number[] {
     return [...this.tids];
+  }
+  readonly names = new Map<number, string>();
+  threadName(tid: number): string {
+    return this.names.get(tid) ?? 'node';
   }
   setRealtime(tid: number, priority: number): void {
     this.calls.push(`rt ${tid} ${priority}`);
@@ -124,6 +129,28 @@ test('vrrp_rt_priority: SCHED_RR on every thread, RLIMIT_RTTIME default 1 s soft
   assert.equal(os.handlers.length, 1);
   os.handlers[0]!();
   assert.deepEqual(texts(log), ['VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased']);
+});
+
+test("the addon's native sender threads (`*-wd`) run one real-time priority above the others, at most 99; back to normal with them", () => {
+  const { os, p } = setup();
+  os.tids.push(103);
+  os.names.set(102, 'advert-wd').set(103, 'bfd-tx-wd');
+  os.names.set(100, 'x-wd'); // the main thread is never treated as one, whatever its name
+  p.apply(settings({ rtPriority: 10 }));
+  assert.deepEqual(
+    [...os.rt],
+    [
+      [100, 10],
+      [101, 10],
+      [102, 11],
+      [103, 11],
+    ],
+  );
+  p.apply(settings({ rtPriority: 99 }));
+  assert.deepEqual([...os.rt.values()], [99, 99, 99, 99]);
+  p.apply(NO_PRIORITIES);
+  assert.deepEqual([...os.rt.values()], [0, 0, 0, 0]);
+  assert.deepEqual([watchdogPriority(0), watchdogPriority(1), watchdogPriority(98), watchdogPriority(99)], [0, 2, 99, 99]);
 });
 
 test('vrrp_rlimit_rttime sets the soft limit, the hard limit is twice it; changing it on reload sets it again', () => {

@@ -28,6 +28,7 @@ const diags = (body: string) => load(body).diagnostics.map(formatDiagnostic);
 function fakeOs(calls: string[]): PriorityPort {
   return {
     threads: () => [100, 101],
+    threadName: () => 'node',
     setRealtime: (tid, p) => void calls.push(`rt ${tid} ${p}`),
     getRttimeLimit: () => ({ soft: Infinity, hard: Infinity }),
     setRttimeLimit: (l) => void calls.push(`rttime ${l.soft}/${l.hard}`),

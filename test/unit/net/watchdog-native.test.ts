@@ -159,17 +159,50 @@ const BFD20 = { intervalMs: 18, slackMs: 0, holdMs: 1000, jitter: 1 - 15 / 18, g
 const claim = (wd: ReturnType<typeof sysio.watchdogCreate>, id: number): number =>
   sysio.watchdogClaim(wd, id, BFD20.intervalMs, BFD20.slackMs, BFD20.holdMs, BFD20.jitter, BFD20.graceMs);
 
-test('claim: the loop owns each deadline it claims in time; once native sends took over it gets their next deadline, booked for it; one sender per deadline, every gap ≥ 75 % of the interval, jittered', async () => {
+/**
+ * The claim scenario below needs the test's own timers to keep time: a claim the loop means to make in time must
+ * come within the 18 ms deadline. On a loaded host a sleep of 8 ms can last longer; such a run proves nothing about
+ * the watchdog either way, so it is thrown away (NotInTime) and the scenario runs again, up to 5 times.
+ */
+class NotInTime extends Error {}
+
+test('claim: the loop owns each deadline it claims in time; once native sends took over it gets their next deadline, booked for it; one sender per deadline, every gap ≥ 75 % of the interval, jittered', async (t) => {
+  const late: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await claimScenario();
+      if (late.length) t.diagnostic(`runs thrown away: ${late.join('; ')}`);
+      return;
+    } catch (e) {
+      if (!(e instanceof NotInTime)) throw e;
+      late.push(e.message);
+      if (attempt === 5) assert.fail(`the test's timers never kept time in 5 runs: ${late.join('; ')}`);
+    }
+  }
+});
+
+/** One run of the claim scenario (see NotInTime). */
+async function claimScenario(): Promise<void> {
   const { rx, tx, to } = udpPair();
   sysio.setsockopt(rx, K.SOL_SOCKET!, K.SO_TIMESTAMPNS!, 1);
   const wd = sysio.watchdogCreate();
   try {
     const id = sysio.watchdogAdd(wd);
+    let last = performance.now();
+    /** A claim the loop makes in time: -1, unless the host made the loop late (NotInTime). */
+    const claimInTime = (what: string): void => {
+      const now = performance.now();
+      const w = claim(wd, id);
+      if (now - last > BFD20.intervalMs - 1) throw new NotInTime(`${what}: ${(now - last).toFixed(1)} ms after the previous claim`);
+      last = now;
+      assert.equal(w, -1, what);
+    };
     sysio.watchdogSet(wd, id, tx, [Buffer.from([1])], [to]);
     // the loop sends on time (every ~10 ms, inside the 18 ms deadline): all its claims succeed, no native send
     let loop = 0;
+    last = performance.now();
     for (let i = 0; i < 10; i++) {
-      assert.equal(claim(wd, id), -1, `claim ${i} in time`);
+      claimInTime(`claim ${i} in time`);
       sysio.sendto(tx, Buffer.from([2]), to);
       loop++;
       await sleep(8);
@@ -191,9 +224,10 @@ test('claim: the loop owns each deadline it claims in time; once native sends to
     }
     sysio.sendto(tx, Buffer.from([2]), to);
     loop++;
+    last = performance.now();
     for (let i = 0; i < 5; i++) {
       await sleep(8);
-      assert.equal(claim(wd, id), -1);
+      claimInTime(`claim ${i} after the hand-back`);
       sysio.sendto(tx, Buffer.from([2]), to);
       loop++;
     }
@@ -217,7 +251,7 @@ test('claim: the loop owns each deadline it claims in time; once native sends to
     sysio.close(rx);
     sysio.close(tx);
   }
-});
+}
 
 test('claim after the hold ran out, or on a disarmed record: the loop owns it at once', async () => {
   const { rx, tx, to } = udpPair();

@@ -85,6 +85,27 @@ test('a MASTER hearing an equal-priority advert from its own address warns and s
   assert.equal(f.state, VrrpState.MASTER);
 });
 
+test('a MASTER hearing a higher-priority advert from its own address yields to it, as from any other (keepalived vrrp_state_master_rx)', () => {
+  // keepalived 2.2.7 compares the source with its own only to break a priority tie (addr_cmp): a higher priority
+  // wins whatever its source, so a node that shares our address (a clone, a spoofer) with a higher priority is master
+  const f = fsm({ priority: 100 });
+  toMaster(f);
+  const out = f.handle({ type: 'advert', advert: advert(150), source: '192.0.2.1' }, 5000);
+  assert.deepEqual(logs(out).slice(0, 2), [
+    '(VI_1) Master received advert from 192.0.2.1 with higher priority 150, ours 100',
+    '(VI_1) Entering BACKUP STATE',
+  ]);
+  assert.equal(f.state, VrrpState.BACKUP);
+  assert.ok(kinds(out).includes('removeVips'), kinds(out).join());
+  // and a lower one from our own address is a lower-priority rival: a new election is forced
+  const g = fsm({ priority: 100 });
+  toMaster(g);
+  const low = g.handle({ type: 'advert', advert: advert(50), source: '192.0.2.1' }, 5000);
+  assert.equal(g.state, VrrpState.MASTER);
+  assert.deepEqual(logs(low).slice(0, 1), ['(VI_1) Received advert from 192.0.2.1 with lower priority 50, ours 100, forcing new election']);
+  assert.ok(kinds(low).includes('sendAdvert'), kinds(low).join());
+});
+
 test('preempt delay: an equal-priority advert stops it, the next lower one starts it afresh (keepalived vrrp_state_backup)', () => {
   const f = fsm({ priority: 100, preemptDelayMs: 10_000 });
   f.handle({ type: 'startup' }, 0);
