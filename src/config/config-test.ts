@@ -136,10 +136,17 @@ function checkAddressDev(
 
 /** Reports host problems of a loaded configuration into `d`. */
 export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink): void {
+  // each interface looked up once: the real host reads /sys for each lookup, and 200 instances on eth0 asked 200 times
+  const kinds = new Map<string, ReturnType<HostView['interfaceKind']>>();
+  const interfaceKind = (name: string): ReturnType<HostView['interfaceKind']> => {
+    let kind = kinds.get(name);
+    if (kind === undefined) kinds.set(name, (kind = host.interfaceKind(name)));
+    return kind;
+  };
   let missingIf: SourcePos | undefined;
   // dynamic_interfaces: a missing interface is waited for (keepalived logs "will use if created", no error)
   const dynamic = c.globalDefs.dynamicInterfaces === true;
-  const missing = (name: string) => !dynamic && host.interfaceKind(name) === 'missing';
+  const missing = (name: string) => !dynamic && interfaceKind(name) === 'missing';
   // vrrp_parser.c: CONFIG_FATAL (`-t` exits 4 when nothing else is wrong)
   for (const l of c.linkbeatInterfaces) if (missing(l.name)) d.fatal(l.pos, `unknown interface ${l.name} specified for linkbeat interface`);
   for (const l of c.interfaceDelays) if (missing(l.name)) d.fatal(l.pos, `unknown interface ${l.name} specified for up/down delay`);
@@ -148,7 +155,7 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
   for (const i of c.vrrpInstances) {
     if (i.interface === undefined && i.vrf !== undefined) {
       // keepalived vrrp_vrf_handler's texts; the instance's VIPs (each with its dev) are checked as any instance's
-      const vrf = host.interfaceKind(i.vrf);
+      const vrf = interfaceKind(i.vrf);
       const at = i.vrfPos ?? i.pos;
       if (vrf === 'missing' && !dynamic) {
         d.error(at, `(${i.name}) WARNING - VRF interface ${i.vrf} doesn't exist`);
@@ -157,7 +164,7 @@ export function checkHost(c: KeepalivedConfig, host: HostView, d: DiagnosticSink
       for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded]) missingIf = checkAddressDev(v, missing, d, missingIf);
     }
     if (i.interface === undefined) continue;
-    const kind = host.interfaceKind(i.interface);
+    const kind = interfaceKind(i.interface);
     const pos = i.interfacePos ?? i.pos;
     if (kind === 'missing' && dynamic) continue;
     if (kind === 'missing') {

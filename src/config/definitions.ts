@@ -220,6 +220,7 @@ export function matchDefinition(line: string): { name: string; value: string } |
 
 /** Where a comment (`#` or `!` outside double quotes, not after `\\`) starts in `line`; its length when there is none. */
 export function commentStart(line: string): number {
+  if (!line.includes('#') && !line.includes('!')) return line.length; // most lines: no character-by-character scan
   let quote = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];

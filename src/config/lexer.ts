@@ -36,62 +36,89 @@ export function isBrace(t: Token, which?: '{' | '}'): boolean {
 /** Splits one line into tokens; reports an unterminated quote. Never throws. */
 export function tokenizeLine(src: SourceLine, diags: DiagnosticSink): Token[] {
   const out: Token[] = [];
-  const s = src.text;
+  tokenizeInto(out, src, diags);
+  return out;
+}
+
+/** The position of `src.text[i]`. */
+function posAt(src: SourceLine, i: number): SourcePos {
   const cols = src.cols;
-  const at = (i: number): SourcePos => ({
+  return {
     file: src.file,
     line: src.line,
     col: src.pinned ? src.col : cols ? (cols[Math.min(i, cols.length - 1)] ?? src.col) : src.col + i,
-  });
+  };
+}
+
+// Character codes the lexer looks at. It compares codes rather than one-character strings and cuts a word out of
+// the line with one slice instead of appending character by character: the lexer runs once per token of the largest
+// configurations (issue 17, sixth pass), and each appended character was a string of its own for the GC to collect.
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const VT = 0x0b;
+const FF = 0x0c;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const HASH = 0x23;
+const BANG = 0x21;
+const DOLLAR = 0x24;
+const BACKSLASH = 0x5c;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+
+/** {@link tokenizeLine}, appending the tokens to `out` (the preprocessor's item stream). */
+export function tokenizeInto(out: { push(t: Token): number }, src: SourceLine, diags: DiagnosticSink): void {
+  const s = src.text;
+  const n = s.length;
   let i = 0;
-  while (i < s.length) {
-    const c = s[i] as string;
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\v' || c === '\f') {
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === SPACE || c === TAB || c === CR || c === LF || c === VT || c === FF) {
       i++;
       continue;
     }
-    if (c === '#' || c === '!') break; // comment to end of line
-    if (c === '{' || c === '}') {
-      out.push({ text: c, quoted: false, pos: at(i) });
+    if (c === HASH || c === BANG) return; // comment to end of line
+    if (c === OPEN || c === CLOSE) {
+      out.push({ text: c === OPEN ? '{' : '}', quoted: false, pos: posAt(src, i) });
       i++;
       continue;
     }
-    if (c === '"') {
+    if (c === QUOTE) {
       const end = s.indexOf('"', i + 1);
       if (end < 0) {
-        diags.error(at(i), 'Unterminated quote');
-        out.push({ text: s.slice(i + 1), quoted: true, pos: at(i) });
-        break;
+        diags.error(posAt(src, i), 'Unterminated quote');
+        out.push({ text: s.slice(i + 1), quoted: true, pos: posAt(src, i) });
+        return;
       }
-      out.push({ text: s.slice(i + 1, end), quoted: true, pos: at(i) });
+      out.push({ text: s.slice(i + 1, end), quoted: true, pos: posAt(src, i) });
       i = end + 1;
       continue;
     }
+    // a word: up to a blank, brace, quote or comment; `\#` and `\!` stand for `#` and `!`, and `${NAME}` is one word
+    // even with braces (or blanks) inside. `text` holds what came before the last escape; `from` where the rest starts.
     const start = i;
     let text = '';
-    while (i < s.length) {
-      const d = s[i] as string;
-      if (d === ' ' || d === '\t' || d === '\r' || d === '\n' || d === '{' || d === '}' || d === '"') break;
-      if (d === '#' || d === '!') break;
-      if (d === '\\' && (s[i + 1] === '#' || s[i + 1] === '!')) {
-        text += s[i + 1];
+    let from = i;
+    while (i < n) {
+      const d = s.charCodeAt(i);
+      if (d === SPACE || d === TAB || d === CR || d === LF || d === OPEN || d === CLOSE || d === QUOTE || d === HASH || d === BANG) break;
+      if (d === BACKSLASH && i + 1 < n && (s.charCodeAt(i + 1) === HASH || s.charCodeAt(i + 1) === BANG)) {
+        text += s.slice(from, i) + s[i + 1];
         i += 2;
+        from = i;
         continue;
       }
-      if (d === '$' && s[i + 1] === '{') {
-        // ${NAME} is one word, not braces
+      if (d === DOLLAR && i + 1 < n && s.charCodeAt(i + 1) === OPEN) {
         const close = s.indexOf('}', i + 2);
-        if (close > 0) {
-          text += s.slice(i, close + 1);
+        if (close >= 0) {
           i = close + 1;
           continue;
         }
       }
-      text += d;
       i++;
     }
-    out.push({ text, quoted: false, pos: at(start) });
-    if (s[i] === '#' || s[i] === '!') break;
+    out.push({ text: from === start ? s.slice(start, i) : text + s.slice(from, i), quoted: false, pos: posAt(src, start) });
+    if (i < n && (s.charCodeAt(i) === HASH || s.charCodeAt(i) === BANG)) return;
   }
-  return out;
 }

@@ -19,7 +19,16 @@ import type {
   VirtualService,
 } from './model-lvs.js';
 import { IPVS_SVC_FLAG } from './model-lvs.js';
-import { CHECKER_KEYWORDS, checkerBfdInstance, parseChecker, readFlag, readNum, readTimer, type CheckerFinish } from './parse-checkers.js';
+import {
+  CHECKER_KEYWORDS,
+  checkerBfdInstance,
+  parseChecker,
+  readFlag,
+  readNum,
+  readTimer,
+  type CheckerDefaults,
+  type CheckerFinish,
+} from './parse-checkers.js';
 import { readScript } from './script-command.js';
 import { splitRunTogether, type ConfNode } from './tree.js';
 import { withWords } from './values.js';
@@ -98,7 +107,8 @@ function ipBytes(ip: string): Uint8Array | undefined {
 }
 
 const ipText = (b: Uint8Array): string => (b.length === 4 ? formatIpv4(b) : formatIpv6(b));
-const sameIp = (a: string, b: string): boolean => ipText(ipBytes(a) ?? new Uint8Array()) === ipText(ipBytes(b) ?? new Uint8Array());
+/** A server's address (in its canonical text: `::1` and `0::1` are one) and port, as one key: equal keys are the same server. */
+const serverKey = (s: ServerDraft): string => `${ipText(ipBytes(s.address) ?? new Uint8Array())} ${s.port}`;
 
 /** Lexicographic comparison of equal-length byte strings. */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -114,8 +124,10 @@ function readPort(t: Token | undefined): number | undefined {
 
 /** `<ip> [<port>]` of a virtual, real or sorry server (keepalived drops any `-range` or `/mask` suffix). */
 function readServer(node: ConfNode, d: DiagnosticSink, bad: (ip: string, port: string | undefined) => string): ServerDraft | undefined {
-  const [ipTok, portTok] = node.args;
-  const ip = ipTok?.text.split(/[-/]/)[0] ?? '';
+  const ipTok = node.args[0];
+  const portTok = node.args[1];
+  const cut = ipTok ? ipTok.text.search(/[-/]/) : -1;
+  const ip = !ipTok ? '' : cut < 0 ? ipTok.text : ipTok.text.slice(0, cut);
   const family = isIP(ip);
   const port = readPort(portTok);
   if (!ipTok || family === 0 || port === undefined) {
@@ -386,17 +398,25 @@ const VS_NEEDS_WORD: ReadonlySet<string> = new Set([
 function parseRealServer(node: ConfNode, vs: VirtualDraft, refs: LvsReferences, d: DiagnosticSink): RealDraft | undefined {
   const s = readServer(node, d, (ip, port) => `Invalid real server ip address/port ${ip}/${port ?? ''} - skipping`);
   if (!s) return undefined;
+  // written out rather than spread: object spreads are slow in the interpreter `-t` runs in (src/daemon/v8-flags.ts)
   const rs: RealDraft = {
-    ...s,
+    pos: s.pos,
+    address: s.address,
+    family: s.family,
+    port: s.port,
     writtenPort: s.port,
     uthreshold: 0,
     lthreshold: 0,
     checkers: [],
-    ...(vs.forwarding ? { forwarding: vs.forwarding } : {}),
   };
+  if (vs.forwarding) rs.forwarding = vs.forwarding;
   const rsText = fmtServer(rs, vs.protocol);
-  const checkerCtx = { ...refs, rsFamily: rs.family, rsText, rsBfds: new Set<string>() };
-  for (const c of withWords(splitRunTogether(node.children ?? [], RS_ARITY), RS_NEEDS_WORD, d)) {
+  const checkerCtx = { trackFiles: refs.trackFiles, bfdInstances: refs.bfdInstances, rsFamily: rs.family, rsText, rsBfds: new Set<string>() };
+  // index loops in the per-real-server code: `for…of` allocates an iterator and a result object per step in the
+  // interpreter `-t` runs in (src/daemon/v8-flags.ts), and the largest configurations have thousands of real servers
+  const words = withWords(splitRunTogether(node.children ?? [], RS_ARITY), RS_NEEDS_WORD, d);
+  for (let i = 0; i < words.length; i++) {
+    const c = words[i]!;
     const k = c.keyword.text;
     const a0 = c.args[0];
     switch (k) {
@@ -656,7 +676,9 @@ function parseVirtualServer(node: ConfNode, refs: LvsReferences, d: DiagnosticSi
     rs: [],
     ...(head.family ? { family: head.family } : {}),
   };
-  for (const c of withWords(splitRunTogether(node.children ?? [], VS_ARITY), VS_NEEDS_WORD, d)) {
+  const words = withWords(splitRunTogether(node.children ?? [], VS_ARITY), VS_NEEDS_WORD, d);
+  for (let i = 0; i < words.length; i++) {
+    const c = words[i]!;
     if (c.keyword.text !== 'real_server') {
       vsKeyword(c, vs, d);
       continue;
@@ -752,7 +774,8 @@ function fixPorts(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
   }
   const vsPort = vs.service.kind === 'address' ? vs.service.port : 0;
   const fwmark = vs.service.kind === 'fwmark';
-  for (const rs of vs.rs) {
+  for (let i = 0; i < vs.rs.length; i++) {
+    const rs = vs.rs[i]!;
     if (fwd(rs).method === 'NAT') {
       if (!fwmark && !rs.port) rs.port = vsPort;
     } else if (fwmark) {
@@ -824,11 +847,15 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
     }
     return (s.forwarding = vs.forwarding);
   };
-  const same = (a: ServerDraft, b: ServerDraft): boolean => a.port === b.port && sameIp(a.address, b.address);
+  // one key per server, looked up in a set: comparing each real server with every one kept before it was O(n²)
+  const keys = new Set<string>();
+  const sorryKey = vs.sorry && serverKey(vs.sorry);
   const kept: RealDraft[] = [];
   let weightSum = 0;
-  for (const rs of vs.rs) {
-    if (kept.some((k) => same(k, rs))) {
+  for (let i = 0; i < vs.rs.length; i++) {
+    const rs = vs.rs[i]!;
+    const key = serverKey(rs);
+    if (keys.has(key)) {
       d.error(rs.pos, `VS ${fmtVs(vs)}: real server ${fmtServer(rs, vs.protocol)} is duplicated - removing second rs`);
       continue;
     }
@@ -836,13 +863,14 @@ function validate(vs: VirtualDraft, group: VirtualServerGroupConfig | undefined,
     rs.inhibit ??= vs.inhibitOnFailure;
     rs.weight ??= vs.weight;
     weightSum += rs.weight;
-    if (vs.sorry && same(vs.sorry, rs) && (vs.sorry.inhibit ?? false) !== rs.inhibit) {
+    if (vs.sorry && sorryKey === key && (vs.sorry.inhibit ?? false) !== rs.inhibit) {
       d.keptError(
         vs.pos,
         `Virtual server ${fmtVs(vs)}: real server ${fmtServer(rs, vs.protocol)} matches sorry server, but inhibit setting differs, ${rs.inhibit ? 'sett' : 'clear'}ing on sorry server`,
       );
       vs.sorry.inhibit = rs.inhibit;
     }
+    keys.add(key);
     kept.push(rs);
   }
   vs.rs = kept;
@@ -875,25 +903,27 @@ function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServe
     const delayBeforeRetryMs = rs.delayBeforeRetryMs ?? vs.delayBeforeRetryMs;
     const warmupMs = rs.warmupMs ?? vs.warmupMs;
     const virtualhost = rs.virtualhost ?? vs.virtualhost;
-    const checkers: CheckerConfig[] = rs.checkers.flatMap((finish) =>
-      finish(
-        {
-          address: rs.address,
-          family: rs.family,
-          port: rs.writtenPort || rs.port,
-          delayLoopMs,
-          connectTimeoutMs,
-          alpha,
-          vsDelayLoopMs: vs.delayLoopMs,
-          ...opt('retry', retry),
-          ...opt('delayBeforeRetryMs', delayBeforeRetryMs),
-          ...opt('warmupMs', warmupMs),
-          ...opt('virtualhost', virtualhost),
-        },
-        d,
-      ),
-    );
-    return {
+    // optional fields are assigned in the order the literal had them (spreading `opt(…)` objects, as build's virtual
+    // server still does, is slow in the interpreter `-t` runs in, and there is one of these per real server)
+    const def: Mutable<CheckerDefaults> = {
+      address: rs.address,
+      family: rs.family,
+      port: rs.writtenPort || rs.port,
+      delayLoopMs,
+      connectTimeoutMs,
+      alpha,
+      vsDelayLoopMs: vs.delayLoopMs,
+    };
+    if (retry !== undefined) def.retry = retry;
+    if (delayBeforeRetryMs !== undefined) def.delayBeforeRetryMs = delayBeforeRetryMs;
+    if (warmupMs !== undefined) def.warmupMs = warmupMs;
+    if (virtualhost !== undefined) def.virtualhost = virtualhost;
+    const checkers: CheckerConfig[] = [];
+    for (let i = 0; i < rs.checkers.length; i++) {
+      const finish = rs.checkers[i]!;
+      checkers.push(...finish(def, d));
+    }
+    const out: Mutable<RealServerConfig> = {
       pos: rs.pos,
       address: rs.address,
       family: rs.family,
@@ -909,14 +939,15 @@ function build(vs: VirtualDraft, g: GlobalDefs, d: DiagnosticSink): VirtualServe
       // keepalived defaults real servers' smtp_alert to on (backwards compatibility), virtual servers' to off
       smtpAlert: rs.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert ?? true,
       checkers,
-      ...opt('notifyUp', rs.notifyUp),
-      ...opt('notifyDown', rs.notifyDown),
-      ...opt('retry', retry),
-      ...opt('delayBeforeRetryMs', delayBeforeRetryMs),
-      ...opt('warmupMs', warmupMs),
-      ...opt('virtualhost', rs.virtualhost),
-      ...opt('snmpName', rs.snmpName),
     };
+    if (rs.notifyUp !== undefined) out.notifyUp = rs.notifyUp;
+    if (rs.notifyDown !== undefined) out.notifyDown = rs.notifyDown;
+    if (retry !== undefined) out.retry = retry;
+    if (delayBeforeRetryMs !== undefined) out.delayBeforeRetryMs = delayBeforeRetryMs;
+    if (warmupMs !== undefined) out.warmupMs = warmupMs;
+    if (rs.virtualhost !== undefined) out.virtualhost = rs.virtualhost;
+    if (rs.snmpName !== undefined) out.snmpName = rs.snmpName;
+    return out;
   });
   const ss = vs.sorry;
   const sorryServer: SorryServerConfig | undefined = ss && {

@@ -21,12 +21,16 @@ import {
   type MappedText,
 } from './definitions.js';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
-import { tokenizeLine, type Token } from './lexer.js';
+import { tokenizeInto, type SourceLine, type Token } from './lexer.js';
+import type { Mutable } from './model.js';
 import { INCLUDE_CHECK, INCLUDE_CHECK_ALL, includeCheckBits } from './parse-process.js';
 import { isRepeatLine, parseRepeat, repeatCount, repeatValues, type LstSpec, type SeqSpec } from './sequence.js';
 
 /** A token, or the end of a logical line (statements end there). */
 export type Item = Token | { readonly eol: true };
+
+/** The end of a logical line: one shared object (it carries nothing; a large configuration has tens of thousands). */
+export const EOL: Item = Object.freeze({ eol: true });
 
 /** File access, injected so tests are hermetic. */
 export interface ConfigFs {
@@ -67,7 +71,18 @@ const MAX_DEPTH = 32;
 export function preprocess(path: string, opts: PreprocessOptions, diags: DiagnosticSink): Item[] {
   const stack: string[] = [];
   const defs = builtinDefinitions({ configId: opts.configId ?? '', rng: opts.rng ?? systemRng(), pwd: () => dirname(stack[stack.length - 1] ?? '') });
-  const state: State = { opts, diags: once(diags), defs, stack, out: [], generated: 0, generatedChars: 0, overBudget: false, includeCheck: 0 };
+  const state: State = {
+    opts,
+    diags: once(diags),
+    defs,
+    stack,
+    out: [],
+    line: { text: '', file: '', line: 0, col: 0, cols: undefined, pinned: false },
+    generated: 0,
+    generatedChars: 0,
+    overBudget: false,
+    includeCheck: 0,
+  };
   const text = opts.fs.readFile(path);
   if (text === undefined) {
     diags.error({ file: path, line: 0, col: 0 }, `Configuration file '${path}' could not be read`);
@@ -85,6 +100,8 @@ interface State {
   /** Absolute paths of the files being read, innermost last. */
   readonly stack: string[];
   readonly out: Item[];
+  /** The line being tokenized: one object, refilled for each line (the lexer reads it only while it runs). */
+  readonly line: Mutable<SourceLine>;
   /** Lines, and their characters, produced by definitions and ~SEQ/~LST so far (past a bound, no more are). */
   generated: number;
   generatedChars: number;
@@ -137,13 +154,48 @@ function processFile(st: State, absPath: string, shownPath: string, text: string
   st.stack.push(absPath);
   const reader: Reader = { lines: text.split('\n'), n: 0 };
   for (; reader.n < reader.lines.length; reader.n++) {
-    const raw = (reader.lines[reader.n] as string).replace(/\r$/, '');
+    const raw = withoutCr(reader.lines[reader.n] as string);
     const body = raw.trim();
     if (body === '') continue;
-    processLine(st, { text: body, col0: raw.length - raw.trimStart().length + 1 }, { file: shownPath, line: reader.n + 1 }, 0, reader);
+    const col0 = raw.search(NOT_BLANK) + 1; // trim's blanks are \s's
+    if (isPlain(body)) emitPlain(st, body, col0, shownPath, reader.n + 1);
+    else processLine(st, { text: body, col0 }, { file: shownPath, line: reader.n + 1 }, 0, reader);
   }
   st.stack.pop();
   st.includeCheck = savedCheck;
+}
+
+const NOT_BLANK = /\S/;
+
+/**
+ * Whether processLine would only cut a comment off this (trimmed) line and tokenize it: no `@`, `$` or `~` first
+ * (conditional, definition, repetition), no `$` anywhere (nothing to substitute), not an include. Most lines of a
+ * large configuration are such lines; emitPlain reads them without processLine's objects (issue 17, sixth pass).
+ */
+function isPlain(body: string): boolean {
+  const c = body[0];
+  return c !== '@' && c !== '$' && c !== '~' && !body.includes('$') && !body.startsWith('include');
+}
+
+/** processLine's comment cut and emit for a line isPlain accepts (the first character of `body` at column `col0`). */
+function emitPlain(st: State, body: string, col0: number, file: string, line: number): void {
+  const cut = commentStart(body);
+  const text = cut < body.length ? body.slice(0, cut).trimEnd() : body;
+  if (text === '') return;
+  const src = st.line;
+  src.text = text;
+  src.file = file;
+  src.line = line;
+  src.col = col0;
+  src.cols = undefined;
+  src.pinned = false;
+  tokenizeInto(st.out, src, st.diags);
+  st.out.push(EOL);
+}
+
+/** `line` without a trailing carriage return (a file with CRLF line ends). */
+function withoutCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
 /** One logical line, read from a file (`reader` set) or made by a definition or a repetition. */
@@ -161,7 +213,7 @@ function processLine(st: State, line: MappedText, where: Where, depth: number, r
     if (!kept) return;
     line = kept;
   }
-  const def = matchDefinition(line.text);
+  const def = line.text.startsWith('$') ? matchDefinition(line.text) : undefined;
   if (def) {
     define(st, def.name, def.value, reader);
     return;
@@ -175,6 +227,10 @@ function processLine(st: State, line: MappedText, where: Where, depth: number, r
   if (cut < line.text.length) {
     line = sliceMapped(line, 0, line.text.slice(0, cut).trimEnd().length);
     if (line.text === '') return;
+  }
+  if (!line.text.includes('$')) {
+    emit(st, line, where); // nothing to substitute (expandLine would hand the line back unchanged)
+    return;
   }
   const x = expandLine(st.defs, line, (message, col) => st.diags.warning({ ...where, col }, message));
   if (x.error) {
@@ -218,7 +274,7 @@ function define(st: State, name: string, value: string, reader: Reader | undefin
   const first = decomment(value);
   const parts = first.text === '' ? [] : [first.text];
   for (let more = first.continued && reader !== undefined; more && reader && reader.n + 1 < reader.lines.length;) {
-    const raw = (reader.lines[++reader.n] as string).replace(/\r$/, '');
+    const raw = withoutCr(reader.lines[++reader.n] as string);
     if (raw === '') break;
     const l = decomment(raw.trim());
     if (l.text !== '') parts.push(l.text);
@@ -251,11 +307,25 @@ function repeat(st: State, line: MappedText, where: Where, depth: number): void 
 
 /** The end of a line's journey: an include is followed, anything else becomes tokens and a line break. */
 function emit(st: State, line: MappedText, where: Where): void {
+  if (line.text.startsWith('include') && emitInclude(st, line, where)) return;
+  const src = st.line;
+  src.text = line.text;
+  src.file = where.file;
+  src.line = where.line;
+  src.col = line.col0;
+  src.cols = line.cols;
+  src.pinned = line.pinned === true;
+  tokenizeInto(st.out, src, st.diags);
+  st.out.push(EOL);
+}
+
+/** An `include` line: followed, and true. An `include_check` line: its bits take effect (false: it is a statement too). */
+function emitInclude(st: State, line: MappedText, where: Where): boolean {
   const inc = /^include([rmwba]?)[ \t]+/.exec(line.text);
   if (inc) {
     const spec = decomment(line.text.slice(inc[0].length)).text.trim();
     include(st, where.file, spec, at(where, line, 0), INCLUDE_TYPES[inc[1] as string] as number);
-    return;
+    return true;
   }
   // include_check takes effect where keepalived reads it, for the includes after it (parse-process.ts reports its words)
   const ic = /^include_check(?:[ \t]+(.*))?$/.exec(line.text);
@@ -268,10 +338,7 @@ function emit(st: State, line: MappedText, where: Where): void {
       st.includeCheck,
       () => {},
     );
-  const cols = line.pinned ? { pinned: true } : line.cols ? { cols: line.cols } : {};
-  const tokens = tokenizeLine({ text: line.text, file: where.file, line: where.line, col: line.col0, ...cols }, st.diags);
-  for (const t of tokens) st.out.push(t);
-  st.out.push({ eol: true });
+  return false;
 }
 
 /** keepalived's include variants: the include checks each adds to `include_check`'s (lib/parser.c check_include). */

@@ -28,25 +28,32 @@ interface MutableNode {
 export function buildTree(items: readonly Item[], diags: DiagnosticSink): ConfNode[] {
   const root: MutableNode[] = [];
   const stack: { nodes: MutableNode[]; open?: MutableNode }[] = [{ nodes: root }];
-  let stmt: Token[] = [];
+  // the statement being read is items[start, i): its tokens stand together (a line break or brace ends it), so it is
+  // cut out with one slice when it ends rather than gathered in an array of its own (issue 17, sixth pass)
+  let start = -1;
   let lastClosed: MutableNode | undefined; // the statement just ended by a line break (may take a `{` next)
 
-  const flush = (): MutableNode | undefined => {
-    if (stmt.length === 0) return undefined;
-    const node: MutableNode = { keyword: stmt[0] as Token, args: stmt.slice(1) };
+  /** Ends the statement before items[end]; `blockPos`: it opens a block there. */
+  const flush = (end: number, blockPos?: SourcePos): MutableNode | undefined => {
+    if (start < 0) return undefined;
+    const keyword = items[start] as Token;
+    const args = items.slice(start + 1, end) as Token[];
+    // a block's node is made whole at once: adding properties to an object later allocates them a second store
+    const node: MutableNode = blockPos ? { keyword, args, children: [], blockPos } : { keyword, args };
     (stack[stack.length - 1] as { nodes: MutableNode[] }).nodes.push(node);
-    stmt = [];
+    start = -1;
     return node;
   };
 
-  for (const it of items) {
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i] as Item;
     if ('eol' in it) {
-      const n = flush();
+      const n = flush(i);
       if (n) lastClosed = n;
       continue;
     }
     if (isBrace(it, '{')) {
-      const owner = flush() ?? (lastClosed && !lastClosed.children ? lastClosed : undefined);
+      const owner = flush(i, it.pos) ?? (lastClosed && !lastClosed.children ? lastClosed : undefined);
       lastClosed = undefined;
       if (!owner) {
         diags.error(it.pos, "Missing keyword before '{'");
@@ -54,13 +61,15 @@ export function buildTree(items: readonly Item[], diags: DiagnosticSink): ConfNo
         stack.push({ nodes: orphan.children as MutableNode[], open: orphan });
         continue;
       }
-      owner.children = [];
-      owner.blockPos = it.pos;
+      if (!owner.children) {
+        owner.children = [];
+        owner.blockPos = it.pos;
+      }
       stack.push({ nodes: owner.children, open: owner });
       continue;
     }
     if (isBrace(it, '}')) {
-      flush();
+      flush(i);
       lastClosed = undefined;
       if (stack.length === 1) {
         diags.error(it.pos, "Extra '}' found");
@@ -69,9 +78,9 @@ export function buildTree(items: readonly Item[], diags: DiagnosticSink): ConfNo
       stack.pop();
       continue;
     }
-    stmt.push(it);
+    if (start < 0) start = i;
   }
-  flush();
+  flush(items.length);
   for (let i = stack.length - 1; i > 0; i--) {
     const open = stack[i]?.open;
     if (open) diags.error(open.blockPos ?? open.keyword.pos, `Missing '}' for the block '${open.keyword.text}' opened here`);
@@ -85,18 +94,21 @@ export function buildTree(items: readonly Item[], diags: DiagnosticSink): ConfNo
  * a variable count are left out and never split after); a statement is cut where, after its keyword's arguments,
  * another keyword of the block follows. A block attached to the run belongs to its last statement.
  */
-export function splitRunTogether(nodes: readonly ConfNode[], arity: ReadonlyMap<string, number>): ConfNode[] {
-  const out: ConfNode[] = [];
-  for (const n of nodes) {
+export function splitRunTogether(nodes: readonly ConfNode[], arity: ReadonlyMap<string, number>): readonly ConfNode[] {
+  // `nodes` itself unless a statement is split (the usual case: one statement per line), so most blocks allocate nothing
+  let out: ConfNode[] | undefined;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i] as ConfNode;
     let cur: ConfNode = n;
     for (;;) {
       const k = arity.get(cur.keyword.text);
       const next = k === undefined ? undefined : cur.args[k];
       if (k === undefined || !next || next.quoted || !arity.has(next.text)) break;
+      out ??= nodes.slice(0, i);
       out.push({ keyword: cur.keyword, args: cur.args.slice(0, k) });
       cur = { ...cur, keyword: next, args: cur.args.slice(k + 1) };
     }
-    out.push(cur);
+    out?.push(cur);
   }
-  return out;
+  return out ?? nodes;
 }

@@ -91,13 +91,20 @@ export function nullStrvecMessage(first: string, prev: string | undefined, index
     : `*** Configuration line starting \`${first}\` is missing a parameter at word position ${index + 1}`;
 }
 
+/** Whether `n` has the word its keyword needs, or needs none. */
+const hasWord = (n: ConfNode, needsWord: ReadonlySet<string>): boolean => n.args.length > 0 || !needsWord.has(n.keyword.text);
+
 /**
  * Drops the statements of `nodes` whose keyword is in `needsWord` and has no argument, reporting each as keepalived's
  * null_strvec does (its handler reads the first word unchecked).
  */
-export function withWords(nodes: readonly ConfNode[], needsWord: ReadonlySet<string>, d: DiagnosticSink): ConfNode[] {
+export function withWords(nodes: readonly ConfNode[], needsWord: ReadonlySet<string>, d: DiagnosticSink): readonly ConfNode[] {
+  // `nodes` itself when every statement has its word (the usual case), so most blocks allocate nothing
+  let i = 0;
+  while (i < nodes.length && hasWord(nodes[i] as ConfNode, needsWord)) i++;
+  if (i === nodes.length) return nodes;
   return nodes.filter((n) => {
-    if (n.args.length > 0 || !needsWord.has(n.keyword.text)) return true;
+    if (hasWord(n, needsWord)) return true;
     missingParameter(n, d);
     return false;
   });
