@@ -133,6 +133,15 @@ export class Socket {
     return sysio.sendto(this.fd, data, sockaddr, flags) >= 0;
   }
 
+  /**
+   * Sends `packets` (at most 1024) to `sockaddr` in one sendmmsg(2); returns how many went out (fewer when the queue
+   * filled up or a later one failed: the rest were not sent). Throws a SysError when the first one fails.
+   */
+  sendMany(packets: readonly Uint8Array[], sockaddr?: Uint8Array, flags = 0): number {
+    if (this.closed) throw new Error('socket is closed');
+    return sysio.sendmmsg(this.fd, packets, sockaddr, flags);
+  }
+
   /** Like send(), but failures come back as a value instead of an exception. */
   trySend(data: Uint8Array, sockaddr?: Uint8Array, flags = 0): SocketProblem | undefined {
     try {

@@ -127,6 +127,18 @@ export class VrrpSocket {
     return this.sock.trySend(message, this.sockaddrOf(destination));
   }
 
+  /**
+   * Sends `messages` (as send() does each, at most 1024) to `destination` in one sendmmsg(2): how many went out, in
+   * order; 0 when the first one failed (the caller sends the rest one by one to learn why, as send() reports it).
+   */
+  sendMany(messages: readonly Uint8Array[], destination: string): number {
+    try {
+      return this.sock.sendMany(messages, this.sockaddrOf(destination));
+    } catch {
+      return 0;
+    }
+  }
+
   /** The socket's descriptor (the advert watchdog sends the same datagrams on a dup of it). */
   get fd(): number {
     return this.sock.fd;
@@ -226,9 +238,25 @@ class DatagramReader {
     this.destination = new AddressText(family === 4 ? 4 : 16);
   }
 
-  read(b: RecvBatch, i: number): VrrpDatagram | undefined {
+  /**
+   * The last view made of each slot of the batch's memory: a master's adverts repeat their length, so the view of
+   * the previous read is reused (it shows the new bytes; a view is valid during onPacket only) instead of a new
+   * Buffer per datagram (issue 17).
+   */
+  private readonly views: (Buffer | undefined)[] = [];
+
+  private view(b: RecvBatch, i: number): Buffer {
     const start = b.dataOffset(i);
-    const data = b.data.subarray(start, start + Math.min(b.length(i), b.slotLength));
+    const length = Math.min(b.length(i), b.slotLength);
+    const last = this.views[i];
+    if (last !== undefined && last.length === length && last.buffer === b.data.buffer && last.byteOffset === b.data.byteOffset + start) return last;
+    const v = b.data.subarray(start, start + length);
+    this.views[i] = v;
+    return v;
+  }
+
+  read(b: RecvBatch, i: number): VrrpDatagram | undefined {
+    const data = this.view(b, i);
     const sa = b.addrOffset(i);
     const v4 = this.family === 4;
     const fromFamily = b.addrs.readUInt16LE(sa) === (v4 ? K.AF_INET : K.AF_INET6);

@@ -66,6 +66,14 @@ export class WatchdogRecords {
     return [...this.records].filter(([, r]) => r.armed).map(([n]) => n);
   }
 
+  /**
+   * Calls `fn` with the name of each armed record, without copying them (a master's every batch of actions checks
+   * them all). `fn` may disarm records, not remove them.
+   */
+  forEachArmed(fn: (name: string) => void): void {
+    for (const [name, r] of this.records) if (r.armed) fn(name);
+  }
+
   /** True while `name` is armed. */
   isArmed(name: string): boolean {
     return this.records.get(name)?.armed === true;

@@ -43,7 +43,7 @@ export class DeadlineQueue<K> {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      swap(h, i, parent);
       i = parent;
     }
   }
@@ -61,10 +61,17 @@ export class DeadlineQueue<K> {
       if (l < h.length && less(h[l]!, h[m]!)) m = l;
       if (r < h.length && less(h[r]!, h[m]!)) m = r;
       if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      swap(h, i, m);
       i = m;
     }
   }
+}
+
+/** Swaps two entries (without the temporary array a destructuring swap allocates per call: issue 17). */
+function swap<K>(h: Entry<K>[], i: number, j: number): void {
+  const t = h[i]!;
+  h[i] = h[j]!;
+  h[j] = t;
 }
 
 function less<K>(a: Entry<K>, b: Entry<K>): boolean {

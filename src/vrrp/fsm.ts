@@ -310,7 +310,8 @@ export class VrrpFsm {
 
   private backupRx(adv: VrrpAdvert, source: string, now: number, arrivedAt: number): void {
     const name = this.p.name;
-    this.lastHeard = { source, priority: adv.priority };
+    const h = this.lastHeard;
+    if (h?.source !== source || h.priority !== adv.priority) this.lastHeard = { source, priority: adv.priority }; // a repeat keeps it
     if (adv.priority === 0) {
       this.log('info', `(${name}) Backup received priority 0 advertisement`, true);
       this.armDownTimerAt(arrivedAt + skewTime(this.p.version, this.effective, this.masterAdverIntervalMs));

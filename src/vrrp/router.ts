@@ -30,6 +30,9 @@ import { compareAddresses } from '../core/inet/address.js';
 import { checkReceived, countVerdict, type RxExpectations, type Verdict } from './validate.js';
 import { AcceptedAdvert } from './repeat.js';
 
+/** The timeout event (never changed: one object for every timer fire). */
+const TIMEOUT: VrrpEvent = Object.freeze({ type: 'timeout' });
+
 /** Rate limit for repeated receive-drop lines: one line per instance and reason per this many ms (as before). */
 export const DROP_LOG_INTERVAL_MS = 10_000;
 
@@ -71,8 +74,8 @@ interface EncodedAdverts {
 /** The router of one daemon's VRRP instances. */
 export class VrrpRouter {
   private readonly all = new Map<string, RouterInstance>();
-  /** `socketKey/VRID` → instance name. */
-  private readonly byWire = new Map<string, string>();
+  /** (socketKey, VRID) → instance name. */
+  private readonly byWire = new WireIndex();
   private readonly groupsByName = new Map<string, { sg: SyncGroup; members: string }>();
   private readonly linkUp = new Map<number, boolean>();
   private readonly dropLogged = new Map<string, number>();
@@ -89,9 +92,9 @@ export class VrrpRouter {
   /** Adds an instance (in INIT; start it with `event(name, {type: 'startup'})`). Throws on a taken name or (socket, VRID). */
   addInstance(spec: RouterInstanceSpec): RouterInstance {
     const name = spec.params.name;
-    const wire = wireKey(spec.socketKey, spec.params.vrid);
+    const taken = this.byWire.get(spec.socketKey, spec.params.vrid);
     if (this.all.has(name)) throw new RangeError(`instance ${name} exists`);
-    if (this.byWire.has(wire)) throw new RangeError(`VRID ${spec.params.vrid} on ${spec.socketKey} is taken by ${this.byWire.get(wire)}`);
+    if (taken !== undefined) throw new RangeError(`VRID ${spec.params.vrid} on ${spec.socketKey} is taken by ${taken}`);
     const stats = createStats();
     const inst: RouterInstance = {
       fsm: new VrrpFsm(spec.params, stats),
@@ -105,7 +108,7 @@ export class VrrpRouter {
       accepted: new AcceptedAdvert(),
     };
     this.all.set(name, inst);
-    this.byWire.set(wire, name);
+    this.byWire.set(spec.socketKey, spec.params.vrid, name);
     return inst;
   }
 
@@ -115,7 +118,7 @@ export class VrrpRouter {
     if (!inst) return false;
     this.all.delete(name);
     this.agenda.set(name, undefined);
-    this.byWire.delete(wireKey(inst.spec.socketKey, inst.spec.params.vrid));
+    this.byWire.delete(inst.spec.socketKey, inst.spec.params.vrid);
     for (const k of this.dropLogged.keys()) if (k.startsWith(`${name}/`)) this.dropLogged.delete(k);
     return true;
   }
@@ -193,7 +196,7 @@ export class VrrpRouter {
   receive(socketKey: string, bytes: Uint8Array, meta: RxMeta, now: number): RouterAction[] {
     const ip4 = bytes[0] !== undefined && bytes[0] >> 4 === 4;
     const vrid = vridOf(bytes);
-    const name = vrid === undefined ? undefined : this.byWire.get(wireKey(socketKey, vrid));
+    const name = vrid === undefined ? undefined : this.byWire.get(socketKey, vrid);
     const inst = name === undefined ? undefined : this.all.get(name);
     if (!inst || meta.source === inst.spec.source) return [];
     const s = inst.spec;
@@ -220,19 +223,33 @@ export class VrrpRouter {
       }
       return out;
     }
-    const out: RouterAction[] = verdict.logTexts.map((text) => ({ kind: 'log', instance: n, record: { level: 'info', text } }));
-    if (ah) out.push(...this.ahReceived(inst, verdict.advert.priority, meta.source));
+    // what comes before `advertReceived` (usually nothing: then no array is grown for it)
+    let out: RouterAction[] | undefined;
+    for (const text of verdict.logTexts) (out ??= []).push({ kind: 'log', instance: n, record: { level: 'info', text } });
+    if (ah) out = pushAll(out ?? [], this.ahReceived(inst, verdict.advert.priority, meta.source));
     // Judged at its arrival: a deadline that passed before the advert arrived acts first (a stalled event loop
     // reads both at once); one that passed only while the advert waited in the socket does not.
     const at = meta.arrivedAt === undefined ? undefined : Math.min(meta.arrivedAt, now);
-    const due = inst.fsm.pollTimeout();
-    if (at !== undefined && due !== undefined && due <= at)
-      out.push(...this.step(inst, { type: 'timeout' }, now, { instance: n, lateMs: now - due }));
-    out.push({ kind: 'advertReceived', instance: n, source: meta.source, priority: verdict.advert.priority, localState: inst.fsm.state });
-    out.push(
-      ...this.step(inst, { type: 'advert', advert: verdict.advert, source: meta.source, ...(at === undefined ? {} : { arrivedAt: at }) }, now),
-    );
-    return out;
+    if (at !== undefined) {
+      const due = inst.fsm.pollTimeout();
+      if (due !== undefined && due <= at) out = pushAll(out ?? [], this.step(inst, TIMEOUT, now, { instance: n, lateMs: now - due }));
+    }
+    const received: RouterAction = {
+      kind: 'advertReceived',
+      instance: n,
+      source: meta.source,
+      priority: verdict.advert.priority,
+      localState: inst.fsm.state,
+    };
+    const event: VrrpEvent =
+      at === undefined
+        ? { type: 'advert', advert: verdict.advert, source: meta.source }
+        : { type: 'advert', advert: verdict.advert, source: meta.source, arrivedAt: at };
+    const then = this.step(inst, event, now);
+    if (out === undefined && then.length === 0) return [received]; // a BACKUP hearing its master: the common case
+    out ??= [];
+    out.push(received);
+    return pushAll(out, then);
   }
 
   /**
@@ -241,7 +258,7 @@ export class VrrpRouter {
    */
   unknownVrid(socketKey: string, bytes: Uint8Array): number | undefined {
     const vrid = vridOf(bytes);
-    return vrid === undefined || this.byWire.has(wireKey(socketKey, vrid)) ? undefined : vrid;
+    return vrid === undefined || this.byWire.get(socketKey, vrid) !== undefined ? undefined : vrid;
   }
 
   /** Runs every instance whose deadline is due at `now` (adverts, master-down, delayed GARPs). */
@@ -255,7 +272,7 @@ export class VrrpRouter {
         this.agenda.set(next.key, undefined);
         continue;
       }
-      out.push(...this.step(inst, { type: 'timeout' }, now, { instance: next.key, lateMs: now - next.at }));
+      pushAll(out, this.step(inst, TIMEOUT, now, { instance: next.key, lateMs: now - next.at }));
     }
     return out;
   }
@@ -384,13 +401,25 @@ export class VrrpRouter {
 
   /** The state machine's actions with each `sendAdvert` encoded into one `transmit` per destination. */
   private translate(actions: readonly VrrpAction[], late?: { instance: string; lateMs: number }): RouterAction[] {
+    // The common cases allocate no array of their own (issue 17): nothing to encode (a BACKUP hearing its master)
+    // returns the state machine's array, which is new per call; a master's tick (one advert) gives a 1-element one.
+    if (!actions.some((a) => a.kind === 'sendAdvert')) {
+      for (const a of actions) this.resetCycledAh(a);
+      return actions as RouterAction[]; // no sendAdvert: every action is a RouterAction
+    }
+    const only = actions.length === 1 ? actions[0] : undefined;
+    if (only?.kind === 'sendAdvert') {
+      const inst = this.all.get(only.instance);
+      if (inst && !usesAh(inst.spec)) {
+        const sent = encodedAdverts(inst, only.priority, only.advertIntervalMs);
+        const lateMs = late?.instance === only.instance ? late.lateMs : undefined;
+        if (sent.length === 1) return [transmitOf(only.instance, inst.spec.socketKey, sent[0]!, only.priority, false, lateMs)];
+      }
+    }
     const out: RouterAction[] = [];
     for (const a of actions) {
       if (a.kind !== 'sendAdvert') {
-        // keepalived vrrp_state_goto_master: a cycled AH counter starts again from 0
-        const to = a.kind === 'stateChanged' ? this.all.get(a.transition.instance) : undefined;
-        if (to && a.kind === 'stateChanged' && a.transition.to === VrrpState.MASTER && to.ah.cycle)
-          Object.assign(to.ah, { cycle: false, sequence: 0 });
+        this.resetCycledAh(a);
         out.push(a);
         continue;
       }
@@ -399,21 +428,46 @@ export class VrrpRouter {
       const lateMs = late?.instance === a.instance ? late.lateMs : undefined;
       const ah = usesAh(inst.spec);
       // AH adverts carry a sequence number and an IP ID of their own: encoded per send, never cached
-      for (const t of ah ? encodeAdvert(inst.spec, a.priority, a.advertIntervalMs, inst.ah) : encodedAdverts(inst, a.priority, a.advertIntervalMs)) {
-        out.push({
-          kind: 'transmit',
-          instance: a.instance,
-          socketKey: inst.spec.socketKey,
-          destination: t.destination,
-          bytes: t.bytes,
-          ...(ah ? { ipHeader: true } : {}),
-          priority: a.priority,
-          ...(lateMs !== undefined ? { lateMs } : {}),
-        });
-      }
+      for (const t of ah ? encodeAdvert(inst.spec, a.priority, a.advertIntervalMs, inst.ah) : encodedAdverts(inst, a.priority, a.advertIntervalMs))
+        out.push(transmitOf(a.instance, inst.spec.socketKey, t, a.priority, ah, lateMs));
     }
     return out;
   }
+
+  /** keepalived vrrp_state_goto_master: a cycled AH counter starts again from 0. */
+  private resetCycledAh(a: VrrpAction): void {
+    if (a.kind !== 'stateChanged' || a.transition.to !== VrrpState.MASTER) return;
+    const to = this.all.get(a.transition.instance);
+    if (to?.ah.cycle) Object.assign(to.ah, { cycle: false, sequence: 0 });
+  }
+}
+
+/**
+ * A `transmit` action (`ipHeader` and `lateMs` only when they apply), built without the temporary objects of
+ * conditional spreads: a master builds one per advert (issue 17).
+ */
+function transmitOf(
+  instance: string,
+  socketKey: string,
+  t: { readonly destination: string; readonly bytes: Uint8Array },
+  priority: number,
+  ah: boolean,
+  lateMs: number | undefined,
+): RouterAction {
+  const { destination, bytes } = t;
+  if (ah)
+    return lateMs === undefined
+      ? { kind: 'transmit', instance, socketKey, destination, bytes, ipHeader: true, priority }
+      : { kind: 'transmit', instance, socketKey, destination, bytes, ipHeader: true, priority, lateMs };
+  return lateMs === undefined
+    ? { kind: 'transmit', instance, socketKey, destination, bytes, priority }
+    : { kind: 'transmit', instance, socketKey, destination, bytes, priority, lateMs };
+}
+
+/** Appends `more` to `out` (without spreading it into arguments) and returns `out`. */
+function pushAll<T>(out: T[], more: readonly T[]): T[] {
+  for (let i = 0; i < more.length; i++) out.push(more[i]!);
+  return out;
 }
 
 /** The instance's adverts for `priority` and `advertIntervalMs`: the last ones when those have not changed. */
@@ -432,8 +486,34 @@ function vridOf(bytes: Uint8Array): number | undefined {
   return bytes[off + 1];
 }
 
-function wireKey(socketKey: string, vrid: number): string {
-  return `${socketKey}/${vrid}`;
+/**
+ * Instance names by (socket, VRID): a map per socket key, so that dispatching a packet builds no `key/VRID` string
+ * (a new string to hash per packet, issue 17).
+ */
+class WireIndex {
+  private readonly bySocket = new Map<string, Map<number, string>>();
+
+  /** How many (socket, VRID) pairs are known. */
+  get size(): number {
+    let n = 0;
+    for (const m of this.bySocket.values()) n += m.size;
+    return n;
+  }
+
+  get(socketKey: string, vrid: number): string | undefined {
+    return this.bySocket.get(socketKey)?.get(vrid);
+  }
+
+  set(socketKey: string, vrid: number, name: string): void {
+    let m = this.bySocket.get(socketKey);
+    if (!m) this.bySocket.set(socketKey, (m = new Map()));
+    m.set(vrid, name);
+  }
+
+  delete(socketKey: string, vrid: number): void {
+    const m = this.bySocket.get(socketKey);
+    if (m?.delete(vrid) && m.size === 0) this.bySocket.delete(socketKey);
+  }
 }
 
 function trackerIds(spec: RouterInstanceSpec): Set<string> {

@@ -12,50 +12,79 @@ export type VrrpTimer =
   /** MASTER: the delayed second GARP burst (garp_master_delay / garp_lower_prio_delay). */
   | 'garpDelayed';
 
-/** A table of named deadlines. */
+/** One named timer: armed or not, its deadline, and when it was armed relative to the others (`order`). */
+interface Slot<K> {
+  readonly name: K;
+  armed: boolean;
+  at: number;
+  order: number;
+}
+
+/**
+ * A table of named deadlines. Each name has a slot, made on its first use and kept: arming and firing a timer every
+ * Advertisement_Interval changes numbers in place and allocates nothing (issue 17: a Map's delete and set re-sized
+ * its table every advert). Timers due at the same time come out in the order they were armed (re-arming an armed
+ * timer keeps its place), as they did from the Map.
+ */
 export class TimerTable<K extends string> {
-  private readonly deadlines = new Map<K, number>();
+  private readonly slots: Slot<K>[] = [];
+  private armedSeq = 0;
+
+  private slot(timer: K): Slot<K> {
+    for (const s of this.slots) if (s.name === timer) return s;
+    const s: Slot<K> = { name: timer, armed: false, at: 0, order: 0 };
+    this.slots.push(s);
+    return s;
+  }
 
   /** Arms (or re-arms) `timer` to fire at `deadline`. */
   set(timer: K, deadline: number): void {
-    this.deadlines.set(timer, deadline);
+    const s = this.slot(timer);
+    if (!s.armed) s.order = this.armedSeq++;
+    s.armed = true;
+    s.at = deadline;
   }
 
   /** Disarms `timer`. */
   clear(timer: K): void {
-    this.deadlines.delete(timer);
+    for (const s of this.slots) if (s.name === timer) s.armed = false;
   }
 
   /** Disarms every timer. */
   clearAll(): void {
-    this.deadlines.clear();
+    for (const s of this.slots) s.armed = false;
   }
 
   /** The deadline of `timer`, or undefined when not armed. */
   get(timer: K): number | undefined {
-    return this.deadlines.get(timer);
+    for (const s of this.slots) if (s.name === timer && s.armed) return s.at;
+    return undefined;
   }
 
   /** The earliest armed deadline, or undefined. */
   next(): number | undefined {
     let min: number | undefined;
-    for (const d of this.deadlines.values()) if (min === undefined || d < min) min = d;
+    for (const s of this.slots) if (s.armed && (min === undefined || s.at < min)) min = s.at;
     return min;
   }
 
-  /** Removes and returns the timers whose deadline is ≤ now, earliest first. */
+  /** Removes and returns the timers whose deadline is ≤ now, earliest first (then in the order they were armed). */
   takeExpired(now: number): readonly K[] {
-    if (!this.anyDue(now)) return NONE; // the common case (a received advert): nothing to allocate
-    const out: [K, number][] = [];
-    for (const [k, d] of this.deadlines) if (d <= now) out.push([k, d]);
-    out.sort((a, b) => a[1] - b[1]);
-    for (const [k] of out) this.deadlines.delete(k);
-    return out.map(([k]) => k);
-  }
-
-  private anyDue(now: number): boolean {
-    for (const d of this.deadlines.values()) if (d <= now) return true;
-    return false;
+    let first: Slot<K> | undefined;
+    let due = 0;
+    for (const s of this.slots)
+      if (s.armed && s.at <= now) {
+        first ??= s;
+        due++;
+      }
+    if (first === undefined) return NONE; // the common case (a received advert): nothing to allocate
+    first.armed = false;
+    if (due === 1) return [first.name]; // the common case on a timer (a master's Adver_Timer): no sorting
+    const out: Slot<K>[] = [first];
+    for (const s of this.slots) if (s.armed && s.at <= now) out.push(s);
+    out.sort((a, b) => a.at - b.at || a.order - b.order);
+    for (const s of out) s.armed = false;
+    return out.map((s) => s.name);
   }
 }
 

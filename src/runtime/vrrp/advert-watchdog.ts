@@ -36,12 +36,13 @@ export class AdvertWatchdog extends WatchdogRecords {
   }
 }
 
-/** What the wiring needs to know of an instance. */
+/**
+ * What the wiring needs to know of an instance: the runtime's own record of it (src/runtime/vrrp/instance.ts Running),
+ * so that asking allocates nothing (a master's batch asks once per advert and once per armed instance).
+ */
 export interface WatchdogSubject {
-  /** Its VrrpState now. */
-  readonly state: number;
-  /** Its advert interval (ms). */
-  readonly advertIntervalMs: number;
+  /** Its state machine: the VrrpState now and the advert interval (ms). */
+  readonly fsm: { readonly state: number; readonly params: { readonly advertIntervalMs: number } };
   /** Its VRRP socket (undefined while it waits for its interface). */
   readonly socket: { readonly fd: number; sockaddrOf(destination: string): Uint8Array } | undefined;
 }
@@ -92,10 +93,14 @@ export class MasterWatchdog {
     if (p)
       for (const [name, datagrams] of p) {
         const s = this.subject(name);
-        if (s?.state === VrrpState.MASTER) this.count(name, this.wd.sent(name, datagrams, s.advertIntervalMs));
+        if (s?.fsm.state === VrrpState.MASTER) this.count(name, this.wd.sent(name, datagrams, s.fsm.params.advertIntervalMs));
       }
-    if (this.wd.active) for (const name of this.wd.armedNames()) if (this.subject(name)?.state !== VrrpState.MASTER) this.disarm(name);
+    if (this.wd.active) this.wd.forEachArmed(this.disarmUnlessMaster);
   }
+
+  private readonly disarmUnlessMaster = (name: string): void => {
+    if (this.subject(name)?.fsm.state !== VrrpState.MASTER) this.disarm(name);
+  };
 
   /** Stops the native sends of `name` (synchronously) and counts what they were; `remove`: frees its record too. */
   disarm(name: string, remove = false): void {

@@ -22,7 +22,7 @@ import { VrrpSocket, type VrrpDatagram } from '../../net/vrrp-socket.js';
 import type { VrrpEvent } from '../../vrrp/fsm.js';
 import { VrrpRouter } from '../../vrrp/router.js';
 import type { RouterAction, RouterInstanceSpec } from '../../vrrp/router-types.js';
-import { AuthType, VrrpState, type TrackerResult } from '../../vrrp/types.js';
+import { AuthType, VrrpState, type RxMeta, type TrackerResult } from '../../vrrp/types.js';
 import type { LvsSyncDaemon } from '../lvs-sync-daemon.js';
 import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
 import { eventChannel, publish } from '../../core/events.js';
@@ -105,10 +105,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     if (on)
       this.watchdog ??= new MasterWatchdog(
         new AdvertWatchdog(this.watchdogPort),
-        (name) => {
-          const r = this.instances.get(name);
-          return r && { state: r.fsm.state, advertIntervalMs: r.fsm.params.advertIntervalMs, socket: r.socket };
-        },
+        (name) => this.instances.get(name),
         (name, sends) => this.countWatchdog(name, sends),
       );
     else {
@@ -748,13 +745,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
   private onPacket(socketKey: string, p: VrrpDatagram): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    const meta = {
-      source: p.source,
-      destination: p.destination,
-      ttl: p.ttl,
-      ifindex: p.ifindex,
-      ...(p.ageMs === undefined ? {} : { arrivedAt: now - p.ageMs }),
-    };
+    // the datagram is the metadata (its view is not kept: the router copies what it remembers), unless it has an age
+    const meta: RxMeta =
+      p.ageMs === undefined ? p : { source: p.source, destination: p.destination, ttl: p.ttl, ifindex: p.ifindex, arrivedAt: now - p.ageMs };
     const actions = this.router.receive(socketKey, p.data, meta, now);
     if (!actions.length) {
       if (this.config?.globalDefs.logUnknownVrids) this.logUnknownVrid(socketKey, p.data);
@@ -771,6 +764,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     const wd = this.watchdog;
     wd?.before(actions);
     for (const a of actions) {
+      if (a.kind !== 'transmit') this.flushSends();
       if (a.kind === 'groupNotify') {
         const state = NOTIFY_STATE[a.state];
         if (state) void this.notifier?.groupTransition(a.group, state);
@@ -786,12 +780,12 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (a.kind === 'advertReceived') noteAdvert(run, a.source, a.priority); // status view: the master's address
       if (a.kind === 'stateChanged') noteTransition(run, a.transition.reason);
       switch (a.kind) {
-        case 'transmit': {
-          const problem = run.socket?.send(a.bytes, a.destination);
-          if (problem) this.log.log({ level: 'err', text: `(${run.cfg.name}) Cant send advert to ${a.destination} (${problem.code})` });
-          wd?.transmitted(a); // the watchdog repeats exactly this advert while the instance stays MASTER
-          break;
-        }
+        case 'transmit':
+          // consecutive adverts to one destination on one socket (a master's instances due in the same tick) leave
+          // in one sendmmsg; anything else first sends what is queued, so the order of effects is unchanged
+          if (!this.joinsSends(run, a)) this.flushSends();
+          this.sends.push({ run, a });
+          continue;
         case 'instanceRemoved':
           void this.notifier?.instanceTransition(a.instance, 'DELETED', a.priority);
           this.instances.delete(a.instance);
@@ -839,7 +833,43 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
           break;
       }
     }
+    this.flushSends();
     wd?.after(); // MASTERs that sent are armed with it; any other instance armed is disarmed
+  }
+
+  /** `transmit` actions waiting to leave together (execute): all on one socket, to one destination. */
+  private readonly sends: { run: Running; a: Extract<RouterAction, { kind: 'transmit' }> }[] = [];
+
+  /** Whether an advert can leave in the same sendmmsg as those queued: same socket and destination, room left. */
+  private joinsSends(run: Running, a: Extract<RouterAction, { kind: 'transmit' }>): boolean {
+    const first = this.sends[0];
+    return first === undefined || (this.sends.length < MAX_SENDMMSG && first.run.socket === run.socket && first.a.destination === a.destination);
+  }
+
+  /**
+   * Sends the queued adverts: in one sendmmsg when there are several, then one by one whatever it did not send (the
+   * first one that failed, and those after it), each failure logged as keepalived does. The watchdog then gets each.
+   */
+  private flushSends(): void {
+    const q = this.sends;
+    if (q.length === 0) return;
+    const first = q[0]!;
+    const sent =
+      q.length > 1 && first.run.socket
+        ? first.run.socket.sendMany(
+            q.map((s) => s.a.bytes),
+            first.a.destination,
+          )
+        : 0;
+    for (let i = 0; i < q.length; i++) {
+      const { run, a } = q[i]!;
+      if (i >= sent) {
+        const problem = run.socket?.send(a.bytes, a.destination);
+        if (problem) this.log.log({ level: 'err', text: `(${run.cfg.name}) Cant send advert to ${a.destination} (${problem.code})` });
+      }
+      this.watchdog?.transmitted(a); // the watchdog repeats exactly this advert while the instance stays MASTER
+    }
+    q.length = 0;
   }
 
   /**
@@ -934,6 +964,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     this.timer = setTimeout(this.fire, Math.max(0, next - this.clock.now()));
   }
 
+  private readonly wallNow = () => this.clock.wallNow();
   /** When the armed timer is due (monotonic ms). */
   private timerAt = 0;
   private readonly fire = () => this.onTimer();
@@ -954,7 +985,7 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
       if (a.kind === 'transmit' && a.lateMs !== undefined && !timed.has(a.instance)) {
         timed.add(a.instance);
         addJitter(this.jitter, a.lateMs);
-        observeJitter(a.lateMs, this.clock.wallNow());
+        observeJitter(a.lateMs, this.wallNow);
       }
     }
     this.execute(actions);
@@ -1163,6 +1194,9 @@ export class LinuxVrrpRuntime implements VrrpRuntime {
     return done;
   }
 }
+
+/** Most datagrams one sendmmsg takes (packages/sysio). */
+const MAX_SENDMMSG = 1024;
 
 /** The ifindex of an instance waiting for its interface (dynamic_interfaces): no interface has it. */
 const NO_IFINDEX = -1;

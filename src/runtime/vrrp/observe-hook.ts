@@ -3,7 +3,7 @@
  * happened (the state machine's reason text), an operator's temporary priority offset; and the advert jitter event.
  * Transitions, priorities, adverts, drops and GARP bursts are published by the runtime (publish.ts).
  */
-import { publish } from '../../core/events.js';
+import { eventChannel, publish } from '../../core/events.js';
 import type { VrrpInstanceParams } from '../../vrrp/instance-params.js';
 import type { InstanceSnapshot } from '../snapshot.js';
 import type { Running } from './instance.js';
@@ -45,9 +45,12 @@ export function noteTransition(run: Running, reason: string): void {
   marksOf(run).reason = reason;
 }
 
-/** How late (ms) an advert went out on the timer. */
-export function observeJitter(lateMs: number, wallMs: number): void {
-  publish('keepalived-ts:vrrp:jitter', { lateMs, at: wallMs });
+/** The jitter channel, looked up once (a master publishes per advert; diagnostics_channel's lookup is a WeakRef per call). */
+const JITTER = eventChannel('keepalived-ts:vrrp:jitter');
+
+/** How late (ms) an advert went out on the timer; `wallMs` (the wall clock) is read only when someone listens. */
+export function observeJitter(lateMs: number, wallMs: () => number): void {
+  if (JITTER.hasSubscribers) publish('keepalived-ts:vrrp:jitter', { lateMs, at: wallMs() });
 }
 
 /** FSM parameters with the operator's offset as a weight-1 `track_file` (kept across reloads). */

@@ -3,7 +3,8 @@
  * (transitions with their reason, priority changes, accepted adverts, drops, GARP bursts). When nobody listens,
  * isPublished() is one `hasSubscribers` test per action and nothing is built (issue 17: no garbage per advert).
  */
-import { eventChannel, publish, type EventName } from '../../core/events.js';
+import type { Channel } from 'node:diagnostics_channel';
+import { eventChannel, publish } from '../../core/events.js';
 import { STATE_NAMES } from '../../vrrp/fsm.js';
 import type { RouterAction } from '../../vrrp/router-types.js';
 
@@ -15,18 +16,21 @@ export interface PublishedInstance {
   readonly ifname: string;
 }
 
-/** The channel each published kind of action goes to. */
-const CHANNEL_OF: Partial<Record<RouterAction['kind'], EventName>> = {
-  stateChanged: 'keepalived-ts:vrrp:transition',
-  priorityChanged: 'keepalived-ts:vrrp:priority',
-  advertReceived: 'keepalived-ts:vrrp:advert',
-  dropped: 'keepalived-ts:vrrp:drop',
+/**
+ * The channel each published kind of action goes to, looked up once: diagnostics_channel's own lookup by name goes
+ * through a WeakRef per call, and this runs for every action (issue 17). Holding the channels here keeps them alive,
+ * so they are the very objects subscribers get for these names.
+ */
+const CHANNEL_OF: Partial<Record<RouterAction['kind'], Channel>> = {
+  stateChanged: eventChannel('keepalived-ts:vrrp:transition'),
+  priorityChanged: eventChannel('keepalived-ts:vrrp:priority'),
+  advertReceived: eventChannel('keepalived-ts:vrrp:advert'),
+  dropped: eventChannel('keepalived-ts:vrrp:drop'),
 };
 
 /** Whether anyone listens for `a` (call before building publishAction's arguments). */
 export function isPublished(a: RouterAction): boolean {
-  const name = CHANNEL_OF[a.kind];
-  return name !== undefined && eventChannel(name).hasSubscribers;
+  return CHANNEL_OF[a.kind]?.hasSubscribers === true;
 }
 
 /** Publishes `a` if observers care about it; `at` is wall-clock ms. GARP bursts are published by the sender. */

@@ -29,7 +29,7 @@ export interface Sample {
 function sizes(router: VrrpRouter): Record<string, number> {
   const r = router as unknown as {
     all: Map<string, { fsm: unknown }>;
-    byWire: Map<string, string>;
+    byWire: { readonly size: number };
     groupsByName: Map<string, unknown>;
     linkUp: Map<number, boolean>;
     dropLogged: Map<string, number>;

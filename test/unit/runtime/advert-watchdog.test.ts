@@ -99,7 +99,7 @@ function rig(specs: RouterInstanceSpec[] = [spec()]) {
     new AdvertWatchdog(() => port),
     (name) => {
       const i = r.instance(name);
-      return i && { state: i.fsm.state, advertIntervalMs: i.fsm.params.advertIntervalMs, socket };
+      return i && { fsm: i.fsm, socket };
     },
     (name, n) => {
       const s = stats.get(name);
