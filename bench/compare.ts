@@ -38,6 +38,7 @@ import { median, processTree, treeUsage as usage } from '../test/netns/harness/w
 import { CONFIG_TEST_V8_FLAGS } from '../src/daemon/v8-flags.js';
 import { STARTUP_TRACE_ENV } from '../src/daemon/startup-trace.js';
 import { VRRP_RECV_BATCH } from '../src/net/vrrp-socket.js';
+import { vrrpConf } from './lib/vrrp-conf.js';
 
 const REPS = Number(process.env['REPS'] ?? 5);
 /** How long a 200- or 50-instance master may take to hold its last VIP (keepalived 2.2.7 took over 40 s at load 30). */
@@ -62,27 +63,6 @@ function loadAverage(): string {
 /** keepalived 2.2.7, keepalived-ts (this build), another build of keepalived-ts (KTS_COMPARE_BEFORE). */
 type Impl = 'keepalived' | 'ts' | 'before';
 const IMPLS: readonly Impl[] = BEFORE ? ['keepalived', 'ts', 'before'] : ['keepalived', 'ts'];
-
-function instance(i: number, state: string, prio: number): string[] {
-  return [
-    `vrrp_instance VI_${i} {`,
-    `    state ${state}`,
-    '    interface eth0',
-    `    virtual_router_id ${(i % 255) + 1}`,
-    `    priority ${prio}`,
-    '    advert_int 1',
-    '    virtual_ipaddress {',
-    `        203.0.113.${(i % 250) + 1}/32`,
-    '    }',
-    '}',
-  ];
-}
-
-function vrrpConf(n: number, state: string, prio: number): string {
-  return (
-    [...['global_defs {', '    router_id bench', '}'], ...Array.from({ length: n }, (_, i) => instance(i, state, prio)).flat()].join('\n') + '\n'
-  );
-}
 
 function bigConf(): string {
   const vs = (v: number) => [

@@ -14,29 +14,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topology } from '../test/netns/harness/topology.js';
 import { BUNDLED_CLI, Daemons, stop, waitFor } from '../test/netns/harness/daemons.js';
+import { vrrpConf } from './lib/vrrp-conf.js';
 
 const N = Number(process.env['KTS_MEM_INSTANCES'] ?? 200);
 const SETTLE_MS = Number(process.env['KTS_MEM_SETTLE_MS'] ?? 5000);
 const VARIANTS = (process.env['KTS_MEM_VARIANTS'] ?? 'default').split(';').map((v) => v.trim());
 const ENV_EXTRA = process.env['KTS_MEM_ENV'] ?? '';
 const CLI = process.env['KTS_MEM_CLI'] ?? BUNDLED_CLI;
-
-function conf(n: number): string {
-  const inst = (i: number) =>
-    [
-      `vrrp_instance VI_${i} {`,
-      '    state MASTER',
-      '    interface eth0',
-      `    virtual_router_id ${(i % 255) + 1}`,
-      '    priority 150',
-      '    advert_int 1',
-      '    virtual_ipaddress {',
-      `        203.0.113.${(i % 250) + 1}/32`,
-      '    }',
-      '}',
-    ].join('\n');
-  return ['global_defs {', '    router_id bench', '}', ...Array.from({ length: n }, (_, i) => inst(i))].join('\n') + '\n';
-}
 
 /** The probe every process loads with `--import`: writes its V8 figures to DIR/mem-PID.json once a second. */
 const PROBE = `import { writeFileSync } from 'node:fs';
@@ -112,7 +96,7 @@ const mb = (kb: number) => (kb / 1024).toFixed(1);
 const topo = Topology.create({ hosts: ['a', 'b'] });
 const d = Daemons.inTempDir(topo, 'kts-mem-', CLI);
 const probe = d.write('probe.mjs', PROBE);
-const file = d.write('m.conf', conf(N));
+const file = d.write('m.conf', vrrpConf(N, 'MASTER', 150));
 const last = `203.0.113.${((N - 1) % 250) + 1}`;
 console.log(`${N} instances, master, -P; settle ${SETTLE_MS} ms; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
 console.log('| variant | process | RSS MB | anon | file | PSS MB | threads | V8 heap used / committed MB | external MB |');

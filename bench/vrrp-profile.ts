@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Topology } from '../test/netns/harness/topology.js';
 import { BUNDLED_CLI, Daemons, stop, waitFor } from '../test/netns/harness/daemons.js';
+import { vrrpConf } from './lib/vrrp-conf.js';
 import { defaultV8Flags } from '../src/daemon/v8-flags.js';
 
 const N = Number(process.env['KTS_PROF_N'] ?? 200);
@@ -25,23 +26,6 @@ const PERF = process.env['KTS_PROF_PERF'] === '1';
 const OUT = process.env['KTS_PROF_OUT'] ?? mkdtempSync(join(tmpdir(), 'kts-prof-'));
 const CLI = process.env['KTS_PROF_CLI'] ?? BUNDLED_CLI;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function conf(n: number, state: string, prio: number): string {
-  const inst = (i: number) =>
-    [
-      `vrrp_instance VI_${i} {`,
-      `    state ${state}`,
-      '    interface eth0',
-      `    virtual_router_id ${(i % 255) + 1}`,
-      `    priority ${prio}`,
-      '    advert_int 1',
-      '    virtual_ipaddress {',
-      `        203.0.113.${(i % 250) + 1}/32`,
-      '    }',
-      '}',
-    ].join('\n');
-  return `global_defs {\n    router_id prof\n}\n${Array.from({ length: n }, (_, i) => inst(i)).join('\n')}\n`;
-}
 
 /** CPU ms run by every thread of `pid` (schedstat). */
 function cpuMs(pid: number): number {
@@ -94,9 +78,9 @@ const flags = [
   ...(PERF ? ['--perf-basic-prof'] : []),
 ].join(' ');
 try {
-  const feeder = MODE === 'backup' ? d.keepalived('a', d.write('m.conf', conf(N, 'MASTER', 200))) : undefined;
+  const feeder = MODE === 'backup' ? d.keepalived('a', d.write('m.conf', vrrpConf(N, 'MASTER', 200, 'prof'))) : undefined;
   if (feeder && (await waitFor(() => d.hasVip('a', `203.0.113.${Math.min(N, 250)}`), 120_000)) < 0) throw new Error('feeder not master');
-  const ours = d.ours('b', d.write('o.conf', conf(N, MODE === 'backup' ? 'BACKUP' : 'MASTER', MODE === 'backup' ? 100 : 150)), [], {
+  const ours = d.ours('b', d.write('o.conf', vrrpConf(N, MODE === 'backup' ? 'BACKUP' : 'MASTER', MODE === 'backup' ? 100 : 150, 'prof')), [], {
     env: { KEEPALIVED_TS_V8_FLAGS: flags },
   });
   if (MODE === 'master' && (await waitFor(() => d.hasVip('b', `203.0.113.${Math.min(N, 250)}`), 120_000)) < 0) throw new Error('not master');
