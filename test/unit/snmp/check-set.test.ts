@@ -5,27 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { buildModel, parseConfigTree } from '../../../src/config/index.js';
+import { startFakeMaster } from './fake-master.js';
 import { DiagnosticSink } from '../../../src/config/diagnostics.js';
 import type { KeepalivedConfig } from '../../../src/config/model.js';
 import { MemoryLogger } from '../../../src/core/log.js';
-import {
-  AgentxError,
-  decodePdu,
-  encodeOid,
-  encodePdu,
-  framedLength,
-  PduType,
-  responsePdu,
-  VarType,
-  type Oid,
-  type Pdu,
-  type VarBind,
-} from '../../../src/snmp/agentx.js';
+import { AgentxError, encodeOid, PduType, VarType, type Oid, type VarBind } from '../../../src/snmp/agentx.js';
 import { CHECK_OID } from '../../../src/snmp/check-mib.js';
 import { planCheckSet } from '../../../src/snmp/check-set.js';
 import type { HostFacts, MibSource } from '../../../src/snmp/source.js';
@@ -113,43 +98,26 @@ function vbBytes(oid: Oid, value: number | string): Buffer {
 }
 
 test('the checker child subagent: a SET of realServerWeight reaches setRealServerWeight on commit only, with keepalived answers', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kts-agentx-rsw-'));
-  const path = join(dir, 'master');
-  const replies = new Map<number, Pdu>();
-  const server = createServer((sock) => {
-    sock.on('error', () => {});
-    let buf: Buffer = Buffer.alloc(0);
-    let registers = 0;
-    const send = (type: number, packetId: number, payload: Buffer = Buffer.alloc(0)) =>
-      sock.write(encodePdu(type, { sessionId: 42, transactionId: packetId, packetId }, payload, 0x10));
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      for (let n = framedLength(buf); n > 0; n = framedLength(buf)) {
-        const p = decodePdu(buf.subarray(0, n));
-        buf = buf.subarray(n);
-        if (p.type === PduType.Response) replies.set(p.packetId, p);
-        else sock.write(responsePdu({ sessionId: 42, transactionId: p.transactionId, packetId: p.packetId }, 0, 0, 0, []));
-        // the checker child registers KEEPALIVED-MIB's global and check subtrees: the SETs come after both
-        if (p.type === PduType.Register && ++registers === 2) {
-          // two varbinds: the second real server of VS 1 to 300 (44), the fwmark one to 7; then commit
-          send(PduType.TestSet, 80, Buffer.concat([vbBytes(rsOid(7, 1, 3), 300), vbBytes(rsOid(7, 2, 1), 7)]));
-          send(PduType.CommitSet, 81);
-          send(PduType.CleanupSet, 82);
-          // refused: the sorry server's row, then a string value; nothing is applied
-          send(PduType.TestSet, 83, Buffer.concat([vbBytes(rsOid(7, 2, 1), 1), vbBytes(rsOid(7, 1, 1), 1)]));
-          send(PduType.CleanupSet, 84);
-          send(PduType.TestSet, 85, vbBytes(rsOid(7, 1, 2), 'x'));
-          send(PduType.CleanupSet, 86);
-        }
-      }
-    });
+  const master = await startFakeMaster('kts-agentx-rsw-', (p, { send }) => {
+    // the checker child registers KEEPALIVED-MIB's global and check subtrees: the SETs come after both
+    if (p.type === PduType.Register && master.seen.filter((x) => x.type === PduType.Register).length === 2) {
+      // two varbinds: the second real server of VS 1 to 300 (44), the fwmark one to 7; then commit
+      send(PduType.TestSet, 80, Buffer.concat([vbBytes(rsOid(7, 1, 3), 300), vbBytes(rsOid(7, 2, 1), 7)]));
+      send(PduType.CommitSet, 81);
+      send(PduType.CleanupSet, 82);
+      // refused: the sorry server's row, then a string value; nothing is applied
+      send(PduType.TestSet, 83, Buffer.concat([vbBytes(rsOid(7, 2, 1), 1), vbBytes(rsOid(7, 1, 1), 1)]));
+      send(PduType.CleanupSet, 84);
+      send(PduType.TestSet, 85, vbBytes(rsOid(7, 1, 2), 'x'));
+      send(PduType.CleanupSet, 86);
+    }
   });
-  await new Promise<void>((r) => server.listen(path, r));
+  const replies = master.replies;
   const applied: string[] = [];
   const log = new MemoryLogger();
   const agent = startSnmpAgent({
     role: 'check',
-    settings: { socket: `unix:${path}`, traps: false, vrrp: false, checker: true, rfcv2: false, rfcv3: false },
+    settings: { socket: `unix:${master.path}`, traps: false, vrrp: false, checker: true, rfcv2: false, rfcv3: false },
     config: () => config,
     snapshot: () => ({ instances: [], syncGroups: [] }),
     log,
@@ -177,7 +145,6 @@ test('the checker child subagent: a SET of realServerWeight reaches setRealServe
     );
   } finally {
     agent?.close();
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
+    master.close();
   }
 });

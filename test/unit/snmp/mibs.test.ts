@@ -1,14 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { buildModel, parseConfigTree } from '../../../src/config/index.js';
+import { startFakeMaster } from './fake-master.js';
 import { DiagnosticSink } from '../../../src/config/diagnostics.js';
 import { effectiveSnmp } from '../../../src/config/parse-snmp.js';
 import { MemoryLogger } from '../../../src/core/log.js';
-import { decodePdu, framedLength, PduType, responsePdu, encodeOid, encodePdu, type Pdu, type VarBind } from '../../../src/snmp/agentx.js';
+import { PduType, encodeOid, encodePdu, type VarBind } from '../../../src/snmp/agentx.js';
 import { globalRows, vrrpRows } from '../../../src/snmp/keepalived-mib.js';
 import { MibBuilder } from '../../../src/snmp/mib.js';
 import { rfcv2Rows, rfcv3Rows } from '../../../src/snmp/rfc-mibs.js';
@@ -194,35 +191,16 @@ test('a transition to MASTER notifies vrrpInstanceStateChange, vrrpTrapNewMaster
 
 /** A master agent that answers Open and Register, then sends one GetNext and records what comes back. */
 test('the subagent opens a session, registers its subtrees, answers a GetNext, sends a Notify and reconnects', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kts-agentx-'));
-  const path = join(dir, 'master');
-  const seen: Pdu[] = [];
-  let conns = 0;
-  const socks: Socket[] = [];
-  const server = createServer((sock) => {
-    conns++;
-    socks.push(sock);
-    sock.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      for (let n = framedLength(buf); n > 0; n = framedLength(buf)) {
-        const p = decodePdu(buf.subarray(0, n));
-        buf = buf.subarray(n);
-        seen.push(p);
-        const hdr = { sessionId: 42, transactionId: p.transactionId, packetId: p.packetId };
-        if (p.type !== PduType.Response) sock.write(responsePdu(hdr, 0, 0, 0, []));
-        if (p.type === PduType.Register && seen.filter((x) => x.type === PduType.Register).length === 1)
-          sock.write(
-            encodePdu(PduType.GetNext, { sessionId: 42, transactionId: 5, packetId: 77 }, Buffer.concat([encodeOid([1, 3, 6, 1, 9]), encodeOid([])])),
-          );
-      }
-    });
+  const master = await startFakeMaster('kts-agentx-', (p, { sock }) => {
+    if (p.type === PduType.Register && master.seen.filter((x) => x.type === PduType.Register).length === 1)
+      sock.write(
+        encodePdu(PduType.GetNext, { sessionId: 42, transactionId: 5, packetId: 77 }, Buffer.concat([encodeOid([1, 3, 6, 1, 9]), encodeOid([])])),
+      );
   });
-  await new Promise<void>((r) => server.listen(path, r));
+  const { seen, sockets: socks } = master;
   const log = new MemoryLogger();
   const agent = new AgentxSubagent({
-    address: { kind: 'unix', path },
+    address: { kind: 'unix', path: master.path },
     subtrees: [{ oid: [1, 3, 6, 1, 9], descr: 'T' }],
     view: () => [{ oid: [1, 3, 6, 1, 9, 1, 0], type: 2, value: 5 }],
     log,
@@ -247,12 +225,11 @@ test('the subagent opens a session, registers its subtrees, answers a GetNext, s
     assert.ok(log.records.some((r) => r.text === 'AgentX subagent connected'));
     // the master drops the session: the subagent reconnects (after retryMs) and opens a new one
     socks[0]!.destroy();
-    await until(() => conns === 2 && seen.filter((p) => p.type === PduType.Open).length === 2);
+    await until(() => socks.length === 2 && seen.filter((p) => p.type === PduType.Open).length === 2);
     assert.ok(log.records.some((r) => /AgentX master agent failed to respond/.test(r.text)));
   } finally {
     agent.close();
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
+    master.close();
   }
-  assert.equal(conns, 2);
+  assert.equal(socks.length, 2);
 });

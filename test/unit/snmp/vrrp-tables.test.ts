@@ -1,25 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { MemoryLogger } from '../../../src/core/log.js';
 import { AgentxSubagent, type SetHandler } from '../../../src/runtime/snmp/subagent.js';
 import { buildModel, parseConfigTree } from '../../../src/config/index.js';
+import { startFakeMaster } from './fake-master.js';
 import { DiagnosticSink } from '../../../src/config/diagnostics.js';
-import {
-  AgentxError,
-  decodePdu,
-  encodeOid,
-  encodePdu,
-  framedLength,
-  PduType,
-  responsePdu,
-  VarType,
-  type Pdu,
-  type VarBind,
-} from '../../../src/snmp/agentx.js';
+import { AgentxError, decodePdu, encodeOid, encodePdu, PduType, VarType, type VarBind } from '../../../src/snmp/agentx.js';
 import { MibBuilder } from '../../../src/snmp/mib.js';
 import { rfcv2Rows, rfcv3Rows } from '../../../src/snmp/rfc-mibs.js';
 import { countDrop, dropNotifications, ProtoError, type RfcErrorCounts } from '../../../src/snmp/rfc-errors.js';
@@ -259,34 +245,18 @@ test('a TestSet PDU decodes with its varbinds', () => {
 
 /** A master agent that drives one SET transaction (TestSet, CommitSet, CleanupSet) and one refused TestSet. */
 test('the subagent answers TestSet and CommitSet, applies on commit only, and does not answer CleanupSet (RFC 2741 §7.2.4)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kts-agentx-set-'));
-  const path = join(dir, 'master');
-  const replies = new Map<number, Pdu>();
   const vb = (value: number) =>
     Buffer.concat([Buffer.from([0, VarType.Integer, 0, 0]), encodeOid([1, 3, 6, 1, 9, 1, 0]), Buffer.from([0, 0, 0, value])]);
-  const server = createServer((sock) => {
-    sock.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    const send = (type: number, packetId: number, payload = Buffer.alloc(0)) =>
-      sock.write(encodePdu(type, { sessionId: 42, transactionId: 9, packetId }, payload, 0x10));
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      for (let n = framedLength(buf); n > 0; n = framedLength(buf)) {
-        const p = decodePdu(buf.subarray(0, n));
-        buf = buf.subarray(n);
-        if (p.type === PduType.Response) replies.set(p.packetId, p);
-        else sock.write(responsePdu({ sessionId: 42, transactionId: p.transactionId, packetId: p.packetId }, 0, 0, 0, []));
-        if (p.type === PduType.Register) {
-          send(PduType.TestSet, 80, vb(7));
-          send(PduType.CommitSet, 81);
-          send(PduType.CleanupSet, 82);
-          send(PduType.TestSet, 83, vb(0));
-          send(PduType.CleanupSet, 84);
-        }
-      }
-    });
+  const master = await startFakeMaster('kts-agentx-set-', (p, { send }) => {
+    if (p.type === PduType.Register) {
+      send(PduType.TestSet, 80, vb(7), 9);
+      send(PduType.CommitSet, 81, undefined, 9);
+      send(PduType.CleanupSet, 82, undefined, 9);
+      send(PduType.TestSet, 83, vb(0), 9);
+      send(PduType.CleanupSet, 84, undefined, 9);
+    }
   });
-  await new Promise<void>((r) => server.listen(path, r));
+  const replies = master.replies;
   const applied: number[] = [];
   let pending: number | undefined;
   const set: SetHandler = {
@@ -304,7 +274,7 @@ test('the subagent answers TestSet and CommitSet, applies on commit only, and do
     },
   };
   const agent = new AgentxSubagent({
-    address: { kind: 'unix', path },
+    address: { kind: 'unix', path: master.path },
     subtrees: [{ oid: [1, 3, 6, 1, 9], descr: 'T' }],
     view: () => [],
     log: new MemoryLogger(),
@@ -324,7 +294,6 @@ test('the subagent answers TestSet and CommitSet, applies on commit only, and do
     assert.deepEqual(applied, [7]);
   } finally {
     agent.close();
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
+    master.close();
   }
 });
