@@ -8,7 +8,7 @@
  * catches hangs (MAX_GENERATED_LINES/CHARS bound the expansion).
  */
 import { dumpConfig, loadConfig } from '../../../src/config/index.js';
-import type { ConfigFs } from '../../../src/config/preprocess.js';
+import { memFs } from '../../../scripts/config-mutate.js';
 import { seededRng } from '../../../src/core/rng.js';
 import { ensure } from './input.js';
 
@@ -48,16 +48,6 @@ export const dictionary = [
   '!',
   '\n',
 ];
-
-function memFs(files: Record<string, string>): ConfigFs {
-  return {
-    readFile: (p) => files[p],
-    listDir: (d) =>
-      Object.keys(files)
-        .filter((f) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/'))
-        .map((f) => f.slice(d.length + 1)),
-  };
-}
 
 /** One input. */
 export function fuzz(data: Uint8Array): void {

@@ -6,21 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiagnosticSink, formatDiagnostic } from '../../../src/config/diagnostics.js';
-import { preprocess, type ConfigFs, type Item, type PreprocessOptions } from '../../../src/config/preprocess.js';
+import { memFs } from '../../../scripts/config-mutate.js';
+import { preprocess, type Item, type PreprocessOptions } from '../../../src/config/preprocess.js';
 import type { Token } from '../../../src/config/lexer.js';
 import { strtol } from '../../../src/config/sequence.js';
 import { randomInt, seededRng } from '../../../src/core/rng.js';
 import { parseConfigTree } from '../../../src/config/index.js';
-
-function memFs(files: Record<string, string>): ConfigFs {
-  return {
-    readFile: (p) => files[p],
-    listDir: (d) =>
-      Object.keys(files)
-        .filter((f) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/'))
-        .map((f) => f.slice(d.length + 1)),
-  };
-}
 
 interface Run {
   lines: string[];
