@@ -300,15 +300,10 @@ async function phase(p: Pair, n: number): Promise<Row> {
     offB = B.log().length;
   sysio.stallCanaryRead(); // empties the ring
   const fromS = Date.now() / 1000;
-  const threads = ['A', A, 'B', B]
-    .map((x) =>
-      typeof x === 'string'
-        ? x
-        : threadsOf(x.child.pid)
-            .map((t) => `${t.pid}/${t.tid} ${t.name} ${t.policy} ${t.rt}`)
-            .join('\n'),
-    )
-    .join('\n');
+  // read before the load starts, while /proc answers quickly
+  const listing = (host: string, r: RunningDaemon): string =>
+    [host, ...threadsOf(r.child.pid).map((t) => `${t.pid}/${t.tid} ${t.name} ${t.policy} ${t.rt}`)].join('\n');
+  const threads = trace ? `${listing('A', A)}\n${listing('B', B)}` : '';
   trace?.start(n);
   load('SIGCONT');
   const t1 = performance.now();
